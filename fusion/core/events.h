@@ -1,0 +1,165 @@
+#ifndef AMBI_FUSION_CORE_EVENTS_H_
+#define AMBI_FUSION_CORE_EVENTS_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "fusion/core/exercise.h"
+#include "fusion/core/placement.h"
+#include "fusion/core/time.h"
+
+namespace ambi::fusion {
+
+// Everything the core tells the outside world. Events are rare (a few per rep), so they may own
+// strings; the per-sample path never builds one.
+
+// A set begins (explicitly, or detected automatically from motion after rest).
+struct SetStarted {
+  int set_index = 0;  // 1-based within the session
+  std::string exercise;
+  SetMode mode = SetMode::kBilateral;
+  Limb limb = Limb::kWrist;
+  std::optional<Side> side;  // the working side of a unilateral set, when known
+  Time time;
+  bool automatic = false;  // true when detected from motion rather than started by a client
+};
+
+// One repetition of one limb segment. Angles are segment angles (forearm, shank) about the set's
+// dominant movement axis, not joint angles.
+struct Rep {
+  Placement placement;
+  int set_index = 0;  // 1-based within the session
+  int index = 0;      // 1-based within the set, counted per side
+  Time start;         // limb leaves the rest pose
+  Time turnaround;    // farthest point from the rest pose
+  Time end;           // limb back at (near) the rest pose
+  double rom_deg = 0.0;       // segment range of motion within the rep
+  double concentric_s = 0.0;  // duration of the lifting phase
+  double eccentric_s = 0.0;   // duration of the lowering phase
+  double pause_turnaround_s = 0.0;  // hold at the turnaround (included in neither phase)
+  double pause_before_s = 0.0;      // rest since the previous rep ended (0 for the first rep)
+  double peak_speed_deg_s = 0.0;    // peak angular speed about the movement axis, whole rep
+  double peak_concentric_speed_deg_s = 0.0;  // peak angular speed in the concentric phase
+};
+
+// Left/right comparison of one metric.
+struct MetricComparison {
+  Metric metric = Metric::kRom;
+  double left = 0.0;   // in the metric's unit: deg, s, deg/s
+  double right = 0.0;
+  double percent_difference = 0.0;   // |L-R| / max(L,R) * 100, always >= 0
+  double symmetry_index_pct = 0.0;   // (L-R) / ((L+R)/2) * 100, signed
+  std::optional<Side> weaker_side;   // empty when n/a or exactly equal
+  Band band = Band::kNotApplicable;  // kNotApplicable when both values are too small to compare
+  bool significant = false;  // the gap exceeds the set's own rep-to-rep variability
+};
+using MetricComparisons = std::array<MetricComparison, kMetricCount>;  // indexed by Metric
+
+// A left rep and a right rep of a bilateral set done together.
+struct RepPair {
+  Limb limb = Limb::kWrist;
+  int set_index = 0;
+  int pair_index = 0;  // 1-based within the set
+  Rep left;
+  Rep right;
+  MetricComparisons metrics{};
+  double lead_ms = 0.0;  // right.start - left.start: > 0 means the left side led
+};
+
+// A rep of a bilateral set whose other side did no matching rep within the pairing tolerance.
+struct UnpairedRep {
+  Rep rep;
+};
+
+// Fatigue of one side, updated after each of its reps.
+struct FatigueUpdate {
+  Placement placement;
+  int set_index = 0;
+  int rep_index = 0;
+  Time time;
+  double speed_loss_pct = 0.0;  // concentric peak speed vs the best rep of the set
+  double rom_loss_pct = 0.0;    // ROM vs the best rep of the set
+};
+
+enum class CueKind : std::uint8_t {
+  kStartWithWeakerSide,  // next unilateral set: begin with the weaker side
+  kMatchWeakerSideReps,  // stronger side: stop at the weaker side's rep count
+  kStopSet,              // the weaker side's velocity loss crossed the threshold
+  kAsymmetryNormal,      // the gap is within normal variability: nothing to fix
+};
+
+// A coaching suggestion. 'message' is a short sentence for a person.
+struct Cue {
+  CueKind kind = CueKind::kStopSet;
+  Time time;
+  int set_index = 0;
+  Limb limb = Limb::kWrist;
+  std::optional<Side> side;  // the side the cue is about
+  int target_reps = 0;       // kMatchWeakerSideReps / kStartWithWeakerSide
+  double value_pct = 0.0;    // kStopSet: speed loss; otherwise the percentage difference
+  std::string message;
+};
+
+struct SideStats {
+  int rep_count = 0;
+  double mean_rom_deg = 0.0;
+  double sd_rom_deg = 0.0;
+  double mean_concentric_s = 0.0;
+  double mean_eccentric_s = 0.0;
+  double mean_peak_speed_deg_s = 0.0;
+  double max_speed_loss_pct = 0.0;
+};
+
+// End of a set. Bilateral: both sides. Unilateral: the side that worked; when this set completes
+// a left/right pair of unilateral sets, 'compared_with_set_index' names the other side's set and
+// the metrics compare the two.
+struct SetSummary {
+  int set_index = 0;
+  std::string exercise;
+  SetMode mode = SetMode::kBilateral;
+  Limb limb = Limb::kWrist;
+  Time start;
+  Time end;
+  std::optional<SideStats> left;
+  std::optional<SideStats> right;
+  int compared_with_set_index = 0;  // unilateral only; 0 when there is nothing to compare
+  MetricComparisons metrics{};
+  std::optional<Side> weaker_side;  // over all comparable metrics
+  Band band = Band::kNotApplicable;  // worst band over the comparable metrics
+  bool significant = false;
+};
+
+enum class SensorEventKind : std::uint8_t {
+  kGap,      // samples missing (dropped or not sent); any rep in progress was discarded
+  kLost,     // the transport lost the device
+  kBack,     // the device is back
+  kBadData,  // bytes discarded while resynchronising (rate-limited)
+};
+
+struct SensorStatus {
+  int sensor_index = 0;
+  Placement placement;
+  SensorEventKind kind = SensorEventKind::kGap;
+  Time time;
+  Duration gap{0};              // kGap: time without samples
+  std::int64_t missing_samples = 0;  // kGap: estimated from the nominal rate
+  std::int64_t bytes_discarded = 0;  // kBadData: since the previous report
+  std::string detail;
+};
+
+using Event = std::variant<SetStarted, Rep, RepPair, UnpairedRep, FatigueUpdate, Cue, SetSummary,
+                           SensorStatus>;
+
+// Receives the core's events, in order, on the thread that feeds the pipeline.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void OnEvent(const Event& event) = 0;
+};
+
+}  // namespace ambi::fusion
+
+#endif  // AMBI_FUSION_CORE_EVENTS_H_

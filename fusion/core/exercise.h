@@ -1,0 +1,61 @@
+#ifndef AMBI_FUSION_CORE_EXERCISE_H_
+#define AMBI_FUSION_CORE_EXERCISE_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fusion/core/placement.h"
+
+namespace ambi::fusion {
+
+// Which phase a rep starts with when the limb leaves its rest pose: a curl starts concentric
+// (lifting), a squat starts eccentric (lowering).
+enum class Phase : std::uint8_t { kConcentric, kEccentric };
+
+// Bilateral: both sides move together (barbell curl, squat). Unilateral: one side does a set,
+// then the other (dumbbell concentration curl, single-leg extension).
+enum class SetMode : std::uint8_t { kBilateral, kUnilateral };
+
+enum class ForceDirection : std::uint8_t { kPush, kPull, kNeither };
+
+// The four per-rep quantities compared between sides.
+enum class Metric : std::uint8_t { kRom, kConcentricTime, kEccentricTime, kPeakSpeed };
+inline constexpr int kMetricCount = 4;
+inline constexpr std::array<Metric, kMetricCount> kAllMetrics = {
+    Metric::kRom, Metric::kConcentricTime, Metric::kEccentricTime, Metric::kPeakSpeed};
+
+// Traffic light of a left/right percentage difference.
+enum class Band : std::uint8_t { kNotApplicable, kGreen, kAmber, kRed };
+
+// Percentage-difference limits of the bands: green below amber_from_pct, red from red_from_pct.
+struct BandLimits {
+  double amber_from_pct = 10.0;
+  double red_from_pct = 25.0;
+};
+
+// One entry of the exercise catalog (data/exercises.toml). Loaded outside the core.
+struct Exercise {
+  std::string name;  // catalog key, e.g. "biceps_curl"
+  std::string display_name;
+  std::vector<std::string> muscle_groups;  // e.g. {"biceps", "forearm_flexors"}
+  ForceDirection direction = ForceDirection::kNeither;
+  Phase first_phase = Phase::kConcentric;
+  SetMode default_mode = SetMode::kBilateral;
+  Limb limb = Limb::kWrist;  // the sensors that measure this exercise
+  std::array<BandLimits, kMetricCount> bands{};  // indexed by Metric
+};
+
+// Used when no exercise is named: a generic movement that starts concentric, bilateral.
+Exercise GenericExercise(Limb limb);
+
+std::string_view ToString(Phase phase);
+std::string_view ToString(SetMode mode);
+std::string_view ToString(ForceDirection direction);
+std::string_view ToString(Metric metric);
+std::string_view ToString(Band band);
+
+}  // namespace ambi::fusion
+
+#endif  // AMBI_FUSION_CORE_EXERCISE_H_
