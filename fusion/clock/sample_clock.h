@@ -1,0 +1,91 @@
+#ifndef AMBI_FUSION_CLOCK_SAMPLE_CLOCK_H_
+#define AMBI_FUSION_CLOCK_SAMPLE_CLOCK_H_
+
+#include <cstdint>
+
+#include "fusion/core/time.h"
+
+namespace ambi::fusion {
+
+struct SampleClockParams {
+  double nominal_rate_hz = 100.0;
+  // True when samples carry a device timestamp (kAmbiSample); false when the only time is the
+  // arrival time stamped by the transport (WitMotion sends none).
+  bool device_time = false;
+  // A step longer than this many sample periods means samples are missing. 2.5 tolerates one
+  // late sample without calling it a gap, and still catches a single dropped sample at 1.5 x jitter.
+  double gap_periods = 2.5;
+  // Arrival-time streams only: a pause in arrivals shorter than this is treated as transport
+  // buffering (the samples come later in a burst), not as lost samples.
+  double min_arrival_gap_s = 0.25;
+  // How fast the device-to-session offset may rise (s per s). The offset is the lower envelope of
+  // (arrival - device time): latency only ever adds to it, so the envelope follows a device clock
+  // that runs fast at once and one that runs slow at this rate. 2000 ppm covers crystal and RC
+  // oscillators; larger rate errors are absorbed by the period estimate.
+  double offset_rise_s_per_s = 2e-3;
+  // Arrival-time streams: the sample period is re-estimated from arrival times over this window,
+  // within +/- max_rate_error of nominal.
+  double rate_window_s = 5.0;
+  double max_rate_error = 0.1;
+};
+
+// What the clock says about one sample.
+struct ClockUpdate {
+  Time time;             // the sample's session time
+  bool accepted = true;  // false: duplicate or backwards device time; drop the sample
+  bool gap = false;      // samples are missing before this one
+  Duration gap_duration{0};
+  std::int64_t missing_samples = 0;
+};
+
+// Turns device or arrival times into session times for one sensor, and finds gaps.
+//
+// Device-time streams: session time = device time + offset, where the offset is the lower
+// envelope of (arrival - device time), so left and right sensors whose clocks are offset or
+// drift end up on the one session clock. Arrival-time streams: a device clock is synthesised by
+// counting samples at the estimated period, then mapped the same way, which removes the
+// jitter and bursts of USB/BLE delivery. Gaps are detected from the sample times, never hidden.
+// Not thread-safe; one per sensor.
+class SampleClock {
+ public:
+  explicit SampleClock(const SampleClockParams& params);
+
+  // 'device_or_arrival' is the device timestamp for device-time streams, else equal to
+  // 'arrival'.
+  ClockUpdate Update(Time device_or_arrival, Time arrival);
+
+  // Forget the stream (the device was lost): the next sample starts a new mapping.
+  void Reset();
+
+  double period_s() const { return period_s_; }
+  std::int64_t gaps() const { return gaps_; }
+  std::int64_t missing_samples() const { return missing_samples_total_; }
+  std::int64_t rejected_samples() const { return rejected_; }
+
+ private:
+  ClockUpdate Start(Time device, Time arrival);
+  void UpdatePeriodEstimate(Time arrival);
+
+  SampleClockParams params_;
+  double nominal_period_s_;
+  double period_s_;
+  bool started_ = false;
+  // Device clock (real or synthesised), seconds since the first sample of the current mapping.
+  double device_s_ = 0.0;
+  Time device_origin_;
+  Time last_device_;
+  Time last_arrival_;
+  double offset_s_ = 0.0;  // session time = device_origin_ + device_s_ + offset_s_
+  Time last_time_;
+  // Period estimate (arrival-time streams): arrivals counted since an anchor.
+  Time rate_anchor_arrival_;
+  std::int64_t rate_anchor_count_ = 0;
+  std::int64_t count_ = 0;
+  std::int64_t gaps_ = 0;
+  std::int64_t missing_samples_total_ = 0;
+  std::int64_t rejected_ = 0;
+};
+
+}  // namespace ambi::fusion
+
+#endif  // AMBI_FUSION_CLOCK_SAMPLE_CLOCK_H_

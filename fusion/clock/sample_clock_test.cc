@@ -1,0 +1,131 @@
+#include "fusion/clock/sample_clock.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace ambi::fusion {
+namespace {
+
+// Deterministic jitter without std:: distributions (their output differs between libraries).
+class SplitMix {
+ public:
+  explicit SplitMix(std::uint64_t seed) : state_(seed) {}
+  double Uniform() {
+    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return static_cast<double>((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
+TEST(SampleClockTest, DeviceTimePassesThroughAndFindsGaps) {
+  SampleClock clock({.nominal_rate_hz = 100.0, .device_time = true});
+  std::vector<ClockUpdate> updates;
+  for (int k = 0; k < 10; ++k) {
+    const Time t = TimeFromSeconds(1.0 + 0.01 * k);
+    updates.push_back(clock.Update(t, t));
+  }
+  // Five samples missing: the next one is 60 ms after the last.
+  const Time after_gap = TimeFromSeconds(1.0 + 0.09 + 0.06);
+  const ClockUpdate gap = clock.Update(after_gap, after_gap);
+  for (int k = 0; k < 10; ++k) {
+    EXPECT_NEAR(ToSeconds(updates[k].time), 1.0 + 0.01 * k, 1e-9);
+    EXPECT_FALSE(updates[k].gap);
+  }
+  EXPECT_TRUE(gap.gap);
+  EXPECT_EQ(gap.missing_samples, 5);
+  EXPECT_NEAR(ToSeconds(gap.gap_duration), 0.06, 1e-9);
+  EXPECT_NEAR(ToSeconds(gap.time), 1.15, 1e-9);
+  EXPECT_EQ(clock.gaps(), 1);
+}
+
+TEST(SampleClockTest, RejectsDuplicateAndBackwardsDeviceTime) {
+  SampleClock clock({.nominal_rate_hz = 100.0, .device_time = true});
+  const Time t0 = TimeFromSeconds(2.0);
+  clock.Update(t0, t0);
+  EXPECT_FALSE(clock.Update(t0, t0).accepted);
+  EXPECT_FALSE(clock.Update(t0 - Duration(5'000'000), t0).accepted);
+  EXPECT_TRUE(clock.Update(t0 + Duration(10'000'000), t0).accepted);
+  EXPECT_EQ(clock.rejected_samples(), 2);
+}
+
+TEST(SampleClockTest, DeviceClocksWithOffsetAndDriftMeetOnSessionTime) {
+  // Two sensors sample the same instants; their device clocks start 300 s apart and one runs
+  // 500 ppm fast. Arrival = true time + latency in [2, 12] ms.
+  SampleClock left({.nominal_rate_hz = 100.0, .device_time = true});
+  SampleClock right({.nominal_rate_hz = 100.0, .device_time = true});
+  SplitMix jitter(7);
+  double worst_s = 0.0;
+  for (int k = 0; k < 6000; ++k) {
+    const double true_s = 0.01 * k;
+    const Time arrival_l = TimeFromSeconds(true_s + 0.002 + 0.01 * jitter.Uniform());
+    const Time arrival_r = TimeFromSeconds(true_s + 0.002 + 0.01 * jitter.Uniform());
+    const ClockUpdate l = left.Update(TimeFromSeconds(true_s), arrival_l);
+    const ClockUpdate r = right.Update(TimeFromSeconds(300.0 + true_s * 1.0005), arrival_r);
+    ASSERT_FALSE(l.gap);
+    ASSERT_FALSE(r.gap);
+    if (k > 500) worst_s = std::max(worst_s, std::abs(ToSeconds(l.time - r.time)));
+  }
+  // Left/right misalignment stays within the latency jitter, not the 300 s offset or the drift.
+  EXPECT_LT(worst_s, 0.012);
+}
+
+TEST(SampleClockTest, ArrivalTimesAreSmoothedToTheSamplePeriod) {
+  SampleClock clock({.nominal_rate_hz = 200.0});
+  SplitMix jitter(11);
+  Time previous;
+  double worst_step_error_s = 0.0;
+  for (int k = 0; k < 4000; ++k) {
+    // Arrivals carry 0-8 ms of latency, as USB serial delivers them.
+    const Time arrival = TimeFromSeconds(0.005 * k + 0.008 * jitter.Uniform());
+    const ClockUpdate update = clock.Update(arrival, arrival);
+    ASSERT_FALSE(update.gap) << k;
+    ASSERT_LE(update.time, arrival + Duration(1000));
+    if (k > 1000) {
+      worst_step_error_s = std::max(worst_step_error_s, std::abs(ToSeconds(update.time - previous) - 0.005));
+    }
+    previous = update.time;
+  }
+  EXPECT_LT(worst_step_error_s, 0.0015);
+}
+
+TEST(SampleClockTest, LearnsARateOnePercentOffNominalWithoutFalseGaps) {
+  SampleClock clock({.nominal_rate_hz = 100.0});
+  const double true_period_s = 0.0101;
+  for (int k = 0; k < 6000; ++k) {
+    const Time arrival = TimeFromSeconds(true_period_s * k + 0.001 * (k % 3));
+    ASSERT_FALSE(clock.Update(arrival, arrival).gap) << k;
+  }
+  EXPECT_NEAR(clock.period_s(), true_period_s, 2e-6);
+}
+
+TEST(SampleClockTest, ABufferedBurstIsNotAGapButALongPauseIs) {
+  SampleClock clock({.nominal_rate_hz = 100.0});
+  int k = 0;
+  for (; k < 100; ++k) clock.Update(TimeFromSeconds(0.01 * k), TimeFromSeconds(0.01 * k));
+  // The transport stalls for 150 ms, then delivers the buffered samples at once.
+  const Time burst = TimeFromSeconds(0.01 * 99 + 0.15);
+  for (int i = 0; i < 15; ++i, ++k) EXPECT_FALSE(clock.Update(burst, burst).gap);
+  // Then nothing for 1 s: samples were lost.
+  const Time late = burst + DurationFromSeconds(1.0);
+  const ClockUpdate gap = clock.Update(late, late);
+  EXPECT_TRUE(gap.gap);
+  EXPECT_EQ(gap.missing_samples, 99);
+}
+
+TEST(SampleClockTest, ResetStartsANewMapping) {
+  SampleClock clock({.nominal_rate_hz = 50.0, .device_time = true});
+  clock.Update(TimeFromSeconds(10.0), TimeFromSeconds(1.0));
+  clock.Reset();
+  const ClockUpdate update = clock.Update(TimeFromSeconds(0.5), TimeFromSeconds(4.0));
+  EXPECT_TRUE(update.accepted);
+  EXPECT_NEAR(ToSeconds(update.time), 4.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace ambi::fusion
