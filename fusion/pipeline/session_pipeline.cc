@@ -1,1 +1,301 @@
-// Placeholder: being written (remove this line when implemented).
+#include "fusion/pipeline/session_pipeline.h"
+
+#include <algorithm>
+#include <array>
+
+#include "fusion/decode/decoder.h"
+
+namespace ambi::fusion {
+namespace {
+
+int PlacementSlot(Placement placement) {
+  return static_cast<int>(placement.limb) * 2 + static_cast<int>(placement.side);
+}
+
+}  // namespace
+
+struct SessionPipeline::SensorState {
+  SensorState(int sensor_index, const SensorConfig& sensor_config, const SessionParams& params,
+              Phase first_phase)
+      : index(sensor_index),
+        config(sensor_config),
+        decoder(DecoderParams{sensor_config.protocol, sensor_config.witmotion_mag_uT_per_count}),
+        clock(ClockParams(sensor_config, params.clock)),
+        filter(OrientationParams(sensor_config, params.orientation)),
+        reps(RepParams(sensor_config, params.reps, first_phase)) {}
+
+  static SampleClockParams ClockParams(const SensorConfig& sensor, SampleClockParams clock) {
+    clock.nominal_rate_hz = sensor.nominal_rate_hz;
+    clock.device_time = HasDeviceTime(sensor.protocol);
+    return clock;
+  }
+  static MadgwickParams OrientationParams(const SensorConfig& sensor, MadgwickParams params) {
+    params.nominal_rate_hz = sensor.nominal_rate_hz;
+    return params;
+  }
+  static RepDetectorParams RepParams(const SensorConfig& sensor, RepDetectorParams params,
+                                     Phase first_phase) {
+    params.nominal_rate_hz = sensor.nominal_rate_hz;
+    params.first_phase = first_phase;
+    return params;
+  }
+
+  int index;
+  SensorConfig config;
+  Decoder decoder;
+  SampleClock clock;
+  MadgwickFilter filter;
+  RepDetector reps;
+  SensorCounters counters;
+  std::int64_t sample_index = 0;
+  std::uint64_t bytes_discarded_reported = 0;
+  std::optional<Time> last_bad_data_report;
+};
+
+struct SessionPipeline::SetState {
+  bool open = false;
+  bool automatic = false;
+  int index = 0;
+  Exercise exercise;
+  SetMode mode = SetMode::kBilateral;
+  std::optional<Side> side;
+  Time start;
+  Time last_rep_end;
+  std::array<int, 4> reps_per_placement{};  // by PlacementSlot
+};
+
+SessionPipeline::SessionPipeline(const SessionParams& params, EventSink* sink)
+    : params_(params), sink_(sink), set_(std::make_unique<SetState>()) {
+  set_->exercise = params_.exercise;
+  set_->mode = params_.mode.value_or(params_.exercise.default_mode);
+  for (int i = 0; i < static_cast<int>(params_.sensors.size()); ++i) {
+    sensors_.push_back(std::make_unique<SensorState>(i, params_.sensors[i], params_,
+                                                     params_.exercise.first_phase));
+  }
+  comparators_.resize(2);
+  for (const SensorConfig& sensor : params_.sensors) {
+    auto& comparator = comparators_[static_cast<int>(sensor.placement.limb)];
+    if (!comparator) {
+      comparator = std::make_unique<LimbPairComparator>(sensor.placement.limb, params_.asymmetry,
+                                                        sink_);
+    }
+  }
+}
+
+SessionPipeline::~SessionPipeline() = default;
+
+int SessionPipeline::sensor_count() const { return static_cast<int>(sensors_.size()); }
+
+const SensorConfig& SessionPipeline::sensor(int sensor_index) const {
+  return sensors_[sensor_index]->config;
+}
+
+const SensorCounters& SessionPipeline::counters(int sensor_index) const {
+  return sensors_[sensor_index]->counters;
+}
+
+Time SessionPipeline::latest_time() const { return latest_time_; }
+
+void SessionPipeline::set_orientation_observer(OrientationObserver* observer) {
+  orientation_observer_ = observer;
+}
+
+void SessionPipeline::OnBytes(int sensor_index, Time arrival_time,
+                              std::span<const std::uint8_t> bytes) {
+  SensorState& sensor = *sensors_[sensor_index];
+  sensor.decoder.Feed(bytes, arrival_time, [&](const ImuSample& sample) {
+    ProcessSample(sensor_index, sample, arrival_time);
+  });
+  const DecoderStats& stats = sensor.decoder.stats();
+  sensor.counters.checksum_errors = static_cast<std::int64_t>(stats.checksum_errors);
+  if (stats.bytes_discarded != sensor.bytes_discarded_reported) {
+    ReportBadData(sensor, arrival_time, /*force=*/false);
+  }
+}
+
+void SessionPipeline::OnSample(int sensor_index, const ImuSample& sample, Time arrival_time) {
+  ProcessSample(sensor_index, sample, arrival_time);
+}
+
+void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample,
+                                    Time arrival_time) {
+  SensorState& sensor = *sensors_[sensor_index];
+  const ClockUpdate clock = sensor.clock.Update(sample.time, arrival_time);
+  if (!clock.accepted) {
+    ++sensor.counters.rejected_samples;
+    return;
+  }
+  if (clock.gap) {
+    // Orientation keeps its state (it re-converges from gravity); a rep in progress is dropped.
+    sensor.filter.MarkGap();
+    sensor.reps.MarkGap(clock.time);
+    ++sensor.counters.gaps;
+    sensor.counters.missing_samples += clock.missing_samples;
+    SensorStatus status;
+    status.sensor_index = sensor.index;
+    status.placement = sensor.config.placement;
+    status.kind = SensorEventKind::kGap;
+    status.time = clock.time;
+    status.gap = clock.gap_duration;
+    status.missing_samples = clock.missing_samples;
+    sink_->OnEvent(status);
+  }
+
+  ImuSample timed = sample;
+  timed.time = clock.time;
+  sensor.filter.Update(timed);
+  const Quaternion& sensor_to_earth = sensor.filter.sensor_to_earth();
+  if (orientation_observer_ != nullptr) {
+    orientation_observer_->OnOrientation(sensor.index, sensor.sample_index, clock.time,
+                                         sensor_to_earth);
+  }
+  ++sensor.sample_index;
+  ++sensor.counters.samples;
+  if (clock.time > latest_time_) latest_time_ = clock.time;
+
+  RepDetectorOutput output = sensor.reps.Update(timed, sensor_to_earth);
+  if (output.rep) HandleRep(sensor, *output.rep);
+
+  if (!set_->open) return;
+  comparators_[static_cast<int>(sensor.config.placement.limb)]->AdvanceTime(
+      sensor.config.placement.side, clock.time);
+  if (set_->automatic && !output.moving &&
+      ToSeconds(clock.time - set_->last_rep_end) > params_.set_end_rest_s) {
+    CloseSet(set_->last_rep_end);
+  }
+}
+
+void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
+  if (!set_->open) {
+    if (!params_.automatic_sets) {
+      // Outside an explicit set a rep is still reported, but belongs to no set.
+      rep.placement = sensor.config.placement;
+      rep.set_index = 0;
+      rep.index = 0;
+      ++sensor.counters.reps;
+      sink_->OnEvent(rep);
+      return;
+    }
+    OpenSet(rep.start, /*automatic=*/true);
+  }
+  rep.placement = sensor.config.placement;
+  rep.set_index = set_->index;
+  rep.index = ++set_->reps_per_placement[PlacementSlot(rep.placement)];
+  if (rep.index == 1) rep.pause_before_s = 0.0;
+  ++sensor.counters.reps;
+  set_->last_rep_end = std::max(set_->last_rep_end, rep.end);
+  sink_->OnEvent(rep);
+  comparators_[static_cast<int>(rep.placement.limb)]->AddRep(rep);
+}
+
+void SessionPipeline::OpenSet(Time time, bool automatic) {
+  set_->open = true;
+  set_->automatic = automatic;
+  ++set_->index;
+  set_->start = time;
+  set_->last_rep_end = time;
+  set_->reps_per_placement = {};
+
+  SetStarted started;
+  started.set_index = set_->index;
+  started.exercise = set_->exercise.name;
+  started.mode = set_->mode;
+  started.limb = set_->exercise.limb;
+  started.side = set_->side;
+  started.time = time;
+  started.automatic = automatic;
+  sink_->OnEvent(started);
+
+  SetContext context;
+  context.set_index = set_->index;
+  context.exercise = set_->exercise;
+  context.mode = set_->mode;
+  context.side = set_->side;
+  context.start = time;
+  for (auto& comparator : comparators_) {
+    if (comparator) comparator->StartSet(context);
+  }
+}
+
+void SessionPipeline::CloseSet(Time time) {
+  if (!set_->open) return;
+  for (auto& comparator : comparators_) {
+    if (comparator) comparator->EndSet(time);
+  }
+  set_->open = false;
+}
+
+void SessionPipeline::StartSet(Time time, const Exercise& exercise, SetMode mode,
+                               std::optional<Side> side) {
+  CloseSet(time);
+  set_->exercise = exercise;
+  set_->mode = mode;
+  set_->side = side;
+  // A new exercise may start with the other phase and move about another axis.
+  for (auto& sensor : sensors_) {
+    sensor->reps = RepDetector(
+        SensorState::RepParams(sensor->config, params_.reps, exercise.first_phase));
+  }
+  OpenSet(time, /*automatic=*/false);
+}
+
+void SessionPipeline::EndSet(Time time) {
+  CloseSet(time);
+  set_->side.reset();
+}
+
+void SessionPipeline::Flush(Time time) {
+  for (auto& sensor : sensors_) {
+    if (sensor->decoder.stats().bytes_discarded != sensor->bytes_discarded_reported) {
+      ReportBadData(*sensor, time, /*force=*/true);
+    }
+  }
+  CloseSet(set_->automatic ? set_->last_rep_end : time);
+}
+
+void SessionPipeline::OnSensorLost(int sensor_index, Time time) {
+  SensorState& sensor = *sensors_[sensor_index];
+  sensor.decoder.Reset();
+  sensor.clock.Reset();
+  sensor.filter.MarkGap();
+  sensor.reps.MarkGap(time);
+  sensor.counters.connected = false;
+  SensorStatus status;
+  status.sensor_index = sensor.index;
+  status.placement = sensor.config.placement;
+  status.kind = SensorEventKind::kLost;
+  status.time = time;
+  sink_->OnEvent(status);
+}
+
+void SessionPipeline::OnSensorBack(int sensor_index, Time time) {
+  SensorState& sensor = *sensors_[sensor_index];
+  sensor.counters.connected = true;
+  SensorStatus status;
+  status.sensor_index = sensor.index;
+  status.placement = sensor.config.placement;
+  status.kind = SensorEventKind::kBack;
+  status.time = time;
+  sink_->OnEvent(status);
+}
+
+void SessionPipeline::ReportBadData(SensorState& sensor, Time time, bool force) {
+  if (!force && sensor.last_bad_data_report &&
+      ToSeconds(time - *sensor.last_bad_data_report) < params_.bad_data_report_interval_s) {
+    return;
+  }
+  const std::uint64_t discarded = sensor.decoder.stats().bytes_discarded;
+  SensorStatus status;
+  status.sensor_index = sensor.index;
+  status.placement = sensor.config.placement;
+  status.kind = SensorEventKind::kBadData;
+  status.time = time;
+  status.bytes_discarded = static_cast<std::int64_t>(discarded - sensor.bytes_discarded_reported);
+  status.detail = "bytes skipped while resynchronising";
+  sensor.bytes_discarded_reported = discarded;
+  sensor.counters.bytes_discarded = static_cast<std::int64_t>(discarded);
+  sensor.last_bad_data_report = time;
+  sink_->OnEvent(status);
+}
+
+}  // namespace ambi::fusion

@@ -1,0 +1,124 @@
+#ifndef AMBI_FUSION_PIPELINE_SESSION_PIPELINE_H_
+#define AMBI_FUSION_PIPELINE_SESSION_PIPELINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "fusion/asymmetry/limb_pair_comparator.h"
+#include "fusion/clock/sample_clock.h"
+#include "fusion/core/events.h"
+#include "fusion/core/exercise.h"
+#include "fusion/core/geometry.h"
+#include "fusion/core/imu_sample.h"
+#include "fusion/core/placement.h"
+#include "fusion/decode/protocol.h"
+#include "fusion/orientation/madgwick.h"
+#include "fusion/reps/rep_detector.h"
+
+namespace ambi::fusion {
+
+// One sensor of an athlete.
+struct SensorConfig {
+  Placement placement;
+  Protocol protocol = Protocol::kWitMotionSerial;
+  double nominal_rate_hz = 100.0;
+  double witmotion_mag_uT_per_count = 0.0;  // 0: ignore WitMotion magnetometer frames
+};
+
+struct SessionParams {
+  std::vector<SensorConfig> sensors;
+  Exercise exercise = GenericExercise(Limb::kWrist);
+  std::optional<SetMode> mode;  // empty: the exercise's default mode
+  MadgwickParams orientation;
+  SampleClockParams clock;      // nominal_rate_hz and device_time are set per sensor
+  RepDetectorParams reps;       // first_phase and nominal_rate_hz are set per sensor/exercise
+  AsymmetryParams asymmetry;
+  // Automatic sets: a set starts with the first rep after rest and ends when no rep has ended
+  // for this long on any sensor. Longer than the longest within-set pause (physiotherapy holds
+  // last ~5-10 s), shorter than a normal rest between sets (1-3 min).
+  bool automatic_sets = true;
+  double set_end_rest_s = 20.0;
+  // Bad-data reports per sensor at most this often (session seconds).
+  double bad_data_report_interval_s = 5.0;
+};
+
+// Receives the fused orientation of every sample (for --orientation-csv and diagnostics).
+class OrientationObserver {
+ public:
+  virtual ~OrientationObserver() = default;
+  virtual void OnOrientation(int sensor_index, std::int64_t sample_index, Time time,
+                             const Quaternion& sensor_to_earth) = 0;
+};
+
+struct SensorCounters {
+  std::int64_t samples = 0;
+  std::int64_t gaps = 0;
+  std::int64_t missing_samples = 0;
+  std::int64_t rejected_samples = 0;  // duplicate or backwards device time
+  std::int64_t bytes_discarded = 0;
+  std::int64_t checksum_errors = 0;
+  std::int64_t reps = 0;
+  bool connected = true;
+};
+
+// The single entry point of the core for one athlete, live and replay alike: transport bytes
+// (or decoded samples) in, events out to the sink, in order and on the caller's thread.
+// transport bytes -> decoder -> clock -> Madgwick -> rep detector -> left/right comparator.
+// Nothing here reads a clock, so the same input always gives the same events. No allocation
+// per sample. Not thread-safe.
+class SessionPipeline {
+ public:
+  SessionPipeline(const SessionParams& params, EventSink* sink);
+  ~SessionPipeline();
+  SessionPipeline(const SessionPipeline&) = delete;
+  SessionPipeline& operator=(const SessionPipeline&) = delete;
+
+  int sensor_count() const;
+  const SensorConfig& sensor(int sensor_index) const;
+
+  // Bytes of sensor 'sensor_index' as the transport received them at 'arrival_time'.
+  void OnBytes(int sensor_index, Time arrival_time, std::span<const std::uint8_t> bytes);
+  // An already decoded sample; its time is device time for device-time protocols, else arrival.
+  void OnSample(int sensor_index, const ImuSample& sample, Time arrival_time);
+
+  // The transport lost the device / has it back. A rep in progress is dropped, not invented.
+  void OnSensorLost(int sensor_index, Time time);
+  void OnSensorBack(int sensor_index, Time time);
+
+  // Explicit set control (a client pressed start/stop). Ends any set in progress first.
+  void StartSet(Time time, const Exercise& exercise, SetMode mode, std::optional<Side> side);
+  void EndSet(Time time);
+
+  // End of input: ends the set in progress and reports everything pending.
+  void Flush(Time time);
+
+  void set_orientation_observer(OrientationObserver* observer);
+  const SensorCounters& counters(int sensor_index) const;
+  // Latest session time seen on any sensor.
+  Time latest_time() const;
+
+ private:
+  struct SensorState;
+  struct SetState;
+  void ProcessSample(int sensor_index, const ImuSample& sample, Time arrival_time);
+  void HandleRep(SensorState& sensor, Rep rep);
+  void OpenSet(Time time, bool automatic);
+  void CloseSet(Time time);
+  void ReportBadData(SensorState& sensor, Time time, bool force);
+
+  SessionParams params_;
+  EventSink* sink_;
+  std::vector<std::unique_ptr<SensorState>> sensors_;
+  std::vector<std::unique_ptr<LimbPairComparator>> comparators_;  // indexed by Limb
+  std::unique_ptr<SetState> set_;
+  OrientationObserver* orientation_observer_ = nullptr;
+  Time latest_time_{};
+};
+
+}  // namespace ambi::fusion
+
+#endif  // AMBI_FUSION_PIPELINE_SESSION_PIPELINE_H_

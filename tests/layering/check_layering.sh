@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The architecture as a test: the numeric core (fusion/) is pure. It may use Eigen and the
+# standard library only: no Asio, gRPC, protobuf, D-Bus, no clock reads, no threads, no I/O.
+# And stages link downstream only.
+set -u
+root=${1:?usage: check_layering.sh REPO_ROOT}
+cd "$root" || exit 2
+status=0
+fail() { echo "layering: $*"; status=1; }
+
+forbidden_includes='#include *[<"](boost/|grpcpp|grpc\+\+|grpc/|google/protobuf|sdbus-c\+\+|sqlite3|toml\+\+|spdlog|CLI/|nlohmann|thread>|mutex>|fstream>|iostream>|cstdio>|ambi/v1/)'
+hits=$(grep -rnE "$forbidden_includes" fusion --include='*.h' --include='*.cc' | grep -v '_test\.cc:')
+[ -n "$hits" ] && fail "fusion/ includes something the core must not use:
+$hits"
+
+clock_reads=$(grep -rnE '(steady_clock|system_clock|high_resolution_clock)|[^a-z_]time\(|gettimeofday|clock_gettime' \
+  fusion --include='*.h' --include='*.cc' | grep -v '_test\.cc:' | grep -vE '^[^:]+:[0-9]+: *//')
+[ -n "$clock_reads" ] && fail "fusion/ reads a clock (time must arrive with the data):
+$clock_reads"
+
+eigen_in_api=$(grep -rlE '#include *<Eigen' fusion --include='*.h' | grep -v '/internal/')
+[ -n "$eigen_in_api" ] && fail "Eigen in a public header of the core (keep it in .cc files):
+$eigen_in_api"
+
+# Downstream-only linking: a stage may include only stages below it.
+check_stage() {  # stage, allowed include prefixes...
+  local stage=$1; shift
+  local allowed="fusion/$stage/|fusion/core/"
+  for dep in "$@"; do allowed="$allowed|fusion/$dep/"; done
+  local bad
+  bad=$(grep -rnE '#include *"fusion/' "fusion/$stage" | grep -vE "#include *\"($allowed)")
+  [ -n "$bad" ] && fail "fusion/$stage includes a stage it must not depend on:
+$bad"
+}
+check_stage core
+check_stage decode
+check_stage clock
+check_stage orientation
+check_stage reps orientation
+check_stage asymmetry
+check_stage pipeline decode clock orientation reps asymmetry
+
+[ $status -eq 0 ] && echo "layering: fusion/ is pure and layered"
+exit $status

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package ambi needs to build, test and run. Safe to run again.
+set -euo pipefail
+packages=(
+  cmake ninja-build g++ pkg-config
+  libeigen3-dev libboost-dev
+  libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc grpc-proto
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libsqlite3-dev
+  libsdbus-c++-dev libsystemd-dev
+  python3-grpcio python3-dbusmock python3-numpy
+)
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update
+$sudo apt-get install -y --no-install-recommends "${packages[@]}"
