@@ -1,1 +1,304 @@
-// Placeholder: being written (remove this line when implemented).
+#include "fusion/orientation/madgwick.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ambi::fusion {
+namespace {
+
+// Written with scalars rather than Eigen: the update is a short dependent chain per sample, and
+// plain doubles keep it free of temporaries and easy to compare term by term with the paper.
+
+double Norm(const Vec3& v) { return std::sqrt(v.x * v.x + v.y * v.y + v.z * v.z); }
+
+bool IsZero(const Vec3& v) { return v.x == 0.0 && v.y == 0.0 && v.z == 0.0; }
+
+double Clamp(double value, double bound) { return std::clamp(value, -bound, bound); }
+
+// Rotation matrix (rows: earth axes in sensor coordinates) to quaternion, Shepperd's method:
+// pick the largest diagonal combination so the square root never sees a tiny argument.
+Quaternion FromRows(const double r[3][3]) {
+  const double trace = r[0][0] + r[1][1] + r[2][2];
+  Quaternion q;
+  if (trace > 0.0) {
+    const double s = 2.0 * std::sqrt(1.0 + trace);
+    q = {0.25 * s, (r[2][1] - r[1][2]) / s, (r[0][2] - r[2][0]) / s, (r[1][0] - r[0][1]) / s};
+  } else if (r[0][0] > r[1][1] && r[0][0] > r[2][2]) {
+    const double s = 2.0 * std::sqrt(1.0 + r[0][0] - r[1][1] - r[2][2]);
+    q = {(r[2][1] - r[1][2]) / s, 0.25 * s, (r[0][1] + r[1][0]) / s, (r[0][2] + r[2][0]) / s};
+  } else if (r[1][1] > r[2][2]) {
+    const double s = 2.0 * std::sqrt(1.0 + r[1][1] - r[0][0] - r[2][2]);
+    q = {(r[0][2] - r[2][0]) / s, (r[0][1] + r[1][0]) / s, 0.25 * s, (r[1][2] + r[2][1]) / s};
+  } else {
+    const double s = 2.0 * std::sqrt(1.0 + r[2][2] - r[0][0] - r[1][1]);
+    q = {(r[1][0] - r[0][1]) / s, (r[0][2] + r[2][0]) / s, (r[1][2] + r[2][1]) / s, 0.25 * s};
+  }
+  if (q.w < 0.0) q = {-q.w, -q.x, -q.y, -q.z};
+  return q;
+}
+
+}  // namespace
+
+MadgwickFilter::MadgwickFilter(const MadgwickParams& params)
+    : params_(params),
+      nominal_dt_s_(1.0 / params.nominal_rate_hz),
+      max_dt_s_(params.max_dt_factor / params.nominal_rate_hz),
+      mag_scale_(params.reference_missing_x2 ? 0.5 : 1.0) {
+  Reset();
+}
+
+void MadgwickFilter::Reset() {
+  q_ = Quaternion{};
+  has_previous_time_ = false;
+  previous_time_ = Time{};
+  initialised_ = params_.reference_mode;
+  elapsed_s_ = 0.0;
+  gyro_lp_rad_s_ = Vec3{};
+  accel_lp_m_s2_ = Vec3{};
+  lp_valid_ = false;
+  rest_s_ = 0.0;
+  bias_samples_ = 0.0;
+  bias_rad_s_ = Vec3{};
+  rejected_s_ = 0.0;
+  diagnostics_ = MadgwickDiagnostics{};
+  diagnostics_.initialising = !params_.reference_mode;
+}
+
+void MadgwickFilter::MarkGap() { has_previous_time_ = false; }
+
+void MadgwickFilter::set_sensor_to_earth(const Quaternion& sensor_to_earth) {
+  q_ = sensor_to_earth;
+  initialised_ = true;
+}
+
+void MadgwickFilter::Update(const ImuSample& sample) {
+  double dt_s = nominal_dt_s_;
+  if (has_previous_time_) {
+    const double step_s = ToSeconds(sample.time - previous_time_);
+    if (step_s > 0.0 && step_s <= max_dt_s_) dt_s = step_s;
+  }
+  previous_time_ = sample.time;
+  has_previous_time_ = true;
+  UpdateWithDt(sample, dt_s);
+}
+
+void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
+  const bool use_mag = params_.use_magnetometer && sample.has_mag && !IsZero(sample.mag_uT);
+  const bool accel_valid = !IsZero(sample.accel_m_s2);
+  diagnostics_.dt_s = dt_s;
+  if (params_.reference_mode) {
+    diagnostics_.beta = params_.beta;
+    Correct(sample, params_.beta, accel_valid, use_mag, dt_s, sample.gyro_rad_s);
+    return;
+  }
+
+  if (!initialised_) {
+    if (!accel_valid) return;  // nothing to initialise from yet
+    InitialiseFromSample(sample, use_mag);
+    initialised_ = true;
+    elapsed_s_ = 0.0;
+    diagnostics_.initialising = true;
+    diagnostics_.beta = params_.startup_beta;
+    UpdateRest(sample, dt_s);
+    return;
+  }
+
+  UpdateRest(sample, dt_s);
+  const Vec3 gyro{sample.gyro_rad_s.x - bias_rad_s_.x, sample.gyro_rad_s.y - bias_rad_s_.y,
+                  sample.gyro_rad_s.z - bias_rad_s_.z};
+
+  elapsed_s_ += dt_s;
+  const bool ramping = elapsed_s_ < params_.startup_s;
+  double beta = params_.production_beta;
+  if (ramping) {
+    const double f = elapsed_s_ / params_.startup_s;
+    beta = params_.startup_beta + f * (params_.production_beta - params_.startup_beta);
+  }
+
+  bool use_accel = accel_valid;
+  bool rejected = false;
+  if (use_accel && params_.reject_accel && !ramping) {
+    const Vec3& a = sample.accel_m_s2;
+    const double a_norm = Norm(a);
+    // Estimated earth-up in sensor coordinates: third row of R(q).
+    const double ux = 2.0 * (q_.x * q_.z - q_.w * q_.y);
+    const double uy = 2.0 * (q_.y * q_.z + q_.w * q_.x);
+    const double uz = 1.0 - 2.0 * (q_.x * q_.x + q_.y * q_.y);
+    const double cos_error = (a.x * ux + a.y * uy + a.z * uz) / a_norm;
+    rejected = std::abs(a_norm - params_.gravity_m_s2) > params_.accel_reject_m_s2 ||
+               cos_error < std::cos(params_.accel_reject_angle_rad);
+    if (rejected) {
+      rejected_s_ += dt_s;
+      if (rejected_s_ > params_.accel_reject_timeout_s) {
+        // The estimate may be what is wrong: trust gravity again, with the startup gain.
+        rejected = false;
+        rejected_s_ = 0.0;
+        elapsed_s_ = 0.0;
+        beta = params_.startup_beta;
+      }
+    } else {
+      rejected_s_ = 0.0;
+    }
+    use_accel = !rejected;
+  }
+  diagnostics_.initialising = ramping;
+  diagnostics_.accel_rejected = rejected;
+  diagnostics_.beta = beta;
+  Correct(sample, beta, use_accel, use_mag && use_accel, dt_s, gyro);
+}
+
+void MadgwickFilter::UpdateRest(const ImuSample& sample, double dt_s) {
+  const Vec3& g = sample.gyro_rad_s;
+  const Vec3& a = sample.accel_m_s2;
+  if (!lp_valid_) {
+    gyro_lp_rad_s_ = g;
+    accel_lp_m_s2_ = a;
+    lp_valid_ = true;
+  } else {
+    const double k = dt_s / (params_.rest_filter_tau_s + dt_s);
+    gyro_lp_rad_s_.x += k * (g.x - gyro_lp_rad_s_.x);
+    gyro_lp_rad_s_.y += k * (g.y - gyro_lp_rad_s_.y);
+    gyro_lp_rad_s_.z += k * (g.z - gyro_lp_rad_s_.z);
+    accel_lp_m_s2_.x += k * (a.x - accel_lp_m_s2_.x);
+    accel_lp_m_s2_.y += k * (a.y - accel_lp_m_s2_.y);
+    accel_lp_m_s2_.z += k * (a.z - accel_lp_m_s2_.z);
+  }
+  const Vec3 dg{g.x - gyro_lp_rad_s_.x, g.y - gyro_lp_rad_s_.y, g.z - gyro_lp_rad_s_.z};
+  const Vec3 da{a.x - accel_lp_m_s2_.x, a.y - accel_lp_m_s2_.y, a.z - accel_lp_m_s2_.z};
+  const bool still = Norm(dg) < params_.rest_gyro_dev_rad_s &&
+                     Norm(g) < params_.rest_gyro_max_rad_s &&
+                     Norm(da) < params_.rest_accel_dev_m_s2 &&
+                     std::abs(Norm(a) - params_.gravity_m_s2) < params_.rest_accel_dev_m_s2;
+  rest_s_ = still ? rest_s_ + dt_s : 0.0;
+  const bool at_rest = rest_s_ >= params_.rest_min_s;
+  diagnostics_.at_rest = at_rest;
+  if (at_rest && params_.estimate_bias) {
+    // Running mean at first (fast first estimate), then an exponential average with bias_tau_s.
+    bias_samples_ += 1.0;
+    const double k = std::max(1.0 / bias_samples_, dt_s / params_.bias_tau_s);
+    const double bound = params_.bias_max_rad_s;
+    bias_rad_s_.x = Clamp(bias_rad_s_.x + k * (g.x - bias_rad_s_.x), bound);
+    bias_rad_s_.y = Clamp(bias_rad_s_.y + k * (g.y - bias_rad_s_.y), bound);
+    bias_rad_s_.z = Clamp(bias_rad_s_.z + k * (g.z - bias_rad_s_.z), bound);
+  }
+  diagnostics_.gyro_bias_rad_s = bias_rad_s_;
+}
+
+void MadgwickFilter::InitialiseFromSample(const ImuSample& sample, bool use_mag) {
+  const Vec3& a = sample.accel_m_s2;
+  const double a_norm = Norm(a);
+  const double ux = a.x / a_norm;
+  const double uy = a.y / a_norm;
+  const double uz = a.z / a_norm;
+  if (use_mag) {
+    const Vec3& m = sample.mag_uT;
+    // West = up x m (the field points north and down); north = west x up.
+    double wx = uy * m.z - uz * m.y;
+    double wy = uz * m.x - ux * m.z;
+    double wz = ux * m.y - uy * m.x;
+    const double w_norm = std::sqrt(wx * wx + wy * wy + wz * wz);
+    if (w_norm > 1e-6 * Norm(m) && w_norm > 0.0) {
+      wx /= w_norm;
+      wy /= w_norm;
+      wz /= w_norm;
+      const double rows[3][3] = {
+          {wy * uz - wz * uy, wz * ux - wx * uz, wx * uy - wy * ux},
+          {wx, wy, wz},
+          {ux, uy, uz},
+      };
+      q_ = FromRows(rows);
+      return;
+    }
+  }
+  // Shortest rotation taking the measured up to earth z; heading is unobservable without mag.
+  if (uz < -1.0 + 1e-9) {
+    q_ = Quaternion{0.0, 1.0, 0.0, 0.0};
+    return;
+  }
+  const double w = 1.0 + uz;
+  const double n = std::sqrt(w * w + uy * uy + ux * ux);
+  q_ = Quaternion{w / n, uy / n, -ux / n, 0.0};
+}
+
+void MadgwickFilter::Correct(const ImuSample& sample, double beta, bool use_accel, bool use_mag,
+                             double dt_s, const Vec3& gyro_rad_s) {
+  const double q0 = q_.w;
+  const double q1 = q_.x;
+  const double q2 = q_.y;
+  const double q3 = q_.z;
+  const double gx = gyro_rad_s.x;
+  const double gy = gyro_rad_s.y;
+  const double gz = gyro_rad_s.z;
+
+  // Gyro rate of the quaternion: qdot = 1/2 q (0, w).
+  double qd0 = 0.5 * (-q1 * gx - q2 * gy - q3 * gz);
+  double qd1 = 0.5 * (q0 * gx + q2 * gz - q3 * gy);
+  double qd2 = 0.5 * (q0 * gy - q1 * gz + q3 * gx);
+  double qd3 = 0.5 * (q0 * gz + q1 * gy - q2 * gx);
+
+  if (use_accel) {
+    const Vec3& acc = sample.accel_m_s2;
+    const double inv_a = 1.0 / Norm(acc);
+    const double ax = acc.x * inv_a;
+    const double ay = acc.y * inv_a;
+    const double az = acc.z * inv_a;
+
+    // Objective: predicted earth-up in the sensor frame minus the measured one; step = J^T f.
+    const double f1 = 2.0 * (q1 * q3 - q0 * q2) - ax;
+    const double f2 = 2.0 * (q0 * q1 + q2 * q3) - ay;
+    const double f3 = 1.0 - 2.0 * (q1 * q1 + q2 * q2) - az;
+    double s0 = -2.0 * q2 * f1 + 2.0 * q1 * f2;
+    double s1 = 2.0 * q3 * f1 + 2.0 * q0 * f2 - 4.0 * q1 * f3;
+    double s2 = -2.0 * q0 * f1 + 2.0 * q3 * f2 - 4.0 * q2 * f3;
+    double s3 = 2.0 * q1 * f1 + 2.0 * q2 * f2;
+
+    if (use_mag) {
+      const Vec3& mag = sample.mag_uT;
+      const double inv_m = 1.0 / Norm(mag);
+      const double mx = mag.x * inv_m;
+      const double my = mag.y * inv_m;
+      const double mz = mag.z * inv_m;
+      // Field in the earth frame h = q m q*; the reference field keeps its horizontal magnitude
+      // along north and its vertical part: b = (|h_xy|, 0, h_z).
+      const double hx = (1.0 - 2.0 * (q2 * q2 + q3 * q3)) * mx + 2.0 * (q1 * q2 - q0 * q3) * my +
+                        2.0 * (q1 * q3 + q0 * q2) * mz;
+      const double hy = 2.0 * (q1 * q2 + q0 * q3) * mx + (1.0 - 2.0 * (q1 * q1 + q3 * q3)) * my +
+                        2.0 * (q2 * q3 - q0 * q1) * mz;
+      const double hz = 2.0 * (q1 * q3 - q0 * q2) * mx + 2.0 * (q2 * q3 + q0 * q1) * my +
+                        (1.0 - 2.0 * (q1 * q1 + q2 * q2)) * mz;
+      const double bx = mag_scale_ * std::sqrt(hx * hx + hy * hy);
+      const double bz = mag_scale_ * hz;
+      // Objective: b rotated into the sensor frame minus the measured field.
+      const double fb1 =
+          bx * (1.0 - 2.0 * (q2 * q2 + q3 * q3)) + 2.0 * bz * (q1 * q3 - q0 * q2) - mx;
+      const double fb2 = 2.0 * bx * (q1 * q2 - q0 * q3) + 2.0 * bz * (q0 * q1 + q2 * q3) - my;
+      const double fb3 =
+          2.0 * bx * (q0 * q2 + q1 * q3) + bz * (1.0 - 2.0 * (q1 * q1 + q2 * q2)) - mz;
+      s0 += -2.0 * bz * q2 * fb1 + (-2.0 * bx * q3 + 2.0 * bz * q1) * fb2 + 2.0 * bx * q2 * fb3;
+      s1 += 2.0 * bz * q3 * fb1 + (2.0 * bx * q2 + 2.0 * bz * q0) * fb2 +
+            (2.0 * bx * q3 - 4.0 * bz * q1) * fb3;
+      s2 += (-4.0 * bx * q2 - 2.0 * bz * q0) * fb1 + (2.0 * bx * q1 + 2.0 * bz * q3) * fb2 +
+            (2.0 * bx * q0 - 4.0 * bz * q2) * fb3;
+      s3 += (-4.0 * bx * q3 + 2.0 * bz * q1) * fb1 + (-2.0 * bx * q0 + 2.0 * bz * q2) * fb2 +
+            2.0 * bx * q1 * fb3;
+    }
+
+    const double s_norm2 = s0 * s0 + s1 * s1 + s2 * s2 + s3 * s3;
+    if (s_norm2 > 0.0) {
+      const double k = beta / std::sqrt(s_norm2);
+      qd0 -= k * s0;
+      qd1 -= k * s1;
+      qd2 -= k * s2;
+      qd3 -= k * s3;
+    }
+  }
+
+  const double n0 = q0 + qd0 * dt_s;
+  const double n1 = q1 + qd1 * dt_s;
+  const double n2 = q2 + qd2 * dt_s;
+  const double n3 = q3 + qd3 * dt_s;
+  const double inv_n = 1.0 / std::sqrt(n0 * n0 + n1 * n1 + n2 * n2 + n3 * n3);
+  q_ = Quaternion{n0 * inv_n, n1 * inv_n, n2 * inv_n, n3 * inv_n};
+}
+
+}  // namespace ambi::fusion

@@ -7,7 +7,7 @@
 
 namespace ambi::fusion {
 
-// Settings of the orientation filter. SI units. See madgwick.cc for the trade-offs.
+// Settings of the orientation filter. SI units; every trade-off is stated beside its field.
 struct MadgwickParams {
   // Reference mode: the published algorithm exactly (start at identity, fixed beta, no bias
   // estimation, no startup ramp, no acceleration rejection). Reproduces the reference vectors.
@@ -16,24 +16,72 @@ struct MadgwickParams {
   // false (the default) is the corrected form; true reproduces the published code.
   bool reference_missing_x2 = false;
   bool use_magnetometer = true;  // when a sample has_mag
-  double beta = 0.1;             // gradient-descent gain (rad/s)
-  // Production mode only (ignored in reference mode); the defaults are documented in madgwick.cc.
-  double startup_beta = 2.5;     // gain at start, ramped down to beta over startup_s
-  double startup_s = 1.0;
-  // ... bias estimation and acceleration rejection settings: see madgwick.h once implemented.
+  // Gradient-descent gain (rad/s): the largest rate at which accel/mag pull the estimate. Higher
+  // follows gravity faster and cancels more gyro drift, but lets linear acceleration tilt the
+  // estimate. Production uses `production_beta` instead once the startup ramp is over.
+  double beta = 0.1;
   double nominal_rate_hz = 100.0;  // dt of the first sample, and the fallback when dt is absurd
+  // A timestamp step outside (0, max_dt_factor / nominal_rate_hz] is treated as absurd (clock
+  // jump, lost samples): the update uses the nominal dt instead of integrating a wrong rotation.
+  double max_dt_factor = 5.0;
+
+  // ---- Production mode only (ignored in reference mode). ----
+  // Gain after startup (rad/s). Lower than the textbook 0.1 because the gyro bias is estimated:
+  // the correction then only has to cancel noise, and a low gain lets less linear acceleration in.
+  double production_beta = 0.04;
+  // Startup: the orientation is initialised from gravity (and the magnetometer for heading) on
+  // the first sample, then the gain ramps linearly from startup_beta down to production_beta
+  // over startup_s. A high start gain settles the residual error of the one-sample initialisation
+  // quickly; a long ramp tolerates motion at start at the cost of noise early on.
+  double startup_beta = 2.5;  // rad/s
+  double startup_s = 1.0;
+
+  // Rest detection: the sensor is at rest when, continuously for rest_min_s, the gyro and accel
+  // stay within the thresholds of their low-pass values (time constant rest_filter_tau_s), the
+  // gyro magnitude stays below rest_gyro_max_rad_s (so a large bias is never "learned" during a
+  // slow smooth turn) and |accel| is near g. Tighter thresholds miss rest on noisy sensors; looser
+  // ones learn slow motion as bias.
+  double rest_filter_tau_s = 0.5;
+  double rest_gyro_dev_rad_s = 0.03;   // ~1.7 deg/s deviation from the low-pass gyro
+  double rest_gyro_max_rad_s = 0.1;    // ~5.7 deg/s absolute, bias included
+  double rest_accel_dev_m_s2 = 0.3;    // deviation from the low-pass accel
+  double rest_min_s = 0.5;
+  // Gyro bias estimation, at rest only: the bias follows the low-pass gyro with time constant
+  // bias_tau_s (first a running mean, so the first rest converges fast). Longer averages noise
+  // better but adapts to temperature drift more slowly. Bounded to bias_max_rad_s per axis.
+  bool estimate_bias = true;
+  double bias_tau_s = 5.0;
+  double bias_max_rad_s = 0.15;  // ~8.6 deg/s: larger is a fault, not a bias
+
+  // Accelerometer rejection: the accel correction is skipped while | |a| - g | exceeds
+  // accel_reject_m_s2 or the angle between measured and estimated gravity exceeds
+  // accel_reject_angle_rad (linear acceleration would tilt the estimate). After
+  // accel_reject_timeout_s of continuous rejection it is accepted again (with the startup gain for
+  // recovery), so a wrong estimate cannot lock itself out. Tighter = less linear-acceleration error
+  // in fast moves, more gyro-only drift.
+  bool reject_accel = true;
+  double gravity_m_s2 = 9.80665;
+  double accel_reject_m_s2 = 2.5;
+  double accel_reject_angle_rad = 0.17;  // ~10 deg
+  double accel_reject_timeout_s = 2.0;
 };
 
 // Diagnostics, returned as values.
 struct MadgwickDiagnostics {
-  bool initialising = false;
+  bool initialising = false;   // in the startup gain ramp
   bool at_rest = false;
   bool accel_rejected = false;  // the accelerometer was ignored for this update
   Vec3 gyro_bias_rad_s;
+  double beta = 0.0;           // gain used in the last update (rad/s)
+  double dt_s = 0.0;           // dt used in the last update
 };
 
 // Madgwick gradient-descent AHRS, 6- or 9-axis, with variable dt from sample timestamps.
-// Orientation is sensor-to-earth, earth NWU. Fixed size, no allocation. Not thread-safe.
+// Orientation is sensor-to-earth (v_earth = q v_sensor q*), earth NWU, Hamilton (w,x,y,z); the
+// gyro is integrated as qdot = 1/2 q (0, w). Reference mode is the published algorithm (checked
+// against recorded vectors to 1e-6); production mode adds initialisation from gravity/magnetometer,
+// a startup gain ramp, gyro bias estimation at rest and accelerometer rejection during fast motion.
+// Fixed size, no allocation, no clock reads. Not thread-safe.
 class MadgwickFilter {
  public:
   explicit MadgwickFilter(const MadgwickParams& params);
@@ -45,10 +93,40 @@ class MadgwickFilter {
 
   // Forgets the previous time (after a gap): the next Update uses the nominal dt.
   void MarkGap();
+  // Back to the state after construction (identity, no bias, startup again).
   void Reset();
 
-  const Quaternion& sensor_to_earth() const;
-  MadgwickDiagnostics diagnostics() const;
+  const Quaternion& sensor_to_earth() const { return q_; }
+  // Overrides the orientation (e.g. restoring a saved state); ends initialisation from gravity.
+  void set_sensor_to_earth(const Quaternion& sensor_to_earth);
+  MadgwickDiagnostics diagnostics() const { return diagnostics_; }
+  const MadgwickParams& params() const { return params_; }
+
+ private:
+  void Correct(const ImuSample& sample, double beta, bool use_accel, bool use_mag, double dt_s,
+               const Vec3& gyro_rad_s);
+  void InitialiseFromSample(const ImuSample& sample, bool use_mag);
+  void UpdateRest(const ImuSample& sample, double dt_s);
+
+  MadgwickParams params_;
+  double nominal_dt_s_;
+  double max_dt_s_;
+  double mag_scale_;  // 1 for the corrected 2b form, 0.5 for the published "missing x2"
+
+  Quaternion q_;
+  bool has_previous_time_ = false;
+  Time previous_time_;
+  bool initialised_ = false;  // production: q set from the first valid sample
+  double elapsed_s_ = 0.0;    // since start (or since recovery), for the gain ramp
+  // Rest detection and bias.
+  Vec3 gyro_lp_rad_s_;
+  Vec3 accel_lp_m_s2_;
+  bool lp_valid_ = false;
+  double rest_s_ = 0.0;
+  double bias_samples_ = 0.0;  // rest samples averaged so far (running mean before tau)
+  Vec3 bias_rad_s_;
+  double rejected_s_ = 0.0;
+  MadgwickDiagnostics diagnostics_;
 };
 
 }  // namespace ambi::fusion
