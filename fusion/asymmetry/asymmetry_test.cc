@@ -1,0 +1,493 @@
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fusion/asymmetry/limb_pair_comparator.h"
+#include "fusion/asymmetry/metric_comparison.h"
+
+namespace ambi::fusion {
+namespace {
+
+using ::testing::HasSubstr;
+
+class RecordingSink : public EventSink {
+ public:
+  void OnEvent(const Event& event) override { events.push_back(event); }
+
+  template <typename T>
+  std::vector<T> All() const {
+    std::vector<T> out;
+    for (const Event& e : events) {
+      if (const T* t = std::get_if<T>(&e)) out.push_back(*t);
+    }
+    return out;
+  }
+  std::vector<Cue> Cues(CueKind kind) const {
+    std::vector<Cue> out;
+    for (const Cue& c : All<Cue>()) {
+      if (c.kind == kind) out.push_back(c);
+    }
+    return out;
+  }
+
+  std::vector<Event> events;
+};
+
+const MetricComparison& Of(const MetricComparisons& metrics, Metric metric) {
+  return metrics[static_cast<std::size_t>(metric)];
+}
+
+// A rep of 'side' starting at 'start_s' (that side's clock): concentric then eccentric, no hold.
+Rep MakeRep(Side side, int index, double start_s, double rom_deg = 90.0,
+            double concentric_s = 0.8, double eccentric_s = 1.2, double speed_deg_s = 200.0) {
+  Rep rep;
+  rep.placement = {side, Limb::kWrist};
+  rep.set_index = 1;
+  rep.index = index;
+  rep.start = TimeFromSeconds(start_s);
+  rep.turnaround = TimeFromSeconds(start_s + concentric_s);
+  rep.end = TimeFromSeconds(start_s + concentric_s + eccentric_s);
+  rep.rom_deg = rom_deg;
+  rep.concentric_s = concentric_s;
+  rep.eccentric_s = eccentric_s;
+  rep.peak_speed_deg_s = speed_deg_s;
+  rep.peak_concentric_speed_deg_s = speed_deg_s;
+  return rep;
+}
+
+SetContext Context(int set_index, SetMode mode, std::optional<Side> side = std::nullopt,
+                   double start_s = 0.0) {
+  SetContext context;
+  context.set_index = set_index;
+  context.exercise = GenericExercise(Limb::kWrist);
+  context.mode = mode;
+  context.side = side;
+  context.start = TimeFromSeconds(start_s);
+  return context;
+}
+
+// Streams both sides' reps as a pipeline would: each side's data time advances in 50 ms steps
+// on its own clock (right = left + 'right_offset_s'), and a rep is added once its side's data
+// reaches the rep's end.
+void Drive(LimbPairComparator& comparator, const std::vector<Rep>& left,
+           const std::vector<Rep>& right, double right_offset_s, double until_s) {
+  std::size_t li = 0;
+  std::size_t ri = 0;
+  for (int step = 0; step * 0.05 <= until_s; ++step) {
+    const double t_s = step * 0.05;
+    const Time left_time = TimeFromSeconds(t_s);
+    const Time right_time = TimeFromSeconds(t_s + right_offset_s);
+    while (li < left.size() && left[li].end <= left_time) comparator.AddRep(left[li++]);
+    comparator.AdvanceTime(Side::kLeft, left_time);
+    while (ri < right.size() && right[ri].end <= right_time) comparator.AddRep(right[ri++]);
+    comparator.AdvanceTime(Side::kRight, right_time);
+  }
+}
+
+// ---- CompareMetric: hand-computed numbers -------------------------------------------------
+
+TEST(CompareMetricTest, RomPercentDifferenceSymmetryIndexAndBand) {
+  const BandLimits limits;  // 10 / 25 %
+  // L 90, R 100: PD = 10/100 = 10 % (amber from 10), SI = -10/95 = -10.526 %.
+  MetricComparison c = CompareMetric(Metric::kRom, 90.0, 100.0, limits, 5.0);
+  EXPECT_NEAR(c.percent_difference, 10.0, 1e-12);
+  EXPECT_NEAR(c.symmetry_index_pct, -1000.0 / 95.0, 1e-12);
+  EXPECT_EQ(c.weaker_side, Side::kLeft);
+  EXPECT_EQ(c.band, Band::kAmber);
+  EXPECT_FALSE(c.significant);
+  // L 100, R 80: PD 20 %, SI = 20/90 = 22.22 %, right weaker.
+  c = CompareMetric(Metric::kRom, 100.0, 80.0, limits, 5.0);
+  EXPECT_NEAR(c.percent_difference, 20.0, 1e-12);
+  EXPECT_NEAR(c.symmetry_index_pct, 2000.0 / 90.0, 1e-12);
+  EXPECT_EQ(c.weaker_side, Side::kRight);
+  EXPECT_EQ(c.band, Band::kAmber);
+  // 95 vs 100: 5 % green; 75 vs 100: exactly 25 %, red; 60 vs 100: 40 % red.
+  EXPECT_EQ(CompareMetric(Metric::kRom, 95.0, 100.0, limits, 5.0).band, Band::kGreen);
+  EXPECT_EQ(CompareMetric(Metric::kRom, 75.0, 100.0, limits, 5.0).band, Band::kRed);
+  EXPECT_EQ(CompareMetric(Metric::kRom, 100.0, 60.0, limits, 5.0).band, Band::kRed);
+}
+
+TEST(CompareMetricTest, DirectionOfWeakerSidePerMetric) {
+  const BandLimits limits;
+  // Lifting slower (longer concentric time) is weaker.
+  EXPECT_EQ(CompareMetric(Metric::kConcentricTime, 1.2, 1.0, limits, 0.15).weaker_side,
+            Side::kLeft);
+  // Lowering faster (shorter eccentric time) is less controlled, so weaker.
+  EXPECT_EQ(CompareMetric(Metric::kEccentricTime, 1.0, 1.5, limits, 0.15).weaker_side,
+            Side::kLeft);
+  EXPECT_EQ(CompareMetric(Metric::kPeakSpeed, 250.0, 200.0, limits, 10.0).weaker_side,
+            Side::kRight);
+  // Equal: no weaker side, green, PD 0.
+  const MetricComparison equal = CompareMetric(Metric::kRom, 50.0, 50.0, limits, 5.0);
+  EXPECT_FALSE(equal.weaker_side.has_value());
+  EXPECT_EQ(equal.band, Band::kGreen);
+  EXPECT_EQ(equal.percent_difference, 0.0);
+}
+
+TEST(CompareMetricTest, NotApplicableOnlyWhenBothBelowMinimum) {
+  const BandLimits limits;
+  const MetricComparison both_small = CompareMetric(Metric::kRom, 3.0, 4.0, limits, 5.0);
+  EXPECT_EQ(both_small.band, Band::kNotApplicable);
+  EXPECT_FALSE(both_small.weaker_side.has_value());
+  EXPECT_EQ(both_small.percent_difference, 0.0);
+  EXPECT_EQ(both_small.left, 3.0);
+  // One side moving, the other barely: a real (red) gap, not n/a. PD = 47/50 = 94 %.
+  const MetricComparison one_small = CompareMetric(Metric::kRom, 3.0, 50.0, limits, 5.0);
+  EXPECT_EQ(one_small.band, Band::kRed);
+  EXPECT_NEAR(one_small.percent_difference, 94.0, 1e-12);
+  EXPECT_EQ(one_small.weaker_side, Side::kLeft);
+}
+
+TEST(CompareMetricTest, PerExerciseBandLimits) {
+  const BandLimits strict{5.0, 15.0};
+  EXPECT_EQ(CompareMetric(Metric::kRom, 96.0, 100.0, strict, 5.0).band, Band::kGreen);   // 4 %
+  EXPECT_EQ(CompareMetric(Metric::kRom, 88.0, 100.0, strict, 5.0).band, Band::kAmber);   // 12 %
+  EXPECT_EQ(CompareMetric(Metric::kRom, 85.0, 100.0, strict, 5.0).band, Band::kRed);     // 15 %
+}
+
+TEST(CompareMetricTest, WeakerSideByMajorityThenLargestGap) {
+  const BandLimits limits;
+  MetricComparisons m{};
+  m[0] = CompareMetric(Metric::kRom, 80.0, 100.0, limits, 5.0);             // left, 20 %
+  m[1] = CompareMetric(Metric::kConcentricTime, 1.0, 1.05, limits, 0.15);   // right, 4.8 %
+  m[2] = CompareMetric(Metric::kEccentricTime, 1.5, 1.4, limits, 0.15);     // right, 6.7 %
+  m[3] = CompareMetric(Metric::kPeakSpeed, 3.0, 4.0, limits, 10.0);         // n/a
+  EXPECT_EQ(WeakerSideOf(m), Side::kRight);  // 2 votes to 1, nothing significant
+  m[0].significant = true;                   // only significant metrics vote now
+  EXPECT_EQ(WeakerSideOf(m), Side::kLeft);
+  m[1].significant = true;  // 1 to 1: the largest gap (ROM 20 %) decides
+  EXPECT_EQ(WeakerSideOf(m), Side::kLeft);
+}
+
+// ---- Pairing ---------------------------------------------------------------------------
+
+std::vector<Rep> Series(Side side, int count, double first_start_s, double period_s,
+                        double clock_offset_s, int skip_index = 0) {
+  std::vector<Rep> reps;
+  int index = 0;
+  for (int i = 1; i <= count; ++i) {
+    if (i == skip_index) continue;
+    reps.push_back(MakeRep(side, ++index, first_start_s + (i - 1) * period_s + clock_offset_s));
+  }
+  return reps;
+}
+
+class PairingTest : public ::testing::TestWithParam<double> {};
+
+TEST_P(PairingTest, PairsEveryRepDespiteClockOffset) {
+  const double offset_s = GetParam();
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
+  comparator.StartSet(Context(1, SetMode::kBilateral));
+  // 6 reps of 2 s every 2.5 s; the right sensor's clock runs 'offset_s' apart.
+  Drive(comparator, Series(Side::kLeft, 6, 1.0, 2.5, 0.0), Series(Side::kRight, 6, 1.0, 2.5, offset_s),
+        offset_s, 20.0);
+  comparator.EndSet(TimeFromSeconds(20.0));
+  const auto pairs = sink.All<RepPair>();
+  ASSERT_EQ(pairs.size(), 6u);
+  EXPECT_TRUE(sink.All<UnpairedRep>().empty());
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(pairs[i].pair_index, i + 1);
+    EXPECT_EQ(pairs[i].left.index, i + 1);
+    EXPECT_EQ(pairs[i].right.index, i + 1);
+    EXPECT_NEAR(pairs[i].lead_ms, offset_s * 1000.0, 1e-6);
+    EXPECT_NEAR(Of(pairs[i].metrics, Metric::kRom).percent_difference, 0.0, 1e-12);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Offsets, PairingTest, ::testing::Values(0.0, 0.3, -0.3, 0.45));
+
+TEST(PairingTest, MissingRepInContinuousSetWithOffsetIsReportedNotMispaired) {
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
+  comparator.StartSet(Context(1, SetMode::kBilateral));
+  // Continuous reps (2 s each, no pause), right clock 0.4 s ahead, right skips its 3rd rep:
+  // the neighbouring right rep overlaps left rep 3 by 0.6 s and must not be taken for it.
+  const auto left = Series(Side::kLeft, 6, 1.0, 2.0, 0.0);
+  const auto right = Series(Side::kRight, 6, 1.0, 2.0, -0.4, /*skip_index=*/3);
+  Drive(comparator, left, right, -0.4, 20.0);
+  comparator.EndSet(TimeFromSeconds(20.0));
+  const auto pairs = sink.All<RepPair>();
+  const auto unpaired = sink.All<UnpairedRep>();
+  ASSERT_EQ(pairs.size(), 5u);
+  ASSERT_EQ(unpaired.size(), 1u);
+  EXPECT_EQ(unpaired[0].rep.placement.side, Side::kLeft);
+  EXPECT_EQ(unpaired[0].rep.index, 3);
+  for (const RepPair& pair : pairs) {
+    // Partners start 0.4 s apart on the clocks (the offset), never a rep period.
+    EXPECT_NEAR(pair.lead_ms, -400.0, 1e-6);
+  }
+  EXPECT_NEAR(comparator.clock_offset_s(), -0.4, 1e-9);
+}
+
+TEST(PairingTest, RepWithoutPartnerIsUnpairedAfterToleranceNotBefore) {
+  RecordingSink sink;
+  AsymmetryParams params;
+  params.pairing_tolerance_s = 1.5;
+  LimbPairComparator comparator(Limb::kWrist, params, &sink);
+  comparator.StartSet(Context(1, SetMode::kBilateral));
+  for (int i = 1; i <= 3; ++i) {
+    comparator.AddRep(MakeRep(Side::kLeft, i, 1.0 + 2.5 * (i - 1)));
+    comparator.AddRep(MakeRep(Side::kRight, i, 1.0 + 2.5 * (i - 1)));
+  }
+  const Rep lonely = MakeRep(Side::kLeft, 4, 8.5);  // ends at 10.5 s
+  comparator.AddRep(lonely);
+  ASSERT_EQ(sink.All<RepPair>().size(), 3u);
+  // The left side's own data time does not release it, however far it goes.
+  comparator.AdvanceTime(Side::kLeft, TimeFromSeconds(30.0));
+  comparator.AdvanceTime(Side::kRight, TimeFromSeconds(10.5 + 1.5 - 0.01));
+  EXPECT_TRUE(sink.All<UnpairedRep>().empty());
+  comparator.AdvanceTime(Side::kRight, TimeFromSeconds(10.5 + 1.5));  // exactly the tolerance
+  EXPECT_TRUE(sink.All<UnpairedRep>().empty());
+  comparator.AdvanceTime(Side::kRight, TimeFromSeconds(10.5 + 1.5 + 0.01));
+  const auto unpaired = sink.All<UnpairedRep>();
+  ASSERT_EQ(unpaired.size(), 1u);
+  EXPECT_EQ(unpaired[0].rep.index, 4);
+  EXPECT_EQ(unpaired[0].rep.placement.side, Side::kLeft);
+  // Reported once: ending the set does not report it again.
+  comparator.EndSet(TimeFromSeconds(13.0));
+  EXPECT_EQ(sink.All<UnpairedRep>().size(), 1u);
+  const auto summaries = sink.All<SetSummary>();
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(summaries[0].left->rep_count, 4);
+  EXPECT_EQ(summaries[0].right->rep_count, 3);
+}
+
+TEST(PairingTest, EndSetReportsPendingReps) {
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
+  comparator.StartSet(Context(1, SetMode::kBilateral));
+  comparator.AddRep(MakeRep(Side::kRight, 1, 1.0));
+  EXPECT_TRUE(sink.All<UnpairedRep>().empty());
+  comparator.EndSet(TimeFromSeconds(3.2));
+  ASSERT_EQ(sink.All<UnpairedRep>().size(), 1u);
+  // Pending before the summary.
+  EXPECT_TRUE(std::holds_alternative<UnpairedRep>(sink.events[sink.events.size() - 2]));
+  EXPECT_TRUE(std::holds_alternative<SetSummary>(sink.events.back()));
+}
+
+// ---- Significance -----------------------------------------------------------------------
+
+// 8 bilateral rep pairs: left ROM 100 deg, right 'right_rom_deg', each with the given jitter (%).
+RecordingSink RunBilateralRomSet(double right_rom_deg, const std::vector<double>& left_jitter_pct,
+                                 const std::vector<double>& right_jitter_pct) {
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
+  comparator.StartSet(Context(1, SetMode::kBilateral));
+  for (int i = 0; i < 8; ++i) {
+    const double start_s = 1.0 + 2.5 * i;
+    comparator.AddRep(MakeRep(Side::kLeft, i + 1, start_s, 100.0 * (1 + left_jitter_pct[i] / 100)));
+    comparator.AddRep(
+        MakeRep(Side::kRight, i + 1, start_s, right_rom_deg * (1 + right_jitter_pct[i] / 100)));
+  }
+  comparator.EndSet(TimeFromSeconds(22.0));
+  return sink;
+}
+
+TEST(SignificanceTest, ConsistentFifteenPercentGapWithThreePercentJitterIsSignificant) {
+  // Paired differences: mean 15 deg, standard error 1.44 deg: t = 10.4 (t(7, 95 %) = 2.365).
+  const RecordingSink sink = RunBilateralRomSet(85.0, {3, -3, 1, -2, 3, -1, -3, 2},
+                                                {-2, 3, -3, 1, 2, -3, 3, -1});
+  const auto summaries = sink.All<SetSummary>();
+  ASSERT_EQ(summaries.size(), 1u);
+  const SetSummary& s = summaries[0];
+  const MetricComparison& rom = Of(s.metrics, Metric::kRom);
+  EXPECT_NEAR(rom.left, 100.0, 1e-9);
+  EXPECT_NEAR(rom.right, 85.0, 1e-9);
+  EXPECT_NEAR(rom.percent_difference, 15.0, 1e-9);
+  EXPECT_EQ(rom.band, Band::kAmber);
+  EXPECT_TRUE(rom.significant);
+  EXPECT_TRUE(s.significant);
+  EXPECT_EQ(s.weaker_side, Side::kRight);
+  EXPECT_EQ(s.band, Band::kAmber);
+  // Identical tempo and speed on both sides: never significant.
+  EXPECT_FALSE(Of(s.metrics, Metric::kConcentricTime).significant);
+  EXPECT_FALSE(Of(s.metrics, Metric::kPeakSpeed).significant);
+  EXPECT_TRUE(sink.Cues(CueKind::kAsymmetryNormal).empty());
+  // Per pair: not with 2 pairs (too few), yes by pair 3 (t = 4.9 > t(2) = 4.30) and at the end.
+  const auto pairs = sink.All<RepPair>();
+  ASSERT_EQ(pairs.size(), 8u);
+  EXPECT_FALSE(Of(pairs[1].metrics, Metric::kRom).significant);
+  EXPECT_TRUE(Of(pairs[2].metrics, Metric::kRom).significant);
+  EXPECT_TRUE(Of(pairs[7].metrics, Metric::kRom).significant);
+  ASSERT_TRUE(s.left && s.right);
+  EXPECT_EQ(s.left->rep_count, 8);
+  EXPECT_NEAR(s.left->mean_rom_deg, 100.0, 1e-9);
+}
+
+TEST(SignificanceTest, ThreePercentGapWithEightPercentJitterIsNormal) {
+  // Paired differences: mean 3 deg, standard error 4.09 deg: t = 0.73.
+  const RecordingSink sink = RunBilateralRomSet(97.0, {8, -8, 3, -5, 8, -3, -8, 5},
+                                                {-5, 8, -8, 3, 5, -8, 8, -3});
+  const SetSummary s = sink.All<SetSummary>().at(0);
+  EXPECT_NEAR(Of(s.metrics, Metric::kRom).percent_difference, 3.0, 1e-9);
+  EXPECT_FALSE(Of(s.metrics, Metric::kRom).significant);
+  EXPECT_FALSE(s.significant);
+  for (const RepPair& pair : sink.All<RepPair>()) {
+    EXPECT_FALSE(Of(pair.metrics, Metric::kRom).significant) << pair.pair_index;
+  }
+  const auto normal = sink.Cues(CueKind::kAsymmetryNormal);
+  ASSERT_EQ(normal.size(), 1u);
+  EXPECT_EQ(normal[0].set_index, 1);
+  EXPECT_THAT(normal[0].message, HasSubstr("normal"));
+  // The cue comes after the summary.
+  EXPECT_TRUE(std::holds_alternative<Cue>(sink.events.back()));
+}
+
+TEST(SignificanceTest, TooFewRepsAreNeverSignificant) {
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
+  comparator.StartSet(Context(1, SetMode::kBilateral));
+  comparator.AddRep(MakeRep(Side::kLeft, 1, 1.0, 100.0));
+  comparator.AddRep(MakeRep(Side::kRight, 1, 1.0, 60.0));
+  comparator.AddRep(MakeRep(Side::kLeft, 2, 3.5, 101.0));
+  comparator.AddRep(MakeRep(Side::kRight, 2, 3.5, 61.0));
+  comparator.EndSet(TimeFromSeconds(6.0));
+  const SetSummary s = sink.All<SetSummary>().at(0);
+  EXPECT_EQ(Of(s.metrics, Metric::kRom).band, Band::kRed);
+  EXPECT_FALSE(s.significant);
+  EXPECT_TRUE(sink.All<Cue>().empty());  // nothing to judge yet: no "normal" either
+}
+
+// ---- Unilateral sets ---------------------------------------------------------------------
+
+void RunUnilateralSet(LimbPairComparator& comparator, int set_index, std::optional<Side> given,
+                      Side actual, int reps, double rom_deg, double start_s) {
+  comparator.StartSet(Context(set_index, SetMode::kUnilateral, given, start_s));
+  const double jitter[] = {1.0, -1.0, 0.5, -0.5, 1.5, -1.5, 0.0, 0.0, 0.0, 0.0};
+  for (int i = 0; i < reps; ++i) {
+    Rep rep = MakeRep(actual, i + 1, start_s + 1.0 + 2.5 * i, rom_deg + jitter[i % 10]);
+    rep.set_index = set_index;
+    comparator.AddRep(rep);
+  }
+  comparator.EndSet(TimeFromSeconds(start_s + 2.0 + 2.5 * reps));
+}
+
+TEST(UnilateralTest, SecondSideCompletesThePairAndCuesTheNextSet) {
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
+  RunUnilateralSet(comparator, 1, Side::kLeft, Side::kLeft, 8, 80.0, 0.0);
+  ASSERT_EQ(sink.All<SetSummary>().size(), 1u);
+  const SetSummary first = sink.All<SetSummary>()[0];
+  EXPECT_TRUE(first.left.has_value());
+  EXPECT_FALSE(first.right.has_value());
+  EXPECT_EQ(first.compared_with_set_index, 0);
+  EXPECT_TRUE(sink.All<Cue>().empty());
+
+  // The right side's set, its side not given: inferred from the reps.
+  const std::size_t before = sink.events.size();
+  RunUnilateralSet(comparator, 2, std::nullopt, Side::kRight, 10, 100.0, 60.0);
+  const SetSummary second = sink.All<SetSummary>()[1];
+  EXPECT_FALSE(second.left.has_value());
+  ASSERT_TRUE(second.right.has_value());
+  EXPECT_EQ(second.right->rep_count, 10);
+  EXPECT_EQ(second.compared_with_set_index, 1);
+  const MetricComparison& rom = Of(second.metrics, Metric::kRom);
+  EXPECT_NEAR(rom.left, 80.0, 1e-9);   // jitter sums to zero over 8 and over 10 reps
+  EXPECT_NEAR(rom.right, 100.0, 1e-9);
+  EXPECT_NEAR(rom.percent_difference, 20.0, 1e-9);
+  EXPECT_TRUE(rom.significant);
+  EXPECT_EQ(second.weaker_side, Side::kLeft);
+
+  // Order after the set: summary, then start-with-weaker, then match-weaker-reps.
+  std::vector<CueKind> kinds;
+  bool summary_seen = false;
+  for (std::size_t i = before; i < sink.events.size(); ++i) {
+    if (std::holds_alternative<SetSummary>(sink.events[i])) summary_seen = true;
+    if (const Cue* cue = std::get_if<Cue>(&sink.events[i])) {
+      EXPECT_TRUE(summary_seen);
+      kinds.push_back(cue->kind);
+    }
+  }
+  EXPECT_THAT(kinds, ::testing::ElementsAre(CueKind::kStartWithWeakerSide,
+                                            CueKind::kMatchWeakerSideReps));
+  const Cue start = sink.Cues(CueKind::kStartWithWeakerSide).at(0);
+  EXPECT_EQ(start.side, Side::kLeft);
+  EXPECT_EQ(start.target_reps, 8);
+  EXPECT_THAT(start.message, HasSubstr("left"));
+  EXPECT_THAT(start.message, HasSubstr("consider"));
+  const Cue match = sink.Cues(CueKind::kMatchWeakerSideReps).at(0);
+  EXPECT_EQ(match.side, Side::kRight);
+  EXPECT_EQ(match.target_reps, 8);
+  EXPECT_THAT(match.message, HasSubstr("8 reps"));
+
+  // A third set starts a new pair: nothing to compare with.
+  RunUnilateralSet(comparator, 3, Side::kLeft, Side::kLeft, 8, 80.0, 120.0);
+  EXPECT_EQ(sink.All<SetSummary>()[2].compared_with_set_index, 0);
+  EXPECT_EQ(sink.All<Cue>().size(), 2u);
+}
+
+TEST(UnilateralTest, EqualSidesGetTheNormalCue) {
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
+  RunUnilateralSet(comparator, 1, std::nullopt, Side::kRight, 8, 90.0, 0.0);
+  RunUnilateralSet(comparator, 2, std::nullopt, Side::kLeft, 8, 90.5, 40.0);
+  EXPECT_EQ(sink.All<SetSummary>()[1].compared_with_set_index, 1);
+  ASSERT_EQ(sink.All<Cue>().size(), 1u);
+  EXPECT_EQ(sink.All<Cue>()[0].kind, CueKind::kAsymmetryNormal);
+}
+
+// ---- Fatigue -----------------------------------------------------------------------------
+
+TEST(FatigueTest, StopCueExactlyWhenWeakerSideCrossesThreshold) {
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);  // 20 %
+  comparator.StartSet(Context(1, SetMode::kBilateral));
+  // Left is weaker (smaller ROM, slower). Right slows 23 % by rep 3 but is not the weaker side.
+  const double left_speed[] = {200, 190, 180, 170, 160, 150};  // loss 0 5 10 15 20 25 %
+  const double right_speed[] = {300, 270, 230, 220, 210, 200};
+  for (int i = 0; i < 6; ++i) {
+    const double start_s = 1.0 + 2.5 * i;
+    comparator.AddRep(MakeRep(Side::kLeft, i + 1, start_s, 80.0, 0.8, 1.2, left_speed[i]));
+    comparator.AddRep(MakeRep(Side::kRight, i + 1, start_s, 100.0, 0.8, 1.2, right_speed[i]));
+    const auto stops = sink.Cues(CueKind::kStopSet);
+    if (i < 4) {
+      EXPECT_TRUE(stops.empty()) << "after rep " << i + 1;
+    } else {
+      ASSERT_EQ(stops.size(), 1u) << "after rep " << i + 1;  // once per set and side
+      EXPECT_EQ(stops[0].side, Side::kLeft);
+      EXPECT_EQ(stops[0].value_pct, 20.0);
+      EXPECT_EQ(stops[0].time, TimeFromSeconds(1.0 + 2.5 * 4 + 2.0));
+      EXPECT_THAT(stops[0].message, HasSubstr("consider stopping"));
+    }
+  }
+  const auto updates = sink.All<FatigueUpdate>();
+  ASSERT_EQ(updates.size(), 12u);
+  EXPECT_EQ(updates[5].placement.side, Side::kRight);
+  EXPECT_NEAR(updates[5].speed_loss_pct, 70.0 * 100.0 / 300.0, 1e-9);  // right rep 3
+  EXPECT_EQ(updates[8].speed_loss_pct, 20.0);                          // left rep 5
+  EXPECT_EQ(updates[8].rep_index, 5);
+  comparator.EndSet(TimeFromSeconds(20.0));
+  const SetSummary s = sink.All<SetSummary>().at(0);
+  EXPECT_EQ(s.left->max_speed_loss_pct, 25.0);
+  EXPECT_NEAR(s.right->max_speed_loss_pct, 100.0 / 3.0, 1e-9);
+}
+
+TEST(FatigueTest, ThresholdAndRomLossAreConfigurable) {
+  RecordingSink sink;
+  AsymmetryParams params;
+  params.stop_speed_loss_pct = 12.0;
+  LimbPairComparator comparator(Limb::kWrist, params, &sink);
+  comparator.StartSet(Context(1, SetMode::kUnilateral, Side::kRight));
+  const double speed[] = {200, 190, 180, 170};  // 0 5 10 15 %
+  const double rom[] = {100, 90, 95, 80};       // loss vs best: 0 10 5 20 %
+  for (int i = 0; i < 4; ++i) {
+    comparator.AddRep(MakeRep(Side::kRight, i + 1, 1.0 + 2.5 * i, rom[i], 0.8, 1.2, speed[i]));
+  }
+  const auto updates = sink.All<FatigueUpdate>();
+  ASSERT_EQ(updates.size(), 4u);
+  EXPECT_EQ(updates[1].rom_loss_pct, 10.0);
+  EXPECT_EQ(updates[2].rom_loss_pct, 5.0);
+  EXPECT_EQ(updates[3].rom_loss_pct, 20.0);
+  const auto stops = sink.Cues(CueKind::kStopSet);
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_EQ(stops[0].side, Side::kRight);
+  EXPECT_EQ(stops[0].value_pct, 15.0);
+}
+
+}  // namespace
+}  // namespace ambi::fusion
