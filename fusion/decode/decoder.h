@@ -52,7 +52,8 @@ struct DecoderStats {
 // gyro (and mag, once the stream has shown it carries mag and mag is enabled); a data frame whose
 // type is not above the previous one opens a new cycle. A cycle still missing mag is emitted when
 // the next cycle opens (one frame of latency) and counted; one missing accel or gyro is dropped
-// and counted.
+// and counted. Limitation: with no time per frame, a cycle that lost everything after its accel
+// followed by a cycle that lost its accel cannot be told from one whole cycle.
 class Decoder {
  public:
   explicit Decoder(const DecoderParams& params);
@@ -91,10 +92,10 @@ class Decoder {
   template <typename OnSample>
   std::size_t ParseAmbi(const std::uint8_t* data, std::size_t size, OnSample& on_sample);
 
-  // WitMotion serial cycle assembly.
+  // WitMotion serial cycle assembly, called for every well-formed frame.
   template <typename OnSample>
-  void OnWitSerialData(std::uint8_t type, const std::uint8_t* frame, Time arrival_time,
-                       OnSample& on_sample);
+  void OnWitSerialFrame(std::uint8_t type, const std::uint8_t* frame, Time arrival_time,
+                        OnSample& on_sample);
   // Closes the current cycle before a new one opens: emits it without mag, or drops it.
   template <typename OnSample>
   void CloseWitCycle(OnSample& on_sample);
@@ -103,6 +104,9 @@ class Decoder {
   static constexpr std::uint8_t kHaveAccel = 1;
   static constexpr std::uint8_t kHaveGyro = 2;
   static constexpr std::uint8_t kHaveMag = 4;
+  // Consecutive cycles without mag after which the stream is taken to carry none (each of them
+  // costs one frame of latency).
+  static constexpr int kMagMissingCyclesToForget = 3;
 
   DecoderParams params_;
   DecoderStats stats_;
@@ -116,6 +120,7 @@ class Decoder {
   std::uint8_t cycle_last_type_ = 0;  // 0: no data frame yet in this cycle
   bool cycle_emitted_ = false;
   bool stream_has_mag_ = false;
+  int mag_missing_run_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -200,12 +205,7 @@ std::size_t Decoder::ParseWitSerial(const std::uint8_t* data, std::size_t size,
     }
     ++stats_.frames;
     pos += wire::kWitSerialFrameBytes;
-    if (type == wire::kWitAccel || type == wire::kWitGyro ||
-        (type == wire::kWitMag && mag_enabled_)) {
-      OnWitSerialData(type, frame, arrival_time, on_sample);
-    } else if (type != wire::kWitAngle && type != wire::kWitMag) {
-      ++stats_.unknown_frames;
-    }
+    OnWitSerialFrame(type, frame, arrival_time, on_sample);
   }
   return pos;
 }
@@ -219,31 +219,45 @@ void Decoder::CloseWitCycle(OnSample& on_sample) {
     ++stats_.samples_missing_mag;
     ++stats_.samples;
     on_sample(static_cast<const ImuSample&>(cycle_sample_));
-    stream_has_mag_ = false;  // re-learnt from the next 0x54 frame
+    // One lost 0x54 frame is noise; several in a row mean the device stopped sending mag.
+    if (++mag_missing_run_ >= kMagMissingCyclesToForget) stream_has_mag_ = false;
   } else {
     ++stats_.incomplete_cycles;
   }
 }
 
 template <typename OnSample>
-void Decoder::OnWitSerialData(std::uint8_t type, const std::uint8_t* frame, Time arrival_time,
-                              OnSample& on_sample) {
+void Decoder::OnWitSerialFrame(std::uint8_t type, const std::uint8_t* frame, Time arrival_time,
+                               OnSample& on_sample) {
+  // Every frame type takes part in the ordering, so "accel, angle, gyro" shows that the gyro
+  // belongs to the next cycle.
   if (type <= cycle_last_type_) {
     CloseWitCycle(on_sample);
     cycle_have_ = 0;
     cycle_emitted_ = false;
   }
   cycle_last_type_ = type;
-  if (type == wire::kWitAccel) {
-    cycle_sample_.accel_m_s2 = wire::WitAccelFromFrame(frame);
-    cycle_have_ |= kHaveAccel;
-  } else if (type == wire::kWitGyro) {
-    cycle_sample_.gyro_rad_s = wire::WitGyroFromFrame(frame);
-    cycle_have_ |= kHaveGyro;
-  } else {
-    cycle_sample_.mag_uT = wire::WitMagFromFrame(frame, params_.witmotion_mag_uT_per_count);
-    cycle_have_ |= kHaveMag;
-    stream_has_mag_ = true;
+  switch (type) {
+    case wire::kWitAccel:
+      cycle_sample_.accel_m_s2 = wire::WitAccelFromFrame(frame);
+      cycle_have_ |= kHaveAccel;
+      break;
+    case wire::kWitGyro:
+      cycle_sample_.gyro_rad_s = wire::WitGyroFromFrame(frame);
+      cycle_have_ |= kHaveGyro;
+      break;
+    case wire::kWitMag:
+      if (!mag_enabled_) return;
+      cycle_sample_.mag_uT = wire::WitMagFromFrame(frame, params_.witmotion_mag_uT_per_count);
+      cycle_have_ |= kHaveMag;
+      stream_has_mag_ = true;
+      mag_missing_run_ = 0;
+      break;
+    case wire::kWitAngle:
+      return;  // the core runs its own fusion
+    default:
+      ++stats_.unknown_frames;
+      return;
   }
   if (cycle_emitted_) return;  // e.g. the mag frame that taught us the stream carries mag
   const std::uint8_t need =
