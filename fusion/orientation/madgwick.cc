@@ -88,7 +88,7 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   diagnostics_.dt_s = dt_s;
   if (params_.reference_mode) {
     diagnostics_.beta = params_.beta;
-    Correct(sample, params_.beta, accel_valid, use_mag, dt_s, sample.gyro_rad_s);
+    Correct(sample, params_.beta, accel_valid, use_mag, dt_s, sample.gyro_rad_s, 0.0);
     return;
   }
 
@@ -144,7 +144,9 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   diagnostics_.initialising = ramping;
   diagnostics_.accel_rejected = rejected;
   diagnostics_.beta = beta;
-  Correct(sample, beta, use_accel, use_mag && use_accel, dt_s, gyro);
+  // |J^T f| is about 2x the angle error (rad) for gravity alone.
+  const double step_floor = 2.0 * params_.proportional_below_rad;
+  Correct(sample, beta, use_accel, use_mag && use_accel, dt_s, gyro, step_floor);
 }
 
 void MadgwickFilter::UpdateRest(const ImuSample& sample, double dt_s) {
@@ -221,7 +223,7 @@ void MadgwickFilter::InitialiseFromSample(const ImuSample& sample, bool use_mag)
 }
 
 void MadgwickFilter::Correct(const ImuSample& sample, double beta, bool use_accel, bool use_mag,
-                             double dt_s, const Vec3& gyro_rad_s) {
+                             double dt_s, const Vec3& gyro_rad_s, double step_floor) {
   const double q0 = q_.w;
   const double q1 = q_.x;
   const double q2 = q_.y;
@@ -285,7 +287,9 @@ void MadgwickFilter::Correct(const ImuSample& sample, double beta, bool use_acce
 
     const double s_norm2 = s0 * s0 + s1 * s1 + s2 * s2 + s3 * s3;
     if (s_norm2 > 0.0) {
-      const double k = beta / std::sqrt(s_norm2);
+      // Normalised step (the published form) for large errors; below the floor the step is
+      // proportional to the error, which ends the chatter of a fixed-size step near convergence.
+      const double k = beta / std::max(std::sqrt(s_norm2), step_floor);
       qd0 -= k * s0;
       qd1 -= k * s1;
       qd2 -= k * s2;

@@ -28,13 +28,18 @@ struct MadgwickParams {
   // ---- Production mode only (ignored in reference mode). ----
   // Gain after startup (rad/s). Lower than the textbook 0.1 because the gyro bias is estimated:
   // the correction then only has to cancel noise, and a low gain lets less linear acceleration in.
-  double production_beta = 0.04;
+  double production_beta = 0.02;
   // Startup: the orientation is initialised from gravity (and the magnetometer for heading) on
   // the first sample, then the gain ramps linearly from startup_beta down to production_beta
   // over startup_s. A high start gain settles the residual error of the one-sample initialisation
   // quickly; a long ramp tolerates motion at start at the cost of noise early on.
   double startup_beta = 2.5;  // rad/s
   double startup_s = 1.0;
+  // Below this error the correction is proportional to the error (a first-order filter with time
+  // constant proportional_below_rad / beta) instead of the normalised fixed-size step, which
+  // chatters at beta * dt and passes accelerometer noise at full gain. Larger = smoother, slower
+  // to pull small errors in. 0 = the published normalised step.
+  double proportional_below_rad = 0.1;
 
   // Rest detection: the sensor is at rest when, continuously for rest_min_s, the gyro and accel
   // stay within the thresholds of their low-pass values (time constant rest_filter_tau_s), the
@@ -62,7 +67,7 @@ struct MadgwickParams {
   bool reject_accel = true;
   double gravity_m_s2 = 9.80665;
   double accel_reject_m_s2 = 2.5;
-  double accel_reject_angle_rad = 0.17;  // ~10 deg
+  double accel_reject_angle_rad = 0.3;  // ~17 deg
   double accel_reject_timeout_s = 2.0;
 };
 
@@ -104,7 +109,7 @@ class MadgwickFilter {
 
  private:
   void Correct(const ImuSample& sample, double beta, bool use_accel, bool use_mag, double dt_s,
-               const Vec3& gyro_rad_s);
+               const Vec3& gyro_rad_s, double step_floor);
   void InitialiseFromSample(const ImuSample& sample, bool use_mag);
   void UpdateRest(const ImuSample& sample, double dt_s);
 

@@ -248,7 +248,7 @@ TEST(MadgwickPhysics, ProductionInitialisesFromGravityAndMagnetometer) {
               r[0][2] * m_e.x + r[1][2] * m_e.y + r[2][2] * m_e.z};
   MadgwickFilter nine(MadgwickParams{});
   nine.UpdateWithDt(s, 0.01);
-  EXPECT_LT(AttitudeErrorRad(truth, nine.sensor_to_earth()), 1e-9);
+  EXPECT_LT(AttitudeErrorRad(truth, nine.sensor_to_earth()), 1e-7);  // acos resolution
   for (int i = 0; i < 300; ++i) nine.UpdateWithDt(s, 0.01);
   EXPECT_LT(AttitudeErrorRad(truth, nine.sensor_to_earth()), 1e-6);
 }
@@ -288,7 +288,7 @@ TEST(MadgwickProduction, RejectsLinearAccelerationWithTimeout) {
   for (int i = 0; i < 200; ++i) filter.UpdateWithDt(RestSample(truth, {}), 0.01);
   EXPECT_FALSE(filter.diagnostics().accel_rejected);
   ImuSample push = RestSample(truth, {});
-  push.accel_m_s2.x += 6.0;  // 6 m/s^2 sideways: |a| off by 1.7 m/s^2, direction off by 31 deg
+  push.accel_m_s2.x += 7.0;  // 7 m/s^2 sideways: direction off by 35 deg
   filter.UpdateWithDt(push, 0.01);
   EXPECT_TRUE(filter.diagnostics().accel_rejected);
   EXPECT_LT(InclinationErrorRad(truth, filter.sensor_to_earth()), 1e-6);
@@ -341,7 +341,7 @@ TEST(MadgwickProduction, SyntheticAttitudeErrorNineAxis) {
   const SyntheticErrors fixed = RunSynthetic({.reference_mode = true}, true);
   EXPECT_NEAR(fixed.attitude_rms_deg, 2.64, 0.01);  // README: exact_f64_x2fix
   const SyntheticErrors production = RunSynthetic(MadgwickParams{}, true);
-  EXPECT_LT(production.attitude_rms_deg, 2.0);
+  EXPECT_LT(production.attitude_rms_deg, 1.5);
   RecordProperty("attitude_rms_deg", std::to_string(production.attitude_rms_deg));
 }
 
