@@ -1,1 +1,263 @@
-// Placeholder: being written (remove this line when implemented).
+#include "daemon/config/exercise_catalog.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <utility>
+
+#include <toml++/toml.h>
+
+namespace ambi::config {
+namespace {
+
+using fusion::BandLimits;
+using fusion::Exercise;
+using fusion::Metric;
+
+// Thrown inside this file only, turned into CatalogLoadResult::error at the boundary.
+struct ValidationError {
+  std::string message;
+};
+
+class Validator {
+ public:
+  explicit Validator(std::string_view source_name) : source_(source_name) {}
+
+  [[noreturn]] void Fail(const toml::node* node, const std::string& key_path,
+                         const std::string& what) const {
+    std::ostringstream out;
+    out << source_;
+    if (node != nullptr && node->source().begin.line > 0) {
+      out << ':' << node->source().begin.line << ':' << node->source().begin.column;
+    }
+    out << ": " << key_path << ": " << what;
+    throw ValidationError{out.str()};
+  }
+
+  // "= <value>" as written in TOML, for error messages.
+  static std::string Show(const toml::node& node) {
+    std::ostringstream out;
+    if (const auto* s = node.as_string()) {
+      out << '"' << s->get() << '"';
+    } else if (node.is_value()) {
+      node.visit([&out](const auto& v) {
+        if constexpr (toml::is_value<decltype(v)>) out << v;
+      });
+    } else {
+      out << "(a " << node.type() << ')';
+    }
+    return out.str();
+  }
+
+  static std::string Join(const std::vector<std::string_view>& words) {
+    std::string text;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      if (i > 0) text += ", ";
+      text += words[i];
+    }
+    return text;
+  }
+
+  const toml::table& Table(const toml::node* node, const std::string& key_path) const {
+    if (node == nullptr) Fail(nullptr, key_path, "missing (a table is required)");
+    if (const auto* table = node->as_table()) return *table;
+    Fail(node, key_path, "= " + Show(*node) + " is not a table");
+  }
+
+  void OnlyKeys(const toml::table& table, const std::string& key_path,
+                const std::vector<std::string_view>& allowed) const {
+    for (const auto& [key, node] : table) {
+      if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
+        Fail(&node, Child(key_path, key.str()),
+             "unknown key; allowed keys are " + Join(allowed));
+      }
+    }
+  }
+
+  std::string String(const toml::table& table, const std::string& key_path,
+                     std::string_view key) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) Fail(&table, Child(key_path, key), "missing (a string is required)");
+    if (const auto* s = node->as_string()) return s->get();
+    Fail(node, Child(key_path, key), "= " + Show(*node) + " is not a string");
+  }
+
+  // A string that must be one of 'allowed'; returns its index in 'allowed'.
+  std::size_t Choice(const toml::table& table, const std::string& key_path, std::string_view key,
+                     const std::vector<std::string_view>& allowed) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) {
+      Fail(&table, Child(key_path, key), "missing; allowed values are " + Join(allowed));
+    }
+    const auto* s = node->as_string();
+    const auto found = s != nullptr ? std::find(allowed.begin(), allowed.end(), s->get())
+                                    : allowed.end();
+    if (found == allowed.end()) {
+      Fail(node, Child(key_path, key),
+           "= " + Show(*node) + " is not allowed; allowed values are " + Join(allowed));
+    }
+    return static_cast<std::size_t>(found - allowed.begin());
+  }
+
+  double Percent(const toml::table& table, const std::string& key_path,
+                 std::string_view key) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) Fail(&table, Child(key_path, key), "missing (a percentage is required)");
+    const std::optional<double> value = node->value<double>();  // integers convert too
+    if (!value || !node->is_number()) {
+      Fail(node, Child(key_path, key), "= " + Show(*node) + " is not a number");
+    }
+    if (!(*value > 0.0 && *value <= 100.0)) {
+      Fail(node, Child(key_path, key),
+           "= " + Show(*node) + " is out of range; allowed values are > 0 and <= 100 (percent)");
+    }
+    return *value;
+  }
+
+  static std::string Child(const std::string& key_path, std::string_view key) {
+    return key_path.empty() ? std::string(key) : key_path + "." + std::string(key);
+  }
+
+ private:
+  std::string source_;
+};
+
+bool IsCatalogKey(std::string_view name) {
+  if (name.empty() || !(name[0] >= 'a' && name[0] <= 'z')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+const std::vector<std::string_view> kExerciseKeys = {
+    "display_name", "muscle_groups", "direction", "first_phase", "mode", "limb", "bands"};
+const std::vector<std::string_view> kDirections = {"push", "pull", "neither"};
+const std::vector<std::string_view> kPhases = {"concentric", "eccentric"};
+const std::vector<std::string_view> kModes = {"bilateral", "unilateral"};
+const std::vector<std::string_view> kLimbs = {"wrist", "ankle"};
+const std::vector<std::string_view> kMetricKeys = {"rom", "concentric_time", "eccentric_time",
+                                                   "peak_speed"};
+const std::vector<std::string_view> kBandKeys = {"amber_from_pct", "red_from_pct"};
+
+Exercise ParseExercise(const Validator& v, std::string_view key, const toml::node& node) {
+  const std::string path = "exercises." + std::string(key);
+  if (!IsCatalogKey(key)) {
+    v.Fail(&node, path, "invalid exercise key; allowed are lowercase letters, digits and '_', "
+                        "starting with a letter");
+  }
+  const toml::table& table = v.Table(&node, path);
+  v.OnlyKeys(table, path, kExerciseKeys);
+
+  Exercise exercise;
+  exercise.name = std::string(key);
+  exercise.display_name = v.String(table, path, "display_name");
+  if (exercise.display_name.empty()) {
+    v.Fail(table.get("display_name"), path + ".display_name", "= \"\" must not be empty");
+  }
+
+  const toml::node* groups_node = table.get("muscle_groups");
+  const std::string groups_path = path + ".muscle_groups";
+  const auto* groups = groups_node != nullptr ? groups_node->as_array() : nullptr;
+  if (groups == nullptr || groups->empty()) {
+    v.Fail(groups_node != nullptr ? groups_node : &table, groups_path,
+           "must be a non-empty array of strings; allowed values are " +
+               Validator::Join(KnownMuscleGroups()));
+  }
+  for (std::size_t i = 0; i < groups->size(); ++i) {
+    const toml::node& group = *groups->get(i);
+    const auto* s = group.as_string();
+    const auto& known = KnownMuscleGroups();
+    if (s == nullptr || std::find(known.begin(), known.end(), s->get()) == known.end()) {
+      v.Fail(&group, groups_path + "[" + std::to_string(i) + "]",
+             "= " + Validator::Show(group) + " is not a known muscle group; allowed values are " +
+                 Validator::Join(known));
+    }
+    exercise.muscle_groups.push_back(s->get());
+  }
+
+  exercise.direction =
+      static_cast<fusion::ForceDirection>(v.Choice(table, path, "direction", kDirections));
+  exercise.first_phase = static_cast<fusion::Phase>(v.Choice(table, path, "first_phase", kPhases));
+  exercise.default_mode = static_cast<fusion::SetMode>(v.Choice(table, path, "mode", kModes));
+  exercise.limb = static_cast<fusion::Limb>(v.Choice(table, path, "limb", kLimbs));
+
+  if (const toml::node* bands_node = table.get("bands")) {
+    const std::string bands_path = path + ".bands";
+    const toml::table& bands = v.Table(bands_node, bands_path);
+    v.OnlyKeys(bands, bands_path, kMetricKeys);
+    for (std::size_t m = 0; m < kMetricKeys.size(); ++m) {
+      const toml::node* limits_node = bands.get(kMetricKeys[m]);
+      if (limits_node == nullptr) continue;  // the default limits stay
+      const std::string limits_path = bands_path + "." + std::string(kMetricKeys[m]);
+      const toml::table& limits_table = v.Table(limits_node, limits_path);
+      v.OnlyKeys(limits_table, limits_path, kBandKeys);
+      BandLimits limits;
+      limits.amber_from_pct = v.Percent(limits_table, limits_path, "amber_from_pct");
+      limits.red_from_pct = v.Percent(limits_table, limits_path, "red_from_pct");
+      if (!(limits.amber_from_pct < limits.red_from_pct)) {
+        v.Fail(limits_table.get("red_from_pct"), limits_path + ".red_from_pct",
+               "= " + Validator::Show(*limits_table.get("red_from_pct")) +
+                   " must be greater than amber_from_pct");
+      }
+      exercise.bands[m] = limits;
+    }
+  }
+  return exercise;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& KnownMuscleGroups() {
+  static const std::vector<std::string_view> kGroups = {
+      "biceps",        "calves",         "chest",          "core",
+      "front_delts",   "forearms",       "glutes",         "hamstrings",
+      "hip_abductors", "hip_adductors",  "hip_flexors",    "lats",
+      "lower_back",    "quadriceps",     "rear_delts",     "rotator_cuff",
+      "side_delts",    "tibialis",       "trapezius",      "triceps",
+      "upper_back"};
+  return kGroups;
+}
+
+CatalogLoadResult ExerciseCatalog::LoadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return {std::nullopt, path + ": cannot open the exercise catalog for reading"};
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  return Parse(text, path);
+}
+
+CatalogLoadResult ExerciseCatalog::Parse(std::string_view text, std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& error) {
+    std::ostringstream out;
+    out << source_name << ':' << error.source().begin.line << ':' << error.source().begin.column
+        << ": TOML syntax error: " << error.description();
+    return {std::nullopt, out.str()};
+  }
+  const Validator v(source_name);
+  try {
+    v.OnlyKeys(root, "", {"exercises"});
+    const toml::table& exercises = v.Table(root.get("exercises"), "exercises");
+    if (exercises.empty()) v.Fail(&exercises, "exercises", "is empty; at least one is required");
+    ExerciseCatalog catalog;
+    for (const auto& [key, node] : exercises) {
+      catalog.exercises_.push_back(ParseExercise(v, key.str(), node));
+    }
+    std::sort(catalog.exercises_.begin(), catalog.exercises_.end(),
+              [](const Exercise& a, const Exercise& b) { return a.name < b.name; });
+    return {std::move(catalog), ""};
+  } catch (const ValidationError& error) {
+    return {std::nullopt, error.message};
+  }
+}
+
+const fusion::Exercise* ExerciseCatalog::Find(std::string_view name) const {
+  const auto it = std::lower_bound(
+      exercises_.begin(), exercises_.end(), name,
+      [](const Exercise& exercise, std::string_view key) { return exercise.name < key; });
+  return it != exercises_.end() && it->name == name ? &*it : nullptr;
+}
+
+}  // namespace ambi::config

@@ -1,0 +1,214 @@
+#include "daemon/config/exercise_catalog.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace ambi::config {
+namespace {
+
+using fusion::Band;
+using fusion::ForceDirection;
+using fusion::Limb;
+using fusion::Metric;
+using fusion::Phase;
+using fusion::SetMode;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+const std::string kShippedCatalog = std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml";
+
+std::size_t Index(Metric metric) { return static_cast<std::size_t>(metric); }
+
+TEST(ShippedCatalogTest, LoadsAndCoversWristsAndAnkles) {
+  const CatalogLoadResult result = ExerciseCatalog::LoadFile(kShippedCatalog);
+  ASSERT_TRUE(result.ok()) << result.error;
+  const ExerciseCatalog& catalog = *result.catalog;
+  EXPECT_GE(catalog.size(), 20u);
+  int wrists = 0;
+  int ankles = 0;
+  for (const fusion::Exercise& e : catalog.exercises()) {
+    (e.limb == Limb::kWrist ? wrists : ankles) += 1;
+    EXPECT_FALSE(e.display_name.empty()) << e.name;
+    EXPECT_FALSE(e.muscle_groups.empty()) << e.name;
+    for (const auto& limits : e.bands) {
+      EXPECT_LT(limits.amber_from_pct, limits.red_from_pct) << e.name;
+    }
+  }
+  EXPECT_GE(wrists, 8);
+  EXPECT_GE(ankles, 8);
+  // The exercises the design names are all there.
+  for (const char* name :
+       {"biceps_curl", "hammer_curl", "lateral_raise", "front_raise", "shoulder_press",
+        "overhead_triceps_extension", "bent_over_row", "bench_press", "deadlift", "squat", "lunge",
+        "split_squat", "step_up", "leg_extension", "leg_curl", "calf_raise", "straight_leg_raise",
+        "hip_abduction"}) {
+    EXPECT_NE(catalog.Find(name), nullptr) << name;
+  }
+}
+
+TEST(ShippedCatalogTest, FieldsOfKnownExercises) {
+  const CatalogLoadResult result = ExerciseCatalog::LoadFile(kShippedCatalog);
+  ASSERT_TRUE(result.ok()) << result.error;
+  const fusion::Exercise* curl = result.catalog->Find("biceps_curl");
+  ASSERT_NE(curl, nullptr);
+  EXPECT_EQ(curl->display_name, "Biceps curl");
+  EXPECT_EQ(curl->direction, ForceDirection::kPull);
+  EXPECT_EQ(curl->first_phase, Phase::kConcentric);
+  EXPECT_EQ(curl->default_mode, SetMode::kBilateral);
+  EXPECT_EQ(curl->limb, Limb::kWrist);
+  EXPECT_THAT(curl->muscle_groups, ::testing::Contains("biceps"));
+  EXPECT_EQ(curl->bands[Index(Metric::kRom)].amber_from_pct, 10.0);  // defaults
+  EXPECT_EQ(curl->bands[Index(Metric::kRom)].red_from_pct, 25.0);
+
+  const fusion::Exercise* squat = result.catalog->Find("squat");
+  ASSERT_NE(squat, nullptr);
+  EXPECT_EQ(squat->first_phase, Phase::kEccentric);
+  EXPECT_EQ(squat->limb, Limb::kAnkle);
+  EXPECT_EQ(squat->direction, ForceDirection::kPush);
+  EXPECT_EQ(result.catalog->Find("bench_press")->first_phase, Phase::kEccentric);
+  EXPECT_EQ(result.catalog->Find("lunge")->default_mode, SetMode::kUnilateral);
+
+  const fusion::Exercise* raise = result.catalog->Find("straight_leg_raise");
+  ASSERT_NE(raise, nullptr);
+  EXPECT_EQ(raise->bands[Index(Metric::kRom)].amber_from_pct, 5.0);
+  EXPECT_EQ(raise->bands[Index(Metric::kRom)].red_from_pct, 15.0);
+  EXPECT_EQ(raise->bands[Index(Metric::kPeakSpeed)].amber_from_pct, 10.0);  // untouched
+
+  EXPECT_EQ(result.catalog->Find("no_such_exercise"), nullptr);
+  EXPECT_EQ(result.catalog->Find(""), nullptr);
+}
+
+TEST(ShippedCatalogTest, EveryMuscleGroupIsKnown) {
+  const CatalogLoadResult result = ExerciseCatalog::LoadFile(kShippedCatalog);
+  ASSERT_TRUE(result.ok()) << result.error;
+  const std::set<std::string_view> known(KnownMuscleGroups().begin(), KnownMuscleGroups().end());
+  for (const fusion::Exercise& e : result.catalog->exercises()) {
+    for (const std::string& group : e.muscle_groups) EXPECT_TRUE(known.count(group)) << group;
+  }
+}
+
+// ---- Bad catalogs, written to temporary files ------------------------------------------
+
+class BadCatalogTest : public ::testing::Test {
+ protected:
+  void TearDown() override { std::filesystem::remove(path_); }
+
+  CatalogLoadResult Load(const std::string& text) {
+    std::ofstream(path_) << text;
+    return ExerciseCatalog::LoadFile(path_.string());
+  }
+
+  std::string File() const { return path_.string(); }
+
+  std::filesystem::path path_ = std::filesystem::temp_directory_path() /
+                                ("ambi_catalog_test_" + std::to_string(::getpid()) + ".toml");
+};
+
+const char kGoodEntry[] = R"(
+[exercises.curl]
+display_name = "Curl"
+muscle_groups = ["biceps"]
+direction = "pull"
+first_phase = "concentric"
+mode = "bilateral"
+limb = "wrist"
+)";
+
+TEST_F(BadCatalogTest, GoodMinimalEntryLoads) {
+  const CatalogLoadResult result = Load(kGoodEntry);
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.catalog->size(), 1u);
+}
+
+TEST_F(BadCatalogTest, WrongEnumValueNamesFileKeyValueAndAllowedValues) {
+  std::string text = kGoodEntry;
+  text.replace(text.find("\"pull\""), 6, "\"pulll\"");
+  const CatalogLoadResult result = Load(text);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr(File() + ":5:"), HasSubstr("exercises.curl.direction"),
+                                   HasSubstr("\"pulll\""), HasSubstr("push, pull, neither")));
+}
+
+TEST_F(BadCatalogTest, WrongLimbAndPhase) {
+  std::string text = kGoodEntry;
+  text.replace(text.find("\"wrist\""), 7, "\"knee\"");
+  CatalogLoadResult result = Load(text);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.limb"), HasSubstr("\"knee\""),
+                                  HasSubstr("wrist, ankle")));
+  text = kGoodEntry;
+  text.replace(text.find("\"concentric\""), 12, "3");
+  result = Load(text);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.first_phase"), HasSubstr("= 3 "),
+                                  HasSubstr("concentric, eccentric")));
+}
+
+TEST_F(BadCatalogTest, MissingKeyIsNamed) {
+  std::string text = kGoodEntry;
+  text.erase(text.find("mode = \"bilateral\"\n"), 19);
+  const CatalogLoadResult result = Load(text);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr(File()), HasSubstr("exercises.curl.mode"),
+                                  HasSubstr("missing"), HasSubstr("bilateral, unilateral")));
+}
+
+TEST_F(BadCatalogTest, UnknownKeyAndUnknownMuscleGroup) {
+  CatalogLoadResult result = Load(std::string(kGoodEntry) + "colour = \"red\"\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.colour"), HasSubstr("unknown key"),
+                                  HasSubstr("display_name")));
+  std::string text = kGoodEntry;
+  text.replace(text.find("[\"biceps\"]"), 10, "[\"biceps\", \"bicepz\"]");
+  result = Load(text);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.muscle_groups[1]"),
+                                  HasSubstr("\"bicepz\""), HasSubstr("hamstrings")));
+}
+
+TEST_F(BadCatalogTest, BandLimits) {
+  CatalogLoadResult result = Load(std::string(kGoodEntry) +
+                                  "bands.rom = { amber_from_pct = 20, red_from_pct = 10 }\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.bands.rom.red_from_pct"),
+                                  HasSubstr("= 10"), HasSubstr("greater than amber_from_pct")));
+  result = Load(std::string(kGoodEntry) +
+                "bands.rom = { amber_from_pct = -1, red_from_pct = 10 }\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("bands.rom.amber_from_pct"), HasSubstr("= -1"),
+                                  HasSubstr("> 0 and <= 100")));
+  result = Load(std::string(kGoodEntry) + "bands.tempo = { amber_from_pct = 5, red_from_pct = 9 }\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.bands.tempo"),
+                                  HasSubstr("rom, concentric_time, eccentric_time, peak_speed")));
+  result = Load(std::string(kGoodEntry) +
+                "bands.eccentric_time = { amber_from_pct = 7.5, red_from_pct = 12 }\n");
+  ASSERT_TRUE(result.ok()) << result.error;
+  const auto& limits = result.catalog->Find("curl")->bands[Index(Metric::kEccentricTime)];
+  EXPECT_EQ(limits.amber_from_pct, 7.5);
+  EXPECT_EQ(limits.red_from_pct, 12.0);
+}
+
+TEST_F(BadCatalogTest, SyntaxErrorAndMissingFile) {
+  CatalogLoadResult result = Load("[exercises.curl\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr(File() + ":1:"), HasSubstr("TOML syntax error")));
+  result = ExerciseCatalog::LoadFile("/nonexistent/exercises.toml");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, HasSubstr("/nonexistent/exercises.toml: cannot open"));
+  result = Load("title = \"x\"\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("title"), HasSubstr("allowed keys are exercises")));
+  result = Load("[exercises.Bad-Name]\ndisplay_name = \"x\"\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.Bad-Name"), HasSubstr("lowercase")));
+}
+
+}  // namespace
+}  // namespace ambi::config
