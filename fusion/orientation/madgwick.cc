@@ -9,7 +9,11 @@ namespace {
 // Written with scalars rather than Eigen: the update is a short dependent chain per sample, and
 // plain doubles keep it free of temporaries and easy to compare term by term with the paper.
 
-double Norm(const Vec3& v) { return std::sqrt(v.x * v.x + v.y * v.y + v.z * v.z); }
+double SquaredNorm(const Vec3& v) { return v.x * v.x + v.y * v.y + v.z * v.z; }
+
+double Norm(const Vec3& v) { return std::sqrt(SquaredNorm(v)); }
+
+double Square(double v) { return v * v; }
 
 bool IsZero(const Vec3& v) { return v.x == 0.0 && v.y == 0.0 && v.z == 0.0; }
 
@@ -43,7 +47,16 @@ MadgwickFilter::MadgwickFilter(const MadgwickParams& params)
     : params_(params),
       nominal_dt_s_(1.0 / params.nominal_rate_hz),
       max_dt_s_(params.max_dt_factor / params.nominal_rate_hz),
-      mag_scale_(params.reference_missing_x2 ? 0.5 : 1.0) {
+      mag_scale_(params.reference_missing_x2 ? 0.5 : 1.0),
+      cos_reject_angle_(std::cos(params.accel_reject_angle_rad)),
+      accel_low_sq_(Square(std::max(0.0, params.gravity_m_s2 - params.accel_reject_m_s2))),
+      accel_high_sq_(Square(params.gravity_m_s2 + params.accel_reject_m_s2)),
+      rest_lp_k_nominal_(nominal_dt_s_ / (params.rest_filter_tau_s + nominal_dt_s_)),
+      // |J^T f| is about 2x the angle error (rad) for gravity alone.
+      step_floor_sq_(Square(2.0 * params.proportional_below_rad)),
+      beta_over_floor_(params.proportional_below_rad > 0.0
+                           ? params.production_beta / (2.0 * params.proportional_below_rad)
+                           : 0.0) {
   Reset();
 }
 
@@ -67,7 +80,9 @@ void MadgwickFilter::Reset() {
 void MadgwickFilter::MarkGap() { has_previous_time_ = false; }
 
 void MadgwickFilter::set_sensor_to_earth(const Quaternion& sensor_to_earth) {
-  q_ = sensor_to_earth;
+  const Quaternion& q = sensor_to_earth;
+  const double n = std::sqrt(q.w * q.w + q.x * q.x + q.y * q.y + q.z * q.z);
+  q_ = n > 0.0 ? Quaternion{q.w / n, q.x / n, q.y / n, q.z / n} : Quaternion{};
   initialised_ = true;
 }
 
@@ -88,7 +103,7 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   diagnostics_.dt_s = dt_s;
   if (params_.reference_mode) {
     diagnostics_.beta = params_.beta;
-    Correct(sample, params_.beta, accel_valid, use_mag, dt_s, sample.gyro_rad_s, 0.0);
+    Correct<false>(sample, params_.beta, accel_valid, use_mag, dt_s, sample.gyro_rad_s, 0.0);
     return;
   }
 
@@ -99,11 +114,14 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
     elapsed_s_ = 0.0;
     diagnostics_.initialising = true;
     diagnostics_.beta = params_.startup_beta;
-    UpdateRest(sample, dt_s);
+    UpdateRest(sample, dt_s, SquaredNorm(sample.accel_m_s2));
     return;
   }
 
-  UpdateRest(sample, dt_s);
+  // |a| once per sample, shared by rest detection, rejection and the correction.
+  const double a_sq = SquaredNorm(sample.accel_m_s2);
+  const double inv_a = accel_valid ? 1.0 / std::sqrt(a_sq) : 0.0;
+  UpdateRest(sample, dt_s, a_sq);
   const Vec3 gyro{sample.gyro_rad_s.x - bias_rad_s_.x, sample.gyro_rad_s.y - bias_rad_s_.y,
                   sample.gyro_rad_s.z - bias_rad_s_.z};
 
@@ -119,14 +137,13 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   bool rejected = false;
   if (use_accel && params_.reject_accel && !ramping) {
     const Vec3& a = sample.accel_m_s2;
-    const double a_norm = Norm(a);
     // Estimated earth-up in sensor coordinates: third row of R(q).
     const double ux = 2.0 * (q_.x * q_.z - q_.w * q_.y);
     const double uy = 2.0 * (q_.y * q_.z + q_.w * q_.x);
     const double uz = 1.0 - 2.0 * (q_.x * q_.x + q_.y * q_.y);
-    const double cos_error = (a.x * ux + a.y * uy + a.z * uz) / a_norm;
-    rejected = std::abs(a_norm - params_.gravity_m_s2) > params_.accel_reject_m_s2 ||
-               cos_error < std::cos(params_.accel_reject_angle_rad);
+    const double dot = a.x * ux + a.y * uy + a.z * uz;
+    rejected = a_sq < accel_low_sq_ || a_sq > accel_high_sq_ ||
+               dot * inv_a < cos_reject_angle_;
     if (rejected) {
       rejected_s_ += dt_s;
       if (rejected_s_ > params_.accel_reject_timeout_s) {
@@ -144,12 +161,10 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   diagnostics_.initialising = ramping;
   diagnostics_.accel_rejected = rejected;
   diagnostics_.beta = beta;
-  // |J^T f| is about 2x the angle error (rad) for gravity alone.
-  const double step_floor = 2.0 * params_.proportional_below_rad;
-  Correct(sample, beta, use_accel, use_mag && use_accel, dt_s, gyro, step_floor);
+  Correct<true>(sample, beta, use_accel, use_mag && use_accel, dt_s, gyro, inv_a);
 }
 
-void MadgwickFilter::UpdateRest(const ImuSample& sample, double dt_s) {
+void MadgwickFilter::UpdateRest(const ImuSample& sample, double dt_s, double accel_sq) {
   const Vec3& g = sample.gyro_rad_s;
   const Vec3& a = sample.accel_m_s2;
   if (!lp_valid_) {
@@ -157,7 +172,8 @@ void MadgwickFilter::UpdateRest(const ImuSample& sample, double dt_s) {
     accel_lp_m_s2_ = a;
     lp_valid_ = true;
   } else {
-    const double k = dt_s / (params_.rest_filter_tau_s + dt_s);
+    const double k =
+        dt_s == nominal_dt_s_ ? rest_lp_k_nominal_ : dt_s / (params_.rest_filter_tau_s + dt_s);
     gyro_lp_rad_s_.x += k * (g.x - gyro_lp_rad_s_.x);
     gyro_lp_rad_s_.y += k * (g.y - gyro_lp_rad_s_.y);
     gyro_lp_rad_s_.z += k * (g.z - gyro_lp_rad_s_.z);
@@ -167,10 +183,13 @@ void MadgwickFilter::UpdateRest(const ImuSample& sample, double dt_s) {
   }
   const Vec3 dg{g.x - gyro_lp_rad_s_.x, g.y - gyro_lp_rad_s_.y, g.z - gyro_lp_rad_s_.z};
   const Vec3 da{a.x - accel_lp_m_s2_.x, a.y - accel_lp_m_s2_.y, a.z - accel_lp_m_s2_.z};
-  const bool still = Norm(dg) < params_.rest_gyro_dev_rad_s &&
-                     Norm(g) < params_.rest_gyro_max_rad_s &&
-                     Norm(da) < params_.rest_accel_dev_m_s2 &&
-                     std::abs(Norm(a) - params_.gravity_m_s2) < params_.rest_accel_dev_m_s2;
+  // Squared norms against squared thresholds: no square root per sample.
+  const double a2 = accel_sq;
+  const bool still = SquaredNorm(dg) < Square(params_.rest_gyro_dev_rad_s) &&
+                     SquaredNorm(g) < Square(params_.rest_gyro_max_rad_s) &&
+                     SquaredNorm(da) < Square(params_.rest_accel_dev_m_s2) &&
+                     a2 > Square(params_.gravity_m_s2 - params_.rest_accel_dev_m_s2) &&
+                     a2 < Square(params_.gravity_m_s2 + params_.rest_accel_dev_m_s2);
   rest_s_ = still ? rest_s_ + dt_s : 0.0;
   const bool at_rest = rest_s_ >= params_.rest_min_s;
   diagnostics_.at_rest = at_rest;
@@ -222,8 +241,9 @@ void MadgwickFilter::InitialiseFromSample(const ImuSample& sample, bool use_mag)
   q_ = Quaternion{w / n, uy / n, -ux / n, 0.0};
 }
 
+template <bool kProduction>
 void MadgwickFilter::Correct(const ImuSample& sample, double beta, bool use_accel, bool use_mag,
-                             double dt_s, const Vec3& gyro_rad_s, double step_floor) {
+                             double dt_s, const Vec3& gyro_rad_s, double inv_accel_norm) {
   const double q0 = q_.w;
   const double q1 = q_.x;
   const double q2 = q_.y;
@@ -237,10 +257,12 @@ void MadgwickFilter::Correct(const ImuSample& sample, double beta, bool use_acce
   double qd1 = 0.5 * (q0 * gx + q2 * gz - q3 * gy);
   double qd2 = 0.5 * (q0 * gy - q1 * gz + q3 * gx);
   double qd3 = 0.5 * (q0 * gz + q1 * gy - q2 * gx);
+  double step_k = 0.0;  // production: gradient gain and gradient, applied at integration
+  double g0 = 0.0, g1 = 0.0, g2 = 0.0, g3 = 0.0;
 
   if (use_accel) {
     const Vec3& acc = sample.accel_m_s2;
-    const double inv_a = 1.0 / Norm(acc);
+    const double inv_a = kProduction ? inv_accel_norm : 1.0 / Norm(acc);
     const double ax = acc.x * inv_a;
     const double ay = acc.y * inv_a;
     const double az = acc.z * inv_a;
@@ -286,10 +308,26 @@ void MadgwickFilter::Correct(const ImuSample& sample, double beta, bool use_acce
     }
 
     const double s_norm2 = s0 * s0 + s1 * s1 + s2 * s2 + s3 * s3;
-    if (s_norm2 > 0.0) {
+    double k = 0.0;
+    if constexpr (kProduction) {
       // Normalised step (the published form) for large errors; below the floor the step is
-      // proportional to the error, which ends the chatter of a fixed-size step near convergence.
-      const double k = beta / std::max(std::sqrt(s_norm2), step_floor);
+      // proportional to the error, which ends the chatter of a fixed-size step near convergence
+      // and keeps the square root off the common path.
+      if (s_norm2 > step_floor_sq_) {
+        k = beta / std::sqrt(s_norm2);
+      } else if (step_floor_sq_ > 0.0) {
+        k = beta == params_.production_beta ? beta_over_floor_ : beta / std::sqrt(step_floor_sq_);
+      }
+    } else if (s_norm2 > 0.0) {
+      k = beta / std::sqrt(s_norm2);
+    }
+    if constexpr (kProduction) {
+      step_k = k;
+      g0 = s0;
+      g1 = s1;
+      g2 = s2;
+      g3 = s3;
+    } else {
       qd0 -= k * s0;
       qd1 -= k * s1;
       qd2 -= k * s2;
@@ -297,11 +335,29 @@ void MadgwickFilter::Correct(const ImuSample& sample, double beta, bool use_acce
     }
   }
 
-  const double n0 = q0 + qd0 * dt_s;
-  const double n1 = q1 + qd1 * dt_s;
-  const double n2 = q2 + qd2 * dt_s;
-  const double n3 = q3 + qd3 * dt_s;
-  const double inv_n = 1.0 / std::sqrt(n0 * n0 + n1 * n1 + n2 * n2 + n3 * n3);
+  double n0, n1, n2, n3;
+  if constexpr (kProduction) {
+    // (q + dt qdot_gyro) - (dt k) grad: the gyro part is computed while the gradient is.
+    const double c = step_k * dt_s;
+    n0 = (q0 + qd0 * dt_s) - c * g0;
+    n1 = (q1 + qd1 * dt_s) - c * g1;
+    n2 = (q2 + qd2 * dt_s) - c * g2;
+    n3 = (q3 + qd3 * dt_s) - c * g3;
+  } else {
+    n0 = q0 + qd0 * dt_s;
+    n1 = q1 + qd1 * dt_s;
+    n2 = q2 + qd2 * dt_s;
+    n3 = q3 + qd3 * dt_s;
+  }
+  const double n_sq = n0 * n0 + n1 * n1 + n2 * n2 + n3 * n3;
+  double inv_n;
+  if (kProduction && std::abs(n_sq - 1.0) < 1e-3) {
+    // One Newton step of 1/sqrt from 1: |q|^2 stays within 1e-3 of 1 at realistic rates, so the
+    // residual is below 1e-6 and is removed again next update. Saves a sqrt and a division.
+    inv_n = 1.5 - 0.5 * n_sq;
+  } else {
+    inv_n = 1.0 / std::sqrt(n_sq);
+  }
   q_ = Quaternion{n0 * inv_n, n1 * inv_n, n2 * inv_n, n3 * inv_n};
 }
 

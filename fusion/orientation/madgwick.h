@@ -108,15 +108,25 @@ class MadgwickFilter {
   const MadgwickParams& params() const { return params_; }
 
  private:
+  // One gradient-descent step plus gyro integration. kProduction: proportional small-error step
+  // and cheap renormalisation; otherwise the published arithmetic.
+  template <bool kProduction>
   void Correct(const ImuSample& sample, double beta, bool use_accel, bool use_mag, double dt_s,
-               const Vec3& gyro_rad_s, double step_floor);
+               const Vec3& gyro_rad_s, double inv_accel_norm);
   void InitialiseFromSample(const ImuSample& sample, bool use_mag);
-  void UpdateRest(const ImuSample& sample, double dt_s);
+  void UpdateRest(const ImuSample& sample, double dt_s, double accel_sq);
 
   MadgwickParams params_;
   double nominal_dt_s_;
   double max_dt_s_;
   double mag_scale_;  // 1 for the corrected 2b form, 0.5 for the published "missing x2"
+  // Derived from params_ once.
+  double cos_reject_angle_;
+  double accel_low_sq_;
+  double accel_high_sq_;
+  double rest_lp_k_nominal_;
+  double step_floor_sq_;
+  double beta_over_floor_;
 
   Quaternion q_;
   bool has_previous_time_ = false;
