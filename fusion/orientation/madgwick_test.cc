@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -54,6 +55,12 @@ ImuSample SampleFromRow(const Table& in, std::size_t k, bool with_mag) {
   s.mag_uT = {F32(in.At(k, "mag_x_uT")), F32(in.At(k, "mag_y_uT")), F32(in.At(k, "mag_z_uT"))};
   s.has_mag = with_mag;
   return s;
+}
+
+std::string Sci(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3e", v);
+  return buf;
 }
 
 // Max per-component |dq| with the sign of q aligned.
@@ -109,7 +116,7 @@ TEST_P(ReferenceVectorTest, MatchesPublishedAlgorithmWithFixedDt) {
     worst = std::max(worst, MaxAbsDiff(filter.sensor_to_earth(), expected));
   }
   EXPECT_LT(worst, 1e-6);
-  RecordProperty("max_abs_dq", std::to_string(worst));
+  RecordProperty("max_abs_dq", Sci(worst));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -140,7 +147,7 @@ TEST(MadgwickReference, TimestampDtStaysCloseToFixedDt) {
     }
   }
   EXPECT_LT(worst, 1e-5);
-  RecordProperty("max_abs_dq", std::to_string(worst));
+  RecordProperty("max_abs_dq", Sci(worst));
 }
 
 // Gyro only (zero accel: no correction). One Euler step plus normalisation rotates by exactly
