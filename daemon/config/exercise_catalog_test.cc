@@ -183,7 +183,8 @@ TEST_F(BadCatalogTest, BandLimits) {
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error, AllOf(HasSubstr("bands.rom.amber_from_pct"), HasSubstr("= -1"),
                                   HasSubstr("> 0 and <= 100")));
-  result = Load(std::string(kGoodEntry) + "bands.tempo = { amber_from_pct = 5, red_from_pct = 9 }\n");
+  result = Load(std::string(kGoodEntry) +
+                "bands.tempo = { amber_from_pct = 5, red_from_pct = 9 }\n");
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.bands.tempo"),
                                   HasSubstr("rom, concentric_time, eccentric_time, peak_speed")));

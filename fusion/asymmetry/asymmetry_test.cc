@@ -1,5 +1,8 @@
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <optional>
 #include <vector>
 
@@ -8,6 +11,19 @@
 
 #include "fusion/asymmetry/limb_pair_comparator.h"
 #include "fusion/asymmetry/metric_comparison.h"
+
+// Counts heap allocations while 'g_count_allocations' is set, to check the no-allocation rule.
+std::atomic<bool> g_count_allocations{false};
+std::atomic<int> g_allocations{0};
+
+// Out of line, so that the compiler does not pair a visible malloc with a visible free.
+[[gnu::noinline]] void* operator new(std::size_t size) {
+  if (g_count_allocations) ++g_allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace ambi::fusion {
 namespace {
@@ -184,8 +200,8 @@ TEST_P(PairingTest, PairsEveryRepDespiteClockOffset) {
   LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
   comparator.StartSet(Context(1, SetMode::kBilateral));
   // 6 reps of 2 s every 2.5 s; the right sensor's clock runs 'offset_s' apart.
-  Drive(comparator, Series(Side::kLeft, 6, 1.0, 2.5, 0.0), Series(Side::kRight, 6, 1.0, 2.5, offset_s),
-        offset_s, 20.0);
+  Drive(comparator, Series(Side::kLeft, 6, 1.0, 2.5, 0.0),
+        Series(Side::kRight, 6, 1.0, 2.5, offset_s), offset_s, 20.0);
   comparator.EndSet(TimeFromSeconds(20.0));
   const auto pairs = sink.All<RepPair>();
   ASSERT_EQ(pairs.size(), 6u);
@@ -222,6 +238,30 @@ TEST(PairingTest, MissingRepInContinuousSetWithOffsetIsReportedNotMispaired) {
     EXPECT_NEAR(pair.lead_ms, -400.0, 1e-6);
   }
   EXPECT_NEAR(comparator.clock_offset_s(), -0.4, 1e-9);
+}
+
+TEST(PairingTest, LearnedClockOffsetPairsShortRepsBeyondHalfTheirLength) {
+  // Two slow reps (2.5 s) teach the 0.45 s offset; then 0.8 s reps done back to back, where
+  // the raw overlap of partners (0.35 s) is under half a rep: only the learned offset pairs them.
+  std::vector<Rep> left;
+  std::vector<Rep> right;
+  for (int i = 0; i < 2; ++i) {
+    left.push_back(MakeRep(Side::kLeft, i + 1, 1.0 + 3.0 * i, 90.0, 1.0, 1.5));
+    right.push_back(MakeRep(Side::kRight, i + 1, 1.45 + 3.0 * i, 90.0, 1.0, 1.5));
+  }
+  for (int i = 0; i < 4; ++i) {
+    left.push_back(MakeRep(Side::kLeft, i + 3, 8.0 + 0.8 * i, 90.0, 0.3, 0.5));
+    right.push_back(MakeRep(Side::kRight, i + 3, 8.45 + 0.8 * i, 90.0, 0.3, 0.5));
+  }
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
+  comparator.StartSet(Context(1, SetMode::kBilateral));
+  Drive(comparator, left, right, 0.45, 15.0);
+  comparator.EndSet(TimeFromSeconds(15.0));
+  const auto pairs = sink.All<RepPair>();
+  ASSERT_EQ(pairs.size(), 6u);
+  EXPECT_TRUE(sink.All<UnpairedRep>().empty());
+  for (const RepPair& pair : pairs) EXPECT_EQ(pair.left.index, pair.right.index);
 }
 
 TEST(PairingTest, RepWithoutPartnerIsUnpairedAfterToleranceNotBefore) {
@@ -487,6 +527,28 @@ TEST(FatigueTest, ThresholdAndRomLossAreConfigurable) {
   ASSERT_EQ(stops.size(), 1u);
   EXPECT_EQ(stops[0].side, Side::kRight);
   EXPECT_EQ(stops[0].value_pct, 15.0);
+}
+
+// ---- No allocation in the stream ----------------------------------------------------------
+
+class NullSink : public EventSink {
+ public:
+  void OnEvent(const Event&) override { ++count; }
+  int count = 0;
+};
+
+TEST(AllocationTest, RepsAndTimeAdvanceDoNotAllocate) {
+  NullSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
+  comparator.StartSet(Context(1, SetMode::kBilateral));
+  std::vector<Rep> left = Series(Side::kLeft, 12, 1.0, 2.5, 0.0, /*skip_index=*/6);
+  std::vector<Rep> right = Series(Side::kRight, 12, 1.0, 2.5, 0.2, /*skip_index=*/9);
+  g_allocations = 0;
+  g_count_allocations = true;
+  Drive(comparator, left, right, 0.2, 35.0);
+  g_count_allocations = false;
+  EXPECT_EQ(g_allocations.load(), 0);
+  EXPECT_GT(sink.count, 20);  // pairs, unpaired reps and fatigue updates did happen
 }
 
 }  // namespace

@@ -215,7 +215,8 @@ void LimbPairComparator::EmitPair(const Rep& left, const Rep& right) {
     differences.Add(left_value - right_value);
     MetricComparison comparison =
         CompareMetric(metric, left_value, right_value, Limits(metric), MinComparable(metric));
-    if (comparison.band != Band::kNotApplicable && differences.n >= params_.min_reps_for_significance) {
+    if (comparison.band != Band::kNotApplicable &&
+        differences.n >= params_.min_reps_for_significance) {
       const double scale = (std::abs(l.metrics[m].mean) + std::abs(r.metrics[m].mean)) / 2.0;
       const double sd = std::max(std::sqrt(differences.Variance()),
                                  params_.min_spread_fraction * scale);
@@ -382,8 +383,9 @@ void LimbPairComparator::EndSet(Time time) {
   std::size_t li = 0;
   std::size_t ri = 0;
   while (li < left.pending.size() || ri < right.pending.size()) {
-    const bool take_left = ri >= right.pending.size() ||
-                           (li < left.pending.size() && left.pending[li].end <= right.pending[ri].end);
+    const bool take_left =
+        ri >= right.pending.size() ||
+        (li < left.pending.size() && left.pending[li].end <= right.pending[ri].end);
     EmitUnpaired(take_left ? left.pending[li++] : right.pending[ri++]);
   }
   left.pending.clear();
