@@ -1,0 +1,111 @@
+#ifndef AMBI_TOOLS_SIM_LIMB_SIMULATOR_H_
+#define AMBI_TOOLS_SIM_LIMB_SIMULATOR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "fusion/core/placement.h"
+#include "tools/sim/prng.h"
+#include "tools/sim/session_spec.h"
+
+namespace ambi::sim {
+
+// One planned repetition of one side, true time. The angle about the hinge goes 0 -> rom_rad in
+// the first phase (minimum-jerk), holds, returns to 0 in the second phase (minimum-jerk).
+struct PlannedRep {
+  double start_s = 0.0;
+  double first_phase_s = 0.0;
+  double hold_s = 0.0;
+  double second_phase_s = 0.0;
+  double rom_rad = 0.0;
+  double end_s() const { return start_s + first_phase_s + hold_s + second_phase_s; }
+};
+
+// The commanded segment angle about the hinge and its first two derivatives.
+struct AngleState {
+  double angle_rad = 0.0;
+  double rate_rad_s = 0.0;
+  double accel_rad_s2 = 0.0;
+};
+
+// Closed-form angle of a rep plan at true time 't_s'. 'cursor' (start at 0) remembers the current
+// rep so that evaluating at increasing times costs O(1); any order of times stays correct.
+AngleState EvaluateProfile(const std::vector<PlannedRep>& reps, double t_s, std::size_t* cursor);
+
+// Minimum-jerk peak speed is 15/8 of the mean speed of the phase.
+inline constexpr double kMinJerkPeakToMeanSpeed = 1.875;
+
+// Both sides' rep plans and the ground truth of a session. Deterministic in spec.seed.
+struct SessionPlan {
+  std::vector<PlannedRep> left;
+  std::vector<PlannedRep> right;
+  GroundTruth truth;
+  const std::vector<PlannedRep>& side(fusion::Side s) const {
+    return s == fusion::Side::kLeft ? left : right;
+  }
+};
+
+// Plans a session. 'spec' must pass Validate(); throws std::invalid_argument otherwise.
+SessionPlan PlanSession(const SessionSpec& spec);
+
+// Streams the samples of one sensor on demand with constant memory (only the side's rep plan is
+// held), so a live source can pace them. Samples come in device-clock order at spec.rate_hz in
+// device time; dropouts are skipped. Not thread-safe; one sampler per sensor.
+class SensorSampler {
+ public:
+  SensorSampler(const SessionSpec& spec, const SessionPlan& plan, fusion::Side side);
+
+  // Writes the next sample into 'out'; returns false when the session is over.
+  bool Next(SimSample* out);
+
+  fusion::Placement placement() const { return placement_; }
+  // Device-clock tick of the next sample (counts dropped samples too).
+  std::int64_t next_tick() const { return tick_; }
+  // Samples the sampler will emit in total (dropouts excluded).
+  std::size_t ExpectedSampleCount() const;
+
+ private:
+  bool InDropout(double t_s) const;
+
+  fusion::Placement placement_;
+  std::vector<PlannedRep> reps_;
+  std::vector<Dropout> dropouts_;
+  double duration_s_;
+  double rate_hz_;
+  double device_per_true_;  // 1 + drift
+  double device_offset_s_;
+  double lever_arm_m_;
+  bool with_mag_;
+  // Geometry, row-major 3x3 and 3-vectors (world NWU).
+  double hinge_axis_[3];
+  double segment_dir_[3];       // joint -> sensor at rest, unit
+  double rest_to_sensor_[9];    // R_rest * R_mount: sensor frame -> world at the rest pose
+  double mag_world_uT_[3];
+  double sway_axis_[3];
+  double sway_amplitude_rad_;
+  double sway_omega_rad_s_;
+  double sway_phase_rad_;
+  NoiseSpec noise_;
+  Prng noise_rng_;
+  std::size_t cursor_ = 0;
+  std::int64_t tick_ = 0;
+};
+
+// Generates a whole session in memory: both sensors (left, then right) and the ground truth.
+// Throws std::invalid_argument when 'spec' fails Validate().
+SimulatedSession Simulate(const SessionSpec& spec);
+
+// The world frame geometry of an exercise's rest pose (unit vectors, NWU).
+struct RestPose {
+  fusion::Vec3 hinge_axis_world;   // positive rotation moves the segment away from rest
+  fusion::Vec3 segment_dir_world;  // from the joint towards the sensor, at rest
+};
+RestPose RestPoseOf(ExerciseKind kind, fusion::Side side);
+
+// The hinge axis expressed in the sensor frame (constant during the session, apart from sway).
+fusion::Vec3 HingeAxisInSensor(const SessionSpec& spec, fusion::Side side);
+
+}  // namespace ambi::sim
+
+#endif  // AMBI_TOOLS_SIM_LIMB_SIMULATOR_H_

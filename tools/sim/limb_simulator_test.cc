@@ -1,0 +1,363 @@
+#include "tools/sim/limb_simulator.h"
+
+#include <cmath>
+#include <numbers>
+
+#include <Eigen/Geometry>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tools/sim/presets.h"
+
+namespace ambi::sim {
+namespace {
+
+using fusion::Side;
+using ::testing::HasSubstr;
+
+constexpr double kG = 9.80665;
+constexpr double kPi = std::numbers::pi;
+constexpr double kDeg = kPi / 180.0;
+
+Eigen::Vector3d E(const fusion::Vec3& v) { return {v.x, v.y, v.z}; }
+Eigen::Quaterniond E(const fusion::Quaternion& q) { return {q.w, q.x, q.y, q.z}; }
+
+// A noiseless, jitter-free session: every number is a closed form of the spec.
+SessionSpec CleanSpec(ExerciseKind kind, double rate_hz = 100.0) {
+  SessionSpec spec = DefaultSpec(kind);
+  for (SideSpec* s : {&spec.left, &spec.right}) {
+    s->noise = {};
+    s->sway.amplitude_deg = 0.0;
+    s->rom_jitter_pct = 0.0;
+    s->tempo_jitter_pct = 0.0;
+    s->rep_count = 3;
+  }
+  spec.rate_hz = rate_hz;
+  return spec;
+}
+
+// Minimum-jerk angle written out independently of the simulator.
+double MinJerkAngle(double rom, double t, double duration) {
+  const double x = std::clamp(t / duration, 0.0, 1.0);
+  return rom * (10 * std::pow(x, 3) - 15 * std::pow(x, 4) + 6 * std::pow(x, 5));
+}
+
+// Commanded angle from the ground truth reps (start, turnaround, end, rom, hold).
+double TruthAngle(const SideTruth& truth, double t) {
+  for (const fusion::Rep& r : truth.reps) {
+    const double start = fusion::ToSeconds(r.start);
+    const double turn = fusion::ToSeconds(r.turnaround);
+    const double end = fusion::ToSeconds(r.end);
+    if (t < start || t >= end) continue;
+    const double rom = r.rom_deg * kDeg;
+    if (t < turn) return MinJerkAngle(rom, t - start, turn - start);
+    const double back_start = turn + r.pause_turnaround_s;
+    if (t < back_start) return rom;
+    return rom - MinJerkAngle(rom, t - back_start, end - back_start);
+  }
+  return 0.0;
+}
+
+TEST(LimbSimulatorTest, AtRestAccelIsGravityAlongTheRestPose) {
+  // Gravity "up" in the segment frame (x along the segment away from the joint, y hinge axis,
+  // z = x cross y), from the physical poses: hanging forearm/arm/shank point down, the squat
+  // shank points up from the ankle, the lying leg is horizontal with z_seg pointing down.
+  const struct {
+    ExerciseKind kind;
+    Eigen::Vector3d up_in_segment;
+  } cases[] = {
+      {ExerciseKind::kCurl, {-1, 0, 0}},          {ExerciseKind::kLateralRaise, {-1, 0, 0}},
+      {ExerciseKind::kKneeExtension, {-1, 0, 0}}, {ExerciseKind::kSquat, {1, 0, 0}},
+      {ExerciseKind::kStraightLegRaise, {0, 0, -1}},
+  };
+  for (const auto& c : cases) {
+    const SessionSpec spec = CleanSpec(c.kind);
+    const SimulatedSession session = Simulate(spec);
+    for (int i = 0; i < 2; ++i) {
+      const Side side = i == 0 ? Side::kLeft : Side::kRight;
+      const auto& first = session.sensors[i].samples.front();
+      const Eigen::Vector3d f = E(first.accel_m_s2);
+      EXPECT_NEAR(f.norm(), kG, 1e-9) << ToString(c.kind);
+      const Eigen::Matrix3d mount = E(spec.side(side).mount_sensor_to_segment).toRotationMatrix();
+      const Eigen::Vector3d expected = mount.transpose() * (kG * c.up_in_segment);
+      EXPECT_LT((f - expected).norm(), 1e-9) << ToString(c.kind) << " side " << i;
+      EXPECT_LT(E(first.gyro_rad_s).norm(), 1e-12);
+    }
+  }
+}
+
+TEST(LimbSimulatorTest, IntegratedGyroReproducesTheCommandedAngle) {
+  for (ExerciseKind kind : {ExerciseKind::kCurl, ExerciseKind::kSquat}) {
+    SessionSpec spec = CleanSpec(kind, 200.0);
+    const fusion::Vec3 bias{0.02, -0.01, 0.005};
+    spec.left.noise.gyro_bias_rad_s = bias;
+    const SimulatedSession session = Simulate(spec);
+    const auto& sensor = session.sensors[0];
+    const Eigen::Vector3d axis = E(HingeAxisInSensor(spec, Side::kLeft));
+    double angle = 0.0;
+    double max_error = 0.0;
+    double max_angle = 0.0;
+    for (std::size_t k = 1; k < sensor.samples.size(); ++k) {
+      const double dt = sensor.true_time_s[k] - sensor.true_time_s[k - 1];
+      const double w0 = (E(sensor.samples[k - 1].gyro_rad_s) - E(bias)).dot(axis);
+      const double w1 = (E(sensor.samples[k].gyro_rad_s) - E(bias)).dot(axis);
+      angle += 0.5 * (w0 + w1) * dt;
+      max_angle = std::max(max_angle, angle);
+      max_error =
+          std::max(max_error, std::abs(angle - TruthAngle(session.truth.left, sensor.true_time_s[k])));
+    }
+    // Trapezoidal integration of a quintic at 200 Hz: error well below 0.01 deg.
+    EXPECT_LT(max_error, 0.01 * kDeg) << ToString(kind);
+    EXPECT_NEAR(max_angle, spec.left.rom_deg * kDeg, 0.01 * kDeg);
+    EXPECT_NEAR(angle, 0.0, 0.01 * kDeg);
+  }
+}
+
+TEST(LimbSimulatorTest, GroundTruthEqualsTheCommandedRepsAndPhases) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kSquat);
+  spec.right.rom_deg = 30.0;
+  spec.right.concentric_s = 0.8;
+  const SessionPlan plan = PlanSession(spec);
+  ASSERT_EQ(plan.truth.left.reps.size(), 3u);
+  ASSERT_EQ(plan.truth.right.reps.size(), 3u);
+  EXPECT_EQ(plan.truth.first_phase, fusion::Phase::kEccentric);
+  for (const auto* side : {&plan.truth.left, &plan.truth.right}) {
+    const SideSpec& s = spec.side(side->placement.side);
+    EXPECT_EQ(side->placement.limb, fusion::Limb::kAnkle);
+    for (const fusion::Rep& r : side->reps) {
+      EXPECT_DOUBLE_EQ(r.rom_deg, s.rom_deg);
+      EXPECT_DOUBLE_EQ(r.concentric_s, s.concentric_s);
+      EXPECT_DOUBLE_EQ(r.eccentric_s, s.eccentric_s);
+      // Squat: the first phase (start -> turnaround) is the eccentric one.
+      EXPECT_NEAR(fusion::ToSeconds(r.turnaround - r.start), s.eccentric_s, 1e-9);
+      EXPECT_NEAR(fusion::ToSeconds(r.end - r.turnaround), s.pause_turnaround_s + s.concentric_s,
+                  1e-9);
+      EXPECT_NEAR(r.peak_concentric_speed_deg_s, 1.875 * s.rom_deg / s.concentric_s, 1e-9);
+    }
+  }
+  EXPECT_NEAR(plan.truth.commanded_rom_diff_pct, (30.0 - 35.0) / 35.0 * 100.0, 1e-9);
+  EXPECT_NEAR(fusion::ToSeconds(plan.truth.left.reps[0].start), spec.rest_before_s, 1e-9);
+}
+
+TEST(LimbSimulatorTest, MeasuredPeakSpeedMatchesTruth) {
+  const SessionSpec spec = CleanSpec(ExerciseKind::kCurl, 200.0);
+  const SimulatedSession session = Simulate(spec);
+  const auto& sensor = session.sensors[1];
+  const fusion::Rep& rep = session.truth.right.reps[1];
+  double peak = 0.0;
+  for (std::size_t k = 0; k < sensor.samples.size(); ++k) {
+    const double t = sensor.true_time_s[k];
+    if (t >= fusion::ToSeconds(rep.start) && t < fusion::ToSeconds(rep.turnaround)) {
+      peak = std::max(peak, E(sensor.samples[k].gyro_rad_s).norm());
+    }
+  }
+  EXPECT_NEAR(peak / kDeg, rep.peak_concentric_speed_deg_s, 0.01);
+}
+
+TEST(LimbSimulatorTest, MountDoesNotChangeMagnitudesOrTheHingeAngle) {
+  SessionSpec a = CleanSpec(ExerciseKind::kLateralRaise);
+  SessionSpec b = a;
+  a.left.mount_sensor_to_segment = {};
+  b.left.mount_sensor_to_segment = QuaternionFromAxisAngle({1.0, 2.0, -0.5}, 123.0);
+  const SimulatedSession sa = Simulate(a);
+  const SimulatedSession sb = Simulate(b);
+  ASSERT_EQ(sa.sensors[0].samples.size(), sb.sensors[0].samples.size());
+  const Eigen::Vector3d axis_a = E(HingeAxisInSensor(a, Side::kLeft));
+  const Eigen::Vector3d axis_b = E(HingeAxisInSensor(b, Side::kLeft));
+  EXPECT_LT((axis_a - Eigen::Vector3d::UnitY()).norm(), 1e-12);
+  for (std::size_t k = 0; k < sa.sensors[0].samples.size(); ++k) {
+    const auto& x = sa.sensors[0].samples[k];
+    const auto& y = sb.sensors[0].samples[k];
+    EXPECT_NEAR(E(x.gyro_rad_s).norm(), E(y.gyro_rad_s).norm(), 1e-12);
+    EXPECT_NEAR(E(x.accel_m_s2).norm(), E(y.accel_m_s2).norm(), 1e-9);
+    EXPECT_NEAR(E(x.gyro_rad_s).dot(axis_a), E(y.gyro_rad_s).dot(axis_b), 1e-12);
+  }
+}
+
+TEST(LimbSimulatorTest, MidPhaseAccelIsCentripetalOmegaSquaredR) {
+  // Minimum-jerk has zero angular acceleration at mid-phase: only omega^2 r towards the joint.
+  SessionSpec spec = CleanSpec(ExerciseKind::kCurl, 100.0);
+  spec.rest_before_s = 2.0;
+  spec.left.concentric_s = 1.0;
+  const SessionPlan plan = PlanSession(spec);
+  SensorSampler sampler(spec, plan, Side::kLeft);
+  SimSample s;
+  while (sampler.Next(&s) && s.true_time_s < 2.5 - 1e-9) {
+  }
+  ASSERT_NEAR(s.true_time_s, 2.5, 1e-9);
+  const double rom = spec.left.rom_deg * kDeg;
+  const double omega = 1.875 * rom / 1.0;
+  const double theta = rom / 2.0;
+  const double r = spec.left.lever_arm_m;
+  // Forearm hanging, flexing forward (north): joint -> wrist = (sin, 0, -cos).
+  const Eigen::Vector3d dir(std::sin(theta), 0.0, -std::cos(theta));
+  const Eigen::Vector3d expected_world = -omega * omega * r * dir + Eigen::Vector3d(0, 0, kG);
+  const Eigen::Vector3d world = E(s.sensor_to_earth) * E(s.imu.accel_m_s2);
+  EXPECT_LT((world - expected_world).norm(), 1e-9);
+  EXPECT_NEAR(E(s.imu.gyro_rad_s).norm(), omega, 1e-9);
+  EXPECT_NEAR(s.segment_angle_rad, theta, 1e-12);
+}
+
+TEST(LimbSimulatorTest, DeviceClockOffsetAndDrift) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kCurl, 50.0);
+  spec.left.clock = {100.0, 500.0};
+  spec.right.clock = {-3.0, -250.0};
+  const SimulatedSession session = Simulate(spec);
+  for (int i = 0; i < 2; ++i) {
+    const DeviceClockSpec& clock = spec.side(i == 0 ? Side::kLeft : Side::kRight).clock;
+    const auto& sensor = session.sensors[i];
+    const double drift = 1.0 + clock.drift_ppm * 1e-6;
+    for (std::size_t k = 0; k < sensor.samples.size(); ++k) {
+      const double device = fusion::ToSeconds(sensor.samples[k].time);
+      EXPECT_NEAR(device, clock.offset_s + static_cast<double>(k) / 50.0, 1e-9);
+      EXPECT_NEAR(device, clock.offset_s + sensor.true_time_s[k] * drift, 1e-9);
+    }
+    const double expected_count = std::floor(session.truth.duration_s * 50.0 * drift) + 1.0;
+    EXPECT_EQ(static_cast<double>(sensor.samples.size()), expected_count);
+  }
+}
+
+TEST(LimbSimulatorTest, DropoutsRemoveExactlyTheirInterval) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kCurl, 100.0);
+  spec.left.dropouts = {{3.0, 3.5}, {6.0, 6.25}};
+  const SimulatedSession session = Simulate(spec);
+  const auto& left = session.sensors[0];
+  const auto& right = session.sensors[1];
+  EXPECT_EQ(right.samples.size() - left.samples.size(), 75u);  // 50 + 25 samples at 100 Hz
+  for (double t : left.true_time_s) {
+    EXPECT_FALSE(t >= 3.0 - 1e-9 && t < 3.5 - 1e-9) << t;
+    EXPECT_FALSE(t >= 6.0 - 1e-9 && t < 6.25 - 1e-9) << t;
+  }
+  // Device time jumps over the gap: the clock stage must see it.
+  bool saw_gap = false;
+  for (std::size_t k = 1; k < left.samples.size(); ++k) {
+    const double dt = fusion::ToSeconds(left.samples[k].time - left.samples[k - 1].time);
+    if (dt > 0.011) {
+      EXPECT_NEAR(dt, left.true_time_s[k] - left.true_time_s[k - 1], 1e-9);
+      saw_gap = true;
+    }
+  }
+  EXPECT_TRUE(saw_gap);
+}
+
+TEST(LimbSimulatorTest, DeterministicPerSeed) {
+  SessionSpec spec = *MakePreset("curl");
+  const SimulatedSession a = Simulate(spec);
+  const SimulatedSession b = Simulate(spec);
+  ASSERT_EQ(a.sensors[1].samples.size(), b.sensors[1].samples.size());
+  for (std::size_t k = 0; k < a.sensors[1].samples.size(); ++k) {
+    ASSERT_EQ(a.sensors[1].samples[k].accel_m_s2, b.sensors[1].samples[k].accel_m_s2);
+    ASSERT_EQ(a.sensors[1].samples[k].gyro_rad_s, b.sensors[1].samples[k].gyro_rad_s);
+  }
+  // Fixed seed -> fixed value on every platform (our own PRNG, no std:: distributions):
+  // the published SplitMix64 sequence for seed 1234567.
+  Prng rng(1234567);
+  EXPECT_EQ(rng.NextU64(), 6457827717110365317ULL);
+  EXPECT_EQ(rng.NextU64(), 3203168211198807973ULL);
+  spec.seed += 1;
+  const SimulatedSession c = Simulate(spec);
+  EXPECT_NE(a.sensors[1].samples[5].gyro_rad_s, c.sensors[1].samples[5].gyro_rad_s);
+  EXPECT_NE(a.truth.right.reps[0].rom_deg, c.truth.right.reps[0].rom_deg);
+}
+
+TEST(LimbSimulatorTest, RatesOf25And200Hz) {
+  for (double rate : {25.0, 200.0}) {
+    const SessionSpec spec = CleanSpec(ExerciseKind::kKneeExtension, rate);
+    const SimulatedSession session = Simulate(spec);
+    const auto& s = session.sensors[0];
+    EXPECT_EQ(s.samples.size(),
+              static_cast<std::size_t>(std::floor(session.truth.duration_s * rate)) + 1);
+    EXPECT_NEAR(fusion::ToSeconds(s.samples[1].time - s.samples[0].time), 1.0 / rate, 1e-9);
+    EXPECT_EQ(session.truth.left.reps.size(), 3u);
+    EXPECT_DOUBLE_EQ(session.truth.left.reps[0].rom_deg, spec.left.rom_deg);
+  }
+}
+
+TEST(LimbSimulatorTest, BilateralLagAndUnilateralOrder) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kCurl);
+  spec.right_lag_ms = 120.0;
+  GroundTruth t = PlanSession(spec).truth;
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(fusion::ToSeconds(t.right.reps[i].start - t.left.reps[i].start), 0.120, 1e-9);
+  }
+  spec.mode = fusion::SetMode::kUnilateral;
+  spec.unilateral_first_side = Side::kRight;
+  const SimulatedSession session = Simulate(spec);
+  t = session.truth;
+  EXPECT_NEAR(fusion::ToSeconds(t.left.reps[0].start),
+              fusion::ToSeconds(t.right.reps.back().end) + spec.right.rest_between_s +
+                  spec.rest_between_sets_s,
+              1e-9);
+  // The idle left side is exactly still (no sway in the clean spec) while the right works.
+  const auto& left = session.sensors[0];
+  for (std::size_t k = 0; k < left.samples.size(); ++k) {
+    if (left.true_time_s[k] < fusion::ToSeconds(t.left.reps[0].start)) {
+      ASSERT_LT(E(left.samples[k].gyro_rad_s).norm(), 1e-12);
+    }
+  }
+}
+
+TEST(LimbSimulatorTest, FatigueSlowsTheConcentricPhase) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kCurl);
+  spec.left.rep_count = 6;
+  spec.left.fatigue_speed_loss_pct_per_rep = 4.0;
+  const GroundTruth t = PlanSession(spec).truth;
+  const double first = t.left.reps[0].peak_concentric_speed_deg_s;
+  for (std::size_t i = 0; i < t.left.reps.size(); ++i) {
+    EXPECT_NEAR(t.left.reps[i].peak_concentric_speed_deg_s / first, 1.0 - 0.04 * static_cast<double>(i), 1e-12);
+    EXPECT_DOUBLE_EQ(t.left.reps[i].rom_deg, spec.left.rom_deg);
+  }
+}
+
+TEST(LimbSimulatorTest, SwayMovesTheSensorAtRestButKeepsGravity) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kCurl);
+  spec.left.sway = {0.5, 0.5};
+  spec.rest_before_s = 3.0;  // more than one sway period before the first rep
+  const SimulatedSession session = Simulate(spec);
+  const auto& s = session.sensors[0].samples;
+  double max_rate = 0.0;
+  for (std::size_t k = 0; k < 250; ++k) {
+    max_rate = std::max(max_rate, E(s[k].gyro_rad_s).norm());
+    EXPECT_NEAR(E(s[k].accel_m_s2).norm(), kG, 0.01);
+  }
+  // Peak rate = amplitude * 2 pi f; sampling at 100 Hz sees it within 0.1 %.
+  EXPECT_GT(max_rate, 0.999 * 0.5 * kDeg * 2.0 * kPi * 0.5);
+  EXPECT_LE(max_rate, 0.5 * kDeg * 2.0 * kPi * 0.5 + 1e-12);
+}
+
+TEST(LimbSimulatorTest, MagnetometerHasFieldAndDip) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kCurl);
+  spec.with_mag = true;
+  const SimulatedSession session = Simulate(spec);
+  for (const auto& sample : session.sensors[1].samples) {
+    ASSERT_TRUE(sample.has_mag);
+    EXPECT_NEAR(E(sample.mag_uT).norm(), 50.0, 1e-9);
+  }
+  const auto& rest = session.sensors[1].samples.front();
+  const double cos_up = E(rest.mag_uT).normalized().dot(E(rest.accel_m_s2).normalized());
+  EXPECT_NEAR(cos_up, -std::sin(65.0 * kDeg), 1e-9);
+}
+
+TEST(LimbSimulatorTest, ValidateNamesTheFieldAndValue) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kCurl);
+  spec.rate_hz = 0.0;
+  spec.right.rom_deg = -5.0;
+  const std::string err = Validate(spec);
+  EXPECT_THAT(err, HasSubstr("rate_hz = 0"));
+  EXPECT_THAT(err, HasSubstr("right.rom_deg = -5"));
+  EXPECT_THROW(Simulate(spec), std::invalid_argument);
+  EXPECT_EQ(Validate(CleanSpec(ExerciseKind::kCurl)), "");
+}
+
+TEST(LimbSimulatorTest, ProfileCursorHandlesAnyTimeOrder) {
+  const std::vector<PlannedRep> reps = {{1.0, 1.0, 0.5, 1.0, 1.0}, {5.0, 1.0, 0.0, 1.0, 2.0}};
+  std::size_t cursor = 0;
+  EXPECT_NEAR(EvaluateProfile(reps, 5.5, &cursor).angle_rad, 1.0, 1e-12);  // mid first phase
+  EXPECT_NEAR(EvaluateProfile(reps, 2.2, &cursor).angle_rad, 1.0, 1e-12);  // hold
+  EXPECT_NEAR(EvaluateProfile(reps, 1.5, &cursor).rate_rad_s, 1.875, 1e-12);
+  EXPECT_EQ(EvaluateProfile(reps, 4.0, &cursor).angle_rad, 0.0);
+  EXPECT_EQ(EvaluateProfile(reps, 9.0, &cursor).angle_rad, 0.0);
+}
+
+}  // namespace
+}  // namespace ambi::sim

@@ -1,0 +1,203 @@
+#include "tools/sim/presets.h"
+
+#include <cmath>
+#include <numbers>
+#include <string>
+
+namespace ambi::sim {
+namespace {
+
+void SetBoth(SessionSpec& spec, auto&& edit) {
+  edit(spec.left);
+  edit(spec.right);
+}
+
+// Noise of a consumer MEMS IMU (WitMotion class) at 100 Hz.
+NoiseSpec TypicalNoise(double sign) {
+  NoiseSpec n;
+  n.gyro_bias_rad_s = {0.010 * sign, -0.006, 0.004 * sign};
+  n.gyro_noise_rad_s = 0.004;
+  n.accel_bias_m_s2 = {0.03, -0.02 * sign, 0.04};
+  n.accel_noise_m_s2 = 0.03;
+  n.mag_noise_uT = 0.3;
+  return n;
+}
+
+// Strips every error source: exact kinematics for closed-form tests.
+void MakeClean(SessionSpec& spec) {
+  SetBoth(spec, [](SideSpec& s) {
+    s.noise = {};
+    s.sway.amplitude_deg = 0.0;
+    s.rom_jitter_pct = 0.0;
+    s.tempo_jitter_pct = 0.0;
+  });
+}
+
+const std::vector<PresetInfo> kPresets = {
+    {"curl", "bilateral biceps curl, 10 reps, symmetric, realistic noise and mounts"},
+    {"curl-clean", "curl without noise, sway or jitter (exact kinematics)"},
+    {"curl-asym10", "curl, right side 10 % less ROM"},
+    {"curl-tempo-asym", "curl, right concentric 20 % slower"},
+    {"curl-lag", "curl, right side starts each rep 150 ms after the left"},
+    {"curl-fatigue", "curl, 12 reps, concentric speed loss 2 %/rep left and 5 %/rep right"},
+    {"curl-dropouts", "curl with sample dropouts (left 0.5 s, right 1.5 s)"},
+    {"curl-drift", "curl, device clocks offset (100 s, 250.5 s) and drifting (+200, -150 ppm)"},
+    {"curl-mag", "curl with magnetometer (50 uT, 65 deg dip)"},
+    {"curl-25hz", "curl sampled at 25 Hz"},
+    {"curl-200hz", "curl sampled at 200 Hz"},
+    {"unilateral-curl", "left set of 8 curls, 6 s rest, right set of 7 curls with 15 % less ROM"},
+    {"lateral-raise", "bilateral lateral raise, 30 deg ROM, arm hanging"},
+    {"knee-extension", "seated knee extension, 80 deg ROM, shank vertical at rest"},
+    {"knee-extension-hold", "knee extension holding 3 s at the top (physiotherapy)"},
+    {"squat", "bilateral squat, shank tilts 35 deg forward, eccentric first"},
+    {"squat-asym15", "squat, right shank 15 % less ROM"},
+    {"straight-leg-raise", "lying straight-leg raise, 50 deg ROM"},
+};
+
+}  // namespace
+
+fusion::Quaternion QuaternionFromAxisAngle(const fusion::Vec3& axis, double angle_deg) {
+  const double norm = std::sqrt(axis.x * axis.x + axis.y * axis.y + axis.z * axis.z);
+  if (norm == 0.0) return {};
+  const double half = angle_deg * std::numbers::pi / 360.0;
+  const double s = std::sin(half) / norm;
+  return {std::cos(half), axis.x * s, axis.y * s, axis.z * s};
+}
+
+SessionSpec DefaultSpec(ExerciseKind kind) {
+  SessionSpec spec;
+  spec.name = std::string(ToString(kind));
+  spec.exercise = kind;
+  spec.mode = fusion::SetMode::kBilateral;
+  spec.rate_hz = 100.0;
+  spec.seed = 20261123;
+  SetBoth(spec, [](SideSpec& s) {
+    s.rep_count = 10;
+    s.rom_jitter_pct = 3.0;
+    s.tempo_jitter_pct = 5.0;
+    s.sway.amplitude_deg = 0.3;
+    s.sway.frequency_hz = 0.4;
+  });
+  spec.left.noise = TypicalNoise(1.0);
+  spec.right.noise = TypicalNoise(-1.0);
+  // Straps are never aligned with the bone: arbitrary, different rotations per side.
+  spec.left.mount_sensor_to_segment = QuaternionFromAxisAngle({0.3, -0.5, 0.8}, 70.0);
+  spec.right.mount_sensor_to_segment = QuaternionFromAxisAngle({-0.6, 0.2, 0.4}, 145.0);
+  switch (kind) {
+    case ExerciseKind::kCurl:
+      SetBoth(spec, [](SideSpec& s) {
+        s.rom_deg = 130.0;
+        s.concentric_s = 1.0;
+        s.eccentric_s = 1.5;
+        s.pause_turnaround_s = 0.3;
+        s.rest_between_s = 0.8;
+        s.lever_arm_m = 0.25;
+      });
+      break;
+    case ExerciseKind::kLateralRaise:
+      SetBoth(spec, [](SideSpec& s) {
+        s.rom_deg = 30.0;
+        s.concentric_s = 1.0;
+        s.eccentric_s = 1.4;
+        s.pause_turnaround_s = 0.2;
+        s.rest_between_s = 0.8;
+        s.lever_arm_m = 0.6;
+      });
+      break;
+    case ExerciseKind::kKneeExtension:
+      SetBoth(spec, [](SideSpec& s) {
+        s.rom_deg = 80.0;
+        s.concentric_s = 1.2;
+        s.eccentric_s = 1.8;
+        s.pause_turnaround_s = 0.5;
+        s.rest_between_s = 1.0;
+        s.lever_arm_m = 0.35;
+      });
+      break;
+    case ExerciseKind::kSquat:
+      SetBoth(spec, [](SideSpec& s) {
+        s.rom_deg = 35.0;
+        s.concentric_s = 1.0;
+        s.eccentric_s = 1.6;
+        s.pause_turnaround_s = 0.2;
+        s.rest_between_s = 1.0;
+        s.lever_arm_m = 0.12;
+      });
+      break;
+    case ExerciseKind::kStraightLegRaise:
+      SetBoth(spec, [](SideSpec& s) {
+        s.rom_deg = 50.0;
+        s.concentric_s = 1.5;
+        s.eccentric_s = 2.0;
+        s.pause_turnaround_s = 1.0;
+        s.rest_between_s = 1.5;
+        s.lever_arm_m = 0.8;
+      });
+      break;
+  }
+  return spec;
+}
+
+const std::vector<PresetInfo>& Presets() { return kPresets; }
+
+std::optional<SessionSpec> MakePreset(std::string_view name) {
+  const std::string name_str(name);
+  SessionSpec spec;
+  if (name == "curl" || name.starts_with("curl-")) {
+    spec = DefaultSpec(ExerciseKind::kCurl);
+    if (name == "curl-clean") {
+      MakeClean(spec);
+    } else if (name == "curl-asym10") {
+      spec.right.rom_deg *= 0.9;
+    } else if (name == "curl-tempo-asym") {
+      spec.right.concentric_s *= 1.2;
+    } else if (name == "curl-lag") {
+      spec.right_lag_ms = 150.0;
+    } else if (name == "curl-fatigue") {
+      SetBoth(spec, [](SideSpec& s) { s.rep_count = 12; });
+      spec.left.fatigue_speed_loss_pct_per_rep = 2.0;
+      spec.right.fatigue_speed_loss_pct_per_rep = 5.0;
+    } else if (name == "curl-dropouts") {
+      spec.left.dropouts = {{8.0, 8.5}};
+      spec.right.dropouts = {{15.0, 16.5}};
+    } else if (name == "curl-drift") {
+      spec.left.clock = {100.0, 200.0};
+      spec.right.clock = {250.5, -150.0};
+    } else if (name == "curl-mag") {
+      spec.with_mag = true;
+    } else if (name == "curl-25hz") {
+      spec.rate_hz = 25.0;
+    } else if (name == "curl-200hz") {
+      spec.rate_hz = 200.0;
+    } else if (name != "curl") {
+      return std::nullopt;
+    }
+  } else if (name == "unilateral-curl") {
+    spec = DefaultSpec(ExerciseKind::kCurl);
+    spec.mode = fusion::SetMode::kUnilateral;
+    spec.rest_between_sets_s = 6.0;
+    spec.left.rep_count = 8;
+    spec.right.rep_count = 7;
+    spec.right.rom_deg *= 0.85;
+  } else if (name == "lateral-raise") {
+    spec = DefaultSpec(ExerciseKind::kLateralRaise);
+  } else if (name == "knee-extension") {
+    spec = DefaultSpec(ExerciseKind::kKneeExtension);
+  } else if (name == "knee-extension-hold") {
+    spec = DefaultSpec(ExerciseKind::kKneeExtension);
+    SetBoth(spec, [](SideSpec& s) { s.pause_turnaround_s = 3.0; });
+  } else if (name == "squat") {
+    spec = DefaultSpec(ExerciseKind::kSquat);
+  } else if (name == "squat-asym15") {
+    spec = DefaultSpec(ExerciseKind::kSquat);
+    spec.right.rom_deg *= 0.85;
+  } else if (name == "straight-leg-raise") {
+    spec = DefaultSpec(ExerciseKind::kStraightLegRaise);
+  } else {
+    return std::nullopt;
+  }
+  spec.name = name_str;
+  return spec;
+}
+
+}  // namespace ambi::sim

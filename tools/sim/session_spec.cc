@@ -1,0 +1,142 @@
+#include "tools/sim/session_spec.h"
+
+#include <array>
+#include <cmath>
+#include <sstream>
+#include <utility>
+
+namespace ambi::sim {
+namespace {
+
+constexpr std::array<std::pair<ExerciseKind, std::string_view>, 5> kKindNames = {{
+    {ExerciseKind::kCurl, "curl"},
+    {ExerciseKind::kLateralRaise, "lateral-raise"},
+    {ExerciseKind::kKneeExtension, "knee-extension"},
+    {ExerciseKind::kSquat, "squat"},
+    {ExerciseKind::kStraightLegRaise, "straight-leg-raise"},
+}};
+
+bool Finite(double v) { return std::isfinite(v); }
+
+void ValidateSide(const SideSpec& s, std::string_view side, std::ostringstream& err) {
+  auto bad = [&](std::string_view field, double value, std::string_view why) {
+    if (err.tellp() > 0) err << "; ";
+    err << side << "." << field << " = " << value << ": " << why;
+  };
+  if (s.rep_count < 0 || s.rep_count > 10000) bad("rep_count", s.rep_count, "must be 0..10000");
+  if (!Finite(s.rom_deg) || s.rom_deg <= 0.0 || s.rom_deg > 180.0) {
+    bad("rom_deg", s.rom_deg, "must be in (0, 180]");
+  }
+  if (!Finite(s.concentric_s) || s.concentric_s <= 0.05) {
+    bad("concentric_s", s.concentric_s, "must be > 0.05");
+  }
+  if (!Finite(s.eccentric_s) || s.eccentric_s <= 0.05) {
+    bad("eccentric_s", s.eccentric_s, "must be > 0.05");
+  }
+  if (!Finite(s.pause_turnaround_s) || s.pause_turnaround_s < 0.0) {
+    bad("pause_turnaround_s", s.pause_turnaround_s, "must be >= 0");
+  }
+  if (!Finite(s.rest_between_s) || s.rest_between_s < 0.0) {
+    bad("rest_between_s", s.rest_between_s, "must be >= 0");
+  }
+  if (!(s.rom_jitter_pct >= 0.0 && s.rom_jitter_pct <= 30.0)) {
+    bad("rom_jitter_pct", s.rom_jitter_pct, "must be in [0, 30]");
+  }
+  if (!(s.tempo_jitter_pct >= 0.0 && s.tempo_jitter_pct <= 30.0)) {
+    bad("tempo_jitter_pct", s.tempo_jitter_pct, "must be in [0, 30]");
+  }
+  if (!(s.fatigue_speed_loss_pct_per_rep >= 0.0 && s.fatigue_speed_loss_pct_per_rep <= 20.0)) {
+    bad("fatigue_speed_loss_pct_per_rep", s.fatigue_speed_loss_pct_per_rep, "must be in [0, 20]");
+  }
+  if (!(s.fatigue_rom_loss_pct_per_rep >= 0.0 && s.fatigue_rom_loss_pct_per_rep <= 20.0)) {
+    bad("fatigue_rom_loss_pct_per_rep", s.fatigue_rom_loss_pct_per_rep, "must be in [0, 20]");
+  }
+  if (!(s.lever_arm_m > 0.0 && s.lever_arm_m <= 2.0)) {
+    bad("lever_arm_m", s.lever_arm_m, "must be in (0, 2]");
+  }
+  const auto& q = s.mount_sensor_to_segment;
+  const double norm = std::sqrt(q.w * q.w + q.x * q.x + q.y * q.y + q.z * q.z);
+  if (!(std::abs(norm - 1.0) < 1e-6)) {
+    bad("mount_sensor_to_segment |q|", norm, "must be a unit quaternion");
+  }
+  if (!(std::abs(s.clock.drift_ppm) <= 10000.0)) {
+    bad("clock.drift_ppm", s.clock.drift_ppm, "must be within +-10000");
+  }
+  if (!Finite(s.clock.offset_s)) bad("clock.offset_s", s.clock.offset_s, "must be finite");
+  for (const Dropout& d : s.dropouts) {
+    if (!(Finite(d.start_s) && Finite(d.end_s) && d.end_s > d.start_s)) {
+      bad("dropouts.start_s", d.start_s, "each dropout needs start_s < end_s");
+    }
+  }
+  const NoiseSpec& n = s.noise;
+  if (!(n.gyro_noise_rad_s >= 0.0)) bad("noise.gyro_noise_rad_s", n.gyro_noise_rad_s, "must be >= 0");
+  if (!(n.accel_noise_m_s2 >= 0.0)) bad("noise.accel_noise_m_s2", n.accel_noise_m_s2, "must be >= 0");
+  if (!(n.mag_noise_uT >= 0.0)) bad("noise.mag_noise_uT", n.mag_noise_uT, "must be >= 0");
+  if (!(s.sway.amplitude_deg >= 0.0 && s.sway.amplitude_deg <= 10.0)) {
+    bad("sway.amplitude_deg", s.sway.amplitude_deg, "must be in [0, 10]");
+  }
+  if (!(s.sway.frequency_hz > 0.0 && s.sway.frequency_hz <= 20.0)) {
+    bad("sway.frequency_hz", s.sway.frequency_hz, "must be in (0, 20]");
+  }
+}
+
+}  // namespace
+
+std::string_view ToString(ExerciseKind kind) {
+  for (const auto& [k, name] : kKindNames) {
+    if (k == kind) return name;
+  }
+  return "unknown";
+}
+
+std::optional<ExerciseKind> ParseExerciseKind(std::string_view text) {
+  for (const auto& [k, name] : kKindNames) {
+    if (name == text) return k;
+  }
+  return std::nullopt;
+}
+
+fusion::Limb LimbOf(ExerciseKind kind) {
+  switch (kind) {
+    case ExerciseKind::kCurl:
+    case ExerciseKind::kLateralRaise:
+      return fusion::Limb::kWrist;
+    case ExerciseKind::kKneeExtension:
+    case ExerciseKind::kSquat:
+    case ExerciseKind::kStraightLegRaise:
+      return fusion::Limb::kAnkle;
+  }
+  return fusion::Limb::kWrist;
+}
+
+fusion::Phase FirstPhaseOf(ExerciseKind kind) {
+  return kind == ExerciseKind::kSquat ? fusion::Phase::kEccentric : fusion::Phase::kConcentric;
+}
+
+std::string Validate(const SessionSpec& spec) {
+  std::ostringstream err;
+  auto bad = [&](std::string_view field, double value, std::string_view why) {
+    if (err.tellp() > 0) err << "; ";
+    err << field << " = " << value << ": " << why;
+  };
+  if (!(spec.rate_hz >= 1.0 && spec.rate_hz <= 2000.0)) bad("rate_hz", spec.rate_hz, "must be in [1, 2000]");
+  if (!(spec.rest_before_s >= 0.0 && spec.rest_before_s <= 3600.0)) {
+    bad("rest_before_s", spec.rest_before_s, "must be in [0, 3600]");
+  }
+  if (!(spec.rest_after_s >= 0.0 && spec.rest_after_s <= 3600.0)) {
+    bad("rest_after_s", spec.rest_after_s, "must be in [0, 3600]");
+  }
+  if (!(spec.rest_between_sets_s >= 0.0)) {
+    bad("rest_between_sets_s", spec.rest_between_sets_s, "must be >= 0");
+  }
+  if (!(std::abs(spec.right_lag_ms) <= 5000.0)) bad("right_lag_ms", spec.right_lag_ms, "must be within +-5000");
+  if (!(spec.mag_field_uT > 0.0 && spec.mag_field_uT < 1000.0)) {
+    bad("mag_field_uT", spec.mag_field_uT, "must be in (0, 1000)");
+  }
+  if (!(std::abs(spec.mag_dip_deg) <= 90.0)) bad("mag_dip_deg", spec.mag_dip_deg, "must be within +-90");
+  ValidateSide(spec.left, "left", err);
+  ValidateSide(spec.right, "right", err);
+  return err.str();
+}
+
+}  // namespace ambi::sim

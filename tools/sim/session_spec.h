@@ -1,0 +1,165 @@
+#ifndef AMBI_TOOLS_SIM_SESSION_SPEC_H_
+#define AMBI_TOOLS_SIM_SESSION_SPEC_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fusion/core/events.h"
+#include "fusion/core/exercise.h"
+#include "fusion/core/geometry.h"
+#include "fusion/core/imu_sample.h"
+#include "fusion/core/placement.h"
+
+namespace ambi::sim {
+
+// The movement a simulated set performs. Each kind fixes the rest pose of the limb segment, the
+// hinge axis in the world, the joint the segment turns about and which phase comes first.
+// World frame NWU (x north, y west, z up); the athlete faces north.
+enum class ExerciseKind : std::uint8_t {
+  kCurl,               // forearm hanging, flexion about the medio-lateral axis (elbow)
+  kLateralRaise,       // arm hanging, abduction about the antero-posterior axis (shoulder)
+  kKneeExtension,      // seated, shank vertical, extension about the medio-lateral axis (knee)
+  kSquat,              // shank tilts forward about the ankle; first phase eccentric
+  kStraightLegRaise,   // lying on the back, leg raised about the hip
+};
+
+std::string_view ToString(ExerciseKind kind);
+std::optional<ExerciseKind> ParseExerciseKind(std::string_view text);
+// Wrist for arm exercises, ankle (shank) for leg exercises.
+fusion::Limb LimbOf(ExerciseKind kind);
+// The phase that leaves the rest pose: eccentric for the squat, concentric otherwise.
+fusion::Phase FirstPhaseOf(ExerciseKind kind);
+
+// A time interval without samples (true time, seconds from session start).
+struct Dropout {
+  double start_s = 0.0;
+  double end_s = 0.0;
+};
+
+// The sensor's own clock against true time: device_time = offset_s + true_time * (1 + drift_ppm
+// * 1e-6). Samples are regular in device time, as a crystal-driven device produces them.
+struct DeviceClockSpec {
+  double offset_s = 0.0;
+  double drift_ppm = 0.0;
+};
+
+// Sensor errors. Biases are constant for a session; noises are white, per sample, standard
+// deviations in SI units.
+struct NoiseSpec {
+  fusion::Vec3 gyro_bias_rad_s;
+  double gyro_noise_rad_s = 0.0;
+  fusion::Vec3 accel_bias_m_s2;
+  double accel_noise_m_s2 = 0.0;
+  double mag_noise_uT = 0.0;
+};
+
+// Small involuntary motion of the body about the joint: a sinusoid about a seeded random axis
+// (per side). Zero amplitude disables it; then the sensor is exactly still at rest.
+struct SwaySpec {
+  double amplitude_deg = 0.0;
+  double frequency_hz = 0.3;
+};
+
+// One side's set: what that limb segment does and how its sensor is attached.
+struct SideSpec {
+  int rep_count = 10;
+  double rom_deg = 120.0;             // segment excursion per rep
+  double concentric_s = 1.0;          // lifting phase duration
+  double eccentric_s = 1.5;           // lowering phase duration
+  double pause_turnaround_s = 0.3;    // hold at the farthest point
+  double rest_between_s = 0.8;        // still at the rest pose between reps
+  // Per-rep variability, standard deviation in percent of the nominal value (seeded).
+  double rom_jitter_pct = 0.0;
+  double tempo_jitter_pct = 0.0;
+  // Fatigue: the concentric peak speed of rep i (0-based) drops by i * this percentage
+  // (the concentric phase lasts longer); the ROM may drop likewise.
+  double fatigue_speed_loss_pct_per_rep = 0.0;
+  double fatigue_rom_loss_pct_per_rep = 0.0;
+  // Sensor attachment: lever arm from the joint along the segment, and the rotation from the
+  // sensor frame to the segment frame (any unit quaternion; identity = axes aligned).
+  double lever_arm_m = 0.25;
+  fusion::Quaternion mount_sensor_to_segment;
+  DeviceClockSpec clock;
+  std::vector<Dropout> dropouts;
+  NoiseSpec noise;
+  SwaySpec sway;
+};
+
+struct SessionSpec {
+  std::string name = "custom";
+  ExerciseKind exercise = ExerciseKind::kCurl;
+  fusion::SetMode mode = fusion::SetMode::kBilateral;
+  fusion::Side unilateral_first_side = fusion::Side::kLeft;  // unilateral: who works first
+  double rest_between_sets_s = 5.0;  // unilateral: still time between the two sides' sets
+  // Bilateral: the right side starts each rep this much later (negative: earlier).
+  double right_lag_ms = 0.0;
+  double rate_hz = 100.0;
+  double rest_before_s = 2.0;
+  double rest_after_s = 2.0;
+  bool with_mag = false;
+  double mag_field_uT = 50.0;  // earth field magnitude
+  double mag_dip_deg = 65.0;   // inclination, positive downwards (northern hemisphere)
+  std::uint64_t seed = 1;
+  SideSpec left;
+  SideSpec right;
+
+  const SideSpec& side(fusion::Side s) const { return s == fusion::Side::kLeft ? left : right; }
+  SideSpec& side(fusion::Side s) { return s == fusion::Side::kLeft ? left : right; }
+};
+
+// Returns an empty string when 'spec' is usable, else a message naming the field and value.
+std::string Validate(const SessionSpec& spec);
+
+// What actually happened to one side, in true time (seconds from session start, stored in the
+// Rep's Time fields). ROM and tempo are those of the segment, independent of the sensor mount.
+struct SideTruth {
+  fusion::Placement placement;
+  std::vector<fusion::Rep> reps;
+  // Hinge axis of the movement in the world (unit vector); rotation about it is positive away
+  // from the rest pose.
+  fusion::Vec3 hinge_axis_world;
+};
+
+struct GroundTruth {
+  std::string preset;
+  ExerciseKind exercise = ExerciseKind::kCurl;
+  fusion::Phase first_phase = fusion::Phase::kConcentric;
+  fusion::SetMode mode = fusion::SetMode::kBilateral;
+  double duration_s = 0.0;  // true time covered by the session
+  SideTruth left;
+  SideTruth right;
+  // The commanded asymmetry (right vs left nominal values), percent: (R - L) / L * 100.
+  double commanded_rom_diff_pct = 0.0;
+  double commanded_concentric_diff_pct = 0.0;
+  double commanded_eccentric_diff_pct = 0.0;
+  double right_lag_ms = 0.0;
+
+  const SideTruth& side(fusion::Side s) const { return s == fusion::Side::kLeft ? left : right; }
+};
+
+// One generated sample with what the simulator knows about it.
+struct SimSample {
+  fusion::ImuSample imu;  // stamped with the device clock
+  double true_time_s = 0.0;
+  fusion::Quaternion sensor_to_earth;  // true orientation, NWU
+  double segment_angle_rad = 0.0;      // commanded angle about the hinge (without sway)
+};
+
+struct SimulatedSensor {
+  fusion::Placement placement;
+  std::vector<fusion::ImuSample> samples;  // device-clock stamps
+  std::vector<double> true_time_s;         // parallel to samples
+};
+
+struct SimulatedSession {
+  SessionSpec spec;
+  std::vector<SimulatedSensor> sensors;  // left, then right
+  GroundTruth truth;
+};
+
+}  // namespace ambi::sim
+
+#endif  // AMBI_TOOLS_SIM_SESSION_SPEC_H_
