@@ -1,20 +1,59 @@
 #ifndef AMBI_FUSION_REPS_REP_DETECTOR_H_
 #define AMBI_FUSION_REPS_REP_DETECTOR_H_
 
+#include <array>
+#include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "fusion/core/events.h"
 #include "fusion/core/exercise.h"
 #include "fusion/core/geometry.h"
 #include "fusion/core/imu_sample.h"
+#include "fusion/reps/movement_axis.h"
 
 namespace ambi::fusion {
 
 struct RepDetectorParams {
   Phase first_phase = Phase::kConcentric;  // from the exercise catalog
   double nominal_rate_hz = 100.0;          // fixes buffer capacities
-  // Thresholds (rest detection, minimum ROM, hysteresis as a fraction of the set's amplitude,
-  // minimum rep duration, ...) are documented where they are defined.
+
+  MovementAxisParams axis;
+  // The axis is recomputed this often (a 3x3 eigen problem) and applied only between reps, so
+  // the angle of a rep in progress is measured about one axis.
+  double axis_update_period_s = 0.1;
+  // When the movement axis is within this angle of vertical, gravity cannot see rotation about
+  // it; the angle is then integrated from the gyro (it drifts, but only within a rep matters).
+  double vertical_axis_deg = 20.0;
+
+  // Rest: the whole gyro stays below rest_gyro_rad_s for rest_min_s. At rest the rest pose is
+  // re-anchored to the current (gravity-based) angle. Looser thresholds take slow reps for rest.
+  double rest_gyro_rad_s = 0.15;  // ~8.6 deg/s
+  double rest_min_s = 0.3;
+
+  // Hysteresis, adapting to the set's amplitude A (median ROM of the last accepted reps):
+  // a rep starts when the angle rises max(start_min_deg, start_frac * A) above the rest pose,
+  // turns around when it falls max(turn_min_deg, turn_frac * excursion) below its peak, and ends
+  // once back within end_frac * excursion of its start and the limb stops descending.
+  double start_min_deg = 6.0;
+  double start_frac = 0.25;
+  double turn_min_deg = 4.0;
+  double turn_frac = 0.25;
+  double end_frac = 0.35;
+
+  // Guards: a rep needs at least max(min_rom_deg, min_rom_frac * A) of ROM and min_duration_s.
+  double min_rom_deg = 8.0;
+  double min_rom_frac = 0.35;
+  double min_duration_s = 0.4;
+  // A rep not finished after this is abandoned (the limb found a new rest pose); also sizes the
+  // sample buffer (capacity = (max_rep_s + 2 s) * nominal_rate_hz).
+  double max_rep_s = 30.0;
+
+  // Phase boundaries (start, hold at the turnaround, end) are where the angular speed about the
+  // axis crosses max(timing_speed_min_deg_s, timing_speed_frac * the rep's peak speed),
+  // interpolated between samples. Lower is closer to the true instant; higher resists noise.
+  double timing_speed_min_deg_s = 3.0;
+  double timing_speed_frac = 0.02;
 };
 
 // What the detector says after each sample.
@@ -25,9 +64,33 @@ struct RepDetectorOutput {
   double segment_speed_deg_s = 0;
 };
 
+// Diagnostics, as values.
+struct RepDetectorDiagnostics {
+  bool axis_locked = false;
+  Vec3 axis;                    // sensor frame, sign such that the first phase is positive
+  bool gravity_angle = true;    // false: axis near vertical, angle integrated from the gyro
+  double amplitude_deg = 0.0;   // the set's amplitude A (0 until a rep was accepted)
+  std::int64_t rejected_reps = 0;   // excursions that failed the ROM or duration guards
+  std::int64_t dropped_by_gap = 0;  // reps in progress discarded at a gap
+  std::int64_t abandoned = 0;       // excursions that never came back (max_rep_s)
+};
+
 // One limb segment: its angle about the set's dominant movement axis (independent of how the
 // sensor is strapped on), rest/motion, and rep start, turnaround and end with hysteresis that
-// adapts to the set's amplitude. Fixed capacity, no allocation per sample. Not thread-safe.
+// adapts to the set's amplitude.
+//
+// The angle is measured from gravity: the fused orientation gives gravity in the sensor frame,
+// and its rotation about the movement axis is the segment's rotation (exact for a hinge whose
+// axis is not vertical). It does not drift, so the rest pose between reps, holds at the top and
+// the direction of a rep all come from gravity. The axis is the principal direction of the
+// angular velocity (MovementAxisEstimator); until it is known the samples are buffered and then
+// replayed, so the first rep is not lost. Its sign makes the first phase positive.
+//
+// Gaps: a rep in progress at MarkGap is discarded, except one already past its turnaround and
+// back within end_frac of its start: that rep ended before the gap and is completed at the last
+// sample before it; it is returned by the next Update (or by Finish).
+//
+// Fixed capacity (from nominal_rate_hz and max_rep_s), no allocation per sample. Not thread-safe.
 class RepDetector {
  public:
   explicit RepDetector(const RepDetectorParams& params);
@@ -35,10 +98,96 @@ class RepDetector {
   // 'sample' with the fused 'sensor_to_earth' orientation after that sample.
   RepDetectorOutput Update(const ImuSample& sample, const Quaternion& sensor_to_earth);
 
-  // Samples are missing up to 'time': a rep in progress is discarded, never invented.
+  // Samples are missing up to 'time': a rep in progress is discarded, never invented (see the
+  // class comment for the one that had already come back).
   void MarkGap(Time time);
+  // End of the data: completes a rep that is back near its start (as at a gap) and returns the
+  // oldest rep not yet returned.
+  std::optional<Rep> Finish();
   // A new set begins: forget the movement axis and amplitude learned so far.
   void Reset();
+
+  RepDetectorDiagnostics diagnostics() const;
+  const RepDetectorParams& params() const { return params_; }
+
+ private:
+  enum class State : std::uint8_t { kIdle, kRising, kFalling, kEnding };
+  struct Entry {
+    std::int64_t time_ns = 0;
+    Vec3 gravity;  // unit, sensor frame
+    Vec3 gyro_rad_s;
+    double angle_deg = 0.0;
+    double speed_deg_s = 0.0;
+    double still_s = 0.0;  // time the limb has been at rest, up to this sample
+  };
+
+  Entry& At(std::int64_t index) { return buffer_[static_cast<std::size_t>(index % capacity_)]; }
+  const Entry& At(std::int64_t index) const {
+    return buffer_[static_cast<std::size_t>(index % capacity_)];
+  }
+  void SetAxis(const Vec3& axis);
+  void LockAxis();
+  void ComputeAngle(std::int64_t index);
+  void Step(std::int64_t index);
+  void CompleteRep(std::int64_t end_index, bool at_gap);
+  void PushRep(const Rep& rep);
+  void ClearSet();
+  // The oldest sample still in the buffer and after the last gap.
+  std::int64_t OldestIndex() const;
+
+  RepDetectorParams params_;
+  std::int64_t capacity_;
+  std::vector<Entry> buffer_;  // ring, sized once
+  std::int64_t next_index_ = 0;   // index of the next sample
+  std::int64_t floor_index_ = 0;  // first sample after the last gap/reset
+
+  MovementAxisEstimator axis_estimator_;
+  int axis_update_every_;
+  int samples_since_axis_update_ = 0;
+  bool axis_locked_ = false;
+  Vec3 axis_;       // unit, sensor frame, sign fixed
+  Vec3 reference_;  // unit, perpendicular to axis_: the zero of the angle
+  Vec3 binormal_;   // axis_ x reference_
+  Vec3 reference_gravity_;
+  bool gravity_angle_ = true;
+
+  // Rest detection.
+  double still_s_ = 0.0;
+  bool has_previous_time_ = false;
+  std::int64_t previous_time_ns_ = 0;
+
+  // Rep state machine, indices into the buffer.
+  State state_ = State::kIdle;
+  // False after a gap (or lock) until the limb was seen slow: a rep may only start from a rest
+  // pose we saw, never from the middle of a movement that began during the gap.
+  bool base_valid_ = false;
+  std::int64_t last_end_index_ = -1;  // end of the previous rep, for the start search
+  double base_deg_ = 0.0;
+  std::int64_t base_index_ = 0;
+  double rep_base_deg_ = 0.0;
+  std::int64_t rep_base_index_ = 0;
+  std::int64_t cross_index_ = 0;
+  double peak_deg_ = 0.0;
+  std::int64_t peak_index_ = 0;
+  double min_deg_ = 0.0;
+  double rep_peak_speed_deg_s_ = 0.0;
+
+  // Amplitude of the set: last accepted ROMs (ring).
+  static constexpr int kRomHistory = 5;
+  std::array<double, kRomHistory> roms_deg_{};
+  int rom_count_ = 0;
+  double amplitude_deg_ = 0.0;
+  bool has_previous_end_ = false;
+  Time previous_end_;
+
+  // Reps completed but not yet returned (a replay or a gap can complete more than one).
+  static constexpr int kPendingCapacity = 4;
+  std::array<Rep, kPendingCapacity> pending_{};
+  int pending_count_ = 0;
+
+  std::int64_t rejected_reps_ = 0;
+  std::int64_t dropped_by_gap_ = 0;
+  std::int64_t abandoned_ = 0;
 };
 
 }  // namespace ambi::fusion

@@ -1,0 +1,110 @@
+#ifndef AMBI_FUSION_REPS_HINGE_MOTION_FOR_TEST_H_
+#define AMBI_FUSION_REPS_HINGE_MOTION_FOR_TEST_H_
+
+// Test-only: closed-form hinge motions (a segment turning about one axis fixed in the earth and
+// in the sensor) and the exact samples and orientation an ideal sensor would give.
+
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+#include "fusion/core/geometry.h"
+#include "fusion/core/imu_sample.h"
+
+namespace ambi::fusion::hinge {
+
+inline constexpr double kDegToRad = std::numbers::pi / 180.0;
+
+inline Quaternion Multiply(const Quaternion& a, const Quaternion& b) {
+  return {a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z,
+          a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
+          a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
+          a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w};
+}
+inline Quaternion Conjugate(const Quaternion& q) { return {q.w, -q.x, -q.y, -q.z}; }
+inline Quaternion FromAxisAngle(const Vec3& axis, double angle_rad) {
+  const double n = std::sqrt(axis.x * axis.x + axis.y * axis.y + axis.z * axis.z);
+  const double s = std::sin(angle_rad / 2) / n;
+  return {std::cos(angle_rad / 2), axis.x * s, axis.y * s, axis.z * s};
+}
+// q v q*
+inline Vec3 Rotate(const Quaternion& q, const Vec3& v) {
+  const Quaternion r = Multiply(Multiply(q, {0, v.x, v.y, v.z}), Conjugate(q));
+  return {r.x, r.y, r.z};
+}
+
+// One piece of the angle profile: from the current angle to 'to_deg' over 'duration_s' along a
+// half cosine (zero speed at both ends); to_deg equal to the current angle is a hold.
+struct Piece {
+  double to_deg;
+  double duration_s;
+};
+
+// Reps of 'rom_deg': rest, then per rep rise (rise_s), hold (hold_s), fall (fall_s), rest (rest_s).
+inline std::vector<Piece> Reps(int count, double rom_deg, double rise_s, double hold_s,
+                               double fall_s, double rest_s, double first_rest_s = 1.5) {
+  std::vector<Piece> pieces = {{0.0, first_rest_s}};
+  for (int i = 0; i < count; ++i) {
+    pieces.push_back({rom_deg, rise_s});
+    if (hold_s > 0) pieces.push_back({rom_deg, hold_s});
+    pieces.push_back({0.0, fall_s});
+    if (rest_s > 0) pieces.push_back({0.0, rest_s});
+  }
+  return pieces;
+}
+
+struct HingeSample {
+  ImuSample sample;
+  Quaternion sensor_to_earth;
+  double angle_deg;
+};
+
+// Samples at 'rate_hz' of a segment whose angle follows 'pieces' (starting at start_deg) about
+// the earth axis 'hinge_earth'; 'mount' is the sensor-to-earth orientation at angle 0 (how the
+// sensor is strapped on). Body rate = axis_sensor * angle rate, exactly.
+inline std::vector<HingeSample> MakeHinge(const std::vector<Piece>& pieces, double rate_hz,
+                                          const Quaternion& mount,
+                                          Vec3 hinge_earth = {0, 1, 0}, double start_deg = 0.0) {
+  const double n = std::sqrt(hinge_earth.x * hinge_earth.x + hinge_earth.y * hinge_earth.y +
+                             hinge_earth.z * hinge_earth.z);
+  hinge_earth = {hinge_earth.x / n, hinge_earth.y / n, hinge_earth.z / n};
+  const Vec3 axis_sensor = Rotate(Conjugate(mount), hinge_earth);
+  double total_s = 0;
+  for (const Piece& p : pieces) total_s += p.duration_s;
+  std::vector<HingeSample> out;
+  const auto count = static_cast<long>(std::floor(total_s * rate_hz));
+  for (long i = 0; i < count; ++i) {
+    const double t = static_cast<double>(i) / rate_hz;
+    double from = start_deg;
+    double t0 = 0;
+    double angle = from;
+    double rate = 0;
+    for (const Piece& p : pieces) {
+      if (t < t0 + p.duration_s) {
+        const double u = (t - t0) / p.duration_s;
+        angle = from + (p.to_deg - from) * 0.5 * (1 - std::cos(std::numbers::pi * u));
+        rate = (p.to_deg - from) * 0.5 * std::numbers::pi / p.duration_s *
+               std::sin(std::numbers::pi * u);
+        break;
+      }
+      from = p.to_deg;
+      t0 += p.duration_s;
+      angle = from;
+    }
+    const Quaternion q =
+        Multiply(FromAxisAngle(hinge_earth, angle * kDegToRad), mount);
+    HingeSample s;
+    s.sample.time = TimeFromSeconds(t);
+    s.sample.gyro_rad_s = {axis_sensor.x * rate * kDegToRad, axis_sensor.y * rate * kDegToRad,
+                           axis_sensor.z * rate * kDegToRad};
+    s.sample.accel_m_s2 = Rotate(Conjugate(q), {0, 0, 9.80665});
+    s.sensor_to_earth = q;
+    s.angle_deg = angle;
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace ambi::fusion::hinge
+
+#endif  // AMBI_FUSION_REPS_HINGE_MOTION_FOR_TEST_H_

@@ -1,0 +1,51 @@
+#include "fusion/reps/movement_axis.h"
+
+#include <cmath>
+#include <numbers>
+
+#include <Eigen/Dense>
+
+namespace ambi::fusion {
+
+MovementAxisEstimator::MovementAxisEstimator(const MovementAxisParams& params)
+    : params_(params) {}
+
+void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s) {
+  const double w2 = gyro_rad_s.x * gyro_rad_s.x + gyro_rad_s.y * gyro_rad_s.y +
+                    gyro_rad_s.z * gyro_rad_s.z;
+  const double threshold = params_.motion_gyro_rad_s;
+  if (w2 < threshold * threshold || !(dt_s > 0.0)) return;
+  const double decay = std::exp(-dt_s / params_.forget_s);
+  // Weighting by dt keeps the estimate independent of the sample rate.
+  const Vec3& w = gyro_rad_s;
+  const std::array<double, 6> add = {w.x * w.x, w.x * w.y, w.x * w.z,
+                                     w.y * w.y, w.y * w.z, w.z * w.z};
+  for (int i = 0; i < 6; ++i) moments_[i] = moments_[i] * decay + add[i] * dt_s;
+  rotation_deg_ += std::sqrt(w2) * dt_s * 180.0 / std::numbers::pi;
+}
+
+bool MovementAxisEstimator::Recompute() {
+  if (rotation_deg_ < params_.lock_rotation_deg) return locked_;
+  Eigen::Matrix3d m;
+  m << moments_[0], moments_[1], moments_[2],  //
+      moments_[1], moments_[3], moments_[4],   //
+      moments_[2], moments_[4], moments_[5];
+  const double trace = m.trace();
+  if (!(trace > 0.0)) return locked_;
+  Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> solver;
+  solver.computeDirect(m);
+  // Eigenvalues are sorted ascending: the last one is the dominant axis.
+  Eigen::Vector3d e = solver.eigenvectors().col(2).normalized();
+  if (locked_) {
+    const Eigen::Vector3d previous(axis_.x, axis_.y, axis_.z);
+    if (e.dot(previous) < 0.0) e = -e;
+  }
+  axis_ = Vec3{e.x(), e.y(), e.z()};
+  planarity_ = solver.eigenvalues()(2) / trace;
+  locked_ = true;
+  return true;
+}
+
+void MovementAxisEstimator::Reset() { *this = MovementAxisEstimator(params_); }
+
+}  // namespace ambi::fusion

@@ -1,0 +1,57 @@
+#ifndef AMBI_FUSION_REPS_MOVEMENT_AXIS_H_
+#define AMBI_FUSION_REPS_MOVEMENT_AXIS_H_
+
+#include <array>
+
+#include "fusion/core/geometry.h"
+
+namespace ambi::fusion {
+
+struct MovementAxisParams {
+  // Only samples turning faster than this feed the estimate: at rest the gyro is noise and bias,
+  // whose direction says nothing about the movement. Higher ignores slow reps; lower lets noise in.
+  double motion_gyro_rad_s = 0.35;  // ~20 deg/s
+  // Rotation (motion samples only) accumulated before the first estimate is trusted. Small enough
+  // to lock during the first phase of a 30 deg rep, large enough to average a few samples.
+  double lock_rotation_deg = 20.0;
+  // Forgetting time constant, counted in motion time only (rest does not age the estimate), so
+  // the axis follows a slow change of technique but is not swayed by one odd rep.
+  double forget_s = 20.0;
+};
+
+// The dominant rotation axis of a set in the sensor frame: the principal direction of the angular
+// velocity over recent motion (largest eigenvector of the weighted sum of w w^T). For a hinge-like
+// movement (curl, raise, squat shank, knee extension) this is the hinge axis as the sensor sees
+// it, whatever way the sensor is strapped on. The sign is arbitrary here; the caller fixes it.
+// Fixed size, no allocation. Not thread-safe.
+class MovementAxisEstimator {
+ public:
+  explicit MovementAxisEstimator(const MovementAxisParams& params);
+
+  // Adds one gyro sample held for 'dt_s'.
+  void Add(const Vec3& gyro_rad_s, double dt_s);
+  // Recomputes the axis from the accumulated moments (a 3x3 eigen problem: call every few
+  // samples, not every sample). Returns true when an axis is available.
+  bool Recompute();
+
+  bool locked() const { return locked_; }
+  // Unit vector, sensor frame; sign kept consistent with the previous estimate.
+  const Vec3& axis() const { return axis_; }
+  // Fraction of the rotation energy about the axis (1 = pure hinge; 1/3 = no dominant axis).
+  double planarity() const { return planarity_; }
+  double accumulated_rotation_deg() const { return rotation_deg_; }
+
+  void Reset();
+
+ private:
+  MovementAxisParams params_;
+  std::array<double, 6> moments_{};  // xx, xy, xz, yy, yz, zz
+  double rotation_deg_ = 0.0;
+  bool locked_ = false;
+  Vec3 axis_;
+  double planarity_ = 0.0;
+};
+
+}  // namespace ambi::fusion
+
+#endif  // AMBI_FUSION_REPS_MOVEMENT_AXIS_H_

@@ -1,0 +1,274 @@
+#include "fusion/reps/rep_detector.h"
+
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "fusion/orientation/madgwick.h"
+#include "fusion/reps/hinge_motion_for_test.h"
+
+namespace ambi::fusion {
+namespace {
+
+using hinge::HingeSample;
+using hinge::MakeHinge;
+using hinge::Piece;
+
+Quaternion RandomMount(std::mt19937& rng) {
+  std::normal_distribution<double> normal;
+  Quaternion q{normal(rng), normal(rng), normal(rng), normal(rng)};
+  const double n = std::sqrt(q.w * q.w + q.x * q.x + q.y * q.y + q.z * q.z);
+  return {q.w / n, q.x / n, q.y / n, q.z / n};
+}
+
+RepDetectorParams Params(double rate_hz, Phase first_phase = Phase::kConcentric) {
+  RepDetectorParams params;
+  params.nominal_rate_hz = rate_hz;
+  params.first_phase = first_phase;
+  return params;
+}
+
+// Feeds the exact orientation. 'gap_from_s'..'gap_to_s' are left out and announced by MarkGap.
+std::vector<Rep> Detect(const std::vector<HingeSample>& samples, const RepDetectorParams& params,
+                     double gap_from_s = -1, double gap_to_s = -1) {
+  RepDetector detector(params);
+  std::vector<Rep> reps;
+  bool gap_marked = false;
+  for (const HingeSample& s : samples) {
+    const double t = ToSeconds(s.sample.time);
+    if (t >= gap_from_s && t < gap_to_s) continue;
+    if (t >= gap_to_s && gap_to_s > 0 && !gap_marked) {
+      detector.MarkGap(s.sample.time);
+      gap_marked = true;
+    }
+    RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.rep) reps.push_back(*out.rep);
+  }
+  while (auto rep = detector.Finish()) reps.push_back(*rep);
+  return reps;
+}
+
+struct Case {
+  double rom_deg;
+  double rate_hz;
+};
+
+class RomAndRateTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(RomAndRateTest, ExactCountRomAndTempoForAnyMount) {
+  const Case c = GetParam();
+  std::mt19937 rng(static_cast<unsigned>(c.rom_deg * 10 + c.rate_hz));
+  constexpr double kRise = 1.0, kHold = 0.5, kFall = 1.6, kRest = 1.0;
+  for (int mount_index = 0; mount_index < 6; ++mount_index) {
+    const Quaternion mount = RandomMount(rng);
+    const auto samples =
+        MakeHinge(hinge::Reps(5, c.rom_deg, kRise, kHold, kFall, kRest), c.rate_hz, mount);
+    const std::vector<Rep> reps = Detect(samples, Params(c.rate_hz));
+    ASSERT_EQ(reps.size(), 5u) << "mount " << mount_index;
+    for (std::size_t i = 0; i < reps.size(); ++i) {
+      SCOPED_TRACE(::testing::Message() << "mount " << mount_index << " rep " << i);
+      const Rep& r = reps[i];
+      EXPECT_NEAR(r.rom_deg, c.rom_deg, 2.0);
+      EXPECT_NEAR(r.concentric_s, kRise, 0.05);
+      EXPECT_NEAR(r.eccentric_s, kFall, 0.05);
+      EXPECT_NEAR(r.pause_turnaround_s, kHold, 0.1);
+      // Closed form: true start of rep i.
+      const double start_s = 1.5 + static_cast<double>(i) * (kRise + kHold + kFall + kRest);
+      EXPECT_NEAR(ToSeconds(r.start), start_s, 0.05);
+      EXPECT_NEAR(ToSeconds(r.end), start_s + kRise + kHold + kFall, 0.05);
+      // Half-cosine peak speed: rom * pi / (2 * rise).
+      EXPECT_NEAR(r.peak_concentric_speed_deg_s, c.rom_deg * std::numbers::pi / (2 * kRise),
+                  0.02 * c.rom_deg * std::numbers::pi / (2 * kRise) + 1.0);
+      if (i > 0) {
+        EXPECT_NEAR(r.pause_before_s, kRest, 0.1);
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Reps, RomAndRateTest,
+                         ::testing::Values(Case{30, 25}, Case{30, 50}, Case{30, 100},
+                                           Case{30, 200}, Case{140, 25}, Case{140, 50},
+                                           Case{140, 100}, Case{140, 200}));
+
+TEST(RepDetectorTest, HoldAtTheTopForSecondsIsOneRepWithItsPause) {
+  const auto samples = MakeHinge(hinge::Reps(4, 80, 1.5, 5.0, 1.5, 2.0), 25, {1, 0, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(25));
+  ASSERT_EQ(reps.size(), 4u);
+  for (const Rep& r : reps) {
+    EXPECT_NEAR(r.pause_turnaround_s, 5.0, 0.1);
+    EXPECT_NEAR(r.rom_deg, 80, 2.0);
+    EXPECT_NEAR(r.concentric_s, 1.5, 0.05);
+  }
+}
+
+TEST(RepDetectorTest, BackToBackRepsWithoutRest) {
+  const auto samples = MakeHinge(hinge::Reps(10, 60, 0.6, 0.0, 0.6, 0.0), 25, {1, 0, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(25));
+  EXPECT_EQ(reps.size(), 10u);
+}
+
+TEST(RepDetectorTest, WobblesOfAFewDegreesAreNotReps) {
+  std::vector<Piece> pieces = {{0, 1.5}};
+  auto add_wobbles = [&pieces] {
+    for (int k = 0; k < 4; ++k) {
+      pieces.push_back({4.0, 0.3});
+      pieces.push_back({-1.0, 0.3});
+    }
+    pieces.push_back({0, 0.5});
+  };
+  add_wobbles();  // before the axis is known
+  for (int i = 0; i < 3; ++i) {
+    pieces.push_back({60, 1.0});
+    pieces.push_back({0, 1.0});
+    add_wobbles();
+  }
+  const auto samples = MakeHinge(pieces, 100, {0.5, 0.5, 0.5, 0.5});
+  EXPECT_EQ(Detect(samples, Params(100)).size(), 3u);
+}
+
+TEST(RepDetectorTest, OnlyWobblesGiveNoRep) {
+  std::vector<Piece> pieces = {{0, 1.0}};
+  for (int k = 0; k < 20; ++k) {
+    pieces.push_back({5.0, 0.25});
+    pieces.push_back({0.0, 0.25});
+  }
+  const auto samples = MakeHinge(pieces, 100, {1, 0, 0, 0});
+  EXPECT_EQ(Detect(samples, Params(100)).size(), 0u);
+}
+
+TEST(RepDetectorTest, GapMidRepDropsThatRepOnly) {
+  // Rep 3 rises from 1.5 + 2 * 4.1 = 9.7 s; the gap cuts its rise.
+  const auto samples = MakeHinge(hinge::Reps(5, 90, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(100), 10.0, 10.3);
+  ASSERT_EQ(reps.size(), 4u);
+  EXPECT_NEAR(ToSeconds(reps[2].start), 1.5 + 3 * 4.1, 0.05);
+}
+
+TEST(RepDetectorTest, GapAfterTheRepCameBackCompletesItAtTheLastSample) {
+  // Rep 2 ends at 1.5 + 4.1 + 3.1 = 8.7 s; its last 5 % of the way down are missing.
+  const auto samples = MakeHinge(hinge::Reps(3, 90, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(100), 8.5, 9.0);
+  ASSERT_EQ(reps.size(), 3u);
+  EXPECT_NEAR(ToSeconds(reps[1].end), 8.49, 0.02);
+  EXPECT_GT(reps[1].rom_deg, 85.0);
+}
+
+TEST(RepDetectorTest, EccentricFirstPhaseMapsTempo) {
+  // A squat: lowering first (1.8 s), rising second (0.9 s).
+  const auto samples = MakeHinge(hinge::Reps(4, 70, 1.8, 0.2, 0.9, 1.0), 100, {1, 0, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(100, Phase::kEccentric));
+  ASSERT_EQ(reps.size(), 4u);
+  for (const Rep& r : reps) {
+    EXPECT_NEAR(r.eccentric_s, 1.8, 0.05);
+    EXPECT_NEAR(r.concentric_s, 0.9, 0.05);
+    // Concentric peak speed is that of the 0.9 s rise: 70 * pi / 1.8.
+    EXPECT_NEAR(r.peak_concentric_speed_deg_s, 70 * std::numbers::pi / 1.8, 3.0);
+  }
+}
+
+TEST(RepDetectorTest, FirstPhaseIsPositiveWhicheverWayTheLimbMoves) {
+  // The same reps turning the other way round the hinge.
+  const auto samples = MakeHinge(hinge::Reps(3, -50, 1.0, 0.3, 1.0, 1.0), 50, {1, 0, 0, 0});
+  RepDetector detector(Params(50));
+  double max_angle = -1e9;
+  int count = 0;
+  for (const HingeSample& s : samples) {
+    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    max_angle = std::max(max_angle, out.segment_angle_deg);
+    if (out.rep) ++count;
+  }
+  EXPECT_EQ(count, 3);
+  EXPECT_NEAR(max_angle, 50.0, 2.0);
+}
+
+TEST(RepDetectorTest, StartingMidRepCountsOnlyWholeReps) {
+  // Starts at the top of a rep, comes down, then three whole reps.
+  std::vector<Piece> pieces = {{60, 0.5}, {0, 1.0}, {0, 1.0}};
+  for (int i = 0; i < 3; ++i) {
+    pieces.push_back({60, 1.0});
+    pieces.push_back({0, 1.0});
+    pieces.push_back({0, 1.0});
+  }
+  const auto samples = MakeHinge(pieces, 100, {1, 0, 0, 0}, {0, 1, 0}, 60.0);
+  EXPECT_EQ(Detect(samples, Params(100)).size(), 3u);
+}
+
+TEST(RepDetectorTest, TiltedHingeAxisStillGivesTheRom) {
+  // Hinge axis 50 deg from horizontal: gravity sees only part of the motion, the angle about
+  // the axis is still exact.
+  const Vec3 hinge = {0, std::cos(50 * hinge::kDegToRad), std::sin(50 * hinge::kDegToRad)};
+  const auto samples =
+      MakeHinge(hinge::Reps(3, 45, 1.0, 0.3, 1.0, 1.0), 100, {0.9, 0.1, 0.3, 0.3}, hinge);
+  const std::vector<Rep> reps = Detect(samples, Params(100));
+  ASSERT_EQ(reps.size(), 3u);
+  for (const Rep& r : reps) EXPECT_NEAR(r.rom_deg, 45, 2.0);
+}
+
+TEST(RepDetectorTest, VerticalHingeAxisFallsBackToGyro) {
+  const auto samples = MakeHinge(hinge::Reps(3, 45, 1.0, 0.3, 1.0, 1.0), 100,
+                                 {0.8, 0.2, 0.4, 0.4}, {0, 0, 1});
+  RepDetector detector(Params(100));
+  int count = 0;
+  double rom = 0;
+  for (const HingeSample& s : samples) {
+    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.rep) {
+      ++count;
+      rom = out.rep->rom_deg;
+    }
+  }
+  EXPECT_FALSE(detector.diagnostics().gravity_angle);
+  EXPECT_EQ(count, 3);
+  EXPECT_NEAR(rom, 45, 2.0);
+}
+
+TEST(RepDetectorTest, AmplitudeAdaptsSoSmallWobblesBetweenBigRepsAreRejected) {
+  // 120 deg reps with 12 deg half-reps in between: above the absolute minimum, but well under
+  // the set's amplitude.
+  std::vector<Piece> pieces = {{0, 1.5}};
+  for (int i = 0; i < 4; ++i) {
+    pieces.push_back({120, 1.2});
+    pieces.push_back({0, 1.2});
+    pieces.push_back({0, 0.5});
+    pieces.push_back({12, 0.5});
+    pieces.push_back({0, 0.5});
+    pieces.push_back({0, 0.5});
+  }
+  const auto samples = MakeHinge(pieces, 100, {1, 0, 0, 0});
+  EXPECT_EQ(Detect(samples, Params(100)).size(), 4u);
+}
+
+TEST(RepDetectorTest, WithProductionMadgwickAndNoisySensor) {
+  std::mt19937 rng(7);
+  std::normal_distribution<double> gyro_noise(0.0, 0.01);
+  std::normal_distribution<double> accel_noise(0.0, 0.05);
+  const auto samples = MakeHinge(hinge::Reps(6, 100, 1.0, 1.0, 1.5, 1.5, 3.0), 100,
+                                 RandomMount(rng));
+  MadgwickParams filter_params;
+  filter_params.nominal_rate_hz = 100;
+  MadgwickFilter filter(filter_params);
+  RepDetector detector(Params(100));
+  std::vector<Rep> reps;
+  for (HingeSample s : samples) {
+    s.sample.gyro_rad_s.x += gyro_noise(rng);
+    s.sample.gyro_rad_s.y += gyro_noise(rng);
+    s.sample.gyro_rad_s.z += gyro_noise(rng);
+    s.sample.accel_m_s2.x += accel_noise(rng);
+    s.sample.accel_m_s2.y += accel_noise(rng);
+    s.sample.accel_m_s2.z += accel_noise(rng);
+    filter.Update(s.sample);
+    const RepDetectorOutput out = detector.Update(s.sample, filter.sensor_to_earth());
+    if (out.rep) reps.push_back(*out.rep);
+  }
+  ASSERT_EQ(reps.size(), 6u);
+  for (const Rep& r : reps) {
+    EXPECT_NEAR(r.rom_deg, 100, 3.0);
+    EXPECT_NEAR(r.concentric_s, 1.0, 0.08);
+    EXPECT_NEAR(r.eccentric_s, 1.5, 0.08);
+  }
+}
+
+}  // namespace
+}  // namespace ambi::fusion
