@@ -25,6 +25,7 @@ ClockUpdate SampleClock::Start(Time device, Time arrival) {
   ClockUpdate update;
   update.time = arrival;
   last_time_ = update.time;
+  mapping_start_ = update.time;
   return update;
 }
 
@@ -42,6 +43,13 @@ void SampleClock::UpdatePeriodEstimate(Time arrival) {
 
 ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
   if (!started_) return Start(params_.device_time ? device_or_arrival : arrival, arrival);
+  if (params_.nominal_timestamps) {
+    ++count_;
+    ClockUpdate update;
+    update.time = mapping_start_ + DurationFromSeconds(static_cast<double>(count_) * nominal_period_s_);
+    last_time_ = update.time;
+    return update;
+  }
 
   ClockUpdate update;
   double step_s = 0.0;

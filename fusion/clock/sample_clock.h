@@ -12,6 +12,10 @@ struct SampleClockParams {
   // True when samples carry a device timestamp (kAmbiSample); false when the only time is the
   // arrival time stamped by the transport (WitMotion sends none).
   bool device_time = false;
+  // Ignore the stream's times and stamp sample k at first_time + k / nominal_rate_hz, with no gap
+  // detection. For recordings whose timestamps are known to be wrong, and for reproducing
+  // reference outputs computed with a fixed dt.
+  bool nominal_timestamps = false;
   // A step longer than this many sample periods means samples are missing. 2.5 tolerates one
   // late sample without calling it a gap, and still catches a single dropped sample at 1.5 x jitter.
   double gap_periods = 2.5;
@@ -77,6 +81,7 @@ class SampleClock {
   Time last_arrival_;
   double offset_s_ = 0.0;  // session time = device_origin_ + device_s_ + offset_s_
   Time last_time_;
+  Time mapping_start_;  // session time of the first sample of the current mapping
   // Period estimate (arrival-time streams): arrivals counted since an anchor.
   Time rate_anchor_arrival_;
   std::int64_t rate_anchor_count_ = 0;
