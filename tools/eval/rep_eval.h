@@ -1,0 +1,59 @@
+#ifndef AMBI_TOOLS_EVAL_REP_EVAL_H_
+#define AMBI_TOOLS_EVAL_REP_EVAL_H_
+
+// Rep counting on the real recordings of shared/data/real: reads each sensor CSV and the
+// ground_truth.json, runs MadgwickFilter (production, 6-axis) -> RepDetector per sensor, and
+// compares detected with true reps per (sensor, set). Shared by ambi-rep-eval and reps_test.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fusion/core/events.h"
+#include "fusion/reps/rep_detector.h"
+
+namespace ambi::eval {
+
+// One (sensor, set) row.
+struct RepCountRow {
+  std::string recording;
+  std::string sensor;     // file stem, e.g. "LeftShank", "u2"
+  std::string side;       // "left" / "right"
+  std::string limb;       // "ankle" / "wrist"
+  bool headline = false;  // counted in the headline totals (shanks/ankles, exercising wrists)
+  int set = 0;
+  int true_reps = 0;
+  int detected = 0;
+  std::vector<double> rom_deg;          // per detected rep of the set
+  std::vector<double> knee_range_deg;   // reference per true rep of that side, when known
+};
+
+struct RecordingResult {
+  std::string recording;
+  std::vector<RepCountRow> rows;
+  int outside_sets = 0;  // detected reps whose turnaround lies in no set window
+  int gaps = 0;          // time jumps announced with MarkGap
+};
+
+// Evaluates one recording folder; empty when it has no rep ground truth or no usable sensor.
+std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
+                                                 const fusion::RepDetectorParams& params);
+
+// Every recording folder under 'real_directory' (sorted).
+std::vector<RecordingResult> EvaluateAll(const std::string& real_directory,
+                                         const fusion::RepDetectorParams& params);
+
+struct Totals {
+  int rows = 0;
+  int exact = 0;
+  int within_one = 0;
+  double exact_pct() const { return rows > 0 ? 100.0 * exact / rows : 0.0; }
+  double within_one_pct() const { return rows > 0 ? 100.0 * within_one / rows : 0.0; }
+};
+
+// 'headline' true: the headline rows; false: the others (CMU wrists).
+Totals Summarize(const std::vector<RecordingResult>& results, bool headline);
+
+}  // namespace ambi::eval
+
+#endif  // AMBI_TOOLS_EVAL_REP_EVAL_H_
