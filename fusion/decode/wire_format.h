@@ -40,9 +40,10 @@ inline constexpr double kWitTemperaturePerCount_c = 0.01;
 constexpr bool IsWitSerialType(std::uint8_t type) { return (type & 0xF0) == 0x50; }
 
 // Low byte of the sum of bytes 0..9.
-inline std::uint8_t WitSerialChecksum(const std::uint8_t* frame) {
-  unsigned sum = 0;
-  for (std::size_t i = 0; i < 10; ++i) sum += frame[i];
+// Written out: GCC keeps the 10-byte loop as a loop, which cost a third of the decode time.
+inline std::uint8_t WitSerialChecksum(const std::uint8_t* f) {
+  const unsigned sum = ((f[0] + f[1]) + (f[2] + f[3])) + ((f[4] + f[5]) + (f[6] + f[7])) +
+                       (f[8] + f[9]);
   return static_cast<std::uint8_t>(sum);
 }
 
@@ -132,7 +133,15 @@ inline std::size_t AmbiFrameBytes(const std::uint8_t* frame) {
 inline std::uint16_t Fletcher16(const std::uint8_t* data, std::size_t size) {
   std::uint32_t sum1 = 0;
   std::uint32_t sum2 = 0;
-  for (std::size_t i = 0; i < size; ++i) {
+  std::size_t i = 0;
+  // Four bytes per step: sum2 gains 4 * sum1 plus the bytes weighted 4, 3, 2, 1. Same value as
+  // the byte loop, with a quarter of its dependency chain.
+  for (; i + 4 <= size; i += 4) {
+    const std::uint32_t b0 = data[i], b1 = data[i + 1], b2 = data[i + 2], b3 = data[i + 3];
+    sum2 += 4 * sum1 + 4 * b0 + 3 * b1 + 2 * b2 + b3;
+    sum1 += (b0 + b1) + (b2 + b3);
+  }
+  for (; i < size; ++i) {
     sum1 += data[i];
     sum2 += sum1;
   }
