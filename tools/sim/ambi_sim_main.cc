@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/sim/capture_export.h"
 #include "tools/sim/limb_simulator.h"
 #include "tools/sim/presets.h"
 #include "tools/sim/session_writer.h"
@@ -55,6 +56,9 @@ int main(int argc, char** argv) {
   std::string preset = "curl";
   std::string exercise;
   std::string format = "csv";
+  std::string protocol = "witmotion-serial";
+  double jitter_ms = 0.0;
+  bool force = false;
   std::string out_dir;
   bool list = false;
   bool unilateral = false;
@@ -71,9 +75,15 @@ int main(int argc, char** argv) {
   app.add_option("--exercise", exercise,
                  "Start from this exercise's defaults instead of a preset: curl, lateral-raise, "
                  "knee-extension, squat, straight-leg-raise");
-  app.add_option("--format", format, "Output: csv (per-sensor CSV + ground_truth.json) or "
-                                     "witmotion (raw serial bytes per sensor + ground_truth.json)");
-  app.add_option("--out", out_dir, "Output directory");
+  app.add_option("--format", format,
+                 "Output: csv (DIR: per-sensor CSV + ground_truth.json), capture (FILE: ambi "
+                 "capture, ground truth in its header and FILE.truth.json) or witmotion (DIR: raw "
+                 "serial bytes per sensor + ground_truth.json)");
+  app.add_option("--protocol", protocol,
+                 "capture: device protocol witmotion-serial, witmotion-ble or ambi-sample");
+  app.add_option("--latency-jitter-ms", jitter_ms, "capture: transport latency jitter (ms)");
+  app.add_flag("--force", force, "capture: replace an existing file");
+  app.add_option("--out", out_dir, "Output directory (csv, witmotion) or file (capture)");
   app.add_option("--rate-hz", rate_hz, "Sample rate (Hz)");
   app.add_option("--reps", reps, "Reps per side");
   app.add_option("--rom-left-deg", rom_left, "Left segment ROM (deg)");
@@ -108,10 +118,29 @@ int main(int argc, char** argv) {
       }
       spec = *p;
     }
-    if (format != "csv" && format != "witmotion") {
-      std::cerr << "ambi-sim: --format '" << format << "' is unknown; allowed: csv, witmotion\n";
+    if (format != "csv" && format != "capture" && format != "witmotion") {
+      std::cerr << "ambi-sim: --format '" << format
+                << "' is unknown; allowed: csv, capture, witmotion\n";
       return 2;
     }
+    ambi::sim::CaptureExportOptions capture_options;
+    if (protocol == "witmotion-serial") {
+      capture_options.protocol = ambi::fusion::Protocol::kWitMotionSerial;
+    } else if (protocol == "witmotion-ble") {
+      capture_options.protocol = ambi::fusion::Protocol::kWitMotionBle;
+    } else if (protocol == "ambi-sample") {
+      capture_options.protocol = ambi::fusion::Protocol::kAmbiSample;
+    } else {
+      std::cerr << "ambi-sim: --protocol '" << protocol
+                << "' is unknown; allowed: witmotion-serial, witmotion-ble, ambi-sample\n";
+      return 2;
+    }
+    if (!(jitter_ms >= 0.0)) {
+      std::cerr << "ambi-sim: --latency-jitter-ms " << jitter_ms << " must be >= 0\n";
+      return 2;
+    }
+    capture_options.latency_jitter_s = jitter_ms / 1000.0;
+    capture_options.replace_existing = force;
     if (out_dir.empty()) {
       std::cerr << "ambi-sim: --out DIR is required\n";
       return 2;
@@ -143,6 +172,15 @@ int main(int argc, char** argv) {
     const ambi::sim::SimulatedSession session = ambi::sim::Simulate(spec);
     if (format == "csv") {
       ambi::sim::WriteCsvSession(session, out_dir);
+    } else if (format == "capture") {
+      const auto status = ambi::sim::WriteSessionCapture(spec, capture_options, out_dir);
+      if (!status.ok()) {
+        std::cerr << "ambi-sim: " << status.message() << "\n";
+        return 1;
+      }
+      std::ofstream truth(out_dir + ".truth.json");
+      truth << ambi::sim::GroundTruthJson(session);
+      if (!truth.flush()) throw std::runtime_error("write failed: " + out_dir + ".truth.json");
     } else {
       WriteWitMotion(spec, out_dir);
       std::ofstream truth(out_dir + "/ground_truth.json");
