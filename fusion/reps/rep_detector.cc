@@ -71,6 +71,8 @@ void RepDetector::ClearSet() {
   amplitude_deg_ = 0.0;
   has_previous_end_ = false;
   base_valid_ = false;
+  has_rest_level_ = false;
+  after_gap_ = false;
   last_end_index_ = -1;
 }
 
@@ -157,7 +159,7 @@ void RepDetector::LockAxis() {
     for (std::int64_t i = first; i <= last; ++i) ComputeAngle(i);
   }
   state_ = State::kIdle;
-  base_valid_ = false;
+  after_gap_ = false;
   for (std::int64_t i = first; i <= last; ++i) Step(i);
 }
 
@@ -228,8 +230,23 @@ void RepDetector::Step(std::int64_t index) {
   if (state_ == State::kIdle) {
     // At rest the rest pose is wherever the limb is (gravity says so); while moving between
     // reps, the lowest point so far.
-    if (index == OldestIndex() || !base_valid_ || entry.still_s >= params_.rest_min_s ||
-        angle < base_deg_) {
+    if (index == OldestIndex() && after_gap_) {
+      after_gap_ = false;
+      const double near_deg = std::max(params_.start_min_deg, params_.end_frac * amplitude_deg_);
+      if (has_rest_level_ && std::abs(angle - rest_level_deg_) <= near_deg) {
+        // Just left (or still at) the rest pose seen before the gap: it carries over.
+        base_deg_ = std::min(angle, rest_level_deg_);
+        base_index_ = index;
+        base_valid_ = true;
+      } else {
+        base_valid_ = false;
+      }
+    } else if (index == OldestIndex()) {
+      base_deg_ = angle;
+      base_index_ = index;
+      base_valid_ = true;
+    }
+    if (!base_valid_ || entry.still_s >= params_.rest_min_s || angle < base_deg_) {
       base_deg_ = angle;
       base_index_ = index;
     }
@@ -390,7 +407,8 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
                                At(end_index).time_ns, At(end_index).speed_deg_s, -threshold);
   }
 
-  const double rom_deg = max_deg - min_deg;
+  // From the rest pose the rep left (it may lie in a gap just before the first sample).
+  const double rom_deg = max_deg - std::min(min_deg, rep_base_deg_);
   const double duration_s = static_cast<double>(end_ns - start_ns) * 1e-9;
   const double min_rom_deg =
       std::max(params_.min_rom_deg, params_.min_rom_frac * amplitude_deg_);
@@ -448,13 +466,20 @@ void RepDetector::MarkGap(Time /*time*/) {
   if (axis_locked_ && next_index_ > OldestIndex()) {
     if (state_ == State::kEnding) {
       // Past its turnaround and back near its start: the rep ended before the gap.
+      const double rest_level_deg = rep_base_deg_;
       CompleteRep(next_index_ - 1, /*at_gap=*/true);
+      base_deg_ = rest_level_deg;
     } else if (state_ != State::kIdle) {
       ++dropped_by_gap_;
     }
   }
+  if (axis_locked_) {
+    // The rest pose before the gap: where the last rep started, or where the limb rests now.
+    has_rest_level_ = true;
+    rest_level_deg_ = state_ == State::kIdle ? base_deg_ : rep_base_deg_;
+  }
   state_ = State::kIdle;
-  base_valid_ = false;
+  after_gap_ = true;
   floor_index_ = next_index_;
   still_s_ = 0.0;
   has_previous_time_ = false;

@@ -88,7 +88,14 @@ struct RepDetectorDiagnostics {
 //
 // Gaps: a rep in progress at MarkGap is discarded, except one already past its turnaround and
 // back within end_frac of its start: that rep ended before the gap and is completed at the last
-// sample before it; it is returned by the next Update (or by Finish).
+// sample before it; it is returned by the next Update (or by Finish). Symmetrically, when the
+// first sample after a gap is within end_frac of the set's amplitude from the rest pose seen
+// before the gap, the limb had only just left (or not left) that rest pose: the rest pose carries
+// over and a rep may start at that sample. Otherwise the limb is mid-movement: no rep starts until
+// it has been seen slow, so the part of a rep hidden in the gap is never invented. (The CMU
+// recordings are cut one file per rep, tight around the movement: both rules are needed there.)
+// At the very start of the data there is no rest pose to compare with: the first sample is taken
+// as the rest pose, so data starting mid-rise may yield one partial rep if it passes the guards.
 //
 // Fixed capacity (from nominal_rate_hz and max_rep_s), no allocation per sample. Not thread-safe.
 class RepDetector {
@@ -161,6 +168,10 @@ class RepDetector {
   // False after a gap (or lock) until the limb was seen slow: a rep may only start from a rest
   // pose we saw, never from the middle of a movement that began during the gap.
   bool base_valid_ = false;
+  // After a gap: the rest pose seen before it, and whether it still applies (see MarkGap).
+  bool has_rest_level_ = false;
+  double rest_level_deg_ = 0.0;
+  bool after_gap_ = false;
   std::int64_t last_end_index_ = -1;  // end of the previous rep, for the start search
   double base_deg_ = 0.0;
   std::int64_t base_index_ = 0;

@@ -76,6 +76,9 @@ std::vector<Rep> RunSensor(const std::vector<ImuSample>& samples, double rate_hz
   fusion::MadgwickParams filter_params;
   filter_params.nominal_rate_hz = rate_hz;
   filter_params.use_magnetometer = false;
+  // The CMU files start mid-movement: a short startup keeps the high gain (which trusts the
+  // accelerometer, linear acceleration included) from flattening the first rep.
+  filter_params.startup_s = 0.2;
   fusion::MadgwickFilter filter(filter_params);
   params.nominal_rate_hz = rate_hz;
   fusion::RepDetector detector(params);
