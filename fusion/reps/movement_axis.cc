@@ -15,7 +15,11 @@ void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s) {
                     gyro_rad_s.z * gyro_rad_s.z;
   const double threshold = params_.motion_gyro_rad_s;
   if (w2 < threshold * threshold || !(dt_s > 0.0)) return;
-  const double decay = std::exp(-dt_s / params_.forget_s);
+  if (std::abs(dt_s - cached_dt_s_) > 1e-6) {  // dt rarely changes: keep exp() off the hot path
+    cached_dt_s_ = dt_s;
+    cached_decay_ = std::exp(-dt_s / params_.forget_s);
+  }
+  const double decay = cached_decay_;
   // Weighting by dt keeps the estimate independent of the sample rate.
   const Vec3& w = gyro_rad_s;
   const std::array<double, 6> add = {w.x * w.x, w.x * w.y, w.x * w.z,

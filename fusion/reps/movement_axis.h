@@ -50,6 +50,8 @@ class MovementAxisEstimator {
   bool locked_ = false;
   Vec3 axis_;
   double planarity_ = 0.0;
+  double cached_dt_s_ = -1.0;
+  double cached_decay_ = 1.0;
 };
 
 }  // namespace ambi::fusion
