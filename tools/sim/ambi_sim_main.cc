@@ -1,14 +1,14 @@
 // ambi-sim: writes simulated paired-IMU sessions (CSV + ground truth, or WitMotion bytes).
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "tools/sim/capture_export.h"
+#include "tools/sim/device_byte_stream.h"
 #include "tools/sim/limb_simulator.h"
 #include "tools/sim/presets.h"
 #include "tools/sim/session_writer.h"
@@ -30,18 +30,17 @@ void WriteWitMotion(const ambi::sim::SessionSpec& spec, const std::string& dir) 
   const ambi::sim::SessionPlan plan = ambi::sim::PlanSession(spec);
   std::filesystem::create_directories(dir);
   for (Side side : {Side::kLeft, Side::kRight}) {
-    ambi::sim::SensorSampler sampler(spec, plan, side);
+    ambi::fusion::WitMotionSerialEncodeOptions options;
+    if (spec.with_mag) options.mag_uT_per_count = 0.15;  // the capture export's default scale
+    ambi::sim::DeviceByteStream device(spec, plan, side, ambi::fusion::Protocol::kWitMotionSerial,
+                                       options);
     const std::string path =
-        dir + "/" + std::string(ambi::fusion::ToString(sampler.placement())) + ".wit";
+        dir + "/" + std::string(ambi::fusion::ToString(device.placement())) + ".wit";
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error("cannot open " + path + " for writing");
-    ambi::fusion::WitMotionSerialEncodeOptions options;
-    if (spec.with_mag) options.mag_uT_per_count = 0.15;  // assumed chip scale, see capture header
     std::vector<std::uint8_t> bytes;
-    ambi::sim::SimSample sample;
-    while (sampler.Next(&sample)) {
-      bytes.clear();
-      ambi::sim::AppendWitMotionSerial(sample, options, &bytes);
+    double true_time_s = 0.0;
+    while (device.Next(&bytes, &true_time_s)) {
       out.write(reinterpret_cast<const char*>(bytes.data()),
                 static_cast<std::streamsize>(bytes.size()));
     }
@@ -149,7 +148,8 @@ int main(int argc, char** argv) {
     if (reps >= 0) spec.left.rep_count = spec.right.rep_count = reps;
     if (rom_left > 0.0) spec.left.rom_deg = rom_left;
     if (rom_right > 0.0) spec.right.rom_deg = rom_right;
-    if (right_rom_pct != 0.0) spec.right.rom_deg = spec.left.rom_deg * (1.0 + right_rom_pct / 100.0);
+    if (right_rom_pct != 0.0)
+      spec.right.rom_deg = spec.left.rom_deg * (1.0 + right_rom_pct / 100.0);
     if (lag_ms != 0.0) spec.right_lag_ms = lag_ms;
     if (fatigue_pct >= 0.0) {
       spec.left.fatigue_speed_loss_pct_per_rep = fatigue_pct;

@@ -3,15 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include "ambi/v1/capture.pb.h"
 #include "daemon/capture/capture_writer.h"
 #include "daemon/capture/csv_samples.h"
 #include "fusion/decode/encoder.h"
+#include "tools/sim/device_byte_stream.h"
 #include "tools/sim/limb_simulator.h"
-#include "tools/sim/session_writer.h"
 
 namespace ambi::sim {
 namespace {
@@ -91,46 +90,31 @@ capture::CaptureStatus WriteSessionCapture(const SessionSpec& spec,
   if (auto status = writer.Open(path, MakeHeader(spec, plan.truth, options)); !status.ok()) {
     return status;
   }
-  std::array<SensorSampler, 2> samplers = {SensorSampler(spec, plan, Side::kLeft),
-                                           SensorSampler(spec, plan, Side::kRight)};
-  std::array<SimSample, 2> pending;
+  fusion::WitMotionSerialEncodeOptions wit;
+  if (spec.with_mag) wit.mag_uT_per_count = options.witmotion_mag_uT_per_count;
+  std::array<DeviceByteStream, 2> devices = {
+      DeviceByteStream(spec, plan, Side::kLeft, options.protocol, wit),
+      DeviceByteStream(spec, plan, Side::kRight, options.protocol, wit)};
+  std::array<std::vector<std::uint8_t>, 2> pending;
   std::array<bool, 2> has = {false, false};
   std::array<std::int64_t, 2> arrival_ns = {0, 0};
   Prng latency_rng(DeriveSeed(spec.seed, kStreamLatency));
-  // Arrival times of one sensor never go backwards, whatever the jitter: a serial port delivers
-  // bytes in order.
-  std::array<std::int64_t, 2> last_arrival_ns = {std::numeric_limits<std::int64_t>::min(),
-                                                 std::numeric_limits<std::int64_t>::min()};
   auto pull = [&](int i) {
-    has[i] = samplers[i].Next(&pending[i]);
+    double true_time_s = 0.0;
+    has[i] = devices[i].Next(&pending[i], &true_time_s);
     if (!has[i]) return;
     const double jitter = options.latency_jitter_s * std::abs(latency_rng.Gaussian());
-    const std::int64_t t = fusion::ToNanoseconds(
-        fusion::TimeFromSeconds(pending[i].true_time_s + options.latency_s + jitter));
-    arrival_ns[i] = std::max(t, last_arrival_ns[i]);
-    last_arrival_ns[i] = arrival_ns[i];
+    const std::int64_t t =
+        fusion::ToNanoseconds(fusion::TimeFromSeconds(true_time_s + options.latency_s + jitter));
+    // A port delivers one device's bytes in order, whatever the jitter.
+    arrival_ns[i] = std::max(t, arrival_ns[i]);
   };
   pull(0);
   pull(1);
-  fusion::WitMotionSerialEncodeOptions wit;
-  if (spec.with_mag) wit.mag_uT_per_count = options.witmotion_mag_uT_per_count;
-  std::vector<std::uint8_t> bytes;
   while (has[0] || has[1]) {
     const int i = !has[1] || (has[0] && arrival_ns[0] <= arrival_ns[1]) ? 0 : 1;
-    bytes.clear();
-    switch (options.protocol) {
-      case fusion::Protocol::kWitMotionSerial:
-        AppendWitMotionSerial(pending[i], wit, &bytes);
-        break;
-      case fusion::Protocol::kWitMotionBle:
-        fusion::AppendWitMotionBleFrame(pending[i].imu,
-                                        EulerDegFromQuaternion(pending[i].sensor_to_earth), &bytes);
-        break;
-      case fusion::Protocol::kAmbiSample:
-        fusion::AppendAmbiSampleFrame(pending[i].imu, &bytes);
-        break;
-    }
-    if (auto status = writer.AppendData(static_cast<std::uint32_t>(i + 1), arrival_ns[i], bytes);
+    if (auto status =
+            writer.AppendData(static_cast<std::uint32_t>(i + 1), arrival_ns[i], pending[i]);
         !status.ok()) {
       return status;
     }

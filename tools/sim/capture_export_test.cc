@@ -1,9 +1,9 @@
 #include "tools/sim/capture_export.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "ambi/v1/capture.pb.h"
 #include "daemon/capture/capture_reader.h"

@@ -1,11 +1,10 @@
 #include "tools/sim/limb_simulator.h"
 
+#include <Eigen/Geometry>
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
-
-#include <Eigen/Geometry>
 
 namespace ambi::sim {
 namespace {
@@ -101,7 +100,9 @@ double PercentDiff(double left, double right) { return (right - left) / left * 1
 Eigen::Map<const Eigen::Matrix<double, 3, 3, Eigen::RowMajor>> Mat(const double* m) {
   return Eigen::Map<const Eigen::Matrix<double, 3, 3, Eigen::RowMajor>>(m);
 }
-Eigen::Map<const Eigen::Vector3d> Vec(const double* v) { return Eigen::Map<const Eigen::Vector3d>(v); }
+Eigen::Map<const Eigen::Vector3d> Vec(const double* v) {
+  return Eigen::Map<const Eigen::Vector3d>(v);
+}
 
 }  // namespace
 
@@ -214,7 +215,8 @@ SessionPlan PlanSession(const SessionSpec& spec) {
   truth.duration_s = last_end + spec.rest_after_s;
   truth.right_lag_ms = spec.mode == fusion::SetMode::kBilateral ? spec.right_lag_ms : 0.0;
   truth.commanded_rom_diff_pct = PercentDiff(spec.left.rom_deg, spec.right.rom_deg);
-  truth.commanded_concentric_diff_pct = PercentDiff(spec.left.concentric_s, spec.right.concentric_s);
+  truth.commanded_concentric_diff_pct =
+      PercentDiff(spec.left.concentric_s, spec.right.concentric_s);
   truth.commanded_eccentric_diff_pct = PercentDiff(spec.left.eccentric_s, spec.right.eccentric_s);
   for (Side s : {Side::kLeft, Side::kRight}) {
     SideTruth& st = s == Side::kLeft ? truth.left : truth.right;
@@ -243,7 +245,8 @@ SensorSampler::SensorSampler(const SessionSpec& spec, const SessionPlan& plan, S
       lever_arm_m_(spec.side(side).lever_arm_m),
       with_mag_(spec.with_mag),
       noise_(spec.side(side).noise),
-      noise_rng_(DeriveSeed(spec.seed, side == Side::kLeft ? kStreamNoiseLeft : kStreamNoiseRight)) {
+      noise_rng_(
+          DeriveSeed(spec.seed, side == Side::kLeft ? kStreamNoiseLeft : kStreamNoiseRight)) {
   const RestPose pose = RestPoseOf(spec.exercise, side);
   const Eigen::Matrix3d mount =
       ToEigen(spec.side(side).mount_sensor_to_segment).normalized().toRotationMatrix();

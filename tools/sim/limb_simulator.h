@@ -79,8 +79,8 @@ class SensorSampler {
   bool with_mag_;
   // Geometry, row-major 3x3 and 3-vectors (world NWU).
   double hinge_axis_[3];
-  double segment_dir_[3];       // joint -> sensor at rest, unit
-  double rest_to_sensor_[9];    // R_rest * R_mount: sensor frame -> world at the rest pose
+  double segment_dir_[3];     // joint -> sensor at rest, unit
+  double rest_to_sensor_[9];  // R_rest * R_mount: sensor frame -> world at the rest pose
   double mag_world_uT_[3];
   double sway_axis_[3];
   double sway_amplitude_rad_;

@@ -1,11 +1,11 @@
 #include "tools/sim/limb_simulator.h"
 
-#include <cmath>
-#include <numbers>
-
-#include <Eigen/Geometry>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <Eigen/Geometry>
+#include <cmath>
+#include <numbers>
 
 #include "tools/sim/presets.h"
 
@@ -66,8 +66,10 @@ TEST(LimbSimulatorTest, AtRestAccelIsGravityAlongTheRestPose) {
     ExerciseKind kind;
     Eigen::Vector3d up_in_segment;
   } cases[] = {
-      {ExerciseKind::kCurl, {-1, 0, 0}},          {ExerciseKind::kLateralRaise, {-1, 0, 0}},
-      {ExerciseKind::kKneeExtension, {-1, 0, 0}}, {ExerciseKind::kSquat, {1, 0, 0}},
+      {ExerciseKind::kCurl, {-1, 0, 0}},
+      {ExerciseKind::kLateralRaise, {-1, 0, 0}},
+      {ExerciseKind::kKneeExtension, {-1, 0, 0}},
+      {ExerciseKind::kSquat, {1, 0, 0}},
       {ExerciseKind::kStraightLegRaise, {0, 0, -1}},
   };
   for (const auto& c : cases) {
@@ -103,8 +105,8 @@ TEST(LimbSimulatorTest, IntegratedGyroReproducesTheCommandedAngle) {
       const double w1 = (E(sensor.samples[k].gyro_rad_s) - E(bias)).dot(axis);
       angle += 0.5 * (w0 + w1) * dt;
       max_angle = std::max(max_angle, angle);
-      max_error =
-          std::max(max_error, std::abs(angle - TruthAngle(session.truth.left, sensor.true_time_s[k])));
+      max_error = std::max(max_error,
+                           std::abs(angle - TruthAngle(session.truth.left, sensor.true_time_s[k])));
     }
     // Trapezoidal integration of a quintic at 200 Hz: error well below 0.01 deg.
     EXPECT_LT(max_error, 0.01 * kDeg) << ToString(kind);
@@ -304,7 +306,8 @@ TEST(LimbSimulatorTest, FatigueSlowsTheConcentricPhase) {
   const GroundTruth t = PlanSession(spec).truth;
   const double first = t.left.reps[0].peak_concentric_speed_deg_s;
   for (std::size_t i = 0; i < t.left.reps.size(); ++i) {
-    EXPECT_NEAR(t.left.reps[i].peak_concentric_speed_deg_s / first, 1.0 - 0.04 * static_cast<double>(i), 1e-12);
+    EXPECT_NEAR(t.left.reps[i].peak_concentric_speed_deg_s / first,
+                1.0 - 0.04 * static_cast<double>(i), 1e-12);
     EXPECT_DOUBLE_EQ(t.left.reps[i].rom_deg, spec.left.rom_deg);
   }
 }

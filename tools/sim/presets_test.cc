@@ -1,8 +1,8 @@
 #include "tools/sim/presets.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "tools/sim/limb_simulator.h"
 
@@ -58,9 +58,9 @@ TEST(PresetsTest, QuaternionFromAxisAngleIsUnitAndRotatesRightHanded) {
 }
 
 TEST(PresetsTest, ExerciseKindNamesRoundTrip) {
-  for (ExerciseKind k : {ExerciseKind::kCurl, ExerciseKind::kLateralRaise,
-                         ExerciseKind::kKneeExtension, ExerciseKind::kSquat,
-                         ExerciseKind::kStraightLegRaise}) {
+  for (ExerciseKind k :
+       {ExerciseKind::kCurl, ExerciseKind::kLateralRaise, ExerciseKind::kKneeExtension,
+        ExerciseKind::kSquat, ExerciseKind::kStraightLegRaise}) {
     EXPECT_EQ(ParseExerciseKind(ToString(k)), k);
   }
   EXPECT_FALSE(ParseExerciseKind("bench").has_value());

@@ -69,8 +69,10 @@ void ValidateSide(const SideSpec& s, std::string_view side, std::ostringstream& 
     }
   }
   const NoiseSpec& n = s.noise;
-  if (!(n.gyro_noise_rad_s >= 0.0)) bad("noise.gyro_noise_rad_s", n.gyro_noise_rad_s, "must be >= 0");
-  if (!(n.accel_noise_m_s2 >= 0.0)) bad("noise.accel_noise_m_s2", n.accel_noise_m_s2, "must be >= 0");
+  if (!(n.gyro_noise_rad_s >= 0.0))
+    bad("noise.gyro_noise_rad_s", n.gyro_noise_rad_s, "must be >= 0");
+  if (!(n.accel_noise_m_s2 >= 0.0))
+    bad("noise.accel_noise_m_s2", n.accel_noise_m_s2, "must be >= 0");
   if (!(n.mag_noise_uT >= 0.0)) bad("noise.mag_noise_uT", n.mag_noise_uT, "must be >= 0");
   if (!(s.sway.amplitude_deg >= 0.0 && s.sway.amplitude_deg <= 10.0)) {
     bad("sway.amplitude_deg", s.sway.amplitude_deg, "must be in [0, 10]");
@@ -119,7 +121,8 @@ std::string Validate(const SessionSpec& spec) {
     if (err.tellp() > 0) err << "; ";
     err << field << " = " << value << ": " << why;
   };
-  if (!(spec.rate_hz >= 1.0 && spec.rate_hz <= 2000.0)) bad("rate_hz", spec.rate_hz, "must be in [1, 2000]");
+  if (!(spec.rate_hz >= 1.0 && spec.rate_hz <= 2000.0))
+    bad("rate_hz", spec.rate_hz, "must be in [1, 2000]");
   if (!(spec.rest_before_s >= 0.0 && spec.rest_before_s <= 3600.0)) {
     bad("rest_before_s", spec.rest_before_s, "must be in [0, 3600]");
   }
@@ -129,11 +132,13 @@ std::string Validate(const SessionSpec& spec) {
   if (!(spec.rest_between_sets_s >= 0.0)) {
     bad("rest_between_sets_s", spec.rest_between_sets_s, "must be >= 0");
   }
-  if (!(std::abs(spec.right_lag_ms) <= 5000.0)) bad("right_lag_ms", spec.right_lag_ms, "must be within +-5000");
+  if (!(std::abs(spec.right_lag_ms) <= 5000.0))
+    bad("right_lag_ms", spec.right_lag_ms, "must be within +-5000");
   if (!(spec.mag_field_uT > 0.0 && spec.mag_field_uT < 1000.0)) {
     bad("mag_field_uT", spec.mag_field_uT, "must be in (0, 1000)");
   }
-  if (!(std::abs(spec.mag_dip_deg) <= 90.0)) bad("mag_dip_deg", spec.mag_dip_deg, "must be within +-90");
+  if (!(std::abs(spec.mag_dip_deg) <= 90.0))
+    bad("mag_dip_deg", spec.mag_dip_deg, "must be within +-90");
   ValidateSide(spec.left, "left", err);
   ValidateSide(spec.right, "right", err);
   return err.str();

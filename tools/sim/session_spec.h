@@ -19,11 +19,11 @@ namespace ambi::sim {
 // hinge axis in the world, the joint the segment turns about and which phase comes first.
 // World frame NWU (x north, y west, z up); the athlete faces north.
 enum class ExerciseKind : std::uint8_t {
-  kCurl,               // forearm hanging, flexion about the medio-lateral axis (elbow)
-  kLateralRaise,       // arm hanging, abduction about the antero-posterior axis (shoulder)
-  kKneeExtension,      // seated, shank vertical, extension about the medio-lateral axis (knee)
-  kSquat,              // shank tilts forward about the ankle; first phase eccentric
-  kStraightLegRaise,   // lying on the back, leg raised about the hip
+  kCurl,              // forearm hanging, flexion about the medio-lateral axis (elbow)
+  kLateralRaise,      // arm hanging, abduction about the antero-posterior axis (shoulder)
+  kKneeExtension,     // seated, shank vertical, extension about the medio-lateral axis (knee)
+  kSquat,             // shank tilts forward about the ankle; first phase eccentric
+  kStraightLegRaise,  // lying on the back, leg raised about the hip
 };
 
 std::string_view ToString(ExerciseKind kind);
@@ -66,11 +66,11 @@ struct SwaySpec {
 // One side's set: what that limb segment does and how its sensor is attached.
 struct SideSpec {
   int rep_count = 10;
-  double rom_deg = 120.0;             // segment excursion per rep
-  double concentric_s = 1.0;          // lifting phase duration
-  double eccentric_s = 1.5;           // lowering phase duration
-  double pause_turnaround_s = 0.3;    // hold at the farthest point
-  double rest_between_s = 0.8;        // still at the rest pose between reps
+  double rom_deg = 120.0;           // segment excursion per rep
+  double concentric_s = 1.0;        // lifting phase duration
+  double eccentric_s = 1.5;         // lowering phase duration
+  double pause_turnaround_s = 0.3;  // hold at the farthest point
+  double rest_between_s = 0.8;      // still at the rest pose between reps
   // Per-rep variability, standard deviation in percent of the nominal value (seeded).
   double rom_jitter_pct = 0.0;
   double tempo_jitter_pct = 0.0;

@@ -4,10 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <numbers>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
 
 namespace ambi::sim {
 namespace {
@@ -45,7 +44,8 @@ json SideJson(const SideTruth& truth, const SideSpec& spec) {
           {"hinge_axis_world_nwu",
            {truth.hinge_axis_world.x, truth.hinge_axis_world.y, truth.hinge_axis_world.z}},
           {"clock", {{"offset_s", spec.clock.offset_s}, {"drift_ppm", spec.clock.drift_ppm}}},
-          {"dropouts", [&] {
+          {"dropouts",
+           [&] {
              json d = json::array();
              for (const Dropout& x : spec.dropouts) d.push_back({x.start_s, x.end_s});
              return d;
@@ -66,8 +66,7 @@ void WriteSensorCsv(const SimulatedSensor& sensor, std::ostream& out) {
                           fusion::ToSeconds(s.time), a.x, a.y, a.z, g.x, g.y, g.z);
     out.write(line, n);
     if (mag) {
-      n = std::snprintf(line, sizeof(line), ",%.5g,%.5g,%.5g", s.mag_uT.x, s.mag_uT.y,
-                        s.mag_uT.z);
+      n = std::snprintf(line, sizeof(line), ",%.5g,%.5g,%.5g", s.mag_uT.x, s.mag_uT.y, s.mag_uT.z);
       out.write(line, n);
     }
     out.put('\n');
@@ -122,7 +121,8 @@ void WriteCsvSession(const SimulatedSession& session, const std::filesystem::pat
 
 fusion::Vec3 EulerDegFromQuaternion(const fusion::Quaternion& q) {
   constexpr double kRadToDeg = 180.0 / std::numbers::pi;
-  const double roll = std::atan2(2.0 * (q.w * q.x + q.y * q.z), 1.0 - 2.0 * (q.x * q.x + q.y * q.y));
+  const double roll =
+      std::atan2(2.0 * (q.w * q.x + q.y * q.z), 1.0 - 2.0 * (q.x * q.x + q.y * q.y));
   const double sin_pitch = std::clamp(2.0 * (q.w * q.y - q.z * q.x), -1.0, 1.0);
   const double pitch = std::asin(sin_pitch);
   const double yaw = std::atan2(2.0 * (q.w * q.z + q.x * q.y), 1.0 - 2.0 * (q.y * q.y + q.z * q.z));

@@ -1,15 +1,16 @@
 #include "tools/sim/session_writer.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <numbers>
 #include <sstream>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "fusion/decode/decoder.h"
+#include "tools/sim/device_byte_stream.h"
 #include "tools/sim/limb_simulator.h"
 #include "tools/sim/presets.h"
 
@@ -99,6 +100,29 @@ TEST(SessionWriterTest, WitMotionBytesDecodeBackWithinQuantization) {
     EXPECT_NEAR(got[k].accel_m_s2.z, sent[k].accel_m_s2.z, accel_lsb);
     EXPECT_NEAR(got[k].gyro_rad_s.y, sent[k].gyro_rad_s.y, gyro_lsb);
   }
+}
+
+TEST(SessionWriterTest, DeviceByteStreamGivesOneCycleAtATimeInTimeOrder) {
+  SessionSpec spec = *MakePreset("curl-mag");
+  spec.left.rep_count = spec.right.rep_count = 1;
+  const SessionPlan plan = PlanSession(spec);
+  fusion::WitMotionSerialEncodeOptions wit;
+  wit.mag_uT_per_count = 0.15;
+  DeviceByteStream stream(spec, plan, fusion::Side::kRight, fusion::Protocol::kWitMotionSerial,
+                          wit);
+  EXPECT_EQ(stream.placement().side, fusion::Side::kRight);
+  std::vector<std::uint8_t> bytes;
+  double t = 0.0;
+  double previous = -1.0;
+  std::size_t cycles = 0;
+  while (stream.Next(&bytes, &t)) {
+    ASSERT_EQ(bytes.size(), 4u * 11u);  // accel, gyro, angle, mag frames
+    ASSERT_EQ(bytes[0], 0x55);
+    ASSERT_GT(t, previous);
+    previous = t;
+    ++cycles;
+  }
+  EXPECT_EQ(cycles, Simulate(spec).sensors[1].samples.size());
 }
 
 }  // namespace
