@@ -166,6 +166,7 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample,
 }
 
 void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
+  rep.placement = sensor.config.placement;
   if (!set_->open) {
     if (!params_.automatic_sets) {
       // Outside an explicit set a rep is still reported, but belongs to no set.
@@ -176,7 +177,12 @@ void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
       sink_->OnEvent(rep);
       return;
     }
-    OpenSet(rep.start, /*automatic=*/true);
+    OpenSet(rep.start, /*automatic=*/true, UnilateralSide(rep));
+  } else if (set_->automatic && set_->mode == SetMode::kUnilateral && set_->side &&
+             *set_->side != sensor.config.placement.side) {
+    // Unilateral work: the other side starting its reps is the other side's set.
+    CloseSet(set_->last_rep_end);
+    OpenSet(rep.start, /*automatic=*/true, UnilateralSide(rep));
   }
   rep.placement = sensor.config.placement;
   rep.set_index = set_->index;
@@ -188,8 +194,14 @@ void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
   comparators_[static_cast<int>(rep.placement.limb)]->AddRep(rep);
 }
 
-void SessionPipeline::OpenSet(Time time, bool automatic) {
+std::optional<Side> SessionPipeline::UnilateralSide(const Rep& rep) const {
+  if (set_->mode != SetMode::kUnilateral) return std::nullopt;
+  return rep.placement.side;
+}
+
+void SessionPipeline::OpenSet(Time time, bool automatic, std::optional<Side> side) {
   set_->open = true;
+  if (automatic) set_->side = side;
   set_->automatic = automatic;
   ++set_->index;
   set_->start = time;
@@ -236,7 +248,7 @@ void SessionPipeline::StartSet(Time time, const Exercise& exercise, SetMode mode
     sensor->reps = RepDetector(
         SensorState::RepParams(sensor->config, params_.reps, exercise.first_phase));
   }
-  OpenSet(time, /*automatic=*/false);
+  OpenSet(time, /*automatic=*/false, side);
 }
 
 void SessionPipeline::EndSet(Time time) {

@@ -106,7 +106,8 @@ class SessionPipeline {
   struct SetState;
   void ProcessSample(int sensor_index, const ImuSample& sample, Time arrival_time);
   void HandleRep(SensorState& sensor, Rep rep);
-  void OpenSet(Time time, bool automatic);
+  void OpenSet(Time time, bool automatic, std::optional<Side> side);
+  std::optional<Side> UnilateralSide(const Rep& rep) const;
   void CloseSet(Time time);
   void ReportBadData(SensorState& sensor, Time time, bool force);
 

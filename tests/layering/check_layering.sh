@@ -8,10 +8,15 @@ cd "$root" || exit 2
 status=0
 fail() { echo "layering: $*"; status=1; }
 
-forbidden_includes='#include *[<"](boost/|grpcpp|grpc\+\+|grpc/|google/protobuf|sdbus-c\+\+|sqlite3|toml\+\+|spdlog|CLI/|nlohmann|thread>|mutex>|fstream>|iostream>|cstdio>|ambi/v1/)'
+forbidden_includes='#include *[<"](boost/|grpcpp|grpc\+\+|grpc/|google/protobuf|sdbus-c\+\+|sqlite3|toml\+\+|spdlog|CLI/|nlohmann|thread>|mutex>|fstream>|iostream>|ambi/v1/)'
 hits=$(grep -rnE "$forbidden_includes" fusion --include='*.h' --include='*.cc' | grep -v '_test\.cc:')
 [ -n "$hits" ] && fail "fusion/ includes something the core must not use:
 $hits"
+
+io_calls=$(grep -rnE '(^|[^n])printf\(|fopen|std::cout|std::cerr|std::clog' fusion --include='*.h' --include='*.cc' \
+  | grep -v '_test\.cc:' | grep -vE '^[^:]+:[0-9]+: *//')
+[ -n "$io_calls" ] && fail "fusion/ does I/O (events go to the sink; diagnostics are values):
+$io_calls"
 
 clock_reads=$(grep -rnE '(steady_clock|system_clock|high_resolution_clock)|[^a-z_]time\(|gettimeofday|clock_gettime' \
   fusion --include='*.h' --include='*.cc' | grep -v '_test\.cc:' | grep -vE '^[^:]+:[0-9]+: *//')
