@@ -135,16 +135,17 @@ bool EndsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
-double StepFor(std::string_view field) {
-  if (EndsWith(field, "_deg") || EndsWith(field, "_deg_s")) return 0.1;
-  if (EndsWith(field, "_pct") || field == "percent_difference") return 0.1;
+// Steps per unit: 10 rounds to 0.1. Dividing by a whole number (rather than multiplying by 0.1)
+// gives the double nearest the decimal, which prints short ("3.304", not "3.3040000000000003").
+double StepsPerUnitFor(std::string_view field) {
+  if (EndsWith(field, "_deg") || EndsWith(field, "_deg_s")) return 10.0;
+  if (EndsWith(field, "_pct") || field == "percent_difference") return 10.0;
   if (EndsWith(field, "_ms")) return 1.0;
-  if (EndsWith(field, "_s")) return 0.001;
-  return 0.001;  // metric values (deg, s or deg/s) and anything else
+  return 1000.0;  // *_s to 1 ms; metric values (deg, s or deg/s) and anything else to 0.001
 }
 
-double RoundTo(double value, double step) {
-  const double rounded = std::round(value / step) * step;
+double RoundTo(double value, double steps_per_unit) {
+  const double rounded = std::round(value * steps_per_unit) / steps_per_unit;
   return rounded == 0.0 ? 0.0 : rounded;  // no "-0" in goldens
 }
 
@@ -249,7 +250,7 @@ void RoundForGolden(google::protobuf::Message* message) {
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const google::protobuf::FieldDescriptor* field = descriptor->field(i);
     if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE) {
-      const double step = StepFor(field->name());
+      const double step = StepsPerUnitFor(field->name());
       if (field->is_repeated()) {
         for (int k = 0; k < reflection->FieldSize(*message, field); ++k) {
           reflection->SetRepeatedDouble(
