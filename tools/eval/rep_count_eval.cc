@@ -1,5 +1,7 @@
 // ambi-rep-eval: rep counts on the real recordings (shared/data/real), per recording, sensor and
-// set, then totals. Usage: ambi-rep-eval [REAL_DATA_DIR]
+// set, then totals. Each recording goes through the product path (CSV -> capture -> the
+// SessionPipeline with default settings and the catalog exercise), as `ambi-replay --sensor`.
+// Usage: ambi-rep-eval [REAL_DATA_DIR [CATALOG.toml]]
 #include <cstdio>
 #include <string>
 
@@ -22,8 +24,16 @@ std::string Join(const std::vector<double>& values) {
 int main(int argc, char** argv) {
   const std::string directory =
       argc > 1 ? argv[1] : std::string(AMBI_DEFAULT_DATA_DIR) + "/real";
-  const ambi::fusion::RepDetectorParams params;
-  const auto results = ambi::eval::EvaluateAll(directory, params);
+  const std::string catalog_path = argc > 2 ? argv[2] : std::string(AMBI_SOURCE_CATALOG);
+  const ambi::config::CatalogLoadResult catalog =
+      ambi::config::ExerciseCatalog::LoadFile(catalog_path);
+  if (!catalog.ok()) {
+    std::fprintf(stderr, "ambi-rep-eval: %s\n", catalog.error.c_str());
+    return 2;
+  }
+  // Default settings: what the tool measures is what users get.
+  const ambi::fusion::SessionParams base;
+  const auto results = ambi::eval::EvaluateAll(directory, base, *catalog.catalog);
   if (results.empty()) {
     std::fprintf(stderr, "no recordings with rep ground truth under %s\n", directory.c_str());
     return 1;
@@ -40,6 +50,8 @@ int main(int argc, char** argv) {
                   row.detected, verdict, Join(row.rom_deg).c_str(),
                   Join(row.knee_range_deg).c_str(), row.headline ? "" : "  [wrist, not headline]");
     }
+    std::printf("%-20s exercise %s, %d gap events\n", result.recording.c_str(),
+                result.exercise.empty() ? "(generic)" : result.exercise.c_str(), result.gaps);
     if (result.outside_sets > 0) {
       std::printf("%-20s %d detected reps outside every set window\n", result.recording.c_str(),
                   result.outside_sets);

@@ -4,50 +4,22 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <map>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
-#include "fusion/orientation/madgwick.h"
+#include "daemon/capture/csv_samples.h"
+#include "tools/replay/capture_feeder.h"
 
 namespace ambi::eval {
 namespace {
 
-using fusion::ImuSample;
 using fusion::Rep;
-
-// t_s,ax,ay,az,gx,gy,gz[,mx,my,mz]; the header line is skipped.
-std::vector<ImuSample> ReadImuCsv(const std::string& path) {
-  std::vector<ImuSample> samples;
-  std::ifstream in(path);
-  std::string line;
-  if (!std::getline(in, line)) return samples;
-  double v[10];
-  while (std::getline(in, line)) {
-    const char* p = line.c_str();
-    int n = 0;
-    while (n < 10 && *p != '\0') {
-      char* next = nullptr;
-      v[n] = std::strtod(p, &next);
-      if (next == p) break;
-      ++n;
-      p = next;
-      if (*p == ',') ++p;
-    }
-    if (n < 7) continue;
-    ImuSample s;
-    s.time = fusion::TimeFromSeconds(v[0]);
-    s.accel_m_s2 = {v[1], v[2], v[3]};
-    s.gyro_rad_s = {v[4], v[5], v[6]};
-    samples.push_back(s);
-  }
-  return samples;
-}
 
 struct SensorChoice {
   std::string stem;
-  std::string side;
-  std::string limb;
+  fusion::Placement placement;
   bool headline;
   bool still;  // the side that does no reps (true count 0)
 };
@@ -56,52 +28,77 @@ struct SensorChoice {
 // and wrists (reported apart: a squat's wrists may legitimately differ); PT leg exercises u1/u2
 // (left still, right exercising); PT arm exercise e6 the right wrist u2.
 std::vector<SensorChoice> ChooseSensors(const std::string& recording) {
+  using fusion::Limb;
+  using fusion::Side;
   if (recording.rfind("cmu_", 0) == 0) {
-    return {{"LeftShank", "left", "ankle", true, false},
-            {"RightShank", "right", "ankle", true, false},
-            {"LeftWrist", "left", "wrist", false, false},
-            {"RightWrist", "right", "wrist", false, false}};
+    return {{"LeftShank", {Side::kLeft, Limb::kAnkle}, true, false},
+            {"RightShank", {Side::kRight, Limb::kAnkle}, true, false},
+            {"LeftWrist", {Side::kLeft, Limb::kWrist}, false, false},
+            {"RightWrist", {Side::kRight, Limb::kWrist}, false, false}};
   }
   if (recording.rfind("pt_", 0) == 0) {
     if (recording.find("_e6") != std::string::npos) {
-      return {{"u2", "right", "wrist", true, false}};
+      return {{"u2", {Side::kRight, Limb::kWrist}, true, false}};
     }
-    return {{"u1", "left", "ankle", true, true}, {"u2", "right", "ankle", true, false}};
+    return {{"u1", {Side::kLeft, Limb::kAnkle}, true, true},
+            {"u2", {Side::kRight, Limb::kAnkle}, true, false}};
   }
   return {};
 }
 
-std::vector<Rep> RunSensor(const std::vector<ImuSample>& samples, double rate_hz,
-                           fusion::RepDetectorParams params, int* gaps) {
-  fusion::MadgwickParams filter_params;
-  filter_params.nominal_rate_hz = rate_hz;
-  filter_params.use_magnetometer = false;
-  // The CMU files start mid-movement: a short startup keeps the high gain (which trusts the
-  // accelerometer, linear acceleration included) from flattening the first rep.
-  filter_params.startup_s = 0.2;
-  fusion::MadgwickFilter filter(filter_params);
-  params.nominal_rate_hz = rate_hz;
-  fusion::RepDetector detector(params);
-  std::vector<Rep> reps;
-  const double gap_s = 3.5 / rate_hz;  // a jump of more than a few sample periods
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    if (i > 0 && fusion::ToSeconds(samples[i].time - samples[i - 1].time) > gap_s) {
-      filter.MarkGap();
-      detector.MarkGap(samples[i].time);
-      ++*gaps;
+// Keeps the Rep events per placement and counts gap events.
+class CollectingSink : public fusion::EventSink {
+ public:
+  void OnEvent(const fusion::Event& event) override {
+    if (const auto* rep = std::get_if<Rep>(&event)) {
+      reps_.push_back(*rep);
+    } else if (const auto* status = std::get_if<fusion::SensorStatus>(&event)) {
+      if (status->kind == fusion::SensorEventKind::kGap) ++gaps_[status->sensor_index];
     }
-    filter.Update(samples[i]);
-    const fusion::RepDetectorOutput out = detector.Update(samples[i], filter.sensor_to_earth());
-    if (out.rep) reps.push_back(*out.rep);
   }
-  while (auto rep = detector.Finish()) reps.push_back(*rep);
-  return reps;
-}
+  const std::vector<Rep>& reps() const { return reps_; }
+  int max_gaps() const {
+    int most = 0;
+    for (const auto& [sensor, count] : gaps_) most = std::max(most, count);
+    return most;
+  }
+
+ private:
+  std::vector<Rep> reps_;
+  std::map<int, int> gaps_;
+};
 
 }  // namespace
 
+std::string CatalogExerciseFor(const std::string& recording) {
+  // Dataset exercise code (after the last '_') -> catalog name.
+  static const std::map<std::string, std::string> kByCode = {
+      {"SqDL", "squat"},
+      {"SqSL", "single_leg_squat"},
+      {"Lunge", "lunge"},
+      {"BulgSq", "bulgarian_split_squat"},
+      {"StepUpL", "step_up"},
+      {"HeelRaise", "calf_raise"},
+      {"e1", "leg_extension"},        // seated knee extension
+      {"e3", "straight_leg_raise"},   // supine straight-leg raise
+      {"e6", "biceps_curl"},          // seated dumbbell elbow flexion
+  };
+  for (const auto& [code, name] : kByCode) {
+    const std::string cmu_suffix = "_" + code;
+    const std::string pt_infix = "_" + code + "_";
+    if ((recording.size() > cmu_suffix.size() &&
+         recording.compare(recording.size() - cmu_suffix.size(), cmu_suffix.size(),
+                           cmu_suffix) == 0) ||
+        recording.find(pt_infix) != std::string::npos) {
+      return name;
+    }
+  }
+  return "";
+}
+
 std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
-                                                 const fusion::RepDetectorParams& params) {
+                                                 const fusion::SessionParams& base,
+                                                 const config::ExerciseCatalog& catalog) {
   namespace fs = std::filesystem;
   std::ifstream truth_file(fs::path(directory) / "ground_truth.json");
   if (!truth_file) return std::nullopt;
@@ -111,8 +108,6 @@ std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
   }
   RecordingResult result;
   result.recording = fs::path(directory).filename().string();
-  const double rate_hz = truth.value("sample_rate_hz", 100.0);
-  const bool cmu = result.recording.rfind("cmu_", 0) == 0;
 
   struct Window {
     int set;
@@ -136,30 +131,61 @@ std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
     windows.push_back(w);
   }
 
+  // The capture, as `ambi-replay --sensor PLACEMENT=FILE.csv ...` builds it (rate estimated).
+  std::vector<SensorChoice> chosen;
+  std::vector<capture::CsvSensor> csv_sensors;
   for (const SensorChoice& choice : ChooseSensors(result.recording)) {
-    const std::vector<ImuSample> samples =
-        ReadImuCsv((fs::path(directory) / (choice.stem + ".csv")).string());
-    if (samples.empty()) continue;
-    fusion::RepDetectorParams sensor_params = params;
-    // A squat, lunge or step-up starts by lowering; the PT exercises start by lifting.
-    sensor_params.first_phase = cmu ? fusion::Phase::kEccentric : fusion::Phase::kConcentric;
-    int gaps = 0;
-    const std::vector<Rep> reps = RunSensor(samples, rate_hz, sensor_params, &gaps);
-    result.gaps = std::max(result.gaps, gaps);
+    const fs::path path = fs::path(directory) / (choice.stem + ".csv");
+    if (!fs::exists(path)) continue;
+    capture::CsvSensor sensor;
+    sensor.placement = choice.placement;
+    sensor.csv_path = path.string();
+    csv_sensors.push_back(sensor);
+    chosen.push_back(choice);
+  }
+  if (chosen.empty()) return std::nullopt;
+  capture::Capture capture;
+  if (!capture::BuildCaptureFromCsv(csv_sensors, &capture).ok()) return std::nullopt;
+
+  fusion::SessionParams session_base = base;
+  result.exercise = CatalogExerciseFor(result.recording);
+  if (const fusion::Exercise* exercise = catalog.Find(result.exercise)) {
+    session_base.exercise = *exercise;
+  } else {
+    result.exercise.clear();
+    session_base.exercise = fusion::GenericExercise(chosen.front().placement.limb);
+  }
+  std::string error;
+  const auto params = replay::SessionParamsFromHeader(capture.header, session_base, &error);
+  if (!params) return std::nullopt;
+  CollectingSink sink;
+  fusion::SessionPipeline pipeline(*params, &sink);
+  replay::CaptureFeeder feeder(capture.header, &pipeline,
+                               [&](const std::string& name) -> std::optional<fusion::Exercise> {
+                                 if (const fusion::Exercise* e = catalog.Find(name)) return *e;
+                                 return std::nullopt;
+                               });
+  for (const v1::CaptureRecord& record : capture.records) feeder.Feed(record, &error);
+  feeder.Finish();
+  result.gaps = sink.max_gaps();
+
+  for (const SensorChoice& choice : chosen) {
     std::vector<RepCountRow> rows;
     for (const Window& w : windows) {
       RepCountRow row;
       row.recording = result.recording;
       row.sensor = choice.stem;
-      row.side = choice.side;
-      row.limb = choice.limb;
+      row.side = choice.placement.side == fusion::Side::kLeft ? "left" : "right";
+      row.limb = choice.placement.limb == fusion::Limb::kAnkle ? "ankle" : "wrist";
       row.headline = choice.headline;
       row.set = w.set;
       row.true_reps = choice.still ? 0 : w.count;
-      row.knee_range_deg = choice.side == "left" ? w.knee_left : w.knee_right;
+      row.knee_range_deg = row.side == "left" ? w.knee_left : w.knee_right;
       rows.push_back(row);
     }
-    for (const Rep& rep : reps) {
+    for (const Rep& rep : sink.reps()) {
+      if (!(rep.placement == choice.placement)) continue;
+      // Session time starts at the first sample, as t_s does.
       const double turn_s = fusion::ToSeconds(rep.turnaround);
       bool assigned = false;
       for (std::size_t i = 0; i < windows.size(); ++i) {
@@ -174,12 +200,12 @@ std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
     }
     result.rows.insert(result.rows.end(), rows.begin(), rows.end());
   }
-  if (result.rows.empty()) return std::nullopt;
   return result;
 }
 
 std::vector<RecordingResult> EvaluateAll(const std::string& real_directory,
-                                         const fusion::RepDetectorParams& params) {
+                                         const fusion::SessionParams& base,
+                                         const config::ExerciseCatalog& catalog) {
   namespace fs = std::filesystem;
   std::vector<std::string> directories;
   std::error_code error;
@@ -189,7 +215,7 @@ std::vector<RecordingResult> EvaluateAll(const std::string& real_directory,
   std::sort(directories.begin(), directories.end());
   std::vector<RecordingResult> results;
   for (const std::string& directory : directories) {
-    if (auto result = EvaluateRecording(directory, params)) results.push_back(*result);
+    if (auto result = EvaluateRecording(directory, base, catalog)) results.push_back(*result);
   }
   return results;
 }

@@ -1,16 +1,19 @@
 #ifndef AMBI_TOOLS_EVAL_REP_EVAL_H_
 #define AMBI_TOOLS_EVAL_REP_EVAL_H_
 
-// Rep counting on the real recordings of shared/data/real: reads each sensor CSV and the
-// ground_truth.json, runs MadgwickFilter (production, 6-axis) -> RepDetector per sensor, and
-// compares detected with true reps per (sensor, set). Shared by ambi-rep-eval and reps_test.
+// Rep counting on the real recordings of shared/data/real through the product path: the sensor
+// CSVs become a capture (kAmbiSample bytes, BuildCaptureFromCsv), which a CaptureFeeder feeds
+// into a SessionPipeline with the exercise from the catalog, exactly as `ambi-replay --sensor`
+// does. The Rep events are compared with the ground_truth.json per (sensor, set). Shared by
+// ambi-rep-eval and rep_eval_test.
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "daemon/config/exercise_catalog.h"
 #include "fusion/core/events.h"
-#include "fusion/reps/rep_detector.h"
+#include "fusion/pipeline/session_pipeline.h"
 
 namespace ambi::eval {
 
@@ -30,18 +33,27 @@ struct RepCountRow {
 
 struct RecordingResult {
   std::string recording;
+  std::string exercise;  // catalog name the pipeline ran with; empty: generic
   std::vector<RepCountRow> rows;
   int outside_sets = 0;  // detected reps whose turnaround lies in no set window
-  int gaps = 0;          // time jumps announced with MarkGap
+  int gaps = 0;          // gap events of the busiest sensor
 };
 
+// The catalog exercise of a recording ("cmu_sub22_SqDL" -> "squat"), from the dataset's own
+// exercise code; empty when none fits (the pipeline then runs its generic exercise).
+std::string CatalogExerciseFor(const std::string& recording);
+
 // Evaluates one recording folder; empty when it has no rep ground truth or no usable sensor.
+// 'base' holds the stage settings (SessionParams{} is what users get); its exercise is replaced
+// by the catalog's entry for the recording when there is one.
 std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
-                                                 const fusion::RepDetectorParams& params);
+                                                 const fusion::SessionParams& base,
+                                                 const config::ExerciseCatalog& catalog);
 
 // Every recording folder under 'real_directory' (sorted).
 std::vector<RecordingResult> EvaluateAll(const std::string& real_directory,
-                                         const fusion::RepDetectorParams& params);
+                                         const fusion::SessionParams& base,
+                                         const config::ExerciseCatalog& catalog);
 
 struct Totals {
   int rows = 0;
