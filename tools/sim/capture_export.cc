@@ -45,7 +45,8 @@ ambi::v1::CaptureHeader MakeHeader(const SessionSpec& spec, const GroundTruth& t
   header.set_created_by("ambi-sim");
   header.set_created_unix_ns(0);  // deterministic files: the simulator has no wall clock
   header.set_athlete(options.athlete);
-  header.set_exercise(options.exercise);
+  header.set_exercise(options.exercise.empty() ? std::string(CatalogNameOf(spec.exercise))
+                                               : options.exercise);
   header.set_mode(spec.mode == fusion::SetMode::kBilateral ? ambi::v1::SET_MODE_BILATERAL
                                                            : ambi::v1::SET_MODE_UNILATERAL);
   for (Side side : {Side::kLeft, Side::kRight}) {

@@ -21,7 +21,7 @@ struct CaptureExportOptions {
   double latency_s = 0.004;
   double latency_jitter_s = 0.0;
   std::string athlete = "sim";
-  std::string exercise;  // catalog name for the header, may be empty
+  std::string exercise;  // catalog name for the header; empty: CatalogNameOf(spec.exercise)
   bool replace_existing = false;
 };
 

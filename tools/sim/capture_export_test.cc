@@ -88,6 +88,7 @@ TEST(CaptureExportTest, WitMotionCaptureDecodesAndRefusesToOverwrite) {
   ASSERT_TRUE(WriteSessionCapture(spec, {}, path).ok());
   const ReadBack capture = Read(path);
   EXPECT_EQ(capture.header.sensors(0).limb(), ambi::v1::LIMB_ANKLE);
+  EXPECT_EQ(capture.header.exercise(), "squat");  // the catalog entry: eccentric first
   fusion::Decoder decoder{fusion::DecoderParams{}};
   std::size_t samples = 0;
   for (const auto& r : capture.records) {

@@ -98,6 +98,22 @@ std::optional<ExerciseKind> ParseExerciseKind(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view CatalogNameOf(ExerciseKind kind) {
+  switch (kind) {
+    case ExerciseKind::kCurl:
+      return "biceps_curl";
+    case ExerciseKind::kLateralRaise:
+      return "lateral_raise";
+    case ExerciseKind::kKneeExtension:
+      return "leg_extension";
+    case ExerciseKind::kSquat:
+      return "squat";
+    case ExerciseKind::kStraightLegRaise:
+      return "straight_leg_raise";
+  }
+  return "";
+}
+
 fusion::Limb LimbOf(ExerciseKind kind) {
   switch (kind) {
     case ExerciseKind::kCurl:

@@ -28,6 +28,8 @@ enum class ExerciseKind : std::uint8_t {
 
 std::string_view ToString(ExerciseKind kind);
 std::optional<ExerciseKind> ParseExerciseKind(std::string_view text);
+// The matching entry of the exercise catalog (data/exercises.toml), e.g. "biceps_curl".
+std::string_view CatalogNameOf(ExerciseKind kind);
 // Wrist for arm exercises, ankle (shank) for leg exercises.
 fusion::Limb LimbOf(ExerciseKind kind);
 // The phase that leaves the rest pose: eccentric for the squat, concentric otherwise.
