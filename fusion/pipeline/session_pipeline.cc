@@ -261,6 +261,8 @@ void SessionPipeline::Flush(Time time) {
     if (sensor->decoder.stats().bytes_discarded != sensor->bytes_discarded_reported) {
       ReportBadData(*sensor, time, /*force=*/true);
     }
+    // A rep back near its start when the data ends, and reps still queued, are reported.
+    while (std::optional<Rep> rep = sensor->reps.Finish()) HandleRep(*sensor, *rep);
   }
   CloseSet(set_->automatic ? set_->last_rep_end : time);
 }
