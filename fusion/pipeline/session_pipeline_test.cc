@@ -1,0 +1,784 @@
+#include "fusion/pipeline/session_pipeline.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fusion/core/events.h"
+#include "fusion/core/time.h"
+#include "fusion/decode/protocol.h"
+#include "tools/sim/device_byte_stream.h"
+#include "tools/sim/limb_simulator.h"
+#include "tools/sim/presets.h"
+#include "tools/sim/prng.h"
+#include "tools/sim/session_spec.h"
+
+namespace ambi::fusion {
+namespace {
+
+// Transport bytes of one sensor as a port would deliver them: one device output cycle per
+// record, stamped with its arrival time.
+struct Record {
+  int sensor = 0;  // 0 = left, 1 = right
+  Time arrival;
+  std::vector<std::uint8_t> bytes;
+};
+
+struct SimInput {
+  sim::SessionSpec spec;
+  sim::GroundTruth truth;
+  std::vector<Record> records;  // arrival order, both sensors interleaved
+  std::array<std::int64_t, 2> samples{};
+};
+
+constexpr double kLatencyS = 0.004;
+
+// Streams both simulated devices and merges their cycles by arrival time (true time + a fixed
+// latency), as two serial ports read by one loop would.
+SimInput Simulate(const sim::SessionSpec& spec, Protocol protocol) {
+  SimInput input;
+  input.spec = spec;
+  const sim::SessionPlan plan = sim::PlanSession(spec);
+  input.truth = plan.truth;
+  std::array<sim::DeviceByteStream, 2> devices = {
+      sim::DeviceByteStream(spec, plan, Side::kLeft, protocol),
+      sim::DeviceByteStream(spec, plan, Side::kRight, protocol)};
+  std::array<Record, 2> next;
+  std::array<bool, 2> has{};
+  auto pull = [&](int i) {
+    double true_time_s = 0.0;
+    next[i].sensor = i;
+    has[i] = devices[i].Next(&next[i].bytes, &true_time_s);
+    next[i].arrival = TimeFromSeconds(true_time_s + kLatencyS);
+  };
+  pull(0);
+  pull(1);
+  while (has[0] || has[1]) {
+    const int i = !has[1] || (has[0] && next[0].arrival <= next[1].arrival) ? 0 : 1;
+    input.records.push_back(next[i]);
+    ++input.samples[i];
+    pull(i);
+  }
+  return input;
+}
+
+SessionParams ParamsFor(const sim::SessionSpec& spec, Protocol protocol) {
+  SessionParams params;
+  params.exercise = GenericExercise(sim::LimbOf(spec.exercise));
+  params.exercise.name = "curl";
+  params.exercise.first_phase = sim::FirstPhaseOf(spec.exercise);
+  params.mode = spec.mode;
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    SensorConfig sensor;
+    sensor.placement = {side, sim::LimbOf(spec.exercise)};
+    sensor.protocol = protocol;
+    sensor.nominal_rate_hz = spec.rate_hz;
+    params.sensors.push_back(sensor);
+  }
+  return params;
+}
+
+class RecordingSink : public EventSink {
+ public:
+  void OnEvent(const Event& event) override { events.push_back(event); }
+
+  template <typename T>
+  std::vector<T> All() const {
+    std::vector<T> out;
+    for (const Event& e : events) {
+      if (const T* t = std::get_if<T>(&e)) out.push_back(*t);
+    }
+    return out;
+  }
+  std::vector<Rep> RepsOf(Side side) const {
+    std::vector<Rep> out;
+    for (const Rep& r : All<Rep>()) {
+      if (r.placement.side == side) out.push_back(r);
+    }
+    return out;
+  }
+  std::vector<SensorStatus> Status(SensorEventKind kind) const {
+    std::vector<SensorStatus> out;
+    for (const SensorStatus& s : All<SensorStatus>()) {
+      if (s.kind == kind) out.push_back(s);
+    }
+    return out;
+  }
+
+  std::vector<Event> events;
+};
+
+void FeedAll(SessionPipeline& pipeline, const std::vector<Record>& records) {
+  for (const Record& r : records) pipeline.OnBytes(r.sensor, r.arrival, r.bytes);
+  pipeline.Flush(records.back().arrival);
+}
+
+RecordingSink RunPipeline(const SimInput& input, const SessionParams& params) {
+  RecordingSink sink;
+  SessionPipeline pipeline(params, &sink);
+  FeedAll(pipeline, input.records);
+  return sink;
+}
+
+// Every field of every event, doubles in full precision: equal text means equal events.
+std::string Describe(const Rep& r) {
+  std::ostringstream o;
+  o.precision(17);
+  o << ToString(r.placement) << " set " << r.set_index << " #" << r.index << " "
+    << ToNanoseconds(r.start) << "/" << ToNanoseconds(r.turnaround) << "/" << ToNanoseconds(r.end)
+    << " rom " << r.rom_deg << " c " << r.concentric_s << " e " << r.eccentric_s << " h "
+    << r.pause_turnaround_s << " p " << r.pause_before_s << " v " << r.peak_speed_deg_s << " vc "
+    << r.peak_concentric_speed_deg_s;
+  return o.str();
+}
+
+std::string Describe(const MetricComparisons& metrics) {
+  std::ostringstream o;
+  o.precision(17);
+  for (const MetricComparison& m : metrics) {
+    o << " [" << ToString(m.metric) << " " << m.left << " " << m.right << " "
+      << m.percent_difference << " " << m.symmetry_index_pct << " "
+      << (m.weaker_side ? ToString(*m.weaker_side) : "-") << " " << ToString(m.band) << " "
+      << m.significant << "]";
+  }
+  return o.str();
+}
+
+std::string Describe(const Event& event) {
+  std::ostringstream o;
+  o.precision(17);
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, SetStarted>) {
+          o << "SetStarted " << e.set_index << " " << e.exercise << " " << ToString(e.mode) << " "
+            << ToNanoseconds(e.time) << " " << e.automatic;
+        } else if constexpr (std::is_same_v<T, Rep>) {
+          o << "Rep " << Describe(e);
+        } else if constexpr (std::is_same_v<T, RepPair>) {
+          o << "RepPair " << e.set_index << " #" << e.pair_index << " {" << Describe(e.left)
+            << "} {" << Describe(e.right) << "} lead " << e.lead_ms << Describe(e.metrics);
+        } else if constexpr (std::is_same_v<T, UnpairedRep>) {
+          o << "Unpaired " << Describe(e.rep);
+        } else if constexpr (std::is_same_v<T, FatigueUpdate>) {
+          o << "Fatigue " << ToString(e.placement) << " " << e.set_index << " " << e.rep_index
+            << " " << e.speed_loss_pct << " " << e.rom_loss_pct;
+        } else if constexpr (std::is_same_v<T, Cue>) {
+          o << "Cue " << static_cast<int>(e.kind) << " " << e.set_index << " "
+            << ToNanoseconds(e.time) << " " << e.target_reps << " " << e.value_pct << " "
+            << e.message;
+        } else if constexpr (std::is_same_v<T, SetSummary>) {
+          o << "SetSummary " << e.set_index << " " << ToNanoseconds(e.start) << "-"
+            << ToNanoseconds(e.end) << " L " << (e.left ? e.left->rep_count : -1) << " R "
+            << (e.right ? e.right->rep_count : -1) << " vs " << e.compared_with_set_index << " "
+            << ToString(e.band) << Describe(e.metrics);
+        } else {
+          o << "Status " << e.sensor_index << " " << static_cast<int>(e.kind) << " "
+            << ToNanoseconds(e.time) << " " << e.gap.count() << " " << e.missing_samples << " "
+            << e.bytes_discarded;
+        }
+      },
+      event);
+  return o.str();
+}
+
+std::vector<std::string> Describe(const std::vector<Event>& events, bool with_status = true) {
+  std::vector<std::string> out;
+  for (const Event& e : events) {
+    if (!with_status && std::holds_alternative<SensorStatus>(e)) continue;
+    out.push_back(Describe(e));
+  }
+  return out;
+}
+
+int TruthReps(const SimInput& input, Side side) {
+  return static_cast<int>(input.truth.side(side).reps.size());
+}
+
+// Structural order of a session's events: each set opens with SetStarted before any of its
+// reps and closes with its SetSummary; a RepPair or UnpairedRep only names reps already reported.
+void ExpectWellOrdered(const std::vector<Event>& events) {
+  std::optional<int> open_set;
+  int last_set = 0;
+  std::vector<std::string> reps_seen;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
+    SCOPED_TRACE("event " + std::to_string(i) + ": " + Describe(e));
+    if (const auto* s = std::get_if<SetStarted>(&e)) {
+      EXPECT_FALSE(open_set.has_value());
+      EXPECT_EQ(s->set_index, last_set + 1);
+      open_set = s->set_index;
+      last_set = s->set_index;
+    } else if (const auto* r = std::get_if<Rep>(&e)) {
+      ASSERT_TRUE(open_set.has_value());
+      EXPECT_EQ(r->set_index, *open_set);
+      EXPECT_LE(r->start, r->turnaround);
+      EXPECT_LE(r->turnaround, r->end);
+      reps_seen.push_back(Describe(*r));
+    } else if (const auto* p = std::get_if<RepPair>(&e)) {
+      ASSERT_TRUE(open_set.has_value());
+      EXPECT_EQ(p->set_index, *open_set);
+      EXPECT_EQ(p->left.placement.side, Side::kLeft);
+      EXPECT_EQ(p->right.placement.side, Side::kRight);
+      EXPECT_THAT(reps_seen, ::testing::Contains(Describe(p->left)));
+      EXPECT_THAT(reps_seen, ::testing::Contains(Describe(p->right)));
+    } else if (const auto* u = std::get_if<UnpairedRep>(&e)) {
+      EXPECT_THAT(reps_seen, ::testing::Contains(Describe(u->rep)));
+    } else if (const auto* f = std::get_if<FatigueUpdate>(&e)) {
+      ASSERT_TRUE(open_set.has_value());
+      EXPECT_EQ(f->set_index, *open_set);
+    } else if (const auto* m = std::get_if<SetSummary>(&e)) {
+      ASSERT_TRUE(open_set.has_value());
+      EXPECT_EQ(m->set_index, *open_set);
+      EXPECT_LE(m->start, m->end);
+      open_set.reset();
+    }
+  }
+  EXPECT_FALSE(open_set.has_value()) << "a set was never summarised";
+}
+
+// Reps of 'side' are numbered 1, 2, ... within each set.
+void ExpectRepIndicesConsecutive(const std::vector<Rep>& reps) {
+  int set = 0;
+  int index = 0;
+  for (const Rep& r : reps) {
+    if (r.set_index != set) {
+      set = r.set_index;
+      index = 0;
+    }
+    EXPECT_EQ(r.index, ++index) << Describe(r);
+  }
+}
+
+// Test fixture data built once: the simulator is deterministic, so every test may share it.
+const SimInput& CurlSerial() {
+  static const SimInput input = Simulate(*sim::MakePreset("curl"), Protocol::kWitMotionSerial);
+  return input;
+}
+
+const SimInput& CurlAmbi() {
+  static const SimInput input = Simulate(*sim::MakePreset("curl"), Protocol::kAmbiSample);
+  return input;
+}
+
+TEST(SessionPipelineTest, BilateralCurlEventsInOrderWithTruthRepCounts) {
+  const SimInput& input = CurlSerial();
+  const RecordingSink sink = RunPipeline(input, ParamsFor(input.spec, Protocol::kWitMotionSerial));
+  ExpectWellOrdered(sink.events);
+
+  const auto started = sink.All<SetStarted>();
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_TRUE(started[0].automatic);
+  EXPECT_EQ(started[0].set_index, 1);
+  EXPECT_TRUE(std::holds_alternative<SetSummary>(sink.events.back()) ||
+              std::holds_alternative<Cue>(sink.events.back()));
+
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    SCOPED_TRACE(std::string(ToString(side)));
+    const std::vector<Rep> reps = sink.RepsOf(side);
+    EXPECT_EQ(static_cast<int>(reps.size()), TruthReps(input, side));
+    ExpectRepIndicesConsecutive(reps);
+    // The set opens at the start of the first rep to end; the other side's first rep may have
+    // started a little earlier (it ends later), never by more than the pairing tolerance.
+    ASSERT_FALSE(reps.empty());
+    EXPECT_LE(ToSeconds(started[0].time - reps.front().start), 0.5);
+  }
+  EXPECT_EQ(started[0].time, sink.All<Rep>().front().start);
+  const auto summaries = sink.All<SetSummary>();
+  ASSERT_EQ(summaries.size(), 1u);
+  ASSERT_TRUE(summaries[0].left.has_value());
+  ASSERT_TRUE(summaries[0].right.has_value());
+  EXPECT_EQ(summaries[0].left->rep_count, static_cast<int>(sink.RepsOf(Side::kLeft).size()));
+  EXPECT_EQ(summaries[0].right->rep_count, static_cast<int>(sink.RepsOf(Side::kRight).size()));
+  EXPECT_EQ(summaries[0].start, started[0].time);
+  // Symmetric preset: reps pair up.
+  EXPECT_EQ(static_cast<int>(sink.All<RepPair>().size()),
+            std::min(TruthReps(input, Side::kLeft), TruthReps(input, Side::kRight)));
+  // A clean stream reports no sensor trouble.
+  EXPECT_TRUE(sink.All<SensorStatus>().empty()) << Describe(sink.All<SensorStatus>()[0]);
+}
+
+TEST(SessionPipelineTest, FlushReportsARepThatEndsWithTheData) {
+  // The data stops 0.2 s before the last left rep's true end: its minimum-jerk lowering is then
+  // within 2 % of the ROM from rest (back near its start), so Flush must still report it.
+  const SimInput& input = CurlAmbi();
+  const double cut_s = ToSeconds(input.truth.left.reps.back().end) - 0.2 + kLatencyS;
+  std::vector<Record> records;
+  for (const Record& r : input.records) {
+    if (ToSeconds(r.arrival) < cut_s) records.push_back(r);
+  }
+  RecordingSink sink;
+  SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kAmbiSample), &sink);
+  FeedAll(pipeline, records);
+  ExpectWellOrdered(sink.events);
+  EXPECT_EQ(static_cast<int>(sink.RepsOf(Side::kLeft).size()), TruthReps(input, Side::kLeft));
+}
+
+TEST(SessionPipelineTest, AutomaticSetsSplitByLongRest) {
+  // Two sessions back to back: the first ends with 40 s of rest (longer than set_end_rest_s),
+  // the stream continues without a gap into the second.
+  sim::SessionSpec first = *sim::MakePreset("curl");
+  first.rest_after_s = 40.0;
+  sim::SessionSpec second = *sim::MakePreset("curl");
+  second.seed = 7;
+  second.left.rep_count = second.right.rep_count = 6;
+  const SimInput a = Simulate(first, Protocol::kWitMotionSerial);
+  const SimInput b = Simulate(second, Protocol::kWitMotionSerial);
+  SimInput both = a;
+  // The second session's first cycle follows the first's last one by one sample period.
+  const Duration shift =
+      DurationFromSeconds(static_cast<double>(a.samples[0]) / first.rate_hz);
+  for (Record r : b.records) {
+    r.arrival += shift;
+    both.records.push_back(std::move(r));
+  }
+  SessionParams params = ParamsFor(first, Protocol::kWitMotionSerial);
+  ASSERT_GT(first.rest_after_s, params.set_end_rest_s);
+  const RecordingSink sink = RunPipeline(both, params);
+  ExpectWellOrdered(sink.events);
+
+  const auto started = sink.All<SetStarted>();
+  const auto summaries = sink.All<SetSummary>();
+  ASSERT_EQ(started.size(), 2u);
+  ASSERT_EQ(summaries.size(), 2u);
+  EXPECT_EQ(summaries[0].set_index, 1);
+  EXPECT_EQ(summaries[1].set_index, 2);
+  EXPECT_TRUE(started[1].automatic);
+  // Set 1 ends at its last rep; set 2 begins at the first rep of the second session.
+  const double second_start_s = ToSeconds(shift) + first.rest_before_s;
+  EXPECT_LT(ToSeconds(summaries[0].end), ToSeconds(shift));
+  EXPECT_GT(ToSeconds(started[1].time), second_start_s - 0.5);
+  EXPECT_LT(ToSeconds(started[1].time), second_start_s + 1.0);
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    SCOPED_TRACE(std::string(ToString(side)));
+    const std::vector<Rep> reps = sink.RepsOf(side);
+    ExpectRepIndicesConsecutive(reps);
+    const auto in_set = [&](int set) {
+      return std::count_if(reps.begin(), reps.end(),
+                           [&](const Rep& r) { return r.set_index == set; });
+    };
+    EXPECT_EQ(in_set(1), TruthReps(a, side));
+    EXPECT_EQ(in_set(2), TruthReps(b, side));
+    EXPECT_EQ(static_cast<int>(reps.size()), TruthReps(a, side) + TruthReps(b, side));
+  }
+  // The first rep of each set has no pause before it.
+  for (const Rep& r : sink.All<Rep>()) {
+    if (r.index == 1) {
+      EXPECT_EQ(r.pause_before_s, 0.0) << Describe(r);
+    }
+  }
+}
+
+TEST(SessionPipelineTest, ExplicitStartAndEndSet) {
+  const SimInput& input = CurlSerial();
+  SessionParams params = ParamsFor(input.spec, Protocol::kWitMotionSerial);
+  params.automatic_sets = false;
+  Exercise exercise = params.exercise;
+  exercise.name = "barbell_curl";
+  RecordingSink sink;
+  SessionPipeline pipeline(params, &sink);
+
+  // Start after the first rep of both sides has ended: that rep belongs to no set.
+  const double start_s = std::max(ToSeconds(input.truth.left.reps[0].end),
+                                  ToSeconds(input.truth.right.reps[0].end)) + 0.3;
+  const double end_s = input.truth.duration_s - 0.5;
+  bool started = false;
+  bool ended = false;
+  for (const Record& r : input.records) {
+    if (!started && ToSeconds(r.arrival) >= start_s) {
+      pipeline.StartSet(r.arrival, exercise, SetMode::kBilateral, std::nullopt);
+      started = true;
+    }
+    if (!ended && ToSeconds(r.arrival) >= end_s) {
+      pipeline.EndSet(r.arrival);
+      ended = true;
+    }
+    pipeline.OnBytes(r.sensor, r.arrival, r.bytes);
+  }
+  ASSERT_TRUE(started && ended);
+  pipeline.Flush(input.records.back().arrival);
+
+  const auto set_started = sink.All<SetStarted>();
+  ASSERT_EQ(set_started.size(), 1u);
+  EXPECT_FALSE(set_started[0].automatic);
+  EXPECT_EQ(set_started[0].exercise, "barbell_curl");
+  EXPECT_NEAR(ToSeconds(set_started[0].time), start_s, 0.02);
+  const auto summaries = sink.All<SetSummary>();
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(summaries[0].set_index, 1);
+  EXPECT_EQ(summaries[0].exercise, "barbell_curl");
+  EXPECT_NEAR(ToSeconds(summaries[0].end), end_s, 0.02);
+
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    SCOPED_TRACE(std::string(ToString(side)));
+    const std::vector<Rep> reps = sink.RepsOf(side);
+    ASSERT_FALSE(reps.empty());
+    // Reps before the explicit start belong to no set; after it, to set 1.
+    for (const Rep& r : reps) {
+      if (ToSeconds(r.end) < start_s) {
+        EXPECT_EQ(r.set_index, 0) << Describe(r);
+      } else {
+        EXPECT_EQ(r.set_index, 1) << Describe(r);
+      }
+    }
+    const auto in_set = std::count_if(reps.begin(), reps.end(),
+                                      [](const Rep& r) { return r.set_index == 1; });
+    EXPECT_EQ(in_set, TruthReps(input, side) - 1);
+    EXPECT_EQ(static_cast<int>(reps.size()), TruthReps(input, side));
+  }
+}
+
+// The truth rep of 'side' whose turnaround is nearest the middle of the set.
+const Rep& MiddleRep(const SimInput& input, Side side) {
+  const auto& reps = input.truth.side(side).reps;
+  return reps[reps.size() / 2];
+}
+
+bool Spans(const Rep& rep, double t_s) {
+  return ToSeconds(rep.start) <= t_s && t_s <= ToSeconds(rep.end);
+}
+
+TEST(SessionPipelineTest, SensorLostMidRepDropsThatRepAndReports) {
+  const SimInput& input = CurlSerial();
+  const Rep& victim = MiddleRep(input, Side::kLeft);
+  // Lost just after the turnaround (true time), back in the rest after the rep.
+  const double lost_s = ToSeconds(victim.turnaround) + 0.2 + kLatencyS;
+  const double back_s = ToSeconds(victim.end) + 0.3 + kLatencyS;
+
+  RecordingSink sink;
+  SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kWitMotionSerial), &sink);
+  bool lost = false;
+  bool back = false;
+  for (const Record& r : input.records) {
+    const double t = ToSeconds(r.arrival);
+    if (!lost && t >= lost_s) {
+      pipeline.OnSensorLost(0, r.arrival);
+      lost = true;
+    }
+    if (lost && !back && t >= back_s) {
+      pipeline.OnSensorBack(0, r.arrival);
+      back = true;
+    }
+    if (r.sensor == 0 && lost && !back) continue;  // nothing arrives from a lost device
+    pipeline.OnBytes(r.sensor, r.arrival, r.bytes);
+  }
+  pipeline.Flush(input.records.back().arrival);
+  ExpectWellOrdered(sink.events);
+
+  const auto lost_events = sink.Status(SensorEventKind::kLost);
+  const auto back_events = sink.Status(SensorEventKind::kBack);
+  ASSERT_EQ(lost_events.size(), 1u);
+  ASSERT_EQ(back_events.size(), 1u);
+  EXPECT_EQ(lost_events[0].sensor_index, 0);
+  EXPECT_EQ(lost_events[0].placement.side, Side::kLeft);
+  EXPECT_LT(lost_events[0].time, back_events[0].time);
+  EXPECT_FALSE(pipeline.counters(0).connected == false);
+
+  const std::vector<Rep> left = sink.RepsOf(Side::kLeft);
+  for (const Rep& r : left) {
+    // Never invented: no rep bridges the time the device was away.
+    EXPECT_FALSE(Spans(r, lost_s) || Spans(r, back_s)) << Describe(r);
+  }
+  EXPECT_EQ(static_cast<int>(left.size()), TruthReps(input, Side::kLeft) - 1);
+  EXPECT_EQ(static_cast<int>(sink.RepsOf(Side::kRight).size()), TruthReps(input, Side::kRight));
+  ExpectRepIndicesConsecutive(left);
+}
+
+TEST(SessionPipelineTest, DeviceTimeGapIsReportedAndDropsRepInProgress) {
+  const SimInput& input = CurlAmbi();
+  const Rep& victim = MiddleRep(input, Side::kRight);
+  const double from_s = ToSeconds(victim.turnaround) - 0.1 + kLatencyS;
+  const double to_s = from_s + 0.5;
+
+  std::vector<Record> records;
+  std::int64_t dropped = 0;
+  for (const Record& r : input.records) {
+    const double t = ToSeconds(r.arrival);
+    if (r.sensor == 1 && t >= from_s && t < to_s) {
+      ++dropped;
+      continue;
+    }
+    records.push_back(r);
+  }
+  ASSERT_GT(dropped, 10);
+  RecordingSink sink;
+  SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kAmbiSample), &sink);
+  FeedAll(pipeline, records);
+  ExpectWellOrdered(sink.events);
+
+  const auto gaps = sink.Status(SensorEventKind::kGap);
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].sensor_index, 1);
+  // Device time says exactly how many samples are missing.
+  EXPECT_EQ(gaps[0].missing_samples, dropped);
+  EXPECT_NEAR(ToSeconds(gaps[0].gap), static_cast<double>(dropped + 1) / input.spec.rate_hz,
+              1e-6);
+  EXPECT_EQ(pipeline.counters(1).gaps, 1);
+  EXPECT_EQ(pipeline.counters(1).missing_samples, dropped);
+  EXPECT_EQ(pipeline.counters(1).samples, input.samples[1] - dropped);
+
+  const std::vector<Rep> right = sink.RepsOf(Side::kRight);
+  for (const Rep& r : right) {
+    EXPECT_FALSE(Spans(r, from_s) || Spans(r, to_s)) << Describe(r);
+  }
+  EXPECT_EQ(static_cast<int>(right.size()), TruthReps(input, Side::kRight) - 1);
+  EXPECT_EQ(static_cast<int>(sink.RepsOf(Side::kLeft).size()), TruthReps(input, Side::kLeft));
+}
+
+// Inserts 'garbage' runs between whole frames of some records. With 'avoid_sync' no garbage
+// byte is a sync byte, so every garbage byte is discarded and no real frame is harmed.
+std::vector<Record> WithGarbage(const std::vector<Record>& records, bool avoid_sync,
+                                std::array<std::int64_t, 2>* garbage_bytes) {
+  sim::Prng rng(99);
+  std::vector<Record> out;
+  *garbage_bytes = {};
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    Record r = records[i];
+    if (i % 37 == 5) {
+      const int n = 1 + static_cast<int>(rng.Uniform() * 20.0);
+      std::vector<std::uint8_t> junk;
+      for (int k = 0; k < n; ++k) {
+        auto b = static_cast<std::uint8_t>(rng.Uniform() * 256.0);
+        if (avoid_sync && b == 0x55) b = 0x54;
+        junk.push_back(b);
+      }
+      // Garbage before this cycle, or in the middle of it between two 11-byte frames.
+      const std::size_t at = (i % 2 == 0) ? 0 : 11;
+      r.bytes.insert(r.bytes.begin() + static_cast<std::ptrdiff_t>(at), junk.begin(), junk.end());
+      (*garbage_bytes)[r.sensor] += n;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+TEST(SessionPipelineTest, GarbageBetweenFramesIsCountedAndHarmless) {
+  const SimInput& input = CurlSerial();
+  const SessionParams params = ParamsFor(input.spec, Protocol::kWitMotionSerial);
+  std::array<std::int64_t, 2> garbage{};
+  const std::vector<Record> dirty = WithGarbage(input.records, /*avoid_sync=*/true, &garbage);
+  ASSERT_GT(garbage[0], 0);
+  ASSERT_GT(garbage[1], 0);
+
+  RecordingSink sink;
+  SessionPipeline pipeline(params, &sink);
+  FeedAll(pipeline, dirty);
+  ExpectWellOrdered(sink.events);
+
+  // The decoder yields exactly the clean samples, so every other event is as without garbage.
+  const RecordingSink clean = RunPipeline(input, params);
+  EXPECT_EQ(Describe(sink.events, /*with_status=*/false), Describe(clean.events, false));
+
+  const auto bad = sink.Status(SensorEventKind::kBadData);
+  const double duration_s = ToSeconds(input.records.back().arrival);
+  for (int s = 0; s < 2; ++s) {
+    SCOPED_TRACE("sensor " + std::to_string(s));
+    std::int64_t reported = 0;
+    int reports = 0;
+    std::optional<Time> previous;
+    for (const SensorStatus& st : bad) {
+      if (st.sensor_index != s) continue;
+      ++reports;
+      reported += st.bytes_discarded;
+      // Rate-limited: reports at least the interval apart (the forced one at Flush aside).
+      if (previous && st.time != input.records.back().arrival) {
+        EXPECT_GE(ToSeconds(st.time - *previous), params.bad_data_report_interval_s);
+      }
+      previous = st.time;
+    }
+    EXPECT_EQ(reported, garbage[s]);  // every discarded byte reported once
+    EXPECT_EQ(pipeline.counters(s).bytes_discarded, garbage[s]);
+    EXPECT_GE(reports, 2);
+    EXPECT_LE(reports, static_cast<int>(duration_s / params.bad_data_report_interval_s) + 2);
+  }
+}
+
+TEST(SessionPipelineTest, RandomGarbageIncludingSyncBytesKeepsRepCounts) {
+  const SimInput& input = CurlSerial();
+  std::array<std::int64_t, 2> garbage{};
+  const std::vector<Record> dirty = WithGarbage(input.records, /*avoid_sync=*/false, &garbage);
+  RecordingSink sink;
+  SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kWitMotionSerial), &sink);
+  FeedAll(pipeline, dirty);
+  ExpectWellOrdered(sink.events);
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    EXPECT_EQ(static_cast<int>(sink.RepsOf(side).size()), TruthReps(input, side))
+        << ToString(side);
+  }
+  EXPECT_FALSE(sink.Status(SensorEventKind::kBadData).empty());
+  // A false sync byte may swallow a real frame, never more than the garbage could.
+  for (int s = 0; s < 2; ++s) {
+    EXPECT_GE(pipeline.counters(s).bytes_discarded, garbage[s] / 2);
+    EXPECT_LE(pipeline.counters(s).samples, input.samples[s]);
+    EXPECT_GE(pipeline.counters(s).samples, input.samples[s] - garbage[s]);
+  }
+}
+
+TEST(SessionPipelineTest, ArbitrarySplitsGiveTheSameEvents) {
+  const SimInput& input = CurlSerial();
+  const SessionParams params = ParamsFor(input.spec, Protocol::kWitMotionSerial);
+  const RecordingSink whole = RunPipeline(input, params);
+
+  // Each record cut into random pieces delivered at its arrival time; cuts fall inside frames.
+  sim::Prng rng(5);
+  RecordingSink pieces;
+  {
+    SessionPipeline pipeline(params, &pieces);
+    for (const Record& r : input.records) {
+      std::size_t pos = 0;
+      while (pos < r.bytes.size()) {
+        const std::size_t n = std::min<std::size_t>(
+            r.bytes.size() - pos, 1 + static_cast<std::size_t>(rng.Uniform() * 15.0));
+        pipeline.OnBytes(r.sensor, r.arrival, std::span(r.bytes).subspan(pos, n));
+        pos += n;
+      }
+    }
+    pipeline.Flush(input.records.back().arrival);
+  }
+  EXPECT_EQ(Describe(pieces.events), Describe(whole.events));
+
+  // One byte at a time, ambi frames (device time).
+  const SimInput& ambi = CurlAmbi();
+  const SessionParams ambi_params = ParamsFor(ambi.spec, Protocol::kAmbiSample);
+  const RecordingSink ambi_whole = RunPipeline(ambi, ambi_params);
+  RecordingSink bytes;
+  {
+    SessionPipeline pipeline(ambi_params, &bytes);
+    for (const Record& r : ambi.records) {
+      for (std::size_t i = 0; i < r.bytes.size(); ++i) {
+        pipeline.OnBytes(r.sensor, r.arrival, std::span(r.bytes).subspan(i, 1));
+      }
+    }
+    pipeline.Flush(ambi.records.back().arrival);
+  }
+  EXPECT_EQ(Describe(bytes.events), Describe(ambi_whole.events));
+  EXPECT_FALSE(ambi_whole.All<Rep>().empty());
+}
+
+TEST(SessionPipelineTest, SameInputTwiceGivesIdenticalEvents) {
+  const SimInput& input = CurlSerial();
+  const SessionParams params = ParamsFor(input.spec, Protocol::kWitMotionSerial);
+  const RecordingSink first = RunPipeline(input, params);
+  const RecordingSink second = RunPipeline(input, params);
+  ASSERT_FALSE(first.events.empty());
+  EXPECT_EQ(Describe(first.events), Describe(second.events));
+}
+
+class CountingObserver : public OrientationObserver {
+ public:
+  void OnOrientation(int sensor_index, std::int64_t sample_index, Time time,
+                     const Quaternion& q) override {
+    ASSERT_GE(sensor_index, 0);
+    ASSERT_LT(sensor_index, 2);
+    EXPECT_EQ(sample_index, calls[sensor_index]) << "sensor " << sensor_index;
+    if (calls[sensor_index] > 0) {
+      EXPECT_GT(time, last_time[sensor_index]);
+    }
+    last_time[sensor_index] = time;
+    ++calls[sensor_index];
+    const double norm = std::sqrt(q.w * q.w + q.x * q.x + q.y * q.y + q.z * q.z);
+    max_norm_error = std::max(max_norm_error, std::abs(norm - 1.0));
+    last[sensor_index] = q;
+  }
+  std::array<std::int64_t, 2> calls{};
+  std::array<Time, 2> last_time{};
+  std::array<Quaternion, 2> last{};
+  double max_norm_error = 0.0;
+};
+
+// Earth-up (NWU z) expressed in the sensor frame: the third row of the rotation of 'q'.
+Vec3 UpInSensor(const Quaternion& q) {
+  return {2.0 * (q.x * q.z - q.w * q.y), 2.0 * (q.y * q.z + q.w * q.x),
+          q.w * q.w - q.x * q.x - q.y * q.y + q.z * q.z};
+}
+
+TEST(SessionPipelineTest, OrientationObserverSeesEverySample) {
+  const SimInput& input = CurlAmbi();
+  RecordingSink sink;
+  SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kAmbiSample), &sink);
+  CountingObserver observer;
+  pipeline.set_orientation_observer(&observer);
+  FeedAll(pipeline, input.records);
+  for (int s = 0; s < 2; ++s) {
+    EXPECT_EQ(observer.calls[s], input.samples[s]);
+    EXPECT_EQ(pipeline.counters(s).samples, input.samples[s]);
+  }
+  EXPECT_LT(observer.max_norm_error, 1e-6);
+
+  // At the final rest the fused tilt matches the simulator's true orientation (yaw is not
+  // observable without a magnetometer, so only earth-up in the sensor frame is compared).
+  const sim::SessionPlan plan = sim::PlanSession(input.spec);
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    sim::SensorSampler sampler(input.spec, plan, side);
+    sim::SimSample sample;
+    Quaternion truth;
+    while (sampler.Next(&sample)) truth = sample.sensor_to_earth;
+    const Vec3 a = UpInSensor(truth);
+    const Vec3 b = UpInSensor(observer.last[side == Side::kLeft ? 0 : 1]);
+    const double cos_angle = std::clamp(a.x * b.x + a.y * b.y + a.z * b.z, -1.0, 1.0);
+    EXPECT_LT(std::acos(cos_angle) * 180.0 / std::numbers::pi, 2.0) << ToString(side);
+  }
+}
+
+TEST(SessionPipelineTest, UnilateralSetsGiveTwoSummariesAndCues) {
+  // Left set of 8, then the right set of 7 with 15 % less ROM; the rest between the sides is
+  // longer than set_end_rest_s, so automatic detection opens one set per side.
+  sim::SessionSpec spec = *sim::MakePreset("unilateral-curl");
+  spec.rest_between_sets_s = 30.0;
+  const SimInput input = Simulate(spec, Protocol::kWitMotionSerial);
+  SessionParams params = ParamsFor(spec, Protocol::kWitMotionSerial);
+  ASSERT_EQ(params.mode, SetMode::kUnilateral);
+  ASSERT_GT(spec.rest_between_sets_s, params.set_end_rest_s);
+  const RecordingSink sink = RunPipeline(input, params);
+  ExpectWellOrdered(sink.events);
+
+  const auto summaries = sink.All<SetSummary>();
+  ASSERT_EQ(summaries.size(), 2u);
+  EXPECT_EQ(summaries[0].mode, SetMode::kUnilateral);
+  ASSERT_TRUE(summaries[0].left.has_value());
+  EXPECT_FALSE(summaries[0].right.has_value());
+  EXPECT_EQ(summaries[0].left->rep_count, TruthReps(input, Side::kLeft));
+  ASSERT_TRUE(summaries[1].right.has_value());
+  EXPECT_FALSE(summaries[1].left.has_value());
+  EXPECT_EQ(summaries[1].right->rep_count, TruthReps(input, Side::kRight));
+  EXPECT_EQ(summaries[1].compared_with_set_index, 1);
+  // 15 % less ROM on the right: right is the weaker side, amber ROM band.
+  EXPECT_EQ(summaries[1].weaker_side, Side::kRight);
+  const MetricComparison& rom = summaries[1].metrics[static_cast<int>(Metric::kRom)];
+  EXPECT_NEAR(rom.percent_difference, 15.0, 4.0);
+  EXPECT_EQ(rom.band, Band::kAmber);
+
+  const auto cues = sink.All<Cue>();
+  const auto has_cue = [&](CueKind kind, Side side, int target) {
+    return std::any_of(cues.begin(), cues.end(), [&](const Cue& c) {
+      return c.kind == kind && c.set_index == 2 && c.side == side && c.target_reps == target;
+    });
+  };
+  EXPECT_TRUE(has_cue(CueKind::kStartWithWeakerSide, Side::kRight, TruthReps(input, Side::kRight)));
+  EXPECT_TRUE(has_cue(CueKind::kMatchWeakerSideReps, Side::kLeft, TruthReps(input, Side::kRight)));
+  // Cues come after the summary of the set they conclude.
+  const auto summary_pos = std::find_if(sink.events.begin(), sink.events.end(), [](const Event& e) {
+    const auto* s = std::get_if<SetSummary>(&e);
+    return s != nullptr && s->set_index == 2;
+  });
+  for (auto it = sink.events.begin(); it != summary_pos; ++it) {
+    const auto* c = std::get_if<Cue>(&*it);
+    if (c != nullptr) {
+      EXPECT_NE(c->kind, CueKind::kStartWithWeakerSide);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ambi::fusion
