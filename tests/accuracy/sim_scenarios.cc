@@ -1,0 +1,533 @@
+#include "tests/accuracy/sim_scenarios.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <numbers>
+#include <span>
+#include <variant>
+
+#include "fusion/core/events.h"
+#include "fusion/core/exercise.h"
+#include "fusion/pipeline/session_pipeline.h"
+#include "tools/sim/device_byte_stream.h"
+#include "tools/sim/limb_simulator.h"
+#include "tools/sim/presets.h"
+#include "tools/sim/prng.h"
+
+namespace ambi::accuracy {
+namespace {
+
+using fusion::Side;
+
+constexpr std::uint64_t kMountStream = 0x6d6f756e74;  // "mount"
+constexpr std::uint64_t kLatencyStream = 0x6c6174;    // "lat"
+constexpr std::array<Side, 2> kSides = {Side::kLeft, Side::kRight};
+
+// Uniform over the rotations (Shoemake's subgroup algorithm): no mount is favoured.
+fusion::Quaternion RandomUnitQuaternion(sim::Prng& rng) {
+  const double u1 = rng.Uniform();
+  const double u2 = rng.Uniform();
+  const double u3 = rng.Uniform();
+  const double a = std::sqrt(1.0 - u1);
+  const double b = std::sqrt(u1);
+  const double two_pi = 2.0 * std::numbers::pi;
+  return {b * std::cos(two_pi * u3), a * std::sin(two_pi * u2), a * std::cos(two_pi * u2),
+          b * std::sin(two_pi * u3)};
+}
+
+char SideLetter(std::optional<Side> side) {
+  if (!side) return '-';
+  return *side == Side::kLeft ? 'L' : 'R';
+}
+
+std::string Format(const char* format, auto... args) {
+  std::array<char, 512> buffer{};
+  std::snprintf(buffer.data(), buffer.size(), format, args...);
+  return buffer.data();
+}
+
+// Collects what the scoring needs from the pipeline's events.
+class CollectingSink : public fusion::EventSink {
+ public:
+  void OnEvent(const fusion::Event& event) override {
+    if (const auto* rep = std::get_if<fusion::Rep>(&event)) {
+      reps[rep->placement.side == Side::kLeft ? 0 : 1].push_back(*rep);
+    } else if (const auto* summary = std::get_if<fusion::SetSummary>(&event)) {
+      summaries.push_back(*summary);
+    } else if (std::holds_alternative<fusion::RepPair>(event)) {
+      ++pairs;
+    } else if (std::holds_alternative<fusion::UnpairedRep>(event)) {
+      ++unpaired;
+    }
+  }
+
+  std::array<std::vector<fusion::Rep>, 2> reps;
+  std::vector<fusion::SetSummary> summaries;
+  int pairs = 0;
+  int unpaired = 0;
+};
+
+double Overlap(double a0, double a1, double b0, double b1) {
+  return std::max(0.0, std::min(a1, b1) - std::max(a0, b0));
+}
+
+double Mean(const std::vector<fusion::Rep>& reps, double fusion::Rep::*field) {
+  if (reps.empty()) return 0.0;
+  double sum = 0.0;
+  for (const fusion::Rep& r : reps) sum += r.*field;
+  return sum / static_cast<double>(reps.size());
+}
+
+double MeanRom(const std::vector<fusion::Rep>& reps) { return Mean(reps, &fusion::Rep::rom_deg); }
+
+double PercentDifference(double l, double r) {
+  const double larger = std::max(std::abs(l), std::abs(r));
+  return larger > 0.0 ? std::abs(l - r) / larger * 100.0 : 0.0;
+}
+
+// Matches detected reps to true reps of one side by time and accumulates the errors.
+// 'shift_s' is the expected delay of session time behind true time (the transport latency).
+SideResult ScoreSide(const std::vector<fusion::Rep>& truth,
+                     const std::vector<fusion::Rep>& detected,
+                     const std::vector<sim::Dropout>& dropouts, double shift_s) {
+  SideResult r;
+  r.true_reps = static_cast<int>(truth.size());
+  r.detected_reps = static_cast<int>(detected.size());
+  r.true_mean_rom_deg = MeanRom(truth);
+  r.detected_mean_rom_deg = MeanRom(detected);
+  std::vector<bool> taken(truth.size(), false);
+  double rom_abs_sum = 0.0;
+  double rom_sum = 0.0;
+  double con_abs_sum = 0.0;
+  double ecc_abs_sum = 0.0;
+  for (const fusion::Rep& d : detected) {
+    const double d0 = fusion::ToSeconds(d.start) - shift_s;
+    const double d1 = fusion::ToSeconds(d.end) - shift_s;
+    int best = -1;
+    double best_fraction = 0.0;
+    for (std::size_t i = 0; i < truth.size(); ++i) {
+      const double t0 = fusion::ToSeconds(truth[i].start);
+      const double t1 = fusion::ToSeconds(truth[i].end);
+      const double shorter = std::max(1e-3, std::min(t1 - t0, d1 - d0));
+      const double fraction = Overlap(d0, d1, t0, t1) / shorter;
+      if (fraction > best_fraction) {
+        best_fraction = fraction;
+        best = static_cast<int>(i);
+      }
+    }
+    // Half the shorter rep must overlap: a detected rep that straddles two true reps, or
+    // covers a fraction of one, is not that rep.
+    if (best < 0 || best_fraction < 0.5 || taken[best]) {
+      ++r.extra_reps;
+      continue;
+    }
+    taken[best] = true;
+    ++r.matched_reps;
+    const fusion::Rep& t = truth[best];
+    const double rom_err = d.rom_deg - t.rom_deg;
+    rom_sum += rom_err;
+    rom_abs_sum += std::abs(rom_err);
+    r.rom_err_max_abs_deg = std::max(r.rom_err_max_abs_deg, std::abs(rom_err));
+    if (std::abs(rom_err) <= kRomAimDeg) ++r.rom_within_aim;
+    const double con_err = std::abs(d.concentric_s - t.concentric_s);
+    const double ecc_err = std::abs(d.eccentric_s - t.eccentric_s);
+    con_abs_sum += con_err;
+    ecc_abs_sum += ecc_err;
+    r.concentric_err_max_abs_s = std::max(r.concentric_err_max_abs_s, con_err);
+    r.eccentric_err_max_abs_s = std::max(r.eccentric_err_max_abs_s, ecc_err);
+  }
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    if (taken[i]) continue;
+    ++r.missed_reps;
+    const double t0 = fusion::ToSeconds(truth[i].start);
+    const double t1 = fusion::ToSeconds(truth[i].end);
+    for (const sim::Dropout& drop : dropouts) {
+      if (Overlap(t0, t1, drop.start_s, drop.end_s) > 0.0) {
+        ++r.missed_in_dropouts;
+        break;
+      }
+    }
+  }
+  if (r.matched_reps > 0) {
+    const double n = r.matched_reps;
+    r.rom_err_mean_abs_deg = rom_abs_sum / n;
+    r.rom_err_mean_deg = rom_sum / n;
+    r.concentric_err_mean_abs_s = con_abs_sum / n;
+    r.eccentric_err_mean_abs_s = ecc_abs_sum / n;
+  }
+  return r;
+}
+
+fusion::Exercise ExerciseOf(sim::ExerciseKind kind) {
+  fusion::Exercise exercise = fusion::GenericExercise(sim::LimbOf(kind));
+  exercise.name = std::string(sim::ToString(kind));
+  exercise.display_name = exercise.name;
+  exercise.first_phase = sim::FirstPhaseOf(kind);
+  exercise.default_mode = fusion::SetMode::kBilateral;
+  exercise.limb = sim::LimbOf(kind);
+  return exercise;
+}
+
+}  // namespace
+
+Scenario MakeScenario(const ScenarioOptions& o) {
+  Scenario scenario;
+  sim::SessionSpec& spec = scenario.spec;
+  spec = sim::DefaultSpec(o.exercise);
+  spec.seed = o.seed;
+  spec.rate_hz = o.rate_hz;
+  if (o.exercise == sim::ExerciseKind::kCurl) {
+    spec.left.rom_deg = 140.0;
+    spec.right.rom_deg = 140.0;
+  }
+  sim::Prng mount_rng(sim::DeriveSeed(o.seed, kMountStream));
+  spec.left.mount_sensor_to_segment = RandomUnitQuaternion(mount_rng);
+  spec.right.mount_sensor_to_segment = RandomUnitQuaternion(mount_rng);
+
+  std::string name = std::string(sim::ToString(o.exercise));
+  if (o.rom_asymmetry_pct > 0.0) {
+    spec.side(o.weaker_side).rom_deg *= 1.0 - o.rom_asymmetry_pct / 100.0;
+    name += Format(" asym%.0f%c", o.rom_asymmetry_pct, SideLetter(o.weaker_side));
+  } else {
+    name += " sym";
+  }
+  name += Format(" %.0fHz", o.rate_hz);
+  if (o.dropouts) {
+    // Inside the set on both sides, at different times and lengths.
+    spec.left.dropouts = {{8.0, 8.5}};
+    spec.right.dropouts = {{15.0, 16.5}};
+    name += " dropouts";
+  }
+  if (o.clock_offset_drift) {
+    spec.left.clock = {100.0, 200.0};
+    spec.right.clock = {250.5, -150.0};
+    scenario.protocol = fusion::Protocol::kAmbiSample;
+    name += " clock+drift";
+  }
+  if (o.fatigue) {
+    // Alike on both sides, so that a symmetric set stays symmetric in every metric.
+    spec.left.fatigue_speed_loss_pct_per_rep = 3.0;
+    spec.right.fatigue_speed_loss_pct_per_rep = 3.0;
+    spec.left.fatigue_rom_loss_pct_per_rep = 0.5;
+    spec.right.fatigue_rom_loss_pct_per_rep = 0.5;
+    name += " fatigue";
+  }
+  if (o.clean) {
+    for (Side side : kSides) {
+      sim::SideSpec& s = spec.side(side);
+      s.noise = {};
+      s.sway.amplitude_deg = 0.0;
+      s.rom_jitter_pct = 0.0;
+      s.tempo_jitter_pct = 0.0;
+    }
+    name += " clean";
+  }
+  name += scenario.protocol == fusion::Protocol::kAmbiSample ? " ambi" : " serial";
+  name += Format(" s%llu", static_cast<unsigned long long>(o.seed));
+  spec.name = name;
+  scenario.name = name;
+  return scenario;
+}
+
+std::vector<Scenario> StandardGrid(std::uint64_t seed) {
+  std::vector<Scenario> grid;
+  constexpr std::array<sim::ExerciseKind, 5> kExercises = {
+      sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise, sim::ExerciseKind::kKneeExtension,
+      sim::ExerciseKind::kSquat, sim::ExerciseKind::kStraightLegRaise};
+  std::uint64_t n = 0;
+  // Each scenario its own seed (mounts, noise, jitter), reproducible from 'seed'.
+  auto add = [&](ScenarioOptions o) {
+    o.seed = seed * 1000 + (++n);
+    grid.push_back(MakeScenario(o));
+  };
+  for (sim::ExerciseKind exercise : kExercises) {
+    ScenarioOptions base;
+    base.exercise = exercise;
+    add(base);
+    for (double pct : {10.0, 20.0}) {
+      for (Side weaker : kSides) {
+        ScenarioOptions o = base;
+        o.rom_asymmetry_pct = pct;
+        o.weaker_side = weaker;
+        add(o);
+      }
+    }
+    for (double rate_hz : {25.0, 50.0, 200.0}) {
+      ScenarioOptions o = base;
+      o.rate_hz = rate_hz;
+      add(o);
+      o.rom_asymmetry_pct = 10.0;
+      o.weaker_side = rate_hz == 50.0 ? Side::kLeft : Side::kRight;
+      add(o);
+    }
+    {
+      ScenarioOptions o = base;
+      o.dropouts = true;
+      add(o);
+      o.rom_asymmetry_pct = 10.0;
+      add(o);
+    }
+    {
+      ScenarioOptions o = base;
+      o.clock_offset_drift = true;
+      add(o);
+      o.rom_asymmetry_pct = 10.0;
+      o.weaker_side = Side::kLeft;
+      add(o);
+    }
+    {
+      ScenarioOptions o = base;
+      o.fatigue = true;
+      add(o);
+      o.rom_asymmetry_pct = 10.0;
+      add(o);
+    }
+    {
+      ScenarioOptions o = base;
+      o.clean = true;
+      add(o);
+    }
+  }
+  return grid;
+}
+
+double ScenarioResult::AsymmetryErrorPp() const {
+  return std::abs(measured_rom_pd_pct - true_rom_pd_pct);
+}
+
+bool ScenarioResult::VerdictCorrect() const {
+  if (asymmetric) return rom_significant && measured_rom_weaker_side == true_weaker_side;
+  // A significant but green gap is cued as normal, and the simulator's per-rep tempo jitter
+  // makes real (small) tempo differences: only a ROM verdict or a non-green flag is wrong.
+  return !rom_significant && !flagged;
+}
+
+ScenarioResult RunScenario(const Scenario& scenario) {
+  const sim::SessionSpec& spec = scenario.spec;
+  const sim::SessionPlan plan = sim::PlanSession(spec);
+
+  fusion::SessionParams params;
+  params.exercise = ExerciseOf(spec.exercise);
+  params.mode = fusion::SetMode::kBilateral;
+  for (Side side : kSides) {
+    fusion::SensorConfig sensor;
+    sensor.placement = plan.truth.side(side).placement;
+    sensor.protocol = scenario.protocol;
+    sensor.nominal_rate_hz = spec.rate_hz;
+    params.sensors.push_back(sensor);
+  }
+  CollectingSink sink;
+  fusion::SessionPipeline pipeline(params, &sink);
+
+  // Both devices' bytes, merged in arrival order as one host would receive them.
+  std::array<sim::DeviceByteStream, 2> devices = {
+      sim::DeviceByteStream(spec, plan, Side::kLeft, scenario.protocol),
+      sim::DeviceByteStream(spec, plan, Side::kRight, scenario.protocol)};
+  std::array<std::vector<std::uint8_t>, 2> pending;
+  std::array<bool, 2> has = {false, false};
+  std::array<double, 2> arrival_s = {0.0, 0.0};
+  sim::Prng latency_rng(sim::DeriveSeed(spec.seed, kLatencyStream));
+  auto pull = [&](int i) {
+    double true_time_s = 0.0;
+    has[i] = devices[i].Next(&pending[i], &true_time_s);
+    if (!has[i]) return;
+    const double t = true_time_s + scenario.latency_s +
+                     scenario.latency_jitter_s * std::abs(latency_rng.Gaussian());
+    arrival_s[i] = std::max(t, arrival_s[i]);  // a port delivers in order
+  };
+  pull(0);
+  pull(1);
+  double last_arrival_s = 0.0;
+  while (has[0] || has[1]) {
+    const int i = !has[1] || (has[0] && arrival_s[0] <= arrival_s[1]) ? 0 : 1;
+    last_arrival_s = std::max(last_arrival_s, arrival_s[i]);
+    pipeline.OnBytes(i, fusion::TimeFromSeconds(arrival_s[i]),
+                     std::span<const std::uint8_t>(pending[i]));
+    pull(i);
+  }
+  pipeline.Flush(fusion::TimeFromSeconds(last_arrival_s));
+
+  ScenarioResult result;
+  result.name = scenario.name;
+  for (Side side : kSides) {
+    const int k = side == Side::kLeft ? 0 : 1;
+    SideResult scored = ScoreSide(plan.truth.side(side).reps, sink.reps[k],
+                                  spec.side(side).dropouts, scenario.latency_s);
+    (side == Side::kLeft ? result.left : result.right) = scored;
+  }
+  result.true_rom_pd_pct =
+      PercentDifference(result.left.true_mean_rom_deg, result.right.true_mean_rom_deg);
+  constexpr std::array<double fusion::Rep::*, fusion::kMetricCount> kFields = {
+      &fusion::Rep::rom_deg, &fusion::Rep::concentric_s, &fusion::Rep::eccentric_s,
+      &fusion::Rep::peak_concentric_speed_deg_s};
+  for (fusion::Metric metric : fusion::kAllMetrics) {
+    const auto field = kFields[static_cast<int>(metric)];
+    result.true_pd_pct[static_cast<int>(metric)] =
+        PercentDifference(Mean(plan.truth.left.reps, field), Mean(plan.truth.right.reps, field));
+  }
+  result.asymmetric = spec.left.rom_deg != spec.right.rom_deg;
+  if (result.asymmetric) {
+    result.true_weaker_side = spec.left.rom_deg < spec.right.rom_deg ? Side::kLeft : Side::kRight;
+  }
+  result.set_summaries = static_cast<int>(sink.summaries.size());
+  if (!sink.summaries.empty()) {
+    const fusion::SetSummary& summary = sink.summaries.front();
+    const fusion::MetricComparison& rom = summary.metrics[static_cast<int>(fusion::Metric::kRom)];
+    result.measured_rom_pd_pct = rom.percent_difference;
+    result.measured_rom_weaker_side = rom.weaker_side;
+    result.rom_significant = rom.significant;
+    result.summary_significant = summary.significant;
+    result.summary_weaker_side = summary.weaker_side;
+    result.metrics = summary.metrics;
+    for (const fusion::MetricComparison& m : summary.metrics) {
+      if (m.significant && (m.band == fusion::Band::kAmber || m.band == fusion::Band::kRed)) {
+        result.flagged = true;
+      }
+    }
+  }
+  result.rep_pairs = sink.pairs;
+  result.unpaired_reps = sink.unpaired;
+  return result;
+}
+
+void PrintScenario(const ScenarioResult& result, std::ostream& out) {
+  out << "== " << result.name << "\n";
+  out << "  side   reps true/det/match/miss(drop)/extra   ROM err mean|max|bias deg"
+         "   conc err mean|max s   ecc err mean|max s\n";
+  for (Side side : kSides) {
+    const SideResult& s = result.side(side);
+    out << Format(
+        "  %-5s  %4d/%3d/%3d/%3d(%d)/%d %14s %5.2f|%5.2f|%+5.2f %13s %5.3f|%5.3f %10s"
+        " %5.3f|%5.3f\n",
+        side == Side::kLeft ? "left" : "right", s.true_reps, s.detected_reps, s.matched_reps,
+        s.missed_reps, s.missed_in_dropouts, s.extra_reps, "", s.rom_err_mean_abs_deg,
+        s.rom_err_max_abs_deg, s.rom_err_mean_deg, "", s.concentric_err_mean_abs_s,
+        s.concentric_err_max_abs_s, "", s.eccentric_err_mean_abs_s, s.eccentric_err_max_abs_s);
+  }
+  out << Format(
+      "  ROM asym: true %5.1f %% (%c weaker)  measured %5.1f %% (%c weaker)  err %4.1f pp"
+      "  rom sig %-3s  summary sig %-3s weaker %c  sets %d pairs %d unpaired %d  %s\n",
+      result.true_rom_pd_pct, SideLetter(result.true_weaker_side), result.measured_rom_pd_pct,
+      SideLetter(result.measured_rom_weaker_side), result.AsymmetryErrorPp(),
+      result.rom_significant ? "yes" : "no", result.summary_significant ? "yes" : "no",
+      SideLetter(result.summary_weaker_side), result.set_summaries, result.rep_pairs,
+      result.unpaired_reps, result.VerdictCorrect() ? "verdict ok" : "VERDICT WRONG");
+  out << "  metrics (PD % [true PD], weaker, band, significant):";
+  for (fusion::Metric metric : fusion::kAllMetrics) {
+    const fusion::MetricComparison& m = result.metrics[static_cast<int>(metric)];
+    out << Format("  %s %.1f [%.1f] %c %s%s", std::string(fusion::ToString(metric)).c_str(),
+                  m.percent_difference, result.true_pd_pct[static_cast<int>(metric)],
+                  SideLetter(m.weaker_side), std::string(fusion::ToString(m.band)).c_str(),
+                  m.significant ? " SIG" : "");
+  }
+  out << (result.flagged ? "  -> FLAGGED\n" : "\n");
+}
+
+namespace {
+
+struct Totals {
+  int scenarios = 0;
+  int true_reps = 0;
+  int detected = 0;
+  int matched = 0;
+  int missed = 0;
+  int missed_in_dropouts = 0;
+  int extra = 0;
+  int rom_within_aim = 0;
+  double rom_abs_sum = 0.0;
+  double rom_max = 0.0;
+  double con_abs_sum = 0.0;
+  double ecc_abs_sum = 0.0;
+  double asym_err_sum = 0.0;
+  double asym_err_max = 0.0;
+  int asym_within_aim = 0;
+  int asymmetric = 0;
+  int asymmetric_detected = 0;
+  int symmetric = 0;
+  int symmetric_clean = 0;
+  int symmetric_not_flagged = 0;
+  int count_exact = 0;  // scenarios where both sides detected exactly the true reps
+
+  void Add(const ScenarioResult& r) {
+    ++scenarios;
+    bool exact = true;
+    for (Side side : kSides) {
+      const SideResult& s = r.side(side);
+      true_reps += s.true_reps;
+      detected += s.detected_reps;
+      matched += s.matched_reps;
+      missed += s.missed_reps;
+      missed_in_dropouts += s.missed_in_dropouts;
+      extra += s.extra_reps;
+      rom_within_aim += s.rom_within_aim;
+      rom_abs_sum += s.rom_err_mean_abs_deg * s.matched_reps;
+      rom_max = std::max(rom_max, s.rom_err_max_abs_deg);
+      con_abs_sum += s.concentric_err_mean_abs_s * s.matched_reps;
+      ecc_abs_sum += s.eccentric_err_mean_abs_s * s.matched_reps;
+      exact = exact && s.matched_reps == s.true_reps && s.extra_reps == 0;
+    }
+    if (exact) ++count_exact;
+    asym_err_sum += r.AsymmetryErrorPp();
+    asym_err_max = std::max(asym_err_max, r.AsymmetryErrorPp());
+    if (r.AsymmetryErrorPp() <= kAsymmetryAimPp) ++asym_within_aim;
+    if (r.asymmetric) {
+      ++asymmetric;
+      if (r.VerdictCorrect()) ++asymmetric_detected;
+    } else {
+      ++symmetric;
+      if (r.VerdictCorrect()) ++symmetric_clean;
+      if (!r.flagged) ++symmetric_not_flagged;
+    }
+  }
+
+  void Print(const std::string& label, std::ostream& out) const {
+    const double m = std::max(1, matched);
+    out << Format(
+        "  %-20s %4d %5d/%5d/%5d %4d(%3d) %4d  %4d  %5.2f %6.2f %5.1f%%  %5.3f %5.3f"
+        "  %5.2f %5.2f %3d/%-3d  %3d/%-3d  %3d/%-3d  %3d/%-3d\n",
+        label.c_str(), scenarios, true_reps, detected, matched, missed, missed_in_dropouts, extra,
+        count_exact, rom_abs_sum / m, rom_max, 100.0 * rom_within_aim / m, con_abs_sum / m,
+        ecc_abs_sum / m, asym_err_sum / std::max(1, scenarios), asym_err_max, asym_within_aim,
+        scenarios, asymmetric_detected, asymmetric, symmetric_clean, symmetric,
+        symmetric_not_flagged, symmetric);
+  }
+};
+
+std::string ExerciseOfName(const std::string& name) { return name.substr(0, name.find(' ')); }
+
+}  // namespace
+
+void PrintTotals(const std::vector<ScenarioResult>& results, std::ostream& out) {
+  std::map<std::string, Totals> by_exercise;
+  std::map<std::string, Totals> by_condition;
+  Totals all;
+  for (const ScenarioResult& r : results) {
+    by_exercise[ExerciseOfName(r.name)].Add(r);
+    all.Add(r);
+    for (const char* condition : {"25Hz", "50Hz", "100Hz", "200Hz", "dropouts", "clock+drift",
+                                  "fatigue", "clean", " sym", "asym10", "asym20"}) {
+      if (r.name.find(condition) != std::string::npos) by_condition[condition].Add(r);
+    }
+  }
+  out << Format(
+      "\nTotals (aims: |ROM err| <= %.0f deg per rep, |asym err| <= %.0f pp, asymmetric"
+      " sets flagged with the right weaker side, symmetric sets not flagged)\n"
+      "  asym ok: ROM significant, right weaker side. sym nosig: no metric significant."
+      " sym nocue: no metric significant outside green\n",
+      kRomAimDeg, kAsymmetryAimPp);
+  out << "  group                 scn  reps true/det/match miss(drop) extra exact  "
+         "ROM mean   max  <=aim   conc  ecc s   asym mean max <=aim  asym ok  sym nosig sym "
+         "nocue\n";
+  for (const auto& [name, totals] : by_exercise) totals.Print(name, out);
+  for (const auto& [name, totals] : by_condition) {
+    std::string label = name;
+    if (!label.empty() && label.front() == ' ') label.erase(0, 1);
+    totals.Print(label, out);
+  }
+  all.Print("ALL", out);
+}
+
+}  // namespace ambi::accuracy

@@ -1,0 +1,123 @@
+#ifndef AMBI_TESTS_ACCURACY_SIM_SCENARIOS_H_
+#define AMBI_TESTS_ACCURACY_SIM_SCENARIOS_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "fusion/core/events.h"
+#include "fusion/core/placement.h"
+#include "fusion/decode/protocol.h"
+#include "tools/sim/session_spec.h"
+
+namespace ambi::accuracy {
+
+// The aims of the issue: ROM within 3 deg of the truth per rep, ROM asymmetry within 3
+// percentage points of the true one.
+inline constexpr double kRomAimDeg = 3.0;
+inline constexpr double kAsymmetryAimPp = 3.0;
+
+// One simulated session with known truth, run through the real path: simulator -> device bytes
+// -> SessionPipeline::OnBytes with arrival times -> events.
+struct Scenario {
+  std::string name;
+  sim::SessionSpec spec;
+  // WitMotion serial carries no device time (the clock works from arrival times); kAmbiSample
+  // carries it, which the clock offset and drift cases need.
+  fusion::Protocol protocol = fusion::Protocol::kWitMotionSerial;
+  // Transport delay from the device to the host: a constant part and a half-normal jitter
+  // (each port still delivers in order).
+  double latency_s = 0.015;
+  double latency_jitter_s = 0.004;
+};
+
+// Knobs of the standard grid; each scenario varies one or two of them from a realistic default.
+struct ScenarioOptions {
+  sim::ExerciseKind exercise = sim::ExerciseKind::kCurl;
+  double rate_hz = 100.0;
+  // ROM of the weaker side is (1 - rom_asymmetry_pct / 100) of the other's; 0: symmetric.
+  double rom_asymmetry_pct = 0.0;
+  fusion::Side weaker_side = fusion::Side::kRight;
+  bool dropouts = false;
+  bool clock_offset_drift = false;  // implies kAmbiSample bytes
+  bool fatigue = false;
+  bool clean = false;  // no noise, bias, sway or jitter; mounts still random
+  std::uint64_t seed = 1;
+};
+
+// Builds a scenario: sim::DefaultSpec of the exercise (noise and gyro bias on), curl at 140 deg,
+// seeded random sensor mounts on both sides, then the options. The name describes it.
+Scenario MakeScenario(const ScenarioOptions& options);
+
+// The grid the tool runs: every exercise x {symmetric, 10 % and 20 % with either side weaker}
+// at 100 Hz, and symmetric / 10 % cases at 25, 50 and 200 Hz, with dropouts, with clock offset
+// and drift, with fatigue, and without sensor errors. 'seed' varies mounts and noise.
+std::vector<Scenario> StandardGrid(std::uint64_t seed);
+
+// Errors of one side over the reps matched to the truth.
+struct SideResult {
+  int true_reps = 0;
+  int detected_reps = 0;
+  int matched_reps = 0;
+  int missed_reps = 0;         // true reps without a detected rep
+  int missed_in_dropouts = 0;  // of those, reps that overlapped a dropout (expected losses)
+  int extra_reps = 0;          // detected reps without a true rep
+  double rom_err_mean_abs_deg = 0.0;
+  double rom_err_max_abs_deg = 0.0;
+  double rom_err_mean_deg = 0.0;  // signed bias: detected - true
+  int rom_within_aim = 0;         // matched reps with |ROM error| <= kRomAimDeg
+  double concentric_err_mean_abs_s = 0.0;
+  double concentric_err_max_abs_s = 0.0;
+  double eccentric_err_mean_abs_s = 0.0;
+  double eccentric_err_max_abs_s = 0.0;
+  double true_mean_rom_deg = 0.0;      // over all true reps
+  double detected_mean_rom_deg = 0.0;  // over all detected reps
+};
+
+struct ScenarioResult {
+  std::string name;
+  SideResult left;
+  SideResult right;
+  // ROM asymmetry as percentage difference |L-R| / max(L,R) * 100 of the per-side means, and
+  // the weaker (smaller ROM) side. True: from the ground truth reps.
+  double true_rom_pd_pct = 0.0;
+  std::optional<fusion::Side> true_weaker_side;  // empty for a symmetric scenario
+  bool asymmetric = false;                       // a ROM asymmetry was commanded
+  // Measured: from the SetSummary of the set (the first one when the set was split).
+  int set_summaries = 0;
+  double measured_rom_pd_pct = 0.0;
+  std::optional<fusion::Side> measured_rom_weaker_side;
+  bool rom_significant = false;
+  bool summary_significant = false;  // any metric significant
+  // Some metric significant outside the green band: what the athlete is told about (the
+  // comparator cues "normal" for a significant but green gap).
+  bool flagged = false;
+  fusion::MetricComparisons metrics{};  // the summary's comparisons, indexed by Metric
+  // Percentage difference of the per-side means of the true reps, indexed by Metric.
+  std::array<double, fusion::kMetricCount> true_pd_pct{};
+  std::optional<fusion::Side> summary_weaker_side;
+  int rep_pairs = 0;
+  int unpaired_reps = 0;
+
+  const SideResult& side(fusion::Side s) const { return s == fusion::Side::kLeft ? left : right; }
+  double AsymmetryErrorPp() const;
+  // Asymmetric: ROM significant with the true weaker side named. Symmetric: ROM not significant
+  // and nothing flagged (a significant green tempo gap may be real: per-rep jitter).
+  bool VerdictCorrect() const;
+};
+
+// Runs 'scenario' through the SessionPipeline and compares its events with the ground truth.
+ScenarioResult RunScenario(const Scenario& scenario);
+
+// A block per scenario: per side reps and errors, then the asymmetry line.
+void PrintScenario(const ScenarioResult& result, std::ostream& out);
+// Totals over 'results': reps, ROM errors against the 3 deg aim, asymmetry errors against the
+// 3 percentage point aim, verdicts.
+void PrintTotals(const std::vector<ScenarioResult>& results, std::ostream& out);
+
+}  // namespace ambi::accuracy
+
+#endif  // AMBI_TESTS_ACCURACY_SIM_SCENARIOS_H_
