@@ -131,11 +131,7 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample,
     sensor.reps.MarkGap(clock.time);
     ++sensor.counters.gaps;
     sensor.counters.missing_samples += clock.missing_samples;
-    SensorStatus status;
-    status.sensor_index = sensor.index;
-    status.placement = sensor.config.placement;
-    status.kind = SensorEventKind::kGap;
-    status.time = clock.time;
+    SensorStatus status = StatusOf(sensor, SensorEventKind::kGap, clock.time);
     status.gap = clock.gap_duration;
     status.missing_samples = clock.missing_samples;
     sink_->OnEvent(status);
@@ -267,6 +263,16 @@ void SessionPipeline::Flush(Time time) {
   CloseSet(set_->automatic ? set_->last_rep_end : time);
 }
 
+SensorStatus SessionPipeline::StatusOf(const SensorState& sensor, SensorEventKind kind,
+                                       Time time) {
+  SensorStatus status;
+  status.sensor_index = sensor.index;
+  status.placement = sensor.config.placement;
+  status.kind = kind;
+  status.time = time;
+  return status;
+}
+
 void SessionPipeline::OnSensorLost(int sensor_index, Time time) {
   SensorState& sensor = *sensors_[sensor_index];
   sensor.decoder.Reset();
@@ -274,23 +280,13 @@ void SessionPipeline::OnSensorLost(int sensor_index, Time time) {
   sensor.filter.MarkGap();
   sensor.reps.MarkGap(time);
   sensor.counters.connected = false;
-  SensorStatus status;
-  status.sensor_index = sensor.index;
-  status.placement = sensor.config.placement;
-  status.kind = SensorEventKind::kLost;
-  status.time = time;
-  sink_->OnEvent(status);
+  sink_->OnEvent(StatusOf(sensor, SensorEventKind::kLost, time));
 }
 
 void SessionPipeline::OnSensorBack(int sensor_index, Time time) {
   SensorState& sensor = *sensors_[sensor_index];
   sensor.counters.connected = true;
-  SensorStatus status;
-  status.sensor_index = sensor.index;
-  status.placement = sensor.config.placement;
-  status.kind = SensorEventKind::kBack;
-  status.time = time;
-  sink_->OnEvent(status);
+  sink_->OnEvent(StatusOf(sensor, SensorEventKind::kBack, time));
 }
 
 void SessionPipeline::ReportBadData(SensorState& sensor, Time time, bool force) {
@@ -299,11 +295,7 @@ void SessionPipeline::ReportBadData(SensorState& sensor, Time time, bool force) 
     return;
   }
   const std::uint64_t discarded = sensor.decoder.stats().bytes_discarded;
-  SensorStatus status;
-  status.sensor_index = sensor.index;
-  status.placement = sensor.config.placement;
-  status.kind = SensorEventKind::kBadData;
-  status.time = time;
+  SensorStatus status = StatusOf(sensor, SensorEventKind::kBadData, time);
   status.bytes_discarded = static_cast<std::int64_t>(discarded - sensor.bytes_discarded_reported);
   status.detail = "bytes skipped while resynchronising";
   sensor.bytes_discarded_reported = discarded;

@@ -110,6 +110,7 @@ class SessionPipeline {
   std::optional<Side> UnilateralSide(const Rep& rep) const;
   void CloseSet(Time time);
   void ReportBadData(SensorState& sensor, Time time, bool force);
+  static SensorStatus StatusOf(const SensorState& sensor, SensorEventKind kind, Time time);
 
   SessionParams params_;
   EventSink* sink_;
