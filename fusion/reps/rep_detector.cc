@@ -465,8 +465,11 @@ void RepDetector::PushRep(const Rep& rep) {
 void RepDetector::MarkGap(Time /*time*/) {
   if (axis_locked_ && next_index_ > OldestIndex()) {
     if (state_ == State::kEnding) {
-      // Past its turnaround and back near its start: the rep ended before the gap.
-      const double rest_level_deg = rep_base_deg_;
+      // Past its turnaround and back near its start: the rep ended before the gap. The rest pose
+      // is the lower of where it started and where it came back to: after a start taken
+      // mid-movement (the first sample of the data, an orientation still settling) the return
+      // is the better estimate.
+      const double rest_level_deg = std::min(rep_base_deg_, min_deg_);
       CompleteRep(next_index_ - 1, /*at_gap=*/true);
       base_deg_ = rest_level_deg;
     } else if (state_ != State::kIdle) {
