@@ -731,18 +731,10 @@ TEST(SessionPipelineTest, OrientationObserverSeesEverySample) {
   }
 }
 
-TEST(SessionPipelineTest, UnilateralSetsGiveTwoSummariesAndCues) {
-  // Left set of 8, then the right set of 7 with 15 % less ROM; the rest between the sides is
-  // longer than set_end_rest_s, so automatic detection opens one set per side.
-  sim::SessionSpec spec = *sim::MakePreset("unilateral-curl");
-  spec.rest_between_sets_s = 30.0;
-  const SimInput input = Simulate(spec, Protocol::kWitMotionSerial);
-  SessionParams params = ParamsFor(spec, Protocol::kWitMotionSerial);
-  ASSERT_EQ(params.mode, SetMode::kUnilateral);
-  ASSERT_GT(spec.rest_between_sets_s, params.set_end_rest_s);
-  const RecordingSink sink = RunPipeline(input, params);
+// Left set of 8 curls, then the right set of 7 with 15 % less ROM: two set summaries, the
+// second compared with the first, and the cues for the next pair of sets.
+void ExpectUnilateralPair(const SimInput& input, const RecordingSink& sink) {
   ExpectWellOrdered(sink.events);
-
   const auto summaries = sink.All<SetSummary>();
   ASSERT_EQ(summaries.size(), 2u);
   EXPECT_EQ(summaries[0].mode, SetMode::kUnilateral);
@@ -778,6 +770,66 @@ TEST(SessionPipelineTest, UnilateralSetsGiveTwoSummariesAndCues) {
       EXPECT_NE(c->kind, CueKind::kStartWithWeakerSide);
     }
   }
+}
+
+
+SimInput UnilateralCurl(double rest_between_sets_s) {
+  sim::SessionSpec spec = *sim::MakePreset("unilateral-curl");
+  spec.rest_between_sets_s = rest_between_sets_s;
+  return Simulate(spec, Protocol::kWitMotionSerial);
+}
+
+TEST(SessionPipelineTest, UnilateralAutomaticSetsSplitByWorkingSide) {
+  // The preset's 6 s between the sides is shorter than set_end_rest_s: the other side starting
+  // its reps closes the first side's set.
+  const SimInput input = UnilateralCurl(6.0);
+  const SessionParams params = ParamsFor(input.spec, Protocol::kWitMotionSerial);
+  ASSERT_EQ(params.mode, SetMode::kUnilateral);
+  ASSERT_LT(input.spec.rest_between_sets_s, params.set_end_rest_s);
+  ExpectUnilateralPair(input, RunPipeline(input, params));
+}
+
+TEST(SessionPipelineTest, UnilateralAutomaticSetsSplitByLongRest) {
+  const SimInput input = UnilateralCurl(30.0);
+  const SessionParams params = ParamsFor(input.spec, Protocol::kWitMotionSerial);
+  ASSERT_GT(input.spec.rest_between_sets_s, params.set_end_rest_s);
+  ExpectUnilateralPair(input, RunPipeline(input, params));
+}
+
+TEST(SessionPipelineTest, UnilateralExplicitSets) {
+  const SimInput input = UnilateralCurl(6.0);
+  SessionParams params = ParamsFor(input.spec, Protocol::kWitMotionSerial);
+  params.automatic_sets = false;
+  RecordingSink sink;
+  SessionPipeline pipeline(params, &sink);
+  // The client presses start before each side's set and stop in the rest after it.
+  const double left_start_s = ToSeconds(input.truth.left.reps.front().start) - 1.0;
+  const double left_end_s = ToSeconds(input.truth.left.reps.back().end) + 1.0;
+  const double right_start_s = ToSeconds(input.truth.right.reps.front().start) - 1.0;
+  int step = 0;
+  for (const Record& r : input.records) {
+    const double t = ToSeconds(r.arrival);
+    if (step == 0 && t >= left_start_s) {
+      pipeline.StartSet(r.arrival, params.exercise, SetMode::kUnilateral, Side::kLeft);
+      ++step;
+    } else if (step == 1 && t >= left_end_s) {
+      pipeline.EndSet(r.arrival);
+      ++step;
+    } else if (step == 2 && t >= right_start_s) {
+      pipeline.StartSet(r.arrival, params.exercise, SetMode::kUnilateral, Side::kRight);
+      ++step;
+    }
+    pipeline.OnBytes(r.sensor, r.arrival, r.bytes);
+  }
+  ASSERT_EQ(step, 3);
+  pipeline.EndSet(input.records.back().arrival);
+  pipeline.Flush(input.records.back().arrival);
+  const auto started = sink.All<SetStarted>();
+  ASSERT_EQ(started.size(), 2u);
+  EXPECT_EQ(started[0].side, Side::kLeft);
+  EXPECT_EQ(started[1].side, Side::kRight);
+  EXPECT_FALSE(started[0].automatic);
+  ExpectUnilateralPair(input, sink);
 }
 
 }  // namespace
