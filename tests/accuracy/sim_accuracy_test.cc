@@ -1,14 +1,194 @@
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "fusion/core/events.h"
 #include "tests/accuracy/sim_scenarios.h"
 
 namespace ambi::accuracy {
 namespace {
 
-TEST(SimAccuracyTest, Placeholder) {
+using fusion::Side;
+
+// Thresholds. ROM and asymmetry are the issue's aims (kRomAimDeg, kAsymmetryAimPp). Tempo has
+// no aim yet: the phase boundaries are speed-threshold crossings, which sit up to ~0.2 s inside
+// the true minimum-jerk phases (longer for slow eccentric phases); these bounds hold today with
+// margin and catch a boundary that jumps to the wrong turning point (errors of ~0.5 s and more).
+constexpr double kTempoMeanAbsS = 0.25;
+constexpr double kTempoMaxAbsS = 0.40;
+// Without any sensor error the segment angle is exact up to filter convergence and sampling.
+constexpr double kCleanRomMaxDeg = 1.0;
+
+fusion::Rep TrueRep(double start_s, double end_s, double rom_deg, double concentric_s,
+                    double eccentric_s) {
+  fusion::Rep rep;
+  rep.start = fusion::TimeFromSeconds(start_s);
+  rep.end = fusion::TimeFromSeconds(end_s);
+  rep.rom_deg = rom_deg;
+  rep.concentric_s = concentric_s;
+  rep.eccentric_s = eccentric_s;
+  return rep;
+}
+
+// The scorer itself, on hand-made reps: a harness that matched wrongly would hide errors.
+TEST(ScoreSideTest, MatchesByTimeAndMeasuresErrors) {
+  const std::vector<fusion::Rep> truth = {TrueRep(2.0, 5.0, 100.0, 1.0, 1.5),
+                                          TrueRep(6.0, 9.0, 100.0, 1.0, 1.5),
+                                          TrueRep(10.0, 13.0, 100.0, 1.0, 1.5)};
+  // Detected 0.1 s late (the shift), the second rep missed inside a dropout, plus a spurious rep.
+  const std::vector<fusion::Rep> detected = {TrueRep(2.15, 5.05, 104.0, 1.1, 1.4),
+                                             TrueRep(10.1, 13.1, 98.0, 0.8, 1.5),
+                                             TrueRep(14.0, 14.8, 20.0, 0.3, 0.3)};
+  const SideResult r = ScoreSide(truth, detected, {{7.0, 7.5}}, 0.1);
+  EXPECT_EQ(r.true_reps, 3);
+  EXPECT_EQ(r.detected_reps, 3);
+  EXPECT_EQ(r.matched_reps, 2);
+  EXPECT_EQ(r.missed_reps, 1);
+  EXPECT_EQ(r.missed_in_dropouts, 1);
+  EXPECT_EQ(r.extra_reps, 1);
+  EXPECT_DOUBLE_EQ(r.rom_err_mean_abs_deg, 3.0);
+  EXPECT_DOUBLE_EQ(r.rom_err_max_abs_deg, 4.0);
+  EXPECT_DOUBLE_EQ(r.rom_err_mean_deg, 1.0);
+  EXPECT_EQ(r.rom_within_aim, 1);
+  EXPECT_NEAR(r.concentric_err_mean_abs_s, 0.15, 1e-12);
+  EXPECT_NEAR(r.concentric_err_max_abs_s, 0.2, 1e-12);
+  EXPECT_NEAR(r.eccentric_err_max_abs_s, 0.1, 1e-12);
+}
+
+TEST(ScoreSideTest, ARepStraddlingTwoTrueRepsIsExtra) {
+  const std::vector<fusion::Rep> truth = {TrueRep(2.0, 5.0, 100.0, 1.0, 1.5),
+                                          TrueRep(6.0, 9.0, 100.0, 1.0, 1.5)};
+  // Overlaps each true rep by 1 s of 3 s: neither is this rep.
+  const SideResult r = ScoreSide(truth, {TrueRep(4.0, 7.0, 100.0, 1.0, 1.5)}, {}, 0.0);
+  EXPECT_EQ(r.matched_reps, 0);
+  EXPECT_EQ(r.extra_reps, 1);
+  EXPECT_EQ(r.missed_reps, 2);
+  EXPECT_EQ(r.missed_in_dropouts, 0);
+}
+
+// The grid's truth is what it claims: the commanded asymmetry, on the commanded side.
+TEST(ScenarioTest, TruthCarriesTheCommandedAsymmetry) {
   ScenarioOptions o;
-  const ScenarioResult r = RunScenario(MakeScenario(o));
+  o.exercise = sim::ExerciseKind::kKneeExtension;
+  o.rom_asymmetry_pct = 20.0;
+  o.weaker_side = Side::kLeft;
+  const Scenario scenario = MakeScenario(o);
+  EXPECT_DOUBLE_EQ(scenario.spec.left.rom_deg, 0.8 * scenario.spec.right.rom_deg);
+  const ScenarioResult r = RunScenario(scenario);
+  EXPECT_EQ(r.true_weaker_side, Side::kLeft);
+  EXPECT_TRUE(r.asymmetric);
+  // 3 % per-rep ROM jitter over 10 reps moves the means by ~1 %.
+  EXPECT_NEAR(r.true_rom_pd_pct, 20.0, 3.0);
   EXPECT_EQ(r.left.true_reps, 10);
+  EXPECT_EQ(r.right.true_reps, 10);
+}
+
+// The standard grid of seed 1, run once for all tests below (90 sessions, ~1 s optimised).
+const std::vector<ScenarioResult>& GridResults() {
+  static const std::vector<ScenarioResult>* const results = [] {
+    auto* out = new std::vector<ScenarioResult>();
+    for (const Scenario& scenario : StandardGrid(1)) out->push_back(RunScenario(scenario));
+    return out;
+  }();
+  return *results;
+}
+
+bool HasDropouts(const ScenarioResult& r) { return r.name.find("dropouts") != std::string::npos; }
+bool IsClean(const ScenarioResult& r) { return r.name.find("clean") != std::string::npos; }
+
+TEST(SimAccuracyGridTest, GridCoversTheIssue) {
+  const auto& results = GridResults();
+  ASSERT_EQ(results.size(), 90u);
+  int asymmetric = 0;
+  for (const ScenarioResult& r : results) asymmetric += r.asymmetric ? 1 : 0;
+  EXPECT_EQ(asymmetric, 50);
+}
+
+// Every true rep found once, nothing invented, every ROM within the aim, tempo bounded.
+TEST(SimAccuracyGridTest, RepsRomAndTempoWithoutDropouts) {
+  for (const ScenarioResult& r : GridResults()) {
+    if (HasDropouts(r)) continue;
+    SCOPED_TRACE(r.name);
+    for (Side side : {Side::kLeft, Side::kRight}) {
+      SCOPED_TRACE(side == Side::kLeft ? "left" : "right");
+      const SideResult& s = r.side(side);
+      EXPECT_EQ(s.true_reps, 10);
+      EXPECT_EQ(s.detected_reps, s.true_reps);
+      EXPECT_EQ(s.matched_reps, s.true_reps);
+      EXPECT_EQ(s.extra_reps, 0);
+      EXPECT_LE(s.rom_err_max_abs_deg, IsClean(r) ? kCleanRomMaxDeg : kRomAimDeg);
+      EXPECT_LE(s.concentric_err_mean_abs_s, kTempoMeanAbsS);
+      EXPECT_LE(s.eccentric_err_mean_abs_s, kTempoMeanAbsS);
+      EXPECT_LE(s.concentric_err_max_abs_s, kTempoMaxAbsS);
+      EXPECT_LE(s.eccentric_err_max_abs_s, kTempoMaxAbsS);
+    }
+  }
+}
+
+// Asymmetry within the aim; 10 % and 20 % ROM gaps found with the right weaker side; symmetric
+// sets neither ROM-significant nor flagged (rates, clock drift, fatigue and clean included).
+TEST(SimAccuracyGridTest, AsymmetryVerdictsWithoutDropouts) {
+  for (const ScenarioResult& r : GridResults()) {
+    if (HasDropouts(r)) continue;
+    SCOPED_TRACE(r.name);
+    EXPECT_EQ(r.set_summaries, 1);
+    EXPECT_EQ(r.rep_pairs, 10);
+    EXPECT_EQ(r.unpaired_reps, 0);
+    EXPECT_LE(r.AsymmetryErrorPp(), kAsymmetryAimPp);
+    if (r.asymmetric) {
+      EXPECT_TRUE(r.rom_significant);
+      EXPECT_EQ(r.measured_rom_weaker_side, r.true_weaker_side);
+      EXPECT_EQ(r.summary_weaker_side, r.true_weaker_side);
+    } else {
+      EXPECT_FALSE(r.rom_significant);
+      EXPECT_FALSE(r.flagged);
+    }
+    EXPECT_TRUE(r.VerdictCorrect());
+  }
+}
+
+// Dropouts, what holds today: a symmetric set is not flagged, a ROM verdict never names the
+// wrong side, the side's reps are never over-counted by more than one, and reps covered by a
+// dropout are not all reported (a rep in progress across a gap is dropped).
+TEST(SimAccuracyGridTest, DropoutsNeverMisleadTheVerdict) {
+  int dropout_scenarios = 0;
+  for (const ScenarioResult& r : GridResults()) {
+    if (!HasDropouts(r)) continue;
+    ++dropout_scenarios;
+    SCOPED_TRACE(r.name);
+    if (!r.asymmetric) {
+      EXPECT_FALSE(r.flagged);
+    }
+    if (r.rom_significant) {
+      EXPECT_EQ(r.measured_rom_weaker_side, r.true_weaker_side);
+    }
+    int covered = 0;
+    for (Side side : {Side::kLeft, Side::kRight}) {
+      EXPECT_LE(r.side(side).detected_reps, r.side(side).true_reps);
+      covered += r.side(side).missed_in_dropouts;
+    }
+    EXPECT_GE(covered, 1);
+  }
+  EXPECT_EQ(dropout_scenarios, 10);
+}
+
+// The target for dropouts, not met today (see ambi-sim-accuracy --filter dropouts): after a
+// gap the detector loses reps far from it (lateral raise, knee extension: 3-6 of 10 on the
+// side with the 1.5 s dropout) and reports reps cut by the gap with ROM errors up to ~60 deg.
+// Enable once the rep detector handles gaps.
+TEST(SimAccuracyGridTest, DISABLED_DropoutsLoseOnlyTheRepsTheyCover) {
+  for (const ScenarioResult& r : GridResults()) {
+    if (!HasDropouts(r)) continue;
+    SCOPED_TRACE(r.name);
+    for (Side side : {Side::kLeft, Side::kRight}) {
+      const SideResult& s = r.side(side);
+      EXPECT_EQ(s.missed_reps, s.missed_in_dropouts);
+      EXPECT_EQ(s.extra_reps, 0);
+      EXPECT_LE(s.rom_err_max_abs_deg, kRomAimDeg);
+    }
+    EXPECT_TRUE(r.VerdictCorrect());
+  }
 }
 
 }  // namespace

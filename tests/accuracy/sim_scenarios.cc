@@ -88,8 +88,8 @@ double PercentDifference(double l, double r) {
   return larger > 0.0 ? std::abs(l - r) / larger * 100.0 : 0.0;
 }
 
-// Matches detected reps to true reps of one side by time and accumulates the errors.
-// 'shift_s' is the expected delay of session time behind true time (the transport latency).
+}  // namespace
+
 SideResult ScoreSide(const std::vector<fusion::Rep>& truth,
                      const std::vector<fusion::Rep>& detected,
                      const std::vector<sim::Dropout>& dropouts, double shift_s) {
@@ -160,6 +160,8 @@ SideResult ScoreSide(const std::vector<fusion::Rep>& truth,
   }
   return r;
 }
+
+namespace {
 
 fusion::Exercise ExerciseOf(sim::ExerciseKind kind) {
   fusion::Exercise exercise = fusion::GenericExercise(sim::LimbOf(kind));
@@ -478,7 +480,7 @@ struct Totals {
       if (r.VerdictCorrect()) ++asymmetric_detected;
     } else {
       ++symmetric;
-      if (r.VerdictCorrect()) ++symmetric_clean;
+      if (!r.summary_significant) ++symmetric_clean;
       if (!r.flagged) ++symmetric_not_flagged;
     }
   }

@@ -109,6 +109,14 @@ struct ScenarioResult {
   bool VerdictCorrect() const;
 };
 
+// Matches 'detected' reps (session time) to 'truth' reps (true time) of one side: a detected
+// rep, shifted back by 'shift_s' (the transport latency), is the true rep its window overlaps
+// most, when the overlap covers at least half the shorter of the two; each true rep matches
+// once, the rest are extra. Missed true reps overlapping one of 'dropouts' are counted apart.
+SideResult ScoreSide(const std::vector<fusion::Rep>& truth,
+                     const std::vector<fusion::Rep>& detected,
+                     const std::vector<sim::Dropout>& dropouts, double shift_s);
+
 // Runs 'scenario' through the SessionPipeline and compares its events with the ground truth.
 ScenarioResult RunScenario(const Scenario& scenario);
 
