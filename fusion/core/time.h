@@ -2,7 +2,6 @@
 #define AMBI_FUSION_CORE_TIME_H_
 
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 
 namespace ambi::fusion {
@@ -29,11 +28,14 @@ constexpr double ToSeconds(Duration duration) {
 // Seconds since the session epoch (the time origin the transport or file chose).
 constexpr double ToSeconds(Time time) { return ToSeconds(time.time_since_epoch()); }
 
-inline Duration DurationFromSeconds(double seconds) {
-  return Duration(static_cast<std::int64_t>(std::llround(seconds * 1e9)));
+// Rounds to the nearest nanosecond. A truncating conversion of the offset value instead of
+// llround: this runs per sample, and llround is a library call on baseline x86-64.
+constexpr Duration DurationFromSeconds(double seconds) {
+  const double ns = seconds * 1e9;
+  return Duration(static_cast<std::int64_t>(ns >= 0.0 ? ns + 0.5 : ns - 0.5));
 }
 
-inline Time TimeFromSeconds(double seconds) { return Time(DurationFromSeconds(seconds)); }
+constexpr Time TimeFromSeconds(double seconds) { return Time(DurationFromSeconds(seconds)); }
 
 constexpr Time TimeFromNanoseconds(std::int64_t ns) { return Time(Duration(ns)); }
 

@@ -8,6 +8,8 @@
 namespace ambi::fusion {
 namespace {
 
+constexpr Duration kWatermarkInterval = std::chrono::milliseconds(50);
+
 int PlacementSlot(Placement placement) {
   return static_cast<int>(placement.limb) * 2 + static_cast<int>(placement.side);
 }
@@ -50,6 +52,7 @@ struct SessionPipeline::SensorState {
   std::int64_t sample_index = 0;
   std::uint64_t bytes_discarded_reported = 0;
   std::optional<Time> last_bad_data_report;
+  Time next_watermark{};  // when to tell the comparator how far this side's data has come
 };
 
 struct SessionPipeline::SetState {
@@ -153,8 +156,14 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample,
   if (output.rep) HandleRep(sensor, *output.rep);
 
   if (!set_->open) return;
-  comparators_[static_cast<int>(sensor.config.placement.limb)]->AdvanceTime(
-      sensor.config.placement.side, clock.time);
+  // The comparator only needs to know how far each side's data has come to report unpaired reps
+  // after the pairing tolerance (seconds); telling it every 50 ms instead of every sample keeps it
+  // off the per-sample path.
+  if (clock.time >= sensor.next_watermark) {
+    comparators_[static_cast<int>(sensor.config.placement.limb)]->AdvanceTime(
+        sensor.config.placement.side, clock.time);
+    sensor.next_watermark = clock.time + kWatermarkInterval;
+  }
   if (set_->automatic && !output.moving &&
       ToSeconds(clock.time - set_->last_rep_end) > params_.set_end_rest_s) {
     CloseSet(set_->last_rep_end);
