@@ -143,17 +143,22 @@ void RepDetector::LockAxis() {
   reference_gravity_ = At(first).gravity;
   SetAxis(axis_estimator_.axis());
   for (std::int64_t i = first; i <= last; ++i) ComputeAngle(i);
-  // The first phase is positive: the movement that taught us the axis went away from the rest
-  // pose, so compare the angle now (from gravity) with the angle where that movement began.
-  std::int64_t motion_start = last;
-  while (motion_start > first && At(motion_start - 1).still_s < params_.rest_min_s) {
-    --motion_start;
+  // The first phase is positive: it leads away from the pose the data began in, so the sign is
+  // that of the largest excursion from the first sample. Not the direction of the movement that
+  // taught us the axis: a slow raise stays below the axis estimator's speed floor and a brisker
+  // return can teach it (a physiotherapy leg raise). The excursion is integrated from the gyro:
+  // over these few seconds it drifts little, while the fused gravity may still be settling from
+  // its startup under the linear acceleration of a brisk first rep.
+  double excursion_deg = 0.0;
+  double high_deg = 0.0;
+  double low_deg = 0.0;
+  for (std::int64_t i = first + 1; i <= last; ++i) {
+    const double dt_s = static_cast<double>(At(i).time_ns - At(i - 1).time_ns) * 1e-9;
+    excursion_deg += 0.5 * (At(i).speed_deg_s + At(i - 1).speed_deg_s) * dt_s;
+    high_deg = std::max(high_deg, excursion_deg);
+    low_deg = std::min(low_deg, excursion_deg);
   }
-  double direction = At(last).angle_deg - At(motion_start).angle_deg;
-  if (std::abs(direction) < 1.0) {
-    direction = 0.0;
-    for (std::int64_t i = motion_start; i <= last; ++i) direction += At(i).speed_deg_s;
-  }
+  const double direction = high_deg >= -low_deg ? high_deg : low_deg;
   if (direction < 0.0) {
     SetAxis(Scale(axis_, -1.0));
     for (std::int64_t i = first; i <= last; ++i) ComputeAngle(i);
@@ -293,6 +298,12 @@ void RepDetector::Step(std::int64_t index) {
       } else if (angle - rep_base_deg_ <= params_.end_frac * excursion) {
         state_ = State::kEnding;
         min_deg_ = angle;
+      } else if (entry.still_s >= params_.settle_s) {
+        // Turned around and came to rest short of its start: the limb was set down in a new
+        // rest pose. The rep ended where it stopped.
+        std::int64_t stop = index;
+        while (stop > cross_index_ && At(stop - 1).still_s > 0.0) --stop;
+        CompleteRep(stop, /*at_gap=*/false);
       }
       break;
     case State::kEnding: {

@@ -40,6 +40,10 @@ struct RepDetectorParams {
   double turn_min_deg = 4.0;
   double turn_frac = 0.25;
   double end_frac = 0.35;
+  // A rep past its turnaround that comes to rest (still for settle_s) short of end_frac ends
+  // there: the limb was set down in a new rest pose (a leg lying differently after a set). Holds
+  // at the turnaround are not affected. Shorter ends reps that merely pause on the way down.
+  double settle_s = 1.0;
 
   // Guards: a rep needs at least max(min_rom_deg, min_rom_frac * A) of ROM and min_duration_s.
   double min_rom_deg = 8.0;
