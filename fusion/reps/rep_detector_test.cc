@@ -183,6 +183,38 @@ TEST(RepDetectorTest, FirstPhaseIsPositiveWhicheverWayTheLimbMoves) {
   EXPECT_NEAR(max_angle, 50.0, 2.0);
 }
 
+TEST(RepDetectorTest, SlowRaiseAndBriskReturnKeepTheFirstPhase) {
+  // Rises at <= 15.7 deg/s (below the axis estimator's 20 deg/s floor), holds, returns at
+  // ~47 deg/s: the return teaches the axis, yet the raise is the first phase.
+  constexpr double kRom = 30.0, kRise = 3.0, kHold = 3.0, kFall = 1.0, kRest = 2.0;
+  const auto samples =
+      MakeHinge(hinge::Reps(4, kRom, kRise, kHold, kFall, kRest), 50.0, Quaternion{});
+  const std::vector<Rep> reps = Detect(samples, Params(50.0));
+  ASSERT_EQ(reps.size(), 4u);
+  for (const Rep& r : reps) {
+    EXPECT_NEAR(r.rom_deg, kRom, 2.0);
+    // Swapped phases would give 1.0 and 3.0 s. The slow raise's ends cross the 3 deg/s timing
+    // threshold ~0.18 s inside the true instants (extrapolation is capped at 60 ms).
+    EXPECT_NEAR(r.concentric_s, kRise, 0.3);
+    EXPECT_NEAR(r.eccentric_s, kFall, 0.1);
+  }
+}
+
+TEST(RepDetectorTest, RepThatSettlesShortOfItsStartEndsThere) {
+  // The first rep comes back only to 25 of 40 deg and the limb rests there (set down in a new
+  // pose); the next reps go 25 -> 65 -> 25. Four reps of 40 deg, none merged.
+  std::vector<Piece> pieces = {{0.0, 1.5}, {40.0, 1.0}, {40.0, 0.3}, {25.0, 1.0}, {25.0, 4.0}};
+  for (int i = 0; i < 3; ++i) {
+    pieces.insert(pieces.end(), {{65.0, 1.0}, {65.0, 0.3}, {25.0, 1.0}, {25.0, 1.5}});
+  }
+  const auto samples = MakeHinge(pieces, 50.0, Quaternion{});
+  const std::vector<Rep> reps = Detect(samples, Params(50.0));
+  ASSERT_EQ(reps.size(), 4u);
+  for (const Rep& r : reps) EXPECT_NEAR(r.rom_deg, 40.0, 2.0);
+  // The first rep ends where the limb stopped: 1.5 + 1.0 + 0.3 + 1.0 s.
+  EXPECT_NEAR(ToSeconds(reps[0].end), 3.8, 0.1);
+}
+
 TEST(RepDetectorTest, StartingMidRepCountsOnlyWholeReps) {
   // Starts at the top of a rep, comes down, then three whole reps.
   std::vector<Piece> pieces = {{60, 0.5}, {0, 1.0}, {0, 1.0}};
