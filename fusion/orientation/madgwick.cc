@@ -60,7 +60,16 @@ MadgwickFilter::MadgwickFilter(const MadgwickParams& params)
   Reset();
 }
 
+void MadgwickFilter::RestartAfterGap() {
+  MarkGap();
+  if (params_.reference_mode) return;
+  restart_pending_ = true;
+  rejected_s_ = 0.0;
+}
+
 void MadgwickFilter::Reset() {
+  skip_startup_ramp_ = false;
+  restart_pending_ = false;
   q_ = Quaternion{};
   has_previous_time_ = false;
   previous_time_ = Time{};
@@ -107,11 +116,25 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
     return;
   }
 
+  if (restart_pending_) {
+    // Only a quiet first sample shows gravity cleanly; a limb caught mid-movement would turn its
+    // own acceleration into tilt error, so then the pose carried over the gap is kept.
+    const double a_norm = std::sqrt(SquaredNorm(sample.accel_m_s2));
+    if (SquaredNorm(sample.gyro_rad_s) < params_.restart_max_gyro_rad_s * params_.restart_max_gyro_rad_s &&
+        std::abs(a_norm - params_.gravity_m_s2) < params_.restart_max_accel_error_m_s2) {
+      restart_pending_ = false;
+      initialised_ = false;
+      skip_startup_ramp_ = true;
+    }
+  }
   if (!initialised_) {
     if (!accel_valid) return;  // nothing to initialise from yet
     InitialiseFromSample(sample, use_mag);
     initialised_ = true;
-    elapsed_s_ = 0.0;
+    // After a gap the bias is already known; the high startup gain would mostly turn the
+    // limb's own acceleration into tilt error, so the restart goes straight to the normal gain.
+    elapsed_s_ = skip_startup_ramp_ ? params_.startup_s : 0.0;
+    skip_startup_ramp_ = false;
     diagnostics_.initialising = true;
     diagnostics_.beta = params_.startup_beta;
     UpdateRest(sample, dt_s, SquaredNorm(sample.accel_m_s2));

@@ -66,6 +66,11 @@ struct MadgwickParams {
   // in fast moves, more gyro-only drift.
   bool reject_accel = true;
   double gravity_m_s2 = 9.80665;
+  // RestartAfterGap: the first sample after a gap re-initialises the orientation only when the
+  // limb is this quiet. 0.5 rad/s (~30 deg/s) and 1.5 m/s^2 accept a limb at rest or turning
+  // slowly, and refuse one caught mid-rep, whose acceleration would tilt the estimate.
+  double restart_max_gyro_rad_s = 0.5;
+  double restart_max_accel_error_m_s2 = 1.5;
   double accel_reject_m_s2 = 2.5;
   double accel_reject_angle_rad = 0.3;  // ~17 deg
   double accel_reject_timeout_s = 2.0;
@@ -100,6 +105,11 @@ class MadgwickFilter {
   void MarkGap();
   // Back to the state after construction (identity, no bias, startup again).
   void Reset();
+  // After a gap the limb may have moved anywhere: when the next sample is quiet (see
+  // restart_max_gyro_rad_s) the orientation is re-initialised from its gravity (and magnetometer),
+  // keeping the gyro bias learned so far; otherwise the pose carried over the gap is kept.
+  // Production mode only; in reference mode this is MarkGap().
+  void RestartAfterGap();
 
   const Quaternion& sensor_to_earth() const { return q_; }
   // Overrides the orientation (e.g. restoring a saved state); ends initialisation from gravity.
@@ -131,6 +141,8 @@ class MadgwickFilter {
   Quaternion q_;
   bool has_previous_time_ = false;
   Time previous_time_;
+  bool restart_pending_ = false;    // set by RestartAfterGap
+  bool skip_startup_ramp_ = false;  // the restart keeps the learned bias: no ramp
   bool initialised_ = false;  // production: q set from the first valid sample
   double elapsed_s_ = 0.0;    // since start (or since recovery), for the gain ramp
   // Rest detection and bias.

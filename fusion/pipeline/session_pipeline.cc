@@ -129,8 +129,10 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample,
     return;
   }
   if (clock.gap) {
-    // Orientation keeps its state (it re-converges from gravity); a rep in progress is dropped.
-    sensor.filter.MarkGap();
+    // The limb may have moved anywhere during the gap: orientation restarts from gravity (keeping
+    // its gyro bias) rather than carrying a stale pose into the next rep; a rep in progress is
+    // dropped.
+    sensor.filter.RestartAfterGap();
     sensor.reps.MarkGap(clock.time);
     ++sensor.counters.gaps;
     sensor.counters.missing_samples += clock.missing_samples;

