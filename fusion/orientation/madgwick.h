@@ -119,10 +119,12 @@ class MadgwickFilter {
 
  private:
   // One gradient-descent step plus gyro integration. kProduction: proportional small-error step
-  // and cheap renormalisation; otherwise the published arithmetic.
-  template <bool kProduction>
-  void Correct(const ImuSample& sample, double beta, bool use_accel, bool use_mag, double dt_s,
-               const Vec3& gyro_rad_s, double inv_accel_norm);
+  // and cheap renormalisation; otherwise the published arithmetic. kMag adds the magnetometer
+  // term (a compile-time choice keeps the 6-axis path free of it). up: estimated earth-up in
+  // sensor coordinates (third row of R(q)), shared with the accelerometer rejection.
+  template <bool kProduction, bool kMag>
+  void Correct(const ImuSample& sample, double beta, bool use_accel, double dt_s,
+               const Vec3& gyro_rad_s, double inv_accel_norm, const Vec3& up);
   void InitialiseFromSample(const ImuSample& sample, bool use_mag);
   void UpdateRest(const ImuSample& sample, double dt_s, double accel_sq);
 
@@ -136,7 +138,18 @@ class MadgwickFilter {
   double accel_high_sq_;
   double rest_lp_k_nominal_;
   double step_floor_sq_;
+  double quarter_step_floor_sq_;  // the same floor for the half gradient
   double beta_over_floor_;
+  // Rest thresholds, squared (compared with squared norms: no sqrt per sample).
+  double rest_gyro_dev_sq_;
+  double rest_gyro_max_sq_;
+  double rest_accel_dev_sq_;
+  double rest_accel_low_sq_;
+  double rest_accel_high_sq_;
+  // Bias gain at the nominal dt, and the rest-sample count past which the running mean's 1/n is
+  // surely below it (the exponential average alone applies: no division per sample).
+  double bias_k_nominal_;
+  double bias_mean_samples_;
 
   Quaternion q_;
   bool has_previous_time_ = false;

@@ -183,32 +183,41 @@ BENCHMARK(BM_Production6);
 BENCHMARK(BM_Production9);
 BENCHMARK(BM_Production6Timestamps);
 
-// Console output plus a closing table of ratios to the baseline.
+// Console output plus a closing table of ratios to the baseline. With --benchmark_repetitions the
+// table uses the median of the repetitions (the machine is shared: the median resists load spikes).
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
+      const std::string name = run.run_name.str();
       if (run.run_type == Run::RT_Iteration && run.iterations > 0) {
-        ns_[run.benchmark_name()] = run.GetAdjustedCPUTime();
-        if (order_.empty() || order_.back() != run.benchmark_name()) {
-          order_.push_back(run.benchmark_name());
-        }
+        ns_[name] = run.GetAdjustedCPUTime();
+      } else if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
+        median_ns_[name] = run.GetAdjustedCPUTime();
+      } else {
+        continue;
       }
+      if (order_.empty() || order_.back() != name) order_.push_back(name);
     }
     ConsoleReporter::ReportRuns(runs);
   }
 
   void PrintRatios() const {
-    const auto base = ns_.find("BM_BaselinePlainFloat6");
-    if (base == ns_.end() || base->second <= 0.0) return;
-    std::printf("\n%-28s %10s %8s\n", "update", "ns", "ratio");
+    const std::map<std::string, double>& ns = median_ns_.empty() ? ns_ : median_ns_;
+    const auto base = ns.find("BM_BaselinePlainFloat6");
+    if (base == ns.end() || base->second <= 0.0) return;
+    std::printf("\n%-28s %10s %8s  (%s)\n", "update", "ns", "ratio",
+                median_ns_.empty() ? "last run" : "median of repetitions");
     for (const std::string& name : order_) {
-      std::printf("%-28s %10.2f %8.2f\n", name.c_str(), ns_.at(name), ns_.at(name) / base->second);
+      const auto it = ns.find(name);
+      if (it == ns.end()) continue;
+      std::printf("%-28s %10.2f %8.2f\n", name.c_str(), it->second, it->second / base->second);
     }
   }
 
  private:
   std::map<std::string, double> ns_;
+  std::map<std::string, double> median_ns_;
   std::vector<std::string> order_;
 };
 
