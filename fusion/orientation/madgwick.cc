@@ -55,16 +55,17 @@ MadgwickFilter::MadgwickFilter(const MadgwickParams& params)
       nominal_dt_s_(1.0 / params.nominal_rate_hz),
       max_dt_s_(params.max_dt_factor / params.nominal_rate_hz),
       mag_scale_(params.reference_missing_x2 ? 0.5 : 1.0),
-      cos_reject_angle_(std::cos(params.accel_reject_angle_rad)),
+      half_cos_reject_angle_(0.5 * std::cos(params.accel_reject_angle_rad)),
       accel_low_sq_(Square(std::max(0.0, params.gravity_m_s2 - params.accel_reject_m_s2))),
       accel_high_sq_(Square(params.gravity_m_s2 + params.accel_reject_m_s2)),
       rest_lp_k_nominal_(nominal_dt_s_ / (params.rest_filter_tau_s + nominal_dt_s_)),
       // |J^T f| is about 2x the angle error (rad) for gravity alone.
       step_floor_sq_(Square(2.0 * params.proportional_below_rad)),
-      quarter_step_floor_sq_(0.25 * step_floor_sq_),
+      gradient_floor_sq_(step_floor_sq_ / 16.0),
       beta_over_floor_(params.proportional_below_rad > 0.0
                            ? params.production_beta / (2.0 * params.proportional_below_rad)
                            : 0.0),
+      floor_gain_(4.0 * beta_over_floor_),
       rest_gyro_dev_sq_(Square(params.rest_gyro_dev_rad_s)),
       rest_gyro_max_sq_(Square(params.rest_gyro_max_rad_s)),
       rest_accel_dev_sq_(Square(params.rest_accel_dev_m_s2)),
@@ -177,16 +178,17 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
     beta = params_.startup_beta + f * (params_.production_beta - params_.startup_beta);
   }
 
-  // Estimated earth-up in sensor coordinates: third row of R(q); rejection and gradient share it.
-  const Vec3 up{2.0 * (q_.x * q_.z - q_.w * q_.y), 2.0 * (q_.w * q_.x + q_.y * q_.z),
-                1.0 - 2.0 * (q_.x * q_.x + q_.y * q_.y)};
+  // Half the estimated earth-up in sensor coordinates (third row of R(q) / 2: one multiplication
+  // less on the sample-to-sample chain); rejection and gradient share it.
+  const Vec3 half_up{q_.x * q_.z - q_.w * q_.y, q_.w * q_.x + q_.y * q_.z,
+                     0.5 - (q_.x * q_.x + q_.y * q_.y)};
   bool use_accel = accel_valid;
   bool rejected = false;
   if (use_accel && params_.reject_accel && !ramping) {
     const Vec3& a = sample.accel_m_s2;
-    const double dot = a.x * up.x + a.y * up.y + a.z * up.z;
+    const double half_dot = a.x * half_up.x + a.y * half_up.y + a.z * half_up.z;
     rejected = a_sq < accel_low_sq_ || a_sq > accel_high_sq_ ||
-               dot * inv_a < cos_reject_angle_;
+               half_dot * inv_a < half_cos_reject_angle_;
     if (rejected) {
       rejected_s_ += dt_s;
       if (rejected_s_ > params_.accel_reject_timeout_s) {
@@ -205,9 +207,9 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   diagnostics_.accel_rejected = rejected;
   diagnostics_.beta = beta;
   if (use_mag && use_accel) {
-    Correct<true, true>(sample, beta, true, dt_s, gyro, inv_a, up);
+    Correct<true, true>(sample, beta, true, dt_s, gyro, inv_a, half_up);
   } else {
-    Correct<true, false>(sample, beta, use_accel, dt_s, gyro, inv_a, up);
+    Correct<true, false>(sample, beta, use_accel, dt_s, gyro, inv_a, half_up);
   }
 }
 
@@ -289,15 +291,16 @@ void MadgwickFilter::InitialiseFromSample(const ImuSample& sample, bool use_mag)
   q_ = Quaternion{w / n, uy / n, -ux / n, 0.0};
 }
 
-// The gradient is carried at half its textbook size (h = J^T f / 2) and qdot_gyro likewise
-// (qdot / 2 is folded into dt / 2): scaling by powers of two is exact in floating point, so the
-// result is bit-identical to the textbook arithmetic with fewer multiplications per sample.
+// The objective is carried at half its textbook size (f / 2), so the gradient is h = J^T f / 4,
+// and the gyro rate at twice (the 1/2 of qdot moves into dt / 2): scaling by powers of two is
+// exact in floating point, so the result is bit-identical to the textbook arithmetic with fewer
+// multiplications per sample.
 template <bool kProduction, bool kMag>
 [[gnu::always_inline]] inline void MadgwickFilter::Correct(const ImuSample& sample, double beta,
                                                            bool use_accel, double dt_s,
                                                            const Vec3& gyro_rad_s,
                                                            double inv_accel_norm,
-                                                           const Vec3& up) {
+                                                           const Vec3& half_up) {
   const double q0 = q_.w;
   const double q1 = q_.x;
   const double q2 = q_.y;
@@ -306,29 +309,30 @@ template <bool kProduction, bool kMag>
   const double gy = gyro_rad_s.y;
   const double gz = gyro_rad_s.z;
 
-  // Gyro rate of the quaternion, times 2: qdot = 1/2 q (0, w).
-  double qd0 = -q1 * gx - q2 * gy - q3 * gz;
+  // Gyro rate of the quaternion, times 2: qdot = 1/2 q (0, w). qd0 is kept negated (exact).
+  double neg_qd0 = q1 * gx + q2 * gy + q3 * gz;
   double qd1 = q0 * gx + q2 * gz - q3 * gy;
   double qd2 = q0 * gy - q1 * gz + q3 * gx;
   double qd3 = q0 * gz + q1 * gy - q2 * gx;
   const double half_dt_s = 0.5 * dt_s;
-  double c = 0.0;  // gradient gain times dt, for the half gradient
+  double c = 0.0;  // gradient gain times dt, for the quarter gradient
   double h0 = 0.0, h1 = 0.0, h2 = 0.0, h3 = 0.0;
 
   if (use_accel) {
     const Vec3& acc = sample.accel_m_s2;
     const double inv_a = kProduction ? inv_accel_norm : 1.0 / Norm(acc);
-    const double ax = acc.x * inv_a;
-    const double ay = acc.y * inv_a;
-    const double az = acc.z * inv_a;
+    const double half_inv_a = 0.5 * inv_a;
+    const double ax = acc.x * half_inv_a;  // half the measured up
+    const double ay = acc.y * half_inv_a;
+    const double az = acc.z * half_inv_a;
 
-    // Objective: predicted earth-up in the sensor frame minus the measured one; step = J^T f.
-    const double f1 = (kProduction ? up.x : 2.0 * (q1 * q3 - q0 * q2)) - ax;
-    const double f2 = (kProduction ? up.y : 2.0 * (q0 * q1 + q2 * q3)) - ay;
-    const double f3 = (kProduction ? up.z : 1.0 - 2.0 * (q1 * q1 + q2 * q2)) - az;
-    h0 = -q2 * f1 + q1 * f2;
+    // Objective (halved): predicted earth-up in the sensor frame minus the measured one.
+    const double f1 = (kProduction ? half_up.x : q1 * q3 - q0 * q2) - ax;
+    const double f2 = (kProduction ? half_up.y : q0 * q1 + q2 * q3) - ay;
+    const double f3 = (kProduction ? half_up.z : 0.5 - (q1 * q1 + q2 * q2)) - az;
+    h0 = q1 * f2 - q2 * f1;
     h1 = q3 * f1 + q0 * f2 - 2.0 * q1 * f3;
-    h2 = -q0 * f1 + q3 * f2 - 2.0 * q2 * f3;
+    h2 = q3 * f2 - q0 * f1 - 2.0 * q2 * f3;
     h3 = q1 * f1 + q2 * f2;
 
     if constexpr (kMag) {
@@ -353,34 +357,33 @@ template <bool kProduction, bool kMag>
       const double fb2 = 2.0 * bx * (q1 * q2 - q0 * q3) + 2.0 * bz * (q0 * q1 + q2 * q3) - my;
       const double fb3 =
           2.0 * bx * (q0 * q2 + q1 * q3) + bz * (1.0 - 2.0 * (q1 * q1 + q2 * q2)) - mz;
-      h0 += 0.5 * (-2.0 * bz * q2 * fb1 + (-2.0 * bx * q3 + 2.0 * bz * q1) * fb2 +
+      h0 += 0.25 * (-2.0 * bz * q2 * fb1 + (-2.0 * bx * q3 + 2.0 * bz * q1) * fb2 +
                    2.0 * bx * q2 * fb3);
-      h1 += 0.5 * (2.0 * bz * q3 * fb1 + (2.0 * bx * q2 + 2.0 * bz * q0) * fb2 +
+      h1 += 0.25 * (2.0 * bz * q3 * fb1 + (2.0 * bx * q2 + 2.0 * bz * q0) * fb2 +
                    (2.0 * bx * q3 - 4.0 * bz * q1) * fb3);
-      h2 += 0.5 * ((-4.0 * bx * q2 - 2.0 * bz * q0) * fb1 + (2.0 * bx * q1 + 2.0 * bz * q3) * fb2 +
+      h2 += 0.25 * ((-4.0 * bx * q2 - 2.0 * bz * q0) * fb1 + (2.0 * bx * q1 + 2.0 * bz * q3) * fb2 +
                    (2.0 * bx * q0 - 4.0 * bz * q2) * fb3);
-      h3 += 0.5 * ((-4.0 * bx * q3 + 2.0 * bz * q1) * fb1 + (-2.0 * bx * q0 + 2.0 * bz * q2) * fb2 +
+      h3 += 0.25 * ((-4.0 * bx * q3 + 2.0 * bz * q1) * fb1 + (-2.0 * bx * q0 + 2.0 * bz * q2) * fb2 +
                    2.0 * bx * q1 * fb3);
     }
 
-    // |J^T f|^2 / 4; the gains below are for h, i.e. twice the textbook ones.
+    // |J^T f|^2 / 16; the gains below are for h, i.e. four times the textbook ones.
     const double h_norm2 = h0 * h0 + h1 * h1 + h2 * h2 + h3 * h3;
     double k = 0.0;
     if constexpr (kProduction) {
       // Normalised step (the published form) for large errors; below the floor the step is
       // proportional to the error, which ends the chatter of a fixed-size step near convergence
       // and keeps the square root off the common path.
-      if (h_norm2 > quarter_step_floor_sq_) {
+      if (h_norm2 > gradient_floor_sq_) {
         k = beta / std::sqrt(h_norm2);
       } else if (step_floor_sq_ > 0.0) {
-        k = 2.0 * (beta == params_.production_beta ? beta_over_floor_
-                                                   : beta / std::sqrt(step_floor_sq_));
+        k = beta == params_.production_beta ? floor_gain_ : 4.0 * (beta / std::sqrt(step_floor_sq_));
       }
       c = k * dt_s;
     } else if (h_norm2 > 0.0) {
       k = beta / std::sqrt(h_norm2);
       // The published order: the step joins qdot before integration.
-      qd0 -= 2.0 * (k * h0);
+      neg_qd0 += 2.0 * (k * h0);
       qd1 -= 2.0 * (k * h1);
       qd2 -= 2.0 * (k * h2);
       qd3 -= 2.0 * (k * h3);
@@ -390,12 +393,12 @@ template <bool kProduction, bool kMag>
   double n0, n1, n2, n3;
   if constexpr (kProduction) {
     // (q + dt qdot_gyro) - (dt k) grad: the gyro part is computed while the gradient is.
-    n0 = (q0 + qd0 * half_dt_s) - c * h0;
+    n0 = (q0 - neg_qd0 * half_dt_s) - c * h0;
     n1 = (q1 + qd1 * half_dt_s) - c * h1;
     n2 = (q2 + qd2 * half_dt_s) - c * h2;
     n3 = (q3 + qd3 * half_dt_s) - c * h3;
   } else {
-    n0 = q0 + qd0 * half_dt_s;
+    n0 = q0 - neg_qd0 * half_dt_s;
     n1 = q1 + qd1 * half_dt_s;
     n2 = q2 + qd2 * half_dt_s;
     n3 = q3 + qd3 * half_dt_s;

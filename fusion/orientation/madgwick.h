@@ -120,11 +120,11 @@ class MadgwickFilter {
  private:
   // One gradient-descent step plus gyro integration. kProduction: proportional small-error step
   // and cheap renormalisation; otherwise the published arithmetic. kMag adds the magnetometer
-  // term (a compile-time choice keeps the 6-axis path free of it). up: estimated earth-up in
-  // sensor coordinates (third row of R(q)), shared with the accelerometer rejection.
+  // term (a compile-time choice keeps the 6-axis path free of it). half_up: half the estimated
+  // earth-up in sensor coordinates (third row of R(q)), shared with the accelerometer rejection.
   template <bool kProduction, bool kMag>
   void Correct(const ImuSample& sample, double beta, bool use_accel, double dt_s,
-               const Vec3& gyro_rad_s, double inv_accel_norm, const Vec3& up);
+               const Vec3& gyro_rad_s, double inv_accel_norm, const Vec3& half_up);
   void InitialiseFromSample(const ImuSample& sample, bool use_mag);
   void UpdateRest(const ImuSample& sample, double dt_s, double accel_sq);
 
@@ -133,13 +133,14 @@ class MadgwickFilter {
   double max_dt_s_;
   double mag_scale_;  // 1 for the corrected 2b form, 0.5 for the published "missing x2"
   // Derived from params_ once.
-  double cos_reject_angle_;
+  double half_cos_reject_angle_;  // compared with the halved up estimate
   double accel_low_sq_;
   double accel_high_sq_;
   double rest_lp_k_nominal_;
   double step_floor_sq_;
-  double quarter_step_floor_sq_;  // the same floor for the half gradient
+  double gradient_floor_sq_;  // the same floor for the quarter gradient Correct carries
   double beta_over_floor_;
+  double floor_gain_;  // 4 beta_over_floor_: the proportional gain for the quarter gradient
   // Rest thresholds, squared (compared with squared norms: no sqrt per sample).
   double rest_gyro_dev_sq_;
   double rest_gyro_max_sq_;
