@@ -142,7 +142,8 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
     // Only a quiet first sample shows gravity cleanly; a limb caught mid-movement would turn its
     // own acceleration into tilt error, so then the pose carried over the gap is kept.
     const double a_norm = std::sqrt(SquaredNorm(sample.accel_m_s2));
-    if (SquaredNorm(sample.gyro_rad_s) < params_.restart_max_gyro_rad_s * params_.restart_max_gyro_rad_s &&
+    if (SquaredNorm(sample.gyro_rad_s) <
+            params_.restart_max_gyro_rad_s * params_.restart_max_gyro_rad_s &&
         std::abs(a_norm - params_.gravity_m_s2) < params_.restart_max_accel_error_m_s2) {
       restart_pending_ = false;
       initialised_ = false;
@@ -358,13 +359,13 @@ template <bool kProduction, bool kMag>
       const double fb3 =
           2.0 * bx * (q0 * q2 + q1 * q3) + bz * (1.0 - 2.0 * (q1 * q1 + q2 * q2)) - mz;
       h0 += 0.25 * (-2.0 * bz * q2 * fb1 + (-2.0 * bx * q3 + 2.0 * bz * q1) * fb2 +
-                   2.0 * bx * q2 * fb3);
+                    2.0 * bx * q2 * fb3);
       h1 += 0.25 * (2.0 * bz * q3 * fb1 + (2.0 * bx * q2 + 2.0 * bz * q0) * fb2 +
-                   (2.0 * bx * q3 - 4.0 * bz * q1) * fb3);
-      h2 += 0.25 * ((-4.0 * bx * q2 - 2.0 * bz * q0) * fb1 + (2.0 * bx * q1 + 2.0 * bz * q3) * fb2 +
-                   (2.0 * bx * q0 - 4.0 * bz * q2) * fb3);
-      h3 += 0.25 * ((-4.0 * bx * q3 + 2.0 * bz * q1) * fb1 + (-2.0 * bx * q0 + 2.0 * bz * q2) * fb2 +
-                   2.0 * bx * q1 * fb3);
+                    (2.0 * bx * q3 - 4.0 * bz * q1) * fb3);
+      h2 += 0.25 * ((-4.0 * bx * q2 - 2.0 * bz * q0) * fb1 +
+                    (2.0 * bx * q1 + 2.0 * bz * q3) * fb2 + (2.0 * bx * q0 - 4.0 * bz * q2) * fb3);
+      h3 += 0.25 * ((-4.0 * bx * q3 + 2.0 * bz * q1) * fb1 +
+                    (-2.0 * bx * q0 + 2.0 * bz * q2) * fb2 + 2.0 * bx * q1 * fb3);
     }
 
     // |J^T f|^2 / 16; the gains below are for h, i.e. four times the textbook ones.
@@ -377,7 +378,8 @@ template <bool kProduction, bool kMag>
       if (h_norm2 > gradient_floor_sq_) {
         k = beta / std::sqrt(h_norm2);
       } else if (step_floor_sq_ > 0.0) {
-        k = beta == params_.production_beta ? floor_gain_ : 4.0 * (beta / std::sqrt(step_floor_sq_));
+        k = beta == params_.production_beta ? floor_gain_
+                                            : 4.0 * (beta / std::sqrt(step_floor_sq_));
       }
       c = k * dt_s;
     } else if (h_norm2 > 0.0) {
