@@ -3,13 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-// At -O3 GCC's straight-line vectoriser packs pairs of these scalar terms into SSE registers and
-// pays more in shuffles and spills than it saves (ambi-bench-madgwick: ~12% fewer instructions
-// and ~10% less time per production update without it). Outputs are unaffected: no reordering.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-tree-slp-vectorize")
-#endif
-
 namespace ambi::fusion {
 namespace {
 
