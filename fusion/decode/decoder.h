@@ -78,6 +78,18 @@ class Decoder {
   static_assert(kMaxFrameBytes >= wire::kWitSerialFrameBytes);
   static_assert(kMaxFrameBytes >= wire::kWitBleFrameBytes);
 
+  // The position of the next 'sync' byte at or after 'pos' (or 'size'); the bytes skipped are
+  // counted as discarded.
+  std::size_t SkipToSync(std::uint8_t sync, const std::uint8_t* data, std::size_t pos,
+                         std::size_t size) {
+    const void* next = std::memchr(data + pos, sync, size - pos);
+    const std::size_t sync_pos =
+        next == nullptr ? size
+                        : static_cast<std::size_t>(static_cast<const std::uint8_t*>(next) - data);
+    stats_.bytes_discarded += sync_pos - pos;
+    return sync_pos;
+  }
+
   // Decodes whole frames from 'data'; returns the bytes consumed. Stops at the first position
   // that could start a frame not yet complete, so fewer than kMaxFrameBytes remain unconsumed.
   template <typename OnSample>
@@ -181,12 +193,7 @@ std::size_t Decoder::ParseWitSerial(const std::uint8_t* data, std::size_t size,
   std::size_t pos = 0;
   while (pos < size) {
     if (data[pos] != wire::kWitSync) {
-      const void* next = std::memchr(data + pos, wire::kWitSync, size - pos);
-      const std::size_t sync_pos =
-          next == nullptr ? size : static_cast<std::size_t>(
-                                       static_cast<const std::uint8_t*>(next) - data);
-      stats_.bytes_discarded += sync_pos - pos;
-      pos = sync_pos;
+      pos = SkipToSync(wire::kWitSync, data, pos, size);
       continue;
     }
     if (size - pos < wire::kWitSerialFrameBytes) break;
@@ -276,12 +283,7 @@ std::size_t Decoder::ParseWitBle(const std::uint8_t* data, std::size_t size, Tim
   std::size_t pos = 0;
   while (pos < size) {
     if (data[pos] != wire::kWitSync) {
-      const void* next = std::memchr(data + pos, wire::kWitSync, size - pos);
-      const std::size_t sync_pos =
-          next == nullptr ? size : static_cast<std::size_t>(
-                                       static_cast<const std::uint8_t*>(next) - data);
-      stats_.bytes_discarded += sync_pos - pos;
-      pos = sync_pos;
+      pos = SkipToSync(wire::kWitSync, data, pos, size);
       continue;
     }
     if (size - pos < 2) break;
@@ -313,12 +315,7 @@ std::size_t Decoder::ParseAmbi(const std::uint8_t* data, std::size_t size, OnSam
   std::size_t pos = 0;
   while (pos < size) {
     if (data[pos] != wire::kAmbiSync0) {
-      const void* next = std::memchr(data + pos, wire::kAmbiSync0, size - pos);
-      const std::size_t sync_pos =
-          next == nullptr ? size : static_cast<std::size_t>(
-                                       static_cast<const std::uint8_t*>(next) - data);
-      stats_.bytes_discarded += sync_pos - pos;
-      pos = sync_pos;
+      pos = SkipToSync(wire::kAmbiSync0, data, pos, size);
       continue;
     }
     const std::size_t avail = size - pos;
