@@ -454,8 +454,17 @@ void LimbPairComparator::EndSet(Time time) {
     const MetricComparison* largest = LargestGap(metrics);
     const double largest_pct = largest != nullptr ? largest->percent_difference : 0.0;
     if (!HasRelevantGap(metrics) || !weaker) {
-      EmitCue(CueKind::kAsymmetryNormal, time, std::nullopt, 0, largest_pct,
-              "Left/right difference is within normal rep-to-rep variation: nothing to fix.");
+      // A consistent but small (green) gap is real and worth naming, yet normal.
+      const bool small_but_consistent =
+          weaker && std::any_of(metrics.begin(), metrics.end(),
+                                [](const MetricComparison& m) { return m.significant; });
+      EmitCue(CueKind::kAsymmetryNormal, time, small_but_consistent ? weaker : std::nullopt, 0,
+              largest_pct,
+              small_but_consistent
+                  ? "The " + std::string(ToString(*weaker)) +
+                        " side is slightly but consistently behind; a gap this small is normal."
+                  : std::string("Left/right difference is within normal rep-to-rep variation: "
+                                "nothing to fix."));
     } else if (context_.mode == SetMode::kUnilateral) {
       // The largest significant gap names the reason given to the athlete.
       const MetricComparison* reason = nullptr;
