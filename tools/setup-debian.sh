@@ -8,7 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libsqlite3-dev
   libsdbus-c++-dev libsystemd-dev
-  python3-grpcio python3-dbusmock python3-numpy
+  python3-grpcio python3-dbusmock python3-numpy dbus-daemon
 )
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
