@@ -1,0 +1,160 @@
+#include "daemon/config/daemon_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace ambi::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kMinimal = R"(
+[[athletes]]
+name = "alice"
+exercise = "biceps_curl"
+[[athletes.devices]]
+placement = "left_wrist"
+transport = "serial"
+path = "/dev/ttyUSB0"
+[[athletes.devices]]
+placement = "right_wrist"
+transport = "ble"
+address = "AA:BB:CC:DD:EE:0F"
+)";
+
+TEST(DaemonConfigTest, ShippedExampleLoads) {
+  const DaemonConfigResult result =
+      LoadDaemonConfigFile(std::string(AMBI_SOURCE_DIR) + "/data/ambid.toml");
+  ASSERT_TRUE(result.ok()) << result.error;
+  ASSERT_EQ(result.config->athletes.size(), 1u);
+  EXPECT_EQ(result.config->athletes[0].devices.size(), 2u);
+}
+
+TEST(DaemonConfigTest, DefaultsAndDerivedFields) {
+  const DaemonConfigResult result = ParseDaemonConfig(kMinimal, "test.toml");
+  ASSERT_TRUE(result.ok()) << result.error;
+  const DaemonConfig& config = *result.config;
+  EXPECT_EQ(config.listen, std::vector<std::string>{"unix:/run/ambi/ambid.sock"});
+  EXPECT_EQ(config.data_dir, "/var/lib/ambi");
+  EXPECT_TRUE(config.automatic_sets);
+  const DeviceConfig& left = config.athletes[0].devices[0];
+  EXPECT_EQ(left.name, "alice-left_wrist");
+  EXPECT_EQ(left.protocol, fusion::Protocol::kWitMotionSerial);
+  EXPECT_EQ(left.baud, 115200u);
+  EXPECT_DOUBLE_EQ(left.rate_hz, 100.0);
+  const DeviceConfig& right = config.athletes[0].devices[1];
+  EXPECT_EQ(right.protocol, fusion::Protocol::kWitMotionBle);
+  EXPECT_EQ(right.adapter, "hci0");
+  EXPECT_EQ(right.placement, (fusion::Placement{fusion::Side::kRight, fusion::Limb::kWrist}));
+}
+
+TEST(DaemonConfigTest, ErrorsNameFileLineKeyValueAndAllowed) {
+  const DaemonConfigResult bad_placement = ParseDaemonConfig(R"([[athletes]]
+name = "a"
+[[athletes.devices]]
+placement = "left_wirst"
+transport = "serial"
+path = "/dev/ttyS0"
+)", "gym.toml");
+  ASSERT_FALSE(bad_placement.ok());
+  EXPECT_THAT(bad_placement.error, HasSubstr("gym.toml:4"));
+  EXPECT_THAT(bad_placement.error, HasSubstr("athletes[0].devices[0].placement"));
+  EXPECT_THAT(bad_placement.error, HasSubstr("\"left_wirst\""));
+  EXPECT_THAT(bad_placement.error, HasSubstr("left_wrist, right_wrist, left_ankle, right_ankle"));
+
+  const DaemonConfigResult bad_baud = ParseDaemonConfig(R"([[athletes]]
+name = "a"
+[[athletes.devices]]
+placement = "left_wrist"
+transport = "serial"
+path = "/dev/ttyS0"
+baud = 1000
+)", "gym.toml");
+  ASSERT_FALSE(bad_baud.ok());
+  EXPECT_THAT(bad_baud.error, HasSubstr("baud: = 1000 is not allowed"));
+  EXPECT_THAT(bad_baud.error, HasSubstr("115200"));
+
+  const DaemonConfigResult unknown_key = ParseDaemonConfig("[daemon]\nlisten_on = []\n", "x.toml");
+  ASSERT_FALSE(unknown_key.ok());
+  EXPECT_THAT(unknown_key.error, HasSubstr("daemon.listen_on: unknown key"));
+
+  const DaemonConfigResult bad_listen =
+      ParseDaemonConfig("[daemon]\nlisten = [\"unix:relative\"]\n", "x.toml");
+  ASSERT_FALSE(bad_listen.ok());
+  EXPECT_THAT(bad_listen.error, HasSubstr("daemon.listen[0]"));
+
+  const DaemonConfigResult wrong_transport_key = ParseDaemonConfig(R"([[athletes]]
+name = "a"
+[[athletes.devices]]
+placement = "left_wrist"
+transport = "ble"
+address = "AA:BB:CC:DD:EE:FF"
+path = "/dev/ttyS0"
+)", "x.toml");
+  ASSERT_FALSE(wrong_transport_key.ok());
+  EXPECT_THAT(wrong_transport_key.error, HasSubstr("path: applies to transport = \"serial\" only"));
+
+  const DaemonConfigResult bad_address = ParseDaemonConfig(R"([[athletes]]
+name = "a"
+[[athletes.devices]]
+placement = "left_wrist"
+transport = "ble"
+address = "AA:BB:CC"
+)", "x.toml");
+  ASSERT_FALSE(bad_address.ok());
+  EXPECT_THAT(bad_address.error, HasSubstr("is not a Bluetooth address"));
+
+  const DaemonConfigResult not_toml = ParseDaemonConfig("[daemon\n", "x.toml");
+  ASSERT_FALSE(not_toml.ok());
+  EXPECT_THAT(not_toml.error, HasSubstr("x.toml:1"));
+  EXPECT_THAT(not_toml.error, HasSubstr("not valid TOML"));
+
+  EXPECT_THAT(LoadDaemonConfigFile("/nonexistent/ambid.toml").error,
+              HasSubstr("/nonexistent/ambid.toml: cannot open"));
+}
+
+TEST(DaemonConfigTest, CrossChecksNameDuplicates) {
+  const DaemonConfigResult same_placement = ParseDaemonConfig(R"([[athletes]]
+name = "a"
+[[athletes.devices]]
+placement = "left_wrist"
+transport = "serial"
+path = "/dev/ttyS0"
+[[athletes.devices]]
+placement = "left_wrist"
+transport = "serial"
+path = "/dev/ttyS1"
+)", "x.toml");
+  ASSERT_FALSE(same_placement.ok());
+  EXPECT_THAT(same_placement.error, HasSubstr("athletes[0].devices[1].placement"));
+  EXPECT_THAT(same_placement.error, HasSubstr("one device per placement"));
+
+  const DaemonConfigResult same_tty = ParseDaemonConfig(R"([[athletes]]
+name = "a"
+[[athletes.devices]]
+placement = "left_wrist"
+transport = "serial"
+path = "/dev/ttyS0"
+[[athletes]]
+name = "b"
+[[athletes.devices]]
+placement = "left_wrist"
+transport = "serial"
+path = "/dev/ttyS0"
+)", "x.toml");
+  ASSERT_FALSE(same_tty.ok());
+  EXPECT_THAT(same_tty.error, HasSubstr("\"/dev/ttyS0\" is used by an earlier device"));
+}
+
+TEST(DaemonConfigTest, ListenAddressForms) {
+  std::string reason;
+  EXPECT_TRUE(IsValidListenAddress("unix:/run/ambi/ambid.sock", &reason));
+  EXPECT_TRUE(IsValidListenAddress("127.0.0.1:50051", &reason));
+  EXPECT_TRUE(IsValidListenAddress("[::1]:0", &reason));
+  EXPECT_FALSE(IsValidListenAddress("localhost", &reason));
+  EXPECT_FALSE(IsValidListenAddress("localhost:http", &reason));
+  EXPECT_FALSE(IsValidListenAddress("127.0.0.1:70000", &reason));
+}
+
+}  // namespace
+}  // namespace ambi::config
