@@ -1,0 +1,92 @@
+// ambi-sim-pty: simulated sensors behind pseudo-terminals, for a separately started ambid.
+// Prints one line per device (athlete, placement, stable symlink, current pty) and runs until
+// SIGINT or SIGTERM, then removes its symlinks.
+
+#include <csignal>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "daemon/sim/demo_roster.h"
+#include "daemon/sim/pty_simulator.h"
+#include "daemon/transport/asio.h"
+#include "tools/sim/presets.h"
+
+namespace {
+
+using ambi::daemon::PtySimulator;
+using ambi::daemon::SimAthlete;
+
+int Run(int argc, char** argv) {
+  CLI::App app{"Simulated IMU sensors on pseudo-terminals (WitMotion serial bytes, paced)."};
+  std::string preset;
+  std::string athlete_name = "sim";
+  std::string link_dir = ambi::daemon::DefaultSimLinkDir();
+  double time_scale = 1.0;
+  bool once = false;
+  bool list_presets = false;
+  app.add_option("--preset", preset,
+                 "an ambi-sim preset for one athlete (default: the demo roster alice + bob)");
+  app.add_option("--athlete", athlete_name, "athlete name with --preset")->capture_default_str();
+  app.add_option("--link-dir", link_dir, "where the ambi-sim-<athlete>-<placement> symlinks go")
+      ->capture_default_str();
+  app.add_option("--time-scale", time_scale, "playback speed, 1 = real time")
+      ->capture_default_str();
+  app.add_flag("--once", once, "with --preset: play the set once instead of looping");
+  app.add_flag("--list-presets", list_presets, "list the presets and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  if (list_presets) {
+    for (const auto& info : ambi::sim::Presets()) {
+      std::cout << info.name << "\t" << info.description << "\n";
+    }
+    return 0;
+  }
+
+  std::vector<SimAthlete> athletes;
+  if (preset.empty()) {
+    athletes = ambi::daemon::DemoRoster();
+  } else {
+    std::optional<SimAthlete> athlete =
+        ambi::daemon::AthleteFromPreset(athlete_name, preset, !once);
+    if (!athlete) {
+      std::cerr << "ambi-sim-pty: unknown preset '" << preset << "' (see --list-presets)\n";
+      return 2;
+    }
+    athletes.push_back(std::move(*athlete));
+  }
+
+  ambi::daemon::asio::io_context io;
+  PtySimulator simulator(io, {link_dir, time_scale});
+  for (const SimAthlete& athlete : athletes) simulator.AddAthlete(athlete);
+  for (std::size_t i = 0; i < simulator.device_count(); ++i) {
+    const ambi::daemon::SimDeviceInfo info = simulator.device(i);
+    std::cout << info.athlete << " " << ambi::fusion::ToString(info.placement) << " "
+              << info.link_path << " -> " << info.slave_path << " "
+              << ambi::fusion::ToString(info.protocol) << " " << info.rate_hz << " Hz\n";
+  }
+  std::cout.flush();
+
+  ambi::daemon::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int /*signal*/) {
+    if (error) return;
+    simulator.Stop();
+  });
+  simulator.Start();
+  io.run();  // returns once Stop() cancelled the timers
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << "ambi-sim-pty: " << error.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,110 @@
+#ifndef AMBI_DAEMON_SIM_PTY_SIMULATOR_H_
+#define AMBI_DAEMON_SIM_PTY_SIMULATOR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/sim/sim_athlete.h"
+#include "fusion/core/placement.h"
+#include "fusion/decode/protocol.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace ambi::daemon {
+
+struct PtySimulatorOptions {
+  // Where the stable device symlinks go: <link_dir>/ambi-sim-<athlete>-<placement>.
+  std::string link_dir;
+  // Playback speed: 1 is real time, 10 plays ten times faster (tests).
+  double time_scale = 1.0;
+};
+
+// $XDG_RUNTIME_DIR when set and a directory, else /tmp.
+std::string DefaultSimLinkDir();
+
+struct SimDeviceInfo {
+  std::string athlete;
+  fusion::Placement placement;
+  fusion::Protocol protocol = fusion::Protocol::kWitMotionSerial;
+  double rate_hz = 0.0;
+  // Stable across replugs: configure the daemon's SerialSource with this path.
+  std::string link_path;
+  // The pseudo-terminal slave the link points at now (a new one after each replug).
+  std::string slave_path;
+  bool plugged = true;
+};
+
+struct SimDeviceStats {
+  std::uint64_t cycles_written = 0;  // output cycles handed to the pseudo-terminal
+  // Cycles nobody received: no reader had the tty open, unplugged, the reader stalled (the
+  // pty buffer was full), or the simulator fell more than a second behind. A real device's bytes
+  // are lost the same way.
+  std::uint64_t cycles_dropped = 0;
+  std::uint64_t bytes_written = 0;
+  std::uint64_t bytes_from_host = 0;  // what the reader wrote (e.g. WitMotion setup commands)
+  int sets_started = 0;
+  double true_time_s = 0.0;  // true time of the last cycle produced
+  bool finished = false;     // a non-looping athlete's set is over
+};
+
+// Simulated sensors behind pseudo-terminals, so the daemon reads them through its real serial
+// path. Each device owns a pty pair in raw mode and a stable symlink to its slave; an Asio timer
+// writes each output cycle of sim::DeviceByteStream into the master when the cycle's true time
+// comes (scheduled from the start time, so it does not drift). Left and right of an athlete come
+// from the same SetSequence. Unplug() closes the master (the reader gets end of file or EIO and
+// the symlink dangles: ENOENT); Replug() opens a new pair and re-points the symlink atomically.
+// Time goes on while a device is unplugged, as the athlete keeps moving.
+//
+// Lifetime: handlers share each device's state and check a stopped flag; Stop() (also run by the
+// destructor) closes every pty, removes the symlinks, and no write happens afterwards.
+// Not thread-safe: call on the io_context's thread.
+class PtySimulator {
+ public:
+  PtySimulator(boost::asio::io_context& io, PtySimulatorOptions options);
+  ~PtySimulator();
+
+  PtySimulator(const PtySimulator&) = delete;
+  PtySimulator& operator=(const PtySimulator&) = delete;
+
+  // Creates the athlete's left and right devices (their ptys and symlinks exist on return) and
+  // returns their indices, left first. Throws std::invalid_argument for an invalid athlete or a
+  // name already used, std::runtime_error / std::system_error when a pty or symlink fails.
+  std::vector<std::size_t> AddAthlete(const SimAthlete& athlete);
+
+  // Starts every device's clock at the same instant. Once only.
+  void Start();
+  // Stops writing, closes the ptys and removes the symlinks. Final.
+  void Stop();
+
+  // Simulates pulling the cable / re-seating it. Out-of-range indices throw std::out_of_range.
+  void Unplug(std::size_t device);
+  void Replug(std::size_t device);
+
+  std::size_t device_count() const;
+  SimDeviceInfo device(std::size_t index) const;
+  SimDeviceStats device_stats(std::size_t index) const;
+  std::optional<std::size_t> FindDevice(std::string_view athlete,
+                                        fusion::Placement placement) const;
+
+ private:
+  struct Athlete;
+  struct Device;
+
+  boost::asio::io_context& io_;
+  PtySimulatorOptions options_;
+  std::vector<std::shared_ptr<Device>> devices_;
+  std::vector<std::string> athlete_names_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace ambi::daemon
+
+#endif  // AMBI_DAEMON_SIM_PTY_SIMULATOR_H_

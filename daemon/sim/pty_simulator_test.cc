@@ -1,0 +1,269 @@
+#include "daemon/sim/pty_simulator.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "daemon/transport/asio.h"
+#include "daemon/transport/serial_source.h"
+#include "fusion/decode/decoder.h"
+#include "tools/sim/limb_simulator.h"
+#include "tools/sim/presets.h"
+
+namespace ambi::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "ambi-pty-sim-test-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  std::string str() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+// Runs 'io' until 'done' holds; the limit only keeps a broken build from hanging.
+bool RunUntil(asio::io_context& io, const std::function<bool()>& done) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done() && std::chrono::steady_clock::now() < give_up) {
+    if (io.stopped()) io.restart();
+    io.run_for(std::chrono::milliseconds(2));
+  }
+  return done();
+}
+
+// A short set: one curl without noise, 0.3 s of rest on each side (about 3.4 s of true time).
+SimAthlete ShortCurl(std::string name, bool loop) {
+  SimAthlete athlete;
+  athlete.name = std::move(name);
+  athlete.session = sim::MakePreset("curl-clean").value();
+  athlete.session.left.rep_count = 1;
+  athlete.session.right.rep_count = 1;
+  athlete.session.rest_before_s = 0.3;
+  athlete.session.rest_after_s = 0.3;
+  athlete.rest_between_sets_s = 0.6;
+  athlete.loop = loop;
+  return athlete;
+}
+
+// The daemon's side of one device: a SerialSource on the symlink feeding the real decoder.
+struct Reader {
+  Reader(asio::io_context& io, const std::string& path)
+      : decoder(fusion::DecoderParams{fusion::Protocol::kWitMotionSerial}) {
+    SerialSourceOptions options;
+    options.path = path;
+    options.backoff.initial_delay = std::chrono::milliseconds(5);
+    options.backoff.max_delay = std::chrono::milliseconds(20);
+    ByteSourceCallbacks callbacks;
+    callbacks.on_bytes = [this](SteadyTime arrival, std::span<const std::uint8_t> bytes) {
+      last_arrival = arrival;
+      decoder.Feed(bytes, fusion::TimeFromNanoseconds(arrival.time_since_epoch().count()),
+                   [this](const fusion::ImuSample& sample) { samples.push_back(sample); });
+    };
+    callbacks.on_connected = [this](SteadyTime, const std::string&) { ++connected; };
+    callbacks.on_lost = [this](SteadyTime, const std::string&) {
+      ++lost;
+      decoder.Reset();
+    };
+    source = std::make_unique<SerialSource>(io, options, callbacks);
+    source->Start();
+  }
+
+  fusion::Decoder decoder;
+  std::vector<fusion::ImuSample> samples;
+  SteadyTime last_arrival{};
+  int connected = 0;
+  int lost = 0;
+  std::unique_ptr<SerialSource> source;
+};
+
+double Norm(const fusion::Vec3& v) { return std::sqrt(v.x * v.x + v.y * v.y + v.z * v.z); }
+
+TEST(PtySimulatorTest, BothSidesDecodeAtTheConfiguredRatePacedByTrueTime) {
+  asio::io_context io;
+  TempDir dir;
+  constexpr double kTimeScale = 8.0;
+  PtySimulator simulator(io, {dir.str(), kTimeScale});
+  const SimAthlete athlete = ShortCurl("dana", /*loop=*/false);
+  const std::vector<std::size_t> ids = simulator.AddAthlete(athlete);
+  ASSERT_EQ(ids.size(), 2u);
+  const SimDeviceInfo left_info = simulator.device(ids[0]);
+  EXPECT_EQ(left_info.placement, (fusion::Placement{fusion::Side::kLeft, fusion::Limb::kWrist}));
+  EXPECT_EQ(left_info.link_path, dir.str() + "/ambi-sim-dana-left_wrist");
+  EXPECT_EQ(fs::read_symlink(left_info.link_path).string(), left_info.slave_path);
+  EXPECT_EQ(simulator.FindDevice("dana", {fusion::Side::kRight, fusion::Limb::kWrist}), ids[1]);
+
+  Reader left(io, left_info.link_path);
+  Reader right(io, simulator.device(ids[1]).link_path);
+  ASSERT_TRUE(RunUntil(io, [&] { return left.connected == 1 && right.connected == 1; }));
+
+  const SteadyTime before_start = std::chrono::steady_clock::now();
+  simulator.Start();
+  ASSERT_TRUE(RunUntil(io, [&] {
+    return simulator.device_stats(ids[0]).finished && simulator.device_stats(ids[1]).finished &&
+           left.samples.size() == simulator.device_stats(ids[0]).cycles_written &&
+           right.samples.size() == simulator.device_stats(ids[1]).cycles_written;
+  })) << left.samples.size() << " " << right.samples.size();
+
+  const sim::SessionPlan plan = sim::PlanSession(athlete.session);
+  for (const std::size_t id : ids) {
+    const SimDeviceStats stats = simulator.device_stats(id);
+    const fusion::Side side = simulator.device(id).placement.side;
+    const std::size_t expected =
+        sim::SensorSampler(athlete.session, plan, side).ExpectedSampleCount();
+    // Every cycle of the set was produced, at 100 Hz of true time.
+    EXPECT_EQ(stats.cycles_written + stats.cycles_dropped, expected);
+    EXPECT_NEAR(static_cast<double>(expected), plan.truth.duration_s * athlete.session.rate_hz,
+                1.0);
+    // A reader was attached throughout: nothing may be lost.
+    EXPECT_GE(static_cast<double>(stats.cycles_written), 0.98 * static_cast<double>(expected));
+    EXPECT_EQ(stats.sets_started, 1);
+  }
+  // Paced, not dumped: the last cycle cannot leave before its true time (scaled) has come.
+  const double last_due_s = simulator.device_stats(ids[0]).true_time_s / kTimeScale;
+  EXPECT_GE(std::chrono::duration<double>(left.last_arrival - before_start).count(), last_due_s);
+  // The decoded samples are physical: gravity at rest at the start of the set.
+  ASSERT_FALSE(left.samples.empty());
+  EXPECT_NEAR(Norm(left.samples.front().accel_m_s2), 9.80665, 0.05);
+  EXPECT_NEAR(Norm(right.samples.front().accel_m_s2), 9.80665, 0.05);
+  EXPECT_EQ(left.decoder.stats().bytes_discarded, 0u);
+  EXPECT_EQ(right.decoder.stats().bytes_discarded, 0u);
+}
+
+TEST(PtySimulatorTest, LoopsIntoNewSetsWithoutAGap) {
+  asio::io_context io;
+  TempDir dir;
+  PtySimulator simulator(io, {dir.str(), 40.0});
+  const std::vector<std::size_t> ids = simulator.AddAthlete(ShortCurl("eve", /*loop=*/true));
+  Reader left(io, simulator.device(ids[0]).link_path);
+  Reader right(io, simulator.device(ids[1]).link_path);
+  ASSERT_TRUE(RunUntil(io, [&] { return left.connected == 1 && right.connected == 1; }));
+  simulator.Start();
+  ASSERT_TRUE(RunUntil(io, [&] {
+    return simulator.device_stats(ids[0]).sets_started >= 3 &&
+           simulator.device_stats(ids[1]).sets_started >= 3;
+  }));
+  // Three sets in, both sides still at the same true time and nothing finished.
+  const SimDeviceStats left_stats = simulator.device_stats(ids[0]);
+  EXPECT_FALSE(left_stats.finished);
+  EXPECT_GT(left_stats.true_time_s, 2.0 * 3.0);
+  EXPECT_NEAR(left_stats.true_time_s, simulator.device_stats(ids[1]).true_time_s, 0.5);
+  EXPECT_GT(left.samples.size(), 600u);
+}
+
+TEST(PtySimulatorTest, UnplugIsALossReplugIsAReconnectBehindTheSameLink) {
+  asio::io_context io;
+  TempDir dir;
+  PtySimulator simulator(io, {dir.str(), 10.0});
+  const std::vector<std::size_t> ids = simulator.AddAthlete(ShortCurl("finn", /*loop=*/true));
+  const std::string link = simulator.device(ids[0]).link_path;
+  const std::string first_slave = simulator.device(ids[0]).slave_path;
+  Reader left(io, link);
+  Reader right(io, simulator.device(ids[1]).link_path);
+  simulator.Start();
+  ASSERT_TRUE(RunUntil(io, [&] { return left.samples.size() > 50; }));
+
+  simulator.Unplug(ids[0]);
+  EXPECT_FALSE(simulator.device(ids[0]).plugged);
+  ASSERT_TRUE(RunUntil(io, [&] { return left.lost == 1; }));
+  EXPECT_FALSE(fs::exists(first_slave)) << "the pty vanished like an unplugged USB tty";
+  ASSERT_TRUE(RunUntil(io, [&] {
+    return left.source->stats().last_error.find("No such file") != std::string::npos;
+  })) << left.source->stats().last_error;
+  // The other side keeps streaming.
+  const std::size_t right_before = right.samples.size();
+  const std::size_t left_during = left.samples.size();
+  ASSERT_TRUE(RunUntil(io, [&] { return right.samples.size() > right_before + 30; }));
+  EXPECT_EQ(left.samples.size(), left_during);
+
+  simulator.Replug(ids[0]);
+  const SimDeviceInfo replugged = simulator.device(ids[0]);
+  EXPECT_TRUE(replugged.plugged);
+  EXPECT_EQ(replugged.link_path, link);
+  EXPECT_EQ(fs::read_symlink(link).string(), replugged.slave_path);
+  ASSERT_TRUE(RunUntil(io, [&] { return left.connected == 2; }));
+  EXPECT_EQ(left.source->stats().reconnects, 1u);
+  ASSERT_TRUE(RunUntil(io, [&] { return left.samples.size() > left_during + 30; }));
+  EXPECT_EQ(right.lost, 0);
+}
+
+TEST(PtySimulatorTest, WithoutAReaderCyclesAreDroppedNotQueued) {
+  asio::io_context io;
+  TempDir dir;
+  PtySimulator simulator(io, {dir.str(), 20.0});
+  const std::vector<std::size_t> ids = simulator.AddAthlete(ShortCurl("gus", /*loop=*/true));
+  simulator.Start();
+  ASSERT_TRUE(RunUntil(io, [&] { return simulator.device_stats(ids[0]).cycles_dropped > 100; }));
+  EXPECT_EQ(simulator.device_stats(ids[0]).cycles_written, 0u);
+
+  // Once a reader attaches the simulator notices it and starts writing.
+  Reader left(io, simulator.device(ids[0]).link_path);
+  ASSERT_TRUE(RunUntil(io, [&] { return left.samples.size() > 20; }));
+  EXPECT_GT(simulator.device_stats(ids[0]).cycles_written, 0u);
+}
+
+TEST(PtySimulatorTest, ReaderWritesReachTheSimulatedDevice) {
+  asio::io_context io;
+  TempDir dir;
+  PtySimulator simulator(io, {dir.str(), 10.0});
+  const std::vector<std::size_t> ids = simulator.AddAthlete(ShortCurl("hal", /*loop=*/true));
+  SerialSourceOptions options;
+  options.path = simulator.device(ids[0]).link_path;
+  options.witmotion = WitMotionSetup{};
+  options.witmotion->command_gap = std::chrono::milliseconds(1);
+  SerialSource source(io, options, {});
+  source.Start();
+  simulator.Start();
+  ASSERT_TRUE(RunUntil(io, [&] { return simulator.device_stats(ids[0]).bytes_from_host >= 15; }));
+  EXPECT_EQ(simulator.device_stats(ids[0]).bytes_from_host, 15u);  // unlock, rate, content
+}
+
+TEST(PtySimulatorTest, StopRemovesLinksAndTheReaderLosesTheDevice) {
+  asio::io_context io;
+  TempDir dir;
+  auto simulator = std::make_unique<PtySimulator>(io, PtySimulatorOptions{dir.str(), 10.0});
+  const std::vector<std::size_t> ids = simulator->AddAthlete(ShortCurl("ivy", true));
+  const std::string link = simulator->device(ids[0]).link_path;
+  Reader left(io, link);
+  simulator->Start();
+  ASSERT_TRUE(RunUntil(io, [&] { return !left.samples.empty(); }));
+  simulator->Stop();
+  EXPECT_FALSE(fs::exists(fs::symlink_status(link)));
+  simulator.reset();  // handlers still queued must not touch freed memory (ASan)
+  ASSERT_TRUE(RunUntil(io, [&] { return left.lost == 1; }));
+}
+
+TEST(PtySimulatorTest, RejectsDuplicateAndBadNamesAndMissingDirectory) {
+  asio::io_context io;
+  TempDir dir;
+  PtySimulator simulator(io, {dir.str(), 1.0});
+  simulator.AddAthlete(ShortCurl("jo", true));
+  EXPECT_THROW(simulator.AddAthlete(ShortCurl("jo", true)), std::invalid_argument);
+  EXPECT_THROW(simulator.AddAthlete(ShortCurl("../etc", true)), std::invalid_argument);
+  EXPECT_THROW(simulator.device(5), std::out_of_range);
+  EXPECT_THROW(PtySimulator(io, {dir.str() + "/missing", 1.0}), std::invalid_argument);
+  EXPECT_THROW(PtySimulator(io, {dir.str(), 0.0}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ambi::daemon
