@@ -1,0 +1,111 @@
+#include "daemon/store/weekly_balance.h"
+
+#include <algorithm>
+#include <map>
+
+#include "daemon/config/exercise_catalog.h"
+#include "daemon/store/iso_week.h"
+
+namespace ambi::store {
+namespace {
+
+struct ExerciseTotals {
+  std::uint32_t sets = 0;
+  std::uint32_t compared_sets = 0;
+  double sum_rom_percent_difference = 0.0;
+  double sum_rom_symmetry_index_pct = 0.0;
+  std::uint32_t left_weaker = 0;
+  std::uint32_t right_weaker = 0;
+};
+
+struct WeekTotals {
+  std::map<std::string, v1::MuscleGroupVolume> muscle_groups;
+  std::map<std::string, ExerciseTotals> exercises;
+};
+
+void AddSet(const BalanceSet& set, const config::ExerciseCatalog* catalog, WeekTotals* totals,
+            v1::WeekBalance* week) {
+  week->set_left_reps(week->left_reps() + set.left_reps);
+  week->set_right_reps(week->right_reps() + set.right_reps);
+
+  ExerciseTotals& exercise = totals->exercises[set.exercise];
+  ++exercise.sets;
+  if (set.rom_compared) {
+    ++exercise.compared_sets;
+    exercise.sum_rom_percent_difference += set.rom_percent_difference;
+    exercise.sum_rom_symmetry_index_pct += set.rom_symmetry_index_pct;
+  }
+  if (set.weaker_side == v1::SIDE_LEFT) ++exercise.left_weaker;
+  if (set.weaker_side == v1::SIDE_RIGHT) ++exercise.right_weaker;
+
+  const fusion::Exercise* known = catalog != nullptr ? catalog->Find(set.exercise) : nullptr;
+  if (known == nullptr) return;
+  for (const std::string& group : known->muscle_groups) {
+    v1::MuscleGroupVolume& volume = totals->muscle_groups[group];
+    volume.set_muscle_group(group);
+    volume.set_sets(volume.sets() + 1);
+    volume.set_left_reps(volume.left_reps() + set.left_reps);
+    volume.set_right_reps(volume.right_reps() + set.right_reps);
+  }
+  if (known->direction == fusion::ForceDirection::kPush) week->set_push_sets(week->push_sets() + 1);
+  if (known->direction == fusion::ForceDirection::kPull) week->set_pull_sets(week->pull_sets() + 1);
+  const auto works = [&](std::string_view group) {
+    return std::find(known->muscle_groups.begin(), known->muscle_groups.end(), group) !=
+           known->muscle_groups.end();
+  };
+  if (works("quadriceps")) week->set_quadriceps_sets(week->quadriceps_sets() + 1);
+  if (works("hamstrings")) week->set_hamstrings_sets(week->hamstrings_sets() + 1);
+}
+
+void FinishWeek(const WeekTotals& totals, v1::WeekBalance* week) {
+  for (const auto& [group, volume] : totals.muscle_groups) *week->add_muscle_groups() = volume;
+  for (const auto& [name, exercise] : totals.exercises) {
+    v1::ExerciseAsymmetry* out = week->add_exercises();
+    out->set_exercise(name);
+    out->set_sets(exercise.sets);
+    if (exercise.compared_sets > 0) {
+      out->set_mean_rom_percent_difference(exercise.sum_rom_percent_difference /
+                                           exercise.compared_sets);
+      out->set_mean_rom_symmetry_index_pct(exercise.sum_rom_symmetry_index_pct /
+                                           exercise.compared_sets);
+    }
+    if (exercise.left_weaker > exercise.right_weaker) out->set_weaker_side(v1::SIDE_LEFT);
+    if (exercise.right_weaker > exercise.left_weaker) out->set_weaker_side(v1::SIDE_RIGHT);
+  }
+}
+
+}  // namespace
+
+WeekRange BalanceWeekRange(std::int64_t until_unix_ns, std::uint32_t weeks) {
+  const std::int64_t last_week_start = IsoWeekOf(until_unix_ns).start_unix_ns;
+  WeekRange range;
+  range.from_unix_ns = last_week_start - static_cast<std::int64_t>(weeks - 1) * kNsPerWeek;
+  range.to_unix_ns = last_week_start + kNsPerWeek;
+  return range;
+}
+
+void BuildWeeklyBalance(const std::vector<BalanceSet>& sets,
+                        const config::ExerciseCatalog* catalog, std::int64_t until_unix_ns,
+                        std::uint32_t weeks, v1::WeeklyBalanceResponse* response) {
+  if (weeks == 0) return;
+  const WeekRange range = BalanceWeekRange(until_unix_ns, weeks);
+  std::vector<WeekTotals> totals(weeks);
+  const int first = response->weeks_size();
+  for (std::uint32_t i = 0; i < weeks; ++i) {
+    const IsoWeek iso = IsoWeekOf(range.from_unix_ns + static_cast<std::int64_t>(i) * kNsPerWeek);
+    v1::WeekBalance* week = response->add_weeks();
+    week->set_week(iso.Name());
+    week->set_week_start_unix_ns(iso.start_unix_ns);
+  }
+  for (const BalanceSet& set : sets) {
+    if (set.start_unix_ns < range.from_unix_ns || set.start_unix_ns >= range.to_unix_ns) continue;
+    const auto index = static_cast<int>((set.start_unix_ns - range.from_unix_ns) / kNsPerWeek);
+    AddSet(set, catalog, &totals[static_cast<std::size_t>(index)],
+           response->mutable_weeks(first + index));
+  }
+  for (std::uint32_t i = 0; i < weeks; ++i) {
+    FinishWeek(totals[i], response->mutable_weeks(first + static_cast<int>(i)));
+  }
+}
+
+}  // namespace ambi::store

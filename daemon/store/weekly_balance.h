@@ -1,0 +1,55 @@
+#ifndef AMBI_DAEMON_STORE_WEEKLY_BALANCE_H_
+#define AMBI_DAEMON_STORE_WEEKLY_BALANCE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ambi/v1/service.pb.h"
+
+namespace ambi::config {
+class ExerciseCatalog;
+}
+
+namespace ambi::store {
+
+// One set as the weekly balance sees it (read from the sets table).
+struct BalanceSet {
+  std::string exercise;
+  std::int64_t start_unix_ns = 0;
+  std::uint32_t left_reps = 0;
+  std::uint32_t right_reps = 0;
+  // The set summary compared ROM between the sides (false for a set without summary, or the
+  // first set of a unilateral pair, which has nothing to compare with yet).
+  bool rom_compared = false;
+  double rom_percent_difference = 0.0;
+  double rom_symmetry_index_pct = 0.0;
+  v1::Side weaker_side = v1::SIDE_UNSPECIFIED;  // the summary's verdict
+};
+
+// [from, to) of the 'weeks' ISO weeks ending with the one containing 'until_unix_ns'.
+struct WeekRange {
+  std::int64_t from_unix_ns = 0;
+  std::int64_t to_unix_ns = 0;
+};
+WeekRange BalanceWeekRange(std::int64_t until_unix_ns, std::uint32_t weeks);
+
+// Fills 'response->weeks' (oldest first, one entry per week, empty weeks included so a chart
+// has a continuous axis) from 'sets'; sets outside the range are ignored. Per week:
+// - a set counts once for each muscle group of its exercise (catalog), with its left/right
+//   reps; push/pull sets by the catalog direction; quadriceps/hamstrings sets are the sets
+//   whose exercise works that group;
+// - left_reps/right_reps total every set, including exercises the catalog does not know (the
+//   totals need no catalog); unknown exercises count toward nothing else;
+// - per exercise (sorted by name, unknown ones too): its set count, the mean ROM percent
+//   difference and signed symmetry index over the sets that compared ROM (0 when none did),
+//   and the side the summaries named weaker in most sets (unspecified on a tie or none).
+// Muscle groups are sorted by name and listed only when the week has sets for them.
+// 'catalog' may be null (every exercise unknown).
+void BuildWeeklyBalance(const std::vector<BalanceSet>& sets,
+                        const config::ExerciseCatalog* catalog, std::int64_t until_unix_ns,
+                        std::uint32_t weeks, v1::WeeklyBalanceResponse* response);
+
+}  // namespace ambi::store
+
+#endif  // AMBI_DAEMON_STORE_WEEKLY_BALANCE_H_
