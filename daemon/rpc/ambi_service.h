@@ -1,0 +1,75 @@
+#ifndef AMBI_DAEMON_RPC_AMBI_SERVICE_H_
+#define AMBI_DAEMON_RPC_AMBI_SERVICE_H_
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include <grpcpp/support/status.h>
+
+#include "ambi/v1/service.grpc.pb.h"
+#include "daemon/rpc/control.h"
+#include "daemon/rpc/event_bus.h"
+
+namespace ambi::daemon {
+
+struct AmbiServiceOptions {
+  // Events a subscriber may have queued before it is dropped. Larger tolerates longer network
+  // stalls of one client at the cost of memory (events are a few hundred bytes).
+  std::size_t subscriber_queue_capacity = 1024;
+  // Whether an athlete named in a SubscribeRequest exists; unset: every name is accepted (a
+  // subscriber may wait for an athlete whose session starts later).
+  std::function<bool(const std::string& athlete)> athlete_exists;
+};
+
+// The Ambi gRPC service on the callback API: Subscribe streams from the EventBus with one
+// reactor per subscriber (no thread per stream); the unary calls forward to Control.
+// Thread-safe; 'bus' and 'control' must outlive the server the service is registered with.
+class AmbiService final : public v1::Ambi::CallbackService {
+ public:
+  AmbiService(EventBus* bus, Control* control, AmbiServiceOptions options = {});
+
+  // Validates 'request': INVALID_ARGUMENT for an unknown or unspecified kind or an empty athlete
+  // name, NOT_FOUND for an athlete that athlete_exists rejects. Public for tests.
+  grpc::Status ValidateSubscribe(const v1::SubscribeRequest& request) const;
+
+  grpc::ServerWriteReactor<v1::LiveEvent>* Subscribe(grpc::CallbackServerContext* context,
+                                                      const v1::SubscribeRequest* request) override;
+
+  grpc::ServerUnaryReactor* StartSet(grpc::CallbackServerContext* context,
+                                     const v1::StartSetRequest* request,
+                                     v1::StartSetResponse* response) override;
+  grpc::ServerUnaryReactor* EndSet(grpc::CallbackServerContext* context,
+                                   const v1::EndSetRequest* request,
+                                   v1::EndSetResponse* response) override;
+  grpc::ServerUnaryReactor* StartSession(grpc::CallbackServerContext* context,
+                                         const v1::StartSessionRequest* request,
+                                         v1::StartSessionResponse* response) override;
+  grpc::ServerUnaryReactor* EndSession(grpc::CallbackServerContext* context,
+                                       const v1::EndSessionRequest* request,
+                                       v1::EndSessionResponse* response) override;
+  grpc::ServerUnaryReactor* ListDevices(grpc::CallbackServerContext* context,
+                                        const v1::ListDevicesRequest* request,
+                                        v1::ListDevicesResponse* response) override;
+  grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* context,
+                                         const v1::ListSessionsRequest* request,
+                                         v1::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* GetSession(grpc::CallbackServerContext* context,
+                                       const v1::GetSessionRequest* request,
+                                       v1::GetSessionResponse* response) override;
+  grpc::ServerUnaryReactor* GetWeeklyBalance(grpc::CallbackServerContext* context,
+                                             const v1::WeeklyBalanceRequest* request,
+                                             v1::WeeklyBalanceResponse* response) override;
+
+ private:
+  EventBus* bus_;
+  Control* control_;
+  AmbiServiceOptions options_;
+};
+
+// ControlStatus codes map one to one onto gRPC codes.
+grpc::Status ToGrpcStatus(const ControlStatus& status);
+
+}  // namespace ambi::daemon
+
+#endif  // AMBI_DAEMON_RPC_AMBI_SERVICE_H_
