@@ -130,8 +130,8 @@ int Watch(v1::Ambi::Stub& stub, const Options& options) {
     }
     return ReportStatus(status, options, "Subscribe");
   }
-  std::fprintf(stderr, "ambi-watch: stream ended: %s\n",
-               status.error_message().empty() ? "by the server" : status.error_message().c_str());
+  // The daemon ends streams normally only when it stops (gRPC carries no message with OK).
+  std::fprintf(stderr, "ambi-watch: the daemon ended the stream (stopping)\n");
   if (options.count > 0) {
     std::fprintf(stderr, "ambi-watch: got %ld of %ld events\n", received, options.count);
     return kRpcError;
