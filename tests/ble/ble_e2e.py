@@ -1,0 +1,165 @@
+"""BleSource end to end against a fake BlueZ: connect, rate command written, split and joined
+notifications decoded by the real decoder, disconnect reported and recovered (StartNotify called again), clean stop.
+
+Run by ctest as ble_e2e; by hand: /usr/bin/python3 tests/ble/ble_e2e.py --probe build/.../ble_probe
+"""
+
+import argparse
+import json
+import math
+import os
+import queue
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_bluez  # noqa: E402
+
+ADDRESS = "C4:7F:0E:12:34:56"
+GRAVITY_M_S2 = 9.80665
+DEADLINE_S = 45.0  # below ctest's TIMEOUT, so a hang ends here with a message and a cleanup
+
+
+def witmotion_ble_frame(accel_raw, gyro_raw, angle_raw=(0, 0, 0)):
+    """A 20-byte WitMotion BLE data frame: 55 61 and nine int16 LE."""
+    return bytes([0x55, 0x61]) + struct.pack("<9h", *accel_raw, *gyro_raw, *angle_raw)
+
+
+def expected_sample(accel_raw, gyro_raw):
+    accel = [r / 32768.0 * 16.0 * GRAVITY_M_S2 for r in accel_raw]
+    gyro = [math.radians(r / 32768.0 * 2000.0) for r in gyro_raw]
+    return accel, gyro
+
+
+class Probe:
+    """ble_probe as a child process whose JSON lines are read on a thread."""
+
+    def __init__(self, path, env):
+        self.process = subprocess.Popen(
+            [path, "--address", ADDRESS, "--rate-hz", "100", "--backoff-initial-s", "0.05", "--backoff-max-s", "0.2",
+             "--services-timeout-s", "10"],
+            env=env, stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
+            preexec_fn=fake_bluez._die_with_parent)
+        self.events = queue.Queue()
+        self.seen = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            try:
+                self.events.put(json.loads(line))
+            except json.JSONDecodeError:
+                self.events.put({"event": "garbage", "line": line})
+        self.events.put({"event": "exited"})
+
+    def next(self, wanted, timeout_s=10.0):
+        """The next event of kind 'wanted'; 'error' events are kept for messages, others must
+        not come in between (a stray sample or loss is a failure)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no '{wanted}' event within {timeout_s} s; "
+                                     f"events so far: {self.seen[-10:]}")
+            try:
+                event = self.events.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            self.seen.append(event)
+            if event["event"] == wanted:
+                return event
+            if event["event"] != "error":
+                raise AssertionError(f"expected '{wanted}', got {event}")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def check_sample(event, accel_raw, gyro_raw):
+    accel, gyro = expected_sample(accel_raw, gyro_raw)
+    for name, got, want in (("accel_m_s2", event["accel_m_s2"], accel),
+                            ("gyro_rad_s", event["gyro_rad_s"], gyro)):
+        for g, w in zip(got, want):
+            if abs(g - w) > 1e-6 * max(1.0, abs(w)):
+                raise AssertionError(f"{name} {got} != expected {want} for raw {accel_raw} "
+                                     f"{gyro_raw}")
+
+
+def run(probe_path):
+    frames = [((100 * i, -200 * i, 2048 + i), (10 * i, 20 * i, -30 * i)) for i in range(1, 8)]
+    encoded = [witmotion_ble_frame(a, g) for a, g in frames]
+
+    with fake_bluez.FakeBluez() as bluez:
+        # First connection: ServicesResolved comes after Connect(), as BlueZ does after discovery.
+        device = bluez.add_device(ADDRESS, resolve_services_on_connect=False)
+        probe = Probe(probe_path, bluez.env())
+        try:
+            device.wait_for_call("Connect")
+            device.resolve_services()
+            probe.next("connected")
+            assert device.notify_calls("StartNotify") == 1, "StartNotify not called once"
+            # --rate-hz 100: unlock, then rate register 0x03 = 0x09, on the write characteristic.
+            rate_commands = [bytes.fromhex("ffaa6988b5"), bytes.fromhex("ffaa030900")]
+            device.wait_for_call("WriteValue", count=2, path=device.write_path)
+            assert device.written_values() == rate_commands, device.written_values()
+
+            # Whole, split across two notifications, two joined in one, whole.
+            device.push(encoded[0])
+            device.push(encoded[1][:7])
+            device.push(encoded[1][7:])
+            device.push(encoded[2] + encoded[3])
+            device.push(encoded[4])
+            for i in range(5):
+                check_sample(probe.next("sample"), *frames[i])
+
+            # The link drops; the source reports it and reconnects by itself.
+            device.set_connect_behaviour(resolve_services=True)
+            device.push(encoded[5][:9])  # half a frame in flight when the link dies
+            device.disconnect()
+            lost = probe.next("lost")
+            assert "Connected=false" in lost["reason"], lost
+            probe.next("connected")
+            assert device.calls("Connect") == 2, f"Connect calls: {device.calls('Connect')}"
+            assert device.notify_calls("StartNotify") == 2, "StartNotify not called again"
+            device.wait_for_call("WriteValue", count=4, path=device.write_path)
+            assert device.written_values() == rate_commands * 2, device.written_values()
+
+            device.push(encoded[6])
+            check_sample(probe.next("sample"), *frames[6])
+
+            # Stop: notifications are turned off and the probe exits cleanly.
+            code = probe.stop()
+            assert code == 0, f"ble_probe exited with {code}"
+            probe.next("stopped", timeout_s=2)
+            device.wait_for_call("StopNotify", path=device.notify_path, timeout_s=5)
+        finally:
+            probe.stop()
+    print("ble_e2e: OK (7 samples, one disconnect recovered)")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--probe", required=True, help="path of the ble_probe binary")
+    args = parser.parse_args()
+    timer = threading.Timer(DEADLINE_S, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    timer.daemon = True
+    timer.start()
+    # SIGTERM (ours or the runner's) unwinds through the finally blocks that stop the children.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(f"ble_e2e: terminated (deadline "
+                                                     f"{DEADLINE_S} s or runner)"))
+    run(args.probe)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+// ble_probe: runs one BleSource against whatever BlueZ the system bus offers (the fake one in
+// tests) and prints what reaches the owner, one JSON object per line, for the e2e harness:
+//   {"event":"connected","detail":...}      on_connected
+//   {"event":"sample","accel_m_s2":[...],"gyro_rad_s":[...]}   each sample the real decoder makes
+//   {"event":"lost","reason":...}           on_lost
+//   {"event":"error","last_error":...}      whenever stats().last_error changes
+// Runs until SIGTERM or SIGINT.
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "daemon/transport/asio.h"
+#include "daemon/transport/ble_bus.h"
+#include "daemon/transport/ble_source.h"
+#include "fusion/decode/decoder.h"
+
+namespace {
+
+namespace asio = ambi::daemon::asio;
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+void PrintLine(const std::string& line) {
+  std::fputs(line.c_str(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+std::string JsonVec3(const ambi::fusion::Vec3& v) {
+  char text[96];
+  std::snprintf(text, sizeof(text), "[%.9g,%.9g,%.9g]", v.x, v.y, v.z);
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("Prints what a BleSource delivers, as JSON lines");
+  ambi::daemon::BleSourceConfig config;
+  app.add_option("--address", config.address, "device address AA:BB:CC:DD:EE:FF")->required();
+  app.add_option("--adapter", config.adapter, "adapter name");
+  app.add_option("--notify-uuid", config.notify_uuid, "notify characteristic UUID");
+  app.add_option("--rate-hz", config.rate_hz, "output rate to set on connect (0: keep)");
+  app.add_option("--backoff-initial-s", config.backoff_initial_s, "first reconnect delay");
+  app.add_option("--backoff-max-s", config.backoff_max_s, "longest reconnect delay");
+  app.add_option("--services-timeout-s", config.services_timeout_s, "wait for ServicesResolved");
+  CLI11_PARSE(app, argc, argv);
+  // stdout carries the JSON lines only.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("ble_probe"));
+
+  asio::io_context io;
+  ambi::fusion::Decoder decoder({.protocol = ambi::fusion::Protocol::kWitMotionBle});
+  const auto start = std::chrono::steady_clock::now();
+
+  ambi::daemon::ByteSourceCallbacks callbacks;
+  callbacks.on_bytes = [&](ambi::daemon::SteadyTime arrival, std::span<const std::uint8_t> bytes) {
+    const ambi::fusion::Time time = ambi::fusion::TimeFromNanoseconds(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(arrival - start).count());
+    decoder.Feed(bytes, time, [](const ambi::fusion::ImuSample& sample) {
+      PrintLine("{\"event\":\"sample\",\"accel_m_s2\":" + JsonVec3(sample.accel_m_s2) +
+                ",\"gyro_rad_s\":" + JsonVec3(sample.gyro_rad_s) + "}");
+    });
+  };
+  callbacks.on_connected = [](ambi::daemon::SteadyTime, const std::string& detail) {
+    PrintLine("{\"event\":\"connected\",\"detail\":" + JsonString(detail) + "}");
+  };
+  callbacks.on_lost = [&](ambi::daemon::SteadyTime, const std::string& reason) {
+    decoder.Reset();
+    PrintLine("{\"event\":\"lost\",\"reason\":" + JsonString(reason) + "}");
+  };
+
+  auto bus = std::make_shared<ambi::daemon::BleBus>();
+  std::unique_ptr<ambi::daemon::BleSource> source;
+  try {
+    source = std::make_unique<ambi::daemon::BleSource>(io, bus, config, callbacks);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "ble_probe: %s\n", e.what());
+    return 2;
+  }
+  source->Start();
+
+  // Report last_error changes so the harness can see why an attempt is not getting through.
+  std::string last_error;
+  asio::steady_timer poll(io);
+  std::function<void()> poll_errors = [&] {
+    const std::string error = source->stats().last_error;
+    if (error != last_error) {
+      last_error = error;
+      PrintLine("{\"event\":\"error\",\"last_error\":" + JsonString(error) + "}");
+    }
+    poll.expires_after(std::chrono::milliseconds(50));
+    poll.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) poll_errors();
+    });
+  };
+  poll_errors();
+
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    source->Stop();
+    poll.cancel();
+    PrintLine("{\"event\":\"stopped\"}");
+    io.stop();
+  });
+  io.run();
+  source.reset();
+  return 0;
+}
