@@ -20,6 +20,10 @@ constexpr char kPropertiesChangedMatch[] =
 constexpr char kInterfacesRemovedMatch[] =
     "type='signal',sender='org.bluez',interface='org.freedesktop.DBus.ObjectManager',"
     "member='InterfacesRemoved'";
+// bluetoothd going away sends no PropertiesChanged: its notifications just stop.
+constexpr char kBluezOwnerChangedMatch[] =
+    "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+    "member='NameOwnerChanged',arg0='org.bluez'";
 
 constexpr char kDeviceInterface[] = "org.bluez.Device1";
 constexpr char kCharacteristicInterface[] = "org.bluez.GattCharacteristic1";
@@ -113,6 +117,7 @@ void BleBus::Dispatch(const BluezSignal& signal) {
   std::lock_guard lock(subscribers_mutex_);
   for (const Subscriber& subscriber : subscribers_) {
     if (signal.kind == BluezSignal::Kind::kBusLost ||
+        signal.kind == BluezSignal::Kind::kBluezGone ||
         CoversPath(subscriber.path_prefix, signal.path)) {
       subscriber.handler(signal);
     }
@@ -161,6 +166,7 @@ void BleBus::Run() {
 std::string BleBus::ServeConnection(const std::shared_ptr<sdbus::IConnection>& connection) {
   sdbus::Slot properties_slot;
   sdbus::Slot removed_slot;
+  sdbus::Slot owner_slot;
   try {
     properties_slot = connection->addMatch(kPropertiesChangedMatch, [this](sdbus::Message& m) {
       const SteadyTime arrival = std::chrono::steady_clock::now();
@@ -179,6 +185,23 @@ std::string BleBus::ServeConnection(const std::shared_ptr<sdbus::IConnection>& c
       } catch (const sdbus::Error& e) {
         spdlog::debug("ble: malformed InterfacesRemoved: {}", e.what());
       }
+    });
+    owner_slot = connection->addMatch(kBluezOwnerChangedMatch, [this](sdbus::Message& m) {
+      BluezSignal signal;
+      signal.kind = BluezSignal::Kind::kBluezGone;
+      signal.arrival = std::chrono::steady_clock::now();
+      try {
+        std::string name;
+        std::string old_owner;
+        std::string new_owner;
+        m >> name >> old_owner >> new_owner;
+        if (name != "org.bluez" || !new_owner.empty()) return;
+        signal.detail = "BlueZ (org.bluez) left the system bus";
+      } catch (const sdbus::Error& e) {
+        spdlog::debug("ble: malformed NameOwnerChanged: {}", e.what());
+        return;
+      }
+      Dispatch(signal);
     });
   } catch (const sdbus::Error& e) {
     return std::string("cannot subscribe to BlueZ signals: ") + e.what();

@@ -25,6 +25,7 @@ struct BluezSignal {
     kPropertiesChanged,  // org.freedesktop.DBus.Properties.PropertiesChanged on 'path'
     kInterfacesRemoved,  // ObjectManager.InterfacesRemoved; 'path' is the removed object
     kBusLost,            // the system bus connection itself went away ('detail' says why)
+    kBluezGone,          // org.bluez left the bus (bluetoothd stopped or crashed)
   };
   Kind kind = Kind::kPropertiesChanged;
   SteadyTime arrival;  // stamped on the D-Bus thread when the message was read
@@ -34,14 +35,14 @@ struct BluezSignal {
   std::optional<bool> services_resolved;           // org.bluez.Device1.ServicesResolved
   std::optional<std::vector<std::uint8_t>> value;  // org.bluez.GattCharacteristic1.Value
   std::vector<std::string> removed_interfaces;     // kInterfacesRemoved
-  std::string detail;                              // kBusLost
+  std::string detail;                              // kBusLost, kBluezGone
 };
 
 // The one system-bus connection shared by every BLE source of the process, and the thread that
 // runs its event loop. That thread connects (and after a lost bus, reconnects every second),
-// installs one match for BlueZ's PropertiesChanged and InterfacesRemoved, and hands each signal
-// to the subscribers whose path prefix covers it. One match for all devices instead of one per
-// proxy keeps the per-notification cost to a single dispatch.
+// installs one match for BlueZ's PropertiesChanged and InterfacesRemoved (and one for org.bluez
+// leaving the bus), and hands each signal to the subscribers whose path prefix covers it. One match
+// for all devices instead of one per proxy keeps the per-notification cost to a single dispatch.
 //
 // Thread-safe. Subscriber handlers run on the D-Bus thread with the subscriber lock held: they
 // must be quick and must not call Subscribe or destroy a Subscription (post elsewhere instead).
@@ -82,7 +83,8 @@ class BleBus {
     std::uint64_t id_;
   };
 
-  // Delivers the signals of objects at or below 'path_prefix' (and kBusLost) to 'handler'.
+  // Delivers the signals of objects at or below 'path_prefix' (and kBusLost, kBluezGone) to
+  // 'handler'.
   [[nodiscard]] std::unique_ptr<Subscription> Subscribe(std::string path_prefix, Handler handler);
 
  private:

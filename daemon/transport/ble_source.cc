@@ -383,6 +383,7 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
     if (step_ == Step::kStopped || step_ == Step::kIdle || step_ == Step::kBackoff) return;
     switch (signal.kind) {
       case BluezSignal::Kind::kBusLost:
+      case BluezSignal::Kind::kBluezGone:
         EndAttempt(signal.detail);
         return;
       case BluezSignal::Kind::kInterfacesRemoved:

@@ -75,6 +75,20 @@ class Probe:
             if event["event"] != "error":
                 raise AssertionError(f"expected '{wanted}', got {event}")
 
+    def wait_error(self, fragment, timeout_s=10.0):
+        """Skips events until an 'error' whose last_error contains 'fragment'."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                event = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            self.seen.append(event)
+            if event["event"] == "error" and fragment in event["last_error"]:
+                return event
+        raise AssertionError(f"no error containing '{fragment}' within {timeout_s} s; "
+                             f"events so far: {self.seen[-10:]}")
+
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -145,7 +159,25 @@ def run(probe_path):
             device.wait_for_call("StopNotify", path=device.notify_path, timeout_s=5)
         finally:
             probe.stop()
-    print("ble_e2e: OK (7 samples, one disconnect recovered)")
+
+
+def run_service_loss(probe_path):
+    """bluetoothd stopping is a loss although BlueZ sends nothing; the bus itself dying leaves
+    the source retrying with a clear error, and the program still stops cleanly."""
+    with fake_bluez.FakeBluez() as bluez:
+        bluez.add_device(ADDRESS)
+        probe = Probe(probe_path, bluez.env())
+        try:
+            probe.next("connected")
+            bluez.stop_bluez()
+            lost = probe.next("lost")
+            assert "org.bluez" in lost["reason"], lost
+            bluez.stop()
+            probe.wait_error("system D-Bus")
+            code = probe.stop()
+            assert code == 0, f"ble_probe exited with {code}"
+        finally:
+            probe.stop()
 
 
 def main():
@@ -159,6 +191,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(f"ble_e2e: terminated (deadline "
                                                      f"{DEADLINE_S} s or runner)"))
     run(args.probe)
+    run_service_loss(args.probe)
+    print("ble_e2e: OK (7 samples, disconnect recovered, BlueZ and bus loss survived)")
 
 
 if __name__ == "__main__":

@@ -147,6 +147,12 @@ class FakeBluez:
             self.adapter, "ambi-test")
         return self
 
+    def stop_bluez(self):
+        """bluetoothd goes away (org.bluez leaves the bus, no signal from it); the bus stays."""
+        if self._mock_process is not None and self._mock_process.poll() is None:
+            self._mock_process.terminate()
+            self._mock_process.wait(timeout=5)
+
     def stop(self):
         """Ends the mock and the bus; safe to call twice or after a failed start."""
         for process in (self._mock_process, self._bus_process):
