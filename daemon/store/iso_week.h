@@ -13,7 +13,7 @@ inline constexpr std::int64_t kNsPerWeek = 7 * kNsPerDay;
 // Thursday, so 2025-12-29 belongs to "2026-W01" and 2021-01-01 to "2020-W53").
 struct IsoWeek {
   int year = 0;
-  int week = 0;                  // 1..53
+  int week = 0;                    // 1..53
   std::int64_t start_unix_ns = 0;  // Monday 00:00 UTC
 
   std::string Name() const;  // "2026-W01"

@@ -45,8 +45,7 @@ bool ForEachRow(Statement& statement, std::string* error, QueryError* kind, Read
 bool ParseBlob(const Statement& row, int column, google::protobuf::MessageLite* message,
                const std::string& what, std::string* error, QueryError* kind) {
   if (message->ParseFromString(row.ColumnBlob(column))) return true;
-  return Fail("session store: cannot parse the stored " + what, QueryError::kInternal, error,
-              kind);
+  return Fail("session store: cannot parse the stored " + what, QueryError::kInternal, error, kind);
 }
 
 }  // namespace
@@ -112,8 +111,7 @@ bool SessionReader::GetSession(const std::string& session_id, v1::GetSessionResp
         ReadSessionInfo(info, response->mutable_session());
         break;
       case Statement::StepResult::kDone:
-        return Fail("unknown session id '" + session_id + "'", QueryError::kNotFound, error,
-                    kind);
+        return Fail("unknown session id '" + session_id + "'", QueryError::kNotFound, error, kind);
       case Statement::StepResult::kError:
         return Fail(info.ErrorMessage(), QueryError::kInternal, error, kind);
     }
@@ -152,8 +150,7 @@ FROM sets WHERE session_id = ?1 ORDER BY set_index)sql");
     });
     if (!cues_ok) return false;
 
-    Statement pairs(*connection_,
-                    "SELECT pair FROM rep_pairs WHERE session_id = ?1 ORDER BY id");
+    Statement pairs(*connection_, "SELECT pair FROM rep_pairs WHERE session_id = ?1 ORDER BY id");
     pairs.Bind(1, session_id);
     return ForEachRow(pairs, error, kind, [&](const Statement& row) {
       return ParseBlob(row, 0, response->add_rep_pairs(), "rep pair of session " + session_id,
@@ -187,8 +184,8 @@ ORDER BY s.start_unix_ns)sql");
       set.left_reps = static_cast<std::uint32_t>(row.ColumnInt64(2));
       set.right_reps = static_cast<std::uint32_t>(row.ColumnInt64(3));
       const auto rom_band = static_cast<v1::Band>(row.ColumnInt64(4));
-      set.rom_compared = rom_band == v1::BAND_GREEN || rom_band == v1::BAND_AMBER ||
-                         rom_band == v1::BAND_RED;
+      set.rom_compared =
+          rom_band == v1::BAND_GREEN || rom_band == v1::BAND_AMBER || rom_band == v1::BAND_RED;
       set.rom_percent_difference = row.ColumnDouble(5);
       set.rom_symmetry_index_pct = row.ColumnDouble(6);
       set.weaker_side = static_cast<v1::Side>(row.ColumnInt64(7));

@@ -86,6 +86,7 @@ class SessionStore::Impl {
   }
 
   bool RecordEvent(const std::string& session_id, const v1::Event& event, std::int64_t unix_ns) {
+    EventWrite write{session_id, event, unix_ns};  // copied before the lock: others wait less
     std::unique_lock lock(mutex_);
     if (!open_sessions_.contains(session_id)) {
       lock.unlock();
@@ -93,7 +94,7 @@ class SessionStore::Impl {
                     options_.path, session_id);
       return false;
     }
-    return Enqueue(EventWrite{session_id, event, unix_ns}, &lock);
+    return Enqueue(std::move(write), &lock);
   }
 
   bool EndSession(const std::string& session_id, std::int64_t end_unix_ns) {
@@ -165,8 +166,8 @@ class SessionStore::Impl {
   bool GetSession(const v1::GetSessionRequest& request, v1::GetSessionResponse* response,
                   std::string* error, QueryError* kind) {
     if (request.session_id().empty()) {
-      return QueryFail("get session: session_id is required", QueryError::kInvalidArgument,
-                       error, kind);
+      return QueryFail("get session: session_id is required", QueryError::kInvalidArgument, error,
+                       kind);
     }
     return WithReader(error, kind, [&](SessionReader* reader, QueryError* what) {
       return reader->GetSession(request.session_id(), response, error, what);
@@ -184,12 +185,11 @@ class SessionStore::Impl {
                            " is more than the maximum " + std::to_string(kMaxBalanceWeeks),
                        QueryError::kInvalidArgument, error, kind);
     }
-    const std::int64_t until = request.until_unix_ns() != 0 ? request.until_unix_ns()
-                                                             : now_unix_ns;
+    const std::int64_t until = request.until_unix_ns() != 0 ? request.until_unix_ns() : now_unix_ns;
     if (until <= 0) {
-      return QueryFail("weekly balance: until_unix_ns " + std::to_string(until) +
-                           " is not a time after 1970",
-                       QueryError::kInvalidArgument, error, kind);
+      return QueryFail(
+          "weekly balance: until_unix_ns " + std::to_string(until) + " is not a time after 1970",
+          QueryError::kInvalidArgument, error, kind);
     }
     const std::uint32_t weeks = request.weeks() == 0 ? kDefaultBalanceWeeks : request.weeks();
     const WeekRange range = BalanceWeekRange(until, weeks);
@@ -220,10 +220,10 @@ class SessionStore::Impl {
     }
     if (queue_.size() >= options_.max_queued_writes) {
       ++dropped_;
-      const std::string message =
-          "session store '" + options_.path + "': the writer is behind by " +
-          std::to_string(queue_.size()) + " writes (disk stalled?); dropped " +
-          std::to_string(dropped_) + " writes so far";
+      const std::string message = "session store '" + options_.path +
+                                  "': the writer is behind by " + std::to_string(queue_.size()) +
+                                  " writes (disk stalled?); dropped " + std::to_string(dropped_) +
+                                  " writes so far";
       NoteErrorLocked(message);
       lock->unlock();
       // Every drop would flood the log; powers of two show that it goes on.
@@ -364,19 +364,20 @@ std::unique_ptr<SessionStore> SessionStore::Open(const SessionStoreOptions& opti
   const int abandoned = CloseAbandonedSessions(connection.get(), error);
   if (abandoned < 0) return nullptr;
   if (abandoned > 0) {
-    spdlog::warn("session store '{}': ended {} session(s) left open by a previous ambid that "
-                 "stopped without ending them, at their last recorded event",
-                 options.path, abandoned);
+    spdlog::warn(
+        "session store '{}': ended {} session(s) left open by a previous ambid that "
+        "stopped without ending them, at their last recorded event",
+        options.path, abandoned);
   }
 
-  auto read_connection = SqliteConnection::Open(
-      options.path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, error);
+  auto read_connection =
+      SqliteConnection::Open(options.path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, error);
   if (read_connection == nullptr) return nullptr;
   sqlite3_busy_timeout(read_connection->get(), kBusyTimeoutMs);
 
-  auto impl = std::make_unique<Impl>(options, catalog,
-                                     std::make_unique<StoreWriter>(std::move(connection)),
-                                     std::make_unique<SessionReader>(std::move(read_connection)));
+  auto impl =
+      std::make_unique<Impl>(options, catalog, std::make_unique<StoreWriter>(std::move(connection)),
+                             std::make_unique<SessionReader>(std::move(read_connection)));
   return std::unique_ptr<SessionStore>(new SessionStore(std::move(impl)));
 }
 
@@ -406,9 +407,9 @@ bool SessionStore::GetSession(const v1::GetSessionRequest& request,
                               QueryError* error_kind) {
   return impl_->GetSession(request, response, error, error_kind);
 }
-bool SessionStore::WeeklyBalance(const v1::WeeklyBalanceRequest& request,
-                                 std::int64_t now_unix_ns, v1::WeeklyBalanceResponse* response,
-                                 std::string* error, QueryError* error_kind) {
+bool SessionStore::WeeklyBalance(const v1::WeeklyBalanceRequest& request, std::int64_t now_unix_ns,
+                                 v1::WeeklyBalanceResponse* response, std::string* error,
+                                 QueryError* error_kind) {
   return impl_->WeeklyBalance(request, now_unix_ns, response, error, error_kind);
 }
 std::string SessionStore::last_write_error() const { return impl_->last_write_error(); }

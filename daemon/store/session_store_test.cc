@@ -44,8 +44,7 @@ std::int64_t RecordAll(SessionStore* store, const std::string& session_id,
 }
 
 template <typename Message>
-std::vector<Message> Collect(const std::vector<v1::Event>& events,
-                             bool (v1::Event::*has)() const,
+std::vector<Message> Collect(const std::vector<v1::Event>& events, bool (v1::Event::*has)() const,
                              const Message& (v1::Event::*get)() const) {
   std::vector<Message> out;
   for (const v1::Event& event : events) {
@@ -71,8 +70,7 @@ void ExpectSessionMatches(SessionStore* store, const std::string& session_id,
   v1::GetSessionResponse response;
   std::string error;
   ASSERT_TRUE(store->GetSession(request, &response, &error)) << error;
-  const auto summaries =
-      Collect(events, &v1::Event::has_set_summary, &v1::Event::set_summary);
+  const auto summaries = Collect(events, &v1::Event::has_set_summary, &v1::Event::set_summary);
   const auto cues = Collect(events, &v1::Event::has_cue, &v1::Event::cue);
   const auto pairs = Collect(events, &v1::Event::has_rep_pair, &v1::Event::rep_pair);
   const auto reps = Collect(events, &v1::Event::has_rep, &v1::Event::rep);
@@ -116,11 +114,11 @@ TEST(SessionStoreTest, RoundTripOfAPipelineSession) {
   // The relational rows beside the serialized messages.
   EXPECT_EQ(SqliteValue(path, "SELECT COUNT(*) FROM rep_pair_metrics"), "40");
   EXPECT_EQ(SqliteValue(path, "SELECT COUNT(*) FROM events WHERE kind = 'fatigue'"), "20");
-  EXPECT_EQ(SqliteValue(path, "SELECT left_reps || '/' || right_reps || ' ' || exercise "
-                              "FROM sets"),
+  EXPECT_EQ(SqliteValue(path,
+                        "SELECT left_reps || '/' || right_reps || ' ' || exercise "
+                        "FROM sets"),
             "10/10 biceps_curl");
-  EXPECT_EQ(SqliteValue(path, "SELECT COUNT(*) FROM reps WHERE side = 1 AND rom_deg > 100"),
-            "10");
+  EXPECT_EQ(SqliteValue(path, "SELECT COUNT(*) FROM reps WHERE side = 1 AND rom_deg > 100"), "10");
   EXPECT_EQ(SqliteValue(path, "PRAGMA journal_mode"), "wal");
   EXPECT_TRUE(store->last_write_error().empty()) << store->last_write_error();
 
@@ -147,9 +145,9 @@ TEST(SessionStoreTest, UnilateralSetsAndSensorStatus) {
   ASSERT_TRUE(store->Flush(&error)) << error;
   ExpectSessionMatches(store.get(), unilateral, unilateral_events);
   ExpectSessionMatches(store.get(), dropouts, dropout_events);
-  EXPECT_EQ(SqliteValue(dir.File("ambi.db"),
-                        "SELECT COUNT(*) FROM events WHERE kind = 'sensor_status'"),
-            "2");
+  EXPECT_EQ(
+      SqliteValue(dir.File("ambi.db"), "SELECT COUNT(*) FROM events WHERE kind = 'sensor_status'"),
+      "2");
   // Not ended yet: live sessions show end 0.
   v1::ListSessionsResponse list;
   ASSERT_TRUE(store->ListSessions(v1::ListSessionsRequest(), &list, &error)) << error;
@@ -269,8 +267,7 @@ TEST(SessionStoreTest, WeeklyBalanceFromRecordedSessions) {
   EXPECT_EQ(w47.pull_sets(), 1u);
   EXPECT_EQ(w47.left_reps(), 10u);
   EXPECT_EQ(w47.right_reps(), 10u);
-  const auto curl_summaries =
-      Collect(curl, &v1::Event::has_set_summary, &v1::Event::set_summary);
+  const auto curl_summaries = Collect(curl, &v1::Event::has_set_summary, &v1::Event::set_summary);
   ASSERT_EQ(curl_summaries.size(), 1u);
   const v1::SetSummary& curl_summary = curl_summaries[0];
   ASSERT_GT(curl_summary.metrics_size(), 0);
@@ -344,8 +341,8 @@ TEST(SessionStoreTest, UnknownSessionIdIsNamed) {
 void SetUserVersion(const std::string& path, int version, const char* extra_sql = "") {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  const std::string sql = std::string(extra_sql) + "PRAGMA user_version = " +
-                          std::to_string(version);
+  const std::string sql =
+      std::string(extra_sql) + "PRAGMA user_version = " + std::to_string(version);
   EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
 }
@@ -375,6 +372,69 @@ TEST(SessionStoreTest, AnotherProgramsDatabaseIsRefused) {
   EXPECT_EQ(SessionStore::Open(options, nullptr, &error), nullptr);
   EXPECT_NE(error.find(path), std::string::npos) << error;
   EXPECT_NE(error.find("another program"), std::string::npos) << error;
+
+  const std::string garbage = dir.File("garbage.db");
+  std::ofstream(garbage) << std::string(4096, 'x');
+  options.path = garbage;
+  EXPECT_EQ(SessionStore::Open(options, nullptr, &error), nullptr);
+  EXPECT_NE(error.find(garbage), std::string::npos) << error;
+}
+
+TEST(SessionStoreTest, RefusedWriteIsReportedAndCostsNothingElse) {
+  TempDir dir;
+  const std::string path = dir.File("ambi.db");
+  auto store = OpenStore(path);
+  ASSERT_NE(store, nullptr);
+  // Another connection makes the database refuse cues.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER refuse_cues BEFORE INSERT ON cues "
+                         "BEGIN SELECT RAISE(ABORT, 'cues refused by test'); END",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  const auto events = GoldenEvents("curl_asym10");
+  const std::string id = store->BeginSession("ana", UnixNs(2026, 11, 23, 9), "");
+  RecordAll(store.get(), id, events, UnixNs(2026, 11, 23, 9));
+  std::string error;
+  EXPECT_FALSE(store->Flush(&error));
+  EXPECT_NE(error.find("cue event of session " + id), std::string::npos) << error;
+  EXPECT_NE(error.find("cues refused by test"), std::string::npos) << error;
+  EXPECT_NE(store->last_write_error().find("cues refused by test"), std::string::npos);
+  // The rest of the batch was committed; the next Flush has nothing new to report.
+  v1::GetSessionRequest request;
+  request.set_session_id(id);
+  v1::GetSessionResponse response;
+  ASSERT_TRUE(store->GetSession(request, &response, &error)) << error;
+  EXPECT_EQ(response.session().rep_count(), 20u);
+  EXPECT_EQ(response.rep_pairs_size(), 10);
+  EXPECT_EQ(response.sets_size(), 1);
+  EXPECT_EQ(response.cues_size(), 0);
+  EXPECT_TRUE(store->Flush(&error)) << error;
+}
+
+TEST(SessionStoreTest, FullQueueDropsInsteadOfWaiting) {
+  TempDir dir;
+  SessionStoreOptions options;
+  options.path = dir.File("ambi.db");
+  options.max_queued_writes = 1;
+  // The writer holds a batch back for the whole interval unless flushed, so the queue stays full.
+  options.commit_interval = std::chrono::milliseconds(60'000);
+  std::string error;
+  auto store = SessionStore::Open(options, nullptr, &error);
+  ASSERT_NE(store, nullptr) << error;
+  const std::string id = store->BeginSession("ana", UnixNs(2026, 11, 23, 9), "");
+  ASSERT_FALSE(id.empty());
+  EXPECT_FALSE(store->RecordEvent(id, GoldenEvents("curl_asym10")[0], UnixNs(2026, 11, 23, 9)));
+  EXPECT_FALSE(store->Flush(&error));
+  EXPECT_NE(error.find("dropped 1 writes"), std::string::npos) << error;
+  // The session itself was written.
+  v1::GetSessionRequest request;
+  request.set_session_id(id);
+  v1::GetSessionResponse response;
+  EXPECT_TRUE(store->GetSession(request, &response, &error)) << error;
 }
 
 TEST(SessionStoreTest, QueriesWhileWriting) {

@@ -11,8 +11,8 @@ std::unique_ptr<SqliteConnection> SqliteConnection::Open(const std::string& path
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
-    *error = "cannot open session store '" + path + "': " +
-             (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    *error = "cannot open session store '" + path +
+             "': " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close_v2(db);
     return nullptr;
   }
@@ -78,8 +78,7 @@ Statement& Statement::Bind(int index, double value) {
 
 Statement& Statement::Bind(int index, std::string_view text) {
   if (statement_ != nullptr) {
-    sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                        SQLITE_UTF8);
+    sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   }
   return *this;
 }
@@ -156,8 +155,18 @@ std::string Statement::ColumnBlob(int column) const {
 
 std::string Statement::ErrorMessage() const {
   const std::string what = statement_ == nullptr ? prepare_error_ : connection_.ErrorMessage();
-  return "session store '" + connection_.path() + "': " + what + " (in: " + sql_.substr(0, 120) +
-         ")";
+  // The statement on one line, shortened: enough to tell which one failed.
+  std::string sql;
+  std::size_t used = 0;
+  for (const char c : sql_) {
+    ++used;
+    const bool space = c == ' ' || c == '\n';
+    if (space && (sql.empty() || sql.back() == ' ')) continue;
+    sql.push_back(space ? ' ' : c);
+    if (sql.size() >= 80) break;
+  }
+  if (used < sql_.size()) sql += "...";
+  return "session store '" + connection_.path() + "': " + what + " (in: " + sql + ")";
 }
 
 }  // namespace ambi::store

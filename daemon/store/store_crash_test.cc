@@ -98,9 +98,10 @@ TEST(StoreCrashTest, KilledProcessLosesNothingFlushed) {
   // Left open by the dead process, ended on reopen at its last recorded event.
   const std::int64_t start = UnixNs(2026, 11, 23, 7);
   const std::string last_event_ns = SqliteValue(
-      path, "SELECT MAX(unix_ns) FROM (SELECT unix_ns FROM reps UNION ALL SELECT unix_ns FROM "
-            "rep_pairs UNION ALL SELECT unix_ns FROM cues UNION ALL SELECT unix_ns FROM events "
-            "UNION ALL SELECT start_unix_ns FROM sets UNION ALL SELECT end_unix_ns FROM sets)");
+      path,
+      "SELECT MAX(unix_ns) FROM (SELECT unix_ns FROM reps UNION ALL SELECT unix_ns FROM "
+      "rep_pairs UNION ALL SELECT unix_ns FROM cues UNION ALL SELECT unix_ns FROM events "
+      "UNION ALL SELECT start_unix_ns FROM sets UNION ALL SELECT end_unix_ns FROM sets)");
   EXPECT_EQ(std::to_string(response.session().end_unix_ns()), last_event_ns);
   EXPECT_GE(response.session().end_unix_ns(),
             start + static_cast<std::int64_t>(kFlushedEvents) * kEventSpacingNs);

@@ -8,7 +8,8 @@
 namespace ambi::store {
 namespace {
 
-constexpr const char* kInsertAthlete = "INSERT INTO athletes(name) VALUES(?1) ON CONFLICT DO NOTHING";
+constexpr const char* kInsertAthlete =
+    "INSERT INTO athletes(name) VALUES(?1) ON CONFLICT DO NOTHING";
 constexpr const char* kInsertSession = R"sql(
 INSERT INTO sessions(id, athlete_id, start_unix_ns, capture_path)
 VALUES(?1, (SELECT id FROM athletes WHERE name = ?2), ?3, ?4))sql";
@@ -63,15 +64,24 @@ std::string Serialize(const google::protobuf::MessageLite& message) {
 
 const char* KindName(const v1::Event& event) {
   switch (event.kind_case()) {
-    case v1::Event::kSetStarted: return "set_started";
-    case v1::Event::kRep: return "rep";
-    case v1::Event::kRepPair: return "rep_pair";
-    case v1::Event::kUnpairedRep: return "unpaired_rep";
-    case v1::Event::kFatigue: return "fatigue";
-    case v1::Event::kCue: return "cue";
-    case v1::Event::kSetSummary: return "set_summary";
-    case v1::Event::kSensorStatus: return "sensor_status";
-    case v1::Event::KIND_NOT_SET: break;
+    case v1::Event::kSetStarted:
+      return "set_started";
+    case v1::Event::kRep:
+      return "rep";
+    case v1::Event::kRepPair:
+      return "rep_pair";
+    case v1::Event::kUnpairedRep:
+      return "unpaired_rep";
+    case v1::Event::kFatigue:
+      return "fatigue";
+    case v1::Event::kCue:
+      return "cue";
+    case v1::Event::kSetSummary:
+      return "set_summary";
+    case v1::Event::kSensorStatus:
+      return "sensor_status";
+    case v1::Event::KIND_NOT_SET:
+      break;
   }
   return "empty";
 }
@@ -79,10 +89,14 @@ const char* KindName(const v1::Event& event) {
 // Session seconds of the events kept in the log table.
 double LogEventTimeS(const v1::Event& event) {
   switch (event.kind_case()) {
-    case v1::Event::kUnpairedRep: return event.unpaired_rep().rep().end_s();
-    case v1::Event::kFatigue: return event.fatigue().t_s();
-    case v1::Event::kSensorStatus: return event.sensor_status().t_s();
-    default: return 0.0;
+    case v1::Event::kUnpairedRep:
+      return event.unpaired_rep().rep().end_s();
+    case v1::Event::kFatigue:
+      return event.fatigue().t_s();
+    case v1::Event::kSensorStatus:
+      return event.sensor_status().t_s();
+    default:
+      return 0.0;
   }
 }
 
@@ -128,8 +142,7 @@ struct StoreWriter::Statements {
 };
 
 StoreWriter::StoreWriter(std::unique_ptr<SqliteConnection> connection)
-    : connection_(std::move(connection)),
-      statements_(std::make_unique<Statements>(*connection_)) {}
+    : connection_(std::move(connection)), statements_(std::make_unique<Statements>(*connection_)) {}
 
 // Statements first: a connection cannot close while statements are open.
 StoreWriter::~StoreWriter() { statements_.reset(); }
@@ -191,12 +204,24 @@ bool StoreWriter::WriteEnd(const EndSessionWrite& write, std::string* error) {
 bool StoreWriter::WriteEvent(const EventWrite& write, std::string* error) {
   bool ok = false;
   switch (write.event.kind_case()) {
-    case v1::Event::kSetStarted: ok = WriteSetStarted(write, error); break;
-    case v1::Event::kSetSummary: ok = WriteSetSummary(write, error); break;
-    case v1::Event::kRep: ok = WriteRep(write, error); break;
-    case v1::Event::kRepPair: ok = WriteRepPair(write, error); break;
-    case v1::Event::kCue: ok = WriteCue(write, error); break;
-    default: ok = WriteLogEvent(write, error); break;
+    case v1::Event::kSetStarted:
+      ok = WriteSetStarted(write, error);
+      break;
+    case v1::Event::kSetSummary:
+      ok = WriteSetSummary(write, error);
+      break;
+    case v1::Event::kRep:
+      ok = WriteRep(write, error);
+      break;
+    case v1::Event::kRepPair:
+      ok = WriteRepPair(write, error);
+      break;
+    case v1::Event::kCue:
+      ok = WriteCue(write, error);
+      break;
+    default:
+      ok = WriteLogEvent(write, error);
+      break;
   }
   if (!ok) {
     *error = std::string("cannot record a ") + KindName(write.event) + " event of session " +

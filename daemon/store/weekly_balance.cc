@@ -84,9 +84,9 @@ WeekRange BalanceWeekRange(std::int64_t until_unix_ns, std::uint32_t weeks) {
   return range;
 }
 
-void BuildWeeklyBalance(const std::vector<BalanceSet>& sets,
-                        const config::ExerciseCatalog* catalog, std::int64_t until_unix_ns,
-                        std::uint32_t weeks, v1::WeeklyBalanceResponse* response) {
+void BuildWeeklyBalance(const std::vector<BalanceSet>& sets, const config::ExerciseCatalog* catalog,
+                        std::int64_t until_unix_ns, std::uint32_t weeks,
+                        v1::WeeklyBalanceResponse* response) {
   if (weeks == 0) return;
   const WeekRange range = BalanceWeekRange(until_unix_ns, weeks);
   std::vector<WeekTotals> totals(weeks);

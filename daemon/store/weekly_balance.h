@@ -46,9 +46,9 @@ WeekRange BalanceWeekRange(std::int64_t until_unix_ns, std::uint32_t weeks);
 //   and the side the summaries named weaker in most sets (unspecified on a tie or none).
 // Muscle groups are sorted by name and listed only when the week has sets for them.
 // 'catalog' may be null (every exercise unknown).
-void BuildWeeklyBalance(const std::vector<BalanceSet>& sets,
-                        const config::ExerciseCatalog* catalog, std::int64_t until_unix_ns,
-                        std::uint32_t weeks, v1::WeeklyBalanceResponse* response);
+void BuildWeeklyBalance(const std::vector<BalanceSet>& sets, const config::ExerciseCatalog* catalog,
+                        std::int64_t until_unix_ns, std::uint32_t weeks,
+                        v1::WeeklyBalanceResponse* response);
 
 }  // namespace ambi::store
 

@@ -28,8 +28,8 @@ BalanceSet Compared(BalanceSet set, double percent_difference, double symmetry_i
   return set;
 }
 
-void ExpectGroup(const v1::MuscleGroupVolume& volume, const std::string& group,
-                 std::uint32_t sets, std::uint32_t left_reps, std::uint32_t right_reps) {
+void ExpectGroup(const v1::MuscleGroupVolume& volume, const std::string& group, std::uint32_t sets,
+                 std::uint32_t left_reps, std::uint32_t right_reps) {
   EXPECT_EQ(volume.muscle_group(), group);
   EXPECT_EQ(volume.sets(), sets) << group;
   EXPECT_EQ(volume.left_reps(), left_reps) << group;
