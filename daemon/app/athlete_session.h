@@ -1,0 +1,95 @@
+#ifndef AMBI_DAEMON_APP_ATHLETE_SESSION_H_
+#define AMBI_DAEMON_APP_ATHLETE_SESSION_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ambi/v1/capture.pb.h"
+#include "daemon/app/event_output.h"
+#include "daemon/capture/capture_writer.h"
+#include "daemon/transport/byte_source.h"
+#include "fusion/core/events.h"
+#include "fusion/pipeline/session_pipeline.h"
+
+namespace ambi::daemon {
+
+struct AthleteSessionOptions {
+  std::string athlete;
+  std::string session_id;
+  std::string capture_path;  // the session's raw capture; created, never overwritten
+  std::string exercise;      // catalog key of the session's exercise, may be empty
+  fusion::SessionParams params;          // one SensorConfig per device, in device order
+  std::vector<v1::SensorInfo> sensors;   // the capture header's view of the same devices
+  SteadyTime epoch;  // session time zero
+};
+
+// One live session of one athlete: transport bytes in, recorded to the capture file, through the
+// core's SessionPipeline, events out to the outputs. The daemon's io thread owns it; nothing here
+// is an algorithm, it only stamps times, records and forwards.
+class AthleteSession final : public fusion::EventSink {
+ public:
+  // Opens the capture; nullptr and 'error' (naming the file) if it cannot.
+  static std::unique_ptr<AthleteSession> Create(AthleteSessionOptions options,
+                                                std::vector<EventOutput*> outputs,
+                                                std::string* error);
+  ~AthleteSession() override;
+
+  // What a transport delivered for device 'device_index' (its index in options.sensors).
+  void OnBytes(int device_index, SteadyTime arrival, std::span<const std::uint8_t> bytes);
+  void OnDeviceLost(int device_index, SteadyTime time);
+  void OnDeviceBack(int device_index, SteadyTime time);
+
+  // Set control; returns the index of the set started.
+  int StartSet(SteadyTime time, const fusion::Exercise& exercise, fusion::SetMode mode,
+               std::optional<fusion::Side> side);
+  void EndSet(SteadyTime time);
+
+  // Ends the session: flushes the pipeline (pending reps and the set in progress are reported)
+  // and syncs and closes the capture. Idempotent.
+  void End(SteadyTime time);
+
+  // Hands buffered capture bytes to the OS (a crash then loses nothing written so far).
+  void FlushCapture();
+  // Syncs the capture and continues in a new file (SIGHUP: lets an operator move files away).
+  void ReopenCapture();
+
+  const std::string& athlete() const { return options_.athlete; }
+  const std::string& session_id() const { return options_.session_id; }
+  const std::string& capture_path() const { return capture_.path(); }
+  const std::string& exercise() const { return options_.exercise; }
+  SteadyTime epoch() const { return options_.epoch; }
+  bool ended() const { return ended_; }
+  int set_count() const { return set_count_; }
+  int rep_count() const { return rep_count_; }
+  const fusion::SensorCounters& counters(int device_index) const;
+  fusion::Time SessionTime(SteadyTime time) const;
+
+  // fusion::EventSink
+  void OnEvent(const fusion::Event& event) override;
+
+ private:
+  AthleteSession(AthleteSessionOptions options, std::vector<EventOutput*> outputs);
+  bool OpenCapture(const std::string& path, std::string* error);
+  void Record(const v1::CaptureRecord& record);
+  void CheckCapture(const capture::CaptureStatus& status);
+
+  AthleteSessionOptions options_;
+  std::vector<EventOutput*> outputs_;
+  std::unique_ptr<fusion::SessionPipeline> pipeline_;
+  capture::CaptureWriter capture_;
+  v1::CaptureHeader header_;
+  int capture_part_ = 1;
+  bool capture_failed_ = false;  // logged once; the live session goes on without recording
+  bool ended_ = false;
+  int set_count_ = 0;
+  int rep_count_ = 0;
+  int last_set_started_ = 0;
+};
+
+}  // namespace ambi::daemon
+
+#endif  // AMBI_DAEMON_APP_ATHLETE_SESSION_H_

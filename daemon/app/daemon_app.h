@@ -1,0 +1,45 @@
+#ifndef AMBI_DAEMON_APP_DAEMON_APP_H_
+#define AMBI_DAEMON_APP_DAEMON_APP_H_
+
+#include <memory>
+#include <string>
+
+#include "daemon/config/daemon_config.h"
+
+namespace ambi::daemon {
+
+struct DaemonOptions {
+  config::DaemonConfig config;
+  // Simulated athletes (the demo roster) behind pseudo-terminals, read through the serial path;
+  // the configuration's athletes are replaced by them.
+  bool simulate = false;
+  // Simulated time runs this many times faster than real time (tests); 1 for the demo.
+  double simulate_time_scale = 1.0;
+  // Feed this capture through the live path instead of opening devices.
+  std::string replay_path;
+  // Stop the daemon when the replay has been fed (else it keeps serving queries).
+  bool exit_after_replay = false;
+};
+
+// ambid: wires transports, per-athlete sessions (the core's SessionPipeline), the capture
+// files, the session store, the subscriber fan-out and the gRPC server around one io_context,
+// and runs until SIGTERM/SIGINT. Holds no algorithm.
+class DaemonApp {
+ public:
+  explicit DaemonApp(DaemonOptions options);
+  ~DaemonApp();
+  DaemonApp(const DaemonApp&) = delete;
+  DaemonApp& operator=(const DaemonApp&) = delete;
+
+  // Starts everything, serves until stopped, shuts down cleanly. Returns the process exit code;
+  // start-up failures are logged with what failed and why.
+  int Run();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ambi::daemon
+
+#endif  // AMBI_DAEMON_APP_DAEMON_APP_H_
