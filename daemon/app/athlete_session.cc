@@ -17,6 +17,12 @@ std::int64_t UnixNowNs() {
       .count();
 }
 
+// The wall-clock time of a steady-clock instant in the recent past.
+std::int64_t UnixNsOf(SteadyTime time) {
+  const auto age = std::chrono::steady_clock::now() - time;
+  return UnixNowNs() - std::chrono::duration_cast<std::chrono::nanoseconds>(age).count();
+}
+
 // "x.capture" -> "x.2.capture": later parts of a session's capture after a reopen.
 std::string PartPath(const std::string& path, int part) {
   if (part <= 1) return path;
@@ -96,6 +102,7 @@ void AthleteSession::OnBytes(int device_index, SteadyTime arrival,
                                          .sensor_id(),
                                      fusion::ToNanoseconds(time), bytes));
   }
+  trigger_arrival_unix_ns_ = UnixNsOf(arrival);
   pipeline_->OnBytes(device_index, time, bytes);
 }
 
@@ -106,6 +113,7 @@ void AthleteSession::OnDeviceLost(int device_index, SteadyTime time) {
   record.set_arrival_time_ns(fusion::ToNanoseconds(SessionTime(time)));
   record.mutable_link()->set_connected(false);
   Record(record);
+  trigger_arrival_unix_ns_ = UnixNsOf(time);
   pipeline_->OnSensorLost(device_index, SessionTime(time));
 }
 
@@ -116,6 +124,7 @@ void AthleteSession::OnDeviceBack(int device_index, SteadyTime time) {
   record.set_arrival_time_ns(fusion::ToNanoseconds(SessionTime(time)));
   record.mutable_link()->set_connected(true);
   Record(record);
+  trigger_arrival_unix_ns_ = UnixNsOf(time);
   pipeline_->OnSensorBack(device_index, SessionTime(time));
 }
 
@@ -130,6 +139,7 @@ int AthleteSession::StartSet(SteadyTime time, const fusion::Exercise& exercise,
   control->set_mode(proto::ToProto(mode));
   control->set_side(proto::ToProto(side));
   Record(record);
+  trigger_arrival_unix_ns_ = UnixNsOf(time);
   pipeline_->StartSet(SessionTime(time), exercise, mode, side);
   return last_set_started_;
 }
@@ -140,6 +150,7 @@ void AthleteSession::EndSet(SteadyTime time) {
   record.set_arrival_time_ns(fusion::ToNanoseconds(SessionTime(time)));
   record.mutable_set_control()->set_action(v1::SetControl::ACTION_END);
   Record(record);
+  trigger_arrival_unix_ns_ = UnixNsOf(time);
   pipeline_->EndSet(SessionTime(time));
 }
 
@@ -147,6 +158,7 @@ void AthleteSession::End(SteadyTime time) {
   if (ended_) return;
   // Flush at the later of 'time' and the data already seen, so nothing pending is cut short.
   const fusion::Time at = std::max(SessionTime(time), pipeline_->latest_time());
+  trigger_arrival_unix_ns_ = UnixNsOf(time);
   pipeline_->Flush(at);
   ended_ = true;
   if (capture_.is_open()) CheckCapture(capture_.Close());
@@ -179,6 +191,7 @@ void AthleteSession::OnEvent(const fusion::Event& event) {
   v1::LiveEvent live;
   live.set_session_id(options_.session_id);
   live.set_published_unix_ns(UnixNowNs());
+  live.set_trigger_arrival_unix_ns(trigger_arrival_unix_ns_);
   *live.mutable_event() = proto::ToProto(event);
   live.mutable_event()->set_athlete(options_.athlete);
   for (EventOutput* output : outputs_) output->OnLiveEvent(live);

@@ -88,6 +88,7 @@ class AthleteSession final : public fusion::EventSink {
   int set_count_ = 0;
   int rep_count_ = 0;
   int last_set_started_ = 0;
+  std::int64_t trigger_arrival_unix_ns_ = 0;  // of the bytes being processed, for latency
 };
 
 }  // namespace ambi::daemon
