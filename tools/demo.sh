@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# The main job on its built-in default: replays a bundled capture of a simulated athlete (a
-# bilateral biceps curl whose right side moves through 10 % less range; WitMotion serial bytes as
-# a device sends them) through the whole ambi pipeline at real-time pace, and prints reps,
-# left/right asymmetry, cues and the set summary as they happen.
+# The main job on its built-in default: starts the live daemon `ambid --simulate`, whose simulated
+# athletes send WitMotion serial bytes through pseudo-terminals that ambid opens as serial ports
+# (the real serial path), and a client that prints the live rep-by-rep left/right asymmetry:
+#   alice: bilateral biceps curls, left side 12 % less range of motion;
+#   bob:   knee extensions, symmetric.
+# Sets of 8-10 reps with 25 s rest, forever; Ctrl-C stops both (the daemon flushes its session
+# store and captures on the way out).
 # Installs the Debian packages and builds first (AMBI_SKIP_SETUP=1 skips the install).
-# AMBI_DEMO_PACE=4 plays four times faster; AMBI_DEMO_FORMAT=json prints the raw event stream.
+# AMBI_DEMO_FORMAT=json prints the raw event stream; AMBI_DEMO_DIR keeps the sessions elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${AMBI_JOBS:-2}
 
 if [ "${AMBI_SKIP_SETUP:-0}" != 1 ]; then tools/setup-debian.sh; fi
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build/release -j "$jobs" --target ambi-replay ambi-sim
+cmake --build build/release -j "$jobs" --target ambid ambi-watch
 
-echo "== ambi demo: simulated bilateral curl, right side 10 % less range of motion =="
-exec build/release/tools/replay/ambi-replay --exercise biceps_curl \
-  --pace "${AMBI_DEMO_PACE:-1}" --format "${AMBI_DEMO_FORMAT:-text}" \
-  tests/golden/curl_asym10.capture
+demo_dir=${AMBI_DEMO_DIR:-$PWD/build/demo}
+mkdir -p "$demo_dir"
+socket="unix:$demo_dir/ambid.sock"
+build/release/daemon/app/ambid --simulate --data-dir "$demo_dir/data" --listen "$socket" \
+  2> "$demo_dir/ambid.log" &
+daemon=$!
+trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT INT TERM
+
+echo "== ambi demo: live daemon on simulated sensors (serial over pseudo-terminals) =="
+echo "   alice: biceps curls, left side 12 % less range; bob: knee extensions, symmetric"
+echo "   daemon log: $demo_dir/ambid.log; sessions: $demo_dir/data; Ctrl-C to stop"
+json=()
+if [ "${AMBI_DEMO_FORMAT:-text}" = json ]; then json=(--json); fi
+build/release/clients/watch/ambi-watch --connect "$socket" --wait-for-server 20 "${json[@]}"
