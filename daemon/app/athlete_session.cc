@@ -107,25 +107,27 @@ void AthleteSession::OnBytes(int device_index, SteadyTime arrival,
 }
 
 void AthleteSession::OnDeviceLost(int device_index, SteadyTime time) {
-  if (ended_) return;
-  v1::CaptureRecord record;
-  record.set_sensor_id(options_.sensors[static_cast<std::size_t>(device_index)].sensor_id());
-  record.set_arrival_time_ns(fusion::ToNanoseconds(SessionTime(time)));
-  record.mutable_link()->set_connected(false);
-  Record(record);
-  trigger_arrival_unix_ns_ = UnixNsOf(time);
-  pipeline_->OnSensorLost(device_index, SessionTime(time));
+  OnLinkChange(device_index, time, /*connected=*/false);
 }
 
 void AthleteSession::OnDeviceBack(int device_index, SteadyTime time) {
+  OnLinkChange(device_index, time, /*connected=*/true);
+}
+
+void AthleteSession::OnLinkChange(int device_index, SteadyTime time, bool connected) {
   if (ended_) return;
+  const fusion::Time at = SessionTime(time);
   v1::CaptureRecord record;
   record.set_sensor_id(options_.sensors[static_cast<std::size_t>(device_index)].sensor_id());
-  record.set_arrival_time_ns(fusion::ToNanoseconds(SessionTime(time)));
-  record.mutable_link()->set_connected(true);
+  record.set_arrival_time_ns(fusion::ToNanoseconds(at));
+  record.mutable_link()->set_connected(connected);
   Record(record);
   trigger_arrival_unix_ns_ = UnixNsOf(time);
-  pipeline_->OnSensorBack(device_index, SessionTime(time));
+  if (connected) {
+    pipeline_->OnSensorBack(device_index, at);
+  } else {
+    pipeline_->OnSensorLost(device_index, at);
+  }
 }
 
 int AthleteSession::StartSet(SteadyTime time, const fusion::Exercise& exercise,

@@ -74,6 +74,7 @@ class AthleteSession final : public fusion::EventSink {
  private:
   AthleteSession(AthleteSessionOptions options, std::vector<EventOutput*> outputs);
   bool OpenCapture(const std::string& path, std::string* error);
+  void OnLinkChange(int device_index, SteadyTime time, bool connected);
   void Record(const v1::CaptureRecord& record);
   void CheckCapture(const capture::CaptureStatus& status);
 

@@ -830,31 +830,38 @@ ControlStatus DaemonApp::Impl::ListDevices(const v1::ListDevicesRequest& request
   });
 }
 
+namespace {
+
 // History queries read the store's own connection: no need to visit the io thread.
-ControlStatus DaemonApp::Impl::ListSessions(const v1::ListSessionsRequest& request,
-                                            v1::ListSessionsResponse* response) {
+template <typename Request, typename Response, typename Query>
+ControlStatus QueryStore(const Request& request, Response* response, Query query) {
   std::string error;
   store::QueryError kind = store::QueryError::kNone;
-  if (!store_->ListSessions(request, response, &error, &kind)) return FromQueryError(kind, error);
+  if (!query(request, response, &error, &kind)) return FromQueryError(kind, error);
   return ControlStatus::Ok();
+}
+
+}  // namespace
+
+ControlStatus DaemonApp::Impl::ListSessions(const v1::ListSessionsRequest& request,
+                                            v1::ListSessionsResponse* response) {
+  return QueryStore(request, response, [this](const auto&... args) {
+    return store_->ListSessions(args...);
+  });
 }
 
 ControlStatus DaemonApp::Impl::GetSession(const v1::GetSessionRequest& request,
                                           v1::GetSessionResponse* response) {
-  std::string error;
-  store::QueryError kind = store::QueryError::kNone;
-  if (!store_->GetSession(request, response, &error, &kind)) return FromQueryError(kind, error);
-  return ControlStatus::Ok();
+  return QueryStore(request, response, [this](const auto&... args) {
+    return store_->GetSession(args...);
+  });
 }
 
 ControlStatus DaemonApp::Impl::GetWeeklyBalance(const v1::WeeklyBalanceRequest& request,
                                                 v1::WeeklyBalanceResponse* response) {
-  std::string error;
-  store::QueryError kind = store::QueryError::kNone;
-  if (!store_->WeeklyBalance(request, UnixNowNs(), response, &error, &kind)) {
-    return FromQueryError(kind, error);
-  }
-  return ControlStatus::Ok();
+  return QueryStore(request, response, [this](const auto& r, auto* out, auto* error, auto* kind) {
+    return store_->WeeklyBalance(r, UnixNowNs(), out, error, kind);
+  });
 }
 
 DaemonApp::DaemonApp(DaemonOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

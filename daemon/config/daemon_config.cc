@@ -248,16 +248,9 @@ std::string ValidateDaemonConfig(const DaemonConfig& config) {
 
 DaemonConfigResult ParseDaemonConfig(std::string_view text, std::string_view source_name) {
   DaemonConfigResult result;
-  toml::table root;
-  try {
-    root = toml::parse(text, source_name);
-  } catch (const toml::parse_error& error) {
-    std::ostringstream out;
-    out << source_name << ':' << error.source().begin.line << ':' << error.source().begin.column
-        << ": not valid TOML: " << error.description();
-    result.error = out.str();
-    return result;
-  }
+  std::optional<toml::table> parsed = detail::ParseToml(text, source_name, &result.error);
+  if (!parsed) return result;
+  const toml::table& root = *parsed;
   const Validator v(source_name);
   try {
     v.OnlyKeys(root, "", kTopKeys);

@@ -124,15 +124,10 @@ CatalogLoadResult ExerciseCatalog::LoadFile(const std::string& path) {
 }
 
 CatalogLoadResult ExerciseCatalog::Parse(std::string_view text, std::string_view source_name) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source_name);
-  } catch (const toml::parse_error& error) {
-    std::ostringstream out;
-    out << source_name << ':' << error.source().begin.line << ':' << error.source().begin.column
-        << ": TOML syntax error: " << error.description();
-    return {std::nullopt, out.str()};
-  }
+  std::string syntax_error;
+  std::optional<toml::table> parsed = detail::ParseToml(text, source_name, &syntax_error);
+  if (!parsed) return {std::nullopt, syntax_error};
+  const toml::table& root = *parsed;
   const Validator v(source_name);
   try {
     v.OnlyKeys(root, "", {"exercises"});

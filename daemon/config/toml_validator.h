@@ -179,6 +179,21 @@ class Validator {
   std::string source_;
 };
 
+// Parses 'text' as TOML; on a syntax error returns nullopt with *error naming the file, line and
+// column.
+inline std::optional<toml::table> ParseToml(std::string_view text, std::string_view source_name,
+                                            std::string* error) {
+  try {
+    return toml::parse(text, source_name);
+  } catch (const toml::parse_error& parse_error) {
+    std::ostringstream out;
+    out << source_name << ':' << parse_error.source().begin.line << ':'
+        << parse_error.source().begin.column << ": not valid TOML: " << parse_error.description();
+    *error = out.str();
+    return std::nullopt;
+  }
+}
+
 }  // namespace ambi::config::detail
 
 #endif  // AMBI_DAEMON_CONFIG_TOML_VALIDATOR_H_

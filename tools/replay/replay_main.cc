@@ -22,8 +22,8 @@
 #include "daemon/config/exercise_catalog.h"
 #include "fusion/pipeline/session_pipeline.h"
 #include "proto/convert/event_convert.h"
+#include "proto/convert/event_text.h"
 #include "tools/replay/capture_feeder.h"
-#include "tools/replay/event_text.h"
 
 namespace ambi::replay {
 namespace {
@@ -39,14 +39,13 @@ class PrintingSink : public fusion::EventSink {
 
   void OnEvent(const fusion::Event& event) override {
     ++events_;
+    v1::Event message = proto::ToProto(event);
+    message.set_athlete(athlete_);
     if (text_) {
-      const std::string line = DescribeEvent(event);
-      if (!line.empty()) std::printf("%s\n", line.c_str());
+      std::printf("%s\n", proto::DescribeEvent(message).c_str());
       std::fflush(stdout);
       return;
     }
-    v1::Event message = proto::ToProto(event);
-    message.set_athlete(athlete_);
     if (round_) proto::RoundForGolden(&message);
     const std::string json = proto::ToJson(message);
     std::fwrite(json.data(), 1, json.size(), stdout);
