@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,7 +69,7 @@ std::string AmbidConfigText(const std::vector<daemon::SimAthlete>& roster,
 }
 
 AmbidProcess::AmbidProcess(const std::string& ambid_path, const std::string& config_path,
-                           const std::string& log_path, const std::vector<int>& cpus) {
+                           const std::string& log_path, const std::vector<int>& cpus, int nice) {
   const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     throw std::runtime_error("ambid log " + log_path + ": " + std::strerror(errno));
@@ -86,6 +87,10 @@ AmbidProcess::AmbidProcess(const std::string& ambid_path, const std::string& con
     dup2(log_fd, STDERR_FILENO);
     if (std::string error = PinToCpus(0, cpus); !error.empty()) {
       std::fprintf(stderr, "ambi-load: pinning ambid: %s\n", error.c_str());
+      std::_Exit(127);
+    }
+    if (nice != 0 && setpriority(PRIO_PROCESS, 0, nice) != 0) {
+      std::fprintf(stderr, "ambi-load: nice %d for ambid: %s\n", nice, std::strerror(errno));
       std::_Exit(127);
     }
     // Not under systemd: log to the file, not the journal.

@@ -29,9 +29,10 @@ std::string AmbidConfigText(const std::vector<daemon::SimAthlete>& roster,
 class AmbidProcess {
  public:
   // Forks and execs 'ambid_path' --config 'config_path' with stdout and stderr appended to
-  // 'log_path'. Call while the process has a single thread. Throws std::runtime_error.
+  // 'log_path', at nice value 'nice' (negative needs CAP_SYS_NICE). Call while the process has a
+  // single thread. Throws std::runtime_error.
   AmbidProcess(const std::string& ambid_path, const std::string& config_path,
-               const std::string& log_path, const std::vector<int>& cpus);
+               const std::string& log_path, const std::vector<int>& cpus, int nice);
   ~AmbidProcess();
   AmbidProcess(const AmbidProcess&) = delete;
   AmbidProcess& operator=(const AmbidProcess&) = delete;

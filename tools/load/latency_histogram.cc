@@ -24,8 +24,7 @@ std::int64_t LatencyHistogram::UpperBoundOf(std::size_t bucket) {
   const std::uint64_t mantissa = offset & ((1u << kSubBucketBits) - 1);
   const std::uint64_t lowest =
       (std::uint64_t{1} << exponent) | (mantissa << (exponent - kSubBucketBits));
-  return static_cast<std::int64_t>(lowest + (std::uint64_t{1} << (exponent - kSubBucketBits)) -
-                                   1);
+  return static_cast<std::int64_t>(lowest + (std::uint64_t{1} << (exponent - kSubBucketBits)) - 1);
 }
 
 void LatencyHistogram::Record(std::int64_t latency_ns) {

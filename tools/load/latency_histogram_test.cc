@@ -1,8 +1,8 @@
 #include "tools/load/latency_histogram.h"
 
-#include <cstdint>
-
 #include <gtest/gtest.h>
+
+#include <cstdint>
 
 namespace ambi::load {
 namespace {
@@ -24,8 +24,8 @@ TEST(LatencyHistogramTest, SmallValuesAreExact) {
 }
 
 TEST(LatencyHistogramTest, BucketsCoverValuesWithinTwoPercent) {
-  for (std::int64_t value : {128LL, 129LL, 1000LL, 123'456LL, 5'000'000LL, 7'654'321'987LL,
-                             (1LL << 62) + 12345}) {
+  for (std::int64_t value :
+       {128LL, 129LL, 1000LL, 123'456LL, 5'000'000LL, 7'654'321'987LL, (1LL << 62) + 12345}) {
     const std::size_t bucket = LatencyHistogram::BucketOf(value);
     ASSERT_LT(bucket, LatencyHistogram::kBucketCount) << value;
     const std::int64_t upper = LatencyHistogram::UpperBoundOf(bucket);

@@ -93,8 +93,8 @@ bool LoadReport::delivery_met() const {
       static_cast<double>(devices.missing_samples) <=
       kMaxMissingSampleFraction * static_cast<double>(std::max<std::int64_t>(devices.samples, 1));
   return !ambid_died && subscribers_seen.streams_ended_by_daemon == 0 &&
-         subscribers_seen.events_missing_by_sequence == 0 && subscribers_seen.events_in_window > 0 &&
-         samples_kept_up;
+         subscribers_seen.events_missing_by_sequence == 0 &&
+         subscribers_seen.events_in_window > 0 && samples_kept_up;
 }
 
 std::string ReportText(const LoadReport& r) {
@@ -103,16 +103,16 @@ std::string ReportText(const LoadReport& r) {
   out << "ambi-load: " << r.sensors << " sensors (" << r.athletes << " athletes) at "
       << Fixed(r.rate_hz, 0) << " Hz, " << r.subscribers << " subscribers; measured "
       << Fixed(r.window_s, 1) << " s after " << Fixed(r.warmup_s, 1) << " s warm-up\n"
-      << "  ambid on cpu " << CpuList(r.ambid_cpus) << ", simulator and subscribers on cpu "
-      << CpuList(r.client_cpus) << "\n"
+      << "  ambid on cpu " << CpuList(r.ambid_cpus) << " (nice " << r.ambid_nice
+      << "), simulator and subscribers on cpu " << CpuList(r.client_cpus) << "\n"
       << "events: " << s.published_in_window << " published in the window ("
       << Fixed(static_cast<double>(s.published_in_window) / std::max(r.window_s, 1e-9), 1)
       << "/s), " << s.events_in_window << " delivered ("
-      << Fixed(static_cast<double>(s.events_in_window) / std::max(r.window_s, 1e-9), 1)
-      << "/s), " << s.events_received << " over the whole run\n"
+      << Fixed(static_cast<double>(s.events_in_window) / std::max(r.window_s, 1e-9), 1) << "/s), "
+      << s.events_received << " over the whole run\n"
       << "  streams with events " << s.streams_started << "/" << s.subscribers
-      << ", ended by ambid " << s.streams_ended_by_daemon << ", sequence gaps "
-      << s.sequence_gaps << " (" << s.events_missing_by_sequence << " events missing)\n";
+      << ", ended by ambid " << s.streams_ended_by_daemon << ", sequence gaps " << s.sequence_gaps
+      << " (" << s.events_missing_by_sequence << " events missing)\n";
   for (const auto& [status, count] : s.daemon_end_statuses) {
     out << "  ended by ambid: " << count << " x " << status << "\n";
   }
@@ -120,10 +120,10 @@ std::string ReportText(const LoadReport& r) {
   LatencyText(out, "sample arrival -> subscriber", s.arrival_to_subscriber);
   LatencyText(out, "published -> subscriber      ", s.published_to_subscriber);
   out << "ambid: cpu " << Fixed(r.ambid.cpu_mean_pct, 1) << " % mean, "
-      << Fixed(r.ambid.cpu_max_pct, 1) << " % max (of one core); rss "
-      << r.ambid.rss_start_kib << " KiB after warm-up, " << r.ambid.rss_end_kib << " KiB at end, "
-      << r.ambid.rss_max_kib << " KiB max, slope " << Fixed(r.ambid.rss_slope_kib_per_min, 1)
-      << " KiB/min; " << r.ambid.threads << " threads; " << r.ambid_exit << "\n"
+      << Fixed(r.ambid.cpu_max_pct, 1) << " % max (of one core); rss " << r.ambid.rss_start_kib
+      << " KiB after warm-up, " << r.ambid.rss_end_kib << " KiB at end, " << r.ambid.rss_max_kib
+      << " KiB max, slope " << Fixed(r.ambid.rss_slope_kib_per_min, 1) << " KiB/min; "
+      << r.ambid.threads << " threads; " << r.ambid_exit << "\n"
       << "devices: " << r.devices.connected << "/" << r.devices.devices << " connected, "
       << r.devices.samples << " samples in the window, " << r.devices.missing_samples
       << " missing, " << r.devices.gaps << " gaps, " << r.devices.reconnects << " reconnects, "
@@ -134,8 +134,8 @@ std::string ReportText(const LoadReport& r) {
       << " dropped (whole run)\n"
       << "subscribers (this process): cpu " << Fixed(r.client.cpu_mean_pct, 1) << " % mean, "
       << Fixed(r.client.cpu_max_pct, 1) << " % max\n"
-      << "aims: p99 sample->subscriber < " << Fixed(r.aim_p99_ms, 1) << " ms: "
-      << YesNo(r.latency_met()) << "; flat memory: " << YesNo(r.memory_flat())
+      << "aims: p99 sample->subscriber < " << Fixed(r.aim_p99_ms, 1)
+      << " ms: " << YesNo(r.latency_met()) << "; flat memory: " << YesNo(r.memory_flat())
       << "; every event delivered, samples kept up: " << YesNo(r.delivery_met())
       << "; all: " << YesNo(r.aims_met()) << "\n";
   return out.str();
@@ -162,7 +162,8 @@ std::string ReportJson(const LoadReport& r) {
   out << "{\"athletes\": " << r.athletes << ", \"sensors\": " << r.sensors
       << ", \"subscribers\": " << r.subscribers << ", \"rate_hz\": " << Fixed(r.rate_hz, 1)
       << ", \"warmup_s\": " << Fixed(r.warmup_s, 2) << ", \"duration_s\": " << Fixed(r.window_s, 2)
-      << ", \"ambid_cpus\": " << cpus(r.ambid_cpus) << ", \"client_cpus\": " << cpus(r.client_cpus)
+      << ", \"ambid_cpus\": " << cpus(r.ambid_cpus) << ", \"ambid_nice\": " << r.ambid_nice
+      << ", \"client_cpus\": " << cpus(r.client_cpus)
       << ",\n \"events\": {\"published_in_window\": " << s.published_in_window
       << ", \"delivered_in_window\": " << s.events_in_window
       << ", \"delivered_total\": " << s.events_received
@@ -174,8 +175,9 @@ std::string ReportJson(const LoadReport& r) {
       << end_statuses << "}},"
       << "\n \"latency_arrival_to_subscriber\": " << LatencyJson(s.arrival_to_subscriber) << ","
       << "\n \"latency_published_to_subscriber\": " << LatencyJson(s.published_to_subscriber)
-      << ",\n \"ambid\": " << UsageJson(r.ambid) << ",\n \"ambid_exit\": "
-      << JsonString(r.ambid_exit) << ", \"ambid_died\": " << (r.ambid_died ? "true" : "false")
+      << ",\n \"ambid\": " << UsageJson(r.ambid)
+      << ",\n \"ambid_exit\": " << JsonString(r.ambid_exit)
+      << ", \"ambid_died\": " << (r.ambid_died ? "true" : "false")
       << ",\n \"devices\": {\"devices\": " << r.devices.devices
       << ", \"connected\": " << r.devices.connected << ", \"samples\": " << r.devices.samples
       << ", \"missing_samples\": " << r.devices.missing_samples << ", \"gaps\": " << r.devices.gaps

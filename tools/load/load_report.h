@@ -41,8 +41,9 @@ struct LoadReport {
   double warmup_s = 0.0;
   double window_s = 0.0;  // measured duration
   std::vector<int> ambid_cpus;
+  int ambid_nice = 0;
   std::vector<int> client_cpus;
-  std::string ambid_exit;  // how ambid ended when the tool stopped it
+  std::string ambid_exit;   // how ambid ended when the tool stopped it
   bool ambid_died = false;  // ended during the run
 
   SubscriberTotals subscribers_seen;

@@ -1,10 +1,9 @@
 #include "tools/load/proc_stats.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace ambi::load {
 namespace {

@@ -37,8 +37,7 @@ class SimChild {
   // and symlinks exist. Call while the process has a single thread (before any gRPC object).
   // Throws std::runtime_error naming what failed.
   static std::unique_ptr<SimChild> Start(const std::vector<daemon::SimAthlete>& roster,
-                                         const std::string& link_dir,
-                                         const std::vector<int>& cpus);
+                                         const std::string& link_dir, const std::vector<int>& cpus);
   ~SimChild();
   SimChild(const SimChild&) = delete;
   SimChild& operator=(const SimChild&) = delete;

@@ -1,5 +1,7 @@
 #include "tools/load/subscriber_pool.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/grpcpp.h>
 #include <time.h>
 
 #include <algorithm>
@@ -8,9 +10,6 @@
 #include <limits>
 #include <mutex>
 #include <vector>
-
-#include <grpcpp/create_channel.h>
-#include <grpcpp/grpcpp.h>
 
 #include "ambi/v1/service.grpc.pb.h"
 
