@@ -5,13 +5,13 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
-#include "daemon/transport/ble_backoff.h"
 #include "daemon/transport/ble_bluez_names.h"
 
 namespace ambi::daemon {
@@ -71,7 +71,8 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
         callbacks_(std::move(callbacks)),
         device_path_(BluezDevicePath(config_.adapter, config_.address)),
         address_(*NormalizeBleAddress(config_.address)),
-        backoff_(Milliseconds(config_.backoff_initial_s), Milliseconds(config_.backoff_max_s)),
+        backoff_(config_.backoff, config_.backoff_seed != 0 ? config_.backoff_seed
+                                                            : std::hash<std::string>{}(address_)),
         timer_(io) {
     if (!bus_) throw std::invalid_argument("BLE source " + address_ + ": no BleBus given");
     if (config_.rate_hz != 0) rate_commands_ = WitBleRateCommands(config_.model, config_.rate_hz);
@@ -354,10 +355,10 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
       const std::map<std::string, sdbus::Variant> options = {
           {"type", sdbus::Variant(std::string("command"))}};
       // Write-without-response commands; the device applies them in order.
-      for (const std::vector<std::uint8_t>& command : rate_commands_) {
+      for (const WitMotionCommand& command : rate_commands_) {
         write_proxy->callMethod("WriteValue")
             .onInterface(kCharacteristicInterface)
-            .withArguments(command, options)
+            .withArguments(std::vector<std::uint8_t>(command.begin(), command.end()), options)
             .dontExpectReply();
       }
     } catch (const sdbus::Error& e) {
@@ -370,7 +371,7 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
     step_ = Step::kStreaming;
     if (connected_before_) ++reconnects_;
     connected_before_ = true;
-    backoff_.Reset();
+    backoff_.OnConnected(std::chrono::steady_clock::now());
     spdlog::info("ble {}: notifications on from {}", address_, characteristic_path_);
     if (callbacks_.on_connected) {
       callbacks_.on_connected(
@@ -474,13 +475,15 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
     characteristic_proxy_.reset();
     last_error_ = reason;
     if (was_streaming) {
+      const SteadyTime now = std::chrono::steady_clock::now();
+      backoff_.OnLost(now);
       spdlog::warn("ble {}: lost: {}", address_, reason);
-      if (callbacks_.on_lost) callbacks_.on_lost(std::chrono::steady_clock::now(), reason);
+      if (callbacks_.on_lost) callbacks_.on_lost(now, reason);
       if (step_ != Step::kBackoff) return;  // the callback stopped (or restarted) us
     } else {
       spdlog::debug("ble {}: attempt failed: {}", address_, reason);
     }
-    timer_.expires_after(backoff_.Next());
+    timer_.expires_after(backoff_.NextDelay());
     timer_.async_wait(
         [weak = weak_from_this(), attempt = attempt_](const boost::system::error_code& ec) {
           if (ec) return;
@@ -504,8 +507,8 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
   const ByteSourceCallbacks callbacks_;
   const std::string device_path_;
   const std::string address_;
-  std::vector<std::vector<std::uint8_t>> rate_commands_;
-  BleBackoff backoff_;
+  std::vector<WitMotionCommand> rate_commands_;
+  ReconnectBackoff backoff_;
   asio::steady_timer timer_;
 
   Step step_ = Step::kIdle;
@@ -540,12 +543,24 @@ BleSourceConfig Validated(BleSourceConfig config) {
   CheckPositive(config.connect_timeout_s, "connect_timeout_s");
   CheckPositive(config.services_timeout_s, "services_timeout_s");
   CheckPositive(config.call_timeout_s, "call_timeout_s");
-  CheckPositive(config.backoff_initial_s, "backoff_initial_s");
-  CheckPositive(config.backoff_max_s, "backoff_max_s");
+  try {
+    ReconnectBackoff check(config.backoff);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("BLE source config: backoff: ") + e.what());
+  }
   return config;
 }
 
 }  // namespace
+
+ReconnectBackoffOptions BleReconnectBackoffOptions() {
+  ReconnectBackoffOptions options;
+  options.initial_delay = std::chrono::milliseconds(500);
+  options.max_delay = std::chrono::milliseconds(10000);
+  options.stable_after = std::chrono::milliseconds(10000);
+  options.jitter_fraction = 0.2;
+  return options;
+}
 
 BleSource::BleSource(asio::io_context& io, std::shared_ptr<BleBus> bus, BleSourceConfig config,
                      ByteSourceCallbacks callbacks)

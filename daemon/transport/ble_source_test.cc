@@ -21,8 +21,8 @@ class BleSourceTest : public ::testing::Test {
   static BleSourceConfig ValidConfig() {
     BleSourceConfig config;
     config.address = "aa:bb:cc:dd:ee:ff";
-    config.backoff_initial_s = 0.01;
-    config.backoff_max_s = 0.05;
+    config.backoff.initial_delay = std::chrono::milliseconds(10);
+    config.backoff.max_delay = std::chrono::milliseconds(50);
     return config;
   }
 
@@ -61,6 +61,19 @@ TEST_F(BleSourceTest, ReportsTheNormalizedAddressAndTransport) {
   EXPECT_EQ(source.stats().state, ByteSourceState::kStopped);  // idle until Start()
 }
 
+TEST(BleReconnectBackoffTest, StartsAtHalfASecondAndCapsAtTenSeconds) {
+  const ReconnectBackoffOptions options = BleReconnectBackoffOptions();
+  ReconnectBackoff backoff(options, 7);
+  const std::chrono::milliseconds first = backoff.NextDelay();
+  EXPECT_LE(first.count(), 500);
+  EXPECT_GE(first.count(), 400);  // 20 % jitter at most
+  for (int i = 0; i < 20; ++i) backoff.NextDelay();
+  const std::chrono::milliseconds late = backoff.NextDelay();
+  EXPECT_LE(late.count(), 10000);
+  EXPECT_GE(late.count(), 8000);
+  EXPECT_EQ(BleSourceConfig().backoff.initial_delay, options.initial_delay);
+}
+
 TEST_F(BleSourceTest, MalformedConfigIsRejectedNamingTheField) {
   BleSourceConfig config = ValidConfig();
   config.address = "AA:BB:CC";
@@ -79,8 +92,10 @@ TEST_F(BleSourceTest, MalformedConfigIsRejectedNamingTheField) {
   EXPECT_NE(ConstructionError(config).find("connect_timeout_s"), std::string::npos);
 
   config = ValidConfig();
-  config.backoff_max_s = config.backoff_initial_s / 2;
-  EXPECT_NE(ConstructionError(config).find("backoff"), std::string::npos);
+  config.backoff.max_delay = config.backoff.initial_delay / 2;
+  EXPECT_NE(ConstructionError(config).find("backoff: reconnect backoff: max_delay"),
+            std::string::npos)
+      << ConstructionError(config);
 }
 
 TEST_F(BleSourceTest, WithoutASystemBusItKeepsRetryingWithAClearError) {

@@ -20,11 +20,6 @@ constexpr std::array<RateCode, 5> kBt50Rates = {{
     {200, 0x0A},
 }};
 
-constexpr std::uint8_t kCommandHeader0 = 0xFF;
-constexpr std::uint8_t kCommandHeader1 = 0xAA;
-constexpr std::uint8_t kRegisterUnlock = 0x69;
-constexpr std::uint8_t kRegisterRate = 0x03;
-
 const std::array<RateCode, 5>& RatesOf(WitBleModel model) {
   switch (model) {
     case WitBleModel::kBt50:
@@ -61,7 +56,7 @@ std::vector<int> WitBleRates(WitBleModel model) {
   return rates;
 }
 
-std::vector<std::vector<std::uint8_t>> WitBleRateCommands(WitBleModel model, int rate_hz) {
+std::vector<WitMotionCommand> WitBleRateCommands(WitBleModel model, int rate_hz) {
   const std::optional<std::uint8_t> code = WitBleRateCode(model, rate_hz);
   if (!code) {
     std::string supported;
@@ -72,10 +67,7 @@ std::vector<std::vector<std::uint8_t>> WitBleRateCommands(WitBleModel model, int
                                 std::to_string(rate_hz) +
                                 " Hz output rate (supported: " + supported + " Hz)");
   }
-  return {
-      {kCommandHeader0, kCommandHeader1, kRegisterUnlock, 0x88, 0xB5},
-      {kCommandHeader0, kCommandHeader1, kRegisterRate, *code, 0x00},
-  };
+  return {WitMotionUnlockCommand(), WitMotionWriteRegister(kWitMotionRegRate, *code)};
 }
 
 }  // namespace ambi::daemon

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/transport/witmotion_commands.h"
+
 namespace ambi::daemon {
 
 // WitMotion BLE models whose output-rate register codes differ (PROTOCOLS.md).
@@ -27,10 +29,11 @@ std::optional<std::uint8_t> WitBleRateCode(WitBleModel model, int rate_hz);
 std::vector<int> WitBleRates(WitBleModel model);
 
 // The writes that set the output rate, in order: unlock `FF AA 69 88 B5`, then
-// `FF AA 03 <code> 00`. Not saved to flash: the device returns to its own rate on power-up, so a
-// daemon never leaves a sensor reconfigured. Throws std::invalid_argument naming the rate and the
-// supported ones when 'rate_hz' is not available on 'model'.
-std::vector<std::vector<std::uint8_t>> WitBleRateCommands(WitBleModel model, int rate_hz);
+// `FF AA 03 <code> 00` (the framing of witmotion_commands.h, with this model's rate code). Not
+// saved to flash: the device returns to its own rate on power-up, so a daemon never leaves a sensor
+// reconfigured. Throws std::invalid_argument naming the rate and the supported ones when 'rate_hz'
+// is not available on 'model'.
+std::vector<WitMotionCommand> WitBleRateCommands(WitBleModel model, int rate_hz);
 
 }  // namespace ambi::daemon
 

@@ -9,8 +9,6 @@
 namespace ambi::daemon {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
 TEST(WitBleCommandsTest, RateCodesOfTheBt50Family) {
   EXPECT_EQ(WitBleRateCode(WitBleModel::kBt50, 10), 0x06);
   EXPECT_EQ(WitBleRateCode(WitBleModel::kBt50, 50), 0x08);
@@ -21,10 +19,10 @@ TEST(WitBleCommandsTest, RateCodesOfTheBt50Family) {
 }
 
 TEST(WitBleCommandsTest, RateCommandIsUnlockThenRateRegisterWrite) {
-  const std::vector<Bytes> commands = WitBleRateCommands(WitBleModel::kBt50, 100);
+  const std::vector<WitMotionCommand> commands = WitBleRateCommands(WitBleModel::kBt50, 200);
   ASSERT_EQ(commands.size(), 2u);
-  EXPECT_EQ(commands[0], (Bytes{0xFF, 0xAA, 0x69, 0x88, 0xB5}));
-  EXPECT_EQ(commands[1], (Bytes{0xFF, 0xAA, 0x03, 0x09, 0x00}));
+  EXPECT_EQ(commands[0], (WitMotionCommand{0xFF, 0xAA, 0x69, 0x88, 0xB5}));
+  EXPECT_EQ(commands[1], (WitMotionCommand{0xFF, 0xAA, 0x03, 0x0A, 0x00}));
 }
 
 TEST(WitBleCommandsTest, UnsupportedRateNamesTheRateAndTheSupportedOnes) {

@@ -6,22 +6,22 @@
 namespace ambi::daemon {
 namespace {
 
-constexpr std::uint8_t kRegSave = 0x00;
-constexpr std::uint8_t kRegContent = 0x02;
-constexpr std::uint8_t kRegRate = 0x03;
 constexpr std::uint8_t kRegUnlock = 0x69;
+constexpr std::uint16_t kUnlockKey = 0xB588;
 
 // Output content register bits: bit n enables frame type 0x50 + n.
 constexpr std::uint16_t kContentAccel = 1u << 1;  // 0x51
 constexpr std::uint16_t kContentGyro = 1u << 2;   // 0x52
 constexpr std::uint16_t kContentMag = 1u << 4;    // 0x54
 
-WitMotionCommand Command(std::uint8_t reg, std::uint16_t value) {
+}  // namespace
+
+WitMotionCommand WitMotionWriteRegister(std::uint8_t reg, std::uint16_t value) {
   return {0xFF, 0xAA, reg, static_cast<std::uint8_t>(value & 0xFF),
           static_cast<std::uint8_t>(value >> 8)};
 }
 
-}  // namespace
+WitMotionCommand WitMotionUnlockCommand() { return WitMotionWriteRegister(kRegUnlock, kUnlockKey); }
 
 std::optional<std::uint8_t> WitMotionSerialRateCode(int rate_hz) {
   switch (rate_hz) {
@@ -49,11 +49,11 @@ std::vector<WitMotionCommand> WitMotionSetupCommands(const WitMotionSetup& setup
   std::uint16_t content = kContentAccel | kContentGyro;
   if (setup.with_mag) content |= kContentMag;
   std::vector<WitMotionCommand> commands = {
-      Command(kRegUnlock, 0xB588),  // FF AA 69 88 B5
-      Command(kRegRate, *rate_code),
-      Command(kRegContent, content),
+      WitMotionUnlockCommand(),
+      WitMotionWriteRegister(kWitMotionRegRate, *rate_code),
+      WitMotionWriteRegister(kWitMotionRegContent, content),
   };
-  if (setup.save) commands.push_back(Command(kRegSave, 0x0000));
+  if (setup.save) commands.push_back(WitMotionWriteRegister(kWitMotionRegSave, 0x0000));
   return commands;
 }
 

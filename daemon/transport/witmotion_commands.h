@@ -9,8 +9,18 @@
 
 namespace ambi::daemon {
 
-// A WitMotion host->device command: FF AA REG DATAL DATAH, no checksum (PROTOCOLS.md).
+// A WitMotion host->device command: FF AA REG DATAL DATAH, no checksum (PROTOCOLS.md). The
+// framing is the same over serial and BLE; only some register codes differ between models.
 using WitMotionCommand = std::array<std::uint8_t, 5>;
+
+inline constexpr std::uint8_t kWitMotionRegSave = 0x00;
+inline constexpr std::uint8_t kWitMotionRegContent = 0x02;
+inline constexpr std::uint8_t kWitMotionRegRate = 0x03;
+
+// Writes 'value' (little-endian) to register 'reg'.
+WitMotionCommand WitMotionWriteRegister(std::uint8_t reg, std::uint16_t value);
+// FF AA 69 88 B5: the devices ignore register writes that do not follow it.
+WitMotionCommand WitMotionUnlockCommand();
 
 // What to configure on a WitMotion serial device after each connect.
 struct WitMotionSetup {

@@ -29,6 +29,12 @@ TEST(WitMotionCommandsTest, MagAndSave) {
   EXPECT_EQ(commands[3], (WitMotionCommand{0xFF, 0xAA, 0x00, 0x00, 0x00}));
 }
 
+TEST(WitMotionCommandsTest, RegisterWriteIsLittleEndianAfterTheHeader) {
+  EXPECT_EQ(WitMotionWriteRegister(0x03, 0x0A), (WitMotionCommand{0xFF, 0xAA, 0x03, 0x0A, 0x00}));
+  EXPECT_EQ(WitMotionWriteRegister(0x02, 0x1234), (WitMotionCommand{0xFF, 0xAA, 0x02, 0x34, 0x12}));
+  EXPECT_EQ(WitMotionUnlockCommand(), (WitMotionCommand{0xFF, 0xAA, 0x69, 0x88, 0xB5}));
+}
+
 TEST(WitMotionCommandsTest, RateTable) {
   EXPECT_EQ(WitMotionSerialRateCode(10), 0x06);
   EXPECT_EQ(WitMotionSerialRateCode(20), 0x07);

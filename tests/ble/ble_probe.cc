@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -63,10 +64,17 @@ int main(int argc, char** argv) {
   app.add_option("--adapter", config.adapter, "adapter name");
   app.add_option("--notify-uuid", config.notify_uuid, "notify characteristic UUID");
   app.add_option("--rate-hz", config.rate_hz, "output rate to set on connect (0: keep)");
-  app.add_option("--backoff-initial-s", config.backoff_initial_s, "first reconnect delay");
-  app.add_option("--backoff-max-s", config.backoff_max_s, "longest reconnect delay");
+  double backoff_initial_s = 0.5;
+  double backoff_max_s = 10.0;
+  app.add_option("--backoff-initial-s", backoff_initial_s, "first reconnect delay");
+  app.add_option("--backoff-max-s", backoff_max_s, "longest reconnect delay");
   app.add_option("--services-timeout-s", config.services_timeout_s, "wait for ServicesResolved");
   CLI11_PARSE(app, argc, argv);
+  const auto to_ms = [](double seconds) {
+    return std::chrono::milliseconds(std::llround(seconds * 1000.0));
+  };
+  config.backoff.initial_delay = to_ms(backoff_initial_s);
+  config.backoff.max_delay = to_ms(backoff_max_s);
   // stdout carries the JSON lines only.
   spdlog::set_default_logger(spdlog::stderr_logger_mt("ble_probe"));
 
