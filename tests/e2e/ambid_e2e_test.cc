@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -302,11 +303,19 @@ class AmbidE2eTest : public ::testing::Test {
   std::string data_dir_;
   std::string log_path_;
   std::unique_ptr<SimRig> sim_;
-  std::vector<ConfiguredAthlete> athletes_;
+  std::deque<ConfiguredAthlete> athletes_;  // deque: AddAthlete's references stay valid
   std::unique_ptr<ChildProcess> daemon_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Ambi::Stub> stub_;
 };
+
+Events OfAthlete(const Events& events, const std::string& athlete) {
+  Events of_athlete;
+  for (const ReceivedEvent& received : events) {
+    if (received.live.event().athlete() == athlete) of_athlete.push_back(received);
+  }
+  return of_athlete;
+}
 
 auto PairsAtLeast(int n) {
   return [n](const Events& events) { return CountPairs(events) >= n; };
@@ -314,18 +323,21 @@ auto PairsAtLeast(int n) {
 
 bool HasSetSummary(const Events& events) { return FindSetSummary(events) != nullptr; }
 
-TEST_F(AmbidE2eTest, LiveSetReportsTheSimulatedAsymmetry) {
-  const ConfiguredAthlete& alice = AddAthlete(ShortCurlSet("alice", kLeftRomFactor));
-  const sim::GroundTruth truth = sim::PlanSession(alice.sim.session).truth;
+// Two athletes at once: alice with the left side 15 % short, bob symmetric.
+TEST_F(AmbidE2eTest, LiveSetsReportTheSimulatedAsymmetry) {
+  AddAthlete(ShortCurlSet("alice", kLeftRomFactor));
+  daemon::SimAthlete symmetric = ShortCurlSet("bob", 1.0);
+  symmetric.session.seed = 7;  // his own noise and jitter
+  AddAthlete(symmetric);
   ASSERT_NO_FATAL_FAILURE(StartLiveDaemon());
   EventCollector collector(*stub_, v1::SubscribeRequest());
   ListDevices();  // a round trip on the channel, so the subscription is in place
   sim_->Start();
 
-  ASSERT_TRUE(collector.WaitUntil(PairsAtLeast(3), kFewRepsTimeout));
-  // Mid-set both sensors stream at their nominal rate, without corrupt frames.
+  ASSERT_TRUE(collector.WaitUntil(PairsAtLeast(6), kFewRepsTimeout));
+  // Mid-set every sensor streams at its nominal rate, without corrupt frames.
   const v1::ListDevicesResponse devices = ListDevices();
-  ASSERT_EQ(devices.devices_size(), 2) << devices.ShortDebugString();
+  ASSERT_EQ(devices.devices_size(), 4) << devices.ShortDebugString();
   for (const v1::DeviceInfo& device : devices.devices()) {
     EXPECT_EQ(device.state(), v1::DeviceInfo::STATE_CONNECTED) << device.name();
     EXPECT_EQ(device.transport(), "serial") << device.name();
@@ -336,43 +348,58 @@ TEST_F(AmbidE2eTest, LiveSetReportsTheSimulatedAsymmetry) {
     EXPECT_EQ(device.checksum_errors(), 0) << device.name();
   }
 
-  ASSERT_TRUE(collector.WaitUntil(HasSetSummary, kSetTimeout))
-      << "no set summary; pairs so far " << CountPairs(collector.events());
-  const Events events = collector.events();
-  EXPECT_EQ(CountReps(events, v1::SIDE_LEFT), kRepsPerSide);
-  EXPECT_EQ(CountReps(events, v1::SIDE_RIGHT), kRepsPerSide);
-  EXPECT_EQ(CountPairs(events), kRepsPerSide);
+  auto both_summaries = [](const Events& events) {
+    return FindSetSummary(OfAthlete(events, "alice")) != nullptr &&
+           FindSetSummary(OfAthlete(events, "bob")) != nullptr;
+  };
+  ASSERT_TRUE(collector.WaitUntil(both_summaries, kSetTimeout))
+      << "no set summary for both; pairs so far " << CountPairs(collector.events());
 
-  for (const ReceivedEvent& received : events) {
-    const v1::Event& event = received.live.event();
-    EXPECT_EQ(event.athlete(), "alice");
-    if (!event.has_rep_pair()) continue;
-    const v1::RepPair& pair = event.rep_pair();
-    const auto index = static_cast<std::size_t>(pair.pair_index()) - 1;
-    ASSERT_LT(index, truth.left.reps.size());
-    const double simulated_pd =
-        PercentDifference(truth.left.reps[index].rom_deg, truth.right.reps[index].rom_deg);
-    const v1::MetricComparison* rom = RomMetric(pair.metrics());
-    ASSERT_NE(rom, nullptr) << pair.ShortDebugString();
-    EXPECT_NEAR(rom->percent_difference(), simulated_pd, kRomPdTolerancePp)
-        << "pair " << pair.pair_index() << ": " << rom->ShortDebugString();
-    EXPECT_EQ(rom->weaker_side(), v1::SIDE_LEFT) << "pair " << pair.pair_index();
+  for (const ConfiguredAthlete& athlete : athletes_) {
+    SCOPED_TRACE(athlete.sim.name);
+    const sim::GroundTruth truth = sim::PlanSession(athlete.sim.session).truth;
+    const bool symmetric_athlete = athlete.sim.session.left.rom_deg ==
+                                   athlete.sim.session.right.rom_deg;
+    const Events events = OfAthlete(collector.events(), athlete.sim.name);
+    EXPECT_EQ(CountReps(events, v1::SIDE_LEFT), kRepsPerSide);
+    EXPECT_EQ(CountReps(events, v1::SIDE_RIGHT), kRepsPerSide);
+    EXPECT_EQ(CountPairs(events), kRepsPerSide);
+
+    for (const ReceivedEvent& received : events) {
+      const v1::Event& event = received.live.event();
+      if (!event.has_rep_pair()) continue;
+      const v1::RepPair& pair = event.rep_pair();
+      const auto index = static_cast<std::size_t>(pair.pair_index()) - 1;
+      ASSERT_LT(index, truth.left.reps.size());
+      const double simulated_pd =
+          PercentDifference(truth.left.reps[index].rom_deg, truth.right.reps[index].rom_deg);
+      const v1::MetricComparison* rom = RomMetric(pair.metrics());
+      ASSERT_NE(rom, nullptr) << pair.ShortDebugString();
+      EXPECT_NEAR(rom->percent_difference(), simulated_pd, kRomPdTolerancePp)
+          << "pair " << pair.pair_index() << ": " << rom->ShortDebugString();
+      if (!symmetric_athlete) {
+        EXPECT_EQ(rom->weaker_side(), v1::SIDE_LEFT) << "pair " << pair.pair_index();
+      }
+    }
+
+    const v1::SetSummary& summary = *FindSetSummary(events);
+    EXPECT_EQ(summary.exercise(), "biceps_curl");
+    EXPECT_EQ(summary.left().rep_count(), static_cast<unsigned>(kRepsPerSide));
+    EXPECT_EQ(summary.right().rep_count(), static_cast<unsigned>(kRepsPerSide));
+    const v1::MetricComparison* rom = RomMetric(summary.metrics());
+    ASSERT_NE(rom, nullptr);
+    EXPECT_NEAR(rom->percent_difference(),
+                PercentDifference(athlete.sim.session.left.rom_deg,
+                                  athlete.sim.session.right.rom_deg),
+                kRomPdTolerancePp)
+        << "the set's ROM difference against the commanded one";
+    EXPECT_NEAR(rom->percent_difference(),
+                PercentDifference(MeanRom(truth.left), MeanRom(truth.right)), kRomPdTolerancePp)
+        << rom->ShortDebugString();
+    if (!symmetric_athlete) {
+      EXPECT_EQ(summary.weaker_side(), v1::SIDE_LEFT) << summary.ShortDebugString();
+    }
   }
-
-  const v1::SetSummary& summary = *FindSetSummary(events);
-  EXPECT_EQ(summary.exercise(), "biceps_curl");
-  EXPECT_EQ(summary.weaker_side(), v1::SIDE_LEFT) << summary.ShortDebugString();
-  EXPECT_EQ(summary.left().rep_count(), static_cast<unsigned>(kRepsPerSide));
-  EXPECT_EQ(summary.right().rep_count(), static_cast<unsigned>(kRepsPerSide));
-  const v1::MetricComparison* rom = RomMetric(summary.metrics());
-  ASSERT_NE(rom, nullptr);
-  EXPECT_NEAR(rom->percent_difference(),
-              PercentDifference(alice.sim.session.left.rom_deg, alice.sim.session.right.rom_deg),
-              kRomPdTolerancePp)
-      << "the set's ROM difference against the commanded one";
-  EXPECT_NEAR(rom->percent_difference(),
-              PercentDifference(MeanRom(truth.left), MeanRom(truth.right)), kRomPdTolerancePp)
-      << rom->ShortDebugString();
 
   const v1::ListDevicesResponse after_set = ListDevices();
   for (const v1::DeviceInfo& device : after_set.devices()) {
@@ -673,6 +700,37 @@ TEST_F(AmbidE2eTest, ReplayOfAGoldenCaptureStoresItsRepsAndPairs) {
   const std::vector<SqlRow> stored_pairs =
       QueryRows(store_path(), "SELECT COUNT(*) FROM rep_pairs" + where);
   EXPECT_EQ(stored_pairs.at(0).at(0), std::to_string(expected_pairs));
+
+  // Rep by rep, the live path measured what the golden says (rounded there to 0.1 deg, 1 ms).
+  std::map<std::tuple<unsigned, unsigned, int>, v1::Rep> golden_reps;
+  for (const v1::Event& event : expected) {
+    if (event.has_rep()) {
+      golden_reps[{event.rep().set_index(), event.rep().index(), event.rep().side()}] =
+          event.rep();
+    }
+  }
+  for (const SqlRow& row : QueryRows(store_path(),
+                                     "SELECT set_index, rep_index, side, rom_deg, start_s FROM "
+                                     "reps" + where)) {
+    const auto key = std::make_tuple(static_cast<unsigned>(std::stoul(row[0])),
+                                     static_cast<unsigned>(std::stoul(row[1])), std::stoi(row[2]));
+    const auto golden_rep = golden_reps.find(key);
+    ASSERT_NE(golden_rep, golden_reps.end())
+        << "stored rep set " << row[0] << " index " << row[1] << " side " << row[2]
+        << " is not in the golden";
+    EXPECT_NEAR(std::stod(row[3]), golden_rep->second.rom_deg(), 0.051) << row[1];
+    EXPECT_NEAR(std::stod(row[4]), golden_rep->second.start_s(), 0.00051) << row[1];
+  }
+  const auto golden_summary = std::find_if(expected.begin(), expected.end(),
+                                           [](const v1::Event& e) { return e.has_set_summary(); });
+  ASSERT_NE(golden_summary, expected.end());
+  const std::vector<SqlRow> stored_sets =
+      QueryRows(store_path(), "SELECT weaker_side, left_reps, right_reps FROM sets" + where);
+  ASSERT_EQ(stored_sets.size(), 1u);
+  const v1::SetSummary& summary = golden_summary->set_summary();
+  EXPECT_EQ(stored_sets[0][0], std::to_string(summary.weaker_side()));
+  EXPECT_EQ(stored_sets[0][1], std::to_string(summary.left().rep_count()));
+  EXPECT_EQ(stored_sets[0][2], std::to_string(summary.right().rep_count()));
 }
 
 TEST_F(AmbidE2eTest, BadRequestsAreRefusedAndTheDaemonGoesOn) {
