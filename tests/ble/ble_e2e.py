@@ -9,7 +9,6 @@ import json
 import math
 import os
 import queue
-import signal
 import struct
 import subprocess
 import sys
@@ -90,14 +89,7 @@ class Probe:
                              f"events so far: {self.seen[-10:]}")
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return fake_bluez.stop_process(self.process)
 
 
 def check_sample(event, accel_raw, gyro_raw):
@@ -184,12 +176,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--probe", required=True, help="path of the ble_probe binary")
     args = parser.parse_args()
-    timer = threading.Timer(DEADLINE_S, lambda: os.kill(os.getpid(), signal.SIGTERM))
-    timer.daemon = True
-    timer.start()
-    # SIGTERM (ours or the runner's) unwinds through the finally blocks that stop the children.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(f"ble_e2e: terminated (deadline "
-                                                     f"{DEADLINE_S} s or runner)"))
+    fake_bluez.install_deadline(DEADLINE_S, "ble_e2e")
     run(args.probe)
     run_service_loss(args.probe)
     print("ble_e2e: OK (7 samples, disconnect recovered, BlueZ and bus loss survived)")

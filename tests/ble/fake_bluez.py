@@ -26,6 +26,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import dbus
@@ -47,6 +48,29 @@ _PR_SET_PDEATHSIG = 1
 def _die_with_parent():
     """preexec_fn: the child gets SIGTERM when the process that started it dies."""
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop_process(process, how=signal.SIGTERM, grace_s=5.0):
+    """Sends 'how' to a child still running, kills it after 'grace_s'; its exit status."""
+    if process.poll() is None:
+        process.send_signal(how)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    return process.returncode
+
+
+def install_deadline(deadline_s, test_name):
+    """Ends the test with SIGTERM after 'deadline_s' (below the runner's timeout, so a hang ends
+    with a message), and turns SIGTERM, ours or the runner's, into SystemExit: it unwinds through
+    the finally blocks that stop the children."""
+    timer = threading.Timer(deadline_s, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    timer.daemon = True
+    timer.start()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(
+        f"{test_name}: terminated (deadline {deadline_s} s or runner)"))
 
 
 def _wait_until(condition, timeout_s, what):
@@ -156,14 +180,8 @@ class FakeBluez:
     def stop(self):
         """Ends the mock and the bus; safe to call twice or after a failed start."""
         for process in (self._mock_process, self._bus_process):
-            if process is None or process.poll() is not None:
-                continue
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            if process is not None:
+                stop_process(process)
         if self._bus_process is not None and self._bus_process.stdout:
             self._bus_process.stdout.close()
         self._mock_process = None
