@@ -106,27 +106,29 @@ void AthleteSession::OnBytes(int device_index, SteadyTime arrival,
   pipeline_->OnBytes(device_index, time, bytes);
 }
 
-void AthleteSession::OnDeviceLost(int device_index, SteadyTime time) {
-  OnLinkChange(device_index, time, /*connected=*/false);
+void AthleteSession::OnDeviceLost(int device_index, SteadyTime time, const std::string& detail) {
+  OnLinkChange(device_index, time, /*connected=*/false, detail);
 }
 
-void AthleteSession::OnDeviceBack(int device_index, SteadyTime time) {
-  OnLinkChange(device_index, time, /*connected=*/true);
+void AthleteSession::OnDeviceBack(int device_index, SteadyTime time, const std::string& detail) {
+  OnLinkChange(device_index, time, /*connected=*/true, detail);
 }
 
-void AthleteSession::OnLinkChange(int device_index, SteadyTime time, bool connected) {
+void AthleteSession::OnLinkChange(int device_index, SteadyTime time, bool connected,
+                                  const std::string& detail) {
   if (ended_) return;
   const fusion::Time at = SessionTime(time);
   v1::CaptureRecord record;
   record.set_sensor_id(options_.sensors[static_cast<std::size_t>(device_index)].sensor_id());
   record.set_arrival_time_ns(fusion::ToNanoseconds(at));
   record.mutable_link()->set_connected(connected);
+  record.mutable_link()->set_detail(detail);
   Record(record);
   trigger_arrival_unix_ns_ = UnixNsOf(time);
   if (connected) {
-    pipeline_->OnSensorBack(device_index, at);
+    pipeline_->OnSensorBack(device_index, at, detail);
   } else {
-    pipeline_->OnSensorLost(device_index, at);
+    pipeline_->OnSensorLost(device_index, at, detail);
   }
 }
 

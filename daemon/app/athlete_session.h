@@ -40,8 +40,9 @@ class AthleteSession final : public fusion::EventSink {
 
   // What a transport delivered for device 'device_index' (its index in options.sensors).
   void OnBytes(int device_index, SteadyTime arrival, std::span<const std::uint8_t> bytes);
-  void OnDeviceLost(int device_index, SteadyTime time);
-  void OnDeviceBack(int device_index, SteadyTime time);
+  // 'detail': the transport's reason or how it reconnected, shown to subscribers and recorded.
+  void OnDeviceLost(int device_index, SteadyTime time, const std::string& detail = {});
+  void OnDeviceBack(int device_index, SteadyTime time, const std::string& detail = {});
 
   // Set control; returns the index of the set started.
   int StartSet(SteadyTime time, const fusion::Exercise& exercise, fusion::SetMode mode,
@@ -74,7 +75,7 @@ class AthleteSession final : public fusion::EventSink {
  private:
   AthleteSession(AthleteSessionOptions options, std::vector<EventOutput*> outputs);
   bool OpenCapture(const std::string& path, std::string* error);
-  void OnLinkChange(int device_index, SteadyTime time, bool connected);
+  void OnLinkChange(int device_index, SteadyTime time, bool connected, const std::string& detail);
   void Record(const v1::CaptureRecord& record);
   void CheckCapture(const capture::CaptureStatus& status);
 

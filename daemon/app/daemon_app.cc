@@ -150,6 +150,7 @@ class DaemonApp::Impl final : public Control {
     std::int64_t rate_samples = 0;  // pipeline sample count at rate_time
     steady_clock::time_point rate_time;
     double measured_rate_hz = 0.0;
+    bool lost = false;  // lost and not back yet
   };
   struct Athlete {
     config::AthleteConfig config;
@@ -328,15 +329,21 @@ std::unique_ptr<ByteSource> DaemonApp::Impl::MakeSource(int athlete_index, int d
                                                 std::span<const std::uint8_t> bytes) {
     if (athlete.session) athlete.session->OnBytes(device_index, arrival, bytes);
   };
-  callbacks.on_connected = [&athlete, device_index, name = config.name](
-                               SteadyTime time, const std::string& detail) {
-    spdlog::info("device {}: connected ({})", name, detail);
-    if (athlete.session) athlete.session->OnDeviceBack(device_index, time);
+  Device& device = athlete.devices[static_cast<std::size_t>(device_index)];
+  callbacks.on_connected = [&athlete, &device, device_index](SteadyTime time,
+                                                             const std::string& detail) {
+    spdlog::info("device {}: connected ({})", device.config.name, detail);
+    // The first connection is the normal start, not news; a return after a loss is.
+    if (device.lost && athlete.session) {
+      athlete.session->OnDeviceBack(device_index, time, detail);
+    }
+    device.lost = false;
   };
-  callbacks.on_lost = [&athlete, device_index, name = config.name](SteadyTime time,
-                                                                   const std::string& reason) {
-    spdlog::warn("device {}: lost: {}", name, reason);
-    if (athlete.session) athlete.session->OnDeviceLost(device_index, time);
+  callbacks.on_lost = [&athlete, &device, device_index](SteadyTime time,
+                                                        const std::string& reason) {
+    spdlog::warn("device {}: lost: {}", device.config.name, reason);
+    device.lost = true;
+    if (athlete.session) athlete.session->OnDeviceLost(device_index, time, reason);
   };
   if (config.transport == config::TransportKind::kSerial) {
     SerialSourceOptions serial;

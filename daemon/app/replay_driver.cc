@@ -104,9 +104,9 @@ void ReplayDriver::Feed(const v1::CaptureRecord& record) {
                       std::span(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
   } else if (record.body_case() == v1::CaptureRecord::kLink) {
     if (record.link().connected()) {
-      session_->OnDeviceBack(device->second, at);
+      session_->OnDeviceBack(device->second, at, record.link().detail());
     } else {
-      session_->OnDeviceLost(device->second, at);
+      session_->OnDeviceLost(device->second, at, record.link().detail());
     }
   }
 }

@@ -284,20 +284,24 @@ SensorStatus SessionPipeline::StatusOf(const SensorState& sensor, SensorEventKin
   return status;
 }
 
-void SessionPipeline::OnSensorLost(int sensor_index, Time time) {
+void SessionPipeline::OnSensorLost(int sensor_index, Time time, std::string_view detail) {
   SensorState& sensor = *sensors_[sensor_index];
   sensor.decoder.Reset();
   sensor.clock.Reset();
   sensor.filter.MarkGap();
   sensor.reps.MarkGap(time);
   sensor.counters.connected = false;
-  sink_->OnEvent(StatusOf(sensor, SensorEventKind::kLost, time));
+  SensorStatus status = StatusOf(sensor, SensorEventKind::kLost, time);
+  status.detail = detail;
+  sink_->OnEvent(status);
 }
 
-void SessionPipeline::OnSensorBack(int sensor_index, Time time) {
+void SessionPipeline::OnSensorBack(int sensor_index, Time time, std::string_view detail) {
   SensorState& sensor = *sensors_[sensor_index];
   sensor.counters.connected = true;
-  sink_->OnEvent(StatusOf(sensor, SensorEventKind::kBack, time));
+  SensorStatus status = StatusOf(sensor, SensorEventKind::kBack, time);
+  status.detail = detail;
+  sink_->OnEvent(status);
 }
 
 void SessionPipeline::ReportBadData(SensorState& sensor, Time time, bool force) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fusion/asymmetry/limb_pair_comparator.h"
@@ -86,8 +87,9 @@ class SessionPipeline {
   void OnSample(int sensor_index, const ImuSample& sample, Time arrival_time);
 
   // The transport lost the device / has it back. A rep in progress is dropped, not invented.
-  void OnSensorLost(int sensor_index, Time time);
-  void OnSensorBack(int sensor_index, Time time);
+  // 'detail' (why, how) is passed on in the SensorStatus event.
+  void OnSensorLost(int sensor_index, Time time, std::string_view detail = {});
+  void OnSensorBack(int sensor_index, Time time, std::string_view detail = {});
 
   // Explicit set control (a client pressed start/stop). Ends any set in progress first.
   void StartSet(Time time, const Exercise& exercise, SetMode mode, std::optional<Side> side);

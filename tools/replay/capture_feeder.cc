@@ -87,9 +87,9 @@ bool CaptureFeeder::Feed(const v1::CaptureRecord& record, std::string* error) {
     }
     case v1::CaptureRecord::kLink:
       if (record.link().connected()) {
-        pipeline_->OnSensorBack(found->second, arrival);
+        pipeline_->OnSensorBack(found->second, arrival, record.link().detail());
       } else {
-        pipeline_->OnSensorLost(found->second, arrival);
+        pipeline_->OnSensorLost(found->second, arrival, record.link().detail());
       }
       return true;
     default:
