@@ -73,6 +73,7 @@ void RepDetector::ClearSet() {
   base_valid_ = false;
   has_rest_level_ = false;
   after_gap_ = false;
+  has_held_rep_ = false;
   last_end_index_ = -1;
 }
 
@@ -97,12 +98,19 @@ RepDetectorDiagnostics RepDetector::diagnostics() const {
   return d;
 }
 
-void RepDetector::SetAxis(const Vec3& axis) {
+void RepDetector::SetAxis(const Vec3& axis, bool first) {
   axis_ = axis;
   Vec3 reference = Sub(reference_gravity_, Scale(axis_, Dot(reference_gravity_, axis_)));
   const double norm = Norm(reference);
-  const double vertical_sin = std::sin(params_.vertical_axis_deg / kRadToDeg);
-  gravity_angle_ = norm > vertical_sin;
+  // Once chosen, the way the angle is measured changes only when the axis has clearly crossed
+  // the limit: an axis wavering about it would otherwise flip the angle between the two
+  // measurements, which differ by the gyro's drift (a jump of tens of degrees in a heel raise).
+  double limit_deg = params_.vertical_axis_deg;
+  if (!first) {
+    limit_deg += gravity_angle_ ? -params_.vertical_axis_margin_deg
+                                : params_.vertical_axis_margin_deg;
+  }
+  gravity_angle_ = norm > std::sin(limit_deg / kRadToDeg);
   if (norm > 1e-9) {
     reference_ = Scale(reference, 1.0 / norm);
   } else {
@@ -141,7 +149,7 @@ void RepDetector::LockAxis() {
   const std::int64_t first = OldestIndex();
   const std::int64_t last = next_index_ - 1;
   reference_gravity_ = At(first).gravity;
-  SetAxis(axis_estimator_.axis());
+  SetAxis(axis_estimator_.axis(), /*first=*/true);
   for (std::int64_t i = first; i <= last; ++i) ComputeAngle(i);
   // The first phase is positive: it leads away from the pose the data began in, so the sign is
   // that of the largest excursion from the first sample. Not the direction of the movement that
@@ -160,7 +168,7 @@ void RepDetector::LockAxis() {
   }
   const double direction = high_deg >= -low_deg ? high_deg : low_deg;
   if (direction < 0.0) {
-    SetAxis(Scale(axis_, -1.0));
+    SetAxis(Scale(axis_, -1.0), /*first=*/true);
     for (std::int64_t i = first; i <= last; ++i) ComputeAngle(i);
   }
   state_ = State::kIdle;
@@ -204,11 +212,11 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
       Vec3 axis = axis_estimator_.axis();
       if (Dot(axis, axis_) < 0.0) axis = Scale(axis, -1.0);
       if (index > OldestIndex()) {
-        SetAxis(axis);
+        SetAxis(axis, /*first=*/false);
         ComputeAngle(index - 1);
         base_deg_ += At(index - 1).angle_deg - before;
       } else {
-        SetAxis(axis);
+        SetAxis(axis, /*first=*/false);
       }
     }
     ComputeAngle(index);
@@ -237,10 +245,22 @@ void RepDetector::Step(std::int64_t index) {
     // reps, the lowest point so far.
     if (index == OldestIndex() && after_gap_) {
       after_gap_ = false;
+      if (has_held_rep_) {
+        // A rep interrupted on its way back counts if the limb is found back at its start.
+        has_held_rep_ = false;
+        if (angle - held_base_deg_ <= held_return_deg_) {
+          AcceptRep(held_rep_);
+        } else {
+          ++dropped_by_gap_;
+        }
+      }
       const double near_deg = std::max(params_.start_min_deg, params_.end_frac * amplitude_deg_);
+      const bool slow = std::abs(entry.speed_deg_s) < params_.rest_gyro_rad_s * kRadToDeg;
       if (has_rest_level_ && std::abs(angle - rest_level_deg_) <= near_deg) {
-        // Just left (or still at) the rest pose seen before the gap: it carries over.
-        base_deg_ = std::min(angle, rest_level_deg_);
+        // Just left (or still at) the rest pose seen before the gap: it carries over, unless the
+        // limb is not moving here: then this is the rest pose (the one before the gap may be the
+        // low point of a wobble on the way down).
+        base_deg_ = slow ? angle : std::min(angle, rest_level_deg_);
         base_index_ = index;
         base_valid_ = true;
       } else {
@@ -257,7 +277,8 @@ void RepDetector::Step(std::int64_t index) {
     }
     if (std::abs(entry.speed_deg_s) < params_.rest_gyro_rad_s * kRadToDeg) base_valid_ = true;
     const double start_deg =
-        std::max(params_.start_min_deg, params_.start_frac * amplitude_deg_);
+        std::max(rom_count_ > 0 ? params_.start_set_min_deg : params_.start_min_deg,
+                 params_.start_frac * amplitude_deg_);
     if (base_valid_ && angle - base_deg_ >= start_deg) {
       state_ = State::kRising;
       rep_base_deg_ = base_deg_;
@@ -318,7 +339,7 @@ void RepDetector::Step(std::int64_t index) {
   }
 }
 
-void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
+void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap, bool hold) {
   state_ = State::kIdle;
   base_deg_ = At(end_index).angle_deg;
   base_index_ = end_index;
@@ -422,7 +443,8 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
   const double rom_deg = max_deg - std::min(min_deg, rep_base_deg_);
   const double duration_s = static_cast<double>(end_ns - start_ns) * 1e-9;
   const double min_rom_deg =
-      std::max(params_.min_rom_deg, params_.min_rom_frac * amplitude_deg_);
+      std::max(rom_count_ > 0 ? params_.min_rom_set_deg : params_.min_rom_deg,
+               params_.min_rom_frac * amplitude_deg_);
   if (rom_deg < min_rom_deg || duration_s < params_.min_duration_s) {
     ++rejected_reps_;
     return;
@@ -449,7 +471,16 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
     concentric_speed = std::max(concentric_speed, std::abs(At(j).speed_deg_s));
   }
   rep.peak_concentric_speed_deg_s = concentric_speed;
+  if (hold) {
+    held_rep_ = rep;
+    has_held_rep_ = true;
+    return;
+  }
+  AcceptRep(rep);
+}
 
+void RepDetector::AcceptRep(const Rep& rep) {
+  const double rom_deg = rep.rom_deg;
   has_previous_end_ = true;
   previous_end_ = rep.end;
   roms_deg_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rom_deg;
@@ -483,6 +514,14 @@ void RepDetector::MarkGap(Time /*time*/) {
       const double rest_level_deg = std::min(rep_base_deg_, min_deg_);
       CompleteRep(next_index_ - 1, /*at_gap=*/true);
       base_deg_ = rest_level_deg;
+    } else if (state_ == State::kFalling && gravity_angle_) {
+      // Past its turnaround but not yet back: whether it came back during the gap is told by
+      // the first sample after it (Step). Gravity angles only: they are comparable across a gap.
+      held_base_deg_ = rep_base_deg_;
+      held_return_deg_ = params_.end_frac * (peak_deg_ - rep_base_deg_);
+      CompleteRep(next_index_ - 1, /*at_gap=*/true, /*hold=*/true);
+      if (!has_held_rep_) ++dropped_by_gap_;
+      state_ = State::kFalling;  // for the rest level below
     } else if (state_ != State::kIdle) {
       ++dropped_by_gap_;
     }

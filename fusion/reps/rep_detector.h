@@ -25,6 +25,8 @@ struct RepDetectorParams {
   // When the movement axis is within this angle of vertical, gravity cannot see rotation about
   // it; the angle is then integrated from the gyro (it drifts, but only within a rep matters).
   double vertical_axis_deg = 20.0;
+  // Hysteresis on that choice once made (see SetAxis).
+  double vertical_axis_margin_deg = 5.0;
 
   // Rest: the whole gyro stays below rest_gyro_rad_s for rest_min_s. At rest the rest pose is
   // re-anchored to the current (gravity-based) angle. Looser thresholds take slow reps for rest.
@@ -33,9 +35,14 @@ struct RepDetectorParams {
 
   // Hysteresis, adapting to the set's amplitude A (median ROM of the last accepted reps):
   // a rep starts when the angle rises max(start_min_deg, start_frac * A) above the rest pose,
+  // (start_set_min_deg instead of start_min_deg once the set has an amplitude),
   // turns around when it falls max(turn_min_deg, turn_frac * excursion) below its peak, and ends
   // once back within end_frac * excursion of its start and the limb stops descending.
   double start_min_deg = 6.0;
+  // Once reps of the set were accepted the floors follow the set's own amplitude: a heel raise
+  // turns the shank only 5-10 deg, consistently. These absolute floors stay well above the
+  // gravity angle's noise at rest (< 1 deg).
+  double start_set_min_deg = 2.5;
   double start_frac = 0.25;
   double turn_min_deg = 4.0;
   double turn_frac = 0.25;
@@ -45,8 +52,10 @@ struct RepDetectorParams {
   // at the turnaround are not affected. Shorter ends reps that merely pause on the way down.
   double settle_s = 1.0;
 
-  // Guards: a rep needs at least max(min_rom_deg, min_rom_frac * A) of ROM and min_duration_s.
+  // Guards: a rep needs at least max(min_rom_deg, min_rom_frac * A) of ROM (min_rom_set_deg
+  // instead of min_rom_deg once the set has an amplitude) and min_duration_s.
   double min_rom_deg = 8.0;
+  double min_rom_set_deg = 4.0;
   double min_rom_frac = 0.35;
   double min_duration_s = 0.4;
   // A rep not finished after this is abandoned (the limb found a new rest pose); also sizes the
@@ -136,11 +145,16 @@ class RepDetector {
   const Entry& At(std::int64_t index) const {
     return buffer_[static_cast<std::size_t>(index % capacity_)];
   }
-  void SetAxis(const Vec3& axis);
+  // 'first': the axis of a new lock, measured without hysteresis.
+  void SetAxis(const Vec3& axis, bool first);
   void LockAxis();
   void ComputeAngle(std::int64_t index);
   void Step(std::int64_t index);
-  void CompleteRep(std::int64_t end_index, bool at_gap);
+  // Measures the rep that ends at 'end_index' and, if it passes the guards, accepts it (or,
+  // with 'hold', keeps it in held_rep_ for a decision after a gap).
+  void CompleteRep(std::int64_t end_index, bool at_gap, bool hold = false);
+  // Updates the set's amplitude and queues the rep.
+  void AcceptRep(const Rep& rep);
   void PushRep(const Rep& rep);
   void ClearSet();
   // The oldest sample still in the buffer and after the last gap.
@@ -186,6 +200,13 @@ class RepDetector {
   std::int64_t peak_index_ = 0;
   double min_deg_ = 0.0;
   double rep_peak_speed_deg_s_ = 0.0;
+
+  // A rep cut by a gap on its way back: counted if the first sample after the gap is within
+  // held_return_deg_ of held_base_deg_.
+  bool has_held_rep_ = false;
+  Rep held_rep_;
+  double held_base_deg_ = 0.0;
+  double held_return_deg_ = 0.0;
 
   // Amplitude of the set: last accepted ROMs (ring).
   static constexpr int kRomHistory = 5;

@@ -155,6 +155,43 @@ TEST(RepDetectorTest, GapAfterTheRepCameBackCompletesItAtTheLastSample) {
   EXPECT_GT(reps[1].rom_deg, 85.0);
 }
 
+TEST(RepDetectorTest, GapOnTheWayBackCountsTheRepWhenTheLimbIsFoundBackAtRest) {
+  // Rep 2 falls from 7.1 s to 8.7 s; the gap hides the second half of its way down, and the
+  // first sample after it (9.0 s) finds the limb back at rest.
+  const auto samples = MakeHinge(hinge::Reps(3, 90, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(100), 7.9, 9.0);
+  ASSERT_EQ(reps.size(), 3u);
+  EXPECT_NEAR(ToSeconds(reps[1].end), 7.89, 0.02);
+  EXPECT_GT(reps[1].rom_deg, 85.0);
+}
+
+TEST(RepDetectorTest, GapOnTheWayBackDropsTheRepWhenTheLimbIsNotFoundBackAtRest) {
+  // Same cut, but the data resumes at 10.2 s, half-way up rep 3 (which rises from 9.7 s): where
+  // rep 2 ended is unknown, and rep 3 began in the gap. Only rep 1 is whole.
+  const auto samples = MakeHinge(hinge::Reps(3, 90, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(100), 7.9, 10.2);
+  ASSERT_EQ(reps.size(), 1u);
+  EXPECT_NEAR(ToSeconds(reps[0].start), 1.5, 0.05);
+}
+
+TEST(RepDetectorTest, SmallRepsCountOnceTheSetShowsThemTypicalButWobblesDoNot) {
+  // A heel raise seen from the shank: a first rep of 16 deg, then reps of 7 deg (below the
+  // 8 deg floor of a set without history), with 2 deg wobbles at rest between them.
+  std::vector<Piece> pieces = {{0, 1.5}, {16, 0.5}, {0, 0.5}, {0, 1.0}};
+  for (int i = 0; i < 6; ++i) {
+    pieces.push_back({7, 0.5});
+    pieces.push_back({0, 0.5});
+    pieces.push_back({0, 0.6});
+    pieces.push_back({2, 0.4});
+    pieces.push_back({0, 0.4});
+    pieces.push_back({0, 0.6});
+  }
+  const auto samples = MakeHinge(pieces, 100, {0.5, 0.5, 0.5, 0.5});
+  const std::vector<Rep> reps = Detect(samples, Params(100));
+  ASSERT_EQ(reps.size(), 7u);
+  for (std::size_t i = 1; i < reps.size(); ++i) EXPECT_NEAR(reps[i].rom_deg, 7.0, 0.5);
+}
+
 TEST(RepDetectorTest, EccentricFirstPhaseMapsTempo) {
   // A squat: lowering first (1.8 s), rising second (0.9 s).
   const auto samples = MakeHinge(hinge::Reps(4, 70, 1.8, 0.2, 0.9, 1.0), 100, {1, 0, 0, 0});
