@@ -248,7 +248,15 @@ void RepDetector::Step(std::int64_t index) {
       if (has_held_rep_) {
         // A rep interrupted on its way back counts if the limb is found back at its start.
         has_held_rep_ = false;
-        if (angle - held_base_deg_ <= held_return_deg_) {
+        // Gravity angles are absolute, so comparable across the gap. A gyro angle restarts at
+        // the gap: there the tilt of gravity from the starting pose tells instead (rotation about
+        // a near-vertical axis barely tilts it, but neither did the rep's own start).
+        const double from_start_deg =
+            gravity_angle_
+                ? angle - held_base_deg_
+                : std::acos(std::clamp(Dot(entry.gravity, held_base_gravity_), -1.0, 1.0)) *
+                      kRadToDeg;
+        if (from_start_deg <= held_return_deg_) {
           AcceptRep(held_rep_);
         } else {
           ++dropped_by_gap_;
@@ -306,7 +314,9 @@ void RepDetector::Step(std::int64_t index) {
       if (angle > peak_deg_) {
         peak_deg_ = angle;
         peak_index_ = index;
-      } else if (angle <= peak_deg_ - std::max(params_.turn_min_deg, params_.turn_frac * excursion)) {
+      } else if (angle <= peak_deg_ - std::max(rom_count_ > 0 ? params_.turn_set_min_deg
+                                                               : params_.turn_min_deg,
+                                               params_.turn_frac * excursion)) {
         state_ = State::kFalling;
       }
       break;
@@ -514,10 +524,11 @@ void RepDetector::MarkGap(Time /*time*/) {
       const double rest_level_deg = std::min(rep_base_deg_, min_deg_);
       CompleteRep(next_index_ - 1, /*at_gap=*/true);
       base_deg_ = rest_level_deg;
-    } else if (state_ == State::kFalling && gravity_angle_) {
+    } else if (state_ == State::kFalling && rep_base_index_ >= next_index_ - capacity_) {
       // Past its turnaround but not yet back: whether it came back during the gap is told by
-      // the first sample after it (Step). Gravity angles only: they are comparable across a gap.
+      // the first sample after it (Step), compared with the pose the rep started from.
       held_base_deg_ = rep_base_deg_;
+      held_base_gravity_ = At(rep_base_index_).gravity;
       held_return_deg_ = params_.end_frac * (peak_deg_ - rep_base_deg_);
       CompleteRep(next_index_ - 1, /*at_gap=*/true, /*hold=*/true);
       if (!has_held_rep_) ++dropped_by_gap_;

@@ -45,6 +45,7 @@ struct RepDetectorParams {
   double start_set_min_deg = 2.5;
   double start_frac = 0.25;
   double turn_min_deg = 4.0;
+  double turn_set_min_deg = 2.0;  // instead of turn_min_deg once the set has an amplitude
   double turn_frac = 0.25;
   double end_frac = 0.35;
   // A rep past its turnaround that comes to rest (still for settle_s) short of end_frac ends
@@ -202,10 +203,12 @@ class RepDetector {
   double rep_peak_speed_deg_s_ = 0.0;
 
   // A rep cut by a gap on its way back: counted if the first sample after the gap is within
-  // held_return_deg_ of held_base_deg_.
+  // held_return_deg_ of the pose it started from (held_base_deg_, or held_base_gravity_ when the
+  // angle is integrated from the gyro).
   bool has_held_rep_ = false;
   Rep held_rep_;
   double held_base_deg_ = 0.0;
+  Vec3 held_base_gravity_;
   double held_return_deg_ = 0.0;
 
   // Amplitude of the set: last accepted ROMs (ring).

@@ -293,6 +293,19 @@ TEST(RepDetectorTest, VerticalHingeAxisFallsBackToGyro) {
   EXPECT_NEAR(rom, 45, 2.0);
 }
 
+TEST(RepDetectorTest, GapOnTheWayBackWithAVerticalHingeChecksThePoseFromGravity) {
+  // A hinge 12 deg off vertical: the angle is integrated from the gyro and restarts at a gap, so
+  // the return is judged from gravity. Rep 2 (45 deg) falls from 6.1 s to 7.1 s; the gap hides
+  // its second half and the data resumes at rest.
+  const Vec3 hinge_axis = {std::sin(12.0 * hinge::kDegToRad), 0, std::cos(12.0 * hinge::kDegToRad)};
+  const auto samples = MakeHinge(hinge::Reps(3, 45, 1.0, 0.3, 1.0, 1.0), 100,
+                                 {0.8, 0.2, 0.4, 0.4}, hinge_axis);
+  RepDetectorParams params = Params(100);
+  const std::vector<Rep> reps = Detect(samples, params, 6.6, 7.5);
+  ASSERT_EQ(reps.size(), 3u);
+  EXPECT_NEAR(ToSeconds(reps[1].end), 6.59, 0.02);
+}
+
 TEST(RepDetectorTest, AmplitudeAdaptsSoSmallWobblesBetweenBigRepsAreRejected) {
   // 120 deg reps with 12 deg half-reps in between: above the absolute minimum, but well under
   // the set's amplitude.
