@@ -60,12 +60,12 @@ int main(int argc, char** argv) {
   const ambi::eval::Totals headline = ambi::eval::Summarize(results, true);
   const ambi::eval::Totals other = ambi::eval::Summarize(results, false);
   std::printf("\nheadline (CMU shanks, PT ankles incl. the still left side, PT e6 wrist): "
-              "%d rows, exact %.1f %% (%d), within one %.1f %% (%d)\n",
+              "%d rows, exact %.1f %% (%d), within one %.1f %% (%d), count error %d reps\n",
               headline.rows, headline.exact_pct(), headline.exact, headline.within_one_pct(),
-              headline.within_one);
+              headline.within_one, headline.count_error);
   std::printf("CMU wrists (squat-type exercises, reported apart): "
-              "%d rows, exact %.1f %% (%d), within one %.1f %% (%d)\n",
+              "%d rows, exact %.1f %% (%d), within one %.1f %% (%d), count error %d reps\n",
               other.rows, other.exact_pct(), other.exact, other.within_one_pct(),
-              other.within_one);
+              other.within_one, other.count_error);
   return 0;
 }

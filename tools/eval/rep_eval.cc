@@ -228,6 +228,7 @@ Totals Summarize(const std::vector<RecordingResult>& results, bool headline) {
       ++totals.rows;
       if (row.detected == row.true_reps) ++totals.exact;
       if (std::abs(row.detected - row.true_reps) <= 1) ++totals.within_one;
+      totals.count_error += std::abs(row.detected - row.true_reps);
     }
   }
   return totals;

@@ -59,6 +59,7 @@ struct Totals {
   int rows = 0;
   int exact = 0;
   int within_one = 0;
+  int count_error = 0;  // sum over rows of |detected - true|: moves even when no row turns exact
   double exact_pct() const { return rows > 0 ? 100.0 * exact / rows : 0.0; }
   double within_one_pct() const { return rows > 0 ? 100.0 * within_one / rows : 0.0; }
 };
