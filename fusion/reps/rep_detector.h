@@ -102,7 +102,10 @@ struct RepDetectorDiagnostics {
 //
 // Gaps: a rep in progress at MarkGap is discarded, except one already past its turnaround and
 // back within end_frac of its start: that rep ended before the gap and is completed at the last
-// sample before it; it is returned by the next Update (or by Finish). Symmetrically, when the
+// sample before it; it is returned by the next Update (or by Finish). One past its turnaround but
+// not yet back is kept until the first sample after the gap: if that finds the limb back within
+// end_frac of the pose the rep started from (the angle, or for gyro angles the tilt of gravity),
+// the rep ended in the gap and counts, ending at the last sample before it. Symmetrically, when the
 // first sample after a gap is within end_frac of the set's amplitude from the rest pose seen
 // before the gap, the limb had only just left (or not left) that rest pose: the rest pose carries
 // over and a rep may start at that sample. Otherwise the limb is mid-movement: no rep starts until
