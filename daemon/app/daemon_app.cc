@@ -174,6 +174,9 @@ class DaemonApp::Impl final : public Control {
   void ScheduleRateUpdate();
   void ScheduleWatchdog(std::chrono::microseconds interval);
   Athlete* FindAthlete(const std::string& name);
+  // The configured athlete 'name' (NOT_FOUND otherwise) with a live session when
+  // 'need_session' (FAILED_PRECONDITION otherwise).
+  ControlStatus LookUpAthlete(const std::string& name, bool need_session, Athlete** athlete);
   std::optional<fusion::Exercise> ResolveExercise(const std::string& name) const;
   v1::SessionInfo InfoOf(const Athlete& athlete) const;
 
@@ -236,6 +239,17 @@ DaemonApp::Impl::Athlete* DaemonApp::Impl::FindAthlete(const std::string& name) 
     if (athlete->config.name == name) return athlete.get();
   }
   return nullptr;
+}
+
+ControlStatus DaemonApp::Impl::LookUpAthlete(const std::string& name, bool need_session,
+                                             Athlete** athlete) {
+  *athlete = FindAthlete(name);
+  if (*athlete == nullptr) return {Code::kNotFound, "athlete \"" + name + "\" is not configured"};
+  if (need_session && !(*athlete)->session) {
+    return {Code::kFailedPrecondition,
+            "athlete \"" + name + "\" has no live session; StartSession first"};
+  }
+  return ControlStatus::Ok();
 }
 
 std::optional<fusion::Exercise> DaemonApp::Impl::ResolveExercise(const std::string& name) const {
@@ -672,13 +686,9 @@ int DaemonApp::Impl::Run() {
 ControlStatus DaemonApp::Impl::StartSet(const v1::StartSetRequest& request,
                                         v1::StartSetResponse* response) {
   return OnIoThread(response, [this, request](v1::StartSetResponse* out) -> ControlStatus {
-    Athlete* athlete = FindAthlete(request.athlete());
-    if (athlete == nullptr) {
-      return {Code::kNotFound, "athlete \"" + request.athlete() + "\" is not configured"};
-    }
-    if (!athlete->session) {
-      return {Code::kFailedPrecondition,
-              "athlete \"" + request.athlete() + "\" has no live session; StartSession first"};
+    Athlete* athlete = nullptr;
+    if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
+      return status;
     }
     const std::string name = request.exercise().empty() ? athlete->exercise : request.exercise();
     std::optional<fusion::Exercise> exercise = ResolveExercise(name);
@@ -720,13 +730,9 @@ ControlStatus DaemonApp::Impl::StartSet(const v1::StartSetRequest& request,
 ControlStatus DaemonApp::Impl::EndSet(const v1::EndSetRequest& request,
                                       v1::EndSetResponse* response) {
   return OnIoThread(response, [this, request](v1::EndSetResponse*) -> ControlStatus {
-    Athlete* athlete = FindAthlete(request.athlete());
-    if (athlete == nullptr) {
-      return {Code::kNotFound, "athlete \"" + request.athlete() + "\" is not configured"};
-    }
-    if (!athlete->session) {
-      return {Code::kFailedPrecondition,
-              "athlete \"" + request.athlete() + "\" has no live session"};
+    Athlete* athlete = nullptr;
+    if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
+      return status;
     }
     athlete->session->EndSet(steady_clock::now());
     return ControlStatus::Ok();
@@ -750,9 +756,9 @@ ControlStatus DaemonApp::Impl::StartSession(const v1::StartSessionRequest& reque
     return {Code::kFailedPrecondition, "sessions are fixed while replaying a capture"};
   }
   return OnIoThread(response, [this, request](v1::StartSessionResponse* out) -> ControlStatus {
-    Athlete* athlete = FindAthlete(request.athlete());
-    if (athlete == nullptr) {
-      return {Code::kNotFound, "athlete \"" + request.athlete() + "\" is not configured"};
+    Athlete* athlete = nullptr;
+    if (ControlStatus status = LookUpAthlete(request.athlete(), false, &athlete); !status.ok()) {
+      return status;
     }
     if (!request.exercise().empty()) {
       const std::optional<fusion::Exercise> exercise = ResolveExercise(request.exercise());
@@ -775,13 +781,9 @@ ControlStatus DaemonApp::Impl::StartSession(const v1::StartSessionRequest& reque
 ControlStatus DaemonApp::Impl::EndSession(const v1::EndSessionRequest& request,
                                           v1::EndSessionResponse* response) {
   return OnIoThread(response, [this, request](v1::EndSessionResponse* out) -> ControlStatus {
-    Athlete* athlete = FindAthlete(request.athlete());
-    if (athlete == nullptr) {
-      return {Code::kNotFound, "athlete \"" + request.athlete() + "\" is not configured"};
-    }
-    if (!athlete->session) {
-      return {Code::kFailedPrecondition,
-              "athlete \"" + request.athlete() + "\" has no live session"};
+    Athlete* athlete = nullptr;
+    if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
+      return status;
     }
     *out->mutable_session() = InfoOf(*athlete);
     out->mutable_session()->set_end_unix_ns(UnixNowNs());

@@ -17,6 +17,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "daemon/transport/asio.h"
 #include "daemon/transport/ble_bus.h"
 #include "daemon/transport/ble_source.h"
@@ -26,22 +28,8 @@ namespace {
 
 namespace asio = ambi::daemon::asio;
 
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+// A JSON string literal (quoted and escaped).
+std::string JsonString(const std::string& text) { return nlohmann::json(text).dump(); }
 
 void PrintLine(const std::string& line) {
   std::fputs(line.c_str(), stdout);

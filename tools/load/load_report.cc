@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 namespace ambi::load {
 namespace {
 
@@ -30,22 +32,8 @@ std::string CpuList(const std::vector<int>& cpus) {
   return text.empty() ? "any" : text;
 }
 
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+// A JSON string literal (quoted and escaped).
+std::string JsonString(const std::string& text) { return nlohmann::json(text).dump(); }
 
 void LatencyText(std::ostringstream& out, const char* name, const LatencyHistogram& latency) {
   out << "  " << name << ": p50 " << Fixed(Ms(latency.QuantileNs(0.5)), 3) << " ms, p90 "
