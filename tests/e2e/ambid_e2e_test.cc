@@ -589,6 +589,37 @@ TEST_F(AmbidE2eTest, SigtermMidSetEndsTheSessionAndLeavesAReplayableRecording) {
   EXPECT_EQ(CountReps(replayed, v1::SIDE_RIGHT), live_right);
 }
 
+// SIGHUP: each capture continues in a new file (so an operator can move the old one away);
+// both parts read cleanly and the live stream goes on undisturbed.
+TEST_F(AmbidE2eTest, SighupContinuesTheCaptureInANewFile) {
+  AddAthlete(ShortCurlSet("alice", kLeftRomFactor));
+  ASSERT_NO_FATAL_FAILURE(StartLiveDaemon());
+  EventCollector collector(*stub_, v1::SubscribeRequest());
+  ListDevices();
+  sim_->Start();
+  ASSERT_TRUE(collector.WaitUntil(PairsAtLeast(2), kFewRepsTimeout));
+  const std::string first_part = LiveSession("alice").capture_path();
+  ASSERT_FALSE(first_part.empty());
+  daemon_->Signal(SIGHUP);
+  ASSERT_TRUE(collector.WaitUntil(PairsAtLeast(4), kFewRepsTimeout))
+      << "the live stream goes on after SIGHUP";
+  ASSERT_NO_FATAL_FAILURE(StopDaemon());
+
+  const std::string second_part =
+      first_part.substr(0, first_part.size() - std::string(".capture").size()) + ".2.capture";
+  for (const std::string& part : {first_part, second_part}) {
+    capture::CaptureReader reader;
+    v1::CaptureHeader header;
+    ASSERT_TRUE(reader.Open(part, &header).ok()) << part;
+    EXPECT_EQ(header.athlete(), "alice");
+    v1::CaptureRecord record;
+    std::int64_t data_records = 0;
+    while (reader.Next(&record)) data_records += record.has_data() ? 1 : 0;
+    EXPECT_EQ(reader.end(), capture::CaptureEnd::kClean) << part << ": " << reader.end_detail();
+    EXPECT_GT(data_records, 100) << part;
+  }
+}
+
 TEST_F(AmbidE2eTest, SigkillMidSetLosesNothingCommittedAndTheCaptureStaysReadable) {
   // The store's writer commits at least every 50 ms; anything published this long before the
   // kill must be in it.
