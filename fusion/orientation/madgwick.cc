@@ -17,6 +17,9 @@ double Square(double v) { return v * v; }
 
 bool IsZero(const Vec3& v) { return v.x == 0.0 && v.y == 0.0 && v.z == 0.0; }
 
+// A cosine no angle reaches: SnapTilt then always rotates.
+constexpr double kAlwaysSnap = 2.0;
+
 double Clamp(double value, double bound) { return std::clamp(value, -bound, bound); }
 
 // Rotation matrix (rows: earth axes in sensor coordinates) to quaternion, Shepperd's method:
@@ -66,7 +69,8 @@ MadgwickFilter::MadgwickFilter(const MadgwickParams& params)
       rest_accel_high_sq_(Square(params.gravity_m_s2 + params.rest_accel_dev_m_s2)),
       bias_k_nominal_(nominal_dt_s_ / params.bias_tau_s),
       // Two samples of margin keep the switch clear of rounding at the crossover.
-      bias_mean_samples_(params.bias_tau_s / nominal_dt_s_ + 2.0) {
+      bias_mean_samples_(params.bias_tau_s / nominal_dt_s_ + 2.0),
+      cos_restart_keep_tilt_(std::cos(params.restart_keep_tilt_rad)) {
   Reset();
 }
 
@@ -74,12 +78,15 @@ void MadgwickFilter::RestartAfterGap() {
   MarkGap();
   if (params_.reference_mode) return;
   restart_pending_ = true;
+  restart_rest_s_ = 0.0;
+  restart_accel_sum_ = Vec3{};
   rejected_s_ = 0.0;
 }
 
 void MadgwickFilter::Reset() {
-  skip_startup_ramp_ = false;
   restart_pending_ = false;
+  restart_rest_s_ = 0.0;
+  restart_accel_sum_ = Vec3{};
   q_ = Quaternion{};
   has_previous_time_ = false;
   previous_time_ = Time{};
@@ -131,26 +138,12 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
     return;
   }
 
-  if (restart_pending_) {
-    // Only a quiet first sample shows gravity cleanly; a limb caught mid-movement would turn its
-    // own acceleration into tilt error, so then the pose carried over the gap is kept.
-    const double a_norm = std::sqrt(SquaredNorm(sample.accel_m_s2));
-    if (SquaredNorm(sample.gyro_rad_s) <
-            params_.restart_max_gyro_rad_s * params_.restart_max_gyro_rad_s &&
-        std::abs(a_norm - params_.gravity_m_s2) < params_.restart_max_accel_error_m_s2) {
-      restart_pending_ = false;
-      initialised_ = false;
-      skip_startup_ramp_ = true;
-    }
-  }
+  if (restart_pending_ && initialised_ && accel_valid) CheckRestart(sample, dt_s);
   if (!initialised_) {
     if (!accel_valid) return;  // nothing to initialise from yet
     InitialiseFromSample(sample, use_mag);
     initialised_ = true;
-    // After a gap the bias is already known; the high startup gain would mostly turn the
-    // limb's own acceleration into tilt error, so the restart goes straight to the normal gain.
-    elapsed_s_ = skip_startup_ramp_ ? params_.startup_s : 0.0;
-    skip_startup_ramp_ = false;
+    elapsed_s_ = 0.0;
     diagnostics_.initialising = true;
     diagnostics_.beta = params_.startup_beta;
     UpdateRest(sample, dt_s, SquaredNorm(sample.accel_m_s2));
@@ -181,8 +174,8 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   if (use_accel && params_.reject_accel && !ramping) {
     const Vec3& a = sample.accel_m_s2;
     const double half_dot = a.x * half_up.x + a.y * half_up.y + a.z * half_up.z;
-    rejected = a_sq < accel_low_sq_ || a_sq > accel_high_sq_ ||
-               half_dot * inv_a < half_cos_reject_angle_;
+    rejected =
+        a_sq < accel_low_sq_ || a_sq > accel_high_sq_ || half_dot * inv_a < half_cos_reject_angle_;
     if (rejected) {
       rejected_s_ += dt_s;
       if (rejected_s_ > params_.accel_reject_timeout_s) {
@@ -247,6 +240,66 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
     bias_rad_s_.z = Clamp(bias_rad_s_.z + k * (g.z - bias_rad_s_.z), bound);
     diagnostics_.gyro_bias_rad_s = bias_rad_s_;  // Reset() clears both; only this changes them
   }
+}
+
+void MadgwickFilter::CheckRestart(const ImuSample& sample, double dt_s) {
+  const Vec3& a = sample.accel_m_s2;
+  const double gyro_sq = SquaredNorm(sample.gyro_rad_s);
+  const double a_norm = Norm(a);
+  const double a_error = std::abs(a_norm - params_.gravity_m_s2);
+  if (gyro_sq < Square(params_.restart_rest_gyro_rad_s) &&
+      a_error < params_.restart_rest_accel_error_m_s2) {
+    // Still: the accelerometer is gravity. Averaged over restart_rest_s it fixes the tilt
+    // whatever the pose carried over the gap.
+    restart_rest_s_ += dt_s;
+    restart_accel_sum_ = {restart_accel_sum_.x + a.x, restart_accel_sum_.y + a.y,
+                          restart_accel_sum_.z + a.z};
+    if (restart_rest_s_ >= params_.restart_rest_s) {
+      SnapTilt(restart_accel_sum_, kAlwaysSnap);
+      restart_pending_ = false;
+    }
+    return;
+  }
+  restart_rest_s_ = 0.0;
+  restart_accel_sum_ = Vec3{};
+  // Quiet but not still (a limb turning slowly, or at a turnaround): one sample's accelerometer
+  // holds linear acceleration (5-25 deg of tilt in the CMU recordings), so it replaces the
+  // carried pose only when that is clearly wrong. Otherwise the restart waits for stillness.
+  if (gyro_sq < Square(params_.restart_max_gyro_rad_s) &&
+      a_error < params_.restart_max_accel_error_m_s2 && SnapTilt(a, cos_restart_keep_tilt_)) {
+    restart_pending_ = false;
+  }
+}
+
+bool MadgwickFilter::SnapTilt(const Vec3& up_sensor, double cos_keep) {
+  // Measured up, in earth coordinates through the current estimate: u_e = q u_s q*.
+  const double inv_norm = 1.0 / Norm(up_sensor);
+  const double ux = up_sensor.x * inv_norm;
+  const double uy = up_sensor.y * inv_norm;
+  const double uz = up_sensor.z * inv_norm;
+  const double w = q_.w, x = q_.x, y = q_.y, z = q_.z;
+  const double ex =
+      (1.0 - 2.0 * (y * y + z * z)) * ux + 2.0 * (x * y - w * z) * uy + 2.0 * (x * z + w * y) * uz;
+  const double ey =
+      2.0 * (x * y + w * z) * ux + (1.0 - 2.0 * (x * x + z * z)) * uy + 2.0 * (y * z - w * x) * uz;
+  const double ez =
+      2.0 * (x * z - w * y) * ux + 2.0 * (y * z + w * x) * uy + (1.0 - 2.0 * (x * x + y * y)) * uz;
+  if (ez >= cos_keep) return false;
+  // The shortest rotation about a horizontal axis taking u_e to earth up, applied on the earth
+  // side (q' = r q): only the tilt changes; the heading carried over the gap is kept, as is the
+  // gyro bias learned so far.
+  Quaternion r{0.0, 1.0, 0.0, 0.0};  // upside down: half a turn about north
+  if (ez > -1.0 + 1e-9) {
+    const double rw = 1.0 + ez;
+    const double n = std::sqrt(rw * rw + ey * ey + ex * ex);
+    r = Quaternion{rw / n, ey / n, -ex / n, 0.0};
+  }
+  const Quaternion q = q_;
+  q_ = Quaternion{
+      r.w * q.w - r.x * q.x - r.y * q.y - r.z * q.z, r.w * q.x + r.x * q.w + r.y * q.z - r.z * q.y,
+      r.w * q.y - r.x * q.z + r.y * q.w + r.z * q.x, r.w * q.z + r.x * q.y - r.y * q.x + r.z * q.w};
+  ++diagnostics_.tilt_restarts;  // Reset() clears it with the rest of diagnostics_
+  return true;
 }
 
 void MadgwickFilter::InitialiseFromSample(const ImuSample& sample, bool use_mag) {
@@ -351,12 +404,12 @@ template <bool kProduction, bool kMag>
       const double fb2 = 2.0 * bx * (q1 * q2 - q0 * q3) + 2.0 * bz * (q0 * q1 + q2 * q3) - my;
       const double fb3 =
           2.0 * bx * (q0 * q2 + q1 * q3) + bz * (1.0 - 2.0 * (q1 * q1 + q2 * q2)) - mz;
-      h0 += 0.25 * (-2.0 * bz * q2 * fb1 + (-2.0 * bx * q3 + 2.0 * bz * q1) * fb2 +
-                    2.0 * bx * q2 * fb3);
+      h0 += 0.25 *
+            (-2.0 * bz * q2 * fb1 + (-2.0 * bx * q3 + 2.0 * bz * q1) * fb2 + 2.0 * bx * q2 * fb3);
       h1 += 0.25 * (2.0 * bz * q3 * fb1 + (2.0 * bx * q2 + 2.0 * bz * q0) * fb2 +
                     (2.0 * bx * q3 - 4.0 * bz * q1) * fb3);
-      h2 += 0.25 * ((-4.0 * bx * q2 - 2.0 * bz * q0) * fb1 +
-                    (2.0 * bx * q1 + 2.0 * bz * q3) * fb2 + (2.0 * bx * q0 - 4.0 * bz * q2) * fb3);
+      h2 += 0.25 * ((-4.0 * bx * q2 - 2.0 * bz * q0) * fb1 + (2.0 * bx * q1 + 2.0 * bz * q3) * fb2 +
+                    (2.0 * bx * q0 - 4.0 * bz * q2) * fb3);
       h3 += 0.25 * ((-4.0 * bx * q3 + 2.0 * bz * q1) * fb1 +
                     (-2.0 * bx * q0 + 2.0 * bz * q2) * fb2 + 2.0 * bx * q1 * fb3);
     }

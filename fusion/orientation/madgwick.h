@@ -47,9 +47,9 @@ struct MadgwickParams {
   // slow smooth turn) and |accel| is near g. Tighter thresholds miss rest on noisy sensors; looser
   // ones learn slow motion as bias.
   double rest_filter_tau_s = 0.5;
-  double rest_gyro_dev_rad_s = 0.03;   // ~1.7 deg/s deviation from the low-pass gyro
-  double rest_gyro_max_rad_s = 0.1;    // ~5.7 deg/s absolute, bias included
-  double rest_accel_dev_m_s2 = 0.3;    // deviation from the low-pass accel
+  double rest_gyro_dev_rad_s = 0.03;  // ~1.7 deg/s deviation from the low-pass gyro
+  double rest_gyro_max_rad_s = 0.1;   // ~5.7 deg/s absolute, bias included
+  double rest_accel_dev_m_s2 = 0.3;   // deviation from the low-pass accel
   double rest_min_s = 0.5;
   // Gyro bias estimation, at rest only: the bias follows the low-pass gyro with time constant
   // bias_tau_s (first a running mean, so the first rest converges fast). Longer averages noise
@@ -66,11 +66,25 @@ struct MadgwickParams {
   // in fast moves, more gyro-only drift.
   bool reject_accel = true;
   double gravity_m_s2 = 9.80665;
-  // RestartAfterGap: the first sample after a gap re-initialises the orientation only when the
-  // limb is this quiet. 0.5 rad/s (~30 deg/s) and 1.5 m/s^2 accept a limb at rest or turning
-  // slowly, and refuse one caught mid-rep, whose acceleration would tilt the estimate.
-  double restart_max_gyro_rad_s = 0.5;
+  // RestartAfterGap: the limb may have moved during the gap, so the tilt carried over it is
+  // checked against gravity, without touching the heading. Once the limb has been still
+  // (gyro below restart_rest_gyro_rad_s, | |a| - g | below restart_rest_accel_error_m_s2) for
+  // restart_rest_s, the tilt is set from the mean accelerometer of that stillness: a clean
+  // measurement of gravity. Before that, a quiet sample (restart_max_*: a limb turning slowly or
+  // at a turnaround) corrects the tilt only when the carried one is more than
+  // restart_keep_tilt_rad away from it: such a sample still holds linear acceleration (CMU
+  // recordings: 5-25 deg, a few up to 45), and snapping to it made the segment angle jump by as
+  // much in one sample.
+  double restart_rest_gyro_rad_s = 0.1;  // ~6 deg/s
+  double restart_rest_accel_error_m_s2 = 0.3;
+  double restart_rest_s = 0.1;
+  double restart_max_gyro_rad_s = 0.5;  // ~30 deg/s
   double restart_max_accel_error_m_s2 = 1.5;
+  // A compromise: larger keeps more real-data poses (CMU count error 7 at 30 deg, 6 at 40), but
+  // simulated dropouts that moved the limb far need the early correction (ROM error of the rep
+  // after the gap 29.8 deg at 30, 41.5 at 40). A kept pose more than accel_reject_angle_rad off
+  // is corrected at the next stillness, or by the rejection timeout.
+  double restart_keep_tilt_rad = 0.52;  // ~30 deg
   double accel_reject_m_s2 = 2.5;
   double accel_reject_angle_rad = 0.3;  // ~17 deg
   double accel_reject_timeout_s = 2.0;
@@ -78,12 +92,13 @@ struct MadgwickParams {
 
 // Diagnostics, returned as values.
 struct MadgwickDiagnostics {
-  bool initialising = false;   // in the startup gain ramp
+  bool initialising = false;  // in the startup gain ramp
   bool at_rest = false;
   bool accel_rejected = false;  // the accelerometer was ignored for this update
   Vec3 gyro_bias_rad_s;
-  double beta = 0.0;           // gain used in the last update (rad/s)
-  double dt_s = 0.0;           // dt used in the last update
+  double beta = 0.0;      // gain used in the last update (rad/s)
+  int tilt_restarts = 0;  // gaps after which the tilt was snapped to gravity
+  double dt_s = 0.0;      // dt used in the last update
 };
 
 // Madgwick gradient-descent AHRS, 6- or 9-axis, with variable dt from sample timestamps.
@@ -105,10 +120,11 @@ class MadgwickFilter {
   void MarkGap();
   // Back to the state after construction (identity, no bias, startup again).
   void Reset();
-  // After a gap the limb may have moved anywhere: when the next sample is quiet (see
-  // restart_max_gyro_rad_s) the orientation is re-initialised from its gravity (and magnetometer),
-  // keeping the gyro bias learned so far; otherwise the pose carried over the gap is kept.
-  // Production mode only; in reference mode this is MarkGap().
+  // After a gap the limb may have moved anywhere: the tilt carried over it is corrected from
+  // gravity once the limb is seen still, or earlier if a quiet sample shows it clearly wrong (see
+  // restart_rest_s). Only the tilt changes, by a rotation about a horizontal earth axis: the
+  // heading carried over the gap and the gyro bias are kept, and a limb that did not move in the
+  // gap sees no jump. Production mode only; in reference mode this is MarkGap().
   void RestartAfterGap();
 
   const Quaternion& sensor_to_earth() const { return q_; }
@@ -126,6 +142,12 @@ class MadgwickFilter {
   void Correct(const ImuSample& sample, double beta, bool use_accel, double dt_s,
                const Vec3& gyro_rad_s, double inv_accel_norm, const Vec3& half_up);
   void InitialiseFromSample(const ImuSample& sample, bool use_mag);
+  // A pending restart: is the limb still, or the carried tilt clearly wrong? (see
+  // restart_rest_s).
+  void CheckRestart(const ImuSample& sample, double dt_s);
+  // Rotates the estimate about a horizontal earth axis so that 'up_sensor' (any length) maps to
+  // earth up, unless their angle's cosine is at least 'cos_keep'. Returns whether it rotated.
+  bool SnapTilt(const Vec3& up_sensor, double cos_keep);
   void UpdateRest(const ImuSample& sample, double dt_s, double accel_sq);
 
   MadgwickParams params_;
@@ -151,14 +173,16 @@ class MadgwickFilter {
   // surely below it (the exponential average alone applies: no division per sample).
   double bias_k_nominal_;
   double bias_mean_samples_;
+  double cos_restart_keep_tilt_;
 
   Quaternion q_;
   bool has_previous_time_ = false;
   Time previous_time_;
-  bool restart_pending_ = false;    // set by RestartAfterGap
-  bool skip_startup_ramp_ = false;  // the restart keeps the learned bias: no ramp
-  bool initialised_ = false;  // production: q set from the first valid sample
-  double elapsed_s_ = 0.0;    // since start (or since recovery), for the gain ramp
+  bool restart_pending_ = false;  // set by RestartAfterGap
+  double restart_rest_s_ = 0.0;   // stillness seen while the restart is pending
+  Vec3 restart_accel_sum_;        // accelerometer summed over that stillness
+  bool initialised_ = false;      // production: q set from the first valid sample
+  double elapsed_s_ = 0.0;        // since start (or since recovery), for the gain ramp
   // Rest detection and bias.
   Vec3 gyro_lp_rad_s_;
   Vec3 accel_lp_m_s2_;
