@@ -129,9 +129,9 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample,
     return;
   }
   if (clock.gap) {
-    // The limb may have moved anywhere during the gap: orientation restarts from gravity (keeping
-    // its gyro bias) rather than carrying a stale pose into the next rep; a rep in progress is
-    // dropped.
+    // The limb may have moved anywhere during the gap: the orientation checks its tilt against
+    // gravity once the limb is still (or sooner if clearly wrong), keeping heading and gyro bias;
+    // a rep in progress is dropped.
     sensor.filter.RestartAfterGap();
     sensor.reps.MarkGap(clock.time);
     ++sensor.counters.gaps;
