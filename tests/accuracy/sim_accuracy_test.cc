@@ -172,10 +172,11 @@ TEST(SimAccuracyGridTest, DropoutsNeverMisleadTheVerdict) {
 }
 
 // Dropouts lose only the reps they cover: no rep is invented across a gap and the verdicts stay
-// right. The orientation restarts from gravity at the first quiet sample after a gap
-// (MadgwickFilter::RestartAfterGap), so a rep right after a gap is measured from the true pose;
-// one such rep can still be off by up to ~10 deg when the limb never rests before it (seed 1:
-// 9.4 deg, straight-leg raise), hence the wider per-rep bound here.
+// right. After a gap the orientation keeps its pre-gap tilt and corrects it from gravity once the
+// limb is still (or at once when a quiet sample shows it more than 30 deg off; see
+// MadgwickFilter's restart after a gap), so a rep right after a gap is measured from a sound
+// pose; one such rep can still be off by several degrees when the limb never rests before it,
+// hence the wider per-rep bound here.
 constexpr double kRomAfterGapDeg = 10.0;
 
 TEST(SimAccuracyGridTest, DropoutsLoseOnlyTheRepsTheyCover) {
