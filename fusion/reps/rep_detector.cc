@@ -71,6 +71,7 @@ void RepDetector::ClearSet() {
   amplitude_deg_ = 0.0;
   has_previous_end_ = false;
   base_valid_ = false;
+  base_unseen_ = false;
   has_rest_level_ = false;
   after_gap_ = false;
   has_held_rep_ = false;
@@ -256,7 +257,13 @@ void RepDetector::Step(std::int64_t index) {
                 ? angle - held_base_deg_
                 : std::acos(std::clamp(Dot(entry.gravity, held_base_gravity_), -1.0, 1.0)) *
                       kRadToDeg;
-        if (from_start_deg <= held_return_deg_) {
+        // A rep whose start was never seen (the data began mid-rise, while the orientation was
+        // still settling from its one-sample start) has no trustworthy start pose: it counts
+        // when the limb came down from its peak by at least a rep's minimum ROM.
+        const bool back = held_base_unseen_ && gravity_angle_
+                              ? held_peak_deg_ - angle >= held_min_rom_deg_
+                              : from_start_deg <= held_return_deg_;
+        if (back) {
           AcceptRep(held_rep_);
         } else {
           ++dropped_by_gap_;
@@ -269,6 +276,7 @@ void RepDetector::Step(std::int64_t index) {
         // limb is not moving here: then this is the rest pose (the one before the gap may be the
         // low point of a wobble on the way down).
         base_deg_ = slow ? angle : std::min(angle, rest_level_deg_);
+        base_unseen_ = false;
         base_index_ = index;
         base_valid_ = true;
       } else {
@@ -278,10 +286,12 @@ void RepDetector::Step(std::int64_t index) {
       base_deg_ = angle;
       base_index_ = index;
       base_valid_ = true;
+      base_unseen_ = std::abs(entry.speed_deg_s) >= params_.rest_gyro_rad_s * kRadToDeg;
     }
     if (!base_valid_ || entry.still_s >= params_.rest_min_s || angle < base_deg_) {
       base_deg_ = angle;
       base_index_ = index;
+      base_unseen_ = false;
     }
     if (std::abs(entry.speed_deg_s) < params_.rest_gyro_rad_s * kRadToDeg) base_valid_ = true;
     const double start_deg =
@@ -291,6 +301,7 @@ void RepDetector::Step(std::int64_t index) {
       state_ = State::kRising;
       rep_base_deg_ = base_deg_;
       rep_base_index_ = base_index_;
+      rep_base_unseen_ = base_unseen_;
       cross_index_ = index;
       peak_deg_ = angle;
       peak_index_ = index;
@@ -305,6 +316,7 @@ void RepDetector::Step(std::int64_t index) {
     ++abandoned_;
     state_ = State::kIdle;
     base_deg_ = angle;
+    base_unseen_ = false;
     base_index_ = index;
     return;
   }
@@ -352,6 +364,7 @@ void RepDetector::Step(std::int64_t index) {
 void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap, bool hold) {
   state_ = State::kIdle;
   base_deg_ = At(end_index).angle_deg;
+  base_unseen_ = false;
   base_index_ = end_index;
   const std::int64_t previous_end_index = last_end_index_;
   last_end_index_ = end_index;
@@ -530,6 +543,11 @@ void RepDetector::MarkGap(Time /*time*/) {
       held_base_deg_ = rep_base_deg_;
       held_base_gravity_ = At(rep_base_index_).gravity;
       held_return_deg_ = params_.end_frac * (peak_deg_ - rep_base_deg_);
+      held_base_unseen_ = rep_base_unseen_;
+      held_peak_deg_ = peak_deg_;
+      held_min_rom_deg_ =
+          std::max(rom_count_ > 0 ? params_.min_rom_set_deg : params_.min_rom_deg,
+                   params_.min_rom_frac * amplitude_deg_);
       CompleteRep(next_index_ - 1, /*at_gap=*/true, /*hold=*/true);
       if (!has_held_rep_) ++dropped_by_gap_;
       state_ = State::kFalling;  // for the rest level below

@@ -105,7 +105,10 @@ struct RepDetectorDiagnostics {
 // sample before it; it is returned by the next Update (or by Finish). One past its turnaround but
 // not yet back is kept until the first sample after the gap: if that finds the limb back within
 // end_frac of the pose the rep started from (the angle, or for gyro angles the tilt of gravity),
-// the rep ended in the gap and counts, ending at the last sample before it. Symmetrically, when the
+// the rep ended in the gap and counts, ending at the last sample before it. When that rep started
+// at the first sample of the data while the limb was moving, its start pose is unknown (and the
+// orientation was still settling there): it counts when the limb is found at least a rep's
+// minimum ROM below its peak. Symmetrically, when the
 // first sample after a gap is within end_frac of the set's amplitude from the rest pose seen
 // before the gap, the limb had only just left (or not left) that rest pose: the rest pose carries
 // over and a rep may start at that sample. Otherwise the limb is mid-movement: no rep starts until
@@ -197,8 +200,12 @@ class RepDetector {
   std::int64_t last_end_index_ = -1;  // end of the previous rep, for the start search
   double base_deg_ = 0.0;
   std::int64_t base_index_ = 0;
+  // The rest pose is the first sample of the data, taken while moving: the rep's true start
+  // was before the data (and the orientation was still settling there).
+  bool base_unseen_ = false;
   double rep_base_deg_ = 0.0;
   std::int64_t rep_base_index_ = 0;
+  bool rep_base_unseen_ = false;
   std::int64_t cross_index_ = 0;
   double peak_deg_ = 0.0;
   std::int64_t peak_index_ = 0;
@@ -213,6 +220,11 @@ class RepDetector {
   double held_base_deg_ = 0.0;
   Vec3 held_base_gravity_;
   double held_return_deg_ = 0.0;
+  // For a rep whose start was not seen: counted if the limb came down from held_peak_deg_ by at
+  // least held_min_rom_deg_.
+  bool held_base_unseen_ = false;
+  double held_peak_deg_ = 0.0;
+  double held_min_rom_deg_ = 0.0;
 
   // Amplitude of the set: last accepted ROMs (ring).
   static constexpr int kRomHistory = 5;

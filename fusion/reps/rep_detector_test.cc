@@ -174,6 +174,26 @@ TEST(RepDetectorTest, GapOnTheWayBackDropsTheRepWhenTheLimbIsNotFoundBackAtRest)
   EXPECT_NEAR(ToSeconds(reps[0].start), 1.5, 0.05);
 }
 
+TEST(RepDetectorTest, GapOnTheWayBackOfARepWhoseStartWasNotSeenCountsItWhenTheLimbCameDown) {
+  // The data begins mid-rise (0.3 s into a rise from -50 to 40 deg, at -31.5 deg and 100 deg/s),
+  // below the pose the set later rests at (0). The gap hides the second half of the way down;
+  // after it the limb rests at 0: 31.5 deg above the first sample, more than end_frac of the
+  // excursion measured from it, but 40 deg below the peak. Then two whole reps.
+  std::vector<Piece> pieces = {{40, 1.0}, {40, 0.3}, {0, 1.0}, {0, 1.0}};
+  for (int i = 0; i < 2; ++i) {
+    pieces.push_back({40, 1.0});
+    pieces.push_back({40, 0.3});
+    pieces.push_back({0, 1.0});
+    pieces.push_back({0, 1.0});
+  }
+  auto samples = MakeHinge(pieces, 100, {1, 0, 0, 0}, {0, 1, 0}, -50.0);
+  samples.erase(samples.begin(), samples.begin() + 30);
+  const std::vector<Rep> reps = Detect(samples, Params(100), 1.8, 2.5);
+  ASSERT_EQ(reps.size(), 3u);
+  EXPECT_NEAR(ToSeconds(reps[0].end), 1.79, 0.02);
+  EXPECT_NEAR(ToSeconds(reps[1].start), 3.3, 0.05);
+}
+
 TEST(RepDetectorTest, SmallRepsCountOnceTheSetShowsThemTypicalButWobblesDoNot) {
   // A heel raise seen from the shank: a first rep of 16 deg, then reps of 7 deg (below the
   // 8 deg floor of a set without history), with 2 deg wobbles at rest between them.
