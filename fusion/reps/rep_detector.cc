@@ -542,7 +542,12 @@ void RepDetector::MarkGap(Time /*time*/) {
       // the first sample after it (Step), compared with the pose the rep started from.
       held_base_deg_ = rep_base_deg_;
       held_base_gravity_ = At(rep_base_index_).gravity;
-      held_return_deg_ = params_.end_frac * (peak_deg_ - rep_base_deg_);
+      // Back within end_frac of the rep's excursion, or of the set's amplitude when that is
+      // larger: the gap may hide the last of a rep whose turnaround came early (a heel raise's
+      // few degrees, measured from a gyro angle), and the same tolerance says whether the rest
+      // pose carries over a gap.
+      held_return_deg_ =
+          params_.end_frac * std::max(peak_deg_ - rep_base_deg_, amplitude_deg_);
       held_base_unseen_ = rep_base_unseen_;
       held_peak_deg_ = peak_deg_;
       held_min_rom_deg_ =

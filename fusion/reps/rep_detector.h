@@ -104,8 +104,8 @@ struct RepDetectorDiagnostics {
 // back within end_frac of its start: that rep ended before the gap and is completed at the last
 // sample before it; it is returned by the next Update (or by Finish). One past its turnaround but
 // not yet back is kept until the first sample after the gap: if that finds the limb back within
-// end_frac of the pose the rep started from (the angle, or for gyro angles the tilt of gravity),
-// the rep ended in the gap and counts, ending at the last sample before it. When that rep started
+// end_frac of its excursion (or of the set's amplitude, when larger) from the pose the rep started
+// from (the angle, or for gyro angles the tilt of gravity), the rep ended in the gap and counts, ending at the last sample before it. When that rep started
 // at the first sample of the data while the limb was moving, its start pose is unknown (and the
 // orientation was still settling there): it counts when the limb is found at least a rep's
 // minimum ROM below its peak. Symmetrically, when the

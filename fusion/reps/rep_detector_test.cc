@@ -194,6 +194,23 @@ TEST(RepDetectorTest, GapOnTheWayBackOfARepWhoseStartWasNotSeenCountsItWhenTheLi
   EXPECT_NEAR(ToSeconds(reps[1].start), 3.3, 0.05);
 }
 
+TEST(RepDetectorTest, GapOnTheWayBackJudgesTheReturnAgainstTheSetsAmplitudeToo) {
+  // Three 40 deg reps, then a 20 deg one that the gap cuts on its way back (13.3 s, at 13.5 deg)
+  // and after which the limb rests at 10 deg: 10 deg from its start is more than end_frac of
+  // its own excursion but within end_frac of the set's amplitude. Then a rep from 10 deg.
+  std::vector<Piece> pieces = hinge::Reps(3, 40, 1.0, 0.3, 1.0, 1.0);
+  for (const Piece& p : std::vector<Piece>{{20, 1.0}, {20, 0.3}, {10, 1.0}, {10, 1.0},
+                                           {50, 1.0}, {50, 0.3}, {10, 1.0}, {10, 1.0}}) {
+    pieces.push_back(p);
+  }
+  const auto samples = MakeHinge(pieces, 100, {1, 0, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(100), 13.3, 14.0);
+  ASSERT_EQ(reps.size(), 5u);
+  EXPECT_NEAR(ToSeconds(reps[3].end), 13.29, 0.02);
+  EXPECT_NEAR(reps[3].rom_deg, 20.0, 1.0);
+  EXPECT_NEAR(reps[4].rom_deg, 40.0, 1.0);
+}
+
 TEST(RepDetectorTest, SmallRepsCountOnceTheSetShowsThemTypicalButWobblesDoNot) {
   // A heel raise seen from the shank: a first rep of 16 deg, then reps of 7 deg (below the
   // 8 deg floor of a set without history), with 2 deg wobbles at rest between them.

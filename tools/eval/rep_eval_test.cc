@@ -40,8 +40,9 @@ TEST(RepEvalTest, RealRecordingsHoldTheirTotals) {
   EXPECT_GE(headline.within_one, 25);
   // Reps missed or extra over all rows (19 before amplitude-relative floors, the gravity/gyro
   // hysteresis and the return-after-gap check; 15 before the restart change; 7 before the
-  // unseen-start rule).
-  EXPECT_LE(headline.count_error, 6);
+  // unseen-start rule; 6 before the return after a gap was also judged against the set's
+  // amplitude, CMU HeelRaise left).
+  EXPECT_LE(headline.count_error, 5);
   for (const auto& result : results) {
     EXPECT_FALSE(result.exercise.empty()) << result.recording;
     for (const auto& row : result.rows) {
