@@ -16,7 +16,11 @@ constexpr char kUnreachableBus[] = "unix:path=/nonexistent/ambi-ble-test/bus_soc
 
 class BleSourceTest : public ::testing::Test {
  protected:
-  void SetUp() override { ::setenv("DBUS_SYSTEM_BUS_ADDRESS", kUnreachableBus, 1); }
+  // The bus is made after the address is set: its thread connects (and reads the variable) at once.
+  void SetUp() override {
+    ::setenv("DBUS_SYSTEM_BUS_ADDRESS", kUnreachableBus, 1);
+    bus_ = std::make_shared<BleBus>();
+  }
 
   static BleSourceConfig ValidConfig() {
     BleSourceConfig config;
@@ -50,7 +54,7 @@ class BleSourceTest : public ::testing::Test {
     return "";
   }
 
-  std::shared_ptr<BleBus> bus_ = std::make_shared<BleBus>();
+  std::shared_ptr<BleBus> bus_;
 };
 
 TEST_F(BleSourceTest, ReportsTheNormalizedAddressAndTransport) {
