@@ -296,6 +296,15 @@ class AmbidE2eTest : public ::testing::Test {
     return ParseJsonLines(ReadFileOrEmpty(out));
   }
 
+  // Subscribes to everything, makes sure the subscription is in place (a round trip on the same
+  // channel), then starts the simulated sets: events of the first rep are not missed.
+  std::unique_ptr<EventCollector> SubscribeAndStartTheSets() {
+    auto collector = std::make_unique<EventCollector>(*stub_, v1::SubscribeRequest());
+    ListDevices();
+    sim_->Start();
+    return collector;
+  }
+
   std::string store_path() const { return data_dir_ + "/ambi.sqlite"; }
 
   std::string dir_;
@@ -330,11 +339,9 @@ TEST_F(AmbidE2eTest, LiveSetsReportTheSimulatedAsymmetry) {
   symmetric.session.seed = 7;  // his own noise and jitter
   AddAthlete(symmetric);
   ASSERT_NO_FATAL_FAILURE(StartLiveDaemon());
-  EventCollector collector(*stub_, v1::SubscribeRequest());
-  ListDevices();  // a round trip on the channel, so the subscription is in place
-  sim_->Start();
+  const std::unique_ptr<EventCollector> collector = SubscribeAndStartTheSets();
 
-  ASSERT_TRUE(collector.WaitUntil(PairsAtLeast(6), kFewRepsTimeout));
+  ASSERT_TRUE(collector->WaitUntil(PairsAtLeast(6), kFewRepsTimeout));
   // Mid-set every sensor streams at its nominal rate, without corrupt frames.
   const v1::ListDevicesResponse devices = ListDevices();
   ASSERT_EQ(devices.devices_size(), 4) << devices.ShortDebugString();
@@ -352,15 +359,15 @@ TEST_F(AmbidE2eTest, LiveSetsReportTheSimulatedAsymmetry) {
     return FindSetSummary(OfAthlete(events, "alice")) != nullptr &&
            FindSetSummary(OfAthlete(events, "bob")) != nullptr;
   };
-  ASSERT_TRUE(collector.WaitUntil(both_summaries, kSetTimeout))
-      << "no set summary for both; pairs so far " << CountPairs(collector.events());
+  ASSERT_TRUE(collector->WaitUntil(both_summaries, kSetTimeout))
+      << "no set summary for both; pairs so far " << CountPairs(collector->events());
 
   for (const ConfiguredAthlete& athlete : athletes_) {
     SCOPED_TRACE(athlete.sim.name);
     const sim::GroundTruth truth = sim::PlanSession(athlete.sim.session).truth;
     const bool symmetric_athlete = athlete.sim.session.left.rom_deg ==
                                    athlete.sim.session.right.rom_deg;
-    const Events events = OfAthlete(collector.events(), athlete.sim.name);
+    const Events events = OfAthlete(collector->events(), athlete.sim.name);
     EXPECT_EQ(CountReps(events, v1::SIDE_LEFT), kRepsPerSide);
     EXPECT_EQ(CountReps(events, v1::SIDE_RIGHT), kRepsPerSide);
     EXPECT_EQ(CountPairs(events), kRepsPerSide);
@@ -412,17 +419,15 @@ TEST_F(AmbidE2eTest, UnpluggedSensorIsReportedAndNoRepIsInvented) {
   const ConfiguredAthlete& alice = AddAthlete(ShortCurlSet("alice", kLeftRomFactor));
   const std::string left_link = alice.device(fusion::Side::kLeft).link_path;
   ASSERT_NO_FATAL_FAILURE(StartLiveDaemon());
-  EventCollector collector(*stub_, v1::SubscribeRequest());
-  ListDevices();
-  sim_->Start();
+  const std::unique_ptr<EventCollector> collector = SubscribeAndStartTheSets();
 
-  ASSERT_TRUE(collector.WaitUntil(PairsAtLeast(2), kFewRepsTimeout));
+  ASSERT_TRUE(collector->WaitUntil(PairsAtLeast(2), kFewRepsTimeout));
   sim_->Unplug(left_link);
   std::this_thread::sleep_for(milliseconds(1500));
   sim_->Replug(left_link);
-  ASSERT_TRUE(collector.WaitUntil(HasSetSummary, kSetTimeout))
-      << "no set summary; pairs so far " << CountPairs(collector.events());
-  const Events events = collector.events();
+  ASSERT_TRUE(collector->WaitUntil(HasSetSummary, kSetTimeout))
+      << "no set summary; pairs so far " << CountPairs(collector->events());
+  const Events events = collector->events();
 
   // The left sensor's status: LOST, then BACK (or a GAP once samples resume).
   std::vector<v1::SensorStatus::Kind> left_statuses;
@@ -533,20 +538,18 @@ TEST_F(AmbidE2eTest, SubscriberThatDoesNotReadIsEndedWhileAnotherGetsEverything)
 TEST_F(AmbidE2eTest, SigtermMidSetEndsTheSessionAndLeavesAReplayableRecording) {
   AddAthlete(ShortCurlSet("alice", kLeftRomFactor));
   ASSERT_NO_FATAL_FAILURE(StartLiveDaemon());
-  EventCollector collector(*stub_, v1::SubscribeRequest());
-  ListDevices();
-  sim_->Start();
-  ASSERT_TRUE(collector.WaitUntil(PairsAtLeast(3), kFewRepsTimeout));
+  const std::unique_ptr<EventCollector> collector = SubscribeAndStartTheSets();
+  ASSERT_TRUE(collector->WaitUntil(PairsAtLeast(3), kFewRepsTimeout));
   const v1::SessionInfo live = LiveSession("alice");
   ASSERT_FALSE(live.session_id().empty());
   ASSERT_FALSE(live.capture_path().empty());
   EXPECT_EQ(live.end_unix_ns(), 0);
 
   ASSERT_NO_FATAL_FAILURE(StopDaemon());
-  const std::optional<grpc::Status> end = collector.WaitForEnd(milliseconds(5000));
+  const std::optional<grpc::Status> end = collector->WaitForEnd(milliseconds(5000));
   ASSERT_TRUE(end.has_value()) << "the subscriber's stream did not end with the daemon";
   EXPECT_TRUE(end->ok()) << end->error_code() << " " << end->error_message();
-  const Events events = collector.events();
+  const Events events = collector->events();
   const int live_left = CountReps(events, v1::SIDE_LEFT);
   const int live_right = CountReps(events, v1::SIDE_RIGHT);
   EXPECT_GE(live_left, 3);
@@ -594,14 +597,12 @@ TEST_F(AmbidE2eTest, SigtermMidSetEndsTheSessionAndLeavesAReplayableRecording) {
 TEST_F(AmbidE2eTest, SighupContinuesTheCaptureInANewFile) {
   AddAthlete(ShortCurlSet("alice", kLeftRomFactor));
   ASSERT_NO_FATAL_FAILURE(StartLiveDaemon());
-  EventCollector collector(*stub_, v1::SubscribeRequest());
-  ListDevices();
-  sim_->Start();
-  ASSERT_TRUE(collector.WaitUntil(PairsAtLeast(2), kFewRepsTimeout));
+  const std::unique_ptr<EventCollector> collector = SubscribeAndStartTheSets();
+  ASSERT_TRUE(collector->WaitUntil(PairsAtLeast(2), kFewRepsTimeout));
   const std::string first_part = LiveSession("alice").capture_path();
   ASSERT_FALSE(first_part.empty());
   daemon_->Signal(SIGHUP);
-  ASSERT_TRUE(collector.WaitUntil(PairsAtLeast(4), kFewRepsTimeout))
+  ASSERT_TRUE(collector->WaitUntil(PairsAtLeast(4), kFewRepsTimeout))
       << "the live stream goes on after SIGHUP";
   ASSERT_NO_FATAL_FAILURE(StopDaemon());
 
@@ -626,10 +627,8 @@ TEST_F(AmbidE2eTest, SigkillMidSetLosesNothingCommittedAndTheCaptureStaysReadabl
   constexpr milliseconds kCommitted{500};
   AddAthlete(ShortCurlSet("alice", kLeftRomFactor));
   ASSERT_NO_FATAL_FAILURE(StartLiveDaemon());
-  EventCollector collector(*stub_, v1::SubscribeRequest());
-  ListDevices();
-  sim_->Start();
-  ASSERT_TRUE(collector.WaitUntil(PairsAtLeast(3), kFewRepsTimeout));
+  const std::unique_ptr<EventCollector> collector = SubscribeAndStartTheSets();
+  ASSERT_TRUE(collector->WaitUntil(PairsAtLeast(3), kFewRepsTimeout));
   const v1::SessionInfo live = LiveSession("alice");
   ASSERT_FALSE(live.session_id().empty());
   std::this_thread::sleep_for(kCommitted + milliseconds(200));
@@ -646,7 +645,7 @@ TEST_F(AmbidE2eTest, SigkillMidSetLosesNothingCommittedAndTheCaptureStaysReadabl
   std::set<unsigned> sets;
   int left_reps = 0;
   int right_reps = 0;
-  for (const ReceivedEvent& received : collector.events()) {
+  for (const ReceivedEvent& received : collector->events()) {
     if (received.received > kill_time - kCommitted) continue;
     const v1::Event& event = received.live.event();
     if (event.has_rep()) {
