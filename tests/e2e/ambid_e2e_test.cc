@@ -305,6 +305,18 @@ class AmbidE2eTest : public ::testing::Test {
     return collector;
   }
 
+  // Opens the daemon's store (after the daemon is gone: opening ends sessions left open) and
+  // reads one session as GetSession returns it.
+  void ReadStoredSession(const std::string& session_id, v1::GetSessionResponse* session) {
+    std::string error;
+    std::unique_ptr<store::SessionStore> store =
+        store::SessionStore::Open({.path = store_path()}, nullptr, &error);
+    ASSERT_NE(store, nullptr) << error;
+    v1::GetSessionRequest request;
+    request.set_session_id(session_id);
+    ASSERT_TRUE(store->GetSession(request, session, &error)) << error;
+  }
+
   std::string store_path() const { return data_dir_ + "/ambi.sqlite"; }
 
   std::string dir_;
@@ -562,21 +574,14 @@ TEST_F(AmbidE2eTest, SigtermMidSetEndsTheSessionAndLeavesAReplayableRecording) {
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_NE(ended[0][0], "0") << "the session is ended in the store";
 
-  std::string error;
-  std::unique_ptr<store::SessionStore> store =
-      store::SessionStore::Open({.path = store_path()}, nullptr, &error);
-  ASSERT_NE(store, nullptr) << error;
-  v1::GetSessionRequest request;
-  request.set_session_id(live.session_id());
   v1::GetSessionResponse session;
-  ASSERT_TRUE(store->GetSession(request, &session, &error)) << error;
+  ASSERT_NO_FATAL_FAILURE(ReadStoredSession(live.session_id(), &session));
   ASSERT_EQ(session.sets_size(), 1) << session.ShortDebugString();
   const v1::SetSummary& stored = session.sets(0);
   EXPECT_EQ(stored.left().rep_count(), static_cast<unsigned>(live_left));
   EXPECT_EQ(stored.right().rep_count(), static_cast<unsigned>(live_right));
   EXPECT_EQ(stored.weaker_side(), v1::SIDE_LEFT) << stored.ShortDebugString();
   EXPECT_EQ(session.rep_pairs_size(), CountPairs(events));
-  store->Close();
 
   // The capture ends after a whole record and replays to what the subscriber saw.
   capture::CaptureReader reader;
@@ -667,14 +672,8 @@ TEST_F(AmbidE2eTest, SigkillMidSetLosesNothingCommittedAndTheCaptureStaysReadabl
   EXPECT_TRUE(reps.empty()) << reps.size() << " reps received before the kill are not stored";
 
   // Reopening ends the session the dead daemon left open; the pairs and the set are there.
-  std::string error;
-  std::unique_ptr<store::SessionStore> store =
-      store::SessionStore::Open({.path = store_path()}, nullptr, &error);
-  ASSERT_NE(store, nullptr) << error;
-  v1::GetSessionRequest request;
-  request.set_session_id(live.session_id());
   v1::GetSessionResponse session;
-  ASSERT_TRUE(store->GetSession(request, &session, &error)) << error;
+  ASSERT_NO_FATAL_FAILURE(ReadStoredSession(live.session_id(), &session));
   EXPECT_NE(session.session().end_unix_ns(), 0);
   for (const v1::RepPair& pair : session.rep_pairs()) {
     pairs.erase({pair.set_index(), pair.pair_index()});
@@ -682,7 +681,6 @@ TEST_F(AmbidE2eTest, SigkillMidSetLosesNothingCommittedAndTheCaptureStaysReadabl
   EXPECT_TRUE(pairs.empty()) << pairs.size() << " rep pairs received before the kill are lost";
   for (const v1::SetSummary& set : session.sets()) sets.erase(set.set_index());
   EXPECT_TRUE(sets.empty()) << "a set started before the kill is not stored";
-  store->Close();
 
   // The capture reads up to its last whole record and replays.
   capture::CaptureReader reader;
