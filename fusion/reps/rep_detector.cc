@@ -60,6 +60,7 @@ RepDetector::RepDetector(const RepDetectorParams& params)
 
 void RepDetector::ClearSet() {
   floor_index_ = next_index_;
+  base_in_gap_ = false;
   axis_estimator_.Reset();
   samples_since_axis_update_ = 0;
   axis_locked_ = false;
@@ -277,6 +278,9 @@ void RepDetector::Step(std::int64_t index) {
         // low point of a wobble on the way down).
         base_deg_ = slow ? angle : std::min(angle, rest_level_deg_);
         base_unseen_ = false;
+        // Moving here: a rep that starts now began in the gap, while the orientation carried
+        // over it was not yet checked against gravity (see CompleteRep).
+        base_in_gap_ = !slow;
         base_index_ = index;
         base_valid_ = true;
       } else {
@@ -287,11 +291,13 @@ void RepDetector::Step(std::int64_t index) {
       base_index_ = index;
       base_valid_ = true;
       base_unseen_ = std::abs(entry.speed_deg_s) >= params_.rest_gyro_rad_s * kRadToDeg;
+      base_in_gap_ = false;
     }
     if (!base_valid_ || entry.still_s >= params_.rest_min_s || angle < base_deg_) {
       base_deg_ = angle;
       base_index_ = index;
       base_unseen_ = false;
+      base_in_gap_ = false;
     }
     if (std::abs(entry.speed_deg_s) < params_.rest_gyro_rad_s * kRadToDeg) base_valid_ = true;
     const double start_deg =
@@ -302,6 +308,7 @@ void RepDetector::Step(std::int64_t index) {
       rep_base_deg_ = base_deg_;
       rep_base_index_ = base_index_;
       rep_base_unseen_ = base_unseen_;
+      rep_started_in_gap_ = base_in_gap_;
       cross_index_ = index;
       peak_deg_ = angle;
       peak_index_ = index;
@@ -317,6 +324,7 @@ void RepDetector::Step(std::int64_t index) {
     state_ = State::kIdle;
     base_deg_ = angle;
     base_unseen_ = false;
+    base_in_gap_ = false;
     base_index_ = index;
     return;
   }
@@ -365,6 +373,7 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap, bool hold) {
   state_ = State::kIdle;
   base_deg_ = At(end_index).angle_deg;
   base_unseen_ = false;
+  base_in_gap_ = false;
   base_index_ = end_index;
   const std::int64_t previous_end_index = last_end_index_;
   last_end_index_ = end_index;
@@ -478,6 +487,24 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap, bool hold) {
   rep.turnaround = TimeFromNanoseconds(peak_ns);
   rep.end = TimeFromNanoseconds(end_ns);
   rep.rom_deg = rom_deg;
+  if (rep_started_in_gap_ && gravity_angle_ && !at_gap) {
+    // The rep began in a gap, and the orientation carried over it is checked against gravity
+    // only once the limb is quiet: until then the gravity angle can be off by whatever the limb
+    // turned during the gap (a curl found half-way up read 30 deg too high at its peak). The
+    // rep's rise and return were seen, so its range is taken from the gyro instead, which is
+    // drift-free enough over one rep. The guards above keep the gravity angle, which judged the
+    // start and return against the rest pose, so what counts as a rep does not change.
+    double integrated_deg = 0.0;
+    double high_deg = 0.0;
+    double low_deg = 0.0;
+    for (std::int64_t j = start_index + 1; j <= end_index; ++j) {
+      const double dt_s = static_cast<double>(At(j).time_ns - At(j - 1).time_ns) * 1e-9;
+      integrated_deg += 0.5 * (At(j).speed_deg_s + At(j - 1).speed_deg_s) * dt_s;
+      high_deg = std::max(high_deg, integrated_deg);
+      low_deg = std::min(low_deg, integrated_deg);
+    }
+    rep.rom_deg = high_deg - low_deg;
+  }
   const double first_s = static_cast<double>(hold_begin_ns - start_ns) * 1e-9;
   const double second_s = static_cast<double>(end_ns - hold_end_ns) * 1e-9;
   const bool concentric_first = params_.first_phase == Phase::kConcentric;

@@ -206,6 +206,10 @@ class RepDetector {
   double rep_base_deg_ = 0.0;
   std::int64_t rep_base_index_ = 0;
   bool rep_base_unseen_ = false;
+  // The rest pose carried over a gap while the limb was already moving away from it: the rep
+  // began in the gap, and its range is measured from the gyro (see CompleteRep).
+  bool base_in_gap_ = false;
+  bool rep_started_in_gap_ = false;
   std::int64_t cross_index_ = 0;
   double peak_deg_ = 0.0;
   std::int64_t peak_index_ = 0;

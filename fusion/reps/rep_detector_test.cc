@@ -194,6 +194,40 @@ TEST(RepDetectorTest, GapOnTheWayBackOfARepWhoseStartWasNotSeenCountsItWhenTheLi
   EXPECT_NEAR(ToSeconds(reps[1].start), 3.3, 0.05);
 }
 
+TEST(RepDetectorTest, RepThatBeganInAGapTakesItsRangeFromTheGyro) {
+  // Three 90 deg reps; the gap hides the first 0.2 s of rep 3's rise (from 10.7 s). As after a
+  // real gap, the orientation carried over it is wrong until the limb is quiet: 20 deg about the
+  // hinge either way, corrected at the hold at the top (12.2 s). The gravity angle then puts the
+  // peak or the start 20 deg off; the rep's range is taken from the gyro, which saw the rest of
+  // the rise and all of the return.
+  const auto samples = MakeHinge(hinge::Reps(3, 90, 1.5, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
+  for (const double error_deg : {-20.0, 20.0}) {
+    SCOPED_TRACE(error_deg);
+    RepDetector detector(Params(100));
+    std::vector<Rep> reps;
+    bool gap_marked = false;
+    for (const HingeSample& s : samples) {
+      const double t = ToSeconds(s.sample.time);
+      if (t >= 10.7 && t < 10.9) continue;
+      Quaternion carried = s.sensor_to_earth;
+      if (t >= 10.9) {
+        if (!gap_marked) detector.MarkGap(s.sample.time);
+        gap_marked = true;
+        if (t < 12.2) {
+          carried = hinge::Multiply(
+              hinge::FromAxisAngle({0, 1, 0}, error_deg * hinge::kDegToRad), carried);
+        }
+      }
+      RepDetectorOutput out = detector.Update(s.sample, carried);
+      if (out.rep) reps.push_back(*out.rep);
+    }
+    while (auto rep = detector.Finish()) reps.push_back(*rep);
+    ASSERT_EQ(reps.size(), 3u);
+    EXPECT_NEAR(reps[0].rom_deg, 90.0, 1.0);
+    EXPECT_NEAR(reps[2].rom_deg, 90.0, 1.0);
+  }
+}
+
 TEST(RepDetectorTest, GapOnTheWayBackJudgesTheReturnAgainstTheSetsAmplitudeToo) {
   // Three 40 deg reps, then a 20 deg one that the gap cuts on its way back (13.3 s, at 13.5 deg)
   // and after which the limb rests at 10 deg: 10 deg from its start is more than end_frac of

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -172,22 +173,36 @@ TEST(SimAccuracyGridTest, DropoutsNeverMisleadTheVerdict) {
 }
 
 // Dropouts lose only the reps they cover: no rep is invented across a gap and the verdicts stay
-// right. After a gap the orientation keeps its pre-gap tilt and corrects it from gravity once the
-// limb is still (or at once when a quiet sample shows it more than 30 deg off; see
-// MadgwickFilter's restart after a gap), so a rep right after a gap is measured from a sound
-// pose; one such rep can still be off by several degrees when the limb never rests before it,
-// hence the wider per-rep bound here.
-constexpr double kRomAfterGapDeg = 10.0;
+// right. After a gap the orientation keeps its pre-gap tilt until the limb is quiet (see
+// MadgwickFilter's restart after a gap), so a rep that began in the gap takes its range from the
+// gyro (RepDetector::CompleteRep): its ROM is within the aim too. Three grid seeds: the
+// first rep after a dropout, found half-way up a curl, is in seed 2 (it read 29.8 deg high).
+constexpr int kDropoutSeeds = 3;
+
+const std::vector<ScenarioResult>& DropoutResults() {
+  static const std::vector<ScenarioResult>* const results = [] {
+    auto* out = new std::vector<ScenarioResult>();
+    for (int seed = 1; seed <= kDropoutSeeds; ++seed) {
+      for (const Scenario& scenario : StandardGrid(static_cast<std::uint64_t>(seed))) {
+        if (scenario.name.find("dropouts") != std::string::npos) {
+          out->push_back(RunScenario(scenario));
+        }
+      }
+    }
+    return out;
+  }();
+  return *results;
+}
 
 TEST(SimAccuracyGridTest, DropoutsLoseOnlyTheRepsTheyCover) {
-  for (const ScenarioResult& r : GridResults()) {
-    if (!HasDropouts(r)) continue;
+  ASSERT_EQ(DropoutResults().size(), 10u * kDropoutSeeds);
+  for (const ScenarioResult& r : DropoutResults()) {
     SCOPED_TRACE(r.name);
     for (Side side : {Side::kLeft, Side::kRight}) {
       const SideResult& s = r.side(side);
       EXPECT_EQ(s.missed_reps, s.missed_in_dropouts);
       EXPECT_EQ(s.extra_reps, 0);
-      EXPECT_LE(s.rom_err_max_abs_deg, kRomAfterGapDeg);
+      EXPECT_LE(s.rom_err_max_abs_deg, kRomAimDeg);
     }
     EXPECT_TRUE(r.VerdictCorrect());
   }
