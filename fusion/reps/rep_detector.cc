@@ -146,6 +146,18 @@ void RepDetector::ComputeAngle(std::int64_t index) {
   }
 }
 
+RepDetector::GyroRange RepDetector::IntegrateGyro(std::int64_t first, std::int64_t last) const {
+  GyroRange range;
+  double angle_deg = 0.0;
+  for (std::int64_t i = first + 1; i <= last; ++i) {
+    const double dt_s = static_cast<double>(At(i).time_ns - At(i - 1).time_ns) * 1e-9;
+    angle_deg += 0.5 * (At(i).speed_deg_s + At(i - 1).speed_deg_s) * dt_s;
+    range.high_deg = std::max(range.high_deg, angle_deg);
+    range.low_deg = std::min(range.low_deg, angle_deg);
+  }
+  return range;
+}
+
 void RepDetector::LockAxis() {
   axis_locked_ = true;
   const std::int64_t first = OldestIndex();
@@ -159,16 +171,9 @@ void RepDetector::LockAxis() {
   // return can teach it (a physiotherapy leg raise). The excursion is integrated from the gyro:
   // over these few seconds it drifts little, while the fused gravity may still be settling from
   // its startup under the linear acceleration of a brisk first rep.
-  double excursion_deg = 0.0;
-  double high_deg = 0.0;
-  double low_deg = 0.0;
-  for (std::int64_t i = first + 1; i <= last; ++i) {
-    const double dt_s = static_cast<double>(At(i).time_ns - At(i - 1).time_ns) * 1e-9;
-    excursion_deg += 0.5 * (At(i).speed_deg_s + At(i - 1).speed_deg_s) * dt_s;
-    high_deg = std::max(high_deg, excursion_deg);
-    low_deg = std::min(low_deg, excursion_deg);
-  }
-  const double direction = high_deg >= -low_deg ? high_deg : low_deg;
+  const GyroRange excursion = IntegrateGyro(first, last);
+  const double direction =
+      excursion.high_deg >= -excursion.low_deg ? excursion.high_deg : excursion.low_deg;
   if (direction < 0.0) {
     SetAxis(Scale(axis_, -1.0), /*first=*/true);
     for (std::int64_t i = first; i <= last; ++i) ComputeAngle(i);
@@ -494,16 +499,8 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap, bool hold) {
     // rep's rise and return were seen, so its range is taken from the gyro instead, which is
     // drift-free enough over one rep. The guards above keep the gravity angle, which judged the
     // start and return against the rest pose, so what counts as a rep does not change.
-    double integrated_deg = 0.0;
-    double high_deg = 0.0;
-    double low_deg = 0.0;
-    for (std::int64_t j = start_index + 1; j <= end_index; ++j) {
-      const double dt_s = static_cast<double>(At(j).time_ns - At(j - 1).time_ns) * 1e-9;
-      integrated_deg += 0.5 * (At(j).speed_deg_s + At(j - 1).speed_deg_s) * dt_s;
-      high_deg = std::max(high_deg, integrated_deg);
-      low_deg = std::min(low_deg, integrated_deg);
-    }
-    rep.rom_deg = high_deg - low_deg;
+    const GyroRange range = IntegrateGyro(start_index, end_index);
+    rep.rom_deg = range.high_deg - range.low_deg;
   }
   const double first_s = static_cast<double>(hold_begin_ns - start_ns) * 1e-9;
   const double second_s = static_cast<double>(end_ns - hold_end_ns) * 1e-9;

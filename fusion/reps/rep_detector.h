@@ -155,6 +155,13 @@ class RepDetector {
   // 'first': the axis of a new lock, measured without hysteresis.
   void SetAxis(const Vec3& axis, bool first);
   void LockAxis();
+  // Extremes of the angle integrated from the gyro about the axis over samples first..last,
+  // relative to the angle at 'first' (so high_deg >= 0 >= low_deg).
+  struct GyroRange {
+    double low_deg = 0.0;
+    double high_deg = 0.0;
+  };
+  GyroRange IntegrateGyro(std::int64_t first, std::int64_t last) const;
   void ComputeAngle(std::int64_t index);
   void Step(std::int64_t index);
   // Measures the rep that ends at 'end_index' and, if it passes the guards, accepts it (or,
