@@ -104,18 +104,21 @@ struct RepDetectorDiagnostics {
 // back within end_frac of its start: that rep ended before the gap and is completed at the last
 // sample before it; it is returned by the next Update (or by Finish). One past its turnaround but
 // not yet back is kept until the first sample after the gap: if that finds the limb back within
-// end_frac of its excursion (or of the set's amplitude, when larger) from the pose the rep started
-// from (the angle, or for gyro angles the tilt of gravity), the rep ended in the gap and counts, ending at the last sample before it. When that rep started
-// at the first sample of the data while the limb was moving, its start pose is unknown (and the
-// orientation was still settling there): it counts when the limb is found at least a rep's
-// minimum ROM below its peak. Symmetrically, when the
-// first sample after a gap is within end_frac of the set's amplitude from the rest pose seen
-// before the gap, the limb had only just left (or not left) that rest pose: the rest pose carries
-// over and a rep may start at that sample. Otherwise the limb is mid-movement: no rep starts until
-// it has been seen slow, so the part of a rep hidden in the gap is never invented. (The CMU
-// recordings are cut one file per rep, tight around the movement: both rules are needed there.)
-// At the very start of the data there is no rest pose to compare with: the first sample is taken
-// as the rest pose, so data starting mid-rise may yield one partial rep if it passes the guards.
+// end_frac of its excursion (or of the set's amplitude, when larger) from the pose the rep
+// started from (the angle, or for gyro angles the tilt of gravity), the rep ended in the gap and
+// counts, ending at the last sample before it. When that rep started at the first sample of the
+// data while the limb was moving, its start pose is unknown (and the orientation was still
+// settling there): it counts when the limb is found at least a rep's minimum ROM below its peak.
+// Symmetrically, when the first sample after a gap is within end_frac of the set's amplitude from
+// the rest pose seen before the gap, the limb had only just left (or not left) that rest pose:
+// the rest pose carries over and a rep may start at that sample. If the limb is already moving
+// there, that rep began in the gap, where the orientation may have drifted from the pose it
+// carries over: its ROM is the range of the gyro-integrated angle over the rep (its guards still
+// use the gravity angle). Otherwise the limb is mid-movement: no rep starts until it has been
+// seen slow, so the part of a rep hidden in the gap is never invented. (The CMU recordings are
+// cut one file per rep, tight around the movement: these rules are needed there.) At the very
+// start of the data there is no rest pose to compare with: the first sample is taken as the rest
+// pose, so data starting mid-rise may yield one partial rep if it passes the guards.
 //
 // Fixed capacity (from nominal_rate_hz and max_rep_s), no allocation per sample. Not thread-safe.
 class RepDetector {
