@@ -56,7 +56,8 @@ RepDetector::RepDetector(const RepDetectorParams& params)
       buffer_(static_cast<std::size_t>(capacity_)),
       axis_estimator_(params.axis),
       axis_update_every_(std::max(
-          1, static_cast<int>(std::lround(params.axis_update_period_s * params.nominal_rate_hz)))) {}
+          1, static_cast<int>(std::lround(params.axis_update_period_s * params.nominal_rate_hz)))) {
+}
 
 void RepDetector::ClearSet() {
   floor_index_ = next_index_;
@@ -109,8 +110,8 @@ void RepDetector::SetAxis(const Vec3& axis, bool first) {
   // measurements, which differ by the gyro's drift (a jump of tens of degrees in a heel raise).
   double limit_deg = params_.vertical_axis_deg;
   if (!first) {
-    limit_deg += gravity_angle_ ? -params_.vertical_axis_margin_deg
-                                : params_.vertical_axis_margin_deg;
+    limit_deg +=
+        gravity_angle_ ? -params_.vertical_axis_margin_deg : params_.vertical_axis_margin_deg;
   }
   gravity_angle_ = norm > std::sin(limit_deg / kRadToDeg);
   if (norm > 1e-9) {
@@ -140,7 +141,8 @@ void RepDetector::ComputeAngle(std::int64_t index) {
     entry.angle_deg = angle;
   } else if (previous != nullptr) {
     const double dt_s = static_cast<double>(entry.time_ns - previous->time_ns) * 1e-9;
-    entry.angle_deg = previous->angle_deg + 0.5 * (entry.speed_deg_s + previous->speed_deg_s) * dt_s;
+    entry.angle_deg =
+        previous->angle_deg + 0.5 * (entry.speed_deg_s + previous->speed_deg_s) * dt_s;
   } else {
     entry.angle_deg = 0.0;
   }
@@ -233,7 +235,8 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   RepDetectorOutput output;
   output.moving = still_s_ < params_.rest_min_s;
   if (axis_locked_) {
-    output.segment_angle_deg = entry.angle_deg - (state_ == State::kIdle ? base_deg_ : rep_base_deg_);
+    output.segment_angle_deg =
+        entry.angle_deg - (state_ == State::kIdle ? base_deg_ : rep_base_deg_);
     output.segment_speed_deg_s = entry.speed_deg_s;
   }
   if (pending_count_ > 0) {
@@ -340,7 +343,7 @@ void RepDetector::Step(std::int64_t index) {
         peak_deg_ = angle;
         peak_index_ = index;
       } else if (angle <= peak_deg_ - std::max(rom_count_ > 0 ? params_.turn_set_min_deg
-                                                               : params_.turn_min_deg,
+                                                              : params_.turn_min_deg,
                                                params_.turn_frac * excursion)) {
         state_ = State::kFalling;
       }
@@ -386,8 +389,8 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap, bool hold) {
   // The start may lie before the rest-pose anchor (the limb creeps out of rest): search back to
   // the previous rep's end.
   const std::int64_t lo = std::max(previous_end_index, OldestIndex());
-  const double threshold = std::max(params_.timing_speed_min_deg_s,
-                                    params_.timing_speed_frac * rep_peak_speed_deg_s_);
+  const double threshold =
+      std::max(params_.timing_speed_min_deg_s, params_.timing_speed_frac * rep_peak_speed_deg_s_);
   // Start: the last sample before the start threshold was crossed where the limb was not yet
   // moving away (speed about the axis below the threshold), interpolated to the crossing.
   std::int64_t start_index = lo;
@@ -570,13 +573,11 @@ void RepDetector::MarkGap(Time /*time*/) {
       // larger: the gap may hide the last of a rep whose turnaround came early (a heel raise's
       // few degrees, measured from a gyro angle), and the same tolerance says whether the rest
       // pose carries over a gap.
-      held_return_deg_ =
-          params_.end_frac * std::max(peak_deg_ - rep_base_deg_, amplitude_deg_);
+      held_return_deg_ = params_.end_frac * std::max(peak_deg_ - rep_base_deg_, amplitude_deg_);
       held_base_unseen_ = rep_base_unseen_;
       held_peak_deg_ = peak_deg_;
-      held_min_rom_deg_ =
-          std::max(rom_count_ > 0 ? params_.min_rom_set_deg : params_.min_rom_deg,
-                   params_.min_rom_frac * amplitude_deg_);
+      held_min_rom_deg_ = std::max(rom_count_ > 0 ? params_.min_rom_set_deg : params_.min_rom_deg,
+                                   params_.min_rom_frac * amplitude_deg_);
       CompleteRep(next_index_ - 1, /*at_gap=*/true, /*hold=*/true);
       if (!has_held_rep_) ++dropped_by_gap_;
       state_ = State::kFalling;  // for the rest level below
