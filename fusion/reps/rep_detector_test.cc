@@ -214,8 +214,8 @@ TEST(RepDetectorTest, RepThatBeganInAGapTakesItsRangeFromTheGyro) {
         if (!gap_marked) detector.MarkGap(s.sample.time);
         gap_marked = true;
         if (t < 12.2) {
-          carried = hinge::Multiply(
-              hinge::FromAxisAngle({0, 1, 0}, error_deg * hinge::kDegToRad), carried);
+          carried = hinge::Multiply(hinge::FromAxisAngle({0, 1, 0}, error_deg * hinge::kDegToRad),
+                                    carried);
         }
       }
       RepDetectorOutput out = detector.Update(s.sample, carried);
