@@ -2,6 +2,7 @@
 add_library(ambi_ble STATIC
   ble_bluez_names.cc
   ble_bus.cc
+  ble_discovery_claims.cc
   ble_source.cc
   ble_witmotion_commands.cc
 )
@@ -12,6 +13,6 @@ target_include_directories(ambi_ble PUBLIC ${PROJECT_SOURCE_DIR})
 ambi_target_defaults(ambi_ble)
 
 ambi_add_test(ble_source_test
-  SOURCES ble_bluez_names_test.cc ble_source_test.cc
+  SOURCES ble_bluez_names_test.cc ble_discovery_claims_test.cc ble_source_test.cc
           ble_witmotion_commands_test.cc
   LIBS ambi_ble)

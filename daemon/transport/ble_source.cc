@@ -24,6 +24,10 @@ constexpr char kPropertiesInterface[] = "org.freedesktop.DBus.Properties";
 constexpr char kObjectManagerInterface[] = "org.freedesktop.DBus.ObjectManager";
 // Connect() on a device that is already connected is a success for us.
 constexpr char kAlreadyConnectedError[] = "org.bluez.Error.AlreadyConnected";
+// What Connect() fails with when BlueZ has no object for the device (never seen, or forgotten):
+// the first from D-Bus itself for a path nobody serves, the second from BlueZ.
+constexpr const char* kDeviceAbsentErrors[] = {"org.freedesktop.DBus.Error.UnknownObject",
+                                               "org.bluez.Error.DoesNotExist"};
 // The io-side watchdog of a step fires this long after the D-Bus call's own timeout, so a call
 // normally ends through its reply and the watchdog only covers a reply that never comes.
 constexpr auto kWatchdogMargin = std::chrono::milliseconds(500);
@@ -37,6 +41,15 @@ std::chrono::milliseconds Milliseconds(double seconds) {
 
 std::string ErrorText(const sdbus::Error& error) {
   return error.getName() + ": " + error.getMessage();
+}
+
+// True when 'failure' (ErrorText of a Connect() reply) says the device object does not exist.
+bool SaysDeviceAbsent(const std::string& failure) {
+  for (const char* name : kDeviceAbsentErrors) {
+    const std::string prefix = std::string(name) + ":";
+    if (failure.compare(0, prefix.size(), prefix) == 0) return true;
+  }
+  return false;
 }
 
 void CheckPositive(double value, const char* field) {
@@ -95,6 +108,7 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
     step_ = Step::kStopped;
     ++attempt_;
     timer_.cancel();
+    discovery_claim_.reset();
     subscription_.reset();  // waits for a handler running on the D-Bus thread
     if (was_streaming && characteristic_proxy_) {
       try {
@@ -133,6 +147,8 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
  private:
   enum class Step {
     kIdle,
+    kCheckingDevice,     // GetManagedObjects() sent: does BlueZ know the device?
+    kDiscovering,        // discovery claimed, waiting for the device's InterfacesAdded
     kConnecting,         // Device1.Connect() sent
     kResolvingServices,  // connected, waiting for ServicesResolved
     kFindingCharacteristic,
@@ -144,6 +160,10 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
 
   static const char* StepName(Step step) {
     switch (step) {
+      case Step::kCheckingDevice:
+        return "GetManagedObjects() (is the device known)";
+      case Step::kDiscovering:
+        return "the device to be discovered";
       case Step::kConnecting:
         return "Connect()";
       case Step::kResolvingServices:
@@ -178,6 +198,8 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
   void BeginAttempt() {
     ++attempt_;
     services_resolved_seen_ = false;
+    device_added_seen_ = false;
+    discovered_this_attempt_ = false;
     characteristic_path_.clear();
     characteristic_proxy_.reset();
     const BleBus::Connection bus = bus_->connection();
@@ -201,6 +223,94 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
             });
           });
     }
+    CheckDevice();
+  }
+
+  // BlueZ only has a device object once it has seen the device (paired, cached or discovered);
+  // Connect() on a path it does not serve can only fail.
+  void CheckDevice() {
+    EnterStep(Step::kCheckingDevice, config_.call_timeout_s);
+    try {
+      root_proxy_->callMethodAsync("GetManagedObjects")
+          .onInterface(kObjectManagerInterface)
+          .withTimeout(Milliseconds(config_.call_timeout_s))
+          .uponReplyInvoke([weak = weak_from_this(), &io = io_, attempt = attempt_,
+                            device_path = device_path_](const sdbus::Error* error,
+                                                        const ManagedObjects& objects) {
+            std::optional<std::string> failure;
+            bool known = false;
+            if (error != nullptr) {
+              failure = ErrorText(*error);
+            } else {
+              const auto it = objects.find(sdbus::ObjectPath(device_path));
+              known = it != objects.end() && it->second.count(kDeviceInterface) != 0;
+            }
+            asio::post(io, [weak, attempt, failure, known] {
+              const std::shared_ptr<Link> self = weak.lock();
+              if (!self || self->attempt_ != attempt) return;
+              self->OnDeviceChecked(failure, known);
+            });
+          });
+    } catch (const sdbus::Error& e) {
+      EndAttempt(std::string("cannot call GetManagedObjects(): ") + e.what());
+    }
+  }
+
+  void OnDeviceChecked(const std::optional<std::string>& failure, bool known) {
+    if (step_ != Step::kCheckingDevice) return;
+    if (failure) {
+      EndAttempt("GetManagedObjects() failed while looking for " + device_path_ + ": " +
+                 *failure);
+      return;
+    }
+    // InterfacesAdded that came while the call was under way counts too: the subscription was
+    // made before the call, so the device cannot slip between the two.
+    if (known || device_added_seen_) {
+      Connect();
+    } else {
+      Discover("BlueZ has no object " + device_path_);
+    }
+  }
+
+  void Discover(const std::string& why) {
+    discovered_this_attempt_ = true;
+    discovery_running_ = false;
+    spdlog::info("ble {}: {}; discovering LE devices on {} for up to {} s", address_, why,
+                 config_.adapter, config_.discovery_timeout_s);
+    EnterStep(Step::kDiscovering, config_.discovery_timeout_s);
+    discovery_claim_ = bus_->ClaimDiscovery(
+        config_.adapter, [weak = weak_from_this(), &io = io_,
+                          attempt = attempt_](const std::optional<std::string>& failure) {
+          asio::post(io, [weak, attempt, failure] {
+            const std::shared_ptr<Link> self = weak.lock();
+            if (!self || self->attempt_ != attempt) return;
+            self->OnDiscoveryStatus(failure);
+          });
+        });
+  }
+
+  void OnDiscoveryStatus(const std::optional<std::string>& failure) {
+    if (step_ != Step::kDiscovering) return;
+    if (failure) {
+      EndAttempt("cannot discover device " + address_ + " on " + config_.adapter + ": " +
+                 *failure);
+      return;
+    }
+    discovery_running_ = true;
+  }
+
+  void OnDeviceAdded() {
+    if (step_ == Step::kCheckingDevice) {
+      device_added_seen_ = true;
+    } else if (step_ == Step::kDiscovering) {
+      spdlog::info("ble {}: discovered on {}", address_, config_.adapter);
+      // Scanning while connecting slows the connection down on many controllers.
+      discovery_claim_.reset();
+      Connect();
+    }
+  }
+
+  void Connect() {
     EnterStep(Step::kConnecting, config_.connect_timeout_s);
     try {
       device_proxy_->callMethodAsync("Connect")
@@ -215,6 +325,12 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
   void OnConnectReply(std::optional<std::string> failure) {
     if (step_ != Step::kConnecting) return;
     if (failure) {
+      // Forgotten since the check (a BlueZ restart, a temporary device expiring): find it again,
+      // but only once per attempt.
+      if (SaysDeviceAbsent(*failure) && !discovered_this_attempt_) {
+        Discover("Connect() on " + device_path_ + " failed: " + *failure);
+        return;
+      }
       EndAttempt("Connect() on " + device_path_ + " failed: " + *failure);
       return;
     }
@@ -387,6 +503,11 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
       case BluezSignal::Kind::kBluezGone:
         EndAttempt(signal.detail);
         return;
+      case BluezSignal::Kind::kInterfacesAdded:
+        if (signal.path == device_path_ && Contains(signal.added_interfaces, kDeviceInterface)) {
+          OnDeviceAdded();
+        }
+        return;
       case BluezSignal::Kind::kInterfacesRemoved:
         OnInterfacesRemoved(signal);
         return;
@@ -413,6 +534,8 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
   }
 
   void OnDeviceChanged(const BluezSignal& signal) {
+    // Before Connect() the device's flags are someone else's business.
+    if (step_ == Step::kCheckingDevice || step_ == Step::kDiscovering) return;
     if (signal.services_resolved == true) {
       if (step_ == Step::kConnecting) services_resolved_seen_ = true;
       if (step_ == Step::kResolvingServices) FindCharacteristic();
@@ -426,17 +549,20 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
     }
   }
 
+  static bool Contains(const std::vector<std::string>& names, const char* name) {
+    for (const std::string& candidate : names) {
+      if (candidate == name) return true;
+    }
+    return false;
+  }
+
   void OnInterfacesRemoved(const BluezSignal& signal) {
-    const auto removed = [&](const char* interface) {
-      for (const std::string& name : signal.removed_interfaces) {
-        if (name == interface) return true;
-      }
-      return false;
-    };
-    if (signal.path == device_path_ && removed(kDeviceInterface)) {
+    // Before Connect() a removal changes nothing: Connect() finds out, or discovery goes on.
+    if (step_ == Step::kCheckingDevice || step_ == Step::kDiscovering) return;
+    if (signal.path == device_path_ && Contains(signal.removed_interfaces, kDeviceInterface)) {
       EndAttempt("device " + address_ + " removed by BlueZ");
     } else if (!characteristic_path_.empty() && signal.path == characteristic_path_ &&
-               removed(kCharacteristicInterface)) {
+               Contains(signal.removed_interfaces, kCharacteristicInterface)) {
       EndAttempt("characteristic " + characteristic_path_ + " removed by BlueZ");
     }
   }
@@ -452,9 +578,23 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
       if (!self || self->attempt_ != attempt || self->step_ != step) return;
       // A stuck Connect() or resolution is cancelled so BlueZ does not keep trying on its own.
       if (step == Step::kConnecting || step == Step::kResolvingServices) self->SendDisconnect();
+      if (step == Step::kDiscovering) {
+        self->EndAttempt(self->DiscoveryTimeoutText(timeout_s));
+        return;
+      }
       self->EndAttempt(std::string("timed out after ") + std::to_string(timeout_s) +
                        " s waiting for " + StepName(step) + " of " + self->device_path_);
     });
+  }
+
+  std::string DiscoveryTimeoutText(double timeout_s) const {
+    const std::string waited = "discovery timed out after " + std::to_string(timeout_s) + " s";
+    if (!discovery_running_) {
+      return "device " + address_ + " not found on " + config_.adapter + ": " + waited +
+             " before StartDiscovery() on it succeeded";
+    }
+    return "device " + address_ + " not found on " + config_.adapter + ": " + waited +
+           " (no " + device_path_ + " appeared; is the sensor on and advertising?)";
   }
 
   void SendDisconnect() {
@@ -471,6 +611,7 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
     const bool was_streaming = step_ == Step::kStreaming;
     ++attempt_;
     step_ = Step::kBackoff;
+    discovery_claim_.reset();  // the next attempt claims again if it needs to
     characteristic_path_.clear();
     characteristic_proxy_.reset();
     last_error_ = reason;
@@ -514,6 +655,9 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
   Step step_ = Step::kIdle;
   std::uint64_t attempt_ = 0;
   bool services_resolved_seen_ = false;
+  bool device_added_seen_ = false;        // InterfacesAdded of the device during kCheckingDevice
+  bool discovered_this_attempt_ = false;  // at most one discovery per attempt
+  bool discovery_running_ = false;        // the claim was granted (for the timeout's message)
   bool connected_before_ = false;
   std::string characteristic_path_;
   std::string write_path_;
@@ -525,6 +669,7 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
   std::unique_ptr<sdbus::IProxy> root_proxy_;
   std::unique_ptr<sdbus::IProxy> characteristic_proxy_;
   std::unique_ptr<BleBus::Subscription> subscription_;
+  std::unique_ptr<BleBus::DiscoveryClaim> discovery_claim_;
 
   std::uint64_t bytes_ = 0;
   std::uint32_t reconnects_ = 0;
@@ -543,6 +688,7 @@ BleSourceConfig Validated(BleSourceConfig config) {
   CheckPositive(config.connect_timeout_s, "connect_timeout_s");
   CheckPositive(config.services_timeout_s, "services_timeout_s");
   CheckPositive(config.call_timeout_s, "call_timeout_s");
+  CheckPositive(config.discovery_timeout_s, "discovery_timeout_s");
   try {
     ReconnectBackoff check(config.backoff);
   } catch (const std::invalid_argument& e) {

@@ -35,6 +35,9 @@ struct BleSourceConfig {
   double connect_timeout_s = 30.0;
   double services_timeout_s = 20.0;  // Connect() done -> ServicesResolved
   double call_timeout_s = 10.0;      // GetManagedObjects, StartNotify, WriteValue, Get
+  // How long one attempt scans for a device BlueZ does not know yet. Sensors advertise every
+  // 0.1-1 s, so a powered one in range shows up within seconds.
+  double discovery_timeout_s = 20.0;
   ReconnectBackoffOptions backoff = BleReconnectBackoffOptions();
   // Seeds the backoff's jitter; 0 derives it from the address, so that devices lost together
   // (an adapter reset) do not retry in lockstep.
@@ -42,8 +45,16 @@ struct BleSourceConfig {
 };
 
 // A BLE GATT characteristic's notifications, through BlueZ on the system D-Bus, as a ByteSource.
-// Each attempt: Device1.Connect() -> ServicesResolved (read, and watched) -> the characteristic
-// looked up by UUID via ObjectManager -> StartNotify() -> optional rate command -> on_connected.
+// Each attempt: is the device known to BlueZ (its object in GetManagedObjects)? -> if not, LE
+// discovery on the adapter until its InterfacesAdded (at most discovery_timeout_s) ->
+// Device1.Connect() -> ServicesResolved (read, and watched) -> the characteristic looked up by
+// UUID via ObjectManager -> StartNotify() -> optional rate command -> on_connected.
+// Discovery is claimed from the BleBus, which starts it (SetDiscoveryFilter {Transport: "le"},
+// StartDiscovery) for the first source of an adapter and stops it when the last one lets go; a
+// source lets go as soon as its device appears (before Connect), on timeout, on any failure and
+// on Stop. Connect() failing with UnknownObject/DoesNotExist (the device forgotten since the
+// check) also leads to discovery, once per attempt. A failed or timed-out discovery ends the
+// attempt like any other step, with last_error naming the address, the adapter and the reason.
 // Every Value change of the characteristic then becomes on_bytes, in order, stamped when the
 // D-Bus thread read it. Connected/ServicesResolved turning false, the device or characteristic
 // removed, a failed call, a step timeout or a lost bus ends the attempt (on_lost if it had
