@@ -61,6 +61,25 @@ TEST(EventLineTest, EveryKindGetsALine) {
   EXPECT_THAT(DescribeLiveEvent(summary), HasSubstr("set 1 done  biceps_curl  reps L 10 / R 9"));
   EXPECT_THAT(DescribeLiveEvent(summary), HasSubstr("(red, left weaker, significant)"));
 
+  // The set's band came from the tempo: the ROM figure keeps its own verdict.
+  v1::MetricComparison* set_rom = set->add_metrics();
+  set_rom->set_metric(v1::METRIC_ROM);
+  set_rom->set_percent_difference(5.46);
+  set_rom->set_band(v1::BAND_GREEN);
+  set_rom->set_weaker_side(v1::SIDE_LEFT);
+  v1::MetricComparison* set_tempo = set->add_metrics();
+  set_tempo->set_metric(v1::METRIC_CONCENTRIC_TIME);
+  set_tempo->set_percent_difference(27.04);
+  set_tempo->set_band(v1::BAND_RED);
+  set_tempo->set_weaker_side(v1::SIDE_LEFT);
+  set_tempo->set_significant(true);
+  EXPECT_THAT(DescribeLiveEvent(summary),
+              HasSubstr("ROM diff 5.5 % (green, left weaker)  worst concentric time 27.0 % "
+                        "(red, left weaker, significant)"));
+  set_tempo->set_band(v1::BAND_GREEN);
+  EXPECT_THAT(DescribeLiveEvent(summary),
+              ::testing::EndsWith("ROM diff 5.5 % (green, left weaker)"));
+
   v1::LiveEvent lost = WithAthlete("bob");
   lost.mutable_event()->mutable_sensor_status()->set_kind(v1::SensorStatus::KIND_GAP);
   lost.mutable_event()->mutable_sensor_status()->set_side(v1::SIDE_RIGHT);

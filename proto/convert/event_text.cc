@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 
 namespace ambi::proto {
 namespace {
@@ -56,6 +57,43 @@ const v1::MetricComparison* FindMetric(
     if (comparison.metric() == metric) return &comparison;
   }
   return nullptr;
+}
+
+// Green < amber < red; not applicable ranks below green.
+int BandRank(v1::Band band) {
+  switch (band) {
+    case v1::BAND_GREEN: return 1;
+    case v1::BAND_AMBER: return 2;
+    case v1::BAND_RED: return 3;
+    default: return 0;
+  }
+}
+
+const char* MetricWords(v1::Metric metric) {
+  switch (metric) {
+    case v1::METRIC_ROM: return "ROM";
+    case v1::METRIC_CONCENTRIC_TIME: return "concentric time";
+    case v1::METRIC_ECCENTRIC_TIME: return "eccentric time";
+    case v1::METRIC_PEAK_SPEED: return "peak speed";
+    default: return "metric";
+  }
+}
+
+// The comparison with the worst band; among equal bands a significant one, then the larger gap.
+const v1::MetricComparison* WorstMetric(
+    const google::protobuf::RepeatedPtrField<v1::MetricComparison>& metrics) {
+  const v1::MetricComparison* worst = nullptr;
+  for (const auto& m : metrics) {
+    if (worst == nullptr) {
+      worst = &m;
+      continue;
+    }
+    const auto key = [](const v1::MetricComparison& c) {
+      return std::make_tuple(BandRank(c.band()), c.significant(), c.percent_difference());
+    };
+    if (key(m) > key(*worst)) worst = &m;
+  }
+  return worst;
 }
 
 std::string ModeText(v1::SetMode mode, v1::Side side) {
@@ -114,12 +152,20 @@ std::string Describe(const v1::SetSummary& e) {
                             e.left().rep_count(), e.right().rep_count(), e.left().mean_rom_deg(),
                             e.right().mean_rom_deg());
   if (e.compared_with_set_index() != 0) text += Format(" (with set %u)", e.compared_with_set_index());
-  if (const v1::MetricComparison* rom = FindMetric(e.metrics(), v1::METRIC_ROM)) {
-    text += Format("  ROM diff %.1f %% ", rom->percent_difference());
-  } else {
-    text += "  ";
+  const v1::MetricComparison* rom = FindMetric(e.metrics(), v1::METRIC_ROM);
+  if (rom == nullptr) return text + "  " + Verdict(e.band(), e.weaker_side(), e.significant());
+  // The set's band is its worst metric's: beside the ROM figure show the ROM's own verdict, and
+  // name the metric that set the band when it is another one, so "ROM diff 5 % (amber)" never
+  // reads as a ROM gap when the tempo was the amber one.
+  text += Format("  ROM diff %.1f %% ", rom->percent_difference()) +
+          Verdict(rom->band(), rom->weaker_side(), rom->significant());
+  if (const v1::MetricComparison* worst = WorstMetric(e.metrics());
+      worst != nullptr && worst != rom && BandRank(worst->band()) > BandRank(rom->band())) {
+    text += Format("  worst %s %.1f %% ", MetricWords(worst->metric()),
+                   worst->percent_difference()) +
+            Verdict(worst->band(), worst->weaker_side(), worst->significant());
   }
-  return text + Verdict(e.band(), e.weaker_side(), e.significant());
+  return text;
 }
 
 std::string Describe(const v1::SensorStatus& e) {
