@@ -567,10 +567,13 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
     }
   }
 
-  // Starts 'step' with an io-side watchdog of 'timeout_s' (plus a margin).
+  // Starts 'step' with an io-side watchdog of 'timeout_s' (plus a margin when a D-Bus call's
+  // own timeout should normally end the step first; discovery has no such call).
   void EnterStep(Step step, double timeout_s) {
     step_ = step;
-    timer_.expires_after(Milliseconds(timeout_s) + kWatchdogMargin);
+    timer_.expires_after(Milliseconds(timeout_s) +
+                         (step == Step::kDiscovering ? std::chrono::milliseconds(0)
+                                                     : kWatchdogMargin));
     timer_.async_wait([weak = weak_from_this(), attempt = attempt_, step,
                        timeout_s](const boost::system::error_code& ec) {
       if (ec) return;

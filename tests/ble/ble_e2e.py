@@ -1,5 +1,7 @@
 """BleSource end to end against a fake BlueZ: connect, rate command written, split and joined
-notifications decoded by the real decoder, disconnect reported and recovered (StartNotify called again), clean stop.
+notifications decoded by the real decoder, disconnect reported and recovered (StartNotify called
+again), clean stop; loss of BlueZ and of the bus; devices BlueZ does not know yet found by LE
+discovery (one, two sharing the adapter's discovery, and one that never shows up).
 
 Run by ctest as ble_e2e; by hand: /usr/bin/python3 tests/ble/ble_e2e.py --probe build/.../ble_probe
 """
@@ -19,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_bluez  # noqa: E402
 
 ADDRESS = "C4:7F:0E:12:34:56"
+SECOND_ADDRESS = "C4:7F:0E:65:43:21"
 GRAVITY_M_S2 = 9.80665
 DEADLINE_S = 45.0  # below ctest's TIMEOUT, so a hang ends here with a message and a cleanup
 
@@ -37,10 +40,13 @@ def expected_sample(accel_raw, gyro_raw):
 class Probe:
     """ble_probe as a child process whose JSON lines are read on a thread."""
 
-    def __init__(self, path, env):
+    def __init__(self, path, env, addresses=(ADDRESS,), extra_args=()):
+        command = [path, "--rate-hz", "100", "--backoff-initial-s", "0.05",
+                   "--backoff-max-s", "0.2", "--services-timeout-s", "10", *extra_args]
+        for address in addresses:
+            command += ["--address", address]
         self.process = subprocess.Popen(
-            [path, "--address", ADDRESS, "--rate-hz", "100", "--backoff-initial-s", "0.05", "--backoff-max-s", "0.2",
-             "--services-timeout-s", "10"],
+            command,
             env=env, stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
             preexec_fn=fake_bluez._die_with_parent)
         self.events = queue.Queue()
@@ -172,6 +178,120 @@ def run_service_loss(probe_path):
             probe.stop()
 
 
+def discovery_calls(bluez):
+    return {method: len(bluez.adapter_calls(method))
+            for method in ("SetDiscoveryFilter", "StartDiscovery", "StopDiscovery")}
+
+
+def check_le_filter(bluez):
+    filters = bluez.adapter_calls("SetDiscoveryFilter")
+    assert filters and all(dict(f[0]) == {"Transport": "le"} for f in filters), filters
+
+
+def run_discovery(probe_path):
+    """A device BlueZ has never seen: the source discovers it, stops discovering once it is
+    there, connects and streams; after a drop the now known device is reconnected directly."""
+    frame = ((1, 2, 3), (4, 5, 6))
+    with fake_bluez.FakeBluez() as bluez:
+        device = bluez.add_device(ADDRESS, discoverable_only=True, appear_after_s=0.3)
+        probe = Probe(probe_path, bluez.env())
+        try:
+            probe.next("connected")
+            assert device.appeared(), "connected to a device that was not discovered"
+            check_le_filter(bluez)
+            # Released as soon as the device appeared, before Connect() even.
+            bluez.wait_for_adapter_call("StopDiscovery", timeout_s=5)
+            calls = discovery_calls(bluez)
+            assert calls == {"SetDiscoveryFilter": 1, "StartDiscovery": 1, "StopDiscovery": 1}, calls
+            assert not bluez.discovering()
+            device.push(witmotion_ble_frame(*frame))
+            check_sample(probe.next("sample"), *frame)
+
+            device.set_connect_behaviour(resolve_services=True)
+            device.disconnect()
+            probe.next("lost")
+            probe.next("connected")
+            calls = discovery_calls(bluez)
+            assert calls["StartDiscovery"] == 1, f"known device discovered again: {calls}"
+            code = probe.stop()
+            assert code == 0, f"ble_probe exited with {code}"
+        finally:
+            probe.stop()
+
+
+def run_forgotten_before_connect(probe_path):
+    """BlueZ lists the device but has forgotten it by the time Connect() arrives: the same
+    attempt turns to discovery instead of failing, and connects once the device reappears."""
+    with fake_bluez.FakeBluez() as bluez:
+        known = bluez.add_device(ADDRESS)
+        known.forget_on_connect()
+        found = bluez.add_device(ADDRESS, discoverable_only=True, appear_after_s=0.2)
+        probe = Probe(probe_path, bluez.env())
+        try:
+            probe.next("connected")
+            assert found.appeared(), "connected to a device that was not discovered again"
+            calls = discovery_calls(bluez)
+            assert calls["StartDiscovery"] == 1, calls
+            # (An error before the bus connection is up is normal at start.)
+            errors = [e["last_error"] for e in probe.seen if e["event"] == "error" and
+                      "UnknownObject" in e["last_error"]]
+            assert not errors, f"the attempt failed instead of discovering: {errors}"
+            code = probe.stop()
+            assert code == 0, f"ble_probe exited with {code}"
+        finally:
+            probe.stop()
+
+
+def run_shared_discovery(probe_path):
+    """Two unknown devices on one adapter: one discovery for both, not stopped when the first
+    appears (the fake only reveals a device while discovery runs without a break)."""
+    with fake_bluez.FakeBluez() as bluez:
+        first = bluez.add_device(ADDRESS, discoverable_only=True, appear_after_s=0.2)
+        second = bluez.add_device(SECOND_ADDRESS, discoverable_only=True, appear_after_s=1.0)
+        probe = Probe(probe_path, bluez.env(), addresses=(ADDRESS, SECOND_ADDRESS))
+        try:
+            connected = [probe.next("connected")["address"], probe.next("connected")["address"]]
+            assert sorted(connected) == sorted([ADDRESS, SECOND_ADDRESS]), connected
+            assert first.appeared() and second.appeared()
+            assert connected[0] == ADDRESS, f"the later device connected first: {connected}"
+            check_le_filter(bluez)
+            bluez.wait_for_adapter_call("StopDiscovery", timeout_s=5)
+            calls = discovery_calls(bluez)
+            assert calls["StartDiscovery"] == 1 and calls["StopDiscovery"] == 1, calls
+            code = probe.stop()
+            assert code == 0, f"ble_probe exited with {code}"
+        finally:
+            probe.stop()
+
+
+def run_discovery_timeout(probe_path):
+    """A device that is not there: each attempt's discovery times out with an error naming the
+    address, the adapter and the reason, is stopped, and is tried again after the backoff; a
+    device that shows up later is then found."""
+    with fake_bluez.FakeBluez() as bluez:
+        probe = Probe(probe_path, bluez.env(), extra_args=("--discovery-timeout-s", "0.3"))
+        try:
+            error = probe.wait_error("not found")["last_error"]
+            for fragment in (ADDRESS, "hci0", "discovery timed out after 0.3",
+                             "/org/bluez/hci0/dev_C4_7F_0E_12_34_56"):
+                assert fragment in error, f"'{fragment}' not in: {error}"
+            bluez.wait_for_adapter_call("StartDiscovery", count=3, timeout_s=10)
+            bluez.wait_for_adapter_call("StopDiscovery", count=2, timeout_s=5)
+            calls = discovery_calls(bluez)
+            # Stopped after each try: never a second StartDiscovery while one runs (which the
+            # fake, like BlueZ, refuses with InProgress).
+            assert calls["StartDiscovery"] - calls["StopDiscovery"] in (0, 1), calls
+            assert probe.process.poll() is None, "ble_probe died while retrying"
+
+            device = bluez.add_device(ADDRESS, discoverable_only=True, appear_after_s=0.05)
+            probe.next("connected", timeout_s=10)
+            assert device.appeared()
+            code = probe.stop()
+            assert code == 0, f"ble_probe exited with {code}"
+        finally:
+            probe.stop()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--probe", required=True, help="path of the ble_probe binary")
@@ -179,7 +299,12 @@ def main():
     fake_bluez.install_deadline(DEADLINE_S, "ble_e2e")
     run(args.probe)
     run_service_loss(args.probe)
-    print("ble_e2e: OK (7 samples, disconnect recovered, BlueZ and bus loss survived)")
+    run_discovery(args.probe)
+    run_forgotten_before_connect(args.probe)
+    run_shared_discovery(args.probe)
+    run_discovery_timeout(args.probe)
+    print("ble_e2e: OK (7 samples, disconnect recovered, BlueZ and bus loss survived, "
+          "unknown devices discovered, shared discovery, discovery timeout retried)")
 
 
 if __name__ == "__main__":

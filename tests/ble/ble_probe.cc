@@ -1,5 +1,6 @@
-// ble_probe: runs one BleSource against whatever BlueZ the system bus offers (the fake one in
-// tests) and prints what reaches the owner, one JSON object per line, for the e2e harness:
+// ble_probe: runs one BleSource per --address (all on one BleBus, as in ambid) against whatever
+// BlueZ the system bus offers (the fake one in tests) and prints what reaches the owner, one JSON
+// object per line, each with the source's "address", for the e2e harness:
 //   {"event":"connected","detail":...}      on_connected
 //   {"event":"sample","accel_m_s2":[...],"gyro_rad_s":[...]}   each sample the real decoder makes
 //   {"event":"lost","reason":...}           on_lost
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -45,10 +47,27 @@ std::string JsonVec3(const ambi::fusion::Vec3& v) {
 
 }  // namespace
 
+// One source and what its events need.
+struct Probed {
+  explicit Probed(std::string address_text)
+      : address(std::move(address_text)),
+        decoder({.protocol = ambi::fusion::Protocol::kWitMotionBle}) {}
+  std::string address;
+  ambi::fusion::Decoder decoder;
+  std::unique_ptr<ambi::daemon::BleSource> source;
+  std::string last_error;
+
+  void Print(const std::string& event, const std::string& fields) const {
+    PrintLine("{\"event\":\"" + event + "\",\"address\":" + JsonString(address) + fields + "}");
+  }
+};
+
 int main(int argc, char** argv) {
-  CLI::App app("Prints what a BleSource delivers, as JSON lines");
+  CLI::App app("Prints what BleSources deliver, as JSON lines");
   ambi::daemon::BleSourceConfig config;
-  app.add_option("--address", config.address, "device address AA:BB:CC:DD:EE:FF")->required();
+  std::vector<std::string> addresses;
+  app.add_option("--address", addresses, "device address AA:BB:CC:DD:EE:FF (repeatable)")
+      ->required();
   app.add_option("--adapter", config.adapter, "adapter name");
   app.add_option("--notify-uuid", config.notify_uuid, "notify characteristic UUID");
   app.add_option("--rate-hz", config.rate_hz, "output rate to set on connect (0: keep)");
@@ -57,6 +76,8 @@ int main(int argc, char** argv) {
   app.add_option("--backoff-initial-s", backoff_initial_s, "first reconnect delay");
   app.add_option("--backoff-max-s", backoff_max_s, "longest reconnect delay");
   app.add_option("--services-timeout-s", config.services_timeout_s, "wait for ServicesResolved");
+  app.add_option("--discovery-timeout-s", config.discovery_timeout_s,
+                 "how long to discover a device BlueZ does not know");
   CLI11_PARSE(app, argc, argv);
   const auto to_ms = [](double seconds) {
     return std::chrono::milliseconds(std::llround(seconds * 1000.0));
@@ -67,44 +88,49 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_logger_mt("ble_probe"));
 
   asio::io_context io;
-  ambi::fusion::Decoder decoder({.protocol = ambi::fusion::Protocol::kWitMotionBle});
   const auto start = std::chrono::steady_clock::now();
-
-  ambi::daemon::ByteSourceCallbacks callbacks;
-  callbacks.on_bytes = [&](ambi::daemon::SteadyTime arrival, std::span<const std::uint8_t> bytes) {
-    const ambi::fusion::Time time = ambi::fusion::TimeFromNanoseconds(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(arrival - start).count());
-    decoder.Feed(bytes, time, [](const ambi::fusion::ImuSample& sample) {
-      PrintLine("{\"event\":\"sample\",\"accel_m_s2\":" + JsonVec3(sample.accel_m_s2) +
-                ",\"gyro_rad_s\":" + JsonVec3(sample.gyro_rad_s) + "}");
-    });
-  };
-  callbacks.on_connected = [](ambi::daemon::SteadyTime, const std::string& detail) {
-    PrintLine("{\"event\":\"connected\",\"detail\":" + JsonString(detail) + "}");
-  };
-  callbacks.on_lost = [&](ambi::daemon::SteadyTime, const std::string& reason) {
-    decoder.Reset();
-    PrintLine("{\"event\":\"lost\",\"reason\":" + JsonString(reason) + "}");
-  };
-
   auto bus = std::make_shared<ambi::daemon::BleBus>();
-  std::unique_ptr<ambi::daemon::BleSource> source;
-  try {
-    source = std::make_unique<ambi::daemon::BleSource>(io, bus, config, callbacks);
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "ble_probe: %s\n", e.what());
-    return 2;
+  // Stable addresses: the callbacks capture their Probed.
+  std::vector<std::unique_ptr<Probed>> probed;
+  for (const std::string& address : addresses) {
+    auto& p = *probed.emplace_back(std::make_unique<Probed>(address));
+    ambi::daemon::ByteSourceCallbacks callbacks;
+    callbacks.on_bytes = [&p, start](ambi::daemon::SteadyTime arrival,
+                                     std::span<const std::uint8_t> bytes) {
+      const ambi::fusion::Time time = ambi::fusion::TimeFromNanoseconds(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(arrival - start).count());
+      p.decoder.Feed(bytes, time, [&p](const ambi::fusion::ImuSample& sample) {
+        p.Print("sample", ",\"accel_m_s2\":" + JsonVec3(sample.accel_m_s2) +
+                              ",\"gyro_rad_s\":" + JsonVec3(sample.gyro_rad_s));
+      });
+    };
+    callbacks.on_connected = [&p](ambi::daemon::SteadyTime, const std::string& detail) {
+      p.Print("connected", ",\"detail\":" + JsonString(detail));
+    };
+    callbacks.on_lost = [&p](ambi::daemon::SteadyTime, const std::string& reason) {
+      p.decoder.Reset();
+      p.Print("lost", ",\"reason\":" + JsonString(reason));
+    };
+    ambi::daemon::BleSourceConfig source_config = config;
+    source_config.address = address;
+    try {
+      p.source = std::make_unique<ambi::daemon::BleSource>(io, bus, source_config, callbacks);
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "ble_probe: %s\n", e.what());
+      return 2;
+    }
   }
-  source->Start();
+  for (const auto& p : probed) p->source->Start();
 
   // Report last_error changes so the harness can see why an attempt is not getting through.
-  std::string last_error;
   asio::steady_timer poll(io);
   std::function<void()> poll_errors = [&] {
-    const std::string error = source->stats().last_error;
-    if (error != last_error) {
-      last_error = error;
-      PrintLine("{\"event\":\"error\",\"last_error\":" + JsonString(error) + "}");
+    for (const auto& p : probed) {
+      const std::string error = p->source->stats().last_error;
+      if (error != p->last_error) {
+        p->last_error = error;
+        p->Print("error", ",\"last_error\":" + JsonString(error));
+      }
     }
     poll.expires_after(std::chrono::milliseconds(50));
     poll.async_wait([&](const boost::system::error_code& ec) {
@@ -115,12 +141,12 @@ int main(int argc, char** argv) {
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code&, int) {
-    source->Stop();
+    for (const auto& p : probed) p->source->Stop();
     poll.cancel();
     PrintLine("{\"event\":\"stopped\"}");
     io.stop();
   });
   io.run();
-  source.reset();
+  probed.clear();
   return 0;
 }
