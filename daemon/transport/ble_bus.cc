@@ -78,8 +78,7 @@ std::optional<BluezSignal> DecodePropertiesChanged(sdbus::Message& message, Stea
 }
 
 // Decodes InterfacesAdded or InterfacesRemoved; nullopt for another ObjectManager member.
-std::optional<BluezSignal> DecodeObjectManagerSignal(sdbus::Message& message,
-                                                     SteadyTime arrival) {
+std::optional<BluezSignal> DecodeObjectManagerSignal(sdbus::Message& message, SteadyTime arrival) {
   BluezSignal signal;
   signal.arrival = arrival;
   sdbus::ObjectPath path;
@@ -150,7 +149,7 @@ void BleBus::Dispatch(const BluezSignal& signal) {
 }
 
 std::unique_ptr<BleBus::DiscoveryClaim> BleBus::ClaimDiscovery(std::string adapter,
-                                                              DiscoveryHandler handler) {
+                                                               DiscoveryHandler handler) {
   std::uint64_t id = 0;
   {
     std::lock_guard lock(discovery_handlers_mutex_);
@@ -289,8 +288,8 @@ std::optional<std::string> BleBus::SendStartDiscovery(const std::string& adapter
                 .uponReplyInvoke([this, adapter, call, where](const sdbus::Error* start_error) {
                   std::optional<std::string> failure;
                   if (start_error != nullptr && start_error->getName() != kInProgressError) {
-                    failure = "StartDiscovery() on " + where + " failed: " +
-                              ErrorText(*start_error);
+                    failure =
+                        "StartDiscovery() on " + where + " failed: " + ErrorText(*start_error);
                   }
                   OnDiscoveryStarted(adapter, call, failure);
                 });

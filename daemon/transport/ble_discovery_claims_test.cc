@@ -24,9 +24,9 @@ std::vector<std::string> Describe(const Actions& actions) {
         lines.push_back("stop " + action.adapter);
         break;
       case Kind::kNotify:
-        lines.push_back(action.failure ? "fail " + std::to_string(action.claim) + ": " +
-                                             *action.failure
-                                       : "ok " + std::to_string(action.claim));
+        lines.push_back(action.failure
+                            ? "fail " + std::to_string(action.claim) + ": " + *action.failure
+                            : "ok " + std::to_string(action.claim));
         break;
     }
   }
@@ -81,8 +81,7 @@ TEST(BleDiscoveryClaimsTest, ReleasedWhileStartingStopsOnceStarted) {
   BleDiscoveryClaims claims;
   const Actions start = claims.Claim(1, "hci0");
   EXPECT_EQ(Describe(claims.Release(1)), Lines{});  // no StopDiscovery before the start replied
-  EXPECT_EQ(Describe(claims.OnStarted("hci0", CallOf(start), std::nullopt)),
-            Lines({"stop hci0"}));
+  EXPECT_EQ(Describe(claims.OnStarted("hci0", CallOf(start), std::nullopt)), Lines({"stop hci0"}));
 }
 
 TEST(BleDiscoveryClaimsTest, ClaimedWhileStoppingStartsAgainOnceStopped) {

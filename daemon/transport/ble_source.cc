@@ -234,23 +234,23 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
       root_proxy_->callMethodAsync("GetManagedObjects")
           .onInterface(kObjectManagerInterface)
           .withTimeout(Milliseconds(config_.call_timeout_s))
-          .uponReplyInvoke([weak = weak_from_this(), &io = io_, attempt = attempt_,
-                            device_path = device_path_](const sdbus::Error* error,
-                                                        const ManagedObjects& objects) {
-            std::optional<std::string> failure;
-            bool known = false;
-            if (error != nullptr) {
-              failure = ErrorText(*error);
-            } else {
-              const auto it = objects.find(sdbus::ObjectPath(device_path));
-              known = it != objects.end() && it->second.count(kDeviceInterface) != 0;
-            }
-            asio::post(io, [weak, attempt, failure, known] {
-              const std::shared_ptr<Link> self = weak.lock();
-              if (!self || self->attempt_ != attempt) return;
-              self->OnDeviceChecked(failure, known);
-            });
-          });
+          .uponReplyInvoke(
+              [weak = weak_from_this(), &io = io_, attempt = attempt_, device_path = device_path_](
+                  const sdbus::Error* error, const ManagedObjects& objects) {
+                std::optional<std::string> failure;
+                bool known = false;
+                if (error != nullptr) {
+                  failure = ErrorText(*error);
+                } else {
+                  const auto it = objects.find(sdbus::ObjectPath(device_path));
+                  known = it != objects.end() && it->second.count(kDeviceInterface) != 0;
+                }
+                asio::post(io, [weak, attempt, failure, known] {
+                  const std::shared_ptr<Link> self = weak.lock();
+                  if (!self || self->attempt_ != attempt) return;
+                  self->OnDeviceChecked(failure, known);
+                });
+              });
     } catch (const sdbus::Error& e) {
       EndAttempt(std::string("cannot call GetManagedObjects(): ") + e.what());
     }
@@ -259,8 +259,7 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
   void OnDeviceChecked(const std::optional<std::string>& failure, bool known) {
     if (step_ != Step::kCheckingDevice) return;
     if (failure) {
-      EndAttempt("GetManagedObjects() failed while looking for " + device_path_ + ": " +
-                 *failure);
+      EndAttempt("GetManagedObjects() failed while looking for " + device_path_ + ": " + *failure);
       return;
     }
     // InterfacesAdded that came while the call was under way counts too: the subscription was
@@ -292,8 +291,7 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
   void OnDiscoveryStatus(const std::optional<std::string>& failure) {
     if (step_ != Step::kDiscovering) return;
     if (failure) {
-      EndAttempt("cannot discover device " + address_ + " on " + config_.adapter + ": " +
-                 *failure);
+      EndAttempt("cannot discover device " + address_ + " on " + config_.adapter + ": " + *failure);
       return;
     }
     discovery_running_ = true;
@@ -571,9 +569,9 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
   // own timeout should normally end the step first; discovery has no such call).
   void EnterStep(Step step, double timeout_s) {
     step_ = step;
-    timer_.expires_after(Milliseconds(timeout_s) +
-                         (step == Step::kDiscovering ? std::chrono::milliseconds(0)
-                                                     : kWatchdogMargin));
+    timer_.expires_after(Milliseconds(timeout_s) + (step == Step::kDiscovering
+                                                        ? std::chrono::milliseconds(0)
+                                                        : kWatchdogMargin));
     timer_.async_wait([weak = weak_from_this(), attempt = attempt_, step,
                        timeout_s](const boost::system::error_code& ec) {
       if (ec) return;
@@ -596,8 +594,8 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
       return "device " + address_ + " not found on " + config_.adapter + ": " + waited +
              " before StartDiscovery() on it succeeded";
     }
-    return "device " + address_ + " not found on " + config_.adapter + ": " + waited +
-           " (no " + device_path_ + " appeared; is the sensor on and advertising?)";
+    return "device " + address_ + " not found on " + config_.adapter + ": " + waited + " (no " +
+           device_path_ + " appeared; is the sensor on and advertising?)";
   }
 
   void SendDisconnect() {

@@ -96,6 +96,11 @@ TEST_F(BleSourceTest, MalformedConfigIsRejectedNamingTheField) {
   EXPECT_NE(ConstructionError(config).find("connect_timeout_s"), std::string::npos);
 
   config = ValidConfig();
+  config.discovery_timeout_s = -1.0;
+  EXPECT_NE(ConstructionError(config).find("discovery_timeout_s must be > 0"), std::string::npos)
+      << ConstructionError(config);
+
+  config = ValidConfig();
   config.backoff.max_delay = config.backoff.initial_delay / 2;
   EXPECT_NE(ConstructionError(config).find("backoff: reconnect backoff: max_delay"),
             std::string::npos)

@@ -202,7 +202,8 @@ def run_discovery(probe_path):
             # Released as soon as the device appeared, before Connect() even.
             bluez.wait_for_adapter_call("StopDiscovery", timeout_s=5)
             calls = discovery_calls(bluez)
-            assert calls == {"SetDiscoveryFilter": 1, "StartDiscovery": 1, "StopDiscovery": 1}, calls
+            assert calls == {"SetDiscoveryFilter": 1, "StartDiscovery": 1,
+                             "StopDiscovery": 1}, calls
             assert not bluez.discovering()
             device.push(witmotion_ble_frame(*frame))
             check_sample(probe.next("sample"), *frame)
@@ -292,6 +293,22 @@ def run_discovery_timeout(probe_path):
             probe.stop()
 
 
+def run_bluez_gone_during_discovery(probe_path):
+    """bluetoothd stopping while the source waits for its device ends that wait at once (not
+    after the 20 s discovery timeout) with BlueZ's departure as the reason."""
+    with fake_bluez.FakeBluez() as bluez:
+        probe = Probe(probe_path, bluez.env())
+        try:
+            bluez.wait_for_adapter_call("StartDiscovery")
+            bluez.stop_bluez()
+            probe.wait_error("org.bluez", timeout_s=5)
+            assert probe.process.poll() is None, "ble_probe died"
+            code = probe.stop()
+            assert code == 0, f"ble_probe exited with {code}"
+        finally:
+            probe.stop()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--probe", required=True, help="path of the ble_probe binary")
@@ -303,8 +320,10 @@ def main():
     run_forgotten_before_connect(args.probe)
     run_shared_discovery(args.probe)
     run_discovery_timeout(args.probe)
+    run_bluez_gone_during_discovery(args.probe)
     print("ble_e2e: OK (7 samples, disconnect recovered, BlueZ and bus loss survived, "
-          "unknown devices discovered, shared discovery, discovery timeout retried)")
+          "unknown devices discovered, shared discovery, discovery timeout retried, BlueZ gone "
+          "during discovery)")
 
 
 if __name__ == "__main__":

@@ -16,10 +16,9 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/transport/asio.h"
 #include "daemon/transport/ble_bus.h"

@@ -160,7 +160,8 @@ class FakeDevice:
 
     def disconnect(self):
         """The link drops: Connected and ServicesResolved become false, notifications stop."""
-        self._mock(self.notify_path).UpdateProperties(CHAR_IFACE, {"Notifying": dbus.Boolean(False)})
+        self._mock(self.notify_path).UpdateProperties(
+            CHAR_IFACE, {"Notifying": dbus.Boolean(False)})
         self._mock(self.path).UpdateProperties(
             DEVICE_IFACE,
             {"Connected": dbus.Boolean(False), "ServicesResolved": dbus.Boolean(False)})
