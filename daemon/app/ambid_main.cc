@@ -84,7 +84,6 @@ int main(int argc, char** argv) {
   std::vector<std::string> listen;
   std::string data_dir;
   bool simulate = false;
-  double time_scale = 1.0;
   std::string replay_path;
   double pace = -1.0;
   bool exit_after_replay = false;
@@ -99,9 +98,6 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "Directory of the session store and captures");
   app.add_flag("--simulate", simulate,
                "Simulated athletes on pseudo-terminals, read through the serial path (demo)");
-  app.add_option("--simulate-time-scale", time_scale,
-                 "Run simulated time this many times faster (tests)")
-      ->check(CLI::Range(0.1, 100.0));
   app.add_option("--replay", replay_path, "Feed this capture through the live path");
   app.add_option("--pace", pace, "Replay speed: 1 recorded speed, 0 as fast as possible")
       ->check(CLI::NonNegativeNumber);
@@ -157,7 +153,6 @@ int main(int argc, char** argv) {
   ambi::daemon::DaemonOptions options;
   options.config = std::move(config);
   options.simulate = simulate;
-  options.simulate_time_scale = time_scale;
   options.replay_path = replay_path;
   options.exit_after_replay = exit_after_replay;
   ambi::daemon::DaemonApp daemon(std::move(options));

@@ -383,7 +383,8 @@ std::unique_ptr<ByteSource> DaemonApp::Impl::MakeSource(int athlete_index, int d
 bool DaemonApp::Impl::SetUpSimulation() {
   PtySimulatorOptions sim_options;
   sim_options.link_dir = DefaultSimLinkDir();
-  sim_options.time_scale = options_.simulate_time_scale;
+  // Real time only: ambid stamps WitMotion serial samples with their arrival time (the frames
+  // carry none), so faster playback would shrink every dt and with it every angle and tempo.
   simulator_ = std::make_unique<PtySimulator>(io_, sim_options);
   options_.config.athletes.clear();
   for (const SimAthlete& sim_athlete : DemoRoster()) {

@@ -13,8 +13,6 @@ struct DaemonOptions {
   // Simulated athletes (the demo roster) behind pseudo-terminals, read through the serial path;
   // the configuration's athletes are replaced by them.
   bool simulate = false;
-  // Simulated time runs this many times faster than real time (tests); 1 for the demo.
-  double simulate_time_scale = 1.0;
   // Feed this capture through the live path instead of opening devices.
   std::string replay_path;
   // Stop the daemon when the replay has been fed (else it keeps serving queries).

@@ -33,7 +33,9 @@ int Run(int argc, char** argv) {
   app.add_option("--athlete", athlete_name, "athlete name with --preset")->capture_default_str();
   app.add_option("--link-dir", link_dir, "where the ambi-sim-<athlete>-<placement> symlinks go")
       ->capture_default_str();
-  app.add_option("--time-scale", time_scale, "playback speed, 1 = real time")
+  app.add_option("--time-scale", time_scale,
+                 "playback speed, 1 = real time; any other speed shrinks or stretches every angle "
+                 "and tempo for a reader that times samples by their arrival, as ambid does")
       ->capture_default_str();
   app.add_flag("--once", once, "with --preset: play the set once instead of looping");
   app.add_flag("--list-presets", list_presets, "list the presets and exit");
