@@ -59,16 +59,6 @@ const v1::MetricComparison* FindMetric(
   return nullptr;
 }
 
-// Green < amber < red; not applicable ranks below green.
-int BandRank(v1::Band band) {
-  switch (band) {
-    case v1::BAND_GREEN: return 1;
-    case v1::BAND_AMBER: return 2;
-    case v1::BAND_RED: return 3;
-    default: return 0;
-  }
-}
-
 const char* MetricWords(v1::Metric metric) {
   switch (metric) {
     case v1::METRIC_ROM: return "ROM";
@@ -82,16 +72,13 @@ const char* MetricWords(v1::Metric metric) {
 // The comparison with the worst band; among equal bands a significant one, then the larger gap.
 const v1::MetricComparison* WorstMetric(
     const google::protobuf::RepeatedPtrField<v1::MetricComparison>& metrics) {
+  // The Band enum is declared in order of severity (n/a < green < amber < red).
+  const auto key = [](const v1::MetricComparison& c) {
+    return std::make_tuple(static_cast<int>(c.band()), c.significant(), c.percent_difference());
+  };
   const v1::MetricComparison* worst = nullptr;
   for (const auto& m : metrics) {
-    if (worst == nullptr) {
-      worst = &m;
-      continue;
-    }
-    const auto key = [](const v1::MetricComparison& c) {
-      return std::make_tuple(BandRank(c.band()), c.significant(), c.percent_difference());
-    };
-    if (key(m) > key(*worst)) worst = &m;
+    if (worst == nullptr || key(m) > key(*worst)) worst = &m;
   }
   return worst;
 }
@@ -160,7 +147,7 @@ std::string Describe(const v1::SetSummary& e) {
   text += Format("  ROM diff %.1f %% ", rom->percent_difference()) +
           Verdict(rom->band(), rom->weaker_side(), rom->significant());
   if (const v1::MetricComparison* worst = WorstMetric(e.metrics());
-      worst != nullptr && worst != rom && BandRank(worst->band()) > BandRank(rom->band())) {
+      worst != nullptr && worst != rom && worst->band() > rom->band()) {
     text += Format("  worst %s %.1f %% ", MetricWords(worst->metric()),
                    worst->percent_difference()) +
             Verdict(worst->band(), worst->weaker_side(), worst->significant());
