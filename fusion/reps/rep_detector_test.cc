@@ -1,5 +1,6 @@
 #include "fusion/reps/rep_detector.h"
 
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -29,9 +30,12 @@ RepDetectorParams Params(double rate_hz, Phase first_phase = Phase::kConcentric)
   return params;
 }
 
-// Feeds the exact orientation. 'gap_from_s'..'gap_to_s' are left out and announced by MarkGap.
+// Feeds the exact orientation, or what 'orientation' makes of it (time, exact -> fed).
+// 'gap_from_s'..'gap_to_s' are left out and announced by MarkGap.
+using OrientationError = std::function<Quaternion(double t_s, const Quaternion& exact)>;
 std::vector<Rep> Detect(const std::vector<HingeSample>& samples, const RepDetectorParams& params,
-                     double gap_from_s = -1, double gap_to_s = -1) {
+                        double gap_from_s = -1, double gap_to_s = -1,
+                        const OrientationError& orientation = nullptr) {
   RepDetector detector(params);
   std::vector<Rep> reps;
   bool gap_marked = false;
@@ -42,7 +46,8 @@ std::vector<Rep> Detect(const std::vector<HingeSample>& samples, const RepDetect
       detector.MarkGap(s.sample.time);
       gap_marked = true;
     }
-    RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    const Quaternion fed = orientation ? orientation(t, s.sensor_to_earth) : s.sensor_to_earth;
+    RepDetectorOutput out = detector.Update(s.sample, fed);
     if (out.rep) reps.push_back(*out.rep);
   }
   while (auto rep = detector.Finish()) reps.push_back(*rep);
@@ -203,25 +208,12 @@ TEST(RepDetectorTest, RepThatBeganInAGapTakesItsRangeFromTheGyro) {
   const auto samples = MakeHinge(hinge::Reps(3, 90, 1.5, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
   for (const double error_deg : {-20.0, 20.0}) {
     SCOPED_TRACE(error_deg);
-    RepDetector detector(Params(100));
-    std::vector<Rep> reps;
-    bool gap_marked = false;
-    for (const HingeSample& s : samples) {
-      const double t = ToSeconds(s.sample.time);
-      if (t >= 10.7 && t < 10.9) continue;
-      Quaternion carried = s.sensor_to_earth;
-      if (t >= 10.9) {
-        if (!gap_marked) detector.MarkGap(s.sample.time);
-        gap_marked = true;
-        if (t < 12.2) {
-          carried = hinge::Multiply(hinge::FromAxisAngle({0, 1, 0}, error_deg * hinge::kDegToRad),
-                                    carried);
-        }
-      }
-      RepDetectorOutput out = detector.Update(s.sample, carried);
-      if (out.rep) reps.push_back(*out.rep);
-    }
-    while (auto rep = detector.Finish()) reps.push_back(*rep);
+    const std::vector<Rep> reps =
+        Detect(samples, Params(100), 10.7, 10.9, [&](double t_s, const Quaternion& exact) {
+          if (t_s < 10.9 || t_s >= 12.2) return exact;  // wrong from the gap to the hold
+          return hinge::Multiply(hinge::FromAxisAngle({0, 1, 0}, error_deg * hinge::kDegToRad),
+                                 exact);
+        });
     ASSERT_EQ(reps.size(), 3u);
     EXPECT_NEAR(reps[0].rom_deg, 90.0, 1.0);
     EXPECT_NEAR(reps[2].rom_deg, 90.0, 1.0);
