@@ -177,21 +177,29 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
     }
   }
 
-  // Every D-Bus reply handler: runs on the D-Bus thread, forwards the outcome to the io thread.
-  // The captured weak_ptr (not 'this') is what makes a late reply harmless.
+  // How every D-Bus callback (on the D-Bus thread) reaches the link: post(action) runs
+  // action(link) on the io thread, only if the link still exists and the attempt this was made
+  // for is still the current one and the link is not stopped. The captured weak_ptr (not 'this')
+  // is what makes a late reply harmless.
+  auto PosterForThisAttempt() {
+    return [weak = weak_from_this(), &io = io_, attempt = attempt_](auto action) {
+      asio::post(io, [weak, attempt, action = std::move(action)] {
+        const std::shared_ptr<Link> self = weak.lock();
+        if (!self || self->attempt_ != attempt || self->step_ == Step::kStopped) return;
+        action(*self);
+      });
+    };
+  }
+
+  // The reply handler of a call whose only outcome is success or an error.
   auto ReplyHandler(void (Link::*on_reply)(std::optional<std::string>)) {
-    return [weak = weak_from_this(), &io = io_, attempt = attempt_,
-            on_reply](const sdbus::Error* error) {
+    return [post = PosterForThisAttempt(), on_reply](const sdbus::Error* error) {
       std::optional<std::string> failure;
       if (error != nullptr) {
         failure = error->getName() == kAlreadyConnectedError ? std::string() : ErrorText(*error);
         if (failure->empty()) failure.reset();
       }
-      asio::post(io, [weak, attempt, on_reply, failure = std::move(failure)] {
-        const std::shared_ptr<Link> self = weak.lock();
-        if (!self || self->attempt_ != attempt || self->step_ == Step::kStopped) return;
-        ((*self).*on_reply)(failure);
-      });
+      post([on_reply, failure = std::move(failure)](Link& self) { (self.*on_reply)(failure); });
     };
   }
 
@@ -234,23 +242,18 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
       root_proxy_->callMethodAsync("GetManagedObjects")
           .onInterface(kObjectManagerInterface)
           .withTimeout(Milliseconds(config_.call_timeout_s))
-          .uponReplyInvoke(
-              [weak = weak_from_this(), &io = io_, attempt = attempt_, device_path = device_path_](
-                  const sdbus::Error* error, const ManagedObjects& objects) {
-                std::optional<std::string> failure;
-                bool known = false;
-                if (error != nullptr) {
-                  failure = ErrorText(*error);
-                } else {
-                  const auto it = objects.find(sdbus::ObjectPath(device_path));
-                  known = it != objects.end() && it->second.count(kDeviceInterface) != 0;
-                }
-                asio::post(io, [weak, attempt, failure, known] {
-                  const std::shared_ptr<Link> self = weak.lock();
-                  if (!self || self->attempt_ != attempt) return;
-                  self->OnDeviceChecked(failure, known);
-                });
-              });
+          .uponReplyInvoke([post = PosterForThisAttempt(), device_path = device_path_](
+                               const sdbus::Error* error, const ManagedObjects& objects) {
+            std::optional<std::string> failure;
+            bool known = false;
+            if (error != nullptr) {
+              failure = ErrorText(*error);
+            } else {
+              const auto it = objects.find(sdbus::ObjectPath(device_path));
+              known = it != objects.end() && it->second.count(kDeviceInterface) != 0;
+            }
+            post([failure, known](Link& self) { self.OnDeviceChecked(failure, known); });
+          });
     } catch (const sdbus::Error& e) {
       EndAttempt(std::string("cannot call GetManagedObjects(): ") + e.what());
     }
@@ -278,13 +281,9 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
                  config_.adapter, config_.discovery_timeout_s);
     EnterStep(Step::kDiscovering, config_.discovery_timeout_s);
     discovery_claim_ = bus_->ClaimDiscovery(
-        config_.adapter, [weak = weak_from_this(), &io = io_,
-                          attempt = attempt_](const std::optional<std::string>& failure) {
-          asio::post(io, [weak, attempt, failure] {
-            const std::shared_ptr<Link> self = weak.lock();
-            if (!self || self->attempt_ != attempt) return;
-            self->OnDiscoveryStatus(failure);
-          });
+        config_.adapter,
+        [post = PosterForThisAttempt()](const std::optional<std::string>& failure) {
+          post([failure](Link& self) { self.OnDiscoveryStatus(failure); });
         });
   }
 
@@ -343,23 +342,21 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
           .onInterface(kPropertiesInterface)
           .withArguments(std::string(kDeviceInterface), std::string("ServicesResolved"))
           .withTimeout(Milliseconds(config_.call_timeout_s))
-          .uponReplyInvoke([weak = weak_from_this(), &io = io_, attempt = attempt_](
-                               const sdbus::Error* error, sdbus::Variant value) {
-            std::optional<std::string> read_failure;
-            bool resolved = false;
-            if (error != nullptr) {
-              read_failure = ErrorText(*error);
-            } else if (value.containsValueOfType<bool>()) {
-              resolved = value.get<bool>();
-            } else {
-              read_failure = "ServicesResolved is not a boolean";
-            }
-            asio::post(io, [weak, attempt, read_failure, resolved] {
-              const std::shared_ptr<Link> self = weak.lock();
-              if (!self || self->attempt_ != attempt) return;
-              self->OnServicesResolvedRead(read_failure, resolved);
-            });
-          });
+          .uponReplyInvoke(
+              [post = PosterForThisAttempt()](const sdbus::Error* error, sdbus::Variant value) {
+                std::optional<std::string> read_failure;
+                bool resolved = false;
+                if (error != nullptr) {
+                  read_failure = ErrorText(*error);
+                } else if (value.containsValueOfType<bool>()) {
+                  resolved = value.get<bool>();
+                } else {
+                  read_failure = "ServicesResolved is not a boolean";
+                }
+                post([read_failure, resolved](Link& self) {
+                  self.OnServicesResolvedRead(read_failure, resolved);
+                });
+              });
     } catch (const sdbus::Error& e) {
       EndAttempt(std::string("cannot read ServicesResolved: ") + e.what());
     }
@@ -381,8 +378,8 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
       root_proxy_->callMethodAsync("GetManagedObjects")
           .onInterface(kObjectManagerInterface)
           .withTimeout(Milliseconds(config_.call_timeout_s))
-          .uponReplyInvoke([weak = weak_from_this(), &io = io_, attempt = attempt_](
-                               const sdbus::Error* error, const ManagedObjects& objects) {
+          .uponReplyInvoke([post = PosterForThisAttempt()](const sdbus::Error* error,
+                                                           const ManagedObjects& objects) {
             // Reduce the reply to plain data here, on the D-Bus thread.
             std::optional<std::string> failure;
             std::vector<GattCharacteristicInfo> characteristics;
@@ -399,10 +396,8 @@ class BleSource::Link : public std::enable_shared_from_this<Link> {
                 characteristics.push_back({path, uuid->second.get<std::string>()});
               }
             }
-            asio::post(io, [weak, attempt, failure, characteristics = std::move(characteristics)] {
-              const std::shared_ptr<Link> self = weak.lock();
-              if (!self || self->attempt_ != attempt) return;
-              self->OnCharacteristicsListed(failure, characteristics);
+            post([failure, characteristics = std::move(characteristics)](Link& self) {
+              self.OnCharacteristicsListed(failure, characteristics);
             });
           });
     } catch (const sdbus::Error& e) {
