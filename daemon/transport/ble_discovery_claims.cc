@@ -37,13 +37,20 @@ BleDiscoveryClaims::Actions BleDiscoveryClaims::Release(std::uint64_t claim) {
   return actions;
 }
 
+BleDiscoveryClaims::Adapter* BleDiscoveryClaims::AwaitingReply(const std::string& name, Phase phase,
+                                                               std::uint64_t call) {
+  const auto it = adapters_.find(name);
+  if (it == adapters_.end()) return nullptr;
+  Adapter& adapter = it->second;
+  return adapter.phase == phase && adapter.pending_call == call ? &adapter : nullptr;
+}
+
 BleDiscoveryClaims::Actions BleDiscoveryClaims::OnStarted(
     const std::string& adapter, std::uint64_t call, const std::optional<std::string>& failure) {
   Actions actions;
-  const auto it = adapters_.find(adapter);
-  if (it == adapters_.end()) return actions;
-  Adapter& state = it->second;
-  if (state.phase != Phase::kStarting || state.pending_call != call) return actions;
+  Adapter* const awaited = AwaitingReply(adapter, Phase::kStarting, call);
+  if (awaited == nullptr) return actions;
+  Adapter& state = *awaited;
   state.pending_call = 0;
   if (failure) {
     state.phase = Phase::kStopped;
@@ -67,10 +74,9 @@ BleDiscoveryClaims::Actions BleDiscoveryClaims::OnStarted(
 BleDiscoveryClaims::Actions BleDiscoveryClaims::OnStopped(const std::string& adapter,
                                                           std::uint64_t call) {
   Actions actions;
-  const auto it = adapters_.find(adapter);
-  if (it == adapters_.end()) return actions;
-  Adapter& state = it->second;
-  if (state.phase != Phase::kStopping || state.pending_call != call) return actions;
+  Adapter* const awaited = AwaitingReply(adapter, Phase::kStopping, call);
+  if (awaited == nullptr) return actions;
+  Adapter& state = *awaited;
   state.pending_call = 0;
   state.phase = Phase::kStopped;
   Settle(adapter, state, actions);  // a claim made while it was stopping starts it again

@@ -63,6 +63,8 @@ class BleDiscoveryClaims {
 
   // After a phase change: starts or stops discovery if the claims call for it.
   void Settle(const std::string& name, Adapter& adapter, Actions& actions);
+  // The adapter whose call 'call' in 'phase' is the one awaited, or null for a stale reply.
+  Adapter* AwaitingReply(const std::string& name, Phase phase, std::uint64_t call);
 
   std::map<std::string, Adapter> adapters_;
   std::map<std::uint64_t, std::string> adapter_of_claim_;
