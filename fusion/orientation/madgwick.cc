@@ -17,6 +17,9 @@ double Square(double v) { return v * v; }
 
 bool IsZero(const Vec3& v) { return v.x == 0.0 && v.y == 0.0 && v.z == 0.0; }
 
+// |q|^2 within this of 1 counts as unit: the update's one-step renormalisation leaves far less.
+constexpr double kUnitTolerance = 1e-6;
+
 // A cosine no angle reaches: SnapTilt then always rotates.
 constexpr double kAlwaysSnap = 2.0;
 
@@ -46,106 +49,92 @@ Quaternion FromRows(const double r[3][3]) {
 
 }  // namespace
 
-MadgwickFilter::MadgwickFilter(const MadgwickParams& params)
-    : params_(params),
-      nominal_dt_s_(1.0 / params.nominal_rate_hz),
-      max_dt_s_(params.max_dt_factor / params.nominal_rate_hz),
-      mag_scale_(params.reference_missing_x2 ? 0.5 : 1.0),
-      half_cos_reject_angle_(0.5 * std::cos(params.accel_reject_angle_rad)),
-      accel_low_sq_(Square(std::max(0.0, params.gravity_m_s2 - params.accel_reject_m_s2))),
-      accel_high_sq_(Square(params.gravity_m_s2 + params.accel_reject_m_s2)),
-      rest_lp_k_nominal_(nominal_dt_s_ / (params.rest_filter_tau_s + nominal_dt_s_)),
+MadgwickCoefficients::MadgwickCoefficients(const MadgwickSettings& s, double sample_rate_hz)
+    : nominal_dt_s(1.0 / sample_rate_hz),
+      max_dt_s(s.max_dt_periods / sample_rate_hz),
+      half_cos_reject_angle(0.5 * std::cos(s.accel_reject_angle_rad)),
+      accel_low_sq(Square(std::max(0.0, s.gravity_m_s2 - s.accel_reject_m_s2))),
+      accel_high_sq(Square(s.gravity_m_s2 + s.accel_reject_m_s2)),
+      rest_lp_k_nominal(nominal_dt_s / (s.rest_filter_tau_s + nominal_dt_s)),
       // |J^T f| is about 2x the angle error (rad) for gravity alone.
-      step_floor_sq_(Square(2.0 * params.proportional_below_rad)),
-      gradient_floor_sq_(step_floor_sq_ / 16.0),
-      beta_over_floor_(params.proportional_below_rad > 0.0
-                           ? params.production_beta / (2.0 * params.proportional_below_rad)
-                           : 0.0),
-      floor_gain_(4.0 * beta_over_floor_),
-      rest_gyro_dev_sq_(Square(params.rest_gyro_dev_rad_s)),
-      rest_gyro_max_sq_(Square(params.rest_gyro_max_rad_s)),
-      rest_accel_dev_sq_(Square(params.rest_accel_dev_m_s2)),
-      rest_accel_low_sq_(Square(params.gravity_m_s2 - params.rest_accel_dev_m_s2)),
-      rest_accel_high_sq_(Square(params.gravity_m_s2 + params.rest_accel_dev_m_s2)),
-      bias_k_nominal_(nominal_dt_s_ / params.bias_tau_s),
+      step_floor_sq(Square(2.0 * s.proportional_below_rad)),
+      gradient_floor_sq(step_floor_sq / 16.0),
+      // 4 gain / (2 floor): the proportional gain for the quarter gradient.
+      floor_gain(s.proportional_below_rad > 0.0
+                     ? 4.0 * (s.gain_rad_s / (2.0 * s.proportional_below_rad))
+                     : 0.0),
+      rest_gyro_dev_sq(Square(s.rest_gyro_dev_rad_s)),
+      rest_gyro_max_sq(Square(s.rest_gyro_max_rad_s)),
+      rest_accel_dev_sq(Square(s.rest_accel_dev_m_s2)),
+      rest_accel_low_sq(Square(s.gravity_m_s2 - s.rest_accel_dev_m_s2)),
+      rest_accel_high_sq(Square(s.gravity_m_s2 + s.rest_accel_dev_m_s2)),
+      bias_k_nominal(nominal_dt_s / s.bias_tau_s),
       // Two samples of margin keep the switch clear of rounding at the crossover.
-      bias_mean_samples_(params.bias_tau_s / nominal_dt_s_ + 2.0),
-      cos_restart_keep_tilt_(std::cos(params.restart_keep_tilt_rad)) {
+      bias_mean_samples(s.bias_tau_s / nominal_dt_s + 2.0),
+      restart_rest_gyro_sq(Square(s.restart_rest_gyro_rad_s)),
+      restart_max_gyro_sq(Square(s.restart_max_gyro_rad_s)),
+      cos_restart_keep_tilt(std::cos(s.restart_keep_tilt_rad)) {}
+
+MadgwickFilter::MadgwickFilter(const MadgwickSettings& settings, double sample_rate_hz)
+    : settings_(settings),
+      sample_rate_hz_(sample_rate_hz),
+      coefficients_(settings, sample_rate_hz) {
   Reset();
 }
 
 void MadgwickFilter::RestartAfterGap() {
-  MarkGap();
-  if (params_.reference_mode) return;
-  restart_pending_ = true;
-  restart_rest_s_ = 0.0;
-  restart_accel_sum_ = Vec3{};
-  rejected_s_ = 0.0;
+  MadgwickState& st = state_;
+  st.has_previous_time = false;
+  st.restart_pending = true;
+  st.restart_rest_s = 0.0;
+  st.restart_accel_sum = Vec3{};
+  st.rejected_s = 0.0;
 }
 
 void MadgwickFilter::Reset() {
-  restart_pending_ = false;
-  restart_rest_s_ = 0.0;
-  restart_accel_sum_ = Vec3{};
-  q_ = Quaternion{};
-  has_previous_time_ = false;
-  previous_time_ = Time{};
-  initialised_ = params_.reference_mode;
-  elapsed_s_ = 0.0;
-  gyro_lp_rad_s_ = Vec3{};
-  accel_lp_m_s2_ = Vec3{};
-  lp_valid_ = false;
-  rest_s_ = 0.0;
-  bias_samples_ = 0.0;
-  bias_rad_s_ = Vec3{};
-  rejected_s_ = 0.0;
+  state_ = MadgwickState{};
   diagnostics_ = MadgwickDiagnostics{};
-  diagnostics_.initialising = !params_.reference_mode;
+  diagnostics_.initialising = true;
 }
 
-void MadgwickFilter::MarkGap() { has_previous_time_ = false; }
-
-void MadgwickFilter::set_sensor_to_earth(const Quaternion& sensor_to_earth) {
-  const Quaternion& q = sensor_to_earth;
-  const double n = std::sqrt(q.w * q.w + q.x * q.x + q.y * q.y + q.z * q.z);
-  q_ = n > 0.0 ? Quaternion{q.w / n, q.x / n, q.y / n, q.z / n} : Quaternion{};
-  initialised_ = true;
+void MadgwickFilter::set_state(const MadgwickState& state) {
+  state_ = state;
+  // A state read with state() is within the update's renormalisation tolerance and is taken bit
+  // for bit (resuming exactly); anything further from unit length is normalised.
+  const Quaternion& q = state.sensor_to_earth;
+  const double n_sq = q.w * q.w + q.x * q.x + q.y * q.y + q.z * q.z;
+  if (std::abs(n_sq - 1.0) < kUnitTolerance) return;
+  const double n = std::sqrt(n_sq);
+  state_.sensor_to_earth = n > 0.0 ? Quaternion{q.w / n, q.x / n, q.y / n, q.z / n} : Quaternion{};
 }
 
 void MadgwickFilter::Update(const ImuSample& sample) {
-  double dt_s = nominal_dt_s_;
-  if (has_previous_time_) {
-    const double step_s = ToSeconds(sample.time - previous_time_);
-    if (step_s > 0.0 && step_s <= max_dt_s_) dt_s = step_s;
+  double dt_s = coefficients_.nominal_dt_s;
+  if (state_.has_previous_time) {
+    const double step_s = ToSeconds(sample.time - state_.previous_time);
+    if (step_s > 0.0 && step_s <= coefficients_.max_dt_s) dt_s = step_s;
   }
-  previous_time_ = sample.time;
-  has_previous_time_ = true;
+  state_.previous_time = sample.time;
+  state_.has_previous_time = true;
   UpdateWithDt(sample, dt_s);
 }
 
 void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
-  const bool use_mag = params_.use_magnetometer && sample.has_mag && !IsZero(sample.mag_uT);
+  const MadgwickSettings& set = settings_;
+  const MadgwickCoefficients& co = coefficients_;
+  MadgwickState& st = state_;
+  const bool use_mag = set.use_magnetometer && sample.has_mag && !IsZero(sample.mag_uT);
   const bool accel_valid = !IsZero(sample.accel_m_s2);
   diagnostics_.dt_s = dt_s;
-  if (params_.reference_mode) {
-    diagnostics_.beta = params_.beta;
-    if (use_mag && accel_valid) {
-      Correct<false, true>(sample, params_.beta, true, dt_s, sample.gyro_rad_s, 0.0, Vec3{});
-    } else {
-      Correct<false, false>(sample, params_.beta, accel_valid, dt_s, sample.gyro_rad_s, 0.0,
-                            Vec3{});
-    }
-    return;
-  }
 
-  if (restart_pending_ && initialised_ && accel_valid) CheckRestart(sample, dt_s);
-  if (!initialised_) {
+  if (st.restart_pending && st.initialised && accel_valid) CheckRestart(sample, dt_s);
+  if (!st.initialised) {
     if (!accel_valid) return;  // nothing to initialise from yet
     InitialiseFromSample(sample, use_mag);
-    initialised_ = true;
-    elapsed_s_ = 0.0;
+    st.initialised = true;
+    st.ramp_elapsed_s = 0.0;
     diagnostics_.initialising = true;
-    diagnostics_.beta = params_.startup_beta;
+    diagnostics_.gain_rad_s = set.startup_gain_rad_s;
     UpdateRest(sample, dt_s, SquaredNorm(sample.accel_m_s2));
     return;
   }
@@ -154,120 +143,128 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   const double a_sq = SquaredNorm(sample.accel_m_s2);
   const double inv_a = accel_valid ? 1.0 / std::sqrt(a_sq) : 0.0;
   UpdateRest(sample, dt_s, a_sq);
-  const Vec3 gyro{sample.gyro_rad_s.x - bias_rad_s_.x, sample.gyro_rad_s.y - bias_rad_s_.y,
-                  sample.gyro_rad_s.z - bias_rad_s_.z};
+  const Vec3& bias = st.gyro_bias_rad_s;
+  const Vec3 gyro{sample.gyro_rad_s.x - bias.x, sample.gyro_rad_s.y - bias.y,
+                  sample.gyro_rad_s.z - bias.z};
 
-  elapsed_s_ += dt_s;
-  const bool ramping = elapsed_s_ < params_.startup_s;
-  double beta = params_.production_beta;
+  st.ramp_elapsed_s += dt_s;
+  const bool ramping = st.ramp_elapsed_s < set.startup_s;
+  double gain = set.gain_rad_s;
   if (ramping) {
-    const double f = elapsed_s_ / params_.startup_s;
-    beta = params_.startup_beta + f * (params_.production_beta - params_.startup_beta);
+    const double f = st.ramp_elapsed_s / set.startup_s;
+    gain = set.startup_gain_rad_s + f * (set.gain_rad_s - set.startup_gain_rad_s);
   }
 
   // Half the estimated earth-up in sensor coordinates (third row of R(q) / 2: one multiplication
   // less on the sample-to-sample chain); rejection and gradient share it.
-  const Vec3 half_up{q_.x * q_.z - q_.w * q_.y, q_.w * q_.x + q_.y * q_.z,
-                     0.5 - (q_.x * q_.x + q_.y * q_.y)};
+  const Quaternion& q = st.sensor_to_earth;
+  const Vec3 half_up{q.x * q.z - q.w * q.y, q.w * q.x + q.y * q.z, 0.5 - (q.x * q.x + q.y * q.y)};
   bool use_accel = accel_valid;
   bool rejected = false;
-  if (use_accel && params_.reject_accel && !ramping) {
+  if (use_accel && set.reject_accel && !ramping) {
     const Vec3& a = sample.accel_m_s2;
     const double half_dot = a.x * half_up.x + a.y * half_up.y + a.z * half_up.z;
-    rejected =
-        a_sq < accel_low_sq_ || a_sq > accel_high_sq_ || half_dot * inv_a < half_cos_reject_angle_;
+    rejected = a_sq < co.accel_low_sq || a_sq > co.accel_high_sq ||
+               half_dot * inv_a < co.half_cos_reject_angle;
     if (rejected) {
-      rejected_s_ += dt_s;
-      if (rejected_s_ > params_.accel_reject_timeout_s) {
+      st.rejected_s += dt_s;
+      if (st.rejected_s > set.accel_reject_timeout_s) {
         // The estimate may be what is wrong: trust gravity again, with the startup gain.
         rejected = false;
-        rejected_s_ = 0.0;
-        elapsed_s_ = 0.0;
-        beta = params_.startup_beta;
+        st.rejected_s = 0.0;
+        st.ramp_elapsed_s = 0.0;
+        gain = set.startup_gain_rad_s;
       }
     } else {
-      rejected_s_ = 0.0;
+      st.rejected_s = 0.0;
     }
     use_accel = !rejected;
   }
   diagnostics_.initialising = ramping;
   diagnostics_.accel_rejected = rejected;
-  diagnostics_.beta = beta;
+  diagnostics_.gain_rad_s = gain;
   if (use_mag && use_accel) {
-    Correct<true, true>(sample, beta, true, dt_s, gyro, inv_a, half_up);
+    Correct<true>(sample, gain, true, dt_s, gyro, inv_a, half_up);
   } else {
-    Correct<true, false>(sample, beta, use_accel, dt_s, gyro, inv_a, half_up);
+    Correct<false>(sample, gain, use_accel, dt_s, gyro, inv_a, half_up);
   }
 }
 
 // Inlined into UpdateWithDt: called once per sample, and a call would spill the sample state.
 [[gnu::always_inline]] inline void MadgwickFilter::UpdateRest(const ImuSample& sample, double dt_s,
                                                               double accel_sq) {
+  const MadgwickCoefficients& co = coefficients_;
+  MadgwickState& st = state_;
   const Vec3& g = sample.gyro_rad_s;
   const Vec3& a = sample.accel_m_s2;
-  if (!lp_valid_) {
-    gyro_lp_rad_s_ = g;
-    accel_lp_m_s2_ = a;
-    lp_valid_ = true;
+  if (!st.lp_valid) {
+    st.gyro_lp_rad_s = g;
+    st.accel_lp_m_s2 = a;
+    st.lp_valid = true;
   } else {
-    const double k =
-        dt_s == nominal_dt_s_ ? rest_lp_k_nominal_ : dt_s / (params_.rest_filter_tau_s + dt_s);
-    gyro_lp_rad_s_.x += k * (g.x - gyro_lp_rad_s_.x);
-    gyro_lp_rad_s_.y += k * (g.y - gyro_lp_rad_s_.y);
-    gyro_lp_rad_s_.z += k * (g.z - gyro_lp_rad_s_.z);
-    accel_lp_m_s2_.x += k * (a.x - accel_lp_m_s2_.x);
-    accel_lp_m_s2_.y += k * (a.y - accel_lp_m_s2_.y);
-    accel_lp_m_s2_.z += k * (a.z - accel_lp_m_s2_.z);
+    const double k = dt_s == co.nominal_dt_s ? co.rest_lp_k_nominal
+                                             : dt_s / (settings_.rest_filter_tau_s + dt_s);
+    st.gyro_lp_rad_s.x += k * (g.x - st.gyro_lp_rad_s.x);
+    st.gyro_lp_rad_s.y += k * (g.y - st.gyro_lp_rad_s.y);
+    st.gyro_lp_rad_s.z += k * (g.z - st.gyro_lp_rad_s.z);
+    st.accel_lp_m_s2.x += k * (a.x - st.accel_lp_m_s2.x);
+    st.accel_lp_m_s2.y += k * (a.y - st.accel_lp_m_s2.y);
+    st.accel_lp_m_s2.z += k * (a.z - st.accel_lp_m_s2.z);
   }
-  const Vec3 dg{g.x - gyro_lp_rad_s_.x, g.y - gyro_lp_rad_s_.y, g.z - gyro_lp_rad_s_.z};
-  const Vec3 da{a.x - accel_lp_m_s2_.x, a.y - accel_lp_m_s2_.y, a.z - accel_lp_m_s2_.z};
+  const Vec3& glp = st.gyro_lp_rad_s;
+  const Vec3& alp = st.accel_lp_m_s2;
+  const Vec3 dg{g.x - glp.x, g.y - glp.y, g.z - glp.z};
+  const Vec3 da{a.x - alp.x, a.y - alp.y, a.z - alp.z};
   // Squared norms against squared thresholds: no square root per sample.
-  const bool still = SquaredNorm(dg) < rest_gyro_dev_sq_ && SquaredNorm(g) < rest_gyro_max_sq_ &&
-                     SquaredNorm(da) < rest_accel_dev_sq_ && accel_sq > rest_accel_low_sq_ &&
-                     accel_sq < rest_accel_high_sq_;
-  rest_s_ = still ? rest_s_ + dt_s : 0.0;
-  const bool at_rest = rest_s_ >= params_.rest_min_s;
+  const bool still = SquaredNorm(dg) < co.rest_gyro_dev_sq &&
+                     SquaredNorm(g) < co.rest_gyro_max_sq &&
+                     SquaredNorm(da) < co.rest_accel_dev_sq && accel_sq > co.rest_accel_low_sq &&
+                     accel_sq < co.rest_accel_high_sq;
+  st.rest_s = still ? st.rest_s + dt_s : 0.0;
+  const bool at_rest = st.rest_s >= settings_.rest_min_s;
   diagnostics_.at_rest = at_rest;
-  if (at_rest && params_.estimate_bias) {
+  if (at_rest && settings_.estimate_bias) {
     // Running mean at first (fast first estimate), then an exponential average with bias_tau_s.
-    bias_samples_ += 1.0;
-    const double k = dt_s == nominal_dt_s_ && bias_samples_ > bias_mean_samples_
-                         ? bias_k_nominal_
-                         : std::max(1.0 / bias_samples_, dt_s / params_.bias_tau_s);
-    const double bound = params_.bias_max_rad_s;
-    bias_rad_s_.x = Clamp(bias_rad_s_.x + k * (g.x - bias_rad_s_.x), bound);
-    bias_rad_s_.y = Clamp(bias_rad_s_.y + k * (g.y - bias_rad_s_.y), bound);
-    bias_rad_s_.z = Clamp(bias_rad_s_.z + k * (g.z - bias_rad_s_.z), bound);
-    diagnostics_.gyro_bias_rad_s = bias_rad_s_;  // Reset() clears both; only this changes them
+    st.bias_samples += 1.0;
+    const double k = dt_s == co.nominal_dt_s && st.bias_samples > co.bias_mean_samples
+                         ? co.bias_k_nominal
+                         : std::max(1.0 / st.bias_samples, dt_s / settings_.bias_tau_s);
+    const double bound = settings_.bias_max_rad_s;
+    Vec3& b = st.gyro_bias_rad_s;
+    b.x = Clamp(b.x + k * (g.x - b.x), bound);
+    b.y = Clamp(b.y + k * (g.y - b.y), bound);
+    b.z = Clamp(b.z + k * (g.z - b.z), bound);
   }
 }
 
 void MadgwickFilter::CheckRestart(const ImuSample& sample, double dt_s) {
+  MadgwickState& st = state_;
   const Vec3& a = sample.accel_m_s2;
   const double gyro_sq = SquaredNorm(sample.gyro_rad_s);
   const double a_norm = Norm(a);
-  const double a_error = std::abs(a_norm - params_.gravity_m_s2);
-  if (gyro_sq < Square(params_.restart_rest_gyro_rad_s) &&
-      a_error < params_.restart_rest_accel_error_m_s2) {
+  const double a_error = std::abs(a_norm - settings_.gravity_m_s2);
+  if (gyro_sq < coefficients_.restart_rest_gyro_sq &&
+      a_error < settings_.restart_rest_accel_error_m_s2) {
     // Still: the accelerometer is gravity. Averaged over restart_rest_s it fixes the tilt
     // whatever the pose carried over the gap.
-    restart_rest_s_ += dt_s;
-    restart_accel_sum_ = {restart_accel_sum_.x + a.x, restart_accel_sum_.y + a.y,
-                          restart_accel_sum_.z + a.z};
-    if (restart_rest_s_ >= params_.restart_rest_s) {
-      SnapTilt(restart_accel_sum_, kAlwaysSnap);
-      restart_pending_ = false;
+    st.restart_rest_s += dt_s;
+    st.restart_accel_sum = {st.restart_accel_sum.x + a.x, st.restart_accel_sum.y + a.y,
+                            st.restart_accel_sum.z + a.z};
+    if (st.restart_rest_s >= settings_.restart_rest_s) {
+      SnapTilt(st.restart_accel_sum, kAlwaysSnap);
+      st.restart_pending = false;
     }
     return;
   }
-  restart_rest_s_ = 0.0;
-  restart_accel_sum_ = Vec3{};
+  st.restart_rest_s = 0.0;
+  st.restart_accel_sum = Vec3{};
   // Quiet but not still (a limb turning slowly, or at a turnaround): one sample's accelerometer
   // holds linear acceleration (5-25 deg of tilt in the CMU recordings), so it replaces the
   // carried pose only when that is clearly wrong. Otherwise the restart waits for stillness.
-  if (gyro_sq < Square(params_.restart_max_gyro_rad_s) &&
-      a_error < params_.restart_max_accel_error_m_s2 && SnapTilt(a, cos_restart_keep_tilt_)) {
-    restart_pending_ = false;
+  if (gyro_sq < coefficients_.restart_max_gyro_sq &&
+      a_error < settings_.restart_max_accel_error_m_s2 &&
+      SnapTilt(a, coefficients_.cos_restart_keep_tilt)) {
+    st.restart_pending = false;
   }
 }
 
@@ -277,7 +274,8 @@ bool MadgwickFilter::SnapTilt(const Vec3& up_sensor, double cos_keep) {
   const double ux = up_sensor.x * inv_norm;
   const double uy = up_sensor.y * inv_norm;
   const double uz = up_sensor.z * inv_norm;
-  const double w = q_.w, x = q_.x, y = q_.y, z = q_.z;
+  const Quaternion q = state_.sensor_to_earth;
+  const double w = q.w, x = q.x, y = q.y, z = q.z;
   const double ex =
       (1.0 - 2.0 * (y * y + z * z)) * ux + 2.0 * (x * y - w * z) * uy + 2.0 * (x * z + w * y) * uz;
   const double ey =
@@ -294,8 +292,7 @@ bool MadgwickFilter::SnapTilt(const Vec3& up_sensor, double cos_keep) {
     const double n = std::sqrt(rw * rw + ey * ey + ex * ex);
     r = Quaternion{rw / n, ey / n, -ex / n, 0.0};
   }
-  const Quaternion q = q_;
-  q_ = Quaternion{
+  state_.sensor_to_earth = Quaternion{
       r.w * q.w - r.x * q.x - r.y * q.y - r.z * q.z, r.w * q.x + r.x * q.w + r.y * q.z - r.z * q.y,
       r.w * q.y - r.x * q.z + r.y * q.w + r.z * q.x, r.w * q.z + r.x * q.y - r.y * q.x + r.z * q.w};
   ++diagnostics_.tilt_restarts;  // Reset() clears it with the rest of diagnostics_
@@ -308,6 +305,7 @@ void MadgwickFilter::InitialiseFromSample(const ImuSample& sample, bool use_mag)
   const double ux = a.x / a_norm;
   const double uy = a.y / a_norm;
   const double uz = a.z / a_norm;
+  Quaternion& q = state_.sensor_to_earth;
   if (use_mag) {
     const Vec3& m = sample.mag_uT;
     // West = up x m (the field points north and down); north = west x up.
@@ -324,59 +322,58 @@ void MadgwickFilter::InitialiseFromSample(const ImuSample& sample, bool use_mag)
           {wx, wy, wz},
           {ux, uy, uz},
       };
-      q_ = FromRows(rows);
+      q = FromRows(rows);
       return;
     }
   }
   // Shortest rotation taking the measured up to earth z; heading is unobservable without mag.
   if (uz < -1.0 + 1e-9) {
-    q_ = Quaternion{0.0, 1.0, 0.0, 0.0};
+    q = Quaternion{0.0, 1.0, 0.0, 0.0};
     return;
   }
   const double w = 1.0 + uz;
   const double n = std::sqrt(w * w + uy * uy + ux * ux);
-  q_ = Quaternion{w / n, uy / n, -ux / n, 0.0};
+  q = Quaternion{w / n, uy / n, -ux / n, 0.0};
 }
 
 // The objective is carried at half its textbook size (f / 2), so the gradient is h = J^T f / 4,
 // and the gyro rate at twice (the 1/2 of qdot moves into dt / 2): scaling by powers of two is
 // exact in floating point, so the result is bit-identical to the textbook arithmetic with fewer
 // multiplications per sample.
-template <bool kProduction, bool kMag>
-[[gnu::always_inline]] inline void MadgwickFilter::Correct(const ImuSample& sample, double beta,
-                                                           bool use_accel, double dt_s,
-                                                           const Vec3& gyro_rad_s,
+template <bool kMag>
+[[gnu::always_inline]] inline void MadgwickFilter::Correct(const ImuSample& sample,
+                                                           double gain_rad_s, bool use_accel,
+                                                           double dt_s, const Vec3& gyro_rad_s,
                                                            double inv_accel_norm,
                                                            const Vec3& half_up) {
-  const double q0 = q_.w;
-  const double q1 = q_.x;
-  const double q2 = q_.y;
-  const double q3 = q_.z;
+  const double q0 = state_.sensor_to_earth.w;
+  const double q1 = state_.sensor_to_earth.x;
+  const double q2 = state_.sensor_to_earth.y;
+  const double q3 = state_.sensor_to_earth.z;
   const double gx = gyro_rad_s.x;
   const double gy = gyro_rad_s.y;
   const double gz = gyro_rad_s.z;
 
   // Gyro rate of the quaternion, times 2: qdot = 1/2 q (0, w). qd0 is kept negated (exact).
-  double neg_qd0 = q1 * gx + q2 * gy + q3 * gz;
-  double qd1 = q0 * gx + q2 * gz - q3 * gy;
-  double qd2 = q0 * gy - q1 * gz + q3 * gx;
-  double qd3 = q0 * gz + q1 * gy - q2 * gx;
+  const double neg_qd0 = q1 * gx + q2 * gy + q3 * gz;
+  const double qd1 = q0 * gx + q2 * gz - q3 * gy;
+  const double qd2 = q0 * gy - q1 * gz + q3 * gx;
+  const double qd3 = q0 * gz + q1 * gy - q2 * gx;
   const double half_dt_s = 0.5 * dt_s;
   double c = 0.0;  // gradient gain times dt, for the quarter gradient
   double h0 = 0.0, h1 = 0.0, h2 = 0.0, h3 = 0.0;
 
   if (use_accel) {
     const Vec3& acc = sample.accel_m_s2;
-    const double inv_a = kProduction ? inv_accel_norm : 1.0 / Norm(acc);
-    const double half_inv_a = 0.5 * inv_a;
+    const double half_inv_a = 0.5 * inv_accel_norm;
     const double ax = acc.x * half_inv_a;  // half the measured up
     const double ay = acc.y * half_inv_a;
     const double az = acc.z * half_inv_a;
 
     // Objective (halved): predicted earth-up in the sensor frame minus the measured one.
-    const double f1 = (kProduction ? half_up.x : q1 * q3 - q0 * q2) - ax;
-    const double f2 = (kProduction ? half_up.y : q0 * q1 + q2 * q3) - ay;
-    const double f3 = (kProduction ? half_up.z : 0.5 - (q1 * q1 + q2 * q2)) - az;
+    const double f1 = half_up.x - ax;
+    const double f2 = half_up.y - ay;
+    const double f3 = half_up.z - az;
     h0 = q1 * f2 - q2 * f1;
     h1 = q3 * f1 + q0 * f2 - 2.0 * q1 * f3;
     h2 = q3 * f2 - q0 * f1 - 2.0 * q2 * f3;
@@ -396,8 +393,8 @@ template <bool kProduction, bool kMag>
                         2.0 * (q2 * q3 - q0 * q1) * mz;
       const double hz = 2.0 * (q1 * q3 - q0 * q2) * mx + 2.0 * (q2 * q3 + q0 * q1) * my +
                         (1.0 - 2.0 * (q1 * q1 + q2 * q2)) * mz;
-      const double bx = mag_scale_ * std::sqrt(hx * hx + hy * hy);
-      const double bz = mag_scale_ * hz;
+      const double bx = std::sqrt(hx * hx + hy * hy);
+      const double bz = hz;
       // Objective: b rotated into the sensor frame minus the measured field.
       const double fb1 =
           bx * (1.0 - 2.0 * (q2 * q2 + q3 * q3)) + 2.0 * bz * (q1 * q3 - q0 * q2) - mx;
@@ -414,53 +411,37 @@ template <bool kProduction, bool kMag>
                     (-2.0 * bx * q0 + 2.0 * bz * q2) * fb2 + 2.0 * bx * q1 * fb3);
     }
 
-    // |J^T f|^2 / 16; the gains below are for h, i.e. four times the textbook ones.
+    // |J^T f|^2 / 16; the gains below are for h, i.e. four times the textbook ones. The
+    // normalised step (the published form) for large errors; below the floor the step is
+    // proportional to the error, which ends the chatter of a fixed-size step near convergence and
+    // keeps the square root off the common path.
     const double h_norm2 = h0 * h0 + h1 * h1 + h2 * h2 + h3 * h3;
     double k = 0.0;
-    if constexpr (kProduction) {
-      // Normalised step (the published form) for large errors; below the floor the step is
-      // proportional to the error, which ends the chatter of a fixed-size step near convergence
-      // and keeps the square root off the common path.
-      if (h_norm2 > gradient_floor_sq_) {
-        k = beta / std::sqrt(h_norm2);
-      } else if (step_floor_sq_ > 0.0) {
-        k = beta == params_.production_beta ? floor_gain_
-                                            : 4.0 * (beta / std::sqrt(step_floor_sq_));
-      }
-      c = k * dt_s;
-    } else if (h_norm2 > 0.0) {
-      k = beta / std::sqrt(h_norm2);
-      // The published order: the step joins qdot before integration.
-      neg_qd0 += 2.0 * (k * h0);
-      qd1 -= 2.0 * (k * h1);
-      qd2 -= 2.0 * (k * h2);
-      qd3 -= 2.0 * (k * h3);
+    if (h_norm2 > coefficients_.gradient_floor_sq) {
+      k = gain_rad_s / std::sqrt(h_norm2);
+    } else if (coefficients_.step_floor_sq > 0.0) {
+      k = gain_rad_s == settings_.gain_rad_s
+              ? coefficients_.floor_gain
+              : 4.0 * (gain_rad_s / std::sqrt(coefficients_.step_floor_sq));
     }
+    c = k * dt_s;
   }
 
-  double n0, n1, n2, n3;
-  if constexpr (kProduction) {
-    // (q + dt qdot_gyro) - (dt k) grad: the gyro part is computed while the gradient is.
-    n0 = (q0 - neg_qd0 * half_dt_s) - c * h0;
-    n1 = (q1 + qd1 * half_dt_s) - c * h1;
-    n2 = (q2 + qd2 * half_dt_s) - c * h2;
-    n3 = (q3 + qd3 * half_dt_s) - c * h3;
-  } else {
-    n0 = q0 - neg_qd0 * half_dt_s;
-    n1 = q1 + qd1 * half_dt_s;
-    n2 = q2 + qd2 * half_dt_s;
-    n3 = q3 + qd3 * half_dt_s;
-  }
+  // (q + dt qdot_gyro) - (dt k) grad: the gyro part is computed while the gradient is.
+  const double n0 = (q0 - neg_qd0 * half_dt_s) - c * h0;
+  const double n1 = (q1 + qd1 * half_dt_s) - c * h1;
+  const double n2 = (q2 + qd2 * half_dt_s) - c * h2;
+  const double n3 = (q3 + qd3 * half_dt_s) - c * h3;
   const double n_sq = n0 * n0 + n1 * n1 + n2 * n2 + n3 * n3;
   double inv_n;
-  if (kProduction && std::abs(n_sq - 1.0) < 1e-3) {
+  if (std::abs(n_sq - 1.0) < 1e-3) {
     // One Newton step of 1/sqrt from 1: |q|^2 stays within 1e-3 of 1 at realistic rates, so the
     // residual is below 1e-6 and is removed again next update. Saves a sqrt and a division.
     inv_n = 1.5 - 0.5 * n_sq;
   } else {
     inv_n = 1.0 / std::sqrt(n_sq);
   }
-  q_ = Quaternion{n0 * inv_n, n1 * inv_n, n2 * inv_n, n3 * inv_n};
+  state_.sensor_to_earth = Quaternion{n0 * inv_n, n1 * inv_n, n2 * inv_n, n3 * inv_n};
 }
 
 }  // namespace ambi::fusion

@@ -7,39 +7,31 @@
 
 namespace ambi::fusion {
 
-// Settings of the orientation filter. SI units; every trade-off is stated beside its field.
-struct MadgwickParams {
-  // Reference mode: the published algorithm exactly (start at identity, fixed beta, no bias
-  // estimation, no startup ramp, no acceleration rejection). Reproduces the reference vectors.
-  bool reference_mode = false;
-  // The 9-axis reference code holds b instead of 2b in its magnetic term ("missing x2").
-  // false (the default) is the corrected form; true reproduces the published code.
-  bool reference_missing_x2 = false;
-  bool use_magnetometer = true;  // when a sample has_mag
-  // Gradient-descent gain (rad/s): the largest rate at which accel/mag pull the estimate. Higher
-  // follows gravity faster and cancels more gyro drift, but lets linear acceleration tilt the
-  // estimate. Production uses `production_beta` instead once the startup ramp is over.
-  double beta = 0.1;
-  double nominal_rate_hz = 100.0;  // dt of the first sample, and the fallback when dt is absurd
-  // A timestamp step outside (0, max_dt_factor / nominal_rate_hz] is treated as absurd (clock
-  // jump, lost samples): the update uses the nominal dt instead of integrating a wrong rotation.
-  double max_dt_factor = 5.0;
-
-  // ---- Production mode only (ignored in reference mode). ----
-  // Gain after startup (rad/s). Lower than the textbook 0.1 because the gyro bias is estimated:
-  // the correction then only has to cancel noise, and a low gain lets less linear acceleration in.
-  double production_beta = 0.02;
-  // Startup: the orientation is initialised from gravity (and the magnetometer for heading) on
-  // the first sample, then the gain ramps linearly from startup_beta down to production_beta
-  // over startup_s. A high start gain settles the residual error of the one-sample initialisation
+// Settings of the production orientation filter: what an engineer tunes. SI units; every
+// trade-off is stated beside its field. The sample rate is not a setting: it is a property of the
+// sensor and is given to the filter's constructor. The published algorithm, with its own gain,
+// is MadgwickReference (madgwick_reference.h).
+struct MadgwickSettings {
+  // Gradient-descent gain (rad/s) after the startup ramp: the largest rate at which gravity (and
+  // the magnetometer) pull the estimate. Lower than the textbook 0.1 because the gyro bias is
+  // estimated: the correction then only has to cancel noise, and a low gain lets less linear
+  // acceleration in.
+  double gain_rad_s = 0.02;
+  // Startup: the orientation is initialised from gravity (and the magnetometer for heading) on the
+  // first sample, then the gain ramps linearly from startup_gain_rad_s down to gain_rad_s over
+  // startup_s. A high start gain settles the residual error of the one-sample initialisation
   // quickly; a long ramp tolerates motion at start at the cost of noise early on.
-  double startup_beta = 2.5;  // rad/s
+  double startup_gain_rad_s = 2.5;
   double startup_s = 1.0;
   // Below this error the correction is proportional to the error (a first-order filter with time
-  // constant proportional_below_rad / beta) instead of the normalised fixed-size step, which
-  // chatters at beta * dt and passes accelerometer noise at full gain. Larger = smoother, slower
+  // constant proportional_below_rad / gain) instead of the normalised fixed-size step, which
+  // chatters at gain * dt and passes accelerometer noise at full gain. Larger = smoother, slower
   // to pull small errors in. 0 = the published normalised step.
   double proportional_below_rad = 0.1;
+  bool use_magnetometer = true;  // when a sample has_mag
+  // A timestamp step outside (0, max_dt_periods sample periods] is treated as absurd (clock jump,
+  // lost samples): the update uses the nominal period instead of integrating a wrong rotation.
+  double max_dt_periods = 5.0;
 
   // Rest detection: the sensor is at rest when, continuously for rest_min_s, the gyro and accel
   // stay within the thresholds of their low-pass values (time constant rest_filter_tau_s), the
@@ -62,10 +54,14 @@ struct MadgwickParams {
   // accel_reject_m_s2 or the angle between measured and estimated gravity exceeds
   // accel_reject_angle_rad (linear acceleration would tilt the estimate). After
   // accel_reject_timeout_s of continuous rejection it is accepted again (with the startup gain for
-  // recovery), so a wrong estimate cannot lock itself out. Tighter = less linear-acceleration error
-  // in fast moves, more gyro-only drift.
+  // recovery), so a wrong estimate cannot lock itself out. Tighter = less linear-acceleration
+  // error in fast moves, more gyro-only drift.
   bool reject_accel = true;
   double gravity_m_s2 = 9.80665;
+  double accel_reject_m_s2 = 2.5;
+  double accel_reject_angle_rad = 0.3;  // ~17 deg
+  double accel_reject_timeout_s = 2.0;
+
   // RestartAfterGap: the limb may have moved during the gap, so the tilt carried over it is
   // checked against gravity, without touching the heading. Once the limb has been still
   // (gyro below restart_rest_gyro_rad_s, | |a| - g | below restart_rest_accel_error_m_s2) for
@@ -85,61 +81,110 @@ struct MadgwickParams {
   // after the gap 29.8 deg at 30, 41.5 at 40). A kept pose more than accel_reject_angle_rad off
   // is corrected at the next stillness, or by the rejection timeout.
   double restart_keep_tilt_rad = 0.52;  // ~30 deg
-  double accel_reject_m_s2 = 2.5;
-  double accel_reject_angle_rad = 0.3;  // ~17 deg
-  double accel_reject_timeout_s = 2.0;
 };
 
-// Diagnostics, returned as values.
+// Everything the filter carries from one sample to the next. A plain value: read it with
+// MadgwickFilter::state(), store it, and set it back with set_state() to resume exactly.
+struct MadgwickState {
+  Quaternion sensor_to_earth;   // earth NWU, Hamilton (w,x,y,z)
+  Vec3 gyro_bias_rad_s;         // subtracted from the gyro before integration
+  bool initialised = false;     // set from the first valid sample (gravity, magnetometer)
+  double ramp_elapsed_s = 0.0;  // since start (or since recovery), for the gain ramp
+  bool has_previous_time = false;
+  Time previous_time;
+  // Rest detection and bias.
+  Vec3 gyro_lp_rad_s;
+  Vec3 accel_lp_m_s2;
+  bool lp_valid = false;
+  double rest_s = 0.0;        // continuous stillness so far
+  double bias_samples = 0.0;  // rest samples averaged so far (running mean before bias_tau_s)
+  double rejected_s = 0.0;    // continuous accelerometer rejection so far
+  // A pending restart after a gap (RestartAfterGap).
+  bool restart_pending = false;
+  double restart_rest_s = 0.0;  // stillness seen while the restart is pending
+  Vec3 restart_accel_sum;       // accelerometer summed over that stillness
+};
+
+// Derived once from the settings and the sample rate (gains per nominal step, squared thresholds
+// compared with squared norms so that no square root is taken per sample). Not settable: change
+// the settings and build a new filter.
+struct MadgwickCoefficients {
+  MadgwickCoefficients(const MadgwickSettings& settings, double sample_rate_hz);
+
+  double nominal_dt_s;
+  double max_dt_s;
+  double half_cos_reject_angle;  // compared with the halved up estimate
+  double accel_low_sq;
+  double accel_high_sq;
+  double rest_lp_k_nominal;
+  double step_floor_sq;
+  double gradient_floor_sq;  // the same floor for the quarter gradient Correct carries
+  double floor_gain;         // the proportional gain of gain_rad_s, for the quarter gradient
+  double rest_gyro_dev_sq;
+  double rest_gyro_max_sq;
+  double rest_accel_dev_sq;
+  double rest_accel_low_sq;
+  double rest_accel_high_sq;
+  // Bias gain at the nominal dt, and the rest-sample count past which the running mean's 1/n is
+  // surely below it (the exponential average alone applies: no division per sample).
+  double bias_k_nominal;
+  double bias_mean_samples;
+  double restart_rest_gyro_sq;
+  double restart_max_gyro_sq;
+  double cos_restart_keep_tilt;
+};
+
+// Diagnostics of the last update, returned as values.
 struct MadgwickDiagnostics {
   bool initialising = false;  // in the startup gain ramp
   bool at_rest = false;
   bool accel_rejected = false;  // the accelerometer was ignored for this update
-  Vec3 gyro_bias_rad_s;
-  double beta = 0.0;      // gain used in the last update (rad/s)
-  int tilt_restarts = 0;  // gaps after which the tilt was snapped to gravity
-  double dt_s = 0.0;      // dt used in the last update
+  double gain_rad_s = 0.0;      // gain used in the last update
+  int tilt_restarts = 0;        // gaps after which the tilt was snapped to gravity
+  double dt_s = 0.0;            // dt used in the last update
 };
 
-// Madgwick gradient-descent AHRS, 6- or 9-axis, with variable dt from sample timestamps.
-// Orientation is sensor-to-earth (v_earth = q v_sensor q*), earth NWU, Hamilton (w,x,y,z); the
-// gyro is integrated as qdot = 1/2 q (0, w). Reference mode is the published algorithm (checked
-// against recorded vectors to 1e-6); production mode adds initialisation from gravity/magnetometer,
-// a startup gain ramp, gyro bias estimation at rest and accelerometer rejection during fast motion.
-// Fixed size, no allocation, no clock reads. Not thread-safe.
+// Production Madgwick AHRS, 6- or 9-axis, with variable dt from sample timestamps: the gradient
+// step of Madgwick's filter plus initialisation from gravity/magnetometer, a startup gain ramp,
+// gyro bias estimation at rest, accelerometer rejection during fast motion and a tilt check after
+// a gap. Orientation is sensor-to-earth (v_earth = q v_sensor q*), earth NWU, Hamilton (w,x,y,z);
+// the gyro is integrated as qdot = 1/2 q (0, w). Fixed size, no allocation, no clock reads. Not
+// thread-safe.
 class MadgwickFilter {
  public:
-  explicit MadgwickFilter(const MadgwickParams& params);
+  MadgwickFilter(const MadgwickSettings& settings, double sample_rate_hz);
 
   // Updates with one sample; dt comes from the previous sample's time.
   void Update(const ImuSample& sample);
-  // Updates with an explicit dt (the reference vectors use a fixed 0.01 s).
+  // Updates with an explicit dt.
   void UpdateWithDt(const ImuSample& sample, double dt_s);
 
-  // Forgets the previous time (after a gap): the next Update uses the nominal dt.
-  void MarkGap();
+  // After a gap in the data (lost samples, a clock jump, the sensor lost and back): the next
+  // Update uses the nominal dt, and since the limb may have moved anywhere the tilt carried over
+  // the gap is corrected from gravity once the limb is seen still, or earlier if a quiet sample
+  // shows it clearly wrong (see restart_rest_s). Only the tilt changes, by a rotation about a
+  // horizontal earth axis: the heading carried over the gap and the gyro bias are kept, and a
+  // limb that did not move in the gap sees no jump.
+  void RestartAfterGap();
   // Back to the state after construction (identity, no bias, startup again).
   void Reset();
-  // After a gap the limb may have moved anywhere: the tilt carried over it is corrected from
-  // gravity once the limb is seen still, or earlier if a quiet sample shows it clearly wrong (see
-  // restart_rest_s). Only the tilt changes, by a rotation about a horizontal earth axis: the
-  // heading carried over the gap and the gyro bias are kept, and a limb that did not move in the
-  // gap sees no jump. Production mode only; in reference mode this is MarkGap().
-  void RestartAfterGap();
 
-  const Quaternion& sensor_to_earth() const { return q_; }
-  // Overrides the orientation (e.g. restoring a saved state); ends initialisation from gravity.
-  void set_sensor_to_earth(const Quaternion& sensor_to_earth);
+  const Quaternion& sensor_to_earth() const { return state_.sensor_to_earth; }
+  const MadgwickState& state() const { return state_; }
+  // Resumes from a saved state exactly (a quaternion not of unit length is normalised; a zero
+  // one becomes identity).
+  void set_state(const MadgwickState& state);
   MadgwickDiagnostics diagnostics() const { return diagnostics_; }
-  const MadgwickParams& params() const { return params_; }
+  const MadgwickSettings& settings() const { return settings_; }
+  const MadgwickCoefficients& coefficients() const { return coefficients_; }
+  double sample_rate_hz() const { return sample_rate_hz_; }
 
  private:
-  // One gradient-descent step plus gyro integration. kProduction: proportional small-error step
-  // and cheap renormalisation; otherwise the published arithmetic. kMag adds the magnetometer
-  // term (a compile-time choice keeps the 6-axis path free of it). half_up: half the estimated
-  // earth-up in sensor coordinates (third row of R(q)), shared with the accelerometer rejection.
-  template <bool kProduction, bool kMag>
-  void Correct(const ImuSample& sample, double beta, bool use_accel, double dt_s,
+  // One gradient-descent step plus gyro integration. kMag adds the magnetometer term (a
+  // compile-time choice keeps the 6-axis path free of it). half_up: half the estimated earth-up
+  // in sensor coordinates (third row of R(q)), shared with the accelerometer rejection.
+  template <bool kMag>
+  void Correct(const ImuSample& sample, double gain_rad_s, bool use_accel, double dt_s,
                const Vec3& gyro_rad_s, double inv_accel_norm, const Vec3& half_up);
   void InitialiseFromSample(const ImuSample& sample, bool use_mag);
   // A pending restart: is the limb still, or the carried tilt clearly wrong? (see
@@ -150,47 +195,10 @@ class MadgwickFilter {
   bool SnapTilt(const Vec3& up_sensor, double cos_keep);
   void UpdateRest(const ImuSample& sample, double dt_s, double accel_sq);
 
-  MadgwickParams params_;
-  double nominal_dt_s_;
-  double max_dt_s_;
-  double mag_scale_;  // 1 for the corrected 2b form, 0.5 for the published "missing x2"
-  // Derived from params_ once.
-  double half_cos_reject_angle_;  // compared with the halved up estimate
-  double accel_low_sq_;
-  double accel_high_sq_;
-  double rest_lp_k_nominal_;
-  double step_floor_sq_;
-  double gradient_floor_sq_;  // the same floor for the quarter gradient Correct carries
-  double beta_over_floor_;
-  double floor_gain_;  // 4 beta_over_floor_: the proportional gain for the quarter gradient
-  // Rest thresholds, squared (compared with squared norms: no sqrt per sample).
-  double rest_gyro_dev_sq_;
-  double rest_gyro_max_sq_;
-  double rest_accel_dev_sq_;
-  double rest_accel_low_sq_;
-  double rest_accel_high_sq_;
-  // Bias gain at the nominal dt, and the rest-sample count past which the running mean's 1/n is
-  // surely below it (the exponential average alone applies: no division per sample).
-  double bias_k_nominal_;
-  double bias_mean_samples_;
-  double cos_restart_keep_tilt_;
-
-  Quaternion q_;
-  bool has_previous_time_ = false;
-  Time previous_time_;
-  bool restart_pending_ = false;  // set by RestartAfterGap
-  double restart_rest_s_ = 0.0;   // stillness seen while the restart is pending
-  Vec3 restart_accel_sum_;        // accelerometer summed over that stillness
-  bool initialised_ = false;      // production: q set from the first valid sample
-  double elapsed_s_ = 0.0;        // since start (or since recovery), for the gain ramp
-  // Rest detection and bias.
-  Vec3 gyro_lp_rad_s_;
-  Vec3 accel_lp_m_s2_;
-  bool lp_valid_ = false;
-  double rest_s_ = 0.0;
-  double bias_samples_ = 0.0;  // rest samples averaged so far (running mean before tau)
-  Vec3 bias_rad_s_;
-  double rejected_s_ = 0.0;
+  MadgwickSettings settings_;
+  double sample_rate_hz_;
+  MadgwickCoefficients coefficients_;
+  MadgwickState state_;
   MadgwickDiagnostics diagnostics_;
 };
 

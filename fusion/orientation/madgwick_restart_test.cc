@@ -63,7 +63,7 @@ ImuSample Sample(int k, const Vec3& up, const Vec3& gyro_rad_s = {}) {
 
 // A filter settled at 'pose' (past the startup ramp), and the index of its next sample.
 struct Settled {
-  MadgwickFilter filter{MadgwickParams{}};
+  MadgwickFilter filter{MadgwickSettings{}, 1.0 / kDt};
   int next = 0;
   explicit Settled(const Quaternion& pose) {
     for (; next < 300; ++next) filter.Update(Sample(next, UpInSensor(pose)));

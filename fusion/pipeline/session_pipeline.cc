@@ -23,17 +23,13 @@ struct SessionPipeline::SensorState {
         config(sensor_config),
         decoder(DecoderParams{sensor_config.protocol, sensor_config.witmotion_mag_uT_per_count}),
         clock(ClockParams(sensor_config, params.clock)),
-        filter(OrientationParams(sensor_config, params.orientation)),
+        filter(params.orientation, sensor_config.nominal_rate_hz),
         reps(RepParams(sensor_config, params.reps, first_phase)) {}
 
   static SampleClockParams ClockParams(const SensorConfig& sensor, SampleClockParams clock) {
     clock.nominal_rate_hz = sensor.nominal_rate_hz;
     clock.device_time = HasDeviceTime(sensor.protocol);
     return clock;
-  }
-  static MadgwickParams OrientationParams(const SensorConfig& sensor, MadgwickParams params) {
-    params.nominal_rate_hz = sensor.nominal_rate_hz;
-    return params;
   }
   static RepDetectorParams RepParams(const SensorConfig& sensor, RepDetectorParams params,
                                      Phase first_phase) {
@@ -46,7 +42,7 @@ struct SessionPipeline::SensorState {
   SensorConfig config;
   Decoder decoder;
   SampleClock clock;
-  MadgwickFilter filter;
+  OrientationFilter filter;
   RepDetector reps;
   SensorCounters counters;
   std::int64_t sample_index = 0;
@@ -129,11 +125,7 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample,
     return;
   }
   if (clock.gap) {
-    // The limb may have moved anywhere during the gap: the orientation checks its tilt against
-    // gravity once the limb is still (or sooner if clearly wrong), keeping heading and gyro bias;
-    // a rep in progress is dropped.
-    sensor.filter.RestartAfterGap();
-    sensor.reps.MarkGap(clock.time);
+    RestartAfterGap(sensor, clock.time);
     ++sensor.counters.gaps;
     sensor.counters.missing_samples += clock.missing_samples;
     SensorStatus status = StatusOf(sensor, SensorEventKind::kGap, clock.time);
@@ -288,12 +280,19 @@ void SessionPipeline::OnSensorLost(int sensor_index, Time time, std::string_view
   SensorState& sensor = *sensors_[sensor_index];
   sensor.decoder.Reset();
   sensor.clock.Reset();
-  sensor.filter.MarkGap();
-  sensor.reps.MarkGap(time);
+  RestartAfterGap(sensor, time);
   sensor.counters.connected = false;
   SensorStatus status = StatusOf(sensor, SensorEventKind::kLost, time);
   status.detail = detail;
   sink_->OnEvent(status);
+}
+
+void SessionPipeline::RestartAfterGap(SensorState& sensor, Time time) {
+  // The one path for every gap, a clock gap and a lost sensor alike: the limb may have moved
+  // anywhere, so the orientation checks its tilt against gravity once the limb is still (or
+  // sooner if clearly wrong), keeping heading and gyro bias; a rep in progress is dropped.
+  sensor.filter.RestartAfterGap();
+  sensor.reps.MarkGap(time);
 }
 
 void SessionPipeline::OnSensorBack(int sensor_index, Time time, std::string_view detail) {

@@ -17,7 +17,7 @@
 #include "fusion/core/imu_sample.h"
 #include "fusion/core/placement.h"
 #include "fusion/decode/protocol.h"
-#include "fusion/orientation/madgwick.h"
+#include "fusion/orientation/orientation_filter.h"
 #include "fusion/reps/rep_detector.h"
 
 namespace ambi::fusion {
@@ -34,7 +34,7 @@ struct SessionParams {
   std::vector<SensorConfig> sensors;
   Exercise exercise = GenericExercise(Limb::kWrist);
   std::optional<SetMode> mode;  // empty: the exercise's default mode
-  MadgwickParams orientation;
+  OrientationSettings orientation;  // the sample rate is each sensor's nominal_rate_hz
   SampleClockParams clock;      // nominal_rate_hz and device_time are set per sensor
   RepDetectorParams reps;       // first_phase and nominal_rate_hz are set per sensor/exercise
   AsymmetryParams asymmetry;
@@ -111,6 +111,8 @@ class SessionPipeline {
   void OpenSet(Time time, bool automatic, std::optional<Side> side);
   std::optional<Side> UnilateralSide(const Rep& rep) const;
   void CloseSet(Time time);
+  // A gap in a sensor's data, whatever its cause (see RestartAfterGap in the .cc).
+  void RestartAfterGap(SensorState& sensor, Time time);
   void ReportBadData(SensorState& sensor, Time time, bool force);
   static SensorStatus StatusOf(const SensorState& sensor, SensorEventKind kind, Time time);
 

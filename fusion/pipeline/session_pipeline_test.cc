@@ -495,6 +495,47 @@ TEST(SessionPipelineTest, SensorLostMidRepDropsThatRepAndReports) {
   ExpectRepIndicesConsecutive(left);
 }
 
+// A lost sensor restarts the orientation as a clock gap does: the limb may move while the device
+// is away. Lost in the rest after a rep, back at the top of the next one (the forearm has turned
+// by a whole curl), the first full rep after reconnecting still measures its true range. Carrying
+// the pose from before the loss instead (the old MarkGap only) put the tilt a curl's range off.
+TEST(SessionPipelineTest, SensorLostWhileTheLimbMovesRestartsTheOrientation) {
+  const SimInput& input = CurlSerial();
+  const auto& truth = input.truth.side(Side::kLeft).reps;
+  const std::size_t k = truth.size() / 2;
+  ASSERT_LT(k + 2, truth.size());
+  const double lost_s = ToSeconds(truth[k].end) + 0.1 + kLatencyS;
+  const double back_s = ToSeconds(truth[k + 1].turnaround) + kLatencyS;
+  const Rep& next = truth[k + 2];  // the first rep seen whole after reconnecting
+
+  RecordingSink sink;
+  SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kWitMotionSerial), &sink);
+  bool lost = false;
+  bool back = false;
+  for (const Record& r : input.records) {
+    const double t = ToSeconds(r.arrival);
+    if (!lost && t >= lost_s) {
+      pipeline.OnSensorLost(0, r.arrival);
+      lost = true;
+    }
+    if (lost && !back && t >= back_s) {
+      pipeline.OnSensorBack(0, r.arrival);
+      back = true;
+    }
+    if (r.sensor == 0 && lost && !back) continue;  // nothing arrives from a lost device
+    pipeline.OnBytes(r.sensor, r.arrival, r.bytes);
+  }
+  pipeline.Flush(input.records.back().arrival);
+  ASSERT_TRUE(back);
+
+  std::optional<Rep> measured;
+  for (const Rep& r : sink.RepsOf(Side::kLeft)) {
+    if (Spans(next, ToSeconds(r.turnaround))) measured = r;
+  }
+  ASSERT_TRUE(measured.has_value()) << "no rep detected for the truth rep " << Describe(next);
+  EXPECT_NEAR(measured->rom_deg, next.rom_deg, 3.0) << Describe(*measured);  // the ROM aim
+}
+
 TEST(SessionPipelineTest, DeviceTimeGapIsReportedAndDropsRepInProgress) {
   const SimInput& input = CurlAmbi();
   const Rep& victim = MiddleRep(input, Side::kRight);

@@ -391,9 +391,7 @@ TEST(RepDetectorTest, WithProductionMadgwickAndNoisySensor) {
   std::normal_distribution<double> accel_noise(0.0, 0.05);
   const auto samples = MakeHinge(hinge::Reps(6, 100, 1.0, 1.0, 1.5, 1.5, 3.0), 100,
                                  RandomMount(rng));
-  MadgwickParams filter_params;
-  filter_params.nominal_rate_hz = 100;
-  MadgwickFilter filter(filter_params);
+  MadgwickFilter filter(MadgwickSettings{}, 100.0);
   RepDetector detector(Params(100));
   std::vector<Rep> reps;
   for (HingeSample s : samples) {

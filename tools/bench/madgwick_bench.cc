@@ -1,6 +1,7 @@
-// ambi-bench-madgwick: ns per MadgwickFilter update (6/9-axis, reference/production) against a
-// baseline measured in the same run: a plain textbook float 6-axis Madgwick update with an exact
-// 1/sqrtf. Results are printed as ratios to that baseline, so they compare across machines.
+// ambi-bench-madgwick: ns per update of MadgwickFilter (production) and MadgwickReference,
+// 6/9-axis, against a baseline measured in the same run: a plain textbook float 6-axis Madgwick
+// update with an exact 1/sqrtf. Results are printed as ratios to that baseline, so they compare
+// across machines.
 
 #include <benchmark/benchmark.h>
 
@@ -12,13 +13,14 @@
 #include <vector>
 
 #include "fusion/orientation/madgwick.h"
+#include "fusion/orientation/madgwick_reference.h"
 
 namespace ambi::bench {
 namespace {
 
 using fusion::ImuSample;
 using fusion::MadgwickFilter;
-using fusion::MadgwickParams;
+using fusion::MadgwickReference;
 using fusion::Quaternion;
 using fusion::Vec3;
 
@@ -53,18 +55,16 @@ const std::vector<ImuSample>& Stream() {
       ImuSample s;
       s.time = fusion::TimeFromSeconds(t);
       s.gyro_rad_s = {w.x + 0.01 + noise(0.005), w.y - 0.005 + noise(0.005), w.z + noise(0.005)};
-      s.accel_m_s2 = {9.81 * r20 + noise(0.05), 9.81 * r21 + noise(0.05),
-                      9.81 * r22 + noise(0.05)};
+      s.accel_m_s2 = {9.81 * r20 + noise(0.05), 9.81 * r21 + noise(0.05), 9.81 * r22 + noise(0.05)};
       // m_E = (21, 0, -45) uT in NWU.
       s.mag_uT = {21.0 * r00 - 45.0 * r20 + noise(0.3), 21.0 * r01 - 45.0 * r21 + noise(0.3),
                   21.0 * r02 - 45.0 * r22 + noise(0.3)};
       s.has_mag = true;
       out.push_back(s);
       // Integrate the truth: q += 1/2 q (0, w) dt.
-      const Quaternion d{0.5 * (-q.x * w.x - q.y * w.y - q.z * w.z),
-                         0.5 * (q.w * w.x + q.y * w.z - q.z * w.y),
-                         0.5 * (q.w * w.y - q.x * w.z + q.z * w.x),
-                         0.5 * (q.w * w.z + q.x * w.y - q.y * w.x)};
+      const Quaternion d{
+          0.5 * (-q.x * w.x - q.y * w.y - q.z * w.z), 0.5 * (q.w * w.x + q.y * w.z - q.z * w.y),
+          0.5 * (q.w * w.y - q.x * w.z + q.z * w.x), 0.5 * (q.w * w.z + q.x * w.y - q.y * w.x)};
       q = {q.w + d.w * dt, q.x + d.x * dt, q.y + d.y * dt, q.z + d.z * dt};
     }
     return out;
@@ -118,8 +118,8 @@ void BM_BaselinePlainFloat6(benchmark::State& state) {
   // Float copies of the stream, so the baseline does not pay conversions inside the loop.
   std::vector<float> f;
   for (const ImuSample& s : Stream()) {
-    for (double v : {s.gyro_rad_s.x, s.gyro_rad_s.y, s.gyro_rad_s.z, s.accel_m_s2.x,
-                     s.accel_m_s2.y, s.accel_m_s2.z}) {
+    for (double v : {s.gyro_rad_s.x, s.gyro_rad_s.y, s.gyro_rad_s.z, s.accel_m_s2.x, s.accel_m_s2.y,
+                     s.accel_m_s2.z}) {
       f.push_back(static_cast<float>(v));
     }
   }
@@ -134,12 +134,10 @@ void BM_BaselinePlainFloat6(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void RunFilter(benchmark::State& state, bool reference, bool nine_axis) {
+template <typename Filter>
+void RunFilter(benchmark::State& state, Filter filter, bool nine_axis) {
   std::vector<ImuSample> stream = Stream();
   for (ImuSample& s : stream) s.has_mag = nine_axis;
-  MadgwickParams params;
-  params.reference_mode = reference;
-  MadgwickFilter filter(params);
   const double dt_s = 1.0 / kRateHz;
   std::size_t k = 0;
   for (auto _ : state) {
@@ -150,16 +148,24 @@ void RunFilter(benchmark::State& state, bool reference, bool nine_axis) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_Reference6(benchmark::State& state) { RunFilter(state, true, false); }
-void BM_Reference9(benchmark::State& state) { RunFilter(state, true, true); }
-void BM_Production6(benchmark::State& state) { RunFilter(state, false, false); }
-void BM_Production9(benchmark::State& state) { RunFilter(state, false, true); }
+void BM_Reference6(benchmark::State& state) {
+  RunFilter(state, MadgwickReference({}, kRateHz), false);
+}
+void BM_Reference9(benchmark::State& state) {
+  RunFilter(state, MadgwickReference({}, kRateHz), true);
+}
+void BM_Production6(benchmark::State& state) {
+  RunFilter(state, MadgwickFilter({}, kRateHz), false);
+}
+void BM_Production9(benchmark::State& state) {
+  RunFilter(state, MadgwickFilter({}, kRateHz), true);
+}
 
 // Production with timestamps (Update computes dt from the sample time).
 void BM_Production6Timestamps(benchmark::State& state) {
   std::vector<ImuSample> stream = Stream();
   for (ImuSample& s : stream) s.has_mag = false;
-  MadgwickFilter filter(MadgwickParams{});
+  MadgwickFilter filter({}, kRateHz);
   std::size_t k = 0;
   std::int64_t lap = 0;
   const fusion::Duration period = fusion::DurationFromSeconds(kStreamLength / kRateHz);

@@ -155,25 +155,23 @@ void BM_DecodeClockMadgwick(benchmark::State& state) {
   fusion::SampleClockParams clock_params = params.clock;
   clock_params.nominal_rate_hz = session.spec.rate_hz;
   clock_params.device_time = fusion::HasDeviceTime(protocol);
-  fusion::MadgwickParams filter_params = params.orientation;
-  filter_params.nominal_rate_hz = session.spec.rate_hz;
   for (auto _ : state) {
     struct Stage {
       fusion::Decoder decoder;
       fusion::SampleClock clock;
-      fusion::MadgwickFilter filter;
+      fusion::OrientationFilter filter;
     };
     std::array<Stage, 2> stages = {
         Stage{fusion::Decoder({protocol, 0.0}), fusion::SampleClock(clock_params),
-              fusion::MadgwickFilter(filter_params)},
+              fusion::OrientationFilter(params.orientation, session.spec.rate_hz)},
         Stage{fusion::Decoder({protocol, 0.0}), fusion::SampleClock(clock_params),
-              fusion::MadgwickFilter(filter_params)}};
+              fusion::OrientationFilter(params.orientation, session.spec.rate_hz)}};
     for (const Record& r : session.records) {
       Stage& stage = stages[r.sensor];
       stage.decoder.Feed(BytesOf(session, r), r.arrival, [&](const fusion::ImuSample& s) {
         const fusion::ClockUpdate clock = stage.clock.Update(s.time, r.arrival);
         if (!clock.accepted) return;
-        if (clock.gap) stage.filter.MarkGap();
+        if (clock.gap) stage.filter.RestartAfterGap();
         fusion::ImuSample timed = s;
         timed.time = clock.time;
         stage.filter.Update(timed);

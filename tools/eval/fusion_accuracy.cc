@@ -1,10 +1,16 @@
-// ambi-fusion-accuracy: orientation error of the Madgwick filter, reference vs production mode,
-// 6- and 9-axis, on the synthetic vector input (known truth) and a BROAD optical-reference trial.
+// ambi-fusion-accuracy: orientation error of the production Madgwick filter and the published
+// algorithm (MadgwickReference), 6- and 9-axis, on the synthetic vector input (known truth) and a
+// BROAD optical-reference trial.
 //
-// Usage: ambi-fusion-accuracy [data_dir] [param=value ...]
-//   data_dir defaults to ../shared/data beside the source tree. Parameters override production
-//   defaults for experiments: production_beta, proportional_below_rad, accel_reject_angle_rad,
-//   accel_reject_m_s2, startup_beta, startup_s, bias_tau_s, estimate_bias (0/1), reject_accel (0/1).
+// BROAD trial 07's movement phase (optical `movement == 1`, one continuous stretch) is split in
+// two halves by sample count: the first half is the tuning part (settings may be chosen on it),
+// the second the held-out part (reported, never tuned on). The filter runs over the whole trial
+// as it would in use (rest, then movement); only the scoring is split.
+//
+// Usage: ambi-fusion-accuracy [data_dir] [setting=value ...]
+//   data_dir defaults to ../shared/data beside the source tree. Settings override the production
+//   defaults (MadgwickSettings field names, e.g. gain_rad_s=0.01 estimate_bias=0); --help lists
+//   them.
 
 #include <algorithm>
 #include <cmath>
@@ -17,13 +23,16 @@
 #include <vector>
 
 #include "fusion/orientation/madgwick.h"
+#include "fusion/orientation/madgwick_reference.h"
 
 namespace ambi::eval {
 namespace {
 
 using fusion::ImuSample;
 using fusion::MadgwickFilter;
-using fusion::MadgwickParams;
+using fusion::MadgwickReference;
+using fusion::MadgwickReferenceSettings;
+using fusion::MadgwickSettings;
 using fusion::Quaternion;
 using fusion::Vec3;
 
@@ -61,10 +70,9 @@ Table ReadCsv(const std::string& path) {
 Quaternion Conj(const Quaternion& q) { return {q.w, -q.x, -q.y, -q.z}; }
 
 Quaternion Multiply(const Quaternion& a, const Quaternion& b) {
-  return {a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z,
-          a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
-          a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
-          a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w};
+  return {
+      a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z, a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
+      a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x, a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w};
 }
 
 // Earth-up in the sensor frame (z is up in NWU and ENU alike).
@@ -146,8 +154,11 @@ class ErrorAccumulator {
   std::vector<double> heading_;
 };
 
-Errors RunSynthetic(const Table& in, const MadgwickParams& params, bool nine_axis) {
-  MadgwickFilter filter(params);
+constexpr double kSyntheticRateHz = 100.0;  // the vectors' fixed period is 0.01 s
+constexpr double kBroadRateHz = 285.7142857142857;
+
+template <typename Filter>
+Errors RunSynthetic(const Table& in, Filter filter, bool nine_axis) {
   ErrorAccumulator acc;
   for (std::size_t k = 0; k < in.rows.size(); ++k) {
     ImuSample s;
@@ -155,21 +166,31 @@ Errors RunSynthetic(const Table& in, const MadgwickParams& params, bool nine_axi
     s.accel_m_s2 = {in.At(k, "acc_x_g") * kG, in.At(k, "acc_y_g") * kG, in.At(k, "acc_z_g") * kG};
     s.mag_uT = {in.At(k, "mag_x_uT"), in.At(k, "mag_y_uT"), in.At(k, "mag_z_uT")};
     s.has_mag = nine_axis;
-    filter.UpdateWithDt(s, 0.01);  // the vectors' fixed period
-    if (k < 500) continue;         // after the 5 s rest, as in the vector README
+    filter.UpdateWithDt(s, 1.0 / kSyntheticRateHz);
+    if (k < 500) continue;  // after the 5 s rest, as in the vector README
     acc.Add({in.At(k, "true_w"), in.At(k, "true_x"), in.At(k, "true_y"), in.At(k, "true_z")},
             filter.sensor_to_earth());
   }
   return acc.Finish(nine_axis, false);
 }
 
-Errors RunBroad(const Table& imu, const Table& optical, double rate_hz, MadgwickParams params,
-                bool nine_axis) {
-  params.nominal_rate_hz = rate_hz;
-  MadgwickFilter filter(params);
-  ErrorAccumulator acc;
-  const double dt_s = 1.0 / rate_hz;  // t = index / rate exactly; t_s is rounded to 0.1 ms
+// The BROAD errors of one run: the whole movement phase, its tuning half and its held-out half.
+struct BroadErrors {
+  Errors all;
+  Errors tuning;
+  Errors held_out;
+};
+
+template <typename Filter>
+BroadErrors RunBroad(const Table& imu, const Table& optical, Filter filter, bool nine_axis) {
   const std::size_t n = std::min(imu.rows.size(), optical.rows.size());
+  std::size_t movement_samples = 0;
+  for (std::size_t k = 0; k < n; ++k) movement_samples += optical.At(k, "movement") == 1.0;
+  ErrorAccumulator all;
+  ErrorAccumulator tuning;
+  ErrorAccumulator held_out;
+  const double dt_s = 1.0 / kBroadRateHz;  // t = index / rate exactly; t_s is rounded to 0.1 ms
+  std::size_t movement_index = 0;
   for (std::size_t k = 0; k < n; ++k) {
     ImuSample s;
     s.accel_m_s2 = {imu.At(k, "ax"), imu.At(k, "ay"), imu.At(k, "az")};
@@ -177,15 +198,19 @@ Errors RunBroad(const Table& imu, const Table& optical, double rate_hz, Madgwick
     s.mag_uT = {imu.At(k, "mx"), imu.At(k, "my"), imu.At(k, "mz")};
     s.has_mag = nine_axis;
     filter.UpdateWithDt(s, dt_s);
+    if (optical.At(k, "movement") != 1.0) continue;
+    const bool in_tuning = 2 * movement_index < movement_samples;
+    ++movement_index;
     const Quaternion truth{optical.At(k, "qw"), optical.At(k, "qx"), optical.At(k, "qy"),
                            optical.At(k, "qz")};
-    if (optical.At(k, "movement") != 1.0 || std::isnan(truth.w) || std::isnan(truth.x) ||
-        std::isnan(truth.y) || std::isnan(truth.z)) {
+    if (std::isnan(truth.w) || std::isnan(truth.x) || std::isnan(truth.y) || std::isnan(truth.z)) {
       continue;
     }
-    acc.Add(truth, filter.sensor_to_earth());
+    all.Add(truth, filter.sensor_to_earth());
+    (in_tuning ? tuning : held_out).Add(truth, filter.sensor_to_earth());
   }
-  return acc.Finish(false, nine_axis);
+  return {all.Finish(false, nine_axis), tuning.Finish(false, nine_axis),
+          held_out.Finish(false, nine_axis)};
 }
 
 void PrintRow(const char* data, const char* mode, int axes, const Errors& e) {
@@ -203,30 +228,52 @@ void PrintRow(const char* data, const char* mode, int axes, const Errors& e) {
               cell(e.head_rms_deg).c_str(), e.samples);
 }
 
-bool ApplyOverride(MadgwickParams& p, const std::string& arg) {
+// The production settings an experiment may override, by field name.
+struct Overrides {
+  std::map<std::string, double*> numbers;
+  std::map<std::string, bool*> flags;
+};
+
+Overrides OverridesOf(MadgwickSettings& p) {
+  Overrides o;
+  o.numbers = {
+      {"gain_rad_s", &p.gain_rad_s},
+      {"startup_gain_rad_s", &p.startup_gain_rad_s},
+      {"startup_s", &p.startup_s},
+      {"proportional_below_rad", &p.proportional_below_rad},
+      {"rest_filter_tau_s", &p.rest_filter_tau_s},
+      {"rest_gyro_dev_rad_s", &p.rest_gyro_dev_rad_s},
+      {"rest_gyro_max_rad_s", &p.rest_gyro_max_rad_s},
+      {"rest_accel_dev_m_s2", &p.rest_accel_dev_m_s2},
+      {"rest_min_s", &p.rest_min_s},
+      {"bias_tau_s", &p.bias_tau_s},
+      {"bias_max_rad_s", &p.bias_max_rad_s},
+      {"accel_reject_m_s2", &p.accel_reject_m_s2},
+      {"accel_reject_angle_rad", &p.accel_reject_angle_rad},
+      {"accel_reject_timeout_s", &p.accel_reject_timeout_s},
+  };
+  o.flags = {
+      {"use_magnetometer", &p.use_magnetometer},
+      {"estimate_bias", &p.estimate_bias},
+      {"reject_accel", &p.reject_accel},
+  };
+  return o;
+}
+
+bool ApplyOverride(MadgwickSettings& p, const std::string& arg) {
   const std::size_t eq = arg.find('=');
   if (eq == std::string::npos) return false;
   const std::string key = arg.substr(0, eq);
-  const double v = std::strtod(arg.c_str() + eq + 1, nullptr);
-  const std::map<std::string, double*> doubles = {
-      {"production_beta", &p.production_beta},
-      {"proportional_below_rad", &p.proportional_below_rad},
-      {"accel_reject_angle_rad", &p.accel_reject_angle_rad},
-      {"accel_reject_m_s2", &p.accel_reject_m_s2},
-      {"startup_beta", &p.startup_beta},
-      {"startup_s", &p.startup_s},
-      {"bias_tau_s", &p.bias_tau_s},
-  };
-  if (auto it = doubles.find(key); it != doubles.end()) {
+  char* end = nullptr;
+  const double v = std::strtod(arg.c_str() + eq + 1, &end);
+  if (end == arg.c_str() + eq + 1 || *end != '\0') return false;
+  const Overrides o = OverridesOf(p);
+  if (auto it = o.numbers.find(key); it != o.numbers.end()) {
     *it->second = v;
     return true;
   }
-  if (key == "estimate_bias") {
-    p.estimate_bias = v != 0.0;
-    return true;
-  }
-  if (key == "reject_accel") {
-    p.reject_accel = v != 0.0;
+  if (auto it = o.flags.find(key); it != o.flags.end()) {
+    *it->second = v != 0.0;
     return true;
   }
   return false;
@@ -234,24 +281,27 @@ bool ApplyOverride(MadgwickParams& p, const std::string& arg) {
 
 int Main(int argc, char** argv) {
   std::string data_dir = AMBI_DEFAULT_DATA_DIR;
-  MadgwickParams production;
+  MadgwickSettings production;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
-      std::printf("usage: %s [data_dir] [param=value ...]\n", argv[0]);
+      std::printf("usage: %s [data_dir] [setting=value ...]\nsettings:", argv[0]);
+      const Overrides o = OverridesOf(production);
+      for (const auto& [name, value] : o.numbers) std::printf(" %s=%g", name.c_str(), *value);
+      for (const auto& [name, value] : o.flags) std::printf(" %s=%d", name.c_str(), *value);
+      std::printf("\n");
       return 0;
     }
     if (arg.find('=') != std::string::npos) {
       if (!ApplyOverride(production, arg)) {
-        std::fprintf(stderr, "unknown parameter in '%s'\n", arg.c_str());
+        std::fprintf(stderr, "unknown setting or bad value in '%s' (see --help)\n", arg.c_str());
         return 2;
       }
     } else {
       data_dir = arg;
     }
   }
-  MadgwickParams reference;
-  reference.reference_mode = true;
+  const MadgwickReferenceSettings reference;
 
   const Table synthetic = ReadCsv(data_dir + "/madgwick_vectors/synthetic_input.csv");
   const std::string broad_dir = data_dir + "/real/broad_07_undisturbed_fast_rotation_B";
@@ -261,22 +311,33 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "cannot read the inputs under '%s'\n", data_dir.c_str());
     return 1;
   }
-  constexpr double kBroadRateHz = 285.7142857142857;
 
-  std::printf("Errors in degrees. synthetic: k >= 500, truth known (attitude = full 3-D error).\n"
-              "broad: broad_07_undisturbed_fast_rotation_B, movement == 1, optical reference;\n"
-              "heading after removing the constant offset (the optical frame's north is arbitrary).\n\n");
+  std::printf(
+      "Errors in degrees. synthetic: k >= 500, truth known (attitude = full 3-D error).\n"
+      "broad: broad_07_undisturbed_fast_rotation_B, movement == 1, optical reference;\n"
+      "broad-tune / broad-held: first / second half of its movement samples.\n"
+      "Heading after removing the constant offset (the optical frame's north is "
+      "arbitrary).\n\n");
   std::printf("%-10s %-11s %4s %9s %9s %9s %9s %8s\n", "data", "mode", "axes", "incl_rms",
               "incl_max", "att_rms", "head_rms", "samples");
   for (int axes : {6, 9}) {
     const bool nine = axes == 9;
-    PrintRow("synthetic", "reference", axes, RunSynthetic(synthetic, reference, nine));
-    PrintRow("synthetic", "production", axes, RunSynthetic(synthetic, production, nine));
+    PrintRow("synthetic", "reference", axes,
+             RunSynthetic(synthetic, MadgwickReference(reference, kSyntheticRateHz), nine));
+    PrintRow("synthetic", "production", axes,
+             RunSynthetic(synthetic, MadgwickFilter(production, kSyntheticRateHz), nine));
   }
   for (int axes : {6, 9}) {
     const bool nine = axes == 9;
-    PrintRow("broad", "reference", axes, RunBroad(imu, optical, kBroadRateHz, reference, nine));
-    PrintRow("broad", "production", axes, RunBroad(imu, optical, kBroadRateHz, production, nine));
+    const BroadErrors ref =
+        RunBroad(imu, optical, MadgwickReference(reference, kBroadRateHz), nine);
+    const BroadErrors prod = RunBroad(imu, optical, MadgwickFilter(production, kBroadRateHz), nine);
+    PrintRow("broad", "reference", axes, ref.all);
+    PrintRow("broad", "production", axes, prod.all);
+    PrintRow("broad-tune", "reference", axes, ref.tuning);
+    PrintRow("broad-tune", "production", axes, prod.tuning);
+    PrintRow("broad-held", "reference", axes, ref.held_out);
+    PrintRow("broad-held", "production", axes, prod.held_out);
   }
   return 0;
 }

@@ -123,7 +123,9 @@ int Run(int argc, char** argv) {
                  "Exercise catalog (TOML; default: $AMBI_CATALOG, the installed one, or the source tree's)");
   app.add_option("--fusion", fusion_mode, "production (default) or reference (published Madgwick)")
       ->check(CLI::IsMember({"production", "reference"}));
-  app.add_option("--beta", beta, "Madgwick gain (rad/s)")->check(CLI::PositiveNumber);
+  app.add_option("--beta", beta,
+                 "Madgwick gain (rad/s) of the selected --fusion (default: that algorithm's own; "
+                 "production uses it after its startup ramp)")->check(CLI::PositiveNumber);
   app.add_option("--axes", axes, "6 (ignore magnetometer) or 9 (use it when present)")
       ->check(CLI::IsMember({6, 9}));
   app.add_option("--rate", rate_hz, "CSV: nominal sample rate in Hz (default: from timestamps)")
@@ -221,9 +223,16 @@ int Run(int argc, char** argv) {
   } else if (auto mode = proto::FromProto(header.mode())) {
     base.mode = mode;
   }
-  base.orientation.reference_mode = fusion_mode == "reference";
-  base.orientation.use_magnetometer = axes == 9;
-  if (beta > 0.0) base.orientation.beta = beta;
+  // --beta sets the gain of the selected algorithm (each has its own default).
+  const bool reference = fusion_mode == "reference";
+  base.orientation.algorithm = reference ? fusion::OrientationAlgorithm::kMadgwickReference
+                                         : fusion::OrientationAlgorithm::kMadgwick;
+  base.orientation.madgwick.use_magnetometer = axes == 9;
+  base.orientation.reference.use_magnetometer = axes == 9;
+  if (beta > 0.0) {
+    (reference ? base.orientation.reference.gain_rad_s : base.orientation.madgwick.gain_rad_s) =
+        beta;
+  }
   base.automatic_sets = !manual_sets;
   base.clock.nominal_timestamps = nominal_timestamps;
   if (set_rest_s > 0.0) base.set_end_rest_s = set_rest_s;
