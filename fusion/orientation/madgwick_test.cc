@@ -80,7 +80,7 @@ TEST(MadgwickFilter, BiasIsBoundedAndNotLearnedInMotion) {
 }
 
 TEST(MadgwickFilter, RejectsLinearAccelerationWithTimeout) {
-  const MadgwickSettings settings;
+  const MadgwickSettings settings{.reject_accel = true};
   MadgwickFilter filter(settings, kRateHz);
   const Quaternion truth{};
   for (int i = 0; i < 200; ++i) filter.UpdateWithDt(RestSample(truth, {}), 0.01);
