@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "fusion/orientation/orientation_test_util.h"
+#include "tests/orientation/orientation_test_util.h"
 
 namespace ambi::fusion {
 namespace {

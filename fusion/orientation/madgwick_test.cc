@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "fusion/orientation/orientation_test_util.h"
+#include "tests/orientation/orientation_test_util.h"
 
 namespace ambi::fusion {
 namespace {

@@ -33,7 +33,7 @@ TEST(RepEvalTest, RealRecordingsHoldTheirTotals) {
   const Totals headline = Summarize(results, /*headline=*/true);
   EXPECT_EQ(headline.rows, 27);
   // 21 / 24 / 15 before the orientation kept its tilt over gaps instead of snapping to the
-  // first quiet sample's accelerometer (MadgwickParams::restart_keep_tilt_rad); 23 / 25 / 7
+  // first quiet sample's accelerometer (MadgwickSettings::restart_keep_tilt_rad); 23 / 25 / 7
   // before a rep whose start was not seen (the data began mid-rise) and cut on its way back by a
   // gap was judged by its descent from the peak (CMU SqSL left).
   EXPECT_GE(headline.exact, 24);

@@ -1,8 +1,8 @@
-#ifndef AMBI_FUSION_ORIENTATION_ORIENTATION_TEST_UTIL_H_
-#define AMBI_FUSION_ORIENTATION_ORIENTATION_TEST_UTIL_H_
+#ifndef AMBI_TESTS_ORIENTATION_ORIENTATION_TEST_UTIL_H_
+#define AMBI_TESTS_ORIENTATION_ORIENTATION_TEST_UTIL_H_
 
-// Helpers shared by the orientation tests (test-only, header-only): the vector files and the
-// error metrics.
+// Helpers shared by the orientation tests in fusion/orientation: the vector files and the error
+// metrics. Test-only and header-only; kept out of fusion/ because they read files.
 
 #include <gtest/gtest.h>
 
@@ -144,4 +144,4 @@ SyntheticErrors RunSynthetic(Filter& filter, bool nine_axis) {
 
 }  // namespace ambi::fusion::testing
 
-#endif  // AMBI_FUSION_ORIENTATION_ORIENTATION_TEST_UTIL_H_
+#endif  // AMBI_TESTS_ORIENTATION_ORIENTATION_TEST_UTIL_H_
