@@ -13,23 +13,24 @@ namespace ambi::fusion {
 // is MadgwickReference (madgwick_reference.h).
 struct MadgwickSettings {
   // Gradient-descent gain (rad/s) after the startup ramp: the largest rate at which gravity (and
-  // the magnetometer) pull the estimate. Far below the textbook 0.1 because the gyro bias is
-  // estimated: the correction then only has to cancel noise and scale errors, and a low gain lets
-  // less linear acceleration in. BROAD tuning half (docs/accuracy.md): 0.02 -> 0.01 lowers the
-  // inclination RMS; lower still (0.005, or a longer proportional time constant) gains a little
-  // more there but leans on a laboratory-grade gyro our wearables do not have.
-  double gain_rad_s = 0.01;
+  // the magnetometer) pull the estimate, reached for errors above proportional_below_rad. Far
+  // below the textbook 0.1 because the gyro bias is estimated: the correction then only has to
+  // cancel noise and scale errors, and a low gain lets less linear acceleration in.
+  double gain_rad_s = 0.02;
   // Startup: the orientation is initialised from gravity (and the magnetometer for heading) on the
   // first sample, then the gain ramps linearly from startup_gain_rad_s down to gain_rad_s over
   // startup_s. A high start gain settles the residual error of the one-sample initialisation
   // quickly; a long ramp tolerates motion at start at the cost of noise early on.
   double startup_gain_rad_s = 2.5;
   double startup_s = 1.0;
-  // Below this error the correction is proportional to the error (a first-order filter with time
-  // constant proportional_below_rad / gain) instead of the normalised fixed-size step, which
-  // chatters at gain * dt and passes accelerometer noise at full gain. Larger = smoother, slower
-  // to pull small errors in. 0 = the published normalised step.
-  double proportional_below_rad = 0.1;
+  // Below this error the correction is proportional to the error: a first-order filter with time
+  // constant proportional_below_rad / gain_rad_s (15 s) instead of the normalised fixed-size step,
+  // which chatters at gain * dt and passes accelerometer noise at full gain. Larger = smoother,
+  // slower to pull small errors in; 0 = the published normalised step. BROAD tuning half
+  // (docs/accuracy.md): 0.1 rad (5 s) -> 0.3 rad (15 s) lowers the inclination RMS; longer time
+  // constants gain a little more there but lean on a laboratory-grade gyro our wearables do not
+  // have. Most samples then take the proportional branch, which needs no square root.
+  double proportional_below_rad = 0.3;
   bool use_magnetometer = true;  // when a sample has_mag
   // A timestamp step outside (0, max_dt_periods sample periods] is treated as absurd (clock jump,
   // lost samples): the update uses the nominal period instead of integrating a wrong rotation.
@@ -59,8 +60,8 @@ struct MadgwickSettings {
   // because the normalised gradient step already bounds what one sample can do (gain * dt), so at
   // a low gain linear acceleration tilts the estimate little, while rejecting starves the filter
   // of gravity in sustained motion (22 % of BROAD's fast-rotation samples) and the angle test
-  // keeps only samples that agree with the estimate. BROAD tuning half 1.91 -> 1.64 deg (6-axis,
-  // gain 0.02) with it off; simulated reps lose no accuracy (docs/accuracy.md).
+  // keeps only samples that agree with the estimate. BROAD tuning half 1.91 -> 1.64 deg (6-axis)
+  // with it off; simulated reps lose no accuracy (docs/accuracy.md).
   bool reject_accel = false;
   double gravity_m_s2 = 9.80665;
   double accel_reject_m_s2 = 2.5;
