@@ -29,7 +29,7 @@ struct MadgwickSettings {
   // slower to pull small errors in; 0 = the published normalised step. BROAD tuning half
   // (docs/accuracy.md): 0.1 rad (5 s) -> 0.3 rad (15 s) lowers the inclination RMS; longer time
   // constants gain a little more there but lean on a laboratory-grade gyro our wearables do not
-  // have. Most samples then take the proportional branch, which needs no square root.
+  // have.
   double proportional_below_rad = 0.3;
   bool use_magnetometer = true;  // when a sample has_mag
   // A timestamp step outside (0, max_dt_periods sample periods] is treated as absurd (clock jump,
