@@ -164,7 +164,7 @@ int Run(int argc, char** argv) {
   // The capture: read from a file, or built from CSV files so that CSV samples travel the same
   // byte path (kAmbiSample frames) as a device's.
   v1::CaptureHeader header;
-  capture::Capture csv_capture;
+  capture::CsvCaptureStream csv_stream;  // streamed: flat memory however long the files
   capture::CaptureReader reader;
   if (!capture_path.empty()) {
     if (capture::CaptureStatus status = reader.Open(capture_path, &header); !status.ok()) {
@@ -191,12 +191,10 @@ int Run(int argc, char** argv) {
       sensor.nominal_rate_hz = rate_hz;
       sensors.push_back(sensor);
     }
-    if (capture::CaptureStatus status = capture::BuildCaptureFromCsv(sensors, &csv_capture);
-        !status.ok()) {
+    if (capture::CaptureStatus status = csv_stream.Open(sensors, &header); !status.ok()) {
       std::fprintf(stderr, "ambi-replay: %s\n", status.message().c_str());
       return kDataError;
     }
-    header = csv_capture.header;
   }
 
   // Exercise and mode: the command line wins over the capture header.
@@ -298,10 +296,17 @@ int Run(int argc, char** argv) {
                    static_cast<unsigned long long>(reader.records_read()));
     }
   } else {
-    for (const v1::CaptureRecord& record : csv_capture.records) feed(record);
+    v1::CaptureRecord record;
+    while (csv_stream.Next(&record)) feed(record);
   }
   feeder.Finish();
   std::fflush(stdout);
+  if (!csv_stream.status().ok()) {
+    // A bad line stops the CSV input there; what came before it was replayed.
+    std::fprintf(stderr, "ambi-replay: %s (replayed the samples before it)\n",
+                 csv_stream.status().message().c_str());
+    return kDataError;
+  }
   return 0;
 }
 
