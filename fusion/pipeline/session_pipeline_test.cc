@@ -435,7 +435,9 @@ TEST(SessionPipelineTest, ExplicitStartAndEndSet) {
     const auto in_set = std::count_if(reps.begin(), reps.end(),
                                       [](const Rep& r) { return r.set_index == 1; });
     EXPECT_EQ(in_set, TruthReps(input, side) - 1);
-    EXPECT_EQ(static_cast<int>(reps.size()), TruthReps(input, side));
+    // The one rep before the explicit start was a movement alone, which the rep screen does not
+    // take for a set (it could as well be picking the weights up): it is not reported.
+    EXPECT_EQ(static_cast<int>(reps.size()), TruthReps(input, side) - 1);
   }
 }
 
