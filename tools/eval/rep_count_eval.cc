@@ -1,7 +1,9 @@
 // ambi-rep-eval: rep counts on the real recordings (shared/data/real), per recording, sensor and
-// set, then totals. Each recording goes through the product path (CSV -> capture -> the
-// SessionPipeline with default settings and the catalog exercise), as `ambi-replay --sensor`.
-// Usage: ambi-rep-eval [REAL_DATA_DIR [CATALOG.toml]]
+// set, then totals per half of the real-data split (docs/accuracy.md). Each recording goes
+// through the product path (CSV -> capture -> the SessionPipeline with default settings and the
+// catalog exercise), as `ambi-replay --sensor`.
+// Usage: ambi-rep-eval [--half tuning|test|all] [REAL_DATA_DIR [CATALOG.toml]]
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
 
@@ -19,12 +21,28 @@ std::string Join(const std::vector<double>& values) {
   return out.empty() ? "-" : out;
 }
 
+void PrintTotals(const char* label, const ambi::eval::Totals& t) {
+  std::printf(
+      "%s: %d rows, exact %.1f %% (%d), within one %.1f %% (%d), count error %d reps, "
+      "phantom reps %d (%d outside every set), still side exact %d of %d rows\n",
+      label, t.rows, t.exact_pct(), t.exact, t.within_one_pct(), t.within_one, t.count_error,
+      t.phantoms, t.outside_sets, t.still_exact, t.still_rows);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string directory =
-      argc > 1 ? argv[1] : std::string(AMBI_DEFAULT_DATA_DIR) + "/real";
-  const std::string catalog_path = argc > 2 ? argv[2] : std::string(AMBI_SOURCE_CATALOG);
+  CLI::App app{"ambi-rep-eval: rep counts on the real recordings, per half of the split"};
+  std::string directory = std::string(AMBI_DEFAULT_DATA_DIR) + "/real";
+  std::string catalog_path = AMBI_SOURCE_CATALOG;
+  std::string half_text = "all";
+  app.add_option("--half", half_text, "tuning, test or all (docs/accuracy.md, Real-data split)")
+      ->check(CLI::IsMember({"tuning", "test", "all"}));
+  app.add_option("real_dir", directory, "folder of recordings");
+  app.add_option("catalog", catalog_path, "exercise catalog (TOML)");
+  CLI11_PARSE(app, argc, argv);
+  const ambi::eval::HalfFilter half = *ambi::eval::ParseHalfFilter(half_text);
+
   const ambi::config::CatalogLoadResult catalog =
       ambi::config::ExerciseCatalog::LoadFile(catalog_path);
   if (!catalog.ok()) {
@@ -38,17 +56,20 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "no recordings with rep ground truth under %s\n", directory.c_str());
     return 1;
   }
-  std::printf("%-20s %-10s %-5s %-5s %3s %4s %4s %-4s  %-28s %s\n", "recording", "sensor", "side",
-              "limb", "set", "true", "det", "ok", "segment ROM deg", "knee range deg (ref)");
+  std::printf("%-20s %-6s %-10s %-5s %-5s %3s %4s %4s %-4s  %-28s %s\n", "recording", "half",
+              "sensor", "side", "limb", "set", "true", "det", "ok", "segment ROM deg",
+              "knee range deg (ref)");
   for (const auto& result : results) {
+    if (!ambi::eval::Covers(half, result.half)) continue;
     for (const auto& row : result.rows) {
-      const char* verdict = row.detected == row.true_reps                ? "yes"
+      const char* verdict = row.detected == row.true_reps                 ? "yes"
                             : std::abs(row.detected - row.true_reps) <= 1 ? "~1"
-                                                                         : "NO";
-      std::printf("%-20s %-10s %-5s %-5s %3d %4d %4d %-4s  %-28s %s%s\n", row.recording.c_str(),
-                  row.sensor.c_str(), row.side.c_str(), row.limb.c_str(), row.set, row.true_reps,
-                  row.detected, verdict, Join(row.rom_deg).c_str(),
-                  Join(row.knee_range_deg).c_str(), row.headline ? "" : "  [wrist, not headline]");
+                                                                          : "NO";
+      std::printf("%-20s %-6s %-10s %-5s %-5s %3d %4d %4d %-4s  %-28s %s%s%s\n",
+                  row.recording.c_str(), ambi::eval::HalfName(row.half), row.sensor.c_str(),
+                  row.side.c_str(), row.limb.c_str(), row.set, row.true_reps, row.detected, verdict,
+                  Join(row.rom_deg).c_str(), Join(row.knee_range_deg).c_str(),
+                  row.still ? "  [still side]" : "", row.headline ? "" : "  [wrist, not headline]");
     }
     std::printf("%-20s exercise %s, %d gap events\n", result.recording.c_str(),
                 result.exercise.empty() ? "(generic)" : result.exercise.c_str(), result.gaps);
@@ -57,15 +78,30 @@ int main(int argc, char** argv) {
                   result.outside_sets);
     }
   }
-  const ambi::eval::Totals headline = ambi::eval::Summarize(results, true);
-  const ambi::eval::Totals other = ambi::eval::Summarize(results, false);
-  std::printf("\nheadline (CMU shanks, PT ankles incl. the still left side, PT e6 wrist): "
-              "%d rows, exact %.1f %% (%d), within one %.1f %% (%d), count error %d reps\n",
-              headline.rows, headline.exact_pct(), headline.exact, headline.within_one_pct(),
-              headline.within_one, headline.count_error);
-  std::printf("CMU wrists (squat-type exercises, reported apart): "
-              "%d rows, exact %.1f %% (%d), within one %.1f %% (%d), count error %d reps\n",
-              other.rows, other.exact_pct(), other.exact, other.within_one_pct(),
-              other.within_one, other.count_error);
-  return 0;
+  std::printf(
+      "\nset 0 = the whole recording (truth has counts only). Headline rows: CMU shanks, "
+      "PT ankles incl. the still left side, PT wrists.\n");
+  const struct {
+    ambi::eval::HalfFilter filter;
+    const char* headline_label;
+    const char* other_label;
+  } kGroups[] = {
+      {ambi::eval::HalfFilter::kTuning, "tuning half, headline", "tuning half, CMU wrists"},
+      {ambi::eval::HalfFilter::kTest, "test half,   headline", "test half,   CMU wrists"},
+      {ambi::eval::HalfFilter::kAll, "all,         headline", "all,         CMU wrists"},
+  };
+  for (const auto& group : kGroups) {
+    if (half != ambi::eval::HalfFilter::kAll && group.filter != half) continue;
+    PrintTotals(group.headline_label, ambi::eval::Summarize(results, true, group.filter));
+    PrintTotals(group.other_label, ambi::eval::Summarize(results, false, group.filter));
+  }
+  int unassigned = 0;
+  for (const auto& result : results) {
+    if (result.half == ambi::eval::Half::kUnassigned) {
+      std::printf("recording %s is in neither half: add it to the split (docs/accuracy.md)\n",
+                  result.recording.c_str());
+      ++unassigned;
+    }
+  }
+  return unassigned > 0 ? 1 : 0;
 }

@@ -17,26 +17,49 @@
 
 namespace ambi::eval {
 
-// One (sensor, set) row.
+// The two halves of shared/data/real (docs/accuracy.md, "Real-data split"): rules are tuned on
+// kTuning only, kTest is reported but never tuned on. The split is by recording, fixed before
+// the rep detector's redesign; a recording not in the table is kUnassigned (and fails the test).
+enum class Half { kTuning, kTest, kUnassigned };
+
+Half HalfOf(const std::string& recording);
+const char* HalfName(Half half);
+
+// Which rows a summary covers: one half or all.
+enum class HalfFilter { kTuning, kTest, kAll };
+
+// "tuning" / "test" / "all"; nullopt for anything else.
+std::optional<HalfFilter> ParseHalfFilter(const std::string& text);
+bool Covers(HalfFilter filter, Half half);
+
+// One (sensor, set) row. Where the truth has no rep windows (counts only), one row per sensor
+// covers the whole recording (set 0, true count = the sum over its sets).
 struct RepCountRow {
   std::string recording;
   std::string sensor;     // file stem, e.g. "LeftShank", "u2"
   std::string side;       // "left" / "right"
   std::string limb;       // "ankle" / "wrist"
   bool headline = false;  // counted in the headline totals (shanks/ankles, exercising wrists)
-  int set = 0;
+  bool still = false;     // the side that does no reps in this recording (true count 0)
+  Half half = Half::kUnassigned;
+  int set = 0;  // 0: the whole recording (counts-only truth)
   int true_reps = 0;
   int detected = 0;
-  std::vector<double> rom_deg;          // per detected rep of the set
-  std::vector<double> knee_range_deg;   // reference per true rep of that side, when known
+  // Detected reps that do not exist: every rep of a still side, the excess over the true count
+  // of a working side.
+  int phantoms() const { return detected > true_reps ? detected - true_reps : 0; }
+  std::vector<double> rom_deg;         // per detected rep of the set
+  std::vector<double> knee_range_deg;  // reference per true rep of that side, when known
 };
 
 struct RecordingResult {
   std::string recording;
+  Half half = Half::kUnassigned;
   std::string exercise;  // catalog name the pipeline ran with; empty: generic
   std::vector<RepCountRow> rows;
-  int outside_sets = 0;  // detected reps whose turnaround lies in no set window
-  int gaps = 0;          // gap events of the busiest sensor
+  int outside_sets = 0;           // detected reps whose turnaround lies in no set window
+  int outside_sets_headline = 0;  // of those, on headline sensors
+  int gaps = 0;                   // gap events of the busiest sensor
 };
 
 // The catalog exercise of a recording ("cmu_sub22_SqDL" -> "squat"), from the dataset's own
@@ -60,12 +83,18 @@ struct Totals {
   int exact = 0;
   int within_one = 0;
   int count_error = 0;  // sum over rows of |detected - true|: moves even when no row turns exact
+  int still_rows = 0;   // rows of a side that does no reps
+  int still_exact = 0;  // of those, rows with no rep counted
+  int phantoms = 0;     // sum of RepCountRow::phantoms() plus reps outside every set window
+  int outside_sets = 0;
   double exact_pct() const { return rows > 0 ? 100.0 * exact / rows : 0.0; }
   double within_one_pct() const { return rows > 0 ? 100.0 * within_one / rows : 0.0; }
 };
 
-// 'headline' true: the headline rows; false: the others (CMU wrists).
-Totals Summarize(const std::vector<RecordingResult>& results, bool headline);
+// 'headline' true: the headline rows; false: the others (CMU wrists). Only recordings of the
+// given half (or all).
+Totals Summarize(const std::vector<RecordingResult>& results, bool headline,
+                 HalfFilter half = HalfFilter::kAll);
 
 }  // namespace ambi::eval
 

@@ -1,63 +1,126 @@
 // Regression over the real recordings of shared/data/real (read-only, never copied here), run
 // through the product path (CSV -> capture -> SessionPipeline with default settings and the
-// catalog exercise): the rep counts ambi-rep-eval reports may not get worse. The expected counts
-// are the recordings' ground truth; the totals are the floor reached so far. Skipped when the
-// folder is absent.
+// catalog exercise): the rep counts ambi-rep-eval reports may not get worse, per half of the
+// real-data split (docs/accuracy.md). The expected counts are the recordings' ground truth; the
+// floors are what the detector reaches today. CI always has the data: a missing folder fails.
 #include "tools/eval/rep_eval.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iostream>
 #include <string>
 
 namespace ambi::eval {
 namespace {
+
+const std::string& RealDirectory() {
+  static const std::string directory = std::string(AMBI_SHARED_DATA_DIR) + "/real";
+  return directory;
+}
+
+// Evaluated once for the whole test program (about a second of replay).
+const std::vector<RecordingResult>& Results() {
+  static const std::vector<RecordingResult> results = [] {
+    const config::CatalogLoadResult catalog =
+        config::ExerciseCatalog::LoadFile(std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml");
+    EXPECT_TRUE(catalog.ok()) << catalog.error;
+    if (!catalog.ok()) return std::vector<RecordingResult>{};
+    return EvaluateAll(RealDirectory(), fusion::SessionParams{}, *catalog.catalog);
+  }();
+  return results;
+}
+
+void Report(const char* label, const Totals& t) {
+  std::cout << label << ": " << t.rows << " rows, exact " << t.exact << ", within one "
+            << t.within_one << ", count error " << t.count_error << ", phantom reps " << t.phantoms
+            << " (" << t.outside_sets << " outside every set), still side exact " << t.still_exact
+            << " of " << t.still_rows << "\n";
+}
 
 TEST(RepEvalTest, MapsDatasetExercisesToTheCatalog) {
   EXPECT_EQ(CatalogExerciseFor("cmu_sub22_SqDL"), "squat");
   EXPECT_EQ(CatalogExerciseFor("cmu_sub22_HeelRaise"), "calf_raise");
   EXPECT_EQ(CatalogExerciseFor("cmu_sub22_StepUpL"), "step_up");
   EXPECT_EQ(CatalogExerciseFor("pt_s1_e1_test"), "leg_extension");
+  EXPECT_EQ(CatalogExerciseFor("pt_s2_e3_test"), "straight_leg_raise");
+  EXPECT_EQ(CatalogExerciseFor("pt_s1_e4_test"), "hip_abduction");
   EXPECT_EQ(CatalogExerciseFor("pt_s1_e6_test"), "biceps_curl");
+  EXPECT_EQ(CatalogExerciseFor("pt_s2_e7_test"), "front_raise");
   EXPECT_EQ(CatalogExerciseFor("broad_07_undisturbed_fast_rotation_B"), "");
 }
 
-TEST(RepEvalTest, RealRecordingsHoldTheirTotals) {
-  const std::string directory = std::string(AMBI_SHARED_DATA_DIR) + "/real";
-  if (!std::filesystem::exists(directory)) GTEST_SKIP() << "no " << directory;
-  const config::CatalogLoadResult catalog =
-      config::ExerciseCatalog::LoadFile(std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml");
-  ASSERT_TRUE(catalog.ok()) << catalog.error;
-  const auto results = EvaluateAll(directory, fusion::SessionParams{}, *catalog.catalog);
-  ASSERT_FALSE(results.empty());
-  const Totals headline = Summarize(results, /*headline=*/true);
-  EXPECT_EQ(headline.rows, 27);
-  // 21 / 24 / 15 before the orientation kept its tilt over gaps instead of snapping to the
-  // first quiet sample's accelerometer (MadgwickParams::restart_keep_tilt_rad); 23 / 25 / 7
-  // before a rep whose start was not seen (the data began mid-rise) and cut on its way back by a
-  // gap was judged by its descent from the peak (CMU SqSL left).
-  EXPECT_GE(headline.exact, 24);
-  EXPECT_GE(headline.within_one, 25);
-  // Reps missed or extra over all rows (19 before amplitude-relative floors, the gravity/gyro
-  // hysteresis and the return-after-gap check; 15 before the restart change; 7 before the
-  // unseen-start rule; 6 before the return after a gap was also judged against the set's
-  // amplitude, CMU HeelRaise left).
-  EXPECT_LE(headline.count_error, 5);
+TEST(RepEvalTest, ParsesHalfNames) {
+  EXPECT_EQ(ParseHalfFilter("tuning"), HalfFilter::kTuning);
+  EXPECT_EQ(ParseHalfFilter("test"), HalfFilter::kTest);
+  EXPECT_EQ(ParseHalfFilter("all"), HalfFilter::kAll);
+  EXPECT_EQ(ParseHalfFilter("Test"), std::nullopt);
+  EXPECT_TRUE(Covers(HalfFilter::kAll, Half::kTest));
+  EXPECT_FALSE(Covers(HalfFilter::kTuning, Half::kTest));
+}
+
+TEST(RepEvalTest, RealDataIsPresent) {
+  ASSERT_TRUE(std::filesystem::is_directory(RealDirectory()))
+      << RealDirectory() << " is missing: CI always has ../shared/data";
+}
+
+// Every recording with rep truth is in one half, and both halves are as docs/accuracy.md says.
+TEST(RepEvalTest, EveryRecordingIsInOneHalf) {
+  const auto& results = Results();
+  ASSERT_EQ(results.size(), 14u) << "recordings with rep truth under " << RealDirectory();
+  int tuning = 0;
+  int test = 0;
   for (const auto& result : results) {
+    EXPECT_NE(result.half, Half::kUnassigned) << result.recording;
     EXPECT_FALSE(result.exercise.empty()) << result.recording;
-    for (const auto& row : result.rows) {
-      SCOPED_TRACE(row.recording + " " + row.sensor + " set " + std::to_string(row.set));
-      // The still side of the physiotherapy recordings does no reps.
-      if (row.recording.rfind("pt_", 0) == 0 && row.side == "left") {
-        EXPECT_EQ(row.detected, 0);
-      }
-      // Knee extension, straight-leg raise and curl: every set exact (correct, fast and
-      // low-amplitude).
-      if (row.recording.rfind("pt_", 0) == 0) {
-        EXPECT_EQ(row.detected, row.true_reps);
-      }
-    }
+    tuning += result.half == Half::kTuning;
+    test += result.half == Half::kTest;
   }
+  EXPECT_EQ(tuning, 6);
+  EXPECT_EQ(test, 8);
+}
+
+// Recordings whose truth has counts only (no rep windows) are one row per sensor with the total.
+TEST(RepEvalTest, CountsOnlyRecordingsAreOneRowPerSensor) {
+  for (const auto& result : Results()) {
+    if (result.recording != "pt_s2_e3_test") continue;
+    ASSERT_EQ(result.rows.size(), 2u);
+    EXPECT_EQ(result.rows[0].set, 0);
+    EXPECT_TRUE(result.rows[0].still);
+    EXPECT_EQ(result.rows[0].true_reps, 0);
+    EXPECT_EQ(result.rows[1].true_reps, 30);
+    return;
+  }
+  FAIL() << "pt_s2_e3_test not evaluated";
+}
+
+// The floors are what the current detector reaches (docs/accuracy.md gives the rows); the
+// redesign of issue 8 raises them. Aim: test half >= 95 % exact, no phantom on a still side.
+TEST(RepEvalTest, TuningHalfHoldsItsTotals) {
+  const Totals t = Summarize(Results(), /*headline=*/true, HalfFilter::kTuning);
+  Report("tuning half, headline", t);
+  Report("tuning half, CMU wrists", Summarize(Results(), false, HalfFilter::kTuning));
+  EXPECT_EQ(t.rows, 21);
+  EXPECT_GE(t.exact, 18);
+  EXPECT_GE(t.within_one, 19);
+  EXPECT_LE(t.count_error, 5);
+  EXPECT_LE(t.phantoms, 0);
+  EXPECT_EQ(t.still_rows, 6);
+  EXPECT_EQ(t.still_exact, 6);
+}
+
+TEST(RepEvalTest, TestHalfHoldsItsTotals) {
+  const Totals t = Summarize(Results(), /*headline=*/true, HalfFilter::kTest);
+  Report("test half, headline", t);
+  Report("test half, CMU wrists", Summarize(Results(), false, HalfFilter::kTest));
+  EXPECT_EQ(t.rows, 18);
+  EXPECT_GE(t.exact, 14);
+  EXPECT_GE(t.within_one, 17);
+  EXPECT_LE(t.count_error, 29);
+  // 26 on the following left ankle of a straight-leg raise, 2 outside the set windows.
+  EXPECT_LE(t.phantoms, 28);
+  EXPECT_EQ(t.still_rows, 5);
+  EXPECT_GE(t.still_exact, 4);
 }
 
 }  // namespace
