@@ -40,12 +40,14 @@ void RepScreen::Add(Side side, const Rep& rep) {
   SideState& s = state(side);
   s.history[static_cast<std::size_t>(s.history_count % kHistory)] = rep;
   ++s.history_count;
-  // The rep held for its size waits for this one: handling when much smaller than it too.
+  // The rep held for its size waits for this one. The first rep of a run is handling when much
+  // smaller than this one (picking the weights up); a later small rep followed by this one is
+  // inside the set (a partial rep), not at its edge.
   for (int i = 0; i < s.held_count; ++i) {
     Held& h = s.held[static_cast<std::size_t>(i)];
     if (h.size_known) continue;
     h.size_known = true;
-    h.handling = h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg;
+    h.handling = h.first_of_run && h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg;
     if (!h.handling) {
       s.roms[static_cast<std::size_t>(s.rom_count % kRoms)] = h.rep.rom_deg;
       ++s.rom_count;
@@ -58,6 +60,7 @@ void RepScreen::Add(Side side, const Rep& rep) {
   }
   Held held;
   held.rep = rep;
+  held.first_of_run = s.history_count == 1;
   if (s.rom_count > 0 && rep.rom_deg >= params_.edge_rom_frac * MedianRom(s)) {
     held.size_known = true;
     s.roms[static_cast<std::size_t>(s.rom_count % kRoms)] = rep.rom_deg;
@@ -106,6 +109,20 @@ std::optional<Rep> RepScreen::Overlapping(Side other, const Rep& rep) const {
   return best;
 }
 
+bool RepScreen::Continuous(Side side, const Rep& rep) const {
+  const SideState& s = state(side);
+  const int n = std::min(s.history_count, kHistory);
+  for (int i = 0; i < n; ++i) {
+    const Rep& q = s.history[static_cast<std::size_t>(i)];
+    if (q.start == rep.start) continue;  // itself
+    if (std::abs(Seconds(q.start, rep.end)) <= params_.gait_max_pause_s ||
+        std::abs(Seconds(rep.start, q.end)) <= params_.gait_max_pause_s) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool RepScreen::PartnerKnown(Side other, const Rep& rep) const {
   const SideState& o = state(other);
   const SideState& s = state(Other(other));
@@ -118,7 +135,10 @@ ScreenVerdict RepScreen::CrossSideVerdict(Side side, const Rep& rep) const {
   const std::optional<Rep> other = Overlapping(Other(side), rep);
   if (!other) return ScreenVerdict::kRep;
   if (rep.rom_deg < params_.follower_rom_frac * other->rom_deg) return ScreenVerdict::kFollowing;
-  if (bilateral_ && other->rom_deg >= params_.follower_rom_frac * rep.rom_deg) {
+  // Gait swings without rest: a swing starts where the last one ended. (The other side's rep
+  // is judged the same way when its turn comes; its neighbours may not be known yet.)
+  if (bilateral_ && other->rom_deg >= params_.follower_rom_frac * rep.rom_deg &&
+      Continuous(side, rep)) {
     const double mean_s = 0.5 * (Seconds(rep.end, rep.start) + Seconds(other->end, other->start));
     if (std::abs(Seconds(rep.turnaround, other->turnaround)) > params_.antiphase_frac * mean_s) {
       return ScreenVerdict::kGait;

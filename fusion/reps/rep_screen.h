@@ -24,6 +24,9 @@ struct RepScreenParams {
   // (walking arm swing: half a period apart). In-phase bilateral reps turn within a few tenths
   // of that even with a 0.5 s left/right clock offset in a 2.5 s rep.
   double antiphase_frac = 0.3;
+  // ... and gait swings on without rest: both reps begin or end within this of another rep of
+  // their side (a pendulum never stops; sets of reps rest between them at the rest pose).
+  double gait_max_pause_s = 0.25;
   // Following: a rep whose ROM is under this fraction of an overlapping rep of the other side
   // is that limb following the body (a resting leg rocking 5-12 deg while the working leg does
   // 80-90 deg), not a rep of its own. A genuinely weak side does at least half the other's.
@@ -54,10 +57,12 @@ struct RepScreenCounts {
 // Which of the reps a RepDetector found belong to an exercise set, judged from general
 // properties of the set's movement, per limb pair (wrists or ankles):
 //
-// * Size: a rep is compared with the median ROM of the reps of its side already passed in the
-//   run. As large as edge_rom_frac of it: passed at once. Smaller, or the first rep of a run:
-//   held until the side's next rep. Handling when also smaller than that next rep, or when no
-//   next rep comes (the edge of the set: picking up, putting down; a rep alone).
+// * Size at the edges of a set: a rep is compared with the median ROM of the reps of its side
+//   already passed in the run. As large as edge_rom_frac of it: passed at once. Smaller, or the
+//   first rep of a run: held until the side's next rep. The first rep of a run is handling when
+//   under edge_rom_frac of that next rep (picking the weights up); a smaller rep followed by
+//   another is a partial rep inside the set and passes; a rep that no next rep follows within
+//   run_end_rest_s is handling (putting the weights down; a movement alone).
 // * Left and right (both sensors present): a rep waits for the other side's overlapping rep
 //   (up to partner_wait_s of that side's data past its end). In a bilateral set, reps turning
 //   around half a rep apart are gait; in any set, a rep a small fraction of the other side's is
@@ -100,6 +105,7 @@ class RepScreen {
     Rep rep;
     bool size_known = false;  // the size judgment is made
     bool handling = false;    // its verdict
+    bool first_of_run = false;
   };
   struct SideState {
     std::array<Held, kHeld> held{};
@@ -120,6 +126,8 @@ class RepScreen {
   std::optional<Rep> Overlapping(Side other, const Rep& rep) const;
   // Whether the other side's data says all of its reps overlapping 'rep' are known.
   bool PartnerKnown(Side other, const Rep& rep) const;
+  // Whether a rep of 'side' follows or is followed by another of that side without rest.
+  bool Continuous(Side side, const Rep& rep) const;
   ScreenVerdict CrossSideVerdict(Side side, const Rep& rep) const;
   void Release(Side side, bool ending);
   void Emit(Side side, const Rep& rep, ScreenVerdict verdict);

@@ -62,10 +62,12 @@ TEST(RepScreenTest, PickUpAndPutDownAtTheEdgesOfASetAreNotReps) {
   screen.StartRun(/*bilateral=*/true, /*two_sides=*/false);
   std::vector<Planned> plan = {{Side::kLeft, 1.0, 2.0, 42.0}};  // slow lift of the weights
   for (int i = 0; i < 8; ++i) plan.push_back({Side::kLeft, 5.0 + 3.0 * i, 2.5, 120.0 + i});
+  plan.push_back({Side::kLeft, 29.0, 1.5, 50.0});  // a partial last rep: inside the set
   plan.push_back({Side::kLeft, 32.0, 2.0, 44.0});  // putting them down
   const std::vector<Rep> passed = Screen(screen, plan, 60.0);
-  ASSERT_EQ(passed.size(), 8u);
-  for (const Rep& r : passed) EXPECT_GE(r.rom_deg, 120.0);
+  ASSERT_EQ(passed.size(), 9u);
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_GE(passed[i].rom_deg, 120.0);
+  EXPECT_EQ(passed[8].rom_deg, 50.0);
   EXPECT_EQ(screen.counts().handling, 2);
 }
 
@@ -98,6 +100,32 @@ TEST(RepScreenTest, AntiPhaseArmSwingIsGaitNotABilateralSet) {
   }
   EXPECT_TRUE(Screen(screen, plan, 40.0).empty());
   EXPECT_GE(screen.counts().gait, 14);
+}
+
+TEST(RepScreenTest, AntiPhaseRepsWithRestBetweenThemAreNotGait) {
+  // Alternating reps that rest at the rest pose between them are exercise, not a swing.
+  RepScreen screen({});
+  screen.StartRun(true, true);
+  std::vector<Planned> plan;
+  for (int i = 0; i < 6; ++i) {
+    plan.push_back({Side::kLeft, 1.0 + 3.0 * i, 1.5, 60.0});
+    plan.push_back({Side::kRight, 1.75 + 3.0 * i, 1.5, 60.0});
+  }
+  std::sort(plan.begin(), plan.end(), [](const Planned& a, const Planned& b) {
+    return a.start_s < b.start_s;
+  });
+  std::vector<Rep> passed;
+  for (const Planned& p : plan) {
+    const Rep rep = MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg);
+    screen.Add(p.side, rep);
+    screen.AdvanceTime(Side::kLeft, rep.end);
+    screen.AdvanceTime(Side::kRight, rep.end);
+    while (auto r = screen.Pop()) passed.push_back(*r);
+  }
+  screen.EndRun();
+  while (auto r = screen.Pop()) passed.push_back(*r);
+  EXPECT_EQ(screen.counts().gait, 0);
+  EXPECT_EQ(passed.size(), 12u);
 }
 
 TEST(RepScreenTest, InPhaseBilateralRepsPassWithAClockOffset) {
