@@ -227,6 +227,30 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     }
     name += " clean";
   }
+  if (o.walk) {
+    spec.walk.duration_s = 6.0;
+    name += " walk";
+  }
+  if (o.handling) {
+    spec.handling.enabled = true;
+    name += " handling";
+  }
+  if (o.sets_in_hand) {
+    spec.sets.set_count = 2;
+    spec.sets.rest_s = 30.0;
+    name += " 2sets";
+  }
+  if (o.loss_bursts) {
+    for (Side side : kSides) spec.side(side).loss.bursts_per_s = 0.5;
+    name += " loss";
+  }
+  if (o.follower) {
+    spec.mode = fusion::SetMode::kUnilateral;
+    spec.unilateral_first_side = Side::kRight;
+    spec.left.rep_count = 0;
+    spec.left.follow = {5.0, 12.0};
+    name += " follower";
+  }
   name += scenario.protocol == fusion::Protocol::kAmbiSample ? " ambi" : " serial";
   name += Format(" s%llu", static_cast<unsigned long long>(o.seed));
   spec.name = name;
@@ -296,6 +320,62 @@ std::vector<Scenario> StandardGrid(std::uint64_t seed) {
   return grid;
 }
 
+std::vector<Scenario> SituationGrid(std::uint64_t seed) {
+  std::vector<Scenario> grid;
+  std::uint64_t n = 500;  // seeds apart from StandardGrid's
+  auto add = [&](ScenarioOptions o) {
+    o.seed = seed * 1000 + (++n);
+    grid.push_back(MakeScenario(o));
+  };
+  for (bool ScenarioOptions::*situation : {&ScenarioOptions::handling, &ScenarioOptions::walk}) {
+    for (sim::ExerciseKind exercise :
+         {sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise}) {
+      ScenarioOptions o;
+      o.exercise = exercise;
+      o.*situation = true;
+      add(o);
+    }
+    ScenarioOptions o;
+    o.*situation = true;
+    o.rom_asymmetry_pct = 10.0;
+    add(o);
+  }
+  for (sim::ExerciseKind exercise : {sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise,
+                                     sim::ExerciseKind::kKneeExtension, sim::ExerciseKind::kSquat,
+                                     sim::ExerciseKind::kStraightLegRaise}) {
+    for (double rate_hz : {25.0, 50.0, 200.0}) {
+      ScenarioOptions o;
+      o.exercise = exercise;
+      o.rate_hz = rate_hz;
+      o.loss_bursts = true;
+      add(o);
+    }
+  }
+  for (sim::ExerciseKind exercise :
+       {sim::ExerciseKind::kKneeExtension, sim::ExerciseKind::kStraightLegRaise}) {
+    ScenarioOptions o;
+    o.exercise = exercise;
+    o.follower = true;
+    add(o);
+  }
+  for (sim::ExerciseKind exercise : {sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise}) {
+    ScenarioOptions o;
+    o.exercise = exercise;
+    o.sets_in_hand = true;
+    add(o);
+  }
+  {
+    ScenarioOptions o;
+    o.rate_hz = 50.0;
+    o.walk = o.handling = o.sets_in_hand = o.loss_bursts = true;
+    Scenario gym = MakeScenario((o.seed = seed * 1000 + (++n), o));
+    gym.name += " gym";
+    gym.spec.name = gym.name;
+    grid.push_back(gym);
+  }
+  return grid;
+}
+
 double ScenarioResult::AsymmetryErrorPp() const {
   return std::abs(measured_rom_pd_pct - true_rom_pd_pct);
 }
@@ -313,7 +393,7 @@ ScenarioResult RunScenario(const Scenario& scenario) {
 
   fusion::SessionParams params;
   params.exercise = ExerciseOf(spec.exercise);
-  params.mode = fusion::SetMode::kBilateral;
+  params.mode = spec.mode;
   for (Side side : kSides) {
     fusion::SensorConfig sensor;
     sensor.placement = plan.truth.side(side).placement;
@@ -509,8 +589,9 @@ void PrintTotals(const std::vector<ScenarioResult>& results, std::ostream& out) 
   for (const ScenarioResult& r : results) {
     by_exercise[ExerciseOfName(r.name)].Add(r);
     all.Add(r);
-    for (const char* condition : {"25Hz", "50Hz", "100Hz", "200Hz", "dropouts", "clock+drift",
-                                  "fatigue", "clean", " sym", "asym10", "asym20"}) {
+    for (const char* condition :
+         {"25Hz", "50Hz", "100Hz", "200Hz", "dropouts", "clock+drift", "fatigue", "clean", " sym",
+          "asym10", "asym20", " handling", " walk", " loss", " follower", " 2sets", " gym"}) {
       if (r.name.find(condition) != std::string::npos) by_condition[condition].Add(r);
     }
   }

@@ -19,6 +19,11 @@ namespace ambi::accuracy {
 // percentage points of the true one.
 inline constexpr double kRomAimDeg = 3.0;
 inline constexpr double kAsymmetryAimPp = 3.0;
+// Issue 8's aims for the everyday situations (handling, walking, loss bursts, a following limb,
+// rest in hand): every set exact, ROM mean absolute error per side within 3 deg, asymmetry
+// within 2 percentage points.
+inline constexpr double kSituationRomMaeAimDeg = 3.0;
+inline constexpr double kSituationAsymmetryAimPp = 2.0;
 
 // One simulated session with known truth, run through the real path: simulator -> device bytes
 // -> SessionPipeline::OnBytes with arrival times -> events.
@@ -45,6 +50,12 @@ struct ScenarioOptions {
   bool clock_offset_drift = false;  // implies kAmbiSample bytes
   bool fatigue = false;
   bool clean = false;  // no noise, bias, sway or jitter; mounts still random
+  // Everyday situations around a set (issue 8), see sim::SessionSpec:
+  bool handling = false;      // dumbbells picked up before the set and put down after it
+  bool walk = false;          // 6 s of walking (arm swing, anti-phase) before the set
+  bool loss_bursts = false;   // BLE-like bursts of 1-10 lost samples (<= 200 ms), 0.5 per s
+  bool follower = false;      // unilateral: right works, left does nothing but rocks 5-12 deg
+  bool sets_in_hand = false;  // two sets, 30 s rest between them with the weights in hand
   std::uint64_t seed = 1;
 };
 
@@ -56,6 +67,13 @@ Scenario MakeScenario(const ScenarioOptions& options);
 // at 100 Hz, and symmetric / 10 % cases at 25, 50 and 200 Hz, with dropouts, with clock offset
 // and drift, with fatigue, and without sensor errors. 'seed' varies mounts and noise.
 std::vector<Scenario> StandardGrid(std::uint64_t seed);
+
+// The everyday situations of issue 8, each on its own and once all together ("gym"): handling
+// (curl, lateral raise, curl 10 % asymmetric), walking (the same three), loss bursts (every
+// exercise at 25, 50 and 200 Hz), a following limb (knee extension, straight-leg raise), rest in
+// hand between two sets (curl, lateral raise), and a curl session with all of them at 50 Hz.
+// Scenario names carry " handling", " walk", " loss", " follower", " 2sets" and " gym".
+std::vector<Scenario> SituationGrid(std::uint64_t seed);
 
 // Errors of one side over the reps matched to the truth.
 struct SideResult {

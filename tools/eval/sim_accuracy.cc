@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   int seeds = 1;
   std::vector<std::string> filters;
   bool totals_only = false;
+  std::string grid = "all";
   app.add_option("--seed", seed, "first grid seed (mounts, noise, latency jitter)");
   app.add_option("--seeds", seeds, "number of grid seeds to run, from --seed on")
       ->check(CLI::Range(1, 100));
@@ -23,25 +24,39 @@ int main(int argc, char** argv) {
                  "run only scenarios whose name contains every one of these strings "
                  "(e.g. --filter squat --filter asym10)");
   app.add_flag("--totals-only", totals_only, "print only the totals");
+  app.add_option("--grid", grid,
+                 "standard (exercises x asymmetry, rates, dropouts, clocks, fatigue), situations "
+                 "(issue 8: handling, walking, loss bursts, a following limb, rest in hand) or "
+                 "all; totals are printed per grid")
+      ->check(CLI::IsMember({"standard", "situations", "all"}));
   CLI11_PARSE(app, argc, argv);
 
-  std::vector<ambi::accuracy::ScenarioResult> results;
-  for (int k = 0; k < seeds; ++k) {
-    for (const ambi::accuracy::Scenario& scenario :
-         ambi::accuracy::StandardGrid(seed + static_cast<std::uint64_t>(k))) {
-      bool wanted = true;
-      for (const std::string& f : filters) {
-        wanted = wanted && scenario.name.find(f) != std::string::npos;
+  int matched = 0;
+  for (const std::string& which : {std::string("standard"), std::string("situations")}) {
+    if (grid != "all" && grid != which) continue;
+    std::vector<ambi::accuracy::ScenarioResult> results;
+    for (int k = 0; k < seeds; ++k) {
+      const std::uint64_t s = seed + static_cast<std::uint64_t>(k);
+      const auto scenarios =
+          which == "standard" ? ambi::accuracy::StandardGrid(s) : ambi::accuracy::SituationGrid(s);
+      for (const ambi::accuracy::Scenario& scenario : scenarios) {
+        bool wanted = true;
+        for (const std::string& f : filters) {
+          wanted = wanted && scenario.name.find(f) != std::string::npos;
+        }
+        if (!wanted) continue;
+        results.push_back(ambi::accuracy::RunScenario(scenario));
+        if (!totals_only) ambi::accuracy::PrintScenario(results.back(), std::cout);
       }
-      if (!wanted) continue;
-      results.push_back(ambi::accuracy::RunScenario(scenario));
-      if (!totals_only) ambi::accuracy::PrintScenario(results.back(), std::cout);
     }
+    if (results.empty()) continue;
+    matched += static_cast<int>(results.size());
+    std::cout << "\n#### " << which << " grid\n";
+    ambi::accuracy::PrintTotals(results, std::cout);
   }
-  if (results.empty()) {
+  if (matched == 0) {
     std::cerr << "no scenario matches the filter\n";
     return 1;
   }
-  ambi::accuracy::PrintTotals(results, std::cout);
   return 0;
 }

@@ -69,6 +69,23 @@ int main(int argc, char** argv) {
   bool clean = false;
   bool mag = false;
   std::uint64_t seed = 0;
+  bool handling = false;
+  double walk_s = 0.0;
+  double loss_bursts_per_s = -1.0;
+  int sets = 0;
+  double set_rest_s = -1.0;
+  double follow_deg = 0.0;
+  app.add_flag("--handling", handling,
+               "Bilateral: pick the weights up before the set and put them down after it");
+  app.add_option("--walk-s", walk_s,
+                 "Walk this long before the set (arm swing 45 deg at 0.9 Hz, anti-phase)");
+  app.add_option("--loss-bursts-per-s", loss_bursts_per_s,
+                 "BLE-like loss bursts of 1-10 samples (at most 200 ms) per second, both sides");
+  app.add_option("--sets", sets, "Bilateral: number of sets, weights kept in hand between them");
+  app.add_option("--set-rest-s", set_rest_s, "Rest between sets (s)");
+  app.add_option("--follow-deg", follow_deg,
+                 "Unilateral: the side with no reps rocks by up to this with each rep of the "
+                 "other (from half of it)");
   app.add_flag("--list-presets", list, "List the named scenarios and exit");
   app.add_option("--preset", preset, "Named scenario (see --list-presets)");
   app.add_option("--exercise", exercise,
@@ -158,6 +175,18 @@ int main(int argc, char** argv) {
     if (unilateral) spec.mode = ambi::fusion::SetMode::kUnilateral;
     if (mag) spec.with_mag = true;
     if (seed != 0) spec.seed = seed;
+    if (handling) spec.handling.enabled = true;
+    if (walk_s > 0.0) spec.walk.duration_s = walk_s;
+    if (loss_bursts_per_s >= 0.0) {
+      spec.left.loss.bursts_per_s = spec.right.loss.bursts_per_s = loss_bursts_per_s;
+    }
+    if (sets > 0) spec.sets.set_count = sets;
+    if (set_rest_s >= 0.0) spec.sets.rest_s = set_rest_s;
+    if (follow_deg > 0.0) {
+      for (auto* s : {&spec.left, &spec.right}) {
+        if (s->rep_count == 0) s->follow = {0.5 * follow_deg, follow_deg};
+      }
+    }
     if (clean) {
       for (auto* s : {&spec.left, &spec.right}) {
         s->noise = {};

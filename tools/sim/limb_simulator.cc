@@ -23,6 +23,10 @@ constexpr std::uint64_t kStreamNoiseLeft = 3;
 constexpr std::uint64_t kStreamNoiseRight = 4;
 constexpr std::uint64_t kStreamSwayLeft = 5;
 constexpr std::uint64_t kStreamSwayRight = 6;
+constexpr std::uint64_t kStreamLossLeft = 7;
+constexpr std::uint64_t kStreamLossRight = 8;
+constexpr std::uint64_t kStreamFollowLeft = 9;
+constexpr std::uint64_t kStreamFollowRight = 10;
 
 Eigen::Vector3d ToEigen(const Vec3& v) { return {v.x, v.y, v.z}; }
 Vec3 ToVec3(const Eigen::Vector3d& v) { return {v.x(), v.y(), v.z()}; }
@@ -49,11 +53,12 @@ struct SideRepParams {
   double rom_rad, concentric_s, eccentric_s, hold_s;
 };
 
-std::vector<SideRepParams> DrawReps(const SideSpec& s, std::uint64_t seed) {
+std::vector<SideRepParams> DrawReps(const SideSpec& s, int set_count, std::uint64_t seed) {
   Prng rng(seed);
   std::vector<SideRepParams> reps;
-  reps.reserve(static_cast<std::size_t>(s.rep_count));
-  for (int i = 0; i < s.rep_count; ++i) {
+  reps.reserve(static_cast<std::size_t>(s.rep_count * set_count));
+  for (int k = 0; k < s.rep_count * set_count; ++k) {
+    const int i = k % std::max(1, s.rep_count);  // fatigue restarts with each set
     const double rom_fatigue = std::max(0.1, 1.0 - s.fatigue_rom_loss_pct_per_rep * i / 100.0);
     const double speed_factor = std::max(0.1, 1.0 - s.fatigue_speed_loss_pct_per_rep * i / 100.0);
     SideRepParams p;
@@ -127,21 +132,51 @@ AngleState EvaluateProfile(const std::vector<PlannedRep>& reps, double t_s, std:
           -r.rom_rad * m.dds / (r.second_phase_s * r.second_phase_s)};
 }
 
+AngleState EvaluateOscillation(const Oscillation& o, double t_s) {
+  if (t_s < o.start_s || t_s >= o.end_s) return {};
+  const double w = 2.0 * std::numbers::pi * o.frequency_hz;
+  const double phase = w * (t_s - o.start_s) + o.phase_rad;
+  const double sine = o.amplitude * std::sin(phase);
+  const double d_sine = o.amplitude * w * std::cos(phase);
+  const double dd_sine = -o.amplitude * w * w * std::sin(phase);
+  // Envelope: minimum-jerk rise over ramp_s, 1, minimum-jerk fall over ramp_s.
+  const double ramp = std::min(o.ramp_s, 0.5 * (o.end_s - o.start_s));
+  double env = 1.0, d_env = 0.0, dd_env = 0.0;
+  if (ramp > 0.0 && t_s - o.start_s < ramp) {
+    const UnitMove m = MinJerk((t_s - o.start_s) / ramp);
+    env = m.s;
+    d_env = m.ds / ramp;
+    dd_env = m.dds / (ramp * ramp);
+  } else if (ramp > 0.0 && o.end_s - t_s < ramp) {
+    const UnitMove m = MinJerk((o.end_s - t_s) / ramp);
+    env = m.s;
+    d_env = -m.ds / ramp;
+    dd_env = m.dds / (ramp * ramp);
+  }
+  return {env * sine, d_env * sine + env * d_sine,
+          dd_env * sine + 2.0 * d_env * d_sine + env * dd_sine};
+}
+
 RestPose RestPoseOf(ExerciseKind kind, Side side) {
   // Each axis is chosen so that a positive rotation moves the segment away from rest:
-  // axis x rest_direction = direction of motion.
+  // axis x rest_direction = direction of motion. The body axis is medio-lateral; the pivot is
+  // the shoulder (arms) or the hip (legs); the upper arm is 0.30 m, the thigh 0.40 m.
   switch (kind) {
-    case ExerciseKind::kCurl:           // forearm down, hand moves forward (north)
-    case ExerciseKind::kKneeExtension:  // shank down, foot moves forward
-      return {{0.0, -1.0, 0.0}, {0.0, 0.0, -1.0}};
+    case ExerciseKind::kCurl:  // forearm down, hand moves forward (north); elbow below shoulder
+      return {{0.0, -1.0, 0.0}, {0.0, 0.0, -1.0}, {0.0, -1.0, 0.0}, {0.0, 0.0, -0.30}};
+    case ExerciseKind::kKneeExtension:  // seated: shank down, foot forward; knee ahead of hip
+      return {{0.0, -1.0, 0.0}, {0.0, 0.0, -1.0}, {0.0, -1.0, 0.0}, {0.40, 0.0, 0.0}};
     case ExerciseKind::kLateralRaise:  // arm down, hand moves outwards (left = west = +y)
-      return {{side == Side::kLeft ? 1.0 : -1.0, 0.0, 0.0}, {0.0, 0.0, -1.0}};
+      return {{side == Side::kLeft ? 1.0 : -1.0, 0.0, 0.0},
+              {0.0, 0.0, -1.0},
+              {0.0, -1.0, 0.0},
+              {0.0, 0.0, 0.0}};
     case ExerciseKind::kSquat:  // shank up from the ankle, knee moves forward
-      return {{0.0, 1.0, 0.0}, {0.0, 0.0, 1.0}};
+      return {{0.0, 1.0, 0.0}, {0.0, 0.0, 1.0}, {0.0, 1.0, 0.0}, {0.0, 0.0, 0.0}};
     case ExerciseKind::kStraightLegRaise:  // lying supine, feet north, leg lifts up
-      return {{0.0, -1.0, 0.0}, {1.0, 0.0, 0.0}};
+      return {{0.0, -1.0, 0.0}, {1.0, 0.0, 0.0}, {0.0, -1.0, 0.0}, {0.0, 0.0, 0.0}};
   }
-  return {{0.0, -1.0, 0.0}, {0.0, 0.0, -1.0}};
+  return {{0.0, -1.0, 0.0}, {0.0, 0.0, -1.0}, {0.0, -1.0, 0.0}, {0.0, 0.0, 0.0}};
 }
 
 namespace {
@@ -165,19 +200,83 @@ Vec3 HingeAxisInSensor(const SessionSpec& spec, Side side) {
   return ToVec3(mount.transpose() * Eigen::Vector3d::UnitY());
 }
 
+namespace {
+
+// Bluetooth-like loss bursts over [0, duration_s): Poisson start times, 1..n samples each,
+// aligned to the sensor's sample grid so that a burst of n loses exactly n samples.
+std::vector<Dropout> DrawLossBursts(const SideSpec& s, double rate_hz, double duration_s,
+                                    std::uint64_t seed) {
+  std::vector<Dropout> bursts;
+  if (s.loss.bursts_per_s <= 0.0) return bursts;
+  Prng rng(seed);
+  const double period_s = 1.0 / (rate_hz * (1.0 + s.clock.drift_ppm * 1e-6));
+  const int longest =
+      std::max(1, std::min(s.loss.max_samples,
+                           static_cast<int>(std::floor(s.loss.max_duration_s / period_s + 1e-9))));
+  double t = 0.0;
+  for (;;) {
+    t += -std::log(1.0 - rng.Uniform()) / s.loss.bursts_per_s;
+    if (t >= duration_s) break;
+    const int n = 1 + static_cast<int>(rng.Uniform() * longest);
+    const double first = std::ceil(t / period_s);
+    const Dropout burst{(first - 0.5) * period_s, (first - 0.5 + std::min(n, longest)) * period_s};
+    if (!bursts.empty() && burst.start_s <= bursts.back().end_s) continue;  // keep them apart
+    bursts.push_back(burst);
+    t = burst.end_s;
+  }
+  return bursts;
+}
+
+}  // namespace
+
 SessionPlan PlanSession(const SessionSpec& spec) {
   if (const std::string err = Validate(spec); !err.empty()) throw std::invalid_argument(err);
   const fusion::Phase first = FirstPhaseOf(spec.exercise);
   const fusion::Limb limb = LimbOf(spec.exercise);
-  const auto left_params = DrawReps(spec.left, DeriveSeed(spec.seed, kStreamPlanLeft));
-  const auto right_params = DrawReps(spec.right, DeriveSeed(spec.seed, kStreamPlanRight));
+  const int set_count = spec.mode == fusion::SetMode::kBilateral ? spec.sets.set_count : 1;
+  const auto left_params = DrawReps(spec.left, set_count, DeriveSeed(spec.seed, kStreamPlanLeft));
+  const auto right_params =
+      DrawReps(spec.right, set_count, DeriveSeed(spec.seed, kStreamPlanRight));
 
   SessionPlan plan;
   double t = spec.rest_before_s;
+  // Walking to the station: arm swing in anti-phase, body bounce once per step.
+  if (spec.walk.duration_s > 0.0) {
+    const WalkSpec& w = spec.walk;
+    const double ramp_s = 1.0 / w.frequency_hz;
+    const double amplitude_rad = 0.5 * w.swing_deg * kDegToRad;
+    plan.left_body.swings.push_back(
+        {t, t + w.duration_s, amplitude_rad, w.frequency_hz, 0.0, ramp_s});
+    plan.right_body.swings.push_back(
+        {t, t + w.duration_s, amplitude_rad, w.frequency_hz, std::numbers::pi, ramp_s});
+    for (BodyPlan* body : {&plan.left_body, &plan.right_body}) {
+      body->bounces.push_back({t, t + w.duration_s, w.bounce_m, 2.0 * w.frequency_hz, 0.0, ramp_s});
+    }
+    t += w.duration_s + w.stand_s;
+  }
+  // Picking the weights up: reach out, grip, slow lift back to the rest pose, settle.
+  const HandlingSpec& h = spec.handling;
+  if (h.enabled) {
+    const PlannedRep pick_up{t, h.reach_s, h.grip_s, h.lift_s, h.angle_deg * kDegToRad};
+    plan.left_body.moves.push_back(pick_up);
+    plan.right_body.moves.push_back(pick_up);
+    t = pick_up.end_s() + h.settle_s;
+  }
+  std::vector<std::pair<double, double>> set_rests;  // between sets, weights in hand
   if (spec.mode == fusion::SetMode::kBilateral) {
     const double lag_s = spec.right_lag_ms / 1000.0;
     const std::size_t n = std::max(left_params.size(), right_params.size());
+    const std::size_t per_set = n / static_cast<std::size_t>(set_count);
     for (std::size_t i = 0; i < n; ++i) {
+      if (per_set > 0 && i > 0 && i % per_set == 0) {
+        // The loop left t one rep rest after the last rep: the set rest starts at that rep's end.
+        double last_end = 0.0;
+        for (const auto* reps : {&plan.left, &plan.right}) {
+          if (!reps->empty()) last_end = std::max(last_end, reps->back().end_s());
+        }
+        set_rests.push_back({last_end, last_end + spec.sets.rest_s});
+        t = last_end + spec.sets.rest_s;
+      }
       double next = t;
       if (i < left_params.size()) {
         plan.left.push_back(MakePlanned(left_params[i], t + std::max(0.0, -lag_s), first));
@@ -202,9 +301,46 @@ SessionPlan PlanSession(const SessionSpec& spec) {
     }
   }
   // The loops leave t one rest interval after the last rep; end rest_after_s after that rep.
-  double last_end = spec.rest_before_s;
-  for (const auto* reps : {&plan.left, &plan.right}) {
-    if (!reps->empty()) last_end = std::max(last_end, reps->back().end_s());
+  double last_end = t;
+  if (!plan.left.empty() || !plan.right.empty()) {
+    last_end = 0.0;
+    for (const auto* reps : {&plan.left, &plan.right}) {
+      if (!reps->empty()) last_end = std::max(last_end, reps->back().end_s());
+    }
+  }
+  // Fidgeting with the weights in hand between sets (left and right not in step).
+  for (const auto& [from_s, to_s] : set_rests) {
+    if (spec.sets.fidget_deg <= 0.0) continue;
+    const double amplitude_rad = spec.sets.fidget_deg * kDegToRad;
+    const double ramp_s = std::min(2.0, 0.25 * (to_s - from_s));
+    plan.left_body.swings.push_back(
+        {from_s, to_s, amplitude_rad, spec.sets.fidget_hz, 0.0, ramp_s});
+    plan.right_body.swings.push_back(
+        {from_s, to_s, amplitude_rad, spec.sets.fidget_hz * 1.13, 1.0, ramp_s});
+  }
+  // Putting the weights down: settle, slow lowering out, release, back to the rest pose.
+  if (h.enabled) {
+    const PlannedRep put_down{last_end + h.settle_s, h.lift_s, h.grip_s, h.reach_s,
+                              h.angle_deg * kDegToRad};
+    plan.left_body.moves.push_back(put_down);
+    plan.right_body.moves.push_back(put_down);
+    last_end = put_down.end_s();
+  }
+  // A following limb rocks with every rep of the other side (same timing, its own angle).
+  for (Side s : {Side::kLeft, Side::kRight}) {
+    const FollowSpec& follow = spec.side(s).follow;
+    if (follow.max_deg <= 0.0) continue;
+    Prng rng(DeriveSeed(spec.seed, s == Side::kLeft ? kStreamFollowLeft : kStreamFollowRight));
+    BodyPlan& body = s == Side::kLeft ? plan.left_body : plan.right_body;
+    for (PlannedRep rock : plan.side(fusion::OtherSide(s))) {
+      rock.rom_rad =
+          (follow.min_deg + (follow.max_deg - follow.min_deg) * rng.Uniform()) * kDegToRad;
+      body.moves.push_back(rock);
+    }
+  }
+  for (BodyPlan* body : {&plan.left_body, &plan.right_body}) {
+    std::sort(body->moves.begin(), body->moves.end(),
+              [](const PlannedRep& a, const PlannedRep& b) { return a.start_s < b.start_s; });
   }
 
   GroundTruth& truth = plan.truth;
@@ -220,16 +356,27 @@ SessionPlan PlanSession(const SessionSpec& spec) {
   truth.commanded_eccentric_diff_pct = PercentDiff(spec.left.eccentric_s, spec.right.eccentric_s);
   for (Side s : {Side::kLeft, Side::kRight}) {
     SideTruth& st = s == Side::kLeft ? truth.left : truth.right;
+    BodyPlan& body = s == Side::kLeft ? plan.left_body : plan.right_body;
     const auto& planned = plan.side(s);
     const auto& params = s == Side::kLeft ? left_params : right_params;
     st.placement = {s, limb};
     st.hinge_axis_world = RestPoseOf(spec.exercise, s).hinge_axis_world;
+    const int per_set = std::max(1, spec.side(s).rep_count);
     double previous_end = -1.0;
     for (std::size_t i = 0; i < planned.size(); ++i) {
-      st.reps.push_back(
-          TruthOf(planned[i], params[i], st.placement, static_cast<int>(i) + 1, previous_end));
+      const int in_set = static_cast<int>(i) % per_set;
+      if (in_set == 0) previous_end = -1.0;
+      fusion::Rep rep = TruthOf(planned[i], params[i], st.placement, in_set + 1, previous_end);
+      rep.set_index = static_cast<int>(i) / per_set + 1;
+      st.reps.push_back(rep);
       previous_end = planned[i].end_s();
     }
+    body.loss_bursts = DrawLossBursts(
+        spec.side(s), spec.rate_hz, truth.duration_s,
+        DeriveSeed(spec.seed, s == Side::kLeft ? kStreamLossLeft : kStreamLossRight));
+    st.loss_bursts = body.loss_bursts;
+    for (const PlannedRep& move : body.moves)
+      st.non_rep_moves.push_back({move.start_s, move.end_s()});
   }
   return plan;
 }
@@ -276,6 +423,15 @@ SensorSampler::SensorSampler(const SessionSpec& spec, const SessionPlan& plan, S
   sway_amplitude_rad_ = spec.side(side).sway.amplitude_deg * kDegToRad;
   sway_omega_rad_s_ = 2.0 * std::numbers::pi * spec.side(side).sway.frequency_hz;
   sway_phase_rad_ = 2.0 * std::numbers::pi * sway_rng.Uniform();
+  body_ = plan.body(side);
+  dropouts_.insert(dropouts_.end(), body_.loss_bursts.begin(), body_.loss_bursts.end());
+  body_moves_ = !body_.moves.empty() || !body_.swings.empty() || !body_.bounces.empty();
+  body_axis_[0] = pose.body_axis_world.x;
+  body_axis_[1] = pose.body_axis_world.y;
+  body_axis_[2] = pose.body_axis_world.z;
+  pivot_to_joint_[0] = pose.pivot_to_joint_world.x;
+  pivot_to_joint_[1] = pose.pivot_to_joint_world.y;
+  pivot_to_joint_[2] = pose.pivot_to_joint_world.z;
 }
 
 bool SensorSampler::InDropout(double t_s) const {
@@ -323,15 +479,50 @@ bool SensorSampler::Next(SimSample* out) {
     alpha_sway = -a * w * w * std::sin(phase) * u;
   }
   const Eigen::Matrix3d hinge_rot = Eigen::AngleAxisd(angle.angle_rad, hinge).toRotationMatrix();
-  const Eigen::Vector3d hinge_world = sway * hinge;
-  const Eigen::Vector3d hinge_rate = angle.rate_rad_s * hinge_world;
-  const Eigen::Vector3d omega = omega_sway + hinge_rate;
-  const Eigen::Vector3d alpha =
-      alpha_sway + angle.accel_rad_s2 * hinge_world + omega_sway.cross(hinge_rate);
-  // Sensor position relative to the joint (which stays fixed in the world).
-  const Eigen::Vector3d p = sway * (hinge_rot * (lever_arm_m_ * Vec(segment_dir_)));
-  const Eigen::Vector3d accel_world = alpha.cross(p) + omega.cross(omega.cross(p));
-  const Eigen::Matrix3d sensor_to_world = sway * hinge_rot * Mat(rest_to_sensor_);
+  Eigen::Vector3d accel_world;
+  Eigen::Vector3d omega;
+  Eigen::Matrix3d sensor_to_world;
+  if (!body_moves_) {
+    const Eigen::Vector3d hinge_world = sway * hinge;
+    const Eigen::Vector3d hinge_rate = angle.rate_rad_s * hinge_world;
+    omega = omega_sway + hinge_rate;
+    const Eigen::Vector3d alpha =
+        alpha_sway + angle.accel_rad_s2 * hinge_world + omega_sway.cross(hinge_rate);
+    // Sensor position relative to the joint (which stays fixed in the world).
+    const Eigen::Vector3d p = sway * (hinge_rot * (lever_arm_m_ * Vec(segment_dir_)));
+    accel_world = alpha.cross(p) + omega.cross(omega.cross(p));
+    sensor_to_world = sway * hinge_rot * Mat(rest_to_sensor_);
+  } else {
+    // The body turns the whole limb about the pivot: B = sway * R(beta about the body axis).
+    AngleState beta = EvaluateProfile(body_.moves, t, &body_cursor_);
+    for (const Oscillation& o : body_.swings) {
+      const AngleState part = EvaluateOscillation(o, t);
+      beta.angle_rad += part.angle_rad;
+      beta.rate_rad_s += part.rate_rad_s;
+      beta.accel_rad_s2 += part.accel_rad_s2;
+    }
+    double bounce_accel_m_s2 = 0.0;
+    for (const Oscillation& o : body_.bounces)
+      bounce_accel_m_s2 += EvaluateOscillation(o, t).accel_rad_s2;
+    const Eigen::Vector3d u = Vec(body_axis_);
+    const Eigen::Matrix3d body = sway * Eigen::AngleAxisd(beta.angle_rad, u).toRotationMatrix();
+    const Eigen::Vector3d body_rate = beta.rate_rad_s * (sway * u);
+    const Eigen::Vector3d omega_body = omega_sway + body_rate;
+    const Eigen::Vector3d alpha_body =
+        alpha_sway + beta.accel_rad_s2 * (sway * u) + omega_sway.cross(body_rate);
+    // In the body frame: q = pivot->joint + R_hinge (lever along the segment).
+    const Eigen::Vector3d r = hinge_rot * (lever_arm_m_ * Vec(segment_dir_));
+    const Eigen::Vector3d q = Vec(pivot_to_joint_) + r;
+    const Eigen::Vector3d dq = angle.rate_rad_s * hinge.cross(r);
+    const Eigen::Vector3d ddq = angle.accel_rad_s2 * hinge.cross(r) +
+                                angle.rate_rad_s * hinge.cross(angle.rate_rad_s * hinge.cross(r));
+    const Eigen::Vector3d x = body * q;
+    omega = omega_body + angle.rate_rad_s * (body * hinge);
+    accel_world = alpha_body.cross(x) + omega_body.cross(omega_body.cross(x)) +
+                  2.0 * omega_body.cross(body * dq) + body * ddq +
+                  Eigen::Vector3d(0.0, 0.0, bounce_accel_m_s2);
+    sensor_to_world = body * hinge_rot * Mat(rest_to_sensor_);
+  }
   const Eigen::Matrix3d world_to_sensor = sensor_to_world.transpose();
 
   Eigen::Vector3d f = world_to_sensor * (accel_world + Eigen::Vector3d(0.0, 0.0, kGravity_m_s2));

@@ -33,16 +33,47 @@ struct AngleState {
 // rep so that evaluating at increasing times costs O(1); any order of times stays correct.
 AngleState EvaluateProfile(const std::vector<PlannedRep>& reps, double t_s, std::size_t* cursor);
 
+// A sinusoid with a smooth onset and end: amplitude * sin(2 pi frequency (t - start) + phase)
+// inside [start_s, end_s], its envelope rising from 0 to 1 over ramp_s after the start and
+// falling back over ramp_s before the end (minimum-jerk), so position, rate and acceleration
+// stay continuous. Used for angles (rad) and displacements (m).
+struct Oscillation {
+  double start_s = 0.0;
+  double end_s = 0.0;
+  double amplitude = 0.0;
+  double frequency_hz = 1.0;
+  double phase_rad = 0.0;
+  double ramp_s = 1.0;
+};
+
+// Value, first and second derivative of 'o' at 't_s' (zero outside it).
+AngleState EvaluateOscillation(const Oscillation& o, double t_s);
+
 // Minimum-jerk peak speed is 15/8 of the mean speed of the phase.
 inline constexpr double kMinJerkPeakToMeanSpeed = 1.875;
+
+// What the body does to one side's segment besides the side's own reps, in true time:
+// rotations about the body's medio-lateral axis through the body pivot (RestPose), and vertical
+// displacement of the whole body, plus the side's sample-loss bursts.
+struct BodyPlan {
+  std::vector<PlannedRep> moves;     // rep-shaped: handling, rocking with the other limb
+  std::vector<Oscillation> swings;   // angle (rad): walking arm swing, fidgeting between sets
+  std::vector<Oscillation> bounces;  // vertical displacement (m): walking
+  std::vector<Dropout> loss_bursts;  // sensor sample loss
+};
 
 // Both sides' rep plans and the ground truth of a session. Deterministic in spec.seed.
 struct SessionPlan {
   std::vector<PlannedRep> left;
   std::vector<PlannedRep> right;
+  BodyPlan left_body;
+  BodyPlan right_body;
   GroundTruth truth;
   const std::vector<PlannedRep>& side(fusion::Side s) const {
     return s == fusion::Side::kLeft ? left : right;
+  }
+  const BodyPlan& body(fusion::Side s) const {
+    return s == fusion::Side::kLeft ? left_body : right_body;
   }
 };
 
@@ -86,6 +117,11 @@ class SensorSampler {
   double sway_amplitude_rad_;
   double sway_omega_rad_s_;
   double sway_phase_rad_;
+  BodyPlan body_;
+  bool body_moves_ = false;   // any body rotation or bounce: the general kinematics below
+  double body_axis_[3];       // world, unit
+  double pivot_to_joint_[3];  // world, at rest
+  std::size_t body_cursor_ = 0;
   NoiseSpec noise_;
   Prng noise_rng_;
   std::size_t cursor_ = 0;
@@ -100,6 +136,11 @@ SimulatedSession Simulate(const SessionSpec& spec);
 struct RestPose {
   fusion::Vec3 hinge_axis_world;   // positive rotation moves the segment away from rest
   fusion::Vec3 segment_dir_world;  // from the joint towards the sensor, at rest
+  // Body motion (handling, walking, rocking) turns the segment about this world axis (the body's
+  // medio-lateral axis, positive: the segment's far end moves forward or up) through a pivot at
+  // the shoulder or hip; pivot_to_joint_world is the joint's offset from that pivot at rest.
+  fusion::Vec3 body_axis_world;
+  fusion::Vec3 pivot_to_joint_world;
 };
 RestPose RestPoseOf(ExerciseKind kind, fusion::Side side);
 

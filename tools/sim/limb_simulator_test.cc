@@ -362,5 +362,186 @@ TEST(LimbSimulatorTest, ProfileCursorHandlesAnyTimeOrder) {
   EXPECT_EQ(EvaluateProfile(reps, 9.0, &cursor).angle_rad, 0.0);
 }
 
+// ---- Everyday situations around a set (issue 8) ----------------------------------------------
+
+// Samples of one side with their true orientation, from the streaming sampler.
+std::vector<SimSample> SamplesOf(const SessionSpec& spec, Side side) {
+  const SessionPlan plan = PlanSession(spec);
+  SensorSampler sampler(spec, plan, side);
+  std::vector<SimSample> out;
+  SimSample sample;
+  while (sampler.Next(&sample)) out.push_back(sample);
+  return out;
+}
+
+// Angle (rad) between the segment's orientation at a sample and at the first sample.
+double AngleFromStart(const std::vector<SimSample>& samples, std::size_t k) {
+  return E(samples.front().sensor_to_earth).angularDistance(E(samples[k].sensor_to_earth));
+}
+
+// Physical consistency of every body motion at once (walk, handling, two sets with fidgeting in
+// between): the gyro integrates to the true orientation, and the accelerometer minus gravity,
+// turned to the world and integrated, gives a velocity that returns to zero whenever the body is
+// still again (positions are bounded: nothing drifts away).
+TEST(LimbSimulatorTest, BodyMotionIsPhysicallyConsistent) {
+  SessionSpec spec = *MakePreset("curl-gym");
+  for (SideSpec* s : {&spec.left, &spec.right}) {
+    s->noise = {};
+    s->sway.amplitude_deg = 0.0;
+    s->loss.bursts_per_s = 0.0;
+  }
+  spec.rate_hz = 1000.0;
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    const std::vector<SimSample> samples = SamplesOf(spec, side);
+    Eigen::Quaterniond q = E(samples.front().sensor_to_earth);
+    Eigen::Vector3d velocity = Eigen::Vector3d::Zero();
+    double max_orientation_error = 0.0;
+    double max_speed = 0.0;
+    for (std::size_t k = 1; k < samples.size(); ++k) {
+      const double dt = samples[k].true_time_s - samples[k - 1].true_time_s;
+      const Eigen::Vector3d w =
+          0.5 * (E(samples[k - 1].imu.gyro_rad_s) + E(samples[k].imu.gyro_rad_s));
+      if (w.norm() > 0.0)
+        q = q * Eigen::Quaterniond(Eigen::AngleAxisd(w.norm() * dt, w.normalized()));
+      q.normalize();
+      max_orientation_error =
+          std::max(max_orientation_error, q.angularDistance(E(samples[k].sensor_to_earth)));
+      auto linear = [&](std::size_t i) {
+        return Eigen::Vector3d(E(samples[i].sensor_to_earth) * E(samples[i].imu.accel_m_s2) -
+                               Eigen::Vector3d(0.0, 0.0, kG));
+      };
+      velocity += 0.5 * (linear(k - 1) + linear(k)) * dt;
+      max_speed = std::max(max_speed, velocity.norm());
+    }
+    EXPECT_LT(max_orientation_error, 0.05 * kDeg);
+    EXPECT_LT(velocity.norm(), 0.01);  // still at the end, as at the start
+    EXPECT_GT(max_speed, 0.3);         // it did move: walking swing, handling, curls
+    EXPECT_LT(max_speed, 3.0);
+  }
+}
+
+TEST(LimbSimulatorTest, WalkingSwingsTheArmsInAntiPhase) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kCurl);
+  spec.walk.duration_s = 6.0;
+  const std::vector<SimSample> left = SamplesOf(spec, Side::kLeft);
+  const std::vector<SimSample> right = SamplesOf(spec, Side::kRight);
+  ASSERT_EQ(left.size(), right.size());
+  const double walk_from_s = spec.rest_before_s;
+  const double walk_to_s = walk_from_s + spec.walk.duration_s;
+  double max_left = 0.0;
+  double product = 0.0;  // of the two sides' gyro about the body axis: negative in anti-phase
+  int crossings = 0;
+  double previous = 0.0;
+  for (std::size_t k = 0; k < left.size(); ++k) {
+    const double t = left[k].true_time_s;
+    if (t < walk_from_s || t > walk_to_s) continue;
+    max_left = std::max(max_left, AngleFromStart(left, k));
+    const Eigen::Vector3d axis(0.0, -1.0, 0.0);
+    const double wl = (E(left[k].sensor_to_earth) * E(left[k].imu.gyro_rad_s)).dot(axis);
+    const double wr = (E(right[k].sensor_to_earth) * E(right[k].imu.gyro_rad_s)).dot(axis);
+    product += wl * wr;
+    if (previous < 0.0 && wl >= 0.0) ++crossings;
+    previous = wl;
+  }
+  EXPECT_NEAR(max_left, 22.5 * kDeg, 0.5 * kDeg);  // 45 deg peak to peak
+  EXPECT_LT(product, 0.0);
+  EXPECT_NEAR(crossings, 0.9 * spec.walk.duration_s, 1.0);  // 0.9 Hz
+  // The reps start after the walk and the stand.
+  EXPECT_GE(fusion::ToSeconds(Simulate(spec).truth.left.reps.front().start),
+            walk_to_s + spec.walk.stand_s - 1e-9);
+}
+
+TEST(LimbSimulatorTest, HandlingLiftsSlowlyAtBothEdgesOfTheSet) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kCurl);
+  spec.handling.enabled = true;
+  const SimulatedSession session = Simulate(spec);
+  const SideTruth& truth = session.truth.left;
+  ASSERT_EQ(truth.reps.size(), 3u);
+  ASSERT_EQ(truth.non_rep_moves.size(), 2u);  // pick-up and put-down, not reps
+  const double set_start = fusion::ToSeconds(truth.reps.front().start);
+  const double set_end = fusion::ToSeconds(truth.reps.back().end);
+  EXPECT_LE(truth.non_rep_moves[0].end_s, set_start);
+  EXPECT_GE(truth.non_rep_moves[1].start_s, set_end);
+  const std::vector<SimSample> samples = SamplesOf(spec, Side::kLeft);
+  double max_before = 0.0;
+  double max_after = 0.0;
+  for (std::size_t k = 0; k < samples.size(); ++k) {
+    const double t = samples[k].true_time_s;
+    if (t < set_start) max_before = std::max(max_before, AngleFromStart(samples, k));
+    if (t > set_end) max_after = std::max(max_after, AngleFromStart(samples, k));
+  }
+  EXPECT_NEAR(max_before, spec.handling.angle_deg * kDeg, 0.01 * kDeg);
+  EXPECT_NEAR(max_after, spec.handling.angle_deg * kDeg, 0.01 * kDeg);
+  const double lift_s = truth.non_rep_moves[0].end_s - truth.non_rep_moves[0].start_s -
+                        spec.handling.reach_s - spec.handling.grip_s;
+  EXPECT_DOUBLE_EQ(lift_s, spec.handling.lift_s);
+}
+
+TEST(LimbSimulatorTest, LossBurstsDropOneToTenSamplesUpTo200Ms) {
+  for (double rate_hz : {25.0, 50.0, 100.0, 200.0}) {
+    SCOPED_TRACE(rate_hz);
+    SessionSpec spec = CleanSpec(ExerciseKind::kCurl, rate_hz);
+    spec.left.loss.bursts_per_s = 1.0;
+    const SimulatedSession session = Simulate(spec);
+    const auto& bursts = session.truth.left.loss_bursts;
+    ASSERT_GE(bursts.size(), 5u);
+    EXPECT_TRUE(session.truth.right.loss_bursts.empty());
+    std::size_t lost = 0;
+    for (const Dropout& burst : bursts) {
+      const double samples = (burst.end_s - burst.start_s) * rate_hz;
+      EXPECT_GE(samples, 1.0 - 1e-6);
+      EXPECT_LE(samples, 10.0 + 1e-6);
+      EXPECT_LE(burst.end_s - burst.start_s, 0.2 + 1e-9);
+      lost += static_cast<std::size_t>(std::lround(samples));
+    }
+    EXPECT_EQ(session.sensors[0].samples.size() + lost, session.sensors[1].samples.size());
+  }
+}
+
+TEST(LimbSimulatorTest, AFollowingLimbRocksWithTheOtherSidesReps) {
+  SessionSpec spec = *MakePreset("knee-extension-follower");
+  for (SideSpec* s : {&spec.left, &spec.right}) {
+    s->noise = {};
+    s->sway.amplitude_deg = 0.0;
+  }
+  const SimulatedSession session = Simulate(spec);
+  EXPECT_TRUE(session.truth.left.reps.empty());
+  ASSERT_EQ(session.truth.left.non_rep_moves.size(), session.truth.right.reps.size());
+  const std::vector<SimSample> left = SamplesOf(spec, Side::kLeft);
+  for (const fusion::Rep& rep : session.truth.right.reps) {
+    double most = 0.0;
+    for (std::size_t k = 0; k < left.size(); ++k) {
+      const double t = left[k].true_time_s;
+      if (t >= fusion::ToSeconds(rep.start) && t <= fusion::ToSeconds(rep.end)) {
+        most = std::max(most, AngleFromStart(left, k));
+      }
+    }
+    EXPECT_GE(most, 5.0 * kDeg - 1e-3);
+    EXPECT_LE(most, 12.0 * kDeg + 1e-3);
+  }
+}
+
+TEST(LimbSimulatorTest, SeveralSetsWithARestInHand) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kCurl);
+  spec.sets.set_count = 2;
+  spec.sets.rest_s = 30.0;
+  const SimulatedSession session = Simulate(spec);
+  const auto& reps = session.truth.left.reps;
+  ASSERT_EQ(reps.size(), 6u);
+  EXPECT_EQ(reps[2].set_index, 1);
+  EXPECT_EQ(reps[3].set_index, 2);
+  EXPECT_EQ(reps[3].index, 1);
+  EXPECT_NEAR(fusion::ToSeconds(reps[3].start) - fusion::ToSeconds(reps[2].end), 30.0, 1e-9);
+  const std::vector<SimSample> samples = SamplesOf(spec, Side::kLeft);
+  double most = 0.0;
+  for (std::size_t k = 0; k < samples.size(); ++k) {
+    const double t = samples[k].true_time_s;
+    if (t > fusion::ToSeconds(reps[2].end) && t < fusion::ToSeconds(reps[3].start)) {
+      most = std::max(most, AngleFromStart(samples, k));
+    }
+  }
+  EXPECT_NEAR(most, spec.sets.fidget_deg * kDeg, 0.05 * kDeg);
+}
+
 }  // namespace
 }  // namespace ambi::sim

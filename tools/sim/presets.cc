@@ -52,6 +52,14 @@ const std::vector<PresetInfo> kPresets = {
     {"squat", "bilateral squat, shank tilts 35 deg forward, eccentric first"},
     {"squat-asym15", "squat, right shank 15 % less ROM"},
     {"straight-leg-raise", "lying straight-leg raise, 50 deg ROM"},
+    {"curl-handling",
+     "curl; dumbbells picked up before the set (42 deg, 2 s lift), put down after"},
+    {"curl-walk", "curl after 6 s of walking (45 deg arm swing, 0.9 Hz, anti-phase, bounce)"},
+    {"curl-loss-bursts", "curl at 50 Hz losing bursts of 1-10 samples (BLE-like, 0.5 per s)"},
+    {"curl-two-sets", "two curl sets, 30 s rest between them with the dumbbells in hand"},
+    {"knee-extension-follower",
+     "right-leg knee extension; the resting left shank rocks 5-12 deg with every rep"},
+    {"curl-gym", "walk, pick up, two curl sets with rest in hand, put down, BLE loss bursts"},
 };
 
 }  // namespace
@@ -169,6 +177,20 @@ std::optional<SessionSpec> MakePreset(std::string_view name) {
       spec.rate_hz = 25.0;
     } else if (name == "curl-200hz") {
       spec.rate_hz = 200.0;
+    } else if (name == "curl-handling") {
+      spec.handling.enabled = true;
+    } else if (name == "curl-walk") {
+      spec.walk.duration_s = 6.0;
+    } else if (name == "curl-loss-bursts") {
+      spec.rate_hz = 50.0;
+      SetBoth(spec, [](SideSpec& s) { s.loss.bursts_per_s = 0.5; });
+    } else if (name == "curl-two-sets") {
+      spec.sets.set_count = 2;
+    } else if (name == "curl-gym") {
+      spec.walk.duration_s = 6.0;
+      spec.handling.enabled = true;
+      spec.sets.set_count = 2;
+      SetBoth(spec, [](SideSpec& s) { s.loss.bursts_per_s = 0.5; });
     } else if (name != "curl") {
       return std::nullopt;
     }
@@ -183,6 +205,12 @@ std::optional<SessionSpec> MakePreset(std::string_view name) {
     spec = DefaultSpec(ExerciseKind::kLateralRaise);
   } else if (name == "knee-extension") {
     spec = DefaultSpec(ExerciseKind::kKneeExtension);
+  } else if (name == "knee-extension-follower") {
+    spec = DefaultSpec(ExerciseKind::kKneeExtension);
+    spec.mode = fusion::SetMode::kUnilateral;
+    spec.unilateral_first_side = fusion::Side::kRight;
+    spec.left.rep_count = 0;
+    spec.left.follow = {5.0, 12.0};
   } else if (name == "knee-extension-hold") {
     spec = DefaultSpec(ExerciseKind::kKneeExtension);
     SetBoth(spec, [](SideSpec& s) { s.pause_turnaround_s = 3.0; });

@@ -26,7 +26,9 @@ TEST(PresetsTest, EveryPresetIsValidAndDeliversItsReps) {
       const SideTruth& truth = session.truth.side(side);
       EXPECT_EQ(session.sensors[i].placement, truth.placement);
       EXPECT_EQ(truth.placement.limb, LimbOf(spec->exercise));
-      ASSERT_EQ(truth.reps.size(), static_cast<std::size_t>(s.rep_count)) << info.name;
+      ASSERT_EQ(truth.reps.size(), static_cast<std::size_t>(s.rep_count * spec->sets.set_count))
+          << info.name;
+      if (truth.reps.empty()) continue;  // a side that does nothing (it may follow the body)
       double mean_rom = 0.0;
       for (const fusion::Rep& r : truth.reps) mean_rom += r.rom_deg;
       mean_rom /= static_cast<double>(truth.reps.size());

@@ -80,6 +80,19 @@ void ValidateSide(const SideSpec& s, std::string_view side, std::ostringstream& 
   if (!(s.sway.frequency_hz > 0.0 && s.sway.frequency_hz <= 20.0)) {
     bad("sway.frequency_hz", s.sway.frequency_hz, "must be in (0, 20]");
   }
+  if (!(s.loss.bursts_per_s >= 0.0 && s.loss.bursts_per_s <= 10.0)) {
+    bad("loss.bursts_per_s", s.loss.bursts_per_s, "must be in [0, 10]");
+  }
+  if (s.loss.max_samples < 1 || s.loss.max_samples > 1000) {
+    bad("loss.max_samples", s.loss.max_samples, "must be 1..1000");
+  }
+  if (!(s.loss.max_duration_s > 0.0 && s.loss.max_duration_s <= 10.0)) {
+    bad("loss.max_duration_s", s.loss.max_duration_s, "must be in (0, 10]");
+  }
+  if (!(s.follow.min_deg >= 0.0 && s.follow.max_deg >= s.follow.min_deg &&
+        s.follow.max_deg <= 45.0)) {
+    bad("follow.max_deg", s.follow.max_deg, "need 0 <= follow.min_deg <= follow.max_deg <= 45");
+  }
 }
 
 }  // namespace
@@ -155,6 +168,60 @@ std::string Validate(const SessionSpec& spec) {
   }
   if (!(std::abs(spec.mag_dip_deg) <= 90.0))
     bad("mag_dip_deg", spec.mag_dip_deg, "must be within +-90");
+  const HandlingSpec& h = spec.handling;
+  if (h.enabled) {
+    if (spec.mode != fusion::SetMode::kBilateral) {
+      bad("handling.enabled", 1, "handling is simulated for bilateral sets only");
+    }
+    if (!(h.angle_deg > 0.0 && h.angle_deg <= 120.0)) {
+      bad("handling.angle_deg", h.angle_deg, "must be in (0, 120]");
+    }
+    for (double v : {h.reach_s, h.lift_s}) {
+      if (!(v > 0.05 && v <= 30.0)) bad("handling.reach_s/lift_s", v, "must be in (0.05, 30]");
+    }
+    for (double v : {h.grip_s, h.settle_s}) {
+      if (!(v >= 0.0 && v <= 30.0)) bad("handling.grip_s/settle_s", v, "must be in [0, 30]");
+    }
+  }
+  const WalkSpec& w = spec.walk;
+  if (!(w.duration_s >= 0.0 && w.duration_s <= 600.0)) {
+    bad("walk.duration_s", w.duration_s, "must be in [0, 600]");
+  }
+  if (w.duration_s > 0.0) {
+    if (!(w.swing_deg >= 0.0 && w.swing_deg <= 120.0)) {
+      bad("walk.swing_deg", w.swing_deg, "must be in [0, 120]");
+    }
+    if (!(w.frequency_hz >= 0.2 && w.frequency_hz <= 3.0)) {
+      bad("walk.frequency_hz", w.frequency_hz, "must be in [0.2, 3]");
+    }
+    if (!(w.duration_s >= 2.0 / w.frequency_hz)) {
+      bad("walk.duration_s", w.duration_s, "must cover at least two swing periods");
+    }
+    if (!(w.bounce_m >= 0.0 && w.bounce_m <= 0.2)) {
+      bad("walk.bounce_m", w.bounce_m, "must be in [0, 0.2]");
+    }
+    if (!(w.stand_s >= 0.0 && w.stand_s <= 60.0))
+      bad("walk.stand_s", w.stand_s, "must be in [0, 60]");
+  }
+  const SetsSpec& sets = spec.sets;
+  if (sets.set_count < 1 || sets.set_count > 20)
+    bad("sets.set_count", sets.set_count, "must be 1..20");
+  if (sets.set_count > 1 && spec.mode != fusion::SetMode::kBilateral) {
+    bad("sets.set_count", sets.set_count, "several sets are simulated for bilateral mode only");
+  }
+  if (!(sets.rest_s >= 0.0 && sets.rest_s <= 600.0))
+    bad("sets.rest_s", sets.rest_s, "must be in [0, 600]");
+  if (!(sets.fidget_deg >= 0.0 && sets.fidget_deg <= 20.0)) {
+    bad("sets.fidget_deg", sets.fidget_deg, "must be in [0, 20]");
+  }
+  if (!(sets.fidget_hz > 0.0 && sets.fidget_hz <= 5.0)) {
+    bad("sets.fidget_hz", sets.fidget_hz, "must be in (0, 5]");
+  }
+  for (const SideSpec* s : {&spec.left, &spec.right}) {
+    if (s->follow.max_deg > 0.0 && spec.mode != fusion::SetMode::kUnilateral) {
+      bad("follow.max_deg", s->follow.max_deg, "a following limb needs unilateral mode");
+    }
+  }
   ValidateSide(spec.left, "left", err);
   ValidateSide(spec.right, "right", err);
   return err.str();

@@ -65,6 +65,22 @@ struct SwaySpec {
   double frequency_hz = 0.3;
 };
 
+// Bluetooth-like sample loss: runs of 1..max consecutive lost samples at random (Poisson)
+// times, each run no longer than max_duration_s. Zero bursts_per_s disables it.
+struct LossBurstSpec {
+  double bursts_per_s = 0.0;
+  int max_samples = 10;
+  double max_duration_s = 0.2;
+};
+
+// A limb that only follows the body: during every rep of the other side this segment rocks
+// with the body, by an angle drawn per rep (seeded) in [min_deg, max_deg], with the other rep's
+// timing. Zero max_deg disables it.
+struct FollowSpec {
+  double min_deg = 0.0;
+  double max_deg = 0.0;
+};
+
 // One side's set: what that limb segment does and how its sensor is attached.
 struct SideSpec {
   int rep_count = 10;
@@ -88,6 +104,42 @@ struct SideSpec {
   std::vector<Dropout> dropouts;
   NoiseSpec noise;
   SwaySpec sway;
+  LossBurstSpec loss;
+  FollowSpec follow;
+};
+
+// Handling the weights at the edges of a bilateral set: before the first rep the segment
+// reaches out by angle_deg (about the body's medio-lateral axis, through the shoulder or hip)
+// in reach_s, grips for grip_s and lifts the weight back slowly in lift_s, then settles for
+// settle_s; after the last rep (settle_s later) the reverse puts it down. Both sides alike.
+struct HandlingSpec {
+  bool enabled = false;
+  double angle_deg = 42.0;
+  double reach_s = 1.0;
+  double grip_s = 0.5;
+  double lift_s = 2.0;
+  double settle_s = 1.0;
+};
+
+// Walking to the station before the set: each segment swings about the body's medio-lateral
+// axis (swing_deg peak to peak, left and right in anti-phase) while the body bounces vertically
+// by bounce_m at twice the swing frequency (one bounce per step). Both fade in and out over one
+// swing period; then the athlete stands still for stand_s. Zero duration_s disables it.
+struct WalkSpec {
+  double duration_s = 0.0;
+  double swing_deg = 45.0;
+  double frequency_hz = 0.9;
+  double bounce_m = 0.025;
+  double stand_s = 1.5;
+};
+
+// Several bilateral sets with the weights kept in hand between them: set_count sets, rest_s
+// between them, during which each arm sways by fidget_deg (amplitude) at fidget_hz.
+struct SetsSpec {
+  int set_count = 1;
+  double rest_s = 30.0;
+  double fidget_deg = 3.0;
+  double fidget_hz = 0.25;
 };
 
 struct SessionSpec {
@@ -105,6 +157,9 @@ struct SessionSpec {
   double mag_field_uT = 50.0;  // earth field magnitude
   double mag_dip_deg = 65.0;   // inclination, positive downwards (northern hemisphere)
   std::uint64_t seed = 1;
+  HandlingSpec handling;
+  WalkSpec walk;
+  SetsSpec sets;
   SideSpec left;
   SideSpec right;
 
@@ -123,6 +178,12 @@ struct SideTruth {
   // Hinge axis of the movement in the world (unit vector); rotation about it is positive away
   // from the rest pose.
   fusion::Vec3 hinge_axis_world;
+  // Loss bursts of this side's sensor (true time). Reps are expected through them: unlike the
+  // long dropouts of SideSpec::dropouts, a burst never excuses a missed rep.
+  std::vector<Dropout> loss_bursts;
+  // Rep-shaped movements that are not reps: handling at the set edges, rocking with the other
+  // limb (true time of their start and end). Counting one is a phantom rep.
+  std::vector<Dropout> non_rep_moves;
 };
 
 struct GroundTruth {
