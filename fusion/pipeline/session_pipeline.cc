@@ -90,8 +90,8 @@ SessionPipeline::SessionPipeline(const SessionParams& params, EventSink* sink)
   for (const SensorConfig& sensor : params_.sensors) {
     auto& comparator = comparators_[static_cast<int>(sensor.placement.limb)];
     if (!comparator) {
-      comparator = std::make_unique<LimbPairComparator>(sensor.placement.limb, params_.asymmetry,
-                                                        sink_);
+      comparator =
+          std::make_unique<LimbPairComparator>(sensor.placement.limb, params_.asymmetry, sink_);
     }
   }
 }
@@ -131,8 +131,7 @@ void SessionPipeline::OnSample(int sensor_index, const ImuSample& sample, Time a
   ProcessSample(sensor_index, sample, arrival_time);
 }
 
-void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample,
-                                    Time arrival_time) {
+void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, Time arrival_time) {
   SensorState& sensor = *sensors_[sensor_index];
   const ClockUpdate clock = sensor.clock.Update(sample.time, arrival_time);
   if (!clock.accepted) {
@@ -209,8 +208,7 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample,
   }
 }
 
-void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after,
-                                std::int64_t missing) {
+void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing) {
   const ImuSample before = *sensor.last_sample;
   for (std::int64_t k = 1; k <= missing; ++k) {
     const ImuSample bridged = BridgeSample(before, after, k, missing);
@@ -252,10 +250,9 @@ void SessionPipeline::RestartScreens() {
   for (int limb = 0; limb < static_cast<int>(screens_.size()); ++limb) {
     if (!screens_[limb]) continue;
     const Limb l = static_cast<Limb>(limb);
-    const bool two_sides = sensor_by_slot_[static_cast<std::size_t>(
-                               PlacementSlot({Side::kLeft, l}))] >= 0 &&
-                           sensor_by_slot_[static_cast<std::size_t>(
-                               PlacementSlot({Side::kRight, l}))] >= 0;
+    const bool two_sides =
+        sensor_by_slot_[static_cast<std::size_t>(PlacementSlot({Side::kLeft, l}))] >= 0 &&
+        sensor_by_slot_[static_cast<std::size_t>(PlacementSlot({Side::kRight, l}))] >= 0;
     screens_[limb]->StartRun(set_->mode == SetMode::kBilateral, two_sides);
   }
 }
@@ -341,8 +338,8 @@ void SessionPipeline::StartSet(Time time, const Exercise& exercise, SetMode mode
   set_->side = side;
   // A new exercise may start with the other phase and move about another axis.
   for (auto& sensor : sensors_) {
-    sensor->reps = RepDetector(
-        SensorState::RepParams(sensor->config, params_.reps, exercise.first_phase));
+    sensor->reps =
+        RepDetector(SensorState::RepParams(sensor->config, params_.reps, exercise.first_phase));
   }
   RestartScreens();
   OpenSet(time, /*automatic=*/false, side);
@@ -367,8 +364,7 @@ void SessionPipeline::Flush(Time time) {
   CloseSet(set_->automatic ? set_->last_rep_end : time);
 }
 
-SensorStatus SessionPipeline::StatusOf(const SensorState& sensor, SensorEventKind kind,
-                                       Time time) {
+SensorStatus SessionPipeline::StatusOf(const SensorState& sensor, SensorEventKind kind, Time time) {
   SensorStatus status;
   status.sensor_index = sensor.index;
   status.placement = sensor.config.placement;

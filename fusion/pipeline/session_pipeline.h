@@ -1,8 +1,8 @@
 #ifndef AMBI_FUSION_PIPELINE_SESSION_PIPELINE_H_
 #define AMBI_FUSION_PIPELINE_SESSION_PIPELINE_H_
 
-#include <cstdint>
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -37,9 +37,9 @@ struct SessionParams {
   Exercise exercise = GenericExercise(Limb::kWrist);
   std::optional<SetMode> mode;  // empty: the exercise's default mode
   MadgwickParams orientation;
-  SampleClockParams clock;      // nominal_rate_hz and device_time are set per sensor
-  RepDetectorParams reps;       // first_phase and nominal_rate_hz are set per sensor/exercise
-  RepScreenParams rep_screen;   // run_end_rest_s is set to set_end_rest_s
+  SampleClockParams clock;     // nominal_rate_hz and device_time are set per sensor
+  RepDetectorParams reps;      // first_phase and nominal_rate_hz are set per sensor/exercise
+  RepScreenParams rep_screen;  // run_end_rest_s is set to set_end_rest_s
   AsymmetryParams asymmetry;
   // Automatic sets: a set starts with the first rep after rest and ends when no rep has ended
   // for this long on any sensor. Longer than the longest within-set pause (physiotherapy holds
@@ -62,7 +62,7 @@ struct SensorCounters {
   std::int64_t samples = 0;
   std::int64_t gaps = 0;
   std::int64_t missing_samples = 0;
-  std::int64_t bridged_samples = 0;  // missing samples interpolated across short gaps
+  std::int64_t bridged_samples = 0;   // missing samples interpolated across short gaps
   std::int64_t rejected_samples = 0;  // duplicate or backwards device time
   std::int64_t bytes_discarded = 0;
   std::int64_t checksum_errors = 0;
@@ -132,7 +132,7 @@ class SessionPipeline {
   EventSink* sink_;
   std::vector<std::unique_ptr<SensorState>> sensors_;
   std::vector<std::unique_ptr<LimbPairComparator>> comparators_;  // indexed by Limb
-  std::vector<std::unique_ptr<RepScreen>> screens_;                // indexed by Limb
+  std::vector<std::unique_ptr<RepScreen>> screens_;               // indexed by Limb
   std::array<int, 4> sensor_by_slot_{-1, -1, -1, -1};             // by limb * 2 + side
   std::unique_ptr<SetState> set_;
   OrientationObserver* orientation_observer_ = nullptr;

@@ -32,8 +32,8 @@ std::int64_t Interpolate(std::int64_t t0, double v0, std::int64_t t1, double v1,
 // zero: the half-cosine-like speed near a start, stop or turnaround is close to linear in time,
 // so this recovers the true instant that a threshold alone would miss by a fraction of the
 // phase. At most max(one sample period, 'max_s') beyond the crossing.
-std::int64_t ExtrapolateToZero(std::int64_t t0, double v0, std::int64_t t1, double v1,
-                               double level, double max_s) {
+std::int64_t ExtrapolateToZero(std::int64_t t0, double v0, std::int64_t t1, double v1, double level,
+                               double max_s) {
   const std::int64_t crossing = Interpolate(t0, v0, t1, v1, level);
   const double dt_s = static_cast<double>(t1 - t0) * 1e-9;
   const double slope = (v1 - v0) / dt_s;  // per second
@@ -283,9 +283,9 @@ void RepDetector::Resume(std::int64_t index) {
     // barely tilts it, but neither did the rep's own start).
     CutRepReturn cut = held_->cut;
     cut.from_start_deg =
-        gravity ? angle - held_->base_deg
-                : std::acos(std::clamp(Dot(entry.gravity, held_->base_gravity), -1.0, 1.0)) *
-                      kRadToDeg;
+        gravity
+            ? angle - held_->base_deg
+            : std::acos(std::clamp(Dot(entry.gravity, held_->base_gravity), -1.0, 1.0)) * kRadToDeg;
     cut.start_unseen = cut.start_unseen && gravity;
     cut.descent_from_peak_deg = held_->peak_deg - angle;
     if (CameBackDuringGap(params_.gap, cut)) {
@@ -509,8 +509,8 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
   rep.end = TimeFromNanoseconds(end_ns);
   rep.rom_deg = rom_deg;
   rep.bridged = bridged;
-  if (rep_.base.origin == RestOrigin::kCarriedOverGap &&
-      angle_.source() == AngleSource::kGravity && !at_gap) {
+  if (rep_.base.origin == RestOrigin::kCarriedOverGap && angle_.source() == AngleSource::kGravity &&
+      !at_gap) {
     // The rep began in a gap, and the orientation carried over it is checked against gravity
     // only once the limb is quiet: until then the gravity angle can be off by whatever the limb
     // turned during the gap (a curl found half-way up read 30 deg too high at its peak). The

@@ -125,9 +125,9 @@ enum class RestOrigin : std::uint8_t {
 // Diagnostics, as values.
 struct RepDetectorDiagnostics {
   RepState state = RepState::kLearningAxis;
-  Vec3 axis;                   // sensor frame, sign such that the first phase is positive
-  bool gravity_angle = true;   // false: axis near vertical, angle integrated from the gyro
-  double amplitude_deg = 0.0;  // the set's amplitude A (0 until a rep was accepted)
+  Vec3 axis;                        // sensor frame, sign such that the first phase is positive
+  bool gravity_angle = true;        // false: axis near vertical, angle integrated from the gyro
+  double amplitude_deg = 0.0;       // the set's amplitude A (0 until a rep was accepted)
   std::int64_t rejected_reps = 0;   // excursions that failed the ROM or duration guards
   std::int64_t dropped_by_gap = 0;  // reps in progress discarded at a cut gap
   std::int64_t abandoned = 0;       // excursions that never came back (max_rep_s)
@@ -257,7 +257,7 @@ class RepDetector {
 
   RepDetectorParams params_;
   std::int64_t capacity_;
-  std::vector<Entry> buffer_;  // ring, sized once
+  std::vector<Entry> buffer_;     // ring, sized once
   std::int64_t next_index_ = 0;   // index of the next sample
   std::int64_t floor_index_ = 0;  // first sample after the last gap/reset
 
@@ -271,8 +271,8 @@ class RepDetector {
   std::optional<std::int64_t> previous_time_ns_;
 
   RepState state_ = RepState::kLearningAxis;
-  RestPose rest_;      // between reps: the pose a rep would start from
-  RepInProgress rep_;  // in a rep
+  RestPose rest_;                     // between reps: the pose a rep would start from
+  RepInProgress rep_;                 // in a rep
   std::int64_t last_end_index_ = -1;  // end of the previous rep, for the start search
   // Set by a cut gap: the rest pose seen before it (where the rep in progress started, or where
   // the limb rested) and the rep held for the first sample after it.

@@ -1,10 +1,10 @@
 #include "fusion/reps/rep_detector.h"
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "fusion/orientation/madgwick.h"
 #include "fusion/reps/hinge_motion_for_test.h"
@@ -93,9 +93,9 @@ TEST_P(RomAndRateTest, ExactCountRomAndTempoForAnyMount) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Reps, RomAndRateTest,
-                         ::testing::Values(Case{30, 25}, Case{30, 50}, Case{30, 100},
-                                           Case{30, 200}, Case{140, 25}, Case{140, 50},
-                                           Case{140, 100}, Case{140, 200}));
+                         ::testing::Values(Case{30, 25}, Case{30, 50}, Case{30, 100}, Case{30, 200},
+                                           Case{140, 25}, Case{140, 50}, Case{140, 100},
+                                           Case{140, 200}));
 
 TEST(RepDetectorTest, HoldAtTheTopForSecondsIsOneRepWithItsPause) {
   const auto samples = MakeHinge(hinge::Reps(4, 80, 1.5, 5.0, 1.5, 2.0), 25, {1, 0, 0, 0});
@@ -225,8 +225,14 @@ TEST(RepDetectorTest, GapOnTheWayBackJudgesTheReturnAgainstTheSetsAmplitudeToo) 
   // and after which the limb rests at 10 deg: 10 deg from its start is more than end_frac of
   // its own excursion but within end_frac of the set's amplitude. Then a rep from 10 deg.
   std::vector<Piece> pieces = hinge::Reps(3, 40, 1.0, 0.3, 1.0, 1.0);
-  for (const Piece& p : std::vector<Piece>{{20, 1.0}, {20, 0.3}, {10, 1.0}, {10, 1.0},
-                                           {50, 1.0}, {50, 0.3}, {10, 1.0}, {10, 1.0}}) {
+  for (const Piece& p : std::vector<Piece>{{20, 1.0},
+                                           {20, 0.3},
+                                           {10, 1.0},
+                                           {10, 1.0},
+                                           {50, 1.0},
+                                           {50, 0.3},
+                                           {10, 1.0},
+                                           {10, 1.0}}) {
     pieces.push_back(p);
   }
   const auto samples = MakeHinge(pieces, 100, {1, 0, 0, 0});
@@ -339,8 +345,8 @@ TEST(RepDetectorTest, TiltedHingeAxisStillGivesTheRom) {
 }
 
 TEST(RepDetectorTest, VerticalHingeAxisFallsBackToGyro) {
-  const auto samples = MakeHinge(hinge::Reps(3, 45, 1.0, 0.3, 1.0, 1.0), 100,
-                                 {0.8, 0.2, 0.4, 0.4}, {0, 0, 1});
+  const auto samples =
+      MakeHinge(hinge::Reps(3, 45, 1.0, 0.3, 1.0, 1.0), 100, {0.8, 0.2, 0.4, 0.4}, {0, 0, 1});
   RepDetector detector(Params(100));
   int count = 0;
   double rom = 0;
@@ -361,8 +367,8 @@ TEST(RepDetectorTest, GapOnTheWayBackWithAVerticalHingeChecksThePoseFromGravity)
   // the return is judged from gravity. Rep 2 (45 deg) falls from 6.1 s to 7.1 s; the gap hides
   // its second half and the data resumes at rest.
   const Vec3 hinge_axis = {std::sin(12.0 * hinge::kDegToRad), 0, std::cos(12.0 * hinge::kDegToRad)};
-  const auto samples = MakeHinge(hinge::Reps(3, 45, 1.0, 0.3, 1.0, 1.0), 100,
-                                 {0.8, 0.2, 0.4, 0.4}, hinge_axis);
+  const auto samples =
+      MakeHinge(hinge::Reps(3, 45, 1.0, 0.3, 1.0, 1.0), 100, {0.8, 0.2, 0.4, 0.4}, hinge_axis);
   RepDetectorParams params = Params(100);
   const std::vector<Rep> reps = Detect(samples, params, 6.6, 7.5);
   ASSERT_EQ(reps.size(), 3u);
@@ -482,8 +488,8 @@ TEST(RepDetectorTest, WithProductionMadgwickAndNoisySensor) {
   std::mt19937 rng(7);
   std::normal_distribution<double> gyro_noise(0.0, 0.01);
   std::normal_distribution<double> accel_noise(0.0, 0.05);
-  const auto samples = MakeHinge(hinge::Reps(6, 100, 1.0, 1.0, 1.5, 1.5, 3.0), 100,
-                                 RandomMount(rng));
+  const auto samples =
+      MakeHinge(hinge::Reps(6, 100, 1.0, 1.0, 1.5, 1.5, 3.0), 100, RandomMount(rng));
   MadgwickParams filter_params;
   filter_params.nominal_rate_hz = 100;
   MadgwickFilter filter(filter_params);

@@ -1,9 +1,9 @@
 #include "fusion/reps/rep_screen.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace ambi::fusion {
 namespace {
@@ -52,9 +52,8 @@ std::vector<Rep> Screen(RepScreen& screen, std::vector<Planned> plan, double unt
 }
 
 int Count(const std::vector<Rep>& reps, Side side) {
-  return static_cast<int>(std::count_if(reps.begin(), reps.end(), [&](const Rep& r) {
-    return r.placement.side == side;
-  }));
+  return static_cast<int>(std::count_if(reps.begin(), reps.end(),
+                                        [&](const Rep& r) { return r.placement.side == side; }));
 }
 
 TEST(RepScreenTest, PickUpAndPutDownAtTheEdgesOfASetAreNotReps) {
@@ -111,9 +110,8 @@ TEST(RepScreenTest, AntiPhaseRepsWithRestBetweenThemAreNotGait) {
     plan.push_back({Side::kLeft, 1.0 + 3.0 * i, 1.5, 60.0});
     plan.push_back({Side::kRight, 1.75 + 3.0 * i, 1.5, 60.0});
   }
-  std::sort(plan.begin(), plan.end(), [](const Planned& a, const Planned& b) {
-    return a.start_s < b.start_s;
-  });
+  std::sort(plan.begin(), plan.end(),
+            [](const Planned& a, const Planned& b) { return a.start_s < b.start_s; });
   std::vector<Rep> passed;
   for (const Planned& p : plan) {
     const Rep rep = MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg);

@@ -1,8 +1,8 @@
 #include "fusion/reps/segment_angle.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "fusion/reps/hinge_motion_for_test.h"
 
@@ -64,7 +64,8 @@ TEST(SegmentAngleTest, GravityOrGyroChoiceHasHysteresis) {
   SegmentAngle angle(params);
   angle.SetReferenceGravity({0, 0, 1});
   auto tilted = [](double from_vertical_deg) {
-    return Vec3{std::sin(from_vertical_deg * kDegToRad), 0, std::cos(from_vertical_deg * kDegToRad)};
+    return Vec3{std::sin(from_vertical_deg * kDegToRad), 0,
+                std::cos(from_vertical_deg * kDegToRad)};
   };
   angle.SetAxis(tilted(22), /*first=*/true);
   EXPECT_EQ(angle.source(), AngleSource::kGravity);
