@@ -178,6 +178,7 @@ class DaemonApp::Impl final : public Control {
   // 'need_session' (FAILED_PRECONDITION otherwise).
   ControlStatus LookUpAthlete(const std::string& name, bool need_session, Athlete** athlete);
   std::optional<fusion::Exercise> ResolveExercise(const std::string& name) const;
+  std::string UnknownExerciseError(const std::string& name) const;
   v1::SessionInfo InfoOf(const Athlete& athlete) const;
 
   // Runs 'work' on the io thread and waits for it (control calls arrive on gRPC threads; the
@@ -250,6 +251,11 @@ ControlStatus DaemonApp::Impl::LookUpAthlete(const std::string& name, bool need_
             "athlete \"" + name + "\" has no live session; StartSession first"};
   }
   return ControlStatus::Ok();
+}
+
+std::string DaemonApp::Impl::UnknownExerciseError(const std::string& name) const {
+  if (catalog_) return catalog_->UnknownNameError(name);  // names the close matches
+  return "exercise \"" + name + "\" is not in the exercise catalog";
 }
 
 std::optional<fusion::Exercise> DaemonApp::Impl::ResolveExercise(const std::string& name) const {
@@ -695,8 +701,7 @@ ControlStatus DaemonApp::Impl::StartSet(const v1::StartSetRequest& request,
     std::optional<fusion::Exercise> exercise = ResolveExercise(name);
     if (!exercise) {
       if (!request.exercise().empty()) {
-        return {Code::kInvalidArgument,
-                "exercise \"" + request.exercise() + "\" is not in the exercise catalog"};
+        return {Code::kInvalidArgument, UnknownExerciseError(request.exercise())};
       }
       exercise = fusion::GenericExercise(athlete->devices.front().config.placement.limb);
     }
@@ -764,8 +769,7 @@ ControlStatus DaemonApp::Impl::StartSession(const v1::StartSessionRequest& reque
     if (!request.exercise().empty()) {
       const std::optional<fusion::Exercise> exercise = ResolveExercise(request.exercise());
       if (!exercise) {
-        return {Code::kInvalidArgument,
-                "exercise \"" + request.exercise() + "\" is not in the exercise catalog"};
+        return {Code::kInvalidArgument, UnknownExerciseError(request.exercise())};
       }
     }
     EndSession(*athlete);

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <fstream>
+#include <cstring>
 #include <string_view>
 
 #include "daemon/capture/capture_writer.h"
@@ -13,6 +13,9 @@
 
 namespace ambi::capture {
 namespace {
+
+// Read buffer of a CsvSampleReader: far longer than any sample line (~70-130 bytes).
+constexpr std::size_t kBufferBytes = 64 * 1024;
 
 constexpr std::array<std::string_view, 10> kColumns = {"t_s", "ax", "ay", "az", "gx",
                                                        "gy",  "gz", "mx", "my", "mz"};
@@ -38,67 +41,159 @@ std::size_t Split(std::string_view line, std::array<std::string_view, 11>* field
   }
 }
 
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+// The common case in one pass: exactly 'columns' finite numbers separated by commas, blanks
+// allowed around them. False for anything else; the caller then finds the error with Split.
+bool ParseFast(std::string_view line, std::size_t columns, std::array<double, 10>* values) {
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  for (std::size_t i = 0; i < columns; ++i) {
+    while (p < end && IsBlank(*p)) ++p;
+    const auto [next, ec] = std::from_chars(p, end, (*values)[i]);
+    if (ec != std::errc() || next == p || !std::isfinite((*values)[i])) return false;
+    p = next;
+    while (p < end && IsBlank(*p)) ++p;
+    if (i + 1 < columns) {
+      if (p == end || *p != ',') return false;
+      ++p;
+    }
+  }
+  return p == end;
+}
+
 }  // namespace
 
-CaptureStatus ReadCsvSamples(const std::string& path, std::vector<fusion::ImuSample>* samples) {
-  samples->clear();
-  std::ifstream in(path);
-  if (!in) return CaptureStatus::Error(path + ": cannot open");
-  auto error = [&](int line_number, const std::string& what) {
-    return CaptureStatus::Error(path + ":" + std::to_string(line_number) + ": " + what);
-  };
+CsvSampleReader::CsvSampleReader() = default;
+CsvSampleReader::~CsvSampleReader() = default;
+CsvSampleReader::CsvSampleReader(CsvSampleReader&&) noexcept = default;
+CsvSampleReader& CsvSampleReader::operator=(CsvSampleReader&&) noexcept = default;
 
-  std::string line;
-  int line_number = 0;
-  std::size_t columns = 0;
+CaptureStatus CsvSampleReader::LineError(const std::string& what) const {
+  return CaptureStatus::Error(path_ + ":" + std::to_string(line_number_) + ": " + what);
+}
+
+CaptureStatus CsvSampleReader::Open(const std::string& path) {
+  path_ = path;
+  file_.reset(std::fopen(path.c_str(), "rb"));
+  if (!file_) return status_ = CaptureStatus::Error(path + ": cannot open");
+  buffer_.resize(kBufferBytes);
+  begin_ = end_ = 0;
+  eof_ = false;
+  line_number_ = 0;
+  columns_ = 0;
+  last_time_.reset();
+  status_ = CaptureStatus::Ok();
+  std::string_view line;
+  if (!NextLine(&line)) {
+    if (status_.ok()) status_ = LineError("no header line");
+    return status_;
+  }
+  // The header line fixes the layout.
   std::array<std::string_view, 11> fields;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (Trim(line).empty()) continue;
-    const std::size_t count = Split(line, &fields);
-    if (columns == 0) {
-      // The header line fixes the layout.
-      const bool names_ok = (count == 7 || count == 10) &&
-                            std::equal(fields.begin(), fields.begin() + count, kColumns.begin());
-      if (!names_ok) {
-        return error(line_number, "header must be 't_s,ax,ay,az,gx,gy,gz' with optional "
-                                  "',mx,my,mz', found '" + std::string(Trim(line)) + "'");
+  const std::size_t count = Split(line, &fields);
+  const bool names_ok = (count == 7 || count == 10) &&
+                        std::equal(fields.begin(), fields.begin() + count, kColumns.begin());
+  if (!names_ok) {
+    return status_ = LineError(
+               "header must be 't_s,ax,ay,az,gx,gy,gz' with optional "
+               "',mx,my,mz', found '" +
+               std::string(Trim(line)) + "'");
+  }
+  columns_ = count;
+  return status_;
+}
+
+bool CsvSampleReader::NextLine(std::string_view* line) {
+  while (status_.ok()) {
+    const char* start = buffer_.data() + begin_;
+    const auto* newline = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
+    if (newline == nullptr && !eof_) {
+      // Keep the partial line, refill behind it.
+      if (begin_ > 0) {
+        std::memmove(buffer_.data(), start, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
       }
-      columns = count;
+      if (end_ == buffer_.size()) {
+        ++line_number_;
+        status_ = LineError("line longer than " + std::to_string(buffer_.size()) + " bytes");
+        return false;
+      }
+      const std::size_t got =
+          std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_.get());
+      end_ += got;
+      if (got == 0) {
+        if (std::ferror(file_.get())) {
+          status_ = LineError("read error");
+          return false;
+        }
+        eof_ = true;
+      }
       continue;
     }
-    if (count != columns) {
-      return error(line_number, "expected " + std::to_string(columns) + " columns, found " +
-                                    std::to_string(count));
+    if (newline == nullptr && begin_ == end_) return false;  // end of file
+    const std::size_t length =
+        newline != nullptr ? static_cast<std::size_t>(newline - start) : end_ - begin_;
+    begin_ += newline != nullptr ? length + 1 : length;
+    ++line_number_;
+    const std::string_view text(start, length);
+    if (Trim(text).empty()) continue;
+    *line = text;
+    return true;
+  }
+  return false;
+}
+
+bool CsvSampleReader::Next(fusion::ImuSample* sample) {
+  if (columns_ == 0) return false;
+  std::string_view line;
+  if (!NextLine(&line)) return false;
+  std::array<double, 10> v{};
+  if (!ParseFast(line, columns_, &v)) {
+    // Not the common case: split the line to say which column is wrong (or accept it).
+    std::array<std::string_view, 11> fields;
+    const std::size_t count = Split(line, &fields);
+    if (count != columns_) {
+      status_ = LineError("expected " + std::to_string(columns_) + " columns, found " +
+                          std::to_string(count));
+      return false;
     }
-    std::array<double, 10> v{};
-    for (std::size_t i = 0; i < columns; ++i) {
+    for (std::size_t i = 0; i < columns_; ++i) {
       const std::string_view field = fields[i];
       const char* end = field.data() + field.size();
       const auto [ptr, ec] = std::from_chars(field.data(), end, v[i]);
       if (ec != std::errc() || ptr != end || field.empty() || !std::isfinite(v[i])) {
-        return error(line_number, "column " + std::string(kColumns[i]) + ": bad number '" +
-                                      std::string(field) + "'");
+        status_ = LineError("column " + std::string(kColumns[i]) + ": bad number '" +
+                            std::string(field) + "'");
+        return false;
       }
     }
-    fusion::ImuSample sample;
-    sample.time = fusion::TimeFromSeconds(v[0]);
-    sample.accel_m_s2 = {v[1], v[2], v[3]};
-    sample.gyro_rad_s = {v[4], v[5], v[6]};
-    sample.has_mag = columns == 10;
-    if (sample.has_mag) sample.mag_uT = {v[7], v[8], v[9]};
-    if (!samples->empty() && sample.time <= samples->back().time) {
-      return error(line_number,
-                   std::string(sample.time < samples->back().time ? "time goes backwards"
-                                                                  : "time repeats") +
-                       " (t_s " + std::string(fields[0]) + " after " +
-                       std::to_string(fusion::ToSeconds(samples->back().time)) + ")");
-    }
-    samples->push_back(sample);
   }
-  if (in.bad()) return error(line_number, "read error");
-  if (columns == 0) return error(line_number, "no header line");
-  return CaptureStatus::Ok();
+  sample->time = fusion::TimeFromSeconds(v[0]);
+  sample->accel_m_s2 = {v[1], v[2], v[3]};
+  sample->gyro_rad_s = {v[4], v[5], v[6]};
+  sample->has_mag = columns_ == 10;
+  sample->mag_uT = sample->has_mag ? fusion::Vec3{v[7], v[8], v[9]} : fusion::Vec3{};
+  if (last_time_ && sample->time <= *last_time_) {
+    const std::string_view t_text = Trim(line.substr(0, line.find(',')));
+    status_ =
+        LineError(std::string(sample->time < *last_time_ ? "time goes backwards" : "time repeats") +
+                  " (t_s " + std::string(t_text) + " after " +
+                  std::to_string(fusion::ToSeconds(*last_time_)) + ")");
+    return false;
+  }
+  last_time_ = sample->time;
+  return true;
+}
+
+CaptureStatus ReadCsvSamples(const std::string& path, std::vector<fusion::ImuSample>* samples) {
+  samples->clear();
+  CsvSampleReader reader;
+  if (CaptureStatus status = reader.Open(path); !status.ok()) return status;
+  fusion::ImuSample sample;
+  while (reader.Next(&sample)) samples->push_back(sample);
+  return reader.status();
 }
 
 double EstimateRateHz(std::span<const fusion::ImuSample> samples) {
@@ -127,20 +222,29 @@ ambi::v1::Limb ToProto(fusion::Limb limb) {
   return limb == fusion::Limb::kWrist ? ambi::v1::LIMB_WRIST : ambi::v1::LIMB_ANKLE;
 }
 
-CaptureStatus BuildCaptureFromCsv(std::span<const CsvSensor> sensors, Capture* capture) {
-  *capture = Capture();
-  ambi::v1::CaptureHeader& header = capture->header;
-  header.set_format_version(1);
-  header.set_created_by("ambi csv import");
-
-  std::vector<std::vector<fusion::ImuSample>> per_sensor(sensors.size());
+CaptureStatus CsvCaptureStream::Open(std::span<const CsvSensor> sensors,
+                                     ambi::v1::CaptureHeader* header) {
+  header->Clear();
+  header->set_format_version(1);
+  header->set_created_by("ambi csv import");
+  readers_.clear();
+  heads_.clear();
+  status_ = CaptureStatus::Ok();
   for (std::size_t i = 0; i < sensors.size(); ++i) {
     const CsvSensor& sensor = sensors[i];
-    CaptureStatus status = ReadCsvSamples(sensor.csv_path, &per_sensor[i]);
-    if (!status.ok()) return status;
     double rate_hz = sensor.nominal_rate_hz;
-    if (rate_hz <= 0.0) rate_hz = EstimateRateHz(per_sensor[i]);
-    ambi::v1::SensorInfo* info = header.add_sensors();
+    if (rate_hz <= 0.0) {
+      // A first pass over the file's beginning only.
+      CsvSampleReader probe;
+      if (CaptureStatus status = probe.Open(sensor.csv_path); !status.ok()) return status_ = status;
+      std::vector<fusion::ImuSample> first;
+      first.reserve(kRateEstimateSamples);
+      fusion::ImuSample sample;
+      while (first.size() < kRateEstimateSamples && probe.Next(&sample)) first.push_back(sample);
+      if (!probe.status().ok()) return status_ = probe.status();
+      rate_hz = EstimateRateHz(first);
+    }
+    ambi::v1::SensorInfo* info = header->add_sensors();
     info->set_sensor_id(static_cast<std::uint32_t>(i + 1));
     info->set_side(ToProto(sensor.placement.side));
     info->set_limb(ToProto(sensor.placement.limb));
@@ -148,39 +252,50 @@ CaptureStatus BuildCaptureFromCsv(std::span<const CsvSensor> sensors, Capture* c
     info->set_protocol(ambi::v1::PROTOCOL_AMBI_SAMPLE);
     info->set_nominal_rate_hz(rate_hz);
     info->set_address(sensor.csv_path);
-  }
 
-  // Merge by time; stable, so equal times keep sensor order.
-  struct Ref {
-    std::int64_t t_ns;
-    std::uint32_t sensor;
-    std::uint32_t index;
-  };
-  std::vector<Ref> order;
-  for (std::size_t s = 0; s < per_sensor.size(); ++s) {
-    for (std::size_t k = 0; k < per_sensor[s].size(); ++k) {
-      order.push_back({fusion::ToNanoseconds(per_sensor[s][k].time),
-                       static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(k)});
-    }
+    CsvSampleReader& reader = readers_.emplace_back();
+    if (CaptureStatus status = reader.Open(sensor.csv_path); !status.ok()) return status_ = status;
+    fusion::ImuSample first;
+    heads_.push_back(reader.Next(&first) ? std::optional(first) : std::nullopt);
+    if (!reader.status().ok()) return status_ = reader.status();
   }
-  std::stable_sort(order.begin(), order.end(),
-                   [](const Ref& a, const Ref& b) { return a.t_ns < b.t_ns; });
-
-  capture->records.reserve(order.size());
-  std::vector<std::uint8_t> frame;
-  for (const Ref& ref : order) {
-    frame.clear();
-    fusion::AppendAmbiSampleFrame(per_sensor[ref.sensor][ref.index], &frame);
-    ambi::v1::CaptureRecord& record = capture->records.emplace_back();
-    record.set_sensor_id(ref.sensor + 1);
-    record.set_arrival_time_ns(ref.t_ns);
-    record.set_data(frame.data(), frame.size());
-  }
-  return CaptureStatus::Ok();
+  return status_;
 }
 
-CaptureStatus WriteCapture(const std::string& path, const Capture& capture,
-                           bool replace_existing) {
+bool CsvCaptureStream::Next(ambi::v1::CaptureRecord* record) {
+  if (!status_.ok()) return false;
+  // The earliest head; ties go to the first sensor.
+  std::size_t best = heads_.size();
+  for (std::size_t i = 0; i < heads_.size(); ++i) {
+    if (heads_[i] && (best == heads_.size() || heads_[i]->time < heads_[best]->time)) best = i;
+  }
+  if (best == heads_.size()) return false;
+  frame_.clear();
+  fusion::AppendAmbiSampleFrame(*heads_[best], &frame_);
+  // Reuses the record's data string (no Clear(): it would free the oneof's bytes every sample).
+  record->set_sensor_id(static_cast<std::uint32_t>(best + 1));
+  record->set_arrival_time_ns(fusion::ToNanoseconds(heads_[best]->time));
+  record->mutable_data()->assign(reinterpret_cast<const char*>(frame_.data()), frame_.size());
+  fusion::ImuSample next;
+  if (readers_[best].Next(&next)) {
+    heads_[best] = next;
+  } else {
+    heads_[best].reset();
+    if (!readers_[best].status().ok()) status_ = readers_[best].status();
+  }
+  return true;
+}
+
+CaptureStatus BuildCaptureFromCsv(std::span<const CsvSensor> sensors, Capture* capture) {
+  *capture = Capture();
+  CsvCaptureStream stream;
+  if (CaptureStatus status = stream.Open(sensors, &capture->header); !status.ok()) return status;
+  ambi::v1::CaptureRecord record;
+  while (stream.Next(&record)) capture->records.push_back(record);
+  return stream.status();
+}
+
+CaptureStatus WriteCapture(const std::string& path, const Capture& capture, bool replace_existing) {
   CaptureWriterOptions options;
   options.replace_existing = replace_existing;
   CaptureWriter writer(options);

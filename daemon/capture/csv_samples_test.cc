@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -163,6 +164,80 @@ TEST(BuildCaptureFromCsv, MergesInTimeOrderAndDecodesExactly) {
   std::vector<CsvSensor> broken = sensors;
   broken[1].csv_path = "/nonexistent.csv";
   EXPECT_THAT(BuildCaptureFromCsv(broken, &capture).message(), HasSubstr("/nonexistent.csv"));
+}
+
+// Streaming: files far longer than the reader's buffer, lines across buffer edges, a last line
+// without a newline, all read exactly; the merge is in time order with ties in sensor order.
+TEST(CsvCaptureStream, StreamsLongFilesAcrossBufferEdgesInTimeOrder) {
+  constexpr int kRows = 5000;  // ~300 KB: several 64 KiB buffers
+  std::string left = "t_s,ax,ay,az,gx,gy,gz\n";
+  std::string right = "t_s,ax,ay,az,gx,gy,gz\r\n";
+  for (int k = 0; k < kRows; ++k) {
+    const std::string t = std::to_string(k * 0.01);
+    left += t + ",0.125,-9.80665," + std::to_string(k) + ",0.001,0.002,-0.003\n";
+    // The right sensor shares every other instant with the left one (a tie).
+    right += std::to_string(k * 0.02) + ",1,2,3,4,5," + std::to_string(k) + "\r\n";
+  }
+  left.pop_back();  // the last line without its newline
+  const std::vector<CsvSensor> sensors = {
+      {{fusion::Side::kLeft, fusion::Limb::kWrist}, TempCsv("long_l.csv", left), 0.0, "csv"},
+      {{fusion::Side::kRight, fusion::Limb::kWrist}, TempCsv("long_r.csv", right), 0.0, "csv"}};
+  CsvCaptureStream stream;
+  ambi::v1::CaptureHeader header;
+  ASSERT_TRUE(stream.Open(sensors, &header).ok());
+  EXPECT_NEAR(header.sensors(0).nominal_rate_hz(), 100.0, 1e-6);
+  EXPECT_NEAR(header.sensors(1).nominal_rate_hz(), 50.0, 1e-6);
+  ambi::v1::CaptureRecord record;
+  std::int64_t last_ns = -1;
+  std::uint32_t last_id = 0;
+  std::array<int, 2> count = {0, 0};
+  fusion::Decoder decoder({fusion::Protocol::kAmbiSample, 0.0});
+  while (stream.Next(&record)) {
+    ASSERT_TRUE(record.arrival_time_ns() > last_ns ||
+                (record.arrival_time_ns() == last_ns && record.sensor_id() > last_id));
+    last_ns = record.arrival_time_ns();
+    last_id = record.sensor_id();
+    const int i = static_cast<int>(record.sensor_id()) - 1;
+    std::vector<fusion::ImuSample> decoded;
+    decoder.Feed(std::span(reinterpret_cast<const std::uint8_t*>(record.data().data()),
+                           record.data().size()),
+                 fusion::TimeFromNanoseconds(record.arrival_time_ns()),
+                 [&](const fusion::ImuSample& s) { decoded.push_back(s); });
+    ASSERT_EQ(decoded.size(), 1u);
+    EXPECT_EQ(i == 0 ? decoded[0].accel_m_s2.z : decoded[0].gyro_rad_s.z, count[i]);
+    ++count[i];
+  }
+  EXPECT_TRUE(stream.status().ok()) << stream.status().message();
+  EXPECT_EQ(count[0], kRows);
+  EXPECT_EQ(count[1], kRows);
+}
+
+// A bad line stops the stream there, naming file and line; the records before it came out.
+TEST(CsvCaptureStream, ABadLineStopsTheStreamWithItsPlace) {
+  const std::string path = TempCsv("bad_late.csv",
+                                   "t_s,ax,ay,az,gx,gy,gz\n"
+                                   "0.00,0,0,9.8,0,0,0\n"
+                                   "0.01,0,0,9.8,0,0,0\n"
+                                   "0.02,0,0,nine,0,0,0\n"
+                                   "0.03,0,0,9.8,0,0,0\n");
+  const std::vector<CsvSensor> sensors = {
+      {{fusion::Side::kLeft, fusion::Limb::kAnkle}, path, 25.0, "csv"}};
+  CsvCaptureStream stream;
+  ambi::v1::CaptureHeader header;
+  ASSERT_TRUE(stream.Open(sensors, &header).ok());
+  EXPECT_EQ(header.sensors(0).nominal_rate_hz(), 25.0);
+  ambi::v1::CaptureRecord record;
+  int records = 0;
+  while (stream.Next(&record)) ++records;
+  EXPECT_EQ(records, 2);
+  EXPECT_THAT(stream.status().message(), HasSubstr(path + ":4: column az: bad number 'nine'"));
+}
+
+TEST(CsvSampleReader, ALineLongerThanTheBufferIsAnError) {
+  const std::string path =
+      TempCsv("long_line.csv", "t_s,ax,ay,az,gx,gy,gz\n0" + std::string(70000, ' ') + "\n");
+  std::vector<fusion::ImuSample> samples;
+  EXPECT_THAT(ReadCsvSamples(path, &samples).message(), HasSubstr(":2: line longer than"));
 }
 
 TEST(BuildCaptureFromCsv, RealRecordingSurvivesFileRoundTrip) {

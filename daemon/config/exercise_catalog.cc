@@ -1,6 +1,7 @@
 #include "daemon/config/exercise_catalog.h"
 
 #include <algorithm>
+#include <limits>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -28,7 +29,8 @@ bool IsCatalogKey(std::string_view name) {
 }
 
 const std::vector<std::string_view> kExerciseKeys = {
-    "display_name", "muscle_groups", "direction", "first_phase", "mode", "limb", "bands"};
+    "display_name", "muscle_groups", "direction", "first_phase", "mode", "limb", "bands",
+    "aliases"};
 const std::vector<std::string_view> kDirections = {"push", "pull", "neither"};
 const std::vector<std::string_view> kPhases = {"concentric", "eccentric"};
 const std::vector<std::string_view> kModes = {"bilateral", "unilateral"};
@@ -134,22 +136,167 @@ CatalogLoadResult ExerciseCatalog::Parse(std::string_view text, std::string_view
     const toml::table& exercises = v.Table(root.get("exercises"), "exercises");
     if (exercises.empty()) v.Fail(&exercises, "exercises", "is empty; at least one is required");
     ExerciseCatalog catalog;
+    std::vector<std::pair<Exercise, std::vector<std::string>>> entries;
     for (const auto& [key, node] : exercises) {
-      catalog.exercises_.push_back(ParseExercise(v, key.str(), node));
+      Exercise exercise = ParseExercise(v, key.str(), node);
+      const std::string path = "exercises." + std::string(key.str());
+      std::vector<std::string> aliases = v.StringArray(*node.as_table(), path, "aliases");
+      for (const std::string& alias : aliases) {
+        if (NormalizeExerciseName(alias).empty()) {
+          v.Fail(node.as_table()->get("aliases"), path + ".aliases",
+                 "has \"" + alias + "\", which holds no letter or digit");
+        }
+      }
+      entries.emplace_back(std::move(exercise), std::move(aliases));
     }
-    std::sort(catalog.exercises_.begin(), catalog.exercises_.end(),
-              [](const Exercise& a, const Exercise& b) { return a.name < b.name; });
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return a.first.name < b.first.name; });
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      catalog.exercises_.push_back(std::move(entries[i].first));
+      catalog.aliases_.push_back(std::move(entries[i].second));
+      catalog.names_.emplace_back(NormalizeExerciseName(catalog.exercises_[i].name), i);
+      for (const std::string& alias : catalog.aliases_[i]) {
+        catalog.names_.emplace_back(NormalizeExerciseName(alias), i);
+      }
+    }
+    std::sort(catalog.names_.begin(), catalog.names_.end());
+    // One name, one exercise: an alias may not repeat a key or another exercise's alias.
+    for (std::size_t i = 1; i < catalog.names_.size(); ++i) {
+      const auto& [name, index] = catalog.names_[i];
+      const auto& [previous_name, previous_index] = catalog.names_[i - 1];
+      if (name == previous_name) {
+        const std::string& a = catalog.exercises_[previous_index].name;
+        const std::string& b = catalog.exercises_[index].name;
+        v.Fail(exercises.get(b), "exercises." + b + ".aliases",
+               a == b ? "names \"" + name + "\" twice"
+                      : "name \"" + name + "\" is also exercise " + a +
+                            "'s (key or alias); each name must mean one exercise");
+      }
+    }
     return {std::move(catalog), ""};
   } catch (const ValidationError& error) {
     return {std::nullopt, error.message};
   }
 }
 
+std::string NormalizeExerciseName(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  bool separator = false;
+  for (const char c : name) {
+    if (c == ' ' || c == '-' || c == '_' || c == '.' || c == '\t') {
+      separator = !out.empty();
+      continue;
+    }
+    if (separator) out += '_';
+    separator = false;
+    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return out;
+}
+
 const fusion::Exercise* ExerciseCatalog::Find(std::string_view name) const {
   const auto it = std::lower_bound(
       exercises_.begin(), exercises_.end(), name,
       [](const Exercise& exercise, std::string_view key) { return exercise.name < key; });
-  return it != exercises_.end() && it->name == name ? &*it : nullptr;
+  if (it != exercises_.end() && it->name == name) return &*it;
+  const std::string normalized = NormalizeExerciseName(name);
+  const auto found = std::lower_bound(
+      names_.begin(), names_.end(), normalized,
+      [](const std::pair<std::string, std::size_t>& entry, const std::string& key) {
+        return entry.first < key;
+      });
+  return found != names_.end() && found->first == normalized ? &exercises_[found->second]
+                                                              : nullptr;
+}
+
+const std::vector<std::string>& ExerciseCatalog::AliasesOf(std::string_view key) const {
+  static const std::vector<std::string> kNone;
+  for (std::size_t i = 0; i < exercises_.size(); ++i) {
+    if (exercises_[i].name == key) return aliases_[i];
+  }
+  return kNone;
+}
+
+namespace {
+
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<std::string_view> Words(std::string_view normalized) {
+  std::vector<std::string_view> words;
+  while (!normalized.empty()) {
+    const auto cut = normalized.find('_');
+    words.push_back(normalized.substr(0, cut));
+    if (cut == std::string_view::npos) break;
+    normalized.remove_prefix(cut + 1);
+  }
+  return words;
+}
+
+}  // namespace
+
+std::vector<std::string> ExerciseCatalog::CloseMatches(std::string_view name,
+                                                       std::size_t max_matches) const {
+  const std::string wanted = NormalizeExerciseName(name);
+  // A typo: within a third of the name's letters (at least 2); a shared word of 3+ letters
+  // ("row", "curl", "squat") counts as distance 3 + the other words' difference.
+  const std::size_t typo_limit = std::max<std::size_t>(2, wanted.size() / 3);
+  const std::vector<std::string_view> wanted_words = Words(wanted);
+  std::vector<std::size_t> best(exercises_.size(), std::numeric_limits<std::size_t>::max());
+  for (const auto& [candidate, index] : names_) {
+    std::size_t score = EditDistance(wanted, candidate);
+    if (score > typo_limit) {
+      bool shares_word = false;
+      for (std::string_view w : Words(candidate)) {
+        for (std::string_view v : wanted_words) shares_word |= w.size() >= 3 && w == v;
+      }
+      score = shares_word ? typo_limit + 1 + score / 4 : std::numeric_limits<std::size_t>::max();
+    }
+    best[index] = std::min(best[index], score);
+  }
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < best.size(); ++i) {
+    if (best[i] != std::numeric_limits<std::size_t>::max()) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return best[a] < best[b]; });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < order.size() && out.size() < max_matches; ++i) {
+    out.push_back(exercises_[order[i]].name);
+  }
+  return out;
+}
+
+std::string ExerciseCatalog::UnknownNameError(std::string_view name) const {
+  std::string message = "exercise \"" + std::string(name) + "\" is not in the exercise catalog";
+  const std::vector<std::string> close = CloseMatches(name);
+  if (!close.empty()) {
+    message += "; close matches:";
+    for (const std::string& key : close) {
+      message += " " + key;
+      if (const auto& aliases = AliasesOf(key); !aliases.empty()) {
+        message += " (\"" + aliases.front() + "\")";
+      }
+      message += key == close.back() ? "" : ",";
+    }
+  } else {
+    message += "; known:";
+    for (const Exercise& exercise : exercises_) message += " " + exercise.name;
+  }
+  return message;
 }
 
 }  // namespace ambi::config

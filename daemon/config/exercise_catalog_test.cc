@@ -213,3 +213,81 @@ TEST_F(BadCatalogTest, SyntaxErrorAndMissingFile) {
 
 }  // namespace
 }  // namespace ambi::config
+
+namespace ambi::config {
+namespace {
+
+// ---- Names people type --------------------------------------------------------------------
+
+TEST(ExerciseNameTest, NormalizesCaseAndSeparators) {
+  EXPECT_EQ(NormalizeExerciseName("One-Arm  Row"), "one_arm_row");
+  EXPECT_EQ(NormalizeExerciseName("  dumbbell_row "), "dumbbell_row");
+  EXPECT_EQ(NormalizeExerciseName("SLR"), "slr");
+  EXPECT_EQ(NormalizeExerciseName(" - "), "");
+}
+
+TEST(ShippedCatalogTest, CommonNamesFindTheirExercise) {
+  const CatalogLoadResult result = ExerciseCatalog::LoadFile(kShippedCatalog);
+  ASSERT_TRUE(result.ok()) << result.error;
+  const ExerciseCatalog& catalog = *result.catalog;
+  const std::pair<const char*, const char*> kTyped[] = {
+      {"dumbbell row", "one_arm_row"},   {"Dumbbell Row", "one_arm_row"},
+      {"one-arm row", "one_arm_row"},    {"bicep curl", "biceps_curl"},
+      {"Biceps Curl", "biceps_curl"},    {"overhead press", "shoulder_press"},
+      {"knee extension", "leg_extension"}, {"heel raise", "calf_raise"},
+      {"hamstring curl", "leg_curl"},    {"SLR", "straight_leg_raise"},
+  };
+  for (const auto& [typed, key] : kTyped) {
+    const fusion::Exercise* exercise = catalog.Find(typed);
+    ASSERT_NE(exercise, nullptr) << typed;
+    EXPECT_EQ(exercise->name, key) << typed;
+  }
+  EXPECT_EQ(catalog.Find("dumbel row"), nullptr);
+  EXPECT_THAT(catalog.AliasesOf("one_arm_row"), ::testing::Contains("dumbbell row"));
+  EXPECT_TRUE(catalog.AliasesOf("glute_kickback").empty());
+}
+
+TEST(ShippedCatalogTest, UnknownNamesGetCloseMatches) {
+  const CatalogLoadResult result = ExerciseCatalog::LoadFile(kShippedCatalog);
+  ASSERT_TRUE(result.ok()) << result.error;
+  const ExerciseCatalog& catalog = *result.catalog;
+  // A typo of an alias, and of a key.
+  EXPECT_EQ(catalog.CloseMatches("dumbel row").front(), "one_arm_row");
+  EXPECT_EQ(catalog.CloseMatches("lateral rise").front(), "lateral_raise");
+  // A shared word: every row.
+  const std::vector<std::string> rows = catalog.CloseMatches("cable row");
+  EXPECT_THAT(rows, ::testing::IsSupersetOf({"bent_over_row", "one_arm_row"}));
+  EXPECT_THAT(catalog.UnknownNameError("dumbel row"),
+              AllOf(HasSubstr("exercise \"dumbel row\" is not in the exercise catalog"),
+                    HasSubstr("close matches: one_arm_row (\"dumbbell row\")")));
+  // Nothing close: the known keys.
+  EXPECT_THAT(catalog.UnknownNameError("zzz"), AllOf(HasSubstr("known:"), HasSubstr("squat")));
+}
+
+TEST_F(BadCatalogTest, AnAliasMeansOneExercise) {
+  std::string text = std::string(kGoodEntry) + R"(
+[exercises.hammer]
+display_name = "Hammer"
+aliases = ["Curl"]
+muscle_groups = ["biceps"]
+direction = "pull"
+first_phase = "concentric"
+mode = "bilateral"
+limb = "wrist"
+)";
+  CatalogLoadResult result = Load(text);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.hammer.aliases"), HasSubstr("\"curl\""),
+                                  HasSubstr("also exercise curl's")));
+  text.replace(text.find("[\"Curl\"]"), 8, "[\"--\"]");
+  result = Load(text);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, HasSubstr("no letter or digit"));
+  text.replace(text.find("[\"--\"]"), 6, "\"hammer\"");
+  result = Load(text);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, HasSubstr("exercises.hammer.aliases"));
+}
+
+}  // namespace
+}  // namespace ambi::config

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "daemon/capture/capture_reader.h"
+#include "daemon/capture/capture_writer.h"
 #include "daemon/capture/csv_samples.h"
 #include "daemon/config/exercise_catalog.h"
 #include "fusion/pipeline/session_pipeline.h"
@@ -95,6 +96,7 @@ int Run(int argc, char** argv) {
                "print the events as JSON lines (docs/events.md)."};
   std::string capture_path;
   std::vector<std::string> sensor_specs;
+  std::string save_capture;
   std::string exercise_name;
   std::string mode_name;
   std::string catalog_path;
@@ -126,6 +128,8 @@ int Run(int argc, char** argv) {
   app.add_option("--beta", beta, "Madgwick gain (rad/s)")->check(CLI::PositiveNumber);
   app.add_option("--axes", axes, "6 (ignore magnetometer) or 9 (use it when present)")
       ->check(CLI::IsMember({6, 9}));
+  app.add_option("--save-capture", save_capture,
+                 "CSV: also write the capture built from the CSV files to this file (new file)");
   app.add_option("--rate", rate_hz, "CSV: nominal sample rate in Hz (default: from timestamps)")
       ->check(CLI::PositiveNumber);
   app.add_flag("--nominal-timestamps", nominal_timestamps,
@@ -164,7 +168,7 @@ int Run(int argc, char** argv) {
   // The capture: read from a file, or built from CSV files so that CSV samples travel the same
   // byte path (kAmbiSample frames) as a device's.
   v1::CaptureHeader header;
-  capture::Capture csv_capture;
+  capture::CsvCaptureStream csv_stream;  // streamed: flat memory however long the files
   capture::CaptureReader reader;
   if (!capture_path.empty()) {
     if (capture::CaptureStatus status = reader.Open(capture_path, &header); !status.ok()) {
@@ -191,12 +195,10 @@ int Run(int argc, char** argv) {
       sensor.nominal_rate_hz = rate_hz;
       sensors.push_back(sensor);
     }
-    if (capture::CaptureStatus status = capture::BuildCaptureFromCsv(sensors, &csv_capture);
-        !status.ok()) {
+    if (capture::CaptureStatus status = csv_stream.Open(sensors, &header); !status.ok()) {
       std::fprintf(stderr, "ambi-replay: %s\n", status.message().c_str());
       return kDataError;
     }
-    header = csv_capture.header;
   }
 
   // Exercise and mode: the command line wins over the capture header.
@@ -205,10 +207,8 @@ int Run(int argc, char** argv) {
   if (!exercise_name.empty()) {
     const fusion::Exercise* exercise = catalog.Find(exercise_name);
     if (exercise == nullptr) {
-      std::string names;
-      for (const fusion::Exercise& known : catalog.exercises()) names += " " + known.name;
-      std::fprintf(stderr, "ambi-replay: --exercise '%s' is not in the catalog %s; known:%s\n",
-                   exercise_name.c_str(), catalog_path.c_str(), names.c_str());
+      std::fprintf(stderr, "ambi-replay: --exercise: %s (catalog %s)\n",
+                   catalog.UnknownNameError(exercise_name).c_str(), catalog_path.c_str());
       return kUsageError;
     }
     base.exercise = *exercise;
@@ -298,10 +298,38 @@ int Run(int argc, char** argv) {
                    static_cast<unsigned long long>(reader.records_read()));
     }
   } else {
-    for (const v1::CaptureRecord& record : csv_capture.records) feed(record);
+    capture::CaptureWriter writer;
+    if (!save_capture.empty()) {
+      if (capture::CaptureStatus status = writer.Open(save_capture, header); !status.ok()) {
+        std::fprintf(stderr, "ambi-replay: --save-capture: %s\n", status.message().c_str());
+        return kUsageError;
+      }
+    }
+    v1::CaptureRecord record;
+    while (csv_stream.Next(&record)) {
+      if (!save_capture.empty()) {
+        if (capture::CaptureStatus status = writer.Append(record); !status.ok()) {
+          std::fprintf(stderr, "ambi-replay: --save-capture: %s\n", status.message().c_str());
+          return kDataError;
+        }
+      }
+      feed(record);
+    }
+    if (!save_capture.empty()) {
+      if (capture::CaptureStatus status = writer.Close(); !status.ok()) {
+        std::fprintf(stderr, "ambi-replay: --save-capture: %s\n", status.message().c_str());
+        return kDataError;
+      }
+    }
   }
   feeder.Finish();
   std::fflush(stdout);
+  if (!csv_stream.status().ok()) {
+    // A bad line stops the CSV input there; what came before it was replayed.
+    std::fprintf(stderr, "ambi-replay: %s (replayed the samples before it)\n",
+                 csv_stream.status().message().c_str());
+    return kDataError;
+  }
   return 0;
 }
 
