@@ -95,6 +95,7 @@ void LimbPairComparator::StartSet(const SetContext& context) {
   if (set_open_) EndSet(context.start);
   context_ = context;
   set_open_ = true;
+  not_working_side_.reset();
   for (SideState& side : sides_) {
     side.metrics = {};
     side.rep_count = 0;
@@ -398,6 +399,7 @@ void LimbPairComparator::EndSet(Time time) {
   summary.limb = limb_;
   summary.start = context_.start;
   summary.end = time;
+  summary.not_working_side = not_working_side_;
 
   bool compared = false;
   bool enough_reps = false;

@@ -87,6 +87,9 @@ class LimbPairComparator {
   void AdvanceTime(Side side, Time time);
   // Ends the set: reports what is pending, the SetSummary and the cues for the next set.
   void EndSet(Time time);
+  // Before EndSet: 'side' did no rep of its own in this set while the other side worked (the
+  // rep screen's verdict); the summary says so.
+  void MarkNotWorking(Side side) { not_working_side_ = side; }
 
   bool set_open() const { return set_open_; }
   // Left/right clock offset learned from the pairs so far (right minus left), seconds.
@@ -153,6 +156,7 @@ class LimbPairComparator {
   double clock_offset_s_ = 0.0;
   bool clock_offset_known_ = false;
   std::optional<UnilateralSet> last_unilateral_[2];
+  std::optional<Side> not_working_side_;  // this set's, from MarkNotWorking
 };
 
 }  // namespace ambi::fusion

@@ -43,6 +43,10 @@ struct Rep {
   double pause_before_s = 0.0;      // rest since the previous rep ended (0 for the first rep)
   double peak_speed_deg_s = 0.0;    // peak angular speed about the movement axis, whole rep
   double peak_concentric_speed_deg_s = 0.0;  // peak angular speed in the concentric phase
+  // Part of the rep was not measured: samples lost in a short gap were bridged from the gyro and
+  // orientation, or its start or return lay in a longer gap and was judged from the samples
+  // either side. Its timing and ROM are then less certain.
+  bool bridged = false;
 };
 
 // Left/right comparison of one metric.
@@ -130,10 +134,13 @@ struct SetSummary {
   std::optional<Side> weaker_side;  // over all comparable metrics
   Band band = Band::kNotApplicable;  // worst band over the comparable metrics
   bool significant = false;
+  // A side that did no rep of its own while the other side worked (its movement, if any, only
+  // followed the body): not working in this set, rather than a deficit.
+  std::optional<Side> not_working_side;
 };
 
 enum class SensorEventKind : std::uint8_t {
-  kGap,      // samples missing (dropped or not sent); any rep in progress was discarded
+  kGap,      // samples missing (dropped or not sent); see rep_dropped
   kLost,     // the transport lost the device
   kBack,     // the device is back
   kBadData,  // bytes discarded while resynchronising (rate-limited)
@@ -146,6 +153,10 @@ struct SensorStatus {
   Time time;
   Duration gap{0};              // kGap: time without samples
   std::int64_t missing_samples = 0;  // kGap: estimated from the nominal rate
+  // kGap: a rep in progress was dropped, because the data cannot say what the limb did in the
+  // gap. A short gap is bridged (the rep goes on, marked bridged) and drops nothing.
+  bool rep_dropped = false;
+  bool bridged = false;  // kGap: the gap was short enough to bridge
   std::int64_t bytes_discarded = 0;  // kBadData: since the previous report
   std::string detail;
 };

@@ -48,6 +48,7 @@ struct SessionPipeline::SensorState {
   std::int64_t sample_index = 0;
   std::uint64_t bytes_discarded_reported = 0;
   std::optional<Time> last_bad_data_report;
+  std::optional<ImuSample> last_sample;  // session time; the near side of a gap to bridge
   Time next_watermark{};  // when to tell the comparator how far this side's data has come
 };
 
@@ -72,11 +73,21 @@ SessionPipeline::SessionPipeline(const SessionParams& params, EventSink* sink)
                                                      params_.exercise.first_phase));
   }
   comparators_.resize(2);
+  screens_.resize(2);
+  RepScreenParams screen = params_.rep_screen;
+  screen.run_end_rest_s = params_.set_end_rest_s;
+  for (int i = 0; i < static_cast<int>(params_.sensors.size()); ++i) {
+    const Placement placement = params_.sensors[i].placement;
+    sensor_by_slot_[static_cast<std::size_t>(PlacementSlot(placement))] = i;
+    auto& rep_screen = screens_[static_cast<int>(placement.limb)];
+    if (!rep_screen) rep_screen = std::make_unique<RepScreen>(screen);
+  }
+  RestartScreens();
   for (const SensorConfig& sensor : params_.sensors) {
     auto& comparator = comparators_[static_cast<int>(sensor.placement.limb)];
     if (!comparator) {
-      comparator = std::make_unique<LimbPairComparator>(sensor.placement.limb, params_.asymmetry,
-                                                        sink_);
+      comparator =
+          std::make_unique<LimbPairComparator>(sensor.placement.limb, params_.asymmetry, sink_);
     }
   }
 }
@@ -116,26 +127,40 @@ void SessionPipeline::OnSample(int sensor_index, const ImuSample& sample, Time a
   ProcessSample(sensor_index, sample, arrival_time);
 }
 
-void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample,
-                                    Time arrival_time) {
+void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, Time arrival_time) {
   SensorState& sensor = *sensors_[sensor_index];
   const ClockUpdate clock = sensor.clock.Update(sample.time, arrival_time);
   if (!clock.accepted) {
     ++sensor.counters.rejected_samples;
     return;
   }
-  if (clock.gap) {
-    RestartAfterGap(sensor, clock.time);
-    ++sensor.counters.gaps;
-    sensor.counters.missing_samples += clock.missing_samples;
-    SensorStatus status = StatusOf(sensor, SensorEventKind::kGap, clock.time);
-    status.gap = clock.gap_duration;
-    status.missing_samples = clock.missing_samples;
-    sink_->OnEvent(status);
-  }
-
   ImuSample timed = sample;
   timed.time = clock.time;
+  std::optional<SensorStatus> gap_status;
+  std::int64_t dropped_before = 0;
+  if (clock.gap) {
+    ++sensor.counters.gaps;
+    sensor.counters.missing_samples += clock.missing_samples;
+    gap_status = StatusOf(sensor, SensorEventKind::kGap, clock.time);
+    gap_status->gap = clock.gap_duration;
+    gap_status->missing_samples = clock.missing_samples;
+    if (sensor.last_sample && clock.missing_samples > 0 &&
+        DecideGap(params_.reps.gap, ToSeconds(clock.gap_duration)) == GapAction::kBridge) {
+      // A short gap: the missing samples are interpolated and the rep in progress goes on.
+      gap_status->bridged = true;
+      sink_->OnEvent(*gap_status);
+      gap_status.reset();
+      BridgeGap(sensor, timed, clock.missing_samples);
+    } else {
+      // The limb may have moved anywhere during the gap: the orientation checks its tilt against
+      // gravity once the limb is still (or sooner if clearly wrong), keeping heading and gyro
+      // bias; the rep in progress is judged from the first sample after the gap, or dropped.
+      dropped_before = sensor.reps.diagnostics().dropped_by_gap;
+      RestartAfterGap(sensor, clock.time);
+    }
+  }
+  sensor.last_sample = timed;
+
   sensor.filter.Update(timed);
   const Quaternion& sensor_to_earth = sensor.filter.sensor_to_earth();
   if (orientation_observer_ != nullptr) {
@@ -147,20 +172,83 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample,
   if (clock.time > latest_time_) latest_time_ = clock.time;
 
   RepDetectorOutput output = sensor.reps.Update(timed, sensor_to_earth);
-  if (output.rep) HandleRep(sensor, *output.rep);
+  if (gap_status) {
+    // A cut gap's rep in progress is judged at the first sample after it (this one).
+    gap_status->rep_dropped = sensor.reps.diagnostics().dropped_by_gap > dropped_before;
+    sink_->OnEvent(*gap_status);
+  }
+  if (output.rep) ScreenRep(sensor, *output.rep);
+  const int limb = static_cast<int>(sensor.config.placement.limb);
+  screens_[limb]->AdvanceTime(sensor.config.placement.side, clock.time);
+  DrainScreen(limb);
 
   if (!set_->open) return;
   // The comparator only needs to know how far each side's data has come to report unpaired reps
   // after the pairing tolerance (seconds); telling it every 50 ms instead of every sample keeps it
   // off the per-sample path.
   if (clock.time >= sensor.next_watermark) {
-    comparators_[static_cast<int>(sensor.config.placement.limb)]->AdvanceTime(
-        sensor.config.placement.side, clock.time);
+    // Not past a rep the screen still holds: its partner must not be reported unpaired first.
+    Time mark = clock.time;
+    if (const std::optional<Time> held = screens_[limb]->HeldFrom(sensor.config.placement.side)) {
+      mark = std::min(mark, *held);
+    }
+    comparators_[limb]->AdvanceTime(sensor.config.placement.side, mark);
     sensor.next_watermark = clock.time + kWatermarkInterval;
   }
   if (set_->automatic && !output.moving &&
       ToSeconds(clock.time - set_->last_rep_end) > params_.set_end_rest_s) {
+    ResolveScreens();
     CloseSet(set_->last_rep_end);
+    RestartScreens();
+  }
+}
+
+void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing) {
+  const ImuSample before = *sensor.last_sample;
+  for (std::int64_t k = 1; k <= missing; ++k) {
+    const ImuSample bridged = BridgeSample(before, after, k, missing);
+    sensor.filter.Update(bridged);
+    ++sensor.counters.bridged_samples;
+    const RepDetectorOutput output =
+        sensor.reps.Update(bridged, sensor.filter.sensor_to_earth(), /*bridged=*/true);
+    if (output.rep) ScreenRep(sensor, *output.rep);
+  }
+}
+
+void SessionPipeline::ScreenRep(SensorState& sensor, Rep rep) {
+  rep.placement = sensor.config.placement;
+  const int limb = static_cast<int>(rep.placement.limb);
+  screens_[limb]->Add(rep.placement.side, rep);
+  DrainScreen(limb);
+}
+
+void SessionPipeline::DrainScreen(int limb) {
+  while (std::optional<Rep> rep = screens_[limb]->Pop()) {
+    const int index = sensor_by_slot_[static_cast<std::size_t>(PlacementSlot(rep->placement))];
+    HandleRep(*sensors_[index], *rep);
+  }
+}
+
+void SessionPipeline::ResolveScreens() {
+  for (int limb = 0; limb < static_cast<int>(screens_.size()); ++limb) {
+    if (!screens_[limb]) continue;
+    screens_[limb]->EndRun();
+    DrainScreen(limb);
+    if (!comparators_[limb]) continue;
+    for (Side side : {Side::kLeft, Side::kRight}) {
+      if (screens_[limb]->NotWorking(side)) comparators_[limb]->MarkNotWorking(side);
+    }
+  }
+}
+
+void SessionPipeline::RestartScreens() {
+  for (int limb = 0; limb < static_cast<int>(screens_.size()); ++limb) {
+    if (!screens_[limb]) continue;
+    const Limb l = static_cast<Limb>(limb);
+    const bool two_sides =
+        sensor_by_slot_[static_cast<std::size_t>(PlacementSlot({Side::kLeft, l}))] >= 0 &&
+        sensor_by_slot_[static_cast<std::size_t>(PlacementSlot({Side::kRight, l}))] >= 0;
+    screens_[limb]->StartRun(set_->mode == SetMode::kBilateral, two_sides);
   }
 }
 
@@ -238,20 +326,24 @@ void SessionPipeline::CloseSet(Time time) {
 
 void SessionPipeline::StartSet(Time time, const Exercise& exercise, SetMode mode,
                                std::optional<Side> side) {
+  ResolveScreens();
   CloseSet(time);
   set_->exercise = exercise;
   set_->mode = mode;
   set_->side = side;
   // A new exercise may start with the other phase and move about another axis.
   for (auto& sensor : sensors_) {
-    sensor->reps = RepDetector(
-        SensorState::RepParams(sensor->config, params_.reps, exercise.first_phase));
+    sensor->reps =
+        RepDetector(SensorState::RepParams(sensor->config, params_.reps, exercise.first_phase));
   }
+  RestartScreens();
   OpenSet(time, /*automatic=*/false, side);
 }
 
 void SessionPipeline::EndSet(Time time) {
+  ResolveScreens();
   CloseSet(time);
+  RestartScreens();
   set_->side.reset();
 }
 
@@ -261,13 +353,13 @@ void SessionPipeline::Flush(Time time) {
       ReportBadData(*sensor, time, /*force=*/true);
     }
     // A rep back near its start when the data ends, and reps still queued, are reported.
-    while (std::optional<Rep> rep = sensor->reps.Finish()) HandleRep(*sensor, *rep);
+    while (std::optional<Rep> rep = sensor->reps.Finish()) ScreenRep(*sensor, *rep);
   }
+  ResolveScreens();
   CloseSet(set_->automatic ? set_->last_rep_end : time);
 }
 
-SensorStatus SessionPipeline::StatusOf(const SensorState& sensor, SensorEventKind kind,
-                                       Time time) {
+SensorStatus SessionPipeline::StatusOf(const SensorState& sensor, SensorEventKind kind, Time time) {
   SensorStatus status;
   status.sensor_index = sensor.index;
   status.placement = sensor.config.placement;
@@ -280,6 +372,7 @@ void SessionPipeline::OnSensorLost(int sensor_index, Time time, std::string_view
   SensorState& sensor = *sensors_[sensor_index];
   sensor.decoder.Reset();
   sensor.clock.Reset();
+  sensor.last_sample.reset();
   RestartAfterGap(sensor, time);
   sensor.counters.connected = false;
   SensorStatus status = StatusOf(sensor, SensorEventKind::kLost, time);
@@ -288,9 +381,10 @@ void SessionPipeline::OnSensorLost(int sensor_index, Time time, std::string_view
 }
 
 void SessionPipeline::RestartAfterGap(SensorState& sensor, Time time) {
-  // The one path for every gap, a clock gap and a lost sensor alike: the limb may have moved
-  // anywhere, so the orientation checks its tilt against gravity once the limb is still (or
-  // sooner if clearly wrong), keeping heading and gyro bias; a rep in progress is dropped.
+  // The one path for every gap too long to bridge, a clock gap and a lost sensor alike: the limb
+  // may have moved anywhere, so the orientation checks its tilt against gravity once the limb is
+  // still (or sooner if clearly wrong), keeping heading and gyro bias; the rep in progress is
+  // judged from the first sample after the gap, or dropped.
   sensor.filter.RestartAfterGap();
   sensor.reps.MarkGap(time);
 }

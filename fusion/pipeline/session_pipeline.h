@@ -1,6 +1,7 @@
 #ifndef AMBI_FUSION_PIPELINE_SESSION_PIPELINE_H_
 #define AMBI_FUSION_PIPELINE_SESSION_PIPELINE_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include "fusion/decode/protocol.h"
 #include "fusion/orientation/orientation_filter.h"
 #include "fusion/reps/rep_detector.h"
+#include "fusion/reps/rep_screen.h"
 
 namespace ambi::fusion {
 
@@ -35,8 +37,9 @@ struct SessionParams {
   Exercise exercise = GenericExercise(Limb::kWrist);
   std::optional<SetMode> mode;  // empty: the exercise's default mode
   OrientationSettings orientation;  // the sample rate is each sensor's nominal_rate_hz
-  SampleClockParams clock;      // nominal_rate_hz and device_time are set per sensor
-  RepDetectorParams reps;       // first_phase and nominal_rate_hz are set per sensor/exercise
+  SampleClockParams clock;          // nominal_rate_hz and device_time are set per sensor
+  RepDetectorParams reps;           // first_phase and nominal_rate_hz are set per sensor/exercise
+  RepScreenParams rep_screen;       // run_end_rest_s is set to set_end_rest_s
   AsymmetryParams asymmetry;
   // Automatic sets: a set starts with the first rep after rest and ends when no rep has ended
   // for this long on any sensor. Longer than the longest within-set pause (physiotherapy holds
@@ -59,6 +62,7 @@ struct SensorCounters {
   std::int64_t samples = 0;
   std::int64_t gaps = 0;
   std::int64_t missing_samples = 0;
+  std::int64_t bridged_samples = 0;   // missing samples interpolated across short gaps
   std::int64_t rejected_samples = 0;  // duplicate or backwards device time
   std::int64_t bytes_discarded = 0;
   std::int64_t checksum_errors = 0;
@@ -107,6 +111,16 @@ class SessionPipeline {
   struct SensorState;
   struct SetState;
   void ProcessSample(int sensor_index, const ImuSample& sample, Time arrival_time);
+  // Passes a rep found by a detector through its limb pair's RepScreen; what the screen passes
+  // goes on to HandleRep.
+  void ScreenRep(SensorState& sensor, Rep rep);
+  void DrainScreen(int limb);
+  // The screens' runs end with the set: everything held is decided and passed on, and the sides
+  // found not working are told to the comparators. Then new runs start in the current mode.
+  void ResolveScreens();
+  void RestartScreens();
+  // Feeds 'missing' samples interpolated between the last sample and 'after' (a short gap).
+  void BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing);
   void HandleRep(SensorState& sensor, Rep rep);
   void OpenSet(Time time, bool automatic, std::optional<Side> side);
   std::optional<Side> UnilateralSide(const Rep& rep) const;
@@ -120,6 +134,8 @@ class SessionPipeline {
   EventSink* sink_;
   std::vector<std::unique_ptr<SensorState>> sensors_;
   std::vector<std::unique_ptr<LimbPairComparator>> comparators_;  // indexed by Limb
+  std::vector<std::unique_ptr<RepScreen>> screens_;               // indexed by Limb
+  std::array<int, 4> sensor_by_slot_{-1, -1, -1, -1};             // by limb * 2 + side
   std::unique_ptr<SetState> set_;
   OrientationObserver* orientation_observer_ = nullptr;
   Time latest_time_{};

@@ -16,10 +16,9 @@ namespace ambi::fusion::hinge {
 inline constexpr double kDegToRad = std::numbers::pi / 180.0;
 
 inline Quaternion Multiply(const Quaternion& a, const Quaternion& b) {
-  return {a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z,
-          a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
-          a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
-          a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w};
+  return {
+      a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z, a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
+      a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x, a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w};
 }
 inline Quaternion Conjugate(const Quaternion& q) { return {q.w, -q.x, -q.y, -q.z}; }
 inline Quaternion FromAxisAngle(const Vec3& axis, double angle_rad) {
@@ -63,8 +62,8 @@ struct HingeSample {
 // the earth axis 'hinge_earth'; 'mount' is the sensor-to-earth orientation at angle 0 (how the
 // sensor is strapped on). Body rate = axis_sensor * angle rate, exactly.
 inline std::vector<HingeSample> MakeHinge(const std::vector<Piece>& pieces, double rate_hz,
-                                          const Quaternion& mount,
-                                          Vec3 hinge_earth = {0, 1, 0}, double start_deg = 0.0) {
+                                          const Quaternion& mount, Vec3 hinge_earth = {0, 1, 0},
+                                          double start_deg = 0.0) {
   const double n = std::sqrt(hinge_earth.x * hinge_earth.x + hinge_earth.y * hinge_earth.y +
                              hinge_earth.z * hinge_earth.z);
   hinge_earth = {hinge_earth.x / n, hinge_earth.y / n, hinge_earth.z / n};
@@ -91,8 +90,7 @@ inline std::vector<HingeSample> MakeHinge(const std::vector<Piece>& pieces, doub
       t0 += p.duration_s;
       angle = from;
     }
-    const Quaternion q =
-        Multiply(FromAxisAngle(hinge_earth, angle * kDegToRad), mount);
+    const Quaternion q = Multiply(FromAxisAngle(hinge_earth, angle * kDegToRad), mount);
     HingeSample s;
     s.sample.time = TimeFromSeconds(t);
     s.sample.gyro_rad_s = {axis_sensor.x * rate * kDegToRad, axis_sensor.y * rate * kDegToRad,

@@ -1,18 +1,16 @@
 #include "fusion/reps/movement_axis.h"
 
+#include <Eigen/Dense>
 #include <cmath>
 #include <numbers>
 
-#include <Eigen/Dense>
-
 namespace ambi::fusion {
 
-MovementAxisEstimator::MovementAxisEstimator(const MovementAxisParams& params)
-    : params_(params) {}
+MovementAxisEstimator::MovementAxisEstimator(const MovementAxisParams& params) : params_(params) {}
 
 void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s) {
-  const double w2 = gyro_rad_s.x * gyro_rad_s.x + gyro_rad_s.y * gyro_rad_s.y +
-                    gyro_rad_s.z * gyro_rad_s.z;
+  const double w2 =
+      gyro_rad_s.x * gyro_rad_s.x + gyro_rad_s.y * gyro_rad_s.y + gyro_rad_s.z * gyro_rad_s.z;
   const double threshold = params_.motion_gyro_rad_s;
   if (w2 < threshold * threshold || !(dt_s > 0.0)) return;
   if (std::abs(dt_s - cached_dt_s_) > 1e-6) {  // dt rarely changes: keep exp() off the hot path

@@ -1,10 +1,10 @@
 #include "fusion/reps/movement_axis.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <numbers>
 #include <random>
-
-#include <gtest/gtest.h>
 
 namespace ambi::fusion {
 namespace {
@@ -16,9 +16,9 @@ TEST(MovementAxisTest, FindsTheHingeAxisThroughNoiseAndOffAxisWobble) {
   MovementAxisEstimator estimator({});
   for (int i = 0; i < 500; ++i) {
     const double rate = 3.0 * std::sin(i * 0.05);  // rad/s, both directions
-    estimator.Add({truth.x * rate + noise(rng), truth.y * rate + noise(rng),
-                   truth.z * rate + noise(rng)},
-                  0.01);
+    estimator.Add(
+        {truth.x * rate + noise(rng), truth.y * rate + noise(rng), truth.z * rate + noise(rng)},
+        0.01);
   }
   ASSERT_TRUE(estimator.Recompute());
   const Vec3& a = estimator.axis();

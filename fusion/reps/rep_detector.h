@@ -10,23 +10,28 @@
 #include "fusion/core/exercise.h"
 #include "fusion/core/geometry.h"
 #include "fusion/core/imu_sample.h"
+#include "fusion/reps/gap_policy.h"
 #include "fusion/reps/movement_axis.h"
+#include "fusion/reps/segment_angle.h"
 
 namespace ambi::fusion {
 
+// Every threshold of rep segmentation, each with its reason. The three parts have their own
+// params (axis, angle, gap); the rest belongs to the state machine.
 struct RepDetectorParams {
   Phase first_phase = Phase::kConcentric;  // from the exercise catalog
   double nominal_rate_hz = 100.0;          // fixes buffer capacities
 
   MovementAxisParams axis;
+  SegmentAngleParams angle;
+  GapPolicyParams gap;
   // The axis is recomputed this often (a 3x3 eigen problem) and applied only between reps, so
   // the angle of a rep in progress is measured about one axis.
   double axis_update_period_s = 0.1;
-  // When the movement axis is within this angle of vertical, gravity cannot see rotation about
-  // it; the angle is then integrated from the gyro (it drifts, but only within a rep matters).
-  double vertical_axis_deg = 20.0;
-  // Hysteresis on that choice once made (see SetAxis).
-  double vertical_axis_margin_deg = 5.0;
+
+  // A time step longer than this many nominal periods is a gap the clock did not report (or a
+  // clock jump): rest timing then counts one nominal period, not the jump.
+  double max_step_periods = 5.0;
 
   // Rest: the whole gyro stays below rest_gyro_rad_s for rest_min_s. At rest the rest pose is
   // re-anchored to the current (gravity-based) angle. Looser thresholds take slow reps for rest.
@@ -60,14 +65,31 @@ struct RepDetectorParams {
   double min_rom_frac = 0.35;
   double min_duration_s = 0.4;
   // A rep not finished after this is abandoned (the limb found a new rest pose); also sizes the
-  // sample buffer (capacity = (max_rep_s + 2 s) * nominal_rate_hz).
+  // sample buffer (below).
   double max_rep_s = 30.0;
+  // Buffer: (max_rep_s + buffer_extra_s) * nominal_rate_hz * buffer_rate_margin samples. The
+  // extra seconds hold the rest before a rep (its start is searched back to the previous end);
+  // the margin lets a sensor running faster than nominal still fit the longest rep.
+  double buffer_extra_s = 2.0;
+  double buffer_rate_margin = 1.5;
 
   // Phase boundaries (start, hold at the turnaround, end) are where the angular speed about the
   // axis crosses max(timing_speed_min_deg_s, timing_speed_frac * the rep's peak speed),
   // interpolated between samples. Lower is closer to the true instant; higher resists noise.
   double timing_speed_min_deg_s = 3.0;
   double timing_speed_frac = 0.02;
+  // A boundary is extrapolated from the threshold crossing to where the speed reaches zero, at
+  // most max(one sample period, this) away, so noise cannot throw it far.
+  double timing_extrapolate_max_s = 0.06;
+  // The hold at the turnaround: with noise the highest sample of a hold can sit at its very
+  // edge, so the hold is seeded from the peak or up to this many samples either side.
+  int hold_seed_samples = 1;
+  // Inside a hold a noise spike of up to this multiple of the timing threshold does not end it
+  // while the limb stays within the hold band of the peak: max(hold_band_min_deg,
+  // hold_band_frac * the rep's range). Gyro noise at rest is a few deg/s; a hold drifts < 1 deg.
+  double hold_spike_factor = 3.0;
+  double hold_band_min_deg = 1.0;
+  double hold_band_frac = 0.03;
 };
 
 // What the detector says after each sample.
@@ -78,58 +100,86 @@ struct RepDetectorOutput {
   double segment_speed_deg_s = 0;
 };
 
-// Diagnostics, as values.
-struct RepDetectorDiagnostics {
-  bool axis_locked = false;
-  Vec3 axis;                    // sensor frame, sign such that the first phase is positive
-  bool gravity_angle = true;    // false: axis near vertical, angle integrated from the gyro
-  double amplitude_deg = 0.0;   // the set's amplitude A (0 until a rep was accepted)
-  std::int64_t rejected_reps = 0;   // excursions that failed the ROM or duration guards
-  std::int64_t dropped_by_gap = 0;  // reps in progress discarded at a gap
-  std::int64_t abandoned = 0;       // excursions that never came back (max_rep_s)
+// The named states of the rep state machine (part 2). Every decision depends on the state and
+// the values it names, nothing else.
+enum class RepState : std::uint8_t {
+  kLearningAxis,  // the movement axis is not known yet: samples are buffered, then replayed
+  kResuming,      // the next sample is the first after a cut gap (see MarkGap)
+  kSeekingRest,   // no trusted rest pose (a cut gap found the limb moving): wait until it is slow
+  kAtRest,        // at or near the rest pose; a rep starts when the angle rises past 'start'
+  kRising,        // first phase, towards the turnaround
+  kFalling,       // past the turnaround, not yet back near the start
+  kReturning,     // back near the start; the rep ends when the limb stops descending
+};
+const char* RepStateName(RepState state);
+
+// Where a rest pose (the zero a rep is measured from) came from.
+enum class RestOrigin : std::uint8_t {
+  kSeen,            // the limb was seen at rest there, or it is the lowest point seen
+  kDataStart,       // the first sample of the data, taken while moving: the true start is
+                    // earlier, and the orientation was still settling there
+  kCarriedOverGap,  // the pose seen before a cut gap, while the limb is already moving after
+                    // it: a rep starting from it began in the gap
 };
 
-// One limb segment: its angle about the set's dominant movement axis (independent of how the
-// sensor is strapped on), rest/motion, and rep start, turnaround and end with hysteresis that
-// adapts to the set's amplitude.
+// Diagnostics, as values.
+struct RepDetectorDiagnostics {
+  RepState state = RepState::kLearningAxis;
+  Vec3 axis;                        // sensor frame, sign such that the first phase is positive
+  bool gravity_angle = true;        // false: axis near vertical, angle integrated from the gyro
+  double amplitude_deg = 0.0;       // the set's amplitude A (0 until a rep was accepted)
+  std::int64_t rejected_reps = 0;   // excursions that failed the ROM or duration guards
+  std::int64_t dropped_by_gap = 0;  // reps in progress discarded at a cut gap
+  std::int64_t abandoned = 0;       // excursions that never came back (max_rep_s)
+  std::int64_t bridged_samples = 0;
+  bool axis_locked() const { return state != RepState::kLearningAxis; }
+};
+
+// Rep segmentation of one limb segment, in three parts:
 //
-// The angle is measured from gravity: the fused orientation gives gravity in the sensor frame,
-// and its rotation about the movement axis is the segment's rotation (exact for a hinge whose
-// axis is not vertical). It does not drift, so the rest pose between reps, holds at the top and
-// the direction of a rep all come from gravity. The axis is the principal direction of the
-// angular velocity (MovementAxisEstimator); until it is known the samples are buffered and then
-// replayed, so the first rep is not lost. Its sign makes the first phase positive.
+// 1. The segment angle (SegmentAngle) about the set's movement axis (MovementAxisEstimator: the
+//    principal direction of the angular velocity), independent of how the sensor is strapped
+//    on. Measured from gravity (absolute, drift-free) unless the axis is near vertical, then
+//    integrated from the gyro. Until the axis is known the samples are buffered and replayed, so
+//    the first rep is not lost; the axis sign makes the first phase positive.
+// 2. A state machine (RepState) with hysteresis that adapts to the set's amplitude A (median ROM
+//    of its last accepted reps): kAtRest -> kRising when the angle rises past max(floor,
+//    start_frac A) above the rest pose; -> kFalling when it falls max(floor, turn_frac
+//    excursion) below its peak; -> kReturning back within end_frac of the excursion; the rep
+//    ends when the limb stops descending, and counts if it passes the ROM and duration guards.
+//    At rest the rest pose follows the limb. A rep that settles short of its start ends there
+//    (a new rest pose); one not finished after max_rep_s is abandoned.
+// 3. A gap policy (gap_policy.h). The caller bridges short gaps (DecideGap: kBridge): the
+//    missing samples are interpolated (BridgeSample) and fed with 'bridged' set; the rep goes
+//    on and is marked bridged. A cut gap (MarkGap) ends what the data can no longer follow:
+//    a rep back near its start (kReturning) completes at the last sample before the gap; one
+//    past its turnaround but not yet back waits for the first sample after the gap (kResuming)
+//    and counts when that finds the limb back (CameBackDuringGap), else it is dropped and
+//    counted in dropped_by_gap; one still rising is dropped. After the gap the rest pose seen
+//    before it carries over when the limb is still near it (RestPoseCarriesOver); a rep that
+//    starts from it while the limb was already moving began in the gap (kCarriedOverGap) and
+//    takes its ROM from the gyro, because the orientation carried over the gap may be stale.
+//    Otherwise (kSeekingRest) no rep starts until the limb was seen slow, so the part of a rep
+//    hidden in a gap is never invented.
 //
-// Gaps: a rep in progress at MarkGap is discarded, except one already past its turnaround and
-// back within end_frac of its start: that rep ended before the gap and is completed at the last
-// sample before it; it is returned by the next Update (or by Finish). One past its turnaround but
-// not yet back is kept until the first sample after the gap: if that finds the limb back within
-// end_frac of its excursion (or of the set's amplitude, when larger) from the pose the rep
-// started from (the angle, or for gyro angles the tilt of gravity), the rep ended in the gap and
-// counts, ending at the last sample before it. When that rep started at the first sample of the
-// data while the limb was moving, its start pose is unknown (and the orientation was still
-// settling there): it counts when the limb is found at least a rep's minimum ROM below its peak.
-// Symmetrically, when the first sample after a gap is within end_frac of the set's amplitude from
-// the rest pose seen before the gap, the limb had only just left (or not left) that rest pose:
-// the rest pose carries over and a rep may start at that sample. If the limb is already moving
-// there, that rep began in the gap, where the orientation may have drifted from the pose it
-// carries over: its ROM is the range of the gyro-integrated angle over the rep (its guards still
-// use the gravity angle). Otherwise the limb is mid-movement: no rep starts until it has been
-// seen slow, so the part of a rep hidden in the gap is never invented. (The CMU recordings are
-// cut one file per rep, tight around the movement: these rules are needed there.) At the very
-// start of the data there is no rest pose to compare with: the first sample is taken as the rest
-// pose, so data starting mid-rise may yield one partial rep if it passes the guards.
+// The first sample of the data is taken as the rest pose; if the limb is moving there
+// (kDataStart) the rep's start was not seen, and a cut gap on its way back judges it by its
+// descent from the peak instead.
+//
+// Which reps belong to an exercise set (handling, gait, a limb that only follows the body) is
+// decided per set from all sides' reps (RepScreen), not here.
 //
 // Fixed capacity (from nominal_rate_hz and max_rep_s), no allocation per sample. Not thread-safe.
 class RepDetector {
  public:
   explicit RepDetector(const RepDetectorParams& params);
 
-  // 'sample' with the fused 'sensor_to_earth' orientation after that sample.
-  RepDetectorOutput Update(const ImuSample& sample, const Quaternion& sensor_to_earth);
+  // 'sample' with the fused 'sensor_to_earth' orientation after that sample. 'bridged': the
+  // sample was interpolated across a short gap (BridgeSample), not measured.
+  RepDetectorOutput Update(const ImuSample& sample, const Quaternion& sensor_to_earth,
+                           bool bridged = false);
 
-  // Samples are missing up to 'time': a rep in progress is discarded, never invented (see the
-  // class comment for the one that had already come back).
+  // A cut gap: samples are missing up to 'time' (see the class comment).
   void MarkGap(Time time);
   // End of the data: completes a rep that is back near its start (as at a gap) and returns the
   // oldest rep not yet returned.
@@ -138,10 +188,10 @@ class RepDetector {
   void Reset();
 
   RepDetectorDiagnostics diagnostics() const;
+  RepState state() const { return state_; }
   const RepDetectorParams& params() const { return params_; }
 
  private:
-  enum class State : std::uint8_t { kIdle, kRising, kFalling, kEnding };
   struct Entry {
     std::int64_t time_ns = 0;
     Vec3 gravity;  // unit, sensor frame
@@ -149,14 +199,36 @@ class RepDetector {
     double angle_deg = 0.0;
     double speed_deg_s = 0.0;
     double still_s = 0.0;  // time the limb has been at rest, up to this sample
+    bool bridged = false;
+  };
+  struct RestPose {
+    double angle_deg = 0.0;
+    std::int64_t index = 0;
+    RestOrigin origin = RestOrigin::kSeen;
+  };
+  // The rep in progress (kRising, kFalling, kReturning).
+  struct RepInProgress {
+    RestPose base;
+    std::int64_t cross_index = 0;  // where the angle crossed the start threshold
+    double peak_deg = 0.0;
+    std::int64_t peak_index = 0;
+    double min_deg = 0.0;  // lowest angle while kReturning
+    double peak_speed_deg_s = 0.0;
+  };
+  // A rep cut by a gap on its way back, judged by the first sample after the gap.
+  struct HeldRep {
+    Rep rep;
+    CutRepReturn cut;  // from_start_deg and descent_from_peak_deg are filled in after the gap
+    double base_deg = 0.0;
+    Vec3 base_gravity;
+    double peak_deg = 0.0;
   };
 
   Entry& At(std::int64_t index) { return buffer_[static_cast<std::size_t>(index % capacity_)]; }
   const Entry& At(std::int64_t index) const {
     return buffer_[static_cast<std::size_t>(index % capacity_)];
   }
-  // 'first': the axis of a new lock, measured without hysteresis.
-  void SetAxis(const Vec3& axis, bool first);
+  bool BetweenReps() const;
   void LockAxis();
   // Extremes of the angle integrated from the gyro about the axis over samples first..last,
   // relative to the angle at 'first' (so high_deg >= 0 >= low_deg).
@@ -167,86 +239,53 @@ class RepDetector {
   GyroRange IntegrateGyro(std::int64_t first, std::int64_t last) const;
   void ComputeAngle(std::int64_t index);
   void Step(std::int64_t index);
-  // Measures the rep that ends at 'end_index' and, if it passes the guards, accepts it (or,
-  // with 'hold', keeps it in held_rep_ for a decision after a gap).
-  void CompleteRep(std::int64_t end_index, bool at_gap, bool hold = false);
+  void Resume(std::int64_t index);
+  void StepBetweenReps(std::int64_t index);
+  void StepInRep(std::int64_t index);
+  double Threshold() const;
+  // Measures the rep that ends at 'end_index' and, if it passes the guards, returns it.
+  std::optional<Rep> MeasureRep(std::int64_t end_index, bool at_gap);
+  void CompleteRep(std::int64_t end_index, bool at_gap);
   // Updates the set's amplitude and queues the rep.
   void AcceptRep(const Rep& rep);
   void PushRep(const Rep& rep);
   void ClearSet();
+  double StartDeg() const;
+  double MinRomDeg() const;
   // The oldest sample still in the buffer and after the last gap.
   std::int64_t OldestIndex() const;
 
   RepDetectorParams params_;
   std::int64_t capacity_;
-  std::vector<Entry> buffer_;  // ring, sized once
+  std::vector<Entry> buffer_;     // ring, sized once
   std::int64_t next_index_ = 0;   // index of the next sample
   std::int64_t floor_index_ = 0;  // first sample after the last gap/reset
 
   MovementAxisEstimator axis_estimator_;
+  SegmentAngle angle_;
   int axis_update_every_;
   int samples_since_axis_update_ = 0;
-  bool axis_locked_ = false;
-  Vec3 axis_;       // unit, sensor frame, sign fixed
-  Vec3 reference_;  // unit, perpendicular to axis_: the zero of the angle
-  Vec3 binormal_;   // axis_ x reference_
-  Vec3 reference_gravity_;
-  bool gravity_angle_ = true;
 
   // Rest detection.
   double still_s_ = 0.0;
-  bool has_previous_time_ = false;
-  std::int64_t previous_time_ns_ = 0;
+  std::optional<std::int64_t> previous_time_ns_;
 
-  // Rep state machine, indices into the buffer.
-  State state_ = State::kIdle;
-  // False after a gap (or lock) until the limb was seen slow: a rep may only start from a rest
-  // pose we saw, never from the middle of a movement that began during the gap.
-  bool base_valid_ = false;
-  // After a gap: the rest pose seen before it, and whether it still applies (see MarkGap).
-  bool has_rest_level_ = false;
-  double rest_level_deg_ = 0.0;
-  bool after_gap_ = false;
+  RepState state_ = RepState::kLearningAxis;
+  RestPose rest_;                     // between reps: the pose a rep would start from
+  RepInProgress rep_;                 // in a rep
   std::int64_t last_end_index_ = -1;  // end of the previous rep, for the start search
-  double base_deg_ = 0.0;
-  std::int64_t base_index_ = 0;
-  // The rest pose is the first sample of the data, taken while moving: the rep's true start
-  // was before the data (and the orientation was still settling there).
-  bool base_unseen_ = false;
-  double rep_base_deg_ = 0.0;
-  std::int64_t rep_base_index_ = 0;
-  bool rep_base_unseen_ = false;
-  // The rest pose carried over a gap while the limb was already moving away from it: the rep
-  // began in the gap, and its range is measured from the gyro (see CompleteRep).
-  bool base_in_gap_ = false;
-  bool rep_started_in_gap_ = false;
-  std::int64_t cross_index_ = 0;
-  double peak_deg_ = 0.0;
-  std::int64_t peak_index_ = 0;
-  double min_deg_ = 0.0;
-  double rep_peak_speed_deg_s_ = 0.0;
+  // Set by a cut gap: the rest pose seen before it (where the rep in progress started, or where
+  // the limb rested) and the rep held for the first sample after it.
+  std::optional<double> rest_before_gap_deg_;
+  std::optional<HeldRep> held_;
 
-  // A rep cut by a gap on its way back: counted if the first sample after the gap is within
-  // held_return_deg_ of the pose it started from (held_base_deg_, or held_base_gravity_ when the
-  // angle is integrated from the gyro).
-  bool has_held_rep_ = false;
-  Rep held_rep_;
-  double held_base_deg_ = 0.0;
-  Vec3 held_base_gravity_;
-  double held_return_deg_ = 0.0;
-  // For a rep whose start was not seen: counted if the limb came down from held_peak_deg_ by at
-  // least held_min_rom_deg_.
-  bool held_base_unseen_ = false;
-  double held_peak_deg_ = 0.0;
-  double held_min_rom_deg_ = 0.0;
-
-  // Amplitude of the set: last accepted ROMs (ring).
+  // Amplitude of the set: last accepted ROMs (ring). Five: the median of a few reps moves
+  // little for one partial rep and still follows a change of load within the set.
   static constexpr int kRomHistory = 5;
   std::array<double, kRomHistory> roms_deg_{};
   int rom_count_ = 0;
   double amplitude_deg_ = 0.0;
-  bool has_previous_end_ = false;
-  Time previous_end_;
+  std::optional<Time> previous_end_;
 
   // Reps completed but not yet returned (a replay or a gap can complete more than one).
   static constexpr int kPendingCapacity = 4;
@@ -256,6 +295,7 @@ class RepDetector {
   std::int64_t rejected_reps_ = 0;
   std::int64_t dropped_by_gap_ = 0;
   std::int64_t abandoned_ = 0;
+  std::int64_t bridged_samples_ = 0;
 };
 
 }  // namespace ambi::fusion

@@ -1,10 +1,10 @@
 #include "fusion/reps/rep_detector.h"
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "fusion/orientation/madgwick.h"
 #include "fusion/reps/hinge_motion_for_test.h"
@@ -93,9 +93,9 @@ TEST_P(RomAndRateTest, ExactCountRomAndTempoForAnyMount) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Reps, RomAndRateTest,
-                         ::testing::Values(Case{30, 25}, Case{30, 50}, Case{30, 100},
-                                           Case{30, 200}, Case{140, 25}, Case{140, 50},
-                                           Case{140, 100}, Case{140, 200}));
+                         ::testing::Values(Case{30, 25}, Case{30, 50}, Case{30, 100}, Case{30, 200},
+                                           Case{140, 25}, Case{140, 50}, Case{140, 100},
+                                           Case{140, 200}));
 
 TEST(RepDetectorTest, HoldAtTheTopForSecondsIsOneRepWithItsPause) {
   const auto samples = MakeHinge(hinge::Reps(4, 80, 1.5, 5.0, 1.5, 2.0), 25, {1, 0, 0, 0});
@@ -225,8 +225,14 @@ TEST(RepDetectorTest, GapOnTheWayBackJudgesTheReturnAgainstTheSetsAmplitudeToo) 
   // and after which the limb rests at 10 deg: 10 deg from its start is more than end_frac of
   // its own excursion but within end_frac of the set's amplitude. Then a rep from 10 deg.
   std::vector<Piece> pieces = hinge::Reps(3, 40, 1.0, 0.3, 1.0, 1.0);
-  for (const Piece& p : std::vector<Piece>{{20, 1.0}, {20, 0.3}, {10, 1.0}, {10, 1.0},
-                                           {50, 1.0}, {50, 0.3}, {10, 1.0}, {10, 1.0}}) {
+  for (const Piece& p : std::vector<Piece>{{20, 1.0},
+                                           {20, 0.3},
+                                           {10, 1.0},
+                                           {10, 1.0},
+                                           {50, 1.0},
+                                           {50, 0.3},
+                                           {10, 1.0},
+                                           {10, 1.0}}) {
     pieces.push_back(p);
   }
   const auto samples = MakeHinge(pieces, 100, {1, 0, 0, 0});
@@ -339,8 +345,8 @@ TEST(RepDetectorTest, TiltedHingeAxisStillGivesTheRom) {
 }
 
 TEST(RepDetectorTest, VerticalHingeAxisFallsBackToGyro) {
-  const auto samples = MakeHinge(hinge::Reps(3, 45, 1.0, 0.3, 1.0, 1.0), 100,
-                                 {0.8, 0.2, 0.4, 0.4}, {0, 0, 1});
+  const auto samples =
+      MakeHinge(hinge::Reps(3, 45, 1.0, 0.3, 1.0, 1.0), 100, {0.8, 0.2, 0.4, 0.4}, {0, 0, 1});
   RepDetector detector(Params(100));
   int count = 0;
   double rom = 0;
@@ -361,8 +367,8 @@ TEST(RepDetectorTest, GapOnTheWayBackWithAVerticalHingeChecksThePoseFromGravity)
   // the return is judged from gravity. Rep 2 (45 deg) falls from 6.1 s to 7.1 s; the gap hides
   // its second half and the data resumes at rest.
   const Vec3 hinge_axis = {std::sin(12.0 * hinge::kDegToRad), 0, std::cos(12.0 * hinge::kDegToRad)};
-  const auto samples = MakeHinge(hinge::Reps(3, 45, 1.0, 0.3, 1.0, 1.0), 100,
-                                 {0.8, 0.2, 0.4, 0.4}, hinge_axis);
+  const auto samples =
+      MakeHinge(hinge::Reps(3, 45, 1.0, 0.3, 1.0, 1.0), 100, {0.8, 0.2, 0.4, 0.4}, hinge_axis);
   RepDetectorParams params = Params(100);
   const std::vector<Rep> reps = Detect(samples, params, 6.6, 7.5);
   ASSERT_EQ(reps.size(), 3u);
@@ -385,12 +391,105 @@ TEST(RepDetectorTest, AmplitudeAdaptsSoSmallWobblesBetweenBigRepsAreRejected) {
   EXPECT_EQ(Detect(samples, Params(100)).size(), 4u);
 }
 
+TEST(RepStateMachineTest, WalksThroughItsNamedStatesInOrder) {
+  // One 60 deg rep: learning the axis, at rest, rising, falling, returning, at rest.
+  const auto samples = MakeHinge(hinge::Reps(1, 60, 1.0, 0.0, 1.0, 1.5), 100, {1, 0, 0, 0});
+  RepDetector detector(Params(100));
+  std::vector<RepState> seen = {detector.state()};
+  for (const HingeSample& s : samples) {
+    detector.Update(s.sample, s.sensor_to_earth);
+    if (detector.state() != seen.back()) seen.push_back(detector.state());
+  }
+  const std::vector<RepState> expected = {RepState::kLearningAxis, RepState::kRising,
+                                          RepState::kFalling, RepState::kReturning,
+                                          RepState::kAtRest};
+  // The axis locks during the rise: the replay of the buffer passes kAtRest within one sample.
+  EXPECT_EQ(seen, expected);
+  EXPECT_STREQ(RepStateName(RepState::kReturning), "returning");
+}
+
+TEST(RepStateMachineTest, ACutGapFindingTheLimbMovingWaitsForRest) {
+  // The gap (4.9-5.3 s) hides the middle of rep 2's rise: that rep is dropped, and the limb is
+  // found mid-movement, far from the rest pose: no rest pose is trusted until the limb is slow
+  // (at the turnaround), so rep 2's fall is no rep either.
+  const auto samples = MakeHinge(hinge::Reps(3, 90, 1.0, 0.0, 1.0, 1.0), 100, {1, 0, 0, 0});
+  RepDetector detector(Params(100));
+  bool marked = false;
+  int reps = 0;
+  std::vector<RepState> after_gap;
+  for (const HingeSample& s : samples) {
+    const double t = ToSeconds(s.sample.time);
+    if (t >= 4.9 && t < 5.3) continue;
+    if (t >= 5.3 && !marked) {
+      detector.MarkGap(s.sample.time);
+      marked = true;
+      EXPECT_EQ(detector.state(), RepState::kResuming);
+    }
+    if (detector.Update(s.sample, s.sensor_to_earth).rep) ++reps;
+    if (marked && (after_gap.empty() || after_gap.back() != detector.state())) {
+      after_gap.push_back(detector.state());
+    }
+  }
+  ASSERT_GE(after_gap.size(), 2u);
+  EXPECT_EQ(after_gap[0], RepState::kSeekingRest);
+  EXPECT_EQ(after_gap[1], RepState::kAtRest);
+  EXPECT_EQ(detector.diagnostics().dropped_by_gap, 1);
+  while (detector.Finish()) ++reps;
+  EXPECT_EQ(reps, 2);
+}
+
+TEST(RepDetectorTest, BridgedSamplesKeepTheRepAndMarkIt) {
+  // 200 ms of samples in the middle of rep 2's rise are replaced by the linear interpolation of
+  // the samples either side (what the pipeline's gap bridge feeds): the rep counts, its ROM
+  // holds, and it is marked bridged; the others are not.
+  const auto samples = MakeHinge(hinge::Reps(3, 100, 1.0, 0.3, 1.2, 1.0), 50, {1, 0, 0, 0});
+  RepDetector detector(Params(50));
+  std::vector<Rep> reps;
+  const double gap_from_s = 5.2;
+  const double gap_to_s = 5.4;
+  const HingeSample* before = nullptr;
+  const HingeSample* after = nullptr;
+  for (const HingeSample& s : samples) {
+    const double t = ToSeconds(s.sample.time);
+    if (t < gap_from_s) before = &s;
+    if (t > gap_to_s && after == nullptr) after = &s;
+  }
+  ASSERT_NE(before, nullptr);
+  ASSERT_NE(after, nullptr);
+  const std::int64_t missing = (after - before) - 1;
+  for (const HingeSample& s : samples) {
+    const double t = ToSeconds(s.sample.time);
+    if (t >= gap_from_s && t <= gap_to_s) {
+      if (&s == before + 1) {
+        for (std::int64_t k = 1; k <= missing; ++k) {
+          const ImuSample bridged = BridgeSample(before->sample, after->sample, k, missing);
+          // The orientation a filter integrating the bridged gyro would give: the exact one
+          // here is a stand-in close to it over 200 ms of a smooth rise.
+          const RepDetectorOutput out =
+              detector.Update(bridged, (before + k)->sensor_to_earth, /*bridged=*/true);
+          if (out.rep) reps.push_back(*out.rep);
+        }
+      }
+      continue;
+    }
+    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.rep) reps.push_back(*out.rep);
+  }
+  while (auto rep = detector.Finish()) reps.push_back(*rep);
+  ASSERT_EQ(reps.size(), 3u);
+  EXPECT_FALSE(reps[0].bridged);
+  EXPECT_TRUE(reps[1].bridged);
+  EXPECT_FALSE(reps[2].bridged);
+  EXPECT_NEAR(reps[1].rom_deg, 100, 2.0);
+  EXPECT_EQ(detector.diagnostics().bridged_samples, missing);
+}
+
 TEST(RepDetectorTest, WithProductionMadgwickAndNoisySensor) {
   std::mt19937 rng(7);
   std::normal_distribution<double> gyro_noise(0.0, 0.01);
   std::normal_distribution<double> accel_noise(0.0, 0.05);
-  const auto samples = MakeHinge(hinge::Reps(6, 100, 1.0, 1.0, 1.5, 1.5, 3.0), 100,
-                                 RandomMount(rng));
+  const auto samples =
+      MakeHinge(hinge::Reps(6, 100, 1.0, 1.0, 1.5, 1.5, 3.0), 100, RandomMount(rng));
   MadgwickFilter filter(MadgwickSettings{}, 100.0);
   RepDetector detector(Params(100));
   std::vector<Rep> reps;

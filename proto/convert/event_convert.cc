@@ -116,6 +116,7 @@ struct EventFiller {
     m->set_weaker_side(ToProto(in.weaker_side));
     m->set_band(ToProto(in.band));
     m->set_significant(in.significant);
+    m->set_not_working_side(ToProto(in.not_working_side));
   }
   void operator()(const fusion::SensorStatus& in) const {
     v1::SensorStatus* m = out->mutable_sensor_status();
@@ -128,6 +129,8 @@ struct EventFiller {
     m->set_missing_samples(in.missing_samples);
     m->set_bytes_discarded(in.bytes_discarded);
     m->set_detail(in.detail);
+    m->set_rep_dropped(in.rep_dropped);
+    m->set_bridged(in.bridged);
   }
 };
 
@@ -236,6 +239,7 @@ void ToProto(const fusion::Rep& in, v1::Rep* out) {
   out->set_pause_before_s(in.pause_before_s);
   out->set_peak_speed_deg_s(in.peak_speed_deg_s);
   out->set_peak_concentric_speed_deg_s(in.peak_concentric_speed_deg_s);
+  out->set_bridged(in.bridged);
 }
 
 v1::Event ToProto(const fusion::Event& event) {

@@ -114,11 +114,13 @@ TEST(RepEvalTest, TestHalfHoldsItsTotals) {
   Report("test half, headline", t);
   Report("test half, CMU wrists", Summarize(Results(), false, HalfFilter::kTest));
   EXPECT_EQ(t.rows, 18);
-  EXPECT_GE(t.exact, 14);
+  // The rep screen (issue 8) took the following limb's phantoms from 26 to 5 and the count error
+  // from 29 to 9, and cost one exact row (CMU Lunge right 5 -> 4): 14 / 17 / 29 / 28 before.
+  EXPECT_GE(t.exact, 13);
   EXPECT_GE(t.within_one, 17);
-  EXPECT_LE(t.count_error, 29);
-  // 26 on the following left ankle of a straight-leg raise, 2 outside the set windows.
-  EXPECT_LE(t.phantoms, 28);
+  EXPECT_LE(t.count_error, 9);
+  // 5 on the following left ankle of a straight-leg raise, 2 outside the set windows.
+  EXPECT_LE(t.phantoms, 7);
   EXPECT_EQ(t.still_rows, 5);
   EXPECT_GE(t.still_exact, 4);
 }

@@ -1,0 +1,68 @@
+#ifndef AMBI_FUSION_REPS_GAP_POLICY_H_
+#define AMBI_FUSION_REPS_GAP_POLICY_H_
+
+#include <cstdint>
+
+#include "fusion/core/imu_sample.h"
+
+namespace ambi::fusion {
+
+struct GapPolicyParams {
+  // Gaps up to this long are bridged: the missing samples are interpolated from the samples on
+  // either side and the rep in progress goes on. A Bluetooth link drops bursts of 1-10 samples
+  // (40-400 ms at 25 Hz); over a few hundred ms the angular velocity of a rep is close to linear,
+  // so the interpolated gyro carries the orientation and the angle through. Longer gaps can hide
+  // a whole turnaround or rep: they are cut (the rep in progress is judged by the cut-gap rules).
+  double bridge_max_s = 0.3;
+  // The tolerance of "back at the pose it started from" and "still at the rest pose seen before
+  // the gap" after a cut gap, as a fraction of the rep's excursion (or the set's amplitude when
+  // larger): the same fraction that ends a rep (RepDetectorParams::end_frac).
+  double return_frac = 0.35;
+};
+
+enum class GapAction : std::uint8_t {
+  kBridge,  // fill the gap from the samples on either side; the rep goes on, marked bridged
+  kCut,     // the data cannot say what happened: the rep in progress is judged or dropped
+};
+
+// Part 3 of rep segmentation: what a gap of 'gap_s' seconds (time without samples, from the
+// last sample before it to the first after) does.
+GapAction DecideGap(const GapPolicyParams& params, double gap_s);
+
+// The k-th (1-based) of 'missing' samples in a bridged gap between 'before' and 'after': time,
+// accelerometer, gyro and magnetometer linearly interpolated. The angular velocity of a rep is
+// smooth, so over a short gap this is close to what the sensor measured; the orientation filter
+// then integrates it as it would the real samples.
+ImuSample BridgeSample(const ImuSample& before, const ImuSample& after, std::int64_t k,
+                       std::int64_t missing);
+
+// After a cut gap, a rep that was past its turnaround but not yet back when the gap began is
+// judged by the first sample after the gap.
+struct CutRepReturn {
+  // From the pose the rep started from to the first sample after the gap (deg): the angle
+  // difference for gravity angles (absolute across a gap), the tilt of gravity for gyro angles
+  // (those restart at a gap).
+  double from_start_deg = 0.0;
+  // The rep's excursion before the gap and the set's amplitude (deg; 0 before the first rep).
+  double excursion_deg = 0.0;
+  double amplitude_deg = 0.0;
+  // The start pose was not seen (the data began mid-rise, the orientation still settling) and
+  // the angle is gravity-based: then the descent from the peak is what can be trusted.
+  bool start_unseen = false;
+  double descent_from_peak_deg = 0.0;
+  double min_rom_deg = 0.0;  // the rep's minimum ROM (the set's floor)
+};
+// True: the limb was found back, the rep ended in the gap and counts. False: the data cannot say
+// whether the rep came back; it is dropped (and the gap event says so).
+bool CameBackDuringGap(const GapPolicyParams& params, const CutRepReturn& cut);
+
+// After a cut gap, whether the rest pose seen before the gap still applies: the first sample
+// after the gap is within return_frac of the set's amplitude (at least 'near_min_deg') of it.
+// Otherwise the limb is mid-movement and no rep may start until it has been seen slow, so the
+// part of a rep hidden in the gap is never invented.
+bool RestPoseCarriesOver(const GapPolicyParams& params, double angle_deg,
+                         double rest_before_gap_deg, double amplitude_deg, double near_min_deg);
+
+}  // namespace ambi::fusion
+
+#endif  // AMBI_FUSION_REPS_GAP_POLICY_H_

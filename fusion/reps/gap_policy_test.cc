@@ -1,0 +1,83 @@
+#include "fusion/reps/gap_policy.h"
+
+#include <gtest/gtest.h>
+
+namespace ambi::fusion {
+namespace {
+
+TEST(GapPolicyTest, ShortGapsAreBridgedLongOnesCut) {
+  GapPolicyParams params;
+  params.bridge_max_s = 0.3;
+  EXPECT_EQ(DecideGap(params, 0.06), GapAction::kBridge);
+  EXPECT_EQ(DecideGap(params, 0.3), GapAction::kBridge);
+  EXPECT_EQ(DecideGap(params, 0.31), GapAction::kCut);
+  EXPECT_EQ(DecideGap(params, 2.0), GapAction::kCut);
+}
+
+TEST(GapPolicyTest, BridgeSamplesAreEvenlySpacedLinearInterpolation) {
+  ImuSample before;
+  before.time = TimeFromSeconds(1.0);
+  before.gyro_rad_s = {0, 1, 0};
+  before.accel_m_s2 = {0, 0, 9};
+  before.has_mag = true;
+  before.mag_uT = {10, 0, 0};
+  ImuSample after;
+  after.time = TimeFromSeconds(1.08);
+  after.gyro_rad_s = {0, 3, 0};
+  after.accel_m_s2 = {0, 4, 9};
+  after.has_mag = false;
+  // Three missing samples at 1.02, 1.04, 1.06.
+  const ImuSample second = BridgeSample(before, after, 2, 3);
+  EXPECT_NEAR(ToSeconds(second.time), 1.04, 1e-9);
+  EXPECT_NEAR(second.gyro_rad_s.y, 2.0, 1e-12);
+  EXPECT_NEAR(second.accel_m_s2.y, 2.0, 1e-12);
+  EXPECT_FALSE(second.has_mag);  // not invented when one side has none
+  after.has_mag = true;
+  after.mag_uT = {20, 0, 0};
+  const ImuSample first = BridgeSample(before, after, 1, 3);
+  EXPECT_NEAR(ToSeconds(first.time), 1.02, 1e-9);
+  EXPECT_TRUE(first.has_mag);
+  EXPECT_NEAR(first.mag_uT.x, 12.5, 1e-12);
+}
+
+TEST(GapPolicyTest, ACutRepCountsWhenFoundBackWithinTheReturnTolerance) {
+  GapPolicyParams params;  // return_frac 0.35
+  CutRepReturn cut;
+  cut.excursion_deg = 100;
+  cut.amplitude_deg = 0;
+  cut.from_start_deg = 30;
+  EXPECT_TRUE(CameBackDuringGap(params, cut));
+  cut.from_start_deg = 40;
+  EXPECT_FALSE(CameBackDuringGap(params, cut));
+  // A rep whose turnaround came early is judged against the set's amplitude when larger.
+  cut.excursion_deg = 6;
+  cut.amplitude_deg = 8;
+  cut.from_start_deg = 2.6;
+  EXPECT_TRUE(CameBackDuringGap(params, cut));
+}
+
+TEST(GapPolicyTest, ACutRepWhoseStartWasNotSeenIsJudgedByItsDescent) {
+  GapPolicyParams params;
+  CutRepReturn cut;
+  cut.excursion_deg = 20;
+  cut.from_start_deg = 24;  // far from an untrusted start
+  cut.start_unseen = true;
+  cut.min_rom_deg = 8;
+  cut.descent_from_peak_deg = 13;
+  EXPECT_TRUE(CameBackDuringGap(params, cut));
+  cut.descent_from_peak_deg = 5;
+  EXPECT_FALSE(CameBackDuringGap(params, cut));
+}
+
+TEST(GapPolicyTest, RestPoseCarriesOverOnlyWhenTheLimbIsStillNearIt) {
+  GapPolicyParams params;
+  // Near: max(6 deg, 0.35 * 100 deg) = 35 deg.
+  EXPECT_TRUE(RestPoseCarriesOver(params, 30, 0, 100, 6));
+  EXPECT_FALSE(RestPoseCarriesOver(params, 40, 0, 100, 6));
+  // Before the set has an amplitude the floor decides.
+  EXPECT_TRUE(RestPoseCarriesOver(params, -5, 0, 0, 6));
+  EXPECT_FALSE(RestPoseCarriesOver(params, 7, 0, 0, 6));
+}
+
+}  // namespace
+}  // namespace ambi::fusion

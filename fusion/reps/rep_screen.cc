@@ -1,0 +1,215 @@
+#include "fusion/reps/rep_screen.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ambi::fusion {
+namespace {
+
+Side Other(Side side) { return side == Side::kLeft ? Side::kRight : Side::kLeft; }
+
+double Seconds(Time a, Time b) { return ToSeconds(a - b); }
+
+// Reps of a working side that make a set in which the other side is judged not working.
+constexpr int kWorkingReps = 2;
+
+}  // namespace
+
+RepScreen::RepScreen(const RepScreenParams& params) : params_(params) {}
+
+void RepScreen::StartRun(bool bilateral, bool two_sides) {
+  bilateral_ = bilateral;
+  two_sides_ = two_sides;
+  for (SideState& s : sides_) {
+    const std::optional<Time> watermark = s.watermark;
+    s = SideState{};
+    s.watermark = watermark;
+  }
+}
+
+double RepScreen::MedianRom(const SideState& s) const {
+  std::array<double, kRoms> sorted = s.roms;
+  const int n = std::min(s.rom_count, kRoms);
+  for (int a = 1; a < n; ++a) {
+    for (int b = a; b > 0 && sorted[b - 1] > sorted[b]; --b) std::swap(sorted[b - 1], sorted[b]);
+  }
+  return sorted[static_cast<std::size_t>(n / 2)];
+}
+
+void RepScreen::Add(Side side, const Rep& rep) {
+  SideState& s = state(side);
+  s.history[static_cast<std::size_t>(s.history_count % kHistory)] = rep;
+  ++s.history_count;
+  // The rep held for its size waits for this one. The first rep of a run is handling when much
+  // smaller than this one (picking the weights up); a later small rep followed by this one is
+  // inside the set (a partial rep), not at its edge.
+  for (int i = 0; i < s.held_count; ++i) {
+    Held& h = s.held[static_cast<std::size_t>(i)];
+    if (h.size_known) continue;
+    h.size_known = true;
+    h.handling = h.first_of_run && h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg;
+    if (!h.handling) {
+      s.roms[static_cast<std::size_t>(s.rom_count % kRoms)] = h.rep.rom_deg;
+      ++s.rom_count;
+    }
+  }
+  if (s.held_count == kHeld) {
+    // Cannot happen while the other side's data comes (it waits seconds, not reps); decide the
+    // oldest rather than grow.
+    Release(side, /*ending=*/true);
+  }
+  Held held;
+  held.rep = rep;
+  held.first_of_run = s.history_count == 1;
+  if (s.rom_count > 0 && rep.rom_deg >= params_.edge_rom_frac * MedianRom(s)) {
+    held.size_known = true;
+    s.roms[static_cast<std::size_t>(s.rom_count % kRoms)] = rep.rom_deg;
+    ++s.rom_count;
+  }
+  s.held[static_cast<std::size_t>(s.held_count++)] = held;
+  Release(side, /*ending=*/false);
+  Release(Other(side), /*ending=*/false);
+}
+
+void RepScreen::AdvanceTime(Side side, Time time) {
+  SideState& s = state(side);
+  s.watermark = time;
+  if (s.held_count == 0 && state(Other(side)).held_count == 0) return;
+  for (int i = 0; i < s.held_count; ++i) {
+    Held& h = s.held[static_cast<std::size_t>(i)];
+    // No next rep came: the edge of a set (or a movement alone).
+    if (!h.size_known && Seconds(time, h.rep.end) > params_.run_end_rest_s) {
+      h.size_known = true;
+      h.handling = true;
+    }
+  }
+  Release(side, /*ending=*/false);
+  Release(Other(side), /*ending=*/false);
+}
+
+void RepScreen::EndRun() {
+  Release(Side::kLeft, /*ending=*/true);
+  Release(Side::kRight, /*ending=*/true);
+}
+
+std::optional<Rep> RepScreen::Overlapping(Side other, const Rep& rep) const {
+  const SideState& o = state(other);
+  std::optional<Rep> best;
+  double best_s = 0.0;
+  const int n = std::min(o.history_count, kHistory);
+  for (int i = 0; i < n; ++i) {
+    const Rep& r = o.history[static_cast<std::size_t>(i)];
+    if (r.end <= rep.start || r.start >= rep.end) continue;
+    const double apart_s = std::abs(Seconds(r.turnaround, rep.turnaround));
+    if (!best || apart_s < best_s) {
+      best = r;
+      best_s = apart_s;
+    }
+  }
+  return best;
+}
+
+bool RepScreen::Continuous(Side side, const Rep& rep) const {
+  const SideState& s = state(side);
+  const int n = std::min(s.history_count, kHistory);
+  for (int i = 0; i < n; ++i) {
+    const Rep& q = s.history[static_cast<std::size_t>(i)];
+    if (q.start == rep.start) continue;  // itself
+    if (std::abs(Seconds(q.start, rep.end)) <= params_.gait_max_pause_s ||
+        std::abs(Seconds(rep.start, q.end)) <= params_.gait_max_pause_s) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool RepScreen::PartnerKnown(Side other, const Rep& rep) const {
+  const SideState& o = state(other);
+  const SideState& s = state(Other(other));
+  if (!o.watermark) return true;  // that side sent nothing: no partner to wait for
+  if (Seconds(*o.watermark, rep.end) >= params_.partner_wait_s) return true;
+  return s.watermark && Seconds(*s.watermark, *o.watermark) > params_.partner_silent_s;
+}
+
+ScreenVerdict RepScreen::CrossSideVerdict(Side side, const Rep& rep) const {
+  const std::optional<Rep> other = Overlapping(Other(side), rep);
+  if (!other) return ScreenVerdict::kRep;
+  if (rep.rom_deg < params_.follower_rom_frac * other->rom_deg) return ScreenVerdict::kFollowing;
+  // Gait swings without rest: a swing starts where the last one ended. (The other side's rep
+  // is judged the same way when its turn comes; its neighbours may not be known yet.)
+  if (bilateral_ && other->rom_deg >= params_.follower_rom_frac * rep.rom_deg &&
+      Continuous(side, rep)) {
+    const double mean_s = 0.5 * (Seconds(rep.end, rep.start) + Seconds(other->end, other->start));
+    if (std::abs(Seconds(rep.turnaround, other->turnaround)) > params_.antiphase_frac * mean_s) {
+      return ScreenVerdict::kGait;
+    }
+  }
+  return ScreenVerdict::kRep;
+}
+
+void RepScreen::Release(Side side, bool ending) {
+  SideState& s = state(side);
+  while (s.held_count > 0) {
+    Held& h = s.held[0];
+    if (!h.size_known) {
+      if (!ending) break;
+      h.size_known = true;
+      h.handling = true;
+    }
+    ScreenVerdict verdict = h.handling ? ScreenVerdict::kHandling : ScreenVerdict::kRep;
+    if (verdict == ScreenVerdict::kRep && two_sides_) {
+      if (!ending && !PartnerKnown(Other(side), h.rep)) break;
+      verdict = CrossSideVerdict(side, h.rep);
+    }
+    const Rep rep = h.rep;
+    std::copy(s.held.begin() + 1, s.held.begin() + s.held_count, s.held.begin());
+    --s.held_count;
+    Emit(side, rep, verdict);
+  }
+}
+
+void RepScreen::Emit(Side side, const Rep& rep, ScreenVerdict verdict) {
+  SideState& s = state(side);
+  switch (verdict) {
+    case ScreenVerdict::kRep:
+      ++counts_.passed;
+      ++s.passed;
+      if (out_count_ == kOut) {
+        // Cannot happen when the caller pops after each call; keep the newest.
+        std::copy(out_.begin() + 1, out_.end(), out_.begin());
+        --out_count_;
+      }
+      out_[static_cast<std::size_t>(out_count_++)] = rep;
+      return;
+    case ScreenVerdict::kHandling:
+      ++counts_.handling;
+      return;
+    case ScreenVerdict::kGait:
+      ++counts_.gait;
+      return;
+    case ScreenVerdict::kFollowing:
+      ++counts_.following;
+      ++s.following;
+      return;
+  }
+}
+
+std::optional<Rep> RepScreen::Pop() {
+  if (out_count_ == 0) return std::nullopt;
+  const Rep rep = out_[0];
+  std::copy(out_.begin() + 1, out_.begin() + out_count_, out_.begin());
+  --out_count_;
+  return rep;
+}
+
+std::optional<Time> RepScreen::HeldFrom(Side side) const {
+  const SideState& s = state(side);
+  if (s.held_count == 0) return std::nullopt;
+  return s.held[0].rep.start;
+}
+
+bool RepScreen::NotWorking(Side side) const {
+  return two_sides_ && state(side).passed == 0 && state(Other(side)).passed >= kWorkingReps;
+}
+
+}  // namespace ambi::fusion

@@ -1,0 +1,146 @@
+#ifndef AMBI_FUSION_REPS_REP_SCREEN_H_
+#define AMBI_FUSION_REPS_REP_SCREEN_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include "fusion/core/events.h"
+#include "fusion/core/placement.h"
+
+namespace ambi::fusion {
+
+struct RepScreenParams {
+  // Handling: a rep whose ROM is under this fraction of the set's reps on both sides of it in
+  // time (or on its one side, at the edge of a set) is not a rep of the set: picking the weights
+  // up or putting them down moves a segment a third of a curl. A run of similar smaller reps
+  // after it is a change of level (a lighter or a low-amplitude execution) and counts.
+  double edge_rom_frac = 0.5;
+  // A side's run of reps ends when it did no rep for this long (the pipeline sets it to its
+  // automatic set-end rest).
+  double run_end_rest_s = 20.0;
+  // Gait: in a bilateral set, a rep whose nearest rep of the other side (overlapping in time)
+  // turns around more than this fraction of their mean duration away swings in anti-phase
+  // (walking arm swing: half a period apart). In-phase bilateral reps turn within a few tenths
+  // of that even with a 0.5 s left/right clock offset in a 2.5 s rep.
+  double antiphase_frac = 0.3;
+  // ... and gait swings on without rest: both reps begin or end within this of another rep of
+  // their side (a pendulum never stops; sets of reps rest between them at the rest pose).
+  double gait_max_pause_s = 0.25;
+  // Following: a rep whose ROM is under this fraction of an overlapping rep of the other side
+  // is that limb following the body (a resting leg rocking 5-12 deg while the working leg does
+  // 80-90 deg), not a rep of its own. A genuinely weak side does at least half the other's.
+  double follower_rom_frac = 0.25;
+  // A rep waits this long past its end for the other side's overlapping rep (the comparator's
+  // pairing tolerance: the two sensors' data may arrive that far apart).
+  double partner_wait_s = 1.5;
+  // The other side is silent (lost, or no sensor data) when its data lags this side's by more
+  // than this: its reps are then not waited for.
+  double partner_silent_s = 5.0;
+};
+
+// Why a rep was not passed on.
+enum class ScreenVerdict : std::uint8_t {
+  kRep,        // a rep of the set
+  kHandling,   // much smaller than the set's reps around it, or alone
+  kGait,       // anti-phase with the other side in a bilateral set
+  kFollowing,  // a small fraction of the other side's overlapping rep
+};
+
+struct RepScreenCounts {
+  std::int64_t passed = 0;
+  std::int64_t handling = 0;
+  std::int64_t gait = 0;
+  std::int64_t following = 0;
+};
+
+// Which of the reps a RepDetector found belong to an exercise set, judged from general
+// properties of the set's movement, per limb pair (wrists or ankles):
+//
+// * Size at the edges of a set: a rep is compared with the median ROM of the reps of its side
+//   already passed in the run. As large as edge_rom_frac of it: passed at once. Smaller, or the
+//   first rep of a run: held until the side's next rep. The first rep of a run is handling when
+//   under edge_rom_frac of that next rep (picking the weights up); a smaller rep followed by
+//   another is a partial rep inside the set and passes; a rep that no next rep follows within
+//   run_end_rest_s is handling (putting the weights down; a movement alone).
+// * Left and right (both sensors present): a rep waits for the other side's overlapping rep
+//   (up to partner_wait_s of that side's data past its end). In a bilateral set, reps turning
+//   around half a rep apart are gait; in any set, a rep a small fraction of the other side's is
+//   a limb following the body. Those are not reps; a side whose reps were all following while
+//   the other worked is reported as not working in that set.
+//
+// Reps come out in each side's order through Pop(). Fixed capacity, no allocation. Not
+// thread-safe.
+class RepScreen {
+ public:
+  explicit RepScreen(const RepScreenParams& params);
+
+  // A new run (set). 'bilateral': the gait rule applies. 'two_sides': both sensors are there.
+  void StartRun(bool bilateral, bool two_sides);
+  // A rep found on 'side' (reps of one side in time order).
+  void Add(Side side, const Rep& rep);
+  // The data of 'side' has come up to 'time'.
+  void AdvanceTime(Side side, Time time);
+  // The run ends: everything held is decided.
+  void EndRun();
+
+  // The start of the oldest rep of 'side' still held, if any: the side's reps are final before it.
+  std::optional<Time> HeldFrom(Side side) const;
+  // The next rep passed, if any.
+  std::optional<Rep> Pop();
+
+  // In the current run: 'side' passed no rep of its own (its movement, if any, only followed
+  // the body) while the other side passed at least two.
+  bool NotWorking(Side side) const;
+  const RepScreenCounts& counts() const { return counts_; }
+
+ private:
+  static constexpr int kHeld = 8;     // reps held per side (one waits for size, a few for a
+                                      // partner: the other side is at most seconds behind)
+  static constexpr int kHistory = 8;  // recent reps of each side, for the other side's checks
+  static constexpr int kRoms = 5;     // passed ROMs for the median (as the detector's amplitude)
+  static constexpr int kOut = 16;
+
+  struct Held {
+    Rep rep;
+    bool size_known = false;  // the size judgment is made
+    bool handling = false;    // its verdict
+    bool first_of_run = false;
+  };
+  struct SideState {
+    std::array<Held, kHeld> held{};
+    int held_count = 0;
+    std::array<Rep, kHistory> history{};  // every rep found, passed or not, ring
+    int history_count = 0;
+    std::array<double, kRoms> roms{};
+    int rom_count = 0;
+    int passed = 0;
+    int following = 0;
+    std::optional<Time> watermark;
+  };
+
+  SideState& state(Side side) { return sides_[side == Side::kLeft ? 0 : 1]; }
+  const SideState& state(Side side) const { return sides_[side == Side::kLeft ? 0 : 1]; }
+  double MedianRom(const SideState& s) const;
+  // The other side's rep nearest in time (by turnaround) among those overlapping 'rep'.
+  std::optional<Rep> Overlapping(Side other, const Rep& rep) const;
+  // Whether the other side's data says all of its reps overlapping 'rep' are known.
+  bool PartnerKnown(Side other, const Rep& rep) const;
+  // Whether a rep of 'side' follows or is followed by another of that side without rest.
+  bool Continuous(Side side, const Rep& rep) const;
+  ScreenVerdict CrossSideVerdict(Side side, const Rep& rep) const;
+  void Release(Side side, bool ending);
+  void Emit(Side side, const Rep& rep, ScreenVerdict verdict);
+
+  RepScreenParams params_;
+  bool bilateral_ = true;
+  bool two_sides_ = false;
+  std::array<SideState, 2> sides_{};
+  std::array<Rep, kOut> out_{};
+  int out_count_ = 0;
+  RepScreenCounts counts_;
+};
+
+}  // namespace ambi::fusion
+
+#endif  // AMBI_FUSION_REPS_REP_SCREEN_H_

@@ -1,0 +1,188 @@
+#include "fusion/reps/rep_screen.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace ambi::fusion {
+namespace {
+
+Rep MakeRep(Side side, double start_s, double duration_s, double rom_deg) {
+  Rep rep;
+  rep.placement = {side, Limb::kWrist};
+  rep.start = TimeFromSeconds(start_s);
+  rep.turnaround = TimeFromSeconds(start_s + 0.5 * duration_s);
+  rep.end = TimeFromSeconds(start_s + duration_s);
+  rep.rom_deg = rom_deg;
+  return rep;
+}
+
+struct Planned {
+  Side side;
+  double start_s;
+  double duration_s;
+  double rom_deg;
+};
+
+// Feeds the reps in order of their ends (as detectors report them), advancing both sides' data
+// time as it goes, and returns what passed per side.
+std::vector<Rep> Screen(RepScreen& screen, std::vector<Planned> plan, double until_s) {
+  std::sort(plan.begin(), plan.end(), [](const Planned& a, const Planned& b) {
+    return a.start_s + a.duration_s < b.start_s + b.duration_s;
+  });
+  std::vector<Rep> passed;
+  auto drain = [&] {
+    while (auto rep = screen.Pop()) passed.push_back(*rep);
+  };
+  std::size_t next = 0;
+  for (double t = 0.0; t <= until_s; t += 0.02) {
+    while (next < plan.size() && plan[next].start_s + plan[next].duration_s <= t) {
+      const Planned& p = plan[next++];
+      screen.Add(p.side, MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg));
+      drain();
+    }
+    screen.AdvanceTime(Side::kLeft, TimeFromSeconds(t));
+    screen.AdvanceTime(Side::kRight, TimeFromSeconds(t));
+    drain();
+  }
+  screen.EndRun();
+  drain();
+  return passed;
+}
+
+int Count(const std::vector<Rep>& reps, Side side) {
+  return static_cast<int>(std::count_if(reps.begin(), reps.end(),
+                                        [&](const Rep& r) { return r.placement.side == side; }));
+}
+
+TEST(RepScreenTest, PickUpAndPutDownAtTheEdgesOfASetAreNotReps) {
+  RepScreen screen({});
+  screen.StartRun(/*bilateral=*/true, /*two_sides=*/false);
+  std::vector<Planned> plan = {{Side::kLeft, 1.0, 2.0, 42.0}};  // slow lift of the weights
+  for (int i = 0; i < 8; ++i) plan.push_back({Side::kLeft, 5.0 + 3.0 * i, 2.5, 120.0 + i});
+  plan.push_back({Side::kLeft, 29.0, 1.5, 50.0});  // a partial last rep: inside the set
+  plan.push_back({Side::kLeft, 32.0, 2.0, 44.0});  // putting them down
+  const std::vector<Rep> passed = Screen(screen, plan, 60.0);
+  ASSERT_EQ(passed.size(), 9u);
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_GE(passed[i].rom_deg, 120.0);
+  EXPECT_EQ(passed[8].rom_deg, 50.0);
+  EXPECT_EQ(screen.counts().handling, 2);
+}
+
+TEST(RepScreenTest, ARunOfSmallerRepsIsAChangeOfLevelAndCounts) {
+  // Ten full reps, then ten low-amplitude ones (40 %): each is a rep of its own.
+  RepScreen screen({});
+  screen.StartRun(true, false);
+  std::vector<Planned> plan;
+  for (int i = 0; i < 10; ++i) plan.push_back({Side::kLeft, 1.0 + 3.0 * i, 2.0, 100.0});
+  for (int i = 0; i < 10; ++i) plan.push_back({Side::kLeft, 31.0 + 3.0 * i, 2.0, 40.0});
+  EXPECT_EQ(Screen(screen, plan, 70.0).size(), 20u);
+}
+
+TEST(RepScreenTest, AMovementAloneIsNotASet) {
+  RepScreen screen({});
+  screen.StartRun(true, false);
+  EXPECT_TRUE(Screen(screen, {{Side::kLeft, 2.0, 2.0, 45.0}}, 40.0).empty());
+  EXPECT_EQ(screen.counts().handling, 1);
+}
+
+TEST(RepScreenTest, AntiPhaseArmSwingIsGaitNotABilateralSet) {
+  // Walking: 45 deg swings at 0.9 Hz, right half a period behind left.
+  RepScreen screen({});
+  screen.StartRun(/*bilateral=*/true, /*two_sides=*/true);
+  std::vector<Planned> plan;
+  const double period_s = 1.0 / 0.9;
+  for (int i = 0; i < 8; ++i) {
+    plan.push_back({Side::kLeft, 1.0 + period_s * i, period_s, 45.0});
+    plan.push_back({Side::kRight, 1.0 + period_s * (i + 0.5), period_s, 44.0});
+  }
+  EXPECT_TRUE(Screen(screen, plan, 40.0).empty());
+  EXPECT_GE(screen.counts().gait, 14);
+}
+
+TEST(RepScreenTest, AntiPhaseRepsWithRestBetweenThemAreNotGait) {
+  // Alternating reps that rest at the rest pose between them are exercise, not a swing.
+  RepScreen screen({});
+  screen.StartRun(true, true);
+  std::vector<Planned> plan;
+  for (int i = 0; i < 6; ++i) {
+    plan.push_back({Side::kLeft, 1.0 + 3.0 * i, 1.5, 60.0});
+    plan.push_back({Side::kRight, 1.75 + 3.0 * i, 1.5, 60.0});
+  }
+  std::sort(plan.begin(), plan.end(),
+            [](const Planned& a, const Planned& b) { return a.start_s < b.start_s; });
+  std::vector<Rep> passed;
+  for (const Planned& p : plan) {
+    const Rep rep = MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg);
+    screen.Add(p.side, rep);
+    screen.AdvanceTime(Side::kLeft, rep.end);
+    screen.AdvanceTime(Side::kRight, rep.end);
+    while (auto r = screen.Pop()) passed.push_back(*r);
+  }
+  screen.EndRun();
+  while (auto r = screen.Pop()) passed.push_back(*r);
+  EXPECT_EQ(screen.counts().gait, 0);
+  EXPECT_EQ(passed.size(), 12u);
+}
+
+TEST(RepScreenTest, InPhaseBilateralRepsPassWithAClockOffset) {
+  RepScreen screen({});
+  screen.StartRun(true, true);
+  std::vector<Planned> plan;
+  for (int i = 0; i < 8; ++i) {
+    plan.push_back({Side::kLeft, 2.0 + 3.5 * i, 2.5, 120.0});
+    plan.push_back({Side::kRight, 2.4 + 3.5 * i, 2.5, 100.0});  // 0.4 s late, 17 % weaker
+  }
+  const std::vector<Rep> passed = Screen(screen, plan, 50.0);
+  EXPECT_EQ(Count(passed, Side::kLeft), 8);
+  EXPECT_EQ(Count(passed, Side::kRight), 8);
+}
+
+TEST(RepScreenTest, ALimbThatOnlyFollowsIsNotWorkingButAWeakSideIsCompared) {
+  {
+    // One-legged work: the right leg does 85 deg, the resting left leg rocks 5-12 deg with it.
+    RepScreen screen({});
+    screen.StartRun(/*bilateral=*/false, true);
+    std::vector<Planned> plan;
+    for (int i = 0; i < 8; ++i) {
+      plan.push_back({Side::kRight, 2.0 + 4.0 * i, 3.0, 85.0});
+      plan.push_back({Side::kLeft, 2.3 + 4.0 * i, 2.4, 5.0 + i});
+    }
+    const std::vector<Rep> passed = Screen(screen, plan, 60.0);
+    EXPECT_EQ(Count(passed, Side::kRight), 8);
+    EXPECT_EQ(Count(passed, Side::kLeft), 0);
+    EXPECT_TRUE(screen.NotWorking(Side::kLeft));
+    EXPECT_FALSE(screen.NotWorking(Side::kRight));
+  }
+  {
+    // A weak side doing half the other's range does reps of its own.
+    RepScreen screen({});
+    screen.StartRun(/*bilateral=*/true, true);
+    std::vector<Planned> plan;
+    for (int i = 0; i < 8; ++i) {
+      plan.push_back({Side::kRight, 2.0 + 4.0 * i, 3.0, 85.0});
+      plan.push_back({Side::kLeft, 2.1 + 4.0 * i, 2.8, 42.0});
+    }
+    const std::vector<Rep> passed = Screen(screen, plan, 60.0);
+    EXPECT_EQ(Count(passed, Side::kLeft), 8);
+    EXPECT_FALSE(screen.NotWorking(Side::kLeft));
+  }
+}
+
+TEST(RepScreenTest, ARepWaitsForTheOtherSidesDataButNotForASilentSide) {
+  RepScreen screen({});
+  screen.StartRun(true, true);
+  screen.AdvanceTime(Side::kRight, TimeFromSeconds(2.0));
+  screen.StartRun(true, true);  // a new run keeps what it knows of the data time
+  for (int i = 0; i < 2; ++i) screen.Add(Side::kLeft, MakeRep(Side::kLeft, 1.0 + 3 * i, 2, 90));
+  screen.AdvanceTime(Side::kLeft, TimeFromSeconds(6.0));
+  EXPECT_FALSE(screen.Pop());  // the right side's data is not there yet
+  ASSERT_TRUE(screen.HeldFrom(Side::kLeft));
+  EXPECT_DOUBLE_EQ(ToSeconds(*screen.HeldFrom(Side::kLeft)), 1.0);
+  screen.AdvanceTime(Side::kLeft, TimeFromSeconds(6.0 + RepScreenParams{}.partner_silent_s));
+  EXPECT_TRUE(screen.Pop());  // the right side fell silent
+}
+
+}  // namespace
+}  // namespace ambi::fusion

@@ -1,0 +1,62 @@
+#include "fusion/reps/segment_angle.h"
+
+#include <cmath>
+#include <numbers>
+
+namespace ambi::fusion {
+namespace {
+
+constexpr double kRadToDeg = 180.0 / std::numbers::pi;
+// Below this the reference gravity is parallel to the axis: no plane to measure in.
+constexpr double kParallelNorm = 1e-9;
+// A helper direction is not used when the axis is this close to it (|cos| of the angle).
+constexpr double kHelperParallelCos = 0.9;
+
+double Dot(const Vec3& a, const Vec3& b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+Vec3 Cross(const Vec3& a, const Vec3& b) {
+  return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
+}
+Vec3 Scale(const Vec3& a, double s) { return {a.x * s, a.y * s, a.z * s}; }
+Vec3 Sub(const Vec3& a, const Vec3& b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
+double Norm(const Vec3& a) { return std::sqrt(Dot(a, a)); }
+
+}  // namespace
+
+void SegmentAngle::SetAxis(const Vec3& axis, bool first) {
+  axis_ = axis;
+  const Vec3 reference = Sub(reference_gravity_, Scale(axis_, Dot(reference_gravity_, axis_)));
+  const double norm = Norm(reference);
+  double limit_deg = params_.vertical_axis_deg;
+  if (!first) {
+    limit_deg += source_ == AngleSource::kGravity ? -params_.vertical_axis_margin_deg
+                                                  : params_.vertical_axis_margin_deg;
+  }
+  source_ = norm > std::sin(limit_deg / kRadToDeg) ? AngleSource::kGravity : AngleSource::kGyro;
+  if (norm > kParallelNorm) {
+    reference_ = Scale(reference, 1.0 / norm);
+  } else {
+    // Any unit vector perpendicular to the axis: the angle is then integrated, not measured.
+    const Vec3 helper = std::abs(axis_.x) < kHelperParallelCos ? Vec3{1, 0, 0} : Vec3{0, 1, 0};
+    const Vec3 perpendicular = Cross(axis_, helper);
+    reference_ = Scale(perpendicular, 1.0 / Norm(perpendicular));
+  }
+  binormal_ = Cross(axis_, reference_);
+}
+
+double SegmentAngle::SpeedDegS(const Vec3& gyro_rad_s) const {
+  return Dot(gyro_rad_s, axis_) * kRadToDeg;
+}
+
+double SegmentAngle::Angle(const Vec3& gravity, double speed_deg_s, bool has_previous,
+                           double previous_deg, double previous_speed_deg_s, double dt_s) const {
+  if (source_ == AngleSource::kGravity) {
+    // A rotation of the sensor by +angle about the axis turns gravity by -angle in its frame.
+    double angle = -std::atan2(Dot(gravity, binormal_), Dot(gravity, reference_)) * kRadToDeg;
+    if (has_previous) angle += 360.0 * std::round((previous_deg - angle) / 360.0);
+    return angle;
+  }
+  if (!has_previous) return 0.0;
+  return previous_deg + 0.5 * (speed_deg_s + previous_speed_deg_s) * dt_s;
+}
+
+}  // namespace ambi::fusion
