@@ -412,13 +412,16 @@ SetVerdict LimbPairComparator::Judge(const SetSummary& summary, bool judged, int
     verdict.largest_pct = largest->percent_difference;
   }
   if (judged) {
-    // The largest significant amber/red gap on the side the metrics name weaker is the reason.
+    // The reason is the first significant amber/red metric on the weaker side in the order
+    // ROM, lifting time, lowering time, peak speed: peak speed follows from ROM and tempo (a
+    // shorter or slower rep is a slower one), so it is named only when it stands alone.
     const MetricComparison* reason = nullptr;
     if (HasRelevantGap(summary.metrics) && summary.weaker_side) {
       for (const MetricComparison& m : summary.metrics) {
         if (!m.significant || m.weaker_side != summary.weaker_side) continue;
         if (m.band != Band::kAmber && m.band != Band::kRed) continue;
-        if (reason == nullptr || m.percent_difference > reason->percent_difference) reason = &m;
+        reason = &m;
+        break;
       }
     }
     const int rep_gap = std::abs(left_reps - right_reps);

@@ -1,12 +1,18 @@
 #include "fusion/pipeline/input_plausibility.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace ambi::fusion {
+namespace {
+
+double Magnitude(const Vec3& v) { return std::sqrt(v.x * v.x + v.y * v.y + v.z * v.z); }
+
+}  // namespace
 
 std::optional<ImplausibleInput> InputPlausibility::CheckSample(const ImuSample& sample) {
   if (!gyro_reported_) {
-    const double rate_rad_s = sample.gyro_rad_s.norm();
+    const double rate_rad_s = Magnitude(sample.gyro_rad_s);
     gyro_over_run_ = rate_rad_s > params_.max_gyro_rad_s ? gyro_over_run_ + 1 : 0;
     if (gyro_over_run_ >= params_.gyro_samples_to_confirm) {
       gyro_reported_ = true;
@@ -15,7 +21,7 @@ std::optional<ImplausibleInput> InputPlausibility::CheckSample(const ImuSample& 
     }
   }
   if (!accel_checked_) {
-    accel_sum_m_s2_ += sample.accel_m_s2.norm();
+    accel_sum_m_s2_ += Magnitude(sample.accel_m_s2);
     if (++accel_samples_ >= params_.accel_window_samples) {
       accel_checked_ = true;
       const double mean = accel_sum_m_s2_ / accel_samples_;
@@ -30,7 +36,7 @@ std::optional<ImplausibleInput> InputPlausibility::CheckSample(const ImuSample& 
 
 std::string DescribeImplausible(ImplausibleInput kind, double value,
                                 const PlausibilityParams& params) {
-  char text[200];
+  char text[256];
   switch (kind) {
     case ImplausibleInput::kGyroLooksLikeDegPerS:
       std::snprintf(text, sizeof(text),
@@ -47,7 +53,8 @@ std::string DescribeImplausible(ImplausibleInput kind, double value,
     case ImplausibleInput::kRomBeyondAnatomy:
       std::snprintf(text, sizeof(text),
                     "rep range of motion %.0f deg is beyond anatomy (over %.0f deg), rep dropped: "
-                    "check the gyroscope unit (deg/s given as rad/s?)",
+                    "a unit mistake (gyroscope deg/s given as rad/s?) or an orientation not yet "
+                    "settled after a gap",
                     value, params.max_rom_deg);
       break;
   }
