@@ -23,7 +23,8 @@ std::string CheckConfigAgainstCatalog(const DaemonConfig& config, const Exercise
     const fusion::Exercise* exercise = catalog.Find(athlete.exercise);
     if (exercise == nullptr) {
       std::string known;
-      for (const fusion::Exercise& e : catalog.exercises()) known += (known.empty() ? "" : ", ") + e.name;
+      for (const fusion::Exercise& e : catalog.exercises())
+        known += (known.empty() ? "" : ", ") + e.name;
       return "athlete \"" + athlete.name + "\": exercise \"" + athlete.exercise +
              "\" is not in the catalog " + catalog_path + "; known: " + known;
     }

@@ -1,9 +1,9 @@
 #include "daemon/config/catalog_check.h"
 
-#include <cstdlib>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 
 namespace ambi::config {
 namespace {

@@ -1,3 +1,6 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -5,9 +8,6 @@
 #include <new>
 #include <optional>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "fusion/asymmetry/limb_pair_comparator.h"
 #include "fusion/asymmetry/metric_comparison.h"
@@ -58,8 +58,8 @@ const MetricComparison& Of(const MetricComparisons& metrics, Metric metric) {
 }
 
 // A rep of 'side' starting at 'start_s' (that side's clock): concentric then eccentric, no hold.
-Rep MakeRep(Side side, int index, double start_s, double rom_deg = 90.0,
-            double concentric_s = 0.8, double eccentric_s = 1.2, double speed_deg_s = 200.0) {
+Rep MakeRep(Side side, int index, double start_s, double rom_deg = 90.0, double concentric_s = 0.8,
+            double eccentric_s = 1.2, double speed_deg_s = 200.0) {
   Rep rep;
   rep.placement = {side, Limb::kWrist};
   rep.set_index = 1;
@@ -133,8 +133,7 @@ TEST(CompareMetricTest, DirectionOfWeakerSidePerMetric) {
   EXPECT_EQ(CompareMetric(Metric::kConcentricTime, 1.2, 1.0, limits, 0.15).weaker_side,
             Side::kLeft);
   // Lowering faster (shorter eccentric time) is less controlled, so weaker.
-  EXPECT_EQ(CompareMetric(Metric::kEccentricTime, 1.0, 1.5, limits, 0.15).weaker_side,
-            Side::kLeft);
+  EXPECT_EQ(CompareMetric(Metric::kEccentricTime, 1.0, 1.5, limits, 0.15).weaker_side, Side::kLeft);
   EXPECT_EQ(CompareMetric(Metric::kPeakSpeed, 250.0, 200.0, limits, 10.0).weaker_side,
             Side::kRight);
   // Equal: no weaker side, green, PD 0.
@@ -160,18 +159,18 @@ TEST(CompareMetricTest, NotApplicableOnlyWhenBothBelowMinimum) {
 
 TEST(CompareMetricTest, PerExerciseBandLimits) {
   const BandLimits strict{5.0, 15.0};
-  EXPECT_EQ(CompareMetric(Metric::kRom, 96.0, 100.0, strict, 5.0).band, Band::kGreen);   // 4 %
-  EXPECT_EQ(CompareMetric(Metric::kRom, 88.0, 100.0, strict, 5.0).band, Band::kAmber);   // 12 %
-  EXPECT_EQ(CompareMetric(Metric::kRom, 85.0, 100.0, strict, 5.0).band, Band::kRed);     // 15 %
+  EXPECT_EQ(CompareMetric(Metric::kRom, 96.0, 100.0, strict, 5.0).band, Band::kGreen);  // 4 %
+  EXPECT_EQ(CompareMetric(Metric::kRom, 88.0, 100.0, strict, 5.0).band, Band::kAmber);  // 12 %
+  EXPECT_EQ(CompareMetric(Metric::kRom, 85.0, 100.0, strict, 5.0).band, Band::kRed);    // 15 %
 }
 
 TEST(CompareMetricTest, WeakerSideByMajorityThenLargestGap) {
   const BandLimits limits;
   MetricComparisons m{};
-  m[0] = CompareMetric(Metric::kRom, 80.0, 100.0, limits, 5.0);             // left, 20 %
-  m[1] = CompareMetric(Metric::kConcentricTime, 1.0, 1.05, limits, 0.15);   // right, 4.8 %
-  m[2] = CompareMetric(Metric::kEccentricTime, 1.5, 1.4, limits, 0.15);     // right, 6.7 %
-  m[3] = CompareMetric(Metric::kPeakSpeed, 3.0, 4.0, limits, 10.0);         // n/a
+  m[0] = CompareMetric(Metric::kRom, 80.0, 100.0, limits, 5.0);            // left, 20 %
+  m[1] = CompareMetric(Metric::kConcentricTime, 1.0, 1.05, limits, 0.15);  // right, 4.8 %
+  m[2] = CompareMetric(Metric::kEccentricTime, 1.5, 1.4, limits, 0.15);    // right, 6.7 %
+  m[3] = CompareMetric(Metric::kPeakSpeed, 3.0, 4.0, limits, 10.0);        // n/a
   EXPECT_EQ(WeakerSideOf(m), Side::kRight);  // 2 votes to 1, nothing significant
   m[0].significant = true;                   // only significant metrics vote now
   EXPECT_EQ(WeakerSideOf(m), Side::kLeft);
@@ -330,8 +329,8 @@ RecordingSink RunBilateralRomSet(double right_rom_deg, const std::vector<double>
 
 TEST(SignificanceTest, ConsistentFifteenPercentGapWithThreePercentJitterIsSignificant) {
   // Paired differences: mean 15 deg, standard error 1.44 deg: t = 10.4 (t(7, 95 %) = 2.365).
-  const RecordingSink sink = RunBilateralRomSet(85.0, {3, -3, 1, -2, 3, -1, -3, 2},
-                                                {-2, 3, -3, 1, 2, -3, 3, -1});
+  const RecordingSink sink =
+      RunBilateralRomSet(85.0, {3, -3, 1, -2, 3, -1, -3, 2}, {-2, 3, -3, 1, 2, -3, 3, -1});
   const auto summaries = sink.All<SetSummary>();
   ASSERT_EQ(summaries.size(), 1u);
   const SetSummary& s = summaries[0];
@@ -371,8 +370,8 @@ TEST(SignificanceTest, ConsistentFifteenPercentGapWithThreePercentJitterIsSignif
 
 TEST(SignificanceTest, ThreePercentGapWithEightPercentJitterIsNormal) {
   // Paired differences: mean 3 deg, standard error 4.09 deg: t = 0.73.
-  const RecordingSink sink = RunBilateralRomSet(97.0, {8, -8, 3, -5, 8, -3, -8, 5},
-                                                {-5, 8, -8, 3, 5, -8, 8, -3});
+  const RecordingSink sink =
+      RunBilateralRomSet(97.0, {8, -8, 3, -5, 8, -3, -8, 5}, {-5, 8, -8, 3, 5, -8, 8, -3});
   const SetSummary s = sink.All<SetSummary>().at(0);
   EXPECT_NEAR(Of(s.metrics, Metric::kRom).percent_difference, 3.0, 1e-9);
   EXPECT_FALSE(Of(s.metrics, Metric::kRom).significant);
@@ -438,7 +437,7 @@ TEST(UnilateralTest, SecondSideCompletesThePairAndCuesTheNextSet) {
   EXPECT_EQ(second.right->rep_count, 10);
   EXPECT_EQ(second.compared_with_set_index, 1);
   const MetricComparison& rom = Of(second.metrics, Metric::kRom);
-  EXPECT_NEAR(rom.left, 80.0, 1e-9);   // jitter sums to zero over 8 and over 10 reps
+  EXPECT_NEAR(rom.left, 80.0, 1e-9);  // jitter sums to zero over 8 and over 10 reps
   EXPECT_NEAR(rom.right, 100.0, 1e-9);
   EXPECT_NEAR(rom.percent_difference, 20.0, 1e-9);
   EXPECT_TRUE(rom.significant);
@@ -454,8 +453,8 @@ TEST(UnilateralTest, SecondSideCompletesThePairAndCuesTheNextSet) {
       kinds.push_back(cue->kind);
     }
   }
-  EXPECT_THAT(kinds, ::testing::ElementsAre(CueKind::kStartWithWeakerSide,
-                                            CueKind::kMatchWeakerSideReps));
+  EXPECT_THAT(kinds,
+              ::testing::ElementsAre(CueKind::kStartWithWeakerSide, CueKind::kMatchWeakerSideReps));
   const Cue start = sink.Cues(CueKind::kStartWithWeakerSide).at(0);
   EXPECT_EQ(start.side, Side::kLeft);
   EXPECT_EQ(start.target_reps, 8);

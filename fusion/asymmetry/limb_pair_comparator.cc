@@ -53,15 +53,13 @@ void LimbPairComparator::Running::Add(double value) {
   m2 += delta * (value - mean);
 }
 
-double LimbPairComparator::Running::Variance() const {
-  return n < 2 ? 0.0 : m2 / (n - 1);
-}
+double LimbPairComparator::Running::Variance() const { return n < 2 ? 0.0 : m2 / (n - 1); }
 
 LimbPairComparator::LimbPairComparator(Limb limb, const AsymmetryParams& params, EventSink* sink)
     : limb_(limb), params_(params), sink_(sink) {
   params_.max_pending_reps = std::max(params_.max_pending_reps, 1);
-  params_.fatigue_baseline_reps =
-      std::clamp(params_.fatigue_baseline_reps, 1, static_cast<int>(SideState{}.early_speeds_deg_s.size()));
+  params_.fatigue_baseline_reps = std::clamp(
+      params_.fatigue_baseline_reps, 1, static_cast<int>(SideState{}.early_speeds_deg_s.size()));
   params_.stop_confirm_reps = std::max(params_.stop_confirm_reps, 1);
   for (SideState& side : sides_) {
     side.pending.reserve(static_cast<std::size_t>(params_.max_pending_reps));
@@ -70,10 +68,13 @@ LimbPairComparator::LimbPairComparator(Limb limb, const AsymmetryParams& params,
 
 double LimbPairComparator::MinComparable(Metric metric) const {
   switch (metric) {
-    case Metric::kRom: return params_.min_rom_deg;
+    case Metric::kRom:
+      return params_.min_rom_deg;
     case Metric::kConcentricTime:
-    case Metric::kEccentricTime: return params_.min_phase_s;
-    case Metric::kPeakSpeed: return params_.min_speed_deg_s;
+    case Metric::kEccentricTime:
+      return params_.min_phase_s;
+    case Metric::kPeakSpeed:
+      return params_.min_speed_deg_s;
   }
   return 0.0;
 }
@@ -152,8 +153,7 @@ void LimbPairComparator::PairOrQueue(const Rep& rep) {
     const double overlap_s = std::min(end_s, c_end_s) - std::max(start_s, c_start_s);
     const double shorter_s = std::min(end_s - start_s, c_end_s - c_start_s);
     if (shorter_s <= 0.0 || overlap_s < params_.min_overlap_fraction * shorter_s) continue;
-    const double turn_gap_s =
-        std::abs(ToSeconds(candidate.turnaround) + shift_other_s - turn_s);
+    const double turn_gap_s = std::abs(ToSeconds(candidate.turnaround) + shift_other_s - turn_s);
     if (best < 0 || turn_gap_s < best_turn_gap_s) {
       best = i;
       best_turn_gap_s = turn_gap_s;
@@ -212,8 +212,8 @@ void LimbPairComparator::EmitPair(const Rep& left, const Rep& right) {
     if (comparison.band != Band::kNotApplicable &&
         differences.n >= params_.min_reps_for_significance) {
       const double scale = (std::abs(l.metrics[m].mean) + std::abs(r.metrics[m].mean)) / 2.0;
-      const double sd = std::max(std::sqrt(differences.Variance()),
-                                 params_.min_spread_fraction * scale);
+      const double sd =
+          std::max(std::sqrt(differences.Variance()), params_.min_spread_fraction * scale);
       const double se = sd / std::sqrt(static_cast<double>(differences.n));
       const bool set_significant = std::abs(differences.mean) > StudentT95(differences.n - 1) * se;
       const bool same_direction = (left_value - right_value) * differences.mean > 0.0;
@@ -263,9 +263,9 @@ std::optional<Side> LimbPairComparator::WeakerSideSoFar() const {
   MetricComparisons metrics{};
   for (Metric metric : kAllMetrics) {
     const auto m = static_cast<std::size_t>(metric);
-    metrics[m] = CompareMetric(metric, state(Side::kLeft).metrics[m].mean,
-                               state(Side::kRight).metrics[m].mean, Limits(metric),
-                               MinComparable(metric));
+    metrics[m] =
+        CompareMetric(metric, state(Side::kLeft).metrics[m].mean,
+                      state(Side::kRight).metrics[m].mean, Limits(metric), MinComparable(metric));
   }
   return WeakerSideOf(metrics);
 }
@@ -343,14 +343,14 @@ SideStats LimbPairComparator::StatsOf(Side side) const {
   return stats;
 }
 
-MetricComparisons LimbPairComparator::CompareMeans(
-    const std::array<Running, kMetricCount>& left, const std::array<Running, kMetricCount>& right,
-    bool paired) const {
+MetricComparisons LimbPairComparator::CompareMeans(const std::array<Running, kMetricCount>& left,
+                                                   const std::array<Running, kMetricCount>& right,
+                                                   bool paired) const {
   MetricComparisons metrics{};
   for (Metric metric : kAllMetrics) {
     const auto m = static_cast<std::size_t>(metric);
-    MetricComparison comparison = CompareMetric(metric, left[m].mean, right[m].mean,
-                                                Limits(metric), MinComparable(metric));
+    MetricComparison comparison =
+        CompareMetric(metric, left[m].mean, right[m].mean, Limits(metric), MinComparable(metric));
     const double floor =
         params_.min_spread_fraction * (std::abs(left[m].mean) + std::abs(right[m].mean)) / 2.0;
     const int min_n = params_.min_reps_for_significance;
@@ -487,8 +487,7 @@ void LimbPairComparator::EndSet(Time time) {
       enough_reps = pair_count_ >= params_.min_reps_for_significance;
     }
     summary.lead_lag = JudgeLeadLag();
-  } else if (const std::optional<Side> work = WorkingSide();
-             work && state(*work).rep_count > 0) {
+  } else if (const std::optional<Side> work = WorkingSide(); work && state(*work).rep_count > 0) {
     const SideState& worked = state(*work);
     (*work == Side::kLeft ? summary.left : summary.right) = StatsOf(*work);
     std::optional<UnilateralSet>& other = last_unilateral_[*work == Side::kLeft ? 1 : 0];

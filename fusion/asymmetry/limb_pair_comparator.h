@@ -153,8 +153,7 @@ class LimbPairComparator {
   std::optional<Side> WeakerSideSoFar() const;
   SideStats StatsOf(Side side) const;
   MetricComparisons CompareMeans(const std::array<Running, kMetricCount>& left,
-                                 const std::array<Running, kMetricCount>& right,
-                                 bool paired) const;
+                                 const std::array<Running, kMetricCount>& right, bool paired) const;
   double BaselineSpeed(const SideState& side) const;
   double StopThresholdPct() const;
   LeadLag JudgeLeadLag() const;

@@ -11,9 +11,9 @@ namespace ambi::fusion {
 
 // What a sensor's values say about a unit mistake upstream (a decoder, a CSV, a device setting).
 enum class ImplausibleInput : std::uint8_t {
-  kGyroLooksLikeDegPerS,   // angular rate beyond any IMU's range: deg/s given as rad/s
-  kAccelLooksLikeG,        // specific force averaging about 1 at rest: g given as m/s²
-  kRomBeyondAnatomy,       // a rep's range of motion no segment can move
+  kGyroLooksLikeDegPerS,  // angular rate beyond any IMU's range: deg/s given as rad/s
+  kAccelLooksLikeG,       // specific force averaging about 1 at rest: g given as m/s²
+  kRomBeyondAnatomy,      // a rep's range of motion no segment can move
 };
 
 struct PlausibilityParams {

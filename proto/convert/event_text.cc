@@ -15,17 +15,23 @@ std::string Format(const char* format, auto... args) {
 
 const char* SideWord(v1::Side side) {
   switch (side) {
-    case v1::SIDE_LEFT: return "left";
-    case v1::SIDE_RIGHT: return "right";
-    default: return "";
+    case v1::SIDE_LEFT:
+      return "left";
+    case v1::SIDE_RIGHT:
+      return "right";
+    default:
+      return "";
   }
 }
 
 const char* LimbWord(v1::Limb limb) {
   switch (limb) {
-    case v1::LIMB_WRIST: return "wrist";
-    case v1::LIMB_ANKLE: return "ankle";
-    default: return "sensor";
+    case v1::LIMB_WRIST:
+      return "wrist";
+    case v1::LIMB_ANKLE:
+      return "ankle";
+    default:
+      return "sensor";
   }
 }
 
@@ -36,17 +42,22 @@ std::string Placement(v1::Side side, v1::Limb limb) {
 
 const char* BandWord(v1::Band band) {
   switch (band) {
-    case v1::BAND_GREEN: return "green";
-    case v1::BAND_AMBER: return "amber";
-    case v1::BAND_RED: return "red";
-    default: return "n/a";
+    case v1::BAND_GREEN:
+      return "green";
+    case v1::BAND_AMBER:
+      return "amber";
+    case v1::BAND_RED:
+      return "red";
+    default:
+      return "n/a";
   }
 }
 
 // "(amber, right weaker, significant)" for a comparison.
 std::string Verdict(v1::Band band, v1::Side weaker_side, bool significant) {
   std::string text = std::string("(") + BandWord(band);
-  if (weaker_side != v1::SIDE_UNSPECIFIED) text += std::string(", ") + SideWord(weaker_side) + " weaker";
+  if (weaker_side != v1::SIDE_UNSPECIFIED)
+    text += std::string(", ") + SideWord(weaker_side) + " weaker";
   if (significant) text += ", significant";
   return text + ")";
 }
@@ -61,11 +72,16 @@ const v1::MetricComparison* FindMetric(
 
 const char* MetricWords(v1::Metric metric) {
   switch (metric) {
-    case v1::METRIC_ROM: return "ROM";
-    case v1::METRIC_CONCENTRIC_TIME: return "concentric time";
-    case v1::METRIC_ECCENTRIC_TIME: return "eccentric time";
-    case v1::METRIC_PEAK_SPEED: return "peak speed";
-    default: return "metric";
+    case v1::METRIC_ROM:
+      return "ROM";
+    case v1::METRIC_CONCENTRIC_TIME:
+      return "concentric time";
+    case v1::METRIC_ECCENTRIC_TIME:
+      return "eccentric time";
+    case v1::METRIC_PEAK_SPEED:
+      return "peak speed";
+    default:
+      return "metric";
   }
 }
 
@@ -85,10 +101,13 @@ const v1::MetricComparison* WorstMetric(
 
 std::string ModeText(v1::SetMode mode, v1::Side side) {
   switch (mode) {
-    case v1::SET_MODE_BILATERAL: return "bilateral";
+    case v1::SET_MODE_BILATERAL:
+      return "bilateral";
     case v1::SET_MODE_UNILATERAL:
-      return side == v1::SIDE_UNSPECIFIED ? "unilateral" : std::string("unilateral ") + SideWord(side);
-    default: return "mode unknown";
+      return side == v1::SIDE_UNSPECIFIED ? "unilateral"
+                                          : std::string("unilateral ") + SideWord(side);
+    default:
+      return "mode unknown";
   }
 }
 
@@ -134,11 +153,16 @@ std::string Describe(const v1::FatigueUpdate& e) {
 // "15 % less range of motion": how a gap in 'metric' reads, the weaker side being the subject.
 std::string GapWords(v1::Metric metric, double pct) {
   switch (metric) {
-    case v1::METRIC_ROM: return Format("%.0f %% less range of motion", pct);
-    case v1::METRIC_CONCENTRIC_TIME: return Format("%.0f %% slower lifting", pct);
-    case v1::METRIC_ECCENTRIC_TIME: return Format("%.0f %% faster, less controlled lowering", pct);
-    case v1::METRIC_PEAK_SPEED: return Format("%.0f %% lower peak speed", pct);
-    default: return Format("%.0f %% gap", pct);
+    case v1::METRIC_ROM:
+      return Format("%.0f %% less range of motion", pct);
+    case v1::METRIC_CONCENTRIC_TIME:
+      return Format("%.0f %% slower lifting", pct);
+    case v1::METRIC_ECCENTRIC_TIME:
+      return Format("%.0f %% faster, less controlled lowering", pct);
+    case v1::METRIC_PEAK_SPEED:
+      return Format("%.0f %% lower peak speed", pct);
+    default:
+      return Format("%.0f %% gap", pct);
   }
 }
 
@@ -157,9 +181,9 @@ std::string Describe(const v1::Cue& e) { return "CUE  " + CueSentence(e); }
 std::string LeadLagText(const v1::LeadLag& lead) {
   if (lead.pairs() == 0) return "";
   const double lead_ms = std::round(lead.mean_lead_ms());
-  std::string text = lead_ms == 0.0 ? std::string("  lead 0 ms")
-                                    : Format("  lead %s %.0f ms", lead_ms > 0 ? "L" : "R",
-                                             std::abs(lead_ms));
+  std::string text = lead_ms == 0.0
+                         ? std::string("  lead 0 ms")
+                         : Format("  lead %s %.0f ms", lead_ms > 0 ? "L" : "R", std::abs(lead_ms));
   return text + " (" + BandWord(lead.band()) + (lead.significant() ? ", consistent)" : ")");
 }
 
@@ -174,18 +198,19 @@ std::string VerdictText(const v1::SetVerdict& v) {
   }
   if (v.lead_lag()) text += v.gap() ? ", lead/lag" : " lead/lag";
   if (v.stop_side() != v1::SIDE_UNSPECIFIED) {
-    text += Format("%s stop cued for %s", v.gap() || v.lead_lag() ? "," : "",
-                   SideWord(v.stop_side()));
+    text +=
+        Format("%s stop cued for %s", v.gap() || v.lead_lag() ? "," : "", SideWord(v.stop_side()));
   }
   return text;
 }
 
 std::string Describe(const v1::SetSummary& e) {
-  std::string text = Format("set %u done  %s  reps L %u / R %u  mean ROM L %.1f° / R %.1f°",
-                            e.set_index(), e.exercise().empty() ? "-" : e.exercise().c_str(),
-                            e.left().rep_count(), e.right().rep_count(), e.left().mean_rom_deg(),
-                            e.right().mean_rom_deg());
-  if (e.compared_with_set_index() != 0) text += Format(" (with set %u)", e.compared_with_set_index());
+  std::string text =
+      Format("set %u done  %s  reps L %u / R %u  mean ROM L %.1f° / R %.1f°", e.set_index(),
+             e.exercise().empty() ? "-" : e.exercise().c_str(), e.left().rep_count(),
+             e.right().rep_count(), e.left().mean_rom_deg(), e.right().mean_rom_deg());
+  if (e.compared_with_set_index() != 0)
+    text += Format(" (with set %u)", e.compared_with_set_index());
   const v1::MetricComparison* rom = FindMetric(e.metrics(), v1::METRIC_ROM);
   if (rom == nullptr) {
     return text + "  " + Verdict(e.band(), e.weaker_side(), e.significant()) +
@@ -198,17 +223,17 @@ std::string Describe(const v1::SetSummary& e) {
           Verdict(rom->band(), rom->weaker_side(), rom->significant());
   if (const v1::MetricComparison* worst = WorstMetric(e.metrics());
       worst != nullptr && worst != rom && worst->band() > rom->band()) {
-    text += Format("  worst %s %.1f %% ", MetricWords(worst->metric()),
-                   worst->percent_difference()) +
-            Verdict(worst->band(), worst->weaker_side(), worst->significant());
+    text +=
+        Format("  worst %s %.1f %% ", MetricWords(worst->metric()), worst->percent_difference()) +
+        Verdict(worst->band(), worst->weaker_side(), worst->significant());
   }
   // Tempo has its own line item whenever a phase is out of green, even if ROM is worse.
   for (v1::Metric metric : {v1::METRIC_CONCENTRIC_TIME, v1::METRIC_ECCENTRIC_TIME}) {
     const v1::MetricComparison* tempo = FindMetric(e.metrics(), metric);
     if (tempo == nullptr || tempo->band() < v1::BAND_AMBER) continue;
-    text += Format("  %s L %.2f s / R %.2f s ", MetricWords(metric), tempo->left(),
-                   tempo->right()) +
-            Verdict(tempo->band(), tempo->weaker_side(), tempo->significant());
+    text +=
+        Format("  %s L %.2f s / R %.2f s ", MetricWords(metric), tempo->left(), tempo->right()) +
+        Verdict(tempo->band(), tempo->weaker_side(), tempo->significant());
   }
   return text + LeadLagText(e.lead_lag()) + VerdictText(e.verdict());
 }
@@ -221,13 +246,19 @@ std::string Describe(const v1::SensorStatus& e) {
       text = Format("%s: gap %.2f s, %lld samples missing", where.c_str(), e.gap_s(),
                     static_cast<long long>(e.missing_samples()));
       break;
-    case v1::SensorStatus::KIND_LOST: text = where + ": lost"; break;
-    case v1::SensorStatus::KIND_BACK: text = where + ": back"; break;
+    case v1::SensorStatus::KIND_LOST:
+      text = where + ": lost";
+      break;
+    case v1::SensorStatus::KIND_BACK:
+      text = where + ": back";
+      break;
     case v1::SensorStatus::KIND_BAD_DATA:
       text = Format("%s: bad data, %lld bytes skipped", where.c_str(),
                     static_cast<long long>(e.bytes_discarded()));
       break;
-    default: text = where + ": status unknown"; break;
+    default:
+      text = where + ": status unknown";
+      break;
   }
   if (!e.detail().empty()) text += " (" + e.detail() + ")";
   return text;
@@ -237,10 +268,9 @@ std::string Describe(const v1::SensorStatus& e) {
 
 std::string CueSentence(const v1::Cue& e) {
   const std::string side = SideWord(e.side());
-  const std::string other =
-      SideWord(e.side() == v1::SIDE_LEFT ? v1::SIDE_RIGHT
-                                          : e.side() == v1::SIDE_RIGHT ? v1::SIDE_LEFT
-                                                                       : v1::SIDE_UNSPECIFIED);
+  const std::string other = SideWord(e.side() == v1::SIDE_LEFT    ? v1::SIDE_RIGHT
+                                     : e.side() == v1::SIDE_RIGHT ? v1::SIDE_LEFT
+                                                                  : v1::SIDE_UNSPECIFIED);
   switch (e.kind()) {
     case v1::Cue::KIND_START_WITH_WEAKER_SIDE: {
       std::string text = "Next set: one side at a time, starting with your " + side + " side";
@@ -248,7 +278,8 @@ std::string CueSentence(const v1::Cue& e) {
       return text + " (" + Reason(e, other) + ").";
     }
     case v1::Cue::KIND_MATCH_WEAKER_SIDE_REPS:
-      if (e.target_reps() == 0) return "Stop your " + side + " side at the " + other + " side's reps.";
+      if (e.target_reps() == 0)
+        return "Stop your " + side + " side at the " + other + " side's reps.";
       return Format("Stop your %s side at %u reps, as many as your %s side managed.", side.c_str(),
                     e.target_reps(), other.c_str());
     case v1::Cue::KIND_STOP_SET:
@@ -260,22 +291,32 @@ std::string CueSentence(const v1::Cue& e) {
     case v1::Cue::KIND_LEAD_LAG:
       return Format("Your %s side starts %.0f ms after your %s side: start both sides together.",
                     side.c_str(), e.lag_ms(), other.c_str());
-    default: break;
+    default:
+      break;
   }
   return e.message().empty() ? "cue of unknown kind" : e.message();
 }
 
 std::string DescribeEvent(const v1::Event& event) {
   switch (event.kind_case()) {
-    case v1::Event::kSetStarted: return Describe(event.set_started());
-    case v1::Event::kRep: return Describe(event.rep());
-    case v1::Event::kRepPair: return Describe(event.rep_pair());
-    case v1::Event::kUnpairedRep: return Describe(event.unpaired_rep());
-    case v1::Event::kFatigue: return Describe(event.fatigue());
-    case v1::Event::kCue: return Describe(event.cue());
-    case v1::Event::kSetSummary: return Describe(event.set_summary());
-    case v1::Event::kSensorStatus: return Describe(event.sensor_status());
-    case v1::Event::KIND_NOT_SET: break;
+    case v1::Event::kSetStarted:
+      return Describe(event.set_started());
+    case v1::Event::kRep:
+      return Describe(event.rep());
+    case v1::Event::kRepPair:
+      return Describe(event.rep_pair());
+    case v1::Event::kUnpairedRep:
+      return Describe(event.unpaired_rep());
+    case v1::Event::kFatigue:
+      return Describe(event.fatigue());
+    case v1::Event::kCue:
+      return Describe(event.cue());
+    case v1::Event::kSetSummary:
+      return Describe(event.set_summary());
+    case v1::Event::kSensorStatus:
+      return Describe(event.sensor_status());
+    case v1::Event::KIND_NOT_SET:
+      break;
   }
   return "(empty event)";
 }

@@ -2,6 +2,8 @@
 // commands an asymmetry (or none) in the simulator, runs the whole core on the simulated device
 // bytes, and checks the cues against what the method says for that truth.
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -9,8 +11,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "daemon/config/exercise_catalog.h"
 #include "fusion/core/events.h"
@@ -30,13 +30,13 @@ using fusion::Side;
 constexpr double kLatencyS = 0.004;
 
 struct Expected {
-  bool normal = false;                     // the "normal" cue and nothing else at the set's end
-  std::optional<Side> start_side;          // kStartWithWeakerSide names this side
-  std::optional<Metric> start_metric;      // ... for this metric (empty: any, or rep counts)
-  int target_reps = 0;                     // ... with this target (0: not checked)
-  bool match = false;                      // kMatchWeakerSideReps for the other side, same target
-  std::optional<Side> stop_side;           // a kStopSet cue for this side (else none at all)
-  std::optional<Side> lag_side;            // a kLeadLag cue naming this side as late
+  bool normal = false;                 // the "normal" cue and nothing else at the set's end
+  std::optional<Side> start_side;      // kStartWithWeakerSide names this side
+  std::optional<Metric> start_metric;  // ... for this metric (empty: any, or rep counts)
+  int target_reps = 0;                 // ... with this target (0: not checked)
+  bool match = false;                  // kMatchWeakerSideReps for the other side, same target
+  std::optional<Side> stop_side;       // a kStopSet cue for this side (else none at all)
+  std::optional<Side> lag_side;        // a kLeadLag cue naming this side as late
 };
 
 struct Row {
@@ -145,7 +145,8 @@ TEST_P(CueTableTest, CuesFollowTheMethod) {
     if (const auto* f = std::get_if<fusion::FatigueUpdate>(&e)) {
       last_rep[f->placement.side == Side::kLeft ? 0 : 1] = f->rep_index;
     }
-    if (const auto* c = std::get_if<fusion::Cue>(&e); c != nullptr && c->kind == CueKind::kStopSet) {
+    if (const auto* c = std::get_if<fusion::Cue>(&e);
+        c != nullptr && c->kind == CueKind::kStopSet) {
       ASSERT_TRUE(c->side.has_value());
       EXPECT_GT(last_rep[*c->side == Side::kLeft ? 0 : 1], 3) << "stop cue in the first reps";
     }
@@ -264,79 +265,83 @@ const std::vector<Row>& Rows() {
     // Symmetric athletes: "normal" and nothing else, never a stop cue.
     for (std::uint64_t seed : {1, 2, 3}) {
       r.push_back(MakeRow("symmetric_curl_seed" + std::to_string(seed), Seed(seed),
-                   sim::ExerciseKind::kCurl, "biceps_curl", Normal()));
+                          sim::ExerciseKind::kCurl, "biceps_curl", Normal()));
     }
     r.push_back(MakeRow("symmetric_knee_extension", Seed(4), sim::ExerciseKind::kKneeExtension,
-                 "leg_extension", Normal()));
+                        "leg_extension", Normal()));
     r.push_back(MakeRow("symmetric_lateral_raise", Seed(5), sim::ExerciseKind::kLateralRaise,
-                 "lateral_raise", Normal()));
+                        "lateral_raise", Normal()));
     // 10-20 % ROM deficits, either side, wrist and ankle: unilateral work, weaker side first.
     r.push_back(MakeRow("wrist_left_rom_minus_15", RomDeficit(Side::kLeft, 15, 11),
-                 sim::ExerciseKind::kCurl, "biceps_curl", StartWith(Side::kLeft)));
+                        sim::ExerciseKind::kCurl, "biceps_curl", StartWith(Side::kLeft)));
     r.push_back(MakeRow("wrist_right_rom_minus_12", RomDeficit(Side::kRight, 12, 12),
-                 sim::ExerciseKind::kCurl, "biceps_curl", StartWith(Side::kRight)));
+                        sim::ExerciseKind::kCurl, "biceps_curl", StartWith(Side::kRight)));
     r.push_back(MakeRow("wrist_left_rom_minus_20_lateral_raise", RomDeficit(Side::kLeft, 20, 13),
-                 sim::ExerciseKind::kLateralRaise, "lateral_raise", StartWith(Side::kLeft)));
+                        sim::ExerciseKind::kLateralRaise, "lateral_raise", StartWith(Side::kLeft)));
     r.push_back(MakeRow("ankle_left_rom_minus_20", RomDeficit(Side::kLeft, 20, 14),
-                 sim::ExerciseKind::kKneeExtension, "leg_extension", StartWith(Side::kLeft)));
+                        sim::ExerciseKind::kKneeExtension, "leg_extension",
+                        StartWith(Side::kLeft)));
     r.push_back(MakeRow("ankle_right_rom_minus_12", RomDeficit(Side::kRight, 12, 15),
-                 sim::ExerciseKind::kKneeExtension, "leg_extension", StartWith(Side::kRight)));
+                        sim::ExerciseKind::kKneeExtension, "leg_extension",
+                        StartWith(Side::kRight)));
     // A right side whose lifting phase is 25 % slower.
-    r.push_back(MakeRow("right_concentric_25_slower",
-                 [](sim::SessionSpec& s) {
-                   s.seed = 21;
-                   s.right.concentric_s *= 1.25;
-                 },
-                 sim::ExerciseKind::kCurl, "biceps_curl",
-                 StartWith(Side::kRight, Metric::kConcentricTime)));
+    r.push_back(MakeRow(
+        "right_concentric_25_slower",
+        [](sim::SessionSpec& s) {
+          s.seed = 21;
+          s.right.concentric_s *= 1.25;
+        },
+        sim::ExerciseKind::kCurl, "biceps_curl", StartWith(Side::kRight, Metric::kConcentricTime)));
     // The right side starting 150 ms late on every rep: the lead/lag cue, nothing else.
-    r.push_back(MakeRow("right_lags_150ms",
-                 [](sim::SessionSpec& s) {
-                   s.seed = 22;
-                   s.right_lag_ms = 150.0;
-                 },
-                 sim::ExerciseKind::kCurl, "biceps_curl", LagOf(Side::kRight)));
+    r.push_back(MakeRow(
+        "right_lags_150ms",
+        [](sim::SessionSpec& s) {
+          s.seed = 22;
+          s.right_lag_ms = 150.0;
+        },
+        sim::ExerciseKind::kCurl, "biceps_curl", LagOf(Side::kRight)));
     // The weaker (left, 15 % short) side fatigues: a stop cue for it, then the recommendation.
-    r.push_back(MakeRow("weaker_left_fatigues",
-                 [](sim::SessionSpec& s) {
-                   s.seed = 23;
-                   s.left.rom_deg *= 0.85;
-                   s.left.fatigue_speed_loss_pct_per_rep = 5.0;
-                 },
-                 sim::ExerciseKind::kCurl, "biceps_curl",
-                 StopFor(Side::kLeft, Side::kLeft)));
+    r.push_back(MakeRow(
+        "weaker_left_fatigues",
+        [](sim::SessionSpec& s) {
+          s.seed = 23;
+          s.left.rom_deg *= 0.85;
+          s.left.fatigue_speed_loss_pct_per_rep = 5.0;
+        },
+        sim::ExerciseKind::kCurl, "biceps_curl", StopFor(Side::kLeft, Side::kLeft)));
     // A lateral raise whose left side fatigues, no ROM gap: the stop cue for it, never "normal"
     // after it; its slowing lift makes it the weaker side of the set too.
-    r.push_back(MakeRow("lateral_raise_left_fatigues",
-                 [](sim::SessionSpec& s) {
-                   s.seed = 24;
-                   s.left.fatigue_speed_loss_pct_per_rep = 6.0;
-                 },
-                 sim::ExerciseKind::kLateralRaise, "lateral_raise",
-                 StopFor(Side::kLeft, Side::kLeft)));
+    r.push_back(MakeRow(
+        "lateral_raise_left_fatigues",
+        [](sim::SessionSpec& s) {
+          s.seed = 24;
+          s.left.fatigue_speed_loss_pct_per_rep = 6.0;
+        },
+        sim::ExerciseKind::kLateralRaise, "lateral_raise", StopFor(Side::kLeft, Side::kLeft)));
     // Unilateral rows: left 8 reps, right 11: the left side is weaker, its 8 reps the target.
-    r.push_back(MakeRow("unilateral_left_8_right_11",
-                 [](sim::SessionSpec& s) {
-                   s.seed = 25;
-                   s.mode = fusion::SetMode::kUnilateral;
-                   s.left.rep_count = 8;
-                   s.right.rep_count = 11;
-                 },
-                 sim::ExerciseKind::kCurl, "concentration_curl",
-                 Unilateral(Side::kLeft, 8)));
-    r.push_back(MakeRow("unilateral_right_7_left_10_right_first",
-                 [](sim::SessionSpec& s) {
-                   s.seed = 26;
-                   s.mode = fusion::SetMode::kUnilateral;
-                   s.unilateral_first_side = Side::kRight;
-                   s.left.rep_count = 10;
-                   s.right.rep_count = 7;
-                 },
-                 sim::ExerciseKind::kCurl, "concentration_curl",
-                 Unilateral(Side::kRight, 7)));
+    r.push_back(MakeRow(
+        "unilateral_left_8_right_11",
+        [](sim::SessionSpec& s) {
+          s.seed = 25;
+          s.mode = fusion::SetMode::kUnilateral;
+          s.left.rep_count = 8;
+          s.right.rep_count = 11;
+        },
+        sim::ExerciseKind::kCurl, "concentration_curl", Unilateral(Side::kLeft, 8)));
+    r.push_back(MakeRow(
+        "unilateral_right_7_left_10_right_first",
+        [](sim::SessionSpec& s) {
+          s.seed = 26;
+          s.mode = fusion::SetMode::kUnilateral;
+          s.unilateral_first_side = Side::kRight;
+          s.left.rep_count = 10;
+          s.right.rep_count = 7;
+        },
+        sim::ExerciseKind::kCurl, "concentration_curl", Unilateral(Side::kRight, 7)));
     // One noisy rep (rep 6 of the right side lifted 70 % slower): no stop, still normal.
-    r.push_back(MakeRow("noisy_single_rep", Seed(27), sim::ExerciseKind::kCurl, "biceps_curl", Normal(),
-                 [](sim::SessionPlan& plan) { plan.right[5].first_phase_s *= 1.7; }));
+    r.push_back(MakeRow("noisy_single_rep", Seed(27), sim::ExerciseKind::kCurl, "biceps_curl",
+                        Normal(),
+                        [](sim::SessionPlan& plan) { plan.right[5].first_phase_s *= 1.7; }));
     return r;
   }();
   return rows;

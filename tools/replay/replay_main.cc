@@ -251,11 +251,11 @@ int Run(int argc, char** argv) {
       std::none_of(params->sensors.begin(), params->sensors.end(), [&](const auto& sensor) {
         return sensor.placement.limb == params->exercise.limb;
       })) {
+    const std::string limb(fusion::ToString(params->exercise.limb));
     std::fprintf(stderr,
                  "ambi-replay: exercise '%s' is measured at the %ss, and the input has no %s "
                  "sensors\n",
-                 exercise_name.c_str(), std::string(fusion::ToString(params->exercise.limb)).c_str(),
-                 std::string(fusion::ToString(params->exercise.limb)).c_str());
+                 exercise_name.c_str(), limb.c_str(), limb.c_str());
     return kUsageError;
   }
 
