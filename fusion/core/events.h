@@ -144,8 +144,11 @@ struct SetVerdict {
   bool lead_lag = false;            // a significant amber/red lead/lag
   std::optional<Side> stop_side;    // the side a stop-set cue was given for during the set
   double largest_pct = 0.0;         // largest comparable percentage difference (for "normal")
-  // Normal only when judged and nothing was amber/red and significant, nor a stop cue given.
-  bool normal() const { return judged && !gap && !lead_lag && !stop_side; }
+  // No gap, but a metric amber/red without being consistent (a walk mixed into the set, a
+  // noisy sensor): neither advice nor "normal".
+  bool inconsistent = false;
+  // Normal only when judged and nothing was amber/red, nor a stop cue or lead/lag given.
+  bool normal() const { return judged && !gap && !inconsistent && !lead_lag && !stop_side; }
 };
 
 // End of a set. Bilateral: both sides. Unilateral: the side that worked; when this set completes

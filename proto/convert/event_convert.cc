@@ -144,6 +144,7 @@ struct EventFiller {
     v->set_stop_side(ToProto(verdict.stop_side));
     v->set_largest_pct(verdict.largest_pct);
     v->set_normal(verdict.normal());
+    v->set_inconsistent(verdict.inconsistent);
   }
   void operator()(const fusion::SensorStatus& in) const {
     v1::SensorStatus* m = out->mutable_sensor_status();

@@ -191,6 +191,9 @@ std::string LeadLagText(const v1::LeadLag& lead) {
 std::string VerdictText(const v1::SetVerdict& v) {
   if (!v.judged()) return "  verdict: too few reps to judge";
   if (v.normal()) return "  verdict: normal";
+  if (v.inconsistent() && !v.lead_lag() && v.stop_side() == v1::SIDE_UNSPECIFIED) {
+    return "  verdict: gap not consistent, no advice";
+  }
   std::string text = "  verdict:";
   if (v.gap()) {
     text += Format(" %s weaker", SideWord(v.weaker_side()));
