@@ -289,7 +289,7 @@ std::string CueSentence(const v1::Cue& e) {
       return Format("Your %s side has slowed %.0f %% from its best early reps: stop the set.",
                     side.c_str(), e.value_pct());
     case v1::Cue::KIND_ASYMMETRY_NORMAL:
-      return Format("Left/right difference is normal (largest gap %.0f %%): nothing to fix.",
+      return Format("Left/right difference is normal (largest gap %.1f %%): nothing to fix.",
                     e.value_pct());
     case v1::Cue::KIND_LEAD_LAG:
       return Format("Your %s side starts %.0f ms after your %s side: start both sides together.",
