@@ -927,7 +927,9 @@ TEST_F(AmbidE2eTest, DemoAsymmetricAthleteGetsTheWeakerSideFirstAndTheSymmetricO
     if (event.has_cue()) {
       const v1::Cue& cue = event.cue();
       std::cerr << event.athlete() << " set " << cue.set_index() << ": " << cue.message() << "\n";
-      if (event.athlete() == "bob") EXPECT_NE(cue.kind(), v1::Cue::KIND_STOP_SET);
+      if (event.athlete() == "bob") {
+        EXPECT_NE(cue.kind(), v1::Cue::KIND_STOP_SET);
+      }
       if (event.athlete() == "alice" && cue.kind() == v1::Cue::KIND_START_WITH_WEAKER_SIDE) {
         EXPECT_EQ(cue.side(), v1::SIDE_LEFT);
         EXPECT_LE(cue.set_index(), 2u);
