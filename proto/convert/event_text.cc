@@ -187,8 +187,11 @@ std::string LeadLagText(const v1::LeadLag& lead) {
   return text + " (" + BandWord(lead.band()) + (lead.significant() ? ", consistent)" : ")");
 }
 
-// "  verdict: left weaker (gap), 8 reps target": the one verdict the set's cues come from.
-std::string VerdictText(const v1::SetVerdict& v) {
+// "  verdict: left weaker, 8 reps target": the one verdict the set's cues come from. Nothing for
+// a summary recorded before verdicts existed.
+std::string VerdictText(const v1::SetSummary& summary) {
+  if (!summary.has_verdict()) return "";
+  const v1::SetVerdict& v = summary.verdict();
   if (!v.judged()) return "  verdict: too few reps to judge";
   if (v.normal()) return "  verdict: normal";
   if (v.inconsistent() && !v.lead_lag() && v.stop_side() == v1::SIDE_UNSPECIFIED) {
@@ -216,8 +219,7 @@ std::string Describe(const v1::SetSummary& e) {
     text += Format(" (with set %u)", e.compared_with_set_index());
   const v1::MetricComparison* rom = FindMetric(e.metrics(), v1::METRIC_ROM);
   if (rom == nullptr) {
-    return text + "  " + Verdict(e.band(), e.weaker_side(), e.significant()) +
-           VerdictText(e.verdict());
+    return text + "  " + Verdict(e.band(), e.weaker_side(), e.significant()) + VerdictText(e);
   }
   // The set's band is its worst metric's: beside the ROM figure show the ROM's own verdict, and
   // name the metric that set the band when it is another one, so "ROM diff 5 % (amber)" never
@@ -238,7 +240,7 @@ std::string Describe(const v1::SetSummary& e) {
         Format("  %s L %.2f s / R %.2f s ", MetricWords(metric), tempo->left(), tempo->right()) +
         Verdict(tempo->band(), tempo->weaker_side(), tempo->significant());
   }
-  return text + LeadLagText(e.lead_lag()) + VerdictText(e.verdict());
+  return text + LeadLagText(e.lead_lag()) + VerdictText(e);
 }
 
 std::string Describe(const v1::SensorStatus& e) {
