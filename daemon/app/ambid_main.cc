@@ -14,6 +14,8 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/daemon_app.h"
+#include "daemon/config/catalog_check.h"
+#include "daemon/config/exercise_catalog.h"
 #include "daemon/config/daemon_config.h"
 
 namespace {
@@ -120,6 +122,27 @@ int main(int argc, char** argv) {
       return 2;
     }
     config = std::move(*loaded.config);
+  }
+  {
+    // The exercises named in the configuration against the catalog it will use: a typo, or a
+    // wrist exercise for an athlete wearing ankle sensors, stops the daemon before it starts.
+    const std::string catalog_path =
+        ambi::config::ResolveCatalogPath(config, AMBI_INSTALLED_CATALOG, AMBI_SOURCE_CATALOG);
+    const ambi::config::CatalogLoadResult catalog =
+        ambi::config::ExerciseCatalog::LoadFile(catalog_path);
+    if (!catalog.ok()) {
+      std::fprintf(stderr, "ambid: exercise catalog: %s\n", catalog.error.c_str());
+      return 2;
+    }
+    const std::string problem =
+        ambi::config::CheckConfigAgainstCatalog(config, *catalog.catalog, catalog_path);
+    if (!problem.empty()) {
+      std::fprintf(stderr, "ambid: %s: %s\n",
+                   config_path.empty() ? "built-in defaults" : config_path.c_str(),
+                   problem.c_str());
+      return 2;
+    }
+    if (check_config) std::printf("exercise catalog %s: ok\n", catalog_path.c_str());
   }
   if (check_config) {
     std::size_t devices = 0;

@@ -148,14 +148,14 @@ int AthleteSession::StartSet(SteadyTime time, const fusion::Exercise& exercise,
   return last_set_started_;
 }
 
-void AthleteSession::EndSet(SteadyTime time) {
-  if (ended_) return;
+bool AthleteSession::EndSet(SteadyTime time) {
+  if (ended_ || !pipeline_->set_open()) return false;
   v1::CaptureRecord record;
   record.set_arrival_time_ns(fusion::ToNanoseconds(SessionTime(time)));
   record.mutable_set_control()->set_action(v1::SetControl::ACTION_END);
   Record(record);
   trigger_arrival_unix_ns_ = UnixNsOf(time);
-  pipeline_->EndSet(SessionTime(time));
+  return pipeline_->EndSet(SessionTime(time));
 }
 
 void AthleteSession::End(SteadyTime time) {

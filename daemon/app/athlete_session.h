@@ -44,10 +44,15 @@ class AthleteSession final : public fusion::EventSink {
   void OnDeviceLost(int device_index, SteadyTime time, const std::string& detail = {});
   void OnDeviceBack(int device_index, SteadyTime time, const std::string& detail = {});
 
-  // Set control; returns the index of the set started.
+  // Set control (docs/daemon.md, "Set control"); returns the index of the set started. The
+  // exercise, mode and side hold for this set only; afterwards automatic sets are the
+  // session's configured exercise again.
   int StartSet(SteadyTime time, const fusion::Exercise& exercise, fusion::SetMode mode,
                std::optional<fusion::Side> side);
-  void EndSet(SteadyTime time);
+  // Ends the set in progress (started by a client or detected); false, and nothing recorded,
+  // when no set is running.
+  bool EndSet(SteadyTime time);
+  bool set_running() const { return pipeline_->set_open(); }
 
   // Ends the session: flushes the pipeline (pending reps and the set in progress are reported)
   // and syncs and closes the capture. Idempotent.

@@ -156,7 +156,10 @@ TEST_F(AthleteSessionTest, SetControlAndLinkChangesAreRecordedForReplay) {
             1);
   session->OnDeviceLost(0, epoch_ + std::chrono::seconds(2));
   session->OnDeviceBack(0, epoch_ + std::chrono::seconds(3));
-  session->EndSet(epoch_ + std::chrono::seconds(4));
+  EXPECT_TRUE(session->EndSet(epoch_ + std::chrono::seconds(4)));
+  // No set running: refused (the daemon answers FAILED_PRECONDITION) and nothing is recorded.
+  EXPECT_FALSE(session->set_running());
+  EXPECT_FALSE(session->EndSet(epoch_ + std::chrono::milliseconds(4500)));
   session->End(epoch_ + std::chrono::seconds(5));
   EXPECT_EQ(output.Count(v1::Event::kSetStarted), 1);
   EXPECT_GE(output.Count(v1::Event::kSensorStatus), 2);
@@ -175,6 +178,35 @@ TEST_F(AthleteSessionTest, SetControlAndLinkChangesAreRecordedForReplay) {
   EXPECT_EQ(records[1].sensor_id(), 1u);
   EXPECT_TRUE(records[2].link().connected());
   EXPECT_EQ(records[3].set_control().action(), v1::SetControl::ACTION_END);
+}
+
+// The set-control sequence of docs/daemon.md: a manual unilateral set, EndSet, then the athlete
+// curls with both arms: one detected set of the configured exercise, not a set per rep.
+TEST_F(AthleteSessionTest, ManualSetThenEndSetGoesBackToTheConfiguredExercise) {
+  RecordingOutput output;
+  std::string error;
+  AthleteSessionOptions options = Options();
+  options.params.exercise.name = "biceps_curl";
+  auto session = AthleteSession::Create(options, {&output}, &error);
+  ASSERT_NE(session, nullptr) << error;
+  fusion::Exercise concentration = fusion::GenericExercise(fusion::Limb::kWrist);
+  concentration.name = "concentration_curl";
+  concentration.default_mode = fusion::SetMode::kUnilateral;
+  session->StartSet(epoch_, concentration, fusion::SetMode::kUnilateral, fusion::Side::kLeft);
+  EXPECT_TRUE(session->EndSet(epoch_ + std::chrono::milliseconds(500)));
+  EXPECT_FALSE(session->EndSet(epoch_ + std::chrono::milliseconds(600)));
+  FeedSimulatedSet(session.get());
+  session->End(last_);
+  std::vector<v1::SetStarted> started;
+  for (const v1::LiveEvent& event : output.events) {
+    if (event.event().has_set_started()) started.push_back(event.event().set_started());
+  }
+  ASSERT_EQ(started.size(), 2u);
+  EXPECT_EQ(started[0].exercise(), "concentration_curl");
+  EXPECT_EQ(started[1].exercise(), "biceps_curl");
+  EXPECT_EQ(started[1].mode(), v1::SET_MODE_BILATERAL);
+  EXPECT_TRUE(started[1].automatic());
+  EXPECT_EQ(output.Count(v1::Event::kSetSummary), 2);
 }
 
 TEST_F(AthleteSessionTest, ExistingCaptureIsNeverOverwritten) {

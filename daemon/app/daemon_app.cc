@@ -740,7 +740,10 @@ ControlStatus DaemonApp::Impl::EndSet(const v1::EndSetRequest& request,
     if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
       return status;
     }
-    athlete->session->EndSet(steady_clock::now());
+    if (!athlete->session->EndSet(steady_clock::now())) {
+      return {Code::kFailedPrecondition,
+              "athlete \"" + request.athlete() + "\" has no set running"};
+    }
     return ControlStatus::Ok();
   });
 }

@@ -30,7 +30,9 @@ bool IsCatalogKey(std::string_view name) {
 
 const std::vector<std::string_view> kExerciseKeys = {
     "display_name", "muscle_groups", "direction", "first_phase", "mode", "limb", "bands",
-    "aliases"};
+    "coaching",     "reaching",      "aliases"};
+const std::vector<std::string_view> kCoachingKeys = {"stop_speed_loss_pct", "lead_amber_from_ms",
+                                                     "lead_red_from_ms"};
 const std::vector<std::string_view> kDirections = {"push", "pull", "neither"};
 const std::vector<std::string_view> kPhases = {"concentric", "eccentric"};
 const std::vector<std::string_view> kModes = {"bilateral", "unilateral"};
@@ -100,6 +102,26 @@ Exercise ParseExercise(const Validator& v, std::string_view key, const toml::nod
                    " must be greater than amber_from_pct");
       }
       exercise.bands[m] = limits;
+    }
+  }
+  exercise.reaching = v.Bool(table, path, "reaching", false);
+  if (const toml::node* coaching_node = table.get("coaching")) {
+    // docs/coaching.md: the per-exercise thresholds of the cues.
+    const std::string coaching_path = path + ".coaching";
+    const toml::table& coaching = v.Table(coaching_node, coaching_path);
+    v.OnlyKeys(coaching, coaching_path, kCoachingKeys);
+    fusion::CoachingLimits& limits = exercise.coaching;
+    if (coaching.get("stop_speed_loss_pct") != nullptr) {
+      limits.stop_speed_loss_pct =
+          v.Number(coaching, coaching_path, "stop_speed_loss_pct", 0.0, 5.0, 60.0, "%");
+    }
+    limits.lead_amber_from_ms = v.Number(coaching, coaching_path, "lead_amber_from_ms",
+                                         limits.lead_amber_from_ms, 10.0, 2000.0, "ms");
+    limits.lead_red_from_ms = v.Number(coaching, coaching_path, "lead_red_from_ms",
+                                       limits.lead_red_from_ms, 10.0, 2000.0, "ms");
+    if (!(limits.lead_amber_from_ms < limits.lead_red_from_ms)) {
+      v.Fail(coaching_node, coaching_path + ".lead_red_from_ms",
+             "must be greater than lead_amber_from_ms");
     }
   }
   return exercise;

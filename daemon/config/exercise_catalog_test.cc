@@ -84,6 +84,14 @@ TEST(ShippedCatalogTest, FieldsOfKnownExercises) {
   EXPECT_EQ(result.catalog->Find(""), nullptr);
 }
 
+TEST(ShippedCatalogTest, RaisesStopLaterAndReachingWorkIsMarked) {
+  const CatalogLoadResult result = ExerciseCatalog::LoadFile(kShippedCatalog);
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.catalog->Find("lateral_raise")->coaching.stop_speed_loss_pct, 30.0);
+  EXPECT_TRUE(result.catalog->Find("shoulder_press")->reaching);
+  EXPECT_FALSE(result.catalog->Find("biceps_curl")->reaching);
+}
+
 TEST(ShippedCatalogTest, EveryMuscleGroupIsKnown) {
   const CatalogLoadResult result = ExerciseCatalog::LoadFile(kShippedCatalog);
   ASSERT_TRUE(result.ok()) << result.error;
@@ -194,6 +202,30 @@ TEST_F(BadCatalogTest, BandLimits) {
   const auto& limits = result.catalog->Find("curl")->bands[Index(Metric::kEccentricTime)];
   EXPECT_EQ(limits.amber_from_pct, 7.5);
   EXPECT_EQ(limits.red_from_pct, 12.0);
+}
+
+TEST_F(BadCatalogTest, CoachingThresholdsAndReaching) {
+  CatalogLoadResult result = Load(std::string(kGoodEntry));
+  ASSERT_TRUE(result.ok()) << result.error;
+  const fusion::Exercise& plain = *result.catalog->Find("curl");
+  EXPECT_FALSE(plain.coaching.stop_speed_loss_pct.has_value());  // the daemon's applies
+  EXPECT_EQ(plain.coaching.lead_amber_from_ms, 100.0);
+  EXPECT_FALSE(plain.reaching);
+  result = Load(std::string(kGoodEntry) +
+                "reaching = true\ncoaching = { stop_speed_loss_pct = 30, lead_amber_from_ms = 80 }\n");
+  ASSERT_TRUE(result.ok()) << result.error;
+  const fusion::Exercise& tuned = *result.catalog->Find("curl");
+  EXPECT_EQ(tuned.coaching.stop_speed_loss_pct, 30.0);
+  EXPECT_EQ(tuned.coaching.lead_amber_from_ms, 80.0);
+  EXPECT_EQ(tuned.coaching.lead_red_from_ms, 250.0);
+  EXPECT_TRUE(tuned.reaching);
+  result = Load(std::string(kGoodEntry) + "coaching = { stop_speed_loss_pct = 95 }\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.coaching.stop_speed_loss_pct"),
+                                  HasSubstr("= 95"), HasSubstr("5 to 60 %")));
+  result = Load(std::string(kGoodEntry) + "coaching = { stop_speed = 20 }\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, HasSubstr("exercises.curl.coaching.stop_speed"));
 }
 
 TEST_F(BadCatalogTest, SyntaxErrorAndMissingFile) {

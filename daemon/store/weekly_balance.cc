@@ -1,6 +1,7 @@
 #include "daemon/store/weekly_balance.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 
 #include "daemon/config/exercise_catalog.h"
@@ -55,10 +56,34 @@ void AddSet(const BalanceSet& set, const config::ExerciseCatalog* catalog, WeekT
   };
   if (works("quadriceps")) week->set_quadriceps_sets(week->quadriceps_sets() + 1);
   if (works("hamstrings")) week->set_hamstrings_sets(week->hamstrings_sets() + 1);
+  if (known->reaching) week->set_reaching_sets(week->reaching_sets() + 1);
+}
+
+// The method's weekly aim: two pulling sets for every pushing set (docs/coaching.md).
+constexpr std::uint32_t kPullPerPush = 2;
+
+// Sentences when the week misses the aims; nothing for a week without sets.
+void AddAdvice(std::uint32_t sets, v1::WeekBalance* week) {
+  if (sets == 0) return;
+  const std::uint32_t push = week->push_sets();
+  const std::uint32_t pull = week->pull_sets();
+  if (push > 0 && pull < kPullPerPush * push) {
+    char text[160];
+    std::snprintf(text, sizeof(text),
+                  "%u pull sets for %u push sets: below the 2:1 pull:push aim; add %u pull sets.",
+                  pull, push, kPullPerPush * push - pull);
+    week->add_advice(text);
+  }
+  if (week->reaching_sets() == 0) {
+    week->add_advice("No reaching work this week: add overhead or forward reaching sets.");
+  }
 }
 
 void FinishWeek(const WeekTotals& totals, v1::WeekBalance* week) {
   for (const auto& [group, volume] : totals.muscle_groups) *week->add_muscle_groups() = volume;
+  std::uint32_t sets = 0;
+  for (const auto& [name, exercise] : totals.exercises) sets += exercise.sets;
+  AddAdvice(sets, week);
   for (const auto& [name, exercise] : totals.exercises) {
     v1::ExerciseAsymmetry* out = week->add_exercises();
     out->set_exercise(name);
@@ -99,6 +124,8 @@ void BuildWeeklyBalance(const std::vector<BalanceSet>& sets, const config::Exerc
   }
   for (const BalanceSet& set : sets) {
     if (set.start_unix_ns < range.from_unix_ns || set.start_unix_ns >= range.to_unix_ns) continue;
+    // A set started and ended without a rep (a control pressed by mistake) is no training.
+    if (set.left_reps + set.right_reps == 0) continue;
     const auto index = static_cast<int>((set.start_unix_ns - range.from_unix_ns) / kNsPerWeek);
     AddSet(set, catalog, &totals[static_cast<std::size_t>(index)],
            response->mutable_weeks(first + index));

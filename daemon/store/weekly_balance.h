@@ -35,7 +35,8 @@ struct WeekRange {
 WeekRange BalanceWeekRange(std::int64_t until_unix_ns, std::uint32_t weeks);
 
 // Fills 'response->weeks' (oldest first, one entry per week, empty weeks included so a chart
-// has a continuous axis) from 'sets'; sets outside the range are ignored. Per week:
+// has a continuous axis) from 'sets'; sets outside the range, and sets without a rep, are
+// ignored. Per week:
 // - a set counts once for each muscle group of its exercise (catalog), with its left/right
 //   reps; push/pull sets by the catalog direction; quadriceps/hamstrings sets are the sets
 //   whose exercise works that group;
@@ -44,6 +45,8 @@ WeekRange BalanceWeekRange(std::int64_t until_unix_ns, std::uint32_t weeks);
 // - per exercise (sorted by name, unknown ones too): its set count, the mean ROM percent
 //   difference and signed symmetry index over the sets that compared ROM (0 when none did),
 //   and the side the summaries named weaker in most sets (unspecified on a tie or none).
+// - reaching_sets (catalog `reaching`), and 'advice' sentences when pull:push is below 2:1 or
+//   there was no reaching work (docs/coaching.md); none for a week without sets.
 // Muscle groups are sorted by name and listed only when the week has sets for them.
 // 'catalog' may be null (every exercise unknown).
 void BuildWeeklyBalance(const std::vector<BalanceSet>& sets, const config::ExerciseCatalog* catalog,

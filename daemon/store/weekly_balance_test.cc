@@ -114,6 +114,53 @@ TEST(WeeklyBalanceTest, ThreeWeeksAcrossTheYearBoundary) {
   EXPECT_EQ(w01.exercises(1).weaker_side(), v1::SIDE_UNSPECIFIED);
   EXPECT_EQ(w01.exercises(2).exercise(), "mystery_move");
   EXPECT_EQ(w01.exercises(2).sets(), 1u);
+
+  // Coaching: 3:1 and 2:1 pull:push meet the aim; no week had reaching work; an empty week gets
+  // no advice.
+  ASSERT_EQ(w51.advice_size(), 1);
+  EXPECT_EQ(w51.advice(0), "No reaching work this week: add overhead or forward reaching sets.");
+  EXPECT_EQ(w52.advice_size(), 0);
+  ASSERT_EQ(w01.advice_size(), 1);
+  EXPECT_EQ(w01.reaching_sets(), 0u);
+}
+
+TEST(WeeklyBalanceTest, BelowTwoPullsPerPushAndReachingWorkAreSaidInSentences) {
+  const config::CatalogLoadResult loaded = config::ExerciseCatalog::Parse(R"toml(
+[exercises.row]
+display_name = "Row"
+muscle_groups = ["lats"]
+direction = "pull"
+first_phase = "concentric"
+mode = "bilateral"
+limb = "wrist"
+
+[exercises.shoulder_press]
+display_name = "Shoulder press"
+muscle_groups = ["front_delts"]
+direction = "push"
+first_phase = "concentric"
+mode = "bilateral"
+limb = "wrist"
+reaching = true
+)toml",
+                                                                          "test.toml");
+  ASSERT_TRUE(loaded.ok()) << loaded.error;
+  std::vector<BalanceSet> sets;
+  for (int i = 0; i < 3; ++i) sets.push_back(Set("row", UnixNs(2026, 1, 6, 10, i), 8, 8));
+  sets.push_back(Set("row", UnixNs(2026, 1, 6, 11), 0, 0));  // started and ended, no rep: no set
+  for (int i = 0; i < 4; ++i) {
+    sets.push_back(Set("shoulder_press", UnixNs(2026, 1, 7, 10, i), 8, 8));
+  }
+  v1::WeeklyBalanceResponse response;
+  BuildWeeklyBalance(sets, &*loaded.catalog, UnixNs(2026, 1, 8), 1, &response);
+  ASSERT_EQ(response.weeks_size(), 1);
+  const v1::WeekBalance& week = response.weeks(0);
+  EXPECT_EQ(week.pull_sets(), 3u);
+  EXPECT_EQ(week.push_sets(), 4u);
+  EXPECT_EQ(week.reaching_sets(), 4u);
+  ASSERT_EQ(week.advice_size(), 1);
+  EXPECT_EQ(week.advice(0),
+            "3 pull sets for 4 push sets: below the 2:1 pull:push aim; add 5 pull sets.");
 }
 
 TEST(WeeklyBalanceTest, TieLeavesTheWeakerSideUnspecified) {

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <utility>
 
 #include "fusion/asymmetry/metric_comparison.h"
+#include "fusion/asymmetry/set_cues.h"
 
 namespace ambi::fusion {
 namespace {
@@ -25,18 +25,6 @@ double StudentT95(int df) {
   if (df <= kRows) return kTable[df - 1];
   if (df <= 30) return 2.042;
   return 1.96;
-}
-
-std::string Percent(double value_pct) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.0f %%", value_pct);
-  return text;
-}
-
-std::string Capitalized(std::string_view word) {
-  std::string text(word);
-  if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 32);
-  return text;
 }
 
 // The comparison with the largest percentage difference among comparable metrics.
@@ -65,13 +53,14 @@ void LimbPairComparator::Running::Add(double value) {
   m2 += delta * (value - mean);
 }
 
-double LimbPairComparator::Running::Variance() const {
-  return n < 2 ? 0.0 : m2 / (n - 1);
-}
+double LimbPairComparator::Running::Variance() const { return n < 2 ? 0.0 : m2 / (n - 1); }
 
 LimbPairComparator::LimbPairComparator(Limb limb, const AsymmetryParams& params, EventSink* sink)
     : limb_(limb), params_(params), sink_(sink) {
   params_.max_pending_reps = std::max(params_.max_pending_reps, 1);
+  params_.fatigue_baseline_reps = std::clamp(
+      params_.fatigue_baseline_reps, 1, static_cast<int>(SideState{}.early_speeds_deg_s.size()));
+  params_.stop_confirm_reps = std::max(params_.stop_confirm_reps, 1);
   for (SideState& side : sides_) {
     side.pending.reserve(static_cast<std::size_t>(params_.max_pending_reps));
   }
@@ -79,10 +68,13 @@ LimbPairComparator::LimbPairComparator(Limb limb, const AsymmetryParams& params,
 
 double LimbPairComparator::MinComparable(Metric metric) const {
   switch (metric) {
-    case Metric::kRom: return params_.min_rom_deg;
+    case Metric::kRom:
+      return params_.min_rom_deg;
     case Metric::kConcentricTime:
-    case Metric::kEccentricTime: return params_.min_phase_s;
-    case Metric::kPeakSpeed: return params_.min_speed_deg_s;
+    case Metric::kEccentricTime:
+      return params_.min_phase_s;
+    case Metric::kPeakSpeed:
+      return params_.min_speed_deg_s;
   }
   return 0.0;
 }
@@ -100,15 +92,17 @@ void LimbPairComparator::StartSet(const SetContext& context) {
     side.metrics = {};
     side.rep_count = 0;
     side.last_rep_index = 0;
-    side.best_speed_deg_s = 0.0;
+    side.early_speeds_deg_s = {};
     side.best_rom_deg = 0.0;
     side.last_speed_loss_pct = 0.0;
     side.max_speed_loss_pct = 0.0;
-    side.stop_cued = false;
+    side.reps_over_stop = 0;
     side.pending.clear();
   }
   pair_differences_ = {};
   pair_count_ = 0;
+  lead_ms_ = {};
+  stop_side_.reset();
 }
 
 void LimbPairComparator::AddRep(const Rep& rep) {
@@ -160,8 +154,7 @@ void LimbPairComparator::PairOrQueue(const Rep& rep) {
     const double overlap_s = std::min(end_s, c_end_s) - std::max(start_s, c_start_s);
     const double shorter_s = std::min(end_s - start_s, c_end_s - c_start_s);
     if (shorter_s <= 0.0 || overlap_s < params_.min_overlap_fraction * shorter_s) continue;
-    const double turn_gap_s =
-        std::abs(ToSeconds(candidate.turnaround) + shift_other_s - turn_s);
+    const double turn_gap_s = std::abs(ToSeconds(candidate.turnaround) + shift_other_s - turn_s);
     if (best < 0 || turn_gap_s < best_turn_gap_s) {
       best = i;
       best_turn_gap_s = turn_gap_s;
@@ -206,6 +199,7 @@ void LimbPairComparator::EmitPair(const Rep& left, const Rep& right) {
   pair.left = left;
   pair.right = right;
   pair.lead_ms = ToSeconds(right.start - left.start) * 1000.0;
+  lead_ms_.Add(pair.lead_ms);
   const SideState& l = state(Side::kLeft);
   const SideState& r = state(Side::kRight);
   for (Metric metric : kAllMetrics) {
@@ -219,8 +213,8 @@ void LimbPairComparator::EmitPair(const Rep& left, const Rep& right) {
     if (comparison.band != Band::kNotApplicable &&
         differences.n >= params_.min_reps_for_significance) {
       const double scale = (std::abs(l.metrics[m].mean) + std::abs(r.metrics[m].mean)) / 2.0;
-      const double sd = std::max(std::sqrt(differences.Variance()),
-                                 params_.min_spread_fraction * scale);
+      const double sd =
+          std::max(std::sqrt(differences.Variance()), params_.min_spread_fraction * scale);
       const double se = sd / std::sqrt(static_cast<double>(differences.n));
       const bool set_significant = std::abs(differences.mean) > StudentT95(differences.n - 1) * se;
       const bool same_direction = (left_value - right_value) * differences.mean > 0.0;
@@ -270,26 +264,47 @@ std::optional<Side> LimbPairComparator::WeakerSideSoFar() const {
   MetricComparisons metrics{};
   for (Metric metric : kAllMetrics) {
     const auto m = static_cast<std::size_t>(metric);
-    metrics[m] = CompareMetric(metric, state(Side::kLeft).metrics[m].mean,
-                               state(Side::kRight).metrics[m].mean, Limits(metric),
-                               MinComparable(metric));
+    metrics[m] =
+        CompareMetric(metric, state(Side::kLeft).metrics[m].mean,
+                      state(Side::kRight).metrics[m].mean, Limits(metric), MinComparable(metric));
   }
   return WeakerSideOf(metrics);
+}
+
+double LimbPairComparator::BaselineSpeed(const SideState& side) const {
+  const int n = std::min(side.rep_count, params_.fatigue_baseline_reps);
+  if (n <= 0) return 0.0;
+  std::array<double, 8> early = side.early_speeds_deg_s;
+  const auto begin = early.begin();
+  const auto end = begin + n;
+  if (n < params_.fatigue_baseline_reps) return *std::max_element(begin, end);
+  // The median of the early reps: one noisy rep among them moves it little.
+  std::nth_element(begin, begin + n / 2, end);
+  return early[static_cast<std::size_t>(n / 2)];
+}
+
+double LimbPairComparator::StopThresholdPct() const {
+  return context_.exercise.coaching.stop_speed_loss_pct.value_or(params_.stop_speed_loss_pct);
 }
 
 void LimbPairComparator::UpdateFatigue(const Rep& rep) {
   SideState& side = state(rep.placement.side);
   const double speed = MetricValue(rep, Metric::kPeakSpeed);
-  side.best_speed_deg_s = std::max(side.best_speed_deg_s, speed);
+  if (side.rep_count <= params_.fatigue_baseline_reps) {
+    side.early_speeds_deg_s[static_cast<std::size_t>(side.rep_count - 1)] = speed;
+  }
   side.best_rom_deg = std::max(side.best_rom_deg, rep.rom_deg);
-  // (best - now) * 100 / best keeps round numbers exact.
-  const double speed_loss = side.best_speed_deg_s > 0.0
-                                ? (side.best_speed_deg_s - speed) * 100.0 / side.best_speed_deg_s
-                                : 0.0;
+  const double baseline = BaselineSpeed(side);
+  // (baseline - now) * 100 / baseline keeps round numbers exact.
+  const double speed_loss = baseline > 0.0 ? (baseline - speed) * 100.0 / baseline : 0.0;
   const double rom_loss =
       side.best_rom_deg > 0.0 ? (side.best_rom_deg - rep.rom_deg) * 100.0 / side.best_rom_deg : 0.0;
   side.last_speed_loss_pct = std::max(speed_loss, 0.0);
   side.max_speed_loss_pct = std::max(side.max_speed_loss_pct, side.last_speed_loss_pct);
+  // Only reps after the early ones count towards a stop: the baseline is settled by then.
+  const bool over = side.rep_count > params_.fatigue_baseline_reps &&
+                    side.last_speed_loss_pct >= StopThresholdPct();
+  side.reps_over_stop = over ? side.reps_over_stop + 1 : 0;
 
   FatigueUpdate update;
   update.placement = rep.placement;
@@ -300,19 +315,19 @@ void LimbPairComparator::UpdateFatigue(const Rep& rep) {
   update.rom_loss_pct = std::max(rom_loss, 0.0);
   if (sink_ != nullptr) sink_->OnEvent(Event(update));
 
+  if (stop_side_) return;  // one stop cue per set
   const std::optional<Side> watched =
       context_.mode == SetMode::kUnilateral ? WorkingSide() : WeakerSideSoFar();
-  for (Side candidate : {Side::kLeft, Side::kRight}) {
-    if (watched && candidate != *watched) continue;
-    SideState& s = state(candidate);
-    if (s.stop_cued || s.rep_count == 0 || s.last_speed_loss_pct < params_.stop_speed_loss_pct) {
-      continue;
-    }
-    s.stop_cued = true;
-    EmitCue(CueKind::kStopSet, rep.end, candidate, 0, s.last_speed_loss_pct,
-            Capitalized(ToString(candidate)) + " side has slowed " +
-                Percent(s.last_speed_loss_pct) + " from its best rep: consider stopping the set.");
-  }
+  const Side candidate = rep.placement.side;
+  if (watched && candidate != *watched) return;
+  if (side.reps_over_stop < params_.stop_confirm_reps) return;
+  stop_side_ = candidate;
+  Cue cue;
+  cue.kind = CueKind::kStopSet;
+  cue.time = rep.end;
+  cue.side = candidate;
+  cue.value_pct = side.last_speed_loss_pct;
+  EmitCue(cue);
 }
 
 SideStats LimbPairComparator::StatsOf(Side side) const {
@@ -329,14 +344,14 @@ SideStats LimbPairComparator::StatsOf(Side side) const {
   return stats;
 }
 
-MetricComparisons LimbPairComparator::CompareMeans(
-    const std::array<Running, kMetricCount>& left, const std::array<Running, kMetricCount>& right,
-    bool paired) const {
+MetricComparisons LimbPairComparator::CompareMeans(const std::array<Running, kMetricCount>& left,
+                                                   const std::array<Running, kMetricCount>& right,
+                                                   bool paired) const {
   MetricComparisons metrics{};
   for (Metric metric : kAllMetrics) {
     const auto m = static_cast<std::size_t>(metric);
-    MetricComparison comparison = CompareMetric(metric, left[m].mean, right[m].mean,
-                                                Limits(metric), MinComparable(metric));
+    MetricComparison comparison =
+        CompareMetric(metric, left[m].mean, right[m].mean, Limits(metric), MinComparable(metric));
     const double floor =
         params_.min_spread_fraction * (std::abs(left[m].mean) + std::abs(right[m].mean)) / 2.0;
     const int min_n = params_.min_reps_for_significance;
@@ -361,19 +376,83 @@ MetricComparisons LimbPairComparator::CompareMeans(
   return metrics;
 }
 
-void LimbPairComparator::EmitCue(CueKind kind, Time time, std::optional<Side> side,
-                                 int target_reps, double value_pct, std::string message) {
+void LimbPairComparator::EmitCue(Cue cue) {
   if (sink_ == nullptr) return;
-  Cue cue;
-  cue.kind = kind;
-  cue.time = time;
   cue.set_index = context_.set_index;
   cue.limb = limb_;
-  cue.side = side;
-  cue.target_reps = target_reps;
-  cue.value_pct = value_pct;
-  cue.message = std::move(message);
   sink_->OnEvent(Event(std::move(cue)));
+}
+
+LeadLag LimbPairComparator::JudgeLeadLag() const {
+  LeadLag lead;
+  lead.pairs = lead_ms_.n;
+  if (lead_ms_.n == 0) return lead;
+  lead.mean_lead_ms = lead_ms_.mean;
+  lead.sd_ms = std::sqrt(lead_ms_.Variance());
+  if (lead_ms_.mean > 0.0) lead.lagging_side = Side::kRight;
+  if (lead_ms_.mean < 0.0) lead.lagging_side = Side::kLeft;
+  const CoachingLimits& limits = context_.exercise.coaching;
+  const double lag_ms = std::abs(lead_ms_.mean);
+  lead.band = lag_ms >= limits.lead_red_from_ms     ? Band::kRed
+              : lag_ms >= limits.lead_amber_from_ms ? Band::kAmber
+                                                    : Band::kGreen;
+  if (lead_ms_.n >= params_.min_reps_for_significance) {
+    const double se = std::max(lead.sd_ms, params_.min_lead_spread_ms) /
+                      std::sqrt(static_cast<double>(lead_ms_.n));
+    lead.significant = lag_ms > StudentT95(lead_ms_.n - 1) * se;
+  }
+  return lead;
+}
+
+SetVerdict LimbPairComparator::Judge(const SetSummary& summary, bool judged, int left_reps,
+                                     int right_reps) const {
+  SetVerdict verdict;
+  verdict.judged = judged;
+  verdict.stop_side = stop_side_;
+  if (const MetricComparison* largest = LargestGap(summary.metrics)) {
+    verdict.largest_pct = largest->percent_difference;
+  }
+  if (judged) {
+    // The reason is the first significant amber/red metric on the weaker side in the order
+    // ROM, lifting time, lowering time, peak speed: peak speed follows from ROM and tempo (a
+    // shorter or slower rep is a slower one), so it is named only when it stands alone.
+    const MetricComparison* reason = nullptr;
+    if (HasRelevantGap(summary.metrics) && summary.weaker_side) {
+      for (const MetricComparison& m : summary.metrics) {
+        if (!m.significant || m.weaker_side != summary.weaker_side) continue;
+        if (m.band != Band::kAmber && m.band != Band::kRed) continue;
+        reason = &m;
+        break;
+      }
+    }
+    const int rep_gap = std::abs(left_reps - right_reps);
+    if (summary.mode == SetMode::kUnilateral && rep_gap >= params_.min_rep_gap) {
+      // The side that failed first at comparable load is the weaker one, whatever the metrics.
+      verdict.gap = true;
+      verdict.weaker_side = left_reps < right_reps ? Side::kLeft : Side::kRight;
+      verdict.reason_pct = rep_gap * 100.0 / std::max(left_reps, right_reps);
+    } else if (reason != nullptr) {
+      verdict.gap = true;
+      verdict.weaker_side = summary.weaker_side;
+      verdict.reason = reason->metric;
+      verdict.reason_pct = reason->percent_difference;
+    }
+    if (verdict.gap) {
+      const bool left_weaker = *verdict.weaker_side == Side::kLeft;
+      verdict.target_reps = left_weaker ? left_reps : right_reps;
+      verdict.stronger_reps = left_weaker ? right_reps : left_reps;
+    }
+    verdict.inconsistent =
+        !verdict.gap && std::any_of(summary.metrics.begin(), summary.metrics.end(),
+                                    [](const MetricComparison& m) {
+                                      return m.band == Band::kAmber || m.band == Band::kRed;
+                                    });
+    const LeadLag& lead = summary.lead_lag;
+    verdict.lead_lag = summary.mode == SetMode::kBilateral && lead.significant &&
+                       (lead.band == Band::kAmber || lead.band == Band::kRed);
+  }
+  if (!verdict.gap && verdict.stop_side) verdict.weaker_side = verdict.stop_side;
+  return verdict;
 }
 
 void LimbPairComparator::EndSet(Time time) {
@@ -403,7 +482,9 @@ void LimbPairComparator::EndSet(Time time) {
 
   bool compared = false;
   bool enough_reps = false;
-  int weaker_reps = 0;
+  // The compared sides' rep counts (unilateral: this set's and the other side's set's).
+  int left_reps = left.rep_count;
+  int right_reps = right.rep_count;
   if (context_.mode == SetMode::kBilateral) {
     if (left.rep_count > 0) summary.left = StatsOf(Side::kLeft);
     if (right.rep_count > 0) summary.right = StatsOf(Side::kRight);
@@ -412,8 +493,8 @@ void LimbPairComparator::EndSet(Time time) {
       compared = true;
       enough_reps = pair_count_ >= params_.min_reps_for_significance;
     }
-  } else if (const std::optional<Side> work = WorkingSide();
-             work && state(*work).rep_count > 0) {
+    summary.lead_lag = JudgeLeadLag();
+  } else if (const std::optional<Side> work = WorkingSide(); work && state(*work).rep_count > 0) {
     const SideState& worked = state(*work);
     (*work == Side::kLeft ? summary.left : summary.right) = StatsOf(*work);
     std::optional<UnilateralSet>& other = last_unilateral_[*work == Side::kLeft ? 1 : 0];
@@ -425,8 +506,8 @@ void LimbPairComparator::EndSet(Time time) {
       compared = true;
       enough_reps = worked.rep_count >= params_.min_reps_for_significance &&
                     other->rep_count >= params_.min_reps_for_significance;
-      const std::optional<Side> weaker = WeakerSideOf(summary.metrics);
-      weaker_reps = weaker && *weaker != *work ? other->rep_count : worked.rep_count;
+      left_reps = *work == Side::kLeft ? worked.rep_count : other->rep_count;
+      right_reps = *work == Side::kLeft ? other->rep_count : worked.rep_count;
       // The pair is complete: the next set starts a new one.
       last_unilateral_[0].reset();
       last_unilateral_[1].reset();
@@ -448,46 +529,11 @@ void LimbPairComparator::EndSet(Time time) {
       summary.significant |= m.significant;
     }
   }
-  const MetricComparisons metrics = summary.metrics;
-  const std::optional<Side> weaker = summary.weaker_side;
+  summary.verdict = Judge(summary, compared && enough_reps, left_reps, right_reps);
+  if (summary.verdict.gap) summary.weaker_side = summary.verdict.weaker_side;
+  const std::vector<Cue> cues = CuesOfVerdict(summary);
   if (sink_ != nullptr) sink_->OnEvent(Event(std::move(summary)));
-
-  if (compared && enough_reps) {
-    const MetricComparison* largest = LargestGap(metrics);
-    const double largest_pct = largest != nullptr ? largest->percent_difference : 0.0;
-    if (!HasRelevantGap(metrics) || !weaker) {
-      // A consistent but small (green) gap is real and worth naming, yet normal.
-      const bool small_but_consistent =
-          weaker && std::any_of(metrics.begin(), metrics.end(),
-                                [](const MetricComparison& m) { return m.significant; });
-      EmitCue(CueKind::kAsymmetryNormal, time, small_but_consistent ? weaker : std::nullopt, 0,
-              largest_pct,
-              small_but_consistent
-                  ? "The " + std::string(ToString(*weaker)) +
-                        " side is slightly but consistently behind; a gap this small is normal."
-                  : std::string("Left/right difference is within normal rep-to-rep variation: "
-                                "nothing to fix."));
-    } else if (context_.mode == SetMode::kUnilateral) {
-      // The largest significant gap names the reason given to the athlete.
-      const MetricComparison* reason = nullptr;
-      for (const MetricComparison& m : metrics) {
-        if (!m.significant || m.weaker_side != weaker) continue;
-        if (reason == nullptr || m.percent_difference > reason->percent_difference) reason = &m;
-      }
-      const double reason_pct = reason != nullptr ? reason->percent_difference : largest_pct;
-      const std::string weaker_name(ToString(*weaker));
-      const std::string stronger_name(ToString(OtherSide(*weaker)));
-      EmitCue(CueKind::kStartWithWeakerSide, time, weaker, weaker_reps, reason_pct,
-              "Next set: consider starting with your " + weaker_name + " side (" +
-                  Percent(reason_pct) + " gap in " +
-                  std::string(DisplayName(reason != nullptr ? reason->metric : Metric::kRom)) +
-                  ").");
-      EmitCue(CueKind::kMatchWeakerSideReps, time, OtherSide(*weaker), weaker_reps, reason_pct,
-              "Consider stopping the " + stronger_name + " side at " +
-                  std::to_string(weaker_reps) + " reps, as many as the " + weaker_name +
-                  " side managed.");
-    }
-  }
+  for (const Cue& cue : cues) EmitCue(cue);
   set_open_ = false;
 }
 

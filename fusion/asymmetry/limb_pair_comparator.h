@@ -24,8 +24,21 @@ struct AsymmetryParams {
   // Bound of the left/right clock offset the pairing learns; larger offsets are not clock error.
   double max_clock_offset_s = 0.5;
   // Fatigue: suggest stopping when the weaker side's concentric peak speed has dropped this much
-  // below its best rep of the set. A suggestion, not an order.
+  // below its own best early reps (docs/coaching.md). A suggestion, not an order. The exercise's
+  // CoachingLimits::stop_speed_loss_pct replaces it when the catalog gives one.
   double stop_speed_loss_pct = 20.0;
+  // The early reps a side's speed loss is measured from: the median of its first this-many reps
+  // (one noisy fast or slow rep among them cannot move it). No stop cue within them either: the
+  // first reps of a set are the warm-up of the pattern, not fatigue.
+  int fatigue_baseline_reps = 3;
+  // A stop cue needs the speed loss on this many consecutive reps: one noisy rep is not failure.
+  int stop_confirm_reps = 2;
+  // Unilateral pairs: rep counts differing by at least this many reps name the side with fewer
+  // the weaker one (it failed first at comparable load). One rep is within set-to-set effort.
+  int min_rep_gap = 2;
+  // Lead/lag significance: the per-pair start-time scatter is taken as at least this, about one
+  // sample at 100 Hz, below which start times cannot be resolved.
+  double min_lead_spread_ms = 10.0;
   // Below these, both values are too small to compare and the band is n/a.
   double min_rom_deg = 5.0;
   double min_phase_s = 0.15;
@@ -64,12 +77,15 @@ struct SetContext {
 // so fatigue shared by both sides cancels), over the two sets' reps for unilateral sets (Welch).
 // A RepPair's metric is significant when the set so far is, and the pair points the same way.
 //
-// Weaker side: see WeakerSideOf(). kAsymmetryNormal is cued at the end of a compared set when no
-// metric is significant outside the green band (a tiny but consistent gap is still normal).
+// Verdict: at the end of a set, one SetVerdict (in the SetSummary) says whether there is a clear
+// gap, which side is weaker, the rep target, a consistent lead/lag and a stop cue given; the
+// set's end cues are derived from it alone by CuesOfVerdict() (docs/coaching.md), so they cannot
+// contradict each other.
 //
 // Fatigue stop: after each rep, the weaker side so far (by the means of the set so far; in a
-// unilateral set the working side; when the sides do not differ, either side) is checked against
-// 'stop_speed_loss_pct'; one kStopSet cue per set and side.
+// unilateral set the working side; when the sides do not differ, either side) is checked: its
+// speed loss from the median of its first 'fatigue_baseline_reps' reps must reach the stop
+// threshold on 'stop_confirm_reps' consecutive reps after those; one kStopSet cue per set.
 //
 // No allocation per sample or per rep in steady state: statistics are running sums, pending
 // reps sit in buffers reserved at construction. Not thread-safe.
@@ -108,11 +124,11 @@ class LimbPairComparator {
     std::array<Running, kMetricCount> metrics{};
     int rep_count = 0;
     int last_rep_index = 0;
-    double best_speed_deg_s = 0.0;
+    std::array<double, 8> early_speeds_deg_s{};  // the first fatigue_baseline_reps (<= 8)
     double best_rom_deg = 0.0;
     double last_speed_loss_pct = 0.0;
     double max_speed_loss_pct = 0.0;
-    bool stop_cued = false;
+    int reps_over_stop = 0;  // consecutive reps at or over the stop threshold
     Time watermark;
     std::vector<Rep> pending;  // bilateral reps waiting for a partner, oldest first
   };
@@ -140,10 +156,13 @@ class LimbPairComparator {
   std::optional<Side> WeakerSideSoFar() const;
   SideStats StatsOf(Side side) const;
   MetricComparisons CompareMeans(const std::array<Running, kMetricCount>& left,
-                                 const std::array<Running, kMetricCount>& right,
-                                 bool paired) const;
-  void EmitCue(CueKind kind, Time time, std::optional<Side> side, int target_reps,
-               double value_pct, std::string message);
+                                 const std::array<Running, kMetricCount>& right, bool paired) const;
+  double BaselineSpeed(const SideState& side) const;
+  double StopThresholdPct() const;
+  LeadLag JudgeLeadLag() const;
+  // The set's verdict from its summary so far; 'judged': compared with enough reps.
+  SetVerdict Judge(const SetSummary& summary, bool judged, int left_reps, int right_reps) const;
+  void EmitCue(Cue cue);
 
   Limb limb_;
   AsymmetryParams params_;
@@ -153,6 +172,8 @@ class LimbPairComparator {
   std::array<SideState, 2> sides_;
   std::array<Running, kMetricCount> pair_differences_{};  // left - right, per pair
   int pair_count_ = 0;
+  Running lead_ms_;                // RepPair::lead_ms over the set's pairs
+  std::optional<Side> stop_side_;  // the side a stop cue was given for in this set
   double clock_offset_s_ = 0.0;
   bool clock_offset_known_ = false;
   std::optional<UnilateralSet> last_unilateral_[2];

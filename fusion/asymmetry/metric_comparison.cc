@@ -8,10 +8,14 @@ namespace {
 
 int Rank(Band band) {
   switch (band) {
-    case Band::kNotApplicable: return 0;
-    case Band::kGreen: return 1;
-    case Band::kAmber: return 2;
-    case Band::kRed: return 3;
+    case Band::kNotApplicable:
+      return 0;
+    case Band::kGreen:
+      return 1;
+    case Band::kAmber:
+      return 2;
+    case Band::kRed:
+      return 3;
   }
   return 0;
 }
@@ -78,9 +82,12 @@ MetricComparison CompareMetric(Metric metric, double left, double right, const B
 
 double MetricValue(const Rep& rep, Metric metric) {
   switch (metric) {
-    case Metric::kRom: return rep.rom_deg;
-    case Metric::kConcentricTime: return rep.concentric_s;
-    case Metric::kEccentricTime: return rep.eccentric_s;
+    case Metric::kRom:
+      return rep.rom_deg;
+    case Metric::kConcentricTime:
+      return rep.concentric_s;
+    case Metric::kEccentricTime:
+      return rep.eccentric_s;
     case Metric::kPeakSpeed:
       return rep.peak_concentric_speed_deg_s > 0.0 ? rep.peak_concentric_speed_deg_s
                                                    : rep.peak_speed_deg_s;
@@ -100,10 +107,14 @@ std::optional<Side> WeakerSideOf(const MetricComparisons& metrics) {
 
 std::string_view DisplayName(Metric metric) {
   switch (metric) {
-    case Metric::kRom: return "range of motion";
-    case Metric::kConcentricTime: return "lifting time";
-    case Metric::kEccentricTime: return "lowering time";
-    case Metric::kPeakSpeed: return "peak speed";
+    case Metric::kRom:
+      return "range of motion";
+    case Metric::kConcentricTime:
+      return "lifting time";
+    case Metric::kEccentricTime:
+      return "lowering time";
+    case Metric::kPeakSpeed:
+      return "peak speed";
   }
   return "";
 }

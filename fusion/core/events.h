@@ -89,22 +89,28 @@ struct FatigueUpdate {
 };
 
 enum class CueKind : std::uint8_t {
-  kStartWithWeakerSide,  // next unilateral set: begin with the weaker side
-  kMatchWeakerSideReps,  // stronger side: stop at the weaker side's rep count
-  kStopSet,              // the weaker side's velocity loss crossed the threshold
-  kAsymmetryNormal,      // the gap is within normal variability: nothing to fix
+  kStartWithWeakerSide,  // next set: unilateral work, weaker side first (target_reps when known)
+  kMatchWeakerSideReps,  // unilateral: the stronger side stops at the weaker side's rep count
+  kStopSet,              // the weaker side's speed loss crossed the threshold, confirmed
+  kAsymmetryNormal,      // nothing amber or red and significant: nothing to fix
+  kLeadLag,              // one side consistently starts its reps later than the other
 };
 
-// A coaching suggestion. 'message' is a short sentence for a person.
+// A coaching cue as values; the sentence is rendered where text is shown (proto/convert).
 struct Cue {
   CueKind kind = CueKind::kStopSet;
   Time time;
   int set_index = 0;
   Limb limb = Limb::kWrist;
-  std::optional<Side> side;  // the side the cue is about
-  int target_reps = 0;       // kMatchWeakerSideReps / kStartWithWeakerSide
-  double value_pct = 0.0;    // kStopSet: speed loss; otherwise the percentage difference
-  std::string message;
+  std::optional<Side> side;  // start: the weaker side; match: the stronger side; stop: the
+                             // failing side; lead/lag: the lagging side; normal: none
+  int target_reps = 0;       // start / match: the weaker side's rep count; 0 when unknown
+  double value_pct = 0.0;    // stop: speed loss; start / match / normal: the gap in percent
+  // start / match: the metric that showed the gap; empty when the rep counts did.
+  std::optional<Metric> metric;
+  int reps_compared = 0;     // start / match: the two sides' reps when the rep counts decided
+  int other_reps = 0;        //   (reps_compared: the weaker side's, other_reps: the stronger's)
+  double lag_ms = 0.0;       // lead/lag: how much later 'side' starts, mean over the set
 };
 
 struct SideStats {
@@ -115,6 +121,38 @@ struct SideStats {
   double mean_eccentric_s = 0.0;
   double mean_peak_speed_deg_s = 0.0;
   double max_speed_loss_pct = 0.0;
+};
+
+// When the two sides start their reps in a bilateral set (one side initiating first: the
+// dominant side taking over).
+struct LeadLag {
+  int pairs = 0;
+  double mean_lead_ms = 0.0;  // mean of RepPair::lead_ms: > 0 means the left side led
+  double sd_ms = 0.0;
+  std::optional<Side> lagging_side;  // empty when no pairs or exactly simultaneous
+  Band band = Band::kNotApplicable;  // by |mean| against the exercise's lead limits
+  bool significant = false;          // the mean lead exceeds the set's rep-to-rep scatter
+};
+
+// The one verdict of a set (docs/coaching.md); every cue of the set is derived from it.
+struct SetVerdict {
+  bool judged = false;  // enough reps were compared to judge the set
+  // A clear, consistent gap: a significant amber/red metric, or (unilateral) the sides' rep
+  // counts differing by at least AsymmetryParams::min_rep_gap.
+  bool gap = false;
+  std::optional<Side> weaker_side;  // of the gap; when no gap, the side a stop cue named
+  std::optional<Metric> reason;     // the metric of the gap; empty when the rep counts decided
+  double reason_pct = 0.0;          // its percentage difference (rep counts: of the counts)
+  int target_reps = 0;              // the weaker side's rep count in the compared sets
+  int stronger_reps = 0;
+  bool lead_lag = false;            // a significant amber/red lead/lag
+  std::optional<Side> stop_side;    // the side a stop-set cue was given for during the set
+  double largest_pct = 0.0;         // largest comparable percentage difference (for "normal")
+  // No gap, but a metric amber/red without being consistent (a walk mixed into the set, a
+  // noisy sensor): neither advice nor "normal".
+  bool inconsistent = false;
+  // Normal only when judged and nothing was amber/red, nor a stop cue or lead/lag given.
+  bool normal() const { return judged && !gap && !inconsistent && !lead_lag && !stop_side; }
 };
 
 // End of a set. Bilateral: both sides. Unilateral: the side that worked; when this set completes
@@ -137,6 +175,8 @@ struct SetSummary {
   // A side that did no rep of its own while the other side worked (its movement, if any, only
   // followed the body): not working in this set, rather than a deficit.
   std::optional<Side> not_working_side;
+  LeadLag lead_lag;  // bilateral sets
+  SetVerdict verdict;
 };
 
 enum class SensorEventKind : std::uint8_t {

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,19 @@ struct BandLimits {
   double red_from_pct = 25.0;
 };
 
+// Coaching thresholds of one exercise (docs/coaching.md); the catalog may override them.
+struct CoachingLimits {
+  // Stop the set when the weaker side's concentric peak speed is this far below its own best
+  // early reps, confirmed over consecutive reps. Velocity-loss coaching uses 20-30 %: 20 keeps
+  // strength sets crisp, 30 suits light swung loads whose speed scatters. Empty: the daemon's
+  // AsymmetryParams::stop_speed_loss_pct.
+  std::optional<double> stop_speed_loss_pct;
+  // Lead/lag: one side starting this much later than the other on average. Under 100 ms is the
+  // rep-to-rep scatter of when a limb is seen leaving rest; 250 ms is a visible delay.
+  double lead_amber_from_ms = 100.0;
+  double lead_red_from_ms = 250.0;
+};
+
 // One entry of the exercise catalog (data/exercises.toml). Loaded outside the core.
 struct Exercise {
   std::string name;  // catalog key, e.g. "biceps_curl"
@@ -45,6 +59,9 @@ struct Exercise {
   SetMode default_mode = SetMode::kBilateral;
   Limb limb = Limb::kWrist;  // the sensors that measure this exercise
   std::array<BandLimits, kMetricCount> bands{};  // indexed by Metric
+  CoachingLimits coaching{};
+  // Reaching work (overhead or forward reach of the arms): the weekly balance asks for some.
+  bool reaching = false;
 };
 
 // Used when no exercise is named: a generic movement that starts concentric, bilateral.

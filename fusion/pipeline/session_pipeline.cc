@@ -24,7 +24,8 @@ struct SessionPipeline::SensorState {
         decoder(DecoderParams{sensor_config.protocol, sensor_config.witmotion_mag_uT_per_count}),
         clock(ClockParams(sensor_config, params.clock)),
         filter(params.orientation, sensor_config.nominal_rate_hz),
-        reps(RepParams(sensor_config, params.reps, first_phase)) {}
+        reps(RepParams(sensor_config, params.reps, first_phase)),
+        plausibility(params.plausibility) {}
 
   static SampleClockParams ClockParams(const SensorConfig& sensor, SampleClockParams clock) {
     clock.nominal_rate_hz = sensor.nominal_rate_hz;
@@ -44,6 +45,7 @@ struct SessionPipeline::SensorState {
   SampleClock clock;
   OrientationFilter filter;
   RepDetector reps;
+  InputPlausibility plausibility;
   SensorCounters counters;
   std::int64_t sample_index = 0;
   std::uint64_t bytes_discarded_reported = 0;
@@ -161,6 +163,9 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   }
   sensor.last_sample = timed;
 
+  if (const std::optional<ImplausibleInput> problem = sensor.plausibility.CheckSample(timed)) {
+    ReportImplausible(sensor, *problem, sensor.plausibility.last_value(), clock.time);
+  }
   sensor.filter.Update(timed);
   const Quaternion& sensor_to_earth = sensor.filter.sensor_to_earth();
   if (orientation_observer_ != nullptr) {
@@ -254,6 +259,12 @@ void SessionPipeline::RestartScreens() {
 
 void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
   rep.placement = sensor.config.placement;
+  if (sensor.plausibility.RomBeyondAnatomy(rep.rom_deg)) {
+    // Never averaged into a set: "mean ROM 1453°" helps nobody. The status names the likely cause.
+    ++sensor.counters.rejected_samples;
+    ReportImplausible(sensor, ImplausibleInput::kRomBeyondAnatomy, rep.rom_deg, rep.end);
+    return;
+  }
   if (!set_->open) {
     if (!params_.automatic_sets) {
       // Outside an explicit set a rep is still reported, but belongs to no set.
@@ -266,8 +277,11 @@ void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
     }
     OpenSet(rep.start, /*automatic=*/true, UnilateralSide(rep));
   } else if (set_->automatic && set_->mode == SetMode::kUnilateral && set_->side &&
-             *set_->side != sensor.config.placement.side) {
-    // Unilateral work: the other side starting its reps is the other side's set.
+             *set_->side != sensor.config.placement.side &&
+             ToSeconds(rep.start - set_->last_rep_end) >= params_.min_side_switch_rest_s) {
+    // Unilateral work: the other side starting its reps after the working side has rested is
+    // the other side's set. Sooner (alternating arms, or both sides moving together) it is the
+    // same set: detection never cuts a movement into one-rep sets.
     CloseSet(set_->last_rep_end);
     OpenSet(rep.start, /*automatic=*/true, UnilateralSide(rep));
   }
@@ -322,6 +336,20 @@ void SessionPipeline::CloseSet(Time time) {
     if (comparator) comparator->EndSet(time);
   }
   set_->open = false;
+  if (!set_->automatic) RestoreConfiguredExercise();
+}
+
+void SessionPipeline::RestoreConfiguredExercise() {
+  const SetMode configured_mode = params_.mode.value_or(params_.exercise.default_mode);
+  const bool same_phase = set_->exercise.first_phase == params_.exercise.first_phase;
+  set_->exercise = params_.exercise;
+  set_->mode = configured_mode;
+  set_->side.reset();
+  if (same_phase) return;
+  for (auto& sensor : sensors_) {
+    sensor->reps = RepDetector(
+        SensorState::RepParams(sensor->config, params_.reps, params_.exercise.first_phase));
+  }
 }
 
 void SessionPipeline::StartSet(Time time, const Exercise& exercise, SetMode mode,
@@ -340,11 +368,22 @@ void SessionPipeline::StartSet(Time time, const Exercise& exercise, SetMode mode
   OpenSet(time, /*automatic=*/false, side);
 }
 
-void SessionPipeline::EndSet(Time time) {
+bool SessionPipeline::EndSet(Time time) {
+  if (!set_->open) return false;
   ResolveScreens();
   CloseSet(time);
   RestartScreens();
   set_->side.reset();
+  return true;
+}
+
+bool SessionPipeline::set_open() const { return set_->open; }
+
+void SessionPipeline::ReportImplausible(SensorState& sensor, ImplausibleInput kind, double value,
+                                        Time time) {
+  SensorStatus status = StatusOf(sensor, SensorEventKind::kBadData, time);
+  status.detail = DescribeImplausible(kind, value, params_.plausibility);
+  sink_->OnEvent(status);
 }
 
 void SessionPipeline::Flush(Time time) {

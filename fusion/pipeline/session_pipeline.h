@@ -19,6 +19,7 @@
 #include "fusion/core/placement.h"
 #include "fusion/decode/protocol.h"
 #include "fusion/orientation/orientation_filter.h"
+#include "fusion/pipeline/input_plausibility.h"
 #include "fusion/reps/rep_detector.h"
 #include "fusion/reps/rep_screen.h"
 
@@ -48,6 +49,12 @@ struct SessionParams {
   double set_end_rest_s = 20.0;
   // Bad-data reports per sensor at most this often (session seconds).
   double bad_data_report_interval_s = 5.0;
+  // Automatic unilateral sets: the other side's rep starts the other side's set only after the
+  // working side has rested this long. Alternating arms (under a second between sides) and
+  // bilateral movement (overlapping reps) stay one set, never a set per rep.
+  double min_side_switch_rest_s = 3.0;
+  // Unit mistakes (deg/s for rad/s, g for m/s²) and reps beyond anatomy: reported as bad_data.
+  PlausibilityParams plausibility;
 };
 
 // Receives the fused orientation of every sample (for --orientation-csv and diagnostics).
@@ -95,9 +102,13 @@ class SessionPipeline {
   void OnSensorLost(int sensor_index, Time time, std::string_view detail = {});
   void OnSensorBack(int sensor_index, Time time, std::string_view detail = {});
 
-  // Explicit set control (a client pressed start/stop). Ends any set in progress first.
+  // Explicit set control (a client pressed start/stop). Ends any set in progress first. The
+  // exercise, mode and side belong to this set only: when it ends, automatic sets go back to the
+  // session's configured exercise and mode (docs/daemon.md, "Set control").
   void StartSet(Time time, const Exercise& exercise, SetMode mode, std::optional<Side> side);
-  void EndSet(Time time);
+  // Ends the set in progress (manual or detected); false when no set is running.
+  bool EndSet(Time time);
+  bool set_open() const;
 
   // End of input: ends the set in progress and reports everything pending.
   void Flush(Time time);
@@ -127,6 +138,8 @@ class SessionPipeline {
   void CloseSet(Time time);
   // A gap in a sensor's data, whatever its cause (see RestartAfterGap in the .cc).
   void RestartAfterGap(SensorState& sensor, Time time);
+  void RestoreConfiguredExercise();
+  void ReportImplausible(SensorState& sensor, ImplausibleInput kind, double value, Time time);
   void ReportBadData(SensorState& sensor, Time time, bool force);
   static SensorStatus StatusOf(const SensorState& sensor, SensorEventKind kind, Time time);
 

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <string_view>
 
+#include "proto/convert/event_text.h"
+
 namespace ambi::proto {
 namespace {
 
@@ -39,6 +41,7 @@ v1::Cue::Kind CueKindToProto(fusion::CueKind kind) {
     case fusion::CueKind::kMatchWeakerSideReps: return v1::Cue::KIND_MATCH_WEAKER_SIDE_REPS;
     case fusion::CueKind::kStopSet: return v1::Cue::KIND_STOP_SET;
     case fusion::CueKind::kAsymmetryNormal: return v1::Cue::KIND_ASYMMETRY_NORMAL;
+    case fusion::CueKind::kLeadLag: return v1::Cue::KIND_LEAD_LAG;
   }
   return v1::Cue::KIND_UNSPECIFIED;
 }
@@ -99,7 +102,12 @@ struct EventFiller {
     m->set_side(ToProto(in.side));
     m->set_target_reps(static_cast<std::uint32_t>(in.target_reps));
     m->set_value_pct(in.value_pct);
-    m->set_message(in.message);
+    if (in.metric) m->set_metric(ToProto(*in.metric));
+    m->set_reps_compared(static_cast<std::uint32_t>(in.reps_compared));
+    m->set_other_reps(static_cast<std::uint32_t>(in.other_reps));
+    m->set_lag_ms(in.lag_ms);
+    // The sentence is rendered once, from the values, for clients that show text.
+    m->set_message(CueSentence(*m));
   }
   void operator()(const fusion::SetSummary& in) const {
     v1::SetSummary* m = out->mutable_set_summary();
@@ -117,6 +125,27 @@ struct EventFiller {
     m->set_band(ToProto(in.band));
     m->set_significant(in.significant);
     m->set_not_working_side(ToProto(in.not_working_side));
+    v1::LeadLag* lead = m->mutable_lead_lag();
+    lead->set_pairs(static_cast<std::uint32_t>(in.lead_lag.pairs));
+    lead->set_mean_lead_ms(in.lead_lag.mean_lead_ms);
+    lead->set_sd_ms(in.lead_lag.sd_ms);
+    lead->set_lagging_side(ToProto(in.lead_lag.lagging_side));
+    lead->set_band(ToProto(in.lead_lag.band));
+    lead->set_significant(in.lead_lag.significant);
+    const fusion::SetVerdict& verdict = in.verdict;
+    v1::SetVerdict* v = m->mutable_verdict();
+    v->set_judged(verdict.judged);
+    v->set_gap(verdict.gap);
+    v->set_weaker_side(ToProto(verdict.weaker_side));
+    if (verdict.reason) v->set_reason(ToProto(*verdict.reason));
+    v->set_reason_pct(verdict.reason_pct);
+    v->set_target_reps(static_cast<std::uint32_t>(verdict.target_reps));
+    v->set_stronger_reps(static_cast<std::uint32_t>(verdict.stronger_reps));
+    v->set_lead_lag(verdict.lead_lag);
+    v->set_stop_side(ToProto(verdict.stop_side));
+    v->set_largest_pct(verdict.largest_pct);
+    v->set_normal(verdict.normal());
+    v->set_inconsistent(verdict.inconsistent);
   }
   void operator()(const fusion::SensorStatus& in) const {
     v1::SensorStatus* m = out->mutable_sensor_status();

@@ -13,6 +13,10 @@ namespace ambi::proto {
 // `ambi-replay --format text`.
 std::string DescribeEvent(const v1::Event& event);
 
+// The sentence of a cue, rendered from its values (kind, side, target, metric, figures); the one
+// place cue text is written (docs/coaching.md lists what each kind says).
+std::string CueSentence(const v1::Cue& cue);
+
 }  // namespace ambi::proto
 
 #endif  // AMBI_PROTO_CONVERT_EVENT_TEXT_H_

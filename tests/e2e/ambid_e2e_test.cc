@@ -826,5 +826,122 @@ TEST_F(AmbidE2eTest, BadRequestsAreRefusedAndTheDaemonGoesOn) {
   EXPECT_NE(message.find("subscriber_queue"), std::string::npos) << message;
 }
 
+// The set-control sequence of docs/daemon.md on the real daemon: a manual unilateral set that
+// ends without a rep, a second EndSet refused, then the athlete curls with both arms: one
+// detected biceps-curl set, and the weekly balance counts that one real set only.
+TEST_F(AmbidE2eTest, SetControlCannotCorruptTheHistory) {
+  AddAthlete(ShortCurlSet("alice", kLeftRomFactor));
+  ASSERT_NO_FATAL_FAILURE(StartLiveDaemon());
+  const auto end_set = [&]() {
+    grpc::ClientContext context;
+    context.set_deadline(After(milliseconds(5000)));
+    v1::EndSetRequest request;
+    request.set_athlete("alice");
+    v1::EndSetResponse response;
+    return stub_->EndSet(&context, request, &response);
+  };
+  {
+    grpc::ClientContext context;
+    context.set_deadline(After(milliseconds(5000)));
+    v1::StartSetRequest request;
+    request.set_athlete("alice");
+    request.set_exercise("concentration_curl");
+    request.set_mode(v1::SET_MODE_UNILATERAL);
+    request.set_side(v1::SIDE_LEFT);
+    v1::StartSetResponse response;
+    ASSERT_TRUE(stub_->StartSet(&context, request, &response).ok());
+  }
+  EXPECT_TRUE(end_set().ok());
+  const grpc::Status again = end_set();
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << again.error_message();
+  EXPECT_NE(again.error_message().find("no set running"), std::string::npos);
+
+  const std::unique_ptr<EventCollector> collector = SubscribeAndStartTheSets();
+  ASSERT_TRUE(collector->WaitUntil(HasSetSummary, kSetTimeout));
+  std::vector<v1::SetStarted> started;
+  for (const ReceivedEvent& received : collector->events()) {
+    if (received.live.event().has_set_started()) {
+      started.push_back(received.live.event().set_started());
+    }
+  }
+  ASSERT_EQ(started.size(), 1u) << "one detected set for the whole bilateral movement";
+  EXPECT_EQ(started[0].exercise(), "biceps_curl");
+  EXPECT_EQ(started[0].mode(), v1::SET_MODE_BILATERAL);
+  EXPECT_TRUE(started[0].automatic());
+
+  grpc::ClientContext context;
+  context.set_deadline(After(milliseconds(5000)));
+  v1::WeeklyBalanceRequest request;
+  request.set_athlete("alice");
+  request.set_weeks(1);
+  v1::WeeklyBalanceResponse balance;
+  ASSERT_TRUE(stub_->GetWeeklyBalance(&context, request, &balance).ok());
+  ASSERT_EQ(balance.weeks_size(), 1);
+  const v1::WeekBalance& week = balance.weeks(0);
+  ASSERT_EQ(week.exercises_size(), 1) << week.ShortDebugString();
+  EXPECT_EQ(week.exercises(0).exercise(), "biceps_curl");
+  EXPECT_EQ(week.exercises(0).sets(), 1u);
+  EXPECT_EQ(week.pull_sets(), 1u);
+}
+
+// The demo as a new user starts it (ambid --simulate): alice (left side 12 % short) is told to
+// work unilaterally starting with her left side within two sets; bob (symmetric) is never told
+// to stop a set. Real time: about a minute.
+TEST_F(AmbidE2eTest, DemoAsymmetricAthleteGetsTheWeakerSideFirstAndTheSymmetricOneNoStop) {
+  // The simulator's pseudo-terminal links go to this test's directory.
+  ASSERT_EQ(::setenv("XDG_RUNTIME_DIR", dir_.c_str(), 1), 0);
+  const std::string config_path = dir_ + "/ambid.toml";
+  std::ofstream(config_path) << "[daemon]\n"
+                             << "listen = [\"unix:" << socket_path_ << "\"]\n"
+                             << "data_dir = \"" << data_dir_ << "\"\n"
+                             << "catalog = \"" << AMBI_SOURCE_DIR << "/data/exercises.toml\"\n"
+                             << "set_end_rest_s = " << kSetEndRestS << "\n";
+  daemon_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{AMBID_PATH, "--config", config_path, "--simulate"}, log_path_);
+  channel_ = grpc::CreateChannel("unix:" + socket_path_, grpc::InsecureChannelCredentials());
+  const auto deadline = steady_clock::now() + kStartTimeout;
+  while (!channel_->WaitForConnected(After(milliseconds(200)))) {
+    ASSERT_TRUE(daemon_->running()) << "ambid ended before serving";
+    ASSERT_LT(steady_clock::now(), deadline) << "ambid did not serve " << socket_path_;
+  }
+  stub_ = v1::Ambi::NewStub(channel_);
+  EventCollector collector(*stub_, v1::SubscribeRequest());
+
+  const auto recommended = [](const Events& events) {
+    for (const ReceivedEvent& received : events) {
+      const v1::Event& event = received.live.event();
+      if (event.athlete() == "alice" && event.has_cue() &&
+          event.cue().kind() == v1::Cue::KIND_START_WITH_WEAKER_SIDE) {
+        return true;
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(collector.WaitUntil(recommended, milliseconds(130000)))
+      << "no recommendation for alice";
+  const Events events = collector.events();
+  int alice_sets = 0;
+  for (const ReceivedEvent& received : events) {
+    const v1::Event& event = received.live.event();
+    if (event.athlete() == "alice" && event.has_set_summary()) ++alice_sets;
+    if (event.has_cue()) {
+      const v1::Cue& cue = event.cue();
+      std::cerr << event.athlete() << " set " << cue.set_index() << ": " << cue.message() << "\n";
+      if (event.athlete() == "bob") {
+        EXPECT_NE(cue.kind(), v1::Cue::KIND_STOP_SET);
+      }
+      if (event.athlete() == "alice" && cue.kind() == v1::Cue::KIND_START_WITH_WEAKER_SIDE) {
+        EXPECT_EQ(cue.side(), v1::SIDE_LEFT);
+        EXPECT_LE(cue.set_index(), 2u);
+        EXPECT_GT(cue.target_reps(), 0u);
+      }
+      if (event.athlete() == "alice") {
+        EXPECT_NE(cue.kind(), v1::Cue::KIND_ASYMMETRY_NORMAL) << cue.message();
+      }
+    }
+  }
+  EXPECT_LE(alice_sets, 2);
+}
+
 }  // namespace
 }  // namespace ambi::e2e

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cerrno>
 #include <cstdio>
@@ -191,6 +192,17 @@ int Run(int argc, char** argv) {
                      spec.c_str());
         return kUsageError;
       }
+      const bool taken = std::any_of(sensors.begin(), sensors.end(), [&](const auto& other) {
+        return other.placement == *placement;
+      });
+      if (taken) {
+        // Two files for one placement would be merged into one side's stream.
+        std::fprintf(stderr,
+                     "ambi-replay: --sensor '%s': placement %s is given twice; one file per "
+                     "placement\n",
+                     spec.c_str(), std::string(fusion::ToString(*placement)).c_str());
+        return kUsageError;
+      }
       capture::CsvSensor sensor;
       sensor.placement = *placement;
       sensor.csv_path = spec.substr(equals + 1);
@@ -243,6 +255,17 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "ambi-replay: %s: %s\n",
                  capture_path.empty() ? "CSV input" : capture_path.c_str(), error.c_str());
     return kDataError;
+  }
+  if (!exercise_name.empty() &&
+      std::none_of(params->sensors.begin(), params->sensors.end(), [&](const auto& sensor) {
+        return sensor.placement.limb == params->exercise.limb;
+      })) {
+    const std::string limb(fusion::ToString(params->exercise.limb));
+    std::fprintf(stderr,
+                 "ambi-replay: exercise '%s' is measured at the %ss, and the input has no %s "
+                 "sensors\n",
+                 exercise_name.c_str(), limb.c_str(), limb.c_str());
+    return kUsageError;
   }
 
   PrintingSink sink(format == "text", round, athlete.empty() ? header.athlete() : athlete);
