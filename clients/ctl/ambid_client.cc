@@ -1,14 +1,13 @@
 #include "clients/ctl/ambid_client.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-
-#include <grpcpp/create_channel.h>
-#include <grpcpp/grpcpp.h>
 
 #include "clients/ctl/ctl_text.h"
 

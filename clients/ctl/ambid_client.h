@@ -10,9 +10,9 @@ namespace ambi::ctl {
 
 // Exit codes of ambictl.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;   // the daemon refused, or could not be reached
-inline constexpr int kExitUsage = 2;   // bad arguments (unknown option, bad date, ...)
-inline constexpr int kExitTimeout = 3; // --timeout-s elapsed
+inline constexpr int kExitError = 1;    // the daemon refused, or could not be reached
+inline constexpr int kExitUsage = 2;    // bad arguments (unknown option, bad date, ...)
+inline constexpr int kExitTimeout = 3;  // --timeout-s elapsed
 
 // The connection to ambid and the one-line error messages of every command.
 class AmbidClient {

@@ -6,7 +6,6 @@
 // date), 3 --timeout-s elapsed.
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 
@@ -86,10 +85,10 @@ int Main(int argc, char** argv) {
   CLI::App* session_start =
       session->add_subcommand("start", "start a new session (ends the current one first)");
   session_start->add_option("--athlete", options.athlete, "the athlete")->required();
-  session_start->add_option("--exercise", options.exercise,
-                            "catalog key used for automatic sets");
-  session_start->add_option("--automatic-sets", options.automatic_sets,
-                            "detect sets from rest periods; default: the daemon's setting")
+  session_start->add_option("--exercise", options.exercise, "catalog key used for automatic sets");
+  session_start
+      ->add_option("--automatic-sets", options.automatic_sets,
+                   "detect sets from rest periods; default: the daemon's setting")
       ->check(CLI::IsMember({"on", "off"}));
   add_json(session_start, "the session");
   CLI::App* session_end = session->add_subcommand("end", "end the athlete's session");
@@ -109,8 +108,9 @@ int Main(int argc, char** argv) {
   add_json(show, "records: session, set, cue, data_quality, unpaired_rep");
 
   CLI::App* export_command = app.add_subcommand(
-      "export", "reps or sets of a session, or of an athlete's sessions, as CSV or JSON lines "
-                "(columns: docs/export.md)");
+      "export",
+      "reps or sets of a session, or of an athlete's sessions, as CSV or JSON lines "
+      "(columns: docs/export.md)");
   export_command->add_option("SESSION", options.session_id, "session id");
   export_command->add_option("--athlete", options.athlete,
                              "every session of this athlete (with --since/--until)");

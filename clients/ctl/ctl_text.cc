@@ -51,42 +51,58 @@ const char kDateForms[] =
 
 std::string SideWord(v1::Side side) {
   switch (side) {
-    case v1::SIDE_LEFT: return "left";
-    case v1::SIDE_RIGHT: return "right";
-    default: return "";
+    case v1::SIDE_LEFT:
+      return "left";
+    case v1::SIDE_RIGHT:
+      return "right";
+    default:
+      return "";
   }
 }
 
 std::string LimbWord(v1::Limb limb) {
   switch (limb) {
-    case v1::LIMB_WRIST: return "wrist";
-    case v1::LIMB_ANKLE: return "ankle";
-    default: return "";
+    case v1::LIMB_WRIST:
+      return "wrist";
+    case v1::LIMB_ANKLE:
+      return "ankle";
+    default:
+      return "";
   }
 }
 
 std::string SegmentWord(v1::Limb limb) {
   switch (limb) {
-    case v1::LIMB_WRIST: return "forearm";
-    case v1::LIMB_ANKLE: return "shank";
-    default: return "segment";
+    case v1::LIMB_WRIST:
+      return "forearm";
+    case v1::LIMB_ANKLE:
+      return "shank";
+    default:
+      return "segment";
   }
 }
 
 std::string ModeWord(v1::SetMode mode) {
   switch (mode) {
-    case v1::SET_MODE_BILATERAL: return "bilateral";
-    case v1::SET_MODE_UNILATERAL: return "unilateral";
-    default: return "";
+    case v1::SET_MODE_BILATERAL:
+      return "bilateral";
+    case v1::SET_MODE_UNILATERAL:
+      return "unilateral";
+    default:
+      return "";
   }
 }
 
 std::string BandWord(v1::Band band) {
   switch (band) {
-    case v1::BAND_GREEN: return "green";
-    case v1::BAND_AMBER: return "amber";
-    case v1::BAND_RED: return "red";
-    default: return "n/a";
+    case v1::BAND_GREEN:
+      return "green";
+    case v1::BAND_AMBER:
+      return "amber";
+    case v1::BAND_RED:
+      return "red";
+    default:
+      return "n/a";
   }
 }
 
@@ -156,7 +172,7 @@ std::string UnreachableReason(const std::string& address) {
   if (!address.starts_with("unix:")) return "connection refused";
   std::string path = address.substr(5);
   if (path.starts_with("//")) path.erase(0, 2);  // unix:///path
-  struct stat info{};
+  struct stat info {};
   if (stat(path.c_str(), &info) != 0) {
     return errno == EACCES ? "permission denied" : "no such file";
   }
@@ -169,8 +185,9 @@ std::string Table::Render() const {
   std::vector<std::size_t> widths(header_.size(), 0);
   const auto width_of = [](const std::string& cell) {
     // Count UTF-8 code points, so "°" takes one column.
-    return static_cast<std::size_t>(std::count_if(
-        cell.begin(), cell.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    return static_cast<std::size_t>(std::count_if(cell.begin(), cell.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
   };
   const auto widen = [&](const std::vector<std::string>& row) {
     for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {

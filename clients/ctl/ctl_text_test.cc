@@ -1,9 +1,10 @@
-#include <sstream>
+#include "clients/ctl/ctl_text.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "clients/ctl/ctl_text.h"
+#include <sstream>
+
 #include "clients/ctl/export_rows.h"
 #include "clients/ctl/live_view.h"
 

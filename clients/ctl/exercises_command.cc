@@ -3,10 +3,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <string>
-
 #include <nlohmann/json.hpp>
-#include <toml++/toml.hpp>
+#include <string>
+#include <toml++/toml.h>
 
 #include "clients/ctl/commands.h"
 #include "clients/ctl/ctl_text.h"

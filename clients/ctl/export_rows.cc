@@ -1,7 +1,6 @@
 #include "clients/ctl/export_rows.h"
 
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "clients/ctl/ctl_text.h"
@@ -62,10 +61,9 @@ void AddRep(const v1::GetSessionResponse& session, const v1::Rep& rep, const v1:
 }
 
 bool IsNumberColumn(const std::string& column) {
-  static const char* const kText[] = {"session_id", "athlete",    "session_start_utc",
-                                      "exercise",   "mode",       "limb",
-                                      "side",       "rom_band",   "band",
-                                      "weaker_side"};
+  static const char* const kText[] = {
+      "session_id", "athlete", "session_start_utc", "exercise", "mode",
+      "limb",       "side",    "rom_band",          "band",     "weaker_side"};
   for (const char* text : kText) {
     if (column == text) return false;
   }
@@ -82,19 +80,60 @@ std::string CsvCell(const std::string& value) {
 }  // namespace
 
 const std::vector<std::string>& ExportColumns(ExportLevel level) {
-  static const std::vector<std::string> kRep = {
-      "export_version", "session_id", "athlete", "session_start_utc", "set_index", "exercise",
-      "mode", "limb", "side", "rep_index", "pair_index", "start_s", "end_s", "rom_deg",
-      "concentric_s", "eccentric_s", "peak_speed_deg_s", "rom_percent_difference",
-      "rom_symmetry_index_pct", "rom_band", "weaker_side", "lead_ms"};
-  static const std::vector<std::string> kSet = {
-      "export_version", "session_id", "athlete", "session_start_utc", "set_index", "exercise",
-      "mode", "limb", "start_s", "end_s", "left_reps", "right_reps", "left_mean_rom_deg",
-      "right_mean_rom_deg", "left_sd_rom_deg", "right_sd_rom_deg", "left_mean_concentric_s",
-      "right_mean_concentric_s", "left_mean_eccentric_s", "right_mean_eccentric_s",
-      "left_mean_peak_speed_deg_s", "right_mean_peak_speed_deg_s", "left_max_speed_loss_pct",
-      "right_max_speed_loss_pct", "rom_percent_difference", "rom_symmetry_index_pct", "rom_band",
-      "band", "weaker_side", "significant", "compared_with_set_index", "cues"};
+  static const std::vector<std::string> kRep = {"export_version",
+                                                "session_id",
+                                                "athlete",
+                                                "session_start_utc",
+                                                "set_index",
+                                                "exercise",
+                                                "mode",
+                                                "limb",
+                                                "side",
+                                                "rep_index",
+                                                "pair_index",
+                                                "start_s",
+                                                "end_s",
+                                                "rom_deg",
+                                                "concentric_s",
+                                                "eccentric_s",
+                                                "peak_speed_deg_s",
+                                                "rom_percent_difference",
+                                                "rom_symmetry_index_pct",
+                                                "rom_band",
+                                                "weaker_side",
+                                                "lead_ms"};
+  static const std::vector<std::string> kSet = {"export_version",
+                                                "session_id",
+                                                "athlete",
+                                                "session_start_utc",
+                                                "set_index",
+                                                "exercise",
+                                                "mode",
+                                                "limb",
+                                                "start_s",
+                                                "end_s",
+                                                "left_reps",
+                                                "right_reps",
+                                                "left_mean_rom_deg",
+                                                "right_mean_rom_deg",
+                                                "left_sd_rom_deg",
+                                                "right_sd_rom_deg",
+                                                "left_mean_concentric_s",
+                                                "right_mean_concentric_s",
+                                                "left_mean_eccentric_s",
+                                                "right_mean_eccentric_s",
+                                                "left_mean_peak_speed_deg_s",
+                                                "right_mean_peak_speed_deg_s",
+                                                "left_max_speed_loss_pct",
+                                                "right_max_speed_loss_pct",
+                                                "rom_percent_difference",
+                                                "rom_symmetry_index_pct",
+                                                "rom_band",
+                                                "band",
+                                                "weaker_side",
+                                                "significant",
+                                                "compared_with_set_index",
+                                                "cues"};
   return level == ExportLevel::kRep ? kRep : kSet;
 }
 

@@ -1,17 +1,18 @@
 // ambictl sessions, show, export, balance, report: the store's history through ambid.
 
+#include <grpcpp/grpcpp.h>
+
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
 
 #include "clients/ctl/commands.h"
 #include "clients/ctl/ctl_text.h"
@@ -41,9 +42,8 @@ std::int64_t UnixNowNs() {
 // --since/--until as Unix ns (0: unbounded); false (after a one-line error) on a bad date.
 bool DateRange(const Options& options, std::int64_t* from, std::int64_t* to) {
   const std::int64_t now = UnixNowNs();
-  for (const auto& [text, name, out, end] :
-       {std::tuple{options.since, "--since", from, false},
-        std::tuple{options.until, "--until", to, true}}) {
+  for (const auto& [text, name, out, end] : {std::tuple{options.since, "--since", from, false},
+                                             std::tuple{options.until, "--until", to, true}}) {
     *out = 0;
     if (text.empty()) continue;
     const std::optional<std::int64_t> parsed = ParseDate(text, now, end);
@@ -125,13 +125,19 @@ std::string SensorNote(const v1::SensorStatus& e) {
       text = Format("%s: gap %.2f s, %lld samples missing", where.c_str(), e.gap_s(),
                     static_cast<long long>(e.missing_samples()));
       break;
-    case v1::SensorStatus::KIND_LOST: text = where + ": lost"; break;
-    case v1::SensorStatus::KIND_BACK: text = where + ": back"; break;
+    case v1::SensorStatus::KIND_LOST:
+      text = where + ": lost";
+      break;
+    case v1::SensorStatus::KIND_BACK:
+      text = where + ": back";
+      break;
     case v1::SensorStatus::KIND_BAD_DATA:
       text = Format("%s: bad data, %lld bytes skipped", where.c_str(),
                     static_cast<long long>(e.bytes_discarded()));
       break;
-    default: text = where + ": status unknown"; break;
+    default:
+      text = where + ": status unknown";
+      break;
   }
   if (!e.detail().empty()) text += " (" + e.detail() + ")";
   return text;
@@ -139,11 +145,16 @@ std::string SensorNote(const v1::SensorStatus& e) {
 
 std::string KindWord(v1::SensorStatus::Kind kind) {
   switch (kind) {
-    case v1::SensorStatus::KIND_GAP: return "gap";
-    case v1::SensorStatus::KIND_LOST: return "lost";
-    case v1::SensorStatus::KIND_BACK: return "back";
-    case v1::SensorStatus::KIND_BAD_DATA: return "bad_data";
-    default: return "";
+    case v1::SensorStatus::KIND_GAP:
+      return "gap";
+    case v1::SensorStatus::KIND_LOST:
+      return "lost";
+    case v1::SensorStatus::KIND_BACK:
+      return "back";
+    case v1::SensorStatus::KIND_BAD_DATA:
+      return "bad_data";
+    default:
+      return "";
   }
 }
 
@@ -195,8 +206,8 @@ int Show(AmbidClient& client, const Options& options) {
   if (!GetSession(client, options.session_id, &session, &exit_code)) return exit_code;
   const v1::SessionInfo& info = session.session();
   if (options.json) {
-    Json head = SessionJson(info);
-    head = Json{{"record", "session"}}.update(head);
+    Json head = {{"record", "session"}};
+    head.update(SessionJson(info));
     PrintLine(head.dump());
     for (const v1::SetSummary& set : session.sets()) {
       const v1::MetricComparison* rom = FindMetric(set.metrics(), v1::METRIC_ROM);
@@ -264,11 +275,12 @@ int Show(AmbidClient& client, const Options& options) {
   out += "session   " + info.session_id() + "\n";
   out += "athlete   " + info.athlete() + "\n";
   out += "start     " + UtcTime(info.start_unix_ns()) + " UTC\n";
-  out += "end       " + (info.end_unix_ns() == 0 ? std::string("(live)")
-                                                 : UtcTime(info.end_unix_ns()) + " UTC") + "\n";
+  out += "end       " +
+         (info.end_unix_ns() == 0 ? std::string("(live)") : UtcTime(info.end_unix_ns()) + " UTC") +
+         "\n";
   out += "capture   " + info.capture_path() + "\n\n";
-  Table sets({"SET", "EXERCISE", "MODE", "LIMB", "REPS L", "REPS R", "ROM L", "ROM R",
-              "ROM DIFF", "ROM BAND", "WEAKER", "SET BAND", "SPEED LOSS L/R"});
+  Table sets({"SET", "EXERCISE", "MODE", "LIMB", "REPS L", "REPS R", "ROM L", "ROM R", "ROM DIFF",
+              "ROM BAND", "WEAKER", "SET BAND", "SPEED LOSS L/R"});
   for (const v1::SetSummary& set : session.sets()) {
     const v1::MetricComparison* rom = FindMetric(set.metrics(), v1::METRIC_ROM);
     sets.Add({std::to_string(set.set_index()), set.exercise().empty() ? "-" : set.exercise(),
@@ -316,8 +328,8 @@ int Export(AmbidClient& client, const Options& options) {
     session_ids.push_back(options.session_id);
   } else {
     v1::ListSessionsResponse listed;
-    if (!ListSessions(client, options, options.limit ? options.limit : kExportSessionLimit,
-                      &listed, &exit_code)) {
+    if (!ListSessions(client, options, options.limit ? options.limit : kExportSessionLimit, &listed,
+                      &exit_code)) {
       return exit_code;
     }
     // Oldest first: a spreadsheet reads in time order (the daemon lists newest first).
@@ -400,31 +412,30 @@ int Balance(AmbidClient& client, const Options& options) {
       for (const v1::ExerciseAsymmetry& e : w.exercises()) {
         const bool compared = e.compared_sets() > 0;
         const bool has_baseline = !e.baseline_week().empty();
-        PrintLine(
-            Json{{"record", "exercise"},
-                 {"athlete", athlete},
-                 {"week", w.week()},
-                 {"exercise", e.exercise()},
-                 {"sets", e.sets()},
-                 {"compared_sets", e.compared_sets()},
-                 {"mean_rom_percent_difference",
-                  compared ? Json(e.mean_rom_percent_difference()) : Json(nullptr)},
-                 {"mean_rom_symmetry_index_pct",
-                  compared ? Json(e.mean_rom_symmetry_index_pct()) : Json(nullptr)},
-                 {"baseline_week", has_baseline ? Json(e.baseline_week()) : Json(nullptr)},
-                 {"baseline_rom_symmetry_index_pct",
-                  has_baseline ? Json(e.baseline_rom_symmetry_index_pct()) : Json(nullptr)},
-                 {"change_from_baseline_pts",
-                  compared && has_baseline
-                      ? Json(std::abs(e.mean_rom_symmetry_index_pct()) -
-                             std::abs(e.baseline_rom_symmetry_index_pct()))
-                      : Json(nullptr)},
-                 {"mean_left_rom_deg", e.mean_left_rom_deg() > 0 ? Json(e.mean_left_rom_deg())
-                                                                 : Json(nullptr)},
-                 {"mean_right_rom_deg", e.mean_right_rom_deg() > 0 ? Json(e.mean_right_rom_deg())
-                                                                   : Json(nullptr)},
-                 {"weaker_side", SideWord(e.weaker_side())}}
-                .dump());
+        PrintLine(Json{
+            {"record", "exercise"},
+            {"athlete", athlete},
+            {"week", w.week()},
+            {"exercise", e.exercise()},
+            {"sets", e.sets()},
+            {"compared_sets", e.compared_sets()},
+            {"mean_rom_percent_difference",
+             compared ? Json(e.mean_rom_percent_difference()) : Json(nullptr)},
+            {"mean_rom_symmetry_index_pct",
+             compared ? Json(e.mean_rom_symmetry_index_pct()) : Json(nullptr)},
+            {"baseline_week", has_baseline ? Json(e.baseline_week()) : Json(nullptr)},
+            {"baseline_rom_symmetry_index_pct",
+             has_baseline ? Json(e.baseline_rom_symmetry_index_pct()) : Json(nullptr)},
+            {"change_from_baseline_pts", compared && has_baseline
+                                             ? Json(std::abs(e.mean_rom_symmetry_index_pct()) -
+                                                    std::abs(e.baseline_rom_symmetry_index_pct()))
+                                             : Json(nullptr)},
+            {"mean_left_rom_deg",
+             e.mean_left_rom_deg() > 0 ? Json(e.mean_left_rom_deg()) : Json(nullptr)},
+            {"mean_right_rom_deg",
+             e.mean_right_rom_deg() > 0 ? Json(e.mean_right_rom_deg()) : Json(nullptr)},
+            {"weaker_side", SideWord(e.weaker_side())}}
+                      .dump());
       }
     }
     return kExitOk;
@@ -434,8 +445,8 @@ int Balance(AmbidClient& client, const Options& options) {
     out += athlete + "  " + balance.weeks(0).week() + " to " +
            balance.weeks(balance.weeks_size() - 1).week() + " (ISO weeks, UTC)\n\n";
   }
-  Table weeks({"WEEK", "PUSH", "PULL", "PULL AIM 2:1", "QUADS", "HAMSTRINGS", "REACH", "REPS L",
-               "REPS R"});
+  Table weeks(
+      {"WEEK", "PUSH", "PULL", "PULL AIM 2:1", "QUADS", "HAMSTRINGS", "REACH", "REPS L", "REPS R"});
   for (const v1::WeekBalance& w : balance.weeks()) {
     weeks.Add({w.week(), std::to_string(w.push_sets()), std::to_string(w.pull_sets()),
                Format("%.0f", report::kPullPerPushAim * w.push_sets()),

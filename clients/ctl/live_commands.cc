@@ -1,14 +1,13 @@
 // ambictl watch, devices, set start|end, session start|end.
 
+#include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
 
 #include "clients/ctl/commands.h"
 #include "clients/ctl/ctl_text.h"
@@ -46,19 +45,27 @@ std::optional<v1::SetMode> ParseMode(const std::string& text) {
 
 std::string StateWord(v1::DeviceInfo::State state) {
   switch (state) {
-    case v1::DeviceInfo::STATE_CONNECTING: return "connecting";
-    case v1::DeviceInfo::STATE_CONNECTED: return "connected";
-    case v1::DeviceInfo::STATE_DISCONNECTED: return "disconnected";
-    default: return "unknown";
+    case v1::DeviceInfo::STATE_CONNECTING:
+      return "connecting";
+    case v1::DeviceInfo::STATE_CONNECTED:
+      return "connected";
+    case v1::DeviceInfo::STATE_DISCONNECTED:
+      return "disconnected";
+    default:
+      return "unknown";
   }
 }
 
 std::string ProtocolWord(v1::Protocol protocol) {
   switch (protocol) {
-    case v1::PROTOCOL_WITMOTION_SERIAL: return "witmotion_serial";
-    case v1::PROTOCOL_WITMOTION_BLE: return "witmotion_ble";
-    case v1::PROTOCOL_AMBI_SAMPLE: return "ambi_sample";
-    default: return "";
+    case v1::PROTOCOL_WITMOTION_SERIAL:
+      return "witmotion_serial";
+    case v1::PROTOCOL_WITMOTION_BLE:
+      return "witmotion_ble";
+    case v1::PROTOCOL_AMBI_SAMPLE:
+      return "ambi_sample";
+    default:
+      return "";
   }
 }
 
@@ -153,8 +160,8 @@ int Devices(AmbidClient& client, const Options& options) {
   Table table({"DEVICE", "ATHLETE", "PLACEMENT", "TRANSPORT", "ADDRESS", "STATE", "RATE HZ",
                "SAMPLES", "GAPS", "RECONNECTS", "LAST ERROR"});
   for (const v1::DeviceInfo& d : response.devices()) {
-    table.Add({d.name(), d.athlete(), SideWord(d.side()) + " " + LimbWord(d.limb()),
-               d.transport(), d.address(), StateWord(d.state()),
+    table.Add({d.name(), d.athlete(), SideWord(d.side()) + " " + LimbWord(d.limb()), d.transport(),
+               d.address(), StateWord(d.state()),
                Format("%.1f/%.0f", d.measured_rate_hz(), d.nominal_rate_hz()),
                std::to_string(d.samples()), std::to_string(d.gaps()),
                std::to_string(d.reconnects()), d.last_error().empty() ? "-" : d.last_error()});
@@ -182,9 +189,9 @@ int SetStart(AmbidClient& client, const Options& options) {
   const grpc::Status status = client.stub().StartSet(&context, request, &response);
   if (!status.ok()) return client.Fail(status, "starting a set for " + options.athlete);
   if (options.json) {
-    PrintLine(nlohmann::ordered_json{{"athlete", options.athlete},
-                                     {"set_index", response.set_index()}}
-                  .dump());
+    PrintLine(
+        nlohmann::ordered_json{{"athlete", options.athlete}, {"set_index", response.set_index()}}
+            .dump());
   } else {
     PrintLine(options.athlete + ": set " + std::to_string(response.set_index()) + " started");
   }

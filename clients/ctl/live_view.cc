@@ -14,10 +14,14 @@ constexpr char kDim[] = "\033[2m";
 
 const char* BandColour(v1::Band band) {
   switch (band) {
-    case v1::BAND_GREEN: return "\033[32m";
-    case v1::BAND_AMBER: return "\033[33m";
-    case v1::BAND_RED: return "\033[31m";
-    default: return "";
+    case v1::BAND_GREEN:
+      return "\033[32m";
+    case v1::BAND_AMBER:
+      return "\033[33m";
+    case v1::BAND_RED:
+      return "\033[31m";
+    default:
+      return "";
   }
 }
 
@@ -34,7 +38,8 @@ std::string Difference(const v1::MetricComparison& rom, bool colour) {
     return "diff n/a";
   }
   std::string text = Format("diff %.1f %%", rom.percent_difference());
-  if (rom.weaker_side() != v1::SIDE_UNSPECIFIED) text += " " + SideWord(rom.weaker_side()) + " weaker";
+  if (rom.weaker_side() != v1::SIDE_UNSPECIFIED)
+    text += " " + SideWord(rom.weaker_side()) + " weaker";
   text += " [" + BandWord(rom.band()) + "]";
   return Coloured(text, BandColour(rom.band()), colour);
 }
@@ -43,16 +48,15 @@ std::string Difference(const v1::MetricComparison& rom, bool colour) {
 
 std::string RepPairLine(const std::string& athlete, const v1::RepPair& pair, bool colour) {
   std::string line = Prefix(athlete);
-  line += Format("set %u rep %u  %s ROM  L %5.1f°  R %5.1f°  ", pair.set_index(),
-                 pair.pair_index(), SegmentWord(pair.limb()).c_str(), pair.left().rom_deg(),
-                 pair.right().rom_deg());
+  line += Format("set %u rep %u  %s ROM  L %5.1f°  R %5.1f°  ", pair.set_index(), pair.pair_index(),
+                 SegmentWord(pair.limb()).c_str(), pair.left().rom_deg(), pair.right().rom_deg());
   if (const v1::MetricComparison* rom = FindMetric(pair.metrics(), v1::METRIC_ROM)) {
     line += Difference(*rom, colour);
   }
   // Tempo: concentric/eccentric seconds per side.
-  line += Format("  tempo L %.1f/%.1f s  R %.1f/%.1f s", pair.left().concentric_s(),
-                 pair.left().eccentric_s(), pair.right().concentric_s(),
-                 pair.right().eccentric_s());
+  line +=
+      Format("  tempo L %.1f/%.1f s  R %.1f/%.1f s", pair.left().concentric_s(),
+             pair.left().eccentric_s(), pair.right().concentric_s(), pair.right().eccentric_s());
   if (std::abs(pair.lead_ms()) >= kLeadShownFromMs) {
     // lead_ms > 0: the left side started first, so the right one lags.
     line += Format("  %s lags %.0f ms", pair.lead_ms() > 0 ? "right" : "left",
@@ -65,7 +69,8 @@ std::optional<std::string> LiveView::Line(const v1::LiveEvent& live) {
   const v1::Event& event = live.event();
   const std::string& athlete = event.athlete();
   switch (event.kind_case()) {
-    case v1::Event::kRepPair: return RepPairLine(athlete, event.rep_pair(), options_.colour);
+    case v1::Event::kRepPair:
+      return RepPairLine(athlete, event.rep_pair(), options_.colour);
     case v1::Event::kRep: {
       // In a bilateral set the pair line follows at once; alone, a rep is noise there.
       const auto mode = mode_by_athlete_.find(athlete);
@@ -88,10 +93,11 @@ std::optional<std::string> LiveView::Line(const v1::LiveEvent& live) {
       return Prefix(athlete) + Coloured(proto::DescribeEvent(event), kBold, options_.colour);
     case v1::Event::kSetSummary: {
       std::string text = proto::DescribeEvent(event);
-      return Prefix(athlete) + Coloured(text, BandColour(event.set_summary().band()),
-                                        options_.colour);
+      return Prefix(athlete) +
+             Coloured(text, BandColour(event.set_summary().band()), options_.colour);
     }
-    default: return Prefix(athlete) + proto::DescribeEvent(event);
+    default:
+      return Prefix(athlete) + proto::DescribeEvent(event);
   }
 }
 
@@ -99,16 +105,14 @@ void AthleteTable::Update(const v1::LiveEvent& live) {
   const v1::Event& event = live.event();
   Row& row = rows_[event.athlete().empty() ? "-" : event.athlete()];
   switch (event.kind_case()) {
-    case v1::Event::kSetStarted:
-    {
+    case v1::Event::kSetStarted: {
       Row fresh;  // a new set: counts and the last pair start again; sensor state carries on
       fresh.set_index = event.set_started().set_index();
       fresh.exercise = event.set_started().exercise();
       fresh.limb = event.set_started().limb();
       fresh.sensors = row.sensors;
       row = fresh;
-    }
-      break;
+    } break;
     case v1::Event::kRep:
       row.set_index = event.rep().set_index();
       (event.rep().side() == v1::SIDE_LEFT ? row.left_reps : row.right_reps) += 1;
@@ -126,7 +130,9 @@ void AthleteTable::Update(const v1::LiveEvent& live) {
       }
       break;
     }
-    case v1::Event::kCue: row.last_cue = event.cue().message(); break;
+    case v1::Event::kCue:
+      row.last_cue = event.cue().message();
+      break;
     case v1::Event::kSensorStatus: {
       const v1::SensorStatus& status = event.sensor_status();
       const std::string where = SideWord(status.side()) + " " + LimbWord(status.limb());
@@ -137,13 +143,14 @@ void AthleteTable::Update(const v1::LiveEvent& live) {
       }
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 
 std::string AthleteTable::Render(bool colour) const {
-  Table table({"ATHLETE", "SET", "EXERCISE", "REPS L/R", "ROM L", "ROM R", "DIFF", "BAND",
-               "WEAKER", "SENSORS", "LAST CUE"});
+  Table table({"ATHLETE", "SET", "EXERCISE", "REPS L/R", "ROM L", "ROM R", "DIFF", "BAND", "WEAKER",
+               "SENSORS", "LAST CUE"});
   for (const auto& [athlete, row] : rows_) {
     const bool compared = row.have_pair && row.band != v1::BAND_NOT_APPLICABLE;
     table.Add({athlete, row.set_index == 0 ? "-" : std::to_string(row.set_index),

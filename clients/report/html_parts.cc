@@ -12,12 +12,23 @@ std::string Escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -86,8 +97,8 @@ void Chart::Legend(const std::vector<std::pair<std::string, std::string>>& colou
   for (auto it = colour_and_text.rbegin(); it != colour_and_text.rend(); ++it) {
     const double text_width = 6.5 * static_cast<double>(it->second.size());
     x -= text_width;
-    legend_ += "<text class=\"lg\" x=\"" + Fixed(x, 1) + "\" y=\"14\">" + Escape(it->second) +
-               "</text>";
+    legend_ +=
+        "<text class=\"lg\" x=\"" + Fixed(x, 1) + "\" y=\"14\">" + Escape(it->second) + "</text>";
     x -= 14;
     legend_ += "<rect x=\"" + Fixed(x, 1) + "\" y=\"5\" width=\"10\" height=\"10\" fill=\"" +
                it->first + "\"/>";

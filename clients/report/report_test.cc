@@ -1,9 +1,9 @@
 #include "clients/report/report.h"
 
-#include <regex>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <regex>
 
 #include "clients/report/html_parts.h"
 #include "clients/report/weekly_summary.h"
@@ -64,7 +64,8 @@ TEST(SessionReportTest, MarksCarryTheStoredValuesExactly) {
   const std::string html = SessionReportHtml(TwoSetSession());
   EXPECT_EQ(Count(html, "class=\"rom-bar\""), 12);
   EXPECT_THAT(html, HasSubstr("data-set=\"1\" data-pair=\"2\" data-side=\"left\" "
-                              "data-rom-deg=\"" + Exact(102.123456789) + "\""));
+                              "data-rom-deg=\"" +
+                              Exact(102.123456789) + "\""));
   EXPECT_EQ(std::stod(Exact(102.123456789)), 102.123456789);
   EXPECT_THAT(html, HasSubstr("data-concentric-s=\"1.25\" data-eccentric-s=\"1.5\""));
   EXPECT_THAT(html, HasSubstr("data-rom-percent-difference=\"12.25\" data-band=\"amber\""));

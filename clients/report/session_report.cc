@@ -18,34 +18,47 @@ constexpr double kAsymmetryChartHeight = 200;
 
 std::string SideText(v1::Side side) {
   switch (side) {
-    case v1::SIDE_LEFT: return "left";
-    case v1::SIDE_RIGHT: return "right";
-    default: return "";
+    case v1::SIDE_LEFT:
+      return "left";
+    case v1::SIDE_RIGHT:
+      return "right";
+    default:
+      return "";
   }
 }
 
 std::string BandText(v1::Band band) {
   switch (band) {
-    case v1::BAND_GREEN: return "green";
-    case v1::BAND_AMBER: return "amber";
-    case v1::BAND_RED: return "red";
-    default: return "n/a";
+    case v1::BAND_GREEN:
+      return "green";
+    case v1::BAND_AMBER:
+      return "amber";
+    case v1::BAND_RED:
+      return "red";
+    default:
+      return "n/a";
   }
 }
 
 std::string LimbText(v1::Limb limb) {
   switch (limb) {
-    case v1::LIMB_WRIST: return "wrists (forearm angle)";
-    case v1::LIMB_ANKLE: return "ankles (shank angle)";
-    default: return "";
+    case v1::LIMB_WRIST:
+      return "wrists (forearm angle)";
+    case v1::LIMB_ANKLE:
+      return "ankles (shank angle)";
+    default:
+      return "";
   }
 }
 
 std::string ModeText(v1::SetMode mode) {
   switch (mode) {
-    case v1::SET_MODE_BILATERAL: return "bilateral";
-    case v1::SET_MODE_UNILATERAL: return "unilateral";
-    default: return "";
+    case v1::SET_MODE_BILATERAL:
+      return "bilateral";
+    case v1::SET_MODE_UNILATERAL:
+      return "unilateral";
+    default:
+      return "";
   }
 }
 
@@ -89,30 +102,30 @@ std::string RomChart(std::uint32_t set_index, const std::vector<const v1::RepPai
   Chart chart("rom", "Range of motion per rep, left and right (segment angle)", kChartWidth,
               kRomChartHeight, NiceMax(max_rom, 10), "ROM °");
   chart.Legend({{kLeftColour, "left"}, {kRightColour, "right"}});
-  const double group = chart.plot_width() / static_cast<double>(std::max<std::size_t>(1, pairs.size()));
+  const double group =
+      chart.plot_width() / static_cast<double>(std::max<std::size_t>(1, pairs.size()));
   const double bar = std::min(28.0, group * 0.36);
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     const v1::RepPair& pair = *pairs[i];
     const double centre = chart.left() + group * (static_cast<double>(i) + 0.5);
     const v1::MetricComparison* rom = FindMetric(pair.metrics(), v1::METRIC_ROM);
-    for (const auto& [rep, colour, x] :
-         {std::tuple{&pair.left(), kLeftColour, centre - bar - 1},
-          std::tuple{&pair.right(), kRightColour, centre + 1}}) {
+    for (const auto& [rep, colour, x] : {std::tuple{&pair.left(), kLeftColour, centre - bar - 1},
+                                         std::tuple{&pair.right(), kRightColour, centre + 1}}) {
       const double y = chart.Y(rep->rom_deg());
       chart.Add("<rect class=\"rom-bar\" data-set=\"" + std::to_string(set_index) +
                 "\" data-pair=\"" + std::to_string(pair.pair_index()) + "\" data-side=\"" +
-                SideText(rep->side()) + "\" data-rom-deg=\"" + Exact(rep->rom_deg()) +
-                "\" x=\"" + Fixed(x, 1) + "\" y=\"" + Fixed(y, 1) + "\" width=\"" +
-                Fixed(bar, 1) + "\" height=\"" + Fixed(chart.bottom() - y, 1) + "\" fill=\"" +
-                colour + "\"><title>rep " + std::to_string(pair.pair_index()) + " " +
-                SideText(rep->side()) + ": " + Fixed(rep->rom_deg(), 1) + "°</title></rect>");
+                SideText(rep->side()) + "\" data-rom-deg=\"" + Exact(rep->rom_deg()) + "\" x=\"" +
+                Fixed(x, 1) + "\" y=\"" + Fixed(y, 1) + "\" width=\"" + Fixed(bar, 1) +
+                "\" height=\"" + Fixed(chart.bottom() - y, 1) + "\" fill=\"" + colour +
+                "\"><title>rep " + std::to_string(pair.pair_index()) + " " + SideText(rep->side()) +
+                ": " + Fixed(rep->rom_deg(), 1) + "°</title></rect>");
     }
     if (rom != nullptr && rom->band() != v1::BAND_NOT_APPLICABLE) {
       // A small band-coloured marker under each pair: the rep's verdict at a glance.
       chart.Add("<rect class=\"rep-band\" data-pair=\"" + std::to_string(pair.pair_index()) +
                 "\" data-band=\"" + BandText(rom->band()) + "\" data-rom-percent-difference=\"" +
-                Exact(rom->percent_difference()) + "\" x=\"" + Fixed(centre - bar, 1) +
-                "\" y=\"" + Fixed(chart.bottom() + 2, 1) + "\" width=\"" + Fixed(2 * bar, 1) +
+                Exact(rom->percent_difference()) + "\" x=\"" + Fixed(centre - bar, 1) + "\" y=\"" +
+                Fixed(chart.bottom() + 2, 1) + "\" width=\"" + Fixed(2 * bar, 1) +
                 "\" height=\"3\" fill=\"" + BandFill(BandText(rom->band())) + "\"/>");
     }
     chart.XLabel(centre, std::to_string(pair.pair_index()));
@@ -130,14 +143,14 @@ std::string TempoChart(std::uint32_t set_index, const std::vector<const v1::RepP
   Chart chart("tempo", "Tempo per rep: lifting (solid) and lowering (light) time", kChartWidth,
               kTempoChartHeight, NiceMax(max_s, 1), "s");
   chart.Legend({{kLeftColour, "left"}, {kRightColour, "right"}});
-  const double group = chart.plot_width() / static_cast<double>(std::max<std::size_t>(1, pairs.size()));
+  const double group =
+      chart.plot_width() / static_cast<double>(std::max<std::size_t>(1, pairs.size()));
   const double bar = std::min(28.0, group * 0.36);
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     const v1::RepPair& pair = *pairs[i];
     const double centre = chart.left() + group * (static_cast<double>(i) + 0.5);
-    for (const auto& [rep, colour, x] :
-         {std::tuple{&pair.left(), kLeftColour, centre - bar - 1},
-          std::tuple{&pair.right(), kRightColour, centre + 1}}) {
+    for (const auto& [rep, colour, x] : {std::tuple{&pair.left(), kLeftColour, centre - bar - 1},
+                                         std::tuple{&pair.right(), kRightColour, centre + 1}}) {
       const double y_concentric = chart.Y(rep->concentric_s());
       const double y_total = chart.Y(rep->concentric_s() + rep->eccentric_s());
       chart.Add("<g class=\"tempo-bar\" data-set=\"" + std::to_string(set_index) +
@@ -147,8 +160,8 @@ std::string TempoChart(std::uint32_t set_index, const std::vector<const v1::RepP
                 Fixed(x, 1) + "\" y=\"" + Fixed(y_concentric, 1) + "\" width=\"" + Fixed(bar, 1) +
                 "\" height=\"" + Fixed(chart.bottom() - y_concentric, 1) + "\" fill=\"" + colour +
                 "\"/><rect x=\"" + Fixed(x, 1) + "\" y=\"" + Fixed(y_total, 1) + "\" width=\"" +
-                Fixed(bar, 1) + "\" height=\"" + Fixed(y_concentric - y_total, 1) +
-                "\" fill=\"" + colour + "\" fill-opacity=\"0.4\"/><title>rep " +
+                Fixed(bar, 1) + "\" height=\"" + Fixed(y_concentric - y_total, 1) + "\" fill=\"" +
+                colour + "\" fill-opacity=\"0.4\"/><title>rep " +
                 std::to_string(pair.pair_index()) + " " + SideText(rep->side()) + ": up " +
                 Fixed(rep->concentric_s(), 2) + " s, down " + Fixed(rep->eccentric_s(), 2) +
                 " s</title></g>");
@@ -212,12 +225,13 @@ std::string SetTable(const v1::SetSummary& set) {
           "\" data-right-speed-loss-pct=\"" + Exact(set.right().max_speed_loss_pct()) +
           "\"><td>speed loss (%)</td><td>" + Fixed(set.left().max_speed_loss_pct(), 1) +
           "</td><td>" + Fixed(set.right().max_speed_loss_pct(), 1) + "</td></tr></table>";
-  html += "<table class=\"verdict\"><tr><th>ROM difference</th><th>ROM band</th>"
-          "<th>weaker side</th><th>set band (worst metric)</th></tr><tr><td>" +
-          (rom != nullptr ? Fixed(rom->percent_difference(), 1) + " %" : std::string("-")) +
-          "</td>" + (rom != nullptr ? BandCell(rom->band()) : std::string("<td>-</td>")) +
-          "<td>" + (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideText(set.weaker_side())) +
-          "</td>" + BandCell(set.band()) + "</tr></table>";
+  html +=
+      "<table class=\"verdict\"><tr><th>ROM difference</th><th>ROM band</th>"
+      "<th>weaker side</th><th>set band (worst metric)</th></tr><tr><td>" +
+      (rom != nullptr ? Fixed(rom->percent_difference(), 1) + " %" : std::string("-")) + "</td>" +
+      (rom != nullptr ? BandCell(rom->band()) : std::string("<td>-</td>")) + "<td>" +
+      (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideText(set.weaker_side())) + "</td>" +
+      BandCell(set.band()) + "</tr></table>";
   if (set.compared_with_set_index() != 0) {
     html += "<p class=\"meta\">Compared with set " + std::to_string(set.compared_with_set_index()) +
             " (the other side of a unilateral pair).</p>";
@@ -228,20 +242,27 @@ std::string SetTable(const v1::SetSummary& set) {
 std::string DataQuality(const v1::GetSessionResponse& session) {
   std::string items;
   for (const v1::SensorStatus& status : session.sensor_events()) {
-    const std::string where = (SideText(status.side()).empty() ? "" : SideText(status.side()) + " ") +
-                              (status.limb() == v1::LIMB_ANKLE ? "ankle" : "wrist") + " sensor";
+    const std::string where =
+        (SideText(status.side()).empty() ? "" : SideText(status.side()) + " ") +
+        (status.limb() == v1::LIMB_ANKLE ? "ankle" : "wrist") + " sensor";
     std::string text;
     switch (status.kind()) {
       case v1::SensorStatus::KIND_GAP:
         text = where + ": gap of " + Fixed(status.gap_s(), 2) + " s (" +
                std::to_string(status.missing_samples()) + " samples missing)";
         break;
-      case v1::SensorStatus::KIND_LOST: text = where + ": lost"; break;
-      case v1::SensorStatus::KIND_BACK: text = where + ": back"; break;
+      case v1::SensorStatus::KIND_LOST:
+        text = where + ": lost";
+        break;
+      case v1::SensorStatus::KIND_BACK:
+        text = where + ": back";
+        break;
       case v1::SensorStatus::KIND_BAD_DATA:
         text = where + ": bad data, " + std::to_string(status.bytes_discarded()) + " bytes skipped";
         break;
-      default: text = where + ": status unknown"; break;
+      default:
+        text = where + ": status unknown";
+        break;
     }
     if (!status.detail().empty()) text += " (" + status.detail() + ")";
     items += "<li class=\"sensor-note\" data-kind=\"" +
@@ -294,9 +315,10 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
 
   body += "<h2>Asymmetry per set</h2>";
   body += AsymmetryChart(session);
-  body += "<table class=\"overview\"><tr><th>set</th><th>exercise</th><th>reps L/R</th>"
-          "<th>ROM L/R (°)</th><th>ROM diff</th><th>band</th><th>weaker</th>"
-          "<th>speed loss L/R (%)</th></tr>";
+  body +=
+      "<table class=\"overview\"><tr><th>set</th><th>exercise</th><th>reps L/R</th>"
+      "<th>ROM L/R (°)</th><th>ROM diff</th><th>band</th><th>weaker</th>"
+      "<th>speed loss L/R (%)</th></tr>";
   for (const v1::SetSummary& set : session.sets()) {
     const v1::MetricComparison* rom = FindMetric(set.metrics(), v1::METRIC_ROM);
     body += "<tr><td>" + std::to_string(set.set_index()) + "</td><td>" +
@@ -315,7 +337,8 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
   body += "<h2>Data quality</h2>" + DataQuality(session);
 
   std::map<std::uint32_t, std::vector<const v1::RepPair*>> pairs_by_set;
-  for (const v1::RepPair& pair : session.rep_pairs()) pairs_by_set[pair.set_index()].push_back(&pair);
+  for (const v1::RepPair& pair : session.rep_pairs())
+    pairs_by_set[pair.set_index()].push_back(&pair);
   for (const v1::SetSummary& set : session.sets()) {
     body += "<section class=\"set\" data-set=\"" + std::to_string(set.set_index()) + "\"><h2>Set " +
             std::to_string(set.set_index()) + " — " + Escape(Readable(set.exercise())) +

@@ -47,15 +47,14 @@ const v1::ExerciseAsymmetry* FindExercise(const v1::WeekBalance& week, const std
 std::string BalanceChart(const v1::WeeklyBalanceResponse& balance) {
   double max_sets = 4;
   for (const v1::WeekBalance& week : balance.weeks()) {
-    max_sets = std::max({max_sets, static_cast<double>(week.push_sets()),
-                         static_cast<double>(week.pull_sets()),
-                         kPullPerPushAim * week.push_sets()});
+    max_sets =
+        std::max({max_sets, static_cast<double>(week.push_sets()),
+                  static_cast<double>(week.pull_sets()), kPullPerPushAim * week.push_sets()});
   }
   Chart chart("balance", "Push and pull sets per week; dashed: the pull aim (2 pull per push)",
               kChartWidth, kBalanceChartHeight, NiceMax(max_sets, 4), "sets");
   chart.Legend({{"#7b8fb0", "push"}, {"#3f5f8f", "pull"}, {"#1d2330", "2:1 aim"}});
-  const double group =
-      chart.plot_width() / static_cast<double>(std::max(1, balance.weeks_size()));
+  const double group = chart.plot_width() / static_cast<double>(std::max(1, balance.weeks_size()));
   const double bar = std::min(30.0, group * 0.32);
   for (int i = 0; i < balance.weeks_size(); ++i) {
     const v1::WeekBalance& week = balance.weeks(i);
@@ -67,8 +66,8 @@ std::string BalanceChart(const v1::WeeklyBalanceResponse& balance) {
       chart.Add("<rect class=\"balance-bar\" data-week=\"" + Escape(week.week()) +
                 "\" data-kind=\"" + kind + "\" data-sets=\"" + std::to_string(sets) + "\" x=\"" +
                 Fixed(x, 1) + "\" y=\"" + Fixed(y, 1) + "\" width=\"" + Fixed(bar, 1) +
-                "\" height=\"" + Fixed(chart.bottom() - y, 1) + "\" fill=\"" + fill +
-                "\"><title>" + Escape(week.week()) + ": " + std::to_string(sets) + " " + kind +
+                "\" height=\"" + Fixed(chart.bottom() - y, 1) + "\" fill=\"" + fill + "\"><title>" +
+                Escape(week.week()) + ": " + std::to_string(sets) + " " + kind +
                 " sets</title></rect>");
     }
     if (week.push_sets() > 0) {
@@ -85,9 +84,10 @@ std::string BalanceChart(const v1::WeeklyBalanceResponse& balance) {
 }
 
 std::string BalanceTable(const v1::WeeklyBalanceResponse& balance) {
-  std::string html = "<table class=\"balance\"><tr><th>week</th><th>push</th><th>pull</th>"
-                     "<th>pull:push</th><th>quads</th><th>hamstrings</th><th>reach</th>"
-                     "<th>reps L</th><th>reps R</th></tr>";
+  std::string html =
+      "<table class=\"balance\"><tr><th>week</th><th>push</th><th>pull</th>"
+      "<th>pull:push</th><th>quads</th><th>hamstrings</th><th>reach</th>"
+      "<th>reps L</th><th>reps R</th></tr>";
   for (const v1::WeekBalance& week : balance.weeks()) {
     const std::string ratio =
         week.push_sets() > 0
@@ -107,11 +107,13 @@ std::string BalanceTable(const v1::WeeklyBalanceResponse& balance) {
 std::string MuscleGroupTable(const v1::WeeklyBalanceResponse& balance) {
   std::set<std::string> groups;
   for (const v1::WeekBalance& week : balance.weeks()) {
-    for (const v1::MuscleGroupVolume& volume : week.muscle_groups()) groups.insert(volume.muscle_group());
+    for (const v1::MuscleGroupVolume& volume : week.muscle_groups())
+      groups.insert(volume.muscle_group());
   }
   if (groups.empty()) return "<p class=\"none\">No sets of catalogued exercises.</p>";
   std::string html = "<table class=\"groups\"><tr><th>sets per muscle group</th>";
-  for (const v1::WeekBalance& week : balance.weeks()) html += "<th>" + ShortWeek(week.week()) + "</th>";
+  for (const v1::WeekBalance& week : balance.weeks())
+    html += "<th>" + ShortWeek(week.week()) + "</th>";
   html += "</tr>";
   for (const std::string& group : groups) {
     html += "<tr><td>" + Escape(Readable(group)) + "</td>";
@@ -168,8 +170,7 @@ std::string TrendChart(const v1::WeeklyBalanceResponse& balance,
       const double y = chart.Y(exercise->mean_rom_percent_difference());
       points += Fixed(x, 1) + "," + Fixed(y, 1) + " ";
       chart.Add("<circle class=\"trend-point\" data-week=\"" + Escape(week.week()) +
-                "\" data-exercise=\"" + Escape(exercises[e]) +
-                "\" data-rom-percent-difference=\"" +
+                "\" data-exercise=\"" + Escape(exercises[e]) + "\" data-rom-percent-difference=\"" +
                 Exact(exercise->mean_rom_percent_difference()) +
                 "\" data-rom-symmetry-index-pct=\"" +
                 Exact(exercise->mean_rom_symmetry_index_pct()) + "\" cx=\"" + Fixed(x, 1) +
@@ -227,8 +228,9 @@ std::string RomChart(const v1::WeeklyBalanceResponse& balance, const std::string
 
 std::string AsymmetryTable(const v1::WeeklyBalanceResponse& balance,
                            const std::vector<std::string>& exercises) {
-  std::string html = "<table class=\"asymmetry\"><tr><th>exercise</th><th>week</th>"
-                     "<th>sets</th><th>ROM diff</th><th>vs baseline</th><th>weaker</th></tr>";
+  std::string html =
+      "<table class=\"asymmetry\"><tr><th>exercise</th><th>week</th>"
+      "<th>sets</th><th>ROM diff</th><th>vs baseline</th><th>weaker</th></tr>";
   for (const std::string& name : exercises) {
     for (const v1::WeekBalance& week : balance.weeks()) {
       const v1::ExerciseAsymmetry* exercise = FindExercise(week, name);
@@ -259,10 +261,10 @@ std::string WeeklyReportHtml(const v1::WeeklyBalanceResponse& balance) {
           ? std::string("no weeks")
           : balance.weeks(0).week() + " to " + balance.weeks(balance.weeks_size() - 1).week();
   std::string body;
-  body += "<header class=\"weekly\" data-athlete=\"" + Escape(balance.athlete()) + "\" data-weeks=\"" +
-          std::to_string(balance.weeks_size()) + "\"><h1>" + Escape(balance.athlete()) +
-          " — weekly balance</h1><p class=\"meta\">" + Escape(range) + " (ISO weeks, UTC) · " +
-          std::to_string(balance.weeks_size()) + " weeks</p></header>";
+  body += "<header class=\"weekly\" data-athlete=\"" + Escape(balance.athlete()) +
+          "\" data-weeks=\"" + std::to_string(balance.weeks_size()) + "\"><h1>" +
+          Escape(balance.athlete()) + " — weekly balance</h1><p class=\"meta\">" + Escape(range) +
+          " (ISO weeks, UTC) · " + std::to_string(balance.weeks_size()) + " weeks</p></header>";
   body += "<h2>Summary</h2><ul class=\"summary\">";
   for (const std::string& sentence : SummarySentences(balance)) {
     body += "<li>" + Escape(sentence) + "</li>";

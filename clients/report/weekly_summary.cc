@@ -38,8 +38,9 @@ std::vector<ExerciseTrend> ExerciseTrends(const v1::WeeklyBalanceResponse& balan
       trend.latest_gap_pct = std::abs(exercise.mean_rom_symmetry_index_pct());
       // The sign says which side is larger: > 0 left larger, so the right side is weaker.
       const double index = exercise.mean_rom_symmetry_index_pct();
-      trend.weaker_side = index > 0 ? v1::SIDE_RIGHT : index < 0 ? v1::SIDE_LEFT
-                                                                 : v1::SIDE_UNSPECIFIED;
+      trend.weaker_side = index > 0   ? v1::SIDE_RIGHT
+                          : index < 0 ? v1::SIDE_LEFT
+                                      : v1::SIDE_UNSPECIFIED;
     }
   }
   std::vector<ExerciseTrend> out;

@@ -31,8 +31,12 @@ struct ExerciseTrend {
   double baseline_gap_pct = 0.0;  // |symmetry index| in the baseline week
   std::string latest_week;
   double latest_gap_pct = 0.0;
-  enum class Direction { kOnlyOneWeek, kClosing, kSteady, kWidening } direction =
-      Direction::kOnlyOneWeek;
+  enum class Direction {
+    kOnlyOneWeek,
+    kClosing,
+    kSteady,
+    kWidening
+  } direction = Direction::kOnlyOneWeek;
 };
 
 // One trend per exercise that compared ROM in at least one week, sorted by exercise.

@@ -163,8 +163,8 @@ void AthleteSession::End(SteadyTime time) {
   // Flush at the later of 'time' and the data already seen, so nothing pending is cut short.
   const fusion::Time at = std::max(SessionTime(time), pipeline_->latest_time());
   trigger_arrival_unix_ns_ = options_.recorded_start_unix_ns != 0
-                                ? options_.recorded_start_unix_ns + fusion::ToNanoseconds(at)
-                                : UnixNsOf(time);
+                                 ? options_.recorded_start_unix_ns + fusion::ToNanoseconds(at)
+                                 : UnixNsOf(time);
   pipeline_->Flush(at);
   ended_ = true;
   if (capture_.is_open()) CheckCapture(capture_.Close());

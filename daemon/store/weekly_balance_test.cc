@@ -193,7 +193,8 @@ direction = "push"
 first_phase = "concentric"
 mode = "bilateral"
 limb = "wrist"
-)toml", "reach.toml");
+)toml",
+                                                                          "reach.toml");
   ASSERT_TRUE(loaded.ok()) << loaded.error;
   const std::vector<BalanceSet> sets = {Set("serratus_punch", UnixNs(2026, 11, 24), 10, 10),
                                         Set("serratus_punch", UnixNs(2026, 11, 25), 10, 10)};

@@ -238,7 +238,9 @@ def main():
         for i, (name, start) in enumerate(SCHEDULE):
             capture = os.path.join(args.golden, name + ".capture")
             last = i == len(SCHEDULE) - 1
-            server = replay(args.ambid, capture, start, data_dir, socket, env, serve=last)
+            # Each replaying daemon has its own socket; the last one serves on the test's.
+            listen = socket if last else f"{socket}.{i}"
+            server = replay(args.ambid, capture, start, data_dir, listen, env, serve=last)
         # Wait for the serving daemon to finish its replay (its session ends).
         deadline = time.monotonic() + TIMEOUT_S
         sessions = []
