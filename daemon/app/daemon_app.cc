@@ -203,6 +203,7 @@ class DaemonApp::Impl final : public Control {
   std::shared_ptr<BleBus> ble_bus_;
   std::unique_ptr<ReplayDriver> replay_;
   std::int64_t replay_start_unix_ns_ = 0;  // replay with dates: wall time of session time zero
+  std::optional<fusion::SetMode> replay_mode_;  // the replayed capture's set mode, if it has one
   std::vector<std::unique_ptr<Athlete>> athletes_;  // fixed after SetUp (read by gRPC threads)
   std::atomic<bool> stopping_{false};
   int exit_code_ = 0;
@@ -298,6 +299,7 @@ std::optional<std::string> DaemonApp::Impl::BeginSession(Athlete& athlete, std::
   options.capture_path = capture_path;
   options.exercise = athlete.exercise;
   options.params = ParamsFor(athlete);
+  if (replay_mode_) options.params.mode = replay_mode_;
   options.epoch = steady_clock::now();
   options.recorded_start_unix_ns = replay_start_unix_ns_;
   for (std::size_t i = 0; i < athlete.devices.size(); ++i) {
@@ -451,6 +453,7 @@ bool DaemonApp::Impl::SetUpReplay() {
   Athlete& replayed = *athletes_.back();
   replay_start_unix_ns_ = options_.replay_recorded_dates ? header.created_unix_ns()
                                                          : options_.replay_start_unix_ns;
+  replay_mode_ = proto::FromProto(header.mode());  // a unilateral capture: unilateral sets
   if (!BeginSession(replayed, &error)) {
     spdlog::critical("--replay: {}", error);
     return false;
