@@ -1,11 +1,12 @@
 // ambictl exercises: the exercise catalog with limbs and modes, read from the catalog file.
 
+#include <toml++/toml.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <toml++/toml.h>
 
 #include "clients/ctl/commands.h"
 #include "clients/ctl/ctl_text.h"

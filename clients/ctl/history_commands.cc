@@ -427,8 +427,9 @@ int Balance(AmbidClient& client, const Options& options) {
             {"baseline_rom_symmetry_index_pct",
              has_baseline ? Json(e.baseline_rom_symmetry_index_pct()) : Json(nullptr)},
             {"change_from_baseline_pts", compared && has_baseline
-                                             ? Json(std::abs(e.mean_rom_symmetry_index_pct()) -
-                                                    std::abs(e.baseline_rom_symmetry_index_pct()))
+                                             ? Json(e.mean_rom_percent_difference() -
+                                                    report::BaselinePercentDifference(balance, e)
+                                                        .value_or(e.mean_rom_percent_difference()))
                                              : Json(nullptr)},
             {"mean_left_rom_deg",
              e.mean_left_rom_deg() > 0 ? Json(e.mean_left_rom_deg()) : Json(nullptr)},
@@ -485,8 +486,9 @@ int Balance(AmbidClient& client, const Options& options) {
       if (compared && e.baseline_week() == w.week()) {
         versus = "baseline";
       } else if (compared && !e.baseline_week().empty()) {
-        versus = Format("%+.1f pts", std::abs(e.mean_rom_symmetry_index_pct()) -
-                                         std::abs(e.baseline_rom_symmetry_index_pct()));
+        versus = Format("%+.1f pts", e.mean_rom_percent_difference() -
+                                         report::BaselinePercentDifference(balance, e)
+                                             .value_or(e.mean_rom_percent_difference()));
       }
       asymmetry.Add({e.exercise(), w.week(), std::to_string(e.sets()),
                      compared ? Format("%.1f %%", e.mean_rom_percent_difference()) : "-",

@@ -148,7 +148,7 @@ h3 { font-size: 15px; margin: 14px 0 4px; }
 p.meta { color: var(--muted); margin: 0 0 10px; }
 table { border-collapse: collapse; margin: 6px 0 10px; font-size: 13px; }
 th, td { padding: 3px 8px; border-bottom: 1px solid var(--rule); text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child, td.text { text-align: left; }
 th { color: var(--muted); font-weight: 600; }
 .band-green { color: #25762a; font-weight: 600; }
 .band-amber { color: #9a6a00; font-weight: 600; }

@@ -88,6 +88,21 @@ const v1::MetricComparison* FindMetric(
   return nullptr;
 }
 
+// A side's figure, or "-" when the side has no reps in the set (the other side of a unilateral
+// set): a zero there would read as a measured zero.
+std::string SideFigure(const v1::SideStats& side, double value, int decimals) {
+  return side.rep_count() == 0 ? std::string("-") : Fixed(value, decimals);
+}
+
+// The ROM difference, or "-" when it does not apply (nothing compared yet).
+std::string DifferenceText(const v1::MetricComparison* rom) {
+  if (rom == nullptr || rom->band() == v1::BAND_NOT_APPLICABLE ||
+      rom->band() == v1::BAND_UNSPECIFIED) {
+    return "-";
+  }
+  return Fixed(rom->percent_difference(), 1) + " %";
+}
+
 std::string BandCell(v1::Band band) {
   const std::string word = BandText(band);
   return "<td class=\"band-" + word + "\">" + word + "</td>";
@@ -212,23 +227,25 @@ std::string SetTable(const v1::SetSummary& set) {
     html += "<tr><td>" + name + "</td><td>" + left + "</td><td>" + right + "</td></tr>";
   };
   row("reps", std::to_string(set.left().rep_count()), std::to_string(set.right().rep_count()));
-  row("mean ROM (°)", Fixed(set.left().mean_rom_deg(), 1), Fixed(set.right().mean_rom_deg(), 1));
-  row("ROM spread, SD (°)", Fixed(set.left().sd_rom_deg(), 1), Fixed(set.right().sd_rom_deg(), 1));
-  row("lifting time (s)", Fixed(set.left().mean_concentric_s(), 2),
-      Fixed(set.right().mean_concentric_s(), 2));
-  row("lowering time (s)", Fixed(set.left().mean_eccentric_s(), 2),
-      Fixed(set.right().mean_eccentric_s(), 2));
-  row("peak speed (°/s)", Fixed(set.left().mean_peak_speed_deg_s(), 0),
-      Fixed(set.right().mean_peak_speed_deg_s(), 0));
+  const v1::SideStats& l = set.left();
+  const v1::SideStats& r = set.right();
+  row("mean ROM (°)", SideFigure(l, l.mean_rom_deg(), 1), SideFigure(r, r.mean_rom_deg(), 1));
+  row("ROM spread, SD (°)", SideFigure(l, l.sd_rom_deg(), 1), SideFigure(r, r.sd_rom_deg(), 1));
+  row("lifting time (s)", SideFigure(l, l.mean_concentric_s(), 2),
+      SideFigure(r, r.mean_concentric_s(), 2));
+  row("lowering time (s)", SideFigure(l, l.mean_eccentric_s(), 2),
+      SideFigure(r, r.mean_eccentric_s(), 2));
+  row("peak speed (°/s)", SideFigure(l, l.mean_peak_speed_deg_s(), 0),
+      SideFigure(r, r.mean_peak_speed_deg_s(), 0));
   html += "<tr class=\"speed-loss\" data-set=\"" + std::to_string(set.set_index()) +
           "\" data-left-speed-loss-pct=\"" + Exact(set.left().max_speed_loss_pct()) +
           "\" data-right-speed-loss-pct=\"" + Exact(set.right().max_speed_loss_pct()) +
-          "\"><td>speed loss (%)</td><td>" + Fixed(set.left().max_speed_loss_pct(), 1) +
-          "</td><td>" + Fixed(set.right().max_speed_loss_pct(), 1) + "</td></tr></table>";
+          "\"><td>speed loss (%)</td><td>" + SideFigure(l, l.max_speed_loss_pct(), 1) +
+          "</td><td>" + SideFigure(r, r.max_speed_loss_pct(), 1) + "</td></tr></table>";
   html +=
       "<table class=\"verdict\"><tr><th>ROM difference</th><th>ROM band</th>"
       "<th>weaker side</th><th>set band (worst metric)</th></tr><tr><td>" +
-      (rom != nullptr ? Fixed(rom->percent_difference(), 1) + " %" : std::string("-")) + "</td>" +
+      DifferenceText(rom) + "</td>" +
       (rom != nullptr ? BandCell(rom->band()) : std::string("<td>-</td>")) + "<td>" +
       (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideText(set.weaker_side())) + "</td>" +
       BandCell(set.band()) + "</tr></table>";
@@ -321,17 +338,16 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
       "<th>speed loss L/R (%)</th></tr>";
   for (const v1::SetSummary& set : session.sets()) {
     const v1::MetricComparison* rom = FindMetric(set.metrics(), v1::METRIC_ROM);
-    body += "<tr><td>" + std::to_string(set.set_index()) + "</td><td>" +
-            Escape(Readable(set.exercise())) + "</td><td>" +
-            std::to_string(set.left().rep_count()) + " / " +
-            std::to_string(set.right().rep_count()) + "</td><td>" +
-            Fixed(set.left().mean_rom_deg(), 1) + " / " + Fixed(set.right().mean_rom_deg(), 1) +
-            "</td><td>" +
-            (rom != nullptr ? Fixed(rom->percent_difference(), 1) + " %" : std::string("-")) +
-            "</td>" + BandCell(rom != nullptr ? rom->band() : v1::BAND_NOT_APPLICABLE) + "<td>" +
-            (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideText(set.weaker_side())) +
-            "</td><td>" + Fixed(set.left().max_speed_loss_pct(), 0) + " / " +
-            Fixed(set.right().max_speed_loss_pct(), 0) + "</td></tr>";
+    body +=
+        "<tr><td>" + std::to_string(set.set_index()) + "</td><td class=\"text\">" +
+        Escape(Readable(set.exercise())) + "</td><td>" + std::to_string(set.left().rep_count()) +
+        " / " + std::to_string(set.right().rep_count()) + "</td><td>" +
+        SideFigure(set.left(), set.left().mean_rom_deg(), 1) + " / " +
+        SideFigure(set.right(), set.right().mean_rom_deg(), 1) + "</td><td>" + DifferenceText(rom) +
+        "</td>" + BandCell(rom != nullptr ? rom->band() : v1::BAND_NOT_APPLICABLE) + "<td>" +
+        (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideText(set.weaker_side())) +
+        "</td><td>" + SideFigure(set.left(), set.left().max_speed_loss_pct(), 0) + " / " +
+        SideFigure(set.right(), set.right().max_speed_loss_pct(), 0) + "</td></tr>";
   }
   body += "</table>";
   body += "<h2>Data quality</h2>" + DataQuality(session);
@@ -348,7 +364,11 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
     body += SetTable(set);
     const auto& pairs = pairs_by_set[set.set_index()];
     if (pairs.empty()) {
-      body += "<p class=\"none\">No rep pairs in this set (nothing to compare rep by rep).</p>";
+      body += set.mode() == v1::SET_MODE_UNILATERAL
+                  ? "<p class=\"none\">A unilateral set: the sides are compared set against "
+                    "set (the tables above), not rep by rep.</p>"
+                  : "<p class=\"none\">No rep pairs in this set (nothing to compare rep by "
+                    "rep).</p>";
     } else {
       body += RomChart(set.set_index(), pairs);
       body += TempoChart(set.set_index(), pairs);

@@ -235,8 +235,9 @@ std::string AsymmetryTable(const v1::WeeklyBalanceResponse& balance,
     for (const v1::WeekBalance& week : balance.weeks()) {
       const v1::ExerciseAsymmetry* exercise = FindExercise(week, name);
       if (exercise == nullptr || exercise->compared_sets() == 0) continue;
-      const double change = std::abs(exercise->mean_rom_symmetry_index_pct()) -
-                            std::abs(exercise->baseline_rom_symmetry_index_pct());
+      const double change = exercise->mean_rom_percent_difference() -
+                            BaselinePercentDifference(balance, *exercise)
+                                .value_or(exercise->mean_rom_percent_difference());
       const bool baseline = exercise->baseline_week() == week.week();
       html += "<tr><td>" + Escape(Readable(name)) + "</td><td>" + Escape(week.week()) +
               "</td><td>" + std::to_string(exercise->sets()) + "</td><td>" +

@@ -25,6 +25,19 @@ std::string Readable(const std::string& key) {
 
 }  // namespace
 
+std::optional<double> BaselinePercentDifference(const v1::WeeklyBalanceResponse& balance,
+                                                const v1::ExerciseAsymmetry& exercise) {
+  for (const v1::WeekBalance& week : balance.weeks()) {
+    if (week.week() != exercise.baseline_week()) continue;
+    for (const v1::ExerciseAsymmetry& then : week.exercises()) {
+      if (then.exercise() == exercise.exercise() && then.compared_sets() > 0) {
+        return then.mean_rom_percent_difference();
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<ExerciseTrend> ExerciseTrends(const v1::WeeklyBalanceResponse& balance) {
   std::map<std::string, ExerciseTrend> trends;
   for (const v1::WeekBalance& week : balance.weeks()) {
@@ -33,9 +46,10 @@ std::vector<ExerciseTrend> ExerciseTrends(const v1::WeeklyBalanceResponse& balan
       ExerciseTrend& trend = trends[exercise.exercise()];
       trend.exercise = exercise.exercise();
       trend.baseline_week = exercise.baseline_week();
-      trend.baseline_gap_pct = std::abs(exercise.baseline_rom_symmetry_index_pct());
+      trend.baseline_gap_pct = BaselinePercentDifference(balance, exercise)
+                                   .value_or(std::abs(exercise.baseline_rom_symmetry_index_pct()));
       trend.latest_week = week.week();
-      trend.latest_gap_pct = std::abs(exercise.mean_rom_symmetry_index_pct());
+      trend.latest_gap_pct = exercise.mean_rom_percent_difference();
       // The sign says which side is larger: > 0 left larger, so the right side is weaker.
       const double index = exercise.mean_rom_symmetry_index_pct();
       trend.weaker_side = index > 0   ? v1::SIDE_RIGHT

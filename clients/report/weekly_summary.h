@@ -1,6 +1,7 @@
 #ifndef AMBI_CLIENTS_REPORT_WEEKLY_SUMMARY_H_
 #define AMBI_CLIENTS_REPORT_WEEKLY_SUMMARY_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,7 @@ struct ExerciseTrend {
   std::string exercise;
   v1::Side weaker_side = v1::SIDE_UNSPECIFIED;  // in the latest compared week
   std::string baseline_week;
-  double baseline_gap_pct = 0.0;  // |symmetry index| in the baseline week
+  double baseline_gap_pct = 0.0;  // ROM percent difference in the baseline week
   std::string latest_week;
   double latest_gap_pct = 0.0;
   enum class Direction {
@@ -38,6 +39,12 @@ struct ExerciseTrend {
     kWidening
   } direction = Direction::kOnlyOneWeek;
 };
+
+// The mean ROM percent difference of 'exercise' in its baseline week (a week of 'balance'), or
+// nullopt when it has no baseline in the range. Gaps are read as percent differences
+// everywhere, so the summary, the tables and the charts show the same figures.
+std::optional<double> BaselinePercentDifference(const v1::WeeklyBalanceResponse& balance,
+                                                const v1::ExerciseAsymmetry& exercise);
 
 // One trend per exercise that compared ROM in at least one week, sorted by exercise.
 std::vector<ExerciseTrend> ExerciseTrends(const v1::WeeklyBalanceResponse& balance);
