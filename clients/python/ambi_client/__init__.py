@@ -14,11 +14,12 @@ import os
 
 import grpc
 
-from ambi.v1 import service_pb2, service_pb2_grpc
+from ambi.v1 import common_pb2, events_pb2, service_pb2, service_pb2_grpc
 
 DEFAULT_ADDRESS = "unix:/run/ambi/ambid.sock"
 
-__all__ = ["Client", "AmbidUnreachable", "DEFAULT_ADDRESS", "service_pb2", "unix_ns",
+__all__ = ["Client", "AmbidUnreachable", "DEFAULT_ADDRESS", "common_pb2", "events_pb2",
+           "service_pb2", "unix_ns",
            "iso_week_start"]
 
 

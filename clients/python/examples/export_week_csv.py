@@ -10,7 +10,7 @@ import csv
 import datetime
 import sys
 
-from ambi_client import AmbidUnreachable, Client, iso_week_start, service_pb2
+from ambi_client import AmbidUnreachable, Client, common_pb2, events_pb2, iso_week_start
 
 COLUMNS = ["export_version", "session_id", "athlete", "session_start_utc", "set_index",
            "exercise", "mode", "limb", "side", "rep_index", "pair_index", "start_s", "end_s",
@@ -24,8 +24,8 @@ def word(enum_name, prefix):
 
 
 def rows_of(response):
-    events = service_pb2.events__pb2
-    common = service_pb2.common__pb2
+    events = events_pb2
+    common = common_pb2
     info = response.session
     start = datetime.datetime.fromtimestamp(info.start_unix_ns // 1_000_000_000,
                                             datetime.timezone.utc)

@@ -8,7 +8,7 @@ every cue, from ambid.
 import argparse
 import sys
 
-from ambi_client import AmbidUnreachable, Client, service_pb2
+from ambi_client import AmbidUnreachable, Client, events_pb2
 
 
 def describe(live):
@@ -16,9 +16,9 @@ def describe(live):
     kind = event.WhichOneof("kind")
     if kind == "rep_pair":
         pair = event.rep_pair
-        rom = next((m for m in pair.metrics if m.metric == service_pb2.events__pb2.METRIC_ROM),
+        rom = next((m for m in pair.metrics if m.metric == events_pb2.METRIC_ROM),
                    None)
-        band = service_pb2.events__pb2.Band.Name(rom.band).removeprefix("BAND_").lower() \
+        band = events_pb2.Band.Name(rom.band).removeprefix("BAND_").lower() \
             if rom else "n/a"
         gap = f"{rom.percent_difference:.1f} %" if rom else "-"
         return (f"{event.athlete}  set {pair.set_index} rep {pair.pair_index}  "
