@@ -326,8 +326,8 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
           " — session report</h1><p class=\"meta\">" +
           Utc(info.start_unix_ns(), "%A %d %B %Y, %H:%M UTC") +
           (duration_min > 0 ? " · " + Fixed(duration_min, 0) + " min" : std::string()) + " · " +
-          std::to_string(session.sets_size()) + " sets · session " + Escape(info.session_id()) +
-          "</p><p><strong>Exercises:</strong> " +
+          std::to_string(session.sets_size()) + (session.sets_size() == 1 ? " set" : " sets") +
+          " · session " + Escape(info.session_id()) + "</p><p><strong>Exercises:</strong> " +
           (exercise_list.empty() ? std::string("none recorded") : exercise_list) + "</p></header>";
 
   body += "<h2>Asymmetry per set</h2>";
