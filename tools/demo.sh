@@ -14,7 +14,7 @@ jobs=${AMBI_JOBS:-2}
 
 if [ "${AMBI_SKIP_SETUP:-0}" != 1 ]; then tools/setup-debian.sh; fi
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build/release -j "$jobs" --target ambid ambi-watch
+cmake --build build/release -j "$jobs" --target ambid ambictl
 
 demo_dir=${AMBI_DEMO_DIR:-$PWD/build/demo}
 mkdir -p "$demo_dir"
@@ -27,6 +27,8 @@ trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT INT
 echo "== ambi demo: live daemon on simulated sensors (serial over pseudo-terminals) =="
 echo "   alice: biceps curls, left side 12 % less range; bob: knee extensions, symmetric"
 echo "   daemon log: $demo_dir/ambid.log; sessions: $demo_dir/data; Ctrl-C to stop"
+echo "   second terminal: build/release/clients/ctl/ambictl --connect $socket watch --table"
+echo "                    (or: export AMBI_ADDRESS=$socket; ambictl sessions | show | balance)"
 json=()
 if [ "${AMBI_DEMO_FORMAT:-text}" = json ]; then json=(--json); fi
-build/release/clients/watch/ambi-watch --connect "$socket" --wait-for-server 20 "${json[@]}"
+build/release/clients/ctl/ambictl --connect "$socket" --wait-for-server 20 watch "${json[@]}"

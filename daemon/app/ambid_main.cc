@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +78,34 @@ bool MakeSocketDirectories(const std::vector<std::string>& listen) {
   return true;
 }
 
+// "2026-11-02", "2026-11-02T10:15" or "2026-11-02T10:15:30" (UTC, optional trailing Z) as
+// Unix ns; nullopt for anything else.
+std::optional<std::int64_t> ParseUtcTime(const std::string& text) {
+  std::tm utc{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &utc.tm_year, &utc.tm_mon, &utc.tm_mday,
+                  &consumed) != 3) {
+    return std::nullopt;
+  }
+  std::string rest = text.substr(static_cast<std::size_t>(consumed));
+  if (rest.ends_with("Z")) rest.pop_back();
+  if (!rest.empty()) {
+    int tail = 0;
+    const int fields = std::sscanf(rest.c_str(), "T%2d:%2d%n:%2d%n", &utc.tm_hour, &utc.tm_min,
+                                   &tail, &utc.tm_sec, &tail);
+    if (fields < 2 || static_cast<std::size_t>(tail) != rest.size()) return std::nullopt;
+  }
+  if (utc.tm_mon < 1 || utc.tm_mon > 12 || utc.tm_mday < 1 || utc.tm_mday > 31 ||
+      utc.tm_hour > 23 || utc.tm_min > 59 || utc.tm_sec > 60) {
+    return std::nullopt;
+  }
+  utc.tm_year -= 1900;
+  utc.tm_mon -= 1;
+  const std::time_t seconds = timegm(&utc);
+  if (seconds <= 0) return std::nullopt;
+  return static_cast<std::int64_t>(seconds) * 1'000'000'000;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,6 +135,10 @@ int main(int argc, char** argv) {
   app.add_option("--pace", pace, "Replay speed: 1 recorded speed, 0 as fast as possible")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--exit-after-replay", exit_after_replay, "Stop once the replay is fed");
+  std::string replay_start;
+  app.add_option("--replay-start", replay_start,
+                 "Dates of the replayed session: 'recorded' (the capture's creation time) or a "
+                 "UTC time YYYY-MM-DD[THH:MM[:SS]] as its start; default: now");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   CLI11_PARSE(app, argc, argv);
@@ -178,6 +213,24 @@ int main(int argc, char** argv) {
   options.simulate = simulate;
   options.replay_path = replay_path;
   options.exit_after_replay = exit_after_replay;
+  if (!replay_start.empty()) {
+    if (replay_path.empty()) {
+      std::fprintf(stderr, "ambid: --replay-start needs --replay\n");
+      return 2;
+    }
+    options.replay_recorded_dates = replay_start == "recorded";
+    if (!options.replay_recorded_dates) {
+      const std::optional<std::int64_t> start = ParseUtcTime(replay_start);
+      if (!start) {
+        std::fprintf(stderr,
+                     "ambid: --replay-start '%s' is not 'recorded' nor a UTC time "
+                     "YYYY-MM-DD[THH:MM[:SS]]\n",
+                     replay_start.c_str());
+        return 2;
+      }
+      options.replay_start_unix_ns = *start;
+    }
+  }
   ambi::daemon::DaemonApp daemon(std::move(options));
   return daemon.Run();
 }

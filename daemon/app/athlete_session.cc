@@ -102,7 +102,7 @@ void AthleteSession::OnBytes(int device_index, SteadyTime arrival,
                                          .sensor_id(),
                                      fusion::ToNanoseconds(time), bytes));
   }
-  trigger_arrival_unix_ns_ = UnixNsOf(arrival);
+  trigger_arrival_unix_ns_ = WallNsOf(arrival);
   pipeline_->OnBytes(device_index, time, bytes);
 }
 
@@ -124,7 +124,7 @@ void AthleteSession::OnLinkChange(int device_index, SteadyTime time, bool connec
   record.mutable_link()->set_connected(connected);
   record.mutable_link()->set_detail(detail);
   Record(record);
-  trigger_arrival_unix_ns_ = UnixNsOf(time);
+  trigger_arrival_unix_ns_ = WallNsOf(time);
   if (connected) {
     pipeline_->OnSensorBack(device_index, at, detail);
   } else {
@@ -143,7 +143,7 @@ int AthleteSession::StartSet(SteadyTime time, const fusion::Exercise& exercise,
   control->set_mode(proto::ToProto(mode));
   control->set_side(proto::ToProto(side));
   Record(record);
-  trigger_arrival_unix_ns_ = UnixNsOf(time);
+  trigger_arrival_unix_ns_ = WallNsOf(time);
   pipeline_->StartSet(SessionTime(time), exercise, mode, side);
   return last_set_started_;
 }
@@ -154,7 +154,7 @@ bool AthleteSession::EndSet(SteadyTime time) {
   record.set_arrival_time_ns(fusion::ToNanoseconds(SessionTime(time)));
   record.mutable_set_control()->set_action(v1::SetControl::ACTION_END);
   Record(record);
-  trigger_arrival_unix_ns_ = UnixNsOf(time);
+  trigger_arrival_unix_ns_ = WallNsOf(time);
   return pipeline_->EndSet(SessionTime(time));
 }
 
@@ -162,10 +162,23 @@ void AthleteSession::End(SteadyTime time) {
   if (ended_) return;
   // Flush at the later of 'time' and the data already seen, so nothing pending is cut short.
   const fusion::Time at = std::max(SessionTime(time), pipeline_->latest_time());
-  trigger_arrival_unix_ns_ = UnixNsOf(time);
+  trigger_arrival_unix_ns_ = options_.recorded_start_unix_ns != 0
+                                 ? options_.recorded_start_unix_ns + fusion::ToNanoseconds(at)
+                                 : UnixNsOf(time);
   pipeline_->Flush(at);
   ended_ = true;
   if (capture_.is_open()) CheckCapture(capture_.Close());
+}
+
+std::int64_t AthleteSession::WallNsOf(SteadyTime time) const {
+  if (options_.recorded_start_unix_ns == 0) return UnixNsOf(time);
+  return options_.recorded_start_unix_ns + fusion::ToNanoseconds(SessionTime(time));
+}
+
+std::int64_t AthleteSession::EndUnixNs(SteadyTime now) const {
+  if (options_.recorded_start_unix_ns == 0) return UnixNowNs();
+  const fusion::Time at = std::max(SessionTime(now), pipeline_->latest_time());
+  return options_.recorded_start_unix_ns + fusion::ToNanoseconds(at);
 }
 
 void AthleteSession::FlushCapture() {
@@ -194,7 +207,9 @@ void AthleteSession::OnEvent(const fusion::Event& event) {
   }
   v1::LiveEvent live;
   live.set_session_id(options_.session_id);
-  live.set_published_unix_ns(UnixNowNs());
+  // Replaying with dates, an event is published at the recorded time of its trigger.
+  live.set_published_unix_ns(options_.recorded_start_unix_ns != 0 ? trigger_arrival_unix_ns_
+                                                                  : UnixNowNs());
   live.set_trigger_arrival_unix_ns(trigger_arrival_unix_ns_);
   *live.mutable_event() = proto::ToProto(event);
   live.mutable_event()->set_athlete(options_.athlete);

@@ -25,6 +25,10 @@ struct AthleteSessionOptions {
   fusion::SessionParams params;          // one SensorConfig per device, in device order
   std::vector<v1::SensorInfo> sensors;   // the capture header's view of the same devices
   SteadyTime epoch;  // session time zero
+  // Replay with dates: the wall time (Unix ns) of session time zero. When set, events and the
+  // store carry this plus their session time instead of the current wall clock, so a replayed
+  // session keeps its recorded (or chosen) dates. 0: live, the wall clock.
+  std::int64_t recorded_start_unix_ns = 0;
 };
 
 // One live session of one athlete: transport bytes in, recorded to the capture file, through the
@@ -73,6 +77,9 @@ class AthleteSession final : public fusion::EventSink {
   int rep_count() const { return rep_count_; }
   const fusion::SensorCounters& counters(int device_index) const;
   fusion::Time SessionTime(SteadyTime time) const;
+  // The wall time (Unix ns) at which the session ends if ended at 'now': the wall clock, or with
+  // recorded_start_unix_ns the recorded start plus the latest data seen.
+  std::int64_t EndUnixNs(SteadyTime now) const;
 
   // fusion::EventSink
   void OnEvent(const fusion::Event& event) override;
@@ -83,6 +90,8 @@ class AthleteSession final : public fusion::EventSink {
   void OnLinkChange(int device_index, SteadyTime time, bool connected, const std::string& detail);
   void Record(const v1::CaptureRecord& record);
   void CheckCapture(const capture::CaptureStatus& status);
+  // The wall time of a steady instant: recent past on the wall clock, or the recorded timeline.
+  std::int64_t WallNsOf(SteadyTime time) const;
 
   AthleteSessionOptions options_;
   std::vector<EventOutput*> outputs_;

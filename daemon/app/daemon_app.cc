@@ -203,6 +203,8 @@ class DaemonApp::Impl final : public Control {
   std::unique_ptr<PtySimulator> simulator_;
   std::shared_ptr<BleBus> ble_bus_;
   std::unique_ptr<ReplayDriver> replay_;
+  std::int64_t replay_start_unix_ns_ = 0;  // replay with dates: wall time of session time zero
+  std::optional<fusion::SetMode> replay_mode_;  // the replayed capture's set mode, if it has one
   std::vector<std::unique_ptr<Athlete>> athletes_;  // fixed after SetUp (read by gRPC threads)
   std::atomic<bool> stopping_{false};
   int exit_code_ = 0;
@@ -289,7 +291,9 @@ fusion::SessionParams DaemonApp::Impl::ParamsFor(const Athlete& athlete) const {
 std::optional<std::string> DaemonApp::Impl::BeginSession(Athlete& athlete, std::string* error) {
   const std::string capture_dir = options_.config.data_dir + "/captures";
   const std::string capture_path = NewCapturePath(capture_dir, athlete.config.name);
-  const std::string session_id = store_->BeginSession(athlete.config.name, UnixNowNs(),
+  const std::int64_t start_unix_ns =
+      replay_start_unix_ns_ != 0 ? replay_start_unix_ns_ : UnixNowNs();
+  const std::string session_id = store_->BeginSession(athlete.config.name, start_unix_ns,
                                                       capture_path);
   if (session_id.empty()) {
     *error = "the session store refused a new session for " + athlete.config.name;
@@ -301,7 +305,9 @@ std::optional<std::string> DaemonApp::Impl::BeginSession(Athlete& athlete, std::
   options.capture_path = capture_path;
   options.exercise = athlete.exercise;
   options.params = ParamsFor(athlete);
+  if (replay_mode_) options.params.mode = replay_mode_;
   options.epoch = steady_clock::now();
+  options.recorded_start_unix_ns = replay_start_unix_ns_;
   for (std::size_t i = 0; i < athlete.devices.size(); ++i) {
     const config::DeviceConfig& device = athlete.devices[i].config;
     v1::SensorInfo info;
@@ -333,7 +339,8 @@ std::optional<std::string> DaemonApp::Impl::BeginSession(Athlete& athlete, std::
 void DaemonApp::Impl::EndSession(Athlete& athlete) {
   if (!athlete.session) return;
   athlete.session->End(steady_clock::now());
-  store_->EndSession(athlete.session->session_id(), UnixNowNs());
+  store_->EndSession(athlete.session->session_id(),
+                     athlete.session->EndUnixNs(steady_clock::now()));
   spdlog::info("athlete {}: session {} ended ({} sets, {} reps), capture {}",
                athlete.config.name, athlete.session->session_id(), athlete.session->set_count(),
                athlete.session->rep_count(), athlete.session->capture_path());
@@ -450,6 +457,9 @@ bool DaemonApp::Impl::SetUpReplay() {
   }
   athletes_.push_back(std::move(athlete));
   Athlete& replayed = *athletes_.back();
+  replay_start_unix_ns_ = options_.replay_recorded_dates ? header.created_unix_ns()
+                                                         : options_.replay_start_unix_ns;
+  replay_mode_ = proto::FromProto(header.mode());  // a unilateral capture: unilateral sets
   if (!BeginSession(replayed, &error)) {
     spdlog::critical("--replay: {}", error);
     return false;

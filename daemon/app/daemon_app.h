@@ -17,6 +17,10 @@ struct DaemonOptions {
   std::string replay_path;
   // Stop the daemon when the replay has been fed (else it keeps serving queries).
   bool exit_after_replay = false;
+  // Dates of the replayed session: the capture's creation time (recorded_dates), or this Unix
+  // time as session time zero; neither: the current wall clock, as live.
+  bool replay_recorded_dates = false;
+  std::int64_t replay_start_unix_ns = 0;
 };
 
 // ambid: wires transports, per-athlete sessions (the core's SessionPipeline), the capture

@@ -135,8 +135,8 @@ const std::vector<std::string_view>& KnownMuscleGroups() {
       "front_delts",   "forearms",       "glutes",         "hamstrings",
       "hip_abductors", "hip_adductors",  "hip_flexors",    "lats",
       "lower_back",    "quadriceps",     "rear_delts",     "rotator_cuff",
-      "side_delts",    "tibialis",       "trapezius",      "triceps",
-      "upper_back"};
+      "serratus",      "side_delts",     "tibialis",       "trapezius",
+      "triceps",       "upper_back"};
   return kGroups;
 }
 

@@ -152,9 +152,22 @@ FROM sets WHERE session_id = ?1 ORDER BY set_index)sql");
 
     Statement pairs(*connection_, "SELECT pair FROM rep_pairs WHERE session_id = ?1 ORDER BY id");
     pairs.Bind(1, session_id);
-    return ForEachRow(pairs, error, kind, [&](const Statement& row) {
+    const bool pairs_ok = ForEachRow(pairs, error, kind, [&](const Statement& row) {
       return ParseBlob(row, 0, response->add_rep_pairs(), "rep pair of session " + session_id,
                        error, kind);
+    });
+    if (!pairs_ok) return false;
+
+    Statement logged(*connection_, R"sql(
+SELECT event FROM events WHERE session_id = ?1 AND kind IN ('sensor_status', 'unpaired_rep')
+ORDER BY id)sql");
+    logged.Bind(1, session_id);
+    return ForEachRow(logged, error, kind, [&](const Statement& row) {
+      v1::Event event;
+      if (!ParseBlob(row, 0, &event, "event of session " + session_id, error, kind)) return false;
+      if (event.has_sensor_status()) *response->add_sensor_events() = event.sensor_status();
+      if (event.has_unpaired_rep()) *response->add_unpaired_reps() = event.unpaired_rep();
+      return true;
     });
   });
 }
@@ -172,7 +185,11 @@ SELECT s.exercise, s.start_unix_ns,
        COALESCE(s.right_reps, (SELECT COUNT(*) FROM reps r WHERE r.session_id = s.session_id
                                  AND r.set_index = s.set_index AND r.side = 2)),
        COALESCE(s.rom_band, 0), COALESCE(s.rom_percent_difference, 0),
-       COALESCE(s.rom_symmetry_index_pct, 0), COALESCE(s.weaker_side, 0)
+       COALESCE(s.rom_symmetry_index_pct, 0), COALESCE(s.weaker_side, 0),
+       COALESCE((SELECT AVG(r.rom_deg) FROM reps r WHERE r.session_id = s.session_id
+                   AND r.set_index = s.set_index AND r.side = 1), 0),
+       COALESCE((SELECT AVG(r.rom_deg) FROM reps r WHERE r.session_id = s.session_id
+                   AND r.set_index = s.set_index AND r.side = 2), 0)
 FROM sets s JOIN sessions se ON se.id = s.session_id JOIN athletes a ON a.id = se.athlete_id
 WHERE a.name = ?1 AND s.start_unix_ns >= ?2 AND s.start_unix_ns < ?3
 ORDER BY s.start_unix_ns)sql");
@@ -189,6 +206,8 @@ ORDER BY s.start_unix_ns)sql");
       set.rom_percent_difference = row.ColumnDouble(5);
       set.rom_symmetry_index_pct = row.ColumnDouble(6);
       set.weaker_side = static_cast<v1::Side>(row.ColumnInt64(7));
+      set.left_mean_rom_deg = row.ColumnDouble(8);
+      set.right_mean_rom_deg = row.ColumnDouble(9);
       sets->push_back(std::move(set));
       return true;
     });

@@ -17,6 +17,16 @@ struct ExerciseTotals {
   double sum_rom_symmetry_index_pct = 0.0;
   std::uint32_t left_weaker = 0;
   std::uint32_t right_weaker = 0;
+  std::uint32_t left_rom_sets = 0;
+  std::uint32_t right_rom_sets = 0;
+  double sum_left_rom_deg = 0.0;
+  double sum_right_rom_deg = 0.0;
+};
+
+// The first week that compared an exercise: its mean signed ROM symmetry index.
+struct Baseline {
+  std::string week;
+  double rom_symmetry_index_pct = 0.0;
 };
 
 struct WeekTotals {
@@ -35,6 +45,14 @@ void AddSet(const BalanceSet& set, const config::ExerciseCatalog* catalog, WeekT
     ++exercise.compared_sets;
     exercise.sum_rom_percent_difference += set.rom_percent_difference;
     exercise.sum_rom_symmetry_index_pct += set.rom_symmetry_index_pct;
+  }
+  if (set.left_mean_rom_deg > 0.0) {
+    ++exercise.left_rom_sets;
+    exercise.sum_left_rom_deg += set.left_mean_rom_deg;
+  }
+  if (set.right_mean_rom_deg > 0.0) {
+    ++exercise.right_rom_sets;
+    exercise.sum_right_rom_deg += set.right_mean_rom_deg;
   }
   if (set.weaker_side == v1::SIDE_LEFT) ++exercise.left_weaker;
   if (set.weaker_side == v1::SIDE_RIGHT) ++exercise.right_weaker;
@@ -79,7 +97,8 @@ void AddAdvice(std::uint32_t sets, v1::WeekBalance* week) {
   }
 }
 
-void FinishWeek(const WeekTotals& totals, v1::WeekBalance* week) {
+void FinishWeek(const WeekTotals& totals, std::map<std::string, Baseline>* baselines,
+                v1::WeekBalance* week) {
   for (const auto& [group, volume] : totals.muscle_groups) *week->add_muscle_groups() = volume;
   std::uint32_t sets = 0;
   for (const auto& [name, exercise] : totals.exercises) sets += exercise.sets;
@@ -88,11 +107,23 @@ void FinishWeek(const WeekTotals& totals, v1::WeekBalance* week) {
     v1::ExerciseAsymmetry* out = week->add_exercises();
     out->set_exercise(name);
     out->set_sets(exercise.sets);
+    out->set_compared_sets(exercise.compared_sets);
     if (exercise.compared_sets > 0) {
       out->set_mean_rom_percent_difference(exercise.sum_rom_percent_difference /
                                            exercise.compared_sets);
       out->set_mean_rom_symmetry_index_pct(exercise.sum_rom_symmetry_index_pct /
                                            exercise.compared_sets);
+      baselines->try_emplace(name, Baseline{week->week(), out->mean_rom_symmetry_index_pct()});
+    }
+    if (const auto baseline = baselines->find(name); baseline != baselines->end()) {
+      out->set_baseline_week(baseline->second.week);
+      out->set_baseline_rom_symmetry_index_pct(baseline->second.rom_symmetry_index_pct);
+    }
+    if (exercise.left_rom_sets > 0) {
+      out->set_mean_left_rom_deg(exercise.sum_left_rom_deg / exercise.left_rom_sets);
+    }
+    if (exercise.right_rom_sets > 0) {
+      out->set_mean_right_rom_deg(exercise.sum_right_rom_deg / exercise.right_rom_sets);
     }
     if (exercise.left_weaker > exercise.right_weaker) out->set_weaker_side(v1::SIDE_LEFT);
     if (exercise.right_weaker > exercise.left_weaker) out->set_weaker_side(v1::SIDE_RIGHT);
@@ -130,8 +161,9 @@ void BuildWeeklyBalance(const std::vector<BalanceSet>& sets, const config::Exerc
     AddSet(set, catalog, &totals[static_cast<std::size_t>(index)],
            response->mutable_weeks(first + index));
   }
+  std::map<std::string, Baseline> baselines;  // oldest week first, so the first comparison wins
   for (std::uint32_t i = 0; i < weeks; ++i) {
-    FinishWeek(totals[i], response->mutable_weeks(first + static_cast<int>(i)));
+    FinishWeek(totals[i], &baselines, response->mutable_weeks(first + static_cast<int>(i)));
   }
 }
 

@@ -25,6 +25,9 @@ struct BalanceSet {
   double rom_percent_difference = 0.0;
   double rom_symmetry_index_pct = 0.0;
   v1::Side weaker_side = v1::SIDE_UNSPECIFIED;  // the summary's verdict
+  // Mean rep ROM of each side in the set (segment angle); 0 when the side has no reps.
+  double left_mean_rom_deg = 0.0;
+  double right_mean_rom_deg = 0.0;
 };
 
 // [from, to) of the 'weeks' ISO weeks ending with the one containing 'until_unix_ns'.
@@ -45,6 +48,9 @@ WeekRange BalanceWeekRange(std::int64_t until_unix_ns, std::uint32_t weeks);
 // - per exercise (sorted by name, unknown ones too): its set count, the mean ROM percent
 //   difference and signed symmetry index over the sets that compared ROM (0 when none did),
 //   and the side the summaries named weaker in most sets (unspecified on a tie or none).
+// - per exercise, the mean ROM of each side over the sets with reps on that side, and the
+//   athlete's baseline: the mean signed ROM symmetry index of the first week in the range that
+//   compared the exercise (carried into every later week, so a week reads against it);
 // - reaching_sets (catalog `reaching`), and 'advice' sentences when pull:push is below 2:1 or
 //   there was no reaching work (docs/coaching.md); none for a week without sets.
 // Muscle groups are sorted by name and listed only when the week has sets for them.

@@ -193,5 +193,64 @@ TEST(WeeklyBalanceTest, WithoutCatalogNothingCountsButTheTotals) {
   EXPECT_EQ(week.exercises(0).exercise(), "squat");
 }
 
+// ROM per side is the mean of the sets' per-side means over the sets with reps on that side;
+// the baseline is the first week that compared the exercise, carried into later weeks.
+TEST(WeeklyBalanceTest, RomPerSideAndBaselineWeekByWeek) {
+  const config::ExerciseCatalog catalog = testing::TestCatalog();
+  auto with_rom = [](BalanceSet set, double left_deg, double right_deg) {
+    set.left_mean_rom_deg = left_deg;
+    set.right_mean_rom_deg = right_deg;
+    return set;
+  };
+  const std::vector<BalanceSet> sets = {
+      // 2026-W47: nothing compared for the curl (only one side of a pair has reps).
+      with_rom(Set("biceps_curl", UnixNs(2026, 11, 17), 8, 0), 100.0, 0.0),
+      // 2026-W48: the baseline week.
+      with_rom(Compared(Set("biceps_curl", UnixNs(2026, 11, 24), 8, 8), 12.0, -12.0), 90.0, 102.0),
+      with_rom(Compared(Set("biceps_curl", UnixNs(2026, 11, 25), 8, 8), 8.0, -8.0), 94.0, 102.0),
+      // 2026-W49: the gap narrows.
+      with_rom(Compared(Set("biceps_curl", UnixNs(2026, 12, 1), 8, 8), 4.0, -4.0), 98.0, 102.0),
+  };
+  v1::WeeklyBalanceResponse response;
+  BuildWeeklyBalance(sets, &catalog, UnixNs(2026, 12, 2), 3, &response);
+  ASSERT_EQ(response.weeks_size(), 3);
+  const v1::ExerciseAsymmetry& w47 = response.weeks(0).exercises(0);
+  EXPECT_EQ(w47.compared_sets(), 0u);
+  EXPECT_EQ(w47.baseline_week(), "");
+  EXPECT_DOUBLE_EQ(w47.mean_left_rom_deg(), 100.0);
+  EXPECT_DOUBLE_EQ(w47.mean_right_rom_deg(), 0.0);
+  const v1::ExerciseAsymmetry& w48 = response.weeks(1).exercises(0);
+  EXPECT_EQ(w48.compared_sets(), 2u);
+  EXPECT_DOUBLE_EQ(w48.mean_left_rom_deg(), 92.0);
+  EXPECT_DOUBLE_EQ(w48.mean_right_rom_deg(), 102.0);
+  EXPECT_EQ(w48.baseline_week(), "2026-W48");
+  EXPECT_DOUBLE_EQ(w48.baseline_rom_symmetry_index_pct(), -10.0);
+  const v1::ExerciseAsymmetry& w49 = response.weeks(2).exercises(0);
+  EXPECT_DOUBLE_EQ(w49.mean_rom_symmetry_index_pct(), -4.0);
+  EXPECT_EQ(w49.baseline_week(), "2026-W48");
+  EXPECT_DOUBLE_EQ(w49.baseline_rom_symmetry_index_pct(), -10.0);
+}
+
+TEST(WeeklyBalanceTest, ReachingSetsAreTheCatalogsReachingExercises) {
+  const config::CatalogLoadResult loaded = config::ExerciseCatalog::Parse(R"toml(
+[exercises.serratus_punch]
+display_name = "Serratus punch"
+muscle_groups = ["serratus", "front_delts"]
+direction = "push"
+first_phase = "concentric"
+mode = "bilateral"
+limb = "wrist"
+reaching = true
+)toml",
+                                                                          "reach.toml");
+  ASSERT_TRUE(loaded.ok()) << loaded.error;
+  const std::vector<BalanceSet> sets = {Set("serratus_punch", UnixNs(2026, 11, 24), 10, 10),
+                                        Set("serratus_punch", UnixNs(2026, 11, 25), 10, 10)};
+  v1::WeeklyBalanceResponse response;
+  BuildWeeklyBalance(sets, &*loaded.catalog, UnixNs(2026, 11, 26), 1, &response);
+  EXPECT_EQ(response.weeks(0).reaching_sets(), 2u);
+  EXPECT_EQ(response.weeks(0).push_sets(), 2u);
+}
+
 }  // namespace
 }  // namespace ambi::store

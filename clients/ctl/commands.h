@@ -1,0 +1,58 @@
+#ifndef AMBI_CLIENTS_CTL_COMMANDS_H_
+#define AMBI_CLIENTS_CTL_COMMANDS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "clients/ctl/ambid_client.h"
+
+namespace ambi::ctl {
+
+// Everything the command line can say; each command reads what concerns it.
+struct Options {
+  std::string address;
+  double timeout_s = 0.0;
+  double wait_for_server_s = 0.0;
+  bool json = false;
+  // watch
+  std::vector<std::string> athletes;
+  std::vector<std::string> kinds;
+  long count = 0;
+  bool fatigue = false;
+  bool table = false;
+  bool no_colour = false;
+  // control and history
+  std::string athlete;
+  std::string exercise;
+  std::string side;
+  std::string mode;
+  std::string automatic_sets;  // "", "on", "off"
+  std::string session_id;
+  std::string since;
+  std::string until;
+  std::uint32_t limit = 0;
+  std::uint32_t weeks = 4;
+  std::string format = "csv";
+  std::string per = "rep";
+  std::string output;
+  std::string catalog;
+};
+
+int Watch(AmbidClient& client, const Options& options);
+int Devices(AmbidClient& client, const Options& options);
+int SetStart(AmbidClient& client, const Options& options);
+int SetEnd(AmbidClient& client, const Options& options);
+int SessionStart(AmbidClient& client, const Options& options);
+int SessionEnd(AmbidClient& client, const Options& options);
+int Sessions(AmbidClient& client, const Options& options);
+int Show(AmbidClient& client, const Options& options);
+int Export(AmbidClient& client, const Options& options);
+int Balance(AmbidClient& client, const Options& options);
+int Report(AmbidClient& client, const Options& options);
+// Reads the catalog file (no daemon needed).
+int Exercises(const Options& options);
+
+}  // namespace ambi::ctl
+
+#endif  // AMBI_CLIENTS_CTL_COMMANDS_H_

@@ -1,0 +1,389 @@
+// The session report: overview, one section (printed page) per set, data-quality notes.
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "clients/report/html_parts.h"
+#include "clients/report/report.h"
+#include "clients/report/weekly_summary.h"
+
+namespace ambi::report {
+namespace {
+
+constexpr double kChartWidth = 720;
+constexpr double kRomChartHeight = 230;
+constexpr double kTempoChartHeight = 200;
+constexpr double kAsymmetryChartHeight = 200;
+
+std::string SideText(v1::Side side) {
+  switch (side) {
+    case v1::SIDE_LEFT:
+      return "left";
+    case v1::SIDE_RIGHT:
+      return "right";
+    default:
+      return "";
+  }
+}
+
+std::string BandText(v1::Band band) {
+  switch (band) {
+    case v1::BAND_GREEN:
+      return "green";
+    case v1::BAND_AMBER:
+      return "amber";
+    case v1::BAND_RED:
+      return "red";
+    default:
+      return "n/a";
+  }
+}
+
+std::string LimbText(v1::Limb limb) {
+  switch (limb) {
+    case v1::LIMB_WRIST:
+      return "wrists (forearm angle)";
+    case v1::LIMB_ANKLE:
+      return "ankles (shank angle)";
+    default:
+      return "";
+  }
+}
+
+std::string ModeText(v1::SetMode mode) {
+  switch (mode) {
+    case v1::SET_MODE_BILATERAL:
+      return "bilateral";
+    case v1::SET_MODE_UNILATERAL:
+      return "unilateral";
+    default:
+      return "";
+  }
+}
+
+std::string Readable(const std::string& key) {
+  if (key.empty()) return "(no exercise)";
+  std::string text = key;
+  std::replace(text.begin(), text.end(), '_', ' ');
+  if (text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 32);
+  return text;
+}
+
+std::string Utc(std::int64_t unix_ns, const char* format) {
+  if (unix_ns == 0) return "-";
+  const auto seconds = static_cast<std::time_t>(unix_ns / 1'000'000'000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[48];
+  std::strftime(text, sizeof text, format, &utc);
+  return text;
+}
+
+const v1::MetricComparison* FindMetric(
+    const google::protobuf::RepeatedPtrField<v1::MetricComparison>& metrics, v1::Metric metric) {
+  for (const auto& comparison : metrics) {
+    if (comparison.metric() == metric) return &comparison;
+  }
+  return nullptr;
+}
+
+// A side's figure, or "-" when the side has no reps in the set (the other side of a unilateral
+// set): a zero there would read as a measured zero.
+std::string SideFigure(const v1::SideStats& side, double value, int decimals) {
+  return side.rep_count() == 0 ? std::string("-") : Fixed(value, decimals);
+}
+
+// The ROM difference, or "-" when it does not apply (nothing compared yet).
+std::string DifferenceText(const v1::MetricComparison* rom) {
+  if (rom == nullptr || rom->band() == v1::BAND_NOT_APPLICABLE ||
+      rom->band() == v1::BAND_UNSPECIFIED) {
+    return "-";
+  }
+  return Fixed(rom->percent_difference(), 1) + " %";
+}
+
+std::string BandCell(v1::Band band) {
+  const std::string word = BandText(band);
+  return "<td class=\"band-" + word + "\">" + word + "</td>";
+}
+
+// Paired bars: the left and right ROM of each rep pair of a set.
+std::string RomChart(std::uint32_t set_index, const std::vector<const v1::RepPair*>& pairs) {
+  double max_rom = 0;
+  for (const v1::RepPair* pair : pairs) {
+    max_rom = std::max({max_rom, pair->left().rom_deg(), pair->right().rom_deg()});
+  }
+  Chart chart("rom", "Range of motion per rep, left and right (segment angle)", kChartWidth,
+              kRomChartHeight, NiceMax(max_rom, 10), "ROM °");
+  chart.Legend({{kLeftColour, "left"}, {kRightColour, "right"}});
+  const double group =
+      chart.plot_width() / static_cast<double>(std::max<std::size_t>(1, pairs.size()));
+  const double bar = std::min(28.0, group * 0.36);
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const v1::RepPair& pair = *pairs[i];
+    const double centre = chart.left() + group * (static_cast<double>(i) + 0.5);
+    const v1::MetricComparison* rom = FindMetric(pair.metrics(), v1::METRIC_ROM);
+    for (const auto& [rep, colour, x] : {std::tuple{&pair.left(), kLeftColour, centre - bar - 1},
+                                         std::tuple{&pair.right(), kRightColour, centre + 1}}) {
+      const double y = chart.Y(rep->rom_deg());
+      chart.Add("<rect class=\"rom-bar\" data-set=\"" + std::to_string(set_index) +
+                "\" data-pair=\"" + std::to_string(pair.pair_index()) + "\" data-side=\"" +
+                SideText(rep->side()) + "\" data-rom-deg=\"" + Exact(rep->rom_deg()) + "\" x=\"" +
+                Fixed(x, 1) + "\" y=\"" + Fixed(y, 1) + "\" width=\"" + Fixed(bar, 1) +
+                "\" height=\"" + Fixed(chart.bottom() - y, 1) + "\" fill=\"" + colour +
+                "\"><title>rep " + std::to_string(pair.pair_index()) + " " + SideText(rep->side()) +
+                ": " + Fixed(rep->rom_deg(), 1) + "°</title></rect>");
+    }
+    if (rom != nullptr && rom->band() != v1::BAND_NOT_APPLICABLE) {
+      // A small band-coloured marker under each pair: the rep's verdict at a glance.
+      chart.Add("<rect class=\"rep-band\" data-pair=\"" + std::to_string(pair.pair_index()) +
+                "\" data-band=\"" + BandText(rom->band()) + "\" data-rom-percent-difference=\"" +
+                Exact(rom->percent_difference()) + "\" x=\"" + Fixed(centre - bar, 1) + "\" y=\"" +
+                Fixed(chart.bottom() + 2, 1) + "\" width=\"" + Fixed(2 * bar, 1) +
+                "\" height=\"3\" fill=\"" + BandFill(BandText(rom->band())) + "\"/>");
+    }
+    chart.XLabel(centre, std::to_string(pair.pair_index()));
+  }
+  return chart.Svg();
+}
+
+// Tempo: per rep and side, the concentric (dark) and eccentric (light) seconds stacked.
+std::string TempoChart(std::uint32_t set_index, const std::vector<const v1::RepPair*>& pairs) {
+  double max_s = 0;
+  for (const v1::RepPair* pair : pairs) {
+    max_s = std::max({max_s, pair->left().concentric_s() + pair->left().eccentric_s(),
+                      pair->right().concentric_s() + pair->right().eccentric_s()});
+  }
+  Chart chart("tempo", "Tempo per rep: lifting (solid) and lowering (light) time", kChartWidth,
+              kTempoChartHeight, NiceMax(max_s, 1), "s");
+  chart.Legend({{kLeftColour, "left"}, {kRightColour, "right"}});
+  const double group =
+      chart.plot_width() / static_cast<double>(std::max<std::size_t>(1, pairs.size()));
+  const double bar = std::min(28.0, group * 0.36);
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const v1::RepPair& pair = *pairs[i];
+    const double centre = chart.left() + group * (static_cast<double>(i) + 0.5);
+    for (const auto& [rep, colour, x] : {std::tuple{&pair.left(), kLeftColour, centre - bar - 1},
+                                         std::tuple{&pair.right(), kRightColour, centre + 1}}) {
+      const double y_concentric = chart.Y(rep->concentric_s());
+      const double y_total = chart.Y(rep->concentric_s() + rep->eccentric_s());
+      chart.Add("<g class=\"tempo-bar\" data-set=\"" + std::to_string(set_index) +
+                "\" data-pair=\"" + std::to_string(pair.pair_index()) + "\" data-side=\"" +
+                SideText(rep->side()) + "\" data-concentric-s=\"" + Exact(rep->concentric_s()) +
+                "\" data-eccentric-s=\"" + Exact(rep->eccentric_s()) + "\"><rect x=\"" +
+                Fixed(x, 1) + "\" y=\"" + Fixed(y_concentric, 1) + "\" width=\"" + Fixed(bar, 1) +
+                "\" height=\"" + Fixed(chart.bottom() - y_concentric, 1) + "\" fill=\"" + colour +
+                "\"/><rect x=\"" + Fixed(x, 1) + "\" y=\"" + Fixed(y_total, 1) + "\" width=\"" +
+                Fixed(bar, 1) + "\" height=\"" + Fixed(y_concentric - y_total, 1) + "\" fill=\"" +
+                colour + "\" fill-opacity=\"0.4\"/><title>rep " +
+                std::to_string(pair.pair_index()) + " " + SideText(rep->side()) + ": up " +
+                Fixed(rep->concentric_s(), 2) + " s, down " + Fixed(rep->eccentric_s(), 2) +
+                " s</title></g>");
+    }
+    chart.XLabel(centre, std::to_string(pair.pair_index()));
+  }
+  return chart.Svg();
+}
+
+// The ROM difference of every set against the shaded bands.
+std::string AsymmetryChart(const v1::GetSessionResponse& session) {
+  double max_pct = kRedFromPct + 5;
+  for (const v1::SetSummary& set : session.sets()) {
+    if (const auto* rom = FindMetric(set.metrics(), v1::METRIC_ROM)) {
+      max_pct = std::max(max_pct, rom->percent_difference());
+    }
+  }
+  Chart chart("asymmetry", "ROM difference per set against the bands", kChartWidth,
+              kAsymmetryChartHeight, NiceMax(max_pct, 30), "ROM diff %");
+  chart.Band(0, kAmberFromPct, kGreenShade, "green");
+  chart.Band(kAmberFromPct, kRedFromPct, kAmberShade, "amber");
+  chart.Band(kRedFromPct, 1e9, kRedShade, "red");
+  const double group = chart.plot_width() / static_cast<double>(std::max(1, session.sets_size()));
+  const double bar = std::min(40.0, group * 0.5);
+  for (int i = 0; i < session.sets_size(); ++i) {
+    const v1::SetSummary& set = session.sets(i);
+    const double centre = chart.left() + group * (i + 0.5);
+    chart.XLabel(centre, "set " + std::to_string(set.set_index()));
+    const v1::MetricComparison* rom = FindMetric(set.metrics(), v1::METRIC_ROM);
+    if (rom == nullptr) continue;
+    const double y = chart.Y(rom->percent_difference());
+    chart.Add("<rect class=\"set-asymmetry\" data-set=\"" + std::to_string(set.set_index()) +
+              "\" data-rom-percent-difference=\"" + Exact(rom->percent_difference()) +
+              "\" data-band=\"" + BandText(rom->band()) + "\" x=\"" + Fixed(centre - bar / 2, 1) +
+              "\" y=\"" + Fixed(y, 1) + "\" width=\"" + Fixed(bar, 1) + "\" height=\"" +
+              Fixed(chart.bottom() - y, 1) + "\" fill=\"" + BandFill(BandText(rom->band())) +
+              "\"><title>set " + std::to_string(set.set_index()) + ": " +
+              Fixed(rom->percent_difference(), 1) + " % (" + BandText(rom->band()) +
+              ")</title></rect>");
+  }
+  return chart.Svg();
+}
+
+std::string SetTable(const v1::SetSummary& set) {
+  const v1::MetricComparison* rom = FindMetric(set.metrics(), v1::METRIC_ROM);
+  std::string html = "<table class=\"set-stats\"><tr><th></th><th>left</th><th>right</th></tr>";
+  const auto row = [&](const std::string& name, const std::string& left, const std::string& right) {
+    html += "<tr><td>" + name + "</td><td>" + left + "</td><td>" + right + "</td></tr>";
+  };
+  row("reps", std::to_string(set.left().rep_count()), std::to_string(set.right().rep_count()));
+  const v1::SideStats& l = set.left();
+  const v1::SideStats& r = set.right();
+  row("mean ROM (°)", SideFigure(l, l.mean_rom_deg(), 1), SideFigure(r, r.mean_rom_deg(), 1));
+  row("ROM spread, SD (°)", SideFigure(l, l.sd_rom_deg(), 1), SideFigure(r, r.sd_rom_deg(), 1));
+  row("lifting time (s)", SideFigure(l, l.mean_concentric_s(), 2),
+      SideFigure(r, r.mean_concentric_s(), 2));
+  row("lowering time (s)", SideFigure(l, l.mean_eccentric_s(), 2),
+      SideFigure(r, r.mean_eccentric_s(), 2));
+  row("peak speed (°/s)", SideFigure(l, l.mean_peak_speed_deg_s(), 0),
+      SideFigure(r, r.mean_peak_speed_deg_s(), 0));
+  html += "<tr class=\"speed-loss\" data-set=\"" + std::to_string(set.set_index()) +
+          "\" data-left-speed-loss-pct=\"" + Exact(set.left().max_speed_loss_pct()) +
+          "\" data-right-speed-loss-pct=\"" + Exact(set.right().max_speed_loss_pct()) +
+          "\"><td>speed loss (%)</td><td>" + SideFigure(l, l.max_speed_loss_pct(), 1) +
+          "</td><td>" + SideFigure(r, r.max_speed_loss_pct(), 1) + "</td></tr></table>";
+  html +=
+      "<table class=\"verdict\"><tr><th>ROM difference</th><th>ROM band</th>"
+      "<th>weaker side</th><th>set band (worst metric)</th></tr><tr><td>" +
+      DifferenceText(rom) + "</td>" +
+      (rom != nullptr ? BandCell(rom->band()) : std::string("<td>-</td>")) + "<td>" +
+      (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideText(set.weaker_side())) + "</td>" +
+      BandCell(set.band()) + "</tr></table>";
+  if (set.compared_with_set_index() != 0) {
+    html += "<p class=\"meta\">Compared with set " + std::to_string(set.compared_with_set_index()) +
+            " (the other side of a unilateral pair).</p>";
+  }
+  return html;
+}
+
+std::string DataQuality(const v1::GetSessionResponse& session) {
+  std::string items;
+  for (const v1::SensorStatus& status : session.sensor_events()) {
+    const std::string where =
+        (SideText(status.side()).empty() ? "" : SideText(status.side()) + " ") +
+        (status.limb() == v1::LIMB_ANKLE ? "ankle" : "wrist") + " sensor";
+    std::string text;
+    switch (status.kind()) {
+      case v1::SensorStatus::KIND_GAP:
+        text = where + ": gap of " + Fixed(status.gap_s(), 2) + " s (" +
+               std::to_string(status.missing_samples()) + " samples missing)";
+        break;
+      case v1::SensorStatus::KIND_LOST:
+        text = where + ": lost";
+        break;
+      case v1::SensorStatus::KIND_BACK:
+        text = where + ": back";
+        break;
+      case v1::SensorStatus::KIND_BAD_DATA:
+        text = where + ": bad data, " + std::to_string(status.bytes_discarded()) + " bytes skipped";
+        break;
+      default:
+        text = where + ": status unknown";
+        break;
+    }
+    if (!status.detail().empty()) text += " (" + status.detail() + ")";
+    items += "<li class=\"sensor-note\" data-kind=\"" +
+             std::string(v1::SensorStatus::Kind_Name(status.kind())) + "\" data-t-s=\"" +
+             Exact(status.t_s()) + "\">at " + Fixed(status.t_s(), 1) + " s: " + Escape(text) +
+             "</li>";
+  }
+  for (const v1::UnpairedRep& unpaired : session.unpaired_reps()) {
+    items += "<li class=\"unpaired-note\">set " + std::to_string(unpaired.rep().set_index()) +
+             ": " + SideText(unpaired.rep().side()) + " rep " +
+             std::to_string(unpaired.rep().index()) +
+             " has no partner on the other side (not compared)</li>";
+  }
+  if (session.session().end_unix_ns() == 0) {
+    items += "<li>The session was still live when this report was made.</li>";
+  }
+  if (items.empty()) return "<p class=\"none\">No gaps, lost sensors or unpaired reps.</p>";
+  return "<ul class=\"notes\">" + items + "</ul>";
+}
+
+}  // namespace
+
+std::string SessionReportHtml(const v1::GetSessionResponse& session) {
+  const v1::SessionInfo& info = session.session();
+  std::vector<std::string> exercises;
+  for (const v1::SetSummary& set : session.sets()) {
+    const std::string name = Readable(set.exercise());
+    if (std::find(exercises.begin(), exercises.end(), name) == exercises.end()) {
+      exercises.push_back(name);
+    }
+  }
+  std::string exercise_list;
+  for (const std::string& name : exercises) {
+    exercise_list += (exercise_list.empty() ? "" : ", ") + Escape(name);
+  }
+  const double duration_min =
+      info.end_unix_ns() > info.start_unix_ns()
+          ? static_cast<double>(info.end_unix_ns() - info.start_unix_ns()) / 60e9
+          : 0.0;
+  std::string body;
+  body += "<header class=\"session\" data-session-id=\"" + Escape(info.session_id()) +
+          "\" data-athlete=\"" + Escape(info.athlete()) + "\" data-start-unix-ns=\"" +
+          std::to_string(info.start_unix_ns()) + "\"><h1>" + Escape(info.athlete()) +
+          " — session report</h1><p class=\"meta\">" +
+          Utc(info.start_unix_ns(), "%A %d %B %Y, %H:%M UTC") +
+          (duration_min > 0 ? " · " + Fixed(duration_min, 0) + " min" : std::string()) + " · " +
+          std::to_string(session.sets_size()) + (session.sets_size() == 1 ? " set" : " sets") +
+          " · session " + Escape(info.session_id()) + "</p><p><strong>Exercises:</strong> " +
+          (exercise_list.empty() ? std::string("none recorded") : exercise_list) + "</p></header>";
+
+  body += "<h2>Asymmetry per set</h2>";
+  body += AsymmetryChart(session);
+  body +=
+      "<table class=\"overview\"><tr><th>set</th><th>exercise</th><th>reps L/R</th>"
+      "<th>ROM L/R (°)</th><th>ROM diff</th><th>band</th><th>weaker</th>"
+      "<th>speed loss L/R (%)</th></tr>";
+  for (const v1::SetSummary& set : session.sets()) {
+    const v1::MetricComparison* rom = FindMetric(set.metrics(), v1::METRIC_ROM);
+    body +=
+        "<tr><td>" + std::to_string(set.set_index()) + "</td><td class=\"text\">" +
+        Escape(Readable(set.exercise())) + "</td><td>" + std::to_string(set.left().rep_count()) +
+        " / " + std::to_string(set.right().rep_count()) + "</td><td>" +
+        SideFigure(set.left(), set.left().mean_rom_deg(), 1) + " / " +
+        SideFigure(set.right(), set.right().mean_rom_deg(), 1) + "</td><td>" + DifferenceText(rom) +
+        "</td>" + BandCell(rom != nullptr ? rom->band() : v1::BAND_NOT_APPLICABLE) + "<td>" +
+        (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideText(set.weaker_side())) +
+        "</td><td>" + SideFigure(set.left(), set.left().max_speed_loss_pct(), 0) + " / " +
+        SideFigure(set.right(), set.right().max_speed_loss_pct(), 0) + "</td></tr>";
+  }
+  body += "</table>";
+  body += "<h2>Data quality</h2>" + DataQuality(session);
+
+  std::map<std::uint32_t, std::vector<const v1::RepPair*>> pairs_by_set;
+  for (const v1::RepPair& pair : session.rep_pairs())
+    pairs_by_set[pair.set_index()].push_back(&pair);
+  for (const v1::SetSummary& set : session.sets()) {
+    body += "<section class=\"set\" data-set=\"" + std::to_string(set.set_index()) + "\"><h2>Set " +
+            std::to_string(set.set_index()) + " — " + Escape(Readable(set.exercise())) +
+            "</h2><p class=\"meta\">" + ModeText(set.mode()) +
+            (LimbText(set.limb()).empty() ? "" : ", " + LimbText(set.limb())) + " · " +
+            Fixed(set.start_s(), 0) + "–" + Fixed(set.end_s(), 0) + " s into the session</p>";
+    body += SetTable(set);
+    const auto& pairs = pairs_by_set[set.set_index()];
+    if (pairs.empty()) {
+      body += set.mode() == v1::SET_MODE_UNILATERAL
+                  ? "<p class=\"none\">A unilateral set: the sides are compared set against "
+                    "set (the tables above), not rep by rep.</p>"
+                  : "<p class=\"none\">No rep pairs in this set (nothing to compare rep by "
+                    "rep).</p>";
+    } else {
+      body += RomChart(set.set_index(), pairs);
+      body += TempoChart(set.set_index(), pairs);
+    }
+    std::string cues;
+    for (const v1::Cue& cue : session.cues()) {
+      if (cue.set_index() != set.set_index()) continue;
+      cues += "<li class=\"cue\" data-kind=\"" + std::string(v1::Cue::Kind_Name(cue.kind())) +
+              "\" data-t-s=\"" + Exact(cue.t_s()) + "\">" + Escape(cue.message()) + "</li>";
+    }
+    body += "<h3>Cues</h3>" + (cues.empty() ? std::string("<p class=\"none\">No cue fired.</p>")
+                                            : "<ul class=\"cues\">" + cues + "</ul>");
+    body += "</section>";
+  }
+  return Page(info.athlete() + " — session " + info.session_id(), body);
+}
+
+}  // namespace ambi::report
