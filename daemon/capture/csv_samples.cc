@@ -81,6 +81,12 @@ CaptureStatus ReadCsvSamples(const std::string& path, std::vector<fusion::ImuSam
                                       std::string(field) + "'");
       }
     }
+    // A session time is int64 ns (+/- 292 years); larger t_s would overflow it.
+    if (!fusion::SecondsInRange(v[0])) {
+      return error(line_number, "column t_s: time '" + std::string(fields[0]) +
+                                    "' s is out of range (at most " +
+                                    std::to_string(fusion::kMaxDurationSeconds) + " s either way)");
+    }
     fusion::ImuSample sample;
     sample.time = fusion::TimeFromSeconds(v[0]);
     sample.accel_m_s2 = {v[1], v[2], v[3]};

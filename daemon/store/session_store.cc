@@ -186,12 +186,11 @@ class SessionStore::Impl {
                        QueryError::kInvalidArgument, error, kind);
     }
     const std::int64_t until = request.until_unix_ns() != 0 ? request.until_unix_ns() : now_unix_ns;
-    if (until <= 0) {
-      return QueryFail(
-          "weekly balance: until_unix_ns " + std::to_string(until) + " is not a time after 1970",
-          QueryError::kInvalidArgument, error, kind);
-    }
     const std::uint32_t weeks = request.weeks() == 0 ? kDefaultBalanceWeeks : request.weeks();
+    if (const std::string range_error = BalanceRangeError(until, weeks); !range_error.empty()) {
+      return QueryFail("weekly balance: " + range_error, QueryError::kInvalidArgument, error,
+                       kind);
+    }
     const WeekRange range = BalanceWeekRange(until, weeks);
     std::vector<BalanceSet> sets;
     const bool ok = WithReader(error, kind, [&](SessionReader* reader, QueryError* what) {
