@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,8 @@ class CaptureReader {
   Frame NextFrame(std::size_t max_bytes, std::size_t* size, const std::uint8_t** message);
   // Makes at least 'n' bytes available from 'begin_' unless the file ends first.
   bool Fill(std::size_t n);
+  // The file's length when it is a regular file.
+  std::optional<std::uint64_t> FileBytes() const;
   void Finish(CaptureEnd end, std::string what);
   void CloseFile();
 

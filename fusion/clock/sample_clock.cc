@@ -116,8 +116,9 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
   offset_s_ = std::min(offset_s_ + params_.offset_rise_s_per_s * step_s, offset_now_s);
 
   Time time = SaturatingAdd(device_origin_, DurationFromSeconds(device_s_ + offset_s_));
-  if (time <= last_time_)
+  if (time <= last_time_) {
     time = SaturatingAdd(last_time_, Duration(1000));  // keep session time increasing
+  }
   update.time = time;
   last_time_ = time;
   if (update.gap) {
