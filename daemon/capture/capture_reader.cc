@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "daemon/config/safe_name.h"
+
 namespace ambi::capture {
 
 std::string_view ToString(CaptureEnd end) {
@@ -126,6 +128,11 @@ CaptureStatus CaptureReader::Open(const std::string& path, ambi::v1::CaptureHead
       } else if (header->format_version() != 1) {
         problem = "not a capture file or an unsupported version (format_version " +
                   std::to_string(header->format_version()) + ", expected 1)";
+      } else if (std::string name_error;
+                 !header->athlete().empty() &&
+                 !config::SafeName::Parse(header->athlete(), "athlete", &name_error)) {
+        // The athlete becomes a file name and log text on replay: refuse it here, once.
+        problem = "the header's " + name_error;
       }
       break;
     case Frame::kEndOfFile: problem = "empty file, no capture header"; break;

@@ -41,7 +41,8 @@ class CaptureReader {
   CaptureReader& operator=(const CaptureReader&) = delete;
 
   // Opens 'path' and reads its header into 'header'. The error names the file and what is wrong
-  // (missing, empty, not a capture, truncated header, unsupported version).
+  // (missing, empty, not a capture, truncated header, unsupported version, an athlete name
+  // that is not a config::SafeName).
   CaptureStatus Open(const std::string& path, ambi::v1::CaptureHeader* header);
 
   // Reads the next whole record; false at the end of the whole records (see end()).

@@ -39,7 +39,7 @@ ambi::v1::CaptureHeader MakeHeader() {
   ambi::v1::CaptureHeader header;
   header.set_format_version(1);
   header.set_created_by("capture_test");
-  header.set_athlete("A. Thlete");
+  header.set_athlete("A.Thlete");
   header.set_exercise("biceps_curl");
   header.set_mode(ambi::v1::SET_MODE_BILATERAL);
   for (int i = 0; i < 2; ++i) {
@@ -269,6 +269,30 @@ TEST(CaptureWriter, ErrorsNameThePathAndTheOsError) {
   ASSERT_TRUE(replacing.Open(path, MakeHeader()).ok());
   ASSERT_TRUE(replacing.Close().ok());
   EXPECT_EQ(std::filesystem::file_size(path), DelimitedSize(MakeHeader()));
+}
+
+// ambid --replay of a header naming athlete ../../../../tmp/x wrote outside the data folder; a
+// 5000-character name aborted it; a newline injected a log line. The reader refuses them all.
+TEST(CaptureReader, RefusesHostileAthleteNamesInTheHeader) {
+  for (const std::string& athlete :
+       {std::string("../../../../tmp/x"), std::string(5000, 'a'), std::string("ana\nfake line")}) {
+    const std::string path = TempPath("hostile.cap");
+    ambi::v1::CaptureHeader header = MakeHeader();
+    header.set_athlete(athlete);
+    {
+      CaptureWriter writer;
+      ASSERT_TRUE(writer.Open(path, header).ok());
+      ASSERT_TRUE(writer.Close().ok());
+    }
+    CaptureReader reader;
+    ambi::v1::CaptureHeader read;
+    const CaptureStatus status = reader.Open(path, &read);
+    ASSERT_FALSE(status.ok()) << athlete.substr(0, 20);
+    EXPECT_THAT(status.message(), HasSubstr("capture " + path + ": the header's athlete name"));
+    EXPECT_EQ(status.message().find('\n'), std::string::npos) << status.message();
+    ambi::v1::CaptureRecord record;
+    EXPECT_FALSE(reader.Next(&record));
+  }
 }
 
 // The path was set before open(), so logs and SessionInfo named files that were never created.
