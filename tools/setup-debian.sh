@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libsqlite3-dev
   libsdbus-c++-dev libsystemd-dev
   python3-grpcio python3-dbusmock python3-numpy dbus-daemon
+  clang-14 libclang-rt-14-dev systemd
 )
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -1,5 +1,6 @@
 // ambid: the ambi daemon. Flags and configuration here; everything else is DaemonApp's wiring.
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -109,6 +110,8 @@ std::optional<std::int64_t> ParseUtcTime(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Captures, the SQLite store and their folders are health data: 0640 files, 0750 folders.
+  ::umask(0027);
   CLI::App app{"ambid: reads paired left/right IMUs over serial and Bluetooth LE, measures every "
                "rep and publishes left/right asymmetry over gRPC, recording every session."};
   app.set_version_flag("--version", "ambid " AMBI_VERSION);

@@ -1,6 +1,7 @@
 #include "daemon/app/replay_driver.h"
 
 #include <chrono>
+#include <type_traits>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -13,6 +14,16 @@ namespace {
 // Records fed per handler when replaying as fast as possible: large enough that the per-handler
 // cost vanishes, small enough that an RPC waiting on the io thread is served within a millisecond.
 constexpr int kRecordsPerBatch = 2048;
+
+// epoch + arrival_time_ns, saturated: a capture's arrival times may be anything (INT64_MAX).
+SteadyTime AtArrival(SteadyTime epoch, std::int64_t arrival_time_ns) {
+  static_assert(std::is_same_v<SteadyTime::duration, std::chrono::nanoseconds>);
+  std::int64_t ns = 0;
+  if (__builtin_add_overflow(epoch.time_since_epoch().count(), arrival_time_ns, &ns)) {
+    return arrival_time_ns > 0 ? SteadyTime::max() : SteadyTime::min();
+  }
+  return SteadyTime(std::chrono::nanoseconds(ns));
+}
 
 }  // namespace
 
@@ -58,10 +69,11 @@ void ReplayDriver::Step() {
         return;
       }
       have_next_ = true;
+      next_due_ = pacer_.Next(next_.arrival_time_ns());
     }
     if (pace_ > 0.0) {
       const auto due = started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                      std::chrono::nanoseconds(next_.arrival_time_ns()) / pace_);
+                                      next_due_ / pace_);
       if (due > std::chrono::steady_clock::now()) {
         timer_.expires_at(due);
         timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const auto& error) {
@@ -79,8 +91,7 @@ void ReplayDriver::Step() {
 }
 
 void ReplayDriver::Feed(const v1::CaptureRecord& record) {
-  const SteadyTime at = epoch_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                     std::chrono::nanoseconds(record.arrival_time_ns()));
+  const SteadyTime at = AtArrival(epoch_, record.arrival_time_ns());
   if (record.body_case() == v1::CaptureRecord::kSetControl) {
     const v1::SetControl& control = record.set_control();
     if (control.action() == v1::SetControl::ACTION_END) {
@@ -116,6 +127,10 @@ void ReplayDriver::Finish() {
   std::string summary = std::to_string(reader_->records_read()) + " records";
   if (skipped_records_ > 0) {
     summary += ", " + std::to_string(skipped_records_) + " skipped (unknown sensor id)";
+  }
+  if (pacer_.shortened_steps() > 0) {
+    summary += ", " + std::to_string(pacer_.shortened_steps()) + " jumps in arrival time paced as " +
+               std::to_string(capture::ReplayPacer::kMaxStep.count() / 1'000'000'000) + " s";
   }
   if (reader_->end() != capture::CaptureEnd::kClean) summary += "; " + reader_->end_detail();
   if (on_done_) on_done_(summary);

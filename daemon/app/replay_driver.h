@@ -10,6 +10,7 @@
 #include "ambi/v1/capture.pb.h"
 #include "daemon/app/athlete_session.h"
 #include "daemon/capture/capture_reader.h"
+#include "daemon/capture/replay_pacer.h"
 #include "daemon/transport/asio.h"
 
 namespace ambi::daemon {
@@ -51,6 +52,8 @@ class ReplayDriver {
   std::map<std::uint32_t, int> device_by_sensor_id_;
   fusion::Exercise current_exercise_;
   v1::CaptureRecord next_;
+  capture::ReplayPacer pacer_;
+  std::chrono::nanoseconds next_due_{0};  // next_'s capture time as paced (pace 1)
   bool have_next_ = false;
   bool stopped_ = false;
   std::uint64_t skipped_records_ = 0;

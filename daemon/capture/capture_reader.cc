@@ -1,7 +1,12 @@
 #include "daemon/capture/capture_reader.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include "daemon/config/safe_name.h"
 
 namespace ambi::capture {
 
@@ -67,10 +72,27 @@ CaptureReader::Frame CaptureReader::NextFrame(std::size_t max_bytes, std::size_t
   if (!complete) return used >= 10 ? Frame::kTooLarge : Frame::kTruncated;
   if (value > max_bytes) return Frame::kTooLarge;
   *size = static_cast<std::size_t>(value);
+  // A size prefix beyond the bytes the file still holds is a cut record: say so before the
+  // buffer grows (a 60 MiB prefix in a 231-byte file once allocated 64 MB first).
+  const std::uint64_t buffered = limit_ - begin_;
+  if (used + *size > buffered) {
+    const std::uint64_t file_bytes = FileBytes().value_or(UINT64_MAX);  // unknown: trust Fill
+    const std::uint64_t read_so_far = buffer_offset_ + limit_;
+    const std::uint64_t unread = file_bytes - std::min(file_bytes, read_so_far);
+    if (used + *size > buffered + unread) return Frame::kTruncated;
+  }
   if (!Fill(used + *size)) return read_error_ ? Frame::kReadError : Frame::kTruncated;
   *message = buffer_.data() + begin_ + used;
   begin_ += used + *size;
   return Frame::kOk;
+}
+
+std::optional<std::uint64_t> CaptureReader::FileBytes() const {
+  struct stat info {};
+  if (file_ == nullptr || ::fstat(::fileno(file_), &info) != 0 || !S_ISREG(info.st_mode)) {
+    return std::nullopt;  // a pipe or a device: its length is not known ahead
+  }
+  return static_cast<std::uint64_t>(info.st_size);
 }
 
 void CaptureReader::Finish(CaptureEnd end, std::string what) {
@@ -106,6 +128,11 @@ CaptureStatus CaptureReader::Open(const std::string& path, ambi::v1::CaptureHead
       } else if (header->format_version() != 1) {
         problem = "not a capture file or an unsupported version (format_version " +
                   std::to_string(header->format_version()) + ", expected 1)";
+      } else if (std::string name_error;
+                 !header->athlete().empty() &&
+                 !config::SafeName::Parse(header->athlete(), "athlete", &name_error)) {
+        // The athlete becomes a file name and log text on replay: refuse it here, once.
+        problem = "the header's " + name_error;
       }
       break;
     case Frame::kEndOfFile: problem = "empty file, no capture header"; break;
@@ -144,9 +171,10 @@ bool CaptureReader::Next(ambi::v1::CaptureRecord* record) {
       Finish(CaptureEnd::kClean, "end of file after " + std::to_string(records_) + " records");
       return false;
     case Frame::kTruncated:
-      Finish(CaptureEnd::kTruncated, "record " + std::to_string(records_ + 1) +
-                                         " is cut short (file ends at byte " +
-                                         std::to_string(buffer_offset_ + limit_) + ")");
+      Finish(CaptureEnd::kTruncated,
+             "record " + std::to_string(records_ + 1) + " is cut short (file ends at byte " +
+                 std::to_string(std::max(buffer_offset_ + limit_, FileBytes().value_or(0))) +
+                 ")");
       return false;
     case Frame::kTooLarge:
       Finish(CaptureEnd::kCorrupt, "record size is not plausible");

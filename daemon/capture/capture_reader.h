@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,7 +41,8 @@ class CaptureReader {
   CaptureReader& operator=(const CaptureReader&) = delete;
 
   // Opens 'path' and reads its header into 'header'. The error names the file and what is wrong
-  // (missing, empty, not a capture, truncated header, unsupported version).
+  // (missing, empty, not a capture, truncated header, unsupported version, an athlete name
+  // that is not a config::SafeName).
   CaptureStatus Open(const std::string& path, ambi::v1::CaptureHeader* header);
 
   // Reads the next whole record; false at the end of the whole records (see end()).
@@ -58,6 +60,8 @@ class CaptureReader {
   Frame NextFrame(std::size_t max_bytes, std::size_t* size, const std::uint8_t** message);
   // Makes at least 'n' bytes available from 'begin_' unless the file ends first.
   bool Fill(std::size_t n);
+  // The file's length when it is a regular file.
+  std::optional<std::uint64_t> FileBytes() const;
   void Finish(CaptureEnd end, std::string what);
   void CloseFile();
 

@@ -39,7 +39,7 @@ ambi::v1::CaptureHeader MakeHeader() {
   ambi::v1::CaptureHeader header;
   header.set_format_version(1);
   header.set_created_by("capture_test");
-  header.set_athlete("A. Thlete");
+  header.set_athlete("A.Thlete");
   header.set_exercise("biceps_curl");
   header.set_mode(ambi::v1::SET_MODE_BILATERAL);
   for (int i = 0; i < 2; ++i) {
@@ -269,6 +269,77 @@ TEST(CaptureWriter, ErrorsNameThePathAndTheOsError) {
   ASSERT_TRUE(replacing.Open(path, MakeHeader()).ok());
   ASSERT_TRUE(replacing.Close().ok());
   EXPECT_EQ(std::filesystem::file_size(path), DelimitedSize(MakeHeader()));
+}
+
+// ambid --replay of a header naming athlete ../../../../tmp/x wrote outside the data folder; a
+// 5000-character name aborted it; a newline injected a log line. The reader refuses them all.
+TEST(CaptureReader, RefusesHostileAthleteNamesInTheHeader) {
+  for (const std::string& athlete :
+       {std::string("../../../../tmp/x"), std::string(5000, 'a'), std::string("ana\nfake line")}) {
+    const std::string path = TempPath("hostile.cap");
+    ambi::v1::CaptureHeader header = MakeHeader();
+    header.set_athlete(athlete);
+    {
+      CaptureWriter writer;
+      ASSERT_TRUE(writer.Open(path, header).ok());
+      ASSERT_TRUE(writer.Close().ok());
+    }
+    CaptureReader reader;
+    ambi::v1::CaptureHeader read;
+    const CaptureStatus status = reader.Open(path, &read);
+    ASSERT_FALSE(status.ok()) << athlete.substr(0, 20);
+    EXPECT_THAT(status.message(), HasSubstr("capture " + path + ": the header's athlete name"));
+    EXPECT_EQ(status.message().find('\n'), std::string::npos) << status.message();
+    ambi::v1::CaptureRecord record;
+    EXPECT_FALSE(reader.Next(&record));
+  }
+}
+
+// The path was set before open(), so logs and SessionInfo named files that were never created.
+TEST(CaptureWriter, FailedOpenNamesNoFileAndLeavesTheWriterReusable) {
+  CaptureWriter writer;
+  const std::string no_dir = TempPath("missing_dir") + "/x.cap";
+  EXPECT_FALSE(writer.Open(no_dir, MakeHeader()).ok());
+  EXPECT_FALSE(writer.is_open());
+  EXPECT_EQ(writer.path(), "");
+  const std::string good = TempPath("after_failure.cap");
+  ASSERT_TRUE(writer.Open(good, MakeHeader()).ok());
+  EXPECT_EQ(writer.path(), good);
+  ASSERT_TRUE(writer.Close().ok());
+  // Health data: no permission for others, whatever the umask.
+  const auto perms = std::filesystem::status(good).permissions();
+  EXPECT_EQ(perms & std::filesystem::perms::others_all, std::filesystem::perms::none);
+  EXPECT_EQ(perms & std::filesystem::perms::group_write, std::filesystem::perms::none);
+}
+
+// A full disk (ENOSPC, from /dev/full) fails the write and the close; the same writer then
+// records again to a new file: recording recovers on the next session or SIGHUP.
+TEST(CaptureWriter, RecoversAfterDiskFull) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  CaptureWriterOptions options;
+  options.replace_existing = true;  // /dev/full exists
+  CaptureWriter writer(options);
+  ASSERT_TRUE(writer.Open("/dev/full", MakeHeader()).ok());
+  const auto records = MakeRecords(3);
+  for (const auto& r : records) ASSERT_TRUE(writer.Append(r).ok());  // buffered
+  const CaptureStatus full = writer.Flush();
+  ASSERT_FALSE(full.ok());
+  EXPECT_THAT(full.message(), HasSubstr("No space left on device"));
+  EXPECT_FALSE(writer.Close().ok());
+  EXPECT_FALSE(writer.is_open());
+
+  const std::string path = TempPath("recovered.cap");
+  ASSERT_TRUE(writer.Open(path, MakeHeader()).ok());
+  for (const auto& r : records) ASSERT_TRUE(writer.Append(r).ok());
+  ASSERT_TRUE(writer.Close().ok());
+  CaptureReader reader;
+  ambi::v1::CaptureHeader header;
+  ASSERT_TRUE(reader.Open(path, &header).ok());
+  ambi::v1::CaptureRecord record;
+  int read = 0;
+  while (reader.Next(&record)) ++read;
+  EXPECT_EQ(read, 3);
+  EXPECT_EQ(reader.end(), CaptureEnd::kClean);
 }
 
 }  // namespace

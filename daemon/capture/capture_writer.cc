@@ -25,16 +25,20 @@ CaptureStatus CaptureWriter::OsError(const char* what, int error) const {
   return CaptureStatus::Error("capture " + path_ + ": " + what + ": " + std::strerror(error));
 }
 
-CaptureStatus CaptureWriter::Open(const std::string& path,
-                                  const ambi::v1::CaptureHeader& header) {
+CaptureStatus CaptureWriter::Open(const std::string& path, const ambi::v1::CaptureHeader& header) {
   if (is_open()) {
     return CaptureStatus::Error("capture " + path + ": writer already has " + path_ + " open");
   }
-  path_ = path;
   int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
   flags |= options_.replace_existing ? O_TRUNC : O_EXCL;
-  const int fd = ::open(path.c_str(), flags, 0644);
-  if (fd < 0) return OsError("cannot create", errno);
+  // Health data: owner and group only, whatever the umask allows beyond that.
+  const int fd = ::open(path.c_str(), flags, kCaptureFileMode);
+  if (fd < 0) {
+    const int error = errno;
+    return CaptureStatus::Error("capture " + path + ": cannot create: " + std::strerror(error));
+  }
+  // Only now: path() and the logs must never name a file that was not created.
+  path_ = path;
   fd_ = fd;
   buffer_.clear();
   buffer_.reserve(options_.buffer_bytes + 1024);

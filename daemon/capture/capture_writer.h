@@ -12,6 +12,10 @@
 
 namespace ambi::capture {
 
+// Captures are health data: read-write for the owner, readable by the group (ambid's), nothing
+// for others. The umask may narrow it further.
+inline constexpr unsigned kCaptureFileMode = 0640;
+
 struct CaptureWriterOptions {
   // An existing file is never overwritten unless asked: a capture may be the only copy of a
   // session.
@@ -33,7 +37,8 @@ class CaptureWriter {
   CaptureWriter(const CaptureWriter&) = delete;
   CaptureWriter& operator=(const CaptureWriter&) = delete;
 
-  // Creates 'path' and writes 'header' (buffered, like the records).
+  // Creates 'path' (mode kCaptureFileMode) and writes 'header' (buffered, like the records).
+  // On failure the writer stays closed, path() is unchanged, and Open() may be tried again.
   CaptureStatus Open(const std::string& path, const ambi::v1::CaptureHeader& header);
   // Appends one record; writes the buffer out when it is full.
   CaptureStatus Append(const ambi::v1::CaptureRecord& record);
@@ -44,7 +49,8 @@ class CaptureWriter {
   CaptureStatus Flush();
   // Flush() and fsync(): what was appended survives a power loss.
   CaptureStatus Sync();
-  // Sync() and close. A closed writer may Open() again.
+  // Sync() and close. A closed writer may Open() again, also after a failed write or Close()
+  // (disk full, permission): that is how recording recovers.
   CaptureStatus Close();
 
   bool is_open() const { return fd_ >= 0; }

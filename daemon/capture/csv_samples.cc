@@ -170,6 +170,14 @@ bool CsvSampleReader::Next(fusion::ImuSample* sample) {
       }
     }
   }
+  // A session time is int64 ns (+/- 292 years); larger t_s would overflow it.
+  if (!fusion::SecondsInRange(v[0])) {
+    const std::string_view t_text = Trim(line.substr(0, line.find(',')));
+    status_ = LineError("column t_s: time '" + std::string(t_text) +
+                        "' s is out of range (at most " +
+                        std::to_string(fusion::kMaxDurationSeconds) + " s either way)");
+    return false;
+  }
   sample->time = fusion::TimeFromSeconds(v[0]);
   sample->accel_m_s2 = {v[1], v[2], v[3]};
   sample->gyro_rad_s = {v[4], v[5], v[6]};

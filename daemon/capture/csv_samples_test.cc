@@ -53,6 +53,24 @@ TEST(ReadCsvSamples, ReadsSixAndNineAxisFiles) {
   EXPECT_EQ(fusion::ToNanoseconds(samples[0].time), 1'500'000'000);
 }
 
+// t_s of 1e300 once reached an out-of-range float-to-int conversion (a UBSan abort), and 1e10
+// wrapped to a negative time reported as "time goes backwards".
+TEST(ReadCsvSamples, OutOfRangeTimeIsAClearError) {
+  std::vector<fusion::ImuSample> samples;
+  for (const std::string t_s : {"1e300", "1e10", "-1e10", "inf"}) {
+    const std::string path = TempCsv("far.csv", "t_s,ax,ay,az,gx,gy,gz\n"
+                                                "0.5,0,0,9.81,0,0,0\n" +
+                                                    t_s + ",0,0,9.81,0,0,0\n");
+    const CaptureStatus status = ReadCsvSamples(path, &samples);
+    ASSERT_FALSE(status.ok()) << t_s;
+    EXPECT_THAT(status.message(), HasSubstr(path + ":3: column t_s")) << t_s;
+    EXPECT_THAT(status.message(), ::testing::Not(HasSubstr("backwards"))) << t_s;
+    EXPECT_EQ(samples.size(), 1u);
+  }
+  const std::string path = TempCsv("far.csv", "t_s,ax,ay,az,gx,gy,gz\n1e10,0,0,9.81,0,0,0\n");
+  EXPECT_THAT(ReadCsvSamples(path, &samples).message(), HasSubstr("out of range"));
+}
+
 TEST(ReadCsvSamples, ErrorsNameFileLineAndProblem) {
   struct Case {
     std::string text;

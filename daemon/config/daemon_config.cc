@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include "daemon/config/safe_name.h"
 #include "daemon/config/toml_validator.h"
 
 namespace ambi::config {
@@ -31,16 +32,6 @@ const std::vector<std::string_view> kPlacements = {"left_wrist", "right_wrist", 
 // termios speeds a WitMotion device supports (PROTOCOLS.md).
 const std::vector<unsigned> kBauds = {2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400,
                                       460800, 921600};
-
-bool IsName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 bool IsBleAddress(std::string_view address) {
   if (address.size() != 17) return false;
@@ -70,10 +61,9 @@ DeviceConfig ParseDevice(const Validator& v, const std::string& athlete, const s
   device.placement = *fusion::ParsePlacement(kPlacements[placement]);
   device.name = v.OptionalString(table, path, "name",
                                  athlete + "-" + std::string(kPlacements[placement]));
-  if (!IsName(device.name)) {
+  if (const std::string problem = SafeName::Problem(device.name); !problem.empty()) {
     v.Fail(table.get("name"), path + ".name",
-           "= \"" + device.name + "\" is not a valid name; allowed are 1-64 letters, digits, "
-           "'_', '-', '.'");
+           "= \"" + EscapeForMessage(device.name) + "\" is not a valid name: it " + problem);
   }
   device.transport = static_cast<TransportKind>(v.Choice(table, path, "transport", kTransports));
   device.protocol = device.transport == TransportKind::kSerial ? fusion::Protocol::kWitMotionSerial
@@ -113,9 +103,9 @@ DeviceConfig ParseDevice(const Validator& v, const std::string& athlete, const s
              "bytes like \"AA:BB:CC:DD:EE:FF\"");
     }
     device.adapter = v.OptionalString(table, path, "adapter", "hci0");
-    if (!IsName(device.adapter)) {
+    if (!SafeName::Problem(device.adapter).empty()) {
       v.Fail(table.get("adapter"), path + ".adapter",
-             "= \"" + device.adapter + "\" is not an adapter name like \"hci0\"");
+             "= \"" + EscapeForMessage(device.adapter) + "\" is not an adapter name like \"hci0\"");
     }
   }
   return device;
@@ -126,10 +116,9 @@ AthleteConfig ParseAthlete(const Validator& v, const std::string& path, const to
   v.OnlyKeys(table, path, kAthleteKeys);
   AthleteConfig athlete;
   athlete.name = v.String(table, path, "name");
-  if (!IsName(athlete.name)) {
+  if (const std::string problem = SafeName::Problem(athlete.name); !problem.empty()) {
     v.Fail(table.get("name"), path + ".name",
-           "= \"" + athlete.name + "\" is not a valid name; allowed are 1-64 letters, digits, "
-           "'_', '-', '.'");
+           "= \"" + EscapeForMessage(athlete.name) + "\" is not a valid name: it " + problem);
   }
   athlete.exercise = v.OptionalString(table, path, "exercise", "");
   const toml::node* devices_node = table.get("devices");

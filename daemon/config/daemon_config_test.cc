@@ -48,6 +48,36 @@ TEST(DaemonConfigTest, DefaultsAndDerivedFields) {
   EXPECT_EQ(right.placement, (fusion::Placement{fusion::Side::kRight, fusion::Limb::kWrist}));
 }
 
+// Names become path components and log text: ".." (which the old check let through), a path,
+// a line break or 5000 characters are refused with the key and the reason.
+TEST(DaemonConfigTest, HostileNamesAreRefused) {
+  const std::string device = R"(
+[[athletes.devices]]
+placement = "left_wrist"
+transport = "serial"
+path = "/dev/ttyS0"
+)";
+  for (const auto& [name, problem] : std::vector<std::pair<std::string, std::string>>{
+           {"..", "must not start with '.'"},
+           {"../../tmp/x", "must not start with '.'"},
+           {"a/b", "path separator"},
+           {"al\\\\nice", "path separator '\\'"},
+           {"al\\nice", "line break"},
+           {std::string(5000, 'x'), "5000 bytes long"}}) {
+    const DaemonConfigResult result =
+        ParseDaemonConfig("[[athletes]]\nname = \"" + name + "\"\n" + device, "gym.toml");
+    ASSERT_FALSE(result.ok()) << name;
+    EXPECT_THAT(result.error, HasSubstr("gym.toml:2")) << name;
+    EXPECT_THAT(result.error, HasSubstr("athletes[0].name")) << name;
+    EXPECT_THAT(result.error, HasSubstr(problem)) << name;
+    EXPECT_EQ(result.error.find('\n'), std::string::npos) << result.error;
+  }
+  const DaemonConfigResult bad_device = ParseDaemonConfig(
+      "[[athletes]]\nname = \"ana\"\n" + device + "name = \"..\"\n", "gym.toml");
+  ASSERT_FALSE(bad_device.ok());
+  EXPECT_THAT(bad_device.error, HasSubstr("athletes[0].devices[0].name"));
+}
+
 TEST(DaemonConfigTest, ErrorsNameFileLineKeyValueAndAllowed) {
   const DaemonConfigResult bad_placement = ParseDaemonConfig(R"([[athletes]]
 name = "a"

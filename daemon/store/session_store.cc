@@ -41,6 +41,21 @@ std::string UtcTimestamp(std::int64_t unix_ns) {
   return text;
 }
 
+// Failures of a whole batch that may pass: the batch is kept and tried again.
+bool MayPass(int sqlite_code) {
+  switch (sqlite_code & 0xFF) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_NOMEM:
+    case SQLITE_CANTOPEN:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool QueryFail(std::string message, QueryError what, std::string* error, QueryError* kind) {
   *error = std::move(message);
   if (kind != nullptr) *kind = what;
@@ -186,12 +201,11 @@ class SessionStore::Impl {
                        QueryError::kInvalidArgument, error, kind);
     }
     const std::int64_t until = request.until_unix_ns() != 0 ? request.until_unix_ns() : now_unix_ns;
-    if (until <= 0) {
-      return QueryFail(
-          "weekly balance: until_unix_ns " + std::to_string(until) + " is not a time after 1970",
-          QueryError::kInvalidArgument, error, kind);
-    }
     const std::uint32_t weeks = request.weeks() == 0 ? kDefaultBalanceWeeks : request.weeks();
+    if (const std::string range_error = BalanceRangeError(until, weeks); !range_error.empty()) {
+      return QueryFail("weekly balance: " + range_error, QueryError::kInvalidArgument, error,
+                       kind);
+    }
     const WeekRange range = BalanceWeekRange(until, weeks);
     std::vector<BalanceSet> sets;
     const bool ok = WithReader(error, kind, [&](SessionReader* reader, QueryError* what) {
@@ -260,36 +274,73 @@ class SessionStore::Impl {
                             [&] { return stopping_ || flush_waiters_ > 0; });
       batch.swap(queue_);
       lock.unlock();
-      WriteBatch(batch);
+      const bool retry = WriteBatch(batch);
       const std::size_t count = batch.size();
-      batch.clear();
       lock.lock();
-      written_ += count;
+      written_ += count;  // tried: Flush() waits for a try, and reports its error
       written_cv_.notify_all();
+      if (retry) Requeue(&batch, &lock);
+      batch.clear();
     }
   }
 
-  void WriteBatch(const std::vector<StoreWrite>& batch) {
+  // Puts a batch the database refused for a passing reason back in front of the queue (as far as
+  // max_queued_writes allows) and pauses before the next try. At Close() the last try was the
+  // final one.
+  void Requeue(std::vector<StoreWrite>* batch, std::unique_lock<std::mutex>* lock) {
+    if (stopping_) {
+      NoteErrorLocked("session store '" + options_.path + "': " + std::to_string(batch->size()) +
+                      " writes lost at shutdown: the database still refuses them");
+      spdlog::error("{}", last_error_);
+      return;
+    }
+    const std::size_t room =
+        options_.max_queued_writes - std::min(options_.max_queued_writes, queue_.size());
+    const std::size_t kept = std::min(room, batch->size());
+    dropped_ += batch->size() - kept;
+    queue_.insert(queue_.begin(), std::make_move_iterator(batch->begin()),
+                  std::make_move_iterator(batch->begin() + static_cast<std::ptrdiff_t>(kept)));
+    accepted_ += kept;  // queued again: a later Flush() waits for the retry
+    ++requeued_batches_;
+    if (kept < batch->size() || (requeued_batches_ & (requeued_batches_ - 1)) == 0) {
+      spdlog::warn("session store '{}': {} writes queued again (retry in {} ms), {} dropped",
+                   options_.path, kept, options_.retry_interval.count(), batch->size() - kept);
+    }
+    wake_writer_.wait_for(*lock, options_.retry_interval, [&] { return stopping_; });
+  }
+
+  // Writes 'batch' in one transaction. True when the database refused the batch as a whole for
+  // a reason that may pass (disk full, I/O error): nothing of it was kept, and it is to be
+  // queued again. Items refused one by one (a constraint) are reported and skipped.
+  bool WriteBatch(const std::vector<StoreWrite>& batch) {
+    sqlite3* db = writer_->connection()->get();
+    const std::string count = std::to_string(batch.size()) + " writes";
     std::string error;
     if (!writer_->BeginTransaction(&error)) {
-      NoteError("cannot start a transaction, " + std::to_string(batch.size()) +
-                " writes lost: " + error);
-      return;
+      const bool retry = MayPass(sqlite3_extended_errcode(db));
+      NoteError("cannot start a transaction, " + count + (retry ? " to retry: " : " lost: ") +
+                error);
+      return retry;
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (writer_->Write(batch[i], &error)) continue;
+      const int code = sqlite3_extended_errcode(db);
       NoteError(error);
-      if (sqlite3_get_autocommit(writer_->connection()->get()) != 0) {
-        // The database ended the transaction itself (I/O error, disk full): the batch is gone.
-        NoteError("session store '" + options_.path + "': transaction aborted, " +
-                  std::to_string(batch.size()) + " writes lost");
-        return;
+      if (sqlite3_get_autocommit(db) != 0) {
+        // The database ended the transaction itself (I/O error, disk full): nothing was kept.
+        const bool retry = MayPass(code);
+        NoteError("session store '" + options_.path + "': transaction aborted, " + count +
+                  (retry ? " to retry" : " lost"));
+        return retry;
       }
     }
     if (!writer_->Commit(&error)) {
+      const bool retry = MayPass(sqlite3_extended_errcode(db));
       writer_->Rollback();
-      NoteError("cannot commit " + std::to_string(batch.size()) + " writes: " + error);
+      NoteError("cannot commit " + count + (retry ? ", to retry: " : ": ") + error);
+      return retry;
     }
+    return false;
   }
 
   template <typename Query>
@@ -322,6 +373,7 @@ class SessionStore::Impl {
   bool stopping_ = false;
   bool closed_ = false;
   std::uint64_t dropped_ = 0;
+  std::uint64_t requeued_batches_ = 0;
   std::string last_error_;
   std::string error_since_flush_;
   std::map<std::string, std::int64_t> open_sessions_;  // id -> start_unix_ns
@@ -338,9 +390,11 @@ std::unique_ptr<SessionStore> SessionStore::Open(const SessionStoreOptions& opti
     *error = "session store: the database path is empty";
     return nullptr;
   }
-  if (options.commit_interval.count() < 0 || options.max_queued_writes == 0) {
+  if (options.commit_interval.count() < 0 || options.max_queued_writes == 0 ||
+      options.retry_interval.count() < 0) {
     *error = "session store '" + options.path +
-             "': commit_interval must not be negative and max_queued_writes must be positive";
+             "': commit_interval and retry_interval must not be negative and "
+             "max_queued_writes must be positive";
     return nullptr;
   }
   auto connection = SqliteConnection::Open(

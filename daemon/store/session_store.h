@@ -37,6 +37,10 @@ struct SessionStoreOptions {
   // last_write_error()) rather than letting a stalled disk grow memory without bound: the
   // sensor thread never waits on the disk.
   std::size_t max_queued_writes = 100'000;
+  // A batch the database refused as a whole for a reason that may pass (disk full, I/O error,
+  // locked) is queued again, in front, and retried after this pause; it is lost only when the
+  // queue is full or the store is closing and the last try failed too.
+  std::chrono::milliseconds retry_interval{1000};
 };
 
 // Why a query failed, for the gRPC layer to map onto a status code.

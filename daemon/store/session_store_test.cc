@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "ambi/v1/service.pb.h"
@@ -299,6 +300,15 @@ TEST(SessionStoreTest, WeeklyBalanceFromRecordedSessions) {
   request.set_athlete("");
   EXPECT_FALSE(store->WeeklyBalance(request, UnixNs(2026, 11, 26), &response, &error, &kind));
   EXPECT_EQ(kind, QueryError::kInvalidArgument);
+  // A remote client's INT64_MAX is an invalid argument, not weeks in 2262.
+  request.set_athlete("ana");
+  request.set_until_unix_ns(std::numeric_limits<std::int64_t>::max());
+  response.Clear();
+  EXPECT_FALSE(store->WeeklyBalance(request, UnixNs(2026, 11, 26), &response, &error, &kind));
+  EXPECT_EQ(kind, QueryError::kInvalidArgument);
+  EXPECT_NE(error.find("until_unix_ns 9223372036854775807 is out of range"), std::string::npos)
+      << error;
+  EXPECT_EQ(response.weeks_size(), 0);
 }
 
 TEST(SessionStoreTest, UnwritablePathIsNamed) {

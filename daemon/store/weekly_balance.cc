@@ -132,6 +132,21 @@ void FinishWeek(const WeekTotals& totals, std::map<std::string, Baseline>* basel
 
 }  // namespace
 
+std::string BalanceRangeError(std::int64_t until_unix_ns, std::uint32_t weeks) {
+  if (until_unix_ns <= 0) {
+    return "until_unix_ns " + std::to_string(until_unix_ns) + " is not a time after 1970";
+  }
+  if (until_unix_ns > kMaxBalanceUntilUnixNs) {
+    return "until_unix_ns " + std::to_string(until_unix_ns) + " is out of range (the latest is " +
+           std::to_string(kMaxBalanceUntilUnixNs) + ", 2200-01-01)";
+  }
+  if (weeks == 0 || weeks > kMaxBalanceRangeWeeks) {
+    return "weeks " + std::to_string(weeks) + " is out of range (1 to " +
+           std::to_string(kMaxBalanceRangeWeeks) + ")";
+  }
+  return {};
+}
+
 WeekRange BalanceWeekRange(std::int64_t until_unix_ns, std::uint32_t weeks) {
   const std::int64_t last_week_start = IsoWeekOf(until_unix_ns).start_unix_ns;
   WeekRange range;
@@ -143,7 +158,7 @@ WeekRange BalanceWeekRange(std::int64_t until_unix_ns, std::uint32_t weeks) {
 void BuildWeeklyBalance(const std::vector<BalanceSet>& sets, const config::ExerciseCatalog* catalog,
                         std::int64_t until_unix_ns, std::uint32_t weeks,
                         v1::WeeklyBalanceResponse* response) {
-  if (weeks == 0) return;
+  if (!BalanceRangeError(until_unix_ns, weeks).empty()) return;
   const WeekRange range = BalanceWeekRange(until_unix_ns, weeks);
   std::vector<WeekTotals> totals(weeks);
   const int first = response->weeks_size();

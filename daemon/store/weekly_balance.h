@@ -37,6 +37,18 @@ struct WeekRange {
 };
 WeekRange BalanceWeekRange(std::int64_t until_unix_ns, std::uint32_t weeks);
 
+// The latest 'until_unix_ns' a balance can be asked for: 2200-01-01 00:00 UTC. int64 ns end in
+// April 2262; the week arithmetic near that end overflowed (INT64_MAX named weeks "2262-W12" on
+// the release build and aborted the UBSan build).
+inline constexpr std::int64_t kMaxBalanceUntilUnixNs = 7'258'118'400'000'000'000;
+// The most weeks a range may span: sixty years, so the range always fits int64 ns.
+inline constexpr std::uint32_t kMaxBalanceRangeWeeks = 60 * 53;
+
+// Empty when BalanceWeekRange(until_unix_ns, weeks) is computable: until_unix_ns in
+// (0, kMaxBalanceUntilUnixNs] and weeks in [1, kMaxBalanceRangeWeeks]. Otherwise a message for
+// a person naming the value and the limit.
+std::string BalanceRangeError(std::int64_t until_unix_ns, std::uint32_t weeks);
+
 // Fills 'response->weeks' (oldest first, one entry per week, empty weeks included so a chart
 // has a continuous axis) from 'sets'; sets outside the range, and sets without a rep, are
 // ignored. Per week:
@@ -54,7 +66,8 @@ WeekRange BalanceWeekRange(std::int64_t until_unix_ns, std::uint32_t weeks);
 // - reaching_sets (catalog `reaching`), and 'advice' sentences when pull:push is below 2:1 or
 //   there was no reaching work (docs/coaching.md); none for a week without sets.
 // Muscle groups are sorted by name and listed only when the week has sets for them.
-// 'catalog' may be null (every exercise unknown).
+// 'catalog' may be null (every exercise unknown). Adds nothing when BalanceRangeError() is not
+// empty.
 void BuildWeeklyBalance(const std::vector<BalanceSet>& sets, const config::ExerciseCatalog* catalog,
                         std::int64_t until_unix_ns, std::uint32_t weeks,
                         v1::WeeklyBalanceResponse* response);

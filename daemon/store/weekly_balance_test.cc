@@ -1,6 +1,9 @@
 #include "daemon/store/weekly_balance.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <limits>
 
 #include "daemon/store/iso_week.h"
 #include "daemon/store/store_test_util.h"
@@ -250,6 +253,28 @@ reaching = true
   BuildWeeklyBalance(sets, &*loaded.catalog, UnixNs(2026, 11, 26), 1, &response);
   EXPECT_EQ(response.weeks(0).reaching_sets(), 2u);
   EXPECT_EQ(response.weeks(0).push_sets(), 2u);
+}
+
+// GetWeeklyBalance(until_unix_ns = INT64_MAX) named weeks "2262-W12" on the release build and
+// aborted the UBSan build: the range is now checked first, with the value and the limit named.
+TEST(WeeklyBalanceTest, OutOfRangeRequestsAreRefusedNotOverflowed) {
+  const std::vector<BalanceSet> sets = {Set("squat", UnixNs(2026, 11, 24), 8, 7)};
+  const std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
+  for (const std::int64_t until : {int64_max, kMaxBalanceUntilUnixNs + 1, std::int64_t{0},
+                                   std::numeric_limits<std::int64_t>::min()}) {
+    EXPECT_THAT(BalanceRangeError(until, 4), ::testing::HasSubstr(std::to_string(until)));
+    v1::WeeklyBalanceResponse response;
+    BuildWeeklyBalance(sets, nullptr, until, 4, &response);
+    EXPECT_EQ(response.weeks_size(), 0) << until;
+  }
+  EXPECT_THAT(BalanceRangeError(UnixNs(2026, 11, 26), 0xFFFFFFFFu),
+              ::testing::HasSubstr("weeks 4294967295 is out of range"));
+  // The last accepted values still give whole weeks with ISO names.
+  EXPECT_EQ(BalanceRangeError(kMaxBalanceUntilUnixNs, kMaxBalanceRangeWeeks), "");
+  v1::WeeklyBalanceResponse response;
+  BuildWeeklyBalance(sets, nullptr, kMaxBalanceUntilUnixNs, 2, &response);
+  ASSERT_EQ(response.weeks_size(), 2);
+  EXPECT_EQ(response.weeks(1).week(), "2200-W01");  // 2200-01-01 is the Wednesday of 2200-W01
 }
 
 }  // namespace

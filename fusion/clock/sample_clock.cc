@@ -4,7 +4,22 @@
 #include <cmath>
 
 namespace ambi::fusion {
+namespace {
 
+// Missing-sample counts saturate here: far beyond any session (a 100 Hz stream would need 300
+// years to reach it), and small enough that llround gets an exactly representable value.
+constexpr double kMaxMissingSamples = 1e15;
+
+std::int64_t MissingSamples(double span_s, double period_s) {
+  const double periods = span_s / period_s;
+  if (!(periods < kMaxMissingSamples)) return static_cast<std::int64_t>(kMaxMissingSamples);
+  return std::max<std::int64_t>(0, std::llround(periods) - 1);
+}
+
+}  // namespace
+
+// Device and arrival times come from outside (a device's counter, a capture file) and may be
+// anything: every difference and sum of times below saturates instead of overflowing.
 SampleClock::SampleClock(const SampleClockParams& params)
     : params_(params),
       nominal_period_s_(1.0 / params.nominal_rate_hz),
@@ -18,7 +33,7 @@ ClockUpdate SampleClock::Start(Time device, Time arrival) {
   device_s_ = 0.0;
   last_device_ = device;
   last_arrival_ = arrival;
-  offset_s_ = ToSeconds(arrival - device);
+  offset_s_ = ToSeconds(SaturatingSub(arrival, device));
   rate_anchor_arrival_ = arrival;
   rate_anchor_count_ = 0;
   count_ = 0;
@@ -33,7 +48,7 @@ void SampleClock::UpdatePeriodEstimate(Time arrival) {
   // The anchor is kept for the whole mapping, so arrival jitter is divided by an ever larger
   // sample count; a constant rate error (the usual case for a crystal or RC clock) is what
   // remains.
-  const double span_s = ToSeconds(arrival - rate_anchor_arrival_);
+  const double span_s = ToSeconds(SaturatingSub(arrival, rate_anchor_arrival_));
   const std::int64_t samples = count_ - rate_anchor_count_;
   if (span_s < params_.rate_window_s || samples <= 0) return;
   const double measured_s = span_s / static_cast<double>(samples);
@@ -46,7 +61,8 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
   if (params_.nominal_timestamps) {
     ++count_;
     ClockUpdate update;
-    update.time = mapping_start_ + DurationFromSeconds(static_cast<double>(count_) * nominal_period_s_);
+    update.time = SaturatingAdd(
+        mapping_start_, DurationFromSeconds(static_cast<double>(count_) * nominal_period_s_));
     last_time_ = update.time;
     return update;
   }
@@ -54,7 +70,7 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
   ClockUpdate update;
   double step_s = 0.0;
   if (params_.device_time) {
-    step_s = ToSeconds(device_or_arrival - last_device_);
+    step_s = ToSeconds(SaturatingSub(device_or_arrival, last_device_));
     if (step_s <= 0.0) {
       ++rejected_;
       update.accepted = false;
@@ -64,24 +80,22 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
     if (step_s > params_.gap_periods * nominal_period_s_) {
       update.gap = true;
       update.gap_duration = DurationFromSeconds(step_s);
-      update.missing_samples =
-          std::max<std::int64_t>(0, std::llround(step_s / nominal_period_s_) - 1);
+      update.missing_samples = MissingSamples(step_s, nominal_period_s_);
     }
     last_device_ = device_or_arrival;
   } else {
-    const double pause_s = ToSeconds(arrival - last_arrival_);
+    const double pause_s = ToSeconds(SaturatingSub(arrival, last_arrival_));
     const double gap_s = std::max(params_.gap_periods * period_s_, params_.min_arrival_gap_s);
     if (pause_s > gap_s) {
       // Without device time nothing says where the missing samples were: start a new mapping
       // at this arrival and report the pause.
-      const std::int64_t missing =
-          std::max<std::int64_t>(0, std::llround(pause_s / period_s_) - 1);
+      const std::int64_t missing = MissingSamples(pause_s, period_s_);
       const double period_s = period_s_;
       const Time previous_time = last_time_;
       update = Start(arrival, arrival);
       period_s_ = period_s;
       update.gap = true;
-      update.gap_duration = arrival - previous_time;
+      update.gap_duration = SaturatingSub(arrival, previous_time);
       update.missing_samples = missing;
       ++gaps_;
       missing_samples_total_ += missing;
@@ -93,15 +107,18 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
   }
   last_arrival_ = arrival;
   // Device time is used as it is (no accumulated rounding); the synthesised clock counts periods.
-  device_s_ = params_.device_time ? ToSeconds(device_or_arrival - device_origin_) : device_s_ + step_s;
+  device_s_ = params_.device_time ? ToSeconds(SaturatingSub(device_or_arrival, device_origin_))
+                                  : device_s_ + step_s;
 
   // Lower envelope of (arrival - device): latency only adds, so the smallest value seen is the
   // closest to the true offset. It may rise slowly to follow a device clock that runs slow.
-  const double offset_now_s = ToSeconds(arrival - device_origin_) - device_s_;
+  const double offset_now_s = ToSeconds(SaturatingSub(arrival, device_origin_)) - device_s_;
   offset_s_ = std::min(offset_s_ + params_.offset_rise_s_per_s * step_s, offset_now_s);
 
-  Time time = device_origin_ + DurationFromSeconds(device_s_ + offset_s_);
-  if (time <= last_time_) time = last_time_ + Duration(1000);  // keep session time increasing
+  Time time = SaturatingAdd(device_origin_, DurationFromSeconds(device_s_ + offset_s_));
+  if (time <= last_time_) {
+    time = SaturatingAdd(last_time_, Duration(1000));  // keep session time increasing
+  }
   update.time = time;
   last_time_ = time;
   if (update.gap) {

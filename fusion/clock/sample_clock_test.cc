@@ -54,6 +54,39 @@ TEST(SampleClockTest, RejectsDuplicateAndBackwardsDeviceTime) {
   EXPECT_EQ(clock.rejected_samples(), 2);
 }
 
+// A device's counter may hold anything: times at the int64 limits once overflowed the
+// differences and sums of times (undefined behaviour; UBSan aborted). Session times must stay
+// ordered and follow the arrival clock, and a jump of the device clock is a gap, not a crash.
+TEST(SampleClockTest, ExtremeDeviceTimesSaturateInsteadOfOverflowing) {
+  SampleClock clock({.nominal_rate_hz = 100.0, .device_time = true});
+  const Time arrival0 = TimeFromSeconds(10.0);
+  const ClockUpdate first = clock.Update(Time::min(), arrival0);
+  EXPECT_EQ(first.time, arrival0);
+  const Time arrival1 = TimeFromSeconds(10.01);
+  const ClockUpdate jump = clock.Update(Time::max(), arrival1);
+  EXPECT_TRUE(jump.accepted);
+  EXPECT_TRUE(jump.gap);
+  EXPECT_GT(jump.missing_samples, 0);
+  EXPECT_EQ(ToSeconds(jump.gap_duration), kMaxDurationSeconds);  // saturated
+  EXPECT_GT(jump.time, first.time);
+  EXPECT_LE(jump.time, arrival1);  // the offset envelope keeps session time at the arrivals
+  // Back to ordinary device times: behind the last device time, so refused, and no crash.
+  EXPECT_FALSE(clock.Update(TimeFromSeconds(1.0), TimeFromSeconds(10.02)).accepted);
+  const ClockUpdate later = clock.Update(Time::max(), TimeFromSeconds(10.03));
+  EXPECT_FALSE(later.accepted);  // a repeat of the last device time
+}
+
+TEST(SampleClockTest, ExtremeArrivalTimesSaturateInsteadOfOverflowing) {
+  SampleClock clock({.nominal_rate_hz = 100.0});
+  clock.Update(Time::min(), Time::min());
+  const ClockUpdate pause = clock.Update(Time::max(), Time::max());
+  EXPECT_TRUE(pause.gap);
+  EXPECT_EQ(pause.gap_duration, Duration::max());
+  EXPECT_EQ(pause.time, Time::max());
+  const ClockUpdate next = clock.Update(Time::max(), Time::max());
+  EXPECT_EQ(next.time, Time::max());  // saturated, not wrapped to a negative time
+}
+
 TEST(SampleClockTest, DeviceClocksWithOffsetAndDriftMeetOnSessionTime) {
   // Two sensors sample the same instants; their device clocks start 300 s apart and one runs
   // 500 ppm fast. Arrival = true time + latency in [2, 12] ms.
@@ -87,7 +120,8 @@ TEST(SampleClockTest, ArrivalTimesAreSmoothedToTheSamplePeriod) {
     ASSERT_FALSE(update.gap) << k;
     ASSERT_LE(update.time, arrival + Duration(1000));
     if (k > 1000) {
-      worst_step_error_s = std::max(worst_step_error_s, std::abs(ToSeconds(update.time - previous) - 0.005));
+      worst_step_error_s =
+          std::max(worst_step_error_s, std::abs(ToSeconds(update.time - previous) - 0.005));
     }
     previous = update.time;
   }
