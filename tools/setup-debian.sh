@@ -9,9 +9,15 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libsqlite3-dev
   libsdbus-c++-dev libsystemd-dev
   python3-grpcio python3-dbusmock python3-numpy dbus-daemon
+  libssl-dev chromium nodejs
 )
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update
 $sudo apt-get install -y --no-install-recommends "${packages[@]}"
+# npm drives the browser tests (playwright-core). A nodejs from another repository may bundle
+# its own npm and conflict with Debian's package: install it only when there is none.
+if ! command -v npm > /dev/null; then
+  $sudo apt-get install -y --no-install-recommends npm
+fi

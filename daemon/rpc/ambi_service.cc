@@ -199,6 +199,12 @@ grpc::ServerUnaryReactor* AmbiService::ListDevices(grpc::CallbackServerContext* 
   return Forward(context, control_, &Control::ListDevices, request, response);
 }
 
+grpc::ServerUnaryReactor* AmbiService::ListExercises(grpc::CallbackServerContext* context,
+                                                     const v1::ListExercisesRequest* request,
+                                                     v1::ListExercisesResponse* response) {
+  return Forward(context, control_, &Control::ListExercises, request, response);
+}
+
 grpc::ServerUnaryReactor* AmbiService::ListSessions(grpc::CallbackServerContext* context,
                                                     const v1::ListSessionsRequest* request,
                                                     v1::ListSessionsResponse* response) {

@@ -51,6 +51,9 @@ class AmbiService final : public v1::Ambi::CallbackService {
   grpc::ServerUnaryReactor* ListDevices(grpc::CallbackServerContext* context,
                                         const v1::ListDevicesRequest* request,
                                         v1::ListDevicesResponse* response) override;
+  grpc::ServerUnaryReactor* ListExercises(grpc::CallbackServerContext* context,
+                                          const v1::ListExercisesRequest* request,
+                                          v1::ListExercisesResponse* response) override;
   grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* context,
                                          const v1::ListSessionsRequest* request,
                                          v1::ListSessionsResponse* response) override;
