@@ -253,8 +253,8 @@ function repAttrs(a, view) {
 function repChart(a, big) {
   const rows = a.pairs;
   const maxRom = Math.max(30, ...[...a.reps.values()].map((v) => v.rep.rom_deg || 0));
-  const rowH = big ? 34 : 22;
-  const barH = big ? 14 : 9;
+  const rowH = big ? 40 : 30;
+  const barH = big ? 17 : 13;
   const width = 600;
   const labelW = 46;
   const scale = (width - labelW - 70) / maxRom;
@@ -264,14 +264,14 @@ function repChart(a, big) {
   rows.forEach((row, i) => {
     const y = i * rowH + 2;
     const first = row.left || row.right;
-    chart.append(svg('text', { x: 0, y: y + barH + 2, class: 'chart-label' }, document.createTextNode(`#${first ? first.rep.index : i + 1}`)));
+    chart.append(svg('text', { x: 0, y: y + barH + 4, class: 'chart-label', 'font-size': barH + 1 }, document.createTextNode(`#${first ? first.rep.index : i + 1}`)));
     for (const [k, view] of [['left', row.left], ['right', row.right]]) {
       if (!view) continue;
       const by = k === 'left' ? y : y + barH + 1;
       const w = Math.max(2, view.rep.rom_deg * scale);
       const g = svg('g', repAttrs(a, view));
       g.append(svg('rect', { x: labelW, y: by, width: w, height: barH, rx: 3, class: `bar bar-${k}` }));
-      g.append(svg('text', { x: labelW + w + 6, y: by + barH - 1, class: 'bar-value' },
+      g.append(svg('text', { x: labelW + w + 6, y: by + barH - 2, class: 'bar-value', 'font-size': barH },
         document.createTextNode(`${k === 'left' ? 'L' : 'R'} ${fmt(view.rep.rom_deg)}°`)));
       chart.append(g);
     }
@@ -342,16 +342,26 @@ function summaryPanel(a) {
       el('tr', {}, el('td', { text: 'max speed loss' }), el('td', { text: `${fmt(L.max_speed_loss_pct)} %` }), el('td', { text: `${fmt(R.max_speed_loss_pct)} %` }))));
 }
 
+function summaryLine(a) {
+  const s = a.summary;
+  if (!s) return null;
+  const L = s.left || {};
+  const R = s.right || {};
+  return el('div', { class: 'summary summary-line', 'data-set-index': s.set_index },
+    el('strong', { text: `Set ${s.set_index} done: ` }),
+    el('span', { text: `L ${fmt(L.mean_rom_deg)}° × ${fmt(L.rep_count)} · R ${fmt(R.mean_rom_deg)}° × ${fmt(R.rep_count)} · max speed loss ${fmt(Math.max(L.max_speed_loss_pct || 0, R.max_speed_loss_pct || 0))} %` }));
+}
+
 function tile(a) {
   const t = el('article', { class: `tile${a.set && a.set.running ? ' in-set' : ''}`, 'data-athlete': a.name, tabindex: 0,
     'aria-label': `${a.name}: open focus view` });
   t.append(el('div', { class: 'tile-head' }, el('h2', { text: a.name }), badge(a)));
   t.append(setLine(a));
+  t.append(sensorChips(a));
   for (const c of a.cues) t.append(cueBanner(c));
+  if (a.summary) t.append(summaryLine(a));
   t.append(lastRepBars(a));
   t.append(repChart(a, false));
-  if (a.summary) t.append(summaryPanel(a));
-  t.append(sensorChips(a));
   t.addEventListener('click', () => openFocus(a.name));
   t.addEventListener('keydown', (e) => { if (e.key === 'Enter') openFocus(a.name); });
   return t;
@@ -359,24 +369,24 @@ function tile(a) {
 
 function repTable(a) {
   const table = el('table', { class: 'reps' });
-  table.append(el('tr', {}, el('th', { text: 'rep' }), el('th', { text: 'L ROM' }), el('th', { text: 'R ROM' }),
+  table.append(el('tr', {}, el('th', { text: 'rep' }), el('th', { text: 'ROM L / R' }),
     el('th', { text: 'up L / R' }), el('th', { text: 'down L / R' }), el('th', { text: 'lead' }),
     el('th', { text: 'speed loss L / R' })));
+  const pairText = (l, r, f) => `${l ? f(l) : '–'} / ${r ? f(r) : '–'}`;
   for (const row of a.pairs) {
     const L = row.left;
     const R = row.right;
     const first = L || R;
     const lead = Number.isFinite(row.lead_ms)
-      ? (Math.abs(row.lead_ms) < 0.5 ? 'together' : `${row.lead_ms > 0 ? 'L' : 'R'} first ${fmt(Math.abs(row.lead_ms))} ms`)
+      ? (Math.abs(row.lead_ms) < 0.5 ? 'together' : `${row.lead_ms > 0 ? 'L' : 'R'} +${fmt(Math.abs(row.lead_ms))} ms`)
       : '–';
     const loss = (v) => (v ? a.fatigue.get(`${v.side}/${v.rep.index}`) : undefined);
     const uncertain = [L, R].filter((v) => v && (v.unpaired || v.rep.bridged === true));
     table.append(el('tr', { class: uncertain.length ? 'uncertain' : '' },
-      el('td', { text: `#${first.rep.index}${uncertain.length ? (uncertain[0].unpaired ? ' unpaired' : ' bridged gap') : ''}` }),
-      el('td', { text: L ? `${fmt(L.rep.rom_deg)}°` : '–' }),
-      el('td', { text: R ? `${fmt(R.rep.rom_deg)}°` : '–' }),
-      el('td', { text: `${L ? fmt(L.rep.concentric_s, 1) : '–'} / ${R ? fmt(R.rep.concentric_s, 1) : '–'} s` }),
-      el('td', { text: `${L ? fmt(L.rep.eccentric_s, 1) : '–'} / ${R ? fmt(R.rep.eccentric_s, 1) : '–'} s` }),
+      el('td', { text: `#${first.rep.index}${uncertain.length ? (uncertain[0].unpaired ? ' unpaired' : ' bridged') : ''}` }),
+      el('td', { text: pairText(L, R, (v) => `${fmt(v.rep.rom_deg)}°`) }),
+      el('td', { text: `${pairText(L, R, (v) => fmt(v.rep.concentric_s, 1))} s` }),
+      el('td', { text: `${pairText(L, R, (v) => fmt(v.rep.eccentric_s, 1))} s` }),
       el('td', { text: lead }),
       el('td', { text: `${fmt(loss(L))} / ${fmt(loss(R))} %` })));
   }
@@ -397,11 +407,11 @@ function renderFocus() {
   const body = document.getElementById('focus-body');
   body.replaceChildren(
     el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a), setLine(a)),
+    sensorChips(a),
     ...a.cues.map(cueBanner),
-    el('div', { class: 'focus-main' }, lastRepBars(a), repChart(a, true)),
-    repTable(a),
-    summaryPanel(a) || el('span'),
-    sensorChips(a));
+    el('div', { class: 'focus-grid' },
+      el('div', { class: 'focus-main' }, lastRepBars(a), repChart(a, true)),
+      el('div', { class: 'focus-side' }, repTable(a), summaryPanel(a) || el('span'))));
 }
 
 function render() {
