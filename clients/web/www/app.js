@@ -257,7 +257,7 @@ function repChart(a, big) {
   const barH = big ? 17 : 13;
   const width = 600;
   const labelW = 46;
-  const scale = (width - labelW - 70) / maxRom;
+  const scale = (width - labelW - (big ? 110 : 80)) / maxRom; // room for the value after the bar
   const height = Math.max(rowH, rows.length * rowH) + 4;
   const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img',
     'aria-label': `${a.name}: range of motion per rep, left and right` });
