@@ -21,15 +21,14 @@ Route RouteFor(const RouteRequest& request) {
     return Error(400, "request target must be an absolute path starting with '/'");
   }
   if (request.target.size() > kMaxTargetLength) {
-    return Error(414, "request target longer than " + std::to_string(kMaxTargetLength) +
-                          " bytes");
+    return Error(414, "request target longer than " + std::to_string(kMaxTargetLength) + " bytes");
   }
   std::string path(request.target.substr(0, request.target.find('?')));
   if (post) {
     // A page on another site must not drive set control or pairing through this browser
     // (cross-site request forgery): a POST must come from this very origin.
-    const std::string expected = std::string(request.tls ? "https://" : "http://") +
-                                 std::string(request.host);
+    const std::string expected =
+        std::string(request.tls ? "https://" : "http://") + std::string(request.host);
     if (request.origin.empty()) return Error(403, "POST without an Origin header is refused");
     if (request.origin != expected) {
       return Error(403, "POST from origin '" + std::string(request.origin) +

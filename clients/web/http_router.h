@@ -9,14 +9,14 @@ namespace ambi::web {
 // What a request asks for, decided from its method, target and headers alone (no I/O), so the
 // rules (authentication, Origin, methods) are one testable function.
 enum class RouteKind {
-  kError,        // answer 'status' with 'message'
-  kStatic,       // a file of the page ('path')
-  kPairPage,     // the pairing form, with status 401 (not paired yet)
-  kPair,         // POST a pairing code
-  kEvents,       // the Server-Sent Events stream
-  kExercises,    // GET the exercise catalog
-  kStartSet,     // POST start a set
-  kEndSet,       // POST end a set
+  kError,      // answer 'status' with 'message'
+  kStatic,     // a file of the page ('path')
+  kPairPage,   // the pairing form, with status 401 (not paired yet)
+  kPair,       // POST a pairing code
+  kEvents,     // the Server-Sent Events stream
+  kExercises,  // GET the exercise catalog
+  kStartSet,   // POST start a set
+  kEndSet,     // POST end a set
 };
 
 struct RouteRequest {

@@ -27,8 +27,7 @@ TEST(HttpRouter, ServesPageEventsAndApiOnLoopback) {
   EXPECT_EQ(RouteFor(Get("/events")).kind, RouteKind::kEvents);
   EXPECT_EQ(RouteFor(Get("/events?last_event_id=4")).kind, RouteKind::kEvents);
   EXPECT_EQ(RouteFor(Get("/api/exercises")).kind, RouteKind::kExercises);
-  EXPECT_EQ(RouteFor(Post("/api/set/start", "http://127.0.0.1:8080")).kind,
-            RouteKind::kStartSet);
+  EXPECT_EQ(RouteFor(Post("/api/set/start", "http://127.0.0.1:8080")).kind, RouteKind::kStartSet);
   EXPECT_EQ(RouteFor(Post("/api/set/end", "http://127.0.0.1:8080")).kind, RouteKind::kEndSet);
 }
 

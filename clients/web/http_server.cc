@@ -1,12 +1,5 @@
 #include "clients/web/http_server.h"
 
-#include <charconv>
-#include <chrono>
-#include <optional>
-#include <stdexcept>
-#include <type_traits>
-#include <utility>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -14,7 +7,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <charconv>
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
 
 #include "clients/web/http_router.h"
 #include "clients/web/pairing.h"
@@ -157,12 +156,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return Close();
     }
     if (error == http::error::body_limit) {
-      return SendError(413, "request body larger than " + std::to_string(kMaxBodyBytes) +
-                                " bytes", false);
+      return SendError(413, "request body larger than " + std::to_string(kMaxBodyBytes) + " bytes",
+                       false);
     }
     if (error == http::error::header_limit) {
-      return SendError(431, "request headers larger than " + std::to_string(kMaxHeaderBytes) +
-                                " bytes", false);
+      return SendError(
+          431, "request headers larger than " + std::to_string(kMaxHeaderBytes) + " bytes", false);
     }
     if (error) return SendError(400, "malformed HTTP request: " + error.message(), false);
     request_ = parser_->release();
@@ -185,11 +184,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     in.paired = Paired();
     const Route route = RouteFor(in);
     switch (route.kind) {
-      case RouteKind::kError: return SendError(route.status, route.message, true);
-      case RouteKind::kStatic: return SendStatic(route.path);
-      case RouteKind::kPairPage: return SendPairPage(401, "");
-      case RouteKind::kPair: return HandlePair();
-      case RouteKind::kEvents: return StartEvents();
+      case RouteKind::kError:
+        return SendError(route.status, route.message, true);
+      case RouteKind::kStatic:
+        return SendStatic(route.path);
+      case RouteKind::kPairPage:
+        return SendPairPage(401, "");
+      case RouteKind::kPair:
+        return HandlePair();
+      case RouteKind::kEvents:
+        return StartEvents();
       case RouteKind::kExercises:
         return server_->services.upstream->ListExercises(Answerer());
       case RouteKind::kStartSet:
@@ -203,8 +207,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::function<void(ControlResult)> Answerer() {
     return [self = this->shared_from_this()](ControlResult result) {
       asio::post(self->server_->io, [self, result = std::move(result)] {
-        self->Send(self->MakeResponse(static_cast<unsigned>(result.http_status),
-                                      "application/json", result.json, "no-store"),
+        self->Send(self->MakeResponse(static_cast<unsigned>(result.http_status), "application/json",
+                                      result.json, "no-store"),
                    true);
       });
     };
@@ -245,8 +249,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void HandlePair() {
-    const bool json = std::string(request_[http::field::content_type])
-                          .starts_with("application/json");
+    const bool json =
+        std::string(request_[http::field::content_type]).starts_with("application/json");
     if (server_->services.pairing == nullptr) {
       return Send(MakeResponse(200, "application/json", R"({"paired":true})", "no-store"), true);
     }
@@ -255,9 +259,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (json) return SendError(401, "wrong pairing code", true);
       return SendPairPage(401, "<p class=wrong>That code is not right. Try again.</p>");
     }
-    Response response = json ? MakeResponse(200, "application/json", R"({"paired":true})",
-                                            "no-store")
-                             : MakeResponse(303, "text/plain", "paired", "no-store");
+    Response response =
+        json ? MakeResponse(200, "application/json", R"({"paired":true})", "no-store")
+             : MakeResponse(303, "text/plain", "paired", "no-store");
     if (!json) response.set(http::field::location, "/");
     response.set(http::field::set_cookie, Pairing::SetCookieValue(*token, server_->use_tls));
     Send(std::move(response), true);
@@ -282,8 +286,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const std::string_view target = Sv(request_.target());
     if (!header.empty()) {
       last_id = ParseEventId(header);
-      if (!last_id) return SendError(400, "Last-Event-ID '" + std::string(header) +
-                                              "' is not an event id (a decimal number)", false);
+      if (!last_id)
+        return SendError(
+            400,
+            "Last-Event-ID '" + std::string(header) + "' is not an event id (a decimal number)",
+            false);
     } else if (const auto pos = target.find("last_event_id="); pos != std::string_view::npos) {
       // A page that opens a new EventSource itself passes its last id in the URL.
       std::string_view value = target.substr(pos + 14);
@@ -331,17 +338,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void ArmHeartbeat() {
     timer_.expires_after(kSseHeartbeat);
-    timer_.async_wait([weak = std::weak_ptr<Session>(this->shared_from_this())](
-                          beast::error_code error) {
-      auto self = weak.lock();
-      if (error || !self || self->closed_) return;
-      if (!self->writing_) {
-        static const Frame ping = std::make_shared<const std::string>(": ping\n\n");
-        self->pending_ = ping;
-        self->WriteFrame();
-      }
-      self->ArmHeartbeat();
-    });
+    timer_.async_wait(
+        [weak = std::weak_ptr<Session>(this->shared_from_this())](beast::error_code error) {
+          auto self = weak.lock();
+          if (error || !self || self->closed_) return;
+          if (!self->writing_) {
+            static const Frame ping = std::make_shared<const std::string>(": ping\n\n");
+            self->pending_ = ping;
+            self->WriteFrame();
+          }
+          self->ArmHeartbeat();
+        });
   }
 
   void Close() {
@@ -431,12 +438,11 @@ void HttpServer::Start() {
       impl.options.listen.host + ":" + std::to_string(impl.options.listen.port);
   beast::error_code error;
   tcp::resolver resolver(impl.io);
-  const auto endpoints = resolver.resolve(impl.options.listen.host,
-                                          std::to_string(impl.options.listen.port),
-                                          tcp::resolver::passive, error);
+  const auto endpoints =
+      resolver.resolve(impl.options.listen.host, std::to_string(impl.options.listen.port),
+                       tcp::resolver::passive, error);
   if (error || endpoints.empty()) {
-    throw std::runtime_error("cannot resolve listen address '" + where + "': " +
-                             error.message());
+    throw std::runtime_error("cannot resolve listen address '" + where + "': " + error.message());
   }
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
   impl.acceptor.open(endpoint.protocol(), error);

@@ -1,11 +1,10 @@
 #ifndef AMBI_CLIENTS_WEB_HTTP_SERVER_H_
 #define AMBI_CLIENTS_WEB_HTTP_SERVER_H_
 
+#include <boost/asio/io_context.hpp>
 #include <cstddef>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
 
 #include "clients/web/web_config.h"
 

@@ -89,7 +89,8 @@ std::optional<std::string_view> FindCookie(std::string_view header, std::string_
   while (!header.empty()) {
     const auto semicolon = header.find(';');
     std::string_view item = header.substr(0, semicolon);
-    header = semicolon == std::string_view::npos ? std::string_view() : header.substr(semicolon + 1);
+    header =
+        semicolon == std::string_view::npos ? std::string_view() : header.substr(semicolon + 1);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     const auto equals = item.find('=');
     if (equals == std::string_view::npos) continue;

@@ -14,8 +14,8 @@ const Frame& ResetFrame() {
 }  // namespace
 
 Frame FormatEventFrame(std::uint64_t sequence, const std::string& json) {
-  return std::make_shared<const std::string>("id: " + std::to_string(sequence) + "\ndata: " +
-                                             json + "\n\n");
+  return std::make_shared<const std::string>("id: " + std::to_string(sequence) + "\ndata: " + json +
+                                             "\n\n");
 }
 
 Frame FormatNamedFrame(const std::string& name, const std::string& json) {

@@ -85,7 +85,7 @@ TEST(SseHub, ANewBrowserSeesEachAthletesSetSoFarAndSensorState) {
   hub.Publish(Event(1, "alice", HubEvent::Kind::kSetStarted));
   hub.Publish(Event(2, "alice"));
   hub.Publish(Event(3, "bob", HubEvent::Kind::kSensorStatus, "bob/0"));
-  hub.Publish(Event(4, "alice", HubEvent::Kind::kSetStarted));  // alice's next set
+  hub.Publish(Event(4, "alice", HubEvent::Kind::kSetStarted));           // alice's next set
   hub.Publish(Event(5, "bob", HubEvent::Kind::kSensorStatus, "bob/0"));  // replaces 3
   hub.Publish(Event(6, "bob"));
   hub.Publish(Event(7, "alice"));

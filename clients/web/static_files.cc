@@ -24,8 +24,7 @@ StaticFiles StaticFiles::Load(const std::string& dir) {
   std::error_code error;
   std::filesystem::directory_iterator it(dir, error);
   if (error) {
-    throw std::runtime_error("cannot read the page's directory '" + dir + "': " +
-                             error.message());
+    throw std::runtime_error("cannot read the page's directory '" + dir + "': " + error.message());
   }
   for (const auto& entry : it) {
     if (!entry.is_regular_file()) continue;

@@ -1,5 +1,7 @@
 #include "clients/web/upstream.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -8,12 +10,9 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
-
-#include <grpcpp/create_channel.h>
-#include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
 
 #include "ambi/v1/service.grpc.pb.h"
 #include "proto/convert/event_convert.h"
@@ -51,12 +50,18 @@ std::string ShortName(const std::string& enum_name, const std::string& prefix) {
 
 int HttpStatusFor(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return 200;
-    case grpc::StatusCode::INVALID_ARGUMENT: return 400;
-    case grpc::StatusCode::NOT_FOUND: return 404;
-    case grpc::StatusCode::FAILED_PRECONDITION: return 409;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
-    default: return 502;  // the daemon failed or is not there
+    case grpc::StatusCode::OK:
+      return 200;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return 400;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return 409;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 504;
+    default:
+      return 502;  // the daemon failed or is not there
   }
 }
 
@@ -199,11 +204,11 @@ struct Upstream::Impl {
     auto state = std::make_shared<CallState>();
     state->request = std::move(request);
     state->context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-    (stub->async()->*method)(&state->context, &state->request, &state->response,
-                             [state, name, convert, done](grpc::Status status) {
-                               done(status.ok() ? convert(state->response)
-                                                : FromStatus(status, name));
-                             });
+    (stub->async()->*method)(
+        &state->context, &state->request, &state->response,
+        [state, name, convert, done](grpc::Status status) {
+          done(status.ok() ? convert(state->response) : FromStatus(status, name));
+        });
   }
 
   const std::string address;
@@ -331,12 +336,12 @@ void Upstream::StartSet(const std::string& body, std::function<void(ControlResul
   } else if (!side->empty()) {
     return done(ErrorResult(400, "'side' is '" + *side + "'; allowed: left, right"));
   }
-  impl_->Call(&v1::Ambi::StubInterface::async_interface::StartSet, std::move(request),
-              "StartSet",
-              [](const v1::StartSetResponse& response) {
-                return ControlResult{200, Json{{"set_index", response.set_index()}}.dump()};
-              },
-              std::move(done));
+  impl_->Call(
+      &v1::Ambi::StubInterface::async_interface::StartSet, std::move(request), "StartSet",
+      [](const v1::StartSetResponse& response) {
+        return ControlResult{200, Json{{"set_index", response.set_index()}}.dump()};
+      },
+      std::move(done));
 }
 
 void Upstream::EndSet(const std::string& body, std::function<void(ControlResult)> done) {
@@ -348,26 +353,29 @@ void Upstream::EndSet(const std::string& body, std::function<void(ControlResult)
   if (athlete->empty()) return done(ErrorResult(400, "'athlete' is required"));
   v1::EndSetRequest request;
   request.set_athlete(*athlete);
-  impl_->Call(&v1::Ambi::StubInterface::async_interface::EndSet, std::move(request), "EndSet",
-              [](const v1::EndSetResponse&) { return ControlResult{200, "{}"}; },
-              std::move(done));
+  impl_->Call(
+      &v1::Ambi::StubInterface::async_interface::EndSet, std::move(request), "EndSet",
+      [](const v1::EndSetResponse&) {
+        return ControlResult{200, "{}"};
+      },
+      std::move(done));
 }
 
 void Upstream::ListExercises(std::function<void(ControlResult)> done) {
-  impl_->Call(&v1::Ambi::StubInterface::async_interface::ListExercises,
-              v1::ListExercisesRequest(), "ListExercises",
-              [](const v1::ListExercisesResponse& response) {
-                Json exercises = Json::array();
-                for (const v1::ExerciseInfo& info : response.exercises()) {
-                  exercises.push_back(
-                      {{"name", info.name()},
-                       {"display_name", info.display_name()},
-                       {"mode", ShortName(v1::SetMode_Name(info.mode()), "SET_MODE_")},
-                       {"limb", ShortName(v1::Limb_Name(info.limb()), "LIMB_")}});
-                }
-                return ControlResult{200, Json{{"exercises", exercises}}.dump()};
-              },
-              std::move(done));
+  impl_->Call(
+      &v1::Ambi::StubInterface::async_interface::ListExercises, v1::ListExercisesRequest(),
+      "ListExercises",
+      [](const v1::ListExercisesResponse& response) {
+        Json exercises = Json::array();
+        for (const v1::ExerciseInfo& info : response.exercises()) {
+          exercises.push_back({{"name", info.name()},
+                               {"display_name", info.display_name()},
+                               {"mode", ShortName(v1::SetMode_Name(info.mode()), "SET_MODE_")},
+                               {"limb", ShortName(v1::Limb_Name(info.limb()), "LIMB_")}});
+        }
+        return ControlResult{200, Json{{"exercises", exercises}}.dump()};
+      },
+      std::move(done));
 }
 
 }  // namespace ambi::web

@@ -1,10 +1,10 @@
 #include "clients/web/web_config.h"
 
+#include <toml++/toml.h>
+
 #include <charconv>
 #include <fstream>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 namespace ambi::web {
 namespace {
@@ -81,13 +81,14 @@ bool ParseConfigText(const std::string& text, const std::string& source, WebConf
   try {
     table = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    *error = source + ":" + std::to_string(e.source().begin.line) + ": " +
-             std::string(e.description());
+    *error =
+        source + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
     return false;
   }
   static constexpr const char* kKnown[] = {
-      "listen",  "connect",      "www_dir",         "tls_cert",           "tls_key",
-      "max_browsers", "max_connections", "browser_queue_frames", "replay_events"};
+      "listen",       "connect",      "www_dir",         "tls_cert",
+      "tls_key",      "max_browsers", "max_connections", "browser_queue_frames",
+      "replay_events"};
   for (const auto& [key, node] : table) {
     bool known = false;
     for (const char* name : kKnown) known = known || key.str() == name;
@@ -106,8 +107,7 @@ bool ParseConfigText(const std::string& text, const std::string& source, WebConf
          ReadString(table, "tls_key", source, &config->tls_key, error) &&
          ReadCount(table, "max_browsers", source, &config->max_browsers, error) &&
          ReadCount(table, "max_connections", source, &config->max_connections, error) &&
-         ReadCount(table, "browser_queue_frames", source, &config->browser_queue_frames,
-                   error) &&
+         ReadCount(table, "browser_queue_frames", source, &config->browser_queue_frames, error) &&
          ReadCount(table, "replay_events", source, &config->replay_events, error);
 }
 

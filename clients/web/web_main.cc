@@ -5,15 +5,13 @@
 // Exit status: 0 stopped by a signal, 1 could not start, 2 usage or configuration error.
 
 #include <CLI/CLI.hpp>
-
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include "clients/web/http_server.h"
 #include "clients/web/pairing.h"
@@ -70,8 +68,7 @@ int Run(int argc, char** argv) {
                  "HOST:PORT to serve on (default 127.0.0.1:8080); a non-loopback address "
                  "requires pairing each browser with a printed code");
   app.add_option("--connect", connect,
-                 "ambid's gRPC address (default: its unix socket, " + DefaultDaemonAddress() +
-                     ")");
+                 "ambid's gRPC address (default: its unix socket, " + DefaultDaemonAddress() + ")");
   app.add_option("--www-dir", www_dir, "the page's files (default: installed with ambi-web)");
   try {
     app.parse(argc, argv);
@@ -101,8 +98,7 @@ int Run(int argc, char** argv) {
   }
 
   // Declared before the io_context: sessions still queued in it at exit detach from the hub.
-  SseHub hub(SseHubOptions{config.max_browsers, config.browser_queue_frames,
-                           config.replay_events});
+  SseHub hub(SseHubOptions{config.max_browsers, config.browser_queue_frames, config.replay_events});
   std::unique_ptr<Pairing> pairing;
   if (!IsLoopbackHost(address->host)) {
     pairing = std::make_unique<Pairing>(SystemRandomBytes, [](const std::string& code) {
@@ -110,27 +106,26 @@ int Run(int argc, char** argv) {
     });
   }
   boost::asio::io_context io(1);
-  Upstream upstream(config.connect,
-                    Upstream::Callbacks{
-                        [&](HubEvent event) {
-                          boost::asio::post(io, [&hub, event = std::move(event)]() mutable {
-                            hub.Publish(std::move(event));
-                          });
-                        },
-                        [&](std::string json) {
-                          boost::asio::post(io, [&hub, json = std::move(json)] {
-                            hub.Broadcast(FormatNamedFrame("upstream", json), "upstream");
-                          });
-                        },
-                        [&](std::string json) {
-                          boost::asio::post(io, [&hub, json = std::move(json)] {
-                            hub.Broadcast(FormatNamedFrame("devices", json), "devices");
-                          });
-                        }});
-  HttpServer server(io,
-                    HttpServerOptions{*address, config.tls_cert, config.tls_key,
-                                      config.max_connections},
-                    HttpServices{&hub, pairing.get(), &files, &upstream});
+  Upstream upstream(
+      config.connect,
+      Upstream::Callbacks{[&](HubEvent event) {
+                            boost::asio::post(io, [&hub, event = std::move(event)]() mutable {
+                              hub.Publish(std::move(event));
+                            });
+                          },
+                          [&](std::string json) {
+                            boost::asio::post(io, [&hub, json = std::move(json)] {
+                              hub.Broadcast(FormatNamedFrame("upstream", json), "upstream");
+                            });
+                          },
+                          [&](std::string json) {
+                            boost::asio::post(io, [&hub, json = std::move(json)] {
+                              hub.Broadcast(FormatNamedFrame("devices", json), "devices");
+                            });
+                          }});
+  HttpServer server(
+      io, HttpServerOptions{*address, config.tls_cert, config.tls_key, config.max_connections},
+      HttpServices{&hub, pairing.get(), &files, &upstream});
   try {
     server.Start();
   } catch (const std::exception& e) {
