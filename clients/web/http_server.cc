@@ -303,10 +303,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       sse_.reset();
       return SendError(503, "too many browsers are open (limit reached); close one", false);
     }
-    std::weak_ptr<Session> weak = this->shared_from_this();
-    sse_->SetWaker([weak] {
-      if (auto self = weak.lock()) self->PumpEvents();
-    });
+    // The waker owns the session while the stream is open (between writes nothing else does);
+    // Close() clears it, which ends the session once its handlers are done.
+    sse_->SetWaker([self = this->shared_from_this()] { self->PumpEvents(); });
     pending_ = std::make_shared<const std::string>(SseHeader());
     WriteFrame();
     ArmHeartbeat();
@@ -354,6 +353,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Close() {
     if (closed_) return;
     closed_ = true;
+    const auto keep = this->shared_from_this();  // clearing the waker may drop the last owner
     timer_.cancel();
     if (sse_) {
       server_->services.hub->Detach(sse_);

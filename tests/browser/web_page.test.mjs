@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  chromiumOptions, publishedEvents, startRig, startWeb, stopAll, until,
+  chromiumOptions, publishedEvents, startRelay, startRig, startWeb, stopAll, until,
 } from './web_rig.mjs';
 
 const shots = process.env.AMBI_SCREENSHOT_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-shots-'));
@@ -93,7 +93,10 @@ function summaryOf(rig, name, afterSeq = 0) {
 
 async function main() {
   const rig = await startRig();
-  const { web, url } = await startWeb(rig, '127.0.0.1:0');
+  const { web, port: webPort } = await startWeb(rig, '127.0.0.1:0');
+  // The browser reaches ambi-web through a relay the test can cut.
+  const relay = await startRelay(webPort);
+  const url = `http://127.0.0.1:${relay.port}/`;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-chromium-'));
   const context = await chromium.launchPersistentContext(profile, { ...chromiumOptions(), viewport: LANDSCAPE });
   const page = context.pages()[0] || await context.newPage();
@@ -129,20 +132,20 @@ async function main() {
     await page.waitForSelector('#focus', { state: 'hidden' });
     console.log('ok screenshots in', shots);
 
-    // The stream is cut in the middle of the set, reps go on, the page comes back.
+    // The connection is cut in the middle of the set, reps go on, the page comes back.
     const seqBefore = await page.evaluate(() => window.ambiPage.lastSeq);
+    const publishedAtCut = publishedEvents(rig).length;
     offline = true;
-    await context.setOffline(true);
+    assert.ok(relay.cut() > 0, 'there was a connection to cut');
     await page.waitForSelector('#drop-banner:not([hidden])', { timeout: 15000 });
     assert.ok(await page.$('body.stale'), 'numbers are greyed out while the stream is down');
-    const publishedAtCut = publishedEvents(rig).length;
-    await until('reps published while offline', async () => publishedEvents(rig).length > publishedAtCut + 3, 30000);
-    await context.setOffline(false);
     await page.waitForSelector('#drop-banner', { state: 'hidden', timeout: 20000 });
     offline = false;
+    await until('reps published after the cut', async () => publishedEvents(rig).length > publishedAtCut + 3, 30000);
     const seqAfter = await page.evaluate(() => window.ambiPage.lastSeq);
     assert.ok(seqAfter >= seqBefore, 'resumed');
-    console.log(`ok stream cut at event ${seqBefore} and resumed`);
+    const streams = await page.evaluate(() => window.ambiPage.streams);
+    console.log(`ok stream cut at event ${seqBefore} and resumed (${streams} streams opened)`);
 
     // alice's left wrist is pulled out and put back.
     const aliceLeft = rig.devices.findIndex((d) => d.athlete === 'alice' && d.placement === 'left_wrist');
@@ -176,7 +179,7 @@ async function main() {
     console.log('ok a page opened later sees the set so far');
 
     // Bad requests get a clear 4xx and do not hurt ambi-web.
-    const port = new URL(url).port;
+    const port = webPort;
     assert.equal((await request(port, 'DELETE', '/')).status, 405);
     assert.equal((await request(port, 'GET', '/nothing.js')).status, 404);
     assert.equal((await request(port, 'POST', '/api/set/end', { Origin: 'http://evil.example' }, '{}')).status, 403);
@@ -197,6 +200,7 @@ async function main() {
     await checkPairing(rig, context);
   } finally {
     await context.close().catch(() => {});
+    relay.close();
     await stopAll();
   }
 }

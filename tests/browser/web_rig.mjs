@@ -3,6 +3,7 @@
 // ambid reading them through its serial path, ambi-web, and ambi-watch --json as the record of
 // what the daemon published. Paths come from the environment (set by ctest).
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,6 +66,7 @@ export async function startRig({ setEndRestS = 6 } = {}) {
     if (!v || !fs.existsSync(v)) throw new Error(`missing program ${k}: '${v}' (run through ctest)`);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-web-test-'));
+  fs.mkdirSync(path.join(dir, 'links'));
   const sim = startProcess('sim', bin.simPty, ['--link-dir', path.join(dir, 'links')], dir);
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('ambi-sim-pty listed no devices')), 20000);
@@ -129,4 +131,29 @@ export async function until(what, fn, timeoutMs = 30000, stepMs = 200) {
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+// A TCP relay in front of ambi-web whose connections the test can cut, as a flaky Wi-Fi would:
+// cut() destroys every open connection; new ones go through again.
+export async function startRelay(targetPort) {
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: server.address().port,
+    cut() {
+      const open = [...sockets];
+      for (const s of open) s.destroy();
+      return open.length;
+    },
+    close() { server.close(); this.cut(); },
+  };
 }

@@ -21,6 +21,8 @@ const state = {
   upstream: { connected: false, detail: '' },
   focus: null,
   exercises: [],
+  streams: 0, // event streams opened by the page (reconnects + 1)
+  streamErrors: 0,
 };
 window.ambiPage = state; // for tests and for a curious coach with a laptop
 
@@ -485,6 +487,7 @@ function connect() {
   clearTimeout(retryTimer);
   // A fresh EventSource has no Last-Event-ID of its own: the page passes what it has.
   source = new EventSource(state.lastSeq ? `/events?last_event_id=${state.lastSeq}` : '/events');
+  state.streams += 1;
   source.onopen = () => setLive(true);
   source.onmessage = (m) => {
     let live;
@@ -510,13 +513,20 @@ function connect() {
     scheduleRender();
   });
   source.onerror = () => {
+    state.streamErrors += 1;
     setLive(false);
-    // The browser retries by itself while CONNECTING; once CLOSED it has given up.
-    if (source.readyState === EventSource.CLOSED) {
-      retryTimer = setTimeout(connect, RECONNECT_MS);
-    }
+    // The browser may retry by itself, but not always after a network error (and never once
+    // CLOSED): if the stream is not back by then, start a fresh one from the last id.
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      if (!state.live) connect();
+    }, RECONNECT_MS);
   };
 }
+
+window.addEventListener('online', () => {
+  if (!state.live) connect();
+});
 
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState !== 'visible') return;
