@@ -221,7 +221,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     response.set(http::field::content_type, type);
     response.set(http::field::cache_control, cache);
     response.set("X-Content-Type-Options", "nosniff");
-    response.set("Referrer-Policy", "no-referrer");
+    // Not no-referrer: with it Chromium sends "Origin: null" on form POSTs (the pairing form).
+    response.set("Referrer-Policy", "same-origin");
     response.set("Content-Security-Policy", kSecurityPolicy);
     response.body() = std::move(body);
     response.prepare_payload();
