@@ -66,7 +66,9 @@ async function main() {
   const socket = `unix:${dir}/ambid.sock`;
   const ambid = spawn(args.ambid, ['--simulate', '--data-dir', `${dir}/data`, '--listen', socket],
     { stdio: ['ignore', 'ignore', fs.openSync(`${dir}/ambid.log`, 'w')] });
-  const web = spawn(args.web, ['--listen', '127.0.0.1:0', '--connect', socket],
+  // Room for every client (the defaults suit a coach's tablets, not a benchmark).
+  fs.writeFileSync(`${dir}/web.toml`, `max_browsers = ${args.clients + 8}\nmax_connections = ${2 * args.clients + 16}\n`);
+  const web = spawn(args.web, ['--config', `${dir}/web.toml`, '--listen', '127.0.0.1:0', '--connect', socket],
     { stdio: ['ignore', 'pipe', fs.openSync(`${dir}/web.log`, 'w')] });
   const stop = () => {
     web.kill('SIGTERM');
