@@ -73,9 +73,10 @@ async function checkSet(page, rig, name, summary) {
     assert.ok(r.text.includes(`${Math.round(rep.rom_deg)}°`), `${name} ${r.side} rep ${r.index}: shows '${r.text}', published ${rep.rom_deg}`);
   }
   // The set's badge in the summary's band colour.
-  const band = await page.getAttribute(`#tiles .tile[data-athlete="${name}"] .badge`, 'data-band');
+  // Band and colour read together: the page re-renders every second.
+  const [band, colour] = await page.$eval(`#tiles .tile[data-athlete="${name}"] .badge`,
+    (n) => [n.getAttribute('data-band'), getComputedStyle(n).backgroundColor]);
   assert.equal(band, bandOf(summary.band), `${name}: badge band`);
-  const colour = await page.$eval(`#tiles .tile[data-athlete="${name}"] .badge`, (n) => getComputedStyle(n).backgroundColor);
   const expected = { green: 'rgb(46, 157, 79)', amber: 'rgb(224, 161, 0)', red: 'rgb(210, 53, 43)', 'n/a': 'rgb(91, 107, 122)' }[band];
   assert.equal(colour, expected, `${name}: badge colour for ${band}`);
   // Every cue published for this set has its banner.
