@@ -10,9 +10,15 @@ packages=(
   libsdbus-c++-dev libsystemd-dev
   python3-grpcio python3-dbusmock python3-numpy dbus-daemon
   clang-14 libclang-rt-14-dev systemd
+  libssl-dev chromium nodejs
 )
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update
 $sudo apt-get install -y --no-install-recommends "${packages[@]}"
+# npm drives the browser tests (playwright-core). A nodejs from another repository may bundle
+# its own npm and conflict with Debian's package: install it only when there is none.
+if ! command -v npm > /dev/null; then
+  $sudo apt-get install -y --no-install-recommends npm
+fi

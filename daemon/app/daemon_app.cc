@@ -136,6 +136,8 @@ class DaemonApp::Impl final : public Control {
                            v1::EndSessionResponse* response) override;
   ControlStatus ListDevices(const v1::ListDevicesRequest& request,
                             v1::ListDevicesResponse* response) override;
+  ControlStatus ListExercises(const v1::ListExercisesRequest& request,
+                              v1::ListExercisesResponse* response) override;
   ControlStatus ListSessions(const v1::ListSessionsRequest& request,
                              v1::ListSessionsResponse* response) override;
   ControlStatus GetSession(const v1::GetSessionRequest& request,
@@ -869,6 +871,20 @@ ControlStatus QueryStore(const Request& request, Response* response, Query query
 }
 
 }  // namespace
+
+// The catalog is loaded before the server starts and never changes: no trip to the io thread.
+ControlStatus DaemonApp::Impl::ListExercises(const v1::ListExercisesRequest& /*request*/,
+                                             v1::ListExercisesResponse* response) {
+  if (!catalog_) return ControlStatus::Error(ControlStatus::Code::kUnavailable, "no catalog");
+  for (const fusion::Exercise& exercise : catalog_->exercises()) {
+    v1::ExerciseInfo* info = response->add_exercises();
+    info->set_name(exercise.name);
+    info->set_display_name(exercise.display_name);
+    info->set_mode(proto::ToProto(exercise.default_mode));
+    info->set_limb(proto::ToProto(exercise.limb));
+  }
+  return ControlStatus::Ok();
+}
 
 ControlStatus DaemonApp::Impl::ListSessions(const v1::ListSessionsRequest& request,
                                             v1::ListSessionsResponse* response) {

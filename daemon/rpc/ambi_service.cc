@@ -27,12 +27,22 @@ grpc::Status ToGrpcStatus(const SubscriptionEnd& end) {
   return grpc::Status(grpc::StatusCode::INTERNAL, "unknown subscription end");
 }
 
+// A buffer over the event's shared wire bytes, without copying them: the slice keeps a
+// reference to the event until gRPC has sent it.
+grpc::ByteBuffer SharedBytes(std::shared_ptr<const PublishedEvent> event) {
+  using Holder = std::shared_ptr<const PublishedEvent>;
+  auto* holder = new Holder(std::move(event));
+  grpc::Slice slice(const_cast<char*>((*holder)->wire.data()), (*holder)->wire.size(),
+                    [](void* held) { delete static_cast<Holder*>(held); }, holder);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 // One Subscribe stream: writes one event at a time from its bus subscription. The bus wakes it
 // (on the publishing thread) when an event is queued; OnWriteDone (on a gRPC thread) takes the
 // next. Every decision and every StartWrite/Finish happens under 'mutex_', so a write is never
 // started after Finish and Finish never races a write in flight. gRPC does not run reactions
 // inline in StartWrite/Finish, so holding the mutex across them cannot deadlock.
-class SubscribeReactor final : public grpc::ServerWriteReactor<v1::LiveEvent> {
+class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   SubscribeReactor(EventBus* bus, const v1::SubscribeRequest& request, std::size_t capacity)
       : bus_(bus), subscription_(bus->Subscribe(request, capacity)) {
@@ -74,9 +84,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::LiveEvent> {
       FinishLocked(grpc::Status::CANCELLED);
       return;
     }
-    switch (subscription_->Pop(&current_)) {
+    std::shared_ptr<const PublishedEvent> event;
+    switch (subscription_->Pop(&event)) {
       case Subscription::PopResult::kEvent:
         writing_ = true;
+        current_ = SharedBytes(std::move(event));
         StartWrite(&current_);  // 'current_' stays untouched until OnWriteDone
         return;
       case Subscription::PopResult::kEmpty: return;  // the waker calls again
@@ -95,14 +107,14 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::LiveEvent> {
   EventBus* const bus_;
   const std::shared_ptr<Subscription> subscription_;
   std::mutex mutex_;
-  v1::LiveEvent current_;  // the event being written
+  grpc::ByteBuffer current_;  // the event being written
   bool writing_ = false;
   bool cancelled_ = false;
   bool finished_ = false;
 };
 
 // A Subscribe call rejected before it subscribed.
-class RejectedSubscribeReactor final : public grpc::ServerWriteReactor<v1::LiveEvent> {
+class RejectedSubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit RejectedSubscribeReactor(grpc::Status status) { Finish(std::move(status)); }
   void OnDone() override { delete this; }
@@ -162,11 +174,17 @@ grpc::Status AmbiService::ValidateSubscribe(const v1::SubscribeRequest& request)
   return grpc::Status::OK;
 }
 
-grpc::ServerWriteReactor<v1::LiveEvent>* AmbiService::Subscribe(
-    grpc::CallbackServerContext* /*context*/, const v1::SubscribeRequest* request) {
-  grpc::Status status = ValidateSubscribe(*request);
+grpc::ServerWriteReactor<grpc::ByteBuffer>* AmbiService::Subscribe(
+    grpc::CallbackServerContext* /*context*/, const grpc::ByteBuffer* raw_request) {
+  v1::SubscribeRequest request;
+  grpc::ByteBuffer bytes(*raw_request);  // Deserialize consumes its buffer
+  if (!grpc::SerializationTraits<v1::SubscribeRequest>::Deserialize(&bytes, &request).ok()) {
+    return new RejectedSubscribeReactor(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "SubscribeRequest does not parse"));
+  }
+  grpc::Status status = ValidateSubscribe(request);
   if (!status.ok()) return new RejectedSubscribeReactor(std::move(status));
-  return new SubscribeReactor(bus_, *request, options_.subscriber_queue_capacity);
+  return new SubscribeReactor(bus_, request, options_.subscriber_queue_capacity);
 }
 
 grpc::ServerUnaryReactor* AmbiService::StartSet(grpc::CallbackServerContext* context,
@@ -197,6 +215,12 @@ grpc::ServerUnaryReactor* AmbiService::ListDevices(grpc::CallbackServerContext* 
                                                    const v1::ListDevicesRequest* request,
                                                    v1::ListDevicesResponse* response) {
   return Forward(context, control_, &Control::ListDevices, request, response);
+}
+
+grpc::ServerUnaryReactor* AmbiService::ListExercises(grpc::CallbackServerContext* context,
+                                                     const v1::ListExercisesRequest* request,
+                                                     v1::ListExercisesResponse* response) {
+  return Forward(context, control_, &Control::ListExercises, request, response);
 }
 
 grpc::ServerUnaryReactor* AmbiService::ListSessions(grpc::CallbackServerContext* context,

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/status.h>
 
 #include "ambi/v1/service.grpc.pb.h"
@@ -24,8 +25,11 @@ struct AmbiServiceOptions {
 
 // The Ambi gRPC service on the callback API: Subscribe streams from the EventBus with one
 // reactor per subscriber (no thread per stream); the unary calls forward to Control.
+// Subscribe is a raw method: it writes the bytes the bus serialised once per event, so a
+// hundred subscribers cost one serialisation, not a hundred (clients see the usual LiveEvent).
 // Thread-safe; 'bus' and 'control' must outlive the server the service is registered with.
-class AmbiService final : public v1::Ambi::CallbackService {
+class AmbiService final
+    : public v1::Ambi::WithRawCallbackMethod_Subscribe<v1::Ambi::CallbackService> {
  public:
   AmbiService(EventBus* bus, Control* control, AmbiServiceOptions options = {});
 
@@ -33,8 +37,8 @@ class AmbiService final : public v1::Ambi::CallbackService {
   // name, NOT_FOUND for an athlete that athlete_exists rejects. Public for tests.
   grpc::Status ValidateSubscribe(const v1::SubscribeRequest& request) const;
 
-  grpc::ServerWriteReactor<v1::LiveEvent>* Subscribe(grpc::CallbackServerContext* context,
-                                                      const v1::SubscribeRequest* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request) override;
 
   grpc::ServerUnaryReactor* StartSet(grpc::CallbackServerContext* context,
                                      const v1::StartSetRequest* request,
@@ -51,6 +55,9 @@ class AmbiService final : public v1::Ambi::CallbackService {
   grpc::ServerUnaryReactor* ListDevices(grpc::CallbackServerContext* context,
                                         const v1::ListDevicesRequest* request,
                                         v1::ListDevicesResponse* response) override;
+  grpc::ServerUnaryReactor* ListExercises(grpc::CallbackServerContext* context,
+                                          const v1::ListExercisesRequest* request,
+                                          v1::ListExercisesResponse* response) override;
   grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* context,
                                          const v1::ListSessionsRequest* request,
                                          v1::ListSessionsResponse* response) override;

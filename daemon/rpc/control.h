@@ -33,6 +33,11 @@ class Control {
                                    v1::EndSessionResponse* response) = 0;
   virtual ControlStatus ListDevices(const v1::ListDevicesRequest& request,
                                     v1::ListDevicesResponse* response) = 0;
+  // Not pure: a daemon without a catalog (tests) answers that it has none.
+  virtual ControlStatus ListExercises(const v1::ListExercisesRequest& /*request*/,
+                                      v1::ListExercisesResponse* /*response*/) {
+    return ControlStatus::Error(ControlStatus::Code::kUnavailable, "no exercise catalog loaded");
+  }
   virtual ControlStatus ListSessions(const v1::ListSessionsRequest& request,
                                      v1::ListSessionsResponse* response) = 0;
   virtual ControlStatus GetSession(const v1::GetSessionRequest& request,

@@ -51,7 +51,7 @@ void Subscription::SetWaker(std::function<void()> waker) {
   Wake();
 }
 
-Subscription::PopResult Subscription::Pop(v1::LiveEvent* event) {
+Subscription::PopResult Subscription::Pop(std::shared_ptr<const PublishedEvent>* event) {
   std::lock_guard lock(queue_mutex_);
   if (!queue_.empty()) {
     *event = std::move(queue_.front());
@@ -60,6 +60,13 @@ Subscription::PopResult Subscription::Pop(v1::LiveEvent* event) {
     return PopResult::kEvent;
   }
   return ended_ ? PopResult::kEnded : PopResult::kEmpty;
+}
+
+Subscription::PopResult Subscription::Pop(v1::LiveEvent* event) {
+  std::shared_ptr<const PublishedEvent> published;
+  const PopResult result = Pop(&published);
+  if (result == PopResult::kEvent) *event = published->event;
+  return result;
 }
 
 SubscriptionEnd Subscription::end() const {
@@ -73,7 +80,7 @@ bool Subscription::Matches(const v1::LiveEvent& event) const {
   return true;
 }
 
-bool Subscription::Offer(const v1::LiveEvent& event) {
+bool Subscription::Offer(const std::shared_ptr<const PublishedEvent>& event) {
   std::lock_guard lock(queue_mutex_);
   if (ended_) return true;  // ending already; nothing more is queued
   if (queue_.size() >= capacity_) {
@@ -120,10 +127,15 @@ void EventBus::Publish(v1::LiveEvent event) {
     if (event.published_unix_ns() == 0) event.set_published_unix_ns(NowUnixNs());
     ++published_;
     to_wake.reserve(subscriptions_.size());
+    // Serialised once here, shared by every queue: subscribers only take a reference.
+    auto published = std::make_shared<PublishedEvent>();
+    published->wire = event.SerializeAsString();
+    published->event = std::move(event);
+    const std::shared_ptr<const PublishedEvent> shared = std::move(published);
     std::erase_if(subscriptions_, [&](const std::shared_ptr<Subscription>& subscription) {
-      if (!subscription->Matches(event)) return false;
+      if (!subscription->Matches(shared->event)) return false;
       to_wake.push_back(subscription);
-      if (subscription->Offer(event)) return false;
+      if (subscription->Offer(shared)) return false;
       ++dropped_subscribers_;
       return true;  // fell behind: no longer subscribed
     });

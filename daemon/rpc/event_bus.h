@@ -29,6 +29,14 @@ struct SubscriptionEnd {
 // The kind of an event as subscribers filter it (EVENT_KIND_UNSPECIFIED for an empty event).
 v1::EventKind KindOf(const v1::Event& event);
 
+// One published event as every subscriber's queue shares it: the message and its wire bytes,
+// serialised once at publication however many subscribers there are (with 100 subscribers,
+// serialising per stream was 100 serialisations and 100 message copies per event).
+struct PublishedEvent {
+  v1::LiveEvent event;
+  std::string wire;  // event.SerializeAsString()
+};
+
 // One subscriber's bounded queue of events, filled by EventBus::Publish and drained by one
 // consumer (a gRPC stream). The consumer pops until the queue is empty and then waits for its
 // waker, which the bus calls after every event it queues here and once when the subscription
@@ -53,6 +61,8 @@ class Subscription {
   // Takes the oldest queued event into 'event' (kEvent). kEmpty: wait for the waker. kEnded:
   // nothing will come any more, end() says why. A subscription closed normally hands out its
   // queued events before kEnded; one that fell behind ends at once.
+  PopResult Pop(std::shared_ptr<const PublishedEvent>* event);
+  // The same, copying the message out (tests, and consumers that want the message itself).
   PopResult Pop(v1::LiveEvent* event);
 
   // Valid once Pop returned kEnded.
@@ -67,7 +77,7 @@ class Subscription {
   bool Matches(const v1::LiveEvent& event) const;
   // Queues 'event'; false when the queue is full (the subscription is then ended as fallen
   // behind and its queue cleared).
-  bool Offer(const v1::LiveEvent& event);
+  bool Offer(const std::shared_ptr<const PublishedEvent>& event);
   void End(SubscriptionEnd end);
   void Wake();
   // Clears the waker; returns after a waker call in progress on another thread has returned.
@@ -80,7 +90,7 @@ class Subscription {
   const std::shared_ptr<std::atomic<std::uint64_t>> delivered_counter_;
 
   mutable std::mutex queue_mutex_;
-  std::deque<v1::LiveEvent> queue_;
+  std::deque<std::shared_ptr<const PublishedEvent>> queue_;
   bool ended_ = false;
   SubscriptionEnd end_;
 

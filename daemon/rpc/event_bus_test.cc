@@ -49,6 +49,24 @@ std::vector<std::uint64_t> Sequences(const std::vector<v1::LiveEvent>& events) {
   return sequences;
 }
 
+TEST(EventBusTest, SerialisesEachEventOnceForEverySubscriber) {
+  EventBus bus;
+  auto first = bus.Subscribe({}, 8);
+  auto second = bus.Subscribe({}, 8);
+  bus.Publish(MakeEvent("alice", v1::EVENT_KIND_REP, 3));
+  std::shared_ptr<const PublishedEvent> a;
+  std::shared_ptr<const PublishedEvent> b;
+  ASSERT_EQ(first->Pop(&a), Subscription::PopResult::kEvent);
+  ASSERT_EQ(second->Pop(&b), Subscription::PopResult::kEvent);
+  EXPECT_EQ(a.get(), b.get()) << "each subscriber got its own copy";
+  // The shared bytes are the published event, sequence and all.
+  v1::LiveEvent parsed;
+  ASSERT_TRUE(parsed.ParseFromString(a->wire));
+  EXPECT_EQ(parsed.sequence(), 1u);
+  EXPECT_EQ(parsed.event().rep().index(), 3u);
+  EXPECT_EQ(parsed.SerializeAsString(), a->event.SerializeAsString());
+}
+
 TEST(EventBusTest, KindOfNamesTheEventsOneofField) {
   EXPECT_EQ(KindOf(MakeEvent("a", v1::EVENT_KIND_REP_PAIR).event()), v1::EVENT_KIND_REP_PAIR);
   EXPECT_EQ(KindOf(MakeEvent("a", v1::EVENT_KIND_CUE).event()), v1::EVENT_KIND_CUE);

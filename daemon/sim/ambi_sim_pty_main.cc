@@ -3,6 +3,7 @@
 // SIGINT or SIGTERM, then removes its symlinks.
 
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -72,11 +73,23 @@ int Run(int argc, char** argv) {
   }
   std::cout.flush();
 
+  // Pulling a cable on demand (tests of clients that show sensors lost and back): SIGUSR1
+  // unplugs the first device listed, SIGUSR2 plugs it in again.
+  ambi::daemon::asio::signal_set plug_signals(io, SIGUSR1, SIGUSR2);
   ambi::daemon::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int /*signal*/) {
     if (error) return;
     simulator.Stop();
+    plug_signals.cancel();
   });
+  std::function<void(const boost::system::error_code&, int)> on_plug_signal =
+      [&](const boost::system::error_code& error, int signal) {
+        if (error) return;
+        if (signal == SIGUSR1) simulator.Unplug(0);
+        if (signal == SIGUSR2) simulator.Replug(0);
+        plug_signals.async_wait(on_plug_signal);
+      };
+  plug_signals.async_wait(on_plug_signal);
   simulator.Start();
   io.run();  // returns once Stop() cancelled the timers
   return 0;

@@ -1,0 +1,89 @@
+#include "clients/web/http_router.h"
+
+#include <gtest/gtest.h>
+
+namespace ambi::web {
+namespace {
+
+RouteRequest Get(std::string_view target) {
+  RouteRequest request;
+  request.method = "GET";
+  request.target = target;
+  request.host = "127.0.0.1:8080";
+  return request;
+}
+
+RouteRequest Post(std::string_view target, std::string_view origin) {
+  RouteRequest request = Get(target);
+  request.method = "POST";
+  request.origin = origin;
+  return request;
+}
+
+TEST(HttpRouter, ServesPageEventsAndApiOnLoopback) {
+  EXPECT_EQ(RouteFor(Get("/")).kind, RouteKind::kStatic);
+  EXPECT_EQ(RouteFor(Get("/")).path, "/index.html");
+  EXPECT_EQ(RouteFor(Get("/app.js?v=1")).path, "/app.js");
+  EXPECT_EQ(RouteFor(Get("/events")).kind, RouteKind::kEvents);
+  EXPECT_EQ(RouteFor(Get("/events?last_event_id=4")).kind, RouteKind::kEvents);
+  EXPECT_EQ(RouteFor(Get("/api/exercises")).kind, RouteKind::kExercises);
+  EXPECT_EQ(RouteFor(Post("/api/set/start", "http://127.0.0.1:8080")).kind, RouteKind::kStartSet);
+  EXPECT_EQ(RouteFor(Post("/api/set/end", "http://127.0.0.1:8080")).kind, RouteKind::kEndSet);
+}
+
+TEST(HttpRouter, RefusesWrongMethodsAndTargets) {
+  RouteRequest put = Get("/");
+  put.method = "PUT";
+  EXPECT_EQ(RouteFor(put).status, 405);
+  RouteRequest head = Get("/");
+  head.method = "HEAD";
+  EXPECT_EQ(RouteFor(head).status, 405);
+  EXPECT_EQ(RouteFor(Get("index.html")).status, 400);
+  EXPECT_EQ(RouteFor(Get("")).status, 400);
+  EXPECT_EQ(RouteFor(Get("/" + std::string(kMaxTargetLength, 'a'))).status, 414);
+  EXPECT_EQ(RouteFor(Get("/api/set/start")).status, 405);
+  EXPECT_EQ(RouteFor(Post("/events", "http://127.0.0.1:8080")).status, 405);
+  EXPECT_EQ(RouteFor(Get("/api/nothing")).status, 404);
+  EXPECT_EQ(RouteFor(Post("/index.html", "http://127.0.0.1:8080")).status, 405);
+}
+
+TEST(HttpRouter, PostNeedsTheSameOrigin) {
+  const Route missing = RouteFor(Post("/api/set/end", ""));
+  EXPECT_EQ(missing.status, 403);
+  const Route foreign = RouteFor(Post("/api/set/end", "http://evil.example"));
+  EXPECT_EQ(foreign.status, 403);
+  EXPECT_NE(foreign.message.find("evil.example"), std::string::npos);
+  // Scheme matters: a page on http must not drive an https listener.
+  RouteRequest tls = Post("/api/set/end", "http://127.0.0.1:8080");
+  tls.tls = true;
+  EXPECT_EQ(RouteFor(tls).status, 403);
+  tls.origin = "https://127.0.0.1:8080";
+  EXPECT_EQ(RouteFor(tls).kind, RouteKind::kEndSet);
+}
+
+TEST(HttpRouter, LanListenerNeedsPairingForEverythingButThePairingForm) {
+  auto lan = [](RouteRequest request, bool paired) {
+    request.host = "192.168.1.5:8080";
+    if (!request.origin.empty()) request.origin = "http://192.168.1.5:8080";
+    request.pairing_required = true;
+    request.paired = paired;
+    return RouteFor(request);
+  };
+  const Route page = lan(Get("/"), false);
+  EXPECT_EQ(page.kind, RouteKind::kPairPage);
+  EXPECT_EQ(page.status, 401);
+  EXPECT_EQ(lan(Get("/events"), false).status, 401);
+  EXPECT_EQ(lan(Get("/app.js"), false).status, 401);
+  EXPECT_EQ(lan(Get("/api/exercises"), false).status, 401);
+  EXPECT_EQ(lan(Post("/api/set/start", "x"), false).status, 401);
+  EXPECT_EQ(lan(Post("/api/pair", "x"), false).kind, RouteKind::kPair);
+  EXPECT_EQ(lan(Get("/"), true).kind, RouteKind::kStatic);
+  EXPECT_EQ(lan(Get("/events"), true).kind, RouteKind::kEvents);
+  // Pairing from another site is refused like any POST.
+  RouteRequest forged = Post("/api/pair", "http://evil.example");
+  forged.pairing_required = true;
+  EXPECT_EQ(RouteFor(forged).status, 403);
+}
+
+}  // namespace
+}  // namespace ambi::web

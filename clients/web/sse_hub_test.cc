@@ -1,0 +1,152 @@
+#include "clients/web/sse_hub.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace ambi::web {
+namespace {
+
+HubEvent Event(std::uint64_t sequence, const std::string& athlete,
+               HubEvent::Kind kind = HubEvent::Kind::kOther, const std::string& sensor = {}) {
+  return HubEvent{sequence, athlete, kind, sensor,
+                  FormatEventFrame(sequence, "{\"n\":" + std::to_string(sequence) + "}")};
+}
+
+// The ids of the event frames queued for 'client' (named frames as "event:NAME").
+std::vector<std::string> Drain(SseClient& client) {
+  std::vector<std::string> out;
+  while (Frame frame = client.Pop()) {
+    if (frame->starts_with("id: ")) {
+      out.push_back(frame->substr(4, frame->find('\n') - 4));
+    } else {
+      out.push_back(frame->substr(0, frame->find('\n')));
+    }
+  }
+  return out;
+}
+
+using Ids = std::vector<std::string>;
+
+TEST(SseFrames, AreWellFormed) {
+  EXPECT_EQ(*FormatEventFrame(7, "{}"), "id: 7\ndata: {}\n\n");
+  EXPECT_EQ(*FormatNamedFrame("devices", "[]"), "event: devices\ndata: []\n\n");
+}
+
+TEST(SseHub, LiveEventsReachEveryBrowserOnce) {
+  SseHub hub({});
+  auto a = hub.Attach(std::nullopt);
+  auto b = hub.Attach(std::nullopt);
+  int wakes = 0;
+  a->SetWaker([&] { ++wakes; });
+  hub.Publish(Event(1, "alice"));
+  hub.Publish(Event(2, "bob"));
+  EXPECT_EQ(wakes, 2);
+  EXPECT_EQ(Drain(*a), (Ids{"1", "2"}));
+  EXPECT_EQ(Drain(*b), (Ids{"1", "2"}));
+  hub.Detach(b);
+  hub.Publish(Event(3, "bob"));
+  EXPECT_EQ(Drain(*a), (Ids{"3"}));
+  EXPECT_EQ(Drain(*b), (Ids{}));
+}
+
+TEST(SseHub, ResumeSendsExactlyWhatWasMissed) {
+  SseHub hub({});
+  auto first = hub.Attach(std::nullopt);
+  for (std::uint64_t s = 1; s <= 10; ++s) hub.Publish(Event(s, "alice"));
+  EXPECT_EQ(Drain(*first).size(), 10u);
+  hub.Detach(first);  // the connection was cut after the browser saw event 6
+  for (std::uint64_t s = 11; s <= 12; ++s) hub.Publish(Event(s, "alice"));
+  auto resumed = hub.Attach(6);
+  EXPECT_EQ(Drain(*resumed), (Ids{"7", "8", "9", "10", "11", "12"}));
+  hub.Publish(Event(13, "alice"));
+  EXPECT_EQ(Drain(*resumed), (Ids{"13"}));
+  // Up to date already: nothing again.
+  EXPECT_EQ(Drain(*hub.Attach(13)), (Ids{}));
+}
+
+TEST(SseHub, ResumeTooLateStartsOverFromTheSetSoFar) {
+  SseHubOptions options;
+  options.replay_events = 4;
+  SseHub hub(options);
+  hub.Publish(Event(1, "alice", HubEvent::Kind::kSetStarted));
+  for (std::uint64_t s = 2; s <= 8; ++s) hub.Publish(Event(s, "alice"));
+  // Event 2 fell out of the replay buffer: the page is told to reset, then gets the set.
+  EXPECT_EQ(Drain(*hub.Attach(2)), (Ids{"event: reset", "1", "2", "3", "4", "5", "6", "7", "8"}));
+  // The boundary: after 4 the buffer (5..8) covers everything.
+  EXPECT_EQ(Drain(*hub.Attach(4)), (Ids{"5", "6", "7", "8"}));
+  // An id from the future (ambi-web restarted, or a daemon restart) also starts over.
+  EXPECT_EQ(Drain(*hub.Attach(99)).front(), "event: reset");
+}
+
+TEST(SseHub, ANewBrowserSeesEachAthletesSetSoFarAndSensorState) {
+  SseHub hub({});
+  hub.Publish(Event(1, "alice", HubEvent::Kind::kSetStarted));
+  hub.Publish(Event(2, "alice"));
+  hub.Publish(Event(3, "bob", HubEvent::Kind::kSensorStatus, "bob/0"));
+  hub.Publish(Event(4, "alice", HubEvent::Kind::kSetStarted));           // alice's next set
+  hub.Publish(Event(5, "bob", HubEvent::Kind::kSensorStatus, "bob/0"));  // replaces 3
+  hub.Publish(Event(6, "bob"));
+  hub.Publish(Event(7, "alice"));
+  hub.Broadcast(FormatNamedFrame("devices", "{}"), "devices");
+  hub.Broadcast(FormatNamedFrame("devices", "{\"new\":1}"), "devices");
+  hub.Broadcast(FormatNamedFrame("hello", "{}"));  // not remembered
+  auto client = hub.Attach(std::nullopt);
+  EXPECT_EQ(Drain(*client), (Ids{"event: devices", "4", "5", "6", "7"}));
+}
+
+TEST(SseHub, DaemonRestartResetsBrowsersAndMemory) {
+  SseHub hub({});
+  auto client = hub.Attach(std::nullopt);
+  hub.Publish(Event(5, "alice", HubEvent::Kind::kSetStarted));
+  hub.Publish(Event(6, "alice"));
+  hub.Publish(Event(1, "alice"));  // sequences start again
+  EXPECT_EQ(Drain(*client), (Ids{"5", "6", "event: reset", "1"}));
+  EXPECT_EQ(Drain(*hub.Attach(std::nullopt)), (Ids{"1"}));
+}
+
+TEST(SseHub, CapsBrowsers) {
+  SseHubOptions options;
+  options.max_browsers = 2;
+  SseHub hub(options);
+  auto a = hub.Attach(std::nullopt);
+  auto b = hub.Attach(std::nullopt);
+  EXPECT_EQ(hub.Attach(std::nullopt), nullptr);
+  hub.Detach(a);
+  EXPECT_NE(hub.Attach(std::nullopt), nullptr);
+}
+
+TEST(SseHub, ASlowBrowserIsDroppedWithoutTouchingTheOthers) {
+  SseHubOptions options;
+  options.browser_queue_frames = 3;
+  SseHub hub(options);
+  auto slow = hub.Attach(std::nullopt);
+  auto fast = hub.Attach(std::nullopt);
+  bool slow_woken_after_drop = false;
+  slow->SetWaker([&] { slow_woken_after_drop = slow->dropped(); });
+  for (std::uint64_t s = 1; s <= 10; ++s) {
+    hub.Publish(Event(s, "alice"));
+    EXPECT_EQ(Drain(*fast), (Ids{std::to_string(s)}));  // the fast one reads as it comes
+  }
+  EXPECT_TRUE(slow->dropped());
+  EXPECT_TRUE(slow_woken_after_drop) << "the stream must learn it was dropped to close";
+  EXPECT_EQ(slow->queued(), 0u) << "a dropped browser's frames are freed";
+  EXPECT_EQ(hub.dropped_browsers(), 1u);
+  EXPECT_EQ(hub.browsers(), 1u);
+  // It comes back with its last id and gets what it missed, from the replay buffer.
+  EXPECT_EQ(Drain(*hub.Attach(3)), (Ids{"4", "5", "6", "7", "8", "9", "10"}));
+}
+
+TEST(SseHub, BacklogIsNotCutByTheLiveQueueLimit) {
+  SseHubOptions options;
+  options.browser_queue_frames = 2;
+  SseHub hub(options);
+  for (std::uint64_t s = 1; s <= 6; ++s) hub.Publish(Event(s, "alice"));
+  auto client = hub.Attach(std::nullopt);
+  EXPECT_EQ(Drain(*client).size(), 6u);
+  EXPECT_FALSE(client->dropped());
+}
+
+}  // namespace
+}  // namespace ambi::web

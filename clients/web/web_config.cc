@@ -1,0 +1,125 @@
+#include "clients/web/web_config.h"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace ambi::web {
+namespace {
+
+std::string Where(const std::string& source, const toml::node& node) {
+  const toml::source_region& region = node.source();
+  return source + ":" + std::to_string(region.begin.line) + ":" +
+         std::to_string(region.begin.column);
+}
+
+bool ReadString(const toml::table& table, const char* key, const std::string& source,
+                std::string* out, std::string* error) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return true;
+  if (!node->is_string()) {
+    *error = Where(source, *node) + ": " + key + " must be a string";
+    return false;
+  }
+  *out = node->as_string()->get();
+  return true;
+}
+
+bool ReadCount(const toml::table& table, const char* key, const std::string& source,
+               std::size_t* out, std::string* error) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return true;
+  // Every limit needs at least one, and a million of anything is a typo here.
+  constexpr std::int64_t kMaxCount = 1'000'000;
+  if (!node->is_integer() || node->as_integer()->get() < 1 ||
+      node->as_integer()->get() > kMaxCount) {
+    *error = Where(source, *node) + ": " + key + " must be an integer from 1 to " +
+             std::to_string(kMaxCount);
+    return false;
+  }
+  *out = static_cast<std::size_t>(node->as_integer()->get());
+  return true;
+}
+
+}  // namespace
+
+std::optional<ListenAddress> ParseListen(const std::string& text, std::string* error) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    *error = "listen address '" + text + "' is not HOST:PORT";
+    return std::nullopt;
+  }
+  std::string host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.back() != ']' || host.size() < 3) {
+      *error = "listen address '" + text + "' has an unclosed [IPv6] host";
+      return std::nullopt;
+    }
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string_view port_text = std::string_view(text).substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, status] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (status != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    *error = "listen address '" + text + "' has port '" + std::string(port_text) +
+             "', expected 0..65535";
+    return std::nullopt;
+  }
+  return ListenAddress{host, static_cast<unsigned short>(port)};
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+bool ParseConfigText(const std::string& text, const std::string& source, WebConfig* config,
+                     std::string* error) {
+  toml::table table;
+  try {
+    table = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    *error =
+        source + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
+    return false;
+  }
+  static constexpr const char* kKnown[] = {
+      "listen",       "connect",      "www_dir",         "tls_cert",
+      "tls_key",      "max_browsers", "max_connections", "browser_queue_frames",
+      "replay_events"};
+  for (const auto& [key, node] : table) {
+    bool known = false;
+    for (const char* name : kKnown) known = known || key.str() == name;
+    if (!known) {
+      std::string names;
+      for (const char* name : kKnown) names += std::string(names.empty() ? "" : ", ") + name;
+      *error = Where(source, node) + ": unknown key '" + std::string(key.str()) +
+               "'; known keys: " + names;
+      return false;
+    }
+  }
+  return ReadString(table, "listen", source, &config->listen, error) &&
+         ReadString(table, "connect", source, &config->connect, error) &&
+         ReadString(table, "www_dir", source, &config->www_dir, error) &&
+         ReadString(table, "tls_cert", source, &config->tls_cert, error) &&
+         ReadString(table, "tls_key", source, &config->tls_key, error) &&
+         ReadCount(table, "max_browsers", source, &config->max_browsers, error) &&
+         ReadCount(table, "max_connections", source, &config->max_connections, error) &&
+         ReadCount(table, "browser_queue_frames", source, &config->browser_queue_frames, error) &&
+         ReadCount(table, "replay_events", source, &config->replay_events, error);
+}
+
+bool LoadConfigFile(const std::string& path, WebConfig* config, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = "cannot read config file '" + path + "'";
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseConfigText(text.str(), path, config, error);
+}
+
+}  // namespace ambi::web

@@ -1,0 +1,156 @@
+// ambi-web: the coach's live page. A gRPC client of ambid (one event subscription for every
+// browser) and an HTTP server (Boost.Beast) serving the page, Server-Sent Events and set
+// control. See clients/web/README.md.
+//
+// Exit status: 0 stopped by a signal, 1 could not start, 2 usage or configuration error.
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "clients/web/http_server.h"
+#include "clients/web/pairing.h"
+#include "clients/web/sse_hub.h"
+#include "clients/web/static_files.h"
+#include "clients/web/upstream.h"
+#include "clients/web/web_config.h"
+
+#ifndef AMBI_WEB_VERSION
+#define AMBI_WEB_VERSION "0.0.0"
+#endif
+#ifndef AMBI_WEB_INSTALLED_WWW
+#define AMBI_WEB_INSTALLED_WWW ""
+#endif
+#ifndef AMBI_WEB_SOURCE_WWW
+#define AMBI_WEB_SOURCE_WWW ""
+#endif
+
+namespace ambi::web {
+namespace {
+
+constexpr int kStartFailed = 1;
+constexpr int kUsageError = 2;
+
+// The page's files: the configured directory, else the installed one, else the source tree's
+// (running from the build folder).
+std::string FindWwwDir(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  std::error_code error;
+  if (std::filesystem::is_regular_file(std::string(AMBI_WEB_INSTALLED_WWW) + "/index.html",
+                                       error)) {
+    return AMBI_WEB_INSTALLED_WWW;
+  }
+  return AMBI_WEB_SOURCE_WWW;
+}
+
+void Say(const std::string& line) {
+  std::fprintf(stdout, "%s\n", line.c_str());
+  std::fflush(stdout);  // tests and the journal read it line by line
+}
+
+int Run(int argc, char** argv) {
+  CLI::App app{"ambi-web: the coach's live page for ambid (Server-Sent Events, set control)"};
+  WebConfig config;
+  std::string config_path;
+  std::string listen;
+  std::string connect;
+  std::string www_dir;
+  app.set_version_flag("--version", std::string("ambi-web ") + AMBI_WEB_VERSION);
+  app.add_option("--config", config_path,
+                 "TOML file; keys: listen, connect, www_dir, tls_cert, tls_key, max_browsers, "
+                 "max_connections, browser_queue_frames, replay_events");
+  app.add_option("--listen", listen,
+                 "HOST:PORT to serve on (default 127.0.0.1:8080); a non-loopback address "
+                 "requires pairing each browser with a printed code");
+  app.add_option("--connect", connect,
+                 "ambid's gRPC address (default: its unix socket, " + DefaultDaemonAddress() + ")");
+  app.add_option("--www-dir", www_dir, "the page's files (default: installed with ambi-web)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kUsageError;
+  }
+  std::string error;
+  if (!config_path.empty() && !LoadConfigFile(config_path, &config, &error)) {
+    std::fprintf(stderr, "ambi-web: %s\n", error.c_str());
+    return kUsageError;
+  }
+  if (!listen.empty()) config.listen = listen;
+  if (!connect.empty()) config.connect = connect;
+  if (!www_dir.empty()) config.www_dir = www_dir;
+  const auto address = ParseListen(config.listen, &error);
+  if (!address) {
+    std::fprintf(stderr, "ambi-web: %s\n", error.c_str());
+    return kUsageError;
+  }
+
+  StaticFiles files;
+  try {
+    files = StaticFiles::Load(FindWwwDir(config.www_dir));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ambi-web: %s\n", e.what());
+    return kStartFailed;
+  }
+
+  // Declared before the io_context: sessions still queued in it at exit detach from the hub.
+  SseHub hub(SseHubOptions{config.max_browsers, config.browser_queue_frames, config.replay_events});
+  std::unique_ptr<Pairing> pairing;
+  if (!IsLoopbackHost(address->host)) {
+    pairing = std::make_unique<Pairing>(SystemRandomBytes, [](const std::string& code) {
+      Say("ambi-web: pairing code " + code + " (enter it on the tablet; one tablet per code)");
+    });
+  }
+  boost::asio::io_context io(1);
+  Upstream upstream(
+      config.connect,
+      Upstream::Callbacks{[&](HubEvent event) {
+                            boost::asio::post(io, [&hub, event = std::move(event)]() mutable {
+                              hub.Publish(std::move(event));
+                            });
+                          },
+                          [&](std::string json) {
+                            boost::asio::post(io, [&hub, json = std::move(json)] {
+                              hub.Broadcast(FormatNamedFrame("upstream", json), "upstream");
+                            });
+                          },
+                          [&](std::string json) {
+                            boost::asio::post(io, [&hub, json = std::move(json)] {
+                              hub.Broadcast(FormatNamedFrame("devices", json), "devices");
+                            });
+                          }});
+  HttpServer server(
+      io, HttpServerOptions{*address, config.tls_cert, config.tls_key, config.max_connections},
+      HttpServices{&hub, pairing.get(), &files, &upstream});
+  try {
+    server.Start();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ambi-web: %s\n", e.what());
+    return kStartFailed;
+  }
+  upstream.Start();
+  const std::string host =
+      address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;
+  Say(std::string("ambi-web: serving http") + (server.tls() ? "s" : "") + "://" + host + ":" +
+      std::to_string(server.port()) + "/ (ambid at " +
+      (config.connect.empty() ? DefaultDaemonAddress() : config.connect) + ")");
+  if (pairing) Say("ambi-web: LAN listener: each browser must pair with the code above");
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    server.Stop();
+    io.stop();
+  });
+  io.run();
+  upstream.Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace ambi::web
+
+int main(int argc, char** argv) { return ambi::web::Run(argc, argv); }

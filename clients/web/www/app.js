@@ -1,0 +1,584 @@
+// ambi live page: one tile per athlete, a focus view per athlete, fed by Server-Sent Events
+// from ambi-web (/events). Every event carries the daemon's sequence as its SSE id; the page
+// keeps the last one and resumes from it after any drop, so no rep is shown twice or missed.
+'use strict';
+
+// A sensor whose last sample is older than this is shown as not live (a 100-200 Hz stream
+// has no business being silent for 3 s).
+const STALE_SAMPLE_S = 3;
+// After a stream error the browser retries by itself; if it gave up, the page retries after this.
+const RECONNECT_MS = 2000;
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const state = {
+  lastSeq: 0,
+  received: new Set(), // sequences applied (duplicates are counted, never applied twice)
+  duplicates: 0,
+  athletes: new Map(),
+  devices: [],
+  devicesAt: 0, // performance.now() of the last device list
+  live: false,
+  upstream: { connected: false, detail: '' },
+  focus: null,
+  exercises: [],
+  streams: 0, // event streams opened by the page (reconnects + 1)
+  streamErrors: 0,
+};
+window.ambiPage = state; // for tests and for a curious coach with a laptop
+
+// ---- small helpers ----
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) if (c) node.append(c);
+  return node;
+}
+
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v !== undefined && v !== null) node.setAttribute(k, String(v));
+  }
+  for (const c of children) if (c) node.append(c);
+  return node;
+}
+
+const enumShort = (value, prefix) =>
+  (typeof value === 'string' && value.startsWith(prefix) ? value.slice(prefix.length) : String(value || ''))
+    .toLowerCase();
+const sideName = (side) => enumShort(side, 'SIDE_'); // left | right | unspecified
+const bandName = (band) => {
+  const b = enumShort(band, 'BAND_');
+  return b === 'green' || b === 'amber' || b === 'red' ? b : 'n/a';
+};
+const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function athlete(name) {
+  let a = state.athletes.get(name);
+  if (!a) {
+    a = {
+      name,
+      set: null, // {index, exercise, mode, limb, side, running}
+      reps: new Map(), // key side/index -> rep view
+      pairs: [], // rows in order: {left, right, lead_ms, metrics, pair_index}
+      fatigue: new Map(), // side/index -> speed_loss_pct
+      badge: null, // {band, weaker, significant, pct, final}
+      cues: [],
+      summary: null,
+      sensors: new Map(), // "side limb" -> {kind, detail}
+    };
+    state.athletes.set(name, a);
+  }
+  return a;
+}
+
+// ---- applying events ----
+
+function resetAll() {
+  state.athletes.forEach((a) => {
+    a.set = null;
+    a.reps.clear();
+    a.pairs = [];
+    a.fatigue.clear();
+    a.badge = null;
+    a.cues = [];
+    a.summary = null;
+    a.sensors.clear();
+  });
+  state.received.clear();
+  state.lastSeq = 0;
+}
+
+function repKey(rep) {
+  return `${sideName(rep.side)}/${rep.index}`;
+}
+
+function addRep(a, rep, flags) {
+  if (a.set && rep.set_index !== a.set.index) return;
+  const key = repKey(rep);
+  const existing = a.reps.get(key);
+  const view = existing || { rep, side: sideName(rep.side), row: null, unpaired: false };
+  view.rep = rep;
+  if (flags && flags.unpaired) view.unpaired = true;
+  if (!existing) {
+    a.reps.set(key, view);
+    // A rep without a pair yet gets its own row; a pair later takes it into the pair's row.
+    const row = { left: null, right: null, lead_ms: null, metrics: [], single: true };
+    row[view.side === 'right' ? 'right' : 'left'] = view;
+    view.row = row;
+    a.pairs.push(row);
+  }
+}
+
+function applyPair(a, pair) {
+  if (a.set && pair.set_index !== a.set.index) return;
+  addRep(a, pair.left);
+  addRep(a, pair.right);
+  const left = a.reps.get(repKey(pair.left));
+  const right = a.reps.get(repKey(pair.right));
+  // The two single rows become one paired row, where the earlier of them was.
+  const rows = [left.row, right.row];
+  const at = Math.min(...rows.map((r) => a.pairs.indexOf(r)).filter((i) => i >= 0));
+  a.pairs = a.pairs.filter((r) => !rows.includes(r));
+  const row = { left, right, lead_ms: pair.lead_ms, metrics: pair.metrics || [], single: false };
+  left.row = row;
+  right.row = row;
+  a.pairs.splice(Number.isFinite(at) ? at : a.pairs.length, 0, row);
+  const rom = (pair.metrics || []).find((m) => m.metric === 'METRIC_ROM');
+  if (rom && !(a.badge && a.badge.final)) {
+    a.badge = {
+      band: bandName(rom.band),
+      weaker: sideName(rom.weaker_side),
+      significant: !!rom.significant,
+      pct: rom.percent_difference,
+      final: false,
+    };
+  }
+}
+
+function applyEvent(live) {
+  const seq = Number(live.sequence);
+  if (state.received.has(seq)) {
+    state.duplicates += 1;
+    return;
+  }
+  state.received.add(seq);
+  state.lastSeq = Math.max(state.lastSeq, seq);
+  const ev = live.event || {};
+  const a = athlete(ev.athlete || '?');
+  if (ev.set_started) {
+    const s = ev.set_started;
+    a.set = {
+      index: s.set_index, exercise: s.exercise, mode: enumShort(s.mode, 'SET_MODE_'),
+      limb: enumShort(s.limb, 'LIMB_'), side: sideName(s.side), running: true,
+    };
+    a.reps.clear();
+    a.pairs = [];
+    a.fatigue.clear();
+    a.badge = null;
+    a.cues = [];
+    a.summary = null;
+  } else if (ev.rep) {
+    addRep(a, ev.rep);
+  } else if (ev.rep_pair) {
+    applyPair(a, ev.rep_pair);
+  } else if (ev.unpaired_rep) {
+    addRep(a, ev.unpaired_rep.rep, { unpaired: true });
+  } else if (ev.fatigue) {
+    const f = ev.fatigue;
+    a.fatigue.set(`${sideName(f.side)}/${f.rep_index}`, f.speed_loss_pct);
+  } else if (ev.cue) {
+    a.cues = a.cues.filter((c) => c.kind !== ev.cue.kind);
+    a.cues.push(ev.cue);
+  } else if (ev.set_summary) {
+    const s = ev.set_summary;
+    a.summary = s;
+    if (a.set && a.set.index === s.set_index) a.set.running = false;
+    if (!a.set) a.set = { index: s.set_index, exercise: s.exercise, mode: enumShort(s.mode, 'SET_MODE_'), running: false };
+    a.badge = {
+      band: bandName(s.band), weaker: sideName(s.weaker_side), significant: !!s.significant,
+      pct: ((s.metrics || []).find((m) => m.metric === 'METRIC_ROM') || {}).percent_difference,
+      final: true,
+    };
+  } else if (ev.sensor_status) {
+    const st = ev.sensor_status;
+    a.sensors.set(`${sideName(st.side)} ${enumShort(st.limb, 'LIMB_')}`, {
+      kind: enumShort(st.kind, 'KIND_'), detail: st.detail,
+    });
+  }
+  scheduleRender();
+  updateWakeLock();
+}
+
+// ---- drawing ----
+
+let renderQueued = false;
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    render();
+  });
+}
+
+const CUE_TEXT = {
+  STOP_SET: (c) => `Stop the set${c.side && sideName(c.side) !== 'unspecified' ? ` — ${sideName(c.side)} side slowing` : ''}`,
+  START_WITH_WEAKER_SIDE: (c) => `Start with the weaker side (${sideName(c.side)}, ${c.target_reps} reps)`,
+  MATCH_WEAKER_SIDE_REPS: (c) => `Match the weaker side's reps (${c.target_reps})`,
+  ASYMMETRY_NORMAL: () => 'Asymmetry normal',
+};
+
+function cueBanner(cue) {
+  const kind = enumShort(cue.kind, 'KIND_').toUpperCase();
+  const text = CUE_TEXT[kind] ? CUE_TEXT[kind](cue) : cue.message || kind;
+  const tone = kind === 'STOP_SET' ? 'alert' : kind === 'ASYMMETRY_NORMAL' ? 'calm' : 'advice';
+  return el('div', { class: `cue cue-${tone}`, 'data-cue': kind.toLowerCase(), role: 'status' },
+    el('strong', { text }), cue.message ? el('span', { class: 'cue-detail', text: cue.message }) : null);
+}
+
+function badge(a) {
+  const b = a.badge;
+  if (!b) return el('div', { class: 'badge', 'data-band': 'n/a' }, el('span', { text: 'no reps yet' }));
+  const gap = Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : 'ROM gap n/a';
+  const weaker = b.weaker === 'left' || b.weaker === 'right' ? `${cap(b.weaker)} weaker` : 'even';
+  const sig = b.band === 'n/a' ? '' : b.significant ? 'significant' : 'within normal variation';
+  return el('div', { class: 'badge', 'data-band': b.band, 'data-final': b.final ? 'yes' : 'no' },
+    el('span', { class: 'badge-band', text: b.band === 'n/a' ? 'n/a' : b.band.toUpperCase() }),
+    el('span', { class: 'badge-gap', text: gap }),
+    el('span', { class: 'badge-weaker', text: weaker }),
+    sig ? el('span', { class: `badge-sig ${b.significant ? 'sig' : 'normal'}`, text: sig }) : null);
+}
+
+function repAttrs(a, view) {
+  const r = view.rep;
+  const uncertain = view.unpaired || r.bridged === true;
+  return {
+    class: `rep rep-${view.side}${uncertain ? ' uncertain' : ''}`,
+    'data-athlete': a.name,
+    'data-side': view.side,
+    'data-set-index': r.set_index,
+    'data-rep-index': r.index,
+    'data-rom-deg': r.rom_deg,
+    'data-uncertain': view.unpaired ? 'unpaired' : r.bridged === true ? 'bridged' : null,
+  };
+}
+
+// The set's reps as an SVG bar chart: each row a left and a right bar, ROM to scale.
+function repChart(a, big) {
+  const rows = a.pairs;
+  const maxRom = Math.max(30, ...[...a.reps.values()].map((v) => v.rep.rom_deg || 0));
+  const rowH = big ? 40 : 30;
+  const barH = big ? 17 : 13;
+  const width = 600;
+  const labelW = 46;
+  const scale = (width - labelW - (big ? 110 : 80)) / maxRom; // room for the value after the bar
+  const height = Math.max(rowH, rows.length * rowH) + 4;
+  const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img',
+    'aria-label': `${a.name}: range of motion per rep, left and right` });
+  rows.forEach((row, i) => {
+    const y = i * rowH + 2;
+    const first = row.left || row.right;
+    chart.append(svg('text', { x: 0, y: y + barH + 4, class: 'chart-label', 'font-size': barH + 1 }, document.createTextNode(`#${first ? first.rep.index : i + 1}`)));
+    for (const [k, view] of [['left', row.left], ['right', row.right]]) {
+      if (!view) continue;
+      const by = k === 'left' ? y : y + barH + 1;
+      const w = Math.max(2, view.rep.rom_deg * scale);
+      const g = svg('g', repAttrs(a, view));
+      g.append(svg('rect', { x: labelW, y: by, width: w, height: barH, rx: 3, class: `bar bar-${k}` }));
+      g.append(svg('text', { x: labelW + w + 6, y: by + barH - 2, class: 'bar-value', 'font-size': barH },
+        document.createTextNode(`${k === 'left' ? 'L' : 'R'} ${fmt(view.rep.rom_deg)}°`)));
+      chart.append(g);
+    }
+  });
+  return chart;
+}
+
+function sensorChips(a) {
+  const box = el('div', { class: 'sensors' });
+  const now = performance.now();
+  const mine = state.devices.filter((d) => d.athlete === a.name);
+  for (const d of mine) {
+    const key = `${d.side} ${d.limb}`;
+    const event = a.sensors.get(key);
+    const age = d.sample_age_s + (now - state.devicesAt) / 1000;
+    let status = d.state === 'connected' ? 'connected' : d.state === 'connecting' ? 'lost' : d.state;
+    if (event && event.kind === 'lost' && d.state !== 'connected') status = 'lost';
+    const stale = !state.live || age > STALE_SAMPLE_S;
+    box.append(el('div', { class: `sensor ${status}${stale ? ' stale' : ''}`, 'data-sensor': d.name,
+      'data-side': null, 'data-state': status },
+      el('span', { class: 'sensor-name', text: `${cap(d.side)} ${d.limb}` }),
+      el('span', { class: 'sensor-state', text: status }),
+      el('span', { class: 'sensor-rate', text: `${fmt(d.measured_rate_hz)} Hz` }),
+      el('span', { class: 'sensor-age', text: `updated ${fmt(Math.max(0, age))} s ago` })));
+  }
+  if (!mine.length) box.append(el('span', { class: 'sensor none', text: 'no sensors listed' }));
+  return box;
+}
+
+function setLine(a) {
+  if (!a.set) return el('div', { class: 'set-line', text: 'No set yet' });
+  const s = a.set;
+  const mode = s.mode === 'unilateral' ? `one side${s.side && s.side !== 'unspecified' ? ` (${s.side})` : ''}` : 'both sides';
+  return el('div', { class: 'set-line' },
+    el('span', { class: 'set-exercise', text: (s.exercise || 'generic').replace(/_/g, ' ') }),
+    el('span', { text: ` · set ${s.index} · ${mode} · ` }),
+    el('span', { class: s.running ? 'running' : 'ended', text: s.running ? 'in progress' : 'ended' }));
+}
+
+function lastRepBars(a) {
+  // The most recent row, big: what the coach glances at.
+  const row = a.pairs[a.pairs.length - 1];
+  const box = el('div', { class: 'last-rep' });
+  if (!row) return box;
+  for (const k of ['left', 'right']) {
+    const view = row[k];
+    box.append(el('div', { class: `big-rom big-${k}${view && (view.unpaired || view.rep.bridged === true) ? ' uncertain' : ''}` },
+      el('span', { class: 'big-side', text: k === 'left' ? 'L' : 'R' }),
+      el('span', { class: 'big-value', text: view ? `${fmt(view.rep.rom_deg)}°` : '–' })));
+  }
+  return box;
+}
+
+function summaryPanel(a) {
+  const s = a.summary;
+  if (!s) return null;
+  const side = (x) => x || {};
+  const L = side(s.left);
+  const R = side(s.right);
+  return el('div', { class: 'summary', 'data-set-index': s.set_index },
+    el('h3', { text: `Set ${s.set_index} summary` }),
+    el('table', {},
+      el('tr', {}, el('th', {}), el('th', { text: 'Left' }), el('th', { text: 'Right' })),
+      el('tr', {}, el('td', { text: 'reps' }), el('td', { text: fmt(L.rep_count) }), el('td', { text: fmt(R.rep_count) })),
+      el('tr', {}, el('td', { text: 'mean ROM' }), el('td', { text: `${fmt(L.mean_rom_deg)}°` }), el('td', { text: `${fmt(R.mean_rom_deg)}°` })),
+      el('tr', {}, el('td', { text: 'up / down' }), el('td', { text: `${fmt(L.mean_concentric_s, 1)} / ${fmt(L.mean_eccentric_s, 1)} s` }),
+        el('td', { text: `${fmt(R.mean_concentric_s, 1)} / ${fmt(R.mean_eccentric_s, 1)} s` })),
+      el('tr', {}, el('td', { text: 'max speed loss' }), el('td', { text: `${fmt(L.max_speed_loss_pct)} %` }), el('td', { text: `${fmt(R.max_speed_loss_pct)} %` }))));
+}
+
+function summaryLine(a) {
+  const s = a.summary;
+  if (!s) return null;
+  const L = s.left || {};
+  const R = s.right || {};
+  return el('div', { class: 'summary summary-line', 'data-set-index': s.set_index },
+    el('strong', { text: `Set ${s.set_index} done: ` }),
+    el('span', { text: `L ${fmt(L.mean_rom_deg)}° × ${fmt(L.rep_count)} · R ${fmt(R.mean_rom_deg)}° × ${fmt(R.rep_count)} · max speed loss ${fmt(Math.max(L.max_speed_loss_pct || 0, R.max_speed_loss_pct || 0))} %` }));
+}
+
+function tile(a) {
+  const t = el('article', { class: `tile${a.set && a.set.running ? ' in-set' : ''}`, 'data-athlete': a.name, tabindex: 0,
+    'aria-label': `${a.name}: open focus view` });
+  t.append(el('div', { class: 'tile-head' }, el('h2', { text: a.name }), badge(a)));
+  t.append(setLine(a));
+  t.append(sensorChips(a));
+  for (const c of a.cues) t.append(cueBanner(c));
+  if (a.summary) t.append(summaryLine(a));
+  t.append(lastRepBars(a));
+  t.append(repChart(a, false));
+  t.addEventListener('click', () => openFocus(a.name));
+  t.addEventListener('keydown', (e) => { if (e.key === 'Enter') openFocus(a.name); });
+  return t;
+}
+
+function repTable(a) {
+  const table = el('table', { class: 'reps' });
+  table.append(el('tr', {}, el('th', { text: 'rep' }), el('th', { text: 'ROM L / R' }),
+    el('th', { text: 'up L / R' }), el('th', { text: 'down L / R' }), el('th', { text: 'lead' }),
+    el('th', { text: 'speed loss L / R' })));
+  const pairText = (l, r, f) => `${l ? f(l) : '–'} / ${r ? f(r) : '–'}`;
+  for (const row of a.pairs) {
+    const L = row.left;
+    const R = row.right;
+    const first = L || R;
+    const lead = Number.isFinite(row.lead_ms)
+      ? (Math.abs(row.lead_ms) < 0.5 ? 'together' : `${row.lead_ms > 0 ? 'L' : 'R'} +${fmt(Math.abs(row.lead_ms))} ms`)
+      : '–';
+    const loss = (v) => (v ? a.fatigue.get(`${v.side}/${v.rep.index}`) : undefined);
+    const uncertain = [L, R].filter((v) => v && (v.unpaired || v.rep.bridged === true));
+    table.append(el('tr', { class: uncertain.length ? 'uncertain' : '' },
+      el('td', { text: `#${first.rep.index}${uncertain.length ? (uncertain[0].unpaired ? ' unpaired' : ' bridged') : ''}` }),
+      el('td', { text: pairText(L, R, (v) => `${fmt(v.rep.rom_deg)}°`) }),
+      el('td', { text: `${pairText(L, R, (v) => fmt(v.rep.concentric_s, 1))} s` }),
+      el('td', { text: `${pairText(L, R, (v) => fmt(v.rep.eccentric_s, 1))} s` }),
+      el('td', { text: lead }),
+      el('td', { text: `${fmt(loss(L))} / ${fmt(loss(R))} %` })));
+  }
+  return table;
+}
+
+function renderFocus() {
+  const focus = document.getElementById('focus');
+  const a = state.focus && state.athletes.get(state.focus);
+  if (!a) {
+    focus.hidden = true;
+    document.body.classList.remove('focused');
+    return;
+  }
+  focus.hidden = false;
+  document.body.classList.add('focused');
+  document.getElementById('focus-name').textContent = a.name;
+  const body = document.getElementById('focus-body');
+  body.replaceChildren(
+    el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a), setLine(a)),
+    sensorChips(a),
+    ...a.cues.map(cueBanner),
+    el('div', { class: 'focus-grid' },
+      el('div', { class: 'focus-main' }, lastRepBars(a), repChart(a, true)),
+      el('div', { class: 'focus-side' }, repTable(a), summaryPanel(a) || el('span'))));
+}
+
+function render() {
+  const tiles = document.getElementById('tiles');
+  const names = new Set([...state.athletes.keys(), ...state.devices.map((d) => d.athlete)]);
+  for (const n of names) athlete(n);
+  const sorted = [...state.athletes.values()].filter((a) => a.name !== '?').sort((x, y) => x.name.localeCompare(y.name));
+  document.getElementById('empty').hidden = sorted.length > 0;
+  tiles.querySelectorAll('.tile').forEach((t) => t.remove());
+  for (const a of sorted) tiles.append(tile(a));
+  renderFocus();
+  document.body.classList.toggle('live', state.live && state.upstream.connected);
+  document.body.classList.toggle('stale', !(state.live && state.upstream.connected));
+  const link = document.getElementById('link');
+  const linkState = !state.live ? 'down' : state.upstream.connected ? 'live' : 'no-daemon';
+  link.dataset.state = linkState;
+  link.textContent = { live: 'live', down: 'not connected', 'no-daemon': 'ambid not reachable' }[linkState];
+}
+
+// ---- focus view and set control ----
+
+function openFocus(name) {
+  state.focus = name;
+  renderFocus();
+  loadExercises();
+}
+
+async function loadExercises() {
+  if (state.exercises.length) return;
+  try {
+    const response = await fetch('/api/exercises', { credentials: 'same-origin' });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.error || response.statusText);
+    state.exercises = body.exercises || [];
+    const select = document.getElementById('exercise');
+    select.replaceChildren(el('option', { value: '', text: 'session exercise' }),
+      ...state.exercises.map((x) => el('option', { value: x.name, text: x.display_name || x.name })));
+  } catch (e) {
+    document.getElementById('control-result').textContent = `Exercises unavailable: ${e.message}`;
+  }
+}
+
+async function control(path, body) {
+  const out = document.getElementById('control-result');
+  out.textContent = '…';
+  try {
+    const response = await fetch(path, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const answer = await response.json();
+    out.textContent = response.ok ? (answer.set_index ? `Set ${answer.set_index} started` : 'Done') : answer.error;
+  } catch (e) {
+    out.textContent = `Failed: ${e.message}`;
+  }
+}
+
+// ---- the stream ----
+
+let source = null;
+let retryTimer = null;
+
+function setLive(live) {
+  state.live = live;
+  document.getElementById('drop-banner').hidden = live;
+  scheduleRender();
+}
+
+function connect() {
+  if (source) source.close();
+  clearTimeout(retryTimer);
+  // A fresh EventSource has no Last-Event-ID of its own: the page passes what it has.
+  source = new EventSource(state.lastSeq ? `/events?last_event_id=${state.lastSeq}` : '/events');
+  state.streams += 1;
+  source.onopen = () => setLive(true);
+  source.onmessage = (m) => {
+    let live;
+    try {
+      live = JSON.parse(m.data);
+    } catch (e) {
+      console.warn('ambi: unreadable event', e);
+      return;
+    }
+    applyEvent(live);
+  };
+  source.addEventListener('reset', () => {
+    resetAll();
+    scheduleRender();
+  });
+  source.addEventListener('devices', (m) => {
+    state.devices = JSON.parse(m.data).devices || [];
+    state.devicesAt = performance.now();
+    scheduleRender();
+  });
+  source.addEventListener('upstream', (m) => {
+    state.upstream = JSON.parse(m.data);
+    scheduleRender();
+  });
+  source.onerror = () => {
+    state.streamErrors += 1;
+    setLive(false);
+    // The browser may retry by itself, but not always after a network error (and never once
+    // CLOSED): if the stream is not back by then, start a fresh one from the last id.
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      if (!state.live) connect();
+    }, RECONNECT_MS);
+  };
+}
+
+window.addEventListener('online', () => {
+  if (!state.live) connect();
+});
+
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState !== 'visible') return;
+  // A tablet that slept may hold a dead connection: start a fresh one from the last id.
+  if (!source || source.readyState !== EventSource.OPEN || !state.live) connect();
+  updateWakeLock();
+});
+
+// ---- screen wake lock while a set runs ----
+
+let wakeLock = null;
+async function updateWakeLock() {
+  const running = [...state.athletes.values()].some((a) => a.set && a.set.running);
+  try {
+    if (running && !wakeLock && 'wakeLock' in navigator && document.visibilityState === 'visible') {
+      wakeLock = await navigator.wakeLock.request('screen');
+      wakeLock.addEventListener('release', () => { wakeLock = null; });
+    } else if (!running && wakeLock) {
+      await wakeLock.release();
+      wakeLock = null;
+    }
+  } catch (e) {
+    // Refused (battery saver, no user gesture yet): the page works, the screen may dim.
+    wakeLock = null;
+  }
+}
+
+// ---- start ----
+
+function start() {
+  document.getElementById('back').addEventListener('click', () => {
+    state.focus = null;
+    renderFocus();
+  });
+  document.getElementById('start-set').addEventListener('click', () => {
+    if (!state.focus) return;
+    control('/api/set/start', {
+      athlete: state.focus,
+      exercise: document.getElementById('exercise').value,
+      mode: document.getElementById('mode').value,
+      side: document.getElementById('side').value,
+    });
+  });
+  document.getElementById('end-set').addEventListener('click', () => {
+    if (state.focus) control('/api/set/end', { athlete: state.focus });
+  });
+  // "updated N s ago" keeps counting between device lists; stale numbers turn grey.
+  setInterval(scheduleRender, 1000);
+  setInterval(() => {
+    document.getElementById('clock').textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }, 1000);
+  connect();
+}
+
+start();

@@ -1,0 +1,249 @@
+// The live page in a real browser (Debian's chromium driven by playwright-core) against the
+// real ambid on simulated sensors and the real ambi-web. Checks what a coach relies on:
+// tiles and reps appear with the published ROM, band colours and cue banners, a sensor pulled
+// out shows lost and then back, a cut event stream resumes without a rep twice or missing,
+// pairing on a LAN listener, no console errors. Writes screenshots of the tile and focus views
+// in portrait and landscape to $AMBI_SCREENSHOT_DIR for people to look at.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import {
+  chromiumOptions, publishedEvents, startRelay, startRig, startWeb, stopAll, until,
+} from './web_rig.mjs';
+
+const shots = process.env.AMBI_SCREENSHOT_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-shots-'));
+fs.mkdirSync(shots, { recursive: true });
+const LANDSCAPE = { width: 1280, height: 800 }; // a 10-inch tablet, CSS pixels
+const PORTRAIT = { width: 800, height: 1280 };
+
+const bandOf = (b) => ({ BAND_GREEN: 'green', BAND_AMBER: 'amber', BAND_RED: 'red' }[b] || 'n/a');
+const sideOf = (s) => (s === 'SIDE_LEFT' ? 'left' : s === 'SIDE_RIGHT' ? 'right' : 'unspecified');
+
+function request(port, method, pathname, headers = {}, body = '') {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: pathname, headers }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// The reps the page shows in athlete 'name's tile: [{side, set, index, rom, text}].
+async function shownReps(page, name) {
+  return page.$$eval(`#tiles .tile[data-athlete="${name}"] .rep`, (nodes) => nodes.map((n) => ({
+    athlete: n.getAttribute('data-athlete'),
+    side: n.getAttribute('data-side'),
+    set: Number(n.getAttribute('data-set-index')),
+    index: Number(n.getAttribute('data-rep-index')),
+    rom: Number(n.getAttribute('data-rom-deg')),
+    text: n.textContent,
+  })));
+}
+
+// The published reps of 'name's set 'setIndex', keyed side/index.
+function publishedReps(rig, name, setIndex) {
+  const reps = new Map();
+  for (const live of publishedEvents(rig)) {
+    const ev = live.event;
+    if (ev.athlete !== name) continue;
+    const rep = ev.rep || (ev.unpaired_rep && ev.unpaired_rep.rep);
+    if (rep && rep.set_index === setIndex) reps.set(`${sideOf(rep.side)}/${rep.index}`, rep);
+  }
+  return reps;
+}
+
+async function checkSet(page, rig, name, summary) {
+  const setIndex = summary.set_index;
+  const published = publishedReps(rig, name, setIndex);
+  assert.ok(published.size >= 2, `${name} set ${setIndex}: too few reps published (${published.size})`);
+  const shown = await shownReps(page, name);
+  const keys = shown.map((r) => `${r.side}/${r.index}`);
+  assert.equal(new Set(keys).size, keys.length, `${name}: a rep is shown twice: ${keys.join(' ')}`);
+  assert.deepEqual([...keys].sort(), [...published.keys()].sort(), `${name} set ${setIndex}: shown reps differ from published`);
+  for (const r of shown) {
+    const rep = published.get(`${r.side}/${r.index}`);
+    assert.equal(r.set, setIndex);
+    assert.equal(r.rom, rep.rom_deg, `${name} ${r.side} rep ${r.index}: data-rom-deg`);
+    assert.ok(r.text.includes(`${Math.round(rep.rom_deg)}°`), `${name} ${r.side} rep ${r.index}: shows '${r.text}', published ${rep.rom_deg}`);
+  }
+  // The set's badge in the summary's band colour.
+  // Band and colour read together: the page re-renders every second.
+  const [band, colour] = await page.$eval(`#tiles .tile[data-athlete="${name}"] .badge`,
+    (n) => [n.getAttribute('data-band'), getComputedStyle(n).backgroundColor]);
+  assert.equal(band, bandOf(summary.band), `${name}: badge band`);
+  const expected = { green: 'rgb(46, 157, 79)', amber: 'rgb(224, 161, 0)', red: 'rgb(210, 53, 43)', 'n/a': 'rgb(91, 107, 122)' }[band];
+  assert.equal(colour, expected, `${name}: badge colour for ${band}`);
+  // Every cue published for this set has its banner.
+  const cues = publishedEvents(rig).filter((l) => l.event.athlete === name && l.event.cue && l.event.cue.set_index === setIndex)
+    .map((l) => l.event.cue.kind.replace(/^KIND_/, '').toLowerCase());
+  const banners = await page.$$eval(`#tiles .tile[data-athlete="${name}"] .cue`, (n) => n.map((x) => x.getAttribute('data-cue')));
+  for (const cue of cues) assert.ok(banners.includes(cue), `${name}: no banner for cue ${cue} (banners: ${banners})`);
+  console.log(`ok ${name} set ${setIndex}: ${shown.length} reps as published, band ${band}, cues [${cues}]`);
+}
+
+function summaryOf(rig, name, afterSeq = 0) {
+  const s = publishedEvents(rig).find((l) => l.event.athlete === name && l.event.set_summary && Number(l.sequence) > afterSeq);
+  return s && s.event.set_summary;
+}
+
+async function main() {
+  const rig = await startRig();
+  const { web, port: webPort } = await startWeb(rig, '127.0.0.1:0');
+  // The browser reaches ambi-web through a relay the test can cut.
+  const relay = await startRelay(webPort);
+  const url = `http://127.0.0.1:${relay.port}/`;
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { ...chromiumOptions(), viewport: LANDSCAPE });
+  const page = context.pages()[0] || await context.newPage();
+  const consoleErrors = [];
+  let offline = false;
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    // Cutting the network on purpose makes the browser report the stream's failure.
+    if (offline && /ERR_INTERNET_DISCONNECTED|ERR_NETWORK_CHANGED|net::/.test(m.text())) return;
+    consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  try {
+    await page.goto(url);
+    await page.waitForSelector('#tiles .tile[data-athlete="alice"]', { timeout: 20000 });
+    await page.waitForSelector('#tiles .tile[data-athlete="bob"]');
+    console.log('ok tiles for alice and bob');
+
+    // A set under way: reps appear, then the views are photographed.
+    await page.waitForSelector('#tiles .rep[data-athlete="alice"][data-side="left"]', { timeout: 60000 });
+    await until('three alice reps', async () => (await shownReps(page, 'alice')).length >= 6, 40000);
+    await page.screenshot({ path: path.join(shots, 'tiles-landscape.png') });
+    await page.setViewportSize(PORTRAIT);
+    await page.screenshot({ path: path.join(shots, 'tiles-portrait.png') });
+    await page.click('#tiles .tile[data-athlete="alice"]');
+    await page.waitForSelector('#focus:not([hidden]) .reps');
+    await page.screenshot({ path: path.join(shots, 'focus-portrait.png') });
+    await page.setViewportSize(LANDSCAPE);
+    await page.screenshot({ path: path.join(shots, 'focus-landscape.png') });
+    const focusReps = await page.$$eval('#focus .rep[data-athlete="alice"]', (n) => n.length);
+    assert.ok(focusReps >= 6, 'the focus view shows the reps');
+    await page.click('#back');
+    await page.waitForSelector('#focus', { state: 'hidden' });
+    console.log('ok screenshots in', shots);
+
+    // The connection is cut in the middle of the set, reps go on, the page comes back.
+    const seqBefore = await page.evaluate(() => window.ambiPage.lastSeq);
+    const publishedAtCut = publishedEvents(rig).length;
+    offline = true;
+    assert.ok(relay.cut() > 0, 'there was a connection to cut');
+    await page.waitForSelector('#drop-banner:not([hidden])', { timeout: 15000 });
+    assert.ok(await page.$('body.stale'), 'numbers are greyed out while the stream is down');
+    await page.waitForSelector('#drop-banner', { state: 'hidden', timeout: 20000 });
+    offline = false;
+    await until('reps published after the cut', async () => publishedEvents(rig).length > publishedAtCut + 3, 30000);
+    const seqAfter = await page.evaluate(() => window.ambiPage.lastSeq);
+    assert.ok(seqAfter >= seqBefore, 'resumed');
+    const streams = await page.evaluate(() => window.ambiPage.streams);
+    console.log(`ok stream cut at event ${seqBefore} and resumed (${streams} streams opened)`);
+
+    // alice's left wrist is pulled out and put back.
+    const aliceLeft = rig.devices.findIndex((d) => d.athlete === 'alice' && d.placement === 'left_wrist');
+    assert.equal(aliceLeft, 0, 'ambi-sim-pty unplugs its first device');
+    rig.sim.kill('SIGUSR1');
+    await page.waitForSelector('#tiles .tile[data-athlete="alice"] .sensor[data-state="lost"]', { timeout: 20000 });
+    console.log('ok sensor shown lost');
+    rig.sim.kill('SIGUSR2');
+    await until('alice sensors back', async () => {
+      const states = await page.$$eval('#tiles .tile[data-athlete="alice"] .sensor', (n) => n.map((x) => x.getAttribute('data-state')));
+      return states.length === 2 && states.every((s) => s === 'connected');
+    }, 30000);
+    console.log('ok sensor shown back');
+
+    // The set ends: every rep exactly once with the published ROM, band and cues.
+    for (const name of ['alice', 'bob']) {
+      const summary = await until(`${name}'s set summary`, async () => summaryOf(rig, name), 90000, 500);
+      await page.waitForSelector(`#tiles .tile[data-athlete="${name}"] .summary[data-set-index="${summary.set_index}"]`, { timeout: 10000 });
+      await new Promise((r) => setTimeout(r, 1500)); // the cues that follow the summary
+      await checkSet(page, rig, name, summary);
+    }
+    await page.screenshot({ path: path.join(shots, 'tiles-set-ended-landscape.png') });
+    assert.equal(await page.evaluate(() => window.ambiPage.duplicates), 0, 'no event was delivered twice');
+
+    // A page opened now (mid-session) shows the same thing at once.
+    const second = await context.newPage();
+    await second.goto(url);
+    await second.waitForSelector('#tiles .tile[data-athlete="alice"] .rep', { timeout: 5000 });
+    assert.deepEqual(await shownReps(second, 'alice'), await shownReps(page, 'alice'), 'a new page sees the set so far');
+    await second.close();
+    console.log('ok a page opened later sees the set so far');
+
+    // Bad requests get a clear 4xx and do not hurt ambi-web.
+    const port = webPort;
+    assert.equal((await request(port, 'DELETE', '/')).status, 405);
+    assert.equal((await request(port, 'GET', '/nothing.js')).status, 404);
+    assert.equal((await request(port, 'POST', '/api/set/end', { Origin: 'http://evil.example' }, '{}')).status, 403);
+    const bad = await request(port, 'POST', '/api/set/start', { Origin: `http://127.0.0.1:${port}`, 'Content-Type': 'application/json' }, 'not json');
+    assert.equal(bad.status, 400);
+    assert.match(JSON.parse(bad.text).error, /JSON object/);
+    const unknown = await request(port, 'POST', '/api/set/start', { Origin: `http://127.0.0.1:${port}` }, '{"athlete":"zed"}');
+    assert.equal(unknown.status, 404, unknown.text);
+    assert.equal((await request(port, 'GET', '/events', { 'Last-Event-ID': 'x' })).status, 400);
+    const exercises = JSON.parse((await request(port, 'GET', '/api/exercises')).text).exercises;
+    assert.ok(exercises.some((e) => e.name === 'biceps_curl'), 'the catalog comes from ambid');
+    assert.equal(web.exitCode, null, 'ambi-web still running');
+    console.log('ok bad requests get 4xx');
+
+    assert.deepEqual(consoleErrors, [], 'console errors');
+    console.log('ok no console errors');
+
+    await checkPairing(rig, context);
+  } finally {
+    await context.close().catch(() => {});
+    relay.close();
+    await stopAll();
+  }
+}
+
+// A LAN listener: nothing without pairing; the printed code pairs one browser.
+async function checkPairing(rig, context) {
+  const { web, port } = await startWeb(rig, '0.0.0.0:0', 'web-lan');
+  const url = `http://127.0.0.1:${port}/`;
+  const codeLine = web.lines.find((l) => /pairing code/.test(l));
+  assert.ok(codeLine, 'ambi-web printed a pairing code');
+  const code = /pairing code (\S+)/.exec(codeLine)[1];
+  const origin = `http://127.0.0.1:${port}`;
+  assert.equal((await request(port, 'GET', '/')).status, 401);
+  assert.equal((await request(port, 'GET', '/events')).status, 401);
+  assert.equal((await request(port, 'GET', '/app.js')).status, 401);
+  assert.equal((await request(port, 'GET', '/api/exercises')).status, 401);
+  assert.equal((await request(port, 'POST', '/api/set/end', { Origin: origin }, '{"athlete":"alice"}')).status, 401);
+  assert.equal((await request(port, 'POST', '/api/pair', { Origin: 'http://evil.example', 'Content-Type': 'application/json' }, JSON.stringify({ code }))).status, 403);
+  assert.equal((await request(port, 'POST', '/api/pair', { 'Content-Type': 'application/json' }, JSON.stringify({ code }))).status, 403, 'no Origin');
+  assert.equal((await request(port, 'POST', '/api/pair', { Origin: origin, 'Content-Type': 'application/json' }, '{"code":"WRONG9"}')).status, 401);
+
+  const page = await context.newPage();
+  const response = await page.goto(url);
+  assert.equal(response.status(), 401);
+  await page.fill('#code', code.toLowerCase());
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await page.waitForSelector('#tiles .tile[data-athlete="alice"]', { timeout: 20000 });
+  const cookie = (await context.cookies(url)).find((c) => c.name === 'ambi_session');
+  assert.ok(cookie, 'session cookie set');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Strict');
+  // The code was used up: it pairs nobody else.
+  assert.equal((await request(port, 'POST', '/api/pair', { Origin: origin, 'Content-Type': 'application/json' }, JSON.stringify({ code }))).status, 401);
+  await page.close();
+  console.log('ok pairing required on a LAN listener');
+}
+
+main().then(() => {
+  console.log('PASS web page');
+  process.exit(0);
+}, async (e) => {
+  console.error('FAIL web page:', e && e.stack ? e.stack : e);
+  await stopAll();
+  process.exit(1);
+});
