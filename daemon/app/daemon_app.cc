@@ -30,8 +30,8 @@
 #include "daemon/transport/ble_source.h"
 #include "daemon/transport/serial_source.h"
 #include "proto/convert/event_convert.h"
-#include "tools/replay/capture_feeder.h"
-#include "tools/sim/session_spec.h"
+#include "daemon/replay/capture_feeder.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::daemon {
 namespace {

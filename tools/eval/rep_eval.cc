@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/capture/csv_samples.h"
-#include "tools/replay/capture_feeder.h"
+#include "daemon/replay/capture_feeder.h"
 
 namespace ambi::eval {
 namespace {

@@ -23,7 +23,7 @@
 #include "fusion/pipeline/session_pipeline.h"
 #include "proto/convert/event_convert.h"
 #include "proto/convert/event_text.h"
-#include "tools/replay/capture_feeder.h"
+#include "daemon/replay/capture_feeder.h"
 
 namespace ambi::replay {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fusion/core/geometry.h"
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::sim {
 

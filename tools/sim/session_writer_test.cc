@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/presets.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
 
 namespace ambi::sim {
 namespace {

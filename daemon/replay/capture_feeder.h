@@ -1,5 +1,5 @@
-#ifndef AMBI_TOOLS_REPLAY_CAPTURE_FEEDER_H_
-#define AMBI_TOOLS_REPLAY_CAPTURE_FEEDER_H_
+#ifndef AMBI_DAEMON_REPLAY_CAPTURE_FEEDER_H_
+#define AMBI_DAEMON_REPLAY_CAPTURE_FEEDER_H_
 
 #include <functional>
 #include <map>
@@ -47,4 +47,4 @@ class CaptureFeeder {
 
 }  // namespace ambi::replay
 
-#endif  // AMBI_TOOLS_REPLAY_CAPTURE_FEEDER_H_
+#endif  // AMBI_DAEMON_REPLAY_CAPTURE_FEEDER_H_

@@ -1,4 +1,4 @@
-#include "tools/sim/device_byte_stream.h"
+#include "daemon/sim/device_byte_stream.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "fusion/decode/decoder.h"
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/presets.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
 
 namespace ambi::sim {
 namespace {

@@ -1,5 +1,5 @@
-#ifndef AMBI_TOOLS_SIM_DEVICE_BYTE_STREAM_H_
-#define AMBI_TOOLS_SIM_DEVICE_BYTE_STREAM_H_
+#ifndef AMBI_DAEMON_SIM_DEVICE_BYTE_STREAM_H_
+#define AMBI_DAEMON_SIM_DEVICE_BYTE_STREAM_H_
 
 #include <cstdint>
 #include <vector>
@@ -7,7 +7,7 @@
 #include "fusion/core/geometry.h"
 #include "fusion/decode/encoder.h"
 #include "fusion/decode/protocol.h"
-#include "tools/sim/limb_simulator.h"
+#include "daemon/sim/limb_simulator.h"
 
 namespace ambi::sim {
 
@@ -47,4 +47,4 @@ class DeviceByteStream {
 
 }  // namespace ambi::sim
 
-#endif  // AMBI_TOOLS_SIM_DEVICE_BYTE_STREAM_H_
+#endif  // AMBI_DAEMON_SIM_DEVICE_BYTE_STREAM_H_

@@ -1,4 +1,4 @@
-#include "tools/replay/capture_feeder.h"
+#include "daemon/replay/capture_feeder.h"
 
 #include <span>
 

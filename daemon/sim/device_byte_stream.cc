@@ -1,4 +1,4 @@
-#include "tools/sim/device_byte_stream.h"
+#include "daemon/sim/device_byte_stream.h"
 
 #include <algorithm>
 #include <cmath>
