@@ -2,7 +2,8 @@
 # Sets up a Debian 12 machine and passes the whole test suite:
 #   1. installs the Debian packages (tools/setup-debian.sh),
 #   2. builds and runs every test (ctest) with warnings as errors,
-#   3. builds the core, tools and their tests again with AddressSanitizer + UBSan and runs them.
+#   3. builds the core, tools and their tests again with AddressSanitizer + UBSan and runs them,
+#   4. checks that every C++ source is formatted (tools/check-format.sh).
 # Set AMBI_SKIP_SETUP=1 to skip step 1 on a machine that already has the packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,4 +21,6 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEB
   -DAMBI_BUILD_BENCHMARKS=OFF
 cmake --build build/asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 900 -LE no_sanitizer
+  ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 900
+
+tools/check-format.sh
