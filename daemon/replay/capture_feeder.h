@@ -25,8 +25,9 @@ class CaptureFeeder {
  public:
   // 'header' must be the one the pipeline's params were built from; 'resolve_exercise' maps a
   // set-control exercise name to the catalog entry (empty result: keep the current exercise).
-  CaptureFeeder(const v1::CaptureHeader& header, fusion::SessionPipeline* pipeline,
-                std::function<std::optional<fusion::Exercise>(const std::string&)> resolve_exercise);
+  CaptureFeeder(
+      const v1::CaptureHeader& header, fusion::SessionPipeline* pipeline,
+      std::function<std::optional<fusion::Exercise>(const std::string&)> resolve_exercise);
 
   // Returns false with 'error' set for a record naming an unknown sensor; the record is skipped
   // and feeding may go on.

@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "daemon/sim/limb_simulator.h"
 #include "fusion/core/geometry.h"
 #include "fusion/decode/encoder.h"
 #include "fusion/decode/protocol.h"
-#include "daemon/sim/limb_simulator.h"
 
 namespace ambi::sim {
 

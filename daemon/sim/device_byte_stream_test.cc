@@ -6,9 +6,9 @@
 #include <numbers>
 #include <vector>
 
-#include "fusion/decode/decoder.h"
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/presets.h"
+#include "fusion/decode/decoder.h"
 
 namespace ambi::sim {
 namespace {

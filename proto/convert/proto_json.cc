@@ -43,7 +43,8 @@ void RoundForGolden(google::protobuf::Message* message) {
               message, field, k, RoundTo(reflection->GetRepeatedDouble(*message, field, k), step));
         }
       } else {
-        reflection->SetDouble(message, field, RoundTo(reflection->GetDouble(*message, field), step));
+        reflection->SetDouble(message, field,
+                              RoundTo(reflection->GetDouble(*message, field), step));
       }
     } else if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
       if (field->is_repeated()) {
