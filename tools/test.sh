@@ -5,6 +5,7 @@
 #   3. builds the core, tools and their tests again with AddressSanitizer + UBSan and runs them,
 #   4. builds the daemon's tests and the end-to-end test with ThreadSanitizer and runs them,
 #   5. builds the libFuzzer targets with clang-14 and runs each for a short time (label fuzz).
+#   6. checks that every C++ source is formatted (tools/check-format.sh).
 # Set AMBI_SKIP_SETUP=1 to skip step 1 on a machine that already has the packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEB
   -DAMBI_BUILD_BENCHMARKS=OFF
 cmake --build build/asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 900 -LE no_sanitizer
+  ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 900
 
 # ThreadSanitizer: only what runs threads (the daemon's libraries and tests, the end-to-end
 # test); the core is single-threaded and benchmarks are not tests. Debian's gRPC, protobuf and
@@ -32,7 +33,7 @@ cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEB
 cmake --build build/tsan -j "$jobs" --target daemon/all tests/e2e/all
 for dir in daemon tests/e2e; do
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tools/tsan.supp" \
-    ctest --test-dir "build/tsan/$dir" --output-on-failure -j "$jobs" --timeout 900 -LE no_sanitizer
+    ctest --test-dir "build/tsan/$dir" --output-on-failure -j "$jobs" --timeout 900
 done
 
 # Fuzzing: clang-14 with libFuzzer, ASan and UBSan; only the fuzz targets are built, each runs
@@ -41,3 +42,5 @@ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_
   -DAMBI_FUZZ=ON -DAMBI_BUILD_BENCHMARKS=OFF
 cmake --build build/fuzz -j "$jobs" --target ambi_fuzz_targets
 ctest --test-dir build/fuzz --output-on-failure -j "$jobs" -L fuzz
+
+tools/check-format.sh

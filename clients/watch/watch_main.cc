@@ -19,7 +19,7 @@
 
 #include "ambi/v1/service.grpc.pb.h"
 #include "clients/watch/event_line.h"
-#include "proto/convert/event_convert.h"
+#include "proto/convert/proto_json.h"
 
 namespace ambi::watch {
 namespace {

@@ -13,9 +13,9 @@
 #include "ambi/v1/service.pb.h"
 #include "daemon/capture/capture_reader.h"
 #include "proto/convert/event_convert.h"
-#include "tools/sim/device_byte_stream.h"
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/presets.h"
+#include "daemon/sim/device_byte_stream.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
 
 namespace ambi::daemon {
 namespace {

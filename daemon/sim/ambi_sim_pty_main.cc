@@ -14,7 +14,7 @@
 #include "daemon/sim/demo_roster.h"
 #include "daemon/sim/pty_simulator.h"
 #include "daemon/transport/asio.h"
-#include "tools/sim/presets.h"
+#include "daemon/sim/presets.h"
 
 namespace {
 

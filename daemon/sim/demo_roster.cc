@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "tools/sim/presets.h"
+#include "daemon/sim/presets.h"
 
 namespace ambi::daemon {
 namespace {

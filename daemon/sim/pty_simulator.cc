@@ -13,7 +13,7 @@
 #include "daemon/sim/set_sequence.h"
 #include "daemon/transport/asio.h"
 #include "daemon/transport/byte_source.h"
-#include "tools/sim/device_byte_stream.h"
+#include "daemon/sim/device_byte_stream.h"
 
 namespace ambi::daemon {
 namespace {

@@ -17,8 +17,8 @@
 #include "daemon/transport/asio.h"
 #include "daemon/transport/serial_source.h"
 #include "fusion/decode/decoder.h"
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/presets.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
 
 namespace ambi::daemon {
 namespace {

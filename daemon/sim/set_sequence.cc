@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "tools/sim/prng.h"
+#include "daemon/sim/prng.h"
 
 namespace ambi::daemon {
 

@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "daemon/sim/sim_athlete.h"
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::daemon {
 

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/sim/demo_roster.h"
-#include "tools/sim/presets.h"
+#include "daemon/sim/presets.h"
 
 namespace ambi::daemon {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "fusion/decode/encoder.h"
 #include "fusion/decode/protocol.h"
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::daemon {
 

@@ -18,11 +18,11 @@
 #include "fusion/core/events.h"
 #include "fusion/core/time.h"
 #include "fusion/decode/protocol.h"
-#include "tools/sim/device_byte_stream.h"
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/presets.h"
-#include "tools/sim/prng.h"
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/device_byte_stream.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
+#include "daemon/sim/prng.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::fusion {
 namespace {

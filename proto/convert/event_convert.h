@@ -31,15 +31,6 @@ std::optional<fusion::Protocol> FromProto(v1::Protocol protocol);
 void ToProto(const fusion::Rep& rep, v1::Rep* out);
 v1::Event ToProto(const fusion::Event& event);
 
-// Rounds every double of 'message' (recursively) to the precision its field name implies:
-// *_deg and *_deg_s to 0.1, *_s to 1 ms, *_ms to 1 ms, percentages to 0.1, metric values to
-// 0.001. Golden files are written rounded so that compilers do not flip their last digits.
-void RoundForGolden(google::protobuf::Message* message);
-
-// One line of proto3 JSON with the proto field names kept in snake_case and every field printed,
-// defaults included. 'pretty' adds indentation (for people).
-std::string ToJson(const google::protobuf::Message& message, bool pretty = false);
-
 }  // namespace ambi::proto
 
 #endif  // AMBI_PROTO_CONVERT_EVENT_CONVERT_H_

@@ -12,10 +12,10 @@
 #include "fusion/core/events.h"
 #include "fusion/core/exercise.h"
 #include "fusion/pipeline/session_pipeline.h"
-#include "tools/sim/device_byte_stream.h"
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/presets.h"
-#include "tools/sim/prng.h"
+#include "daemon/sim/device_byte_stream.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
+#include "daemon/sim/prng.h"
 
 namespace ambi::accuracy {
 namespace {

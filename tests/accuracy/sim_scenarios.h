@@ -11,7 +11,7 @@
 #include "fusion/core/events.h"
 #include "fusion/core/placement.h"
 #include "fusion/decode/protocol.h"
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::accuracy {
 

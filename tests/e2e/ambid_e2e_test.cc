@@ -36,8 +36,8 @@
 #include "tests/e2e/event_collector.h"
 #include "tests/e2e/sim_rig.h"
 #include "tests/e2e/sqlite_query.h"
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::e2e {
 namespace {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The architecture as a test: the numeric core (fusion/) is pure. It may use Eigen and the
 # standard library only: no Asio, gRPC, protobuf, D-Bus, no clock reads, no threads, no I/O.
-# And stages link downstream only.
+# And stages link downstream only. Around the core: the daemon ships what it runs (it never
+# includes tools/ or clients/), and clients speak the wire format only (never daemon/ or fusion/).
 set -u
 root=${1:?usage: check_layering.sh REPO_ROOT}
 cd "$root" || exit 2
@@ -45,5 +46,20 @@ check_stage reps orientation
 check_stage asymmetry
 check_stage pipeline decode clock orientation reps asymmetry
 
-[ $status -eq 0 ] && echo "layering: fusion/ is pure and layered"
+# Folders that may not include one another, tests included (a test that needs a tool's code is
+# a sign that the code belongs below the daemon). The one exception: the core's tests may drive
+# the simulator (daemon/sim/ model files need only the core and Eigen; see daemon/sim/).
+check_folder() {  # folder, forbidden include prefixes (extended regex alternatives)
+  local folder=$1 forbidden=$2 bad
+  bad=$(grep -rnE "#include *\"($forbidden)" "$folder" --include='*.h' --include='*.cc' |
+    grep -vE '^fusion/[^:]*_test\.cc:[0-9]+:#include "daemon/sim/(session_spec|limb_simulator|device_byte_stream|presets|prng)\.h"')
+  [ -n "$bad" ] && fail "$folder/ includes a folder it must not depend on:
+$bad"
+}
+check_folder fusion 'daemon/|tools/|clients/|proto/|tests/'
+check_folder proto 'daemon/|tools/|clients/|tests/'
+check_folder daemon 'tools/|clients/|tests/'
+check_folder clients 'daemon/|fusion/|tools/|tests/'
+
+[ $status -eq 0 ] && echo "layering: fusion/ is pure and layered; daemon/, clients/ and tools/ keep their places"
 exit $status

@@ -19,9 +19,9 @@
 #include "fusion/decode/protocol.h"
 #include "fusion/orientation/madgwick.h"
 #include "fusion/pipeline/session_pipeline.h"
-#include "tools/sim/device_byte_stream.h"
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/presets.h"
+#include "daemon/sim/device_byte_stream.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
 
 namespace ambi::bench {
 namespace {

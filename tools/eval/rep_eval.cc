@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "daemon/capture/csv_samples.h"
-#include "tools/replay/capture_feeder.h"
+#include "daemon/replay/capture_feeder.h"
 
 namespace ambi::eval {
 namespace {

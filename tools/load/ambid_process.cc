@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::load {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "tools/sim/presets.h"
+#include "daemon/sim/presets.h"
 
 namespace ambi::load {
 

@@ -25,7 +25,8 @@
 #include "fusion/pipeline/session_pipeline.h"
 #include "proto/convert/event_convert.h"
 #include "proto/convert/event_text.h"
-#include "tools/replay/capture_feeder.h"
+#include "proto/convert/proto_json.h"
+#include "daemon/replay/capture_feeder.h"
 
 namespace ambi::replay {
 namespace {

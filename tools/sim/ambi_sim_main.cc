@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "tools/sim/capture_export.h"
-#include "tools/sim/device_byte_stream.h"
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/presets.h"
+#include "daemon/sim/device_byte_stream.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
 #include "tools/sim/session_writer.h"
 
 namespace {

@@ -9,8 +9,8 @@
 #include "daemon/capture/capture_writer.h"
 #include "daemon/capture/csv_samples.h"
 #include "fusion/decode/encoder.h"
-#include "tools/sim/device_byte_stream.h"
-#include "tools/sim/limb_simulator.h"
+#include "daemon/sim/device_byte_stream.h"
+#include "daemon/sim/limb_simulator.h"
 
 namespace ambi::sim {
 namespace {

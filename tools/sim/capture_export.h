@@ -6,7 +6,7 @@
 
 #include "daemon/capture/capture_status.h"
 #include "fusion/decode/protocol.h"
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::sim {
 

@@ -8,8 +8,8 @@
 #include "ambi/v1/capture.pb.h"
 #include "daemon/capture/capture_reader.h"
 #include "fusion/decode/decoder.h"
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/presets.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
 
 namespace ambi::sim {
 namespace {

@@ -1,11 +1,9 @@
 #include "tools/sim/session_writer.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <numbers>
 #include <stdexcept>
 
 namespace ambi::sim {
@@ -118,23 +116,6 @@ void WriteCsvSession(const SimulatedSession& session, const std::filesystem::pat
   std::ofstream out = open(path);
   out << GroundTruthJson(session);
   if (!out.flush()) throw std::runtime_error("write failed: " + path.string());
-}
-
-fusion::Vec3 EulerDegFromQuaternion(const fusion::Quaternion& q) {
-  constexpr double kRadToDeg = 180.0 / std::numbers::pi;
-  const double roll =
-      std::atan2(2.0 * (q.w * q.x + q.y * q.z), 1.0 - 2.0 * (q.x * q.x + q.y * q.y));
-  const double sin_pitch = std::clamp(2.0 * (q.w * q.y - q.z * q.x), -1.0, 1.0);
-  const double pitch = std::asin(sin_pitch);
-  const double yaw = std::atan2(2.0 * (q.w * q.z + q.x * q.y), 1.0 - 2.0 * (q.y * q.y + q.z * q.z));
-  return {roll * kRadToDeg, pitch * kRadToDeg, yaw * kRadToDeg};
-}
-
-void AppendWitMotionSerial(const SimSample& sample,
-                           const fusion::WitMotionSerialEncodeOptions& options,
-                           std::vector<std::uint8_t>* out) {
-  fusion::AppendWitMotionSerialFrames(sample.imu, EulerDegFromQuaternion(sample.sensor_to_earth),
-                                      options, out);
 }
 
 }  // namespace ambi::sim

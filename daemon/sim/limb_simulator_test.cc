@@ -1,4 +1,4 @@
-#include "tools/sim/limb_simulator.h"
+#include "daemon/sim/limb_simulator.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "tools/sim/presets.h"
+#include "daemon/sim/presets.h"
 
 namespace ambi::sim {
 namespace {

@@ -1,13 +1,13 @@
-#ifndef AMBI_TOOLS_SIM_LIMB_SIMULATOR_H_
-#define AMBI_TOOLS_SIM_LIMB_SIMULATOR_H_
+#ifndef AMBI_DAEMON_SIM_LIMB_SIMULATOR_H_
+#define AMBI_DAEMON_SIM_LIMB_SIMULATOR_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "fusion/core/placement.h"
-#include "tools/sim/prng.h"
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/prng.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::sim {
 
@@ -149,4 +149,4 @@ fusion::Vec3 HingeAxisInSensor(const SessionSpec& spec, fusion::Side side);
 
 }  // namespace ambi::sim
 
-#endif  // AMBI_TOOLS_SIM_LIMB_SIMULATOR_H_
+#endif  // AMBI_DAEMON_SIM_LIMB_SIMULATOR_H_

@@ -1,12 +1,12 @@
-#ifndef AMBI_TOOLS_SIM_PRESETS_H_
-#define AMBI_TOOLS_SIM_PRESETS_H_
+#ifndef AMBI_DAEMON_SIM_PRESETS_H_
+#define AMBI_DAEMON_SIM_PRESETS_H_
 
 #include <optional>
 #include <string_view>
 #include <vector>
 
 #include "fusion/core/geometry.h"
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::sim {
 
@@ -30,4 +30,4 @@ fusion::Quaternion QuaternionFromAxisAngle(const fusion::Vec3& axis, double angl
 
 }  // namespace ambi::sim
 
-#endif  // AMBI_TOOLS_SIM_PRESETS_H_
+#endif  // AMBI_DAEMON_SIM_PRESETS_H_

@@ -1,5 +1,5 @@
-#ifndef AMBI_TOOLS_REPLAY_CAPTURE_FEEDER_H_
-#define AMBI_TOOLS_REPLAY_CAPTURE_FEEDER_H_
+#ifndef AMBI_DAEMON_REPLAY_CAPTURE_FEEDER_H_
+#define AMBI_DAEMON_REPLAY_CAPTURE_FEEDER_H_
 
 #include <functional>
 #include <map>
@@ -25,8 +25,9 @@ class CaptureFeeder {
  public:
   // 'header' must be the one the pipeline's params were built from; 'resolve_exercise' maps a
   // set-control exercise name to the catalog entry (empty result: keep the current exercise).
-  CaptureFeeder(const v1::CaptureHeader& header, fusion::SessionPipeline* pipeline,
-                std::function<std::optional<fusion::Exercise>(const std::string&)> resolve_exercise);
+  CaptureFeeder(
+      const v1::CaptureHeader& header, fusion::SessionPipeline* pipeline,
+      std::function<std::optional<fusion::Exercise>(const std::string&)> resolve_exercise);
 
   // Returns false with 'error' set for a record naming an unknown sensor; the record is skipped
   // and feeding may go on.
@@ -47,4 +48,4 @@ class CaptureFeeder {
 
 }  // namespace ambi::replay
 
-#endif  // AMBI_TOOLS_REPLAY_CAPTURE_FEEDER_H_
+#endif  // AMBI_DAEMON_REPLAY_CAPTURE_FEEDER_H_

@@ -1,10 +1,10 @@
-#include "tools/sim/presets.h"
+#include "daemon/sim/presets.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "tools/sim/limb_simulator.h"
+#include "daemon/sim/limb_simulator.h"
 
 namespace ambi::sim {
 namespace {

@@ -1,4 +1,4 @@
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/session_spec.h"
 
 #include <array>
 #include <cmath>

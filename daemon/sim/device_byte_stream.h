@@ -1,14 +1,26 @@
-#ifndef AMBI_TOOLS_SIM_DEVICE_BYTE_STREAM_H_
-#define AMBI_TOOLS_SIM_DEVICE_BYTE_STREAM_H_
+#ifndef AMBI_DAEMON_SIM_DEVICE_BYTE_STREAM_H_
+#define AMBI_DAEMON_SIM_DEVICE_BYTE_STREAM_H_
 
 #include <cstdint>
 #include <vector>
 
+#include "daemon/sim/limb_simulator.h"
+#include "fusion/core/geometry.h"
 #include "fusion/decode/encoder.h"
 #include "fusion/decode/protocol.h"
-#include "tools/sim/limb_simulator.h"
 
 namespace ambi::sim {
+
+// Roll, pitch, yaw (deg; ZYX convention, as WitMotion devices report) of a sensor-to-earth
+// orientation.
+fusion::Vec3 EulerDegFromQuaternion(const fusion::Quaternion& sensor_to_earth);
+
+// Appends the WitMotion serial frames a device would send for 'sample' (0x51, 0x52, 0x53 with
+// the true orientation's angles, and 0x54 when the sample has a magnetometer reading and
+// 'options' give a scale).
+void AppendWitMotionSerial(const SimSample& sample,
+                           const fusion::WitMotionSerialEncodeOptions& options,
+                           std::vector<std::uint8_t>* out);
 
 // The bytes one simulated device sends, output cycle by output cycle, with the true time each
 // cycle leaves the device. A live source writes each chunk into a pseudo-terminal when its time
@@ -35,4 +47,4 @@ class DeviceByteStream {
 
 }  // namespace ambi::sim
 
-#endif  // AMBI_TOOLS_SIM_DEVICE_BYTE_STREAM_H_
+#endif  // AMBI_DAEMON_SIM_DEVICE_BYTE_STREAM_H_

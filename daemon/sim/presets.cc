@@ -1,4 +1,4 @@
-#include "tools/sim/presets.h"
+#include "daemon/sim/presets.h"
 
 #include <cmath>
 #include <numbers>

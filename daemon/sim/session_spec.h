@@ -1,5 +1,5 @@
-#ifndef AMBI_TOOLS_SIM_SESSION_SPEC_H_
-#define AMBI_TOOLS_SIM_SESSION_SPEC_H_
+#ifndef AMBI_DAEMON_SIM_SESSION_SPEC_H_
+#define AMBI_DAEMON_SIM_SESSION_SPEC_H_
 
 #include <cstdint>
 #include <optional>
@@ -225,4 +225,4 @@ struct SimulatedSession {
 
 }  // namespace ambi::sim
 
-#endif  // AMBI_TOOLS_SIM_SESSION_SPEC_H_
+#endif  // AMBI_DAEMON_SIM_SESSION_SPEC_H_

@@ -1,4 +1,4 @@
-#include "tools/sim/limb_simulator.h"
+#include "daemon/sim/limb_simulator.h"
 
 #include <Eigen/Geometry>
 #include <algorithm>

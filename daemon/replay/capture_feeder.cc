@@ -1,4 +1,4 @@
-#include "tools/replay/capture_feeder.h"
+#include "daemon/replay/capture_feeder.h"
 
 #include <span>
 
@@ -81,8 +81,9 @@ bool CaptureFeeder::Feed(const v1::CaptureRecord& record, std::string* error) {
   switch (record.body_case()) {
     case v1::CaptureRecord::kData: {
       const std::string& data = record.data();
-      pipeline_->OnBytes(found->second, arrival,
-                         std::span(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
+      pipeline_->OnBytes(
+          found->second, arrival,
+          std::span(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
       return true;
     }
     case v1::CaptureRecord::kLink:

@@ -1,5 +1,5 @@
-#ifndef AMBI_TOOLS_SIM_PRNG_H_
-#define AMBI_TOOLS_SIM_PRNG_H_
+#ifndef AMBI_DAEMON_SIM_PRNG_H_
+#define AMBI_DAEMON_SIM_PRNG_H_
 
 #include <cmath>
 #include <cstdint>
@@ -54,4 +54,4 @@ inline std::uint64_t DeriveSeed(std::uint64_t seed, std::uint64_t stream) {
 
 }  // namespace ambi::sim
 
-#endif  // AMBI_TOOLS_SIM_PRNG_H_
+#endif  // AMBI_DAEMON_SIM_PRNG_H_
