@@ -15,10 +15,10 @@
 #include "daemon/config/exercise_catalog.h"
 #include "fusion/core/events.h"
 #include "fusion/pipeline/session_pipeline.h"
-#include "tools/sim/device_byte_stream.h"
-#include "tools/sim/limb_simulator.h"
-#include "tools/sim/presets.h"
-#include "tools/sim/session_spec.h"
+#include "daemon/sim/device_byte_stream.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
+#include "daemon/sim/session_spec.h"
 
 namespace ambi::coaching {
 namespace {

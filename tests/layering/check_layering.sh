@@ -47,12 +47,13 @@ check_stage asymmetry
 check_stage pipeline decode clock orientation reps asymmetry
 
 # Folders that may not include one another, tests included (a test that needs a tool's code is
-# a sign that the code belongs below the daemon). The one exception: the core's tests may drive
-# the simulator (daemon/sim/ model files need only the core and Eigen; see daemon/sim/).
+# a sign that the code belongs below the daemon). The exceptions: the core's tests may drive the
+# simulator (daemon/sim/ model files need only the core and Eigen; see daemon/sim/) and use the
+# test helpers that read reference files (tests/*/..._test_util.h: the core itself does no I/O).
 check_folder() {  # folder, forbidden include prefixes (extended regex alternatives)
   local folder=$1 forbidden=$2 bad
   bad=$(grep -rnE "#include *\"($forbidden)" "$folder" --include='*.h' --include='*.cc' |
-    grep -vE '^fusion/[^:]*_test\.cc:[0-9]+:#include "daemon/sim/(session_spec|limb_simulator|device_byte_stream|presets|prng)\.h"')
+    grep -vE '^fusion/[^:]*_test\.cc:[0-9]+:#include "(daemon/sim/(session_spec|limb_simulator|device_byte_stream|presets|prng)|tests/[a-z_/]+_test_util)\.h"')
   [ -n "$bad" ] && fail "$folder/ includes a folder it must not depend on:
 $bad"
 }
