@@ -2,7 +2,7 @@
 # Installs every Debian 12 package ambi needs to build, test and run. Safe to run again.
 set -euo pipefail
 packages=(
-  cmake ninja-build g++ pkg-config clang-format
+  cmake ninja-build g++ pkg-config clang-format ccache
   libeigen3-dev libboost-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc grpc-proto
   libgtest-dev libgmock-dev libbenchmark-dev

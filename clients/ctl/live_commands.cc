@@ -13,7 +13,7 @@
 #include "clients/ctl/ctl_text.h"
 #include "clients/ctl/live_view.h"
 #include "clients/watch/event_line.h"
-#include "proto/convert/event_convert.h"
+#include "proto/convert/proto_json.h"
 
 namespace ambi::ctl {
 namespace {

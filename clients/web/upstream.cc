@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "ambi/v1/service.grpc.pb.h"
-#include "proto/convert/event_convert.h"
+#include "proto/convert/proto_json.h"
 
 namespace ambi::web {
 namespace {

@@ -10,6 +10,7 @@
 
 #include "ambi/v1/events.pb.h"
 #include "proto/convert/event_convert.h"
+#include "proto/convert/proto_json.h"
 #include "proto/convert/event_text.h"
 
 // Protobuf logs every string field with invalid UTF-8; that is an expected outcome here, and
