@@ -16,7 +16,7 @@
 
 #include "ambi/v1/service.grpc.pb.h"
 #include "clients/report/report.h"
-#include "proto/convert/event_convert.h"
+#include "proto/convert/proto_json.h"
 
 namespace ambi::web {
 namespace {
