@@ -9,14 +9,16 @@ namespace ambi::web {
 // What a request asks for, decided from its method, target and headers alone (no I/O), so the
 // rules (authentication, Origin, methods) are one testable function.
 enum class RouteKind {
-  kError,      // answer 'status' with 'message'
-  kStatic,     // a file of the page ('path')
-  kPairPage,   // the pairing form, with status 401 (not paired yet)
-  kPair,       // POST a pairing code
-  kEvents,     // the Server-Sent Events stream
-  kExercises,  // GET the exercise catalog
-  kStartSet,   // POST start a set
-  kEndSet,     // POST end a set
+  kError,          // answer 'status' with 'message'
+  kStatic,         // a file of the page ('path')
+  kPairPage,       // the pairing form, with status 401 (not paired yet)
+  kPair,           // POST a pairing code
+  kEvents,         // the Server-Sent Events stream
+  kExercises,      // GET the exercise catalog
+  kStartSet,       // POST start a set
+  kEndSet,         // POST end a set
+  kSessionReport,  // GET /report/session/<id>: the session report ('param' is the id)
+  kAthleteReport,  // GET /report/athlete/<name>?weeks=N ('param' the name, 'weeks' N)
 };
 
 struct RouteRequest {
@@ -34,10 +36,18 @@ struct Route {
   int status = 200;
   std::string message;  // for kError: one sentence for the person or script that sent it
   std::string path;     // for kStatic: the path without query ("/" is "/index.html")
+  std::string param;    // for the reports: the decoded session id or athlete name
+  int weeks = 0;        // for kAthleteReport
 };
 
 // Longest target accepted; the page's own URLs are short.
 constexpr std::size_t kMaxTargetLength = 2048;
+// A session id or athlete name in a report URL: ids are short and names are people's names, so
+// anything longer is not one of ours.
+constexpr std::size_t kMaxReportParamLength = 128;
+// The weekly report: 4 weeks unless asked; at most a year (the daemon reads every set in range).
+constexpr int kDefaultReportWeeks = 4;
+constexpr int kMaxReportWeeks = 52;
 
 Route RouteFor(const RouteRequest& request);
 

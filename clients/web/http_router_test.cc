@@ -85,5 +85,44 @@ TEST(HttpRouter, LanListenerNeedsPairingForEverythingButThePairingForm) {
   EXPECT_EQ(RouteFor(forged).status, 403);
 }
 
+TEST(HttpRouter, ParsesReportRoutes) {
+  const Route session = RouteFor(Get("/report/session/s-2026-12-01-ana"));
+  EXPECT_EQ(session.kind, RouteKind::kSessionReport);
+  EXPECT_EQ(session.param, "s-2026-12-01-ana");
+  const Route athlete = RouteFor(Get("/report/athlete/Ana%20Lima?weeks=12"));
+  EXPECT_EQ(athlete.kind, RouteKind::kAthleteReport);
+  EXPECT_EQ(athlete.param, "Ana Lima");
+  EXPECT_EQ(athlete.weeks, 12);
+  EXPECT_EQ(RouteFor(Get("/report/athlete/ana")).weeks, kDefaultReportWeeks);
+  EXPECT_EQ(RouteFor(Get("/report/athlete/ana?x=1&weeks=52")).weeks, 52);
+}
+
+TEST(HttpRouter, RefusesBadReportParameters) {
+  for (const char* target : {"/report/athlete/ana?weeks=0", "/report/athlete/ana?weeks=53",
+                             "/report/athlete/ana?weeks=-1", "/report/athlete/ana?weeks=4x",
+                             "/report/athlete/ana?weeks=", "/report/athlete/", "/report/session/",
+                             "/report/athlete/an%0Aa", "/report/session/a%2Fb",
+                             "/report/session/a%zz", "/report/session/a%4"}) {
+    const Route route = RouteFor(Get(target));
+    EXPECT_EQ(route.kind, RouteKind::kError) << target;
+    EXPECT_EQ(route.status, 400) << target;
+    EXPECT_FALSE(route.message.empty()) << target;
+  }
+  const std::string long_name = "/report/athlete/" + std::string(kMaxReportParamLength + 1, 'a');
+  EXPECT_EQ(RouteFor(Get(long_name)).status, 400);
+  const std::string fits = "/report/athlete/" + std::string(kMaxReportParamLength, 'a');
+  EXPECT_EQ(RouteFor(Get(fits)).kind, RouteKind::kAthleteReport);
+  EXPECT_EQ(RouteFor(Get("/report/other/x")).status, 404);
+  EXPECT_EQ(RouteFor(Post("/report/session/x", "http://127.0.0.1:8080")).status, 405);
+}
+
+TEST(HttpRouter, ReportsNeedPairingOnLan) {
+  RouteRequest request = Get("/report/athlete/ana");
+  request.pairing_required = true;
+  EXPECT_EQ(RouteFor(request).status, 401);
+  request.paired = true;
+  EXPECT_EQ(RouteFor(request).kind, RouteKind::kAthleteReport);
+}
+
 }  // namespace
 }  // namespace ambi::web

@@ -45,6 +45,9 @@ constexpr auto kSseHeartbeat = std::chrono::seconds(10);
 constexpr char kSecurityPolicy[] =
     "default-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
     "form-action 'self'";
+// The reports: inline CSS and SVG, no script, nothing fetched.
+constexpr char kReportPolicy[] =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
 constexpr char kPairPagePolicy[] =
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
 
@@ -185,6 +188,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const Route route = RouteFor(in);
     switch (route.kind) {
       case RouteKind::kError:
+        if (in.target.starts_with("/report/")) {
+          // A report is opened by a person on the tablet: one plain line, not JSON.
+          return Send(MakeResponse(static_cast<unsigned>(route.status), "text/plain; charset=utf-8",
+                                   route.message + "\n", "no-store"),
+                      true);
+        }
         return SendError(route.status, route.message, true);
       case RouteKind::kStatic:
         return SendStatic(route.path);
@@ -200,6 +209,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         return server_->services.upstream->StartSet(request_.body(), Answerer());
       case RouteKind::kEndSet:
         return server_->services.upstream->EndSet(request_.body(), Answerer());
+      case RouteKind::kSessionReport:
+        return server_->services.upstream->SessionReport(route.param, Answerer());
+      case RouteKind::kAthleteReport:
+        return server_->services.upstream->AthleteReport(route.param, route.weeks, Answerer());
     }
   }
 
@@ -207,9 +220,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::function<void(ControlResult)> Answerer() {
     return [self = this->shared_from_this()](ControlResult result) {
       asio::post(self->server_->io, [self, result = std::move(result)] {
-        self->Send(self->MakeResponse(static_cast<unsigned>(result.http_status), "application/json",
-                                      result.json, "no-store"),
-                   true);
+        Response response = self->MakeResponse(static_cast<unsigned>(result.http_status),
+                                               result.content_type, result.json, "no-store");
+        if (result.content_type.starts_with("text/html")) {
+          response.set("Content-Security-Policy", kReportPolicy);
+        }
+        self->Send(std::move(response), true);
       });
     };
   }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "ambi/v1/service.grpc.pb.h"
+#include "clients/report/report.h"
 #include "proto/convert/proto_json.h"
 
 namespace ambi::web {
@@ -75,6 +76,39 @@ ControlResult FromStatus(const grpc::Status& status, const char* call) {
     message = std::string("ambid is not reachable (") + call + "): " + message;
   }
   return ErrorResult(HttpStatusFor(status.error_code()), message);
+}
+
+// A report that could not be made: one plain sentence for the coach reading it on the tablet.
+ControlResult ReportError(const grpc::Status& status, const char* call) {
+  ControlResult result;
+  result.content_type = "text/plain; charset=utf-8";
+  switch (status.error_code()) {
+    case grpc::StatusCode::NOT_FOUND:
+      result.http_status = 404;
+      result.json = "not found: " + status.error_message() + "\n";
+      return result;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      result.http_status = 400;
+      result.json = "bad request: " + status.error_message() + "\n";
+      return result;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      result.http_status = 503;
+      result.json = std::string("ambid is not reachable (") + call +
+                    "); try again when it runs: " + status.error_message() + "\n";
+      return result;
+    default:
+      result.http_status = 502;
+      result.json = std::string("ambid failed ") + call + ": " + status.error_message() + "\n";
+      return result;
+  }
+}
+
+ControlResult ReportPage(std::string html) {
+  ControlResult result;
+  result.json = std::move(html);
+  result.content_type = "text/html; charset=utf-8";
+  return result;
 }
 
 // Parses the browser's JSON object; nullopt with 'error' set when it is not one.
@@ -195,7 +229,8 @@ struct Upstream::Impl {
   void Call(void (v1::Ambi::StubInterface::async_interface::*method)(
                 grpc::ClientContext*, const Request*, Response*, std::function<void(grpc::Status)>),
             Request request, const char* name, Convert convert,
-            std::function<void(ControlResult)> done) {
+            std::function<void(ControlResult)> done,
+            ControlResult (*on_error)(const grpc::Status&, const char*) = FromStatus) {
     struct CallState {
       grpc::ClientContext context;
       Request request;
@@ -206,8 +241,8 @@ struct Upstream::Impl {
     state->context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
     (stub->async()->*method)(
         &state->context, &state->request, &state->response,
-        [state, name, convert, done](grpc::Status status) {
-          done(status.ok() ? convert(state->response) : FromStatus(status, name));
+        [state, name, convert, done, on_error](grpc::Status status) {
+          done(status.ok() ? convert(state->response) : on_error(status, name));
         });
   }
 
@@ -376,6 +411,32 @@ void Upstream::ListExercises(std::function<void(ControlResult)> done) {
         return ControlResult{200, Json{{"exercises", exercises}}.dump()};
       },
       std::move(done));
+}
+
+void Upstream::SessionReport(const std::string& session_id,
+                             std::function<void(ControlResult)> done) {
+  v1::GetSessionRequest request;
+  request.set_session_id(session_id);
+  impl_->Call(
+      &v1::Ambi::StubInterface::async_interface::GetSession, std::move(request), "GetSession",
+      [](const v1::GetSessionResponse& response) {
+        return ReportPage(report::SessionReportHtml(response));
+      },
+      std::move(done), ReportError);
+}
+
+void Upstream::AthleteReport(const std::string& athlete, int weeks,
+                             std::function<void(ControlResult)> done) {
+  v1::WeeklyBalanceRequest request;
+  request.set_athlete(athlete);
+  request.set_weeks(static_cast<std::uint32_t>(weeks));
+  impl_->Call(
+      &v1::Ambi::StubInterface::async_interface::GetWeeklyBalance, std::move(request),
+      "GetWeeklyBalance",
+      [](const v1::WeeklyBalanceResponse& response) {
+        return ReportPage(report::WeeklyReportHtml(response));
+      },
+      std::move(done), ReportError);
 }
 
 }  // namespace ambi::web

@@ -12,7 +12,9 @@ namespace ambi::web {
 // The result of a control call, ready for an HTTP answer.
 struct ControlResult {
   int http_status = 200;
-  std::string json;  // the response object, or {"error": "..."}
+  std::string json;  // the response object, or {"error": "..."}; the page for a report
+  // A report is HTML when it worked and one plain sentence when not.
+  std::string content_type = "application/json";
 };
 
 // ambi-web's one connection to ambid (gRPC; its headers stay in upstream.cc). One Subscribe
@@ -41,6 +43,11 @@ class Upstream {
   void StartSet(const std::string& body, std::function<void(ControlResult)> done);
   void EndSet(const std::string& body, std::function<void(ControlResult)> done);
   void ListExercises(std::function<void(ControlResult)> done);
+  // The coach's reports (clients/report), drawn on the gRPC thread, not the HTTP io thread.
+  // Unknown session or athlete 404, ambid unreachable 503.
+  void SessionReport(const std::string& session_id, std::function<void(ControlResult)> done);
+  void AthleteReport(const std::string& athlete, int weeks,
+                     std::function<void(ControlResult)> done);
 
  private:
   struct Impl;

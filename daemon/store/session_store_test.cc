@@ -290,7 +290,13 @@ TEST(SessionStoreTest, WeeklyBalanceFromRecordedSessions) {
   EXPECT_EQ(w48.exercises(0).exercise(), "concentration_curl");
   EXPECT_EQ(w48.exercises(0).sets(), 2u);
   // Only the second unilateral set compares the sides (with the first).
-  EXPECT_DOUBLE_EQ(w48.exercises(0).mean_rom_percent_difference(), 14.9);
+  const auto unilateral_summaries =
+      Collect(unilateral, &v1::Event::has_set_summary, &v1::Event::set_summary);
+  ASSERT_EQ(unilateral_summaries.size(), 2u);
+  ASSERT_GT(unilateral_summaries[1].metrics_size(), 0);
+  ASSERT_EQ(unilateral_summaries[1].metrics(0).metric(), v1::METRIC_ROM);
+  EXPECT_DOUBLE_EQ(w48.exercises(0).mean_rom_percent_difference(),
+                   unilateral_summaries[1].metrics(0).percent_difference());
   EXPECT_EQ(w48.exercises(0).weaker_side(), v1::SIDE_RIGHT);
 
   request.set_athlete("nobody");

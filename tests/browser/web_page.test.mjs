@@ -129,6 +129,9 @@ async function main() {
     await page.screenshot({ path: path.join(shots, 'focus-landscape.png') });
     const focusReps = await page.$$eval('#focus .rep[data-athlete="alice"]', (n) => n.length);
     assert.ok(focusReps >= 6, 'the focus view shows the reps');
+    const links = await page.$$eval('#focus .report-link', (n) => n.map((x) => x.getAttribute('href')));
+    assert.ok(links.some((h) => /^\/report\/session\/[^/]+$/.test(h)), `focus view links the session report: ${links}`);
+    assert.ok(links.includes('/report/athlete/alice?weeks=4'), `focus view links the weekly report: ${links}`);
     await page.click('#back');
     await page.waitForSelector('#focus', { state: 'hidden' });
     console.log('ok screenshots in', shots);
@@ -171,6 +174,8 @@ async function main() {
     await page.screenshot({ path: path.join(shots, 'tiles-set-ended-landscape.png') });
     assert.equal(await page.evaluate(() => window.ambiPage.duplicates), 0, 'no event was delivered twice');
 
+    await checkReports(context, rig, webPort, consoleErrors);
+
     // A page opened now (mid-session) shows the same thing at once.
     const second = await context.newPage();
     await second.goto(url);
@@ -206,6 +211,61 @@ async function main() {
   }
 }
 
+// The coach's reports through ambi-web: the session report's ROM bars carry the published
+// reps' values; the weekly report draws its charts; errors are plain 4xx.
+async function checkReports(context, rig, port, consoleErrors) {
+  const live = publishedEvents(rig).find((l) => l.event.athlete === 'alice' && l.event.rep_pair && l.session_id);
+  assert.ok(live, 'a published rep pair of alice with its session id');
+  const sessionId = live.session_id;
+  const pairs = publishedEvents(rig).filter((l) => l.session_id === sessionId && l.event.athlete === 'alice' && l.event.rep_pair)
+    .map((l) => l.event.rep_pair);
+  const sessionPath = `/report/session/${encodeURIComponent(sessionId)}`;
+  const raw = await request(port, 'GET', sessionPath);
+  assert.equal(raw.status, 200, raw.text);
+  assert.match(raw.headers['content-type'], /^text\/html; charset=utf-8/);
+  assert.ok(raw.text.includes('<svg'), 'the session report has its charts');
+  assert.ok(raw.text.includes(`data-session-id="${sessionId}"`), 'the session report names its session');
+
+  const page = await context.newPage();
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`report: ${m.text()}`); });
+  page.on('pageerror', (e) => consoleErrors.push(`report: ${e}`));
+  await page.goto(`http://127.0.0.1:${port}${sessionPath}`);
+  const bars = await page.$$eval('svg rect.rom-bar', (n) => n.map((x) => ({
+    set: Number(x.getAttribute('data-set')), pair: Number(x.getAttribute('data-pair')),
+    side: x.getAttribute('data-side'), rom: Number(x.getAttribute('data-rom-deg')) })));
+  for (const pair of pairs) {
+    for (const [side, rep] of [['left', pair.left], ['right', pair.right]]) {
+      const bar = bars.find((b) => b.set === pair.set_index && b.pair === pair.pair_index && b.side === side);
+      assert.ok(bar, `session report: no ${side} bar for set ${pair.set_index} pair ${pair.pair_index}`);
+      assert.equal(bar.rom, rep.rom_deg, `session report: ${side} ROM of set ${pair.set_index} pair ${pair.pair_index}`);
+    }
+  }
+  assert.ok(pairs.length > 0 && bars.length >= 2 * pairs.length, 'a bar per published rep');
+
+  const weeklyPath = '/report/athlete/alice?weeks=4';
+  const weekly = await request(port, 'GET', weeklyPath);
+  assert.equal(weekly.status, 200, weekly.text);
+  assert.match(weekly.headers['content-type'], /^text\/html; charset=utf-8/);
+  assert.ok(weekly.text.includes('<svg') && weekly.text.includes('data-weeks="4"'), 'the weekly report');
+  await page.goto(`http://127.0.0.1:${port}${weeklyPath}`);
+  assert.ok((await page.$$('svg')).length > 0, 'the weekly report draws in the browser');
+  assert.deepEqual(requests.filter((u) => !u.includes('/report/')), [], 'a report fetches nothing else');
+  await page.close();
+
+  const unknown = await request(port, 'GET', '/report/session/no-such-session');
+  assert.equal(unknown.status, 404, unknown.text);
+  assert.match(unknown.headers['content-type'], /^text\/plain/);
+  const badWeeks = await request(port, 'GET', '/report/athlete/alice?weeks=0');
+  assert.equal(badWeeks.status, 400);
+  assert.match(badWeeks.text, /weeks '0' must be a whole number from 1 to 52/);
+  assert.equal((await request(port, 'GET', '/report/athlete/alice?weeks=99')).status, 400);
+  assert.equal((await request(port, 'GET', '/report/athlete/al%01ice')).status, 400);
+  assert.deepEqual(consoleErrors, [], 'console errors');
+  console.log(`ok reports: session ${sessionId} (${bars.length} ROM bars as published), weekly, 404/400`);
+}
+
 // A LAN listener: nothing without pairing; the printed code pairs one browser.
 async function checkPairing(rig, context) {
   const { web, port } = await startWeb(rig, '0.0.0.0:0', 'web-lan');
@@ -218,6 +278,7 @@ async function checkPairing(rig, context) {
   assert.equal((await request(port, 'GET', '/events')).status, 401);
   assert.equal((await request(port, 'GET', '/app.js')).status, 401);
   assert.equal((await request(port, 'GET', '/api/exercises')).status, 401);
+  assert.equal((await request(port, 'GET', '/report/athlete/alice')).status, 401);
   assert.equal((await request(port, 'POST', '/api/set/end', { Origin: origin }, '{"athlete":"alice"}')).status, 401);
   assert.equal((await request(port, 'POST', '/api/pair', { Origin: 'http://evil.example', 'Content-Type': 'application/json' }, JSON.stringify({ code }))).status, 403);
   assert.equal((await request(port, 'POST', '/api/pair', { 'Content-Type': 'application/json' }, JSON.stringify({ code }))).status, 403, 'no Origin');

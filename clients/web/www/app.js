@@ -73,6 +73,7 @@ function athlete(name) {
       cues: [],
       summary: null,
       sensors: new Map(), // "side limb" -> {kind, detail}
+      sessionId: '', // the daemon's session of the latest event, for the report link
     };
     state.athletes.set(name, a);
   }
@@ -153,6 +154,7 @@ function applyEvent(live) {
   state.lastSeq = Math.max(state.lastSeq, seq);
   const ev = live.event || {};
   const a = athlete(ev.athlete || '?');
+  if (live.session_id) a.sessionId = live.session_id;
   if (ev.set_started) {
     const s = ev.set_started;
     a.set = {
@@ -395,6 +397,17 @@ function repTable(a) {
   return table;
 }
 
+// The printable reports ambi-web serves (clients/report), opened in a new tab so the live
+// view keeps running.
+function reportLinks(a) {
+  const open = { target: '_blank', rel: 'noopener' };
+  return el('nav', { class: 'report-links' },
+    a.sessionId ? el('a', { ...open, class: 'report-link', 'data-report': 'session',
+      href: `/report/session/${encodeURIComponent(a.sessionId)}`, text: 'Report' }) : null,
+    el('a', { ...open, class: 'report-link', 'data-report': 'weeks',
+      href: `/report/athlete/${encodeURIComponent(a.name)}?weeks=4`, text: 'Weeks' }));
+}
+
 function renderFocus() {
   const focus = document.getElementById('focus');
   const a = state.focus && state.athletes.get(state.focus);
@@ -408,7 +421,7 @@ function renderFocus() {
   document.getElementById('focus-name').textContent = a.name;
   const body = document.getElementById('focus-body');
   body.replaceChildren(
-    el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a), setLine(a)),
+    el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a), setLine(a), reportLinks(a)),
     sensorChips(a),
     ...a.cues.map(cueBanner),
     el('div', { class: 'focus-grid' },
