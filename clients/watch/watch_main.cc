@@ -4,8 +4,10 @@
 // Exit status: 0 done (or --count reached), 1 RPC error or stream ended early, 2 usage,
 // 3 --timeout-s elapsed or the server was not reachable within --wait-for-server.
 
-#include <CLI/CLI.hpp>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/grpcpp.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,9 +15,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <grpcpp/create_channel.h>
-#include <grpcpp/grpcpp.h>
 
 #include "ambi/v1/service.grpc.pb.h"
 #include "clients/watch/event_line.h"
@@ -53,24 +52,42 @@ std::chrono::system_clock::time_point After(double seconds) {
 
 const char* CodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNRECOGNIZED";
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNRECOGNIZED";
   }
 }
 
@@ -190,8 +207,10 @@ int StartSet(v1::Ambi::Stub& stub, const Options& options) {
   const auto side = ParseSide(options.side);
   const auto mode = ParseMode(options.mode);
   if (!side || !mode) {
-    std::fprintf(stderr, "ambi-watch: --side must be left or right, --mode bilateral or "
-                         "unilateral (got '%s', '%s')\n", options.side.c_str(), options.mode.c_str());
+    std::fprintf(stderr,
+                 "ambi-watch: --side must be left or right, --mode bilateral or "
+                 "unilateral (got '%s', '%s')\n",
+                 options.side.c_str(), options.mode.c_str());
     return kUsageError;
   }
   request.set_side(*side);
@@ -201,9 +220,9 @@ int StartSet(v1::Ambi::Stub& stub, const Options& options) {
   ApplyTimeout(&context, options);
   const grpc::Status status = stub.StartSet(&context, request, &response);
   if (!status.ok()) return ReportStatus(status, options, "StartSet");
-  PrintLine(options.json ? proto::ToJson(response)
-                         : options.athlete + "  set " + std::to_string(response.set_index()) +
-                               " started");
+  PrintLine(options.json
+                ? proto::ToJson(response)
+                : options.athlete + "  set " + std::to_string(response.set_index()) + " started");
   return 0;
 }
 
@@ -222,8 +241,8 @@ int EndSet(v1::Ambi::Stub& stub, const Options& options) {
 int Main(int argc, char** argv) {
   Options options;
   const char* environment_address = std::getenv("AMBI_ADDRESS");
-  options.address = environment_address && *environment_address ? environment_address
-                                                                  : kDefaultAddress;
+  options.address =
+      environment_address && *environment_address ? environment_address : kDefaultAddress;
   CLI::App app{"ambi-watch: live left/right asymmetry from ambid, and set control"};
   app.fallthrough();
   app.require_subcommand(0, 1);

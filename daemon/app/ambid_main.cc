@@ -1,8 +1,12 @@
 // ambid: the ambi daemon. Flags and configuration here; everything else is DaemonApp's wiring.
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/systemd_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -12,15 +16,10 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/sinks/systemd_sink.h>
-#include <spdlog/spdlog.h>
-
 #include "daemon/app/daemon_app.h"
 #include "daemon/config/catalog_check.h"
-#include "daemon/config/exercise_catalog.h"
 #include "daemon/config/daemon_config.h"
+#include "daemon/config/exercise_catalog.h"
 
 namespace {
 
@@ -112,8 +111,9 @@ std::optional<std::int64_t> ParseUtcTime(const std::string& text) {
 int main(int argc, char** argv) {
   // Captures, the SQLite store and their folders are health data: 0640 files, 0750 folders.
   ::umask(0027);
-  CLI::App app{"ambid: reads paired left/right IMUs over serial and Bluetooth LE, measures every "
-               "rep and publishes left/right asymmetry over gRPC, recording every session."};
+  CLI::App app{
+      "ambid: reads paired left/right IMUs over serial and Bluetooth LE, measures every "
+      "rep and publishes left/right asymmetry over gRPC, recording every session."};
   app.set_version_flag("--version", "ambid " AMBI_VERSION);
   std::string config_path;
   bool check_config = false;

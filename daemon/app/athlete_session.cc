@@ -1,9 +1,9 @@
 #include "daemon/app/athlete_session.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 
 #include "ambi/v1/service.pb.h"
 #include "proto/convert/event_convert.h"
@@ -27,8 +27,8 @@ std::int64_t UnixNsOf(SteadyTime time) {
 std::string PartPath(const std::string& path, int part) {
   if (part <= 1) return path;
   const std::string suffix = ".capture";
-  const std::string stem = path.ends_with(suffix) ? path.substr(0, path.size() - suffix.size())
-                                                  : path;
+  const std::string stem =
+      path.ends_with(suffix) ? path.substr(0, path.size() - suffix.size()) : path;
   return stem + "." + std::to_string(part) + suffix;
 }
 
@@ -98,9 +98,9 @@ void AthleteSession::OnBytes(int device_index, SteadyTime arrival,
   if (ended_) return;
   const fusion::Time time = SessionTime(arrival);
   if (!capture_failed_ && capture_.is_open()) {
-    CheckCapture(capture_.AppendData(options_.sensors[static_cast<std::size_t>(device_index)]
-                                         .sensor_id(),
-                                     fusion::ToNanoseconds(time), bytes));
+    CheckCapture(
+        capture_.AppendData(options_.sensors[static_cast<std::size_t>(device_index)].sensor_id(),
+                            fusion::ToNanoseconds(time), bytes));
   }
   trigger_arrival_unix_ns_ = WallNsOf(arrival);
   pipeline_->OnBytes(device_index, time, bytes);

@@ -20,11 +20,11 @@ namespace ambi::daemon {
 struct AthleteSessionOptions {
   std::string athlete;
   std::string session_id;
-  std::string capture_path;  // the session's raw capture; created, never overwritten
-  std::string exercise;      // catalog key of the session's exercise, may be empty
-  fusion::SessionParams params;          // one SensorConfig per device, in device order
-  std::vector<v1::SensorInfo> sensors;   // the capture header's view of the same devices
-  SteadyTime epoch;  // session time zero
+  std::string capture_path;             // the session's raw capture; created, never overwritten
+  std::string exercise;                 // catalog key of the session's exercise, may be empty
+  fusion::SessionParams params;         // one SensorConfig per device, in device order
+  std::vector<v1::SensorInfo> sensors;  // the capture header's view of the same devices
+  SteadyTime epoch;                     // session time zero
   // Replay with dates: the wall time (Unix ns) of session time zero. When set, events and the
   // store carry this plus their session time instead of the current wall clock, so a replayed
   // session keeps its recorded (or chosen) dates. 0: live, the wall clock.

@@ -1,5 +1,6 @@
 #include "daemon/app/athlete_session.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -8,14 +9,12 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "ambi/v1/service.pb.h"
 #include "daemon/capture/capture_reader.h"
-#include "proto/convert/event_convert.h"
 #include "daemon/sim/device_byte_stream.h"
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/presets.h"
+#include "proto/convert/event_convert.h"
 
 namespace ambi::daemon {
 namespace {
@@ -73,7 +72,8 @@ class AthleteSessionTest : public ::testing::Test {
 
   // Feeds both simulated devices, cycle by cycle in time order, stamped at their true times.
   void FeedSimulatedSet(AthleteSession* session) {
-    sim::DeviceByteStream left(spec_, plan_, fusion::Side::kLeft, fusion::Protocol::kWitMotionSerial);
+    sim::DeviceByteStream left(spec_, plan_, fusion::Side::kLeft,
+                               fusion::Protocol::kWitMotionSerial);
     sim::DeviceByteStream right(spec_, plan_, fusion::Side::kRight,
                                 fusion::Protocol::kWitMotionSerial);
     std::vector<std::uint8_t> left_bytes, right_bytes;

@@ -156,7 +156,8 @@ ControlStatus ControlService::EndSet(const v1::EndSetRequest& request,
       return status;
     }
     if (!athlete->session->EndSet(steady_clock::now())) {
-      return {Code::kFailedPrecondition, "athlete \"" + request.athlete() + "\" has no set running"};
+      return {Code::kFailedPrecondition,
+              "athlete \"" + request.athlete() + "\" has no set running"};
     }
     return ControlStatus::Ok();
   });

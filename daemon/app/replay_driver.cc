@@ -1,10 +1,10 @@
 #include "daemon/app/replay_driver.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <type_traits>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 
 #include "proto/convert/event_convert.h"
 
@@ -129,7 +129,8 @@ void ReplayDriver::Finish() {
     summary += ", " + std::to_string(skipped_records_) + " skipped (unknown sensor id)";
   }
   if (pacer_.shortened_steps() > 0) {
-    summary += ", " + std::to_string(pacer_.shortened_steps()) + " jumps in arrival time paced as " +
+    summary += ", " + std::to_string(pacer_.shortened_steps()) +
+               " jumps in arrival time paced as " +
                std::to_string(capture::ReplayPacer::kMaxStep.count() / 1'000'000'000) + " s";
   }
   if (reader_->end() != capture::CaptureEnd::kClean) summary += "; " + reader_->end_detail();

@@ -72,9 +72,8 @@ fusion::SessionParams SessionOpener::ParamsFor(const Athlete& athlete) const {
 
 bool SessionOpener::Begin(Athlete& athlete, std::string* error) {
   const std::string capture_path = NewCapturePath(capture_dir_, athlete.name());
-  const std::int64_t start_unix_ns = athlete.spec.recorded_start_unix_ns != 0
-                                         ? athlete.spec.recorded_start_unix_ns
-                                         : UnixNowNs();
+  const std::int64_t start_unix_ns =
+      athlete.spec.recorded_start_unix_ns != 0 ? athlete.spec.recorded_start_unix_ns : UnixNowNs();
   const std::string session_id = store_->BeginSession(athlete.name(), start_unix_ns, capture_path);
   if (session_id.empty()) {
     *error = "the session store refused a new session for " + athlete.name();

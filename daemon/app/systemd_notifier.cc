@@ -1,8 +1,8 @@
 #include "daemon/app/systemd_notifier.h"
 
-#include <string>
-
 #include <systemd/sd-daemon.h>
+
+#include <string>
 
 namespace ambi::daemon {
 

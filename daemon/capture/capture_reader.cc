@@ -12,11 +12,16 @@ namespace ambi::capture {
 
 std::string_view ToString(CaptureEnd end) {
   switch (end) {
-    case CaptureEnd::kNotYet: return "not_yet";
-    case CaptureEnd::kClean: return "clean";
-    case CaptureEnd::kTruncated: return "truncated";
-    case CaptureEnd::kCorrupt: return "corrupt";
-    case CaptureEnd::kReadError: return "read_error";
+    case CaptureEnd::kNotYet:
+      return "not_yet";
+    case CaptureEnd::kClean:
+      return "clean";
+    case CaptureEnd::kTruncated:
+      return "truncated";
+    case CaptureEnd::kCorrupt:
+      return "corrupt";
+    case CaptureEnd::kReadError:
+      return "read_error";
   }
   return "unknown";
 }
@@ -135,13 +140,19 @@ CaptureStatus CaptureReader::Open(const std::string& path, ambi::v1::CaptureHead
         problem = "the header's " + name_error;
       }
       break;
-    case Frame::kEndOfFile: problem = "empty file, no capture header"; break;
+    case Frame::kEndOfFile:
+      problem = "empty file, no capture header";
+      break;
     case Frame::kTruncated:
       problem = "not a capture file, or its header is cut short (file is " +
                 std::to_string(limit_) + " bytes)";
       break;
-    case Frame::kTooLarge: problem = "not a capture file (absurd header size)"; break;
-    case Frame::kReadError: problem = std::string("read error: ") + std::strerror(read_errno_); break;
+    case Frame::kTooLarge:
+      problem = "not a capture file (absurd header size)";
+      break;
+    case Frame::kReadError:
+      problem = std::string("read error: ") + std::strerror(read_errno_);
+      break;
   }
   if (!problem.empty()) {
     CloseFile();
@@ -159,9 +170,8 @@ bool CaptureReader::Next(ambi::v1::CaptureRecord* record) {
   switch (frame) {
     case Frame::kOk:
       if (!record->ParseFromArray(message, static_cast<int>(size))) {
-        Finish(CaptureEnd::kCorrupt,
-               "record " + std::to_string(records_ + 1) + " of " + std::to_string(size) +
-                   " bytes does not parse");
+        Finish(CaptureEnd::kCorrupt, "record " + std::to_string(records_ + 1) + " of " +
+                                         std::to_string(size) + " bytes does not parse");
         return false;
       }
       ++records_;
@@ -173,8 +183,7 @@ bool CaptureReader::Next(ambi::v1::CaptureRecord* record) {
     case Frame::kTruncated:
       Finish(CaptureEnd::kTruncated,
              "record " + std::to_string(records_ + 1) + " is cut short (file ends at byte " +
-                 std::to_string(std::max(buffer_offset_ + limit_, FileBytes().value_or(0))) +
-                 ")");
+                 std::to_string(std::max(buffer_offset_ + limit_, FileBytes().value_or(0))) + ")");
       return false;
     case Frame::kTooLarge:
       Finish(CaptureEnd::kCorrupt, "record size is not plausible");

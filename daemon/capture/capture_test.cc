@@ -164,8 +164,7 @@ TEST(CaptureReader, TruncatedAtEveryByteReturnsExactlyTheWholeRecords) {
     }
     EXPECT_EQ(n, whole);
     EXPECT_EQ(reader.end_offset(), boundaries[whole]);
-    EXPECT_EQ(reader.end(),
-              cut == boundaries[whole] ? CaptureEnd::kClean : CaptureEnd::kTruncated);
+    EXPECT_EQ(reader.end(), cut == boundaries[whole] ? CaptureEnd::kClean : CaptureEnd::kTruncated);
     EXPECT_THAT(reader.end_detail(), HasSubstr(cut_path));
   }
 }
@@ -184,8 +183,8 @@ TEST(CaptureReader, CorruptRecordStopsWithOffset) {
   std::string bytes = ReadAll(path);
   const std::size_t bad_at = bytes.size();
   bytes += std::string("\x04\x00\x00\x00\x00", 5);
-  bytes += std::string(1, static_cast<char>(records[0].ByteSizeLong())) +
-           records[0].SerializeAsString();
+  bytes +=
+      std::string(1, static_cast<char>(records[0].ByteSizeLong())) + records[0].SerializeAsString();
   WriteAll(path, bytes);
   CaptureReader reader;
   ambi::v1::CaptureHeader h;

@@ -173,9 +173,9 @@ bool CsvSampleReader::Next(fusion::ImuSample* sample) {
   // A session time is int64 ns (+/- 292 years); larger t_s would overflow it.
   if (!fusion::SecondsInRange(v[0])) {
     const std::string_view t_text = Trim(line.substr(0, line.find(',')));
-    status_ = LineError("column t_s: time '" + std::string(t_text) +
-                        "' s is out of range (at most " +
-                        std::to_string(fusion::kMaxDurationSeconds) + " s either way)");
+    status_ =
+        LineError("column t_s: time '" + std::string(t_text) + "' s is out of range (at most " +
+                  std::to_string(fusion::kMaxDurationSeconds) + " s either way)");
     return false;
   }
   sample->time = fusion::TimeFromSeconds(v[0]);

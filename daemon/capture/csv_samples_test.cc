@@ -58,9 +58,10 @@ TEST(ReadCsvSamples, ReadsSixAndNineAxisFiles) {
 TEST(ReadCsvSamples, OutOfRangeTimeIsAClearError) {
   std::vector<fusion::ImuSample> samples;
   for (const std::string t_s : {"1e300", "1e10", "-1e10", "inf"}) {
-    const std::string path = TempCsv("far.csv", "t_s,ax,ay,az,gx,gy,gz\n"
-                                                "0.5,0,0,9.81,0,0,0\n" +
-                                                    t_s + ",0,0,9.81,0,0,0\n");
+    const std::string path = TempCsv("far.csv",
+                                     "t_s,ax,ay,az,gx,gy,gz\n"
+                                     "0.5,0,0,9.81,0,0,0\n" +
+                                         t_s + ",0,0,9.81,0,0,0\n");
     const CaptureStatus status = ReadCsvSamples(path, &samples);
     ASSERT_FALSE(status.ok()) << t_s;
     EXPECT_THAT(status.message(), HasSubstr(path + ":3: column t_s")) << t_s;

@@ -1,11 +1,11 @@
 #include "daemon/config/daemon_config.h"
 
+#include <toml++/toml.h>
+
 #include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 #include "daemon/config/safe_name.h"
 #include "daemon/config/toml_validator.h"
@@ -17,21 +17,27 @@ using detail::ValidationError;
 using detail::Validator;
 
 const std::vector<std::string_view> kTopKeys = {"daemon", "athletes"};
-const std::vector<std::string_view> kDaemonKeys = {
-    "listen",         "socket_group",   "data_dir",       "catalog",
-    "log_level",      "subscriber_queue", "automatic_sets", "set_end_rest_s",
-    "stop_speed_loss_pct", "pace"};
+const std::vector<std::string_view> kDaemonKeys = {"listen",
+                                                   "socket_group",
+                                                   "data_dir",
+                                                   "catalog",
+                                                   "log_level",
+                                                   "subscriber_queue",
+                                                   "automatic_sets",
+                                                   "set_end_rest_s",
+                                                   "stop_speed_loss_pct",
+                                                   "pace"};
 const std::vector<std::string_view> kAthleteKeys = {"name", "exercise", "devices"};
 const std::vector<std::string_view> kDeviceKeys = {
     "name", "placement", "transport", "rate_hz", "configure", "mag_uT_per_count",
-    "path", "baud", "address", "adapter"};
+    "path", "baud",      "address",   "adapter"};
 const std::vector<std::string_view> kLogLevels = {"trace", "debug", "info", "warn", "error"};
 const std::vector<std::string_view> kTransports = {"serial", "ble"};
 const std::vector<std::string_view> kPlacements = {"left_wrist", "right_wrist", "left_ankle",
                                                    "right_ankle"};
 // termios speeds a WitMotion device supports (PROTOCOLS.md).
-const std::vector<unsigned> kBauds = {2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400,
-                                      460800, 921600};
+const std::vector<unsigned> kBauds = {2400,  4800,   9600,   19200,  38400,
+                                      57600, 115200, 230400, 460800, 921600};
 
 bool IsBleAddress(std::string_view address) {
   if (address.size() != 17) return false;
@@ -48,7 +54,8 @@ bool IsBleAddress(std::string_view address) {
 
 std::string BaudList() {
   std::string text;
-  for (std::size_t i = 0; i < kBauds.size(); ++i) text += (i ? ", " : "") + std::to_string(kBauds[i]);
+  for (std::size_t i = 0; i < kBauds.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(kBauds[i]);
   return text;
 }
 
@@ -59,8 +66,8 @@ DeviceConfig ParseDevice(const Validator& v, const std::string& athlete, const s
   DeviceConfig device;
   const std::size_t placement = v.Choice(table, path, "placement", kPlacements);
   device.placement = *fusion::ParsePlacement(kPlacements[placement]);
-  device.name = v.OptionalString(table, path, "name",
-                                 athlete + "-" + std::string(kPlacements[placement]));
+  device.name =
+      v.OptionalString(table, path, "name", athlete + "-" + std::string(kPlacements[placement]));
   if (const std::string problem = SafeName::Problem(device.name); !problem.empty()) {
     v.Fail(table.get("name"), path + ".name",
            "= \"" + EscapeForMessage(device.name) + "\" is not a valid name: it " + problem);
@@ -99,8 +106,9 @@ DeviceConfig ParseDevice(const Validator& v, const std::string& athlete, const s
     device.address = v.String(table, path, "address");
     if (!IsBleAddress(device.address)) {
       v.Fail(table.get("address"), path + ".address",
-             "= \"" + device.address + "\" is not a Bluetooth address; expected six hex "
-             "bytes like \"AA:BB:CC:DD:EE:FF\"");
+             "= \"" + device.address +
+                 "\" is not a Bluetooth address; expected six hex "
+                 "bytes like \"AA:BB:CC:DD:EE:FF\"");
     }
     device.adapter = v.OptionalString(table, path, "adapter", "hci0");
     if (!SafeName::Problem(device.adapter).empty()) {
@@ -128,9 +136,8 @@ AthleteConfig ParseAthlete(const Validator& v, const std::string& path, const to
            "must list at least one device ([[athletes.devices]] tables)");
   }
   for (std::size_t i = 0; i < devices->size(); ++i) {
-    athlete.devices.push_back(ParseDevice(v, athlete.name,
-                                          path + ".devices[" + std::to_string(i) + "]",
-                                          *devices->get(i)));
+    athlete.devices.push_back(ParseDevice(
+        v, athlete.name, path + ".devices[" + std::to_string(i) + "]", *devices->get(i)));
   }
   return athlete;
 }
@@ -164,8 +171,7 @@ void ParseDaemonTable(const Validator& v, const toml::table& table, DaemonConfig
       v.Number(table, path, "subscriber_queue", 1024, 16, 1'000'000, "events"));
   config->automatic_sets = v.Bool(table, path, "automatic_sets", true);
   config->set_end_rest_s = v.Number(table, path, "set_end_rest_s", 20.0, 3.0, 600.0, "s");
-  config->stop_speed_loss_pct =
-      v.Number(table, path, "stop_speed_loss_pct", 20.0, 1.0, 90.0, "%");
+  config->stop_speed_loss_pct = v.Number(table, path, "stop_speed_loss_pct", 20.0, 1.0, 90.0, "%");
   config->pace = v.Number(table, path, "pace", 1.0, 0.0, 1000.0, "x recorded speed");
 }
 

@@ -21,7 +21,7 @@ struct DeviceConfig {
   fusion::Placement placement;
   TransportKind transport = TransportKind::kSerial;
   fusion::Protocol protocol = fusion::Protocol::kWitMotionSerial;  // follows the transport
-  double rate_hz = 100.0;  // nominal output rate
+  double rate_hz = 100.0;                                          // nominal output rate
   // Send the rate/content commands on connect (WitMotion); off by default: a device configured
   // once keeps its settings, and writing registers on every reconnect wears its flash.
   bool configure = false;

@@ -72,8 +72,8 @@ path = "/dev/ttyS0"
     EXPECT_THAT(result.error, HasSubstr(problem)) << name;
     EXPECT_EQ(result.error.find('\n'), std::string::npos) << result.error;
   }
-  const DaemonConfigResult bad_device = ParseDaemonConfig(
-      "[[athletes]]\nname = \"ana\"\n" + device + "name = \"..\"\n", "gym.toml");
+  const DaemonConfigResult bad_device =
+      ParseDaemonConfig("[[athletes]]\nname = \"ana\"\n" + device + "name = \"..\"\n", "gym.toml");
   ASSERT_FALSE(bad_device.ok());
   EXPECT_THAT(bad_device.error, HasSubstr("athletes[0].devices[0].name"));
 }
@@ -85,7 +85,8 @@ name = "a"
 placement = "left_wirst"
 transport = "serial"
 path = "/dev/ttyS0"
-)", "gym.toml");
+)",
+                                                             "gym.toml");
   ASSERT_FALSE(bad_placement.ok());
   EXPECT_THAT(bad_placement.error, HasSubstr("gym.toml:4"));
   EXPECT_THAT(bad_placement.error, HasSubstr("athletes[0].devices[0].placement"));
@@ -99,7 +100,8 @@ placement = "left_wrist"
 transport = "serial"
 path = "/dev/ttyS0"
 baud = 1000
-)", "gym.toml");
+)",
+                                                        "gym.toml");
   ASSERT_FALSE(bad_baud.ok());
   EXPECT_THAT(bad_baud.error, HasSubstr("baud: = 1000 is not allowed"));
   EXPECT_THAT(bad_baud.error, HasSubstr("115200"));
@@ -120,7 +122,8 @@ placement = "left_wrist"
 transport = "ble"
 address = "AA:BB:CC:DD:EE:FF"
 path = "/dev/ttyS0"
-)", "x.toml");
+)",
+                                                                   "x.toml");
   ASSERT_FALSE(wrong_transport_key.ok());
   EXPECT_THAT(wrong_transport_key.error, HasSubstr("path: applies to transport = \"serial\" only"));
 
@@ -130,7 +133,8 @@ name = "a"
 placement = "left_wrist"
 transport = "ble"
 address = "AA:BB:CC"
-)", "x.toml");
+)",
+                                                           "x.toml");
   ASSERT_FALSE(bad_address.ok());
   EXPECT_THAT(bad_address.error, HasSubstr("is not a Bluetooth address"));
 
@@ -154,7 +158,8 @@ path = "/dev/ttyS0"
 placement = "left_wrist"
 transport = "serial"
 path = "/dev/ttyS1"
-)", "x.toml");
+)",
+                                                              "x.toml");
   ASSERT_FALSE(same_placement.ok());
   EXPECT_THAT(same_placement.error, HasSubstr("athletes[0].devices[1].placement"));
   EXPECT_THAT(same_placement.error, HasSubstr("one device per placement"));
@@ -171,7 +176,8 @@ name = "b"
 placement = "left_wrist"
 transport = "serial"
 path = "/dev/ttyS0"
-)", "x.toml");
+)",
+                                                        "x.toml");
   ASSERT_FALSE(same_tty.ok());
   EXPECT_THAT(same_tty.error, HasSubstr("\"/dev/ttyS0\" is used by an earlier device"));
 }

@@ -1,13 +1,13 @@
 #include "daemon/config/exercise_catalog.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
-#include <limits>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 #include <utility>
-
-#include <toml++/toml.h>
 
 #include "daemon/config/toml_validator.h"
 
@@ -29,8 +29,8 @@ bool IsCatalogKey(std::string_view name) {
 }
 
 const std::vector<std::string_view> kExerciseKeys = {
-    "display_name", "muscle_groups", "direction", "first_phase", "mode", "limb", "bands",
-    "coaching",     "reaching",      "aliases"};
+    "display_name", "muscle_groups", "direction", "first_phase", "mode",
+    "limb",         "bands",         "coaching",  "reaching",    "aliases"};
 const std::vector<std::string_view> kCoachingKeys = {"stop_speed_loss_pct", "lead_amber_from_ms",
                                                      "lead_red_from_ms"};
 const std::vector<std::string_view> kDirections = {"push", "pull", "neither"};
@@ -44,8 +44,9 @@ const std::vector<std::string_view> kBandKeys = {"amber_from_pct", "red_from_pct
 Exercise ParseExercise(const Validator& v, std::string_view key, const toml::node& node) {
   const std::string path = "exercises." + std::string(key);
   if (!IsCatalogKey(key)) {
-    v.Fail(&node, path, "invalid exercise key; allowed are lowercase letters, digits and '_', "
-                        "starting with a letter");
+    v.Fail(&node, path,
+           "invalid exercise key; allowed are lowercase letters, digits and '_', "
+           "starting with a letter");
   }
   const toml::table& table = v.Table(&node, path);
   v.OnlyKeys(table, path, kExerciseKeys);
@@ -131,12 +132,10 @@ Exercise ParseExercise(const Validator& v, std::string_view key, const toml::nod
 
 const std::vector<std::string_view>& KnownMuscleGroups() {
   static const std::vector<std::string_view> kGroups = {
-      "biceps",        "calves",         "chest",          "core",
-      "front_delts",   "forearms",       "glutes",         "hamstrings",
-      "hip_abductors", "hip_adductors",  "hip_flexors",    "lats",
-      "lower_back",    "quadriceps",     "rear_delts",     "rotator_cuff",
-      "serratus",      "side_delts",     "tibialis",       "trapezius",
-      "triceps",       "upper_back"};
+      "biceps",     "calves",     "chest",         "core",          "front_delts", "forearms",
+      "glutes",     "hamstrings", "hip_abductors", "hip_adductors", "hip_flexors", "lats",
+      "lower_back", "quadriceps", "rear_delts",    "rotator_cuff",  "serratus",    "side_delts",
+      "tibialis",   "trapezius",  "triceps",       "upper_back"};
   return kGroups;
 }
 
@@ -223,13 +222,10 @@ const fusion::Exercise* ExerciseCatalog::Find(std::string_view name) const {
       [](const Exercise& exercise, std::string_view key) { return exercise.name < key; });
   if (it != exercises_.end() && it->name == name) return &*it;
   const std::string normalized = NormalizeExerciseName(name);
-  const auto found = std::lower_bound(
-      names_.begin(), names_.end(), normalized,
-      [](const std::pair<std::string, std::size_t>& entry, const std::string& key) {
-        return entry.first < key;
-      });
-  return found != names_.end() && found->first == normalized ? &exercises_[found->second]
-                                                              : nullptr;
+  const auto found = std::lower_bound(names_.begin(), names_.end(), normalized,
+                                      [](const std::pair<std::string, std::size_t>& entry,
+                                         const std::string& key) { return entry.first < key; });
+  return found != names_.end() && found->first == normalized ? &exercises_[found->second] : nullptr;
 }
 
 const std::vector<std::string>& ExerciseCatalog::AliasesOf(std::string_view key) const {

@@ -1,13 +1,13 @@
 #include "daemon/config/exercise_catalog.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 namespace ambi::config {
 namespace {
@@ -140,7 +140,7 @@ TEST_F(BadCatalogTest, WrongEnumValueNamesFileKeyValueAndAllowedValues) {
   const CatalogLoadResult result = Load(text);
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error, AllOf(HasSubstr(File() + ":5:"), HasSubstr("exercises.curl.direction"),
-                                   HasSubstr("\"pulll\""), HasSubstr("push, pull, neither")));
+                                  HasSubstr("\"pulll\""), HasSubstr("push, pull, neither")));
 }
 
 TEST_F(BadCatalogTest, WrongLimbAndPhase) {
@@ -181,18 +181,18 @@ TEST_F(BadCatalogTest, UnknownKeyAndUnknownMuscleGroup) {
 }
 
 TEST_F(BadCatalogTest, BandLimits) {
-  CatalogLoadResult result = Load(std::string(kGoodEntry) +
-                                  "bands.rom = { amber_from_pct = 20, red_from_pct = 10 }\n");
+  CatalogLoadResult result =
+      Load(std::string(kGoodEntry) + "bands.rom = { amber_from_pct = 20, red_from_pct = 10 }\n");
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.bands.rom.red_from_pct"),
                                   HasSubstr("= 10"), HasSubstr("greater than amber_from_pct")));
-  result = Load(std::string(kGoodEntry) +
-                "bands.rom = { amber_from_pct = -1, red_from_pct = 10 }\n");
+  result =
+      Load(std::string(kGoodEntry) + "bands.rom = { amber_from_pct = -1, red_from_pct = 10 }\n");
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error, AllOf(HasSubstr("bands.rom.amber_from_pct"), HasSubstr("= -1"),
                                   HasSubstr("> 0 and <= 100")));
-  result = Load(std::string(kGoodEntry) +
-                "bands.tempo = { amber_from_pct = 5, red_from_pct = 9 }\n");
+  result =
+      Load(std::string(kGoodEntry) + "bands.tempo = { amber_from_pct = 5, red_from_pct = 9 }\n");
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.bands.tempo"),
                                   HasSubstr("rom, concentric_time, eccentric_time, peak_speed")));
@@ -211,8 +211,9 @@ TEST_F(BadCatalogTest, CoachingThresholdsAndReaching) {
   EXPECT_FALSE(plain.coaching.stop_speed_loss_pct.has_value());  // the daemon's applies
   EXPECT_EQ(plain.coaching.lead_amber_from_ms, 100.0);
   EXPECT_FALSE(plain.reaching);
-  result = Load(std::string(kGoodEntry) +
-                "reaching = true\ncoaching = { stop_speed_loss_pct = 30, lead_amber_from_ms = 80 }\n");
+  result =
+      Load(std::string(kGoodEntry) +
+           "reaching = true\ncoaching = { stop_speed_loss_pct = 30, lead_amber_from_ms = 80 }\n");
   ASSERT_TRUE(result.ok()) << result.error;
   const fusion::Exercise& tuned = *result.catalog->Find("curl");
   EXPECT_EQ(tuned.coaching.stop_speed_loss_pct, 30.0);
@@ -263,11 +264,11 @@ TEST(ShippedCatalogTest, CommonNamesFindTheirExercise) {
   ASSERT_TRUE(result.ok()) << result.error;
   const ExerciseCatalog& catalog = *result.catalog;
   const std::pair<const char*, const char*> kTyped[] = {
-      {"dumbbell row", "one_arm_row"},   {"Dumbbell Row", "one_arm_row"},
-      {"one-arm row", "one_arm_row"},    {"bicep curl", "biceps_curl"},
-      {"Biceps Curl", "biceps_curl"},    {"overhead press", "shoulder_press"},
+      {"dumbbell row", "one_arm_row"},     {"Dumbbell Row", "one_arm_row"},
+      {"one-arm row", "one_arm_row"},      {"bicep curl", "biceps_curl"},
+      {"Biceps Curl", "biceps_curl"},      {"overhead press", "shoulder_press"},
       {"knee extension", "leg_extension"}, {"heel raise", "calf_raise"},
-      {"hamstring curl", "leg_curl"},    {"SLR", "straight_leg_raise"},
+      {"hamstring curl", "leg_curl"},      {"SLR", "straight_leg_raise"},
   };
   for (const auto& [typed, key] : kTyped) {
     const fusion::Exercise* exercise = catalog.Find(typed);

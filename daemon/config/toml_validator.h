@@ -5,14 +5,14 @@
 // table whose every failure names the file, line, key path, the value found and what is allowed.
 // Included by loader .cc files only, so toml++ stays out of every other header.
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <toml++/toml.h>
 
 namespace ambi::config::detail {
 
@@ -70,8 +70,7 @@ class Validator {
                 const std::vector<std::string_view>& allowed) const {
     for (const auto& [key, node] : table) {
       if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
-        Fail(&node, Child(key_path, key.str()),
-             "unknown key; allowed keys are " + Join(allowed));
+        Fail(&node, Child(key_path, key.str()), "unknown key; allowed keys are " + Join(allowed));
       }
     }
   }
@@ -92,8 +91,8 @@ class Validator {
       Fail(&table, Child(key_path, key), "missing; allowed values are " + Join(allowed));
     }
     const auto* s = node->as_string();
-    const auto found = s != nullptr ? std::find(allowed.begin(), allowed.end(), s->get())
-                                    : allowed.end();
+    const auto found =
+        s != nullptr ? std::find(allowed.begin(), allowed.end(), s->get()) : allowed.end();
     if (found == allowed.end()) {
       Fail(node, Child(key_path, key),
            "= " + Show(*node) + " is not allowed; allowed values are " + Join(allowed));

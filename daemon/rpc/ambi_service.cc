@@ -20,7 +20,8 @@ std::string KnownKinds() {
 
 grpc::Status ToGrpcStatus(const SubscriptionEnd& end) {
   switch (end.reason) {
-    case SubscriptionEnd::Reason::kClosed: return grpc::Status(grpc::StatusCode::OK, end.message);
+    case SubscriptionEnd::Reason::kClosed:
+      return grpc::Status(grpc::StatusCode::OK, end.message);
     case SubscriptionEnd::Reason::kFellBehind:
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, end.message);
   }
@@ -32,8 +33,9 @@ grpc::Status ToGrpcStatus(const SubscriptionEnd& end) {
 grpc::ByteBuffer SharedBytes(std::shared_ptr<const PublishedEvent> event) {
   using Holder = std::shared_ptr<const PublishedEvent>;
   auto* holder = new Holder(std::move(event));
-  grpc::Slice slice(const_cast<char*>((*holder)->wire.data()), (*holder)->wire.size(),
-                    [](void* held) { delete static_cast<Holder*>(held); }, holder);
+  grpc::Slice slice(
+      const_cast<char*>((*holder)->wire.data()), (*holder)->wire.size(),
+      [](void* held) { delete static_cast<Holder*>(held); }, holder);
   return grpc::ByteBuffer(&slice, 1);
 }
 
@@ -91,7 +93,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
         current_ = SharedBytes(std::move(event));
         StartWrite(&current_);  // 'current_' stays untouched until OnWriteDone
         return;
-      case Subscription::PopResult::kEmpty: return;  // the waker calls again
+      case Subscription::PopResult::kEmpty:
+        return;  // the waker calls again
       case Subscription::PopResult::kEnded:
         FinishLocked(ToGrpcStatus(subscription_->end()));
         return;
@@ -137,14 +140,18 @@ grpc::ServerUnaryReactor* Forward(grpc::CallbackServerContext* context, Control*
 grpc::Status ToGrpcStatus(const ControlStatus& status) {
   using Code = ControlStatus::Code;
   switch (status.code) {
-    case Code::kOk: return grpc::Status::OK;
+    case Code::kOk:
+      return grpc::Status::OK;
     case Code::kInvalidArgument:
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, status.message);
-    case Code::kNotFound: return grpc::Status(grpc::StatusCode::NOT_FOUND, status.message);
+    case Code::kNotFound:
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, status.message);
     case Code::kFailedPrecondition:
       return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, status.message);
-    case Code::kUnavailable: return grpc::Status(grpc::StatusCode::UNAVAILABLE, status.message);
-    case Code::kInternal: return grpc::Status(grpc::StatusCode::INTERNAL, status.message);
+    case Code::kUnavailable:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, status.message);
+    case Code::kInternal:
+      return grpc::Status(grpc::StatusCode::INTERNAL, status.message);
   }
   return grpc::Status(grpc::StatusCode::INTERNAL,
                       "unknown control status " + std::to_string(static_cast<int>(status.code)) +

@@ -1,12 +1,12 @@
 #ifndef AMBI_DAEMON_RPC_AMBI_SERVICE_H_
 #define AMBI_DAEMON_RPC_AMBI_SERVICE_H_
 
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/status.h>
+
 #include <cstddef>
 #include <functional>
 #include <string>
-
-#include <grpcpp/support/byte_buffer.h>
-#include <grpcpp/support/status.h>
 
 #include "ambi/v1/service.grpc.pb.h"
 #include "daemon/rpc/control.h"

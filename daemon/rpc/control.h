@@ -10,7 +10,14 @@ namespace ambi::daemon {
 // The outcome of a control call, mapped one to one onto gRPC status codes by the service; kept
 // free of gRPC so the daemon's wiring does not include gRPC headers.
 struct ControlStatus {
-  enum class Code { kOk, kInvalidArgument, kNotFound, kFailedPrecondition, kUnavailable, kInternal };
+  enum class Code {
+    kOk,
+    kInvalidArgument,
+    kNotFound,
+    kFailedPrecondition,
+    kUnavailable,
+    kInternal
+  };
   Code code = Code::kOk;
   std::string message;
 
@@ -25,7 +32,8 @@ struct ControlStatus {
 class Control {
  public:
   virtual ~Control() = default;
-  virtual ControlStatus StartSet(const v1::StartSetRequest& request, v1::StartSetResponse* response) = 0;
+  virtual ControlStatus StartSet(const v1::StartSetRequest& request,
+                                 v1::StartSetResponse* response) = 0;
   virtual ControlStatus EndSet(const v1::EndSetRequest& request, v1::EndSetResponse* response) = 0;
   virtual ControlStatus StartSession(const v1::StartSessionRequest& request,
                                      v1::StartSessionResponse* response) = 0;

@@ -19,15 +19,24 @@ std::int64_t NowUnixNs() {
 
 v1::EventKind KindOf(const v1::Event& event) {
   switch (event.kind_case()) {
-    case v1::Event::kSetStarted: return v1::EVENT_KIND_SET_STARTED;
-    case v1::Event::kRep: return v1::EVENT_KIND_REP;
-    case v1::Event::kRepPair: return v1::EVENT_KIND_REP_PAIR;
-    case v1::Event::kUnpairedRep: return v1::EVENT_KIND_UNPAIRED_REP;
-    case v1::Event::kFatigue: return v1::EVENT_KIND_FATIGUE;
-    case v1::Event::kCue: return v1::EVENT_KIND_CUE;
-    case v1::Event::kSetSummary: return v1::EVENT_KIND_SET_SUMMARY;
-    case v1::Event::kSensorStatus: return v1::EVENT_KIND_SENSOR_STATUS;
-    case v1::Event::KIND_NOT_SET: break;
+    case v1::Event::kSetStarted:
+      return v1::EVENT_KIND_SET_STARTED;
+    case v1::Event::kRep:
+      return v1::EVENT_KIND_REP;
+    case v1::Event::kRepPair:
+      return v1::EVENT_KIND_REP_PAIR;
+    case v1::Event::kUnpairedRep:
+      return v1::EVENT_KIND_UNPAIRED_REP;
+    case v1::Event::kFatigue:
+      return v1::EVENT_KIND_FATIGUE;
+    case v1::Event::kCue:
+      return v1::EVENT_KIND_CUE;
+    case v1::Event::kSetSummary:
+      return v1::EVENT_KIND_SET_SUMMARY;
+    case v1::Event::kSensorStatus:
+      return v1::EVENT_KIND_SENSOR_STATUS;
+    case v1::Event::KIND_NOT_SET:
+      break;
   }
   return v1::EVENT_KIND_UNSPECIFIED;
 }

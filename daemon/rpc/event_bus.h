@@ -107,9 +107,9 @@ class Subscription {
 class EventBus {
  public:
   struct Counters {
-    std::size_t subscribers = 0;          // currently subscribed
-    std::uint64_t published = 0;          // events published
-    std::uint64_t delivered = 0;          // events taken by subscribers (one per subscriber)
+    std::size_t subscribers = 0;            // currently subscribed
+    std::uint64_t published = 0;            // events published
+    std::uint64_t delivered = 0;            // events taken by subscribers (one per subscriber)
     std::uint64_t dropped_subscribers = 0;  // ended because they fell behind
   };
 
@@ -125,8 +125,7 @@ class EventBus {
   // A new subscriber with a queue of at most 'capacity' (>= 1) events, matching 'filter'. The
   // filter is taken as given (the service validates requests). After Close() the subscription
   // starts ended.
-  std::shared_ptr<Subscription> Subscribe(const v1::SubscribeRequest& filter,
-                                          std::size_t capacity);
+  std::shared_ptr<Subscription> Subscribe(const v1::SubscribeRequest& filter, std::size_t capacity);
 
   // Removes 'subscription' (no-op if already gone). When this returns, its waker is not running
   // and will not be called again.

@@ -19,11 +19,20 @@ v1::LiveEvent MakeEvent(const std::string& athlete, v1::EventKind kind, std::uin
   v1::Event* event = live.mutable_event();
   event->set_athlete(athlete);
   switch (kind) {
-    case v1::EVENT_KIND_REP: event->mutable_rep()->set_index(index); break;
-    case v1::EVENT_KIND_REP_PAIR: event->mutable_rep_pair()->set_pair_index(index); break;
-    case v1::EVENT_KIND_CUE: event->mutable_cue()->set_message("cue " + std::to_string(index)); break;
-    case v1::EVENT_KIND_SET_STARTED: event->mutable_set_started()->set_set_index(index); break;
-    default: ADD_FAILURE() << "MakeEvent does not make kind " << kind;
+    case v1::EVENT_KIND_REP:
+      event->mutable_rep()->set_index(index);
+      break;
+    case v1::EVENT_KIND_REP_PAIR:
+      event->mutable_rep_pair()->set_pair_index(index);
+      break;
+    case v1::EVENT_KIND_CUE:
+      event->mutable_cue()->set_message("cue " + std::to_string(index));
+      break;
+    case v1::EVENT_KIND_SET_STARTED:
+      event->mutable_set_started()->set_set_index(index);
+      break;
+    default:
+      ADD_FAILURE() << "MakeEvent does not make kind " << kind;
   }
   return live;
 }
@@ -80,7 +89,8 @@ TEST(EventBusTest, FiltersByAthleteAndKindWithDaemonWideSequenceNumbers) {
   EventBus bus;
   auto everything = bus.Subscribe({}, 100);
   auto alice = bus.Subscribe(Filter({"alice"}, {}), 100);
-  auto pairs_and_cues = bus.Subscribe(Filter({}, {v1::EVENT_KIND_REP_PAIR, v1::EVENT_KIND_CUE}), 100);
+  auto pairs_and_cues =
+      bus.Subscribe(Filter({}, {v1::EVENT_KIND_REP_PAIR, v1::EVENT_KIND_CUE}), 100);
   auto bob_pairs = bus.Subscribe(Filter({"bob", "carol"}, {v1::EVENT_KIND_REP_PAIR}), 100);
 
   bus.Publish(MakeEvent("alice", v1::EVENT_KIND_REP));       // 1

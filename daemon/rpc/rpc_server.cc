@@ -1,6 +1,11 @@
 #include "daemon/rpc/rpc_server.h"
 
 #include <grp.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -13,12 +18,6 @@
 #include <optional>
 #include <stdexcept>
 #include <utility>
-
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/server_credentials.h>
-#include <grpcpp/server.h>
-#include <grpcpp/server_builder.h>
 
 #include "daemon/rpc/ambi_service.h"
 
@@ -41,8 +40,7 @@ std::optional<std::string> UnixSocketPath(const std::string& address) {
 void CheckTcpAddress(const std::string& address) {
   const auto colon = address.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) {
-    throw std::runtime_error("rpc address '" + address +
-                             "' is neither unix:/path nor host:port");
+    throw std::runtime_error("rpc address '" + address + "' is neither unix:/path nor host:port");
   }
   const std::string_view port_text = std::string_view(address).substr(colon + 1);
   int port = -1;
@@ -50,8 +48,8 @@ void CheckTcpAddress(const std::string& address) {
       std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (error != std::errc() || end != port_text.data() + port_text.size() || port < 0 ||
       port > 65535) {
-    throw std::runtime_error("rpc address '" + address + "' has port '" +
-                             std::string(port_text) + "', expected 0..65535");
+    throw std::runtime_error("rpc address '" + address + "' has port '" + std::string(port_text) +
+                             "', expected 0..65535");
   }
 }
 
@@ -85,8 +83,7 @@ void PrepareSocketPath(const std::string& address, const std::string& path) {
   struct stat info {};
   if (::lstat(path.c_str(), &info) != 0) {
     if (errno == ENOENT) return;
-    throw std::runtime_error("cannot inspect rpc socket path '" + path + "': " +
-                             ErrnoText(errno));
+    throw std::runtime_error("cannot inspect rpc socket path '" + path + "': " + ErrnoText(errno));
   }
   if (!S_ISSOCK(info.st_mode)) {
     throw std::runtime_error("rpc socket path '" + path + "' exists and is not a socket");
@@ -96,8 +93,7 @@ void PrepareSocketPath(const std::string& address, const std::string& path) {
                              "' is in use by another process (is ambid already running?)");
   }
   if (::unlink(path.c_str()) != 0) {
-    throw std::runtime_error("cannot remove stale rpc socket '" + path + "': " +
-                             ErrnoText(errno));
+    throw std::runtime_error("cannot remove stale rpc socket '" + path + "': " + ErrnoText(errno));
   }
 }
 
@@ -199,8 +195,8 @@ void RpcServer::Start() {
       const int error = errno;
       server->Shutdown();
       for (const auto& p : socket_paths) ::unlink(p.c_str());
-      throw std::runtime_error("cannot set owner group/mode of rpc socket '" + path + "': " +
-                               ErrnoText(error));
+      throw std::runtime_error("cannot set owner group/mode of rpc socket '" + path +
+                               "': " + ErrnoText(error));
     }
   }
 

@@ -1,7 +1,7 @@
 #include "daemon/rpc/rpc_server.h"
 
-#include <google/protobuf/unknown_field_set.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/unknown_field_set.h>
 #include <grp.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -33,7 +33,8 @@ using ::testing::HasSubstr;
 // Answers every call with 'next_status' and records which calls arrived.
 class FakeControl : public Control {
  public:
-  ControlStatus StartSet(const v1::StartSetRequest& request, v1::StartSetResponse* response) override {
+  ControlStatus StartSet(const v1::StartSetRequest& request,
+                         v1::StartSetResponse* response) override {
     Record("StartSet:" + request.athlete() + ":" + request.exercise());
     response->set_set_index(7);
     return Status();
@@ -48,12 +49,12 @@ class FakeControl : public Control {
     response->mutable_session()->set_session_id("s-1");
     return Status();
   }
-  ControlStatus EndSession(const v1::EndSessionRequest& request,
-                           v1::EndSessionResponse*) override {
+  ControlStatus EndSession(const v1::EndSessionRequest& request, v1::EndSessionResponse*) override {
     Record("EndSession:" + request.athlete());
     return Status();
   }
-  ControlStatus ListDevices(const v1::ListDevicesRequest&, v1::ListDevicesResponse* response) override {
+  ControlStatus ListDevices(const v1::ListDevicesRequest&,
+                            v1::ListDevicesResponse* response) override {
     Record("ListDevices");
     response->add_devices()->set_name("left-wrist");
     return Status();
@@ -153,7 +154,8 @@ RawReply CallRaw(const std::shared_ptr<grpc::Channel>& channel, const std::strin
   if (step([&] { call->Read(&response_buffer, nullptr); })) {
     std::vector<grpc::Slice> slices;
     EXPECT_TRUE(response_buffer.Dump(&slices).ok());
-    for (const auto& s : slices) reply.bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    for (const auto& s : slices)
+      reply.bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
   step([&] { call->Finish(&reply.status, nullptr); });
   queue.Shutdown();
@@ -285,8 +287,8 @@ TEST_F(RpcServerTest, RemovesAStaleSocketButNotALiveOneOrAFile) {
   ASSERT_EQ(::bind(stale, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   ::close(stale);
   StartServer();
-  EXPECT_TRUE(UnixChannel()->WaitForConnected(std::chrono::system_clock::now() +
-                                              std::chrono::seconds(5)));
+  EXPECT_TRUE(
+      UnixChannel()->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5)));
 
   RpcServer second(Options(), &bus_, &control_);
   EXPECT_THROW(
@@ -474,7 +476,8 @@ TEST_F(RpcServerTest, UnaryCallsForwardToControlWithStatusCodesMappedOneToOne) {
       {ControlStatus::Code::kInternal, grpc::StatusCode::INTERNAL},
   };
   for (const auto& [control_code, grpc_code] : mapping) {
-    control_.set_next_status(ControlStatus::Error(control_code, "because " + std::to_string(grpc_code)));
+    control_.set_next_status(
+        ControlStatus::Error(control_code, "because " + std::to_string(grpc_code)));
     grpc::ClientContext context;
     v1::StartSetResponse response;
     const grpc::Status status = stub->StartSet(&context, start_set, &response);
@@ -552,8 +555,8 @@ TEST_F(RpcServerTest, HealthServiceAnswersServing) {
     EXPECT_EQ(fields.field(0).number(), 1);
     EXPECT_EQ(fields.field(0).varint(), static_cast<std::uint64_t>(kServing)) << service;
   }
-  const RawReply unknown = CallRaw(UnixChannel(), "/grpc.health.v1.Health/Check",
-                                   Field(1, "no.such.Service"));
+  const RawReply unknown =
+      CallRaw(UnixChannel(), "/grpc.health.v1.Health/Check", Field(1, "no.such.Service"));
   EXPECT_EQ(unknown.status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 

@@ -2,6 +2,7 @@
 // Prints one line per device (athlete, placement, stable symlink, current pty) and runs until
 // SIGINT or SIGTERM, then removes its symlinks.
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <functional>
 #include <iostream>
@@ -9,12 +10,10 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "daemon/sim/demo_roster.h"
+#include "daemon/sim/presets.h"
 #include "daemon/sim/pty_simulator.h"
 #include "daemon/transport/asio.h"
-#include "daemon/sim/presets.h"
 
 namespace {
 

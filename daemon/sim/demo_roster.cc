@@ -37,8 +37,7 @@ std::vector<SimAthlete> DemoRoster() {
   return {DemoAthlete("alice", std::move(curl)), DemoAthlete("bob", std::move(knee))};
 }
 
-std::optional<SimAthlete> AthleteFromPreset(std::string name, std::string_view preset,
-                                            bool loop) {
+std::optional<SimAthlete> AthleteFromPreset(std::string name, std::string_view preset, bool loop) {
   std::optional<sim::SessionSpec> spec = sim::MakePreset(preset);
   if (!spec) return std::nullopt;
   SimAthlete athlete;

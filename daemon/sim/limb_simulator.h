@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "fusion/core/placement.h"
 #include "daemon/sim/prng.h"
 #include "daemon/sim/session_spec.h"
+#include "fusion/core/placement.h"
 
 namespace ambi::sim {
 

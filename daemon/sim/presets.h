@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "fusion/core/geometry.h"
 #include "daemon/sim/session_spec.h"
+#include "fusion/core/geometry.h"
 
 namespace ambi::sim {
 

@@ -9,11 +9,11 @@
 #include <stdexcept>
 #include <utility>
 
+#include "daemon/sim/device_byte_stream.h"
 #include "daemon/sim/pty_pair.h"
 #include "daemon/sim/set_sequence.h"
 #include "daemon/transport/asio.h"
 #include "daemon/transport/byte_source.h"
-#include "daemon/sim/device_byte_stream.h"
 
 namespace ambi::daemon {
 namespace {
@@ -197,11 +197,11 @@ SteadyTime PtySimulator::Device::DueTime(double true_time_s) const {
 void PtySimulator::Device::Schedule() {
   if (!has_cycle || !running) return;
   timer.expires_at(DueTime(cycle_true_s));
-  timer.async_wait([self = shared_from_this(), started_epoch = epoch](
-                       const boost::system::error_code& error) {
-    if (error || !self->running || started_epoch != self->epoch) return;
-    self->OnTimer();
-  });
+  timer.async_wait(
+      [self = shared_from_this(), started_epoch = epoch](const boost::system::error_code& error) {
+        if (error || !self->running || started_epoch != self->epoch) return;
+        self->OnTimer();
+      });
 }
 
 void PtySimulator::Device::OnTimer() {
@@ -262,8 +262,8 @@ PtySimulator::PtySimulator(asio::io_context& io, PtySimulatorOptions options)
     : io_(io), options_(std::move(options)) {
   if (options_.link_dir.empty()) options_.link_dir = DefaultSimLinkDir();
   if (!(options_.time_scale > 0.0 && options_.time_scale <= 1e6)) {
-    throw std::invalid_argument("pty simulator: time_scale " +
-                                std::to_string(options_.time_scale) + " must be in (0, 1e6]");
+    throw std::invalid_argument("pty simulator: time_scale " + std::to_string(options_.time_scale) +
+                                " must be in (0, 1e6]");
   }
   std::error_code error;
   if (!std::filesystem::is_directory(options_.link_dir, error)) {

@@ -1,5 +1,6 @@
 #include "daemon/sim/pty_simulator.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,13 +13,11 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
 #include "daemon/transport/asio.h"
 #include "daemon/transport/serial_source.h"
 #include "fusion/decode/decoder.h"
-#include "daemon/sim/limb_simulator.h"
-#include "daemon/sim/presets.h"
 
 namespace ambi::daemon {
 namespace {
@@ -119,11 +118,14 @@ TEST(PtySimulatorTest, BothSidesDecodeAtTheConfiguredRatePacedByTrueTime) {
 
   const SteadyTime before_start = std::chrono::steady_clock::now();
   simulator.Start();
-  ASSERT_TRUE(RunUntil(io, [&] {
-    return simulator.device_stats(ids[0]).finished && simulator.device_stats(ids[1]).finished &&
-           left.samples.size() == simulator.device_stats(ids[0]).cycles_written &&
-           right.samples.size() == simulator.device_stats(ids[1]).cycles_written;
-  })) << left.samples.size() << " " << right.samples.size();
+  ASSERT_TRUE(RunUntil(
+      io,
+      [&] {
+        return simulator.device_stats(ids[0]).finished && simulator.device_stats(ids[1]).finished &&
+               left.samples.size() == simulator.device_stats(ids[0]).cycles_written &&
+               right.samples.size() == simulator.device_stats(ids[1]).cycles_written;
+      }))
+      << left.samples.size() << " " << right.samples.size();
 
   const sim::SessionPlan plan = sim::PlanSession(athlete.session);
   for (const std::size_t id : ids) {

@@ -24,8 +24,8 @@ std::shared_ptr<const SimSet> SetSequence::Next() {
   if (next_index_ > 0) spec.seed = sim::DeriveSeed(athlete_.session.seed, index);
   if (athlete_.extra_reps_max > 0) {
     sim::Prng rng(sim::DeriveSeed(athlete_.session.seed, index + 0x5E75));
-    const int extra = static_cast<int>(rng.NextU64() % static_cast<std::uint64_t>(
-                                                           athlete_.extra_reps_max + 1));
+    const int extra =
+        static_cast<int>(rng.NextU64() % static_cast<std::uint64_t>(athlete_.extra_reps_max + 1));
     spec.left.rep_count += extra;
     spec.right.rep_count += extra;
   }

@@ -3,9 +3,9 @@
 
 #include <memory>
 
-#include "daemon/sim/sim_athlete.h"
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/session_spec.h"
+#include "daemon/sim/sim_athlete.h"
 
 namespace ambi::daemon {
 

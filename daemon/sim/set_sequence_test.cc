@@ -1,8 +1,8 @@
 #include "daemon/sim/set_sequence.h"
 
-#include <stdexcept>
-
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 #include "daemon/sim/demo_roster.h"
 #include "daemon/sim/presets.h"

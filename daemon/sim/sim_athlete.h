@@ -3,9 +3,9 @@
 
 #include <string>
 
+#include "daemon/sim/session_spec.h"
 #include "fusion/decode/encoder.h"
 #include "fusion/decode/protocol.h"
-#include "daemon/sim/session_spec.h"
 
 namespace ambi::daemon {
 

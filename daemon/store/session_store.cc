@@ -203,8 +203,7 @@ class SessionStore::Impl {
     const std::int64_t until = request.until_unix_ns() != 0 ? request.until_unix_ns() : now_unix_ns;
     const std::uint32_t weeks = request.weeks() == 0 ? kDefaultBalanceWeeks : request.weeks();
     if (const std::string range_error = BalanceRangeError(until, weeks); !range_error.empty()) {
-      return QueryFail("weekly balance: " + range_error, QueryError::kInvalidArgument, error,
-                       kind);
+      return QueryFail("weekly balance: " + range_error, QueryError::kInvalidArgument, error, kind);
     }
     const WeekRange range = BalanceWeekRange(until, weeks);
     std::vector<BalanceSet> sets;

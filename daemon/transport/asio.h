@@ -3,9 +3,8 @@
 
 // The one header that includes Boost.Asio. Boost 1.74's awaitable.hpp uses std::exchange without
 // including <utility>, which breaks -std=c++20 unless <utility> comes first.
-#include <utility>
-
 #include <boost/asio.hpp>
+#include <utility>
 
 namespace ambi::daemon {
 namespace asio = boost::asio;

@@ -14,10 +14,9 @@ ReconnectBackoff::ReconnectBackoff(const ReconnectBackoffOptions& options, std::
                                 std::to_string(options.initial_delay.count()));
   }
   if (options.max_delay < options.initial_delay) {
-    throw std::invalid_argument("reconnect backoff: max_delay (" +
-                                std::to_string(options.max_delay.count()) +
-                                " ms) must be >= initial_delay (" +
-                                std::to_string(options.initial_delay.count()) + " ms)");
+    throw std::invalid_argument(
+        "reconnect backoff: max_delay (" + std::to_string(options.max_delay.count()) +
+        " ms) must be >= initial_delay (" + std::to_string(options.initial_delay.count()) + " ms)");
   }
   if (!(options.multiplier >= 1.0)) {
     throw std::invalid_argument("reconnect backoff: multiplier must be >= 1, got " +

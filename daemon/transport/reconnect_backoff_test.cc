@@ -1,9 +1,9 @@
 #include "daemon/transport/reconnect_backoff.h"
 
+#include <gtest/gtest.h>
+
 #include <stdexcept>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace ambi::daemon {
 namespace {

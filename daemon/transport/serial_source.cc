@@ -12,8 +12,8 @@ namespace ambi::daemon {
 namespace {
 
 // Standard termios rates in the range the supported devices use (PROTOCOLS.md: 2400-921600).
-constexpr std::array<unsigned, 10> kSupportedBauds = {2400,   4800,   9600,   19200,  38400,
-                                                      57600,  115200, 230400, 460800, 921600};
+constexpr std::array<unsigned, 10> kSupportedBauds = {2400,  4800,   9600,   19200,  38400,
+                                                      57600, 115200, 230400, 460800, 921600};
 
 void ValidateOptions(const SerialSourceOptions& options) {
   if (options.path.empty()) throw std::invalid_argument("serial source: empty tty path");
@@ -152,11 +152,11 @@ std::string SerialSource::State::ConnectedDetail() const {
 void SerialSource::State::ScheduleRetry() {
   stats.state = ByteSourceState::kConnecting;
   retry_timer.expires_after(backoff.NextDelay());
-  retry_timer.async_wait([self = shared_from_this(), started_epoch = epoch](
-                             const boost::system::error_code& error) {
-    if (error || !self->Current(started_epoch)) return;
-    self->TryOpen();
-  });
+  retry_timer.async_wait(
+      [self = shared_from_this(), started_epoch = epoch](const boost::system::error_code& error) {
+        if (error || !self->Current(started_epoch)) return;
+        self->TryOpen();
+      });
 }
 
 void SerialSource::State::StartRead() {
@@ -189,24 +189,23 @@ void SerialSource::State::OnRead(std::uint64_t started_epoch,
 
 void SerialSource::State::SendNextCommand(std::uint64_t started_epoch) {
   if (next_command >= commands.size()) return;
-  asio::async_write(
-      port, asio::buffer(commands[next_command]),
-      [self = shared_from_this(), started_epoch](const boost::system::error_code& error,
-                                                 std::size_t /*written*/) {
-        if (!self->Current(started_epoch)) return;
-        if (error) {
-          self->HandleLoss("write of a WitMotion command to " + self->options.path +
-                           " failed: " + error.message());
-          return;
-        }
-        if (++self->next_command >= self->commands.size()) return;
-        self->command_timer.expires_after(self->options.witmotion->command_gap);
-        self->command_timer.async_wait(
-            [self, started_epoch](const boost::system::error_code& timer_error) {
-              if (timer_error || !self->Current(started_epoch)) return;
-              self->SendNextCommand(started_epoch);
-            });
-      });
+  asio::async_write(port, asio::buffer(commands[next_command]),
+                    [self = shared_from_this(), started_epoch](
+                        const boost::system::error_code& error, std::size_t /*written*/) {
+                      if (!self->Current(started_epoch)) return;
+                      if (error) {
+                        self->HandleLoss("write of a WitMotion command to " + self->options.path +
+                                         " failed: " + error.message());
+                        return;
+                      }
+                      if (++self->next_command >= self->commands.size()) return;
+                      self->command_timer.expires_after(self->options.witmotion->command_gap);
+                      self->command_timer.async_wait(
+                          [self, started_epoch](const boost::system::error_code& timer_error) {
+                            if (timer_error || !self->Current(started_epoch)) return;
+                            self->SendNextCommand(started_epoch);
+                          });
+                    });
 }
 
 void SerialSource::State::HandleLoss(const std::string& reason) {

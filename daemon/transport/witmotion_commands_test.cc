@@ -1,8 +1,8 @@
 #include "daemon/transport/witmotion_commands.h"
 
-#include <stdexcept>
-
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 namespace ambi::daemon {
 namespace {

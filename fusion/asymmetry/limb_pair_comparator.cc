@@ -443,10 +443,10 @@ SetVerdict LimbPairComparator::Judge(const SetSummary& summary, bool judged, int
       verdict.stronger_reps = left_weaker ? right_reps : left_reps;
     }
     verdict.inconsistent =
-        !verdict.gap && std::any_of(summary.metrics.begin(), summary.metrics.end(),
-                                    [](const MetricComparison& m) {
-                                      return m.band == Band::kAmber || m.band == Band::kRed;
-                                    });
+        !verdict.gap &&
+        std::any_of(summary.metrics.begin(), summary.metrics.end(), [](const MetricComparison& m) {
+          return m.band == Band::kAmber || m.band == Band::kRed;
+        });
     const LeadLag& lead = summary.lead_lag;
     verdict.lead_lag = summary.mode == SetMode::kBilateral && lead.significant &&
                        (lead.band == Band::kAmber || lead.band == Band::kRed);

@@ -17,7 +17,8 @@ struct SampleClockParams {
   // reference outputs computed with a fixed dt.
   bool nominal_timestamps = false;
   // A step longer than this many sample periods means samples are missing. 2.5 tolerates one
-  // late sample without calling it a gap, and still catches a single dropped sample at 1.5 x jitter.
+  // late sample without calling it a gap, and still catches a single dropped sample at 1.5 x
+  // jitter.
   double gap_periods = 2.5;
   // Arrival-time streams only: a pause in arrivals shorter than this is treated as transport
   // buffering (the samples come later in a burst), not as lost samples.

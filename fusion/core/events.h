@@ -31,14 +31,14 @@ struct SetStarted {
 // dominant movement axis, not joint angles.
 struct Rep {
   Placement placement;
-  int set_index = 0;  // 1-based within the session
-  int index = 0;      // 1-based within the set, counted per side
-  Time start;         // limb leaves the rest pose
-  Time turnaround;    // farthest point from the rest pose
-  Time end;           // limb back at (near) the rest pose
-  double rom_deg = 0.0;       // segment range of motion within the rep
-  double concentric_s = 0.0;  // duration of the lifting phase
-  double eccentric_s = 0.0;   // duration of the lowering phase
+  int set_index = 0;                // 1-based within the session
+  int index = 0;                    // 1-based within the set, counted per side
+  Time start;                       // limb leaves the rest pose
+  Time turnaround;                  // farthest point from the rest pose
+  Time end;                         // limb back at (near) the rest pose
+  double rom_deg = 0.0;             // segment range of motion within the rep
+  double concentric_s = 0.0;        // duration of the lifting phase
+  double eccentric_s = 0.0;         // duration of the lowering phase
   double pause_turnaround_s = 0.0;  // hold at the turnaround (included in neither phase)
   double pause_before_s = 0.0;      // rest since the previous rep ended (0 for the first rep)
   double peak_speed_deg_s = 0.0;    // peak angular speed about the movement axis, whole rep
@@ -52,13 +52,13 @@ struct Rep {
 // Left/right comparison of one metric.
 struct MetricComparison {
   Metric metric = Metric::kRom;
-  double left = 0.0;   // in the metric's unit: deg, s, deg/s
+  double left = 0.0;  // in the metric's unit: deg, s, deg/s
   double right = 0.0;
   double percent_difference = 0.0;   // |L-R| / max(L,R) * 100, always >= 0
   double symmetry_index_pct = 0.0;   // (L-R) / ((L+R)/2) * 100, signed
   std::optional<Side> weaker_side;   // empty when n/a or exactly equal
   Band band = Band::kNotApplicable;  // kNotApplicable when both values are too small to compare
-  bool significant = false;  // the gap exceeds the set's own rep-to-rep variability
+  bool significant = false;          // the gap exceeds the set's own rep-to-rep variability
 };
 using MetricComparisons = std::array<MetricComparison, kMetricCount>;  // indexed by Metric
 
@@ -108,9 +108,9 @@ struct Cue {
   double value_pct = 0.0;    // stop: speed loss; start / match / normal: the gap in percent
   // start / match: the metric that showed the gap; empty when the rep counts did.
   std::optional<Metric> metric;
-  int reps_compared = 0;     // start / match: the two sides' reps when the rep counts decided
-  int other_reps = 0;        //   (reps_compared: the weaker side's, other_reps: the stronger's)
-  double lag_ms = 0.0;       // lead/lag: how much later 'side' starts, mean over the set
+  int reps_compared = 0;  // start / match: the two sides' reps when the rep counts decided
+  int other_reps = 0;     //   (reps_compared: the weaker side's, other_reps: the stronger's)
+  double lag_ms = 0.0;    // lead/lag: how much later 'side' starts, mean over the set
 };
 
 struct SideStats {
@@ -145,9 +145,9 @@ struct SetVerdict {
   double reason_pct = 0.0;          // its percentage difference (rep counts: of the counts)
   int target_reps = 0;              // the weaker side's rep count in the compared sets
   int stronger_reps = 0;
-  bool lead_lag = false;            // a significant amber/red lead/lag
-  std::optional<Side> stop_side;    // the side a stop-set cue was given for during the set
-  double largest_pct = 0.0;         // largest comparable percentage difference (for "normal")
+  bool lead_lag = false;          // a significant amber/red lead/lag
+  std::optional<Side> stop_side;  // the side a stop-set cue was given for during the set
+  double largest_pct = 0.0;       // largest comparable percentage difference (for "normal")
   // No gap, but a metric amber/red without being consistent (a walk mixed into the set, a
   // noisy sensor): neither advice nor "normal".
   bool inconsistent = false;
@@ -169,7 +169,7 @@ struct SetSummary {
   std::optional<SideStats> right;
   int compared_with_set_index = 0;  // unilateral only; 0 when there is nothing to compare
   MetricComparisons metrics{};
-  std::optional<Side> weaker_side;  // over all comparable metrics
+  std::optional<Side> weaker_side;   // over all comparable metrics
   Band band = Band::kNotApplicable;  // worst band over the comparable metrics
   bool significant = false;
   // A side that did no rep of its own while the other side worked (its movement, if any, only
@@ -191,12 +191,12 @@ struct SensorStatus {
   Placement placement;
   SensorEventKind kind = SensorEventKind::kGap;
   Time time;
-  Duration gap{0};              // kGap: time without samples
+  Duration gap{0};                   // kGap: time without samples
   std::int64_t missing_samples = 0;  // kGap: estimated from the nominal rate
   // kGap: a rep in progress was dropped, because the data cannot say what the limb did in the
   // gap. A short gap is bridged (the rep goes on, marked bridged) and drops nothing.
   bool rep_dropped = false;
-  bool bridged = false;  // kGap: the gap was short enough to bridge
+  bool bridged = false;              // kGap: the gap was short enough to bridge
   std::int64_t bytes_discarded = 0;  // kBadData: since the previous report
   std::string detail;
 };

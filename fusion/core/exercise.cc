@@ -20,29 +20,40 @@ std::string_view ToString(SetMode mode) {
 
 std::string_view ToString(ForceDirection direction) {
   switch (direction) {
-    case ForceDirection::kPush: return "push";
-    case ForceDirection::kPull: return "pull";
-    case ForceDirection::kNeither: break;
+    case ForceDirection::kPush:
+      return "push";
+    case ForceDirection::kPull:
+      return "pull";
+    case ForceDirection::kNeither:
+      break;
   }
   return "neither";
 }
 
 std::string_view ToString(Metric metric) {
   switch (metric) {
-    case Metric::kRom: return "rom";
-    case Metric::kConcentricTime: return "concentric_time";
-    case Metric::kEccentricTime: return "eccentric_time";
-    case Metric::kPeakSpeed: break;
+    case Metric::kRom:
+      return "rom";
+    case Metric::kConcentricTime:
+      return "concentric_time";
+    case Metric::kEccentricTime:
+      return "eccentric_time";
+    case Metric::kPeakSpeed:
+      break;
   }
   return "peak_speed";
 }
 
 std::string_view ToString(Band band) {
   switch (band) {
-    case Band::kGreen: return "green";
-    case Band::kAmber: return "amber";
-    case Band::kRed: return "red";
-    case Band::kNotApplicable: break;
+    case Band::kGreen:
+      return "green";
+    case Band::kAmber:
+      return "amber";
+    case Band::kRed:
+      return "red";
+    case Band::kNotApplicable:
+      break;
   }
   return "n/a";
 }

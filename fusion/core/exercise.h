@@ -57,7 +57,7 @@ struct Exercise {
   ForceDirection direction = ForceDirection::kNeither;
   Phase first_phase = Phase::kConcentric;
   SetMode default_mode = SetMode::kBilateral;
-  Limb limb = Limb::kWrist;  // the sensors that measure this exercise
+  Limb limb = Limb::kWrist;                      // the sensors that measure this exercise
   std::array<BandLimits, kMetricCount> bands{};  // indexed by Metric
   CoachingLimits coaching{};
   // Reaching work (overhead or forward reach of the arms): the weekly balance asks for some.

@@ -8,10 +8,10 @@ namespace ambi::fusion {
 
 // One inertial sample in SI units, sensor frame. Every stage after decoding sees only this.
 struct ImuSample {
-  Time time;               // device time where the protocol has it, else smoothed arrival time
-  Vec3 accel_m_s2;         // specific force; reads +9.81 along earth-up at rest
-  Vec3 gyro_rad_s;         // angular rate
-  Vec3 mag_uT;             // valid only when has_mag
+  Time time;        // device time where the protocol has it, else smoothed arrival time
+  Vec3 accel_m_s2;  // specific force; reads +9.81 along earth-up at rest
+  Vec3 gyro_rad_s;  // angular rate
+  Vec3 mag_uT;      // valid only when has_mag
   bool has_mag = false;
 };
 

@@ -31,7 +31,7 @@ struct DecoderStats {
   std::uint64_t samples = 0;          // ImuSamples produced
   std::uint64_t bytes_discarded = 0;  // skipped while resynchronising
   std::uint64_t checksum_errors = 0;
-  std::uint64_t unknown_frames = 0;   // well-formed but of a type we do not use
+  std::uint64_t unknown_frames = 0;  // well-formed but of a type we do not use
   // WitMotion serial only: output cycles that lost their accel or gyro frame. They produce no
   // sample, because pairing accel and gyro of different cycles would invent data.
   std::uint64_t incomplete_cycles = 0;
@@ -139,8 +139,7 @@ class Decoder {
 // Implementation of the templates (the per-sample path, kept inline for speed).
 
 template <typename OnSample>
-void Decoder::Feed(std::span<const std::uint8_t> bytes, Time arrival_time,
-                   OnSample&& on_sample) {
+void Decoder::Feed(std::span<const std::uint8_t> bytes, Time arrival_time, OnSample&& on_sample) {
   stats_.bytes_in += bytes.size();
   const std::uint8_t* in = bytes.data();
   std::size_t in_size = bytes.size();
@@ -188,8 +187,8 @@ std::size_t Decoder::Parse(const std::uint8_t* data, std::size_t size, Time arri
 }
 
 template <typename OnSample>
-std::size_t Decoder::ParseWitSerial(const std::uint8_t* data, std::size_t size,
-                                    Time arrival_time, OnSample& on_sample) {
+std::size_t Decoder::ParseWitSerial(const std::uint8_t* data, std::size_t size, Time arrival_time,
+                                    OnSample& on_sample) {
   std::size_t pos = 0;
   while (pos < size) {
     if (data[pos] != wire::kWitSync) {

@@ -59,7 +59,8 @@ struct Result {
 };
 
 // Feeds 'bytes' in chunks of the given sizes (the rest in one last chunk).
-Result Decode(const DecoderParams& params, const Bytes& bytes, std::vector<std::size_t> chunks = {}) {
+Result Decode(const DecoderParams& params, const Bytes& bytes,
+              std::vector<std::size_t> chunks = {}) {
   Decoder decoder(params);
   Result result;
   std::size_t pos = 0;
@@ -122,43 +123,116 @@ DecoderStats Stats(std::uint64_t frames, std::uint64_t samples, std::uint64_t di
 std::vector<SerialCase> SerialCases() {
   const Bytes garbage = {0x00, 0xFF, 0x12, 0xAA, 0x54};
   return {
-      {"one_cycle", Cat({kAccel1, kGyro1, kAngle1}), 0.0, {kAccel1Si}, {kGyro1Si}, {false},
-       Stats(3, 1, 0, 0, 0), 0},
-      {"garbage_before_and_between", Cat({garbage, kAccel1, garbage, kGyro1, garbage, kAngle1}),
-       0.0, {kAccel1Si}, {kGyro1Si}, {false}, Stats(3, 1, 15, 0, 0), 0},
-      {"sync_bytes_inside_payload", Cat({kAccel55, kGyro2, kAngle1}), 0.0, {kAccel55Si},
-       {kGyro2Si}, {false}, Stats(3, 1, 0, 0, 0), 0},
+      {"one_cycle",
+       Cat({kAccel1, kGyro1, kAngle1}),
+       0.0,
+       {kAccel1Si},
+       {kGyro1Si},
+       {false},
+       Stats(3, 1, 0, 0, 0),
+       0},
+      {"garbage_before_and_between",
+       Cat({garbage, kAccel1, garbage, kGyro1, garbage, kAngle1}),
+       0.0,
+       {kAccel1Si},
+       {kGyro1Si},
+       {false},
+       Stats(3, 1, 15, 0, 0),
+       0},
+      {"sync_bytes_inside_payload",
+       Cat({kAccel55, kGyro2, kAngle1}),
+       0.0,
+       {kAccel55Si},
+       {kGyro2Si},
+       {false},
+       Stats(3, 1, 0, 0, 0),
+       0},
       // The corrupt accel holds no other 0x55, so all 11 bytes go; its cycle has no accel.
       {"bad_checksum_drops_the_cycle",
-       Cat({WithBadChecksum(kAccel1), kGyro1, kAngle1, kAccel55, kGyro2}), 0.0, {kAccel55Si},
-       {kGyro2Si}, {false}, Stats(4, 1, 11, 1, 0, 1), 0},
+       Cat({WithBadChecksum(kAccel1), kGyro1, kAngle1, kAccel55, kGyro2}),
+       0.0,
+       {kAccel55Si},
+       {kGyro2Si},
+       {false},
+       Stats(4, 1, 11, 1, 0, 1),
+       0},
       // 55 51 00 then a whole cycle: the false start fails its checksum (sum 0x4C, byte 0x40).
-      {"false_start", Cat({{0x55, 0x51, 0x00}, kAccel1, kGyro1}), 0.0, {kAccel1Si}, {kGyro1Si},
-       {false}, Stats(2, 1, 3, 1, 0), 0},
+      {"false_start",
+       Cat({{0x55, 0x51, 0x00}, kAccel1, kGyro1}),
+       0.0,
+       {kAccel1Si},
+       {kGyro1Si},
+       {false},
+       Stats(2, 1, 3, 1, 0),
+       0},
       // 0x55 followed by a byte that is no WitMotion type is dropped without a checksum test.
-      {"sync_then_foreign_type", Cat({{0x55, 0x00, 0x55, 0x61}, kAccel1, kGyro1}), 0.0,
-       {kAccel1Si}, {kGyro1Si}, {false}, Stats(2, 1, 4, 0, 0), 0},
-      {"truncated_at_end", Cat({kAccel1, kGyro1, {0x55, 0x51, 0x00, 0x08}}), 0.0, {kAccel1Si},
-       {kGyro1Si}, {false}, Stats(2, 1, 0, 0, 0), 4},
-      {"unused_types_counted", Cat({kTime, kAccel1, kGyro1, kAngle1, kQuat}), 0.0, {kAccel1Si},
-       {kGyro1Si}, {false}, Stats(5, 1, 0, 0, 2), 0},
-      {"mag_disabled_ignores_0x54", Cat({kAccel1, kGyro1, kAngle1, kMag1, kAccel55, kGyro2, kMag1}),
-       0.0, {kAccel1Si, kAccel55Si}, {kGyro1Si, kGyro2Si}, {false, false}, Stats(7, 2, 0, 0, 0),
+      {"sync_then_foreign_type",
+       Cat({{0x55, 0x00, 0x55, 0x61}, kAccel1, kGyro1}),
+       0.0,
+       {kAccel1Si},
+       {kGyro1Si},
+       {false},
+       Stats(2, 1, 4, 0, 0),
+       0},
+      {"truncated_at_end",
+       Cat({kAccel1, kGyro1, {0x55, 0x51, 0x00, 0x08}}),
+       0.0,
+       {kAccel1Si},
+       {kGyro1Si},
+       {false},
+       Stats(2, 1, 0, 0, 0),
+       4},
+      {"unused_types_counted",
+       Cat({kTime, kAccel1, kGyro1, kAngle1, kQuat}),
+       0.0,
+       {kAccel1Si},
+       {kGyro1Si},
+       {false},
+       Stats(5, 1, 0, 0, 2),
+       0},
+      {"mag_disabled_ignores_0x54",
+       Cat({kAccel1, kGyro1, kAngle1, kMag1, kAccel55, kGyro2, kMag1}),
+       0.0,
+       {kAccel1Si, kAccel55Si},
+       {kGyro1Si, kGyro2Si},
+       {false, false},
+       Stats(7, 2, 0, 0, 0),
        0},
       // The first cycle teaches that the stream carries mag; from then on samples wait for it.
-      {"mag_enabled", Cat({kAccel1, kGyro1, kAngle1, kMag1, kAccel55, kGyro2, kAngle1, kMag1}),
-       0.25, {kAccel1Si, kAccel55Si}, {kGyro1Si, kGyro2Si}, {false, true}, Stats(8, 2, 0, 0, 0),
+      {"mag_enabled",
+       Cat({kAccel1, kGyro1, kAngle1, kMag1, kAccel55, kGyro2, kAngle1, kMag1}),
+       0.25,
+       {kAccel1Si, kAccel55Si},
+       {kGyro1Si, kGyro2Si},
+       {false, true},
+       Stats(8, 2, 0, 0, 0),
        0},
       // A lost mag frame: the cycle goes out without mag when the next one opens.
       {"mag_lost_once",
-       Cat({kAccel1, kGyro1, kMag1, kAccel55, kGyro2, kAccel1, kGyro1, kMag1}), 0.25,
-       {kAccel1Si, kAccel55Si, kAccel1Si}, {kGyro1Si, kGyro2Si, kGyro1Si}, {false, false, true},
-       Stats(8, 3, 0, 0, 0, 0, 1), 0},
+       Cat({kAccel1, kGyro1, kMag1, kAccel55, kGyro2, kAccel1, kGyro1, kMag1}),
+       0.25,
+       {kAccel1Si, kAccel55Si, kAccel1Si},
+       {kGyro1Si, kGyro2Si, kGyro1Si},
+       {false, false, true},
+       Stats(8, 3, 0, 0, 0, 0, 1),
+       0},
       // Cycle 1 lost its gyro, cycle 2 its accel: the accel of 1 must not meet the gyro of 2.
-      {"never_mix_cycles", Cat({kAccel1, kAngle1, kGyro2, kAngle1, kAccel55, kGyro1}), 0.0,
-       {kAccel55Si}, {kGyro1Si}, {false}, Stats(6, 1, 0, 0, 0, 2), 0},
-      {"repeated_accel_opens_cycle", Cat({kAccel1, kAccel55, kGyro2}), 0.0, {kAccel55Si},
-       {kGyro2Si}, {false}, Stats(3, 1, 0, 0, 0, 1), 0},
+      {"never_mix_cycles",
+       Cat({kAccel1, kAngle1, kGyro2, kAngle1, kAccel55, kGyro1}),
+       0.0,
+       {kAccel55Si},
+       {kGyro1Si},
+       {false},
+       Stats(6, 1, 0, 0, 0, 2),
+       0},
+      {"repeated_accel_opens_cycle",
+       Cat({kAccel1, kAccel55, kGyro2}),
+       0.0,
+       {kAccel55Si},
+       {kGyro2Si},
+       {false},
+       Stats(3, 1, 0, 0, 0, 1),
+       0},
   };
 }
 
@@ -248,10 +322,20 @@ TEST(WitMotionBleDecoder, TableWholeSplitAndByteByByte) {
   const std::vector<BleCase> cases = {
       {"one", kBle1, {kBle1Accel}, 1, 0, 0, 0},
       {"joined", Cat({kBle1, kBle2, kBle1}), {kBle1Accel, kBle2Accel, kBle1Accel}, 3, 0, 0, 0},
-      {"register_reply_skipped", Cat({kBle1, kBleReg, kBle2}), {kBle1Accel, kBle2Accel}, 3, 0, 1,
+      {"register_reply_skipped",
+       Cat({kBle1, kBleReg, kBle2}),
+       {kBle1Accel, kBle2Accel},
+       3,
+       0,
+       1,
        0},
-      {"garbage", Cat({{0x00, 0x55, 0x62, 0x61}, kBle1, {0x55, 0x55}, kBle2}),
-       {kBle1Accel, kBle2Accel}, 2, 6, 0, 0},
+      {"garbage",
+       Cat({{0x00, 0x55, 0x62, 0x61}, kBle1, {0x55, 0x55}, kBle2}),
+       {kBle1Accel, kBle2Accel},
+       2,
+       6,
+       0,
+       0},
       {"truncated", Cat({kBle1, {0x55, 0x61, 0x01}}), {kBle1Accel}, 1, 0, 0, 3},
   };
   for (const BleCase& c : cases) {
@@ -289,11 +373,10 @@ TEST(WitMotionBleDecoder, TableWholeSplitAndByteByByte) {
 // t_ns 1234567890123, accel (0.5, -9.80665, 1e-3), gyro (0.25, -1.5, 3.0); laid out by hand
 // from the table in wire_format.h (int64/float64 little-endian, Fletcher-16).
 const Bytes kAmbiNoMag = {
-    0xA5, 0x5A, 0x01, 0x00, 0x38, 0xCB, 0x04, 0xFB, 0x71, 0x1F, 0x01, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0xE0, 0x3F, 0x05, 0xA3, 0x92, 0x3A, 0x01, 0x9D, 0x23, 0xC0, 0xFC,
-    0xA9, 0xF1, 0xD2, 0x4D, 0x62, 0x50, 0x3F, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xD0, 0x3F,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xF8, 0xBF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08,
-    0x40, 0x6A, 0xB2};
+    0xA5, 0x5A, 0x01, 0x00, 0x38, 0xCB, 0x04, 0xFB, 0x71, 0x1F, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0xE0, 0x3F, 0x05, 0xA3, 0x92, 0x3A, 0x01, 0x9D, 0x23, 0xC0, 0xFC, 0xA9, 0xF1,
+    0xD2, 0x4D, 0x62, 0x50, 0x3F, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xD0, 0x3F, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0xF8, 0xBF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x40, 0x6A, 0xB2};
 // t_ns -5, accel (1, 2, 3), gyro (4, 5, 6), mag (20, -5.5, 42.25).
 const Bytes kAmbiMag = {
     0xA5, 0x5A, 0x01, 0x01, 0x50, 0xFB, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00,
@@ -467,9 +550,12 @@ TEST(EncoderRoundTrip, AmbiEncoderMatchesHandLaidFrame) {
 
 std::size_t FrameBytesOf(Protocol protocol, const ImuSample& s) {
   switch (protocol) {
-    case Protocol::kWitMotionSerial: return 11;
-    case Protocol::kWitMotionBle: return 20;
-    case Protocol::kAmbiSample: return s.has_mag ? 87 : 63;
+    case Protocol::kWitMotionSerial:
+      return 11;
+    case Protocol::kWitMotionBle:
+      return 20;
+    case Protocol::kAmbiSample:
+      return s.has_mag ? 87 : 63;
   }
   return 0;
 }

@@ -52,14 +52,13 @@ void AppendWitMotionSerialFrames(const ImuSample& sample, const Vec3& euler_deg,
       SaturatingCounts(options.temperature_c, wire::kWitTemperaturePerCount_c);
   AppendWitSerialFrame(wire::kWitAccel, sample.accel_m_s2, wire::kWitAccelPerCount_m_s2,
                        temperature, out);
-  AppendWitSerialFrame(wire::kWitGyro, sample.gyro_rad_s, wire::kWitGyroPerCount_rad_s,
-                       temperature, out);
+  AppendWitSerialFrame(wire::kWitGyro, sample.gyro_rad_s, wire::kWitGyroPerCount_rad_s, temperature,
+                       out);
   if (options.include_angle) {
     AppendWitSerialFrame(wire::kWitAngle, euler_deg, wire::kWitAnglePerCount_deg, 0, out);
   }
   if (options.mag_uT_per_count != 0.0 && sample.has_mag) {
-    AppendWitSerialFrame(wire::kWitMag, sample.mag_uT, options.mag_uT_per_count, temperature,
-                         out);
+    AppendWitSerialFrame(wire::kWitMag, sample.mag_uT, options.mag_uT_per_count, temperature, out);
   }
 }
 

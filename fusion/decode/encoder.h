@@ -14,7 +14,7 @@ namespace ambi::fusion {
 // Values beyond a protocol's range saturate as the device would.
 
 struct WitMotionSerialEncodeOptions {
-  bool include_angle = true;  // 0x53 frame (the devices send it by default; decoders skip it)
+  bool include_angle = true;      // 0x53 frame (the devices send it by default; decoders skip it)
   double mag_uT_per_count = 0.0;  // 0: no 0x54 frame
   double temperature_c = 25.0;
 };

@@ -4,9 +4,12 @@ namespace ambi::fusion {
 
 std::string_view ToString(Protocol protocol) {
   switch (protocol) {
-    case Protocol::kWitMotionSerial: return "witmotion_serial";
-    case Protocol::kWitMotionBle: return "witmotion_ble";
-    case Protocol::kAmbiSample: return "ambi_sample";
+    case Protocol::kWitMotionSerial:
+      return "witmotion_serial";
+    case Protocol::kWitMotionBle:
+      return "witmotion_ble";
+    case Protocol::kAmbiSample:
+      return "ambi_sample";
   }
   return "unknown";
 }

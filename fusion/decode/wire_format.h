@@ -42,8 +42,8 @@ constexpr bool IsWitSerialType(std::uint8_t type) { return (type & 0xF0) == 0x50
 // Low byte of the sum of bytes 0..9.
 // Written out: GCC keeps the 10-byte loop as a loop, which cost a third of the decode time.
 inline std::uint8_t WitSerialChecksum(const std::uint8_t* f) {
-  const unsigned sum = ((f[0] + f[1]) + (f[2] + f[3])) + ((f[4] + f[5]) + (f[6] + f[7])) +
-                       (f[8] + f[9]);
+  const unsigned sum =
+      ((f[0] + f[1]) + (f[2] + f[3])) + ((f[4] + f[5]) + (f[6] + f[7])) + (f[8] + f[9]);
   return static_cast<std::uint8_t>(sum);
 }
 

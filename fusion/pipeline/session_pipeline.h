@@ -36,7 +36,7 @@ struct SensorConfig {
 struct SessionParams {
   std::vector<SensorConfig> sensors;
   Exercise exercise = GenericExercise(Limb::kWrist);
-  std::optional<SetMode> mode;  // empty: the exercise's default mode
+  std::optional<SetMode> mode;      // empty: the exercise's default mode
   OrientationSettings orientation;  // the sample rate is each sensor's nominal_rate_hz
   SampleClockParams clock;          // nominal_rate_hz and device_time are set per sensor
   RepDetectorParams reps;           // first_phase and nominal_rate_hz are set per sensor/exercise

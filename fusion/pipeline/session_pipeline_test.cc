@@ -15,14 +15,14 @@
 #include <variant>
 #include <vector>
 
-#include "fusion/core/events.h"
-#include "fusion/core/time.h"
-#include "fusion/decode/protocol.h"
 #include "daemon/sim/device_byte_stream.h"
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/presets.h"
 #include "daemon/sim/prng.h"
 #include "daemon/sim/session_spec.h"
+#include "fusion/core/events.h"
+#include "fusion/core/time.h"
+#include "fusion/decode/protocol.h"
 
 namespace ambi::fusion {
 namespace {

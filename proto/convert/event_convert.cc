@@ -33,21 +33,30 @@ void Fill(const fusion::SideStats& in, v1::SideStats* out) {
 
 v1::Cue::Kind CueKindToProto(fusion::CueKind kind) {
   switch (kind) {
-    case fusion::CueKind::kStartWithWeakerSide: return v1::Cue::KIND_START_WITH_WEAKER_SIDE;
-    case fusion::CueKind::kMatchWeakerSideReps: return v1::Cue::KIND_MATCH_WEAKER_SIDE_REPS;
-    case fusion::CueKind::kStopSet: return v1::Cue::KIND_STOP_SET;
-    case fusion::CueKind::kAsymmetryNormal: return v1::Cue::KIND_ASYMMETRY_NORMAL;
-    case fusion::CueKind::kLeadLag: return v1::Cue::KIND_LEAD_LAG;
+    case fusion::CueKind::kStartWithWeakerSide:
+      return v1::Cue::KIND_START_WITH_WEAKER_SIDE;
+    case fusion::CueKind::kMatchWeakerSideReps:
+      return v1::Cue::KIND_MATCH_WEAKER_SIDE_REPS;
+    case fusion::CueKind::kStopSet:
+      return v1::Cue::KIND_STOP_SET;
+    case fusion::CueKind::kAsymmetryNormal:
+      return v1::Cue::KIND_ASYMMETRY_NORMAL;
+    case fusion::CueKind::kLeadLag:
+      return v1::Cue::KIND_LEAD_LAG;
   }
   return v1::Cue::KIND_UNSPECIFIED;
 }
 
 v1::SensorStatus::Kind StatusKindToProto(fusion::SensorEventKind kind) {
   switch (kind) {
-    case fusion::SensorEventKind::kGap: return v1::SensorStatus::KIND_GAP;
-    case fusion::SensorEventKind::kLost: return v1::SensorStatus::KIND_LOST;
-    case fusion::SensorEventKind::kBack: return v1::SensorStatus::KIND_BACK;
-    case fusion::SensorEventKind::kBadData: return v1::SensorStatus::KIND_BAD_DATA;
+    case fusion::SensorEventKind::kGap:
+      return v1::SensorStatus::KIND_GAP;
+    case fusion::SensorEventKind::kLost:
+      return v1::SensorStatus::KIND_LOST;
+    case fusion::SensorEventKind::kBack:
+      return v1::SensorStatus::KIND_BACK;
+    case fusion::SensorEventKind::kBadData:
+      return v1::SensorStatus::KIND_BAD_DATA;
   }
   return v1::SensorStatus::KIND_UNSPECIFIED;
 }
@@ -176,29 +185,40 @@ v1::SetMode ToProto(fusion::SetMode mode) {
 
 v1::Protocol ToProto(fusion::Protocol protocol) {
   switch (protocol) {
-    case fusion::Protocol::kWitMotionSerial: return v1::PROTOCOL_WITMOTION_SERIAL;
-    case fusion::Protocol::kWitMotionBle: return v1::PROTOCOL_WITMOTION_BLE;
-    case fusion::Protocol::kAmbiSample: return v1::PROTOCOL_AMBI_SAMPLE;
+    case fusion::Protocol::kWitMotionSerial:
+      return v1::PROTOCOL_WITMOTION_SERIAL;
+    case fusion::Protocol::kWitMotionBle:
+      return v1::PROTOCOL_WITMOTION_BLE;
+    case fusion::Protocol::kAmbiSample:
+      return v1::PROTOCOL_AMBI_SAMPLE;
   }
   return v1::PROTOCOL_UNSPECIFIED;
 }
 
 v1::Band ToProto(fusion::Band band) {
   switch (band) {
-    case fusion::Band::kNotApplicable: return v1::BAND_NOT_APPLICABLE;
-    case fusion::Band::kGreen: return v1::BAND_GREEN;
-    case fusion::Band::kAmber: return v1::BAND_AMBER;
-    case fusion::Band::kRed: return v1::BAND_RED;
+    case fusion::Band::kNotApplicable:
+      return v1::BAND_NOT_APPLICABLE;
+    case fusion::Band::kGreen:
+      return v1::BAND_GREEN;
+    case fusion::Band::kAmber:
+      return v1::BAND_AMBER;
+    case fusion::Band::kRed:
+      return v1::BAND_RED;
   }
   return v1::BAND_UNSPECIFIED;
 }
 
 v1::Metric ToProto(fusion::Metric metric) {
   switch (metric) {
-    case fusion::Metric::kRom: return v1::METRIC_ROM;
-    case fusion::Metric::kConcentricTime: return v1::METRIC_CONCENTRIC_TIME;
-    case fusion::Metric::kEccentricTime: return v1::METRIC_ECCENTRIC_TIME;
-    case fusion::Metric::kPeakSpeed: return v1::METRIC_PEAK_SPEED;
+    case fusion::Metric::kRom:
+      return v1::METRIC_ROM;
+    case fusion::Metric::kConcentricTime:
+      return v1::METRIC_CONCENTRIC_TIME;
+    case fusion::Metric::kEccentricTime:
+      return v1::METRIC_ECCENTRIC_TIME;
+    case fusion::Metric::kPeakSpeed:
+      return v1::METRIC_PEAK_SPEED;
   }
   return v1::METRIC_UNSPECIFIED;
 }
@@ -223,10 +243,14 @@ std::optional<fusion::SetMode> FromProto(v1::SetMode mode) {
 
 std::optional<fusion::Protocol> FromProto(v1::Protocol protocol) {
   switch (protocol) {
-    case v1::PROTOCOL_WITMOTION_SERIAL: return fusion::Protocol::kWitMotionSerial;
-    case v1::PROTOCOL_WITMOTION_BLE: return fusion::Protocol::kWitMotionBle;
-    case v1::PROTOCOL_AMBI_SAMPLE: return fusion::Protocol::kAmbiSample;
-    default: break;
+    case v1::PROTOCOL_WITMOTION_SERIAL:
+      return fusion::Protocol::kWitMotionSerial;
+    case v1::PROTOCOL_WITMOTION_BLE:
+      return fusion::Protocol::kWitMotionBle;
+    case v1::PROTOCOL_AMBI_SAMPLE:
+      return fusion::Protocol::kAmbiSample;
+    default:
+      break;
   }
   return std::nullopt;
 }

@@ -9,13 +9,13 @@
 #include <span>
 #include <variant>
 
-#include "fusion/core/events.h"
-#include "fusion/core/exercise.h"
-#include "fusion/pipeline/session_pipeline.h"
 #include "daemon/sim/device_byte_stream.h"
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/presets.h"
 #include "daemon/sim/prng.h"
+#include "fusion/core/events.h"
+#include "fusion/core/exercise.h"
+#include "fusion/pipeline/session_pipeline.h"
 
 namespace ambi::accuracy {
 namespace {

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "daemon/sim/session_spec.h"
 #include "fusion/core/events.h"
 #include "fusion/core/placement.h"
 #include "fusion/decode/protocol.h"
-#include "daemon/sim/session_spec.h"
 
 namespace ambi::accuracy {
 

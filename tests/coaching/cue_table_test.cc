@@ -13,12 +13,12 @@
 #include <vector>
 
 #include "daemon/config/exercise_catalog.h"
-#include "fusion/core/events.h"
-#include "fusion/pipeline/session_pipeline.h"
 #include "daemon/sim/device_byte_stream.h"
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/presets.h"
 #include "daemon/sim/session_spec.h"
+#include "fusion/core/events.h"
+#include "fusion/pipeline/session_pipeline.h"
 
 namespace ambi::coaching {
 namespace {

@@ -3,6 +3,9 @@
 // them through its serial path, and a real gRPC client on its unix socket. Each live test is
 // bounded (about 30 s) by one short simulated set played in real time.
 
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -23,21 +26,17 @@
 #include <tuple>
 #include <vector>
 
-#include <google/protobuf/util/json_util.h>
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
-
 #include "ambi/v1/service.grpc.pb.h"
 #include "daemon/capture/capture_reader.h"
 #include "daemon/sim/demo_roster.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/session_spec.h"
 #include "daemon/store/session_store.h"
 #include "fusion/core/placement.h"
 #include "tests/e2e/child_process.h"
 #include "tests/e2e/event_collector.h"
 #include "tests/e2e/sim_rig.h"
 #include "tests/e2e/sqlite_query.h"
-#include "daemon/sim/limb_simulator.h"
-#include "daemon/sim/session_spec.h"
 
 namespace ambi::e2e {
 namespace {
@@ -204,8 +203,8 @@ class AmbidE2eTest : public ::testing::Test {
     channel_ = grpc::CreateChannel("unix:" + socket_path_, grpc::InsecureChannelCredentials());
     const auto deadline = steady_clock::now() + kStartTimeout;
     while (!channel_->WaitForConnected(After(milliseconds(200)))) {
-      ASSERT_TRUE(daemon_->running()) << "ambid ended before serving: "
-                                      << daemon_->exit_info()->Describe();
+      ASSERT_TRUE(daemon_->running())
+          << "ambid ended before serving: " << daemon_->exit_info()->Describe();
       ASSERT_LT(steady_clock::now(), deadline) << "ambid did not serve " << socket_path_;
     }
     stub_ = v1::Ambi::NewStub(channel_);
@@ -377,8 +376,8 @@ TEST_F(AmbidE2eTest, LiveSetsReportTheSimulatedAsymmetry) {
   for (const ConfiguredAthlete& athlete : athletes_) {
     SCOPED_TRACE(athlete.sim.name);
     const sim::GroundTruth truth = sim::PlanSession(athlete.sim.session).truth;
-    const bool symmetric_athlete = athlete.sim.session.left.rom_deg ==
-                                   athlete.sim.session.right.rom_deg;
+    const bool symmetric_athlete =
+        athlete.sim.session.left.rom_deg == athlete.sim.session.right.rom_deg;
     const Events events = OfAthlete(collector->events(), athlete.sim.name);
     EXPECT_EQ(CountReps(events, v1::SIDE_LEFT), kRepsPerSide);
     EXPECT_EQ(CountReps(events, v1::SIDE_RIGHT), kRepsPerSide);
@@ -407,10 +406,10 @@ TEST_F(AmbidE2eTest, LiveSetsReportTheSimulatedAsymmetry) {
     EXPECT_EQ(summary.right().rep_count(), static_cast<unsigned>(kRepsPerSide));
     const v1::MetricComparison* rom = RomMetric(summary.metrics());
     ASSERT_NE(rom, nullptr);
-    EXPECT_NEAR(rom->percent_difference(),
-                PercentDifference(athlete.sim.session.left.rom_deg,
-                                  athlete.sim.session.right.rom_deg),
-                kRomPdTolerancePp)
+    EXPECT_NEAR(
+        rom->percent_difference(),
+        PercentDifference(athlete.sim.session.left.rom_deg, athlete.sim.session.right.rom_deg),
+        kRomPdTolerancePp)
         << "the set's ROM difference against the commanded one";
     EXPECT_NEAR(rom->percent_difference(),
                 PercentDifference(MeanRom(truth.left), MeanRom(truth.right)), kRomPdTolerancePp)
@@ -453,8 +452,8 @@ TEST_F(AmbidE2eTest, UnpluggedSensorIsReportedAndNoRepIsInvented) {
       }
     }
   }
-  const auto lost = std::find(left_statuses.begin(), left_statuses.end(),
-                              v1::SensorStatus::KIND_LOST);
+  const auto lost =
+      std::find(left_statuses.begin(), left_statuses.end(), v1::SensorStatus::KIND_LOST);
   ASSERT_NE(lost, left_statuses.end()) << "no LOST status for the left sensor";
   EXPECT_TRUE(std::any_of(lost, left_statuses.end(), [](v1::SensorStatus::Kind kind) {
     return kind == v1::SensorStatus::KIND_BACK || kind == v1::SensorStatus::KIND_GAP;
@@ -532,13 +531,12 @@ TEST_F(AmbidE2eTest, SubscriberThatDoesNotReadIsEndedWhileAnotherGetsEverything)
     ++slow_received;
   }
   const grpc::Status status = slow->Finish();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
-      << status.error_message();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
   EXPECT_NE(status.error_message().find(std::to_string(kQueue)), std::string::npos)
       << status.error_message();
   EXPECT_LT(slow_received, events.size());
-  std::cout << "slow subscriber: " << slow_received << " of " << events.size()
-            << " events, then " << status.error_message() << "\n";
+  std::cout << "slow subscriber: " << slow_received << " of " << events.size() << " events, then "
+            << status.error_message() << "\n";
 
   // The daemon goes on serving, and the fast stream is still open.
   EXPECT_TRUE(daemon_->running());
@@ -666,7 +664,8 @@ TEST_F(AmbidE2eTest, SigkillMidSetLosesNothingCommittedAndTheCaptureStaysReadabl
 
   for (const SqlRow& row : QueryRows(store_path(),
                                      "SELECT set_index, rep_index, side FROM reps WHERE "
-                                     "session_id = '" + live.session_id() + "'")) {
+                                     "session_id = '" +
+                                         live.session_id() + "'")) {
     reps.erase({std::stoul(row[0]), std::stoul(row[1]), std::stoi(row[2])});
   }
   EXPECT_TRUE(reps.empty()) << reps.size() << " reps received before the kill are not stored";
@@ -708,22 +707,20 @@ TEST_F(AmbidE2eTest, ReplayOfAGoldenCaptureStoresItsRepsAndPairs) {
   EXPECT_TRUE(exit->clean()) << exit->Describe();
   ExpectNoSanitizerReport();
 
-  const std::vector<v1::Event> expected = ParseJsonLines(ReadFileOrEmpty(golden +
-                                                                         ".events.jsonl"));
+  const std::vector<v1::Event> expected = ParseJsonLines(ReadFileOrEmpty(golden + ".events.jsonl"));
   const int expected_pairs = static_cast<int>(std::count_if(
       expected.begin(), expected.end(), [](const v1::Event& e) { return e.has_rep_pair(); }));
   ASSERT_GT(expected_pairs, 0);
 
-  const std::vector<SqlRow> sessions = QueryRows(store_path(),
-                                                 "SELECT id, end_unix_ns FROM sessions");
+  const std::vector<SqlRow> sessions =
+      QueryRows(store_path(), "SELECT id, end_unix_ns FROM sessions");
   ASSERT_EQ(sessions.size(), 1u);
   EXPECT_NE(sessions[0][1], "0");
   const std::string where = " WHERE session_id = '" + sessions[0][0] + "'";
   for (const v1::Side side : {v1::SIDE_LEFT, v1::SIDE_RIGHT}) {
     const std::vector<SqlRow> count = QueryRows(
         store_path(), "SELECT COUNT(*) FROM reps" + where + " AND side = " + std::to_string(side));
-    EXPECT_EQ(count.at(0).at(0), std::to_string(CountReps(expected, side)))
-        << v1::Side_Name(side);
+    EXPECT_EQ(count.at(0).at(0), std::to_string(CountReps(expected, side))) << v1::Side_Name(side);
   }
   const std::vector<SqlRow> stored_pairs =
       QueryRows(store_path(), "SELECT COUNT(*) FROM rep_pairs" + where);
@@ -733,19 +730,18 @@ TEST_F(AmbidE2eTest, ReplayOfAGoldenCaptureStoresItsRepsAndPairs) {
   std::map<std::tuple<unsigned, unsigned, int>, v1::Rep> golden_reps;
   for (const v1::Event& event : expected) {
     if (event.has_rep()) {
-      golden_reps[{event.rep().set_index(), event.rep().index(), event.rep().side()}] =
-          event.rep();
+      golden_reps[{event.rep().set_index(), event.rep().index(), event.rep().side()}] = event.rep();
     }
   }
   for (const SqlRow& row : QueryRows(store_path(),
                                      "SELECT set_index, rep_index, side, rom_deg, start_s FROM "
-                                     "reps" + where)) {
+                                     "reps" +
+                                         where)) {
     const auto key = std::make_tuple(static_cast<unsigned>(std::stoul(row[0])),
                                      static_cast<unsigned>(std::stoul(row[1])), std::stoi(row[2]));
     const auto golden_rep = golden_reps.find(key);
-    ASSERT_NE(golden_rep, golden_reps.end())
-        << "stored rep set " << row[0] << " index " << row[1] << " side " << row[2]
-        << " is not in the golden";
+    ASSERT_NE(golden_rep, golden_reps.end()) << "stored rep set " << row[0] << " index " << row[1]
+                                             << " side " << row[2] << " is not in the golden";
     EXPECT_NEAR(std::stod(row[3]), golden_rep->second.rom_deg(), 0.051) << row[1];
     EXPECT_NEAR(std::stod(row[4]), golden_rep->second.start_s(), 0.00051) << row[1];
   }

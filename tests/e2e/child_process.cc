@@ -54,8 +54,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& stdout_path
   if (stderr_path == stdout_path) {
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   } else {
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(), kLogFlags,
-                                     0644);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(), kLogFlags, 0644);
   }
   pid_t pid = -1;
   const int error = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());

@@ -1,6 +1,8 @@
 #ifndef AMBI_TESTS_E2E_EVENT_COLLECTOR_H_
 #define AMBI_TESTS_E2E_EVENT_COLLECTOR_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -9,8 +11,6 @@
 #include <optional>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "ambi/v1/service.grpc.pb.h"
 
@@ -34,8 +34,7 @@ class EventCollector {
 
   // True once 'done' holds for the events received so far (checked after each event), false
   // when 'timeout' passes or the stream ends first.
-  bool WaitUntil(const std::function<bool(const Events&)>& done,
-                 std::chrono::milliseconds timeout);
+  bool WaitUntil(const std::function<bool(const Events&)>& done, std::chrono::milliseconds timeout);
   // The stream's final status once it ended within 'timeout'.
   std::optional<grpc::Status> WaitForEnd(std::chrono::milliseconds timeout);
 

@@ -72,15 +72,13 @@ void SimRig::Start() {
 }
 
 void SimRig::Unplug(const std::string& link_path) {
-  RunOnSimThread([&](daemon::PtySimulator& simulator) {
-    simulator.Unplug(IndexOf(simulator, link_path));
-  });
+  RunOnSimThread(
+      [&](daemon::PtySimulator& simulator) { simulator.Unplug(IndexOf(simulator, link_path)); });
 }
 
 void SimRig::Replug(const std::string& link_path) {
-  RunOnSimThread([&](daemon::PtySimulator& simulator) {
-    simulator.Replug(IndexOf(simulator, link_path));
-  });
+  RunOnSimThread(
+      [&](daemon::PtySimulator& simulator) { simulator.Replug(IndexOf(simulator, link_path)); });
 }
 
 daemon::SimDeviceStats SimRig::stats(const std::string& link_path) {

@@ -19,8 +19,7 @@ std::vector<SqlRow> QueryRows(const std::string& path, const std::string& sql) {
   if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &raw_statement, nullptr) != SQLITE_OK) {
     throw std::runtime_error(path + ": cannot prepare '" + sql + "': " + sqlite3_errmsg(db.get()));
   }
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw_statement,
-                                                                  &sqlite3_finalize);
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw_statement, &sqlite3_finalize);
   std::vector<SqlRow> rows;
   int step;
   while ((step = sqlite3_step(statement.get())) == SQLITE_ROW) {

@@ -10,8 +10,8 @@
 
 #include "ambi/v1/events.pb.h"
 #include "proto/convert/event_convert.h"
-#include "proto/convert/proto_json.h"
 #include "proto/convert/event_text.h"
+#include "proto/convert/proto_json.h"
 
 // Protobuf logs every string field with invalid UTF-8; that is an expected outcome here, and
 // the log lines would slow the fuzzer down.

@@ -52,9 +52,12 @@ const std::vector<std::uint8_t>& Stream(Protocol protocol) {
   static const std::vector<std::uint8_t> ble = make(Protocol::kWitMotionBle);
   static const std::vector<std::uint8_t> ambi = make(Protocol::kAmbiSample);
   switch (protocol) {
-    case Protocol::kWitMotionSerial: return serial;
-    case Protocol::kWitMotionBle: return ble;
-    case Protocol::kAmbiSample: break;
+    case Protocol::kWitMotionSerial:
+      return serial;
+    case Protocol::kWitMotionBle:
+      return ble;
+    case Protocol::kAmbiSample:
+      break;
   }
   return ambi;
 }

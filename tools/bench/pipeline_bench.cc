@@ -13,15 +13,15 @@
 #include <variant>
 #include <vector>
 
+#include "daemon/sim/device_byte_stream.h"
+#include "daemon/sim/limb_simulator.h"
+#include "daemon/sim/presets.h"
 #include "fusion/clock/sample_clock.h"
 #include "fusion/core/events.h"
 #include "fusion/decode/decoder.h"
 #include "fusion/decode/protocol.h"
 #include "fusion/orientation/madgwick.h"
 #include "fusion/pipeline/session_pipeline.h"
-#include "daemon/sim/device_byte_stream.h"
-#include "daemon/sim/limb_simulator.h"
-#include "daemon/sim/presets.h"
 
 namespace ambi::bench {
 namespace {
@@ -206,13 +206,21 @@ void BM_Pipeline(benchmark::State& state) {
 constexpr int kSerial = static_cast<int>(Protocol::kWitMotionSerial);
 constexpr int kAmbi = static_cast<int>(Protocol::kAmbiSample);
 
-BENCHMARK(BM_DecodeOnly)->ArgName("protocol")->Arg(kSerial)->Arg(kAmbi)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DecodeOnly)
+    ->ArgName("protocol")
+    ->Arg(kSerial)
+    ->Arg(kAmbi)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeClockMadgwick)
     ->ArgName("protocol")
     ->Arg(kSerial)
     ->Arg(kAmbi)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Pipeline)->ArgName("protocol")->Arg(kSerial)->Arg(kAmbi)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Pipeline)
+    ->ArgName("protocol")
+    ->Arg(kSerial)
+    ->Arg(kAmbi)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace ambi::bench

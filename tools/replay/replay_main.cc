@@ -2,10 +2,9 @@
 // events as JSON lines (docs/events.md). As fast as the machine allows unless --pace is given.
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,11 +21,11 @@
 #include "daemon/capture/capture_writer.h"
 #include "daemon/capture/csv_samples.h"
 #include "daemon/config/exercise_catalog.h"
+#include "daemon/replay/capture_feeder.h"
 #include "fusion/pipeline/session_pipeline.h"
 #include "proto/convert/event_convert.h"
 #include "proto/convert/event_text.h"
 #include "proto/convert/proto_json.h"
-#include "daemon/replay/capture_feeder.h"
 
 namespace ambi::replay {
 namespace {
@@ -73,8 +72,8 @@ class OrientationCsv : public fusion::OrientationObserver {
   void OnOrientation(int sensor_index, std::int64_t sample_index, fusion::Time,
                      const fusion::Quaternion& q) override {
     if (sensor_index != sensor_index_) return;
-    std::fprintf(file_, "%lld,%.17g,%.17g,%.17g,%.17g\n", static_cast<long long>(sample_index),
-                 q.w, q.x, q.y, q.z);
+    std::fprintf(file_, "%lld,%.17g,%.17g,%.17g,%.17g\n", static_cast<long long>(sample_index), q.w,
+                 q.x, q.y, q.z);
   }
 
  private:
@@ -94,8 +93,9 @@ std::string DefaultCatalogPath() {
 }
 
 int Run(int argc, char** argv) {
-  CLI::App app{"ambi-replay: replay a capture or CSV recordings through the ambi pipeline and "
-               "print the events as JSON lines (docs/events.md)."};
+  CLI::App app{
+      "ambi-replay: replay a capture or CSV recordings through the ambi pipeline and "
+      "print the events as JSON lines (docs/events.md)."};
   std::string capture_path;
   std::vector<std::string> sensor_specs;
   std::string save_capture;
@@ -123,13 +123,15 @@ int Run(int argc, char** argv) {
   app.add_option("--exercise", exercise_name, "Exercise name from the catalog (default: generic)");
   app.add_option("--mode", mode_name, "bilateral or unilateral (default: the exercise's)")
       ->check(CLI::IsMember({"bilateral", "unilateral"}));
-  app.add_option("--catalog", catalog_path,
-                 "Exercise catalog (TOML; default: $AMBI_CATALOG, the installed one, or the source tree's)");
+  app.add_option(
+      "--catalog", catalog_path,
+      "Exercise catalog (TOML; default: $AMBI_CATALOG, the installed one, or the source tree's)");
   app.add_option("--fusion", fusion_mode, "production (default) or reference (published Madgwick)")
       ->check(CLI::IsMember({"production", "reference"}));
   app.add_option("--beta", beta,
                  "Madgwick gain (rad/s) of the selected --fusion (default: that algorithm's own; "
-                 "production uses it after its startup ramp)")->check(CLI::PositiveNumber);
+                 "production uses it after its startup ramp)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--axes", axes, "6 (ignore magnetometer) or 9 (use it when present)")
       ->check(CLI::IsMember({6, 9}));
   app.add_option("--save-capture", save_capture,
@@ -150,13 +152,15 @@ int Run(int argc, char** argv) {
   app.add_option("--athlete", athlete, "Athlete name put on every event");
   app.add_flag("--manual-sets", manual_sets,
                "Only sets started by set-control records (no automatic set detection)");
-  app.add_option("--set-rest", set_rest_s, "Automatic sets end after this many seconds without reps")
+  app.add_option("--set-rest", set_rest_s,
+                 "Automatic sets end after this many seconds without reps")
       ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   if (capture_path.empty() == sensor_specs.empty()) {
-    std::fprintf(stderr, "ambi-replay: give either a CAPTURE file or --sensor PLACEMENT=FILE.csv "
-                         "options (see --help)\n");
+    std::fprintf(stderr,
+                 "ambi-replay: give either a CAPTURE file or --sensor PLACEMENT=FILE.csv "
+                 "options (see --help)\n");
     return kUsageError;
   }
 
@@ -227,12 +231,12 @@ int Run(int argc, char** argv) {
       return kUsageError;
     }
     base.exercise = *exercise;
-  } else if (!header.sensors().empty() &&
-             header.sensors(0).limb() == v1::LIMB_ANKLE) {
+  } else if (!header.sensors().empty() && header.sensors(0).limb() == v1::LIMB_ANKLE) {
     base.exercise = fusion::GenericExercise(fusion::Limb::kAnkle);
   }
   if (!mode_name.empty()) {
-    base.mode = mode_name == "bilateral" ? fusion::SetMode::kBilateral : fusion::SetMode::kUnilateral;
+    base.mode =
+        mode_name == "bilateral" ? fusion::SetMode::kBilateral : fusion::SetMode::kUnilateral;
   } else if (auto mode = proto::FromProto(header.mode())) {
     base.mode = mode;
   }
@@ -298,10 +302,12 @@ int Run(int argc, char** argv) {
     pipeline.set_orientation_observer(&*orientation_writer);
   }
 
-  CaptureFeeder feeder(header, &pipeline, [&](const std::string& name) -> std::optional<fusion::Exercise> {
-    if (const fusion::Exercise* exercise = catalog.Find(name)) return *exercise;
-    return std::nullopt;
-  });
+  CaptureFeeder feeder(header, &pipeline,
+                       [&](const std::string& name) -> std::optional<fusion::Exercise> {
+                         if (const fusion::Exercise* exercise = catalog.Find(name))
+                           return *exercise;
+                         return std::nullopt;
+                       });
 
   // Pacing (demo): sleep until each record's arrival time, scaled.
   const auto wall_start = std::chrono::steady_clock::now();
@@ -309,8 +315,9 @@ int Run(int argc, char** argv) {
   auto pace_to = [&](const v1::CaptureRecord& record) {
     if (pace <= 0.0) return;
     if (!first_arrival_ns) first_arrival_ns = record.arrival_time_ns();
-    const auto due = wall_start + std::chrono::nanoseconds(static_cast<std::int64_t>(
-                                      static_cast<double>(record.arrival_time_ns() - *first_arrival_ns) / pace));
+    const auto due =
+        wall_start + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                         static_cast<double>(record.arrival_time_ns() - *first_arrival_ns) / pace));
     std::this_thread::sleep_until(due);
   };
 
@@ -318,17 +325,20 @@ int Run(int argc, char** argv) {
   auto feed = [&](const v1::CaptureRecord& record) {
     pace_to(record);
     if (!feeder.Feed(record, &error)) {
-      if (++bad_records <= 5) std::fprintf(stderr, "ambi-replay: skipped a record: %s\n", error.c_str());
+      if (++bad_records <= 5)
+        std::fprintf(stderr, "ambi-replay: skipped a record: %s\n", error.c_str());
     }
   };
   if (!capture_path.empty()) {
     v1::CaptureRecord record;
     while (reader.Next(&record)) feed(record);
     if (reader.end() != capture::CaptureEnd::kClean) {
-      std::fprintf(stderr, "ambi-replay: %s: %s at byte %llu: %s (replayed the %llu whole records before it)\n",
-                   capture_path.c_str(), std::string(capture::ToString(reader.end())).c_str(),
-                   static_cast<unsigned long long>(reader.end_offset()), reader.end_detail().c_str(),
-                   static_cast<unsigned long long>(reader.records_read()));
+      std::fprintf(
+          stderr,
+          "ambi-replay: %s: %s at byte %llu: %s (replayed the %llu whole records before it)\n",
+          capture_path.c_str(), std::string(capture::ToString(reader.end())).c_str(),
+          static_cast<unsigned long long>(reader.end_offset()), reader.end_detail().c_str(),
+          static_cast<unsigned long long>(reader.records_read()));
     }
   } else {
     capture::CaptureWriter writer;

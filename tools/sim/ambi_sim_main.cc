@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "tools/sim/capture_export.h"
 #include "daemon/sim/device_byte_stream.h"
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/presets.h"
+#include "tools/sim/capture_export.h"
 #include "tools/sim/session_writer.h"
 
 namespace {

@@ -8,9 +8,9 @@
 #include "ambi/v1/capture.pb.h"
 #include "daemon/capture/capture_writer.h"
 #include "daemon/capture/csv_samples.h"
-#include "fusion/decode/encoder.h"
 #include "daemon/sim/device_byte_stream.h"
 #include "daemon/sim/limb_simulator.h"
+#include "fusion/decode/encoder.h"
 
 namespace ambi::sim {
 namespace {

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "daemon/capture/capture_status.h"
-#include "fusion/decode/protocol.h"
 #include "daemon/sim/session_spec.h"
+#include "fusion/decode/protocol.h"
 
 namespace ambi::sim {
 

@@ -7,9 +7,9 @@
 
 #include "ambi/v1/capture.pb.h"
 #include "daemon/capture/capture_reader.h"
-#include "fusion/decode/decoder.h"
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/presets.h"
+#include "fusion/decode/decoder.h"
 
 namespace ambi::sim {
 namespace {
