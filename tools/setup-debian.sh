@@ -11,6 +11,7 @@ packages=(
   python3-grpcio python3-dbusmock python3-numpy dbus-daemon
   clang-14 libclang-rt-14-dev systemd
   libssl-dev chromium nodejs
+  libpqxx-dev postgresql
 )
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
