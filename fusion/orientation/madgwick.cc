@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "fusion/orientation/madgwick_gradient.h"
+
 namespace ambi::fusion {
 namespace {
 
@@ -361,7 +363,7 @@ template <bool kMag>
   const double qd3 = q0 * gz + q1 * gy - q2 * gx;
   const double half_dt_s = 0.5 * dt_s;
   double c = 0.0;  // gradient gain times dt, for the quarter gradient
-  double h0 = 0.0, h1 = 0.0, h2 = 0.0, h3 = 0.0;
+  madgwick_gradient::QuarterGradient h;
 
   if (use_accel) {
     const Vec3& acc = sample.accel_m_s2;
@@ -374,10 +376,7 @@ template <bool kMag>
     const double f1 = half_up.x - ax;
     const double f2 = half_up.y - ay;
     const double f3 = half_up.z - az;
-    h0 = q1 * f2 - q2 * f1;
-    h1 = q3 * f1 + q0 * f2 - 2.0 * q1 * f3;
-    h2 = q3 * f2 - q0 * f1 - 2.0 * q2 * f3;
-    h3 = q1 * f1 + q2 * f2;
+    h = madgwick_gradient::FromGravity(q0, q1, q2, q3, f1, f2, f3);
 
     if constexpr (kMag) {
       const Vec3& mag = sample.mag_uT;
@@ -385,37 +384,14 @@ template <bool kMag>
       const double mx = mag.x * inv_m;
       const double my = mag.y * inv_m;
       const double mz = mag.z * inv_m;
-      // Field in the earth frame h = q m q*; the reference field keeps its horizontal magnitude
-      // along north and its vertical part: b = (|h_xy|, 0, h_z).
-      const double hx = (1.0 - 2.0 * (q2 * q2 + q3 * q3)) * mx + 2.0 * (q1 * q2 - q0 * q3) * my +
-                        2.0 * (q1 * q3 + q0 * q2) * mz;
-      const double hy = 2.0 * (q1 * q2 + q0 * q3) * mx + (1.0 - 2.0 * (q1 * q1 + q3 * q3)) * my +
-                        2.0 * (q2 * q3 - q0 * q1) * mz;
-      const double hz = 2.0 * (q1 * q3 - q0 * q2) * mx + 2.0 * (q2 * q3 + q0 * q1) * my +
-                        (1.0 - 2.0 * (q1 * q1 + q2 * q2)) * mz;
-      const double bx = std::sqrt(hx * hx + hy * hy);
-      const double bz = hz;
-      // Objective: b rotated into the sensor frame minus the measured field.
-      const double fb1 =
-          bx * (1.0 - 2.0 * (q2 * q2 + q3 * q3)) + 2.0 * bz * (q1 * q3 - q0 * q2) - mx;
-      const double fb2 = 2.0 * bx * (q1 * q2 - q0 * q3) + 2.0 * bz * (q0 * q1 + q2 * q3) - my;
-      const double fb3 =
-          2.0 * bx * (q0 * q2 + q1 * q3) + bz * (1.0 - 2.0 * (q1 * q1 + q2 * q2)) - mz;
-      h0 += 0.25 *
-            (-2.0 * bz * q2 * fb1 + (-2.0 * bx * q3 + 2.0 * bz * q1) * fb2 + 2.0 * bx * q2 * fb3);
-      h1 += 0.25 * (2.0 * bz * q3 * fb1 + (2.0 * bx * q2 + 2.0 * bz * q0) * fb2 +
-                    (2.0 * bx * q3 - 4.0 * bz * q1) * fb3);
-      h2 += 0.25 * ((-4.0 * bx * q2 - 2.0 * bz * q0) * fb1 + (2.0 * bx * q1 + 2.0 * bz * q3) * fb2 +
-                    (2.0 * bx * q0 - 4.0 * bz * q2) * fb3);
-      h3 += 0.25 * ((-4.0 * bx * q3 + 2.0 * bz * q1) * fb1 +
-                    (-2.0 * bx * q0 + 2.0 * bz * q2) * fb2 + 2.0 * bx * q1 * fb3);
+      madgwick_gradient::AddMagnetic(q0, q1, q2, q3, mx, my, mz, 1.0, h);
     }
 
     // |J^T f|^2 / 16; the gains below are for h, i.e. four times the textbook ones. The
     // normalised step (the published form) for large errors; below the floor the step is
     // proportional to the error, which ends the chatter of a fixed-size step near convergence and
     // keeps the square root off the common path.
-    const double h_norm2 = h0 * h0 + h1 * h1 + h2 * h2 + h3 * h3;
+    const double h_norm2 = h.h0 * h.h0 + h.h1 * h.h1 + h.h2 * h.h2 + h.h3 * h.h3;
     double k = 0.0;
     if (h_norm2 > coefficients_.gradient_floor_sq) {
       k = gain_rad_s / std::sqrt(h_norm2);
@@ -428,10 +404,10 @@ template <bool kMag>
   }
 
   // (q + dt qdot_gyro) - (dt k) grad: the gyro part is computed while the gradient is.
-  const double n0 = (q0 - neg_qd0 * half_dt_s) - c * h0;
-  const double n1 = (q1 + qd1 * half_dt_s) - c * h1;
-  const double n2 = (q2 + qd2 * half_dt_s) - c * h2;
-  const double n3 = (q3 + qd3 * half_dt_s) - c * h3;
+  const double n0 = (q0 - neg_qd0 * half_dt_s) - c * h.h0;
+  const double n1 = (q1 + qd1 * half_dt_s) - c * h.h1;
+  const double n2 = (q2 + qd2 * half_dt_s) - c * h.h2;
+  const double n3 = (q3 + qd3 * half_dt_s) - c * h.h3;
   const double n_sq = n0 * n0 + n1 * n1 + n2 * n2 + n3 * n3;
   double inv_n;
   if (std::abs(n_sq - 1.0) < 1e-3) {

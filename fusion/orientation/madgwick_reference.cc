@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "fusion/orientation/madgwick_gradient.h"
+
 namespace ambi::fusion {
 namespace {
 
@@ -75,10 +77,8 @@ void MadgwickReference::UpdateWithDt(const ImuSample& sample, double dt_s) {
     const double f1 = (q1 * q3 - q0 * q2) - ax;
     const double f2 = (q0 * q1 + q2 * q3) - ay;
     const double f3 = (0.5 - (q1 * q1 + q2 * q2)) - az;
-    double h0 = q1 * f2 - q2 * f1;
-    double h1 = q3 * f1 + q0 * f2 - 2.0 * q1 * f3;
-    double h2 = q3 * f2 - q0 * f1 - 2.0 * q2 * f3;
-    double h3 = q1 * f1 + q2 * f2;
+    madgwick_gradient::QuarterGradient h =
+        madgwick_gradient::FromGravity(q0, q1, q2, q3, f1, f2, f3);
 
     if (use_mag) {
       const Vec3& mag = sample.mag_uT;
@@ -86,40 +86,17 @@ void MadgwickReference::UpdateWithDt(const ImuSample& sample, double dt_s) {
       const double mx = mag.x * inv_m;
       const double my = mag.y * inv_m;
       const double mz = mag.z * inv_m;
-      // Field in the earth frame h = q m q*; the reference field keeps its horizontal magnitude
-      // along north and its vertical part: b = (|h_xy|, 0, h_z).
-      const double hx = (1.0 - 2.0 * (q2 * q2 + q3 * q3)) * mx + 2.0 * (q1 * q2 - q0 * q3) * my +
-                        2.0 * (q1 * q3 + q0 * q2) * mz;
-      const double hy = 2.0 * (q1 * q2 + q0 * q3) * mx + (1.0 - 2.0 * (q1 * q1 + q3 * q3)) * my +
-                        2.0 * (q2 * q3 - q0 * q1) * mz;
-      const double hz = 2.0 * (q1 * q3 - q0 * q2) * mx + 2.0 * (q2 * q3 + q0 * q1) * my +
-                        (1.0 - 2.0 * (q1 * q1 + q2 * q2)) * mz;
-      const double bx = mag_scale_ * std::sqrt(hx * hx + hy * hy);
-      const double bz = mag_scale_ * hz;
-      // Objective: b rotated into the sensor frame minus the measured field.
-      const double fb1 =
-          bx * (1.0 - 2.0 * (q2 * q2 + q3 * q3)) + 2.0 * bz * (q1 * q3 - q0 * q2) - mx;
-      const double fb2 = 2.0 * bx * (q1 * q2 - q0 * q3) + 2.0 * bz * (q0 * q1 + q2 * q3) - my;
-      const double fb3 =
-          2.0 * bx * (q0 * q2 + q1 * q3) + bz * (1.0 - 2.0 * (q1 * q1 + q2 * q2)) - mz;
-      h0 += 0.25 *
-            (-2.0 * bz * q2 * fb1 + (-2.0 * bx * q3 + 2.0 * bz * q1) * fb2 + 2.0 * bx * q2 * fb3);
-      h1 += 0.25 * (2.0 * bz * q3 * fb1 + (2.0 * bx * q2 + 2.0 * bz * q0) * fb2 +
-                    (2.0 * bx * q3 - 4.0 * bz * q1) * fb3);
-      h2 += 0.25 * ((-4.0 * bx * q2 - 2.0 * bz * q0) * fb1 + (2.0 * bx * q1 + 2.0 * bz * q3) * fb2 +
-                    (2.0 * bx * q0 - 4.0 * bz * q2) * fb3);
-      h3 += 0.25 * ((-4.0 * bx * q3 + 2.0 * bz * q1) * fb1 +
-                    (-2.0 * bx * q0 + 2.0 * bz * q2) * fb2 + 2.0 * bx * q1 * fb3);
+      madgwick_gradient::AddMagnetic(q0, q1, q2, q3, mx, my, mz, mag_scale_, h);
     }
 
     // The normalised step of fixed size gain (rad/s) joins qdot before integration, as published.
-    const double h_norm2 = h0 * h0 + h1 * h1 + h2 * h2 + h3 * h3;
+    const double h_norm2 = h.h0 * h.h0 + h.h1 * h.h1 + h.h2 * h.h2 + h.h3 * h.h3;
     if (h_norm2 > 0.0) {
       const double k = settings_.gain_rad_s / std::sqrt(h_norm2);
-      neg_qd0 += 2.0 * (k * h0);
-      qd1 -= 2.0 * (k * h1);
-      qd2 -= 2.0 * (k * h2);
-      qd3 -= 2.0 * (k * h3);
+      neg_qd0 += 2.0 * (k * h.h0);
+      qd1 -= 2.0 * (k * h.h1);
+      qd2 -= 2.0 * (k * h.h2);
+      qd3 -= 2.0 * (k * h.h3);
     }
   }
 
