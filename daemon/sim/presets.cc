@@ -1,6 +1,8 @@
 #include "daemon/sim/presets.h"
 
 #include <cmath>
+#include <cstddef>
+#include <iterator>
 #include <numbers>
 #include <string>
 
@@ -32,6 +34,37 @@ void MakeClean(SessionSpec& spec) {
     s.tempo_jitter_pct = 0.0;
   });
 }
+
+// How each exercise moves when done well, on both sides.
+struct MovementShape {
+  ExerciseKind kind;
+  double rom_deg;
+  double concentric_s;
+  double eccentric_s;
+  double pause_turnaround_s;
+  double rest_between_s;
+  double lever_arm_m;  // joint to sensor
+};
+
+constexpr MovementShape kShapes[] = {
+    // kind, rom_deg, concentric_s, eccentric_s, pause_turnaround_s, rest_between_s, lever_arm_m
+    {ExerciseKind::kCurl, 130.0, 1.0, 1.5, 0.3, 0.8, 0.25},
+    {ExerciseKind::kLateralRaise, 30.0, 1.0, 1.4, 0.2, 0.8, 0.6},
+    {ExerciseKind::kKneeExtension, 80.0, 1.2, 1.8, 0.5, 1.0, 0.35},
+    {ExerciseKind::kSquat, 35.0, 1.0, 1.6, 0.2, 1.0, 0.12},
+    {ExerciseKind::kStraightLegRaise, 50.0, 1.5, 2.0, 1.0, 1.5, 0.8},
+};
+
+// One row per ExerciseKind, in the enum's order, so a kind indexes its row.
+constexpr bool ShapesFollowTheEnum() {
+  for (std::size_t i = 0; i < std::size(kShapes); ++i) {
+    if (static_cast<std::size_t>(kShapes[i].kind) != i) return false;
+  }
+  return std::size(kShapes) == static_cast<std::size_t>(ExerciseKind::kStraightLegRaise) + 1;
+}
+static_assert(ShapesFollowTheEnum(), "kShapes needs one row per ExerciseKind, in enum order");
+
+const MovementShape& ShapeOf(ExerciseKind kind) { return kShapes[static_cast<std::size_t>(kind)]; }
 
 const std::vector<PresetInfo> kPresets = {
     {"curl", "bilateral biceps curl, 10 reps, symmetric, realistic noise and mounts"},
@@ -91,58 +124,15 @@ SessionSpec DefaultSpec(ExerciseKind kind) {
   // Straps are never aligned with the bone: arbitrary, different rotations per side.
   spec.left.mount_sensor_to_segment = QuaternionFromAxisAngle({0.3, -0.5, 0.8}, 70.0);
   spec.right.mount_sensor_to_segment = QuaternionFromAxisAngle({-0.6, 0.2, 0.4}, 145.0);
-  switch (kind) {
-    case ExerciseKind::kCurl:
-      SetBoth(spec, [](SideSpec& s) {
-        s.rom_deg = 130.0;
-        s.concentric_s = 1.0;
-        s.eccentric_s = 1.5;
-        s.pause_turnaround_s = 0.3;
-        s.rest_between_s = 0.8;
-        s.lever_arm_m = 0.25;
-      });
-      break;
-    case ExerciseKind::kLateralRaise:
-      SetBoth(spec, [](SideSpec& s) {
-        s.rom_deg = 30.0;
-        s.concentric_s = 1.0;
-        s.eccentric_s = 1.4;
-        s.pause_turnaround_s = 0.2;
-        s.rest_between_s = 0.8;
-        s.lever_arm_m = 0.6;
-      });
-      break;
-    case ExerciseKind::kKneeExtension:
-      SetBoth(spec, [](SideSpec& s) {
-        s.rom_deg = 80.0;
-        s.concentric_s = 1.2;
-        s.eccentric_s = 1.8;
-        s.pause_turnaround_s = 0.5;
-        s.rest_between_s = 1.0;
-        s.lever_arm_m = 0.35;
-      });
-      break;
-    case ExerciseKind::kSquat:
-      SetBoth(spec, [](SideSpec& s) {
-        s.rom_deg = 35.0;
-        s.concentric_s = 1.0;
-        s.eccentric_s = 1.6;
-        s.pause_turnaround_s = 0.2;
-        s.rest_between_s = 1.0;
-        s.lever_arm_m = 0.12;
-      });
-      break;
-    case ExerciseKind::kStraightLegRaise:
-      SetBoth(spec, [](SideSpec& s) {
-        s.rom_deg = 50.0;
-        s.concentric_s = 1.5;
-        s.eccentric_s = 2.0;
-        s.pause_turnaround_s = 1.0;
-        s.rest_between_s = 1.5;
-        s.lever_arm_m = 0.8;
-      });
-      break;
-  }
+  const MovementShape& shape = ShapeOf(kind);
+  SetBoth(spec, [&shape](SideSpec& s) {
+    s.rom_deg = shape.rom_deg;
+    s.concentric_s = shape.concentric_s;
+    s.eccentric_s = shape.eccentric_s;
+    s.pause_turnaround_s = shape.pause_turnaround_s;
+    s.rest_between_s = shape.rest_between_s;
+    s.lever_arm_m = shape.lever_arm_m;
+  });
   return spec;
 }
 
