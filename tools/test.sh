@@ -20,6 +20,8 @@ launcher=()
 if command -v ccache > /dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   export CCACHE_BASEDIR="$PWD"
+  # -g puts the build folder into the objects; leaving it out of the hash lets clones share.
+  export CCACHE_NOHASHDIR=1
 fi
 
 cmake -S . -B build/release -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMBI_WERROR=ON
