@@ -37,6 +37,8 @@ ClockUpdate SampleClock::Start(Time device, Time arrival) {
   rate_anchor_arrival_ = arrival;
   rate_anchor_count_ = 0;
   count_ = 0;
+  late_arrival_ = false;
+  previous_lag_s_ = 0.0;
   ClockUpdate update;
   update.time = arrival;
   last_time_ = update.time;
@@ -102,6 +104,33 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
       return update;
     }
     step_s = period_s_;
+    // How much later than the synthesised clock expects this sample arrives. Its jump from the
+    // last on-time sample is what a loss adds; a slow drift (a rate error the period estimate
+    // has not learned yet) cancels out of it.
+    const double lag_s =
+        ToSeconds(SaturatingSub(arrival, device_origin_)) - device_s_ - step_s - offset_s_;
+    const double loss_lag_s = std::max(0.5 * period_s_, params_.arrival_loss_min_s);
+    if (late_arrival_ && pause_s > 0.5 * period_s_ && lag_s - on_time_lag_s_ > loss_lag_s) {
+      // Late, and the next one at the steady rate still as late: samples were lost before the
+      // previous one, which was already passed on. Count them here, where the gap can still be
+      // bridged; the smaller of the two jumps carries less latency jitter.
+      const double jump_s = std::min(late_jump_s_, lag_s - on_time_lag_s_);
+      const std::int64_t missing = std::max<std::int64_t>(1, std::llround(jump_s / period_s_));
+      step_s += static_cast<double>(missing) * period_s_;
+      count_ += missing;
+      update.gap = true;
+      update.gap_duration = DurationFromSeconds(step_s);
+      update.missing_samples = missing;
+      late_arrival_ = false;
+      on_time_lag_s_ = lag_s - static_cast<double>(missing) * period_s_;
+    } else if (!late_arrival_ && lag_s - previous_lag_s_ > loss_lag_s) {
+      late_arrival_ = true;
+      on_time_lag_s_ = previous_lag_s_;
+      late_jump_s_ = lag_s - previous_lag_s_;
+    } else {
+      late_arrival_ = false;
+    }
+    previous_lag_s_ = update.gap ? on_time_lag_s_ : lag_s;
     ++count_;
     UpdatePeriodEstimate(arrival);
   }

@@ -23,6 +23,14 @@ struct SampleClockParams {
   // Arrival-time streams only: a pause in arrivals shorter than this is treated as transport
   // buffering (the samples come later in a burst), not as lost samples.
   double min_arrival_gap_s = 0.25;
+  // Arrival-time streams: a short loss (a few samples a radio dropped) leaves no pause that long,
+  // but every later sample arrives late by the lost samples' time. A sample that arrives later
+  // than the one before it by more than max(half a period, this) beyond the clock's period,
+  // followed by one that arrives at the steady rate (not at once, as the rest of a buffered burst
+  // does) and is still that late, means samples were lost: the clock counts them and reports the
+  // gap, so it can be bridged. Above the latency jitter of USB serial (< 10 ms); a BLE burst is
+  // told apart by its next arrival.
+  double arrival_loss_min_s = 0.03;
   // How fast the device-to-session offset may rise (s per s). The offset is the lower envelope of
   // (arrival - device time): latency only ever adds to it, so the envelope follows a device clock
   // that runs fast at once and one that runs slow at this rate. 2000 ppm covers crystal and RC
@@ -87,6 +95,13 @@ class SampleClock {
   Time rate_anchor_arrival_;
   std::int64_t rate_anchor_count_ = 0;
   std::int64_t count_ = 0;
+  // Arrival-time streams, short losses: the previous arrival came later than the one before it
+  // by late_jump_s_ (samples may be lost before it; the next arrival tells), and the lag behind
+  // the clock of the last sample that came on time.
+  bool late_arrival_ = false;
+  double late_jump_s_ = 0.0;
+  double on_time_lag_s_ = 0.0;
+  double previous_lag_s_ = 0.0;
   std::int64_t gaps_ = 0;
   std::int64_t missing_samples_total_ = 0;
   std::int64_t rejected_ = 0;

@@ -76,8 +76,9 @@ SessionPipeline::SessionPipeline(const SessionParams& params, EventSink* sink)
   }
   comparators_.resize(2);
   screens_.resize(2);
-  RepScreenParams screen = params_.rep_screen;
-  screen.run_end_rest_s = params_.set_end_rest_s;
+  // The screen keeps its own settings: a short set-end rest must not make every rep that waits
+  // for the next one (the first of each set) handling.
+  const RepScreenParams& screen = params_.rep_screen;
   for (int i = 0; i < static_cast<int>(params_.sensors.size()); ++i) {
     const Placement placement = params_.sensors[i].placement;
     sensor_by_slot_[static_cast<std::size_t>(PlacementSlot(placement))] = i;

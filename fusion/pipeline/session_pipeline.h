@@ -40,7 +40,7 @@ struct SessionParams {
   OrientationSettings orientation;  // the sample rate is each sensor's nominal_rate_hz
   SampleClockParams clock;          // nominal_rate_hz and device_time are set per sensor
   RepDetectorParams reps;           // first_phase and nominal_rate_hz are set per sensor/exercise
-  RepScreenParams rep_screen;       // run_end_rest_s is set to set_end_rest_s
+  RepScreenParams rep_screen;       // its own settings, apart from set_end_rest_s
   AsymmetryParams asymmetry;
   // Automatic sets: a set starts with the first rep after rest and ends when no rep has ended
   // for this long on any sensor. Longer than the longest within-set pause (physiotherapy holds

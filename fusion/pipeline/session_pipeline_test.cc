@@ -381,6 +381,31 @@ TEST(SessionPipelineTest, AutomaticSetsSplitByLongRest) {
   }
 }
 
+TEST(SessionPipelineTest, AShortSetEndRestDoesNotShortenTheRepScreensWait) {
+  // Reps 5 s apart with sets ending after 4 s of rest: each rep the screen holds for the next
+  // one (the first of every run) waits for it by the screen's own setting, not the set's.
+  sim::SessionSpec spec = *sim::MakePreset("curl");
+  spec.left.rep_count = spec.right.rep_count = 4;
+  spec.left.rest_between_s = spec.right.rest_between_s = 5.0;
+  const SimInput input = Simulate(spec, Protocol::kWitMotionSerial);
+  SessionParams params = ParamsFor(spec, Protocol::kWitMotionSerial);
+  params.set_end_rest_s = 4.0;
+  ASSERT_GT(spec.left.rest_between_s, params.set_end_rest_s);
+  ASSERT_LT(spec.left.rest_between_s, params.rep_screen.run_end_rest_s);
+  const RecordingSink sink = RunPipeline(input, params);
+  ExpectWellOrdered(sink.events);
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    SCOPED_TRACE(std::string(ToString(side)));
+    EXPECT_EQ(static_cast<int>(sink.RepsOf(side).size()), TruthReps(input, side));
+  }
+  // The setting is the screen's: shortened below the rest between reps, a rep left waiting
+  // that long is taken for handling (the screen's edge rule), so some reps are not counted.
+  params.rep_screen.run_end_rest_s = 4.0;
+  const RecordingSink shortened = RunPipeline(input, params);
+  EXPECT_LT(shortened.RepsOf(Side::kLeft).size() + shortened.RepsOf(Side::kRight).size(),
+            sink.RepsOf(Side::kLeft).size() + sink.RepsOf(Side::kRight).size());
+}
+
 TEST(SessionPipelineTest, ExplicitStartAndEndSet) {
   const SimInput& input = CurlSerial();
   SessionParams params = ParamsFor(input.spec, Protocol::kWitMotionSerial);

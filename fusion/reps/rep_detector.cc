@@ -92,6 +92,20 @@ void RepDetector::ClearSet() {
   rest_before_gap_deg_.reset();
   held_.reset();
   last_end_index_ = -1;
+  still_pose_deg_.reset();
+}
+
+void RepDetector::RelearnAxis(std::int64_t index) {
+  ++relearned_;
+  floor_index_ = index;
+  axis_estimator_.Reset();
+  angle_ = SegmentAngle(params_.angle);
+  samples_since_axis_update_ = 0;
+  state_ = RepState::kLearningAxis;
+  rest_ = RestPose{};
+  rest_before_gap_deg_.reset();
+  last_end_index_ = -1;
+  still_pose_deg_.reset();
 }
 
 void RepDetector::Reset() {
@@ -117,6 +131,8 @@ RepDetectorDiagnostics RepDetector::diagnostics() const {
   d.rejected_reps = rejected_reps_;
   d.dropped_by_gap = dropped_by_gap_;
   d.abandoned = abandoned_;
+  d.swings = swings_;
+  d.relearned = relearned_;
   d.bridged_samples = bridged_samples_;
   return d;
 }
@@ -167,6 +183,7 @@ void RepDetector::LockAxis() {
   // the data.
   const bool moving = std::abs(At(first).speed_deg_s) >= params_.rest_gyro_rad_s * kRadToDeg;
   rest_ = {At(first).angle_deg, first, moving ? RestOrigin::kDataStart : RestOrigin::kSeen};
+  still_pose_deg_.reset();
   state_ = RepState::kAtRest;
   for (std::int64_t i = first; i <= last; ++i) Step(i);
 }
@@ -214,12 +231,19 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
         angle_.SetAxis(axis, /*first=*/false);
         ComputeAngle(index - 1);
         rest_.angle_deg += At(index - 1).angle_deg - before;
+        if (still_pose_deg_) *still_pose_deg_ += At(index - 1).angle_deg - before;
       } else {
         angle_.SetAxis(axis, /*first=*/false);
       }
     }
     ComputeAngle(index);
     Step(index);
+    if (state_ == RepState::kAtRest && entry.still_s >= params_.rest_min_s &&
+        rom_count_ < params_.relearn_until_reps) {
+      // At rest before the set has its reps: what taught the axis so far may not be the set's
+      // movement. Learn it, and the direction, from the next movement (replayed from here).
+      RelearnAxis(index);
+    }
   }
 
   RepDetectorOutput output;
@@ -318,6 +342,7 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
       angle < rest_.angle_deg) {
     rest_ = {angle, index, RestOrigin::kSeen};
   }
+  if (entry.still_s >= params_.rest_min_s) still_pose_deg_ = angle;
   if (std::abs(entry.speed_deg_s) < params_.rest_gyro_rad_s * kRadToDeg) {
     state_ = RepState::kAtRest;
   }
@@ -344,6 +369,19 @@ void RepDetector::StepInRep(std::int64_t index) {
     return;
   }
   const double excursion = rep_.peak_deg - rep_.base.angle_deg;
+  if (state_ != RepState::kRising && still_pose_deg_) {
+    // Judged once the rep has turned, against its whole rise: its start (the low point of the
+    // last swing, in gait) and its return.
+    const double below_deg = *still_pose_deg_ - std::min(angle, rep_.base.angle_deg);
+    if (below_deg >
+        std::max(params_.swing_min_deg, params_.swing_frac * (rep_.peak_deg - *still_pose_deg_))) {
+      // Swung through the pose the limb rests in to its other side: a pendulum, not a rep.
+      ++swings_;
+      state_ = RepState::kAtRest;
+      rest_ = {angle, index, RestOrigin::kSeen};
+      return;
+    }
+  }
   switch (state_) {
     case RepState::kRising: {
       const double turn_deg =
@@ -607,6 +645,8 @@ void RepDetector::MarkGap(Time /*time*/) {
   floor_index_ = next_index_;
   still_s_ = 0.0;
   previous_time_ns_.reset();
+  // The limb may have moved during the gap: the pose it rested in before is no reference.
+  still_pose_deg_.reset();
 }
 
 std::optional<Rep> RepDetector::Finish() {

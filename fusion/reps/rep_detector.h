@@ -57,6 +57,19 @@ struct RepDetectorParams {
   // there: the limb was set down in a new rest pose (a leg lying differently after a set). Holds
   // at the turnaround are not affected. Shorter ends reps that merely pause on the way down.
   double settle_s = 1.0;
+  // A swing through the rest pose is not a rep: an exercise leaves the pose the limb rests in
+  // and comes back to it, a pendulum (an arm swinging while walking) passes through it to as
+  // far on the other side. A rep past its turnaround that started or goes below the pose the
+  // limb last rested still in by max(swing_min_deg, swing_frac * its rise above that pose) is a
+  // swing, and is not counted. Half: a leg set down lower after a slow rep settles a quarter of its
+  // rise below where it started, a pendulum goes as far below as above.
+  double swing_min_deg = 6.0;
+  double swing_frac = 0.5;
+  // Until the set has this many reps, a limb that comes to rest (still for rest_min_s) learns
+  // the movement axis and its direction afresh from its next movement: motion before the set
+  // (walking, picking the weights up) must not fix the axis or the sign of the set's reps. Two:
+  // one rep of handling may come before the set (it passes the rep guards; RepScreen removes it).
+  int relearn_until_reps = 2;
 
   // Guards: a rep needs at least max(min_rom_deg, min_rom_frac * A) of ROM (min_rom_set_deg
   // instead of min_rom_deg once the set has an amplitude) and min_duration_s.
@@ -131,6 +144,8 @@ struct RepDetectorDiagnostics {
   std::int64_t rejected_reps = 0;   // excursions that failed the ROM or duration guards
   std::int64_t dropped_by_gap = 0;  // reps in progress discarded at a cut gap
   std::int64_t abandoned = 0;       // excursions that never came back (max_rep_s)
+  std::int64_t swings = 0;          // excursions that swung through the rest pose
+  std::int64_t relearned = 0;       // times the axis was learned afresh at rest before the set
   std::int64_t bridged_samples = 0;
   bool axis_locked() const { return state != RepState::kLearningAxis; }
 };
@@ -148,7 +163,11 @@ struct RepDetectorDiagnostics {
 //    excursion) below its peak; -> kReturning back within end_frac of the excursion; the rep
 //    ends when the limb stops descending, and counts if it passes the ROM and duration guards.
 //    At rest the rest pose follows the limb. A rep that settles short of its start ends there
-//    (a new rest pose); one not finished after max_rep_s is abandoned.
+//    (a new rest pose); one not finished after max_rep_s is abandoned. A rep that started or
+//    returns well below the pose the limb last rested still in swung through it (gait), and is
+//    not counted (swing_frac). Until the set has relearn_until_reps reps, the limb coming to
+//    rest learns the axis and its direction afresh (kLearningAxis) from its next movement, so
+//    walking or picking the weights up before the set fixes neither.
 // 3. A gap policy (gap_policy.h). The caller bridges short gaps (DecideGap: kBridge): the
 //    missing samples are interpolated (BridgeSample) and fed with 'bridged' set; the rep goes
 //    on and is marked bridged. A cut gap (MarkGap) ends what the data can no longer follow:
@@ -250,6 +269,8 @@ class RepDetector {
   void AcceptRep(const Rep& rep);
   void PushRep(const Rep& rep);
   void ClearSet();
+  // Forgets the axis learned from motion before the set; learning starts again at 'index'.
+  void RelearnAxis(std::int64_t index);
   double StartDeg() const;
   double MinRomDeg() const;
   // The oldest sample still in the buffer and after the last gap.
@@ -274,6 +295,9 @@ class RepDetector {
   RestPose rest_;                     // between reps: the pose a rep would start from
   RepInProgress rep_;                 // in a rep
   std::int64_t last_end_index_ = -1;  // end of the previous rep, for the start search
+  // The pose the limb last rested still in (still for rest_min_s), since the axis was learned
+  // and not before a cut gap: the reference of the swing rule.
+  std::optional<double> still_pose_deg_;
   // Set by a cut gap: the rest pose seen before it (where the rep in progress started, or where
   // the limb rested) and the rep held for the first sample after it.
   std::optional<double> rest_before_gap_deg_;
@@ -295,6 +319,8 @@ class RepDetector {
   std::int64_t rejected_reps_ = 0;
   std::int64_t dropped_by_gap_ = 0;
   std::int64_t abandoned_ = 0;
+  std::int64_t swings_ = 0;
+  std::int64_t relearned_ = 0;
   std::int64_t bridged_samples_ = 0;
 };
 

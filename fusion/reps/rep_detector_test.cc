@@ -392,7 +392,8 @@ TEST(RepDetectorTest, AmplitudeAdaptsSoSmallWobblesBetweenBigRepsAreRejected) {
 }
 
 TEST(RepStateMachineTest, WalksThroughItsNamedStatesInOrder) {
-  // One 60 deg rep: learning the axis, at rest, rising, falling, returning, at rest.
+  // One 60 deg rep: learning the axis, at rest, rising, falling, returning, at rest; then, the
+  // set having fewer than relearn_until_reps reps, learning the axis afresh once still.
   const auto samples = MakeHinge(hinge::Reps(1, 60, 1.0, 0.0, 1.0, 1.5), 100, {1, 0, 0, 0});
   RepDetector detector(Params(100));
   std::vector<RepState> seen = {detector.state()};
@@ -401,8 +402,8 @@ TEST(RepStateMachineTest, WalksThroughItsNamedStatesInOrder) {
     if (detector.state() != seen.back()) seen.push_back(detector.state());
   }
   const std::vector<RepState> expected = {RepState::kLearningAxis, RepState::kRising,
-                                          RepState::kFalling, RepState::kReturning,
-                                          RepState::kAtRest};
+                                          RepState::kFalling,      RepState::kReturning,
+                                          RepState::kAtRest,       RepState::kLearningAxis};
   // The axis locks during the rise: the replay of the buffer passes kAtRest within one sample.
   EXPECT_EQ(seen, expected);
   EXPECT_STREQ(RepStateName(RepState::kReturning), "returning");
@@ -510,6 +511,69 @@ TEST(RepDetectorTest, WithProductionMadgwickAndNoisySensor) {
     EXPECT_NEAR(r.concentric_s, 1.0, 0.08);
     EXPECT_NEAR(r.eccentric_s, 1.5, 0.08);
   }
+}
+
+// Arm swing while walking: 'count' swings of +-swing_deg about the pose the limb rested in,
+// the first towards 'first_sign', at about 0.9 Hz; then standing still.
+std::vector<hinge::Piece> Walk(int count, double swing_deg, double first_sign) {
+  std::vector<hinge::Piece> pieces = {{0.0, 1.5}, {first_sign * swing_deg, 0.28}};
+  for (int i = 0; i < count; ++i) {
+    pieces.push_back({-first_sign * swing_deg, 0.55});
+    pieces.push_back({first_sign * swing_deg, 0.55});
+  }
+  pieces.push_back({0.0, 0.28});
+  pieces.push_back({0.0, 1.5});
+  return pieces;
+}
+
+TEST(RepDetectorTest, SwingsThroughTheRestPoseAreNotReps) {
+  for (double first_sign : {1.0, -1.0}) {
+    SCOPED_TRACE(::testing::Message() << "first swing " << first_sign);
+    const auto samples = MakeHinge(Walk(6, 22.5, first_sign), 100, {1, 0, 0, 0});
+    RepDetector detector(Params(100));
+    int reps = 0;
+    for (const HingeSample& s : samples)
+      reps += detector.Update(s.sample, s.sensor_to_earth).rep ? 1 : 0;
+    if (detector.Finish()) ++reps;
+    EXPECT_EQ(reps, 0);
+    EXPECT_GT(detector.diagnostics().swings, 0);
+  }
+}
+
+TEST(RepDetectorTest, TheSetsDirectionIsLearnedAtRestNotFromTheWalkBeforeIt) {
+  // Whichever way the arm first swung, the curls after standing still count as curls: 60 deg
+  // each, timed from their own start (the sign is learned from the set's first movement).
+  for (double first_sign : {1.0, -1.0}) {
+    SCOPED_TRACE(::testing::Message() << "first swing " << first_sign);
+    std::vector<hinge::Piece> pieces = Walk(6, 22.5, first_sign);
+    for (const hinge::Piece& p : hinge::Reps(4, 60, 1.0, 0.0, 1.5, 1.0, 0.5)) pieces.push_back(p);
+    const auto samples = MakeHinge(pieces, 100, {1, 0, 0, 0});
+    RepDetectorParams params = Params(100);
+    const std::vector<Rep> reps = Detect(samples, params);
+    ASSERT_EQ(reps.size(), 4u);
+    for (const Rep& r : reps) {
+      EXPECT_NEAR(r.rom_deg, 60, 2.0);
+      EXPECT_NEAR(r.concentric_s, 1.0, 0.05);
+      EXPECT_NEAR(r.eccentric_s, 1.5, 0.05);
+    }
+    // Without learning afresh at rest the walk's first swing fixes the sign: when it went the
+    // other way, the curls are measured upside down.
+    params.relearn_until_reps = 0;
+    const std::vector<Rep> fixed = Detect(samples, params);
+    if (first_sign < 0) {
+      bool all_right = fixed.size() == 4u;
+      for (const Rep& r : fixed) all_right = all_right && std::abs(r.concentric_s - 1.0) < 0.05;
+      EXPECT_FALSE(all_right);
+    }
+  }
+}
+
+TEST(RepDetectorTest, ALegSetDownLowerAfterARepIsNotASwing) {
+  // The rep ends a quarter of its rise below the pose it started from (the leg lies lower).
+  const std::vector<hinge::Piece> pieces = {{0.0, 1.5}, {50, 1.5}, {50, 0.5},  {-12, 1.5},
+                                            {-12, 2.0}, {40, 1.5}, {-12, 1.5}, {-12, 2.0}};
+  const auto samples = MakeHinge(pieces, 100, {1, 0, 0, 0});
+  EXPECT_EQ(Detect(samples, Params(100)).size(), 2u);
 }
 
 }  // namespace

@@ -16,8 +16,10 @@ struct RepScreenParams {
   // up or putting them down moves a segment a third of a curl. A run of similar smaller reps
   // after it is a change of level (a lighter or a low-amplitude execution) and counts.
   double edge_rom_frac = 0.5;
-  // A side's run of reps ends when it did no rep for this long (the pipeline sets it to its
-  // automatic set-end rest).
+  // A held rep (the first of a run, or a small one) that no next rep of its side follows within
+  // this long is at the edge of a set (putting the weights down, a movement alone). Its own
+  // setting, not the pipeline's set-end rest: it must outlast the longest pause between two reps
+  // of one set (physiotherapy holds 5-10 s, slow sets rest longer), whatever rest ends a set.
   double run_end_rest_s = 20.0;
   // Gait: in a bilateral set, a rep whose nearest rep of the other side (overlapping in time)
   // turns around more than this fraction of their mean duration away swings in anti-phase

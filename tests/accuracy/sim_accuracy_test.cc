@@ -289,28 +289,24 @@ void ExpectNoWorseThan(const char* tag, int expected_scenarios, const SituationF
   EXPECT_LE(asymmetry_pp, floor.max_asymmetry_pp) << tag << ": asymmetry error";
 }
 
-// Aim not met (phantoms and misses on lateral raises): held at today's figures.
+// Aim not met: the lateral raises count one rep too many per side (curls exact); nothing missed.
 TEST(SituationTest, PickingUpAndPuttingDownIsNotARep) {
   ExpectNoWorseThan(
       " handling serial", 3,
-      {.max_extra_reps = 4, .max_missed_reps = 6, .max_rom_mae_deg = 1.0, .max_asymmetry_pp = 1.0});
+      {.max_extra_reps = 2, .max_missed_reps = 0, .max_rom_mae_deg = 1.0, .max_asymmetry_pp = 1.0});
 }
 
-// Aim not met (arm swing counted, raises missed): held at today's figures.
-TEST(SituationTest, WalkingBeforeTheSetIsNotARep) {
-  ExpectNoWorseThan(" walk serial", 3,
-                    {.max_extra_reps = 32,
-                     .max_missed_reps = 24,
-                     .max_rom_mae_deg = 6.2,
-                     .max_asymmetry_pp = 2.7});
-}
+// Swings through the rest pose are not reps, and the set's axis and direction are learned afresh
+// once the athlete stands still (RepDetectorParams::swing_frac, relearn_until_reps).
+TEST(SituationTest, WalkingBeforeTheSetIsNotARep) { ExpectExactSets(" walk serial", 3, 10); }
 
-// Counts are exact; the ROM aim is not met at 25 and 50 Hz (losses under the clock's gap
-// threshold are not bridged): counts held exact, ROM at today's figure.
+// Counts are exact; the ROM aim is not met in the fast curls at 25 and 50 Hz (a loss of one
+// sample at 50 Hz is under the clock's arrival-loss threshold, and a bridged loss at peak speed
+// is interpolated): counts held exact, ROM at today's figure.
 TEST(SituationTest, LossBurstsUpTo200MsLoseNoRep) {
   ExpectNoWorseThan(
       " loss serial", 15,
-      {.max_extra_reps = 0, .max_missed_reps = 0, .max_rom_mae_deg = 9.2, .max_asymmetry_pp = 3.5});
+      {.max_extra_reps = 0, .max_missed_reps = 0, .max_rom_mae_deg = 4.3, .max_asymmetry_pp = 1.6});
 }
 
 TEST(SituationTest, RestWithTheWeightsInHandSplitsTheSetsAndCountsNothing) {
@@ -322,13 +318,11 @@ TEST(SituationTest, RestWithTheWeightsInHandSplitsTheSetsAndCountsNothing) {
   }
 }
 
-// Aim not met (walking and handling together): held at today's figures.
+// Every count exact; the ROM aim is missed on one side (a loss burst at peak speed, as above).
 TEST(SituationTest, AGymSessionWithEverythingIsExact) {
-  ExpectNoWorseThan(" gym", 1,
-                    {.max_extra_reps = 13,
-                     .max_missed_reps = 2,
-                     .max_rom_mae_deg = 9.0,
-                     .max_asymmetry_pp = 3.1});
+  ExpectNoWorseThan(
+      " gym", 1,
+      {.max_extra_reps = 0, .max_missed_reps = 0, .max_rom_mae_deg = 3.2, .max_asymmetry_pp = 1.8});
 }
 
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working

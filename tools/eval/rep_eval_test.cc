@@ -101,9 +101,10 @@ TEST(RepEvalTest, TuningHalfHoldsItsTotals) {
   Report("tuning half, headline", t);
   Report("tuning half, CMU wrists", Summarize(Results(), false, HalfFilter::kTuning));
   EXPECT_EQ(t.rows, 21);
-  EXPECT_GE(t.exact, 18);
-  EXPECT_GE(t.within_one, 19);
-  EXPECT_LE(t.count_error, 5);
+  // 19 / 20 / 3 since the merge of the other branches; unchanged by the swing and relearn rules.
+  EXPECT_GE(t.exact, 19);
+  EXPECT_GE(t.within_one, 20);
+  EXPECT_LE(t.count_error, 3);
   EXPECT_LE(t.phantoms, 0);
   EXPECT_EQ(t.still_rows, 6);
   EXPECT_EQ(t.still_exact, 6);
@@ -116,11 +117,14 @@ TEST(RepEvalTest, TestHalfHoldsItsTotals) {
   EXPECT_EQ(t.rows, 18);
   // The rep screen (issue 8) took the following limb's phantoms from 26 to 5 and the count error
   // from 29 to 9, and cost one exact row (CMU Lunge right 5 -> 4): 14 / 17 / 29 / 28 before.
-  EXPECT_GE(t.exact, 13);
-  EXPECT_GE(t.within_one, 17);
-  EXPECT_LE(t.count_error, 9);
-  // 5 on the following left ankle of a straight-leg raise, 2 outside the set windows.
-  EXPECT_LE(t.phantoms, 7);
+  // Since then (14 / 17 / 7 / 5 at the merge of the other branches) the swing rule and learning
+  // the axis afresh at rest before the set (walking, handling) cost one rep of one hip
+  // abduction set (9 -> 8 of 10): within one 17 -> 16, count error 7 -> 8.
+  EXPECT_GE(t.exact, 14);
+  EXPECT_GE(t.within_one, 16);
+  EXPECT_LE(t.count_error, 8);
+  // 4 on the following left ankle of a straight-leg raise, 1 outside the set windows.
+  EXPECT_LE(t.phantoms, 5);
   EXPECT_EQ(t.still_rows, 5);
   EXPECT_GE(t.still_exact, 4);
 }
