@@ -140,7 +140,7 @@ bool DaemonApp::Impl::StartShipper(const config::CentralConfig& central,
   options.store_path = store_path;
   options.retry_longest = milliseconds(static_cast<long>(central.retry_longest_s * 1000.0));
   const config::ExerciseCatalog* catalog = &*catalog_;
-  auto traits = [catalog](const std::string& name) {
+  auto traits_of = [catalog](const std::string& name) {
     central::ExerciseTraits traits;
     const fusion::Exercise* exercise = catalog->Find(name);
     if (exercise == nullptr) return traits;
@@ -152,7 +152,7 @@ bool DaemonApp::Impl::StartShipper(const config::CentralConfig& central,
     return traits;
   };
   std::string error;
-  shipper_ = central::Shipper::Start(options, traits, &error);
+  shipper_ = central::Shipper::Start(options, traits_of, &error);
   if (!shipper_) {
     spdlog::critical("{}", error);
     return false;
@@ -435,8 +435,8 @@ int DaemonApp::Impl::Run() {
   store_->Close();
   if (shipper_) {
     // The store is closed: what it committed is in the outbox; ship it while the drain lasts.
-    const central::ShipperStatus status = shipper_->status();
-    spdlog::info("central {}: shipping the {} rows left", status.target, status.backlog_rows);
+    const central::ShipperStatus before = shipper_->status();
+    spdlog::info("central {}: shipping the {} rows left", before.target, before.backlog_rows);
     shipper_->Stop();
     const central::ShipperStatus left = shipper_->status();
     if (left.backlog_rows > 0) {

@@ -24,7 +24,7 @@ TEST(CentralTablesTest, SessionsAndSetsAreUpsertedWithoutTouchingTheirKeys) {
                      "EXCLUDED.exercise"),
             std::string::npos)
       << sql;
-  EXPECT_EQ(sql.find("set_index = EXCLUDED"), std::string::npos) << sql;
+  EXPECT_EQ(sql.find(" set_index = EXCLUDED"), std::string::npos) << sql;
   EXPECT_NE(sql.find("summary = EXCLUDED.summary"), std::string::npos) << sql;
 }
 
@@ -49,12 +49,18 @@ TEST(CentralUrlTest, ThePasswordFromTheConfigGoesInAsAnEncodedParameter) {
   options.url = "postgresql:///ambi?host=/run/pg";
   options.password = "a b&c";
   EXPECT_EQ(ConnectionUri(options),
-            "postgresql:///ambi?host=/run/pg&password=a%20b%26c&application_name=ambid");
+            "postgresql:///ambi?host=/run/pg&password=a%20b%26c&application_name=ambid&"
+            "connect_timeout=5");
   options.url = "postgresql://db/ambi";
   options.password.clear();
   options.passfile = "/etc/ambi/pgpass";
   EXPECT_EQ(ConnectionUri(options),
-            "postgresql://db/ambi?passfile=%2Fetc%2Fambi%2Fpgpass&application_name=ambid");
+            "postgresql://db/ambi?passfile=%2Fetc%2Fambi%2Fpgpass&application_name=ambid&"
+            "connect_timeout=5");
+  options.url = "postgresql://db/ambi?connect_timeout=30";
+  options.passfile.clear();
+  EXPECT_EQ(ConnectionUri(options),
+            "postgresql://db/ambi?connect_timeout=30&application_name=ambid");
 }
 
 }  // namespace

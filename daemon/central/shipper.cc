@@ -69,6 +69,9 @@ std::string ConnectionUri(const ShipperOptions& options) {
   add("password", options.password);
   add("passfile", options.passfile);
   add("application_name", "ambid");
+  // An unreachable host must not hold the shipper (and the daemon's shutdown) for the kernel's
+  // TCP timeout; the URL may choose another.
+  if (uri.find("connect_timeout=") == std::string::npos) add("connect_timeout", "5");
   return uri;
 }
 

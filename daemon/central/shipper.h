@@ -64,7 +64,8 @@ class Shipper {
 
 // 'url' with the password of its user-info part, if any, replaced by "***".
 std::string RedactUrl(const std::string& url);
-// The libpq connection string: 'url' with password and passfile added as URI parameters.
+// The libpq connection string: 'url' with password and passfile added as URI parameters, and a
+// connect_timeout of 5 s unless the URL gives one.
 std::string ConnectionUri(const ShipperOptions& options);
 
 }  // namespace ambi::central
