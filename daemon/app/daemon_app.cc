@@ -435,13 +435,14 @@ int DaemonApp::Impl::Run() {
   store_->Close();
   if (shipper_) {
     // The store is closed: what it committed is in the outbox; ship it while the drain lasts.
-    const central::ShipperStatus before = shipper_->status();
-    spdlog::info("central {}: shipping the {} rows left", before.target, before.backlog_rows);
     shipper_->Stop();
     const central::ShipperStatus left = shipper_->status();
     if (left.backlog_rows > 0) {
       spdlog::warn("central {}: {} rows wait in the local store for the next start", left.target,
                    left.backlog_rows);
+    } else {
+      spdlog::info("central {}: everything shipped ({} rows since start)", left.target,
+                   left.shipped_rows);
     }
   }
   spdlog::info("stopped");

@@ -23,7 +23,7 @@ bool EnsureCentralSchema(pqxx::connection_base& connection, std::string* error) 
   const int known = CentralSchemaVersion();
   try {
     pqxx::work work(connection, "ambi_schema");
-    work.exec0("SELECT pg_advisory_xact_lock(" + std::to_string(kSchemaLockKey) + ")");
+    work.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kSchemaLockKey) + ")");
     work.exec0(
         "CREATE TABLE IF NOT EXISTS ambi_schema_version (version integer PRIMARY KEY, "
         "file_name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");

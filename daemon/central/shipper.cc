@@ -112,8 +112,8 @@ class Shipper::Impl {
       if (!connection_ && !Connect()) {
         if (!reported_down) {
           spdlog::warn(
-              "central {}: not reachable, history waits in the local store and is "
-              "shipped when it returns: {}",
+              "central {}: not connected ({}); history waits in the local store and is "
+              "shipped once the database can be reached",
               status_.target, status().last_error);
           reported_down = true;
         }
