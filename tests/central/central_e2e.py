@@ -12,6 +12,8 @@ pg_server.py); every check compares the central database with the boxes' own sto
    not connected meanwhile, and afterwards every row is there once.
 4. The server is not reachable when a box starts: the box starts, records its session, says so
    in its log and status, and ships everything once the server is up.
+5. A database whose schema is newer than the box knows: the box ships nothing there, keeps
+   working, and says which versions.
 
   central_e2e.py --ambid AMBID --ambictl AMBICTL --ambi-sim AMBI_SIM
 """
@@ -322,6 +324,27 @@ def unreachable_at_start(args, check, pg, root, captures):
     box.stop()
 
 
+def newer_schema_refused(args, check, pg, root, captures):
+    pg.query("CREATE DATABASE ambi_newer")
+    pg.query("CREATE TABLE ambi_schema_version (version integer PRIMARY KEY, file_name text "
+             "NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()); INSERT INTO "
+             "ambi_schema_version VALUES (1, '001_initial.sql'), (99, '099_future.sql')",
+             database="ambi_newer")
+    box = Box(args, root, "floor-old", pg.url.replace("/ambi?", "/ambi_newer?"))
+    box.serve(captures["alex_curl"], "2026-11-13T09:00")
+    wait_until(lambda: all(not s["live"] for s in box.ctl_json("sessions")),
+               "floor-old to record its session")
+    status = wait_until(lambda: (lambda c: c if "newer" in c["last_error"] else None)(
+        box.central()), "floor-old to report the newer schema")
+    check.equal(status["connected"], False, "floor-old: not connected to a newer schema")
+    check.true("99" in status["last_error"] and "1 this ambid" in status["last_error"],
+               f"the error names both versions: {status['last_error']}")
+    tables = pg.query("SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE 'ambi_%' AND "
+                      "tablename <> 'ambi_schema_version'", database="ambi_newer")
+    check.equal(tables[0][0], "0", "nothing was created in the newer database")
+    box.stop()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ambid", required=True)
@@ -331,7 +354,7 @@ def main():
     args = parser.parse_args()
     check = Checker()
     scenarios = [two_boxes, killed_while_shipping, server_stopped_mid_session,
-                 unreachable_at_start]
+                 unreachable_at_start, newer_schema_refused]
     with tempfile.TemporaryDirectory(prefix="ambi-central-") as root, PgServer() as pg:
         captures = {
             "alex_curl": make_capture(args, root, "alex_curl", "curl-asym10", "alex"),

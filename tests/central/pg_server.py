@@ -68,10 +68,12 @@ class PgServer:
     def stop(self, mode="fast"):
         self._run([f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "30", "stop"])
 
-    def query(self, sql):
+    def query(self, sql, database=None):
         """Rows of 'sql' as lists of strings (psql, unaligned, tab-separated)."""
+        url = self.url if database is None else self.url.replace(
+            f"/{self.database}?", f"/{database}?")
         result = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
-                                 "-d", self.url, "-c", sql],
+                                 "-d", url, "-c", sql],
                                 capture_output=True, text=True, timeout=TIMEOUT_S)
         if result.returncode != 0:
             raise RuntimeError(f"psql {sql!r}: {result.stderr.strip()}")
