@@ -23,4 +23,7 @@ if(AMBI_BUILD_DAEMON)
   find_package(PkgConfig REQUIRED)
   pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
   pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+  # The central history (daemon/central, and ambictl --store postgresql://): libpqxx 6.4.5 on
+  # Debian 12, which brings libpq.
+  pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)
 endif()

@@ -12,6 +12,7 @@ namespace ambi::ctl {
 // Everything the command line can say; each command reads what concerns it.
 struct Options {
   std::string address;
+  std::string store;  // --store: a central history (postgresql://...) instead of ambid's
   double timeout_s = 0.0;
   double wait_for_server_s = 0.0;
   bool json = false;
@@ -41,6 +42,8 @@ struct Options {
 
 int Watch(AmbidClient& client, const Options& options);
 int Devices(AmbidClient& client, const Options& options);
+// The daemon's health at a glance: devices connected, and the copy to the central database.
+int Status(AmbidClient& client, const Options& options);
 int SetStart(AmbidClient& client, const Options& options);
 int SetEnd(AmbidClient& client, const Options& options);
 int SessionStart(AmbidClient& client, const Options& options);

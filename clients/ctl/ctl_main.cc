@@ -29,6 +29,10 @@ int Main(int argc, char** argv) {
                  "ambid address: unix:/path, a socket path, or host:port (default: "
                  "$AMBI_ADDRESS, else ambid's socket " +
                      DefaultAddress() + ")");
+  app.add_option("--store", options.store,
+                 "read the history (sessions, show, export, balance, report) of every box from "
+                 "the central PostgreSQL database at URL (postgresql://host/db; the password "
+                 "from PGPASSFILE or ~/.pgpass) instead of from ambid");
   app.add_option("--timeout-s", options.timeout_s,
                  "give up (exit 3) after S seconds; watch: before --count events arrived")
       ->check(CLI::PositiveNumber);
@@ -64,6 +68,11 @@ int Main(int argc, char** argv) {
   CLI::App* devices = app.add_subcommand("devices", "the daemon's sensors: state, rates, gaps");
   devices->add_option("--athlete", options.athlete, "only this athlete's sensors");
   add_json(devices, "one per device");
+  CLI::App* status = app.add_subcommand(
+      "status",
+      "the daemon's health: devices connected and the copy of its history to the "
+      "central database ([central]): connected, rows waiting, seconds behind");
+  add_json(status, "one object");
 
   CLI::App* set = app.add_subcommand("set", "set control: start or end a set");
   set->require_subcommand(1);
@@ -156,7 +165,16 @@ int Main(int argc, char** argv) {
 
   if (exercises->parsed()) return Exercises(options);
   AmbidClient client(options.address, options.timeout_s);
-  if (options.wait_for_server_s > 0 && !client.WaitForServer(options.wait_for_server_s)) {
+  const bool history_command = sessions->parsed() || show->parsed() || export_command->parsed() ||
+                               balance->parsed() || report->parsed();
+  if (!options.store.empty() && !history_command) {
+    PrintError(
+        "--store reads history only (sessions, show, export, balance, report); live "
+        "commands talk to ambid: use --connect ADDR");
+    return kExitUsage;
+  }
+  if (options.store.empty() && options.wait_for_server_s > 0 &&
+      !client.WaitForServer(options.wait_for_server_s)) {
     PrintError("cannot reach ambid at " + client.address() + " (" +
                UnreachableReason(client.address()) + ") after waiting " +
                Format("%g", options.wait_for_server_s) +
@@ -165,6 +183,7 @@ int Main(int argc, char** argv) {
   }
   if (watch->parsed()) return Watch(client, options);
   if (devices->parsed()) return Devices(client, options);
+  if (status->parsed()) return Status(client, options);
   if (set_start->parsed()) return SetStart(client, options);
   if (set_end->parsed()) return SetEnd(client, options);
   if (session_start->parsed()) return SessionStart(client, options);

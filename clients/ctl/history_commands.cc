@@ -1,4 +1,5 @@
-// ambictl sessions, show, export, balance, report: the store's history through ambid.
+// ambictl sessions, show, export, balance, report: the store's history through ambid, or the
+// central history of every box (--store postgresql://...).
 
 #include <grpcpp/grpcpp.h>
 
@@ -17,6 +18,7 @@
 #include "clients/ctl/commands.h"
 #include "clients/ctl/ctl_text.h"
 #include "clients/ctl/export_rows.h"
+#include "clients/history/central_history.h"
 #include "clients/report/report.h"
 #include "clients/report/weekly_summary.h"
 
@@ -61,19 +63,105 @@ bool DateRange(const Options& options, std::int64_t* from, std::int64_t* to) {
 }
 
 Json SessionJson(const v1::SessionInfo& s) {
-  return Json{{"session_id", s.session_id()},
-              {"athlete", s.athlete()},
-              {"start_unix_ns", s.start_unix_ns()},
-              {"end_unix_ns", s.end_unix_ns()},
-              {"start_utc", UtcIso(s.start_unix_ns())},
-              {"end_utc", s.end_unix_ns() == 0 ? Json(nullptr) : Json(UtcIso(s.end_unix_ns()))},
-              {"live", s.end_unix_ns() == 0},
-              {"set_count", s.set_count()},
-              {"rep_count", s.rep_count()},
-              {"capture_path", s.capture_path()}};
+  Json json{{"session_id", s.session_id()},
+            {"athlete", s.athlete()},
+            {"start_unix_ns", s.start_unix_ns()},
+            {"end_unix_ns", s.end_unix_ns()},
+            {"start_utc", UtcIso(s.start_unix_ns())},
+            {"end_utc", s.end_unix_ns() == 0 ? Json(nullptr) : Json(UtcIso(s.end_unix_ns()))},
+            {"live", s.end_unix_ns() == 0},
+            {"set_count", s.set_count()},
+            {"rep_count", s.rep_count()},
+            {"capture_path", s.capture_path()}};
+  if (!s.box_id().empty()) json["box_id"] = s.box_id();  // a central history's
+  return json;
 }
 
-bool ListSessions(AmbidClient& client, const Options& options, std::uint32_t limit,
+// Where the history comes from: the ambid at --connect, or the central database of --store.
+class History {
+ public:
+  History(AmbidClient& client, const Options& options) : client_(client), options_(options) {}
+
+  // Connects to the central database when --store names one; false after a one-line error.
+  bool Open(int* exit_code) {
+    if (options_.store.empty()) return true;
+    std::string error;
+    central_ = history::CentralHistory::Open(options_.store, &error);
+    if (!central_) {
+      PrintError(error + " (--store " + options_.store + ")");
+      *exit_code = history::IsCentralUrl(options_.store) ? kExitError : kExitUsage;
+      return false;
+    }
+    return true;
+  }
+
+  bool List(const v1::ListSessionsRequest& request, v1::ListSessionsResponse* response,
+            int* exit_code) {
+    if (central_)
+      return Central(central_->ListSessions(request, response, &error_, &kind_), exit_code);
+    grpc::ClientContext context;
+    client_.Prepare(&context, false);
+    const grpc::Status status = client_.stub().ListSessions(&context, request, response);
+    if (status.ok()) return true;
+    *exit_code = client_.Fail(status, "listing sessions");
+    return false;
+  }
+
+  bool Get(const std::string& session_id, v1::GetSessionResponse* response, int* exit_code) {
+    v1::GetSessionRequest request;
+    request.set_session_id(session_id);
+    if (central_)
+      return Central(central_->GetSession(request, response, &error_, &kind_), exit_code);
+    grpc::ClientContext context;
+    client_.Prepare(&context, false);
+    const grpc::Status status = client_.stub().GetSession(&context, request, response);
+    if (status.ok()) return true;
+    *exit_code = client_.Fail(status, "session '" + session_id + "'");
+    return false;
+  }
+
+  bool Balance(const v1::WeeklyBalanceRequest& request, v1::WeeklyBalanceResponse* response,
+               int* exit_code) {
+    if (central_) {
+      return Central(central_->WeeklyBalance(request, UnixNowNs(), response, &error_, &kind_),
+                     exit_code);
+    }
+    grpc::ClientContext context;
+    client_.Prepare(&context, false);
+    const grpc::Status status = client_.stub().GetWeeklyBalance(&context, request, response);
+    if (status.ok()) return true;
+    *exit_code = client_.Fail(status, "the weekly balance of " + request.athlete());
+    return false;
+  }
+
+ private:
+  bool Central(bool ok, int* exit_code) {
+    if (ok) return true;
+    switch (kind_) {
+      case history::HistoryError::kInvalidArgument:
+        PrintError(error_ + " (see --help for options)");
+        *exit_code = kExitUsage;
+        break;
+      case history::HistoryError::kNotFound:
+        PrintError(error_ + ": see `ambictl --store URL sessions` for what exists");
+        *exit_code = kExitError;
+        break;
+      default:
+        PrintError(error_);
+        *exit_code = kExitError;
+        break;
+    }
+    return false;
+  }
+
+  AmbidClient& client_;
+  const Options& options_;
+  std::unique_ptr<history::CentralHistory> central_;
+  std::string error_;
+  history::HistoryError kind_ = history::HistoryError::kNone;
+};
+
+bool ListSessions(History& history, const Options& options, std::uint32_t limit,
                   v1::ListSessionsResponse* response, int* exit_code) {
   std::int64_t from = 0;
   std::int64_t to = 0;
@@ -86,28 +174,12 @@ bool ListSessions(AmbidClient& client, const Options& options, std::uint32_t lim
   request.set_from_unix_ns(from);
   request.set_to_unix_ns(to);
   request.set_limit(limit);
-  grpc::ClientContext context;
-  client.Prepare(&context, false);
-  const grpc::Status status = client.stub().ListSessions(&context, request, response);
-  if (!status.ok()) {
-    *exit_code = client.Fail(status, "listing sessions");
-    return false;
-  }
-  return true;
+  return history.List(request, response, exit_code);
 }
 
-bool GetSession(AmbidClient& client, const std::string& session_id,
-                v1::GetSessionResponse* response, int* exit_code) {
-  v1::GetSessionRequest request;
-  request.set_session_id(session_id);
-  grpc::ClientContext context;
-  client.Prepare(&context, false);
-  const grpc::Status status = client.stub().GetSession(&context, request, response);
-  if (!status.ok()) {
-    *exit_code = client.Fail(status, "session '" + session_id + "'");
-    return false;
-  }
-  return true;
+bool GetSession(History& history, const std::string& session_id, v1::GetSessionResponse* response,
+                int* exit_code) {
+  return history.Get(session_id, response, exit_code);
 }
 
 std::string Duration(const v1::SessionInfo& s) {
@@ -185,16 +257,29 @@ bool WriteOutput(const std::string& path, const std::string& text) {
 int Sessions(AmbidClient& client, const Options& options) {
   v1::ListSessionsResponse response;
   int exit_code = kExitOk;
-  if (!ListSessions(client, options, options.limit, &response, &exit_code)) return exit_code;
+  History history(client, options);
+  if (!history.Open(&exit_code)) return exit_code;
+  if (!ListSessions(history, options, options.limit, &response, &exit_code)) return exit_code;
   if (options.json) {
     for (const v1::SessionInfo& s : response.sessions()) PrintLine(SessionJson(s).dump());
     return kExitOk;
   }
-  Table table({"SESSION", "ATHLETE", "START (UTC)", "END (UTC)", "DURATION", "SETS", "REPS"});
+  // A central history (--store) says which box recorded each session.
+  const bool boxes = !options.store.empty();
+  std::vector<std::string> header = {"SESSION",  "ATHLETE", "START (UTC)", "END (UTC)",
+                                     "DURATION", "SETS",    "REPS"};
+  if (boxes) header.insert(header.begin() + 2, "BOX");
+  Table table(header);
   for (const v1::SessionInfo& s : response.sessions()) {
-    table.Add({s.session_id(), s.athlete(), UtcTime(s.start_unix_ns()),
-               s.end_unix_ns() == 0 ? "live" : UtcTime(s.end_unix_ns()), Duration(s),
-               std::to_string(s.set_count()), std::to_string(s.rep_count())});
+    std::vector<std::string> row = {s.session_id(),
+                                    s.athlete(),
+                                    UtcTime(s.start_unix_ns()),
+                                    s.end_unix_ns() == 0 ? "live" : UtcTime(s.end_unix_ns()),
+                                    Duration(s),
+                                    std::to_string(s.set_count()),
+                                    std::to_string(s.rep_count())};
+    if (boxes) row.insert(row.begin() + 2, s.box_id());
+    table.Add(row);
   }
   std::fputs(table.Render().c_str(), stdout);
   return kExitOk;
@@ -203,7 +288,9 @@ int Sessions(AmbidClient& client, const Options& options) {
 int Show(AmbidClient& client, const Options& options) {
   v1::GetSessionResponse session;
   int exit_code = kExitOk;
-  if (!GetSession(client, options.session_id, &session, &exit_code)) return exit_code;
+  History history(client, options);
+  if (!history.Open(&exit_code)) return exit_code;
+  if (!GetSession(history, options.session_id, &session, &exit_code)) return exit_code;
   const v1::SessionInfo& info = session.session();
   if (options.json) {
     Json head = {{"record", "session"}};
@@ -324,12 +411,14 @@ int Export(AmbidClient& client, const Options& options) {
   const ExportFormat format = options.format == "json" ? ExportFormat::kJson : ExportFormat::kCsv;
   std::vector<std::string> session_ids;
   int exit_code = kExitOk;
+  History history(client, options);
+  if (!history.Open(&exit_code)) return exit_code;
   if (!options.session_id.empty()) {
     session_ids.push_back(options.session_id);
   } else {
     v1::ListSessionsResponse listed;
-    if (!ListSessions(client, options, options.limit ? options.limit : kExportSessionLimit, &listed,
-                      &exit_code)) {
+    if (!ListSessions(history, options, options.limit ? options.limit : kExportSessionLimit,
+                      &listed, &exit_code)) {
       return exit_code;
     }
     // Oldest first: a spreadsheet reads in time order (the daemon lists newest first).
@@ -341,7 +430,7 @@ int Export(AmbidClient& client, const Options& options) {
   bool header = true;
   for (const std::string& id : session_ids) {
     v1::GetSessionResponse session;
-    if (!GetSession(client, id, &session, &exit_code)) return exit_code;
+    if (!GetSession(history, id, &session, &exit_code)) return exit_code;
     WriteExport(ExportRows(session, level), level, format, header, out);
     header = false;
   }
@@ -351,7 +440,7 @@ int Export(AmbidClient& client, const Options& options) {
 
 namespace {
 
-bool GetBalance(AmbidClient& client, const Options& options, v1::WeeklyBalanceResponse* response,
+bool GetBalance(History& history, const Options& options, v1::WeeklyBalanceResponse* response,
                 int* exit_code) {
   std::int64_t until = 0;
   if (!options.until.empty()) {
@@ -367,14 +456,7 @@ bool GetBalance(AmbidClient& client, const Options& options, v1::WeeklyBalanceRe
   request.set_athlete(options.athlete);
   request.set_weeks(options.weeks);
   request.set_until_unix_ns(until);
-  grpc::ClientContext context;
-  client.Prepare(&context, false);
-  const grpc::Status status = client.stub().GetWeeklyBalance(&context, request, response);
-  if (!status.ok()) {
-    *exit_code = client.Fail(status, "the weekly balance of " + options.athlete);
-    return false;
-  }
-  return true;
+  return history.Balance(request, response, exit_code);
 }
 
 }  // namespace
@@ -382,7 +464,9 @@ bool GetBalance(AmbidClient& client, const Options& options, v1::WeeklyBalanceRe
 int Balance(AmbidClient& client, const Options& options) {
   v1::WeeklyBalanceResponse balance;
   int exit_code = kExitOk;
-  if (!GetBalance(client, options, &balance, &exit_code)) return exit_code;
+  History history(client, options);
+  if (!history.Open(&exit_code)) return exit_code;
+  if (!GetBalance(history, options, &balance, &exit_code)) return exit_code;
   const std::string& athlete = balance.athlete();
   if (options.json) {
     for (const v1::WeekBalance& w : balance.weeks()) {
@@ -516,14 +600,16 @@ int Report(AmbidClient& client, const Options& options) {
     return kExitUsage;
   }
   int exit_code = kExitOk;
+  History history(client, options);
+  if (!history.Open(&exit_code)) return exit_code;
   std::string html;
   if (!options.session_id.empty()) {
     v1::GetSessionResponse session;
-    if (!GetSession(client, options.session_id, &session, &exit_code)) return exit_code;
+    if (!GetSession(history, options.session_id, &session, &exit_code)) return exit_code;
     html = report::SessionReportHtml(session);
   } else {
     v1::WeeklyBalanceResponse balance;
-    if (!GetBalance(client, options, &balance, &exit_code)) return exit_code;
+    if (!GetBalance(history, options, &balance, &exit_code)) return exit_code;
     html = report::WeeklyReportHtml(balance);
   }
   if (!WriteOutput(options.output, html)) return kExitError;

@@ -124,6 +124,21 @@ int Watch(AmbidClient& client, const Options& options) {
   return options.count > 0 ? kExitError : kExitOk;
 }
 
+namespace {
+
+// One line on the copy to the central database: where, whether it is up, and what waits.
+std::string CentralLine(const v1::CentralStatus& c) {
+  std::string line = "central   " + c.target() + " as box " + c.box_id() + ": ";
+  line += c.connected() ? "connected" : "NOT CONNECTED";
+  line += Format(", %lld rows waiting", static_cast<long long>(c.backlog_rows()));
+  if (c.backlog_rows() > 0) line += Format(" (%.1f s behind)", c.behind_s());
+  line += Format(", %lld shipped since start", static_cast<long long>(c.shipped_rows()));
+  if (!c.last_error().empty()) line += "; last error: " + c.last_error();
+  return line;
+}
+
+}  // namespace
+
 int Devices(AmbidClient& client, const Options& options) {
   v1::ListDevicesRequest request;
   request.set_athlete(options.athlete);
@@ -167,6 +182,40 @@ int Devices(AmbidClient& client, const Options& options) {
                std::to_string(d.reconnects()), d.last_error().empty() ? "-" : d.last_error()});
   }
   std::fputs(table.Render().c_str(), stdout);
+  if (response.has_central()) PrintLine("\n" + CentralLine(response.central()));
+  return kExitOk;
+}
+
+int Status(AmbidClient& client, const Options& options) {
+  v1::ListDevicesResponse response;
+  grpc::ClientContext context;
+  client.Prepare(&context, false);
+  const grpc::Status status =
+      client.stub().ListDevices(&context, v1::ListDevicesRequest(), &response);
+  if (!status.ok()) return client.Fail(status, "the daemon's status");
+  std::size_t connected = 0;
+  for (const v1::DeviceInfo& d : response.devices()) {
+    connected += d.state() == v1::DeviceInfo::STATE_CONNECTED ? 1 : 0;
+  }
+  if (options.json) {
+    nlohmann::ordered_json o;
+    o["devices"] = response.devices_size();
+    o["devices_connected"] = connected;
+    if (response.has_central()) {
+      const v1::CentralStatus& c = response.central();
+      o["central"] = {{"target", c.target()},        {"box_id", c.box_id()},
+                      {"connected", c.connected()},  {"backlog_rows", c.backlog_rows()},
+                      {"behind_s", c.behind_s()},    {"shipped_rows", c.shipped_rows()},
+                      {"last_error", c.last_error()}};
+    } else {
+      o["central"] = nullptr;
+    }
+    PrintLine(o.dump());
+    return kExitOk;
+  }
+  PrintLine(Format("devices   %zu connected of %d", connected, response.devices_size()));
+  PrintLine(response.has_central() ? CentralLine(response.central())
+                                   : "central   none (this box keeps its history locally only)");
   return kExitOk;
 }
 

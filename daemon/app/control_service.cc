@@ -221,40 +221,44 @@ ControlStatus ControlService::ListDevices(const v1::ListDevicesRequest& request,
   if (!request.athlete().empty() && !athletes_->Contains(request.athlete())) {
     return {Code::kNotFound, "athlete \"" + request.athlete() + "\" is not configured"};
   }
-  return OnIoThread(response, [this, request](v1::ListDevicesResponse* out) -> ControlStatus {
-    for (const auto& athlete : athletes_->athletes()) {
-      if (!request.athlete().empty() && athlete->name() != request.athlete()) continue;
-      for (std::size_t d = 0; d < athlete->devices.size(); ++d) {
-        const Device& device = athlete->devices[d];
-        v1::DeviceInfo* info = out->add_devices();
-        device.spec.DescribeDevice(athlete->name(), info);
-        info->set_measured_rate_hz(device.measured_rate_hz);
-        if (device.source) {
-          const ByteSourceStats stats = device.source->stats();
-          info->set_transport(device.source->transport());
-          info->set_address(device.source->address());
-          info->set_state(ToProto(stats.state));
-          info->set_reconnects(stats.reconnects);
-          info->set_last_error(stats.last_error);
-        } else {
-          // No transport: the device's bytes come from the capture being replayed.
-          info->set_transport("replay");
-          info->set_address(device.spec.device.path);
-          info->set_state(v1::DeviceInfo::STATE_CONNECTED);
+  const ControlStatus status =
+      OnIoThread(response, [this, request](v1::ListDevicesResponse* out) -> ControlStatus {
+        for (const auto& athlete : athletes_->athletes()) {
+          if (!request.athlete().empty() && athlete->name() != request.athlete()) continue;
+          for (std::size_t d = 0; d < athlete->devices.size(); ++d) {
+            const Device& device = athlete->devices[d];
+            v1::DeviceInfo* info = out->add_devices();
+            device.spec.DescribeDevice(athlete->name(), info);
+            info->set_measured_rate_hz(device.measured_rate_hz);
+            if (device.source) {
+              const ByteSourceStats stats = device.source->stats();
+              info->set_transport(device.source->transport());
+              info->set_address(device.source->address());
+              info->set_state(ToProto(stats.state));
+              info->set_reconnects(stats.reconnects);
+              info->set_last_error(stats.last_error);
+            } else {
+              // No transport: the device's bytes come from the capture being replayed.
+              info->set_transport("replay");
+              info->set_address(device.spec.device.path);
+              info->set_state(v1::DeviceInfo::STATE_CONNECTED);
+            }
+            if (athlete->session) {
+              const fusion::SensorCounters& counters =
+                  athlete->session->counters(static_cast<int>(d));
+              info->set_samples(counters.samples);
+              info->set_gaps(counters.gaps);
+              info->set_missing_samples(counters.missing_samples);
+              info->set_rejected_samples(counters.rejected_samples);
+              info->set_bytes_discarded(counters.bytes_discarded);
+              info->set_checksum_errors(counters.checksum_errors);
+            }
+          }
         }
-        if (athlete->session) {
-          const fusion::SensorCounters& counters = athlete->session->counters(static_cast<int>(d));
-          info->set_samples(counters.samples);
-          info->set_gaps(counters.gaps);
-          info->set_missing_samples(counters.missing_samples);
-          info->set_rejected_samples(counters.rejected_samples);
-          info->set_bytes_discarded(counters.bytes_discarded);
-          info->set_checksum_errors(counters.checksum_errors);
-        }
-      }
-    }
-    return ControlStatus::Ok();
-  });
+        return ControlStatus::Ok();
+      });
+  if (status.ok() && options_.central_status) options_.central_status(response->mutable_central());
+  return status;
 }
 
 ControlStatus ControlService::ListSessions(const v1::ListSessionsRequest& request,

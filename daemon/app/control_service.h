@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 
 #include "daemon/app/athlete_registry.h"
 #include "daemon/app/session_opener.h"
@@ -20,6 +21,9 @@ struct ControlServiceOptions {
   // A call waits this long for the io thread before answering UNAVAILABLE: a stalled loop must
   // not hold gRPC threads forever, and 3 s is far above any handler's work.
   std::chrono::milliseconds io_timeout{3000};
+  // Fills ListDevices' central status; empty when the box ships to no central database. Any
+  // thread.
+  std::function<void(v1::CentralStatus*)> central_status;
 };
 
 // The control RPCs and their validation. Called on gRPC threads; the athletes' sessions belong

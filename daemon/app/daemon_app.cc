@@ -21,6 +21,7 @@
 #include "daemon/app/session_opener.h"
 #include "daemon/app/systemd_notifier.h"
 #include "daemon/capture/capture_reader.h"
+#include "daemon/central/shipper.h"
 #include "daemon/config/exercise_catalog.h"
 #include "daemon/replay/capture_feeder.h"
 #include "daemon/rpc/event_bus.h"
@@ -88,6 +89,7 @@ class DaemonApp::Impl {
 
  private:
   bool SetUp();
+  bool StartShipper(const config::CentralConfig& central, const std::string& store_path);
   std::optional<std::vector<AthleteSpec>> BuildAthletes();
   bool BeginSessions();
   bool AttachFeeds();
@@ -107,6 +109,7 @@ class DaemonApp::Impl {
   SystemdNotifier notifier_;
   std::optional<config::ExerciseCatalog> catalog_;
   std::unique_ptr<store::SessionStore> store_;
+  std::unique_ptr<central::Shipper> shipper_;  // null without [central]
   EventBus bus_;
   std::unique_ptr<BusOutput> bus_output_;
   std::unique_ptr<StoreOutput> store_output_;
@@ -124,6 +127,40 @@ class DaemonApp::Impl {
   bool stopping_ = false;
   int exit_code_ = 0;
 };
+
+// The shipper gets the exercises' traits from the catalog, so the central weekly balance needs no
+// catalog of its own. An unreachable server does not stop the box: it only delays the copy.
+bool DaemonApp::Impl::StartShipper(const config::CentralConfig& central,
+                                   const std::string& store_path) {
+  central::ShipperOptions options;
+  options.url = central.url;
+  options.password = central.password;
+  options.passfile = central.passfile;
+  options.box_id = central.box_id;
+  options.store_path = store_path;
+  options.retry_longest = milliseconds(static_cast<long>(central.retry_longest_s * 1000.0));
+  const config::ExerciseCatalog* catalog = &*catalog_;
+  auto traits_of = [catalog](const std::string& name) {
+    central::ExerciseTraits traits;
+    const fusion::Exercise* exercise = catalog->Find(name);
+    if (exercise == nullptr) return traits;
+    for (const std::string& group : exercise->muscle_groups) {
+      traits.muscle_groups += (traits.muscle_groups.empty() ? "" : ",") + group;
+    }
+    traits.direction = std::string(fusion::ToString(exercise->direction));
+    traits.reaching = exercise->reaching;
+    return traits;
+  };
+  std::string error;
+  shipper_ = central::Shipper::Start(options, traits_of, &error);
+  if (!shipper_) {
+    spdlog::critical("{}", error);
+    return false;
+  }
+  spdlog::info("central {}: shipping this box's history as '{}'", central::RedactUrl(central.url),
+               central.box_id);
+  return true;
+}
 
 std::optional<std::vector<AthleteSpec>> DaemonApp::Impl::BuildAthletes() {
   std::string error;
@@ -235,6 +272,7 @@ bool DaemonApp::Impl::SetUp() {
     spdlog::critical("session store: {}", error);
     return false;
   }
+  if (config.central && !StartShipper(*config.central, store_options.path)) return false;
   bus_output_ = std::make_unique<BusOutput>(&bus_);
   store_output_ = std::make_unique<StoreOutput>(store_.get());
   sessions_.emplace(config, &*catalog_, store_.get(),
@@ -251,6 +289,18 @@ bool DaemonApp::Impl::SetUp() {
   ControlServiceOptions control_options;
   control_options.sessions_fixed = replay_ != nullptr;
   control_options.automatic_sets = config.automatic_sets;
+  if (shipper_) {
+    control_options.central_status = [this](v1::CentralStatus* out) {
+      const central::ShipperStatus status = shipper_->status();
+      out->set_target(status.target);
+      out->set_box_id(status.box_id);
+      out->set_connected(status.connected);
+      out->set_backlog_rows(status.backlog_rows);
+      out->set_behind_s(status.behind_s);
+      out->set_shipped_rows(status.shipped_rows);
+      out->set_last_error(status.last_error);
+    };
+  }
   control_ = std::make_unique<ControlService>(io_, &*athletes_, &*sessions_, store_.get(),
                                               control_options);
   RpcServerOptions server_options;
@@ -383,6 +433,18 @@ int DaemonApp::Impl::Run() {
   }
   shutdown.join();
   store_->Close();
+  if (shipper_) {
+    // The store is closed: what it committed is in the outbox; ship it while the drain lasts.
+    shipper_->Stop();
+    const central::ShipperStatus left = shipper_->status();
+    if (left.backlog_rows > 0) {
+      spdlog::warn("central {}: {} rows wait in the local store for the next start", left.target,
+                   left.backlog_rows);
+    } else {
+      spdlog::info("central {}: everything shipped ({} rows since start)", left.target,
+                   left.shipped_rows);
+    }
+  }
   spdlog::info("stopped");
   return exit_code_;
 }

@@ -16,7 +16,9 @@ namespace {
 using detail::ValidationError;
 using detail::Validator;
 
-const std::vector<std::string_view> kTopKeys = {"daemon", "athletes"};
+const std::vector<std::string_view> kTopKeys = {"daemon", "athletes", "central"};
+const std::vector<std::string_view> kCentralKeys = {"url", "box_id", "password", "passfile",
+                                                    "retry_longest_s"};
 const std::vector<std::string_view> kDaemonKeys = {"listen",
                                                    "socket_group",
                                                    "data_dir",
@@ -175,6 +177,35 @@ void ParseDaemonTable(const Validator& v, const toml::table& table, DaemonConfig
   config->pace = v.Number(table, path, "pace", 1.0, 0.0, 1000.0, "x recorded speed");
 }
 
+CentralConfig ParseCentralTable(const Validator& v, const toml::table& table) {
+  const std::string path = "central";
+  v.OnlyKeys(table, path, kCentralKeys);
+  CentralConfig central;
+  central.url = v.String(table, path, "url");
+  if (!central.url.starts_with("postgresql://") && !central.url.starts_with("postgres://")) {
+    v.Fail(table.get("url"), "central.url",
+           "= \"" + central.url + "\" is not a PostgreSQL URI; expected postgresql://host/db");
+  }
+  // A password in the URL would be printed wherever the URL is: it goes in 'password' or a
+  // passfile instead.
+  const std::size_t authority = central.url.find("://") + 3;
+  const std::size_t at = central.url.find('@', authority);
+  const std::size_t end = central.url.find_first_of("/?", authority);
+  if (at != std::string::npos && (end == std::string::npos || at < end) &&
+      central.url.substr(authority, at - authority).find(':') != std::string::npos) {
+    v.Fail(table.get("url"), "central.url",
+           "carries a password; put it in central.password or a passfile (PGPASSFILE) instead");
+  }
+  central.box_id = v.String(table, path, "box_id");
+  if (const std::string problem = SafeName::Problem(central.box_id); !problem.empty()) {
+    v.Fail(table.get("box_id"), "central.box_id", "= \"" + central.box_id + "\" " + problem);
+  }
+  central.password = v.OptionalString(table, path, "password", "");
+  central.passfile = v.OptionalString(table, path, "passfile", "");
+  central.retry_longest_s = v.Number(table, path, "retry_longest_s", 5.0, 0.1, 3600.0, "s");
+  return central;
+}
+
 }  // namespace
 
 std::string_view ToString(TransportKind kind) {
@@ -252,6 +283,9 @@ DaemonConfigResult ParseDaemonConfig(std::string_view text, std::string_view sou
     DaemonConfig config;
     if (const toml::node* daemon = root.get("daemon")) {
       ParseDaemonTable(v, v.Table(daemon, "daemon"), &config);
+    }
+    if (const toml::node* central = root.get("central")) {
+      config.central = ParseCentralTable(v, v.Table(central, "central"));
     }
     if (const toml::node* athletes_node = root.get("athletes")) {
       const auto* athletes = athletes_node->as_array();

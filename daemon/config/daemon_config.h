@@ -40,6 +40,15 @@ struct AthleteConfig {
   std::vector<DeviceConfig> devices;
 };
 
+// [central]: a PostgreSQL database several boxes copy their history to (daemon/central).
+struct CentralConfig {
+  std::string url;       // postgresql://[user@]host[:port]/db[?sslmode=...]; never with a password
+  std::string box_id;    // this box's name there; a safe name, unique among the boxes
+  std::string password;  // optional; else libpq's sources: passfile, PGPASSFILE, ~/.pgpass
+  std::string passfile;  // optional path of a libpq password file
+  double retry_longest_s = 5.0;  // the longest pause between reconnection attempts
+};
+
 struct DaemonConfig {
   std::vector<std::string> listen = {"unix:/run/ambi/ambid.sock"};  // unix:/path or host:port
   std::string socket_group;  // group allowed to connect to unix sockets; empty: the daemon's
@@ -52,6 +61,7 @@ struct DaemonConfig {
   double stop_speed_loss_pct = 20.0;
   double pace = 1.0;  // --replay pacing: 1 = recorded speed, 0 = as fast as possible
   std::vector<AthleteConfig> athletes;
+  std::optional<CentralConfig> central;  // absent: the local store only
 };
 
 // The loaded configuration, or an error naming the file, line, key, value and what is allowed.

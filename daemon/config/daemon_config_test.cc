@@ -30,6 +30,36 @@ TEST(DaemonConfigTest, ShippedExampleLoads) {
   EXPECT_EQ(result.config->athletes[0].devices.size(), 2u);
 }
 
+TEST(DaemonConfigTest, CentralIsOptionalAndReadWhenGiven) {
+  ASSERT_FALSE(ParseDaemonConfig(kMinimal, "test.toml").config->central.has_value());
+  const DaemonConfigResult result = ParseDaemonConfig(
+      std::string(kMinimal) +
+          "[central]\nurl = \"postgresql://ambi@db/ambi?sslmode=require\"\nbox_id = \"floor-a\"\n"
+          "passfile = \"/etc/ambi/pgpass\"\n",
+      "test.toml");
+  ASSERT_TRUE(result.ok()) << result.error;
+  ASSERT_TRUE(result.config->central.has_value());
+  EXPECT_EQ(result.config->central->url, "postgresql://ambi@db/ambi?sslmode=require");
+  EXPECT_EQ(result.config->central->box_id, "floor-a");
+  EXPECT_EQ(result.config->central->passfile, "/etc/ambi/pgpass");
+  EXPECT_EQ(result.config->central->retry_longest_s, 5.0);
+}
+
+TEST(DaemonConfigTest, CentralRefusesPasswordsInTheUrlAndUnsafeBoxNames) {
+  const auto parse = [](const std::string& central) {
+    return ParseDaemonConfig(std::string(kMinimal) + "[central]\n" + central, "test.toml");
+  };
+  const DaemonConfigResult password =
+      parse("url = \"postgresql://ambi:secret@db/ambi\"\nbox_id = \"a\"\n");
+  EXPECT_THAT(password.error, HasSubstr("central.url: carries a password"));
+  EXPECT_THAT(password.error, ::testing::Not(HasSubstr("secret")));
+  EXPECT_THAT(parse("url = \"mysql://db/ambi\"\nbox_id = \"a\"\n").error,
+              HasSubstr("is not a PostgreSQL URI"));
+  EXPECT_THAT(parse("url = \"postgresql://db/ambi\"\nbox_id = \"../a\"\n").error,
+              HasSubstr("central.box_id"));
+  EXPECT_THAT(parse("url = \"postgresql://db/ambi\"\n").error, HasSubstr("box_id"));
+}
+
 TEST(DaemonConfigTest, DefaultsAndDerivedFields) {
   const DaemonConfigResult result = ParseDaemonConfig(kMinimal, "test.toml");
   ASSERT_TRUE(result.ok()) << result.error;

@@ -51,6 +51,12 @@ std::string AmbidConfigText(const std::vector<daemon::SimAthlete>& roster,
        << "log_level = " << Quoted(options.log_level) << "\n"
        << "automatic_sets = true\n"
        << "set_end_rest_s = " << options.set_end_rest_s << "\n";
+  if (!options.central_url.empty()) {
+    text << "\n[central]\n"
+         << "url = " << Quoted(options.central_url) << "\n"
+         << "box_id = " << Quoted(options.central_box_id) << "\n"
+         << "retry_longest_s = 1\n";
+  }
   for (const daemon::SimAthlete& athlete : roster) {
     text << "\n[[athletes]]\n"
          << "name = " << Quoted(athlete.name) << "\n"

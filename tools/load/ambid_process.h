@@ -16,6 +16,9 @@ struct AmbidConfigOptions {
   std::string data_dir;
   std::string log_level = "warn";
   double set_end_rest_s = 10.0;
+  // Non-empty: a [central] table shipping the box's history there as box 'central_box_id'.
+  std::string central_url;
+  std::string central_box_id = "load";
 };
 
 // The TOML configuration of ambid for the simulated 'devices' of 'roster' (serial transport on

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -56,6 +57,33 @@ struct Options {
   std::string ambid_path;
   std::string work_dir;
   std::string log_level = "warn";
+  std::string central_url;
+};
+
+// The copy to the central database over the window (--central-url), from ListDevices each
+// second: how fast rows were shipped and how far the copy fell behind live.
+struct CentralWindow {
+  bool seen = false;
+  std::int64_t shipped_start = 0;
+  std::int64_t shipped_end = 0;
+  std::int64_t max_backlog_rows = 0;
+  double max_behind_s = 0.0;
+  double sum_behind_s = 0.0;
+  int readings = 0;
+  std::int64_t end_backlog_rows = 0;
+  bool always_connected = true;
+
+  void Add(const ambi::v1::CentralStatus& status) {
+    if (!seen) shipped_start = status.shipped_rows();
+    seen = true;
+    shipped_end = status.shipped_rows();
+    max_backlog_rows = std::max(max_backlog_rows, status.backlog_rows());
+    max_behind_s = std::max(max_behind_s, status.behind_s());
+    sum_behind_s += status.behind_s();
+    ++readings;
+    end_backlog_rows = status.backlog_rows();
+    always_connected = always_connected && status.connected();
+  }
 };
 
 // One reading of every process, seconds from the start of the run.
@@ -217,6 +245,7 @@ int Run(const Options& options) {
     config.socket_path = socket_path;
     config.data_dir = data_dir;
     config.log_level = options.log_level;
+    config.central_url = options.central_url;
     std::ofstream(config_path) << ambi::load::AmbidConfigText(roster, simulator->devices(), config);
   }
   auto ambid = std::make_unique<ambi::load::AmbidProcess>(ambid_path, config_path, log_path,
@@ -283,6 +312,8 @@ int Run(const Options& options) {
     std::this_thread::sleep_until(std::min(tick, warmup_end));
   }
   const auto devices_before = ListDevices(*control, 5.0);
+  CentralWindow central;
+  if (devices_before && devices_before->has_central()) central.Add(devices_before->central());
   pool.BeginWindow();
   const double window_start_s = seconds_since_start();
   window.push_back(take_reading());
@@ -296,6 +327,11 @@ int Run(const Options& options) {
       break;
     }
     window.push_back(take_reading());
+    if (!options.central_url.empty()) {
+      if (const auto devices = ListDevices(*control, 1.0); devices && devices->has_central()) {
+        central.Add(devices->central());
+      }
+    }
     const Reading& now = window.back();
     if (!options.quiet && now.time_s >= next_progress_s) {
       next_progress_s += 10.0;
@@ -336,6 +372,18 @@ int Run(const Options& options) {
   }
 
   std::cout << (options.json ? ambi::load::ReportJson(report) : ambi::load::ReportText(report));
+  if (central.seen) {
+    const double rows_per_s =
+        static_cast<double>(central.shipped_end - central.shipped_start) / report.window_s;
+    std::printf(
+        "central: %lld rows shipped in %.1f s (%.1f rows/s); behind live: mean %.2f s, max "
+        "%.2f s; backlog max %lld rows, %lld at the end; %s\n",
+        static_cast<long long>(central.shipped_end - central.shipped_start), report.window_s,
+        rows_per_s, central.sum_behind_s / std::max(1, central.readings), central.max_behind_s,
+        static_cast<long long>(central.max_backlog_rows),
+        static_cast<long long>(central.end_backlog_rows),
+        central.always_connected ? "connected throughout" : "NOT always connected");
+  }
   std::cout.flush();
   if (!options.keep && options.work_dir.empty()) {
     std::error_code error;
@@ -388,6 +436,9 @@ int main(int argc, char** argv) {
                  "directory for the config, sockets, links, log and data (kept); default a "
                  "temporary one, removed unless --keep");
   app.add_flag("--keep", options.keep, "keep the temporary directory");
+  app.add_option("--central-url", options.central_url,
+                 "also ship the box's history to this PostgreSQL database ([central]) and report "
+                 "rows shipped per second and how far the copy falls behind live");
   app.add_option("--log-level", options.log_level, "ambid's log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

@@ -98,6 +98,8 @@ int main(int argc, char** argv) {
   app.add_option("--protocol", protocol,
                  "capture: device protocol witmotion-serial, witmotion-ble or ambi-sample");
   app.add_option("--latency-jitter-ms", jitter_ms, "capture: transport latency jitter (ms)");
+  std::string athlete = "sim";
+  app.add_option("--athlete", athlete, "capture: the athlete named in the header (default sim)");
   app.add_flag("--force", force, "capture: replace an existing file");
   app.add_option("--out", out_dir, "Output directory (csv, witmotion) or file (capture)");
   app.add_option("--rate-hz", rate_hz, "Sample rate (Hz)");
@@ -140,6 +142,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     ambi::sim::CaptureExportOptions capture_options;
+    capture_options.athlete = athlete;
     if (protocol == "witmotion-serial") {
       capture_options.protocol = ambi::fusion::Protocol::kWitMotionSerial;
     } else if (protocol == "witmotion-ble") {

@@ -1,9 +1,9 @@
-#include "daemon/store/iso_week.h"
+#include "proto/history/iso_week.h"
 
 #include <chrono>
 #include <cstdio>
 
-namespace ambi::store {
+namespace ambi::history {
 namespace {
 
 std::int64_t FloorDiv(std::int64_t value, std::int64_t divisor) {
@@ -38,4 +38,4 @@ IsoWeek IsoWeekOf(std::int64_t unix_ns) {
   return week;
 }
 
-}  // namespace ambi::store
+}  // namespace ambi::history

@@ -1,0 +1,391 @@
+#!/usr/bin/python3
+"""Several ambid boxes share one history in a real PostgreSQL server (started here, see
+pg_server.py); every check compares the central database with the boxes' own stores.
+
+1. Two boxes replay different captures (athletes alex and kim at one box each, sam at both) and
+   ship to one database: every row of each box's SQLite store is there once; `ambictl --store`
+   lists every session, shows a session as its box does, and sam's weekly balance counts the
+   sets and reps of both boxes (each box's own balance, added up).
+2. A box is killed with SIGKILL while it ships, then restarted: no row lost, none twice.
+3. The server stops in the middle of a session and starts again a few seconds later (the test
+   keeps the outage short; nothing in the shipper depends on its length): the box says it is
+   not connected meanwhile, and afterwards every row is there once.
+4. The server is not reachable when a box starts: the box starts, records its session, says so
+   in its log and status, and ships everything once the server is up.
+5. A database whose schema is newer than the box knows: the box ships nothing there, keeps
+   working, and says which versions.
+
+  central_e2e.py --ambid AMBID --ambictl AMBICTL --ambi-sim AMBI_SIM
+"""
+
+import argparse
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pg_server import PgServer  # noqa: E402
+
+TIMEOUT_S = 60  # a bound on every wait: reaching it is a failure, never a pass
+TABLES = ["sessions", "sets", "reps", "rep_pairs", "rep_pair_metrics", "cues", "events"]
+# Keys of a row in the box's store and in the central database (rows with a seq).
+KEYED = {"reps": "id", "rep_pairs": "id", "cues": "id", "events": "id"}
+UNTIL = "2026-11-08"
+
+
+class Failure(Exception):
+    pass
+
+
+def wait_until(predicate, what, timeout_s=TIMEOUT_S):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise Failure(f"timed out after {timeout_s} s waiting for {what}")
+        time.sleep(0.1)
+
+
+RUNNING = []  # boxes serving, ended if a scenario fails
+
+
+class Box:
+    """One ambid box: a data folder, a socket, a config with [central]."""
+
+    def __init__(self, args, root, box_id, url):
+        self.args = args
+        self.box_id = box_id
+        self.dir = os.path.join(root, box_id)
+        os.makedirs(self.dir)
+        self.socket = os.path.join(self.dir, "ambid.sock")
+        self.config = os.path.join(self.dir, "ambid.toml")
+        self.log = os.path.join(self.dir, "ambid.log")
+        with open(self.config, "w", encoding="utf-8") as f:
+            f.write(f'[central]\nurl = "{url}"\nbox_id = "{box_id}"\nretry_longest_s = 0.5\n')
+        self.process = None
+
+    def command(self, capture=None, start=None, pace="0", exit_after=False):
+        command = [self.args.ambid, "--config", self.config, "--data-dir", self.dir,
+                   "--listen", "unix:" + self.socket, "--log-level", "info"]
+        if capture:
+            command += ["--replay", capture, "--pace", pace, "--replay-start", start]
+        if exit_after:
+            command.append("--exit-after-replay")
+        return command
+
+    def replay_and_exit(self, capture, start):
+        with open(self.log, "a", encoding="utf-8") as log:
+            result = subprocess.run(self.command(capture, start, exit_after=True), stdout=log,
+                                    stderr=log, timeout=TIMEOUT_S)
+        if result.returncode != 0:
+            raise Failure(f"{self.box_id}: ambid --replay {capture} exited {result.returncode}: "
+                          f"{self.log_text()[-2000:]}")
+
+    def serve(self, capture=None, start=None, pace="0"):
+        log = open(self.log, "a", encoding="utf-8")
+        self.process = subprocess.Popen(self.command(capture, start, pace), stdout=log,
+                                        stderr=log)
+        log.close()
+        RUNNING.append(self)
+        wait_until(lambda: self.ctl_result("status", "--json").returncode == 0,
+                   f"{self.box_id} to serve")
+
+    def stop(self, sig=signal.SIGTERM):
+        self.process.send_signal(sig)
+        self.process.wait(timeout=TIMEOUT_S)
+        self.process = None
+        RUNNING.remove(self)
+        if os.path.exists(self.socket) and sig == signal.SIGKILL:
+            os.unlink(self.socket)
+
+    def ctl_result(self, *args):
+        return subprocess.run([self.args.ambictl, "--connect", "unix:" + self.socket, *args],
+                              capture_output=True, text=True, timeout=TIMEOUT_S)
+
+    def ctl_json(self, *args):
+        result = self.ctl_result(*args, "--json")
+        if result.returncode != 0:
+            raise Failure(f"{self.box_id}: ambictl {' '.join(args)}: {result.stderr.strip()}")
+        return [json.loads(line) for line in result.stdout.splitlines() if line]
+
+    def central(self):
+        return self.ctl_json("status")[0]["central"]
+
+    def log_text(self):
+        with open(self.log, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def store(self):
+        return sqlite3.connect(f"file:{self.dir}/ambi.sqlite?mode=ro", uri=True)
+
+
+class Checker:
+    def __init__(self):
+        self.failures = []
+        self.checks = 0
+
+    def equal(self, got, want, what):
+        self.checks += 1
+        if got != want:
+            self.failures.append(f"{what}: got {got!r}, want {want!r}")
+
+    def true(self, condition, what):
+        self.checks += 1
+        if not condition:
+            self.failures.append(what)
+
+
+def make_capture(args, folder, name, preset, athlete, protocol="witmotion-serial"):
+    path = os.path.join(folder, name + ".capture")
+    result = subprocess.run([args.ambi_sim, "--preset", preset, "--athlete", athlete,
+                             "--protocol", protocol, "--format", "capture", "--force",
+                             "--out", path], capture_output=True, text=True, timeout=TIMEOUT_S)
+    if result.returncode != 0:
+        raise Failure(f"ambi-sim --preset {preset}: {result.stderr.strip()}")
+    return path
+
+
+def check_box_shipped(check, pg, box):
+    """Every row of the box's store is in the central database, once."""
+    with box.store() as db:
+        for table in TABLES:
+            local = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            central = int(pg.scalar(
+                f"SELECT COUNT(*) FROM ambi_{table} WHERE box_id = '{box.box_id}'"))
+            check.equal(central, local, f"{box.box_id}: rows of {table} centrally vs locally")
+        for table, key in KEYED.items():
+            local = sorted((s, int(k)) for s, k in db.execute(f"SELECT session_id, {key} FROM {table}"))
+            central = sorted((s, int(k)) for s, k in pg.query(
+                f"SELECT session_id, seq FROM ambi_{table} WHERE box_id = '{box.box_id}'"))
+            check.equal(central, local, f"{box.box_id}: keys of {table}")
+        local_sessions = sorted((s, int(e)) for s, e in db.execute(
+            "SELECT id, end_unix_ns FROM sessions"))
+        central_sessions = sorted((s, int(e)) for s, e in pg.query(
+            f"SELECT session_id, end_unix_ns FROM ambi_sessions WHERE box_id = '{box.box_id}'"))
+        check.equal(central_sessions, local_sessions, f"{box.box_id}: sessions and their ends")
+        local_summaries = db.execute("SELECT COUNT(summary) FROM sets").fetchone()[0]
+        central_summaries = int(pg.scalar(
+            f"SELECT COUNT(summary) FROM ambi_sets WHERE box_id = '{box.box_id}'"))
+        check.equal(central_summaries, local_summaries, f"{box.box_id}: set summaries")
+    with box.store() as db:
+        reps = db.execute("SELECT COUNT(*) FROM reps").fetchone()[0]
+    check.true(reps > 0, f"{box.box_id}: the box recorded reps (the comparison means something)")
+
+
+def central_reps(pg, box):
+    return int(pg.scalar(f"SELECT COUNT(*) FROM ambi_reps WHERE box_id = '{box.box_id}'"))
+
+
+def wait_shipped(box):
+    wait_until(lambda: (lambda c: c["connected"] and c["backlog_rows"] == 0)(box.central()),
+               f"{box.box_id} to ship its backlog")
+
+
+def ctl_store(args, pg, *command):
+    result = subprocess.run([args.ambictl, "--store", pg.url, *command, "--json"],
+                            capture_output=True, text=True, timeout=TIMEOUT_S)
+    if result.returncode != 0:
+        raise Failure(f"ambictl --store {' '.join(command)}: {result.stderr.strip()}")
+    return [json.loads(line) for line in result.stdout.splitlines() if line]
+
+
+WEEK_COUNTERS = ["push_sets", "pull_sets", "quadriceps_sets", "hamstrings_sets", "reaching_sets",
+                 "left_reps", "right_reps"]
+
+
+def two_boxes(args, check, pg, root, captures):
+    boxes = {name: Box(args, root, name, pg.url) for name in ("floor-a", "floor-b")}
+    plan = {"floor-a": [("alex_curl", "2026-11-03T09:00"), ("sam_squat", "2026-11-03T18:00")],
+            "floor-b": [("sam_curl", "2026-11-05T09:00"), ("kim_squat", "2026-11-05T18:00")]}
+    for name, replays in plan.items():
+        for capture, start in replays:
+            boxes[name].replay_and_exit(captures[capture], start)
+    # The last replay drained on exit; each box serves its own history for the comparison.
+    for box in boxes.values():
+        box.serve()
+        wait_shipped(box)
+        check_box_shipped(check, pg, box)
+
+    listed = ctl_store(args, pg, "sessions")
+    local = {}
+    for name, box in boxes.items():
+        for s in box.ctl_json("sessions"):
+            local[s["session_id"]] = (name, s)
+    check.equal(sorted(s["session_id"] for s in listed), sorted(local),
+                "ambictl --store sessions lists every session of both boxes")
+    for s in listed:
+        box_name, own = local.get(s["session_id"], (None, {}))
+        check.equal(s.get("box_id"), box_name, f"session {s['session_id']}: box")
+        for field in ("athlete", "start_unix_ns", "end_unix_ns", "set_count", "rep_count"):
+            check.equal(s[field], own.get(field), f"session {s['session_id']}: {field}")
+    check.equal(sorted({s["athlete"] for s in listed}), ["alex", "kim", "sam"], "athletes")
+
+    # show: the central record of a session is its box's record.
+    for session_id, (box_name, _) in sorted(local.items())[:2]:
+        central = ctl_store(args, pg, "show", session_id)
+        own = boxes[box_name].ctl_json("show", session_id)
+        for record in central:
+            record.pop("box_id", None)
+        check.equal(central, own, f"show {session_id} centrally vs at {box_name}")
+    exported = subprocess.run([args.ambictl, "--store", pg.url, "export", "--athlete", "sam"],
+                              capture_output=True, text=True, timeout=TIMEOUT_S)
+    check.equal(exported.returncode, 0, "export --athlete sam from the central database")
+    per_box_rows = 0
+    for box in boxes.values():
+        result = box.ctl_result("export", "--athlete", "sam")
+        per_box_rows += len(result.stdout.splitlines()) - 1
+    check.equal(len(exported.stdout.splitlines()) - 1, per_box_rows,
+                "sam's exported reps: both boxes")
+
+    # The shared athlete's week counts both boxes.
+    central_weeks = [r for r in ctl_store(args, pg, "balance", "--athlete", "sam", "--until",
+                                          UNTIL, "--weeks", "1") if r["record"] == "week"]
+    want = {k: 0 for k in WEEK_COUNTERS}
+    box_reps = []
+    for box in boxes.values():
+        weeks = [r for r in box.ctl_json("balance", "--athlete", "sam", "--until", UNTIL,
+                                         "--weeks", "1") if r["record"] == "week"]
+        for k in WEEK_COUNTERS:
+            want[k] += weeks[0][k]
+        box_reps.append(weeks[0]["left_reps"] + weeks[0]["right_reps"])
+    check.true(all(r > 0 for r in box_reps), f"sam trained at both boxes this week: {box_reps}")
+    check.equal(len(central_weeks), 1, "one week of balance")
+    if central_weeks:
+        for k in WEEK_COUNTERS:
+            check.equal(central_weeks[0][k], want[k], f"sam's central balance: {k}")
+    # And the HTML report reads the same history.
+    report = os.path.join(root, "sam.html")
+    result = subprocess.run([args.ambictl, "--store", pg.url, "report", "--athlete", "sam",
+                             "--until", UNTIL, "--weeks", "1", "-o", report],
+                            capture_output=True, text=True, timeout=TIMEOUT_S)
+    check.equal(result.returncode, 0, f"report from the central database: {result.stderr}")
+    for box in boxes.values():
+        box.stop()
+
+
+def killed_while_shipping(args, check, pg, root, captures):
+    box = Box(args, root, "floor-killed", pg.url)
+    box.serve(captures["alex_curl"], "2026-11-10T09:00", pace="8")
+    wait_until(lambda: central_reps(pg, box) > 0, "floor-killed to ship its first reps")
+    check.true(any(s["live"] for s in box.ctl_json("sessions")), "killed in the middle of the "
+               "session")
+    box.stop(signal.SIGKILL)
+    box.serve()  # the same store, no replay: ends the abandoned session and ships the rest
+    wait_shipped(box)
+    check_box_shipped(check, pg, box)
+    with box.store() as db:
+        open_sessions = db.execute("SELECT COUNT(*) FROM sessions WHERE end_unix_ns = 0")
+        check.equal(open_sessions.fetchone()[0], 0, "the killed session was ended at restart")
+    box.stop()
+
+
+def server_stopped_mid_session(args, check, pg, root, captures):
+    box = Box(args, root, "floor-outage", pg.url)
+    box.serve(captures["kim_squat"], "2026-11-11T09:00", pace="6")
+    wait_until(lambda: central_reps(pg, box) > 0, "floor-outage to ship its first reps")
+    pg.stop()
+    check.true(any(s["live"] for s in box.ctl_json("sessions")), "the server stopped in the "
+               "middle of the session")
+    down = wait_until(lambda: (lambda c: c if not c["connected"] else None)(box.central()),
+                      "floor-outage to notice the server is gone")
+    check.true(down["last_error"] != "", "the status says why the box is not connected")
+    wait_until(lambda: box.central()["backlog_rows"] > 0, "rows waiting during the outage")
+    time.sleep(3)  # the outage: a few seconds of the session recorded with no server
+    pg.start()
+    wait_until(lambda: all(not s["live"] for s in box.ctl_json("sessions")),
+               "the replayed session to end")
+    wait_shipped(box)
+    check_box_shipped(check, pg, box)
+    box.stop()
+
+
+def unreachable_at_start(args, check, pg, root, captures):
+    pg.stop()
+    box = Box(args, root, "floor-late", pg.url)
+    box.serve(captures["sam_curl"], "2026-11-12T09:00")
+    wait_until(lambda: all(not s["live"] for s in box.ctl_json("sessions")),
+               "floor-late to record its session without a server")
+    status = box.central()
+    check.equal(status["connected"], False, "floor-late: status says not connected")
+    check.true(status["backlog_rows"] > 0, "floor-late: status counts the rows waiting")
+    check.true(status["last_error"] != "", "floor-late: status says why")
+    check.true("not connected" in box.log_text(), "floor-late: the log says the box is not "
+               "connected to the database")
+    pg.start()
+    wait_shipped(box)
+    check_box_shipped(check, pg, box)
+    box.stop()
+
+
+def newer_schema_refused(args, check, pg, root, captures):
+    pg.query("CREATE DATABASE ambi_newer")
+    pg.query("CREATE TABLE ambi_schema_version (version integer PRIMARY KEY, file_name text "
+             "NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()); INSERT INTO "
+             "ambi_schema_version VALUES (1, '001_initial.sql'), (99, '099_future.sql')",
+             database="ambi_newer")
+    box = Box(args, root, "floor-old", pg.url.replace("/ambi?", "/ambi_newer?"))
+    box.serve(captures["alex_curl"], "2026-11-13T09:00")
+    wait_until(lambda: all(not s["live"] for s in box.ctl_json("sessions")),
+               "floor-old to record its session")
+    status = wait_until(lambda: (lambda c: c if "newer" in c["last_error"] else None)(
+        box.central()), "floor-old to report the newer schema")
+    check.equal(status["connected"], False, "floor-old: not connected to a newer schema")
+    check.true("99" in status["last_error"] and "1 this ambid" in status["last_error"],
+               f"the error names both versions: {status['last_error']}")
+    tables = pg.query("SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE 'ambi_%' AND "
+                      "tablename <> 'ambi_schema_version'", database="ambi_newer")
+    check.equal(tables[0][0], "0", "nothing was created in the newer database")
+    box.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ambid", required=True)
+    parser.add_argument("--ambictl", required=True)
+    parser.add_argument("--ambi-sim", dest="ambi_sim", required=True)
+    parser.add_argument("--only", help="run one scenario (a function name)")
+    args = parser.parse_args()
+    check = Checker()
+    scenarios = [two_boxes, killed_while_shipping, server_stopped_mid_session,
+                 unreachable_at_start, newer_schema_refused]
+    with tempfile.TemporaryDirectory(prefix="ambi-central-") as root, PgServer() as pg:
+        captures = {
+            "alex_curl": make_capture(args, root, "alex_curl", "curl-asym10", "alex"),
+            "sam_squat": make_capture(args, root, "sam_squat", "squat-asym15", "sam"),
+            "sam_curl": make_capture(args, root, "sam_curl", "curl-dropouts", "sam"),
+            "kim_squat": make_capture(args, root, "kim_squat", "squat-asym15", "kim"),
+        }
+        for scenario in scenarios:
+            if args.only and scenario.__name__ != args.only:
+                continue
+            started = time.monotonic()
+            try:
+                scenario(args, check, pg, root, captures)
+            except Failure as failure:
+                check.failures.append(f"{scenario.__name__}: {failure}")
+                for box_dir in sorted(os.listdir(root)):
+                    log = os.path.join(root, box_dir, "ambid.log")
+                    if os.path.isfile(log):
+                        with open(log, encoding="utf-8", errors="replace") as f:
+                            print(f"--- {box_dir} log (end)\n{f.read()[-3000:]}")
+                print(f"--- postgres log (end)\n{pg.server_log()[-2000:]}")
+                break
+            finally:
+                for box in list(RUNNING):
+                    box.stop(signal.SIGKILL)
+            print(f"{scenario.__name__}: done in {time.monotonic() - started:.1f} s")
+    for failure in check.failures:
+        print("FAIL", failure)
+    print(f"{check.checks} checks, {len(check.failures)} failures")
+    return 1 if check.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""Shipping to a central PostgreSQL database under the ambi-load scenario, against baselines
+measured in the same run (a tool, not a test: the numbers depend on the machine).
+
+1. ambi-load without [central]: ambid's CPU (the baseline).
+2. ambi-load with [central] (--central-url) on a real PostgreSQL server started here: ambid's CPU
+   again (ratio to 1), rows shipped per second (= the rate the scenario produces them, when the
+   copy keeps up), and how far the copy fell behind live.
+3. Catch-up: the store recorded in 2 shipped again from scratch as another box (its outbox
+   rebuilt, as after a long outage): rows per second, and the ratio to the live rate of 2, which
+   is how many times faster than live a box catches up after an outage.
+4. Central database size per set and per rep, from the tables of the box of step 2.
+
+  central_bench.py --ambi-load build/release/tools/load/ambi-load \
+                   --ambid build/release/daemon/app/ambid \
+                   --ambictl build/release/clients/ctl/ambictl [--athletes 32 --duration-s 60]
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "tests", "central"))
+from pg_server import PgServer  # noqa: E402
+
+
+def run_load(args, work_dir, central_url=None):
+    command = [args.ambi_load, "--ambid", args.ambid, "--athletes", str(args.athletes),
+               "--subscribers", str(args.subscribers), "--rate-hz", str(args.rate_hz),
+               "--duration-s", str(args.duration_s), "--warmup-s", str(args.warmup_s),
+               "--work-dir", work_dir, "--quiet"]
+    if central_url:
+        command += ["--central-url", central_url]
+    result = subprocess.run(command, capture_output=True, text=True,
+                            timeout=args.duration_s + args.warmup_s + 120)
+    if result.returncode != 0:
+        raise SystemExit(f"ambi-load failed ({result.returncode}): {result.stderr[-2000:]}")
+    cpu = float(re.search(r"^ambid: cpu ([0-9.]+) % mean", result.stdout, re.M).group(1))
+    central = re.search(r"^central: (\d+) rows shipped in ([0-9.]+) s \(([0-9.]+) rows/s\); "
+                        r"behind live: mean ([0-9.]+) s, max ([0-9.]+) s; backlog max (\d+) rows, "
+                        r"(\d+) at the end; (.*)$", result.stdout, re.M)
+    return cpu, central, result.stdout
+
+
+def catch_up(args, pg, store_copy_dir, root):
+    """Ships a whole store again as box 'catch-up'; rows and rows per second."""
+    store = os.path.join(store_copy_dir, "ambi.sqlite")
+    with sqlite3.connect(store) as db:
+        triggers = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'central_%'")]
+        for name in triggers:
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("DROP TABLE IF EXISTS central_outbox")
+        db.execute("DROP TABLE IF EXISTS central_cursor")
+    config = os.path.join(root, "catch-up.toml")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write(f'[central]\nurl = "{pg.url}"\nbox_id = "catch-up"\n')
+    socket = os.path.join(root, "catch-up.sock")
+    process = subprocess.Popen([args.ambid, "--config", config, "--data-dir", store_copy_dir,
+                                "--listen", "unix:" + socket, "--log-level", "warn"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        first = None
+        while True:
+            result = subprocess.run([args.ambictl, "--connect", "unix:" + socket, "status",
+                                     "--json"], capture_output=True, text=True, timeout=30)
+            now = time.monotonic()
+            if result.returncode == 0:
+                central = json.loads(result.stdout)["central"]
+                if first is None and central["shipped_rows"] > 0:
+                    first = (now, central["shipped_rows"])
+                if first and central["backlog_rows"] == 0:
+                    rows = central["shipped_rows"] - first[1]
+                    return central["shipped_rows"], rows / max(now - first[0], 1e-9)
+            time.sleep(0.05)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ambi-load", dest="ambi_load", required=True)
+    parser.add_argument("--ambid", required=True)
+    parser.add_argument("--ambictl", required=True)
+    parser.add_argument("--athletes", type=int, default=32)
+    parser.add_argument("--subscribers", type=int, default=100)
+    parser.add_argument("--rate-hz", dest="rate_hz", type=float, default=200.0)
+    parser.add_argument("--duration-s", dest="duration_s", type=float, default=60.0)
+    parser.add_argument("--warmup-s", dest="warmup_s", type=float, default=10.0)
+    args = parser.parse_args()
+    root = tempfile.mkdtemp(prefix="ambi-central-bench-")
+    try:
+        with PgServer() as pg:
+            base_cpu, _, _ = run_load(args, os.path.join(root, "baseline"))
+            run_dir = os.path.join(root, "central")
+            cpu, central, text = run_load(args, run_dir, pg.url)
+            if central is None:
+                raise SystemExit("ambi-load printed no central line:\n" + text)
+            shipped, window_s, live_rate, mean_behind, max_behind, max_backlog, end_backlog, \
+                connected = central.groups()
+            live_rate = float(live_rate)
+            sizes = pg.query(
+                "SELECT (SELECT SUM(pg_total_relation_size(c.oid)) FROM pg_class c JOIN "
+                "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND "
+                "c.relkind = 'r' AND c.relname LIKE 'ambi_%'), "
+                "(SELECT COUNT(*) FROM ambi_sets WHERE box_id = 'load'), "
+                "(SELECT COUNT(*) FROM ambi_reps WHERE box_id = 'load'), "
+                "(SELECT COUNT(*) FROM ambi_sessions WHERE box_id = 'load')")[0]
+            total_bytes, sets, reps, sessions = (int(v) for v in sizes)
+            copy_dir = os.path.join(root, "catch-up-data")
+            shutil.copytree(os.path.join(run_dir, "data"), copy_dir,
+                            ignore=shutil.ignore_patterns("captures"))
+            total_rows, catch_up_rate = catch_up(args, pg, copy_dir, root)
+        print(f"scenario: {args.athletes * 2} sensors x {args.rate_hz:g} Hz, "
+              f"{args.subscribers} subscribers, {args.duration_s:g} s window")
+        print(f"ambid cpu: {base_cpu:.1f} % without central, {cpu:.1f} % shipping "
+              f"(ratio {cpu / base_cpu:.2f})")
+        print(f"live: {shipped} rows shipped in {float(window_s):.1f} s = {live_rate:.1f} rows/s; "
+              f"behind live mean {mean_behind} s, max {max_behind} s; backlog max {max_backlog} "
+              f"rows, {end_backlog} at the end; {connected}")
+        print(f"catch-up: {total_rows} rows at {catch_up_rate:.0f} rows/s = "
+              f"{catch_up_rate / live_rate:.0f} x the live rate")
+        print(f"central size: {total_bytes / 1024:.0f} KiB for {sessions} sessions, {sets} sets, "
+              f"{reps} reps (both copies: box 'load' and 'catch-up'): "
+              f"{total_bytes / 2 / max(sets, 1) / 1024:.1f} KiB per set, "
+              f"{total_bytes / 2 / max(reps, 1):.0f} bytes per rep")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
