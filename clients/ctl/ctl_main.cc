@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "clients/ctl/ambid_client.h"
@@ -29,6 +31,11 @@ int Main(int argc, char** argv) {
                  "ambid address: unix:/path, a socket path, or host:port (default: "
                  "$AMBI_ADDRESS, else ambid's socket " +
                      DefaultAddress() + ")");
+  app.add_option("--token-file", options.token_file,
+                 "file holding the bearer token ambid asks of TCP clients (a read or control "
+                 "token; the token is never given on the command line)");
+  app.add_option("--tls-ca", options.tls_ca,
+                 "PEM file of the CA that signed ambid's certificate: connect over TLS");
   app.add_option("--timeout-s", options.timeout_s,
                  "give up (exit 3) after S seconds; watch: before --count events arrived")
       ->check(CLI::PositiveNumber);
@@ -155,7 +162,16 @@ int Main(int argc, char** argv) {
   }
 
   if (exercises->parsed()) return Exercises(options);
-  AmbidClient client(options.address, options.timeout_s);
+  std::unique_ptr<AmbidClient> connected;
+  try {
+    connected =
+        std::make_unique<AmbidClient>(options.address, options.timeout_s,
+                                      proto::ChannelSecurity{options.token_file, options.tls_ca});
+  } catch (const std::runtime_error& error) {
+    PrintError(error.what());
+    return kExitUsage;
+  }
+  AmbidClient& client = *connected;
   if (options.wait_for_server_s > 0 && !client.WaitForServer(options.wait_for_server_s)) {
     PrintError("cannot reach ambid at " + client.address() + " (" +
                UnreachableReason(client.address()) + ") after waiting " +
