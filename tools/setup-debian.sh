@@ -10,7 +10,7 @@ packages=(
   libsdbus-c++-dev libsystemd-dev
   python3-grpcio python3-dbusmock python3-numpy dbus-daemon
   clang-14 libclang-rt-14-dev systemd
-  libssl-dev chromium nodejs
+  libssl-dev openssl chromium nodejs
   libpqxx-dev postgresql
 )
 sudo=""

@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 
 #include "clients/ctl/ctl_text.h"
+#include "proto/client/ambid_channel.h"
 
 namespace ambi::ctl {
 namespace {
@@ -46,9 +48,12 @@ std::string DefaultAddress() {
   return std::string("unix:") + kSystemSocket;
 }
 
-AmbidClient::AmbidClient(const std::string& address, double timeout_s)
+AmbidClient::AmbidClient(const std::string& address, double timeout_s,
+                         const proto::ChannelSecurity& security)
     : address_(NormalizeAddress(address)), timeout_s_(timeout_s) {
-  channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  std::string error;
+  channel_ = proto::CreateAmbidChannel(address_, security, grpc::ChannelArguments(), &error);
+  if (channel_ == nullptr) throw std::runtime_error(error);
   stub_ = v1::Ambi::NewStub(channel_);
 }
 
@@ -94,8 +99,9 @@ int AmbidClient::Fail(const grpc::Status& status, const std::string& what) const
       return kExitError;
     case grpc::StatusCode::PERMISSION_DENIED:
     case grpc::StatusCode::UNAUTHENTICATED:
-      PrintError("ambid at " + address_ + " refused " + what +
-                 ": permission denied (is your user in the ambi group?)");
+      PrintError(
+          "ambid at " + address_ + " refused " + what + ": " +
+          (message.empty() ? "permission denied (is your user in the ambi group?)" : message));
       return kExitError;
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       PrintError("ambid ended the stream: " + message + " (this terminal fell behind)");

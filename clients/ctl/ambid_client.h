@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ambi/v1/service.grpc.pb.h"
+#include "proto/client/channel_security.h"
 
 namespace ambi::ctl {
 
@@ -17,8 +18,10 @@ inline constexpr int kExitTimeout = 3;  // --timeout-s elapsed
 // The connection to ambid and the one-line error messages of every command.
 class AmbidClient {
  public:
-  // 'address': unix:/path, a bare path (a unix socket), or host:port.
-  AmbidClient(const std::string& address, double timeout_s);
+  // 'address': unix:/path, a bare path (a unix socket), or host:port. Throws
+  // std::runtime_error naming the file when the token or CA file cannot be used.
+  AmbidClient(const std::string& address, double timeout_s,
+              const proto::ChannelSecurity& security = {});
 
   v1::Ambi::Stub& stub() { return *stub_; }
   const std::string& address() const { return address_; }

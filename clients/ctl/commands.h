@@ -13,6 +13,8 @@ namespace ambi::ctl {
 struct Options {
   std::string address;
   std::string store;  // --store: a central history (postgresql://...) instead of ambid's
+  std::string token_file;  // bearer token for TCP (--token-file)
+  std::string tls_ca;      // CA of ambid's TLS certificate (--tls-ca)
   double timeout_s = 0.0;
   double wait_for_server_s = 0.0;
   bool json = false;

@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "clients/ctl/ambid_client.h"
@@ -33,6 +35,11 @@ int Main(int argc, char** argv) {
                  "read the history (sessions, show, export, balance, report) of every box from "
                  "the central PostgreSQL database at URL (postgresql://host/db; the password "
                  "from PGPASSFILE or ~/.pgpass) instead of from ambid");
+  app.add_option("--token-file", options.token_file,
+                 "file holding the bearer token ambid asks of TCP clients (a read or control "
+                 "token; the token is never given on the command line)");
+  app.add_option("--tls-ca", options.tls_ca,
+                 "PEM file of the CA that signed ambid's certificate: connect over TLS");
   app.add_option("--timeout-s", options.timeout_s,
                  "give up (exit 3) after S seconds; watch: before --count events arrived")
       ->check(CLI::PositiveNumber);
@@ -164,7 +171,6 @@ int Main(int argc, char** argv) {
   }
 
   if (exercises->parsed()) return Exercises(options);
-  AmbidClient client(options.address, options.timeout_s);
   const bool history_command = sessions->parsed() || show->parsed() || export_command->parsed() ||
                                balance->parsed() || report->parsed();
   if (!options.store.empty() && !history_command) {
@@ -173,6 +179,16 @@ int Main(int argc, char** argv) {
         "commands talk to ambid: use --connect ADDR");
     return kExitUsage;
   }
+  std::unique_ptr<AmbidClient> connected;
+  try {
+    connected =
+        std::make_unique<AmbidClient>(options.address, options.timeout_s,
+                                      proto::ChannelSecurity{options.token_file, options.tls_ca});
+  } catch (const std::runtime_error& error) {
+    PrintError(error.what());
+    return kExitUsage;
+  }
+  AmbidClient& client = *connected;
   if (options.store.empty() && options.wait_for_server_s > 0 &&
       !client.WaitForServer(options.wait_for_server_s)) {
     PrintError("cannot reach ambid at " + client.address() + " (" +

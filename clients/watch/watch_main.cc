@@ -18,6 +18,7 @@
 
 #include "ambi/v1/service.grpc.pb.h"
 #include "clients/watch/event_line.h"
+#include "proto/client/ambid_channel.h"
 #include "proto/convert/proto_json.h"
 
 namespace ambi::watch {
@@ -30,6 +31,8 @@ constexpr char kDefaultAddress[] = "unix:/run/ambi/ambid.sock";
 
 struct Options {
   std::string address;
+  std::string token_file;  // bearer token for TCP
+  std::string tls_ca;      // CA of ambid's TLS certificate
   double wait_for_server_s = 0.0;
   double timeout_s = 0.0;  // 0: none
   bool json = false;
@@ -249,6 +252,10 @@ int Main(int argc, char** argv) {
   app.add_option("--connect", options.address,
                  "ambid address: unix:/path or host:port (default $AMBI_ADDRESS or " +
                      std::string(kDefaultAddress) + ")");
+  app.add_option("--token-file", options.token_file,
+                 "file holding the bearer token ambid asks of TCP clients");
+  app.add_option("--tls-ca", options.tls_ca,
+                 "PEM file of the CA that signed ambid's certificate: connect over TLS");
   app.add_option("--wait-for-server", options.wait_for_server_s,
                  "wait up to S seconds for ambid to accept connections")
       ->check(CLI::NonNegativeNumber);
@@ -285,8 +292,14 @@ int Main(int argc, char** argv) {
     return kUsageError;
   }
 
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials());
+  std::string error;
+  std::shared_ptr<grpc::Channel> channel = proto::CreateAmbidChannel(
+      options.address, proto::ChannelSecurity{options.token_file, options.tls_ca},
+      grpc::ChannelArguments(), &error);
+  if (channel == nullptr) {
+    std::fprintf(stderr, "ambi-watch: %s\n", error.c_str());
+    return kUsageError;
+  }
   if (options.wait_for_server_s > 0 &&
       !channel->WaitForConnected(After(options.wait_for_server_s))) {
     std::fprintf(stderr, "ambi-watch: ambid is not reachable at %s after %g s\n",

@@ -12,10 +12,12 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "ambi/v1/service.grpc.pb.h"
 #include "clients/report/report.h"
+#include "proto/client/ambid_channel.h"
 #include "proto/convert/proto_json.h"
 
 namespace ambi::web {
@@ -200,11 +202,20 @@ class EventStream final : public grpc::ClientReadReactor<v1::LiveEvent> {
   bool done_ = false;
 };
 
+std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address,
+                                         const proto::ChannelSecurity& security) {
+  std::string error;
+  auto channel = proto::CreateAmbidChannel(address, security, grpc::ChannelArguments(), &error);
+  if (channel == nullptr) throw std::runtime_error("--connect " + address + ": " + error);
+  return channel;
+}
+
 struct Upstream::Impl {
-  Impl(const std::string& address_in, Callbacks callbacks_in)
+  Impl(const std::string& address_in, Callbacks callbacks_in,
+       const proto::ChannelSecurity& security)
       : address(address_in.empty() ? DefaultDaemonAddress() : address_in),
         callbacks(std::move(callbacks_in)),
-        channel(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+        channel(ChannelTo(address, security)),
         stub(v1::Ambi::NewStub(channel)) {}
 
   void RunEvents();
@@ -322,8 +333,9 @@ void Upstream::Impl::RunDevices() {
   } while (SleepFor(kDevicePollInterval));
 }
 
-Upstream::Upstream(const std::string& address, Callbacks callbacks)
-    : impl_(std::make_unique<Impl>(address, std::move(callbacks))) {}
+Upstream::Upstream(const std::string& address, Callbacks callbacks,
+                   const proto::ChannelSecurity& security)
+    : impl_(std::make_unique<Impl>(address, std::move(callbacks), security)) {}
 
 Upstream::~Upstream() { Stop(); }
 

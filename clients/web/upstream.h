@@ -6,6 +6,7 @@
 #include <string>
 
 #include "clients/web/sse_hub.h"
+#include "proto/client/channel_security.h"
 
 namespace ambi::web {
 
@@ -31,7 +32,9 @@ class Upstream {
     std::function<void(std::string json)> on_devices;
   };
 
-  Upstream(const std::string& address, Callbacks callbacks);
+  // Throws std::runtime_error naming the file when the token or CA file cannot be used.
+  Upstream(const std::string& address, Callbacks callbacks,
+           const proto::ChannelSecurity& security = {});
   ~Upstream();  // stops
   Upstream(const Upstream&) = delete;
   Upstream& operator=(const Upstream&) = delete;

@@ -85,10 +85,12 @@ bool ParseConfigText(const std::string& text, const std::string& source, WebConf
         source + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
     return false;
   }
-  static constexpr const char* kKnown[] = {
-      "listen",       "connect",      "www_dir",         "tls_cert",
-      "tls_key",      "max_browsers", "max_connections", "browser_queue_frames",
-      "replay_events"};
+  static constexpr const char* kKnown[] = {"listen",          "connect",
+                                           "www_dir",         "tls_cert",
+                                           "tls_key",         "max_browsers",
+                                           "max_connections", "browser_queue_frames",
+                                           "replay_events",   "connect_token_file",
+                                           "connect_tls_ca"};
   for (const auto& [key, node] : table) {
     bool known = false;
     for (const char* name : kKnown) known = known || key.str() == name;
@@ -102,6 +104,8 @@ bool ParseConfigText(const std::string& text, const std::string& source, WebConf
   }
   return ReadString(table, "listen", source, &config->listen, error) &&
          ReadString(table, "connect", source, &config->connect, error) &&
+         ReadString(table, "connect_token_file", source, &config->connect_token_file, error) &&
+         ReadString(table, "connect_tls_ca", source, &config->connect_tls_ca, error) &&
          ReadString(table, "www_dir", source, &config->www_dir, error) &&
          ReadString(table, "tls_cert", source, &config->tls_cert, error) &&
          ReadString(table, "tls_key", source, &config->tls_key, error) &&

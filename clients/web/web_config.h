@@ -17,7 +17,10 @@ struct ListenAddress {
 // (--listen <-> listen, ...); a flag given on the command line wins over the file.
 struct WebConfig {
   std::string listen = "127.0.0.1:8080";
-  std::string connect;   // ambid's address; empty: the default unix socket
+  std::string connect;  // ambid's address; empty: the default unix socket
+  // ambid over TCP: a file holding a (read) bearer token, and the CA of ambid's certificate.
+  std::string connect_token_file;
+  std::string connect_tls_ca;
   std::string www_dir;   // the page's files; empty: installed or source location
   std::string tls_cert;  // PEM certificate chain; with tls_key, the listener speaks HTTPS
   std::string tls_key;   // PEM private key

@@ -19,6 +19,7 @@
 #include "clients/web/static_files.h"
 #include "clients/web/upstream.h"
 #include "clients/web/web_config.h"
+#include "proto/client/ambid_channel.h"
 
 #ifndef AMBI_WEB_VERSION
 #define AMBI_WEB_VERSION "0.0.0"
@@ -60,15 +61,23 @@ int Run(int argc, char** argv) {
   std::string listen;
   std::string connect;
   std::string www_dir;
+  std::string connect_token_file;
+  std::string connect_tls_ca;
   app.set_version_flag("--version", std::string("ambi-web ") + AMBI_WEB_VERSION);
   app.add_option("--config", config_path,
-                 "TOML file; keys: listen, connect, www_dir, tls_cert, tls_key, max_browsers, "
-                 "max_connections, browser_queue_frames, replay_events");
+                 "TOML file; keys: listen, connect, connect_token_file, connect_tls_ca, www_dir, "
+                 "tls_cert, tls_key, max_browsers, max_connections, browser_queue_frames, "
+                 "replay_events");
   app.add_option("--listen", listen,
                  "HOST:PORT to serve on (default 127.0.0.1:8080); a non-loopback address "
                  "requires pairing each browser with a printed code");
   app.add_option("--connect", connect,
                  "ambid's gRPC address (default: its unix socket, " + DefaultDaemonAddress() + ")");
+  app.add_option("--connect-token-file", connect_token_file,
+                 "file holding the bearer token ambid asks of TCP clients (a control token: the "
+                 "page starts and ends sets)");
+  app.add_option("--connect-tls-ca", connect_tls_ca,
+                 "PEM file of the CA that signed ambid's certificate: reach ambid over TLS");
   app.add_option("--www-dir", www_dir, "the page's files (default: installed with ambi-web)");
   try {
     app.parse(argc, argv);
@@ -82,6 +91,14 @@ int Run(int argc, char** argv) {
   }
   if (!listen.empty()) config.listen = listen;
   if (!connect.empty()) config.connect = connect;
+  if (!connect_token_file.empty()) config.connect_token_file = connect_token_file;
+  if (!connect_tls_ca.empty()) config.connect_tls_ca = connect_tls_ca;
+  const proto::ChannelSecurity upstream_security{config.connect_token_file, config.connect_tls_ca};
+  if (!proto::CreateAmbidChannel(config.connect.empty() ? DefaultDaemonAddress() : config.connect,
+                                 upstream_security, grpc::ChannelArguments(), &error)) {
+    std::fprintf(stderr, "ambi-web: --connect: %s\n", error.c_str());
+    return kUsageError;
+  }
   if (!www_dir.empty()) config.www_dir = www_dir;
   const auto address = ParseListen(config.listen, &error);
   if (!address) {
@@ -122,7 +139,8 @@ int Run(int argc, char** argv) {
                             boost::asio::post(io, [&hub, json = std::move(json)] {
                               hub.Broadcast(FormatNamedFrame("devices", json), "devices");
                             });
-                          }});
+                          }},
+      upstream_security);
   HttpServer server(
       io, HttpServerOptions{*address, config.tls_cert, config.tls_key, config.max_connections},
       HttpServices{&hub, pairing.get(), &files, &upstream});

@@ -183,6 +183,12 @@ int main(int argc, char** argv) {
     if (check_config) std::printf("exercise catalog %s: ok\n", catalog_path.c_str());
   }
   if (check_config) {
+    if (const std::string problem = ambi::config::CheckRemoteAccess(config); !problem.empty()) {
+      std::fprintf(stderr, "ambid: %s: %s\n",
+                   config_path.empty() ? "built-in defaults" : config_path.c_str(),
+                   problem.c_str());
+      return 2;
+    }
     std::size_t devices = 0;
     for (const auto& athlete : config.athletes) devices += athlete.devices.size();
     std::printf("%s: ok (%zu athletes, %zu devices)\n",
@@ -199,6 +205,10 @@ int main(int argc, char** argv) {
       }
     }
     config.listen = listen;
+  }
+  if (const std::string problem = ambi::config::CheckRemoteAccess(config); !problem.empty()) {
+    std::fprintf(stderr, "ambid: %s\n", problem.c_str());
+    return 2;
   }
   if (!data_dir.empty()) config.data_dir = data_dir;
   if (!log_level.empty()) config.log_level = log_level;

@@ -186,16 +186,29 @@ void AthleteSession::FlushCapture() {
 }
 
 void AthleteSession::ReopenCapture() {
-  if (ended_ || capture_failed_) return;
-  CheckCapture(capture_.Close());
+  if (ended_) return;
+  const bool resuming = capture_failed_;
+  if (capture_.is_open()) {
+    const capture::CaptureStatus closed = capture_.Close();
+    if (!resuming) CheckCapture(closed);  // a failed capture's close fails again: said already
+  }
   ++capture_part_;
   std::string error;
   if (!OpenCapture(PartPath(options_.capture_path, capture_part_), &error)) {
     capture_failed_ = true;
-    spdlog::error("athlete {}: cannot reopen the capture: {}", options_.athlete, error);
+    spdlog::error(
+        "athlete {}: cannot reopen the capture: {}; recording stays off until the "
+        "next SIGHUP or session",
+        options_.athlete, error);
     return;
   }
-  spdlog::info("athlete {}: capture continues in {}", options_.athlete, capture_.path());
+  capture_failed_ = false;
+  if (resuming) {
+    spdlog::warn("athlete {}: recording resumes in {} (the bytes since the failure are lost)",
+                 options_.athlete, capture_.path());
+  } else {
+    spdlog::info("athlete {}: capture continues in {}", options_.athlete, capture_.path());
+  }
 }
 
 void AthleteSession::OnEvent(const fusion::Event& event) {

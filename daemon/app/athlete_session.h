@@ -64,8 +64,14 @@ class AthleteSession final : public fusion::EventSink {
 
   // Hands buffered capture bytes to the OS (a crash then loses nothing written so far).
   void FlushCapture();
-  // Syncs the capture and continues in a new file (SIGHUP: lets an operator move files away).
+  // Syncs the capture and continues in a new file "<name>.<part>.capture" (SIGHUP: lets an
+  // operator move files away). After a failed write (disk full, folder gone) it is also how
+  // recording resumes: the next part is opened and recording goes on from there (the bytes in
+  // between are lost and the log says so); if it cannot open, recording stays off until the
+  // next SIGHUP or session.
   void ReopenCapture();
+  // The capture is open and its last write succeeded.
+  bool recording() const { return !capture_failed_ && capture_.is_open(); }
 
   const std::string& athlete() const { return options_.athlete; }
   const std::string& session_id() const { return options_.session_id; }

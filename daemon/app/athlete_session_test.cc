@@ -1,9 +1,11 @@
 #include "daemon/app/athlete_session.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -232,6 +234,45 @@ TEST_F(AthleteSessionTest, ReopenContinuesInANewPart) {
   v1::CaptureHeader header;
   EXPECT_TRUE(reader.Open(dir_ + "/alice.2.capture", &header).ok());
   EXPECT_EQ(header.athlete(), "alice");
+}
+
+// A write that fails (here: beyond RLIMIT_FSIZE, EFBIG, which holds for root too) stops the
+// recording, the live session goes on, and the next SIGHUP (ReopenCapture) resumes it in a new
+// part once the cause is gone.
+TEST_F(AthleteSessionTest, RecordingStoppedByAFailedWriteResumesAtTheNextReopen) {
+  RecordingOutput output;
+  std::string error;
+  auto session = AthleteSession::Create(Options(), {&output}, &error);
+  ASSERT_NE(session, nullptr) << error;
+  session->FlushCapture();
+  ASSERT_TRUE(session->recording());
+  const auto first_size = static_cast<rlim_t>(fs::file_size(dir_ + "/alice.capture"));
+
+  std::signal(SIGXFSZ, SIG_IGN);  // the write returns EFBIG instead of killing the process
+  rlimit original{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &original), 0);
+  rlimit limited = original;
+  limited.rlim_cur = first_size + 64;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  FeedSimulatedSet(session.get());
+  session->FlushCapture();
+  const bool recording_while_limited = session->recording();
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &original), 0);
+  std::signal(SIGXFSZ, SIG_DFL);
+  EXPECT_FALSE(recording_while_limited) << "the failed write stops the recording";
+  const int reps_before_reopen = output.Count(v1::Event::kRep);
+  EXPECT_GT(reps_before_reopen, 0) << "the live session went on";
+
+  session->ReopenCapture();
+  EXPECT_TRUE(session->recording());
+  EXPECT_EQ(session->capture_path(), dir_ + "/alice.2.capture");
+  FeedSimulatedSet(session.get());
+  session->End(last_);
+  capture::CaptureReader reader;
+  v1::CaptureHeader header;
+  ASSERT_TRUE(reader.Open(dir_ + "/alice.2.capture", &header).ok());
+  EXPECT_EQ(header.athlete(), "alice");
+  EXPECT_GT(fs::file_size(dir_ + "/alice.2.capture"), 10 * 1024u) << "the second set was recorded";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "daemon/app/control_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <memory>
 #include <optional>
@@ -75,16 +76,28 @@ ControlStatus ControlService::OnIoThread(Response* response, Work work) {
     ControlStatus status;
     Response response;
   };
+  // Who decides the call's fate: the io thread claims it (kRunning) before doing the work, or
+  // the caller, timing out, withdraws it (kWithdrawn) so that it never runs. So UNAVAILABLE
+  // after a timeout means nothing was done, and a retry cannot do the work twice.
+  enum State : int { kQueued, kRunning, kWithdrawn };
+  auto state = std::make_shared<std::atomic<int>>(kQueued);
   auto promise = std::make_shared<std::promise<Result>>();
   std::future<Result> future = promise->get_future();
-  asio::post(io_, [this, promise, work = std::move(work)]() mutable {
+  asio::post(io_, [this, state, promise, work = std::move(work)]() mutable {
+    int queued = kQueued;
+    if (!state->compare_exchange_strong(queued, kRunning)) return;  // the caller gave up
     Result result;
     result.status = stopping_ ? ControlStatus{Code::kUnavailable, "the daemon is stopping"}
                               : work(&result.response);
     promise->set_value(std::move(result));
   });
   if (future.wait_for(options_.io_timeout) != std::future_status::ready) {
-    return {Code::kUnavailable, "the daemon did not answer in time; try again"};
+    int queued = kQueued;
+    if (state->compare_exchange_strong(queued, kWithdrawn)) {
+      return {Code::kUnavailable,
+              "the daemon did not take the call in time; nothing was done, try again"};
+    }
+    future.wait();  // the io thread is doing it now: its answer is the true one
   }
   try {
     Result result = future.get();
@@ -176,12 +189,18 @@ ControlStatus ControlService::StartSession(const v1::StartSessionRequest& reques
     if (!request.exercise().empty() && !sessions_->ResolveExercise(request.exercise())) {
       return {Code::kInvalidArgument, sessions_->UnknownExerciseError(request.exercise())};
     }
-    sessions_->End(*athlete);
+    // The new session opens before the old one ends: if it cannot, the old one keeps recording.
+    const std::string previous_exercise = athlete->exercise;
+    const bool previous_automatic_sets = athlete->automatic_sets;
     athlete->exercise = request.exercise().empty() ? athlete->spec.exercise : request.exercise();
     athlete->automatic_sets =
         request.has_automatic_sets() ? request.automatic_sets() : options_.automatic_sets;
     std::string error;
-    if (!sessions_->Begin(*athlete, &error)) return {Code::kInternal, error};
+    if (!sessions_->Replace(*athlete, &error)) {
+      athlete->exercise = previous_exercise;
+      athlete->automatic_sets = previous_automatic_sets;
+      return {Code::kInternal, error + (athlete->session ? "; the running session goes on" : "")};
+    }
     *out->mutable_session() = InfoOf(*athlete);
     return ControlStatus::Ok();
   });

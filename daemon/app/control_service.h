@@ -19,7 +19,8 @@ struct ControlServiceOptions {
   // StartSession without automatic_sets uses this.
   bool automatic_sets = true;
   // A call waits this long for the io thread before answering UNAVAILABLE: a stalled loop must
-  // not hold gRPC threads forever, and 3 s is far above any handler's work.
+  // not hold gRPC threads forever, and 3 s is far above any handler's work. A call not yet
+  // started by then is withdrawn (it never runs), so a retry cannot do the work twice.
   std::chrono::milliseconds io_timeout{3000};
   // Fills ListDevices' central status; empty when the box ships to no central database. Any
   // thread.

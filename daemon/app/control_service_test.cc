@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -226,7 +227,67 @@ TEST_F(ControlServiceTest, AStalledIoThreadTimesOutAsUnavailable) {
   const ControlStatus status = StartSet("alice", "");
   EXPECT_EQ(status.code, Code::kUnavailable);
   EXPECT_NE(status.message.find("in time"), std::string::npos);
-  io_.run_for(std::chrono::milliseconds(1));  // the posted call runs now; its answer is dropped
+  io_.run_for(std::chrono::milliseconds(1));
+}
+
+// A call answered UNAVAILABLE after its timeout must not run later: a client that retries would
+// otherwise start two sessions (or two sets).
+TEST_F(ControlServiceTest, ACallThatTimedOutIsWithdrawnAndNeverRuns) {
+  ControlServiceOptions options;
+  options.io_timeout = std::chrono::milliseconds(1);
+  service_ = std::make_unique<ControlService>(io_, &*athletes_, &*sessions_, store_.get(), options);
+  const std::string session_before = athletes_->Find("alice")->session->session_id();
+  v1::StartSessionRequest start;
+  start.set_athlete("alice");
+  v1::StartSessionResponse started;
+  const ControlStatus session_status = service_->StartSession(start, &started);
+  EXPECT_EQ(session_status.code, Code::kUnavailable);
+  EXPECT_NE(session_status.message.find("nothing was done"), std::string::npos)
+      << session_status.message;
+  EXPECT_EQ(StartSet("alice", "").code, Code::kUnavailable);
+
+  // The io thread wakes up and runs what was queued: the withdrawn calls do nothing.
+  io_.restart();
+  io_.poll();
+  const Athlete* alice = athletes_->Find("alice");
+  ASSERT_NE(alice->session, nullptr);
+  EXPECT_EQ(alice->session->session_id(), session_before);
+  EXPECT_EQ(alice->session->set_count(), 0);
+  std::size_t captures = 0;
+  for (const auto& entry : fs::directory_iterator(dir_ + "/captures")) {
+    captures += entry.path().string().find("alice-") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(captures, 1u) << "no second capture for alice";
+}
+
+TEST_F(ControlServiceTest, StartSessionThatCannotOpenItsCaptureLeavesTheOldSessionRecording) {
+  StartService();
+  const Athlete* alice = athletes_->Find("alice");
+  const std::string session_before = alice->session->session_id();
+  const std::string capture_before = alice->session->capture_path();
+  // The captures folder is replaced by a file: no new capture can be made (even as root).
+  fs::rename(dir_ + "/captures", dir_ + "/captures.moved");
+  std::ofstream(dir_ + "/captures") << "not a folder";
+
+  v1::StartSessionRequest start;
+  start.set_athlete("alice");
+  start.set_exercise("lateral_raise");
+  v1::StartSessionResponse started;
+  const ControlStatus refused = service_->StartSession(start, &started);
+  EXPECT_EQ(refused.code, Code::kInternal);
+  EXPECT_NE(refused.message.find("the running session goes on"), std::string::npos)
+      << refused.message;
+  ASSERT_NE(alice->session, nullptr) << "the athlete still has a session";
+  EXPECT_EQ(alice->session->session_id(), session_before);
+  EXPECT_EQ(alice->exercise, "biceps_curl") << "the refused request changed nothing";
+  EXPECT_TRUE(StartSet("alice", "").ok()) << "the old session still takes sets";
+
+  fs::remove(dir_ + "/captures");
+  fs::rename(dir_ + "/captures.moved", dir_ + "/captures");
+  ASSERT_TRUE(service_->StartSession(start, &started).ok());
+  EXPECT_NE(started.session().session_id(), session_before);
+  EXPECT_TRUE(fs::exists(capture_before));
+  EXPECT_EQ(alice->exercise, "lateral_raise");
 }
 
 }  // namespace

@@ -306,6 +306,11 @@ bool DaemonApp::Impl::SetUp() {
   RpcServerOptions server_options;
   server_options.addresses = config.listen;
   server_options.socket_group = config.socket_group;
+  server_options.token_file = config.token_file;
+  if (config.tls) {
+    server_options.tls =
+        RpcTlsFiles{config.tls->cert_file, config.tls->key_file, config.tls->client_ca_file};
+  }
   server_options.subscriber_queue_capacity = config.subscriber_queue;
   server_options.athlete_exists = [this](const std::string& name) {
     return athletes_->Contains(name);

@@ -7,13 +7,21 @@
 #include <filesystem>
 #include <utility>
 
+#include "daemon/config/safe_name.h"
+
 namespace ambi::daemon {
 namespace {
 
 namespace fs = std::filesystem;
 
-// "alice-20261123T101500Z.capture" in 'dir', with a counter when the name is taken.
-std::string NewCapturePath(const std::string& dir, const std::string& athlete) {
+// "alice-20261123T101500Z.capture" in 'dir', with a counter when the name is taken. Empty and
+// 'error' when the name is not a safe file name component or the folder cannot be inspected
+// (no exception on the io thread).
+std::string NewCapturePath(const std::string& dir, const std::string& athlete, std::string* error) {
+  if (std::optional<config::SafeName> name = config::SafeName::Parse(athlete, "athlete", error);
+      !name) {
+    return {};
+  }
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm utc{};
   gmtime_r(&now, &utc);
@@ -21,7 +29,12 @@ std::string NewCapturePath(const std::string& dir, const std::string& athlete) {
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
   const std::string stem = dir + "/" + athlete + "-" + stamp;
   std::string path = stem + ".capture";
-  for (int n = 2; fs::exists(path); ++n) path = stem + "-" + std::to_string(n) + ".capture";
+  std::error_code ec;
+  for (int n = 2; fs::exists(path, ec); ++n) path = stem + "-" + std::to_string(n) + ".capture";
+  if (ec) {
+    *error = "capture folder " + dir + ": " + ec.message();
+    return {};
+  }
   return path;
 }
 
@@ -71,13 +84,35 @@ fusion::SessionParams SessionOpener::ParamsFor(const Athlete& athlete) const {
 }
 
 bool SessionOpener::Begin(Athlete& athlete, std::string* error) {
-  const std::string capture_path = NewCapturePath(capture_dir_, athlete.name());
+  std::unique_ptr<AthleteSession> session = Open(athlete, error);
+  if (!session) return false;
+  athlete.session = std::move(session);
+  return true;
+}
+
+bool SessionOpener::Replace(Athlete& athlete, std::string* error) {
+  std::unique_ptr<AthleteSession> session = Open(athlete, error);
+  if (!session) {
+    if (athlete.session) {
+      spdlog::error("athlete {}: new session refused ({}); session {} goes on recording",
+                    athlete.name(), *error, athlete.session->session_id());
+    }
+    return false;
+  }
+  End(athlete);
+  athlete.session = std::move(session);
+  return true;
+}
+
+std::unique_ptr<AthleteSession> SessionOpener::Open(const Athlete& athlete, std::string* error) {
+  const std::string capture_path = NewCapturePath(capture_dir_, athlete.name(), error);
+  if (capture_path.empty()) return nullptr;
   const std::int64_t start_unix_ns =
       athlete.spec.recorded_start_unix_ns != 0 ? athlete.spec.recorded_start_unix_ns : UnixNowNs();
   const std::string session_id = store_->BeginSession(athlete.name(), start_unix_ns, capture_path);
   if (session_id.empty()) {
     *error = "the session store refused a new session for " + athlete.name();
-    return false;
+    return nullptr;
   }
   AthleteSessionOptions options;
   options.athlete = athlete.name();
@@ -92,14 +127,15 @@ bool SessionOpener::Begin(Athlete& athlete, std::string* error) {
     options.sensors.push_back(
         athlete.devices[i].spec.ToSensorInfo(static_cast<std::uint32_t>(i + 1)));
   }
-  athlete.session = AthleteSession::Create(std::move(options), outputs_, error);
-  if (!athlete.session) {
+  std::unique_ptr<AthleteSession> session =
+      AthleteSession::Create(std::move(options), outputs_, error);
+  if (!session) {
     store_->EndSession(session_id, UnixNowNs());
-    return false;
+    return nullptr;
   }
   spdlog::info("athlete {}: session {} started, recording to {}", athlete.name(), session_id,
                capture_path);
-  return true;
+  return session;
 }
 
 void SessionOpener::End(Athlete& athlete) {

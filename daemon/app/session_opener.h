@@ -1,6 +1,7 @@
 #ifndef AMBI_DAEMON_APP_SESSION_OPENER_H_
 #define AMBI_DAEMON_APP_SESSION_OPENER_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ class SessionOpener {
   // Starts a session for 'athlete' (its exercise and automatic_sets as set). False and 'error'
   // (what refused) when the store or the capture file cannot start it.
   bool Begin(Athlete& athlete, std::string* error);
+  // Opens a new session for 'athlete' and only then ends the one running, if any: when the new
+  // one cannot start (capture folder gone, disk full, store refusing), the old one goes on
+  // recording and 'error' says why.
+  bool Replace(Athlete& athlete, std::string* error);
   // Ends the athlete's live session, if any: pending reps are reported, the capture closed.
   void End(Athlete& athlete);
 
@@ -39,6 +44,9 @@ class SessionOpener {
   fusion::SessionParams ParamsFor(const Athlete& athlete) const;
 
  private:
+  // A new session for 'athlete' (a store row and an open capture), not yet installed.
+  std::unique_ptr<AthleteSession> Open(const Athlete& athlete, std::string* error);
+
   std::string capture_dir_;
   double set_end_rest_s_;
   double stop_speed_loss_pct_;

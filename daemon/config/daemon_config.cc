@@ -19,16 +19,12 @@ using detail::Validator;
 const std::vector<std::string_view> kTopKeys = {"daemon", "athletes", "central"};
 const std::vector<std::string_view> kCentralKeys = {"url", "box_id", "password", "passfile",
                                                     "retry_longest_s"};
-const std::vector<std::string_view> kDaemonKeys = {"listen",
-                                                   "socket_group",
-                                                   "data_dir",
-                                                   "catalog",
-                                                   "log_level",
-                                                   "subscriber_queue",
-                                                   "automatic_sets",
-                                                   "set_end_rest_s",
-                                                   "stop_speed_loss_pct",
-                                                   "pace"};
+const std::vector<std::string_view> kDaemonKeys = {
+    "listen",         "socket_group",   "data_dir",
+    "catalog",        "log_level",      "subscriber_queue",
+    "automatic_sets", "set_end_rest_s", "stop_speed_loss_pct",
+    "pace",           "token_file",     "tls"};
+const std::vector<std::string_view> kTlsKeys = {"cert_file", "key_file", "client_ca_file"};
 const std::vector<std::string_view> kAthleteKeys = {"name", "exercise", "devices"};
 const std::vector<std::string_view> kDeviceKeys = {
     "name", "placement", "transport", "rate_hz", "configure", "mag_uT_per_count",
@@ -163,6 +159,26 @@ void ParseDaemonTable(const Validator& v, const toml::table& table, DaemonConfig
     }
   }
   config->socket_group = v.OptionalString(table, path, "socket_group", "");
+  const auto absolute_file = [&](const toml::table& in, const std::string& in_path,
+                                 std::string_view key, bool required) {
+    std::string file =
+        required ? v.String(in, in_path, key) : v.OptionalString(in, in_path, key, "");
+    if ((required || !file.empty()) && !file.starts_with("/")) {
+      v.Fail(in.get(key), in_path + "." + std::string(key),
+             "= \"" + EscapeForMessage(file) + "\" is not an absolute path");
+    }
+    return file;
+  };
+  config->token_file = absolute_file(table, path, "token_file", false);
+  if (const toml::node* tls_node = table.get("tls")) {
+    const toml::table& tls = v.Table(tls_node, "daemon.tls");
+    v.OnlyKeys(tls, "daemon.tls", kTlsKeys);
+    TlsConfig files;
+    files.cert_file = absolute_file(tls, "daemon.tls", "cert_file", true);
+    files.key_file = absolute_file(tls, "daemon.tls", "key_file", true);
+    files.client_ca_file = absolute_file(tls, "daemon.tls", "client_ca_file", false);
+    config->tls = std::move(files);
+  }
   config->data_dir = v.OptionalString(table, path, "data_dir", config->data_dir);
   if (config->data_dir.empty()) v.Fail(table.get("data_dir"), "daemon.data_dir", "is empty");
   config->catalog = v.OptionalString(table, path, "catalog", "");
@@ -234,6 +250,31 @@ bool IsValidListenAddress(std::string_view address, std::string* reason) {
     return false;
   }
   return true;
+}
+
+bool IsLoopbackListenAddress(std::string_view address) {
+  if (address.starts_with("unix:")) return true;
+  const std::string_view host = std::string_view(address).substr(0, address.rfind(':'));
+  // 127.0.0.0/8 as a numeric address only: "127.example.com" is a host name like any other.
+  const bool numeric = host.find_first_not_of("0123456789.") == std::string_view::npos;
+  return (host.starts_with("127.") && numeric) || host == "localhost" || host == "[::1]";
+}
+
+std::string CheckRemoteAccess(const DaemonConfig& config) {
+  for (const std::string& address : config.listen) {
+    if (IsLoopbackListenAddress(address)) continue;
+    if (!config.tls) {
+      return "listen address \"" + address +
+             "\" is reachable from the network and [daemon.tls] is missing (cert_file and "
+             "key_file): ambid serves TCP off loopback only over TLS";
+    }
+    if (config.token_file.empty()) {
+      return "listen address \"" + address +
+             "\" is reachable from the network and [daemon] token_file is missing: ambid serves "
+             "TCP off loopback only to clients with a bearer token";
+    }
+  }
+  return {};
 }
 
 std::string ValidateDaemonConfig(const DaemonConfig& config) {

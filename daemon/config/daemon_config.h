@@ -49,9 +49,19 @@ struct CentralConfig {
   double retry_longest_s = 5.0;  // the longest pause between reconnection attempts
 };
 
+// [daemon.tls]: PEM files for the TCP listeners; 'client_ca_file' (optional) requires client
+// certificates signed by it.
+struct TlsConfig {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;
+};
+
 struct DaemonConfig {
   std::vector<std::string> listen = {"unix:/run/ambi/ambid.sock"};  // unix:/path or host:port
-  std::string socket_group;  // group allowed to connect to unix sockets; empty: the daemon's
+  std::string socket_group;      // group allowed to connect to unix sockets; empty: the daemon's
+  std::string token_file;        // bearer tokens of TCP clients ("read <t>" / "control <t>" lines)
+  std::optional<TlsConfig> tls;  // TLS on every TCP listener
   std::string data_dir = "/var/lib/ambi";  // session store and captures
   std::string catalog;  // exercise catalog; empty: the installed data/exercises.toml
   std::string log_level = "info";
@@ -79,6 +89,12 @@ DaemonConfigResult ParseDaemonConfig(std::string_view text, std::string_view sou
 // athlete, a listen address form); the loaders call it, and so does code that builds a config
 // (--simulate). Returns an error message or empty.
 std::string ValidateDaemonConfig(const DaemonConfig& config);
+
+// Empty, or why the listeners may not start as configured: a TCP listener reachable from the
+// network (not 127.0.0.0/8, ::1 or localhost) needs [daemon.tls] and [daemon] token_file.
+// Run after --listen has replaced the configured addresses.
+std::string CheckRemoteAccess(const DaemonConfig& config);
+bool IsLoopbackListenAddress(std::string_view address);
 
 // "unix:/path", "host:port", "[v6]:port". False with a reason otherwise.
 bool IsValidListenAddress(std::string_view address, std::string* reason);

@@ -224,3 +224,62 @@ TEST(DaemonConfigTest, ListenAddressForms) {
 
 }  // namespace
 }  // namespace ambi::config
+
+namespace ambi::config {
+namespace {
+
+TEST(DaemonConfigRemoteAccessTest, TokenFileAndTlsAreReadAndChecked) {
+  const DaemonConfigResult result = ParseDaemonConfig(R"(
+[daemon]
+listen = ["0.0.0.0:50051", "unix:/run/ambi/ambid.sock"]
+token_file = "/etc/ambi/tokens"
+[daemon.tls]
+cert_file = "/etc/ambi/tls/ambid.crt"
+key_file = "/etc/ambi/tls/ambid.key"
+)",
+                                                      "test.toml");
+  ASSERT_TRUE(result.ok()) << result.error;
+  const DaemonConfig& config = *result.config;
+  EXPECT_EQ(config.token_file, "/etc/ambi/tokens");
+  ASSERT_TRUE(config.tls);
+  EXPECT_EQ(config.tls->cert_file, "/etc/ambi/tls/ambid.crt");
+  EXPECT_EQ(config.tls->key_file, "/etc/ambi/tls/ambid.key");
+  EXPECT_EQ(config.tls->client_ca_file, "");
+  EXPECT_EQ(CheckRemoteAccess(config), "");
+
+  DaemonConfig no_tls = config;
+  no_tls.tls.reset();
+  EXPECT_THAT(CheckRemoteAccess(no_tls),
+              HasSubstr("\"0.0.0.0:50051\" is reachable from the network and [daemon.tls] is "
+                        "missing"));
+  DaemonConfig no_tokens = config;
+  no_tokens.token_file.clear();
+  EXPECT_THAT(CheckRemoteAccess(no_tokens), HasSubstr("[daemon] token_file is missing"));
+  DaemonConfig loopback = no_tls;
+  loopback.token_file.clear();
+  loopback.listen = {"127.0.0.1:50051", "[::1]:50051", "localhost:1", "unix:/x"};
+  EXPECT_EQ(CheckRemoteAccess(loopback), "");
+  for (const char* remote : {"[::]:1", "10.0.0.2:1", "gym-server:1", "127.example.com:1"}) {
+    loopback.listen = {remote};
+    EXPECT_NE(CheckRemoteAccess(loopback), "") << remote;
+  }
+}
+
+TEST(DaemonConfigRemoteAccessTest, TlsNeedsCertAndKeyAsAbsolutePaths) {
+  const DaemonConfigResult missing_key =
+      ParseDaemonConfig("[daemon.tls]\ncert_file = \"/a.crt\"\n", "test.toml");
+  ASSERT_FALSE(missing_key.ok());
+  EXPECT_THAT(missing_key.error, HasSubstr("daemon.tls.key_file"));
+  const DaemonConfigResult relative =
+      ParseDaemonConfig("[daemon]\ntoken_file = \"tokens\"\n", "test.toml");
+  ASSERT_FALSE(relative.ok());
+  EXPECT_THAT(relative.error, HasSubstr("daemon.token_file"));
+  EXPECT_THAT(relative.error, HasSubstr("is not an absolute path"));
+  const DaemonConfigResult unknown = ParseDaemonConfig(
+      "[daemon.tls]\ncert_file = \"/a\"\nkey_file = \"/b\"\nca = \"/c\"\n", "test.toml");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(unknown.error, HasSubstr("unknown key"));
+}
+
+}  // namespace
+}  // namespace ambi::config

@@ -1,7 +1,9 @@
 #include "daemon/rpc/ambi_service.h"
 
+#include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -46,8 +48,11 @@ grpc::ByteBuffer SharedBytes(std::shared_ptr<const PublishedEvent> event) {
 // inline in StartWrite/Finish, so holding the mutex across them cannot deadlock.
 class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  SubscribeReactor(EventBus* bus, const v1::SubscribeRequest& request, std::size_t capacity)
-      : bus_(bus), subscription_(bus->Subscribe(request, capacity)) {
+  SubscribeReactor(EventBus* bus, const v1::SubscribeRequest& request, std::size_t capacity,
+                   std::shared_ptr<std::atomic<std::size_t>> open_streams)
+      : bus_(bus),
+        subscription_(bus->Subscribe(request, capacity)),
+        open_streams_(std::move(open_streams)) {
     subscription_->SetWaker([this] {
       std::lock_guard lock(mutex_);
       WriteNextLocked();
@@ -76,6 +81,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     // Every reaction has run; after Unsubscribe the bus's waker has returned and will not be
     // called again, so nothing touches this reactor any more.
     bus_->Unsubscribe(subscription_);
+    open_streams_->fetch_sub(1);
     delete this;
   }
 
@@ -109,6 +115,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 
   EventBus* const bus_;
   const std::shared_ptr<Subscription> subscription_;
+  const std::shared_ptr<std::atomic<std::size_t>> open_streams_;
   std::mutex mutex_;
   grpc::ByteBuffer current_;  // the event being written
   bool writing_ = false;
@@ -123,19 +130,62 @@ class RejectedSubscribeReactor final : public grpc::ServerWriteReactor<grpc::Byt
   void OnDone() override { delete this; }
 };
 
-// Forwards a unary call to Control and finishes it with the mapped status. Control calls post
-// to the daemon thread and wait for the answer, so this blocks a gRPC callback thread briefly;
-// acceptable for these rare, small calls (live events never wait on it).
-template <class Request, class Response>
-grpc::ServerUnaryReactor* Forward(grpc::CallbackServerContext* context, Control* control,
-                                  ControlStatus (Control::*method)(const Request&, Response*),
-                                  const Request* request, Response* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus((control->*method)(*request, response)));
-  return reactor;
+std::string OneDecimal(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f", value);
+  return text;
 }
 
 }  // namespace
+
+// Forwards a unary call to Control, once admitted, and finishes it with the mapped status.
+// Control calls post to the daemon thread and wait for the answer, so this blocks a gRPC
+// callback thread briefly; acceptable for these rare, small calls (live events never wait on
+// it).
+template <class Request, class Response>
+grpc::ServerUnaryReactor* AmbiService::Forward(grpc::CallbackServerContext* context,
+                                               AccessRole needed, std::string_view method,
+                                               ControlStatus (Control::*call)(const Request&,
+                                                                              Response*),
+                                               const Request* request, Response* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::Status admitted = Admit(context, needed, method);
+  reactor->Finish(admitted.ok() ? ToGrpcStatus((control_->*call)(*request, response))
+                                : std::move(admitted));
+  return reactor;
+}
+
+grpc::Status AmbiService::Admit(grpc::CallbackServerContext* context, AccessRole needed,
+                                std::string_view method) {
+  const std::string peer = context->peer();
+  if (access_) {
+    std::optional<std::string_view> authorization;
+    const auto& metadata = context->client_metadata();
+    if (auto found = metadata.find("authorization"); found != metadata.end()) {
+      authorization = std::string_view(found->second.data(), found->second.size());
+    }
+    const AccessDecision decision = access_->Check(peer, authorization, needed, method);
+    switch (decision.code) {
+      case AccessDecision::Code::kAllowed:
+        break;
+      case AccessDecision::Code::kUnauthenticated:
+        return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, decision.message);
+      case AccessDecision::Code::kPermissionDenied:
+        return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, decision.message);
+    }
+  }
+  if (needed == AccessRole::kControl && options_.control_limiter) {
+    const std::string client = ClientKeyOf(peer);
+    const auto now = RateLimiter::Clock::now();
+    if (!options_.control_limiter->Allow(client, now)) {
+      return grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          std::string(method) + ": too many session changes from " + client + "; try again in " +
+              OneDecimal(options_.control_limiter->SecondsUntilNext(client, now)) + " s");
+    }
+  }
+  return grpc::Status::OK;
+}
 
 grpc::Status ToGrpcStatus(const ControlStatus& status) {
   using Code = ControlStatus::Code;
@@ -182,7 +232,10 @@ grpc::Status AmbiService::ValidateSubscribe(const v1::SubscribeRequest& request)
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* AmbiService::Subscribe(
-    grpc::CallbackServerContext* /*context*/, const grpc::ByteBuffer* raw_request) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request) {
+  if (grpc::Status admitted = Admit(context, AccessRole::kRead, "Subscribe"); !admitted.ok()) {
+    return new RejectedSubscribeReactor(std::move(admitted));
+  }
   v1::SubscribeRequest request;
   grpc::ByteBuffer bytes(*raw_request);  // Deserialize consumes its buffer
   if (!grpc::SerializationTraits<v1::SubscribeRequest>::Deserialize(&bytes, &request).ok()) {
@@ -191,61 +244,74 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AmbiService::Subscribe(
   }
   grpc::Status status = ValidateSubscribe(request);
   if (!status.ok()) return new RejectedSubscribeReactor(std::move(status));
-  return new SubscribeReactor(bus_, request, options_.subscriber_queue_capacity);
+  if (subscribers_->fetch_add(1) >= options_.max_subscribers) {
+    subscribers_->fetch_sub(1);
+    return new RejectedSubscribeReactor(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED, "ambid serves at most " +
+                                                  std::to_string(options_.max_subscribers) +
+                                                  " subscriptions at once; try again later"));
+  }
+  return new SubscribeReactor(bus_, request, options_.subscriber_queue_capacity, subscribers_);
 }
 
 grpc::ServerUnaryReactor* AmbiService::StartSet(grpc::CallbackServerContext* context,
                                                 const v1::StartSetRequest* request,
                                                 v1::StartSetResponse* response) {
-  return Forward(context, control_, &Control::StartSet, request, response);
+  return Forward(context, AccessRole::kControl, "StartSet", &Control::StartSet, request, response);
 }
 
 grpc::ServerUnaryReactor* AmbiService::EndSet(grpc::CallbackServerContext* context,
                                               const v1::EndSetRequest* request,
                                               v1::EndSetResponse* response) {
-  return Forward(context, control_, &Control::EndSet, request, response);
+  return Forward(context, AccessRole::kControl, "EndSet", &Control::EndSet, request, response);
 }
 
 grpc::ServerUnaryReactor* AmbiService::StartSession(grpc::CallbackServerContext* context,
                                                     const v1::StartSessionRequest* request,
                                                     v1::StartSessionResponse* response) {
-  return Forward(context, control_, &Control::StartSession, request, response);
+  return Forward(context, AccessRole::kControl, "StartSession", &Control::StartSession, request,
+                 response);
 }
 
 grpc::ServerUnaryReactor* AmbiService::EndSession(grpc::CallbackServerContext* context,
                                                   const v1::EndSessionRequest* request,
                                                   v1::EndSessionResponse* response) {
-  return Forward(context, control_, &Control::EndSession, request, response);
+  return Forward(context, AccessRole::kControl, "EndSession", &Control::EndSession, request,
+                 response);
 }
 
 grpc::ServerUnaryReactor* AmbiService::ListDevices(grpc::CallbackServerContext* context,
                                                    const v1::ListDevicesRequest* request,
                                                    v1::ListDevicesResponse* response) {
-  return Forward(context, control_, &Control::ListDevices, request, response);
+  return Forward(context, AccessRole::kRead, "ListDevices", &Control::ListDevices, request,
+                 response);
 }
 
 grpc::ServerUnaryReactor* AmbiService::ListExercises(grpc::CallbackServerContext* context,
                                                      const v1::ListExercisesRequest* request,
                                                      v1::ListExercisesResponse* response) {
-  return Forward(context, control_, &Control::ListExercises, request, response);
+  return Forward(context, AccessRole::kRead, "ListExercises", &Control::ListExercises, request,
+                 response);
 }
 
 grpc::ServerUnaryReactor* AmbiService::ListSessions(grpc::CallbackServerContext* context,
                                                     const v1::ListSessionsRequest* request,
                                                     v1::ListSessionsResponse* response) {
-  return Forward(context, control_, &Control::ListSessions, request, response);
+  return Forward(context, AccessRole::kRead, "ListSessions", &Control::ListSessions, request,
+                 response);
 }
 
 grpc::ServerUnaryReactor* AmbiService::GetSession(grpc::CallbackServerContext* context,
                                                   const v1::GetSessionRequest* request,
                                                   v1::GetSessionResponse* response) {
-  return Forward(context, control_, &Control::GetSession, request, response);
+  return Forward(context, AccessRole::kRead, "GetSession", &Control::GetSession, request, response);
 }
 
 grpc::ServerUnaryReactor* AmbiService::GetWeeklyBalance(grpc::CallbackServerContext* context,
                                                         const v1::WeeklyBalanceRequest* request,
                                                         v1::WeeklyBalanceResponse* response) {
-  return Forward(context, control_, &Control::GetWeeklyBalance, request, response);
+  return Forward(context, AccessRole::kRead, "GetWeeklyBalance", &Control::GetWeeklyBalance,
+                 request, response);
 }
 
 }  // namespace ambi::daemon

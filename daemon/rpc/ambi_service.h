@@ -4,13 +4,18 @@
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/status.h>
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "ambi/v1/service.grpc.pb.h"
+#include "daemon/rpc/access_tokens.h"
+#include "daemon/rpc/call_access.h"
 #include "daemon/rpc/control.h"
 #include "daemon/rpc/event_bus.h"
+#include "daemon/rpc/rate_limiter.h"
 
 namespace ambi::daemon {
 
@@ -21,6 +26,10 @@ struct AmbiServiceOptions {
   // Whether an athlete named in a SubscribeRequest exists; unset: every name is accepted (a
   // subscriber may wait for an athlete whose session starts later).
   std::function<bool(const std::string& athlete)> athlete_exists;
+  // Subscribe streams open at once; more are refused with RESOURCE_EXHAUSTED.
+  std::size_t max_subscribers = 256;
+  // Limits the calls that change sessions per client (RESOURCE_EXHAUSTED); null: no limit.
+  std::shared_ptr<RateLimiter> control_limiter;
 };
 
 // The Ambi gRPC service on the callback API: Subscribe streams from the EventBus with one
@@ -36,6 +45,15 @@ class AmbiService final
   // Validates 'request': INVALID_ARGUMENT for an unknown or unspecified kind or an empty athlete
   // name, NOT_FOUND for an athlete that athlete_exists rejects. Public for tests.
   grpc::Status ValidateSubscribe(const v1::SubscribeRequest& request) const;
+
+  // Who may call what (tokens on TCP); until set, every call is allowed. Set before the server
+  // starts.
+  void SetAccess(std::shared_ptr<const CallAccess> access) { access_ = std::move(access); }
+
+  // OK, or why the call is refused: UNAUTHENTICATED / PERMISSION_DENIED (CallAccess), then
+  // RESOURCE_EXHAUSTED for a control call over its client's rate limit. Public for tests.
+  grpc::Status Admit(grpc::CallbackServerContext* context, AccessRole needed,
+                     std::string_view method);
 
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request) override;
@@ -69,9 +87,19 @@ class AmbiService final
                                              v1::WeeklyBalanceResponse* response) override;
 
  private:
+  template <class Request, class Response>
+  grpc::ServerUnaryReactor* Forward(grpc::CallbackServerContext* context, AccessRole needed,
+                                    std::string_view method,
+                                    ControlStatus (Control::*call)(const Request&, Response*),
+                                    const Request* request, Response* response);
+
   EventBus* bus_;
   Control* control_;
   AmbiServiceOptions options_;
+  std::shared_ptr<const CallAccess> access_;
+  // Shared with the streams, which end after the service may be gone (OnDone).
+  std::shared_ptr<std::atomic<std::size_t>> subscribers_ =
+      std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 // ControlStatus codes map one to one onto gRPC codes.

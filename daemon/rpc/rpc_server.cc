@@ -6,6 +6,7 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
+#include <grpcpp/server_posix.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,11 +16,16 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 
+#include "daemon/rpc/access_tokens.h"
 #include "daemon/rpc/ambi_service.h"
+#include "daemon/rpc/call_access.h"
+#include "daemon/rpc/unix_listener.h"
 
 namespace ambi::daemon {
 namespace {
@@ -97,6 +103,43 @@ void PrepareSocketPath(const std::string& address, const std::string& path) {
   }
 }
 
+// True for "127.x.x.x:port", "localhost:port" and "[::1]:port": listeners only this machine
+// reaches. "0.0.0.0", "[::]", host names and other addresses are reachable from the network.
+bool IsLoopbackAddress(const std::string& address) {
+  const std::string_view host = std::string_view(address).substr(0, address.rfind(':'));
+  // 127.0.0.0/8 as a numeric address only: "127.example.com" is a host name like any other.
+  const bool numeric = host.find_first_not_of("0123456789.") == std::string_view::npos;
+  return (host.starts_with("127.") && numeric) || host == "localhost" || host == "[::1]";
+}
+
+std::string ReadPemFile(const std::string& path, const std::string& key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("[daemon.tls] " + key + " = \"" + path + "\": cannot read it (" +
+                             ErrnoText(errno) + ")");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().find("-----BEGIN ") == std::string::npos) {
+    throw std::runtime_error("[daemon.tls] " + key + " = \"" + path + "\" is not a PEM file");
+  }
+  return text.str();
+}
+
+std::shared_ptr<grpc::ServerCredentials> TlsCredentials(const RpcTlsFiles& files) {
+  if (files.cert_file.empty()) throw std::runtime_error("[daemon.tls] cert_file is missing");
+  if (files.key_file.empty()) throw std::runtime_error("[daemon.tls] key_file is missing");
+  grpc::SslServerCredentialsOptions options(
+      files.client_ca_file.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                   : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_key_cert_pairs.push_back(
+      {ReadPemFile(files.key_file, "key_file"), ReadPemFile(files.cert_file, "cert_file")});
+  if (!files.client_ca_file.empty()) {
+    options.pem_root_certs = ReadPemFile(files.client_ca_file, "client_ca_file");
+  }
+  return grpc::SslServerCredentials(options);
+}
+
 gid_t LookUpGroup(const std::string& name) {
   group entry{};
   group* found = nullptr;
@@ -117,15 +160,23 @@ struct RpcServer::Impl {
   Impl(RpcServerOptions options_in, EventBus* bus_in, Control* control_in)
       : options(std::move(options_in)),
         bus(bus_in),
-        service(bus_in, control_in,
-                AmbiServiceOptions{options.subscriber_queue_capacity, options.athlete_exists}) {}
+        service(bus_in, control_in, ServiceOptions(options)) {}
+
+  static AmbiServiceOptions ServiceOptions(const RpcServerOptions& options) {
+    AmbiServiceOptions service_options;
+    service_options.subscriber_queue_capacity = options.subscriber_queue_capacity;
+    service_options.athlete_exists = options.athlete_exists;
+    service_options.max_subscribers = options.max_subscribers;
+    service_options.control_limiter = std::make_shared<RateLimiter>(options.control_rate_limit);
+    return service_options;
+  }
 
   RpcServerOptions options;
   EventBus* bus;
   AmbiService service;
   std::unique_ptr<grpc::Server> server;
   std::vector<ListeningAddress> listening;
-  std::vector<std::string> socket_paths;  // created by this server, removed at shutdown
+  std::vector<std::unique_ptr<UnixListener>> listeners;  // remove their sockets when stopped
 };
 
 RpcServer::RpcServer(RpcServerOptions options, EventBus* bus, Control* control)
@@ -146,25 +197,54 @@ void RpcServer::Start() {
   if (impl_->options.addresses.empty()) {
     throw std::runtime_error("no rpc address to listen on");
   }
+  const RpcServerOptions& options = impl_->options;
   std::optional<gid_t> socket_gid;
-  if (!impl_->options.socket_group.empty()) socket_gid = LookUpGroup(impl_->options.socket_group);
+  if (!options.socket_group.empty()) socket_gid = LookUpGroup(options.socket_group);
+  for (const std::string& address : options.addresses) {
+    if (UnixSocketPath(address)) continue;
+    CheckTcpAddress(address);
+    if (IsLoopbackAddress(address)) continue;
+    if (!options.tls) {
+      throw std::runtime_error("rpc address '" + address +
+                               "' is reachable from the network: it needs TLS ([daemon.tls] "
+                               "cert_file and key_file)");
+    }
+    if (options.token_file.empty()) {
+      throw std::runtime_error("rpc address '" + address +
+                               "' is reachable from the network: it needs bearer tokens "
+                               "([daemon] token_file)");
+    }
+  }
+  std::optional<AccessTokens> tokens;
+  if (!options.token_file.empty()) {
+    std::string error;
+    tokens = AccessTokens::LoadFile(options.token_file, &error);
+    if (!tokens) throw std::runtime_error(error);
+  }
+  const bool tokens_required = tokens.has_value();
+  impl_->service.SetAccess(std::make_shared<const CallAccess>(std::move(tokens)));
+  std::shared_ptr<grpc::ServerCredentials> tcp_credentials =
+      options.tls ? TlsCredentials(*options.tls) : grpc::InsecureServerCredentials();
 
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (options.reflection && !tokens_required) {
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  }
   grpc::ServerBuilder builder;
-  std::vector<int> ports(impl_->options.addresses.size(), 0);
+  std::vector<int> ports(options.addresses.size(), 0);
   std::vector<std::string> socket_paths;
-  for (std::size_t i = 0; i < impl_->options.addresses.size(); ++i) {
-    const std::string& address = impl_->options.addresses[i];
+  for (std::size_t i = 0; i < options.addresses.size(); ++i) {
+    const std::string& address = options.addresses[i];
     if (const auto path = UnixSocketPath(address)) {
+      // Accepted by ambid itself (UnixListener), handed to gRPC connection by connection.
       PrepareSocketPath(address, *path);
       socket_paths.push_back(*path);
     } else {
-      CheckTcpAddress(address);
+      builder.AddListeningPort(address, tcp_credentials, &ports[i]);
     }
-    builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &ports[i]);
   }
   builder.RegisterService(&impl_->service);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_streams_per_connection);
   builder.SetMaxReceiveMessageSize(impl_->options.max_receive_message_bytes);
   builder.AddChannelArgument(
       GRPC_ARG_KEEPALIVE_TIME_MS,
@@ -178,7 +258,9 @@ void RpcServer::Start() {
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   std::string failed;
   for (std::size_t i = 0; i < ports.size(); ++i) {
-    if (ports[i] == 0) failed += (failed.empty() ? "'" : ", '") + impl_->options.addresses[i] + "'";
+    if (ports[i] == 0 && !UnixSocketPath(options.addresses[i])) {
+      failed += (failed.empty() ? "'" : ", '") + options.addresses[i] + "'";
+    }
   }
   if (server == nullptr || !failed.empty()) {
     if (server) server->Shutdown();
@@ -188,17 +270,20 @@ void RpcServer::Start() {
                              " (in use, not permitted, or not resolvable)");
   }
 
-  for (const auto& path : socket_paths) {
-    // Only the owner and the service group may connect: the API controls sessions.
-    if (::chmod(path.c_str(), 0660) != 0 ||
-        (socket_gid && ::chown(path.c_str(), static_cast<uid_t>(-1), *socket_gid) != 0)) {
-      const int error = errno;
-      server->Shutdown();
-      for (const auto& p : socket_paths) ::unlink(p.c_str());
-      throw std::runtime_error("cannot set owner group/mode of rpc socket '" + path +
-                               "': " + ErrnoText(error));
+  std::vector<std::unique_ptr<UnixListener>> listeners;
+  try {
+    for (const auto& path : socket_paths) {
+      grpc::Server* raw_server = server.get();
+      listeners.push_back(std::make_unique<UnixListener>(UnixListenerOptions{
+          path, socket_gid,
+          [raw_server](int fd) { grpc::AddInsecureChannelFromFd(raw_server, fd); }}));
     }
+  } catch (const std::runtime_error&) {
+    listeners.clear();
+    server->Shutdown();
+    throw;
   }
+  for (auto& listener : listeners) listener->Start();
 
   impl_->listening.clear();
   for (std::size_t i = 0; i < ports.size(); ++i) {
@@ -215,7 +300,7 @@ void RpcServer::Start() {
     health->SetServingStatus("", true);
     health->SetServingStatus(v1::Ambi::service_full_name(), true);
   }
-  impl_->socket_paths = std::move(socket_paths);
+  impl_->listeners = std::move(listeners);
   impl_->server = std::move(server);
 }
 
@@ -226,11 +311,11 @@ void RpcServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   }
   // Streams end when their subscriptions do; then the server has only unary calls to wait for.
   impl_->bus->Close();
+  for (auto& listener : impl_->listeners) listener->Stop();  // no new connections from here on
   impl_->server->Shutdown(deadline);
   impl_->server->Wait();
   impl_->server.reset();
-  for (const auto& path : impl_->socket_paths) ::unlink(path.c_str());
-  impl_->socket_paths.clear();
+  impl_->listeners.clear();
 }
 
 }  // namespace ambi::daemon

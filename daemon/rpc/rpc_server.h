@@ -5,22 +5,45 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "daemon/rpc/control.h"
 #include "daemon/rpc/event_bus.h"
+#include "daemon/rpc/rate_limiter.h"
 
 namespace ambi::daemon {
 
+// TLS for the TCP listeners: PEM files. With 'client_ca_file', clients must present a
+// certificate that CA signed (mutual TLS).
+struct RpcTlsFiles {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;
+};
+
 struct RpcServerOptions {
   // Where to listen: "unix:/run/ambi/ambid.sock" (absolute path) or "host:port" over TCP
-  // without TLS ("127.0.0.1:50051"; port 0 picks a free one, see listening_addresses()). Keep
-  // TCP on loopback unless the network is trusted: the API has no authentication.
+  // ("127.0.0.1:50051"; port 0 picks a free one, see listening_addresses()). A TCP listener
+  // that is not loopback needs 'tls' and 'token_file', or Start refuses it.
   std::vector<std::string> addresses;
   // Group that owns unix sockets (mode 0660), so only its members can connect; empty: the
   // daemon's own group.
   std::string socket_group;
+  // TLS on every TCP listener; unset: plaintext (loopback only).
+  std::optional<RpcTlsFiles> tls;
+  // Bearer tokens (AccessTokens) every TCP call must present; empty: none (loopback only).
+  std::string token_file;
+  // Server reflection (grpcurl without the .proto). Off whenever tokens are required: it would
+  // describe the API to anyone. gRPC registers it for every server the process builds later.
+  bool reflection = true;
+  // Calls that change sessions (StartSession, EndSession, StartSet, EndSet), per client.
+  RateLimit control_rate_limit;
+  // Subscribe streams open at once, all clients together; more are refused (RESOURCE_EXHAUSTED).
+  std::size_t max_subscribers = 256;
+  // Streams one connection may have open at once.
+  int max_streams_per_connection = 64;
   // See AmbiServiceOptions.
   std::size_t subscriber_queue_capacity = 1024;
   std::function<bool(const std::string& athlete)> athlete_exists;
@@ -51,9 +74,13 @@ class RpcServer {
   RpcServer(const RpcServer&) = delete;
   RpcServer& operator=(const RpcServer&) = delete;
 
-  // Listens on every address. Throws std::runtime_error naming the address (or group) and the
-  // problem: a malformed address, a missing socket directory, a socket path in use by another
-  // process or not a socket, an unknown group, a port that cannot be bound.
+  // Listens on every address. Throws std::runtime_error naming the address (or group, or file)
+  // and the problem: a malformed address, a missing socket directory, a socket path in use by
+  // another process or not a socket, an unknown group, a port that cannot be bound, a TCP
+  // listener that is not loopback without TLS or tokens, an unreadable TLS or token file.
+  // Unix sockets are bound and accepted by ambid (UnixListener): mode 0660 and 'socket_group'
+  // are set before listen(), peers are checked with SO_PEERCRED, and running out of file
+  // descriptors delays clients instead of ending the accepting.
   void Start();
 
   // Ends every subscription (streams finish OK, "daemon stopping"), reports NOT_SERVING, then

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "ambi/v1/service.grpc.pb.h"
@@ -193,6 +195,29 @@ struct ServerSetup {
   }
 };
 
+const std::string kReadToken = "read-token-for-the-rpc-test";
+const std::string kControlToken = "control-token-for-the-rpc-test";
+
+// The status of a StartSet and of a ListSessions call with 'token' ("" sends none).
+std::pair<grpc::Status, grpc::Status> ControlAndReadCalls(v1::Ambi::Stub& stub,
+                                                          const std::string& token) {
+  auto prepare = [&](grpc::ClientContext* context) {
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+  };
+  grpc::ClientContext control_context;
+  prepare(&control_context);
+  v1::StartSetRequest start_set;
+  start_set.set_athlete("alice");
+  v1::StartSetResponse start_set_response;
+  const grpc::Status control = stub.StartSet(&control_context, start_set, &start_set_response);
+  grpc::ClientContext read_context;
+  prepare(&read_context);
+  v1::ListSessionsResponse sessions;
+  const grpc::Status read = stub.ListSessions(&read_context, {}, &sessions);
+  return {control, read};
+}
+
 class RpcServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -216,9 +241,18 @@ class RpcServerTest : public ::testing::Test {
     return options;
   }
 
-  void StartServer(const ServerSetup& setup = {}) {
-    server_ = std::make_unique<RpcServer>(Options(setup), &bus_, &control_);
+  void StartServer(const ServerSetup& setup = {}) { StartServerWith(Options(setup)); }
+  void StartServerWith(RpcServerOptions options) {
+    server_ = std::make_unique<RpcServer>(std::move(options), &bus_, &control_);
     server_->Start();
+  }
+
+  // A token file (mode 0600) with one read and one control token.
+  std::string WriteTokenFile() {
+    const std::string path = directory_ + "/tokens";
+    std::ofstream(path) << "read " << kReadToken << "\ncontrol " << kControlToken << "\n";
+    EXPECT_EQ(::chmod(path.c_str(), 0600), 0);
+    return path;
   }
 
   std::shared_ptr<grpc::Channel> UnixChannel() {
@@ -540,6 +574,131 @@ TEST_F(RpcServerTest, UnaryCallsForwardToControlWithStatusCodesMappedOneToOne) {
   EXPECT_THAT(std::vector<std::string>(calls.begin() + 6, calls.end()),
               ElementsAre("EndSet:alice", "StartSession:bob", "EndSession:bob", "ListDevices",
                           "ListSessions", "GetSession:s-9", "GetWeeklyBalance:carol"));
+}
+
+TEST_F(RpcServerTest, TcpCallsNeedATokenOfTheRightRoleAndTheUnixSocketDoesNot) {
+  RpcServerOptions options = Options();
+  options.token_file = WriteTokenFile();
+  StartServerWith(options);
+  auto tcp = v1::Ambi::NewStub(TcpChannel());
+
+  auto [control, read] = ControlAndReadCalls(*tcp, "");
+  EXPECT_EQ(control.error_code(), grpc::StatusCode::UNAUTHENTICATED) << control.error_message();
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::UNAUTHENTICATED) << read.error_message();
+  std::tie(control, read) = ControlAndReadCalls(*tcp, "not-a-token-of-this-daemon");
+  EXPECT_EQ(control.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  {
+    grpc::ClientContext context;
+    auto reader = tcp->Subscribe(&context, v1::SubscribeRequest());
+    v1::LiveEvent event;
+    EXPECT_FALSE(reader->Read(&event));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_TRUE(control_.calls().empty()) << "refused calls never reach the daemon";
+
+  std::tie(control, read) = ControlAndReadCalls(*tcp, kReadToken);
+  EXPECT_EQ(control.error_code(), grpc::StatusCode::PERMISSION_DENIED) << control.error_message();
+  EXPECT_THAT(control.error_message(), HasSubstr("StartSet needs a control token"));
+  EXPECT_TRUE(read.ok()) << read.error_message();
+  EXPECT_THAT(control_.calls(), ElementsAre("ListSessions"));
+
+  std::tie(control, read) = ControlAndReadCalls(*tcp, kControlToken);
+  EXPECT_TRUE(control.ok()) << control.error_message();
+  EXPECT_TRUE(read.ok()) << read.error_message();
+
+  auto local = v1::Ambi::NewStub(UnixChannel());
+  std::tie(control, read) = ControlAndReadCalls(*local, "");
+  EXPECT_TRUE(control.ok()) << control.error_message();
+  EXPECT_TRUE(read.ok()) << read.error_message();
+  EXPECT_THAT(control_.calls(), ElementsAre("ListSessions", "StartSet:alice:", "ListSessions",
+                                            "StartSet:alice:", "ListSessions"));
+}
+
+TEST_F(RpcServerTest, ANetworkListenerNeedsTlsAndTokens) {
+  const auto start_error = [&](const RpcServerOptions& options) -> std::string {
+    RpcServer server(options, &bus_, &control_);
+    try {
+      server.Start();
+    } catch (const std::runtime_error& error) {
+      return error.what();
+    }
+    return "started";
+  };
+  RpcServerOptions options = Options();
+  options.addresses = {"0.0.0.0:0"};
+  EXPECT_THAT(start_error(options),
+              HasSubstr("'0.0.0.0:0' is reachable from the network: it needs TLS ([daemon.tls] "
+                        "cert_file and key_file)"));
+  options.tls = RpcTlsFiles{directory_ + "/cert.pem", directory_ + "/key.pem", ""};
+  EXPECT_THAT(start_error(options), HasSubstr("it needs bearer tokens ([daemon] token_file)"));
+  options.token_file = WriteTokenFile();
+  EXPECT_THAT(start_error(options),
+              HasSubstr("[daemon.tls] key_file = \"" + directory_ + "/key.pem\": cannot read it"));
+  std::ofstream(directory_ + "/key.pem") << "not pem";
+  EXPECT_THAT(start_error(options), HasSubstr("key.pem\" is not a PEM file"));
+  ASSERT_EQ(::chmod(options.token_file.c_str(), 0604), 0);
+  EXPECT_THAT(start_error(options), HasSubstr("has mode 0604: others may read or write it"));
+
+  options.addresses = {"[::1]:0", "127.0.0.1:0", "localhost:0"};  // loopback: no TLS needed
+  options.tls.reset();
+  options.token_file.clear();
+  EXPECT_EQ(start_error(options), "started");
+}
+
+TEST_F(RpcServerTest, SessionChangesAreRateLimitedPerClientAndReadsAreNot) {
+  RpcServerOptions options = Options();
+  options.control_rate_limit = RateLimit{/*burst=*/3.0, /*per_second=*/0.001, 16};
+  StartServerWith(options);
+  auto stub = v1::Ambi::NewStub(UnixChannel());
+  int refused = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto [control, read] = ControlAndReadCalls(*stub, "");
+    EXPECT_TRUE(read.ok()) << read.error_message();
+    if (!control.ok()) {
+      ++refused;
+      EXPECT_EQ(control.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+      EXPECT_THAT(control.error_message(), HasSubstr("StartSet: too many session changes from "
+                                                     "local; try again in"));
+    }
+  }
+  EXPECT_EQ(refused, 2);
+  const std::vector<std::string> calls = control_.calls();
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "StartSet:alice:"), 3);
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "ListSessions"), 5);
+}
+
+TEST_F(RpcServerTest, SubscriptionsAreCappedAndASlotFreesWhenOneEnds) {
+  RpcServerOptions options = Options();
+  options.max_subscribers = 2;
+  StartServerWith(options);
+  auto stub = v1::Ambi::NewStub(UnixChannel());
+  grpc::ClientContext first_context;
+  grpc::ClientContext second_context;
+  auto first = stub->Subscribe(&first_context, v1::SubscribeRequest());
+  auto second = stub->Subscribe(&second_context, v1::SubscribeRequest());
+  ASSERT_TRUE(Eventually([&] { return bus_.counters().subscribers == 2; }));
+  {
+    grpc::ClientContext context;
+    auto third = stub->Subscribe(&context, v1::SubscribeRequest());
+    v1::LiveEvent event;
+    EXPECT_FALSE(third->Read(&event));
+    const grpc::Status status = third->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_THAT(status.error_message(), HasSubstr("at most 2 subscriptions at once"));
+  }
+  first_context.TryCancel();
+  first->Finish();
+  ASSERT_TRUE(Eventually([&] { return bus_.counters().subscribers == 1; }));
+  grpc::ClientContext again_context;
+  auto again = stub->Subscribe(&again_context, v1::SubscribeRequest());
+  ASSERT_TRUE(Eventually([&] { return bus_.counters().subscribers == 2; }));
+  bus_.Publish(CueEvent("alice", 1));
+  v1::LiveEvent event;
+  ASSERT_TRUE(again->Read(&event));
+  EXPECT_EQ(event.event().cue().message(), "cue 1");
+  second_context.TryCancel();
+  again_context.TryCancel();
 }
 
 TEST_F(RpcServerTest, HealthServiceAnswersServing) {

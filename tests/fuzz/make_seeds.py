@@ -105,7 +105,30 @@ def event_seeds():
             put("event_json_fuzz", kind, event.SerializeToString())
 
 
+def http_seeds():
+    # Requests as ambi-web's page and a coach's tablet send them.
+    host = "Host: gym.local:8080\r\n"
+    origin = "Origin: http://gym.local:8080\r\n"
+    cookie = "Cookie: theme=dark; ambi_session=0123456789abcdef\r\n"
+    requests = {
+        "index": "GET / HTTP/1.1\r\n" + host + "\r\n",
+        "events": "GET /events HTTP/1.1\r\n" + host + cookie + "Last-Event-ID: 42\r\n\r\n",
+        "start_set": ("POST /api/set/start HTTP/1.1\r\n" + host + origin + cookie +
+                      "Content-Type: application/json\r\nContent-Length: 37\r\n\r\n"
+                      '{"athlete":"alice","exercise":"curl"}'),
+        "pair": ("POST /api/pair HTTP/1.1\r\n" + host + origin +
+                 "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 11\r\n"
+                 "\r\ncode=ABC234"),
+        "report": "GET /report/athlete/ali%63e?weeks=8 HTTP/1.1\r\n" + host + cookie + "\r\n",
+        "chunked": ("POST /api/set/end HTTP/1.1\r\n" + host + origin +
+                    "Transfer-Encoding: chunked\r\n\r\n11\r\n{\"athlete\":\"bob\"}\r\n0\r\n\r\n"),
+    }
+    for name, text in requests.items():
+        put("http_request_fuzz", name, text.encode())
+
+
 if __name__ == "__main__":
     decoder_seeds()
     file_seeds()
     event_seeds()
+    http_seeds()

@@ -37,6 +37,26 @@ def default_address():
     return normalize_address(os.environ.get("AMBI_ADDRESS") or DEFAULT_ADDRESS)
 
 
+def read_token_file(path):
+    """The token in 'path': the first line that is not blank or a '#' comment, either the token
+    alone or "<role> <token>" as in ambid's token file."""
+    with open(path, encoding="ascii") as lines:
+        for line in lines:
+            fields = line.split()
+            if fields and not fields[0].startswith("#"):
+                return fields[-1] if len(fields) > 1 else fields[0]
+    raise ValueError(f"token file {path} holds no token")
+
+
+def _is_local(address):
+    """The unix socket or a loopback TCP address: a plaintext token stays on this machine."""
+    if address.startswith("unix:"):
+        return True
+    host = address.rsplit(":", 1)[0]
+    numeric = all(c.isdigit() or c == "." for c in host)
+    return (host.startswith("127.") and numeric) or host in ("localhost", "[::1]")
+
+
 def unix_ns(moment):
     """A timezone-aware datetime as Unix nanoseconds."""
     return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
@@ -54,10 +74,23 @@ class Client:
     """The calls a script needs; every method raises AmbidUnreachable when ambid is not there
     and grpc.RpcError for what ambid refused (unknown session: NOT_FOUND)."""
 
-    def __init__(self, address=None, timeout_s=15.0):
+    def __init__(self, address=None, timeout_s=15.0, token_file=None, tls_ca=None):
+        """token_file: a file holding the bearer token ambid asks of TCP clients (the token
+        alone, or "<role> <token>"); tls_ca: PEM file of the CA of ambid's certificate (TLS)."""
         self.address = normalize_address(address) if address else default_address()
         self.timeout_s = timeout_s
-        self._channel = grpc.insecure_channel(self.address)
+        self._metadata = ()
+        if token_file:
+            if not tls_ca and not _is_local(self.address):
+                raise ValueError(f"refusing to send the token in {token_file} in plaintext to "
+                                 f"{self.address}: give tls_ca")
+            self._metadata = (("authorization", "Bearer " + read_token_file(token_file)),)
+        if tls_ca:
+            with open(tls_ca, "rb") as pem:
+                credentials = grpc.ssl_channel_credentials(root_certificates=pem.read())
+            self._channel = grpc.secure_channel(self.address, credentials)
+        else:
+            self._channel = grpc.insecure_channel(self.address)
         self._stub = service_pb2_grpc.AmbiStub(self._channel)
 
     def __enter__(self):
@@ -78,7 +111,7 @@ class Client:
 
     def _call(self, method, request):
         try:
-            return method(request, timeout=self.timeout_s)
+            return method(request, timeout=self.timeout_s, metadata=self._metadata)
         except grpc.RpcError as error:
             if error.code() == grpc.StatusCode.UNAVAILABLE:
                 raise AmbidUnreachable(f"cannot reach ambid at {self.address}: is ambid "
@@ -109,7 +142,7 @@ class Client:
         """Live events (LiveEvent) as they come; ends when ambid stops. Cancel by closing."""
         request = service_pb2.SubscribeRequest(athletes=list(athletes), kinds=list(kinds))
         try:
-            yield from self._stub.Subscribe(request)
+            yield from self._stub.Subscribe(request, metadata=self._metadata)
         except grpc.RpcError as error:
             if error.code() == grpc.StatusCode.UNAVAILABLE:
                 raise AmbidUnreachable(f"cannot reach ambid at {self.address}: is ambid "

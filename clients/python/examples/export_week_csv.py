@@ -58,12 +58,14 @@ def rows_of(response):
 def main():
     parser = argparse.ArgumentParser(description="Export this week's reps to CSV.")
     parser.add_argument("--connect", help="ambid address (unix:/path, a path, or host:port)")
+    parser.add_argument("--token-file", help="file holding ambid's bearer token (TCP)")
+    parser.add_argument("--tls-ca", help="PEM file of the CA of ambid's certificate (TLS)")
     parser.add_argument("--athlete", default="", help="only this athlete")
     parser.add_argument("-o", "--output", help="CSV file (default: stdout)")
     args = parser.parse_args()
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
     try:
-        with Client(args.connect) as ambid:
+        with Client(args.connect, token_file=args.token_file, tls_ca=args.tls_ca) as ambid:
             sessions = ambid.sessions(athlete=args.athlete, since=iso_week_start(), limit=1000)
             writer = csv.DictWriter(out, fieldnames=COLUMNS)
             writer.writeheader()

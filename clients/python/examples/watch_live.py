@@ -35,12 +35,14 @@ def describe(live):
 def main():
     parser = argparse.ArgumentParser(description="Watch ambid's live rep pairs and cues.")
     parser.add_argument("--connect", help="ambid address (unix:/path, a path, or host:port)")
+    parser.add_argument("--token-file", help="file holding ambid's bearer token (TCP)")
+    parser.add_argument("--tls-ca", help="PEM file of the CA of ambid's certificate (TLS)")
     parser.add_argument("--athlete", action="append", default=[], help="only this athlete")
     parser.add_argument("--count", type=int, default=0, help="stop after N lines")
     parser.add_argument("--wait-for-server", type=float, default=0.0, metavar="S")
     args = parser.parse_args()
     printed = 0
-    with Client(args.connect) as ambid:
+    with Client(args.connect, token_file=args.token_file, tls_ca=args.tls_ca) as ambid:
         try:
             if args.wait_for_server:
                 ambid.wait_for_server(args.wait_for_server)
