@@ -7,38 +7,20 @@
 #include "clients/report/html_parts.h"
 #include "clients/report/report.h"
 #include "clients/report/weekly_summary.h"
+#include "proto/convert/event_text.h"
 
 namespace ambi::report {
 namespace {
+
+using proto::BandName;
+using proto::FindMetric;
+using proto::ModeName;
+using proto::SideName;
 
 constexpr double kChartWidth = 720;
 constexpr double kRomChartHeight = 230;
 constexpr double kTempoChartHeight = 200;
 constexpr double kAsymmetryChartHeight = 200;
-
-std::string SideText(v1::Side side) {
-  switch (side) {
-    case v1::SIDE_LEFT:
-      return "left";
-    case v1::SIDE_RIGHT:
-      return "right";
-    default:
-      return "";
-  }
-}
-
-std::string BandText(v1::Band band) {
-  switch (band) {
-    case v1::BAND_GREEN:
-      return "green";
-    case v1::BAND_AMBER:
-      return "amber";
-    case v1::BAND_RED:
-      return "red";
-    default:
-      return "n/a";
-  }
-}
 
 std::string LimbText(v1::Limb limb) {
   switch (limb) {
@@ -51,25 +33,6 @@ std::string LimbText(v1::Limb limb) {
   }
 }
 
-std::string ModeText(v1::SetMode mode) {
-  switch (mode) {
-    case v1::SET_MODE_BILATERAL:
-      return "bilateral";
-    case v1::SET_MODE_UNILATERAL:
-      return "unilateral";
-    default:
-      return "";
-  }
-}
-
-std::string Readable(const std::string& key) {
-  if (key.empty()) return "(no exercise)";
-  std::string text = key;
-  std::replace(text.begin(), text.end(), '_', ' ');
-  if (text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 32);
-  return text;
-}
-
 std::string Utc(std::int64_t unix_ns, const char* format) {
   if (unix_ns == 0) return "-";
   const auto seconds = static_cast<std::time_t>(unix_ns / 1'000'000'000);
@@ -78,14 +41,6 @@ std::string Utc(std::int64_t unix_ns, const char* format) {
   char text[48];
   std::strftime(text, sizeof text, format, &utc);
   return text;
-}
-
-const v1::MetricComparison* FindMetric(
-    const google::protobuf::RepeatedPtrField<v1::MetricComparison>& metrics, v1::Metric metric) {
-  for (const auto& comparison : metrics) {
-    if (comparison.metric() == metric) return &comparison;
-  }
-  return nullptr;
 }
 
 // A side's figure, or "-" when the side has no reps in the set (the other side of a unilateral
@@ -104,7 +59,7 @@ std::string DifferenceText(const v1::MetricComparison* rom) {
 }
 
 std::string BandCell(v1::Band band) {
-  const std::string word = BandText(band);
+  const std::string word = BandName(band);
   return "<td class=\"band-" + word + "\">" + word + "</td>";
 }
 
@@ -129,19 +84,19 @@ std::string RomChart(std::uint32_t set_index, const std::vector<const v1::RepPai
       const double y = chart.Y(rep->rom_deg());
       chart.Add("<rect class=\"rom-bar\" data-set=\"" + std::to_string(set_index) +
                 "\" data-pair=\"" + std::to_string(pair.pair_index()) + "\" data-side=\"" +
-                SideText(rep->side()) + "\" data-rom-deg=\"" + Exact(rep->rom_deg()) + "\" x=\"" +
+                SideName(rep->side()) + "\" data-rom-deg=\"" + Exact(rep->rom_deg()) + "\" x=\"" +
                 Fixed(x, 1) + "\" y=\"" + Fixed(y, 1) + "\" width=\"" + Fixed(bar, 1) +
                 "\" height=\"" + Fixed(chart.bottom() - y, 1) + "\" fill=\"" + colour +
-                "\"><title>rep " + std::to_string(pair.pair_index()) + " " + SideText(rep->side()) +
+                "\"><title>rep " + std::to_string(pair.pair_index()) + " " + SideName(rep->side()) +
                 ": " + Fixed(rep->rom_deg(), 1) + "°</title></rect>");
     }
     if (rom != nullptr && rom->band() != v1::BAND_NOT_APPLICABLE) {
       // A small band-coloured marker under each pair: the rep's verdict at a glance.
       chart.Add("<rect class=\"rep-band\" data-pair=\"" + std::to_string(pair.pair_index()) +
-                "\" data-band=\"" + BandText(rom->band()) + "\" data-rom-percent-difference=\"" +
+                "\" data-band=\"" + BandName(rom->band()) + "\" data-rom-percent-difference=\"" +
                 Exact(rom->percent_difference()) + "\" x=\"" + Fixed(centre - bar, 1) + "\" y=\"" +
                 Fixed(chart.bottom() + 2, 1) + "\" width=\"" + Fixed(2 * bar, 1) +
-                "\" height=\"3\" fill=\"" + BandFill(BandText(rom->band())) + "\"/>");
+                "\" height=\"3\" fill=\"" + BandFill(BandName(rom->band())) + "\"/>");
     }
     chart.XLabel(centre, std::to_string(pair.pair_index()));
   }
@@ -170,14 +125,14 @@ std::string TempoChart(std::uint32_t set_index, const std::vector<const v1::RepP
       const double y_total = chart.Y(rep->concentric_s() + rep->eccentric_s());
       chart.Add("<g class=\"tempo-bar\" data-set=\"" + std::to_string(set_index) +
                 "\" data-pair=\"" + std::to_string(pair.pair_index()) + "\" data-side=\"" +
-                SideText(rep->side()) + "\" data-concentric-s=\"" + Exact(rep->concentric_s()) +
+                SideName(rep->side()) + "\" data-concentric-s=\"" + Exact(rep->concentric_s()) +
                 "\" data-eccentric-s=\"" + Exact(rep->eccentric_s()) + "\"><rect x=\"" +
                 Fixed(x, 1) + "\" y=\"" + Fixed(y_concentric, 1) + "\" width=\"" + Fixed(bar, 1) +
                 "\" height=\"" + Fixed(chart.bottom() - y_concentric, 1) + "\" fill=\"" + colour +
                 "\"/><rect x=\"" + Fixed(x, 1) + "\" y=\"" + Fixed(y_total, 1) + "\" width=\"" +
                 Fixed(bar, 1) + "\" height=\"" + Fixed(y_concentric - y_total, 1) + "\" fill=\"" +
                 colour + "\" fill-opacity=\"0.4\"/><title>rep " +
-                std::to_string(pair.pair_index()) + " " + SideText(rep->side()) + ": up " +
+                std::to_string(pair.pair_index()) + " " + SideName(rep->side()) + ": up " +
                 Fixed(rep->concentric_s(), 2) + " s, down " + Fixed(rep->eccentric_s(), 2) +
                 " s</title></g>");
     }
@@ -210,11 +165,11 @@ std::string AsymmetryChart(const v1::GetSessionResponse& session) {
     const double y = chart.Y(rom->percent_difference());
     chart.Add("<rect class=\"set-asymmetry\" data-set=\"" + std::to_string(set.set_index()) +
               "\" data-rom-percent-difference=\"" + Exact(rom->percent_difference()) +
-              "\" data-band=\"" + BandText(rom->band()) + "\" x=\"" + Fixed(centre - bar / 2, 1) +
+              "\" data-band=\"" + BandName(rom->band()) + "\" x=\"" + Fixed(centre - bar / 2, 1) +
               "\" y=\"" + Fixed(y, 1) + "\" width=\"" + Fixed(bar, 1) + "\" height=\"" +
-              Fixed(chart.bottom() - y, 1) + "\" fill=\"" + BandFill(BandText(rom->band())) +
+              Fixed(chart.bottom() - y, 1) + "\" fill=\"" + BandFill(BandName(rom->band())) +
               "\"><title>set " + std::to_string(set.set_index()) + ": " +
-              Fixed(rom->percent_difference(), 1) + " % (" + BandText(rom->band()) +
+              Fixed(rom->percent_difference(), 1) + " % (" + BandName(rom->band()) +
               ")</title></rect>");
   }
   return chart.Svg();
@@ -247,7 +202,7 @@ std::string SetTable(const v1::SetSummary& set) {
       "<th>weaker side</th><th>set band (worst metric)</th></tr><tr><td>" +
       DifferenceText(rom) + "</td>" +
       (rom != nullptr ? BandCell(rom->band()) : std::string("<td>-</td>")) + "<td>" +
-      (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideText(set.weaker_side())) + "</td>" +
+      (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideName(set.weaker_side())) + "</td>" +
       BandCell(set.band()) + "</tr></table>";
   if (set.compared_with_set_index() != 0) {
     html += "<p class=\"meta\">Compared with set " + std::to_string(set.compared_with_set_index()) +
@@ -260,7 +215,7 @@ std::string DataQuality(const v1::GetSessionResponse& session) {
   std::string items;
   for (const v1::SensorStatus& status : session.sensor_events()) {
     const std::string where =
-        (SideText(status.side()).empty() ? "" : SideText(status.side()) + " ") +
+        (SideName(status.side()).empty() ? "" : SideName(status.side()) + " ") +
         (status.limb() == v1::LIMB_ANKLE ? "ankle" : "wrist") + " sensor";
     std::string text;
     switch (status.kind()) {
@@ -289,7 +244,7 @@ std::string DataQuality(const v1::GetSessionResponse& session) {
   }
   for (const v1::UnpairedRep& unpaired : session.unpaired_reps()) {
     items += "<li class=\"unpaired-note\">set " + std::to_string(unpaired.rep().set_index()) +
-             ": " + SideText(unpaired.rep().side()) + " rep " +
+             ": " + SideName(unpaired.rep().side()) + " rep " +
              std::to_string(unpaired.rep().index()) +
              " has no partner on the other side (not compared)</li>";
   }
@@ -306,7 +261,7 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
   const v1::SessionInfo& info = session.session();
   std::vector<std::string> exercises;
   for (const v1::SetSummary& set : session.sets()) {
-    const std::string name = Readable(set.exercise());
+    const std::string name = ExerciseTitle(set.exercise());
     if (std::find(exercises.begin(), exercises.end(), name) == exercises.end()) {
       exercises.push_back(name);
     }
@@ -340,12 +295,12 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
     const v1::MetricComparison* rom = FindMetric(set.metrics(), v1::METRIC_ROM);
     body +=
         "<tr><td>" + std::to_string(set.set_index()) + "</td><td class=\"text\">" +
-        Escape(Readable(set.exercise())) + "</td><td>" + std::to_string(set.left().rep_count()) +
-        " / " + std::to_string(set.right().rep_count()) + "</td><td>" +
-        SideFigure(set.left(), set.left().mean_rom_deg(), 1) + " / " +
+        Escape(ExerciseTitle(set.exercise())) + "</td><td>" +
+        std::to_string(set.left().rep_count()) + " / " + std::to_string(set.right().rep_count()) +
+        "</td><td>" + SideFigure(set.left(), set.left().mean_rom_deg(), 1) + " / " +
         SideFigure(set.right(), set.right().mean_rom_deg(), 1) + "</td><td>" + DifferenceText(rom) +
         "</td>" + BandCell(rom != nullptr ? rom->band() : v1::BAND_NOT_APPLICABLE) + "<td>" +
-        (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideText(set.weaker_side())) +
+        (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideName(set.weaker_side())) +
         "</td><td>" + SideFigure(set.left(), set.left().max_speed_loss_pct(), 0) + " / " +
         SideFigure(set.right(), set.right().max_speed_loss_pct(), 0) + "</td></tr>";
   }
@@ -357,8 +312,8 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
     pairs_by_set[pair.set_index()].push_back(&pair);
   for (const v1::SetSummary& set : session.sets()) {
     body += "<section class=\"set\" data-set=\"" + std::to_string(set.set_index()) + "\"><h2>Set " +
-            std::to_string(set.set_index()) + " — " + Escape(Readable(set.exercise())) +
-            "</h2><p class=\"meta\">" + ModeText(set.mode()) +
+            std::to_string(set.set_index()) + " — " + Escape(ExerciseTitle(set.exercise())) +
+            "</h2><p class=\"meta\">" + ModeName(set.mode()) +
             (LimbText(set.limb()).empty() ? "" : ", " + LimbText(set.limb())) + " · " +
             Fixed(set.start_s(), 0) + "–" + Fixed(set.end_s(), 0) + " s into the session</p>";
     body += SetTable(set);
