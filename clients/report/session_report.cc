@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "clients/report/html_parts.h"
 #include "clients/report/report.h"
@@ -99,6 +100,73 @@ std::string RomChart(std::uint32_t set_index, const std::vector<const v1::RepPai
                 "\" height=\"3\" fill=\"" + BandFill(BandName(rom->band())) + "\"/>");
     }
     chart.XLabel(centre, std::to_string(pair.pair_index()));
+  }
+  return chart.Svg();
+}
+
+// A unilateral set: each side's reps as bars, this set's working side and the side of the set it
+// was compared with, the weaker side marked. The sides were not moving together, so their reps
+// are not paired: each side is a group of its own, with its mean as a dashed line.
+std::string UnilateralRomChart(const v1::SetSummary& set,
+                               const std::map<std::uint32_t, std::vector<const v1::Rep*>>& reps) {
+  std::vector<const v1::Rep*> left;
+  std::vector<const v1::Rep*> right;
+  for (const std::uint32_t index : {set.compared_with_set_index(), set.set_index()}) {
+    const auto found = reps.find(index);
+    if (index == 0 || found == reps.end()) continue;
+    for (const v1::Rep* rep : found->second) {
+      if (rep->side() == v1::SIDE_LEFT) left.push_back(rep);
+      if (rep->side() == v1::SIDE_RIGHT) right.push_back(rep);
+    }
+  }
+  if (left.empty() && right.empty()) return "";
+  double max_rom = 0;
+  for (const auto* side : {&left, &right}) {
+    for (const v1::Rep* rep : *side) max_rom = std::max(max_rom, rep->rom_deg());
+  }
+  Chart chart("rom unilateral", "Range of motion per rep, each side on its own (segment angle)",
+              kChartWidth, kRomChartHeight, NiceMax(max_rom, 10), "ROM °");
+  chart.Legend({{kLeftColour, "left"}, {kRightColour, "right"}});
+  // Slots: the left reps, one empty slot, the right reps.
+  const std::size_t slots = left.size() + right.size() + (left.empty() || right.empty() ? 0 : 1);
+  const double slot = chart.plot_width() / static_cast<double>(std::max<std::size_t>(1, slots));
+  const double bar = std::min(34.0, slot * 0.7);
+  std::size_t at = 0;
+  for (const auto& [side_reps, side, colour] : {std::tuple{&left, v1::SIDE_LEFT, kLeftColour},
+                                                std::tuple{&right, v1::SIDE_RIGHT, kRightColour}}) {
+    if (side_reps->empty()) continue;
+    const std::string name = SideName(side);
+    const bool weaker = set.weaker_side() == side;
+    const double first_x = chart.left() + slot * static_cast<double>(at);
+    double sum = 0;
+    for (const v1::Rep* rep : *side_reps) {
+      const double centre = chart.left() + slot * (static_cast<double>(at) + 0.5);
+      const double y = chart.Y(rep->rom_deg());
+      chart.Add("<rect class=\"rom-bar unilateral\" data-set=\"" +
+                std::to_string(rep->set_index()) + "\" data-rep=\"" + std::to_string(rep->index()) +
+                "\" data-side=\"" + name + "\" data-rom-deg=\"" + Exact(rep->rom_deg()) +
+                "\" x=\"" + Fixed(centre - bar / 2, 1) + "\" y=\"" + Fixed(y, 1) + "\" width=\"" +
+                Fixed(bar, 1) + "\" height=\"" + Fixed(chart.bottom() - y, 1) + "\" fill=\"" +
+                colour + "\"><title>" + name + " rep " + std::to_string(rep->index()) + " (set " +
+                std::to_string(rep->set_index()) + "): " + Fixed(rep->rom_deg(), 1) +
+                "°</title></rect>");
+      chart.XLabel(centre, std::to_string(rep->index()));
+      sum += rep->rom_deg();
+      ++at;
+    }
+    const double last_x = chart.left() + slot * static_cast<double>(at);
+    const double mean = sum / static_cast<double>(side_reps->size());
+    chart.Add("<line class=\"side-mean\" data-side=\"" + name + "\" data-mean-rom-deg=\"" +
+              Exact(mean) + "\" x1=\"" + Fixed(first_x + 2, 1) + "\" x2=\"" + Fixed(last_x - 2, 1) +
+              "\" y1=\"" + Fixed(chart.Y(mean), 1) + "\" y2=\"" + Fixed(chart.Y(mean), 1) +
+              "\" stroke=\"#222\" stroke-dasharray=\"6 4\"/>");
+    // The side's name over its group; the weaker one says so, in bold with a marker.
+    chart.Add("<text class=\"side-label" + std::string(weaker ? " weaker" : "") +
+              "\" data-side=\"" + name + "\"" + (weaker ? " data-weaker=\"yes\"" : "") + " x=\"" +
+              Fixed((first_x + last_x) / 2, 1) + "\" y=\"" + Fixed(chart.top() + 14, 1) +
+              "\" text-anchor=\"middle\" font-weight=\"" + (weaker ? "800" : "400") + "\">" + name +
+              " · mean " + Fixed(mean, 1) + "°" + (weaker ? " · ▼ weaker" : "") + "</text>");
+    ++at;  // the empty slot between the sides
   }
   return chart.Svg();
 }
@@ -242,7 +310,13 @@ std::string DataQuality(const v1::GetSessionResponse& session) {
              Exact(status.t_s()) + "\">at " + Fixed(status.t_s(), 1) + " s: " + Escape(text) +
              "</li>";
   }
+  std::set<std::uint32_t> unilateral_sets;
+  for (const v1::SetSummary& set : session.sets()) {
+    if (set.mode() == v1::SET_MODE_UNILATERAL) unilateral_sets.insert(set.set_index());
+  }
   for (const v1::UnpairedRep& unpaired : session.unpaired_reps()) {
+    // One side works in a unilateral set: its reps have no partner by design, not by a fault.
+    if (unilateral_sets.contains(unpaired.rep().set_index())) continue;
     items += "<li class=\"unpaired-note\">set " + std::to_string(unpaired.rep().set_index()) +
              ": " + SideName(unpaired.rep().side()) + " rep " +
              std::to_string(unpaired.rep().index()) +
@@ -310,6 +384,10 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
   std::map<std::uint32_t, std::vector<const v1::RepPair*>> pairs_by_set;
   for (const v1::RepPair& pair : session.rep_pairs())
     pairs_by_set[pair.set_index()].push_back(&pair);
+  // In a unilateral set every rep is unpaired (one side works): those are its reps.
+  std::map<std::uint32_t, std::vector<const v1::Rep*>> unpaired_by_set;
+  for (const v1::UnpairedRep& unpaired : session.unpaired_reps())
+    unpaired_by_set[unpaired.rep().set_index()].push_back(&unpaired.rep());
   for (const v1::SetSummary& set : session.sets()) {
     body += "<section class=\"set\" data-set=\"" + std::to_string(set.set_index()) + "\"><h2>Set " +
             std::to_string(set.set_index()) + " — " + Escape(ExerciseTitle(set.exercise())) +
@@ -318,12 +396,18 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
             Fixed(set.start_s(), 0) + "–" + Fixed(set.end_s(), 0) + " s into the session</p>";
     body += SetTable(set);
     const auto& pairs = pairs_by_set[set.set_index()];
-    if (pairs.empty()) {
-      body += set.mode() == v1::SET_MODE_UNILATERAL
-                  ? "<p class=\"none\">A unilateral set: the sides are compared set against "
-                    "set (the tables above), not rep by rep.</p>"
-                  : "<p class=\"none\">No rep pairs in this set (nothing to compare rep by "
-                    "rep).</p>";
+    if (pairs.empty() && set.mode() == v1::SET_MODE_UNILATERAL) {
+      const std::string chart = UnilateralRomChart(set, unpaired_by_set);
+      body += chart.empty()
+                  ? "<p class=\"none\">A unilateral set without reps.</p>"
+                  : "<p class=\"meta\">A unilateral set: each side's reps on their own" +
+                        std::string(set.compared_with_set_index() != 0
+                                        ? ", this set's and set " +
+                                              std::to_string(set.compared_with_set_index()) + "'s"
+                                        : "") +
+                        " (the sides are compared set against set).</p>" + chart;
+    } else if (pairs.empty()) {
+      body += "<p class=\"none\">No rep pairs in this set (nothing to compare rep by rep).</p>";
     } else {
       body += RomChart(set.set_index(), pairs);
       body += TempoChart(set.set_index(), pairs);
