@@ -1,20 +1,22 @@
 # Installing like a real daemon (FHS) and the Debian package (CPack).
-#   cmake --install build/release --prefix /usr        # or: cpack -G DEB in the build folder
-# Binaries: /usr/bin; unit: /usr/lib/systemd/system/ambid.service; account:
+#   cmake --install build/release        # or: cpack -G DEB in the build folder
+# The prefix is /usr unless CMAKE_INSTALL_PREFIX says otherwise (top CMakeLists.txt); the
+# binaries find their data through paths compiled in from it, so the package uses the same.
+# Binaries: /usr/bin; units: /usr/lib/systemd/system/{ambid,ambi-web}.service; account:
 # /usr/lib/sysusers.d/ambi.conf; catalog and example configuration: /usr/share/ambi; the
-# configuration ambid.service reads: /etc/ambi/ambid.toml (a conffile); web files:
-# /usr/share/ambi/web; Python client: /usr/lib/python3/dist-packages; docs: /usr/share/doc/ambi.
+# configurations the units read: /etc/ambi/ambid.toml and /etc/ambi/ambi-web.toml (conffiles);
+# web files: /usr/share/ambi/www; Python client: /usr/lib/python3/dist-packages; docs:
+# /usr/share/doc/ambi. tests/package builds the package and checks all of this.
 
-install(FILES ${PROJECT_SOURCE_DIR}/data/ambid.toml DESTINATION /etc/ambi)
+install(FILES ${PROJECT_SOURCE_DIR}/data/ambid.toml ${PROJECT_SOURCE_DIR}/data/ambi-web.toml
+        DESTINATION /etc/ambi)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs
         FILES_MATCHING PATTERN "*.md")
-# The web client's static files, once clients/web exists (the rule tolerates its absence).
-if(EXISTS ${PROJECT_SOURCE_DIR}/clients/web/static)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/clients/web/static/
-          DESTINATION ${CMAKE_INSTALL_DATADIR}/ambi/web)
-endif()
 
+# cpack and `cmake --install` pack what the build made; they never start a build themselves
+# (the package test stays bounded in time).
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME ambi)
 set(CPACK_PACKAGE_VENDOR "ambi")
@@ -22,7 +24,9 @@ set(CPACK_PACKAGE_CONTACT "ambi maintainers <ambi@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "live left/right movement asymmetry from wrist and ankle IMUs (daemon and clients)")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
+# Shipped binaries without their debug sections (a tenth of the size).
+set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 # Library dependencies from the binaries themselves (dpkg-shlibdeps), plus what is not linked.

@@ -10,7 +10,8 @@ packages=(
   libsdbus-c++-dev libsystemd-dev
   python3-grpcio python3-dbusmock python3-numpy dbus-daemon
   clang-14 libclang-rt-14-dev systemd
-  libssl-dev openssl chromium nodejs
+  libssl-dev openssl curl chromium nodejs
+  dpkg-dev file
   libpqxx-dev postgresql
 )
 sudo=""

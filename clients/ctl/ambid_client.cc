@@ -27,10 +27,14 @@ std::chrono::system_clock::time_point After(double seconds) {
              std::chrono::duration<double>(seconds));
 }
 
+const char* program_name = "ambictl";
+
 }  // namespace
 
+void SetProgramName(const char* name) { program_name = name; }
+
 void PrintError(const std::string& message) {
-  std::fprintf(stderr, "ambictl: %s\n", message.c_str());
+  std::fprintf(stderr, "%s: %s\n", program_name, message.c_str());
 }
 
 std::string DefaultAddress() {

@@ -45,8 +45,9 @@ class AmbidClient {
 // exists or as root, else $XDG_RUNTIME_DIR/ambi/ambid.sock when that exists).
 std::string DefaultAddress();
 
-// "ambictl: " + message on stderr.
+// "ambictl: " + message on stderr (the program's name: SetProgramName, for ambi-watch).
 void PrintError(const std::string& message);
+void SetProgramName(const char* name);
 
 }  // namespace ambi::ctl
 

@@ -25,6 +25,10 @@ struct Options {
   bool fatigue = false;
   bool table = false;
   bool no_colour = false;
+  bool every_event = false;  // one line per event (DescribeLiveEvent), ambi-watch's text
+  // --json prints the daemon's own responses as proto3 JSON (ambi-watch's devices and set
+  // output, which its scripts read) instead of ambictl's stable records.
+  bool proto_json = false;
   // control and history
   std::string athlete;
   std::string exercise;
@@ -42,6 +46,8 @@ struct Options {
   std::string catalog;
 };
 
+// With --wait-for-server: kExitOk once ambid accepts connections, else one line and kExitTimeout.
+int WaitForServer(AmbidClient& client, const Options& options);
 int Watch(AmbidClient& client, const Options& options);
 int Devices(AmbidClient& client, const Options& options);
 // The daemon's health at a glance: devices connected, and the copy to the central database.

@@ -69,6 +69,8 @@ int Main(int argc, char** argv) {
   watch->add_flag("--table", options.table,
                   "a per-athlete table redrawn in place instead of lines");
   watch->add_flag("--no-color", options.no_colour, "no colours even on a terminal ($NO_COLOR)");
+  watch->add_flag("--every-event", options.every_event,
+                  "one plain line for every event (fatigue, single reps too), as ambi-watch");
   watch->add_option("--count", options.count, "exit after N events")->check(CLI::PositiveNumber);
   watch->add_flag("--json", options.json, "every event as one proto3 JSON object per line");
 
@@ -189,13 +191,8 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   AmbidClient& client = *connected;
-  if (options.store.empty() && options.wait_for_server_s > 0 &&
-      !client.WaitForServer(options.wait_for_server_s)) {
-    PrintError("cannot reach ambid at " + client.address() + " (" +
-               UnreachableReason(client.address()) + ") after waiting " +
-               Format("%g", options.wait_for_server_s) +
-               " s: is ambid running? use --connect ADDR");
-    return kExitTimeout;
+  if (options.store.empty()) {
+    if (const int waited = WaitForServer(client, options); waited != kExitOk) return waited;
   }
   if (watch->parsed()) return Watch(client, options);
   if (devices->parsed()) return Devices(client, options);

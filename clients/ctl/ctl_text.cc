@@ -49,28 +49,6 @@ bool LooksNumeric(const std::string& cell) {
 const char kDateForms[] =
     "YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (UTC), today, yesterday or Nd (N days ago)";
 
-std::string SideWord(v1::Side side) {
-  switch (side) {
-    case v1::SIDE_LEFT:
-      return "left";
-    case v1::SIDE_RIGHT:
-      return "right";
-    default:
-      return "";
-  }
-}
-
-std::string LimbWord(v1::Limb limb) {
-  switch (limb) {
-    case v1::LIMB_WRIST:
-      return "wrist";
-    case v1::LIMB_ANKLE:
-      return "ankle";
-    default:
-      return "";
-  }
-}
-
 std::string SegmentWord(v1::Limb limb) {
   switch (limb) {
     case v1::LIMB_WRIST:
@@ -80,38 +58,6 @@ std::string SegmentWord(v1::Limb limb) {
     default:
       return "segment";
   }
-}
-
-std::string ModeWord(v1::SetMode mode) {
-  switch (mode) {
-    case v1::SET_MODE_BILATERAL:
-      return "bilateral";
-    case v1::SET_MODE_UNILATERAL:
-      return "unilateral";
-    default:
-      return "";
-  }
-}
-
-std::string BandWord(v1::Band band) {
-  switch (band) {
-    case v1::BAND_GREEN:
-      return "green";
-    case v1::BAND_AMBER:
-      return "amber";
-    case v1::BAND_RED:
-      return "red";
-    default:
-      return "n/a";
-  }
-}
-
-const v1::MetricComparison* FindMetric(
-    const google::protobuf::RepeatedPtrField<v1::MetricComparison>& metrics, v1::Metric metric) {
-  for (const auto& comparison : metrics) {
-    if (comparison.metric() == metric) return &comparison;
-  }
-  return nullptr;
 }
 
 std::string UtcTime(std::int64_t unix_ns) { return Strftime(unix_ns, "%Y-%m-%d %H:%M:%S"); }

@@ -8,20 +8,19 @@
 #include <vector>
 
 #include "ambi/v1/service.pb.h"
+#include "proto/convert/event_text.h"
 
 namespace ambi::ctl {
 
-// Words for enum values as a coach reads them: "left", "wrist", "bilateral", "amber"; "" or
-// "n/a" for unspecified.
-std::string SideWord(v1::Side side);
-std::string LimbWord(v1::Limb limb);
-std::string SegmentWord(v1::Limb limb);  // the segment a limb's sensor measures: forearm, shank
-std::string ModeWord(v1::SetMode mode);
-std::string BandWord(v1::Band band);
+// Side, limb, band and mode words, and FindMetric, are proto/convert/event_text.h's (SideName...).
+using proto::BandName;
+using proto::FindMetric;
+using proto::LimbName;
+using proto::ModeName;
+using proto::SideName;
 
-// The comparison of 'metric' in 'metrics', or nullptr.
-const v1::MetricComparison* FindMetric(
-    const google::protobuf::RepeatedPtrField<v1::MetricComparison>& metrics, v1::Metric metric);
+// The segment a limb's sensor measures: "forearm", "shank"; "segment" when unknown.
+std::string SegmentWord(v1::Limb limb);
 
 // "2026-11-02 10:15:00" and "2026-11-02T10:15:00Z" (UTC); "-" for 0.
 std::string UtcTime(std::int64_t unix_ns);

@@ -29,7 +29,7 @@ ExportRow Head(const v1::GetSessionResponse& session, std::uint32_t set_index) {
           UtcIso(session.session().start_unix_ns()),
           Count(set_index),
           set != nullptr ? set->exercise() : "",
-          set != nullptr ? ModeWord(set->mode()) : ""};
+          set != nullptr ? ModeName(set->mode()) : ""};
 }
 
 void AddRep(const v1::GetSessionResponse& session, const v1::Rep& rep, const v1::RepPair* pair,
@@ -40,8 +40,8 @@ void AddRep(const v1::GetSessionResponse& session, const v1::Rep& rep, const v1:
   const v1::Limb limb =
       rep.limb() == v1::LIMB_UNSPECIFIED && pair != nullptr ? pair->limb() : rep.limb();
   const ExportRow rest = {
-      LimbWord(limb),
-      SideWord(rep.side()),
+      LimbName(limb),
+      SideName(rep.side()),
       Count(rep.index()),
       pair != nullptr ? Count(pair->pair_index()) : "",
       Number(rep.start_s()),
@@ -52,8 +52,8 @@ void AddRep(const v1::GetSessionResponse& session, const v1::Rep& rep, const v1:
       Number(rep.peak_speed_deg_s()),
       rom != nullptr ? Number(rom->percent_difference()) : "",
       rom != nullptr ? Number(rom->symmetry_index_pct()) : "",
-      rom != nullptr ? BandWord(rom->band()) : "",
-      rom != nullptr ? SideWord(rom->weaker_side()) : "",
+      rom != nullptr ? BandName(rom->band()) : "",
+      rom != nullptr ? SideName(rom->weaker_side()) : "",
       pair != nullptr ? Number(pair->lead_ms()) : "",
   };
   row.insert(row.end(), rest.begin(), rest.end());
@@ -155,7 +155,7 @@ std::vector<ExportRow> ExportRows(const v1::GetSessionResponse& session, ExportL
     ExportRow row = Head(session, set.set_index());
     const v1::MetricComparison* rom = FindMetric(set.metrics(), v1::METRIC_ROM);
     const ExportRow rest = {
-        LimbWord(set.limb()),
+        LimbName(set.limb()),
         Number(set.start_s()),
         Number(set.end_s()),
         Count(set.left().rep_count()),
@@ -174,9 +174,9 @@ std::vector<ExportRow> ExportRows(const v1::GetSessionResponse& session, ExportL
         Number(set.right().max_speed_loss_pct()),
         rom != nullptr ? Number(rom->percent_difference()) : "",
         rom != nullptr ? Number(rom->symmetry_index_pct()) : "",
-        rom != nullptr ? BandWord(rom->band()) : "",
-        BandWord(set.band()),
-        SideWord(set.weaker_side()),
+        rom != nullptr ? BandName(rom->band()) : "",
+        BandName(set.band()),
+        SideName(set.weaker_side()),
         set.significant() ? "1" : "0",
         set.compared_with_set_index() != 0 ? Count(set.compared_with_set_index()) : "",
         Count(static_cast<std::uint64_t>(cues_by_set[set.set_index()])),

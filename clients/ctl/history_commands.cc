@@ -190,7 +190,7 @@ std::string Duration(const v1::SessionInfo& s) {
 }
 
 std::string SensorNote(const v1::SensorStatus& e) {
-  const std::string where = SideWord(e.side()) + " " + LimbWord(e.limb()) + " sensor";
+  const std::string where = SideName(e.side()) + " " + LimbName(e.limb()) + " sensor";
   std::string text;
   switch (e.kind()) {
     case v1::SensorStatus::KIND_GAP:
@@ -303,8 +303,8 @@ int Show(AmbidClient& client, const Options& options) {
                      {"athlete", info.athlete()},
                      {"set_index", set.set_index()},
                      {"exercise", set.exercise()},
-                     {"mode", ModeWord(set.mode())},
-                     {"limb", LimbWord(set.limb())},
+                     {"mode", ModeName(set.mode())},
+                     {"limb", LimbName(set.limb())},
                      {"start_s", set.start_s()},
                      {"end_s", set.end_s()},
                      {"left_reps", set.left().rep_count()},
@@ -313,9 +313,9 @@ int Show(AmbidClient& client, const Options& options) {
                      {"right_mean_rom_deg", set.right().mean_rom_deg()},
                      {"rom_percent_difference",
                       rom != nullptr ? Json(rom->percent_difference()) : Json(nullptr)},
-                     {"rom_band", rom != nullptr ? BandWord(rom->band()) : "n/a"},
-                     {"band", BandWord(set.band())},
-                     {"weaker_side", SideWord(set.weaker_side())},
+                     {"rom_band", rom != nullptr ? BandName(rom->band()) : "n/a"},
+                     {"band", BandName(set.band())},
+                     {"weaker_side", SideName(set.weaker_side())},
                      {"significant", set.significant()},
                      {"left_max_speed_loss_pct", set.left().max_speed_loss_pct()},
                      {"right_max_speed_loss_pct", set.right().max_speed_loss_pct()},
@@ -329,7 +329,7 @@ int Show(AmbidClient& client, const Options& options) {
                      {"set_index", cue.set_index()},
                      {"t_s", cue.t_s()},
                      {"kind", CueWord(cue.kind())},
-                     {"side", SideWord(cue.side())},
+                     {"side", SideName(cue.side())},
                      {"message", cue.message()}}
                     .dump());
     }
@@ -339,8 +339,8 @@ int Show(AmbidClient& client, const Options& options) {
                      {"athlete", info.athlete()},
                      {"t_s", e.t_s()},
                      {"kind", KindWord(e.kind())},
-                     {"side", SideWord(e.side())},
-                     {"limb", LimbWord(e.limb())},
+                     {"side", SideName(e.side())},
+                     {"limb", LimbName(e.limb())},
                      {"gap_s", e.gap_s()},
                      {"missing_samples", e.missing_samples()},
                      {"detail", e.detail()}}
@@ -351,7 +351,7 @@ int Show(AmbidClient& client, const Options& options) {
                      {"session_id", info.session_id()},
                      {"athlete", info.athlete()},
                      {"set_index", u.rep().set_index()},
-                     {"side", SideWord(u.rep().side())},
+                     {"side", SideName(u.rep().side())},
                      {"rep_index", u.rep().index()},
                      {"rom_deg", u.rep().rom_deg()}}
                     .dump());
@@ -371,13 +371,13 @@ int Show(AmbidClient& client, const Options& options) {
   for (const v1::SetSummary& set : session.sets()) {
     const v1::MetricComparison* rom = FindMetric(set.metrics(), v1::METRIC_ROM);
     sets.Add({std::to_string(set.set_index()), set.exercise().empty() ? "-" : set.exercise(),
-              ModeWord(set.mode()), LimbWord(set.limb()), std::to_string(set.left().rep_count()),
+              ModeName(set.mode()), LimbName(set.limb()), std::to_string(set.left().rep_count()),
               std::to_string(set.right().rep_count()), Format("%.1f°", set.left().mean_rom_deg()),
               Format("%.1f°", set.right().mean_rom_deg()),
               rom != nullptr ? Format("%.1f %%", rom->percent_difference()) : "-",
-              rom != nullptr ? BandWord(rom->band()) : "-",
-              set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideWord(set.weaker_side()),
-              BandWord(set.band()),
+              rom != nullptr ? BandName(rom->band()) : "-",
+              set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideName(set.weaker_side()),
+              BandName(set.band()),
               Format("%.0f/%.0f %%", set.left().max_speed_loss_pct(),
                      set.right().max_speed_loss_pct())});
   }
@@ -396,7 +396,7 @@ int Show(AmbidClient& client, const Options& options) {
   }
   for (const v1::UnpairedRep& u : session.unpaired_reps()) {
     out += Format("  set %u  %s rep %u has no partner on the other side (not compared)\n",
-                  u.rep().set_index(), SideWord(u.rep().side()).c_str(), u.rep().index());
+                  u.rep().set_index(), SideName(u.rep().side()).c_str(), u.rep().index());
   }
   std::fputs(out.c_str(), stdout);
   return kExitOk;
@@ -519,7 +519,7 @@ int Balance(AmbidClient& client, const Options& options) {
              e.mean_left_rom_deg() > 0 ? Json(e.mean_left_rom_deg()) : Json(nullptr)},
             {"mean_right_rom_deg",
              e.mean_right_rom_deg() > 0 ? Json(e.mean_right_rom_deg()) : Json(nullptr)},
-            {"weaker_side", SideWord(e.weaker_side())}}
+            {"weaker_side", SideName(e.weaker_side())}}
                       .dump());
       }
     }
@@ -577,7 +577,7 @@ int Balance(AmbidClient& client, const Options& options) {
       asymmetry.Add({e.exercise(), w.week(), std::to_string(e.sets()),
                      compared ? Format("%.1f %%", e.mean_rom_percent_difference()) : "-",
                      compared ? Format("%+.1f %%", e.mean_rom_symmetry_index_pct()) : "-", versus,
-                     e.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideWord(e.weaker_side()),
+                     e.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideName(e.weaker_side()),
                      e.mean_left_rom_deg() > 0 ? Format("%.1f°", e.mean_left_rom_deg()) : "-",
                      e.mean_right_rom_deg() > 0 ? Format("%.1f°", e.mean_right_rom_deg()) : "-"});
     }

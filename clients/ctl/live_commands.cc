@@ -71,6 +71,16 @@ std::string ProtocolWord(v1::Protocol protocol) {
 
 }  // namespace
 
+int WaitForServer(AmbidClient& client, const Options& options) {
+  if (options.wait_for_server_s <= 0 || client.WaitForServer(options.wait_for_server_s)) {
+    return kExitOk;
+  }
+  PrintError("cannot reach ambid at " + client.address() + " (" +
+             UnreachableReason(client.address()) + ") after waiting " +
+             Format("%g", options.wait_for_server_s) + " s: is ambid running? use --connect ADDR");
+  return kExitTimeout;
+}
+
 int Watch(AmbidClient& client, const Options& options) {
   v1::SubscribeRequest request;
   for (const auto& athlete : options.athletes) request.add_athletes(athlete);
@@ -101,6 +111,8 @@ int Watch(AmbidClient& client, const Options& options) {
       const std::string text = table.Render(colour);
       std::fputs(terminal ? ("\033[H\033[J" + text).c_str() : (text + "\n").c_str(), stdout);
       std::fflush(stdout);
+    } else if (options.every_event) {
+      PrintLine(watch::DescribeLiveEvent(event));
     } else if (const std::optional<std::string> line = view.Line(event)) {
       PrintLine(*line);
     }
@@ -147,13 +159,17 @@ int Devices(AmbidClient& client, const Options& options) {
   client.Prepare(&context, false);
   const grpc::Status status = client.stub().ListDevices(&context, request, &response);
   if (!status.ok()) return client.Fail(status, "listing devices");
+  if (options.json && options.proto_json) {
+    PrintLine(proto::ToJson(response));
+    return kExitOk;
+  }
   if (options.json) {
     for (const v1::DeviceInfo& d : response.devices()) {
       nlohmann::ordered_json o;
       o["name"] = d.name();
       o["athlete"] = d.athlete();
-      o["side"] = SideWord(d.side());
-      o["limb"] = LimbWord(d.limb());
+      o["side"] = SideName(d.side());
+      o["limb"] = LimbName(d.limb());
       o["protocol"] = ProtocolWord(d.protocol());
       o["transport"] = d.transport();
       o["address"] = d.address();
@@ -175,7 +191,7 @@ int Devices(AmbidClient& client, const Options& options) {
   Table table({"DEVICE", "ATHLETE", "PLACEMENT", "TRANSPORT", "ADDRESS", "STATE", "RATE HZ",
                "SAMPLES", "GAPS", "RECONNECTS", "LAST ERROR"});
   for (const v1::DeviceInfo& d : response.devices()) {
-    table.Add({d.name(), d.athlete(), SideWord(d.side()) + " " + LimbWord(d.limb()), d.transport(),
+    table.Add({d.name(), d.athlete(), SideName(d.side()) + " " + LimbName(d.limb()), d.transport(),
                d.address(), StateWord(d.state()),
                Format("%.1f/%.0f", d.measured_rate_hz(), d.nominal_rate_hz()),
                std::to_string(d.samples()), std::to_string(d.gaps()),
@@ -237,7 +253,9 @@ int SetStart(AmbidClient& client, const Options& options) {
   client.Prepare(&context, false);
   const grpc::Status status = client.stub().StartSet(&context, request, &response);
   if (!status.ok()) return client.Fail(status, "starting a set for " + options.athlete);
-  if (options.json) {
+  if (options.json && options.proto_json) {
+    PrintLine(proto::ToJson(response));
+  } else if (options.json) {
     PrintLine(
         nlohmann::ordered_json{{"athlete", options.athlete}, {"set_index", response.set_index()}}
             .dump());
@@ -255,8 +273,12 @@ int SetEnd(AmbidClient& client, const Options& options) {
   client.Prepare(&context, false);
   const grpc::Status status = client.stub().EndSet(&context, request, &response);
   if (!status.ok()) return client.Fail(status, "ending the set of " + options.athlete);
-  PrintLine(options.json ? nlohmann::ordered_json{{"athlete", options.athlete}}.dump()
-                         : options.athlete + ": set ended");
+  if (options.json && options.proto_json) {
+    PrintLine(proto::ToJson(response));
+  } else {
+    PrintLine(options.json ? nlohmann::ordered_json{{"athlete", options.athlete}}.dump()
+                           : options.athlete + ": set ended");
+  }
   return kExitOk;
 }
 

@@ -39,8 +39,8 @@ std::string Difference(const v1::MetricComparison& rom, bool colour) {
   }
   std::string text = Format("diff %.1f %%", rom.percent_difference());
   if (rom.weaker_side() != v1::SIDE_UNSPECIFIED)
-    text += " " + SideWord(rom.weaker_side()) + " weaker";
-  text += " [" + BandWord(rom.band()) + "]";
+    text += " " + SideName(rom.weaker_side()) + " weaker";
+  text += " [" + BandName(rom.band()) + "]";
   return Coloured(text, BandColour(rom.band()), colour);
 }
 
@@ -79,7 +79,7 @@ std::optional<std::string> LiveView::Line(const v1::LiveEvent& live) {
       }
       const v1::Rep& rep = event.rep();
       return Prefix(athlete) + Format("set %u  %s rep %u  %s ROM %5.1f°  tempo %.1f/%.1f s",
-                                      rep.set_index(), SideWord(rep.side()).c_str(), rep.index(),
+                                      rep.set_index(), SideName(rep.side()).c_str(), rep.index(),
                                       SegmentWord(rep.limb()).c_str(), rep.rom_deg(),
                                       rep.concentric_s(), rep.eccentric_s());
     }
@@ -135,7 +135,7 @@ void AthleteTable::Update(const v1::LiveEvent& live) {
       break;
     case v1::Event::kSensorStatus: {
       const v1::SensorStatus& status = event.sensor_status();
-      const std::string where = SideWord(status.side()) + " " + LimbWord(status.limb());
+      const std::string where = SideName(status.side()) + " " + LimbName(status.limb());
       if (status.kind() == v1::SensorStatus::KIND_LOST) row.sensors = where + " lost";
       if (status.kind() == v1::SensorStatus::KIND_BACK) row.sensors = "ok";
       if (status.kind() == v1::SensorStatus::KIND_GAP) {
@@ -159,19 +159,19 @@ std::string AthleteTable::Render(bool colour) const {
                row.have_pair ? Format("%.1f°", row.left_rom_deg) : "-",
                row.have_pair ? Format("%.1f°", row.right_rom_deg) : "-",
                compared ? Format("%.1f %%", row.rom_difference_pct) : "-",
-               row.have_pair ? BandWord(row.band) : "-",
-               row.weaker_side == v1::SIDE_UNSPECIFIED ? "-" : SideWord(row.weaker_side),
+               row.have_pair ? BandName(row.band) : "-",
+               row.weaker_side == v1::SIDE_UNSPECIFIED ? "-" : SideName(row.weaker_side),
                row.sensors, row.last_cue.empty() ? "-" : row.last_cue});
   }
   std::string text = table.Render();
   if (!colour) return text;
   // Colour the band words after alignment, so escape codes do not upset the column widths.
   for (const v1::Band band : {v1::BAND_GREEN, v1::BAND_AMBER, v1::BAND_RED}) {
-    const std::string word = "  " + BandWord(band) + " ";
+    const std::string word = "  " + BandName(band) + " ";
     for (std::size_t at = text.find(word); at != std::string::npos;
          at = text.find(word, at + word.size() + 8)) {
       text.replace(at + 2, word.size() - 3,
-                   std::string(BandColour(band)) + BandWord(band) + kReset);
+                   std::string(BandColour(band)) + BandName(band) + kReset);
     }
   }
   return text;

@@ -46,6 +46,14 @@ std::string Fixed(double value, int decimals) {
   return text;
 }
 
+std::string ExerciseTitle(const std::string& key) {
+  if (key.empty()) return "(no exercise)";
+  std::string text = key;
+  std::replace(text.begin(), text.end(), '_', ' ');
+  if (text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 32);
+  return text;
+}
+
 const char* BandFill(std::string_view band) {
   if (band == "green") return "#3a9a3a";
   if (band == "amber") return "#d99a00";

@@ -13,6 +13,8 @@ std::string Escape(std::string_view text);
 std::string Exact(double value);
 // Fixed decimals for people.
 std::string Fixed(double value, int decimals);
+// A catalog key as a title: "biceps_curl" -> "Biceps curl"; "(no exercise)" for "".
+std::string ExerciseTitle(const std::string& key);
 
 // The page around 'body': doctype, title, inline CSS (screen and print), no script.
 std::string Page(const std::string& title, const std::string& body);

@@ -82,6 +82,55 @@ TEST(SessionReportTest, OneSectionPerSetCuesDataQualityAndEscapedNames) {
   EXPECT_THAT(html, HasSubstr("break-before: page"));
 }
 
+// Set 1: the left side alone, 3 reps; set 2: the right side alone, 2 reps, compared with set 1,
+// the right side weaker.
+v1::GetSessionResponse UnilateralSession() {
+  v1::GetSessionResponse session;
+  session.mutable_session()->set_session_id("s");
+  session.mutable_session()->set_athlete("bea");
+  for (std::uint32_t s = 1; s <= 2; ++s) {
+    v1::SetSummary* set = session.add_sets();
+    set->set_set_index(s);
+    set->set_exercise("concentration_curl");
+    set->set_mode(v1::SET_MODE_UNILATERAL);
+    set->set_limb(v1::LIMB_WRIST);
+    if (s == 2) {
+      set->set_compared_with_set_index(1);
+      set->set_weaker_side(v1::SIDE_RIGHT);
+    }
+    const v1::Side side = s == 1 ? v1::SIDE_LEFT : v1::SIDE_RIGHT;
+    for (std::uint32_t r = 1; r <= (s == 1 ? 3u : 2u); ++r) {
+      v1::Rep* rep = session.add_unpaired_reps()->mutable_rep();
+      rep->set_set_index(s);
+      rep->set_index(r);
+      rep->set_side(side);
+      rep->set_rom_deg((s == 1 ? 120.0 : 100.0) + r + 0.25);
+    }
+  }
+  return session;
+}
+
+TEST(SessionReportTest, UnilateralSetsShowEachSidesRepsAndMarkTheWeakerSide) {
+  const std::string html = SessionReportHtml(UnilateralSession());
+  const auto second = html.find("<section class=\"set\" data-set=\"2\"");
+  ASSERT_NE(second, std::string::npos);
+  const std::string set1 = html.substr(0, second);
+  const std::string set2 = html.substr(second);
+  // Set 1 alone: its three left reps. Set 2: its two right reps and set 1's three left ones.
+  EXPECT_EQ(Count(set1, "class=\"rom-bar unilateral\""), 3);
+  EXPECT_EQ(Count(set2, "class=\"rom-bar unilateral\""), 5);
+  EXPECT_THAT(set2, HasSubstr("data-set=\"2\" data-rep=\"2\" data-side=\"right\" "
+                              "data-rom-deg=\"102.25\""));
+  EXPECT_THAT(set2, HasSubstr("data-set=\"1\" data-rep=\"3\" data-side=\"left\" "
+                              "data-rom-deg=\"123.25\""));
+  EXPECT_THAT(set2, HasSubstr("data-side=\"right\" data-mean-rom-deg=\"101.75\""));
+  EXPECT_EQ(Count(set2, "data-weaker=\"yes\""), 1);
+  EXPECT_THAT(set2, HasSubstr("class=\"side-label weaker\" data-side=\"right\""));
+  EXPECT_EQ(Count(set1, "data-weaker=\"yes\""), 0);
+  // Unilateral reps have no partner by design: not a data-quality note.
+  EXPECT_EQ(Count(html, "unpaired-note"), 0);
+}
+
 TEST(SessionReportTest, SelfContained) {
   for (const std::string& html :
        {SessionReportHtml(TwoSetSession()), WeeklyReportHtml(v1::WeeklyBalanceResponse())}) {

@@ -3,42 +3,25 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "clients/report/html_parts.h"
 #include "clients/report/report.h"
 #include "clients/report/weekly_summary.h"
+#include "proto/convert/event_text.h"
 
 namespace ambi::report {
 namespace {
+
+using proto::BandName;
+using proto::FindMetric;
+using proto::ModeName;
+using proto::SideName;
 
 constexpr double kChartWidth = 720;
 constexpr double kRomChartHeight = 230;
 constexpr double kTempoChartHeight = 200;
 constexpr double kAsymmetryChartHeight = 200;
-
-std::string SideText(v1::Side side) {
-  switch (side) {
-    case v1::SIDE_LEFT:
-      return "left";
-    case v1::SIDE_RIGHT:
-      return "right";
-    default:
-      return "";
-  }
-}
-
-std::string BandText(v1::Band band) {
-  switch (band) {
-    case v1::BAND_GREEN:
-      return "green";
-    case v1::BAND_AMBER:
-      return "amber";
-    case v1::BAND_RED:
-      return "red";
-    default:
-      return "n/a";
-  }
-}
 
 std::string LimbText(v1::Limb limb) {
   switch (limb) {
@@ -51,25 +34,6 @@ std::string LimbText(v1::Limb limb) {
   }
 }
 
-std::string ModeText(v1::SetMode mode) {
-  switch (mode) {
-    case v1::SET_MODE_BILATERAL:
-      return "bilateral";
-    case v1::SET_MODE_UNILATERAL:
-      return "unilateral";
-    default:
-      return "";
-  }
-}
-
-std::string Readable(const std::string& key) {
-  if (key.empty()) return "(no exercise)";
-  std::string text = key;
-  std::replace(text.begin(), text.end(), '_', ' ');
-  if (text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 32);
-  return text;
-}
-
 std::string Utc(std::int64_t unix_ns, const char* format) {
   if (unix_ns == 0) return "-";
   const auto seconds = static_cast<std::time_t>(unix_ns / 1'000'000'000);
@@ -78,14 +42,6 @@ std::string Utc(std::int64_t unix_ns, const char* format) {
   char text[48];
   std::strftime(text, sizeof text, format, &utc);
   return text;
-}
-
-const v1::MetricComparison* FindMetric(
-    const google::protobuf::RepeatedPtrField<v1::MetricComparison>& metrics, v1::Metric metric) {
-  for (const auto& comparison : metrics) {
-    if (comparison.metric() == metric) return &comparison;
-  }
-  return nullptr;
 }
 
 // A side's figure, or "-" when the side has no reps in the set (the other side of a unilateral
@@ -104,7 +60,7 @@ std::string DifferenceText(const v1::MetricComparison* rom) {
 }
 
 std::string BandCell(v1::Band band) {
-  const std::string word = BandText(band);
+  const std::string word = BandName(band);
   return "<td class=\"band-" + word + "\">" + word + "</td>";
 }
 
@@ -129,21 +85,88 @@ std::string RomChart(std::uint32_t set_index, const std::vector<const v1::RepPai
       const double y = chart.Y(rep->rom_deg());
       chart.Add("<rect class=\"rom-bar\" data-set=\"" + std::to_string(set_index) +
                 "\" data-pair=\"" + std::to_string(pair.pair_index()) + "\" data-side=\"" +
-                SideText(rep->side()) + "\" data-rom-deg=\"" + Exact(rep->rom_deg()) + "\" x=\"" +
+                SideName(rep->side()) + "\" data-rom-deg=\"" + Exact(rep->rom_deg()) + "\" x=\"" +
                 Fixed(x, 1) + "\" y=\"" + Fixed(y, 1) + "\" width=\"" + Fixed(bar, 1) +
                 "\" height=\"" + Fixed(chart.bottom() - y, 1) + "\" fill=\"" + colour +
-                "\"><title>rep " + std::to_string(pair.pair_index()) + " " + SideText(rep->side()) +
+                "\"><title>rep " + std::to_string(pair.pair_index()) + " " + SideName(rep->side()) +
                 ": " + Fixed(rep->rom_deg(), 1) + "°</title></rect>");
     }
     if (rom != nullptr && rom->band() != v1::BAND_NOT_APPLICABLE) {
       // A small band-coloured marker under each pair: the rep's verdict at a glance.
       chart.Add("<rect class=\"rep-band\" data-pair=\"" + std::to_string(pair.pair_index()) +
-                "\" data-band=\"" + BandText(rom->band()) + "\" data-rom-percent-difference=\"" +
+                "\" data-band=\"" + BandName(rom->band()) + "\" data-rom-percent-difference=\"" +
                 Exact(rom->percent_difference()) + "\" x=\"" + Fixed(centre - bar, 1) + "\" y=\"" +
                 Fixed(chart.bottom() + 2, 1) + "\" width=\"" + Fixed(2 * bar, 1) +
-                "\" height=\"3\" fill=\"" + BandFill(BandText(rom->band())) + "\"/>");
+                "\" height=\"3\" fill=\"" + BandFill(BandName(rom->band())) + "\"/>");
     }
     chart.XLabel(centre, std::to_string(pair.pair_index()));
+  }
+  return chart.Svg();
+}
+
+// A unilateral set: each side's reps as bars, this set's working side and the side of the set it
+// was compared with, the weaker side marked. The sides were not moving together, so their reps
+// are not paired: each side is a group of its own, with its mean as a dashed line.
+std::string UnilateralRomChart(const v1::SetSummary& set,
+                               const std::map<std::uint32_t, std::vector<const v1::Rep*>>& reps) {
+  std::vector<const v1::Rep*> left;
+  std::vector<const v1::Rep*> right;
+  for (const std::uint32_t index : {set.compared_with_set_index(), set.set_index()}) {
+    const auto found = reps.find(index);
+    if (index == 0 || found == reps.end()) continue;
+    for (const v1::Rep* rep : found->second) {
+      if (rep->side() == v1::SIDE_LEFT) left.push_back(rep);
+      if (rep->side() == v1::SIDE_RIGHT) right.push_back(rep);
+    }
+  }
+  if (left.empty() && right.empty()) return "";
+  double max_rom = 0;
+  for (const auto* side : {&left, &right}) {
+    for (const v1::Rep* rep : *side) max_rom = std::max(max_rom, rep->rom_deg());
+  }
+  Chart chart("rom unilateral", "Range of motion per rep, each side on its own (segment angle)",
+              kChartWidth, kRomChartHeight, NiceMax(max_rom, 10), "ROM °");
+  chart.Legend({{kLeftColour, "left"}, {kRightColour, "right"}});
+  // Slots: the left reps, one empty slot, the right reps.
+  const std::size_t slots = left.size() + right.size() + (left.empty() || right.empty() ? 0 : 1);
+  const double slot = chart.plot_width() / static_cast<double>(std::max<std::size_t>(1, slots));
+  const double bar = std::min(34.0, slot * 0.7);
+  std::size_t at = 0;
+  for (const auto& [side_reps, side, colour] : {std::tuple{&left, v1::SIDE_LEFT, kLeftColour},
+                                                std::tuple{&right, v1::SIDE_RIGHT, kRightColour}}) {
+    if (side_reps->empty()) continue;
+    const std::string name = SideName(side);
+    const bool weaker = set.weaker_side() == side;
+    const double first_x = chart.left() + slot * static_cast<double>(at);
+    double sum = 0;
+    for (const v1::Rep* rep : *side_reps) {
+      const double centre = chart.left() + slot * (static_cast<double>(at) + 0.5);
+      const double y = chart.Y(rep->rom_deg());
+      chart.Add("<rect class=\"rom-bar unilateral\" data-set=\"" +
+                std::to_string(rep->set_index()) + "\" data-rep=\"" + std::to_string(rep->index()) +
+                "\" data-side=\"" + name + "\" data-rom-deg=\"" + Exact(rep->rom_deg()) +
+                "\" x=\"" + Fixed(centre - bar / 2, 1) + "\" y=\"" + Fixed(y, 1) + "\" width=\"" +
+                Fixed(bar, 1) + "\" height=\"" + Fixed(chart.bottom() - y, 1) + "\" fill=\"" +
+                colour + "\"><title>" + name + " rep " + std::to_string(rep->index()) + " (set " +
+                std::to_string(rep->set_index()) + "): " + Fixed(rep->rom_deg(), 1) +
+                "°</title></rect>");
+      chart.XLabel(centre, std::to_string(rep->index()));
+      sum += rep->rom_deg();
+      ++at;
+    }
+    const double last_x = chart.left() + slot * static_cast<double>(at);
+    const double mean = sum / static_cast<double>(side_reps->size());
+    chart.Add("<line class=\"side-mean\" data-side=\"" + name + "\" data-mean-rom-deg=\"" +
+              Exact(mean) + "\" x1=\"" + Fixed(first_x + 2, 1) + "\" x2=\"" + Fixed(last_x - 2, 1) +
+              "\" y1=\"" + Fixed(chart.Y(mean), 1) + "\" y2=\"" + Fixed(chart.Y(mean), 1) +
+              "\" stroke=\"#222\" stroke-dasharray=\"6 4\"/>");
+    // The side's name over its group; the weaker one says so, in bold with a marker.
+    chart.Add("<text class=\"side-label" + std::string(weaker ? " weaker" : "") +
+              "\" data-side=\"" + name + "\"" + (weaker ? " data-weaker=\"yes\"" : "") + " x=\"" +
+              Fixed((first_x + last_x) / 2, 1) + "\" y=\"" + Fixed(chart.top() + 14, 1) +
+              "\" text-anchor=\"middle\" font-weight=\"" + (weaker ? "800" : "400") + "\">" + name +
+              " · mean " + Fixed(mean, 1) + "°" + (weaker ? " · ▼ weaker" : "") + "</text>");
+    ++at;  // the empty slot between the sides
   }
   return chart.Svg();
 }
@@ -170,14 +193,14 @@ std::string TempoChart(std::uint32_t set_index, const std::vector<const v1::RepP
       const double y_total = chart.Y(rep->concentric_s() + rep->eccentric_s());
       chart.Add("<g class=\"tempo-bar\" data-set=\"" + std::to_string(set_index) +
                 "\" data-pair=\"" + std::to_string(pair.pair_index()) + "\" data-side=\"" +
-                SideText(rep->side()) + "\" data-concentric-s=\"" + Exact(rep->concentric_s()) +
+                SideName(rep->side()) + "\" data-concentric-s=\"" + Exact(rep->concentric_s()) +
                 "\" data-eccentric-s=\"" + Exact(rep->eccentric_s()) + "\"><rect x=\"" +
                 Fixed(x, 1) + "\" y=\"" + Fixed(y_concentric, 1) + "\" width=\"" + Fixed(bar, 1) +
                 "\" height=\"" + Fixed(chart.bottom() - y_concentric, 1) + "\" fill=\"" + colour +
                 "\"/><rect x=\"" + Fixed(x, 1) + "\" y=\"" + Fixed(y_total, 1) + "\" width=\"" +
                 Fixed(bar, 1) + "\" height=\"" + Fixed(y_concentric - y_total, 1) + "\" fill=\"" +
                 colour + "\" fill-opacity=\"0.4\"/><title>rep " +
-                std::to_string(pair.pair_index()) + " " + SideText(rep->side()) + ": up " +
+                std::to_string(pair.pair_index()) + " " + SideName(rep->side()) + ": up " +
                 Fixed(rep->concentric_s(), 2) + " s, down " + Fixed(rep->eccentric_s(), 2) +
                 " s</title></g>");
     }
@@ -210,11 +233,11 @@ std::string AsymmetryChart(const v1::GetSessionResponse& session) {
     const double y = chart.Y(rom->percent_difference());
     chart.Add("<rect class=\"set-asymmetry\" data-set=\"" + std::to_string(set.set_index()) +
               "\" data-rom-percent-difference=\"" + Exact(rom->percent_difference()) +
-              "\" data-band=\"" + BandText(rom->band()) + "\" x=\"" + Fixed(centre - bar / 2, 1) +
+              "\" data-band=\"" + BandName(rom->band()) + "\" x=\"" + Fixed(centre - bar / 2, 1) +
               "\" y=\"" + Fixed(y, 1) + "\" width=\"" + Fixed(bar, 1) + "\" height=\"" +
-              Fixed(chart.bottom() - y, 1) + "\" fill=\"" + BandFill(BandText(rom->band())) +
+              Fixed(chart.bottom() - y, 1) + "\" fill=\"" + BandFill(BandName(rom->band())) +
               "\"><title>set " + std::to_string(set.set_index()) + ": " +
-              Fixed(rom->percent_difference(), 1) + " % (" + BandText(rom->band()) +
+              Fixed(rom->percent_difference(), 1) + " % (" + BandName(rom->band()) +
               ")</title></rect>");
   }
   return chart.Svg();
@@ -247,7 +270,7 @@ std::string SetTable(const v1::SetSummary& set) {
       "<th>weaker side</th><th>set band (worst metric)</th></tr><tr><td>" +
       DifferenceText(rom) + "</td>" +
       (rom != nullptr ? BandCell(rom->band()) : std::string("<td>-</td>")) + "<td>" +
-      (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideText(set.weaker_side())) + "</td>" +
+      (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideName(set.weaker_side())) + "</td>" +
       BandCell(set.band()) + "</tr></table>";
   if (set.compared_with_set_index() != 0) {
     html += "<p class=\"meta\">Compared with set " + std::to_string(set.compared_with_set_index()) +
@@ -260,7 +283,7 @@ std::string DataQuality(const v1::GetSessionResponse& session) {
   std::string items;
   for (const v1::SensorStatus& status : session.sensor_events()) {
     const std::string where =
-        (SideText(status.side()).empty() ? "" : SideText(status.side()) + " ") +
+        (SideName(status.side()).empty() ? "" : SideName(status.side()) + " ") +
         (status.limb() == v1::LIMB_ANKLE ? "ankle" : "wrist") + " sensor";
     std::string text;
     switch (status.kind()) {
@@ -287,9 +310,15 @@ std::string DataQuality(const v1::GetSessionResponse& session) {
              Exact(status.t_s()) + "\">at " + Fixed(status.t_s(), 1) + " s: " + Escape(text) +
              "</li>";
   }
+  std::set<std::uint32_t> unilateral_sets;
+  for (const v1::SetSummary& set : session.sets()) {
+    if (set.mode() == v1::SET_MODE_UNILATERAL) unilateral_sets.insert(set.set_index());
+  }
   for (const v1::UnpairedRep& unpaired : session.unpaired_reps()) {
+    // One side works in a unilateral set: its reps have no partner by design, not by a fault.
+    if (unilateral_sets.contains(unpaired.rep().set_index())) continue;
     items += "<li class=\"unpaired-note\">set " + std::to_string(unpaired.rep().set_index()) +
-             ": " + SideText(unpaired.rep().side()) + " rep " +
+             ": " + SideName(unpaired.rep().side()) + " rep " +
              std::to_string(unpaired.rep().index()) +
              " has no partner on the other side (not compared)</li>";
   }
@@ -306,7 +335,7 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
   const v1::SessionInfo& info = session.session();
   std::vector<std::string> exercises;
   for (const v1::SetSummary& set : session.sets()) {
-    const std::string name = Readable(set.exercise());
+    const std::string name = ExerciseTitle(set.exercise());
     if (std::find(exercises.begin(), exercises.end(), name) == exercises.end()) {
       exercises.push_back(name);
     }
@@ -340,12 +369,12 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
     const v1::MetricComparison* rom = FindMetric(set.metrics(), v1::METRIC_ROM);
     body +=
         "<tr><td>" + std::to_string(set.set_index()) + "</td><td class=\"text\">" +
-        Escape(Readable(set.exercise())) + "</td><td>" + std::to_string(set.left().rep_count()) +
-        " / " + std::to_string(set.right().rep_count()) + "</td><td>" +
-        SideFigure(set.left(), set.left().mean_rom_deg(), 1) + " / " +
+        Escape(ExerciseTitle(set.exercise())) + "</td><td>" +
+        std::to_string(set.left().rep_count()) + " / " + std::to_string(set.right().rep_count()) +
+        "</td><td>" + SideFigure(set.left(), set.left().mean_rom_deg(), 1) + " / " +
         SideFigure(set.right(), set.right().mean_rom_deg(), 1) + "</td><td>" + DifferenceText(rom) +
         "</td>" + BandCell(rom != nullptr ? rom->band() : v1::BAND_NOT_APPLICABLE) + "<td>" +
-        (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideText(set.weaker_side())) +
+        (set.weaker_side() == v1::SIDE_UNSPECIFIED ? "-" : SideName(set.weaker_side())) +
         "</td><td>" + SideFigure(set.left(), set.left().max_speed_loss_pct(), 0) + " / " +
         SideFigure(set.right(), set.right().max_speed_loss_pct(), 0) + "</td></tr>";
   }
@@ -355,20 +384,30 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
   std::map<std::uint32_t, std::vector<const v1::RepPair*>> pairs_by_set;
   for (const v1::RepPair& pair : session.rep_pairs())
     pairs_by_set[pair.set_index()].push_back(&pair);
+  // In a unilateral set every rep is unpaired (one side works): those are its reps.
+  std::map<std::uint32_t, std::vector<const v1::Rep*>> unpaired_by_set;
+  for (const v1::UnpairedRep& unpaired : session.unpaired_reps())
+    unpaired_by_set[unpaired.rep().set_index()].push_back(&unpaired.rep());
   for (const v1::SetSummary& set : session.sets()) {
     body += "<section class=\"set\" data-set=\"" + std::to_string(set.set_index()) + "\"><h2>Set " +
-            std::to_string(set.set_index()) + " — " + Escape(Readable(set.exercise())) +
-            "</h2><p class=\"meta\">" + ModeText(set.mode()) +
+            std::to_string(set.set_index()) + " — " + Escape(ExerciseTitle(set.exercise())) +
+            "</h2><p class=\"meta\">" + ModeName(set.mode()) +
             (LimbText(set.limb()).empty() ? "" : ", " + LimbText(set.limb())) + " · " +
             Fixed(set.start_s(), 0) + "–" + Fixed(set.end_s(), 0) + " s into the session</p>";
     body += SetTable(set);
     const auto& pairs = pairs_by_set[set.set_index()];
-    if (pairs.empty()) {
-      body += set.mode() == v1::SET_MODE_UNILATERAL
-                  ? "<p class=\"none\">A unilateral set: the sides are compared set against "
-                    "set (the tables above), not rep by rep.</p>"
-                  : "<p class=\"none\">No rep pairs in this set (nothing to compare rep by "
-                    "rep).</p>";
+    if (pairs.empty() && set.mode() == v1::SET_MODE_UNILATERAL) {
+      const std::string chart = UnilateralRomChart(set, unpaired_by_set);
+      body += chart.empty()
+                  ? "<p class=\"none\">A unilateral set without reps.</p>"
+                  : "<p class=\"meta\">A unilateral set: each side's reps on their own" +
+                        std::string(set.compared_with_set_index() != 0
+                                        ? ", this set's and set " +
+                                              std::to_string(set.compared_with_set_index()) + "'s"
+                                        : "") +
+                        " (the sides are compared set against set).</p>" + chart;
+    } else if (pairs.empty()) {
+      body += "<p class=\"none\">No rep pairs in this set (nothing to compare rep by rep).</p>";
     } else {
       body += RomChart(set.set_index(), pairs);
       body += TempoChart(set.set_index(), pairs);

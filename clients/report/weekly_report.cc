@@ -22,13 +22,6 @@ constexpr double kRomChartHeight = 180;
 constexpr const char* kSeriesColours[] = {"#2f6db5", "#e08a1e", "#4a9d5b", "#8b4fb3",
                                           "#c8322f", "#2a9d9d", "#7a6a3a", "#d45fa0"};
 
-std::string Readable(const std::string& key) {
-  std::string text = key;
-  std::replace(text.begin(), text.end(), '_', ' ');
-  if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 32);
-  return text;
-}
-
 std::string ShortWeek(const std::string& week) {
   // "2026-W48" -> "W48"
   const auto at = week.find('W');
@@ -116,7 +109,7 @@ std::string MuscleGroupTable(const v1::WeeklyBalanceResponse& balance) {
     html += "<th>" + ShortWeek(week.week()) + "</th>";
   html += "</tr>";
   for (const std::string& group : groups) {
-    html += "<tr><td>" + Escape(Readable(group)) + "</td>";
+    html += "<tr><td>" + Escape(ExerciseTitle(group)) + "</td>";
     for (const v1::WeekBalance& week : balance.weeks()) {
       std::uint32_t sets = 0;
       for (const v1::MuscleGroupVolume& volume : week.muscle_groups()) {
@@ -160,7 +153,7 @@ std::string TrendChart(const v1::WeeklyBalanceResponse& balance,
   std::vector<std::pair<std::string, std::string>> legend;
   for (std::size_t e = 0; e < exercises.size(); ++e) {
     const char* colour = kSeriesColours[e % std::size(kSeriesColours)];
-    legend.emplace_back(colour, Readable(exercises[e]));
+    legend.emplace_back(colour, ExerciseTitle(exercises[e]));
     std::string points;
     for (int i = 0; i < balance.weeks_size(); ++i) {
       const v1::WeekBalance& week = balance.weeks(i);
@@ -175,7 +168,7 @@ std::string TrendChart(const v1::WeeklyBalanceResponse& balance,
                 "\" data-rom-symmetry-index-pct=\"" +
                 Exact(exercise->mean_rom_symmetry_index_pct()) + "\" cx=\"" + Fixed(x, 1) +
                 "\" cy=\"" + Fixed(y, 1) + "\" r=\"4\" fill=\"" + colour + "\"><title>" +
-                Escape(Readable(exercises[e])) + " " + Escape(week.week()) + ": " +
+                Escape(ExerciseTitle(exercises[e])) + " " + Escape(week.week()) + ": " +
                 Fixed(exercise->mean_rom_percent_difference(), 1) + " %</title></circle>");
     }
     if (!points.empty()) {
@@ -199,7 +192,7 @@ std::string RomChart(const v1::WeeklyBalanceResponse& balance, const std::string
       max_rom = std::max({max_rom, exercise->mean_left_rom_deg(), exercise->mean_right_rom_deg()});
     }
   }
-  Chart chart("rom-weeks", Readable(name) + ": mean ROM per side (segment angle)", kChartWidth,
+  Chart chart("rom-weeks", ExerciseTitle(name) + ": mean ROM per side (segment angle)", kChartWidth,
               kRomChartHeight, NiceMax(max_rom, 10), "ROM °");
   chart.Legend({{kLeftColour, "left"}, {kRightColour, "right"}});
   const double group = chart.plot_width() / static_cast<double>(std::max(1, balance.weeks_size()));
@@ -239,7 +232,7 @@ std::string AsymmetryTable(const v1::WeeklyBalanceResponse& balance,
                             BaselinePercentDifference(balance, *exercise)
                                 .value_or(exercise->mean_rom_percent_difference());
       const bool baseline = exercise->baseline_week() == week.week();
-      html += "<tr><td>" + Escape(Readable(name)) + "</td><td>" + Escape(week.week()) +
+      html += "<tr><td>" + Escape(ExerciseTitle(name)) + "</td><td>" + Escape(week.week()) +
               "</td><td>" + std::to_string(exercise->sets()) + "</td><td>" +
               Fixed(exercise->mean_rom_percent_difference(), 1) + " %</td><td>" +
               (baseline ? std::string("baseline")

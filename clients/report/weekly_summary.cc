@@ -4,22 +4,14 @@
 #include <cstdio>
 #include <map>
 
+#include "clients/report/html_parts.h"
+
 namespace ambi::report {
 namespace {
 
 std::string Fixed1(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f", value);
-  return text;
-}
-
-// "biceps_curl" -> "Biceps curl".
-std::string Readable(const std::string& key) {
-  std::string text = key;
-  for (char& c : text) {
-    if (c == '_') c = ' ';
-  }
-  if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 32);
   return text;
 }
 
@@ -77,7 +69,7 @@ std::vector<ExerciseTrend> ExerciseTrends(const v1::WeeklyBalanceResponse& balan
 std::vector<std::string> SummarySentences(const v1::WeeklyBalanceResponse& balance) {
   std::vector<std::string> sentences;
   for (const ExerciseTrend& trend : ExerciseTrends(balance)) {
-    std::string text = Readable(trend.exercise) + ": ";
+    std::string text = ExerciseTitle(trend.exercise) + ": ";
     if (trend.weaker_side == v1::SIDE_UNSPECIFIED) {
       text += "both sides move the same range";
     } else {

@@ -54,6 +54,7 @@ void SseHub::Forget() {
 }
 
 void SseHub::Publish(HubEvent event) {
+  if (event.catch_up && last_sequence_ != 0 && event.sequence <= last_sequence_) return;
   const bool restarted = last_sequence_ != 0 && event.sequence <= last_sequence_;
   if (restarted) Forget();
   last_sequence_ = event.sequence;

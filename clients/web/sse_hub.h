@@ -24,6 +24,7 @@ struct HubEvent {
   Kind kind = Kind::kOther;
   std::string sensor_key;  // kSensorStatus: which sensor (its latest status is kept)
   Frame frame;             // "id: N\ndata: {...}\n\n"
+  bool catch_up = false;   // sent by ambid at subscription start from the stream so far
 };
 
 // "id: <sequence>\ndata: <json>\n\n" (the JSON has no newline: proto JSON on one line).
@@ -77,7 +78,9 @@ class SseHub {
   explicit SseHub(SseHubOptions options);
 
   // Queues 'event' for every browser. A sequence not above the last one means the daemon
-  // restarted: everything remembered is forgotten and browsers get a "reset" frame first.
+  // restarted: everything remembered is forgotten and browsers get a "reset" frame first;
+  // except for a catch-up event (ambi-web reconnected to the same daemon), which the hub
+  // already has: it is skipped.
   void Publish(HubEvent event);
 
   // A frame without an id for every browser. 'remember_as' non-empty: the latest frame with

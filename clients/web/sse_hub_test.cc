@@ -106,6 +106,26 @@ TEST(SseHub, DaemonRestartResetsBrowsersAndMemory) {
   EXPECT_EQ(Drain(*hub.Attach(std::nullopt)), (Ids{"1"}));
 }
 
+TEST(SseHub, CatchUpAfterAReconnectAddsOnlyWhatTheHubMissed) {
+  SseHub hub({});
+  hub.Publish(Event(1, "alice", HubEvent::Kind::kSetStarted));
+  hub.Publish(Event(2, "alice"));
+  auto browser = hub.Attach(std::nullopt);
+  EXPECT_EQ(Drain(*browser), (Ids{"1", "2"}));
+  // The stream to ambid dropped and came back: the catch-up repeats 1 and 2, and brings 3,
+  // published while ambi-web was away. Browsers get 3 once, and no reset.
+  for (std::uint64_t sequence : {1, 2, 3}) {
+    HubEvent event = Event(sequence, "alice",
+                           sequence == 1 ? HubEvent::Kind::kSetStarted : HubEvent::Kind::kOther);
+    event.catch_up = true;
+    hub.Publish(event);
+  }
+  hub.Publish(Event(4, "alice"));
+  EXPECT_EQ(Drain(*browser), (Ids{"3", "4"}));
+  auto late = hub.Attach(std::nullopt);
+  EXPECT_EQ(Drain(*late), (Ids{"1", "2", "3", "4"}));
+}
+
 TEST(SseHub, CapsBrowsers) {
   SseHubOptions options;
   options.max_browsers = 2;

@@ -135,6 +135,7 @@ std::optional<std::string> StringField(const Json& json, const char* key, std::s
 HubEvent ToHubEvent(const v1::LiveEvent& live, std::int64_t received_unix_ns) {
   HubEvent event;
   event.sequence = live.sequence();
+  event.catch_up = live.catch_up();
   event.athlete = live.event().athlete();
   if (live.event().has_set_started()) event.kind = HubEvent::Kind::kSetStarted;
   if (live.event().has_sensor_status()) {
@@ -165,6 +166,8 @@ class EventStream final : public grpc::ClientReadReactor<v1::LiveEvent> {
   EventStream(v1::Ambi::Stub* stub, const Upstream::Callbacks* callbacks,
               std::function<void(bool, const std::string&)> link)
       : callbacks_(callbacks), link_(std::move(link)) {
+    // Each athlete's set so far first: ambi-web started (or reconnected) mid-set still shows it.
+    request_.set_catch_up(true);
     stub->async()->Subscribe(&context_, &request_, this);
     StartRead(&event_);
     StartCall();

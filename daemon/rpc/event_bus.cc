@@ -141,6 +141,7 @@ void EventBus::Publish(v1::LiveEvent event) {
     published->wire = event.SerializeAsString();
     published->event = std::move(event);
     const std::shared_ptr<const PublishedEvent> shared = std::move(published);
+    Remember(shared);
     std::erase_if(subscriptions_, [&](const std::shared_ptr<Subscription>& subscription) {
       if (!subscription->Matches(shared->event)) return false;
       to_wake.push_back(subscription);
@@ -160,9 +161,49 @@ std::shared_ptr<Subscription> EventBus::Subscribe(const v1::SubscribeRequest& fi
   if (closed_) {
     subscription->End({SubscriptionEnd::Reason::kClosed, kStoppingMessage});
   } else {
-    subscriptions_.push_back(subscription);
+    // Under the same lock as the registration: no live event can come before the catch-up.
+    if (!filter.catch_up() || CatchUp(*subscription)) subscriptions_.push_back(subscription);
   }
   return subscription;
+}
+
+void EventBus::Remember(const std::shared_ptr<const PublishedEvent>& event) {
+  const v1::Event& e = event->event.event();
+  std::deque<std::shared_ptr<const PublishedEvent>>& set = set_so_far_[e.athlete()];
+  if (e.has_set_started()) set.clear();
+  set.push_back(event);
+  if (set.size() > kMaxCatchUpEventsPerAthlete) set.pop_front();
+  if (e.has_sensor_status() && (e.sensor_status().kind() == v1::SensorStatus::KIND_LOST ||
+                                e.sensor_status().kind() == v1::SensorStatus::KIND_BACK)) {
+    const v1::SensorStatus& status = e.sensor_status();
+    sensor_latest_[{e.athlete(), status.sensor_index(), static_cast<int>(status.side()),
+                    static_cast<int>(status.limb())}] = event;
+  }
+}
+
+bool EventBus::CatchUp(Subscription& subscription) {
+  std::vector<const PublishedEvent*> events;
+  for (const auto& [athlete, set] : set_so_far_) {
+    for (const auto& event : set) events.push_back(event.get());
+  }
+  for (const auto& [sensor, event] : sensor_latest_) events.push_back(event.get());
+  std::sort(events.begin(), events.end(), [](const PublishedEvent* a, const PublishedEvent* b) {
+    return a->event.sequence() < b->event.sequence();
+  });
+  // A lost/back status of the set so far is in both lists: send it once.
+  events.erase(std::unique(events.begin(), events.end()), events.end());
+  for (const PublishedEvent* event : events) {
+    if (!subscription.Matches(event->event)) continue;
+    auto copy = std::make_shared<PublishedEvent>();
+    copy->event = event->event;
+    copy->event.set_catch_up(true);
+    copy->wire = copy->event.SerializeAsString();
+    if (!subscription.Offer(copy)) {
+      ++dropped_subscribers_;
+      return false;
+    }
+  }
+  return true;
 }
 
 void EventBus::Unsubscribe(const std::shared_ptr<Subscription>& subscription) {

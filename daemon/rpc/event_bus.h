@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ambi/v1/service.pb.h"
@@ -124,7 +126,9 @@ class EventBus {
 
   // A new subscriber with a queue of at most 'capacity' (>= 1) events, matching 'filter'. The
   // filter is taken as given (the service validates requests). After Close() the subscription
-  // starts ended.
+  // starts ended. With filter.catch_up() its queue starts with the stream so far (copies marked
+  // catch_up, serialised here): per athlete the events since its latest SetStarted and each
+  // sensor's latest lost/back status, in sequence order.
   std::shared_ptr<Subscription> Subscribe(const v1::SubscribeRequest& filter, std::size_t capacity);
 
   // Removes 'subscription' (no-op if already gone). When this returns, its waker is not running
@@ -138,6 +142,12 @@ class EventBus {
   Counters counters() const;
 
  private:
+  // Under mutex_: keeps 'event' for later catch-up subscribers.
+  void Remember(const std::shared_ptr<const PublishedEvent>& event);
+  // Under mutex_: queues the remembered events 'subscription' matches, as catch-up copies.
+  // False when they did not fit its queue (it has then ended as fallen behind).
+  bool CatchUp(Subscription& subscription);
+
   mutable std::mutex mutex_;
   bool closed_ = false;
   std::uint64_t next_sequence_ = 1;
@@ -145,6 +155,12 @@ class EventBus {
   std::vector<std::shared_ptr<Subscription>> subscriptions_;
   std::uint64_t published_ = 0;
   std::uint64_t dropped_subscribers_ = 0;
+  // For catch-up: per athlete the events since its latest SetStarted (at most
+  // kMaxCatchUpEventsPerAthlete, a set is ~100), and per sensor its latest lost/back status.
+  static constexpr std::size_t kMaxCatchUpEventsPerAthlete = 4096;
+  std::map<std::string, std::deque<std::shared_ptr<const PublishedEvent>>> set_so_far_;
+  std::map<std::tuple<std::string, std::uint32_t, int, int>, std::shared_ptr<const PublishedEvent>>
+      sensor_latest_;
   // Shared with subscriptions, which count what their consumer pops.
   std::shared_ptr<std::atomic<std::uint64_t>> delivered_ =
       std::make_shared<std::atomic<std::uint64_t>>(0);

@@ -76,6 +76,58 @@ TEST(EventBusTest, SerialisesEachEventOnceForEverySubscriber) {
   EXPECT_EQ(parsed.SerializeAsString(), a->event.SerializeAsString());
 }
 
+v1::LiveEvent SensorStatus(const std::string& athlete, v1::Side side, v1::SensorStatus::Kind kind) {
+  v1::LiveEvent live;
+  live.mutable_event()->set_athlete(athlete);
+  v1::SensorStatus* status = live.mutable_event()->mutable_sensor_status();
+  status->set_side(side);
+  status->set_limb(v1::LIMB_WRIST);
+  status->set_kind(kind);
+  return live;
+}
+
+TEST(EventBusTest, CatchUpStartsWithEachAthletesLatestSetAndSensorStateThenGoesLive) {
+  EventBus bus;
+  bus.Publish(SensorStatus("alice", v1::SIDE_LEFT, v1::SensorStatus::KIND_LOST));  // 1
+  bus.Publish(MakeEvent("alice", v1::EVENT_KIND_SET_STARTED, 1));                  // 2
+  bus.Publish(MakeEvent("alice", v1::EVENT_KIND_REP_PAIR, 1));                     // 3
+  bus.Publish(MakeEvent("bob", v1::EVENT_KIND_SET_STARTED, 1));                    // 4
+  bus.Publish(SensorStatus("alice", v1::SIDE_LEFT, v1::SensorStatus::KIND_BACK));  // 5
+  bus.Publish(MakeEvent("alice", v1::EVENT_KIND_SET_STARTED, 2));                  // 6
+  bus.Publish(MakeEvent("alice", v1::EVENT_KIND_REP_PAIR, 1));                     // 7
+  bus.Publish(MakeEvent("bob", v1::EVENT_KIND_REP_PAIR, 1));                       // 8
+
+  v1::SubscribeRequest catch_up = Filter({}, {});
+  catch_up.set_catch_up(true);
+  auto everyone = bus.Subscribe(catch_up, 16);
+  v1::SubscribeRequest alice_pairs = Filter({"alice"}, {v1::EVENT_KIND_REP_PAIR});
+  alice_pairs.set_catch_up(true);
+  auto alice = bus.Subscribe(alice_pairs, 16);
+  auto live_only = bus.Subscribe(Filter({}, {}), 16);
+  bus.Publish(MakeEvent("alice", v1::EVENT_KIND_REP_PAIR, 2));  // 9
+
+  // Alice's set 1 and her left sensor's loss are over (set 2 started, the sensor came back).
+  const std::vector<v1::LiveEvent> got = Drain(*everyone);
+  EXPECT_THAT(Sequences(got), ElementsAre(4, 5, 6, 7, 8, 9));
+  for (std::size_t i = 0; i + 1 < got.size(); ++i) EXPECT_TRUE(got[i].catch_up()) << i;
+  EXPECT_FALSE(got.back().catch_up());
+  EXPECT_EQ(got[2].event().set_started().set_index(), 2u);
+  EXPECT_THAT(Sequences(Drain(*alice)), ElementsAre(7, 9));
+  EXPECT_THAT(Sequences(Drain(*live_only)), ElementsAre(9));
+}
+
+TEST(EventBusTest, CatchUpLargerThanTheQueueDropsTheSubscriber) {
+  EventBus bus;
+  bus.Publish(MakeEvent("alice", v1::EVENT_KIND_SET_STARTED, 1));
+  for (std::uint32_t i = 1; i <= 4; ++i) bus.Publish(MakeEvent("alice", v1::EVENT_KIND_REP, i));
+  v1::SubscribeRequest catch_up = Filter({}, {});
+  catch_up.set_catch_up(true);
+  auto subscription = bus.Subscribe(catch_up, 3);
+  v1::LiveEvent event;
+  EXPECT_EQ(subscription->Pop(&event), Subscription::PopResult::kEnded);
+  EXPECT_EQ(subscription->end().reason, SubscriptionEnd::Reason::kFellBehind);
+}
+
 TEST(EventBusTest, KindOfNamesTheEventsOneofField) {
   EXPECT_EQ(KindOf(MakeEvent("a", v1::EVENT_KIND_REP_PAIR).event()), v1::EVENT_KIND_REP_PAIR);
   EXPECT_EQ(KindOf(MakeEvent("a", v1::EVENT_KIND_CUE).event()), v1::EVENT_KIND_CUE);

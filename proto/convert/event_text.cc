@@ -5,15 +5,8 @@
 #include <tuple>
 
 namespace ambi::proto {
-namespace {
 
-std::string Format(const char* format, auto... args) {
-  char buffer[512];
-  std::snprintf(buffer, sizeof(buffer), format, args...);
-  return buffer;
-}
-
-const char* SideWord(v1::Side side) {
+std::string SideName(v1::Side side) {
   switch (side) {
     case v1::SIDE_LEFT:
       return "left";
@@ -24,23 +17,18 @@ const char* SideWord(v1::Side side) {
   }
 }
 
-const char* LimbWord(v1::Limb limb) {
+std::string LimbName(v1::Limb limb) {
   switch (limb) {
     case v1::LIMB_WRIST:
       return "wrist";
     case v1::LIMB_ANKLE:
       return "ankle";
     default:
-      return "sensor";
+      return "";
   }
 }
 
-std::string Placement(v1::Side side, v1::Limb limb) {
-  const std::string side_word = SideWord(side);
-  return side_word.empty() ? LimbWord(limb) : side_word + " " + LimbWord(limb);
-}
-
-const char* BandWord(v1::Band band) {
+std::string BandName(v1::Band band) {
   switch (band) {
     case v1::BAND_GREEN:
       return "green";
@@ -53,13 +41,15 @@ const char* BandWord(v1::Band band) {
   }
 }
 
-// "(amber, right weaker, significant)" for a comparison.
-std::string Verdict(v1::Band band, v1::Side weaker_side, bool significant) {
-  std::string text = std::string("(") + BandWord(band);
-  if (weaker_side != v1::SIDE_UNSPECIFIED)
-    text += std::string(", ") + SideWord(weaker_side) + " weaker";
-  if (significant) text += ", significant";
-  return text + ")";
+std::string ModeName(v1::SetMode mode) {
+  switch (mode) {
+    case v1::SET_MODE_BILATERAL:
+      return "bilateral";
+    case v1::SET_MODE_UNILATERAL:
+      return "unilateral";
+    default:
+      return "";
+  }
 }
 
 const v1::MetricComparison* FindMetric(
@@ -68,6 +58,34 @@ const v1::MetricComparison* FindMetric(
     if (comparison.metric() == metric) return &comparison;
   }
   return nullptr;
+}
+
+namespace {
+
+std::string Format(const char* format, auto... args) {
+  char buffer[512];
+  std::snprintf(buffer, sizeof(buffer), format, args...);
+  return buffer;
+}
+
+// The placement's limb word; a sensor of no known limb is "sensor".
+std::string LimbOrSensor(v1::Limb limb) {
+  const std::string name = LimbName(limb);
+  return name.empty() ? "sensor" : name;
+}
+
+std::string Placement(v1::Side side, v1::Limb limb) {
+  const std::string side_word = SideName(side);
+  return side_word.empty() ? LimbOrSensor(limb) : side_word + " " + LimbOrSensor(limb);
+}
+
+// "(amber, right weaker, significant)" for a comparison.
+std::string Verdict(v1::Band band, v1::Side weaker_side, bool significant) {
+  std::string text = std::string("(") + BandName(band);
+  if (weaker_side != v1::SIDE_UNSPECIFIED)
+    text += std::string(", ") + SideName(weaker_side) + " weaker";
+  if (significant) text += ", significant";
+  return text + ")";
 }
 
 const char* MetricWords(v1::Metric metric) {
@@ -104,8 +122,7 @@ std::string ModeText(v1::SetMode mode, v1::Side side) {
     case v1::SET_MODE_BILATERAL:
       return "bilateral";
     case v1::SET_MODE_UNILATERAL:
-      return side == v1::SIDE_UNSPECIFIED ? "unilateral"
-                                          : std::string("unilateral ") + SideWord(side);
+      return side == v1::SIDE_UNSPECIFIED ? "unilateral" : "unilateral " + SideName(side);
     default:
       return "mode unknown";
   }
@@ -184,7 +201,7 @@ std::string LeadLagText(const v1::LeadLag& lead) {
   std::string text = lead_ms == 0.0
                          ? std::string("  lead 0 ms")
                          : Format("  lead %s %.0f ms", lead_ms > 0 ? "L" : "R", std::abs(lead_ms));
-  return text + " (" + BandWord(lead.band()) + (lead.significant() ? ", consistent)" : ")");
+  return text + " (" + BandName(lead.band()) + (lead.significant() ? ", consistent)" : ")");
 }
 
 // "  verdict: left weaker, 8 reps target": the one verdict the set's cues come from. Nothing for
@@ -199,13 +216,13 @@ std::string VerdictText(const v1::SetSummary& summary) {
   }
   std::string text = "  verdict:";
   if (v.gap()) {
-    text += Format(" %s weaker", SideWord(v.weaker_side()));
+    text += Format(" %s weaker", SideName(v.weaker_side()).c_str());
     if (v.target_reps() > 0) text += Format(", %u reps target", v.target_reps());
   }
   if (v.lead_lag()) text += v.gap() ? ", lead/lag" : " lead/lag";
   if (v.stop_side() != v1::SIDE_UNSPECIFIED) {
-    text +=
-        Format("%s stop cued for %s", v.gap() || v.lead_lag() ? "," : "", SideWord(v.stop_side()));
+    text += Format("%s stop cued for %s", v.gap() || v.lead_lag() ? "," : "",
+                   SideName(v.stop_side()).c_str());
   }
   return text;
 }
@@ -272,8 +289,8 @@ std::string Describe(const v1::SensorStatus& e) {
 }  // namespace
 
 std::string CueSentence(const v1::Cue& e) {
-  const std::string side = SideWord(e.side());
-  const std::string other = SideWord(e.side() == v1::SIDE_LEFT    ? v1::SIDE_RIGHT
+  const std::string side = SideName(e.side());
+  const std::string other = SideName(e.side() == v1::SIDE_LEFT    ? v1::SIDE_RIGHT
                                      : e.side() == v1::SIDE_RIGHT ? v1::SIDE_LEFT
                                                                   : v1::SIDE_UNSPECIFIED);
   switch (e.kind()) {

@@ -7,6 +7,18 @@
 
 namespace ambi::proto {
 
+// Enum values as every client writes them: "left"/"right", "wrist"/"ankle", "green"/"amber"/"red",
+// "bilateral"/"unilateral"; "" for an unspecified side, limb or mode and "n/a" for a band that
+// does not apply. The one place these words are spelt (exports and JSON carry them too).
+std::string SideName(v1::Side side);
+std::string LimbName(v1::Limb limb);
+std::string BandName(v1::Band band);
+std::string ModeName(v1::SetMode mode);
+
+// The comparison of 'metric' in 'metrics', or nullptr.
+const v1::MetricComparison* FindMetric(
+    const google::protobuf::RepeatedPtrField<v1::MetricComparison>& metrics, v1::Metric metric);
+
 // One line a coach can read at a glance, e.g. for a rep pair
 // "set 2 rep 5  L 118.2°  R 104.9°  ROM diff 11.3 % (amber, right weaker)  lead L 40 ms".
 // Every kind of event gets a line; an empty event gets a line saying so. Used by ambi-watch and

@@ -72,19 +72,38 @@ async function checkSet(page, rig, name, summary) {
     assert.equal(r.rom, rep.rom_deg, `${name} ${r.side} rep ${r.index}: data-rom-deg`);
     assert.ok(r.text.includes(`${Math.round(rep.rom_deg)}°`), `${name} ${r.side} rep ${r.index}: shows '${r.text}', published ${rep.rom_deg}`);
   }
-  // The set's badge in the summary's band colour.
-  // Band and colour read together: the page re-renders every second.
-  const [band, colour] = await page.$eval(`#tiles .tile[data-athlete="${name}"] .badge`,
-    (n) => [n.getAttribute('data-band'), getComputedStyle(n).backgroundColor]);
-  assert.equal(band, bandOf(summary.band), `${name}: badge band`);
+  // The set's badge in the summary's band colour: waited for as a state (the summary's final
+  // badge in its band's colour), then read in one step, since the page re-renders every second.
+  const band = bandOf(summary.band);
   const expected = { green: 'rgb(46, 157, 79)', amber: 'rgb(224, 161, 0)', red: 'rgb(210, 53, 43)', 'n/a': 'rgb(91, 107, 122)' }[band];
-  assert.equal(colour, expected, `${name}: badge colour for ${band}`);
+  const badgeNow = () => page.$eval(`#tiles .tile[data-athlete="${name}"] .badge`,
+    (n) => ({ band: n.getAttribute('data-band'), final: n.getAttribute('data-final'), colour: getComputedStyle(n).backgroundColor }));
+  const shownBadge = await until(`${name}: the final badge of set ${setIndex}`, async () => {
+    const b = await badgeNow();
+    return b.final === 'yes' && b.band === band && b.colour === expected ? b : null;
+  }, 10000, 100).catch(async (e) => { throw new Error(`${e.message}; shown ${JSON.stringify(await badgeNow())}, want ${band} ${expected}`); });
+  assert.equal(shownBadge.colour, expected, `${name}: badge colour for ${band}`);
   // Every cue published for this set has its banner.
   const cues = publishedEvents(rig).filter((l) => l.event.athlete === name && l.event.cue && l.event.cue.set_index === setIndex)
     .map((l) => l.event.cue.kind.replace(/^KIND_/, '').toLowerCase());
-  const banners = await page.$$eval(`#tiles .tile[data-athlete="${name}"] .cue`, (n) => n.map((x) => x.getAttribute('data-cue')));
+  const bannersNow = () => page.$$eval(`#tiles .tile[data-athlete="${name}"] .cue`, (n) => n.map((x) => x.getAttribute('data-cue')));
+  const banners = await until(`${name}: banners for cues [${cues}]`, async () => {
+    const shownBanners = await bannersNow();
+    return cues.every((c) => shownBanners.includes(c)) ? shownBanners : null;
+  }, 10000, 100).catch(async (e) => { throw new Error(`${e.message}; banners ${await bannersNow()}`); });
   for (const cue of cues) assert.ok(banners.includes(cue), `${name}: no banner for cue ${cue} (banners: ${banners})`);
   console.log(`ok ${name} set ${setIndex}: ${shown.length} reps as published, band ${band}, cues [${cues}]`);
+}
+
+// The cues of a set come right after its summary from the same step of the daemon: once any
+// later event (of anyone) is published, they all are. Then wait for their banners (state, not
+// time).
+async function cuesPublished(rig, name, summary) {
+  const events = () => publishedEvents(rig);
+  const summarySeq = Number(events().find((l) => l.event.athlete === name && l.event.set_summary &&
+    l.event.set_summary.set_index === summary.set_index).sequence);
+  await until(`an event after ${name}'s summary`, async () => events().some((l) => Number(l.sequence) > summarySeq &&
+    !(l.event.athlete === name && l.event.cue)), 30000, 100);
 }
 
 function summaryOf(rig, name, afterSeq = 0) {
@@ -136,6 +155,23 @@ async function main() {
     await page.waitForSelector('#focus', { state: 'hidden' });
     console.log('ok screenshots in', shots);
 
+    // An ambi-web started now, in the middle of the set, shows the set so far at once (ambid's
+    // catch-up on subscription), not an empty tile until the next rep.
+    const late = await startWeb(rig, '127.0.0.1:0', 'web-late');
+    const latePage = await context.newPage();
+    await latePage.goto(late.url);
+    await latePage.waitForSelector('#tiles .tile[data-athlete="alice"] .rep', { timeout: 10000 });
+    const [early, fresh] = await until('the late page shows the same reps as the first', async () => {
+      const both = [await shownReps(page, 'alice'), await shownReps(latePage, 'alice')];
+      return JSON.stringify(both[0]) === JSON.stringify(both[1]) ? both : null;
+    }, 15000, 100).catch(async (e) => {
+      throw new Error(`${e.message}: first ${JSON.stringify(await shownReps(page, 'alice'))}, late ${JSON.stringify(await shownReps(latePage, 'alice'))}`);
+    });
+    assert.ok(fresh.length >= 6, `the late page shows the set so far (${fresh.length} reps)`);
+    await latePage.close();
+    late.web.kill('SIGTERM');
+    console.log(`ok an ambi-web started mid-set shows its ${early.length} reps at once`);
+
     // The connection is cut in the middle of the set, reps go on, the page comes back.
     const seqBefore = await page.evaluate(() => window.ambiPage.lastSeq);
     const publishedAtCut = publishedEvents(rig).length;
@@ -168,7 +204,7 @@ async function main() {
     for (const name of ['alice', 'bob']) {
       const summary = await until(`${name}'s set summary`, async () => summaryOf(rig, name), 90000, 500);
       await page.waitForSelector(`#tiles .tile[data-athlete="${name}"] .summary[data-set-index="${summary.set_index}"]`, { timeout: 10000 });
-      await new Promise((r) => setTimeout(r, 1500)); // the cues that follow the summary
+      await cuesPublished(rig, name, summary);
       await checkSet(page, rig, name, summary);
     }
     await page.screenshot({ path: path.join(shots, 'tiles-set-ended-landscape.png') });
