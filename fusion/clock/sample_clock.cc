@@ -115,7 +115,8 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
       // previous one, which was already passed on. Count them here, where the gap can still be
       // bridged; the smaller of the two jumps carries less latency jitter.
       const double jump_s = std::min(late_jump_s_, lag_s - on_time_lag_s_);
-      const std::int64_t missing = std::max<std::int64_t>(1, std::llround(jump_s / period_s_));
+      const double periods = std::min(jump_s / period_s_, kMaxMissingSamples);
+      const std::int64_t missing = std::max<std::int64_t>(1, std::llround(periods));
       step_s += static_cast<double>(missing) * period_s_;
       count_ += missing;
       update.gap = true;

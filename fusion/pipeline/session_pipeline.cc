@@ -183,7 +183,7 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
     gap_status->rep_dropped = sensor.reps.diagnostics().dropped_by_gap > dropped_before;
     sink_->OnEvent(*gap_status);
   }
-  if (output.rep) ScreenRep(sensor, *output.rep);
+  if (output.rep) ScreenRep(sensor, *output.rep, output.rep_axis);
   const int limb = static_cast<int>(sensor.config.placement.limb);
   screens_[limb]->AdvanceTime(sensor.config.placement.side, clock.time);
   DrainScreen(limb);
@@ -217,14 +217,14 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
     ++sensor.counters.bridged_samples;
     const RepDetectorOutput output =
         sensor.reps.Update(bridged, sensor.filter.sensor_to_earth(), /*bridged=*/true);
-    if (output.rep) ScreenRep(sensor, *output.rep);
+    if (output.rep) ScreenRep(sensor, *output.rep, output.rep_axis);
   }
 }
 
-void SessionPipeline::ScreenRep(SensorState& sensor, Rep rep) {
+void SessionPipeline::ScreenRep(SensorState& sensor, Rep rep, const Vec3& axis) {
   rep.placement = sensor.config.placement;
   const int limb = static_cast<int>(rep.placement.limb);
-  screens_[limb]->Add(rep.placement.side, rep);
+  screens_[limb]->Add(rep.placement.side, rep, axis);
   DrainScreen(limb);
 }
 
@@ -393,7 +393,8 @@ void SessionPipeline::Flush(Time time) {
       ReportBadData(*sensor, time, /*force=*/true);
     }
     // A rep back near its start when the data ends, and reps still queued, are reported.
-    while (std::optional<Rep> rep = sensor->reps.Finish()) ScreenRep(*sensor, *rep);
+    Vec3 axis;
+    while (std::optional<Rep> rep = sensor->reps.Finish(&axis)) ScreenRep(*sensor, *rep, axis);
   }
   ResolveScreens();
   CloseSet(set_->automatic ? set_->last_rep_end : time);

@@ -255,7 +255,10 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   }
   if (pending_count_ > 0) {
     output.rep = pending_[0];
+    output.rep_axis = pending_axes_[0];
     std::copy(pending_.begin() + 1, pending_.begin() + pending_count_, pending_.begin());
+    std::copy(pending_axes_.begin() + 1, pending_axes_.begin() + pending_count_,
+              pending_axes_.begin());
     --pending_count_;
   }
   return output;
@@ -595,8 +598,10 @@ void RepDetector::PushRep(const Rep& rep) {
   if (pending_count_ == kPendingCapacity) {
     // Cannot happen with one rep per excursion; keep the newest rather than grow.
     std::copy(pending_.begin() + 1, pending_.end(), pending_.begin());
+    std::copy(pending_axes_.begin() + 1, pending_axes_.end(), pending_axes_.begin());
     --pending_count_;
   }
+  pending_axes_[static_cast<std::size_t>(pending_count_)] = angle_.axis();
   pending_[static_cast<std::size_t>(pending_count_++)] = rep;
 }
 
@@ -649,13 +654,16 @@ void RepDetector::MarkGap(Time /*time*/) {
   still_pose_deg_.reset();
 }
 
-std::optional<Rep> RepDetector::Finish() {
+std::optional<Rep> RepDetector::Finish(Vec3* axis) {
   if (state_ == RepState::kReturning && next_index_ > OldestIndex()) {
     CompleteRep(next_index_ - 1, /*at_gap=*/true);
   }
   if (pending_count_ == 0) return std::nullopt;
   Rep rep = pending_[0];
+  if (axis != nullptr) *axis = pending_axes_[0];
   std::copy(pending_.begin() + 1, pending_.begin() + pending_count_, pending_.begin());
+  std::copy(pending_axes_.begin() + 1, pending_axes_.begin() + pending_count_,
+            pending_axes_.begin());
   --pending_count_;
   return rep;
 }

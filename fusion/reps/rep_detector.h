@@ -108,6 +108,7 @@ struct RepDetectorParams {
 // What the detector says after each sample.
 struct RepDetectorOutput {
   std::optional<Rep> rep;        // a rep that ended with this sample (placement/set/index unset)
+  Vec3 rep_axis;                 // the axis 'rep' was measured about (sensor frame, unit)
   bool moving = false;           // the limb is not at rest
   double segment_angle_deg = 0;  // angle about the movement axis, from the rest pose
   double segment_speed_deg_s = 0;
@@ -201,8 +202,8 @@ class RepDetector {
   // A cut gap: samples are missing up to 'time' (see the class comment).
   void MarkGap(Time time);
   // End of the data: completes a rep that is back near its start (as at a gap) and returns the
-  // oldest rep not yet returned.
-  std::optional<Rep> Finish();
+  // oldest rep not yet returned (and, if 'axis', the axis it was measured about).
+  std::optional<Rep> Finish(Vec3* axis = nullptr);
   // A new set begins: forget the movement axis and amplitude learned so far.
   void Reset();
 
@@ -314,6 +315,7 @@ class RepDetector {
   // Reps completed but not yet returned (a replay or a gap can complete more than one).
   static constexpr int kPendingCapacity = 4;
   std::array<Rep, kPendingCapacity> pending_{};
+  std::array<Vec3, kPendingCapacity> pending_axes_{};
   int pending_count_ = 0;
 
   std::int64_t rejected_reps_ = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 namespace ambi::fusion {
 namespace {
@@ -12,6 +13,15 @@ double Seconds(Time a, Time b) { return ToSeconds(a - b); }
 
 // Reps of a working side that make a set in which the other side is judged not working.
 constexpr int kWorkingReps = 2;
+
+// Angle between two movement axes (their signs are arbitrary), or 0 when either is not known.
+double AxesApartDeg(const Vec3& a, const Vec3& b) {
+  const double na = std::sqrt(a.x * a.x + a.y * a.y + a.z * a.z);
+  const double nb = std::sqrt(b.x * b.x + b.y * b.y + b.z * b.z);
+  if (!(na > 0.0) || !(nb > 0.0)) return 0.0;
+  const double c = std::abs(a.x * b.x + a.y * b.y + a.z * b.z) / (na * nb);
+  return std::acos(std::min(1.0, c)) * 180.0 / std::numbers::pi;
+}
 
 }  // namespace
 
@@ -36,7 +46,7 @@ double RepScreen::MedianRom(const SideState& s) const {
   return sorted[static_cast<std::size_t>(n / 2)];
 }
 
-void RepScreen::Add(Side side, const Rep& rep) {
+void RepScreen::Add(Side side, const Rep& rep, const Vec3& axis) {
   SideState& s = state(side);
   s.history[static_cast<std::size_t>(s.history_count % kHistory)] = rep;
   ++s.history_count;
@@ -47,7 +57,8 @@ void RepScreen::Add(Side side, const Rep& rep) {
     Held& h = s.held[static_cast<std::size_t>(i)];
     if (h.size_known) continue;
     h.size_known = true;
-    h.handling = h.first_of_run && h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg;
+    h.handling = h.first_of_run && (h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg ||
+                                    AxesApartDeg(h.axis, axis) > params_.edge_axis_max_deg);
     if (!h.handling) {
       s.roms[static_cast<std::size_t>(s.rom_count % kRoms)] = h.rep.rom_deg;
       ++s.rom_count;
@@ -60,6 +71,7 @@ void RepScreen::Add(Side side, const Rep& rep) {
   }
   Held held;
   held.rep = rep;
+  held.axis = axis;
   held.first_of_run = s.history_count == 1;
   if (s.rom_count > 0 && rep.rom_deg >= params_.edge_rom_frac * MedianRom(s)) {
     held.size_known = true;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "fusion/core/events.h"
+#include "fusion/core/geometry.h"
 #include "fusion/core/placement.h"
 
 namespace ambi::fusion {
@@ -16,6 +17,11 @@ struct RepScreenParams {
   // up or putting them down moves a segment a third of a curl. A run of similar smaller reps
   // after it is a change of level (a lighter or a low-amplitude execution) and counts.
   double edge_rom_frac = 0.5;
+  // ... and the first rep of a run is handling when it turned about an axis more than this from
+  // the next rep's, whatever its size: reaching for the weights and lifting them turns the
+  // segment about another axis than a raise. The reps of a set keep one axis within a few
+  // degrees; the detector learns it afresh at rest before the set's reps, so it is the rep's own.
+  double edge_axis_max_deg = 45.0;
   // A held rep (the first of a run, or a small one) that no next rep of its side follows within
   // this long is at the edge of a set (putting the weights down, a movement alone). Its own
   // setting, not the pipeline's set-end rest: it must outlast the longest pause between two reps
@@ -62,7 +68,8 @@ struct RepScreenCounts {
 // * Size at the edges of a set: a rep is compared with the median ROM of the reps of its side
 //   already passed in the run. As large as edge_rom_frac of it: passed at once. Smaller, or the
 //   first rep of a run: held until the side's next rep. The first rep of a run is handling when
-//   under edge_rom_frac of that next rep (picking the weights up); a smaller rep followed by
+//   under edge_rom_frac of that next rep, or turned about an axis more than edge_axis_max_deg
+//   from the next rep's (picking the weights up); a smaller rep followed by
 //   another is a partial rep inside the set and passes; a rep that no next rep follows within
 //   run_end_rest_s is handling (putting the weights down; a movement alone).
 // * Left and right (both sensors present): a rep waits for the other side's overlapping rep
@@ -79,8 +86,9 @@ class RepScreen {
 
   // A new run (set). 'bilateral': the gait rule applies. 'two_sides': both sensors are there.
   void StartRun(bool bilateral, bool two_sides);
-  // A rep found on 'side' (reps of one side in time order).
-  void Add(Side side, const Rep& rep);
+  // A rep found on 'side' (reps of one side in time order), measured about 'axis' (sensor frame,
+  // unit; zero when not known).
+  void Add(Side side, const Rep& rep, const Vec3& axis = {});
   // The data of 'side' has come up to 'time'.
   void AdvanceTime(Side side, Time time);
   // The run ends: everything held is decided.
@@ -105,6 +113,7 @@ class RepScreen {
 
   struct Held {
     Rep rep;
+    Vec3 axis;
     bool size_known = false;  // the size judgment is made
     bool handling = false;    // its verdict
     bool first_of_run = false;

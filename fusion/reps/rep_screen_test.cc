@@ -184,5 +184,27 @@ TEST(RepScreenTest, ARepWaitsForTheOtherSidesDataButNotForASilentSide) {
   EXPECT_TRUE(screen.Pop());  // the right side fell silent
 }
 
+TEST(RepScreenTest, AFirstRepAboutAnotherAxisIsHandlingWhateverItsSize) {
+  // Picking the weights up (42 deg about the flexion axis) before 30 deg lateral raises (about
+  // the abduction axis, 90 deg from it): larger than the raises, but not a raise. About the
+  // same axis it would be the set's first rep.
+  const Vec3 flexion{0, 1, 0};
+  const Vec3 abduction{1, 0, 0};
+  for (const bool other_axis : {true, false}) {
+    SCOPED_TRACE(other_axis ? "other axis" : "same axis");
+    RepScreen screen({});
+    screen.StartRun(/*bilateral=*/true, /*two_sides=*/false);
+    screen.Add(Side::kLeft, MakeRep(Side::kLeft, 1.0, 3.5, 42), other_axis ? flexion : abduction);
+    for (int i = 0; i < 4; ++i) {
+      screen.Add(Side::kLeft, MakeRep(Side::kLeft, 6.0 + 3 * i, 2, 30), abduction);
+    }
+    screen.EndRun();
+    int passed = 0;
+    while (screen.Pop()) ++passed;
+    EXPECT_EQ(passed, other_axis ? 4 : 5);
+    EXPECT_EQ(screen.counts().handling, other_axis ? 1 : 0);
+  }
+}
+
 }  // namespace
 }  // namespace ambi::fusion

@@ -289,11 +289,10 @@ void ExpectNoWorseThan(const char* tag, int expected_scenarios, const SituationF
   EXPECT_LE(asymmetry_pp, floor.max_asymmetry_pp) << tag << ": asymmetry error";
 }
 
-// Aim not met: the lateral raises count one rep too many per side (curls exact); nothing missed.
+// Smaller than the set's reps, or about another axis (the pick-up before 30 deg lateral
+// raises is larger than them): RepScreenParams::edge_rom_frac, edge_axis_max_deg.
 TEST(SituationTest, PickingUpAndPuttingDownIsNotARep) {
-  ExpectNoWorseThan(
-      " handling serial", 3,
-      {.max_extra_reps = 2, .max_missed_reps = 0, .max_rom_mae_deg = 1.0, .max_asymmetry_pp = 1.0});
+  ExpectExactSets(" handling serial", 3, 10);
 }
 
 // Swings through the rest pose are not reps, and the set's axis and direction are learned afresh
