@@ -41,6 +41,7 @@ std::int64_t UnixNowMs() {
 // libpq's messages end with a newline and may span lines; the status shows one line.
 std::string OneLine(std::string text) {
   std::replace(text.begin(), text.end(), '\n', ' ');
+  std::replace(text.begin(), text.end(), '\t', ' ');
   while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
 }
