@@ -111,10 +111,16 @@ std::unique_ptr<CentralHistory> CentralHistory::Open(const std::string& url, std
     return std::unique_ptr<CentralHistory>(
         new CentralHistory(std::make_unique<Impl>(std::move(connection))));
   } catch (const std::exception& failure) {
-    std::string message = failure.what();
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-      message.pop_back();
+    // libpq's messages span lines (a hint on the second, indented); one line reads better.
+    std::string message;
+    for (const char c : std::string(failure.what())) {
+      if (c == '\n' || c == '\t') {
+        if (!message.empty() && message.back() != ' ') message += ' ';
+      } else {
+        message += c;
+      }
     }
+    while (!message.empty() && message.back() == ' ') message.pop_back();
     *error = "cannot reach the central database: " + message;
     return nullptr;
   }

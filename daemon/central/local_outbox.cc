@@ -16,7 +16,9 @@ constexpr int kBusyTimeoutMs = 5000;
 // The store tables whose updates matter as well as their inserts.
 constexpr std::string_view kUpdatedTables[] = {"sessions", "sets"};
 
-std::string OutboxSchema() {
+// The outbox, its cursor, and what the store already holds (parents before children): run once,
+// when the outbox does not exist yet.
+std::string OutboxTables() {
   std::string sql = R"sql(
 CREATE TABLE central_outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -33,19 +35,26 @@ INSERT INTO central_cursor (id, shipped_seq) VALUES (1, 0);
 )sql";
   for (const CentralTable& table : CentralTables()) {
     const std::string name(table.store_table);
-    const std::string queue = " BEGIN INSERT INTO central_outbox (tbl, row_id) VALUES ('" + name +
-                              "', NEW.rowid); END;\n";
-    sql += "CREATE TRIGGER central_outbox_" + name + "_insert AFTER INSERT ON " + name + queue;
-    for (std::string_view updated : kUpdatedTables) {
-      if (updated != name) continue;
-      sql += "CREATE TRIGGER central_outbox_" + name + "_update AFTER UPDATE ON " + name + queue;
-    }
-  }
-  // What the store already holds, table by table (parents before children).
-  for (const CentralTable& table : CentralTables()) {
-    const std::string name(table.store_table);
     sql += "INSERT INTO central_outbox (tbl, row_id) SELECT '" + name + "', rowid FROM " + name +
            " ORDER BY rowid;\n";
+  }
+  return sql;
+}
+
+// The triggers that queue every later write; at every start, so dropped ones come back.
+std::string OutboxTriggers() {
+  std::string sql;
+  for (const CentralTable& table : CentralTables()) {
+    const std::string name(table.store_table);
+    const std::string queue = " BEGIN INSERT INTO central_outbox (tbl, row_id) VALUES ('" + name +
+                              "', NEW.rowid); END;\n";
+    sql += "CREATE TRIGGER IF NOT EXISTS central_outbox_" + name + "_insert AFTER INSERT ON " +
+           name + queue;
+    for (std::string_view updated : kUpdatedTables) {
+      if (updated != name) continue;
+      sql += "CREATE TRIGGER IF NOT EXISTS central_outbox_" + name + "_update AFTER UPDATE ON " +
+             name + queue;
+    }
   }
   return sql;
 }
@@ -133,7 +142,8 @@ bool LocalOutbox::Install(std::string* error) {
   bool ok = connection_->QueryInt64(
       "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'central_outbox'",
       &exists, error);
-  if (ok && exists == 0) ok = connection_->Exec(OutboxSchema(), error);
+  if (ok && exists == 0) ok = connection_->Exec(OutboxTables(), error);
+  if (ok) ok = connection_->Exec(OutboxTriggers(), error);
   if (ok) {
     ok = connection_->QueryInt64("SELECT shipped_seq FROM central_cursor WHERE id = 1", &cursor_,
                                  error);

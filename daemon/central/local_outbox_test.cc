@@ -1,10 +1,12 @@
 #include "daemon/central/local_outbox.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <map>
 
 #include "daemon/store/session_store.h"
+#include "daemon/store/sqlite_handle.h"
 #include "daemon/store/store_test_util.h"
 
 namespace ambi::central {
@@ -108,6 +110,24 @@ TEST(LocalOutboxTest, TheCursorSurvivesReopeningAndDropsWhatWasShipped) {
   ASSERT_TRUE(reopened->Backlog(&backlog, &error)) << error;
   EXPECT_EQ(backlog.rows, 0);
   EXPECT_EQ(backlog.oldest_unix_ms, 0);
+}
+
+TEST(LocalOutboxTest, ATriggerDroppedByHandComesBackAtTheNextStart) {
+  TempDir dir;
+  const std::string path = dir.File("ambi.sqlite");
+  std::string error;
+  auto store = store::SessionStore::Open({.path = path}, nullptr, &error);
+  ASSERT_NE(store, nullptr) << error;
+  ASSERT_NE(LocalOutbox::Open(path, nullptr, &error), nullptr) << error;
+  {
+    auto connection = store::SqliteConnection::Open(path, SQLITE_OPEN_READWRITE, &error);
+    ASSERT_NE(connection, nullptr) << error;
+    ASSERT_TRUE(connection->Exec("DROP TRIGGER central_outbox_reps_insert", &error)) << error;
+  }
+  auto outbox = LocalOutbox::Open(path, nullptr, &error);
+  ASSERT_NE(outbox, nullptr) << error;
+  Record(store.get(), "sam", UnixNs(2026, 11, 3, 9));
+  EXPECT_EQ(Queued(outbox.get()).at("reps"), Count(path, "reps"));
 }
 
 TEST(LocalOutboxTest, ValuesAreTextForPostgresWithSetTraitsAppended) {

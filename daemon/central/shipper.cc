@@ -41,6 +41,7 @@ std::int64_t UnixNowMs() {
 // libpq's messages end with a newline and may span lines; the status shows one line.
 std::string OneLine(std::string text) {
   std::replace(text.begin(), text.end(), '\n', ' ');
+  std::replace(text.begin(), text.end(), '\t', ' ');
   while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
 }
@@ -134,6 +135,7 @@ class Shipper::Impl {
         continue;
       }
       retry = options_.retry_first;
+      if (shipped == 0 && !IsStopping()) Ping();
       if (shipped < options_.batch_rows) {
         if (IsStopping()) {
           UpdateBacklog();
@@ -159,11 +161,28 @@ class Shipper::Impl {
                           "INSERT INTO ambi_boxes (box_id) VALUES ($1) ON CONFLICT (box_id) DO "
                           "UPDATE SET last_shipped_at = now()");
       connection_ = std::move(connection);
+      last_contact_ = std::chrono::steady_clock::now();
       std::lock_guard lock(mutex_);
       status_.connected = true;
       return true;
     } catch (const std::exception& failure) {
       return Failed(failure.what());
+    }
+  }
+
+  // An idle box asks the server now and then, so its status says "not connected" when the server
+  // has gone even while there is nothing to ship.
+  void Ping() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_contact_ < options_.idle_ping_interval) return;
+    try {
+      pqxx::nontransaction query(*connection_, "ambi_ping");
+      query.exec("SELECT 1");
+      last_contact_ = now;
+    } catch (const std::exception& failure) {
+      spdlog::warn("central {}: the connection was lost while idle: {}", status_.target,
+                   OneLine(failure.what()));
+      Failed(failure.what());
     }
   }
 
@@ -207,6 +226,7 @@ class Shipper::Impl {
       Failed(failure.what());
       return 0;
     }
+    last_contact_ = std::chrono::steady_clock::now();
     if (outbox_->Advance(last_seq, &error)) {
       shipped_seq_ = last_seq;
     } else {
@@ -253,8 +273,9 @@ class Shipper::Impl {
 
   const ShipperOptions options_;
   std::unique_ptr<LocalOutbox> outbox_;
-  std::unique_ptr<pqxx::connection> connection_;  // the shipper thread's only
-  std::int64_t shipped_seq_ = 0;                  // the shipper thread's only
+  std::unique_ptr<pqxx::connection> connection_;        // the shipper thread's only
+  std::int64_t shipped_seq_ = 0;                        // the shipper thread's only
+  std::chrono::steady_clock::time_point last_contact_;  // the shipper thread's only
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -18,6 +18,8 @@ struct ShipperOptions {
   std::string store_path;  // the local SQLite store
   std::size_t batch_rows = 1000;
   std::chrono::milliseconds poll_interval{200};
+  // With nothing to ship, the server is asked this often whether it is still there.
+  std::chrono::milliseconds idle_ping_interval{2000};
   // Reconnection waits double from the first to the longest while the server is unreachable.
   std::chrono::milliseconds retry_first{250};
   std::chrono::milliseconds retry_longest{5000};

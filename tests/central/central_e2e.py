@@ -303,6 +303,11 @@ def server_stopped_mid_session(args, check, pg, root, captures):
                "the replayed session to end")
     wait_shipped(box)
     check_box_shipped(check, pg, box)
+    # Idle now (nothing to ship): it still notices when the server goes, and when it returns.
+    pg.stop()
+    wait_until(lambda: not box.central()["connected"], "the idle box to notice the server left")
+    pg.start()
+    wait_until(lambda: box.central()["connected"], "the idle box to reconnect")
     box.stop()
 
 

@@ -9,7 +9,10 @@ measured in the same run (a tool, not a test: the numbers depend on the machine)
 3. Catch-up: the store recorded in 2 shipped again from scratch as another box (its outbox
    rebuilt, as after a long outage): rows per second, and the ratio to the live rate of 2, which
    is how many times faster than live a box catches up after an outage.
-4. Central database size per set and per rep, from the tables of the box of step 2.
+4. Growth: the committed test captures (tests/ctl/captures, real pipeline output of simulated
+   sets) replayed by one box, twice over; the database size after the second round less the
+   size after the first, per set and per rep, so the fixed size of empty tables and indexes does
+   not count. (--growth-only runs this step alone.)
 
   central_bench.py --ambi-load build/release/tools/load/ambi-load \
                    --ambid build/release/daemon/app/ambid \
@@ -86,6 +89,45 @@ def catch_up(args, pg, store_copy_dir, root):
         process.wait(timeout=30)
 
 
+CAPTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "ctl",
+                        "captures")
+
+
+def database_bytes(pg):
+    return int(pg.scalar(
+        "SELECT SUM(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON "
+        "n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' AND "
+        "c.relname LIKE 'ambi_%'"))
+
+
+def growth(args, pg, root, rounds=6):
+    """Bytes per set and per rep the central database grows by, at the margin."""
+    data = os.path.join(root, "growth")
+    os.makedirs(data)
+    config = os.path.join(root, "growth.toml")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write(f'[central]\nurl = "{pg.url}"\nbox_id = "growth"\n')
+    captures = sorted(os.path.join(CAPTURES, name) for name in os.listdir(CAPTURES))
+    marks = []
+    day = 1
+    for half in range(2):
+        for _ in range(rounds):
+            for capture in captures:
+                subprocess.run([args.ambid, "--config", config, "--data-dir", data, "--listen",
+                                "unix:" + os.path.join(root, "growth.sock"), "--replay", capture,
+                                "--pace", "0", "--replay-start", f"2026-10-{day:02d}T09:00",
+                                "--exit-after-replay", "--log-level", "warn"],
+                               check=True, capture_output=True, timeout=120)
+                day = day % 28 + 1
+        pg.query("VACUUM ANALYZE")
+        counts = pg.query("SELECT (SELECT COUNT(*) FROM ambi_sets), (SELECT COUNT(*) FROM "
+                          "ambi_reps), (SELECT COUNT(*) FROM ambi_sessions)")[0]
+        marks.append((database_bytes(pg), *(int(c) for c in counts)))
+    (bytes0, sets0, reps0, sessions0), (bytes1, sets1, reps1, sessions1) = marks
+    return {"sessions": sessions1 - sessions0, "sets": sets1 - sets0, "reps": reps1 - reps0,
+            "bytes": bytes1 - bytes0, "first_half_bytes": bytes0}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ambi-load", dest="ambi_load", required=True)
@@ -96,9 +138,15 @@ def main():
     parser.add_argument("--rate-hz", dest="rate_hz", type=float, default=200.0)
     parser.add_argument("--duration-s", dest="duration_s", type=float, default=60.0)
     parser.add_argument("--warmup-s", dest="warmup_s", type=float, default=10.0)
+    parser.add_argument("--growth-only", dest="growth_only", action="store_true")
     args = parser.parse_args()
     root = tempfile.mkdtemp(prefix="ambi-central-bench-")
     try:
+        if args.growth_only:
+            with PgServer() as pg:
+                g = growth(args, pg, root)
+            print_growth(g)
+            return
         with PgServer() as pg:
             base_cpu, _, _ = run_load(args, os.path.join(root, "baseline"))
             run_dir = os.path.join(root, "central")
@@ -120,6 +168,7 @@ def main():
             shutil.copytree(os.path.join(run_dir, "data"), copy_dir,
                             ignore=shutil.ignore_patterns("captures"))
             total_rows, catch_up_rate = catch_up(args, pg, copy_dir, root)
+            g = growth(args, pg, root)
         print(f"scenario: {args.athletes * 2} sensors x {args.rate_hz:g} Hz, "
               f"{args.subscribers} subscribers, {args.duration_s:g} s window")
         print(f"ambid cpu: {base_cpu:.1f} % without central, {cpu:.1f} % shipping "
@@ -133,8 +182,16 @@ def main():
               f"{reps} reps (both copies: box 'load' and 'catch-up'): "
               f"{total_bytes / 2 / max(sets, 1) / 1024:.1f} KiB per set, "
               f"{total_bytes / 2 / max(reps, 1):.0f} bytes per rep")
+        print_growth(g)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def print_growth(g):
+    print(f"growth: +{g['bytes'] / 1024:.0f} KiB for {g['sessions']} sessions, {g['sets']} sets, "
+          f"{g['reps']} reps (one side each): {g['bytes'] / max(g['sets'], 1) / 1024:.1f} KiB per "
+          f"set, {g['bytes'] / max(g['reps'], 1):.0f} bytes per rep "
+          f"(first half, with the empty tables: {g['first_half_bytes'] / 1024:.0f} KiB)")
 
 
 if __name__ == "__main__":
