@@ -3,7 +3,9 @@ add_library(ambi_ble STATIC
   ble_bluez_names.cc
   ble_bus.cc
   ble_discovery_claims.cc
+  ble_link.cc
   ble_source.cc
+  ble_source_config.cc
   ble_witmotion_commands.cc
 )
 target_link_libraries(ambi_ble
@@ -13,6 +15,6 @@ target_include_directories(ambi_ble PUBLIC ${PROJECT_SOURCE_DIR})
 ambi_target_defaults(ambi_ble)
 
 ambi_add_test(ble_source_test
-  SOURCES ble_bluez_names_test.cc ble_discovery_claims_test.cc ble_source_test.cc
-          ble_witmotion_commands_test.cc
+  SOURCES ble_bluez_names_test.cc ble_discovery_claims_test.cc ble_link_test.cc
+          ble_source_test.cc ble_witmotion_commands_test.cc
   LIBS ambi_ble)

@@ -62,5 +62,14 @@ check_folder proto 'daemon/|tools/|clients/|tests/'
 check_folder daemon 'tools/|clients/|tests/'
 check_folder clients 'daemon/|fusion/|tools/|tests/'
 
+# The BLE link's logic is a state machine without I/O (events in, actions out): no D-Bus, no Asio,
+# no logging library, no threads, no clock reads. The sdbus-c++ glue lives in ble_source.cc.
+pure_ble='daemon/transport/ble_link.h daemon/transport/ble_link.cc daemon/transport/ble_discovery_claims.h
+  daemon/transport/ble_discovery_claims.cc daemon/transport/ble_source_config.h daemon/transport/ble_source_config.cc'
+# shellcheck disable=SC2086
+bad=$(grep -nE "$forbidden_includes|#include *\"daemon/transport/(asio|ble_bus|ble_source)\.h\"|::now\(" $pure_ble)
+[ -n "$bad" ] && fail "the BLE state machines must do no I/O and read no clock:
+$bad"
+
 [ $status -eq 0 ] && echo "layering: fusion/ is pure and layered; daemon/, clients/ and tools/ keep their places"
 exit $status
