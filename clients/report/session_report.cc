@@ -398,14 +398,16 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
     const auto& pairs = pairs_by_set[set.set_index()];
     if (pairs.empty() && set.mode() == v1::SET_MODE_UNILATERAL) {
       const std::string chart = UnilateralRomChart(set, unpaired_by_set);
-      body += chart.empty()
-                  ? "<p class=\"none\">A unilateral set without reps.</p>"
-                  : "<p class=\"meta\">A unilateral set: each side's reps on their own" +
-                        std::string(set.compared_with_set_index() != 0
-                                        ? ", this set's and set " +
-                                              std::to_string(set.compared_with_set_index()) + "'s"
-                                        : "") +
-                        " (the sides are compared set against set).</p>" + chart;
+      body +=
+          chart.empty()
+              ? "<p class=\"none\">A unilateral set: the sides are compared set against set (the "
+                "tables above), not rep by rep.</p>"
+              : "<p class=\"meta\">A unilateral set: each side's reps on their own" +
+                    std::string(set.compared_with_set_index() != 0
+                                    ? ", this set's and set " +
+                                          std::to_string(set.compared_with_set_index()) + "'s"
+                                    : "") +
+                    " (the sides are compared set against set).</p>" + chart;
     } else if (pairs.empty()) {
       body += "<p class=\"none\">No rep pairs in this set (nothing to compare rep by rep).</p>";
     } else {

