@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "daemon/app/daemon_app.h"
+#include "daemon/app/private_dir.h"
 #include "daemon/config/catalog_check.h"
 #include "daemon/config/daemon_config.h"
 #include "daemon/config/exercise_catalog.h"
@@ -62,10 +63,18 @@ void SetUpLogging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
-// The directory of each unix socket must exist; make it (0755) as systemd's RuntimeDirectory=
-// would.
+// The directory of each unix socket must exist; make it as systemd's RuntimeDirectory= would.
+// The /tmp/ambi-<uid> fallback must be ambid's own (another user could have made it first).
 bool MakeSocketDirectories(const std::vector<std::string>& listen) {
+  const std::string fallback = "/tmp/ambi-" + std::to_string(getuid());
   for (const std::string& address : listen) {
+    if (address.starts_with("unix:" + fallback + "/")) {
+      if (const std::string problem = ambi::daemon::EnsurePrivateDirectory(fallback);
+          !problem.empty()) {
+        spdlog::critical("--listen {}: {}", address, problem);
+        return false;
+      }
+    }
     if (!address.starts_with("unix:")) continue;
     const fs::path dir = fs::path(address.substr(5)).parent_path();
     std::error_code ec;

@@ -134,11 +134,12 @@ class AmbidAuthTest : public ::testing::Test {
     return path;
   }
 
-  // Starts ambid and returns the TCP port it reports ("listening on 0.0.0.0:PORT").
+  // Starts ambid and returns the TCP port it reports ("listening on 0.0.0.0:PORT" or on
+  // 127.0.0.1).
   int StartDaemon(const std::string& config_path) {
     daemon_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{AMBID_PATH, "--config", config_path}, log_path_);
-    const std::regex listening(R"(listening on 0\.0\.0\.0:(\d+))");
+    const std::regex listening(R"(listening on (?:0\.0\.0\.0|127\.0\.0\.1):(\d+))");
     const auto deadline = steady_clock::now() + kStartTimeout;
     while (steady_clock::now() < deadline) {
       std::smatch match;
