@@ -327,8 +327,9 @@ def run(args, work_dir):
                 assert devices[addr]["state"] == "STATE_CONNECTED", devices[addr]
                 assert int(devices[addr]["samples"]) > 0, devices[addr]
                 # Every pushed frame is one sample, joined or split: the rate is the pushed one
-                # (loose bounds: the pusher shares the machine with builds).
-                assert 30 < devices[addr]["measured_rate_hz"] < 70, devices[addr]
+                # (loose bounds: the pusher is a Python timer that falls behind on a loaded
+                # machine, seen at 27 Hz with two builds running; never above the pushed 50 Hz).
+                assert 10 < devices[addr]["measured_rate_hz"] < 70, devices[addr]
             left_reps_before = sum(1 for e in watcher.snapshot() if is_rep("SIDE_LEFT")(e))
             assert left_reps_before >= FIRST_REPS - 1, f"{left_reps_before} left reps"
 
