@@ -317,6 +317,10 @@ def unreachable_at_start(args, check, pg, root, captures):
     box.serve(captures["sam_curl"], "2026-11-12T09:00")
     wait_until(lambda: all(not s["live"] for s in box.ctl_json("sessions")),
                "floor-late to record its session without a server")
+    # The shipper refreshes its backlog once per reconnection attempt (retry_longest_s apart), so
+    # the session's last rows may reach the status a moment after the session ended.
+    wait_until(lambda: box.central()["backlog_rows"] > 0, "floor-late: status counts the rows "
+               "waiting")
     status = box.central()
     check.equal(status["connected"], False, "floor-late: status says not connected")
     check.true(status["backlog_rows"] > 0, "floor-late: status counts the rows waiting")

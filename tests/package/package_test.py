@@ -77,7 +77,12 @@ def compiled_data_paths(binary):
     # Whole C strings only (NUL on both sides): an optimiser may also build a literal from
     # immediates inside the code, whose bytes run into their neighbours.
     pattern = rb"(?<=\x00)/usr(?:/[\w.+-]+)*/share/ambi(?:/[\w.+-]+)*(?=\x00)"
-    return {m.decode() for m in re.findall(pattern, data)}
+    paths = {m.decode() for m in re.findall(pattern, data)}
+    # A string of 17-31 bytes may also be built from two overlapping 16-byte constants, its
+    # first and its last 16 bytes, which sit side by side in the constant pool and read as one
+    # longer string: /usr/share/ambi/ + i/exercises.toml. That is not a path the program uses.
+    return {c for c in paths
+            if not any(c == p[:16] + p[-16:] for p in paths if 16 < len(p) < 32)}
 
 
 def local_references(html_path):
