@@ -37,7 +37,8 @@ cmake -S . -B build/asan -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Debug -DCM
 asan_dirs=(fusion proto daemon tools tests/golden tests/accuracy tests/coaching tests/e2e tests/ble)
 cmake --build build/asan -j "$jobs" --target "${asan_dirs[@]/%//all}"
 for dir in "${asan_dirs[@]}"; do
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions="$PWD/tools/lsan.supp" \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "build/asan/$dir" --output-on-failure -j "$jobs" --timeout 900 -LE no_sanitizer
 done
 
