@@ -12,7 +12,7 @@ namespace ambi::ctl {
 // Everything the command line can say; each command reads what concerns it.
 struct Options {
   std::string address;
-  std::string store;  // --store: a central history (postgresql://...) instead of ambid's
+  std::string store;       // --store: a central history (postgresql://...) instead of ambid's
   std::string token_file;  // bearer token for TCP (--token-file)
   std::string tls_ca;      // CA of ambid's TLS certificate (--tls-ca)
   double timeout_s = 0.0;
