@@ -79,7 +79,8 @@ class CurlSensor:
         self.reps = []  # start times (monotonic seconds) of queued reps
         self.noise = random.Random(seed)
         self.connected = True
-        self.frames_pushed = 0
+        self.frames_pushed = 0  # frames made, including one held back and then dropped
+        self.frames_sent = 0  # frames whose bytes all went out in notifications
 
     def angle(self, t):
         """Angle (deg) and its rate (deg/s) at monotonic time t."""
@@ -165,6 +166,7 @@ class Streamer(threading.Thread):
                         sensor.device.push(data[9:])
                     else:
                         sensor.device.push(data)
+                    sensor.frames_sent += len(data) // len(frame)
             tick += 1
 
 
@@ -326,10 +328,9 @@ def run(args, work_dir):
             for addr in (LEFT_ADDRESS, RIGHT_ADDRESS):
                 assert devices[addr]["state"] == "STATE_CONNECTED", devices[addr]
                 assert int(devices[addr]["samples"]) > 0, devices[addr]
-                # Every pushed frame is one sample, joined or split: the rate is the pushed one
-                # (loose bounds: the pusher is a Python timer that falls behind on a loaded
-                # machine, seen at 27 Hz with two builds running; never above the pushed 50 Hz).
-                assert 10 < devices[addr]["measured_rate_hz"] < 70, devices[addr]
+                # The rate is whatever the Python pusher managed (it falls behind on a busy
+                # machine); the exact sample count is checked against the frames sent at the end.
+                assert devices[addr]["measured_rate_hz"] > 0, devices[addr]
             left_reps_before = sum(1 for e in watcher.snapshot() if is_rep("SIDE_LEFT")(e))
             assert left_reps_before >= FIRST_REPS - 1, f"{left_reps_before} left reps"
 
@@ -363,6 +364,16 @@ def run(args, work_dir):
             streamer.join(timeout=5)
             if streamer.error:
                 raise AssertionError(f"pushing notifications failed: {streamer.error!r}")
+            # Every frame sent is one sample, whether it went out whole, split in two or joined
+            # with the next: the right link never dropped, so its count is exact once the last
+            # notifications are in. The left one lost what was in flight when it dropped.
+            devices = wait_devices(args.watch, address,
+                                   lambda d: int(d[RIGHT_ADDRESS]["samples"]) >= right.frames_sent,
+                                   f"right samples at the {right.frames_sent} frames sent", 5)
+            assert int(devices[RIGHT_ADDRESS]["samples"]) == right.frames_sent, (
+                devices[RIGHT_ADDRESS], right.frames_sent)
+            assert int(devices[LEFT_ADDRESS]["samples"]) <= left.frames_sent, (
+                devices[LEFT_ADDRESS], left.frames_sent)
 
             # SIGTERM: a clean exit, and the watcher sees the stream end.
             ambid.send_signal(signal.SIGTERM)
