@@ -28,6 +28,10 @@ constexpr std::uint64_t kStreamLossRight = 8;
 constexpr std::uint64_t kStreamFollowLeft = 9;
 constexpr std::uint64_t kStreamFollowRight = 10;
 
+// A following limb's roll starts this fraction of its rock's first phase after the rock: the
+// body turns after it tilts, so the axis of the combined rotation wanders.
+constexpr double kRollDelayOfFirstPhase = 1.0 / 3.0;
+
 Eigen::Vector3d ToEigen(const Vec3& v) { return {v.x, v.y, v.z}; }
 Vec3 ToVec3(const Eigen::Vector3d& v) { return {v.x(), v.y(), v.z()}; }
 Eigen::Quaterniond ToEigen(const fusion::Quaternion& q) { return {q.w, q.x, q.y, q.z}; }
@@ -335,12 +339,24 @@ SessionPlan PlanSession(const SessionSpec& spec) {
     for (PlannedRep rock : plan.side(fusion::OtherSide(s))) {
       rock.rom_rad =
           (follow.min_deg + (follow.max_deg - follow.min_deg) * rng.Uniform()) * kDegToRad;
+      // Drawn only when asked for, so the plain rock's draws stay as they were.
+      if (follow.lag_max_s > 0.0) rock.start_s += follow.lag_max_s * rng.Uniform();
       body.moves.push_back(rock);
+      if (follow.roll_frac > 0.0) {
+        PlannedRep roll = rock;
+        roll.start_s += kRollDelayOfFirstPhase * rock.first_phase_s;
+        const double sign = rng.Uniform() < 0.5 ? -1.0 : 1.0;
+        roll.rom_rad = sign * follow.roll_frac * rng.Uniform() * rock.rom_rad;
+        body.rolls.push_back(roll);
+      }
     }
   }
+  const auto by_start = [](const PlannedRep& a, const PlannedRep& b) {
+    return a.start_s < b.start_s;
+  };
   for (BodyPlan* body : {&plan.left_body, &plan.right_body}) {
-    std::sort(body->moves.begin(), body->moves.end(),
-              [](const PlannedRep& a, const PlannedRep& b) { return a.start_s < b.start_s; });
+    std::sort(body->moves.begin(), body->moves.end(), by_start);
+    std::sort(body->rolls.begin(), body->rolls.end(), by_start);
   }
 
   GroundTruth& truth = plan.truth;
@@ -425,13 +441,19 @@ SensorSampler::SensorSampler(const SessionSpec& spec, const SessionPlan& plan, S
   sway_phase_rad_ = 2.0 * std::numbers::pi * sway_rng.Uniform();
   body_ = plan.body(side);
   dropouts_.insert(dropouts_.end(), body_.loss_bursts.begin(), body_.loss_bursts.end());
-  body_moves_ = !body_.moves.empty() || !body_.swings.empty() || !body_.bounces.empty();
+  body_moves_ = !body_.moves.empty() || !body_.rolls.empty() || !body_.swings.empty() ||
+                !body_.bounces.empty();
   body_axis_[0] = pose.body_axis_world.x;
   body_axis_[1] = pose.body_axis_world.y;
   body_axis_[2] = pose.body_axis_world.z;
   pivot_to_joint_[0] = pose.pivot_to_joint_world.x;
   pivot_to_joint_[1] = pose.pivot_to_joint_world.y;
   pivot_to_joint_[2] = pose.pivot_to_joint_world.z;
+  const Eigen::Vector3d upper = ToEigen(pose.pivot_to_joint_world);
+  const Eigen::Vector3d roll = upper.norm() > 1e-9 ? upper.normalized() : Vec(segment_dir_);
+  roll_axis_[0] = roll.x();
+  roll_axis_[1] = roll.y();
+  roll_axis_[2] = roll.z();
 }
 
 bool SensorSampler::InDropout(double t_s) const {
@@ -504,12 +526,24 @@ bool SensorSampler::Next(SimSample* out) {
     double bounce_accel_m_s2 = 0.0;
     for (const Oscillation& o : body_.bounces)
       bounce_accel_m_s2 += EvaluateOscillation(o, t).accel_rad_s2;
+    // A roll about v after the rotation about u: B = sway * R(beta, u) * R(gamma, v), u and v
+    // fixed at rest. Its rate is beta' u + R_u gamma' v, and differentiating R_u adds
+    // beta' u x (R_u gamma' v) to the angular acceleration.
+    const AngleState gamma =
+        body_.rolls.empty() ? AngleState{} : EvaluateProfile(body_.rolls, t, &roll_cursor_);
     const Eigen::Vector3d u = Vec(body_axis_);
-    const Eigen::Matrix3d body = sway * Eigen::AngleAxisd(beta.angle_rad, u).toRotationMatrix();
-    const Eigen::Vector3d body_rate = beta.rate_rad_s * (sway * u);
+    const Eigen::Vector3d v = Vec(roll_axis_);
+    const Eigen::Matrix3d turn = Eigen::AngleAxisd(beta.angle_rad, u).toRotationMatrix();
+    const Eigen::Matrix3d body =
+        sway * turn * Eigen::AngleAxisd(gamma.angle_rad, v).toRotationMatrix();
+    const Eigen::Vector3d roll_rate = turn * (gamma.rate_rad_s * v);
+    const Eigen::Vector3d body_rate = sway * (beta.rate_rad_s * u + roll_rate);
     const Eigen::Vector3d omega_body = omega_sway + body_rate;
     const Eigen::Vector3d alpha_body =
-        alpha_sway + beta.accel_rad_s2 * (sway * u) + omega_sway.cross(body_rate);
+        alpha_sway +
+        sway * (beta.accel_rad_s2 * u + (beta.rate_rad_s * u).cross(roll_rate) +
+                turn * (gamma.accel_rad_s2 * v)) +
+        omega_sway.cross(body_rate);
     // In the body frame: q = pivot->joint + R_hinge (lever along the segment).
     const Eigen::Vector3d r = hinge_rot * (lever_arm_m_ * Vec(segment_dir_));
     const Eigen::Vector3d q = Vec(pivot_to_joint_) + r;

@@ -57,6 +57,7 @@ inline constexpr double kMinJerkPeakToMeanSpeed = 1.875;
 // displacement of the whole body, plus the side's sample-loss bursts.
 struct BodyPlan {
   std::vector<PlannedRep> moves;     // rep-shaped: handling, rocking with the other limb
+  std::vector<PlannedRep> rolls;     // rep-shaped, about the limb's own long axis (rocking)
   std::vector<Oscillation> swings;   // angle (rad): walking arm swing, fidgeting between sets
   std::vector<Oscillation> bounces;  // vertical displacement (m): walking
   std::vector<Dropout> loss_bursts;  // sensor sample loss
@@ -122,6 +123,11 @@ class SensorSampler {
   double body_axis_[3];       // world, unit
   double pivot_to_joint_[3];  // world, at rest
   std::size_t body_cursor_ = 0;
+  // A following limb's roll turns it about this world axis through the pivot, after the body's
+  // rotation: the long axis of the upper arm or thigh (pivot -> joint), or of the segment when
+  // the pivot is the joint.
+  double roll_axis_[3];
+  std::size_t roll_cursor_ = 0;
   NoiseSpec noise_;
   Prng noise_rng_;
   std::size_t cursor_ = 0;

@@ -521,6 +521,63 @@ TEST(LimbSimulatorTest, AFollowingLimbRocksWithTheOtherSidesReps) {
   }
 }
 
+// A rolling follower (FollowSpec::roll_frac, lag_max_s) is still physically consistent, rocks
+// by its drawn angle and is no hinge: the direction of its rotation in the world wanders.
+TEST(LimbSimulatorTest, ARollingFollowerIsNoHingeAndStaysConsistent) {
+  for (ExerciseKind kind : {ExerciseKind::kKneeExtension, ExerciseKind::kStraightLegRaise}) {
+    SCOPED_TRACE(std::string(ToString(kind)));
+    SessionSpec spec = DefaultSpec(kind);
+    spec.mode = fusion::SetMode::kUnilateral;
+    spec.unilateral_first_side = Side::kRight;
+    spec.left.rep_count = 0;
+    spec.left.follow = {10.0, 20.0, 0.6, 0.3};
+    for (SideSpec* s : {&spec.left, &spec.right}) {
+      s->noise = {};
+      s->sway.amplitude_deg = 0.0;
+    }
+    spec.rate_hz = 1000.0;
+    const SimulatedSession session = Simulate(spec);
+    ASSERT_EQ(session.truth.left.non_rep_moves.size(), session.truth.right.reps.size());
+    const std::vector<SimSample> left = SamplesOf(spec, Side::kLeft);
+    Eigen::Quaterniond q = E(left.front().sensor_to_earth);
+    Eigen::Vector3d velocity = Eigen::Vector3d::Zero();
+    double max_orientation_error = 0.0;
+    double most = 0.0;
+    double axis_spread = 0.0;  // largest angle between world rotation directions in a rock
+    Eigen::Vector3d first_direction = Eigen::Vector3d::Zero();  // zero: none yet in this rock
+    for (std::size_t k = 1; k < left.size(); ++k) {
+      const double dt = left[k].true_time_s - left[k - 1].true_time_s;
+      const Eigen::Vector3d w = 0.5 * (E(left[k - 1].imu.gyro_rad_s) + E(left[k].imu.gyro_rad_s));
+      if (w.norm() > 0.0) {
+        q = q * Eigen::Quaterniond(Eigen::AngleAxisd(w.norm() * dt, w.normalized()));
+      }
+      q.normalize();
+      max_orientation_error =
+          std::max(max_orientation_error, q.angularDistance(E(left[k].sensor_to_earth)));
+      auto linear = [&](std::size_t i) {
+        return Eigen::Vector3d(E(left[i].sensor_to_earth) * E(left[i].imu.accel_m_s2) -
+                               Eigen::Vector3d(0.0, 0.0, kG));
+      };
+      velocity += 0.5 * (linear(k - 1) + linear(k)) * dt;
+      most = std::max(most, AngleFromStart(left, k));
+      const Eigen::Vector3d world = E(left[k].sensor_to_earth) * E(left[k].imu.gyro_rad_s);
+      if (world.norm() > 0.2) {  // rotating briskly: compare the direction, sign-free
+        const Eigen::Vector3d d = world.normalized();
+        if (first_direction.isZero()) first_direction = d;
+        axis_spread =
+            std::max(axis_spread, std::acos(std::min(1.0, std::abs(d.dot(first_direction)))));
+      } else if (world.norm() < 1e-6) {
+        first_direction.setZero();  // at rest between rocks: the next rock starts afresh
+      }
+    }
+    EXPECT_LT(max_orientation_error, 0.05 * kDeg);
+    EXPECT_LT(velocity.norm(), 0.01);  // still at the end, as at the start
+    EXPECT_GE(most, 10.0 * kDeg);
+    EXPECT_LE(most, 20.0 * std::sqrt(1.0 + 0.6 * 0.6) * kDeg + 1e-3);
+    EXPECT_GT(axis_spread, 10.0 * kDeg);  // not a hinge
+  }
+}
+
 TEST(LimbSimulatorTest, SeveralSetsWithARestInHand) {
   SessionSpec spec = CleanSpec(ExerciseKind::kCurl);
   spec.sets.set_count = 2;

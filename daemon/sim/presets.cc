@@ -92,6 +92,9 @@ const std::vector<PresetInfo> kPresets = {
     {"curl-two-sets", "two curl sets, 30 s rest between them with the dumbbells in hand"},
     {"knee-extension-follower",
      "right-leg knee extension; the resting left shank rocks 5-12 deg with every rep"},
+    {"leg-raise-rocking-follower",
+     "unilateral straight-leg raise of the right leg; the left rocks 10-20 deg with every rep, "
+     "rolling about its long axis and lagging by up to 0.3 s (no hinge)"},
     {"curl-gym", "walk, pick up, two curl sets with rest in hand, put down, BLE loss bursts"},
 };
 
@@ -201,6 +204,12 @@ std::optional<SessionSpec> MakePreset(std::string_view name) {
     spec.unilateral_first_side = fusion::Side::kRight;
     spec.left.rep_count = 0;
     spec.left.follow = {5.0, 12.0};
+  } else if (name == "leg-raise-rocking-follower") {
+    spec = DefaultSpec(ExerciseKind::kStraightLegRaise);
+    spec.mode = fusion::SetMode::kUnilateral;
+    spec.unilateral_first_side = fusion::Side::kRight;
+    spec.left.rep_count = 0;
+    spec.left.follow = {10.0, 20.0, 0.6, 0.3};
   } else if (name == "knee-extension-hold") {
     spec = DefaultSpec(ExerciseKind::kKneeExtension);
     SetBoth(spec, [](SideSpec& s) { s.pause_turnaround_s = 3.0; });

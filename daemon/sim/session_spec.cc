@@ -93,6 +93,12 @@ void ValidateSide(const SideSpec& s, std::string_view side, std::ostringstream& 
         s.follow.max_deg <= 45.0)) {
     bad("follow.max_deg", s.follow.max_deg, "need 0 <= follow.min_deg <= follow.max_deg <= 45");
   }
+  if (!(s.follow.roll_frac >= 0.0 && s.follow.roll_frac <= 1.0)) {
+    bad("follow.roll_frac", s.follow.roll_frac, "must be in [0, 1]");
+  }
+  if (!(s.follow.lag_max_s >= 0.0 && s.follow.lag_max_s <= 1.0)) {
+    bad("follow.lag_max_s", s.follow.lag_max_s, "must be in [0, 1]");
+  }
 }
 
 }  // namespace

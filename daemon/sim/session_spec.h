@@ -79,6 +79,14 @@ struct LossBurstSpec {
 struct FollowSpec {
   double min_deg = 0.0;
   double max_deg = 0.0;
+  // Not a hinge: the limb also rolls about its own long axis (the pelvis or shoulder turning
+  // with the effort) by up to this fraction of the rock, either way (drawn per rep), starting a
+  // third of the rock's first phase later, so the rotation axis wanders during each rock. Zero:
+  // the rock turns about the body's medio-lateral axis only.
+  double roll_frac = 0.0;
+  // The rock starts up to this long after the other side's rep (drawn per rep): the body answers
+  // the working limb, it does not lead it.
+  double lag_max_s = 0.0;
 };
 
 // One side's set: what that limb segment does and how its sensor is attached.

@@ -122,6 +122,7 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
       update.gap = true;
       update.gap_duration = DurationFromSeconds(step_s);
       update.missing_samples = missing;
+      update.gap_before_previous = true;
       late_arrival_ = false;
       on_time_lag_s_ = lag_s - static_cast<double>(missing) * period_s_;
     } else if (!late_arrival_ && lag_s - previous_lag_s_ > loss_lag_s) {

@@ -49,6 +49,10 @@ struct ClockUpdate {
   bool gap = false;      // samples are missing before this one
   Duration gap_duration{0};
   std::int64_t missing_samples = 0;
+  // Arrival-time streams find a short loss one sample late: the first sample after the loss
+  // could be one late delivery, so it was passed on at the next period; the second, as late,
+  // shows the loss. The missing samples then lay before the previous sample, not this one.
+  bool gap_before_previous = false;
 };
 
 // Turns device or arrival times into session times for one sensor, and finds gaps.

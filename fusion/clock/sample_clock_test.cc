@@ -167,6 +167,7 @@ TEST(SampleClockTest, AFewLostSamplesOfAnArrivalStreamAreAGapToBridge) {
     if (update.gap) {
       gap_at.push_back(k);
       missing += update.missing_samples;
+      EXPECT_TRUE(update.gap_before_previous);  // the loss lay before sample 503
     }
     last = update.time;
   }

@@ -51,6 +51,8 @@ struct SessionPipeline::SensorState {
   std::uint64_t bytes_discarded_reported = 0;
   std::optional<Time> last_bad_data_report;
   std::optional<ImuSample> last_sample;  // session time; the near side of a gap to bridge
+  // The sample before last_sample: the near side of a loss found one sample late.
+  std::optional<ImuSample> sample_before_last;
   Time next_watermark{};  // when to tell the comparator how far this side's data has come
 };
 
@@ -153,7 +155,8 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
       gap_status->bridged = true;
       sink_->OnEvent(*gap_status);
       gap_status.reset();
-      BridgeGap(sensor, timed, clock.missing_samples);
+      BridgeGap(sensor, timed, clock.missing_samples,
+                clock.gap_before_previous ? sensor.sample_before_last : std::nullopt);
     } else {
       // The limb may have moved anywhere during the gap: the orientation checks its tilt against
       // gravity once the limb is still (or sooner if clearly wrong), keeping heading and gyro
@@ -162,6 +165,8 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
       RestartAfterGap(sensor, clock.time);
     }
   }
+  // Across a cut gap the sample before is no near side of anything.
+  sensor.sample_before_last = gap_status ? std::nullopt : sensor.last_sample;
   sensor.last_sample = timed;
 
   if (const std::optional<ImplausibleInput> problem = sensor.plausibility.CheckSample(timed)) {
@@ -209,10 +214,14 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   }
 }
 
-void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing) {
+void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing,
+                                const std::optional<ImuSample>& lost_after) {
   const ImuSample before = *sensor.last_sample;
   for (std::int64_t k = 1; k <= missing; ++k) {
-    const ImuSample bridged = BridgeSample(before, after, k, missing);
+    // Found late: the loss lay before 'before', after 'lost_after'.
+    const ImuSample bridged = lost_after
+                                  ? BridgeSampleFoundLate(*lost_after, before, after, k, missing)
+                                  : BridgeSample(before, after, k, missing);
     sensor.filter.Update(bridged);
     ++sensor.counters.bridged_samples;
     const RepDetectorOutput output =
@@ -414,6 +423,7 @@ void SessionPipeline::OnSensorLost(int sensor_index, Time time, std::string_view
   sensor.decoder.Reset();
   sensor.clock.Reset();
   sensor.last_sample.reset();
+  sensor.sample_before_last.reset();
   RestartAfterGap(sensor, time);
   sensor.counters.connected = false;
   SensorStatus status = StatusOf(sensor, SensorEventKind::kLost, time);

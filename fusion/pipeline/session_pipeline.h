@@ -130,8 +130,11 @@ class SessionPipeline {
   // found not working are told to the comparators. Then new runs start in the current mode.
   void ResolveScreens();
   void RestartScreens();
-  // Feeds 'missing' samples interpolated between the last sample and 'after' (a short gap).
-  void BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing);
+  // Feeds 'missing' samples interpolated between the last sample and 'after' (a short gap), or,
+  // for a loss found one sample late, between 'lost_after' and the last sample (their values) at
+  // times between the last sample and 'after'.
+  void BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing,
+                 const std::optional<ImuSample>& lost_after);
   void HandleRep(SensorState& sensor, Rep rep);
   void OpenSet(Time time, bool automatic, std::optional<Side> side);
   std::optional<Side> UnilateralSide(const Rep& rep) const;

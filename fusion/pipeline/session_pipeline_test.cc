@@ -614,6 +614,49 @@ TEST(SessionPipelineTest, DeviceTimeGapIsReportedAndDropsRepInProgress) {
   EXPECT_EQ(static_cast<int>(sink.RepsOf(Side::kLeft).size()), TruthReps(input, Side::kLeft));
 }
 
+// WitMotion serial has no device time: the clock finds a loss of a few samples one sample late
+// (the first late sample could be one slow delivery). The lost samples are bridged from the
+// samples around the loss, not from the late sample onwards, so a curl losing 4 samples (160 ms
+// at 25 Hz) while it speeds up keeps its range.
+TEST(SessionPipelineTest, ALossFoundLateInAnArrivalStreamKeepsTheRepsRange) {
+  sim::SessionSpec spec = *sim::MakePreset("curl");
+  spec.rate_hz = 25.0;
+  const SimInput input = Simulate(spec, Protocol::kWitMotionSerial);
+  std::vector<Record> records;
+  int lost = 0;
+  for (const Record& r : input.records) {
+    const double t = ToSeconds(r.arrival) - kLatencyS;
+    bool in_loss = false;
+    for (const Rep& truth : input.truth.right.reps) {
+      // Minimum-jerk angular acceleration peaks at about a fifth of the phase.
+      const double speeding_up_s = ToSeconds(truth.start) + 0.25 * truth.concentric_s;
+      in_loss = in_loss || (t >= speeding_up_s - 0.08 && t < speeding_up_s + 0.08);
+    }
+    if (r.sensor == 1 && in_loss) {
+      ++lost;
+      continue;
+    }
+    records.push_back(r);
+  }
+  ASSERT_EQ(lost, 4 * TruthReps(input, Side::kRight));
+  RecordingSink sink;
+  SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kWitMotionSerial), &sink);
+  FeedAll(pipeline, records);
+  const auto gaps = sink.Status(SensorEventKind::kGap);
+  ASSERT_EQ(static_cast<int>(gaps.size()), TruthReps(input, Side::kRight));
+  for (const SensorStatus& gap : gaps) {
+    EXPECT_TRUE(gap.bridged);
+    EXPECT_EQ(gap.missing_samples, 4);
+  }
+  const std::vector<Rep> right = sink.RepsOf(Side::kRight);
+  ASSERT_EQ(static_cast<int>(right.size()), TruthReps(input, Side::kRight));
+  for (std::size_t i = 0; i < right.size(); ++i) {
+    EXPECT_TRUE(right[i].bridged);
+    // 9-12 deg over before: the bridge repeated the late part of the loss.
+    EXPECT_NEAR(right[i].rom_deg, input.truth.right.reps[i].rom_deg, 3.0) << Describe(right[i]);
+  }
+}
+
 // Inserts 'garbage' runs between whole frames of some records. With 'avoid_sync' no garbage
 // byte is a sync byte, so every garbage byte is discarded and no real frame is harmed.
 std::vector<Record> WithGarbage(const std::vector<Record>& records, bool avoid_sync,

@@ -31,6 +31,13 @@ ImuSample BridgeSample(const ImuSample& before, const ImuSample& after, std::int
   return out;
 }
 
+ImuSample BridgeSampleFoundLate(const ImuSample& before, const ImuSample& late,
+                                const ImuSample& after, std::int64_t k, std::int64_t missing) {
+  ImuSample out = BridgeSample(before, late, k, missing);
+  out.time = BridgeSample(late, after, k, missing).time;
+  return out;
+}
+
 bool CameBackDuringGap(const GapPolicyParams& params, const CutRepReturn& cut) {
   if (cut.start_unseen) return cut.descent_from_peak_deg >= cut.min_rom_deg;
   // Within return_frac of the rep's excursion, or of the set's amplitude when larger: the gap

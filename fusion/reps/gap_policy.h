@@ -36,6 +36,15 @@ GapAction DecideGap(const GapPolicyParams& params, double gap_s);
 ImuSample BridgeSample(const ImuSample& before, const ImuSample& after, std::int64_t k,
                        std::int64_t missing);
 
+// The same, for a loss found one sample late (ClockUpdate::gap_before_previous): the samples
+// were lost between 'before' and 'late', but 'late' was already passed on right after 'before'.
+// The bridged samples carry the values interpolated between 'before' and 'late' (what was lost)
+// at times between 'late' and 'after' (session time only goes forward). Over a rep the rotation
+// about its axis then adds up to what the sensor turned; interpolating from 'late' to 'after'
+// instead repeats the late part of the loss and overstates a fast rep by up to 15 deg at 25 Hz.
+ImuSample BridgeSampleFoundLate(const ImuSample& before, const ImuSample& late,
+                                const ImuSample& after, std::int64_t k, std::int64_t missing);
+
 // After a cut gap, a rep that was past its turnaround but not yet back when the gap began is
 // judged by the first sample after the gap.
 struct CutRepReturn {

@@ -40,6 +40,27 @@ TEST(GapPolicyTest, BridgeSamplesAreEvenlySpacedLinearInterpolation) {
   EXPECT_NEAR(first.mag_uT.x, 12.5, 1e-12);
 }
 
+TEST(GapPolicyTest, ALossFoundLateIsFilledFromTheSamplesAroundTheLoss) {
+  // 50 Hz; samples at 1.02-1.06 were lost. 'late' (truly at 1.08) was passed on at 1.02; the
+  // loss shows at 'after' (1.10, passed on at 1.10). The bridged samples carry what was lost
+  // (between 'before' and 'late') at times between 'late' and 'after'.
+  ImuSample before;
+  before.time = TimeFromSeconds(1.0);
+  before.gyro_rad_s = {0, 1, 0};
+  ImuSample late;
+  late.time = TimeFromSeconds(1.02);
+  late.gyro_rad_s = {0, 5, 0};
+  ImuSample after;
+  after.time = TimeFromSeconds(1.10);
+  after.gyro_rad_s = {0, 6, 0};
+  const ImuSample first = BridgeSampleFoundLate(before, late, after, 1, 3);
+  const ImuSample third = BridgeSampleFoundLate(before, late, after, 3, 3);
+  EXPECT_NEAR(ToSeconds(first.time), 1.04, 1e-9);
+  EXPECT_NEAR(ToSeconds(third.time), 1.08, 1e-9);
+  EXPECT_NEAR(first.gyro_rad_s.y, 2.0, 1e-12);
+  EXPECT_NEAR(third.gyro_rad_s.y, 4.0, 1e-12);
+}
+
 TEST(GapPolicyTest, ACutRepCountsWhenFoundBackWithinTheReturnTolerance) {
   GapPolicyParams params;  // return_frac 0.35
   CutRepReturn cut;

@@ -121,6 +121,31 @@ std::optional<Rep> RepScreen::Overlapping(Side other, const Rep& rep) const {
   return best;
 }
 
+std::optional<Rep> RepScreen::Near(Side other, const Rep& rep) const {
+  const SideState& o = state(other);
+  std::optional<Rep> best;
+  double best_s = 0.0;
+  const int n = std::min(o.history_count, kHistory);
+  for (int i = 0; i < n; ++i) {
+    const Rep& r = o.history[static_cast<std::size_t>(i)];
+    double apart_s = 0.0;
+    if (r.end <= rep.start) {
+      apart_s = Seconds(rep.start, r.end);
+      if (apart_s > params_.follower_near_s) continue;
+    } else if (r.start >= rep.end) {
+      apart_s = Seconds(r.start, rep.end);
+      if (apart_s > params_.partner_wait_s) continue;
+    } else {
+      continue;  // overlapping: Overlapping()'s case
+    }
+    if (!best || apart_s < best_s) {
+      best = r;
+      best_s = apart_s;
+    }
+  }
+  return best;
+}
+
 bool RepScreen::Continuous(Side side, const Rep& rep) const {
   const SideState& s = state(side);
   const int n = std::min(s.history_count, kHistory);
@@ -145,8 +170,16 @@ bool RepScreen::PartnerKnown(Side other, const Rep& rep) const {
 
 ScreenVerdict RepScreen::CrossSideVerdict(Side side, const Rep& rep) const {
   const std::optional<Rep> other = Overlapping(Other(side), rep);
-  if (!other) return ScreenVerdict::kRep;
-  if (rep.rom_deg < params_.follower_rom_frac * other->rom_deg) return ScreenVerdict::kFollowing;
+  if (!other) {
+    const std::optional<Rep> near = Near(Other(side), rep);
+    if (near && rep.rom_deg < params_.follower_rom_frac * near->rom_deg) {
+      return ScreenVerdict::kFollowing;
+    }
+    return ScreenVerdict::kRep;
+  }
+  const double follower_frac =
+      bilateral_ ? params_.follower_rom_frac : params_.follower_unilateral_rom_frac;
+  if (rep.rom_deg < follower_frac * other->rom_deg) return ScreenVerdict::kFollowing;
   // Gait swings without rest: a swing starts where the last one ended. (The other side's rep
   // is judged the same way when its turn comes; its neighbours may not be known yet.)
   if (bilateral_ && other->rom_deg >= params_.follower_rom_frac * rep.rom_deg &&

@@ -39,6 +39,17 @@ struct RepScreenParams {
   // is that limb following the body (a resting leg rocking 5-12 deg while the working leg does
   // 80-90 deg), not a rep of its own. A genuinely weak side does at least half the other's.
   double follower_rom_frac = 0.25;
+  // ... and in a unilateral set, where one side works at a time, a rep under this fraction of
+  // the other side's overlapping rep: a resting leg that rolls and tilts with the pelvis reaches
+  // 0.38 of a 50 deg straight-leg raise in the simulator, while the other shank of a two-leg
+  // unilateral exercise (single-leg squat, split squat) does 0.56 or more of the working one.
+  // Sides that work in turn (alternating arms) barely overlap.
+  double follower_unilateral_rom_frac = 0.4;
+  // A rep that overlaps no rep of the other side is compared (by follower_rom_frac) with the
+  // other side's nearest rep that ended at most this long before it began, or began within
+  // partner_wait_s after it ended: that side is mid-set (its reps come every 2-5 s), and a rock
+  // that fell between two of its reps, or beside one the detector missed, is still the body.
+  double follower_near_s = 3.0;
   // A rep waits this long past its end for the other side's overlapping rep (the comparator's
   // pairing tolerance: the two sensors' data may arrive that far apart).
   double partner_wait_s = 1.5;
@@ -75,8 +86,10 @@ struct RepScreenCounts {
 // * Left and right (both sensors present): a rep waits for the other side's overlapping rep
 //   (up to partner_wait_s of that side's data past its end). In a bilateral set, reps turning
 //   around half a rep apart are gait; in any set, a rep a small fraction of the other side's is
-//   a limb following the body. Those are not reps; a side whose reps were all following while
-//   the other worked is reported as not working in that set.
+//   a limb following the body (a larger fraction in a unilateral set, where only one side
+//   works at a time; compared with the other side's nearest rep when none overlaps, while that
+//   side is mid-set). Those are not reps; a side whose reps were all following while the other
+//   worked is reported as not working in that set.
 //
 // Reps come out in each side's order through Pop(). Fixed capacity, no allocation. Not
 // thread-safe.
@@ -135,6 +148,9 @@ class RepScreen {
   double MedianRom(const SideState& s) const;
   // The other side's rep nearest in time (by turnaround) among those overlapping 'rep'.
   std::optional<Rep> Overlapping(Side other, const Rep& rep) const;
+  // The other side's rep nearest in time among those that do not overlap 'rep' but ended up to
+  // follower_near_s before it or began up to partner_wait_s after it.
+  std::optional<Rep> Near(Side other, const Rep& rep) const;
   // Whether the other side's data says all of its reps overlapping 'rep' are known.
   bool PartnerKnown(Side other, const Rep& rep) const;
   // Whether a rep of 'side' follows or is followed by another of that side without rest.

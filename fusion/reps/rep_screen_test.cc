@@ -170,6 +170,65 @@ TEST(RepScreenTest, ALimbThatOnlyFollowsIsNotWorkingButAWeakSideIsCompared) {
   }
 }
 
+TEST(RepScreenTest, ARockBetweenTheWorkingSidesRepsIsFollowingToo) {
+  // The working leg's reps are 3 s every 5 s; the resting leg's rocks of 5-6 deg fall in the
+  // pauses between them (none overlaps a working rep), yet the working side is mid-set.
+  RepScreen screen({});
+  screen.StartRun(/*bilateral=*/false, true);
+  std::vector<Planned> plan;
+  for (int i = 0; i < 8; ++i) {
+    plan.push_back({Side::kRight, 2.0 + 5.0 * i, 3.0, 60.0});
+    if (i % 2 == 1) plan.push_back({Side::kLeft, 5.2 + 5.0 * i, 1.6, 5.0 + 0.2 * i});
+  }
+  const std::vector<Rep> passed = Screen(screen, plan, 70.0);
+  EXPECT_EQ(Count(passed, Side::kRight), 8);
+  EXPECT_EQ(Count(passed, Side::kLeft), 0);
+  EXPECT_EQ(screen.counts().following, 4);
+  EXPECT_TRUE(screen.NotWorking(Side::kLeft));
+
+  // Alone (the other side resting longer than follower_near_s), a small movement is not
+  // judged against the other side: it is the screen's size rules' to judge.
+  RepScreen alone({});
+  alone.StartRun(false, true);
+  const std::vector<Rep> passed_alone = Screen(alone,
+                                               {{Side::kRight, 2.0, 3.0, 60.0},
+                                                {Side::kRight, 7.0, 3.0, 60.0},
+                                                {Side::kLeft, 16.0, 2.0, 14.0},
+                                                {Side::kLeft, 19.0, 2.0, 15.0},
+                                                {Side::kLeft, 22.0, 2.0, 14.0}},
+                                               60.0);
+  EXPECT_EQ(Count(passed_alone, Side::kLeft), 3);
+  EXPECT_EQ(alone.counts().following, 0);
+}
+
+TEST(RepScreenTest, AUnilateralSetTakesALargerRockForFollowingThanABilateralOne) {
+  // A resting leg rolling with the pelvis: 18 deg beside a 50 deg raise (0.36 of it).
+  for (const bool bilateral : {false, true}) {
+    SCOPED_TRACE(bilateral ? "bilateral" : "unilateral");
+    RepScreen screen({});
+    screen.StartRun(bilateral, true);
+    std::vector<Planned> plan;
+    for (int i = 0; i < 6; ++i) {
+      plan.push_back({Side::kRight, 2.0 + 5.0 * i, 3.0, 50.0});
+      plan.push_back({Side::kLeft, 2.2 + 5.0 * i, 2.6, 18.0});
+    }
+    const std::vector<Rep> passed = Screen(screen, plan, 50.0);
+    EXPECT_EQ(Count(passed, Side::kRight), 6);
+    // In a bilateral set both sides work: 0.36 of the other side is a weak side, compared.
+    EXPECT_EQ(Count(passed, Side::kLeft), bilateral ? 6 : 0);
+  }
+  // Alternating sides in a unilateral set (no overlap) at 0.36: each side's own reps.
+  RepScreen screen({});
+  screen.StartRun(false, true);
+  std::vector<Planned> plan;
+  for (int i = 0; i < 6; ++i) {
+    plan.push_back({Side::kRight, 2.0 + 5.0 * i, 2.0, 50.0});
+    plan.push_back({Side::kLeft, 4.5 + 5.0 * i, 2.0, 18.0});
+  }
+  const std::vector<Rep> passed = Screen(screen, plan, 50.0);
+  EXPECT_EQ(Count(passed, Side::kLeft), 6);
+}
+
 TEST(RepScreenTest, ARepWaitsForTheOtherSidesDataButNotForASilentSide) {
   RepScreen screen({});
   screen.StartRun(true, true);

@@ -244,12 +244,16 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     for (Side side : kSides) spec.side(side).loss.bursts_per_s = 0.5;
     name += " loss";
   }
-  if (o.follower) {
+  if (o.follower || o.follower_rocks) {
     spec.mode = fusion::SetMode::kUnilateral;
     spec.unilateral_first_side = Side::kRight;
     spec.left.rep_count = 0;
     spec.left.follow = {5.0, 12.0};
     name += " follower";
+  }
+  if (o.follower_rocks) {
+    spec.left.follow = {10.0, 20.0, 0.6, 0.3};
+    name += " rocks";
   }
   name += scenario.protocol == fusion::Protocol::kAmbiSample ? " ambi" : " serial";
   name += Format(" s%llu", static_cast<unsigned long long>(o.seed));
@@ -372,6 +376,14 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
     gym.name += " gym";
     gym.spec.name = gym.name;
     grid.push_back(gym);
+  }
+  // Added after the others, so that their seeds stay as they were.
+  for (sim::ExerciseKind exercise :
+       {sim::ExerciseKind::kKneeExtension, sim::ExerciseKind::kStraightLegRaise}) {
+    ScenarioOptions o;
+    o.exercise = exercise;
+    o.follower_rocks = true;
+    add(o);
   }
   return grid;
 }
@@ -589,9 +601,9 @@ void PrintTotals(const std::vector<ScenarioResult>& results, std::ostream& out) 
   for (const ScenarioResult& r : results) {
     by_exercise[ExerciseOfName(r.name)].Add(r);
     all.Add(r);
-    for (const char* condition :
-         {"25Hz", "50Hz", "100Hz", "200Hz", "dropouts", "clock+drift", "fatigue", "clean", " sym",
-          "asym10", "asym20", " handling", " walk", " loss", " follower", " 2sets", " gym"}) {
+    for (const char* condition : {"25Hz", "50Hz", "100Hz", "200Hz", "dropouts", "clock+drift",
+                                  "fatigue", "clean", " sym", "asym10", "asym20", " handling",
+                                  " walk", " loss", " follower", " rocks", " 2sets", " gym"}) {
       if (r.name.find(condition) != std::string::npos) by_condition[condition].Add(r);
     }
   }

@@ -51,10 +51,13 @@ struct ScenarioOptions {
   bool fatigue = false;
   bool clean = false;  // no noise, bias, sway or jitter; mounts still random
   // Everyday situations around a set (issue 8), see sim::SessionSpec:
-  bool handling = false;      // dumbbells picked up before the set and put down after it
-  bool walk = false;          // 6 s of walking (arm swing, anti-phase) before the set
-  bool loss_bursts = false;   // BLE-like bursts of 1-10 lost samples (<= 200 ms), 0.5 per s
-  bool follower = false;      // unilateral: right works, left does nothing but rocks 5-12 deg
+  bool handling = false;     // dumbbells picked up before the set and put down after it
+  bool walk = false;         // 6 s of walking (arm swing, anti-phase) before the set
+  bool loss_bursts = false;  // BLE-like bursts of 1-10 lost samples (<= 200 ms), 0.5 per s
+  bool follower = false;     // unilateral: right works, left does nothing but rocks 5-12 deg
+  // ... and the rock is no hinge: 10-20 deg, rolling the limb about its long axis by up to 60 %
+  // of that, lagging the working rep by up to 0.3 s (implies follower).
+  bool follower_rocks = false;
   bool sets_in_hand = false;  // two sets, 30 s rest between them with the weights in hand
   std::uint64_t seed = 1;
 };
@@ -70,7 +73,8 @@ std::vector<Scenario> StandardGrid(std::uint64_t seed);
 
 // The everyday situations of issue 8, each on its own and once all together ("gym"): handling
 // (curl, lateral raise, curl 10 % asymmetric), walking (the same three), loss bursts (every
-// exercise at 25, 50 and 200 Hz), a following limb (knee extension, straight-leg raise), rest in
+// exercise at 25, 50 and 200 Hz), a following limb (knee extension, straight-leg raise; a small
+// hinge-like rock and a larger rolling one), rest in
 // hand between two sets (curl, lateral raise), and a curl session with all of them at 50 Hz.
 // Scenario names carry " handling", " walk", " loss", " follower", " 2sets" and " gym".
 std::vector<Scenario> SituationGrid(std::uint64_t seed);

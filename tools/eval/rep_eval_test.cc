@@ -120,14 +120,17 @@ TEST(RepEvalTest, TestHalfHoldsItsTotals) {
   // Since then (14 / 17 / 7 / 5 at the merge of the other branches) the swing rule and learning
   // the axis afresh at rest before the set (walking, handling) cost one rep of one hip
   // abduction set (9 -> 8 of 10), and the screen's axis rule for the first rep of a run the
-  // first straight-leg raise of s2 (30 -> 29): 13 / 16 / 9 / 5.
+  // first straight-leg raise of s2 (30 -> 29): 13 / 16 / 9 / 5. Then the follower rules (a
+  // rock between the working side's reps, and a unilateral set's 0.4 fraction) took the
+  // following ankle's 4 phantoms to 0 and cost one step-up rep of the trailing leg (14 deg
+  // beside 36): 13 / 17 / 6 / 1.
   EXPECT_GE(t.exact, 13);
-  EXPECT_GE(t.within_one, 16);
-  EXPECT_LE(t.count_error, 9);
-  // 4 on the following left ankle of a straight-leg raise, 1 outside the set windows.
-  EXPECT_LE(t.phantoms, 5);
+  EXPECT_GE(t.within_one, 17);
+  EXPECT_LE(t.count_error, 6);
+  // 1 outside the set windows.
+  EXPECT_LE(t.phantoms, 1);
   EXPECT_EQ(t.still_rows, 5);
-  EXPECT_GE(t.still_exact, 4);
+  EXPECT_GE(t.still_exact, 5);
 }
 
 }  // namespace

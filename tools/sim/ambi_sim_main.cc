@@ -75,6 +75,8 @@ int main(int argc, char** argv) {
   int sets = 0;
   double set_rest_s = -1.0;
   double follow_deg = 0.0;
+  double follow_roll_frac = -1.0;
+  double follow_lag_s = -1.0;
   app.add_flag("--handling", handling,
                "Bilateral: pick the weights up before the set and put them down after it");
   app.add_option("--walk-s", walk_s,
@@ -86,6 +88,11 @@ int main(int argc, char** argv) {
   app.add_option("--follow-deg", follow_deg,
                  "Unilateral: the side with no reps rocks by up to this with each rep of the "
                  "other (from half of it)");
+  app.add_option("--follow-roll-frac", follow_roll_frac,
+                 "A following side's rock also rolls the limb about its long axis by up to this "
+                 "fraction of it (0-1), so it is no hinge");
+  app.add_option("--follow-lag-s", follow_lag_s,
+                 "A following side's rock starts up to this long after the other side's rep");
   app.add_flag("--list-presets", list, "List the named scenarios and exit");
   app.add_option("--preset", preset, "Named scenario (see --list-presets)");
   app.add_option("--exercise", exercise,
@@ -185,10 +192,14 @@ int main(int argc, char** argv) {
     }
     if (sets > 0) spec.sets.set_count = sets;
     if (set_rest_s >= 0.0) spec.sets.rest_s = set_rest_s;
-    if (follow_deg > 0.0) {
-      for (auto* s : {&spec.left, &spec.right}) {
-        if (s->rep_count == 0) s->follow = {0.5 * follow_deg, follow_deg};
+    for (auto* s : {&spec.left, &spec.right}) {
+      if (s->rep_count != 0) continue;  // only a side with no reps of its own follows
+      if (follow_deg > 0.0) {
+        s->follow.min_deg = 0.5 * follow_deg;
+        s->follow.max_deg = follow_deg;
       }
+      if (follow_roll_frac >= 0.0) s->follow.roll_frac = follow_roll_frac;
+      if (follow_lag_s >= 0.0) s->follow.lag_max_s = follow_lag_s;
     }
     if (clean) {
       for (auto* s : {&spec.left, &spec.right}) {
