@@ -1,6 +1,10 @@
 #include "daemon/store/session_reader.h"
 
 namespace ambi::store {
+
+using history::BalanceSet;
+using history::WeekRange;
+
 namespace {
 
 constexpr const char* kSessionInfoColumns = R"sql(
