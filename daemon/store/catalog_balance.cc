@@ -20,9 +20,8 @@ history::ExerciseKind ExerciseKindOf(const fusion::Exercise& exercise) {
 }
 
 void BuildWeeklyBalance(const std::vector<history::BalanceSet>& sets,
-                        const config::ExerciseCatalog* catalog,
-                        std::int64_t until_unix_ns, std::uint32_t weeks,
-                        v1::WeeklyBalanceResponse* response) {
+                        const config::ExerciseCatalog* catalog, std::int64_t until_unix_ns,
+                        std::uint32_t weeks, v1::WeeklyBalanceResponse* response) {
   std::map<std::string, history::ExerciseKind, std::less<>> kinds;
   const history::ExerciseKindLookup kind_of =
       [&](std::string_view name) -> const history::ExerciseKind* {

@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "ambi/v1/service.pb.h"
+#include "daemon/store/catalog_balance.h"
 #include "daemon/store/schema.h"
 #include "daemon/store/session_reader.h"
 #include "daemon/store/store_writer.h"
-#include "daemon/store/catalog_balance.h"
 #include "proto/history/weekly_balance.h"
 
 namespace ambi::store {
