@@ -164,7 +164,10 @@ def wait_shipped(box):
 
 
 def ctl_store(args, pg, *command):
-    result = subprocess.run([args.ambictl, "--store", pg.url, *command, "--json"],
+    # --store reads the central database only: ambictl makes no channel to ambid, so ambid's
+    # TLS CA and token files are not even opened (a missing one would be refused otherwise).
+    result = subprocess.run([args.ambictl, "--store", pg.url, "--tls-ca", "/nonexistent/ca.pem",
+                             "--token-file", "/nonexistent/token", *command, "--json"],
                             capture_output=True, text=True, timeout=TIMEOUT_S)
     if result.returncode != 0:
         raise Failure(f"ambictl --store {' '.join(command)}: {result.stderr.strip()}")
