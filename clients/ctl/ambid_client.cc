@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+#include <utility>
 
 #include "clients/ctl/ctl_text.h"
 #include "proto/client/ambid_channel.h"
@@ -54,10 +55,14 @@ std::string DefaultAddress() {
 
 AmbidClient::AmbidClient(const std::string& address, double timeout_s,
                          const proto::ChannelSecurity& security)
-    : address_(NormalizeAddress(address)), timeout_s_(timeout_s) {
+    : address_(NormalizeAddress(address)), timeout_s_(timeout_s), security_(security) {}
+
+void AmbidClient::Connect() {
+  if (channel_ != nullptr) return;
   std::string error;
-  channel_ = proto::CreateAmbidChannel(address_, security, grpc::ChannelArguments(), &error);
-  if (channel_ == nullptr) throw std::runtime_error(error);
+  auto channel = proto::CreateAmbidChannel(address_, security_, grpc::ChannelArguments(), &error);
+  if (channel == nullptr) throw std::runtime_error(error);
+  channel_ = std::move(channel);
   stub_ = v1::Ambi::NewStub(channel_);
 }
 
@@ -70,6 +75,7 @@ void AmbidClient::Prepare(grpc::ClientContext* context, bool stream) const {
 }
 
 bool AmbidClient::WaitForServer(double seconds) {
+  Connect();
   return channel_->WaitForConnected(After(seconds));
 }
 

@@ -15,15 +15,21 @@ inline constexpr int kExitError = 1;    // the daemon refused, or could not be r
 inline constexpr int kExitUsage = 2;    // bad arguments (unknown option, bad date, ...)
 inline constexpr int kExitTimeout = 3;  // --timeout-s elapsed
 
-// The connection to ambid and the one-line error messages of every command.
+// The connection to ambid and the one-line error messages of every command. The channel is made
+// on first use: a command that reads another history (--store) never builds one.
 class AmbidClient {
  public:
-  // 'address': unix:/path, a bare path (a unix socket), or host:port. Throws
-  // std::runtime_error naming the file when the token or CA file cannot be used.
+  // 'address': unix:/path, a bare path (a unix socket), or host:port.
   AmbidClient(const std::string& address, double timeout_s,
               const proto::ChannelSecurity& security = {});
 
-  v1::Ambi::Stub& stub() { return *stub_; }
+  // Makes the channel now, if not yet made. Throws std::runtime_error naming the file when the
+  // token or CA file cannot be used (so do stub() and WaitForServer() on first use).
+  void Connect();
+  v1::Ambi::Stub& stub() {
+    Connect();
+    return *stub_;
+  }
   const std::string& address() const { return address_; }
   // A context with the call deadline (--timeout-s, or a default for unary calls).
   void Prepare(grpc::ClientContext* context, bool stream) const;
@@ -37,6 +43,7 @@ class AmbidClient {
  private:
   std::string address_;
   double timeout_s_;
+  proto::ChannelSecurity security_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Ambi::Stub> stub_;
 };

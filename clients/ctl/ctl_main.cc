@@ -7,7 +7,6 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -181,17 +180,16 @@ int Main(int argc, char** argv) {
         "commands talk to ambid: use --connect ADDR");
     return kExitUsage;
   }
-  std::unique_ptr<AmbidClient> connected;
-  try {
-    connected =
-        std::make_unique<AmbidClient>(options.address, options.timeout_s,
-                                      proto::ChannelSecurity{options.token_file, options.tls_ca});
-  } catch (const std::runtime_error& error) {
-    PrintError(error.what());
-    return kExitUsage;
-  }
-  AmbidClient& client = *connected;
+  // --store reads the central history: no channel to ambid is made at all.
+  AmbidClient client(options.address, options.timeout_s,
+                     proto::ChannelSecurity{options.token_file, options.tls_ca});
   if (options.store.empty()) {
+    try {
+      client.Connect();
+    } catch (const std::runtime_error& error) {
+      PrintError(error.what());
+      return kExitUsage;
+    }
     if (const int waited = WaitForServer(client, options); waited != kExitOk) return waited;
   }
   if (watch->parsed()) return Watch(client, options);

@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -14,6 +15,8 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "clients/ctl/commands.h"
 #include "clients/ctl/ctl_text.h"
@@ -237,6 +240,57 @@ std::string CueWord(v1::Cue::Kind kind) {
   return name;
 }
 
+// The sets whose reps have no partner by design: one side works in a unilateral set.
+std::set<std::uint32_t> UnilateralSets(const v1::GetSessionResponse& session) {
+  std::set<std::uint32_t> sets;
+  for (const v1::SetSummary& set : session.sets()) {
+    if (set.mode() == v1::SET_MODE_UNILATERAL) sets.insert(set.set_index());
+  }
+  return sets;
+}
+
+// Every rep of a session with the pair it belongs to (null when none), in set, side and rep order.
+struct ShownRep {
+  const v1::Rep* rep;
+  const v1::RepPair* pair;
+};
+std::vector<ShownRep> SessionReps(const v1::GetSessionResponse& session) {
+  std::vector<ShownRep> reps;
+  for (const v1::RepPair& pair : session.rep_pairs()) {
+    reps.push_back({&pair.left(), &pair});
+    reps.push_back({&pair.right(), &pair});
+  }
+  for (const v1::UnpairedRep& unpaired : session.unpaired_reps()) {
+    reps.push_back({&unpaired.rep(), nullptr});
+  }
+  std::stable_sort(reps.begin(), reps.end(), [](const ShownRep& a, const ShownRep& b) {
+    return std::tuple(a.rep->set_index(), a.rep->side(), a.rep->index()) <
+           std::tuple(b.rep->set_index(), b.rep->side(), b.rep->index());
+  });
+  return reps;
+}
+
+// "reps": per set and side, the count and each rep's segment ROM, as the coach reads a set.
+std::string RepsSection(const v1::GetSessionResponse& session) {
+  std::string out = "\nreps (segment ROM per rep, °)\n";
+  const std::vector<ShownRep> reps = SessionReps(session);
+  if (reps.empty()) return out + "  none\n";
+  for (std::size_t i = 0; i < reps.size();) {
+    const v1::Rep& first = *reps[i].rep;
+    std::string roms;
+    std::size_t n = 0;
+    for (; i < reps.size() && reps[i].rep->set_index() == first.set_index() &&
+           reps[i].rep->side() == first.side();
+         ++i, ++n) {
+      roms += Format(" %.1f", reps[i].rep->rom_deg());
+    }
+    out +=
+        Format("  set %u  %-5s %2zu reps:", first.set_index(), SideName(first.side()).c_str(), n) +
+        roms + "\n";
+  }
+  return out;
+}
+
 bool WriteOutput(const std::string& path, const std::string& text) {
   if (path.empty() || path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -346,7 +400,27 @@ int Show(AmbidClient& client, const Options& options) {
                      {"detail", e.detail()}}
                     .dump());
     }
+    for (const ShownRep& shown : SessionReps(session)) {
+      const v1::Rep& rep = *shown.rep;
+      PrintLine(Json{
+          {"record", "rep"},
+          {"session_id", info.session_id()},
+          {"athlete", info.athlete()},
+          {"set_index", rep.set_index()},
+          {"side", SideName(rep.side())},
+          {"rep_index", rep.index()},
+          {"pair_index", shown.pair != nullptr ? Json(shown.pair->pair_index()) : Json(nullptr)},
+          {"rom_deg", rep.rom_deg()},
+          {"concentric_s", rep.concentric_s()},
+          {"eccentric_s", rep.eccentric_s()},
+          {"peak_speed_deg_s", rep.peak_speed_deg_s()},
+          {"bridged", rep.bridged()}}
+                    .dump());
+    }
+    // A rep without a partner is a data-quality note only where a partner was expected.
+    const std::set<std::uint32_t> unilateral = UnilateralSets(session);
     for (const v1::UnpairedRep& u : session.unpaired_reps()) {
+      if (unilateral.contains(u.rep().set_index())) continue;
       PrintLine(Json{{"record", "unpaired_rep"},
                      {"session_id", info.session_id()},
                      {"athlete", info.athlete()},
@@ -387,16 +461,22 @@ int Show(AmbidClient& client, const Options& options) {
   for (const v1::Cue& cue : session.cues()) {
     out += Format("  set %u  %7.1f s  ", cue.set_index(), cue.t_s()) + cue.message() + "\n";
   }
+  out += RepsSection(session);
   out += "\ndata quality\n";
-  if (session.sensor_events().empty() && session.unpaired_reps().empty()) {
+  const std::set<std::uint32_t> unilateral = UnilateralSets(session);
+  std::vector<const v1::Rep*> unpaired;
+  for (const v1::UnpairedRep& u : session.unpaired_reps()) {
+    if (!unilateral.contains(u.rep().set_index())) unpaired.push_back(&u.rep());
+  }
+  if (session.sensor_events().empty() && unpaired.empty()) {
     out += "  no gaps, lost sensors or unpaired reps\n";
   }
   for (const v1::SensorStatus& e : session.sensor_events()) {
     out += Format("  %7.1f s  ", e.t_s()) + SensorNote(e) + "\n";
   }
-  for (const v1::UnpairedRep& u : session.unpaired_reps()) {
+  for (const v1::Rep* rep : unpaired) {
     out += Format("  set %u  %s rep %u has no partner on the other side (not compared)\n",
-                  u.rep().set_index(), SideName(u.rep().side()).c_str(), u.rep().index());
+                  rep->set_index(), SideName(rep->side()).c_str(), rep->index());
   }
   std::fputs(out.c_str(), stdout);
   return kExitOk;

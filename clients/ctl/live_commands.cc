@@ -290,6 +290,8 @@ void PrintSession(const v1::SessionInfo& session, const std::string& verb, bool 
                                      {"athlete", session.athlete()},
                                      {"start_unix_ns", session.start_unix_ns()},
                                      {"end_unix_ns", session.end_unix_ns()},
+                                     {"set_count", session.set_count()},
+                                     {"rep_count", session.rep_count()},
                                      {"capture_path", session.capture_path()}}
                   .dump());
     return;

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <vector>
 
+#include "proto/history/session_reps.h"
 #include "proto/history/weekly_balance.h"
 
 namespace ambi::history {
@@ -212,6 +213,7 @@ FROM ambi_sets t WHERE box_id = $1 AND session_id = $2 ORDER BY set_index)sql",
                     HistoryError::kInternal, error, kind);
       }
     }
+    std::vector<v1::Rep> logged_unpaired;
     for (const pqxx::row& row : work.exec_params(
              "SELECT event FROM ambi_events WHERE box_id = $1 AND session_id = $2 AND kind IN "
              "('sensor_status', 'unpaired_rep') ORDER BY seq",
@@ -222,8 +224,30 @@ FROM ambi_sets t WHERE box_id = $1 AND session_id = $2 ORDER BY set_index)sql",
                     HistoryError::kInternal, error, kind);
       }
       if (event.has_sensor_status()) *response->add_sensor_events() = event.sensor_status();
-      if (event.has_unpaired_rep()) *response->add_unpaired_reps() = event.unpaired_rep();
+      if (event.has_unpaired_rep()) logged_unpaired.push_back(event.unpaired_rep().rep());
     }
+    // Every rep recorded: those no pair holds are the unpaired reps (a unilateral set's too), as
+    // a box answers.
+    std::vector<v1::Rep> recorded;
+    for (const pqxx::row& row : work.exec_params(R"sql(
+SELECT set_index, rep_index, side, limb, start_s, turnaround_s, end_s, rom_deg, concentric_s,
+       eccentric_s, peak_speed_deg_s
+FROM ambi_reps WHERE box_id = $1 AND session_id = $2 ORDER BY seq)sql",
+                                                 box, id)) {
+      v1::Rep& rep = recorded.emplace_back();
+      rep.set_set_index(row[0].as<std::uint32_t>());
+      rep.set_index(row[1].as<std::uint32_t>());
+      rep.set_side(static_cast<v1::Side>(row[2].as<int>()));
+      rep.set_limb(static_cast<v1::Limb>(row[3].as<int>()));
+      rep.set_start_s(row[4].as<double>());
+      rep.set_turnaround_s(row[5].as<double>());
+      rep.set_end_s(row[6].as<double>());
+      rep.set_rom_deg(row[7].as<double>());
+      rep.set_concentric_s(row[8].as<double>());
+      rep.set_eccentric_s(row[9].as<double>());
+      rep.set_peak_speed_deg_s(row[10].as<double>());
+    }
+    history::AddUnpairedReps(recorded, logged_unpaired, response);
     return true;
   });
 }

@@ -105,6 +105,8 @@ v1::GetSessionResponse UnilateralSession() {
       rep->set_index(r);
       rep->set_side(side);
       rep->set_rom_deg((s == 1 ? 120.0 : 100.0) + r + 0.25);
+      rep->set_concentric_s(0.5 + 0.125 * r);
+      rep->set_eccentric_s(1.0 + 0.25 * s);
     }
   }
   return session;
@@ -127,6 +129,11 @@ TEST(SessionReportTest, UnilateralSetsShowEachSidesRepsAndMarkTheWeakerSide) {
   EXPECT_EQ(Count(set2, "data-weaker=\"yes\""), 1);
   EXPECT_THAT(set2, HasSubstr("class=\"side-label weaker\" data-side=\"right\""));
   EXPECT_EQ(Count(set1, "data-weaker=\"yes\""), 0);
+  // Their tempo the same way: a stacked bar per rep, the stored seconds exactly.
+  EXPECT_EQ(Count(set1, "class=\"tempo-bar unilateral\""), 3);
+  EXPECT_EQ(Count(set2, "class=\"tempo-bar unilateral\""), 5);
+  EXPECT_THAT(set2, HasSubstr("data-set=\"2\" data-rep=\"2\" data-side=\"right\" "
+                              "data-concentric-s=\"0.75\" data-eccentric-s=\"1.5\""));
   // Unilateral reps have no partner by design: not a data-quality note.
   EXPECT_EQ(Count(html, "unpaired-note"), 0);
 }

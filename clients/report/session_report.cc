@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "clients/report/html_parts.h"
 #include "clients/report/report.h"
@@ -107,8 +108,12 @@ std::string RomChart(std::uint32_t set_index, const std::vector<const v1::RepPai
 // A unilateral set: each side's reps as bars, this set's working side and the side of the set it
 // was compared with, the weaker side marked. The sides were not moving together, so their reps
 // are not paired: each side is a group of its own, with its mean as a dashed line.
-std::string UnilateralRomChart(const v1::SetSummary& set,
-                               const std::map<std::uint32_t, std::vector<const v1::Rep*>>& reps) {
+using RepsBySet = std::map<std::uint32_t, std::vector<const v1::Rep*>>;
+
+// The reps a unilateral set is judged on, per side: its own and those of the set it was compared
+// with.
+std::pair<std::vector<const v1::Rep*>, std::vector<const v1::Rep*>> UnilateralReps(
+    const v1::SetSummary& set, const RepsBySet& reps) {
   std::vector<const v1::Rep*> left;
   std::vector<const v1::Rep*> right;
   for (const std::uint32_t index : {set.compared_with_set_index(), set.set_index()}) {
@@ -119,6 +124,11 @@ std::string UnilateralRomChart(const v1::SetSummary& set,
       if (rep->side() == v1::SIDE_RIGHT) right.push_back(rep);
     }
   }
+  return {std::move(left), std::move(right)};
+}
+
+std::string UnilateralRomChart(const v1::SetSummary& set, const RepsBySet& reps) {
+  const auto [left, right] = UnilateralReps(set, reps);
   if (left.empty() && right.empty()) return "";
   double max_rom = 0;
   for (const auto* side : {&left, &right}) {
@@ -166,6 +176,53 @@ std::string UnilateralRomChart(const v1::SetSummary& set,
               Fixed((first_x + last_x) / 2, 1) + "\" y=\"" + Fixed(chart.top() + 14, 1) +
               "\" text-anchor=\"middle\" font-weight=\"" + (weaker ? "800" : "400") + "\">" + name +
               " · mean " + Fixed(mean, 1) + "°" + (weaker ? " · ▼ weaker" : "") + "</text>");
+    ++at;  // the empty slot between the sides
+  }
+  return chart.Svg();
+}
+
+// A unilateral set's tempo: each side's reps as a group, lifting (solid) and lowering (light)
+// seconds stacked, as the ROM chart above it.
+std::string UnilateralTempoChart(const v1::SetSummary& set, const RepsBySet& reps) {
+  const auto [left, right] = UnilateralReps(set, reps);
+  if (left.empty() && right.empty()) return "";
+  double max_s = 0;
+  for (const auto* side : {&left, &right}) {
+    for (const v1::Rep* rep : *side) {
+      max_s = std::max(max_s, rep->concentric_s() + rep->eccentric_s());
+    }
+  }
+  Chart chart("tempo unilateral", "Tempo per rep: lifting (solid) and lowering (light) time",
+              kChartWidth, kTempoChartHeight, NiceMax(max_s, 1), "s");
+  chart.Legend({{kLeftColour, "left"}, {kRightColour, "right"}});
+  const std::size_t slots = left.size() + right.size() + (left.empty() || right.empty() ? 0 : 1);
+  const double slot = chart.plot_width() / static_cast<double>(std::max<std::size_t>(1, slots));
+  const double bar = std::min(34.0, slot * 0.7);
+  std::size_t at = 0;
+  for (const auto& [side_reps, colour] :
+       {std::pair{&left, kLeftColour}, std::pair{&right, kRightColour}}) {
+    if (side_reps->empty()) continue;
+    for (const v1::Rep* rep : *side_reps) {
+      const double centre = chart.left() + slot * (static_cast<double>(at) + 0.5);
+      const double x = centre - bar / 2;
+      const double y_concentric = chart.Y(rep->concentric_s());
+      const double y_total = chart.Y(rep->concentric_s() + rep->eccentric_s());
+      const std::string name = SideName(rep->side());
+      chart.Add("<g class=\"tempo-bar unilateral\" data-set=\"" + std::to_string(rep->set_index()) +
+                "\" data-rep=\"" + std::to_string(rep->index()) + "\" data-side=\"" + name +
+                "\" data-concentric-s=\"" + Exact(rep->concentric_s()) + "\" data-eccentric-s=\"" +
+                Exact(rep->eccentric_s()) + "\"><rect x=\"" + Fixed(x, 1) + "\" y=\"" +
+                Fixed(y_concentric, 1) + "\" width=\"" + Fixed(bar, 1) + "\" height=\"" +
+                Fixed(chart.bottom() - y_concentric, 1) + "\" fill=\"" + colour + "\"/><rect x=\"" +
+                Fixed(x, 1) + "\" y=\"" + Fixed(y_total, 1) + "\" width=\"" + Fixed(bar, 1) +
+                "\" height=\"" + Fixed(y_concentric - y_total, 1) + "\" fill=\"" + colour +
+                "\" fill-opacity=\"0.4\"/><title>" + name + " rep " + std::to_string(rep->index()) +
+                " (set " + std::to_string(rep->set_index()) + "): up " +
+                Fixed(rep->concentric_s(), 2) + " s, down " + Fixed(rep->eccentric_s(), 2) +
+                " s</title></g>");
+      chart.XLabel(centre, std::to_string(rep->index()));
+      ++at;
+    }
     ++at;  // the empty slot between the sides
   }
   return chart.Svg();
@@ -385,7 +442,7 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
   for (const v1::RepPair& pair : session.rep_pairs())
     pairs_by_set[pair.set_index()].push_back(&pair);
   // In a unilateral set every rep is unpaired (one side works): those are its reps.
-  std::map<std::uint32_t, std::vector<const v1::Rep*>> unpaired_by_set;
+  RepsBySet unpaired_by_set;
   for (const v1::UnpairedRep& unpaired : session.unpaired_reps())
     unpaired_by_set[unpaired.rep().set_index()].push_back(&unpaired.rep());
   for (const v1::SetSummary& set : session.sets()) {
@@ -407,7 +464,8 @@ std::string SessionReportHtml(const v1::GetSessionResponse& session) {
                                     ? ", this set's and set " +
                                           std::to_string(set.compared_with_set_index()) + "'s"
                                     : "") +
-                    " (the sides are compared set against set).</p>" + chart;
+                    " (the sides are compared set against set).</p>" + chart +
+                    UnilateralTempoChart(set, unpaired_by_set);
     } else if (pairs.empty()) {
       body += "<p class=\"none\">No rep pairs in this set (nothing to compare rep by rep).</p>";
     } else {

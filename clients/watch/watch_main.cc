@@ -12,7 +12,6 @@
 // 3 --timeout-s elapsed or the server was not reachable within --wait-for-server.
 
 #include <CLI/CLI.hpp>
-#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -78,16 +77,14 @@ int Main(int argc, char** argv) {
   }
   if (options.athletes.size() == 1) options.athlete = options.athletes[0];
 
-  std::unique_ptr<ctl::AmbidClient> connected;
+  ctl::AmbidClient client(options.address, options.timeout_s,
+                          proto::ChannelSecurity{options.token_file, options.tls_ca});
   try {
-    connected = std::make_unique<ctl::AmbidClient>(
-        options.address, options.timeout_s,
-        proto::ChannelSecurity{options.token_file, options.tls_ca});
+    client.Connect();
   } catch (const std::runtime_error& error) {
     ctl::PrintError(error.what());
     return ctl::kExitUsage;
   }
-  ctl::AmbidClient& client = *connected;
   if (const int waited = ctl::WaitForServer(client, options); waited != ctl::kExitOk) return waited;
   if (devices->parsed()) return ctl::Devices(client, options);
   if (start_set->parsed()) return ctl::SetStart(client, options);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -103,6 +104,7 @@ void AthleteSession::OnBytes(int device_index, SteadyTime arrival,
                             fusion::ToNanoseconds(time), bytes));
   }
   trigger_arrival_unix_ns_ = WallNsOf(arrival);
+  last_input_ = std::max(last_input_, time);
   pipeline_->OnBytes(device_index, time, bytes);
 }
 
@@ -125,6 +127,7 @@ void AthleteSession::OnLinkChange(int device_index, SteadyTime time, bool connec
   record.mutable_link()->set_detail(detail);
   Record(record);
   trigger_arrival_unix_ns_ = WallNsOf(time);
+  last_input_ = std::max(last_input_, at);
   if (connected) {
     pipeline_->OnSensorBack(device_index, at, detail);
   } else {
@@ -144,6 +147,7 @@ int AthleteSession::StartSet(SteadyTime time, const fusion::Exercise& exercise,
   control->set_side(proto::ToProto(side));
   Record(record);
   trigger_arrival_unix_ns_ = WallNsOf(time);
+  last_input_ = std::max(last_input_, SessionTime(time));
   pipeline_->StartSet(SessionTime(time), exercise, mode, side);
   return last_set_started_;
 }
@@ -155,13 +159,15 @@ bool AthleteSession::EndSet(SteadyTime time) {
   record.mutable_set_control()->set_action(v1::SetControl::ACTION_END);
   Record(record);
   trigger_arrival_unix_ns_ = WallNsOf(time);
+  last_input_ = std::max(last_input_, SessionTime(time));
   return pipeline_->EndSet(SessionTime(time));
 }
 
 void AthleteSession::End(SteadyTime time) {
   if (ended_) return;
-  // Flush at the later of 'time' and the data already seen, so nothing pending is cut short.
-  const fusion::Time at = std::max(SessionTime(time), pipeline_->latest_time());
+  // Flush at the later of 'time' and the data already seen, so nothing pending is cut short. A
+  // replay ends on its own timeline, at its last input: the wall time it took does not count.
+  const fusion::Time at = EndTime(time);
   trigger_arrival_unix_ns_ = options_.recorded_start_unix_ns != 0
                                  ? options_.recorded_start_unix_ns + fusion::ToNanoseconds(at)
                                  : UnixNsOf(time);
@@ -175,10 +181,15 @@ std::int64_t AthleteSession::WallNsOf(SteadyTime time) const {
   return options_.recorded_start_unix_ns + fusion::ToNanoseconds(SessionTime(time));
 }
 
+fusion::Time AthleteSession::EndTime(SteadyTime now) const {
+  const fusion::Time data = std::max(pipeline_->latest_time(), last_input_);
+  if (options_.recorded_start_unix_ns != 0) return data;
+  return std::max(SessionTime(now), data);
+}
+
 std::int64_t AthleteSession::EndUnixNs(SteadyTime now) const {
   if (options_.recorded_start_unix_ns == 0) return UnixNowNs();
-  const fusion::Time at = std::max(SessionTime(now), pipeline_->latest_time());
-  return options_.recorded_start_unix_ns + fusion::ToNanoseconds(at);
+  return options_.recorded_start_unix_ns + fusion::ToNanoseconds(EndTime(now));
 }
 
 void AthleteSession::FlushCapture() {

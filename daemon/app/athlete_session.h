@@ -29,6 +29,7 @@ struct AthleteSessionOptions {
   // store carry this plus their session time instead of the current wall clock, so a replayed
   // session keeps its recorded (or chosen) dates. 0: live, the wall clock.
   std::int64_t recorded_start_unix_ns = 0;
+  std::int64_t start_unix_ns = 0;  // the session's start as the store has it
 };
 
 // One live session of one athlete: transport bytes in, recorded to the capture file, through the
@@ -78,13 +79,15 @@ class AthleteSession final : public fusion::EventSink {
   const std::string& capture_path() const { return capture_.path(); }
   const std::string& exercise() const { return options_.exercise; }
   SteadyTime epoch() const { return options_.epoch; }
+  std::int64_t start_unix_ns() const { return options_.start_unix_ns; }
   bool ended() const { return ended_; }
   int set_count() const { return set_count_; }
   int rep_count() const { return rep_count_; }
   const fusion::SensorCounters& counters(int device_index) const;
   fusion::Time SessionTime(SteadyTime time) const;
   // The wall time (Unix ns) at which the session ends if ended at 'now': the wall clock, or with
-  // recorded_start_unix_ns the recorded start plus the latest data seen.
+  // recorded_start_unix_ns (a replay) the recorded start plus its last input, however fast or
+  // slowly it was replayed.
   std::int64_t EndUnixNs(SteadyTime now) const;
 
   // fusion::EventSink
@@ -96,6 +99,9 @@ class AthleteSession final : public fusion::EventSink {
   void OnLinkChange(int device_index, SteadyTime time, bool connected, const std::string& detail);
   void Record(const v1::CaptureRecord& record);
   void CheckCapture(const capture::CaptureStatus& status);
+  // Session time of the end if ended at 'now': live, the later of now and the data; a replay,
+  // its last input.
+  fusion::Time EndTime(SteadyTime now) const;
   // The wall time of a steady instant: recent past on the wall clock, or the recorded timeline.
   std::int64_t WallNsOf(SteadyTime time) const;
 
@@ -111,6 +117,7 @@ class AthleteSession final : public fusion::EventSink {
   int rep_count_ = 0;
   int last_set_started_ = 0;
   std::int64_t trigger_arrival_unix_ns_ = 0;  // of the bytes being processed, for latency
+  fusion::Time last_input_{};  // session time of the latest input (bytes, link, set control)
 };
 
 }  // namespace ambi::daemon

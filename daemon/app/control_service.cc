@@ -56,6 +56,7 @@ v1::SessionInfo InfoOf(const Athlete& athlete) {
   if (!athlete.session) return info;
   info.set_session_id(athlete.session->session_id());
   info.set_athlete(athlete.name());
+  info.set_start_unix_ns(athlete.session->start_unix_ns());
   info.set_capture_path(athlete.session->capture_path());
   info.set_set_count(static_cast<std::uint32_t>(athlete.session->set_count()));
   info.set_rep_count(static_cast<std::uint32_t>(athlete.session->rep_count()));
@@ -214,8 +215,13 @@ ControlStatus ControlService::EndSession(const v1::EndSessionRequest& request,
       return status;
     }
     *out->mutable_session() = InfoOf(*athlete);
-    out->mutable_session()->set_end_unix_ns(UnixNowNs());
-    sessions_->End(*athlete);
+    // The end the store records and the counts with the reps the end reported, so the answer
+    // and the history agree.
+    int sets = 0;
+    int reps = 0;
+    out->mutable_session()->set_end_unix_ns(sessions_->End(*athlete, &sets, &reps));
+    out->mutable_session()->set_set_count(static_cast<std::uint32_t>(sets));
+    out->mutable_session()->set_rep_count(static_cast<std::uint32_t>(reps));
     return ControlStatus::Ok();
   });
 }

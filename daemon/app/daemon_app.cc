@@ -181,9 +181,19 @@ std::optional<std::vector<AthleteSpec>> DaemonApp::Impl::BuildAthletes() {
       spdlog::critical("--replay: {}", error);
       return std::nullopt;
     }
-    athlete->recorded_start_unix_ns = options_.replay_recorded_dates
-                                          ? replay_header_.created_unix_ns()
-                                          : options_.replay_start_unix_ns;
+    // A replayed session keeps its own timeline: its start (recorded, chosen, or now) plus the
+    // recorded session time, so it ends as long after its start as it was recorded, however fast
+    // it was replayed.
+    std::int64_t start = options_.replay_recorded_dates ? replay_header_.created_unix_ns()
+                                                        : options_.replay_start_unix_ns;
+    if (start <= 0) {
+      if (options_.replay_recorded_dates) {
+        spdlog::warn("--replay-start recorded: {} has no creation time; it is dated now",
+                     options_.replay_path);
+      }
+      start = UnixNowNs();
+    }
+    athlete->recorded_start_unix_ns = start;
     return std::vector<AthleteSpec>{std::move(*athlete)};
   }
   if (options_.simulate) {

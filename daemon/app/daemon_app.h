@@ -18,7 +18,8 @@ struct DaemonOptions {
   // Stop the daemon when the replay has been fed (else it keeps serving queries).
   bool exit_after_replay = false;
   // Dates of the replayed session: the capture's creation time (recorded_dates), or this Unix
-  // time as session time zero; neither: the current wall clock, as live.
+  // time as session time zero; neither (or a capture without creation time): the time the
+  // daemon starts. The session's events and end follow the recorded session time from there.
   bool replay_recorded_dates = false;
   std::int64_t replay_start_unix_ns = 0;
 };

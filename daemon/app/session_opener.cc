@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -123,6 +124,7 @@ std::unique_ptr<AthleteSession> SessionOpener::Open(const Athlete& athlete, std:
   if (athlete.spec.mode) options.params.mode = athlete.spec.mode;
   options.epoch = std::chrono::steady_clock::now();
   options.recorded_start_unix_ns = athlete.spec.recorded_start_unix_ns;
+  options.start_unix_ns = start_unix_ns;
   for (std::size_t i = 0; i < athlete.devices.size(); ++i) {
     options.sensors.push_back(
         athlete.devices[i].spec.ToSensorInfo(static_cast<std::uint32_t>(i + 1)));
@@ -138,15 +140,22 @@ std::unique_ptr<AthleteSession> SessionOpener::Open(const Athlete& athlete, std:
   return session;
 }
 
-void SessionOpener::End(Athlete& athlete) {
-  if (!athlete.session) return;
+std::int64_t SessionOpener::End(Athlete& athlete, int* set_count, int* rep_count) {
+  if (!athlete.session) return 0;
   athlete.session->End(std::chrono::steady_clock::now());
-  store_->EndSession(athlete.session->session_id(),
-                     athlete.session->EndUnixNs(std::chrono::steady_clock::now()));
+  // One end for the store and the caller's answer; never before the start (as the store takes
+  // it).
+  const std::int64_t end_unix_ns =
+      std::max(athlete.session->EndUnixNs(std::chrono::steady_clock::now()),
+               athlete.session->start_unix_ns());
+  store_->EndSession(athlete.session->session_id(), end_unix_ns);
   spdlog::info("athlete {}: session {} ended ({} sets, {} reps), capture {}", athlete.name(),
                athlete.session->session_id(), athlete.session->set_count(),
                athlete.session->rep_count(), athlete.session->capture_path());
+  if (set_count != nullptr) *set_count = athlete.session->set_count();
+  if (rep_count != nullptr) *rep_count = athlete.session->rep_count();
   athlete.session.reset();
+  return end_unix_ns;
 }
 
 }  // namespace ambi::daemon

@@ -31,7 +31,9 @@ class SessionOpener {
   // recording and 'error' says why.
   bool Replace(Athlete& athlete, std::string* error);
   // Ends the athlete's live session, if any: pending reps are reported, the capture closed.
-  void End(Athlete& athlete);
+  // Returns the end (Unix ns) the store records, for answers that name it; 0 without a session.
+  // 'set_count', 'rep_count' (may be null): the session's, with the reps the end reported.
+  std::int64_t End(Athlete& athlete, int* set_count = nullptr, int* rep_count = nullptr);
 
   // The catalog's exercise 'name'; nullopt for an empty or unknown name.
   std::optional<fusion::Exercise> ResolveExercise(const std::string& name) const;

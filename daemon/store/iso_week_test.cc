@@ -1,4 +1,4 @@
-#include "daemon/store/iso_week.h"
+#include "proto/history/iso_week.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +7,8 @@
 namespace ambi::store {
 namespace {
 
+using history::IsoWeekOf;
+using history::kNsPerDay;
 using testing::UnixNs;
 
 TEST(IsoWeekTest, WeekOneHoldsTheFirstThursday) {

@@ -106,7 +106,8 @@ CREATE TABLE cues (
   cue BLOB NOT NULL
 );
 CREATE INDEX cues_by_session ON cues(session_id);
--- Sensor status, fatigue and unpaired-rep events, whole: for forensics, not queried by the API.
+-- Sensor status, fatigue and unpaired-rep events, whole. GetSession returns the sensor status
+-- events as data-quality notes; the rest is for forensics.
 CREATE TABLE events (
   id INTEGER PRIMARY KEY,
   session_id TEXT NOT NULL REFERENCES sessions(id),
@@ -118,8 +119,13 @@ CREATE TABLE events (
 CREATE INDEX events_by_session ON events(session_id, unix_ns);
 )sql";
 
+// Version 2: each rep also kept whole, as published, so GetSession returns every rep of a
+// session (a unilateral set's reps are in no pair and no unpaired-rep event) with all its fields.
+// Reps recorded before it have NULL there and are read from their columns.
+constexpr const char* kSchemaV2 = "ALTER TABLE reps ADD COLUMN rep BLOB;";
+
 // Migrations[i] brings a database from version i to i + 1. Version 0 is an empty database.
-constexpr const char* kMigrations[kSchemaVersion] = {kSchemaV1};
+constexpr const char* kMigrations[kSchemaVersion] = {kSchemaV1, kSchemaV2};
 
 }  // namespace
 

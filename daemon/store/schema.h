@@ -8,7 +8,7 @@
 namespace ambi::store {
 
 // The schema version this build writes, kept in PRAGMA user_version.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Creates the schema in an empty database, migrates an older one step by step, and refuses a
 // database written by a newer ambid (or one that is not an ambi store) with a message naming

@@ -1,6 +1,12 @@
 #include "daemon/store/session_reader.h"
 
+#include "proto/history/session_reps.h"
+
 namespace ambi::store {
+
+using history::BalanceSet;
+using history::WeekRange;
+
 namespace {
 
 constexpr const char* kSessionInfoColumns = R"sql(
@@ -17,6 +23,22 @@ void ReadSessionInfo(const Statement& row, v1::SessionInfo* info) {
   info->set_capture_path(row.ColumnText(4));
   info->set_set_count(static_cast<std::uint32_t>(row.ColumnInt64(5)));
   info->set_rep_count(static_cast<std::uint32_t>(row.ColumnInt64(6)));
+}
+
+// A rep from its columns, starting at 'first': set_index, rep_index, side, limb, start_s,
+// turnaround_s, end_s, rom_deg, concentric_s, eccentric_s, peak_speed_deg_s.
+void ReadRepColumns(const Statement& row, int first, v1::Rep* rep) {
+  rep->set_set_index(static_cast<std::uint32_t>(row.ColumnInt64(first)));
+  rep->set_index(static_cast<std::uint32_t>(row.ColumnInt64(first + 1)));
+  rep->set_side(static_cast<v1::Side>(row.ColumnInt64(first + 2)));
+  rep->set_limb(static_cast<v1::Limb>(row.ColumnInt64(first + 3)));
+  rep->set_start_s(row.ColumnDouble(first + 4));
+  rep->set_turnaround_s(row.ColumnDouble(first + 5));
+  rep->set_end_s(row.ColumnDouble(first + 6));
+  rep->set_rom_deg(row.ColumnDouble(first + 7));
+  rep->set_concentric_s(row.ColumnDouble(first + 8));
+  rep->set_eccentric_s(row.ColumnDouble(first + 9));
+  rep->set_peak_speed_deg_s(row.ColumnDouble(first + 10));
 }
 
 bool Fail(std::string message, QueryError what, std::string* error, QueryError* kind) {
@@ -158,17 +180,38 @@ FROM sets WHERE session_id = ?1 ORDER BY set_index)sql");
     });
     if (!pairs_ok) return false;
 
+    std::vector<v1::Rep> logged_unpaired;
     Statement logged(*connection_, R"sql(
 SELECT event FROM events WHERE session_id = ?1 AND kind IN ('sensor_status', 'unpaired_rep')
 ORDER BY id)sql");
     logged.Bind(1, session_id);
-    return ForEachRow(logged, error, kind, [&](const Statement& row) {
+    const bool logged_ok = ForEachRow(logged, error, kind, [&](const Statement& row) {
       v1::Event event;
       if (!ParseBlob(row, 0, &event, "event of session " + session_id, error, kind)) return false;
       if (event.has_sensor_status()) *response->add_sensor_events() = event.sensor_status();
-      if (event.has_unpaired_rep()) *response->add_unpaired_reps() = event.unpaired_rep();
+      if (event.has_unpaired_rep()) logged_unpaired.push_back(event.unpaired_rep().rep());
       return true;
     });
+    if (!logged_ok) return false;
+
+    // Every rep recorded: those no pair holds are the unpaired reps (a unilateral set's too).
+    std::vector<v1::Rep> recorded;
+    Statement reps(*connection_, R"sql(
+SELECT rep, set_index, rep_index, side, limb, start_s, turnaround_s, end_s, rom_deg,
+       concentric_s, eccentric_s, peak_speed_deg_s
+FROM reps WHERE session_id = ?1 ORDER BY id)sql");
+    reps.Bind(1, session_id);
+    const bool reps_ok = ForEachRow(reps, error, kind, [&](const Statement& row) {
+      v1::Rep& rep = recorded.emplace_back();
+      if (!row.ColumnIsNull(0)) {
+        return ParseBlob(row, 0, &rep, "rep of session " + session_id, error, kind);
+      }
+      ReadRepColumns(row, 1, &rep);  // recorded before schema version 2
+      return true;
+    });
+    if (!reps_ok) return false;
+    history::AddUnpairedReps(recorded, logged_unpaired, response);
+    return true;
   });
 }
 

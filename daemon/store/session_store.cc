@@ -15,13 +15,19 @@
 #include <vector>
 
 #include "ambi/v1/service.pb.h"
+#include "daemon/store/catalog_balance.h"
 #include "daemon/store/schema.h"
 #include "daemon/store/session_reader.h"
 #include "daemon/store/store_writer.h"
-#include "daemon/store/weekly_balance.h"
+#include "proto/history/weekly_balance.h"
 
 namespace ambi::store {
 namespace {
+
+using history::BalanceRangeError;
+using history::BalanceSet;
+using history::BalanceWeekRange;
+using history::WeekRange;
 
 constexpr int kBusyTimeoutMs = 5000;
 constexpr std::uint32_t kDefaultListLimit = 100;

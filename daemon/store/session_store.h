@@ -103,8 +103,8 @@ class SessionStore {
   // index, exercise, mode, limb, start and per-side rep counts, band unspecified.
   bool GetSession(const v1::GetSessionRequest& request, v1::GetSessionResponse* response,
                   std::string* error, QueryError* error_kind = nullptr);
-  // The coach's weekly view (see weekly_balance.h for what is counted). 'now_unix_ns' is used
-  // when the request has no until_unix_ns. weeks 0 means 4, at most 520.
+  // The coach's weekly view (proto/history/weekly_balance.h says what is counted). 'now_unix_ns'
+  // is used when the request has no until_unix_ns. weeks 0 means 4, at most 520.
   bool WeeklyBalance(const v1::WeeklyBalanceRequest& request, std::int64_t now_unix_ns,
                      v1::WeeklyBalanceResponse* response, std::string* error,
                      QueryError* error_kind = nullptr);

@@ -7,7 +7,12 @@
 #include <atomic>
 #include <chrono>
 #include <limits>
+#include <map>
+#include <set>
 #include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "ambi/v1/service.pb.h"
 #include "daemon/store/store_test_util.h"
@@ -80,6 +85,21 @@ void ExpectSessionMatches(SessionStore* store, const std::string& session_id,
   ExpectSameMessages(summaries, response.sets());
   ExpectSameMessages(cues, response.cues());
   ExpectSameMessages(pairs, response.rep_pairs());
+  // Every rep of the session is in a pair or among the unpaired reps: a unilateral set's too.
+  std::set<std::tuple<std::uint32_t, int, std::uint32_t>> paired;
+  for (const v1::RepPair& pair : pairs) {
+    for (const v1::Rep* rep : {&pair.left(), &pair.right()}) {
+      paired.emplace(rep->set_index(), rep->side(), rep->index());
+    }
+  }
+  std::vector<v1::Rep> unpaired;
+  for (const v1::Rep& rep : reps) {
+    if (!paired.contains({rep.set_index(), rep.side(), rep.index()})) unpaired.push_back(rep);
+  }
+  std::vector<v1::Rep> unpaired_returned;
+  for (const v1::UnpairedRep& u : response.unpaired_reps()) unpaired_returned.push_back(u.rep());
+  ExpectSameMessages(unpaired, google::protobuf::RepeatedPtrField<v1::Rep>(
+                                   unpaired_returned.begin(), unpaired_returned.end()));
 }
 
 TEST(SessionStoreTest, RoundTripOfAPipelineSession) {
@@ -146,6 +166,19 @@ TEST(SessionStoreTest, UnilateralSetsAndSensorStatus) {
   ASSERT_TRUE(store->Flush(&error)) << error;
   ExpectSessionMatches(store.get(), unilateral, unilateral_events);
   ExpectSessionMatches(store.get(), dropouts, dropout_events);
+  // The unilateral sets' reps: 8 left in set 1, 7 right in set 2, none paired.
+  v1::GetSessionRequest request;
+  request.set_session_id(unilateral);
+  v1::GetSessionResponse response;
+  ASSERT_TRUE(store->GetSession(request, &response, &error)) << error;
+  EXPECT_EQ(response.rep_pairs_size(), 0);
+  std::map<std::pair<std::uint32_t, v1::Side>, int> reps_per_set_side;
+  for (const v1::UnpairedRep& u : response.unpaired_reps()) {
+    ++reps_per_set_side[{u.rep().set_index(), u.rep().side()}];
+  }
+  const std::map<std::pair<std::uint32_t, v1::Side>, int> expected = {{{1, v1::SIDE_LEFT}, 8},
+                                                                      {{2, v1::SIDE_RIGHT}, 7}};
+  EXPECT_EQ(reps_per_set_side, expected);
   EXPECT_EQ(
       SqliteValue(dir.File("ambi.db"), "SELECT COUNT(*) FROM events WHERE kind = 'sensor_status'"),
       "2");
@@ -154,6 +187,47 @@ TEST(SessionStoreTest, UnilateralSetsAndSensorStatus) {
   ASSERT_TRUE(store->ListSessions(v1::ListSessionsRequest(), &list, &error)) << error;
   ASSERT_EQ(list.sessions_size(), 2);
   EXPECT_EQ(list.sessions(0).end_unix_ns(), 0);
+}
+
+// A store of schema version 1 kept reps in columns only: it is migrated, and its reps are read
+// from their columns (the fields kept there), the unilateral ones too.
+TEST(SessionStoreTest, RepsOfAVersion1StoreAreReadFromTheirColumns) {
+  TempDir dir;
+  const std::string path = dir.File("ambi.db");
+  auto store = OpenStore(path);
+  ASSERT_NE(store, nullptr);
+  const auto events = GoldenEvents("unilateral_curl");
+  const std::string id = store->BeginSession("ben", UnixNs(2026, 11, 24, 8), "");
+  RecordAll(store.get(), id, events, UnixNs(2026, 11, 24, 8));
+  store.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE reps DROP COLUMN rep; PRAGMA user_version = 1", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  store = OpenStore(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(SqliteValue(path, "PRAGMA user_version"), "2");
+  v1::GetSessionRequest request;
+  request.set_session_id(id);
+  v1::GetSessionResponse response;
+  std::string error;
+  ASSERT_TRUE(store->GetSession(request, &response, &error)) << error;
+  const auto reps = Collect(events, &v1::Event::has_rep, &v1::Event::rep);
+  ASSERT_EQ(response.unpaired_reps_size(), static_cast<int>(reps.size()));
+  for (int i = 0; i < response.unpaired_reps_size(); ++i) {
+    const v1::Rep& got = response.unpaired_reps(i).rep();
+    const v1::Rep& want = reps[static_cast<std::size_t>(i)];
+    EXPECT_EQ(got.set_index(), want.set_index());
+    EXPECT_EQ(got.side(), want.side());
+    EXPECT_EQ(got.index(), want.index());
+    EXPECT_DOUBLE_EQ(got.rom_deg(), want.rom_deg());
+    EXPECT_DOUBLE_EQ(got.concentric_s(), want.concentric_s());
+    EXPECT_DOUBLE_EQ(got.end_s(), want.end_s());
+  }
 }
 
 TEST(SessionStoreTest, ListSessionsFiltersNewestFirst) {

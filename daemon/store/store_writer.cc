@@ -40,8 +40,8 @@ ON CONFLICT(session_id, set_index) DO UPDATE SET
   compared_with_set_index = excluded.compared_with_set_index, summary = excluded.summary)sql";
 constexpr const char* kInsertRep = R"sql(
 INSERT INTO reps(session_id, set_index, rep_index, side, limb, start_s, turnaround_s, end_s,
-                 rom_deg, concentric_s, eccentric_s, peak_speed_deg_s, unix_ns)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))sql";
+                 rom_deg, concentric_s, eccentric_s, peak_speed_deg_s, unix_ns, rep)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14))sql";
 constexpr const char* kInsertRepPair = R"sql(
 INSERT INTO rep_pairs(session_id, set_index, pair_index, limb, lead_ms, unix_ns, pair)
 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7))sql";
@@ -277,7 +277,7 @@ bool StoreWriter::WriteRep(const EventWrite& write, std::string* error) {
   insert.Bind(4, std::int64_t{rep.side()}).Bind(5, std::int64_t{rep.limb()});
   insert.Bind(6, rep.start_s()).Bind(7, rep.turnaround_s()).Bind(8, rep.end_s());
   insert.Bind(9, rep.rom_deg()).Bind(10, rep.concentric_s()).Bind(11, rep.eccentric_s());
-  insert.Bind(12, rep.peak_speed_deg_s()).Bind(13, write.unix_ns);
+  insert.Bind(12, rep.peak_speed_deg_s()).Bind(13, write.unix_ns).BindBlob(14, Serialize(rep));
   return insert.Run(error);
 }
 

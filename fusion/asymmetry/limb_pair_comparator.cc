@@ -522,6 +522,7 @@ void LimbPairComparator::EndSet(Time time) {
     }
   }
 
+  summary.compared = compared;
   if (compared) {
     summary.weaker_side = WeakerSideOf(summary.metrics);
     for (const MetricComparison& m : summary.metrics) {

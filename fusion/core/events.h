@@ -168,6 +168,10 @@ struct SetSummary {
   std::optional<SideStats> left;
   std::optional<SideStats> right;
   int compared_with_set_index = 0;  // unilateral only; 0 when there is nothing to compare
+  // The sides were compared: both worked in this bilateral set, or this unilateral set completes
+  // a pair. Only then do 'metrics' hold anything (otherwise they are default values, not a
+  // comparison, and are not published).
+  bool compared = false;
   MetricComparisons metrics{};
   std::optional<Side> weaker_side;   // over all comparable metrics
   Band band = Band::kNotApplicable;  // worst band over the comparable metrics

@@ -125,7 +125,11 @@ struct EventFiller {
     if (in.left) Fill(*in.left, m->mutable_left());
     if (in.right) Fill(*in.right, m->mutable_right());
     m->set_compared_with_set_index(static_cast<std::uint32_t>(in.compared_with_set_index));
-    for (const auto& metric : in.metrics) Fill(metric, m->add_metrics());
+    // Nothing compared (one side only, or the first set of a unilateral pair): no metrics, rather
+    // than four zeroed comparisons a client could read as measured.
+    if (in.compared) {
+      for (const auto& metric : in.metrics) Fill(metric, m->add_metrics());
+    }
     m->set_weaker_side(ToProto(in.weaker_side));
     m->set_band(ToProto(in.band));
     m->set_significant(in.significant);

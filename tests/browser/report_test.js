@@ -5,6 +5,7 @@
 //   - each page loads with no console error, no page error and no network request;
 //   - the SVG marks' data- values equal the stored reps and weekly figures;
 //   - chromium --print-to-pdf gives the expected page count (one page of overview, one per set);
+// a unilateral session's report draws every stored rep of each side (ROM and tempo);
 // and writes full-page screenshots (DIR/*.png) for people to look at.
 //
 //   node tests/browser/report_test.js build/x/ctl-reports
@@ -114,6 +115,37 @@ async function checkSession(context, expected, dir) {
     `session: PDF has ${pages} pages, want ${1 + expected.sets} (overview + one per set)`);
 }
 
+// A unilateral session: each side's reps drawn on their own (ROM and tempo), every stored rep.
+async function checkUnilateral(context, expected, dir) {
+  const page = await load(context, expected.file);
+  const read = (selector) => page.$$eval(selector, (nodes) => nodes.map((n) => ({
+    set: Number(n.dataset.set), rep: Number(n.dataset.rep), side: n.dataset.side,
+    rom_deg: Number(n.dataset.romDeg), concentric_s: Number(n.dataset.concentricS),
+    eccentric_s: Number(n.dataset.eccentricS) })));
+  const bars = await read('rect.rom-bar.unilateral');
+  const tempo = await read('g.tempo-bar.unilateral');
+  check(expected.reps.length > 0, 'unilateral: the session has stored reps');
+  for (const rep of expected.reps) {
+    const key = (m) => m.set === rep.set && m.rep === rep.rep && m.side === rep.side;
+    const what = `unilateral set ${rep.set} ${rep.side} rep ${rep.rep}`;
+    const bar = bars.find(key);
+    const t = tempo.find(key);
+    check(bar && bar.rom_deg === rep.rom_deg, `${what}: ROM bar ${bar && bar.rom_deg} vs stored ` +
+      `${rep.rom_deg}`);
+    check(t && t.concentric_s === rep.concentric_s && t.eccentric_s === rep.eccentric_s,
+      `${what}: tempo ${t && [t.concentric_s, t.eccentric_s]} vs stored ` +
+      `${[rep.concentric_s, rep.eccentric_s]}`);
+  }
+  check(bars.every((b) => expected.reps.some((r) => r.set === b.set && r.rep === b.rep &&
+    r.side === b.side)), 'unilateral: every bar is a stored rep');
+  await page.setViewportSize({ width: 900, height: 1200 });
+  await page.screenshot({ path: path.join(dir, 'unilateral-report.png'), fullPage: true });
+  await page.close();
+  const pages = pdfPages(expected.file, path.join(dir, 'unilateral-report.pdf'));
+  check(pages === 1 + expected.sets,
+    `unilateral: PDF has ${pages} pages, want ${1 + expected.sets} (overview + one per set)`);
+}
+
 async function checkWeekly(context, expected, dir) {
   const page = await load(context, expected.file);
   const points = await page.$$eval('circle.trend-point', (nodes) => nodes.map((n) => ({
@@ -174,6 +206,7 @@ async function main() {
   });
   try {
     await checkSession(context, expected.session, dir);
+    await checkUnilateral(context, expected.unilateral, dir);
     await checkWeekly(context, expected.weekly, dir);
   } finally {
     await context.close();

@@ -29,6 +29,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ambid_rig import Checker, ambid_command, replay_and_exit  # noqa: E402
+from ambid_rig import wait_until as wait_for  # noqa: E402
 from pg_server import PgServer  # noqa: E402
 
 TIMEOUT_S = 60  # a bound on every wait: reaching it is a failure, never a pass
@@ -43,14 +46,7 @@ class Failure(Exception):
 
 
 def wait_until(predicate, what, timeout_s=TIMEOUT_S):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise Failure(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.1)
+    return wait_for(predicate, what, timeout_s, error=Failure)
 
 
 RUNNING = []  # boxes serving, ended if a scenario fails
@@ -72,21 +68,16 @@ class Box:
         self.process = None
 
     def command(self, capture=None, start=None, pace="0", exit_after=False):
-        command = [self.args.ambid, "--config", self.config, "--data-dir", self.dir,
-                   "--listen", "unix:" + self.socket, "--log-level", "info"]
-        if capture:
-            command += ["--replay", capture, "--pace", pace, "--replay-start", start]
-        if exit_after:
-            command.append("--exit-after-replay")
-        return command
+        return ambid_command(self.args.ambid, self.dir, self.socket, capture, start, pace,
+                             exit_after, config=self.config, log_level="info")
 
     def replay_and_exit(self, capture, start):
-        with open(self.log, "a", encoding="utf-8") as log:
-            result = subprocess.run(self.command(capture, start, exit_after=True), stdout=log,
-                                    stderr=log, timeout=TIMEOUT_S)
-        if result.returncode != 0:
-            raise Failure(f"{self.box_id}: ambid --replay {capture} exited {result.returncode}: "
-                          f"{self.log_text()[-2000:]}")
+        try:
+            with open(self.log, "a", encoding="utf-8") as log:
+                replay_and_exit(self.command(capture, start, exit_after=True), TIMEOUT_S, log=log,
+                                error=Failure)
+        except Failure as failure:
+            raise Failure(f"{self.box_id}: {failure}: {self.log_text()[-2000:]}") from None
 
     def serve(self, capture=None, start=None, pace="0"):
         log = open(self.log, "a", encoding="utf-8")
@@ -124,22 +115,6 @@ class Box:
 
     def store(self):
         return sqlite3.connect(f"file:{self.dir}/ambi.sqlite?mode=ro", uri=True)
-
-
-class Checker:
-    def __init__(self):
-        self.failures = []
-        self.checks = 0
-
-    def equal(self, got, want, what):
-        self.checks += 1
-        if got != want:
-            self.failures.append(f"{what}: got {got!r}, want {want!r}")
-
-    def true(self, condition, what):
-        self.checks += 1
-        if not condition:
-            self.failures.append(what)
 
 
 def make_capture(args, folder, name, preset, athlete, protocol="witmotion-serial"):
@@ -189,7 +164,10 @@ def wait_shipped(box):
 
 
 def ctl_store(args, pg, *command):
-    result = subprocess.run([args.ambictl, "--store", pg.url, *command, "--json"],
+    # --store reads the central database only: ambictl makes no channel to ambid, so ambid's
+    # TLS CA and token files are not even opened (a missing one would be refused otherwise).
+    result = subprocess.run([args.ambictl, "--store", pg.url, "--tls-ca", "/nonexistent/ca.pem",
+                             "--token-file", "/nonexistent/token", *command, "--json"],
                             capture_output=True, text=True, timeout=TIMEOUT_S)
     if result.returncode != 0:
         raise Failure(f"ambictl --store {' '.join(command)}: {result.stderr.strip()}")

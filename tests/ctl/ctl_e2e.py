@@ -23,11 +23,16 @@ import datetime
 import io
 import json
 import os
+import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ambid_rig import Checker, ambid_command, replay_and_exit  # noqa: E402
 
 # (capture, UTC start): two sessions in each of four ISO weeks, 2026-W45 .. 2026-W48.
 SCHEDULE = [
@@ -69,27 +74,6 @@ def replay_events(ambi_replay, capture, env):
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-class Checker:
-    def __init__(self):
-        self.failures = []
-        self.checks = 0
-
-    def equal(self, got, want, what):
-        self.checks += 1
-        if got != want:
-            self.failures.append(f"{what}: got {got!r}, want {want!r}")
-
-    def near(self, got, want, tolerance, what):
-        self.checks += 1
-        if got is None or want is None or abs(got - want) > tolerance:
-            self.failures.append(f"{what}: got {got!r}, want {want!r} (±{tolerance})")
-
-    def true(self, condition, what):
-        self.checks += 1
-        if not condition:
-            self.failures.append(what)
-
-
 class Ctl:
     def __init__(self, binary, address):
         self.binary = binary
@@ -111,15 +95,9 @@ class Ctl:
 
 
 def replay(ambid, capture, start, data_dir, socket, env, serve):
-    command = [ambid, "--replay", capture, "--pace", "0", "--replay-start", start,
-               "--data-dir", data_dir, "--listen", "unix:" + socket, "--log-level", "warn"]
+    command = ambid_command(ambid, data_dir, socket, capture, start, exit_after=not serve)
     if not serve:
-        command.append("--exit-after-replay")
-        result = subprocess.run(command, capture_output=True, text=True, env=env,
-                                timeout=TIMEOUT_S)
-        if result.returncode != 0:
-            raise AssertionError(f"ambid --replay {capture} exited {result.returncode}: "
-                                 f"{result.stderr[-2000:]}")
+        replay_and_exit(command, TIMEOUT_S, env=env)
         return None
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, env=env)
@@ -155,11 +133,17 @@ def metric(metrics, name):
     return None
 
 
+def side_word(side):
+    """ambictl's word for a Side enum name: SIDE_LEFT -> left."""
+    return side.removeprefix("SIDE_").lower()
+
+
 def check_session(check, ctl, session, events, name):
     shown = ctl.json_lines("show", session["session_id"])
     head = shown[0]
     check.equal(head["record"], "session", f"{name}: first record")
     check.equal(head["session_id"], session["session_id"], f"{name}: session id")
+    text = ctl.ok("show", session["session_id"])
     sets = [r for r in shown if r["record"] == "set"]
     cues = [r for r in shown if r["record"] == "cue"]
     quality = [r for r in shown if r["record"] == "data_quality"]
@@ -187,17 +171,46 @@ def check_session(check, ctl, session, events, name):
     check.equal(len(quality), len(gaps), f"{name}: data-quality notes")
 
     # The text view prints the same numbers.
-    text = ctl.ok("show", session["session_id"])
     for s in sets:
         check.true(f"{s['left_mean_rom_deg']:.1f}°" in text,
                    f"{name}: show prints the left mean ROM {s['left_mean_rom_deg']:.1f}°")
 
-    # Export: one row per rep of each pair, equal to the events.
+    # Every rep of the session is shown, a unilateral set's too: per set and side, the reps of
+    # the events with their ROM, as "rep" records and in the text's reps section.
+    rep_events = [e["rep"] for e in events if "rep" in e]
+    shown_reps = [r for r in shown if r["record"] == "rep"]
+    check.equal(sorted((r["set_index"], r["side"], r["rep_index"]) for r in shown_reps),
+                sorted((r["set_index"], side_word(r["side"]), r["index"]) for r in rep_events),
+                f"{name}: show lists every rep of the events")
+    rom_by_key = {(r["set_index"], side_word(r["side"]), r["index"]): r["rom_deg"]
+                  for r in rep_events}
+    for r in shown_reps:
+        check.near(r["rom_deg"], rom_by_key.get((r["set_index"], r["side"], r["rep_index"])),
+                   ROUNDING_DEG, f"{name}: shown ROM of set {r['set_index']} {r['side']} rep "
+                   f"{r['rep_index']}")
+    for s in sets:
+        for side in ("left", "right"):
+            count = s[f"{side}_reps"]
+            if count:
+                check.true(f"set {s['set_index']}  {side:<5} {count:2d} reps:" in text,
+                           f"{name}: show's reps section has set {s['set_index']} {side}: "
+                           f"{count} reps")
+    # Reps without a partner are data-quality notes only where a partner was expected.
+    unilateral_sets = {s["set_index"] for s in sets if s["mode"] == "unilateral"}
+    check.true(not any(r["record"] == "unpaired_rep" and r["set_index"] in unilateral_sets
+                       for r in shown), f"{name}: a unilateral set's reps are not 'unpaired'")
+
+    # Export: one row per rep, equal to the events.
     exported = list(csv.DictReader(io.StringIO(ctl.ok("export", session["session_id"]))))
     pairs = [p for e in want.values() for p in e["pairs"]]
-    unpaired = [e["unpaired_rep"] for e in events if "unpaired_rep" in e]
-    check.equal(len(exported), 2 * len(pairs) + len(unpaired), f"{name}: exported rows")
+    check.equal(len(exported), len(rep_events), f"{name}: exported rows (every rep)")
     by_key = {(int(r["set_index"]), r["side"], int(r["rep_index"])): r for r in exported}
+    for rep in rep_events:
+        row = by_key.get((rep["set_index"], side_word(rep["side"]), rep["index"]))
+        what = f"{name} export set {rep['set_index']} {rep['side']} rep {rep['index']}"
+        check.true(row is not None, f"{what}: exported")
+        if row is not None:
+            check.near(float(row["rom_deg"]), rep["rom_deg"], ROUNDING_DEG, f"{what}: ROM")
     for p in pairs:
         for side in ("left", "right"):
             rep = p[side]
@@ -248,6 +261,23 @@ def main():
         check.equal(missing.stderr.strip(),
                     f"ambictl: cannot reach ambid at unix:{socket} (no such file): is ambid "
                     "running? use --connect ADDR", "no daemon: message")
+
+        # A replay without a date is dated when the daemon starts and lasts as long as it was
+        # recorded, however fast it was replayed: its end is not the wall time the replay took.
+        undated = os.path.join(work, "undated")
+        replay_and_exit(ambid_command(args.ambid, undated, os.path.join(work, "undated.sock"),
+                                      os.path.join(args.captures, "curl_asym10.capture"), None,
+                                      exit_after=True), TIMEOUT_S, env=env)
+        with sqlite3.connect(f"file:{undated}/ambi.sqlite?mode=ro", uri=True) as db:
+            (start_ns, end_ns), = db.execute("SELECT start_unix_ns, end_unix_ns FROM sessions")
+            last_set_end_s, last_set_ns = db.execute(
+                "SELECT MAX(end_s), MAX(end_unix_ns) FROM sets").fetchone()
+        duration_s = (end_ns - start_ns) / 1e9
+        check.true(last_set_end_s <= duration_s <= last_set_end_s + 30,
+                   f"undated replay: the session lasts {duration_s:.1f} s, its data "
+                   f"{last_set_end_s:.1f} s and a rest at most")
+        check.true(start_ns <= last_set_ns <= end_ns,
+                   "undated replay: its set ends within the session")
 
         for i, (name, start) in enumerate(SCHEDULE):
             capture = os.path.join(args.captures, name + ".capture")
@@ -382,8 +412,36 @@ def main():
                 "weeks_detail": weeks,
             },
         }
+
+        # A unilateral session's report draws each side's reps, from the stored reps.
+        session, name, shown, exported = next(r for r in reports if r[1] == "unilateral_curl")
+        unilateral_html = os.path.join(args.out, "unilateral-report.html")
+        ctl.ok("report", session["session_id"], "-o", unilateral_html)
+        with open(unilateral_html, encoding="utf-8") as f:
+            html = f.read()
+        bars = re.findall(r'<rect class="rom-bar unilateral" data-set="(\d+)" data-rep="(\d+)" '
+                          r'data-side="(\w+)" data-rom-deg="([-0-9.e+]+)"', html)
+        # Set 2 (right) is drawn with set 1 (left), the set it was compared with.
+        drawn = {(int(s), int(r), side): float(rom) for s, r, side, rom in bars}
+        rep_events = [e["rep"] for e in events_by_session[session["session_id"]][1] if "rep" in e]
+        want = {(r["set_index"], r["index"], side_word(r["side"])): r["rom_deg"]
+                for r in rep_events}
+        check.equal(sorted(drawn), sorted(want),
+                    "unilateral report: a bar per rep of the events, both sets")
+        for key, rom in drawn.items():
+            check.near(rom, want.get(key), ROUNDING_DEG, f"unilateral report: ROM of {key}")
+        expected["unilateral"] = {
+            "file": unilateral_html,
+            "sets": sum(1 for x in shown if x["record"] == "set"),
+            "reps": [{"set": r["set_index"], "rep": r["rep_index"], "side": r["side"],
+                      "rom_deg": r["rom_deg"], "concentric_s": r["concentric_s"],
+                      "eccentric_s": r["eccentric_s"]}
+                     for r in shown if r["record"] == "rep"],
+        }
         with open(os.path.join(args.out, "expected.json"), "w", encoding="utf-8") as f:
             json.dump(expected, f, indent=1)
+        check.true("compared set against set (the tables above), not rep by rep" not in html,
+                   "unilateral report: the reps are drawn, not only the set-against-set tables")
     finally:
         if server is not None and server.poll() is None:
             server.terminate()

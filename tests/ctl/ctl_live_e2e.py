@@ -173,12 +173,30 @@ def main():
         left = sum(1 for r in reps if r["side"] == "SIDE_LEFT")
         right = sum(1 for r in reps if r["side"] == "SIDE_RIGHT")
         assert summary["exercise"] == "hammer_curl", summary
-        # The working side's reps are the set's; the other side's moves are not counted as reps
-        # of a unilateral set.
+        # The working side's reps are the set's; the other side's moves (alice curls with both
+        # arms) are not reps of a unilateral set: neither published nor in the summary.
         assert summary.get("left", {}).get("rep_count", 0) == left, (summary, left)
-        assert summary.get("right", {}).get("rep_count", 0) <= right, (summary, right)
+        assert right == 0, ("right reps published in a left unilateral set", reps)
+        assert summary.get("right", {}).get("rep_count", 0) == 0, summary
         assert left >= 1, reps
-        checks += 4
+        checks += 5
+        # The store has the set's reps: `show` lists them (GetSession carries a unilateral set's
+        # reps), as many as the summary counts, with the ROM of the events.
+        session_id = live["session_id"]
+        deadline = time.monotonic() + 20
+        while True:
+            shown = [json.loads(l) for l in
+                     run(ctl + ["show", session_id, "--json"], env).stdout.splitlines() if l]
+            stored = [r for r in shown if r["record"] == "rep" and r["set_index"] == set_index]
+            if len(stored) >= left or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert sorted((r["side"], r["rep_index"], round(r["rom_deg"], 6)) for r in stored) == \
+            sorted((r["side"].removeprefix("SIDE_").lower(), r["index"], round(r["rom_deg"], 6))
+                   for r in reps), (stored, reps)
+        text = run(ctl + ["show", session_id], env).stdout
+        assert f"set {set_index}  left  {left:2d} reps:" in text, text
+        checks += 2
         print(f"ok set start/end: set {set_index} hammer_curl unilateral left, "
               f"{left} left / {right} right reps in its summary")
 
@@ -244,12 +262,14 @@ def main():
         listed = {s["session_id"]: s for s in
                   (json.loads(l) for l in run(ctl + ["sessions", "--athlete", "bob", "--json"],
                                               env).stdout.splitlines() if l)}
-        # Ended: not live, an end after its start (the store stamps its own end time, which
-        # can differ from EndSession's answer by the time the writer took).
+        # Ended: not live, an end after its start; the history has the start, end and counts
+        # that EndSession answered (one end, stamped once).
         old = listed[ended["session_id"]]
         assert not old["live"] and old["end_unix_ns"] >= old["start_unix_ns"] > 0, (old, ended)
+        for key in ("start_unix_ns", "end_unix_ns", "set_count", "rep_count"):
+            assert old[key] == ended[key], (key, old, ended)
         assert listed[fresh["session_id"]]["end_unix_ns"] == 0, listed
-        checks += 4
+        checks += 5
         print(f"ok session end/start: {ended['session_id']} ended, {fresh['session_id']} live")
 
         # Errors: one line saying what is wrong, the exit code, no gRPC internals.

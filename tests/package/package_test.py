@@ -8,7 +8,9 @@ Checks what a fresh Debian 12 machine would get from `apt install ./ambi_*.deb`:
 - the exercise catalog and the page's files (index.html and every file it links) are where the
   binaries look for them: every /usr/.../share/ambi path compiled into a binary exists;
 - /etc/ambi/*.toml are conffiles; the postinst creates the account and starts nothing;
-- every Depends is a Debian package installed on this machine (dpkg-shlibdeps named them);
+- every Depends (`dpkg-deb -I`) is a Debian package installed on this machine (dpkg-shlibdeps
+  named them), and apt resolves them: `apt-get install --simulate ./ambi_*.deb` plans to install
+  the package and remove nothing (a simulation: the machine is not changed);
 - the Python client imports from /usr/lib/python3/dist-packages.
 
   package_test.py --build-dir build/release --work build/release/package-test
@@ -192,13 +194,37 @@ def main():
                "postinst enables and starts nothing")
 
     # Dependencies: Debian packages, present on this Debian 12 machine.
-    fields = run(["dpkg-deb", "--field", deb, "Depends"]).strip()
+    info = run(["dpkg-deb", "-I", deb])
+    depends_lines = [line.split(":", 1)[1].strip() for line in info.splitlines()
+                     if line.strip().startswith("Depends:")]
+    check.true(len(depends_lines) == 1, f"dpkg-deb -I shows one Depends line (got {depends_lines})")
+    fields = depends_lines[0] if depends_lines else ""
+    check.true(fields == run(["dpkg-deb", "--field", deb, "Depends"]).strip(),
+               "dpkg-deb -I and --field agree on Depends")
     check.true("libgrpc" in fields and "systemd" in fields,
                f"Depends names gRPC's library and systemd (got {fields})")
     for dependency in fields.split(","):
         alternatives = [a.strip().split()[0] for a in dependency.split("|") if a.strip()]
         check.true(any(installed(a) for a in alternatives),
                    f"dependency {dependency.strip()} is an installed Debian package")
+    # apt resolves the dependencies as `apt install ./ambi_*.deb` would, without installing
+    # anything (--simulate; no lock needed, so the test never waits on or changes the system).
+    simulated = subprocess.run(
+        ["apt-get", "install", "--simulate", "--no-install-recommends", "-o",
+         "Debug::NoLocking=1", os.path.abspath(deb)],
+        capture_output=True, text=True, timeout=TIMEOUT_S,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    plan = simulated.stdout.splitlines()
+    check.true(simulated.returncode == 0,
+               f"apt-get install --simulate resolves the dependencies (exit "
+               f"{simulated.returncode}: {simulated.stderr[-800:]}{simulated.stdout[-800:]})")
+    check.true(any(line.startswith("Inst ambi ") for line in plan),
+               f"apt-get --simulate plans to install ambi: {simulated.stdout[-800:]}")
+    check.true(not any(line.startswith("Remv ") for line in plan),
+               f"installing ambi removes no package: {[l for l in plan if l.startswith('Remv')]}")
+    pulled = [line.split()[1] for line in plan if line.startswith("Inst ") and
+              line.split()[1] != "ambi"]
+    print(f"apt-get --simulate: installs ambi{' and ' + ', '.join(pulled) if pulled else ''}")
 
     # The Python client.
     site = os.path.join(root, "usr/lib/python3/dist-packages")

@@ -30,29 +30,33 @@ def rows_of(response):
     start = datetime.datetime.fromtimestamp(info.start_unix_ns // 1_000_000_000,
                                             datetime.timezone.utc)
     sets = {s.set_index: s for s in response.sets}
-    for pair in response.rep_pairs:
-        rom = next((m for m in pair.metrics if m.metric == events.METRIC_ROM), None)
-        for rep in (pair.left, pair.right):
-            summary = sets.get(rep.set_index)
-            yield {
-                "export_version": 1, "session_id": info.session_id, "athlete": info.athlete,
-                "session_start_utc": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "set_index": rep.set_index,
-                "exercise": summary.exercise if summary else "",
-                "mode": word(common.SetMode.Name(summary.mode), "SET_MODE_") if summary else "",
-                "limb": word(common.Limb.Name(rep.limb), "LIMB_"),
-                "side": word(common.Side.Name(rep.side), "SIDE_"),
-                "rep_index": rep.index, "pair_index": pair.pair_index,
-                "start_s": f"{rep.start_s:.4f}", "end_s": f"{rep.end_s:.4f}",
-                "rom_deg": f"{rep.rom_deg:.4f}", "concentric_s": f"{rep.concentric_s:.4f}",
-                "eccentric_s": f"{rep.eccentric_s:.4f}",
-                "peak_speed_deg_s": f"{rep.peak_speed_deg_s:.4f}",
-                "rom_percent_difference": f"{rom.percent_difference:.4f}" if rom else "",
-                "rom_symmetry_index_pct": f"{rom.symmetry_index_pct:.4f}" if rom else "",
-                "rom_band": word(events.Band.Name(rom.band), "BAND_") if rom else "",
-                "weaker_side": word(common.Side.Name(rom.weaker_side), "SIDE_") if rom else "",
-                "lead_ms": f"{pair.lead_ms:.4f}",
-            }
+    # Every rep: those of each pair, then those without a partner (every rep of a unilateral
+    # set), whose pair columns stay empty.
+    reps = [(rep, pair) for pair in response.rep_pairs for rep in (pair.left, pair.right)]
+    reps += [(unpaired.rep, None) for unpaired in response.unpaired_reps]
+    for rep, pair in reps:
+        rom = next((m for m in pair.metrics if m.metric == events.METRIC_ROM), None) \
+            if pair else None
+        summary = sets.get(rep.set_index)
+        yield {
+            "export_version": 1, "session_id": info.session_id, "athlete": info.athlete,
+            "session_start_utc": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "set_index": rep.set_index,
+            "exercise": summary.exercise if summary else "",
+            "mode": word(common.SetMode.Name(summary.mode), "SET_MODE_") if summary else "",
+            "limb": word(common.Limb.Name(rep.limb), "LIMB_"),
+            "side": word(common.Side.Name(rep.side), "SIDE_"),
+            "rep_index": rep.index, "pair_index": pair.pair_index if pair else "",
+            "start_s": f"{rep.start_s:.4f}", "end_s": f"{rep.end_s:.4f}",
+            "rom_deg": f"{rep.rom_deg:.4f}", "concentric_s": f"{rep.concentric_s:.4f}",
+            "eccentric_s": f"{rep.eccentric_s:.4f}",
+            "peak_speed_deg_s": f"{rep.peak_speed_deg_s:.4f}",
+            "rom_percent_difference": f"{rom.percent_difference:.4f}" if rom else "",
+            "rom_symmetry_index_pct": f"{rom.symmetry_index_pct:.4f}" if rom else "",
+            "rom_band": word(events.Band.Name(rom.band), "BAND_") if rom else "",
+            "weaker_side": word(common.Side.Name(rom.weaker_side), "SIDE_") if rom else "",
+            "lead_ms": f"{pair.lead_ms:.4f}" if pair else "",
+        }
 
 
 def main():

@@ -1,16 +1,19 @@
-#include "daemon/store/weekly_balance.h"
+#include "daemon/store/catalog_balance.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <limits>
 
-#include "daemon/store/iso_week.h"
 #include "daemon/store/store_test_util.h"
 
 namespace ambi::store {
 namespace {
 
+using history::BalanceRangeError;
+using history::BalanceSet;
+using history::kMaxBalanceRangeWeeks;
+using history::kMaxBalanceUntilUnixNs;
 using testing::UnixNs;
 
 BalanceSet Set(const std::string& exercise, std::int64_t start_unix_ns, std::uint32_t left_reps,

@@ -1,4 +1,4 @@
-#include "daemon/store/weekly_balance.h"
+#include "daemon/store/catalog_balance.h"
 
 #include <map>
 #include <string>
@@ -19,9 +19,9 @@ history::ExerciseKind ExerciseKindOf(const fusion::Exercise& exercise) {
   return kind;
 }
 
-void BuildWeeklyBalance(const std::vector<BalanceSet>& sets, const config::ExerciseCatalog* catalog,
-                        std::int64_t until_unix_ns, std::uint32_t weeks,
-                        v1::WeeklyBalanceResponse* response) {
+void BuildWeeklyBalance(const std::vector<history::BalanceSet>& sets,
+                        const config::ExerciseCatalog* catalog, std::int64_t until_unix_ns,
+                        std::uint32_t weeks, v1::WeeklyBalanceResponse* response) {
   std::map<std::string, history::ExerciseKind, std::less<>> kinds;
   const history::ExerciseKindLookup kind_of =
       [&](std::string_view name) -> const history::ExerciseKind* {
