@@ -305,11 +305,17 @@ def capture_duration_s(capture):
 
 def server_stopped_mid_session(args, check, pg, root, captures):
     box = Box(args, root, "floor-outage", pg.url)
-    # Paced so that the session outlasts the outage by ~20 s: rows are recorded during all of it
-    # and after it, while the box reconnects.
-    pace = min(6.0, capture_duration_s(captures["kim_squat"]) / (args.outage_s + 20.0))
+    # Paced so that the session outlasts the outage by ~25 s: rows are recorded during all of it
+    # and after it, while the box reconnects. With a short outage the first reps are shipped
+    # before the server stops; with a long one the session's first rows (the session itself).
+    pace = min(6.0, capture_duration_s(captures["kim_squat"]) / (args.outage_s + 30.0))
     box.serve(captures["kim_squat"], "2026-11-11T09:00", pace=f"{pace:.4f}")
-    wait_until(lambda: central_reps(pg, box) > 0, "floor-outage to ship its first reps")
+    if args.outage_s < 10:
+        wait_until(lambda: central_reps(pg, box) > 0, "floor-outage to ship its first reps")
+    else:
+        wait_until(lambda: int(pg.scalar("SELECT COUNT(*) FROM ambi_sessions WHERE box_id = "
+                                         "'floor-outage'")) > 0,
+                   "floor-outage to ship its session's first rows")
     pg.stop()
     check.true(any(s["live"] for s in box.ctl_json("sessions")), "the server stopped in the "
                "middle of the session")
@@ -317,10 +323,13 @@ def server_stopped_mid_session(args, check, pg, root, captures):
                       "floor-outage to notice the server is gone")
     check.true(down["last_error"] != "", "the status says why the box is not connected")
     wait_until(lambda: box.central()["backlog_rows"] > 0, "rows waiting during the outage")
+    stopped = time.monotonic()
     time.sleep(args.outage_s)  # the outage: part of the session recorded with no server
     check.true(any(s["live"] for s in box.ctl_json("sessions")),
                f"the session still runs when the server returns after {args.outage_s:g} s")
     pg.start()
+    print(f"server_stopped_mid_session: the server was stopped {time.monotonic() - stopped:.1f} s; "
+          f"{box.central()['backlog_rows']} rows waiting when it returned")
     wait_until(lambda: all(not s["live"] for s in box.ctl_json("sessions")),
                "the replayed session to end", timeout_s=TIMEOUT_S + args.outage_s)
     wait_shipped(box)
