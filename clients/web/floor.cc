@@ -76,7 +76,8 @@ void Floor::MergeDevices(const std::string& json) {
     for (const std::string& name : names_) {
       const auto found = devices_.find(name);
       if (found == devices_.end()) continue;
-      for (const Json& device : Json::parse(found->second)["devices"]) merged.push_back(device);
+      const Json list = Json::parse(found->second);  // named: a range over a temporary dangles
+      for (const Json& device : list["devices"]) merged.push_back(device);
     }
   }
   callbacks_.on_devices(Json{{"devices", merged}}.dump());
