@@ -8,10 +8,10 @@ namespace ambi::web {
 namespace {
 
 Route Error(int status, std::string message) {
-  return Route{RouteKind::kError, status, std::move(message), {}, {}, 0};
+  return Route{RouteKind::kError, status, std::move(message), {}, {}, 0, {}};
 }
 
-Route Of(RouteKind kind) { return Route{kind, 200, {}, {}, {}, 0}; }
+Route Of(RouteKind kind) { return Route{kind, 200, {}, {}, {}, 0, {}}; }
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -81,6 +81,16 @@ std::optional<int> ReportWeeks(std::string_view query, std::string* error) {
   return weeks;
 }
 
+// ?box=NAME: absent is ""; present, it is checked as a report parameter is.
+std::optional<std::string> BoxParam(std::string_view query, std::string* error) {
+  while (!query.empty()) {
+    const std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.starts_with("box=")) return ReportParam(pair.substr(4), "box name", error);
+  }
+  return std::string();
+}
+
 }  // namespace
 
 Route RouteFor(const RouteRequest& request) {
@@ -119,8 +129,17 @@ Route RouteFor(const RouteRequest& request) {
   if (path == "/events") {
     return get ? Of(RouteKind::kEvents) : Error(405, "/events takes GET");
   }
+  const std::string_view query = request.target.size() > path.size()
+                                     ? request.target.substr(path.size() + 1)
+                                     : std::string_view();
   if (path == "/api/exercises") {
-    return get ? Of(RouteKind::kExercises) : Error(405, "/api/exercises takes GET");
+    if (!get) return Error(405, "/api/exercises takes GET");
+    std::string error;
+    const auto box = BoxParam(query, &error);
+    if (!box) return Error(400, error);
+    Route route = Of(RouteKind::kExercises);
+    route.box = *box;
+    return route;
   }
   if (path == "/api/set/start" || path == "/api/set/end") {
     if (!post) return Error(405, path + " takes POST");
@@ -128,9 +147,6 @@ Route RouteFor(const RouteRequest& request) {
   }
   if (path.starts_with("/report/")) {
     if (!get) return Error(405, path + " takes GET");
-    const std::string_view query = request.target.size() > path.size()
-                                       ? request.target.substr(path.size() + 1)
-                                       : std::string_view();
     std::string error;
     const bool session = path.starts_with("/report/session/");
     const bool athlete = path.starts_with("/report/athlete/");
@@ -141,8 +157,11 @@ Route RouteFor(const RouteRequest& request) {
     const auto param = ReportParam(std::string_view(path).substr(kPrefixLength),
                                    session ? "session id" : "athlete name", &error);
     if (!param) return Error(400, error);
+    const auto box = BoxParam(query, &error);
+    if (!box) return Error(400, error);
     Route route = Of(session ? RouteKind::kSessionReport : RouteKind::kAthleteReport);
     route.param = *param;
+    route.box = *box;
     if (athlete) {
       const auto weeks = ReportWeeks(query, &error);
       if (!weeks) return Error(400, error);

@@ -38,6 +38,7 @@ struct Route {
   std::string path;     // for kStatic: the path without query ("/" is "/index.html")
   std::string param;    // for the reports: the decoded session id or athlete name
   int weeks = 0;        // for kAthleteReport
+  std::string box;      // ?box=NAME on reports and the catalog: which box to ask ("" if none)
 };
 
 // Longest target accepted; the page's own URLs are short.

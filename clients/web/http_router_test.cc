@@ -31,6 +31,21 @@ TEST(HttpRouter, ServesPageEventsAndApiOnLoopback) {
   EXPECT_EQ(RouteFor(Post("/api/set/end", "http://127.0.0.1:8080")).kind, RouteKind::kEndSet);
 }
 
+TEST(HttpRouter, ReportsAndCatalogNameTheirBox) {
+  Route route = RouteFor(Get("/report/session/s1?box=floor-a"));
+  EXPECT_EQ(route.kind, RouteKind::kSessionReport);
+  EXPECT_EQ(route.param, "s1");
+  EXPECT_EQ(route.box, "floor-a");
+  route = RouteFor(Get("/report/athlete/sam?weeks=2&box=floor%20b"));
+  EXPECT_EQ(route.kind, RouteKind::kAthleteReport);
+  EXPECT_EQ(route.weeks, 2);
+  EXPECT_EQ(route.box, "floor b");
+  EXPECT_EQ(RouteFor(Get("/report/athlete/sam")).box, "");
+  EXPECT_EQ(RouteFor(Get("/api/exercises?box=floor-a")).box, "floor-a");
+  EXPECT_EQ(RouteFor(Get("/api/exercises?box=a%2Fb")).status, 400);
+  EXPECT_EQ(RouteFor(Get("/report/session/s1?box=")).status, 400);
+}
+
 TEST(HttpRouter, RefusesWrongMethodsAndTargets) {
   RouteRequest put = Get("/");
   put.method = "PUT";

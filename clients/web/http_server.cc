@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "clients/web/floor.h"
 #include "clients/web/http_router.h"
 #include "clients/web/pairing.h"
 #include "clients/web/sse_hub.h"
@@ -204,15 +205,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       case RouteKind::kEvents:
         return StartEvents();
       case RouteKind::kExercises:
-        return server_->services.upstream->ListExercises(Answerer());
+        return server_->services.floor->ListExercises(route.box, Answerer());
       case RouteKind::kStartSet:
-        return server_->services.upstream->StartSet(request_.body(), Answerer());
+        return server_->services.floor->StartSet(request_.body(), Answerer());
       case RouteKind::kEndSet:
-        return server_->services.upstream->EndSet(request_.body(), Answerer());
+        return server_->services.floor->EndSet(request_.body(), Answerer());
       case RouteKind::kSessionReport:
-        return server_->services.upstream->SessionReport(route.param, Answerer());
+        return server_->services.floor->SessionReport(route.param, route.box, Answerer());
       case RouteKind::kAthleteReport:
-        return server_->services.upstream->AthleteReport(route.param, route.weeks, Answerer());
+        return server_->services.floor->AthleteReport(route.param, route.weeks, route.box,
+                                                      Answerer());
     }
   }
 

@@ -13,7 +13,7 @@ namespace ambi::web {
 class Pairing;
 class SseHub;
 class StaticFiles;
-class Upstream;
+class Floor;
 
 struct HttpServerOptions {
   ListenAddress listen;
@@ -22,13 +22,13 @@ struct HttpServerOptions {
   std::size_t max_connections = 64;
 };
 
-// What the server serves; all owned elsewhere and used on the io thread only ('upstream'
-// answers on its threads and the server posts back). 'pairing' null: no pairing (loopback).
+// What the server serves; all owned elsewhere and used on the io thread only ('floor' answers
+// on its threads and the server posts back). 'pairing' null: no pairing (loopback).
 struct HttpServices {
   SseHub* hub = nullptr;
   Pairing* pairing = nullptr;
   const StaticFiles* files = nullptr;
-  Upstream* upstream = nullptr;
+  Floor* floor = nullptr;
 };
 
 // The HTTP(S) server on Boost.Beast: one io thread, one session object per connection. Every

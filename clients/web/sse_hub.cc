@@ -35,7 +35,7 @@ bool SseClient::Push(Frame frame) {
   return true;
 }
 
-SseHub::SseHub(SseHubOptions options) : options_(options) {}
+SseHub::SseHub(SseHubOptions options) : options_(options), next_id_(options.first_id) {}
 
 void SseHub::Send(const std::shared_ptr<SseClient>& client, const Frame& frame) {
   if (client->dropped_) return;
@@ -47,33 +47,49 @@ void SseHub::Send(const std::shared_ptr<SseClient>& client, const Frame& frame) 
   }
 }
 
-void SseHub::Forget() {
+void SseHub::ForgetBox(const std::string& box) {
+  // A browser cannot resume across a reset: the replay buffer goes whole.
   replay_.clear();
-  set_so_far_.clear();
-  sensor_latest_.clear();
+  std::erase_if(set_so_far_, [&](const auto& entry) { return entry.first.first == box; });
+  std::erase_if(sensor_latest_, [&](const auto& entry) { return entry.first.first == box; });
 }
 
 void SseHub::Publish(HubEvent event) {
-  if (event.catch_up && last_sequence_ != 0 && event.sequence <= last_sequence_) return;
-  const bool restarted = last_sequence_ != 0 && event.sequence <= last_sequence_;
-  if (restarted) Forget();
-  last_sequence_ = event.sequence;
+  std::uint64_t& box_last = box_sequence_[event.box];
+  if (event.catch_up && box_last != 0 && event.sequence <= box_last) return;
+  const bool restarted = box_last != 0 && event.sequence <= box_last;
+  if (restarted) ForgetBox(event.box);
+  box_last = event.sequence;
+  event.id = options_.own_ids ? next_id_++ : event.sequence;
+  last_id_ = event.id;
+  // A browser must have seen the event after a reset to resume; with an earlier id it missed
+  // the reset and gets one now.
+  if (restarted) resume_floor_ = event.id;
+  if (!event.frame) event.frame = FormatEventFrame(event.id, event.data);
+  event.data.clear();  // kept in the frame
+
+  // After a reset a browser has forgotten everything: what the hub holds of the other boxes
+  // comes again (nothing with one box).
+  const std::vector<const HubEvent*> others =
+      restarted ? SnapshotEvents() : std::vector<const HubEvent*>();
+  for (const auto& client : clients_) {
+    if (!restarted) continue;
+    Send(client, ResetFrame());
+    for (const HubEvent* other : others) Send(client, other->frame);
+  }
 
   replay_.push_back(event);
   while (replay_.size() > options_.replay_events) replay_.pop_front();
   if (event.kind == HubEvent::Kind::kSensorStatus) {
-    sensor_latest_[event.sensor_key] = event;
+    sensor_latest_[{event.box, event.sensor_key}] = event;
   } else {
-    std::deque<HubEvent>& set = set_so_far_[event.athlete];
+    std::deque<HubEvent>& set = set_so_far_[{event.box, event.athlete}];
     if (event.kind == HubEvent::Kind::kSetStarted) set.clear();
     set.push_back(event);
     while (set.size() > options_.max_set_events) set.pop_front();
   }
 
-  for (const auto& client : clients_) {
-    if (restarted) Send(client, ResetFrame());
-    Send(client, event.frame);
-  }
+  for (const auto& client : clients_) Send(client, event.frame);
   std::erase_if(clients_, [](const std::shared_ptr<SseClient>& client) {
     client->Wake();
     return client->dropped();
@@ -96,7 +112,7 @@ std::vector<const HubEvent*> SseHub::SnapshotEvents() const {
   }
   for (const auto& [key, event] : sensor_latest_) events.push_back(&event);
   std::sort(events.begin(), events.end(),
-            [](const HubEvent* a, const HubEvent* b) { return a->sequence < b->sequence; });
+            [](const HubEvent* a, const HubEvent* b) { return a->id < b->id; });
   return events;
 }
 
@@ -109,11 +125,11 @@ std::shared_ptr<SseClient> SseHub::Attach(std::optional<std::uint64_t> last_even
   for (const auto& [name, frame] : remembered_) push(frame);
 
   const bool can_resume = last_event_id && !replay_.empty() &&
-                          *last_event_id + 1 >= replay_.front().sequence &&
-                          *last_event_id <= last_sequence_;
+                          *last_event_id + 1 >= replay_.front().id && *last_event_id <= last_id_ &&
+                          *last_event_id >= resume_floor_;
   if (can_resume) {
     for (const HubEvent& event : replay_) {
-      if (event.sequence > *last_event_id) push(event.frame);
+      if (event.id > *last_event_id) push(event.frame);
     }
   } else {
     if (last_event_id) push(ResetFrame());

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ambi::web {
@@ -19,12 +20,16 @@ using Frame = std::shared_ptr<const std::string>;
 // One daemon event as the hub keeps it.
 struct HubEvent {
   enum class Kind { kSetStarted, kSensorStatus, kOther };
-  std::uint64_t sequence = 0;  // the daemon's LiveEvent.sequence, also the frame's "id:"
+  std::uint64_t sequence = 0;  // the daemon's LiveEvent.sequence (per box)
   std::string athlete;
   Kind kind = Kind::kOther;
   std::string sensor_key;  // kSensorStatus: which sensor (its latest status is kept)
-  Frame frame;             // "id: N\ndata: {...}\n\n"
-  bool catch_up = false;   // sent by ambid at subscription start from the stream so far
+  // "id: N\ndata: {...}\n\n"; null: the hub makes it from 'data' and the id it gives.
+  Frame frame;
+  bool catch_up = false;  // sent by ambid at subscription start from the stream so far
+  std::string box;        // the box it came from ("" with one box)
+  std::string data;       // the frame's JSON, when 'frame' is null
+  std::uint64_t id = 0;   // the frame's "id:", given by the hub
 };
 
 // "id: <sequence>\ndata: <json>\n\n" (the JSON has no newline: proto JSON on one line).
@@ -61,6 +66,12 @@ class SseClient {
 };
 
 struct SseHubOptions {
+  // false (one box): an event's id is the daemon's sequence. true (several boxes): the hub
+  // numbers the events it publishes from first_id on, so one id orders every box's events.
+  bool own_ids = false;
+  // Chosen at start from the clock (seconds x 10^6): ids of an earlier ambi-web run are below
+  // this run's, so a browser resuming across a restart is brought up to date, never misled.
+  std::uint64_t first_id = 1;
   std::size_t max_browsers = 16;
   std::size_t browser_queue_frames = 1024;
   std::size_t replay_events = 8192;
@@ -77,10 +88,10 @@ class SseHub {
  public:
   explicit SseHub(SseHubOptions options);
 
-  // Queues 'event' for every browser. A sequence not above the last one means the daemon
-  // restarted: everything remembered is forgotten and browsers get a "reset" frame first;
-  // except for a catch-up event (ambi-web reconnected to the same daemon), which the hub
-  // already has: it is skipped.
+  // Queues 'event' for every browser. A sequence not above the last one of its box means that
+  // daemon restarted: what is remembered of that box is forgotten and browsers get a "reset"
+  // frame first, then what the hub still holds of the other boxes; except for a catch-up event
+  // (ambi-web reconnected to the same daemon), which the hub already has: it is skipped.
   void Publish(HubEvent event);
 
   // A frame without an id for every browser. 'remember_as' non-empty: the latest frame with
@@ -96,20 +107,25 @@ class SseHub {
 
   std::size_t browsers() const { return clients_.size(); }
   std::uint64_t dropped_browsers() const { return dropped_browsers_; }
-  std::uint64_t last_sequence() const { return last_sequence_; }
+  // The id of the last event published (0 before any).
+  std::uint64_t last_sequence() const { return last_id_; }
 
  private:
-  void Forget();
+  void ForgetBox(const std::string& box);
   std::vector<const HubEvent*> SnapshotEvents() const;
   void Send(const std::shared_ptr<SseClient>& client, const Frame& frame);
 
   SseHubOptions options_;
   std::vector<std::shared_ptr<SseClient>> clients_;
-  std::deque<HubEvent> replay_;  // the last replay_events events, by sequence
-  std::map<std::string, std::deque<HubEvent>> set_so_far_;  // by athlete
-  std::map<std::string, HubEvent> sensor_latest_;           // by sensor_key
-  std::map<std::string, Frame> remembered_;                 // by name
-  std::uint64_t last_sequence_ = 0;
+  std::deque<HubEvent> replay_;  // the last replay_events events, by id
+  // By box and athlete: one name at two boxes is two people (or one person at two places).
+  std::map<std::pair<std::string, std::string>, std::deque<HubEvent>> set_so_far_;
+  std::map<std::pair<std::string, std::string>, HubEvent> sensor_latest_;  // by box, sensor_key
+  std::map<std::string, Frame> remembered_;                                // by name
+  std::map<std::string, std::uint64_t> box_sequence_;  // the last daemon sequence of each box
+  std::uint64_t last_id_ = 0;
+  std::uint64_t next_id_ = 0;
+  std::uint64_t resume_floor_ = 0;  // the first id after the last reset
   std::uint64_t dropped_browsers_ = 0;
 };
 

@@ -10,8 +10,13 @@ namespace {
 
 HubEvent Event(std::uint64_t sequence, const std::string& athlete,
                HubEvent::Kind kind = HubEvent::Kind::kOther, const std::string& sensor = {}) {
-  return HubEvent{sequence, athlete, kind, sensor,
-                  FormatEventFrame(sequence, "{\"n\":" + std::to_string(sequence) + "}")};
+  HubEvent event;
+  event.sequence = sequence;
+  event.athlete = athlete;
+  event.kind = kind;
+  event.sensor_key = sensor;
+  event.frame = FormatEventFrame(sequence, "{\"n\":" + std::to_string(sequence) + "}");
+  return event;
 }
 
 // The ids of the event frames queued for 'client' (named frames as "event:NAME").
@@ -166,6 +171,91 @@ TEST(SseHub, BacklogIsNotCutByTheLiveQueueLimit) {
   auto client = hub.Attach(std::nullopt);
   EXPECT_EQ(Drain(*client).size(), 6u);
   EXPECT_FALSE(client->dropped());
+}
+
+// An event of 'box' whose frame the hub makes (several boxes: the hub numbers them).
+HubEvent BoxEvent(const std::string& box, std::uint64_t sequence, const std::string& athlete,
+                  HubEvent::Kind kind = HubEvent::Kind::kOther, bool catch_up = false) {
+  HubEvent event;
+  event.box = box;
+  event.sequence = sequence;
+  event.athlete = athlete;
+  event.kind = kind;
+  event.catch_up = catch_up;
+  event.data = "{\"box\":\"" + box + "\",\"n\":" + std::to_string(sequence) + "}";
+  return event;
+}
+
+// The data of the event frames queued for 'client', "reset" for a reset frame.
+std::vector<std::string> DrainData(SseClient& client) {
+  std::vector<std::string> out;
+  while (Frame frame = client.Pop()) {
+    const auto data = frame->find("data: ");
+    if (frame->starts_with("event: reset")) {
+      out.push_back("reset");
+    } else if (frame->starts_with("id: ")) {
+      out.push_back(frame->substr(data + 6, frame->find('\n', data) - data - 6));
+    }
+  }
+  return out;
+}
+
+SseHubOptions SeveralBoxes() {
+  SseHubOptions options;
+  options.own_ids = true;
+  options.first_id = 1000;
+  return options;
+}
+
+TEST(SseHubSeveralBoxes, NumbersEveryBoxsEventsInOneOrder) {
+  SseHub hub(SeveralBoxes());
+  auto browser = hub.Attach(std::nullopt);
+  // Both daemons count from 1: their sequences collide, the hub's ids do not.
+  hub.Publish(BoxEvent("a", 1, "sam"));
+  hub.Publish(BoxEvent("b", 1, "sam"));
+  hub.Publish(BoxEvent("a", 2, "sam"));
+  EXPECT_EQ(Drain(*browser), (Ids{"1000", "1001", "1002"}));
+  EXPECT_EQ(hub.last_sequence(), 1002u);
+  // A browser that saw 1000 gets exactly the two it missed, of both boxes.
+  EXPECT_EQ(DrainData(*hub.Attach(1000)), (Ids{R"({"box":"b","n":1})", R"({"box":"a","n":2})"}));
+  // An id of an earlier ambi-web run (below first_id) is not resumed: reset, then what is held.
+  EXPECT_EQ(DrainData(*hub.Attach(17)).front(), "reset");
+}
+
+TEST(SseHubSeveralBoxes, OneNameAtTwoBoxesIsTwoAthletes) {
+  SseHub hub(SeveralBoxes());
+  hub.Publish(BoxEvent("a", 1, "sam", HubEvent::Kind::kSetStarted));
+  hub.Publish(BoxEvent("a", 2, "sam"));
+  hub.Publish(BoxEvent("b", 7, "sam", HubEvent::Kind::kSetStarted));  // does not end a's set
+  hub.Publish(BoxEvent("b", 8, "sam"));
+  EXPECT_EQ(DrainData(*hub.Attach(std::nullopt)),
+            (Ids{R"({"box":"a","n":1})", R"({"box":"a","n":2})", R"({"box":"b","n":7})",
+                 R"({"box":"b","n":8})"}));
+}
+
+TEST(SseHubSeveralBoxes, ACatchUpOfOneBoxSkipsOnlyWhatThatBoxSent) {
+  SseHub hub(SeveralBoxes());
+  auto browser = hub.Attach(std::nullopt);
+  hub.Publish(BoxEvent("a", 5, "sam"));
+  hub.Publish(BoxEvent("b", 2, "kim"));
+  // b's stream is re-opened: its catch-up repeats 2 (skipped) and brings 3 (missed meanwhile).
+  hub.Publish(BoxEvent("b", 2, "kim", HubEvent::Kind::kOther, true));
+  hub.Publish(BoxEvent("b", 3, "kim", HubEvent::Kind::kOther, true));
+  EXPECT_EQ(DrainData(*browser),
+            (Ids{R"({"box":"a","n":5})", R"({"box":"b","n":2})", R"({"box":"b","n":3})"}));
+}
+
+TEST(SseHubSeveralBoxes, ARestartedBoxResetsBrowsersWhoGetTheOtherBoxesAgain) {
+  SseHub hub(SeveralBoxes());
+  hub.Publish(BoxEvent("a", 1, "sam", HubEvent::Kind::kSetStarted));
+  hub.Publish(BoxEvent("b", 40, "kim", HubEvent::Kind::kSetStarted));
+  auto browser = hub.Attach(std::nullopt);
+  EXPECT_EQ(DrainData(*browser).size(), 2u);
+  hub.Publish(BoxEvent("b", 1, "kim", HubEvent::Kind::kSetStarted));  // b restarted
+  EXPECT_EQ(DrainData(*browser), (Ids{"reset", R"({"box":"a","n":1})", R"({"box":"b","n":1})"}));
+  // A browser resuming from before the restart cannot resume: reset, then both boxes now.
+  EXPECT_EQ(DrainData(*hub.Attach(1001)),
+            (Ids{"reset", R"({"box":"a","n":1})", R"({"box":"b","n":1})"}));
 }
 
 }  // namespace

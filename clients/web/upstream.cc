@@ -132,8 +132,10 @@ std::optional<std::string> StringField(const Json& json, const char* key, std::s
   return json[key].get<std::string>();
 }
 
-HubEvent ToHubEvent(const v1::LiveEvent& live, std::int64_t received_unix_ns) {
+HubEvent ToHubEvent(const v1::LiveEvent& live, std::int64_t received_unix_ns,
+                    const std::string& box) {
   HubEvent event;
+  event.box = box;
   event.sequence = live.sequence();
   event.catch_up = live.catch_up();
   event.athlete = live.event().athlete();
@@ -146,7 +148,9 @@ HubEvent ToHubEvent(const v1::LiveEvent& live, std::int64_t received_unix_ns) {
   // The time ambi-web had the event, for the latency benchmark: the page ignores it.
   std::string json = proto::ToJson(live);
   json.insert(1, "\"web_received_unix_ns\":\"" + std::to_string(received_unix_ns) + "\",");
-  event.frame = FormatEventFrame(live.sequence(), json);
+  // Several boxes: which one, so the page keeps one name at two boxes apart.
+  if (!box.empty()) json.insert(1, "\"box\":" + Json(box).dump() + ",");
+  event.data = std::move(json);  // the hub gives the id
   return event;
 }
 
@@ -163,9 +167,9 @@ std::string DefaultDaemonAddress() {
 // One Subscribe stream; Wait() returns when it ended.
 class EventStream final : public grpc::ClientReadReactor<v1::LiveEvent> {
  public:
-  EventStream(v1::Ambi::Stub* stub, const Upstream::Callbacks* callbacks,
+  EventStream(v1::Ambi::Stub* stub, const Upstream::Callbacks* callbacks, const std::string* box,
               std::function<void(bool, const std::string&)> link)
-      : callbacks_(callbacks), link_(std::move(link)) {
+      : callbacks_(callbacks), box_(box), link_(std::move(link)) {
     // Each athlete's set so far first: ambi-web started (or reconnected) mid-set still shows it.
     request_.set_catch_up(true);
     stub->async()->Subscribe(&context_, &request_, this);
@@ -175,7 +179,7 @@ class EventStream final : public grpc::ClientReadReactor<v1::LiveEvent> {
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // OnDone follows with the status
-    callbacks_->on_event(ToHubEvent(event_, NowUnixNs()));
+    callbacks_->on_event(ToHubEvent(event_, NowUnixNs(), *box_));
     StartRead(&event_);
   }
 
@@ -196,6 +200,7 @@ class EventStream final : public grpc::ClientReadReactor<v1::LiveEvent> {
 
  private:
   const Upstream::Callbacks* callbacks_;
+  const std::string* box_;
   const std::function<void(bool, const std::string&)> link_;
   grpc::ClientContext context_;
   v1::SubscribeRequest request_;  // everything: every browser sees every athlete
@@ -214,9 +219,10 @@ std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address,
 }
 
 struct Upstream::Impl {
-  Impl(const std::string& address_in, Callbacks callbacks_in,
+  Impl(const std::string& box_in, const std::string& address_in, Callbacks callbacks_in,
        const proto::ChannelSecurity& security)
-      : address(address_in.empty() ? DefaultDaemonAddress() : address_in),
+      : box(box_in),
+        address(address_in.empty() ? DefaultDaemonAddress() : address_in),
         callbacks(std::move(callbacks_in)),
         channel(ChannelTo(address, security)),
         stub(v1::Ambi::NewStub(channel)) {}
@@ -232,7 +238,9 @@ struct Upstream::Impl {
       link_known = true;
       link_connected = connected;
     }
-    callbacks.on_link(Json{{"connected", connected}, {"detail", detail}}.dump());
+    Json link{{"connected", connected}, {"detail", detail}};
+    if (!box.empty()) link["box"] = box;
+    callbacks.on_link(link.dump());
   }
   bool SleepFor(SteadyClock::duration duration) {  // false when stopping
     std::unique_lock lock(mutex);
@@ -260,6 +268,7 @@ struct Upstream::Impl {
         });
   }
 
+  const std::string box;  // "" with one box
   const std::string address;
   const Callbacks callbacks;
   std::shared_ptr<grpc::Channel> channel;
@@ -278,7 +287,7 @@ struct Upstream::Impl {
 void Upstream::Impl::RunEvents() {
   while (true) {
     auto current = std::make_unique<EventStream>(
-        stub.get(), &callbacks,
+        stub.get(), &callbacks, &box,
         [this](bool connected, const std::string& detail) { SetLink(connected, detail); });
     {
       std::lock_guard lock(mutex);
@@ -331,14 +340,17 @@ void Upstream::Impl::RunDevices() {
           {"sample_age_s", age_s},
           {"last_error", device.last_error()},
       });
+      if (!box.empty()) devices.back()["box"] = box;
     }
-    callbacks.on_devices(Json{{"devices", devices}}.dump());
+    Json list{{"devices", devices}};
+    if (!box.empty()) list["box"] = box;
+    callbacks.on_devices(list.dump());
   } while (SleepFor(kDevicePollInterval));
 }
 
-Upstream::Upstream(const std::string& address, Callbacks callbacks,
+Upstream::Upstream(const std::string& box, const std::string& address, Callbacks callbacks,
                    const proto::ChannelSecurity& security)
-    : impl_(std::make_unique<Impl>(address, std::move(callbacks), security)) {}
+    : impl_(std::make_unique<Impl>(box, address, std::move(callbacks), security)) {}
 
 Upstream::~Upstream() { Stop(); }
 

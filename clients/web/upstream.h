@@ -32,8 +32,9 @@ class Upstream {
     std::function<void(std::string json)> on_devices;
   };
 
-  // Throws std::runtime_error naming the file when the token or CA file cannot be used.
-  Upstream(const std::string& address, Callbacks callbacks,
+  // 'box' names this daemon among several (tags its events, devices and link state); "" with
+  // one. Throws std::runtime_error naming the file when the token or CA file cannot be used.
+  Upstream(const std::string& box, const std::string& address, Callbacks callbacks,
            const proto::ChannelSecurity& security = {});
   ~Upstream();  // stops
   Upstream(const Upstream&) = delete;

@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -43,7 +45,93 @@ bool ReadCount(const toml::table& table, const char* key, const std::string& sou
   return true;
 }
 
+// A string, or an array of strings (the boxes of 'connect').
+bool ReadStrings(const toml::table& table, const char* key, const std::string& source,
+                 std::vector<std::string>* out, std::string* error) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return true;
+  if (node->is_string()) {
+    *out = {node->as_string()->get()};
+    return true;
+  }
+  const toml::array* array = node->as_array();
+  if (array == nullptr) {
+    *error = Where(source, *node) + ": " + key + " must be a string or an array of strings";
+    return false;
+  }
+  std::vector<std::string> values;
+  for (const toml::node& item : *array) {
+    if (!item.is_string()) {
+      *error = Where(source, item) + ": " + key + " must hold strings only";
+      return false;
+    }
+    values.push_back(item.as_string()->get());
+  }
+  *out = std::move(values);
+  return true;
+}
+
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+}
+
 }  // namespace
+
+std::optional<std::vector<BoxAddress>> ParseBoxes(const std::vector<std::string>& connect,
+                                                  std::string* error) {
+  if (connect.empty()) return std::vector<BoxAddress>{BoxAddress{}};
+  std::vector<BoxAddress> boxes;
+  for (const std::string& text : connect) {
+    BoxAddress box;
+    const auto equals = text.find('=');
+    // "floor-a=unix:/run/..." names the box; an address itself never has '=' before any ':'.
+    const bool named =
+        equals != std::string::npos && equals > 0 &&
+        std::all_of(text.begin(), text.begin() + static_cast<long>(equals), IsNameChar);
+    box.name = named ? text.substr(0, equals) : text;
+    box.address = named ? text.substr(equals + 1) : text;
+    if (box.address.empty()) {
+      *error = "--connect '" + text + "' names no address (NAME=ADDRESS or ADDRESS)";
+      return std::nullopt;
+    }
+    for (const BoxAddress& other : boxes) {
+      if (other.name == box.name) {
+        *error = "--connect: box '" + box.name + "' is given twice; name each box once";
+        return std::nullopt;
+      }
+    }
+    boxes.push_back(std::move(box));
+  }
+  if (boxes.size() == 1) boxes[0].name.clear();  // one box: events and devices as before
+  return boxes;
+}
+
+bool UrlHasPassword(const std::string& url) {
+  if (url.find("password=") != std::string::npos) return true;
+  const std::size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  const std::size_t authority = scheme + 3;
+  const std::size_t end = std::min(url.find_first_of("/?", authority), url.size());
+  const std::size_t at = url.rfind('@', end);
+  if (at == std::string::npos || at < authority) return false;
+  return url.find(':', authority) < at;
+}
+
+std::string WithPassfile(const std::string& url, const std::string& passfile) {
+  if (passfile.empty()) return url;
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string encoded;
+  for (const unsigned char c : passfile) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += '%';
+      encoded += kDigits[c >> 4];
+      encoded += kDigits[c & 0xF];
+    }
+  }
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "passfile=" + encoded;
+}
 
 std::optional<ListenAddress> ParseListen(const std::string& text, std::string* error) {
   const auto colon = text.rfind(':');
@@ -90,7 +178,8 @@ bool ParseConfigText(const std::string& text, const std::string& source, WebConf
                                            "tls_key",         "max_browsers",
                                            "max_connections", "browser_queue_frames",
                                            "replay_events",   "connect_token_file",
-                                           "connect_tls_ca"};
+                                           "connect_tls_ca",  "store",
+                                           "store_passfile"};
   for (const auto& [key, node] : table) {
     bool known = false;
     for (const char* name : kKnown) known = known || key.str() == name;
@@ -103,7 +192,7 @@ bool ParseConfigText(const std::string& text, const std::string& source, WebConf
     }
   }
   return ReadString(table, "listen", source, &config->listen, error) &&
-         ReadString(table, "connect", source, &config->connect, error) &&
+         ReadStrings(table, "connect", source, &config->connect, error) &&
          ReadString(table, "connect_token_file", source, &config->connect_token_file, error) &&
          ReadString(table, "connect_tls_ca", source, &config->connect_tls_ca, error) &&
          ReadString(table, "www_dir", source, &config->www_dir, error) &&
@@ -112,7 +201,9 @@ bool ParseConfigText(const std::string& text, const std::string& source, WebConf
          ReadCount(table, "max_browsers", source, &config->max_browsers, error) &&
          ReadCount(table, "max_connections", source, &config->max_connections, error) &&
          ReadCount(table, "browser_queue_frames", source, &config->browser_queue_frames, error) &&
-         ReadCount(table, "replay_events", source, &config->replay_events, error);
+         ReadCount(table, "replay_events", source, &config->replay_events, error) &&
+         ReadString(table, "store", source, &config->store, error) &&
+         ReadString(table, "store_passfile", source, &config->store_passfile, error);
 }
 
 bool LoadConfigFile(const std::string& path, WebConfig* config, std::string* error) {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ambi::web {
 
@@ -17,7 +18,9 @@ struct ListenAddress {
 // (--listen <-> listen, ...); a flag given on the command line wins over the file.
 struct WebConfig {
   std::string listen = "127.0.0.1:8080";
-  std::string connect;  // ambid's address; empty: the default unix socket
+  // ambid's address, or several boxes' ("NAME=ADDRESS" each; in the TOML file a string or an
+  // array of strings). Empty: the default unix socket.
+  std::vector<std::string> connect;
   // ambid over TCP: a file holding a (read) bearer token, and the CA of ambid's certificate.
   std::string connect_token_file;
   std::string connect_tls_ca;
@@ -33,7 +36,32 @@ struct WebConfig {
   std::size_t browser_queue_frames = 1024;
   // Events kept for Last-Event-ID resume: hours of a gym session's events.
   std::size_t replay_events = 8192;
+  // The reports read the central history (postgresql://...) instead of the boxes. Its password
+  // comes from libpq's sources (PGPASSFILE, ~/.pgpass) or the file named by store_passfile
+  // (config file only), never from the URL or the command line.
+  std::string store;
+  std::string store_passfile;
 };
+
+// One box ambi-web subscribes to. 'name' labels its athletes, devices and control calls when
+// there are several; "" with one box.
+struct BoxAddress {
+  std::string name;
+  std::string address;
+};
+
+// The boxes of config.connect: "NAME=ADDRESS" or a bare ADDRESS (named by its address). One
+// entry with an empty address (the default socket) when none is given. nullopt (and 'error'
+// says why) when a name repeats or is malformed.
+std::optional<std::vector<BoxAddress>> ParseBoxes(const std::vector<std::string>& connect,
+                                                  std::string* error);
+
+// True when a PostgreSQL URL carries a password (user:password@ or password=): refused, so no
+// secret sits on a command line or in a process listing.
+bool UrlHasPassword(const std::string& url);
+
+// 'url' with a libpq passfile parameter added (percent-encoded); 'url' when 'passfile' is empty.
+std::string WithPassfile(const std::string& url, const std::string& passfile);
 
 // Parses "host:port" or "[v6]:port". nullopt (and 'error' says why) when malformed.
 std::optional<ListenAddress> ParseListen(const std::string& text, std::string* error);

@@ -46,7 +46,7 @@ replay_events = 500
                               "web.toml", &config, &error))
       << error;
   EXPECT_EQ(config.listen, "0.0.0.0:9000");
-  EXPECT_EQ(config.connect, "unix:/tmp/a.sock");
+  EXPECT_EQ(config.connect, std::vector<std::string>{"unix:/tmp/a.sock"});
   EXPECT_EQ(config.www_dir, "/srv/www");
   EXPECT_EQ(config.tls_cert, "c.pem");
   EXPECT_EQ(config.tls_key, "k.pem");
@@ -70,6 +70,53 @@ TEST(WebConfig, ErrorsNameFileLineAndKey) {
   EXPECT_FALSE(ParseConfigText("listen = \n", "web.toml", &config, &error));
   EXPECT_FALSE(LoadConfigFile("/nonexistent/web.toml", &config, &error));
   EXPECT_NE(error.find("/nonexistent/web.toml"), std::string::npos);
+}
+
+TEST(WebConfig, ConnectTakesSeveralBoxesAndAStore) {
+  WebConfig config;
+  std::string error;
+  ASSERT_TRUE(ParseConfigText(R"(connect = ["floor-a=unix:/run/a.sock", "10.0.0.2:50051"]
+store = "postgresql://coach@db/ambi?sslmode=require"
+store_passfile = "/etc/ambi/web pgpass"
+)",
+                              "web.toml", &config, &error))
+      << error;
+  EXPECT_EQ(config.connect,
+            (std::vector<std::string>{"floor-a=unix:/run/a.sock", "10.0.0.2:50051"}));
+  EXPECT_EQ(config.store, "postgresql://coach@db/ambi?sslmode=require");
+  EXPECT_EQ(WithPassfile(config.store, config.store_passfile),
+            "postgresql://coach@db/ambi?sslmode=require&passfile=%2Fetc%2Fambi%2Fweb%20pgpass");
+  EXPECT_FALSE(ParseConfigText("connect = [1]\n", "web.toml", &config, &error));
+  EXPECT_NE(error.find("connect must hold strings"), std::string::npos) << error;
+}
+
+TEST(ParseBoxes, NamesEachBoxAndKeepsOneBoxUnnamed) {
+  std::string error;
+  auto boxes = ParseBoxes({}, &error);
+  ASSERT_TRUE(boxes);
+  ASSERT_EQ(boxes->size(), 1u);
+  EXPECT_EQ((*boxes)[0].address, "");  // the default socket
+  boxes = ParseBoxes({"floor-a=unix:/run/a.sock"}, &error);
+  ASSERT_TRUE(boxes);
+  EXPECT_EQ((*boxes)[0].name, "");
+  EXPECT_EQ((*boxes)[0].address, "unix:/run/a.sock");
+  boxes = ParseBoxes({"floor-a=unix:/run/a.sock", "10.0.0.2:50051"}, &error);
+  ASSERT_TRUE(boxes) << error;
+  ASSERT_EQ(boxes->size(), 2u);
+  EXPECT_EQ((*boxes)[0].name, "floor-a");
+  EXPECT_EQ((*boxes)[0].address, "unix:/run/a.sock");
+  EXPECT_EQ((*boxes)[1].name, "10.0.0.2:50051");
+  EXPECT_EQ((*boxes)[1].address, "10.0.0.2:50051");
+  EXPECT_FALSE(ParseBoxes({"a=x:1", "a=y:2"}, &error));
+  EXPECT_NE(error.find("'a' is given twice"), std::string::npos) << error;
+  EXPECT_FALSE(ParseBoxes({"a=", "b=y:1"}, &error));
+}
+
+TEST(UrlHasPassword, FindsPasswordsInTheUserInfoAndTheQuery) {
+  EXPECT_TRUE(UrlHasPassword("postgresql://coach:s3cret@db/ambi"));
+  EXPECT_TRUE(UrlHasPassword("postgresql://db/ambi?password=x"));
+  EXPECT_FALSE(UrlHasPassword("postgresql://coach@db:5432/ambi"));
+  EXPECT_FALSE(UrlHasPassword("postgresql:///ambi?host=/tmp/x&user=ambi"));
 }
 
 }  // namespace

@@ -93,14 +93,18 @@ const CentralTable* FindCentralTable(std::string_view store_table) {
   return nullptr;
 }
 
-std::string CentralUpsertSql(const CentralTable& table) {
+std::string CentralUpsertSql(const CentralTable& table, std::size_t rows) {
   std::string sql = "INSERT INTO " + std::string(table.central_table) + " (box_id";
-  std::string values = "$1";
-  for (std::size_t i = 0; i < table.columns.size(); ++i) {
-    sql += ", " + std::string(table.columns[i]);
-    values += ", $" + std::to_string(i + 2);
+  for (std::string_view column : table.columns) sql += ", " + std::string(column);
+  sql += ") VALUES ";
+  // Every row shares $1, the box id; row r's values follow from $(2 + r * columns).
+  std::size_t param = 2;
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "($1" : ", ($1";
+    for (std::size_t i = 0; i < table.columns.size(); ++i) sql += ", $" + std::to_string(param++);
+    sql += ")";
   }
-  sql += ") VALUES (" + values + ") ON CONFLICT (box_id";
+  sql += " ON CONFLICT (box_id";
   for (std::string_view key : table.keys) sql += ", " + std::string(key);
   sql += ") DO ";
   if (!table.mutable_row) return sql + "NOTHING";

@@ -1,6 +1,7 @@
 #ifndef AMBI_DAEMON_CENTRAL_CENTRAL_TABLES_H_
 #define AMBI_DAEMON_CENTRAL_CENTRAL_TABLES_H_
 
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,8 +26,10 @@ struct CentralTable {
 std::span<const CentralTable> CentralTables();
 const CentralTable* FindCentralTable(std::string_view store_table);
 
-// INSERT INTO <central_table> (box_id, columns...) VALUES ($1, ...) ON CONFLICT ... .
-std::string CentralUpsertSql(const CentralTable& table);
+// INSERT INTO <central_table> (box_id, columns...) VALUES ($1, ...)[, ($1, ...)] ON CONFLICT
+// ... for 'rows' rows: $1 is the box id of every row, the values of row r start at
+// $(2 + r * columns.size()).
+std::string CentralUpsertSql(const CentralTable& table, std::size_t rows = 1);
 
 }  // namespace ambi::central
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "daemon/central/central_schema.h"
-#include "daemon/central/central_tables.h"
+#include "daemon/central/upsert_batch.h"
 
 namespace ambi::central {
 namespace {
@@ -154,9 +154,6 @@ class Shipper::Impl {
       auto connection = std::make_unique<pqxx::connection>(ConnectionUri(options_));
       std::string error;
       if (!EnsureCentralSchema(*connection, &error)) return Failed(error);
-      for (const CentralTable& table : CentralTables()) {
-        connection->prepare(std::string(table.central_table), CentralUpsertSql(table));
-      }
       connection->prepare("ambi_box",
                           "INSERT INTO ambi_boxes (box_id) VALUES ($1) ON CONFLICT (box_id) DO "
                           "UPDATE SET last_shipped_at = now()");
@@ -210,13 +207,14 @@ class Shipper::Impl {
       if (!rows.empty()) {
         pqxx::work work(*connection_, "ambi_ship");
         work.exec_prepared0("ambi_box", options_.box_id);
+        // A few multi-row statements per batch, not a round trip per row (catch-up speed).
         std::vector<const char*> params;
-        for (const OutboxRow& row : rows) {
-          const CentralTable* table = FindCentralTable(row.table);
-          params.assign(1, options_.box_id.c_str());
-          for (const auto& value : row.values) params.push_back(value ? value->c_str() : nullptr);
-          work.exec_prepared0(std::string(table->central_table),
-                              pqxx::prepare::make_dynamic_params(params));
+        for (const UpsertStatement& statement : PlanUpserts(rows, options_.box_id)) {
+          params.clear();
+          for (const auto& value : statement.params) {
+            params.push_back(value ? value->c_str() : nullptr);
+          }
+          work.exec_params0(statement.sql, pqxx::prepare::make_dynamic_params(params));
         }
         work.commit();
       }

@@ -17,6 +17,8 @@ measured in the same run (a tool, not a test: the numbers depend on the machine)
   central_bench.py --ambi-load build/release/tools/load/ambi-load \
                    --ambid build/release/daemon/app/ambid \
                    --ambictl build/release/clients/ctl/ambictl [--athletes 32 --duration-s 60]
+  central_bench.py --catch-up-only --baseline-ambid OLD_AMBID --ambid NEW_AMBID ... (step 3 only:
+                   two ambid builds shipping the same store, alternately; the ratio)
 """
 
 import argparse
@@ -53,8 +55,8 @@ def run_load(args, work_dir, central_url=None):
     return cpu, central, result.stdout
 
 
-def catch_up(args, pg, store_copy_dir, root):
-    """Ships a whole store again as box 'catch-up'; rows and rows per second."""
+def catch_up(args, pg, store_copy_dir, root, ambid=None, box_id="catch-up"):
+    """Ships a whole store again as box 'box_id'; rows and rows per second."""
     store = os.path.join(store_copy_dir, "ambi.sqlite")
     with sqlite3.connect(store) as db:
         triggers = [r[0] for r in db.execute(
@@ -65,9 +67,9 @@ def catch_up(args, pg, store_copy_dir, root):
         db.execute("DROP TABLE IF EXISTS central_cursor")
     config = os.path.join(root, "catch-up.toml")
     with open(config, "w", encoding="utf-8") as f:
-        f.write(f'[central]\nurl = "{pg.url}"\nbox_id = "catch-up"\n')
+        f.write(f'[central]\nurl = "{pg.url}"\nbox_id = "{box_id}"\n')
     socket = os.path.join(root, "catch-up.sock")
-    process = subprocess.Popen([args.ambid, "--config", config, "--data-dir", store_copy_dir,
+    process = subprocess.Popen([ambid or args.ambid, "--config", config, "--data-dir", store_copy_dir,
                                 "--listen", "unix:" + socket, "--log-level", "warn"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -91,6 +93,71 @@ def catch_up(args, pg, store_copy_dir, root):
 
 CAPTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "ctl",
                         "captures")
+
+
+def replayed_store(args, root, rounds):
+    """A store of 'rounds' replays of every test capture, recorded without [central]."""
+    data = os.path.join(root, "replayed")
+    os.makedirs(data)
+    captures = sorted(os.path.join(CAPTURES, name) for name in os.listdir(CAPTURES))
+    day = 1
+    for _ in range(rounds):
+        for capture in captures:
+            subprocess.run([args.ambid, "--data-dir", data, "--listen",
+                            "unix:" + os.path.join(root, "replayed.sock"), "--replay", capture,
+                            "--pace", "0", "--replay-start", f"2026-10-{day:02d}T09:00",
+                            "--exit-after-replay", "--log-level", "warn"],
+                           check=True, capture_output=True, timeout=120)
+            day = day % 28 + 1
+    return data
+
+
+def amplify(data, copies):
+    """Adds 'copies' copies of every session of the store at 'data' (new session ids "ID~k",
+    row ids offset by k x 10^7), so a catch-up has enough rows to time; rows as replayed."""
+    offset = 10_000_000
+    with sqlite3.connect(os.path.join(data, "ambi.sqlite")) as db:
+        def columns(table):
+            return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+
+        def copy(table, changed, where):
+            names = columns(table)
+            exprs = [changed.get(name, name) for name in names]
+            db.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)} "
+                       f"FROM {table} WHERE {where}")
+
+        for k in range(1, copies + 1):
+            suffix = f"'~{k}'"
+            copy("sessions", {"id": f"id || {suffix}"}, "instr(id, '~') = 0")
+            copy("sets", {"session_id": f"session_id || {suffix}"}, "instr(session_id, '~') = 0")
+            for table in ("reps", "rep_pairs", "cues", "events"):
+                copy(table, {"session_id": f"session_id || {suffix}", "id": f"id + {k * offset}"},
+                     f"id < {offset}")
+            metrics = columns("rep_pair_metrics")
+            changed = {"rep_pair_id": f"rep_pair_id + {k * offset}"}
+            if "id" in metrics:
+                changed["id"] = "NULL"
+            copy("rep_pair_metrics", changed, f"rep_pair_id < {offset}")
+
+
+def catch_up_ratio(args, pg, root):
+    """Catch-up rows/s of --baseline-ambid and of --ambid shipping the same store, alternately
+    (baseline, new, baseline, new, ...), each as a box of its own into the same server."""
+    store = replayed_store(args, root, args.rounds)
+    amplify(store, args.copies)
+    rates = {"baseline": [], "new": []}
+    rows = 0
+    for run in range(args.repeats):
+        for label, ambid in (("baseline", args.baseline_ambid), ("new", args.ambid)):
+            copy_dir = os.path.join(root, f"copy-{label}-{run}")
+            shutil.copytree(store, copy_dir, ignore=shutil.ignore_patterns("captures"))
+            rows, rate = catch_up(args, pg, copy_dir, root, ambid, f"{label}-{run}")
+            rates[label].append(rate)
+            print(f"catch-up {label} run {run + 1}: {rows} rows at {rate:.0f} rows/s", flush=True)
+    base = sorted(rates["baseline"])[len(rates["baseline"]) // 2]
+    new = sorted(rates["new"])[len(rates["new"]) // 2]
+    print(f"catch-up of {rows} rows (median of {args.repeats}): baseline {base:.0f} rows/s, "
+          f"new {new:.0f} rows/s: ratio {new / base:.1f}")
 
 
 def database_bytes(pg):
@@ -130,7 +197,7 @@ def growth(args, pg, root, rounds=6):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ambi-load", dest="ambi_load", required=True)
+    parser.add_argument("--ambi-load", dest="ambi_load")
     parser.add_argument("--ambid", required=True)
     parser.add_argument("--ambictl", required=True)
     parser.add_argument("--athletes", type=int, default=32)
@@ -139,14 +206,30 @@ def main():
     parser.add_argument("--duration-s", dest="duration_s", type=float, default=60.0)
     parser.add_argument("--warmup-s", dest="warmup_s", type=float, default=10.0)
     parser.add_argument("--growth-only", dest="growth_only", action="store_true")
+    parser.add_argument("--catch-up-only", dest="catch_up_only", action="store_true",
+                        help="compare catch-up rows/s of --baseline-ambid and --ambid alone")
+    parser.add_argument("--baseline-ambid", dest="baseline_ambid")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="--catch-up-only: replays of the test captures in the store")
+    parser.add_argument("--copies", type=int, default=20,
+                        help="--catch-up-only: copies of the replayed sessions added by SQL")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     root = tempfile.mkdtemp(prefix="ambi-central-bench-")
     try:
+        if args.catch_up_only:
+            if not args.baseline_ambid:
+                raise SystemExit("--catch-up-only needs --baseline-ambid (the ambid to compare)")
+            with PgServer() as pg:
+                catch_up_ratio(args, pg, root)
+            return
         if args.growth_only:
             with PgServer() as pg:
                 g = growth(args, pg, root)
             print_growth(g)
             return
+        if not args.ambi_load:
+            raise SystemExit("--ambi-load is needed (except with --growth-only, --catch-up-only)")
         with PgServer() as pg:
             base_cpu, _, _ = run_load(args, os.path.join(root, "baseline"))
             run_dir = os.path.join(root, "central")

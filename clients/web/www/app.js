@@ -1,6 +1,8 @@
 // ambi live page: one tile per athlete, a focus view per athlete, fed by Server-Sent Events
-// from ambi-web (/events). Every event carries the daemon's sequence as its SSE id; the page
-// keeps the last one and resumes from it after any drop, so no rep is shown twice or missed.
+// from ambi-web (/events). Every event carries an SSE id (the daemon's sequence with one box,
+// ambi-web's own numbering with several); the page keeps the last one and resumes from it after
+// any drop, so no rep is shown twice or missed. With several boxes each event names its box,
+// and an athlete is a name at a box: the same name at two boxes makes two tiles.
 'use strict';
 
 // A sensor whose last sample is older than this is shown as not live (a 100-200 Hz stream
@@ -21,6 +23,7 @@ const state = {
   upstream: { connected: false, detail: '' },
   focus: null,
   exercises: [],
+  exercisesBox: '', // the box whose catalog 'exercises' is
   streams: 0, // event streams opened by the page (reconnects + 1)
   streamErrors: 0,
 };
@@ -60,11 +63,17 @@ const bandName = (band) => {
 const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
-function athlete(name) {
-  let a = state.athletes.get(name);
+// The key of an athlete at a box ("" with one box: the name alone).
+const athleteKey = (name, box) => (box ? `${name}\u0000${box}` : name);
+
+function athlete(name, box = '') {
+  const key = athleteKey(name, box);
+  let a = state.athletes.get(key);
   if (!a) {
     a = {
+      key,
       name,
+      box,
       set: null, // {index, exercise, mode, limb, side, running}
       reps: new Map(), // key side/index -> rep view
       pairs: [], // rows in order: {left, right, lead_ms, metrics, pair_index}
@@ -75,9 +84,16 @@ function athlete(name) {
       sensors: new Map(), // "side limb" -> {kind, detail}
       sessionId: '', // the daemon's session of the latest event, for the report link
     };
-    state.athletes.set(name, a);
+    state.athletes.set(key, a);
   }
   return a;
+}
+
+// False when ambi-web says this athlete's box is not reachable (several boxes).
+function boxUp(a) {
+  const boxes = state.upstream.boxes || [];
+  const mine = boxes.find((b) => b.box === a.box);
+  return !mine || mine.connected;
 }
 
 // ---- applying events ----
@@ -144,8 +160,9 @@ function applyPair(a, pair) {
   }
 }
 
-function applyEvent(live) {
-  const seq = Number(live.sequence);
+function applyEvent(live, eventId) {
+  // The SSE id orders and names events across boxes; the daemon's sequence is per box.
+  const seq = Number.isFinite(eventId) && eventId > 0 ? eventId : Number(live.sequence);
   if (state.received.has(seq)) {
     state.duplicates += 1;
     return;
@@ -153,7 +170,7 @@ function applyEvent(live) {
   state.received.add(seq);
   state.lastSeq = Math.max(state.lastSeq, seq);
   const ev = live.event || {};
-  const a = athlete(ev.athlete || '?');
+  const a = athlete(ev.athlete || '?', live.box || '');
   if (live.session_id) a.sessionId = live.session_id;
   if (ev.set_started) {
     const s = ev.set_started;
@@ -288,14 +305,14 @@ function repChart(a, big) {
 function sensorChips(a) {
   const box = el('div', { class: 'sensors' });
   const now = performance.now();
-  const mine = state.devices.filter((d) => d.athlete === a.name);
+  const mine = state.devices.filter((d) => d.athlete === a.name && (d.box || '') === a.box);
   for (const d of mine) {
     const key = `${d.side} ${d.limb}`;
     const event = a.sensors.get(key);
     const age = d.sample_age_s + (now - state.devicesAt) / 1000;
     let status = d.state === 'connected' ? 'connected' : d.state === 'connecting' ? 'lost' : d.state;
     if (event && event.kind === 'lost' && d.state !== 'connected') status = 'lost';
-    const stale = !state.live || age > STALE_SAMPLE_S;
+    const stale = !state.live || !boxUp(a) || age > STALE_SAMPLE_S;
     box.append(el('div', { class: `sensor ${status}${stale ? ' stale' : ''}`, 'data-sensor': d.name,
       'data-side': null, 'data-state': status },
       el('span', { class: 'sensor-name', text: `${cap(d.side)} ${d.limb}` }),
@@ -359,17 +376,19 @@ function summaryLine(a) {
 }
 
 function tile(a) {
-  const t = el('article', { class: `tile${a.set && a.set.running ? ' in-set' : ''}`, 'data-athlete': a.name, tabindex: 0,
-    'aria-label': `${a.name}: open focus view` });
-  t.append(el('div', { class: 'tile-head' }, el('h2', { text: a.name }), badge(a)));
+  const t = el('article', { class: `tile${a.set && a.set.running ? ' in-set' : ''}${boxUp(a) ? '' : ' box-down'}`,
+    'data-athlete': a.name, 'data-box': a.box || null, tabindex: 0,
+    'aria-label': `${a.name}${a.box ? ` at ${a.box}` : ''}: open focus view` });
+  t.append(el('div', { class: 'tile-head' },
+    el('h2', { text: a.name }, a.box ? el('span', { class: 'tile-box', text: a.box }) : null), badge(a)));
   t.append(setLine(a));
   t.append(sensorChips(a));
   for (const c of a.cues) t.append(cueBanner(c));
   if (a.summary) t.append(summaryLine(a));
   t.append(lastRepBars(a));
   t.append(repChart(a, false));
-  t.addEventListener('click', () => openFocus(a.name));
-  t.addEventListener('keydown', (e) => { if (e.key === 'Enter') openFocus(a.name); });
+  t.addEventListener('click', () => openFocus(a.key));
+  t.addEventListener('keydown', (e) => { if (e.key === 'Enter') openFocus(a.key); });
   return t;
 }
 
@@ -403,11 +422,12 @@ function repTable(a) {
 // view keeps running.
 function reportLinks(a) {
   const open = { target: '_blank', rel: 'noopener' };
+  const box = a.box ? `box=${encodeURIComponent(a.box)}` : '';
   return el('nav', { class: 'report-links' },
     a.sessionId ? el('a', { ...open, class: 'report-link', 'data-report': 'session',
-      href: `/report/session/${encodeURIComponent(a.sessionId)}`, text: 'Report' }) : null,
+      href: `/report/session/${encodeURIComponent(a.sessionId)}${box ? `?${box}` : ''}`, text: 'Report' }) : null,
     el('a', { ...open, class: 'report-link', 'data-report': 'weeks',
-      href: `/report/athlete/${encodeURIComponent(a.name)}?weeks=4`, text: 'Weeks' }));
+      href: `/report/athlete/${encodeURIComponent(a.name)}?weeks=4${box ? `&${box}` : ''}`, text: 'Weeks' }));
 }
 
 function renderFocus() {
@@ -420,7 +440,7 @@ function renderFocus() {
   }
   focus.hidden = false;
   document.body.classList.add('focused');
-  document.getElementById('focus-name').textContent = a.name;
+  document.getElementById('focus-name').textContent = a.box ? `${a.name} · ${a.box}` : a.name;
   const body = document.getElementById('focus-body');
   body.replaceChildren(
     el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a), setLine(a), reportLinks(a)),
@@ -433,9 +453,9 @@ function renderFocus() {
 
 function render() {
   const tiles = document.getElementById('tiles');
-  const names = new Set([...state.athletes.keys(), ...state.devices.map((d) => d.athlete)]);
-  for (const n of names) athlete(n);
-  const sorted = [...state.athletes.values()].filter((a) => a.name !== '?').sort((x, y) => x.name.localeCompare(y.name));
+  for (const d of state.devices) athlete(d.athlete, d.box || '');
+  const sorted = [...state.athletes.values()].filter((a) => a.name !== '?')
+    .sort((x, y) => x.name.localeCompare(y.name) || x.box.localeCompare(y.box));
   document.getElementById('empty').hidden = sorted.length > 0;
   tiles.querySelectorAll('.tile').forEach((t) => t.remove());
   for (const a of sorted) tiles.append(tile(a));
@@ -457,12 +477,17 @@ function openFocus(name) {
 }
 
 async function loadExercises() {
-  if (state.exercises.length) return;
+  // Each box has its own catalog (usually the same one).
+  const a = state.focus && state.athletes.get(state.focus);
+  const box = a ? a.box : '';
+  if (state.exercises.length && state.exercisesBox === box) return;
   try {
-    const response = await fetch('/api/exercises', { credentials: 'same-origin' });
+    const response = await fetch(box ? `/api/exercises?box=${encodeURIComponent(box)}` : '/api/exercises',
+      { credentials: 'same-origin' });
     const body = await response.json();
     if (!response.ok) throw new Error(body.error || response.statusText);
     state.exercises = body.exercises || [];
+    state.exercisesBox = box;
     const select = document.getElementById('exercise');
     select.replaceChildren(el('option', { value: '', text: 'session exercise' }),
       ...state.exercises.map((x) => el('option', { value: x.name, text: x.display_name || x.name })));
@@ -512,7 +537,7 @@ function connect() {
       console.warn('ambi: unreadable event', e);
       return;
     }
-    applyEvent(live);
+    applyEvent(live, Number(m.lastEventId));
   };
   source.addEventListener('reset', () => {
     resetAll();
@@ -576,17 +601,22 @@ function start() {
     state.focus = null;
     renderFocus();
   });
+  // Set control goes to the box of the athlete in focus (ambi-web routes it by 'box').
+  const focused = () => state.focus && state.athletes.get(state.focus);
   document.getElementById('start-set').addEventListener('click', () => {
-    if (!state.focus) return;
+    const a = focused();
+    if (!a) return;
     control('/api/set/start', {
-      athlete: state.focus,
+      athlete: a.name,
+      box: a.box || undefined,
       exercise: document.getElementById('exercise').value,
       mode: document.getElementById('mode').value,
       side: document.getElementById('side').value,
     });
   });
   document.getElementById('end-set').addEventListener('click', () => {
-    if (state.focus) control('/api/set/end', { athlete: state.focus });
+    const a = focused();
+    if (a) control('/api/set/end', { athlete: a.name, box: a.box || undefined });
   });
   // "updated N s ago" keeps counting between device lists; stale numbers turn grey.
   setInterval(scheduleRender, 1000);

@@ -1,0 +1,75 @@
+// The live page on two boxes at once, in a real browser (Debian's chromium, playwright-core):
+// two `ambid --simulate` (each with athletes alice and bob) and one ambi-web --connect'ed to
+// both. The page shows four tiles (one name at two boxes is two athletes), reps at both boxes,
+// each tile's own sensors, no event twice; the focus view names the box, its report links ask
+// that box, and starting a set there goes to that box.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { chromiumOptions, until } from './web_rig.mjs';
+
+const ambid = process.env.AMBID;
+const ambiWeb = process.env.AMBI_WEB;
+assert.ok(ambid && ambiWeb, 'AMBID and AMBI_WEB name the programs');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-two-boxes-'));
+const children = [];
+let browser = null;
+try {
+  for (const box of ['a', 'b']) {
+    fs.mkdirSync(path.join(dir, box));
+    children.push(spawn(ambid, ['--simulate', '--data-dir', path.join(dir, box), '--listen',
+      `unix:${path.join(dir, box, 'ambid.sock')}`], { stdio: 'ignore' }));
+  }
+  const web = spawn(ambiWeb, ['--listen', '127.0.0.1:0',
+    '--connect', `a=unix:${path.join(dir, 'a', 'ambid.sock')}`,
+    '--connect', `b=unix:${path.join(dir, 'b', 'ambid.sock')}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(web);
+  let out = '';
+  web.stdout.on('data', (d) => { out += d; });
+  const url = await until('ambi-web to serve', async () => (out.match(/http:\/\/[^ ]*\//) || [])[0], 20000);
+
+  browser = await chromium.launch(chromiumOptions());
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  const tileNames = () => page.$$eval('#tiles .tile', (n) => n.map((x) =>
+    `${x.getAttribute('data-athlete')}@${x.getAttribute('data-box')}`));
+  await until('four tiles', async () => (await tileNames()).length === 4, 60000);
+  assert.deepEqual(await tileNames(), ['alice@a', 'alice@b', 'bob@a', 'bob@b']);
+  console.log('ok four tiles: alice and bob at each box');
+
+  const repsAt = (box) => page.$$eval(`#tiles .tile[data-box="${box}"] .rep`, (n) => n.length);
+  await until('reps at both boxes', async () => (await repsAt('a')) > 0 && (await repsAt('b')) > 0, 90000);
+  const sensors = await until('each tile its own sensors', async () => {
+    const s = await page.$$eval('#tiles .tile', (n) => n.map((x) => x.querySelectorAll('.sensor[data-sensor]').length));
+    return s.every((c) => c === 2) ? s : null;
+  }, 20000);
+  console.log(`ok reps at both boxes; sensors per tile ${sensors}`);
+  assert.equal(await page.evaluate(() => window.ambiPage.duplicates), 0, 'no event applied twice');
+  assert.equal(await page.$eval('#link', (n) => n.dataset.state), 'live');
+
+  await page.click('#tiles .tile[data-athlete="alice"][data-box="b"]');
+  assert.equal(await page.$eval('#focus-name', (n) => n.textContent), 'alice · b');
+  const links = await page.$$eval('#focus .report-link', (n) => n.map((x) => x.getAttribute('href')));
+  assert.ok(links.length === 2 && links.every((l) => l.includes('box=b')), `report links ask box b: ${links}`);
+  await page.click('#start-set');
+  const result = await until('the start-set answer', async () => {
+    const t = await page.$eval('#control-result', (n) => n.textContent);
+    return t && t !== '…' ? t : null;
+  }, 10000);
+  assert.match(result, /^Set \d+ started$/, 'box b started the set');
+  const index = Number(result.match(/\d+/)[0]);
+  await until('alice at box b in that set', async () => page.$(
+    `#tiles .tile[data-athlete="alice"][data-box="b"] .rep[data-set-index="${index}"], ` +
+    `#tiles .tile[data-athlete="alice"][data-box="b"].in-set`), 20000);
+  assert.deepEqual(errors, [], 'no page errors');
+  console.log(`ok focus on alice at b: links ${links.join(' ')}; ${result}`);
+} finally {
+  if (browser) await browser.close();
+  for (const child of children) child.kill('SIGTERM');
+  fs.rmSync(dir, { recursive: true, force: true });
+}
