@@ -127,6 +127,7 @@ class DaemonApp::Impl {
   v1::CaptureHeader replay_header_;
   std::unique_ptr<ReplayDriver> replay_;
   bool stopping_ = false;
+  bool watchdog_withheld_ = false;  // the API stopped accepting: no more pings
   int exit_code_ = 0;
 };
 
@@ -317,6 +318,12 @@ bool DaemonApp::Impl::SetUp() {
   server_options.athlete_exists = [this](const std::string& name) {
     return athletes_->Contains(name);
   };
+  // Probed as often as the watchdog is pinged, so a listener that stopped accepting withholds
+  // the pings within a few intervals.
+  if (auto interval = SystemdNotifier::WatchdogPingInterval()) {
+    server_options.accept_probe_interval =
+        std::max(milliseconds(1000), std::chrono::duration_cast<milliseconds>(*interval));
+  }
   server_ = std::make_unique<RpcServer>(server_options, &bus_, control_.get());
   try {
     server_->Start();
@@ -352,8 +359,16 @@ void DaemonApp::Impl::ScheduleRateUpdate() {
 
 void DaemonApp::Impl::ScheduleWatchdog(std::chrono::microseconds interval) {
   // Pinged from the io thread: if the sensor loop stalls, the pings stop and systemd restarts
-  // the daemon.
-  notifier_.WatchdogPing();
+  // the daemon. So they stop too when a TCP listener accepts no more connections (gRPC 1.51's
+  // acceptor after EMFILE): only a restart brings it back.
+  if (server_->accepting()) {
+    notifier_.WatchdogPing();
+  } else if (!watchdog_withheld_) {
+    watchdog_withheld_ = true;
+    spdlog::critical(
+        "watchdog: pings stop because an rpc listener accepts no connections; systemd restarts "
+        "ambid when WatchdogSec= runs out");
+  }
   watchdog_timer_.expires_after(interval);
   watchdog_timer_.async_wait(
       Guarded("watchdog", [this, interval](const boost::system::error_code& error) {
