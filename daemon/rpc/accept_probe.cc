@@ -1,6 +1,7 @@
 #include "daemon/rpc/accept_probe.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -86,6 +87,15 @@ AcceptProbeResult ProbeOwnListener(const std::string& host, int port, millisecon
     ::freeaddrinfo(found);
     return AcceptProbeResult::kUnknown;  // out of descriptors ourselves: cannot tell
   }
+  // The accepted end needs a descriptor too: with none to spare, the probe's own connection
+  // would be what makes gRPC's acceptor fail (EMFILE) for good. Checked by taking one more.
+  const int spare = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (spare < 0) {
+    ::close(fd);
+    ::freeaddrinfo(found);
+    return AcceptProbeResult::kUnknown;
+  }
+  ::close(spare);
   const int connected = ::connect(fd, found->ai_addr, found->ai_addrlen);
   const int connect_error = errno;
   ::freeaddrinfo(found);

@@ -58,6 +58,9 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
       : bus_(bus),
         subscription_(bus->Subscribe(request, capacity)),
         open_streams_(std::move(open_streams)) {
+    // gRPC hands this reactor to its other threads through its own queues, which TSan cannot
+    // see; releasing the mutex here and taking it in OnDone makes that order explicit.
+    { std::lock_guard lock(mutex_); }
     subscription_->SetWaker([this] {
       std::lock_guard lock(mutex_);
       WriteNextLocked();
@@ -83,6 +86,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   void OnDone() override {
+    { std::lock_guard lock(mutex_); }  // pairs with the constructor's (see there)
     // Every reaction has run; after Unsubscribe the bus's waker has returned and will not be
     // called again, so nothing touches this reactor any more.
     bus_->Unsubscribe(subscription_);
