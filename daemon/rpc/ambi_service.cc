@@ -46,6 +46,12 @@ grpc::ByteBuffer SharedBytes(std::shared_ptr<const PublishedEvent> event) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
+// Orders a reactor's construction before its reactions for TSan (see SubscribeReactor).
+std::mutex& HandOverMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 // One Subscribe stream: writes one event at a time from its bus subscription. The bus wakes it
 // (on the publishing thread) when an event is queued; OnWriteDone (on a gRPC thread) takes the
 // next. Every decision and every StartWrite/Finish happens under 'mutex_', so a write is never
@@ -59,8 +65,9 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
         subscription_(bus->Subscribe(request, capacity)),
         open_streams_(std::move(open_streams)) {
     // gRPC hands this reactor to its other threads through its own queues, which TSan cannot
-    // see; releasing the mutex here and taking it in OnDone makes that order explicit.
-    { std::lock_guard lock(mutex_); }
+    // see; a lock outside the object (its own members are part of what is handed over),
+    // released here and taken first in every reaction, makes that order explicit.
+    { std::lock_guard lock(HandOverMutex()); }
     subscription_->SetWaker([this] {
       std::lock_guard lock(mutex_);
       WriteNextLocked();
@@ -68,6 +75,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   void OnWriteDone(bool ok) override {
+    { std::lock_guard hand_over(HandOverMutex()); }  // see the constructor
     std::lock_guard lock(mutex_);
     writing_ = false;
     if (!ok) {
@@ -79,6 +87,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   void OnCancel() override {
+    { std::lock_guard hand_over(HandOverMutex()); }  // see the constructor
     std::lock_guard lock(mutex_);
     cancelled_ = true;
     // With a write in flight, its OnWriteDone(false) finishes the call.
@@ -86,7 +95,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   void OnDone() override {
-    { std::lock_guard lock(mutex_); }  // pairs with the constructor's (see there)
+    { std::lock_guard lock(HandOverMutex()); }  // pairs with the constructor's (see there)
     // Every reaction has run; after Unsubscribe the bus's waker has returned and will not be
     // called again, so nothing touches this reactor any more.
     bus_->Unsubscribe(subscription_);
