@@ -3,11 +3,13 @@
 #   1. installs the Debian packages (tools/setup-debian.sh),
 #   2. builds and runs every test (ctest) with warnings as errors,
 #   3. builds the core, tools and their tests again with AddressSanitizer + UBSan and runs them,
-#   4. builds the libFuzzer targets with clang-14 and runs each for a short time (label fuzz),
-#   5. checks that every C++ source is formatted (tools/check-format.sh).
-# A ThreadSanitizer configuration exists (-DAMBI_TSAN=ON, tools/tsan.supp) but is not run here
-# yet (docs/reliability.md).
-# Set AMBI_SKIP_SETUP=1 to skip step 1 on a machine that already has the packages.
+#   4. builds the daemon's tests again with ThreadSanitizer and runs them (build/tsan,
+#      tools/tsan.supp: reports inside Debian's uninstrumented gRPC/protobuf/absl only),
+#   5. builds the libFuzzer targets with clang-14 and runs each for a short time (label fuzz),
+#   6. checks that every C++ source is formatted (tools/check-format.sh).
+# Labels: no_sanitizer (not under ASan or TSan), no_tsan (not under TSan; the test says why).
+# Set AMBI_SKIP_SETUP=1 to skip step 1 on a machine that already has the packages, AMBI_SKIP_TSAN=1
+# to skip step 4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${AMBI_JOBS:-2}
@@ -41,6 +43,22 @@ for dir in "${asan_dirs[@]}"; do
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "build/asan/$dir" --output-on-failure -j "$jobs" --timeout 900 -LE no_sanitizer
 done
+
+# ThreadSanitizer (one runtime, so a build of its own): the daemon's threads are where races
+# live (the io thread, gRPC's threads, the accept and probe threads, the store's writer). Only
+# daemon/all is built: TSan makes every test 5-15x slower and the e2e tests play sets in real
+# time. halt_on_error: the first race fails the test.
+if [ "${AMBI_SKIP_TSAN:-0}" != 1 ]; then
+cmake -S . -B build/tsan -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+  -DAMBI_WERROR=ON -DAMBI_TSAN=ON -DAMBI_BUILD_BENCHMARKS=OFF
+tsan_dirs=(daemon)
+cmake --build build/tsan -j "$jobs" --target "${tsan_dirs[@]/%//all}"
+for dir in "${tsan_dirs[@]}"; do
+  TSAN_OPTIONS="suppressions=$PWD/tools/tsan.supp:halt_on_error=1:second_deadlock_stack=1" \
+    ctest --test-dir "build/tsan/$dir" --output-on-failure -j "$jobs" --timeout 900 \
+    -LE 'no_sanitizer|no_tsan'
+done
+fi
 
 # Fuzzing: clang-14 with libFuzzer, ASan and UBSan; only the fuzz targets are built, each runs
 # AMBI_FUZZ_SECONDS (15 s) from its committed seed corpus (tests/fuzz/corpus/).

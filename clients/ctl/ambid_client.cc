@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -53,6 +54,22 @@ std::string DefaultAddress() {
   return std::string("unix:") + kSystemSocket;
 }
 
+namespace {
+
+// The x-request-id ambid answered a call with; "" when there is none or it is not a plain word.
+std::string RequestIdOf(const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  const auto found = trailers.find("x-request-id");
+  if (found == trailers.end() || found->second.size() == 0 || found->second.size() > 64) return {};
+  std::string id(found->second.data(), found->second.size());
+  for (const char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return {};
+  }
+  return id;
+}
+
+}  // namespace
+
 AmbidClient::AmbidClient(const std::string& address, double timeout_s,
                          const proto::ChannelSecurity& security)
     : address_(NormalizeAddress(address)), timeout_s_(timeout_s), security_(security) {}
@@ -79,8 +96,14 @@ bool AmbidClient::WaitForServer(double seconds) {
   return channel_->WaitForConnected(After(seconds));
 }
 
-int AmbidClient::Fail(const grpc::Status& status, const std::string& what) const {
+int AmbidClient::Fail(const grpc::Status& status, const std::string& what,
+                      const grpc::ClientContext* context) const {
   const std::string& message = status.error_message();
+  // The id ambid logged the call with, so the error can be found in its log.
+  const std::string id = context != nullptr ? RequestIdOf(*context) : std::string();
+  const auto PrintError = [&id](const std::string& line) {
+    ctl::PrintError(id.empty() ? line : line + " [ambid request " + id + "]");
+  };
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
       if (message.find("stopping") != std::string::npos) {

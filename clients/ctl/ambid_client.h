@@ -37,8 +37,10 @@ class AmbidClient {
   bool WaitForServer(double seconds);
 
   // One line on stderr for a failed call, saying what is wrong and what to try (never gRPC
-  // internals); returns the exit code. 'what' names the request, e.g. "session '2026-…'".
-  int Fail(const grpc::Status& status, const std::string& what) const;
+  // internals); returns the exit code. 'what' names the request, e.g. "session '2026-…'". With
+  // the call's 'context', the line ends with the request id ambid logged the call with.
+  int Fail(const grpc::Status& status, const std::string& what,
+           const grpc::ClientContext* context = nullptr) const;
 
  private:
   std::string address_;

@@ -106,7 +106,7 @@ class History {
     client_.Prepare(&context, false);
     const grpc::Status status = client_.stub().ListSessions(&context, request, response);
     if (status.ok()) return true;
-    *exit_code = client_.Fail(status, "listing sessions");
+    *exit_code = client_.Fail(status, "listing sessions", &context);
     return false;
   }
 
@@ -119,7 +119,7 @@ class History {
     client_.Prepare(&context, false);
     const grpc::Status status = client_.stub().GetSession(&context, request, response);
     if (status.ok()) return true;
-    *exit_code = client_.Fail(status, "session '" + session_id + "'");
+    *exit_code = client_.Fail(status, "session '" + session_id + "'", &context);
     return false;
   }
 
@@ -133,7 +133,7 @@ class History {
     client_.Prepare(&context, false);
     const grpc::Status status = client_.stub().GetWeeklyBalance(&context, request, response);
     if (status.ok()) return true;
-    *exit_code = client_.Fail(status, "the weekly balance of " + request.athlete());
+    *exit_code = client_.Fail(status, "the weekly balance of " + request.athlete(), &context);
     return false;
   }
 

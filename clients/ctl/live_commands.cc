@@ -129,7 +129,7 @@ int Watch(AmbidClient& client, const Options& options) {
                         options.count));
       return kExitTimeout;
     }
-    return client.Fail(status, "watching");
+    return client.Fail(status, "watching", &context);
   }
   // The daemon ends streams normally only when it stops (gRPC carries no message with OK).
   PrintError("ambid ended the stream (it is stopping)");
@@ -158,7 +158,7 @@ int Devices(AmbidClient& client, const Options& options) {
   grpc::ClientContext context;
   client.Prepare(&context, false);
   const grpc::Status status = client.stub().ListDevices(&context, request, &response);
-  if (!status.ok()) return client.Fail(status, "listing devices");
+  if (!status.ok()) return client.Fail(status, "listing devices", &context);
   if (options.json && options.proto_json) {
     PrintLine(proto::ToJson(response));
     return kExitOk;
@@ -208,7 +208,7 @@ int Status(AmbidClient& client, const Options& options) {
   client.Prepare(&context, false);
   const grpc::Status status =
       client.stub().ListDevices(&context, v1::ListDevicesRequest(), &response);
-  if (!status.ok()) return client.Fail(status, "the daemon's status");
+  if (!status.ok()) return client.Fail(status, "the daemon's status", &context);
   std::size_t connected = 0;
   for (const v1::DeviceInfo& d : response.devices()) {
     connected += d.state() == v1::DeviceInfo::STATE_CONNECTED ? 1 : 0;
@@ -252,7 +252,7 @@ int SetStart(AmbidClient& client, const Options& options) {
   grpc::ClientContext context;
   client.Prepare(&context, false);
   const grpc::Status status = client.stub().StartSet(&context, request, &response);
-  if (!status.ok()) return client.Fail(status, "starting a set for " + options.athlete);
+  if (!status.ok()) return client.Fail(status, "starting a set for " + options.athlete, &context);
   if (options.json && options.proto_json) {
     PrintLine(proto::ToJson(response));
   } else if (options.json) {
@@ -272,7 +272,7 @@ int SetEnd(AmbidClient& client, const Options& options) {
   grpc::ClientContext context;
   client.Prepare(&context, false);
   const grpc::Status status = client.stub().EndSet(&context, request, &response);
-  if (!status.ok()) return client.Fail(status, "ending the set of " + options.athlete);
+  if (!status.ok()) return client.Fail(status, "ending the set of " + options.athlete, &context);
   if (options.json && options.proto_json) {
     PrintLine(proto::ToJson(response));
   } else {
@@ -312,7 +312,8 @@ int SessionStart(AmbidClient& client, const Options& options) {
   grpc::ClientContext context;
   client.Prepare(&context, false);
   const grpc::Status status = client.stub().StartSession(&context, request, &response);
-  if (!status.ok()) return client.Fail(status, "starting a session for " + options.athlete);
+  if (!status.ok())
+    return client.Fail(status, "starting a session for " + options.athlete, &context);
   PrintSession(response.session(), "started", options.json);
   return kExitOk;
 }
@@ -324,7 +325,8 @@ int SessionEnd(AmbidClient& client, const Options& options) {
   grpc::ClientContext context;
   client.Prepare(&context, false);
   const grpc::Status status = client.stub().EndSession(&context, request, &response);
-  if (!status.ok()) return client.Fail(status, "ending the session of " + options.athlete);
+  if (!status.ok())
+    return client.Fail(status, "ending the session of " + options.athlete, &context);
   PrintSession(response.session(), "ended", options.json);
   return kExitOk;
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "daemon/app/io_guard.h"
+#include "daemon/config/safe_name.h"
 #include "proto/convert/event_convert.h"
 
 namespace ambi::daemon {
@@ -71,7 +73,7 @@ ControlService::ControlService(asio::io_context& io, AthleteRegistry* athletes,
     : io_(io), athletes_(athletes), sessions_(sessions), store_(store), options_(options) {}
 
 template <typename Response, typename Work>
-ControlStatus ControlService::OnIoThread(Response* response, Work work) {
+ControlStatus ControlService::OnIoThread(std::string_view name, Response* response, Work work) {
   if (stopping_) return {Code::kUnavailable, "the daemon is stopping"};
   struct Result {
     ControlStatus status;
@@ -84,12 +86,21 @@ ControlStatus ControlService::OnIoThread(Response* response, Work work) {
   auto state = std::make_shared<std::atomic<int>>(kQueued);
   auto promise = std::make_shared<std::promise<Result>>();
   std::future<Result> future = promise->get_future();
-  asio::post(io_, [this, state, promise, work = std::move(work)]() mutable {
+  asio::post(io_, [this, name, state, promise, work = std::move(work)]() mutable {
     int queued = kQueued;
     if (!state->compare_exchange_strong(queued, kRunning)) return;  // the caller gave up
     Result result;
-    result.status = stopping_ ? ControlStatus{Code::kUnavailable, "the daemon is stopping"}
-                              : work(&result.response);
+    try {
+      result.status = stopping_ ? ControlStatus{Code::kUnavailable, "the daemon is stopping"}
+                                : work(&result.response);
+    } catch (const std::exception& e) {
+      // The io thread's guard for this call: logged with its name, answered, and the daemon
+      // goes on (the caller would otherwise wait for a promise never kept).
+      LogEscapedException(name, e.what());
+      result.status = {Code::kInternal, std::string(name) + " failed inside ambid (" +
+                                            config::EscapeForMessage(e.what(), 200) +
+                                            "); see its log"};
+    }
     promise->set_value(std::move(result));
   });
   if (future.wait_for(options_.io_timeout) != std::future_status::ready) {
@@ -122,49 +133,53 @@ ControlStatus ControlService::LookUpAthlete(const std::string& name, bool need_s
 
 ControlStatus ControlService::StartSet(const v1::StartSetRequest& request,
                                        v1::StartSetResponse* response) {
-  return OnIoThread(response, [this, request](v1::StartSetResponse* out) -> ControlStatus {
-    Athlete* athlete = nullptr;
-    if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
-      return status;
-    }
-    const std::string name = request.exercise().empty() ? athlete->exercise : request.exercise();
-    std::optional<fusion::Exercise> exercise = sessions_->ResolveExercise(name);
-    if (!exercise) {
-      if (!request.exercise().empty()) {
-        return {Code::kInvalidArgument, sessions_->UnknownExerciseError(request.exercise())};
-      }
-      exercise = fusion::GenericExercise(athlete->devices.front().spec.device.placement.limb);
-    }
-    const bool has_limb = std::any_of(
-        athlete->devices.begin(), athlete->devices.end(),
-        [&](const Device& device) { return device.spec.device.placement.limb == exercise->limb; });
-    if (!has_limb) {
-      return {Code::kFailedPrecondition,
-              "exercise \"" + exercise->name + "\" is measured at the " +
-                  std::string(fusion::ToString(exercise->limb)) + "s, and athlete \"" +
-                  request.athlete() + "\" has no " + std::string(fusion::ToString(exercise->limb)) +
-                  " sensors"};
-    }
-    if (!v1::SetMode_IsValid(request.mode())) {
-      return {Code::kInvalidArgument, "mode " + std::to_string(request.mode()) + " is unknown"};
-    }
-    if (!v1::Side_IsValid(request.side())) {
-      return {Code::kInvalidArgument, "side " + std::to_string(request.side()) + " is unknown"};
-    }
-    const fusion::SetMode mode = proto::FromProto(request.mode()).value_or(exercise->default_mode);
-    if (mode == fusion::SetMode::kBilateral && request.side() != v1::SIDE_UNSPECIFIED) {
-      return {Code::kInvalidArgument, "a working side applies to unilateral sets only"};
-    }
-    const int set_index = athlete->session->StartSet(steady_clock::now(), *exercise, mode,
-                                                     proto::FromProto(request.side()));
-    out->set_set_index(static_cast<std::uint32_t>(set_index));
-    return ControlStatus::Ok();
-  });
+  return OnIoThread(
+      "StartSet", response, [this, request](v1::StartSetResponse* out) -> ControlStatus {
+        Athlete* athlete = nullptr;
+        if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
+          return status;
+        }
+        const std::string name =
+            request.exercise().empty() ? athlete->exercise : request.exercise();
+        std::optional<fusion::Exercise> exercise = sessions_->ResolveExercise(name);
+        if (!exercise) {
+          if (!request.exercise().empty()) {
+            return {Code::kInvalidArgument, sessions_->UnknownExerciseError(request.exercise())};
+          }
+          exercise = fusion::GenericExercise(athlete->devices.front().spec.device.placement.limb);
+        }
+        const bool has_limb = std::any_of(
+            athlete->devices.begin(), athlete->devices.end(), [&](const Device& device) {
+              return device.spec.device.placement.limb == exercise->limb;
+            });
+        if (!has_limb) {
+          return {Code::kFailedPrecondition,
+                  "exercise \"" + exercise->name + "\" is measured at the " +
+                      std::string(fusion::ToString(exercise->limb)) + "s, and athlete \"" +
+                      request.athlete() + "\" has no " +
+                      std::string(fusion::ToString(exercise->limb)) + " sensors"};
+        }
+        if (!v1::SetMode_IsValid(request.mode())) {
+          return {Code::kInvalidArgument, "mode " + std::to_string(request.mode()) + " is unknown"};
+        }
+        if (!v1::Side_IsValid(request.side())) {
+          return {Code::kInvalidArgument, "side " + std::to_string(request.side()) + " is unknown"};
+        }
+        const fusion::SetMode mode =
+            proto::FromProto(request.mode()).value_or(exercise->default_mode);
+        if (mode == fusion::SetMode::kBilateral && request.side() != v1::SIDE_UNSPECIFIED) {
+          return {Code::kInvalidArgument, "a working side applies to unilateral sets only"};
+        }
+        const int set_index = athlete->session->StartSet(steady_clock::now(), *exercise, mode,
+                                                         proto::FromProto(request.side()));
+        out->set_set_index(static_cast<std::uint32_t>(set_index));
+        return ControlStatus::Ok();
+      });
 }
 
 ControlStatus ControlService::EndSet(const v1::EndSetRequest& request,
                                      v1::EndSetResponse* response) {
-  return OnIoThread(response, [this, request](v1::EndSetResponse*) -> ControlStatus {
+  return OnIoThread("EndSet", response, [this, request](v1::EndSetResponse*) -> ControlStatus {
     Athlete* athlete = nullptr;
     if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
       return status;
@@ -182,48 +197,53 @@ ControlStatus ControlService::StartSession(const v1::StartSessionRequest& reques
   if (options_.sessions_fixed) {
     return {Code::kFailedPrecondition, "sessions are fixed while replaying a capture"};
   }
-  return OnIoThread(response, [this, request](v1::StartSessionResponse* out) -> ControlStatus {
-    Athlete* athlete = nullptr;
-    if (ControlStatus status = LookUpAthlete(request.athlete(), false, &athlete); !status.ok()) {
-      return status;
-    }
-    if (!request.exercise().empty() && !sessions_->ResolveExercise(request.exercise())) {
-      return {Code::kInvalidArgument, sessions_->UnknownExerciseError(request.exercise())};
-    }
-    // The new session opens before the old one ends: if it cannot, the old one keeps recording.
-    const std::string previous_exercise = athlete->exercise;
-    const bool previous_automatic_sets = athlete->automatic_sets;
-    athlete->exercise = request.exercise().empty() ? athlete->spec.exercise : request.exercise();
-    athlete->automatic_sets =
-        request.has_automatic_sets() ? request.automatic_sets() : options_.automatic_sets;
-    std::string error;
-    if (!sessions_->Replace(*athlete, &error)) {
-      athlete->exercise = previous_exercise;
-      athlete->automatic_sets = previous_automatic_sets;
-      return {Code::kInternal, error + (athlete->session ? "; the running session goes on" : "")};
-    }
-    *out->mutable_session() = InfoOf(*athlete);
-    return ControlStatus::Ok();
-  });
+  return OnIoThread(
+      "StartSession", response, [this, request](v1::StartSessionResponse* out) -> ControlStatus {
+        Athlete* athlete = nullptr;
+        if (ControlStatus status = LookUpAthlete(request.athlete(), false, &athlete);
+            !status.ok()) {
+          return status;
+        }
+        if (!request.exercise().empty() && !sessions_->ResolveExercise(request.exercise())) {
+          return {Code::kInvalidArgument, sessions_->UnknownExerciseError(request.exercise())};
+        }
+        // The new session opens before the old one ends: if it cannot, the old one keeps recording.
+        const std::string previous_exercise = athlete->exercise;
+        const bool previous_automatic_sets = athlete->automatic_sets;
+        athlete->exercise =
+            request.exercise().empty() ? athlete->spec.exercise : request.exercise();
+        athlete->automatic_sets =
+            request.has_automatic_sets() ? request.automatic_sets() : options_.automatic_sets;
+        std::string error;
+        if (!sessions_->Replace(*athlete, &error)) {
+          athlete->exercise = previous_exercise;
+          athlete->automatic_sets = previous_automatic_sets;
+          return {Code::kInternal,
+                  error + (athlete->session ? "; the running session goes on" : "")};
+        }
+        *out->mutable_session() = InfoOf(*athlete);
+        return ControlStatus::Ok();
+      });
 }
 
 ControlStatus ControlService::EndSession(const v1::EndSessionRequest& request,
                                          v1::EndSessionResponse* response) {
-  return OnIoThread(response, [this, request](v1::EndSessionResponse* out) -> ControlStatus {
-    Athlete* athlete = nullptr;
-    if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
-      return status;
-    }
-    *out->mutable_session() = InfoOf(*athlete);
-    // The end the store records and the counts with the reps the end reported, so the answer
-    // and the history agree.
-    int sets = 0;
-    int reps = 0;
-    out->mutable_session()->set_end_unix_ns(sessions_->End(*athlete, &sets, &reps));
-    out->mutable_session()->set_set_count(static_cast<std::uint32_t>(sets));
-    out->mutable_session()->set_rep_count(static_cast<std::uint32_t>(reps));
-    return ControlStatus::Ok();
-  });
+  return OnIoThread(
+      "EndSession", response, [this, request](v1::EndSessionResponse* out) -> ControlStatus {
+        Athlete* athlete = nullptr;
+        if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
+          return status;
+        }
+        *out->mutable_session() = InfoOf(*athlete);
+        // The end the store records and the counts with the reps the end reported, so the answer
+        // and the history agree.
+        int sets = 0;
+        int reps = 0;
+        out->mutable_session()->set_end_unix_ns(sessions_->End(*athlete, &sets, &reps));
+        out->mutable_session()->set_set_count(static_cast<std::uint32_t>(sets));
+        out->mutable_session()->set_rep_count(static_cast<std::uint32_t>(reps));
+        return ControlStatus::Ok();
+      });
 }
 
 // The catalog is loaded before the server starts and never changes: no trip to the io thread.
@@ -246,8 +266,8 @@ ControlStatus ControlService::ListDevices(const v1::ListDevicesRequest& request,
   if (!request.athlete().empty() && !athletes_->Contains(request.athlete())) {
     return {Code::kNotFound, "athlete \"" + request.athlete() + "\" is not configured"};
   }
-  const ControlStatus status =
-      OnIoThread(response, [this, request](v1::ListDevicesResponse* out) -> ControlStatus {
+  const ControlStatus status = OnIoThread(
+      "ListDevices", response, [this, request](v1::ListDevicesResponse* out) -> ControlStatus {
         for (const auto& athlete : athletes_->athletes()) {
           if (!request.athlete().empty() && athlete->name() != request.athlete()) continue;
           for (std::size_t d = 0; d < athlete->devices.size(); ++d) {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <string_view>
 
 #include "daemon/app/athlete_registry.h"
 #include "daemon/app/session_opener.h"
@@ -61,9 +62,9 @@ class ControlService final : public Control {
   // (FAILED_PRECONDITION otherwise).
   ControlStatus LookUpAthlete(const std::string& name, bool need_session, Athlete** athlete);
   // Runs 'work' on the io thread and waits for it; the response is copied out only once the
-  // work is done.
+  // work is done. An exception from 'work' is logged with 'name' (a literal) and is INTERNAL.
   template <typename Response, typename Work>
-  ControlStatus OnIoThread(Response* response, Work work);
+  ControlStatus OnIoThread(std::string_view name, Response* response, Work work);
 
   asio::io_context& io_;
   AthleteRegistry* athletes_;

@@ -17,6 +17,7 @@
 #include "daemon/app/control_service.h"
 #include "daemon/app/device_sources.h"
 #include "daemon/app/event_output.h"
+#include "daemon/app/io_guard.h"
 #include "daemon/app/replay_driver.h"
 #include "daemon/app/session_opener.h"
 #include "daemon/app/systemd_notifier.h"
@@ -95,6 +96,7 @@ class DaemonApp::Impl {
   bool AttachFeeds();
   void OnSignal(int signal_number);
   void BeginStop(const std::string& why);
+  void StopParts();
   void ScheduleCaptureFlush();
   void ScheduleRateUpdate();
   void ScheduleWatchdog(std::chrono::microseconds interval);
@@ -125,6 +127,7 @@ class DaemonApp::Impl {
   v1::CaptureHeader replay_header_;
   std::unique_ptr<ReplayDriver> replay_;
   bool stopping_ = false;
+  bool watchdog_withheld_ = false;  // the API stopped accepting: no more pings
   int exit_code_ = 0;
 };
 
@@ -325,6 +328,12 @@ bool DaemonApp::Impl::SetUp() {
   server_options.athlete_exists = [this](const std::string& name) {
     return athletes_->Contains(name);
   };
+  // Probed as often as the watchdog is pinged, so a listener that stopped accepting withholds
+  // the pings within a few intervals.
+  if (auto interval = SystemdNotifier::WatchdogPingInterval()) {
+    server_options.accept_probe_interval =
+        std::max(milliseconds(1000), std::chrono::duration_cast<milliseconds>(*interval));
+  }
   server_ = std::make_unique<RpcServer>(server_options, &bus_, control_.get());
   try {
     server_->Start();
@@ -340,47 +349,56 @@ bool DaemonApp::Impl::SetUp() {
 
 void DaemonApp::Impl::ScheduleCaptureFlush() {
   flush_timer_.expires_after(kCaptureFlushInterval);
-  flush_timer_.async_wait([this](const boost::system::error_code& error) {
+  flush_timer_.async_wait(Guarded("capture flush", [this](const boost::system::error_code& error) {
     if (error || stopping_) return;
+    ScheduleCaptureFlush();  // first: a throw below must not end the flushing
     for (const auto& athlete : athletes_->athletes()) {
       if (athlete->session) athlete->session->FlushCapture();
     }
-    ScheduleCaptureFlush();
-  });
+  }));
 }
 
 void DaemonApp::Impl::ScheduleRateUpdate() {
   rate_timer_.expires_after(kRateWindow);
-  rate_timer_.async_wait([this](const boost::system::error_code& error) {
+  rate_timer_.async_wait(Guarded("rate update", [this](const boost::system::error_code& error) {
     if (error || stopping_) return;
-    athletes_->UpdateRates(steady_clock::now());
     ScheduleRateUpdate();
-  });
+    athletes_->UpdateRates(steady_clock::now());
+  }));
 }
 
 void DaemonApp::Impl::ScheduleWatchdog(std::chrono::microseconds interval) {
   // Pinged from the io thread: if the sensor loop stalls, the pings stop and systemd restarts
-  // the daemon.
-  notifier_.WatchdogPing();
+  // the daemon. So they stop too when a TCP listener accepts no more connections (gRPC 1.51's
+  // acceptor after EMFILE): only a restart brings it back.
+  if (server_->accepting()) {
+    notifier_.WatchdogPing();
+  } else if (!watchdog_withheld_) {
+    watchdog_withheld_ = true;
+    spdlog::critical(
+        "watchdog: pings stop because an rpc listener accepts no connections; systemd restarts "
+        "ambid when WatchdogSec= runs out");
+  }
   watchdog_timer_.expires_after(interval);
-  watchdog_timer_.async_wait([this, interval](const boost::system::error_code& error) {
-    if (!error && !stopping_) ScheduleWatchdog(interval);
-  });
+  watchdog_timer_.async_wait(
+      Guarded("watchdog", [this, interval](const boost::system::error_code& error) {
+        if (!error && !stopping_) ScheduleWatchdog(interval);
+      }));
 }
 
 void DaemonApp::Impl::OnSignal(int signal_number) {
-  if (signal_number == SIGHUP) {
-    spdlog::info("SIGHUP: reopening capture files");
-    for (const auto& athlete : athletes_->athletes()) {
-      if (athlete->session) athlete->session->ReopenCapture();
-    }
-  } else {
+  if (signal_number != SIGHUP) {
     BeginStop(signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
     return;
   }
-  signals_.async_wait([this](const boost::system::error_code& error, int number) {
+  // Re-armed first: a reopen that throws must not leave SIGTERM unhandled.
+  signals_.async_wait(Guarded("signal", [this](const boost::system::error_code& error, int number) {
     if (!error) OnSignal(number);
-  });
+  }));
+  spdlog::info("SIGHUP: reopening capture files");
+  for (const auto& athlete : athletes_->athletes()) {
+    if (athlete->session) athlete->session->ReopenCapture();
+  }
 }
 
 // Shutdown order: no new control calls, then the feeds stop (no bytes after this), then the
@@ -392,6 +410,20 @@ void DaemonApp::Impl::BeginStop(const std::string& why) {
   control_->Stop();
   spdlog::info("stopping ({}): flushing sessions, captures and the store", why);
   notifier_.Stopping();
+  try {
+    StopParts();
+  } catch (const std::exception& e) {
+    // The loop must still end, or the daemon would hang in a half-stopped state.
+    LogEscapedException("stop", e.what());
+  }
+  signals_.cancel();
+  flush_timer_.cancel();
+  rate_timer_.cancel();
+  watchdog_timer_.cancel();
+  work_.reset();
+}
+
+void DaemonApp::Impl::StopParts() {
   if (replay_) replay_->Stop();
   for (const auto& athlete : athletes_->athletes()) {
     for (Device& device : athlete->devices) {
@@ -402,11 +434,6 @@ void DaemonApp::Impl::BeginStop(const std::string& why) {
   for (const auto& athlete : athletes_->athletes()) sessions_->End(*athlete);
   std::string error;
   if (!store_->Flush(&error)) spdlog::error("session store: {}", error);
-  signals_.cancel();
-  flush_timer_.cancel();
-  rate_timer_.cancel();
-  watchdog_timer_.cancel();
-  work_.reset();
 }
 
 int DaemonApp::Impl::Run() {
@@ -415,9 +442,9 @@ int DaemonApp::Impl::Run() {
   signals_.add(SIGTERM);
   signals_.add(SIGINT);
   signals_.add(SIGHUP);
-  signals_.async_wait([this](const boost::system::error_code& error, int number) {
+  signals_.async_wait(Guarded("signal", [this](const boost::system::error_code& error, int number) {
     if (!error) OnSignal(number);
-  });
+  }));
   if (simulator_) simulator_->Start();
   for (const auto& athlete : athletes_->athletes()) {
     for (Device& device : athlete->devices) {
@@ -434,7 +461,7 @@ int DaemonApp::Impl::Run() {
   notifier_.Ready(status);
   spdlog::info("ambid {} ready: {}", AMBI_VERSION, status);
 
-  io_.run();
+  RunIoGuarded(io_);
 
   // The sessions are ended and the store flushed (BeginStop). Now end the subscriber streams
   // and stop the server; control calls that arrive meanwhile are answered (UNAVAILABLE) by
@@ -443,7 +470,7 @@ int DaemonApp::Impl::Run() {
   bool done = false;
   while (!done) {
     io_.restart();
-    io_.run_for(milliseconds(20));
+    RunIoGuardedFor(io_, milliseconds(20));
     done = !server_->running();
   }
   shutdown.join();

@@ -1,11 +1,16 @@
 #include "daemon/rpc/ambi_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+
+#include "daemon/rpc/request_id.h"
 
 namespace ambi::daemon {
 namespace {
@@ -41,6 +46,12 @@ grpc::ByteBuffer SharedBytes(std::shared_ptr<const PublishedEvent> event) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
+// Orders a reactor's construction before its reactions for TSan (see SubscribeReactor).
+std::mutex& HandOverMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 // One Subscribe stream: writes one event at a time from its bus subscription. The bus wakes it
 // (on the publishing thread) when an event is queued; OnWriteDone (on a gRPC thread) takes the
 // next. Every decision and every StartWrite/Finish happens under 'mutex_', so a write is never
@@ -53,6 +64,10 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
       : bus_(bus),
         subscription_(bus->Subscribe(request, capacity)),
         open_streams_(std::move(open_streams)) {
+    // gRPC hands this reactor to its other threads through its own queues, which TSan cannot
+    // see; a lock outside the object (its own members are part of what is handed over),
+    // released here and taken first in every reaction, makes that order explicit.
+    { std::lock_guard lock(HandOverMutex()); }
     subscription_->SetWaker([this] {
       std::lock_guard lock(mutex_);
       WriteNextLocked();
@@ -60,6 +75,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   void OnWriteDone(bool ok) override {
+    { std::lock_guard hand_over(HandOverMutex()); }  // see the constructor
     std::lock_guard lock(mutex_);
     writing_ = false;
     if (!ok) {
@@ -71,6 +87,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   void OnCancel() override {
+    { std::lock_guard hand_over(HandOverMutex()); }  // see the constructor
     std::lock_guard lock(mutex_);
     cancelled_ = true;
     // With a write in flight, its OnWriteDone(false) finishes the call.
@@ -78,6 +95,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   void OnDone() override {
+    { std::lock_guard lock(HandOverMutex()); }  // pairs with the constructor's (see there)
     // Every reaction has run; after Unsubscribe the bus's waker has returned and will not be
     // called again, so nothing touches this reactor any more.
     bus_->Unsubscribe(subscription_);
@@ -130,6 +148,37 @@ class RejectedSubscribeReactor final : public grpc::ServerWriteReactor<grpc::Byt
   void OnDone() override { delete this; }
 };
 
+const char* StatusCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    default:
+      return "error";
+  }
+}
+
 std::string OneDecimal(double value) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.1f", value);
@@ -149,9 +198,34 @@ grpc::ServerUnaryReactor* AmbiService::Forward(grpc::CallbackServerContext* cont
                                                                               Response*),
                                                const Request* request, Response* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<std::string_view> sent_id;
+  const auto& metadata = context->client_metadata();
+  if (auto found = metadata.find(grpc::string_ref(kRequestIdKey.data(), kRequestIdKey.size()));
+      found != metadata.end()) {
+    sent_id = std::string_view(found->second.data(), found->second.size());
+  }
+  const std::string request_id = RequestIdFor(sent_id);
+  context->AddTrailingMetadata(std::string(kRequestIdKey), request_id);
   grpc::Status admitted = Admit(context, needed, method);
-  reactor->Finish(admitted.ok() ? ToGrpcStatus((control_->*call)(*request, response))
-                                : std::move(admitted));
+  grpc::Status status =
+      admitted.ok() ? ToGrpcStatus((control_->*call)(*request, response)) : std::move(admitted);
+  // Session changes are logged (they are rare and change what is recorded), reads only when
+  // the daemon itself failed. Calls refused before any work (no token, over the rate limit) are
+  // not: a flood of them must not fill the log.
+  const grpc::StatusCode code = status.error_code();
+  const bool daemon_failed =
+      code == grpc::StatusCode::INTERNAL || code == grpc::StatusCode::UNAVAILABLE;
+  if ((needed == AccessRole::kControl && code != grpc::StatusCode::RESOURCE_EXHAUSTED &&
+       code != grpc::StatusCode::UNAUTHENTICATED) ||
+      daemon_failed) {
+    if (status.ok()) {
+      spdlog::info("{} request {} from {}: OK", method, request_id, context->peer());
+    } else {
+      spdlog::warn("{} request {} from {}: {} ({})", method, request_id, context->peer(),
+                   StatusCodeName(code), status.error_message());
+    }
+  }
+  reactor->Finish(std::move(status));
   return reactor;
 }
 

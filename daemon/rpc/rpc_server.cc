@@ -7,21 +7,28 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <grpcpp/server_posix.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
+#include "daemon/rpc/accept_probe.h"
 #include "daemon/rpc/access_tokens.h"
 #include "daemon/rpc/ambi_service.h"
 #include "daemon/rpc/call_access.h"
@@ -177,7 +184,72 @@ struct RpcServer::Impl {
   std::unique_ptr<grpc::Server> server;
   std::vector<ListeningAddress> listening;
   std::vector<std::unique_ptr<UnixListener>> listeners;  // remove their sockets when stopped
+
+  // The accept probe of the TCP listeners (accepting()).
+  void StartProbing();
+  void StopProbing();
+  void Probe();
+  std::thread prober;
+  std::mutex probe_mutex;
+  std::condition_variable probe_wake;
+  bool stop_probing = false;  // guarded by probe_mutex
+  std::atomic<bool> accepting{true};
 };
+
+void RpcServer::Impl::StartProbing() {
+  if (options.accept_probe_interval.count() <= 0) return;
+  const bool any_tcp =
+      std::any_of(listening.begin(), listening.end(),
+                  [](const ListeningAddress& address) { return address.port > 0; });
+  if (!any_tcp) return;
+  stop_probing = false;
+  prober = std::thread([this] { Probe(); });
+}
+
+void RpcServer::Impl::StopProbing() {
+  {
+    std::lock_guard<std::mutex> lock(probe_mutex);
+    stop_probing = true;
+  }
+  probe_wake.notify_all();
+  if (prober.joinable()) prober.join();
+}
+
+void RpcServer::Impl::Probe() {
+  std::vector<int> misses(listening.size(), 0);
+  std::unique_lock<std::mutex> lock(probe_mutex);
+  while (
+      !probe_wake.wait_for(lock, options.accept_probe_interval, [this] { return stop_probing; })) {
+    lock.unlock();
+    bool all_accept = true;
+    for (std::size_t i = 0; i < listening.size(); ++i) {
+      const ListeningAddress& address = listening[i];
+      if (address.port == 0) continue;
+      const std::string host = address.bound.substr(0, address.bound.rfind(':'));
+      switch (ProbeOwnListener(host, address.port, options.accept_probe_timeout)) {
+        case AcceptProbeResult::kAccepted:
+          if (misses[i] >= 2)
+            spdlog::info("rpc listener {} accepts connections again", address.bound);
+          misses[i] = 0;
+          break;
+        case AcceptProbeResult::kNotAccepted:
+          if (++misses[i] == 2) {
+            spdlog::critical(
+                "rpc listener {} accepts no connections: two test connections waited {} ms each "
+                "(gRPC 1.51 stops accepting for good after running out of file descriptors); "
+                "ambid must be restarted",
+                address.bound, options.accept_probe_timeout.count());
+          }
+          break;
+        case AcceptProbeResult::kUnknown:  // no descriptor for the probe itself: no news
+          break;
+      }
+      if (misses[i] >= 2) all_accept = false;
+    }
+    accepting = all_accept;
+    lock.lock();
+  }
+}
 
 RpcServer::RpcServer(RpcServerOptions options, EventBus* bus, Control* control)
     : impl_(std::make_unique<Impl>(std::move(options), bus, control)) {}
@@ -187,6 +259,8 @@ RpcServer::~RpcServer() {
 }
 
 bool RpcServer::running() const { return impl_->server != nullptr; }
+
+bool RpcServer::accepting() const { return impl_->accepting; }
 
 const std::vector<ListeningAddress>& RpcServer::listening_addresses() const {
   return impl_->listening;
@@ -302,6 +376,7 @@ void RpcServer::Start() {
   }
   impl_->listeners = std::move(listeners);
   impl_->server = std::move(server);
+  impl_->StartProbing();
 }
 
 void RpcServer::Shutdown(std::chrono::system_clock::time_point deadline) {
@@ -310,6 +385,7 @@ void RpcServer::Shutdown(std::chrono::system_clock::time_point deadline) {
     health->SetServingStatus(false);
   }
   // Streams end when their subscriptions do; then the server has only unary calls to wait for.
+  impl_->StopProbing();
   impl_->bus->Close();
   for (auto& listener : impl_->listeners) listener->Stop();  // no new connections from here on
   impl_->server->Shutdown(deadline);

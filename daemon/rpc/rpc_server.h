@@ -53,6 +53,12 @@ struct RpcServerOptions {
   // streams ended.
   std::chrono::seconds keepalive_time{60};
   std::chrono::seconds keepalive_timeout{20};
+  // Each TCP listener is checked from inside every 'accept_probe_interval' (zero: never): a test
+  // connection must be accepted within 'accept_probe_timeout' (ProbeOwnListener). gRPC 1.51's
+  // TCP acceptor stops for good after one EMFILE and the daemon would look alive; accepting()
+  // tells the watchdog. Two misses in a row count, so one slow moment does not.
+  std::chrono::milliseconds accept_probe_interval{5000};
+  std::chrono::milliseconds accept_probe_timeout{3000};
 };
 
 // One address the server listens on, as requested and as bound.
@@ -91,6 +97,10 @@ class RpcServer {
   }
 
   bool running() const;
+  // False while a TCP listener has missed its last two accept probes (it accepts no
+  // connections); true again once one is accepted. Unix sockets are ambid's own and recover by
+  // themselves (UnixListener). Any thread.
+  bool accepting() const;
   const std::vector<ListeningAddress>& listening_addresses() const;
 
  private:

@@ -576,6 +576,42 @@ TEST_F(RpcServerTest, UnaryCallsForwardToControlWithStatusCodesMappedOneToOne) {
                           "ListSessions", "GetSession:s-9", "GetWeeklyBalance:carol"));
 }
 
+// Each call is answered with a request id in its trailers (x-request-id): the client's own when it
+// is a safe word, else one ambid made; the daemon logs session changes with it.
+TEST_F(RpcServerTest, CallsEchoTheClientsRequestIdOrMakeOne) {
+  StartServer();
+  auto stub = v1::Ambi::NewStub(UnixChannel());
+  const auto id_of_call = [&](const std::string& sent, grpc::StatusCode expected) {
+    grpc::ClientContext context;
+    if (!sent.empty()) context.AddMetadata("x-request-id", sent);
+    v1::StartSessionRequest request;
+    request.set_athlete("bob");
+    v1::StartSessionResponse response;
+    EXPECT_EQ(stub->StartSession(&context, request, &response).error_code(), expected);
+    const auto& trailers = context.GetServerTrailingMetadata();
+    const auto found = trailers.find("x-request-id");
+    if (found == trailers.end()) return std::string("(none)");
+    return std::string(found->second.data(), found->second.size());
+  };
+  EXPECT_EQ(id_of_call("ctl-1a2b.3_c", grpc::StatusCode::OK), "ctl-1a2b.3_c");
+  const auto is_made = [](const std::string& id) {
+    return id.size() == 8 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+  };
+  const std::string made = id_of_call("", grpc::StatusCode::OK);
+  EXPECT_PRED1(is_made, made);
+  const std::string next = id_of_call("", grpc::StatusCode::OK);
+  EXPECT_PRED1(is_made, next);
+  EXPECT_NE(made, next);
+  // Not a plain word (a space, punctuation that could pass for log syntax; gRPC itself refuses
+  // control characters in metadata) or too long: replaced.
+  EXPECT_PRED1(is_made, id_of_call("a b", grpc::StatusCode::OK));
+  EXPECT_PRED1(is_made, id_of_call("x] [FAKE: log", grpc::StatusCode::OK));
+  EXPECT_PRED1(is_made, id_of_call(std::string(65, 'a'), grpc::StatusCode::OK));
+  // Errors carry it too: that is when a user quotes it.
+  control_.set_next_status(ControlStatus::Error(ControlStatus::Code::kInternal, "broken"));
+  EXPECT_EQ(id_of_call("err-7", grpc::StatusCode::INTERNAL), "err-7");
+}
+
 TEST_F(RpcServerTest, TcpCallsNeedATokenOfTheRightRoleAndTheUnixSocketDoesNot) {
   RpcServerOptions options = Options();
   options.token_file = WriteTokenFile();

@@ -384,6 +384,10 @@ def main():
             check.true(phrase in result.stderr, f"{what}: says {phrase!r} ({result.stderr!r})")
             for word in ("StatusCode", "UNAVAILABLE", "NOT_FOUND", "grpc", "code 14"):
                 check.true(word not in result.stderr, f"{what}: no gRPC internals ({word})")
+            # An answer from ambid names the request id it has for the call (x-request-id).
+            answered = arguments[0] == "show"
+            check.equal("[ambid request " in result.stderr, answered,
+                        f"{what}: request id shown only when ambid answered ({result.stderr!r})")
 
         os.makedirs(args.out, exist_ok=True)
         # Reports for the browser test: the session with most rep pairs (ties: most sets).

@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -152,9 +153,9 @@ class AmbidAuthTest : public ::testing::Test {
 
   // Starts ambid and returns the TCP port it reports ("listening on 0.0.0.0:PORT" or on
   // 127.0.0.1).
-  int StartDaemon(const std::string& config_path) {
+  int StartDaemon(const std::string& config_path, const std::vector<std::string>& env = {}) {
     daemon_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{AMBID_PATH, "--config", config_path}, log_path_);
+        std::vector<std::string>{AMBID_PATH, "--config", config_path}, log_path_, env);
     const auto deadline = steady_clock::now() + kStartTimeout;
     while (steady_clock::now() < deadline) {
       const std::string log = ReadFileOrEmpty(log_path_);
@@ -393,6 +394,122 @@ TEST_F(AmbidAuthTest, UnixSocketServesAgainAfterTheDaemonRanOutOfFileDescriptors
   EXPECT_NE(ReadFileOrEmpty(log_path_).find("accepting clients again"), std::string::npos);
   ASSERT_EQ(::prlimit(daemon_->pid(), RLIMIT_NOFILE, &original, nullptr), 0);
   EXPECT_TRUE(local_call(kCallTimeout).ok());
+}
+
+// Counts the WATCHDOG=1 messages waiting on the test's notify socket (it plays systemd).
+int DrainWatchdogPings(int notify_fd) {
+  int pings = 0;
+  char message[512];
+  while (true) {
+    const ssize_t length = ::recv(notify_fd, message, sizeof(message) - 1, MSG_DONTWAIT);
+    if (length < 0) return pings;
+    message[length] = '\0';
+    if (std::strstr(message, "WATCHDOG=1") != nullptr) ++pings;
+  }
+}
+
+// The TCP side of fd exhaustion. gRPC 1.51 accepts TCP itself (ambid cannot take a TLS
+// connection's descriptor from it) and its acceptor stops for good after one EMFILE. ambid's
+// accept probe notices a listener that no longer accepts and withholds the watchdog pings, so
+// systemd restarts it; the test plays systemd (NOTIFY_SOCKET, WATCHDOG_USEC). Should gRPC
+// recover by itself, the new client is served and the pings must go on.
+TEST_F(AmbidAuthTest, TcpListenerThatStopsAcceptingAfterRunningOutOfDescriptorsStopsTheWatchdog) {
+  const std::string notify_path = dir_ + "/notify";
+  const int notify_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(notify_fd, 0);
+  sockaddr_un notify_address{};
+  notify_address.sun_family = AF_UNIX;
+  std::strncpy(notify_address.sun_path, notify_path.c_str(), sizeof(notify_address.sun_path) - 1);
+  ASSERT_EQ(
+      ::bind(notify_fd, reinterpret_cast<const sockaddr*>(&notify_address), sizeof(notify_address)),
+      0);
+  struct CloseFd {
+    int fd;
+    ~CloseFd() { ::close(fd); }
+  } close_notify{notify_fd};
+  // WatchdogSec=2s: a ping every second, and the accept probe as often.
+  const int port = StartDaemon(WriteConfig("127.0.0.1:0", /*tls=*/false, /*tokens=*/false),
+                               {"NOTIFY_SOCKET=" + notify_path, "WATCHDOG_USEC=2000000"});
+  ASSERT_GT(port, 0);
+  const auto tcp_call = [&](milliseconds timeout) {
+    auto stub = v1::Ambi::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                      grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.set_deadline(After(timeout));
+    v1::ListSessionsResponse response;
+    return stub->ListSessions(&context, {}, &response);
+  };
+  ASSERT_TRUE(tcp_call(kCallTimeout).ok());
+  int pings = 0;
+  auto deadline = steady_clock::now() + kStartTimeout;
+  while ((pings += DrainWatchdogPings(notify_fd)) < 2) {
+    ASSERT_LT(steady_clock::now(), deadline) << "ambid never pinged the watchdog";
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+
+  std::size_t open_fds = 0;
+  for ([[maybe_unused]] const auto& entry :
+       fs::directory_iterator("/proc/" + std::to_string(daemon_->pid()) + "/fd")) {
+    ++open_fds;
+  }
+  rlimit original{};
+  ASSERT_EQ(::prlimit(daemon_->pid(), RLIMIT_NOFILE, nullptr, &original), 0);
+  rlimit low = original;
+  low.rlim_cur = open_fds + 8;
+  ASSERT_EQ(::prlimit(daemon_->pid(), RLIMIT_NOFILE, &low, nullptr), 0);
+  std::vector<int> clients;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < 64; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0)
+        << std::strerror(errno);
+    clients.push_back(fd);
+  }
+  deadline = steady_clock::now() + kStartTimeout;
+  while (ReadFileOrEmpty(log_path_).find("Too many open files") == std::string::npos) {
+    ASSERT_LT(steady_clock::now(), deadline) << "ambid never ran out of descriptors";
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  for (const int fd : clients) ::close(fd);
+  ASSERT_EQ(::prlimit(daemon_->pid(), RLIMIT_NOFILE, &original, nullptr), 0);
+  ASSERT_TRUE(daemon_->running());
+
+  const grpc::Status again = tcp_call(kCallTimeout);
+  if (again.ok()) {
+    // The listener recovered by itself: nothing to report, the pings go on.
+    std::this_thread::sleep_for(milliseconds(9000));  // two probes' worth, misses included
+    DrainWatchdogPings(notify_fd);
+    std::this_thread::sleep_for(milliseconds(3000));
+    EXPECT_GT(DrainWatchdogPings(notify_fd), 0);
+    EXPECT_EQ(ReadFileOrEmpty(log_path_).find("accepts no connections"), std::string::npos);
+    return;
+  }
+  // gRPC 1.51: the TCP listener is dead. The probe reports it and the pings stop.
+  deadline = steady_clock::now() + milliseconds(30000);
+  while (ReadFileOrEmpty(log_path_).find("watchdog: pings stop") == std::string::npos) {
+    ASSERT_LT(steady_clock::now(), deadline)
+        << "ambid did not notice that its TCP listener stopped accepting (the call: "
+        << again.error_message() << ")";
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  const std::string log = ReadFileOrEmpty(log_path_);
+  EXPECT_NE(log.find("rpc listener 127.0.0.1:" + std::to_string(port) + " accepts no connections"),
+            std::string::npos)
+      << log;
+  DrainWatchdogPings(notify_fd);
+  std::this_thread::sleep_for(milliseconds(3000));  // three ping intervals
+  EXPECT_EQ(DrainWatchdogPings(notify_fd), 0) << "the watchdog is still pinged";
+  // Everything else still runs, which is why only the watchdog can tell.
+  auto local = v1::Ambi::NewStub(
+      grpc::CreateChannel("unix:" + socket_path_, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(After(kCallTimeout));
+  v1::ListSessionsResponse response;
+  EXPECT_TRUE(local->ListSessions(&context, {}, &response).ok());
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ bool IsSystemdVariable(std::string_view entry) {
 }
 
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& stdout_path,
-            const std::string& stderr_path) {
+            const std::string& stderr_path, const std::vector<std::string>& extra_env = {}) {
   if (argv.empty()) throw std::invalid_argument("ChildProcess: empty argv");
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -43,6 +43,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& stdout_path
   for (char** entry = environ; *entry != nullptr; ++entry) {
     if (!IsSystemdVariable(*entry)) env.push_back(*entry);
   }
+  for (const std::string& entry : extra_env) env.push_back(const_cast<char*>(entry.c_str()));
   env.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
@@ -83,8 +84,9 @@ std::string ExitInfo::Describe() const {
   return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& log_path)
-    : pid_(Spawn(argv, log_path, log_path)) {}
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& log_path,
+                           const std::vector<std::string>& extra_env)
+    : pid_(Spawn(argv, log_path, log_path, extra_env)) {}
 
 ChildProcess::~ChildProcess() { Kill(); }
 

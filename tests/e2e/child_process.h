@@ -21,12 +21,14 @@ struct ExitInfo {
 
 // A program run with posix_spawn, stdin from /dev/null, stdout and stderr appended to one log
 // file. The environment is the test's own minus what would make ambid talk to systemd (journal,
-// notify socket, watchdog). The destructor kills (SIGKILL) and reaps a child still running, so
-// a failing test never leaves one behind.
+// notify socket, watchdog), plus 'extra_env' ("NAME=value"; a test playing systemd sets those). The
+// destructor kills (SIGKILL) and reaps a child still running, so a failing test never leaves one
+// behind.
 class ChildProcess {
  public:
   // Throws std::runtime_error naming the program when it cannot be started.
-  ChildProcess(const std::vector<std::string>& argv, const std::string& log_path);
+  ChildProcess(const std::vector<std::string>& argv, const std::string& log_path,
+               const std::vector<std::string>& extra_env = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
