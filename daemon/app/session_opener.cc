@@ -9,7 +9,7 @@
 
 #include "daemon/config/safe_name.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 namespace fs = std::filesystem;
@@ -149,4 +149,4 @@ void SessionOpener::End(Athlete& athlete) {
   athlete.session.reset();
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 std::string KnownKinds() {
@@ -314,4 +314,4 @@ grpc::ServerUnaryReactor* AmbiService::GetWeeklyBalance(grpc::CallbackServerCont
                  request, response);
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

@@ -6,10 +6,10 @@
 #include "proto/history/iso_week.h"
 
 namespace ambi::store {
-using history::IsoWeek;
-using history::IsoWeekOf;
-using history::kNsPerDay;
-using history::kNsPerWeek;
+using proto::IsoWeek;
+using proto::IsoWeekOf;
+using proto::kNsPerDay;
+using proto::kNsPerWeek;
 }  // namespace ambi::store
 
 #endif  // AMBI_DAEMON_STORE_ISO_WEEK_H_
