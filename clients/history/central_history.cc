@@ -247,7 +247,7 @@ FROM ambi_reps WHERE box_id = $1 AND session_id = $2 ORDER BY seq)sql",
       rep.set_eccentric_s(row[9].as<double>());
       rep.set_peak_speed_deg_s(row[10].as<double>());
     }
-    history::AddUnpairedReps(recorded, logged_unpaired, response);
+    proto::AddUnpairedReps(recorded, logged_unpaired, response);
     return true;
   });
 }
@@ -265,12 +265,13 @@ bool CentralHistory::WeeklyBalance(const v1::WeeklyBalanceRequest& request,
   }
   const std::int64_t until = request.until_unix_ns() != 0 ? request.until_unix_ns() : now_unix_ns;
   const std::uint32_t weeks = request.weeks() == 0 ? kDefaultBalanceWeeks : request.weeks();
-  if (const std::string range_error = BalanceRangeError(until, weeks); !range_error.empty()) {
+  if (const std::string range_error = proto::BalanceRangeError(until, weeks);
+      !range_error.empty()) {
     return Fail("weekly balance: " + range_error, HistoryError::kInvalidArgument, error, kind);
   }
-  const WeekRange range = BalanceWeekRange(until, weeks);
-  std::vector<BalanceSet> sets;
-  std::map<std::string, ExerciseKind, std::less<>> kinds;
+  const proto::WeekRange range = proto::BalanceWeekRange(until, weeks);
+  std::vector<proto::BalanceSet> sets;
+  std::map<std::string, proto::ExerciseKind, std::less<>> kinds;
   const bool ok = impl_->InSnapshot(error, kind, [&](pqxx::work& work) {
     if (!impl_->AthleteExists(work, request.athlete(), error, kind)) return false;
     // As a box's store reads them (daemon/store/session_reader.cc), over every box.
@@ -293,7 +294,7 @@ WHERE s.athlete = $1 AND t.start_unix_ns >= $2::bigint AND t.start_unix_ns < $3:
 ORDER BY t.start_unix_ns, t.box_id)sql",
                          request.athlete(), range.from_unix_ns, range.to_unix_ns);
     for (const pqxx::row& row : rows) {
-      BalanceSet set;
+      proto::BalanceSet set;
       set.exercise = row[0].as<std::string>();
       set.start_unix_ns = row[1].as<std::int64_t>();
       set.left_reps = row[2].as<std::uint32_t>();
@@ -309,10 +310,10 @@ ORDER BY t.start_unix_ns, t.box_id)sql",
       // The kind the box's catalog gave; an exercise no box knew stays unknown.
       const std::string direction = row[11].as<std::string>();
       if (!direction.empty()) {
-        ExerciseKind exercise_kind;
+        proto::ExerciseKind exercise_kind;
         exercise_kind.muscle_groups = SplitCommas(row[10].as<std::string>());
-        if (direction == "push") exercise_kind.direction = ExerciseKind::Direction::kPush;
-        if (direction == "pull") exercise_kind.direction = ExerciseKind::Direction::kPull;
+        if (direction == "push") exercise_kind.direction = proto::ExerciseKind::Direction::kPush;
+        if (direction == "pull") exercise_kind.direction = proto::ExerciseKind::Direction::kPull;
         exercise_kind.reaching = row[12].as<bool>();
         kinds[set.exercise] = std::move(exercise_kind);
       }
@@ -322,9 +323,9 @@ ORDER BY t.start_unix_ns, t.box_id)sql",
   });
   if (!ok) return false;
   response->set_athlete(request.athlete());
-  BuildWeeklyBalance(
+  proto::BuildWeeklyBalance(
       sets,
-      [&kinds](std::string_view name) -> const ExerciseKind* {
+      [&kinds](std::string_view name) -> const proto::ExerciseKind* {
         const auto found = kinds.find(name);
         return found == kinds.end() ? nullptr : &found->second;
       },

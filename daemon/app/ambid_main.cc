@@ -69,7 +69,7 @@ bool MakeSocketDirectories(const std::vector<std::string>& listen) {
   const std::string fallback = "/tmp/ambi-" + std::to_string(getuid());
   for (const std::string& address : listen) {
     if (address.starts_with("unix:" + fallback + "/")) {
-      if (const std::string problem = ambi::daemon::EnsurePrivateDirectory(fallback);
+      if (const std::string problem = ambi::app::EnsurePrivateDirectory(fallback);
           !problem.empty()) {
         spdlog::critical("--listen {}: {}", address, problem);
         return false;
@@ -230,7 +230,7 @@ int main(int argc, char** argv) {
   SetUpLogging(config.log_level);
   if (!MakeSocketDirectories(config.listen)) return 1;
 
-  ambi::daemon::DaemonOptions options;
+  ambi::app::DaemonOptions options;
   options.config = std::move(config);
   options.simulate = simulate;
   options.replay_path = replay_path;
@@ -253,6 +253,6 @@ int main(int argc, char** argv) {
       options.replay_start_unix_ns = *start;
     }
   }
-  ambi::daemon::DaemonApp daemon(std::move(options));
+  ambi::app::DaemonApp daemon(std::move(options));
   return daemon.Run();
 }

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <utility>
 
-namespace ambi::daemon {
+namespace ambi::app {
 
 AthleteRegistry::AthleteRegistry(std::vector<AthleteSpec> athletes) {
   for (AthleteSpec& spec : athletes) {
@@ -37,13 +37,13 @@ std::size_t AthleteRegistry::device_count() const {
   return devices;
 }
 
-void AthleteRegistry::StartRateWindow(SteadyTime now) {
+void AthleteRegistry::StartRateWindow(transport::SteadyTime now) {
   for (auto& athlete : athletes_) {
     for (Device& device : athlete->devices) device.rate_time = now;
   }
 }
 
-void AthleteRegistry::UpdateRates(SteadyTime now) {
+void AthleteRegistry::UpdateRates(transport::SteadyTime now) {
   for (auto& athlete : athletes_) {
     for (std::size_t d = 0; d < athlete->devices.size(); ++d) {
       Device& device = athlete->devices[d];
@@ -59,4 +59,4 @@ void AthleteRegistry::UpdateRates(SteadyTime now) {
   }
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

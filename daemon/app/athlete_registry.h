@@ -10,15 +10,15 @@
 #include "daemon/app/athlete_spec.h"
 #include "daemon/transport/byte_source.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 
 // One sensor while the daemon runs: its description, its transport (none when a capture is
 // replayed) and what the device listing reports.
 struct Device {
   SensorSpec spec;
-  std::unique_ptr<ByteSource> source;
+  std::unique_ptr<transport::ByteSource> source;
   std::int64_t rate_samples = 0;  // pipeline sample count at rate_time
-  SteadyTime rate_time;
+  transport::SteadyTime rate_time;
   double measured_rate_hz = 0.0;
   bool lost = false;  // lost and not back yet
 };
@@ -50,13 +50,13 @@ class AthleteRegistry {
 
   // Measured sample rates over the time since the previous call (or since 'now' was first
   // passed, at start); the device listing reports them.
-  void StartRateWindow(SteadyTime now);
-  void UpdateRates(SteadyTime now);
+  void StartRateWindow(transport::SteadyTime now);
+  void UpdateRates(transport::SteadyTime now);
 
  private:
   std::vector<std::unique_ptr<Athlete>> athletes_;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app
 
 #endif  // AMBI_DAEMON_APP_ATHLETE_REGISTRY_H_

@@ -9,7 +9,7 @@
 #include "ambi/v1/service.pb.h"
 #include "proto/convert/event_convert.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 std::int64_t UnixNowNs() {
@@ -19,7 +19,7 @@ std::int64_t UnixNowNs() {
 }
 
 // The wall-clock time of a steady-clock instant in the recent past.
-std::int64_t UnixNsOf(SteadyTime time) {
+std::int64_t UnixNsOf(transport::SteadyTime time) {
   const auto age = std::chrono::steady_clock::now() - time;
   return UnixNowNs() - std::chrono::duration_cast<std::chrono::nanoseconds>(age).count();
 }
@@ -72,7 +72,7 @@ bool AthleteSession::OpenCapture(const std::string& path, std::string* error) {
   return true;
 }
 
-fusion::Time AthleteSession::SessionTime(SteadyTime time) const {
+fusion::Time AthleteSession::SessionTime(transport::SteadyTime time) const {
   return fusion::TimeFromNanoseconds(
       std::chrono::duration_cast<std::chrono::nanoseconds>(time - options_.epoch).count());
 }
@@ -94,7 +94,7 @@ void AthleteSession::Record(const v1::CaptureRecord& record) {
   CheckCapture(capture_.Append(record));
 }
 
-void AthleteSession::OnBytes(int device_index, SteadyTime arrival,
+void AthleteSession::OnBytes(int device_index, transport::SteadyTime arrival,
                              std::span<const std::uint8_t> bytes) {
   if (ended_) return;
   const fusion::Time time = SessionTime(arrival);
@@ -108,15 +108,17 @@ void AthleteSession::OnBytes(int device_index, SteadyTime arrival,
   pipeline_->OnBytes(device_index, time, bytes);
 }
 
-void AthleteSession::OnDeviceLost(int device_index, SteadyTime time, const std::string& detail) {
+void AthleteSession::OnDeviceLost(int device_index, transport::SteadyTime time,
+                                  const std::string& detail) {
   OnLinkChange(device_index, time, /*connected=*/false, detail);
 }
 
-void AthleteSession::OnDeviceBack(int device_index, SteadyTime time, const std::string& detail) {
+void AthleteSession::OnDeviceBack(int device_index, transport::SteadyTime time,
+                                  const std::string& detail) {
   OnLinkChange(device_index, time, /*connected=*/true, detail);
 }
 
-void AthleteSession::OnLinkChange(int device_index, SteadyTime time, bool connected,
+void AthleteSession::OnLinkChange(int device_index, transport::SteadyTime time, bool connected,
                                   const std::string& detail) {
   if (ended_) return;
   const fusion::Time at = SessionTime(time);
@@ -135,7 +137,7 @@ void AthleteSession::OnLinkChange(int device_index, SteadyTime time, bool connec
   }
 }
 
-int AthleteSession::StartSet(SteadyTime time, const fusion::Exercise& exercise,
+int AthleteSession::StartSet(transport::SteadyTime time, const fusion::Exercise& exercise,
                              fusion::SetMode mode, std::optional<fusion::Side> side) {
   if (ended_) return 0;
   v1::CaptureRecord record;
@@ -152,7 +154,7 @@ int AthleteSession::StartSet(SteadyTime time, const fusion::Exercise& exercise,
   return last_set_started_;
 }
 
-bool AthleteSession::EndSet(SteadyTime time) {
+bool AthleteSession::EndSet(transport::SteadyTime time) {
   if (ended_ || !pipeline_->set_open()) return false;
   v1::CaptureRecord record;
   record.set_arrival_time_ns(fusion::ToNanoseconds(SessionTime(time)));
@@ -163,7 +165,7 @@ bool AthleteSession::EndSet(SteadyTime time) {
   return pipeline_->EndSet(SessionTime(time));
 }
 
-void AthleteSession::End(SteadyTime time) {
+void AthleteSession::End(transport::SteadyTime time) {
   if (ended_) return;
   // Flush at the later of 'time' and the data already seen, so nothing pending is cut short. A
   // replay ends on its own timeline, at its last input: the wall time it took does not count.
@@ -176,18 +178,18 @@ void AthleteSession::End(SteadyTime time) {
   if (capture_.is_open()) CheckCapture(capture_.Close());
 }
 
-std::int64_t AthleteSession::WallNsOf(SteadyTime time) const {
+std::int64_t AthleteSession::WallNsOf(transport::SteadyTime time) const {
   if (options_.recorded_start_unix_ns == 0) return UnixNsOf(time);
   return options_.recorded_start_unix_ns + fusion::ToNanoseconds(SessionTime(time));
 }
 
-fusion::Time AthleteSession::EndTime(SteadyTime now) const {
+fusion::Time AthleteSession::EndTime(transport::SteadyTime now) const {
   const fusion::Time data = std::max(pipeline_->latest_time(), last_input_);
   if (options_.recorded_start_unix_ns != 0) return data;
   return std::max(SessionTime(now), data);
 }
 
-std::int64_t AthleteSession::EndUnixNs(SteadyTime now) const {
+std::int64_t AthleteSession::EndUnixNs(transport::SteadyTime now) const {
   if (options_.recorded_start_unix_ns == 0) return UnixNowNs();
   return options_.recorded_start_unix_ns + fusion::ToNanoseconds(EndTime(now));
 }
@@ -240,4 +242,4 @@ void AthleteSession::OnEvent(const fusion::Event& event) {
   for (EventOutput* output : outputs_) output->OnLiveEvent(live);
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

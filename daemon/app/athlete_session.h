@@ -15,7 +15,7 @@
 #include "fusion/core/events.h"
 #include "fusion/pipeline/session_pipeline.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 
 struct AthleteSessionOptions {
   std::string athlete;
@@ -24,7 +24,7 @@ struct AthleteSessionOptions {
   std::string exercise;                 // catalog key of the session's exercise, may be empty
   fusion::SessionParams params;         // one SensorConfig per device, in device order
   std::vector<v1::SensorInfo> sensors;  // the capture header's view of the same devices
-  SteadyTime epoch;                     // session time zero
+  transport::SteadyTime epoch;          // session time zero
   // Replay with dates: the wall time (Unix ns) of session time zero. When set, events and the
   // store carry this plus their session time instead of the current wall clock, so a replayed
   // session keeps its recorded (or chosen) dates. 0: live, the wall clock.
@@ -44,24 +44,25 @@ class AthleteSession final : public fusion::EventSink {
   ~AthleteSession() override;
 
   // What a transport delivered for device 'device_index' (its index in options.sensors).
-  void OnBytes(int device_index, SteadyTime arrival, std::span<const std::uint8_t> bytes);
+  void OnBytes(int device_index, transport::SteadyTime arrival,
+               std::span<const std::uint8_t> bytes);
   // 'detail': the transport's reason or how it reconnected, shown to subscribers and recorded.
-  void OnDeviceLost(int device_index, SteadyTime time, const std::string& detail = {});
-  void OnDeviceBack(int device_index, SteadyTime time, const std::string& detail = {});
+  void OnDeviceLost(int device_index, transport::SteadyTime time, const std::string& detail = {});
+  void OnDeviceBack(int device_index, transport::SteadyTime time, const std::string& detail = {});
 
   // Set control (docs/daemon.md, "Set control"); returns the index of the set started. The
   // exercise, mode and side hold for this set only; afterwards automatic sets are the
   // session's configured exercise again.
-  int StartSet(SteadyTime time, const fusion::Exercise& exercise, fusion::SetMode mode,
+  int StartSet(transport::SteadyTime time, const fusion::Exercise& exercise, fusion::SetMode mode,
                std::optional<fusion::Side> side);
   // Ends the set in progress (started by a client or detected); false, and nothing recorded,
   // when no set is running.
-  bool EndSet(SteadyTime time);
+  bool EndSet(transport::SteadyTime time);
   bool set_running() const { return pipeline_->set_open(); }
 
   // Ends the session: flushes the pipeline (pending reps and the set in progress are reported)
   // and syncs and closes the capture. Idempotent.
-  void End(SteadyTime time);
+  void End(transport::SteadyTime time);
 
   // Hands buffered capture bytes to the OS (a crash then loses nothing written so far).
   void FlushCapture();
@@ -78,17 +79,17 @@ class AthleteSession final : public fusion::EventSink {
   const std::string& session_id() const { return options_.session_id; }
   const std::string& capture_path() const { return capture_.path(); }
   const std::string& exercise() const { return options_.exercise; }
-  SteadyTime epoch() const { return options_.epoch; }
+  transport::SteadyTime epoch() const { return options_.epoch; }
   std::int64_t start_unix_ns() const { return options_.start_unix_ns; }
   bool ended() const { return ended_; }
   int set_count() const { return set_count_; }
   int rep_count() const { return rep_count_; }
   const fusion::SensorCounters& counters(int device_index) const;
-  fusion::Time SessionTime(SteadyTime time) const;
+  fusion::Time SessionTime(transport::SteadyTime time) const;
   // The wall time (Unix ns) at which the session ends if ended at 'now': the wall clock, or with
   // recorded_start_unix_ns (a replay) the recorded start plus its last input, however fast or
   // slowly it was replayed.
-  std::int64_t EndUnixNs(SteadyTime now) const;
+  std::int64_t EndUnixNs(transport::SteadyTime now) const;
 
   // fusion::EventSink
   void OnEvent(const fusion::Event& event) override;
@@ -96,14 +97,15 @@ class AthleteSession final : public fusion::EventSink {
  private:
   AthleteSession(AthleteSessionOptions options, std::vector<EventOutput*> outputs);
   bool OpenCapture(const std::string& path, std::string* error);
-  void OnLinkChange(int device_index, SteadyTime time, bool connected, const std::string& detail);
+  void OnLinkChange(int device_index, transport::SteadyTime time, bool connected,
+                    const std::string& detail);
   void Record(const v1::CaptureRecord& record);
   void CheckCapture(const capture::CaptureStatus& status);
   // Session time of the end if ended at 'now': live, the later of now and the data; a replay,
   // its last input.
-  fusion::Time EndTime(SteadyTime now) const;
+  fusion::Time EndTime(transport::SteadyTime now) const;
   // The wall time of a steady instant: recent past on the wall clock, or the recorded timeline.
-  std::int64_t WallNsOf(SteadyTime time) const;
+  std::int64_t WallNsOf(transport::SteadyTime time) const;
 
   AthleteSessionOptions options_;
   std::vector<EventOutput*> outputs_;
@@ -120,6 +122,6 @@ class AthleteSession final : public fusion::EventSink {
   fusion::Time last_input_{};  // session time of the latest input (bytes, link, set control)
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app
 
 #endif  // AMBI_DAEMON_APP_ATHLETE_SESSION_H_

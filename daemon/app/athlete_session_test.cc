@@ -18,7 +18,7 @@
 #include "daemon/sim/presets.h"
 #include "proto/convert/event_convert.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 namespace fs = std::filesystem;
@@ -101,8 +101,8 @@ class AthleteSessionTest : public ::testing::Test {
   std::string dir_;
   sim::SessionSpec spec_;
   sim::SessionPlan plan_;
-  SteadyTime epoch_ = steady_clock::now();
-  SteadyTime last_ = epoch_;
+  transport::SteadyTime epoch_ = steady_clock::now();
+  transport::SteadyTime last_ = epoch_;
 };
 
 TEST_F(AthleteSessionTest, BytesBecomeLabelledEventsAndARecordedCapture) {
@@ -276,4 +276,4 @@ TEST_F(AthleteSessionTest, RecordingStoppedByAFailedWriteResumesAtTheNextReopen)
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::app

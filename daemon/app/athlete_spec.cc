@@ -8,7 +8,7 @@
 #include "daemon/sim/session_spec.h"
 #include "proto/convert/event_convert.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 // The model recorded for a configured device: what the transport talks to.
@@ -71,19 +71,18 @@ std::vector<AthleteSpec> AthletesFromConfig(const config::DaemonConfig& config) 
   return athletes;
 }
 
-std::optional<std::vector<AthleteSpec>> AthletesFromSimulator(const std::vector<SimAthlete>& roster,
-                                                              const config::DaemonConfig& settings,
-                                                              PtySimulator* simulator,
-                                                              std::string* error) {
+std::optional<std::vector<AthleteSpec>> AthletesFromSimulator(
+    const std::vector<sim::SimAthlete>& roster, const config::DaemonConfig& settings,
+    sim::PtySimulator* simulator, std::string* error) {
   // The roster becomes a configuration, so that it is validated like one.
   config::DaemonConfig config = settings;
   config.athletes.clear();
-  for (const SimAthlete& sim_athlete : roster) {
+  for (const sim::SimAthlete& sim_athlete : roster) {
     config::AthleteConfig athlete;
     athlete.name = sim_athlete.name;
     athlete.exercise = std::string(sim::CatalogNameOf(sim_athlete.session.exercise));
     for (const std::size_t index : simulator->AddAthlete(sim_athlete)) {
-      const SimDeviceInfo info = simulator->device(index);
+      const sim::SimDeviceInfo info = simulator->device(index);
       config::DeviceConfig device;
       device.placement = info.placement;
       device.name = DefaultDeviceName(athlete.name, info.placement);
@@ -137,4 +136,4 @@ std::optional<AthleteSpec> AthleteFromCapture(const v1::CaptureHeader& header,
   return athlete;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

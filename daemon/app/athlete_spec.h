@@ -12,9 +12,11 @@
 #include "daemon/sim/sim_athlete.h"
 #include "fusion/pipeline/session_pipeline.h"
 
-namespace ambi::daemon {
-
+namespace ambi::sim {
 class PtySimulator;
+}  // namespace ambi::sim
+
+namespace ambi::app {
 
 // One sensor of an athlete, described the same way in every run mode (configured devices, the
 // simulated roster, a replayed capture). Every other view of a sensor (the pipeline's
@@ -52,10 +54,9 @@ std::vector<AthleteSpec> AthletesFromConfig(const config::DaemonConfig& config);
 // `--simulate`: adds every athlete of 'roster' to 'simulator' and describes the pseudo-terminal
 // each device writes to as a serial device. 'settings' gives the daemon-wide settings (its own
 // athletes are ignored). nullopt and 'error' when the roster does not form a valid configuration.
-std::optional<std::vector<AthleteSpec>> AthletesFromSimulator(const std::vector<SimAthlete>& roster,
-                                                              const config::DaemonConfig& settings,
-                                                              PtySimulator* simulator,
-                                                              std::string* error);
+std::optional<std::vector<AthleteSpec>> AthletesFromSimulator(
+    const std::vector<sim::SimAthlete>& roster, const config::DaemonConfig& settings,
+    sim::PtySimulator* simulator, std::string* error);
 
 // `--replay`: the one athlete of a capture (its header), read from 'capture_path'. nullopt and
 // 'error' (naming the sensor) when a sensor's side, limb or protocol is unknown.
@@ -63,6 +64,6 @@ std::optional<AthleteSpec> AthleteFromCapture(const v1::CaptureHeader& header,
                                               const std::string& capture_path, bool automatic_sets,
                                               std::string* error);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app
 
 #endif  // AMBI_DAEMON_APP_ATHLETE_SPEC_H_

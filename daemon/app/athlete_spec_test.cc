@@ -10,7 +10,7 @@
 #include "daemon/sim/pty_simulator.h"
 #include "daemon/transport/asio.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 namespace fs = std::filesystem;
@@ -101,14 +101,14 @@ TEST(AthleteSpecTest, TheSimulatedRosterIsSerialDevicesOnPseudoTerminals) {
   ASSERT_NE(mkdtemp(pattern), nullptr);
   const std::string dir = pattern;
   asio::io_context io;
-  PtySimulatorOptions options;
+  sim::PtySimulatorOptions options;
   options.link_dir = dir;
-  PtySimulator simulator(io, options);
+  sim::PtySimulator simulator(io, options);
   config::DaemonConfig settings = TwoTransportConfig();  // its athletes are replaced
   std::string error;
-  const auto athletes = AthletesFromSimulator(DemoRoster(), settings, &simulator, &error);
+  const auto athletes = AthletesFromSimulator(sim::DemoRoster(), settings, &simulator, &error);
   ASSERT_TRUE(athletes) << error;
-  ASSERT_EQ(athletes->size(), DemoRoster().size());
+  ASSERT_EQ(athletes->size(), sim::DemoRoster().size());
   for (const AthleteSpec& athlete : *athletes) {
     EXPECT_FALSE(athlete.automatic_sets);  // daemon-wide settings still apply
     ASSERT_FALSE(athlete.sensors.empty());
@@ -124,4 +124,4 @@ TEST(AthleteSpecTest, TheSimulatedRosterIsSerialDevicesOnPseudoTerminals) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::app

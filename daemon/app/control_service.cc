@@ -12,28 +12,28 @@
 #include "daemon/config/safe_name.h"
 #include "proto/convert/event_convert.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
-using Code = ControlStatus::Code;
+using Code = rpc::ControlStatus::Code;
 using std::chrono::steady_clock;
 
-v1::DeviceInfo::State ToProto(ByteSourceState state) {
+v1::DeviceInfo::State ToProto(transport::ByteSourceState state) {
   switch (state) {
-    case ByteSourceState::kConnecting:
+    case transport::ByteSourceState::kConnecting:
       return v1::DeviceInfo::STATE_CONNECTING;
-    case ByteSourceState::kConnected:
+    case transport::ByteSourceState::kConnected:
       return v1::DeviceInfo::STATE_CONNECTED;
-    case ByteSourceState::kStopped:
+    case transport::ByteSourceState::kStopped:
       return v1::DeviceInfo::STATE_DISCONNECTED;
   }
   return v1::DeviceInfo::STATE_UNSPECIFIED;
 }
 
-ControlStatus FromQueryError(store::QueryError kind, std::string message) {
+rpc::ControlStatus FromQueryError(store::QueryError kind, std::string message) {
   switch (kind) {
     case store::QueryError::kNone:
-      return ControlStatus::Ok();
+      return rpc::ControlStatus::Ok();
     case store::QueryError::kInvalidArgument:
       return {Code::kInvalidArgument, std::move(message)};
     case store::QueryError::kNotFound:
@@ -46,11 +46,11 @@ ControlStatus FromQueryError(store::QueryError kind, std::string message) {
 
 // History queries read the store's own connection: no need to visit the io thread.
 template <typename Request, typename Response, typename Query>
-ControlStatus QueryStore(const Request& request, Response* response, Query query) {
+rpc::ControlStatus QueryStore(const Request& request, Response* response, Query query) {
   std::string error;
   store::QueryError kind = store::QueryError::kNone;
   if (!query(request, response, &error, &kind)) return FromQueryError(kind, error);
-  return ControlStatus::Ok();
+  return rpc::ControlStatus::Ok();
 }
 
 v1::SessionInfo InfoOf(const Athlete& athlete) {
@@ -73,10 +73,11 @@ ControlService::ControlService(asio::io_context& io, AthleteRegistry* athletes,
     : io_(io), athletes_(athletes), sessions_(sessions), store_(store), options_(options) {}
 
 template <typename Response, typename Work>
-ControlStatus ControlService::OnIoThread(std::string_view name, Response* response, Work work) {
+rpc::ControlStatus ControlService::OnIoThread(std::string_view name, Response* response,
+                                              Work work) {
   if (stopping_) return {Code::kUnavailable, "the daemon is stopping"};
   struct Result {
-    ControlStatus status;
+    rpc::ControlStatus status;
     Response response;
   };
   // Who decides the call's fate: the io thread claims it (kRunning) before doing the work, or
@@ -91,7 +92,7 @@ ControlStatus ControlService::OnIoThread(std::string_view name, Response* respon
     if (!state->compare_exchange_strong(queued, kRunning)) return;  // the caller gave up
     Result result;
     try {
-      result.status = stopping_ ? ControlStatus{Code::kUnavailable, "the daemon is stopping"}
+      result.status = stopping_ ? rpc::ControlStatus{Code::kUnavailable, "the daemon is stopping"}
                                 : work(&result.response);
     } catch (const std::exception& e) {
       // The io thread's guard for this call: logged with its name, answered, and the daemon
@@ -120,23 +121,24 @@ ControlStatus ControlService::OnIoThread(std::string_view name, Response* respon
   }
 }
 
-ControlStatus ControlService::LookUpAthlete(const std::string& name, bool need_session,
-                                            Athlete** athlete) {
+rpc::ControlStatus ControlService::LookUpAthlete(const std::string& name, bool need_session,
+                                                 Athlete** athlete) {
   *athlete = athletes_->Find(name);
   if (*athlete == nullptr) return {Code::kNotFound, "athlete \"" + name + "\" is not configured"};
   if (need_session && !(*athlete)->session) {
     return {Code::kFailedPrecondition,
             "athlete \"" + name + "\" has no live session; StartSession first"};
   }
-  return ControlStatus::Ok();
+  return rpc::ControlStatus::Ok();
 }
 
-ControlStatus ControlService::StartSet(const v1::StartSetRequest& request,
-                                       v1::StartSetResponse* response) {
+rpc::ControlStatus ControlService::StartSet(const v1::StartSetRequest& request,
+                                            v1::StartSetResponse* response) {
   return OnIoThread(
-      "StartSet", response, [this, request](v1::StartSetResponse* out) -> ControlStatus {
+      "StartSet", response, [this, request](v1::StartSetResponse* out) -> rpc::ControlStatus {
         Athlete* athlete = nullptr;
-        if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
+        if (rpc::ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete);
+            !status.ok()) {
           return status;
         }
         const std::string name =
@@ -173,34 +175,36 @@ ControlStatus ControlService::StartSet(const v1::StartSetRequest& request,
         const int set_index = athlete->session->StartSet(steady_clock::now(), *exercise, mode,
                                                          proto::FromProto(request.side()));
         out->set_set_index(static_cast<std::uint32_t>(set_index));
-        return ControlStatus::Ok();
+        return rpc::ControlStatus::Ok();
       });
 }
 
-ControlStatus ControlService::EndSet(const v1::EndSetRequest& request,
-                                     v1::EndSetResponse* response) {
-  return OnIoThread("EndSet", response, [this, request](v1::EndSetResponse*) -> ControlStatus {
+rpc::ControlStatus ControlService::EndSet(const v1::EndSetRequest& request,
+                                          v1::EndSetResponse* response) {
+  return OnIoThread("EndSet", response, [this, request](v1::EndSetResponse*) -> rpc::ControlStatus {
     Athlete* athlete = nullptr;
-    if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
+    if (rpc::ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete);
+        !status.ok()) {
       return status;
     }
     if (!athlete->session->EndSet(steady_clock::now())) {
       return {Code::kFailedPrecondition,
               "athlete \"" + request.athlete() + "\" has no set running"};
     }
-    return ControlStatus::Ok();
+    return rpc::ControlStatus::Ok();
   });
 }
 
-ControlStatus ControlService::StartSession(const v1::StartSessionRequest& request,
-                                           v1::StartSessionResponse* response) {
+rpc::ControlStatus ControlService::StartSession(const v1::StartSessionRequest& request,
+                                                v1::StartSessionResponse* response) {
   if (options_.sessions_fixed) {
     return {Code::kFailedPrecondition, "sessions are fixed while replaying a capture"};
   }
   return OnIoThread(
-      "StartSession", response, [this, request](v1::StartSessionResponse* out) -> ControlStatus {
+      "StartSession", response,
+      [this, request](v1::StartSessionResponse* out) -> rpc::ControlStatus {
         Athlete* athlete = nullptr;
-        if (ControlStatus status = LookUpAthlete(request.athlete(), false, &athlete);
+        if (rpc::ControlStatus status = LookUpAthlete(request.athlete(), false, &athlete);
             !status.ok()) {
           return status;
         }
@@ -222,16 +226,17 @@ ControlStatus ControlService::StartSession(const v1::StartSessionRequest& reques
                   error + (athlete->session ? "; the running session goes on" : "")};
         }
         *out->mutable_session() = InfoOf(*athlete);
-        return ControlStatus::Ok();
+        return rpc::ControlStatus::Ok();
       });
 }
 
-ControlStatus ControlService::EndSession(const v1::EndSessionRequest& request,
-                                         v1::EndSessionResponse* response) {
+rpc::ControlStatus ControlService::EndSession(const v1::EndSessionRequest& request,
+                                              v1::EndSessionResponse* response) {
   return OnIoThread(
-      "EndSession", response, [this, request](v1::EndSessionResponse* out) -> ControlStatus {
+      "EndSession", response, [this, request](v1::EndSessionResponse* out) -> rpc::ControlStatus {
         Athlete* athlete = nullptr;
-        if (ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete); !status.ok()) {
+        if (rpc::ControlStatus status = LookUpAthlete(request.athlete(), true, &athlete);
+            !status.ok()) {
           return status;
         }
         *out->mutable_session() = InfoOf(*athlete);
@@ -242,13 +247,13 @@ ControlStatus ControlService::EndSession(const v1::EndSessionRequest& request,
         out->mutable_session()->set_end_unix_ns(sessions_->End(*athlete, &sets, &reps));
         out->mutable_session()->set_set_count(static_cast<std::uint32_t>(sets));
         out->mutable_session()->set_rep_count(static_cast<std::uint32_t>(reps));
-        return ControlStatus::Ok();
+        return rpc::ControlStatus::Ok();
       });
 }
 
 // The catalog is loaded before the server starts and never changes: no trip to the io thread.
-ControlStatus ControlService::ListExercises(const v1::ListExercisesRequest& /*request*/,
-                                            v1::ListExercisesResponse* response) {
+rpc::ControlStatus ControlService::ListExercises(const v1::ListExercisesRequest& /*request*/,
+                                                 v1::ListExercisesResponse* response) {
   const config::ExerciseCatalog* catalog = sessions_->catalog();
   if (catalog == nullptr) return {Code::kUnavailable, "the daemon has no exercise catalog"};
   for (const fusion::Exercise& exercise : catalog->exercises()) {
@@ -258,16 +263,16 @@ ControlStatus ControlService::ListExercises(const v1::ListExercisesRequest& /*re
     info->set_mode(proto::ToProto(exercise.default_mode));
     info->set_limb(proto::ToProto(exercise.limb));
   }
-  return ControlStatus::Ok();
+  return rpc::ControlStatus::Ok();
 }
 
-ControlStatus ControlService::ListDevices(const v1::ListDevicesRequest& request,
-                                          v1::ListDevicesResponse* response) {
+rpc::ControlStatus ControlService::ListDevices(const v1::ListDevicesRequest& request,
+                                               v1::ListDevicesResponse* response) {
   if (!request.athlete().empty() && !athletes_->Contains(request.athlete())) {
     return {Code::kNotFound, "athlete \"" + request.athlete() + "\" is not configured"};
   }
-  const ControlStatus status = OnIoThread(
-      "ListDevices", response, [this, request](v1::ListDevicesResponse* out) -> ControlStatus {
+  const rpc::ControlStatus status = OnIoThread(
+      "ListDevices", response, [this, request](v1::ListDevicesResponse* out) -> rpc::ControlStatus {
         for (const auto& athlete : athletes_->athletes()) {
           if (!request.athlete().empty() && athlete->name() != request.athlete()) continue;
           for (std::size_t d = 0; d < athlete->devices.size(); ++d) {
@@ -276,7 +281,7 @@ ControlStatus ControlService::ListDevices(const v1::ListDevicesRequest& request,
             device.spec.DescribeDevice(athlete->name(), info);
             info->set_measured_rate_hz(device.measured_rate_hz);
             if (device.source) {
-              const ByteSourceStats stats = device.source->stats();
+              const transport::ByteSourceStats stats = device.source->stats();
               info->set_transport(device.source->transport());
               info->set_address(device.source->address());
               info->set_state(ToProto(stats.state));
@@ -300,29 +305,29 @@ ControlStatus ControlService::ListDevices(const v1::ListDevicesRequest& request,
             }
           }
         }
-        return ControlStatus::Ok();
+        return rpc::ControlStatus::Ok();
       });
   if (status.ok() && options_.central_status) options_.central_status(response->mutable_central());
   return status;
 }
 
-ControlStatus ControlService::ListSessions(const v1::ListSessionsRequest& request,
-                                           v1::ListSessionsResponse* response) {
+rpc::ControlStatus ControlService::ListSessions(const v1::ListSessionsRequest& request,
+                                                v1::ListSessionsResponse* response) {
   return QueryStore(request, response,
                     [this](const auto&... args) { return store_->ListSessions(args...); });
 }
 
-ControlStatus ControlService::GetSession(const v1::GetSessionRequest& request,
-                                         v1::GetSessionResponse* response) {
+rpc::ControlStatus ControlService::GetSession(const v1::GetSessionRequest& request,
+                                              v1::GetSessionResponse* response) {
   return QueryStore(request, response,
                     [this](const auto&... args) { return store_->GetSession(args...); });
 }
 
-ControlStatus ControlService::GetWeeklyBalance(const v1::WeeklyBalanceRequest& request,
-                                               v1::WeeklyBalanceResponse* response) {
+rpc::ControlStatus ControlService::GetWeeklyBalance(const v1::WeeklyBalanceRequest& request,
+                                                    v1::WeeklyBalanceResponse* response) {
   return QueryStore(request, response, [this](const auto& r, auto* out, auto* error, auto* kind) {
     return store_->WeeklyBalance(r, UnixNowNs(), out, error, kind);
   });
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

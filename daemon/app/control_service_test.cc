@@ -18,11 +18,11 @@
 #include "daemon/config/exercise_catalog.h"
 #include "daemon/store/session_store.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 namespace fs = std::filesystem;
-using Code = ControlStatus::Code;
+using Code = rpc::ControlStatus::Code;
 
 config::DeviceConfig Wrist(const std::string& athlete, fusion::Side side) {
   config::DeviceConfig device;
@@ -79,16 +79,17 @@ class ControlServiceTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  ControlStatus StartSet(const std::string& athlete, const std::string& exercise,
-                         v1::SetMode mode = v1::SET_MODE_UNSPECIFIED,
-                         v1::Side side = v1::SIDE_UNSPECIFIED, std::uint32_t* set_index = nullptr) {
+  rpc::ControlStatus StartSet(const std::string& athlete, const std::string& exercise,
+                              v1::SetMode mode = v1::SET_MODE_UNSPECIFIED,
+                              v1::Side side = v1::SIDE_UNSPECIFIED,
+                              std::uint32_t* set_index = nullptr) {
     v1::StartSetRequest request;
     request.set_athlete(athlete);
     request.set_exercise(exercise);
     request.set_mode(mode);
     request.set_side(side);
     v1::StartSetResponse response;
-    ControlStatus status = service_->StartSet(request, &response);
+    rpc::ControlStatus status = service_->StartSet(request, &response);
     if (set_index != nullptr) *set_index = response.set_index();
     return status;
   }
@@ -108,7 +109,7 @@ class ControlServiceTest : public ::testing::Test {
 
 TEST_F(ControlServiceTest, StartSetValidatesTheRequestAndNamesWhatIsWrong) {
   StartService();
-  ControlStatus status = StartSet("carol", "");
+  rpc::ControlStatus status = StartSet("carol", "");
   EXPECT_EQ(status.code, Code::kNotFound);
   EXPECT_NE(status.message.find("carol"), std::string::npos);
 
@@ -158,7 +159,7 @@ TEST_F(ControlServiceTest, SessionCallsEndAndStartSessionsAndSetsNeedOne) {
   EXPECT_GT(ended.session().end_unix_ns(), 0);
   EXPECT_TRUE(fs::exists(ended.session().capture_path()));
 
-  ControlStatus status = StartSet("alice", "");
+  rpc::ControlStatus status = StartSet("alice", "");
   EXPECT_EQ(status.code, Code::kFailedPrecondition);
   EXPECT_EQ(service_->EndSession(end, &ended).code, Code::kFailedPrecondition);
 
@@ -224,7 +225,7 @@ TEST_F(ControlServiceTest, AStalledIoThreadTimesOutAsUnavailable) {
   options.io_timeout = std::chrono::milliseconds(1);
   // The io thread is never started: no call can be served.
   service_ = std::make_unique<ControlService>(io_, &*athletes_, &*sessions_, store_.get(), options);
-  const ControlStatus status = StartSet("alice", "");
+  const rpc::ControlStatus status = StartSet("alice", "");
   EXPECT_EQ(status.code, Code::kUnavailable);
   EXPECT_NE(status.message.find("in time"), std::string::npos);
   io_.run_for(std::chrono::milliseconds(1));
@@ -240,7 +241,7 @@ TEST_F(ControlServiceTest, ACallThatTimedOutIsWithdrawnAndNeverRuns) {
   v1::StartSessionRequest start;
   start.set_athlete("alice");
   v1::StartSessionResponse started;
-  const ControlStatus session_status = service_->StartSession(start, &started);
+  const rpc::ControlStatus session_status = service_->StartSession(start, &started);
   EXPECT_EQ(session_status.code, Code::kUnavailable);
   EXPECT_NE(session_status.message.find("nothing was done"), std::string::npos)
       << session_status.message;
@@ -273,7 +274,7 @@ TEST_F(ControlServiceTest, StartSessionThatCannotOpenItsCaptureLeavesTheOldSessi
   start.set_athlete("alice");
   start.set_exercise("lateral_raise");
   v1::StartSessionResponse started;
-  const ControlStatus refused = service_->StartSession(start, &started);
+  const rpc::ControlStatus refused = service_->StartSession(start, &started);
   EXPECT_EQ(refused.code, Code::kInternal);
   EXPECT_NE(refused.message.find("the running session goes on"), std::string::npos)
       << refused.message;
@@ -291,4 +292,4 @@ TEST_F(ControlServiceTest, StartSessionThatCannotOpenItsCaptureLeavesTheOldSessi
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::app

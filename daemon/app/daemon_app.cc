@@ -33,7 +33,7 @@
 #include "daemon/transport/asio.h"
 #include "daemon/transport/ble_bus.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 namespace fs = std::filesystem;
@@ -58,11 +58,11 @@ std::string CatalogPath(const config::DaemonConfig& config) {
 
 class BusOutput final : public EventOutput {
  public:
-  explicit BusOutput(EventBus* bus) : bus_(bus) {}
+  explicit BusOutput(rpc::EventBus* bus) : bus_(bus) {}
   void OnLiveEvent(const v1::LiveEvent& event) override { bus_->Publish(event); }
 
  private:
-  EventBus* bus_;
+  rpc::EventBus* bus_;
 };
 
 class StoreOutput final : public EventOutput {
@@ -112,17 +112,17 @@ class DaemonApp::Impl {
   std::optional<config::ExerciseCatalog> catalog_;
   std::unique_ptr<store::SessionStore> store_;
   std::unique_ptr<central::Shipper> shipper_;  // null without [central]
-  EventBus bus_;
+  rpc::EventBus bus_;
   std::unique_ptr<BusOutput> bus_output_;
   std::unique_ptr<StoreOutput> store_output_;
   std::optional<AthleteRegistry> athletes_;  // fixed after SetUp (read by gRPC threads)
   std::optional<SessionOpener> sessions_;
   std::unique_ptr<ControlService> control_;
-  std::unique_ptr<RpcServer> server_;
+  std::unique_ptr<rpc::RpcServer> server_;
   // What feeds the sessions: the simulator's pseudo-terminals and the devices' transports, or a
   // capture being replayed.
-  std::unique_ptr<PtySimulator> simulator_;
-  std::shared_ptr<BleBus> ble_bus_;
+  std::unique_ptr<sim::PtySimulator> simulator_;
+  std::shared_ptr<transport::BleBus> ble_bus_;
   std::unique_ptr<capture::CaptureReader> replay_reader_;
   v1::CaptureHeader replay_header_;
   std::unique_ptr<ReplayDriver> replay_;
@@ -200,13 +200,14 @@ std::optional<std::vector<AthleteSpec>> DaemonApp::Impl::BuildAthletes() {
     return std::vector<AthleteSpec>{std::move(*athlete)};
   }
   if (options_.simulate) {
-    PtySimulatorOptions sim_options;
-    sim_options.link_dir = DefaultSimLinkDir();
+    sim::PtySimulatorOptions sim_options;
+    sim_options.link_dir = sim::DefaultSimLinkDir();
     // Real time only: ambid stamps WitMotion serial samples with their arrival time (the frames
     // carry none), so faster playback would shrink every dt and with it every angle and tempo.
-    simulator_ = std::make_unique<PtySimulator>(io_, sim_options);
+    simulator_ = std::make_unique<sim::PtySimulator>(io_, sim_options);
     spdlog::info("simulated sensors on pseudo-terminals in {}", sim_options.link_dir);
-    auto athletes = AthletesFromSimulator(DemoRoster(), options_.config, simulator_.get(), &error);
+    auto athletes =
+        AthletesFromSimulator(sim::DemoRoster(), options_.config, simulator_.get(), &error);
     if (!athletes) spdlog::critical("{}", error);
     return athletes;
   }
@@ -316,13 +317,13 @@ bool DaemonApp::Impl::SetUp() {
   }
   control_ = std::make_unique<ControlService>(io_, &*athletes_, &*sessions_, store_.get(),
                                               control_options);
-  RpcServerOptions server_options;
+  rpc::RpcServerOptions server_options;
   server_options.addresses = config.listen;
   server_options.socket_group = config.socket_group;
   server_options.token_file = config.token_file;
   if (config.tls) {
     server_options.tls =
-        RpcTlsFiles{config.tls->cert_file, config.tls->key_file, config.tls->client_ca_file};
+        rpc::RpcTlsFiles{config.tls->cert_file, config.tls->key_file, config.tls->client_ca_file};
   }
   server_options.subscriber_queue_capacity = config.subscriber_queue;
   server_options.athlete_exists = [this](const std::string& name) {
@@ -334,14 +335,14 @@ bool DaemonApp::Impl::SetUp() {
     server_options.accept_probe_interval =
         std::max(milliseconds(1000), std::chrono::duration_cast<milliseconds>(*interval));
   }
-  server_ = std::make_unique<RpcServer>(server_options, &bus_, control_.get());
+  server_ = std::make_unique<rpc::RpcServer>(server_options, &bus_, control_.get());
   try {
     server_->Start();
   } catch (const std::exception& e) {
     spdlog::critical("gRPC server: {}", e.what());
     return false;
   }
-  for (const ListeningAddress& address : server_->listening_addresses()) {
+  for (const rpc::ListeningAddress& address : server_->listening_addresses()) {
     spdlog::info("listening on {}", address.bound);
   }
   return true;
@@ -495,4 +496,4 @@ DaemonApp::DaemonApp(DaemonOptions options) : impl_(std::make_unique<Impl>(std::
 DaemonApp::~DaemonApp() = default;
 int DaemonApp::Run() { return impl_->Run(); }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

@@ -6,7 +6,7 @@
 
 #include "daemon/config/daemon_config.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 
 struct DaemonOptions {
   config::DaemonConfig config;
@@ -43,6 +43,6 @@ class DaemonApp {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app
 
 #endif  // AMBI_DAEMON_APP_DAEMON_APP_H_

@@ -8,18 +8,19 @@
 #include "daemon/transport/ble_source.h"
 #include "daemon/transport/serial_source.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 
-std::unique_ptr<ByteSource> MakeDeviceSource(asio::io_context& io, Athlete& athlete,
-                                             int device_index, std::shared_ptr<BleBus>* ble_bus) {
+std::unique_ptr<transport::ByteSource> MakeDeviceSource(
+    asio::io_context& io, Athlete& athlete, int device_index,
+    std::shared_ptr<transport::BleBus>* ble_bus) {
   Device& device = athlete.devices[static_cast<std::size_t>(device_index)];
   const config::DeviceConfig& config = device.spec.device;
-  ByteSourceCallbacks callbacks;
-  callbacks.on_bytes = [&athlete, device_index](SteadyTime arrival,
+  transport::ByteSourceCallbacks callbacks;
+  callbacks.on_bytes = [&athlete, device_index](transport::SteadyTime arrival,
                                                 std::span<const std::uint8_t> bytes) {
     if (athlete.session) athlete.session->OnBytes(device_index, arrival, bytes);
   };
-  callbacks.on_connected = [&athlete, &device, device_index](SteadyTime time,
+  callbacks.on_connected = [&athlete, &device, device_index](transport::SteadyTime time,
                                                              const std::string& detail) {
     spdlog::info("device {}: connected ({})", device.spec.device.name, detail);
     // The first connection is the normal start, not news; a return after a loss is.
@@ -28,31 +29,31 @@ std::unique_ptr<ByteSource> MakeDeviceSource(asio::io_context& io, Athlete& athl
     }
     device.lost = false;
   };
-  callbacks.on_lost = [&athlete, &device, device_index](SteadyTime time,
+  callbacks.on_lost = [&athlete, &device, device_index](transport::SteadyTime time,
                                                         const std::string& reason) {
     spdlog::warn("device {}: lost: {}", device.spec.device.name, reason);
     device.lost = true;
     if (athlete.session) athlete.session->OnDeviceLost(device_index, time, reason);
   };
   if (config.transport == config::TransportKind::kSerial) {
-    SerialSourceOptions serial;
+    transport::SerialSourceOptions serial;
     serial.path = config.path;
     serial.baud = config.baud;
     if (config.configure) {
-      WitMotionSetup setup;
+      transport::WitMotionSetup setup;
       setup.rate_hz = static_cast<int>(config.rate_hz);
       setup.with_mag = config.mag_uT_per_count > 0.0;
       serial.witmotion = setup;
     }
     serial.backoff_seed = std::hash<std::string>{}(config.name);
-    return std::make_unique<SerialSource>(io, serial, std::move(callbacks));
+    return std::make_unique<transport::SerialSource>(io, serial, std::move(callbacks));
   }
-  if (!*ble_bus) *ble_bus = std::make_shared<BleBus>();
-  BleSourceConfig ble;
+  if (!*ble_bus) *ble_bus = std::make_shared<transport::BleBus>();
+  transport::BleSourceConfig ble;
   ble.address = config.address;
   ble.adapter = config.adapter;
   if (config.configure) ble.rate_hz = static_cast<int>(config.rate_hz);
-  return std::make_unique<BleSource>(io, *ble_bus, ble, std::move(callbacks));
+  return std::make_unique<transport::BleSource>(io, *ble_bus, ble, std::move(callbacks));
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

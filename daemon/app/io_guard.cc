@@ -4,7 +4,7 @@
 
 #include "daemon/config/safe_name.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 // Unnamed: an exception that left a handler no Guarded wrapper names.
@@ -41,4 +41,4 @@ void RunIoGuardedFor(asio::io_context& io, std::chrono::milliseconds duration) {
   RunCatching([&io, deadline] { io.run_until(deadline); });
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

@@ -8,7 +8,7 @@
 
 #include "daemon/transport/asio.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 
 // Logs, on one line, that the io handler 'name' threw 'what' and that the daemon goes on.
 void LogEscapedException(std::string_view name, std::string_view what);
@@ -38,6 +38,6 @@ void RunIoGuarded(asio::io_context& io);
 // The same for at most 'duration' (io.run_for).
 void RunIoGuardedFor(asio::io_context& io, std::chrono::milliseconds duration);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app
 
 #endif  // AMBI_DAEMON_APP_IO_GUARD_H_

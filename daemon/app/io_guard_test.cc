@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 // Captures what the default logger writes while it lives.
@@ -110,4 +110,4 @@ TEST(IoGuardTest, RunForGoesOnAfterAThrowUntilItsTimeIsUp) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::app

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace ambi::daemon {
+namespace ambi::app {
 
 std::string EnsurePrivateDirectory(const std::string& path) {
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -30,4 +30,4 @@ std::string EnsurePrivateDirectory(const std::string& path) {
   return {};
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace ambi::daemon {
+namespace ambi::app {
 
 // Makes 'path' (mode 0700) when it does not exist, and checks that it is ambid's own: a real
 // directory (not a symlink), owned by this user, writable by no group or other. Empty when it is,
@@ -12,6 +12,6 @@ namespace ambi::daemon {
 // socket path.
 std::string EnsurePrivateDirectory(const std::string& path);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app
 
 #endif  // AMBI_DAEMON_APP_PRIVATE_DIR_H_

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 namespace fs = std::filesystem;
@@ -58,4 +58,4 @@ TEST_F(PrivateDirTest, RefusesAPlantedFolderLinkOrFile) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::app

@@ -8,7 +8,7 @@
 
 #include "proto/convert/event_convert.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 // Records fed per handler when replaying as fast as possible: large enough that the per-handler
@@ -16,20 +16,21 @@ namespace {
 constexpr int kRecordsPerBatch = 2048;
 
 // epoch + arrival_time_ns, saturated: a capture's arrival times may be anything (INT64_MAX).
-SteadyTime AtArrival(SteadyTime epoch, std::int64_t arrival_time_ns) {
-  static_assert(std::is_same_v<SteadyTime::duration, std::chrono::nanoseconds>);
+transport::SteadyTime AtArrival(transport::SteadyTime epoch, std::int64_t arrival_time_ns) {
+  static_assert(std::is_same_v<transport::SteadyTime::duration, std::chrono::nanoseconds>);
   std::int64_t ns = 0;
   if (__builtin_add_overflow(epoch.time_since_epoch().count(), arrival_time_ns, &ns)) {
-    return arrival_time_ns > 0 ? SteadyTime::max() : SteadyTime::min();
+    return arrival_time_ns > 0 ? transport::SteadyTime::max() : transport::SteadyTime::min();
   }
-  return SteadyTime(std::chrono::nanoseconds(ns));
+  return transport::SteadyTime(std::chrono::nanoseconds(ns));
 }
 
 }  // namespace
 
 ReplayDriver::ReplayDriver(asio::io_context& io, std::unique_ptr<capture::CaptureReader> reader,
                            const v1::CaptureHeader& header, AthleteSession* session,
-                           SteadyTime epoch, double pace, ExerciseResolver resolve_exercise,
+                           transport::SteadyTime epoch, double pace,
+                           ExerciseResolver resolve_exercise,
                            std::function<void(const std::string&)> on_done)
     : io_(io),
       timer_(io),
@@ -91,7 +92,7 @@ void ReplayDriver::Step() {
 }
 
 void ReplayDriver::Feed(const v1::CaptureRecord& record) {
-  const SteadyTime at = AtArrival(epoch_, record.arrival_time_ns());
+  const transport::SteadyTime at = AtArrival(epoch_, record.arrival_time_ns());
   if (record.body_case() == v1::CaptureRecord::kSetControl) {
     const v1::SetControl& control = record.set_control();
     if (control.action() == v1::SetControl::ACTION_END) {
@@ -137,4 +138,4 @@ void ReplayDriver::Finish() {
   if (on_done_) on_done_(summary);
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

@@ -13,7 +13,7 @@
 #include "daemon/capture/replay_pacer.h"
 #include "daemon/transport/asio.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 
 // `ambid --replay`: feeds a capture's records into a live AthleteSession from the io thread, as
 // the transports would: bytes, link changes and set control. Every record is stamped with its
@@ -25,8 +25,8 @@ class ReplayDriver {
   using ExerciseResolver = std::function<std::optional<fusion::Exercise>(const std::string&)>;
 
   ReplayDriver(asio::io_context& io, std::unique_ptr<capture::CaptureReader> reader,
-               const v1::CaptureHeader& header, AthleteSession* session, SteadyTime epoch,
-               double pace, ExerciseResolver resolve_exercise,
+               const v1::CaptureHeader& header, AthleteSession* session,
+               transport::SteadyTime epoch, double pace, ExerciseResolver resolve_exercise,
                std::function<void(const std::string& summary)> on_done);
   ~ReplayDriver();
   ReplayDriver(const ReplayDriver&) = delete;
@@ -44,8 +44,8 @@ class ReplayDriver {
   asio::steady_timer timer_;
   std::unique_ptr<capture::CaptureReader> reader_;
   AthleteSession* session_;
-  SteadyTime epoch_;
-  SteadyTime started_;
+  transport::SteadyTime epoch_;
+  transport::SteadyTime started_;
   double pace_;
   ExerciseResolver resolve_exercise_;
   std::function<void(const std::string&)> on_done_;
@@ -60,6 +60,6 @@ class ReplayDriver {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app
 
 #endif  // AMBI_DAEMON_APP_REPLAY_DRIVER_H_

@@ -10,7 +10,7 @@
 
 #include "daemon/config/safe_name.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 namespace {
 
 namespace fs = std::filesystem;
@@ -158,4 +158,4 @@ std::int64_t SessionOpener::End(Athlete& athlete, int* set_count, int* rep_count
   return end_unix_ns;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

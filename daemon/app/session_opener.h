@@ -13,7 +13,7 @@
 #include "daemon/store/session_store.h"
 #include "fusion/core/exercise.h"
 
-namespace ambi::daemon {
+namespace ambi::app {
 
 // Opens and ends an athlete's live session: a row in the store, a new capture file under
 // <data_dir>/captures, the pipeline's parameters from the athlete's sensors and exercise. Runs on
@@ -60,6 +60,6 @@ class SessionOpener {
 // Wall-clock time for the store's rows.
 std::int64_t UnixNowNs();
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app
 
 #endif  // AMBI_DAEMON_APP_SESSION_OPENER_H_

@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace ambi::daemon {
+namespace ambi::app {
 
 void SystemdNotifier::Ready(std::string_view status) {
   const std::string message = "READY=1\nSTATUS=" + std::string(status);
@@ -26,4 +26,4 @@ std::optional<std::chrono::microseconds> SystemdNotifier::WatchdogPingInterval()
   return std::chrono::microseconds(timeout_us / 2);
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string_view>
 
-namespace ambi::daemon {
+namespace ambi::app {
 
 // The service manager's side channel (Type=notify): readiness, status text, watchdog pings,
 // stopping. Every call is a no-op when the daemon was not started by systemd (no NOTIFY_SOCKET),
@@ -21,6 +21,6 @@ class SystemdNotifier {
   static std::optional<std::chrono::microseconds> WatchdogPingInterval();
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::app
 
 #endif  // AMBI_DAEMON_APP_SYSTEMD_NOTIFIER_H_

@@ -15,7 +15,7 @@
 #include <cstring>
 #include <thread>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 using std::chrono::milliseconds;
@@ -143,4 +143,4 @@ AcceptProbeResult ProbeOwnListener(const std::string& host, int port, millisecon
   return result;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <string>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 enum class AcceptProbeResult {
   kAccepted,     // this process accepted the test connection
@@ -21,6 +21,6 @@ enum class AcceptProbeResult {
 AcceptProbeResult ProbeOwnListener(const std::string& host, int port,
                                    std::chrono::milliseconds timeout);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc
 
 #endif  // AMBI_DAEMON_RPC_ACCEPT_PROBE_H_

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 using std::chrono::milliseconds;
@@ -90,4 +90,4 @@ TEST(AcceptProbeTest, APortNobodyListensOnIsNotAccepting) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

@@ -15,7 +15,7 @@
 #include "daemon/rpc/call_access.h"
 #include "daemon/rpc/rate_limiter.h"
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 using ::testing::HasSubstr;
@@ -168,4 +168,4 @@ TEST(RateLimiterTest, AFullTableForgetsTheIdlestClientOnly) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 // Equal over kMaxTokenBytes whatever the inputs; both must be at most that long. Each byte
@@ -141,4 +141,4 @@ std::optional<std::string_view> BearerToken(std::string_view authorization) {
   return token;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

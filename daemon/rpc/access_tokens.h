@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 // What a caller may do. Ordered: a control token can do everything a read token can.
 enum class AccessRole {
@@ -51,6 +51,6 @@ class AccessTokens {
 // nullopt for anything else.
 std::optional<std::string_view> BearerToken(std::string_view authorization);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc
 
 #endif  // AMBI_DAEMON_RPC_ACCESS_TOKENS_H_

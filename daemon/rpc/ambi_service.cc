@@ -12,7 +12,7 @@
 
 #include "daemon/rpc/request_id.h"
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 std::string KnownKinds() {
@@ -388,4 +388,4 @@ grpc::ServerUnaryReactor* AmbiService::GetWeeklyBalance(grpc::CallbackServerCont
                  request, response);
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

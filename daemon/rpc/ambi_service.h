@@ -17,7 +17,7 @@
 #include "daemon/rpc/event_bus.h"
 #include "daemon/rpc/rate_limiter.h"
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 struct AmbiServiceOptions {
   // Events a subscriber may have queued before it is dropped. Larger tolerates longer network
@@ -105,6 +105,6 @@ class AmbiService final
 // ControlStatus codes map one to one onto gRPC codes.
 grpc::Status ToGrpcStatus(const ControlStatus& status);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc
 
 #endif  // AMBI_DAEMON_RPC_AMBI_SERVICE_H_

@@ -1,6 +1,6 @@
 #include "daemon/rpc/call_access.h"
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 PeerKind PeerKindOf(std::string_view peer) {
   // The unix socket's connections are accepted by ambid (UnixListener) and reach gRPC as
@@ -45,4 +45,4 @@ AccessDecision CallAccess::Check(std::string_view peer,
   return {};
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

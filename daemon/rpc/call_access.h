@@ -7,7 +7,7 @@
 
 #include "daemon/rpc/access_tokens.h"
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 // Where a call comes from, by gRPC's peer string ("fd:12" for the unix socket's connections,
 // which ambid accepts itself; "unix:…", "ipv4:10.0.0.5:4711", "ipv6:[::1]:4711").
@@ -48,6 +48,6 @@ class CallAccess {
   std::optional<AccessTokens> tokens_;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc
 
 #endif  // AMBI_DAEMON_RPC_CALL_ACCESS_H_

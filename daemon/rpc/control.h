@@ -5,7 +5,7 @@
 
 #include "ambi/v1/service.pb.h"
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 // The outcome of a control call, mapped one to one onto gRPC status codes by the service; kept
 // free of gRPC so the daemon's wiring does not include gRPC headers.
@@ -54,6 +54,6 @@ class Control {
                                          v1::WeeklyBalanceResponse* response) = 0;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc
 
 #endif  // AMBI_DAEMON_RPC_CONTROL_H_

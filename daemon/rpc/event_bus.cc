@@ -4,7 +4,7 @@
 #include <chrono>
 #include <utility>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 constexpr char kStoppingMessage[] = "daemon stopping";
@@ -239,4 +239,4 @@ EventBus::Counters EventBus::counters() const {
   return counters;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

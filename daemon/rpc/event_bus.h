@@ -16,7 +16,7 @@
 
 #include "ambi/v1/service.pb.h"
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 // Why a subscription ended.
 struct SubscriptionEnd {
@@ -166,6 +166,6 @@ class EventBus {
       std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc
 
 #endif  // AMBI_DAEMON_RPC_EVENT_BUS_H_

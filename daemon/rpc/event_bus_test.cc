@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 using ::testing::ElementsAre;
@@ -310,4 +310,4 @@ TEST(EventBusTest, ConcurrentPublishSubscribeAndUnsubscribe) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 RateLimiter::Bucket& RateLimiter::BucketOf(const std::string& client, Clock::time_point now) {
   auto found = buckets_.find(client);
@@ -41,4 +41,4 @@ double RateLimiter::SecondsUntilNext(const std::string& client, Clock::time_poin
   return (1.0 - bucket.tokens) / limit_.per_second;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

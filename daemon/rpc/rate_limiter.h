@@ -7,7 +7,7 @@
 #include <mutex>
 #include <string>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 struct RateLimit {
   double burst = 20.0;             // calls a client may make at once
@@ -40,6 +40,6 @@ class RateLimiter {
   std::map<std::string, Bucket> buckets_;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc
 
 #endif  // AMBI_DAEMON_RPC_RATE_LIMITER_H_

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <random>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 constexpr std::size_t kMaxSentBytes = 64;
@@ -36,4 +36,4 @@ std::string RequestIdFor(std::optional<std::string_view> sent) {
   return text;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

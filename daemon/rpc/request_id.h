@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 // The metadata key a client may send its own id in; ambid echoes the id in the trailers.
 inline constexpr std::string_view kRequestIdKey = "x-request-id";
@@ -15,6 +15,6 @@ inline constexpr std::string_view kRequestIdKey = "x-request-id";
 // or '.' (anything else could forge log lines), else a new one of 8 hex digits. Any thread.
 std::string RequestIdFor(std::optional<std::string_view> sent);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc
 
 #endif  // AMBI_DAEMON_RPC_REQUEST_ID_H_

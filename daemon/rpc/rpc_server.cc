@@ -34,7 +34,7 @@
 #include "daemon/rpc/call_access.h"
 #include "daemon/rpc/unix_listener.h"
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 constexpr std::string_view kUnixPrefix = "unix:";
@@ -394,4 +394,4 @@ void RpcServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   impl_->listeners.clear();
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

@@ -13,7 +13,7 @@
 #include "daemon/rpc/event_bus.h"
 #include "daemon/rpc/rate_limiter.h"
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 // TLS for the TCP listeners: PEM files. With 'client_ca_file', clients must present a
 // certificate that CA signed (mutual TLS).
@@ -108,6 +108,6 @@ class RpcServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc
 
 #endif  // AMBI_DAEMON_RPC_RPC_SERVER_H_

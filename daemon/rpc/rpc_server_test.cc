@@ -26,7 +26,7 @@
 #include "ambi/v1/service.grpc.pb.h"
 #include "daemon/rpc/ambi_service.h"
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 using ::testing::ElementsAre;
@@ -780,4 +780,4 @@ TEST_F(RpcServerTest, ReflectionListsTheAmbiService) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 // Connections the kernel holds for us while we are busy or out of descriptors.
@@ -166,4 +166,4 @@ void UnixListener::Run() {
   }
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 
 struct UnixListenerOptions {
   std::string path;            // the socket file; its folder exists and the path is free
@@ -58,6 +58,6 @@ class UnixListener {
   std::atomic<std::size_t> refused_peers_{0};
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc
 
 #endif  // AMBI_DAEMON_RPC_UNIX_LISTENER_H_

@@ -26,7 +26,7 @@
 
 extern char** environ;
 
-namespace ambi::daemon {
+namespace ambi::rpc {
 namespace {
 
 namespace fs = std::filesystem;
@@ -186,4 +186,4 @@ TEST_F(UnixListenerPeerTest, AMemberOfTheSocketGroupIsServedByASupplementaryGrou
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::rpc

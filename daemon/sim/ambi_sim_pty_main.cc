@@ -17,14 +17,14 @@
 
 namespace {
 
-using ambi::daemon::PtySimulator;
-using ambi::daemon::SimAthlete;
+using ambi::sim::PtySimulator;
+using ambi::sim::SimAthlete;
 
 int Run(int argc, char** argv) {
   CLI::App app{"Simulated IMU sensors on pseudo-terminals (WitMotion serial bytes, paced)."};
   std::string preset;
   std::string athlete_name = "sim";
-  std::string link_dir = ambi::daemon::DefaultSimLinkDir();
+  std::string link_dir = ambi::sim::DefaultSimLinkDir();
   double time_scale = 1.0;
   bool once = false;
   bool list_presets = false;
@@ -50,10 +50,9 @@ int Run(int argc, char** argv) {
 
   std::vector<SimAthlete> athletes;
   if (preset.empty()) {
-    athletes = ambi::daemon::DemoRoster();
+    athletes = ambi::sim::DemoRoster();
   } else {
-    std::optional<SimAthlete> athlete =
-        ambi::daemon::AthleteFromPreset(athlete_name, preset, !once);
+    std::optional<SimAthlete> athlete = ambi::sim::AthleteFromPreset(athlete_name, preset, !once);
     if (!athlete) {
       std::cerr << "ambi-sim-pty: unknown preset '" << preset << "' (see --list-presets)\n";
       return 2;
@@ -61,11 +60,11 @@ int Run(int argc, char** argv) {
     athletes.push_back(std::move(*athlete));
   }
 
-  ambi::daemon::asio::io_context io;
+  ambi::asio::io_context io;
   PtySimulator simulator(io, {link_dir, time_scale});
   for (const SimAthlete& athlete : athletes) simulator.AddAthlete(athlete);
   for (std::size_t i = 0; i < simulator.device_count(); ++i) {
-    const ambi::daemon::SimDeviceInfo info = simulator.device(i);
+    const ambi::sim::SimDeviceInfo info = simulator.device(i);
     std::cout << info.athlete << " " << ambi::fusion::ToString(info.placement) << " "
               << info.link_path << " -> " << info.slave_path << " "
               << ambi::fusion::ToString(info.protocol) << " " << info.rate_hz << " Hz\n";
@@ -74,8 +73,8 @@ int Run(int argc, char** argv) {
 
   // Pulling a cable on demand (tests of clients that show sensors lost and back): SIGUSR1
   // unplugs the first device listed, SIGUSR2 plugs it in again.
-  ambi::daemon::asio::signal_set plug_signals(io, SIGUSR1, SIGUSR2);
-  ambi::daemon::asio::signal_set signals(io, SIGINT, SIGTERM);
+  ambi::asio::signal_set plug_signals(io, SIGUSR1, SIGUSR2);
+  ambi::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int /*signal*/) {
     if (error) return;
     simulator.Stop();

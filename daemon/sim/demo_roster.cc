@@ -4,7 +4,7 @@
 
 #include "daemon/sim/presets.h"
 
-namespace ambi::daemon {
+namespace ambi::sim {
 namespace {
 
 constexpr double kDemoRestBetweenSetsS = 25.0;
@@ -47,4 +47,4 @@ std::optional<SimAthlete> AthleteFromPreset(std::string name, std::string_view p
   return athlete;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::sim

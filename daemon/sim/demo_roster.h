@@ -8,7 +8,7 @@
 
 #include "daemon/sim/sim_athlete.h"
 
-namespace ambi::daemon {
+namespace ambi::sim {
 
 // The athletes of `ambid --simulate` and `ambi-sim-pty --demo`, looping forever with 25 s rests:
 //   "alice": bilateral biceps curls (wrists), left side 12 % less ROM, sets of 8-10 reps;
@@ -21,6 +21,6 @@ std::vector<SimAthlete> DemoRoster();
 std::optional<SimAthlete> AthleteFromPreset(std::string name, std::string_view preset,
                                             bool loop = true);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::sim
 
 #endif  // AMBI_DAEMON_SIM_DEMO_ROSTER_H_

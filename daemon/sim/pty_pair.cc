@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace ambi::daemon {
+namespace ambi::sim {
 
 RawPty OpenRawPty() {
   termios raw{};
@@ -59,4 +59,4 @@ void PointSymlinkAtomically(const std::string& link, const std::string& target) 
   }
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::sim

@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace ambi::daemon {
+namespace ambi::sim {
 
 // A new pseudo-terminal in raw mode (no echo, no line discipline: bytes pass untouched). The
 // slave end is closed here, so nothing holds it until a reader opens 'slave_path' exactly as it
@@ -22,6 +22,6 @@ bool PtySlaveIsOpen(int master_fd);
 // anything that is not a symlink. Throws std::system_error / std::runtime_error naming the path.
 void PointSymlinkAtomically(const std::string& link, const std::string& target);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::sim
 
 #endif  // AMBI_DAEMON_SIM_PTY_PAIR_H_

@@ -15,7 +15,7 @@
 #include "daemon/transport/asio.h"
 #include "daemon/transport/byte_source.h"
 
-namespace ambi::daemon {
+namespace ambi::sim {
 namespace {
 
 // Cycles due more than this long ago are dropped instead of sent in a burst: after the process
@@ -77,12 +77,12 @@ struct PtySimulator::Device : std::enable_shared_from_this<PtySimulator::Device>
         time_scale(scale) {}
 
   void OpenPty();
-  void Start(SteadyTime start);
+  void Start(transport::SteadyTime start);
   void Stop();
   void Unplug();
   void Replug();
   bool AdvanceCycle();
-  SteadyTime DueTime(double true_time_s) const;
+  transport::SteadyTime DueTime(double true_time_s) const;
   void Schedule();
   void OnTimer();
   void Drain();
@@ -95,7 +95,7 @@ struct PtySimulator::Device : std::enable_shared_from_this<PtySimulator::Device>
   asio::posix::stream_descriptor master;
   asio::steady_timer timer;
   double time_scale;
-  SteadyTime start_time{};
+  transport::SteadyTime start_time{};
 
   std::shared_ptr<const SimSet> set;
   std::unique_ptr<sim::DeviceByteStream> stream;
@@ -131,7 +131,7 @@ void PtySimulator::Device::OpenPty() {
   ++plug_epoch;
 }
 
-void PtySimulator::Device::Start(SteadyTime start) {
+void PtySimulator::Device::Start(transport::SteadyTime start) {
   start_time = start;
   running = true;
   has_cycle = AdvanceCycle();
@@ -189,8 +189,8 @@ bool PtySimulator::Device::AdvanceCycle() {
   }
 }
 
-SteadyTime PtySimulator::Device::DueTime(double true_time_s) const {
-  return start_time + std::chrono::duration_cast<SteadyTime::duration>(
+transport::SteadyTime PtySimulator::Device::DueTime(double true_time_s) const {
+  return start_time + std::chrono::duration_cast<transport::SteadyTime::duration>(
                           std::chrono::duration<double>(true_time_s / time_scale));
 }
 
@@ -205,7 +205,7 @@ void PtySimulator::Device::Schedule() {
 }
 
 void PtySimulator::Device::OnTimer() {
-  const SteadyTime now = std::chrono::steady_clock::now();
+  const transport::SteadyTime now = std::chrono::steady_clock::now();
   // Bytes of a device nobody listens to are lost, as on a UART; writing them anyway would queue
   // stale samples in the pty for the next reader.
   const bool listened = plugged && PtySlaveIsOpen(master.native_handle());
@@ -303,7 +303,7 @@ std::vector<std::size_t> PtySimulator::AddAthlete(const SimAthlete& athlete) {
 void PtySimulator::Start() {
   if (started_ || stopped_) return;
   started_ = true;
-  const SteadyTime start = std::chrono::steady_clock::now();
+  const transport::SteadyTime start = std::chrono::steady_clock::now();
   for (const auto& device : devices_) device->Start(start);
 }
 
@@ -355,4 +355,4 @@ std::optional<std::size_t> PtySimulator::FindDevice(std::string_view athlete,
   return std::nullopt;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::sim

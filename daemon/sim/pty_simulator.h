@@ -17,7 +17,7 @@ namespace boost::asio {
 class io_context;
 }  // namespace boost::asio
 
-namespace ambi::daemon {
+namespace ambi::sim {
 
 struct PtySimulatorOptions {
   // Where the stable device symlinks go: <link_dir>/ambi-sim-<athlete>-<placement>.
@@ -105,6 +105,6 @@ class PtySimulator {
   bool stopped_ = false;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::sim
 
 #endif  // AMBI_DAEMON_SIM_PTY_SIMULATOR_H_

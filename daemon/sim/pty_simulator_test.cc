@@ -19,7 +19,7 @@
 #include "daemon/transport/serial_source.h"
 #include "fusion/decode/decoder.h"
 
-namespace ambi::daemon {
+namespace ambi::sim {
 namespace {
 
 namespace fs = std::filesystem;
@@ -69,31 +69,32 @@ SimAthlete ShortCurl(std::string name, bool loop) {
 struct Reader {
   Reader(asio::io_context& io, const std::string& path)
       : decoder(fusion::DecoderParams{fusion::Protocol::kWitMotionSerial}) {
-    SerialSourceOptions options;
+    transport::SerialSourceOptions options;
     options.path = path;
     options.backoff.initial_delay = std::chrono::milliseconds(5);
     options.backoff.max_delay = std::chrono::milliseconds(20);
-    ByteSourceCallbacks callbacks;
-    callbacks.on_bytes = [this](SteadyTime arrival, std::span<const std::uint8_t> bytes) {
+    transport::ByteSourceCallbacks callbacks;
+    callbacks.on_bytes = [this](transport::SteadyTime arrival,
+                                std::span<const std::uint8_t> bytes) {
       last_arrival = arrival;
       decoder.Feed(bytes, fusion::TimeFromNanoseconds(arrival.time_since_epoch().count()),
                    [this](const fusion::ImuSample& sample) { samples.push_back(sample); });
     };
-    callbacks.on_connected = [this](SteadyTime, const std::string&) { ++connected; };
-    callbacks.on_lost = [this](SteadyTime, const std::string&) {
+    callbacks.on_connected = [this](transport::SteadyTime, const std::string&) { ++connected; };
+    callbacks.on_lost = [this](transport::SteadyTime, const std::string&) {
       ++lost;
       decoder.Reset();
     };
-    source = std::make_unique<SerialSource>(io, options, callbacks);
+    source = std::make_unique<transport::SerialSource>(io, options, callbacks);
     source->Start();
   }
 
   fusion::Decoder decoder;
   std::vector<fusion::ImuSample> samples;
-  SteadyTime last_arrival{};
+  transport::SteadyTime last_arrival{};
   int connected = 0;
   int lost = 0;
-  std::unique_ptr<SerialSource> source;
+  std::unique_ptr<transport::SerialSource> source;
 };
 
 double Norm(const fusion::Vec3& v) { return std::sqrt(v.x * v.x + v.y * v.y + v.z * v.z); }
@@ -116,7 +117,7 @@ TEST(PtySimulatorTest, BothSidesDecodeAtTheConfiguredRatePacedByTrueTime) {
   Reader right(io, simulator.device(ids[1]).link_path);
   ASSERT_TRUE(RunUntil(io, [&] { return left.connected == 1 && right.connected == 1; }));
 
-  const SteadyTime before_start = std::chrono::steady_clock::now();
+  const transport::SteadyTime before_start = std::chrono::steady_clock::now();
   simulator.Start();
   ASSERT_TRUE(RunUntil(
       io,
@@ -229,11 +230,11 @@ TEST(PtySimulatorTest, ReaderWritesReachTheSimulatedDevice) {
   TempDir dir;
   PtySimulator simulator(io, {dir.str(), 10.0});
   const std::vector<std::size_t> ids = simulator.AddAthlete(ShortCurl("hal", /*loop=*/true));
-  SerialSourceOptions options;
+  transport::SerialSourceOptions options;
   options.path = simulator.device(ids[0]).link_path;
-  options.witmotion = WitMotionSetup{};
+  options.witmotion = transport::WitMotionSetup{};
   options.witmotion->command_gap = std::chrono::milliseconds(1);
-  SerialSource source(io, options, {});
+  transport::SerialSource source(io, options, {});
   source.Start();
   simulator.Start();
   ASSERT_TRUE(RunUntil(io, [&] { return simulator.device_stats(ids[0]).bytes_from_host >= 15; }));
@@ -268,4 +269,4 @@ TEST(PtySimulatorTest, RejectsDuplicateAndBadNamesAndMissingDirectory) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::sim

@@ -6,7 +6,7 @@
 
 #include "daemon/sim/prng.h"
 
-namespace ambi::daemon {
+namespace ambi::sim {
 
 SetSequence::SetSequence(SimAthlete athlete) : athlete_(std::move(athlete)) {
   const std::string error = Validate(athlete_);
@@ -42,4 +42,4 @@ std::shared_ptr<const SimSet> SetSequence::Next() {
   return set;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::sim

@@ -7,7 +7,7 @@
 #include "daemon/sim/session_spec.h"
 #include "daemon/sim/sim_athlete.h"
 
-namespace ambi::daemon {
+namespace ambi::sim {
 
 // One set of a simulated athlete, placed on the simulation's true time line.
 struct SimSet {
@@ -39,6 +39,6 @@ class SetSequence {
   double next_start_s_ = 0.0;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::sim
 
 #endif  // AMBI_DAEMON_SIM_SET_SEQUENCE_H_

@@ -7,7 +7,7 @@
 #include "daemon/sim/demo_roster.h"
 #include "daemon/sim/presets.h"
 
-namespace ambi::daemon {
+namespace ambi::sim {
 namespace {
 
 SimAthlete Curler() {
@@ -124,4 +124,4 @@ TEST(DemoRosterTest, AliceCurlsWithLessLeftRomBobKneeExtensionsSymmetric) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::sim

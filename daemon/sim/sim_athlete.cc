@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-namespace ambi::daemon {
+namespace ambi::sim {
 
 std::string Validate(const SimAthlete& athlete) {
   if (athlete.name.empty()) return "simulated athlete: empty name";
@@ -27,4 +27,4 @@ std::string Validate(const SimAthlete& athlete) {
   return {};
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::sim

@@ -7,7 +7,7 @@
 #include "fusion/decode/encoder.h"
 #include "fusion/decode/protocol.h"
 
-namespace ambi::daemon {
+namespace ambi::sim {
 
 // One simulated athlete wearing a left and a right sensor. Both sensors are driven from one
 // session plan per set, so the daemon sees the same reps on both sides with the commanded
@@ -31,6 +31,6 @@ struct SimAthlete {
 // Empty when 'athlete' is usable; else a message naming the athlete, the field and the value.
 std::string Validate(const SimAthlete& athlete);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::sim
 
 #endif  // AMBI_DAEMON_SIM_SIM_ATHLETE_H_

@@ -17,12 +17,12 @@ namespace ambi::store {
 
 // The weekly balance (proto/history) with the muscle groups, direction and reaching flag of each
 // exercise taken from the daemon's catalog ('catalog' may be null: every exercise unknown).
-void BuildWeeklyBalance(const std::vector<history::BalanceSet>& sets,
+void BuildWeeklyBalance(const std::vector<proto::BalanceSet>& sets,
                         const config::ExerciseCatalog* catalog, std::int64_t until_unix_ns,
                         std::uint32_t weeks, v1::WeeklyBalanceResponse* response);
 
 // The catalog's view of one exercise, as the balance reads it.
-history::ExerciseKind ExerciseKindOf(const fusion::Exercise& exercise);
+proto::ExerciseKind ExerciseKindOf(const fusion::Exercise& exercise);
 
 }  // namespace ambi::store
 

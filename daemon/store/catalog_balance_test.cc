@@ -10,10 +10,10 @@
 namespace ambi::store {
 namespace {
 
-using history::BalanceRangeError;
-using history::BalanceSet;
-using history::kMaxBalanceRangeWeeks;
-using history::kMaxBalanceUntilUnixNs;
+using proto::BalanceRangeError;
+using proto::BalanceSet;
+using proto::kMaxBalanceRangeWeeks;
+using proto::kMaxBalanceUntilUnixNs;
 using testing::UnixNs;
 
 BalanceSet Set(const std::string& exercise, std::int64_t start_unix_ns, std::uint32_t left_reps,

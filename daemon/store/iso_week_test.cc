@@ -7,8 +7,8 @@
 namespace ambi::store {
 namespace {
 
-using history::IsoWeekOf;
-using history::kNsPerDay;
+using proto::IsoWeekOf;
+using proto::kNsPerDay;
 using testing::UnixNs;
 
 TEST(IsoWeekTest, WeekOneHoldsTheFirstThursday) {

@@ -4,8 +4,8 @@
 
 namespace ambi::store {
 
-using history::BalanceSet;
-using history::WeekRange;
+using proto::BalanceSet;
+using proto::WeekRange;
 
 namespace {
 
@@ -210,7 +210,7 @@ FROM reps WHERE session_id = ?1 ORDER BY id)sql");
       return true;
     });
     if (!reps_ok) return false;
-    history::AddUnpairedReps(recorded, logged_unpaired, response);
+    proto::AddUnpairedReps(recorded, logged_unpaired, response);
     return true;
   });
 }

@@ -28,8 +28,8 @@ class SessionReader {
   bool GetSession(const std::string& session_id, v1::GetSessionResponse* response,
                   std::string* error, QueryError* kind);
   // The sets of 'athlete' that started in [range.from, range.to).
-  bool BalanceSets(const std::string& athlete, const history::WeekRange& range,
-                   std::vector<history::BalanceSet>* sets, std::string* error, QueryError* kind);
+  bool BalanceSets(const std::string& athlete, const proto::WeekRange& range,
+                   std::vector<proto::BalanceSet>* sets, std::string* error, QueryError* kind);
 
  private:
   // Runs 'query' inside a read transaction; false when the transaction could not start.

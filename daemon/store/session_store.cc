@@ -24,10 +24,10 @@
 namespace ambi::store {
 namespace {
 
-using history::BalanceRangeError;
-using history::BalanceSet;
-using history::BalanceWeekRange;
-using history::WeekRange;
+using proto::BalanceRangeError;
+using proto::BalanceSet;
+using proto::BalanceWeekRange;
+using proto::WeekRange;
 
 constexpr int kBusyTimeoutMs = 5000;
 constexpr std::uint32_t kDefaultListLimit = 100;

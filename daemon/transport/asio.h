@@ -9,8 +9,8 @@
 #include <boost/asio.hpp>
 // clang-format on
 
-namespace ambi::daemon {
+namespace ambi {
 namespace asio = boost::asio;
-}  // namespace ambi::daemon
+}  // namespace ambi
 
 #endif  // AMBI_DAEMON_TRANSPORT_ASIO_H_

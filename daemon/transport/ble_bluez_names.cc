@@ -3,7 +3,7 @@
 #include <cctype>
 #include <stdexcept>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 constexpr std::string_view kSigBaseTail = "-0000-1000-8000-00805f9b34fb";
@@ -102,4 +102,4 @@ std::optional<std::string> FindGattCharacteristic(
   return best;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 // BlueZ's D-Bus names for BLE objects, and GATT UUID comparison. Pure functions.
 
@@ -42,6 +42,6 @@ std::optional<std::string> FindGattCharacteristic(
     const std::vector<GattCharacteristicInfo>& characteristics, std::string_view device_path,
     std::string_view uuid);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport
 
 #endif  // AMBI_DAEMON_TRANSPORT_BLE_BLUEZ_NAMES_H_

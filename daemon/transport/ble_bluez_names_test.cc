@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 TEST(BleAddressTest, NormalizesCaseAndRejectsMalformedAddresses) {
@@ -82,4 +82,4 @@ TEST(FindGattCharacteristicTest, LowestPathWinsWhateverTheListingOrder) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

@@ -9,7 +9,7 @@
 #include <map>
 #include <utility>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 constexpr auto kBusRetryPeriod = std::chrono::seconds(1);
@@ -457,4 +457,4 @@ std::string BleBus::ServeConnection(const std::shared_ptr<sdbus::IConnection>& c
   return reason;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

@@ -20,7 +20,7 @@ class IConnection;
 class IProxy;
 }  // namespace sdbus
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 // A change BlueZ announced, already decoded from D-Bus types (only what BLE sources use).
 struct BluezSignal {
@@ -184,6 +184,6 @@ class BleBus {
   std::thread thread_;  // last: starts after everything above is constructed
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport
 
 #endif  // AMBI_DAEMON_TRANSPORT_BLE_BUS_H_

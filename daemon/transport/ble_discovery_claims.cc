@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <utility>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 BleDiscoveryClaims::Actions BleDiscoveryClaims::Claim(std::uint64_t claim,
                                                       const std::string& adapter) {
@@ -118,4 +118,4 @@ void BleDiscoveryClaims::Settle(const std::string& name, Adapter& state, Actions
   }
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 // What BleDiscoveryClaims asks its owner to do.
 struct BleDiscoveryAction {
@@ -71,6 +71,6 @@ class BleDiscoveryClaims {
   std::uint64_t next_call_ = 1;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport
 
 #endif  // AMBI_DAEMON_TRANSPORT_BLE_DISCOVERY_CLAIMS_H_

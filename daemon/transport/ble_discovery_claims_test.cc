@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 using Kind = BleDiscoveryAction::Kind;
@@ -136,4 +136,4 @@ TEST(BleDiscoveryClaimsTest, ClaimIdsMustBeUniqueAndNonZero) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

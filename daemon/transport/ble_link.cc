@@ -6,7 +6,7 @@
 #include <sstream>
 #include <utility>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 constexpr char kDeviceInterface[] = "org.bluez.Device1";
@@ -477,4 +477,4 @@ void BleLink::EndAttempt(const std::string& reason) {
   actions_.push_back(ble_action::ScheduleRetry{ArmTimer(), backoff_.NextDelay()});
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

@@ -14,7 +14,7 @@
 #include "daemon/transport/reconnect_backoff.h"
 #include "daemon/transport/witmotion_commands.h"
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 // The steps of one BLE device link (see BleLink).
 enum class BleLinkState {
@@ -319,6 +319,6 @@ class BleLink {
   BleLinkActions actions_;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport
 
 #endif  // AMBI_DAEMON_TRANSPORT_BLE_LINK_H_

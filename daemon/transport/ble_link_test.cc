@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 using std::chrono::milliseconds;
@@ -631,4 +631,4 @@ TEST_F(BleLinkTest, StatesHaveNames) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

@@ -13,7 +13,7 @@
 
 #include "daemon/transport/ble_link.h"
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 constexpr char kBluezService[] = "org.bluez";
@@ -361,4 +361,4 @@ ByteSourceStats BleSource::stats() const { return link_->stats(); }
 
 std::string BleSource::address() const { return link_->address(); }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

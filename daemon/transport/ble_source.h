@@ -9,7 +9,7 @@
 #include "daemon/transport/ble_source_config.h"
 #include "daemon/transport/byte_source.h"
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 // A BLE GATT characteristic's notifications, through BlueZ on the system D-Bus, as a ByteSource.
 // Each attempt: is the device known to BlueZ (its object in GetManagedObjects)? -> if not, LE
@@ -57,6 +57,6 @@ class BleSource : public ByteSource {
   std::shared_ptr<Link> link_;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport
 
 #endif  // AMBI_DAEMON_TRANSPORT_BLE_SOURCE_H_

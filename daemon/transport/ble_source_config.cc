@@ -5,7 +5,7 @@
 
 #include "daemon/transport/ble_bluez_names.h"
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 void CheckPositive(double value, const char* field) {
@@ -55,4 +55,4 @@ BleSourceConfig ValidatedBleSourceConfig(BleSourceConfig config) {
   return config;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

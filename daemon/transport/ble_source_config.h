@@ -7,7 +7,7 @@
 #include "daemon/transport/ble_witmotion_commands.h"
 #include "daemon/transport/reconnect_backoff.h"
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 // The reconnect policy suited to BLE: 500 ms after a loss, doubling up to 10 s, reset after a
 // connection that lived 10 s, 20 % jitter. Why slower than serial: BlueZ's Connect() itself
@@ -46,6 +46,6 @@ struct BleSourceConfig {
 // inconsistent backoff).
 BleSourceConfig ValidatedBleSourceConfig(BleSourceConfig config);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport
 
 #endif  // AMBI_DAEMON_TRANSPORT_BLE_SOURCE_CONFIG_H_

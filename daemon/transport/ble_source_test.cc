@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 // The bus paths tests use: a socket that cannot exist, so no test touches the real system bus.
@@ -154,4 +154,4 @@ TEST_F(BleSourceTest, DestroyingAStartedSourceWithPendingRetriesIsSafe) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

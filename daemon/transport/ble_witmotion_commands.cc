@@ -3,7 +3,7 @@
 #include <array>
 #include <stdexcept>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 struct RateCode {
@@ -70,4 +70,4 @@ std::vector<WitMotionCommand> WitBleRateCommands(WitBleModel model, int rate_hz)
   return {WitMotionUnlockCommand(), WitMotionWriteRegister(kWitMotionRegRate, *code)};
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

@@ -9,7 +9,7 @@
 
 #include "daemon/transport/witmotion_commands.h"
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 // WitMotion BLE models whose output-rate register codes differ (PROTOCOLS.md).
 enum class WitBleModel {
@@ -35,6 +35,6 @@ std::vector<int> WitBleRates(WitBleModel model);
 // is not available on 'model'.
 std::vector<WitMotionCommand> WitBleRateCommands(WitBleModel model, int rate_hz);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport
 
 #endif  // AMBI_DAEMON_TRANSPORT_BLE_WITMOTION_COMMANDS_H_

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 TEST(WitBleCommandsTest, RateCodesOfTheBt50Family) {
@@ -43,4 +43,4 @@ TEST(WitBleCommandsTest, ModelNamesRoundTrip) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

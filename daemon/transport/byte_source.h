@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
@@ -47,6 +47,6 @@ class ByteSource {
   virtual std::string address() const = 0;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport
 
 #endif  // AMBI_DAEMON_TRANSPORT_BYTE_SOURCE_H_

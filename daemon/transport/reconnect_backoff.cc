@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 ReconnectBackoff::ReconnectBackoff(const ReconnectBackoffOptions& options, std::uint64_t seed)
     : options_(options), rng_state_(seed) {
@@ -59,4 +59,4 @@ void ReconnectBackoff::OnLost(std::chrono::steady_clock::time_point time) {
   connected_ = false;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 // Why these numbers: in a gym the usual loss is an athlete re-seating a cable or a sensor
 // rebooting, back within a second, so the first retries come quickly (100 ms, then 200, 400 ...)
@@ -57,6 +57,6 @@ class ReconnectBackoff {
   bool connected_ = false;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport
 
 #endif  // AMBI_DAEMON_TRANSPORT_RECONNECT_BACKOFF_H_

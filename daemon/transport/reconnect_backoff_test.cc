@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 using std::chrono::milliseconds;
@@ -103,4 +103,4 @@ TEST(ReconnectBackoffTest, RejectsInconsistentOptions) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

@@ -8,7 +8,7 @@
 
 #include "daemon/transport/asio.h"
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 // Standard termios rates in the range the supported devices use (PROTOCOLS.md: 2400-921600).
@@ -236,4 +236,4 @@ ByteSourceStats SerialSource::stats() const { return state_->stats; }
 
 std::string SerialSource::address() const { return state_->options.path; }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

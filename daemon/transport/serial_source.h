@@ -15,7 +15,7 @@ namespace boost::asio {
 class io_context;
 }  // namespace boost::asio
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 struct SerialSourceOptions {
   // The tty: "/dev/ttyUSB0", a udev symlink such as "/dev/serial/by-id/...", or the stable
@@ -67,6 +67,6 @@ class SerialSource : public ByteSource {
   std::shared_ptr<State> state_;
 };
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport
 
 #endif  // AMBI_DAEMON_TRANSPORT_SERIAL_SOURCE_H_

@@ -18,7 +18,7 @@
 
 #include "daemon/transport/asio.h"
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 namespace fs = std::filesystem;
@@ -343,4 +343,4 @@ TEST(SerialSourceTest, RejectsNonStandardBaudNamingIt) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

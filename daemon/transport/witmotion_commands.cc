@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 constexpr std::uint8_t kRegUnlock = 0x69;
@@ -57,4 +57,4 @@ std::vector<WitMotionCommand> WitMotionSetupCommands(const WitMotionSetup& setup
   return commands;
 }
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 
 // A WitMotion host->device command: FF AA REG DATAL DATAH, no checksum (PROTOCOLS.md). The
 // framing is the same over serial and BLE; only some register codes differ between models.
@@ -41,6 +41,6 @@ std::optional<std::uint8_t> WitMotionSerialRateCode(int rate_hz);
 // Throws std::invalid_argument naming the rate when it has no register code.
 std::vector<WitMotionCommand> WitMotionSetupCommands(const WitMotionSetup& setup);
 
-}  // namespace ambi::daemon
+}  // namespace ambi::transport
 
 #endif  // AMBI_DAEMON_TRANSPORT_WITMOTION_COMMANDS_H_

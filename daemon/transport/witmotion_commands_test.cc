@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-namespace ambi::daemon {
+namespace ambi::transport {
 namespace {
 
 TEST(WitMotionCommandsTest, UnlockRateContentWithoutSave) {
@@ -56,4 +56,4 @@ TEST(WitMotionCommandsTest, UnknownRateIsNamed) {
 }
 
 }  // namespace
-}  // namespace ambi::daemon
+}  // namespace ambi::transport

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
-namespace ambi::history {
+namespace ambi::proto {
 namespace {
 
 std::int64_t FloorDiv(std::int64_t value, std::int64_t divisor) {
@@ -38,4 +38,4 @@ IsoWeek IsoWeekOf(std::int64_t unix_ns) {
   return week;
 }
 
-}  // namespace ambi::history
+}  // namespace ambi::proto

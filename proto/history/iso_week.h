@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-namespace ambi::history {
+namespace ambi::proto {
 
 inline constexpr std::int64_t kNsPerDay = 86'400'000'000'000;
 inline constexpr std::int64_t kNsPerWeek = 7 * kNsPerDay;
@@ -22,6 +22,6 @@ struct IsoWeek {
 // The ISO week containing 'unix_ns' (which may be negative: before 1970).
 IsoWeek IsoWeekOf(std::int64_t unix_ns);
 
-}  // namespace ambi::history
+}  // namespace ambi::proto
 
 #endif  // AMBI_PROTO_HISTORY_ISO_WEEK_H_

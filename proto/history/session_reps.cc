@@ -5,7 +5,7 @@
 #include <set>
 #include <tuple>
 
-namespace ambi::history {
+namespace ambi::proto {
 namespace {
 
 // A rep within its session: set, limb, side and its number within the set on that side. Reps
@@ -37,4 +37,4 @@ void AddUnpairedReps(const std::vector<v1::Rep>& recorded, const std::vector<v1:
   }
 }
 
-}  // namespace ambi::history
+}  // namespace ambi::proto

@@ -5,7 +5,7 @@
 
 #include "ambi/v1/service.pb.h"
 
-namespace ambi::history {
+namespace ambi::proto {
 
 // Completes a GetSessionResponse whose rep pairs are filled: every recorded rep that no pair
 // holds becomes an unpaired rep, in recording order. So the response carries every rep of the
@@ -16,6 +16,6 @@ namespace ambi::history {
 void AddUnpairedReps(const std::vector<v1::Rep>& recorded, const std::vector<v1::Rep>& logged,
                      v1::GetSessionResponse* response);
 
-}  // namespace ambi::history
+}  // namespace ambi::proto
 
 #endif  // AMBI_PROTO_HISTORY_SESSION_REPS_H_

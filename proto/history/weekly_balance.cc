@@ -6,7 +6,7 @@
 
 #include "proto/history/iso_week.h"
 
-namespace ambi::history {
+namespace ambi::proto {
 namespace {
 
 struct ExerciseTotals {
@@ -183,4 +183,4 @@ void BuildWeeklyBalance(const std::vector<BalanceSet>& sets, const ExerciseKindL
   }
 }
 
-}  // namespace ambi::history
+}  // namespace ambi::proto

@@ -9,7 +9,7 @@
 
 #include "ambi/v1/service.pb.h"
 
-namespace ambi::history {
+namespace ambi::proto {
 
 // What the balance needs to know of an exercise: a box reads it from its exercise catalog, a
 // central history from what each box shipped with its sets.
@@ -81,6 +81,6 @@ void BuildWeeklyBalance(const std::vector<BalanceSet>& sets, const ExerciseKindL
                         std::int64_t until_unix_ns, std::uint32_t weeks,
                         v1::WeeklyBalanceResponse* response);
 
-}  // namespace ambi::history
+}  // namespace ambi::proto
 
 #endif  // AMBI_PROTO_HISTORY_WEEKLY_BALANCE_H_

@@ -27,7 +27,7 @@
 
 namespace {
 
-namespace asio = ambi::daemon::asio;
+namespace asio = ambi::asio;
 
 // A JSON string literal (quoted and escaped).
 std::string JsonString(const std::string& text) { return nlohmann::json(text).dump(); }
@@ -53,7 +53,7 @@ struct Probed {
         decoder({.protocol = ambi::fusion::Protocol::kWitMotionBle}) {}
   std::string address;
   ambi::fusion::Decoder decoder;
-  std::unique_ptr<ambi::daemon::BleSource> source;
+  std::unique_ptr<ambi::transport::BleSource> source;
   std::string last_error;
 
   void Print(const std::string& event, const std::string& fields) const {
@@ -63,7 +63,7 @@ struct Probed {
 
 int main(int argc, char** argv) {
   CLI::App app("Prints what BleSources deliver, as JSON lines");
-  ambi::daemon::BleSourceConfig config;
+  ambi::transport::BleSourceConfig config;
   std::vector<std::string> addresses;
   app.add_option("--address", addresses, "device address AA:BB:CC:DD:EE:FF (repeatable)")
       ->required();
@@ -88,13 +88,13 @@ int main(int argc, char** argv) {
 
   asio::io_context io;
   const auto start = std::chrono::steady_clock::now();
-  auto bus = std::make_shared<ambi::daemon::BleBus>();
+  auto bus = std::make_shared<ambi::transport::BleBus>();
   // Stable addresses: the callbacks capture their Probed.
   std::vector<std::unique_ptr<Probed>> probed;
   for (const std::string& address : addresses) {
     auto& p = *probed.emplace_back(std::make_unique<Probed>(address));
-    ambi::daemon::ByteSourceCallbacks callbacks;
-    callbacks.on_bytes = [&p, start](ambi::daemon::SteadyTime arrival,
+    ambi::transport::ByteSourceCallbacks callbacks;
+    callbacks.on_bytes = [&p, start](ambi::transport::SteadyTime arrival,
                                      std::span<const std::uint8_t> bytes) {
       const ambi::fusion::Time time = ambi::fusion::TimeFromNanoseconds(
           std::chrono::duration_cast<std::chrono::nanoseconds>(arrival - start).count());
@@ -103,17 +103,17 @@ int main(int argc, char** argv) {
                               ",\"gyro_rad_s\":" + JsonVec3(sample.gyro_rad_s));
       });
     };
-    callbacks.on_connected = [&p](ambi::daemon::SteadyTime, const std::string& detail) {
+    callbacks.on_connected = [&p](ambi::transport::SteadyTime, const std::string& detail) {
       p.Print("connected", ",\"detail\":" + JsonString(detail));
     };
-    callbacks.on_lost = [&p](ambi::daemon::SteadyTime, const std::string& reason) {
+    callbacks.on_lost = [&p](ambi::transport::SteadyTime, const std::string& reason) {
       p.decoder.Reset();
       p.Print("lost", ",\"reason\":" + JsonString(reason));
     };
-    ambi::daemon::BleSourceConfig source_config = config;
+    ambi::transport::BleSourceConfig source_config = config;
     source_config.address = address;
     try {
-      p.source = std::make_unique<ambi::daemon::BleSource>(io, bus, source_config, callbacks);
+      p.source = std::make_unique<ambi::transport::BleSource>(io, bus, source_config, callbacks);
     } catch (const std::invalid_argument& e) {
       std::fprintf(stderr, "ble_probe: %s\n", e.what());
       return 2;

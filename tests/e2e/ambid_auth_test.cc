@@ -80,8 +80,7 @@ class AmbidAuthTest : public ::testing::Test {
     log_path_ = dir_ + "/ambid.log";
     fs::create_directories(dir_ + "/run");
     sim_ = std::make_unique<SimRig>(dir_);
-    std::optional<daemon::SimAthlete> alice =
-        daemon::AthleteFromPreset("alice", "curl", /*loop=*/false);
+    std::optional<sim::SimAthlete> alice = sim::AthleteFromPreset("alice", "curl", /*loop=*/false);
     ASSERT_TRUE(alice);
     devices_ = sim_->AddAthlete(*alice);
   }
@@ -142,7 +141,7 @@ class AmbidAuthTest : public ::testing::Test {
            << "\"\n";
     }
     toml << "\n[[athletes]]\nname = \"alice\"\nexercise = \"biceps_curl\"\n";
-    for (const daemon::SimDeviceInfo& device : devices_) {
+    for (const sim::SimDeviceInfo& device : devices_) {
       toml << "\n[[athletes.devices]]\nplacement = \"" << fusion::ToString(device.placement)
            << "\"\ntransport = \"serial\"\npath = \"" << device.link_path << "\"\n";
     }
@@ -238,7 +237,7 @@ class AmbidAuthTest : public ::testing::Test {
   std::string server_key_;
   std::string server_cert_;
   std::unique_ptr<SimRig> sim_;
-  std::vector<daemon::SimDeviceInfo> devices_;
+  std::vector<sim::SimDeviceInfo> devices_;
   std::unique_ptr<ChildProcess> daemon_;
 };
 

@@ -65,9 +65,8 @@ constexpr milliseconds kToolTimeout{30000};
 // Bilateral curls played once (no loop): kRepsPerSide reps per side at a brisk tempo, the left
 // side's ROM scaled by 'left_rom_factor'. The curl preset's noise, strap mounts and 3 % rep-to-
 // rep jitter stay: the per-rep truth comes from the same plan (sim::PlanSession).
-daemon::SimAthlete ShortCurlSet(const std::string& name, double left_rom_factor) {
-  std::optional<daemon::SimAthlete> athlete =
-      daemon::AthleteFromPreset(name, "curl", /*loop=*/false);
+sim::SimAthlete ShortCurlSet(const std::string& name, double left_rom_factor) {
+  std::optional<sim::SimAthlete> athlete = sim::AthleteFromPreset(name, "curl", /*loop=*/false);
   if (!athlete) throw std::logic_error("the ambi-sim preset 'curl' is gone");
   sim::SessionSpec& spec = athlete->session;
   spec.rest_before_s = 2.0;
@@ -131,9 +130,9 @@ struct DaemonSettings {
 };
 
 struct ConfiguredAthlete {
-  daemon::SimAthlete sim;
-  std::vector<daemon::SimDeviceInfo> devices;  // left, right
-  const daemon::SimDeviceInfo& device(fusion::Side side) const {
+  sim::SimAthlete sim;
+  std::vector<sim::SimDeviceInfo> devices;  // left, right
+  const sim::SimDeviceInfo& device(fusion::Side side) const {
     return devices.at(devices[0].placement.side == side ? 0 : 1);
   }
 };
@@ -169,7 +168,7 @@ class AmbidE2eTest : public ::testing::Test {
     fs::remove_all(dir_, ignored);
   }
 
-  const ConfiguredAthlete& AddAthlete(const daemon::SimAthlete& athlete) {
+  const ConfiguredAthlete& AddAthlete(const sim::SimAthlete& athlete) {
     athletes_.push_back({athlete, sim_->AddAthlete(athlete)});
     return athletes_.back();
   }
@@ -185,7 +184,7 @@ class AmbidE2eTest : public ::testing::Test {
     for (const ConfiguredAthlete& athlete : athletes_) {
       toml << "\n[[athletes]]\nname = \"" << athlete.sim.name << "\"\nexercise = \""
            << sim::CatalogNameOf(athlete.sim.session.exercise) << "\"\n";
-      for (const daemon::SimDeviceInfo& device : athlete.devices) {
+      for (const sim::SimDeviceInfo& device : athlete.devices) {
         toml << "\n[[athletes.devices]]\nplacement = \"" << fusion::ToString(device.placement)
              << "\"\ntransport = \"serial\"\npath = \"" << device.link_path
              << "\"\nrate_hz = " << device.rate_hz << "\n";
@@ -346,7 +345,7 @@ bool HasSetSummary(const Events& events) { return FindSetSummary(events) != null
 // Two athletes at once: alice with the left side 15 % short, bob symmetric.
 TEST_F(AmbidE2eTest, LiveSetsReportTheSimulatedAsymmetry) {
   AddAthlete(ShortCurlSet("alice", kLeftRomFactor));
-  daemon::SimAthlete symmetric = ShortCurlSet("bob", 1.0);
+  sim::SimAthlete symmetric = ShortCurlSet("bob", 1.0);
   symmetric.session.seed = 7;  // his own noise and jitter
   AddAthlete(symmetric);
   ASSERT_NO_FATAL_FAILURE(StartLiveDaemon());

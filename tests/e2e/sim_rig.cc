@@ -10,33 +10,33 @@
 
 namespace ambi::e2e {
 
-namespace asio = daemon::asio;
+namespace asio = ambi::asio;
 
 struct SimRig::Impl {
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::unique_ptr<daemon::PtySimulator> simulator;
+  std::unique_ptr<sim::PtySimulator> simulator;
   std::thread thread;
 };
 
 SimRig::SimRig(const std::string& link_dir) : impl_(std::make_unique<Impl>()) {
-  daemon::PtySimulatorOptions options;
+  sim::PtySimulatorOptions options;
   options.link_dir = link_dir;
   options.time_scale = 1.0;  // ambid stamps arrival times: faster playback would distort tempo
-  impl_->simulator = std::make_unique<daemon::PtySimulator>(impl_->io, options);
+  impl_->simulator = std::make_unique<sim::PtySimulator>(impl_->io, options);
   impl_->work.emplace(impl_->io.get_executor());
   impl_->thread = std::thread([this] { impl_->io.run(); });
 }
 
 SimRig::~SimRig() {
-  RunOnSimThread([](daemon::PtySimulator& simulator) { simulator.Stop(); });
+  RunOnSimThread([](sim::PtySimulator& simulator) { simulator.Stop(); });
   impl_->work.reset();
   impl_->io.stop();
   impl_->thread.join();
   impl_->simulator.reset();
 }
 
-void SimRig::RunOnSimThread(const std::function<void(daemon::PtySimulator&)>& work) {
+void SimRig::RunOnSimThread(const std::function<void(sim::PtySimulator&)>& work) {
   std::promise<void> done;
   std::future<void> result = done.get_future();
   asio::post(impl_->io, [&] {
@@ -50,16 +50,16 @@ void SimRig::RunOnSimThread(const std::function<void(daemon::PtySimulator&)>& wo
   result.get();  // rethrows what the simulator threw
 }
 
-std::size_t SimRig::IndexOf(daemon::PtySimulator& simulator, const std::string& link_path) {
+std::size_t SimRig::IndexOf(sim::PtySimulator& simulator, const std::string& link_path) {
   for (std::size_t i = 0; i < simulator.device_count(); ++i) {
     if (simulator.device(i).link_path == link_path) return i;
   }
   throw std::invalid_argument("SimRig: no simulated device behind " + link_path);
 }
 
-std::vector<daemon::SimDeviceInfo> SimRig::AddAthlete(const daemon::SimAthlete& athlete) {
-  std::vector<daemon::SimDeviceInfo> devices;
-  RunOnSimThread([&](daemon::PtySimulator& simulator) {
+std::vector<sim::SimDeviceInfo> SimRig::AddAthlete(const sim::SimAthlete& athlete) {
+  std::vector<sim::SimDeviceInfo> devices;
+  RunOnSimThread([&](sim::PtySimulator& simulator) {
     for (const std::size_t index : simulator.AddAthlete(athlete)) {
       devices.push_back(simulator.device(index));
     }
@@ -68,22 +68,22 @@ std::vector<daemon::SimDeviceInfo> SimRig::AddAthlete(const daemon::SimAthlete& 
 }
 
 void SimRig::Start() {
-  RunOnSimThread([](daemon::PtySimulator& simulator) { simulator.Start(); });
+  RunOnSimThread([](sim::PtySimulator& simulator) { simulator.Start(); });
 }
 
 void SimRig::Unplug(const std::string& link_path) {
   RunOnSimThread(
-      [&](daemon::PtySimulator& simulator) { simulator.Unplug(IndexOf(simulator, link_path)); });
+      [&](sim::PtySimulator& simulator) { simulator.Unplug(IndexOf(simulator, link_path)); });
 }
 
 void SimRig::Replug(const std::string& link_path) {
   RunOnSimThread(
-      [&](daemon::PtySimulator& simulator) { simulator.Replug(IndexOf(simulator, link_path)); });
+      [&](sim::PtySimulator& simulator) { simulator.Replug(IndexOf(simulator, link_path)); });
 }
 
-daemon::SimDeviceStats SimRig::stats(const std::string& link_path) {
-  daemon::SimDeviceStats result;
-  RunOnSimThread([&](daemon::PtySimulator& simulator) {
+sim::SimDeviceStats SimRig::stats(const std::string& link_path) {
+  sim::SimDeviceStats result;
+  RunOnSimThread([&](sim::PtySimulator& simulator) {
     result = simulator.device_stats(IndexOf(simulator, link_path));
   });
   return result;

@@ -23,17 +23,17 @@ class SimRig {
   SimRig& operator=(const SimRig&) = delete;
 
   // The athlete's devices, left first (their symlinks exist on return).
-  std::vector<daemon::SimDeviceInfo> AddAthlete(const daemon::SimAthlete& athlete);
+  std::vector<sim::SimDeviceInfo> AddAthlete(const sim::SimAthlete& athlete);
   // Starts every device's clock: the bytes of time zero are written now.
   void Start();
   void Unplug(const std::string& link_path);
   void Replug(const std::string& link_path);
-  daemon::SimDeviceStats stats(const std::string& link_path);
+  sim::SimDeviceStats stats(const std::string& link_path);
 
  private:
   struct Impl;
-  void RunOnSimThread(const std::function<void(daemon::PtySimulator&)>& work);
-  std::size_t IndexOf(daemon::PtySimulator& simulator, const std::string& link_path);
+  void RunOnSimThread(const std::function<void(sim::PtySimulator&)>& work);
+  std::size_t IndexOf(sim::PtySimulator& simulator, const std::string& link_path);
 
   std::unique_ptr<Impl> impl_;
 };

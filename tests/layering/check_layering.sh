@@ -63,9 +63,13 @@ check_folder daemon 'tools/|clients/|tests/'
 check_folder clients 'daemon/|fusion/|tools/|tests/'
 
 # The BLE link's logic is a state machine without I/O (events in, actions out): no D-Bus, no Asio,
-# no logging library, no threads, no clock reads. The sdbus-c++ glue lives in ble_source.cc.
-pure_ble='daemon/transport/ble_link.h daemon/transport/ble_link.cc daemon/transport/ble_discovery_claims.h
-  daemon/transport/ble_discovery_claims.cc daemon/transport/ble_source_config.h daemon/transport/ble_source_config.cc'
+# no logging library, no threads, no clock reads. It is the ambi_ble_link library (ble.cmake),
+# which does not link sdbus-c++; the sdbus-c++ glue (ble_bus, ble_source) is ambi_ble.
+pure_ble=$(sed -n '/^add_library(ambi_ble_link/,/^)/s/^ *\(ble_[a-z_]*\)\.cc$/\1/p' daemon/transport/ble.cmake |
+  sed 's|.*|daemon/transport/&.h daemon/transport/&.cc|')
+[ -n "$pure_ble" ] || fail "daemon/transport/ble.cmake: no ambi_ble_link sources found"
+sed -n '/^target_link_libraries(ambi_ble_link/,/)/p' daemon/transport/ble.cmake | grep -qi sdbus &&
+  fail "ambi_ble_link links sdbus-c++ (the pure BLE logic must build without D-Bus)"
 # shellcheck disable=SC2086
 bad=$(grep -nE "$forbidden_includes|#include *\"daemon/transport/(asio|ble_bus|ble_source)\.h\"|::now\(" $pure_ble)
 [ -n "$bad" ] && fail "the BLE state machines must do no I/O and read no clock:

@@ -40,7 +40,7 @@ bool IsExecutable(const fs::path& path) {
 
 }  // namespace
 
-std::string AmbidConfigText(const std::vector<daemon::SimAthlete>& roster,
+std::string AmbidConfigText(const std::vector<sim::SimAthlete>& roster,
                             const std::vector<SimChildDevice>& devices,
                             const AmbidConfigOptions& options) {
   std::ostringstream text;
@@ -57,7 +57,7 @@ std::string AmbidConfigText(const std::vector<daemon::SimAthlete>& roster,
          << "box_id = " << Quoted(options.central_box_id) << "\n"
          << "retry_longest_s = 1\n";
   }
-  for (const daemon::SimAthlete& athlete : roster) {
+  for (const sim::SimAthlete& athlete : roster) {
     text << "\n[[athletes]]\n"
          << "name = " << Quoted(athlete.name) << "\n"
          << "exercise = " << Quoted(std::string(sim::CatalogNameOf(athlete.session.exercise)))

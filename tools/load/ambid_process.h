@@ -23,7 +23,7 @@ struct AmbidConfigOptions {
 
 // The TOML configuration of ambid for the simulated 'devices' of 'roster' (serial transport on
 // the simulator's symlinks, each athlete's exercise from its simulated one).
-std::string AmbidConfigText(const std::vector<daemon::SimAthlete>& roster,
+std::string AmbidConfigText(const std::vector<sim::SimAthlete>& roster,
                             const std::vector<SimChildDevice>& devices,
                             const AmbidConfigOptions& options);
 

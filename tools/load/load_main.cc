@@ -235,7 +235,7 @@ int Run(const Options& options) {
   const std::string log_path = run_dir + "/ambid.log";
   if (!options.quiet) std::cerr << "ambi-load: run directory " << run_dir << "\n";
 
-  const std::vector<ambi::daemon::SimAthlete> roster =
+  const std::vector<ambi::sim::SimAthlete> roster =
       ambi::load::LoadRoster({options.athletes, options.rate_hz, options.rest_s});
   // Processes are forked before this one has any thread (gRPC starts its threads later).
   std::unique_ptr<ambi::load::SimChild> simulator =

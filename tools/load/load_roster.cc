@@ -8,12 +8,12 @@
 
 namespace ambi::load {
 
-std::vector<daemon::SimAthlete> LoadRoster(const LoadRosterOptions& options) {
+std::vector<sim::SimAthlete> LoadRoster(const LoadRosterOptions& options) {
   constexpr std::array kKinds = {sim::ExerciseKind::kCurl, sim::ExerciseKind::kKneeExtension,
                                  sim::ExerciseKind::kLateralRaise, sim::ExerciseKind::kSquat};
   constexpr int kBaseReps = 8;
   constexpr int kExtraRepsMax = 2;
-  std::vector<daemon::SimAthlete> roster;
+  std::vector<sim::SimAthlete> roster;
   for (int i = 0; i < options.athletes; ++i) {
     const sim::ExerciseKind kind = kKinds[static_cast<std::size_t>(i) % kKinds.size()];
     sim::SessionSpec spec = sim::DefaultSpec(kind);
@@ -27,7 +27,7 @@ std::vector<daemon::SimAthlete> LoadRoster(const LoadRosterOptions& options) {
     // 0-12 % less range on the left, so cues and asymmetry events flow as in a real gym.
     spec.left.rom_deg *= 1.0 - 0.03 * (i % 5);
 
-    daemon::SimAthlete athlete;
+    sim::SimAthlete athlete;
     athlete.name = name;
     athlete.session = std::move(spec);
     athlete.extra_reps_max = kExtraRepsMax;

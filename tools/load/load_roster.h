@@ -16,7 +16,7 @@ struct LoadRosterOptions {
 // 'athletes' looping athletes "load-00", "load-01", ... (two WitMotion serial sensors each) doing
 // curls, leg extensions, lateral raises and squats in turn, with different seeds, asymmetries
 // and rests so that their reps do not all land in the same instant.
-std::vector<daemon::SimAthlete> LoadRoster(const LoadRosterOptions& options);
+std::vector<sim::SimAthlete> LoadRoster(const LoadRosterOptions& options);
 
 }  // namespace ambi::load
 

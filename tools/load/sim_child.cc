@@ -20,15 +20,15 @@ namespace {
 
 // The child's whole life: never returns to the caller's code (no destructors of the parent's
 // objects run twice).
-[[noreturn]] void RunChild(const std::vector<daemon::SimAthlete>& roster,
-                           const std::string& link_dir, std::FILE* to_parent) {
+[[noreturn]] void RunChild(const std::vector<sim::SimAthlete>& roster, const std::string& link_dir,
+                           std::FILE* to_parent) {
   int code = 0;
   try {
-    daemon::asio::io_context io;
-    daemon::PtySimulator simulator(io, {link_dir, 1.0});
-    for (const daemon::SimAthlete& athlete : roster) simulator.AddAthlete(athlete);
+    ambi::asio::io_context io;
+    sim::PtySimulator simulator(io, {link_dir, 1.0});
+    for (const sim::SimAthlete& athlete : roster) simulator.AddAthlete(athlete);
     for (std::size_t i = 0; i < simulator.device_count(); ++i) {
-      const daemon::SimDeviceInfo info = simulator.device(i);
+      const sim::SimDeviceInfo info = simulator.device(i);
       std::fprintf(to_parent, "device %s %s %s %.17g\n", info.athlete.c_str(),
                    std::string(fusion::ToString(info.placement)).c_str(), info.link_path.c_str(),
                    info.rate_hz);
@@ -36,12 +36,12 @@ namespace {
     std::fprintf(to_parent, "ready\n");
     std::fflush(to_parent);
 
-    daemon::asio::signal_set signals(io, SIGINT, SIGTERM);
+    ambi::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& error, int /*signal*/) {
       if (error) return;
       SimChildStats totals;
       for (std::size_t i = 0; i < simulator.device_count(); ++i) {
-        const daemon::SimDeviceStats stats = simulator.device_stats(i);
+        const sim::SimDeviceStats stats = simulator.device_stats(i);
         totals.cycles_written += stats.cycles_written;
         totals.cycles_dropped += stats.cycles_dropped;
         totals.bytes_written += stats.bytes_written;
@@ -76,7 +76,7 @@ std::string PinToCpus(pid_t pid, const std::vector<int>& cpus) {
   return {};
 }
 
-std::unique_ptr<SimChild> SimChild::Start(const std::vector<daemon::SimAthlete>& roster,
+std::unique_ptr<SimChild> SimChild::Start(const std::vector<sim::SimAthlete>& roster,
                                           const std::string& link_dir,
                                           const std::vector<int>& cpus) {
   int fds[2];

@@ -28,7 +28,7 @@ struct SimChildStats {
   std::uint64_t bytes_written = 0;
 };
 
-// The simulated sensors (daemon::PtySimulator) in a forked child process, so that their CPU time
+// The simulated sensors (sim::PtySimulator) in a forked child process, so that their CPU time
 // is neither ambid's nor the subscribers'. The child reports its devices and, when stopped, its
 // totals over a pipe, and dies with the parent (PR_SET_PDEATHSIG).
 class SimChild {
@@ -36,7 +36,7 @@ class SimChild {
   // Forks the child, pins it to 'cpus' (none: no pinning) and returns once its pseudo-terminals
   // and symlinks exist. Call while the process has a single thread (before any gRPC object).
   // Throws std::runtime_error naming what failed.
-  static std::unique_ptr<SimChild> Start(const std::vector<daemon::SimAthlete>& roster,
+  static std::unique_ptr<SimChild> Start(const std::vector<sim::SimAthlete>& roster,
                                          const std::string& link_dir, const std::vector<int>& cpus);
   ~SimChild();
   SimChild(const SimChild&) = delete;
