@@ -295,17 +295,6 @@ void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
     CloseSet(set_->last_rep_end);
     OpenSet(rep.start, /*automatic=*/true, UnilateralSide(rep));
   }
-  if (set_->mode == SetMode::kUnilateral) {
-    // One side works in a unilateral set: the first rep names it when no one did. The other
-    // side's movement (the free arm swinging, the body following) is not the set's reps: it is
-    // neither published nor counted, so live views, the store and reports agree with the
-    // summary, which describes the working side only.
-    if (!set_->side) set_->side = sensor.config.placement.side;
-    if (*set_->side != sensor.config.placement.side) {
-      ++sensor.counters.off_side_reps;
-      return;
-    }
-  }
   rep.placement = sensor.config.placement;
   rep.set_index = set_->index;
   rep.index = ++set_->reps_per_placement[PlacementSlot(rep.placement)];

@@ -74,8 +74,6 @@ struct SensorCounters {
   std::int64_t bytes_discarded = 0;
   std::int64_t checksum_errors = 0;
   std::int64_t reps = 0;
-  // Reps of this side in a unilateral set worked by the other side: not the set's, not published.
-  std::int64_t off_side_reps = 0;
   bool connected = true;
 };
 
