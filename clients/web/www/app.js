@@ -394,9 +394,11 @@ function tile(a) {
 
 function repTable(a) {
   const table = el('table', { class: 'reps' });
-  table.append(el('tr', {}, el('th', { text: 'rep' }), el('th', { text: 'ROM L / R' }),
-    el('th', { text: 'up L / R' }), el('th', { text: 'down L / R' }), el('th', { text: 'lead' }),
-    el('th', { text: 'speed loss L / R' })));
+  // Headers may wrap (the table shares the width with the big figures), but never inside "L / R".
+  const lr = 'L\u00a0/\u00a0R';
+  table.append(el('tr', {}, el('th', { text: 'rep' }), el('th', { text: `ROM ${lr}` }),
+    el('th', { text: `up ${lr}` }), el('th', { text: `down ${lr}` }), el('th', { text: 'lead' }),
+    el('th', { text: `speed loss ${lr}` })));
   const pairText = (l, r, f) => `${l ? f(l) : '–'} / ${r ? f(r) : '–'}`;
   for (const row of a.pairs) {
     const L = row.left;
