@@ -171,7 +171,9 @@ TEST(PtySimulatorTest, LoopsIntoNewSetsWithoutAGap) {
   EXPECT_FALSE(left_stats.finished);
   EXPECT_GT(left_stats.true_time_s, 2.0 * 3.0);
   EXPECT_NEAR(left_stats.true_time_s, simulator.device_stats(ids[1]).true_time_s, 0.5);
-  EXPECT_GT(left.samples.size(), 600u);
+  // Three sets of samples were made; on a busy machine some are dropped (a write still in
+  // flight, or the simulator too far behind), as a UART loses them, and the stats count those.
+  EXPECT_GT(left.samples.size() + left_stats.cycles_dropped, 600u);
 }
 
 TEST(PtySimulatorTest, UnplugIsALossReplugIsAReconnectBehindTheSameLink) {
