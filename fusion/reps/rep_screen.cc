@@ -1,8 +1,10 @@
 #include "fusion/reps/rep_screen.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
+#include <optional>
 
 namespace ambi::fusion {
 namespace {
@@ -104,46 +106,48 @@ void RepScreen::EndRun() {
   Release(Side::kRight, /*ending=*/true);
 }
 
-std::optional<Rep> RepScreen::Overlapping(Side other, const Rep& rep) const {
-  const SideState& o = state(other);
+namespace {
+
+// The remembered rep closest to another by 'apart_s', which returns how far apart two reps are,
+// or nothing when the rep does not qualify.
+template <std::size_t N, typename ApartS>
+std::optional<Rep> Closest(const std::array<Rep, N>& history, int count, ApartS apart_s) {
   std::optional<Rep> best;
   double best_s = 0.0;
-  const int n = std::min(o.history_count, kHistory);
+  const int n = std::min(count, static_cast<int>(N));
   for (int i = 0; i < n; ++i) {
-    const Rep& r = o.history[static_cast<std::size_t>(i)];
-    if (r.end <= rep.start || r.start >= rep.end) continue;
-    const double apart_s = std::abs(Seconds(r.turnaround, rep.turnaround));
-    if (!best || apart_s < best_s) {
+    const Rep& r = history[static_cast<std::size_t>(i)];
+    const std::optional<double> s = apart_s(r);
+    if (s && (!best || *s < best_s)) {
       best = r;
-      best_s = apart_s;
+      best_s = *s;
     }
   }
   return best;
 }
 
+}  // namespace
+
+std::optional<Rep> RepScreen::Overlapping(Side other, const Rep& rep) const {
+  const SideState& o = state(other);
+  return Closest(o.history, o.history_count, [&](const Rep& r) -> std::optional<double> {
+    if (r.end <= rep.start || r.start >= rep.end) return std::nullopt;
+    return std::abs(Seconds(r.turnaround, rep.turnaround));
+  });
+}
+
 std::optional<Rep> RepScreen::Near(Side other, const Rep& rep) const {
   const SideState& o = state(other);
-  std::optional<Rep> best;
-  double best_s = 0.0;
-  const int n = std::min(o.history_count, kHistory);
-  for (int i = 0; i < n; ++i) {
-    const Rep& r = o.history[static_cast<std::size_t>(i)];
-    double apart_s = 0.0;
+  return Closest(o.history, o.history_count, [&](const Rep& r) -> std::optional<double> {
     if (r.end <= rep.start) {
-      apart_s = Seconds(rep.start, r.end);
-      if (apart_s > params_.follower_near_s) continue;
+      const double apart_s = Seconds(rep.start, r.end);
+      if (apart_s <= params_.follower_near_s) return apart_s;
     } else if (r.start >= rep.end) {
-      apart_s = Seconds(r.start, rep.end);
-      if (apart_s > params_.partner_wait_s) continue;
-    } else {
-      continue;  // overlapping: Overlapping()'s case
+      const double apart_s = Seconds(r.start, rep.end);
+      if (apart_s <= params_.partner_wait_s) return apart_s;
     }
-    if (!best || apart_s < best_s) {
-      best = r;
-      best_s = apart_s;
-    }
-  }
-  return best;
+    return std::nullopt;  // too far, or overlapping: Overlapping()'s case
+  });
 }
 
 bool RepScreen::Continuous(Side side, const Rep& rep) const {
