@@ -5,12 +5,16 @@
 // Measured per event and client: the client's receive time minus the time ambi-web had the
 // event from gRPC (web_received_unix_ns, stamped by ambi-web when the LiveEvent arrived), i.e.
 // the latency ambi-web adds (hub, queue, socket write) plus this client's own read. Also
-// ambi-web's CPU (utime+stime from /proc) and resident memory over the window.
+// ambi-web's CPU (utime+stime from /proc) and resident memory over the window. The whole path
+// is measured too, from the events' own stamps: the sample's arrival at ambid
+// (trigger_arrival_unix_ns) and ambid's publication (published_unix_ns) to this client.
 //
-// usage: ambi_web_load.mjs --ambid PATH --web PATH [--clients 50] [--duration-s 60]
-//                          [--warmup-s 10] [--json]
-// Starts `ambid --simulate` (alice and bob, 4 sensors at 100 Hz, looping sets) and ambi-web on a
-// free loopback port in a temporary directory; stops both at the end.
+// usage: ambi_web_load.mjs (--ambid PATH | --connect ADDR) --web PATH [--clients 50]
+//                          [--duration-s 60] [--warmup-s 10] [--json]
+// With --ambid it starts `ambid --simulate` (alice and bob, 4 sensors at 100 Hz, looping sets);
+// with --connect it attaches to an ambid already running (e.g. the one `ambi-load --work-dir D`
+// runs: --connect unix:D/ambid.sock). ambi-web runs on a free loopback port in a temporary
+// directory; whatever this tool started is stopped at the end.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -25,21 +29,22 @@ function parseArgs(argv) {
     const a = argv[i];
     const next = () => argv[++i];
     if (a === '--ambid') args.ambid = next();
+    else if (a === '--connect') args.connect = next();
     else if (a === '--web') args.web = next();
     else if (a === '--clients') args.clients = Number(next());
     else if (a === '--duration-s') args.durationS = Number(next());
     else if (a === '--warmup-s') args.warmupS = Number(next());
     else if (a === '--json') args.json = true;
     else if (a === '--help') {
-      console.log('usage: ambi_web_load.mjs --ambid PATH --web PATH [--clients N] [--duration-s S] [--warmup-s S] [--json]');
+      console.log('usage: ambi_web_load.mjs (--ambid PATH | --connect ADDR) --web PATH [--clients N] [--duration-s S] [--warmup-s S] [--json]');
       process.exit(0);
     } else {
       console.error(`ambi_web_load: unknown argument '${a}' (see --help)`);
       process.exit(2);
     }
   }
-  if (!args.ambid || !args.web) {
-    console.error('ambi_web_load: --ambid and --web are required');
+  if (!args.web || !args.ambid === !args.connect) {
+    console.error('ambi_web_load: --web and one of --ambid or --connect are required');
     process.exit(2);
   }
   return args;
@@ -63,8 +68,9 @@ function percentile(sorted, p) {
 async function main() {
   const args = parseArgs(process.argv);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-web-load-'));
-  const socket = `unix:${dir}/ambid.sock`;
-  const ambid = spawn(args.ambid, ['--simulate', '--data-dir', `${dir}/data`, '--listen', socket],
+  const socket = args.connect || `unix:${dir}/ambid.sock`;
+  const ambid = args.connect ? null : spawn(args.ambid,
+    ['--simulate', '--data-dir', `${dir}/data`, '--listen', socket],
     { stdio: ['ignore', 'ignore', fs.openSync(`${dir}/ambid.log`, 'w')] });
   // Room for every client (the defaults suit a coach's tablets, not a benchmark).
   fs.writeFileSync(`${dir}/web.toml`, `max_browsers = ${args.clients + 8}\nmax_connections = ${2 * args.clients + 16}\n`);
@@ -72,7 +78,7 @@ async function main() {
     { stdio: ['ignore', 'pipe', fs.openSync(`${dir}/web.log`, 'w')] });
   const stop = () => {
     web.kill('SIGTERM');
-    ambid.kill('SIGTERM');
+    if (ambid) ambid.kill('SIGTERM');
   };
   process.on('SIGINT', () => { stop(); process.exit(1); });
   const port = await new Promise((resolve, reject) => {
@@ -88,6 +94,8 @@ async function main() {
 
   let measuring = false;
   const latenciesMs = [];
+  const arrivalMs = []; // sample arrival at ambid -> this client
+  const publishedMs = []; // ambid's publication -> this client
   const perClient = new Array(args.clients).fill(0);
   let ended = 0;
   const requests = [];
@@ -112,6 +120,10 @@ async function main() {
           const stamp = /"web_received_unix_ns":"(\d+)"/.exec(data);
           if (!stamp || !measuring) continue;
           latenciesMs.push((received - Number(stamp[1])) / 1e6);
+          const arrival = /"trigger_arrival_unix_ns":"(\d+)"/.exec(data);
+          if (arrival && arrival[1] !== '0') arrivalMs.push((received - Number(arrival[1])) / 1e6);
+          const published = /"published_unix_ns":"(\d+)"/.exec(data);
+          if (published) publishedMs.push((received - Number(published[1])) / 1e6);
           perClient[c] += 1;
         }
       });
@@ -138,6 +150,15 @@ async function main() {
   stop();
 
   latenciesMs.sort((a, b) => a - b);
+  arrivalMs.sort((a, b) => a - b);
+  publishedMs.sort((a, b) => a - b);
+  const summary = (sorted) => ({
+    count: sorted.length,
+    p50: Number(percentile(sorted, 50).toFixed(3)),
+    p90: Number(percentile(sorted, 90).toFixed(3)),
+    p99: Number(percentile(sorted, 99).toFixed(3)),
+    max: Number((sorted[sorted.length - 1] || NaN).toFixed(3)),
+  });
   const result = {
     clients: args.clients,
     window_s: Number(wallS.toFixed(1)),
@@ -151,6 +172,8 @@ async function main() {
       p99: Number(percentile(latenciesMs, 99).toFixed(3)),
       max: Number((latenciesMs[latenciesMs.length - 1] || NaN).toFixed(3)),
     },
+    arrival_to_browser_ms: summary(arrivalMs),
+    published_to_browser_ms: summary(publishedMs),
     web_cpu_pct_of_core: Number(cpuPct.toFixed(2)),
     web_rss_kib: { start: start.rssKiB, end: finish.rssKiB, max: Math.max(...rss) },
     loadavg: fs.readFileSync('/proc/loadavg', 'utf8').trim(),
@@ -158,10 +181,15 @@ async function main() {
   if (args.json) {
     console.log(JSON.stringify(result));
   } else {
-    console.log(`ambi-web under ${result.clients} SSE clients, ${result.window_s} s window (demo load: ambid --simulate)`);
+    const load = args.connect ? `ambid at ${args.connect}` : 'demo load: ambid --simulate';
+    console.log(`ambi-web under ${result.clients} SSE clients, ${result.window_s} s window (${load})`);
     console.log(`  deliveries ${result.deliveries} (per client ${result.events_per_client_min}-${result.events_per_client_max}), clients lost ${result.clients_dropped_or_failed}`);
     const l = result.added_latency_ms;
     console.log(`  gRPC event -> SSE client: p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms (aim p99 < 20 ms)`);
+    const a = result.arrival_to_browser_ms;
+    console.log(`  sample arrival at ambid -> SSE client: p50 ${a.p50} ms, p90 ${a.p90} ms, p99 ${a.p99} ms, max ${a.max} ms (${a.count} deliveries)`);
+    const p = result.published_to_browser_ms;
+    console.log(`  published by ambid -> SSE client: p50 ${p.p50} ms, p99 ${p.p99} ms`);
     console.log(`  ambi-web CPU ${result.web_cpu_pct_of_core} % of a core, RSS ${result.web_rss_kib.start} -> ${result.web_rss_kib.end} KiB (max ${result.web_rss_kib.max})`);
     console.log(`  /proc/loadavg: ${result.loadavg}`);
   }
