@@ -76,8 +76,13 @@ async function checkSet(page, rig, name, summary) {
   // badge in its band's colour), then read in one step, since the page re-renders every second.
   const band = bandOf(summary.band);
   const expected = { green: 'rgb(46, 157, 79)', amber: 'rgb(224, 161, 0)', red: 'rgb(210, 53, 43)', 'n/a': 'rgb(91, 107, 122)' }[band];
-  const badgeNow = () => page.$eval(`#tiles .tile[data-athlete="${name}"] .badge`,
-    (n) => ({ band: n.getAttribute('data-band'), final: n.getAttribute('data-final'), colour: getComputedStyle(n).backgroundColor }));
+  // An amber or red gap within normal variation is drawn as an outline in the band's colour.
+  const badgeNow = () => page.$eval(`#tiles .tile[data-athlete="${name}"] .badge`, (n) => {
+    const style = getComputedStyle(n);
+    const outlined = n.getAttribute('data-significant') === 'no' && ['amber', 'red'].includes(n.getAttribute('data-band'));
+    return { band: n.getAttribute('data-band'), final: n.getAttribute('data-final'), outlined,
+      colour: outlined ? style.borderTopColor : style.backgroundColor };
+  });
   const shownBadge = await until(`${name}: the final badge of set ${setIndex}`, async () => {
     const b = await badgeNow();
     return b.final === 'yes' && b.band === band && b.colour === expected ? b : null;

@@ -235,12 +235,14 @@ const CUE_TEXT = {
   ASYMMETRY_NORMAL: () => 'Asymmetry normal',
 };
 
-function cueBanner(cue) {
+// 'brief' (tiles): a calm cue keeps its headline only; its explanation is in the focus view.
+function cueBanner(cue, brief) {
   const kind = enumShort(cue.kind, 'KIND_').toUpperCase();
   const text = CUE_TEXT[kind] ? CUE_TEXT[kind](cue) : cue.message || kind;
   const tone = kind === 'STOP_SET' ? 'alert' : kind === 'ASYMMETRY_NORMAL' ? 'calm' : 'advice';
+  const detail = cue.message && !(brief && tone === 'calm');
   return el('div', { class: `cue cue-${tone}`, 'data-cue': kind.toLowerCase(), role: 'status' },
-    el('strong', { text }), cue.message ? el('span', { class: 'cue-detail', text: cue.message }) : null);
+    el('strong', { text }), detail ? el('span', { class: 'cue-detail', text: cue.message }) : null);
 }
 
 function badge(a) {
@@ -249,7 +251,10 @@ function badge(a) {
   const gap = Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : 'ROM gap n/a';
   const weaker = b.weaker === 'left' || b.weaker === 'right' ? `${cap(b.weaker)} weaker` : 'even';
   const sig = b.band === 'n/a' ? '' : b.significant ? 'significant' : 'within normal variation';
-  return el('div', { class: 'badge', 'data-band': b.band, 'data-final': b.final ? 'yes' : 'no' },
+  // A gap inside normal variation is drawn in its band's colour as an outline, not a fill: a
+  // solid amber or red across the gym reads as "act now", which such a gap does not ask for.
+  return el('div', { class: 'badge', 'data-band': b.band, 'data-final': b.final ? 'yes' : 'no',
+    'data-significant': b.band === 'n/a' ? null : b.significant ? 'yes' : 'no' },
     el('span', { class: 'badge-band', text: b.band === 'n/a' ? 'n/a' : b.band.toUpperCase() }),
     el('span', { class: 'badge-gap', text: gap }),
     el('span', { class: 'badge-weaker', text: weaker }),
@@ -302,8 +307,11 @@ function repChart(a, big) {
   return chart;
 }
 
-function sensorChips(a) {
-  const box = el('div', { class: 'sensors' });
+// 'compact' (tiles): the state word only when it is not "connected" (the chip's colour says
+// that), and the age without "updated", so both chips of a pair fit on one line and the reps
+// stay in view.
+function sensorChips(a, compact) {
+  const box = el('div', { class: `sensors${compact ? ' compact' : ''}` });
   const now = performance.now();
   const mine = state.devices.filter((d) => d.athlete === a.name && (d.box || '') === a.box);
   for (const d of mine) {
@@ -314,11 +322,12 @@ function sensorChips(a) {
     if (event && event.kind === 'lost' && d.state !== 'connected') status = 'lost';
     const stale = !state.live || !boxUp(a) || age > STALE_SAMPLE_S;
     box.append(el('div', { class: `sensor ${status}${stale ? ' stale' : ''}`, 'data-sensor': d.name,
-      'data-side': null, 'data-state': status },
+      'data-side': null, 'data-state': status, title: status },
       el('span', { class: 'sensor-name', text: `${cap(d.side)} ${d.limb}` }),
-      el('span', { class: 'sensor-state', text: status }),
+      compact && status === 'connected' ? null : el('span', { class: 'sensor-state', text: status }),
       el('span', { class: 'sensor-rate', text: `${fmt(d.measured_rate_hz)} Hz` }),
-      el('span', { class: 'sensor-age', text: `updated ${fmt(Math.max(0, age))} s ago` })));
+      el('span', { class: 'sensor-age',
+        text: `${compact ? '' : 'updated '}${fmt(Math.max(0, age))} s ago` })));
   }
   if (!mine.length) box.append(el('span', { class: 'sensor none', text: 'no sensors listed' }));
   return box;
@@ -382,8 +391,8 @@ function tile(a) {
   t.append(el('div', { class: 'tile-head' },
     el('h2', { text: a.name }, a.box ? el('span', { class: 'tile-box', text: a.box }) : null), badge(a)));
   t.append(setLine(a));
-  t.append(sensorChips(a));
-  for (const c of a.cues) t.append(cueBanner(c));
+  t.append(sensorChips(a, true));
+  for (const c of a.cues) t.append(cueBanner(c, true));
   if (a.summary) t.append(summaryLine(a));
   t.append(lastRepBars(a));
   t.append(repChart(a, false));
@@ -447,7 +456,7 @@ function renderFocus() {
   body.replaceChildren(
     el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a), setLine(a), reportLinks(a)),
     sensorChips(a),
-    ...a.cues.map(cueBanner),
+    ...a.cues.map((c) => cueBanner(c, false)),
     el('div', { class: 'focus-grid' },
       el('div', { class: 'focus-main' }, lastRepBars(a), repChart(a, true)),
       el('div', { class: 'focus-side' }, repTable(a), summaryPanel(a) || el('span'))));
