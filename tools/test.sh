@@ -52,15 +52,11 @@ if [ "${AMBI_SKIP_TSAN:-0}" != 1 ]; then
 cmake -S . -B build/tsan -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
   -DAMBI_WERROR=ON -DAMBI_TSAN=ON -DAMBI_BUILD_BENCHMARKS=OFF
 tsan_dirs=(daemon)
-# Not yet clean under TSan, reports not triaged (docs/reliability.md): the gRPC server's cases
-# (reports inside gRPC's header-inlined callback code and Debian's uninstrumented absl) and the
-# BLE source's (a log call against the logger's level in Debian's uninstrumented spdlog).
-tsan_untriaged='^(RpcServerTest|BleSourceTest)[.]'
 cmake --build build/tsan -j "$jobs" --target "${tsan_dirs[@]/%//all}"
 for dir in "${tsan_dirs[@]}"; do
   TSAN_OPTIONS="suppressions=$PWD/tools/tsan.supp:halt_on_error=1:second_deadlock_stack=1" \
     ctest --test-dir "build/tsan/$dir" --output-on-failure -j "$jobs" --timeout 900 \
-    -LE 'no_sanitizer|no_tsan' -E "$tsan_untriaged"
+    -LE 'no_sanitizer|no_tsan'
 done
 fi
 

@@ -106,8 +106,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 
   void OnDone() override {
     HandOverAcquire(this);
-    // Every reaction has run; after Unsubscribe the bus's waker has returned and will not be
-    // called again, so nothing touches this reactor any more.
+    // Every reaction has run. Taking the mutex once more orders this end after the last of them
+    // in the program's own terms (gRPC orders them through its queues, which TSan cannot see).
+    { std::lock_guard lock(mutex_); }
+    // After Unsubscribe the bus's waker has returned and will not be called again, so nothing
+    // touches this reactor any more.
     bus_->Unsubscribe(subscription_);
     open_streams_->fetch_sub(1);
     delete this;
@@ -154,8 +157,14 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 // A Subscribe call rejected before it subscribed.
 class RejectedSubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  explicit RejectedSubscribeReactor(grpc::Status status) { Finish(std::move(status)); }
-  void OnDone() override { delete this; }
+  explicit RejectedSubscribeReactor(grpc::Status status) {
+    Finish(std::move(status));
+    HandOverRelease(this);  // OnDone may run on another gRPC thread
+  }
+  void OnDone() override {
+    HandOverAcquire(this);
+    delete this;
+  }
 };
 
 const char* StatusCodeName(grpc::StatusCode code) {
