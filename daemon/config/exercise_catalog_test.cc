@@ -229,6 +229,23 @@ TEST_F(BadCatalogTest, CoachingThresholdsAndReaching) {
   EXPECT_THAT(result.error, HasSubstr("exercises.curl.coaching.stop_speed"));
 }
 
+TEST_F(BadCatalogTest, SmallestRepAndTiltAxis) {
+  CatalogLoadResult result = Load(std::string(kGoodEntry));
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.catalog->Find("curl")->min_rom_deg, 0.0);  // the detector's own floors
+  EXPECT_FALSE(result.catalog->Find("curl")->tilt_only);
+  result = Load(std::string(kGoodEntry) + "min_rom_deg = 2\naxis = \"tilt\"\n");
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.catalog->Find("curl")->min_rom_deg, 2.0);
+  EXPECT_TRUE(result.catalog->Find("curl")->tilt_only);
+  result = Load(std::string(kGoodEntry) + "axis = \"twist\"\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.axis"), HasSubstr("any, tilt")));
+  result = Load(std::string(kGoodEntry) + "min_rom_deg = 0\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.min_rom_deg"), HasSubstr("deg")));
+}
+
 TEST_F(BadCatalogTest, SyntaxErrorAndMissingFile) {
   CatalogLoadResult result = Load("[exercises.curl\n");
   ASSERT_FALSE(result.ok());

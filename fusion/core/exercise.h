@@ -62,6 +62,12 @@ struct Exercise {
   CoachingLimits coaching{};
   // Reaching work (overhead or forward reach of the arms): the weekly balance asks for some.
   bool reaching = false;
+  // The smallest rep of the exercise for any athlete, deg of segment rotation (0: not given; the
+  // rep detector's own floors apply). RepDetectorParams::exercise_min_rom_deg.
+  double min_rom_deg = 0.0;
+  // The rep is the segment's tilt: its rotation about the vertical is not part of the movement
+  // axis (MovementAxisParams::tilt_only).
+  bool tilt_only = false;
 };
 
 // Used when no exercise is named: a generic movement that starts concentric, bilateral.

@@ -17,14 +17,13 @@ int PlacementSlot(Placement placement) {
 }  // namespace
 
 struct SessionPipeline::SensorState {
-  SensorState(int sensor_index, const SensorConfig& sensor_config, const SessionParams& params,
-              Phase first_phase)
+  SensorState(int sensor_index, const SensorConfig& sensor_config, const SessionParams& params)
       : index(sensor_index),
         config(sensor_config),
         decoder(DecoderParams{sensor_config.protocol, sensor_config.witmotion_mag_uT_per_count}),
         clock(ClockParams(sensor_config, params.clock)),
         filter(params.orientation, sensor_config.nominal_rate_hz),
-        reps(RepParams(sensor_config, params.reps, first_phase)),
+        reps(RepParams(sensor_config, params.reps, params.exercise)),
         plausibility(params.plausibility) {}
 
   static SampleClockParams ClockParams(const SensorConfig& sensor, SampleClockParams clock) {
@@ -33,9 +32,11 @@ struct SessionPipeline::SensorState {
     return clock;
   }
   static RepDetectorParams RepParams(const SensorConfig& sensor, RepDetectorParams params,
-                                     Phase first_phase) {
+                                     const Exercise& exercise) {
     params.nominal_rate_hz = sensor.nominal_rate_hz;
-    params.first_phase = first_phase;
+    params.first_phase = exercise.first_phase;
+    params.exercise_min_rom_deg = exercise.min_rom_deg;
+    params.axis.tilt_only = exercise.tilt_only;
     return params;
   }
 
@@ -73,8 +74,7 @@ SessionPipeline::SessionPipeline(const SessionParams& params, EventSink* sink)
   set_->exercise = params_.exercise;
   set_->mode = params_.mode.value_or(params_.exercise.default_mode);
   for (int i = 0; i < static_cast<int>(params_.sensors.size()); ++i) {
-    sensors_.push_back(std::make_unique<SensorState>(i, params_.sensors[i], params_,
-                                                     params_.exercise.first_phase));
+    sensors_.push_back(std::make_unique<SensorState>(i, params_.sensors[i], params_));
   }
   comparators_.resize(2);
   screens_.resize(2);
@@ -351,14 +351,17 @@ void SessionPipeline::CloseSet(Time time) {
 
 void SessionPipeline::RestoreConfiguredExercise() {
   const SetMode configured_mode = params_.mode.value_or(params_.exercise.default_mode);
-  const bool same_phase = set_->exercise.first_phase == params_.exercise.first_phase;
+  // The detector depends on the exercise through these only.
+  const bool same_phase = set_->exercise.first_phase == params_.exercise.first_phase &&
+                          set_->exercise.min_rom_deg == params_.exercise.min_rom_deg &&
+                          set_->exercise.tilt_only == params_.exercise.tilt_only;
   set_->exercise = params_.exercise;
   set_->mode = configured_mode;
   set_->side.reset();
   if (same_phase) return;
   for (auto& sensor : sensors_) {
-    sensor->reps = RepDetector(
-        SensorState::RepParams(sensor->config, params_.reps, params_.exercise.first_phase));
+    sensor->reps =
+        RepDetector(SensorState::RepParams(sensor->config, params_.reps, params_.exercise));
   }
 }
 
@@ -371,8 +374,7 @@ void SessionPipeline::StartSet(Time time, const Exercise& exercise, SetMode mode
   set_->side = side;
   // A new exercise may start with the other phase and move about another axis.
   for (auto& sensor : sensors_) {
-    sensor->reps =
-        RepDetector(SensorState::RepParams(sensor->config, params_.reps, exercise.first_phase));
+    sensor->reps = RepDetector(SensorState::RepParams(sensor->config, params_.reps, exercise));
   }
   RestartScreens();
   OpenSet(time, /*automatic=*/false, side);

@@ -8,7 +8,7 @@ namespace ambi::fusion {
 
 MovementAxisEstimator::MovementAxisEstimator(const MovementAxisParams& params) : params_(params) {}
 
-void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s) {
+void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s, const Vec3& up) {
   const double w2 =
       gyro_rad_s.x * gyro_rad_s.x + gyro_rad_s.y * gyro_rad_s.y + gyro_rad_s.z * gyro_rad_s.z;
   const double threshold = params_.motion_gyro_rad_s;
@@ -18,8 +18,14 @@ void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s) {
     cached_decay_ = std::exp(-dt_s / params_.forget_s);
   }
   const double decay = cached_decay_;
+  // Only the tilt counts (params): the rotation about the vertical is taken out of the moments,
+  // while the motion gate and the rotation seen stay on the whole rate (the limb is moving).
+  Vec3 w = gyro_rad_s;
+  if (params_.tilt_only) {
+    const double vertical = w.x * up.x + w.y * up.y + w.z * up.z;
+    w = {w.x - vertical * up.x, w.y - vertical * up.y, w.z - vertical * up.z};
+  }
   // Weighting by dt keeps the estimate independent of the sample rate.
-  const Vec3& w = gyro_rad_s;
   const std::array<double, 6> add = {w.x * w.x, w.x * w.y, w.x * w.z,
                                      w.y * w.y, w.y * w.z, w.z * w.z};
   for (int i = 0; i < 6; ++i) moments_[i] = moments_[i] * decay + add[i] * dt_s;

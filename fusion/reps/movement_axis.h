@@ -17,6 +17,9 @@ struct MovementAxisParams {
   // Forgetting time constant, counted in motion time only (rest does not age the estimate), so
   // the axis follows a slow change of technique but is not swayed by one odd rep.
   double forget_s = 20.0;
+  // Only the segment's tilt is the movement (from the exercise): the rotation about the vertical
+  // is left out of the axis. Off: the dominant rotation, whatever its direction.
+  bool tilt_only = false;
 };
 
 // The dominant rotation axis of a set in the sensor frame: the principal direction of the angular
@@ -28,8 +31,9 @@ class MovementAxisEstimator {
  public:
   explicit MovementAxisEstimator(const MovementAxisParams& params);
 
-  // Adds one gyro sample held for 'dt_s'.
-  void Add(const Vec3& gyro_rad_s, double dt_s);
+  // Adds one gyro sample held for 'dt_s'; 'up' is earth-up in the sensor frame (unit), used
+  // only with tilt_only.
+  void Add(const Vec3& gyro_rad_s, double dt_s, const Vec3& up = Vec3{0, 0, 1});
   // Recomputes the axis from the accumulated moments (a 3x3 eigen problem: call every few
   // samples, not every sample). Returns true when an axis is available.
   bool Recompute();

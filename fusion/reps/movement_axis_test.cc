@@ -49,5 +49,35 @@ TEST(MovementAxisTest, SignStaysConsistentAcrossUpdates) {
   EXPECT_GT(first * estimator.axis().z, 0.0);
 }
 
+TEST(MovementAxisTest, TiltOnlyLeavesTheTwistAboutTheVerticalOut) {
+  // Earth-up along sensor x; the segment twists about it three times as fast as it tilts about
+  // sensor z (a calf raise's shank). The dominant rotation is the twist; the tilt is what counts.
+  const Vec3 up = {1.0, 0.0, 0.0};
+  MovementAxisParams tilt_params;
+  tilt_params.tilt_only = true;
+  MovementAxisEstimator tilt(tilt_params);
+  MovementAxisEstimator any({});
+  for (int i = 0; i < 500; ++i) {
+    const double twist = 3.0 * std::sin(i * 0.07);  // rad/s
+    const double tip = 1.0 * std::sin(i * 0.03);
+    tilt.Add({twist, 0.0, tip}, 0.01, up);
+    any.Add({twist, 0.0, tip}, 0.01, up);
+  }
+  ASSERT_TRUE(tilt.Recompute());
+  ASSERT_TRUE(any.Recompute());
+  EXPECT_NEAR(std::abs(tilt.axis().z), 1.0, 1e-6);
+  EXPECT_NEAR(std::abs(any.axis().x), 1.0, 1e-3);
+}
+
+TEST(MovementAxisTest, TiltOnlyStillLocksOnTheWholeRotationSeen) {
+  // The motion gate and the rotation that locks the axis count the twist too: the limb moves.
+  MovementAxisParams params;
+  params.tilt_only = true;
+  MovementAxisEstimator estimator(params);
+  for (int i = 0; i < 40; ++i) estimator.Add({1.0, 0.0, 0.1}, 0.01, {1.0, 0.0, 0.0});
+  ASSERT_TRUE(estimator.Recompute());  // 23 deg of rotation, 2.3 of it tilt
+  EXPECT_NEAR(std::abs(estimator.axis().z), 1.0, 1e-9);
+}
+
 }  // namespace
 }  // namespace ambi::fusion

@@ -65,14 +65,26 @@ const char* RepStateName(RepState state) {
   return "?";
 }
 
+RepDetectorParams ResolveForExercise(RepDetectorParams params) {
+  if (!(params.exercise_min_rom_deg > 0.0) || !(params.min_rom_deg > 0.0)) return params;
+  const double k = std::min(1.0, params.exercise_min_rom_deg / params.min_rom_deg);
+  for (double* floor : {&params.start_min_deg, &params.start_set_min_deg, &params.turn_min_deg,
+                        &params.turn_set_min_deg, &params.min_rom_deg, &params.min_rom_set_deg,
+                        &params.swing_min_deg, &params.axis.lock_rotation_deg}) {
+    *floor *= k;
+  }
+  if (params.exercise_min_rom_deg < params.gyro_angle_below_rom_deg) params.angle.gyro_only = true;
+  return params;
+}
+
 RepDetector::RepDetector(const RepDetectorParams& params)
-    : params_(params),
+    : params_(ResolveForExercise(params)),
       capacity_(static_cast<std::int64_t>(std::ceil((params.max_rep_s + params.buffer_extra_s) *
                                                     std::max(params.nominal_rate_hz, 1.0) *
                                                     params.buffer_rate_margin))),
       buffer_(static_cast<std::size_t>(capacity_)),
-      axis_estimator_(params.axis),
-      angle_(params.angle),
+      axis_estimator_(params_.axis),
+      angle_(params_.angle),
       axis_update_every_(std::max(
           1, static_cast<int>(std::lround(params.axis_update_period_s * params.nominal_rate_hz)))) {
 }
@@ -215,7 +227,7 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   entry.speed_deg_s = 0.0;
   entry.bridged = bridged;
 
-  axis_estimator_.Add(w, dt_s);
+  axis_estimator_.Add(w, dt_s, entry.gravity);
   const bool recompute = ++samples_since_axis_update_ >= axis_update_every_;
   if (recompute) samples_since_axis_update_ = 0;
   if (state_ == RepState::kLearningAxis) {
@@ -315,7 +327,7 @@ void RepDetector::Resume(std::int64_t index) {
             : std::acos(std::clamp(Dot(entry.gravity, held_->base_gravity), -1.0, 1.0)) * kRadToDeg;
     cut.start_unseen = cut.start_unseen && gravity;
     cut.descent_from_peak_deg = held_->peak_deg - angle;
-    if (CameBackDuringGap(params_.gap, cut)) {
+    if (params_.angle.gyro_only || CameBackDuringGap(params_.gap, cut)) {
       AcceptRep(held_->rep);
     } else {
       ++dropped_by_gap_;
@@ -657,6 +669,13 @@ void RepDetector::MarkGap(Time /*time*/) {
 std::optional<Rep> RepDetector::Finish(Vec3* axis) {
   if (state_ == RepState::kReturning && next_index_ > OldestIndex()) {
     CompleteRep(next_index_ - 1, /*at_gap=*/true);
+  } else if (state_ == RepState::kFalling && params_.angle.gyro_only &&
+             next_index_ > OldestIndex()) {
+    // Past its turnaround when the data ended: judged as at a cut gap (gyro_angle_below_rom_deg).
+    if (std::optional<Rep> rep = MeasureRep(next_index_ - 1, /*at_gap=*/true)) {
+      rep->bridged = true;  // its return was not seen
+      AcceptRep(*rep);
+    }
   }
   if (pending_count_ == 0) return std::nullopt;
   Rep rep = pending_[0];

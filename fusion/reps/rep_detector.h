@@ -71,6 +71,17 @@ struct RepDetectorParams {
   // one rep of handling may come before the set (it passes the rep guards; RepScreen removes it).
   int relearn_until_reps = 2;
 
+  // The exercise's smallest rep (catalog min_rom_deg; 0: not given). The absolute floors above
+  // and below (start, turn, ROM, swing) and the axis lock rotation were set for reps of at least
+  // min_rom_deg; an exercise whose reps are smaller (a calf raise tilts the shank 3-6 deg) scales
+  // them all by exercise_min_rom_deg / min_rom_deg. Never scales them up.
+  double exercise_min_rom_deg = 0.0;
+  // An exercise whose smallest rep is under this is measured by the gyro: the fused tilt is off
+  // by 1-3 deg at startup and after a gap (tens on a snap to gravity), the size of the rep, while
+  // the gyro drifts < 0.1 deg over one rep. The return of a rep cut by a gap past its turnaround
+  // is judged from that same fused tilt, so such a rep counts (it has shown its turnaround).
+  double gyro_angle_below_rom_deg = 6.0;
+
   // Guards: a rep needs at least max(min_rom_deg, min_rom_frac * A) of ROM (min_rom_set_deg
   // instead of min_rom_deg once the set has an amplitude) and min_duration_s.
   double min_rom_deg = 8.0;
@@ -151,6 +162,10 @@ struct RepDetectorDiagnostics {
   bool axis_locked() const { return state != RepState::kLearningAxis; }
 };
 
+// The params with the exercise's smallest rep applied (exercise_min_rom_deg, above): what a
+// RepDetector runs with.
+RepDetectorParams ResolveForExercise(RepDetectorParams params);
+
 // Rep segmentation of one limb segment, in three parts:
 //
 // 1. The segment angle (SegmentAngle) about the set's movement axis (MovementAxisEstimator: the
@@ -179,6 +194,8 @@ struct RepDetectorDiagnostics {
 //    before it carries over when the limb is still near it (RestPoseCarriesOver); a rep that
 //    starts from it while the limb was already moving began in the gap (kCarriedOverGap) and
 //    takes its ROM from the gyro, because the orientation carried over the gap may be stale.
+//    An exercise with reps smaller than the fused tilt's error (exercise_min_rom_deg) is
+//    measured by the gyro throughout, and its rep cut past the turnaround counts.
 //    Otherwise (kSeekingRest) no rep starts until the limb was seen slow, so the part of a rep
 //    hidden in a gap is never invented.
 //
@@ -201,8 +218,9 @@ class RepDetector {
 
   // A cut gap: samples are missing up to 'time' (see the class comment).
   void MarkGap(Time time);
-  // End of the data: completes a rep that is back near its start (as at a gap) and returns the
-  // oldest rep not yet returned (and, if 'axis', the axis it was measured about).
+  // End of the data: completes a rep that is back near its start (as at a gap; with the gyro
+  // angle of a small exercise, one past its turnaround too) and returns the oldest rep not yet
+  // returned (and, if 'axis', the axis it was measured about).
   std::optional<Rep> Finish(Vec3* axis = nullptr);
   // A new set begins: forget the movement axis and amplitude learned so far.
   void Reset();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <random>
 #include <vector>
@@ -574,6 +575,121 @@ TEST(RepDetectorTest, ALegSetDownLowerAfterARepIsNotASwing) {
                                             {-12, 2.0}, {40, 1.5}, {-12, 1.5}, {-12, 2.0}};
   const auto samples = MakeHinge(pieces, 100, {1, 0, 0, 0});
   EXPECT_EQ(Detect(samples, Params(100)).size(), 2u);
+}
+
+// A calf raise's shank: standing (its long axis up), it tilts forward tilt_deg and back per rep
+// (rise 0.45 s, hold 0.2 s, fall 0.45 s, rest 0.7 s), and twists about its own long axis by
+// twist_deg out and back twice per rep, faster than it tilts. Exact orientation and body rate
+// (central difference of the orientation), strapped on with 'mount'.
+std::vector<HingeSample> TiltingAndTwistingShank(int reps, double tilt_deg, double twist_deg,
+                                                 const Quaternion& mount, double rate_hz,
+                                                 double end_s = 1e9) {
+  constexpr double kRise = 0.45, kHold = 0.2, kFall = 0.45, kRest = 0.7, kFirst = 1.5;
+  constexpr double kRep = kRise + kHold + kFall + kRest;
+  auto orientation = [&](double t) {
+    double tilt = 0.0, twist = 0.0;
+    const double u = t - kFirst;
+    if (u >= 0.0 && u < reps * kRep) {
+      const double v = std::fmod(u, kRep);
+      if (v < kRise) {
+        tilt = tilt_deg * 0.5 * (1 - std::cos(std::numbers::pi * v / kRise));
+      } else if (v < kRise + kHold) {
+        tilt = tilt_deg;
+      } else if (v < kRise + kHold + kFall) {
+        tilt = tilt_deg * 0.5 * (1 + std::cos(std::numbers::pi * (v - kRise - kHold) / kFall));
+      }
+      if (v < kRise + kHold + kFall) {
+        twist = twist_deg * std::sin(2 * std::numbers::pi * v / (kRise + kHold + kFall));
+      }
+    }
+    const Quaternion twisted =
+        hinge::Multiply(hinge::FromAxisAngle({0, 0, 1}, twist * hinge::kDegToRad), mount);
+    return hinge::Multiply(hinge::FromAxisAngle({0, 1, 0}, tilt * hinge::kDegToRad), twisted);
+  };
+  std::vector<HingeSample> out;
+  const double total_s = std::min(end_s, kFirst + reps * kRep + 1.0);
+  const double h = 1e-5;
+  for (int i = 0; i < static_cast<int>(total_s * rate_hz); ++i) {
+    const double t = i / rate_hz;
+    const Quaternion q = orientation(t);
+    // Body rate: q(t-h)* q(t+h) is a rotation by rate * 2h in the sensor frame.
+    const Quaternion d = hinge::Multiply(hinge::Conjugate(orientation(t - h)), orientation(t + h));
+    const double sign = d.w < 0 ? -1.0 : 1.0;
+    HingeSample s;
+    s.sample.time = TimeFromSeconds(t);
+    s.sample.gyro_rad_s = {sign * d.x / h, sign * d.y / h, sign * d.z / h};
+    s.sample.accel_m_s2 = hinge::Rotate(hinge::Conjugate(q), {0, 0, 9.80665});
+    s.sensor_to_earth = q;
+    out.push_back(s);
+  }
+  return out;
+}
+
+RepDetectorParams SmallTiltExercise(double rate_hz) {
+  RepDetectorParams params = Params(rate_hz);
+  params.exercise_min_rom_deg = 2.0;
+  params.axis.tilt_only = true;
+  return params;
+}
+
+TEST(RepDetectorTest, ASmallTiltUnderALargerTwistIsMeasuredAsTheTilt) {
+  std::mt19937 rng(8);
+  for (int mount_index = 0; mount_index < 4; ++mount_index) {
+    SCOPED_TRACE(::testing::Message() << "mount " << mount_index);
+    const auto samples = TiltingAndTwistingShank(8, 4.0, 5.0, RandomMount(rng), 100.0);
+    const std::vector<Rep> reps = Detect(samples, SmallTiltExercise(100.0));
+    ASSERT_EQ(reps.size(), 8u);
+    for (const Rep& rep : reps) EXPECT_NEAR(rep.rom_deg, 4.0, 0.5);
+    // Without the exercise's settings the 4 deg reps are under the detector's own floors, and
+    // the axis found is the twist's.
+    for (const Rep& rep : Detect(samples, Params(100.0))) EXPECT_GT(rep.rom_deg, 6.0);
+    // Small floors alone measure the twist (the dominant rotation), not the 4 deg tilt.
+    RepDetectorParams any_axis = SmallTiltExercise(100.0);
+    any_axis.axis.tilt_only = false;
+    const std::vector<Rep> twist_reps = Detect(samples, any_axis);
+    const bool all_tilt = std::all_of(twist_reps.begin(), twist_reps.end(), [](const Rep& rep) {
+      return std::abs(rep.rom_deg - 4.0) < 0.5;
+    });
+    EXPECT_FALSE(twist_reps.size() == 8u && all_tilt);
+  }
+}
+
+TEST(RepDetectorTest, ResolveForExerciseScalesTheFloorsDownOnly) {
+  RepDetectorParams params;
+  params.exercise_min_rom_deg = 2.0;  // a quarter of min_rom_deg
+  const RepDetectorParams small = ResolveForExercise(params);
+  EXPECT_DOUBLE_EQ(small.min_rom_deg, 2.0);
+  EXPECT_DOUBLE_EQ(small.start_min_deg, params.start_min_deg / 4);
+  EXPECT_DOUBLE_EQ(small.turn_set_min_deg, params.turn_set_min_deg / 4);
+  EXPECT_DOUBLE_EQ(small.axis.lock_rotation_deg, params.axis.lock_rotation_deg / 4);
+  EXPECT_TRUE(small.angle.gyro_only);
+  params.exercise_min_rom_deg = 30.0;  // a large exercise keeps the floors
+  const RepDetectorParams large = ResolveForExercise(params);
+  EXPECT_DOUBLE_EQ(large.min_rom_deg, params.min_rom_deg);
+  EXPECT_FALSE(large.angle.gyro_only);
+  EXPECT_FALSE(ResolveForExercise(RepDetectorParams{}).angle.gyro_only);
+}
+
+TEST(RepDetectorTest, ASmallTiltRepPastItsTurnaroundCountsWhenTheDataStopsOrAGapCutsIt) {
+  std::mt19937 rng(9);
+  const Quaternion mount = RandomMount(rng);
+  // The data ends in the fall of the fourth rep (1.5 + 3 x 1.8 + 0.45 + 0.2 + 0.2 s).
+  const auto cut = TiltingAndTwistingShank(4, 4.0, 5.0, mount, 100.0, 7.75);
+  EXPECT_EQ(Detect(cut, SmallTiltExercise(100.0)).size(), 4u);
+  RepDetectorParams gravity_angle = SmallTiltExercise(100.0);
+  gravity_angle.gyro_angle_below_rom_deg = 0.0;  // the fused tilt judges, as for larger reps
+  EXPECT_EQ(Detect(cut, gravity_angle).size(), 3u);
+
+  // A gap from the fall of the second rep into the rest after it; the orientation after the
+  // gap is 3 deg off (a fused tilt after a restart), as large as the rep's return.
+  const auto whole = TiltingAndTwistingShank(4, 4.0, 5.0, mount, 100.0);
+  const OrientationError off_after_gap = [](double t_s, const Quaternion& exact) {
+    return t_s < 4.5
+               ? exact
+               : hinge::Multiply(hinge::FromAxisAngle({0, 1, 0}, 3.0 * hinge::kDegToRad), exact);
+  };
+  EXPECT_EQ(Detect(whole, SmallTiltExercise(100.0), 4.2, 4.5, off_after_gap).size(), 4u);
+  EXPECT_EQ(Detect(whole, gravity_angle, 4.2, 4.5, off_after_gap).size(), 3u);
 }
 
 }  // namespace

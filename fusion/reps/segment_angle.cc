@@ -31,7 +31,8 @@ void SegmentAngle::SetAxis(const Vec3& axis, bool first) {
     limit_deg += source_ == AngleSource::kGravity ? -params_.vertical_axis_margin_deg
                                                   : params_.vertical_axis_margin_deg;
   }
-  source_ = norm > std::sin(limit_deg / kRadToDeg) ? AngleSource::kGravity : AngleSource::kGyro;
+  source_ = norm > std::sin(limit_deg / kRadToDeg) && !params_.gyro_only ? AngleSource::kGravity
+                                                                         : AngleSource::kGyro;
   if (norm > kParallelNorm) {
     reference_ = Scale(reference, 1.0 / norm);
   } else {

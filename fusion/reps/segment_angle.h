@@ -12,6 +12,8 @@ struct SegmentAngleParams {
   // Hysteresis on that choice once made: an axis wavering about the limit would otherwise flip
   // the angle between the two measurements, which differ by the gyro's drift.
   double vertical_axis_margin_deg = 5.0;
+  // Always integrate the gyro (the exercise's reps are smaller than the fused tilt's error).
+  bool gyro_only = false;
 };
 
 // How the segment angle is measured.

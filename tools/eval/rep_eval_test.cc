@@ -102,9 +102,11 @@ TEST(RepEvalTest, TuningHalfHoldsItsTotals) {
   Report("tuning half, CMU wrists", Summarize(Results(), false, HalfFilter::kTuning));
   EXPECT_EQ(t.rows, 21);
   // 19 / 20 / 3 since the merge of the other branches; unchanged by the swing and relearn rules.
-  EXPECT_GE(t.exact, 19);
-  EXPECT_GE(t.within_one, 20);
-  EXPECT_LE(t.count_error, 3);
+  // 20 / 21 / 1 since the calf raise is measured as the shank's tilt (its misses were 8/10 and
+  // 9/10 of the heel raises; the right side's first rep is still lost before its axis is known).
+  EXPECT_GE(t.exact, 20);
+  EXPECT_GE(t.within_one, 21);
+  EXPECT_LE(t.count_error, 1);
   EXPECT_LE(t.phantoms, 0);
   EXPECT_EQ(t.still_rows, 6);
   EXPECT_EQ(t.still_exact, 6);
