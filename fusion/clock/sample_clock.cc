@@ -39,6 +39,10 @@ ClockUpdate SampleClock::Start(Time device, Time arrival) {
   count_ = 0;
   late_arrival_ = false;
   previous_lag_s_ = 0.0;
+  block_samples_ = 0;
+  has_reference_ = false;
+  rise_per_block_s_ = 0.0;
+  pending_blocks_ = 0;
   ClockUpdate update;
   update.time = arrival;
   last_time_ = update.time;
@@ -56,6 +60,56 @@ void SampleClock::UpdatePeriodEstimate(Time arrival) {
   const double measured_s = span_s / static_cast<double>(samples);
   const double limit = params_.max_rate_error * nominal_period_s_;
   period_s_ = std::clamp(measured_s, nominal_period_s_ - limit, nominal_period_s_ + limit);
+}
+
+std::int64_t SampleClock::SamplesLostInBlocks(double lag_s) {
+  block_min_lag_s_ = block_samples_ == 0 ? lag_s : std::min(block_min_lag_s_, lag_s);
+  ++block_samples_;
+  const double block_s = static_cast<double>(block_samples_) * period_s_;
+  if (block_samples_ < params_.loss_block_min_samples || block_s < params_.loss_block_s) return 0;
+  block_samples_ = 0;
+  const double block_min_s = block_min_lag_s_;
+  if (!has_reference_) {
+    has_reference_ = true;
+    reference_min_lag_s_ = block_min_s;
+    return 0;
+  }
+  const double threshold_s = params_.loss_step_periods * period_s_;
+  if (pending_blocks_ > 0) {
+    // The blocks before stepped up. A loss leaves this one level with the last of them and
+    // still up against the reference; a stall comes back down; a rate error goes on rising.
+    const double since_step_s = block_min_s - pending_min_lag_s_ - rise_per_block_s_;
+    const double lasting_s = block_min_s - reference_min_lag_s_ -
+                             static_cast<double>(pending_blocks_ + 1) * rise_per_block_s_;
+    if (since_step_s > threshold_s && pending_blocks_ < params_.loss_ramp_blocks) {
+      ++pending_blocks_;  // still climbing: a loss that showed over two blocks, or a ramp
+      pending_min_lag_s_ = block_min_s;
+      return 0;
+    }
+    std::int64_t lost = 0;
+    if (std::abs(since_step_s) <= threshold_s && lasting_s > threshold_s) {
+      lost = std::max<std::int64_t>(
+          1, std::llround(std::min(lasting_s / period_s_, kMaxMissingSamples)));
+    } else if (since_step_s > threshold_s) {
+      // Rising block after block: a rate error the period estimate has not learned yet.
+      rise_per_block_s_ =
+          (block_min_s - reference_min_lag_s_) / static_cast<double>(pending_blocks_ + 1);
+    }
+    reference_min_lag_s_ = block_min_s;
+    pending_blocks_ = 0;
+    return lost;
+  }
+  if (block_min_s - reference_min_lag_s_ - rise_per_block_s_ > threshold_s) {
+    pending_blocks_ = 1;  // the next block tells; the reference stays
+    pending_min_lag_s_ = block_min_s;
+    return 0;
+  }
+  // No step: follow the steady rise (a rate error the period estimate has not learned yet)
+  // slowly, so that the least lag's jitter averages out.
+  rise_per_block_s_ +=
+      params_.loss_rise_gain * (block_min_s - reference_min_lag_s_ - rise_per_block_s_);
+  reference_min_lag_s_ = block_min_s;
+  return 0;
 }
 
 ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
@@ -133,6 +187,13 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
       late_arrival_ = false;
     }
     previous_lag_s_ = update.gap ? on_time_lag_s_ : lag_s;
+    // Losses found a block or two late are counted for the rate only. The samples after them
+    // have gone on at the clock's period; a gap reported (and bridged) here, or a step in the
+    // session time, would integrate the gyro of now over the time lost then, which at the
+    // start of a rep is far faster (a curl read 4-6 deg high).
+    const std::int64_t lost = SamplesLostInBlocks(update.gap ? on_time_lag_s_ : lag_s);
+    count_ += lost;
+    found_late_samples_ += lost;
     ++count_;
     UpdatePeriodEstimate(arrival);
   }

@@ -31,6 +31,29 @@ struct SampleClockParams {
   // gap, so it can be bridged. Above the latency jitter of USB serial (< 10 ms); a BLE burst is
   // told apart by its next arrival.
   double arrival_loss_min_s = 0.03;
+  // Arrival-time streams, losses under arrival_loss_min_s (one to six samples at 200 Hz, one at
+  // 50 Hz): every later sample is still late by the lost time, but one late sample alone is
+  // latency jitter. The earliest arrival of each block this long (the one with the least
+  // latency) is compared with that of the block before: a lasting step up is lost samples, a
+  // steady rise a rate error. 0.1 s holds an on-time arrival even when samples come in batches
+  // (BLE connection events up to 50 ms apart, the USB latency timer's 16 ms). Lost samples the
+  // clock never counted made the period estimate read the rate low (1-3 % with BLE-like
+  // losses at 200 Hz), so the filter integrated every gyro sample over a too long step.
+  double loss_block_s = 0.1;
+  // ... and at least this many samples per block (low rates), for the earliest one to be on time.
+  int loss_block_min_samples = 4;
+  // A block's earliest arrival this many periods later than the block before's, beyond the
+  // steady rise, and the next block level with it (not a stall, not a ramp), is round(step /
+  // period) lost samples. Half a period: the step of one lost sample is a whole period; the
+  // least latency of a block varies far less.
+  double loss_step_periods = 0.5;
+  // A loss may show over two blocks (the late path counted part of it); rising over more
+  // blocks than this in a row is a rate error, not a loss.
+  int loss_ramp_blocks = 2;
+  // How fast the steady rise of the least lag per block is followed (a rate error before the
+  // period estimate has learned it): a quarter per block averages the least lag's jitter over
+  // about four blocks and still follows a rate error within a second.
+  double loss_rise_gain = 0.25;
   // How fast the device-to-session offset may rise (s per s). The offset is the lower envelope of
   // (arrival - device time): latency only ever adds to it, so the envelope follows a device clock
   // that runs fast at once and one that runs slow at this rate. 2000 ppm covers crystal and RC
@@ -78,10 +101,16 @@ class SampleClock {
   std::int64_t gaps() const { return gaps_; }
   std::int64_t missing_samples() const { return missing_samples_total_; }
   std::int64_t rejected_samples() const { return rejected_; }
+  // Arrival-time streams: samples found lost blocks later (loss_block_s), counted for the rate
+  // estimate only (not in missing_samples(), no gap reported).
+  std::int64_t found_late_samples() const { return found_late_samples_; }
 
  private:
   ClockUpdate Start(Time device, Time arrival);
   void UpdatePeriodEstimate(Time arrival);
+  // Losses under arrival_loss_min_s, from the least lag of each block: the number of samples
+  // lost (0 if none), found at the end of the block after the one the loss stepped into.
+  std::int64_t SamplesLostInBlocks(double lag_s);
 
   SampleClockParams params_;
   double nominal_period_s_;
@@ -106,9 +135,21 @@ class SampleClock {
   double late_jump_s_ = 0.0;
   double on_time_lag_s_ = 0.0;
   double previous_lag_s_ = 0.0;
+  // Losses under arrival_loss_min_s (loss_block_s): the least lag of the current block, of the
+  // last block (the reference), and the steady rise per block (a rate error not learned yet).
+  std::int64_t block_samples_ = 0;
+  double block_min_lag_s_ = 0.0;
+  bool has_reference_ = false;
+  double reference_min_lag_s_ = 0.0;
+  double rise_per_block_s_ = 0.0;
+  // Blocks in a row that stepped up, waiting for the next to tell a loss from a stall or a
+  // ramp (0: none), and the least lag of the last of them.
+  int pending_blocks_ = 0;
+  double pending_min_lag_s_ = 0.0;
   std::int64_t gaps_ = 0;
   std::int64_t missing_samples_total_ = 0;
   std::int64_t rejected_ = 0;
+  std::int64_t found_late_samples_ = 0;
 };
 
 }  // namespace ambi::fusion

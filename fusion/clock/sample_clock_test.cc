@@ -126,6 +126,7 @@ TEST(SampleClockTest, ArrivalTimesAreSmoothedToTheSamplePeriod) {
     previous = update.time;
   }
   EXPECT_LT(worst_step_error_s, 0.0015);
+  EXPECT_EQ(clock.found_late_samples(), 0);
 }
 
 TEST(SampleClockTest, LearnsARateOnePercentOffNominalWithoutFalseGaps) {
@@ -136,6 +137,7 @@ TEST(SampleClockTest, LearnsARateOnePercentOffNominalWithoutFalseGaps) {
     ASSERT_FALSE(clock.Update(arrival, arrival).gap) << k;
   }
   EXPECT_NEAR(clock.period_s(), true_period_s, 2e-6);
+  EXPECT_EQ(clock.found_late_samples(), 0);
 }
 
 TEST(SampleClockTest, ABufferedBurstIsNotAGapButALongPauseIs) {
@@ -177,6 +179,45 @@ TEST(SampleClockTest, AFewLostSamplesOfAnArrivalStreamAreAGapToBridge) {
   EXPECT_EQ(gap_at[0], 504);
   EXPECT_EQ(missing, 3);
   EXPECT_NEAR(ToSeconds(last), 0.02 * 999, 0.01);
+}
+
+// 200 Hz with 0-8 ms of latency: losses of one to five samples (5-25 ms) are under
+// arrival_loss_min_s, so no gap is reported, but every later sample is late by the lost time.
+// Counted for the rate, they no longer read as a slower device: uncounted, 60 lost samples in
+// 40 s made the period 0.75 % long, and every gyro sample was integrated over that step.
+TEST(SampleClockTest, ShortLossesFoundBlocksLaterDoNotSlowTheRate) {
+  SampleClock clock({.nominal_rate_hz = 200.0});
+  SplitMix jitter(7);
+  std::int64_t lost = 0;
+  for (int k = 0; k < 8000; ++k) {
+    if (k % 400 == 200) {  // a loss of 1..5 samples every 2 s
+      const int n = 1 + (k / 400) % 5;
+      lost += n;
+      k += n - 1;
+      continue;
+    }
+    const Time arrival = TimeFromSeconds(0.005 * k + 0.008 * jitter.Uniform());
+    ASSERT_FALSE(clock.Update(arrival, arrival).gap) << k;
+  }
+  // Each step is rounded from the least latency of two blocks: one off in 15 losses is jitter.
+  EXPECT_NEAR(static_cast<double>(clock.found_late_samples()), static_cast<double>(lost), 2.0);
+  EXPECT_NEAR(clock.period_s(), 0.005, 0.005 * 1e-3);
+}
+
+// A device 4 % slower than nominal, before the period estimate has learned it, makes every
+// arrival later than the last by the same small amount: a steady rise, never a loss.
+TEST(SampleClockTest, ARateErrorIsNoLoss) {
+  for (const double rate_error : {0.04, 0.08}) {
+    SampleClock clock({.nominal_rate_hz = 200.0});
+    SplitMix jitter(3);
+    const double true_period_s = 0.005 * (1.0 + rate_error);
+    for (int k = 0; k < 4000; ++k) {
+      const Time arrival = TimeFromSeconds(true_period_s * k + 0.004 * jitter.Uniform());
+      clock.Update(arrival, arrival);
+    }
+    EXPECT_EQ(clock.found_late_samples(), 0) << rate_error;
+    EXPECT_NEAR(clock.period_s(), true_period_s, true_period_s * 1e-3) << rate_error;
+  }
 }
 
 TEST(SampleClockTest, ResetStartsANewMapping) {

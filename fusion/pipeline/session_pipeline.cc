@@ -219,9 +219,14 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
   const ImuSample before = *sensor.last_sample;
   for (std::int64_t k = 1; k <= missing; ++k) {
     // Found late: the loss lay before 'before', after 'lost_after'.
-    const ImuSample bridged = lost_after
-                                  ? BridgeSampleFoundLate(*lost_after, before, after, k, missing)
-                                  : BridgeSample(before, after, k, missing);
+    ImuSample bridged;
+    if (lost_after) {
+      bridged = BridgeSampleFoundLate(*lost_after, before, after, k, missing);
+    } else if (sensor.sample_before_last) {
+      bridged = BridgeSampleCurved(*sensor.sample_before_last, before, after, k, missing);
+    } else {
+      bridged = BridgeSample(before, after, k, missing);
+    }
     sensor.filter.Update(bridged);
     ++sensor.counters.bridged_samples;
     const RepDetectorOutput output =

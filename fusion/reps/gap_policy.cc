@@ -10,6 +10,24 @@ Vec3 Lerp(const Vec3& a, const Vec3& b, double f) {
   return {a.x + (b.x - a.x) * f, a.y + (b.y - a.y) * f, a.z + (b.z - a.z) * f};
 }
 
+// The gyro at 'time' on the parabola through three samples in time order ('fallback' when their
+// times are not), by Lagrange's weights.
+Vec3 GyroOnParabola(const ImuSample& s0, const ImuSample& s1, const ImuSample& s2, Time time,
+                    const Vec3& fallback) {
+  const double t0 = ToSeconds(s0.time - s1.time);
+  const double t2 = ToSeconds(s2.time - s1.time);
+  const double t = ToSeconds(time - s1.time);
+  if (!(t0 < 0.0 && t2 > 0.0)) return fallback;
+  const double w0 = t * (t - t2) / (t0 * (t0 - t2));
+  const double w1 = (t - t0) * (t - t2) / (t0 * t2);
+  const double w2 = (t - t0) * t / ((t2 - t0) * t2);
+  const Vec3& a = s0.gyro_rad_s;
+  const Vec3& b = s1.gyro_rad_s;
+  const Vec3& c = s2.gyro_rad_s;
+  return {w0 * a.x + w1 * b.x + w2 * c.x, w0 * a.y + w1 * b.y + w2 * c.y,
+          w0 * a.z + w1 * b.z + w2 * c.z};
+}
+
 }  // namespace
 
 GapAction DecideGap(const GapPolicyParams& params, double gap_s) {
@@ -31,9 +49,26 @@ ImuSample BridgeSample(const ImuSample& before, const ImuSample& after, std::int
   return out;
 }
 
+ImuSample BridgeSampleCurved(const ImuSample& earlier, const ImuSample& before,
+                             const ImuSample& after, std::int64_t k, std::int64_t missing) {
+  ImuSample out = BridgeSample(before, after, k, missing);
+  out.gyro_rad_s = GyroOnParabola(earlier, before, after, out.time, out.gyro_rad_s);
+  return out;
+}
+
 ImuSample BridgeSampleFoundLate(const ImuSample& before, const ImuSample& late,
                                 const ImuSample& after, std::int64_t k, std::int64_t missing) {
   ImuSample out = BridgeSample(before, late, k, missing);
+  // The gyro on the parabola through 'before', 'late' and 'after' at their true times ('late'
+  // came one period after the loss, 'after' one more), for the reason of BridgeSampleCurved.
+  // In session time 'after' carries the lost time: it is missing + 1 periods after 'late'.
+  const Duration period = (after.time - late.time) / (missing + 1);
+  ImuSample late_true = late;
+  late_true.time = before.time + period * (missing + 1);
+  ImuSample after_true = after;
+  after_true.time = late_true.time + period;
+  out.time = before.time + period * k;
+  out.gyro_rad_s = GyroOnParabola(before, late_true, after_true, out.time, out.gyro_rad_s);
   out.time = BridgeSample(late, after, k, missing).time;
   return out;
 }

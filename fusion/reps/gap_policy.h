@@ -36,6 +36,14 @@ GapAction DecideGap(const GapPolicyParams& params, double gap_s);
 ImuSample BridgeSample(const ImuSample& before, const ImuSample& after, std::int64_t k,
                        std::int64_t missing);
 
+// The same with the gyro on the parabola through 'earlier' (the sample just before 'before'),
+// 'before' and 'after'. A rep's angular velocity is curved wherever the limb speeds up or slows
+// down: slowing into the turnaround (a minimum-jerk curl) it falls fast and then flattens, and
+// the straight line from 'before' to 'after' lies above it. Over 200 ms lost at a curl's
+// turnaround that line turned the limb 2-4 deg too far; the parabola follows the slowing.
+ImuSample BridgeSampleCurved(const ImuSample& earlier, const ImuSample& before,
+                             const ImuSample& after, std::int64_t k, std::int64_t missing);
+
 // The same, for a loss found one sample late (ClockUpdate::gap_before_previous): the samples
 // were lost between 'before' and 'late', but 'late' was already passed on right after 'before'.
 // The bridged samples carry the values interpolated between 'before' and 'late' (what was lost)

@@ -61,6 +61,40 @@ TEST(GapPolicyTest, ALossFoundLateIsFilledFromTheSamplesAroundTheLoss) {
   EXPECT_NEAR(third.gyro_rad_s.y, 4.0, 1e-12);
 }
 
+// A limb slowing into its turnaround: the angular velocity falls fast, then flattens (here
+// exactly a parabola, w(t) = 4 (1.1 - t)^2 / 0.01 rad/s). The curved fill follows it where the
+// straight line from 'before' to 'after' lies above it.
+TEST(GapPolicyTest, TheGyroIsFilledAlongItsCurveThroughTheSampleBefore) {
+  const auto w = [](double t) { return 4.0 * (1.1 - t) * (1.1 - t) / 0.01; };
+  ImuSample earlier;
+  earlier.time = TimeFromSeconds(0.98);
+  earlier.gyro_rad_s = {0, w(0.98), 0};
+  ImuSample before;
+  before.time = TimeFromSeconds(1.0);
+  before.gyro_rad_s = {0, w(1.0), 0};
+  ImuSample after;
+  after.time = TimeFromSeconds(1.1);
+  after.gyro_rad_s = {0, w(1.1), 0};
+  for (std::int64_t k = 1; k <= 4; ++k) {
+    const ImuSample curved = BridgeSampleCurved(earlier, before, after, k, 4);
+    const double t = 1.0 + 0.02 * static_cast<double>(k);
+    EXPECT_NEAR(ToSeconds(curved.time), t, 1e-9);
+    EXPECT_NEAR(curved.gyro_rad_s.y, w(t), 1e-9) << k;
+    EXPECT_GT(BridgeSample(before, after, k, 4).gyro_rad_s.y, w(t) + 0.3) << k;
+  }
+  // Found late: the same curve through 'before', 'late' and 'after' at their true times.
+  ImuSample late;
+  late.time = TimeFromSeconds(1.02);  // truly at 1.08, passed on one period after 'before'
+  late.gyro_rad_s = {0, w(1.08), 0};
+  ImuSample after_late;
+  after_late.time = TimeFromSeconds(1.10);  // truly at 1.10
+  after_late.gyro_rad_s = {0, w(1.10), 0};
+  for (std::int64_t k = 1; k <= 3; ++k) {
+    const ImuSample filled = BridgeSampleFoundLate(before, late, after_late, k, 3);
+    EXPECT_NEAR(filled.gyro_rad_s.y, w(1.0 + 0.02 * static_cast<double>(k)), 1e-9) << k;
+  }
+}
+
 TEST(GapPolicyTest, ACutRepCountsWhenFoundBackWithinTheReturnTolerance) {
   GapPolicyParams params;  // return_frac 0.35
   CutRepReturn cut;
