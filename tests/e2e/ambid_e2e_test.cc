@@ -444,8 +444,15 @@ TEST_F(AmbidE2eTest, UnpluggedSensorIsReportedAndNoRepIsInvented) {
   for (const ReceivedEvent& received : events) {
     const v1::Event& event = received.live.event();
     if (event.has_sensor_status()) {
-      EXPECT_EQ(event.sensor_status().side(), v1::SIDE_LEFT)
-          << "only the left sensor was unplugged: " << event.ShortDebugString();
+      // The right sensor may report a short gap that was bridged: on a loaded test machine the
+      // simulator's writes or ambid's reads can stall for tens of milliseconds, which the clock
+      // may take for a few lost samples. It must never be lost, back, or lose a rep.
+      const v1::SensorStatus& status = event.sensor_status();
+      const bool bridged_gap = status.kind() == v1::SensorStatus::KIND_GAP && status.bridged();
+      if (!bridged_gap) {
+        EXPECT_EQ(status.side(), v1::SIDE_LEFT)
+            << "only the left sensor was unplugged: " << event.ShortDebugString();
+      }
       if (event.sensor_status().side() == v1::SIDE_LEFT) {
         left_statuses.push_back(event.sensor_status().kind());
       }
