@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <thread>
 #include <utility>
 
 namespace ambi::transport {
@@ -102,9 +103,19 @@ std::string ErrorText(const sdbus::Error& error) {
   return error.getName() + ": " + error.getMessage();
 }
 
+// Starts the bus thread after spdlog's default logger exists. The thread logs through it, and
+// spdlog builds it lazily behind a guard inside its uninstrumented library, so ThreadSanitizer
+// would not see that a logger built later on another thread was built before its use here;
+// a thread's start is an order it sees.
+template <class Run>
+std::thread StartWithLogger(Run run) {
+  (void)spdlog::default_logger_raw();
+  return std::thread(std::move(run));
+}
+
 }  // namespace
 
-BleBus::BleBus() : thread_([this] { Run(); }) {}
+BleBus::BleBus() : thread_(StartWithLogger([this] { Run(); })) {}
 
 BleBus::~BleBus() {
   {
