@@ -14,6 +14,12 @@ struct Vec3 {
   friend bool operator==(const Vec3&, const Vec3&) = default;
 };
 
+// The few vector operations the stages need on Vec3 itself (Eigen stays inside the stages).
+inline double Dot(const Vec3& a, const Vec3& b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+inline Vec3 Scale(const Vec3& a, double s) { return {a.x * s, a.y * s, a.z * s}; }
+inline Vec3 Add(const Vec3& a, const Vec3& b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
+inline Vec3 Sub(const Vec3& a, const Vec3& b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
+
 // Hamilton quaternion (w, x, y, z). Used as sensor-to-earth orientation:
 // v_earth = q * v_sensor * conj(q), earth frame NWU (x north, y west, z up).
 struct Quaternion {

@@ -21,11 +21,7 @@ Vec3 GyroOnParabola(const ImuSample& s0, const ImuSample& s1, const ImuSample& s
   const double w0 = t * (t - t2) / (t0 * (t0 - t2));
   const double w1 = (t - t0) * (t - t2) / (t0 * t2);
   const double w2 = (t - t0) * t / ((t2 - t0) * t2);
-  const Vec3& a = s0.gyro_rad_s;
-  const Vec3& b = s1.gyro_rad_s;
-  const Vec3& c = s2.gyro_rad_s;
-  return {w0 * a.x + w1 * b.x + w2 * c.x, w0 * a.y + w1 * b.y + w2 * c.y,
-          w0 * a.z + w1 * b.z + w2 * c.z};
+  return Add(Add(Scale(s0.gyro_rad_s, w0), Scale(s1.gyro_rad_s, w1)), Scale(s2.gyro_rad_s, w2));
 }
 
 }  // namespace

@@ -22,8 +22,7 @@ void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s, const Vec3&
   // while the motion gate and the rotation seen stay on the whole rate (the limb is moving).
   Vec3 w = gyro_rad_s;
   if (params_.tilt_only) {
-    const double vertical = w.x * up.x + w.y * up.y + w.z * up.z;
-    w = {w.x - vertical * up.x, w.y - vertical * up.y, w.z - vertical * up.z};
+    w = Sub(w, Scale(up, Dot(w, up)));
   }
   // Weighting by dt keeps the estimate independent of the sample rate.
   const std::array<double, 6> add = {w.x * w.x, w.x * w.y, w.x * w.z,

@@ -11,9 +11,6 @@ constexpr double kRadToDeg = 180.0 / std::numbers::pi;
 // Below this a speed difference between two samples is zero (no crossing to interpolate).
 constexpr double kFlatSpeed = 1e-12;
 
-double Dot(const Vec3& a, const Vec3& b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
-Vec3 Scale(const Vec3& a, double s) { return {a.x * s, a.y * s, a.z * s}; }
-
 // Earth-up expressed in the sensor frame: the third row of the sensor-to-earth rotation matrix.
 Vec3 UpInSensor(const Quaternion& q) {
   return {2.0 * (q.x * q.z - q.w * q.y), 2.0 * (q.y * q.z + q.w * q.x),

@@ -12,12 +12,9 @@ constexpr double kParallelNorm = 1e-9;
 // A helper direction is not used when the axis is this close to it (|cos| of the angle).
 constexpr double kHelperParallelCos = 0.9;
 
-double Dot(const Vec3& a, const Vec3& b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
 Vec3 Cross(const Vec3& a, const Vec3& b) {
   return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }
-Vec3 Scale(const Vec3& a, double s) { return {a.x * s, a.y * s, a.z * s}; }
-Vec3 Sub(const Vec3& a, const Vec3& b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
 double Norm(const Vec3& a) { return std::sqrt(Dot(a, a)); }
 
 }  // namespace
