@@ -255,6 +255,26 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     spec.left.follow = {10.0, 20.0, 0.6, 0.3};
     name += " rocks";
   }
+  if (o.touch_and_go) {
+    for (Side side : kSides) {
+      spec.side(side).rest_between_s = 0.0;
+      spec.side(side).pause_turnaround_s = 0.0;
+    }
+    name += " touchgo";
+  }
+  if (o.variable_rom) {
+    for (Side side : kSides) spec.side(side).rom_jitter_pct = 15.0;
+    name += " varrom";
+  }
+  if (o.failing) {
+    spec.side(o.weaker_side).fatigue_rom_loss_pct_per_rep = 6.0;
+    spec.side(o.weaker_side).fatigue_speed_loss_pct_per_rep = 5.0;
+    name += " failing";
+  }
+  if (o.small_rom) {
+    for (Side side : kSides) spec.side(side).rom_deg = 12.0;
+    name += " small";
+  }
   name += scenario.protocol == fusion::Protocol::kAmbiSample ? " ambi" : " serial";
   name += Format(" s%llu", static_cast<unsigned long long>(o.seed));
   spec.name = name;
@@ -384,6 +404,18 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
     o.exercise = exercise;
     o.follower_rocks = true;
     add(o);
+  }
+  for (bool ScenarioOptions::*variation :
+       {&ScenarioOptions::touch_and_go, &ScenarioOptions::variable_rom, &ScenarioOptions::failing,
+        &ScenarioOptions::small_rom}) {
+    for (sim::ExerciseKind exercise : {sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise,
+                                       sim::ExerciseKind::kKneeExtension, sim::ExerciseKind::kSquat,
+                                       sim::ExerciseKind::kStraightLegRaise}) {
+      ScenarioOptions o;
+      o.exercise = exercise;
+      o.*variation = true;
+      add(o);
+    }
   }
   return grid;
 }

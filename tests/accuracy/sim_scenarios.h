@@ -59,6 +59,11 @@ struct ScenarioOptions {
   // of that, lagging the working rep by up to 0.3 s (implies follower).
   bool follower_rocks = false;
   bool sets_in_hand = false;  // two sets, 30 s rest between them with the weights in hand
+  // How athletes nobody tuned on move (issue 8): reps that vary, that do not pause, that fail.
+  bool touch_and_go = false;  // no rest between reps, no hold at the turnaround
+  bool variable_rom = false;  // each rep's ROM varies by 15 % (standard deviation)
+  bool failing = false;       // the weaker side's ROM falls 6 % per rep (last rep about half)
+  bool small_rom = false;     // 12 deg at the exercise's tempo (a physiotherapy low-amplitude set)
   std::uint64_t seed = 1;
 };
 
@@ -76,6 +81,8 @@ std::vector<Scenario> StandardGrid(std::uint64_t seed);
 // exercise at 25, 50 and 200 Hz), a following limb (knee extension, straight-leg raise; a small
 // hinge-like rock and a larger rolling one), rest in
 // hand between two sets (curl, lateral raise), and a curl session with all of them at 50 Hz.
+// Then how athletes move, every exercise: back to back (" touchgo"), reps varying in range
+// (" varrom"), a failing side (" failing") and slow 12 deg reps (" small").
 // Scenario names carry " handling", " walk", " loss", " follower", " 2sets" and " gym".
 std::vector<Scenario> SituationGrid(std::uint64_t seed);
 
