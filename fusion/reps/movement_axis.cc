@@ -11,8 +11,8 @@ MovementAxisEstimator::MovementAxisEstimator(const MovementAxisParams& params) :
 void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s, const Vec3& up) {
   const double w2 =
       gyro_rad_s.x * gyro_rad_s.x + gyro_rad_s.y * gyro_rad_s.y + gyro_rad_s.z * gyro_rad_s.z;
-  const double threshold = params_.motion_gyro_rad_s;
-  if (w2 < threshold * threshold || !(dt_s > 0.0)) return;
+  const double slow = params_.slow_motion_gyro_rad_s;
+  if (w2 < slow * slow || !(dt_s > 0.0)) return;
   if (std::abs(dt_s - cached_dt_s_) > 1e-6) {  // dt rarely changes: keep exp() off the hot path
     cached_dt_s_ = dt_s;
     cached_decay_ = std::exp(-dt_s / params_.forget_s);
@@ -27,16 +27,27 @@ void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s, const Vec3&
   // Weighting by dt keeps the estimate independent of the sample rate.
   const std::array<double, 6> add = {w.x * w.x, w.x * w.y, w.x * w.z,
                                      w.y * w.y, w.y * w.z, w.z * w.z};
+  const double rotation_deg = std::sqrt(w2) * dt_s * 180.0 / std::numbers::pi;
+  for (int i = 0; i < 6; ++i) slow_moments_[i] = slow_moments_[i] * decay + add[i] * dt_s;
+  slow_rotation_deg_ += rotation_deg;
+  const double fast = params_.motion_gyro_rad_s;
+  if (w2 < fast * fast) return;
   for (int i = 0; i < 6; ++i) moments_[i] = moments_[i] * decay + add[i] * dt_s;
-  rotation_deg_ += std::sqrt(w2) * dt_s * 180.0 / std::numbers::pi;
+  rotation_deg_ += rotation_deg;
+}
+
+double MovementAxisEstimator::accumulated_rotation_deg() const {
+  return rotation_deg_ >= params_.lock_rotation_deg ? rotation_deg_ : slow_rotation_deg_;
 }
 
 bool MovementAxisEstimator::Recompute() {
-  if (rotation_deg_ < params_.lock_rotation_deg) return locked_;
+  const bool fast = rotation_deg_ >= params_.lock_rotation_deg;
+  if (!fast && slow_rotation_deg_ < params_.slow_lock_rotation_deg) return locked_;
+  const std::array<double, 6>& k = fast ? moments_ : slow_moments_;
   Eigen::Matrix3d m;
-  m << moments_[0], moments_[1], moments_[2],  //
-      moments_[1], moments_[3], moments_[4],   //
-      moments_[2], moments_[4], moments_[5];
+  m << k[0], k[1], k[2],  //
+      k[1], k[3], k[4],   //
+      k[2], k[4], k[5];
   const double trace = m.trace();
   if (!(trace > 0.0)) return locked_;
   Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> solver;

@@ -11,6 +11,16 @@ struct MovementAxisParams {
   // Only samples turning faster than this feed the estimate: at rest the gyro is noise and bias,
   // whose direction says nothing about the movement. Higher ignores slow reps; lower lets noise in.
   double motion_gyro_rad_s = 0.35;  // ~20 deg/s
+  // Until the samples above motion_gyro_rad_s have turned lock_rotation_deg, those above this
+  // teach the axis instead: a slow, small exercise (a 10-15 deg physiotherapy leg raise peaks at
+  // 12-19 deg/s) may never turn faster than motion_gyro_rad_s. Still well above the gyro's noise
+  // and a held limb's sway (1-2 deg/s). Once the faster samples suffice only they count, so a
+  // brisker set keeps the axis the slower samples' wobble (a long hold's drift) would tilt.
+  double slow_motion_gyro_rad_s = 0.17;  // ~10 deg/s
+  // ... and the slower samples must have turned this much: they carry more of the hold's drift
+  // and the noise, so they need more rotation to average it out. Two of a 12 deg rep's rises
+  // and falls; a brisker rep's own fast samples lock first.
+  double slow_lock_rotation_deg = 40.0;
   // Rotation (motion samples only) accumulated before the first estimate is trusted. Small enough
   // to lock during the first phase of a 30 deg rep, large enough to average a few samples.
   double lock_rotation_deg = 20.0;
@@ -43,14 +53,20 @@ class MovementAxisEstimator {
   const Vec3& axis() const { return axis_; }
   // Fraction of the rotation energy about the axis (1 = pure hinge; 1/3 = no dominant axis).
   double planarity() const { return planarity_; }
-  double accumulated_rotation_deg() const { return rotation_deg_; }
+  // Rotation seen by the samples the axis comes from (those above motion_gyro_rad_s once they
+  // suffice to lock, else those above slow_motion_gyro_rad_s).
+  double accumulated_rotation_deg() const;
 
   void Reset();
 
  private:
   MovementAxisParams params_;
-  std::array<double, 6> moments_{};  // xx, xy, xz, yy, yz, zz
+  // Weighted sums of w w^T (xx, xy, xz, yy, yz, zz) and the rotation seen, over the samples
+  // above motion_gyro_rad_s and over those above slow_motion_gyro_rad_s.
+  std::array<double, 6> moments_{};
   double rotation_deg_ = 0.0;
+  std::array<double, 6> slow_moments_{};
+  double slow_rotation_deg_ = 0.0;
   bool locked_ = false;
   Vec3 axis_;
   double planarity_ = 0.0;

@@ -8,8 +8,17 @@ namespace ambi::fusion {
 namespace {
 
 constexpr double kRadToDeg = 180.0 / std::numbers::pi;
+constexpr double kDegToRad = std::numbers::pi / 180.0;
 // Below this a speed difference between two samples is zero (no crossing to interpolate).
 constexpr double kFlatSpeed = 1e-12;
+
+// Median of the first 'n' values (the upper one of the middle two when n is even).
+template <std::size_t N>
+double Median(std::array<double, N> values, int n) {
+  const auto count = static_cast<std::size_t>(std::clamp(n, 1, static_cast<int>(N)));
+  std::nth_element(values.begin(), values.begin() + count / 2, values.begin() + count);
+  return values[count / 2];
+}
 
 // Earth-up expressed in the sensor frame: the third row of the sensor-to-earth rotation matrix.
 Vec3 UpInSensor(const Quaternion& q) {
@@ -67,7 +76,8 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params) {
   const double k = std::min(1.0, params.exercise_min_rom_deg / params.min_rom_deg);
   for (double* floor : {&params.start_min_deg, &params.start_set_min_deg, &params.turn_min_deg,
                         &params.turn_set_min_deg, &params.min_rom_deg, &params.min_rom_set_deg,
-                        &params.swing_min_deg, &params.axis.lock_rotation_deg}) {
+                        &params.swing_min_deg, &params.axis.lock_rotation_deg,
+                        &params.axis.slow_lock_rotation_deg}) {
     *floor *= k;
   }
   if (params.exercise_min_rom_deg < params.gyro_angle_below_rom_deg) params.angle.gyro_only = true;
@@ -83,8 +93,8 @@ RepDetector::RepDetector(const RepDetectorParams& params)
       axis_estimator_(params_.axis),
       angle_(params_.angle),
       axis_update_every_(std::max(
-          1, static_cast<int>(std::lround(params.axis_update_period_s * params.nominal_rate_hz)))) {
-}
+          1, static_cast<int>(std::lround(params.axis_update_period_s * params.nominal_rate_hz)))),
+      rest_gyro_rad_s_(params_.rest_gyro_rad_s) {}
 
 void RepDetector::ClearSet() {
   floor_index_ = next_index_;
@@ -97,6 +107,7 @@ void RepDetector::ClearSet() {
   rest_ = RestPose{};
   rom_count_ = 0;
   amplitude_deg_ = 0.0;
+  rest_gyro_rad_s_ = params_.rest_gyro_rad_s;
   previous_end_.reset();
   rest_before_gap_deg_.reset();
   held_.reset();
@@ -190,11 +201,22 @@ void RepDetector::LockAxis() {
   }
   // The first sample is the rest pose; if the limb moves there, the rep's true start was before
   // the data.
-  const bool moving = std::abs(At(first).speed_deg_s) >= params_.rest_gyro_rad_s * kRadToDeg;
+  const bool moving = std::abs(At(first).speed_deg_s) >= rest_gyro_rad_s_ * kRadToDeg;
   rest_ = {At(first).angle_deg, first, moving ? RestOrigin::kDataStart : RestOrigin::kSeen};
   still_pose_deg_.reset();
   state_ = RepState::kAtRest;
-  for (std::int64_t i = first; i <= last; ++i) Step(i);
+  for (std::int64_t i = first; i <= last; ++i) {
+    // What "still" means may change during the replay (a rep accepted here sets the set's
+    // speed), so each sample is judged again as a live one would be.
+    if (i > first) UpdateStill(At(i), At(i - 1).still_s);
+    Step(i);
+  }
+}
+
+void RepDetector::UpdateStill(Entry& entry, double previous_still_s) {
+  const bool still = Dot(entry.gyro_rad_s, entry.gyro_rad_s) < rest_gyro_rad_s_ * rest_gyro_rad_s_;
+  entry.still_s = still ? previous_still_s + entry.dt_s : 0.0;
+  still_s_ = entry.still_s;
 }
 
 RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion& sensor_to_earth,
@@ -210,16 +232,15 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   previous_time_ns_ = time_ns;
 
   const Vec3& w = sample.gyro_rad_s;
-  const bool still = Dot(w, w) < params_.rest_gyro_rad_s * params_.rest_gyro_rad_s;
-  still_s_ = still ? still_s_ + dt_s : 0.0;
   if (bridged) ++bridged_samples_;
 
   const std::int64_t index = next_index_++;
   Entry& entry = At(index);
   entry.time_ns = time_ns;
+  entry.dt_s = dt_s;
   entry.gravity = UpInSensor(sensor_to_earth);
   entry.gyro_rad_s = w;
-  entry.still_s = still_s_;
+  UpdateStill(entry, still_s_);
   entry.angle_deg = 0.0;
   entry.speed_deg_s = 0.0;
   entry.bridged = bridged;
@@ -331,7 +352,7 @@ void RepDetector::Resume(std::int64_t index) {
     }
     held_.reset();
   }
-  const bool slow = std::abs(entry.speed_deg_s) < params_.rest_gyro_rad_s * kRadToDeg;
+  const bool slow = std::abs(entry.speed_deg_s) < rest_gyro_rad_s_ * kRadToDeg;
   if (rest_before_gap_deg_ && RestPoseCarriesOver(params_.gap, angle, *rest_before_gap_deg_,
                                                   amplitude_deg_, params_.start_min_deg)) {
     // Just left (or still at) the rest pose seen before the gap: it carries over, unless the
@@ -355,7 +376,7 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
     rest_ = {angle, index, RestOrigin::kSeen};
   }
   if (entry.still_s >= params_.rest_min_s) still_pose_deg_ = angle;
-  if (std::abs(entry.speed_deg_s) < params_.rest_gyro_rad_s * kRadToDeg) {
+  if (std::abs(entry.speed_deg_s) < rest_gyro_rad_s_ * kRadToDeg) {
     state_ = RepState::kAtRest;
   }
   if (state_ == RepState::kAtRest && angle - rest_.angle_deg >= StartDeg()) {
@@ -592,14 +613,14 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
 void RepDetector::AcceptRep(const Rep& rep) {
   previous_end_ = rep.end;
   roms_deg_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.rom_deg;
+  peak_speeds_deg_s_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.peak_speed_deg_s;
   ++rom_count_;
-  // Median of the last few ROMs: one partial rep does not move the hysteresis much.
-  std::array<double, kRomHistory> sorted = roms_deg_;
+  // Medians of the last few reps: one partial rep does not move the hysteresis much.
   const int n = std::min(rom_count_, kRomHistory);
-  for (int a = 1; a < n; ++a) {
-    for (int b = a; b > 0 && sorted[b - 1] > sorted[b]; --b) std::swap(sorted[b - 1], sorted[b]);
-  }
-  amplitude_deg_ = sorted[static_cast<std::size_t>(n / 2)];
+  amplitude_deg_ = Median(roms_deg_, n);
+  rest_gyro_rad_s_ = std::clamp(params_.rest_speed_frac * Median(peak_speeds_deg_s_, n) * kDegToRad,
+                                std::min(params_.rest_gyro_min_rad_s, params_.rest_gyro_rad_s),
+                                params_.rest_gyro_rad_s);
   PushRep(rep);
 }
 

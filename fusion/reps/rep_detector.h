@@ -37,6 +37,15 @@ struct RepDetectorParams {
   // re-anchored to the current (gravity-based) angle. Looser thresholds take slow reps for rest.
   double rest_gyro_rad_s = 0.15;  // ~8.6 deg/s
   double rest_min_s = 0.3;
+  // Once the set has reps, rest is judged against the set's own speed: the gyro below
+  // rest_speed_frac of the median peak speed of its last reps (never above rest_gyro_rad_s, never
+  // below rest_gyro_min_rad_s). A slow, small exercise (a 10 deg leg raise peaks at 12 deg/s)
+  // turns slower than rest_gyro_rad_s through most of each rep, so its hold and its slow descent
+  // would read as rest and cut the rep short. The floor stays above a held limb's tremor and the
+  // gyro's noise (1-2 deg/s). Sets faster than rest_gyro_rad_s / rest_speed_frac (29 deg/s at
+  // their peak) are not affected.
+  double rest_speed_frac = 0.3;
+  double rest_gyro_min_rad_s = 0.05;  // ~2.9 deg/s
 
   // Hysteresis, adapting to the set's amplitude A (median ROM of the last accepted reps):
   // a rep starts when the angle rises max(start_min_deg, start_frac * A) above the rest pose,
@@ -232,7 +241,8 @@ class RepDetector {
  private:
   struct Entry {
     std::int64_t time_ns = 0;
-    Vec3 gravity;  // unit, sensor frame
+    double dt_s = 0.0;  // since the previous sample (one nominal period across a jump)
+    Vec3 gravity;       // unit, sensor frame
     Vec3 gyro_rad_s;
     double angle_deg = 0.0;
     double speed_deg_s = 0.0;
@@ -290,6 +300,9 @@ class RepDetector {
   void ClearSet();
   // Forgets the axis learned from motion before the set; learning starts again at 'index'.
   void RelearnAxis(std::int64_t index);
+  // Whether the limb is still at 'entry' (rest_gyro_rad_s_) and for how long, after
+  // 'previous_still_s' up to the sample before.
+  void UpdateStill(Entry& entry, double previous_still_s);
   double StartDeg() const;
   double MinRomDeg() const;
   // The oldest sample still in the buffer and after the last gap.
@@ -304,6 +317,7 @@ class RepDetector {
   MovementAxisEstimator axis_estimator_;
   SegmentAngle angle_;
   int axis_update_every_;
+  double rest_gyro_rad_s_;  // what "still" means now: RepDetectorParams::rest_speed_frac
   int samples_since_axis_update_ = 0;
 
   // Rest detection.
@@ -326,6 +340,7 @@ class RepDetector {
   // little for one partial rep and still follows a change of load within the set.
   static constexpr int kRomHistory = 5;
   std::array<double, kRomHistory> roms_deg_{};
+  std::array<double, kRomHistory> peak_speeds_deg_s_{};
   int rom_count_ = 0;
   double amplitude_deg_ = 0.0;
   std::optional<Time> previous_end_;

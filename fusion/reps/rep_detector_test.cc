@@ -109,6 +109,33 @@ TEST(RepDetectorTest, HoldAtTheTopForSecondsIsOneRepWithItsPause) {
   }
 }
 
+// A physiotherapy low-amplitude leg raise: 12 deg, raised over 1.5 s, held 1 s, lowered over 2 s.
+// It peaks at 12.6 deg/s and turns slower than rest_gyro_rad_s (8.6 deg/s) through most of each
+// rep: the axis is learned from it (slow_motion_gyro_rad_s), and once the set has reps, rest is
+// judged against their speed (rest_speed_frac), so the hold and the slow descent stay inside the
+// rep.
+TEST(RepDetectorTest, ASlowSmallRepIsOneRepWithItsHoldAndDescent) {
+  std::mt19937 rng(11);
+  std::normal_distribution<double> gyro_noise(0.0, 0.01);  // 0.6 deg/s
+  auto samples = MakeHinge(hinge::Reps(8, 12, 1.5, 1.0, 2.0, 1.5), 25, RandomMount(rng));
+  for (HingeSample& s : samples) {
+    s.sample.gyro_rad_s.x += gyro_noise(rng);
+    s.sample.gyro_rad_s.y += gyro_noise(rng);
+    s.sample.gyro_rad_s.z += gyro_noise(rng);
+  }
+  const std::vector<Rep> reps = Detect(samples, Params(25));
+  ASSERT_EQ(reps.size(), 8u);
+  for (const Rep& r : reps) {
+    EXPECT_NEAR(r.rom_deg, 12.0, 1.0);
+    EXPECT_NEAR(r.pause_turnaround_s, 1.0, 0.3);
+    // Phases read short: their ends are found where the speed crosses timing_speed_min_deg_s
+    // (3 deg/s), which a 2 s half-cosine descent peaking at 9.4 deg/s stays under for 0.2 s at
+    // each end, and extrapolation recovers only timing_extrapolate_max_s of that.
+    EXPECT_NEAR(r.concentric_s, 1.5, 0.3);
+    EXPECT_NEAR(r.eccentric_s, 2.0, 0.4);
+  }
+}
+
 TEST(RepDetectorTest, BackToBackRepsWithoutRest) {
   const auto samples = MakeHinge(hinge::Reps(10, 60, 0.6, 0.0, 0.6, 0.0), 25, {1, 0, 0, 0});
   const std::vector<Rep> reps = Detect(samples, Params(25));
