@@ -15,7 +15,9 @@ namespace ambi::proto {
 void RoundForGolden(google::protobuf::Message* message);
 
 // One line of proto3 JSON with the proto field names kept in snake_case and every field printed,
-// defaults included. 'pretty' adds indentation (for people).
+// defaults included. 'pretty' adds indentation (for people). The one-line form comes from
+// AppendCompactJson (the same bytes as protobuf's printer, faster); the indented one, and any
+// message that writer leaves to protobuf, from protobuf's MessageToJsonString.
 std::string ToJson(const google::protobuf::Message& message, bool pretty = false);
 
 }  // namespace ambi::proto

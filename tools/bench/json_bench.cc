@@ -1,0 +1,163 @@
+// ambi-bench-json: ns per event printed as one line of JSON by ambi's writer (AppendCompactJson,
+// what ToJson uses), against protobuf's MessageToJsonString with the same options as the
+// baseline measured in the same run. Events: a rep pair with its four metric comparisons (the
+// most common and largest event of a set) and a single rep, with unrounded doubles as
+// ambi-replay and ambi-web print them.
+
+#include <benchmark/benchmark.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ambi/v1/events.pb.h"
+#include "proto/convert/compact_json.h"
+#include "proto/convert/proto_json.h"
+
+namespace ambi::bench {
+namespace {
+
+// Doubles as the pipeline leaves them: most need 17 significant digits.
+double Unrounded(double value, int salt) { return value * (1.0 + salt * 1e-7) / 3.0 * 3.0; }
+
+void FillRep(v1::Side side, int salt, v1::Rep* rep) {
+  rep->set_side(side);
+  rep->set_limb(v1::LIMB_WRIST);
+  rep->set_set_index(1);
+  rep->set_index(7);
+  rep->set_start_s(Unrounded(2.02, salt));
+  rep->set_turnaround_s(Unrounded(3.304, salt + 1));
+  rep->set_end_s(Unrounded(4.647, salt + 2));
+  rep->set_rom_deg(Unrounded(128.87312, salt + 3));
+  rep->set_concentric_s(Unrounded(0.947, salt + 4));
+  rep->set_eccentric_s(Unrounded(1.335, salt + 5));
+  rep->set_pause_turnaround_s(Unrounded(0.345, salt + 6));
+  rep->set_pause_before_s(0.0);
+  rep->set_peak_speed_deg_s(Unrounded(247.275, salt + 7));
+  rep->set_peak_concentric_speed_deg_s(Unrounded(247.275, salt + 8));
+}
+
+v1::Event RepPairEvent() {
+  v1::Event event;
+  event.set_athlete("sim");
+  v1::RepPair* pair = event.mutable_rep_pair();
+  pair->set_limb(v1::LIMB_WRIST);
+  pair->set_set_index(1);
+  pair->set_pair_index(7);
+  FillRep(v1::SIDE_LEFT, 10, pair->mutable_left());
+  FillRep(v1::SIDE_RIGHT, 20, pair->mutable_right());
+  for (int m = 1; m <= 4; ++m) {
+    v1::MetricComparison* metric = pair->add_metrics();
+    metric->set_metric(static_cast<v1::Metric>(m));
+    metric->set_left(Unrounded(128.873, m));
+    metric->set_right(Unrounded(120.076, m + 1));
+    metric->set_percent_difference(Unrounded(6.826, m + 2));
+    metric->set_symmetry_index_pct(Unrounded(7.07, m + 3));
+    metric->set_weaker_side(v1::SIDE_RIGHT);
+    metric->set_band(v1::BAND_GREEN);
+  }
+  pair->set_lead_ms(-2.0);
+  return event;
+}
+
+v1::Event RepEvent() {
+  v1::Event event;
+  event.set_athlete("sim");
+  FillRep(v1::SIDE_LEFT, 30, event.mutable_rep());
+  return event;
+}
+
+v1::Event EventOfKind(std::int64_t kind) { return kind == 0 ? RepPairEvent() : RepEvent(); }
+
+void BM_ProtobufPrinter(benchmark::State& state) {
+  const v1::Event event = EventOfKind(state.range(0));
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  for (auto _ : state) {
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(event, &json, options);
+    benchmark::DoNotOptimize(json.data());
+  }
+}
+
+// What ambi-replay and ambi-web call: a new string per event.
+void BM_ToJson(benchmark::State& state) {
+  const v1::Event event = EventOfKind(state.range(0));
+  for (auto _ : state) {
+    std::string json = proto::ToJson(event);
+    benchmark::DoNotOptimize(json.data());
+  }
+}
+
+// The writer alone, into a string whose capacity is kept.
+void BM_CompactWriterReusedString(benchmark::State& state) {
+  const v1::Event event = EventOfKind(state.range(0));
+  std::string json;
+  for (auto _ : state) {
+    json.clear();
+    if (!proto::AppendCompactJson(event, &json)) state.SkipWithError("left to protobuf");
+    benchmark::DoNotOptimize(json.data());
+  }
+}
+
+void Kinds(benchmark::internal::Benchmark* b) { b->ArgName("rep_pair0_rep1")->Arg(0)->Arg(1); }
+
+BENCHMARK(BM_ProtobufPrinter)->Apply(Kinds);
+BENCHMARK(BM_ToJson)->Apply(Kinds);
+BENCHMARK(BM_CompactWriterReusedString)->Apply(Kinds);
+
+// Console output plus a closing table: each run's CPU time over the protobuf printer's for the
+// same event (the median of repetitions when --benchmark_repetitions is given).
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      const std::string name = run.run_name.str();
+      if (run.run_type == Run::RT_Iteration && run.iterations > 0) {
+        last_ns_[name] = run.GetAdjustedCPUTime();
+      } else if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
+        median_ns_[name] = run.GetAdjustedCPUTime();
+      } else {
+        continue;
+      }
+      if (order_.empty() || order_.back() != name) order_.push_back(name);
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+
+  void PrintRatios() const {
+    const std::map<std::string, double>& ns = median_ns_.empty() ? last_ns_ : median_ns_;
+    std::printf("\n%-48s %10s %8s  (%s)\n", "printer/event", "ns", "ratio",
+                median_ns_.empty() ? "last run" : "median of repetitions");
+    for (const std::string& name : order_) {
+      const auto it = ns.find(name);
+      const std::size_t slash = name.find('/');
+      if (slash == std::string::npos) continue;
+      const std::string event = name.substr(slash);
+      const auto base = ns.find("BM_ProtobufPrinter" + event);
+      if (it == ns.end() || base == ns.end() || base->second <= 0.0) continue;
+      std::printf("%-48s %10.1f %8.3f\n", name.c_str(), it->second, it->second / base->second);
+    }
+  }
+
+ private:
+  std::map<std::string, double> last_ns_;
+  std::map<std::string, double> median_ns_;
+  std::vector<std::string> order_;
+};
+
+}  // namespace
+}  // namespace ambi::bench
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  ambi::bench::RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.PrintRatios();
+  benchmark::Shutdown();
+  return 0;
+}
