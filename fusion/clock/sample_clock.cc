@@ -43,6 +43,8 @@ ClockUpdate SampleClock::Start(Time device, Time arrival) {
   has_reference_ = false;
   rise_per_block_s_ = 0.0;
   pending_blocks_ = 0;
+  raw_lags_[0] = 0.0;  // arrival - device time, both at the origin
+  samples_seen_ = 1;
   ClockUpdate update;
   update.time = arrival;
   last_time_ = update.time;
@@ -67,6 +69,7 @@ std::int64_t SampleClock::SamplesLostInBlocks(double lag_s) {
   ++block_samples_;
   const double block_s = static_cast<double>(block_samples_) * period_s_;
   if (block_samples_ < params_.loss_block_min_samples || block_s < params_.loss_block_s) return 0;
+  last_block_samples_ = block_samples_;
   block_samples_ = 0;
   const double block_min_s = block_min_lag_s_;
   if (!has_reference_) {
@@ -110,6 +113,25 @@ std::int64_t SampleClock::SamplesLostInBlocks(double lag_s) {
       params_.loss_rise_gain * (block_min_s - reference_min_lag_s_ - rise_per_block_s_);
   reference_min_lag_s_ = block_min_s;
   return 0;
+}
+
+std::int64_t SampleClock::LocateLateLoss(std::int64_t lost, std::int64_t block_samples) const {
+  const std::int64_t history = std::min<std::int64_t>(samples_seen_, kLagHistory);
+  auto raw_lag = [&](std::int64_t ago) {
+    return raw_lags_[static_cast<std::size_t>((samples_seen_ - 1 - ago) % kLagHistory)];
+  };
+  // The block just ended lies wholly after the loss; its least lag is the level after it.
+  double after_s = raw_lag(0);
+  for (std::int64_t ago = 1; ago < std::min(block_samples, history); ++ago) {
+    after_s = std::min(after_s, raw_lag(ago));
+  }
+  // Latency only adds: a sample lagging less than halfway up the step came before the loss. The
+  // newest such one is the last before it (or a little earlier, when jitter delayed the last).
+  const double before_s = after_s - 0.5 * static_cast<double>(lost) * period_s_;
+  for (std::int64_t ago = 1; ago < history; ++ago) {
+    if (raw_lag(ago) < before_s) return ago - 1;
+  }
+  return -1;
 }
 
 ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
@@ -187,6 +209,9 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
       late_arrival_ = false;
     }
     previous_lag_s_ = update.gap ? on_time_lag_s_ : lag_s;
+    raw_lags_[static_cast<std::size_t>(samples_seen_ % kLagHistory)] =
+        ToSeconds(SaturatingSub(arrival, device_origin_)) - device_s_ - step_s;
+    ++samples_seen_;
     // Losses found a block or two late are counted for the rate only. The samples after them
     // have gone on at the clock's period; a gap reported (and bridged) here, or a step in the
     // session time, would integrate the gyro of now over the time lost then, which at the
@@ -194,6 +219,13 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
     const std::int64_t lost = SamplesLostInBlocks(update.gap ? on_time_lag_s_ : lag_s);
     count_ += lost;
     found_late_samples_ += lost;
+    if (lost > 0) {
+      const std::int64_t ago = LocateLateLoss(lost, last_block_samples_);
+      if (ago >= 0) {
+        update.late_loss_samples = lost;
+        update.late_loss_samples_ago = ago;
+      }
+    }
     ++count_;
     UpdatePeriodEstimate(arrival);
   }

@@ -1,6 +1,7 @@
 #ifndef AMBI_FUSION_CLOCK_SAMPLE_CLOCK_H_
 #define AMBI_FUSION_CLOCK_SAMPLE_CLOCK_H_
 
+#include <array>
 #include <cstdint>
 
 #include "fusion/core/time.h"
@@ -76,6 +77,12 @@ struct ClockUpdate {
   // could be one late delivery, so it was passed on at the next period; the second, as late,
   // shows the loss. The missing samples then lay before the previous sample, not this one.
   bool gap_before_previous = false;
+  // Arrival-time streams: samples lost a block or two ago (loss_block_s), found now. The loss lay
+  // just before the sample 'late_loss_samples_ago' samples before this one (0: this one), where
+  // the arrivals' lag behind the clock stepped up; the samples since have gone on. 0 samples:
+  // none found, or found but not located within the last kLagHistory samples.
+  std::int64_t late_loss_samples = 0;
+  std::int64_t late_loss_samples_ago = 0;
 };
 
 // Turns device or arrival times into session times for one sensor, and finds gaps.
@@ -105,12 +112,19 @@ class SampleClock {
   // estimate only (not in missing_samples(), no gap reported).
   std::int64_t found_late_samples() const { return found_late_samples_; }
 
+  // How many samples back a loss found late can be located (the lag of each is kept): at 200 Hz
+  // 0.64 s, twice the three 0.1 s blocks a loss is found within.
+  static constexpr int kLagHistory = 128;
+
  private:
   ClockUpdate Start(Time device, Time arrival);
   void UpdatePeriodEstimate(Time arrival);
   // Losses under arrival_loss_min_s, from the least lag of each block: the number of samples
   // lost (0 if none), found at the end of the block after the one the loss stepped into.
   std::int64_t SamplesLostInBlocks(double lag_s);
+  // Where 'lost' samples, found at the end of a block of 'block_samples', were lost: how many
+  // samples back the first one after the loss is, or -1 if not within kLagHistory.
+  std::int64_t LocateLateLoss(std::int64_t lost, std::int64_t block_samples) const;
 
   SampleClockParams params_;
   double nominal_period_s_;
@@ -150,6 +164,11 @@ class SampleClock {
   std::int64_t missing_samples_total_ = 0;
   std::int64_t rejected_ = 0;
   std::int64_t found_late_samples_ = 0;
+  // Arrival-time streams: each sample's arrival minus the synthesised device time (the lag
+  // without the offset, which moves), newest at raw_lags_[(samples_seen_ - 1) % kLagHistory].
+  std::array<double, kLagHistory> raw_lags_{};
+  std::int64_t samples_seen_ = 0;  // since the mapping started
+  std::int64_t last_block_samples_ = 0;
 };
 
 }  // namespace ambi::fusion

@@ -204,6 +204,35 @@ TEST(SampleClockTest, ShortLossesFoundBlocksLaterDoNotSlowTheRate) {
   EXPECT_NEAR(clock.period_s(), 0.005, 0.005 * 1e-3);
 }
 
+// Each loss found blocks later is also located: the report names how many samples back the
+// first sample after the loss is. Latency only adds, so a sample lagging less than halfway up
+// the step came before the loss; jitter can only place the loss a little early, never late.
+TEST(SampleClockTest, AShortLossFoundLateIsLocated) {
+  SampleClock clock({.nominal_rate_hz = 200.0});
+  SplitMix jitter(7);
+  int reported = 0;
+  int seen = 0;          // samples passed to the clock
+  int first_after = -1;  // index (in 'seen') of the first sample after the last loss
+  for (int k = 0; k < 8000; ++k) {
+    if (k % 400 == 200) {  // a loss of 1..5 samples every 2 s
+      const int n = 1 + (k / 400) % 5;
+      k += n - 1;
+      first_after = seen;
+      continue;
+    }
+    const Time arrival = TimeFromSeconds(0.005 * k + 0.008 * jitter.Uniform());
+    const ClockUpdate update = clock.Update(arrival, arrival);
+    ++seen;
+    if (update.late_loss_samples == 0) continue;
+    ++reported;
+    const int located = seen - 1 - static_cast<int>(update.late_loss_samples_ago);
+    EXPECT_LE(located, first_after) << k;      // never after the loss
+    EXPECT_GE(located, first_after - 4) << k;  // at most 4 samples (20 ms) early
+    EXPECT_LE(seen - 1 - first_after, SampleClock::kLagHistory) << k;
+  }
+  EXPECT_GE(reported, 18);  // of 20 losses: the rest are found, not located (ShortLosses...)
+}
+
 // A device 4 % slower than nominal, before the period estimate has learned it, makes every
 // arrival later than the last by the same small amount: a steady rise, never a loss.
 TEST(SampleClockTest, ARateErrorIsNoLoss) {

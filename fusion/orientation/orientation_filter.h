@@ -3,6 +3,7 @@
 
 #include "fusion/core/geometry.h"
 #include "fusion/core/imu_sample.h"
+#include "fusion/core/rotation.h"
 #include "fusion/orientation/madgwick.h"
 #include "fusion/orientation/madgwick_reference.h"
 
@@ -46,6 +47,21 @@ class OrientationFilter {
     } else {
       madgwick_.RestartAfterGap();
     }
+  }
+  // Turns the orientation by 'earth_rotation' in the earth frame (q -> earth_rotation * q): a
+  // rotation the filter missed (samples lost and found late), added afterwards.
+  void RotateEarth(const Quaternion& earth_rotation) {
+    if (reference_mode_) {
+      reference_.set_sensor_to_earth(Compose(earth_rotation, reference_.sensor_to_earth()));
+    } else {
+      MadgwickState state = madgwick_.state();
+      state.sensor_to_earth = Normalised(Compose(earth_rotation, state.sensor_to_earth));
+      madgwick_.set_state(state);
+    }
+  }
+  // The gyro bias the filter subtracts (zero for the reference filter, which estimates none).
+  Vec3 gyro_bias_rad_s() const {
+    return reference_mode_ ? Vec3{} : madgwick_.state().gyro_bias_rad_s;
   }
   const Quaternion& sensor_to_earth() const {
     return reference_mode_ ? reference_.sensor_to_earth() : madgwick_.sensor_to_earth();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "fusion/core/rotation.h"
 #include "fusion/decode/decoder.h"
 
 namespace ambi::fusion {
@@ -55,6 +56,23 @@ struct SessionPipeline::SensorState {
   // The sample before last_sample: the near side of a loss found one sample late.
   std::optional<ImuSample> sample_before_last;
   Time next_watermark{};  // when to tell the comparator how far this side's data has come
+  // The samples fed last, measured and bridged (AddLateLoss reaches back to a loss the clock
+  // finds blocks later): the orientation after each, its gyro and time, its detector index.
+  struct Fed {
+    Quaternion after;
+    Vec3 gyro_rad_s;
+    Time time;
+    std::int64_t detector_index = 0;
+    bool measured = false;
+  };
+  // Room for the clock's located history plus the bridged samples between.
+  static constexpr int kFedHistory = 2 * SampleClock::kLagHistory;
+  std::array<Fed, kFedHistory> fed{};
+  std::int64_t fed_count = 0;  // since the last cut gap or new detector
+  std::array<Vec3, kFedHistory> corrected_up{};
+  Fed& FedBack(std::int64_t back) {
+    return fed[static_cast<std::size_t>((fed_count - 1 - back) % kFedHistory)];
+  }
 };
 
 struct SessionPipeline::SetState {
@@ -183,6 +201,10 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   if (clock.time > latest_time_) latest_time_ = clock.time;
 
   RepDetectorOutput output = sensor.reps.Update(timed, sensor_to_earth);
+  RememberFed(sensor, timed, /*measured=*/true);
+  if (clock.late_loss_samples > 0) {
+    AddLateLoss(sensor, clock.late_loss_samples, clock.late_loss_samples_ago);
+  }
   if (gap_status) {
     // A cut gap's rep in progress is judged at the first sample after it (this one).
     gap_status->rep_dropped = sensor.reps.diagnostics().dropped_by_gap > dropped_before;
@@ -231,8 +253,52 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
     ++sensor.counters.bridged_samples;
     const RepDetectorOutput output =
         sensor.reps.Update(bridged, sensor.filter.sensor_to_earth(), /*bridged=*/true);
+    RememberFed(sensor, bridged, /*measured=*/false);
     if (output.rep) ScreenRep(sensor, *output.rep, output.rep_axis);
   }
+}
+
+void SessionPipeline::RememberFed(SensorState& sensor, const ImuSample& sample, bool measured) {
+  ++sensor.fed_count;
+  SensorState::Fed& fed = sensor.FedBack(0);
+  fed.after = sensor.filter.sensor_to_earth();
+  fed.gyro_rad_s = sample.gyro_rad_s;
+  fed.time = sample.time;
+  fed.detector_index = sensor.reps.next_index() - 1;
+  fed.measured = measured;
+}
+
+void SessionPipeline::AddLateLoss(SensorState& sensor, std::int64_t missing,
+                                  std::int64_t samples_ago) {
+  const double period_s = sensor.clock.period_s();
+  if (static_cast<double>(missing) * period_s > params_.late_loss.max_lost_s) return;
+  // The first measured sample after the loss, and the two fed before it.
+  const std::int64_t available = std::min<std::int64_t>(sensor.fed_count, SensorState::kFedHistory);
+  std::int64_t back = 0;
+  for (std::int64_t measured = -1; back < available; ++back) {
+    if (sensor.FedBack(back).measured && ++measured == samples_ago) break;
+  }
+  if (back + 2 >= available) return;  // no longer remembered: counted for the rate only
+  auto sample_of = [&](std::int64_t b) {
+    ImuSample sample;
+    sample.time = sensor.FedBack(b).time;
+    sample.gyro_rad_s = sensor.FedBack(b).gyro_rad_s;
+    return sample;
+  };
+  const LostRotation lost =
+      RotationOfLostSamples(sample_of(back + 2), sample_of(back + 1), sample_of(back), missing,
+                            period_s, sensor.filter.gyro_bias_rad_s());
+  const Quaternion correction = EarthCorrection(sensor.FedBack(back + 1).after, lost.rotation);
+  for (std::int64_t b = back; b >= 0; --b) {
+    SensorState::Fed& fed = sensor.FedBack(b);
+    fed.after = Normalised(Compose(correction, fed.after));
+    sensor.corrected_up[static_cast<std::size_t>(back - b)] = UpInSensorFrame(fed.after);
+  }
+  sensor.filter.RotateEarth(correction);
+  sensor.reps.AddLostRotation(
+      sensor.FedBack(back).detector_index, lost.rotation_rad,
+      std::span<const Vec3>(sensor.corrected_up.data(), static_cast<std::size_t>(back + 1)));
+  sensor.counters.late_loss_samples += missing;
 }
 
 void SessionPipeline::ScreenRep(SensorState& sensor, Rep rep, const Vec3& axis) {
@@ -367,6 +433,7 @@ void SessionPipeline::RestoreConfiguredExercise() {
   for (auto& sensor : sensors_) {
     sensor->reps =
         RepDetector(SensorState::RepParams(sensor->config, params_.reps, params_.exercise));
+    sensor->fed_count = 0;  // the detector's sample indices start again
   }
 }
 
@@ -380,6 +447,7 @@ void SessionPipeline::StartSet(Time time, const Exercise& exercise, SetMode mode
   // A new exercise may start with the other phase and move about another axis.
   for (auto& sensor : sensors_) {
     sensor->reps = RepDetector(SensorState::RepParams(sensor->config, params_.reps, exercise));
+    sensor->fed_count = 0;  // the detector's sample indices start again
   }
   RestartScreens();
   OpenSet(time, /*automatic=*/false, side);
@@ -445,6 +513,7 @@ void SessionPipeline::RestartAfterGap(SensorState& sensor, Time time) {
   // judged from the first sample after the gap, or dropped.
   sensor.filter.RestartAfterGap();
   sensor.reps.MarkGap(time);
+  sensor.fed_count = 0;  // a loss found later cannot reach back across the gap
 }
 
 void SessionPipeline::OnSensorBack(int sensor_index, Time time, std::string_view detail) {

@@ -20,6 +20,7 @@
 #include "fusion/decode/protocol.h"
 #include "fusion/orientation/orientation_filter.h"
 #include "fusion/pipeline/input_plausibility.h"
+#include "fusion/reps/late_loss.h"
 #include "fusion/reps/rep_detector.h"
 #include "fusion/reps/rep_screen.h"
 
@@ -40,6 +41,7 @@ struct SessionParams {
   OrientationSettings orientation;  // the sample rate is each sensor's nominal_rate_hz
   SampleClockParams clock;          // nominal_rate_hz and device_time are set per sensor
   RepDetectorParams reps;           // first_phase and nominal_rate_hz are set per sensor/exercise
+  LateLossParams late_loss;         // short losses an arrival-time stream finds blocks later
   RepScreenParams rep_screen;       // its own settings, apart from set_end_rest_s
   AsymmetryParams asymmetry;
   // Automatic sets: a set starts with the first rep after rest and ends when no rep has ended
@@ -69,7 +71,9 @@ struct SensorCounters {
   std::int64_t samples = 0;
   std::int64_t gaps = 0;
   std::int64_t missing_samples = 0;
-  std::int64_t bridged_samples = 0;   // missing samples interpolated across short gaps
+  std::int64_t bridged_samples = 0;  // missing samples interpolated across short gaps
+  // Samples found lost blocks later (arrival-time streams) whose rotation was added afterwards.
+  std::int64_t late_loss_samples = 0;
   std::int64_t rejected_samples = 0;  // duplicate or backwards device time
   std::int64_t bytes_discarded = 0;
   std::int64_t checksum_errors = 0;
@@ -135,6 +139,12 @@ class SessionPipeline {
   // times between the last sample and 'after'.
   void BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing,
                  const std::optional<ImuSample>& lost_after);
+  // Samples lost before the one 'samples_ago' real samples back, found only now: their rotation
+  // (from the gyro around them) is added to the orientation from there on and to the angles the
+  // rep detector measured since (late_loss.h).
+  void AddLateLoss(SensorState& sensor, std::int64_t missing, std::int64_t samples_ago);
+  // Every sample fed to the filter and the detector (measured and bridged), newest last.
+  void RememberFed(SensorState& sensor, const ImuSample& sample, bool measured);
   void HandleRep(SensorState& sensor, Rep rep);
   void OpenSet(Time time, bool automatic, std::optional<Side> side);
   std::optional<Side> UnilateralSide(const Rep& rep) const;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "fusion/core/rotation.h"
+
 namespace ambi::fusion {
 namespace {
 
@@ -18,12 +20,6 @@ double Median(std::array<double, N> values, int n) {
   const auto count = static_cast<std::size_t>(std::clamp(n, 1, static_cast<int>(N)));
   std::nth_element(values.begin(), values.begin() + count / 2, values.begin() + count);
   return values[count / 2];
-}
-
-// Earth-up expressed in the sensor frame: the third row of the sensor-to-earth rotation matrix.
-Vec3 UpInSensor(const Quaternion& q) {
-  return {2.0 * (q.x * q.z - q.w * q.y), 2.0 * (q.y * q.z + q.w * q.x),
-          1.0 - 2.0 * (q.x * q.x + q.y * q.y)};
 }
 
 // Time where 'value' crosses 'level' between two samples, linearly interpolated.
@@ -162,8 +158,11 @@ void RepDetector::ComputeAngle(std::int64_t index) {
   entry.speed_deg_s = angle_.SpeedDegS(entry.gyro_rad_s);
   const bool has_previous = index > OldestIndex();
   const Entry* previous = has_previous ? &At(index - 1) : nullptr;
+  // A gyro angle goes on from the previous one, plus any rotation found lost between the two.
+  const double lost_deg = Dot(entry.lost_rad, angle_.axis()) * kRadToDeg;
   entry.angle_deg = angle_.Angle(
-      entry.gravity, entry.speed_deg_s, has_previous, has_previous ? previous->angle_deg : 0.0,
+      entry.gravity, entry.speed_deg_s, has_previous,
+      has_previous ? previous->angle_deg + lost_deg : 0.0,
       has_previous ? previous->speed_deg_s : 0.0,
       has_previous ? static_cast<double>(entry.time_ns - previous->time_ns) * 1e-9 : 0.0);
 }
@@ -173,7 +172,8 @@ RepDetector::GyroRange RepDetector::IntegrateGyro(std::int64_t first, std::int64
   double angle_deg = 0.0;
   for (std::int64_t i = first + 1; i <= last; ++i) {
     const double dt_s = static_cast<double>(At(i).time_ns - At(i - 1).time_ns) * 1e-9;
-    angle_deg += 0.5 * (At(i).speed_deg_s + At(i - 1).speed_deg_s) * dt_s;
+    angle_deg += 0.5 * (At(i).speed_deg_s + At(i - 1).speed_deg_s) * dt_s +
+                 Dot(At(i).lost_rad, angle_.axis()) * kRadToDeg;
     range.high_deg = std::max(range.high_deg, angle_deg);
     range.low_deg = std::min(range.low_deg, angle_deg);
   }
@@ -219,6 +219,36 @@ void RepDetector::UpdateStill(Entry& entry, double previous_still_s) {
   still_s_ = entry.still_s;
 }
 
+void RepDetector::AddLostRotation(std::int64_t first_index, const Vec3& lost_rad,
+                                  std::span<const Vec3> corrected_up) {
+  if (first_index < OldestIndex() || first_index >= next_index_ ||
+      static_cast<std::int64_t>(corrected_up.size()) != next_index_ - first_index) {
+    return;
+  }
+  for (std::int64_t i = first_index; i < next_index_; ++i) {
+    At(i).gravity = corrected_up[static_cast<std::size_t>(i - first_index)];
+  }
+  At(first_index).lost_rad = Add(At(first_index).lost_rad, lost_rad);
+  if (state_ == RepState::kLearningAxis) return;  // the buffer is measured when the axis locks
+  for (std::int64_t i = first_index; i < next_index_; ++i) ComputeAngle(i);
+  // The poses the state machine keeps, where they lie after the loss, move with their samples.
+  if (rest_.index >= first_index) rest_.angle_deg = At(rest_.index).angle_deg;
+  if (BetweenReps()) return;
+  if (rep_.base.index >= first_index) rep_.base.angle_deg = At(rep_.base.index).angle_deg;
+  if (rep_.peak_index >= first_index) rep_.peak_deg = At(rep_.peak_index).angle_deg;
+  for (std::int64_t i = std::max(first_index, rep_.cross_index); i < next_index_; ++i) {
+    if (At(i).angle_deg > rep_.peak_deg) {
+      rep_.peak_deg = At(i).angle_deg;
+      rep_.peak_index = i;
+    }
+  }
+  if (state_ == RepState::kReturning) {
+    for (std::int64_t i = first_index; i < next_index_; ++i) {
+      rep_.min_deg = std::min(rep_.min_deg, At(i).angle_deg);
+    }
+  }
+}
+
 RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion& sensor_to_earth,
                                       bool bridged) {
   const std::int64_t time_ns = ToNanoseconds(sample.time);
@@ -238,12 +268,13 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   Entry& entry = At(index);
   entry.time_ns = time_ns;
   entry.dt_s = dt_s;
-  entry.gravity = UpInSensor(sensor_to_earth);
+  entry.gravity = UpInSensorFrame(sensor_to_earth);
   entry.gyro_rad_s = w;
   UpdateStill(entry, still_s_);
   entry.angle_deg = 0.0;
   entry.speed_deg_s = 0.0;
   entry.bridged = bridged;
+  entry.lost_rad = {};
 
   axis_estimator_.Add(w, dt_s, entry.gravity);
   const bool recompute = ++samples_since_axis_update_ >= axis_update_every_;

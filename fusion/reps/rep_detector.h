@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "fusion/core/events.h"
@@ -227,6 +228,17 @@ class RepDetector {
 
   // A cut gap: samples are missing up to 'time' (see the class comment).
   void MarkGap(Time time);
+  // Samples lost just before sample 'first_index' were found only now (an arrival-time stream's
+  // short loss, SampleClock::late_loss_samples), after that sample and the later ones had gone
+  // on. 'lost_rad' is the rotation they carried (sensor frame, integrated gyro);
+  // 'corrected_up' the earth-up in the sensor frame of samples first_index..the newest, from the
+  // orientation with that rotation added. The angles from first_index on are measured again, and
+  // the rep in progress (peak, start pose, lowest point) follows them. Nothing when first_index
+  // has left the buffer or the span does not reach the newest sample.
+  void AddLostRotation(std::int64_t first_index, const Vec3& lost_rad,
+                       std::span<const Vec3> corrected_up);
+  // The index the next sample will have (samples so far, bridged ones included).
+  std::int64_t next_index() const { return next_index_; }
   // End of the data: completes a rep that is back near its start (as at a gap; with the gyro
   // angle of a small exercise, one past its turnaround too) and returns the oldest rep not yet
   // returned (and, if 'axis', the axis it was measured about).
@@ -248,6 +260,9 @@ class RepDetector {
     double speed_deg_s = 0.0;
     double still_s = 0.0;  // time the limb has been at rest, up to this sample
     bool bridged = false;
+    // Rotation lost just before this sample and found later (AddLostRotation), rad, sensor
+    // frame: the gyro angle and the gyro integrals add it.
+    Vec3 lost_rad;
   };
   struct RestPose {
     double angle_deg = 0.0;

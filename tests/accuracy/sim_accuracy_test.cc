@@ -255,7 +255,7 @@ void ExpectExactSets(const char* tag, int expected_scenarios, int reps_per_side,
 }
 
 TEST(SituationTest, GridHasEverySituation) {
-  EXPECT_EQ(SituationResults().size(), 3u + 3u + 15u + 2u + 2u + 1u + 2u + 4u * 5u);
+  EXPECT_EQ(SituationResults().size(), 3u + 3u + 15u + 2u + 2u + 1u + 2u + 1u + 4u * 5u);
 }
 
 // Smaller than the set's reps, or about another axis (the pick-up before 30 deg lateral
@@ -276,6 +276,21 @@ TEST(SituationTest, WalkingBeforeTheSetIsNotARep) { ExpectExactSets(" walk seria
 // VerdictCorrect counts as wrong for a symmetric set.
 TEST(SituationTest, LossBurstsUpTo200MsLoseNoRep) {
   ExpectExactSets(" loss serial", 15, 10, /*check_verdicts=*/false);
+}
+
+// A 200 Hz serial curl losing runs of 1-5 samples 2.5 times a second: the clock finds most of
+// them blocks later, and their rotation is added back then (SampleClock::late_loss_samples,
+// late_loss.h). Every rep within 6.5 deg (seed 1: 5.96 deg worst, 6.29 before the rule; the
+// losses the clock does not find still stretch the period, docs/accuracy.md).
+TEST(SituationTest, HeavyLossAt200HzKeepsEveryRepWithinItsBound) {
+  constexpr double kHeavyLossRepMaxDeg = 6.5;
+  ExpectExactSets(" heavyloss serial", 1, 10, /*check_verdicts=*/false);
+  for (const ScenarioResult& r : SituationResults()) {
+    if (!Has(r, " heavyloss")) continue;
+    SCOPED_TRACE(r.name);
+    EXPECT_LE(r.left.rom_err_max_abs_deg, kHeavyLossRepMaxDeg);
+    EXPECT_LE(r.right.rom_err_max_abs_deg, kHeavyLossRepMaxDeg);
+  }
 }
 
 TEST(SituationTest, RestWithTheWeightsInHandSplitsTheSetsAndCountsNothing) {

@@ -244,6 +244,13 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     for (Side side : kSides) spec.side(side).loss.bursts_per_s = 0.5;
     name += " loss";
   }
+  if (o.heavy_loss) {
+    for (Side side : kSides) {
+      spec.side(side).loss.bursts_per_s = 2.5;
+      spec.side(side).loss.max_samples = 5;
+    }
+    name += " heavyloss";
+  }
   if (o.follower || o.follower_rocks) {
     spec.mode = fusion::SetMode::kUnilateral;
     spec.unilateral_first_side = Side::kRight;
@@ -403,6 +410,12 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
     ScenarioOptions o;
     o.exercise = exercise;
     o.follower_rocks = true;
+    add(o);
+  }
+  {
+    ScenarioOptions o;
+    o.rate_hz = 200.0;
+    o.heavy_loss = true;
     add(o);
   }
   for (bool ScenarioOptions::*variation :
@@ -633,9 +646,10 @@ void PrintTotals(const std::vector<ScenarioResult>& results, std::ostream& out) 
   for (const ScenarioResult& r : results) {
     by_exercise[ExerciseOfName(r.name)].Add(r);
     all.Add(r);
-    for (const char* condition : {"25Hz", "50Hz", "100Hz", "200Hz", "dropouts", "clock+drift",
-                                  "fatigue", "clean", " sym", "asym10", "asym20", " handling",
-                                  " walk", " loss", " follower", " rocks", " 2sets", " gym"}) {
+    for (const char* condition :
+         {"25Hz", "50Hz", "100Hz", "200Hz", "dropouts", "clock+drift", "fatigue", "clean", " sym",
+          "asym10", "asym20", " handling", " walk", " loss", " heavyloss", " follower", " rocks",
+          " 2sets", " gym"}) {
       if (r.name.find(condition) != std::string::npos) by_condition[condition].Add(r);
     }
   }

@@ -54,7 +54,10 @@ struct ScenarioOptions {
   bool handling = false;     // dumbbells picked up before the set and put down after it
   bool walk = false;         // 6 s of walking (arm swing, anti-phase) before the set
   bool loss_bursts = false;  // BLE-like bursts of 1-10 lost samples (<= 200 ms), 0.5 per s
-  bool follower = false;     // unilateral: right works, left does nothing but rocks 5-12 deg
+  // A harsher link: runs of 1-5 lost samples, 2.5 per s (about 3.7 % of the samples at 200 Hz).
+  // A 200 Hz serial stream finds most of them only blocks later (SampleClock::late_loss_samples).
+  bool heavy_loss = false;
+  bool follower = false;  // unilateral: right works, left does nothing but rocks 5-12 deg
   // ... and the rock is no hinge: 10-20 deg, rolling the limb about its long axis by up to 60 %
   // of that, lagging the working rep by up to 0.3 s (implies follower).
   bool follower_rocks = false;
@@ -81,9 +84,10 @@ std::vector<Scenario> StandardGrid(std::uint64_t seed);
 // exercise at 25, 50 and 200 Hz), a following limb (knee extension, straight-leg raise; a small
 // hinge-like rock and a larger rolling one), rest in
 // hand between two sets (curl, lateral raise), and a curl session with all of them at 50 Hz.
-// Then how athletes move, every exercise: back to back (" touchgo"), reps varying in range
-// (" varrom"), a failing side (" failing") and slow 12 deg reps (" small").
-// Scenario names carry " handling", " walk", " loss", " follower", " 2sets" and " gym".
+// Then a 200 Hz curl with heavy loss (" heavyloss"), and how athletes move, every exercise: back
+// to back (" touchgo"), reps varying in range (" varrom"), a failing side (" failing") and slow
+// 12 deg reps (" small"). Scenario names carry " handling", " walk", " loss", " follower",
+// " 2sets" and " gym".
 std::vector<Scenario> SituationGrid(std::uint64_t seed);
 
 // Errors of one side over the reps matched to the truth.
