@@ -15,6 +15,7 @@
 #include "ambi/v1/events.pb.h"
 #include "proto/convert/compact_json.h"
 #include "proto/convert/proto_json.h"
+#include "tools/bench/run_times_reporter.h"
 
 namespace ambi::bench {
 namespace {
@@ -111,43 +112,20 @@ BENCHMARK(BM_CompactWriterReusedString)->Apply(Kinds);
 
 // Console output plus a closing table: each run's CPU time over the protobuf printer's for the
 // same event (the median of repetitions when --benchmark_repetitions is given).
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      const std::string name = run.run_name.str();
-      if (run.run_type == Run::RT_Iteration && run.iterations > 0) {
-        last_ns_[name] = run.GetAdjustedCPUTime();
-      } else if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
-        median_ns_[name] = run.GetAdjustedCPUTime();
-      } else {
-        continue;
-      }
-      if (order_.empty() || order_.back() != name) order_.push_back(name);
-    }
-    ConsoleReporter::ReportRuns(runs);
+// Each printer's time against protobuf's printer on the same event in the same run.
+void PrintRatios(const RunTimesReporter& reporter) {
+  const std::map<std::string, double>& ns = reporter.times();
+  std::printf("\n%-48s %10s %8s  (%s)\n", "printer/event", "ns", "ratio", reporter.which());
+  for (const std::string& name : reporter.order()) {
+    const auto it = ns.find(name);
+    const std::size_t slash = name.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string event = name.substr(slash);
+    const auto base = ns.find("BM_ProtobufPrinter" + event);
+    if (it == ns.end() || base == ns.end() || base->second <= 0.0) continue;
+    std::printf("%-48s %10.1f %8.3f\n", name.c_str(), it->second, it->second / base->second);
   }
-
-  void PrintRatios() const {
-    const std::map<std::string, double>& ns = median_ns_.empty() ? last_ns_ : median_ns_;
-    std::printf("\n%-48s %10s %8s  (%s)\n", "printer/event", "ns", "ratio",
-                median_ns_.empty() ? "last run" : "median of repetitions");
-    for (const std::string& name : order_) {
-      const auto it = ns.find(name);
-      const std::size_t slash = name.find('/');
-      if (slash == std::string::npos) continue;
-      const std::string event = name.substr(slash);
-      const auto base = ns.find("BM_ProtobufPrinter" + event);
-      if (it == ns.end() || base == ns.end() || base->second <= 0.0) continue;
-      std::printf("%-48s %10.1f %8.3f\n", name.c_str(), it->second, it->second / base->second);
-    }
-  }
-
- private:
-  std::map<std::string, double> last_ns_;
-  std::map<std::string, double> median_ns_;
-  std::vector<std::string> order_;
-};
+}
 
 }  // namespace
 }  // namespace ambi::bench
@@ -155,9 +133,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  ambi::bench::RatioReporter reporter;
+  ambi::bench::RunTimesReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintRatios();
+  ambi::bench::PrintRatios(reporter);
   benchmark::Shutdown();
   return 0;
 }

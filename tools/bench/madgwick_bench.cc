@@ -14,6 +14,7 @@
 
 #include "fusion/orientation/madgwick.h"
 #include "fusion/orientation/madgwick_reference.h"
+#include "tools/bench/run_times_reporter.h"
 
 namespace ambi::bench {
 namespace {
@@ -191,41 +192,18 @@ BENCHMARK(BM_Production6Timestamps);
 
 // Console output plus a closing table of ratios to the baseline. With --benchmark_repetitions the
 // table uses the median of the repetitions (the machine is shared: the median resists load spikes).
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      const std::string name = run.run_name.str();
-      if (run.run_type == Run::RT_Iteration && run.iterations > 0) {
-        ns_[name] = run.GetAdjustedCPUTime();
-      } else if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
-        median_ns_[name] = run.GetAdjustedCPUTime();
-      } else {
-        continue;
-      }
-      if (order_.empty() || order_.back() != name) order_.push_back(name);
-    }
-    ConsoleReporter::ReportRuns(runs);
+// Each update's time against the plain-float baseline of the same run.
+void PrintRatios(const RunTimesReporter& reporter) {
+  const std::map<std::string, double>& ns = reporter.times();
+  const auto base = ns.find("BM_BaselinePlainFloat6");
+  if (base == ns.end() || base->second <= 0.0) return;
+  std::printf("\n%-28s %10s %8s  (%s)\n", "update", "ns", "ratio", reporter.which());
+  for (const std::string& name : reporter.order()) {
+    const auto it = ns.find(name);
+    if (it == ns.end()) continue;
+    std::printf("%-28s %10.2f %8.2f\n", name.c_str(), it->second, it->second / base->second);
   }
-
-  void PrintRatios() const {
-    const std::map<std::string, double>& ns = median_ns_.empty() ? ns_ : median_ns_;
-    const auto base = ns.find("BM_BaselinePlainFloat6");
-    if (base == ns.end() || base->second <= 0.0) return;
-    std::printf("\n%-28s %10s %8s  (%s)\n", "update", "ns", "ratio",
-                median_ns_.empty() ? "last run" : "median of repetitions");
-    for (const std::string& name : order_) {
-      const auto it = ns.find(name);
-      if (it == ns.end()) continue;
-      std::printf("%-28s %10.2f %8.2f\n", name.c_str(), it->second, it->second / base->second);
-    }
-  }
-
- private:
-  std::map<std::string, double> ns_;
-  std::map<std::string, double> median_ns_;
-  std::vector<std::string> order_;
-};
+}
 
 }  // namespace
 }  // namespace ambi::bench
@@ -233,9 +211,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  ambi::bench::RatioReporter reporter;
+  ambi::bench::RunTimesReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintRatios();
+  ambi::bench::PrintRatios(reporter);
   benchmark::Shutdown();
   return 0;
 }
