@@ -422,14 +422,17 @@ void SessionPipeline::CloseSet(Time time) {
 
 void SessionPipeline::RestoreConfiguredExercise() {
   const SetMode configured_mode = params_.mode.value_or(params_.exercise.default_mode);
-  // The detector depends on the exercise through these only.
-  const bool same_phase = set_->exercise.first_phase == params_.exercise.first_phase &&
-                          set_->exercise.min_rom_deg == params_.exercise.min_rom_deg &&
-                          set_->exercise.tilt_only == params_.exercise.tilt_only;
+  // The detectors go on unless the configured exercise asks for other detector settings.
+  bool same_detector = true;
+  for (const auto& sensor : sensors_) {
+    same_detector =
+        same_detector && SensorState::RepParams(sensor->config, params_.reps, set_->exercise) ==
+                             SensorState::RepParams(sensor->config, params_.reps, params_.exercise);
+  }
   set_->exercise = params_.exercise;
   set_->mode = configured_mode;
   set_->side.reset();
-  if (same_phase) return;
+  if (same_detector) return;
   for (auto& sensor : sensors_) {
     sensor->reps =
         RepDetector(SensorState::RepParams(sensor->config, params_.reps, params_.exercise));

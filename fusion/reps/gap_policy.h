@@ -18,6 +18,8 @@ struct GapPolicyParams {
   // the gap" after a cut gap, as a fraction of the rep's excursion (or the set's amplitude when
   // larger): the same fraction that ends a rep (RepDetectorParams::end_frac).
   double return_frac = 0.35;
+
+  bool operator==(const GapPolicyParams&) const = default;
 };
 
 enum class GapAction : std::uint8_t {

@@ -30,6 +30,8 @@ struct MovementAxisParams {
   // Only the segment's tilt is the movement (from the exercise): the rotation about the vertical
   // is left out of the axis. Off: the dominant rotation, whatever its direction.
   bool tilt_only = false;
+
+  bool operator==(const MovementAxisParams&) const = default;
 };
 
 // The dominant rotation axis of a set in the sensor frame: the principal direction of the angular

@@ -124,6 +124,8 @@ struct RepDetectorParams {
   double hold_spike_factor = 3.0;
   double hold_band_min_deg = 1.0;
   double hold_band_frac = 0.03;
+
+  bool operator==(const RepDetectorParams&) const = default;
 };
 
 // What the detector says after each sample.

@@ -681,6 +681,25 @@ TEST(RepDetectorTest, ASmallTiltUnderALargerTwistIsMeasuredAsTheTilt) {
   }
 }
 
+// SessionPipeline keeps a set's detectors when the next exercise asks for the same settings:
+// every field counts, the parts' params included.
+TEST(RepDetectorTest, ParamsCompareEveryFieldIncludingTheParts) {
+  const RepDetectorParams base = Params(50);
+  EXPECT_EQ(base, Params(50));
+  RepDetectorParams other = base;
+  other.exercise_min_rom_deg = 2.0;
+  EXPECT_NE(base, other);
+  other = base;
+  other.axis.tilt_only = true;
+  EXPECT_NE(base, other);
+  other = base;
+  other.first_phase = Phase::kEccentric;
+  EXPECT_NE(base, other);
+  other = base;
+  other.gap.bridge_max_s += 0.1;
+  EXPECT_NE(base, other);
+}
+
 TEST(RepDetectorTest, ResolveForExerciseScalesTheFloorsDownOnly) {
   RepDetectorParams params;
   params.exercise_min_rom_deg = 2.0;  // a quarter of min_rom_deg

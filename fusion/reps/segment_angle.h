@@ -14,6 +14,8 @@ struct SegmentAngleParams {
   double vertical_axis_margin_deg = 5.0;
   // Always integrate the gyro (the exercise's reps are smaller than the fused tilt's error).
   bool gyro_only = false;
+
+  bool operator==(const SegmentAngleParams&) const = default;
 };
 
 // How the segment angle is measured.
