@@ -432,10 +432,12 @@ void SessionPipeline::RestoreConfiguredExercise() {
   set_->exercise = params_.exercise;
   set_->mode = configured_mode;
   set_->side.reset();
-  if (same_detector) return;
+  if (!same_detector) NewDetectors(params_.exercise);
+}
+
+void SessionPipeline::NewDetectors(const Exercise& exercise) {
   for (auto& sensor : sensors_) {
-    sensor->reps =
-        RepDetector(SensorState::RepParams(sensor->config, params_.reps, params_.exercise));
+    sensor->reps = RepDetector(SensorState::RepParams(sensor->config, params_.reps, exercise));
     sensor->fed_count = 0;  // the detector's sample indices start again
   }
 }
@@ -448,10 +450,7 @@ void SessionPipeline::StartSet(Time time, const Exercise& exercise, SetMode mode
   set_->mode = mode;
   set_->side = side;
   // A new exercise may start with the other phase and move about another axis.
-  for (auto& sensor : sensors_) {
-    sensor->reps = RepDetector(SensorState::RepParams(sensor->config, params_.reps, exercise));
-    sensor->fed_count = 0;  // the detector's sample indices start again
-  }
+  NewDetectors(exercise);
   RestartScreens();
   OpenSet(time, /*automatic=*/false, side);
 }

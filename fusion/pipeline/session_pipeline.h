@@ -145,6 +145,8 @@ class SessionPipeline {
   void AddLateLoss(SensorState& sensor, std::int64_t missing, std::int64_t samples_ago);
   // Every sample fed to the filter and the detector (measured and bridged), newest last.
   void RememberFed(SensorState& sensor, const ImuSample& sample, bool measured);
+  // Every sensor gets a fresh rep detector for 'exercise' (and forgets the samples fed so far).
+  void NewDetectors(const Exercise& exercise);
   void HandleRep(SensorState& sensor, Rep rep);
   void OpenSet(Time time, bool automatic, std::optional<Side> side);
   std::optional<Side> UnilateralSide(const Rep& rep) const;

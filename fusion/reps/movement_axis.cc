@@ -9,8 +9,7 @@ namespace ambi::fusion {
 MovementAxisEstimator::MovementAxisEstimator(const MovementAxisParams& params) : params_(params) {}
 
 void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s, const Vec3& up) {
-  const double w2 =
-      gyro_rad_s.x * gyro_rad_s.x + gyro_rad_s.y * gyro_rad_s.y + gyro_rad_s.z * gyro_rad_s.z;
+  const double w2 = Dot(gyro_rad_s, gyro_rad_s);
   const double slow = params_.slow_motion_gyro_rad_s;
   if (w2 < slow * slow || !(dt_s > 0.0)) return;
   if (std::abs(dt_s - cached_dt_s_) > 1e-6) {  // dt rarely changes: keep exp() off the hot path
@@ -34,10 +33,6 @@ void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s, const Vec3&
   if (w2 < fast * fast) return;
   for (int i = 0; i < 6; ++i) moments_[i] = moments_[i] * decay + add[i] * dt_s;
   rotation_deg_ += rotation_deg;
-}
-
-double MovementAxisEstimator::accumulated_rotation_deg() const {
-  return rotation_deg_ >= params_.lock_rotation_deg ? rotation_deg_ : slow_rotation_deg_;
 }
 
 bool MovementAxisEstimator::Recompute() {

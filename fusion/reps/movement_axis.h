@@ -55,9 +55,6 @@ class MovementAxisEstimator {
   const Vec3& axis() const { return axis_; }
   // Fraction of the rotation energy about the axis (1 = pure hinge; 1/3 = no dominant axis).
   double planarity() const { return planarity_; }
-  // Rotation seen by the samples the axis comes from (those above motion_gyro_rad_s once they
-  // suffice to lock, else those above slow_motion_gyro_rad_s).
-  double accumulated_rotation_deg() const;
 
   void Reset();
 

@@ -159,10 +159,9 @@ void RepDetector::ComputeAngle(std::int64_t index) {
   const bool has_previous = index > OldestIndex();
   const Entry* previous = has_previous ? &At(index - 1) : nullptr;
   // A gyro angle goes on from the previous one, plus any rotation found lost between the two.
-  const double lost_deg = Dot(entry.lost_rad, angle_.axis()) * kRadToDeg;
   entry.angle_deg = angle_.Angle(
       entry.gravity, entry.speed_deg_s, has_previous,
-      has_previous ? previous->angle_deg + lost_deg : 0.0,
+      has_previous ? previous->angle_deg + LostDeg(entry) : 0.0,
       has_previous ? previous->speed_deg_s : 0.0,
       has_previous ? static_cast<double>(entry.time_ns - previous->time_ns) * 1e-9 : 0.0);
 }
@@ -172,8 +171,7 @@ RepDetector::GyroRange RepDetector::IntegrateGyro(std::int64_t first, std::int64
   double angle_deg = 0.0;
   for (std::int64_t i = first + 1; i <= last; ++i) {
     const double dt_s = static_cast<double>(At(i).time_ns - At(i - 1).time_ns) * 1e-9;
-    angle_deg += 0.5 * (At(i).speed_deg_s + At(i - 1).speed_deg_s) * dt_s +
-                 Dot(At(i).lost_rad, angle_.axis()) * kRadToDeg;
+    angle_deg += 0.5 * (At(i).speed_deg_s + At(i - 1).speed_deg_s) * dt_s + LostDeg(At(i));
     range.high_deg = std::max(range.high_deg, angle_deg);
     range.low_deg = std::min(range.low_deg, angle_deg);
   }
@@ -201,7 +199,7 @@ void RepDetector::LockAxis() {
   }
   // The first sample is the rest pose; if the limb moves there, the rep's true start was before
   // the data.
-  const bool moving = std::abs(At(first).speed_deg_s) >= rest_gyro_rad_s_ * kRadToDeg;
+  const bool moving = !AtRestSpeed(At(first).speed_deg_s);
   rest_ = {At(first).angle_deg, first, moving ? RestOrigin::kDataStart : RestOrigin::kSeen};
   still_pose_deg_.reset();
   state_ = RepState::kAtRest;
@@ -211,6 +209,14 @@ void RepDetector::LockAxis() {
     if (i > first) UpdateStill(At(i), At(i - 1).still_s);
     Step(i);
   }
+}
+
+double RepDetector::LostDeg(const Entry& entry) const {
+  return Dot(entry.lost_rad, angle_.axis()) * kRadToDeg;
+}
+
+bool RepDetector::AtRestSpeed(double speed_deg_s) const {
+  return std::abs(speed_deg_s) < rest_gyro_rad_s_ * kRadToDeg;
 }
 
 void RepDetector::UpdateStill(Entry& entry, double previous_still_s) {
@@ -383,7 +389,7 @@ void RepDetector::Resume(std::int64_t index) {
     }
     held_.reset();
   }
-  const bool slow = std::abs(entry.speed_deg_s) < rest_gyro_rad_s_ * kRadToDeg;
+  const bool slow = AtRestSpeed(entry.speed_deg_s);
   if (rest_before_gap_deg_ && RestPoseCarriesOver(params_.gap, angle, *rest_before_gap_deg_,
                                                   amplitude_deg_, params_.start_min_deg)) {
     // Just left (or still at) the rest pose seen before the gap: it carries over, unless the
@@ -407,7 +413,7 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
     rest_ = {angle, index, RestOrigin::kSeen};
   }
   if (entry.still_s >= params_.rest_min_s) still_pose_deg_ = angle;
-  if (std::abs(entry.speed_deg_s) < rest_gyro_rad_s_ * kRadToDeg) {
+  if (AtRestSpeed(entry.speed_deg_s)) {
     state_ = RepState::kAtRest;
   }
   if (state_ == RepState::kAtRest && angle - rest_.angle_deg >= StartDeg()) {

@@ -320,6 +320,10 @@ class RepDetector {
   // Whether the limb is still at 'entry' (rest_gyro_rad_s_) and for how long, after
   // 'previous_still_s' up to the sample before.
   void UpdateStill(Entry& entry, double previous_still_s);
+  // The rotation found lost before 'entry' about the movement axis (deg).
+  double LostDeg(const Entry& entry) const;
+  // Whether a speed about the axis is as slow as rest (rest_gyro_rad_s_).
+  bool AtRestSpeed(double speed_deg_s) const;
   double StartDeg() const;
   double MinRomDeg() const;
   // The oldest sample still in the buffer and after the last gap.
