@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "fusion/core/rotation.h"
 #include "fusion/orientation/madgwick.h"
 
 namespace ambi::fusion {
@@ -22,20 +23,6 @@ Quaternion AxisAngle(Vec3 axis, double angle_rad) {
   return {std::cos(0.5 * angle_rad), axis.x * s, axis.y * s, axis.z * s};
 }
 
-Quaternion Conjugate(const Quaternion& q) { return {q.w, -q.x, -q.y, -q.z}; }
-
-Quaternion Multiply(const Quaternion& a, const Quaternion& b) {
-  return {
-      a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z, a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
-      a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x, a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w};
-}
-
-// Earth up in the sensor frame (third row of R(q)).
-Vec3 UpInSensor(const Quaternion& q) {
-  return {2.0 * (q.x * q.z - q.w * q.y), 2.0 * (q.y * q.z + q.w * q.x),
-          1.0 - 2.0 * (q.x * q.x + q.y * q.y)};
-}
-
 double AngleDeg(const Vec3& a, const Vec3& b) {
   const double dot = a.x * b.x + a.y * b.y + a.z * b.z;
   const double n =
@@ -44,7 +31,7 @@ double AngleDeg(const Vec3& a, const Vec3& b) {
 }
 
 double InclinationErrorDeg(const Quaternion& truth, const Quaternion& estimate) {
-  return AngleDeg(UpInSensor(truth), UpInSensor(estimate));
+  return AngleDeg(UpInSensorFrame(truth), UpInSensorFrame(estimate));
 }
 
 double AttitudeErrorDeg(const Quaternion& a, const Quaternion& b) {
@@ -66,7 +53,7 @@ struct Settled {
   MadgwickFilter filter{MadgwickSettings{}, 1.0 / kDt};
   int next = 0;
   explicit Settled(const Quaternion& pose) {
-    for (; next < 300; ++next) filter.Update(Sample(next, UpInSensor(pose)));
+    for (; next < 300; ++next) filter.Update(Sample(next, UpInSensorFrame(pose)));
   }
 };
 
@@ -79,9 +66,9 @@ TEST(MadgwickRestart, QuietSampleWithLinearAccelerationKeepsCarriedPose) {
   Settled s(kPose);
   ASSERT_LT(InclinationErrorDeg(kPose, s.filter.sensor_to_earth()), 0.1);
   s.filter.RestartAfterGap();
-  const Quaternion tilted = Multiply(AxisAngle(kNorth, 20.0 * kDegToRad), kPose);
+  const Quaternion tilted = Compose(AxisAngle(kNorth, 20.0 * kDegToRad), kPose);
   const int k = s.next + 100;  // 1 s gap
-  s.filter.Update(Sample(k, UpInSensor(tilted), {0.3, 0.0, 0.0}));
+  s.filter.Update(Sample(k, UpInSensorFrame(tilted), {0.3, 0.0, 0.0}));
   // 0.3 rad/s for 10 ms turns the estimate by 0.17 deg; nothing else may move it.
   EXPECT_LT(InclinationErrorDeg(kPose, s.filter.sensor_to_earth()), 0.5);
   EXPECT_EQ(s.filter.diagnostics().tilt_restarts, 0);
@@ -94,21 +81,21 @@ TEST(MadgwickRestart, QuietSampleWithLinearAccelerationKeepsCarriedPose) {
 TEST(MadgwickRestart, StillLimbFoundElsewhereIsCorrectedInTiltOnly) {
   Settled s(kPose);
   s.filter.RestartAfterGap();
-  const Quaternion heading_offset = Multiply(s.filter.sensor_to_earth(), Conjugate(kPose));
+  const Quaternion heading_offset = Compose(s.filter.sensor_to_earth(), Inverse(kPose));
   ASSERT_GT(AttitudeErrorDeg(heading_offset, Quaternion{}), 1.0);  // the check below can fail
-  const Quaternion moved = Multiply(AxisAngle(kNorth, 20.0 * kDegToRad), kPose);
-  const Quaternion expected = Multiply(heading_offset, moved);
+  const Quaternion moved = Compose(AxisAngle(kNorth, 20.0 * kDegToRad), kPose);
+  const Quaternion expected = Compose(heading_offset, moved);
   int k = s.next + 100;
-  for (int i = 0; i < 5; ++i) s.filter.Update(Sample(k++, UpInSensor(moved)));
+  for (int i = 0; i < 5; ++i) s.filter.Update(Sample(k++, UpInSensorFrame(moved)));
   // Not yet: five samples are shorter than restart_rest_s, and 20 deg is within the carried
   // pose's benefit of the doubt (restart_keep_tilt_rad).
   EXPECT_GT(InclinationErrorDeg(moved, s.filter.sensor_to_earth()), 15.0);
   EXPECT_EQ(s.filter.diagnostics().tilt_restarts, 0);
-  for (int i = 0; i < 10; ++i) s.filter.Update(Sample(k++, UpInSensor(moved)));
+  for (int i = 0; i < 10; ++i) s.filter.Update(Sample(k++, UpInSensorFrame(moved)));
   EXPECT_EQ(s.filter.diagnostics().tilt_restarts, 1);
   EXPECT_LT(AttitudeErrorDeg(expected, s.filter.sensor_to_earth()), 0.1);
   // Nothing more happens at later rest.
-  for (int i = 0; i < 100; ++i) s.filter.Update(Sample(k++, UpInSensor(moved)));
+  for (int i = 0; i < 100; ++i) s.filter.Update(Sample(k++, UpInSensorFrame(moved)));
   EXPECT_EQ(s.filter.diagnostics().tilt_restarts, 1);
   EXPECT_LT(AttitudeErrorDeg(expected, s.filter.sensor_to_earth()), 0.1);
 }
@@ -118,8 +105,8 @@ TEST(MadgwickRestart, StillLimbFoundElsewhereIsCorrectedInTiltOnly) {
 TEST(MadgwickRestart, FarOffQuietSampleIsCorrectedAtOnce) {
   Settled s(kPose);
   s.filter.RestartAfterGap();
-  const Quaternion moved = Multiply(AxisAngle({0.0, 1.0, 0.0}, 60.0 * kDegToRad), kPose);
-  s.filter.Update(Sample(s.next + 100, UpInSensor(moved), {0.2, 0.0, 0.0}));
+  const Quaternion moved = Compose(AxisAngle({0.0, 1.0, 0.0}, 60.0 * kDegToRad), kPose);
+  s.filter.Update(Sample(s.next + 100, UpInSensorFrame(moved), {0.2, 0.0, 0.0}));
   EXPECT_EQ(s.filter.diagnostics().tilt_restarts, 1);
   EXPECT_LT(InclinationErrorDeg(moved, s.filter.sensor_to_earth()), 0.5);
 }
@@ -129,13 +116,13 @@ TEST(MadgwickRestart, FarOffQuietSampleIsCorrectedAtOnce) {
 TEST(MadgwickRestart, FastSampleAfterGapIsNotUsed) {
   Settled s(kPose);
   s.filter.RestartAfterGap();
-  const Quaternion moved = Multiply(AxisAngle({0.0, 1.0, 0.0}, 60.0 * kDegToRad), kPose);
+  const Quaternion moved = Compose(AxisAngle({0.0, 1.0, 0.0}, 60.0 * kDegToRad), kPose);
   const Quaternion before = s.filter.sensor_to_earth();
   // dt 0: no gyro step and no correction step, so only a restart could move the estimate.
-  s.filter.UpdateWithDt(Sample(s.next + 100, UpInSensor(moved), {2.0, 0.0, 0.0}), 0.0);
+  s.filter.UpdateWithDt(Sample(s.next + 100, UpInSensorFrame(moved), {2.0, 0.0, 0.0}), 0.0);
   EXPECT_LT(AttitudeErrorDeg(before, s.filter.sensor_to_earth()), 1e-4);  // renormalisation
   EXPECT_EQ(s.filter.diagnostics().tilt_restarts, 0);
-  for (int i = 0; i < 15; ++i) s.filter.UpdateWithDt(Sample(0, UpInSensor(moved)), kDt);
+  for (int i = 0; i < 15; ++i) s.filter.UpdateWithDt(Sample(0, UpInSensorFrame(moved)), kDt);
   EXPECT_EQ(s.filter.diagnostics().tilt_restarts, 1);
   EXPECT_LT(InclinationErrorDeg(moved, s.filter.sensor_to_earth()), 0.1);
 }

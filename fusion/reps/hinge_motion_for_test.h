@@ -10,17 +10,12 @@
 
 #include "fusion/core/geometry.h"
 #include "fusion/core/imu_sample.h"
+#include "fusion/core/rotation.h"
 
 namespace ambi::fusion::hinge {
 
 inline constexpr double kDegToRad = std::numbers::pi / 180.0;
 
-inline Quaternion Multiply(const Quaternion& a, const Quaternion& b) {
-  return {
-      a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z, a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
-      a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x, a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w};
-}
-inline Quaternion Conjugate(const Quaternion& q) { return {q.w, -q.x, -q.y, -q.z}; }
 inline Quaternion FromAxisAngle(const Vec3& axis, double angle_rad) {
   const double n = std::sqrt(axis.x * axis.x + axis.y * axis.y + axis.z * axis.z);
   const double s = std::sin(angle_rad / 2) / n;
@@ -28,7 +23,7 @@ inline Quaternion FromAxisAngle(const Vec3& axis, double angle_rad) {
 }
 // q v q*
 inline Vec3 Rotate(const Quaternion& q, const Vec3& v) {
-  const Quaternion r = Multiply(Multiply(q, {0, v.x, v.y, v.z}), Conjugate(q));
+  const Quaternion r = Compose(Compose(q, {0, v.x, v.y, v.z}), Inverse(q));
   return {r.x, r.y, r.z};
 }
 
@@ -67,7 +62,7 @@ inline std::vector<HingeSample> MakeHinge(const std::vector<Piece>& pieces, doub
   const double n = std::sqrt(hinge_earth.x * hinge_earth.x + hinge_earth.y * hinge_earth.y +
                              hinge_earth.z * hinge_earth.z);
   hinge_earth = {hinge_earth.x / n, hinge_earth.y / n, hinge_earth.z / n};
-  const Vec3 axis_sensor = Rotate(Conjugate(mount), hinge_earth);
+  const Vec3 axis_sensor = Rotate(Inverse(mount), hinge_earth);
   double total_s = 0;
   for (const Piece& p : pieces) total_s += p.duration_s;
   std::vector<HingeSample> out;
@@ -90,12 +85,12 @@ inline std::vector<HingeSample> MakeHinge(const std::vector<Piece>& pieces, doub
       t0 += p.duration_s;
       angle = from;
     }
-    const Quaternion q = Multiply(FromAxisAngle(hinge_earth, angle * kDegToRad), mount);
+    const Quaternion q = Compose(FromAxisAngle(hinge_earth, angle * kDegToRad), mount);
     HingeSample s;
     s.sample.time = TimeFromSeconds(t);
     s.sample.gyro_rad_s = {axis_sensor.x * rate * kDegToRad, axis_sensor.y * rate * kDegToRad,
                            axis_sensor.z * rate * kDegToRad};
-    s.sample.accel_m_s2 = Rotate(Conjugate(q), {0, 0, 9.80665});
+    s.sample.accel_m_s2 = Rotate(Inverse(q), {0, 0, 9.80665});
     s.sensor_to_earth = q;
     s.angle_deg = angle;
     out.push_back(s);

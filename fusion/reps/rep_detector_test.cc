@@ -239,8 +239,7 @@ TEST(RepDetectorTest, RepThatBeganInAGapTakesItsRangeFromTheGyro) {
     const std::vector<Rep> reps =
         Detect(samples, Params(100), 10.7, 10.9, [&](double t_s, const Quaternion& exact) {
           if (t_s < 10.9 || t_s >= 12.2) return exact;  // wrong from the gap to the hold
-          return hinge::Multiply(hinge::FromAxisAngle({0, 1, 0}, error_deg * hinge::kDegToRad),
-                                 exact);
+          return Compose(hinge::FromAxisAngle({0, 1, 0}, error_deg * hinge::kDegToRad), exact);
         });
     ASSERT_EQ(reps.size(), 3u);
     EXPECT_NEAR(reps[0].rom_deg, 90.0, 1.0);
@@ -630,8 +629,8 @@ std::vector<HingeSample> TiltingAndTwistingShank(int reps, double tilt_deg, doub
       }
     }
     const Quaternion twisted =
-        hinge::Multiply(hinge::FromAxisAngle({0, 0, 1}, twist * hinge::kDegToRad), mount);
-    return hinge::Multiply(hinge::FromAxisAngle({0, 1, 0}, tilt * hinge::kDegToRad), twisted);
+        Compose(hinge::FromAxisAngle({0, 0, 1}, twist * hinge::kDegToRad), mount);
+    return Compose(hinge::FromAxisAngle({0, 1, 0}, tilt * hinge::kDegToRad), twisted);
   };
   std::vector<HingeSample> out;
   const double total_s = std::min(end_s, kFirst + reps * kRep + 1.0);
@@ -640,12 +639,12 @@ std::vector<HingeSample> TiltingAndTwistingShank(int reps, double tilt_deg, doub
     const double t = i / rate_hz;
     const Quaternion q = orientation(t);
     // Body rate: q(t-h)* q(t+h) is a rotation by rate * 2h in the sensor frame.
-    const Quaternion d = hinge::Multiply(hinge::Conjugate(orientation(t - h)), orientation(t + h));
+    const Quaternion d = Compose(Inverse(orientation(t - h)), orientation(t + h));
     const double sign = d.w < 0 ? -1.0 : 1.0;
     HingeSample s;
     s.sample.time = TimeFromSeconds(t);
     s.sample.gyro_rad_s = {sign * d.x / h, sign * d.y / h, sign * d.z / h};
-    s.sample.accel_m_s2 = hinge::Rotate(hinge::Conjugate(q), {0, 0, 9.80665});
+    s.sample.accel_m_s2 = hinge::Rotate(Inverse(q), {0, 0, 9.80665});
     s.sensor_to_earth = q;
     out.push_back(s);
   }
@@ -730,9 +729,8 @@ TEST(RepDetectorTest, ASmallTiltRepPastItsTurnaroundCountsWhenTheDataStopsOrAGap
   // gap is 3 deg off (a fused tilt after a restart), as large as the rep's return.
   const auto whole = TiltingAndTwistingShank(4, 4.0, 5.0, mount, 100.0);
   const OrientationError off_after_gap = [](double t_s, const Quaternion& exact) {
-    return t_s < 4.5
-               ? exact
-               : hinge::Multiply(hinge::FromAxisAngle({0, 1, 0}, 3.0 * hinge::kDegToRad), exact);
+    return t_s < 4.5 ? exact
+                     : Compose(hinge::FromAxisAngle({0, 1, 0}, 3.0 * hinge::kDegToRad), exact);
   };
   EXPECT_EQ(Detect(whole, SmallTiltExercise(100.0), 4.2, 4.5, off_after_gap).size(), 4u);
   EXPECT_EQ(Detect(whole, gravity_angle, 4.2, 4.5, off_after_gap).size(), 3u);

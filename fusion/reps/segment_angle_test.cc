@@ -9,27 +9,26 @@
 namespace ambi::fusion {
 namespace {
 
-using hinge::Conjugate;
 using hinge::FromAxisAngle;
 using hinge::kDegToRad;
 using hinge::Rotate;
 
 // Earth-up in the sensor frame for a sensor-to-earth orientation q.
-Vec3 Up(const Quaternion& q) { return Rotate(Conjugate(q), {0, 0, 1}); }
+Vec3 Up(const Quaternion& q) { return Rotate(Inverse(q), {0, 0, 1}); }
 
 TEST(SegmentAngleTest, GravityAngleIsTheRotationAboutAHorizontalHingeForAnyMount) {
   const Quaternion mount = {0.8, 0.2, 0.4, 0.4};  // normalised below by FromAxisAngle use
   const double n = std::sqrt(0.8 * 0.8 + 0.2 * 0.2 + 0.4 * 0.4 + 0.4 * 0.4);
   const Quaternion m = {mount.w / n, mount.x / n, mount.y / n, mount.z / n};
   const Vec3 hinge_earth = {0, 1, 0};
-  const Vec3 axis_sensor = Rotate(Conjugate(m), hinge_earth);
+  const Vec3 axis_sensor = Rotate(Inverse(m), hinge_earth);
   SegmentAngle angle({});
   angle.SetReferenceGravity(Up(m));
   angle.SetAxis(axis_sensor, /*first=*/true);
   EXPECT_EQ(angle.source(), AngleSource::kGravity);
   double previous = 0.0;
   for (double deg = 0.0; deg <= 170.0; deg += 10.0) {
-    const Quaternion q = hinge::Multiply(FromAxisAngle(hinge_earth, deg * kDegToRad), m);
+    const Quaternion q = Compose(FromAxisAngle(hinge_earth, deg * kDegToRad), m);
     previous = angle.Angle(Up(q), 0.0, deg > 0.0, previous, 0.0, 0.01);
     EXPECT_NEAR(previous, deg, 1e-9);
   }
@@ -41,7 +40,7 @@ TEST(SegmentAngleTest, UnwrapsPastHalfATurn) {
   angle.SetAxis({0, 1, 0}, /*first=*/true);
   double previous = 0.0;
   for (double deg = 0.0; deg <= 350.0; deg += 20.0) {
-    const Vec3 up = Rotate(Conjugate(FromAxisAngle({0, 1, 0}, deg * kDegToRad)), {0, 0, 1});
+    const Vec3 up = Rotate(Inverse(FromAxisAngle({0, 1, 0}, deg * kDegToRad)), {0, 0, 1});
     previous = angle.Angle(up, 0.0, deg > 0.0, previous, 0.0, 0.01);
     EXPECT_NEAR(previous, deg, 1e-9);
   }

@@ -17,6 +17,7 @@
 
 #include "fusion/core/geometry.h"
 #include "fusion/core/imu_sample.h"
+#include "fusion/core/rotation.h"
 #include "fusion/core/time.h"
 
 namespace ambi::fusion::testing {
@@ -79,15 +80,9 @@ inline double MaxAbsDiff(const Quaternion& a, const Quaternion& b) {
                    std::abs(a.z - s * b.z)});
 }
 
-// Earth-up expressed in the sensor frame: third row of R(q).
-inline Vec3 UpInSensor(const Quaternion& q) {
-  return {2.0 * (q.x * q.z - q.w * q.y), 2.0 * (q.y * q.z + q.w * q.x),
-          1.0 - 2.0 * (q.x * q.x + q.y * q.y)};
-}
-
 inline double InclinationErrorRad(const Quaternion& truth, const Quaternion& estimate) {
-  const Vec3 a = UpInSensor(truth);
-  const Vec3 b = UpInSensor(estimate);
+  const Vec3 a = UpInSensorFrame(truth);
+  const Vec3 b = UpInSensorFrame(estimate);
   const double n =
       std::sqrt((a.x * a.x + a.y * a.y + a.z * a.z) * (b.x * b.x + b.y * b.y + b.z * b.z));
   return std::acos(std::clamp((a.x * b.x + a.y * b.y + a.z * b.z) / n, -1.0, 1.0));
@@ -100,7 +95,7 @@ inline double AttitudeErrorRad(const Quaternion& a, const Quaternion& b) {
 
 // Sensor at rest, tilted: accel reads R^T (0,0,g).
 inline ImuSample RestSample(const Quaternion& truth, const Vec3& gyro_rad_s) {
-  const Vec3 up = UpInSensor(truth);
+  const Vec3 up = UpInSensorFrame(truth);
   ImuSample s;
   s.accel_m_s2 = {kG * up.x, kG * up.y, kG * up.z};
   s.gyro_rad_s = gyro_rad_s;

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "fusion/core/rotation.h"
 #include "fusion/orientation/madgwick.h"
 #include "fusion/orientation/madgwick_reference.h"
 
@@ -67,23 +68,9 @@ Table ReadCsv(const std::string& path) {
   return table;
 }
 
-Quaternion Conj(const Quaternion& q) { return {q.w, -q.x, -q.y, -q.z}; }
-
-Quaternion Multiply(const Quaternion& a, const Quaternion& b) {
-  return {
-      a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z, a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
-      a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x, a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w};
-}
-
-// Earth-up in the sensor frame (z is up in NWU and ENU alike).
-Vec3 UpInSensor(const Quaternion& q) {
-  return {2.0 * (q.x * q.z - q.w * q.y), 2.0 * (q.y * q.z + q.w * q.x),
-          1.0 - 2.0 * (q.x * q.x + q.y * q.y)};
-}
-
 double InclinationErrorRad(const Quaternion& truth, const Quaternion& estimate) {
-  const Vec3 a = UpInSensor(truth);
-  const Vec3 b = UpInSensor(estimate);
+  const Vec3 a = UpInSensorFrame(truth);
+  const Vec3 b = UpInSensorFrame(estimate);
   const double na = std::sqrt(a.x * a.x + a.y * a.y + a.z * a.z);
   const double nb = std::sqrt(b.x * b.x + b.y * b.y + b.z * b.z);
   return std::acos(std::clamp((a.x * b.x + a.y * b.y + a.z * b.z) / (na * nb), -1.0, 1.0));
@@ -98,7 +85,7 @@ double AttitudeErrorRad(const Quaternion& a, const Quaternion& b) {
 
 // Heading part (twist about earth z) of the earth-frame difference truth * estimate^-1.
 double HeadingDifferenceRad(const Quaternion& truth, const Quaternion& estimate) {
-  const Quaternion e = Multiply(truth, Conj(estimate));
+  const Quaternion e = Compose(truth, Inverse(estimate));
   return 2.0 * std::atan2(e.z, e.w);
 }
 
