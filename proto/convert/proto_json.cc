@@ -64,17 +64,22 @@ void RoundForGolden(google::protobuf::Message* message) {
 }
 
 std::string ToJson(const google::protobuf::Message& message, bool pretty) {
-  std::string json;
   if (!pretty) {
+    std::string json;
     json.reserve(kCompactJsonReserveBytes);
     if (AppendCompactJson(message, &json)) return json;
   }
+  // Printing a well-formed message cannot fail; an empty object would show up in any test.
+  return ProtobufJson(message, pretty);
+}
+
+std::string ProtobufJson(const google::protobuf::Message& message, bool pretty) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
   options.add_whitespace = pretty;
-  // Printing a well-formed message cannot fail; an empty object would show up in any test.
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) json.clear();
   return json;
 }
 

@@ -20,6 +20,10 @@ void RoundForGolden(google::protobuf::Message* message);
 // message that writer leaves to protobuf, from protobuf's MessageToJsonString.
 std::string ToJson(const google::protobuf::Message& message, bool pretty = false);
 
+// protobuf's own printer with ToJson's options: the reference the compact writer is held to
+// (tests, fuzzing, benchmark) and ToJson's fallback. Empty if protobuf fails.
+std::string ProtobufJson(const google::protobuf::Message& message, bool pretty = false);
+
 }  // namespace ambi::proto
 
 #endif  // AMBI_PROTO_CONVERT_PROTO_JSON_H_

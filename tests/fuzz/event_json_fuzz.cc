@@ -28,11 +28,8 @@ namespace {
 
 // Aborts, with both texts on stderr, when ambi's writer and protobuf's printer disagree.
 void ExpectSameAsProtobuf(const ambi::v1::Event& event) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string expected;
-  if (!google::protobuf::util::MessageToJsonString(event, &expected, options).ok()) return;
+  const std::string expected = ambi::proto::ProtobufJson(event);
+  if (expected.empty()) return;  // protobuf itself could not print it
   std::string json;
   if (!ambi::proto::AppendCompactJson(event, &json) || json != expected) {
     std::fprintf(stderr, "ambi:     %s\nprotobuf: %s\n", json.c_str(), expected.c_str());

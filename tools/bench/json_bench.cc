@@ -5,7 +5,6 @@
 // ambi-replay and ambi-web print them.
 
 #include <benchmark/benchmark.h>
-#include <google/protobuf/util/json_util.h>
 
 #include <cstdio>
 #include <map>
@@ -74,12 +73,8 @@ v1::Event EventOfKind(std::int64_t kind) { return kind == 0 ? RepPairEvent() : R
 
 void BM_ProtobufPrinter(benchmark::State& state) {
   const v1::Event event = EventOfKind(state.range(0));
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
   for (auto _ : state) {
-    std::string json;
-    (void)google::protobuf::util::MessageToJsonString(event, &json, options);
+    std::string json = proto::ProtobufJson(event);
     benchmark::DoNotOptimize(json.data());
   }
 }
