@@ -6,10 +6,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
-#include <map>
 #include <string>
-#include <vector>
 
 #include "ambi/v1/events.pb.h"
 #include "proto/convert/compact_json.h"
@@ -107,30 +104,15 @@ BENCHMARK(BM_CompactWriterReusedString)->Apply(Kinds);
 
 // Console output plus a closing table: each run's CPU time over the protobuf printer's for the
 // same event (the median of repetitions when --benchmark_repetitions is given).
-// Each printer's time against protobuf's printer on the same event in the same run.
-void PrintRatios(const RunTimesReporter& reporter) {
-  const std::map<std::string, double>& ns = reporter.times();
-  std::printf("\n%-48s %10s %8s  (%s)\n", "printer/event", "ns", "ratio", reporter.which());
-  for (const std::string& name : reporter.order()) {
-    const auto it = ns.find(name);
-    const std::size_t slash = name.find('/');
-    if (slash == std::string::npos) continue;
-    const std::string event = name.substr(slash);
-    const auto base = ns.find("BM_ProtobufPrinter" + event);
-    if (it == ns.end() || base == ns.end() || base->second <= 0.0) continue;
-    std::printf("%-48s %10.1f %8.3f\n", name.c_str(), it->second, it->second / base->second);
-  }
-}
-
 }  // namespace
 }  // namespace ambi::bench
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  ambi::bench::RunTimesReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  ambi::bench::PrintRatios(reporter);
-  benchmark::Shutdown();
-  return 0;
+  // Each printer's time against protobuf's printer on the same event in the same run.
+  return ambi::bench::RunBenchmarksWithRatios(
+      argc, argv, {"printer/event", 48, 1, 3, [](const std::string& name) {
+                     const std::size_t slash = name.find('/');
+                     return slash == std::string::npos ? std::string()
+                                                       : "BM_ProtobufPrinter" + name.substr(slash);
+                   }});
 }

@@ -7,8 +7,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -189,31 +187,15 @@ BENCHMARK(BM_Reference9);
 BENCHMARK(BM_Production6);
 BENCHMARK(BM_Production9);
 BENCHMARK(BM_Production6Timestamps);
-
-// Console output plus a closing table of ratios to the baseline. With --benchmark_repetitions the
-// table uses the median of the repetitions (the machine is shared: the median resists load spikes).
-// Each update's time against the plain-float baseline of the same run.
-void PrintRatios(const RunTimesReporter& reporter) {
-  const std::map<std::string, double>& ns = reporter.times();
-  const auto base = ns.find("BM_BaselinePlainFloat6");
-  if (base == ns.end() || base->second <= 0.0) return;
-  std::printf("\n%-28s %10s %8s  (%s)\n", "update", "ns", "ratio", reporter.which());
-  for (const std::string& name : reporter.order()) {
-    const auto it = ns.find(name);
-    if (it == ns.end()) continue;
-    std::printf("%-28s %10.2f %8.2f\n", name.c_str(), it->second, it->second / base->second);
-  }
-}
-
 }  // namespace
 }  // namespace ambi::bench
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  ambi::bench::RunTimesReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  ambi::bench::PrintRatios(reporter);
-  benchmark::Shutdown();
-  return 0;
+  // Each update's time against the plain-float baseline of the same run. With
+  // --benchmark_repetitions the table uses the median of the repetitions (the machine is
+  // shared: the median resists load spikes).
+  return ambi::bench::RunBenchmarksWithRatios(argc, argv,
+                                              {"update", 28, 2, 2, [](const std::string&) {
+                                                 return std::string("BM_BaselinePlainFloat6");
+                                               }});
 }

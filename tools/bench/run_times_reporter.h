@@ -3,6 +3,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -42,6 +44,44 @@ class RunTimesReporter : public benchmark::ConsoleReporter {
   std::map<std::string, double> median_ns_;
   std::vector<std::string> order_;
 };
+
+// The ratio table a tool prints after its runs: each benchmark's time against the baseline
+// 'baseline_of' names for it ("" or a baseline not run: no row).
+struct RatioTable {
+  const char* title;  // the first column's heading
+  int name_width;
+  int ns_decimals;
+  int ratio_decimals;
+  std::function<std::string(const std::string& name)> baseline_of;
+};
+
+inline void PrintRatios(const RunTimesReporter& reporter, const RatioTable& table) {
+  const std::map<std::string, double>& ns = reporter.times();
+  bool header = false;
+  for (const std::string& name : reporter.order()) {
+    const auto it = ns.find(name);
+    const auto base = ns.find(table.baseline_of(name));
+    if (it == ns.end() || base == ns.end() || base->second <= 0.0) continue;
+    if (!header) {
+      std::printf("\n%-*s %10s %8s  (%s)\n", table.name_width, table.title, "ns", "ratio",
+                  reporter.which());
+      header = true;
+    }
+    std::printf("%-*s %10.*f %8.*f\n", table.name_width, name.c_str(), table.ns_decimals,
+                it->second, table.ratio_decimals, it->second / base->second);
+  }
+}
+
+// A benchmark tool's main: runs the benchmarks selected on the command line, then the table.
+inline int RunBenchmarksWithRatios(int argc, char** argv, const RatioTable& table) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RunTimesReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  PrintRatios(reporter, table);
+  benchmark::Shutdown();
+  return 0;
+}
 
 }  // namespace ambi::bench
 
