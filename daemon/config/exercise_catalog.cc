@@ -29,8 +29,8 @@ bool IsCatalogKey(std::string_view name) {
 }
 
 const std::vector<std::string_view> kExerciseKeys = {
-    "display_name", "muscle_groups", "direction", "first_phase", "mode",        "limb",
-    "bands",        "coaching",      "reaching",  "aliases",     "min_rom_deg", "axis"};
+    "display_name", "muscle_groups", "direction", "first_phase", "mode", "limb",      "bands",
+    "coaching",     "reaching",      "aliases",   "min_rom_deg", "axis", "other_side"};
 const std::vector<std::string_view> kCoachingKeys = {"stop_speed_loss_pct", "lead_amber_from_ms",
                                                      "lead_red_from_ms"};
 const std::vector<std::string_view> kDirections = {"push", "pull", "neither"};
@@ -38,6 +38,7 @@ const std::vector<std::string_view> kPhases = {"concentric", "eccentric"};
 const std::vector<std::string_view> kModes = {"bilateral", "unilateral"};
 const std::vector<std::string_view> kLimbs = {"wrist", "ankle"};
 const std::vector<std::string_view> kAxes = {"any", "tilt"};
+const std::vector<std::string_view> kOtherSides = {"moves", "rests"};
 const std::vector<std::string_view> kMetricKeys = {"rom", "concentric_time", "eccentric_time",
                                                    "peak_speed"};
 const std::vector<std::string_view> kBandKeys = {"amber_from_pct", "red_from_pct"};
@@ -109,6 +110,9 @@ Exercise ParseExercise(const Validator& v, std::string_view key, const toml::nod
   exercise.reaching = v.Bool(table, path, "reaching", false);
   exercise.min_rom_deg = v.Number(table, path, "min_rom_deg", 0.0, 0.5, 90.0, "deg");
   if (table.get("axis") != nullptr) exercise.tilt_only = v.Choice(table, path, "axis", kAxes) == 1;
+  if (table.get("other_side") != nullptr) {
+    exercise.other_side_rests = v.Choice(table, path, "other_side", kOtherSides) == 1;
+  }
   if (const toml::node* coaching_node = table.get("coaching")) {
     // docs/coaching.md: the per-exercise thresholds of the cues.
     const std::string coaching_path = path + ".coaching";

@@ -92,6 +92,20 @@ TEST(ShippedCatalogTest, RaisesStopLaterAndReachingWorkIsMarked) {
   EXPECT_FALSE(result.catalog->Find("biceps_curl")->reaching);
 }
 
+TEST(ShippedCatalogTest, OpenChainExercisesRestTheOtherSide) {
+  const CatalogLoadResult result = ExerciseCatalog::LoadFile(kShippedCatalog);
+  ASSERT_TRUE(result.ok()) << result.error;
+  for (const char* name : {"straight_leg_raise", "hip_abduction", "one_arm_row",
+                           "concentration_curl", "biceps_curl", "single_leg_extension"}) {
+    EXPECT_TRUE(result.catalog->Find(name)->other_side_rests) << name;
+  }
+  // Both feet on the ground: the other shank tilts with every rep.
+  for (const char* name :
+       {"split_squat", "bulgarian_split_squat", "lunge", "step_up", "single_leg_squat", "squat"}) {
+    EXPECT_FALSE(result.catalog->Find(name)->other_side_rests) << name;
+  }
+}
+
 TEST(ShippedCatalogTest, EveryMuscleGroupIsKnown) {
   const CatalogLoadResult result = ExerciseCatalog::LoadFile(kShippedCatalog);
   ASSERT_TRUE(result.ok()) << result.error;
@@ -244,6 +258,19 @@ TEST_F(BadCatalogTest, SmallestRepAndTiltAxis) {
   result = Load(std::string(kGoodEntry) + "min_rom_deg = 0\n");
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.min_rom_deg"), HasSubstr("deg")));
+}
+
+TEST_F(BadCatalogTest, WhatTheOtherSideDoes) {
+  CatalogLoadResult result = Load(std::string(kGoodEntry));
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_FALSE(result.catalog->Find("curl")->other_side_rests);  // no assumption made
+  result = Load(std::string(kGoodEntry) + "other_side = \"rests\"\n");
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_TRUE(result.catalog->Find("curl")->other_side_rests);
+  result = Load(std::string(kGoodEntry) + "other_side = \"idle\"\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error,
+              AllOf(HasSubstr("exercises.curl.other_side"), HasSubstr("moves, rests")));
 }
 
 TEST_F(BadCatalogTest, SyntaxErrorAndMissingFile) {

@@ -150,6 +150,8 @@ fusion::Phase FirstPhaseOf(ExerciseKind kind) {
   return kind == ExerciseKind::kSquat ? fusion::Phase::kEccentric : fusion::Phase::kConcentric;
 }
 
+bool OtherSideRestsIn(ExerciseKind kind) { return kind != ExerciseKind::kSquat; }
+
 std::string Validate(const SessionSpec& spec) {
   std::ostringstream err;
   auto bad = [&](std::string_view field, double value, std::string_view why) {

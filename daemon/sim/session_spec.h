@@ -34,6 +34,9 @@ std::string_view CatalogNameOf(ExerciseKind kind);
 fusion::Limb LimbOf(ExerciseKind kind);
 // The phase that leaves the rest pose: eccentric for the squat, concentric otherwise.
 fusion::Phase FirstPhaseOf(ExerciseKind kind);
+// Whether the side not working rests in a unilateral set: every exercise but the squat (both
+// feet on the ground) is open chain.
+bool OtherSideRestsIn(ExerciseKind kind);
 
 // A time interval without samples (true time, seconds from session start).
 struct Dropout {

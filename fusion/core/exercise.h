@@ -68,6 +68,11 @@ struct Exercise {
   // The rep is the segment's tilt: its rotation about the vertical is not part of the movement
   // axis (MovementAxisParams::tilt_only).
   bool tilt_only = false;
+  // In a unilateral set, the side not working rests (open chain: a straight-leg raise, a
+  // one-arm row), so what it does while the other side works is the body moving it. False: it
+  // may take part (closed chain: the back shank of a split squat tilts with every rep).
+  // RepScreenParams::follower_resting_rom_frac.
+  bool other_side_rests = false;
 };
 
 // Used when no exercise is named: a generic movement that starts concentric, bilateral.

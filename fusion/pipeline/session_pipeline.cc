@@ -334,7 +334,8 @@ void SessionPipeline::RestartScreens() {
     const bool two_sides =
         sensor_by_slot_[static_cast<std::size_t>(PlacementSlot({Side::kLeft, l}))] >= 0 &&
         sensor_by_slot_[static_cast<std::size_t>(PlacementSlot({Side::kRight, l}))] >= 0;
-    screens_[limb]->StartRun(set_->mode == SetMode::kBilateral, two_sides);
+    screens_[limb]->StartRun(set_->mode == SetMode::kBilateral, two_sides,
+                             set_->exercise.other_side_rests);
   }
 }
 

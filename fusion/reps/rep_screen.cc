@@ -29,9 +29,10 @@ double AxesApartDeg(const Vec3& a, const Vec3& b) {
 
 RepScreen::RepScreen(const RepScreenParams& params) : params_(params) {}
 
-void RepScreen::StartRun(bool bilateral, bool two_sides) {
+void RepScreen::StartRun(bool bilateral, bool two_sides, bool other_side_rests) {
   bilateral_ = bilateral;
   two_sides_ = two_sides;
+  other_side_rests_ = other_side_rests;
   for (SideState& s : sides_) {
     const std::optional<Time> watermark = s.watermark;
     s = SideState{};
@@ -181,8 +182,9 @@ ScreenVerdict RepScreen::CrossSideVerdict(Side side, const Rep& rep) const {
     }
     return ScreenVerdict::kRep;
   }
-  const double follower_frac =
-      bilateral_ ? params_.follower_rom_frac : params_.follower_unilateral_rom_frac;
+  const double follower_frac = bilateral_          ? params_.follower_rom_frac
+                               : other_side_rests_ ? params_.follower_resting_rom_frac
+                                                   : params_.follower_unilateral_rom_frac;
   if (rep.rom_deg < follower_frac * other->rom_deg) return ScreenVerdict::kFollowing;
   // Gait swings without rest: a swing starts where the last one ended. (The other side's rep
   // is judged the same way when its turn comes; its neighbours may not be known yet.)

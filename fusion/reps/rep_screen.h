@@ -45,6 +45,11 @@ struct RepScreenParams {
   // unilateral exercise (single-leg squat, split squat) does 0.56 or more of the working one.
   // Sides that work in turn (alternating arms) barely overlap.
   double follower_unilateral_rom_frac = 0.4;
+  // ... and in a unilateral set of an exercise whose other side rests (Exercise::
+  // other_side_rests: open chain, nothing of that limb takes part), under this fraction: a
+  // resting leg rocked and rolled by the pelvis reaches 0.47 of a 50 deg straight-leg raise in
+  // the simulator; a side that does as much as this alongside is no longer resting.
+  double follower_resting_rom_frac = 0.6;
   // A rep that overlaps no rep of the other side is compared (by follower_rom_frac) with the
   // other side's nearest rep that ended at most this long before it began, or began within
   // partner_wait_s after it ended: that side is mid-set (its reps come every 2-5 s), and a rock
@@ -98,7 +103,8 @@ class RepScreen {
   explicit RepScreen(const RepScreenParams& params);
 
   // A new run (set). 'bilateral': the gait rule applies. 'two_sides': both sensors are there.
-  void StartRun(bool bilateral, bool two_sides);
+  // 'other_side_rests': in a unilateral set the side not working takes no part in the exercise.
+  void StartRun(bool bilateral, bool two_sides, bool other_side_rests = false);
   // A rep found on 'side' (reps of one side in time order), measured about 'axis' (sensor frame,
   // unit; zero when not known).
   void Add(Side side, const Rep& rep, const Vec3& axis = {});
@@ -162,6 +168,7 @@ class RepScreen {
   RepScreenParams params_;
   bool bilateral_ = true;
   bool two_sides_ = false;
+  bool other_side_rests_ = false;
   std::array<SideState, 2> sides_{};
   std::array<Rep, kOut> out_{};
   int out_count_ = 0;

@@ -170,6 +170,29 @@ TEST(RepScreenTest, ALimbThatOnlyFollowsIsNotWorkingButAWeakSideIsCompared) {
   }
 }
 
+TEST(RepScreenTest, WhereTheOtherSideRestsALargerRockIsStillTheBody) {
+  // A unilateral straight-leg raise of 50 deg: the resting leg, rolled and tilted by the pelvis,
+  // rocks 22-23 deg (0.45 of the rep) with every rep.
+  std::vector<Planned> plan;
+  for (int i = 0; i < 8; ++i) {
+    plan.push_back({Side::kRight, 2.0 + 5.0 * i, 4.0, 50.0});
+    plan.push_back({Side::kLeft, 2.3 + 5.0 * i, 3.6, 22.0 + 0.1 * i});
+  }
+  RepScreen resting({});
+  resting.StartRun(/*bilateral=*/false, true, /*other_side_rests=*/true);
+  const std::vector<Rep> passed = Screen(resting, plan, 60.0);
+  EXPECT_EQ(Count(passed, Side::kRight), 8);
+  EXPECT_EQ(Count(passed, Side::kLeft), 0);
+  EXPECT_TRUE(resting.NotWorking(Side::kLeft));
+
+  // The same motion in an exercise whose other side takes part (the back shank of a split
+  // squat) is that side's reps.
+  RepScreen moving({});
+  moving.StartRun(/*bilateral=*/false, true, /*other_side_rests=*/false);
+  EXPECT_EQ(Count(Screen(moving, plan, 60.0), Side::kLeft), 8);
+  EXPECT_FALSE(moving.NotWorking(Side::kLeft));
+}
+
 TEST(RepScreenTest, ARockBetweenTheWorkingSidesRepsIsFollowingToo) {
   // The working leg's reps are 3 s every 5 s; the resting leg's rocks of 5-6 deg fall in the
   // pauses between them (none overlaps a working rep), yet the working side is mid-set.

@@ -170,6 +170,7 @@ fusion::Exercise ExerciseOf(sim::ExerciseKind kind) {
   exercise.first_phase = sim::FirstPhaseOf(kind);
   exercise.default_mode = fusion::SetMode::kBilateral;
   exercise.limb = sim::LimbOf(kind);
+  exercise.other_side_rests = sim::OtherSideRestsIn(kind);
   return exercise;
 }
 
