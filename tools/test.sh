@@ -52,16 +52,11 @@ if [ "${AMBI_SKIP_TSAN:-0}" != 1 ]; then
 cmake -S . -B build/tsan -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
   -DAMBI_WERROR=ON -DAMBI_TSAN=ON -DAMBI_BUILD_BENCHMARKS=OFF
 tsan_dirs=(daemon)
-# Left out, not yet understood: this one test failed once in four full TSan runs (2026-12-02;
-# its output was not kept) and passed in every targeted rerun. It starts the server and asks
-# gRPC's own health service, which runs inside libgrpc++; the other RpcServerTest cases cover
-# the same start-up under TSan.
-tsan_unexplained='^RpcServerTest[.]HealthServiceAnswersServing$'
 cmake --build build/tsan -j "$jobs" --target "${tsan_dirs[@]/%//all}"
 for dir in "${tsan_dirs[@]}"; do
   TSAN_OPTIONS="suppressions=$PWD/tools/tsan.supp:halt_on_error=1:second_deadlock_stack=1" \
     ctest --test-dir "build/tsan/$dir" --output-on-failure -j "$jobs" --timeout 900 \
-    -LE 'no_sanitizer|no_tsan' -E "$tsan_unexplained"
+    -LE 'no_sanitizer|no_tsan'
 done
 fi
 
