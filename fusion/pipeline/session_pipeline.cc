@@ -41,6 +41,15 @@ struct SessionPipeline::SensorState {
     return params;
   }
 
+  // The detector measures angles and learns its axis from the gyro less the bias the filter
+  // learned at rest, as the orientation does: a 0.7 deg/s bias turns a slow set's angle by a
+  // whole small rep over the seconds its axis takes to lock.
+  ImuSample WithoutGyroBias(const ImuSample& sample) const {
+    ImuSample corrected = sample;
+    corrected.gyro_rad_s = Sub(sample.gyro_rad_s, filter.gyro_bias_rad_s());
+    return corrected;
+  }
+
   int index;
   SensorConfig config;
   Decoder decoder;
@@ -200,7 +209,7 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   ++sensor.counters.samples;
   if (clock.time > latest_time_) latest_time_ = clock.time;
 
-  RepDetectorOutput output = sensor.reps.Update(timed, sensor_to_earth);
+  RepDetectorOutput output = sensor.reps.Update(sensor.WithoutGyroBias(timed), sensor_to_earth);
   RememberFed(sensor, timed, /*measured=*/true);
   if (clock.late_loss_samples > 0) {
     AddLateLoss(sensor, clock.late_loss_samples, clock.late_loss_samples_ago);
@@ -252,7 +261,8 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
     sensor.filter.Update(bridged);
     ++sensor.counters.bridged_samples;
     const RepDetectorOutput output =
-        sensor.reps.Update(bridged, sensor.filter.sensor_to_earth(), /*bridged=*/true);
+        sensor.reps.Update(sensor.WithoutGyroBias(bridged), sensor.filter.sensor_to_earth(),
+                           /*bridged=*/true);
     RememberFed(sensor, bridged, /*measured=*/false);
     if (output.rep) ScreenRep(sensor, *output.rep, output.rep_axis);
   }
