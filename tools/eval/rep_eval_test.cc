@@ -125,12 +125,13 @@ TEST(RepEvalTest, TestHalfHoldsItsTotals) {
   // first straight-leg raise of s2 (30 -> 29): 13 / 16 / 9 / 5. Then the follower rules (a
   // rock between the working side's reps, and a unilateral set's 0.4 fraction) took the
   // following ankle's 4 phantoms to 0 and cost one step-up rep of the trailing leg (14 deg
-  // beside 36): 13 / 17 / 6 / 1.
-  EXPECT_GE(t.exact, 13);
-  EXPECT_GE(t.within_one, 17);
-  EXPECT_LE(t.count_error, 6);
-  // 1 outside the set windows.
-  EXPECT_LE(t.phantoms, 1);
+  // beside 36): 13 / 17 / 6 / 1. Then the detector measured the gyro less the filter's bias
+  // (chosen on the simulator's slow small reps; this half run once after): one hip abduction
+  // set 8 -> 10 of 10 and its phantom gone: 14 / 18 / 4 / 0.
+  EXPECT_GE(t.exact, 14);
+  EXPECT_GE(t.within_one, 18);
+  EXPECT_LE(t.count_error, 4);
+  EXPECT_LE(t.phantoms, 0);
   EXPECT_EQ(t.still_rows, 5);
   EXPECT_GE(t.still_exact, 5);
 }
