@@ -120,10 +120,13 @@ struct RepDetectorParams {
   int hold_seed_samples = 1;
   // Inside a hold a noise spike of up to this multiple of the timing threshold does not end it
   // while the limb stays within the hold band of the peak: max(hold_band_min_deg,
-  // hold_band_frac * the rep's range). Gyro noise at rest is a few deg/s; a hold drifts < 1 deg.
+  // hold_band_frac * the rep's range). Gyro noise at rest is a few deg/s; a hold drifts < 1 deg,
+  // but a raised leg may settle back 1-2 deg (6 % of a 26 deg raise, at 5-6 deg/s) before it is
+  // held: with a band of 3 % that settling began a 5 s "descent". The hold still ends at its
+  // last sample below the threshold, so a descent that starts slowly is not taken into it.
   double hold_spike_factor = 3.0;
   double hold_band_min_deg = 1.0;
-  double hold_band_frac = 0.03;
+  double hold_band_frac = 0.1;
 
   bool operator==(const RepDetectorParams&) const = default;
 };

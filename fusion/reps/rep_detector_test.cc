@@ -109,6 +109,27 @@ TEST(RepDetectorTest, HoldAtTheTopForSecondsIsOneRepWithItsPause) {
   }
 }
 
+// A raised leg settles back a little at the top before it is held: 26 deg up over 1.2 s, 1.5 deg
+// back over 0.3 s (5-8 deg/s, as a real straight-leg raise does), held 4 s, lowered over 1.2 s.
+// The settling is part of the hold, not the start of a 5 s descent.
+TEST(RepDetectorTest, SettlingBackAtTheTopIsPartOfTheHold) {
+  std::vector<hinge::Piece> pieces = {{0.0, 1.5}};
+  for (int i = 0; i < 4; ++i) {
+    pieces.push_back({26.0, 1.2});
+    pieces.push_back({24.5, 0.3});
+    pieces.push_back({24.5, 4.0});
+    pieces.push_back({0.0, 1.2});
+    pieces.push_back({0.0, 1.5});
+  }
+  const std::vector<Rep> reps = Detect(MakeHinge(pieces, 25, {1, 0, 0, 0}), Params(25));
+  ASSERT_EQ(reps.size(), 4u);
+  for (const Rep& r : reps) {
+    EXPECT_NEAR(r.rom_deg, 26.0, 1.0);
+    EXPECT_NEAR(r.pause_turnaround_s, 4.3, 0.3);
+    EXPECT_NEAR(r.eccentric_s, 1.2, 0.3);
+  }
+}
+
 // A physiotherapy low-amplitude leg raise: 12 deg, raised over 1.5 s, held 1 s, lowered over 2 s.
 // It peaks at 12.6 deg/s and turns slower than rest_gyro_rad_s (8.6 deg/s) through most of each
 // rep: the axis is learned from it (slow_motion_gyro_rad_s), and once the set has reps, rest is
