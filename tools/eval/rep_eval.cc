@@ -83,7 +83,7 @@ Half HalfOf(const std::string& recording) {
       {"pt_s2_e6_test", Half::kTest},      {"pt_s2_e7_test", Half::kTest},
   };
   const auto it = kHalves.find(recording);
-  return it == kHalves.end() ? Half::kUnassigned : it->second;
+  return it == kHalves.end() ? Half::kUnseen : it->second;
 }
 
 const char* HalfName(Half half) {
@@ -92,15 +92,16 @@ const char* HalfName(Half half) {
       return "tuning";
     case Half::kTest:
       return "test";
-    case Half::kUnassigned:
+    case Half::kUnseen:
       break;
   }
-  return "unassigned";
+  return "unseen";
 }
 
 std::optional<HalfFilter> ParseHalfFilter(const std::string& text) {
   if (text == "tuning") return HalfFilter::kTuning;
   if (text == "test") return HalfFilter::kTest;
+  if (text == "unseen") return HalfFilter::kUnseen;
   if (text == "all") return HalfFilter::kAll;
   return std::nullopt;
 }
@@ -111,6 +112,8 @@ bool Covers(HalfFilter filter, Half half) {
       return half == Half::kTuning;
     case HalfFilter::kTest:
       return half == Half::kTest;
+    case HalfFilter::kUnseen:
+      return half == Half::kUnseen;
     case HalfFilter::kAll:
       return true;
   }
@@ -141,6 +144,21 @@ std::string CatalogExerciseFor(const std::string& recording) {
         recording.find(pt_infix) != std::string::npos) {
       return name;
     }
+  }
+  return "";
+}
+
+std::string CatalogExerciseFor(const std::string& recording, const std::string& description,
+                               const config::ExerciseCatalog& catalog) {
+  if (std::string by_code = CatalogExerciseFor(recording); !by_code.empty()) return by_code;
+  std::vector<std::string> names = {description};
+  if (const std::size_t open = description.find(" ("); open != std::string::npos) {
+    names.push_back(description.substr(0, open));
+    const std::size_t close = description.find(')', open);
+    if (close != std::string::npos) names.push_back(description.substr(open + 2, close - open - 2));
+  }
+  for (const std::string& name : names) {
+    if (const fusion::Exercise* exercise = catalog.Find(name)) return exercise->name;
   }
   return "";
 }
@@ -211,7 +229,7 @@ std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
   if (!capture::BuildCaptureFromCsv(csv_sensors, &capture).ok()) return std::nullopt;
 
   fusion::SessionParams session_base = base;
-  result.exercise = CatalogExerciseFor(result.recording);
+  result.exercise = CatalogExerciseFor(result.recording, truth.value("exercise", ""), catalog);
   if (const fusion::Exercise* exercise = catalog.Find(result.exercise)) {
     session_base.exercise = *exercise;
   } else {

@@ -19,16 +19,18 @@ namespace ambi::eval {
 
 // The two halves of shared/data/real (docs/accuracy.md, "Real-data split"): rules are tuned on
 // kTuning only, kTest is reported but never tuned on. The split is by recording, fixed before
-// the rep detector's redesign; a recording not in the table is kUnassigned (and fails the test).
-enum class Half { kTuning, kTest, kUnassigned };
+// the rep detector's redesign. A recording not in the table is kUnseen: no rule was written
+// on it, so it is held out like the test half and reported on its own (rep_eval_test fails if
+// shared/data/real holds one: a recording added there must join the split).
+enum class Half { kTuning, kTest, kUnseen };
 
 Half HalfOf(const std::string& recording);
 const char* HalfName(Half half);
 
-// Which rows a summary covers: one half or all.
-enum class HalfFilter { kTuning, kTest, kAll };
+// Which rows a summary covers: one half, the unseen recordings, or all.
+enum class HalfFilter { kTuning, kTest, kUnseen, kAll };
 
-// "tuning" / "test" / "all"; nullopt for anything else.
+// "tuning" / "test" / "unseen" / "all"; nullopt for anything else.
 std::optional<HalfFilter> ParseHalfFilter(const std::string& text);
 bool Covers(HalfFilter filter, Half half);
 
@@ -41,7 +43,7 @@ struct RepCountRow {
   std::string limb;       // "ankle" / "wrist"
   bool headline = false;  // counted in the headline totals (shanks/ankles, exercising wrists)
   bool still = false;     // the side that does no reps in this recording (true count 0)
-  Half half = Half::kUnassigned;
+  Half half = Half::kUnseen;
   int set = 0;  // 0: the whole recording (counts-only truth)
   int true_reps = 0;
   int detected = 0;
@@ -54,7 +56,7 @@ struct RepCountRow {
 
 struct RecordingResult {
   std::string recording;
-  Half half = Half::kUnassigned;
+  Half half = Half::kUnseen;
   std::string exercise;  // catalog name the pipeline ran with; empty: generic
   std::vector<RepCountRow> rows;
   int outside_sets = 0;           // detected reps whose turnaround lies in no set window
@@ -65,6 +67,11 @@ struct RecordingResult {
 // The catalog exercise of a recording ("cmu_sub22_SqDL" -> "squat"), from the dataset's own
 // exercise code; empty when none fits (the pipeline then runs its generic exercise).
 std::string CatalogExerciseFor(const std::string& recording);
+// ... or, for a code not in that table, from the ground truth's description of the exercise
+// ("heel raise (calf raise)"): the catalog's name or alias for the whole text, the text before
+// its parenthesis or the text inside it; empty when none is an exercise of the catalog.
+std::string CatalogExerciseFor(const std::string& recording, const std::string& description,
+                               const config::ExerciseCatalog& catalog);
 
 // Evaluates one recording folder; empty when it has no rep ground truth or no usable sensor.
 // 'base' holds the stage settings (SessionParams{} is what users get); its exercise is replaced

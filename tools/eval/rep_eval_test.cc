@@ -50,10 +50,28 @@ TEST(RepEvalTest, MapsDatasetExercisesToTheCatalog) {
   EXPECT_EQ(CatalogExerciseFor("broad_07_undisturbed_fast_rotation_B"), "");
 }
 
+// A recording whose code the table does not know is named by its ground truth's description.
+TEST(RepEvalTest, AnUnknownCodeIsNamedByItsDescription) {
+  const config::CatalogLoadResult catalog =
+      config::ExerciseCatalog::LoadFile(std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml");
+  ASSERT_TRUE(catalog.ok()) << catalog.error;
+  EXPECT_EQ(CatalogExerciseFor("cmu_sub05_CalfRaise", "heel raise (calf raise)", *catalog.catalog),
+            "calf_raise");
+  EXPECT_EQ(CatalogExerciseFor("pt_s3_e9_test", "straight-leg raise", *catalog.catalog),
+            "straight_leg_raise");
+  EXPECT_EQ(CatalogExerciseFor("pt_s3_e9_test", "Dumbbell curl", *catalog.catalog), "biceps_curl");
+  EXPECT_EQ(CatalogExerciseFor("pt_s3_e9_test", "supine leg movement", *catalog.catalog), "");
+  // The code wins over the description.
+  EXPECT_EQ(CatalogExerciseFor("cmu_sub22_SqDL", "heel raise", *catalog.catalog), "squat");
+}
+
 TEST(RepEvalTest, ParsesHalfNames) {
   EXPECT_EQ(ParseHalfFilter("tuning"), HalfFilter::kTuning);
   EXPECT_EQ(ParseHalfFilter("test"), HalfFilter::kTest);
   EXPECT_EQ(ParseHalfFilter("all"), HalfFilter::kAll);
+  EXPECT_EQ(ParseHalfFilter("unseen"), HalfFilter::kUnseen);
+  EXPECT_TRUE(Covers(HalfFilter::kUnseen, Half::kUnseen));
+  EXPECT_FALSE(Covers(HalfFilter::kTest, Half::kUnseen));
   EXPECT_EQ(ParseHalfFilter("Test"), std::nullopt);
   EXPECT_TRUE(Covers(HalfFilter::kAll, Half::kTest));
   EXPECT_FALSE(Covers(HalfFilter::kTuning, Half::kTest));
@@ -71,7 +89,7 @@ TEST(RepEvalTest, EveryRecordingIsInOneHalf) {
   int tuning = 0;
   int test = 0;
   for (const auto& result : results) {
-    EXPECT_NE(result.half, Half::kUnassigned) << result.recording;
+    EXPECT_NE(result.half, Half::kUnseen) << result.recording;
     EXPECT_FALSE(result.exercise.empty()) << result.recording;
     tuning += result.half == Half::kTuning;
     test += result.half == Half::kTest;
