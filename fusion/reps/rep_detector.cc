@@ -438,6 +438,17 @@ void RepDetector::StepInRep(std::int64_t index) {
     rest_ = {angle, index, RestOrigin::kSeen};
     return;
   }
+  if (state_ == RepState::kRising && entry.still_s >= params_.rest_min_s && still_pose_deg_ &&
+      *still_pose_deg_ - rep_.base.angle_deg > params_.swing_min_deg &&
+      std::abs(angle - *still_pose_deg_) <= params_.swing_min_deg) {
+    // At rest in the pose the limb rests in, during a rise that began below it: the last swing
+    // of a pendulum (an arm at the end of a walk) coming back to rest, not the rise of a rep.
+    // What follows starts from here (and, before the set, learns its axis afresh).
+    ++swings_;
+    state_ = RepState::kAtRest;
+    rest_ = {angle, index, RestOrigin::kSeen};
+    return;
+  }
   const double excursion = rep_.peak_deg - rep_.base.angle_deg;
   if (state_ != RepState::kRising && still_pose_deg_) {
     // Judged once the rep has turned, against its whole rise: its start (the low point of the

@@ -109,6 +109,42 @@ TEST(RepDetectorTest, HoldAtTheTopForSecondsIsOneRepWithItsPause) {
   }
 }
 
+// Walking before the set: the arm swings 20 deg either side of hanging at 0.9 Hz for 10 s, its
+// last swing comes back from behind to hang still for 1.5 s, then the set's curls go the other
+// way. That last swing's return is no rep's rise: the curls must be measured from the hang, about
+// the axis and in the direction they teach, not the swings'.
+TEST(RepDetectorTest, AfterAWalkTheSetIsMeasuredFromTheHang) {
+  for (const double last_swing_deg : {20.0, -20.0}) {
+    SCOPED_TRACE(last_swing_deg);
+    std::vector<hinge::Piece> pieces = {{0.0, 2.0}};
+    double to_deg = -last_swing_deg;
+    pieces.push_back({to_deg / 2.0, 0.28});
+    for (int i = 0; i < 17; ++i) {
+      to_deg = -to_deg;
+      pieces.push_back({to_deg, 0.55});
+    }
+    pieces.push_back({0.0, 0.28});  // back to hanging
+    pieces.push_back({0.0, 1.5});
+    for (int i = 0; i < 6; ++i) {
+      pieces.push_back({-120.0, 1.0});  // the curls go against the last swing's return
+      pieces.push_back({-120.0, 0.3});
+      pieces.push_back({0.0, 1.5});
+      pieces.push_back({0.0, 1.0});
+    }
+    const std::vector<Rep> reps = Detect(MakeHinge(pieces, 50, {1, 0, 0, 0}), Params(50));
+    std::vector<Rep> curls;
+    for (const Rep& r : reps) {
+      if (r.rom_deg > 60.0) curls.push_back(r);
+    }
+    ASSERT_EQ(curls.size(), 6u);
+    for (const Rep& r : curls) {
+      EXPECT_NEAR(r.rom_deg, 120.0, 3.0);
+      EXPECT_NEAR(r.concentric_s, 1.0, 0.2);
+      EXPECT_NEAR(r.eccentric_s, 1.5, 0.2);
+    }
+  }
+}
+
 // A raised leg settles back a little at the top before it is held: 26 deg up over 1.2 s, 1.5 deg
 // back over 0.3 s (5-8 deg/s, as a real straight-leg raise does), held 4 s, lowered over 1.2 s.
 // The settling is part of the hold, not the start of a 5 s descent.

@@ -256,7 +256,7 @@ void ExpectExactSets(const char* tag, int expected_scenarios, int reps_per_side,
 }
 
 TEST(SituationTest, GridHasEverySituation) {
-  EXPECT_EQ(SituationResults().size(), 3u + 3u + 15u + 2u + 2u + 1u + 2u + 1u + 4u * 5u);
+  EXPECT_EQ(SituationResults().size(), 3u + 3u + 15u + 2u + 2u + 1u + 2u + 1u + 4u * 5u + 2u);
 }
 
 // Smaller than the set's reps, or about another axis (the pick-up before 30 deg lateral
@@ -325,6 +325,10 @@ TEST(SituationTest, ASideThatFailsKeepsCountingItsShorterReps) {
 TEST(SituationTest, SlowSmallRepsAreCounted) {
   ExpectExactSets(" small serial", 5, 10, /*check_verdicts=*/false);
 }
+// 20 s of walking before a curl and a lateral raise: the last arm swing comes back to hang
+// still before the set; measured as the rise of a rep, it fixed the walk's axis and direction on
+// the set (before the rule, no set of seeds 1-89 was exact).
+TEST(SituationTest, ASetAfterALongWalkIsCounted) { ExpectExactSets(" longwalk", 2, 10); }
 
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
 // leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,

@@ -228,7 +228,10 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     }
     name += " clean";
   }
-  if (o.walk) {
+  if (o.long_walk) {
+    spec.walk.duration_s = 20.0;
+    name += " longwalk";
+  } else if (o.walk) {
     spec.walk.duration_s = 6.0;
     name += " walk";
   }
@@ -430,6 +433,12 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
       o.*variation = true;
       add(o);
     }
+  }
+  for (sim::ExerciseKind exercise : {sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise}) {
+    ScenarioOptions o;
+    o.exercise = exercise;
+    o.long_walk = true;
+    add(o);
   }
   return grid;
 }
@@ -648,9 +657,9 @@ void PrintTotals(const std::vector<ScenarioResult>& results, std::ostream& out) 
     by_exercise[ExerciseOfName(r.name)].Add(r);
     all.Add(r);
     for (const char* condition :
-         {"25Hz", "50Hz", "100Hz", "200Hz", "dropouts", "clock+drift", "fatigue", "clean", " sym",
-          "asym10", "asym20", " handling", " walk", " loss", " heavyloss", " follower", " rocks",
-          " 2sets", " gym"}) {
+         {"25Hz",       "50Hz",      "100Hz",  "200Hz",  "dropouts",  "clock+drift", "fatigue",
+          "clean",      " sym",      "asym10", "asym20", " handling", " walk",       " loss",
+          " heavyloss", " follower", " rocks", " 2sets", " gym",      " longwalk"}) {
       if (r.name.find(condition) != std::string::npos) by_condition[condition].Add(r);
     }
   }

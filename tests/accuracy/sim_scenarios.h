@@ -53,6 +53,7 @@ struct ScenarioOptions {
   // Everyday situations around a set (issue 8), see sim::SessionSpec:
   bool handling = false;     // dumbbells picked up before the set and put down after it
   bool walk = false;         // 6 s of walking (arm swing, anti-phase) before the set
+  bool long_walk = false;    // ... 20 s of it (walking across the gym)
   bool loss_bursts = false;  // BLE-like bursts of 1-10 lost samples (<= 200 ms), 0.5 per s
   // A harsher link: runs of 1-5 lost samples, 2.5 per s (about 3.7 % of the samples at 200 Hz).
   // A 200 Hz serial stream finds most of them only blocks later (SampleClock::late_loss_samples).
@@ -86,8 +87,8 @@ std::vector<Scenario> StandardGrid(std::uint64_t seed);
 // hand between two sets (curl, lateral raise), and a curl session with all of them at 50 Hz.
 // Then a 200 Hz curl with heavy loss (" heavyloss"), and how athletes move, every exercise: back
 // to back (" touchgo"), reps varying in range (" varrom"), a failing side (" failing") and slow
-// 12 deg reps (" small"). Scenario names carry " handling", " walk", " loss", " follower",
-// " 2sets" and " gym".
+// 12 deg reps (" small"). Then 20 s of walking before a curl and a lateral raise (" longwalk").
+// Scenario names carry " handling", " walk", " loss", " follower", " 2sets" and " gym".
 std::vector<Scenario> SituationGrid(std::uint64_t seed);
 
 // Errors of one side over the reps matched to the truth.
