@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 
 namespace ambi::fusion {
 namespace {
@@ -22,6 +23,19 @@ Vec3 GyroOnParabola(const ImuSample& s0, const ImuSample& s1, const ImuSample& s
   const double w1 = (t - t0) * (t - t2) / (t0 * t2);
   const double w2 = (t - t0) * t / ((t2 - t0) * t2);
   return Add(Add(Scale(s0.gyro_rad_s, w0), Scale(s1.gyro_rad_s, w1)), Scale(s2.gyro_rad_s, w2));
+}
+
+// 'v' kept, axis by axis, within the span of 'samples': a loss found late may be located a few
+// samples off, and a parabola through samples placed at the wrong times overshoots, even to the
+// opposite sign of all three (a curl's rise filled as a 9 deg fall).
+Vec3 WithinSpan(const Vec3& v, std::initializer_list<Vec3> samples) {
+  Vec3 lo = *samples.begin();
+  Vec3 hi = lo;
+  for (const Vec3& s : samples) {
+    lo = {std::min(lo.x, s.x), std::min(lo.y, s.y), std::min(lo.z, s.z)};
+    hi = {std::max(hi.x, s.x), std::max(hi.y, s.y), std::max(hi.z, s.z)};
+  }
+  return {std::clamp(v.x, lo.x, hi.x), std::clamp(v.y, lo.y, hi.y), std::clamp(v.z, lo.z, hi.z)};
 }
 
 }  // namespace
@@ -64,7 +78,9 @@ ImuSample BridgeSampleFoundLate(const ImuSample& before, const ImuSample& late,
   ImuSample after_true = after;
   after_true.time = late_true.time + period;
   out.time = before.time + period * k;
-  out.gyro_rad_s = GyroOnParabola(before, late_true, after_true, out.time, out.gyro_rad_s);
+  out.gyro_rad_s =
+      WithinSpan(GyroOnParabola(before, late_true, after_true, out.time, out.gyro_rad_s),
+                 {before.gyro_rad_s, late.gyro_rad_s, after.gyro_rad_s});
   out.time = BridgeSample(late, after, k, missing).time;
   return out;
 }

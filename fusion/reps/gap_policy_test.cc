@@ -95,6 +95,29 @@ TEST(GapPolicyTest, TheGyroIsFilledAlongItsCurveThroughTheSampleBefore) {
   }
 }
 
+// The clock may place a loss found late a few samples off: the sample taken as the first after
+// the loss came before it. A curl rising (gyro 0, then -0.54 rad/s, then -1.65 one period after
+// seven lost samples) was filled with a parabola through the wrong times, rising to +1.58 rad/s,
+// a 12 deg fall inside a rise. The fill stays within the three samples' span on every axis.
+TEST(GapPolicyTest, ALossPlacedWrongIsNeverFilledBeyondTheSamplesAroundIt) {
+  ImuSample before;
+  before.time = TimeFromSeconds(5.724);
+  before.gyro_rad_s = {0.0, 0.0, 0.0};
+  ImuSample late;
+  late.time = TimeFromSeconds(5.744);
+  late.gyro_rad_s = {-0.07, -0.54, 0.56};
+  ImuSample after;
+  after.time = TimeFromSeconds(5.907);
+  after.gyro_rad_s = {-0.20, -1.65, 1.73};
+  for (std::int64_t k = 1; k <= 7; ++k) {
+    const Vec3 g = BridgeSampleFoundLate(before, late, after, k, 7).gyro_rad_s;
+    EXPECT_LE(g.y, 0.0) << k;
+    EXPECT_GE(g.y, -1.65) << k;
+    EXPECT_GE(g.z, 0.0) << k;
+    EXPECT_LE(g.z, 1.73) << k;
+  }
+}
+
 TEST(GapPolicyTest, ACutRepCountsWhenFoundBackWithinTheReturnTolerance) {
   GapPolicyParams params;  // return_frac 0.35
   CutRepReturn cut;
