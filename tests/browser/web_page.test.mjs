@@ -133,6 +133,37 @@ async function checkEndedSet(page, rig, name) {
   throw new Error(`${name}: three sets ended before their summary could be checked`);
 }
 
+// Runs in the page: looks at every render of the tiles, as the coach would have seen it, however
+// briefly (a side's rep comes before its pair). A tile showing reps whose badge says "no reps
+// yet" is a fault; so is a tile showing one side's reps with a badge that compares nothing yet
+// and does not say which side is missing (or, in a unilateral set, that one side works alone).
+function watchTileBadges() {
+  const seen = { renders: 0, faults: [], oneSide: 0 };
+  window.ambiTileWatch = seen;
+  const look = () => {
+    seen.renders += 1;
+    for (const t of document.querySelectorAll('#tiles .tile')) {
+      const sides = [...new Set([...t.querySelectorAll('.rep')].map((r) => r.getAttribute('data-side')))];
+      const badge = t.querySelector('.badge');
+      const text = badge ? badge.textContent : '';
+      const who = t.getAttribute('data-athlete');
+      if (sides.length && /no reps yet/.test(text)) seen.faults.push(`${who}: '${text}' beside ${sides} reps`);
+      const compared = badge && (badge.getAttribute('data-band') !== 'n/a' || badge.getAttribute('data-final') === 'yes');
+      if (sides.length === 1 && !compared) {
+        seen.oneSide += 1;
+        const other = sides[0] === 'left' ? 'right' : 'left';
+        if (!text.includes(`waiting for ${other}`) && !text.includes('one side at a time')) {
+          seen.faults.push(`${who}: '${text}' with ${sides[0]} reps only`);
+        }
+      }
+    }
+    seen.faults.splice(20);
+  };
+  document.addEventListener('DOMContentLoaded', () => {
+    new MutationObserver(look).observe(document.getElementById('tiles'), { childList: true });
+  });
+}
+
 async function main() {
   const rig = await startRig();
   const { web, port: webPort } = await startWeb(rig, '127.0.0.1:0');
@@ -151,6 +182,7 @@ async function main() {
     consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.addInitScript(watchTileBadges);
   try {
     await page.goto(url);
     await page.waitForSelector('#tiles .tile[data-athlete="alice"]', { timeout: 20000 });
@@ -247,6 +279,12 @@ async function main() {
     await second.close();
     console.log('ok a page opened later sees the set so far');
 
+    await checkUnilateral(page, shots);
+    const watched = await page.evaluate(() => window.ambiTileWatch);
+    assert.ok(watched.renders > 0, 'the tile renders were watched');
+    assert.deepEqual(watched.faults, [], 'a tile badge that is not true of the reps beside it');
+    console.log(`ok badges true of the reps in ${watched.renders} renders (${watched.oneSide} tiles with one side's reps only)`);
+
     // Bad requests get a clear 4xx and do not hurt ambi-web.
     const port = webPort;
     assert.equal((await request(port, 'DELETE', '/')).status, 405);
@@ -272,6 +310,45 @@ async function main() {
     relay.close();
     await stopAll();
   }
+}
+
+// A unilateral set of alice's left side, started from the focus view: its reps have no pairs,
+// so no ROM gap to show, and the badge says calmly that one side works at a time (not "no reps
+// yet" beside the reps, not an alarm). Then the set is ended from the focus view.
+async function checkUnilateral(page, shots) {
+  const alice = '#tiles .tile[data-athlete="alice"]';
+  await page.click(alice);
+  await page.waitForSelector('#focus:not([hidden])');
+  await page.selectOption('#mode', 'unilateral');
+  await page.selectOption('#side', 'left');
+  const answer = async () => page.$eval('#control-result', (n) => n.textContent);
+  await page.$eval('#control-result', (n) => { n.textContent = ''; });
+  await page.click('#start-set');
+  const started = await until('the start-set answer', async () => {
+    const t = await answer();
+    return t && t !== '…' ? t : null;
+  }, 10000);
+  assert.match(started, /^Set \d+ started$/, 'alice\'s unilateral set started');
+  const index = Number(started.match(/\d+/)[0]);
+  await page.click('#back');
+  await page.waitForSelector('#focus', { state: 'hidden' });
+  await page.waitForSelector(`${alice} .rep[data-set-index="${index}"]`, { timeout: 60000 });
+  const shown = await until('alice\'s unilateral badge', async () => page.$eval(alice, (t) => {
+    const b = t.querySelector('.badge');
+    return { text: b.textContent, band: b.getAttribute('data-band'), final: b.getAttribute('data-final') };
+  }).then((b) => (b.final === 'yes' ? null : b)), 10000, 100);
+  assert.doesNotMatch(shown.text, /no reps yet/, `a rep is on screen: '${shown.text}'`);
+  assert.match(shown.text, /one side at a time/, `the badge of a unilateral set: '${shown.text}'`);
+  assert.match(shown.text, /left \d+ reps?/, `the badge counts the working side's reps: '${shown.text}'`);
+  assert.equal(shown.band, 'n/a', 'no band before the set compares anything');
+  await page.screenshot({ path: path.join(shots, 'tiles-unilateral-landscape.png') });
+  await page.click(alice);
+  await page.waitForSelector('#focus:not([hidden])');
+  await page.$eval('#control-result', (n) => { n.textContent = ''; });
+  await page.click('#end-set');
+  await until('the end-set answer', async () => ((await answer()) === 'Done' ? true : null), 10000);
+  await page.click('#back');
+  console.log(`ok unilateral set ${index}: badge '${shown.text}'`);
 }
 
 // The coach's reports through ambi-web: the session report's ROM bars carry the published

@@ -245,9 +245,26 @@ function cueBanner(cue, brief) {
     el('strong', { text }), detail ? el('span', { class: 'cue-detail', text: cue.message }) : null);
 }
 
+// Before the set's first compared pair the badge says what is true of the reps so far: none
+// yet, one side waiting for the other (bilateral), one side at a time (unilateral: expected,
+// so said calmly), or both sides in but not paired yet. Never "no reps yet" beside a rep.
+function pendingBadge(a) {
+  const count = { left: 0, right: 0 };
+  for (const v of a.reps.values()) if (v.side in count) count[v.side] += 1;
+  const sides = ['left', 'right'].filter((k) => count[k] > 0);
+  let head = 'no reps yet';
+  if (sides.length && a.set && a.set.mode === 'unilateral') head = 'one side at a time';
+  else if (sides.length === 1) head = `waiting for ${sides[0] === 'left' ? 'right' : 'left'}`;
+  else if (sides.length === 2) head = 'not paired yet';
+  const reps = (k) => `${k} ${count[k]} rep${count[k] === 1 ? '' : 's'}`;
+  return el('div', { class: 'badge pending', 'data-band': 'n/a', 'data-reps': sides.join(' ') || 'none' },
+    el('span', { class: 'badge-head', text: head }),
+    sides.length ? el('span', { class: 'badge-gap', text: sides.map(reps).join(' · ') }) : null);
+}
+
 function badge(a) {
   const b = a.badge;
-  if (!b) return el('div', { class: 'badge', 'data-band': 'n/a' }, el('span', { text: 'no reps yet' }));
+  if (!b) return pendingBadge(a);
   const gap = Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : 'ROM gap n/a';
   const weaker = b.weaker === 'left' || b.weaker === 'right' ? `${cap(b.weaker)} weaker` : 'even';
   const sig = b.band === 'n/a' ? '' : b.significant ? 'significant' : 'within normal variation';
