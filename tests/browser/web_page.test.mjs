@@ -46,6 +46,27 @@ async function shownReps(page, name) {
   })));
 }
 
+// The set's status lines under 'scope' ('#tiles' or '#focus') read at a glance: no word group
+// broken over two lines (each text node is one box) and each line on one row.
+async function assertStatusOneLine(page, scope, view) {
+  const broken = await page.$$eval(`${scope} .set-line, ${scope} .set-state`, (lines) => lines.flatMap((line) => {
+    const boxes = [];
+    const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+      if (rects.length > 1) return [`'${node.textContent}' broken over ${rects.length} lines in '${line.textContent}'`];
+      boxes.push(...rects);
+    }
+    const centres = boxes.map((r) => (r.top + r.bottom) / 2);
+    const spread = Math.max(...centres) - Math.min(...centres);
+    return boxes.length && spread > Math.min(...boxes.map((r) => r.height)) / 2 ? [`'${line.textContent}' on two rows`] : [];
+  }));
+  assert.deepEqual(broken, [], `${view}: a status line wraps`);
+}
+
 // The published reps of 'name's set 'setIndex', keyed side/index.
 function publishedReps(rig, name, setIndex) {
   const reps = new Map();
@@ -193,13 +214,17 @@ async function main() {
     await page.waitForSelector('#tiles .rep[data-athlete="alice"][data-side="left"]', { timeout: 60000 });
     await until('three alice reps', async () => (await shownReps(page, 'alice')).length >= 6, 40000);
     await page.screenshot({ path: path.join(shots, 'tiles-landscape.png') });
+    await assertStatusOneLine(page, '#tiles', 'tiles, landscape');
     await page.setViewportSize(PORTRAIT);
     await page.screenshot({ path: path.join(shots, 'tiles-portrait.png') });
+    await assertStatusOneLine(page, '#tiles', 'tiles, portrait');
     await page.click('#tiles .tile[data-athlete="alice"]');
     await page.waitForSelector('#focus:not([hidden]) .reps');
     await page.screenshot({ path: path.join(shots, 'focus-portrait.png') });
+    await assertStatusOneLine(page, '#focus', 'focus, portrait');
     await page.setViewportSize(LANDSCAPE);
     await page.screenshot({ path: path.join(shots, 'focus-landscape.png') });
+    await assertStatusOneLine(page, '#focus', 'focus, landscape');
     const focusReps = await page.$$eval('#focus .rep[data-athlete="alice"]', (n) => n.length);
     assert.ok(focusReps >= 6, 'the focus view shows the reps');
     const links = await page.$$eval('#focus .report-link', (n) => n.map((x) => x.getAttribute('href')));
@@ -259,6 +284,7 @@ async function main() {
     // moved on to the athlete's next set is passed over for the next one that ends.
     await Promise.all(['alice', 'bob'].map((name) => checkEndedSet(page, rig, name)));
     await page.screenshot({ path: path.join(shots, 'tiles-set-ended-landscape.png') });
+    await assertStatusOneLine(page, '#tiles', 'tiles with ended sets, landscape');
     assert.equal(await page.evaluate(() => window.ambiPage.duplicates), 0, 'no event was delivered twice');
 
     await checkReports(context, rig, webPort, consoleErrors);

@@ -350,14 +350,23 @@ function sensorChips(a, compact) {
   return box;
 }
 
+// The set's number and state as a chip of its own (beside the name on a tile), so the exercise
+// line stays short: that line never wraps, a long exercise name is cut with an ellipsis.
+function setState(a) {
+  if (!a.set) return null;
+  const s = a.set;
+  return el('span', { class: `set-state ${s.running ? 'running' : 'ended'}`, 'data-running': s.running ? 'yes' : 'no' },
+    el('span', { text: `set ${s.index}` }), el('span', { text: s.running ? 'in progress' : 'ended' }));
+}
+
 function setLine(a) {
-  if (!a.set) return el('div', { class: 'set-line', text: 'No set yet' });
+  if (!a.set) return el('div', { class: 'set-line' }, el('span', { class: 'set-exercise', text: 'No set yet' }));
   const s = a.set;
   const mode = s.mode === 'unilateral' ? `one side${s.side && s.side !== 'unspecified' ? ` (${s.side})` : ''}` : 'both sides';
-  return el('div', { class: 'set-line' },
-    el('span', { class: 'set-exercise', text: (s.exercise || 'generic').replace(/_/g, ' ') }),
-    el('span', { text: ` · set ${s.index} · ${mode} · ` }),
-    el('span', { class: s.running ? 'running' : 'ended', text: s.running ? 'in progress' : 'ended' }));
+  const exercise = (s.exercise || 'generic').replace(/_/g, ' ');
+  return el('div', { class: 'set-line', title: `${exercise} · ${mode}` },
+    el('span', { class: 'set-exercise', text: exercise }),
+    el('span', { class: 'set-mode', text: `\u00a0· ${mode}` }));
 }
 
 function lastRepBars(a) {
@@ -406,7 +415,8 @@ function tile(a) {
     'data-athlete': a.name, 'data-box': a.box || null, tabindex: 0,
     'aria-label': `${a.name}${a.box ? ` at ${a.box}` : ''}: open focus view` });
   t.append(el('div', { class: 'tile-head' },
-    el('h2', { text: a.name }, a.box ? el('span', { class: 'tile-box', text: a.box }) : null), badge(a)));
+    el('h2', { text: a.name }, a.box ? el('span', { class: 'tile-box', text: a.box }) : null), setState(a)));
+  t.append(badge(a));
   t.append(setLine(a));
   t.append(sensorChips(a, true));
   for (const c of a.cues) t.append(cueBanner(c, true));
@@ -469,9 +479,11 @@ function renderFocus() {
   focus.hidden = false;
   document.body.classList.add('focused');
   document.getElementById('focus-name').textContent = a.box ? `${a.name} · ${a.box}` : a.name;
+  document.getElementById('focus-links').replaceChildren(reportLinks(a));
   const body = document.getElementById('focus-body');
   body.replaceChildren(
-    el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a), setLine(a), reportLinks(a)),
+    el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a),
+      el('div', { class: 'focus-set' }, setLine(a), setState(a))),
     sensorChips(a),
     ...a.cues.map((c) => cueBanner(c, false)),
     el('div', { class: 'focus-grid' },
