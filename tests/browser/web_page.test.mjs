@@ -67,6 +67,23 @@ async function assertStatusOneLine(page, scope, view) {
   assert.deepEqual(broken, [], `${view}: a status line wraps`);
 }
 
+// Both athletes' tiles fit on the tablet's screen without scrolling, the newest rep (the last
+// chart row) in view. Waited for as a state: after a turn the page fits itself at its next frame.
+async function assertTilesFit(page, view) {
+  const measure = () => page.evaluate(() => {
+    const tiles = [...document.querySelectorAll('#tiles .tile')].map((t) => {
+      const reps = [...t.querySelectorAll('.rep')];
+      const last = reps.length ? reps[reps.length - 1].getBoundingClientRect().bottom : 0;
+      return { athlete: t.dataset.athlete, bottom: Math.round(t.getBoundingClientRect().bottom + window.scrollY), lastRep: Math.round(last + window.scrollY) };
+    });
+    return { height: window.innerHeight, scroll: document.scrollingElement.scrollHeight, tiles };
+  });
+  const fits = (m) => m.tiles.length === 2 && m.scroll <= m.height && m.tiles.every((t) => t.bottom <= m.height && t.lastRep <= m.height);
+  await until(`${view}: both tiles on screen`, async () => fits(await measure()), 3000, 100).catch(async (e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(await measure())}`);
+  });
+}
+
 // The published reps of 'name's set 'setIndex', keyed side/index.
 function publishedReps(rig, name, setIndex) {
   const reps = new Map();
@@ -79,20 +96,46 @@ function publishedReps(rig, name, setIndex) {
   return reps;
 }
 
-async function checkSet(page, rig, name, summary) {
+// Reps shown (as shownReps gives them) are published reps of the set, each once, with the
+// published ROM.
+function checkShownReps(shown, published, setIndex, what) {
+  const keys = shown.map((r) => `${r.side}/${r.index}`);
+  assert.equal(new Set(keys).size, keys.length, `${what}: a rep is shown twice: ${keys.join(' ')}`);
+  for (const r of shown) {
+    const rep = published.get(`${r.side}/${r.index}`);
+    assert.ok(rep, `${what}: ${r.side} rep ${r.index} of set ${r.set} was not published in set ${setIndex}`);
+    assert.equal(r.set, setIndex);
+    assert.equal(r.rom, rep.rom_deg, `${what} ${r.side} rep ${r.index}: data-rom-deg`);
+    assert.ok(r.text.includes(`${Math.round(rep.rom_deg)}°`), `${what} ${r.side} rep ${r.index}: shows '${r.text}', published ${rep.rom_deg}`);
+  }
+  return keys;
+}
+
+// 'focusPage' holds 'name's focus view, which draws every rep of the set; the tile draws the
+// newest reps that fit and counts the earlier ones.
+async function checkSet(page, rig, name, summary, focusPage) {
   const setIndex = summary.set_index;
   const published = publishedReps(rig, name, setIndex);
   assert.ok(published.size >= 2, `${name} set ${setIndex}: too few reps published (${published.size})`);
-  const shown = await shownReps(page, name);
-  const keys = shown.map((r) => `${r.side}/${r.index}`);
-  assert.equal(new Set(keys).size, keys.length, `${name}: a rep is shown twice: ${keys.join(' ')}`);
-  assert.deepEqual([...keys].sort(), [...published.keys()].sort(), `${name} set ${setIndex}: shown reps differ from published`);
-  for (const r of shown) {
-    const rep = published.get(`${r.side}/${r.index}`);
-    assert.equal(r.set, setIndex);
-    assert.equal(r.rom, rep.rom_deg, `${name} ${r.side} rep ${r.index}: data-rom-deg`);
-    assert.ok(r.text.includes(`${Math.round(rep.rom_deg)}°`), `${name} ${r.side} rep ${r.index}: shows '${r.text}', published ${rep.rom_deg}`);
-  }
+  await focusPage.waitForSelector(`#focus .summary[data-set-index="${setIndex}"]`, { timeout: 10000 });
+  const all = await focusPage.$$eval(`#focus .rep[data-athlete="${name}"]`, (nodes) => nodes.map((n) => ({
+    side: n.getAttribute('data-side'), set: Number(n.getAttribute('data-set-index')),
+    index: Number(n.getAttribute('data-rep-index')), rom: Number(n.getAttribute('data-rom-deg')), text: n.textContent })));
+  const allKeys = checkShownReps(all, published, setIndex, `${name}'s focus view`);
+  assert.deepEqual([...allKeys].sort(), [...published.keys()].sort(), `${name} set ${setIndex}: reps in the focus view differ from published`);
+  // The tile: read in one step (the page re-renders every second).
+  const { shown, earlier } = await page.$eval(`#tiles .tile[data-athlete="${name}"]`, (t) => ({
+    shown: [...t.querySelectorAll('.rep')].map((n) => ({
+      side: n.getAttribute('data-side'), set: Number(n.getAttribute('data-set-index')),
+      index: Number(n.getAttribute('data-rep-index')), rom: Number(n.getAttribute('data-rom-deg')), text: n.textContent })),
+    earlier: Number((t.querySelector('.earlier') || { dataset: { reps: 0 } }).dataset.reps),
+  }));
+  const keys = checkShownReps(shown, published, setIndex, `${name}'s tile`);
+  assert.equal(keys.length + earlier, published.size,
+    `${name} set ${setIndex}: the tile draws ${keys.length} reps and counts ${earlier} earlier, ${published.size} published`);
+  const newest = publishedEvents(rig).filter((l) => l.event.athlete === name && l.event.rep && l.event.rep.set_index === setIndex).pop();
+  const newestKey = `${sideOf(newest.event.rep.side)}/${newest.event.rep.index}`;
+  assert.ok(keys.includes(newestKey), `${name}'s tile shows the newest rep ${newestKey}: ${keys.join(' ')}`);
   // The set's badge in the summary's band colour: waited for as a state (the summary's final
   // badge in its band's colour), then read in one step, since the page re-renders every second.
   const band = bandOf(summary.band);
@@ -118,7 +161,7 @@ async function checkSet(page, rig, name, summary) {
     return cues.every((c) => shownBanners.includes(c)) ? shownBanners : null;
   }, 10000, 100).catch(async (e) => { throw new Error(`${e.message}; banners ${await bannersNow()}`); });
   for (const cue of cues) assert.ok(banners.includes(cue), `${name}: no banner for cue ${cue} (banners: ${banners})`);
-  console.log(`ok ${name} set ${setIndex}: ${shown.length} reps as published, band ${band}, cues [${cues}]`);
+  console.log(`ok ${name} set ${setIndex}: ${all.length} reps as published in the focus view, the newest ${shown.length} on the tile (+${earlier} earlier), band ${band}, cues [${cues}]`);
 }
 
 // The cues of a set come right after its summary from the same step of the daemon: once any
@@ -132,7 +175,7 @@ async function cuesPublished(rig, name, summary) {
     !(l.event.athlete === name && l.event.cue)), 30000, 100);
 }
 
-async function checkEndedSet(page, rig, name) {
+async function checkEndedSet(page, rig, name, focusPage) {
   let after = 0;
   for (let attempt = 0; attempt < 3; ++attempt) {
     const live = await until(`${name}'s set summary`, async () => publishedEvents(rig).find((l) =>
@@ -148,7 +191,7 @@ async function checkEndedSet(page, rig, name) {
       continue;
     }
     await cuesPublished(rig, name, summary);
-    await checkSet(page, rig, name, summary);
+    await checkSet(page, rig, name, summary, focusPage);
     return;
   }
   throw new Error(`${name}: three sets ended before their summary could be checked`);
@@ -215,7 +258,9 @@ async function main() {
     await until('three alice reps', async () => (await shownReps(page, 'alice')).length >= 6, 40000);
     await page.screenshot({ path: path.join(shots, 'tiles-landscape.png') });
     await assertStatusOneLine(page, '#tiles', 'tiles, landscape');
+    await assertTilesFit(page, 'tiles, landscape');
     await page.setViewportSize(PORTRAIT);
+    await assertTilesFit(page, 'tiles, portrait');
     await page.screenshot({ path: path.join(shots, 'tiles-portrait.png') });
     await assertStatusOneLine(page, '#tiles', 'tiles, portrait');
     await page.click('#tiles .tile[data-athlete="alice"]');
@@ -282,9 +327,26 @@ async function main() {
     // The set ends: every rep exactly once with the published ROM, band and cues.
     // Both athletes at once, each as soon as a set of theirs ends; a set whose tile has already
     // moved on to the athlete's next set is passed over for the next one that ends.
-    await Promise.all(['alice', 'bob'].map((name) => checkEndedSet(page, rig, name)));
+    // Each athlete's focus view on a page of its own, to check the whole set there.
+    const focusPages = {};
+    for (const name of ['alice', 'bob']) {
+      const p = await context.newPage();
+      p.on('pageerror', (e) => consoleErrors.push(`focus ${name}: ${e}`));
+      await p.goto(url);
+      await p.click(`#tiles .tile[data-athlete="${name}"]`);
+      await p.waitForSelector('#focus:not([hidden])');
+      focusPages[name] = p;
+    }
+    await Promise.all(['alice', 'bob'].map((name) => checkEndedSet(page, rig, name, focusPages[name])));
     await page.screenshot({ path: path.join(shots, 'tiles-set-ended-landscape.png') });
     await assertStatusOneLine(page, '#tiles', 'tiles with ended sets, landscape');
+    await assertTilesFit(page, 'tiles with ended sets, landscape');
+    await page.setViewportSize(PORTRAIT);
+    await assertTilesFit(page, 'tiles with ended sets, portrait');
+    await page.screenshot({ path: path.join(shots, 'tiles-set-ended-portrait.png') });
+    await assertStatusOneLine(page, '#tiles', 'tiles with ended sets, portrait');
+    await page.setViewportSize(LANDSCAPE);
+    for (const p of Object.values(focusPages)) await p.close();
     assert.equal(await page.evaluate(() => window.ambiPage.duplicates), 0, 'no event was delivered twice');
 
     await checkReports(context, rig, webPort, consoleErrors);

@@ -12,6 +12,9 @@ const STALE_SAMPLE_S = 3;
 const RECONNECT_MS = 2000;
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
+// The rep chart's width in SVG units and a tile row's height (a left and a right bar).
+const CHART_W = 600;
+const TILE_ROW_H = 42;
 const state = {
   lastSeq: 0,
   received: new Set(), // sequences applied (duplicates are counted, never applied twice)
@@ -292,15 +295,15 @@ function repAttrs(a, view) {
   };
 }
 
-// The set's reps as an SVG bar chart: each row a left and a right bar, ROM to scale.
-function repChart(a, big) {
-  const rows = a.pairs;
+// The set's reps as an SVG bar chart: each row a left and a right bar, ROM to scale ('rows': the
+// rows to draw, the newest last; the scale is the whole set's, so bars keep their length).
+function repChart(a, big, rows = a.pairs) {
   const maxRom = Math.max(30, ...[...a.reps.values()].map((v) => v.rep.rom_deg || 0));
   // Tile rows are drawn at about 0.9 px per unit: 19-unit values read as ~17 px text, about
   // the smallest a coach reads from two metres beside the large last-rep figures.
-  const rowH = big ? 40 : 42;
+  const rowH = big ? 40 : TILE_ROW_H;
   const barH = big ? 17 : 19;
-  const width = 600;
+  const width = CHART_W;
   const labelW = 46;
   const scale = (width - labelW - (big ? 110 : 80)) / maxRom; // room for the value after the bar
   const height = Math.max(rowH, rows.length * rowH) + 4;
@@ -410,6 +413,60 @@ function summaryLine(a) {
     el('span', { text: `L ${fmt(L.mean_rom_deg)}° × ${fmt(L.rep_count)} · R ${fmt(R.mean_rom_deg)}° × ${fmt(R.rep_count)} · max speed loss ${fmt(Math.max(L.max_speed_loss_pct || 0, R.max_speed_loss_pct || 0))} %` }));
 }
 
+// The newest 'shown' rows of the set's chart, and a quiet line counting the earlier ones (all of
+// them are in the focus view).
+function repBlock(a, shown) {
+  const from = Math.max(0, a.pairs.length - shown);
+  const hidden = a.pairs.slice(0, from);
+  const hiddenReps = hidden.reduce((n, row) => n + (row.left ? 1 : 0) + (row.right ? 1 : 0), 0);
+  return el('div', { class: 'rep-block' },
+    hidden.length ? el('div', { class: 'earlier', 'data-rows': hidden.length, 'data-reps': hiddenReps,
+      text: `+${hidden.length} earlier rep${hidden.length === 1 ? '' : 's'}` }) : null,
+    repChart(a, false, a.pairs.slice(from)));
+}
+
+// Two athletes fit on a tablet without scrolling: side by side in landscape (each tile may take
+// the height below the bar), one above the other in portrait (the two share that height, so a
+// short tile leaves its room to the other). Further tiles scroll, each at most half the height.
+function fitTiles(tiles, athletes) {
+  const style = getComputedStyle(tiles);
+  const columns = style.gridTemplateColumns.split(' ').length;
+  const gap = parseFloat(style.rowGap) || 0;
+  const top = tiles.getBoundingClientRect().top + window.scrollY;
+  const room = window.innerHeight - top - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+  const nodes = [...tiles.querySelectorAll('.tile')];
+  if (columns >= 2) {
+    nodes.forEach((t, i) => fitGroup([t], [athletes[i]], room));
+    return;
+  }
+  fitGroup(nodes.slice(0, 2), athletes.slice(0, 2), room - gap * (Math.min(2, nodes.length) - 1));
+  nodes.slice(2).forEach((t, i) => fitGroup([t], [athletes[i + 2]], (room - gap) / 2));
+}
+
+// Drops the oldest chart rows of the tiles 'ts' until together they are no taller than 'budget',
+// always from the tile showing the most rows and keeping each tile's newest row; measured again
+// after each step, since an "earlier" line takes room too.
+function fitGroup(ts, as, budget) {
+  const shown = as.map((a) => a.pairs.length);
+  for (let step = 0; step < 4; step += 1) {
+    let over = ts.reduce((h, t) => h + t.getBoundingClientRect().height, 0) - budget;
+    if (over <= 0.5) return;
+    const before = shown.slice();
+    while (over > 0) {
+      let i = -1;
+      shown.forEach((n, k) => { if (n > 1 && (i < 0 || n > shown[i])) i = k; });
+      if (i < 0) break;
+      const chart = ts[i].querySelector('.rep-block .chart');
+      over -= (chart.getBoundingClientRect().width / CHART_W) * TILE_ROW_H;
+      shown[i] -= 1;
+    }
+    if (shown.every((n, k) => n === before[k])) return;
+    ts.forEach((t, k) => {
+      if (shown[k] !== before[k]) t.querySelector('.rep-block').replaceWith(repBlock(as[k], shown[k]));
+    });
+  }
+}
+
 function tile(a) {
   const t = el('article', { class: `tile${a.set && a.set.running ? ' in-set' : ''}${boxUp(a) ? '' : ' box-down'}`,
     'data-athlete': a.name, 'data-box': a.box || null, tabindex: 0,
@@ -422,7 +479,7 @@ function tile(a) {
   for (const c of a.cues) t.append(cueBanner(c, true));
   if (a.summary) t.append(summaryLine(a));
   t.append(lastRepBars(a));
-  t.append(repChart(a, false));
+  t.append(repBlock(a, a.pairs.length));
   t.addEventListener('click', () => openFocus(a.key));
   t.addEventListener('keydown', (e) => { if (e.key === 'Enter') openFocus(a.key); });
   return t;
@@ -499,6 +556,7 @@ function render() {
   document.getElementById('empty').hidden = sorted.length > 0;
   tiles.querySelectorAll('.tile').forEach((t) => t.remove());
   for (const a of sorted) tiles.append(tile(a));
+  fitTiles(tiles, sorted);
   renderFocus();
   document.body.classList.toggle('live', state.live && state.upstream.connected);
   document.body.classList.toggle('stale', !(state.live && state.upstream.connected));
@@ -603,6 +661,8 @@ function connect() {
     }, RECONNECT_MS);
   };
 }
+
+window.addEventListener('resize', scheduleRender);
 
 window.addEventListener('online', () => {
   if (!state.live) connect();
