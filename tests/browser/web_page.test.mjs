@@ -84,6 +84,26 @@ async function assertTilesFit(page, view) {
   });
 }
 
+// The focus view's rep chart reads from two metres: its labels (rep numbers and ROM values) are
+// drawn at 22 px or more on screen, and no two of them overlap.
+async function assertFocusChartReadable(page, view) {
+  const labels = await page.$$eval('#focus .chart text', (texts) => texts.map((t) => {
+    const box = t.getBoundingClientRect();
+    return { text: t.textContent, px: t.getScreenCTM().a * parseFloat(t.getAttribute('font-size')),
+      left: box.left, right: box.right, top: box.top, bottom: box.bottom };
+  }));
+  assert.ok(labels.length >= 6, `${view}: the chart has its labels (${labels.length})`);
+  const small = labels.filter((l) => l.px < 22).map((l) => `'${l.text}' at ${l.px.toFixed(1)} px`);
+  assert.deepEqual(small, [], `${view}: rep chart labels too small to read at 2 m`);
+  const overlaps = [];
+  labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => {
+    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (w > 1 && h > 1) overlaps.push(`'${a.text}' and '${b.text}'`);
+  }));
+  assert.deepEqual(overlaps, [], `${view}: rep chart labels overlap`);
+}
+
 // The published reps of 'name's set 'setIndex', keyed side/index.
 function publishedReps(rig, name, setIndex) {
   const reps = new Map();
@@ -267,9 +287,11 @@ async function main() {
     await page.waitForSelector('#focus:not([hidden]) .reps');
     await page.screenshot({ path: path.join(shots, 'focus-portrait.png') });
     await assertStatusOneLine(page, '#focus', 'focus, portrait');
+    await assertFocusChartReadable(page, 'focus, portrait');
     await page.setViewportSize(LANDSCAPE);
     await page.screenshot({ path: path.join(shots, 'focus-landscape.png') });
     await assertStatusOneLine(page, '#focus', 'focus, landscape');
+    await assertFocusChartReadable(page, 'focus, landscape');
     const focusReps = await page.$$eval('#focus .rep[data-athlete="alice"]', (n) => n.length);
     assert.ok(focusReps >= 6, 'the focus view shows the reps');
     const links = await page.$$eval('#focus .report-link', (n) => n.map((x) => x.getAttribute('href')));

@@ -29,6 +29,7 @@ const state = {
   exercisesBox: '', // the box whose catalog 'exercises' is
   streams: 0, // event streams opened by the page (reconnects + 1)
   streamErrors: 0,
+  focusChartW: 0, // the focus view's chart column in CSS pixels, once measured
 };
 window.ambiPage = state; // for tests and for a curious coach with a laptop
 
@@ -297,14 +298,17 @@ function repAttrs(a, view) {
 
 // The set's reps as an SVG bar chart: each row a left and a right bar, ROM to scale ('rows': the
 // rows to draw, the newest last; the scale is the whole set's, so bars keep their length).
-function repChart(a, big, rows = a.pairs) {
+// 'width': the chart's width in SVG units; the focus view passes its column's width in CSS
+// pixels, so its bars and labels have the same size in both orientations.
+function repChart(a, big, rows = a.pairs, width = CHART_W) {
   const maxRom = Math.max(30, ...[...a.reps.values()].map((v) => v.rep.rom_deg || 0));
   // Tile rows are drawn at about 0.9 px per unit: 19-unit values read as ~17 px text, about
-  // the smallest a coach reads from two metres beside the large last-rep figures.
-  const rowH = big ? 40 : TILE_ROW_H;
-  const barH = big ? 17 : 19;
-  const width = CHART_W;
-  const labelW = 46;
+  // the smallest a coach reads from two metres beside the large last-rep figures. The focus
+  // view draws one unit per pixel with 23 px labels, its bars apart enough that the L and R
+  // values do not touch: it has the room.
+  const rowH = big ? 62 : TILE_ROW_H;
+  const barH = big ? 23 : 19;
+  const labelW = big ? 64 : 46;
   const scale = (width - labelW - (big ? 110 : 80)) / maxRom; // room for the value after the bar
   const height = Math.max(rowH, rows.length * rowH) + 4;
   const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img',
@@ -315,7 +319,7 @@ function repChart(a, big, rows = a.pairs) {
     chart.append(svg('text', { x: 0, y: y + barH + 4, class: 'chart-label', 'font-size': barH + 1 }, document.createTextNode(`#${first ? first.rep.index : i + 1}`)));
     for (const [k, view] of [['left', row.left], ['right', row.right]]) {
       if (!view) continue;
-      const by = k === 'left' ? y : y + barH + 1;
+      const by = k === 'left' ? y : y + barH + (big ? 6 : 1);
       const w = Math.max(2, view.rep.rom_deg * scale);
       const g = svg('g', repAttrs(a, view));
       g.append(svg('rect', { x: labelW, y: by, width: w, height: barH, rx: 3, class: `bar bar-${k}` }));
@@ -544,8 +548,16 @@ function renderFocus() {
     sensorChips(a),
     ...a.cues.map((c) => cueBanner(c, false)),
     el('div', { class: 'focus-grid' },
-      el('div', { class: 'focus-main' }, lastRepBars(a), repChart(a, true)),
+      el('div', { class: 'focus-last' }, lastRepBars(a)),
+      el('div', { class: 'focus-chart' }, repChart(a, true, a.pairs, state.focusChartW || CHART_W)),
       el('div', { class: 'focus-side' }, repTable(a), summaryPanel(a) || el('span'))));
+  // Drawn again at its column's width once that is known (and after a turn of the tablet).
+  const holder = body.querySelector('.focus-chart');
+  const width = Math.round(holder.clientWidth);
+  if (width > 0 && width !== (state.focusChartW || CHART_W)) {
+    state.focusChartW = width;
+    holder.replaceChildren(repChart(a, true, a.pairs, width));
+  }
 }
 
 function render() {
