@@ -47,9 +47,10 @@ async function shownReps(page, name) {
 }
 
 // The set's status lines under 'scope' ('#tiles' or '#focus') read at a glance: no word group
-// broken over two lines (each text node is one box) and each line on one row.
+// broken over two lines (each text node is one box) and each line on one row. A set summary's
+// line may take two rows, but its groups stay whole.
 async function assertStatusOneLine(page, scope, view) {
-  const broken = await page.$$eval(`${scope} .set-line, ${scope} .set-state`, (lines) => lines.flatMap((line) => {
+  const broken = await page.$$eval(`${scope} .set-line, ${scope} .set-state, ${scope} .summary-line`, (lines) => lines.flatMap((line) => {
     const boxes = [];
     const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -62,7 +63,8 @@ async function assertStatusOneLine(page, scope, view) {
     }
     const centres = boxes.map((r) => (r.top + r.bottom) / 2);
     const spread = Math.max(...centres) - Math.min(...centres);
-    return boxes.length && spread > Math.min(...boxes.map((r) => r.height)) / 2 ? [`'${line.textContent}' on two rows`] : [];
+    const oneRow = !line.classList.contains('summary-line');
+    return oneRow && boxes.length && spread > Math.min(...boxes.map((r) => r.height)) / 2 ? [`'${line.textContent}' on two rows`] : [];
   }));
   assert.deepEqual(broken, [], `${view}: a status line wraps`);
 }
@@ -133,7 +135,7 @@ function checkShownReps(shown, published, setIndex, what) {
 
 // 'focusPage' holds 'name's focus view, which draws every rep of the set; the tile draws the
 // newest reps that fit and counts the earlier ones.
-async function checkSet(page, rig, name, summary, focusPage) {
+async function checkSet(page, rig, name, summary, focusPage, shots) {
   const setIndex = summary.set_index;
   const published = publishedReps(rig, name, setIndex);
   assert.ok(published.size >= 2, `${name} set ${setIndex}: too few reps published (${published.size})`);
@@ -181,6 +183,8 @@ async function checkSet(page, rig, name, summary, focusPage) {
     return cues.every((c) => shownBanners.includes(c)) ? shownBanners : null;
   }, 10000, 100).catch(async (e) => { throw new Error(`${e.message}; banners ${await bannersNow()}`); });
   for (const cue of cues) assert.ok(banners.includes(cue), `${name}: no banner for cue ${cue} (banners: ${banners})`);
+  await page.screenshot({ path: path.join(shots, `tiles-${name}-set-ended-landscape.png`) });
+  await assertStatusOneLine(page, `#tiles .tile[data-athlete="${name}"]`, `${name}'s ended set, landscape`);
   console.log(`ok ${name} set ${setIndex}: ${all.length} reps as published in the focus view, the newest ${shown.length} on the tile (+${earlier} earlier), band ${band}, cues [${cues}]`);
 }
 
@@ -195,7 +199,7 @@ async function cuesPublished(rig, name, summary) {
     !(l.event.athlete === name && l.event.cue)), 30000, 100);
 }
 
-async function checkEndedSet(page, rig, name, focusPage) {
+async function checkEndedSet(page, rig, name, focusPage, shots) {
   let after = 0;
   for (let attempt = 0; attempt < 3; ++attempt) {
     const live = await until(`${name}'s set summary`, async () => publishedEvents(rig).find((l) =>
@@ -211,7 +215,7 @@ async function checkEndedSet(page, rig, name, focusPage) {
       continue;
     }
     await cuesPublished(rig, name, summary);
-    await checkSet(page, rig, name, summary, focusPage);
+    await checkSet(page, rig, name, summary, focusPage, shots);
     return;
   }
   throw new Error(`${name}: three sets ended before their summary could be checked`);
@@ -359,7 +363,7 @@ async function main() {
       await p.waitForSelector('#focus:not([hidden])');
       focusPages[name] = p;
     }
-    await Promise.all(['alice', 'bob'].map((name) => checkEndedSet(page, rig, name, focusPages[name])));
+    await Promise.all(['alice', 'bob'].map((name) => checkEndedSet(page, rig, name, focusPages[name], shots)));
     await page.screenshot({ path: path.join(shots, 'tiles-set-ended-landscape.png') });
     await assertStatusOneLine(page, '#tiles', 'tiles with ended sets, landscape');
     await assertTilesFit(page, 'tiles with ended sets, landscape');

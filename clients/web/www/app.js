@@ -412,9 +412,13 @@ function summaryLine(a) {
   if (!s) return null;
   const L = s.left || {};
   const R = s.right || {};
+  // Each group stays whole; the line breaks only between them.
+  const loss = fmt(Math.max(L.max_speed_loss_pct || 0, R.max_speed_loss_pct || 0));
   return el('div', { class: 'summary summary-line', 'data-set-index': s.set_index },
-    el('strong', { text: `Set ${s.set_index} done: ` }),
-    el('span', { text: `L ${fmt(L.mean_rom_deg)}° × ${fmt(L.rep_count)} · R ${fmt(R.mean_rom_deg)}° × ${fmt(R.rep_count)} · max speed loss ${fmt(Math.max(L.max_speed_loss_pct || 0, R.max_speed_loss_pct || 0))} %` }));
+    el('strong', { text: `Set ${s.set_index} done:` }),
+    el('span', { text: `L ${fmt(L.mean_rom_deg)}° × ${fmt(L.rep_count)}` }),
+    el('span', { text: `· R ${fmt(R.mean_rom_deg)}° × ${fmt(R.rep_count)}` }),
+    el('span', { text: `· max speed loss ${loss} %` }));
 }
 
 // The newest 'shown' rows of the set's chart, and a quiet line counting the earlier ones (all of
