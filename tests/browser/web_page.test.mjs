@@ -393,7 +393,7 @@ async function main() {
     await second.close();
     console.log('ok a page opened later sees the set so far');
 
-    await checkUnilateral(page, shots);
+    await checkUnilateral(page, rig, shots);
     const watched = await page.evaluate(() => window.ambiTileWatch);
     assert.ok(watched.renders > 0, 'the tile renders were watched');
     assert.deepEqual(watched.faults, [], 'a tile badge that is not true of the reps beside it');
@@ -429,7 +429,7 @@ async function main() {
 // A unilateral set of alice's left side, started from the focus view: its reps have no pairs,
 // so no ROM gap to show, and the badge says calmly that one side works at a time (not "no reps
 // yet" beside the reps, not an alarm). Then the set is ended from the focus view.
-async function checkUnilateral(page, shots) {
+async function checkUnilateral(page, rig, shots) {
   const alice = '#tiles .tile[data-athlete="alice"]';
   await page.click(alice);
   await page.waitForSelector('#focus:not([hidden])');
@@ -455,6 +455,21 @@ async function checkUnilateral(page, shots) {
   assert.match(shown.text, /one side at a time/, `the badge of a unilateral set: '${shown.text}'`);
   assert.match(shown.text, /left \d+ reps?/, `the badge counts the working side's reps: '${shown.text}'`);
   assert.equal(shown.band, 'n/a', 'no band before the set compares anything');
+  // The big figures show each side's newest published rep of the set (its rows are one side
+  // each), once the page has drawn what was published.
+  const bigNow = async () => {
+    const want = ['left', 'right'].map((side) => {
+      const reps = [...publishedReps(rig, 'alice', index).values()].filter((r) => sideOf(r.side) === side);
+      const newest = reps.sort((x, y) => y.index - x.index)[0];
+      return newest ? `${newest.rom_deg.toFixed(0)}°` : '–';
+    });
+    const shown = await page.$$eval(`${alice} .big-value`, (n) => n.map((x) => x.textContent));
+    return { want, shown };
+  };
+  await until('alice\'s big figures show each side\'s newest rep', async () => {
+    const b = await bigNow();
+    return JSON.stringify(b.want) === JSON.stringify(b.shown);
+  }, 10000, 100).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await bigNow())}`); });
   await page.screenshot({ path: path.join(shots, 'tiles-unilateral-landscape.png') });
   await page.click(alice);
   await page.waitForSelector('#focus:not([hidden])');

@@ -377,12 +377,15 @@ function setLine(a) {
 }
 
 function lastRepBars(a) {
-  // The most recent row, big: what the coach glances at.
+  // The most recent row, big: what the coach glances at. A unilateral set has no pairs, only
+  // rows of one side: each side's newest rep is shown.
   const row = a.pairs[a.pairs.length - 1];
   const box = el('div', { class: 'last-rep' });
   if (!row) return box;
+  const unilateral = a.set && a.set.mode === 'unilateral';
+  const newest = (k) => [...a.pairs].reverse().map((r) => r[k]).find((v) => v);
   for (const k of ['left', 'right']) {
-    const view = row[k];
+    const view = unilateral ? newest(k) : row[k];
     box.append(el('div', { class: `big-rom big-${k}${view && (view.unpaired || view.rep.bridged === true) ? ' uncertain' : ''}` },
       el('span', { class: 'big-side', text: k === 'left' ? 'L' : 'R' }),
       el('span', { class: 'big-value', text: view ? `${fmt(view.rep.rom_deg)}°` : '–' })));
@@ -412,13 +415,14 @@ function summaryLine(a) {
   if (!s) return null;
   const L = s.left || {};
   const R = s.right || {};
-  // Each group stays whole; the line breaks only between them.
+  // Each group stays whole and the line breaks only between them (apart by a gap, not a dot
+  // that would start a row).
   const loss = fmt(Math.max(L.max_speed_loss_pct || 0, R.max_speed_loss_pct || 0));
   return el('div', { class: 'summary summary-line', 'data-set-index': s.set_index },
     el('strong', { text: `Set ${s.set_index} done:` }),
     el('span', { text: `L ${fmt(L.mean_rom_deg)}° × ${fmt(L.rep_count)}` }),
-    el('span', { text: `· R ${fmt(R.mean_rom_deg)}° × ${fmt(R.rep_count)}` }),
-    el('span', { text: `· max speed loss ${loss} %` }));
+    el('span', { text: `R ${fmt(R.mean_rom_deg)}° × ${fmt(R.rep_count)}` }),
+    el('span', { text: `max speed loss ${loss} %` }));
 }
 
 // The newest 'shown' rows of the set's chart, and a quiet line counting the earlier ones (all of
