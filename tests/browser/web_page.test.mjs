@@ -236,11 +236,14 @@ function watchTileBadges() {
       const text = badge ? badge.textContent : '';
       const who = t.getAttribute('data-athlete');
       if (sides.length && /no reps yet/.test(text)) seen.faults.push(`${who}: '${text}' beside ${sides} reps`);
-      const compared = badge && (badge.getAttribute('data-band') !== 'n/a' || badge.getAttribute('data-final') === 'yes');
-      if (sides.length === 1 && !compared) {
+      // A badge that compares nothing yet (a pair with no band yet is a comparison).
+      const pending = /no reps yet/.test(text) || (badge && badge.classList.contains('pending'));
+      if (sides.length === 1 && pending) {
         seen.oneSide += 1;
         const other = sides[0] === 'left' ? 'right' : 'left';
-        if (!text.includes(`waiting for ${other}`) && !text.includes('one side at a time')) {
+        // The other side's reps may be among the earlier ones the tile only counts.
+        const hidden = t.querySelector('.earlier') && text.includes('not paired yet');
+        if (!text.includes(`waiting for ${other}`) && !text.includes('one side at a time') && !hidden) {
           seen.faults.push(`${who}: '${text}' with ${sides[0]} reps only`);
         }
       }
