@@ -70,17 +70,30 @@ async function assertStatusOneLine(page, scope, view) {
 }
 
 // Both athletes' tiles fit on the tablet's screen without scrolling, the newest rep (the last
-// chart row) in view. Waited for as a state: after a turn the page fits itself at its next frame.
+// chart row) in view; and side by side (landscape), a tile that leaves earlier reps out has no
+// room for one more row below its chart. Waited for as a state: after a turn the page fits
+// itself at its next frame.
 async function assertTilesFit(page, view) {
   const measure = () => page.evaluate(() => {
+    const grid = document.getElementById('tiles');
+    const sideBySide = getComputedStyle(grid).gridTemplateColumns.split(' ').length >= 2;
     const tiles = [...document.querySelectorAll('#tiles .tile')].map((t) => {
       const reps = [...t.querySelectorAll('.rep')];
       const last = reps.length ? reps[reps.length - 1].getBoundingClientRect().bottom : 0;
-      return { athlete: t.dataset.athlete, bottom: Math.round(t.getBoundingClientRect().bottom + window.scrollY), lastRep: Math.round(last + window.scrollY) };
+      const chart = t.querySelector('.chart');
+      const rows = chart ? chart.querySelectorAll('.chart-label').length : 0;
+      let spare = null;
+      if (sideBySide && chart && rows && t.querySelector('.earlier')) {
+        const floor = window.innerHeight - parseFloat(getComputedStyle(grid).paddingBottom) -
+          parseFloat(getComputedStyle(t).paddingBottom) - parseFloat(getComputedStyle(t).borderBottomWidth);
+        spare = { px: Math.round(floor - chart.getBoundingClientRect().bottom), row: Math.round(chart.getBoundingClientRect().height / rows) };
+      }
+      return { athlete: t.dataset.athlete, bottom: Math.round(t.getBoundingClientRect().bottom + window.scrollY), lastRep: Math.round(last + window.scrollY), spare };
     });
     return { height: window.innerHeight, scroll: document.scrollingElement.scrollHeight, tiles };
   });
-  const fits = (m) => m.tiles.length === 2 && m.scroll <= m.height && m.tiles.every((t) => t.bottom <= m.height && t.lastRep <= m.height);
+  const fits = (m) => m.tiles.length === 2 && m.scroll <= m.height &&
+    m.tiles.every((t) => t.bottom <= m.height && t.lastRep <= m.height && (!t.spare || t.spare.px < t.spare.row));
   await until(`${view}: both tiles on screen`, async () => fits(await measure()), 3000, 100).catch(async (e) => {
     throw new Error(`${e.message}: ${JSON.stringify(await measure())}`);
   });
@@ -225,11 +238,36 @@ async function checkEndedSet(page, rig, name, focusPage, shots) {
 // briefly (a side's rep comes before its pair). A tile showing reps whose badge says "no reps
 // yet" is a fault; so is a tile showing one side's reps with a badge that compares nothing yet
 // and does not say which side is missing (or, in a unilateral set, that one side works alone).
+// Fit faults: with two athletes a tile runs off the screen, or (side by side) leaves earlier
+// reps out while it has room for one more row.
 function watchTileBadges() {
-  const seen = { renders: 0, faults: [], oneSide: 0 };
+  const seen = { renders: 0, faults: [], oneSide: 0, fitFaults: [], fitted: 0 };
   window.ambiTileWatch = seen;
+  const lookAtFit = () => {
+    const grid = document.getElementById('tiles');
+    const all = grid.querySelectorAll('.tile');
+    if (all.length !== 2 || !document.getElementById('drop-banner').hidden) return;
+    const sideBySide = getComputedStyle(grid).gridTemplateColumns.split(' ').length >= 2;
+    for (const t of all) {
+      const who = t.getAttribute('data-athlete');
+      if (t.getBoundingClientRect().bottom + window.scrollY > window.innerHeight + 0.5) {
+        seen.fitFaults.push(`${who}: the tile ends at ${Math.round(t.getBoundingClientRect().bottom + window.scrollY)} px, the screen at ${window.innerHeight}`);
+      }
+      const chart = t.querySelector('.chart');
+      const rows = chart ? chart.querySelectorAll('.chart-label').length : 0;
+      if (!sideBySide || !rows || !t.querySelector('.earlier')) continue;
+      seen.fitted += 1;
+      const floor = window.innerHeight - parseFloat(getComputedStyle(grid).paddingBottom) -
+        parseFloat(getComputedStyle(t).paddingBottom) - parseFloat(getComputedStyle(t).borderBottomWidth);
+      const spare = floor - (chart.getBoundingClientRect().bottom + window.scrollY);
+      const row = chart.getBoundingClientRect().height / rows;
+      if (spare >= row) seen.fitFaults.push(`${who}: earlier reps left out with ${Math.round(spare)} px free (a row is ${Math.round(row)} px)`);
+    }
+    seen.fitFaults.splice(20);
+  };
   const look = () => {
     seen.renders += 1;
+    lookAtFit();
     for (const t of document.querySelectorAll('#tiles .tile')) {
       const sides = [...new Set([...t.querySelectorAll('.rep')].map((r) => r.getAttribute('data-side')))];
       const badge = t.querySelector('.badge');
@@ -400,7 +438,8 @@ async function main() {
     const watched = await page.evaluate(() => window.ambiTileWatch);
     assert.ok(watched.renders > 0, 'the tile renders were watched');
     assert.deepEqual(watched.faults, [], 'a tile badge that is not true of the reps beside it');
-    console.log(`ok badges true of the reps in ${watched.renders} renders (${watched.oneSide} tiles with one side's reps only)`);
+    assert.deepEqual(watched.fitFaults, [], 'tiles that do not fit the screen, or leave reps out with room to spare');
+    console.log(`ok badges true of the reps in ${watched.renders} renders (${watched.oneSide} tiles with one side's reps only); tiles fit the screen (${watched.fitted} side-by-side tiles with earlier reps left out, none with room to spare)`);
 
     // Bad requests get a clear 4xx and do not hurt ambi-web.
     const port = webPort;

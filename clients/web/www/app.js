@@ -447,12 +447,15 @@ function fitTiles(tiles, athletes) {
   const top = tiles.getBoundingClientRect().top + window.scrollY;
   const room = window.innerHeight - top - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
   const nodes = [...tiles.querySelectorAll('.tile')];
+  // Measured at their own heights: a grid row stretches a short tile to its neighbour's.
+  tiles.classList.add('fitting');
   if (columns >= 2) {
     nodes.forEach((t, i) => fitGroup([t], [athletes[i]], room));
-    return;
+  } else {
+    fitGroup(nodes.slice(0, 2), athletes.slice(0, 2), room - gap * (Math.min(2, nodes.length) - 1));
+    nodes.slice(2).forEach((t, i) => fitGroup([t], [athletes[i + 2]], (room - gap) / 2));
   }
-  fitGroup(nodes.slice(0, 2), athletes.slice(0, 2), room - gap * (Math.min(2, nodes.length) - 1));
-  nodes.slice(2).forEach((t, i) => fitGroup([t], [athletes[i + 2]], (room - gap) / 2));
+  tiles.classList.remove('fitting');
 }
 
 // Drops the oldest chart rows of the tiles 'ts' until together they are no taller than 'budget',
