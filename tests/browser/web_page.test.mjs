@@ -46,6 +46,79 @@ async function shownReps(page, name) {
   })));
 }
 
+// The set's status lines under 'scope' ('#tiles' or '#focus') read at a glance: no word group
+// broken over two lines (each text node is one box) and each line on one row. A set summary's
+// line may take two rows, but its groups stay whole.
+async function assertStatusOneLine(page, scope, view) {
+  const broken = await page.$$eval(`${scope} .set-line, ${scope} .set-state, ${scope} .summary-line`, (lines) => lines.flatMap((line) => {
+    const boxes = [];
+    const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+      if (rects.length > 1) return [`'${node.textContent}' broken over ${rects.length} lines in '${line.textContent}'`];
+      boxes.push(...rects);
+    }
+    const centres = boxes.map((r) => (r.top + r.bottom) / 2);
+    const spread = Math.max(...centres) - Math.min(...centres);
+    const oneRow = !line.classList.contains('summary-line');
+    return oneRow && boxes.length && spread > Math.min(...boxes.map((r) => r.height)) / 2 ? [`'${line.textContent}' on two rows`] : [];
+  }));
+  assert.deepEqual(broken, [], `${view}: a status line wraps`);
+}
+
+// Both athletes' tiles fit on the tablet's screen without scrolling, the newest rep (the last
+// chart row) in view; and side by side (landscape), a tile that leaves earlier reps out has no
+// room for one more row below its chart. Waited for as a state: after a turn the page fits
+// itself at its next frame.
+async function assertTilesFit(page, view) {
+  const measure = () => page.evaluate(() => {
+    const grid = document.getElementById('tiles');
+    const sideBySide = getComputedStyle(grid).gridTemplateColumns.split(' ').length >= 2;
+    const tiles = [...document.querySelectorAll('#tiles .tile')].map((t) => {
+      const reps = [...t.querySelectorAll('.rep')];
+      const last = reps.length ? reps[reps.length - 1].getBoundingClientRect().bottom : 0;
+      const chart = t.querySelector('.chart');
+      const rows = chart ? chart.querySelectorAll('.chart-label').length : 0;
+      let spare = null;
+      if (sideBySide && chart && rows && t.querySelector('.earlier')) {
+        const floor = window.innerHeight - parseFloat(getComputedStyle(grid).paddingBottom) -
+          parseFloat(getComputedStyle(t).paddingBottom) - parseFloat(getComputedStyle(t).borderBottomWidth);
+        spare = { px: Math.round(floor - chart.getBoundingClientRect().bottom), row: Math.round(chart.getBoundingClientRect().height / rows) };
+      }
+      return { athlete: t.dataset.athlete, bottom: Math.round(t.getBoundingClientRect().bottom + window.scrollY), lastRep: Math.round(last + window.scrollY), spare };
+    });
+    return { height: window.innerHeight, scroll: document.scrollingElement.scrollHeight, tiles };
+  });
+  const fits = (m) => m.tiles.length === 2 && m.scroll <= m.height &&
+    m.tiles.every((t) => t.bottom <= m.height && t.lastRep <= m.height && (!t.spare || t.spare.px < t.spare.row));
+  await until(`${view}: both tiles on screen`, async () => fits(await measure()), 3000, 100).catch(async (e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(await measure())}`);
+  });
+}
+
+// The focus view's rep chart reads from two metres: its labels (rep numbers and ROM values) are
+// drawn at 22 px or more on screen, and no two of them overlap.
+async function assertFocusChartReadable(page, view) {
+  const labels = await page.$$eval('#focus .chart text', (texts) => texts.map((t) => {
+    const box = t.getBoundingClientRect();
+    return { text: t.textContent, px: t.getScreenCTM().a * parseFloat(t.getAttribute('font-size')),
+      left: box.left, right: box.right, top: box.top, bottom: box.bottom };
+  }));
+  assert.ok(labels.length >= 6, `${view}: the chart has its labels (${labels.length})`);
+  const small = labels.filter((l) => l.px < 22).map((l) => `'${l.text}' at ${l.px.toFixed(1)} px`);
+  assert.deepEqual(small, [], `${view}: rep chart labels too small to read at 2 m`);
+  const overlaps = [];
+  labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => {
+    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (w > 1 && h > 1) overlaps.push(`'${a.text}' and '${b.text}'`);
+  }));
+  assert.deepEqual(overlaps, [], `${view}: rep chart labels overlap`);
+}
+
 // The published reps of 'name's set 'setIndex', keyed side/index.
 function publishedReps(rig, name, setIndex) {
   const reps = new Map();
@@ -58,20 +131,46 @@ function publishedReps(rig, name, setIndex) {
   return reps;
 }
 
-async function checkSet(page, rig, name, summary) {
+// Reps shown (as shownReps gives them) are published reps of the set, each once, with the
+// published ROM.
+function checkShownReps(shown, published, setIndex, what) {
+  const keys = shown.map((r) => `${r.side}/${r.index}`);
+  assert.equal(new Set(keys).size, keys.length, `${what}: a rep is shown twice: ${keys.join(' ')}`);
+  for (const r of shown) {
+    const rep = published.get(`${r.side}/${r.index}`);
+    assert.ok(rep, `${what}: ${r.side} rep ${r.index} of set ${r.set} was not published in set ${setIndex}`);
+    assert.equal(r.set, setIndex);
+    assert.equal(r.rom, rep.rom_deg, `${what} ${r.side} rep ${r.index}: data-rom-deg`);
+    assert.ok(r.text.includes(`${Math.round(rep.rom_deg)}°`), `${what} ${r.side} rep ${r.index}: shows '${r.text}', published ${rep.rom_deg}`);
+  }
+  return keys;
+}
+
+// 'focusPage' holds 'name's focus view, which draws every rep of the set; the tile draws the
+// newest reps that fit and counts the earlier ones.
+async function checkSet(page, rig, name, summary, focusPage, shots) {
   const setIndex = summary.set_index;
   const published = publishedReps(rig, name, setIndex);
   assert.ok(published.size >= 2, `${name} set ${setIndex}: too few reps published (${published.size})`);
-  const shown = await shownReps(page, name);
-  const keys = shown.map((r) => `${r.side}/${r.index}`);
-  assert.equal(new Set(keys).size, keys.length, `${name}: a rep is shown twice: ${keys.join(' ')}`);
-  assert.deepEqual([...keys].sort(), [...published.keys()].sort(), `${name} set ${setIndex}: shown reps differ from published`);
-  for (const r of shown) {
-    const rep = published.get(`${r.side}/${r.index}`);
-    assert.equal(r.set, setIndex);
-    assert.equal(r.rom, rep.rom_deg, `${name} ${r.side} rep ${r.index}: data-rom-deg`);
-    assert.ok(r.text.includes(`${Math.round(rep.rom_deg)}°`), `${name} ${r.side} rep ${r.index}: shows '${r.text}', published ${rep.rom_deg}`);
-  }
+  await focusPage.waitForSelector(`#focus .summary[data-set-index="${setIndex}"]`, { timeout: 10000 });
+  const all = await focusPage.$$eval(`#focus .rep[data-athlete="${name}"]`, (nodes) => nodes.map((n) => ({
+    side: n.getAttribute('data-side'), set: Number(n.getAttribute('data-set-index')),
+    index: Number(n.getAttribute('data-rep-index')), rom: Number(n.getAttribute('data-rom-deg')), text: n.textContent })));
+  const allKeys = checkShownReps(all, published, setIndex, `${name}'s focus view`);
+  assert.deepEqual([...allKeys].sort(), [...published.keys()].sort(), `${name} set ${setIndex}: reps in the focus view differ from published`);
+  // The tile: read in one step (the page re-renders every second).
+  const { shown, earlier } = await page.$eval(`#tiles .tile[data-athlete="${name}"]`, (t) => ({
+    shown: [...t.querySelectorAll('.rep')].map((n) => ({
+      side: n.getAttribute('data-side'), set: Number(n.getAttribute('data-set-index')),
+      index: Number(n.getAttribute('data-rep-index')), rom: Number(n.getAttribute('data-rom-deg')), text: n.textContent })),
+    earlier: Number((t.querySelector('.earlier') || { dataset: { reps: 0 } }).dataset.reps),
+  }));
+  const keys = checkShownReps(shown, published, setIndex, `${name}'s tile`);
+  assert.equal(keys.length + earlier, published.size,
+    `${name} set ${setIndex}: the tile draws ${keys.length} reps and counts ${earlier} earlier, ${published.size} published`);
+  const newest = publishedEvents(rig).filter((l) => l.event.athlete === name && l.event.rep && l.event.rep.set_index === setIndex).pop();
+  const newestKey = `${sideOf(newest.event.rep.side)}/${newest.event.rep.index}`;
+  assert.ok(keys.includes(newestKey), `${name}'s tile shows the newest rep ${newestKey}: ${keys.join(' ')}`);
   // The set's badge in the summary's band colour: waited for as a state (the summary's final
   // badge in its band's colour), then read in one step, since the page re-renders every second.
   const band = bandOf(summary.band);
@@ -97,7 +196,9 @@ async function checkSet(page, rig, name, summary) {
     return cues.every((c) => shownBanners.includes(c)) ? shownBanners : null;
   }, 10000, 100).catch(async (e) => { throw new Error(`${e.message}; banners ${await bannersNow()}`); });
   for (const cue of cues) assert.ok(banners.includes(cue), `${name}: no banner for cue ${cue} (banners: ${banners})`);
-  console.log(`ok ${name} set ${setIndex}: ${shown.length} reps as published, band ${band}, cues [${cues}]`);
+  await page.screenshot({ path: path.join(shots, `tiles-${name}-set-ended-landscape.png`) });
+  await assertStatusOneLine(page, `#tiles .tile[data-athlete="${name}"]`, `${name}'s ended set, landscape`);
+  console.log(`ok ${name} set ${setIndex}: ${all.length} reps as published in the focus view, the newest ${shown.length} on the tile (+${earlier} earlier), band ${band}, cues [${cues}]`);
 }
 
 // The cues of a set come right after its summary from the same step of the daemon: once any
@@ -111,7 +212,7 @@ async function cuesPublished(rig, name, summary) {
     !(l.event.athlete === name && l.event.cue)), 30000, 100);
 }
 
-async function checkEndedSet(page, rig, name) {
+async function checkEndedSet(page, rig, name, focusPage, shots) {
   let after = 0;
   for (let attempt = 0; attempt < 3; ++attempt) {
     const live = await until(`${name}'s set summary`, async () => publishedEvents(rig).find((l) =>
@@ -127,10 +228,69 @@ async function checkEndedSet(page, rig, name) {
       continue;
     }
     await cuesPublished(rig, name, summary);
-    await checkSet(page, rig, name, summary);
+    await checkSet(page, rig, name, summary, focusPage, shots);
     return;
   }
   throw new Error(`${name}: three sets ended before their summary could be checked`);
+}
+
+// Runs in the page: looks at every render of the tiles, as the coach would have seen it, however
+// briefly (a side's rep comes before its pair). A tile showing reps whose badge says "no reps
+// yet" is a fault; so is a tile showing one side's reps with a badge that compares nothing yet
+// and does not say which side is missing (or, in a unilateral set, that one side works alone).
+// Fit faults: with two athletes a tile runs off the screen, or (side by side) leaves earlier
+// reps out while it has room for one more row.
+function watchTileBadges() {
+  const seen = { renders: 0, faults: [], oneSide: 0, fitFaults: [], fitted: 0 };
+  window.ambiTileWatch = seen;
+  const lookAtFit = () => {
+    const grid = document.getElementById('tiles');
+    const all = grid.querySelectorAll('.tile');
+    if (all.length !== 2 || !document.getElementById('drop-banner').hidden) return;
+    const sideBySide = getComputedStyle(grid).gridTemplateColumns.split(' ').length >= 2;
+    for (const t of all) {
+      const who = t.getAttribute('data-athlete');
+      if (t.getBoundingClientRect().bottom + window.scrollY > window.innerHeight + 0.5) {
+        seen.fitFaults.push(`${who}: the tile ends at ${Math.round(t.getBoundingClientRect().bottom + window.scrollY)} px, the screen at ${window.innerHeight}`);
+      }
+      const chart = t.querySelector('.chart');
+      const rows = chart ? chart.querySelectorAll('.chart-label').length : 0;
+      if (!sideBySide || !rows || !t.querySelector('.earlier')) continue;
+      seen.fitted += 1;
+      const floor = window.innerHeight - parseFloat(getComputedStyle(grid).paddingBottom) -
+        parseFloat(getComputedStyle(t).paddingBottom) - parseFloat(getComputedStyle(t).borderBottomWidth);
+      const spare = floor - (chart.getBoundingClientRect().bottom + window.scrollY);
+      const row = chart.getBoundingClientRect().height / rows;
+      if (spare >= row) seen.fitFaults.push(`${who}: earlier reps left out with ${Math.round(spare)} px free (a row is ${Math.round(row)} px)`);
+    }
+    seen.fitFaults.splice(20);
+  };
+  const look = () => {
+    seen.renders += 1;
+    lookAtFit();
+    for (const t of document.querySelectorAll('#tiles .tile')) {
+      const sides = [...new Set([...t.querySelectorAll('.rep')].map((r) => r.getAttribute('data-side')))];
+      const badge = t.querySelector('.badge');
+      const text = badge ? badge.textContent : '';
+      const who = t.getAttribute('data-athlete');
+      if (sides.length && /no reps yet/.test(text)) seen.faults.push(`${who}: '${text}' beside ${sides} reps`);
+      // A badge that compares nothing yet (a pair with no band yet is a comparison).
+      const pending = /no reps yet/.test(text) || (badge && badge.classList.contains('pending'));
+      if (sides.length === 1 && pending) {
+        seen.oneSide += 1;
+        const other = sides[0] === 'left' ? 'right' : 'left';
+        // The other side's reps may be among the earlier ones the tile only counts.
+        const hidden = t.querySelector('.earlier') && text.includes('not paired yet');
+        if (!text.includes(`waiting for ${other}`) && !text.includes('one side at a time') && !hidden) {
+          seen.faults.push(`${who}: '${text}' with ${sides[0]} reps only`);
+        }
+      }
+    }
+    seen.faults.splice(20);
+  };
+  document.addEventListener('DOMContentLoaded', () => {
+    new MutationObserver(look).observe(document.getElementById('tiles'), { childList: true });
+  });
 }
 
 async function main() {
@@ -151,6 +311,7 @@ async function main() {
     consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.addInitScript(watchTileBadges);
   try {
     await page.goto(url);
     await page.waitForSelector('#tiles .tile[data-athlete="alice"]', { timeout: 20000 });
@@ -161,13 +322,21 @@ async function main() {
     await page.waitForSelector('#tiles .rep[data-athlete="alice"][data-side="left"]', { timeout: 60000 });
     await until('three alice reps', async () => (await shownReps(page, 'alice')).length >= 6, 40000);
     await page.screenshot({ path: path.join(shots, 'tiles-landscape.png') });
+    await assertStatusOneLine(page, '#tiles', 'tiles, landscape');
+    await assertTilesFit(page, 'tiles, landscape');
     await page.setViewportSize(PORTRAIT);
+    await assertTilesFit(page, 'tiles, portrait');
     await page.screenshot({ path: path.join(shots, 'tiles-portrait.png') });
+    await assertStatusOneLine(page, '#tiles', 'tiles, portrait');
     await page.click('#tiles .tile[data-athlete="alice"]');
     await page.waitForSelector('#focus:not([hidden]) .reps');
     await page.screenshot({ path: path.join(shots, 'focus-portrait.png') });
+    await assertStatusOneLine(page, '#focus', 'focus, portrait');
+    await assertFocusChartReadable(page, 'focus, portrait');
     await page.setViewportSize(LANDSCAPE);
     await page.screenshot({ path: path.join(shots, 'focus-landscape.png') });
+    await assertStatusOneLine(page, '#focus', 'focus, landscape');
+    await assertFocusChartReadable(page, 'focus, landscape');
     const focusReps = await page.$$eval('#focus .rep[data-athlete="alice"]', (n) => n.length);
     assert.ok(focusReps >= 6, 'the focus view shows the reps');
     const links = await page.$$eval('#focus .report-link', (n) => n.map((x) => x.getAttribute('href')));
@@ -225,8 +394,26 @@ async function main() {
     // The set ends: every rep exactly once with the published ROM, band and cues.
     // Both athletes at once, each as soon as a set of theirs ends; a set whose tile has already
     // moved on to the athlete's next set is passed over for the next one that ends.
-    await Promise.all(['alice', 'bob'].map((name) => checkEndedSet(page, rig, name)));
+    // Each athlete's focus view on a page of its own, to check the whole set there.
+    const focusPages = {};
+    for (const name of ['alice', 'bob']) {
+      const p = await context.newPage();
+      p.on('pageerror', (e) => consoleErrors.push(`focus ${name}: ${e}`));
+      await p.goto(url);
+      await p.click(`#tiles .tile[data-athlete="${name}"]`);
+      await p.waitForSelector('#focus:not([hidden])');
+      focusPages[name] = p;
+    }
+    await Promise.all(['alice', 'bob'].map((name) => checkEndedSet(page, rig, name, focusPages[name], shots)));
     await page.screenshot({ path: path.join(shots, 'tiles-set-ended-landscape.png') });
+    await assertStatusOneLine(page, '#tiles', 'tiles with ended sets, landscape');
+    await assertTilesFit(page, 'tiles with ended sets, landscape');
+    await page.setViewportSize(PORTRAIT);
+    await assertTilesFit(page, 'tiles with ended sets, portrait');
+    await page.screenshot({ path: path.join(shots, 'tiles-set-ended-portrait.png') });
+    await assertStatusOneLine(page, '#tiles', 'tiles with ended sets, portrait');
+    await page.setViewportSize(LANDSCAPE);
+    for (const p of Object.values(focusPages)) await p.close();
     assert.equal(await page.evaluate(() => window.ambiPage.duplicates), 0, 'no event was delivered twice');
 
     await checkReports(context, rig, webPort, consoleErrors);
@@ -246,6 +433,13 @@ async function main() {
     }
     await second.close();
     console.log('ok a page opened later sees the set so far');
+
+    await checkUnilateral(page, rig, shots);
+    const watched = await page.evaluate(() => window.ambiTileWatch);
+    assert.ok(watched.renders > 0, 'the tile renders were watched');
+    assert.deepEqual(watched.faults, [], 'a tile badge that is not true of the reps beside it');
+    assert.deepEqual(watched.fitFaults, [], 'tiles that do not fit the screen, or leave reps out with room to spare');
+    console.log(`ok badges true of the reps in ${watched.renders} renders (${watched.oneSide} tiles with one side's reps only); tiles fit the screen (${watched.fitted} side-by-side tiles with earlier reps left out, none with room to spare)`);
 
     // Bad requests get a clear 4xx and do not hurt ambi-web.
     const port = webPort;
@@ -272,6 +466,60 @@ async function main() {
     relay.close();
     await stopAll();
   }
+}
+
+// A unilateral set of alice's left side, started from the focus view: its reps have no pairs,
+// so no ROM gap to show, and the badge says calmly that one side works at a time (not "no reps
+// yet" beside the reps, not an alarm). Then the set is ended from the focus view.
+async function checkUnilateral(page, rig, shots) {
+  const alice = '#tiles .tile[data-athlete="alice"]';
+  await page.click(alice);
+  await page.waitForSelector('#focus:not([hidden])');
+  await page.selectOption('#mode', 'unilateral');
+  await page.selectOption('#side', 'left');
+  const answer = async () => page.$eval('#control-result', (n) => n.textContent);
+  await page.$eval('#control-result', (n) => { n.textContent = ''; });
+  await page.click('#start-set');
+  const started = await until('the start-set answer', async () => {
+    const t = await answer();
+    return t && t !== '…' ? t : null;
+  }, 10000);
+  assert.match(started, /^Set \d+ started$/, 'alice\'s unilateral set started');
+  const index = Number(started.match(/\d+/)[0]);
+  await page.click('#back');
+  await page.waitForSelector('#focus', { state: 'hidden' });
+  await page.waitForSelector(`${alice} .rep[data-set-index="${index}"]`, { timeout: 60000 });
+  const shown = await until('alice\'s unilateral badge', async () => page.$eval(alice, (t) => {
+    const b = t.querySelector('.badge');
+    return { text: b.textContent, band: b.getAttribute('data-band'), final: b.getAttribute('data-final') };
+  }).then((b) => (b.final === 'yes' ? null : b)), 10000, 100);
+  assert.doesNotMatch(shown.text, /no reps yet/, `a rep is on screen: '${shown.text}'`);
+  assert.match(shown.text, /one side at a time/, `the badge of a unilateral set: '${shown.text}'`);
+  assert.match(shown.text, /left \d+ reps?/, `the badge counts the working side's reps: '${shown.text}'`);
+  assert.equal(shown.band, 'n/a', 'no band before the set compares anything');
+  // The big figures show each side's newest published rep of the set (its rows are one side
+  // each), once the page has drawn what was published.
+  const bigNow = async () => {
+    const want = ['left', 'right'].map((side) => {
+      const reps = [...publishedReps(rig, 'alice', index).values()].filter((r) => sideOf(r.side) === side);
+      const newest = reps.sort((x, y) => y.index - x.index)[0];
+      return newest ? `${newest.rom_deg.toFixed(0)}°` : '–';
+    });
+    const shown = await page.$$eval(`${alice} .big-value`, (n) => n.map((x) => x.textContent));
+    return { want, shown };
+  };
+  await until('alice\'s big figures show each side\'s newest rep', async () => {
+    const b = await bigNow();
+    return JSON.stringify(b.want) === JSON.stringify(b.shown);
+  }, 10000, 100).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await bigNow())}`); });
+  await page.screenshot({ path: path.join(shots, 'tiles-unilateral-landscape.png') });
+  await page.click(alice);
+  await page.waitForSelector('#focus:not([hidden])');
+  await page.$eval('#control-result', (n) => { n.textContent = ''; });
+  await page.click('#end-set');
+  await until('the end-set answer', async () => ((await answer()) === 'Done' ? true : null), 10000);
+  await page.click('#back');
+  console.log(`ok unilateral set ${index}: badge '${shown.text}'`);
 }
 
 // The coach's reports through ambi-web: the session report's ROM bars carry the published

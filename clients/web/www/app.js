@@ -12,6 +12,9 @@ const STALE_SAMPLE_S = 3;
 const RECONNECT_MS = 2000;
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
+// The rep chart's width in SVG units and a tile row's height (a left and a right bar).
+const CHART_W = 600;
+const TILE_ROW_H = 42;
 const state = {
   lastSeq: 0,
   received: new Set(), // sequences applied (duplicates are counted, never applied twice)
@@ -26,6 +29,7 @@ const state = {
   exercisesBox: '', // the box whose catalog 'exercises' is
   streams: 0, // event streams opened by the page (reconnects + 1)
   streamErrors: 0,
+  focusChartW: 0, // the focus view's chart column in CSS pixels, once measured
 };
 window.ambiPage = state; // for tests and for a curious coach with a laptop
 
@@ -245,9 +249,26 @@ function cueBanner(cue, brief) {
     el('strong', { text }), detail ? el('span', { class: 'cue-detail', text: cue.message }) : null);
 }
 
+// Before the set's first compared pair the badge says what is true of the reps so far: none
+// yet, one side waiting for the other (bilateral), one side at a time (unilateral: expected,
+// so said calmly), or both sides in but not paired yet. Never "no reps yet" beside a rep.
+function pendingBadge(a) {
+  const count = { left: 0, right: 0 };
+  for (const v of a.reps.values()) if (v.side in count) count[v.side] += 1;
+  const sides = ['left', 'right'].filter((k) => count[k] > 0);
+  let head = 'no reps yet';
+  if (sides.length && a.set && a.set.mode === 'unilateral') head = 'one side at a time';
+  else if (sides.length === 1) head = `waiting for ${sides[0] === 'left' ? 'right' : 'left'}`;
+  else if (sides.length === 2) head = 'not paired yet';
+  const reps = (k) => `${k} ${count[k]} rep${count[k] === 1 ? '' : 's'}`;
+  return el('div', { class: 'badge pending', 'data-band': 'n/a', 'data-reps': sides.join(' ') || 'none' },
+    el('span', { class: 'badge-head', text: head }),
+    sides.length ? el('span', { class: 'badge-gap', text: sides.map(reps).join(' · ') }) : null);
+}
+
 function badge(a) {
   const b = a.badge;
-  if (!b) return el('div', { class: 'badge', 'data-band': 'n/a' }, el('span', { text: 'no reps yet' }));
+  if (!b) return pendingBadge(a);
   const gap = Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : 'ROM gap n/a';
   const weaker = b.weaker === 'left' || b.weaker === 'right' ? `${cap(b.weaker)} weaker` : 'even';
   const sig = b.band === 'n/a' ? '' : b.significant ? 'significant' : 'within normal variation';
@@ -275,16 +296,19 @@ function repAttrs(a, view) {
   };
 }
 
-// The set's reps as an SVG bar chart: each row a left and a right bar, ROM to scale.
-function repChart(a, big) {
-  const rows = a.pairs;
+// The set's reps as an SVG bar chart: each row a left and a right bar, ROM to scale ('rows': the
+// rows to draw, the newest last; the scale is the whole set's, so bars keep their length).
+// 'width': the chart's width in SVG units; the focus view passes its column's width in CSS
+// pixels, so its bars and labels have the same size in both orientations.
+function repChart(a, big, rows = a.pairs, width = CHART_W) {
   const maxRom = Math.max(30, ...[...a.reps.values()].map((v) => v.rep.rom_deg || 0));
   // Tile rows are drawn at about 0.9 px per unit: 19-unit values read as ~17 px text, about
-  // the smallest a coach reads from two metres beside the large last-rep figures.
-  const rowH = big ? 40 : 42;
-  const barH = big ? 17 : 19;
-  const width = 600;
-  const labelW = 46;
+  // the smallest a coach reads from two metres beside the large last-rep figures. The focus
+  // view draws one unit per pixel with 23 px labels, its bars apart enough that the L and R
+  // values do not touch: it has the room.
+  const rowH = big ? 62 : TILE_ROW_H;
+  const barH = big ? 23 : 19;
+  const labelW = big ? 64 : 46;
   const scale = (width - labelW - (big ? 110 : 80)) / maxRom; // room for the value after the bar
   const height = Math.max(rowH, rows.length * rowH) + 4;
   const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img',
@@ -295,7 +319,7 @@ function repChart(a, big) {
     chart.append(svg('text', { x: 0, y: y + barH + 4, class: 'chart-label', 'font-size': barH + 1 }, document.createTextNode(`#${first ? first.rep.index : i + 1}`)));
     for (const [k, view] of [['left', row.left], ['right', row.right]]) {
       if (!view) continue;
-      const by = k === 'left' ? y : y + barH + 1;
+      const by = k === 'left' ? y : y + barH + (big ? 6 : 1);
       const w = Math.max(2, view.rep.rom_deg * scale);
       const g = svg('g', repAttrs(a, view));
       g.append(svg('rect', { x: labelW, y: by, width: w, height: barH, rx: 3, class: `bar bar-${k}` }));
@@ -333,23 +357,35 @@ function sensorChips(a, compact) {
   return box;
 }
 
+// The set's number and state as a chip of its own (beside the name on a tile), so the exercise
+// line stays short: that line never wraps, a long exercise name is cut with an ellipsis.
+function setState(a) {
+  if (!a.set) return null;
+  const s = a.set;
+  return el('span', { class: `set-state ${s.running ? 'running' : 'ended'}`, 'data-running': s.running ? 'yes' : 'no' },
+    el('span', { text: `set ${s.index}` }), el('span', { text: s.running ? 'in progress' : 'ended' }));
+}
+
 function setLine(a) {
-  if (!a.set) return el('div', { class: 'set-line', text: 'No set yet' });
+  if (!a.set) return el('div', { class: 'set-line' }, el('span', { class: 'set-exercise', text: 'No set yet' }));
   const s = a.set;
   const mode = s.mode === 'unilateral' ? `one side${s.side && s.side !== 'unspecified' ? ` (${s.side})` : ''}` : 'both sides';
-  return el('div', { class: 'set-line' },
-    el('span', { class: 'set-exercise', text: (s.exercise || 'generic').replace(/_/g, ' ') }),
-    el('span', { text: ` · set ${s.index} · ${mode} · ` }),
-    el('span', { class: s.running ? 'running' : 'ended', text: s.running ? 'in progress' : 'ended' }));
+  const exercise = (s.exercise || 'generic').replace(/_/g, ' ');
+  return el('div', { class: 'set-line', title: `${exercise} · ${mode}` },
+    el('span', { class: 'set-exercise', text: exercise }),
+    el('span', { class: 'set-mode', text: `\u00a0· ${mode}` }));
 }
 
 function lastRepBars(a) {
-  // The most recent row, big: what the coach glances at.
+  // The most recent row, big: what the coach glances at. A unilateral set has no pairs, only
+  // rows of one side: each side's newest rep is shown.
   const row = a.pairs[a.pairs.length - 1];
   const box = el('div', { class: 'last-rep' });
   if (!row) return box;
+  const unilateral = a.set && a.set.mode === 'unilateral';
+  const newest = (k) => [...a.pairs].reverse().map((r) => r[k]).find((v) => v);
   for (const k of ['left', 'right']) {
-    const view = row[k];
+    const view = unilateral ? newest(k) : row[k];
     box.append(el('div', { class: `big-rom big-${k}${view && (view.unpaired || view.rep.bridged === true) ? ' uncertain' : ''}` },
       el('span', { class: 'big-side', text: k === 'left' ? 'L' : 'R' }),
       el('span', { class: 'big-value', text: view ? `${fmt(view.rep.rom_deg)}°` : '–' })));
@@ -379,9 +415,71 @@ function summaryLine(a) {
   if (!s) return null;
   const L = s.left || {};
   const R = s.right || {};
+  // Each group stays whole and the line breaks only between them (apart by a gap, not a dot
+  // that would start a row).
+  const loss = fmt(Math.max(L.max_speed_loss_pct || 0, R.max_speed_loss_pct || 0));
   return el('div', { class: 'summary summary-line', 'data-set-index': s.set_index },
-    el('strong', { text: `Set ${s.set_index} done: ` }),
-    el('span', { text: `L ${fmt(L.mean_rom_deg)}° × ${fmt(L.rep_count)} · R ${fmt(R.mean_rom_deg)}° × ${fmt(R.rep_count)} · max speed loss ${fmt(Math.max(L.max_speed_loss_pct || 0, R.max_speed_loss_pct || 0))} %` }));
+    el('strong', { text: `Set ${s.set_index} done:` }),
+    el('span', { text: `L ${fmt(L.mean_rom_deg)}° × ${fmt(L.rep_count)}` }),
+    el('span', { text: `R ${fmt(R.mean_rom_deg)}° × ${fmt(R.rep_count)}` }),
+    el('span', { text: `max speed loss ${loss} %` }));
+}
+
+// The newest 'shown' rows of the set's chart, and a quiet line counting the earlier ones (all of
+// them are in the focus view).
+function repBlock(a, shown) {
+  const from = Math.max(0, a.pairs.length - shown);
+  const hidden = a.pairs.slice(0, from);
+  const hiddenReps = hidden.reduce((n, row) => n + (row.left ? 1 : 0) + (row.right ? 1 : 0), 0);
+  return el('div', { class: 'rep-block' },
+    hidden.length ? el('div', { class: 'earlier', 'data-rows': hidden.length, 'data-reps': hiddenReps,
+      text: `+${hidden.length} earlier rep${hidden.length === 1 ? '' : 's'}` }) : null,
+    repChart(a, false, a.pairs.slice(from)));
+}
+
+// Two athletes fit on a tablet without scrolling: side by side in landscape (each tile may take
+// the height below the bar), one above the other in portrait (the two share that height, so a
+// short tile leaves its room to the other). Further tiles scroll, each at most half the height.
+function fitTiles(tiles, athletes) {
+  const style = getComputedStyle(tiles);
+  const columns = style.gridTemplateColumns.split(' ').length;
+  const gap = parseFloat(style.rowGap) || 0;
+  const top = tiles.getBoundingClientRect().top + window.scrollY;
+  const room = window.innerHeight - top - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+  const nodes = [...tiles.querySelectorAll('.tile')];
+  // Measured at their own heights: a grid row stretches a short tile to its neighbour's.
+  tiles.classList.add('fitting');
+  if (columns >= 2) {
+    nodes.forEach((t, i) => fitGroup([t], [athletes[i]], room));
+  } else {
+    fitGroup(nodes.slice(0, 2), athletes.slice(0, 2), room - gap * (Math.min(2, nodes.length) - 1));
+    nodes.slice(2).forEach((t, i) => fitGroup([t], [athletes[i + 2]], (room - gap) / 2));
+  }
+  tiles.classList.remove('fitting');
+}
+
+// Drops the oldest chart rows of the tiles 'ts' until together they are no taller than 'budget',
+// always from the tile showing the most rows and keeping each tile's newest row; measured again
+// after each step, since an "earlier" line takes room too.
+function fitGroup(ts, as, budget) {
+  const shown = as.map((a) => a.pairs.length);
+  for (let step = 0; step < 4; step += 1) {
+    let over = ts.reduce((h, t) => h + t.getBoundingClientRect().height, 0) - budget;
+    if (over <= 0.5) return;
+    const before = shown.slice();
+    while (over > 0) {
+      let i = -1;
+      shown.forEach((n, k) => { if (n > 1 && (i < 0 || n > shown[i])) i = k; });
+      if (i < 0) break;
+      const chart = ts[i].querySelector('.rep-block .chart');
+      over -= (chart.getBoundingClientRect().width / CHART_W) * TILE_ROW_H;
+      shown[i] -= 1;
+    }
+    if (shown.every((n, k) => n === before[k])) return;
+    ts.forEach((t, k) => {
+      if (shown[k] !== before[k]) t.querySelector('.rep-block').replaceWith(repBlock(as[k], shown[k]));
+    });
+  }
 }
 
 function tile(a) {
@@ -389,13 +487,14 @@ function tile(a) {
     'data-athlete': a.name, 'data-box': a.box || null, tabindex: 0,
     'aria-label': `${a.name}${a.box ? ` at ${a.box}` : ''}: open focus view` });
   t.append(el('div', { class: 'tile-head' },
-    el('h2', { text: a.name }, a.box ? el('span', { class: 'tile-box', text: a.box }) : null), badge(a)));
+    el('h2', { text: a.name }, a.box ? el('span', { class: 'tile-box', text: a.box }) : null), setState(a)));
+  t.append(badge(a));
   t.append(setLine(a));
   t.append(sensorChips(a, true));
   for (const c of a.cues) t.append(cueBanner(c, true));
   if (a.summary) t.append(summaryLine(a));
   t.append(lastRepBars(a));
-  t.append(repChart(a, false));
+  t.append(repBlock(a, a.pairs.length));
   t.addEventListener('click', () => openFocus(a.key));
   t.addEventListener('keydown', (e) => { if (e.key === 'Enter') openFocus(a.key); });
   return t;
@@ -452,14 +551,24 @@ function renderFocus() {
   focus.hidden = false;
   document.body.classList.add('focused');
   document.getElementById('focus-name').textContent = a.box ? `${a.name} · ${a.box}` : a.name;
+  document.getElementById('focus-links').replaceChildren(reportLinks(a));
   const body = document.getElementById('focus-body');
   body.replaceChildren(
-    el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a), setLine(a), reportLinks(a)),
+    el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a),
+      el('div', { class: 'focus-set' }, setLine(a), setState(a))),
     sensorChips(a),
     ...a.cues.map((c) => cueBanner(c, false)),
     el('div', { class: 'focus-grid' },
-      el('div', { class: 'focus-main' }, lastRepBars(a), repChart(a, true)),
+      el('div', { class: 'focus-last' }, lastRepBars(a)),
+      el('div', { class: 'focus-chart' }, repChart(a, true, a.pairs, state.focusChartW || CHART_W)),
       el('div', { class: 'focus-side' }, repTable(a), summaryPanel(a) || el('span'))));
+  // Drawn again at its column's width once that is known (and after a turn of the tablet).
+  const holder = body.querySelector('.focus-chart');
+  const width = Math.round(holder.clientWidth);
+  if (width > 0 && width !== (state.focusChartW || CHART_W)) {
+    state.focusChartW = width;
+    holder.replaceChildren(repChart(a, true, a.pairs, width));
+  }
 }
 
 function render() {
@@ -470,6 +579,7 @@ function render() {
   document.getElementById('empty').hidden = sorted.length > 0;
   tiles.querySelectorAll('.tile').forEach((t) => t.remove());
   for (const a of sorted) tiles.append(tile(a));
+  fitTiles(tiles, sorted);
   renderFocus();
   document.body.classList.toggle('live', state.live && state.upstream.connected);
   document.body.classList.toggle('stale', !(state.live && state.upstream.connected));
@@ -574,6 +684,8 @@ function connect() {
     }, RECONNECT_MS);
   };
 }
+
+window.addEventListener('resize', scheduleRender);
 
 window.addEventListener('online', () => {
   if (!state.live) connect();
