@@ -80,6 +80,7 @@ struct PtySimulator::Device : std::enable_shared_from_this<PtySimulator::Device>
   void Start(transport::SteadyTime start);
   void Stop();
   void Unplug();
+  void RemoveLink();
   void Replug();
   bool AdvanceCycle();
   transport::SteadyTime DueTime(double true_time_s) const;
@@ -146,9 +147,13 @@ void PtySimulator::Device::Stop() {
   timer.cancel();
   boost::system::error_code ignored;
   master.close(ignored);
-  std::error_code fs_ignored;
-  if (std::filesystem::is_symlink(std::filesystem::symlink_status(link_path, fs_ignored))) {
-    std::filesystem::remove(link_path, fs_ignored);
+  RemoveLink();
+}
+
+void PtySimulator::Device::RemoveLink() {
+  std::error_code ignored;
+  if (std::filesystem::is_symlink(std::filesystem::symlink_status(link_path, ignored))) {
+    std::filesystem::remove(link_path, ignored);
   }
 }
 
@@ -160,6 +165,10 @@ void PtySimulator::Device::Unplug() {
   draining = false;
   boost::system::error_code ignored;
   master.close(ignored);
+  // As udev removes a /dev/serial/by-id link on unplug. A dangling link would be worse than
+  // untidy: the kernel reuses the freed pts number for the next pty anyone opens, and a reader
+  // retrying the link would read that stranger's bytes.
+  RemoveLink();
 }
 
 void PtySimulator::Device::Replug() {

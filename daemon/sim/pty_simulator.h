@@ -58,8 +58,8 @@ struct SimDeviceStats {
 // path. Each device owns a pty pair in raw mode and a stable symlink to its slave; an Asio timer
 // writes each output cycle of sim::DeviceByteStream into the master when the cycle's true time
 // comes (scheduled from the start time, so it does not drift). Left and right of an athlete come
-// from the same SetSequence. Unplug() closes the master (the reader gets end of file or EIO and
-// the symlink dangles: ENOENT); Replug() opens a new pair and re-points the symlink atomically.
+// from the same SetSequence. Unplug() closes the master (the reader gets end of file or EIO) and
+// removes the symlink (ENOENT), as udev does; Replug() opens a new pair and links it again.
 // Time goes on while a device is unplugged, as the athlete keeps moving.
 //
 // Lifetime: handlers share each device's state and check a stopped flag; Stop() (also run by the

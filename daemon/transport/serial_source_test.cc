@@ -191,12 +191,15 @@ TEST(SerialSourceTest, UnplugReportsLostAndReplugBehindSymlinkReconnects) {
   first->Write({1, 2, 3});
   ASSERT_TRUE(RunUntil(io, [&] { return recorder.bytes.size() == 3; }));
 
-  first.reset();  // unplug: the master closes
+  // Unplug: the master closes and, as udev does, the link goes. (A dangling link could lead to
+  // another test's pty: the kernel reuses the freed pts number.)
+  first.reset();
+  fs::remove(link);
   ASSERT_TRUE(RunUntil(io, [&] { return recorder.lost == 1; }));
   EXPECT_NE(recorder.last_lost_reason.find(link.string()), std::string::npos)
       << recorder.last_lost_reason;
   EXPECT_EQ(source.stats().state, ByteSourceState::kConnecting);
-  // While unplugged the symlink dangles: the retries fail with ENOENT and say so.
+  // While unplugged the retries fail with ENOENT and say so.
   ASSERT_TRUE(RunUntil(io, [&] {
     return source.stats().last_error.find("No such file") != std::string::npos;
   })) << source.stats().last_error;
