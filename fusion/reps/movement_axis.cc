@@ -6,6 +6,29 @@
 
 namespace ambi::fusion {
 
+void AddRotationMoment(RotationMoments& moments, const Vec3& w, double weight) {
+  moments[0] += weight * w.x * w.x;
+  moments[1] += weight * w.x * w.y;
+  moments[2] += weight * w.x * w.z;
+  moments[3] += weight * w.y * w.y;
+  moments[4] += weight * w.y * w.z;
+  moments[5] += weight * w.z * w.z;
+}
+
+std::optional<PrincipalAxis> PrincipalAxisOf(const RotationMoments& k) {
+  Eigen::Matrix3d m;
+  m << k[0], k[1], k[2],  //
+      k[1], k[3], k[4],   //
+      k[2], k[4], k[5];
+  const double trace = m.trace();
+  if (!(trace > 0.0)) return std::nullopt;
+  Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> solver;
+  solver.computeDirect(m);
+  // Eigenvalues are sorted ascending: the last one is the dominant axis.
+  const Eigen::Vector3d e = solver.eigenvectors().col(2).normalized();
+  return PrincipalAxis{Vec3{e.x(), e.y(), e.z()}, solver.eigenvalues()(2) / trace};
+}
+
 MovementAxisEstimator::MovementAxisEstimator(const MovementAxisParams& params) : params_(params) {}
 
 void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s, const Vec3& up) {
@@ -38,23 +61,12 @@ void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s, const Vec3&
 bool MovementAxisEstimator::Recompute() {
   const bool fast = rotation_deg_ >= params_.lock_rotation_deg;
   if (!fast && slow_rotation_deg_ < params_.slow_lock_rotation_deg) return locked_;
-  const std::array<double, 6>& k = fast ? moments_ : slow_moments_;
-  Eigen::Matrix3d m;
-  m << k[0], k[1], k[2],  //
-      k[1], k[3], k[4],   //
-      k[2], k[4], k[5];
-  const double trace = m.trace();
-  if (!(trace > 0.0)) return locked_;
-  Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> solver;
-  solver.computeDirect(m);
-  // Eigenvalues are sorted ascending: the last one is the dominant axis.
-  Eigen::Vector3d e = solver.eigenvectors().col(2).normalized();
-  if (locked_) {
-    const Eigen::Vector3d previous(axis_.x, axis_.y, axis_.z);
-    if (e.dot(previous) < 0.0) e = -e;
-  }
-  axis_ = Vec3{e.x(), e.y(), e.z()};
-  planarity_ = solver.eigenvalues()(2) / trace;
+  const std::optional<PrincipalAxis> principal = PrincipalAxisOf(fast ? moments_ : slow_moments_);
+  if (!principal) return locked_;
+  Vec3 axis = principal->axis;
+  if (locked_ && Dot(axis, axis_) < 0.0) axis = Scale(axis, -1.0);
+  axis_ = axis;
+  planarity_ = principal->planarity;
   locked_ = true;
   return true;
 }

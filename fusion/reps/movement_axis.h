@@ -2,6 +2,7 @@
 #define AMBI_FUSION_REPS_MOVEMENT_AXIS_H_
 
 #include <array>
+#include <optional>
 
 #include "fusion/core/geometry.h"
 
@@ -34,6 +35,19 @@ struct MovementAxisParams {
   bool operator==(const MovementAxisParams&) const = default;
 };
 
+// Weighted second moments of angular velocity, sum of weight * w w^T, stored as
+// (xx, xy, xz, yy, yz, zz).
+using RotationMoments = std::array<double, 6>;
+void AddRotationMoment(RotationMoments& moments, const Vec3& w, double weight);
+
+// The principal direction of 'moments' (unit, arbitrary sign) and the fraction of their energy
+// about it; none when they hold no rotation.
+struct PrincipalAxis {
+  Vec3 axis;
+  double planarity = 0.0;
+};
+std::optional<PrincipalAxis> PrincipalAxisOf(const RotationMoments& moments);
+
 // The dominant rotation axis of a set in the sensor frame: the principal direction of the angular
 // velocity over recent motion (largest eigenvector of the weighted sum of w w^T). For a hinge-like
 // movement (curl, raise, squat shank, knee extension) this is the hinge axis as the sensor sees
@@ -62,9 +76,9 @@ class MovementAxisEstimator {
   MovementAxisParams params_;
   // Weighted sums of w w^T (xx, xy, xz, yy, yz, zz) and the rotation seen, over the samples
   // above motion_gyro_rad_s and over those above slow_motion_gyro_rad_s.
-  std::array<double, 6> moments_{};
+  RotationMoments moments_{};
   double rotation_deg_ = 0.0;
-  std::array<double, 6> slow_moments_{};
+  RotationMoments slow_moments_{};
   double slow_rotation_deg_ = 0.0;
   bool locked_ = false;
   Vec3 axis_;

@@ -101,9 +101,8 @@ void RepDetector::ClearSet() {
   previous_time_ns_.reset();
   state_ = RepState::kLearningAxis;
   rest_ = RestPose{};
-  rom_count_ = 0;
-  amplitude_deg_ = 0.0;
-  rest_gyro_rad_s_ = params_.rest_gyro_rad_s;
+  ForgetSetAmplitude();
+  did_reps_ = false;
   previous_end_.reset();
   rest_before_gap_deg_.reset();
   held_.reset();
@@ -122,6 +121,12 @@ void RepDetector::RelearnAxis(std::int64_t index) {
   rest_before_gap_deg_.reset();
   last_end_index_ = -1;
   still_pose_deg_.reset();
+}
+
+void RepDetector::ForgetSetAmplitude() {
+  rom_count_ = 0;
+  amplitude_deg_ = 0.0;
+  rest_gyro_rad_s_ = params_.rest_gyro_rad_s;
 }
 
 void RepDetector::Reset() {
@@ -305,6 +310,9 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
     }
     ComputeAngle(index);
     Step(index);
+    if (state_ == RepState::kAtRest && entry.still_s >= params_.set_rest_s && rom_count_ > 0) {
+      ForgetSetAmplitude();
+    }
     if (state_ == RepState::kAtRest && entry.still_s >= params_.rest_min_s &&
         rom_count_ < params_.relearn_until_reps) {
       // At rest before the set has its reps: what taught the axis so far may not be the set's
@@ -332,12 +340,12 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
 }
 
 double RepDetector::StartDeg() const {
-  return std::max(rom_count_ > 0 ? params_.start_set_min_deg : params_.start_min_deg,
+  return std::max(did_reps_ ? params_.start_set_min_deg : params_.start_min_deg,
                   params_.start_frac * amplitude_deg_);
 }
 
 double RepDetector::MinRomDeg() const {
-  return std::max(rom_count_ > 0 ? params_.min_rom_set_deg : params_.min_rom_deg,
+  return std::max(did_reps_ ? params_.min_rom_set_deg : params_.min_rom_deg,
                   params_.min_rom_frac * amplitude_deg_);
 }
 
@@ -383,7 +391,7 @@ void RepDetector::Resume(std::int64_t index) {
     cut.start_unseen = cut.start_unseen && gravity;
     cut.descent_from_peak_deg = held_->peak_deg - angle;
     if (params_.angle.gyro_only || CameBackDuringGap(params_.gap, cut)) {
-      AcceptRep(held_->rep);
+      AcceptRep(held_->rep, held_->axis);
     } else {
       ++dropped_by_gap_;
     }
@@ -465,9 +473,8 @@ void RepDetector::StepInRep(std::int64_t index) {
   }
   switch (state_) {
     case RepState::kRising: {
-      const double turn_deg =
-          std::max(rom_count_ > 0 ? params_.turn_set_min_deg : params_.turn_min_deg,
-                   params_.turn_frac * excursion);
+      const double turn_deg = std::max(did_reps_ ? params_.turn_set_min_deg : params_.turn_min_deg,
+                                       params_.turn_frac * excursion);
       if (angle > rep_.peak_deg) {
         rep_.peak_deg = angle;
         rep_.peak_index = index;
@@ -504,7 +511,24 @@ void RepDetector::StepInRep(std::int64_t index) {
 
 void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
   std::optional<Rep> rep = MeasureRep(end_index, at_gap);
-  if (rep) AcceptRep(*rep);
+  if (rep) AcceptRep(*rep, measured_axis_);
+}
+
+Vec3 RepDetector::RepRotationAxis(std::int64_t first, std::int64_t last) const {
+  // The rep's own motion, as the axis estimator sees motion (its slower gate, its tilt-only
+  // choice), over the rep alone.
+  RotationMoments moments{};
+  const double slow = params_.axis.slow_motion_gyro_rad_s;
+  for (std::int64_t j = first; j <= last; ++j) {
+    const Entry& e = At(j);
+    Vec3 w = e.gyro_rad_s;
+    if (Dot(w, w) < slow * slow) continue;
+    if (params_.axis.tilt_only) w = Sub(w, Scale(e.gravity, Dot(w, e.gravity)));
+    AddRotationMoment(moments, w, e.dt_s);
+  }
+  const std::optional<PrincipalAxis> principal = PrincipalAxisOf(moments);
+  if (!principal) return angle_.axis();
+  return Dot(principal->axis, angle_.axis()) < 0.0 ? Scale(principal->axis, -1.0) : principal->axis;
 }
 
 std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) {
@@ -549,6 +573,7 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
     peak_speed = std::max(peak_speed, std::abs(e.speed_deg_s));
     bridged = bridged || e.bridged;
   }
+  measured_axis_ = RepRotationAxis(start_index, end_index);
   const std::int64_t peak_ns = At(peak).time_ns;
   std::int64_t hold_begin_ns = peak_ns;
   std::int64_t hold_end_ns = peak_ns;
@@ -658,28 +683,29 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
   return rep;
 }
 
-void RepDetector::AcceptRep(const Rep& rep) {
+void RepDetector::AcceptRep(const Rep& rep, const Vec3& axis) {
   previous_end_ = rep.end;
   roms_deg_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.rom_deg;
   peak_speeds_deg_s_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.peak_speed_deg_s;
   ++rom_count_;
+  did_reps_ = true;
   // Medians of the last few reps: one partial rep does not move the hysteresis much.
   const int n = std::min(rom_count_, kRomHistory);
   amplitude_deg_ = Median(roms_deg_, n);
   rest_gyro_rad_s_ = std::clamp(params_.rest_speed_frac * Median(peak_speeds_deg_s_, n) * kDegToRad,
                                 std::min(params_.rest_gyro_min_rad_s, params_.rest_gyro_rad_s),
                                 params_.rest_gyro_rad_s);
-  PushRep(rep);
+  PushRep(rep, axis);
 }
 
-void RepDetector::PushRep(const Rep& rep) {
+void RepDetector::PushRep(const Rep& rep, const Vec3& axis) {
   if (pending_count_ == kPendingCapacity) {
     // Cannot happen with one rep per excursion; keep the newest rather than grow.
     std::copy(pending_.begin() + 1, pending_.end(), pending_.begin());
     std::copy(pending_axes_.begin() + 1, pending_axes_.end(), pending_axes_.begin());
     --pending_count_;
   }
-  pending_axes_[static_cast<std::size_t>(pending_count_)] = angle_.axis();
+  pending_axes_[static_cast<std::size_t>(pending_count_)] = axis;
   pending_[static_cast<std::size_t>(pending_count_++)] = rep;
 }
 
@@ -710,6 +736,7 @@ void RepDetector::MarkGap(Time /*time*/) {
       if (rep) {
         held.rep = *rep;
         held.rep.bridged = true;  // its return lies in the gap
+        held.axis = measured_axis_;
         held_ = held;
       } else {
         ++dropped_by_gap_;
@@ -740,7 +767,7 @@ std::optional<Rep> RepDetector::Finish(Vec3* axis) {
     // Past its turnaround when the data ended: judged as at a cut gap (gyro_angle_below_rom_deg).
     if (std::optional<Rep> rep = MeasureRep(next_index_ - 1, /*at_gap=*/true)) {
       rep->bridged = true;  // its return was not seen
-      AcceptRep(*rep);
+      AcceptRep(*rep, measured_axis_);
     }
   }
   if (pending_count_ == 0) return std::nullopt;

@@ -54,9 +54,9 @@ struct RepDetectorParams {
   // turns around when it falls max(turn_min_deg, turn_frac * excursion) below its peak, and ends
   // once back within end_frac * excursion of its start and the limb stops descending.
   double start_min_deg = 6.0;
-  // Once reps of the set were accepted the floors follow the set's own amplitude: a heel raise
-  // turns the shank only 5-10 deg, consistently. These absolute floors stay well above the
-  // gravity angle's noise at rest (< 1 deg).
+  // Once the limb has done reps the floors follow the set's own amplitude: a heel raise turns
+  // the shank only 5-10 deg, consistently. (A set rest forgets that amplitude, not these.) These
+  // absolute floors stay well above the gravity angle's noise at rest (< 1 deg).
   double start_set_min_deg = 2.5;
   double start_frac = 0.25;
   double turn_min_deg = 4.0;
@@ -80,6 +80,11 @@ struct RepDetectorParams {
   // (walking, picking the weights up) must not fix the axis or the sign of the set's reps. Two:
   // one rep of handling may come before the set (it passes the rep guards; RepScreen removes it).
   int relearn_until_reps = 2;
+  // A limb at rest this long has ended its set (the pipeline's automatic sets end after as long
+  // without reps): the set's amplitude and speed are forgotten and the next set learns them, and
+  // its axis, from its own reps. It may be lighter, smaller or another exercise; a low-amplitude
+  // set after a full one would otherwise have its first reps judged by the full set's size.
+  double set_rest_s = 20.0;
 
   // The exercise's smallest rep (catalog min_rom_deg; 0: not given). The absolute floors above
   // and below (start, turn, ROM, swing) and the axis lock rotation were set for reps of at least
@@ -134,7 +139,7 @@ struct RepDetectorParams {
 // What the detector says after each sample.
 struct RepDetectorOutput {
   std::optional<Rep> rep;        // a rep that ended with this sample (placement/set/index unset)
-  Vec3 rep_axis;                 // the axis 'rep' was measured about (sensor frame, unit)
+  Vec3 rep_axis;                 // the axis 'rep' turned about (sensor frame, unit)
   bool moving = false;           // the limb is not at rest
   double segment_angle_deg = 0;  // angle about the movement axis, from the rest pose
   double segment_speed_deg_s = 0;
@@ -290,6 +295,7 @@ class RepDetector {
     double base_deg = 0.0;
     Vec3 base_gravity;
     double peak_deg = 0.0;
+    Vec3 axis;  // the rep's own rotation axis (RepRotationAxis)
   };
 
   Entry& At(std::int64_t index) { return buffer_[static_cast<std::size_t>(index % capacity_)]; }
@@ -315,9 +321,15 @@ class RepDetector {
   std::optional<Rep> MeasureRep(std::int64_t end_index, bool at_gap);
   void CompleteRep(std::int64_t end_index, bool at_gap);
   // Updates the set's amplitude and queues the rep.
-  void AcceptRep(const Rep& rep);
-  void PushRep(const Rep& rep);
+  // The principal axis of the rotation over samples first..last (sign as the set's axis): what
+  // the rep itself turned about. The set's axis, by which its angle was measured, was learned
+  // before it and may have locked on a first jerk about another axis.
+  Vec3 RepRotationAxis(std::int64_t first, std::int64_t last) const;
+  void AcceptRep(const Rep& rep, const Vec3& axis);
+  void PushRep(const Rep& rep, const Vec3& axis);
   void ClearSet();
+  // The set's amplitude and speed are forgotten (set_rest_s).
+  void ForgetSetAmplitude();
   // Forgets the axis learned from motion before the set; learning starts again at 'index'.
   void RelearnAxis(std::int64_t index);
   // Whether the limb is still at 'entry' (rest_gyro_rad_s_) and for how long, after
@@ -366,6 +378,9 @@ class RepDetector {
   std::array<double, kRomHistory> roms_deg_{};
   std::array<double, kRomHistory> peak_speeds_deg_s_{};
   int rom_count_ = 0;
+  // The limb has done reps of this exercise (a set rest forgets their size, not that): the
+  // lower floors of a set with an amplitude apply.
+  bool did_reps_ = false;
   double amplitude_deg_ = 0.0;
   std::optional<Time> previous_end_;
 
@@ -374,6 +389,7 @@ class RepDetector {
   std::array<Rep, kPendingCapacity> pending_{};
   std::array<Vec3, kPendingCapacity> pending_axes_{};
   int pending_count_ = 0;
+  Vec3 measured_axis_;  // RepRotationAxis of the rep MeasureRep measured last
 
   std::int64_t rejected_reps_ = 0;
   std::int64_t dropped_by_gap_ = 0;

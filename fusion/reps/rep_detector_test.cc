@@ -475,6 +475,63 @@ TEST(RepDetectorTest, AmplitudeAdaptsSoSmallWobblesBetweenBigRepsAreRejected) {
   EXPECT_EQ(Detect(samples, Params(100)).size(), 4u);
 }
 
+// A lighter set after a rest: five 60 deg reps, 25 s still, then five 15 deg reps (a
+// low-amplitude execution, a partial-range set). The second set's reps are a quarter of the first
+// set's: judged by the first set's amplitude none would count, and a rejected rep never teaches
+// the amplitude, so the whole set would be lost. A set rest forgets the old set's size.
+TEST(RepDetectorTest, AfterASetRestASmallerSetIsJudgedByItsOwnReps) {
+  std::vector<Piece> pieces = hinge::Reps(5, 60, 1.0, 0.5, 1.0, 1.5);
+  pieces.push_back({0.0, 25.0});
+  for (int i = 0; i < 5; ++i) {
+    pieces.push_back({15, 0.8});
+    pieces.push_back({15, 0.5});
+    pieces.push_back({0, 0.8});
+    pieces.push_back({0, 1.5});
+  }
+  const auto samples = MakeHinge(pieces, 50, {1, 0, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(50));
+  ASSERT_EQ(reps.size(), 10u);
+  for (int i = 5; i < 10; ++i) EXPECT_NEAR(reps[i].rom_deg, 15, 1.5) << "rep " << i + 1;
+}
+
+// The axis a rep is reported with is the one it turned about: a set's first rep that starts with
+// a jerk about another axis (the leg rolls as it leaves the floor) locks the set's axis on that
+// jerk, but the rep itself is a raise about the hinge, as its successors are. RepScreen compares
+// reps' axes to tell handling from the set.
+TEST(RepDetectorTest, ARepIsReportedWithTheAxisItTurnedAbout) {
+  const Vec3 hinge_axis_earth{0, 1, 0};
+  const Vec3 roll_axis_earth{1, 0, 0};
+  std::vector<HingeSample> samples =
+      MakeHinge(hinge::Reps(3, 70, 1.0, 1.0, 1.2, 2.0), 50, {1, 0, 0, 0}, hinge_axis_earth);
+  // A 0.16 s roll of 6 deg and back at the first rep's start, about the earth x axis.
+  const double roll_from_s = 1.5;
+  const double roll_s = 0.16;
+  for (HingeSample& s : samples) {
+    const double t = ToSeconds(s.sample.time);
+    if (t < roll_from_s || t >= roll_from_s + roll_s) continue;
+    const double u = (t - roll_from_s) / roll_s;
+    const double rate_rad_s =
+        6.0 * hinge::kDegToRad * std::numbers::pi / roll_s * std::sin(2 * std::numbers::pi * u);
+    const Vec3 roll_sensor = hinge::Rotate(Inverse(s.sensor_to_earth), roll_axis_earth);
+    s.sample.gyro_rad_s.x += roll_sensor.x * rate_rad_s;
+    s.sample.gyro_rad_s.y += roll_sensor.y * rate_rad_s;
+    s.sample.gyro_rad_s.z += roll_sensor.z * rate_rad_s;
+  }
+  RepDetector detector(Params(50));
+  std::vector<Vec3> axes;
+  for (const HingeSample& s : samples) {
+    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.rep) axes.push_back(out.rep_axis);
+  }
+  Vec3 axis;
+  while (detector.Finish(&axis)) axes.push_back(axis);
+  ASSERT_EQ(axes.size(), 3u);
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    EXPECT_GT(std::abs(Dot(axes[i], hinge_axis_earth)), std::cos(15 * hinge::kDegToRad))
+        << "rep " << i + 1 << " axis " << axes[i].x << " " << axes[i].y << " " << axes[i].z;
+  }
+}
+
 TEST(RepStateMachineTest, WalksThroughItsNamedStatesInOrder) {
   // One 60 deg rep: learning the axis, at rest, rising, falling, returning, at rest; then, the
   // set having fewer than relearn_until_reps reps, learning the axis afresh once still.
