@@ -138,11 +138,7 @@ class SessionStore::Impl {
       *error = "session store '" + options_.path + "' is closed";
       return false;
     }
-    const std::uint64_t target = accepted_;
-    ++flush_waiters_;
-    wake_writer_.notify_all();
-    written_cv_.wait(lock, [&] { return written_ >= target; });
-    --flush_waiters_;
+    AwaitQueuedWritesLocked(&lock);
     if (!error_since_flush_.empty()) {
       *error = std::move(error_since_flush_);
       error_since_flush_.clear();
@@ -257,6 +253,16 @@ class SessionStore::Impl {
     return true;
   }
 
+  // Waits until the writer has tried every write queued so far (committed or failed).
+  void AwaitQueuedWritesLocked(std::unique_lock<std::mutex>* lock) {
+    const std::uint64_t target = accepted_;
+    if (written_ >= target) return;
+    ++flush_waiters_;
+    wake_writer_.notify_all();
+    written_cv_.wait(*lock, [&] { return written_ >= target; });
+    --flush_waiters_;
+  }
+
   void NoteErrorLocked(const std::string& message) {
     last_error_ = message;
     if (error_since_flush_.empty()) error_since_flush_ = message;
@@ -350,6 +356,13 @@ class SessionStore::Impl {
 
   template <typename Query>
   bool WithReader(std::string* error, QueryError* kind, Query&& query) {
+    {
+      // A query sees every write queued before it: a session started a moment ago is listed
+      // and its reps counted, whatever the commit interval. The writer tries them at once for a
+      // waiter; a refused batch is tried again later, and the query then reads without it.
+      std::unique_lock lock(mutex_);
+      if (!closed_) AwaitQueuedWritesLocked(&lock);
+    }
     std::shared_lock readers(reader_mutex_);
     if (reader_ == nullptr) {
       return QueryFail("session store '" + options_.path + "' is closed", QueryError::kInternal,

@@ -53,7 +53,8 @@ enum class QueryError { kNone, kInvalidArgument, kNotFound, kInternal };
 //
 // Writes are queued and a writer thread commits them in one transaction per batch, at least
 // every commit_interval; the callers (the sensor thread) never wait on the disk. Queries run on
-// their own read connection and see what has been committed. One process per database file:
+// their own read connection, after the writes queued before them were tried: a query sees what
+// was recorded before it. One process per database file:
 // Open() ends the sessions a dead process left open (end_unix_ns 0), which would wrongly end a
 // live process's sessions.
 //

@@ -284,27 +284,46 @@ TEST(SessionStoreTest, ListSessionsFiltersNewestFirst) {
 
 TEST(SessionStoreTest, CommitsWithoutFlushWithinTheCommitInterval) {
   TempDir dir;
-  auto store = OpenStore(dir.File("ambi.db"));
+  const std::string path = dir.File("ambi.db");
+  auto store = OpenStore(path);
   ASSERT_NE(store, nullptr);
   const auto events = GoldenEvents("squat_asym15");
   const std::string id = store->BeginSession("cleo", UnixNs(2026, 11, 25), "");
   RecordAll(store.get(), id, events, UnixNs(2026, 11, 25));
-  // No Flush(): the writer commits on its own. Poll (the deadline only bounds a failure).
-  v1::GetSessionRequest request;
-  request.set_session_id(id);
-  v1::GetSessionResponse response;
+  // No Flush() and no query through the store (a query waits for the queued writes): the
+  // writer commits on its own, as another connection sees. Poll (the deadline only bounds a
+  // failure).
+  std::string reps;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
-    response.Clear();
-    std::string error;
-    if (store->GetSession(request, &response, &error) && response.session().rep_count() == 20 &&
-        response.sets_size() == 1) {
-      break;
-    }
+    reps = SqliteValue(path, "SELECT count(*) FROM reps WHERE session_id = '" + id + "'");
+    if (reps == "20") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  EXPECT_EQ(response.session().rep_count(), 20u);
-  EXPECT_EQ(response.sets_size(), 1);
+  EXPECT_EQ(reps, "20");
+}
+
+// A coach starts a session and lists the athlete's sessions at once: the new one is there (and
+// the reps recorded so far are counted), however long the writer would let its batch grow.
+TEST(SessionStoreTest, AQuerySeesWhatWasRecordedBeforeIt) {
+  TempDir dir;
+  SessionStoreOptions options;
+  options.path = dir.File("ambi.db");
+  options.commit_interval = std::chrono::milliseconds(60'000);
+  std::string error;
+  auto store = SessionStore::Open(options, nullptr, &error);
+  ASSERT_NE(store, nullptr) << error;
+  const std::string id = store->BeginSession("dana", UnixNs(2026, 11, 26, 9), "");
+  ASSERT_FALSE(id.empty());
+  RecordAll(store.get(), id, GoldenEvents("squat_asym15"), UnixNs(2026, 11, 26, 9));
+
+  v1::ListSessionsRequest list;
+  list.set_athlete("dana");
+  v1::ListSessionsResponse listed;
+  ASSERT_TRUE(store->ListSessions(list, &listed, &error)) << error;
+  ASSERT_EQ(listed.sessions_size(), 1);
+  EXPECT_EQ(listed.sessions(0).session_id(), id);
+  EXPECT_EQ(listed.sessions(0).rep_count(), 20u);
 }
 
 TEST(SessionStoreTest, WeeklyBalanceFromRecordedSessions) {
