@@ -11,6 +11,11 @@ namespace {
 
 constexpr double kRadToDeg = 180.0 / std::numbers::pi;
 constexpr double kDegToRad = std::numbers::pi / 180.0;
+
+// The angle between two axes, whatever their signs (deg).
+double AxisAngleDeg(const Vec3& a, const Vec3& b) {
+  return std::acos(std::clamp(std::abs(Dot(a, b)), 0.0, 1.0)) * kRadToDeg;
+}
 // Below this a speed difference between two samples is zero (no crossing to interpolate).
 constexpr double kFlatSpeed = 1e-12;
 
@@ -108,6 +113,9 @@ void RepDetector::ClearSet() {
   held_.reset();
   last_end_index_ = -1;
   still_pose_deg_.reset();
+  axis_confirmed_ = false;
+  relocked_on_swing_ = false;
+  relock_axis_.reset();
 }
 
 void RepDetector::RelearnAxis(std::int64_t index) {
@@ -121,6 +129,9 @@ void RepDetector::RelearnAxis(std::int64_t index) {
   rest_before_gap_deg_.reset();
   last_end_index_ = -1;
   still_pose_deg_.reset();
+  axis_confirmed_ = false;
+  relocked_on_swing_ = false;
+  relock_axis_.reset();
 }
 
 void RepDetector::ForgetSetAmplitude() {
@@ -183,11 +194,13 @@ RepDetector::GyroRange RepDetector::IntegrateGyro(std::int64_t first, std::int64
   return range;
 }
 
-void RepDetector::LockAxis() {
+void RepDetector::LockAxis() { LockAxisTo(axis_estimator_.axis()); }
+
+void RepDetector::LockAxisTo(const Vec3& axis) {
   const std::int64_t first = OldestIndex();
   const std::int64_t last = next_index_ - 1;
   angle_.SetReferenceGravity(At(first).gravity);
-  angle_.SetAxis(axis_estimator_.axis(), /*first=*/true);
+  angle_.SetAxis(axis, /*first=*/true);
   for (std::int64_t i = first; i <= last; ++i) ComputeAngle(i);
   // The first phase is positive: it leads away from the pose the data began in, so the sign is
   // that of the largest excursion from the first sample. Not the direction of the movement that
@@ -213,7 +226,24 @@ void RepDetector::LockAxis() {
     // speed), so each sample is judged again as a live one would be.
     if (i > first) UpdateStill(At(i), At(i - 1).still_s);
     Step(i);
+    if (relock_axis_) break;
   }
+  if (relock_axis_) RelockOnFirstRep();
+}
+
+void RepDetector::RelockOnFirstRep() {
+  const Vec3 axis = *relock_axis_;
+  relock_axis_.reset();
+  axis_confirmed_ = true;
+  // From now on the axis follows the set's reps, starting from this one's rotation.
+  axis_estimator_.Reset();
+  const std::int64_t last = next_index_ - 1;
+  for (std::int64_t i = std::max(relock_from_index_, OldestIndex()); i <= last; ++i) {
+    axis_estimator_.Add(At(i).gyro_rad_s, At(i).dt_s, At(i).gravity);
+  }
+  axis_estimator_.Recompute();
+  last_end_index_ = -1;  // the rep measured about the old axis is not a rep
+  LockAxisTo(axis);
 }
 
 double RepDetector::LostDeg(const Entry& entry) const {
@@ -293,12 +323,20 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   if (state_ == RepState::kLearningAxis) {
     if (recompute && axis_estimator_.Recompute()) LockAxis();
   } else {
+    bool replayed = false;
     if (recompute && BetweenReps() && axis_estimator_.Recompute()) {
       // Between reps only, so one rep is measured about one axis. Keep the rest pose where it
       // was: shift it by the change the new axis makes to the current angle.
       Vec3 axis = axis_estimator_.axis();
       if (Dot(axis, angle_.axis()) < 0.0) axis = Scale(axis, -1.0);
-      if (index > OldestIndex()) {
+      if (!axis_confirmed_ && !relocked_on_swing_ &&
+          AxisAngleDeg(axis, angle_.axis()) > params_.confirm_axis_max_deg) {
+        // Before any rep confirmed it the axis swung far: it locked on something else (a jerk
+        // before the first rise). The sign kept across the swing says nothing; lock afresh.
+        relocked_on_swing_ = true;
+        LockAxisTo(axis);
+        replayed = true;
+      } else if (index > OldestIndex()) {
         const double before = At(index - 1).angle_deg;
         angle_.SetAxis(axis, /*first=*/false);
         ComputeAngle(index - 1);
@@ -308,8 +346,11 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
         angle_.SetAxis(axis, /*first=*/false);
       }
     }
-    ComputeAngle(index);
-    Step(index);
+    if (!replayed) {
+      ComputeAngle(index);
+      Step(index);
+    }
+    if (relock_axis_) RelockOnFirstRep();
     if (state_ == RepState::kAtRest && entry.still_s >= params_.set_rest_s && rom_count_ > 0) {
       ForgetSetAmplitude();
     }
@@ -511,7 +552,17 @@ void RepDetector::StepInRep(std::int64_t index) {
 
 void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
   std::optional<Rep> rep = MeasureRep(end_index, at_gap);
-  if (rep) AcceptRep(*rep, measured_axis_);
+  if (!rep) return;
+  if (!axis_confirmed_ && !at_gap) {
+    const double off_deg = AxisAngleDeg(measured_axis_, angle_.axis());
+    if (off_deg > params_.confirm_axis_max_deg) {
+      relock_axis_ = measured_axis_;
+      relock_from_index_ = measured_start_index_;
+      return;
+    }
+    axis_confirmed_ = true;
+  }
+  AcceptRep(*rep, measured_axis_);
 }
 
 Vec3 RepDetector::RepRotationAxis(std::int64_t first, std::int64_t last) const {
@@ -574,6 +625,7 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
     bridged = bridged || e.bridged;
   }
   measured_axis_ = RepRotationAxis(start_index, end_index);
+  measured_start_index_ = start_index;
   const std::int64_t peak_ns = At(peak).time_ns;
   std::int64_t hold_begin_ns = peak_ns;
   std::int64_t hold_end_ns = peak_ns;

@@ -85,6 +85,14 @@ struct RepDetectorParams {
   // its axis, from its own reps. It may be lighter, smaller or another exercise; a low-amplitude
   // set after a full one would otherwise have its first reps judged by the full set's size.
   double set_rest_s = 20.0;
+  // The set's axis locks on the first 20 deg of motion (MovementAxisParams::lock_rotation_deg),
+  // which a jerk about another axis can dominate (a leg rolling as it leaves the floor): the
+  // axis, the rep's size and even its direction are then wrong. The set's first rep confirms
+  // it (as the first rep after each relearning does): when the rep turned (its own principal
+  // axis) more than this from the axis it was measured about, the axis is learned from that rep
+  // and the rep measured again. The reps of
+  // a set keep one axis within a few degrees; 25 deg off costs a tenth of the ROM.
+  double confirm_axis_max_deg = 25.0;
 
   // The exercise's smallest rep (catalog min_rom_deg; 0: not given). The absolute floors above
   // and below (start, turn, ROM, swing) and the axis lock rotation were set for reps of at least
@@ -304,6 +312,8 @@ class RepDetector {
   }
   bool BetweenReps() const;
   void LockAxis();
+  // Locks 'axis' (sensor frame, unit), takes the direction from the buffer and replays it.
+  void LockAxisTo(const Vec3& axis);
   // Extremes of the angle integrated from the gyro about the axis over samples first..last,
   // relative to the angle at 'first' (so high_deg >= 0 >= low_deg).
   struct GyroRange {
@@ -320,11 +330,14 @@ class RepDetector {
   // Measures the rep that ends at 'end_index' and, if it passes the guards, returns it.
   std::optional<Rep> MeasureRep(std::int64_t end_index, bool at_gap);
   void CompleteRep(std::int64_t end_index, bool at_gap);
-  // Updates the set's amplitude and queues the rep.
   // The principal axis of the rotation over samples first..last (sign as the set's axis): what
   // the rep itself turned about. The set's axis, by which its angle was measured, was learned
   // before it and may have locked on a first jerk about another axis.
   Vec3 RepRotationAxis(std::int64_t first, std::int64_t last) const;
+  // The set's first rep turned about another axis than the one it was measured about: learn the
+  // axis from that rep and measure the buffer again (confirm_axis_max_deg).
+  void RelockOnFirstRep();
+  // Updates the set's amplitude and queues the rep.
   void AcceptRep(const Rep& rep, const Vec3& axis);
   void PushRep(const Rep& rep, const Vec3& axis);
   void ClearSet();
@@ -389,7 +402,15 @@ class RepDetector {
   std::array<Rep, kPendingCapacity> pending_{};
   std::array<Vec3, kPendingCapacity> pending_axes_{};
   int pending_count_ = 0;
-  Vec3 measured_axis_;  // RepRotationAxis of the rep MeasureRep measured last
+  Vec3 measured_axis_;                     // RepRotationAxis of the rep MeasureRep measured last
+  std::int64_t measured_start_index_ = 0;  // ... and its first sample
+  // The axis learned last was confirmed by the first rep measured about it (or relocked on it).
+  bool axis_confirmed_ = false;
+  // The axis swung far before the first rep and was locked afresh (once per learning).
+  bool relocked_on_swing_ = false;
+  // A first rep asked for the axis to be learned from it (handled once its Step returns).
+  std::optional<Vec3> relock_axis_;
+  std::int64_t relock_from_index_ = 0;
 
   std::int64_t rejected_reps_ = 0;
   std::int64_t dropped_by_gap_ = 0;
