@@ -481,17 +481,28 @@ TEST(RepDetectorTest, AmplitudeAdaptsSoSmallWobblesBetweenBigRepsAreRejected) {
 // the amplitude, so the whole set would be lost. A set rest forgets the old set's size.
 TEST(RepDetectorTest, AfterASetRestASmallerSetIsJudgedByItsOwnReps) {
   std::vector<Piece> pieces = hinge::Reps(5, 60, 1.0, 0.5, 1.0, 1.5);
-  pieces.push_back({0.0, 25.0});
-  for (int i = 0; i < 5; ++i) {
-    pieces.push_back({15, 0.8});
-    pieces.push_back({15, 0.5});
-    pieces.push_back({0, 0.8});
-    pieces.push_back({0, 1.5});
-  }
+  const std::vector<Piece> lighter_set =
+      hinge::Reps(5, 15, 0.8, 0.5, 0.8, 1.5, /*first_rest_s=*/25);
+  pieces.insert(pieces.end(), lighter_set.begin(), lighter_set.end());
   const auto samples = MakeHinge(pieces, 50, {1, 0, 0, 0});
   const std::vector<Rep> reps = Detect(samples, Params(50));
   ASSERT_EQ(reps.size(), 10u);
   for (int i = 5; i < 10; ++i) EXPECT_NEAR(reps[i].rom_deg, 15, 1.5) << "rep " << i + 1;
+}
+
+// Adds to the gyro a roll of 'roll_deg' and back over 'duration_s' from 'from_s', about the
+// earth axis 'roll_axis_earth' (one sine period of rate: a jerk that ends where it began).
+void AddRollAndBack(std::vector<HingeSample>& samples, double roll_deg, double from_s,
+                    double duration_s, const Vec3& roll_axis_earth) {
+  for (HingeSample& s : samples) {
+    const double t = ToSeconds(s.sample.time);
+    if (t < from_s || t >= from_s + duration_s) continue;
+    const double u = (t - from_s) / duration_s;
+    const double rate_rad_s = roll_deg * hinge::kDegToRad * std::numbers::pi / duration_s *
+                              std::sin(2 * std::numbers::pi * u);
+    const Vec3 roll_sensor = hinge::Rotate(Inverse(s.sensor_to_earth), roll_axis_earth);
+    s.sample.gyro_rad_s = Add(s.sample.gyro_rad_s, Scale(roll_sensor, rate_rad_s));
+  }
 }
 
 // The axis a rep is reported with is the one it turned about: a set's first rep that starts with
@@ -504,19 +515,7 @@ TEST(RepDetectorTest, ARepIsReportedWithTheAxisItTurnedAbout) {
   std::vector<HingeSample> samples =
       MakeHinge(hinge::Reps(3, 70, 1.0, 1.0, 1.2, 2.0), 50, {1, 0, 0, 0}, hinge_axis_earth);
   // A 0.16 s roll of 6 deg and back at the first rep's start, about the earth x axis.
-  const double roll_from_s = 1.5;
-  const double roll_s = 0.16;
-  for (HingeSample& s : samples) {
-    const double t = ToSeconds(s.sample.time);
-    if (t < roll_from_s || t >= roll_from_s + roll_s) continue;
-    const double u = (t - roll_from_s) / roll_s;
-    const double rate_rad_s =
-        6.0 * hinge::kDegToRad * std::numbers::pi / roll_s * std::sin(2 * std::numbers::pi * u);
-    const Vec3 roll_sensor = hinge::Rotate(Inverse(s.sensor_to_earth), roll_axis_earth);
-    s.sample.gyro_rad_s.x += roll_sensor.x * rate_rad_s;
-    s.sample.gyro_rad_s.y += roll_sensor.y * rate_rad_s;
-    s.sample.gyro_rad_s.z += roll_sensor.z * rate_rad_s;
-  }
+  AddRollAndBack(samples, 6.0, 1.5, 0.16, roll_axis_earth);
   RepDetector detector(Params(50));
   std::vector<Vec3> axes;
   for (const HingeSample& s : samples) {
@@ -539,17 +538,7 @@ TEST(RepDetectorTest, ARepIsReportedWithTheAxisItTurnedAbout) {
 TEST(RepDetectorTest, AJerkAtTheFirstRepsStartDoesNotSetTheSetsAxis) {
   std::vector<HingeSample> samples =
       MakeHinge(hinge::Reps(3, 70, 1.0, 1.0, 1.2, 2.0), 50, {1, 0, 0, 0}, {0, 1, 0});
-  const double roll_from_s = 1.5;
-  const double roll_s = 0.16;
-  for (HingeSample& s : samples) {
-    const double t = ToSeconds(s.sample.time);
-    if (t < roll_from_s || t >= roll_from_s + roll_s) continue;
-    const double u = (t - roll_from_s) / roll_s;
-    const double rate_rad_s =
-        10.0 * hinge::kDegToRad * std::numbers::pi / roll_s * std::sin(2 * std::numbers::pi * u);
-    const Vec3 roll_sensor = hinge::Rotate(Inverse(s.sensor_to_earth), {1, 0, 0});
-    s.sample.gyro_rad_s = Add(s.sample.gyro_rad_s, Scale(roll_sensor, rate_rad_s));
-  }
+  AddRollAndBack(samples, 10.0, 1.5, 0.16, {1, 0, 0});
   const std::vector<Rep> reps = Detect(samples, Params(50));
   ASSERT_EQ(reps.size(), 3u);
   for (std::size_t i = 0; i < reps.size(); ++i) {
