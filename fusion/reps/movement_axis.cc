@@ -15,6 +15,10 @@ void AddRotationMoment(RotationMoments& moments, const Vec3& w, double weight) {
   moments[5] += weight * w.z * w.z;
 }
 
+Vec3 AxisRate(const MovementAxisParams& params, const Vec3& gyro_rad_s, const Vec3& up) {
+  return params.tilt_only ? Sub(gyro_rad_s, Scale(up, Dot(gyro_rad_s, up))) : gyro_rad_s;
+}
+
 std::optional<PrincipalAxis> PrincipalAxisOf(const RotationMoments& k) {
   Eigen::Matrix3d m;
   m << k[0], k[1], k[2],  //
@@ -42,13 +46,10 @@ void MovementAxisEstimator::Add(const Vec3& gyro_rad_s, double dt_s, const Vec3&
   const double decay = cached_decay_;
   // Only the tilt counts (params): the rotation about the vertical is taken out of the moments,
   // while the motion gate and the rotation seen stay on the whole rate (the limb is moving).
-  Vec3 w = gyro_rad_s;
-  if (params_.tilt_only) {
-    w = Sub(w, Scale(up, Dot(w, up)));
-  }
+  const Vec3 w = AxisRate(params_, gyro_rad_s, up);
   // Weighting by dt keeps the estimate independent of the sample rate.
-  const std::array<double, 6> add = {w.x * w.x, w.x * w.y, w.x * w.z,
-                                     w.y * w.y, w.y * w.z, w.z * w.z};
+  RotationMoments add{};
+  AddRotationMoment(add, w, 1.0);
   const double rotation_deg = std::sqrt(w2) * dt_s * 180.0 / std::numbers::pi;
   for (int i = 0; i < 6; ++i) slow_moments_[i] = slow_moments_[i] * decay + add[i] * dt_s;
   slow_rotation_deg_ += rotation_deg;

@@ -40,6 +40,10 @@ struct MovementAxisParams {
 using RotationMoments = std::array<double, 6>;
 void AddRotationMoment(RotationMoments& moments, const Vec3& w, double weight);
 
+// The part of a gyro sample an axis is learned from: the whole rate or, with tilt_only, the
+// rate less its rotation about the vertical ('up', unit, sensor frame).
+Vec3 AxisRate(const MovementAxisParams& params, const Vec3& gyro_rad_s, const Vec3& up);
+
 // The principal direction of 'moments' (unit, arbitrary sign) and the fraction of their energy
 // about it; none when they hold no rotation.
 struct PrincipalAxis {

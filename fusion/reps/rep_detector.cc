@@ -11,13 +11,13 @@ namespace {
 
 constexpr double kRadToDeg = 180.0 / std::numbers::pi;
 constexpr double kDegToRad = std::numbers::pi / 180.0;
+// Below this a speed difference between two samples is zero (no crossing to interpolate).
+constexpr double kFlatSpeed = 1e-12;
 
 // The angle between two axes, whatever their signs (deg).
 double AxisAngleDeg(const Vec3& a, const Vec3& b) {
   return std::acos(std::clamp(std::abs(Dot(a, b)), 0.0, 1.0)) * kRadToDeg;
 }
-// Below this a speed difference between two samples is zero (no crossing to interpolate).
-constexpr double kFlatSpeed = 1e-12;
 
 // Median of the first 'n' values (the upper one of the middle two when n is even).
 template <std::size_t N>
@@ -98,28 +98,21 @@ RepDetector::RepDetector(const RepDetectorParams& params)
       rest_gyro_rad_s_(params_.rest_gyro_rad_s) {}
 
 void RepDetector::ClearSet() {
-  floor_index_ = next_index_;
-  axis_estimator_.Reset();
-  angle_ = SegmentAngle(params_.angle);
-  samples_since_axis_update_ = 0;
+  StartLearningAxis(next_index_);
   still_s_ = 0.0;
   previous_time_ns_.reset();
-  state_ = RepState::kLearningAxis;
-  rest_ = RestPose{};
   ForgetSetAmplitude();
   did_reps_ = false;
   previous_end_.reset();
-  rest_before_gap_deg_.reset();
   held_.reset();
-  last_end_index_ = -1;
-  still_pose_deg_.reset();
-  axis_confirmed_ = false;
-  relocked_on_swing_ = false;
-  relock_axis_.reset();
 }
 
 void RepDetector::RelearnAxis(std::int64_t index) {
   ++relearned_;
+  StartLearningAxis(index);
+}
+
+void RepDetector::StartLearningAxis(std::int64_t index) {
   floor_index_ = index;
   axis_estimator_.Reset();
   angle_ = SegmentAngle(params_.angle);
@@ -572,10 +565,8 @@ Vec3 RepDetector::RepRotationAxis(std::int64_t first, std::int64_t last) const {
   const double slow = params_.axis.slow_motion_gyro_rad_s;
   for (std::int64_t j = first; j <= last; ++j) {
     const Entry& e = At(j);
-    Vec3 w = e.gyro_rad_s;
-    if (Dot(w, w) < slow * slow) continue;
-    if (params_.axis.tilt_only) w = Sub(w, Scale(e.gravity, Dot(w, e.gravity)));
-    AddRotationMoment(moments, w, e.dt_s);
+    if (Dot(e.gyro_rad_s, e.gyro_rad_s) < slow * slow) continue;
+    AddRotationMoment(moments, AxisRate(params_.axis, e.gyro_rad_s, e.gravity), e.dt_s);
   }
   const std::optional<PrincipalAxis> principal = PrincipalAxisOf(moments);
   if (!principal) return angle_.axis();

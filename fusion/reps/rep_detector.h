@@ -90,8 +90,8 @@ struct RepDetectorParams {
   // axis, the rep's size and even its direction are then wrong. The set's first rep confirms
   // it (as the first rep after each relearning does): when the rep turned (its own principal
   // axis) more than this from the axis it was measured about, the axis is learned from that rep
-  // and the rep measured again. The reps of
-  // a set keep one axis within a few degrees; 25 deg off costs a tenth of the ROM.
+  // and the rep measured again. The reps of a set keep one axis within a few degrees; 25 deg off
+  // costs a tenth of the ROM.
   double confirm_axis_max_deg = 25.0;
 
   // The exercise's smallest rep (catalog min_rom_deg; 0: not given). The absolute floors above
@@ -345,6 +345,8 @@ class RepDetector {
   void ForgetSetAmplitude();
   // Forgets the axis learned from motion before the set; learning starts again at 'index'.
   void RelearnAxis(std::int64_t index);
+  // The axis, the rest pose and the axis checks start afresh from 'index' (kLearningAxis).
+  void StartLearningAxis(std::int64_t index);
   // Whether the limb is still at 'entry' (rest_gyro_rad_s_) and for how long, after
   // 'previous_still_s' up to the sample before.
   void UpdateStill(Entry& entry, double previous_still_s);
