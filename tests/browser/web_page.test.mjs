@@ -281,7 +281,7 @@ function watchTileBadges() {
         const other = sides[0] === 'left' ? 'right' : 'left';
         // The other side's reps may be among the earlier ones the tile only counts.
         const hidden = t.querySelector('.earlier') && text.includes('not paired yet');
-        if (!text.includes(`waiting for ${other}`) && !text.includes('one side at a time') && !hidden) {
+        if (!text.includes(`waiting for ${other}`) && !text.includes('compared at set end') && !hidden) {
           seen.faults.push(`${who}: '${text}' with ${sides[0]} reps only`);
         }
       }
@@ -494,7 +494,7 @@ async function checkUnilateral(page, rig, shots) {
     return { text: b.textContent, band: b.getAttribute('data-band'), final: b.getAttribute('data-final') };
   }).then((b) => (b.final === 'yes' ? null : b)), 10000, 100);
   assert.doesNotMatch(shown.text, /no reps yet/, `a rep is on screen: '${shown.text}'`);
-  assert.match(shown.text, /one side at a time/, `the badge of a unilateral set: '${shown.text}'`);
+  assert.match(shown.text, /compared at set end/, `the badge of a unilateral set: '${shown.text}'`);
   assert.match(shown.text, /left \d+ reps?/, `the badge counts the working side's reps: '${shown.text}'`);
   assert.equal(shown.band, 'n/a', 'no band before the set compares anything');
   // The big figures show each side's newest published rep of the set (its rows are one side

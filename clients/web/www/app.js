@@ -250,14 +250,15 @@ function cueBanner(cue, brief) {
 }
 
 // Before the set's first compared pair the badge says what is true of the reps so far: none
-// yet, one side waiting for the other (bilateral), one side at a time (unilateral: expected,
-// so said calmly), or both sides in but not paired yet. Never "no reps yet" beside a rep.
+// yet, one side waiting for the other (bilateral), the sides compared when the set ends
+// (unilateral: expected, so said calmly), or both sides in but not paired yet. Never "no reps
+// yet" beside a rep.
 function pendingBadge(a) {
   const count = { left: 0, right: 0 };
   for (const v of a.reps.values()) if (v.side in count) count[v.side] += 1;
   const sides = ['left', 'right'].filter((k) => count[k] > 0);
   let head = 'no reps yet';
-  if (sides.length && a.set && a.set.mode === 'unilateral') head = 'one side at a time';
+  if (sides.length && a.set && a.set.mode === 'unilateral') head = 'compared at set end';
   else if (sides.length === 1) head = `waiting for ${sides[0] === 'left' ? 'right' : 'left'}`;
   else if (sides.length === 2) head = 'not paired yet';
   const reps = (k) => `${k} ${count[k]} rep${count[k] === 1 ? '' : 's'}`;
@@ -266,20 +267,27 @@ function pendingBadge(a) {
     sides.length ? el('span', { class: 'badge-gap', text: sides.map(reps).join(' · ') }) : null);
 }
 
+// What the coach reads at two metres: the band, the gap, and a side only when there is a side to
+// name. A green gap is normal, so no side is named; an amber or red gap that varies rep to rep
+// names the side that is lower so far, not a weaker one, and is drawn as an outline: a solid
+// amber or red across the gym reads as "act now", which such a gap does not ask for.
 function badge(a) {
   const b = a.badge;
   if (!b) return pendingBadge(a);
   const gap = Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : 'ROM gap n/a';
-  const weaker = b.weaker === 'left' || b.weaker === 'right' ? `${cap(b.weaker)} weaker` : 'even';
-  const sig = b.band === 'n/a' ? '' : b.significant ? 'significant' : 'within normal variation';
-  // A gap inside normal variation is drawn in its band's colour as an outline, not a fill: a
-  // solid amber or red across the gym reads as "act now", which such a gap does not ask for.
+  const side = b.weaker === 'left' || b.weaker === 'right' ? cap(b.weaker) : null;
+  const concern = b.band === 'amber' || b.band === 'red';
+  let weaker = null;
+  if (concern) weaker = side ? `${side} ${b.significant ? 'weaker' : 'lower so far'}` : 'even';
+  let sig = '';
+  if (b.band === 'green') sig = 'within normal range';
+  else if (concern) sig = b.significant ? 'consistent gap' : 'not consistent yet';
   return el('div', { class: 'badge', 'data-band': b.band, 'data-final': b.final ? 'yes' : 'no',
     'data-significant': b.band === 'n/a' ? null : b.significant ? 'yes' : 'no' },
     el('span', { class: 'badge-band', text: b.band === 'n/a' ? 'n/a' : b.band.toUpperCase() }),
     el('span', { class: 'badge-gap', text: gap }),
-    el('span', { class: 'badge-weaker', text: weaker }),
-    sig ? el('span', { class: `badge-sig ${b.significant ? 'sig' : 'normal'}`, text: sig }) : null);
+    weaker ? el('span', { class: 'badge-weaker', text: weaker }) : null,
+    sig ? el('span', { class: `badge-sig ${concern && b.significant ? 'sig' : 'normal'}`, text: sig }) : null);
 }
 
 function repAttrs(a, view) {
@@ -369,7 +377,12 @@ function setState(a) {
 function setLine(a) {
   if (!a.set) return el('div', { class: 'set-line' }, el('span', { class: 'set-exercise', text: 'No set yet' }));
   const s = a.set;
-  const mode = s.mode === 'unilateral' ? `one side${s.side && s.side !== 'unspecified' ? ` (${s.side})` : ''}` : 'both sides';
+  // A unilateral set names its side while only that side has worked; once the other side has
+  // done reps too (sides taken in turn) it is "one side at a time".
+  const sides = new Set([...a.reps.values()].filter((v) => v.rep.set_index === s.index).map((v) => v.side));
+  const named = s.side === 'left' || s.side === 'right';
+  const onlyNamed = named && [...sides].every((k) => k === s.side);
+  const mode = s.mode !== 'unilateral' ? 'both sides' : onlyNamed ? `one side (${s.side})` : 'one side at a time';
   const exercise = (s.exercise || 'generic').replace(/_/g, ' ');
   return el('div', { class: 'set-line', title: `${exercise} · ${mode}` },
     el('span', { class: 'set-exercise', text: exercise }),
