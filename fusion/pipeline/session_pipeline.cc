@@ -229,10 +229,14 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   // after the pairing tolerance (seconds); telling it every 50 ms instead of every sample keeps it
   // off the per-sample path.
   if (clock.time >= sensor.next_watermark) {
-    // Not past a rep the screen still holds: its partner must not be reported unpaired first.
+    // Not past a rep the screen still holds, nor one the detector has not returned yet (a slow
+    // rep is returned seconds after it began): its partner must not be reported unpaired first.
     Time mark = clock.time;
     if (const std::optional<Time> held = screens_[limb]->HeldFrom(sensor.config.placement.side)) {
       mark = std::min(mark, *held);
+    }
+    if (const std::optional<Time> unreturned = sensor.reps.UnreturnedRepFrom()) {
+      mark = std::min(mark, *unreturned);
     }
     comparators_[limb]->AdvanceTime(sensor.config.placement.side, mark);
     sensor.next_watermark = clock.time + kWatermarkInterval;

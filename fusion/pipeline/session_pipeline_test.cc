@@ -311,6 +311,28 @@ TEST(SessionPipelineTest, BilateralCurlEventsInOrderWithTruthRepCounts) {
   EXPECT_TRUE(sink.All<SensorStatus>().empty()) << Describe(sink.All<SensorStatus>()[0]);
 }
 
+// Slow reps of a few degrees (a 12 deg straight-leg raise, 4.5 s a rep): the detector returns a
+// rep a second or more after it ended, once the limb has settled, and not at the same moment on
+// both sides. A rep of one side must wait for the other side's rep in progress, not be reported
+// unpaired because the other side's data has gone past the pairing tolerance.
+TEST(SessionPipelineTest, SlowSmallRepsPairWhileTheOtherSidesRepIsInProgress) {
+  int unpaired = 0;
+  for (std::uint64_t seed : {15u, 35u, 38u, 82u}) {
+    sim::SessionSpec spec = sim::DefaultSpec(sim::ExerciseKind::kStraightLegRaise);
+    spec.seed = seed;
+    spec.left.rom_deg = 12.0;
+    spec.right.rom_deg = 12.0;
+    const SimInput input = Simulate(spec, Protocol::kWitMotionSerial);
+    const RecordingSink sink = RunPipeline(input, ParamsFor(spec, Protocol::kWitMotionSerial));
+    SCOPED_TRACE(seed);
+    ASSERT_EQ(static_cast<int>(sink.RepsOf(Side::kLeft).size()), TruthReps(input, Side::kLeft));
+    ASSERT_EQ(static_cast<int>(sink.RepsOf(Side::kRight).size()), TruthReps(input, Side::kRight));
+    EXPECT_EQ(static_cast<int>(sink.All<RepPair>().size()), TruthReps(input, Side::kLeft));
+    unpaired += static_cast<int>(sink.All<UnpairedRep>().size());
+  }
+  EXPECT_EQ(unpaired, 0);
+}
+
 TEST(SessionPipelineTest, FlushReportsARepThatEndsWithTheData) {
   // The data stops 0.2 s before the last left rep's true end: its minimum-jerk lowering is then
   // within 2 % of the ROM from rest (back near its start), so Flush must still report it.

@@ -142,6 +142,21 @@ std::int64_t RepDetector::OldestIndex() const {
   return std::max(floor_index_, next_index_ - capacity_);
 }
 
+std::optional<Time> RepDetector::UnreturnedRepFrom() const {
+  if (held_) return held_->rep.start;
+  if (next_index_ == OldestIndex()) return std::nullopt;  // nothing buffered
+  switch (state_) {
+    case RepState::kLearningAxis:
+      return TimeFromNanoseconds(At(OldestIndex()).time_ns);
+    case RepState::kRising:
+    case RepState::kFalling:
+    case RepState::kReturning:
+      return TimeFromNanoseconds(At(std::max(OldestIndex(), last_end_index_ + 1)).time_ns);
+    default:
+      return std::nullopt;
+  }
+}
+
 bool RepDetector::BetweenReps() const {
   return state_ == RepState::kAtRest || state_ == RepState::kSeekingRest ||
          state_ == RepState::kResuming;

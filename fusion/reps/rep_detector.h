@@ -266,6 +266,10 @@ class RepDetector {
 
   RepDetectorDiagnostics diagnostics() const;
   RepState state() const { return state_; }
+  // Where a rep not yet returned may still begin: while in a rep, after the previous rep's end;
+  // across a cut gap, the held rep's start; while the axis is learned, the oldest buffered
+  // sample (the replay can find reps there). Empty between reps. The pairing waits for it.
+  std::optional<Time> UnreturnedRepFrom() const;
   const RepDetectorParams& params() const { return params_; }
 
  private:

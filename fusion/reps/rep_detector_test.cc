@@ -109,6 +109,36 @@ TEST(RepDetectorTest, HoldAtTheTopForSecondsIsOneRepWithItsPause) {
   }
 }
 
+// What the pairing waits for: while a rep is in progress (and while the axis is learned), the
+// detector says where a rep it has not returned may begin, never after that rep's start; once
+// the rep is returned and the limb rests, nothing.
+TEST(RepDetectorTest, SaysWhereARepNotYetReturnedMayBegin) {
+  const auto samples = MakeHinge(hinge::Reps(3, 60, 1.0, 0.5, 1.0, 2.0), 50, {1, 0, 0, 0});
+  RepDetector detector(Params(50));
+  std::vector<std::optional<Time>> from;
+  std::vector<Rep> reps;
+  for (const HingeSample& s : samples) {
+    RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.rep) reps.push_back(*out.rep);
+    from.push_back(detector.UnreturnedRepFrom());
+  }
+  ASSERT_EQ(reps.size(), 3u);
+  for (std::size_t k = 0; k < reps.size(); ++k) {
+    SCOPED_TRACE(k);
+    const Rep& rep = reps[k];
+    const auto index_at = [&](Time t) {
+      return static_cast<std::size_t>(std::lround(ToSeconds(t) * 50.0));
+    };
+    // Mid-rep (at the turnaround and in the descent): a bound at or before the rep's start.
+    for (std::size_t i : {index_at(rep.turnaround), index_at(rep.end) - 5}) {
+      ASSERT_TRUE(from[i].has_value()) << "sample " << i;
+      EXPECT_LE(*from[i], rep.start) << "sample " << i;
+    }
+  }
+  // Resting after the last rep was returned: nothing is pending.
+  EXPECT_FALSE(from.back().has_value());
+}
+
 // Walking before the set: the arm swings 20 deg either side of hanging at 0.9 Hz for 10 s, its
 // last swing comes back from behind to hang still for 1.5 s, then the set's curls go the other
 // way. That last swing's return is no rep's rise: the curls must be measured from the hang, about
