@@ -444,6 +444,9 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
 }
 
 double ScenarioResult::AsymmetryErrorPp() const {
+  // A side that does no rep is reported as not working, never as a 100 % gap: the whole error
+  // when it is not.
+  if (still_side) return not_working_side == still_side ? 0.0 : 100.0;
   return std::abs(measured_rom_pd_pct - true_rom_pd_pct);
 }
 
@@ -517,9 +520,24 @@ ScenarioResult RunScenario(const Scenario& scenario) {
     result.true_pd_pct[static_cast<int>(metric)] =
         PercentDifference(Mean(plan.truth.left.reps, field), Mean(plan.truth.right.reps, field));
   }
-  result.asymmetric = spec.left.rom_deg != spec.right.rom_deg;
-  if (result.asymmetric) {
+  // A side made weaker by construction: a smaller commanded range, or a range that falls rep
+  // by rep (failing). Per-rep jitter alone leaves the set symmetric by construction.
+  const double left_loss = spec.left.fatigue_rom_loss_pct_per_rep;
+  const double right_loss = spec.right.fatigue_rom_loss_pct_per_rep;
+  if (spec.left.rom_deg != spec.right.rom_deg) {
+    result.asymmetric = true;
     result.true_weaker_side = spec.left.rom_deg < spec.right.rom_deg ? Side::kLeft : Side::kRight;
+  } else if (left_loss != right_loss) {
+    result.asymmetric = true;
+    result.true_weaker_side = left_loss > right_loss ? Side::kLeft : Side::kRight;
+  }
+  for (Side side : kSides) {
+    if (plan.truth.side(side).reps.empty() &&
+        !plan.truth.side(fusion::OtherSide(side)).reps.empty()) {
+      result.still_side = side;
+    }
+  }
+  if (result.asymmetric) {
   }
   result.set_summaries = static_cast<int>(sink.summaries.size());
   if (!sink.summaries.empty()) {
@@ -530,6 +548,7 @@ ScenarioResult RunScenario(const Scenario& scenario) {
     result.rom_significant = rom.significant;
     result.summary_significant = summary.significant;
     result.summary_weaker_side = summary.weaker_side;
+    result.not_working_side = summary.not_working_side;
     result.metrics = summary.metrics;
     for (const fusion::MetricComparison& m : summary.metrics) {
       if (m.significant && (m.band == fusion::Band::kAmber || m.band == fusion::Band::kRed)) {

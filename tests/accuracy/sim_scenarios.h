@@ -119,7 +119,11 @@ struct ScenarioResult {
   // the weaker (smaller ROM) side. True: from the ground truth reps.
   double true_rom_pd_pct = 0.0;
   std::optional<fusion::Side> true_weaker_side;  // empty for a symmetric scenario
-  bool asymmetric = false;                       // a ROM asymmetry was commanded
+  // A ROM asymmetry was commanded: a smaller range on one side, or one side failing (its range
+  // falling rep by rep).
+  bool asymmetric = false;
+  // The side that does no rep in the truth (a limb that only follows the body), if any.
+  std::optional<fusion::Side> still_side;
   // Measured: from the SetSummary of the set (the first one when the set was split).
   int set_summaries = 0;
   double measured_rom_pd_pct = 0.0;
@@ -133,10 +137,13 @@ struct ScenarioResult {
   // Percentage difference of the per-side means of the true reps, indexed by Metric.
   std::array<double, fusion::kMetricCount> true_pd_pct{};
   std::optional<fusion::Side> summary_weaker_side;
+  std::optional<fusion::Side> not_working_side;  // the summary's
   int rep_pairs = 0;
   int unpaired_reps = 0;
 
   const SideResult& side(fusion::Side s) const { return s == fusion::Side::kLeft ? left : right; }
+  // |measured - true| ROM percentage difference; with a still side, 0 when the summary reports
+  // it as not working, 100 otherwise.
   double AsymmetryErrorPp() const;
   // Asymmetric: ROM significant with the true weaker side named. Symmetric: ROM not significant
   // and nothing flagged (a significant green tempo gap may be real: per-rep jitter).
