@@ -165,7 +165,8 @@ std::string CatalogExerciseFor(const std::string& recording, const std::string& 
 
 std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
                                                  const fusion::SessionParams& base,
-                                                 const config::ExerciseCatalog& catalog) {
+                                                 const config::ExerciseCatalog& catalog,
+                                                 bool generic) {
   namespace fs = std::filesystem;
   std::ifstream truth_file(fs::path(directory) / "ground_truth.json");
   if (!truth_file) return std::nullopt;
@@ -229,7 +230,8 @@ std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
   if (!capture::BuildCaptureFromCsv(csv_sensors, &capture).ok()) return std::nullopt;
 
   fusion::SessionParams session_base = base;
-  result.exercise = CatalogExerciseFor(result.recording, truth.value("exercise", ""), catalog);
+  result.exercise =
+      generic ? "" : CatalogExerciseFor(result.recording, truth.value("exercise", ""), catalog);
   if (const fusion::Exercise* exercise = catalog.Find(result.exercise)) {
     session_base.exercise = *exercise;
   } else {
@@ -291,7 +293,7 @@ std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
 
 std::vector<RecordingResult> EvaluateAll(const std::string& real_directory,
                                          const fusion::SessionParams& base,
-                                         const config::ExerciseCatalog& catalog) {
+                                         const config::ExerciseCatalog& catalog, bool generic) {
   namespace fs = std::filesystem;
   std::vector<std::string> directories;
   std::error_code error;
@@ -301,7 +303,9 @@ std::vector<RecordingResult> EvaluateAll(const std::string& real_directory,
   std::sort(directories.begin(), directories.end());
   std::vector<RecordingResult> results;
   for (const std::string& directory : directories) {
-    if (auto result = EvaluateRecording(directory, base, catalog)) results.push_back(*result);
+    if (auto result = EvaluateRecording(directory, base, catalog, generic)) {
+      results.push_back(*result);
+    }
   }
   return results;
 }

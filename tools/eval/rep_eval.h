@@ -75,15 +75,18 @@ std::string CatalogExerciseFor(const std::string& recording, const std::string& 
 
 // Evaluates one recording folder; empty when it has no rep ground truth or no usable sensor.
 // 'base' holds the stage settings (SessionParams{} is what users get); its exercise is replaced
-// by the catalog's entry for the recording when there is one.
+// by the catalog's entry for the recording when there is one, and by the limb's generic
+// exercise otherwise or when 'generic' (how an exercise the catalog does not know is counted).
 std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
                                                  const fusion::SessionParams& base,
-                                                 const config::ExerciseCatalog& catalog);
+                                                 const config::ExerciseCatalog& catalog,
+                                                 bool generic = false);
 
 // Every recording folder under 'real_directory' (sorted).
 std::vector<RecordingResult> EvaluateAll(const std::string& real_directory,
                                          const fusion::SessionParams& base,
-                                         const config::ExerciseCatalog& catalog);
+                                         const config::ExerciseCatalog& catalog,
+                                         bool generic = false);
 
 struct Totals {
   int rows = 0;
