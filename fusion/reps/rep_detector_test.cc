@@ -175,6 +175,43 @@ TEST(RepDetectorTest, AfterAWalkTheSetIsMeasuredFromTheHang) {
   }
 }
 
+// After the walk the arm hangs 7 deg from where it hung before it (the pendulum's last swing
+// stops short, or the athlete stands differently): still a hang, not the held top of a rise
+// that began at the bottom of the last swing. The set is measured from it.
+TEST(RepDetectorTest, AfterAWalkAHangAFewDegreesOffIsStillTheHang) {
+  for (const double last_swing_deg : {20.0, -20.0}) {
+    for (const double hang_deg : {7.0, -7.0}) {
+      SCOPED_TRACE(testing::Message() << last_swing_deg << " " << hang_deg);
+      std::vector<hinge::Piece> pieces = {{0.0, 2.0}};
+      double to_deg = -last_swing_deg;
+      pieces.push_back({to_deg / 2.0, 0.28});
+      for (int i = 0; i < 17; ++i) {
+        to_deg = -to_deg;
+        pieces.push_back({to_deg, 0.55});
+      }
+      pieces.push_back({hang_deg, 0.28});
+      pieces.push_back({hang_deg, 1.5});
+      for (int i = 0; i < 6; ++i) {
+        pieces.push_back({hang_deg - 120.0, 1.0});
+        pieces.push_back({hang_deg - 120.0, 0.3});
+        pieces.push_back({hang_deg, 1.5});
+        pieces.push_back({hang_deg, 1.0});
+      }
+      const std::vector<Rep> reps = Detect(MakeHinge(pieces, 50, {1, 0, 0, 0}), Params(50));
+      std::vector<Rep> curls;
+      for (const Rep& r : reps) {
+        if (r.rom_deg > 60.0) curls.push_back(r);
+      }
+      ASSERT_EQ(curls.size(), 6u);
+      for (const Rep& r : curls) {
+        EXPECT_NEAR(r.rom_deg, 120.0, 3.0);
+        EXPECT_NEAR(r.concentric_s, 1.0, 0.2);
+        EXPECT_NEAR(r.eccentric_s, 1.5, 0.2);
+      }
+    }
+  }
+}
+
 // A raised leg settles back a little at the top before it is held: 26 deg up over 1.2 s, 1.5 deg
 // back over 0.3 s (5-8 deg/s, as a real straight-leg raise does), held 4 s, lowered over 1.2 s.
 // The settling is part of the hold, not the start of a 5 s descent.
