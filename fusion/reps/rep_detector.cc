@@ -498,16 +498,17 @@ void RepDetector::StepInRep(std::int64_t index) {
   if (state_ == RepState::kRising && entry.still_s >= params_.rest_min_s && still_pose_deg_ &&
       *still_pose_deg_ - rep_.base.angle_deg > params_.swing_min_deg &&
       std::abs(angle - *still_pose_deg_) <=
-          std::max(params_.swing_min_deg,
-                   params_.swing_frac * (*still_pose_deg_ - rep_.base.angle_deg))) {
-    // At rest near the pose the limb rests in (nearer it than where the rise began), during a
-    // rise that began below it: the last swing of a pendulum (an arm at the end of a walk)
-    // coming back to rest, not the rise of a rep. The arm may hang a few degrees from where it
-    // hung before the walk (measured about the swing's axis). What follows starts from here
+          std::max(params_.swing_min_deg, *still_pose_deg_ - rep_.base.angle_deg)) {
+    // At rest near the pose the limb rests in (no further from it than where the rise began),
+    // during a rise that began below it: the last swing of a pendulum (an arm at the end of a
+    // walk) coming back to rest, not the rise of a rep. The arm may hang a few degrees from where
+    // it hung before the walk (measured about the swing's axis). What follows starts from here
     // (and, before the set, learns its axis afresh).
     ++swings_;
     state_ = RepState::kAtRest;
     rest_ = {angle, index, RestOrigin::kSeen};
+    // The swings before it were no set: the set's axis and size are learned afresh.
+    ForgetSetAmplitude();
     return;
   }
   const double excursion = rep_.peak_deg - rep_.base.angle_deg;

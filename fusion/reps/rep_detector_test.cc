@@ -176,10 +176,11 @@ TEST(RepDetectorTest, AfterAWalkTheSetIsMeasuredFromTheHang) {
 }
 
 // After the walk the arm hangs 7 deg from where it hung before it (the pendulum's last swing
-// stops short, or the athlete stands differently): still a hang, not the held top of a rise
-// that began at the bottom of the last swing. The set is measured from it.
+// stops short or carries on, or the athlete stands differently): still a hang, not the held top
+// of a rise that began at the bottom of the last swing, however shallow that swing was. The set
+// is measured from it.
 TEST(RepDetectorTest, AfterAWalkAHangAFewDegreesOffIsStillTheHang) {
-  for (const double last_swing_deg : {20.0, -20.0}) {
+  for (const double last_swing_deg : {20.0, -20.0, 12.0, -12.0}) {
     for (const double hang_deg : {7.0, -7.0}) {
       SCOPED_TRACE(testing::Message() << last_swing_deg << " " << hang_deg);
       std::vector<hinge::Piece> pieces = {{0.0, 2.0}};
@@ -209,6 +210,40 @@ TEST(RepDetectorTest, AfterAWalkAHangAFewDegreesOffIsStillTheHang) {
         EXPECT_NEAR(r.eccentric_s, 1.5, 0.2);
       }
     }
+  }
+}
+
+// An arm swings further forward than back when walking (here 31 deg forward, 14 back): still a
+// pendulum, not reps. After it the arm hangs still, and lateral raises about another axis (the
+// frontal one, the walk's is sagittal) follow: the detector learns their axis afresh and counts
+// them all, the swings counting nothing.
+TEST(RepDetectorTest, AfterAnUnevenArmSwingRaisesAboutAnotherAxisAreCounted) {
+  constexpr double kRateHz = 50.0;
+  std::vector<hinge::Piece> walk = {{0.0, 2.0}, {31.0, 0.28}};
+  for (int i = 0; i < 8; ++i) {
+    walk.push_back({-14.0, 0.55});
+    walk.push_back({31.0, 0.55});
+  }
+  walk.push_back({0.0, 0.4});
+  walk.push_back({0.0, 1.5});
+  std::vector<HingeSample> samples = MakeHinge(walk, kRateHz, {1, 0, 0, 0}, {0, 1, 0});
+  const std::vector<HingeSample> raises =
+      MakeHinge(hinge::Reps(6, 30.0, 1.0, 0.3, 1.5, 1.0, 0.5), kRateHz, {1, 0, 0, 0}, {1, 0, 0});
+  const double offset_s = ToSeconds(samples.back().sample.time) + 1.0 / kRateHz;
+  for (HingeSample s : raises) {
+    s.sample.time = TimeFromSeconds(ToSeconds(s.sample.time) + offset_s);
+    samples.push_back(s);
+  }
+  const std::vector<Rep> reps = Detect(samples, Params(kRateHz));
+  std::vector<Rep> in_walk;
+  std::vector<Rep> in_set;
+  for (const Rep& r : reps) (ToSeconds(r.start) < offset_s ? in_walk : in_set).push_back(r);
+  EXPECT_TRUE(in_walk.empty()) << in_walk.size() << " swings counted, the first "
+                               << (in_walk.empty() ? 0.0 : in_walk.front().rom_deg) << " deg";
+  ASSERT_EQ(in_set.size(), 6u);
+  for (const Rep& r : in_set) {
+    EXPECT_NEAR(r.rom_deg, 30.0, 2.0);
+    EXPECT_NEAR(r.concentric_s, 1.0, 0.2);
   }
 }
 
