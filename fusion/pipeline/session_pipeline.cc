@@ -64,7 +64,8 @@ struct SessionPipeline::SensorState {
   std::optional<ImuSample> last_sample;  // session time; the near side of a gap to bridge
   // The sample before last_sample: the near side of a loss found one sample late.
   std::optional<ImuSample> sample_before_last;
-  Time next_watermark{};  // when to tell the comparator how far this side's data has come
+  Time next_watermark{};       // when to tell the comparator how far this side's data has come
+  std::int64_t gait_seen = 0;  // this side's reps the screen found gait, as last told the detector
   // The samples fed last, measured and bridged (AddLateLoss reaches back to a loss the clock
   // finds blocks later): the orientation after each, its gyro and time, its detector index.
   struct Fed {
@@ -219,8 +220,9 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
     gap_status->rep_dropped = sensor.reps.diagnostics().dropped_by_gap > dropped_before;
     sink_->OnEvent(*gap_status);
   }
-  if (output.rep) ScreenRep(sensor, *output.rep, output.rep_axis);
   const int limb = static_cast<int>(sensor.config.placement.limb);
+  if (output.swing) screens_[limb]->AddSwing(sensor.config.placement.side, *output.swing);
+  if (output.rep) ScreenRep(sensor, *output.rep, output.rep_axis);
   screens_[limb]->AdvanceTime(sensor.config.placement.side, clock.time);
   DrainScreen(limb);
 
@@ -326,6 +328,17 @@ void SessionPipeline::DrainScreen(int limb) {
   while (std::optional<Rep> rep = screens_[limb]->Pop()) {
     const int index = sensor_by_slot_[static_cast<std::size_t>(PlacementSlot(rep->placement))];
     HandleRep(*sensors_[index], *rep);
+  }
+  // Reps the detector counted that the screen found gait were no set: the detector learns the
+  // set's axis and size afresh at the limb's next rest, not from the walk.
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    const int index =
+        sensor_by_slot_[static_cast<std::size_t>(PlacementSlot({side, static_cast<Limb>(limb)}))];
+    if (index < 0) continue;
+    SensorState& sensor = *sensors_[index];
+    const std::int64_t gait = screens_[limb]->GaitCount(side);
+    if (gait > sensor.gait_seen) sensor.reps.DisownSet();
+    sensor.gait_seen = gait;
   }
 }
 

@@ -157,6 +157,15 @@ std::optional<Time> RepDetector::UnreturnedRepFrom() const {
   }
 }
 
+void RepDetector::NoteSwing(std::int64_t index) {
+  Rep swing;
+  swing.start = TimeFromNanoseconds(At(rep_.base.index).time_ns);
+  swing.turnaround = TimeFromNanoseconds(At(rep_.peak_index).time_ns);
+  swing.end = TimeFromNanoseconds(At(index).time_ns);
+  swing.rom_deg = rep_.peak_deg - rep_.base.angle_deg;
+  swing_ = swing;
+}
+
 bool RepDetector::BetweenReps() const {
   return state_ == RepState::kAtRest || state_ == RepState::kSeekingRest ||
          state_ == RepState::kResuming;
@@ -377,6 +386,8 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
         entry.angle_deg - (BetweenReps() ? rest_.angle_deg : rep_.base.angle_deg);
     output.segment_speed_deg_s = entry.speed_deg_s;
   }
+  output.swing = swing_;
+  swing_.reset();
   if (pending_count_ > 0) {
     output.rep = pending_[0];
     output.rep_axis = pending_axes_[0];
@@ -505,6 +516,7 @@ void RepDetector::StepInRep(std::int64_t index) {
     // it hung before the walk (measured about the swing's axis). What follows starts from here
     // (and, before the set, learns its axis afresh).
     ++swings_;
+    NoteSwing(index);
     state_ = RepState::kAtRest;
     rest_ = {angle, index, RestOrigin::kSeen};
     // The swings before it were no set: the set's axis and size are learned afresh.
@@ -520,6 +532,7 @@ void RepDetector::StepInRep(std::int64_t index) {
         std::max(params_.swing_min_deg, params_.swing_frac * (rep_.peak_deg - *still_pose_deg_))) {
       // Swung through the pose the limb rests in to its other side: a pendulum, not a rep.
       ++swings_;
+      NoteSwing(index);
       state_ = RepState::kAtRest;
       rest_ = {angle, index, RestOrigin::kSeen};
       return;

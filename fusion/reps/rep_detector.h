@@ -147,7 +147,10 @@ struct RepDetectorParams {
 
 // What the detector says after each sample.
 struct RepDetectorOutput {
-  std::optional<Rep> rep;        // a rep that ended with this sample (placement/set/index unset)
+  std::optional<Rep> rep;  // a rep that ended with this sample (placement/set/index unset)
+  // A movement judged a pendulum swing with this sample (not a rep; its rise as rom_deg): the
+  // other side's rep screen pairs it against its reps to tell gait from a set.
+  std::optional<Rep> swing;
   Vec3 rep_axis;                 // the axis 'rep' turned about (sensor frame, unit)
   bool moving = false;           // the limb is not at rest
   double segment_angle_deg = 0;  // angle about the movement axis, from the rest pose
@@ -264,6 +267,9 @@ class RepDetector {
   std::optional<Rep> Finish(Vec3* axis = nullptr);
   // A new set begins: forget the movement axis and amplitude learned so far.
   void Reset();
+  // The reps counted lately were not a set's (the rep screen found them gait): the set's size
+  // is forgotten, and until the set has reps its axis is learned afresh at the limb's next rest.
+  void DisownSet() { ForgetSetAmplitude(); }
 
   RepDetectorDiagnostics diagnostics() const;
   RepState state() const { return state_; }
@@ -316,6 +322,8 @@ class RepDetector {
     return buffer_[static_cast<std::size_t>(index % capacity_)];
   }
   bool BetweenReps() const;
+  // The rep in progress, up to 'index', was a pendulum swing: returned as RepDetectorOutput::swing.
+  void NoteSwing(std::int64_t index);
   void LockAxis();
   // Locks 'axis' (sensor frame, unit), takes the direction from the buffer and replays it.
   void LockAxisTo(const Vec3& axis);
@@ -403,6 +411,7 @@ class RepDetector {
   bool did_reps_ = false;
   double amplitude_deg_ = 0.0;
   std::optional<Time> previous_end_;
+  std::optional<Rep> swing_;  // the latest swing, until Update returns it
 
   // Reps completed but not yet returned (a replay or a gap can complete more than one).
   static constexpr int kPendingCapacity = 4;

@@ -49,19 +49,28 @@ double RepScreen::MedianRom(const SideState& s) const {
   return sorted[static_cast<std::size_t>(n / 2)];
 }
 
+void RepScreen::AddSwing(Side side, const Rep& swing) {
+  SideState& s = state(side);
+  s.swings[static_cast<std::size_t>(s.swing_count % kHistory)] = swing;
+  ++s.swing_count;
+}
+
 void RepScreen::Add(Side side, const Rep& rep, const Vec3& axis) {
   SideState& s = state(side);
   s.history[static_cast<std::size_t>(s.history_count % kHistory)] = rep;
   ++s.history_count;
   // The rep held for its size waits for this one. The first rep of a run is handling when much
   // smaller than this one (picking the weights up); a later small rep followed by this one is
-  // inside the set (a partial rep), not at its edge.
+  // inside the set (a partial rep), not at its edge. First: before it the side passed no rep,
+  // judged none handling and holds none; a walk's swings (gait) and a follower's rocks come
+  // before a set, not in it.
   for (int i = 0; i < s.held_count; ++i) {
     Held& h = s.held[static_cast<std::size_t>(i)];
     if (h.size_known) continue;
     h.size_known = true;
-    h.handling = h.first_of_run && (h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg ||
-                                    AxesApartDeg(h.axis, axis) > params_.edge_axis_max_deg);
+    const bool first_of_run = i == 0 && s.passed == 0 && s.handling == 0;
+    h.handling = first_of_run && (h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg ||
+                                  AxesApartDeg(h.axis, axis) > params_.edge_axis_max_deg);
     if (!h.handling) {
       s.roms[static_cast<std::size_t>(s.rom_count % kRoms)] = h.rep.rom_deg;
       ++s.rom_count;
@@ -75,7 +84,6 @@ void RepScreen::Add(Side side, const Rep& rep, const Vec3& axis) {
   Held held;
   held.rep = rep;
   held.axis = axis;
-  held.first_of_run = s.history_count == 1;
   if (s.rom_count > 0 && rep.rom_deg >= params_.edge_rom_frac * MedianRom(s)) {
     held.size_known = true;
     s.roms[static_cast<std::size_t>(s.rom_count % kRoms)] = rep.rom_deg;
@@ -137,6 +145,14 @@ std::optional<Rep> RepScreen::Overlapping(Side other, const Rep& rep) const {
   });
 }
 
+std::optional<Rep> RepScreen::OverlappingSwing(Side other, const Rep& rep) const {
+  const SideState& o = state(other);
+  return Closest(o.swings, o.swing_count, [&](const Rep& r) -> std::optional<double> {
+    if (r.end <= rep.start || r.start >= rep.end) return std::nullopt;
+    return -r.rom_deg;  // the largest
+  });
+}
+
 std::optional<Rep> RepScreen::Near(Side other, const Rep& rep) const {
   const SideState& o = state(other);
   return Closest(o.history, o.history_count, [&](const Rep& r) -> std::optional<double> {
@@ -174,6 +190,20 @@ bool RepScreen::PartnerKnown(Side other, const Rep& rep) const {
 }
 
 ScreenVerdict RepScreen::CrossSideVerdict(Side side, const Rep& rep) const {
+  // A rep that goes on without rest from the side's last gait swing is the walk going on.
+  const SideState& s = state(side);
+  if (bilateral_ && s.last_gait_end &&
+      std::abs(Seconds(rep.start, *s.last_gait_end)) <= params_.gait_max_pause_s) {
+    return ScreenVerdict::kGait;
+  }
+  // Beside the other arm's pendulum swing (it passed through the pose it rests in, as no rep
+  // does), a rep is the other half of a walk.
+  if (bilateral_) {
+    const std::optional<Rep> swing = OverlappingSwing(Other(side), rep);
+    if (swing && swing->rom_deg >= params_.follower_rom_frac * rep.rom_deg) {
+      return ScreenVerdict::kGait;
+    }
+  }
   const std::optional<Rep> other = Overlapping(Other(side), rep);
   if (!other) {
     const std::optional<Rep> near = Near(Other(side), rep);
@@ -202,8 +232,19 @@ void RepScreen::Release(Side side, bool ending) {
   SideState& s = state(side);
   while (s.held_count > 0) {
     Held& h = s.held[0];
+    if (!h.size_known && !ending) {
+      // Gait and following need no size: decided once the other side's reps are known, so a
+      // walk's last swing is not taken for the first rep of a set before the set's next rep.
+      if (!two_sides_ || !PartnerKnown(Other(side), h.rep)) break;
+      const ScreenVerdict early = CrossSideVerdict(side, h.rep);
+      if (early != ScreenVerdict::kGait && early != ScreenVerdict::kFollowing) break;
+      const Rep rep = h.rep;
+      std::copy(s.held.begin() + 1, s.held.begin() + s.held_count, s.held.begin());
+      --s.held_count;
+      Emit(side, rep, early);
+      continue;
+    }
     if (!h.size_known) {
-      if (!ending) break;
       h.size_known = true;
       h.handling = true;
     }
@@ -225,6 +266,7 @@ void RepScreen::Emit(Side side, const Rep& rep, ScreenVerdict verdict) {
     case ScreenVerdict::kRep:
       ++counts_.passed;
       ++s.passed;
+
       if (out_count_ == kOut) {
         // Cannot happen when the caller pops after each call; keep the newest.
         std::copy(out_.begin() + 1, out_.end(), out_.begin());
@@ -234,9 +276,13 @@ void RepScreen::Emit(Side side, const Rep& rep, ScreenVerdict verdict) {
       return;
     case ScreenVerdict::kHandling:
       ++counts_.handling;
+      ++s.handling;
       return;
     case ScreenVerdict::kGait:
       ++counts_.gait;
+      s.last_gait_end = rep.end;
+      s.rom_count = 0;  // the sizes judged so far were the walk's: the set's are learned afresh
+      ++gait_[side == Side::kLeft ? 0 : 1];
       return;
     case ScreenVerdict::kFollowing:
       ++counts_.following;

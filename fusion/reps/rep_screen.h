@@ -93,8 +93,12 @@ struct RepScreenCounts {
 //   around half a rep apart are gait; in any set, a rep a small fraction of the other side's is
 //   a limb following the body (a larger fraction in a unilateral set, where only one side
 //   works at a time; compared with the other side's nearest rep when none overlaps, while that
-//   side is mid-set). Those are not reps; a side whose reps were all following while the other
-//   worked is reported as not working in that set.
+//   side is mid-set). In a bilateral set, a rep beside the other side's pendulum swing
+//   (AddSwing), or going on without rest from the side's last gait rep, is gait too. Gait and
+//   following need no size judgement: they are decided as soon as the other side's reps are
+//   known. Those are not reps; a side whose reps were all following while the other worked is
+//   reported as not working in that set. A walk's reps are not the run's: the first rep after
+//   them is its first, and the sizes judged so far are forgotten.
 //
 // Reps come out in each side's order through Pop(). Fixed capacity, no allocation. Not
 // thread-safe.
@@ -108,6 +112,11 @@ class RepScreen {
   // A rep found on 'side' (reps of one side in time order), measured about 'axis' (sensor frame,
   // unit; zero when not known).
   void Add(Side side, const Rep& rep, const Vec3& axis = {});
+  // A movement of 'side' the detector judged a pendulum swing (it passed through the rest pose):
+  // never passed, but in a bilateral set the other side's reps overlapping it are gait. Walking,
+  // one arm may swing through its hang and the other, swinging further forward than back, only
+  // forward of it: the detector finds reps there.
+  void AddSwing(Side side, const Rep& swing);
   // The data of 'side' has come up to 'time'.
   void AdvanceTime(Side side, Time time);
   // The run ends: everything held is decided.
@@ -122,6 +131,8 @@ class RepScreen {
   // the body) while the other side passed at least two.
   bool NotWorking(Side side) const;
   const RepScreenCounts& counts() const { return counts_; }
+  // Reps of 'side' found gait since construction (not reset by a run).
+  std::int64_t GaitCount(Side side) const { return gait_[side == Side::kLeft ? 0 : 1]; }
 
  private:
   static constexpr int kHeld = 8;     // reps held per side (one waits for size, a few for a
@@ -135,18 +146,21 @@ class RepScreen {
     Vec3 axis;
     bool size_known = false;  // the size judgment is made
     bool handling = false;    // its verdict
-    bool first_of_run = false;
   };
   struct SideState {
     std::array<Held, kHeld> held{};
     int held_count = 0;
     std::array<Rep, kHistory> history{};  // every rep found, passed or not, ring
     int history_count = 0;
+    std::array<Rep, kHistory> swings{};  // movements the detector judged pendulum swings, ring
+    int swing_count = 0;
     std::array<double, kRoms> roms{};
     int rom_count = 0;
     int passed = 0;
+    int handling = 0;
     int following = 0;
     std::optional<Time> watermark;
+    std::optional<Time> last_gait_end;  // end of the side's last rep judged gait in the run
   };
 
   SideState& state(Side side) { return sides_[side == Side::kLeft ? 0 : 1]; }
@@ -154,6 +168,8 @@ class RepScreen {
   double MedianRom(const SideState& s) const;
   // The other side's rep nearest in time (by turnaround) among those overlapping 'rep'.
   std::optional<Rep> Overlapping(Side other, const Rep& rep) const;
+  // The other side's swing overlapping 'rep' with the largest rise, if any.
+  std::optional<Rep> OverlappingSwing(Side other, const Rep& rep) const;
   // The other side's rep nearest in time among those that do not overlap 'rep' but ended up to
   // follower_near_s before it or began up to partner_wait_s after it.
   std::optional<Rep> Near(Side other, const Rep& rep) const;
@@ -173,6 +189,7 @@ class RepScreen {
   std::array<Rep, kOut> out_{};
   int out_count_ = 0;
   RepScreenCounts counts_;
+  std::array<std::int64_t, 2> gait_{};  // by side
 };
 
 }  // namespace ambi::fusion

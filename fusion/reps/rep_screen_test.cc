@@ -23,6 +23,7 @@ struct Planned {
   double start_s;
   double duration_s;
   double rom_deg;
+  bool swing = false;  // a movement the detector judged a pendulum swing (AddSwing)
 };
 
 // Feeds the reps in order of their ends (as detectors report them), advancing both sides' data
@@ -39,7 +40,11 @@ std::vector<Rep> Screen(RepScreen& screen, std::vector<Planned> plan, double unt
   for (double t = 0.0; t <= until_s; t += 0.02) {
     while (next < plan.size() && plan[next].start_s + plan[next].duration_s <= t) {
       const Planned& p = plan[next++];
-      screen.Add(p.side, MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg));
+      if (p.swing) {
+        screen.AddSwing(p.side, MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg));
+      } else {
+        screen.Add(p.side, MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg));
+      }
       drain();
     }
     screen.AdvanceTime(Side::kLeft, TimeFromSeconds(t));
@@ -68,6 +73,34 @@ TEST(RepScreenTest, PickUpAndPutDownAtTheEdgesOfASetAreNotReps) {
   for (std::size_t i = 0; i < 8; ++i) EXPECT_GE(passed[i].rom_deg, 120.0);
   EXPECT_EQ(passed[8].rom_deg, 50.0);
   EXPECT_EQ(screen.counts().handling, 2);
+}
+
+// Walking, the left arm swings only forward of its hang (its detector finds reps there) while
+// the right swings through its hang (pendulum swings, not reps). The left's swings are gait, the
+// last one too though no swing of the right follows it (it goes on from the walk). Then the
+// weights are picked up (a slow 44 deg lift) and curls follow: the pick-up is the first
+// movement of the run that is not gait, so it is handling, and the curls all count.
+TEST(RepScreenTest, BesideTheOtherArmsPendulumSwingsAWalksRepsAreGait) {
+  RepScreen screen({});
+  screen.StartRun(/*bilateral=*/true, /*two_sides=*/true);
+  std::vector<Planned> plan;
+  for (int i = 0; i < 5; ++i) {
+    plan.push_back({Side::kLeft, 2.4 + 1.1 * i, 1.1, 45.0});
+    if (i < 4) plan.push_back({Side::kRight, 2.45 + 1.1 * i, 0.75, 45.0, /*swing=*/true});
+  }
+  plan.push_back({Side::kLeft, 9.4, 3.4, 44.0});  // picking the weights up
+  plan.push_back({Side::kRight, 9.5, 3.4, 42.0});
+  for (int i = 0; i < 6; ++i) {
+    plan.push_back({Side::kLeft, 14.0 + 3.7 * i, 2.8, 140.0});
+    plan.push_back({Side::kRight, 14.0 + 3.7 * i, 2.8, 138.0});
+  }
+  const std::vector<Rep> passed = Screen(screen, plan, 50.0);
+  EXPECT_EQ(Count(passed, Side::kLeft), 6);
+  EXPECT_EQ(Count(passed, Side::kRight), 6);
+  EXPECT_EQ(screen.GaitCount(Side::kLeft), 5);
+  EXPECT_EQ(screen.GaitCount(Side::kRight), 0);
+  EXPECT_EQ(screen.counts().handling, 2);
+  for (const Rep& r : passed) EXPECT_GE(r.rom_deg, 138.0);
 }
 
 TEST(RepScreenTest, ARunOfSmallerRepsIsAChangeOfLevelAndCounts) {

@@ -352,6 +352,35 @@ TEST(SituationTest, ALimbThatOnlyFollowsTheBodyCountsNothing) {
   EXPECT_EQ(n, 4);  // a hinge-like rock of 5-12 deg and a rolling one of 10-20 deg, two each
 }
 
+// Walking, an arm may swing further forward than back, or only forward of its hang: seeds
+// found outside the grid's where, before the rules of RepDetector::swing_frac, RepScreen::
+// AddSwing and SessionPipeline's gait feedback to the detector, the walk's swings counted as
+// reps and fixed the set's axis. Lateral raises after a 20 s walk (seeds 355, 391: 0 of 10
+// raises counted on one side, the 3-5 swings counted) and full gym sessions at 50 Hz (seeds 200,
+// 324, 328: 2-5 swings counted, a set measured top to top 17 deg off) are exact.
+TEST(SituationTest, ASetAfterAWalkWithAnUnevenArmSwingIsExact) {
+  int n = 0;
+  for (const std::uint64_t seed : {200u, 324u, 328u, 355u, 391u}) {
+    for (const Scenario& scenario : SituationGrid(seed)) {
+      const bool gym = Has(scenario.name, " gym");
+      const bool raise_after_walk =
+          Has(scenario.name, "lateral-raise") && Has(scenario.name, " longwalk");
+      if (!gym && !raise_after_walk) continue;
+      ++n;
+      const ScenarioResult r = RunScenario(scenario);
+      SCOPED_TRACE(r.name);
+      for (Side side : {Side::kLeft, Side::kRight}) {
+        const SideResult& s = r.side(side);
+        EXPECT_EQ(s.detected_reps, s.true_reps);
+        EXPECT_EQ(s.matched_reps, s.true_reps);
+        EXPECT_EQ(s.extra_reps, 0) << "phantom reps";
+        EXPECT_LE(s.rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
+      }
+    }
+  }
+  EXPECT_EQ(n, 10);
+}
+
 // The rolling rock reaches 0.47 of the working leg's straight-leg raise on some seeds: over 40
 // seeds the resting leg still counts nothing (before RepScreenParams::follower_resting_rom_frac,
 // 31 of 89 seeds counted one or more rocks).
