@@ -71,11 +71,12 @@ struct RepDetectorParams {
   // and comes back to it, a pendulum (an arm swinging while walking) passes through it to the
   // other side. A rep past its turnaround that started or goes below the pose the limb last
   // rested still in by max(swing_min_deg, swing_frac * its rise above that pose) is a swing, and
-  // is not counted. 0.35: a leg set down lower after a slow rep settles a quarter of its rise
+  // is not counted. 0.4: a leg set down lower after a slow rep settles a quarter of its rise
   // below where it started; an arm swings further forward than back when walking (31 deg
-  // forward, 14 back: 0.45), so a pendulum's far side can be well under half its near one.
+  // forward, 14 back: 0.45), so a pendulum's far side can be under half its near one. Lower
+  // takes a rep whose return a loss burst misplaced for a swing.
   double swing_min_deg = 6.0;
-  double swing_frac = 0.35;
+  double swing_frac = 0.4;
   // Until the set has this many reps, a limb that comes to rest (still for rest_min_s) learns
   // the movement axis and its direction afresh from its next movement: motion before the set
   // (walking, picking the weights up) must not fix the axis or the sign of the set's reps. Two:

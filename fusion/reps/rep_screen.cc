@@ -181,6 +181,21 @@ bool RepScreen::Continuous(Side side, const Rep& rep) const {
   return false;
 }
 
+bool RepScreen::AfterSwing(Side side, const Rep& rep) const {
+  // A swing is known as one when it passes below the rest pose, before its far end: the next
+  // movement begins up to a quarter swing later.
+  const SideState& s = state(side);
+  const int n = std::min(s.swing_count, kHistory);
+  for (int i = 0; i < n; ++i) {
+    const Rep& q = s.swings[static_cast<std::size_t>(i)];
+    const double after_s = Seconds(rep.start, q.end);
+    if (after_s >= -params_.gait_max_pause_s && after_s <= 2.0 * params_.gait_max_pause_s) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool RepScreen::PartnerKnown(Side other, const Rep& rep) const {
   const SideState& o = state(other);
   const SideState& s = state(Other(other));
@@ -197,8 +212,10 @@ ScreenVerdict RepScreen::CrossSideVerdict(Side side, const Rep& rep) const {
     return ScreenVerdict::kGait;
   }
   // Beside the other arm's pendulum swing (it passed through the pose it rests in, as no rep
-  // does), a rep is the other half of a walk.
-  if (bilateral_) {
+  // does), a rep that goes on without rest from the side's last movement is the other half of a
+  // walk. (Mid-set, reps rest between them: a rep beside a swing the other side's detector made
+  // of a rep it lost is not gait.)
+  if (bilateral_ && (Continuous(side, rep) || AfterSwing(side, rep))) {
     const std::optional<Rep> swing = OverlappingSwing(Other(side), rep);
     if (swing && swing->rom_deg >= params_.follower_rom_frac * rep.rom_deg) {
       return ScreenVerdict::kGait;

@@ -168,6 +168,8 @@ class RepScreen {
   double MedianRom(const SideState& s) const;
   // The other side's rep nearest in time (by turnaround) among those overlapping 'rep'.
   std::optional<Rep> Overlapping(Side other, const Rep& rep) const;
+  // 'rep' begins where a swing of its own side ended (within 2 gait_max_pause_s after it).
+  bool AfterSwing(Side side, const Rep& rep) const;
   // The other side's swing overlapping 'rep' with the largest rise, if any.
   std::optional<Rep> OverlappingSwing(Side other, const Rep& rep) const;
   // The other side's rep nearest in time among those that do not overlap 'rep' but ended up to

@@ -103,6 +103,23 @@ TEST(RepScreenTest, BesideTheOtherArmsPendulumSwingsAWalksRepsAreGait) {
   for (const Rep& r : passed) EXPECT_GE(r.rom_deg, 138.0);
 }
 
+// Mid-set, a loss burst misplaced the return of one of the right arm's curls and its detector
+// took it for a swing. The left curl beside it rested before it, as a set's reps do: it counts
+// (gait goes on without rest).
+TEST(RepScreenTest, MidSetARepBesideASwingTheOtherSideMadeOfALostRepCounts) {
+  RepScreen screen({});
+  screen.StartRun(/*bilateral=*/true, /*two_sides=*/true);
+  std::vector<Planned> plan;
+  for (int i = 0; i < 6; ++i) {
+    plan.push_back({Side::kLeft, 2.0 + 3.7 * i, 2.8, 140.0});
+    plan.push_back({Side::kRight, 2.0 + 3.7 * i, i == 2 ? 2.5 : 2.8, 138.0, /*swing=*/i == 2});
+  }
+  const std::vector<Rep> passed = Screen(screen, plan, 40.0);
+  EXPECT_EQ(Count(passed, Side::kLeft), 6);
+  EXPECT_EQ(Count(passed, Side::kRight), 5);
+  EXPECT_EQ(screen.counts().gait, 0);
+}
+
 TEST(RepScreenTest, ARunOfSmallerRepsIsAChangeOfLevelAndCounts) {
   // Ten full reps, then ten low-amplitude ones (40 %): each is a rep of its own.
   RepScreen screen({});
