@@ -139,39 +139,46 @@ TEST(RepDetectorTest, SaysWhereARepNotYetReturnedMayBegin) {
   EXPECT_FALSE(from.back().has_value());
 }
 
+// A walk of 17 swings of +-'last_swing_deg' about the hang, the arm coming to rest at
+// 'hang_deg' for 1.5 s, then six 120 deg curls from there, against the last swing's return:
+// the curls must be measured from the hang, about the axis and in the direction they teach.
+void ExpectCurlsAfterAWalkMeasuredFromTheHang(double last_swing_deg, double hang_deg) {
+  SCOPED_TRACE(testing::Message() << "last swing " << last_swing_deg << ", hang " << hang_deg);
+  std::vector<hinge::Piece> pieces = {{0.0, 2.0}};
+  double to_deg = -last_swing_deg;
+  pieces.push_back({to_deg / 2.0, 0.28});
+  for (int i = 0; i < 17; ++i) {
+    to_deg = -to_deg;
+    pieces.push_back({to_deg, 0.55});
+  }
+  pieces.push_back({hang_deg, 0.28});  // back to hanging
+  pieces.push_back({hang_deg, 1.5});
+  for (int i = 0; i < 6; ++i) {
+    pieces.push_back({hang_deg - 120.0, 1.0});
+    pieces.push_back({hang_deg - 120.0, 0.3});
+    pieces.push_back({hang_deg, 1.5});
+    pieces.push_back({hang_deg, 1.0});
+  }
+  const std::vector<Rep> reps = Detect(MakeHinge(pieces, 50, {1, 0, 0, 0}), Params(50));
+  std::vector<Rep> curls;
+  for (const Rep& r : reps) {
+    if (r.rom_deg > 60.0) curls.push_back(r);
+  }
+  ASSERT_EQ(curls.size(), 6u);
+  for (const Rep& r : curls) {
+    EXPECT_NEAR(r.rom_deg, 120.0, 3.0);
+    EXPECT_NEAR(r.concentric_s, 1.0, 0.2);
+    EXPECT_NEAR(r.eccentric_s, 1.5, 0.2);
+  }
+}
+
 // Walking before the set: the arm swings 20 deg either side of hanging at 0.9 Hz for 10 s, its
 // last swing comes back from behind to hang still for 1.5 s, then the set's curls go the other
 // way. That last swing's return is no rep's rise: the curls must be measured from the hang, about
 // the axis and in the direction they teach, not the swings'.
 TEST(RepDetectorTest, AfterAWalkTheSetIsMeasuredFromTheHang) {
   for (const double last_swing_deg : {20.0, -20.0}) {
-    SCOPED_TRACE(last_swing_deg);
-    std::vector<hinge::Piece> pieces = {{0.0, 2.0}};
-    double to_deg = -last_swing_deg;
-    pieces.push_back({to_deg / 2.0, 0.28});
-    for (int i = 0; i < 17; ++i) {
-      to_deg = -to_deg;
-      pieces.push_back({to_deg, 0.55});
-    }
-    pieces.push_back({0.0, 0.28});  // back to hanging
-    pieces.push_back({0.0, 1.5});
-    for (int i = 0; i < 6; ++i) {
-      pieces.push_back({-120.0, 1.0});  // the curls go against the last swing's return
-      pieces.push_back({-120.0, 0.3});
-      pieces.push_back({0.0, 1.5});
-      pieces.push_back({0.0, 1.0});
-    }
-    const std::vector<Rep> reps = Detect(MakeHinge(pieces, 50, {1, 0, 0, 0}), Params(50));
-    std::vector<Rep> curls;
-    for (const Rep& r : reps) {
-      if (r.rom_deg > 60.0) curls.push_back(r);
-    }
-    ASSERT_EQ(curls.size(), 6u);
-    for (const Rep& r : curls) {
-      EXPECT_NEAR(r.rom_deg, 120.0, 3.0);
-      EXPECT_NEAR(r.concentric_s, 1.0, 0.2);
-      EXPECT_NEAR(r.eccentric_s, 1.5, 0.2);
-    }
+    ExpectCurlsAfterAWalkMeasuredFromTheHang(last_swing_deg, 0.0);
   }
 }
 
@@ -182,33 +189,7 @@ TEST(RepDetectorTest, AfterAWalkTheSetIsMeasuredFromTheHang) {
 TEST(RepDetectorTest, AfterAWalkAHangAFewDegreesOffIsStillTheHang) {
   for (const double last_swing_deg : {20.0, -20.0, 12.0, -12.0}) {
     for (const double hang_deg : {7.0, -7.0}) {
-      SCOPED_TRACE(testing::Message() << last_swing_deg << " " << hang_deg);
-      std::vector<hinge::Piece> pieces = {{0.0, 2.0}};
-      double to_deg = -last_swing_deg;
-      pieces.push_back({to_deg / 2.0, 0.28});
-      for (int i = 0; i < 17; ++i) {
-        to_deg = -to_deg;
-        pieces.push_back({to_deg, 0.55});
-      }
-      pieces.push_back({hang_deg, 0.28});
-      pieces.push_back({hang_deg, 1.5});
-      for (int i = 0; i < 6; ++i) {
-        pieces.push_back({hang_deg - 120.0, 1.0});
-        pieces.push_back({hang_deg - 120.0, 0.3});
-        pieces.push_back({hang_deg, 1.5});
-        pieces.push_back({hang_deg, 1.0});
-      }
-      const std::vector<Rep> reps = Detect(MakeHinge(pieces, 50, {1, 0, 0, 0}), Params(50));
-      std::vector<Rep> curls;
-      for (const Rep& r : reps) {
-        if (r.rom_deg > 60.0) curls.push_back(r);
-      }
-      ASSERT_EQ(curls.size(), 6u);
-      for (const Rep& r : curls) {
-        EXPECT_NEAR(r.rom_deg, 120.0, 3.0);
-        EXPECT_NEAR(r.concentric_s, 1.0, 0.2);
-        EXPECT_NEAR(r.eccentric_s, 1.5, 0.2);
-      }
+      ExpectCurlsAfterAWalkMeasuredFromTheHang(last_swing_deg, hang_deg);
     }
   }
 }

@@ -352,6 +352,18 @@ TEST(SituationTest, ALimbThatOnlyFollowsTheBodyCountsNothing) {
   EXPECT_EQ(n, 4);  // a hinge-like rock of 5-12 deg and a rolling one of 10-20 deg, two each
 }
 
+// Both sides: every true rep found, none that does not exist, ROM within the aim.
+void ExpectEveryRepAndNoOther(const ScenarioResult& r) {
+  SCOPED_TRACE(r.name);
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    const SideResult& s = r.side(side);
+    EXPECT_EQ(s.detected_reps, s.true_reps);
+    EXPECT_EQ(s.matched_reps, s.true_reps);
+    EXPECT_EQ(s.extra_reps, 0) << "phantom reps";
+    EXPECT_LE(s.rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
+  }
+}
+
 // Walking, an arm may swing further forward than back, or only forward of its hang: seeds
 // found outside the grid's where, before the rules of RepDetector::swing_frac, RepScreen::
 // AddSwing and SessionPipeline's gait feedback to the detector, the walk's swings counted as
@@ -367,15 +379,7 @@ TEST(SituationTest, ASetAfterAWalkWithAnUnevenArmSwingIsExact) {
           Has(scenario.name, "lateral-raise") && Has(scenario.name, " longwalk");
       if (!gym && !raise_after_walk) continue;
       ++n;
-      const ScenarioResult r = RunScenario(scenario);
-      SCOPED_TRACE(r.name);
-      for (Side side : {Side::kLeft, Side::kRight}) {
-        const SideResult& s = r.side(side);
-        EXPECT_EQ(s.detected_reps, s.true_reps);
-        EXPECT_EQ(s.matched_reps, s.true_reps);
-        EXPECT_EQ(s.extra_reps, 0) << "phantom reps";
-        EXPECT_LE(s.rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
-      }
+      ExpectEveryRepAndNoOther(RunScenario(scenario));
     }
   }
   EXPECT_EQ(n, 10);
@@ -410,14 +414,7 @@ TEST(SituationTest, TheGymSessionIsExactOnEverySeed) {
     for (const Scenario& scenario : SituationGrid(seed)) {
       if (!Has(scenario.name, " gym")) continue;
       ++n;
-      const ScenarioResult r = RunScenario(scenario);
-      SCOPED_TRACE(r.name);
-      for (Side side : {Side::kLeft, Side::kRight}) {
-        const SideResult& s = r.side(side);
-        EXPECT_EQ(s.matched_reps, s.true_reps);
-        EXPECT_EQ(s.extra_reps, 0);
-        EXPECT_LE(s.rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
-      }
+      ExpectEveryRepAndNoOther(RunScenario(scenario));
       // Asymmetry is not held here: seed 17 reads 2.3 points off (docs/accuracy.md).
     }
   }
