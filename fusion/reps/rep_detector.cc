@@ -114,6 +114,7 @@ void RepDetector::RelearnAxis(std::int64_t index) {
 
 void RepDetector::StartLearningAxis(std::int64_t index) {
   floor_index_ = index;
+  learning_motion_from_.reset();
   axis_estimator_.Reset();
   angle_ = SegmentAngle(params_.angle);
   samples_since_axis_update_ = 0;
@@ -143,18 +144,32 @@ std::int64_t RepDetector::OldestIndex() const {
 }
 
 std::optional<Time> RepDetector::UnreturnedRepFrom() const {
-  if (held_) return held_->rep.start;
   if (next_index_ == OldestIndex()) return std::nullopt;  // nothing buffered
+  std::optional<std::int64_t> from;
   switch (state_) {
     case RepState::kLearningAxis:
-      return TimeFromNanoseconds(At(OldestIndex()).time_ns);
+      // A limb still since the learning began holds no rep.
+      if (learning_motion_from_) from = std::max(OldestIndex(), *learning_motion_from_ - 1);
+      break;
     case RepState::kRising:
     case RepState::kFalling:
     case RepState::kReturning:
-      return TimeFromNanoseconds(At(std::max(OldestIndex(), last_end_index_ + 1)).time_ns);
+      from = std::max(OldestIndex(), last_end_index_ + 1);
+      break;
     default:
-      return std::nullopt;
+      break;
   }
+  std::optional<Time> start;
+  if (held_) start = held_->rep.start;
+  if (from) {
+    const Time t = TimeFromNanoseconds(At(*from).time_ns);
+    start = start ? std::min(*start, t) : t;
+  }
+  if (!start) return std::nullopt;
+  // Never further back than unreturned_wait_max_s: a limb learning its axis buffers up to
+  // max_rep_s, and the other side's unpaired reps must not wait that long.
+  const Time newest = TimeFromNanoseconds(At(next_index_ - 1).time_ns);
+  return std::max(*start, newest - DurationFromSeconds(params_.unreturned_wait_max_s));
 }
 
 void RepDetector::NoteSwing(std::int64_t index) {
@@ -329,6 +344,9 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   entry.gravity = UpInSensorFrame(sensor_to_earth);
   entry.gyro_rad_s = w;
   UpdateStill(entry, still_s_);
+  if (state_ == RepState::kLearningAxis && entry.still_s == 0.0 && !learning_motion_from_) {
+    learning_motion_from_ = index;
+  }
   entry.angle_deg = 0.0;
   entry.speed_deg_s = 0.0;
   entry.bridged = bridged;

@@ -120,6 +120,10 @@ struct RepDetectorParams {
   // extra seconds hold the rest before a rep (its start is searched back to the previous end);
   // the margin lets a sensor running faster than nominal still fit the longest rep.
   double buffer_extra_s = 2.0;
+  // UnreturnedRepFrom reaches at most this far behind the newest sample: a slow rep with a
+  // long hold is returned within it (12 deg raises: 6 s; a 10 s hold: 13 s), while a limb that
+  // learns its axis buffers up to max_rep_s, too long for the other side's unpaired reps to wait.
+  double unreturned_wait_max_s = 15.0;
   double buffer_rate_margin = 1.5;
 
   // Phase boundaries (start, hold at the turnaround, end) are where the angular speed about the
@@ -275,8 +279,9 @@ class RepDetector {
   RepDetectorDiagnostics diagnostics() const;
   RepState state() const { return state_; }
   // Where a rep not yet returned may still begin: while in a rep, after the previous rep's end;
-  // across a cut gap, the held rep's start; while the axis is learned, the oldest buffered
-  // sample (the replay can find reps there). Empty between reps. The pairing waits for it.
+  // across a cut gap, the held rep's start; while the axis is learned, where the limb first
+  // moved since (the replay can find reps there). Empty between reps and for a limb still since
+  // the learning began; never further back than unreturned_wait_max_s. The pairing waits for it.
   std::optional<Time> UnreturnedRepFrom() const;
   const RepDetectorParams& params() const { return params_; }
 
@@ -413,6 +418,8 @@ class RepDetector {
   double amplitude_deg_ = 0.0;
   std::optional<Time> previous_end_;
   std::optional<Rep> swing_;  // the latest swing, until Update returns it
+  // While the axis is learned: the first sample that moved since the learning began.
+  std::optional<std::int64_t> learning_motion_from_;
 
   // Reps completed but not yet returned (a replay or a gap can complete more than one).
   static constexpr int kPendingCapacity = 4;

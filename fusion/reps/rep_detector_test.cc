@@ -137,6 +137,14 @@ TEST(RepDetectorTest, SaysWhereARepNotYetReturnedMayBegin) {
   }
   // Resting after the last rep was returned: nothing is pending.
   EXPECT_FALSE(from.back().has_value());
+
+  // A limb that stays still (the other side of a one-sided set) holds no rep, though it never
+  // learns an axis: the other side's reps need not wait for it.
+  RepDetector still(Params(50));
+  for (const HingeSample& s : MakeHinge({{0.0, 60.0}}, 50, {1, 0, 0, 0})) {
+    still.Update(s.sample, s.sensor_to_earth);
+    ASSERT_FALSE(still.UnreturnedRepFrom().has_value()) << ToSeconds(s.sample.time);
+  }
 }
 
 // A walk of 17 swings of +-'last_swing_deg' about the hang, the arm coming to rest at
