@@ -106,6 +106,7 @@ SessionPipeline::SessionPipeline(const SessionParams& params, EventSink* sink)
   }
   comparators_.resize(2);
   screens_.resize(2);
+  gait_told_.assign(2, 0);
   // The screen keeps its own settings: a short set-end rest must not make every rep that waits
   // for the next one (the first of each set) handling.
   const RepScreenParams& screen = params_.rep_screen;
@@ -330,15 +331,19 @@ void SessionPipeline::DrainScreen(int limb) {
     HandleRep(*sensors_[index], *rep);
   }
   // Reps the detector counted that the screen found gait were no set: the detector learns the
-  // set's axis and size afresh at the limb's next rest, not from the walk.
+  // set's axis and size afresh at the limb's next rest, not from the walk. (Called after every
+  // sample: the sides are looked at only when the screen found gait since.)
+  const std::int64_t gait = screens_[limb]->counts().gait;
+  if (gait == gait_told_[static_cast<std::size_t>(limb)]) return;
+  gait_told_[static_cast<std::size_t>(limb)] = gait;
   for (Side side : {Side::kLeft, Side::kRight}) {
     const int index =
         sensor_by_slot_[static_cast<std::size_t>(PlacementSlot({side, static_cast<Limb>(limb)}))];
     if (index < 0) continue;
     SensorState& sensor = *sensors_[index];
-    const std::int64_t gait = screens_[limb]->GaitCount(side);
-    if (gait > sensor.gait_seen) sensor.reps.DisownSet();
-    sensor.gait_seen = gait;
+    const std::int64_t side_gait = screens_[limb]->GaitCount(side);
+    if (side_gait > sensor.gait_seen) sensor.reps.DisownSet();
+    sensor.gait_seen = side_gait;
   }
 }
 

@@ -120,11 +120,11 @@ struct RepDetectorParams {
   // extra seconds hold the rest before a rep (its start is searched back to the previous end);
   // the margin lets a sensor running faster than nominal still fit the longest rep.
   double buffer_extra_s = 2.0;
+  double buffer_rate_margin = 1.5;
   // UnreturnedRepFrom reaches at most this far behind the newest sample: a slow rep with a
   // long hold is returned within it (12 deg raises: 6 s; a 10 s hold: 13 s), while a limb that
   // learns its axis buffers up to max_rep_s, too long for the other side's unpaired reps to wait.
   double unreturned_wait_max_s = 15.0;
-  double buffer_rate_margin = 1.5;
 
   // Phase boundaries (start, hold at the turnaround, end) are where the angular speed about the
   // axis crosses max(timing_speed_min_deg_s, timing_speed_frac * the rep's peak speed),

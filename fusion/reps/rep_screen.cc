@@ -185,15 +185,16 @@ bool RepScreen::AfterSwing(Side side, const Rep& rep) const {
   // A swing is known as one when it passes below the rest pose, before its far end: the next
   // movement begins up to a quarter swing later.
   const SideState& s = state(side);
-  const int n = std::min(s.swing_count, kHistory);
-  for (int i = 0; i < n; ++i) {
-    const Rep& q = s.swings[static_cast<std::size_t>(i)];
-    const double after_s = Seconds(rep.start, q.end);
-    if (after_s >= -params_.gait_max_pause_s && after_s <= 2.0 * params_.gait_max_pause_s) {
-      return true;
-    }
-  }
-  return false;
+  return Closest(s.swings, s.swing_count,
+                 [&](const Rep& q) -> std::optional<double> {
+                   const double after_s = Seconds(rep.start, q.end);
+                   if (after_s < -params_.gait_max_pause_s ||
+                       after_s > 2.0 * params_.gait_max_pause_s) {
+                     return std::nullopt;
+                   }
+                   return std::abs(after_s);
+                 })
+      .has_value();
 }
 
 bool RepScreen::PartnerKnown(Side other, const Rep& rep) const {
@@ -249,26 +250,24 @@ void RepScreen::Release(Side side, bool ending) {
   SideState& s = state(side);
   while (s.held_count > 0) {
     Held& h = s.held[0];
+    ScreenVerdict verdict = ScreenVerdict::kRep;
     if (!h.size_known && !ending) {
       // Gait and following need no size: decided once the other side's reps are known, so a
       // walk's last swing is not taken for the first rep of a set before the set's next rep.
       if (!two_sides_ || !PartnerKnown(Other(side), h.rep)) break;
-      const ScreenVerdict early = CrossSideVerdict(side, h.rep);
-      if (early != ScreenVerdict::kGait && early != ScreenVerdict::kFollowing) break;
-      const Rep rep = h.rep;
-      std::copy(s.held.begin() + 1, s.held.begin() + s.held_count, s.held.begin());
-      --s.held_count;
-      Emit(side, rep, early);
-      continue;
-    }
-    if (!h.size_known) {
-      h.size_known = true;
-      h.handling = true;
-    }
-    ScreenVerdict verdict = h.handling ? ScreenVerdict::kHandling : ScreenVerdict::kRep;
-    if (verdict == ScreenVerdict::kRep && two_sides_) {
-      if (!ending && !PartnerKnown(Other(side), h.rep)) break;
       verdict = CrossSideVerdict(side, h.rep);
+      if (verdict != ScreenVerdict::kGait && verdict != ScreenVerdict::kFollowing) break;
+    } else {
+      if (!h.size_known) {
+        h.size_known = true;
+        h.handling = true;
+      }
+      if (h.handling) {
+        verdict = ScreenVerdict::kHandling;
+      } else if (two_sides_) {
+        if (!ending && !PartnerKnown(Other(side), h.rep)) break;
+        verdict = CrossSideVerdict(side, h.rep);
+      }
     }
     const Rep rep = h.rep;
     std::copy(s.held.begin() + 1, s.held.begin() + s.held_count, s.held.begin());
@@ -283,7 +282,6 @@ void RepScreen::Emit(Side side, const Rep& rep, ScreenVerdict verdict) {
     case ScreenVerdict::kRep:
       ++counts_.passed;
       ++s.passed;
-
       if (out_count_ == kOut) {
         // Cannot happen when the caller pops after each call; keep the newest.
         std::copy(out_.begin() + 1, out_.end(), out_.begin());

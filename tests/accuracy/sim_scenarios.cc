@@ -537,8 +537,6 @@ ScenarioResult RunScenario(const Scenario& scenario) {
       result.still_side = side;
     }
   }
-  if (result.asymmetric) {
-  }
   result.set_summaries = static_cast<int>(sink.summaries.size());
   if (!sink.summaries.empty()) {
     const fusion::SetSummary& summary = sink.summaries.front();

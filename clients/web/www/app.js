@@ -379,9 +379,9 @@ function setLine(a) {
   const s = a.set;
   // A unilateral set names its side while only that side has worked; once the other side has
   // done reps too (sides taken in turn) it is "one side at a time".
-  const sides = new Set([...a.reps.values()].filter((v) => v.rep.set_index === s.index).map((v) => v.side));
+  // (a.reps holds the current set's reps only.)
   const named = s.side === 'left' || s.side === 'right';
-  const onlyNamed = named && [...sides].every((k) => k === s.side);
+  const onlyNamed = named && [...a.reps.values()].every((v) => v.side === s.side);
   const mode = s.mode !== 'unilateral' ? 'both sides' : onlyNamed ? `one side (${s.side})` : 'one side at a time';
   const exercise = (s.exercise || 'generic').replace(/_/g, ' ');
   return el('div', { class: 'set-line', title: `${exercise} · ${mode}` },
