@@ -190,15 +190,26 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
       // Late, and the next one at the steady rate still as late: samples were lost before the
       // previous one, which was already passed on. Count them here, where the gap can still be
       // bridged; the smaller of the two jumps carries less latency jitter.
-      const double jump_s = std::min(late_jump_s_, lag_s - on_time_lag_s_);
-      const double periods = std::min(jump_s / period_s_, kMaxMissingSamples);
-      const std::int64_t missing = std::max<std::int64_t>(1, std::llround(periods));
+      const double since_on_time_s = lag_s - on_time_lag_s_;
+      // Later still than the previous one: samples were lost again right before this one (a
+      // radio drops bursts a sample apart). All of the lag since the last on-time sample is then
+      // lost time, the first jump's share of it before the previous sample. Counting the first
+      // jump alone left the second burst uncounted, and the session clock ran behind by it.
+      const bool lost_again = since_on_time_s - late_jump_s_ > loss_lag_s;
+      const double jump_s = lost_again ? since_on_time_s : std::min(late_jump_s_, since_on_time_s);
+      const std::int64_t missing =
+          std::max<std::int64_t>(1, std::llround(std::min(jump_s / period_s_, kMaxMissingSamples)));
+      const std::int64_t before_previous =
+          lost_again
+              ? std::clamp<std::int64_t>(std::llround(late_jump_s_ / period_s_), 0, missing - 1)
+              : missing;
+      const std::int64_t longest = std::max(before_previous, missing - before_previous);
       step_s += static_cast<double>(missing) * period_s_;
       count_ += missing;
       update.gap = true;
-      update.gap_duration = DurationFromSeconds(step_s);
+      update.gap_duration = DurationFromSeconds(static_cast<double>(longest + 1) * period_s_);
       update.missing_samples = missing;
-      update.gap_before_previous = true;
+      update.missing_before_previous = before_previous;
       late_arrival_ = false;
       on_time_lag_s_ = lag_s - static_cast<double>(missing) * period_s_;
     } else if (!late_arrival_ && lag_s - previous_lag_s_ > loss_lag_s) {

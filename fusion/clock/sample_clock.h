@@ -68,15 +68,16 @@ struct SampleClockParams {
 
 // What the clock says about one sample.
 struct ClockUpdate {
-  Time time;             // the sample's session time
-  bool accepted = true;  // false: duplicate or backwards device time; drop the sample
-  bool gap = false;      // samples are missing before this one
-  Duration gap_duration{0};
+  Time time;                 // the sample's session time
+  bool accepted = true;      // false: duplicate or backwards device time; drop the sample
+  bool gap = false;          // samples are missing before this one
+  Duration gap_duration{0};  // the longest time without samples in the loss
   std::int64_t missing_samples = 0;
   // Arrival-time streams find a short loss one sample late: the first sample after the loss
   // could be one late delivery, so it was passed on at the next period; the second, as late,
-  // shows the loss. The missing samples then lay before the previous sample, not this one.
-  bool gap_before_previous = false;
+  // shows the loss. This many of the missing samples lay before the previous sample; the rest
+  // (when a radio dropped a second burst a sample after the first) right before this one.
+  std::int64_t missing_before_previous = 0;
   // Arrival-time streams: samples lost a block or two ago (loss_block_s), found now. The loss lay
   // just before the sample 'late_loss_samples_ago' samples before this one (0: this one), where
   // the arrivals' lag behind the clock stepped up; the samples since have gone on. 0 samples:

@@ -169,7 +169,7 @@ TEST(SampleClockTest, AFewLostSamplesOfAnArrivalStreamAreAGapToBridge) {
     if (update.gap) {
       gap_at.push_back(k);
       missing += update.missing_samples;
-      EXPECT_TRUE(update.gap_before_previous);  // the loss lay before sample 503
+      EXPECT_EQ(update.missing_before_previous, update.missing_samples);  // before sample 503
     }
     last = update.time;
   }
@@ -179,6 +179,30 @@ TEST(SampleClockTest, AFewLostSamplesOfAnArrivalStreamAreAGapToBridge) {
   EXPECT_EQ(gap_at[0], 504);
   EXPECT_EQ(missing, 3);
   EXPECT_NEAR(ToSeconds(last), 0.02 * 999, 0.01);
+}
+
+TEST(SampleClockTest, TwoLossesASampleApartAreBothCounted) {
+  // 25 Hz with 0-8 ms of latency; the radio drops sample 500, delivers 501, then drops 502-506
+  // (200 ms). Before, only the first loss was counted: the second went uncounted, the session
+  // clock ran 200 ms behind the samples for a minute, and the next loss looked too long to
+  // bridge.
+  SampleClock clock({.nominal_rate_hz = 25.0});
+  SplitMix jitter(7);
+  std::vector<ClockUpdate> gaps;
+  Time last;
+  for (int k = 0; k < 1000; ++k) {
+    if (k == 500 || (k >= 502 && k <= 506)) continue;
+    const Time arrival = TimeFromSeconds(0.04 * k + 0.008 * jitter.Uniform());
+    const ClockUpdate update = clock.Update(arrival, arrival);
+    if (update.gap) gaps.push_back(update);
+    last = update.time;
+  }
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].missing_samples, 6);
+  EXPECT_EQ(gaps[0].missing_before_previous, 1);
+  // The longest time without samples: 502-506 lost, 501 to 507.
+  EXPECT_NEAR(ToSeconds(gaps[0].gap_duration), 0.24, 0.005);
+  EXPECT_NEAR(ToSeconds(last), 0.04 * 999, 0.01);
 }
 
 // 200 Hz with 0-8 ms of latency: losses of one to five samples (5-25 ms) are under

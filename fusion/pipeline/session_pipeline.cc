@@ -184,8 +184,7 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
       gap_status->bridged = true;
       sink_->OnEvent(*gap_status);
       gap_status.reset();
-      BridgeGap(sensor, timed, clock.missing_samples,
-                clock.gap_before_previous ? sensor.sample_before_last : std::nullopt);
+      BridgeGap(sensor, timed, clock.missing_samples, clock.missing_before_previous);
     } else {
       // The limb may have moved anywhere during the gap: the orientation checks its tilt against
       // gravity once the limb is still (or sooner if clearly wrong), keeping heading and gyro
@@ -253,13 +252,18 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
 }
 
 void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing,
-                                const std::optional<ImuSample>& lost_after) {
+                                std::int64_t missing_before_previous) {
   const ImuSample before = *sensor.last_sample;
+  // Found late: the first 'missing_before_previous' were lost before 'before', after the sample
+  // before it (when known: not across a cut gap).
+  const std::optional<ImuSample>& lost_after = sensor.sample_before_last;
+  const std::int64_t found_late = lost_after ? missing_before_previous : 0;
   for (std::int64_t k = 1; k <= missing; ++k) {
-    // Found late: the loss lay before 'before', after 'lost_after'.
     ImuSample bridged;
-    if (lost_after) {
+    if (found_late == missing) {
       bridged = BridgeSampleFoundLate(*lost_after, before, after, k, missing);
+    } else if (found_late > 0) {
+      bridged = BridgeSampleTwoLosses(*lost_after, before, after, k, found_late, missing);
     } else if (sensor.sample_before_last) {
       bridged = BridgeSampleCurved(*sensor.sample_before_last, before, after, k, missing);
     } else {

@@ -134,11 +134,11 @@ class SessionPipeline {
   // found not working are told to the comparators. Then new runs start in the current mode.
   void ResolveScreens();
   void RestartScreens();
-  // Feeds 'missing' samples interpolated between the last sample and 'after' (a short gap), or,
-  // for a loss found one sample late, between 'lost_after' and the last sample (their values) at
-  // times between the last sample and 'after'.
+  // Feeds 'missing' samples interpolated between the last sample and 'after' (a short gap). Of
+  // a loss found one sample late, the first 'missing_before_previous' carry the values between
+  // the sample before the last and the last; all go at times between the last sample and 'after'.
   void BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing,
-                 const std::optional<ImuSample>& lost_after);
+                 std::int64_t missing_before_previous);
   // Samples lost before the one 'samples_ago' real samples back, found only now: their rotation
   // (from the gyro around them) is added to the orientation from there on and to the angles the
   // rep detector measured since (late_loss.h).

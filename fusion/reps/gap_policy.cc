@@ -85,6 +85,16 @@ ImuSample BridgeSampleFoundLate(const ImuSample& before, const ImuSample& late,
   return out;
 }
 
+ImuSample BridgeSampleTwoLosses(const ImuSample& before, const ImuSample& late,
+                                const ImuSample& after, std::int64_t k,
+                                std::int64_t lost_before_late, std::int64_t missing) {
+  ImuSample out = k <= lost_before_late
+                      ? BridgeSample(before, late, k, lost_before_late)
+                      : BridgeSample(late, after, k - lost_before_late, missing - lost_before_late);
+  out.time = BridgeSample(late, after, k, missing).time;
+  return out;
+}
+
 bool CameBackDuringGap(const GapPolicyParams& params, const CutRepReturn& cut) {
   if (cut.start_unseen) return cut.descent_from_peak_deg >= cut.min_rom_deg;
   // Within return_frac of the rep's excursion, or of the set's amplitude when larger: the gap

@@ -46,7 +46,7 @@ ImuSample BridgeSample(const ImuSample& before, const ImuSample& after, std::int
 ImuSample BridgeSampleCurved(const ImuSample& earlier, const ImuSample& before,
                              const ImuSample& after, std::int64_t k, std::int64_t missing);
 
-// The same, for a loss found one sample late (ClockUpdate::gap_before_previous): the samples
+// The same, for a loss found one sample late (ClockUpdate::missing_before_previous): the samples
 // were lost between 'before' and 'late', but 'late' was already passed on right after 'before'.
 // The bridged samples carry the values interpolated between 'before' and 'late' (what was lost)
 // at times between 'late' and 'after' (session time only goes forward). Over a rep the rotation
@@ -54,6 +54,15 @@ ImuSample BridgeSampleCurved(const ImuSample& earlier, const ImuSample& before,
 // instead repeats the late part of the loss and overstates a fast rep by up to 15 deg at 25 Hz.
 ImuSample BridgeSampleFoundLate(const ImuSample& before, const ImuSample& late,
                                 const ImuSample& after, std::int64_t k, std::int64_t missing);
+
+// Two losses a sample apart, found at once: 'lost_before_late' samples between 'before' and
+// 'late' (already passed on right after 'before'), the rest of 'missing' between 'late' and
+// 'after'. The k-th of all of them, in order: values interpolated within its own loss, times
+// evenly between 'late' and 'after' (session time only goes forward). Each loss is short enough
+// to bridge, so the sample between them is not a reason to cut both.
+ImuSample BridgeSampleTwoLosses(const ImuSample& before, const ImuSample& late,
+                                const ImuSample& after, std::int64_t k,
+                                std::int64_t lost_before_late, std::int64_t missing);
 
 // After a cut gap, a rep that was past its turnaround but not yet back when the gap began is
 // judged by the first sample after the gap.

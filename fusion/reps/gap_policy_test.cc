@@ -61,6 +61,27 @@ TEST(GapPolicyTest, ALossFoundLateIsFilledFromTheSamplesAroundTheLoss) {
   EXPECT_NEAR(third.gyro_rad_s.y, 4.0, 1e-12);
 }
 
+TEST(GapPolicyTest, TwoLossesASampleApartAreEachFilledFromTheirOwnSides) {
+  // 25 Hz; 1.04 was lost, 1.08 came ('late', passed on at 1.04), 1.12-1.20 were lost, 'after'
+  // came at 1.24. Each loss is filled between its own neighbours, all at times after 'late'.
+  ImuSample before;
+  before.time = TimeFromSeconds(1.0);
+  before.gyro_rad_s = {0, 1, 0};
+  ImuSample late;
+  late.time = TimeFromSeconds(1.04);
+  late.gyro_rad_s = {0, 3, 0};
+  ImuSample after;
+  after.time = TimeFromSeconds(1.24);
+  after.gyro_rad_s = {0, 8, 0};
+  constexpr std::int64_t kMissing = 4;
+  const double expected_gyro[kMissing] = {2.0, 4.25, 5.5, 6.75};
+  for (std::int64_t k = 1; k <= kMissing; ++k) {
+    const ImuSample filled = BridgeSampleTwoLosses(before, late, after, k, 1, kMissing);
+    EXPECT_NEAR(ToSeconds(filled.time), 1.04 + 0.04 * static_cast<double>(k), 1e-9) << k;
+    EXPECT_NEAR(filled.gyro_rad_s.y, expected_gyro[k - 1], 1e-12) << k;
+  }
+}
+
 // A limb slowing into its turnaround: the angular velocity falls fast, then flattens (here
 // exactly a parabola, w(t) = 4 (1.1 - t)^2 / 0.01 rad/s). The curved fill follows it where the
 // straight line from 'before' to 'after' lies above it.
