@@ -512,6 +512,10 @@ async function checkUnilateral(page, rig, shots) {
     const b = await bigNow();
     return JSON.stringify(b.want) === JSON.stringify(b.shown);
   }, 10000, 100).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await bigNow())}`); });
+  // Each rep number is one row: the other side's rep of that number is drawn beside it, not
+  // in a second row with the same label.
+  const labels = await page.$$eval(`${alice} .chart-label`, (n) => n.map((x) => x.textContent));
+  assert.equal(new Set(labels).size, labels.length, `one row per rep number: ${labels.join(' ')}`);
   await page.screenshot({ path: path.join(shots, 'tiles-unilateral-landscape.png') });
   await page.click(alice);
   await page.waitForSelector('#focus:not([hidden])');

@@ -130,9 +130,19 @@ function addRep(a, rep, flags) {
   if (flags && flags.unpaired) view.unpaired = true;
   if (!existing) {
     a.reps.set(key, view);
+    const side = view.side === 'right' ? 'right' : 'left';
+    // In a unilateral set the sides work in turn and are never paired: rep k of one side goes
+    // into the row of rep k of the other, so each number is one row comparing the two.
+    const other = a.set && a.set.mode === 'unilateral'
+      ? a.reps.get(`${side === 'left' ? 'right' : 'left'}/${rep.index}`) : null;
+    if (other && other.row && !other.row[side]) {
+      other.row[side] = view;
+      view.row = other.row;
+      return;
+    }
     // A rep without a pair yet gets its own row; a pair later takes it into the pair's row.
     const row = { left: null, right: null, lead_ms: null, metrics: [], single: true };
-    row[view.side === 'right' ? 'right' : 'left'] = view;
+    row[side] = view;
     view.row = row;
     a.pairs.push(row);
   }
