@@ -44,6 +44,14 @@ int main(int argc, char** argv) {
   app.add_flag("--generic", generic,
                "count every recording as its limb's generic exercise, not the catalog's entry: how "
                "an exercise the catalog does not know is counted");
+  ambi::eval::Perturbation perturbation;
+  app.add_option("--mount-seed", perturbation.mount_seed,
+                 "turn each sensor's frame by a random rotation drawn from this seed (0: as "
+                 "recorded): the sensor worn another way");
+  app.add_option("--loss-bursts-per-s", perturbation.loss_bursts_per_s,
+                 "drop BLE-like bursts of 1-10 samples (at most 0.2 s) this often per second")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--loss-seed", perturbation.loss_seed, "seed of the loss bursts");
   app.add_option("real_dir", directory, "folder of recordings");
   app.add_option("catalog", catalog_path, "exercise catalog (TOML)");
   CLI11_PARSE(app, argc, argv);
@@ -57,7 +65,8 @@ int main(int argc, char** argv) {
   }
   // Default settings: what the tool measures is what users get.
   const ambi::fusion::SessionParams base;
-  const auto results = ambi::eval::EvaluateAll(directory, base, *catalog.catalog, generic);
+  const auto results =
+      ambi::eval::EvaluateAll(directory, base, *catalog.catalog, generic, perturbation);
   if (results.empty()) {
     std::fprintf(stderr, "no recordings with rep ground truth under %s\n", directory.c_str());
     return 1;

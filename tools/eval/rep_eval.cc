@@ -1,11 +1,15 @@
 #include "tools/eval/rep_eval.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <system_error>
 #include <utility>
 
 #include "daemon/capture/csv_samples.h"
@@ -166,7 +170,7 @@ std::string CatalogExerciseFor(const std::string& recording, const std::string& 
 std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
                                                  const fusion::SessionParams& base,
                                                  const config::ExerciseCatalog& catalog,
-                                                 bool generic) {
+                                                 bool generic, const Perturbation& perturbation) {
   namespace fs = std::filesystem;
   std::ifstream truth_file(fs::path(directory) / "ground_truth.json");
   if (!truth_file) return std::nullopt;
@@ -215,10 +219,31 @@ std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
   // The capture, as `ambi-replay --sensor PLACEMENT=FILE.csv ...` builds it (rate estimated).
   std::vector<SensorChoice> chosen;
   std::vector<capture::CsvSensor> csv_sensors;
+  // Perturbed copies of the CSVs live in a folder of their own, removed when done.
+  struct Scratch {
+    fs::path path;
+    ~Scratch() {
+      std::error_code ignored;
+      if (!path.empty()) fs::remove_all(path, ignored);
+    }
+  } scratch;
+  if (perturbation.any()) {
+    scratch.path = fs::temp_directory_path() /
+                   ("ambi-rep-eval-" + std::to_string(::getpid()) + "-" + result.recording);
+    fs::create_directories(scratch.path);
+  }
   for (const SensorChoice& choice :
        ChooseSensors(result.recording, truth.value("sensor_configuration", ""))) {
-    const fs::path path = fs::path(directory) / (choice.stem + ".csv");
+    fs::path path = fs::path(directory) / (choice.stem + ".csv");
     if (!fs::exists(path)) continue;
+    if (perturbation.any()) {
+      const fs::path changed = scratch.path / (choice.stem + ".csv");
+      if (!WritePerturbedCsv(path.string(), changed.string(), perturbation, chosen.size() + 1)
+               .ok()) {
+        return std::nullopt;
+      }
+      path = changed;
+    }
     capture::CsvSensor sensor;
     sensor.placement = choice.placement;
     sensor.csv_path = path.string();
@@ -293,7 +318,8 @@ std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
 
 std::vector<RecordingResult> EvaluateAll(const std::string& real_directory,
                                          const fusion::SessionParams& base,
-                                         const config::ExerciseCatalog& catalog, bool generic) {
+                                         const config::ExerciseCatalog& catalog, bool generic,
+                                         const Perturbation& perturbation) {
   namespace fs = std::filesystem;
   std::vector<std::string> directories;
   std::error_code error;
@@ -303,7 +329,7 @@ std::vector<RecordingResult> EvaluateAll(const std::string& real_directory,
   std::sort(directories.begin(), directories.end());
   std::vector<RecordingResult> results;
   for (const std::string& directory : directories) {
-    if (auto result = EvaluateRecording(directory, base, catalog, generic)) {
+    if (auto result = EvaluateRecording(directory, base, catalog, generic, perturbation)) {
       results.push_back(*result);
     }
   }

@@ -14,6 +14,7 @@
 #include "daemon/config/exercise_catalog.h"
 #include "fusion/core/events.h"
 #include "fusion/pipeline/session_pipeline.h"
+#include "tools/eval/perturb.h"
 
 namespace ambi::eval {
 
@@ -77,16 +78,20 @@ std::string CatalogExerciseFor(const std::string& recording, const std::string& 
 // 'base' holds the stage settings (SessionParams{} is what users get); its exercise is replaced
 // by the catalog's entry for the recording when there is one, and by the limb's generic
 // exercise otherwise or when 'generic' (how an exercise the catalog does not know is counted).
+// 'perturbation': the sensor CSVs are first changed as another athlete's session would differ
+// (perturb.h); the truth stays.
 std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
                                                  const fusion::SessionParams& base,
                                                  const config::ExerciseCatalog& catalog,
-                                                 bool generic = false);
+                                                 bool generic = false,
+                                                 const Perturbation& perturbation = {});
 
 // Every recording folder under 'real_directory' (sorted).
 std::vector<RecordingResult> EvaluateAll(const std::string& real_directory,
                                          const fusion::SessionParams& base,
                                          const config::ExerciseCatalog& catalog,
-                                         bool generic = false);
+                                         bool generic = false,
+                                         const Perturbation& perturbation = {});
 
 struct Totals {
   int rows = 0;

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -155,6 +156,30 @@ TEST(RepEvalTest, TestHalfHoldsItsTotals) {
   EXPECT_LE(t.phantoms, 0);
   EXPECT_EQ(t.still_rows, 5);
   EXPECT_GE(t.still_exact, 5);
+}
+
+// The recordings as another athlete's session would differ from them (perturb.h). The counts
+// may not depend on how the sensor was strapped on: every frame is turned by a random rotation.
+TEST(RepEvalTest, ASensorWornTurnedCountsTheSame) {
+  const config::CatalogLoadResult catalog =
+      config::ExerciseCatalog::LoadFile(std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml");
+  ASSERT_TRUE(catalog.ok()) << catalog.error;
+  for (const std::uint64_t seed : {1u, 2u, 3u}) {
+    Perturbation turned;
+    turned.mount_seed = seed;
+    const auto results =
+        EvaluateAll(RealDirectory(), fusion::SessionParams{}, *catalog.catalog, false, turned);
+    ASSERT_EQ(results.size(), Results().size());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      ASSERT_EQ(results[i].rows.size(), Results()[i].rows.size());
+      for (std::size_t k = 0; k < results[i].rows.size(); ++k) {
+        const RepCountRow& row = results[i].rows[k];
+        if (!row.headline) continue;
+        EXPECT_EQ(row.detected, Results()[i].rows[k].detected)
+            << row.recording << " " << row.sensor << " set " << row.set << ", mount seed " << seed;
+      }
+    }
+  }
 }
 
 }  // namespace

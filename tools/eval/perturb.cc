@@ -1,0 +1,95 @@
+#include "tools/eval/perturb.h"
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "daemon/capture/csv_samples.h"
+
+namespace ambi::eval {
+namespace {
+
+using Matrix = std::array<std::array<double, 3>, 3>;
+
+// A rotation drawn uniformly (a normalised 4-D Gaussian is a uniform unit quaternion).
+Matrix RandomRotation(std::mt19937_64& rng) {
+  std::normal_distribution<double> gauss;
+  double w = gauss(rng), x = gauss(rng), y = gauss(rng), z = gauss(rng);
+  const double n = std::sqrt(w * w + x * x + y * y + z * z);
+  w /= n;
+  x /= n;
+  y /= n;
+  z /= n;
+  return {{{1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)},
+           {2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)},
+           {2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)}}};
+}
+
+fusion::Vec3 Turn(const Matrix& m, const fusion::Vec3& v) {
+  return {m[0][0] * v.x + m[0][1] * v.y + m[0][2] * v.z,
+          m[1][0] * v.x + m[1][1] * v.y + m[1][2] * v.z,
+          m[2][0] * v.x + m[2][1] * v.y + m[2][2] * v.z};
+}
+
+}  // namespace
+
+capture::CaptureStatus WritePerturbedCsv(const std::string& in, const std::string& out,
+                                         const Perturbation& perturbation, std::uint64_t salt) {
+  std::vector<fusion::ImuSample> samples;
+  if (capture::CaptureStatus status = capture::ReadCsvSamples(in, &samples); !status.ok()) {
+    return status;
+  }
+  const double rate_hz = capture::EstimateRateHz(samples);
+  Matrix turn = {{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}};
+  if (perturbation.mount_seed != 0) {
+    std::mt19937_64 rng(perturbation.mount_seed * 1000003u + salt);
+    turn = RandomRotation(rng);
+  }
+  std::mt19937_64 loss_rng(perturbation.loss_seed * 1000003u + salt);
+  std::uniform_real_distribution<double> uniform;
+  const double start_chance = rate_hz > 0.0 ? perturbation.loss_bursts_per_s / rate_hz : 0.0;
+  const int max_burst =
+      std::max(1, std::min(10, static_cast<int>(std::floor(perturbation.max_burst_s * rate_hz))));
+  std::uniform_int_distribution<int> burst_length(1, max_burst);
+
+  std::FILE* file = std::fopen(out.c_str(), "w");
+  if (file == nullptr) {
+    return capture::CaptureStatus::Error(out + ": cannot write the perturbed recording");
+  }
+  const bool mag = !samples.empty() && samples.front().has_mag;
+  std::fprintf(file, mag ? "t_s,ax,ay,az,gx,gy,gz,mx,my,mz\n" : "t_s,ax,ay,az,gx,gy,gz\n");
+  int dropping = 0;
+  bool kept_previous = true;
+  // The first and last samples stay, so the recording keeps its span; a sample is kept between
+  // two bursts (as the simulator keeps them apart), so no loss is longer than max_burst_s.
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const bool edge = i == 0 || i + 1 == samples.size();
+    if (dropping == 0 && kept_previous && !edge && uniform(loss_rng) < start_chance) {
+      dropping = burst_length(loss_rng);
+    }
+    if (dropping > 0 && !edge) {
+      --dropping;
+      kept_previous = false;
+      continue;
+    }
+    kept_previous = true;
+    const fusion::ImuSample& s = samples[i];
+    const fusion::Vec3 a = Turn(turn, s.accel_m_s2);
+    const fusion::Vec3 g = Turn(turn, s.gyro_rad_s);
+    std::fprintf(file, "%.6f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g", fusion::ToSeconds(s.time), a.x, a.y,
+                 a.z, g.x, g.y, g.z);
+    if (mag) {
+      const fusion::Vec3 m = Turn(turn, s.mag_uT);
+      std::fprintf(file, ",%.9g,%.9g,%.9g", m.x, m.y, m.z);
+    }
+    std::fputc('\n', file);
+  }
+  if (std::fclose(file) != 0) {
+    return capture::CaptureStatus::Error(out + ": cannot write the perturbed recording");
+  }
+  return capture::CaptureStatus::Ok();
+}
+
+}  // namespace ambi::eval
