@@ -278,6 +278,21 @@ void RepDetector::RelockOnFirstRep() {
   LockAxisTo(axis);
 }
 
+void RepDetector::CheckRunningFirstRep(std::int64_t index) {
+  const std::int64_t from = std::max(rep_.base.index, OldestIndex());
+  double travel_deg = 0.0;
+  for (std::int64_t j = from; j <= index; ++j) {
+    const Vec3& w = At(j).gyro_rad_s;
+    travel_deg += std::sqrt(Dot(w, w)) * At(j).dt_s * kRadToDeg;
+  }
+  const double excursion_deg = std::max(rep_.peak_deg - rep_.base.angle_deg, MinRomDeg());
+  if (travel_deg < params_.confirm_axis_travel_factor * excursion_deg) return;
+  const Vec3 own = RepRotationAxis(from, index);
+  if (AxisAngleDeg(own, angle_.axis()) <= params_.confirm_axis_max_deg) return;
+  relock_axis_ = own;
+  relock_from_index_ = from;
+}
+
 double RepDetector::LostDeg(const Entry& entry) const {
   return Dot(entry.lost_rad, angle_.axis()) * kRadToDeg;
 }
@@ -384,6 +399,9 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
     if (!replayed) {
       ComputeAngle(index);
       Step(index);
+      if (recompute && !axis_confirmed_ && !relock_axis_ && !BetweenReps()) {
+        CheckRunningFirstRep(index);
+      }
     }
     if (relock_axis_) RelockOnFirstRep();
     if (state_ == RepState::kAtRest && entry.still_s >= params_.set_rest_s && rom_count_ > 0) {

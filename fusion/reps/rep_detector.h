@@ -95,6 +95,14 @@ struct RepDetectorParams {
   // and the rep measured again. The reps of a set keep one axis within a few degrees; 25 deg off
   // costs a tenth of the ROM.
   double confirm_axis_max_deg = 25.0;
+  // ... and a first rep measured about an axis far from its own may never come back about it
+  // (a fast leg raise read as a 20 deg wobble after a loss at its start: the "rep" ran on for
+  // 20 s and took the set's next three reps with it). It is judged while it runs: once the
+  // limb has turned, about any axis, this many times the rep's excursion about the measured
+  // axis, and about an axis more than confirm_axis_max_deg from it, the axis is learned from
+  // the rep so far. A rep about its own axis turns twice its excursion (out and back), a hold
+  // adds a few degrees of noise.
+  double confirm_axis_travel_factor = 4.0;
 
   // The exercise's smallest rep (catalog min_rom_deg; 0: not given). The absolute floors above
   // and below (start, turn, ROM, swing) and the axis lock rotation were set for reps of at least
@@ -356,6 +364,9 @@ class RepDetector {
   // The set's first rep turned about another axis than the one it was measured about: learn the
   // axis from that rep and measure the buffer again (confirm_axis_max_deg).
   void RelockOnFirstRep();
+  // The unconfirmed axis's first rep, still running at 'index', turned mostly about another axis
+  // (confirm_axis_travel_factor): relock on it now rather than when it ends.
+  void CheckRunningFirstRep(std::int64_t index);
   // Updates the set's amplitude and queues the rep.
   void AcceptRep(const Rep& rep, const Vec3& axis);
   void PushRep(const Rep& rep, const Vec3& axis);

@@ -182,5 +182,30 @@ TEST(RepEvalTest, ASensorWornTurnedCountsTheSame) {
   }
 }
 
+// A Bluetooth link losing bursts of 1-10 samples (at most 0.2 s; a sample kept between bursts,
+// as the simulator's), once a second, in the single-leg raise whose other ankle follows the
+// body. Before the running first rep's axis check (RepDetectorParams::
+// confirm_axis_travel_factor), a loss at the first fast raise after the set rest locked the
+// axis on the interpolated start; the raise, measured about that axis, never came back, took
+// the next raises with it (27 or 28 of 30), and the following ankle's rocks beside them were
+// counted (5 and 6 phantoms).
+TEST(RepEvalTest, ALossyLinkLosesNoRaiseAndInventsNoRock) {
+  const config::CatalogLoadResult catalog =
+      config::ExerciseCatalog::LoadFile(std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml");
+  ASSERT_TRUE(catalog.ok()) << catalog.error;
+  for (const std::uint64_t seed : {2u, 5u}) {
+    Perturbation lossy;
+    lossy.loss_bursts_per_s = 1.0;
+    lossy.loss_seed = seed;
+    const auto result = EvaluateRecording(RealDirectory() + "/pt_s2_e3_test",
+                                          fusion::SessionParams{}, *catalog.catalog, false, lossy);
+    ASSERT_TRUE(result.has_value());
+    ASSERT_EQ(result->rows.size(), 2u);
+    EXPECT_EQ(result->rows[0].detected, 0) << "phantom rocks, loss seed " << seed;
+    EXPECT_EQ(result->rows[1].detected, 30) << "raises, loss seed " << seed;
+    EXPECT_GT(result->gaps, 100) << "the link lost bursts";
+  }
+}
+
 }  // namespace
 }  // namespace ambi::eval
