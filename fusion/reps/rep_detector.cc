@@ -595,12 +595,22 @@ void RepDetector::StepInRep(std::int64_t index) {
       } else if (angle - rep_.base.angle_deg <= params_.end_frac * excursion) {
         state_ = RepState::kReturning;
         rep_.min_deg = angle;
-      } else if (entry.still_s >= params_.settle_s) {
+      } else if (entry.still_s < params_.settle_s) {
+        rep_.held_still = false;  // moving: a new still run is judged afresh
+      } else if (!rep_.held_still) {
         // Turned around and came to rest short of its start: the limb was set down in a new
-        // rest pose. The rep ended where it stopped.
+        // rest pose. The rep ended where it stopped. Unless it stopped where it turned: a held
+        // leg sags a few degrees while still (a physiotherapy hold), and the rep goes on to its
+        // return. (A movement smaller than a rep ends there all the same: it cannot hold a rep.)
         std::int64_t stop = index;
         while (stop > rep_.cross_index && At(stop - 1).still_s > 0.0) --stop;
-        CompleteRep(stop, /*at_gap=*/false);
+        const double turn_deg =
+            std::max(did_reps_ ? params_.turn_set_min_deg : params_.turn_min_deg,
+                     params_.turn_frac * excursion);
+        const bool held_at_turnaround =
+            excursion >= MinRomDeg() && At(stop).angle_deg > rep_.peak_deg - turn_deg;
+        rep_.held_still = held_at_turnaround;
+        if (!held_at_turnaround) CompleteRep(stop, /*at_gap=*/false);
       }
       break;
     case RepState::kReturning:
@@ -742,6 +752,29 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
       hold_begin_ns = Interpolate(q.time_ns, q.speed_deg_s, p.time_ns, p.speed_deg_s, 0.0);
     }
     hold_end_ns = hold_begin_ns;
+  }
+  // A held limb may sag while held, a few degrees at a time: the hold lasts until the return,
+  // the last run of descent before the end, while the limb stayed within the sag band of the
+  // peak (a pause further down is part of the descent).
+  {
+    std::int64_t descent = end_index - 1;
+    while (descent > peak && At(descent).speed_deg_s < -threshold) --descent;
+    const double sag_band_deg =
+        std::max(params_.hold_band_min_deg, params_.hold_sag_frac * (max_deg - min_deg));
+    const std::int64_t held_until_ns = At(descent).time_ns;
+    if (descent > peak && held_until_ns > hold_end_ns) {
+      bool within = true;
+      for (std::int64_t j = peak; j <= descent && within; ++j) {
+        within = At(j).angle_deg >= max_deg - sag_band_deg;
+      }
+      if (within) {
+        hold_end_ns = descent < end_index
+                          ? ExtrapolateToZero(At(descent).time_ns, At(descent).speed_deg_s,
+                                              At(descent + 1).time_ns, At(descent + 1).speed_deg_s,
+                                              -threshold, extrapolate_s)
+                          : held_until_ns;
+      }
+    }
   }
   // End: where the descent slowed to a stop (or the last sample before a gap).
   std::int64_t end_ns = At(end_index).time_ns;

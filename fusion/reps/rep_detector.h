@@ -154,6 +154,11 @@ struct RepDetectorParams {
   double hold_spike_factor = 3.0;
   double hold_band_min_deg = 1.0;
   double hold_band_frac = 0.1;
+  // A held limb may sag further (a leg held out to the side for 5 s settles 2-3 deg of 18,
+  // slowly, and is then held there): the hold lasts until the last run of descent before the
+  // rep's end while the limb stays within max(hold_band_min_deg, this * the rep's range) of its
+  // peak. Before, the sag began the "descent", which then read 4-5 s instead of 1.
+  double hold_sag_frac = 0.25;
 
   bool operator==(const RepDetectorParams&) const = default;
 };
@@ -320,6 +325,9 @@ class RepDetector {
     std::int64_t peak_index = 0;
     double min_deg = 0.0;  // lowest angle while kReturning
     double peak_speed_deg_s = 0.0;
+    // kFalling: the limb's current still run began where it turned (a hold, not a set-down);
+    // judged once per still run.
+    bool held_still = false;
   };
   // A rep cut by a gap on its way back, judged by the first sample after the gap.
   struct HeldRep {

@@ -496,6 +496,44 @@ TEST(RepDetectorTest, RepThatSettlesShortOfItsStartEndsThere) {
   EXPECT_NEAR(ToSeconds(reps[0].end), 3.8, 0.1);
 }
 
+// A leg held out for a few seconds (a physiotherapy hold) sags a little while held. Three reps
+// of 20 deg: a 1 s rise, a 2.5 deg sag at up to 8 deg/s (faster than the timing threshold),
+// 3 s held there, a 1 s return. The hold lasts until the return: before, the sag began a 4.5 s
+// "descent" (RepDetectorParams::hold_sag_frac).
+TEST(RepDetectorTest, ASagWhileHeldIsPartOfTheHold) {
+  std::vector<Piece> pieces = {{0.0, 1.5}};
+  for (int i = 0; i < 3; ++i) {
+    pieces.insert(pieces.end(),
+                  {{20.0, 1.0}, {20.0, 0.5}, {17.5, 0.5}, {17.5, 3.0}, {0.0, 1.0}, {0.0, 2.0}});
+  }
+  const std::vector<Rep> reps = Detect(MakeHinge(pieces, 50.0, Quaternion{}), Params(50.0));
+  ASSERT_EQ(reps.size(), 3u);
+  for (const Rep& r : reps) {
+    EXPECT_NEAR(r.rom_deg, 20.0, 1.0);
+    EXPECT_NEAR(r.concentric_s, 1.0, 0.25);
+    EXPECT_NEAR(r.eccentric_s, 1.0, 0.25);
+    EXPECT_NEAR(r.pause_turnaround_s, 4.0, 0.5);
+  }
+}
+
+// ... and a slower sag, as slow as rest (under 3 deg/s), that takes the leg further than the
+// rep's turning threshold (6 of 20 deg): the leg was still from where it turned, so it was
+// held, not set down in a new rest pose. The rep ends at its return: before, it ended at its
+// peak (eccentric 0 s, or below, in the real hip abductions).
+TEST(RepDetectorTest, ALegThatSagsStillWhileHeldIsNotSetDown) {
+  std::vector<Piece> pieces = {{0.0, 1.5}};
+  for (int i = 0; i < 3; ++i) {
+    pieces.insert(pieces.end(), {{20.0, 1.0}, {14.0, 3.5}, {14.0, 1.0}, {0.0, 1.0}, {0.0, 2.0}});
+  }
+  const std::vector<Rep> reps = Detect(MakeHinge(pieces, 50.0, Quaternion{}), Params(50.0));
+  ASSERT_EQ(reps.size(), 3u);
+  for (const Rep& r : reps) {
+    EXPECT_NEAR(r.rom_deg, 20.0, 1.0);
+    EXPECT_NEAR(r.eccentric_s, 1.0, 0.3);
+    EXPECT_NEAR(ToSeconds(r.end - r.start), 6.5, 0.3);
+  }
+}
+
 TEST(RepDetectorTest, StartingMidRepCountsOnlyWholeReps) {
   // Starts at the top of a rep, comes down, then three whole reps.
   std::vector<Piece> pieces = {{60, 0.5}, {0, 1.0}, {0, 1.0}};
