@@ -158,6 +158,7 @@ async function checkSet(page, rig, name, summary, focusPage, shots) {
     index: Number(n.getAttribute('data-rep-index')), rom: Number(n.getAttribute('data-rom-deg')), text: n.textContent })));
   const allKeys = checkShownReps(all, published, setIndex, `${name}'s focus view`);
   assert.deepEqual([...allKeys].sort(), [...published.keys()].sort(), `${name} set ${setIndex}: reps in the focus view differ from published`);
+  await checkFocusFitsPortrait(focusPage, shots, name, setIndex);
   // The tile: read in one step (the page re-renders every second).
   const { shown, earlier } = await page.$eval(`#tiles .tile[data-athlete="${name}"]`, (t) => ({
     shown: [...t.querySelectorAll('.rep')].map((n) => ({
@@ -466,6 +467,52 @@ async function main() {
     relay.close();
     await stopAll();
   }
+}
+
+// In portrait the focus view stacks the big figures, the chart, the table and, at a set's end,
+// its summary. A whole set's figures fit the screen: the chart draws the newest reps that fit
+// ("+N earlier reps in the table"), the table scrolls on its own with its newest row in view;
+// only the set controls below may need scrolling. (Before, the newest of a 9-rep set's bars
+// were below the screen.)
+async function checkFocusFitsPortrait(page, shots, name, setIndex) {
+  await page.setViewportSize(PORTRAIT);
+  const measure = () => page.evaluate((set) => {
+    const focus = document.getElementById('focus');
+    const bars = [...focus.querySelectorAll('.focus-chart .rep')];
+    const earlier = focus.querySelector('.focus-chart .earlier');
+    const table = focus.querySelector('.reps-scroll');
+    const lastRow = [...focus.querySelectorAll('.reps tr')].pop();
+    return {
+      figuresBottom: Math.round(document.getElementById('focus-body').getBoundingClientRect().bottom),
+      inner: window.innerHeight,
+      rows: focus.querySelectorAll('.focus-chart .chart-label').length,
+      earlier: earlier ? Number(earlier.dataset.rows) : 0,
+      tableRows: focus.querySelectorAll('.reps tr').length - 1,
+      newestBar: Math.round(Math.max(0, ...bars.map((b) => b.getBoundingClientRect().bottom))),
+      newestRowShown: !!lastRow && lastRow.getBoundingClientRect().bottom <= table.getBoundingClientRect().bottom + 1,
+      thisSet: !!focus.querySelector(`.summary[data-set-index="${set}"]`),
+    };
+  }, setIndex);
+  const fits = (m) => m.figuresBottom <= m.inner + 1 && m.newestBar <= m.inner && m.newestRowShown &&
+    m.rows + m.earlier === m.tableRows && m.rows >= Math.min(3, m.tableRows);
+  const m = await until(`${name}: the portrait focus view of set ${setIndex} fits the screen`,
+    async () => { const x = await measure(); return fits(x) ? x : null; }, 5000, 100)
+    .catch(async (e) => {
+      await page.screenshot({ path: path.join(shots, `focus-${name}-portrait-not-fitting.png`) });
+      throw new Error(`${e.message}: ${JSON.stringify(await measure())}`);
+    });
+  await page.setViewportSize(LANDSCAPE);
+  // The athlete's next set may have begun meanwhile: then this set's length was not tested.
+  if (!m.thisSet) {
+    console.log(`${name}: set ${setIndex} gave way to the next before the portrait check`);
+    return;
+  }
+  assert.ok(m.tableRows >= 6, `${name}: a long set in the portrait focus view: ${JSON.stringify(m)}`);
+  await page.setViewportSize(PORTRAIT);
+  await until(`${name}: the portrait focus view fits again`, async () => fits(await measure()), 5000, 100);
+  await page.screenshot({ path: path.join(shots, `focus-${name}-set-ended-portrait.png`) });
+  await page.setViewportSize(LANDSCAPE);
+  console.log(`ok ${name}: portrait focus of set ${setIndex}, ${m.tableRows} rows, fits: ${m.rows} drawn, +${m.earlier} earlier in the table`);
 }
 
 // A unilateral set of alice's left side, started from the focus view: its reps have no pairs,

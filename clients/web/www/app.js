@@ -15,6 +15,8 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 // The rep chart's width in SVG units and a tile row's height (a left and a right bar).
 const CHART_W = 600;
 const TILE_ROW_H = 42;
+const FOCUS_ROW_H = 62;  // the focus chart's row, in SVG units (one per CSS pixel)
+const FOCUS_MIN_ROWS = 3; // a portrait focus chart fitted to the screen keeps its newest three
 const state = {
   lastSeq: 0,
   received: new Set(), // sequences applied (duplicates are counted, never applied twice)
@@ -30,6 +32,7 @@ const state = {
   streams: 0, // event streams opened by the page (reconnects + 1)
   streamErrors: 0,
   focusChartW: 0, // the focus view's chart column in CSS pixels, once measured
+  focusTableBack: null, // where the coach scrolled the focus table back to; null: at its end
 };
 window.ambiPage = state; // for tests and for a curious coach with a laptop
 
@@ -324,7 +327,7 @@ function repChart(a, big, rows = a.pairs, width = CHART_W) {
   // the smallest a coach reads from two metres beside the large last-rep figures. The focus
   // view draws one unit per pixel with 23 px labels, its bars apart enough that the L and R
   // values do not touch: it has the room.
-  const rowH = big ? 62 : TILE_ROW_H;
+  const rowH = big ? FOCUS_ROW_H : TILE_ROW_H;
   const barH = big ? 23 : 19;
   const labelW = big ? 64 : 46;
   const scale = (width - labelW - (big ? 110 : 80)) / maxRom; // room for the value after the bar
@@ -583,14 +586,59 @@ function renderFocus() {
     ...a.cues.map((c) => cueBanner(c, false)),
     el('div', { class: 'focus-grid' },
       el('div', { class: 'focus-last' }, lastRepBars(a)),
-      el('div', { class: 'focus-chart' }, repChart(a, true, a.pairs, state.focusChartW || CHART_W)),
-      el('div', { class: 'focus-side' }, repTable(a), summaryPanel(a) || el('span'))));
+      el('div', { class: 'focus-chart' }, focusChart(a, a.pairs.length, state.focusChartW || CHART_W)),
+      el('div', { class: 'focus-side' }, el('div', { class: 'reps-scroll' }, repTable(a)),
+        summaryPanel(a) || el('span'))));
   // Drawn again at its column's width once that is known (and after a turn of the tablet).
   const holder = body.querySelector('.focus-chart');
   const width = Math.round(holder.clientWidth);
   if (width > 0 && width !== (state.focusChartW || CHART_W)) {
     state.focusChartW = width;
-    holder.replaceChildren(repChart(a, true, a.pairs, width));
+    holder.replaceChildren(focusChart(a, a.pairs.length, width));
+  }
+  fitFocus(a, focus, holder);
+  // The table keeps the newest reps in view (unless the coach scrolled it back), once laid out.
+  const scroller = body.querySelector('.reps-scroll');
+  const place = () => {
+    scroller.scrollTop = state.focusTableBack === null ? scroller.scrollHeight : state.focusTableBack;
+  };
+  place();
+  requestAnimationFrame(() => {
+    place();
+    scroller.addEventListener('scroll', () => {
+      const atEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
+      state.focusTableBack = atEnd ? null : scroller.scrollTop;
+    });
+  });
+}
+
+// The focus chart: its newest 'shown' rows, one SVG unit per CSS pixel at 'width', and a quiet
+// line counting the earlier ones (all of them are in the table).
+function focusChart(a, shown, width) {
+  const from = Math.max(0, a.pairs.length - shown);
+  return el('div', { class: 'rep-block' },
+    from ? el('div', { class: 'earlier', 'data-rows': from,
+      text: `+${from} earlier rep${from === 1 ? '' : 's'} in the table` }) : null,
+    repChart(a, true, a.pairs.slice(from), width));
+}
+
+// In portrait the focus view stacks the big figures, the chart, the table (and at a set's end
+// its summary): a long set would push its newest reps below the screen. The chart then draws
+// the newest rows that fit (at least FOCUS_MIN_ROWS; the table scrolls on its own), so the
+// figures need no scrolling. The set controls below them may.
+function fitFocus(a, focus, holder) {
+  if (!window.matchMedia('(orientation: portrait)').matches) return;
+  const body = document.getElementById('focus-body');
+  const width = state.focusChartW || CHART_W;
+  const least = Math.min(FOCUS_MIN_ROWS, a.pairs.length);
+  let shown = a.pairs.length;
+  for (let step = 0; step < 4 && shown > least; step += 1) {
+    const over = body.getBoundingClientRect().bottom - window.innerHeight;
+    if (over <= 0.5) return;
+    const chart = holder.querySelector('.chart');
+    const rowPx = chart && shown ? chart.getBoundingClientRect().height / shown : FOCUS_ROW_H;
+    shown = Math.max(least, shown - Math.ceil(over / Math.max(1, rowPx)));
+    holder.replaceChildren(focusChart(a, shown, width));
   }
 }
 
@@ -616,6 +664,7 @@ function render() {
 
 function openFocus(name) {
   state.focus = name;
+  state.focusTableBack = null;
   renderFocus();
   loadExercises();
 }
