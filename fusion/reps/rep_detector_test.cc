@@ -679,6 +679,43 @@ TEST(RepDetectorTest, AJerkAtTheFirstRepsStartDoesNotSetTheSetsAxis) {
   }
 }
 
+// The limb turns 'roll_deg' about 'axis_earth' from 'from_s' over 'duration_s' and stays turned
+// (the whole segment, its hinge with it): gyro and orientation both carry the roll.
+void AddLastingRoll(std::vector<HingeSample>& samples, double roll_deg, double from_s,
+                    double duration_s, const Vec3& axis_earth) {
+  for (HingeSample& s : samples) {
+    const double t = ToSeconds(s.sample.time);
+    if (t < from_s) continue;
+    const double u = std::min(1.0, (t - from_s) / duration_s);
+    const double roll_rad = roll_deg * hinge::kDegToRad;
+    const double rate_rad_s =
+        u < 1.0 ? roll_rad * 0.5 * std::numbers::pi / duration_s * std::sin(std::numbers::pi * u)
+                : 0.0;
+    const Vec3 axis_sensor = hinge::Rotate(Inverse(s.sensor_to_earth), axis_earth);
+    s.sample.gyro_rad_s = Add(s.sample.gyro_rad_s, Scale(axis_sensor, rate_rad_s));
+    s.sensor_to_earth = Compose(
+        hinge::FromAxisAngle(axis_earth, roll_rad * 0.5 * (1 - std::cos(std::numbers::pi * u))),
+        s.sensor_to_earth);
+  }
+}
+
+// As the set's first raise begins the limb rolls 35 deg about another axis, fast, and stays
+// rolled: the set's axis locks on the roll. Measured about it the raise is a 35 deg step that
+// never comes back, and with 0.3 s between raises nothing between reps relearns it: the first
+// rep's check at its end (confirm_axis_max_deg) never came and every raise was lost (0 of 4).
+// The running rep is judged as it goes (confirm_axis_travel_factor): the limb turned four times
+// that step about another axis, so the axis is learned from the raise and every raise counts.
+TEST(RepDetectorTest, AFirstRepMeasuredAboutALastingRollIsCaughtWhileItRuns) {
+  std::vector<HingeSample> samples =
+      MakeHinge(hinge::Reps(4, 90, 0.8, 0.0, 1.0, 0.3), 50, {1, 0, 0, 0}, {0, 1, 0});
+  AddLastingRoll(samples, 35.0, 1.5, 0.15, {1, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(50));
+  ASSERT_EQ(reps.size(), 4u);
+  for (std::size_t i = 0; i < reps.size(); ++i) {
+    EXPECT_NEAR(reps[i].rom_deg, 90, 5) << "rep " << i + 1;
+  }
+}
+
 TEST(RepStateMachineTest, WalksThroughItsNamedStatesInOrder) {
   // One 60 deg rep: learning the axis, at rest, rising, falling, returning, at rest; then, the
   // set having fewer than relearn_until_reps reps, learning the axis afresh once still.
