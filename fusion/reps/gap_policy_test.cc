@@ -5,6 +5,14 @@
 namespace ambi::fusion {
 namespace {
 
+// A sample at 't_s' turning at 'gyro_y_rad_s' about the sensor's y axis.
+ImuSample Turning(double t_s, double gyro_y_rad_s) {
+  ImuSample sample;
+  sample.time = TimeFromSeconds(t_s);
+  sample.gyro_rad_s = {0, gyro_y_rad_s, 0};
+  return sample;
+}
+
 TEST(GapPolicyTest, ShortGapsAreBridgedLongOnesCut) {
   GapPolicyParams params;
   params.bridge_max_s = 0.3;
@@ -44,15 +52,9 @@ TEST(GapPolicyTest, ALossFoundLateIsFilledFromTheSamplesAroundTheLoss) {
   // 50 Hz; samples at 1.02-1.06 were lost. 'late' (truly at 1.08) was passed on at 1.02; the
   // loss shows at 'after' (1.10, passed on at 1.10). The bridged samples carry what was lost
   // (between 'before' and 'late') at times between 'late' and 'after'.
-  ImuSample before;
-  before.time = TimeFromSeconds(1.0);
-  before.gyro_rad_s = {0, 1, 0};
-  ImuSample late;
-  late.time = TimeFromSeconds(1.02);
-  late.gyro_rad_s = {0, 5, 0};
-  ImuSample after;
-  after.time = TimeFromSeconds(1.10);
-  after.gyro_rad_s = {0, 6, 0};
+  const ImuSample before = Turning(1.0, 1);
+  const ImuSample late = Turning(1.02, 5);
+  const ImuSample after = Turning(1.10, 6);
   const ImuSample first = BridgeSampleFoundLate(before, late, after, 1, 3);
   const ImuSample third = BridgeSampleFoundLate(before, late, after, 3, 3);
   EXPECT_NEAR(ToSeconds(first.time), 1.04, 1e-9);
@@ -64,15 +66,9 @@ TEST(GapPolicyTest, ALossFoundLateIsFilledFromTheSamplesAroundTheLoss) {
 TEST(GapPolicyTest, TwoLossesASampleApartAreEachFilledFromTheirOwnSides) {
   // 25 Hz; 1.04 was lost, 1.08 came ('late', passed on at 1.04), 1.12-1.20 were lost, 'after'
   // came at 1.24. Each loss is filled between its own neighbours, all at times after 'late'.
-  ImuSample before;
-  before.time = TimeFromSeconds(1.0);
-  before.gyro_rad_s = {0, 1, 0};
-  ImuSample late;
-  late.time = TimeFromSeconds(1.04);
-  late.gyro_rad_s = {0, 3, 0};
-  ImuSample after;
-  after.time = TimeFromSeconds(1.24);
-  after.gyro_rad_s = {0, 8, 0};
+  const ImuSample before = Turning(1.0, 1);
+  const ImuSample late = Turning(1.04, 3);
+  const ImuSample after = Turning(1.24, 8);
   constexpr std::int64_t kMissing = 4;
   const double expected_gyro[kMissing] = {2.0, 4.25, 5.5, 6.75};
   for (std::int64_t k = 1; k <= kMissing; ++k) {
