@@ -163,6 +163,8 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
     last_device_ = device_or_arrival;
   } else {
     const double pause_s = ToSeconds(SaturatingSub(arrival, last_arrival_));
+    constexpr double kBatchedGain = 0.01;  // about 100 samples
+    batched_share_ += kBatchedGain * ((pause_s < 0.25 * period_s_ ? 1.0 : 0.0) - batched_share_);
     const double gap_s = std::max(params_.gap_periods * period_s_, params_.min_arrival_gap_s);
     if (pause_s > gap_s) {
       // Without device time nothing says where the missing samples were: start a new mapping
@@ -195,7 +197,10 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
       // radio drops bursts a sample apart). All of the lag since the last on-time sample is then
       // lost time, the first jump's share of it before the previous sample. Counting the first
       // jump alone left the second burst uncounted, and the session clock ran behind by it.
-      const bool lost_again = since_on_time_s - late_jump_s_ > loss_lag_s;
+      const double again_s = batched_share_ > params_.batched_share
+                                 ? std::max(loss_lag_s, params_.arrival_loss_again_batched_s)
+                                 : loss_lag_s;
+      const bool lost_again = since_on_time_s - late_jump_s_ > again_s;
       const double jump_s = lost_again ? since_on_time_s : std::min(late_jump_s_, since_on_time_s);
       const std::int64_t missing =
           std::max<std::int64_t>(1, std::llround(std::min(jump_s / period_s_, kMaxMissingSamples)));

@@ -32,6 +32,16 @@ struct SampleClockParams {
   // gap, so it can be bridged. Above the latency jitter of USB serial (< 10 ms); a BLE burst is
   // told apart by its next arrival.
   double arrival_loss_min_s = 0.03;
+  // ... and when the sample after a late one is later still, samples were lost again right
+  // before it (the step beyond the first counts). A stream that arrives in batches (BLE
+  // connection events: BlueZ's default interval is 30-50 ms) shifts an arrival by up to one
+  // event, so there the step must be longer than this; with 45-50 ms events at 50-100 Hz a
+  // smaller one overcounted the losses by 10-15 %. Serial streams keep arrival_loss_min_s: a
+  // single sample lost again at 25 Hz is 40 ms.
+  double arrival_loss_again_batched_s = 0.05;
+  // A stream is batched when more than this share of its samples arrive within a quarter
+  // period of the one before (an exponential average over about 100 samples).
+  double batched_share = 0.2;
   // Arrival-time streams, losses under arrival_loss_min_s (one to six samples at 200 Hz, one at
   // 50 Hz): every later sample is still late by the lost time, but one late sample alone is
   // latency jitter. The earliest arrival of each block this long (the one with the least
@@ -147,6 +157,7 @@ class SampleClock {
   // by late_jump_s_ (samples may be lost before it; the next arrival tells), and the lag behind
   // the clock of the last sample that came on time.
   bool late_arrival_ = false;
+  double batched_share_ = 0.0;  // share of samples arriving with the one before (average)
   double late_jump_s_ = 0.0;
   double on_time_lag_s_ = 0.0;
   double previous_lag_s_ = 0.0;
