@@ -440,6 +440,11 @@ double RepDetector::StartDeg() const {
                   params_.start_frac * amplitude_deg_);
 }
 
+double RepDetector::TurnDeg(double excursion_deg) const {
+  return std::max(did_reps_ ? params_.turn_set_min_deg : params_.turn_min_deg,
+                  params_.turn_frac * excursion_deg);
+}
+
 double RepDetector::MinRomDeg() const {
   return std::max(did_reps_ ? params_.min_rom_set_deg : params_.min_rom_deg,
                   params_.min_rom_frac * amplitude_deg_);
@@ -576,8 +581,7 @@ void RepDetector::StepInRep(std::int64_t index) {
   }
   switch (state_) {
     case RepState::kRising: {
-      const double turn_deg = std::max(did_reps_ ? params_.turn_set_min_deg : params_.turn_min_deg,
-                                       params_.turn_frac * excursion);
+      const double turn_deg = TurnDeg(excursion);
       if (angle > rep_.peak_deg) {
         rep_.peak_deg = angle;
         rep_.peak_index = index;
@@ -604,11 +608,8 @@ void RepDetector::StepInRep(std::int64_t index) {
         // return. (A movement smaller than a rep ends there all the same: it cannot hold a rep.)
         std::int64_t stop = index;
         while (stop > rep_.cross_index && At(stop - 1).still_s > 0.0) --stop;
-        const double turn_deg =
-            std::max(did_reps_ ? params_.turn_set_min_deg : params_.turn_min_deg,
-                     params_.turn_frac * excursion);
         const bool held_at_turnaround =
-            excursion >= MinRomDeg() && At(stop).angle_deg > rep_.peak_deg - turn_deg;
+            excursion >= MinRomDeg() && At(stop).angle_deg > rep_.peak_deg - TurnDeg(excursion);
         rep_.held_still = held_at_turnaround;
         if (!held_at_turnaround) CompleteRep(stop, /*at_gap=*/false);
       }

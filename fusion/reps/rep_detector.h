@@ -393,6 +393,8 @@ class RepDetector {
   // Whether a speed about the axis is as slow as rest (rest_gyro_rad_s_).
   bool AtRestSpeed(double speed_deg_s) const;
   double StartDeg() const;
+  // How far below its peak a rep of 'excursion_deg' must fall to have turned around.
+  double TurnDeg(double excursion_deg) const;
   double MinRomDeg() const;
   // The oldest sample still in the buffer and after the last gap.
   std::int64_t OldestIndex() const;
