@@ -64,8 +64,7 @@ struct SessionPipeline::SensorState {
   std::optional<ImuSample> last_sample;  // session time; the near side of a gap to bridge
   // The sample before last_sample: the near side of a loss found one sample late.
   std::optional<ImuSample> sample_before_last;
-  Time next_watermark{};       // when to tell the comparator how far this side's data has come
-  std::int64_t gait_seen = 0;  // this side's reps the screen found gait, as last told the detector
+  Time next_watermark{};  // when to tell the comparator how far this side's data has come
   // The samples fed last, measured and bridged (AddLateLoss reaches back to a loss the clock
   // finds blocks later): the orientation after each, its gyro and time, its detector index.
   struct Fed {
@@ -106,7 +105,6 @@ SessionPipeline::SessionPipeline(const SessionParams& params, EventSink* sink)
   }
   comparators_.resize(2);
   screens_.resize(2);
-  gait_told_.assign(2, 0);
   // The screen keeps its own settings: a short set-end rest must not make every rep that waits
   // for the next one (the first of each set) handling.
   const RepScreenParams& screen = params_.rep_screen;
@@ -254,18 +252,19 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
 void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing,
                                 std::int64_t missing_before_previous) {
   const ImuSample before = *sensor.last_sample;
-  // Found late: the first 'missing_before_previous' were lost before 'before', after the sample
-  // before it (when known: not across a cut gap).
-  const std::optional<ImuSample>& lost_after = sensor.sample_before_last;
-  const std::int64_t found_late = lost_after ? missing_before_previous : 0;
+  // The sample before 'before' (none across a cut gap): the near side of a loss found late, or
+  // the third point of the gyro's curve.
+  const std::optional<ImuSample>& earlier = sensor.sample_before_last;
+  // Found late: the first 'missing_before_previous' were lost between 'earlier' and 'before'.
+  const std::int64_t found_late = earlier ? missing_before_previous : 0;
   for (std::int64_t k = 1; k <= missing; ++k) {
     ImuSample bridged;
     if (found_late == missing) {
-      bridged = BridgeSampleFoundLate(*lost_after, before, after, k, missing);
+      bridged = BridgeSampleFoundLate(*earlier, before, after, k, missing);
     } else if (found_late > 0) {
-      bridged = BridgeSampleTwoLosses(*lost_after, before, after, k, found_late, missing);
-    } else if (sensor.sample_before_last) {
-      bridged = BridgeSampleCurved(*sensor.sample_before_last, before, after, k, missing);
+      bridged = BridgeSampleTwoLosses(*earlier, before, after, k, found_late, missing);
+    } else if (earlier) {
+      bridged = BridgeSampleCurved(*earlier, before, after, k, missing);
     } else {
       bridged = BridgeSample(before, after, k, missing);
     }
@@ -335,19 +334,13 @@ void SessionPipeline::DrainScreen(int limb) {
     HandleRep(*sensors_[index], *rep);
   }
   // Reps the detector counted that the screen found gait were no set: the detector learns the
-  // set's axis and size afresh at the limb's next rest, not from the walk. (Called after every
-  // sample: the sides are looked at only when the screen found gait since.)
-  const std::int64_t gait = screens_[limb]->counts().gait;
-  if (gait == gait_told_[static_cast<std::size_t>(limb)]) return;
-  gait_told_[static_cast<std::size_t>(limb)] = gait;
+  // set's axis and size afresh at the limb's next rest, not from the walk.
   for (Side side : {Side::kLeft, Side::kRight}) {
-    const int index =
-        sensor_by_slot_[static_cast<std::size_t>(PlacementSlot({side, static_cast<Limb>(limb)}))];
-    if (index < 0) continue;
-    SensorState& sensor = *sensors_[index];
-    const std::int64_t side_gait = screens_[limb]->GaitCount(side);
-    if (side_gait > sensor.gait_seen) sensor.reps.DisownSet();
-    sensor.gait_seen = side_gait;
+    const auto slot = static_cast<std::size_t>(PlacementSlot({side, static_cast<Limb>(limb)}));
+    const std::int64_t gait = screens_[limb]->GaitCount(side);
+    if (gait == gait_told_[slot]) continue;
+    gait_told_[slot] = gait;
+    if (sensor_by_slot_[slot] >= 0) sensors_[sensor_by_slot_[slot]]->reps.DisownSet();
   }
 }
 

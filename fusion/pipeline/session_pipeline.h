@@ -163,8 +163,9 @@ class SessionPipeline {
   std::vector<std::unique_ptr<SensorState>> sensors_;
   std::vector<std::unique_ptr<LimbPairComparator>> comparators_;  // indexed by Limb
   std::vector<std::unique_ptr<RepScreen>> screens_;               // indexed by Limb
-  std::vector<std::int64_t> gait_told_;  // by Limb: the screen's gait count the detectors know
-  std::array<int, 4> sensor_by_slot_{-1, -1, -1, -1};  // by limb * 2 + side
+  std::array<int, 4> sensor_by_slot_{-1, -1, -1, -1};             // by limb * 2 + side
+  // By limb * 2 + side: the screen's gait count for that side, as last told its detector.
+  std::array<std::int64_t, 4> gait_told_{};
   std::unique_ptr<SetState> set_;
   OrientationObserver* orientation_observer_ = nullptr;
   Time latest_time_{};
