@@ -1,6 +1,6 @@
 #include "tools/eval/perturb.h"
 
-#include <array>
+#include <Eigen/Geometry>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -11,26 +11,19 @@
 namespace ambi::eval {
 namespace {
 
-using Matrix = std::array<std::array<double, 3>, 3>;
-
 // A rotation drawn uniformly (a normalised 4-D Gaussian is a uniform unit quaternion).
-Matrix RandomRotation(std::mt19937_64& rng) {
+Eigen::Quaterniond RandomRotation(std::mt19937_64& rng) {
   std::normal_distribution<double> gauss;
-  double w = gauss(rng), x = gauss(rng), y = gauss(rng), z = gauss(rng);
-  const double n = std::sqrt(w * w + x * x + y * y + z * z);
-  w /= n;
-  x /= n;
-  y /= n;
-  z /= n;
-  return {{{1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)},
-           {2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)},
-           {2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)}}};
+  const double w = gauss(rng);
+  const double x = gauss(rng);
+  const double y = gauss(rng);
+  const double z = gauss(rng);
+  return Eigen::Quaterniond(w, x, y, z).normalized();
 }
 
-fusion::Vec3 Turn(const Matrix& m, const fusion::Vec3& v) {
-  return {m[0][0] * v.x + m[0][1] * v.y + m[0][2] * v.z,
-          m[1][0] * v.x + m[1][1] * v.y + m[1][2] * v.z,
-          m[2][0] * v.x + m[2][1] * v.y + m[2][2] * v.z};
+fusion::Vec3 Turn(const Eigen::Quaterniond& q, const fusion::Vec3& v) {
+  const Eigen::Vector3d turned = q * Eigen::Vector3d(v.x, v.y, v.z);
+  return {turned.x(), turned.y(), turned.z()};
 }
 
 }  // namespace
@@ -42,7 +35,7 @@ capture::CaptureStatus WritePerturbedCsv(const std::string& in, const std::strin
     return status;
   }
   const double rate_hz = capture::EstimateRateHz(samples);
-  Matrix turn = {{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}};
+  Eigen::Quaterniond turn = Eigen::Quaterniond::Identity();
   if (perturbation.mount_seed != 0) {
     std::mt19937_64 rng(perturbation.mount_seed * 1000003u + salt);
     turn = RandomRotation(rng);
