@@ -451,16 +451,18 @@ function summaryLine(a) {
     el('span', { text: `max speed loss ${loss} %` }));
 }
 
-// The newest 'shown' rows of the set's chart, and a quiet line counting the earlier ones (all of
-// them are in the focus view).
-function repBlock(a, shown) {
+// The newest 'shown' rows of the set's chart, and a quiet line counting the earlier ones: on a
+// tile (all of them are in the focus view), or in the focus view ('big', drawn at 'width'; all
+// of them are in its table).
+function repBlock(a, shown, big = false, width = CHART_W) {
   const from = Math.max(0, a.pairs.length - shown);
   const hidden = a.pairs.slice(0, from);
   const hiddenReps = hidden.reduce((n, row) => n + (row.left ? 1 : 0) + (row.right ? 1 : 0), 0);
+  const where = big ? ' in the table' : '';
   return el('div', { class: 'rep-block' },
     hidden.length ? el('div', { class: 'earlier', 'data-rows': hidden.length, 'data-reps': hiddenReps,
-      text: `+${hidden.length} earlier rep${hidden.length === 1 ? '' : 's'}` }) : null,
-    repChart(a, false, a.pairs.slice(from)));
+      text: `+${hidden.length} earlier rep${hidden.length === 1 ? '' : 's'}${where}` }) : null,
+    repChart(a, big, a.pairs.slice(from), width));
 }
 
 // Two athletes fit on a tablet without scrolling: side by side in landscape (each tile may take
@@ -586,7 +588,7 @@ function renderFocus() {
     ...a.cues.map((c) => cueBanner(c, false)),
     el('div', { class: 'focus-grid' },
       el('div', { class: 'focus-last' }, lastRepBars(a)),
-      el('div', { class: 'focus-chart' }, focusChart(a, a.pairs.length, state.focusChartW || CHART_W)),
+      el('div', { class: 'focus-chart' }, repBlock(a, a.pairs.length, true, state.focusChartW || CHART_W)),
       el('div', { class: 'focus-side' }, el('div', { class: 'reps-scroll' }, repTable(a)),
         summaryPanel(a) || el('span'))));
   // Drawn again at its column's width once that is known (and after a turn of the tablet).
@@ -594,9 +596,9 @@ function renderFocus() {
   const width = Math.round(holder.clientWidth);
   if (width > 0 && width !== (state.focusChartW || CHART_W)) {
     state.focusChartW = width;
-    holder.replaceChildren(focusChart(a, a.pairs.length, width));
+    holder.replaceChildren(repBlock(a, a.pairs.length, true, width));
   }
-  fitFocus(a, focus, holder);
+  fitFocus(a, holder);
   // The table keeps the newest reps in view (unless the coach scrolled it back), once laid out.
   const scroller = body.querySelector('.reps-scroll');
   const place = () => {
@@ -612,21 +614,11 @@ function renderFocus() {
   });
 }
 
-// The focus chart: its newest 'shown' rows, one SVG unit per CSS pixel at 'width', and a quiet
-// line counting the earlier ones (all of them are in the table).
-function focusChart(a, shown, width) {
-  const from = Math.max(0, a.pairs.length - shown);
-  return el('div', { class: 'rep-block' },
-    from ? el('div', { class: 'earlier', 'data-rows': from,
-      text: `+${from} earlier rep${from === 1 ? '' : 's'} in the table` }) : null,
-    repChart(a, true, a.pairs.slice(from), width));
-}
-
 // In portrait the focus view stacks the big figures, the chart, the table (and at a set's end
 // its summary): a long set would push its newest reps below the screen. The chart then draws
 // the newest rows that fit (at least FOCUS_MIN_ROWS; the table scrolls on its own), so the
 // figures need no scrolling. The set controls below them may.
-function fitFocus(a, focus, holder) {
+function fitFocus(a, holder) {
   if (!window.matchMedia('(orientation: portrait)').matches) return;
   const body = document.getElementById('focus-body');
   const width = state.focusChartW || CHART_W;
@@ -638,7 +630,7 @@ function fitFocus(a, focus, holder) {
     const chart = holder.querySelector('.chart');
     const rowPx = chart && shown ? chart.getBoundingClientRect().height / shown : FOCUS_ROW_H;
     shown = Math.max(least, shown - Math.ceil(over / Math.max(1, rowPx)));
-    holder.replaceChildren(focusChart(a, shown, width));
+    holder.replaceChildren(repBlock(a, shown, true, width));
   }
 }
 
