@@ -34,6 +34,7 @@ ClockUpdate SampleClock::Start(Time device, Time arrival) {
   last_device_ = device;
   last_arrival_ = arrival;
   offset_s_ = ToSeconds(SaturatingSub(arrival, device));
+  late_catch_up_s_ = 0.0;
   rate_anchor_arrival_ = arrival;
   rate_anchor_count_ = 0;
   count_ = 0;
@@ -228,10 +229,10 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
     raw_lags_[static_cast<std::size_t>(samples_seen_ % kLagHistory)] =
         ToSeconds(SaturatingSub(arrival, device_origin_)) - device_s_ - step_s;
     ++samples_seen_;
-    // Losses found a block or two late are counted for the rate only. The samples after them
-    // have gone on at the clock's period; a gap reported (and bridged) here, or a step in the
-    // session time, would integrate the gyro of now over the time lost then, which at the
-    // start of a rep is far faster (a curl read 4-6 deg high).
+    // Losses found a block or two late: no gap is reported (a bridge here would integrate the
+    // gyro of now over the time lost then, which at the start of a rep is far faster: a curl
+    // read 4-6 deg high); the pipeline puts them back where they were when they can be located.
+    // The session time catches up with them at once (late_loss_step, late_catch_up_s_).
     const std::int64_t lost = SamplesLostInBlocks(update.gap ? on_time_lag_s_ : lag_s);
     count_ += lost;
     found_late_samples_ += lost;
@@ -241,6 +242,9 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
         update.late_loss_samples = lost;
         update.late_loss_samples_ago = ago;
       }
+      const double lost_s = static_cast<double>(lost) * period_s_;
+      late_catch_up_s_ += lost_s;
+      update.late_loss_step = DurationFromSeconds(lost_s);
     }
     ++count_;
     UpdatePeriodEstimate(arrival);
@@ -253,9 +257,14 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
   // Lower envelope of (arrival - device): latency only adds, so the smallest value seen is the
   // closest to the true offset. It may rise slowly to follow a device clock that runs slow.
   const double offset_now_s = ToSeconds(SaturatingSub(arrival, device_origin_)) - device_s_;
+  const double offset_before_s = offset_s_;
   offset_s_ = std::min(offset_s_ + params_.offset_rise_s_per_s * step_s, offset_now_s);
+  // What the envelope takes up of the losses found late, the session time has already stepped
+  // over: without this, every step read 0.2 % long for ten seconds after such a loss.
+  late_catch_up_s_ -= std::clamp(offset_s_ - offset_before_s, 0.0, late_catch_up_s_);
 
-  Time time = SaturatingAdd(device_origin_, DurationFromSeconds(device_s_ + offset_s_));
+  Time time =
+      SaturatingAdd(device_origin_, DurationFromSeconds(device_s_ + offset_s_ + late_catch_up_s_));
   if (time <= last_time_) {
     time = SaturatingAdd(last_time_, Duration(1000));  // keep session time increasing
   }

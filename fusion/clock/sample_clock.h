@@ -94,6 +94,10 @@ struct ClockUpdate {
   // none found, or found but not located within the last kLagHistory samples.
   std::int64_t late_loss_samples = 0;
   std::int64_t late_loss_samples_ago = 0;
+  // ... and the time of those samples (located or not), which this sample's session time steps
+  // over beyond its period: integrate its gyro over the step less this (the lost samples' own
+  // rotation, if located, is put back where they were lost).
+  Duration late_loss_step{0};
 };
 
 // Turns device or arrival times into session times for one sensor, and finds gaps.
@@ -146,7 +150,11 @@ class SampleClock {
   Time device_origin_;
   Time last_device_;
   Time last_arrival_;
-  double offset_s_ = 0.0;  // session time = device_origin_ + device_s_ + offset_s_
+  // session time = device_origin_ + device_s_ + offset_s_ + late_catch_up_s_
+  double offset_s_ = 0.0;
+  // Arrival-time streams: the time of losses found late (late_loss_step) that the offset's
+  // envelope, rising at offset_rise_s_per_s, has not yet taken up.
+  double late_catch_up_s_ = 0.0;
   Time last_time_;
   Time mapping_start_;  // session time of the first sample of the current mapping
   // Period estimate (arrival-time streams): arrivals counted since an anchor.

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace ambi::fusion {
@@ -287,6 +288,47 @@ TEST(SampleClockTest, AShortLossFoundLateIsLocated) {
     EXPECT_LE(seen - 1 - first_after, SampleClock::kLagHistory) << k;
   }
   EXPECT_GE(reported, 18);  // of 20 losses: the rest are found, not located (ShortLosses...)
+}
+
+// A loss found blocks later: the session time steps over the lost time at the sample that finds
+// it (late_loss_step says by how much), and every step after it is one period. Left to the
+// offset's envelope (2 ms/s), the time fell behind by up to 228 ms with a loss of 1-5 samples
+// every 2 s at 200 Hz, and every step read 0.19 % long while it caught up: the gyro was
+// integrated that much too far.
+TEST(SampleClockTest, AShortLossFoundBlocksLaterStepsTheSessionTimeAtOnce) {
+  SampleClock clock({.nominal_rate_hz = 200.0});
+  SplitMix jitter(7);
+  std::int64_t lost = 0;
+  std::int64_t stepped_ns = 0;
+  std::optional<Time> previous;
+  double worst_behind_s = 0.0;
+  double steps_s = 0.0;
+  int steps = 0;
+  for (int k = 0; k < 8000; ++k) {
+    if (k % 400 == 200) {  // a loss of 1..5 samples every 2 s
+      const int n = 1 + (k / 400) % 5;
+      lost += n;
+      k += n - 1;
+      continue;
+    }
+    const Time arrival = TimeFromSeconds(0.005 * k + 0.008 * jitter.Uniform());
+    const ClockUpdate update = clock.Update(arrival, arrival);
+    ASSERT_FALSE(update.gap) << k;
+    stepped_ns += update.late_loss_step.count();
+    if (previous && k > 1000) {
+      steps_s += ToSeconds(update.time - *previous - update.late_loss_step);
+      ++steps;
+      // Half a second after each loss it has been found: the session time is the true time
+      // (sample k at 5 ms; session time starts at the first arrival) up to the least latency.
+      if (k % 400 >= 300) {
+        worst_behind_s = std::max(worst_behind_s, 0.005 * k - ToSeconds(update.time - Time{}));
+      }
+    }
+    previous = update.time;
+  }
+  EXPECT_NEAR(static_cast<double>(stepped_ns) * 1e-9, 0.005 * static_cast<double>(lost), 0.011);
+  EXPECT_LT(worst_behind_s, 0.005);                   // 0.7 ms; 228 ms caught up slowly
+  EXPECT_NEAR(steps_s / steps, 0.005, 0.005 * 5e-4);  // -0.01 %; +0.19 % caught up slowly
 }
 
 // A device 4 % slower than nominal, before the period estimate has learned it, makes every

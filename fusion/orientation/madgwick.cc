@@ -110,10 +110,10 @@ void MadgwickFilter::set_state(const MadgwickState& state) {
   state_.sensor_to_earth = n > 0.0 ? Quaternion{q.w / n, q.x / n, q.y / n, q.z / n} : Quaternion{};
 }
 
-void MadgwickFilter::Update(const ImuSample& sample) {
+void MadgwickFilter::Update(const ImuSample& sample, double lost_in_step_s) {
   double dt_s = coefficients_.nominal_dt_s;
   if (state_.has_previous_time) {
-    const double step_s = ToSeconds(sample.time - state_.previous_time);
+    const double step_s = ToSeconds(sample.time - state_.previous_time) - lost_in_step_s;
     if (step_s > 0.0 && step_s <= coefficients_.max_dt_s) dt_s = step_s;
   }
   state_.previous_time = sample.time;

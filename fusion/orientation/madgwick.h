@@ -160,8 +160,9 @@ class MadgwickFilter {
  public:
   MadgwickFilter(const MadgwickSettings& settings, double sample_rate_hz);
 
-  // Updates with one sample; dt comes from the previous sample's time.
-  void Update(const ImuSample& sample);
+  // Updates with one sample; dt comes from the previous sample's time, less 'lost_in_step_s'
+  // (samples lost before and put back elsewhere: SessionPipeline::AddLateLoss).
+  void Update(const ImuSample& sample, double lost_in_step_s = 0.0);
   // Updates with an explicit dt.
   void UpdateWithDt(const ImuSample& sample, double dt_s);
 

@@ -33,10 +33,10 @@ void MadgwickReference::set_sensor_to_earth(const Quaternion& sensor_to_earth) {
   q_ = n > 0.0 ? Quaternion{q.w / n, q.x / n, q.y / n, q.z / n} : Quaternion{};
 }
 
-void MadgwickReference::Update(const ImuSample& sample) {
+void MadgwickReference::Update(const ImuSample& sample, double lost_in_step_s) {
   double dt_s = nominal_dt_s_;
   if (has_previous_time_) {
-    const double step_s = ToSeconds(sample.time - previous_time_);
+    const double step_s = ToSeconds(sample.time - previous_time_) - lost_in_step_s;
     if (step_s > 0.0 && step_s <= max_dt_s_) dt_s = step_s;
   }
   previous_time_ = sample.time;

@@ -30,8 +30,9 @@ class MadgwickReference {
  public:
   MadgwickReference(const MadgwickReferenceSettings& settings, double sample_rate_hz);
 
-  // Updates with one sample; dt comes from the previous sample's time.
-  void Update(const ImuSample& sample);
+  // Updates with one sample; dt comes from the previous sample's time, less 'lost_in_step_s'
+  // (as MadgwickFilter::Update).
+  void Update(const ImuSample& sample, double lost_in_step_s = 0.0);
   // Updates with an explicit dt (the published code uses a fixed 1 / rate).
   void UpdateWithDt(const ImuSample& sample, double dt_s);
   // The next Update uses the nominal dt. The published algorithm has nothing else to restart.

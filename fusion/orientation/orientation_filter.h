@@ -32,11 +32,12 @@ class OrientationFilter {
         madgwick_(settings.madgwick, sample_rate_hz),
         reference_(settings.reference, sample_rate_hz) {}
 
-  void Update(const ImuSample& sample) {
+  // 'lost_in_step_s': see MadgwickFilter::Update.
+  void Update(const ImuSample& sample, double lost_in_step_s = 0.0) {
     if (reference_mode_) {
-      reference_.Update(sample);
+      reference_.Update(sample, lost_in_step_s);
     } else {
-      madgwick_.Update(sample);
+      madgwick_.Update(sample, lost_in_step_s);
     }
   }
   // The one path for every gap (lost samples, clock jump, sensor lost and back): see
@@ -48,15 +49,14 @@ class OrientationFilter {
       madgwick_.RestartAfterGap();
     }
   }
-  // Turns the orientation by 'earth_rotation' in the earth frame (q -> earth_rotation * q): a
-  // rotation the filter missed (samples lost and found late), added afterwards.
-  void RotateEarth(const Quaternion& earth_rotation) {
+  // One sample over an explicit step, leaving the time of the last sample as it was: a sample
+  // lost and put back later (SessionPipeline::AddLateLoss), between two that are one period
+  // apart in session time.
+  void UpdateWithDt(const ImuSample& sample, double dt_s) {
     if (reference_mode_) {
-      reference_.set_sensor_to_earth(Compose(earth_rotation, reference_.sensor_to_earth()));
+      reference_.UpdateWithDt(sample, dt_s);
     } else {
-      MadgwickState state = madgwick_.state();
-      state.sensor_to_earth = Normalised(Compose(earth_rotation, state.sensor_to_earth));
-      madgwick_.set_state(state);
+      madgwick_.UpdateWithDt(sample, dt_s);
     }
   }
   // The gyro bias the filter subtracts (zero for the reference filter, which estimates none).

@@ -25,7 +25,8 @@ struct SessionPipeline::SensorState {
         clock(ClockParams(sensor_config, params.clock)),
         filter(params.orientation, sensor_config.nominal_rate_hz),
         reps(RepParams(sensor_config, params.reps, params.exercise)),
-        plausibility(params.plausibility) {}
+        plausibility(params.plausibility),
+        filter_before(kFilterSnapshots, filter) {}
 
   static SampleClockParams ClockParams(const SensorConfig& sensor, SampleClockParams clock) {
     clock.nominal_rate_hz = sensor.nominal_rate_hz;
@@ -66,12 +67,14 @@ struct SessionPipeline::SensorState {
   std::optional<ImuSample> sample_before_last;
   Time next_watermark{};  // when to tell the comparator how far this side's data has come
   // The samples fed last, measured and bridged (AddLateLoss reaches back to a loss the clock
-  // finds blocks later): the orientation after each, its gyro and time, its detector index.
+  // finds blocks later): each as the filter took it, the orientation after it, its detector index
+  // and the samples of a late loss put back before it.
   struct Fed {
+    ImuSample sample;
     Quaternion after;
-    Vec3 gyro_rad_s;
-    Time time;
     std::int64_t detector_index = 0;
+    std::int64_t lost_before = 0;
+    double lost_in_step_s = 0.0;  // ClockUpdate::late_loss_step
     bool measured = false;
   };
   // Room for the clock's located history plus the bridged samples between.
@@ -81,6 +84,24 @@ struct SessionPipeline::SensorState {
   std::array<Vec3, kFedHistory> corrected_up{};
   Fed& FedBack(std::int64_t back) {
     return fed[static_cast<std::size_t>((fed_count - 1 - back) % kFedHistory)];
+  }
+  Fed& FedNumber(std::int64_t number) {
+    return fed[static_cast<std::size_t>(number % kFedHistory)];
+  }
+  // The filter as it was before every kFilterSnapshotEvery-th fed sample (and the late loss put
+  // back before it), so that a loss found late is put back by running the filter again from
+  // there: a copy every 16 samples costs less than keeping one per sample.
+  static constexpr int kFilterSnapshotEvery = 16;
+  static constexpr int kFilterSnapshots = kFedHistory / kFilterSnapshotEvery + 1;
+  std::vector<OrientationFilter> filter_before;  // by (fed number / every) % snapshots
+  OrientationFilter& FilterBefore(std::int64_t number) {
+    return filter_before[static_cast<std::size_t>((number / kFilterSnapshotEvery) %
+                                                  kFilterSnapshots)];
+  }
+  // Feeds the filter the next sample to remember (RememberFed follows).
+  void FeedFilter(const ImuSample& sample, double lost_in_step_s = 0.0) {
+    if (fed_count % kFilterSnapshotEvery == 0) FilterBefore(fed_count) = filter;
+    filter.Update(sample, lost_in_step_s);
   }
 };
 
@@ -198,7 +219,8 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   if (const std::optional<ImplausibleInput> problem = sensor.plausibility.CheckSample(timed)) {
     ReportImplausible(sensor, *problem, sensor.plausibility.last_value(), clock.time);
   }
-  sensor.filter.Update(timed);
+  const double lost_in_step_s = ToSeconds(clock.late_loss_step);
+  sensor.FeedFilter(timed, lost_in_step_s);
   const Quaternion& sensor_to_earth = sensor.filter.sensor_to_earth();
   if (orientation_observer_ != nullptr) {
     orientation_observer_->OnOrientation(sensor.index, sensor.sample_index, clock.time,
@@ -208,8 +230,9 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   ++sensor.counters.samples;
   if (clock.time > latest_time_) latest_time_ = clock.time;
 
-  RepDetectorOutput output = sensor.reps.Update(sensor.WithoutGyroBias(timed), sensor_to_earth);
-  RememberFed(sensor, timed, /*measured=*/true);
+  RepDetectorOutput output = sensor.reps.Update(sensor.WithoutGyroBias(timed), sensor_to_earth,
+                                                /*bridged=*/false, lost_in_step_s);
+  RememberFed(sensor, timed, /*measured=*/true, lost_in_step_s);
   if (clock.late_loss_samples > 0) {
     AddLateLoss(sensor, clock.late_loss_samples, clock.late_loss_samples_ago);
   }
@@ -268,7 +291,7 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
     } else {
       bridged = BridgeSample(before, after, k, missing);
     }
-    sensor.filter.Update(bridged);
+    sensor.FeedFilter(bridged);
     ++sensor.counters.bridged_samples;
     const RepDetectorOutput output =
         sensor.reps.Update(sensor.WithoutGyroBias(bridged), sensor.filter.sensor_to_earth(),
@@ -278,13 +301,15 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
   }
 }
 
-void SessionPipeline::RememberFed(SensorState& sensor, const ImuSample& sample, bool measured) {
+void SessionPipeline::RememberFed(SensorState& sensor, const ImuSample& sample, bool measured,
+                                  double lost_in_step_s) {
   ++sensor.fed_count;
   SensorState::Fed& fed = sensor.FedBack(0);
+  fed.sample = sample;
   fed.after = sensor.filter.sensor_to_earth();
-  fed.gyro_rad_s = sample.gyro_rad_s;
-  fed.time = sample.time;
   fed.detector_index = sensor.reps.next_index() - 1;
+  fed.lost_before = 0;
+  fed.lost_in_step_s = lost_in_step_s;
   fed.measured = measured;
 }
 
@@ -298,23 +323,41 @@ void SessionPipeline::AddLateLoss(SensorState& sensor, std::int64_t missing,
   for (std::int64_t measured = -1; back < available; ++back) {
     if (sensor.FedBack(back).measured && ++measured == samples_ago) break;
   }
-  if (back + 2 >= available) return;  // no longer remembered: counted for the rate only
-  auto sample_of = [&](std::int64_t b) {
-    ImuSample sample;
-    sample.time = sensor.FedBack(b).time;
-    sample.gyro_rad_s = sensor.FedBack(b).gyro_rad_s;
-    return sample;
-  };
-  const LostRotation lost =
-      RotationOfLostSamples(sample_of(back + 2), sample_of(back + 1), sample_of(back), missing,
-                            period_s, sensor.filter.gyro_bias_rad_s());
-  const Quaternion correction = EarthCorrection(sensor.FedBack(back + 1).after, lost.rotation);
-  for (std::int64_t b = back; b >= 0; --b) {
-    SensorState::Fed& fed = sensor.FedBack(b);
-    fed.after = Normalised(Compose(correction, fed.after));
-    sensor.corrected_up[static_cast<std::size_t>(back - b)] = UpInSensorFrame(fed.after);
+  // The filter runs again from its copy before the loss: that copy, and the two samples before
+  // each loss to put back on the way, must still be remembered.
+  const std::int64_t oldest = sensor.fed_count - available;
+  const std::int64_t first_after = sensor.fed_count - 1 - back;
+  const std::int64_t from =
+      first_after / SensorState::kFilterSnapshotEvery * SensorState::kFilterSnapshotEvery;
+  if (back + 2 >= available || from - 2 < oldest) return;  // counted for the rate only
+  auto fed_sample = [&](std::int64_t number) { return sensor.FedNumber(number).sample; };
+  const LostRotation lost = RotationOfLostSamples(
+      fed_sample(first_after - 2), fed_sample(first_after - 1), fed_sample(first_after), missing,
+      period_s, sensor.filter.gyro_bias_rad_s());
+  sensor.FedNumber(first_after).lost_before += missing;
+
+  // As if the samples had come: the lost ones one period each, the rest as they were fed. The
+  // orientation since the loss is what a stream that found it at once would have; turning it
+  // by the lost rotation afterwards overstated reps, because the filter's gravity correction had
+  // already made up part of it meanwhile.
+  sensor.filter = sensor.FilterBefore(from);
+  for (std::int64_t number = from; number < sensor.fed_count; ++number) {
+    if (number > from && number % SensorState::kFilterSnapshotEvery == 0) {
+      sensor.FilterBefore(number) = sensor.filter;
+    }
+    SensorState::Fed& fed = sensor.FedNumber(number);
+    for (std::int64_t k = 1; k <= fed.lost_before; ++k) {
+      sensor.filter.UpdateWithDt(LostSample(fed_sample(number - 2), fed_sample(number - 1),
+                                            fed.sample, k, fed.lost_before, period_s),
+                                 period_s);
+    }
+    sensor.filter.Update(fed.sample, fed.lost_in_step_s);
+    fed.after = sensor.filter.sensor_to_earth();
+    if (number >= first_after) {
+      sensor.corrected_up[static_cast<std::size_t>(number - first_after)] =
+          UpInSensorFrame(fed.after);
+    }
   }
-  sensor.filter.RotateEarth(correction);
   sensor.reps.AddLostRotation(
       sensor.FedBack(back).detector_index, lost.rotation_rad,
       std::span<const Vec3>(sensor.corrected_up.data(), static_cast<std::size_t>(back + 1)));

@@ -139,12 +139,13 @@ class SessionPipeline {
   // the sample before the last and the last; all go at times between the last sample and 'after'.
   void BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing,
                  std::int64_t missing_before_previous);
-  // Samples lost before the one 'samples_ago' real samples back, found only now: their rotation
-  // (from the gyro around them) is added to the orientation from there on and to the angles the
-  // rep detector measured since (late_loss.h).
+  // Samples lost before the one 'samples_ago' real samples back, found only now: the filter runs
+  // again from before them with them put back (their gyro from the samples around them,
+  // late_loss.h), and the rep detector's angles since take the orientations it gives.
   void AddLateLoss(SensorState& sensor, std::int64_t missing, std::int64_t samples_ago);
   // Every sample fed to the filter and the detector (measured and bridged), newest last.
-  void RememberFed(SensorState& sensor, const ImuSample& sample, bool measured);
+  void RememberFed(SensorState& sensor, const ImuSample& sample, bool measured,
+                   double lost_in_step_s = 0.0);
   // Every sensor gets a fresh rep detector for 'exercise' (and forgets the samples fed so far).
   void NewDetectors(const Exercise& exercise);
   void HandleRep(SensorState& sensor, Rep rep);

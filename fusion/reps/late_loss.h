@@ -21,19 +21,20 @@ struct LostRotation {
   Vec3 rotation_rad;    // the same as a rotation vector (for projecting on a movement axis)
 };
 
-// The gyro over the loss follows the parabola through 'earlier', 'before' and 'after' (as a
-// bridged gap's, BridgeSampleCurved), 'bias_rad_s' removed. Bounded: no filled sample turns
-// faster than the faster of 'before' and 'after', so a wrong curve (or a loss placed a few
-// samples off) adds at most missing * period_s * that speed.
+// The k-th (1-based) of 'missing' samples lost between 'before' and 'after' (an arrival-time
+// stream's short loss found blocks later), one 'period_s' apart at their true times: the samples
+// after the loss went on at the clock's period, so in session time 'after' is one period after
+// 'before'. The gyro follows the parabola through 'earlier', 'before' and 'after' (as a bridged
+// gap's, BridgeSampleCurved), bounded: no filled sample turns faster than the faster of 'before'
+// and 'after', so a wrong curve (or a loss placed a few samples off) adds at most
+// missing * period_s * that speed. Accelerometer and magnetometer are interpolated.
+ImuSample LostSample(const ImuSample& earlier, const ImuSample& before, const ImuSample& after,
+                     std::int64_t k, std::int64_t missing, double period_s);
+
+// The rotation of those samples' gyro, 'bias_rad_s' removed.
 LostRotation RotationOfLostSamples(const ImuSample& earlier, const ImuSample& before,
                                    const ImuSample& after, std::int64_t missing, double period_s,
                                    const Vec3& bias_rad_s);
-
-// Inserting the body-frame rotation r right after the orientation 'at_loss' (sensor-to-earth)
-// turns every later orientation q into C * q with C = at_loss * r * at_loss^-1: with D =
-// at_loss^-1 * q the rotation since the loss, at_loss * r * D = C * q. The earth-frame C is the
-// same for every later sample.
-Quaternion EarthCorrection(const Quaternion& at_loss, const Quaternion& lost);
 
 }  // namespace ambi::fusion
 

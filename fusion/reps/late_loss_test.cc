@@ -46,23 +46,31 @@ Motion Turn(int count, Speed speed) {
 }
 
 // Integrates 'm' as the filter would without the samples [lost_first, lost_first + lost), the
-// loss found 'found_after' samples after it; returns the orientation at the end.
+// loss found 'found_after' samples after it; returns the orientation at the end. 'correct': once
+// found, the integration is run again from the loss with the lost samples put back (as the
+// pipeline runs its filter again).
 Quaternion IntegrateWithLateLoss(const Motion& m, int lost_first, int lost, int found_after,
                                  bool correct) {
+  auto step = [](const Quaternion& q, const Vec3& gyro_rad_s) {
+    return Normalised(Compose(q, FromRotationVector(Scale(gyro_rad_s, kPeriodS))));
+  };
   std::vector<Quaternion> after;  // orientation after each kept sample
   std::vector<const ImuSample*> kept;
   Quaternion q;
   const int found_at = lost_first + lost + found_after;
   for (int i = 0; i < static_cast<int>(m.samples.size()); ++i) {
     if (i >= lost_first && i < lost_first + lost) continue;
-    q = Normalised(Compose(q, FromRotationVector(Scale(m.samples[i].gyro_rad_s, kPeriodS))));
+    q = step(q, m.samples[i].gyro_rad_s);
     kept.push_back(&m.samples[i]);
     after.push_back(q);
     if (correct && i == found_at) {
       const std::size_t first = static_cast<std::size_t>(lost_first);  // kept index after loss
-      const LostRotation r = RotationOfLostSamples(*kept[first - 2], *kept[first - 1], *kept[first],
-                                                   lost, kPeriodS, Vec3{});
-      q = Normalised(Compose(EarthCorrection(after[first - 1], r.rotation), q));
+      q = after[first - 1];
+      for (int k = 1; k <= lost; ++k) {
+        q = step(q, LostSample(*kept[first - 2], *kept[first - 1], *kept[first], k, lost, kPeriodS)
+                        .gyro_rad_s);
+      }
+      for (std::size_t j = first; j < kept.size(); ++j) q = step(q, kept[j]->gyro_rad_s);
     }
   }
   return q;

@@ -207,19 +207,17 @@ void RepDetector::ComputeAngle(std::int64_t index) {
   const bool has_previous = index > OldestIndex();
   const Entry* previous = has_previous ? &At(index - 1) : nullptr;
   // A gyro angle goes on from the previous one, plus any rotation found lost between the two.
-  entry.angle_deg = angle_.Angle(
-      entry.gravity, entry.speed_deg_s, has_previous,
-      has_previous ? previous->angle_deg + LostDeg(entry) : 0.0,
-      has_previous ? previous->speed_deg_s : 0.0,
-      has_previous ? static_cast<double>(entry.time_ns - previous->time_ns) * 1e-9 : 0.0);
+  entry.angle_deg =
+      angle_.Angle(entry.gravity, entry.speed_deg_s, has_previous,
+                   has_previous ? previous->angle_deg + LostDeg(entry) : 0.0,
+                   has_previous ? previous->speed_deg_s : 0.0, has_previous ? entry.dt_s : 0.0);
 }
 
 RepDetector::GyroRange RepDetector::IntegrateGyro(std::int64_t first, std::int64_t last) const {
   GyroRange range;
   double angle_deg = 0.0;
   for (std::int64_t i = first + 1; i <= last; ++i) {
-    const double dt_s = static_cast<double>(At(i).time_ns - At(i - 1).time_ns) * 1e-9;
-    angle_deg += 0.5 * (At(i).speed_deg_s + At(i - 1).speed_deg_s) * dt_s + LostDeg(At(i));
+    angle_deg += 0.5 * (At(i).speed_deg_s + At(i - 1).speed_deg_s) * At(i).dt_s + LostDeg(At(i));
     range.high_deg = std::max(range.high_deg, angle_deg);
     range.low_deg = std::min(range.low_deg, angle_deg);
   }
@@ -338,11 +336,12 @@ void RepDetector::AddLostRotation(std::int64_t first_index, const Vec3& lost_rad
 }
 
 RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion& sensor_to_earth,
-                                      bool bridged) {
+                                      bool bridged, double lost_in_step_s) {
   const std::int64_t time_ns = ToNanoseconds(sample.time);
   double dt_s = 1.0 / params_.nominal_rate_hz;
   if (previous_time_ns_) {
-    const double measured = static_cast<double>(time_ns - *previous_time_ns_) * 1e-9;
+    const double measured =
+        static_cast<double>(time_ns - *previous_time_ns_) * 1e-9 - lost_in_step_s;
     if (measured > 0.0 && measured < params_.max_step_periods / params_.nominal_rate_hz) {
       dt_s = measured;
     }

@@ -262,9 +262,11 @@ class RepDetector {
   explicit RepDetector(const RepDetectorParams& params);
 
   // 'sample' with the fused 'sensor_to_earth' orientation after that sample. 'bridged': the
-  // sample was interpolated across a short gap (BridgeSample), not measured.
+  // sample was interpolated across a short gap (BridgeSample), not measured. 'lost_in_step_s':
+  // its time step includes samples lost earlier (ClockUpdate::late_loss_step), whose rotation
+  // comes through AddLostRotation: the gyro is integrated over the step less it.
   RepDetectorOutput Update(const ImuSample& sample, const Quaternion& sensor_to_earth,
-                           bool bridged = false);
+                           bool bridged = false, double lost_in_step_s = 0.0);
 
   // A cut gap: samples are missing up to 'time' (see the class comment).
   void MarkGap(Time time);
