@@ -37,6 +37,7 @@ ClockUpdate SampleClock::Start(Time device, Time arrival) {
   late_catch_up_s_ = 0.0;
   rate_anchor_arrival_ = arrival;
   rate_anchor_count_ = 0;
+  period_learned_ = false;
   count_ = 0;
   late_arrival_ = false;
   previous_lag_s_ = 0.0;
@@ -60,6 +61,7 @@ void SampleClock::UpdatePeriodEstimate(Time arrival) {
   const double span_s = ToSeconds(SaturatingSub(arrival, rate_anchor_arrival_));
   const std::int64_t samples = count_ - rate_anchor_count_;
   if (span_s < params_.rate_window_s || samples <= 0) return;
+  period_learned_ = true;
   const double measured_s = span_s / static_cast<double>(samples);
   const double limit = params_.max_rate_error * nominal_period_s_;
   period_s_ = std::clamp(measured_s, nominal_period_s_ - limit, nominal_period_s_ + limit);
@@ -79,6 +81,11 @@ std::int64_t SampleClock::SamplesLostInBlocks(double lag_s) {
     return 0;
   }
   const double threshold_s = params_.loss_step_periods * period_s_;
+  // The steadiest rise a rate error can make per block: before the period estimate has a rate
+  // window behind it, any error within max_rate_error; after it, the clock's drift.
+  const double max_rise_s =
+      (period_learned_ ? params_.learned_rate_drift : params_.max_rate_error) *
+      static_cast<double>(last_block_samples_) * period_s_;
   if (pending_blocks_ > 0) {
     // The blocks before stepped up. A loss leaves this one level with the last of them and
     // still up against the reference; a stall comes back down; a rate error goes on rising.
@@ -91,13 +98,17 @@ std::int64_t SampleClock::SamplesLostInBlocks(double lag_s) {
       return 0;
     }
     std::int64_t lost = 0;
+    const double ramp_s =
+        (block_min_s - reference_min_lag_s_) / static_cast<double>(pending_blocks_ + 1);
     if (std::abs(since_step_s) <= threshold_s && lasting_s > threshold_s) {
       lost = std::max<std::int64_t>(
           1, std::llround(std::min(lasting_s / period_s_, kMaxMissingSamples)));
-    } else if (since_step_s > threshold_s) {
+    } else if (since_step_s > threshold_s && ramp_s <= max_rise_s) {
       // Rising block after block: a rate error the period estimate has not learned yet.
-      rise_per_block_s_ =
-          (block_min_s - reference_min_lag_s_) / static_cast<double>(pending_blocks_ + 1);
+      rise_per_block_s_ = ramp_s;
+    } else if (since_step_s > threshold_s) {
+      // Faster than any rate error: losses in blocks in a row (a heavily lossy link).
+      lost = std::llround(std::min(lasting_s / period_s_, kMaxMissingSamples));
     }
     reference_min_lag_s_ = block_min_s;
     pending_blocks_ = 0;
@@ -112,6 +123,7 @@ std::int64_t SampleClock::SamplesLostInBlocks(double lag_s) {
   // slowly, so that the least lag's jitter averages out.
   rise_per_block_s_ +=
       params_.loss_rise_gain * (block_min_s - reference_min_lag_s_ - rise_per_block_s_);
+  rise_per_block_s_ = std::clamp(rise_per_block_s_, -max_rise_s, max_rise_s);
   reference_min_lag_s_ = block_min_s;
   return 0;
 }
