@@ -241,11 +241,19 @@ TEST(SampleClockTest, ABatchedStreamDoesNotOvercountItsLosses) {
 // 200 Hz with 0-8 ms of latency: losses of one to five samples (5-25 ms) are under
 // arrival_loss_min_s, so no gap is reported, but every later sample is late by the lost time.
 // Counted for the rate, they no longer read as a slower device: uncounted, 60 lost samples in
-// 40 s made the period 0.75 % long, and every gyro sample was integrated over that step.
-TEST(SampleClockTest, ShortLossesFoundBlocksLaterDoNotSlowTheRate) {
+// 40 s made the period 0.75 % long, and every gyro sample was integrated over that step. And the
+// session time steps over the lost time at the sample that finds it (late_loss_step says by how
+// much), every step after it one period: left to the offset's envelope (2 ms/s), the time fell
+// behind by up to 228 ms and every step read 0.19 % long while it caught up.
+TEST(SampleClockTest, ShortLossesFoundBlocksLaterNeitherSlowTheRateNorLeaveTheTimeBehind) {
   SampleClock clock({.nominal_rate_hz = 200.0});
   SplitMix jitter(7);
   std::int64_t lost = 0;
+  std::int64_t stepped_ns = 0;
+  std::optional<Time> previous;
+  double worst_behind_s = 0.0;
+  double steps_s = 0.0;
+  int steps = 0;
   for (int k = 0; k < 8000; ++k) {
     if (k % 400 == 200) {  // a loss of 1..5 samples every 2 s
       const int n = 1 + (k / 400) % 5;
@@ -254,11 +262,26 @@ TEST(SampleClockTest, ShortLossesFoundBlocksLaterDoNotSlowTheRate) {
       continue;
     }
     const Time arrival = TimeFromSeconds(0.005 * k + 0.008 * jitter.Uniform());
-    ASSERT_FALSE(clock.Update(arrival, arrival).gap) << k;
+    const ClockUpdate update = clock.Update(arrival, arrival);
+    ASSERT_FALSE(update.gap) << k;
+    stepped_ns += update.late_loss_step.count();
+    if (previous && k > 1000) {
+      steps_s += ToSeconds(update.time - *previous - update.late_loss_step);
+      ++steps;
+      // Half a second after each loss it has been found: the session time is the true time
+      // (sample k at 5 ms; session time starts at the first arrival) up to the least latency.
+      if (k % 400 >= 300) {
+        worst_behind_s = std::max(worst_behind_s, 0.005 * k - ToSeconds(update.time - Time{}));
+      }
+    }
+    previous = update.time;
   }
   // Each step is rounded from the least latency of two blocks: one off in 15 losses is jitter.
   EXPECT_NEAR(static_cast<double>(clock.found_late_samples()), static_cast<double>(lost), 2.0);
   EXPECT_NEAR(clock.period_s(), 0.005, 0.005 * 1e-3);
+  EXPECT_NEAR(static_cast<double>(stepped_ns) * 1e-9, 0.005 * static_cast<double>(lost), 0.011);
+  EXPECT_LT(worst_behind_s, 0.005);                   // 0.7 ms; 228 ms caught up slowly
+  EXPECT_NEAR(steps_s / steps, 0.005, 0.005 * 5e-4);  // -0.01 %; +0.19 % caught up slowly
 }
 
 // Each loss found blocks later is also located: the report names how many samples back the
@@ -290,47 +313,6 @@ TEST(SampleClockTest, AShortLossFoundLateIsLocated) {
   EXPECT_GE(reported, 18);  // of 20 losses: the rest are found, not located (ShortLosses...)
 }
 
-// A loss found blocks later: the session time steps over the lost time at the sample that finds
-// it (late_loss_step says by how much), and every step after it is one period. Left to the
-// offset's envelope (2 ms/s), the time fell behind by up to 228 ms with a loss of 1-5 samples
-// every 2 s at 200 Hz, and every step read 0.19 % long while it caught up: the gyro was
-// integrated that much too far.
-TEST(SampleClockTest, AShortLossFoundBlocksLaterStepsTheSessionTimeAtOnce) {
-  SampleClock clock({.nominal_rate_hz = 200.0});
-  SplitMix jitter(7);
-  std::int64_t lost = 0;
-  std::int64_t stepped_ns = 0;
-  std::optional<Time> previous;
-  double worst_behind_s = 0.0;
-  double steps_s = 0.0;
-  int steps = 0;
-  for (int k = 0; k < 8000; ++k) {
-    if (k % 400 == 200) {  // a loss of 1..5 samples every 2 s
-      const int n = 1 + (k / 400) % 5;
-      lost += n;
-      k += n - 1;
-      continue;
-    }
-    const Time arrival = TimeFromSeconds(0.005 * k + 0.008 * jitter.Uniform());
-    const ClockUpdate update = clock.Update(arrival, arrival);
-    ASSERT_FALSE(update.gap) << k;
-    stepped_ns += update.late_loss_step.count();
-    if (previous && k > 1000) {
-      steps_s += ToSeconds(update.time - *previous - update.late_loss_step);
-      ++steps;
-      // Half a second after each loss it has been found: the session time is the true time
-      // (sample k at 5 ms; session time starts at the first arrival) up to the least latency.
-      if (k % 400 >= 300) {
-        worst_behind_s = std::max(worst_behind_s, 0.005 * k - ToSeconds(update.time - Time{}));
-      }
-    }
-    previous = update.time;
-  }
-  EXPECT_NEAR(static_cast<double>(stepped_ns) * 1e-9, 0.005 * static_cast<double>(lost), 0.011);
-  EXPECT_LT(worst_behind_s, 0.005);                   // 0.7 ms; 228 ms caught up slowly
-  EXPECT_NEAR(steps_s / steps, 0.005, 0.005 * 5e-4);  // -0.01 %; +0.19 % caught up slowly
-}
-
 // A heavily lossy link at 200 Hz: bursts of 1-5 samples 2.5 times a second, so that blocks in a
 // row often step up. Once the period estimate has learned the rate, such a climb is no rate error
 // (a crystal drifts 2000 ppm at most): the losses are counted. Taken for a rate error, three lossy
@@ -342,8 +324,9 @@ TEST(SampleClockTest, LossesInBlocksInARowAreNoRateError) {
   std::int64_t counted = 0;
   int dropping = 0;
   for (int k = 0; k < 12000; ++k) {
-    if (dropping == 0 && rng.Uniform() < 2.5 * 0.005)
+    if (dropping == 0 && rng.Uniform() < 2.5 * 0.005) {  // 2.5 bursts a second
       dropping = 1 + static_cast<int>(rng.Uniform() * 5.0);
+    }
     if (dropping > 0) {
       --dropping;
       ++lost;

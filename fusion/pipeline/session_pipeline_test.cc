@@ -679,6 +679,29 @@ TEST(SessionPipelineTest, ALossFoundLateInAnArrivalStreamKeepsTheRepsRange) {
   }
 }
 
+// Drops the right sensor's records whose true time lies within 'half_width_s' of the time
+// 'at' picks in each true rep of that side; returns the records kept.
+template <typename At>
+std::vector<Record> DropAroundEachRep(const SimInput& input, At at, double half_width_s,
+                                      int* lost) {
+  std::vector<Record> records;
+  *lost = 0;
+  for (const Record& r : input.records) {
+    const double t = ToSeconds(r.arrival) - kLatencyS;
+    bool in_loss = false;
+    for (const Rep& truth : input.truth.right.reps) {
+      const double centre_s = at(truth);
+      in_loss = in_loss || (t >= centre_s - half_width_s && t < centre_s + half_width_s);
+    }
+    if (r.sensor == 1 && in_loss) {
+      ++*lost;
+      continue;
+    }
+    records.push_back(r);
+  }
+  return records;
+}
+
 // A loss too short for the clock to tell from latency jitter at the sample (2 samples at 100 Hz)
 // is found blocks later. The filter then runs again from before the loss with the lost samples
 // put back, so a curl that loses them as it speeds up keeps its range: turning the orientation
@@ -731,29 +754,6 @@ TEST(SessionPipelineTest, AShortLossFoundBlocksLaterKeepsTheRepsRange) {
   // 0.07 deg; 0.30 with the session time catching up slowly, 0.35 with the lost rotation turned
   // onto the orientation afterwards.
   EXPECT_LT(excess_deg / static_cast<double>(right.size()), 0.15);
-}
-
-// Drops the right sensor's records whose true time lies within 'half_width_s' of the time
-// 'at' picks in each true rep of that side; returns the records kept.
-template <typename At>
-std::vector<Record> DropAroundEachRep(const SimInput& input, At at, double half_width_s,
-                                      int* lost) {
-  std::vector<Record> records;
-  *lost = 0;
-  for (const Record& r : input.records) {
-    const double t = ToSeconds(r.arrival) - kLatencyS;
-    bool in_loss = false;
-    for (const Rep& truth : input.truth.right.reps) {
-      const double centre_s = at(truth);
-      in_loss = in_loss || (t >= centre_s - half_width_s && t < centre_s + half_width_s);
-    }
-    if (r.sensor == 1 && in_loss) {
-      ++*lost;
-      continue;
-    }
-    records.push_back(r);
-  }
-  return records;
 }
 
 // The bridge where it is hardest: 200 ms (5 samples at 25 Hz, the longest BLE-like burst the
