@@ -203,7 +203,12 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
       gap_status->bridged = true;
       sink_->OnEvent(*gap_status);
       gap_status.reset();
-      BridgeGap(sensor, timed, clock.missing_samples, clock.missing_before_previous);
+      // A loss found blocks later at this same sample is stepped over by this sample alone
+      // (late_loss_step below), not spread over the bridge: its samples would each span more
+      // than a period (a 10-sample bridge beside 7 samples found late: 1.6 periods each).
+      ImuSample bridge_to = timed;
+      bridge_to.time = SaturatingAdd(timed.time, -clock.late_loss_step);
+      BridgeGap(sensor, bridge_to, clock.missing_samples, clock.missing_before_previous);
     } else {
       // The limb may have moved anywhere during the gap: the orientation checks its tilt against
       // gravity once the limb is still (or sooner if clearly wrong), keeping heading and gyro
