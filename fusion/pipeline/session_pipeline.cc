@@ -336,9 +336,9 @@ void SessionPipeline::AddLateLoss(SensorState& sensor, std::int64_t missing,
       first_after / SensorState::kFilterSnapshotEvery * SensorState::kFilterSnapshotEvery;
   if (back + 2 >= available || from - 2 < oldest) return;  // counted for the rate only
   auto fed_sample = [&](std::int64_t number) { return sensor.FedNumber(number).sample; };
-  const LostRotation lost = RotationOfLostSamples(
-      fed_sample(first_after - 2), fed_sample(first_after - 1), fed_sample(first_after), missing,
-      period_s, sensor.filter.gyro_bias_rad_s());
+  const Vec3 lost_rad = RotationOfLostSamples(fed_sample(first_after - 2),
+                                              fed_sample(first_after - 1), fed_sample(first_after),
+                                              missing, period_s, sensor.filter.gyro_bias_rad_s());
   sensor.FedNumber(first_after).lost_before += missing;
 
   // As if the samples had come: the lost ones one period each, the rest as they were fed. The
@@ -364,7 +364,7 @@ void SessionPipeline::AddLateLoss(SensorState& sensor, std::int64_t missing,
     }
   }
   sensor.reps.AddLostRotation(
-      sensor.FedBack(back).detector_index, lost.rotation_rad,
+      sensor.FedBack(back).detector_index, lost_rad,
       std::span<const Vec3>(sensor.corrected_up.data(), static_cast<std::size_t>(back + 1)));
   sensor.counters.late_loss_samples += missing;
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "fusion/core/rotation.h"
 #include "fusion/reps/gap_policy.h"
 
 namespace ambi::fusion {
@@ -25,18 +24,15 @@ ImuSample LostSample(const ImuSample& earlier, const ImuSample& before, const Im
   return lost;
 }
 
-LostRotation RotationOfLostSamples(const ImuSample& earlier, const ImuSample& before,
-                                   const ImuSample& after, std::int64_t missing, double period_s,
-                                   const Vec3& bias_rad_s) {
-  LostRotation lost;
+Vec3 RotationOfLostSamples(const ImuSample& earlier, const ImuSample& before,
+                           const ImuSample& after, std::int64_t missing, double period_s,
+                           const Vec3& bias_rad_s) {
+  Vec3 lost_rad;
   for (std::int64_t k = 1; k <= missing; ++k) {
     const Vec3 w = LostSample(earlier, before, after, k, missing, period_s).gyro_rad_s;
-    const Vec3 step_rad = Scale(Sub(w, bias_rad_s), period_s);
-    lost.rotation = Compose(lost.rotation, FromRotationVector(step_rad));
-    lost.rotation_rad = Add(lost.rotation_rad, step_rad);
+    lost_rad = Add(lost_rad, Scale(Sub(w, bias_rad_s), period_s));
   }
-  lost.rotation = Normalised(lost.rotation);
-  return lost;
+  return lost_rad;
 }
 
 }  // namespace ambi::fusion

@@ -14,13 +14,6 @@ struct LateLossParams {
   double max_lost_s = 0.3;
 };
 
-// The rotation lost with 'missing' samples between 'before' and 'after' (an arrival-time
-// stream's short loss found blocks later, SampleClock::late_loss_samples), one 'period_s' apart.
-struct LostRotation {
-  Quaternion rotation;  // body frame, as the filter would have integrated it
-  Vec3 rotation_rad;    // the same as a rotation vector (for projecting on a movement axis)
-};
-
 // The k-th (1-based) of 'missing' samples lost between 'before' and 'after' (an arrival-time
 // stream's short loss found blocks later), one 'period_s' apart at their true times: the samples
 // after the loss went on at the clock's period, so in session time 'after' is one period after
@@ -31,10 +24,12 @@ struct LostRotation {
 ImuSample LostSample(const ImuSample& earlier, const ImuSample& before, const ImuSample& after,
                      std::int64_t k, std::int64_t missing, double period_s);
 
-// The rotation of those samples' gyro, 'bias_rad_s' removed.
-LostRotation RotationOfLostSamples(const ImuSample& earlier, const ImuSample& before,
-                                   const ImuSample& after, std::int64_t missing, double period_s,
-                                   const Vec3& bias_rad_s);
+// The rotation of those samples' gyro, 'bias_rad_s' removed, as a rotation vector (rad, sensor
+// frame): what the rep detector adds to its gyro angles (RepDetector::AddLostRotation). The
+// orientation takes them as samples (SessionPipeline::AddLateLoss runs the filter again).
+Vec3 RotationOfLostSamples(const ImuSample& earlier, const ImuSample& before,
+                           const ImuSample& after, std::int64_t missing, double period_s,
+                           const Vec3& bias_rad_s);
 
 }  // namespace ambi::fusion
 

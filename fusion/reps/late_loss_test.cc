@@ -113,9 +113,9 @@ TEST(LateLossTest, TheAddedRotationIsBoundedByTheSpeedAroundTheLoss) {
   earlier.time = TimeFromSeconds(0.0);
   before.time = TimeFromSeconds(kPeriodS);
   after.time = TimeFromSeconds(2 * kPeriodS);
-  const LostRotation r = RotationOfLostSamples(earlier, before, after, 5, kPeriodS, Vec3{});
-  EXPECT_LE(std::abs(r.rotation_rad.z), 5 * kPeriodS * 2.0 + 1e-12);
-  EXPECT_GE(r.rotation_rad.z, 0.0);
+  const Vec3 lost_rad = RotationOfLostSamples(earlier, before, after, 5, kPeriodS, Vec3{});
+  EXPECT_LE(std::abs(lost_rad.z), 5 * kPeriodS * 2.0 + 1e-12);
+  EXPECT_GE(lost_rad.z, 0.0);
 }
 
 }  // namespace
