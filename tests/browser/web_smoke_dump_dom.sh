@@ -16,7 +16,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$ambid" --simulate --data-dir "$dir/data" --listen "unix:$dir/ambid.sock" 2> "$dir/ambid.log" &
+# Its simulated sensors link into this test's folder ($XDG_RUNTIME_DIR), not the one other tests share.
+XDG_RUNTIME_DIR="$dir" "$ambid" --simulate --data-dir "$dir/data" --listen "unix:$dir/ambid.sock" 2> "$dir/ambid.log" &
 pids+=($!)
 "$web" --listen 127.0.0.1:0 --connect "unix:$dir/ambid.sock" > "$dir/web.out" 2> "$dir/web.log" &
 pids+=($!)

@@ -28,7 +28,8 @@ tls_cert = "$dir/cert.pem"
 tls_key = "$dir/key.pem"
 TOML
 
-"$ambid" --simulate --data-dir "$dir/data" --listen "unix:$dir/ambid.sock" 2> "$dir/ambid.log" &
+# Its simulated sensors link into this test's folder ($XDG_RUNTIME_DIR), not the one other tests share.
+XDG_RUNTIME_DIR="$dir" "$ambid" --simulate --data-dir "$dir/data" --listen "unix:$dir/ambid.sock" 2> "$dir/ambid.log" &
 pids+=($!)
 "$web" --config "$dir/ambi-web.toml" > "$dir/web.out" 2> "$dir/web.log" &
 pids+=($!)

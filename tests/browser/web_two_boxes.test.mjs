@@ -20,8 +20,13 @@ let browser = null;
 try {
   for (const box of ['a', 'b']) {
     fs.mkdirSync(path.join(dir, box));
+    // Each box's simulated sensors get their own link folder ($XDG_RUNTIME_DIR): two boxes on
+    // one machine, or another test's simulator, must not take over each other's
+    // ambi-sim-<athlete>-<placement> links (a box then read the other's pseudo-terminals, or
+    // none, and its tiles never came).
     children.push(spawn(ambid, ['--simulate', '--data-dir', path.join(dir, box), '--listen',
-      `unix:${path.join(dir, box, 'ambid.sock')}`], { stdio: 'ignore' }));
+      `unix:${path.join(dir, box, 'ambid.sock')}`],
+    { stdio: 'ignore', env: { ...process.env, XDG_RUNTIME_DIR: path.join(dir, box) } }));
   }
   const web = spawn(ambiWeb, ['--listen', '127.0.0.1:0',
     '--connect', `a=unix:${path.join(dir, 'a', 'ambid.sock')}`,

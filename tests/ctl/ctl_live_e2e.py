@@ -99,7 +99,9 @@ def main():
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="ambictl-live-")
     socket = os.path.join(work, "ambid.sock")
-    env = {**os.environ, "AMBI_CATALOG": args.catalog, "NO_COLOR": ""}
+    # XDG_RUNTIME_DIR: the simulated sensors link into this test's folder, not the one other
+    # tests' simulators share (they would take over each other's ambi-sim-* links).
+    env = {**os.environ, "AMBI_CATALOG": args.catalog, "NO_COLOR": "", "XDG_RUNTIME_DIR": work}
     env.pop("AMBI_ADDRESS", None)
     ctl = [args.ambictl, "--connect", socket]  # a bare path: a unix socket
     watch_cmd = [args.ambi_watch, "--connect", "unix:" + socket]
