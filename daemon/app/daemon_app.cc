@@ -202,10 +202,11 @@ std::optional<std::vector<AthleteSpec>> DaemonApp::Impl::BuildAthletes() {
   if (options_.simulate) {
     sim::PtySimulatorOptions sim_options;
     sim_options.link_dir = sim::DefaultSimLinkDir();
+    sim_options.own_folder = true;  // another simulating ambid on this machine keeps its own
     // Real time only: ambid stamps WitMotion serial samples with their arrival time (the frames
     // carry none), so faster playback would shrink every dt and with it every angle and tempo.
     simulator_ = std::make_unique<sim::PtySimulator>(io_, sim_options);
-    spdlog::info("simulated sensors on pseudo-terminals in {}", sim_options.link_dir);
+    spdlog::info("simulated sensors on pseudo-terminals in {}", simulator_->link_folder());
     auto athletes =
         AthletesFromSimulator(sim::DemoRoster(), options_.config, simulator_.get(), &error);
     if (!athletes) spdlog::critical("{}", error);

@@ -1,12 +1,16 @@
 #include "daemon/sim/pty_simulator.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <stdexcept>
+#include <system_error>
 #include <utility>
 
 #include "daemon/sim/device_byte_stream.h"
@@ -279,6 +283,16 @@ PtySimulator::PtySimulator(asio::io_context& io, PtySimulatorOptions options)
     throw std::invalid_argument("pty simulator: link_dir " + options_.link_dir +
                                 " is not a directory");
   }
+  if (options_.own_folder) {
+    // mkdtemp: a new name no one else holds, mode 0700, even in a shared /tmp.
+    std::string folder = (std::filesystem::path(options_.link_dir) / "ambi-sim.XXXXXX").string();
+    if (::mkdtemp(folder.data()) == nullptr) {
+      throw std::system_error(errno, std::generic_category(),
+                              "pty simulator: cannot make a link folder in " + options_.link_dir);
+    }
+    options_.link_dir = std::move(folder);
+    folder_made_ = true;
+  }
 }
 
 PtySimulator::~PtySimulator() { Stop(); }
@@ -320,6 +334,11 @@ void PtySimulator::Stop() {
   if (stopped_) return;
   stopped_ = true;
   for (const auto& device : devices_) device->Stop();
+  if (folder_made_) {
+    // Empty now that every link is gone; a folder someone put other files in stays.
+    std::error_code ignored;
+    std::filesystem::remove(options_.link_dir, ignored);
+  }
 }
 
 void PtySimulator::Unplug(std::size_t device) {

@@ -24,6 +24,12 @@ struct PtySimulatorOptions {
   std::string link_dir;
   // Playback speed: 1 is real time, 10 plays ten times faster (tests).
   double time_scale = 1.0;
+  // The links go into a new folder of this simulator's own inside link_dir
+  // (<link_dir>/ambi-sim.XXXXXX, mode 0700), removed when it stops: two simulators on one
+  // machine (two `ambid --simulate`) would otherwise replace each other's links and read each
+  // other's pseudo-terminals. Off for ambi-sim-pty, whose links a separate ambid is configured
+  // with by name.
+  bool own_folder = false;
 };
 
 // $XDG_RUNTIME_DIR when set and a directory, else /tmp.
@@ -77,6 +83,8 @@ class PtySimulator {
   // returns their indices, left first. Throws std::invalid_argument for an invalid athlete or a
   // name already used, std::runtime_error / std::system_error when a pty or symlink fails.
   std::vector<std::size_t> AddAthlete(const SimAthlete& athlete);
+  // The folder the links are in (link_dir, or the simulator's own folder in it).
+  const std::string& link_folder() const { return options_.link_dir; }
 
   // Starts every device's clock at the same instant. Once only.
   void Start();
@@ -103,6 +111,7 @@ class PtySimulator {
   std::vector<std::string> athlete_names_;
   bool started_ = false;
   bool stopped_ = false;
+  bool folder_made_ = false;  // options_.link_dir is the simulator's own: removed at Stop()
 };
 
 }  // namespace ambi::sim

@@ -259,6 +259,31 @@ TEST(PtySimulatorTest, StopRemovesLinksAndTheReaderLosesTheDevice) {
   ASSERT_TRUE(RunUntil(io, [&] { return left.lost == 1; }));
 }
 
+// Two simulating daemons on one machine: each keeps its links in a folder of its own, so the
+// second's athlete of the same name does not take over the first's link.
+TEST(PtySimulatorTest, SimulatorsWithFoldersOfTheirOwnKeepTheirLinksApart) {
+  asio::io_context io;
+  TempDir dir;
+  PtySimulatorOptions options{dir.str(), 10.0};
+  options.own_folder = true;
+  auto first = std::make_unique<PtySimulator>(io, options);
+  PtySimulator second(io, options);
+  ASSERT_NE(first->link_folder(), second.link_folder());
+  EXPECT_EQ(fs::path(first->link_folder()).parent_path(), fs::path(dir.str()));
+  EXPECT_EQ(fs::status(first->link_folder()).permissions() & fs::perms::all, fs::perms::owner_all);
+
+  const SimDeviceInfo mine = first->device(first->AddAthlete(ShortCurl("kai", true))[0]);
+  const SimDeviceInfo theirs = second.device(second.AddAthlete(ShortCurl("kai", true))[0]);
+  EXPECT_NE(mine.link_path, theirs.link_path);
+  EXPECT_EQ(fs::read_symlink(mine.link_path).string(), mine.slave_path);
+  EXPECT_EQ(fs::read_symlink(theirs.link_path).string(), theirs.slave_path);
+
+  const std::string folder = first->link_folder();
+  first.reset();
+  EXPECT_FALSE(fs::exists(folder)) << "the folder goes with the simulator";
+  EXPECT_EQ(fs::read_symlink(theirs.link_path).string(), theirs.slave_path);
+}
+
 TEST(PtySimulatorTest, RejectsDuplicateAndBadNamesAndMissingDirectory) {
   asio::io_context io;
   TempDir dir;
