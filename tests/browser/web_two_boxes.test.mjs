@@ -13,6 +13,7 @@ import { chromiumOptions, until } from './web_rig.mjs';
 
 const ambid = process.env.AMBID;
 const ambiWeb = process.env.AMBI_WEB;
+const shots = process.env.AMBI_SCREENSHOT_DIR;
 assert.ok(ambid && ambiWeb, 'AMBID and AMBI_WEB name the programs');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-two-boxes-'));
 const children = [];
@@ -54,6 +55,31 @@ try {
     return s.every((c) => c === 2) ? s : null;
   }, 20000);
   console.log(`ok reps at both boxes; sensors per tile ${sensors}`);
+  // Four athletes on a 10-inch tablet, a set well under way: every tile on the screen without
+  // scrolling, each still showing its name, its verdict and its newest rep's two numbers.
+  await until('alice at both boxes five reps into a set', async () => page.evaluate(() =>
+    [...window.ambiPage.athletes.values()].filter((a) => a.name === 'alice' && a.pairs.length >= 5).length === 2), 90000);
+  for (const [view, size] of [['landscape', { width: 1280, height: 800 }], ['portrait', { width: 800, height: 1280 }]]) {
+    await page.setViewportSize(size);
+    const measure = () => page.evaluate(() => ({
+      height: window.innerHeight,
+      scroll: document.scrollingElement.scrollHeight,
+      faults: [...document.querySelectorAll('#tiles .tile')].flatMap((t) => {
+        const who = `${t.dataset.athlete}@${t.dataset.box}`;
+        const shown = (sel) => [...t.querySelectorAll(sel)].filter((n) => n.getClientRects().length > 0);
+        const out = [];
+        if (t.getBoundingClientRect().bottom > window.innerHeight + 0.5) out.push(`${who} ends below the screen`);
+        for (const sel of ['h2', '.badge', '.big-rom']) if (!shown(sel).length) out.push(`${who} hides ${sel}`);
+        return out;
+      }),
+    }));
+    const m = await until(`${view}: four tiles on the screen`, async () => {
+      const got = await measure();
+      return got.scroll <= got.height && got.faults.length === 0 ? got : null;
+    }, 3000, 100).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await measure())}`); });
+    if (shots) await page.screenshot({ path: path.join(shots, `four-tiles-${view}.png`) });
+    console.log(`ok ${view}: four tiles fit ${m.scroll} <= ${m.height} px`);
+  }
   assert.equal(await page.evaluate(() => window.ambiPage.duplicates), 0, 'no event applied twice');
   assert.equal(await page.$eval('#link', (n) => n.dataset.state), 'live');
 

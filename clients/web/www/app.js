@@ -388,7 +388,7 @@ function setState(a) {
 }
 
 function setLine(a) {
-  if (!a.set) return el('div', { class: 'set-line' }, el('span', { class: 'set-exercise', text: 'No set yet' }));
+  if (!a.set) return el('div', { class: 'set-line' }, el('span', { class: 'set-exercise none', text: 'No set yet' }));
   const s = a.set;
   // A unilateral set names its side while only that side has worked; once the other side has
   // done reps too (sides taken in turn) it is "one side at a time".
@@ -410,11 +410,15 @@ function lastRepBars(a) {
   if (!row) return box;
   const unilateral = a.set && a.set.mode === 'unilateral';
   const newest = (k) => [...a.pairs].reverse().map((r) => r[k]).find((v) => v);
+  // A bilateral rep whose partner is still to come (the other side's data may be a second
+  // behind) shows "…" for that side, not the dash of a rep that never came (unpaired).
+  const waiting = !unilateral && row.single && ![row.left, row.right].some((v) => v && v.unpaired);
   for (const k of ['left', 'right']) {
     const view = unilateral ? newest(k) : row[k];
-    box.append(el('div', { class: `big-rom big-${k}${view && (view.unpaired || view.rep.bridged === true) ? ' uncertain' : ''}` },
+    const pending = !view && waiting;
+    box.append(el('div', { class: `big-rom big-${k}${view && (view.unpaired || view.rep.bridged === true) ? ' uncertain' : ''}${pending ? ' pending' : ''}` },
       el('span', { class: 'big-side', text: k === 'left' ? 'L' : 'R' }),
-      el('span', { class: 'big-value', text: view ? `${fmt(view.rep.rom_deg)}°` : '–' })));
+      el('span', { class: 'big-value', text: view ? `${fmt(view.rep.rom_deg)}°` : pending ? '…' : '–' })));
   }
   return box;
 }
@@ -465,10 +469,17 @@ function repBlock(a, shown, big = false, width = CHART_W) {
     repChart(a, big, a.pairs.slice(from), width));
 }
 
-// Two athletes fit on a tablet without scrolling: side by side in landscape (each tile may take
-// the height below the bar), one above the other in portrait (the two share that height, so a
-// short tile leaves its room to the other). Further tiles scroll, each at most half the height.
+// Up to six athletes fit on a tablet without scrolling. Two: side by side in landscape (each
+// tile may take the height below the bar), one above the other in portrait (the two share that
+// height, so a short tile leaves its room to the other). Three to six share the screen in a grid
+// (CSS: two columns, three in landscape from five; at most two rows in landscape, three in
+// portrait): each tile gets its row's height, and sheds what it can (earlier chart rows, then the
+// chart, the set's summary, the cue's detail, sensors that are fine, the exercise line) before it
+// overflows. A seventh athlete and more scroll, each tile as tall as a row of six.
 function fitTiles(tiles, athletes) {
+  const many = athletes.length > 2;
+  tiles.classList.toggle('many', many);
+  tiles.classList.toggle('crowd', athletes.length > 4);
   const style = getComputedStyle(tiles);
   const columns = style.gridTemplateColumns.split(' ').length;
   const gap = parseFloat(style.rowGap) || 0;
@@ -477,19 +488,39 @@ function fitTiles(tiles, athletes) {
   const nodes = [...tiles.querySelectorAll('.tile')];
   // Measured at their own heights: a grid row stretches a short tile to its neighbour's.
   tiles.classList.add('fitting');
-  if (columns >= 2) {
+  if (many) {
+    const landscape = window.innerWidth > window.innerHeight;
+    const rows = Math.min(Math.ceil(nodes.length / columns), landscape ? 2 : 3);
+    const budget = (room - gap * (rows - 1)) / rows;
+    nodes.forEach((t, i) => fitGroup([t], [athletes[i]], budget, true));
+  } else if (columns >= 2) {
     nodes.forEach((t, i) => fitGroup([t], [athletes[i]], room));
   } else {
     fitGroup(nodes.slice(0, 2), athletes.slice(0, 2), room - gap * (Math.min(2, nodes.length) - 1));
-    nodes.slice(2).forEach((t, i) => fitGroup([t], [athletes[i + 2]], (room - gap) / 2));
   }
   tiles.classList.remove('fitting');
+}
+
+// What a tile among many sheds, in this order, when its newest chart row alone does not fit: the
+// class each step adds (app.css hides the part). The name, the set's state, the verdict badge,
+// the newest rep's two big numbers, a cue's headline and a lost sensor always stay.
+const SHED = ['shed-chart', 'shed-summary', 'shed-detail', 'shed-sensors', 'shed-set-line'];
+
+// Fits the tiles 'ts' into 'budget' (fitRows); 'shed': a tile then sheds parts (SHED) while it
+// is still too tall.
+function fitGroup(ts, as, budget, shed = false) {
+  fitRows(ts, as, budget);
+  if (!shed) return;
+  for (const step of SHED) {
+    if (ts.reduce((h, t) => h + t.getBoundingClientRect().height, 0) - budget <= 0.5) return;
+    ts.forEach((t) => t.classList.add(step));
+  }
 }
 
 // Drops the oldest chart rows of the tiles 'ts' until together they are no taller than 'budget',
 // always from the tile showing the most rows and keeping each tile's newest row; measured again
 // after each step, since an "earlier" line takes room too.
-function fitGroup(ts, as, budget) {
+function fitRows(ts, as, budget) {
   const shown = as.map((a) => a.pairs.length);
   for (let step = 0; step < 4; step += 1) {
     let over = ts.reduce((h, t) => h + t.getBoundingClientRect().height, 0) - budget;
