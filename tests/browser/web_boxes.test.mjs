@@ -1,8 +1,9 @@
-// The live page on two boxes at once, in a real browser (Debian's chromium, playwright-core):
-// two `ambid --simulate` (each with athletes alice and bob) and one ambi-web --connect'ed to
-// both. The page shows four tiles (one name at two boxes is two athletes), reps at both boxes,
-// each tile's own sensors, no event twice; the focus view names the box, its report links ask
-// that box, and starting a set there goes to that box.
+// The live page on several boxes at once, in a real browser (Debian's chromium, playwright-core):
+// three `ambid --simulate` (each with athletes alice and bob) and one ambi-web --connect'ed to
+// all. The page shows six tiles (one name at two boxes is two athletes), reps at every box,
+// each tile's own sensors, no event twice, and all six on a tablet's screen in landscape and
+// portrait; the focus view names the box, its report links ask that box, and starting a set
+// there goes to that box.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,19 +20,18 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-two-boxes-'));
 const children = [];
 let browser = null;
 try {
-  for (const box of ['a', 'b']) {
+  for (const box of ['a', 'b', 'c']) {
     fs.mkdirSync(path.join(dir, box));
-    // Each box's simulated sensors get their own link folder ($XDG_RUNTIME_DIR): two boxes on
-    // one machine, or another test's simulator, must not take over each other's
-    // ambi-sim-<athlete>-<placement> links (a box then read the other's pseudo-terminals, or
-    // none, and its tiles never came).
+    // Each box has a folder of its own as $XDG_RUNTIME_DIR, as boxes on separate machines
+    // would (ambid --simulate also keeps its pseudo-terminal links in a folder of its own).
     children.push(spawn(ambid, ['--simulate', '--data-dir', path.join(dir, box), '--listen',
       `unix:${path.join(dir, box, 'ambid.sock')}`],
     { stdio: 'ignore', env: { ...process.env, XDG_RUNTIME_DIR: path.join(dir, box) } }));
   }
   const web = spawn(ambiWeb, ['--listen', '127.0.0.1:0',
     '--connect', `a=unix:${path.join(dir, 'a', 'ambid.sock')}`,
-    '--connect', `b=unix:${path.join(dir, 'b', 'ambid.sock')}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--connect', `b=unix:${path.join(dir, 'b', 'ambid.sock')}`,
+    '--connect', `c=unix:${path.join(dir, 'c', 'ambid.sock')}`], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(web);
   let out = '';
   web.stdout.on('data', (d) => { out += d; });
@@ -44,21 +44,22 @@ try {
   await page.goto(url);
   const tileNames = () => page.$$eval('#tiles .tile', (n) => n.map((x) =>
     `${x.getAttribute('data-athlete')}@${x.getAttribute('data-box')}`));
-  await until('four tiles', async () => (await tileNames()).length === 4, 60000);
-  assert.deepEqual(await tileNames(), ['alice@a', 'alice@b', 'bob@a', 'bob@b']);
-  console.log('ok four tiles: alice and bob at each box');
+  await until('six tiles', async () => (await tileNames()).length === 6, 60000);
+  assert.deepEqual(await tileNames(), ['alice@a', 'alice@b', 'alice@c', 'bob@a', 'bob@b', 'bob@c']);
+  console.log('ok six tiles: alice and bob at each box');
 
   const repsAt = (box) => page.$$eval(`#tiles .tile[data-box="${box}"] .rep`, (n) => n.length);
-  await until('reps at both boxes', async () => (await repsAt('a')) > 0 && (await repsAt('b')) > 0, 90000);
+  await until('reps at every box', async () => (await repsAt('a')) > 0 && (await repsAt('b')) > 0 &&
+    (await repsAt('c')) > 0, 90000);
   const sensors = await until('each tile its own sensors', async () => {
     const s = await page.$$eval('#tiles .tile', (n) => n.map((x) => x.querySelectorAll('.sensor[data-sensor]').length));
     return s.every((c) => c === 2) ? s : null;
   }, 20000);
-  console.log(`ok reps at both boxes; sensors per tile ${sensors}`);
-  // Four athletes on a 10-inch tablet, a set well under way: every tile on the screen without
+  console.log(`ok reps at every box; sensors per tile ${sensors}`);
+  // Six athletes on a 10-inch tablet, a set well under way: every tile on the screen without
   // scrolling, each still showing its name, its verdict and its newest rep's two numbers.
-  await until('alice at both boxes five reps into a set', async () => page.evaluate(() =>
-    [...window.ambiPage.athletes.values()].filter((a) => a.name === 'alice' && a.pairs.length >= 5).length === 2), 90000);
+  await until('alice at every box five reps into a set', async () => page.evaluate(() =>
+    [...window.ambiPage.athletes.values()].filter((a) => a.name === 'alice' && a.pairs.length >= 5).length === 3), 90000);
   for (const [view, size] of [['landscape', { width: 1280, height: 800 }], ['portrait', { width: 800, height: 1280 }]]) {
     await page.setViewportSize(size);
     const measure = () => page.evaluate(() => ({
@@ -73,12 +74,12 @@ try {
         return out;
       }),
     }));
-    const m = await until(`${view}: four tiles on the screen`, async () => {
+    const m = await until(`${view}: six tiles on the screen`, async () => {
       const got = await measure();
       return got.scroll <= got.height && got.faults.length === 0 ? got : null;
     }, 3000, 100).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await measure())}`); });
-    if (shots) await page.screenshot({ path: path.join(shots, `four-tiles-${view}.png`) });
-    console.log(`ok ${view}: four tiles fit ${m.scroll} <= ${m.height} px`);
+    if (shots) await page.screenshot({ path: path.join(shots, `six-tiles-${view}.png`) });
+    console.log(`ok ${view}: six tiles fit ${m.scroll} <= ${m.height} px`);
   }
   assert.equal(await page.evaluate(() => window.ambiPage.duplicates), 0, 'no event applied twice');
   assert.equal(await page.$eval('#link', (n) => n.dataset.state), 'live');
