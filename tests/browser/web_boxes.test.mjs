@@ -92,7 +92,7 @@ try {
   const result = await until('the start-set answer', async () => {
     const t = await page.$eval('#control-result', (n) => n.textContent);
     return t && t !== '…' ? t : null;
-  }, 10000);
+  }, 30000);  // generous: it crosses ambi-web and ambid, which records the set first
   assert.match(result, /^Set \d+ started$/, 'box b started the set');
   const index = Number(result.match(/\d+/)[0]);
   await until('alice at box b in that set', async () => page.$(
