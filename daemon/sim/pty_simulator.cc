@@ -1,6 +1,9 @@
 #include "daemon/sim/pty_simulator.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -10,6 +13,7 @@
 #include <deque>
 #include <filesystem>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <utility>
 
@@ -31,6 +35,33 @@ constexpr std::size_t kMaxBatchBytes = 8192;
 constexpr std::size_t kSetsKept = 3;
 
 }  // namespace
+
+void RemoveFoldersOfEndedSimulators(const std::string& link_dir) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(link_dir, error)) {
+    // ambi-sim.<pid>.XXXXXX: a real folder of this user whose process is gone.
+    const std::string name = entry.path().filename().string();
+    const std::string prefix = "ambi-sim.";
+    const std::size_t dot = name.find('.', prefix.size());
+    if (name.rfind(prefix, 0) != 0 || dot == std::string::npos || dot == prefix.size() ||
+        name.size() != dot + 7) {
+      continue;
+    }
+    const std::string digits = name.substr(prefix.size(), dot - prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    struct stat info {};
+    if (::lstat(entry.path().c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+        info.st_uid != ::geteuid()) {
+      continue;
+    }
+    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    // Its dangling links (remove_all removes links, never what they point at), then itself.
+    std::error_code ignored;
+    fs::remove_all(entry.path(), ignored);
+  }
+}
 
 std::string DefaultSimLinkDir() {
   const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
@@ -284,8 +315,12 @@ PtySimulator::PtySimulator(asio::io_context& io, PtySimulatorOptions options)
                                 " is not a directory");
   }
   if (options_.own_folder) {
-    // mkdtemp: a new name no one else holds, mode 0700, even in a shared /tmp.
-    std::string folder = (std::filesystem::path(options_.link_dir) / "ambi-sim.XXXXXX").string();
+    RemoveFoldersOfEndedSimulators(options_.link_dir);
+    // mkdtemp: a new name no one else holds, mode 0700, even in a shared /tmp. The pid in it
+    // tells a later simulator whether this one still runs.
+    std::string folder = (std::filesystem::path(options_.link_dir) /
+                          ("ambi-sim." + std::to_string(::getpid()) + ".XXXXXX"))
+                             .string();
     if (::mkdtemp(folder.data()) == nullptr) {
       throw std::system_error(errno, std::generic_category(),
                               "pty simulator: cannot make a link folder in " + options_.link_dir);

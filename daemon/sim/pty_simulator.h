@@ -25,7 +25,7 @@ struct PtySimulatorOptions {
   // Playback speed: 1 is real time, 10 plays ten times faster (tests).
   double time_scale = 1.0;
   // The links go into a new folder of this simulator's own inside link_dir
-  // (<link_dir>/ambi-sim.XXXXXX, mode 0700), removed when it stops: two simulators on one
+  // (<link_dir>/ambi-sim.<pid>.XXXXXX, mode 0700), removed when it stops: two simulators on one
   // machine (two `ambid --simulate`) would otherwise replace each other's links and read each
   // other's pseudo-terminals. Off for ambi-sim-pty, whose links a separate ambid is configured
   // with by name.
@@ -34,6 +34,11 @@ struct PtySimulatorOptions {
 
 // $XDG_RUNTIME_DIR when set and a directory, else /tmp.
 std::string DefaultSimLinkDir();
+
+// Removes the link folders (own_folder) that simulators left in 'link_dir' when their process
+// ended without stopping them (a crash): folders of this user named ambi-sim.<pid>.XXXXXX whose
+// process no longer exists. Run by a simulator that makes its own folder there.
+void RemoveFoldersOfEndedSimulators(const std::string& link_dir);
 
 struct SimDeviceInfo {
   std::string athlete;

@@ -1,6 +1,7 @@
 #include "daemon/sim/pty_simulator.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -282,6 +283,37 @@ TEST(PtySimulatorTest, SimulatorsWithFoldersOfTheirOwnKeepTheirLinksApart) {
   first.reset();
   EXPECT_FALSE(fs::exists(folder)) << "the folder goes with the simulator";
   EXPECT_EQ(fs::read_symlink(theirs.link_path).string(), theirs.slave_path);
+}
+
+// A simulating daemon that crashed left its folder and dangling links behind: the next one
+// removes it, and leaves the folders of simulators still running and anything else alone.
+TEST(PtySimulatorTest, AFolderLeftByAnEndedSimulatorIsRemovedByTheNext) {
+  asio::io_context io;
+  TempDir dir;
+  const pid_t ended = ::fork();
+  ASSERT_GE(ended, 0);
+  if (ended == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(ended, nullptr, 0), ended);  // its pid now names no process
+  const fs::path left_behind =
+      fs::path(dir.str()) / ("ambi-sim." + std::to_string(ended) + ".a1b2c3");
+  const fs::path running =
+      fs::path(dir.str()) / ("ambi-sim." + std::to_string(::getppid()) + ".d4e5f6");
+  const fs::path other = fs::path(dir.str()) / "ambi-sim.notes";
+  for (const fs::path& folder : {left_behind, running, other}) {
+    fs::create_directory(folder);
+    fs::create_symlink("/dev/pts/9999", folder / "ambi-sim-kai-left_wrist");
+  }
+  PtySimulatorOptions options{dir.str(), 10.0};
+  options.own_folder = true;
+  PtySimulator simulator(io, options);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(left_behind)));
+  EXPECT_TRUE(fs::exists(running));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_EQ(fs::path(simulator.link_folder())
+                .filename()
+                .string()
+                .rfind("ambi-sim." + std::to_string(::getpid()) + ".", 0),
+            0u);
 }
 
 TEST(PtySimulatorTest, RejectsDuplicateAndBadNamesAndMissingDirectory) {
