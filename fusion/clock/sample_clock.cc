@@ -98,17 +98,18 @@ std::int64_t SampleClock::SamplesLostInBlocks(double lag_s) {
       return 0;
     }
     std::int64_t lost = 0;
+    const std::int64_t lasting_samples =
+        std::llround(std::min(lasting_s / period_s_, kMaxMissingSamples));
     const double ramp_s =
         (block_min_s - reference_min_lag_s_) / static_cast<double>(pending_blocks_ + 1);
     if (std::abs(since_step_s) <= threshold_s && lasting_s > threshold_s) {
-      lost = std::max<std::int64_t>(
-          1, std::llround(std::min(lasting_s / period_s_, kMaxMissingSamples)));
+      lost = std::max<std::int64_t>(1, lasting_samples);
     } else if (since_step_s > threshold_s && ramp_s <= max_rise_s) {
       // Rising block after block: a rate error the period estimate has not learned yet.
       rise_per_block_s_ = ramp_s;
     } else if (since_step_s > threshold_s) {
       // Faster than any rate error: losses in blocks in a row (a heavily lossy link).
-      lost = std::llround(std::min(lasting_s / period_s_, kMaxMissingSamples));
+      lost = lasting_samples;
     }
     reference_min_lag_s_ = block_min_s;
     pending_blocks_ = 0;
