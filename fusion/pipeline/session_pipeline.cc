@@ -98,9 +98,13 @@ struct SessionPipeline::SensorState {
     return filter_before[static_cast<std::size_t>((number / kFilterSnapshotEvery) %
                                                   kFilterSnapshots)];
   }
+  // Keeps a copy of the filter before fed sample 'number' when that sample is due one.
+  void KeepFilterBefore(std::int64_t number) {
+    if (number % kFilterSnapshotEvery == 0) FilterBefore(number) = filter;
+  }
   // Feeds the filter the next sample to remember (RememberFed follows).
   void FeedFilter(const ImuSample& sample, double lost_in_step_s = 0.0) {
-    if (fed_count % kFilterSnapshotEvery == 0) FilterBefore(fed_count) = filter;
+    KeepFilterBefore(fed_count);
     filter.Update(sample, lost_in_step_s);
   }
 };
@@ -347,9 +351,7 @@ void SessionPipeline::AddLateLoss(SensorState& sensor, std::int64_t missing,
   // already made up part of it meanwhile.
   sensor.filter = sensor.FilterBefore(from);
   for (std::int64_t number = from; number < sensor.fed_count; ++number) {
-    if (number > from && number % SensorState::kFilterSnapshotEvery == 0) {
-      sensor.FilterBefore(number) = sensor.filter;
-    }
+    if (number > from) sensor.KeepFilterBefore(number);
     SensorState::Fed& fed = sensor.FedNumber(number);
     for (std::int64_t k = 1; k <= fed.lost_before; ++k) {
       sensor.filter.UpdateWithDt(LostSample(fed_sample(number - 2), fed_sample(number - 1),
