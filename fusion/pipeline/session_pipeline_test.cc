@@ -636,6 +636,39 @@ TEST(SessionPipelineTest, DeviceTimeGapIsReportedAndDropsRepInProgress) {
   EXPECT_EQ(static_cast<int>(sink.RepsOf(Side::kLeft).size()), TruthReps(input, Side::kLeft));
 }
 
+// The records of 'input' without the right sensor's records for which 'drop' (given the
+// record's true time) says so; '*lost' counts those dropped.
+template <typename Drop>
+std::vector<Record> DropRightRecords(const SimInput& input, Drop drop, int* lost) {
+  std::vector<Record> records;
+  *lost = 0;
+  for (const Record& r : input.records) {
+    if (r.sensor == 1 && drop(ToSeconds(r.arrival) - kLatencyS)) {
+      ++*lost;
+      continue;
+    }
+    records.push_back(r);
+  }
+  return records;
+}
+
+// Drops the right sensor's records whose true time lies within 'half_width_s' of the time
+// 'at' picks in each true rep of that side; returns the records kept.
+template <typename At>
+std::vector<Record> DropAroundEachRep(const SimInput& input, At at, double half_width_s,
+                                      int* lost) {
+  return DropRightRecords(
+      input,
+      [&](double t) {
+        for (const Rep& truth : input.truth.right.reps) {
+          const double centre_s = at(truth);
+          if (t >= centre_s - half_width_s && t < centre_s + half_width_s) return true;
+        }
+        return false;
+      },
+      lost);
+}
+
 // WitMotion serial has no device time: the clock finds a loss of a few samples one sample late
 // (the first late sample could be one slow delivery). The lost samples are bridged from the
 // samples around the loss, not from the late sample onwards, so a curl losing 4 samples (160 ms
@@ -644,22 +677,12 @@ TEST(SessionPipelineTest, ALossFoundLateInAnArrivalStreamKeepsTheRepsRange) {
   sim::SessionSpec spec = *sim::MakePreset("curl");
   spec.rate_hz = 25.0;
   const SimInput input = Simulate(spec, Protocol::kWitMotionSerial);
-  std::vector<Record> records;
   int lost = 0;
-  for (const Record& r : input.records) {
-    const double t = ToSeconds(r.arrival) - kLatencyS;
-    bool in_loss = false;
-    for (const Rep& truth : input.truth.right.reps) {
-      // Minimum-jerk angular acceleration peaks at about a fifth of the phase.
-      const double speeding_up_s = ToSeconds(truth.start) + 0.25 * truth.concentric_s;
-      in_loss = in_loss || (t >= speeding_up_s - 0.08 && t < speeding_up_s + 0.08);
-    }
-    if (r.sensor == 1 && in_loss) {
-      ++lost;
-      continue;
-    }
-    records.push_back(r);
-  }
+  // Minimum-jerk angular acceleration peaks at about a fifth of the phase.
+  const auto speeding_up = [](const Rep& truth) {
+    return ToSeconds(truth.start) + 0.25 * truth.concentric_s;
+  };
+  const std::vector<Record> records = DropAroundEachRep(input, speeding_up, 0.08, &lost);
   ASSERT_EQ(lost, 4 * TruthReps(input, Side::kRight));
   RecordingSink sink;
   SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kWitMotionSerial), &sink);
@@ -742,29 +765,6 @@ TEST(SessionPipelineTest, ALossFoundBlocksLaterBesideABridgedGapIsNotSpreadOverT
   EXPECT_NEAR(beside->turn_deg, 101.0 / 100.0 * 180.0 / std::numbers::pi, 0.3);
 }
 
-// Drops the right sensor's records whose true time lies within 'half_width_s' of the time
-// 'at' picks in each true rep of that side; returns the records kept.
-template <typename At>
-std::vector<Record> DropAroundEachRep(const SimInput& input, At at, double half_width_s,
-                                      int* lost) {
-  std::vector<Record> records;
-  *lost = 0;
-  for (const Record& r : input.records) {
-    const double t = ToSeconds(r.arrival) - kLatencyS;
-    bool in_loss = false;
-    for (const Rep& truth : input.truth.right.reps) {
-      const double centre_s = at(truth);
-      in_loss = in_loss || (t >= centre_s - half_width_s && t < centre_s + half_width_s);
-    }
-    if (r.sensor == 1 && in_loss) {
-      ++*lost;
-      continue;
-    }
-    records.push_back(r);
-  }
-  return records;
-}
-
 // A loss too short for the clock to tell from latency jitter at the sample (2 samples at 100 Hz)
 // is found blocks later. The filter then runs again from before the loss with the lost samples
 // put back, so a curl that loses them as it speeds up keeps its range: turning the orientation
@@ -775,27 +775,21 @@ TEST(SessionPipelineTest, AShortLossFoundBlocksLaterKeepsTheRepsRange) {
   spec.rate_hz = 100.0;
   const SimInput input = Simulate(spec, Protocol::kWitMotionSerial);
   // The right sensor's first two samples from a third into each rep's concentric phase.
-  std::vector<Record> records;
   int lost = 0;
   std::vector<int> lost_in_rep(input.truth.right.reps.size(), 0);
-  for (const Record& r : input.records) {
-    const double t = ToSeconds(r.arrival) - kLatencyS;
-    bool in_loss = false;
-    for (std::size_t i = 0; i < input.truth.right.reps.size() && r.sensor == 1; ++i) {
-      const Rep& truth = input.truth.right.reps[i];
-      const double speeding_up_s = ToSeconds(truth.start) + 0.35 * truth.concentric_s;
-      if (t >= speeding_up_s && lost_in_rep[i] < 2) {
-        ++lost_in_rep[i];
-        in_loss = true;
-        break;
-      }
-    }
-    if (in_loss) {
-      ++lost;
-      continue;
-    }
-    records.push_back(r);
-  }
+  const std::vector<Record> records = DropRightRecords(
+      input,
+      [&](double t) {
+        for (std::size_t i = 0; i < input.truth.right.reps.size(); ++i) {
+          const Rep& truth = input.truth.right.reps[i];
+          if (t >= ToSeconds(truth.start) + 0.35 * truth.concentric_s && lost_in_rep[i] < 2) {
+            ++lost_in_rep[i];
+            return true;
+          }
+        }
+        return false;
+      },
+      &lost);
   ASSERT_EQ(lost, 2 * TruthReps(input, Side::kRight));
   RecordingSink sink;
   SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kWitMotionSerial), &sink);
