@@ -489,7 +489,8 @@ function fitTiles(tiles, athletes) {
   // Measured at their own heights: a grid row stretches a short tile to its neighbour's.
   tiles.classList.add('fitting');
   if (many) {
-    const landscape = window.innerWidth > window.innerHeight;
+    // The orientation as app.css sees it, so the rows budgeted here are the ones it lays out.
+    const landscape = window.matchMedia('(orientation: landscape)').matches;
     const rows = Math.min(Math.ceil(nodes.length / columns), landscape ? 2 : 3);
     const budget = (room - gap * (rows - 1)) / rows;
     nodes.forEach((t, i) => fitGroup([t], [athletes[i]], budget, true));
