@@ -3,7 +3,7 @@
 // all. The page shows six tiles (one name at two boxes is two athletes), reps at every box,
 // each tile's own sensors, no event twice, and all six on a tablet's screen in landscape and
 // portrait; the focus view names the box, its report links ask that box, and starting a set
-// there goes to that box.
+// there goes to that box. A second ambi-web on two of the boxes shows four tiles, which fit too.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,6 +19,44 @@ assert.ok(ambid && ambiWeb, 'AMBID and AMBI_WEB name the programs');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-two-boxes-'));
 const children = [];
 let browser = null;
+
+// Every tile on a tablet's screen without scrolling, in landscape and portrait, each still showing
+// its name, its verdict and its newest rep's two numbers; a screenshot of each ('<count>-tiles-').
+async function checkFit(page, count) {
+  for (const [view, size] of [['landscape', { width: 1280, height: 800 }], ['portrait', { width: 800, height: 1280 }]]) {
+    await page.setViewportSize(size);
+    const measure = () => page.evaluate(() => ({
+      height: window.innerHeight,
+      scroll: document.scrollingElement.scrollHeight,
+      faults: [...document.querySelectorAll('#tiles .tile')].flatMap((t) => {
+        const who = `${t.dataset.athlete}@${t.dataset.box}`;
+        const shown = (sel) => [...t.querySelectorAll(sel)].filter((n) => n.getClientRects().length > 0);
+        const out = [];
+        if (t.getBoundingClientRect().bottom > window.innerHeight + 0.5) out.push(`${who} ends below the screen`);
+        for (const sel of ['h2', '.badge', '.big-rom']) if (!shown(sel).length) out.push(`${who} hides ${sel}`);
+        return out;
+      }),
+    }));
+    const m = await until(`${view}: ${count} tiles on the screen`, async () => {
+      const got = await measure();
+      return got.scroll <= got.height && got.faults.length === 0 ? got : null;
+    }, 3000, 100).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await measure())}`); });
+    if (shots) await page.screenshot({ path: path.join(shots, `${count}-tiles-${view}.png`) });
+    console.log(`ok ${view}: ${count} tiles fit ${m.scroll} <= ${m.height} px`);
+  }
+}
+
+// An ambi-web --connect'ed to these boxes; resolves to the address it serves.
+async function startWeb(boxes) {
+  const args = ['--listen', '127.0.0.1:0'];
+  for (const box of boxes) args.push('--connect', `${box}=unix:${path.join(dir, box, 'ambid.sock')}`);
+  const web = spawn(ambiWeb, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(web);
+  let out = '';
+  web.stdout.on('data', (d) => { out += d; });
+  return until(`ambi-web on ${boxes} to serve`, async () => (out.match(/http:\/\/[^ ]*\//) || [])[0], 20000);
+}
+
 try {
   for (const box of ['a', 'b', 'c']) {
     fs.mkdirSync(path.join(dir, box));
@@ -28,20 +66,18 @@ try {
       `unix:${path.join(dir, box, 'ambid.sock')}`],
     { stdio: 'ignore', env: { ...process.env, XDG_RUNTIME_DIR: path.join(dir, box) } }));
   }
-  const web = spawn(ambiWeb, ['--listen', '127.0.0.1:0',
-    '--connect', `a=unix:${path.join(dir, 'a', 'ambid.sock')}`,
-    '--connect', `b=unix:${path.join(dir, 'b', 'ambid.sock')}`,
-    '--connect', `c=unix:${path.join(dir, 'c', 'ambid.sock')}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(web);
-  let out = '';
-  web.stdout.on('data', (d) => { out += d; });
-  const url = await until('ambi-web to serve', async () => (out.match(/http:\/\/[^ ]*\//) || [])[0], 20000);
+  const url = await startWeb(['a', 'b', 'c']);
 
   browser = await chromium.launch(chromiumOptions());
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url);
+  // A second ambi-web on boxes a and b only (four athletes), opened now so that its sets run on
+  // while the six tiles are checked.
+  const page4 = await browser.newPage();
+  page4.on('pageerror', (e) => errors.push(String(e)));
+  await page4.goto(await startWeb(['a', 'b']));
   const tileNames = () => page.$$eval('#tiles .tile', (n) => n.map((x) =>
     `${x.getAttribute('data-athlete')}@${x.getAttribute('data-box')}`));
   await until('six tiles', async () => (await tileNames()).length === 6, 60000);
@@ -60,27 +96,12 @@ try {
   // scrolling, each still showing its name, its verdict and its newest rep's two numbers.
   await until('alice at every box five reps into a set', async () => page.evaluate(() =>
     [...window.ambiPage.athletes.values()].filter((a) => a.name === 'alice' && a.pairs.length >= 5).length === 3), 90000);
-  for (const [view, size] of [['landscape', { width: 1280, height: 800 }], ['portrait', { width: 800, height: 1280 }]]) {
-    await page.setViewportSize(size);
-    const measure = () => page.evaluate(() => ({
-      height: window.innerHeight,
-      scroll: document.scrollingElement.scrollHeight,
-      faults: [...document.querySelectorAll('#tiles .tile')].flatMap((t) => {
-        const who = `${t.dataset.athlete}@${t.dataset.box}`;
-        const shown = (sel) => [...t.querySelectorAll(sel)].filter((n) => n.getClientRects().length > 0);
-        const out = [];
-        if (t.getBoundingClientRect().bottom > window.innerHeight + 0.5) out.push(`${who} ends below the screen`);
-        for (const sel of ['h2', '.badge', '.big-rom']) if (!shown(sel).length) out.push(`${who} hides ${sel}`);
-        return out;
-      }),
-    }));
-    const m = await until(`${view}: six tiles on the screen`, async () => {
-      const got = await measure();
-      return got.scroll <= got.height && got.faults.length === 0 ? got : null;
-    }, 3000, 100).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await measure())}`); });
-    if (shots) await page.screenshot({ path: path.join(shots, `six-tiles-${view}.png`) });
-    console.log(`ok ${view}: six tiles fit ${m.scroll} <= ${m.height} px`);
-  }
+  await checkFit(page, 'six');
+  // Four athletes (two boxes): the second page, once alice is five reps into a set at both.
+  await until('four tiles, alice five reps into a set at both boxes', async () => page4.evaluate(() =>
+    document.querySelectorAll('#tiles .tile').length === 4 &&
+    [...window.ambiPage.athletes.values()].filter((a) => a.name === 'alice' && a.pairs.length >= 5).length === 2), 90000);
+  await checkFit(page4, 'four');
   assert.equal(await page.evaluate(() => window.ambiPage.duplicates), 0, 'no event applied twice');
   assert.equal(await page.$eval('#link', (n) => n.dataset.state), 'live');
 
@@ -100,6 +121,7 @@ try {
     `#tiles .tile[data-athlete="alice"][data-box="b"].in-set`), 20000);
   assert.deepEqual(errors, [], 'no page errors');
   console.log(`ok focus on alice at b: links ${links.join(' ')}; ${result}`);
+
 } finally {
   if (browser) await browser.close();
   for (const child of children) child.kill('SIGTERM');
