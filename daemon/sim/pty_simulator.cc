@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -33,6 +34,20 @@ constexpr std::chrono::seconds kMaxLag{1};
 constexpr std::size_t kMaxBatchBytes = 8192;
 // Sets an athlete keeps planned; its two devices are never more than one set apart.
 constexpr std::size_t kSetsKept = 3;
+
+// The process has ended: no such pid, or a zombie its parent has not reaped yet (a crashed
+// daemon under a supervisor that waits late still holds its pid, though it holds no links).
+bool ProcessHasEnded(pid_t pid) {
+  if (::kill(pid, 0) != 0) return errno == ESRCH;
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(stat_file, stat);
+  // "pid (comm) S ...": the state follows the last ')', since comm may itself hold ") ".
+  const std::size_t comm_end = stat.rfind(')');
+  if (comm_end == std::string::npos || comm_end + 2 >= stat.size()) return false;
+  const char state = stat[comm_end + 2];
+  return state == 'Z' || state == 'X';
+}
 
 }  // namespace
 
@@ -56,7 +71,7 @@ void RemoveFoldersOfEndedSimulators(const std::string& link_dir) {
         info.st_uid != ::geteuid()) {
       continue;
     }
-    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    if (pid == ::getpid() || !ProcessHasEnded(pid)) continue;
     // Its dangling links (remove_all removes links, never what they point at), then itself.
     std::error_code ignored;
     fs::remove_all(entry.path(), ignored);

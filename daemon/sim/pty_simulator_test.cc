@@ -8,10 +8,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon/sim/limb_simulator.h"
@@ -314,6 +316,32 @@ TEST(PtySimulatorTest, AFolderLeftByAnEndedSimulatorIsRemovedByTheNext) {
                 .string()
                 .rfind("ambi-sim." + std::to_string(::getpid()) + ".", 0),
             0u);
+}
+
+TEST(PtySimulatorTest, AFolderOfACrashedSimulatorNotYetReapedIsRemoved) {
+  asio::io_context io;
+  TempDir dir;
+  const pid_t crashed = ::fork();
+  ASSERT_GE(crashed, 0);
+  if (crashed == 0) ::_exit(1);
+  // A zombie until reaped: its pid still names a process, but nothing runs there.
+  const fs::path stat_path = "/proc/" + std::to_string(crashed) + "/stat";
+  for (int tries = 0; tries < 1000; ++tries) {
+    std::ifstream stat_file(stat_path);
+    std::string stat;
+    std::getline(stat_file, stat);
+    if (stat.find(") Z") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const fs::path left_behind =
+      fs::path(dir.str()) / ("ambi-sim." + std::to_string(crashed) + ".z1y2x3");
+  fs::create_directory(left_behind);
+  fs::create_symlink("/dev/pts/9999", left_behind / "ambi-sim-kai-left_wrist");
+  PtySimulatorOptions options{dir.str(), 10.0};
+  options.own_folder = true;
+  PtySimulator simulator(io, options);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(left_behind)));
+  ASSERT_EQ(::waitpid(crashed, nullptr, 0), crashed);
 }
 
 TEST(PtySimulatorTest, RejectsDuplicateAndBadNamesAndMissingDirectory) {
