@@ -1,9 +1,12 @@
 // ambi-sim: writes simulated paired-IMU sessions (CSV + ground truth, or WitMotion bytes).
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <numbers>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -120,6 +123,16 @@ int main(int argc, char** argv) {
   app.add_flag("--unilateral", unilateral, "Left set, then right set");
   app.add_flag("--clean", clean, "No noise, sway or jitter");
   app.add_flag("--mag", mag, "Include a magnetometer");
+  double gyro_bias_deg_s = -1.0;
+  app.add_option("--gyro-bias-deg-s", gyro_bias_deg_s,
+                 "Each side's gyro bias this large (deg/s), in a direction drawn from the seed: an "
+                 "uncalibrated or warmed-up sensor (the preset's is about 0.7 deg/s)")
+      ->check(CLI::NonNegativeNumber);
+  double noise_scale = 1.0;
+  app.add_option("--noise-scale", noise_scale,
+                 "Multiply the sensor noise (gyro, accelerometer, magnetometer) by this: a cheaper "
+                 "or vibrating sensor")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--seed", seed, "Random seed (0: the preset's)");
   CLI11_PARSE(app, argc, argv);
 
@@ -200,6 +213,20 @@ int main(int argc, char** argv) {
       }
       if (follow_roll_frac >= 0.0) s->follow.roll_frac = follow_roll_frac;
       if (follow_lag_s >= 0.0) s->follow.lag_max_s = follow_lag_s;
+    }
+    std::mt19937 bias_direction(spec.seed);
+    for (auto* s : {&spec.left, &spec.right}) {
+      s->noise.gyro_noise_rad_s *= noise_scale;
+      s->noise.accel_noise_m_s2 *= noise_scale;
+      s->noise.mag_noise_uT *= noise_scale;
+      if (gyro_bias_deg_s >= 0.0) {
+        std::normal_distribution<double> normal;
+        const ambi::fusion::Vec3 draw{normal(bias_direction), normal(bias_direction),
+                                      normal(bias_direction)};
+        const double bias_rad_s = gyro_bias_deg_s * std::numbers::pi / 180.0;
+        s->noise.gyro_bias_rad_s =
+            ambi::fusion::Scale(draw, bias_rad_s / std::sqrt(ambi::fusion::Dot(draw, draw)));
+      }
     }
     if (clean) {
       for (auto* s : {&spec.left, &spec.right}) {
