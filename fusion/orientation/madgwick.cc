@@ -58,6 +58,7 @@ MadgwickCoefficients::MadgwickCoefficients(const MadgwickSettings& s, double sam
       accel_low_sq(Square(std::max(0.0, s.gravity_m_s2 - s.accel_reject_m_s2))),
       accel_high_sq(Square(s.gravity_m_s2 + s.accel_reject_m_s2)),
       rest_lp_k_nominal(nominal_dt_s / (s.rest_filter_tau_s + nominal_dt_s)),
+      rest_smoothing_k_nominal(nominal_dt_s / (s.rest_gyro_smoothing_s + nominal_dt_s)),
       // |J^T f| is about 2x the angle error (rad) for gravity alone.
       step_floor_sq(Square(2.0 * s.proportional_below_rad)),
       gradient_floor_sq(step_floor_sq / 16.0),
@@ -199,43 +200,74 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   MadgwickState& st = state_;
   const Vec3& g = sample.gyro_rad_s;
   const Vec3& a = sample.accel_m_s2;
+  Vec3& gs = st.gyro_smoothed_rad_s;
   if (!st.lp_valid) {
     st.gyro_lp_rad_s = g;
+    gs = g;
     st.accel_lp_m_s2 = a;
     st.lp_valid = true;
   } else {
-    const double k = dt_s == co.nominal_dt_s ? co.rest_lp_k_nominal
-                                             : dt_s / (settings_.rest_filter_tau_s + dt_s);
-    st.gyro_lp_rad_s.x += k * (g.x - st.gyro_lp_rad_s.x);
-    st.gyro_lp_rad_s.y += k * (g.y - st.gyro_lp_rad_s.y);
-    st.gyro_lp_rad_s.z += k * (g.z - st.gyro_lp_rad_s.z);
+    const bool nominal = dt_s == co.nominal_dt_s;
+    const double k = nominal ? co.rest_lp_k_nominal : dt_s / (settings_.rest_filter_tau_s + dt_s);
+    const double ks =
+        nominal ? co.rest_smoothing_k_nominal : dt_s / (settings_.rest_gyro_smoothing_s + dt_s);
+    gs.x += ks * (g.x - gs.x);
+    gs.y += ks * (g.y - gs.y);
+    gs.z += ks * (g.z - gs.z);
+    st.gyro_lp_rad_s.x += k * (gs.x - st.gyro_lp_rad_s.x);
+    st.gyro_lp_rad_s.y += k * (gs.y - st.gyro_lp_rad_s.y);
+    st.gyro_lp_rad_s.z += k * (gs.z - st.gyro_lp_rad_s.z);
     st.accel_lp_m_s2.x += k * (a.x - st.accel_lp_m_s2.x);
     st.accel_lp_m_s2.y += k * (a.y - st.accel_lp_m_s2.y);
     st.accel_lp_m_s2.z += k * (a.z - st.accel_lp_m_s2.z);
   }
   const Vec3& glp = st.gyro_lp_rad_s;
   const Vec3& alp = st.accel_lp_m_s2;
-  const Vec3 dg{g.x - glp.x, g.y - glp.y, g.z - glp.z};
+  const Vec3 dg{gs.x - glp.x, gs.y - glp.y, gs.z - glp.z};
   const Vec3 da{a.x - alp.x, a.y - alp.y, a.z - alp.z};
   // Squared norms against squared thresholds: no square root per sample.
   const bool still = SquaredNorm(dg) < co.rest_gyro_dev_sq &&
-                     SquaredNorm(g) < co.rest_gyro_max_sq &&
+                     SquaredNorm(gs) < co.rest_gyro_max_sq &&
                      SquaredNorm(da) < co.rest_accel_dev_sq && accel_sq > co.rest_accel_low_sq &&
                      accel_sq < co.rest_accel_high_sq;
-  st.rest_s = still ? st.rest_s + dt_s : 0.0;
+  if (still) {
+    st.rest_s += dt_s;
+    st.still_gyro_sum_rad_s.x += g.x;
+    st.still_gyro_sum_rad_s.y += g.y;
+    st.still_gyro_sum_rad_s.z += g.z;
+    st.still_samples += 1.0;
+  } else {
+    st.rest_s = 0.0;
+    st.still_gyro_sum_rad_s = {};
+    st.still_samples = 0.0;
+  }
   const bool at_rest = st.rest_s >= settings_.rest_min_s;
   diagnostics_.at_rest = at_rest;
   if (at_rest && settings_.estimate_bias) {
-    // Running mean at first (fast first estimate), then an exponential average with bias_tau_s.
-    st.bias_samples += 1.0;
-    const double k = dt_s == co.nominal_dt_s && st.bias_samples > co.bias_mean_samples
-                         ? co.bias_k_nominal
-                         : std::max(1.0 / st.bias_samples, dt_s / settings_.bias_tau_s);
+    // The samples of the stretch not yet averaged in: at its first rest sample all of it, since
+    // the stillness that qualified it is rest too (one noisy sample alone made the first
+    // estimate, 2 deg/s off on a noisy sensor); then each sample as it comes. A running mean at
+    // first (fast first estimate), then an exponential average with bias_tau_s.
+    const double n = st.still_samples;
+    st.bias_samples += n;
+    double k;
+    Vec3 mean = g;
+    if (n == 1.0) {
+      k = dt_s == co.nominal_dt_s && st.bias_samples > co.bias_mean_samples
+              ? co.bias_k_nominal
+              : std::max(1.0 / st.bias_samples, dt_s / settings_.bias_tau_s);
+    } else {
+      mean = Vec3{st.still_gyro_sum_rad_s.x / n, st.still_gyro_sum_rad_s.y / n,
+                  st.still_gyro_sum_rad_s.z / n};
+      k = std::max(n / st.bias_samples, std::min(1.0, n * dt_s / settings_.bias_tau_s));
+    }
+    st.still_gyro_sum_rad_s = {};
+    st.still_samples = 0.0;
     const double bound = settings_.bias_max_rad_s;
     Vec3& b = st.gyro_bias_rad_s;
-    b.x = Clamp(b.x + k * (g.x - b.x), bound);
-    b.y = Clamp(b.y + k * (g.y - b.y), bound);
-    b.z = Clamp(b.z + k * (g.z - b.z), bound);
+    b.x = Clamp(b.x + k * (mean.x - b.x), bound);
+    b.y = Clamp(b.y + k * (mean.y - b.y), bound);
+    b.z = Clamp(b.z + k * (mean.z - b.z), bound);
   }
 }
 

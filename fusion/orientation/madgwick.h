@@ -42,6 +42,11 @@ struct MadgwickSettings {
   // slow smooth turn) and |accel| is near g. Tighter thresholds miss rest on noisy sensors; looser
   // ones learn slow motion as bias.
   double rest_filter_tau_s = 0.5;
+  // The gyro is smoothed over this before it is compared: white noise averages out (by ~3 at
+  // 100 Hz), a movement, which lasts tenths of seconds, does not. Compared sample by sample, a
+  // sensor three times noisier than a typical one (0.7 deg/s per axis) broke every stretch of
+  // stillness and never found rest, so its bias was never learned.
+  double rest_gyro_smoothing_s = 0.04;
   double rest_gyro_dev_rad_s = 0.03;  // ~1.7 deg/s deviation from the low-pass gyro
   double rest_gyro_max_rad_s = 0.1;   // ~5.7 deg/s absolute, bias included
   double rest_accel_dev_m_s2 = 0.3;   // deviation from the low-pass accel
@@ -100,11 +105,16 @@ struct MadgwickState {
   Time previous_time;
   // Rest detection and bias.
   Vec3 gyro_lp_rad_s;
+  Vec3 gyro_smoothed_rad_s;  // over rest_gyro_smoothing_s
   Vec3 accel_lp_m_s2;
   bool lp_valid = false;
   double rest_s = 0.0;        // continuous stillness so far
   double bias_samples = 0.0;  // rest samples averaged so far (running mean before bias_tau_s)
-  double rejected_s = 0.0;    // continuous accelerometer rejection so far
+  // The gyro summed over the current still stretch and not yet averaged into the bias: the
+  // rest_min_s that qualify a stretch as rest are part of it (see UpdateRest).
+  Vec3 still_gyro_sum_rad_s;
+  double still_samples = 0.0;
+  double rejected_s = 0.0;  // continuous accelerometer rejection so far
   // A pending restart after a gap (RestartAfterGap).
   bool restart_pending = false;
   double restart_rest_s = 0.0;  // stillness seen while the restart is pending
@@ -123,6 +133,7 @@ struct MadgwickCoefficients {
   double accel_low_sq;
   double accel_high_sq;
   double rest_lp_k_nominal;
+  double rest_smoothing_k_nominal;
   double step_floor_sq;
   double gradient_floor_sq;  // the same floor for the quarter gradient Correct carries
   double floor_gain;         // the proportional gain of gain_rad_s, for the quarter gradient

@@ -229,6 +229,7 @@ Overrides OverridesOf(MadgwickSettings& p) {
       {"startup_s", &p.startup_s},
       {"proportional_below_rad", &p.proportional_below_rad},
       {"rest_filter_tau_s", &p.rest_filter_tau_s},
+      {"rest_gyro_smoothing_s", &p.rest_gyro_smoothing_s},
       {"rest_gyro_dev_rad_s", &p.rest_gyro_dev_rad_s},
       {"rest_gyro_max_rad_s", &p.rest_gyro_max_rad_s},
       {"rest_accel_dev_m_s2", &p.rest_accel_dev_m_s2},
