@@ -24,6 +24,7 @@ using fusion::Side;
 
 constexpr std::uint64_t kMountStream = 0x6d6f756e74;  // "mount"
 constexpr std::uint64_t kLatencyStream = 0x6c6174;    // "lat"
+constexpr std::uint64_t kBiasStream = 0x62696173;     // "bias"
 constexpr std::array<Side, 2> kSides = {Side::kLeft, Side::kRight};
 
 // Uniform over the rotations (Shoemake's subgroup algorithm): no mount is favoured.
@@ -286,6 +287,21 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     for (Side side : kSides) spec.side(side).rom_deg = 12.0;
     name += " small";
   }
+  if (o.noisy_sensor) {
+    constexpr double kNoiseScale = 3.0;
+    constexpr double kGyroBiasRadS = 3.0 * std::numbers::pi / 180.0;
+    sim::Prng bias_rng(sim::DeriveSeed(o.seed, kBiasStream));
+    for (Side side : kSides) {
+      sim::NoiseSpec& noise = spec.side(side).noise;
+      noise.gyro_noise_rad_s *= kNoiseScale;
+      noise.accel_noise_m_s2 *= kNoiseScale;
+      noise.mag_noise_uT *= kNoiseScale;
+      const fusion::Vec3 draw{bias_rng.Gaussian(), bias_rng.Gaussian(), bias_rng.Gaussian()};
+      noise.gyro_bias_rad_s =
+          fusion::Scale(draw, kGyroBiasRadS / std::sqrt(fusion::Dot(draw, draw)));
+    }
+    name += " noisy";
+  }
   name += scenario.protocol == fusion::Protocol::kAmbiSample ? " ambi" : " serial";
   name += Format(" s%llu", static_cast<unsigned long long>(o.seed));
   spec.name = name;
@@ -438,6 +454,30 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
     ScenarioOptions o;
     o.exercise = exercise;
     o.long_walk = true;
+    add(o);
+  }
+  // A noisy, uncalibrated sensor: alone on every exercise, with a limb that follows (a long
+  // unilateral set during which the other side's bias must be learned at its rests), and with
+  // handling and loss bursts at 50 Hz.
+  for (sim::ExerciseKind exercise : {sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise,
+                                     sim::ExerciseKind::kKneeExtension, sim::ExerciseKind::kSquat,
+                                     sim::ExerciseKind::kStraightLegRaise}) {
+    ScenarioOptions o;
+    o.exercise = exercise;
+    o.noisy_sensor = true;
+    add(o);
+  }
+  for (sim::ExerciseKind exercise :
+       {sim::ExerciseKind::kKneeExtension, sim::ExerciseKind::kStraightLegRaise}) {
+    ScenarioOptions o;
+    o.exercise = exercise;
+    o.noisy_sensor = o.follower = true;
+    add(o);
+  }
+  {
+    ScenarioOptions o;
+    o.rate_hz = 50.0;
+    o.noisy_sensor = o.handling = o.loss_bursts = true;
     add(o);
   }
   return grid;

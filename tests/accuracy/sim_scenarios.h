@@ -68,6 +68,9 @@ struct ScenarioOptions {
   bool variable_rom = false;  // each rep's ROM varies by 15 % (standard deviation)
   bool failing = false;       // the weaker side's ROM falls 6 % per rep (last rep about half)
   bool small_rom = false;     // 12 deg at the exercise's tempo (a physiotherapy low-amplitude set)
+  // A cheaper or vibrating sensor: three times the noise (0.7 deg/s per gyro axis) and a 3 deg/s
+  // gyro bias in a seeded direction on each side, where the preset's is 0.7 deg/s.
+  bool noisy_sensor = false;
   std::uint64_t seed = 1;
 };
 
