@@ -287,45 +287,13 @@ TEST(PtySimulatorTest, SimulatorsWithFoldersOfTheirOwnKeepTheirLinksApart) {
   EXPECT_EQ(fs::read_symlink(theirs.link_path).string(), theirs.slave_path);
 }
 
-// A simulating daemon that crashed left its folder and dangling links behind: the next one
-// removes it, and leaves the folders of simulators still running and anything else alone.
-TEST(PtySimulatorTest, AFolderLeftByAnEndedSimulatorIsRemovedByTheNext) {
-  asio::io_context io;
-  TempDir dir;
-  const pid_t ended = ::fork();
-  ASSERT_GE(ended, 0);
-  if (ended == 0) ::_exit(0);
-  ASSERT_EQ(::waitpid(ended, nullptr, 0), ended);  // its pid now names no process
-  const fs::path left_behind =
-      fs::path(dir.str()) / ("ambi-sim." + std::to_string(ended) + ".a1b2c3");
-  const fs::path running =
-      fs::path(dir.str()) / ("ambi-sim." + std::to_string(::getppid()) + ".d4e5f6");
-  const fs::path other = fs::path(dir.str()) / "ambi-sim.notes";
-  for (const fs::path& folder : {left_behind, running, other}) {
-    fs::create_directory(folder);
-    fs::create_symlink("/dev/pts/9999", folder / "ambi-sim-kai-left_wrist");
-  }
-  PtySimulatorOptions options{dir.str(), 10.0};
-  options.own_folder = true;
-  PtySimulator simulator(io, options);
-  EXPECT_FALSE(fs::exists(fs::symlink_status(left_behind)));
-  EXPECT_TRUE(fs::exists(running));
-  EXPECT_TRUE(fs::exists(other));
-  EXPECT_EQ(fs::path(simulator.link_folder())
-                .filename()
-                .string()
-                .rfind("ambi-sim." + std::to_string(::getpid()) + ".", 0),
-            0u);
-}
-
-TEST(PtySimulatorTest, AFolderOfACrashedSimulatorNotYetReapedIsRemoved) {
-  asio::io_context io;
-  TempDir dir;
-  const pid_t crashed = ::fork();
-  ASSERT_GE(crashed, 0);
-  if (crashed == 0) ::_exit(1);
-  // A zombie until reaped: its pid still names a process, but nothing runs there.
-  const fs::path stat_path = "/proc/" + std::to_string(crashed) + "/stat";
+// A child process that has exited; reaped or left a zombie (its parent has not waited yet).
+pid_t EndedChild(bool reaped) {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(1);
+  if (child < 0) return child;
+  if (reaped) return ::waitpid(child, nullptr, 0) == child ? child : -1;
+  const std::string stat_path = "/proc/" + std::to_string(child) + "/stat";
   for (int tries = 0; tries < 1000; ++tries) {
     std::ifstream stat_file(stat_path);
     std::string stat;
@@ -333,13 +301,53 @@ TEST(PtySimulatorTest, AFolderOfACrashedSimulatorNotYetReapedIsRemoved) {
     if (stat.find(") Z") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  const fs::path left_behind =
-      fs::path(dir.str()) / ("ambi-sim." + std::to_string(crashed) + ".z1y2x3");
-  fs::create_directory(left_behind);
-  fs::create_symlink("/dev/pts/9999", left_behind / "ambi-sim-kai-left_wrist");
+  return child;
+}
+
+// A link folder 'name' in 'dir' holding one dangling link, as a crashed simulator leaves it.
+fs::path LinkFolder(const TempDir& dir, const std::string& name) {
+  const fs::path folder = fs::path(dir.str()) / name;
+  fs::create_directory(folder);
+  fs::create_symlink("/dev/pts/9999", folder / "ambi-sim-kai-left_wrist");
+  return folder;
+}
+
+std::unique_ptr<PtySimulator> SimulatorWithAFolderOfItsOwn(asio::io_context& io,
+                                                           const TempDir& dir) {
   PtySimulatorOptions options{dir.str(), 10.0};
   options.own_folder = true;
-  PtySimulator simulator(io, options);
+  return std::make_unique<PtySimulator>(io, options);
+}
+
+// A simulating daemon that crashed left its folder and dangling links behind: the next one
+// removes it, and leaves the folders of simulators still running and anything else alone.
+TEST(PtySimulatorTest, AFolderLeftByAnEndedSimulatorIsRemovedByTheNext) {
+  asio::io_context io;
+  TempDir dir;
+  const pid_t ended = EndedChild(/*reaped=*/true);  // its pid now names no process
+  ASSERT_GT(ended, 0);
+  const fs::path left_behind = LinkFolder(dir, "ambi-sim." + std::to_string(ended) + ".a1b2c3");
+  const fs::path running = LinkFolder(dir, "ambi-sim." + std::to_string(::getppid()) + ".d4e5f6");
+  const fs::path other = LinkFolder(dir, "ambi-sim.notes");
+  const auto simulator = SimulatorWithAFolderOfItsOwn(io, dir);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(left_behind)));
+  EXPECT_TRUE(fs::exists(running));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_EQ(fs::path(simulator->link_folder())
+                .filename()
+                .string()
+                .rfind("ambi-sim." + std::to_string(::getpid()) + ".", 0),
+            0u);
+}
+
+// ... also while the crashed daemon is still a zombie: its pid answers kill(0), nothing runs.
+TEST(PtySimulatorTest, AFolderOfACrashedSimulatorNotYetReapedIsRemoved) {
+  asio::io_context io;
+  TempDir dir;
+  const pid_t crashed = EndedChild(/*reaped=*/false);
+  ASSERT_GT(crashed, 0);
+  const fs::path left_behind = LinkFolder(dir, "ambi-sim." + std::to_string(crashed) + ".z1y2x3");
+  const auto simulator = SimulatorWithAFolderOfItsOwn(io, dir);
   EXPECT_FALSE(fs::exists(fs::symlink_status(left_behind)));
   ASSERT_EQ(::waitpid(crashed, nullptr, 0), crashed);
 }
