@@ -152,6 +152,16 @@ fusion::Phase FirstPhaseOf(ExerciseKind kind) {
 
 bool OtherSideRestsIn(ExerciseKind kind) { return kind != ExerciseKind::kSquat; }
 
+void ScaleNoise(NoiseSpec& noise, double scale) {
+  noise.gyro_noise_rad_s *= scale;
+  noise.accel_noise_m_s2 *= scale;
+  noise.mag_noise_uT *= scale;
+}
+
+fusion::Vec3 GyroBiasAlong(const fusion::Vec3& direction, double magnitude_rad_s) {
+  return fusion::Scale(direction, magnitude_rad_s / std::sqrt(fusion::Dot(direction, direction)));
+}
+
 std::string Validate(const SessionSpec& spec) {
   std::ostringstream err;
   auto bad = [&](std::string_view field, double value, std::string_view why) {

@@ -61,6 +61,12 @@ struct NoiseSpec {
   double mag_noise_uT = 0.0;
 };
 
+// A cheaper or vibrating sensor: every noise of 'noise' times 'scale' (the biases stay).
+void ScaleNoise(NoiseSpec& noise, double scale);
+// A gyro bias of 'magnitude_rad_s' along 'direction' (any length but zero): an uncalibrated
+// sensor, its direction drawn by the caller.
+fusion::Vec3 GyroBiasAlong(const fusion::Vec3& direction, double magnitude_rad_s);
+
 // Small involuntary motion of the body about the joint: a sinusoid about a seeded random axis
 // (per side). Zero amplitude disables it; then the sensor is exactly still at rest.
 struct SwaySpec {

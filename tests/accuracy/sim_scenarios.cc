@@ -293,12 +293,9 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     sim::Prng bias_rng(sim::DeriveSeed(o.seed, kBiasStream));
     for (Side side : kSides) {
       sim::NoiseSpec& noise = spec.side(side).noise;
-      noise.gyro_noise_rad_s *= kNoiseScale;
-      noise.accel_noise_m_s2 *= kNoiseScale;
-      noise.mag_noise_uT *= kNoiseScale;
+      sim::ScaleNoise(noise, kNoiseScale);
       const fusion::Vec3 draw{bias_rng.Gaussian(), bias_rng.Gaussian(), bias_rng.Gaussian()};
-      noise.gyro_bias_rad_s =
-          fusion::Scale(draw, kGyroBiasRadS / std::sqrt(fusion::Dot(draw, draw)));
+      noise.gyro_bias_rad_s = sim::GyroBiasAlong(draw, kGyroBiasRadS);
     }
     name += " noisy";
   }

@@ -1,7 +1,6 @@
 // ambi-sim: writes simulated paired-IMU sessions (CSV + ground truth, or WitMotion bytes).
 
 #include <CLI/CLI.hpp>
-#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -216,16 +215,13 @@ int main(int argc, char** argv) {
     }
     std::mt19937 bias_direction(spec.seed);
     for (auto* s : {&spec.left, &spec.right}) {
-      s->noise.gyro_noise_rad_s *= noise_scale;
-      s->noise.accel_noise_m_s2 *= noise_scale;
-      s->noise.mag_noise_uT *= noise_scale;
+      ambi::sim::ScaleNoise(s->noise, noise_scale);
       if (gyro_bias_deg_s >= 0.0) {
         std::normal_distribution<double> normal;
         const ambi::fusion::Vec3 draw{normal(bias_direction), normal(bias_direction),
                                       normal(bias_direction)};
-        const double bias_rad_s = gyro_bias_deg_s * std::numbers::pi / 180.0;
         s->noise.gyro_bias_rad_s =
-            ambi::fusion::Scale(draw, bias_rad_s / std::sqrt(ambi::fusion::Dot(draw, draw)));
+            ambi::sim::GyroBiasAlong(draw, gyro_bias_deg_s * std::numbers::pi / 180.0);
       }
     }
     if (clean) {
