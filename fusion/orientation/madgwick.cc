@@ -250,17 +250,13 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
     // first (fast first estimate), then an exponential average with bias_tau_s.
     const double n = st.still_samples;
     st.bias_samples += n;
-    double k;
-    Vec3 mean = g;
-    if (n == 1.0) {
-      k = dt_s == co.nominal_dt_s && st.bias_samples > co.bias_mean_samples
-              ? co.bias_k_nominal
-              : std::max(1.0 / st.bias_samples, dt_s / settings_.bias_tau_s);
-    } else {
-      mean = Vec3{st.still_gyro_sum_rad_s.x / n, st.still_gyro_sum_rad_s.y / n,
-                  st.still_gyro_sum_rad_s.z / n};
-      k = std::max(n / st.bias_samples, std::min(1.0, n * dt_s / settings_.bias_tau_s));
-    }
+    const bool one_sample = n == 1.0;  // the usual case: no division
+    const Vec3& sum = st.still_gyro_sum_rad_s;
+    const Vec3 mean = one_sample ? g : Vec3{sum.x / n, sum.y / n, sum.z / n};
+    const double k =
+        one_sample && dt_s == co.nominal_dt_s && st.bias_samples > co.bias_mean_samples
+            ? co.bias_k_nominal
+            : std::max(n / st.bias_samples, std::min(1.0, n * dt_s / settings_.bias_tau_s));
     st.still_gyro_sum_rad_s = {};
     st.still_samples = 0.0;
     const double bound = settings_.bias_max_rad_s;
