@@ -15,6 +15,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -34,6 +35,9 @@ constexpr std::chrono::seconds kMaxLag{1};
 constexpr std::size_t kMaxBatchBytes = 8192;
 // Sets an athlete keeps planned; its two devices are never more than one set apart.
 constexpr std::size_t kSetsKept = 3;
+// A simulator's own link folder is <link_dir>/ambi-sim.<pid>.XXXXXX (mkdtemp fills the Xs).
+constexpr std::string_view kLinkFolderPrefix = "ambi-sim.";
+constexpr std::string_view kLinkFolderUnique = "XXXXXX";
 
 // The process has ended: no such pid, or a zombie its parent has not reaped yet (a crashed
 // daemon under a supervisor that waits late still holds its pid, though it holds no links).
@@ -57,13 +61,13 @@ void RemoveFoldersOfEndedSimulators(const std::string& link_dir) {
   for (const fs::directory_entry& entry : fs::directory_iterator(link_dir, error)) {
     // ambi-sim.<pid>.XXXXXX: a real folder of this user whose process is gone.
     const std::string name = entry.path().filename().string();
-    const std::string prefix = "ambi-sim.";
-    const std::size_t dot = name.find('.', prefix.size());
-    if (name.rfind(prefix, 0) != 0 || dot == std::string::npos || dot == prefix.size() ||
-        name.size() != dot + 7) {
+    const std::size_t prefix = kLinkFolderPrefix.size();
+    const std::size_t dot = name.find('.', prefix);
+    if (!name.starts_with(kLinkFolderPrefix) || dot == std::string::npos || dot == prefix ||
+        name.size() != dot + 1 + kLinkFolderUnique.size()) {
       continue;
     }
-    const std::string digits = name.substr(prefix.size(), dot - prefix.size());
+    const std::string digits = name.substr(prefix, dot - prefix);
     if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
     const auto pid = static_cast<pid_t>(std::stol(digits));
     struct stat info {};
@@ -334,7 +338,8 @@ PtySimulator::PtySimulator(asio::io_context& io, PtySimulatorOptions options)
     // mkdtemp: a new name no one else holds, mode 0700, even in a shared /tmp. The pid in it
     // tells a later simulator whether this one still runs.
     std::string folder = (std::filesystem::path(options_.link_dir) /
-                          ("ambi-sim." + std::to_string(::getpid()) + ".XXXXXX"))
+                          (std::string(kLinkFolderPrefix) + std::to_string(::getpid()) + "." +
+                           std::string(kLinkFolderUnique)))
                              .string();
     if (::mkdtemp(folder.data()) == nullptr) {
       throw std::system_error(errno, std::generic_category(),
