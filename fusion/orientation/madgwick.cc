@@ -68,6 +68,7 @@ MadgwickCoefficients::MadgwickCoefficients(const MadgwickSettings& s, double sam
                      : 0.0),
       rest_gyro_dev_sq(Square(s.rest_gyro_dev_rad_s)),
       rest_gyro_max_sq(Square(s.rest_gyro_max_rad_s)),
+      first_rest_gyro_max_sq(Square(s.first_rest_gyro_max_rad_s)),
       rest_accel_dev_sq(Square(s.rest_accel_dev_m_s2)),
       rest_accel_low_sq(Square(s.gravity_m_s2 - s.rest_accel_dev_m_s2)),
       rest_accel_high_sq(Square(s.gravity_m_s2 + s.rest_accel_dev_m_s2)),
@@ -225,12 +226,16 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   const Vec3& alp = st.accel_lp_m_s2;
   const Vec3 dg{gs.x - glp.x, gs.y - glp.y, gs.z - glp.z};
   const Vec3 da{a.x - alp.x, a.y - alp.y, a.z - alp.z};
+  const Vec3 unbiased = Sub(gs, st.gyro_bias_rad_s);
   // Squared norms against squared thresholds: no square root per sample.
-  const bool still = SquaredNorm(dg) < co.rest_gyro_dev_sq &&
-                     SquaredNorm(gs) < co.rest_gyro_max_sq &&
+  const bool about_bias = SquaredNorm(unbiased) < co.rest_gyro_max_sq;
+  const bool gyro_quiet =
+      about_bias || (!st.bias_confirmed && SquaredNorm(gs) < co.first_rest_gyro_max_sq);
+  const bool still = SquaredNorm(dg) < co.rest_gyro_dev_sq && gyro_quiet &&
                      SquaredNorm(da) < co.rest_accel_dev_sq && accel_sq > co.rest_accel_low_sq &&
                      accel_sq < co.rest_accel_high_sq;
   if (still) {
+    st.stretch_about_bias = (st.rest_s == 0.0 || st.stretch_about_bias) && about_bias;
     st.rest_s += dt_s;
     st.still_gyro_sum_rad_s.x += g.x;
     st.still_gyro_sum_rad_s.y += g.y;
@@ -244,6 +249,10 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   const bool at_rest = st.rest_s >= settings_.rest_min_s;
   diagnostics_.at_rest = at_rest;
   if (at_rest && settings_.estimate_bias) {
+    st.bias_confirmed = st.bias_confirmed || st.stretch_about_bias;
+    // A rest the unconfirmed bias is far from says that bias was learned from motion (a slow
+    // turn about the vertical): the mean starts again from this rest.
+    if (!st.bias_confirmed && !about_bias) st.bias_samples = 0.0;
     // The samples of the stretch not yet averaged in: at its first rest sample all of it, since
     // the stillness that qualified it is rest too (one noisy sample alone made the first
     // estimate, 2 deg/s off on a noisy sensor); then each sample as it comes. A running mean at
@@ -260,17 +269,18 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
     st.still_gyro_sum_rad_s = {};
     st.still_samples = 0.0;
     const double bound = settings_.bias_max_rad_s;
-    Vec3& b = st.gyro_bias_rad_s;
-    b.x = Clamp(b.x + k * (mean.x - b.x), bound);
-    b.y = Clamp(b.y + k * (mean.y - b.y), bound);
-    b.z = Clamp(b.z + k * (mean.z - b.z), bound);
+    Vec3& bias = st.gyro_bias_rad_s;
+    bias.x = Clamp(bias.x + k * (mean.x - bias.x), bound);
+    bias.y = Clamp(bias.y + k * (mean.y - bias.y), bound);
+    bias.z = Clamp(bias.z + k * (mean.z - bias.z), bound);
   }
 }
 
 void MadgwickFilter::CheckRestart(const ImuSample& sample, double dt_s) {
   MadgwickState& st = state_;
   const Vec3& a = sample.accel_m_s2;
-  const double gyro_sq = SquaredNorm(sample.gyro_rad_s);
+  // Still and quiet are judged on the gyro less the learned bias, as rest is.
+  const double gyro_sq = SquaredNorm(Sub(sample.gyro_rad_s, st.gyro_bias_rad_s));
   const double a_norm = Norm(a);
   const double a_error = std::abs(a_norm - settings_.gravity_m_s2);
   if (gyro_sq < coefficients_.restart_rest_gyro_sq &&

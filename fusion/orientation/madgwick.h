@@ -38,9 +38,9 @@ struct MadgwickSettings {
 
   // Rest detection: the sensor is at rest when, continuously for rest_min_s, the gyro and accel
   // stay within the thresholds of their low-pass values (time constant rest_filter_tau_s), the
-  // gyro magnitude stays below rest_gyro_max_rad_s (so a large bias is never "learned" during a
-  // slow smooth turn) and |accel| is near g. Tighter thresholds miss rest on noisy sensors; looser
-  // ones learn slow motion as bias.
+  // gyro less the bias learned so far stays below rest_gyro_max_rad_s (so a slow smooth turn is
+  // never "learned" as bias) and |accel| is near g. Tighter thresholds miss rest on noisy
+  // sensors; looser ones learn slow motion as bias.
   double rest_filter_tau_s = 0.5;
   // The gyro is smoothed over this before it is compared: white noise averages out (by ~3 at
   // 100 Hz), a movement, which lasts tenths of seconds, does not. Compared sample by sample, a
@@ -48,15 +48,20 @@ struct MadgwickSettings {
   // stillness and never found rest, so its bias was never learned.
   double rest_gyro_smoothing_s = 0.04;
   double rest_gyro_dev_rad_s = 0.03;  // ~1.7 deg/s deviation from the low-pass gyro
-  double rest_gyro_max_rad_s = 0.1;   // ~5.7 deg/s absolute, bias included
-  double rest_accel_dev_m_s2 = 0.3;   // deviation from the low-pass accel
+  double rest_gyro_max_rad_s = 0.1;   // ~5.7 deg/s, less the learned bias
+  // Until the filter has once seen rest about the bias it learned, the gyro may read up to this
+  // at rest: a raw part's zero-rate offset is specified up to 10 deg/s, and with the limit above
+  // alone such a sensor never rested and its bias was never learned. A slow turn about the
+  // vertical taken for that first rest is unlearned at the next real one, which this still admits.
+  double first_rest_gyro_max_rad_s = 0.2;  // ~11.5 deg/s, bias included
+  double rest_accel_dev_m_s2 = 0.3;        // deviation from the low-pass accel
   double rest_min_s = 0.5;
   // Gyro bias estimation, at rest only: the bias follows the low-pass gyro with time constant
   // bias_tau_s (first a running mean, so the first rest converges fast). Longer averages noise
   // better but adapts to temperature drift more slowly. Bounded to bias_max_rad_s per axis.
   bool estimate_bias = true;
   double bias_tau_s = 5.0;
-  double bias_max_rad_s = 0.15;  // ~8.6 deg/s: larger is a fault, not a bias
+  double bias_max_rad_s = 0.2;  // ~11.5 deg/s: larger is a fault, not a bias
 
   // Accelerometer rejection (off by default): the accel correction is skipped while | |a| - g |
   // exceeds accel_reject_m_s2 or the angle between measured and estimated gravity exceeds
@@ -114,6 +119,11 @@ struct MadgwickState {
   // rest_min_s that qualify a stretch as rest are part of it (see UpdateRest).
   Vec3 still_gyro_sum_rad_s;
   double still_samples = 0.0;
+  // Every sample of the current still stretch was quiet about the bias held at that sample.
+  bool stretch_about_bias = false;
+  // A whole stretch of rest was quiet about the bias held before it: that bias is the sensor's,
+  // and first_rest_gyro_max_rad_s no longer applies.
+  bool bias_confirmed = false;
   double rejected_s = 0.0;  // continuous accelerometer rejection so far
   // A pending restart after a gap (RestartAfterGap).
   bool restart_pending = false;
@@ -139,6 +149,7 @@ struct MadgwickCoefficients {
   double floor_gain;         // the proportional gain of gain_rad_s, for the quarter gradient
   double rest_gyro_dev_sq;
   double rest_gyro_max_sq;
+  double first_rest_gyro_max_sq;
   double rest_accel_dev_sq;
   double rest_accel_low_sq;
   double rest_accel_high_sq;

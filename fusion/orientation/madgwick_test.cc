@@ -117,6 +117,53 @@ TEST(MadgwickFilter, NoisySensorFindsRestAndLearnsItsBias) {
   EXPECT_LT(ErrorDegS(filter.state().gyro_bias_rad_s, bias), 0.2);
 }
 
+// A raw part whose zero-rate offset (9.7 deg/s here) is above rest_gyro_max_rad_s: its first
+// rest is found under first_rest_gyro_max_rad_s, the bias is learned, and from then on rest is
+// judged about it. Before, the sensor never rested and its tilt drifted by the bias.
+TEST(MadgwickFilter, SensorWithABiasAboveTheRestLimitLearnsIt) {
+  const Quaternion truth = AxisAngle({0.2, 1.0, 0.3}, 0.6);
+  const Vec3 bias{7.0 * kPi / 180, -6.0 * kPi / 180, 3.0 * kPi / 180};
+  std::mt19937 rng(11);
+  MadgwickFilter filter({}, kRateHz);
+  int rest_samples = 0;
+  for (int i = 0; i < 1000; ++i) {
+    filter.UpdateWithDt(RestSample(truth, NoisyGyro(bias, 0.25, rng)), 0.01);
+    rest_samples += filter.diagnostics().at_rest ? 1 : 0;
+  }
+  EXPECT_GT(rest_samples, 800);
+  EXPECT_LT(ErrorDegS(filter.state().gyro_bias_rad_s, bias), 0.2);
+  EXPECT_LT(InclinationErrorRad(truth, filter.sensor_to_earth()), 0.2 * kPi / 180);
+}
+
+// The wider first-rest limit admits a slow steady turn about the vertical (the accelerometer
+// cannot see it) when it comes before any real rest. The next real rest unlearns it; once a whole
+// rest has been quiet about the bias learned before it, the same turn is motion again.
+TEST(MadgwickFilter, ASlowTurnTakenForTheFirstRestIsUnlearnedAtTheNextRest) {
+  const Quaternion level{};  // sensor z up: a turn about z leaves the accelerometer as it is
+  const Vec3 bias{0.4 * kPi / 180, -0.3 * kPi / 180, 0.2 * kPi / 180};
+  const Vec3 turning{bias.x, bias.y, bias.z + 8.0 * kPi / 180};
+  const Vec3 moving{bias.x + 1.0, bias.y, bias.z};  // a brief movement: ends a still stretch
+  MadgwickFilter filter({}, kRateHz);
+  auto feed = [&](const Vec3& gyro, int samples) {
+    for (int i = 0; i < samples; ++i) filter.UpdateWithDt(RestSample(level, gyro), 0.01);
+  };
+  feed(turning, 100);
+  ASSERT_TRUE(filter.diagnostics().at_rest);
+  EXPECT_GT(ErrorDegS(filter.state().gyro_bias_rad_s, bias), 6.0);
+
+  feed(bias, 1000);
+  EXPECT_TRUE(filter.diagnostics().at_rest);
+  EXPECT_LT(ErrorDegS(filter.state().gyro_bias_rad_s, bias), 0.2);
+
+  feed(moving, 5);
+  feed(bias, 300);
+  ASSERT_TRUE(filter.diagnostics().at_rest);
+  const Vec3 learned = filter.state().gyro_bias_rad_s;
+  feed(turning, 200);
+  EXPECT_FALSE(filter.diagnostics().at_rest);
+  EXPECT_LT(ErrorDegS(filter.state().gyro_bias_rad_s, learned), 0.05);
+}
+
 TEST(MadgwickFilter, BiasIsBoundedAndNotLearnedInMotion) {
   MadgwickFilter filter({}, kRateHz);
   const Quaternion truth{};

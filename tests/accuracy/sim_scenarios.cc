@@ -287,17 +287,17 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     for (Side side : kSides) spec.side(side).rom_deg = 12.0;
     name += " small";
   }
-  if (o.noisy_sensor) {
-    constexpr double kNoiseScale = 3.0;
-    constexpr double kGyroBiasRadS = 3.0 * std::numbers::pi / 180.0;
+  if (o.noisy_sensor || o.raw_gyro) {
+    const double noise_scale = o.noisy_sensor ? 3.0 : 1.0;
+    const double gyro_bias_rad_s = (o.noisy_sensor ? 3.0 : 9.0) * std::numbers::pi / 180.0;
     sim::Prng bias_rng(sim::DeriveSeed(o.seed, kBiasStream));
     for (Side side : kSides) {
       sim::NoiseSpec& noise = spec.side(side).noise;
-      sim::ScaleNoise(noise, kNoiseScale);
+      sim::ScaleNoise(noise, noise_scale);
       const fusion::Vec3 draw{bias_rng.Gaussian(), bias_rng.Gaussian(), bias_rng.Gaussian()};
-      noise.gyro_bias_rad_s = sim::GyroBiasAlong(draw, kGyroBiasRadS);
+      noise.gyro_bias_rad_s = sim::GyroBiasAlong(draw, gyro_bias_rad_s);
     }
-    name += " noisy";
+    name += o.noisy_sensor ? " noisy" : " rawgyro";
   }
   name += scenario.protocol == fusion::Protocol::kAmbiSample ? " ambi" : " serial";
   name += Format(" s%llu", static_cast<unsigned long long>(o.seed));
@@ -475,6 +475,32 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
     ScenarioOptions o;
     o.rate_hz = 50.0;
     o.noisy_sensor = o.handling = o.loss_bursts = true;
+    add(o);
+  }
+  // A raw gyro with a large zero-rate offset: alone on every exercise, after a walk with
+  // handling, with sets in hand, and with a limb that follows.
+  for (sim::ExerciseKind exercise : {sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise,
+                                     sim::ExerciseKind::kKneeExtension, sim::ExerciseKind::kSquat,
+                                     sim::ExerciseKind::kStraightLegRaise}) {
+    ScenarioOptions o;
+    o.exercise = exercise;
+    o.raw_gyro = true;
+    add(o);
+  }
+  {
+    ScenarioOptions o;
+    o.raw_gyro = o.walk = o.handling = true;
+    add(o);
+  }
+  {
+    ScenarioOptions o;
+    o.raw_gyro = o.sets_in_hand = true;
+    add(o);
+  }
+  {
+    ScenarioOptions o;
+    o.exercise = sim::ExerciseKind::kKneeExtension;
+    o.raw_gyro = o.follower = true;
     add(o);
   }
   return grid;

@@ -71,6 +71,9 @@ struct ScenarioOptions {
   // A cheaper or vibrating sensor: three times the noise (0.7 deg/s per gyro axis) and a 3 deg/s
   // gyro bias in a seeded direction on each side, where the preset's is 0.7 deg/s.
   bool noisy_sensor = false;
+  // A raw, uncalibrated gyro: the preset's noise with a 9 deg/s zero-rate offset in a seeded
+  // direction on each side (above the 5.7 deg/s that rest allows about the learned bias).
+  bool raw_gyro = false;
   std::uint64_t seed = 1;
 };
 
