@@ -231,9 +231,11 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   const bool about_bias = SquaredNorm(unbiased) < co.rest_gyro_max_sq;
   const bool gyro_quiet =
       about_bias || (!st.bias_confirmed && SquaredNorm(gs) < co.first_rest_gyro_max_sq);
-  const bool still = SquaredNorm(dg) < co.rest_gyro_dev_sq && gyro_quiet &&
-                     SquaredNorm(da) < co.rest_accel_dev_sq && accel_sq > co.rest_accel_low_sq &&
-                     accel_sq < co.rest_accel_high_sq;
+  const bool steady = SquaredNorm(dg) < co.rest_gyro_dev_sq &&
+                      SquaredNorm(da) < co.rest_accel_dev_sq && accel_sq > co.rest_accel_low_sq &&
+                      accel_sq < co.rest_accel_high_sq;
+  const bool still = steady && gyro_quiet;
+  diagnostics_.still_but_turning = steady && !gyro_quiet;
   if (still) {
     st.stretch_about_bias = (st.rest_s == 0.0 || st.stretch_about_bias) && about_bias;
     st.rest_s += dt_s;

@@ -166,6 +166,9 @@ struct MadgwickCoefficients {
 struct MadgwickDiagnostics {
   bool initialising = false;  // in the startup gain ramp
   bool at_rest = false;
+  // The accelerometer is still and the gyro steady, but the gyro reads more than rest allows: a
+  // slow steady turn about the vertical, or, when it lasts, an offset too large to learn.
+  bool still_but_turning = false;
   bool accel_rejected = false;  // the accelerometer was ignored for this update
   double gain_rad_s = 0.0;      // gain used in the last update
   int tilt_restarts = 0;        // gaps after which the tilt was snapped to gravity

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <numbers>
 
 namespace ambi::fusion {
 namespace {
@@ -34,6 +35,27 @@ std::optional<ImplausibleInput> InputPlausibility::CheckSample(const ImuSample& 
   return std::nullopt;
 }
 
+std::optional<ImplausibleInput> InputPlausibility::CheckStillness(bool still_but_turning,
+                                                                  bool at_rest,
+                                                                  const Vec3& gyro_rad_s,
+                                                                  double dt_s) {
+  if (offset_reported_) return std::nullopt;
+  if (at_rest) {
+    still_turning_s_ = 0.0;
+    still_turning_gyro_sum_rad_s_ = {};
+    still_turning_samples_ = 0;
+  }
+  if (!still_but_turning) return std::nullopt;
+  still_turning_s_ += dt_s;
+  Vec3& sum = still_turning_gyro_sum_rad_s_;
+  sum = {sum.x + gyro_rad_s.x, sum.y + gyro_rad_s.y, sum.z + gyro_rad_s.z};
+  ++still_turning_samples_;
+  if (still_turning_s_ < params_.gyro_offset_confirm_s) return std::nullopt;
+  offset_reported_ = true;
+  last_value_ = Magnitude(sum) / still_turning_samples_;
+  return ImplausibleInput::kGyroOffsetTooLarge;
+}
+
 std::string DescribeImplausible(ImplausibleInput kind, double value,
                                 const PlausibilityParams& params) {
   char text[256];
@@ -56,6 +78,13 @@ std::string DescribeImplausible(ImplausibleInput kind, double value,
                     "a unit mistake (gyroscope deg/s given as rad/s?) or an orientation not yet "
                     "settled after a gap",
                     value, params.max_rom_deg);
+      break;
+    case ImplausibleInput::kGyroOffsetTooLarge:
+      std::snprintf(text, sizeof(text),
+                    "gyroscope reads a steady %.1f deg/s while the sensor is still (%.0f s in "
+                    "all, never at rest): a zero-rate offset too large to learn, so its tilt and "
+                    "the ROM drift; calibrate the gyroscope or replace the sensor",
+                    value * 180.0 / std::numbers::pi, params.gyro_offset_confirm_s);
       break;
   }
   return text;

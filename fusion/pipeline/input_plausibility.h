@@ -14,6 +14,7 @@ enum class ImplausibleInput : std::uint8_t {
   kGyroLooksLikeDegPerS,  // angular rate beyond any IMU's range: deg/s given as rad/s
   kAccelLooksLikeG,       // specific force averaging about 1 at rest: g given as m/s²
   kRomBeyondAnatomy,      // a rep's range of motion no segment can move
+  kGyroOffsetTooLarge,    // a steady rate while still, beyond the offset the fusion learns
 };
 
 struct PlausibilityParams {
@@ -31,6 +32,12 @@ struct PlausibilityParams {
   // No limb segment moves more than this within one rep (a full arm circle is 360°, but no
   // exercise in the catalog goes past overhead, about 180°).
   double max_rom_deg = 200.0;
+  // A sensor the orientation filter finds still but for a steady gyro rate beyond what rest
+  // allows (MadgwickDiagnostics::still_but_turning), for this long in all without finding rest
+  // in between, has a zero-rate offset too large to learn: its tilt drifts by it. Turns about
+  // the vertical that slow and that steady, with the accelerometer still, add up to a few
+  // tenths of a second between two rests in training; a sensor whose offset is learned rests.
+  double gyro_offset_confirm_s = 3.0;
 };
 
 // Watches one sensor's samples and reps for values that only a unit mistake explains; each
@@ -41,6 +48,10 @@ class InputPlausibility {
 
   // A newly found problem with this sample, at most once per kind.
   std::optional<ImplausibleInput> CheckSample(const ImuSample& sample);
+  // After each orientation update: a newly found gyro offset too large to learn, at most once.
+  // 'still_but_turning' and 'at_rest' from the filter's diagnostics, 'dt_s' the step it used.
+  std::optional<ImplausibleInput> CheckStillness(bool still_but_turning, bool at_rest,
+                                                 const Vec3& gyro_rad_s, double dt_s);
   // True when a rep of 'rom_deg' is beyond anatomy (every time: such a rep is never compared).
   bool RomBeyondAnatomy(double rom_deg) const { return rom_deg > params_.max_rom_deg; }
 
@@ -55,6 +66,10 @@ class InputPlausibility {
   int accel_samples_ = 0;
   double accel_sum_m_s2_ = 0.0;
   bool accel_checked_ = false;
+  double still_turning_s_ = 0.0;  // since the filter last rested
+  Vec3 still_turning_gyro_sum_rad_s_;
+  int still_turning_samples_ = 0;
+  bool offset_reported_ = false;
   double last_value_ = 0.0;
 };
 

@@ -230,6 +230,12 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   }
   const double lost_in_step_s = ToSeconds(clock.late_loss_step);
   sensor.FeedFilter(timed, lost_in_step_s);
+  // (The reference filter leaves the production one unused: never still_but_turning.)
+  const MadgwickDiagnostics& fused = sensor.filter.madgwick().diagnostics();
+  if (const std::optional<ImplausibleInput> problem = sensor.plausibility.CheckStillness(
+          fused.still_but_turning, fused.at_rest, timed.gyro_rad_s, fused.dt_s)) {
+    ReportImplausible(sensor, *problem, sensor.plausibility.last_value(), clock.time);
+  }
   const Quaternion& sensor_to_earth = sensor.filter.sensor_to_earth();
   if (orientation_observer_ != nullptr) {
     orientation_observer_->OnOrientation(sensor.index, sensor.sample_index, clock.time,

@@ -1231,6 +1231,33 @@ TEST(PlausibilityTest, GyroscopeInDegreesPerSecondIsReportedAsBadDataNamingTheUn
   }
 }
 
+// A gyro offset beyond what the filter learns (14 deg/s on the left) is named once the sensor
+// has stood still with it for gyro_offset_confirm_s; one the filter learns (9 deg/s on the
+// right) is not a problem and is not reported.
+TEST(PlausibilityTest, AGyroOffsetTooLargeToLearnIsReportedOnceWhileStill) {
+  sim::SessionSpec spec = *sim::MakePreset("curl");
+  spec.rest_before_s = 8.0;
+  constexpr double kRadPerDeg = std::numbers::pi / 180.0;
+  spec.left.noise.gyro_bias_rad_s = sim::GyroBiasAlong({1.0, -0.5, 0.3}, 14.0 * kRadPerDeg);
+  spec.right.noise.gyro_bias_rad_s = sim::GyroBiasAlong({-0.2, 1.0, 0.6}, 9.0 * kRadPerDeg);
+  const sim::SimulatedSession session = sim::Simulate(spec);
+  RecordingSink sink;
+  SessionPipeline pipeline(ParamsFor(spec, Protocol::kAmbiSample), &sink);
+  for (int i = 0; i < 2; ++i) {
+    const sim::SimulatedSensor& sensor = session.sensors[static_cast<std::size_t>(i)];
+    for (std::size_t k = 0; k < sensor.samples.size(); ++k) {
+      pipeline.OnSample(i, sensor.samples[k], TimeFromSeconds(sensor.true_time_s[k]));
+    }
+  }
+  pipeline.Flush(TimeFromSeconds(session.truth.duration_s));
+  const auto bad = sink.Status(SensorEventKind::kBadData);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ(bad[0].placement.side, Side::kLeft);
+  EXPECT_THAT(bad[0].detail, HasSubstr("steady 14."));
+  EXPECT_THAT(bad[0].detail, HasSubstr("zero-rate offset too large to learn"));
+  EXPECT_LT(ToSeconds(bad[0].time), spec.rest_before_s);
+}
+
 TEST(PlausibilityTest, AccelerometerInGIsReportedAndCleanDataIsNot) {
   InputPlausibility in_g;
   InputPlausibility in_si;
