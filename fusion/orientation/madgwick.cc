@@ -59,6 +59,7 @@ MadgwickCoefficients::MadgwickCoefficients(const MadgwickSettings& s, double sam
       accel_high_sq(Square(s.gravity_m_s2 + s.accel_reject_m_s2)),
       rest_lp_k_nominal(nominal_dt_s / (s.rest_filter_tau_s + nominal_dt_s)),
       rest_smoothing_k_nominal(nominal_dt_s / (s.rest_gyro_smoothing_s + nominal_dt_s)),
+      rest_accel_smoothing_k_nominal(nominal_dt_s / (s.rest_accel_smoothing_s + nominal_dt_s)),
       // |J^T f| is about 2x the angle error (rad) for gravity alone.
       step_floor_sq(Square(2.0 * s.proportional_below_rad)),
       gradient_floor_sq(step_floor_sq / 16.0),
@@ -70,8 +71,8 @@ MadgwickCoefficients::MadgwickCoefficients(const MadgwickSettings& s, double sam
       rest_gyro_max_sq(Square(s.rest_gyro_max_rad_s)),
       first_rest_gyro_max_sq(Square(s.first_rest_gyro_max_rad_s)),
       rest_accel_dev_sq(Square(s.rest_accel_dev_m_s2)),
-      rest_accel_low_sq(Square(s.gravity_m_s2 - s.rest_accel_dev_m_s2)),
-      rest_accel_high_sq(Square(s.gravity_m_s2 + s.rest_accel_dev_m_s2)),
+      rest_accel_low_sq(Square(s.gravity_m_s2 - s.rest_accel_norm_error_m_s2)),
+      rest_accel_high_sq(Square(s.gravity_m_s2 + s.rest_accel_norm_error_m_s2)),
       bias_k_nominal(nominal_dt_s / s.bias_tau_s),
       // Two samples of margin keep the switch clear of rounding at the crossover.
       bias_mean_samples(s.bias_tau_s / nominal_dt_s + 2.0),
@@ -202,30 +203,37 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   const Vec3& g = sample.gyro_rad_s;
   const Vec3& a = sample.accel_m_s2;
   Vec3& gs = st.gyro_smoothed_rad_s;
+  Vec3& as = st.accel_smoothed_m_s2;
   if (!st.lp_valid) {
     st.gyro_lp_rad_s = g;
     gs = g;
     st.accel_lp_m_s2 = a;
+    as = a;
     st.lp_valid = true;
   } else {
     const bool nominal = dt_s == co.nominal_dt_s;
     const double k = nominal ? co.rest_lp_k_nominal : dt_s / (settings_.rest_filter_tau_s + dt_s);
     const double ks =
         nominal ? co.rest_smoothing_k_nominal : dt_s / (settings_.rest_gyro_smoothing_s + dt_s);
+    const double ka = nominal ? co.rest_accel_smoothing_k_nominal
+                              : dt_s / (settings_.rest_accel_smoothing_s + dt_s);
     gs.x += ks * (g.x - gs.x);
     gs.y += ks * (g.y - gs.y);
     gs.z += ks * (g.z - gs.z);
+    as.x += ka * (a.x - as.x);
+    as.y += ka * (a.y - as.y);
+    as.z += ka * (a.z - as.z);
     st.gyro_lp_rad_s.x += k * (gs.x - st.gyro_lp_rad_s.x);
     st.gyro_lp_rad_s.y += k * (gs.y - st.gyro_lp_rad_s.y);
     st.gyro_lp_rad_s.z += k * (gs.z - st.gyro_lp_rad_s.z);
-    st.accel_lp_m_s2.x += k * (a.x - st.accel_lp_m_s2.x);
-    st.accel_lp_m_s2.y += k * (a.y - st.accel_lp_m_s2.y);
-    st.accel_lp_m_s2.z += k * (a.z - st.accel_lp_m_s2.z);
+    st.accel_lp_m_s2.x += k * (as.x - st.accel_lp_m_s2.x);
+    st.accel_lp_m_s2.y += k * (as.y - st.accel_lp_m_s2.y);
+    st.accel_lp_m_s2.z += k * (as.z - st.accel_lp_m_s2.z);
   }
   const Vec3& glp = st.gyro_lp_rad_s;
   const Vec3& alp = st.accel_lp_m_s2;
   const Vec3 dg{gs.x - glp.x, gs.y - glp.y, gs.z - glp.z};
-  const Vec3 da{a.x - alp.x, a.y - alp.y, a.z - alp.z};
+  const Vec3 da{as.x - alp.x, as.y - alp.y, as.z - alp.z};
   const Vec3 unbiased = Sub(gs, st.gyro_bias_rad_s);
   // Squared norms against squared thresholds: no square root per sample.
   const bool about_bias = SquaredNorm(unbiased) < co.rest_gyro_max_sq;

@@ -47,6 +47,9 @@ struct MadgwickSettings {
   // sensor three times noisier than a typical one (0.7 deg/s per axis) broke every stretch of
   // stillness and never found rest, so its bias was never learned.
   double rest_gyro_smoothing_s = 0.04;
+  // ... and the accelerometer over this, for the same reason: at four times a typical sensor's
+  // noise its deviation from the low-pass broke every stretch of stillness.
+  double rest_accel_smoothing_s = 0.04;
   double rest_gyro_dev_rad_s = 0.03;  // ~1.7 deg/s deviation from the low-pass gyro
   double rest_gyro_max_rad_s = 0.1;   // ~5.7 deg/s, less the learned bias
   // Until the filter has once seen rest about the bias it learned, the gyro may read up to this
@@ -54,7 +57,12 @@ struct MadgwickSettings {
   // alone such a sensor never rested and its bias was never learned. A slow turn about the
   // vertical taken for that first rest is unlearned at the next real one, which this still admits.
   double first_rest_gyro_max_rad_s = 0.2;  // ~11.5 deg/s, bias included
-  double rest_accel_dev_m_s2 = 0.3;        // deviation from the low-pass accel
+  // Deviation of the smoothed accel from its low-pass. Tighter than the |accel| band below: the
+  // smoothed accel's noise is a third of the raw one's, and at 0.3 m/s^2 an arm swaying 3 deg at
+  // 0.25 Hz with the weights in hand between sets passed for rest in parts of each cycle and
+  // taught the bias its sway.
+  double rest_accel_dev_m_s2 = 0.2;
+  double rest_accel_norm_error_m_s2 = 0.3;  // | |accel| - g | at rest (raw accel)
   double rest_min_s = 0.5;
   // Gyro bias estimation, at rest only: the bias follows the low-pass gyro with time constant
   // bias_tau_s (first a running mean, so the first rest converges fast). Longer averages noise
@@ -111,6 +119,7 @@ struct MadgwickState {
   // Rest detection and bias.
   Vec3 gyro_lp_rad_s;
   Vec3 gyro_smoothed_rad_s;  // over rest_gyro_smoothing_s
+  Vec3 accel_smoothed_m_s2;  // over rest_accel_smoothing_s
   Vec3 accel_lp_m_s2;
   bool lp_valid = false;
   double rest_s = 0.0;        // continuous stillness so far
@@ -144,6 +153,7 @@ struct MadgwickCoefficients {
   double accel_high_sq;
   double rest_lp_k_nominal;
   double rest_smoothing_k_nominal;
+  double rest_accel_smoothing_k_nominal;
   double step_floor_sq;
   double gradient_floor_sq;  // the same floor for the quarter gradient Correct carries
   double floor_gain;         // the proportional gain of gain_rad_s, for the quarter gradient

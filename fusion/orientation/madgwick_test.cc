@@ -117,6 +117,49 @@ TEST(MadgwickFilter, NoisySensorFindsRestAndLearnsItsBias) {
   EXPECT_LT(ErrorDegS(filter.state().gyro_bias_rad_s, bias), 0.2);
 }
 
+// Four times a typical sensor's noise on both parts (0.12 m/s^2 and 0.9 deg/s per axis) with a
+// 4 deg/s bias: the accelerometer's deviation from its low-pass broke every stretch of stillness
+// until it was smoothed as the gyro is.
+TEST(MadgwickFilter, VeryNoisySensorFindsRestThroughItsAccelerometerNoise) {
+  const Quaternion truth = AxisAngle({1.0, 0.3, 0.0}, 0.4);
+  const Vec3 bias{3.0 * kPi / 180, -2.0 * kPi / 180, 1.5 * kPi / 180};
+  std::mt19937 rng(5);
+  std::normal_distribution<double> accel_noise(0.0, 0.12);
+  MadgwickFilter filter({}, kRateHz);
+  int rest_samples = 0;
+  for (int i = 0; i < 1000; ++i) {
+    ImuSample sample = RestSample(truth, NoisyGyro(bias, 0.9, rng));
+    sample.accel_m_s2 = {sample.accel_m_s2.x + accel_noise(rng),
+                         sample.accel_m_s2.y + accel_noise(rng),
+                         sample.accel_m_s2.z + accel_noise(rng)};
+    filter.UpdateWithDt(sample, 0.01);
+    rest_samples += filter.diagnostics().at_rest ? 1 : 0;
+  }
+  EXPECT_GT(rest_samples, 300);  // 20 before the accelerometer was smoothed
+  EXPECT_LT(ErrorDegS(filter.state().gyro_bias_rad_s, bias), 0.3);
+}
+
+// An arm hanging with the weights in hand between sets sways (3 deg at 0.25 Hz): that is not
+// rest, and the bias learned before it must not learn the sway's rate.
+TEST(MadgwickFilter, ArmSwayingBetweenSetsDoesNotTeachTheBias) {
+  const Vec3 bias{0.5 * kPi / 180, -0.4 * kPi / 180, 0.3 * kPi / 180};
+  const Vec3 axis{1.0, 0.0, 0.0};
+  constexpr double kAmplitudeRad = 3.0 * kPi / 180;
+  constexpr double kOmega = 2.0 * kPi * 0.25;
+  MadgwickFilter filter({}, kRateHz);
+  for (int i = 0; i < 200; ++i) filter.UpdateWithDt(RestSample(Quaternion{}, bias), 0.01);
+  ASSERT_LT(ErrorDegS(filter.state().gyro_bias_rad_s, bias), 0.05);
+  double worst_deg_s = 0.0;
+  for (int i = 0; i < 3000; ++i) {
+    const double t = 0.01 * i;
+    const Quaternion pose = AxisAngle(axis, kAmplitudeRad * std::sin(kOmega * t));
+    const double rate = kAmplitudeRad * kOmega * std::cos(kOmega * t);
+    filter.UpdateWithDt(RestSample(pose, {bias.x + rate, bias.y, bias.z}), 0.01);
+    worst_deg_s = std::max(worst_deg_s, ErrorDegS(filter.state().gyro_bias_rad_s, bias));
+  }
+  EXPECT_LT(worst_deg_s, 0.2);  // 0.52 deg/s with the raw accelerometer at 0.3 m/s^2
+}
+
 // A raw part whose zero-rate offset (9.7 deg/s here) is above rest_gyro_max_rad_s: its first
 // rest is found under first_rest_gyro_max_rad_s, the bias is learned, and from then on rest is
 // judged about it. Before, the sensor never rested and its tilt drifted by the bias.
