@@ -78,6 +78,26 @@ Vec3 NoisyGyro(const Vec3& bias, double sigma_deg_s, std::mt19937& rng) {
   return {bias.x + noise(rng), bias.y + noise(rng), bias.z + noise(rng)};
 }
 
+// Feeds 1000 samples (10 s) of a sensor held still in 'truth': the gyro reads 'bias' plus
+// Gaussian noise of 'gyro_sigma_deg_s' per axis, the accelerometer gravity plus noise of
+// 'accel_sigma_m_s2' per axis. Returns how many samples the filter judged at rest.
+int FeedStill(MadgwickFilter& filter, const Quaternion& truth, const Vec3& bias,
+              double gyro_sigma_deg_s, double accel_sigma_m_s2, std::mt19937& rng) {
+  std::normal_distribution<double> accel_noise(0.0, accel_sigma_m_s2);
+  int rest_samples = 0;
+  for (int i = 0; i < 1000; ++i) {
+    ImuSample sample = RestSample(truth, NoisyGyro(bias, gyro_sigma_deg_s, rng));
+    if (accel_sigma_m_s2 > 0.0) {
+      sample.accel_m_s2 = {sample.accel_m_s2.x + accel_noise(rng),
+                           sample.accel_m_s2.y + accel_noise(rng),
+                           sample.accel_m_s2.z + accel_noise(rng)};
+    }
+    filter.UpdateWithDt(sample, 0.01);
+    rest_samples += filter.diagnostics().at_rest ? 1 : 0;
+  }
+  return rest_samples;
+}
+
 double ErrorDegS(const Vec3& estimate, const Vec3& truth) {
   const Vec3 e{estimate.x - truth.x, estimate.y - truth.y, estimate.z - truth.z};
   return std::sqrt(e.x * e.x + e.y * e.y + e.z * e.z) * 180 / kPi;
@@ -108,12 +128,7 @@ TEST(MadgwickFilter, NoisySensorFindsRestAndLearnsItsBias) {
   const Vec3 bias{1.0 * kPi / 180, -2.0 * kPi / 180, 0.5 * kPi / 180};
   std::mt19937 rng(7);
   MadgwickFilter filter({}, kRateHz);
-  int rest_samples = 0;
-  for (int i = 0; i < 1000; ++i) {
-    filter.UpdateWithDt(RestSample(truth, NoisyGyro(bias, 0.7, rng)), 0.01);
-    rest_samples += filter.diagnostics().at_rest ? 1 : 0;
-  }
-  EXPECT_GT(rest_samples, 500);
+  EXPECT_GT(FeedStill(filter, truth, bias, 0.7, 0.0, rng), 500);
   EXPECT_LT(ErrorDegS(filter.state().gyro_bias_rad_s, bias), 0.2);
 }
 
@@ -124,18 +139,9 @@ TEST(MadgwickFilter, VeryNoisySensorFindsRestThroughItsAccelerometerNoise) {
   const Quaternion truth = AxisAngle({1.0, 0.3, 0.0}, 0.4);
   const Vec3 bias{3.0 * kPi / 180, -2.0 * kPi / 180, 1.5 * kPi / 180};
   std::mt19937 rng(5);
-  std::normal_distribution<double> accel_noise(0.0, 0.12);
   MadgwickFilter filter({}, kRateHz);
-  int rest_samples = 0;
-  for (int i = 0; i < 1000; ++i) {
-    ImuSample sample = RestSample(truth, NoisyGyro(bias, 0.9, rng));
-    sample.accel_m_s2 = {sample.accel_m_s2.x + accel_noise(rng),
-                         sample.accel_m_s2.y + accel_noise(rng),
-                         sample.accel_m_s2.z + accel_noise(rng)};
-    filter.UpdateWithDt(sample, 0.01);
-    rest_samples += filter.diagnostics().at_rest ? 1 : 0;
-  }
-  EXPECT_GT(rest_samples, 300);  // 20 before the accelerometer was smoothed
+  // 20 before the accelerometer was smoothed.
+  EXPECT_GT(FeedStill(filter, truth, bias, 0.9, 0.12, rng), 300);
   EXPECT_LT(ErrorDegS(filter.state().gyro_bias_rad_s, bias), 0.3);
 }
 
@@ -168,12 +174,7 @@ TEST(MadgwickFilter, SensorWithABiasAboveTheRestLimitLearnsIt) {
   const Vec3 bias{7.0 * kPi / 180, -6.0 * kPi / 180, 3.0 * kPi / 180};
   std::mt19937 rng(11);
   MadgwickFilter filter({}, kRateHz);
-  int rest_samples = 0;
-  for (int i = 0; i < 1000; ++i) {
-    filter.UpdateWithDt(RestSample(truth, NoisyGyro(bias, 0.25, rng)), 0.01);
-    rest_samples += filter.diagnostics().at_rest ? 1 : 0;
-  }
-  EXPECT_GT(rest_samples, 800);
+  EXPECT_GT(FeedStill(filter, truth, bias, 0.25, 0.0, rng), 800);
   EXPECT_LT(ErrorDegS(filter.state().gyro_bias_rad_s, bias), 0.2);
   EXPECT_LT(InclinationErrorRad(truth, filter.sensor_to_earth()), 0.2 * kPi / 180);
 }

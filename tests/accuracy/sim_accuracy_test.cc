@@ -368,19 +368,24 @@ void ExpectEveryRepAndNoOther(const ScenarioResult& r) {
   }
 }
 
+// The 'expected_scenarios' sets tagged 'tag': every rep and no other, asymmetry within the aim.
+void ExpectEveryRepAndAsymmetryWithin(const char* tag, int expected_scenarios) {
+  int n = 0;
+  for (const ScenarioResult& r : SituationResults()) {
+    if (!Has(r, tag)) continue;
+    ++n;
+    ExpectEveryRepAndNoOther(r);
+    EXPECT_LE(r.AsymmetryErrorPp(), kSituationAsymmetryAimPp) << r.name;
+  }
+  EXPECT_EQ(n, expected_scenarios) << tag;
+}
+
 // A sensor three times noisier than the preset's, with a 3 deg/s gyro bias (an uncalibrated
 // module): every set exact. Before the rest detector smoothed the gyro, such a sensor never
 // found rest, so its bias was never learned, or learned from one noisy sample: a limb that
 // followed through a 40 s unilateral set then measured its own first rep backwards.
 TEST(SituationTest, ANoisyUncalibratedSensorCountsEveryRep) {
-  int n = 0;
-  for (const ScenarioResult& r : SituationResults()) {
-    if (!Has(r, " noisy")) continue;
-    ++n;
-    ExpectEveryRepAndNoOther(r);
-    EXPECT_LE(r.AsymmetryErrorPp(), kSituationAsymmetryAimPp) << r.name;
-  }
-  EXPECT_EQ(n, 8);
+  ExpectEveryRepAndAsymmetryWithin(" noisy", 8);
 }
 
 // A raw gyro with a 9 deg/s zero-rate offset (MEMS parts are specified up to 10 deg/s): every
@@ -388,14 +393,7 @@ TEST(SituationTest, ANoisyUncalibratedSensorCountsEveryRep) {
 // its bias was never learned and its tilt drifted 9 deg/s: 84 of 102 sessions of a sweep with a
 // 7 deg/s offset lost or added reps.
 TEST(SituationTest, ARawGyroWithALargeOffsetCountsEveryRep) {
-  int n = 0;
-  for (const ScenarioResult& r : SituationResults()) {
-    if (!Has(r, " rawgyro")) continue;
-    ++n;
-    ExpectEveryRepAndNoOther(r);
-    EXPECT_LE(r.AsymmetryErrorPp(), kSituationAsymmetryAimPp) << r.name;
-  }
-  EXPECT_EQ(n, 8);
+  ExpectEveryRepAndAsymmetryWithin(" rawgyro", 8);
 }
 
 // Walking, an arm may swing further forward than back, or only forward of its hang: seeds

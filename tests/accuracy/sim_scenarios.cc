@@ -25,6 +25,9 @@ using fusion::Side;
 constexpr std::uint64_t kMountStream = 0x6d6f756e74;  // "mount"
 constexpr std::uint64_t kLatencyStream = 0x6c6174;    // "lat"
 constexpr std::uint64_t kBiasStream = 0x62696173;     // "bias"
+constexpr std::array<sim::ExerciseKind, 5> kEveryExercise = {
+    sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise, sim::ExerciseKind::kKneeExtension,
+    sim::ExerciseKind::kSquat, sim::ExerciseKind::kStraightLegRaise};
 constexpr std::array<Side, 2> kSides = {Side::kLeft, Side::kRight};
 
 // Uniform over the rotations (Shoemake's subgroup algorithm): no mount is favoured.
@@ -308,16 +311,13 @@ Scenario MakeScenario(const ScenarioOptions& o) {
 
 std::vector<Scenario> StandardGrid(std::uint64_t seed) {
   std::vector<Scenario> grid;
-  constexpr std::array<sim::ExerciseKind, 5> kExercises = {
-      sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise, sim::ExerciseKind::kKneeExtension,
-      sim::ExerciseKind::kSquat, sim::ExerciseKind::kStraightLegRaise};
   std::uint64_t n = 0;
   // Each scenario its own seed (mounts, noise, jitter), reproducible from 'seed'.
   auto add = [&](ScenarioOptions o) {
     o.seed = seed * 1000 + (++n);
     grid.push_back(MakeScenario(o));
   };
-  for (sim::ExerciseKind exercise : kExercises) {
+  for (sim::ExerciseKind exercise : kEveryExercise) {
     ScenarioOptions base;
     base.exercise = exercise;
     add(base);
@@ -374,6 +374,12 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
   auto add = [&](ScenarioOptions o) {
     o.seed = seed * 1000 + (++n);
     grid.push_back(MakeScenario(o));
+  };
+  auto add_on_every_exercise = [&](ScenarioOptions o) {
+    for (sim::ExerciseKind exercise : kEveryExercise) {
+      o.exercise = exercise;
+      add(o);
+    }
   };
   for (bool ScenarioOptions::*situation : {&ScenarioOptions::handling, &ScenarioOptions::walk}) {
     for (sim::ExerciseKind exercise :
@@ -438,14 +444,9 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
   for (bool ScenarioOptions::*variation :
        {&ScenarioOptions::touch_and_go, &ScenarioOptions::variable_rom, &ScenarioOptions::failing,
         &ScenarioOptions::small_rom}) {
-    for (sim::ExerciseKind exercise : {sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise,
-                                       sim::ExerciseKind::kKneeExtension, sim::ExerciseKind::kSquat,
-                                       sim::ExerciseKind::kStraightLegRaise}) {
-      ScenarioOptions o;
-      o.exercise = exercise;
-      o.*variation = true;
-      add(o);
-    }
+    ScenarioOptions o;
+    o.*variation = true;
+    add_on_every_exercise(o);
   }
   for (sim::ExerciseKind exercise : {sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise}) {
     ScenarioOptions o;
@@ -456,13 +457,10 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
   // A noisy, uncalibrated sensor: alone on every exercise, with a limb that follows (a long
   // unilateral set during which the other side's bias must be learned at its rests), and with
   // handling and loss bursts at 50 Hz.
-  for (sim::ExerciseKind exercise : {sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise,
-                                     sim::ExerciseKind::kKneeExtension, sim::ExerciseKind::kSquat,
-                                     sim::ExerciseKind::kStraightLegRaise}) {
+  {
     ScenarioOptions o;
-    o.exercise = exercise;
     o.noisy_sensor = true;
-    add(o);
+    add_on_every_exercise(o);
   }
   for (sim::ExerciseKind exercise :
        {sim::ExerciseKind::kKneeExtension, sim::ExerciseKind::kStraightLegRaise}) {
@@ -479,13 +477,10 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
   }
   // A raw gyro with a large zero-rate offset: alone on every exercise, after a walk with
   // handling, with sets in hand, and with a limb that follows.
-  for (sim::ExerciseKind exercise : {sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise,
-                                     sim::ExerciseKind::kKneeExtension, sim::ExerciseKind::kSquat,
-                                     sim::ExerciseKind::kStraightLegRaise}) {
+  {
     ScenarioOptions o;
-    o.exercise = exercise;
     o.raw_gyro = true;
-    add(o);
+    add_on_every_exercise(o);
   }
   {
     ScenarioOptions o;
