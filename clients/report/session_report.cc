@@ -355,7 +355,10 @@ std::string DataQuality(const v1::GetSessionResponse& session) {
         text = where + ": back";
         break;
       case v1::SensorStatus::KIND_BAD_DATA:
-        text = where + ": bad data, " + std::to_string(status.bytes_discarded()) + " bytes skipped";
+        text = status.values_wrong()
+                   ? where + ": wrong values"
+                   : where + ": bad data, " + std::to_string(status.bytes_discarded()) +
+                         " bytes skipped";
         break;
       default:
         text = where + ": status unknown";

@@ -88,6 +88,24 @@ TEST(EventLineTest, EveryKindGetsALine) {
   lost.mutable_event()->mutable_sensor_status()->set_missing_samples(26);
   EXPECT_EQ(DescribeLiveEvent(lost), "bob  right wrist sensor: gap 0.52 s, 26 samples missing");
 
+  // Wrong values are not bytes skipped: the line says so and names what is wrong.
+  v1::LiveEvent wrong = WithAthlete("bob");
+  v1::SensorStatus* status = wrong.mutable_event()->mutable_sensor_status();
+  status->set_kind(v1::SensorStatus::KIND_BAD_DATA);
+  status->set_side(v1::SIDE_LEFT);
+  status->set_limb(v1::LIMB_WRIST);
+  status->set_values_wrong(true);
+  status->set_detail("gyroscope reads a steady 13.0 deg/s while the sensor is still");
+  EXPECT_EQ(DescribeLiveEvent(wrong),
+            "bob  left wrist sensor: wrong values (gyroscope reads a steady 13.0 deg/s while the "
+            "sensor is still)");
+  status->set_values_wrong(false);
+  status->set_bytes_discarded(12);
+  status->set_detail("bytes skipped while resynchronising");
+  EXPECT_EQ(DescribeLiveEvent(wrong),
+            "bob  left wrist sensor: bad data, 12 bytes skipped (bytes skipped while "
+            "resynchronising)");
+
   v1::LiveEvent started = WithAthlete("bob");
   started.mutable_event()->mutable_set_started()->set_set_index(4);
   started.mutable_event()->mutable_set_started()->set_exercise("lunge");

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <functional>
 #include <iostream>
+#include <numbers>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "daemon/sim/demo_roster.h"
 #include "daemon/sim/presets.h"
 #include "daemon/sim/pty_simulator.h"
+#include "daemon/sim/session_spec.h"
 #include "daemon/transport/asio.h"
 
 namespace {
@@ -28,6 +30,7 @@ int Run(int argc, char** argv) {
   double time_scale = 1.0;
   bool once = false;
   bool list_presets = false;
+  double faulty_gyro_deg_s = 0.0;
   app.add_option("--preset", preset,
                  "an ambi-sim preset for one athlete (default: the demo roster alice + bob)");
   app.add_option("--athlete", athlete_name, "athlete name with --preset")->capture_default_str();
@@ -38,6 +41,11 @@ int Run(int argc, char** argv) {
                  "and tempo for a reader that times samples by their arrival, as ambid does")
       ->capture_default_str();
   app.add_flag("--once", once, "with --preset: play the set once instead of looping");
+  app.add_option("--faulty-gyro-deg-s", faulty_gyro_deg_s,
+                 "the first athlete's left sensor reads this gyro offset (deg/s): above 11.5 a raw "
+                 "part the daemon cannot calibrate, which it names (tests of clients that show a "
+                 "sensor to check)")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--list-presets", list_presets, "list the presets and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -58,6 +66,11 @@ int Run(int argc, char** argv) {
       return 2;
     }
     athletes.push_back(std::move(*athlete));
+  }
+
+  if (faulty_gyro_deg_s > 0.0 && !athletes.empty()) {
+    athletes.front().session.left.noise.gyro_bias_rad_s =
+        ambi::sim::GyroBiasAlong({0.6, -0.5, 0.62}, faulty_gyro_deg_s * std::numbers::pi / 180.0);
   }
 
   ambi::asio::io_context io;

@@ -202,6 +202,10 @@ struct SensorStatus {
   bool rep_dropped = false;
   bool bridged = false;              // kGap: the gap was short enough to bridge
   std::int64_t bytes_discarded = 0;  // kBadData: since the previous report
+  // kBadData: the values themselves are wrong (named in detail: a unit mistake, a gyro offset
+  // too large to learn), not bytes of the stream: the sensor's numbers are not to be trusted
+  // until it is fixed.
+  bool values_wrong = false;
   std::string detail;
 };
 

@@ -555,6 +555,7 @@ bool SessionPipeline::set_open() const { return set_->open; }
 void SessionPipeline::ReportImplausible(SensorState& sensor, ImplausibleInput kind, double value,
                                         Time time) {
   SensorStatus status = StatusOf(sensor, SensorEventKind::kBadData, time);
+  status.values_wrong = true;
   status.detail = DescribeImplausible(kind, value, params_.plausibility);
   sink_->OnEvent(status);
 }

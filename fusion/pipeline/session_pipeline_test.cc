@@ -1253,6 +1253,7 @@ TEST(PlausibilityTest, AGyroOffsetTooLargeToLearnIsReportedOnceWhileStill) {
   const auto bad = sink.Status(SensorEventKind::kBadData);
   ASSERT_EQ(bad.size(), 1u);
   EXPECT_EQ(bad[0].placement.side, Side::kLeft);
+  EXPECT_TRUE(bad[0].values_wrong);
   EXPECT_THAT(bad[0].detail, HasSubstr("steady 14."));
   EXPECT_THAT(bad[0].detail, HasSubstr("zero-rate offset too large to learn"));
   EXPECT_LT(ToSeconds(bad[0].time), spec.rest_before_s);

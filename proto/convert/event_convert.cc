@@ -166,6 +166,7 @@ struct EventFiller {
     m->set_gap_s(ToSeconds(in.gap));
     m->set_missing_samples(in.missing_samples);
     m->set_bytes_discarded(in.bytes_discarded);
+    m->set_values_wrong(in.values_wrong);
     m->set_detail(in.detail);
     m->set_rep_dropped(in.rep_dropped);
     m->set_bridged(in.bridged);

@@ -275,8 +275,9 @@ std::string Describe(const v1::SensorStatus& e) {
       text = where + ": back";
       break;
     case v1::SensorStatus::KIND_BAD_DATA:
-      text = Format("%s: bad data, %lld bytes skipped", where.c_str(),
-                    static_cast<long long>(e.bytes_discarded()));
+      text = e.values_wrong() ? where + ": wrong values"
+                              : Format("%s: bad data, %lld bytes skipped", where.c_str(),
+                                       static_cast<long long>(e.bytes_discarded()));
       break;
     default:
       text = where + ": status unknown";

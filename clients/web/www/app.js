@@ -89,6 +89,7 @@ function athlete(name, box = '') {
       cues: [],
       summary: null,
       sensors: new Map(), // "side limb" -> {kind, detail}
+      problems: new Map(), // "side limb" -> what is wrong with its values (stays until a reset)
       sessionId: '', // the daemon's session of the latest event, for the report link
     };
     state.athletes.set(key, a);
@@ -115,6 +116,7 @@ function resetAll() {
     a.cues = [];
     a.summary = null;
     a.sensors.clear();
+    a.problems.clear();
   });
   state.received.clear();
   state.lastSeq = 0;
@@ -225,9 +227,11 @@ function applyEvent(live, eventId) {
     };
   } else if (ev.sensor_status) {
     const st = ev.sensor_status;
-    a.sensors.set(`${sideName(st.side)} ${enumShort(st.limb, 'LIMB_')}`, {
-      kind: enumShort(st.kind, 'KIND_'), detail: st.detail,
-    });
+    const key = `${sideName(st.side)} ${enumShort(st.limb, 'LIMB_')}`;
+    a.sensors.set(key, { kind: enumShort(st.kind, 'KIND_'), detail: st.detail });
+    // Wrong values (a gyro offset too large to learn, a unit mistake) do not go away by
+    // themselves: the sensor is to be checked, whatever status follows.
+    if (st.values_wrong) a.problems.set(key, st.detail);
   }
   scheduleRender();
   updateWakeLock();
@@ -365,6 +369,8 @@ function sensorChips(a, compact) {
     const age = d.sample_age_s + (now - state.devicesAt) / 1000;
     let status = d.state === 'connected' ? 'connected' : d.state === 'connecting' ? 'lost' : d.state;
     if (event && event.kind === 'lost' && d.state !== 'connected') status = 'lost';
+    const problem = a.problems.get(key);
+    if (problem && status === 'connected') status = 'check';
     const stale = !state.live || !boxUp(a) || age > STALE_SAMPLE_S;
     box.append(el('div', { class: `sensor ${status}${stale ? ' stale' : ''}`, 'data-sensor': d.name,
       'data-side': null, 'data-state': status, title: status },
@@ -375,6 +381,13 @@ function sensorChips(a, compact) {
         text: `${compact ? '' : 'updated '}${fmt(Math.max(0, age))} s ago` })));
   }
   if (!mine.length) box.append(el('span', { class: 'sensor none', text: 'no sensors listed' }));
+  // The focus view says what is wrong; a tile's amber chip says where.
+  if (!compact) {
+    for (const d of mine) {
+      const problem = a.problems.get(`${d.side} ${d.limb}`);
+      if (problem) box.append(el('p', { class: 'sensor-problem', text: `${cap(d.side)} ${d.limb}: ${problem}` }));
+    }
+  }
   return box;
 }
 

@@ -1,0 +1,90 @@
+// A sensor whose values are wrong, in a real browser (Debian's chromium, playwright-core):
+// ambi-sim-pty plays one athlete, carol, curling, whose left wrist's gyro reads a 14 deg/s
+// offset, more than the daemon can learn. ambid reads both wrists through its serial path and
+// names it (a bad_data sensor status with values_wrong); the live page shows that chip in amber
+// as "check" on the tile, and the focus view says what is wrong. The right wrist stays green.
+// Writes sensor-check-tile-landscape.png and sensor-check-focus-portrait.png.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import {
+  bin, chromiumOptions, publishedEvents, startProcess, startWeb, stopAll, until,
+} from './web_rig.mjs';
+
+const shots = process.env.AMBI_SCREENSHOT_DIR;
+let browser = null;
+
+// Each sensor chip of carol's tile (or of the focus view): its name and the state it shows.
+function chips(page, scope) {
+  return page.evaluate((sel) => [...document.querySelectorAll(`${sel} .sensor`)]
+    .filter((c) => c.getClientRects().length > 0)
+    .map((c) => ({ name: c.querySelector('.sensor-name')?.textContent, state: c.dataset.state,
+      text: c.textContent })), scope);
+}
+
+try {
+  for (const [k, v] of Object.entries(bin)) {
+    if (!v || !fs.existsSync(v)) throw new Error(`missing program ${k}: '${v}' (run through ctest)`);
+  }
+  if (shots) fs.mkdirSync(shots, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-sensor-check-'));
+  fs.mkdirSync(path.join(dir, 'links'));
+  const sim = startProcess('sim', bin.simPty, ['--preset', 'curl', '--athlete', 'carol',
+    '--faulty-gyro-deg-s', '14', '--link-dir', path.join(dir, 'links')], dir);
+  await until('ambi-sim-pty to list two devices', () => sim.lines.length >= 2, 20000);
+  const socket = path.join(dir, 'ambid.sock');
+  let toml = `[daemon]\nlisten = ["unix:${socket}"]\ndata_dir = "${dir}/data"\n` +
+    `catalog = "${bin.catalog}"\nautomatic_sets = true\n\n[[athletes]]\nname = "carol"\n` +
+    'exercise = "biceps_curl"\n';
+  for (const line of sim.lines.slice(0, 2)) {
+    const [, placement, link] = line.split(' ');
+    toml += `\n[[athletes.devices]]\nplacement = "${placement}"\ntransport = "serial"\n` +
+      `path = "${link}"\nrate_hz = 100\n`;
+  }
+  fs.writeFileSync(path.join(dir, 'ambid.toml'), toml);
+  startProcess('ambid', bin.ambid, ['--config', path.join(dir, 'ambid.toml')], dir);
+  const address = `unix:${socket}`;
+  const watch = startProcess('watch', bin.watch, ['--connect', address, '--wait-for-server', '20', '--json'], dir);
+  const { url } = await startWeb({ dir, address }, '127.0.0.1:0');
+
+  browser = await chromium.launch(chromiumOptions());
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+
+  // The daemon names the sensor once it has stood still with the offset (the first set's rest
+  // begins about 40 s in; 3 s of it are enough).
+  const tile = '.tile[data-athlete="carol"]';
+  const seen = await until('the left wrist chip to ask for a check', async () => {
+    const got = await chips(page, tile);
+    return got.find((c) => /left/i.test(c.name) && c.state === 'check') ? got : null;
+  }, 120000, 500);
+  const right = seen.find((c) => /right/i.test(c.name));
+  assert.ok(right && right.state === 'connected', `the right wrist stays connected: ${JSON.stringify(seen)}`);
+  assert.match(seen.find((c) => /left/i.test(c.name)).text, /check/, 'the tile chip says check');
+  const named = publishedEvents({ watch }).filter((e) => e.sensor_status && e.sensor_status.values_wrong);
+  assert.equal(named.length, 1, `one status names the sensor: ${JSON.stringify(named)}`);
+  assert.equal(named[0].sensor_status.side, 'SIDE_LEFT');
+  console.log('ok tile: left wrist check, right wrist connected');
+  if (shots) await page.screenshot({ path: path.join(shots, 'sensor-check-tile-landscape.png') });
+
+  // The focus view says what is wrong, in words a coach can act on.
+  await page.click(tile);
+  await page.setViewportSize({ width: 800, height: 1280 });
+  const problem = await until('the focus view to say what is wrong', () => page.evaluate(() => {
+    const p = document.querySelector('#focus:not([hidden]) .sensor-problem');
+    return p && p.getClientRects().length > 0 ? p.textContent : null;
+  }), 5000, 100);
+  assert.match(problem, /^Left wrist: gyroscope reads a steady 1[34]\.\d deg\/s while the sensor is still/);
+  assert.match(problem, /calibrate the gyroscope/);
+  console.log(`ok focus: ${problem}`);
+  if (shots) await page.screenshot({ path: path.join(shots, 'sensor-check-focus-portrait.png') });
+  assert.deepEqual(errors, [], 'no console errors');
+} finally {
+  if (browser) await browser.close();
+  await stopAll();
+}
