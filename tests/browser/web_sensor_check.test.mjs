@@ -66,9 +66,10 @@ try {
   const right = seen.find((c) => /right/i.test(c.name));
   assert.ok(right && right.state === 'connected', `the right wrist stays connected: ${JSON.stringify(seen)}`);
   assert.match(seen.find((c) => /left/i.test(c.name)).text, /check/, 'the tile chip says check');
-  const named = publishedEvents({ watch }).filter((e) => e.sensor_status && e.sensor_status.values_wrong);
+  const named = publishedEvents({ watch }).map((e) => e.event.sensor_status)
+    .filter((st) => st && st.values_wrong);
   assert.equal(named.length, 1, `one status names the sensor: ${JSON.stringify(named)}`);
-  assert.equal(named[0].sensor_status.side, 'SIDE_LEFT');
+  assert.equal(named[0].side, 'SIDE_LEFT');
   console.log('ok tile: left wrist check, right wrist connected');
   if (shots) await page.screenshot({ path: path.join(shots, 'sensor-check-tile-landscape.png') });
 
