@@ -12,8 +12,10 @@
 
 namespace ambi::ctl {
 
-// Side, limb, band and mode words, and FindMetric, are proto/convert/event_text.h's (SideName...).
+// Side, limb, band and mode words, FindMetric and a sensor status's line are
+// proto/convert/event_text.h's (SideName...).
 using proto::BandName;
+using proto::DescribeSensorStatus;
 using proto::FindMetric;
 using proto::LimbName;
 using proto::ModeName;

@@ -192,33 +192,6 @@ std::string Duration(const v1::SessionInfo& s) {
                 static_cast<long long>(minutes % 60));
 }
 
-std::string SensorNote(const v1::SensorStatus& e) {
-  const std::string where = SideName(e.side()) + " " + LimbName(e.limb()) + " sensor";
-  std::string text;
-  switch (e.kind()) {
-    case v1::SensorStatus::KIND_GAP:
-      text = Format("%s: gap %.2f s, %lld samples missing", where.c_str(), e.gap_s(),
-                    static_cast<long long>(e.missing_samples()));
-      break;
-    case v1::SensorStatus::KIND_LOST:
-      text = where + ": lost";
-      break;
-    case v1::SensorStatus::KIND_BACK:
-      text = where + ": back";
-      break;
-    case v1::SensorStatus::KIND_BAD_DATA:
-      text = e.values_wrong() ? where + ": wrong values"
-                              : Format("%s: bad data, %lld bytes skipped", where.c_str(),
-                                       static_cast<long long>(e.bytes_discarded()));
-      break;
-    default:
-      text = where + ": status unknown";
-      break;
-  }
-  if (!e.detail().empty()) text += " (" + e.detail() + ")";
-  return text;
-}
-
 std::string KindWord(v1::SensorStatus::Kind kind) {
   switch (kind) {
     case v1::SensorStatus::KIND_GAP:
@@ -473,7 +446,7 @@ int Show(AmbidClient& client, const Options& options) {
     out += "  no gaps, lost sensors or unpaired reps\n";
   }
   for (const v1::SensorStatus& e : session.sensor_events()) {
-    out += Format("  %7.1f s  ", e.t_s()) + SensorNote(e) + "\n";
+    out += Format("  %7.1f s  ", e.t_s()) + DescribeSensorStatus(e) + "\n";
   }
   for (const v1::Rep* rep : unpaired) {
     out += Format("  set %u  %s rep %u has no partner on the other side (not compared)\n",

@@ -47,12 +47,11 @@ std::optional<ImplausibleInput> InputPlausibility::CheckStillness(bool still_but
   }
   if (!still_but_turning) return std::nullopt;
   still_turning_s_ += dt_s;
-  Vec3& sum = still_turning_gyro_sum_rad_s_;
-  sum = {sum.x + gyro_rad_s.x, sum.y + gyro_rad_s.y, sum.z + gyro_rad_s.z};
+  still_turning_gyro_sum_rad_s_ = Add(still_turning_gyro_sum_rad_s_, gyro_rad_s);
   ++still_turning_samples_;
   if (still_turning_s_ < params_.gyro_offset_confirm_s) return std::nullopt;
   offset_reported_ = true;
-  last_value_ = Magnitude(sum) / still_turning_samples_;
+  last_value_ = Magnitude(still_turning_gyro_sum_rad_s_) / still_turning_samples_;
   return ImplausibleInput::kGyroOffsetTooLarge;
 }
 

@@ -260,7 +260,9 @@ std::string Describe(const v1::SetSummary& e) {
   return text + LeadLagText(e.lead_lag()) + VerdictText(e);
 }
 
-std::string Describe(const v1::SensorStatus& e) {
+}  // namespace
+
+std::string DescribeSensorStatus(const v1::SensorStatus& e) {
   const std::string where = Placement(e.side(), e.limb()) + " sensor";
   std::string text;
   switch (e.kind()) {
@@ -286,8 +288,6 @@ std::string Describe(const v1::SensorStatus& e) {
   if (!e.detail().empty()) text += " (" + e.detail() + ")";
   return text;
 }
-
-}  // namespace
 
 std::string CueSentence(const v1::Cue& e) {
   const std::string side = SideName(e.side());
@@ -337,7 +337,7 @@ std::string DescribeEvent(const v1::Event& event) {
     case v1::Event::kSetSummary:
       return Describe(event.set_summary());
     case v1::Event::kSensorStatus:
-      return Describe(event.sensor_status());
+      return DescribeSensorStatus(event.sensor_status());
     case v1::Event::KIND_NOT_SET:
       break;
   }

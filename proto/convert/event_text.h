@@ -25,6 +25,11 @@ const v1::MetricComparison* FindMetric(
 // `ambi-replay --format text`.
 std::string DescribeEvent(const v1::Event& event);
 
+// The line of one sensor status (gap, lost, back, bad data or wrong values, with its detail), e.g.
+// "right wrist sensor: gap 0.52 s, 26 samples missing": DescribeEvent's, and `ambictl show`'s
+// data-quality notes.
+std::string DescribeSensorStatus(const v1::SensorStatus& status);
+
 // The sentence of a cue, rendered from its values (kind, side, target, metric, figures); the one
 // place cue text is written (docs/coaching.md lists what each kind says).
 std::string CueSentence(const v1::Cue& cue);

@@ -363,6 +363,7 @@ function sensorChips(a, compact) {
   const box = el('div', { class: `sensors${compact ? ' compact' : ''}` });
   const now = performance.now();
   const mine = state.devices.filter((d) => d.athlete === a.name && (d.box || '') === a.box);
+  const problemLines = []; // the focus view says what is wrong; a tile's amber chip says where
   for (const d of mine) {
     const key = `${d.side} ${d.limb}`;
     const event = a.sensors.get(key);
@@ -371,6 +372,9 @@ function sensorChips(a, compact) {
     if (event && event.kind === 'lost' && d.state !== 'connected') status = 'lost';
     const problem = a.problems.get(key);
     if (problem && status === 'connected') status = 'check';
+    if (problem && !compact) {
+      problemLines.push(el('p', { class: 'sensor-problem', text: `${cap(d.side)} ${d.limb}: ${problem}` }));
+    }
     const stale = !state.live || !boxUp(a) || age > STALE_SAMPLE_S;
     box.append(el('div', { class: `sensor ${status}${stale ? ' stale' : ''}`, 'data-sensor': d.name,
       'data-side': null, 'data-state': status, title: status },
@@ -381,13 +385,7 @@ function sensorChips(a, compact) {
         text: `${compact ? '' : 'updated '}${fmt(Math.max(0, age))} s ago` })));
   }
   if (!mine.length) box.append(el('span', { class: 'sensor none', text: 'no sensors listed' }));
-  // The focus view says what is wrong; a tile's amber chip says where.
-  if (!compact) {
-    for (const d of mine) {
-      const problem = a.problems.get(`${d.side} ${d.limb}`);
-      if (problem) box.append(el('p', { class: 'sensor-problem', text: `${cap(d.side)} ${d.limb}: ${problem}` }));
-    }
-  }
+  box.append(...problemLines);
   return box;
 }
 
