@@ -482,6 +482,31 @@ TEST(UnilateralTest, EqualSidesGetTheNormalCue) {
   EXPECT_EQ(sink.All<Cue>()[0].kind, CueKind::kAsymmetryNormal);
 }
 
+TEST(UnilateralTest, TheOtherSidesOwnRepsInTheSetAreReportedNotZero) {
+  // Alternating curls take the sides in turn; both legs move in every rep of a lunge. The set
+  // is still one side's (the first rep's), compared set against set, but its summary must not
+  // say 0 for a side whose reps the live view showed.
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
+  comparator.StartSet(Context(1, SetMode::kUnilateral, Side::kLeft));
+  for (int i = 0; i < 5; ++i) {
+    for (const auto& [side, rom_deg] : {std::pair{Side::kLeft, 55.0}, {Side::kRight, 35.0}}) {
+      Rep rep = MakeRep(side, i + 1, 1.0 + 3.0 * i, rom_deg);
+      rep.set_index = 1;
+      comparator.AddRep(rep);
+    }
+  }
+  comparator.EndSet(TimeFromSeconds(20.0));
+  const SetSummary s = sink.All<SetSummary>().at(0);
+  ASSERT_TRUE(s.left.has_value());
+  ASSERT_TRUE(s.right.has_value());
+  EXPECT_EQ(s.left->rep_count, 5);
+  EXPECT_EQ(s.right->rep_count, 5);
+  EXPECT_NEAR(s.left->mean_rom_deg, 55.0, 1e-9);
+  EXPECT_NEAR(s.right->mean_rom_deg, 35.0, 1e-9);
+  EXPECT_FALSE(s.compared);  // one set of a unilateral pair: nothing compared yet
+}
+
 // ---- Fatigue -----------------------------------------------------------------------------
 
 TEST(FatigueTest, StopCueWhenTheWeakerSideLossIsConfirmedOverTwoRepsAfterTheEarlyOnes) {

@@ -497,6 +497,12 @@ void LimbPairComparator::EndSet(Time time) {
   } else if (const std::optional<Side> work = WorkingSide(); work && state(*work).rep_count > 0) {
     const SideState& worked = state(*work);
     (*work == Side::kLeft ? summary.left : summary.right) = StatsOf(*work);
+    // The other side's own reps in this set are reported as done, never as 0: sides taken in
+    // turn (alternating curls), or both legs moving in every rep of a lunge or a step-up. The
+    // comparison below is still set against set, of the working side.
+    if (const Side other_side = OtherSide(*work); state(other_side).rep_count > 0) {
+      (other_side == Side::kLeft ? summary.left : summary.right) = StatsOf(other_side);
+    }
     std::optional<UnilateralSet>& other = last_unilateral_[*work == Side::kLeft ? 1 : 0];
     if (other && other->exercise == context_.exercise.name) {
       const auto& l = *work == Side::kLeft ? worked.metrics : other->metrics;

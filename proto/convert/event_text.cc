@@ -209,7 +209,13 @@ std::string LeadLagText(const v1::LeadLag& lead) {
 std::string VerdictText(const v1::SetSummary& summary) {
   if (!summary.has_verdict()) return "";
   const v1::SetVerdict& v = summary.verdict();
-  if (!v.judged()) return "  verdict: too few reps to judge";
+  if (!v.judged()) {
+    // The first set of a unilateral pair has nothing to be compared with yet, however many reps.
+    if (summary.mode() == v1::SET_MODE_UNILATERAL && summary.compared_with_set_index() == 0) {
+      return "  verdict: judged after the other side's set";
+    }
+    return "  verdict: too few reps to judge";
+  }
   if (v.normal()) return "  verdict: normal";
   if (v.inconsistent() && !v.lead_lag() && v.stop_side() == v1::SIDE_UNSPECIFIED) {
     return "  verdict: gap not consistent, no advice";
