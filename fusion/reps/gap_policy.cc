@@ -95,6 +95,16 @@ ImuSample BridgeSampleTwoLosses(const ImuSample& before, const ImuSample& late,
   return out;
 }
 
+std::optional<Vec3> QuietUp(const GapPolicyParams& params, const Vec3& accel_m_s2,
+                            const Vec3& gyro_rad_s) {
+  if (Dot(gyro_rad_s, gyro_rad_s) >= params.quiet_gyro_rad_s * params.quiet_gyro_rad_s) {
+    return std::nullopt;
+  }
+  const double norm = std::sqrt(Dot(accel_m_s2, accel_m_s2));
+  if (std::abs(norm - params.gravity_m_s2) > params.quiet_accel_m_s2) return std::nullopt;
+  return Scale(accel_m_s2, 1.0 / norm);
+}
+
 bool CameBackDuringGap(const GapPolicyParams& params, const CutRepReturn& cut) {
   if (cut.start_unseen) return cut.descent_from_peak_deg >= cut.min_rom_deg;
   // Within return_frac of the rep's excursion, or of the set's amplitude when larger: the gap

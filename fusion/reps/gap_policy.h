@@ -2,6 +2,7 @@
 #define AMBI_FUSION_REPS_GAP_POLICY_H_
 
 #include <cstdint>
+#include <optional>
 
 #include "fusion/core/imu_sample.h"
 
@@ -18,6 +19,17 @@ struct GapPolicyParams {
   // the gap" after a cut gap, as a fraction of the rep's excursion (or the set's amplitude when
   // larger): the same fraction that ends a rep (RepDetectorParams::end_frac).
   double return_frac = 0.35;
+  // Whether the limb came back during a cut gap is judged at the first sample after it, where
+  // the fused tilt is still the one carried over the gap: the filter re-anchors it on gravity
+  // only once the limb has been still for a while (MadgwickSettings::restart_rest_s). At a
+  // still sample the accelerometer is gravity, so there it tells the pose instead: turning
+  // slower than this (the filter's own stillness after a gap) ...
+  double quiet_gyro_rad_s = 0.1;
+  // ... with |accel| within this of g. Not looser: a limb starting to move at 20 deg/s may read
+  // |accel| within 0.5 of g yet 15 deg off gravity (the tangential acceleration of a lateral
+  // raise's 0.6 m lever is across the arm and barely changes the norm).
+  double quiet_accel_m_s2 = 0.3;
+  double gravity_m_s2 = 9.80665;
 
   bool operator==(const GapPolicyParams&) const = default;
 };
@@ -80,6 +92,11 @@ struct CutRepReturn {
   double descent_from_peak_deg = 0.0;
   double min_rom_deg = 0.0;  // the rep's minimum ROM (the set's floor)
 };
+// Earth-up (unit, sensor frame) as the accelerometer reads it at a still sample (see
+// quiet_gyro_rad_s); none while the limb moves, when only the fused tilt can tell.
+std::optional<Vec3> QuietUp(const GapPolicyParams& params, const Vec3& accel_m_s2,
+                            const Vec3& gyro_rad_s);
+
 // True: the limb was found back, the rep ended in the gap and counts. False: the data cannot say
 // whether the rep came back; it is dropped (and the gap event says so).
 bool CameBackDuringGap(const GapPolicyParams& params, const CutRepReturn& cut);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace ambi::fusion {
 namespace {
 
@@ -172,6 +174,18 @@ TEST(GapPolicyTest, RestPoseCarriesOverOnlyWhenTheLimbIsStillNearIt) {
   // Before the set has an amplitude the floor decides.
   EXPECT_TRUE(RestPoseCarriesOver(params, -5, 0, 0, 6));
   EXPECT_FALSE(RestPoseCarriesOver(params, 7, 0, 0, 6));
+}
+
+TEST(GapPolicyTest, AQuietSampleReadsUpFromItsAccelerometer) {
+  GapPolicyParams params;
+  // At rest, tilted: the unit accelerometer is earth-up.
+  const std::optional<Vec3> up = QuietUp(params, {0.0, 6.0, 7.76}, {0.01, 0.0, -0.02});
+  ASSERT_TRUE(up.has_value());
+  EXPECT_NEAR(up->y, 6.0 / std::sqrt(36.0 + 7.76 * 7.76), 1e-12);
+  EXPECT_NEAR(Dot(*up, *up), 1.0, 1e-12);
+  // Turning (10 deg/s), or accelerating (|a| 0.5 m/s^2 off g): the accelerometer is not gravity.
+  EXPECT_FALSE(QuietUp(params, {0.0, 6.0, 7.76}, {0.0, 0.175, 0.0}).has_value());
+  EXPECT_FALSE(QuietUp(params, {0.0, 0.0, 10.3}, {0.0, 0.0, 0.0}).has_value());
 }
 
 }  // namespace

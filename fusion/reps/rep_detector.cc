@@ -367,6 +367,7 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   entry.lost_rad = {};
 
   axis_estimator_.Add(w, dt_s, entry.gravity);
+  if (state_ == RepState::kResuming) resume_up_ = QuietUp(params_.gap, sample.accel_m_s2, w);
   const bool recompute = ++samples_since_axis_update_ >= axis_update_every_;
   if (recompute) samples_since_axis_update_ = 0;
   if (state_ == RepState::kLearningAxis) {
@@ -483,13 +484,18 @@ void RepDetector::Resume(std::int64_t index) {
     // are absolute, so comparable across the gap. A gyro angle restarts at the gap: there the
     // tilt of gravity from the starting pose tells instead (rotation about a near-vertical axis
     // barely tilts it, but neither did the rep's own start).
+    // The fused tilt here is still the one carried over the gap; where the limb is still, its
+    // accelerometer reads where it is now (QuietUp).
+    const Vec3 up = resume_up_.value_or(entry.gravity);
+    const double now_deg =
+        gravity ? angle_.Angle(up, entry.speed_deg_s, /*has_previous=*/true, angle, 0.0, 0.0)
+                : angle;
     CutRepReturn cut = held_->cut;
     cut.from_start_deg =
-        gravity
-            ? angle - held_->base_deg
-            : std::acos(std::clamp(Dot(entry.gravity, held_->base_gravity), -1.0, 1.0)) * kRadToDeg;
+        gravity ? now_deg - held_->base_deg
+                : std::acos(std::clamp(Dot(up, held_->base_gravity), -1.0, 1.0)) * kRadToDeg;
     cut.start_unseen = cut.start_unseen && gravity;
-    cut.descent_from_peak_deg = held_->peak_deg - angle;
+    cut.descent_from_peak_deg = held_->peak_deg - now_deg;
     if (params_.angle.gyro_only || CameBackDuringGap(params_.gap, cut)) {
       AcceptRep(held_->rep, held_->axis);
     } else {
@@ -497,6 +503,7 @@ void RepDetector::Resume(std::int64_t index) {
     }
     held_.reset();
   }
+  resume_up_.reset();
   const bool slow = AtRestSpeed(entry.speed_deg_s);
   if (rest_before_gap_deg_ && RestPoseCarriesOver(params_.gap, angle, *rest_before_gap_deg_,
                                                   amplitude_deg_, params_.start_min_deg)) {

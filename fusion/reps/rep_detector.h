@@ -239,11 +239,13 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    on and is marked bridged. A cut gap (MarkGap) ends what the data can no longer follow:
 //    a rep back near its start (kReturning) completes at the last sample before the gap; one
 //    past its turnaround but not yet back waits for the first sample after the gap (kResuming)
-//    and counts when that finds the limb back (CameBackDuringGap), else it is dropped and
-//    counted in dropped_by_gap; one still rising is dropped. After the gap the rest pose seen
-//    before it carries over when the limb is still near it (RestPoseCarriesOver); a rep that
-//    starts from it while the limb was already moving began in the gap (kCarriedOverGap) and
-//    takes its ROM from the gyro, because the orientation carried over the gap may be stale.
+//    and counts when that finds the limb back (CameBackDuringGap; where the limb is still
+//    there, read from its accelerometer, as the fused tilt is still the one carried over the
+//    gap), else it is dropped and counted in dropped_by_gap; one still rising is dropped.
+//    After the gap the rest pose seen before it carries over when the limb is still near it
+//    (RestPoseCarriesOver); a rep that starts from it while the limb was already moving began
+//    in the gap (kCarriedOverGap) and takes its ROM from the gyro, because the orientation
+//    carried over the gap may be stale.
 //    An exercise with reps smaller than the fused tilt's error (exercise_min_rom_deg) is
 //    measured by the gyro throughout, and its rep cut past the turnaround counts.
 //    Otherwise (kSeekingRest) no rep starts until the limb was seen slow, so the part of a rep
@@ -428,6 +430,9 @@ class RepDetector {
   // the limb rested) and the rep held for the first sample after it.
   std::optional<double> rest_before_gap_deg_;
   std::optional<HeldRep> held_;
+  // The first sample after a cut gap, when the limb is still there: earth-up as its
+  // accelerometer reads it (QuietUp), for judging the held rep's return.
+  std::optional<Vec3> resume_up_;
 
   // Amplitude of the set: last accepted ROMs (ring). Five: the median of a few reps moves
   // little for one partial rep and still follows a change of load within the set.

@@ -346,6 +346,28 @@ TEST(RepDetectorTest, GapOnTheWayBackCountsTheRepWhenTheLimbIsFoundBackAtRest) {
   EXPECT_GT(reps[1].rom_deg, 85.0);
 }
 
+TEST(RepDetectorTest, GapOnTheWayBackReadsTheReturnFromAQuietAccelerometerNotTheCarriedTilt) {
+  // As above, but as after a real gap the fused orientation is still the one carried over it
+  // (half-way down rep 2) until the limb has been still 0.1 s: the first sample after the gap
+  // reads 45 deg from the rep's start. Its accelerometer, at rest, reads the limb back.
+  const auto samples = MakeHinge(hinge::Reps(3, 90, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
+  const auto before_gap = std::find_if(samples.begin(), samples.end(), [](const HingeSample& s) {
+    return ToSeconds(s.sample.time) >= 7.89;
+  });
+  ASSERT_NE(before_gap, samples.end());
+  const Quaternion carried = before_gap->sensor_to_earth;
+  const OrientationError stale_after_gap = [&](double t_s, const Quaternion& exact) {
+    return t_s >= 9.0 && t_s < 9.1 ? carried : exact;
+  };
+  const std::vector<Rep> reps = Detect(samples, Params(100), 7.9, 9.0, stale_after_gap);
+  ASSERT_EQ(reps.size(), 3u);
+  EXPECT_NEAR(ToSeconds(reps[1].end), 7.89, 0.02);
+
+  // Moving after the gap (the data resumes half-way up rep 3), the accelerometer is not gravity
+  // and the carried tilt cannot tell either: rep 2 stays dropped.
+  EXPECT_EQ(Detect(samples, Params(100), 7.9, 10.2, stale_after_gap).size(), 1u);
+}
+
 TEST(RepDetectorTest, GapOnTheWayBackDropsTheRepWhenTheLimbIsNotFoundBackAtRest) {
   // Same cut, but the data resumes at 10.2 s, half-way up rep 3 (which rises from 9.7 s): where
   // rep 2 ended is unknown, and rep 3 began in the gap. Only rep 1 is whole.
@@ -1031,7 +1053,8 @@ TEST(RepDetectorTest, ASmallTiltRepPastItsTurnaroundCountsWhenTheDataStopsOrAGap
                      : Compose(hinge::FromAxisAngle({0, 1, 0}, 3.0 * hinge::kDegToRad), exact);
   };
   EXPECT_EQ(Detect(whole, SmallTiltExercise(100.0), 4.2, 4.5, off_after_gap).size(), 4u);
-  EXPECT_EQ(Detect(whole, gravity_angle, 4.2, 4.5, off_after_gap).size(), 3u);
+  // The limb is quiet after the gap: its accelerometer, not the fused tilt, says it came back.
+  EXPECT_EQ(Detect(whole, gravity_angle, 4.2, 4.5, off_after_gap).size(), 4u);
 }
 
 }  // namespace
