@@ -26,6 +26,39 @@ fusion::Vec3 Turn(const Eigen::Quaterniond& q, const fusion::Vec3& v) {
   return {turned.x(), turned.y(), turned.z()};
 }
 
+// Each run of 'k' samples in a row (none further apart than 1.5 nominal periods) averaged into
+// one at their mean time; a run cut short by a jump in time is left out.
+std::vector<fusion::ImuSample> AveragedDown(const std::vector<fusion::ImuSample>& samples,
+                                            double rate_hz, int k) {
+  if (k <= 1 || rate_hz <= 0.0) return samples;
+  const double max_step_s = 1.5 / rate_hz;
+  std::vector<fusion::ImuSample> out;
+  std::size_t first = 0;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (i > first && fusion::ToSeconds(samples[i].time - samples[i - 1].time) > max_step_s) {
+      first = i;  // a jump: the run so far is too short
+    }
+    if (i + 1 - first < static_cast<std::size_t>(k)) continue;
+    fusion::ImuSample mean = samples[first];
+    double t_s = 0.0;
+    mean.accel_m_s2 = mean.gyro_rad_s = mean.mag_uT = {};
+    for (std::size_t j = first; j <= i; ++j) {
+      t_s += fusion::ToSeconds(samples[j].time);
+      mean.accel_m_s2 = fusion::Add(mean.accel_m_s2, samples[j].accel_m_s2);
+      mean.gyro_rad_s = fusion::Add(mean.gyro_rad_s, samples[j].gyro_rad_s);
+      mean.mag_uT = fusion::Add(mean.mag_uT, samples[j].mag_uT);
+    }
+    const double n = static_cast<double>(k);
+    mean.time = fusion::TimeFromSeconds(t_s / n);
+    mean.accel_m_s2 = fusion::Scale(mean.accel_m_s2, 1.0 / n);
+    mean.gyro_rad_s = fusion::Scale(mean.gyro_rad_s, 1.0 / n);
+    mean.mag_uT = fusion::Scale(mean.mag_uT, 1.0 / n);
+    out.push_back(mean);
+    first = i + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 capture::CaptureStatus WritePerturbedCsv(const std::string& in, const std::string& out,
@@ -34,7 +67,12 @@ capture::CaptureStatus WritePerturbedCsv(const std::string& in, const std::strin
   if (capture::CaptureStatus status = capture::ReadCsvSamples(in, &samples); !status.ok()) {
     return status;
   }
-  const double rate_hz = capture::EstimateRateHz(samples);
+  double rate_hz = capture::EstimateRateHz(samples);
+  if (perturbation.max_rate_hz > 0.0 && rate_hz > perturbation.max_rate_hz) {
+    const int k = static_cast<int>(std::lround(rate_hz / perturbation.max_rate_hz));
+    samples = AveragedDown(samples, rate_hz, k);
+    rate_hz /= k;
+  }
   Eigen::Quaterniond turn = Eigen::Quaterniond::Identity();
   if (perturbation.mount_seed != 0) {
     std::mt19937_64 rng(perturbation.mount_seed * 1000003u + salt);

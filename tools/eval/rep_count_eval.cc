@@ -52,6 +52,9 @@ int main(int argc, char** argv) {
                  "drop BLE-like bursts of 1-10 samples (at most 0.2 s) this often per second")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--loss-seed", perturbation.loss_seed, "seed of the loss bursts");
+  app.add_option("--max-rate-hz", perturbation.max_rate_hz,
+                 "average recordings faster than this down to about it (a slower sensor)")
+      ->check(CLI::PositiveNumber);
   app.add_option("real_dir", directory, "folder of recordings");
   app.add_option("catalog", catalog_path, "exercise catalog (TOML)");
   CLI11_PARSE(app, argc, argv);
