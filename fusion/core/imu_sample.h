@@ -6,6 +6,9 @@
 
 namespace ambi::fusion {
 
+// Standard gravity: the |accel| a still sensor reads, and the g of sensors that count in g.
+inline constexpr double kStandardGravity_m_s2 = 9.80665;
+
 // One inertial sample in SI units, sensor frame. Every stage after decoding sees only this.
 struct ImuSample {
   Time time;        // device time where the protocol has it, else smoothed arrival time

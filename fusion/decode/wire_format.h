@@ -19,8 +19,6 @@ namespace ambi::fusion::wire {
 static_assert(std::endian::native == std::endian::little,
               "the frame helpers copy little-endian fields directly");
 
-inline constexpr double kStandardGravity_m_s2 = 9.80665;
-
 // ---- WitMotion serial: 0x55 TYPE D0L D0H D1L D1H D2L D2H D3L D3H SUM ----
 inline constexpr std::uint8_t kWitSync = 0x55;
 inline constexpr std::size_t kWitSerialFrameBytes = 11;

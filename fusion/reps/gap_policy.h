@@ -29,7 +29,6 @@ struct GapPolicyParams {
   // |accel| within 0.5 of g yet 15 deg off gravity (the tangential acceleration of a lateral
   // raise's 0.6 m lever is across the arm and barely changes the norm).
   double quiet_accel_m_s2 = 0.3;
-  double gravity_m_s2 = 9.80665;  // the |accel| a still sensor reads
 
   bool operator==(const GapPolicyParams&) const = default;
 };
