@@ -330,6 +330,11 @@ void LimbPairComparator::UpdateFatigue(const Rep& rep) {
   EmitCue(cue);
 }
 
+void LimbPairComparator::FillSideStats(SetSummary& summary) const {
+  if (state(Side::kLeft).rep_count > 0) summary.left = StatsOf(Side::kLeft);
+  if (state(Side::kRight).rep_count > 0) summary.right = StatsOf(Side::kRight);
+}
+
 SideStats LimbPairComparator::StatsOf(Side side) const {
   const SideState& s = state(side);
   SideStats stats;
@@ -486,8 +491,7 @@ void LimbPairComparator::EndSet(Time time) {
   int left_reps = left.rep_count;
   int right_reps = right.rep_count;
   if (context_.mode == SetMode::kBilateral) {
-    if (left.rep_count > 0) summary.left = StatsOf(Side::kLeft);
-    if (right.rep_count > 0) summary.right = StatsOf(Side::kRight);
+    FillSideStats(summary);
     if (left.rep_count > 0 && right.rep_count > 0) {
       summary.metrics = CompareMeans(left.metrics, right.metrics, /*paired=*/true);
       compared = true;
@@ -496,13 +500,10 @@ void LimbPairComparator::EndSet(Time time) {
     summary.lead_lag = JudgeLeadLag();
   } else if (const std::optional<Side> work = WorkingSide(); work && state(*work).rep_count > 0) {
     const SideState& worked = state(*work);
-    (*work == Side::kLeft ? summary.left : summary.right) = StatsOf(*work);
     // The other side's own reps in this set are reported as done, never as 0: sides taken in
     // turn (alternating curls), or both legs moving in every rep of a lunge or a step-up. The
     // comparison below is still set against set, of the working side.
-    if (const Side other_side = OtherSide(*work); state(other_side).rep_count > 0) {
-      (other_side == Side::kLeft ? summary.left : summary.right) = StatsOf(other_side);
-    }
+    FillSideStats(summary);
     std::optional<UnilateralSet>& other = last_unilateral_[*work == Side::kLeft ? 1 : 0];
     if (other && other->exercise == context_.exercise.name) {
       const auto& l = *work == Side::kLeft ? worked.metrics : other->metrics;

@@ -155,6 +155,8 @@ class LimbPairComparator {
   std::optional<Side> WorkingSide() const;
   std::optional<Side> WeakerSideSoFar() const;
   SideStats StatsOf(Side side) const;
+  // The summary's left and right: each side's own reps in this set, a side without reps absent.
+  void FillSideStats(SetSummary& summary) const;
   MetricComparisons CompareMeans(const std::array<Running, kMetricCount>& left,
                                  const std::array<Running, kMetricCount>& right, bool paired) const;
   double BaselineSpeed(const SideState& side) const;
