@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <utility>
 
 #include "fusion/core/rotation.h"
 
@@ -367,7 +368,9 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   entry.lost_rad = {};
 
   axis_estimator_.Add(w, dt_s, entry.gravity);
-  if (state_ == RepState::kResuming) resume_up_ = QuietUp(params_.gap, sample.accel_m_s2, w);
+  if (state_ == RepState::kResuming && held_) {
+    resume_up_ = QuietUp(params_.gap, sample.accel_m_s2, w);
+  }
   const bool recompute = ++samples_since_axis_update_ >= axis_update_every_;
   if (recompute) samples_since_axis_update_ = 0;
   if (state_ == RepState::kLearningAxis) {
@@ -486,7 +489,7 @@ void RepDetector::Resume(std::int64_t index) {
     // barely tilts it, but neither did the rep's own start).
     // The fused tilt here is still the one carried over the gap; where the limb is still, its
     // accelerometer reads where it is now (QuietUp).
-    const Vec3 up = resume_up_.value_or(entry.gravity);
+    const Vec3 up = std::exchange(resume_up_, std::nullopt).value_or(entry.gravity);
     const double now_deg =
         gravity ? angle_.Angle(up, entry.speed_deg_s, /*has_previous=*/true, angle, 0.0, 0.0)
                 : angle;
@@ -503,7 +506,6 @@ void RepDetector::Resume(std::int64_t index) {
     }
     held_.reset();
   }
-  resume_up_.reset();
   const bool slow = AtRestSpeed(entry.speed_deg_s);
   if (rest_before_gap_deg_ && RestPoseCarriesOver(params_.gap, angle, *rest_before_gap_deg_,
                                                   amplitude_deg_, params_.start_min_deg)) {

@@ -430,8 +430,9 @@ class RepDetector {
   // the limb rested) and the rep held for the first sample after it.
   std::optional<double> rest_before_gap_deg_;
   std::optional<HeldRep> held_;
-  // The first sample after a cut gap, when the limb is still there: earth-up as its
-  // accelerometer reads it (QuietUp), for judging the held rep's return.
+  // Set from the first sample after a cut gap while a rep is held, when the limb is still
+  // there: earth-up as its accelerometer reads it (QuietUp); taken by Resume to judge the held
+  // rep's return.
   std::optional<Vec3> resume_up_;
 
   // Amplitude of the set: last accepted ROMs (ring). Five: the median of a few reps moves
