@@ -20,11 +20,17 @@ const std::string& RealDirectory() {
   return directory;
 }
 
+// The source tree's catalog, loaded once for the whole test program.
+const config::CatalogLoadResult& Catalog() {
+  static const config::CatalogLoadResult catalog =
+      config::ExerciseCatalog::LoadFile(std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml");
+  return catalog;
+}
+
 // Evaluated once for the whole test program (about a second of replay).
 const std::vector<RecordingResult>& Results() {
   static const std::vector<RecordingResult> results = [] {
-    const config::CatalogLoadResult catalog =
-        config::ExerciseCatalog::LoadFile(std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml");
+    const config::CatalogLoadResult& catalog = Catalog();
     EXPECT_TRUE(catalog.ok()) << catalog.error;
     if (!catalog.ok()) return std::vector<RecordingResult>{};
     return EvaluateAll(RealDirectory(), fusion::SessionParams{}, *catalog.catalog);
@@ -53,8 +59,7 @@ TEST(RepEvalTest, MapsDatasetExercisesToTheCatalog) {
 
 // A recording whose code the table does not know is named by its ground truth's description.
 TEST(RepEvalTest, AnUnknownCodeIsNamedByItsDescription) {
-  const config::CatalogLoadResult catalog =
-      config::ExerciseCatalog::LoadFile(std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml");
+  const config::CatalogLoadResult& catalog = Catalog();
   ASSERT_TRUE(catalog.ok()) << catalog.error;
   EXPECT_EQ(CatalogExerciseFor("cmu_sub05_CalfRaise", "heel raise (calf raise)", *catalog.catalog),
             "calf_raise");
@@ -161,8 +166,7 @@ TEST(RepEvalTest, TestHalfHoldsItsTotals) {
 // The recordings as another athlete's session would differ from them (perturb.h). The counts
 // may not depend on how the sensor was strapped on: every frame is turned by a random rotation.
 TEST(RepEvalTest, ASensorWornTurnedCountsTheSame) {
-  const config::CatalogLoadResult catalog =
-      config::ExerciseCatalog::LoadFile(std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml");
+  const config::CatalogLoadResult& catalog = Catalog();
   ASSERT_TRUE(catalog.ok()) << catalog.error;
   for (const std::uint64_t seed : {1u, 2u, 3u}) {
     Perturbation turned;
@@ -187,8 +191,7 @@ TEST(RepEvalTest, ASensorWornTurnedCountsTheSame) {
 // anywhere. (At 25 Hz some per-rep files, which begin and end mid-movement, are not: see
 // docs/accuracy.md, fifteenth round.)
 TEST(RepEvalTest, ASensorAtHalfTheRateCountsTheTuningHalfTheSame) {
-  const config::CatalogLoadResult catalog =
-      config::ExerciseCatalog::LoadFile(std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml");
+  const config::CatalogLoadResult& catalog = Catalog();
   ASSERT_TRUE(catalog.ok()) << catalog.error;
   Perturbation slower;
   slower.max_rate_hz = 50.0;
@@ -219,8 +222,7 @@ TEST(RepEvalTest, ASensorAtHalfTheRateCountsTheTuningHalfTheSame) {
 // the next raises with it (27 or 28 of 30), and the following ankle's rocks beside them were
 // counted (5 and 6 phantoms).
 TEST(RepEvalTest, ALossyLinkLosesNoRaiseAndInventsNoRock) {
-  const config::CatalogLoadResult catalog =
-      config::ExerciseCatalog::LoadFile(std::string(AMBI_SOURCE_DIR) + "/data/exercises.toml");
+  const config::CatalogLoadResult& catalog = Catalog();
   ASSERT_TRUE(catalog.ok()) << catalog.error;
   for (const std::uint64_t seed : {2u, 5u}) {
     Perturbation lossy;
