@@ -507,6 +507,34 @@ TEST(UnilateralTest, TheOtherSidesOwnRepsInTheSetAreReportedNotZero) {
   EXPECT_FALSE(s.compared);  // one set of a unilateral pair: nothing compared yet
 }
 
+TEST(UnilateralTest, ASetWithNoSideGivenAndAsManyRepsOnEachIsTheFirstRepsSide) {
+  // A coach starts a unilateral set without naming a side and the athlete alternates arms,
+  // right first. Neither side has more reps; the summary must still report both, and the set
+  // is the right side's, compared with the left side's next set.
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kWrist, AsymmetryParams{}, &sink);
+  comparator.StartSet(Context(1, SetMode::kUnilateral, std::nullopt));
+  for (int i = 0; i < 6; ++i) {
+    for (const auto& [side, offset_s] : {std::pair{Side::kRight, 0.0}, {Side::kLeft, 1.5}}) {
+      Rep rep = MakeRep(side, i + 1, 1.0 + 3.0 * i + offset_s, 90.0);
+      rep.set_index = 1;
+      comparator.AddRep(rep);
+    }
+  }
+  comparator.EndSet(TimeFromSeconds(20.0));
+  const SetSummary first = sink.All<SetSummary>().at(0);
+  ASSERT_TRUE(first.left.has_value());
+  ASSERT_TRUE(first.right.has_value());
+  EXPECT_EQ(first.left->rep_count, 6);
+  EXPECT_EQ(first.right->rep_count, 6);
+
+  RunUnilateralSet(comparator, 2, std::nullopt, Side::kLeft, 6, 70.0, 40.0);
+  const SetSummary second = sink.All<SetSummary>().at(1);
+  EXPECT_EQ(second.compared_with_set_index, 1);
+  EXPECT_NEAR(Of(second.metrics, Metric::kRom).right, 90.0, 1e-9);
+  EXPECT_NEAR(Of(second.metrics, Metric::kRom).left, 70.0, 1e-9);
+}
+
 // ---- Fatigue -----------------------------------------------------------------------------
 
 TEST(FatigueTest, StopCueWhenTheWeakerSideLossIsConfirmedOverTwoRepsAfterTheEarlyOnes) {

@@ -88,6 +88,7 @@ void LimbPairComparator::StartSet(const SetContext& context) {
   context_ = context;
   set_open_ = true;
   not_working_side_.reset();
+  first_rep_side_.reset();
   for (SideState& side : sides_) {
     side.metrics = {};
     side.rep_count = 0;
@@ -113,6 +114,10 @@ void LimbPairComparator::AddRep(const Rep& rep) {
     context.exercise = GenericExercise(limb_);
     context.start = rep.start;
     StartSet(context);
+  }
+  if (!first_rep_side_ || rep.start < first_rep_start_) {
+    first_rep_side_ = rep.placement.side;
+    first_rep_start_ = rep.start;
   }
   SideState& side = state(rep.placement.side);
   for (Metric metric : kAllMetrics) {
@@ -254,7 +259,9 @@ std::optional<Side> LimbPairComparator::WorkingSide() const {
   }
   if (left > right) return Side::kLeft;
   if (right > left) return Side::kRight;
-  return std::nullopt;
+  // As many reps on each side (sides taken in turn): the side that began, as an automatic set
+  // takes it.
+  return first_rep_side_;
 }
 
 std::optional<Side> LimbPairComparator::WeakerSideSoFar() const {

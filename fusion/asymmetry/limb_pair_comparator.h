@@ -152,6 +152,8 @@ class LimbPairComparator {
   // Reports pending reps of 'side' that ended before 'before' (all when empty).
   void FlushPending(Side side, std::optional<Time> before);
   void UpdateFatigue(const Rep& rep);
+  // A unilateral set's side: the one given, else the side with more reps, else (as many on
+  // each) the side of the first rep; none before any rep.
   std::optional<Side> WorkingSide() const;
   std::optional<Side> WeakerSideSoFar() const;
   SideStats StatsOf(Side side) const;
@@ -180,6 +182,8 @@ class LimbPairComparator {
   bool clock_offset_known_ = false;
   std::optional<UnilateralSet> last_unilateral_[2];
   std::optional<Side> not_working_side_;  // this set's, from MarkNotWorking
+  std::optional<Side> first_rep_side_;    // the side of this set's earliest rep
+  Time first_rep_start_{};
 };
 
 }  // namespace ambi::fusion
