@@ -29,8 +29,9 @@ bool IsCatalogKey(std::string_view name) {
 }
 
 const std::vector<std::string_view> kExerciseKeys = {
-    "display_name", "muscle_groups", "direction", "first_phase", "mode", "limb",      "bands",
-    "coaching",     "reaching",      "aliases",   "min_rom_deg", "axis", "other_side"};
+    "display_name", "muscle_groups", "direction",  "first_phase", "mode",
+    "limb",         "bands",         "coaching",   "reaching",    "aliases",
+    "min_rom_deg",  "axis",          "other_side", "working_side"};
 const std::vector<std::string_view> kCoachingKeys = {"stop_speed_loss_pct", "lead_amber_from_ms",
                                                      "lead_red_from_ms"};
 const std::vector<std::string_view> kDirections = {"push", "pull", "neither"};
@@ -39,6 +40,7 @@ const std::vector<std::string_view> kModes = {"bilateral", "unilateral"};
 const std::vector<std::string_view> kLimbs = {"wrist", "ankle"};
 const std::vector<std::string_view> kAxes = {"any", "tilt"};
 const std::vector<std::string_view> kOtherSides = {"moves", "rests"};
+const std::vector<std::string_view> kWorkingSides = {"first_to_move", "turns_less"};
 const std::vector<std::string_view> kMetricKeys = {"rom", "concentric_time", "eccentric_time",
                                                    "peak_speed"};
 const std::vector<std::string_view> kBandKeys = {"amber_from_pct", "red_from_pct"};
@@ -112,6 +114,11 @@ Exercise ParseExercise(const Validator& v, std::string_view key, const toml::nod
   if (table.get("axis") != nullptr) exercise.tilt_only = v.Choice(table, path, "axis", kAxes) == 1;
   if (table.get("other_side") != nullptr) {
     exercise.other_side_rests = v.Choice(table, path, "other_side", kOtherSides) == 1;
+  }
+  if (table.get("working_side") != nullptr) {
+    exercise.working_side = v.Choice(table, path, "working_side", kWorkingSides) == 1
+                                ? fusion::WorkingSideRule::kTurnsLess
+                                : fusion::WorkingSideRule::kFirstToMove;
   }
   if (const toml::node* coaching_node = table.get("coaching")) {
     // docs/coaching.md: the per-exercise thresholds of the cues.

@@ -106,6 +106,20 @@ TEST(ShippedCatalogTest, OpenChainExercisesRestTheOtherSide) {
   }
 }
 
+TEST(ShippedCatalogTest, SplitStanceExercisesWorkTheLegThatTurnsLess) {
+  const CatalogLoadResult result = ExerciseCatalog::LoadFile(kShippedCatalog);
+  ASSERT_TRUE(result.ok()) << result.error;
+  for (const char* name : {"split_squat", "bulgarian_split_squat", "lunge"}) {
+    EXPECT_EQ(result.catalog->Find(name)->working_side, fusion::WorkingSideRule::kTurnsLess)
+        << name;
+  }
+  // One leg works, the other is off the ground or rests: the first to move is the working one.
+  for (const char* name : {"single_leg_squat", "step_up", "straight_leg_raise"}) {
+    EXPECT_EQ(result.catalog->Find(name)->working_side, fusion::WorkingSideRule::kFirstToMove)
+        << name;
+  }
+}
+
 TEST(ShippedCatalogTest, EveryMuscleGroupIsKnown) {
   const CatalogLoadResult result = ExerciseCatalog::LoadFile(kShippedCatalog);
   ASSERT_TRUE(result.ok()) << result.error;
@@ -271,6 +285,19 @@ TEST_F(BadCatalogTest, WhatTheOtherSideDoes) {
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error,
               AllOf(HasSubstr("exercises.curl.other_side"), HasSubstr("moves, rests")));
+}
+
+TEST_F(BadCatalogTest, WhichSideWorks) {
+  CatalogLoadResult result = Load(std::string(kGoodEntry));
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.catalog->Find("curl")->working_side, fusion::WorkingSideRule::kFirstToMove);
+  result = Load(std::string(kGoodEntry) + "working_side = \"turns_less\"\n");
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.catalog->Find("curl")->working_side, fusion::WorkingSideRule::kTurnsLess);
+  result = Load(std::string(kGoodEntry) + "working_side = \"front\"\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error, AllOf(HasSubstr("exercises.curl.working_side"),
+                                  HasSubstr("first_to_move, turns_less")));
 }
 
 TEST_F(BadCatalogTest, SyntaxErrorAndMissingFile) {

@@ -189,6 +189,44 @@ TEST(SessionStoreTest, UnilateralSetsAndSensorStatus) {
   EXPECT_EQ(list.sessions(0).end_unix_ns(), 0);
 }
 
+// A split-stance set's SetStarted names the first rep's side; its summary names the leg that
+// worked (LimbPairComparator::WorkingSide). The set is recorded as that leg's, and a summary
+// that names no side keeps the one the set started with.
+TEST(SessionStoreTest, ASummarysWorkingSideIsTheSetsSide) {
+  TempDir dir;
+  auto store = OpenStore(dir.File("ambi.db"));
+  ASSERT_NE(store, nullptr);
+  const std::int64_t start = UnixNs(2026, 11, 24, 8);
+  const std::string session = store->BeginSession("ben", start, "");
+  for (std::uint32_t set_index : {1u, 2u}) {
+    v1::Event started;
+    started.set_athlete("ben");
+    v1::SetStarted* set = started.mutable_set_started();
+    set->set_set_index(set_index);
+    set->set_exercise("split_squat");
+    set->set_mode(v1::SET_MODE_UNILATERAL);
+    set->set_limb(v1::LIMB_ANKLE);
+    set->set_side(v1::SIDE_LEFT);
+    set->set_automatic(true);
+    EXPECT_TRUE(store->RecordEvent(session, started, start + set_index * 60'000'000'000));
+    v1::Event ended;
+    ended.set_athlete("ben");
+    v1::SetSummary* summary = ended.mutable_set_summary();
+    summary->set_set_index(set_index);
+    summary->set_exercise("split_squat");
+    summary->set_mode(v1::SET_MODE_UNILATERAL);
+    summary->set_limb(v1::LIMB_ANKLE);
+    if (set_index == 1) summary->set_working_side(v1::SIDE_RIGHT);
+    EXPECT_TRUE(store->RecordEvent(session, ended, start + set_index * 60'000'000'000 + 1));
+  }
+  std::string error;
+  ASSERT_TRUE(store->Flush(&error)) << error;
+  EXPECT_EQ(SqliteValue(dir.File("ambi.db"), "SELECT side FROM sets WHERE set_index = 1"),
+            std::to_string(v1::SIDE_RIGHT));
+  EXPECT_EQ(SqliteValue(dir.File("ambi.db"), "SELECT side FROM sets WHERE set_index = 2"),
+            std::to_string(v1::SIDE_LEFT));
+}
+
 // A store of schema version 1 kept reps in columns only: it is migrated, and its reps are read
 // from their columns (the fields kept there), the unilateral ones too.
 TEST(SessionStoreTest, RepsOfAVersion1StoreAreReadFromTheirColumns) {

@@ -28,8 +28,9 @@ constexpr const char* kUpsertSetSummary = R"sql(
 INSERT INTO sets(session_id, set_index, exercise, mode, limb, start_unix_ns, start_s,
                  end_unix_ns, end_s, left_reps, right_reps, weaker_side, band, significant,
                  rom_percent_difference, rom_symmetry_index_pct, rom_band,
-                 compared_with_set_index, summary)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+                 compared_with_set_index, summary, side)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+       COALESCE(?20, 0))
 ON CONFLICT(session_id, set_index) DO UPDATE SET
   exercise = excluded.exercise, mode = excluded.mode, limb = excluded.limb,
   end_unix_ns = excluded.end_unix_ns, end_s = excluded.end_s,
@@ -37,7 +38,9 @@ ON CONFLICT(session_id, set_index) DO UPDATE SET
   weaker_side = excluded.weaker_side, band = excluded.band, significant = excluded.significant,
   rom_percent_difference = excluded.rom_percent_difference,
   rom_symmetry_index_pct = excluded.rom_symmetry_index_pct, rom_band = excluded.rom_band,
-  compared_with_set_index = excluded.compared_with_set_index, summary = excluded.summary)sql";
+  compared_with_set_index = excluded.compared_with_set_index, summary = excluded.summary,
+  side = COALESCE(?20, sets.side))sql";
+// (?20: a unilateral set's working side found from its reps replaces the first rep's guess.)
 constexpr const char* kInsertRep = R"sql(
 INSERT INTO reps(session_id, set_index, rep_index, side, limb, start_s, turnaround_s, end_s,
                  rom_deg, concentric_s, eccentric_s, peak_speed_deg_s, unix_ns, rep)
@@ -267,6 +270,11 @@ bool StoreWriter::WriteSetSummary(const EventWrite& write, std::string* error) {
     upsert.BindNull(15).BindNull(16).BindNull(17);
   }
   upsert.Bind(18, Int(summary.compared_with_set_index())).BindBlob(19, Serialize(summary));
+  if (summary.working_side() != v1::SIDE_UNSPECIFIED) {
+    upsert.Bind(20, std::int64_t{summary.working_side()});
+  } else {
+    upsert.BindNull(20);
+  }
   return upsert.Run(error);
 }
 

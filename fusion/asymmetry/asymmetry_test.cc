@@ -535,6 +535,67 @@ TEST(UnilateralTest, ASetWithNoSideGivenAndAsManyRepsOnEachIsTheFirstRepsSide) {
   EXPECT_NEAR(Of(second.metrics, Metric::kRom).left, 70.0, 1e-9);
 }
 
+TEST(UnilateralTest, ASplitStanceSetWorksTheLegThatTurnsLessWhateverMovedFirst) {
+  // Automatic split-squat sets: the back shank swings through most of the motion and is often
+  // seen first; the front (working) shank turns less. Set 1 has the right leg in front, set 2
+  // the left. The pair compares the front legs, whichever leg moved first.
+  Exercise split_squat = GenericExercise(Limb::kAnkle);
+  split_squat.name = "split_squat";
+  split_squat.default_mode = SetMode::kUnilateral;
+  split_squat.working_side = WorkingSideRule::kTurnsLess;
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kAnkle, AsymmetryParams{}, &sink);
+  const auto run = [&](int set_index, Side back, double front_rom_deg, double start_s) {
+    SetContext context = Context(set_index, SetMode::kUnilateral, back, start_s);
+    context.exercise = split_squat;
+    context.side_inferred = true;  // taken from the first rep: the back leg's
+    comparator.StartSet(context);
+    for (int i = 0; i < 6; ++i) {
+      for (const auto& [side, rom_deg] :
+           {std::pair{back, 57.0}, {OtherSide(back), front_rom_deg}}) {
+        Rep rep = MakeRep(side, i + 1, start_s + 1.0 + 3.0 * i, rom_deg + (i % 2 ? 0.5 : -0.5));
+        rep.placement.limb = Limb::kAnkle;
+        rep.set_index = set_index;
+        comparator.AddRep(rep);
+      }
+    }
+    comparator.EndSet(TimeFromSeconds(start_s + 20.0));
+  };
+  run(1, Side::kLeft, 40.0, 0.0);    // right leg in front
+  run(2, Side::kRight, 32.0, 60.0);  // left leg in front, 20 % less range
+  const SetSummary second = sink.All<SetSummary>().at(1);
+  EXPECT_EQ(second.compared_with_set_index, 1);
+  const MetricComparison& rom = Of(second.metrics, Metric::kRom);
+  EXPECT_NEAR(rom.left, 32.0, 1e-9);
+  EXPECT_NEAR(rom.right, 40.0, 1e-9);
+  EXPECT_EQ(second.weaker_side, Side::kLeft);
+
+  // A side the coach named is the working side, whatever the legs did.
+  SetContext named = Context(3, SetMode::kUnilateral, Side::kLeft, 120.0);
+  named.exercise = split_squat;
+  comparator.StartSet(named);
+  for (const auto& [side, rom_deg] : {std::pair{Side::kLeft, 57.0}, {Side::kRight, 40.0}}) {
+    Rep rep = MakeRep(side, 1, 121.0, rom_deg);
+    rep.placement.limb = Limb::kAnkle;
+    rep.set_index = 3;
+    comparator.AddRep(rep);
+  }
+  comparator.EndSet(TimeFromSeconds(130.0));
+  comparator.StartSet([&] {
+    SetContext c = Context(4, SetMode::kUnilateral, Side::kRight, 140.0);
+    c.exercise = split_squat;
+    return c;
+  }());
+  Rep rep = MakeRep(Side::kRight, 1, 141.0, 50.0);
+  rep.placement.limb = Limb::kAnkle;
+  rep.set_index = 4;
+  comparator.AddRep(rep);
+  comparator.EndSet(TimeFromSeconds(150.0));
+  const SetSummary fourth = sink.All<SetSummary>().at(3);
+  EXPECT_EQ(fourth.compared_with_set_index, 3);
+  EXPECT_NEAR(Of(fourth.metrics, Metric::kRom).left, 57.0, 1e-9);
+}
+
 // ---- Fatigue -----------------------------------------------------------------------------
 
 TEST(FatigueTest, StopCueWhenTheWeakerSideLossIsConfirmedOverTwoRepsAfterTheEarlyOnes) {

@@ -254,9 +254,16 @@ void LimbPairComparator::FlushPending(Side side, std::optional<Time> before) {
 std::optional<Side> LimbPairComparator::WorkingSide() const {
   const int left = state(Side::kLeft).rep_count;
   const int right = state(Side::kRight).rep_count;
-  if (context_.side && (state(*context_.side).rep_count > 0 || left + right == 0)) {
-    return context_.side;
+  const bool side_did_reps =
+      context_.side && (state(*context_.side).rep_count > 0 || left + right == 0);
+  if (side_did_reps && !context_.side_inferred) return context_.side;
+  if (context_.exercise.working_side == WorkingSideRule::kTurnsLess && left > 0 && right > 0) {
+    const auto rom = static_cast<std::size_t>(Metric::kRom);
+    return state(Side::kLeft).metrics[rom].mean <= state(Side::kRight).metrics[rom].mean
+               ? Side::kLeft
+               : Side::kRight;
   }
+  if (side_did_reps) return context_.side;
   if (left > right) return Side::kLeft;
   if (right > left) return Side::kRight;
   // As many reps on each side (sides taken in turn): the side that began, as an automatic set
@@ -507,6 +514,7 @@ void LimbPairComparator::EndSet(Time time) {
     summary.lead_lag = JudgeLeadLag();
   } else if (const std::optional<Side> work = WorkingSide(); work && state(*work).rep_count > 0) {
     const SideState& worked = state(*work);
+    summary.working_side = work;
     // The other side's own reps in this set are reported as done, never as 0: sides taken in
     // turn (alternating curls), or both legs moving in every rep of a lunge or a step-up. The
     // comparison below is still set against set, of the working side.

@@ -168,6 +168,10 @@ struct SetSummary {
   std::optional<SideStats> left;
   std::optional<SideStats> right;
   int compared_with_set_index = 0;  // unilateral only; 0 when there is nothing to compare
+  // Unilateral: the side whose set this was (the coach's, or found from the reps; see
+  // LimbPairComparator::WorkingSide). It may differ from the SetStarted side, which is the
+  // first rep's guess.
+  std::optional<Side> working_side;
   // The sides were compared: both worked in this bilateral set, or this unilateral set completes
   // a pair. Only then do 'metrics' hold anything (otherwise they are default values, not a
   // comparison, and are not published).

@@ -21,6 +21,12 @@ enum class SetMode : std::uint8_t { kBilateral, kUnilateral };
 
 enum class ForceDirection : std::uint8_t { kPush, kPull, kNeither };
 
+// Which side of a unilateral set works when nobody named it. kFirstToMove: the side whose rep
+// came first (one limb works, the other rests or follows). kTurnsLess: both limbs move in every
+// rep and the working one turns less (split stance: the front shank stays near upright while
+// the back knee drops towards the floor and its shank swings through most of the motion).
+enum class WorkingSideRule : std::uint8_t { kFirstToMove, kTurnsLess };
+
 // The four per-rep quantities compared between sides.
 enum class Metric : std::uint8_t { kRom, kConcentricTime, kEccentricTime, kPeakSpeed };
 inline constexpr int kMetricCount = 4;
@@ -73,6 +79,8 @@ struct Exercise {
   // may take part (closed chain: the back shank of a split squat tilts with every rep).
   // RepScreenParams::follower_resting_rom_frac.
   bool other_side_rests = false;
+  // How a unilateral set's working side is found when the coach did not name it.
+  WorkingSideRule working_side = WorkingSideRule::kFirstToMove;
 };
 
 // Used when no exercise is named: a generic movement that starts concentric, bilateral.

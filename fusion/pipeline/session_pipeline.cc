@@ -491,6 +491,7 @@ void SessionPipeline::OpenSet(Time time, bool automatic, std::optional<Side> sid
   context.exercise = set_->exercise;
   context.mode = set_->mode;
   context.side = set_->side;
+  context.side_inferred = automatic;
   context.start = time;
   for (auto& comparator : comparators_) {
     if (comparator) comparator->StartSet(context);

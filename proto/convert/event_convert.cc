@@ -134,6 +134,7 @@ struct EventFiller {
     m->set_band(ToProto(in.band));
     m->set_significant(in.significant);
     m->set_not_working_side(ToProto(in.not_working_side));
+    m->set_working_side(ToProto(in.working_side));
     v1::LeadLag* lead = m->mutable_lead_lag();
     lead->set_pairs(static_cast<std::uint32_t>(in.lead_lag.pairs));
     lead->set_mean_lead_ms(in.lead_lag.mean_lead_ms);

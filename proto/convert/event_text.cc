@@ -238,6 +238,9 @@ std::string Describe(const v1::SetSummary& e) {
       Format("set %u done  %s  reps L %u / R %u  mean ROM L %.1f° / R %.1f°", e.set_index(),
              e.exercise().empty() ? "-" : e.exercise().c_str(), e.left().rep_count(),
              e.right().rep_count(), e.left().mean_rom_deg(), e.right().mean_rom_deg());
+  if (e.working_side() != v1::SIDE_UNSPECIFIED) {
+    text += Format("  %s side's set", SideName(e.working_side()).c_str());
+  }
   if (e.compared_with_set_index() != 0)
     text += Format(" (with set %u)", e.compared_with_set_index());
   const v1::MetricComparison* rom = FindMetric(e.metrics(), v1::METRIC_ROM);

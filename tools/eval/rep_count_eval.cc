@@ -91,6 +91,14 @@ int main(int argc, char** argv) {
     }
     std::printf("%-20s exercise %s, %d gap events\n", result.recording.c_str(),
                 result.exercise.empty() ? "(generic)" : result.exercise.c_str(), result.gaps);
+    if (result.working_side) {
+      const auto name = [](std::optional<ambi::fusion::Side> side) {
+        return !side ? "unknown" : *side == ambi::fusion::Side::kLeft ? "left" : "right";
+      };
+      std::printf("%-20s working side %s (the knee that flexes more: %s)\n",
+                  result.recording.c_str(), name(result.working_side),
+                  name(result.knee_working_side));
+    }
     if (result.outside_sets > 0) {
       std::printf("%-20s %d detected reps outside every set window\n", result.recording.c_str(),
                   result.outside_sets);

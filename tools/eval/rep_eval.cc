@@ -51,17 +51,21 @@ std::vector<SensorChoice> ChooseSensors(const std::string& recording,
   return {};
 }
 
-// Keeps the Rep events per placement and counts gap events.
+// Keeps the Rep events per placement, the set summaries' working sides, and counts gap events.
 class CollectingSink : public fusion::EventSink {
  public:
+  explicit CollectingSink(fusion::Limb limb) : limb_(limb) {}
   void OnEvent(const fusion::Event& event) override {
     if (const auto* rep = std::get_if<Rep>(&event)) {
       reps_.push_back(*rep);
+    } else if (const auto* summary = std::get_if<fusion::SetSummary>(&event)) {
+      if (summary->limb == limb_ && !working_side_) working_side_ = summary->working_side;
     } else if (const auto* status = std::get_if<fusion::SensorStatus>(&event)) {
       if (status->kind == fusion::SensorEventKind::kGap) ++gaps_[status->sensor_index];
     }
   }
   const std::vector<Rep>& reps() const { return reps_; }
+  std::optional<fusion::Side> working_side() const { return working_side_; }
   int max_gaps() const {
     int most = 0;
     for (const auto& [sensor, count] : gaps_) most = std::max(most, count);
@@ -69,7 +73,9 @@ class CollectingSink : public fusion::EventSink {
   }
 
  private:
+  fusion::Limb limb_;
   std::vector<Rep> reps_;
+  std::optional<fusion::Side> working_side_;
   std::map<int, int> gaps_;
 };
 
@@ -266,7 +272,7 @@ std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
   std::string error;
   const auto params = replay::SessionParamsFromHeader(capture.header, session_base, &error);
   if (!params) return std::nullopt;
-  CollectingSink sink;
+  CollectingSink sink(params->exercise.limb);
   fusion::SessionPipeline pipeline(*params, &sink);
   replay::CaptureFeeder feeder(capture.header, &pipeline,
                                [&](const std::string& name) -> std::optional<fusion::Exercise> {
@@ -276,6 +282,17 @@ std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
   for (const v1::CaptureRecord& record : capture.records) feeder.Feed(record, &error);
   feeder.Finish();
   result.gaps = sink.max_gaps();
+  result.working_side = sink.working_side();
+  double knee_left_deg = 0.0;
+  double knee_right_deg = 0.0;
+  for (const Window& w : windows) {
+    for (double v : w.knee_left) knee_left_deg += v;
+    for (double v : w.knee_right) knee_right_deg += v;
+  }
+  if (knee_left_deg != knee_right_deg) {
+    result.knee_working_side =
+        knee_left_deg > knee_right_deg ? fusion::Side::kLeft : fusion::Side::kRight;
+  }
 
   for (const SensorChoice& choice : chosen) {
     std::vector<RepCountRow> rows;

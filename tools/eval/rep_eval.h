@@ -63,6 +63,10 @@ struct RecordingResult {
   int outside_sets = 0;           // detected reps whose turnaround lies in no set window
   int outside_sets_headline = 0;  // of those, on headline sensors
   int gaps = 0;                   // gap events of the busiest sensor
+  // Unilateral: the working side of the first set summary of the exercise's limb, and the side
+  // whose knee flexes more on average per the reference joint angles (when known).
+  std::optional<fusion::Side> working_side;
+  std::optional<fusion::Side> knee_working_side;
 };
 
 // The catalog exercise of a recording ("cmu_sub22_SqDL" -> "squat"), from the dataset's own
