@@ -574,7 +574,13 @@ async function checkUnilateral(page, rig, shots) {
   await page.click('#end-set');
   await until('the end-set answer', async () => ((await answer()) === 'Done' ? true : null), 30000);
   await page.click('#back');
-  console.log(`ok unilateral set ${index}: badge '${shown.text}'`);
+  // The finished set says whose it was: the side the coach named.
+  const done = await until('alice\'s unilateral summary line', async () => page.$eval(alice, (t, i) => {
+    const line = t.querySelector(`.summary-line[data-set-index="${i}"]`);
+    return line ? line.textContent : null;
+  }, index), 30000, 50);
+  assert.match(done, new RegExp(`^Set ${index} done \\(left arm\\):`), `the summary names the working side: '${done}'`);
+  console.log(`ok unilateral set ${index}: badge '${shown.text}', summary '${done}'`);
 }
 
 // The coach's reports through ambi-web: the session report's ROM bars carry the published

@@ -459,8 +459,12 @@ function summaryLine(a) {
   // Each group stays whole and the line breaks only between them (apart by a gap, not a dot
   // that would start a row).
   const loss = fmt(Math.max(L.max_speed_loss_pct || 0, R.max_speed_loss_pct || 0));
+  // A unilateral set says whose set it was: in a split squat both legs show reps.
+  const work = sideName(s.working_side);
+  const limb = enumShort(s.limb, 'LIMB_') === 'ankle' ? 'leg' : 'arm';
+  const whose = work === 'left' || work === 'right' ? ` (${work} ${limb})` : '';
   return el('div', { class: 'summary summary-line', 'data-set-index': s.set_index },
-    el('strong', { text: `Set ${s.set_index} done:` }),
+    el('strong', { text: `Set ${s.set_index} done${whose}:` }),
     el('span', { text: `L ${fmt(L.mean_rom_deg)}° × ${fmt(L.rep_count)}` }),
     el('span', { text: `R ${fmt(R.mean_rom_deg)}° × ${fmt(R.rep_count)}` }),
     el('span', { text: `max speed loss ${loss} %` }));
