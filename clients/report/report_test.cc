@@ -112,6 +112,44 @@ v1::GetSessionResponse UnilateralSession() {
   return session;
 }
 
+// Split squats: both legs move in every rep. Set 1 is the right leg's (front), set 2 the left
+// leg's, compared with set 1. The chart of set 2 draws the front legs only: the left's reps of
+// set 2 and the right's of set 1.
+TEST(SessionReportTest, AUnilateralSetWithAWorkingSideDrawsThatSidesReps) {
+  v1::GetSessionResponse session;
+  session.mutable_session()->set_session_id("s");
+  session.mutable_session()->set_athlete("bea");
+  for (std::uint32_t s = 1; s <= 2; ++s) {
+    v1::SetSummary* set = session.add_sets();
+    set->set_set_index(s);
+    set->set_exercise("split_squat");
+    set->set_mode(v1::SET_MODE_UNILATERAL);
+    set->set_limb(v1::LIMB_ANKLE);
+    set->set_working_side(s == 1 ? v1::SIDE_RIGHT : v1::SIDE_LEFT);
+    if (s == 2) set->set_compared_with_set_index(1);
+    for (const v1::Side side : {v1::SIDE_LEFT, v1::SIDE_RIGHT}) {
+      for (std::uint32_t r = 1; r <= 4; ++r) {
+        v1::Rep* rep = session.add_unpaired_reps()->mutable_rep();
+        rep->set_set_index(s);
+        rep->set_index(r);
+        rep->set_side(side);
+        rep->set_rom_deg(side == set->working_side() ? 40.0 : 57.0);
+      }
+    }
+  }
+  const std::string html = SessionReportHtml(session);
+  const auto second = html.find("<section class=\"set\" data-set=\"2\"");
+  ASSERT_NE(second, std::string::npos);
+  const std::string set1 = html.substr(0, second);
+  const std::string set2 = html.substr(second);
+  EXPECT_EQ(Count(set1, "class=\"rom-bar unilateral\""), 4);
+  EXPECT_EQ(Count(set2, "class=\"rom-bar unilateral\""), 8);
+  EXPECT_EQ(Count(set2, "data-set=\"2\" data-rep=\"1\" data-side=\"left\""), 2);  // ROM, tempo
+  EXPECT_EQ(Count(set2, "data-set=\"1\" data-rep=\"1\" data-side=\"right\""), 2);
+  EXPECT_EQ(Count(set2, "data-set=\"2\" data-rep=\"1\" data-side=\"right\""), 0);
+  EXPECT_EQ(Count(set2, "data-rom-deg=\"57\""), 0);
+}
+
 TEST(SessionReportTest, UnilateralSetsShowEachSidesRepsAndMarkTheWeakerSide) {
   const std::string html = SessionReportHtml(UnilateralSession());
   const auto second = html.find("<section class=\"set\" data-set=\"2\"");

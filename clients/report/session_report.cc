@@ -111,15 +111,23 @@ std::string RomChart(std::uint32_t set_index, const std::vector<const v1::RepPai
 using RepsBySet = std::map<std::uint32_t, std::vector<const v1::Rep*>>;
 
 // The reps a unilateral set is judged on, per side: its own and those of the set it was compared
-// with.
+// with. Where the summary names its working side, only that side's reps of this set and the other
+// side's of the compared set: the other leg of a split squat moves in every rep, but it is not
+// what the pair compares.
 std::pair<std::vector<const v1::Rep*>, std::vector<const v1::Rep*>> UnilateralReps(
     const v1::SetSummary& set, const RepsBySet& reps) {
+  const v1::Side work = set.working_side();
+  const v1::Side other = work == v1::SIDE_LEFT    ? v1::SIDE_RIGHT
+                         : work == v1::SIDE_RIGHT ? v1::SIDE_LEFT
+                                                  : v1::SIDE_UNSPECIFIED;
   std::vector<const v1::Rep*> left;
   std::vector<const v1::Rep*> right;
   for (const std::uint32_t index : {set.compared_with_set_index(), set.set_index()}) {
     const auto found = reps.find(index);
     if (index == 0 || found == reps.end()) continue;
+    const v1::Side judged = index == set.set_index() ? work : other;
     for (const v1::Rep* rep : found->second) {
+      if (judged != v1::SIDE_UNSPECIFIED && rep->side() != judged) continue;
       if (rep->side() == v1::SIDE_LEFT) left.push_back(rep);
       if (rep->side() == v1::SIDE_RIGHT) right.push_back(rep);
     }
