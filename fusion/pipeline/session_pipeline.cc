@@ -481,7 +481,11 @@ void SessionPipeline::OpenSet(Time time, bool automatic, std::optional<Side> sid
   started.exercise = set_->exercise.name;
   started.mode = set_->mode;
   started.limb = set_->exercise.limb;
-  started.side = set_->side;
+  // A split stance's first rep is often the back leg's: its working side is found from the
+  // reps (LimbPairComparator::WorkingSide) and named by the summary, not guessed here.
+  const bool side_from_reps =
+      automatic && set_->exercise.working_side == WorkingSideRule::kTurnsLess;
+  started.side = side_from_reps ? std::nullopt : set_->side;
   started.time = time;
   started.automatic = automatic;
   sink_->OnEvent(started);

@@ -1199,6 +1199,32 @@ TEST(SetControlTest, DetectionNeverSplitsABilateralMovementIntoOneRepUnilateralS
             TruthReps(input, Side::kLeft) + TruthReps(input, Side::kRight));
 }
 
+TEST(SetControlTest, ASplitStanceSetIsNamedByItsSummaryAsTheLegThatTurnsLess) {
+  // Both shanks move in every rep of a split squat: the back one (left here) through 57 deg and
+  // first, the front one (right, the working leg) through 40 deg, 150 ms later.
+  sim::SessionSpec spec = *sim::MakePreset("squat");
+  spec.left.rom_deg = 57.0;
+  spec.right.rom_deg = 40.0;
+  spec.right_lag_ms = 150.0;
+  const SimInput input = Simulate(spec, Protocol::kWitMotionSerial);
+  SessionParams params = ParamsFor(input.spec, Protocol::kWitMotionSerial);
+  params.exercise.name = "split_squat";
+  params.exercise.default_mode = SetMode::kUnilateral;
+  params.exercise.working_side = WorkingSideRule::kTurnsLess;
+  params.mode = SetMode::kUnilateral;
+  const RecordingSink sink = RunPipeline(input, params);
+  const auto started = sink.All<SetStarted>();
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_TRUE(started[0].automatic);
+  EXPECT_FALSE(started[0].side.has_value()) << "the first rep's leg is only a guess";
+  const auto summaries = sink.All<SetSummary>();
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(summaries[0].working_side, Side::kRight);
+  ASSERT_TRUE(summaries[0].left && summaries[0].right);
+  EXPECT_EQ(summaries[0].left->rep_count, TruthReps(input, Side::kLeft));
+  EXPECT_EQ(summaries[0].right->rep_count, TruthReps(input, Side::kRight));
+}
+
 // ---- Plausibility of the input -------------------------------------------------------------
 
 TEST(PlausibilityTest, GyroscopeInDegreesPerSecondIsReportedAsBadDataNamingTheUnit) {
