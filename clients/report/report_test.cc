@@ -82,28 +82,42 @@ TEST(SessionReportTest, OneSectionPerSetCuesDataQualityAndEscapedNames) {
   EXPECT_THAT(html, HasSubstr("break-before: page"));
 }
 
+// A unilateral set 'index' of 'exercise' in 'session' (athlete bea).
+v1::SetSummary* AddUnilateralSet(v1::GetSessionResponse& session, std::uint32_t index,
+                                 const std::string& exercise, v1::Limb limb) {
+  session.mutable_session()->set_session_id("s");
+  session.mutable_session()->set_athlete("bea");
+  v1::SetSummary* set = session.add_sets();
+  set->set_set_index(index);
+  set->set_exercise(exercise);
+  set->set_mode(v1::SET_MODE_UNILATERAL);
+  set->set_limb(limb);
+  return set;
+}
+
+// Rep 'index' of 'side' in set 'set_index', with no partner (unilateral).
+v1::Rep* AddUnpairedRep(v1::GetSessionResponse& session, std::uint32_t set_index,
+                        std::uint32_t index, v1::Side side) {
+  v1::Rep* rep = session.add_unpaired_reps()->mutable_rep();
+  rep->set_set_index(set_index);
+  rep->set_index(index);
+  rep->set_side(side);
+  return rep;
+}
+
 // Set 1: the left side alone, 3 reps; set 2: the right side alone, 2 reps, compared with set 1,
 // the right side weaker.
 v1::GetSessionResponse UnilateralSession() {
   v1::GetSessionResponse session;
-  session.mutable_session()->set_session_id("s");
-  session.mutable_session()->set_athlete("bea");
   for (std::uint32_t s = 1; s <= 2; ++s) {
-    v1::SetSummary* set = session.add_sets();
-    set->set_set_index(s);
-    set->set_exercise("concentration_curl");
-    set->set_mode(v1::SET_MODE_UNILATERAL);
-    set->set_limb(v1::LIMB_WRIST);
+    v1::SetSummary* set = AddUnilateralSet(session, s, "concentration_curl", v1::LIMB_WRIST);
     if (s == 2) {
       set->set_compared_with_set_index(1);
       set->set_weaker_side(v1::SIDE_RIGHT);
     }
     const v1::Side side = s == 1 ? v1::SIDE_LEFT : v1::SIDE_RIGHT;
     for (std::uint32_t r = 1; r <= (s == 1 ? 3u : 2u); ++r) {
-      v1::Rep* rep = session.add_unpaired_reps()->mutable_rep();
-      rep->set_set_index(s);
-      rep->set_index(r);
-      rep->set_side(side);
+      v1::Rep* rep = AddUnpairedRep(session, s, r, side);
       rep->set_rom_deg((s == 1 ? 120.0 : 100.0) + r + 0.25);
       rep->set_concentric_s(0.5 + 0.125 * r);
       rep->set_eccentric_s(1.0 + 0.25 * s);
@@ -117,23 +131,13 @@ v1::GetSessionResponse UnilateralSession() {
 // set 2 and the right's of set 1.
 TEST(SessionReportTest, AUnilateralSetWithAWorkingSideDrawsThatSidesReps) {
   v1::GetSessionResponse session;
-  session.mutable_session()->set_session_id("s");
-  session.mutable_session()->set_athlete("bea");
   for (std::uint32_t s = 1; s <= 2; ++s) {
-    v1::SetSummary* set = session.add_sets();
-    set->set_set_index(s);
-    set->set_exercise("split_squat");
-    set->set_mode(v1::SET_MODE_UNILATERAL);
-    set->set_limb(v1::LIMB_ANKLE);
+    v1::SetSummary* set = AddUnilateralSet(session, s, "split_squat", v1::LIMB_ANKLE);
     set->set_working_side(s == 1 ? v1::SIDE_RIGHT : v1::SIDE_LEFT);
     if (s == 2) set->set_compared_with_set_index(1);
     for (const v1::Side side : {v1::SIDE_LEFT, v1::SIDE_RIGHT}) {
       for (std::uint32_t r = 1; r <= 4; ++r) {
-        v1::Rep* rep = session.add_unpaired_reps()->mutable_rep();
-        rep->set_set_index(s);
-        rep->set_index(r);
-        rep->set_side(side);
-        rep->set_rom_deg(side == set->working_side() ? 40.0 : 57.0);
+        AddUnpairedRep(session, s, r, side)->set_rom_deg(side == set->working_side() ? 40.0 : 57.0);
       }
     }
   }
