@@ -165,8 +165,8 @@ TEST(RepEvalTest, TestHalfHoldsItsTotals) {
 
 // A split-stance set (WorkingSideRule::kTurnsLess) is the set of the leg in front, whichever
 // leg was seen moving first; the reference joint angles name it: the front knee flexes more.
-// The rule was chosen from how the legs move in a split stance and checked on the tuning half;
-// the test half's split-stance recording was run once after.
+// The rule was chosen from how the legs move in a split stance, with both split-stance
+// recordings (one per half) in view: neither is a held-out check of it.
 TEST(RepEvalTest, ASplitStanceSetIsTheSetOfTheLegWhoseKneeFlexesMore) {
   int checked = 0;
   for (const RecordingResult& result : Results()) {
