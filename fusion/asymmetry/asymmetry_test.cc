@@ -546,9 +546,10 @@ TEST(UnilateralTest, ASplitStanceSetWorksTheLegThatTurnsLessWhateverMovedFirst) 
   RecordingSink sink;
   LimbPairComparator comparator(Limb::kAnkle, AsymmetryParams{}, &sink);
   const auto run = [&](int set_index, Side back, double front_rom_deg, double start_s) {
-    SetContext context = Context(set_index, SetMode::kUnilateral, back, start_s);
+    // An automatic split-stance set knows no side up front (SessionPipeline::OpenSet); its
+    // first rep is the back leg's.
+    SetContext context = Context(set_index, SetMode::kUnilateral, std::nullopt, start_s);
     context.exercise = split_squat;
-    context.side_inferred = true;  // taken from the first rep: the back leg's
     comparator.StartSet(context);
     for (int i = 0; i < 6; ++i) {
       for (const auto& [side, rom_deg] :

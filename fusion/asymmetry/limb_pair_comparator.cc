@@ -254,16 +254,15 @@ void LimbPairComparator::FlushPending(Side side, std::optional<Time> before) {
 std::optional<Side> LimbPairComparator::WorkingSide() const {
   const int left = state(Side::kLeft).rep_count;
   const int right = state(Side::kRight).rep_count;
-  const bool side_did_reps =
-      context_.side && (state(*context_.side).rep_count > 0 || left + right == 0);
-  if (side_did_reps && !context_.side_inferred) return context_.side;
+  if (context_.side && (state(*context_.side).rep_count > 0 || left + right == 0)) {
+    return context_.side;
+  }
   if (context_.exercise.working_side == WorkingSideRule::kTurnsLess && left > 0 && right > 0) {
     const auto rom = static_cast<std::size_t>(Metric::kRom);
     return state(Side::kLeft).metrics[rom].mean <= state(Side::kRight).metrics[rom].mean
                ? Side::kLeft
                : Side::kRight;
   }
-  if (side_did_reps) return context_.side;
   if (left > right) return Side::kLeft;
   if (right > left) return Side::kRight;
   // As many reps on each side (sides taken in turn): the side that began, as an automatic set

@@ -59,9 +59,6 @@ struct SetContext {
   Exercise exercise;
   SetMode mode = SetMode::kBilateral;
   std::optional<Side> side;  // the working side of a unilateral set, if known up front
-  // 'side' was taken from the set's first rep (an automatic set), not named by the coach: the
-  // exercise's WorkingSideRule may overrule it once both sides have reps.
-  bool side_inferred = false;
   Time start;
 };
 
@@ -155,10 +152,10 @@ class LimbPairComparator {
   // Reports pending reps of 'side' that ended before 'before' (all when empty).
   void FlushPending(Side side, std::optional<Time> before);
   void UpdateFatigue(const Rep& rep);
-  // A unilateral set's side: the one the coach named; else, for an exercise whose working side
-  // turns less (WorkingSideRule::kTurnsLess) and both sides with reps, the side with the smaller
-  // mean ROM; else the side of the set's first rep (automatic sets), the side with more reps, or
-  // (as many on each) the side of the first rep; none before any rep.
+  // A unilateral set's side: the one known up front (named by the coach, or an automatic set's
+  // first rep); else, for an exercise whose working side turns less (WorkingSideRule::
+  // kTurnsLess) and both sides with reps, the side with the smaller mean ROM; else the side with
+  // more reps, or (as many on each) the side of the first rep; none before any rep.
   std::optional<Side> WorkingSide() const;
   std::optional<Side> WeakerSideSoFar() const;
   SideStats StatsOf(Side side) const;

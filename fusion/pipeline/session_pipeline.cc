@@ -482,10 +482,12 @@ void SessionPipeline::OpenSet(Time time, bool automatic, std::optional<Side> sid
   started.mode = set_->mode;
   started.limb = set_->exercise.limb;
   // A split stance's first rep is often the back leg's: its working side is found from the
-  // reps (LimbPairComparator::WorkingSide) and named by the summary, not guessed here.
-  const bool side_from_reps =
-      automatic && set_->exercise.working_side == WorkingSideRule::kTurnsLess;
-  started.side = side_from_reps ? std::nullopt : set_->side;
+  // reps (LimbPairComparator::WorkingSide) and named by the summary, not guessed here. (The
+  // first rep's side stays in set_->side, which tells the other side's set apart.)
+  const std::optional<Side> side_up_front =
+      automatic && set_->exercise.working_side == WorkingSideRule::kTurnsLess ? std::nullopt
+                                                                              : set_->side;
+  started.side = side_up_front;
   started.time = time;
   started.automatic = automatic;
   sink_->OnEvent(started);
@@ -494,8 +496,7 @@ void SessionPipeline::OpenSet(Time time, bool automatic, std::optional<Side> sid
   context.set_index = set_->index;
   context.exercise = set_->exercise;
   context.mode = set_->mode;
-  context.side = set_->side;
-  context.side_inferred = automatic;
+  context.side = side_up_front;
   context.start = time;
   for (auto& comparator : comparators_) {
     if (comparator) comparator->StartSet(context);
