@@ -491,9 +491,7 @@ TEST(UnilateralTest, TheOtherSidesOwnRepsInTheSetAreReportedNotZero) {
   comparator.StartSet(Context(1, SetMode::kUnilateral, Side::kLeft));
   for (int i = 0; i < 5; ++i) {
     for (const auto& [side, rom_deg] : {std::pair{Side::kLeft, 55.0}, {Side::kRight, 35.0}}) {
-      Rep rep = MakeRep(side, i + 1, 1.0 + 3.0 * i, rom_deg);
-      rep.set_index = 1;
-      comparator.AddRep(rep);
+      comparator.AddRep(MakeRep(side, i + 1, 1.0 + 3.0 * i, rom_deg));
     }
   }
   comparator.EndSet(TimeFromSeconds(20.0));
@@ -516,9 +514,7 @@ TEST(UnilateralTest, ASetWithNoSideGivenAndAsManyRepsOnEachIsTheFirstRepsSide) {
   comparator.StartSet(Context(1, SetMode::kUnilateral, std::nullopt));
   for (int i = 0; i < 6; ++i) {
     for (const auto& [side, offset_s] : {std::pair{Side::kRight, 0.0}, {Side::kLeft, 1.5}}) {
-      Rep rep = MakeRep(side, i + 1, 1.0 + 3.0 * i + offset_s, 90.0);
-      rep.set_index = 1;
-      comparator.AddRep(rep);
+      comparator.AddRep(MakeRep(side, i + 1, 1.0 + 3.0 * i + offset_s, 90.0));
     }
   }
   comparator.EndSet(TimeFromSeconds(20.0));
@@ -545,19 +541,25 @@ TEST(UnilateralTest, ASplitStanceSetWorksTheLegThatTurnsLessWhateverMovedFirst) 
   split_squat.working_side = WorkingSideRule::kTurnsLess;
   RecordingSink sink;
   LimbPairComparator comparator(Limb::kAnkle, AsymmetryParams{}, &sink);
+  const auto add = [&](Side side, int index, double start_s, double rom_deg, int set_index) {
+    Rep rep = MakeRep(side, index, start_s, rom_deg);
+    rep.placement.limb = Limb::kAnkle;
+    rep.set_index = set_index;
+    comparator.AddRep(rep);
+  };
+  const auto start = [&](int set_index, std::optional<Side> side, double start_s) {
+    SetContext context = Context(set_index, SetMode::kUnilateral, side, start_s);
+    context.exercise = split_squat;
+    comparator.StartSet(context);
+  };
   const auto run = [&](int set_index, Side back, double front_rom_deg, double start_s) {
     // An automatic split-stance set knows no side up front (SessionPipeline::OpenSet); its
     // first rep is the back leg's.
-    SetContext context = Context(set_index, SetMode::kUnilateral, std::nullopt, start_s);
-    context.exercise = split_squat;
-    comparator.StartSet(context);
+    start(set_index, std::nullopt, start_s);
     for (int i = 0; i < 6; ++i) {
       for (const auto& [side, rom_deg] :
            {std::pair{back, 57.0}, {OtherSide(back), front_rom_deg}}) {
-        Rep rep = MakeRep(side, i + 1, start_s + 1.0 + 3.0 * i, rom_deg + (i % 2 ? 0.5 : -0.5));
-        rep.placement.limb = Limb::kAnkle;
-        rep.set_index = set_index;
-        comparator.AddRep(rep);
+        add(side, i + 1, start_s + 1.0 + 3.0 * i, rom_deg + (i % 2 ? 0.5 : -0.5), set_index);
       }
     }
     comparator.EndSet(TimeFromSeconds(start_s + 20.0));
@@ -572,25 +574,12 @@ TEST(UnilateralTest, ASplitStanceSetWorksTheLegThatTurnsLessWhateverMovedFirst) 
   EXPECT_EQ(second.weaker_side, Side::kLeft);
 
   // A side the coach named is the working side, whatever the legs did.
-  SetContext named = Context(3, SetMode::kUnilateral, Side::kLeft, 120.0);
-  named.exercise = split_squat;
-  comparator.StartSet(named);
-  for (const auto& [side, rom_deg] : {std::pair{Side::kLeft, 57.0}, {Side::kRight, 40.0}}) {
-    Rep rep = MakeRep(side, 1, 121.0, rom_deg);
-    rep.placement.limb = Limb::kAnkle;
-    rep.set_index = 3;
-    comparator.AddRep(rep);
-  }
+  start(3, Side::kLeft, 120.0);
+  add(Side::kLeft, 1, 121.0, 57.0, 3);
+  add(Side::kRight, 1, 121.0, 40.0, 3);
   comparator.EndSet(TimeFromSeconds(130.0));
-  comparator.StartSet([&] {
-    SetContext c = Context(4, SetMode::kUnilateral, Side::kRight, 140.0);
-    c.exercise = split_squat;
-    return c;
-  }());
-  Rep rep = MakeRep(Side::kRight, 1, 141.0, 50.0);
-  rep.placement.limb = Limb::kAnkle;
-  rep.set_index = 4;
-  comparator.AddRep(rep);
+  start(4, Side::kRight, 140.0);
+  add(Side::kRight, 1, 141.0, 50.0, 4);
   comparator.EndSet(TimeFromSeconds(150.0));
   const SetSummary fourth = sink.All<SetSummary>().at(3);
   EXPECT_EQ(fourth.compared_with_set_index, 3);
