@@ -179,8 +179,7 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
     const double pause_s = ToSeconds(SaturatingSub(arrival, last_arrival_));
     constexpr double kBatchedGain = 0.01;  // about 100 samples
     batched_share_ += kBatchedGain * ((pause_s < 0.25 * period_s_ ? 1.0 : 0.0) - batched_share_);
-    const double gap_s = std::max(params_.gap_periods * period_s_, params_.min_arrival_gap_s);
-    if (pause_s > gap_s) {
+    if (pause_s > loss_pause_s()) {
       // Without device time nothing says where the missing samples were: start a new mapping
       // at this arrival and report the pause.
       const std::int64_t missing = MissingSamples(pause_s, period_s_);

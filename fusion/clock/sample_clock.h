@@ -1,6 +1,7 @@
 #ifndef AMBI_FUSION_CLOCK_SAMPLE_CLOCK_H_
 #define AMBI_FUSION_CLOCK_SAMPLE_CLOCK_H_
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -126,6 +127,10 @@ class SampleClock {
   void Reset();
 
   double period_s() const { return period_s_; }
+  // Arrival-time streams: a pause in arrivals longer than this is lost samples.
+  double loss_pause_s() const {
+    return std::max(params_.gap_periods * period_s_, params_.min_arrival_gap_s);
+  }
   std::int64_t gaps() const { return gaps_; }
   std::int64_t missing_samples() const { return missing_samples_total_; }
   std::int64_t rejected_samples() const { return rejected_; }

@@ -23,6 +23,9 @@ struct SessionPipeline::SensorState {
         config(sensor_config),
         decoder(DecoderParams{sensor_config.protocol, sensor_config.witmotion_mag_uT_per_count}),
         clock(ClockParams(sensor_config, params.clock)),
+        catch_up(params.catch_up),
+        catch_up_applies(!HasDeviceTime(sensor_config.protocol) &&
+                         !params.clock.nominal_timestamps),
         filter(params.orientation, sensor_config.nominal_rate_hz),
         reps(RepParams(sensor_config, params.reps, params.exercise)),
         plausibility(params.plausibility),
@@ -55,6 +58,8 @@ struct SessionPipeline::SensorState {
   SensorConfig config;
   Decoder decoder;
   SampleClock clock;
+  DeliveryCatchUp catch_up;
+  bool catch_up_applies;  // arrival-time streams: device time says where each sample belongs
   OrientationFilter filter;
   RepDetector reps;
   InputPlausibility plausibility;
@@ -170,9 +175,8 @@ void SessionPipeline::set_orientation_observer(OrientationObserver* observer) {
 void SessionPipeline::OnBytes(int sensor_index, Time arrival_time,
                               std::span<const std::uint8_t> bytes) {
   SensorState& sensor = *sensors_[sensor_index];
-  sensor.decoder.Feed(bytes, arrival_time, [&](const ImuSample& sample) {
-    ProcessSample(sensor_index, sample, arrival_time);
-  });
+  sensor.decoder.Feed(bytes, arrival_time,
+                      [&](const ImuSample& sample) { TakeSample(sensor, sample, arrival_time); });
   const DecoderStats& stats = sensor.decoder.stats();
   sensor.counters.checksum_errors = static_cast<std::int64_t>(stats.checksum_errors);
   if (stats.bytes_discarded != sensor.bytes_discarded_reported) {
@@ -181,7 +185,31 @@ void SessionPipeline::OnBytes(int sensor_index, Time arrival_time,
 }
 
 void SessionPipeline::OnSample(int sensor_index, const ImuSample& sample, Time arrival_time) {
-  ProcessSample(sensor_index, sample, arrival_time);
+  TakeSample(*sensors_[sensor_index], sample, arrival_time);
+}
+
+void SessionPipeline::TakeSample(SensorState& sensor, const ImuSample& sample, Time arrival_time) {
+  if (!sensor.catch_up_applies ||
+      !sensor.catch_up.Push(sample, arrival_time, sensor.clock.period_s(),
+                            sensor.clock.loss_pause_s())) {
+    ProcessSample(sensor.index, sample, arrival_time);
+    return;
+  }
+  DrainCatchUp(sensor);
+}
+
+void SessionPipeline::DrainCatchUp(SensorState& sensor) {
+  while (const std::optional<DeliveryCatchUp::Timed> timed = sensor.catch_up.Pop()) {
+    ProcessSample(sensor.index, timed->sample, timed->arrival);
+  }
+  sensor.counters.caught_up_samples = sensor.catch_up.caught_up_samples();
+}
+
+void SessionPipeline::EndCatchUps() {
+  for (auto& sensor : sensors_) {
+    sensor->catch_up.End();
+    DrainCatchUp(*sensor);
+  }
 }
 
 void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, Time arrival_time) {
@@ -536,6 +564,7 @@ void SessionPipeline::NewDetectors(const Exercise& exercise) {
 
 void SessionPipeline::StartSet(Time time, const Exercise& exercise, SetMode mode,
                                std::optional<Side> side) {
+  EndCatchUps();
   ResolveScreens();
   CloseSet(time);
   set_->exercise = exercise;
@@ -549,6 +578,7 @@ void SessionPipeline::StartSet(Time time, const Exercise& exercise, SetMode mode
 
 bool SessionPipeline::EndSet(Time time) {
   if (!set_->open) return false;
+  EndCatchUps();
   ResolveScreens();
   CloseSet(time);
   RestartScreens();
@@ -567,6 +597,7 @@ void SessionPipeline::ReportImplausible(SensorState& sensor, ImplausibleInput ki
 }
 
 void SessionPipeline::Flush(Time time) {
+  EndCatchUps();
   for (auto& sensor : sensors_) {
     if (sensor->decoder.stats().bytes_discarded != sensor->bytes_discarded_reported) {
       ReportBadData(*sensor, time, /*force=*/true);
@@ -590,6 +621,9 @@ SensorStatus SessionPipeline::StatusOf(const SensorState& sensor, SensorEventKin
 
 void SessionPipeline::OnSensorLost(int sensor_index, Time time, std::string_view detail) {
   SensorState& sensor = *sensors_[sensor_index];
+  sensor.catch_up.End();
+  DrainCatchUp(sensor);
+  sensor.catch_up.Reset();
   sensor.decoder.Reset();
   sensor.clock.Reset();
   sensor.last_sample.reset();

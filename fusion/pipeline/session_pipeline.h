@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fusion/asymmetry/limb_pair_comparator.h"
+#include "fusion/clock/delivery_catch_up.h"
 #include "fusion/clock/sample_clock.h"
 #include "fusion/core/events.h"
 #include "fusion/core/exercise.h"
@@ -40,6 +41,7 @@ struct SessionParams {
   std::optional<SetMode> mode;      // empty: the exercise's default mode
   OrientationSettings orientation;  // the sample rate is each sensor's nominal_rate_hz
   SampleClockParams clock;          // nominal_rate_hz and device_time are set per sensor
+  DeliveryCatchUpParams catch_up;   // arrival-time streams whose delivery stalls and catches up
   RepDetectorParams reps;           // first_phase and nominal_rate_hz are set per sensor/exercise
   LateLossParams late_loss;         // short losses an arrival-time stream finds blocks later
   RepScreenParams rep_screen;       // its own settings, apart from set_end_rest_s
@@ -75,6 +77,9 @@ struct SensorCounters {
   // Samples found lost blocks later (arrival-time streams) whose rotation was added afterwards.
   std::int64_t late_loss_samples = 0;
   std::int64_t rejected_samples = 0;  // duplicate or backwards device time
+  // Samples that came in a burst after delivery stalled, timed back into the pause they were
+  // held in (arrival-time streams, DeliveryCatchUp).
+  std::int64_t caught_up_samples = 0;
   std::int64_t bytes_discarded = 0;
   std::int64_t checksum_errors = 0;
   std::int64_t reps = 0;
@@ -125,6 +130,13 @@ class SessionPipeline {
  private:
   struct SensorState;
   struct SetState;
+  // A sample as it arrived: through the sensor's DeliveryCatchUp to ProcessSample.
+  void TakeSample(SensorState& sensor, const ImuSample& sample, Time arrival_time);
+  // Passes on what the sensor's DeliveryCatchUp has ready.
+  void DrainCatchUp(SensorState& sensor);
+  // Decides every catch-up in progress and passes its samples on: before a set starts or ends,
+  // or the data ends, every sample that has arrived belongs to the time before.
+  void EndCatchUps();
   void ProcessSample(int sensor_index, const ImuSample& sample, Time arrival_time);
   // Passes a rep found by a detector through its limb pair's RepScreen; what the screen passes
   // goes on to HandleRep.

@@ -847,6 +847,55 @@ TEST(SessionPipelineTest, ABridgedGapOverTheTurnaroundOrThePeakSpeedKeepsTheReps
   }
 }
 
+// The records of 'input' with the right sensor's delivery stalled for 'stall_s' from 'at(truth
+// rep)' in each rep: every record due in the stall arrives when it ends, all at once (a BLE link
+// retransmitting, a starved BlueZ or daemon), in their order. Nothing is lost.
+template <typename At>
+std::vector<Record> StallRightAtEachRep(const SimInput& input, At at, double stall_s) {
+  std::vector<Record> records = input.records;
+  for (Record& r : records) {
+    if (r.sensor != 1) continue;
+    const double t = ToSeconds(r.arrival);
+    for (const Rep& truth : input.truth.right.reps) {
+      const double from_s = at(truth) + kLatencyS;
+      if (t >= from_s && t < from_s + stall_s) {
+        r.arrival = TimeFromSeconds(from_s + stall_s);
+        break;
+      }
+    }
+  }
+  std::stable_sort(records.begin(), records.end(),
+                   [](const Record& a, const Record& b) { return a.arrival < b.arrival; });
+  return records;
+}
+
+// An arrival-time stream whose delivery stalls and then catches up in a burst lost nothing: the
+// burst's samples belong to the pause before it. Taking the pause for a loss cut every rep in
+// progress (a stall over 0.3 s is too long to bridge) and then squeezed the burst's rotation
+// into microseconds. Stalled over each rep's turnaround, every rep is still there and whole.
+TEST(SessionPipelineTest, ADeliveryStallThatCatchesUpInABurstLosesNothing) {
+  sim::SessionSpec spec = *sim::MakePreset("curl");
+  spec.rate_hz = 50.0;
+  const SimInput input = Simulate(spec, Protocol::kWitMotionBle);
+  const auto before_turnaround = [](const Rep& truth) { return ToSeconds(truth.turnaround) - 0.3; };
+  for (const double stall_s : {0.2, 0.5, 1.0}) {
+    SCOPED_TRACE(testing::Message() << "stall " << stall_s << " s");
+    const std::vector<Record> records = StallRightAtEachRep(input, before_turnaround, stall_s);
+    RecordingSink sink;
+    SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kWitMotionBle), &sink);
+    FeedAll(pipeline, records);
+    EXPECT_TRUE(sink.Status(SensorEventKind::kGap).empty());
+    EXPECT_EQ(pipeline.counters(1).missing_samples, 0);
+    const std::vector<Rep> right = sink.RepsOf(Side::kRight);
+    ASSERT_EQ(static_cast<int>(right.size()), TruthReps(input, Side::kRight));
+    for (std::size_t i = 0; i < right.size(); ++i) {
+      EXPECT_FALSE(right[i].bridged);
+      EXPECT_NEAR(right[i].rom_deg, input.truth.right.reps[i].rom_deg, 3.0) << Describe(right[i]);
+      EXPECT_NEAR(right[i].concentric_s, input.truth.right.reps[i].concentric_s, 0.1);
+    }
+  }
+}
+
 // Inserts 'garbage' runs between whole frames of some records. With 'avoid_sync' no garbage
 // byte is a sync byte, so every garbage byte is discarded and no real frame is harmed.
 std::vector<Record> WithGarbage(const std::vector<Record>& records, bool avoid_sync,

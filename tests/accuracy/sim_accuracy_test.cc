@@ -257,7 +257,7 @@ void ExpectExactSets(const char* tag, int expected_scenarios, int reps_per_side,
 
 TEST(SituationTest, GridHasEverySituation) {
   EXPECT_EQ(SituationResults().size(),
-            3u + 3u + 15u + 2u + 2u + 1u + 2u + 1u + 4u * 5u + 2u + 5u + 2u + 1u + 5u + 3u);
+            3u + 3u + 15u + 2u + 2u + 1u + 2u + 1u + 4u * 5u + 2u + 5u + 2u + 1u + 5u + 3u + 5u);
 }
 
 // Smaller than the set's reps, or about another axis (the pick-up before 30 deg lateral
@@ -332,6 +332,15 @@ TEST(SituationTest, SlowSmallRepsAreCounted) {
 // still before the set; measured as the rise of a rep, it fixed the walk's axis and direction on
 // the set (before the rule, no set of seeds 1-89 was exact).
 TEST(SituationTest, ASetAfterALongWalkIsCounted) { ExpectExactSets(" longwalk", 2, 10); }
+
+// Delivery stalls for 0.3-1.0 s, then everything held back at once (DeliveryCatchUp): nothing
+// was lost. Taken for losses, they cut the reps in progress: 8 of 500 sessions exact (seeds
+// 1001-1100), 2,526 reps missed and 325 phantoms. Verdicts not held: seed 1's "symmetric" curl
+// has a true ROM difference of 3.1 % from the simulator's per-rep jitter, measured as 3.3 %
+// and found significant (green), which VerdictCorrect counts as wrong for a symmetric set.
+TEST(SituationTest, ADeliveryStallThatCatchesUpLosesNoRep) {
+  ExpectExactSets(" stall", 5, 10, /*check_verdicts=*/false);
+}
 
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
 // leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,

@@ -4,9 +4,11 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <numbers>
 #include <span>
+#include <utility>
 #include <variant>
 
 #include "daemon/sim/device_byte_stream.h"
@@ -25,6 +27,7 @@ using fusion::Side;
 constexpr std::uint64_t kMountStream = 0x6d6f756e74;  // "mount"
 constexpr std::uint64_t kLatencyStream = 0x6c6174;    // "lat"
 constexpr std::uint64_t kBiasStream = 0x62696173;     // "bias"
+constexpr std::uint64_t kStallStream = 0x7374616c6c;  // "stall"
 constexpr std::array<sim::ExerciseKind, 5> kEveryExercise = {
     sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise, sim::ExerciseKind::kKneeExtension,
     sim::ExerciseKind::kSquat, sim::ExerciseKind::kStraightLegRaise};
@@ -302,6 +305,10 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     }
     name += o.noisy_sensor ? " noisy" : " rawgyro";
   }
+  if (o.stalls) {
+    scenario.stalls_per_s = 1.0 / 8.0;
+    name += " stall";
+  }
   name += scenario.protocol == fusion::Protocol::kAmbiSample ? " ambi" : " serial";
   name += Format(" s%llu", static_cast<unsigned long long>(o.seed));
   spec.name = name;
@@ -498,6 +505,12 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
     o.raw_gyro = o.follower = true;
     add(o);
   }
+  {
+    ScenarioOptions o;
+    o.rate_hz = 50.0;
+    o.stalls = true;
+    add_on_every_exercise(o);
+  }
   return grid;
 }
 
@@ -540,13 +553,31 @@ ScenarioResult RunScenario(const Scenario& scenario) {
   std::array<bool, 2> has = {false, false};
   std::array<double, 2> arrival_s = {0.0, 0.0};
   sim::Prng latency_rng(sim::DeriveSeed(spec.seed, kLatencyStream));
+  sim::Prng stall_rng(sim::DeriveSeed(spec.seed, kStallStream));
+  // Each port's current or next delivery stall [from, to); none when stalls_per_s is 0.
+  constexpr double kMinStallS = 0.3;
+  constexpr double kMaxStallS = 1.0;
+  std::array<std::pair<double, double>, 2> stall = {};
+  auto next_stall = [&](int i) {
+    if (scenario.stalls_per_s <= 0.0) {
+      stall[i] = {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+      return;
+    }
+    const double from_s =
+        stall[i].second - std::log(1.0 - stall_rng.Uniform()) / scenario.stalls_per_s;
+    stall[i] = {from_s, from_s + kMinStallS + (kMaxStallS - kMinStallS) * stall_rng.Uniform()};
+  };
+  next_stall(0);
+  next_stall(1);
   auto pull = [&](int i) {
     double true_time_s = 0.0;
     has[i] = devices[i].Next(&pending[i], &true_time_s);
     if (!has[i]) return;
-    const double t = true_time_s + scenario.latency_s +
-                     scenario.latency_jitter_s * std::abs(latency_rng.Gaussian());
-    arrival_s[i] = std::max(t, arrival_s[i]);  // a port delivers in order
+    double t = true_time_s + scenario.latency_s +
+               scenario.latency_jitter_s * std::abs(latency_rng.Gaussian());
+    while (t >= stall[i].second) next_stall(i);
+    if (t >= stall[i].first) t = stall[i].second;  // held back, delivered when the stall ends
+    arrival_s[i] = std::max(t, arrival_s[i]);      // a port delivers in order
   };
   pull(0);
   pull(1);
@@ -734,7 +765,7 @@ void PrintTotals(const std::vector<ScenarioResult>& results, std::ostream& out) 
     for (const char* condition :
          {"25Hz",       "50Hz",      "100Hz",  "200Hz",  "dropouts",  "clock+drift", "fatigue",
           "clean",      " sym",      "asym10", "asym20", " handling", " walk",       " loss",
-          " heavyloss", " follower", " rocks", " 2sets", " gym",      " longwalk"}) {
+          " heavyloss", " follower", " rocks", " 2sets", " gym",      " longwalk",   " stall"}) {
       if (r.name.find(condition) != std::string::npos) by_condition[condition].Add(r);
     }
   }

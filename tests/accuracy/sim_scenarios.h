@@ -37,6 +37,10 @@ struct Scenario {
   // (each port still delivers in order).
   double latency_s = 0.015;
   double latency_jitter_s = 0.004;
+  // Delivery stalls (a BLE link retransmitting through interference, a starved host): this many
+  // per second on each port, each holding every byte back for 0.3-1.0 s and then delivering it
+  // at once. Nothing is lost.
+  double stalls_per_s = 0.0;
 };
 
 // Knobs of the standard grid; each scenario varies one or two of them from a realistic default.
@@ -74,6 +78,7 @@ struct ScenarioOptions {
   // A raw, uncalibrated gyro: the preset's noise with a 9 deg/s zero-rate offset in a seeded
   // direction on each side (above the 5.7 deg/s that rest allows about the learned bias).
   bool raw_gyro = false;
+  bool stalls = false;  // delivery stalls, 1 per 8 s on each port (Scenario::stalls_per_s)
   std::uint64_t seed = 1;
 };
 
@@ -94,6 +99,7 @@ std::vector<Scenario> StandardGrid(std::uint64_t seed);
 // Then a 200 Hz curl with heavy loss (" heavyloss"), and how athletes move, every exercise: back
 // to back (" touchgo"), reps varying in range (" varrom"), a failing side (" failing") and slow
 // 12 deg reps (" small"). Then 20 s of walking before a curl and a lateral raise (" longwalk").
+// Then every exercise at 50 Hz with delivery stalls (" stall").
 // Scenario names carry " handling", " walk", " loss", " follower", " 2sets" and " gym".
 std::vector<Scenario> SituationGrid(std::uint64_t seed);
 

@@ -1,0 +1,94 @@
+#ifndef AMBI_FUSION_CLOCK_DELIVERY_CATCH_UP_H_
+#define AMBI_FUSION_CLOCK_DELIVERY_CATCH_UP_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include "fusion/core/imu_sample.h"
+#include "fusion/core/time.h"
+
+namespace ambi::fusion {
+
+struct DeliveryCatchUpParams {
+  // A catch-up is over when what the pause owes (its time over the sample period, less the
+  // samples come since it began) has not fallen by a whole sample for this long: the stream is
+  // back at its steady rate, and what is still owed was lost. Longer than a BLE connection event
+  // (BlueZ's default interval is 30-50 ms), whose batched delivery is no catch-up; as long as
+  // SampleClockParams::loss_block_s.
+  double settle_s = 0.1;
+  // ... or at once when it owes less than this: everything the pause held back has come.
+  double caught_up_samples = 0.5;
+  // What is owed falling by less than this is arrival jitter, not the catch-up: the samples
+  // reaching back into the pause end where it last fell by more.
+  double jitter_samples = 0.5;
+  // The catch-up is making progress while what is owed falls by this much within settle_s.
+  double progress_samples = 1.0;
+};
+
+// An arrival-time stream (no device time) whose delivery stalls, and then catches up in a burst,
+// lost nothing: a BLE link retransmitting through interference, a starved BlueZ or daemon, a USB
+// hub hold every sample back and then deliver them at once. Stamped as they arrived, the pause
+// reads as lost samples (the clock cuts the rep in progress) and the burst as a turn in no time.
+//
+// After a pause longer than the clock takes for a loss (SampleClock::loss_pause_s), the samples
+// that arrive are held until the catch-up is over (DeliveryCatchUpParams); those up to the one
+// where the least was still owed are then given the arrival times of a steady stream ending
+// there, reaching back into the pause. What is still owed lies before the first of them, where
+// the clock finds it as a loss. A pause no burst follows is a loss as before, passed on
+// settle_s later. Fixed capacity, no allocation. Not thread-safe; one per sensor.
+class DeliveryCatchUp {
+ public:
+  // Samples held at most: 1.28 s of a 200 Hz stream. A longer catch-up is decided when full.
+  static constexpr int kCapacity = 256;
+
+  struct Timed {
+    ImuSample sample;  // its time is the arrival time below
+    Time arrival;
+  };
+
+  explicit DeliveryCatchUp(const DeliveryCatchUpParams& params) : params_(params) {}
+
+  // A sample that arrived at 'arrival' ('period_s': the stream's sample period; 'loss_pause_s':
+  // the pause the clock takes for lost samples). False: nothing is held, pass it on as it is.
+  // True: it is held; Pop() gives what can be passed on now.
+  bool Push(const ImuSample& sample, Time arrival, double period_s, double loss_pause_s);
+  // The next sample to pass on, in arrival order.
+  std::optional<Timed> Pop();
+  // Decides a catch-up in progress now (the data ends, a set starts or ends, the device is
+  // lost): Pop() then gives every sample held.
+  void End();
+  // After the device was lost: its next sample starts the stream afresh (no pause before it).
+  void Reset();
+
+  std::int64_t caught_up_samples() const { return caught_up_; }
+
+ private:
+  // A pause ended: the samples from here on are held, the last arrival before it 'pause_from'.
+  void StartHolding(Time pause_from);
+  // The catch-up ended at held sample 'last': it and those held before it take a steady
+  // stream's arrival times ending at its own; all held become ready.
+  void Release(int last);
+
+  DeliveryCatchUpParams params_;
+  std::array<Timed, kCapacity> held_{};
+  // held_[next_, ready_) may be popped; held_[hold_from_, size_) are held while holding_.
+  int size_ = 0;
+  int ready_ = 0;
+  int next_ = 0;
+  int hold_from_ = 0;
+  bool holding_ = false;
+  bool has_last_ = false;
+  Time last_arrival_{};
+  double period_s_ = 0.0;
+  Time pause_from_{};        // the last arrival before the pause
+  double least_owed_ = 0.0;  // samples, at held sample least_at_
+  int least_at_ = 0;
+  double progress_owed_ = 0.0;  // owed when it last fell by a whole sample, at progress_arrival_
+  Time progress_arrival_{};
+  std::int64_t caught_up_ = 0;
+};
+
+}  // namespace ambi::fusion
+
+#endif  // AMBI_FUSION_CLOCK_DELIVERY_CATCH_UP_H_
