@@ -182,6 +182,7 @@ int Devices(AmbidClient& client, const Options& options) {
       o["rejected_samples"] = d.rejected_samples();
       o["bytes_discarded"] = d.bytes_discarded();
       o["checksum_errors"] = d.checksum_errors();
+      o["caught_up_samples"] = d.caught_up_samples();
       o["reconnects"] = d.reconnects();
       o["last_error"] = d.last_error();
       PrintLine(o.dump());

@@ -302,6 +302,7 @@ rpc::ControlStatus ControlService::ListDevices(const v1::ListDevicesRequest& req
               info->set_rejected_samples(counters.rejected_samples);
               info->set_bytes_discarded(counters.bytes_discarded);
               info->set_checksum_errors(counters.checksum_errors);
+              info->set_caught_up_samples(counters.caught_up_samples);
             }
           }
         }

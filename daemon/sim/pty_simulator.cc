@@ -136,6 +136,7 @@ struct PtySimulator::Device : std::enable_shared_from_this<PtySimulator::Device>
   void Unplug();
   void RemoveLink();
   void Replug();
+  void Stall(double seconds);
   bool AdvanceCycle();
   transport::SteadyTime DueTime(double true_time_s) const;
   void Schedule();
@@ -163,6 +164,11 @@ struct PtySimulator::Device : std::enable_shared_from_this<PtySimulator::Device>
   bool writing = false;
   std::array<std::uint8_t, 256> drain_buffer{};
   bool draining = false;
+
+  // Stall(): cycles due before held_until are kept in 'held' and written when it has passed.
+  transport::SteadyTime held_until{};
+  std::vector<std::uint8_t> held;
+  std::uint64_t held_cycles = 0;
 
   bool plugged = false;
   bool running = false;
@@ -215,6 +221,8 @@ void PtySimulator::Device::Unplug() {
   if (!plugged) return;
   plugged = false;
   ++plug_epoch;
+  held.clear();  // bytes held back in the cable are gone with it
+  held_cycles = 0;
   writing = false;
   draining = false;
   boost::system::error_code ignored;
@@ -223,6 +231,12 @@ void PtySimulator::Device::Unplug() {
   // untidy: the kernel reuses the freed pts number for the next pty anyone opens, and a reader
   // retrying the link would read that stranger's bytes.
   RemoveLink();
+}
+
+void PtySimulator::Device::Stall(double seconds) {
+  held_until = std::chrono::steady_clock::now() +
+               std::chrono::duration_cast<transport::SteadyTime::duration>(
+                   std::chrono::duration<double>(seconds));
 }
 
 void PtySimulator::Device::Replug() {
@@ -274,9 +288,20 @@ void PtySimulator::Device::OnTimer() {
   const bool listened = plugged && PtySlaveIsOpen(master.native_handle());
   batch.clear();
   std::uint64_t batch_cycles = 0;
+  const bool stalled = now < held_until;
+  if (!stalled && !held.empty() && listened && !writing) {
+    batch.swap(held);  // the stall is over: everything held goes out at once, first
+    batch_cycles = held_cycles;
+    stats.cycles_stalled += held_cycles;
+    held.clear();
+    held_cycles = 0;
+  }
   while (has_cycle && DueTime(cycle_true_s) <= now && batch.size() < kMaxBatchBytes) {
     stats.true_time_s = cycle_true_s;
-    if (listened && !writing && now - DueTime(cycle_true_s) <= kMaxLag) {
+    if (listened && (stalled || !held.empty())) {
+      held.insert(held.end(), cycle_bytes.begin(), cycle_bytes.end());
+      ++held_cycles;
+    } else if (listened && !writing && now - DueTime(cycle_true_s) <= kMaxLag) {
       batch.insert(batch.end(), cycle_bytes.begin(), cycle_bytes.end());
       ++batch_cycles;
     } else {
@@ -404,6 +429,11 @@ void PtySimulator::Unplug(std::size_t device) {
 void PtySimulator::Replug(std::size_t device) {
   if (stopped_) return;
   devices_.at(device)->Replug();
+}
+
+void PtySimulator::Stall(std::size_t device, double seconds) {
+  if (stopped_) return;
+  devices_.at(device)->Stall(seconds);
 }
 
 std::size_t PtySimulator::device_count() const { return devices_.size(); }

@@ -58,6 +58,7 @@ struct SimDeviceStats {
   // pty buffer was full), or the simulator fell more than a second behind. A real device's bytes
   // are lost the same way.
   std::uint64_t cycles_dropped = 0;
+  std::uint64_t cycles_stalled = 0;  // of those written, cycles held back by Stall()
   std::uint64_t bytes_written = 0;
   std::uint64_t bytes_from_host = 0;  // what the reader wrote (e.g. WitMotion setup commands)
   int sets_started = 0;
@@ -99,6 +100,10 @@ class PtySimulator {
   // Simulates pulling the cable / re-seating it. Out-of-range indices throw std::out_of_range.
   void Unplug(std::size_t device);
   void Replug(std::size_t device);
+  // Simulates a delivery stall (a USB hub or BLE link holding data back, a starved host): the
+  // device's output cycles due in the next 'seconds' (real time) are held and then written at
+  // once, none lost. Out-of-range indices throw std::out_of_range.
+  void Stall(std::size_t device, double seconds);
 
   std::size_t device_count() const;
   SimDeviceInfo device(std::size_t index) const;

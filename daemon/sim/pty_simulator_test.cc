@@ -216,6 +216,28 @@ TEST(PtySimulatorTest, UnplugIsALossReplugIsAReconnectBehindTheSameLink) {
   EXPECT_EQ(right.lost, 0);
 }
 
+TEST(PtySimulatorTest, AStallHoldsTheBytesBackAndDeliversThemAllAtOnce) {
+  asio::io_context io;
+  TempDir dir;
+  PtySimulator simulator(io, {dir.str(), 1.0});
+  const std::vector<std::size_t> ids = simulator.AddAthlete(ShortCurl("hal", /*loop=*/true));
+  Reader left(io, simulator.device(ids[0]).link_path);
+  simulator.Start();
+  ASSERT_TRUE(RunUntil(io, [&] { return left.samples.size() > 20; }));
+
+  const std::uint64_t dropped_before = simulator.device_stats(ids[0]).cycles_dropped;
+  simulator.Stall(ids[0], 0.4);
+  const std::size_t before = left.samples.size();
+  const auto stalled_at = std::chrono::steady_clock::now();
+  // Nothing comes for the stall (but what was on its way), then its 40 samples at once.
+  ASSERT_TRUE(RunUntil(io, [&] { return left.samples.size() > before + 10; }));
+  EXPECT_GE(std::chrono::steady_clock::now() - stalled_at, std::chrono::milliseconds(350));
+  ASSERT_TRUE(RunUntil(io, [&] { return left.samples.size() >= before + 35; }));
+  const SimDeviceStats stats = simulator.device_stats(ids[0]);
+  EXPECT_GE(stats.cycles_stalled, 35u);
+  EXPECT_EQ(stats.cycles_dropped, dropped_before);
+}
+
 TEST(PtySimulatorTest, WithoutAReaderCyclesAreDroppedNotQueued) {
   asio::io_context io;
   TempDir dir;

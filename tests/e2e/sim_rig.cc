@@ -81,6 +81,12 @@ void SimRig::Replug(const std::string& link_path) {
       [&](sim::PtySimulator& simulator) { simulator.Replug(IndexOf(simulator, link_path)); });
 }
 
+void SimRig::Stall(const std::string& link_path, double seconds) {
+  RunOnSimThread([&](sim::PtySimulator& simulator) {
+    simulator.Stall(IndexOf(simulator, link_path), seconds);
+  });
+}
+
 sim::SimDeviceStats SimRig::stats(const std::string& link_path) {
   sim::SimDeviceStats result;
   RunOnSimThread([&](sim::PtySimulator& simulator) {

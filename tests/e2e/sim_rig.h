@@ -28,6 +28,7 @@ class SimRig {
   void Start();
   void Unplug(const std::string& link_path);
   void Replug(const std::string& link_path);
+  void Stall(const std::string& link_path, double seconds);
   sim::SimDeviceStats stats(const std::string& link_path);
 
  private:
