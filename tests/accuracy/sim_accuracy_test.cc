@@ -334,8 +334,8 @@ TEST(SituationTest, SlowSmallRepsAreCounted) {
 TEST(SituationTest, ASetAfterALongWalkIsCounted) { ExpectExactSets(" longwalk", 2, 10); }
 
 // Delivery stalls for 0.3-1.0 s, then everything held back at once (DeliveryCatchUp): nothing
-// was lost. Taken for losses, they cut the reps in progress: 8 of 500 sessions exact (seeds
-// 1001-1100), 2,526 reps missed and 325 phantoms. Verdicts not held: seed 1's "symmetric" curl
+// was lost. Taken for losses, they cut the reps in progress: 5 of 500 sessions exact (seeds
+// 1001-1100), 2,619 reps missed and 419 phantoms. Verdicts not held: seed 1's "symmetric" curl
 // has a true ROM difference of 3.1 % from the simulator's per-rep jitter, measured as 3.3 %
 // and found significant (green), which VerdictCorrect counts as wrong for a symmetric set.
 TEST(SituationTest, ADeliveryStallThatCatchesUpLosesNoRep) {

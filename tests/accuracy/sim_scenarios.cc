@@ -4,13 +4,12 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <map>
 #include <numbers>
 #include <span>
-#include <utility>
 #include <variant>
 
+#include "daemon/sim/delivery_stalls.h"
 #include "daemon/sim/device_byte_stream.h"
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/presets.h"
@@ -553,31 +552,19 @@ ScenarioResult RunScenario(const Scenario& scenario) {
   std::array<bool, 2> has = {false, false};
   std::array<double, 2> arrival_s = {0.0, 0.0};
   sim::Prng latency_rng(sim::DeriveSeed(spec.seed, kLatencyStream));
-  sim::Prng stall_rng(sim::DeriveSeed(spec.seed, kStallStream));
-  // Each port's current or next delivery stall [from, to); none when stalls_per_s is 0.
-  constexpr double kMinStallS = 0.3;
-  constexpr double kMaxStallS = 1.0;
-  std::array<std::pair<double, double>, 2> stall = {};
-  auto next_stall = [&](int i) {
-    if (scenario.stalls_per_s <= 0.0) {
-      stall[i] = {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
-      return;
-    }
-    const double from_s =
-        stall[i].second - std::log(1.0 - stall_rng.Uniform()) / scenario.stalls_per_s;
-    stall[i] = {from_s, from_s + kMinStallS + (kMaxStallS - kMinStallS) * stall_rng.Uniform()};
-  };
-  next_stall(0);
-  next_stall(1);
+  // Each port's own stalls (the two sensors' links stall apart).
+  const sim::DeliveryStallSpec stall_spec{.per_s = scenario.stalls_per_s};
+  std::array<sim::DeliveryStalls, 2> stalls = {
+      sim::DeliveryStalls(stall_spec, sim::DeriveSeed(spec.seed, kStallStream)),
+      sim::DeliveryStalls(stall_spec, sim::DeriveSeed(spec.seed, kStallStream + 1))};
   auto pull = [&](int i) {
     double true_time_s = 0.0;
     has[i] = devices[i].Next(&pending[i], &true_time_s);
     if (!has[i]) return;
-    double t = true_time_s + scenario.latency_s +
-               scenario.latency_jitter_s * std::abs(latency_rng.Gaussian());
-    while (t >= stall[i].second) next_stall(i);
-    if (t >= stall[i].first) t = stall[i].second;  // held back, delivered when the stall ends
-    arrival_s[i] = std::max(t, arrival_s[i]);      // a port delivers in order
+    const double t =
+        stalls[i].Deliver(true_time_s + scenario.latency_s +
+                          scenario.latency_jitter_s * std::abs(latency_rng.Gaussian()));
+    arrival_s[i] = std::max(t, arrival_s[i]);  // a port delivers in order
   };
   pull(0);
   pull(1);

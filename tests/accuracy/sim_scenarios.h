@@ -37,9 +37,8 @@ struct Scenario {
   // (each port still delivers in order).
   double latency_s = 0.015;
   double latency_jitter_s = 0.004;
-  // Delivery stalls (a BLE link retransmitting through interference, a starved host): this many
-  // per second on each port, each holding every byte back for 0.3-1.0 s and then delivering it
-  // at once. Nothing is lost.
+  // Delivery stalls (sim::DeliveryStalls): this many per second on each port, each holding every
+  // byte back for 0.3-1.0 s and then delivering it at once. Nothing is lost.
   double stalls_per_s = 0.0;
 };
 
@@ -78,7 +77,7 @@ struct ScenarioOptions {
   // A raw, uncalibrated gyro: the preset's noise with a 9 deg/s zero-rate offset in a seeded
   // direction on each side (above the 5.7 deg/s that rest allows about the learned bias).
   bool raw_gyro = false;
-  bool stalls = false;  // delivery stalls, 1 per 8 s on each port (Scenario::stalls_per_s)
+  bool stalls = false;  // delivery stalls, one every 8.65 s on average on each port
   std::uint64_t seed = 1;
 };
 

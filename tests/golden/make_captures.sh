@@ -15,3 +15,4 @@ make lateral_raise_symmetric --preset lateral-raise --protocol witmotion-ble
 make squat_asym15 --preset squat-asym15 --protocol ambi-sample
 make curl_dropouts --preset curl-dropouts --protocol witmotion-serial
 make unilateral_curl --preset unilateral-curl --protocol witmotion-serial
+make curl_ble_stalls --preset curl --protocol witmotion-ble --stalls-per-s 0.25

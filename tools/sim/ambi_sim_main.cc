@@ -107,6 +107,10 @@ int main(int argc, char** argv) {
   app.add_option("--protocol", protocol,
                  "capture: device protocol witmotion-serial, witmotion-ble or ambi-sample");
   app.add_option("--latency-jitter-ms", jitter_ms, "capture: transport latency jitter (ms)");
+  double stalls_per_s = 0.0;
+  app.add_option("--stalls-per-s", stalls_per_s,
+                 "capture: delivery stalls per second on each port, 0.3-1.0 s each, everything "
+                 "held back then arriving at once (a BLE link retransmitting, a starved host)");
   std::string athlete = "sim";
   app.add_option("--athlete", athlete, "capture: the athlete named in the header (default sim)");
   app.add_flag("--force", force, "capture: replace an existing file");
@@ -178,6 +182,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     capture_options.latency_jitter_s = jitter_ms / 1000.0;
+    capture_options.stalls.per_s = stalls_per_s;
     capture_options.replace_existing = force;
     if (out_dir.empty()) {
       std::cerr << "ambi-sim: --out DIR is required\n";

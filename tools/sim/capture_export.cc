@@ -18,6 +18,7 @@ namespace {
 using fusion::Side;
 
 constexpr std::uint64_t kStreamLatency = 100;
+constexpr std::uint64_t kStreamStalls = 101;  // and 102: one per port
 
 ambi::v1::Protocol ToProto(fusion::Protocol p) {
   switch (p) {
@@ -86,6 +87,9 @@ capture::CaptureStatus WriteSessionCapture(const SessionSpec& spec,
   if (!(options.latency_s >= 0.0 && options.latency_jitter_s >= 0.0)) {
     return capture::CaptureStatus::Error("latency_s and latency_jitter_s must be >= 0");
   }
+  if (const std::string err = Validate(options.stalls); !err.empty()) {
+    return capture::CaptureStatus::Error(err);
+  }
   const SessionPlan plan = PlanSession(spec);
   capture::CaptureWriter writer(capture::CaptureWriterOptions{options.replace_existing});
   if (auto status = writer.Open(path, MakeHeader(spec, plan.truth, options)); !status.ok()) {
@@ -100,13 +104,16 @@ capture::CaptureStatus WriteSessionCapture(const SessionSpec& spec,
   std::array<bool, 2> has = {false, false};
   std::array<std::int64_t, 2> arrival_ns = {0, 0};
   Prng latency_rng(DeriveSeed(spec.seed, kStreamLatency));
+  std::array<DeliveryStalls, 2> stalls = {
+      DeliveryStalls(options.stalls, DeriveSeed(spec.seed, kStreamStalls)),
+      DeliveryStalls(options.stalls, DeriveSeed(spec.seed, kStreamStalls + 1))};
   auto pull = [&](int i) {
     double true_time_s = 0.0;
     has[i] = devices[i].Next(&pending[i], &true_time_s);
     if (!has[i]) return;
     const double jitter = options.latency_jitter_s * std::abs(latency_rng.Gaussian());
-    const std::int64_t t =
-        fusion::ToNanoseconds(fusion::TimeFromSeconds(true_time_s + options.latency_s + jitter));
+    const std::int64_t t = fusion::ToNanoseconds(
+        fusion::TimeFromSeconds(stalls[i].Deliver(true_time_s + options.latency_s + jitter)));
     // A port delivers one device's bytes in order, whatever the jitter.
     arrival_ns[i] = std::max(t, arrival_ns[i]);
   };

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "daemon/capture/capture_status.h"
+#include "daemon/sim/delivery_stalls.h"
 #include "daemon/sim/session_spec.h"
 #include "fusion/decode/protocol.h"
 
@@ -20,6 +21,9 @@ struct CaptureExportOptions {
   // clock is true time.
   double latency_s = 0.004;
   double latency_jitter_s = 0.0;
+  // ... and delivery stalls on each port (none by default): what is due in one arrives when it
+  // ends, all at once.
+  DeliveryStallSpec stalls;
   std::string athlete = "sim";
   std::string exercise;  // catalog name for the header; empty: CatalogNameOf(spec.exercise)
   bool replace_existing = false;
