@@ -51,7 +51,8 @@ class DeliveryCatchUp {
 
   // A sample that arrived at 'arrival' ('period_s': the stream's sample period; 'loss_pause_s':
   // the pause the clock takes for lost samples). False: nothing is held, pass it on as it is.
-  // True: it is held; Pop() gives what can be passed on now.
+  // True: it is held; Pop() gives what can be passed on now, all of which is to be taken
+  // before the next Push() (the room it frees is what the next catch-up may need).
   bool Push(const ImuSample& sample, Time arrival, double period_s, double loss_pause_s);
   // The next sample to pass on, in arrival order.
   std::optional<Timed> Pop();
