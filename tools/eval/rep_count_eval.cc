@@ -2,7 +2,7 @@
 // set, then totals per half of the real-data split (docs/accuracy.md). Each recording goes
 // through the product path (CSV -> capture -> the SessionPipeline with default settings and the
 // catalog exercise), as `ambi-replay --sensor`.
-// Usage: ambi-rep-eval [--half tuning|test|unseen|all] [REAL_DATA_DIR [CATALOG.toml]]
+// Usage: ambi-rep-eval [--half tuning|test|unseen|all] [--reps] [REAL_DATA_DIR [CATALOG.toml]]
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
@@ -19,6 +19,17 @@ std::string Join(const std::vector<double>& values) {
     out += buffer;
   }
   return out.empty() ? "-" : out;
+}
+
+// One detected rep, indented under its row: when it happened and how it moved, to see why a
+// row is off (a first rep cut at a file edge, a hold read as the return, a missed start).
+void PrintRep(const ambi::fusion::Rep& rep) {
+  std::printf(
+      "    rep %2d  %7.2f %7.2f %7.2f s  ROM %5.1f deg  up %.2f s  hold %.2f s  down %.2f s  "
+      "rest before %.2f s  peak %.0f deg/s%s\n",
+      rep.index, ambi::fusion::ToSeconds(rep.start), ambi::fusion::ToSeconds(rep.turnaround),
+      ambi::fusion::ToSeconds(rep.end), rep.rom_deg, rep.concentric_s, rep.pause_turnaround_s,
+      rep.eccentric_s, rep.pause_before_s, rep.peak_speed_deg_s, rep.bridged ? "  bridged" : "");
 }
 
 void PrintTotals(const char* label, const ambi::eval::Totals& t) {
@@ -55,6 +66,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-rate-hz", perturbation.max_rate_hz,
                  "average recordings faster than this down to about it (a slower sensor)")
       ->check(CLI::PositiveNumber);
+  bool print_reps = false;
+  app.add_flag("--reps", print_reps,
+               "under each row, every rep counted in it: start, turnaround and end (s from the "
+               "recording's first sample), ROM, phases, hold, rest before, peak speed");
   app.add_option("real_dir", directory, "folder of recordings");
   app.add_option("catalog", catalog_path, "exercise catalog (TOML)");
   CLI11_PARSE(app, argc, argv);
@@ -88,6 +103,9 @@ int main(int argc, char** argv) {
                   row.side.c_str(), row.limb.c_str(), row.set, row.true_reps, row.detected, verdict,
                   Join(row.rom_deg).c_str(), Join(row.knee_range_deg).c_str(),
                   row.still ? "  [still side]" : "", row.headline ? "" : "  [wrist, not headline]");
+      if (print_reps) {
+        for (const ambi::fusion::Rep& rep : row.reps) PrintRep(rep);
+      }
     }
     std::printf("%-20s exercise %s, %d gap events\n", result.recording.c_str(),
                 result.exercise.empty() ? "(generic)" : result.exercise.c_str(), result.gaps);

@@ -52,6 +52,7 @@ struct RepCountRow {
   // of a working side.
   int phantoms() const { return detected > true_reps ? detected - true_reps : 0; }
   std::vector<double> rom_deg;         // per detected rep of the set
+  std::vector<fusion::Rep> reps;       // the detected reps themselves (times from the first sample)
   std::vector<double> knee_range_deg;  // reference per true rep of that side, when known
 };
 

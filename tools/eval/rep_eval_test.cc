@@ -118,6 +118,29 @@ TEST(RepEvalTest, CountsOnlyRecordingsAreOneRowPerSensor) {
   FAIL() << "pt_s2_e3_test not evaluated";
 }
 
+// `ambi-rep-eval --reps` prints the reps each row counted: they are the ones its count and ROMs
+// come from, in time order, each inside the row's set.
+TEST(RepEvalTest, EveryRowKeepsTheRepsItCounted) {
+  int reps_seen = 0;
+  for (const auto& result : Results()) {
+    for (const auto& row : result.rows) {
+      SCOPED_TRACE(row.recording + " " + row.sensor + " set " + std::to_string(row.set));
+      ASSERT_EQ(row.reps.size(), static_cast<std::size_t>(row.detected));
+      for (std::size_t i = 0; i < row.reps.size(); ++i) {
+        const fusion::Rep& rep = row.reps[i];
+        EXPECT_DOUBLE_EQ(rep.rom_deg, row.rom_deg[i]);
+        EXPECT_LE(rep.start, rep.turnaround);
+        EXPECT_LE(rep.turnaround, rep.end);
+        if (i > 0) {
+          EXPECT_LE(row.reps[i - 1].turnaround, rep.turnaround);
+        }
+        ++reps_seen;
+      }
+    }
+  }
+  EXPECT_GT(reps_seen, 300);
+}
+
 // The floors are what the current detector reaches (docs/accuracy.md gives the rows); the
 // redesign of issue 8 raises them. Aim: test half >= 95 % exact, no phantom on a still side.
 TEST(RepEvalTest, TuningHalfHoldsItsTotals) {
