@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
       std::printf("%-20s %-6s %-10s %-5s %-5s %3d %4d %4d %-4s  %-28s %s%s%s\n",
                   row.recording.c_str(), ambi::eval::HalfName(row.half), row.sensor.c_str(),
                   row.side.c_str(), row.limb.c_str(), row.set, row.true_reps, row.detected, verdict,
-                  Join(row.rom_deg).c_str(), Join(row.knee_range_deg).c_str(),
+                  Join(row.rom_deg()).c_str(), Join(row.knee_range_deg).c_str(),
                   row.still ? "  [still side]" : "", row.headline ? "" : "  [wrist, not headline]");
       if (print_reps) {
         for (const ambi::fusion::Rep& rep : row.reps) PrintRep(rep);

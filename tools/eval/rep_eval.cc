@@ -318,7 +318,6 @@ std::optional<RecordingResult> EvaluateRecording(const std::string& directory,
       for (std::size_t i = 0; i < windows.size(); ++i) {
         if (turn_s >= windows[i].from_s && turn_s <= windows[i].to_s) {
           ++rows[i].detected;
-          rows[i].rom_deg.push_back(rep.rom_deg);
           rows[i].reps.push_back(rep);
           assigned = true;
           break;

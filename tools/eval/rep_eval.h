@@ -51,9 +51,15 @@ struct RepCountRow {
   // Detected reps that do not exist: every rep of a still side, the excess over the true count
   // of a working side.
   int phantoms() const { return detected > true_reps ? detected - true_reps : 0; }
-  std::vector<double> rom_deg;         // per detected rep of the set
-  std::vector<fusion::Rep> reps;       // the detected reps themselves (times from the first sample)
+  std::vector<fusion::Rep> reps;       // per detected rep of the set (times from the first sample)
   std::vector<double> knee_range_deg;  // reference per true rep of that side, when known
+  // The ROM of each detected rep, in order.
+  std::vector<double> rom_deg() const {
+    std::vector<double> roms;
+    roms.reserve(reps.size());
+    for (const fusion::Rep& rep : reps) roms.push_back(rep.rom_deg);
+    return roms;
+  }
 };
 
 struct RecordingResult {

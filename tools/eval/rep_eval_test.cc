@@ -128,7 +128,7 @@ TEST(RepEvalTest, EveryRowKeepsTheRepsItCounted) {
       ASSERT_EQ(row.reps.size(), static_cast<std::size_t>(row.detected));
       for (std::size_t i = 0; i < row.reps.size(); ++i) {
         const fusion::Rep& rep = row.reps[i];
-        EXPECT_DOUBLE_EQ(rep.rom_deg, row.rom_deg[i]);
+        EXPECT_DOUBLE_EQ(rep.rom_deg, row.rom_deg()[i]);
         EXPECT_LE(rep.start, rep.turnaround);
         EXPECT_LE(rep.turnaround, rep.end);
         if (i > 0) {
@@ -249,7 +249,7 @@ TEST(RepEvalTest, ASensorAtHalfTheRateCountsTheTuningHalfTheSame) {
       if (row.half != Half::kTuning) continue;
       EXPECT_EQ(row.detected, Results()[i].rows[k].detected)
           << row.recording << " " << row.sensor << " set " << row.set;
-      if (row.rom_deg != Results()[i].rows[k].rom_deg) ++averaged;
+      if (row.rom_deg() != Results()[i].rows[k].rom_deg()) ++averaged;
     }
   }
   EXPECT_GT(averaged, 0) << "the 100 Hz recordings were averaged down";
