@@ -27,6 +27,7 @@ constexpr std::uint64_t kMountStream = 0x6d6f756e74;  // "mount"
 constexpr std::uint64_t kLatencyStream = 0x6c6174;    // "lat"
 constexpr std::uint64_t kBiasStream = 0x62696173;     // "bias"
 constexpr std::uint64_t kStallStream = 0x7374616c6c;  // "stall"
+constexpr std::uint64_t kDrawStream = 0x64726177;     // "draw"
 constexpr std::array<sim::ExerciseKind, 5> kEveryExercise = {
     sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise, sim::ExerciseKind::kKneeExtension,
     sim::ExerciseKind::kSquat, sim::ExerciseKind::kStraightLegRaise};
@@ -509,6 +510,78 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
     o.rate_hz = 50.0;
     o.stalls = true;
     add_on_every_exercise(o);
+  }
+  return grid;
+}
+
+std::vector<Scenario> DrawnGrid(std::uint64_t seed, int count) {
+  std::vector<Scenario> grid;
+  sim::Prng rng(sim::DeriveSeed(seed, kDrawStream));
+  auto between = [&](double low, double high) { return low + (high - low) * rng.Uniform(); };
+  auto chance = [&](double p) { return rng.Uniform() < p; };
+  constexpr std::array<double, 4> kRatesHz = {25.0, 50.0, 100.0, 200.0};
+  for (int i = 0; i < count; ++i) {
+    ScenarioOptions o;
+    o.seed = seed * 1000 + 900 + static_cast<std::uint64_t>(i);
+    // Handling and walking are arm situations (the weights are in the hands); loss, sets in
+    // hand and how the reps are done apply to every exercise.
+    const bool arms = chance(0.6);
+    o.exercise = arms ? (chance(0.6) ? sim::ExerciseKind::kCurl : sim::ExerciseKind::kLateralRaise)
+                      : kEveryExercise[2 + static_cast<std::size_t>(rng.Uniform() * 3.0)];
+    o.rate_hz = kRatesHz[static_cast<std::size_t>(rng.Uniform() * kRatesHz.size())];
+    o.handling = arms && chance(0.6);
+    o.walk = arms && chance(0.5);
+    o.loss_bursts = chance(0.5);
+    o.sets_in_hand = chance(0.25);
+    if (chance(0.5)) {
+      o.rom_asymmetry_pct = between(5.0, 25.0);
+      o.weaker_side = chance(0.5) ? Side::kLeft : Side::kRight;
+    }
+    Scenario scenario = MakeScenario(o);
+    sim::SessionSpec& spec = scenario.spec;
+    // The athlete's own set: reps, range and tempo drawn around the exercise's preset.
+    const int reps = 6 + static_cast<int>(rng.Uniform() * 7.0);
+    const double rom_scale = between(0.75, 1.15);
+    const double concentric_s = between(0.6, 1.6);
+    const double eccentric_s = between(0.8, 2.4);
+    const double pause_s = between(0.0, 0.6);
+    const double rest_s = between(0.2, 1.5);
+    for (Side side : kSides) {
+      sim::SideSpec& s = spec.side(side);
+      s.rep_count = reps;
+      s.rom_deg = std::min(s.rom_deg * rom_scale, 150.0);
+      s.concentric_s = concentric_s;
+      s.eccentric_s = eccentric_s;
+      s.pause_turnaround_s = pause_s;
+      s.rest_between_s = rest_s;
+      s.rom_jitter_pct = between(0.0, 8.0);
+      s.tempo_jitter_pct = between(0.0, 10.0);
+      if (o.loss_bursts) s.loss.bursts_per_s = between(0.2, 1.5);
+    }
+    if (o.handling) {
+      sim::HandlingSpec& h = spec.handling;
+      h.angle_deg = between(30.0, 55.0);
+      h.reach_s = between(0.6, 1.5);
+      h.grip_s = between(0.2, 1.0);
+      h.lift_s = between(1.2, 3.0);
+      h.settle_s = between(0.5, 2.0);
+    }
+    if (o.walk) {
+      sim::WalkSpec& w = spec.walk;
+      w.duration_s = between(4.0, 15.0);
+      w.swing_deg = between(30.0, 55.0);
+      w.frequency_hz = between(0.75, 1.1);
+      w.bounce_m = between(0.015, 0.035);
+      w.stand_s = between(0.8, 3.0);
+    }
+    if (o.sets_in_hand) {
+      spec.sets.rest_s = between(15.0, 60.0);
+      spec.sets.fidget_deg = between(1.0, 5.0);
+      spec.sets.fidget_hz = between(0.15, 0.4);
+    }
+    scenario.name += Format(" drawn%d x%d", i, reps);
+    spec.name = scenario.name;
+    grid.push_back(std::move(scenario));
   }
   return grid;
 }

@@ -102,6 +102,13 @@ std::vector<Scenario> StandardGrid(std::uint64_t seed);
 // Scenario names carry " handling", " walk", " loss", " follower", " 2sets" and " gym".
 std::vector<Scenario> SituationGrid(std::uint64_t seed);
 
+// Athletes and situations nobody tuned on: 'count' sessions whose every parameter is drawn
+// from realistic ranges (seeded): the exercise, the rate, handling (angle, reach, grip, lift and
+// settle times), walking (duration, swing, cadence, bounce, stand), loss bursts (rate), sets in
+// hand (rest, fidgeting), an asymmetry, and the set itself (reps, range, tempo, pauses, rests,
+// rep-to-rep variation). Names carry " drawn".
+std::vector<Scenario> DrawnGrid(std::uint64_t seed, int count);
+
 // Errors of one side over the reps matched to the truth.
 struct SideResult {
   int true_reps = 0;

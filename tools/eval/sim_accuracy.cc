@@ -8,6 +8,11 @@
 
 #include "tests/accuracy/sim_scenarios.h"
 
+namespace {
+// Sessions of the drawn grid per seed.
+constexpr int kDrawnPerSeed = 20;
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{
       "Rep count, ROM, tempo and asymmetry accuracy of the SessionPipeline on simulated "
@@ -24,21 +29,25 @@ int main(int argc, char** argv) {
                  "run only scenarios whose name contains every one of these strings "
                  "(e.g. --filter squat --filter asym10)");
   app.add_flag("--totals-only", totals_only, "print only the totals");
-  app.add_option("--grid", grid,
-                 "standard (exercises x asymmetry, rates, dropouts, clocks, fatigue), situations "
-                 "(issue 8: handling, walking, loss bursts, a following limb, rest in hand) or "
-                 "all; totals are printed per grid")
-      ->check(CLI::IsMember({"standard", "situations", "all"}));
+  app.add_option(
+         "--grid", grid,
+         "standard (exercises x asymmetry, rates, dropouts, clocks, fatigue), situations "
+         "(issue 8: handling, walking, loss bursts, a following limb, rest in hand) or "
+         "drawn (sessions whose every parameter is drawn from realistic ranges) or all; totals "
+         "are printed per grid")
+      ->check(CLI::IsMember({"standard", "situations", "drawn", "all"}));
   CLI11_PARSE(app, argc, argv);
 
   int matched = 0;
-  for (const std::string& which : {std::string("standard"), std::string("situations")}) {
+  for (const std::string& which :
+       {std::string("standard"), std::string("situations"), std::string("drawn")}) {
     if (grid != "all" && grid != which) continue;
     std::vector<ambi::accuracy::ScenarioResult> results;
     for (int k = 0; k < seeds; ++k) {
       const std::uint64_t s = seed + static_cast<std::uint64_t>(k);
-      const auto scenarios =
-          which == "standard" ? ambi::accuracy::StandardGrid(s) : ambi::accuracy::SituationGrid(s);
+      const auto scenarios = which == "standard"     ? ambi::accuracy::StandardGrid(s)
+                             : which == "situations" ? ambi::accuracy::SituationGrid(s)
+                                                     : ambi::accuracy::DrawnGrid(s, kDrawnPerSeed);
       for (const ambi::accuracy::Scenario& scenario : scenarios) {
         bool wanted = true;
         for (const std::string& f : filters) {
