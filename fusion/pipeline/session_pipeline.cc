@@ -286,7 +286,7 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   }
   const int limb = static_cast<int>(sensor.config.placement.limb);
   if (output.swing) screens_[limb]->AddSwing(sensor.config.placement.side, *output.swing);
-  if (output.rep) ScreenRep(sensor, *output.rep, output.rep_axis);
+  if (output.rep) ScreenRep(sensor, *output.rep, output.rep_rotation);
   screens_[limb]->AdvanceTime(sensor.config.placement.side, clock.time);
   DrainScreen(limb);
 
@@ -340,7 +340,7 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
         sensor.reps.Update(sensor.WithoutGyroBias(bridged), sensor.filter.sensor_to_earth(),
                            /*bridged=*/true);
     RememberFed(sensor, bridged, /*measured=*/false);
-    if (output.rep) ScreenRep(sensor, *output.rep, output.rep_axis);
+    if (output.rep) ScreenRep(sensor, *output.rep, output.rep_rotation);
   }
 }
 
@@ -405,10 +405,10 @@ void SessionPipeline::AddLateLoss(SensorState& sensor, std::int64_t missing,
   sensor.counters.late_loss_samples += missing;
 }
 
-void SessionPipeline::ScreenRep(SensorState& sensor, Rep rep, const Vec3& axis) {
+void SessionPipeline::ScreenRep(SensorState& sensor, Rep rep, const RepRotation& rotation) {
   rep.placement = sensor.config.placement;
   const int limb = static_cast<int>(rep.placement.limb);
-  screens_[limb]->Add(rep.placement.side, rep, axis);
+  screens_[limb]->Add(rep.placement.side, rep, rotation);
   DrainScreen(limb);
 }
 
@@ -603,8 +603,10 @@ void SessionPipeline::Flush(Time time) {
       ReportBadData(*sensor, time, /*force=*/true);
     }
     // A rep back near its start when the data ends, and reps still queued, are reported.
-    Vec3 axis;
-    while (std::optional<Rep> rep = sensor->reps.Finish(&axis)) ScreenRep(*sensor, *rep, axis);
+    RepRotation rotation;
+    while (std::optional<Rep> rep = sensor->reps.Finish(&rotation)) {
+      ScreenRep(*sensor, *rep, rotation);
+    }
   }
   ResolveScreens();
   CloseSet(set_->automatic ? set_->last_rep_end : time);

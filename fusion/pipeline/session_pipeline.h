@@ -140,7 +140,7 @@ class SessionPipeline {
   void ProcessSample(int sensor_index, const ImuSample& sample, Time arrival_time);
   // Passes a rep found by a detector through its limb pair's RepScreen; what the screen passes
   // goes on to HandleRep.
-  void ScreenRep(SensorState& sensor, Rep rep, const Vec3& axis);
+  void ScreenRep(SensorState& sensor, Rep rep, const RepRotation& rotation);
   void DrainScreen(int limb);
   // The screens' runs end with the set: everything held is decided and passed on, and the sides
   // found not working are told to the comparators. Then new runs start in the current mode.

@@ -358,6 +358,7 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   entry.dt_s = dt_s;
   entry.gravity = UpInSensorFrame(sensor_to_earth);
   entry.gyro_rad_s = w;
+  entry.accel_m_s2 = sample.accel_m_s2;
   UpdateStill(entry, still_s_);
   if (state_ == RepState::kLearningAxis && entry.still_s == 0.0 && !learning_motion_from_) {
     learning_motion_from_ = index;
@@ -429,10 +430,10 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   swing_.reset();
   if (pending_count_ > 0) {
     output.rep = pending_[0];
-    output.rep_axis = pending_axes_[0];
+    output.rep_rotation = pending_rotations_[0];
     std::copy(pending_.begin() + 1, pending_.begin() + pending_count_, pending_.begin());
-    std::copy(pending_axes_.begin() + 1, pending_axes_.begin() + pending_count_,
-              pending_axes_.begin());
+    std::copy(pending_rotations_.begin() + 1, pending_rotations_.begin() + pending_count_,
+              pending_rotations_.begin());
     --pending_count_;
   }
   return output;
@@ -500,7 +501,7 @@ void RepDetector::Resume(std::int64_t index) {
     cut.start_unseen = cut.start_unseen && gravity;
     cut.descent_from_peak_deg = held_->peak_deg - now_deg;
     if (params_.angle.gyro_only || CameBackDuringGap(params_.gap, cut)) {
-      AcceptRep(held_->rep, held_->axis);
+      AcceptRep(held_->rep, held_->rotation);
     } else {
       ++dropped_by_gap_;
     }
@@ -635,15 +636,15 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
   std::optional<Rep> rep = MeasureRep(end_index, at_gap);
   if (!rep) return;
   if (!axis_confirmed_ && !at_gap) {
-    const double off_deg = AxisAngleDeg(measured_axis_, angle_.axis());
+    const double off_deg = AxisAngleDeg(measured_.axis, angle_.axis());
     if (off_deg > params_.confirm_axis_max_deg) {
-      relock_axis_ = measured_axis_;
+      relock_axis_ = measured_.axis;
       relock_from_index_ = measured_start_index_;
       return;
     }
     axis_confirmed_ = true;
   }
-  AcceptRep(*rep, measured_axis_);
+  AcceptRep(*rep, measured_);
 }
 
 Vec3 RepDetector::RepRotationAxis(std::int64_t first, std::int64_t last) const {
@@ -659,6 +660,21 @@ Vec3 RepDetector::RepRotationAxis(std::int64_t first, std::int64_t last) const {
   const std::optional<PrincipalAxis> principal = PrincipalAxisOf(moments);
   if (!principal) return angle_.axis();
   return Dot(principal->axis, angle_.axis()) < 0.0 ? Scale(principal->axis, -1.0) : principal->axis;
+}
+
+double RepDetector::RepLever(std::int64_t first, std::int64_t last, const Vec3& axis) const {
+  // From the rep's first sample: the limb was about to leave rest, the orientation is settled.
+  const std::int64_t from = std::max(first, OldestIndex());
+  RotationCentreFit fit(params_.centre, params_.nominal_rate_hz);
+  fit.Start(At(from).gravity);
+  for (std::int64_t j = from; j <= last; ++j) {
+    const Entry& e = At(j);
+    // Earth-up carried across interpolated samples may be off by what they missed: a lever
+    // that small an error changes is not one to drop a rep on.
+    if (e.bridged) return 0.0;
+    fit.Add(j == from ? 0.0 : e.dt_s, e.gyro_rad_s, e.accel_m_s2);
+  }
+  return fit.LeverM(axis).value_or(0.0);
 }
 
 std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) {
@@ -703,7 +719,8 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
     peak_speed = std::max(peak_speed, std::abs(e.speed_deg_s));
     bridged = bridged || e.bridged;
   }
-  measured_axis_ = RepRotationAxis(start_index, end_index);
+  measured_.axis = RepRotationAxis(start_index, end_index);
+  measured_.lever_m = 0.0;  // measured below, for a rep that passes the guards
   measured_start_index_ = start_index;
   const std::int64_t peak_ns = At(peak).time_ns;
   std::int64_t hold_begin_ns = peak_ns;
@@ -801,6 +818,9 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
     return std::nullopt;
   }
 
+  const bool lever_may_decide =
+      rom_count_ < params_.lever_first_reps || rom_deg < params_.lever_rom_frac * amplitude_deg_;
+  measured_.lever_m = lever_may_decide ? RepLever(start_index, end_index, measured_.axis) : 0.0;
   Rep rep;
   rep.start = TimeFromNanoseconds(start_ns);
   rep.turnaround = TimeFromNanoseconds(peak_ns);
@@ -837,7 +857,7 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
   return rep;
 }
 
-void RepDetector::AcceptRep(const Rep& rep, const Vec3& axis) {
+void RepDetector::AcceptRep(const Rep& rep, const RepRotation& rotation) {
   previous_end_ = rep.end;
   roms_deg_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.rom_deg;
   peak_speeds_deg_s_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.peak_speed_deg_s;
@@ -849,17 +869,17 @@ void RepDetector::AcceptRep(const Rep& rep, const Vec3& axis) {
   rest_gyro_rad_s_ = std::clamp(params_.rest_speed_frac * Median(peak_speeds_deg_s_, n) * kDegToRad,
                                 std::min(params_.rest_gyro_min_rad_s, params_.rest_gyro_rad_s),
                                 params_.rest_gyro_rad_s);
-  PushRep(rep, axis);
+  PushRep(rep, rotation);
 }
 
-void RepDetector::PushRep(const Rep& rep, const Vec3& axis) {
+void RepDetector::PushRep(const Rep& rep, const RepRotation& rotation) {
   if (pending_count_ == kPendingCapacity) {
     // Cannot happen with one rep per excursion; keep the newest rather than grow.
     std::copy(pending_.begin() + 1, pending_.end(), pending_.begin());
-    std::copy(pending_axes_.begin() + 1, pending_axes_.end(), pending_axes_.begin());
+    std::copy(pending_rotations_.begin() + 1, pending_rotations_.end(), pending_rotations_.begin());
     --pending_count_;
   }
-  pending_axes_[static_cast<std::size_t>(pending_count_)] = axis;
+  pending_rotations_[static_cast<std::size_t>(pending_count_)] = rotation;
   pending_[static_cast<std::size_t>(pending_count_++)] = rep;
 }
 
@@ -890,7 +910,7 @@ void RepDetector::MarkGap(Time /*time*/) {
       if (rep) {
         held.rep = *rep;
         held.rep.bridged = true;  // its return lies in the gap
-        held.axis = measured_axis_;
+        held.rotation = measured_;
         held_ = held;
       } else {
         ++dropped_by_gap_;
@@ -913,7 +933,7 @@ void RepDetector::MarkGap(Time /*time*/) {
   still_pose_deg_.reset();
 }
 
-std::optional<Rep> RepDetector::Finish(Vec3* axis) {
+std::optional<Rep> RepDetector::Finish(RepRotation* rotation) {
   if (state_ == RepState::kReturning && next_index_ > OldestIndex()) {
     CompleteRep(next_index_ - 1, /*at_gap=*/true);
   } else if (state_ == RepState::kFalling && params_.angle.gyro_only &&
@@ -921,15 +941,15 @@ std::optional<Rep> RepDetector::Finish(Vec3* axis) {
     // Past its turnaround when the data ended: judged as at a cut gap (gyro_angle_below_rom_deg).
     if (std::optional<Rep> rep = MeasureRep(next_index_ - 1, /*at_gap=*/true)) {
       rep->bridged = true;  // its return was not seen
-      AcceptRep(*rep, measured_axis_);
+      AcceptRep(*rep, measured_);
     }
   }
   if (pending_count_ == 0) return std::nullopt;
   Rep rep = pending_[0];
-  if (axis != nullptr) *axis = pending_axes_[0];
+  if (rotation != nullptr) *rotation = pending_rotations_[0];
   std::copy(pending_.begin() + 1, pending_.begin() + pending_count_, pending_.begin());
-  std::copy(pending_axes_.begin() + 1, pending_axes_.begin() + pending_count_,
-            pending_axes_.begin());
+  std::copy(pending_rotations_.begin() + 1, pending_rotations_.begin() + pending_count_,
+            pending_rotations_.begin());
   --pending_count_;
   return rep;
 }

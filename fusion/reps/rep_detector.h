@@ -13,6 +13,7 @@
 #include "fusion/core/imu_sample.h"
 #include "fusion/reps/gap_policy.h"
 #include "fusion/reps/movement_axis.h"
+#include "fusion/reps/rotation_centre.h"
 #include "fusion/reps/segment_angle.h"
 
 namespace ambi::fusion {
@@ -26,6 +27,13 @@ struct RepDetectorParams {
   MovementAxisParams axis;
   SegmentAngleParams angle;
   GapPolicyParams gap;
+  RotationCentreParams centre;
+  // The lever (RepRotation::lever_m) is measured where the rep screen can decide by it: the
+  // first lever_first_reps reps since the set's amplitude was learned afresh, and reps under
+  // lever_rom_frac of it (RepScreenParams::edge_lever_rom_frac). Measuring every rep slows the
+  // whole pipeline by a quarter (ambi-bench-pipeline); these, by about 4 %.
+  int lever_first_reps = 2;
+  double lever_rom_frac = 0.75;
   // The axis is recomputed this often (a 3x3 eigen problem) and applied only between reps, so
   // the angle of a rep in progress is measured about one axis.
   double axis_update_period_s = 0.1;
@@ -169,7 +177,7 @@ struct RepDetectorOutput {
   // A movement judged a pendulum swing with this sample (not a rep; its rise as rom_deg): the
   // other side's rep screen pairs it against its reps to tell gait from a set.
   std::optional<Rep> swing;
-  Vec3 rep_axis;                 // the axis 'rep' turned about (sensor frame, unit)
+  RepRotation rep_rotation;      // what 'rep' turned about: its axis and the sensor's lever
   bool moving = false;           // the limb is not at rest
   double segment_angle_deg = 0;  // angle about the movement axis, from the rest pose
   double segment_speed_deg_s = 0;
@@ -285,8 +293,8 @@ class RepDetector {
   std::int64_t next_index() const { return next_index_; }
   // End of the data: completes a rep that is back near its start (as at a gap; with the gyro
   // angle of a small exercise, one past its turnaround too) and returns the oldest rep not yet
-  // returned (and, if 'axis', the axis it was measured about).
-  std::optional<Rep> Finish(Vec3* axis = nullptr);
+  // returned (and, if 'rotation', what it turned about).
+  std::optional<Rep> Finish(RepRotation* rotation = nullptr);
   // A new set begins: forget the movement axis and amplitude learned so far.
   void Reset();
   // The reps counted lately were not a set's (the rep screen found them gait): the set's size
@@ -308,6 +316,7 @@ class RepDetector {
     double dt_s = 0.0;  // since the previous sample (one nominal period across a jump)
     Vec3 gravity;       // unit, sensor frame
     Vec3 gyro_rad_s;
+    Vec3 accel_m_s2;
     double angle_deg = 0.0;
     double speed_deg_s = 0.0;
     double still_s = 0.0;  // time the limb has been at rest, up to this sample
@@ -340,7 +349,7 @@ class RepDetector {
     double base_deg = 0.0;
     Vec3 base_gravity;
     double peak_deg = 0.0;
-    Vec3 axis;  // the rep's own rotation axis (RepRotationAxis)
+    RepRotation rotation;  // the rep's own rotation (RepRotationAxis, RepLever)
   };
 
   Entry& At(std::int64_t index) { return buffer_[static_cast<std::size_t>(index % capacity_)]; }
@@ -373,6 +382,9 @@ class RepDetector {
   // the rep itself turned about. The set's axis, by which its angle was measured, was learned
   // before it and may have locked on a first jerk about another axis.
   Vec3 RepRotationAxis(std::int64_t first, std::int64_t last) const;
+  // The sensor's distance from 'axis' (the rep's own, RepRotationAxis) over samples
+  // first..last (RotationCentreFit), 0 when they do not tell or some were bridged.
+  double RepLever(std::int64_t first, std::int64_t last, const Vec3& axis) const;
   // The set's first rep turned about another axis than the one it was measured about: learn the
   // axis from that rep and measure the buffer again (confirm_axis_max_deg).
   void RelockOnFirstRep();
@@ -380,8 +392,8 @@ class RepDetector {
   // (confirm_axis_travel_factor): relock on it now rather than when it ends.
   void CheckRunningFirstRep(std::int64_t index);
   // Updates the set's amplitude and queues the rep.
-  void AcceptRep(const Rep& rep, const Vec3& axis);
-  void PushRep(const Rep& rep, const Vec3& axis);
+  void AcceptRep(const Rep& rep, const RepRotation& rotation);
+  void PushRep(const Rep& rep, const RepRotation& rotation);
   void ClearSet();
   // The set's amplitude and speed are forgotten (set_rest_s).
   void ForgetSetAmplitude();
@@ -453,9 +465,10 @@ class RepDetector {
   // Reps completed but not yet returned (a replay or a gap can complete more than one).
   static constexpr int kPendingCapacity = 4;
   std::array<Rep, kPendingCapacity> pending_{};
-  std::array<Vec3, kPendingCapacity> pending_axes_{};
+  std::array<RepRotation, kPendingCapacity> pending_rotations_{};
   int pending_count_ = 0;
-  Vec3 measured_axis_;                     // RepRotationAxis of the rep MeasureRep measured last
+  // RepRotationAxis (and RepLever) of the rep MeasureRep measured last
+  RepRotation measured_;
   std::int64_t measured_start_index_ = 0;  // ... and its first sample
   // The axis learned last was confirmed by the first rep measured about it (or relocked on it).
   bool axis_confirmed_ = false;

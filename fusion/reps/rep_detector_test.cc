@@ -671,10 +671,10 @@ TEST(RepDetectorTest, ARepIsReportedWithTheAxisItTurnedAbout) {
   std::vector<Vec3> axes;
   for (const HingeSample& s : samples) {
     const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
-    if (out.rep) axes.push_back(out.rep_axis);
+    if (out.rep) axes.push_back(out.rep_rotation.axis);
   }
-  Vec3 axis;
-  while (detector.Finish(&axis)) axes.push_back(axis);
+  RepRotation rotation;
+  while (detector.Finish(&rotation)) axes.push_back(rotation.axis);
   ASSERT_EQ(axes.size(), 3u);
   for (std::size_t i = 0; i < axes.size(); ++i) {
     EXPECT_GT(std::abs(Dot(axes[i], hinge_axis_earth)), std::cos(15 * hinge::kDegToRad))

@@ -40,13 +40,42 @@ void RepScreen::StartRun(bool bilateral, bool two_sides, bool other_side_rests) 
   }
 }
 
-double RepScreen::MedianRom(const SideState& s) const {
-  std::array<double, kRoms> sorted = s.roms;
-  const int n = std::min(s.rom_count, kRoms);
+namespace {
+
+// Median of the first min(count, N) values (the upper middle one of an even count).
+template <std::size_t N>
+double MedianOf(std::array<double, N> values, int count) {
+  const int n = std::min(count, static_cast<int>(N));
   for (int a = 1; a < n; ++a) {
-    for (int b = a; b > 0 && sorted[b - 1] > sorted[b]; --b) std::swap(sorted[b - 1], sorted[b]);
+    for (int b = a; b > 0 && values[b - 1] > values[b]; --b) std::swap(values[b - 1], values[b]);
   }
-  return sorted[static_cast<std::size_t>(n / 2)];
+  return values[static_cast<std::size_t>(n / 2)];
+}
+
+// Remembers a passed rep's size and, when known, its lever.
+template <typename SideState>
+void RecordPassed(SideState& s, const Rep& rep, double lever_m, int history) {
+  s.roms[static_cast<std::size_t>(s.rom_count % history)] = rep.rom_deg;
+  ++s.rom_count;
+  if (lever_m > 0.0) {
+    s.levers[static_cast<std::size_t>(s.lever_count % history)] = lever_m;
+    ++s.lever_count;
+  }
+}
+
+}  // namespace
+
+double RepScreen::MedianRom(const SideState& s) const { return MedianOf(s.roms, s.rom_count); }
+
+double RepScreen::MedianLever(const SideState& s) const {
+  return s.lever_count > 0 ? MedianOf(s.levers, s.lever_count) : 0.0;
+}
+
+bool RepScreen::AboutAnotherCentre(double rom_deg, double lever_m, double set_rom_deg,
+                                   double set_lever_m) const {
+  if (!(lever_m > 0.0 && set_lever_m > 0.0)) return false;
+  const double ratio = std::max(lever_m, set_lever_m) / std::min(lever_m, set_lever_m);
+  return ratio > params_.edge_lever_ratio && rom_deg < params_.edge_lever_rom_frac * set_rom_deg;
 }
 
 void RepScreen::AddSwing(Side side, const Rep& swing) {
@@ -55,7 +84,7 @@ void RepScreen::AddSwing(Side side, const Rep& swing) {
   ++s.swing_count;
 }
 
-void RepScreen::Add(Side side, const Rep& rep, const Vec3& axis) {
+void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
   SideState& s = state(side);
   s.history[static_cast<std::size_t>(s.history_count % kHistory)] = rep;
   ++s.history_count;
@@ -69,12 +98,12 @@ void RepScreen::Add(Side side, const Rep& rep, const Vec3& axis) {
     if (h.size_known) continue;
     h.size_known = true;
     const bool first_of_run = i == 0 && s.passed == 0 && s.handling == 0;
-    h.handling = first_of_run && (h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg ||
-                                  AxesApartDeg(h.axis, axis) > params_.edge_axis_max_deg);
-    if (!h.handling) {
-      s.roms[static_cast<std::size_t>(s.rom_count % kRoms)] = h.rep.rom_deg;
-      ++s.rom_count;
-    }
+    h.handling =
+        first_of_run &&
+        (h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg ||
+         AxesApartDeg(h.rotation.axis, rotation.axis) > params_.edge_axis_max_deg ||
+         AboutAnotherCentre(h.rep.rom_deg, h.rotation.lever_m, rep.rom_deg, rotation.lever_m));
+    if (!h.handling) RecordPassed(s, h.rep, h.rotation.lever_m, kRoms);
   }
   if (s.held_count == kHeld) {
     // Cannot happen while the other side's data comes (it waits seconds, not reps); decide the
@@ -83,11 +112,12 @@ void RepScreen::Add(Side side, const Rep& rep, const Vec3& axis) {
   }
   Held held;
   held.rep = rep;
-  held.axis = axis;
-  if (s.rom_count > 0 && rep.rom_deg >= params_.edge_rom_frac * MedianRom(s)) {
+  held.rotation = rotation;
+  // Passed at once when of the set's size and about its centre; else held for the next rep.
+  if (s.rom_count > 0 && rep.rom_deg >= params_.edge_rom_frac * MedianRom(s) &&
+      !AboutAnotherCentre(rep.rom_deg, rotation.lever_m, MedianRom(s), MedianLever(s))) {
     held.size_known = true;
-    s.roms[static_cast<std::size_t>(s.rom_count % kRoms)] = rep.rom_deg;
-    ++s.rom_count;
+    RecordPassed(s, rep, rotation.lever_m, kRoms);
   }
   s.held[static_cast<std::size_t>(s.held_count++)] = held;
   Release(side, /*ending=*/false);

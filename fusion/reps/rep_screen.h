@@ -8,6 +8,7 @@
 #include "fusion/core/events.h"
 #include "fusion/core/geometry.h"
 #include "fusion/core/placement.h"
+#include "fusion/reps/rotation_centre.h"
 
 namespace ambi::fusion {
 
@@ -22,6 +23,16 @@ struct RepScreenParams {
   // segment about another axis than a raise. The reps of a set keep one axis within a few
   // degrees; the detector learns it afresh at rest before the set's reps, so it is the rep's own.
   double edge_axis_max_deg = 45.0;
+  // ... and a rep under edge_lever_rom_frac of the set's reps (the next rep, or the median of
+  // those passed) is handling when it turned about a centre more than edge_lever_ratio times
+  // farther or nearer than they did (RepRotation::lever_m, both known): reaching for the weights
+  // turns the whole arm about the shoulder, a curl the forearm about the elbow, about the same
+  // axis. A wrist sensor is then twice as far from the centre (0.55 against 0.25 m); the reps
+  // of one set keep theirs within 10-20 % in the simulator, within a factor of 2 on the real
+  // recordings, whose reps often start already moving. Size alone cannot tell a 45 deg pick-up
+  // from the first of a set of 85 deg curls, nor the centre alone a noisy lever from another.
+  double edge_lever_ratio = 1.6;
+  double edge_lever_rom_frac = 0.75;
   // A held rep (the first of a run, or a small one) that no next rep of its side follows within
   // this long is at the edge of a set (putting the weights down, a movement alone). Its own
   // setting, not the pipeline's set-end rest: it must outlast the longest pause between two reps
@@ -109,9 +120,9 @@ class RepScreen {
   // A new run (set). 'bilateral': the gait rule applies. 'two_sides': both sensors are there.
   // 'other_side_rests': in a unilateral set the side not working takes no part in the exercise.
   void StartRun(bool bilateral, bool two_sides, bool other_side_rests = false);
-  // A rep found on 'side' (reps of one side in time order), measured about 'axis' (sensor frame,
-  // unit; zero when not known).
-  void Add(Side side, const Rep& rep, const Vec3& axis = {});
+  // A rep found on 'side' (reps of one side in time order) and what it turned about (axis and
+  // lever; zero when not known).
+  void Add(Side side, const Rep& rep, const RepRotation& rotation = {});
   // A movement of 'side' the detector judged a pendulum swing (it passed through the rest pose):
   // never passed, but in a bilateral set the other side's reps overlapping it are gait. Walking,
   // one arm may swing through its hang and the other, swinging further forward than back, only
@@ -143,7 +154,7 @@ class RepScreen {
 
   struct Held {
     Rep rep;
-    Vec3 axis;
+    RepRotation rotation;
     bool size_known = false;  // the size judgment is made
     bool handling = false;    // its verdict
   };
@@ -156,6 +167,8 @@ class RepScreen {
     int swing_count = 0;
     std::array<double, kRoms> roms{};
     int rom_count = 0;
+    std::array<double, kRoms> levers{};  // of the reps passed whose lever is known
+    int lever_count = 0;
     int passed = 0;
     int handling = 0;
     int following = 0;
@@ -166,6 +179,12 @@ class RepScreen {
   SideState& state(Side side) { return sides_[side == Side::kLeft ? 0 : 1]; }
   const SideState& state(Side side) const { return sides_[side == Side::kLeft ? 0 : 1]; }
   double MedianRom(const SideState& s) const;
+  // The median lever of the reps of 'side' passed in the run (0: none known).
+  double MedianLever(const SideState& s) const;
+  // A rep of 'rom_deg' about a centre 'lever_m' away is not of the set whose reps are
+  // 'set_rom_deg' about 'set_lever_m' (edge_lever_ratio, edge_lever_rom_frac).
+  bool AboutAnotherCentre(double rom_deg, double lever_m, double set_rom_deg,
+                          double set_lever_m) const;
   // The other side's rep nearest in time (by turnaround) among those overlapping 'rep'.
   std::optional<Rep> Overlapping(Side other, const Rep& rep) const;
   // 'rep' begins where a swing of its own side ended (within 2 gait_max_pause_s after it).

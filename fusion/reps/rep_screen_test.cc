@@ -326,9 +326,10 @@ TEST(RepScreenTest, AFirstRepAboutAnotherAxisIsHandlingWhateverItsSize) {
     SCOPED_TRACE(other_axis ? "other axis" : "same axis");
     RepScreen screen({});
     screen.StartRun(/*bilateral=*/true, /*two_sides=*/false);
-    screen.Add(Side::kLeft, MakeRep(Side::kLeft, 1.0, 3.5, 42), other_axis ? flexion : abduction);
+    screen.Add(Side::kLeft, MakeRep(Side::kLeft, 1.0, 3.5, 42),
+               RepRotation{other_axis ? flexion : abduction});
     for (int i = 0; i < 4; ++i) {
-      screen.Add(Side::kLeft, MakeRep(Side::kLeft, 6.0 + 3 * i, 2, 30), abduction);
+      screen.Add(Side::kLeft, MakeRep(Side::kLeft, 6.0 + 3 * i, 2, 30), RepRotation{abduction});
     }
     screen.EndRun();
     int passed = 0;
@@ -336,6 +337,60 @@ TEST(RepScreenTest, AFirstRepAboutAnotherAxisIsHandlingWhateverItsSize) {
     EXPECT_EQ(passed, other_axis ? 4 : 5);
     EXPECT_EQ(screen.counts().handling, other_axis ? 1 : 0);
   }
+}
+
+TEST(RepScreenTest, PickingUpAndPuttingDownAboutAnotherCentreIsHandlingAboveHalfTheSetsSize) {
+  // A 50 deg pick-up and put-down before and after 85 deg curls (the weaker side of an
+  // asymmetric set): over half the curls' size, but the whole arm turned about the shoulder
+  // (the wrist sensor 0.55 m from it) where the curls turn the forearm about the elbow (0.25 m).
+  // About the elbow the same movements are the set's first and last reps, partial ones; with
+  // no lever known the size alone decides, as before.
+  const Vec3 flexion{0, 1, 0};
+  struct Case {
+    const char* name;
+    double edge_lever_m;
+    double curl_lever_m;
+    int passed;
+  };
+  for (const Case& c :
+       {Case{"about the shoulder", 0.55, 0.25, 4}, Case{"about the elbow", 0.26, 0.25, 6},
+        Case{"not known", 0.0, 0.25, 6}, Case{"curls not known", 0.55, 0.0, 6}}) {
+    SCOPED_TRACE(c.name);
+    RepScreen screen({});
+    screen.StartRun(/*bilateral=*/true, /*two_sides=*/false);
+    screen.Add(Side::kLeft, MakeRep(Side::kLeft, 1.0, 3.5, 50),
+               RepRotation{flexion, c.edge_lever_m});
+    for (int i = 0; i < 4; ++i) {
+      screen.Add(Side::kLeft, MakeRep(Side::kLeft, 6.0 + 3 * i, 2, 85),
+                 RepRotation{flexion, c.curl_lever_m});
+    }
+    screen.Add(Side::kLeft, MakeRep(Side::kLeft, 20.0, 3.5, 50),
+               RepRotation{flexion, c.edge_lever_m});
+    // The put-down waits for a next rep that does not come.
+    screen.AdvanceTime(Side::kLeft, TimeFromSeconds(24.0 + RepScreenParams{}.run_end_rest_s));
+    screen.EndRun();
+    int passed = 0;
+    while (screen.Pop()) ++passed;
+    EXPECT_EQ(passed, c.passed);
+    EXPECT_EQ(screen.counts().handling, 6 - c.passed);
+  }
+}
+
+TEST(RepScreenTest, ASmallerRepAboutAnotherCentreInsideTheSetIsStillARep) {
+  // A rep that turned about another centre but is followed by more reps of the set is inside
+  // it (a partial rep, a change of grip), not at its edge.
+  const Vec3 flexion{0, 1, 0};
+  RepScreen screen({});
+  screen.StartRun(/*bilateral=*/true, /*two_sides=*/false);
+  for (int i = 0; i < 6; ++i) {
+    const bool odd = i == 3;
+    screen.Add(Side::kLeft, MakeRep(Side::kLeft, 1.0 + 3 * i, 2, odd ? 55 : 90),
+               RepRotation{flexion, odd ? 0.5 : 0.25});
+  }
+  screen.EndRun();
+  int passed = 0;
+  while (screen.Pop()) ++passed;
+  EXPECT_EQ(passed, 6);
 }
 
 }  // namespace
