@@ -574,6 +574,15 @@ void RepDetector::StepInRep(std::int64_t index) {
     return;
   }
   const double excursion = rep_.peak_deg - rep_.base.angle_deg;
+  if (state_ == RepState::kRising && entry.still_s >= params_.settle_s && excursion < MinRomDeg()) {
+    // A rise smaller than the smallest rep that stopped and stays still: the limb settled in a
+    // new rest pose (the last small swing of a walk, the weights shifted in hand), it is not
+    // holding a rep. What follows starts from here (and, before the set, learns its axis and
+    // direction afresh, as at any rest).
+    state_ = RepState::kAtRest;
+    rest_ = {angle, index, RestOrigin::kSeen};
+    return;
+  }
   if (state_ != RepState::kRising && still_pose_deg_) {
     // Judged once the rep has turned, against its whole rise: its start (the low point of the
     // last swing, in gait) and its return.

@@ -92,11 +92,12 @@ struct RepScreenCounts {
 // Which of the reps a RepDetector found belong to an exercise set, judged from general
 // properties of the set's movement, per limb pair (wrists or ankles):
 //
-// * Size at the edges of a set: a rep is compared with the median ROM of the reps of its side
-//   already passed in the run. As large as edge_rom_frac of it: passed at once. Smaller, or the
+// * Size and centre at the edges of a set: a rep is compared with the median ROM (and lever) of
+//   the reps of its side already passed in the run. As large as edge_rom_frac of it and about
+//   the same centre: passed at once. Smaller, about another centre (edge_lever_ratio), or the
 //   first rep of a run: held until the side's next rep. The first rep of a run is handling when
-//   under edge_rom_frac of that next rep, or turned about an axis more than edge_axis_max_deg
-//   from the next rep's (picking the weights up); a smaller rep followed by
+//   under edge_rom_frac of that next rep, turned about an axis more than edge_axis_max_deg from
+//   the next rep's, or about another centre (picking the weights up); a held rep followed by
 //   another is a partial rep inside the set and passes; a rep that no next rep follows within
 //   run_end_rest_s is handling (putting the weights down; a movement alone).
 // * Left and right (both sensors present): a rep waits for the other side's overlapping rep

@@ -531,7 +531,7 @@ TEST(SituationTest, SlowSmallLegRaisesCountTheRightWayOnAnySeed) {
 
 // --- Sessions nobody tuned on (DrawnGrid) ---
 // Every parameter drawn from a realistic range, seeded. The aim is every set exact; the floor
-// below is the rate measured (196 of seeds 1-10's 200 sessions; docs/accuracy.md has seeds
+// below is the rate measured (198 of seeds 1-10's 200 sessions; docs/accuracy.md has seeds
 // 1-100), so that a change that loses ground fails here.
 
 TEST(DrawnGridTest, DrawsSessionsThatDifferAndRepeat) {
@@ -560,6 +560,25 @@ TEST(DrawnGridTest, DrawsSessionsThatDifferAndRepeat) {
   EXPECT_GT(differ, 15);
 }
 
+// A drawn session (seed 46, the 8th): 100 Hz curls, 14 % asymmetric, after a walk whose last
+// small swing rises 6 deg on the left and stands still there 2 s before the set. That rise was
+// held as the first phase of a rep, so the left never rested, never learned the curls' own
+// direction and read them upside down, half a rep late: gait beside the right, 0 of 8 counted.
+// A rise under the smallest rep that stops and stays still is a new rest pose
+// (RepDetector, kRising).
+TEST(DrawnGridTest, AWalksLastSmallSwingThatSettlesIsARestPoseNotARep) {
+  const Scenario scenario = DrawnGrid(46, 20).at(7);
+  ASSERT_NE(scenario.name.find("walk"), std::string::npos) << scenario.name;
+  const ScenarioResult r = RunScenario(scenario);
+  SCOPED_TRACE(r.name);
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    const SideResult& s = r.side(side);
+    EXPECT_EQ(s.true_reps, 8);
+    EXPECT_EQ(s.matched_reps, 8);
+    EXPECT_EQ(s.extra_reps, 0);
+  }
+}
+
 TEST(DrawnGridTest, SessionsNobodyTunedOnStayAtTheirMeasuredRate) {
   int sessions = 0;
   int exact = 0;
@@ -581,7 +600,7 @@ TEST(DrawnGridTest, SessionsNobodyTunedOnStayAtTheirMeasuredRate) {
     }
   }
   EXPECT_EQ(sessions, 200);
-  EXPECT_GE(exact, 196) << "not exact:" << not_exact;
+  EXPECT_GE(exact, 198) << "not exact:" << not_exact;
 }
 
 }  // namespace

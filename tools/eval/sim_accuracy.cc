@@ -2,11 +2,14 @@
 // (simulator -> device bytes -> OnBytes with arrival times -> events), scored per scenario.
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "daemon/sim/limb_simulator.h"
 #include "tests/accuracy/sim_scenarios.h"
+#include "tools/sim/session_writer.h"
 
 namespace {
 // Sessions of the drawn grid per seed.
@@ -29,6 +32,11 @@ int main(int argc, char** argv) {
                  "run only scenarios whose name contains every one of these strings "
                  "(e.g. --filter squat --filter asym10)");
   app.add_flag("--totals-only", totals_only, "print only the totals");
+  std::string export_dir;
+  app.add_option("--export", export_dir,
+                 "also write each scenario run as ambi-sim CSV (a sensor per file and "
+                 "ground_truth.json) into a folder of this directory named after it, to replay "
+                 "with ambi-replay --sensor");
   app.add_option(
          "--grid", grid,
          "standard (exercises x asymmetry, rates, dropouts, clocks, fatigue), situations "
@@ -54,6 +62,14 @@ int main(int argc, char** argv) {
           wanted = wanted && scenario.name.find(f) != std::string::npos;
         }
         if (!wanted) continue;
+        if (!export_dir.empty()) {
+          std::string folder = scenario.name;
+          for (char& c : folder) {
+            if (c == ' ' || c == '/') c = '_';
+          }
+          ambi::sim::WriteCsvSession(ambi::sim::Simulate(scenario.spec),
+                                     std::filesystem::path(export_dir) / folder);
+        }
         results.push_back(ambi::accuracy::RunScenario(scenario));
         if (!totals_only) ambi::accuracy::PrintScenario(results.back(), std::cout);
       }
