@@ -574,11 +574,13 @@ void RepDetector::StepInRep(std::int64_t index) {
     return;
   }
   const double excursion = rep_.peak_deg - rep_.base.angle_deg;
-  if (state_ == RepState::kRising && entry.still_s >= params_.settle_s && excursion < MinRomDeg()) {
-    // A rise smaller than the smallest rep that stopped and stays still: the limb settled in a
-    // new rest pose (the last small swing of a walk, the weights shifted in hand), it is not
-    // holding a rep. What follows starts from here (and, before the set, learns its axis and
-    // direction afresh, as at any rest).
+  if (state_ == RepState::kRising && entry.still_s >= params_.settle_s &&
+      rom_count_ < params_.relearn_until_reps && excursion < MinRomDeg()) {
+    // Before the set has its reps, a rise smaller than the smallest rep that stopped and stays
+    // still: the limb settled in a new rest pose (the last small swing of a walk, the weights
+    // shifted in hand), it is not holding a rep. What follows starts from here and learns its
+    // axis and direction afresh, as at any rest before the set. (Within a set a held rep may be
+    // as small, near the set's bound, and waits for its return.)
     state_ = RepState::kAtRest;
     rest_ = {angle, index, RestOrigin::kSeen};
     return;

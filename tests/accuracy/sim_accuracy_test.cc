@@ -531,7 +531,7 @@ TEST(SituationTest, SlowSmallLegRaisesCountTheRightWayOnAnySeed) {
 
 // --- Sessions nobody tuned on (DrawnGrid) ---
 // Every parameter drawn from a realistic range, seeded. The aim is every set exact; the floor
-// below is the rate measured (198 of seeds 1-10's 200 sessions; docs/accuracy.md has seeds
+// below is the rate measured (199 of seeds 1-10's 200 sessions; docs/accuracy.md has seeds
 // 1-100), so that a change that loses ground fails here.
 
 TEST(DrawnGridTest, DrawsSessionsThatDifferAndRepeat) {
@@ -579,6 +579,22 @@ TEST(DrawnGridTest, AWalksLastSmallSwingThatSettlesIsARestPoseNotARep) {
   }
 }
 
+// ... but only before the set has its reps. Within a set a rep near the set's lower bound holds
+// still at its turnaround: 19 deg lateral raises after a 53 deg pick-up (seed 1, the 4th), whose
+// bound the pick-up raised to 18.8 deg, hold 0.45 s at the top and are slow for 1 s around it.
+TEST(DrawnGridTest, ASmallRepHeldAtItsTopInsideTheSetIsStillARep) {
+  const Scenario scenario = DrawnGrid(1, 20).at(3);
+  ASSERT_NE(scenario.name.find("lateral-raise"), std::string::npos) << scenario.name;
+  const ScenarioResult r = RunScenario(scenario);
+  SCOPED_TRACE(r.name);
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    const SideResult& s = r.side(side);
+    EXPECT_EQ(s.true_reps, 9);
+    EXPECT_EQ(s.matched_reps, 9);
+    EXPECT_EQ(s.extra_reps, 0);
+  }
+}
+
 TEST(DrawnGridTest, SessionsNobodyTunedOnStayAtTheirMeasuredRate) {
   int sessions = 0;
   int exact = 0;
@@ -600,7 +616,7 @@ TEST(DrawnGridTest, SessionsNobodyTunedOnStayAtTheirMeasuredRate) {
     }
   }
   EXPECT_EQ(sessions, 200);
-  EXPECT_GE(exact, 198) << "not exact:" << not_exact;
+  EXPECT_GE(exact, 199) << "not exact:" << not_exact;
 }
 
 }  // namespace
