@@ -576,7 +576,10 @@ std::vector<Scenario> DrawnGrid(std::uint64_t seed, int count) {
     }
     if (o.sets_in_hand) {
       spec.sets.rest_s = between(15.0, 60.0);
-      spec.sets.fidget_deg = between(1.0, 5.0);
+      // The weights sway in the hands; a leg between sets only shifts with the body (standing)
+      // or rests (seated, lying): the simulator's fidgeting turns the segment about the body's
+      // medio-lateral axis either way.
+      spec.sets.fidget_deg = arms ? between(1.0, 5.0) : between(0.5, 2.0);
       spec.sets.fidget_hz = between(0.15, 0.4);
     }
     scenario.name += Format(" drawn%d x%d", i, reps);
