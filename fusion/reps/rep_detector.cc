@@ -238,8 +238,12 @@ void RepDetector::LockAxisTo(const Vec3& axis) {
   // taught us the axis: a slow raise stays below the axis estimator's speed floor and a brisker
   // return can teach it (a physiotherapy leg raise). The excursion is integrated from the gyro:
   // over these few seconds it drifts little, while the fused gravity may still be settling from
-  // its startup under the linear acceleration of a brisk first rep.
-  const GyroRange excursion = IntegrateGyro(first, last);
+  // its startup under the linear acceleration of a brisk first rep. From where the limb began
+  // to move: a long rest before (between two sets, learning afresh) adds only the gyro's bias,
+  // which over half a minute turns further than the rep (0.7 deg/s: 25 deg).
+  const std::int64_t moved =
+      learning_motion_from_ ? std::clamp(*learning_motion_from_, first, last) : first;
+  const GyroRange excursion = IntegrateGyro(moved, last);
   const double direction =
       excursion.high_deg >= -excursion.low_deg ? excursion.high_deg : excursion.low_deg;
   if (direction < 0.0) {

@@ -531,7 +531,7 @@ TEST(SituationTest, SlowSmallLegRaisesCountTheRightWayOnAnySeed) {
 
 // --- Sessions nobody tuned on (DrawnGrid) ---
 // Every parameter drawn from a realistic range, seeded. The aim is every set exact; the floor
-// below is the rate measured (199 of seeds 1-10's 200 sessions; docs/accuracy.md has seeds
+// below is the rate measured (200 of seeds 1-10's 200 sessions; docs/accuracy.md has seeds
 // 1-100), so that a change that loses ground fails here.
 
 TEST(DrawnGridTest, DrawsSessionsThatDifferAndRepeat) {
@@ -595,6 +595,25 @@ TEST(DrawnGridTest, ASmallRepHeldAtItsTopInsideTheSetIsStillARep) {
   }
 }
 
+// Two sets of straight-leg raises 57 s apart (seed 9, the 18th). The rest outlasts a set
+// (set_rest_s): the second set learns its axis and direction afresh from its first rep. The
+// direction was the sign of the largest excursion since the learning began, integrated from a
+// gyro whose 0.7 deg/s bias had turned 25 deg over the rest: the left read its second set
+// upside down (9 reps, each timed from a top), now from where the limb began to move.
+TEST(DrawnGridTest, ASetAfterALongRestLearnsItsDirectionFromItsOwnFirstRep) {
+  const Scenario scenario = DrawnGrid(9, 20).at(17);
+  ASSERT_NE(scenario.name.find("straight-leg-raise"), std::string::npos) << scenario.name;
+  ASSERT_NE(scenario.name.find("2sets"), std::string::npos) << scenario.name;
+  const ScenarioResult r = RunScenario(scenario);
+  SCOPED_TRACE(r.name);
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    const SideResult& s = r.side(side);
+    EXPECT_EQ(s.true_reps, 20);
+    EXPECT_EQ(s.matched_reps, 20);
+    EXPECT_EQ(s.extra_reps, 0);
+  }
+}
+
 TEST(DrawnGridTest, SessionsNobodyTunedOnStayAtTheirMeasuredRate) {
   int sessions = 0;
   int exact = 0;
@@ -616,7 +635,7 @@ TEST(DrawnGridTest, SessionsNobodyTunedOnStayAtTheirMeasuredRate) {
     }
   }
   EXPECT_EQ(sessions, 200);
-  EXPECT_GE(exact, 199) << "not exact:" << not_exact;
+  EXPECT_GE(exact, 200) << "not exact:" << not_exact;
 }
 
 }  // namespace
