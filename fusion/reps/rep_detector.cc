@@ -230,6 +230,9 @@ void RepDetector::LockAxis() { LockAxisTo(axis_estimator_.axis()); }
 void RepDetector::LockAxisTo(const Vec3& axis) {
   const std::int64_t first = OldestIndex();
   const std::int64_t last = next_index_ - 1;
+  if (rom_count_ > 0 && AxisAngleDeg(axis, amplitude_axis_) > params_.amplitude_axis_max_deg) {
+    ForgetSetAmplitude();
+  }
   angle_.SetReferenceGravity(At(first).gravity);
   angle_.SetAxis(axis, /*first=*/true);
   for (std::int64_t i = first; i <= last; ++i) ComputeAngle(i);
@@ -874,6 +877,7 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
 
 void RepDetector::AcceptRep(const Rep& rep, const RepRotation& rotation) {
   previous_end_ = rep.end;
+  amplitude_axis_ = rotation.axis;
   roms_deg_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.rom_deg;
   peak_speeds_deg_s_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.peak_speed_deg_s;
   ++rom_count_;

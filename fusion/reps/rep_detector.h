@@ -90,6 +90,11 @@ struct RepDetectorParams {
   // (walking, picking the weights up) must not fix the axis or the sign of the set's reps. Two:
   // one rep of handling may come before the set (it passes the rep guards; RepScreen removes it).
   int relearn_until_reps = 2;
+  // ... and when the axis learned afresh is more than this from the one the reps so far turned
+  // about, their size is forgotten: another movement (a pick-up about the shoulder's flexion
+  // axis before lateral raises) says nothing of this one's, and a 45 deg pick-up would set the
+  // bound of 17 deg raises at 16 deg. The reps of a set keep one axis within a few degrees.
+  double amplitude_axis_max_deg = 45.0;
   // A limb at rest this long has ended its set (the pipeline's automatic sets end after as long
   // without reps): the set's amplitude and speed are forgotten and the next set learns them, and
   // its axis, from its own reps. It may be lighter, smaller or another exercise; a low-amplitude
@@ -457,6 +462,7 @@ class RepDetector {
   // lower floors of a set with an amplitude apply.
   bool did_reps_ = false;
   double amplitude_deg_ = 0.0;
+  Vec3 amplitude_axis_;  // the axis the last accepted rep turned about (sensor frame)
   std::optional<Time> previous_end_;
   std::optional<Rep> swing_;  // the latest swing, until Update returns it
   // While the axis is learned: the first sample that moved since the learning began.
