@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -560,6 +561,22 @@ TEST(DrawnGridTest, DrawsSessionsThatDifferAndRepeat) {
   EXPECT_GT(differ, 15);
 }
 
+// The drawn session 'index' of 'seed' (20 per seed), whose name holds every one of 'tags': every
+// rep of both sides counted, none extra.
+void ExpectDrawnSessionExact(std::uint64_t seed, std::size_t index,
+                             std::initializer_list<const char*> tags, int reps_per_side) {
+  const Scenario scenario = DrawnGrid(seed, 20).at(index);
+  for (const char* tag : tags) ASSERT_TRUE(Has(scenario.name, tag)) << scenario.name;
+  const ScenarioResult r = RunScenario(scenario);
+  SCOPED_TRACE(r.name);
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    const SideResult& s = r.side(side);
+    EXPECT_EQ(s.true_reps, reps_per_side);
+    EXPECT_EQ(s.matched_reps, reps_per_side);
+    EXPECT_EQ(s.extra_reps, 0);
+  }
+}
+
 // A drawn session (seed 46, the 8th): 100 Hz curls, 14 % asymmetric, after a walk whose last
 // small swing rises 6 deg on the left and stands still there 2 s before the set. That rise was
 // held as the first phase of a rep, so the left never rested, never learned the curls' own
@@ -567,32 +584,14 @@ TEST(DrawnGridTest, DrawsSessionsThatDifferAndRepeat) {
 // A rise under the smallest rep that stops and stays still is a new rest pose
 // (RepDetector, kRising).
 TEST(DrawnGridTest, AWalksLastSmallSwingThatSettlesIsARestPoseNotARep) {
-  const Scenario scenario = DrawnGrid(46, 20).at(7);
-  ASSERT_NE(scenario.name.find("walk"), std::string::npos) << scenario.name;
-  const ScenarioResult r = RunScenario(scenario);
-  SCOPED_TRACE(r.name);
-  for (Side side : {Side::kLeft, Side::kRight}) {
-    const SideResult& s = r.side(side);
-    EXPECT_EQ(s.true_reps, 8);
-    EXPECT_EQ(s.matched_reps, 8);
-    EXPECT_EQ(s.extra_reps, 0);
-  }
+  ExpectDrawnSessionExact(46, 7, {" walk"}, 8);
 }
 
 // ... but only before the set has its reps. Within a set a rep near the set's lower bound holds
 // still at its turnaround: 19 deg lateral raises after a 53 deg pick-up (seed 1, the 4th), whose
 // bound the pick-up raised to 18.8 deg, hold 0.45 s at the top and are slow for 1 s around it.
 TEST(DrawnGridTest, ASmallRepHeldAtItsTopInsideTheSetIsStillARep) {
-  const Scenario scenario = DrawnGrid(1, 20).at(3);
-  ASSERT_NE(scenario.name.find("lateral-raise"), std::string::npos) << scenario.name;
-  const ScenarioResult r = RunScenario(scenario);
-  SCOPED_TRACE(r.name);
-  for (Side side : {Side::kLeft, Side::kRight}) {
-    const SideResult& s = r.side(side);
-    EXPECT_EQ(s.true_reps, 9);
-    EXPECT_EQ(s.matched_reps, 9);
-    EXPECT_EQ(s.extra_reps, 0);
-  }
+  ExpectDrawnSessionExact(1, 3, {"lateral-raise"}, 9);
 }
 
 // Two sets of straight-leg raises 57 s apart (seed 9, the 18th). The rest outlasts a set
@@ -601,17 +600,7 @@ TEST(DrawnGridTest, ASmallRepHeldAtItsTopInsideTheSetIsStillARep) {
 // gyro whose 0.7 deg/s bias had turned 25 deg over the rest: the left read its second set
 // upside down (9 reps, each timed from a top), now from where the limb began to move.
 TEST(DrawnGridTest, ASetAfterALongRestLearnsItsDirectionFromItsOwnFirstRep) {
-  const Scenario scenario = DrawnGrid(9, 20).at(17);
-  ASSERT_NE(scenario.name.find("straight-leg-raise"), std::string::npos) << scenario.name;
-  ASSERT_NE(scenario.name.find("2sets"), std::string::npos) << scenario.name;
-  const ScenarioResult r = RunScenario(scenario);
-  SCOPED_TRACE(r.name);
-  for (Side side : {Side::kLeft, Side::kRight}) {
-    const SideResult& s = r.side(side);
-    EXPECT_EQ(s.true_reps, 20);
-    EXPECT_EQ(s.matched_reps, 20);
-    EXPECT_EQ(s.extra_reps, 0);
-  }
+  ExpectDrawnSessionExact(9, 17, {"straight-leg-raise", " 2sets"}, 20);
 }
 
 // Lateral raises of 17 deg at 25 Hz after a walk and a 45 deg pick-up (seed 15, the 20th). The
@@ -620,17 +609,7 @@ TEST(DrawnGridTest, ASetAfterALongRestLearnsItsDirectionFromItsOwnFirstRep) {
 // pick-up measured is forgotten when the axis is learned afresh for them
 // (RepDetectorParams::amplitude_axis_max_deg).
 TEST(DrawnGridTest, APickUpAboutAnotherAxisDoesNotSetTheSizeOfTheRepsAfterIt) {
-  const Scenario scenario = DrawnGrid(15, 20).at(19);
-  ASSERT_NE(scenario.name.find("lateral-raise"), std::string::npos) << scenario.name;
-  ASSERT_NE(scenario.name.find("handling"), std::string::npos) << scenario.name;
-  const ScenarioResult r = RunScenario(scenario);
-  SCOPED_TRACE(r.name);
-  for (Side side : {Side::kLeft, Side::kRight}) {
-    const SideResult& s = r.side(side);
-    EXPECT_EQ(s.true_reps, 12);
-    EXPECT_EQ(s.matched_reps, 12);
-    EXPECT_EQ(s.extra_reps, 0);
-  }
+  ExpectDrawnSessionExact(15, 19, {"lateral-raise", " handling"}, 12);
 }
 
 TEST(DrawnGridTest, SessionsNobodyTunedOnStayAtTheirMeasuredRate) {
