@@ -410,7 +410,13 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
     if (!replayed) {
       ComputeAngle(index);
       Step(index);
-      if (recompute && !axis_confirmed_ && !relock_axis_ && !BetweenReps()) {
+      const bool long_running =
+          !BetweenReps() &&
+          static_cast<double>(entry.time_ns -
+                              At(std::max(rep_.cross_index, OldestIndex())).time_ns) *
+                  1e-9 >
+              params_.confirm_running_rep_after_s;
+      if (recompute && (!axis_confirmed_ || long_running) && !relock_axis_ && !BetweenReps()) {
         CheckRunningFirstRep(index);
       }
     }

@@ -116,6 +116,12 @@ struct RepDetectorParams {
   // the rep so far. A rep about its own axis turns twice its excursion (out and back), a hold
   // adds a few degrees of noise.
   double confirm_axis_travel_factor = 4.0;
+  // ... and so is any rep still running after this long, the axis confirmed or not: a rep begun
+  // about the last axis (a walk's swing) while the limb went on to another movement (lateral
+  // raises, about an axis at right angles) never comes back about it, and would hold every rep
+  // of that set until max_rep_s. A held rep turns little (its travel stays near twice its
+  // excursion); reps of a set end within 2-4 s.
+  double confirm_running_rep_after_s = 4.0;
 
   // The exercise's smallest rep (catalog min_rom_deg; 0: not given). The absolute floors above
   // and below (start, turn, ROM, swing) and the axis lock rotation were set for reps of at least

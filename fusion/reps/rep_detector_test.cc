@@ -915,6 +915,55 @@ TEST(RepDetectorTest, TheSetsDirectionIsLearnedAtRestNotFromTheWalkBeforeIt) {
   }
 }
 
+TEST(RepDetectorTest, ARepBegunAboutTheLastAxisWhileTheLimbWentOnToAnotherIsGivenUp) {
+  // The arm swings 25 deg forward (the last swing of a walk, about the medio-lateral axis) and,
+  // still out there, goes on to lateral raises (about the antero-posterior axis, at right
+  // angles), resting 0.6 s between them: never long enough to settle, and the raises barely turn
+  // it about the swing's axis. The swing's "rep" never came back and held every raise until
+  // max_rep_s; a rep still running after confirm_running_rep_after_s that has turned mostly
+  // about another axis is measured about that one instead.
+  const Vec3 medio_lateral{0, 1, 0};
+  const Vec3 antero_posterior{1, 0, 0};
+  const Quaternion mount{1, 0, 0, 0};
+  // Two swings forward and back first, which the detector takes for reps (they confirm its
+  // axis; in a session the other arm's anti-phase tells the rep screen they were gait).
+  std::vector<HingeSample> samples = MakeHinge({{0.0, 1.5},
+                                                {25.0, 0.6},
+                                                {0.0, 0.6},
+                                                {0.0, 0.6},
+                                                {25.0, 0.6},
+                                                {0.0, 0.6},
+                                                {0.0, 0.6},
+                                                {25.0, 0.6},
+                                                {25.0, 0.4}},
+                                               100, mount, medio_lateral);
+  const Quaternion swung = hinge::FromAxisAngle(medio_lateral, 25.0 * hinge::kDegToRad);
+  std::vector<hinge::Piece> raises;
+  for (int i = 0; i < 6; ++i) {
+    raises.push_back({40.0, 1.0});
+    raises.push_back({40.0, 0.3});
+    raises.push_back({0.0, 1.3});
+    raises.push_back({0.0, 0.6});
+  }
+  const double offset_s = ToSeconds(samples.back().sample.time) + 0.01;
+  for (HingeSample s : MakeHinge(raises, 100, Compose(swung, mount), antero_posterior)) {
+    s.sample.time = TimeFromSeconds(ToSeconds(s.sample.time) + offset_s);
+    samples.push_back(s);
+  }
+  auto raises_counted = [&](const RepDetectorParams& params) {
+    int n = 0;
+    for (const Rep& r : Detect(samples, params)) {
+      if (ToSeconds(r.start) > offset_s - 0.5 && std::abs(r.rom_deg - 40.0) < 4.0) ++n;
+    }
+    return n;
+  };
+  EXPECT_GE(raises_counted(Params(100)), 5);
+  // Without it the held swing takes them all.
+  RepDetectorParams never = Params(100);
+  never.confirm_running_rep_after_s = 1e9;
+  EXPECT_LE(raises_counted(never), 1);
+}
+
 TEST(RepDetectorTest, ALegSetDownLowerAfterARepIsNotASwing) {
   // The rep ends a quarter of its rise below the pose it started from (the leg lies lower).
   const std::vector<hinge::Piece> pieces = {{0.0, 1.5}, {50, 1.5}, {50, 0.5},  {-12, 1.5},
