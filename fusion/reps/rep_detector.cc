@@ -284,7 +284,7 @@ void RepDetector::RelockOnFirstRep() {
   LockAxisTo(axis);
 }
 
-void RepDetector::CheckRunningFirstRep(std::int64_t index) {
+void RepDetector::CheckRunningRep(std::int64_t index) {
   const std::int64_t from = std::max(rep_.base.index, OldestIndex());
   double travel_deg = 0.0;
   for (std::int64_t j = from; j <= index; ++j) {
@@ -417,7 +417,7 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
                   1e-9 >
               params_.confirm_running_rep_after_s;
       if (recompute && (!axis_confirmed_ || long_running) && !relock_axis_ && !BetweenReps()) {
-        CheckRunningFirstRep(index);
+        CheckRunningRep(index);
       }
     }
     if (relock_axis_) RelockOnFirstRep();

@@ -399,9 +399,10 @@ class RepDetector {
   // The set's first rep turned about another axis than the one it was measured about: learn the
   // axis from that rep and measure the buffer again (confirm_axis_max_deg).
   void RelockOnFirstRep();
-  // The unconfirmed axis's first rep, still running at 'index', turned mostly about another axis
-  // (confirm_axis_travel_factor): relock on it now rather than when it ends.
-  void CheckRunningFirstRep(std::int64_t index);
+  // The rep still running at 'index' (the unconfirmed axis's first, or one running longer than
+  // confirm_running_rep_after_s) turned mostly about another axis (confirm_axis_travel_factor):
+  // relock on it now rather than when it ends.
+  void CheckRunningRep(std::int64_t index);
   // Updates the set's amplitude and queues the rep.
   void AcceptRep(const Rep& rep, const RepRotation& rotation);
   void PushRep(const Rep& rep, const RepRotation& rotation);
