@@ -19,6 +19,9 @@ inline double Dot(const Vec3& a, const Vec3& b) { return a.x * b.x + a.y * b.y +
 inline Vec3 Scale(const Vec3& a, double s) { return {a.x * s, a.y * s, a.z * s}; }
 inline Vec3 Add(const Vec3& a, const Vec3& b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
 inline Vec3 Sub(const Vec3& a, const Vec3& b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
+inline Vec3 Cross(const Vec3& a, const Vec3& b) {
+  return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
+}
 
 // Hamilton quaternion (w, x, y, z). Used as sensor-to-earth orientation:
 // v_earth = q * v_sensor * conj(q), earth frame NWU (x north, y west, z up).

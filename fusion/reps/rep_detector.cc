@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "fusion/core/rotation.h"
+#include "fusion/reps/median.h"
 
 namespace ambi::fusion {
 namespace {
@@ -18,14 +19,6 @@ constexpr double kFlatSpeed = 1e-12;
 // The angle between two axes, whatever their signs (deg).
 double AxisAngleDeg(const Vec3& a, const Vec3& b) {
   return std::acos(std::clamp(std::abs(Dot(a, b)), 0.0, 1.0)) * kRadToDeg;
-}
-
-// Median of the first 'n' values (the upper one of the middle two when n is even).
-template <std::size_t N>
-double Median(std::array<double, N> values, int n) {
-  const auto count = static_cast<std::size_t>(std::clamp(n, 1, static_cast<int>(N)));
-  std::nth_element(values.begin(), values.begin() + count / 2, values.begin() + count);
-  return values[count / 2];
 }
 
 // Time where 'value' crosses 'level' between two samples, linearly interpolated.
@@ -284,6 +277,12 @@ void RepDetector::RelockOnFirstRep() {
   LockAxisTo(axis);
 }
 
+double RepDetector::RunningS(std::int64_t index) const {
+  return static_cast<double>(At(index).time_ns -
+                             At(std::max(rep_.cross_index, OldestIndex())).time_ns) *
+         1e-9;
+}
+
 void RepDetector::CheckRunningRep(std::int64_t index) {
   const std::int64_t from = std::max(rep_.base.index, OldestIndex());
   double travel_deg = 0.0;
@@ -410,13 +409,8 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
     if (!replayed) {
       ComputeAngle(index);
       Step(index);
-      const bool long_running =
-          !BetweenReps() &&
-          static_cast<double>(entry.time_ns -
-                              At(std::max(rep_.cross_index, OldestIndex())).time_ns) *
-                  1e-9 >
-              params_.confirm_running_rep_after_s;
-      if (recompute && (!axis_confirmed_ || long_running) && !relock_axis_ && !BetweenReps()) {
+      if (recompute && !relock_axis_ && !BetweenReps() &&
+          (!axis_confirmed_ || RunningS(index) > params_.confirm_running_rep_after_s)) {
         CheckRunningRep(index);
       }
     }
@@ -693,9 +687,6 @@ double RepDetector::RepLever(std::int64_t first, std::int64_t last, const Vec3& 
   fit.Start(At(from).gravity);
   for (std::int64_t j = from; j <= last; ++j) {
     const Entry& e = At(j);
-    // Earth-up carried across interpolated samples may be off by what they missed: a lever
-    // that small an error changes is not one to drop a rep on.
-    if (e.bridged) return 0.0;
     fit.Add(j == from ? 0.0 : e.dt_s, e.gyro_rad_s, e.accel_m_s2);
   }
   return fit.LeverM(axis).value_or(0.0);
@@ -842,8 +833,10 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
     return std::nullopt;
   }
 
-  const bool lever_may_decide =
-      rom_count_ < params_.lever_first_reps || rom_deg < params_.lever_rom_frac * amplitude_deg_;
+  // A bridged rep has no lever: earth-up carried across interpolated samples may be off by what
+  // they missed, and a lever that small an error changes is not one to drop a rep on.
+  const bool lever_may_decide = !bridged && (rom_count_ < params_.lever_first_reps ||
+                                             rom_deg < params_.lever_rom_frac * amplitude_deg_);
   measured_.lever_m = lever_may_decide ? RepLever(start_index, end_index, measured_.axis) : 0.0;
   Rep rep;
   rep.start = TimeFromNanoseconds(start_ns);
@@ -890,10 +883,10 @@ void RepDetector::AcceptRep(const Rep& rep, const RepRotation& rotation) {
   did_reps_ = true;
   // Medians of the last few reps: one partial rep does not move the hysteresis much.
   const int n = std::min(rom_count_, kRomHistory);
-  amplitude_deg_ = Median(roms_deg_, n);
-  rest_gyro_rad_s_ = std::clamp(params_.rest_speed_frac * Median(peak_speeds_deg_s_, n) * kDegToRad,
-                                std::min(params_.rest_gyro_min_rad_s, params_.rest_gyro_rad_s),
-                                params_.rest_gyro_rad_s);
+  amplitude_deg_ = MedianOfFirst(roms_deg_, n);
+  rest_gyro_rad_s_ = std::clamp(
+      params_.rest_speed_frac * MedianOfFirst(peak_speeds_deg_s_, n) * kDegToRad,
+      std::min(params_.rest_gyro_min_rad_s, params_.rest_gyro_rad_s), params_.rest_gyro_rad_s);
   PushRep(rep, rotation);
 }
 

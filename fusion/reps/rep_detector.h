@@ -393,8 +393,8 @@ class RepDetector {
   // the rep itself turned about. The set's axis, by which its angle was measured, was learned
   // before it and may have locked on a first jerk about another axis.
   Vec3 RepRotationAxis(std::int64_t first, std::int64_t last) const;
-  // The sensor's distance from 'axis' (the rep's own, RepRotationAxis) over samples
-  // first..last (RotationCentreFit), 0 when they do not tell or some were bridged.
+  // The sensor's distance from 'axis' (the rep's own, RepRotationAxis) over measured samples
+  // first..last (RotationCentreFit), 0 when they do not tell.
   double RepLever(std::int64_t first, std::int64_t last, const Vec3& axis) const;
   // The set's first rep turned about another axis than the one it was measured about: learn the
   // axis from that rep and measure the buffer again (confirm_axis_max_deg).
@@ -403,6 +403,8 @@ class RepDetector {
   // confirm_running_rep_after_s) turned mostly about another axis (confirm_axis_travel_factor):
   // relock on it now rather than when it ends.
   void CheckRunningRep(std::int64_t index);
+  // How long the rep in progress has run at 'index' (since it crossed the start threshold).
+  double RunningS(std::int64_t index) const;
   // Updates the set's amplitude and queues the rep.
   void AcceptRep(const Rep& rep, const RepRotation& rotation);
   void PushRep(const Rep& rep, const RepRotation& rotation);

@@ -6,6 +6,8 @@
 #include <numbers>
 #include <optional>
 
+#include "fusion/reps/median.h"
+
 namespace ambi::fusion {
 namespace {
 
@@ -40,35 +42,19 @@ void RepScreen::StartRun(bool bilateral, bool two_sides, bool other_side_rests) 
   }
 }
 
-namespace {
-
-// Median of the first min(count, N) values (the upper middle one of an even count).
-template <std::size_t N>
-double MedianOf(std::array<double, N> values, int count) {
-  const int n = std::min(count, static_cast<int>(N));
-  for (int a = 1; a < n; ++a) {
-    for (int b = a; b > 0 && values[b - 1] > values[b]; --b) std::swap(values[b - 1], values[b]);
-  }
-  return values[static_cast<std::size_t>(n / 2)];
-}
-
-// Remembers a passed rep's size and, when known, its lever.
-template <typename SideState>
-void RecordPassed(SideState& s, const Rep& rep, double lever_m, int history) {
-  s.roms[static_cast<std::size_t>(s.rom_count % history)] = rep.rom_deg;
+void RepScreen::RecordPassed(SideState& s, const Rep& rep, double lever_m) {
+  s.roms[static_cast<std::size_t>(s.rom_count % kRoms)] = rep.rom_deg;
   ++s.rom_count;
   if (lever_m > 0.0) {
-    s.levers[static_cast<std::size_t>(s.lever_count % history)] = lever_m;
+    s.levers[static_cast<std::size_t>(s.lever_count % kRoms)] = lever_m;
     ++s.lever_count;
   }
 }
 
-}  // namespace
-
-double RepScreen::MedianRom(const SideState& s) const { return MedianOf(s.roms, s.rom_count); }
+double RepScreen::MedianRom(const SideState& s) const { return MedianOfFirst(s.roms, s.rom_count); }
 
 double RepScreen::MedianLever(const SideState& s) const {
-  return s.lever_count > 0 ? MedianOf(s.levers, s.lever_count) : 0.0;
+  return s.lever_count > 0 ? MedianOfFirst(s.levers, s.lever_count) : 0.0;
 }
 
 bool RepScreen::AboutAnotherCentre(double rom_deg, double lever_m, double set_rom_deg,
@@ -103,7 +89,7 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
         (h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg ||
          AxesApartDeg(h.rotation.axis, rotation.axis) > params_.edge_axis_max_deg ||
          AboutAnotherCentre(h.rep.rom_deg, h.rotation.lever_m, rep.rom_deg, rotation.lever_m));
-    if (!h.handling) RecordPassed(s, h.rep, h.rotation.lever_m, kRoms);
+    if (!h.handling) RecordPassed(s, h.rep, h.rotation.lever_m);
   }
   if (s.held_count == kHeld) {
     // Cannot happen while the other side's data comes (it waits seconds, not reps); decide the
@@ -117,7 +103,7 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
   if (s.rom_count > 0 && rep.rom_deg >= params_.edge_rom_frac * MedianRom(s) &&
       !AboutAnotherCentre(rep.rom_deg, rotation.lever_m, MedianRom(s), MedianLever(s))) {
     held.size_known = true;
-    RecordPassed(s, rep, rotation.lever_m, kRoms);
+    RecordPassed(s, rep, rotation.lever_m);
   }
   s.held[static_cast<std::size_t>(s.held_count++)] = held;
   Release(side, /*ending=*/false);

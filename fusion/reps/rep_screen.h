@@ -180,6 +180,8 @@ class RepScreen {
   SideState& state(Side side) { return sides_[side == Side::kLeft ? 0 : 1]; }
   const SideState& state(Side side) const { return sides_[side == Side::kLeft ? 0 : 1]; }
   double MedianRom(const SideState& s) const;
+  // Remembers a rep passed in the run: its size and, when known, its lever.
+  void RecordPassed(SideState& s, const Rep& rep, double lever_m);
   // The median lever of the reps of 'side' passed in the run (0: none known).
   double MedianLever(const SideState& s) const;
   // A rep of 'rom_deg' about a centre 'lever_m' away is not of the set whose reps are

@@ -12,14 +12,11 @@ constexpr int Packed(int n, int row, int col) { return row * n - row * (row - 1)
 
 Eigen::Vector3d ToEigen(const Vec3& v) { return {v.x, v.y, v.z}; }
 
-Eigen::Matrix3d Cross(const Eigen::Vector3d& v) {
+// [v]x: the matrix that takes u to v x u.
+Eigen::Matrix3d SkewMatrix(const Eigen::Vector3d& v) {
   Eigen::Matrix3d m;
   m << 0.0, -v.z(), v.y(), v.z(), 0.0, -v.x(), -v.y(), v.x(), 0.0;
   return m;
-}
-
-Vec3 CrossProduct(const Vec3& a, const Vec3& b) {
-  return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }
 
 // A unit vector fixed in the world, in the frame of a sensor that turned at 'rate_rad_s' (sensor
@@ -28,8 +25,8 @@ Vec3 CrossProduct(const Vec3& a, const Vec3& b) {
 // 2e-4 rad of the exact one, and costs no trigonometry.
 Vec3 CarryWorldVector(const Vec3& v, const Vec3& rate_rad_s, double dt_s) {
   const Vec3 turn = Scale(rate_rad_s, -dt_s);
-  const Vec3 once = CrossProduct(turn, v);
-  const Vec3 out = fusion::Add(fusion::Add(v, once), Scale(CrossProduct(turn, once), 0.5));
+  const Vec3 once = Cross(turn, v);
+  const Vec3 out = fusion::Add(fusion::Add(v, once), Scale(Cross(turn, once), 0.5));
   return Scale(out, 1.0 / std::sqrt(Dot(out, out)));
 }
 
@@ -51,15 +48,14 @@ void RotationCentreFit::Start(const Vec3& up) {
   equations_ = 0;
 }
 
-void RotationCentreFit::Add(double dt_s, const Vec3& gyro_rad_s, const Vec3& accel_m_s2,
-                            bool measured) {
+void RotationCentreFit::Add(double dt_s, const Vec3& gyro_rad_s, const Vec3& accel_m_s2) {
   if (recent_count_ > 0) {
     const Recent& previous =
         recent_[static_cast<std::size_t>((recent_count_ - 1) % recent_.size())];
     up_ = CarryWorldVector(up_, Scale(fusion::Add(previous.gyro_rad_s, gyro_rad_s), 0.5), dt_s);
   }
   recent_[static_cast<std::size_t>(recent_count_ % recent_.size())] = {dt_s, gyro_rad_s, accel_m_s2,
-                                                                       up_, measured};
+                                                                       up_};
   ++recent_count_;
   if (recent_count_ >= 2 * half_span_ + 1) FitMiddle();
 }
@@ -71,10 +67,7 @@ void RotationCentreFit::FitMiddle() {
     return recent_[static_cast<std::size_t>(n % static_cast<int>(recent_.size()))];
   };
   double span_s = 0.0;
-  for (int n = first; n < recent_count_; ++n) {
-    if (!at(n).measured) return;
-    if (n > first) span_s += at(n).dt_s;
-  }
+  for (int n = first + 1; n < recent_count_; ++n) span_s += at(n).dt_s;
   if (!(span_s > 0.0)) return;
   const Recent& mid = at(first + half_span_);
   const Eigen::Vector3d w = ToEigen(mid.gyro_rad_s);
@@ -83,7 +76,7 @@ void RotationCentreFit::FitMiddle() {
   const Eigen::Vector3d up = ToEigen(mid.up);
   // accel - g up = (alpha x r + omega x (omega x r)) + s up: rows [ [alpha]x + [omega]x^2 | up ].
   Eigen::Matrix<double, 3, kUnknowns> a;
-  a.leftCols<3>() = Cross(dw) + Cross(w) * Cross(w);
+  a.leftCols<3>() = SkewMatrix(dw) + SkewMatrix(w) * SkewMatrix(w);
   a.col(3) = up;
   const Eigen::Vector3d b = ToEigen(mid.accel_m_s2) - params_.gravity_m_s2 * up;
   const Eigen::Matrix<double, kUnknowns, kUnknowns> ata = a.transpose() * a;

@@ -50,9 +50,9 @@ class RotationCentreFit {
 
   // A movement starts at earth-up 'up' (sensor frame, unit): what was fitted is forgotten.
   void Start(const Vec3& up);
-  // The movement's next sample, 'dt_s' after the previous one. 'measured' false: the sample was
-  // interpolated over a short loss; it carries earth-up on but no rate of turn is taken across it.
-  void Add(double dt_s, const Vec3& gyro_rad_s, const Vec3& accel_m_s2, bool measured = true);
+  // The movement's next sample, 'dt_s' after the previous one (measured, not interpolated: a
+  // movement with a loss in it is not fitted, see RepDetector::RepLever).
+  void Add(double dt_s, const Vec3& gyro_rad_s, const Vec3& accel_m_s2);
   // The sensor's distance from 'axis' (sensor frame, unit: the axis the movement turned about)
   // in m, when the samples tell it within the params' bounds; none otherwise.
   std::optional<double> LeverM(const Vec3& axis) const;
@@ -65,7 +65,6 @@ class RotationCentreFit {
     Vec3 gyro_rad_s;
     Vec3 accel_m_s2;
     Vec3 up;
-    bool measured = false;
   };
   // Adds the equations of the sample at the middle of the window 'recent_' holds.
   void FitMiddle();

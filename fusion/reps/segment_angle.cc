@@ -12,9 +12,6 @@ constexpr double kParallelNorm = 1e-9;
 // A helper direction is not used when the axis is this close to it (|cos| of the angle).
 constexpr double kHelperParallelCos = 0.9;
 
-Vec3 Cross(const Vec3& a, const Vec3& b) {
-  return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
-}
 double Norm(const Vec3& a) { return std::sqrt(Dot(a, a)); }
 
 }  // namespace

@@ -126,9 +126,10 @@ TEST(RepEvalTest, EveryRowKeepsTheRepsItCounted) {
     for (const auto& row : result.rows) {
       SCOPED_TRACE(row.recording + " " + row.sensor + " set " + std::to_string(row.set));
       ASSERT_EQ(row.reps.size(), static_cast<std::size_t>(row.detected));
+      const std::vector<double> roms_deg = row.rom_deg();
       for (std::size_t i = 0; i < row.reps.size(); ++i) {
         const fusion::Rep& rep = row.reps[i];
-        EXPECT_DOUBLE_EQ(rep.rom_deg, row.rom_deg()[i]);
+        EXPECT_DOUBLE_EQ(rep.rom_deg, roms_deg[i]);
         EXPECT_LE(rep.start, rep.turnaround);
         EXPECT_LE(rep.turnaround, rep.end);
         if (i > 0) {
