@@ -680,7 +680,7 @@ Vec3 RepDetector::RepRotationAxis(std::int64_t first, std::int64_t last) const {
   return Dot(principal->axis, angle_.axis()) < 0.0 ? Scale(principal->axis, -1.0) : principal->axis;
 }
 
-double RepDetector::RepLever(std::int64_t first, std::int64_t last, const Vec3& axis) const {
+Vec3 RepDetector::RepCentreOffset(std::int64_t first, std::int64_t last, const Vec3& axis) const {
   // From the rep's first sample: the limb was about to leave rest, the orientation is settled.
   const std::int64_t from = std::max(first, OldestIndex());
   RotationCentreFit fit(params_.centre, params_.nominal_rate_hz);
@@ -689,7 +689,7 @@ double RepDetector::RepLever(std::int64_t first, std::int64_t last, const Vec3& 
     const Entry& e = At(j);
     fit.Add(j == from ? 0.0 : e.dt_s, e.gyro_rad_s, e.accel_m_s2);
   }
-  return fit.LeverM(axis).value_or(0.0);
+  return fit.OffsetM(axis).value_or(Vec3{});
 }
 
 std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) {
@@ -735,7 +735,7 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
     bridged = bridged || e.bridged;
   }
   measured_.axis = RepRotationAxis(start_index, end_index);
-  measured_.lever_m = 0.0;  // measured below, for a rep that passes the guards
+  measured_.offset_m = {};  // measured below, for a rep that passes the guards
   measured_start_index_ = start_index;
   const std::int64_t peak_ns = At(peak).time_ns;
   std::int64_t hold_begin_ns = peak_ns;
@@ -833,11 +833,12 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
     return std::nullopt;
   }
 
-  // A bridged rep has no lever: earth-up carried across interpolated samples may be off by what
-  // they missed, and a lever that small an error changes is not one to drop a rep on.
-  const bool lever_may_decide = !bridged && (rom_count_ < params_.lever_first_reps ||
-                                             rom_deg < params_.lever_rom_frac * amplitude_deg_);
-  measured_.lever_m = lever_may_decide ? RepLever(start_index, end_index, measured_.axis) : 0.0;
+  // A bridged rep has no centre: earth-up carried across interpolated samples may be off by what
+  // they missed, and a centre that small an error moves is not one to drop a rep on.
+  const bool centre_may_decide = !bridged && (rom_count_ < params_.centre_first_reps ||
+                                              rom_deg < params_.centre_rom_frac * amplitude_deg_);
+  measured_.offset_m =
+      centre_may_decide ? RepCentreOffset(start_index, end_index, measured_.axis) : Vec3{};
   Rep rep;
   rep.start = TimeFromNanoseconds(start_ns);
   rep.turnaround = TimeFromNanoseconds(peak_ns);

@@ -29,11 +29,11 @@ struct RepDetectorParams {
   GapPolicyParams gap;
   RotationCentreParams centre;
   // The lever (RepRotation::lever_m) is measured where the rep screen can decide by it: the
-  // first lever_first_reps reps since the set's amplitude was learned afresh, and reps under
-  // lever_rom_frac of it (RepScreenParams::edge_lever_rom_frac). Measuring every rep slows the
+  // first centre_first_reps reps since the set's amplitude was learned afresh, and reps under
+  // centre_rom_frac of it (RepScreenParams::edge_centre_rom_frac). Measuring every rep slows the
   // whole pipeline by a quarter (ambi-bench-pipeline); these, by about 4 %.
-  int lever_first_reps = 2;
-  double lever_rom_frac = 0.75;
+  int centre_first_reps = 2;
+  double centre_rom_frac = 0.75;
   // The axis is recomputed this often (a 3x3 eigen problem) and applied only between reps, so
   // the angle of a rep in progress is measured about one axis.
   double axis_update_period_s = 0.1;
@@ -360,7 +360,7 @@ class RepDetector {
     double base_deg = 0.0;
     Vec3 base_gravity;
     double peak_deg = 0.0;
-    RepRotation rotation;  // the rep's own rotation (RepRotationAxis, RepLever)
+    RepRotation rotation;  // the rep's own rotation (RepRotationAxis, RepCentreOffset)
   };
 
   Entry& At(std::int64_t index) { return buffer_[static_cast<std::size_t>(index % capacity_)]; }
@@ -393,9 +393,10 @@ class RepDetector {
   // the rep itself turned about. The set's axis, by which its angle was measured, was learned
   // before it and may have locked on a first jerk about another axis.
   Vec3 RepRotationAxis(std::int64_t first, std::int64_t last) const;
-  // The sensor's distance from 'axis' (the rep's own, RepRotationAxis) over measured samples
-  // first..last (RotationCentreFit), 0 when they do not tell.
-  double RepLever(std::int64_t first, std::int64_t last, const Vec3& axis) const;
+  // The sensor's offset from the centre turned about across 'axis' (the rep's own,
+  // RepRotationAxis) over measured samples first..last (RotationCentreFit), zero when they do
+  // not tell.
+  Vec3 RepCentreOffset(std::int64_t first, std::int64_t last, const Vec3& axis) const;
   // The set's first rep turned about another axis than the one it was measured about: learn the
   // axis from that rep and measure the buffer again (confirm_axis_max_deg).
   void RelockOnFirstRep();
@@ -482,7 +483,7 @@ class RepDetector {
   std::array<Rep, kPendingCapacity> pending_{};
   std::array<RepRotation, kPendingCapacity> pending_rotations_{};
   int pending_count_ = 0;
-  // RepRotationAxis (and RepLever) of the rep MeasureRep measured last
+  // RepRotationAxis (and RepCentreOffset) of the rep MeasureRep measured last
   RepRotation measured_;
   std::int64_t measured_start_index_ = 0;  // ... and its first sample
   // The axis learned last was confirmed by the first rep measured about it (or relocked on it).

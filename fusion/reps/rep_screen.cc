@@ -42,26 +42,35 @@ void RepScreen::StartRun(bool bilateral, bool two_sides, bool other_side_rests) 
   }
 }
 
-void RepScreen::RecordPassed(SideState& s, const Rep& rep, double lever_m) {
+void RepScreen::RecordPassed(SideState& s, const Rep& rep, const Vec3& offset_m) {
   s.roms[static_cast<std::size_t>(s.rom_count % kRoms)] = rep.rom_deg;
   ++s.rom_count;
-  if (lever_m > 0.0) {
-    s.levers[static_cast<std::size_t>(s.lever_count % kRoms)] = lever_m;
-    ++s.lever_count;
+  if (Dot(offset_m, offset_m) > 0.0) {
+    const auto slot = static_cast<std::size_t>(s.offset_count % kRoms);
+    s.offsets[0][slot] = offset_m.x;
+    s.offsets[1][slot] = offset_m.y;
+    s.offsets[2][slot] = offset_m.z;
+    ++s.offset_count;
   }
 }
 
 double RepScreen::MedianRom(const SideState& s) const { return MedianOfFirst(s.roms, s.rom_count); }
 
-double RepScreen::MedianLever(const SideState& s) const {
-  return s.lever_count > 0 ? MedianOfFirst(s.levers, s.lever_count) : 0.0;
+Vec3 RepScreen::MedianOffset(const SideState& s) const {
+  if (s.offset_count == 0) return {};
+  return {MedianOfFirst(s.offsets[0], s.offset_count), MedianOfFirst(s.offsets[1], s.offset_count),
+          MedianOfFirst(s.offsets[2], s.offset_count)};
 }
 
-bool RepScreen::AboutAnotherCentre(double rom_deg, double lever_m, double set_rom_deg,
-                                   double set_lever_m) const {
+bool RepScreen::AboutAnotherCentre(double rom_deg, const Vec3& offset_m, double set_rom_deg,
+                                   const Vec3& set_offset_m) const {
+  const double lever_m = std::sqrt(Dot(offset_m, offset_m));
+  const double set_lever_m = std::sqrt(Dot(set_offset_m, set_offset_m));
   if (!(lever_m > 0.0 && set_lever_m > 0.0)) return false;
-  const double ratio = std::max(lever_m, set_lever_m) / std::min(lever_m, set_lever_m);
-  return ratio > params_.edge_lever_ratio && rom_deg < params_.edge_lever_rom_frac * set_rom_deg;
+  const Vec3 apart = Sub(offset_m, set_offset_m);
+  return std::sqrt(Dot(apart, apart)) >
+             params_.edge_centre_apart_frac * std::max(lever_m, set_lever_m) &&
+         rom_deg < params_.edge_centre_rom_frac * set_rom_deg;
 }
 
 void RepScreen::AddSwing(Side side, const Rep& swing) {
@@ -88,8 +97,8 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
         first_of_run &&
         (h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg ||
          AxesApartDeg(h.rotation.axis, rotation.axis) > params_.edge_axis_max_deg ||
-         AboutAnotherCentre(h.rep.rom_deg, h.rotation.lever_m, rep.rom_deg, rotation.lever_m));
-    if (!h.handling) RecordPassed(s, h.rep, h.rotation.lever_m);
+         AboutAnotherCentre(h.rep.rom_deg, h.rotation.offset_m, rep.rom_deg, rotation.offset_m));
+    if (!h.handling) RecordPassed(s, h.rep, h.rotation.offset_m);
   }
   if (s.held_count == kHeld) {
     // Cannot happen while the other side's data comes (it waits seconds, not reps); decide the
@@ -101,9 +110,9 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
   held.rotation = rotation;
   // Passed at once when of the set's size and about its centre; else held for the next rep.
   if (s.rom_count > 0 && rep.rom_deg >= params_.edge_rom_frac * MedianRom(s) &&
-      !AboutAnotherCentre(rep.rom_deg, rotation.lever_m, MedianRom(s), MedianLever(s))) {
+      !AboutAnotherCentre(rep.rom_deg, rotation.offset_m, MedianRom(s), MedianOffset(s))) {
     held.size_known = true;
-    RecordPassed(s, rep, rotation.lever_m);
+    RecordPassed(s, rep, rotation.offset_m);
   }
   s.held[static_cast<std::size_t>(s.held_count++)] = held;
   Release(side, /*ending=*/false);

@@ -23,16 +23,20 @@ struct RepScreenParams {
   // segment about another axis than a raise. The reps of a set keep one axis within a few
   // degrees; the detector learns it afresh at rest before the set's reps, so it is the rep's own.
   double edge_axis_max_deg = 45.0;
-  // ... and a rep under edge_lever_rom_frac of the set's reps (the next rep, or the median of
-  // those passed) is handling when it turned about a centre more than edge_lever_ratio times
-  // farther or nearer than they did (RepRotation::lever_m, both known): reaching for the weights
-  // turns the whole arm about the shoulder, a curl the forearm about the elbow, about the same
-  // axis. A wrist sensor is then twice as far from the centre (0.55 against 0.25 m); the reps
-  // of one set keep theirs within 10-20 % in the simulator, within a factor of 2 on the real
-  // recordings, whose reps often start already moving. Size alone cannot tell a 45 deg pick-up
-  // from the first of a set of 85 deg curls, nor the centre alone a noisy lever from another.
-  double edge_lever_ratio = 1.6;
-  double edge_lever_rom_frac = 0.75;
+  // ... and a rep under edge_centre_rom_frac of the set's reps (the next rep, or the median of
+  // those passed) is handling when it turned about another centre: the sensor's offsets from
+  // the two centres (RepRotation::offset_m, both known, sensor frame) are further apart than
+  // edge_centre_apart_frac of the longer. One joint turning a segment keeps the sensor at one
+  // offset from it. Reaching for the weights turns the whole arm about the shoulder, a curl the
+  // forearm about the elbow, about the same axis: a wrist sensor is 0.55 m from the one and
+  // 0.25 m from the other, along the forearm (0.55 apart). Swinging the leg up from the hip
+  // before a knee extension puts the centre 0.45 m behind the knee (0.76 apart). The reps of
+  // one set keep their offset within 10-20 % in the simulator and mostly in one direction on
+  // the real recordings, whose reps often start already moving (up to 0.37 apart: a lever 1.56
+  // times another along it). Size alone cannot tell a 45 deg pick-up from the first of a set of
+  // 85 deg curls, nor the centre alone a noisy one from another.
+  double edge_centre_apart_frac = 0.375;
+  double edge_centre_rom_frac = 0.75;
   // A held rep (the first of a run, or a small one) that no next rep of its side follows within
   // this long is at the edge of a set (putting the weights down, a movement alone). Its own
   // setting, not the pipeline's set-end rest: it must outlast the longest pause between two reps
@@ -92,9 +96,9 @@ struct RepScreenCounts {
 // Which of the reps a RepDetector found belong to an exercise set, judged from general
 // properties of the set's movement, per limb pair (wrists or ankles):
 //
-// * Size and centre at the edges of a set: a rep is compared with the median ROM (and lever) of
+// * Size and centre at the edges of a set: a rep is compared with the median ROM (and centre) of
 //   the reps of its side already passed in the run. As large as edge_rom_frac of it and about
-//   the same centre: passed at once. Smaller, about another centre (edge_lever_ratio), or the
+//   the same centre: passed at once. Smaller, about another centre (edge_centre_apart_frac), or the
 //   first rep of a run: held until the side's next rep. The first rep of a run is handling when
 //   under edge_rom_frac of that next rep, turned about an axis more than edge_axis_max_deg from
 //   the next rep's, or about another centre (picking the weights up); a held rep followed by
@@ -122,7 +126,7 @@ class RepScreen {
   // 'other_side_rests': in a unilateral set the side not working takes no part in the exercise.
   void StartRun(bool bilateral, bool two_sides, bool other_side_rests = false);
   // A rep found on 'side' (reps of one side in time order) and what it turned about (axis and
-  // lever; zero when not known).
+  // centre; zero when not known).
   void Add(Side side, const Rep& rep, const RepRotation& rotation = {});
   // A movement of 'side' the detector judged a pendulum swing (it passed through the rest pose):
   // never passed, but in a bilateral set the other side's reps overlapping it are gait. Walking,
@@ -168,8 +172,9 @@ class RepScreen {
     int swing_count = 0;
     std::array<double, kRoms> roms{};
     int rom_count = 0;
-    std::array<double, kRoms> levers{};  // of the reps passed whose lever is known
-    int lever_count = 0;
+    // Of the reps passed whose centre is known: the sensor's offset from it, by component.
+    std::array<std::array<double, kRoms>, 3> offsets{};
+    int offset_count = 0;
     int passed = 0;
     int handling = 0;
     int following = 0;
@@ -180,14 +185,16 @@ class RepScreen {
   SideState& state(Side side) { return sides_[side == Side::kLeft ? 0 : 1]; }
   const SideState& state(Side side) const { return sides_[side == Side::kLeft ? 0 : 1]; }
   double MedianRom(const SideState& s) const;
-  // Remembers a rep passed in the run: its size and, when known, its lever.
-  void RecordPassed(SideState& s, const Rep& rep, double lever_m);
-  // The median lever of the reps of 'side' passed in the run (0: none known).
-  double MedianLever(const SideState& s) const;
-  // A rep of 'rom_deg' about a centre 'lever_m' away is not of the set whose reps are
-  // 'set_rom_deg' about 'set_lever_m' (edge_lever_ratio, edge_lever_rom_frac).
-  bool AboutAnotherCentre(double rom_deg, double lever_m, double set_rom_deg,
-                          double set_lever_m) const;
+  // Remembers a rep passed in the run: its size and, when known, its centre.
+  void RecordPassed(SideState& s, const Rep& rep, const Vec3& offset_m);
+  // The offset from their centre of the reps of a side passed in the run, the median of each
+  // component (zero: none known).
+  Vec3 MedianOffset(const SideState& s) const;
+  // A rep of 'rom_deg' about a centre 'offset_m' from the sensor is not of the set whose reps
+  // are 'set_rom_deg' about a centre 'set_offset_m' from it (edge_centre_apart_frac,
+  // edge_centre_rom_frac).
+  bool AboutAnotherCentre(double rom_deg, const Vec3& offset_m, double set_rom_deg,
+                          const Vec3& set_offset_m) const;
   // The other side's rep nearest in time (by turnaround) among those overlapping 'rep'.
   std::optional<Rep> Overlapping(Side other, const Rep& rep) const;
   // 'rep' begins where a swing of its own side ended (within 2 gait_max_pause_s after it).

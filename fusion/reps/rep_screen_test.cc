@@ -327,9 +327,9 @@ TEST(RepScreenTest, AFirstRepAboutAnotherAxisIsHandlingWhateverItsSize) {
     RepScreen screen({});
     screen.StartRun(/*bilateral=*/true, /*two_sides=*/false);
     screen.Add(Side::kLeft, MakeRep(Side::kLeft, 1.0, 3.5, 42),
-               RepRotation{other_axis ? flexion : abduction});
+               RepRotation{other_axis ? flexion : abduction, {}});
     for (int i = 0; i < 4; ++i) {
-      screen.Add(Side::kLeft, MakeRep(Side::kLeft, 6.0 + 3 * i, 2, 30), RepRotation{abduction});
+      screen.Add(Side::kLeft, MakeRep(Side::kLeft, 6.0 + 3 * i, 2, 30), RepRotation{abduction, {}});
     }
     screen.EndRun();
     int passed = 0;
@@ -342,30 +342,35 @@ TEST(RepScreenTest, AFirstRepAboutAnotherAxisIsHandlingWhateverItsSize) {
 TEST(RepScreenTest, PickingUpAndPuttingDownAboutAnotherCentreIsHandlingAboveHalfTheSetsSize) {
   // A 50 deg pick-up and put-down before and after 85 deg curls (the weaker side of an
   // asymmetric set): over half the curls' size, but the whole arm turned about the shoulder
-  // (the wrist sensor 0.55 m from it) where the curls turn the forearm about the elbow (0.25 m).
-  // About the elbow the same movements are the set's first and last reps, partial ones; with
-  // no lever known the size alone decides, as before.
+  // (the wrist sensor 0.55 m below it) where the curls turn the forearm about the elbow (0.25 m
+  // below it). About the elbow the same movements are the set's first and last reps, partial
+  // ones; with no centre known the size alone decides, as before. A leg swung up from the hip
+  // before a knee extension: the hip is 0.45 m behind the knee, so the ankle sensor is 0.6 m
+  // from it against 0.4 m from the knee, only 1.5 times as far, but in another direction.
   const Vec3 flexion{0, 1, 0};
   struct Case {
     const char* name;
-    double edge_lever_m;
-    double curl_lever_m;
+    Vec3 edge_offset_m;
+    Vec3 rep_offset_m;
     int passed;
   };
   for (const Case& c :
-       {Case{"about the shoulder", 0.55, 0.25, 4}, Case{"about the elbow", 0.26, 0.25, 6},
-        Case{"not known", 0.0, 0.25, 6}, Case{"curls not known", 0.55, 0.0, 6}}) {
+       {Case{"about the shoulder", {0, 0, -0.55}, {0, 0, -0.25}, 4},
+        Case{"about the elbow", {0, 0, -0.26}, {0, 0, -0.25}, 6},
+        Case{"about the hip", {0.45, 0, -0.4}, {0, 0, -0.4}, 4},
+        Case{"about the knee, a little askew", {0.08, 0, -0.42}, {0, 0, -0.4}, 6},
+        Case{"not known", {}, {0, 0, -0.25}, 6}, Case{"reps not known", {0, 0, -0.55}, {}, 6}}) {
     SCOPED_TRACE(c.name);
     RepScreen screen({});
     screen.StartRun(/*bilateral=*/true, /*two_sides=*/false);
     screen.Add(Side::kLeft, MakeRep(Side::kLeft, 1.0, 3.5, 50),
-               RepRotation{flexion, c.edge_lever_m});
+               RepRotation{flexion, c.edge_offset_m});
     for (int i = 0; i < 4; ++i) {
       screen.Add(Side::kLeft, MakeRep(Side::kLeft, 6.0 + 3 * i, 2, 85),
-                 RepRotation{flexion, c.curl_lever_m});
+                 RepRotation{flexion, c.rep_offset_m});
     }
     screen.Add(Side::kLeft, MakeRep(Side::kLeft, 20.0, 3.5, 50),
-               RepRotation{flexion, c.edge_lever_m});
+               RepRotation{flexion, c.edge_offset_m});
     // The put-down waits for a next rep that does not come.
     screen.AdvanceTime(Side::kLeft, TimeFromSeconds(24.0 + RepScreenParams{}.run_end_rest_s));
     screen.EndRun();
@@ -385,7 +390,7 @@ TEST(RepScreenTest, ASmallerRepAboutAnotherCentreInsideTheSetIsStillARep) {
   for (int i = 0; i < 6; ++i) {
     const bool odd = i == 3;
     screen.Add(Side::kLeft, MakeRep(Side::kLeft, 1.0 + 3 * i, 2, odd ? 55 : 90),
-               RepRotation{flexion, odd ? 0.5 : 0.25});
+               RepRotation{flexion, {0, 0, odd ? -0.5 : -0.25}});
   }
   screen.EndRun();
   int passed = 0;

@@ -90,7 +90,13 @@ void RotationCentreFit::FitMiddle() {
   ++equations_;
 }
 
-std::optional<double> RotationCentreFit::LeverM(const Vec3& axis_unit) const {
+std::optional<double> RotationCentreFit::LeverM(const Vec3& axis) const {
+  const std::optional<Vec3> offset = OffsetM(axis);
+  if (!offset) return std::nullopt;
+  return std::sqrt(Dot(*offset, *offset));
+}
+
+std::optional<Vec3> RotationCentreFit::OffsetM(const Vec3& axis_unit) const {
   if (equations_ < 2 * kUnknowns) return std::nullopt;
   if (std::sqrt(excitation_sum_ / equations_) < params_.min_excitation_rad_s2) return std::nullopt;
 
@@ -122,7 +128,7 @@ std::optional<double> RotationCentreFit::LeverM(const Vec3& axis_unit) const {
   direction.head<3>() = across / lever_m;
   const double lever_variance = variance * direction.dot(solver.solve(direction));
   if (!(std::sqrt(lever_variance) <= params_.max_relative_error * lever_m)) return std::nullopt;
-  return lever_m;
+  return Vec3{across.x(), across.y(), across.z()};
 }
 
 }  // namespace ambi::fusion

@@ -2,17 +2,22 @@
 #define AMBI_FUSION_REPS_ROTATION_CENTRE_H_
 
 #include <array>
+#include <cmath>
 #include <optional>
 
 #include "fusion/core/geometry.h"
 
 namespace ambi::fusion {
 
-// How a rep turned: about which axis (sensor frame, unit; zero when not known) and how far the
-// sensor was from it (m; 0 when the motion could not tell, see RotationCentreFit).
+// How a rep turned: about which axis (sensor frame, unit; zero when not known) and where the
+// sensor was from the centre it turned about (see RotationCentreFit; zero when the motion could
+// not tell).
 struct RepRotation {
   Vec3 axis;
-  double lever_m = 0.0;
+  // The sensor's position from the centre, across the axis (sensor frame, m). Fixed in the
+  // sensor's frame while one joint turns the segment: the same joint gives the same offset.
+  Vec3 offset_m;
+  double lever_m() const { return std::sqrt(Dot(offset_m, offset_m)); }
 };
 
 struct RotationCentreParams {
@@ -51,10 +56,13 @@ class RotationCentreFit {
   // A movement starts at earth-up 'up' (sensor frame, unit): what was fitted is forgotten.
   void Start(const Vec3& up);
   // The movement's next sample, 'dt_s' after the previous one (measured, not interpolated: a
-  // movement with a loss in it is not fitted, see RepDetector::RepLever).
+  // movement with a loss in it is not fitted, see RepDetector::RepCentreOffset).
   void Add(double dt_s, const Vec3& gyro_rad_s, const Vec3& accel_m_s2);
-  // The sensor's distance from 'axis' (sensor frame, unit: the axis the movement turned about)
-  // in m, when the samples tell it within the params' bounds; none otherwise.
+  // The sensor's position from the centre the movement turned about, across 'axis' (sensor
+  // frame, unit: the axis it turned about), in m, when the samples tell it within the params'
+  // bounds; none otherwise. Along the axis a hinge leaves it unseen.
+  std::optional<Vec3> OffsetM(const Vec3& axis) const;
+  // Its length: the sensor's distance from the axis.
   std::optional<double> LeverM(const Vec3& axis) const;
 
  private:

@@ -71,6 +71,12 @@ TEST(RotationCentreFitTest, TellsACurlAboutTheElbowFromAReachAboutTheShoulder) {
   FeedSwing(curl, {.lever_m = 0.25, .angle_rad = 130 * kDeg});
   ASSERT_TRUE(curl.LeverM(kPivotAxis));
   EXPECT_NEAR(*curl.LeverM(kPivotAxis), 0.25, 0.005);
+  // The offset is the sensor's position from the centre: along the segment, sensor x.
+  const std::optional<Vec3> offset = curl.OffsetM(kPivotAxis);
+  ASSERT_TRUE(offset);
+  EXPECT_NEAR(offset->x, 0.25, 0.005);
+  EXPECT_NEAR(offset->y, 0.0, 1e-6);
+  EXPECT_NEAR(offset->z, 0.0, 0.005);
   RotationCentreFit reach({}, 50.0);
   FeedSwing(
       reach,

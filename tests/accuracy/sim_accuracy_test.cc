@@ -270,7 +270,7 @@ TEST(SituationTest, PickingUpAndPuttingDownIsNotARep) {
 // A pick-up over half the size of the set's reps: 50 deg before curls of 85 deg (the weaker
 // side of a 24 % asymmetric set) and of 112 deg. Size alone takes it for the set's first rep;
 // the arm reaching turns about the shoulder, the curl about the elbow (RepScreenParams::
-// edge_lever_ratio), on every seed and rate tried.
+// edge_centre_apart_frac), on every seed and rate tried.
 TEST(SituationTest, APickUpOverHalfTheCurlsSizeIsNotARep) {
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {
     for (double rate_hz : {25.0, 50.0, 100.0, 200.0}) {
@@ -290,6 +290,31 @@ TEST(SituationTest, APickUpOverHalfTheCurlsSizeIsNotARep) {
         EXPECT_EQ(s.true_reps, 10);
         EXPECT_EQ(s.matched_reps, 10);
         EXPECT_EQ(s.extra_reps, 0) << "the pick-up or put-down was counted";
+      }
+    }
+  }
+}
+
+// Seated at a knee-extension machine, each leg is swung up from the hip by 42 deg and back
+// before the set and after it (getting in and out under the pad): over half the size of the
+// 80 deg extensions, about the same axis, and the ankle sensor only 1.5 times as far from the
+// hip as from the knee. The hip is behind the knee, so the sensor's offset from the centre
+// points elsewhere (RepScreenParams::edge_centre_apart_frac), on every seed and rate tried.
+TEST(SituationTest, SwingingTheLegsInAndOutOfTheMachineIsNotARep) {
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    for (double rate_hz : {25.0, 50.0, 100.0, 200.0}) {
+      ScenarioOptions o;
+      o.seed = seed * 7100 + static_cast<std::uint64_t>(rate_hz);
+      o.exercise = sim::ExerciseKind::kKneeExtension;
+      o.rate_hz = rate_hz;
+      o.handling = true;
+      const ScenarioResult r = RunScenario(MakeScenario(o));
+      SCOPED_TRACE(r.name);
+      for (Side side : {Side::kLeft, Side::kRight}) {
+        const SideResult& s = r.side(side);
+        EXPECT_EQ(s.true_reps, 10);
+        EXPECT_EQ(s.matched_reps, 10);
+        EXPECT_EQ(s.extra_reps, 0) << "swinging a leg in or out was counted";
       }
     }
   }
