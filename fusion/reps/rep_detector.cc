@@ -109,12 +109,15 @@ void RepDetector::RelearnAxis(std::int64_t index) {
 void RepDetector::StartLearningAxis(std::int64_t index) {
   floor_index_ = index;
   learning_motion_from_.reset();
+  learning_rest_up_.reset();
+  learning_cut_after_motion_ = false;
   axis_estimator_.Reset();
   angle_ = SegmentAngle(params_.angle);
   samples_since_axis_update_ = 0;
   state_ = RepState::kLearningAxis;
   rest_ = RestPose{};
   rest_before_gap_deg_.reset();
+  away_from_rest_deg_.reset();
   last_end_index_ = -1;
   still_pose_deg_.reset();
   axis_confirmed_ = false;
@@ -240,12 +243,28 @@ void RepDetector::LockAxisTo(const Vec3& axis) {
   const std::int64_t moved =
       learning_motion_from_ ? std::clamp(*learning_motion_from_, first, last) : first;
   const GyroRange excursion = IntegrateGyro(moved, last);
-  const double direction =
+  double direction =
       excursion.high_deg >= -excursion.low_deg ? excursion.high_deg : excursion.low_deg;
+  // A gap that cut the learning after the limb began to move took where it began with it: the
+  // limb may be anywhere in its rep after the gap (at the top of a raise, its largest excursion
+  // from there is the way back down). A gravity angle is absolute on either side of the gap:
+  // the excursion is then taken from the rest pose the limb left, and that pose is remembered
+  // while the limb is away from it (HeldAwayFromRestBeforeGap).
+  std::optional<double> rest_left_deg;
+  if (learning_cut_after_motion_ && learning_rest_up_ && angle_.source() == AngleSource::kGravity) {
+    rest_left_deg = angle_.Angle(*learning_rest_up_, 0.0, /*has_previous=*/false, 0.0, 0.0, 0.0);
+    direction = 0.0;
+    for (std::int64_t i = first; i <= last; ++i) {
+      const double from_rest_deg = At(i).angle_deg - *rest_left_deg;
+      if (std::abs(from_rest_deg) > std::abs(direction)) direction = from_rest_deg;
+    }
+  }
   if (direction < 0.0) {
     angle_.SetAxis(Scale(angle_.axis(), -1.0), /*first=*/true);
     for (std::int64_t i = first; i <= last; ++i) ComputeAngle(i);
+    if (rest_left_deg) *rest_left_deg = -*rest_left_deg;
   }
+  away_from_rest_deg_ = rest_left_deg;
   // The first sample is the rest pose; if the limb moves there, the rep's true start was before
   // the data.
   const bool moving = !AtRestSpeed(At(first).speed_deg_s);
@@ -368,6 +387,9 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   UpdateStill(entry, still_s_);
   if (state_ == RepState::kLearningAxis && entry.still_s == 0.0 && !learning_motion_from_) {
     learning_motion_from_ = index;
+    if (index > OldestIndex() && At(index - 1).still_s >= params_.rest_min_s) {
+      learning_rest_up_ = At(index - 1).gravity;
+    }
   }
   entry.angle_deg = 0.0;
   entry.speed_deg_s = 0.0;
@@ -419,7 +441,7 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
       ForgetSetAmplitude();
     }
     if (state_ == RepState::kAtRest && entry.still_s >= params_.rest_min_s &&
-        rom_count_ < params_.relearn_until_reps) {
+        rom_count_ < params_.relearn_until_reps && !HeldAwayFromRestBeforeGap(entry.angle_deg)) {
       // At rest before the set has its reps: what taught the axis so far may not be the set's
       // movement. Learn it, and the direction, from the next movement (replayed from here).
       RelearnAxis(index);
@@ -525,6 +547,11 @@ void RepDetector::Resume(std::int64_t index) {
     state_ = RepState::kAtRest;
   } else {
     state_ = RepState::kSeekingRest;
+    // Away from the rest pose left before the gap: with a gravity angle (comparable across the
+    // gap) remember it while the limb is away (HeldAwayFromRestBeforeGap).
+    if (rest_before_gap_deg_ && angle_.source() == AngleSource::kGravity) {
+      away_from_rest_deg_ = *rest_before_gap_deg_;
+    }
   }
 }
 
@@ -875,8 +902,20 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
   return rep;
 }
 
+bool RepDetector::HeldAwayFromRestBeforeGap(double angle_deg) {
+  if (!away_from_rest_deg_) return false;
+  if (angle_deg <= *away_from_rest_deg_ ||
+      RestPoseCarriesOver(params_.gap, angle_deg, *away_from_rest_deg_, amplitude_deg_,
+                          params_.start_min_deg)) {
+    away_from_rest_deg_.reset();  // back at (or below) that rest pose
+    return false;
+  }
+  return true;
+}
+
 void RepDetector::AcceptRep(const Rep& rep, const RepRotation& rotation) {
   previous_end_ = rep.end;
+  away_from_rest_deg_.reset();  // the rep's return is the rest pose now
   amplitude_axis_ = rotation.axis;
   roms_deg_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.rom_deg;
   peak_speeds_deg_s_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.peak_speed_deg_s;
@@ -939,6 +978,9 @@ void RepDetector::MarkGap(Time /*time*/) {
     } else if (!BetweenReps()) {
       ++dropped_by_gap_;
     }
+  }
+  if (state_ == RepState::kLearningAxis && learning_motion_from_) {
+    learning_cut_after_motion_ = true;
   }
   if (state_ != RepState::kLearningAxis) {
     // The rest pose before the gap: where the rep in progress started, or where the limb rests.

@@ -380,6 +380,12 @@ class RepDetector {
     double high_deg = 0.0;
   };
   GyroRange IntegrateGyro(std::int64_t first, std::int64_t last) const;
+  // Still at 'angle_deg' after a gap, away from the rest pose left before it on the side the
+  // reps go (a gravity angle, comparable across the gap): a rep's hold the gap cut into, not a
+  // rest pose, so the axis and the direction are not learned afresh from there (at the top of a
+  // raise the next movement is the way back down). Forgets that pose once the limb is back
+  // near it.
+  bool HeldAwayFromRestBeforeGap(double angle_deg);
   void ComputeAngle(std::int64_t index);
   void Step(std::int64_t index);
   void Resume(std::int64_t index);
@@ -456,6 +462,10 @@ class RepDetector {
   // Set by a cut gap: the rest pose seen before it (where the rep in progress started, or where
   // the limb rested) and the rep held for the first sample after it.
   std::optional<double> rest_before_gap_deg_;
+  // The limb came out of the last gap away from the rest pose it left before it (Resume, or
+  // LockAxisTo when the gap cut the learning; a gravity angle): that pose, until the limb is
+  // back near it or a rep ends.
+  std::optional<double> away_from_rest_deg_;
   std::optional<HeldRep> held_;
   // Set from the first sample after a cut gap while a rep is held, when the limb is still
   // there: earth-up as its accelerometer reads it (QuietUp); taken by Resume to judge the held
@@ -477,6 +487,11 @@ class RepDetector {
   std::optional<Rep> swing_;  // the latest swing, until Update returns it
   // While the axis is learned: the first sample that moved since the learning began.
   std::optional<std::int64_t> learning_motion_from_;
+  // ... earth-up (sensor frame) where the limb rested before it, when seen still there.
+  std::optional<Vec3> learning_rest_up_;
+  // ... and a gap cut the learning after the limb began to move: where it began is gone, and
+  // the limb may be anywhere in its rep after the gap (LockAxisTo).
+  bool learning_cut_after_motion_ = false;
 
   // Reps completed but not yet returned (a replay or a gap can complete more than one).
   static constexpr int kPendingCapacity = 4;

@@ -327,6 +327,26 @@ TEST(RepDetectorTest, GapMidRepDropsThatRepOnly) {
   EXPECT_NEAR(ToSeconds(reps[2].start), 1.5 + 3 * 4.1, 0.05);
 }
 
+TEST(RepDetectorTest, AGapThatEndsInTheFirstRepsHoldDoesNotTurnTheSetUpsideDown) {
+  // 30 deg raises held 0.8 s at the top. A gap (a delivery stall with losses in it) cuts the
+  // first rep's rise and ends in its hold: the limb is found still, 30 deg up. Before the set
+  // has its reps a limb at rest learns the axis and the direction afresh, but this is a hold:
+  // learned from there, the way back down would be the rep, every rep read from top to top.
+  // The rise is 1.5-2.7 s. A gap from 2.3 s cuts it before the axis is learned, one from
+  // 2.65 s after.
+  const auto samples = MakeHinge(hinge::Reps(6, 30, 1.2, 0.8, 1.2, 1.0), 50, {1, 0, 0, 0});
+  for (const auto& [gap_from_s, gap_to_s] : {std::pair{2.3, 2.9}, std::pair{2.65, 3.0}}) {
+    SCOPED_TRACE(gap_from_s);
+    const std::vector<Rep> reps = Detect(samples, Params(50), gap_from_s, gap_to_s);
+    ASSERT_EQ(reps.size(), 5u);  // the first is cut: nothing says where it went
+    for (std::size_t i = 0; i < reps.size(); ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_NEAR(ToSeconds(reps[i].start), 1.5 + static_cast<double>(i + 1) * 4.2, 0.1);
+      EXPECT_NEAR(reps[i].rom_deg, 30.0, 1.0);
+    }
+  }
+}
+
 TEST(RepDetectorTest, GapAfterTheRepCameBackCompletesItAtTheLastSample) {
   // Rep 2 ends at 1.5 + 4.1 + 3.1 = 8.7 s; its last 5 % of the way down are missing.
   const auto samples = MakeHinge(hinge::Reps(3, 90, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});

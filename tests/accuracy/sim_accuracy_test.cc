@@ -258,8 +258,8 @@ void ExpectExactSets(const char* tag, int expected_scenarios, int reps_per_side,
 }
 
 TEST(SituationTest, GridHasEverySituation) {
-  EXPECT_EQ(SituationResults().size(),
-            3u + 3u + 15u + 2u + 2u + 1u + 2u + 1u + 4u * 5u + 2u + 5u + 2u + 1u + 5u + 3u + 5u);
+  EXPECT_EQ(SituationResults().size(), 3u + 3u + 15u + 2u + 2u + 1u + 2u + 1u + 4u * 5u + 2u + 5u +
+                                           2u + 1u + 5u + 3u + 5u + 3u * 5u);
 }
 
 // Smaller than the set's reps, or about another axis (the pick-up before 30 deg lateral
@@ -390,7 +390,34 @@ TEST(SituationTest, ASetAfterALongWalkIsCounted) { ExpectExactSets(" longwalk", 
 // has a true ROM difference of 3.1 % from the simulator's per-rep jitter, measured as 3.3 %
 // and found significant (green), which VerdictCorrect counts as wrong for a symmetric set.
 TEST(SituationTest, ADeliveryStallThatCatchesUpLosesNoRep) {
-  ExpectExactSets(" stall", 5, 10, /*check_verdicts=*/false);
+  ExpectExactSets("Hz stall", 5, 10, /*check_verdicts=*/false);  // not the stalls with losses
+}
+
+// Stalls with loss bursts in them (a link that retransmits some samples and drops others), on
+// every exercise at 25, 50 and 100 Hz, seeds 1-10. Nothing says where in a stall its losses
+// were: the catch-up puts them before what it held, so the rep a stall cut into may be dropped
+// (its gap event says so), but no other, and no rep is made up. A gap that cut the first rep
+// and ended in its hold at the top once had the set learned from there, upside down, every rep
+// read from top to top (RepDetector::HeldAwayFromRestBeforeGap, and the direction learned from
+// the rest pose the limb left: seeds 1-50 missed 31 reps and made up 15, now 16 and none).
+TEST(SituationTest, AStallWithLossesInItDropsAtMostTheRepItHid) {
+  int n = 0;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    for (const Scenario& scenario : SituationGrid(seed)) {
+      if (!Has(scenario.name, " loss stall")) continue;
+      ++n;
+      const ScenarioResult r = RunScenario(scenario);
+      SCOPED_TRACE(r.name);
+      for (Side side : {Side::kLeft, Side::kRight}) {
+        const SideResult& s = r.side(side);
+        EXPECT_EQ(s.true_reps, 10);
+        EXPECT_EQ(s.extra_reps, 0) << "phantom reps";
+        EXPECT_EQ(s.matched_reps, s.detected_reps);
+        EXPECT_LE(s.missed_reps, 1);
+      }
+    }
+  }
+  EXPECT_EQ(n, 10 * 15);
 }
 
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
@@ -485,7 +512,7 @@ TEST(SituationTest, LossBurstsASampleApartAt25HzLoseNoRep) {
   int n = 0;
   for (const std::uint64_t seed : {456u, 482u}) {
     for (const Scenario& scenario : SituationGrid(seed)) {
-      if (!Has(scenario.name, " 25Hz loss")) continue;
+      if (!Has(scenario.name, " 25Hz loss serial")) continue;
       ++n;
       ExpectEveryRepAndNoOther(RunScenario(scenario));
     }

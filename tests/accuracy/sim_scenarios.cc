@@ -511,6 +511,14 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
     o.stalls = true;
     add_on_every_exercise(o);
   }
+  // Stalls with loss bursts (a link that retransmits some and drops others): where in a stall
+  // its losses were, nothing says.
+  for (double rate_hz : {25.0, 50.0, 100.0}) {
+    ScenarioOptions o;
+    o.rate_hz = rate_hz;
+    o.stalls = o.loss_bursts = true;
+    add_on_every_exercise(o);
+  }
   return grid;
 }
 
