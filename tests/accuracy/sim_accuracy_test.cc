@@ -230,6 +230,23 @@ const std::vector<ScenarioResult>& SituationResults() {
 bool Has(const std::string& name, const char* tag) { return name.find(tag) != std::string::npos; }
 bool Has(const ScenarioResult& r, const char* tag) { return Has(r.name, tag); }
 
+// Runs the situations tagged 'tag' of the grids of seeds first_seed..last_seed and checks each
+// with 'check' (its name traced); returns how many ran.
+int ForEachSituation(std::uint64_t first_seed, std::uint64_t last_seed, const char* tag,
+                     const std::function<void(const ScenarioResult&)>& check) {
+  int n = 0;
+  for (std::uint64_t seed = first_seed; seed <= last_seed; ++seed) {
+    for (const Scenario& scenario : SituationGrid(seed)) {
+      if (!Has(scenario.name, tag)) continue;
+      ++n;
+      const ScenarioResult r = RunScenario(scenario);
+      SCOPED_TRACE(r.name);
+      check(r);
+    }
+  }
+  return n;
+}
+
 // Exact counts on both sides, ROM and asymmetry within the aims, a symmetric set not flagged.
 // 'check_verdicts' false: the symmetric sets' verdicts are not held (see the loss bursts).
 void ExpectExactSets(const char* tag, int expected_scenarios, int reps_per_side,
@@ -401,22 +418,15 @@ TEST(SituationTest, ADeliveryStallThatCatchesUpLosesNoRep) {
 // read from top to top (RepDetector::HeldAwayFromRestBeforeGap, and the direction learned from
 // the rest pose the limb left: seeds 1-50 missed 31 reps and made up 15, now 16 and none).
 TEST(SituationTest, AStallWithLossesInItDropsAtMostTheRepItHid) {
-  int n = 0;
-  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
-    for (const Scenario& scenario : SituationGrid(seed)) {
-      if (!Has(scenario.name, " loss stall")) continue;
-      ++n;
-      const ScenarioResult r = RunScenario(scenario);
-      SCOPED_TRACE(r.name);
-      for (Side side : {Side::kLeft, Side::kRight}) {
-        const SideResult& s = r.side(side);
-        EXPECT_EQ(s.true_reps, 10);
-        EXPECT_EQ(s.extra_reps, 0) << "phantom reps";
-        EXPECT_EQ(s.matched_reps, s.detected_reps);
-        EXPECT_LE(s.missed_reps, 1);
-      }
+  const int n = ForEachSituation(1, 10, " loss stall", [](const ScenarioResult& r) {
+    for (Side side : {Side::kLeft, Side::kRight}) {
+      const SideResult& s = r.side(side);
+      EXPECT_EQ(s.true_reps, 10);
+      EXPECT_EQ(s.extra_reps, 0) << "phantom reps";
+      EXPECT_EQ(s.matched_reps, s.detected_reps);
+      EXPECT_LE(s.missed_reps, 1);
     }
-  }
+  });
   EXPECT_EQ(n, 10 * 15);
 }
 
@@ -524,18 +534,11 @@ TEST(SituationTest, LossBurstsASampleApartAt25HzLoseNoRep) {
 // seeds the resting leg still counts nothing (before RepScreenParams::follower_resting_rom_frac,
 // 31 of 89 seeds counted one or more rocks).
 TEST(SituationTest, ARollingFollowerCountsNothingOnAnySeed) {
-  int n = 0;
-  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
-    for (const Scenario& scenario : SituationGrid(seed)) {
-      if (!Has(scenario.name, " rocks")) continue;
-      ++n;
-      const ScenarioResult r = RunScenario(scenario);
-      SCOPED_TRACE(r.name);
-      EXPECT_EQ(r.left.detected_reps, 0) << "phantom reps on the resting side";
-      EXPECT_EQ(r.right.detected_reps, r.right.true_reps);
-      EXPECT_FALSE(r.flagged);
-    }
-  }
+  const int n = ForEachSituation(1, 40, " rocks", [](const ScenarioResult& r) {
+    EXPECT_EQ(r.left.detected_reps, 0) << "phantom reps on the resting side";
+    EXPECT_EQ(r.right.detected_reps, r.right.true_reps);
+    EXPECT_FALSE(r.flagged);
+  });
   EXPECT_EQ(n, 80);
 }
 
