@@ -9,8 +9,6 @@
 namespace ambi::sim {
 namespace {
 
-double Norm(const fusion::Vec3& v) { return std::sqrt(v.x * v.x + v.y * v.y + v.z * v.z); }
-
 TEST(PresetsTest, EveryPresetIsValidAndDeliversItsReps) {
   ASSERT_GE(Presets().size(), 10u);
   for (const PresetInfo& info : Presets()) {

@@ -100,8 +100,6 @@ struct Reader {
   std::unique_ptr<transport::SerialSource> source;
 };
 
-double Norm(const fusion::Vec3& v) { return std::sqrt(v.x * v.x + v.y * v.y + v.z * v.z); }
-
 TEST(PtySimulatorTest, BothSidesDecodeAtTheConfiguredRatePacedByTrueTime) {
   asio::io_context io;
   TempDir dir;

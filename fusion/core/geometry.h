@@ -1,6 +1,8 @@
 #ifndef AMBI_FUSION_CORE_GEOMETRY_H_
 #define AMBI_FUSION_CORE_GEOMETRY_H_
 
+#include <cmath>
+
 namespace ambi::fusion {
 
 // Plain value types for the public API of the core. Eigen stays inside the stages' .cc files so
@@ -19,6 +21,7 @@ inline double Dot(const Vec3& a, const Vec3& b) { return a.x * b.x + a.y * b.y +
 inline Vec3 Scale(const Vec3& a, double s) { return {a.x * s, a.y * s, a.z * s}; }
 inline Vec3 Add(const Vec3& a, const Vec3& b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
 inline Vec3 Sub(const Vec3& a, const Vec3& b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
+inline double Norm(const Vec3& a) { return std::sqrt(Dot(a, a)); }
 inline Vec3 Cross(const Vec3& a, const Vec3& b) {
   return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }

@@ -13,8 +13,6 @@ namespace {
 
 double SquaredNorm(const Vec3& v) { return v.x * v.x + v.y * v.y + v.z * v.z; }
 
-double Norm(const Vec3& v) { return std::sqrt(SquaredNorm(v)); }
-
 double Square(double v) { return v * v; }
 
 bool IsZero(const Vec3& v) { return v.x == 0.0 && v.y == 0.0 && v.z == 0.0; }

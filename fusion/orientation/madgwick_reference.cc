@@ -9,8 +9,6 @@ namespace {
 
 bool IsZero(const Vec3& v) { return v.x == 0.0 && v.y == 0.0 && v.z == 0.0; }
 
-double Norm(const Vec3& v) { return std::sqrt(v.x * v.x + v.y * v.y + v.z * v.z); }
-
 }  // namespace
 
 MadgwickReference::MadgwickReference(const MadgwickReferenceSettings& settings,

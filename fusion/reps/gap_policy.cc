@@ -100,7 +100,7 @@ std::optional<Vec3> QuietUp(const GapPolicyParams& params, const Vec3& accel_m_s
   if (Dot(gyro_rad_s, gyro_rad_s) >= params.quiet_gyro_rad_s * params.quiet_gyro_rad_s) {
     return std::nullopt;
   }
-  const double norm = std::sqrt(Dot(accel_m_s2, accel_m_s2));
+  const double norm = Norm(accel_m_s2);
   if (std::abs(norm - kStandardGravity_m_s2) > params.quiet_accel_m_s2) return std::nullopt;
   return Scale(accel_m_s2, 1.0 / norm);
 }

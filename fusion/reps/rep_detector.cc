@@ -307,7 +307,7 @@ void RepDetector::CheckRunningRep(std::int64_t index) {
   double travel_deg = 0.0;
   for (std::int64_t j = from; j <= index; ++j) {
     const Vec3& w = At(j).gyro_rad_s;
-    travel_deg += std::sqrt(Dot(w, w)) * At(j).dt_s * kRadToDeg;
+    travel_deg += Norm(w) * At(j).dt_s * kRadToDeg;
   }
   const double excursion_deg = std::max(rep_.peak_deg - rep_.base.angle_deg, MinRomDeg());
   if (travel_deg < params_.confirm_axis_travel_factor * excursion_deg) return;

@@ -28,7 +28,7 @@ struct RepDetectorParams {
   SegmentAngleParams angle;
   GapPolicyParams gap;
   RotationCentreParams centre;
-  // The lever (RepRotation::lever_m) is measured where the rep screen can decide by it: the
+  // The centre (RepRotation::offset_m) is measured where the rep screen can decide by it: the
   // first centre_first_reps reps since the set's amplitude was learned afresh, and reps under
   // centre_rom_frac of it (RepScreenParams::edge_centre_rom_frac). Measuring every rep slows the
   // whole pipeline by a quarter (ambi-bench-pipeline); these, by about 4 %.

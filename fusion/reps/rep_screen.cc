@@ -20,10 +20,10 @@ constexpr int kWorkingReps = 2;
 
 // Angle between two movement axes (their signs are arbitrary), or 0 when either is not known.
 double AxesApartDeg(const Vec3& a, const Vec3& b) {
-  const double na = std::sqrt(a.x * a.x + a.y * a.y + a.z * a.z);
-  const double nb = std::sqrt(b.x * b.x + b.y * b.y + b.z * b.z);
+  const double na = Norm(a);
+  const double nb = Norm(b);
   if (!(na > 0.0) || !(nb > 0.0)) return 0.0;
-  const double c = std::abs(a.x * b.x + a.y * b.y + a.z * b.z) / (na * nb);
+  const double c = std::abs(Dot(a, b)) / (na * nb);
   return std::acos(std::min(1.0, c)) * 180.0 / std::numbers::pi;
 }
 
@@ -64,11 +64,10 @@ Vec3 RepScreen::MedianOffset(const SideState& s) const {
 
 bool RepScreen::AboutAnotherCentre(double rom_deg, const Vec3& offset_m, double set_rom_deg,
                                    const Vec3& set_offset_m) const {
-  const double lever_m = std::sqrt(Dot(offset_m, offset_m));
-  const double set_lever_m = std::sqrt(Dot(set_offset_m, set_offset_m));
+  const double lever_m = Norm(offset_m);
+  const double set_lever_m = Norm(set_offset_m);
   if (!(lever_m > 0.0 && set_lever_m > 0.0)) return false;
-  const Vec3 apart = Sub(offset_m, set_offset_m);
-  return std::sqrt(Dot(apart, apart)) >
+  return Norm(Sub(offset_m, set_offset_m)) >
              params_.edge_centre_apart_frac * std::max(lever_m, set_lever_m) &&
          rom_deg < params_.edge_centre_rom_frac * set_rom_deg;
 }
@@ -109,8 +108,9 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
   held.rep = rep;
   held.rotation = rotation;
   // Passed at once when of the set's size and about its centre; else held for the next rep.
-  if (s.rom_count > 0 && rep.rom_deg >= params_.edge_rom_frac * MedianRom(s) &&
-      !AboutAnotherCentre(rep.rom_deg, rotation.offset_m, MedianRom(s), MedianOffset(s))) {
+  const double set_rom_deg = s.rom_count > 0 ? MedianRom(s) : 0.0;
+  if (s.rom_count > 0 && rep.rom_deg >= params_.edge_rom_frac * set_rom_deg &&
+      !AboutAnotherCentre(rep.rom_deg, rotation.offset_m, set_rom_deg, MedianOffset(s))) {
     held.size_known = true;
     RecordPassed(s, rep, rotation.offset_m);
   }

@@ -27,7 +27,7 @@ Vec3 CarryWorldVector(const Vec3& v, const Vec3& rate_rad_s, double dt_s) {
   const Vec3 turn = Scale(rate_rad_s, -dt_s);
   const Vec3 once = Cross(turn, v);
   const Vec3 out = fusion::Add(fusion::Add(v, once), Scale(Cross(turn, once), 0.5));
-  return Scale(out, 1.0 / std::sqrt(Dot(out, out)));
+  return Scale(out, 1.0 / Norm(out));
 }
 
 }  // namespace
@@ -93,7 +93,7 @@ void RotationCentreFit::FitMiddle() {
 std::optional<double> RotationCentreFit::LeverM(const Vec3& axis) const {
   const std::optional<Vec3> offset = OffsetM(axis);
   if (!offset) return std::nullopt;
-  return std::sqrt(Dot(*offset, *offset));
+  return Norm(*offset);
 }
 
 std::optional<Vec3> RotationCentreFit::OffsetM(const Vec3& axis_unit) const {

@@ -2,7 +2,6 @@
 #define AMBI_FUSION_REPS_ROTATION_CENTRE_H_
 
 #include <array>
-#include <cmath>
 #include <optional>
 
 #include "fusion/core/geometry.h"
@@ -17,7 +16,6 @@ struct RepRotation {
   // The sensor's position from the centre, across the axis (sensor frame, m). Fixed in the
   // sensor's frame while one joint turns the segment: the same joint gives the same offset.
   Vec3 offset_m;
-  double lever_m() const { return std::sqrt(Dot(offset_m, offset_m)); }
 };
 
 struct RotationCentreParams {

@@ -12,8 +12,6 @@ constexpr double kParallelNorm = 1e-9;
 // A helper direction is not used when the axis is this close to it (|cos| of the angle).
 constexpr double kHelperParallelCos = 0.9;
 
-double Norm(const Vec3& a) { return std::sqrt(Dot(a, a)); }
-
 }  // namespace
 
 void SegmentAngle::SetAxis(const Vec3& axis, bool first) {
