@@ -1,6 +1,9 @@
 #include "fusion/clock/delivery_catch_up.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include "fusion/core/geometry.h"
 
 namespace ambi::fusion {
 
@@ -14,6 +17,14 @@ bool DeliveryCatchUp::Push(const ImuSample& sample, Time arrival, double period_
     // Stalled again before this catch-up was over: it ends where it stood; this one begins.
     Release(least_at_);
   }
+  if (paused) {
+    before_pause_ = {recent_[static_cast<std::size_t>(1 - newest_)],
+                     recent_[static_cast<std::size_t>(newest_)]};
+    pause_count_ = recent_count_;
+  }
+  newest_ = 1 - newest_;
+  recent_[static_cast<std::size_t>(newest_)] = {sample.gyro_rad_s, sample.accel_m_s2};
+  recent_count_ = std::min(2, recent_count_ + 1);
   if (!holding_) {
     if (!paused) return false;
     StartHolding(before_pause);
@@ -56,15 +67,135 @@ void DeliveryCatchUp::Release(int last) {
   const int count = last - hold_from_ + 1;
   const double span_s = ToSeconds(SaturatingSub(end, pause_from_));
   const double spacing_s = std::min(period_s_, span_s / static_cast<double>(count));
-  for (int i = hold_from_; i < last; ++i) {
+  // Samples still owed (at least half of one) go where the held samples say they were lost;
+  // samples before the last such loss run on from the pause, those after it back from the end,
+  // and the loss takes up what the period estimate is off by.
+  const double owed = span_s / period_s_ - static_cast<double>(count);
+  std::array<Loss, kMaxLosses> losses{};
+  const int placed = owed >= params_.caught_up_samples
+                         ? PlaceLosses(last, static_cast<int>(std::lround(owed)), losses)
+                         : 0;
+  int passed = 0;   // losses placed before sample i
+  int missing = 0;  // samples they hold
+  for (int i = hold_from_; i <= last; ++i) {
+    while (passed < placed && losses[static_cast<std::size_t>(passed)].before <= i) {
+      missing += losses[static_cast<std::size_t>(passed++)].samples;
+    }
+    if (i == last && passed == placed) break;  // the end: it came when it was due
     Timed& timed = held_[static_cast<std::size_t>(i)];
     timed.arrival =
-        SaturatingAdd(end, DurationFromSeconds(-spacing_s * static_cast<double>(last - i)));
+        passed < placed
+            ? SaturatingAdd(pause_from_,
+                            DurationFromSeconds(spacing_s *
+                                                static_cast<double>(i - hold_from_ + 1 + missing)))
+            : SaturatingAdd(end, DurationFromSeconds(-spacing_s * static_cast<double>(last - i)));
     timed.sample.time = timed.arrival;
   }
   caught_up_ += count - 1;
   holding_ = false;
   ready_ = size_;
+}
+
+DeliveryCatchUp::Motion DeliveryCatchUp::MotionAt(int position) const {
+  if (position < 0) return before_pause_[static_cast<std::size_t>(2 + position)];
+  const ImuSample& sample = held_[static_cast<std::size_t>(hold_from_ + position)].sample;
+  return {sample.gyro_rad_s, sample.accel_m_s2};
+}
+
+namespace {
+
+// The median of values[0, count), which a few jumps do not move.
+double Median(std::array<double, DeliveryCatchUp::kCapacity> values, int count) {
+  const auto middle = values.begin() + count / 2;
+  std::nth_element(values.begin(), middle, values.begin() + count);
+  return *middle;
+}
+
+}  // namespace
+
+int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses>& losses) const {
+  // Positions -pause_count_ .. size_ - hold_from_ - 1; step p goes from position p to p + 1.
+  // Lost samples between p and p + 1 make step p of the gyro, or of the accelerometer (gravity
+  // turning with the limb), exceed the mean of the steps either side of it by about their number
+  // times that mean. Only a step with both neighbours is judged (with one, the curve of the
+  // motion reads as a jump). The loss may follow the last sample of the catch-up (the stall ended
+  // in it): the samples that came after are held too.
+  const int count = last - hold_from_ + 1;
+  const int first = std::max(-1, 1 - pause_count_);
+  const int candidates = std::min(count - 1, size_ - hold_from_ - 3) - first + 1;
+  if (candidates < 4) return 0;
+  struct Jump {
+    double excess = 0.0;      // how far the step exceeds the mean of its neighbours
+    double per_sample = 0.0;  // that mean's size
+  };
+  const auto jump = [&](int p, Vec3 Motion::*signal) {
+    const auto step = [&](int q) { return Sub(MotionAt(q + 1).*signal, MotionAt(q).*signal); };
+    const Vec3 around = Scale(Add(step(p - 1), step(p + 1)), 0.5);
+    return Jump{Norm(Sub(step(p), around)), Norm(around)};
+  };
+  std::array<double, kCapacity> gyro_excess{};
+  std::array<double, kCapacity> accel_excess{};
+  for (int i = 0; i < candidates; ++i) {
+    gyro_excess[static_cast<std::size_t>(i)] = jump(first + i, &Motion::gyro_rad_s).excess;
+    accel_excess[static_cast<std::size_t>(i)] = jump(first + i, &Motion::accel_m_s2).excess;
+  }
+  // A jump stands out of the stall's smooth motion and noise (their median excess).
+  const double gyro_stands_out = std::max(params_.gap_jump_floor_rad_s,
+                                          params_.gap_jump_ratio * Median(gyro_excess, candidates));
+  const double accel_stands_out = std::max(
+      params_.gap_jump_floor_m_s2, params_.gap_jump_ratio * Median(accel_excess, candidates));
+  std::array<double, kCapacity> score{};
+  for (std::size_t i = 0; i < static_cast<std::size_t>(candidates); ++i) {
+    score[i] = std::max(gyro_excess[i] / gyro_stands_out, accel_excess[i] / accel_stands_out);
+  }
+
+  std::array<bool, kCapacity> near_jump{};
+  int placed = 0;
+  int left = owed;
+  while (left > 0 && placed < kMaxLosses) {
+    const auto largest = std::max_element(score.begin(), score.begin() + candidates);
+    if (*largest < 1.0) break;
+    const int at = static_cast<int>(largest - score.begin());
+    const auto i = static_cast<std::size_t>(at);
+    const Jump seen = gyro_excess[i] / gyro_stands_out >= accel_excess[i] / accel_stands_out
+                          ? jump(first + at, &Motion::gyro_rad_s)
+                          : jump(first + at, &Motion::accel_m_s2);
+    const double estimate =
+        seen.per_sample > 0.0 ? seen.excess / seen.per_sample : static_cast<double>(left);
+    const int samples = std::clamp(static_cast<int>(std::lround(estimate)), 1, left);
+    losses[static_cast<std::size_t>(placed++)] = {hold_from_ + first + at + 1, samples};
+    left -= samples;
+    // The neighbours carry half of this jump: they are no loss of their own.
+    for (int j = std::max(0, at - 1); j <= std::min(candidates - 1, at + 1); ++j) {
+      score[static_cast<std::size_t>(j)] = 0.0;
+      near_jump[static_cast<std::size_t>(j)] = true;
+    }
+  }
+  if (left > 0 && placed < kMaxLosses) {
+    // What no jump shows was lost where neither signal changed: the limb still, or turning
+    // steadily (then the accelerometer would have jumped). Put it where the limb turned
+    // slowest, away from the jumps, so that bridging it adds the least rotation.
+    int slowest = -1;  // candidate index
+    double slowest_rad_s = 0.0;
+    for (int i = 0; i < candidates; ++i) {
+      if (near_jump[static_cast<std::size_t>(i)]) continue;
+      const double rate_rad_s =
+          Norm(MotionAt(first + i).gyro_rad_s) + Norm(MotionAt(first + i + 1).gyro_rad_s);
+      if (slowest < 0 || rate_rad_s < slowest_rad_s) {
+        slowest_rad_s = rate_rad_s;
+        slowest = i;
+      }
+    }
+    if (slowest >= 0) {
+      losses[static_cast<std::size_t>(placed++)] = {hold_from_ + first + slowest + 1, left};
+      left = 0;
+    }
+  }
+  // Whatever is left (every place taken) goes with the largest jump, the first placed.
+  losses[0].samples += left;
+  std::sort(losses.begin(), losses.begin() + placed,
+            [](const Loss& a, const Loss& b) { return a.before < b.before; });
+  return placed;
 }
 
 std::optional<DeliveryCatchUp::Timed> DeliveryCatchUp::Pop() {

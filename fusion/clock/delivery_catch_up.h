@@ -24,6 +24,14 @@ struct DeliveryCatchUpParams {
   double jitter_samples = 0.5;
   // The catch-up is making progress while what is owed falls by this much within settle_s.
   double progress_samples = 1.0;
+  // Where in a stall its lost samples were: k samples lost in motion show in the held gyro or
+  // accelerometer as a step exceeding the mean of the steps either side of it by about k times
+  // that mean. An excess this many times the stall's median excess (smooth motion, noise) marks
+  // a loss; without one, what is owed goes where the limb turned slowest.
+  double gap_jump_ratio = 4.0;
+  // ... and at least this large: a noise spike at rest is no loss to place.
+  double gap_jump_floor_rad_s = 0.1;
+  double gap_jump_floor_m_s2 = 0.5;
 };
 
 // An arrival-time stream (no device time) whose delivery stalls, and then catches up in a burst,
@@ -34,9 +42,12 @@ struct DeliveryCatchUpParams {
 // After a pause longer than the clock takes for a loss (SampleClock::loss_pause_s), the samples
 // that arrive are held until the catch-up is over (DeliveryCatchUpParams); those up to the one
 // where the least was still owed are then given the arrival times of a steady stream ending
-// there, reaching back into the pause. What is still owed lies before the first of them, where
-// the clock finds it as a loss. A pause no burst follows is a loss as before, passed on
-// settle_s later. Fixed capacity, no allocation. Not thread-safe; one per sensor.
+// there, reaching back into the pause. What is still owed (samples the link lost during the
+// stall) is put where the held samples show it: where the gyro or the accelerometer jumps, or
+// else where the limb turned slowest (DeliveryCatchUpParams::gap_jump_ratio). The clock finds it
+// there as a loss, and the gap is bridged where the samples were lost, not where the stall began.
+// A pause no burst follows is a loss as before, passed on settle_s later. Fixed capacity, no
+// allocation. Not thread-safe; one per sensor.
 class DeliveryCatchUp {
  public:
   // Samples held at most: 1.28 s of a 200 Hz stream. A longer catch-up is decided when full.
@@ -68,8 +79,27 @@ class DeliveryCatchUp {
   // A pause ended: the samples from here on are held, the last arrival before it 'pause_from'.
   void StartHolding(Time pause_from);
   // The catch-up ended at held sample 'last': it and those held before it take a steady
-  // stream's arrival times ending at its own; all held become ready.
+  // stream's arrival times from the pause to its own, with room left where samples were lost;
+  // all held become ready.
   void Release(int last);
+  // Where in a stall its 'owed' lost samples were: up to kMaxLosses places where the held samples
+  // jump, each with its share, in order, or else the one where the limb turned slowest. Returns
+  // how many; none when the catch-up is too short to judge (then they lie before its first
+  // sample). 'last' as for Release.
+  struct Loss {
+    int before = 0;   // index in held_ of the sample right after the lost ones
+    int samples = 0;  // how many were lost there
+  };
+  static constexpr int kMaxLosses = 4;
+  int PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses>& losses) const;
+  // What PlaceLosses reads of a sample.
+  struct Motion {
+    Vec3 gyro_rad_s;
+    Vec3 accel_m_s2;
+  };
+  // The 'position'-th sample of the catch-up: -2 and -1 are the two passed on before the pause,
+  // 0 the first held.
+  Motion MotionAt(int position) const;
 
   DeliveryCatchUpParams params_;
   std::array<Timed, kCapacity> held_{};
@@ -81,6 +111,13 @@ class DeliveryCatchUp {
   bool holding_ = false;
   bool has_last_ = false;
   Time last_arrival_{};
+  // The last two samples pushed (a ring: recent_[newest_] is the last), and the two before the
+  // pause began (older first).
+  std::array<Motion, 2> recent_{};
+  int newest_ = 0;
+  int recent_count_ = 0;
+  std::array<Motion, 2> before_pause_{};
+  int pause_count_ = 0;
   double period_s_ = 0.0;
   Time pause_from_{};        // the last arrival before the pause
   double least_owed_ = 0.0;  // samples, at held sample least_at_

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <utility>
 #include <vector>
 
 namespace ambi::fusion {
@@ -11,7 +13,8 @@ constexpr double kPeriodS = 0.02;     // 50 Hz
 constexpr double kLossPauseS = 0.25;  // what the clock takes for a loss at 50 Hz
 
 // Feeds arrivals (seconds) in order; returns what was passed on, in order, as arrival seconds,
-// each sample's gyro x carrying its number so the order can be checked.
+// each sample's magnetometer x carrying its number so the order can be checked. Unless a test
+// gives it motion, the gyro x is the number too: a steady ramp, in which no loss shows.
 struct Fed {
   std::vector<double> arrivals_s;
   std::vector<int> numbers;
@@ -23,8 +26,13 @@ class CatchUpFeeder {
 
   void Arrive(double arrival_s) {
     ImuSample sample;
+    sample.gyro_rad_s.x = static_cast<double>(count_);
+    Arrive(arrival_s, sample);
+  }
+  // A sample with its own motion.
+  void Arrive(double arrival_s, ImuSample sample) {
     sample.time = TimeFromSeconds(arrival_s);
-    sample.gyro_rad_s.x = static_cast<double>(count_++);
+    sample.mag_uT.x = static_cast<double>(count_++);
     if (!catch_up_.Push(sample, sample.time, kPeriodS, kLossPauseS)) {
       Pass(sample, sample.time);
       return;
@@ -47,7 +55,7 @@ class CatchUpFeeder {
   void Pass(const ImuSample& sample, Time arrival) {
     EXPECT_EQ(sample.time, arrival);
     fed_.arrivals_s.push_back(ToSeconds(arrival.time_since_epoch()));
-    fed_.numbers.push_back(static_cast<int>(sample.gyro_rad_s.x));
+    fed_.numbers.push_back(static_cast<int>(sample.mag_uT.x));
   }
 
   DeliveryCatchUp catch_up_;
@@ -124,12 +132,108 @@ TEST(DeliveryCatchUpTest, ACatchUpThatDeliversOnlyPartLeavesTheRestAsALossBefore
   for (int i = 1; i <= 12; ++i) feeder.Arrive(2.0 + 0.06 * ((i + 2) / 3) + 1e-5 * ((i - 1) % 3));
   feeder.End();
   ExpectInOrder(feeder.fed(), 83);
-  // The burst reaches back from its last sample; the 30 samples still owed lie before it.
+  // The burst reaches back from its last sample; the 30 samples still owed lie before it (no
+  // sample jumps, and the ramp turns slowest at its start).
   EXPECT_NEAR(feeder.fed().arrivals_s[51], 2.0 + 20e-5 - 19 * kPeriodS, 1e-6);
   EXPECT_NEAR(feeder.fed().arrivals_s[51] - feeder.fed().arrivals_s[50], 31 * kPeriodS, 1e-3);
   EXPECT_EQ(feeder.catch_up().caught_up_samples(), 19);
   // What came after the burst keeps its own arrival times.
   EXPECT_NEAR(feeder.fed().arrivals_s[82], 2.0 + 0.06 * 4 + 2e-5, 1e-9);
+}
+
+// A limb turning about z: rate 3 sin(pi t) rad/s, and gravity turning with it in the sensor
+// frame, as a curl would show them.
+ImuSample Turning(double true_s) {
+  constexpr double kPi = 3.14159265358979;
+  ImuSample sample;
+  sample.gyro_rad_s.z = 3.0 * std::sin(kPi * true_s);
+  const double angle_rad = 3.0 / kPi * (1.0 - std::cos(kPi * true_s));
+  sample.accel_m_s2 = {9.81 * std::sin(angle_rad), 0.0, 9.81 * std::cos(angle_rad)};
+  return sample;
+}
+
+// Streams 'motion' at 50 Hz up to 1.0 s; then delivery stalls until 1.5 s, and the link loses the
+// samples due in 'lost' (true seconds, each [from, to)); what the stall held comes at once at
+// 1.5 s, and the stream goes on at its steady rate until 2.0 s. Returns, for each sample passed
+// on, its true time and how far its time was from it.
+struct Timing {
+  double true_s;
+  double error_s;
+};
+std::vector<Timing> StallWithLosses(ImuSample (*motion)(double),
+                                    const std::vector<std::pair<double, double>>& lost) {
+  CatchUpFeeder feeder;
+  std::vector<double> true_s;
+  const auto is_lost = [&](double t) {
+    for (const auto& [from, to] : lost) {
+      if (t >= from - 1e-9 && t < to - 1e-9) return true;
+    }
+    return false;
+  };
+  for (int i = 0; i <= 100; ++i) {
+    const double t = kPeriodS * i;
+    if (is_lost(t)) continue;
+    true_s.push_back(t);
+    const double arrival_s = t <= 1.0 ? t : t <= 1.5 ? 1.5 + 1e-6 * i : t;
+    feeder.Arrive(arrival_s, motion(t));
+  }
+  feeder.End();
+  EXPECT_EQ(feeder.fed().numbers.size(), true_s.size());
+  std::vector<Timing> timings;
+  for (std::size_t k = 0; k < feeder.fed().numbers.size(); ++k) {
+    const double t = true_s[static_cast<std::size_t>(feeder.fed().numbers[k])];
+    timings.push_back({t, feeder.fed().arrivals_s[k] - t});
+  }
+  return timings;
+}
+
+void ExpectEachOnTime(const std::vector<Timing>& timings) {
+  for (const Timing& timing : timings) {
+    EXPECT_NEAR(timing.error_s, 0.0, 1e-3) << "the sample due at " << timing.true_s << " s";
+  }
+}
+
+TEST(DeliveryCatchUpTest, SamplesLostInAStallGoWhereTheMotionJumps) {
+  // Five samples lost in the middle of the stall, the limb turning fast and speeding up: the
+  // samples either side of them get their own times back, so the gap is bridged where it was.
+  ExpectEachOnTime(StallWithLosses(Turning, {{1.2, 1.3}}));
+}
+
+TEST(DeliveryCatchUpTest, SeveralLossesInOneStallEachGoWhereTheyWere) {
+  ExpectEachOnTime(StallWithLosses(Turning, {{1.1, 1.16}, {1.34, 1.42}}));
+}
+
+TEST(DeliveryCatchUpTest, SamplesLostAtTheEndOfAStallLeaveTheHeldOnesWhereTheyWere) {
+  // The stall ended in the loss: the held samples run on from the pause, and the loss lies
+  // between the last of them and the stream that followed.
+  ExpectEachOnTime(StallWithLosses(Turning, {{1.42, 1.52}}));
+}
+
+// The limb turns (a smooth bump of rate) from 0.4 to 1.1 s and from 1.4 to 2.0 s, and is still
+// between: a rep's hold.
+ImuSample TurningWithAHold(double true_s) {
+  constexpr double kPi = 3.14159265358979;
+  ImuSample sample;
+  for (const auto& [from, to] : {std::pair{0.4, 1.1}, std::pair{1.4, 2.0}}) {
+    if (true_s > from && true_s < to) {
+      sample.gyro_rad_s.z = 2.0 * (1.0 - std::cos(2.0 * kPi * (true_s - from) / (to - from)));
+    }
+  }
+  sample.accel_m_s2 = {0.0, 0.0, 9.81};
+  return sample;
+}
+
+TEST(DeliveryCatchUpTest, SamplesLostWhereNothingJumpsGoWhereTheLimbWasStill) {
+  // Lost in the hold, where nothing changes: put where the limb was still, not where the stall
+  // began (the limb turning fast there, the bridge would add a turn that never happened). The
+  // samples in motion keep their own times; the still ones may move within the hold.
+  int moving = 0;
+  for (const Timing& timing : StallWithLosses(TurningWithAHold, {{1.2, 1.3}})) {
+    if (std::abs(TurningWithAHold(timing.true_s).gyro_rad_s.z) < 1e-6) continue;
+    EXPECT_NEAR(timing.error_s, 0.0, 1e-3) << "the sample due at " << timing.true_s << " s";
+    ++moving;
+  }
+  EXPECT_GT(moving, 50);
 }
 
 TEST(DeliveryCatchUpTest, AStallBeforeACatchUpIsOverEndsItAndStartsAnother) {
