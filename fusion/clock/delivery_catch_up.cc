@@ -221,6 +221,7 @@ void DeliveryCatchUp::End() {
 void DeliveryCatchUp::Reset() {
   End();
   has_last_ = false;
+  recent_count_ = 0;  // what came before the device was lost says nothing of what follows
 }
 
 }  // namespace ambi::fusion
