@@ -83,12 +83,14 @@ void DeliveryCatchUp::Release(int last) {
     }
     if (i == last && passed == placed) break;  // the end: it came when it was due
     Timed& timed = held_[static_cast<std::size_t>(i)];
-    timed.arrival =
-        passed < placed
-            ? SaturatingAdd(pause_from_,
-                            DurationFromSeconds(spacing_s *
-                                                static_cast<double>(i - hold_from_ + 1 + missing)))
-            : SaturatingAdd(end, DurationFromSeconds(-spacing_s * static_cast<double>(last - i)));
+    const Time from_end =
+        SaturatingAdd(end, DurationFromSeconds(-spacing_s * static_cast<double>(last - i)));
+    const Time from_pause = SaturatingAdd(
+        pause_from_,
+        DurationFromSeconds(spacing_s * static_cast<double>(i - hold_from_ + 1 + missing)));
+    // Before a loss the samples run on from the pause, never past where counting back from the
+    // end puts them (a loss after the last sample, rounded up): times only increase.
+    timed.arrival = passed < placed ? std::min(from_pause, from_end) : from_end;
     timed.sample.time = timed.arrival;
   }
   caught_up_ += count - 1;

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -276,6 +278,41 @@ TEST(DeliveryCatchUpTest, ABurstLongerThanItCanHoldIsDecidedWhenFull) {
   for (int i = 52; i < 551; ++i) {
     const auto k = static_cast<std::size_t>(i);
     EXPECT_GT(feeder.fed().arrivals_s[k], feeder.fed().arrivals_s[k - 1]);
+  }
+}
+
+// Whatever the link does (batches, stalls, losses in and after them, bursts of any size) and
+// however the limb moves, every sample is passed on once, in order, at increasing times.
+TEST(DeliveryCatchUpTest, AnyStreamPassesEverySampleOnceInOrderAtIncreasingTimes) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (int run = 0; run < 300; ++run) {
+    SCOPED_TRACE(run);
+    CatchUpFeeder feeder;
+    double arrival_s = 0.0;
+    double stall_until_s = -1.0;
+    int lost_until = -1;
+    for (int i = 0; i < 600; ++i) {
+      const double due_s = kPeriodS * i;
+      if (unit(rng) < 0.03) lost_until = i + static_cast<int>(10 * unit(rng));  // a burst
+      if (i <= lost_until) continue;                                            // lost by the link
+      if (stall_until_s < due_s && unit(rng) < 0.02) stall_until_s = due_s + 1.5 * unit(rng);
+      arrival_s =
+          std::max(arrival_s, due_s <= stall_until_s ? stall_until_s : due_s) + 1e-4 * unit(rng);
+      ImuSample sample;
+      sample.gyro_rad_s = {4.0 * (unit(rng) - 0.5), 3.0 * std::sin(due_s), 0.0};
+      sample.accel_m_s2 = {9.81 * std::sin(due_s), 0.0, 9.81 * std::cos(due_s)};
+      feeder.Arrive(arrival_s, sample);
+    }
+    feeder.End();
+    const Fed& fed = feeder.fed();
+    ASSERT_EQ(static_cast<int>(fed.numbers.size()), feeder.count());
+    for (std::size_t k = 0; k < fed.numbers.size(); ++k) {
+      ASSERT_EQ(fed.numbers[k], static_cast<int>(k));
+      if (k > 0) {
+        ASSERT_GT(fed.arrivals_s[k], fed.arrivals_s[k - 1]) << "sample " << k;
+      }
+    }
   }
 }
 
