@@ -267,6 +267,8 @@ SessionPlan PlanSession(const SessionSpec& spec) {
     t = pick_up.end_s() + h.settle_s;
   }
   std::vector<std::pair<double, double>> set_rests;  // between sets, weights in hand
+  // A lunge's leading leg swings out before each rep and back after it.
+  const double swing_s = spec.step.enabled ? spec.step.swing_s : 0.0;
   if (spec.mode == fusion::SetMode::kBilateral) {
     const double lag_s = spec.right_lag_ms / 1000.0;
     const std::size_t n = std::max(left_params.size(), right_params.size());
@@ -282,13 +284,14 @@ SessionPlan PlanSession(const SessionSpec& spec) {
         t = last_end + spec.sets.rest_s;
       }
       double next = t;
+      t += swing_s;
       if (i < left_params.size()) {
         plan.left.push_back(MakePlanned(left_params[i], t + std::max(0.0, -lag_s), first));
-        next = std::max(next, plan.left.back().end_s() + spec.left.rest_between_s);
+        next = std::max(next, plan.left.back().end_s() + swing_s + spec.left.rest_between_s);
       }
       if (i < right_params.size()) {
         plan.right.push_back(MakePlanned(right_params[i], t + std::max(0.0, lag_s), first));
-        next = std::max(next, plan.right.back().end_s() + spec.right.rest_between_s);
+        next = std::max(next, plan.right.back().end_s() + swing_s + spec.right.rest_between_s);
       }
       t = next;
     }
@@ -329,6 +332,26 @@ SessionPlan PlanSession(const SessionSpec& spec) {
     plan.left_body.moves.push_back(put_down);
     plan.right_body.moves.push_back(put_down);
     last_end = put_down.end_s();
+  }
+  // A lunge: the leading leg steps out before each of its reps and back after it. Swinging, the
+  // foot lifts and the knee flexes the shank (a bump about the ankle's medio-lateral axis, the
+  // body axis of the squat's rest pose) and straightens it again before the foot lands.
+  if (spec.step.enabled) {
+    const StepSpec& step = spec.step;
+    BodyPlan& body = step.leading == Side::kLeft ? plan.left_body : plan.right_body;
+    const double half_s = 0.5 * step.swing_s;
+    for (const PlannedRep& rep : plan.side(step.leading)) {
+      const double out_s = rep.start_s - step.swing_s;
+      body.steps.push_back(
+          {out_s, step.swing_s, rep.end_s() - rep.start_s, step.swing_s, step.length_m});
+      for (double swing_from_s : {out_s, rep.end_s()}) {
+        body.moves.push_back({swing_from_s, half_s, 0.0, half_s, step.swing_knee_deg * kDegToRad});
+        body.lifts.push_back({swing_from_s, half_s, 0.0, half_s, step.lift_m});
+      }
+      // The reach: from a third of the way through the swing to the landing, then settled.
+      body.reaches.push_back({out_s + step.swing_s / 3.0, 2.0 * step.swing_s / 3.0, 0.0,
+                              step.reach_settle_s, -step.reach_deg * kDegToRad});
+    }
   }
   // A following limb rocks with every rep of the other side (same timing, its own angle).
   for (Side s : {Side::kLeft, Side::kRight}) {
@@ -384,6 +407,12 @@ SessionPlan PlanSession(const SessionSpec& spec) {
       if (in_set == 0) previous_end = -1.0;
       fusion::Rep rep = TruthOf(planned[i], params[i], st.placement, in_set + 1, previous_end);
       rep.set_index = static_cast<int>(i) / per_set + 1;
+      if (spec.step.enabled && s == spec.step.leading) {
+        // The stepping leg's rep is the whole lunge, from stepping out to stepping back: its
+        // range of motion (here the stance's tilt) is not the largest turn of its shank.
+        rep.start = fusion::TimeFromSeconds(planned[i].start_s - spec.step.swing_s);
+        rep.end = fusion::TimeFromSeconds(planned[i].end_s() + spec.step.swing_s);
+      }
       st.reps.push_back(rep);
       previous_end = planned[i].end_s();
     }
@@ -391,8 +420,11 @@ SessionPlan PlanSession(const SessionSpec& spec) {
         spec.side(s), spec.rate_hz, truth.duration_s,
         DeriveSeed(spec.seed, s == Side::kLeft ? kStreamLossLeft : kStreamLossRight));
     st.loss_bursts = body.loss_bursts;
-    for (const PlannedRep& move : body.moves)
-      st.non_rep_moves.push_back({move.start_s, move.end_s()});
+    // A lunge's swings are part of its reps, not moves around them.
+    if (!(spec.step.enabled && s == spec.step.leading)) {
+      for (const PlannedRep& move : body.moves)
+        st.non_rep_moves.push_back({move.start_s, move.end_s()});
+    }
   }
   return plan;
 }
@@ -442,7 +474,7 @@ SensorSampler::SensorSampler(const SessionSpec& spec, const SessionPlan& plan, S
   body_ = plan.body(side);
   dropouts_.insert(dropouts_.end(), body_.loss_bursts.begin(), body_.loss_bursts.end());
   body_moves_ = !body_.moves.empty() || !body_.rolls.empty() || !body_.swings.empty() ||
-                !body_.bounces.empty();
+                !body_.bounces.empty() || !body_.steps.empty();
   body_axis_[0] = pose.body_axis_world.x;
   body_axis_[1] = pose.body_axis_world.y;
   body_axis_[2] = pose.body_axis_world.z;
@@ -517,6 +549,10 @@ bool SensorSampler::Next(SimSample* out) {
   } else {
     // The body turns the whole limb about the pivot: B = sway * R(beta about the body axis).
     AngleState beta = EvaluateProfile(body_.moves, t, &body_cursor_);
+    const AngleState reach = EvaluateProfile(body_.reaches, t, &reach_cursor_);
+    beta.angle_rad += reach.angle_rad;
+    beta.rate_rad_s += reach.rate_rad_s;
+    beta.accel_rad_s2 += reach.accel_rad_s2;
     for (const Oscillation& o : body_.swings) {
       const AngleState part = EvaluateOscillation(o, t);
       beta.angle_rad += part.angle_rad;
@@ -526,6 +562,9 @@ bool SensorSampler::Next(SimSample* out) {
     double bounce_accel_m_s2 = 0.0;
     for (const Oscillation& o : body_.bounces)
       bounce_accel_m_s2 += EvaluateOscillation(o, t).accel_rad_s2;
+    // A lunge's step (north) and the foot's lift (up) carry the whole limb.
+    bounce_accel_m_s2 += EvaluateProfile(body_.lifts, t, &lift_cursor_).accel_rad_s2;
+    const double step_accel_m_s2 = EvaluateProfile(body_.steps, t, &step_cursor_).accel_rad_s2;
     // A roll about v after the rotation about u: B = sway * R(beta, u) * R(gamma, v), u and v
     // fixed at rest. Its rate is beta' u + R_u gamma' v, and differentiating R_u adds
     // beta' u x (R_u gamma' v) to the angular acceleration.
@@ -554,7 +593,7 @@ bool SensorSampler::Next(SimSample* out) {
     omega = omega_body + angle.rate_rad_s * (body * hinge);
     accel_world = alpha_body.cross(x) + omega_body.cross(omega_body.cross(x)) +
                   2.0 * omega_body.cross(body * dq) + body * ddq +
-                  Eigen::Vector3d(0.0, 0.0, bounce_accel_m_s2);
+                  Eigen::Vector3d(step_accel_m_s2, 0.0, bounce_accel_m_s2);
     sensor_to_world = body * hinge_rot * Mat(rest_to_sensor_);
   }
   const Eigen::Matrix3d world_to_sensor = sensor_to_world.transpose();

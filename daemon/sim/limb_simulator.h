@@ -60,6 +60,12 @@ struct BodyPlan {
   std::vector<PlannedRep> rolls;     // rep-shaped, about the limb's own long axis (rocking)
   std::vector<Oscillation> swings;   // angle (rad): walking arm swing, fidgeting between sets
   std::vector<Oscillation> bounces;  // vertical displacement (m): walking
+  // Rep-shaped displacements of the whole limb (m): a lunge's step forward and back (north),
+  // and the foot's lift off the floor as it swings (up).
+  std::vector<PlannedRep> steps;
+  std::vector<PlannedRep> lifts;
+  // Rep-shaped rotations like 'moves', added to them where they overlap: a lunge's reach.
+  std::vector<PlannedRep> reaches;
   std::vector<Dropout> loss_bursts;  // sensor sample loss
 };
 
@@ -123,6 +129,9 @@ class SensorSampler {
   double body_axis_[3];       // world, unit
   double pivot_to_joint_[3];  // world, at rest
   std::size_t body_cursor_ = 0;
+  std::size_t step_cursor_ = 0;
+  std::size_t lift_cursor_ = 0;
+  std::size_t reach_cursor_ = 0;
   // A following limb's roll turns it about this world axis through the pivot, after the body's
   // rotation: the long axis of the upper arm or thigh (pivot -> joint), or of the segment when
   // the pivot is the joint.

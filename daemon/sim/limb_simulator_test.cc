@@ -600,5 +600,63 @@ TEST(LimbSimulatorTest, SeveralSetsWithARestInHand) {
   EXPECT_NEAR(most, spec.sets.fidget_deg * kDeg, 0.05 * kDeg);
 }
 
+// A lunge: the stepping leg's sensor travels the step forward (its accelerometer, turned to the
+// world and less gravity, integrates to the step length at the landing and back to zero), its
+// shank turns with the swing and lands reaching past vertical, and its reps span the whole
+// lunge; the rear leg does the rep in place.
+TEST(LimbSimulatorTest, ALungeStepsOutAndBackAroundEachRep) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kSquat, 1000.0);
+  spec.step.enabled = true;
+  spec.step.leading = Side::kRight;
+  spec.right.rom_deg = 25.0;
+  spec.left.rom_deg = 85.0;
+  const SimulatedSession session = Simulate(spec);
+  const SideTruth& front = session.truth.right;
+  const SideTruth& rear = session.truth.left;
+  ASSERT_EQ(front.reps.size(), 3u);
+  ASSERT_EQ(rear.reps.size(), 3u);
+  EXPECT_TRUE(front.non_rep_moves.empty()) << "the swings are part of the lunge";
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(fusion::ToSeconds(rear.reps[i].start) - fusion::ToSeconds(front.reps[i].start),
+                spec.step.swing_s, 1e-9);
+    EXPECT_NEAR(fusion::ToSeconds(front.reps[i].end) - fusion::ToSeconds(rear.reps[i].end),
+                spec.step.swing_s, 1e-9);
+  }
+
+  const std::vector<SimSample> samples = SamplesOf(spec, Side::kRight);
+  const double landing_s = fusion::ToSeconds(rear.reps[0].start);
+  const double back_s = fusion::ToSeconds(front.reps[0].end);
+  Eigen::Vector3d velocity = Eigen::Vector3d::Zero();
+  Eigen::Vector3d position = Eigen::Vector3d::Zero();
+  Eigen::Vector3d at_landing = Eigen::Vector3d::Zero();
+  double shank_at_landing_deg = 0.0;
+  double most_swing_deg = 0.0;
+  for (std::size_t k = 1; k < samples.size() && samples[k].true_time_s <= back_s; ++k) {
+    const double dt = samples[k].true_time_s - samples[k - 1].true_time_s;
+    auto linear = [&](std::size_t i) {
+      return Eigen::Vector3d(E(samples[i].sensor_to_earth) * E(samples[i].imu.accel_m_s2) -
+                             Eigen::Vector3d(0.0, 0.0, kG));
+    };
+    const Eigen::Vector3d step_velocity = velocity + 0.5 * (linear(k - 1) + linear(k)) * dt;
+    position += 0.5 * (velocity + step_velocity) * dt;
+    velocity = step_velocity;
+    const double t = samples[k].true_time_s;
+    if (t < landing_s) most_swing_deg = std::max(most_swing_deg, AngleFromStart(samples, k) / kDeg);
+    if (std::abs(t - landing_s) < 0.5e-3) {
+      at_landing = position;
+      shank_at_landing_deg = AngleFromStart(samples, k) / kDeg;
+    }
+  }
+  // The sensor sits 0.12 m up the shank, which lands turned by the reach: the step moves it by
+  // the step length less that turn's share.
+  const double lever_m = spec.right.lever_arm_m;
+  const double reach_rad = spec.step.reach_deg * kDeg;
+  EXPECT_NEAR(at_landing.x(), spec.step.length_m - lever_m * std::sin(reach_rad), 0.01);
+  EXPECT_NEAR(at_landing.z(), -lever_m * (1.0 - std::cos(reach_rad)), 0.01);
+  EXPECT_NEAR(position.norm(), 0.0, 0.01) << "back where it started";
+  EXPECT_NEAR(shank_at_landing_deg, spec.step.reach_deg, 0.5);
+  EXPECT_GT(most_swing_deg, 0.7 * spec.step.swing_knee_deg);
+}
+
 }  // namespace
 }  // namespace ambi::sim

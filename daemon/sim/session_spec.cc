@@ -235,6 +235,30 @@ std::string Validate(const SessionSpec& spec) {
   if (!(sets.fidget_hz > 0.0 && sets.fidget_hz <= 5.0)) {
     bad("sets.fidget_hz", sets.fidget_hz, "must be in (0, 5]");
   }
+  const StepSpec& step = spec.step;
+  if (step.enabled) {
+    if (spec.exercise != ExerciseKind::kSquat || spec.mode != fusion::SetMode::kBilateral) {
+      bad("step.enabled", 1, "a lunge steps from a bilateral squat session (both legs work)");
+    }
+    if (!(step.length_m >= 0.0 && step.length_m <= 1.5)) {
+      bad("step.length_m", step.length_m, "must be in [0, 1.5]");
+    }
+    if (!(step.lift_m >= 0.0 && step.lift_m <= 0.5)) {
+      bad("step.lift_m", step.lift_m, "must be in [0, 0.5]");
+    }
+    if (!(step.swing_s >= 0.2 && step.swing_s <= 3.0)) {
+      bad("step.swing_s", step.swing_s, "must be in [0.2, 3]");
+    }
+    if (!(step.swing_knee_deg >= 0.0 && step.swing_knee_deg <= 90.0)) {
+      bad("step.swing_knee_deg", step.swing_knee_deg, "must be in [0, 90]");
+    }
+    if (!(step.reach_deg >= 0.0 && step.reach_deg <= 45.0)) {
+      bad("step.reach_deg", step.reach_deg, "must be in [0, 45]");
+    }
+    if (!(step.reach_settle_s >= 0.1 && step.reach_settle_s <= 3.0)) {
+      bad("step.reach_settle_s", step.reach_settle_s, "must be in [0.1, 3]");
+    }
+  }
   for (const SideSpec* s : {&spec.left, &spec.right}) {
     if (s->follow.max_deg > 0.0 && spec.mode != fusion::SetMode::kUnilateral) {
       bad("follow.max_deg", s->follow.max_deg, "a following limb needs unilateral mode");

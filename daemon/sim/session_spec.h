@@ -159,6 +159,25 @@ struct SetsSpec {
   double fidget_hz = 0.25;
 };
 
+// A forward lunge, on a squat session (the shank from the ankle): before each rep the leading
+// leg steps forward by length_m in swing_s, the foot lifting by lift_m and the knee flexing the
+// shank by swing_knee_deg and back as it swings, and reaching: the shank lands reach_deg past
+// vertical (foot ahead of the knee), which it leaves over reach_settle_s as the knee travels
+// forward. The rep is its descent and ascent (the front shank tilting forward by its side's
+// rom_deg); it steps back the same way, without the reach. The other leg stays where it is: its
+// rep is the rear knee dropping towards the floor (its side's rom_deg, some 85 deg: the shank
+// near horizontal) in the same time. Both legs count the reps.
+struct StepSpec {
+  bool enabled = false;
+  fusion::Side leading = fusion::Side::kRight;
+  double length_m = 0.7;
+  double lift_m = 0.08;
+  double swing_s = 0.6;
+  double swing_knee_deg = 35.0;
+  double reach_deg = 15.0;
+  double reach_settle_s = 0.5;
+};
+
 struct SessionSpec {
   std::string name = "custom";
   ExerciseKind exercise = ExerciseKind::kCurl;
@@ -177,6 +196,7 @@ struct SessionSpec {
   HandlingSpec handling;
   WalkSpec walk;
   SetsSpec sets;
+  StepSpec step;
   SideSpec left;
   SideSpec right;
 

@@ -436,6 +436,31 @@ TEST(SituationTest, AStallWithLossesInItDropsAtMostTheRepItHid) {
   EXPECT_EQ(n, 10 * 15);
 }
 
+// A forward lunge, either leg leading, at 25, 50 and 100 Hz (seeds 1-5): the stepping leg's
+// swings out and back (its shank turning 35 deg each way, landing 15 deg past vertical, the
+// foot travelling 0.7 m) are part of its one rep per lunge, and the rear leg counts the same
+// reps. The rear leg's range reads within the aim; the stepping leg's is the largest turn of its
+// shank, not the stance's tilt the simulator calls its range, so it is not held here.
+TEST(SituationTest, ALungeCountsOneRepPerLungeOnEachLeg) {
+  int n = 0;
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    for (const Scenario& scenario : StepGrid(seed)) {
+      ++n;
+      const ScenarioResult r = RunScenario(scenario);
+      SCOPED_TRACE(r.name);
+      const Side leading = Has(r, " lungeL") ? Side::kLeft : Side::kRight;
+      for (Side side : {Side::kLeft, Side::kRight}) {
+        const SideResult& s = r.side(side);
+        EXPECT_EQ(s.true_reps, 10);
+        EXPECT_EQ(s.detected_reps, 10);
+        EXPECT_EQ(s.matched_reps, 10) << (side == leading ? "stepping leg" : "rear leg");
+      }
+      EXPECT_LE(r.side(fusion::OtherSide(leading)).rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
+    }
+  }
+  EXPECT_EQ(n, 5 * 6);
+}
+
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
 // leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,
 // not weaker).

@@ -309,6 +309,13 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     scenario.stalls_per_s = 1.0 / 8.0;
     name += " stall";
   }
+  if (o.lunge) {
+    spec.step.enabled = true;
+    spec.step.leading = o.weaker_side;
+    spec.side(o.weaker_side).rom_deg = 25.0;
+    spec.side(fusion::OtherSide(o.weaker_side)).rom_deg = 85.0;
+    name += Format(" lunge%c", SideLetter(o.weaker_side));
+  }
   name += scenario.protocol == fusion::Protocol::kAmbiSample ? " ambi" : " serial";
   name += Format(" s%llu", static_cast<unsigned long long>(o.seed));
   spec.name = name;
@@ -518,6 +525,23 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
     o.rate_hz = rate_hz;
     o.stalls = o.loss_bursts = true;
     add_on_every_exercise(o);
+  }
+  return grid;
+}
+
+std::vector<Scenario> StepGrid(std::uint64_t seed) {
+  std::vector<Scenario> grid;
+  std::uint64_t n = 0;
+  for (Side leading : kSides) {
+    for (double rate_hz : {25.0, 50.0, 100.0}) {
+      ScenarioOptions o;
+      o.seed = seed * 1000 + 800 + (++n);
+      o.exercise = sim::ExerciseKind::kSquat;
+      o.rate_hz = rate_hz;
+      o.lunge = true;
+      o.weaker_side = leading;
+      grid.push_back(MakeScenario(o));
+    }
   }
   return grid;
 }

@@ -78,6 +78,9 @@ struct ScenarioOptions {
   // direction on each side (above the 5.7 deg/s that rest allows about the learned bias).
   bool raw_gyro = false;
   bool stalls = false;  // delivery stalls, one every 8.65 s on average on each port
+  // A forward lunge (squat only, sim::StepSpec): the weaker_side leg steps out before each rep
+  // and back after it, its shank tilting 25 deg; the other leg's knee drops, its shank 85 deg.
+  bool lunge = false;
   std::uint64_t seed = 1;
 };
 
@@ -98,9 +101,16 @@ std::vector<Scenario> StandardGrid(std::uint64_t seed);
 // Then a 200 Hz curl with heavy loss (" heavyloss"), and how athletes move, every exercise: back
 // to back (" touchgo"), reps varying in range (" varrom"), a failing side (" failing") and slow
 // 12 deg reps (" small"). Then 20 s of walking before a curl and a lateral raise (" longwalk").
-// Then every exercise at 50 Hz with delivery stalls (" stall").
+// Then every exercise at 50 Hz with delivery stalls (" stall"), and the same with loss bursts at
+// 25, 50 and 100 Hz (" loss stall").
 // Scenario names carry " handling", " walk", " loss", " follower", " 2sets" and " gym".
 std::vector<Scenario> SituationGrid(std::uint64_t seed);
+
+// Stepping exercises: forward lunges, either leg leading, at 25, 50 and 100 Hz (" lungeL",
+// " lungeR"). A grid of its own: the stepping leg's range and tempo are those of its whole
+// lunge, and a lunge set has no left-right asymmetry (one leg steps, the other drops), so its
+// ROM and asymmetry figures are not the other grids'.
+std::vector<Scenario> StepGrid(std::uint64_t seed);
 
 // Athletes and situations nobody tuned on: 'count' sessions whose every parameter is drawn
 // from realistic ranges (seeded): the exercise, the rate, handling (angle, reach, grip, lift and

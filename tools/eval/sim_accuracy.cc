@@ -37,24 +37,24 @@ int main(int argc, char** argv) {
                  "also write each scenario run as ambi-sim CSV (a sensor per file and "
                  "ground_truth.json) into a folder of this directory named after it, to replay "
                  "with ambi-replay --sensor");
-  app.add_option(
-         "--grid", grid,
-         "standard (exercises x asymmetry, rates, dropouts, clocks, fatigue), situations "
-         "(issue 8: handling, walking, loss bursts, a following limb, rest in hand) or "
-         "drawn (sessions whose every parameter is drawn from realistic ranges) or all; totals "
-         "are printed per grid")
-      ->check(CLI::IsMember({"standard", "situations", "drawn", "all"}));
+  app.add_option("--grid", grid,
+                 "standard (exercises x asymmetry, rates, dropouts, clocks, fatigue), situations "
+                 "(issue 8: handling, walking, loss bursts, a following limb, rest in hand) or "
+                 "drawn (sessions whose every parameter is drawn from realistic ranges), stepping "
+                 "(forward lunges) or all; totals are printed per grid")
+      ->check(CLI::IsMember({"standard", "situations", "drawn", "stepping", "all"}));
   CLI11_PARSE(app, argc, argv);
 
   int matched = 0;
-  for (const std::string& which :
-       {std::string("standard"), std::string("situations"), std::string("drawn")}) {
+  for (const std::string& which : {std::string("standard"), std::string("situations"),
+                                   std::string("drawn"), std::string("stepping")}) {
     if (grid != "all" && grid != which) continue;
     std::vector<ambi::accuracy::ScenarioResult> results;
     for (int k = 0; k < seeds; ++k) {
       const std::uint64_t s = seed + static_cast<std::uint64_t>(k);
       const auto scenarios = which == "standard"     ? ambi::accuracy::StandardGrid(s)
                              : which == "situations" ? ambi::accuracy::SituationGrid(s)
+                             : which == "stepping"   ? ambi::accuracy::StepGrid(s)
                                                      : ambi::accuracy::DrawnGrid(s, kDrawnPerSeed);
       for (const ambi::accuracy::Scenario& scenario : scenarios) {
         bool wanted = true;

@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   double follow_deg = 0.0;
   double follow_roll_frac = -1.0;
   double follow_lag_s = -1.0;
+  std::string lunge;
   app.add_flag("--handling", handling,
                "Bilateral: pick the weights up before the set and put them down after it");
   app.add_option("--walk-s", walk_s,
@@ -95,6 +96,10 @@ int main(int argc, char** argv) {
                  "fraction of it (0-1), so it is no hinge");
   app.add_option("--follow-lag-s", follow_lag_s,
                  "A following side's rock starts up to this long after the other side's rep");
+  app.add_option("--lunge", lunge,
+                 "Squat: forward lunges, this leg stepping out and back around each rep "
+                 "(its shank tilting 25 deg), the other's knee dropping (85 deg)")
+      ->check(CLI::IsMember({"left", "right"}));
   app.add_flag("--list-presets", list, "List the named scenarios and exit");
   app.add_option("--preset", preset, "Named scenario (see --list-presets)");
   app.add_option("--exercise", exercise,
@@ -206,6 +211,15 @@ int main(int argc, char** argv) {
     if (walk_s > 0.0) spec.walk.duration_s = walk_s;
     if (loss_bursts_per_s >= 0.0) {
       spec.left.loss.bursts_per_s = spec.right.loss.bursts_per_s = loss_bursts_per_s;
+    }
+    if (!lunge.empty()) {
+      const auto leading = lunge == "left" ? ambi::fusion::Side::kLeft : ambi::fusion::Side::kRight;
+      spec.step.enabled = true;
+      spec.step.leading = leading;
+      if (rom_left == 0.0 && rom_right == 0.0) {
+        spec.side(leading).rom_deg = 25.0;
+        spec.side(ambi::fusion::OtherSide(leading)).rom_deg = 85.0;
+      }
     }
     if (sets > 0) spec.sets.set_count = sets;
     if (set_rest_s >= 0.0) spec.sets.rest_s = set_rest_s;
