@@ -335,7 +335,8 @@ SessionPlan PlanSession(const SessionSpec& spec) {
   }
   // A lunge: the leading leg steps out before each of its reps and back after it. Swinging, the
   // foot lifts and the knee flexes the shank (a bump about the ankle's medio-lateral axis, the
-  // body axis of the squat's rest pose) and straightens it again before the foot lands.
+  // body axis of the squat's rest pose) and straightens it again; stepping out, the shank also
+  // reaches past vertical to land (a reach, added to the bump where they overlap).
   if (spec.step.enabled) {
     const StepSpec& step = spec.step;
     BodyPlan& body = step.leading == Side::kLeft ? plan.left_body : plan.right_body;
@@ -474,7 +475,8 @@ SensorSampler::SensorSampler(const SessionSpec& spec, const SessionPlan& plan, S
   body_ = plan.body(side);
   dropouts_.insert(dropouts_.end(), body_.loss_bursts.begin(), body_.loss_bursts.end());
   body_moves_ = !body_.moves.empty() || !body_.rolls.empty() || !body_.swings.empty() ||
-                !body_.bounces.empty() || !body_.steps.empty();
+                !body_.bounces.empty() || !body_.steps.empty() || !body_.lifts.empty() ||
+                !body_.reaches.empty();
   body_axis_[0] = pose.body_axis_world.x;
   body_axis_[1] = pose.body_axis_world.y;
   body_axis_[2] = pose.body_axis_world.z;

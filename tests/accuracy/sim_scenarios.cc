@@ -309,12 +309,13 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     scenario.stalls_per_s = 1.0 / 8.0;
     name += " stall";
   }
-  if (o.lunge) {
+  if (o.lunge_leading) {
+    const Side leading = *o.lunge_leading;
     spec.step.enabled = true;
-    spec.step.leading = o.weaker_side;
-    spec.side(o.weaker_side).rom_deg = 25.0;
-    spec.side(fusion::OtherSide(o.weaker_side)).rom_deg = 85.0;
-    name += Format(" lunge%c", SideLetter(o.weaker_side));
+    spec.step.leading = leading;
+    spec.side(leading).rom_deg = 25.0;
+    spec.side(fusion::OtherSide(leading)).rom_deg = 85.0;
+    name += Format(" lunge%c", SideLetter(leading));
   }
   name += scenario.protocol == fusion::Protocol::kAmbiSample ? " ambi" : " serial";
   name += Format(" s%llu", static_cast<unsigned long long>(o.seed));
@@ -538,8 +539,7 @@ std::vector<Scenario> StepGrid(std::uint64_t seed) {
       o.seed = seed * 1000 + 800 + (++n);
       o.exercise = sim::ExerciseKind::kSquat;
       o.rate_hz = rate_hz;
-      o.lunge = true;
-      o.weaker_side = leading;
+      o.lunge_leading = leading;
       grid.push_back(MakeScenario(o));
     }
   }

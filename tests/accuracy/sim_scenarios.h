@@ -78,9 +78,9 @@ struct ScenarioOptions {
   // direction on each side (above the 5.7 deg/s that rest allows about the learned bias).
   bool raw_gyro = false;
   bool stalls = false;  // delivery stalls, one every 8.65 s on average on each port
-  // A forward lunge (squat only, sim::StepSpec): the weaker_side leg steps out before each rep
-  // and back after it, its shank tilting 25 deg; the other leg's knee drops, its shank 85 deg.
-  bool lunge = false;
+  // A forward lunge (squat only, sim::StepSpec): this leg steps out before each rep and back
+  // after it, its shank tilting 25 deg; the other leg's knee drops, its shank turning 85 deg.
+  std::optional<fusion::Side> lunge_leading;
   std::uint64_t seed = 1;
 };
 
