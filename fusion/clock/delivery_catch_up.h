@@ -90,6 +90,8 @@ class DeliveryCatchUp {
     int before = 0;   // index in held_ of the sample right after the lost ones
     int samples = 0;  // how many were lost there
   };
+  // A stall (at most kCapacity samples, 1.28 s at 200 Hz) holds a few loss bursts at BLE's rate
+  // of them (about one a second); more places than this are shared with the largest jump.
   static constexpr int kMaxLosses = 4;
   int PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses>& losses) const;
   // What PlaceLosses reads of a sample.
