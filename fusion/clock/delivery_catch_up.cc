@@ -9,7 +9,20 @@ namespace ambi::fusion {
 
 bool DeliveryCatchUp::Push(const ImuSample& sample, Time arrival, double period_s,
                            double loss_pause_s) {
-  const bool paused = has_last_ && ToSeconds(SaturatingSub(arrival, last_arrival_)) > loss_pause_s;
+  const double since_last_s = ToSeconds(SaturatingSub(arrival, last_arrival_));
+  bool opened = false;  // an opening burst was released: what follows waits behind it
+  if (opening_) {
+    if (since_last_s < params_.bunched_periods * period_s && size_ < kCapacity) {
+      Remember(sample);
+      last_arrival_ = arrival;
+      held_[static_cast<std::size_t>(size_++)] = {sample, arrival};
+      return true;
+    }
+    ReleaseOpening();
+    opened = true;
+  }
+  const bool opens = !has_last_;
+  const bool paused = has_last_ && since_last_s > loss_pause_s;
   const Time before_pause = last_arrival_;
   has_last_ = true;
   last_arrival_ = arrival;
@@ -22,14 +35,25 @@ bool DeliveryCatchUp::Push(const ImuSample& sample, Time arrival, double period_
                      recent_[static_cast<std::size_t>(newest_)]};
     pause_count_ = recent_count_;
   }
-  newest_ = 1 - newest_;
-  recent_[static_cast<std::size_t>(newest_)] = {sample.gyro_rad_s, sample.accel_m_s2};
-  recent_count_ = std::min(2, recent_count_ + 1);
+  Remember(sample);
+  period_s_ = period_s;
   if (!holding_) {
-    if (!paused) return false;
+    if (opens) {
+      // The stream's first sample: held until the next tells whether it came in a burst.
+      if (next_ == ready_) size_ = ready_ = next_ = 0;
+      opening_ = true;
+      hold_from_ = size_;
+      held_[static_cast<std::size_t>(size_++)] = {sample, arrival};
+      return true;
+    }
+    if (!paused) {
+      if (!opened) return false;
+      held_[static_cast<std::size_t>(size_++)] = {sample, arrival};  // behind the burst
+      ready_ = size_;
+      return true;
+    }
     StartHolding(before_pause);
   }
-  period_s_ = period_s;
   held_[static_cast<std::size_t>(size_)] = {sample, arrival};
   ++size_;
 
@@ -51,6 +75,26 @@ bool DeliveryCatchUp::Push(const ImuSample& sample, Time arrival, double period_
     Release(least_at_);
   }
   return true;
+}
+
+void DeliveryCatchUp::Remember(const ImuSample& sample) {
+  newest_ = 1 - newest_;
+  recent_[static_cast<std::size_t>(newest_)] = {sample.gyro_rad_s, sample.accel_m_s2};
+  recent_count_ = std::min(2, recent_count_ + 1);
+}
+
+void DeliveryCatchUp::ReleaseOpening() {
+  const int last = size_ - 1;
+  const Time end = held_[static_cast<std::size_t>(last)].arrival;
+  for (int i = hold_from_; i < last; ++i) {
+    Timed& timed = held_[static_cast<std::size_t>(i)];
+    timed.arrival =
+        SaturatingAdd(end, DurationFromSeconds(-period_s_ * static_cast<double>(last - i)));
+    timed.sample.time = timed.arrival;
+  }
+  caught_up_ += last - hold_from_;
+  opening_ = false;
+  ready_ = size_;
 }
 
 void DeliveryCatchUp::StartHolding(Time pause_from) {
@@ -217,6 +261,7 @@ std::optional<DeliveryCatchUp::Timed> DeliveryCatchUp::Pop() {
 }
 
 void DeliveryCatchUp::End() {
+  if (opening_) ReleaseOpening();
   if (holding_) Release(least_at_);
 }
 

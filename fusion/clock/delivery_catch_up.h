@@ -24,6 +24,9 @@ struct DeliveryCatchUpParams {
   double jitter_samples = 0.5;
   // The catch-up is making progress while what is owed falls by this much within settle_s.
   double progress_samples = 1.0;
+  // Arrivals closer than this many periods came in one delivery (the clock's batched share uses
+  // the same quarter): the stream's first samples that come so are an opening burst.
+  double bunched_periods = 0.25;
   // Where in a stall its lost samples were: k samples lost in motion show in the held gyro or
   // accelerometer as a step exceeding the mean of the steps either side of it by about k times
   // that mean. An excess this many times the stall's median excess (smooth motion, noise) marks
@@ -46,8 +49,15 @@ struct DeliveryCatchUpParams {
 // stall) is put where the held samples show it: where the gyro or the accelerometer jumps, or
 // else where the limb turned slowest (DeliveryCatchUpParams::gap_jump_ratio). The clock finds it
 // there as a loss, and the gap is bridged where the samples were lost, not where the stall began.
-// A pause no burst follows is a loss as before, passed on settle_s later. Fixed capacity, no
-// allocation. Not thread-safe; one per sensor.
+// A pause no burst follows is a loss as before, passed on settle_s later.
+//
+// The stream's first samples may come the same way, a link (a BLE connection, a USB hub)
+// having held them back: counted in no time, they read the rate fast for the clock's whole
+// first rate window and the next samples late. So the first sample is held until the next one
+// tells: the samples that come bunched with it (DeliveryCatchUpParams::bunched_periods) are
+// given a steady stream's times ending at the last of them. After Reset (the device lost) the
+// next sample opens the stream afresh. Fixed capacity, no allocation. Not thread-safe; one per
+// sensor.
 class DeliveryCatchUp {
  public:
   // Samples held at most: 1.28 s of a 200 Hz stream. A longer catch-up is decided when full.
@@ -78,6 +88,11 @@ class DeliveryCatchUp {
  private:
   // A pause ended: the samples from here on are held, the last arrival before it 'pause_from'.
   void StartHolding(Time pause_from);
+  // The opening burst ended with the last sample held: those before it take a steady stream's
+  // times ending at its arrival; all held become ready.
+  void ReleaseOpening();
+  // Keeps 'sample' as the newest of recent_.
+  void Remember(const ImuSample& sample);
   // The catch-up ended at held sample 'last': it and those held before it take a steady
   // stream's arrival times from the pause to its own, with room left where samples were lost;
   // all held become ready.
@@ -111,6 +126,7 @@ class DeliveryCatchUp {
   int next_ = 0;
   int hold_from_ = 0;
   bool holding_ = false;
+  bool opening_ = false;  // holding the stream's first samples while they come bunched
   bool has_last_ = false;
   Time last_arrival_{};
   // The last two samples pushed (a ring: recent_[newest_] is the last), and the two before the

@@ -78,9 +78,35 @@ TEST(DeliveryCatchUpTest, AStreamWithoutLongPausesPassesUntouched) {
     // the clock takes for buffering.
     if (i % 3 == 0) t += i == 99 ? 0.2 : 0.06;
     feeder.Arrive(t + 0.0001 * (i % 3));
-    ASSERT_EQ(static_cast<int>(feeder.fed().numbers.size()), i + 1) << "held sample " << i;
+    // The first batch waits for the next sample (an opening burst, below); then each passes.
+    ASSERT_EQ(static_cast<int>(feeder.fed().numbers.size()), i < 3 ? 0 : i + 1)
+        << "held sample " << i;
   }
-  EXPECT_EQ(feeder.catch_up().caught_up_samples(), 0);
+  ExpectInOrder(feeder.fed(), 200);
+  for (int i = 3; i < 200; ++i) {
+    const double batch_s = 0.06 * (i / 3 + 1) + (i >= 99 ? 0.14 : 0.0);
+    EXPECT_NEAR(feeder.fed().arrivals_s[static_cast<std::size_t>(i)], batch_s + 0.0001 * (i % 3),
+                1e-9);
+  }
+  EXPECT_EQ(feeder.catch_up().caught_up_samples(), 2);
+}
+
+// A link that held the stream's first samples back delivers them at once: they are timed back
+// from the last of them at the period, as a steady stream would have come. Counted in no time,
+// 18 samples of a 25 Hz stream read the clock's rate 10 % fast for its whole first rate window
+// (the 10 % clamp), and later reps ran 1.2 s early.
+TEST(DeliveryCatchUpTest, AnOpeningBurstIsTimedBackFromItsLastSample) {
+  CatchUpFeeder feeder;
+  for (int i = 0; i < 18; ++i) feeder.Arrive(0.78 + 1e-5 * i);
+  EXPECT_TRUE(feeder.fed().numbers.empty());
+  for (int i = 1; i <= 20; ++i) feeder.Arrive(0.78 + 17e-5 + kPeriodS * i);
+  ExpectInOrder(feeder.fed(), 38);
+  for (int i = 0; i < 38; ++i) {
+    EXPECT_NEAR(feeder.fed().arrivals_s[static_cast<std::size_t>(i)],
+                0.78 + 17e-5 + kPeriodS * (i - 17), 1e-9)
+        << i;
+  }
+  EXPECT_EQ(feeder.catch_up().caught_up_samples(), 17);
 }
 
 TEST(DeliveryCatchUpTest, AStallThatDeliversEverySampleAtOnceTimesThemBackIntoThePause) {
@@ -320,8 +346,13 @@ TEST(DeliveryCatchUpTest, AfterResetTheFirstSampleIsNoPause) {
   CatchUpFeeder feeder;
   for (int i = 0; i <= 50; ++i) feeder.Arrive(kPeriodS * i);
   feeder.Reset();
-  feeder.Arrive(5.0);  // the device is back
-  EXPECT_EQ(static_cast<int>(feeder.fed().numbers.size()), 52);
+  // The device is back: its first sample opens the stream afresh (held until the next one says
+  // it came alone), with no pause before it, and no catch-up.
+  feeder.Arrive(5.0);
+  feeder.Arrive(5.0 + kPeriodS);
+  ExpectInOrder(feeder.fed(), 53);
+  EXPECT_NEAR(feeder.fed().arrivals_s[51], 5.0, 1e-9);
+  EXPECT_EQ(feeder.catch_up().caught_up_samples(), 0);
 }
 
 }  // namespace
