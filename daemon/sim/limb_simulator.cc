@@ -105,6 +105,13 @@ fusion::Rep TruthOf(const PlannedRep& r, const SideRepParams& p, fusion::Placeme
 
 double PercentDiff(double left, double right) { return (right - left) / left * 100.0; }
 
+// Rotations about one axis add: angle, rate and acceleration alike.
+void Accumulate(AngleState& sum, const AngleState& part) {
+  sum.angle_rad += part.angle_rad;
+  sum.rate_rad_s += part.rate_rad_s;
+  sum.accel_rad_s2 += part.accel_rad_s2;
+}
+
 // Row-major 3x3 helpers over the plain arrays the sampler stores.
 Eigen::Map<const Eigen::Matrix<double, 3, 3, Eigen::RowMajor>> Mat(const double* m) {
   return Eigen::Map<const Eigen::Matrix<double, 3, 3, Eigen::RowMajor>>(m);
@@ -551,16 +558,8 @@ bool SensorSampler::Next(SimSample* out) {
   } else {
     // The body turns the whole limb about the pivot: B = sway * R(beta about the body axis).
     AngleState beta = EvaluateProfile(body_.moves, t, &body_cursor_);
-    const AngleState reach = EvaluateProfile(body_.reaches, t, &reach_cursor_);
-    beta.angle_rad += reach.angle_rad;
-    beta.rate_rad_s += reach.rate_rad_s;
-    beta.accel_rad_s2 += reach.accel_rad_s2;
-    for (const Oscillation& o : body_.swings) {
-      const AngleState part = EvaluateOscillation(o, t);
-      beta.angle_rad += part.angle_rad;
-      beta.rate_rad_s += part.rate_rad_s;
-      beta.accel_rad_s2 += part.accel_rad_s2;
-    }
+    Accumulate(beta, EvaluateProfile(body_.reaches, t, &reach_cursor_));
+    for (const Oscillation& o : body_.swings) Accumulate(beta, EvaluateOscillation(o, t));
     double bounce_accel_m_s2 = 0.0;
     for (const Oscillation& o : body_.bounces)
       bounce_accel_m_s2 += EvaluateOscillation(o, t).accel_rad_s2;

@@ -240,24 +240,18 @@ std::string Validate(const SessionSpec& spec) {
     if (spec.exercise != ExerciseKind::kSquat || spec.mode != fusion::SetMode::kBilateral) {
       bad("step.enabled", 1, "a lunge steps from a bilateral squat session (both legs work)");
     }
-    if (!(step.length_m >= 0.0 && step.length_m <= 1.5)) {
-      bad("step.length_m", step.length_m, "must be in [0, 1.5]");
-    }
-    if (!(step.lift_m >= 0.0 && step.lift_m <= 0.5)) {
-      bad("step.lift_m", step.lift_m, "must be in [0, 0.5]");
-    }
-    if (!(step.swing_s >= 0.2 && step.swing_s <= 3.0)) {
-      bad("step.swing_s", step.swing_s, "must be in [0.2, 3]");
-    }
-    if (!(step.swing_knee_deg >= 0.0 && step.swing_knee_deg <= 90.0)) {
-      bad("step.swing_knee_deg", step.swing_knee_deg, "must be in [0, 90]");
-    }
-    if (!(step.reach_deg >= 0.0 && step.reach_deg <= 45.0)) {
-      bad("step.reach_deg", step.reach_deg, "must be in [0, 45]");
-    }
-    if (!(step.reach_settle_s >= 0.1 && step.reach_settle_s <= 3.0)) {
-      bad("step.reach_settle_s", step.reach_settle_s, "must be in [0.1, 3]");
-    }
+    const auto within = [&](std::string_view field, double value, double low, double high) {
+      if (value >= low && value <= high) return;
+      std::ostringstream why;
+      why << "must be in [" << low << ", " << high << "]";
+      bad(field, value, why.str());
+    };
+    within("step.length_m", step.length_m, 0.0, 1.5);
+    within("step.lift_m", step.lift_m, 0.0, 0.5);
+    within("step.swing_s", step.swing_s, 0.2, 3.0);
+    within("step.swing_knee_deg", step.swing_knee_deg, 0.0, 90.0);
+    within("step.reach_deg", step.reach_deg, 0.0, 45.0);
+    within("step.reach_settle_s", step.reach_settle_s, 0.1, 3.0);
   }
   for (const SideSpec* s : {&spec.left, &spec.right}) {
     if (s->follow.max_deg > 0.0 && spec.mode != fusion::SetMode::kUnilateral) {

@@ -15,7 +15,7 @@ bool DeliveryCatchUp::Push(const ImuSample& sample, Time arrival, double period_
     if (since_last_s < params_.bunched_periods * period_s && size_ < kCapacity) {
       Remember(sample);
       last_arrival_ = arrival;
-      held_[static_cast<std::size_t>(size_++)] = {sample, arrival};
+      Hold(sample, arrival);
       return true;
     }
     ReleaseOpening();
@@ -43,19 +43,18 @@ bool DeliveryCatchUp::Push(const ImuSample& sample, Time arrival, double period_
       if (next_ == ready_) size_ = ready_ = next_ = 0;
       opening_ = true;
       hold_from_ = size_;
-      held_[static_cast<std::size_t>(size_++)] = {sample, arrival};
+      Hold(sample, arrival);
       return true;
     }
     if (!paused) {
       if (!opened) return false;
-      held_[static_cast<std::size_t>(size_++)] = {sample, arrival};  // behind the burst
+      Hold(sample, arrival);  // behind the burst
       ready_ = size_;
       return true;
     }
     StartHolding(before_pause);
   }
-  held_[static_cast<std::size_t>(size_)] = {sample, arrival};
-  ++size_;
+  Hold(sample, arrival);
 
   const double owed = ToSeconds(SaturatingSub(arrival, pause_from_)) / period_s -
                       static_cast<double>(size_ - hold_from_);
@@ -77,6 +76,14 @@ bool DeliveryCatchUp::Push(const ImuSample& sample, Time arrival, double period_
   return true;
 }
 
+void DeliveryCatchUp::Hold(const ImuSample& sample, Time arrival) {
+  held_[static_cast<std::size_t>(size_++)] = {sample, arrival};
+}
+
+Time DeliveryCatchUp::SpacedFrom(Time from, double step_s, int steps) {
+  return SaturatingAdd(from, DurationFromSeconds(step_s * static_cast<double>(steps)));
+}
+
 void DeliveryCatchUp::Remember(const ImuSample& sample) {
   newest_ = 1 - newest_;
   recent_[static_cast<std::size_t>(newest_)] = {sample.gyro_rad_s, sample.accel_m_s2};
@@ -88,8 +95,7 @@ void DeliveryCatchUp::ReleaseOpening() {
   const Time end = held_[static_cast<std::size_t>(last)].arrival;
   for (int i = hold_from_; i < last; ++i) {
     Timed& timed = held_[static_cast<std::size_t>(i)];
-    timed.arrival =
-        SaturatingAdd(end, DurationFromSeconds(-period_s_ * static_cast<double>(last - i)));
+    timed.arrival = SpacedFrom(end, -period_s_, last - i);
     timed.sample.time = timed.arrival;
   }
   caught_up_ += last - hold_from_;
@@ -127,11 +133,8 @@ void DeliveryCatchUp::Release(int last) {
     }
     if (i == last && passed == placed) break;  // the end: it came when it was due
     Timed& timed = held_[static_cast<std::size_t>(i)];
-    const Time from_end =
-        SaturatingAdd(end, DurationFromSeconds(-spacing_s * static_cast<double>(last - i)));
-    const Time from_pause = SaturatingAdd(
-        pause_from_,
-        DurationFromSeconds(spacing_s * static_cast<double>(i - hold_from_ + 1 + missing)));
+    const Time from_end = SpacedFrom(end, -spacing_s, last - i);
+    const Time from_pause = SpacedFrom(pause_from_, spacing_s, i - hold_from_ + 1 + missing);
     // Before a loss the samples run on from the pause, never past where counting back from the
     // end puts them (a loss after the last sample, rounded up): times only increase.
     timed.arrival = passed < placed ? std::min(from_pause, from_end) : from_end;

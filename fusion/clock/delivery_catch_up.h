@@ -93,6 +93,10 @@ class DeliveryCatchUp {
   void ReleaseOpening();
   // Keeps 'sample' as the newest of recent_.
   void Remember(const ImuSample& sample);
+  // Appends a sample to held_ (the caller has checked the room).
+  void Hold(const ImuSample& sample, Time arrival);
+  // 'steps' steps of 'step_s' (negative: back) from 'from'.
+  static Time SpacedFrom(Time from, double step_s, int steps);
   // The catch-up ended at held sample 'last': it and those held before it take a steady
   // stream's arrival times from the pause to its own, with room left where samples were lost;
   // all held become ready.
