@@ -167,12 +167,26 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
   // Lost samples between p and p + 1 make step p of the gyro, or of the accelerometer (gravity
   // turning with the limb), exceed the mean of the steps either side of it by about their number
   // times that mean. Only a step with both neighbours is judged (with one, the curve of the
-  // motion reads as a jump). The loss may follow the last sample of the catch-up (the stall ended
-  // in it): the samples that came after are held too.
+  // motion reads as a jump), and only when there are a few to compare. The loss may follow the
+  // last sample of the catch-up (the stall ended in it): the samples that came after are held too.
   const int count = last - hold_from_ + 1;
   const int first = std::max(-1, 1 - pause_count_);
-  const int candidates = std::min(count - 1, size_ - hold_from_ - 3) - first + 1;
-  if (candidates < 4) return 0;
+  const int steps = std::min(count - 1, size_ - hold_from_ - 2) - first + 1;
+  if (steps < 1) return 0;
+  const int judged = std::min(count - 1, size_ - hold_from_ - 3) - first + 1;
+  // No one place takes more than a loss burst: the held samples cannot tell one long loss from
+  // several short ones, and piled together they make a gap the clock would cut. More owed than a
+  // stall's bursts is a block (a dropout, a device's buffer overflowed): it is placed whole, and
+  // before the first held sample when there are too few steps to judge.
+  const int burst =
+      std::max(1, static_cast<int>(std::lround(params_.loss_burst_max_s / period_s_)));
+  const bool in_bursts = owed <= params_.stall_loss_bursts * burst;
+  const int most_at_one_place = in_bursts ? burst : owed;
+  if (judged < 4 && !in_bursts) return 0;
+  const int candidates = judged >= 4 ? judged : 0;
+  // Where the slowest rule looks: the judged steps, or in a catch-up too short to judge, every
+  // step held.
+  const int open_steps = candidates > 0 ? candidates : steps;
   struct Jump {
     double excess = 0.0;      // how far the step exceeds the mean of its neighbours
     double per_sample = 0.0;  // that mean's size
@@ -189,19 +203,30 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
     accel_excess[static_cast<std::size_t>(i)] = jump(first + i, &Motion::accel_m_s2).excess;
   }
   // A jump stands out of the stall's smooth motion and noise (their median excess).
-  const double gyro_stands_out = std::max(params_.gap_jump_floor_rad_s,
-                                          params_.gap_jump_ratio * Median(gyro_excess, candidates));
-  const double accel_stands_out = std::max(
-      params_.gap_jump_floor_m_s2, params_.gap_jump_ratio * Median(accel_excess, candidates));
+  const double gyro_stands_out =
+      std::max(params_.gap_jump_floor_rad_s,
+               candidates > 0 ? params_.gap_jump_ratio * Median(gyro_excess, candidates) : 0.0);
+  const double accel_stands_out =
+      std::max(params_.gap_jump_floor_m_s2,
+               candidates > 0 ? params_.gap_jump_ratio * Median(accel_excess, candidates) : 0.0);
   std::array<double, kCapacity> score{};
   for (std::size_t i = 0; i < static_cast<std::size_t>(candidates); ++i) {
     score[i] = std::max(gyro_excess[i] / gyro_stands_out, accel_excess[i] / accel_stands_out);
   }
 
-  std::array<bool, kCapacity> near_jump{};
+  std::array<bool, kCapacity> near_loss{};
   int placed = 0;
+  const auto place = [&](int at, int samples) {
+    losses[static_cast<std::size_t>(placed++)] = {hold_from_ + first + at + 1, samples};
+    // The neighbours carry half of a jump: they are no loss of their own.
+    for (int j = std::max(0, at - 1); j <= std::min(steps - 1, at + 1); ++j) {
+      score[static_cast<std::size_t>(j)] = 0.0;
+      near_loss[static_cast<std::size_t>(j)] = true;
+    }
+  };
   int left = owed;
   while (left > 0 && placed < kMaxLosses) {
+    if (candidates == 0) break;
     const auto largest = std::max_element(score.begin(), score.begin() + candidates);
     if (*largest < 1.0) break;
     const int at = static_cast<int>(largest - score.begin());
@@ -211,23 +236,19 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
                           : jump(first + at, &Motion::accel_m_s2);
     const double estimate =
         seen.per_sample > 0.0 ? seen.excess / seen.per_sample : static_cast<double>(left);
-    const int samples = std::clamp(static_cast<int>(std::lround(estimate)), 1, left);
-    losses[static_cast<std::size_t>(placed++)] = {hold_from_ + first + at + 1, samples};
+    const int samples =
+        std::clamp(static_cast<int>(std::lround(estimate)), 1, std::min(left, most_at_one_place));
+    place(at, samples);
     left -= samples;
-    // The neighbours carry half of this jump: they are no loss of their own.
-    for (int j = std::max(0, at - 1); j <= std::min(candidates - 1, at + 1); ++j) {
-      score[static_cast<std::size_t>(j)] = 0.0;
-      near_jump[static_cast<std::size_t>(j)] = true;
-    }
   }
-  if (left > 0 && placed < kMaxLosses) {
-    // What no jump shows was lost where neither signal changed: the limb still, or turning
-    // steadily (then the accelerometer would have jumped). Put it where the limb turned
-    // slowest, away from the jumps, so that bridging it adds the least rotation.
+  // What no jump shows was lost where neither signal changed: the limb still, or turning
+  // steadily (then the accelerometer would have jumped). Put it where the limb turned slowest,
+  // away from the other losses, so that bridging it adds the least rotation.
+  while (left > 0 && placed < kMaxLosses) {
     int slowest = -1;  // candidate index
     double slowest_rad_s = 0.0;
-    for (int i = 0; i < candidates; ++i) {
-      if (near_jump[static_cast<std::size_t>(i)]) continue;
+    for (int i = 0; i < open_steps; ++i) {
+      if (near_loss[static_cast<std::size_t>(i)]) continue;
       const double rate_rad_s =
           Norm(MotionAt(first + i).gyro_rad_s) + Norm(MotionAt(first + i + 1).gyro_rad_s);
       if (slowest < 0 || rate_rad_s < slowest_rad_s) {
@@ -235,10 +256,10 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
         slowest = i;
       }
     }
-    if (slowest >= 0) {
-      losses[static_cast<std::size_t>(placed++)] = {hold_from_ + first + slowest + 1, left};
-      left = 0;
-    }
+    if (slowest < 0) break;
+    const int samples = std::min(left, most_at_one_place);
+    place(slowest, samples);
+    left -= samples;
   }
   // Whatever is left (every place taken) goes with the largest jump, the first placed.
   losses[0].samples += left;

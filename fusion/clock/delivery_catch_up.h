@@ -35,6 +35,16 @@ struct DeliveryCatchUpParams {
   // ... and at least this large: a noise spike at rest is no loss to place.
   double gap_jump_floor_rad_s = 0.1;
   double gap_jump_floor_m_s2 = 0.5;
+  // A link that is still delivering loses samples in short bursts (BLE: a few connection events
+  // missed, a retransmission given up), rarely over 0.2 s. The held samples cannot tell one long
+  // loss from several such bursts, so no one place takes more than this: what is owed beyond goes
+  // to the next jump or the next slowest place, not into one gap the clock would cut
+  // (GapPolicyParams::bridge_max_s) and a rep with it.
+  double loss_burst_max_s = 0.2;
+  // ... as long as the stall owes no more than this many bursts: a link loses about one a second
+  // and stalls last under a second. More owed is a block: a dropout, or a device whose buffer
+  // overflowed, and it is placed whole.
+  int stall_loss_bursts = 2;
 };
 
 // An arrival-time stream (no device time) whose delivery stalls, and then catches up in a burst,
@@ -47,7 +57,8 @@ struct DeliveryCatchUpParams {
 // where the least was still owed are then given the arrival times of a steady stream ending
 // there, reaching back into the pause. What is still owed (samples the link lost during the
 // stall) is put where the held samples show it: where the gyro or the accelerometer jumps, or
-// else where the limb turned slowest (DeliveryCatchUpParams::gap_jump_ratio). The clock finds it
+// else where the limb turned slowest (DeliveryCatchUpParams::gap_jump_ratio), no more than a
+// loss burst in one place (DeliveryCatchUpParams::loss_burst_max_s). The clock finds it
 // there as a loss, and the gap is bridged where the samples were lost, not where the stall began.
 // A pause no burst follows is a loss as before, passed on settle_s later.
 //
@@ -102,9 +113,10 @@ class DeliveryCatchUp {
   // all held become ready.
   void Release(int last);
   // Where in a stall its 'owed' lost samples were: up to kMaxLosses places where the held samples
-  // jump, each with its share, in order, or else the one where the limb turned slowest. Returns
-  // how many; none when the catch-up is too short to judge (then they lie before its first
-  // sample). 'last' as for Release.
+  // jump (judged when there are four steps or more to compare), each with its share, in order,
+  // and what they do not take where the limb turned slowest, each place at most a loss burst
+  // unless more is owed than stall_loss_bursts. Returns how many; none when no step is held
+  // (then they lie before its first sample). 'last' as for Release.
   struct Loss {
     int before = 0;   // index in held_ of the sample right after the lost ones
     int samples = 0;  // how many were lost there

@@ -154,19 +154,20 @@ TEST(DeliveryCatchUpTest, APauseNoBurstFollowsIsLeftALossAndPassedOnAfterSettlin
 TEST(DeliveryCatchUpTest, ACatchUpThatDeliversOnlyPartLeavesTheRestAsALossBeforeIt) {
   CatchUpFeeder feeder;
   for (int i = 0; i <= 50; ++i) feeder.Arrive(kPeriodS * i);
-  // A 1 s stall whose device kept only its newest 20 samples: they come at once, and then the
+  // A 2 s stall whose device kept only its newest 20 samples: they come at once, and then the
   // stream goes on at its steady rate, batched in threes.
-  for (int i = 1; i <= 20; ++i) feeder.Arrive(2.0 + 1e-5 * i);
-  for (int i = 1; i <= 12; ++i) feeder.Arrive(2.0 + 0.06 * ((i + 2) / 3) + 1e-5 * ((i - 1) % 3));
+  for (int i = 1; i <= 20; ++i) feeder.Arrive(3.0 + 1e-5 * i);
+  for (int i = 1; i <= 12; ++i) feeder.Arrive(3.0 + 0.06 * ((i + 2) / 3) + 1e-5 * ((i - 1) % 3));
   feeder.End();
   ExpectInOrder(feeder.fed(), 83);
-  // The burst reaches back from its last sample; the 30 samples still owed lie before it (no
-  // sample jumps, and the ramp turns slowest at its start).
-  EXPECT_NEAR(feeder.fed().arrivals_s[51], 2.0 + 20e-5 - 19 * kPeriodS, 1e-6);
-  EXPECT_NEAR(feeder.fed().arrivals_s[51] - feeder.fed().arrivals_s[50], 31 * kPeriodS, 1e-3);
+  // The burst reaches back from its last sample; the 80 samples still owed, more than a link's
+  // loss bursts, are a block the device dropped: they lie before it (no sample jumps, and the
+  // ramp turns slowest at its start).
+  EXPECT_NEAR(feeder.fed().arrivals_s[51], 3.0 + 20e-5 - 19 * kPeriodS, 1e-6);
+  EXPECT_NEAR(feeder.fed().arrivals_s[51] - feeder.fed().arrivals_s[50], 81 * kPeriodS, 1e-3);
   EXPECT_EQ(feeder.catch_up().caught_up_samples(), 19);
   // What came after the burst keeps its own arrival times.
-  EXPECT_NEAR(feeder.fed().arrivals_s[82], 2.0 + 0.06 * 4 + 2e-5, 1e-9);
+  EXPECT_NEAR(feeder.fed().arrivals_s[82], 3.0 + 0.06 * 4 + 2e-5, 1e-9);
 }
 
 // A limb turning about z: rate 3 sin(pi t) rad/s, and gravity turning with it in the sensor
@@ -264,6 +265,25 @@ TEST(DeliveryCatchUpTest, SamplesLostWhereNothingJumpsGoWhereTheLimbWasStill) {
   EXPECT_GT(moving, 50);
 }
 
+TEST(DeliveryCatchUpTest, MoreLostWhereNothingJumpsThanOneBurstIsSharedOutSoEachGapIsBridged) {
+  // 12 samples lost in the hold in two bursts (0.12 s each, a sample apart), where nothing shows
+  // them. Put in one place they would make a 0.26 s gap, and with the stall's timing a cut one;
+  // no place takes more than a loss burst (0.2 s), so each gap is short enough to bridge.
+  const std::vector<Timing> timings =
+      StallWithLosses(TurningWithAHold, {{1.12, 1.24}, {1.26, 1.38}});
+  double longest_gap_s = 0.0;
+  for (std::size_t k = 1; k < timings.size(); ++k) {
+    const double at_s = timings[k].true_s + timings[k].error_s;
+    const double before_s = timings[k - 1].true_s + timings[k - 1].error_s;
+    longest_gap_s = std::max(longest_gap_s, at_s - before_s);
+  }
+  EXPECT_LE(longest_gap_s, DeliveryCatchUpParams{}.loss_burst_max_s + kPeriodS + 1e-6);
+  for (const Timing& timing : timings) {
+    if (std::abs(TurningWithAHold(timing.true_s).gyro_rad_s.z) < 1e-6) continue;
+    EXPECT_NEAR(timing.error_s, 0.0, 1e-3) << "the sample due at " << timing.true_s << " s";
+  }
+}
+
 TEST(DeliveryCatchUpTest, AStallBeforeACatchUpIsOverEndsItAndStartsAnother) {
   CatchUpFeeder feeder;
   for (int i = 0; i <= 50; ++i) feeder.Arrive(kPeriodS * i);
@@ -284,11 +304,13 @@ TEST(DeliveryCatchUpTest, AStallBeforeACatchUpIsOverEndsItAndStartsAnother) {
 TEST(DeliveryCatchUpTest, EndDecidesACatchUpInProgress) {
   CatchUpFeeder feeder;
   for (int i = 0; i <= 50; ++i) feeder.Arrive(kPeriodS * i);
-  for (int i = 1; i <= 10; ++i) feeder.Arrive(1.5 + 1e-5 * i);  // half of what the pause owes
+  for (int i = 1; i <= 10; ++i) feeder.Arrive(1.5 + 1e-5 * i);  // 10 of the 25 the pause owes
   EXPECT_EQ(static_cast<int>(feeder.fed().numbers.size()), 51);
   feeder.End();
   ExpectInOrder(feeder.fed(), 61);
-  EXPECT_NEAR(feeder.fed().arrivals_s[51], 1.5 + 10e-5 - 9 * kPeriodS, 1e-6);
+  // The last sample held keeps its arrival; those before it reach back into the pause.
+  EXPECT_NEAR(feeder.fed().arrivals_s[60], 1.5 + 10e-5, 1e-9);
+  EXPECT_LT(feeder.fed().arrivals_s[51], 1.5 - 8 * kPeriodS);
 }
 
 TEST(DeliveryCatchUpTest, ABurstLongerThanItCanHoldIsDecidedWhenFull) {
