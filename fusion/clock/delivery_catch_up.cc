@@ -162,6 +162,39 @@ double Median(std::array<double, DeliveryCatchUp::kCapacity> values, int count) 
 
 }  // namespace
 
+DeliveryCatchUp::Pair DeliveryCatchUp::PairAt(int p, Vec3 Motion::*signal,
+                                              double stands_out) const {
+  const int lowest_step = -pause_count_;
+  const int highest_step = size_ - hold_from_ - 2;
+  const auto step = [&](int q) { return Sub(MotionAt(q + 1).*signal, MotionAt(q).*signal); };
+  Pair best;
+  double best_step = 0.0;
+  for (const int side : {-1, 1}) {
+    const int partner = p + side;
+    const int partner_outer = p + 2 * side;
+    const int jump_outer = p - side;
+    if (std::min(partner_outer, jump_outer) < lowest_step ||
+        std::max(partner_outer, jump_outer) > highest_step) {
+      continue;
+    }
+    // Each loss is measured against the motion's step on its own side: the pair spans a few
+    // tenths of a second, over which a rep's speed changes.
+    const double jump_per_sample = Norm(step(jump_outer));
+    const double partner_per_sample = Norm(step(partner_outer));
+    const double partner_step = Norm(step(partner));
+    const Vec3 around = Scale(Add(step(jump_outer), step(partner_outer)), 0.5);
+    if (jump_per_sample <= 0.0 || partner_per_sample <= 0.0 ||
+        Norm(Sub(step(partner), around)) < stands_out ||
+        partner_step <= params_.gap_pair_ratio * std::max(jump_per_sample, partner_per_sample) ||
+        partner_step <= best_step) {
+      continue;
+    }
+    best_step = partner_step;
+    best = {side, Norm(step(p)) / jump_per_sample - 1.0, partner_step / partner_per_sample - 1.0};
+  }
+  return best;
+}
+
 int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses>& losses) const {
   // Positions -pause_count_ .. size_ - hold_from_ - 1; step p goes from position p to p + 1.
   // Lost samples between p and p + 1 make step p of the gyro, or of the accelerometer (gravity
@@ -231,13 +264,28 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
     if (*largest < 1.0) break;
     const int at = static_cast<int>(largest - score.begin());
     const auto i = static_cast<std::size_t>(at);
-    const Jump seen = gyro_excess[i] / gyro_stands_out >= accel_excess[i] / accel_stands_out
-                          ? jump(first + at, &Motion::gyro_rad_s)
-                          : jump(first + at, &Motion::accel_m_s2);
-    const double estimate =
-        seen.per_sample > 0.0 ? seen.excess / seen.per_sample : static_cast<double>(left);
+    const bool by_gyro = gyro_excess[i] / gyro_stands_out >= accel_excess[i] / accel_stands_out;
+    const auto share = [&](double estimate) {
+      return std::clamp(static_cast<int>(std::lround(estimate)), 1,
+                        std::min(left, most_at_one_place));
+    };
+    if (const Pair pair = PairAt(first + at, by_gyro ? &Motion::gyro_rad_s : &Motion::accel_m_s2,
+                                 by_gyro ? gyro_stands_out : accel_stands_out);
+        pair.partner != 0 && at + pair.partner >= 0 && at + pair.partner < steps &&
+        placed + 1 < kMaxLosses) {
+      const int samples = share(pair.jump_lost);
+      place(at, samples);
+      left -= samples;
+      if (left > 0) {
+        const int partner_samples = share(pair.partner_lost);
+        place(at + pair.partner, partner_samples);
+        left -= partner_samples;
+      }
+      continue;
+    }
+    const Jump seen = jump(first + at, by_gyro ? &Motion::gyro_rad_s : &Motion::accel_m_s2);
     const int samples =
-        std::clamp(static_cast<int>(std::lround(estimate)), 1, std::min(left, most_at_one_place));
+        share(seen.per_sample > 0.0 ? seen.excess / seen.per_sample : static_cast<double>(left));
     place(at, samples);
     left -= samples;
   }

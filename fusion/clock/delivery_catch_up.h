@@ -45,6 +45,10 @@ struct DeliveryCatchUpParams {
   // and stalls last under a second. More owed is a block: a dropout, or a device whose buffer
   // overflowed, and it is placed whole.
   int stall_loss_bursts = 2;
+  // A step next to a jump that is over this many times both steps either side of the two is a
+  // loss too (a sample lost doubles a step): smooth motion does not rise two steps over its
+  // neighbours and fall back.
+  double gap_pair_ratio = 2.0;
 };
 
 // An arrival-time stream (no device time) whose delivery stalls, and then catches up in a burst,
@@ -130,6 +134,16 @@ class DeliveryCatchUp {
     Vec3 gyro_rad_s;
     Vec3 accel_m_s2;
   };
+  // Two losses a sample apart: the jump at step p and the neighbour step 'partner' (-1 or +1;
+  // 0: none) each stand out of the steps either side of the pair (gap_pair_ratio), and each
+  // lost about this many samples. Each step reads the other as half a jump, so judged against
+  // their own neighbours they read as one loss, its size wrong.
+  struct Pair {
+    int partner = 0;
+    double jump_lost = 0.0;
+    double partner_lost = 0.0;
+  };
+  Pair PairAt(int p, Vec3 Motion::*signal, double stands_out) const;
   // The 'position'-th sample of the catch-up: -2 and -1 are the two passed on before the pause,
   // 0 the first held.
   Motion MotionAt(int position) const;

@@ -238,6 +238,12 @@ TEST(DeliveryCatchUpTest, SamplesLostAtTheEndOfAStallLeaveTheHeldOnesWhereTheyWe
   ExpectEachOnTime(StallWithLosses(Turning, {{1.42, 1.52}}));
 }
 
+TEST(DeliveryCatchUpTest, TwoLossesASampleApartEachGoWhereTheyWere) {
+  // 5 and 6 samples lost with one sample between them: each step reads the other as half a
+  // jump, so judged against their own neighbours they read as one loss of the wrong size.
+  ExpectEachOnTime(StallWithLosses(Turning, {{1.1, 1.2}, {1.22, 1.34}}));
+}
+
 // The limb turns (a smooth bump of rate) from 0.4 to 1.1 s and from 1.4 to 2.0 s, and is still
 // between: a rep's hold.
 ImuSample TurningWithAHold(double true_s) {
