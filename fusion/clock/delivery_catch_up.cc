@@ -309,7 +309,8 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
     place(slowest, samples);
     left -= samples;
   }
-  // Whatever is left (every place taken) goes with the largest jump, the first placed.
+  // Whatever is left (every place taken) goes with the first placed: the largest jump, or else
+  // the slowest place.
   losses[0].samples += left;
   std::sort(losses.begin(), losses.begin() + placed,
             [](const Loss& a, const Loss& b) { return a.before < b.before; });
