@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "fusion/core/geometry.h"
+#include "fusion/core/median.h"
 
 namespace ambi::fusion {
 
@@ -151,46 +152,41 @@ DeliveryCatchUp::Motion DeliveryCatchUp::MotionAt(int position) const {
   return {sample.gyro_rad_s, sample.accel_m_s2};
 }
 
-namespace {
-
-// The median of values[0, count), which a few jumps do not move.
-double Median(std::array<double, DeliveryCatchUp::kCapacity> values, int count) {
-  const auto middle = values.begin() + count / 2;
-  std::nth_element(values.begin(), middle, values.begin() + count);
-  return *middle;
+Vec3 DeliveryCatchUp::StepAt(int step, Vec3 Motion::*signal) const {
+  return Sub(MotionAt(step + 1).*signal, MotionAt(step).*signal);
 }
-
-}  // namespace
 
 DeliveryCatchUp::Pair DeliveryCatchUp::PairAt(int p, Vec3 Motion::*signal,
                                               double stands_out) const {
   const int lowest_step = -pause_count_;
   const int highest_step = size_ - hold_from_ - 2;
-  const auto step = [&](int q) { return Sub(MotionAt(q + 1).*signal, MotionAt(q).*signal); };
   Pair best;
   double best_step = 0.0;
   for (const int side : {-1, 1}) {
-    const int partner = p + side;
     const int partner_outer = p + 2 * side;
     const int jump_outer = p - side;
     if (std::min(partner_outer, jump_outer) < lowest_step ||
         std::max(partner_outer, jump_outer) > highest_step) {
       continue;
     }
+    const Vec3 jump_outer_step = StepAt(jump_outer, signal);
+    const Vec3 partner_outer_step = StepAt(partner_outer, signal);
+    const Vec3 partner_step = StepAt(p + side, signal);
     // Each loss is measured against the motion's step on its own side: the pair spans a few
     // tenths of a second, over which a rep's speed changes.
-    const double jump_per_sample = Norm(step(jump_outer));
-    const double partner_per_sample = Norm(step(partner_outer));
-    const double partner_step = Norm(step(partner));
-    const Vec3 around = Scale(Add(step(jump_outer), step(partner_outer)), 0.5);
+    const double jump_per_sample = Norm(jump_outer_step);
+    const double partner_per_sample = Norm(partner_outer_step);
+    const double partner_size = Norm(partner_step);
+    const Vec3 around = Scale(Add(jump_outer_step, partner_outer_step), 0.5);
     if (jump_per_sample <= 0.0 || partner_per_sample <= 0.0 ||
-        Norm(Sub(step(partner), around)) < stands_out ||
-        partner_step <= params_.gap_pair_ratio * std::max(jump_per_sample, partner_per_sample) ||
-        partner_step <= best_step) {
+        Norm(Sub(partner_step, around)) < stands_out ||
+        partner_size <= params_.gap_pair_ratio * std::max(jump_per_sample, partner_per_sample) ||
+        partner_size <= best_step) {
       continue;
     }
-    best_step = partner_step;
-    best = {side, Norm(step(p)) / jump_per_sample - 1.0, partner_step / partner_per_sample - 1.0};
+    best_step = partner_size;
+    best = {side, Norm(StepAt(p, signal)) / jump_per_sample - 1.0,
+            partner_size / partner_per_sample - 1.0};
   }
   return best;
 }
@@ -225,9 +221,8 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
     double per_sample = 0.0;  // that mean's size
   };
   const auto jump = [&](int p, Vec3 Motion::*signal) {
-    const auto step = [&](int q) { return Sub(MotionAt(q + 1).*signal, MotionAt(q).*signal); };
-    const Vec3 around = Scale(Add(step(p - 1), step(p + 1)), 0.5);
-    return Jump{Norm(Sub(step(p), around)), Norm(around)};
+    const Vec3 around = Scale(Add(StepAt(p - 1, signal), StepAt(p + 1, signal)), 0.5);
+    return Jump{Norm(Sub(StepAt(p, signal), around)), Norm(around)};
   };
   std::array<double, kCapacity> gyro_excess{};
   std::array<double, kCapacity> accel_excess{};
@@ -236,12 +231,12 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
     accel_excess[static_cast<std::size_t>(i)] = jump(first + i, &Motion::accel_m_s2).excess;
   }
   // A jump stands out of the stall's smooth motion and noise (their median excess).
-  const double gyro_stands_out =
-      std::max(params_.gap_jump_floor_rad_s,
-               candidates > 0 ? params_.gap_jump_ratio * Median(gyro_excess, candidates) : 0.0);
-  const double accel_stands_out =
-      std::max(params_.gap_jump_floor_m_s2,
-               candidates > 0 ? params_.gap_jump_ratio * Median(accel_excess, candidates) : 0.0);
+  const double gyro_stands_out = std::max(
+      params_.gap_jump_floor_rad_s,
+      candidates > 0 ? params_.gap_jump_ratio * MedianOfFirst(gyro_excess, candidates) : 0.0);
+  const double accel_stands_out = std::max(
+      params_.gap_jump_floor_m_s2,
+      candidates > 0 ? params_.gap_jump_ratio * MedianOfFirst(accel_excess, candidates) : 0.0);
   std::array<double, kCapacity> score{};
   for (std::size_t i = 0; i < static_cast<std::size_t>(candidates); ++i) {
     score[i] = std::max(gyro_excess[i] / gyro_stands_out, accel_excess[i] / accel_stands_out);
@@ -258,6 +253,11 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
     }
   };
   int left = owed;
+  // A jump's estimated size, within what is left and what one place may take.
+  const auto share = [&](double estimate) {
+    return std::clamp(static_cast<int>(std::lround(estimate)), 1,
+                      std::min(left, most_at_one_place));
+  };
   while (left > 0 && placed < kMaxLosses) {
     if (candidates == 0) break;
     const auto largest = std::max_element(score.begin(), score.begin() + candidates);
@@ -265,12 +265,8 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
     const int at = static_cast<int>(largest - score.begin());
     const auto i = static_cast<std::size_t>(at);
     const bool by_gyro = gyro_excess[i] / gyro_stands_out >= accel_excess[i] / accel_stands_out;
-    const auto share = [&](double estimate) {
-      return std::clamp(static_cast<int>(std::lround(estimate)), 1,
-                        std::min(left, most_at_one_place));
-    };
-    if (const Pair pair = PairAt(first + at, by_gyro ? &Motion::gyro_rad_s : &Motion::accel_m_s2,
-                                 by_gyro ? gyro_stands_out : accel_stands_out);
+    Vec3 Motion::*const signal = by_gyro ? &Motion::gyro_rad_s : &Motion::accel_m_s2;
+    if (const Pair pair = PairAt(first + at, signal, by_gyro ? gyro_stands_out : accel_stands_out);
         pair.partner != 0 && at + pair.partner >= 0 && at + pair.partner < steps &&
         placed + 1 < kMaxLosses) {
       const int samples = share(pair.jump_lost);
@@ -283,7 +279,7 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
       }
       continue;
     }
-    const Jump seen = jump(first + at, by_gyro ? &Motion::gyro_rad_s : &Motion::accel_m_s2);
+    const Jump seen = jump(first + at, signal);
     const int samples =
         share(seen.per_sample > 0.0 ? seen.excess / seen.per_sample : static_cast<double>(left));
     place(at, samples);

@@ -144,6 +144,8 @@ class DeliveryCatchUp {
     double partner_lost = 0.0;
   };
   Pair PairAt(int p, Vec3 Motion::*signal, double stands_out) const;
+  // Step 'step' of 'signal': from position step to step + 1 (see MotionAt).
+  Vec3 StepAt(int step, Vec3 Motion::*signal) const;
   // The 'position'-th sample of the catch-up: -2 and -1 are the two passed on before the pause,
   // 0 the first held.
   Motion MotionAt(int position) const;

@@ -5,8 +5,8 @@
 #include <numbers>
 #include <utility>
 
+#include "fusion/core/median.h"
 #include "fusion/core/rotation.h"
-#include "fusion/reps/median.h"
 
 namespace ambi::fusion {
 namespace {

@@ -6,7 +6,7 @@
 #include <numbers>
 #include <optional>
 
-#include "fusion/reps/median.h"
+#include "fusion/core/median.h"
 
 namespace ambi::fusion {
 namespace {

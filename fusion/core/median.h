@@ -1,5 +1,5 @@
-#ifndef AMBI_FUSION_REPS_MEDIAN_H_
-#define AMBI_FUSION_REPS_MEDIAN_H_
+#ifndef AMBI_FUSION_CORE_MEDIAN_H_
+#define AMBI_FUSION_CORE_MEDIAN_H_
 
 #include <algorithm>
 #include <array>
@@ -18,4 +18,4 @@ double MedianOfFirst(std::array<double, N> values, int count) {
 
 }  // namespace ambi::fusion
 
-#endif  // AMBI_FUSION_REPS_MEDIAN_H_
+#endif  // AMBI_FUSION_CORE_MEDIAN_H_
