@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "fusion/core/rotation.h"
+
 namespace ambi::fusion {
 namespace {
 
@@ -17,17 +19,6 @@ Eigen::Matrix3d SkewMatrix(const Eigen::Vector3d& v) {
   Eigen::Matrix3d m;
   m << 0.0, -v.z(), v.y(), v.z(), 0.0, -v.x(), -v.y(), v.x(), 0.0;
   return m;
-}
-
-// A unit vector fixed in the world, in the frame of a sensor that turned at 'rate_rad_s' (sensor
-// frame) for 'dt_s': the sensor frame turned by rate * dt, so the vector turns the other way.
-// A sample's turn is small (under 0.1 rad): the rotation to second order, kept unit, is within
-// 2e-4 rad of the exact one, and costs no trigonometry.
-Vec3 CarryWorldVector(const Vec3& v, const Vec3& rate_rad_s, double dt_s) {
-  const Vec3 turn = Scale(rate_rad_s, -dt_s);
-  const Vec3 once = Cross(turn, v);
-  const Vec3 out = fusion::Add(fusion::Add(v, once), Scale(Cross(turn, once), 0.5));
-  return Scale(out, 1.0 / Norm(out));
 }
 
 }  // namespace
