@@ -47,6 +47,10 @@ struct Rep {
   // orientation, or its start or return lay in a longer gap and was judged from the samples
   // either side. Its timing and ROM are then less certain.
   bool bridged = false;
+  // The limb stepped into the rep and back out of it (a lunge's front leg): it carried the
+  // body, so it is working, whatever its range beside the other side's. The range is the
+  // stance's, from the pose the limb stood in before the step.
+  bool stepped = false;
 };
 
 // Left/right comparison of one metric.

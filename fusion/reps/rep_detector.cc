@@ -119,10 +119,62 @@ void RepDetector::StartLearningAxis(std::int64_t index) {
   rest_before_gap_deg_.reset();
   away_from_rest_deg_.reset();
   last_end_index_ = -1;
-  still_pose_deg_.reset();
+  ForgetStillPose();
   axis_confirmed_ = false;
   relocked_on_swing_ = false;
   relock_axis_.reset();
+}
+
+void RepDetector::ForgetStillPose() {
+  still_pose_deg_.reset();
+  still_index_.reset();
+}
+
+double RepDetector::StepDistanceM(std::int64_t first, std::int64_t last) const {
+  // From the first sample after a gap (or the data's first) the limb may already have been
+  // moving: no velocity is known there.
+  if (first <= floor_index_ || first < OldestIndex() || last <= first ||
+      static_cast<double>(At(last).time_ns - At(first).time_ns) * 1e-9 > params_.step_max_s) {
+    return 0.0;
+  }
+  // Two horizontal directions, fixed in the world, carried by the gyro with the vertical. Which
+  // two does not matter: the distance is the same.
+  Vec3 up = At(first).gravity;
+  Vec3 east = Cross(up, std::abs(up.x) < 0.9 ? Vec3{1.0, 0.0, 0.0} : Vec3{0.0, 1.0, 0.0});
+  east = Scale(east, 1.0 / Norm(east));
+  // Velocity and position from zero at 'first'; the limb stopped at 'last' too, so the velocity
+  // left there is an error that grew over the span (a constant one linearly): the position less
+  // half of it times the span.
+  double velocity_m_s[2] = {0.0, 0.0};
+  double position_m[2] = {0.0, 0.0};
+  double span_s = 0.0;
+  for (std::int64_t j = first + 1; j <= last; ++j) {
+    const Entry& e = At(j);
+    // The true step: samples lost and found late lengthen it (their motion is taken as this
+    // sample's); over a gap the bridge would not span, nothing can be told.
+    const double step_s = static_cast<double>(e.time_ns - At(j - 1).time_ns) * 1e-9;
+    if (step_s > params_.gap.bridge_max_s) return 0.0;
+    const Vec3 rate_rad_s = Scale(Add(At(j - 1).gyro_rad_s, e.gyro_rad_s), 0.5);
+    up = CarryWorldVector(up, rate_rad_s, step_s);
+    east = CarryWorldVector(east, rate_rad_s, step_s);
+    east = Sub(east, Scale(up, Dot(east, up)));
+    east = Scale(east, 1.0 / Norm(east));
+    const Vec3 north = Cross(up, east);
+    velocity_m_s[0] += Dot(e.accel_m_s2, east) * step_s;
+    velocity_m_s[1] += Dot(e.accel_m_s2, north) * step_s;
+    position_m[0] += velocity_m_s[0] * step_s;
+    position_m[1] += velocity_m_s[1] * step_s;
+    span_s += step_s;
+  }
+  return std::hypot(position_m[0] - 0.5 * span_s * velocity_m_s[0],
+                    position_m[1] - 0.5 * span_s * velocity_m_s[1]);
+}
+
+bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last) const {
+  const double tilt_rad =
+      std::acos(std::clamp(Dot(At(first).gravity, At(last).gravity), -1.0, 1.0));
+  const double arc_m = 2.0 * params_.step_lever_m * std::sin(0.5 * tilt_rad);
+  return StepDistanceM(first, last) > params_.step_min_m + arc_m;
 }
 
 void RepDetector::ForgetSetAmplitude() {
@@ -193,6 +245,7 @@ RepDetectorDiagnostics RepDetector::diagnostics() const {
   d.dropped_by_gap = dropped_by_gap_;
   d.abandoned = abandoned_;
   d.swings = swings_;
+  d.steps = steps_;
   d.relearned = relearned_;
   d.bridged_samples = bridged_samples_;
   return d;
@@ -269,7 +322,7 @@ void RepDetector::LockAxisTo(const Vec3& axis) {
   // the data.
   const bool moving = !AtRestSpeed(At(first).speed_deg_s);
   rest_ = {At(first).angle_deg, first, moving ? RestOrigin::kDataStart : RestOrigin::kSeen};
-  still_pose_deg_.reset();
+  ForgetStillPose();
   state_ = RepState::kAtRest;
   for (std::int64_t i = first; i <= last; ++i) {
     // What "still" means may change during the replay (a rep accepted here sets the set's
@@ -564,7 +617,10 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
       angle < rest_.angle_deg) {
     rest_ = {angle, index, RestOrigin::kSeen};
   }
-  if (entry.still_s >= params_.rest_min_s) still_pose_deg_ = angle;
+  if (entry.still_s >= params_.rest_min_s) {
+    still_pose_deg_ = angle;
+    still_index_ = index;
+  }
   if (AtRestSpeed(entry.speed_deg_s)) {
     state_ = RepState::kAtRest;
   }
@@ -575,6 +631,10 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
     rep_.cross_index = index;
     rep_.peak_deg = angle;
     rep_.peak_index = index;
+    // Below the pose the limb last stood still in, not long after it: did it step?
+    if (still_pose_deg_ && rest_.angle_deg < *still_pose_deg_ && *still_index_ >= OldestIndex()) {
+      rep_.landed = StepDistanceM(*still_index_, rest_.index) > params_.step_min_m;
+    }
   }
 }
 
@@ -590,8 +650,8 @@ void RepDetector::StepInRep(std::int64_t index) {
     rest_ = {angle, index, RestOrigin::kSeen};
     return;
   }
-  if (state_ == RepState::kRising && entry.still_s >= params_.rest_min_s && still_pose_deg_ &&
-      *still_pose_deg_ - rep_.base.angle_deg > params_.swing_min_deg &&
+  if (state_ == RepState::kRising && !rep_.landed && entry.still_s >= params_.rest_min_s &&
+      still_pose_deg_ && *still_pose_deg_ - rep_.base.angle_deg > params_.swing_min_deg &&
       std::abs(angle - *still_pose_deg_) <=
           std::max(params_.swing_min_deg, *still_pose_deg_ - rep_.base.angle_deg)) {
     // At rest near the pose the limb rests in (no further from it than where the rise began),
@@ -621,8 +681,10 @@ void RepDetector::StepInRep(std::int64_t index) {
   }
   if (state_ != RepState::kRising && still_pose_deg_) {
     // Judged once the rep has turned, against its whole rise: its start (the low point of the
-    // last swing, in gait) and its return.
-    const double below_deg = *still_pose_deg_ - std::min(angle, rep_.base.angle_deg);
+    // last swing, in gait) and its return. A stance after a step's landing is judged by its
+    // return alone.
+    const double below_deg =
+        *still_pose_deg_ - (rep_.landed ? angle : std::min(angle, rep_.base.angle_deg));
     if (below_deg >
         std::max(params_.swing_min_deg, params_.swing_frac * (rep_.peak_deg - *still_pose_deg_))) {
       // Swung through the pose the limb rests in to its other side: a pendulum, not a rep.
@@ -633,6 +695,8 @@ void RepDetector::StepInRep(std::int64_t index) {
       return;
     }
   }
+  // What the rep returns to: where it started, or for a stance the pose stood in before the step.
+  const double floor_deg = rep_.landed && still_pose_deg_ ? *still_pose_deg_ : rep_.base.angle_deg;
   switch (state_) {
     case RepState::kRising: {
       const double turn_deg = TurnDeg(excursion);
@@ -650,7 +714,7 @@ void RepDetector::StepInRep(std::int64_t index) {
         state_ = RepState::kRising;
         rep_.peak_deg = angle;
         rep_.peak_index = index;
-      } else if (angle - rep_.base.angle_deg <= params_.end_frac * excursion) {
+      } else if (angle - floor_deg <= params_.end_frac * (rep_.peak_deg - floor_deg)) {
         state_ = RepState::kReturning;
         rep_.min_deg = angle;
       } else if (entry.still_s < params_.settle_s) {
@@ -680,6 +744,14 @@ void RepDetector::StepInRep(std::int64_t index) {
 void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
   std::optional<Rep> rep = MeasureRep(end_index, at_gap);
   if (!rep) return;
+  // A rep seen whole from where the limb stopped (not begun before the data or in a gap, not
+  // while turning the other way) to where it stopped again, nothing bridged: was it a step?
+  if (!at_gap && rep_.base.origin == RestOrigin::kSeen &&
+      std::abs(At(measured_start_index_).speed_deg_s) <= params_.step_start_speed_max_deg_s &&
+      CarriedElsewhere(measured_start_index_, end_index)) {
+    ++steps_;  // the limb was carried elsewhere (a step), it did no rep
+    return;
+  }
   if (!axis_confirmed_ && !at_gap) {
     const double off_deg = AxisAngleDeg(measured_.axis, angle_.axis());
     if (off_deg > params_.confirm_axis_max_deg) {
@@ -852,8 +924,11 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
                                extrapolate_s);
   }
 
-  // From the rest pose the rep left (it may lie in a gap just before the first sample).
-  const double rom_deg = max_deg - std::min(min_deg, rep_.base.angle_deg);
+  // From the rest pose the rep left (it may lie in a gap just before the first sample); a stance
+  // from the pose the limb stood in before it stepped.
+  const double rom_deg =
+      max_deg -
+      (rep_.landed && still_pose_deg_ ? *still_pose_deg_ : std::min(min_deg, rep_.base.angle_deg));
   const double duration_s = static_cast<double>(end_ns - start_ns) * 1e-9;
   if (rom_deg < MinRomDeg() || duration_s < params_.min_duration_s) {
     ++rejected_reps_;
@@ -872,6 +947,7 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
   rep.end = TimeFromNanoseconds(end_ns);
   rep.rom_deg = rom_deg;
   rep.bridged = bridged;
+  rep.stepped = rep_.landed;
   if (rep_.base.origin == RestOrigin::kCarriedOverGap && angle_.source() == AngleSource::kGravity &&
       !at_gap) {
     // The rep began in a gap, and the orientation carried over it is checked against gravity
@@ -991,7 +1067,7 @@ void RepDetector::MarkGap(Time /*time*/) {
   still_s_ = 0.0;
   previous_time_ns_.reset();
   // The limb may have moved during the gap: the pose it rested in before is no reference.
-  still_pose_deg_.reset();
+  ForgetStillPose();
 }
 
 std::optional<Rep> RepDetector::Finish(RepRotation* rotation) {

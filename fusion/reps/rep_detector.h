@@ -85,6 +85,34 @@ struct RepDetectorParams {
   // takes a rep whose return a loss burst misplaced for a swing.
   double swing_min_deg = 6.0;
   double swing_frac = 0.4;
+  // A step carries the limb elsewhere: a leg stepping out swings and lands with the foot 0.5-1 m
+  // ahead, and steps back the same way; a rep about a joint brings the sensor back to where it
+  // started. The accelerometer across the vertical (gravity has no part there; the vertical
+  // carried from the first sample by the gyro, as the fused one leans towards the acceleration
+  // looked for), integrated twice between two moments the limb stopped (velocity zero at both,
+  // which also removes a constant error), tells one from the other. A movement that ends more
+  // than step_min_m from where it started is a step, never a rep. A rep that starts where a
+  // step landed, below the pose the limb stood still in before it (a lunge's front shank lands
+  // reaching forward, foot ahead of the knee), is the stance: judged by its return to that pose
+  // alone (it did not swing through it) and measured from it (the shank's tilt from standing).
+  // In the simulator a lunge's step moves the ankle sensor 0.68 m, its 3 s stance 0.15 m.
+  double step_min_m = 0.3;
+  // ... beyond what turning the segment moved it: a movement that ends tilted another way than
+  // it began (a rep seen from its turnaround on, after a gap) moved the sensor along an arc
+  // about the joint, up to 2 step_lever_m sin(tilt / 2) away. A wrist sensor is 0.55 m from the
+  // shoulder, a shank's 0.3-0.4 m from the knee; a leg turned from the hip reaches further but
+  // does not step. A lunge's landing is 15 deg from standing: 0.16 m of the 0.7 m step.
+  double step_lever_m = 0.6;
+  // ... from a start where the limb turned slower than this about the axis: a rep whose start
+  // was found where the limb reversed (still turning the other way) did not start from a stop.
+  // The landing, where a stance starts, is the lowest sample, and at 25 Hz the shank still
+  // turns at 20-55 deg/s there (about the planted ankle: the sensor barely moves); it is not
+  // judged by its turn.
+  double step_start_speed_max_deg_s = 17.0;
+  // ... over at most this long: a step takes 0.5-1 s. A tilt error that grows (a gyro bias)
+  // moves the integrated position with the cube of the span: 0.7 deg/s of bias, 0.03 m in
+  // 1.5 s, 0.26 m in 3 s.
+  double step_max_s = 1.5;
   // Until the set has this many reps, a limb that comes to rest (still for rest_min_s) learns
   // the movement axis and its direction afresh from its next movement: motion before the set
   // (walking, picking the weights up) must not fix the axis or the sign of the set's reps. Two:
@@ -226,6 +254,7 @@ struct RepDetectorDiagnostics {
   std::int64_t dropped_by_gap = 0;  // reps in progress discarded at a cut gap
   std::int64_t abandoned = 0;       // excursions that never came back (max_rep_s)
   std::int64_t swings = 0;          // excursions that swung through the rest pose
+  std::int64_t steps = 0;           // movements that carried the limb elsewhere (step_min_m)
   std::int64_t relearned = 0;       // times the axis was learned afresh at rest before the set
   std::int64_t bridged_samples = 0;
   bool axis_locked() const { return state != RepState::kLearningAxis; }
@@ -352,6 +381,9 @@ class RepDetector {
     // kFalling: the limb's current still run began where it turned (a hold, not a set-down);
     // judged once per still run.
     bool held_still = false;
+    // It started where a step landed, below the still pose: a stance (step_min_m), measured
+    // from the still pose.
+    bool landed = false;
   };
   // A rep cut by a gap on its way back, judged by the first sample after the gap.
   struct HeldRep {
@@ -418,6 +450,14 @@ class RepDetector {
   void ClearSet();
   // The set's amplitude and speed are forgotten (set_rest_s).
   void ForgetSetAmplitude();
+  // The pose the limb last stood still in is no reference any more (a gap, a new axis).
+  void ForgetStillPose();
+  // How far the sensor moved across the earth's vertical from sample 'first' to 'last', both
+  // taken as moments the limb stopped (step_min_m), in m; 0 over more than step_max_s.
+  double StepDistanceM(std::int64_t first, std::int64_t last) const;
+  // The sensor moved further from 'first' to 'last' than turning the segment can have moved it:
+  // the limb was carried elsewhere (step_min_m).
+  bool CarriedElsewhere(std::int64_t first, std::int64_t last) const;
   // Forgets the axis learned from motion before the set; learning starts again at 'index'.
   void RelearnAxis(std::int64_t index);
   // The axis, the rest pose and the axis checks start afresh from 'index' (kLearningAxis).
@@ -459,6 +499,7 @@ class RepDetector {
   // The pose the limb last rested still in (still for rest_min_s), since the axis was learned
   // and not before a cut gap: the reference of the swing rule.
   std::optional<double> still_pose_deg_;
+  std::optional<std::int64_t> still_index_;  // the sample still_pose_deg_ was taken at
   // Set by a cut gap: the rest pose seen before it (where the rep in progress started, or where
   // the limb rested) and the rep held for the first sample after it.
   std::optional<double> rest_before_gap_deg_;
@@ -513,6 +554,7 @@ class RepDetector {
   std::int64_t dropped_by_gap_ = 0;
   std::int64_t abandoned_ = 0;
   std::int64_t swings_ = 0;
+  std::int64_t steps_ = 0;
   std::int64_t relearned_ = 0;
   std::int64_t bridged_samples_ = 0;
 };

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <numbers>
 #include <random>
 #include <vector>
 
@@ -706,6 +708,91 @@ TEST(RepDetectorTest, ARepIsReportedWithTheAxisItTurnedAbout) {
 // of motion the set's axis locks on: measured about that axis the raise read upside down (a fall
 // and the next rise taken for one rep, the first rep lost). The first rep's own rotation says
 // the axis was wrong: it is learned from that rep and the reps are measured about the hinge.
+// A move of the whole segment across the earth: 'dx_m' along earth x over 'duration_s' from
+// 'start_s', along a half cosine (at rest at both ends).
+struct Carry {
+  double start_s;
+  double duration_s;
+  double dx_m;
+};
+
+// The samples of 'samples' with the segment also carried as 'carries' say: the accelerometer
+// feels the carrying acceleration besides gravity.
+std::vector<HingeSample> Carried(std::vector<HingeSample> samples,
+                                 const std::vector<Carry>& carries) {
+  for (HingeSample& s : samples) {
+    const double t = ToSeconds(s.sample.time);
+    Vec3 accel_earth{0.0, 0.0, 9.80665};
+    for (const Carry& c : carries) {
+      const double u = (t - c.start_s) / c.duration_s;
+      if (u < 0.0 || u > 1.0) continue;
+      accel_earth.x += c.dx_m * 0.5 * std::numbers::pi * std::numbers::pi /
+                       (c.duration_s * c.duration_s) * std::cos(std::numbers::pi * u);
+    }
+    s.sample.accel_m_s2 = hinge::Rotate(Inverse(s.sensor_to_earth), accel_earth);
+  }
+  return samples;
+}
+
+// Three forward lunges of a front shank (sensor above the ankle), as the simulator makes them:
+// each steps 0.7 m out in 0.6 s, the knee flexing the shank 'knee_deg' and the shank landing
+// 'reach_deg' past vertical, settles to vertical, tilts 'stance_deg' over the planted foot and
+// back, then steps back the same way without the reach and stands.
+std::vector<HingeSample> Lunges(double knee_deg, double reach_deg, double stance_deg) {
+  std::vector<Piece> pieces = {{0.0, 2.0}};
+  std::vector<Carry> carries;
+  double t = 2.0;
+  for (int i = 0; i < 3; ++i) {
+    pieces.push_back({knee_deg, 0.3});
+    pieces.push_back({-reach_deg, 0.3});
+    carries.push_back({t, 0.6, 0.7});
+    pieces.push_back({0.0, 0.5});
+    pieces.push_back({stance_deg, 1.6});
+    pieces.push_back({stance_deg, 0.2});
+    pieces.push_back({0.0, 1.0});
+    t += 0.6 + 0.5 + 1.6 + 0.2 + 1.0;
+    pieces.push_back({knee_deg, 0.3});
+    pieces.push_back({0.0, 0.3});
+    carries.push_back({t, 0.6, -0.7});
+    pieces.push_back({0.0, 2.0});
+    t += 0.6 + 2.0;
+  }
+  return Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries);
+}
+
+// The stance is the lunge's rep of the stepping leg: its tilt from standing, its tempo, marked
+// stepped. Neither step is a rep: the one out swings through the standing pose (or, with a
+// short reach, lands beside it), the one back carries the sensor 0.7 m.
+TEST(RepDetectorTest, ASteppingLegsRepIsItsStanceNotItsSteps) {
+  for (const double reach_deg : {15.0, 5.0}) {
+    SCOPED_TRACE(testing::Message() << "reach " << reach_deg);
+    const std::vector<Rep> reps = Detect(Lunges(/*knee_deg=*/35.0, reach_deg, /*stance_deg=*/25.0),
+                                         Params(100, Phase::kEccentric));
+    ASSERT_EQ(reps.size(), 3u);
+    for (const Rep& r : reps) {
+      EXPECT_NEAR(r.rom_deg, 25.0, 1.5);
+      EXPECT_TRUE(r.stepped);
+      EXPECT_NEAR(r.concentric_s, 1.0, 0.25);
+    }
+  }
+}
+
+// The same shank movements without the carrying: the sensor comes back where it left, so the
+// knee's flexions are reps of their own (a leg curl, say) and nothing is marked stepped.
+TEST(RepDetectorTest, WithoutBeingCarriedTheSameTurnsAreNoSteps) {
+  std::vector<HingeSample> samples = Lunges(35.0, 5.0, 25.0);
+  for (HingeSample& s : samples)
+    s.sample.accel_m_s2 = hinge::Rotate(Inverse(s.sensor_to_earth), {0, 0, 9.80665});
+  RepDetector detector(Params(100, Phase::kEccentric));
+  int stepped = 0;
+  for (const HingeSample& s : samples) {
+    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.rep && out.rep->stepped) ++stepped;
+  }
+  EXPECT_EQ(stepped, 0);
+  EXPECT_EQ(detector.diagnostics().steps, 0);
+}
+
 TEST(RepDetectorTest, AJerkAtTheFirstRepsStartDoesNotSetTheSetsAxis) {
   std::vector<HingeSample> samples =
       MakeHinge(hinge::Reps(3, 70, 1.0, 1.0, 1.2, 2.0), 50, {1, 0, 0, 0}, {0, 1, 0});

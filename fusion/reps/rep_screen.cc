@@ -247,6 +247,8 @@ ScreenVerdict RepScreen::CrossSideVerdict(Side side, const Rep& rep) const {
       return ScreenVerdict::kGait;
     }
   }
+  // A limb that stepped into its rep carries the body: it does not follow it.
+  if (rep.stepped) return ScreenVerdict::kRep;
   const std::optional<Rep> other = Overlapping(Other(side), rep);
   if (!other) {
     const std::optional<Rep> near = Near(Other(side), rep);

@@ -23,7 +23,8 @@ struct Planned {
   double start_s;
   double duration_s;
   double rom_deg;
-  bool swing = false;  // a movement the detector judged a pendulum swing (AddSwing)
+  bool swing = false;    // a movement the detector judged a pendulum swing (AddSwing)
+  bool stepped = false;  // the limb stepped into the rep and out of it (Rep::stepped)
 };
 
 // Feeds the reps in order of their ends (as detectors report them), advancing both sides' data
@@ -43,7 +44,9 @@ std::vector<Rep> Screen(RepScreen& screen, std::vector<Planned> plan, double unt
       if (p.swing) {
         screen.AddSwing(p.side, MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg));
       } else {
-        screen.Add(p.side, MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg));
+        Rep rep = MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg);
+        rep.stepped = p.stepped;
+        screen.Add(p.side, rep);
       }
       drain();
     }
@@ -300,6 +303,24 @@ TEST(RepScreenTest, AUnilateralSetTakesALargerRockForFollowingThanABilateralOne)
   }
   const std::vector<Rep> passed = Screen(screen, plan, 50.0);
   EXPECT_EQ(Count(passed, Side::kLeft), 6);
+}
+
+TEST(RepScreenTest, ALegThatSteppedIntoItsRepIsWorkingWhateverItsShareOfTheOther) {
+  // A forward lunge: the front shank tilts 25 deg over the planted foot while the rear one drops
+  // 85 deg (0.29 of it). A limb that stepped carries the body; it does not follow it.
+  for (const bool stepped : {true, false}) {
+    SCOPED_TRACE(stepped ? "stepped" : "not stepped");
+    RepScreen screen({});
+    screen.StartRun(false, true);
+    std::vector<Planned> plan;
+    for (int i = 0; i < 6; ++i) {
+      plan.push_back({Side::kLeft, 2.0 + 6.0 * i, 2.6, 85.0});
+      plan.push_back({Side::kRight, 1.9 + 6.0 * i, 2.9, 25.0, false, stepped});
+    }
+    const std::vector<Rep> passed = Screen(screen, plan, 50.0);
+    EXPECT_EQ(Count(passed, Side::kLeft), 6);
+    EXPECT_EQ(Count(passed, Side::kRight), stepped ? 6 : 0);
+  }
 }
 
 TEST(RepScreenTest, ARepWaitsForTheOtherSidesDataButNotForASilentSide) {
