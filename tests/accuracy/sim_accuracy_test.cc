@@ -434,11 +434,12 @@ TEST(SituationTest, AStallWithLossesInItLosesNoRep) {
   EXPECT_EQ(n, 10 * 15);
 }
 
-// A forward lunge, either leg leading, at 25, 50 and 100 Hz (seeds 1-5): the stepping leg's
-// swings out and back (its shank turning 35 deg each way, landing 15 deg past vertical, the
-// foot travelling 0.7 m) are part of its one rep per lunge, and the rear leg counts the same
-// reps. The rear leg's range reads within the aim; the stepping leg's is the largest turn of its
-// shank, not the stance's tilt the simulator calls its range, so it is not held here.
+// Forward lunges, either leg leading (seeds 1-5): the fixed ones at 25, 50 and 100 Hz and the
+// drawn ones (step, stance, tempo, rate, loss bursts). Each leg counts one rep per lunge: the
+// stepping leg's is its stance, measured from standing (the steps out and back carry the foot
+// 0.5-1 m and are no reps), the rear leg's the knee's drop. Both ranges read within the aim.
+// On a lossy link a leg may still miss or add one rep, and a stepping leg's range reads up to
+// 5-6 deg off on average (see docs/accuracy.md): there only the count is held, within one.
 TEST(SituationTest, ALungeCountsOneRepPerLungeOnEachLeg) {
   int n = 0;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
@@ -447,16 +448,22 @@ TEST(SituationTest, ALungeCountsOneRepPerLungeOnEachLeg) {
       const ScenarioResult r = RunScenario(scenario);
       SCOPED_TRACE(r.name);
       const Side leading = Has(r, " lungeL") ? Side::kLeft : Side::kRight;
+      const bool lossy = Has(r, " loss");
       for (Side side : {Side::kLeft, Side::kRight}) {
         const SideResult& s = r.side(side);
-        EXPECT_EQ(s.true_reps, 10);
-        EXPECT_EQ(s.detected_reps, 10);
-        EXPECT_EQ(s.matched_reps, 10) << (side == leading ? "stepping leg" : "rear leg");
+        SCOPED_TRACE(side == leading ? "stepping leg" : "rear leg");
+        if (lossy) {
+          EXPECT_LE(s.missed_reps, 1);
+          EXPECT_LE(s.extra_reps, 1);
+        } else {
+          EXPECT_EQ(s.detected_reps, s.true_reps);
+          EXPECT_EQ(s.matched_reps, s.true_reps);
+          EXPECT_LE(s.rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
+        }
       }
-      EXPECT_LE(r.side(fusion::OtherSide(leading)).rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
     }
   }
-  EXPECT_EQ(n, 5 * 6);
+  EXPECT_EQ(n, 5 * (6 + 2 * kDrawnLungesPerSide));
 }
 
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working

@@ -23,11 +23,12 @@ namespace {
 
 using fusion::Side;
 
-constexpr std::uint64_t kMountStream = 0x6d6f756e74;  // "mount"
-constexpr std::uint64_t kLatencyStream = 0x6c6174;    // "lat"
-constexpr std::uint64_t kBiasStream = 0x62696173;     // "bias"
-constexpr std::uint64_t kStallStream = 0x7374616c6c;  // "stall"
-constexpr std::uint64_t kDrawStream = 0x64726177;     // "draw"
+constexpr std::uint64_t kMountStream = 0x6d6f756e74;   // "mount"
+constexpr std::uint64_t kLatencyStream = 0x6c6174;     // "lat"
+constexpr std::uint64_t kBiasStream = 0x62696173;      // "bias"
+constexpr std::uint64_t kStallStream = 0x7374616c6c;   // "stall"
+constexpr std::uint64_t kDrawStream = 0x64726177;      // "draw"
+constexpr std::uint64_t kStepDrawStream = 0x73746570;  // "step"
 constexpr std::array<sim::ExerciseKind, 5> kEveryExercise = {
     sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise, sim::ExerciseKind::kKneeExtension,
     sim::ExerciseKind::kSquat, sim::ExerciseKind::kStraightLegRaise};
@@ -541,6 +542,48 @@ std::vector<Scenario> StepGrid(std::uint64_t seed) {
       o.rate_hz = rate_hz;
       o.lunge_leading = leading;
       grid.push_back(MakeScenario(o));
+    }
+  }
+  // Lunges as athletes take them: the step, the stance and the tempo drawn from realistic
+  // ranges, at any rate, with or without a lossy link.
+  sim::Prng rng(sim::DeriveSeed(seed, kStepDrawStream));
+  auto between = [&](double low, double high) { return low + (high - low) * rng.Uniform(); };
+  constexpr std::array<double, 4> kRatesHz = {25.0, 50.0, 100.0, 200.0};
+  for (Side leading : kSides) {
+    for (int i = 0; i < kDrawnLungesPerSide; ++i) {
+      ScenarioOptions o;
+      o.seed = seed * 1000 + 850 + (++n);
+      o.exercise = sim::ExerciseKind::kSquat;
+      o.rate_hz = kRatesHz[static_cast<std::size_t>(rng.Uniform() * kRatesHz.size())];
+      o.lunge_leading = leading;
+      o.loss_bursts = rng.Uniform() < 0.5;
+      Scenario scenario = MakeScenario(o);
+      sim::SessionSpec& spec = scenario.spec;
+      sim::StepSpec& step = spec.step;
+      step.length_m = between(0.5, 1.0);
+      step.lift_m = between(0.05, 0.12);
+      step.swing_s = between(0.45, 0.9);
+      step.swing_knee_deg = between(20.0, 50.0);
+      step.reach_deg = between(8.0, 25.0);
+      step.reach_settle_s = between(0.3, 0.7);
+      const int reps = 5 + static_cast<int>(rng.Uniform() * 6.0);
+      const double concentric_s = between(0.7, 1.4);
+      const double eccentric_s = between(1.0, 2.2);
+      const double pause_s = between(0.0, 0.5);
+      const double rest_s = between(1.0, 3.0);
+      for (Side side : kSides) {
+        sim::SideSpec& s = spec.side(side);
+        s.rep_count = reps;
+        s.rom_deg = side == leading ? between(18.0, 35.0) : between(60.0, 95.0);
+        s.concentric_s = concentric_s;
+        s.eccentric_s = eccentric_s;
+        s.pause_turnaround_s = pause_s;
+        s.rest_between_s = rest_s;
+        if (o.loss_bursts) s.loss.bursts_per_s = between(0.2, 1.0);
+      }
+      scenario.name += Format(" drawn%d x%d", i, reps);
+      spec.name = scenario.name;
+      grid.push_back(std::move(scenario));
     }
   }
   return grid;

@@ -107,9 +107,12 @@ std::vector<Scenario> StandardGrid(std::uint64_t seed);
 std::vector<Scenario> SituationGrid(std::uint64_t seed);
 
 // Stepping exercises: forward lunges, either leg leading, at 25, 50 and 100 Hz (" lungeL",
-// " lungeR"). A grid of its own: the stepping leg's range and tempo are those of its whole
-// lunge, and a lunge set has no left-right asymmetry (one leg steps, the other drops), so its
-// ROM and asymmetry figures are not the other grids'.
+// " lungeR"), then kDrawnLungesPerSide more per leg whose step (length, lift, swing time, knee
+// flexion, reach and its settling), stance tilt, rear-leg range, tempo, reps, rate and loss
+// bursts are drawn from realistic ranges (" drawn"). A grid of its own: the stepping leg's range
+// and tempo are those of its whole lunge, and a lunge set has no left-right asymmetry (one leg
+// steps, the other drops), so its ROM and asymmetry figures are not the other grids'.
+inline constexpr int kDrawnLungesPerSide = 2;
 std::vector<Scenario> StepGrid(std::uint64_t seed);
 
 // Athletes and situations nobody tuned on: 'count' sessions whose every parameter is drawn
