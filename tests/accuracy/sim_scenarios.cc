@@ -531,6 +531,27 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed) {
   return grid;
 }
 
+namespace {
+
+// How a drawn set is done: the same on both sides.
+struct DrawnSet {
+  int reps = 0;
+  double concentric_s = 0.0;
+  double eccentric_s = 0.0;
+  double pause_s = 0.0;  // at the turnaround
+  double rest_s = 0.0;   // between reps
+};
+
+void ApplyDrawnSet(const DrawnSet& set, sim::SideSpec& side) {
+  side.rep_count = set.reps;
+  side.concentric_s = set.concentric_s;
+  side.eccentric_s = set.eccentric_s;
+  side.pause_turnaround_s = set.pause_s;
+  side.rest_between_s = set.rest_s;
+}
+
+}  // namespace
+
 std::vector<Scenario> StepGrid(std::uint64_t seed) {
   std::vector<Scenario> grid;
   std::uint64_t n = 0;
@@ -566,22 +587,15 @@ std::vector<Scenario> StepGrid(std::uint64_t seed) {
       step.swing_knee_deg = between(20.0, 50.0);
       step.reach_deg = between(8.0, 25.0);
       step.reach_settle_s = between(0.3, 0.7);
-      const int reps = 5 + static_cast<int>(rng.Uniform() * 6.0);
-      const double concentric_s = between(0.7, 1.4);
-      const double eccentric_s = between(1.0, 2.2);
-      const double pause_s = between(0.0, 0.5);
-      const double rest_s = between(1.0, 3.0);
+      const DrawnSet set{5 + static_cast<int>(rng.Uniform() * 6.0), between(0.7, 1.4),
+                         between(1.0, 2.2), between(0.0, 0.5), between(1.0, 3.0)};
       for (Side side : kSides) {
         sim::SideSpec& s = spec.side(side);
-        s.rep_count = reps;
+        ApplyDrawnSet(set, s);
         s.rom_deg = side == leading ? between(18.0, 35.0) : between(60.0, 95.0);
-        s.concentric_s = concentric_s;
-        s.eccentric_s = eccentric_s;
-        s.pause_turnaround_s = pause_s;
-        s.rest_between_s = rest_s;
         if (o.loss_bursts) s.loss.bursts_per_s = between(0.2, 1.0);
       }
-      scenario.name += Format(" drawn%d x%d", i, reps);
+      scenario.name += Format(" drawn%d x%d", i, set.reps);
       spec.name = scenario.name;
       grid.push_back(std::move(scenario));
     }
@@ -617,18 +631,12 @@ std::vector<Scenario> DrawnGrid(std::uint64_t seed, int count) {
     // The athlete's own set: reps, range and tempo drawn around the exercise's preset.
     const int reps = 6 + static_cast<int>(rng.Uniform() * 7.0);
     const double rom_scale = between(0.75, 1.15);
-    const double concentric_s = between(0.6, 1.6);
-    const double eccentric_s = between(0.8, 2.4);
-    const double pause_s = between(0.0, 0.6);
-    const double rest_s = between(0.2, 1.5);
+    const DrawnSet set{reps, between(0.6, 1.6), between(0.8, 2.4), between(0.0, 0.6),
+                       between(0.2, 1.5)};
     for (Side side : kSides) {
       sim::SideSpec& s = spec.side(side);
-      s.rep_count = reps;
+      ApplyDrawnSet(set, s);
       s.rom_deg = std::min(s.rom_deg * rom_scale, 150.0);
-      s.concentric_s = concentric_s;
-      s.eccentric_s = eccentric_s;
-      s.pause_turnaround_s = pause_s;
-      s.rest_between_s = rest_s;
       s.rom_jitter_pct = between(0.0, 8.0);
       s.tempo_jitter_pct = between(0.0, 10.0);
       if (o.loss_bursts) s.loss.bursts_per_s = between(0.2, 1.5);
