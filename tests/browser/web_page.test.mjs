@@ -548,6 +548,12 @@ async function checkUnilateral(page, rig, shots) {
   // rep the daemon published first may be the one the badge counts.
   assert.match(shown.text, /(left|right) \d+ reps?/, `the badge counts the reps of the side that worked: '${shown.text}'`);
   assert.equal(shown.band, 'n/a', 'no band before the set compares anything');
+  // The summary names the side the coach named once that side has done a rep (a named side that
+  // did none is not the set's working side), and the rep screen may hold a side's first rep
+  // until its next: the set is ended only after the left side's first rep is published.
+  await until('a published rep of alice\'s left side in the unilateral set', async () => (
+    [...publishedReps(rig, 'alice', index).values()].some((r) => sideOf(r.side) === 'left') ? true : null
+  ), 60000, 100);
   // The big figures show each side's newest published rep of the set (its rows are one side
   // each), once the page has drawn what was published.
   const bigNow = async () => {
