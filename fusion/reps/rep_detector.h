@@ -279,9 +279,12 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    At rest the rest pose follows the limb. A rep that settles short of its start ends there
 //    (a new rest pose); one not finished after max_rep_s is abandoned. A rep that started or
 //    returns well below the pose the limb last rested still in swung through it (gait), and is
-//    not counted (swing_frac). Until the set has relearn_until_reps reps, the limb coming to
-//    rest learns the axis and its direction afresh (kLearningAxis) from its next movement, so
-//    walking or picking the weights up before the set fixes neither.
+//    not counted (swing_frac). A movement that carried the sensor elsewhere (a leg stepping out
+//    or back, step_min_m) is no rep either; a rep that starts where a step landed is the
+//    stance, judged by its return to the pose stood in before the step and measured from it. Until
+//    the set has relearn_until_reps reps, the limb coming to rest learns the axis and its direction
+//    afresh (kLearningAxis) from its next movement, so walking or picking the weights up before the
+//    set fixes neither.
 // 3. A gap policy (gap_policy.h). The caller bridges short gaps (DecideGap: kBridge): the
 //    missing samples are interpolated (BridgeSample) and fed with 'bridged' set; the rep goes
 //    on and is marked bridged. A cut gap (MarkGap) ends what the data can no longer follow:
