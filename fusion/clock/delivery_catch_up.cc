@@ -258,8 +258,7 @@ int DeliveryCatchUp::PlaceLosses(int last, int owed, std::array<Loss, kMaxLosses
     return std::clamp(static_cast<int>(std::lround(estimate)), 1,
                       std::min(left, most_at_one_place));
   };
-  while (left > 0 && placed < kMaxLosses) {
-    if (candidates == 0) break;
+  while (candidates > 0 && left > 0 && placed < kMaxLosses) {
     const auto largest = std::max_element(score.begin(), score.begin() + candidates);
     if (*largest < 1.0) break;
     const int at = static_cast<int>(largest - score.begin());

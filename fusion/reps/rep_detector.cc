@@ -119,15 +119,10 @@ void RepDetector::StartLearningAxis(std::int64_t index) {
   rest_before_gap_deg_.reset();
   away_from_rest_deg_.reset();
   last_end_index_ = -1;
-  ForgetStillPose();
+  still_pose_.reset();
   axis_confirmed_ = false;
   relocked_on_swing_ = false;
   relock_axis_.reset();
-}
-
-void RepDetector::ForgetStillPose() {
-  still_pose_deg_.reset();
-  still_index_.reset();
 }
 
 double RepDetector::StepDistanceM(std::int64_t first, std::int64_t last) const {
@@ -171,10 +166,11 @@ double RepDetector::StepDistanceM(std::int64_t first, std::int64_t last) const {
 }
 
 bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last) const {
+  const double moved_m = StepDistanceM(first, last);  // 0 where it cannot tell
+  if (moved_m <= params_.step_min_m) return false;
   const double tilt_rad =
       std::acos(std::clamp(Dot(At(first).gravity, At(last).gravity), -1.0, 1.0));
-  const double arc_m = 2.0 * params_.step_lever_m * std::sin(0.5 * tilt_rad);
-  return StepDistanceM(first, last) > params_.step_min_m + arc_m;
+  return moved_m > params_.step_min_m + 2.0 * params_.step_lever_m * std::sin(0.5 * tilt_rad);
 }
 
 void RepDetector::ForgetSetAmplitude() {
@@ -322,7 +318,7 @@ void RepDetector::LockAxisTo(const Vec3& axis) {
   // the data.
   const bool moving = !AtRestSpeed(At(first).speed_deg_s);
   rest_ = {At(first).angle_deg, first, moving ? RestOrigin::kDataStart : RestOrigin::kSeen};
-  ForgetStillPose();
+  still_pose_.reset();
   state_ = RepState::kAtRest;
   for (std::int64_t i = first; i <= last; ++i) {
     // What "still" means may change during the replay (a rep accepted here sets the set's
@@ -476,7 +472,7 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
         angle_.SetAxis(axis, /*first=*/false);
         ComputeAngle(index - 1);
         rest_.angle_deg += At(index - 1).angle_deg - before;
-        if (still_pose_deg_) *still_pose_deg_ += At(index - 1).angle_deg - before;
+        if (still_pose_) still_pose_->angle_deg += At(index - 1).angle_deg - before;
       } else {
         angle_.SetAxis(axis, /*first=*/false);
       }
@@ -618,8 +614,7 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
     rest_ = {angle, index, RestOrigin::kSeen};
   }
   if (entry.still_s >= params_.rest_min_s) {
-    still_pose_deg_ = angle;
-    still_index_ = index;
+    still_pose_ = RestPose{angle, index, RestOrigin::kSeen};
   }
   if (AtRestSpeed(entry.speed_deg_s)) {
     state_ = RepState::kAtRest;
@@ -632,8 +627,9 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
     rep_.peak_deg = angle;
     rep_.peak_index = index;
     // Below the pose the limb last stood still in, not long after it: did it step?
-    if (still_pose_deg_ && rest_.angle_deg < *still_pose_deg_ && *still_index_ >= OldestIndex()) {
-      rep_.landed = StepDistanceM(*still_index_, rest_.index) > params_.step_min_m;
+    if (still_pose_ && rest_.angle_deg < still_pose_->angle_deg &&
+        StepDistanceM(still_pose_->index, rest_.index) > params_.step_min_m) {
+      rep_.stance_from_deg = still_pose_->angle_deg;
     }
   }
 }
@@ -650,10 +646,10 @@ void RepDetector::StepInRep(std::int64_t index) {
     rest_ = {angle, index, RestOrigin::kSeen};
     return;
   }
-  if (state_ == RepState::kRising && !rep_.landed && entry.still_s >= params_.rest_min_s &&
-      still_pose_deg_ && *still_pose_deg_ - rep_.base.angle_deg > params_.swing_min_deg &&
-      std::abs(angle - *still_pose_deg_) <=
-          std::max(params_.swing_min_deg, *still_pose_deg_ - rep_.base.angle_deg)) {
+  if (state_ == RepState::kRising && !rep_.stance_from_deg && entry.still_s >= params_.rest_min_s &&
+      still_pose_ && still_pose_->angle_deg - rep_.base.angle_deg > params_.swing_min_deg &&
+      std::abs(angle - still_pose_->angle_deg) <=
+          std::max(params_.swing_min_deg, still_pose_->angle_deg - rep_.base.angle_deg)) {
     // At rest near the pose the limb rests in (no further from it than where the rise began),
     // during a rise that began below it: the last swing of a pendulum (an arm at the end of a
     // walk) coming back to rest, not the rise of a rep. The arm may hang a few degrees from where
@@ -679,14 +675,14 @@ void RepDetector::StepInRep(std::int64_t index) {
     rest_ = {angle, index, RestOrigin::kSeen};
     return;
   }
-  if (state_ != RepState::kRising && still_pose_deg_) {
+  if (state_ != RepState::kRising && still_pose_) {
     // Judged once the rep has turned, against its whole rise: its start (the low point of the
     // last swing, in gait) and its return. A stance after a step's landing is judged by its
     // return alone.
-    const double below_deg =
-        *still_pose_deg_ - (rep_.landed ? angle : std::min(angle, rep_.base.angle_deg));
-    if (below_deg >
-        std::max(params_.swing_min_deg, params_.swing_frac * (rep_.peak_deg - *still_pose_deg_))) {
+    const double below_deg = still_pose_->angle_deg -
+                             (rep_.stance_from_deg ? angle : std::min(angle, rep_.base.angle_deg));
+    if (below_deg > std::max(params_.swing_min_deg,
+                             params_.swing_frac * (rep_.peak_deg - still_pose_->angle_deg))) {
       // Swung through the pose the limb rests in to its other side: a pendulum, not a rep.
       ++swings_;
       NoteSwing(index);
@@ -696,7 +692,7 @@ void RepDetector::StepInRep(std::int64_t index) {
     }
   }
   // What the rep returns to: where it started, or for a stance the pose stood in before the step.
-  const double floor_deg = rep_.landed && still_pose_deg_ ? *still_pose_deg_ : rep_.base.angle_deg;
+  const double floor_deg = rep_.stance_from_deg.value_or(rep_.base.angle_deg);
   switch (state_) {
     case RepState::kRising: {
       const double turn_deg = TurnDeg(excursion);
@@ -926,9 +922,8 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
 
   // From the rest pose the rep left (it may lie in a gap just before the first sample); a stance
   // from the pose the limb stood in before it stepped.
-  const double rom_deg =
-      max_deg -
-      (rep_.landed && still_pose_deg_ ? *still_pose_deg_ : std::min(min_deg, rep_.base.angle_deg));
+  const double rom_deg = max_deg - (rep_.stance_from_deg ? *rep_.stance_from_deg
+                                                         : std::min(min_deg, rep_.base.angle_deg));
   const double duration_s = static_cast<double>(end_ns - start_ns) * 1e-9;
   if (rom_deg < MinRomDeg() || duration_s < params_.min_duration_s) {
     ++rejected_reps_;
@@ -947,7 +942,7 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
   rep.end = TimeFromNanoseconds(end_ns);
   rep.rom_deg = rom_deg;
   rep.bridged = bridged;
-  rep.stepped = rep_.landed;
+  rep.stepped = rep_.stance_from_deg.has_value();
   if (rep_.base.origin == RestOrigin::kCarriedOverGap && angle_.source() == AngleSource::kGravity &&
       !at_gap) {
     // The rep began in a gap, and the orientation carried over it is checked against gravity
@@ -1067,7 +1062,7 @@ void RepDetector::MarkGap(Time /*time*/) {
   still_s_ = 0.0;
   previous_time_ns_.reset();
   // The limb may have moved during the gap: the pose it rested in before is no reference.
-  ForgetStillPose();
+  still_pose_.reset();
 }
 
 std::optional<Rep> RepDetector::Finish(RepRotation* rotation) {

@@ -384,9 +384,9 @@ class RepDetector {
     // kFalling: the limb's current still run began where it turned (a hold, not a set-down);
     // judged once per still run.
     bool held_still = false;
-    // It started where a step landed, below the still pose: a stance (step_min_m), measured
-    // from the still pose.
-    bool landed = false;
+    // It started where a step landed, below the pose the limb stood still in before the step:
+    // a stance (step_min_m), judged by its return to that pose and measured from it.
+    std::optional<double> stance_from_deg;
   };
   // A rep cut by a gap on its way back, judged by the first sample after the gap.
   struct HeldRep {
@@ -453,8 +453,6 @@ class RepDetector {
   void ClearSet();
   // The set's amplitude and speed are forgotten (set_rest_s).
   void ForgetSetAmplitude();
-  // The pose the limb last stood still in is no reference any more (a gap, a new axis).
-  void ForgetStillPose();
   // How far the sensor moved across the earth's vertical from sample 'first' to 'last', both
   // taken as moments the limb stopped (step_min_m), in m; 0 over more than step_max_s.
   double StepDistanceM(std::int64_t first, std::int64_t last) const;
@@ -500,9 +498,8 @@ class RepDetector {
   RepInProgress rep_;                 // in a rep
   std::int64_t last_end_index_ = -1;  // end of the previous rep, for the start search
   // The pose the limb last rested still in (still for rest_min_s), since the axis was learned
-  // and not before a cut gap: the reference of the swing rule.
-  std::optional<double> still_pose_deg_;
-  std::optional<std::int64_t> still_index_;  // the sample still_pose_deg_ was taken at
+  // and not before a cut gap: the reference of the swing rule, and where a step starts.
+  std::optional<RestPose> still_pose_;
   // Set by a cut gap: the rest pose seen before it (where the rep in progress started, or where
   // the limb rested) and the rep held for the first sample after it.
   std::optional<double> rest_before_gap_deg_;
