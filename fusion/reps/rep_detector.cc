@@ -782,7 +782,7 @@ Vec3 RepDetector::RepCentreOffset(std::int64_t first, std::int64_t last, const V
   fit.Start(At(from).gravity);
   for (std::int64_t j = from; j <= last; ++j) {
     const Entry& e = At(j);
-    fit.Add(j == from ? 0.0 : e.dt_s, e.gyro_rad_s, e.accel_m_s2);
+    fit.Add(j == from ? 0.0 : e.dt_s, e.gyro_rad_s, e.accel_m_s2, !e.bridged);
   }
   return fit.OffsetM(axis).value_or(Vec3{});
 }
@@ -930,10 +930,11 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
     return std::nullopt;
   }
 
-  // A bridged rep has no centre: earth-up carried across interpolated samples may be off by what
-  // they missed, and a centre that small an error moves is not one to drop a rep on.
-  const bool centre_may_decide = !bridged && (rom_count_ < params_.centre_first_reps ||
-                                              rom_deg < params_.centre_rom_frac * amplitude_deg_);
+  // A bridged rep's centre is fitted from its measured samples (RepCentreOffset): a pick-up whose
+  // link dropped a few samples is still handling. Earth-up is carried across the interpolated
+  // ones by their gyro, and what that misses the fit's own error bound answers for.
+  const bool centre_may_decide =
+      rom_count_ < params_.centre_first_reps || rom_deg < params_.centre_rom_frac * amplitude_deg_;
   measured_.offset_m =
       centre_may_decide ? RepCentreOffset(start_index, end_index, measured_.axis) : Vec3{};
   Rep rep;

@@ -435,8 +435,8 @@ class RepDetector {
   // before it and may have locked on a first jerk about another axis.
   Vec3 RepRotationAxis(std::int64_t first, std::int64_t last) const;
   // The sensor's offset from the centre turned about across 'axis' (the rep's own,
-  // RepRotationAxis) over measured samples first..last (RotationCentreFit), zero when they do
-  // not tell.
+  // RepRotationAxis) over samples first..last (RotationCentreFit; bridged ones carry earth-up
+  // but add no equation), zero when they do not tell.
   Vec3 RepCentreOffset(std::int64_t first, std::int64_t last, const Vec3& axis) const;
   // The set's first rep turned about another axis than the one it was measured about: learn the
   // axis from that rep and measure the buffer again (confirm_axis_max_deg).

@@ -39,14 +39,15 @@ void RotationCentreFit::Start(const Vec3& up) {
   equations_ = 0;
 }
 
-void RotationCentreFit::Add(double dt_s, const Vec3& gyro_rad_s, const Vec3& accel_m_s2) {
+void RotationCentreFit::Add(double dt_s, const Vec3& gyro_rad_s, const Vec3& accel_m_s2,
+                            bool measured) {
   if (recent_count_ > 0) {
     const Recent& previous =
         recent_[static_cast<std::size_t>((recent_count_ - 1) % recent_.size())];
     up_ = CarryWorldVector(up_, Scale(fusion::Add(previous.gyro_rad_s, gyro_rad_s), 0.5), dt_s);
   }
   recent_[static_cast<std::size_t>(recent_count_ % recent_.size())] = {dt_s, gyro_rad_s, accel_m_s2,
-                                                                       up_};
+                                                                       up_, measured};
   ++recent_count_;
   if (recent_count_ >= 2 * half_span_ + 1) FitMiddle();
 }
@@ -58,7 +59,10 @@ void RotationCentreFit::FitMiddle() {
     return recent_[static_cast<std::size_t>(n % static_cast<int>(recent_.size()))];
   };
   double span_s = 0.0;
-  for (int n = first + 1; n < recent_count_; ++n) span_s += at(n).dt_s;
+  for (int n = first; n < recent_count_; ++n) {
+    if (!at(n).measured) return;
+    if (n > first) span_s += at(n).dt_s;
+  }
   if (!(span_s > 0.0)) return;
   const Recent& mid = at(first + half_span_);
   const Eigen::Vector3d w = ToEigen(mid.gyro_rad_s);

@@ -53,9 +53,9 @@ class RotationCentreFit {
 
   // A movement starts at earth-up 'up' (sensor frame, unit): what was fitted is forgotten.
   void Start(const Vec3& up);
-  // The movement's next sample, 'dt_s' after the previous one (measured, not interpolated: a
-  // movement with a loss in it is not fitted, see RepDetector::RepCentreOffset).
-  void Add(double dt_s, const Vec3& gyro_rad_s, const Vec3& accel_m_s2);
+  // The movement's next sample, 'dt_s' after the previous one. One not 'measured' (interpolated
+  // across a loss) carries earth-up on, but no equation whose rate of turn spans it is fitted.
+  void Add(double dt_s, const Vec3& gyro_rad_s, const Vec3& accel_m_s2, bool measured = true);
   // The sensor's position from the centre the movement turned about, across 'axis' (sensor
   // frame, unit: the axis it turned about), in m, when the samples tell it within the params'
   // bounds; none otherwise. Along the axis a hinge leaves it unseen.
@@ -71,6 +71,7 @@ class RotationCentreFit {
     Vec3 gyro_rad_s;
     Vec3 accel_m_s2;
     Vec3 up;
+    bool measured = true;
   };
   // Adds the equations of the sample at the middle of the window 'recent_' holds.
   void FitMiddle();
