@@ -76,7 +76,8 @@ MadgwickCoefficients::MadgwickCoefficients(const MadgwickSettings& s, double sam
       bias_mean_samples(s.bias_tau_s / nominal_dt_s + 2.0),
       restart_rest_gyro_sq(Square(s.restart_rest_gyro_rad_s)),
       restart_max_gyro_sq(Square(s.restart_max_gyro_rad_s)),
-      cos_restart_keep_tilt(std::cos(s.restart_keep_tilt_rad)) {}
+      cos_restart_keep_tilt(std::cos(s.restart_keep_tilt_rad)),
+      cos_bridge_keep_tilt(std::cos(s.bridge_keep_tilt_rad)) {}
 
 MadgwickFilter::MadgwickFilter(const MadgwickSettings& settings, double sample_rate_hz)
     : settings_(settings),
@@ -89,9 +90,19 @@ void MadgwickFilter::RestartAfterGap() {
   MadgwickState& st = state_;
   st.has_previous_time = false;
   st.restart_pending = true;
+  st.restart_when_still_only = false;
   st.restart_rest_s = 0.0;
   st.restart_accel_sum = Vec3{};
   st.rejected_s = 0.0;
+}
+
+void MadgwickFilter::CheckTiltAfterBridge() {
+  MadgwickState& st = state_;
+  if (st.restart_pending) return;  // a cut gap's check, or one already pending
+  st.restart_pending = true;
+  st.restart_when_still_only = true;
+  st.restart_rest_s = 0.0;
+  st.restart_accel_sum = Vec3{};
 }
 
 void MadgwickFilter::Reset() {
@@ -129,6 +140,7 @@ void MadgwickFilter::UpdateWithDt(const ImuSample& sample, double dt_s) {
   const bool use_mag = set.use_magnetometer && sample.has_mag && !IsZero(sample.mag_uT);
   const bool accel_valid = !IsZero(sample.accel_m_s2);
   diagnostics_.dt_s = dt_s;
+  diagnostics_.tilt_snapped = false;
 
   if (st.restart_pending && st.initialised && accel_valid) CheckRestart(sample, dt_s);
   if (!st.initialised) {
@@ -299,7 +311,8 @@ void MadgwickFilter::CheckRestart(const ImuSample& sample, double dt_s) {
     st.restart_accel_sum = {st.restart_accel_sum.x + a.x, st.restart_accel_sum.y + a.y,
                             st.restart_accel_sum.z + a.z};
     if (st.restart_rest_s >= settings_.restart_rest_s) {
-      SnapTilt(st.restart_accel_sum, kAlwaysSnap);
+      SnapTilt(st.restart_accel_sum,
+               st.restart_when_still_only ? coefficients_.cos_bridge_keep_tilt : kAlwaysSnap);
       st.restart_pending = false;
     }
     return;
@@ -309,7 +322,7 @@ void MadgwickFilter::CheckRestart(const ImuSample& sample, double dt_s) {
   // Quiet but not still (a limb turning slowly, or at a turnaround): one sample's accelerometer
   // holds linear acceleration (5-25 deg of tilt in the CMU recordings), so it replaces the
   // carried pose only when that is clearly wrong. Otherwise the restart waits for stillness.
-  if (gyro_sq < coefficients_.restart_max_gyro_sq &&
+  if (!st.restart_when_still_only && gyro_sq < coefficients_.restart_max_gyro_sq &&
       a_error < settings_.restart_max_accel_error_m_s2 &&
       SnapTilt(a, coefficients_.cos_restart_keep_tilt)) {
     st.restart_pending = false;
@@ -344,6 +357,8 @@ bool MadgwickFilter::SnapTilt(const Vec3& up_sensor, double cos_keep) {
       r.w * q.w - r.x * q.x - r.y * q.y - r.z * q.z, r.w * q.x + r.x * q.w + r.y * q.z - r.z * q.y,
       r.w * q.y - r.x * q.z + r.y * q.w + r.z * q.x, r.w * q.z + r.x * q.y - r.y * q.x + r.z * q.w};
   ++diagnostics_.tilt_restarts;  // Reset() clears it with the rest of diagnostics_
+  diagnostics_.tilt_snapped = true;
+  diagnostics_.last_tilt_snap = r;
   return true;
 }
 

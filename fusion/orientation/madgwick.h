@@ -105,6 +105,12 @@ struct MadgwickSettings {
   // after the gap 29.8 deg at 30, 41.5 at 40). A kept pose less far off is corrected at the next
   // stillness, or by the normal gain.
   double restart_keep_tilt_rad = 0.52;  // ~30 deg
+  // CheckTiltAfterBridge: the tilt carried across a bridged gap is within 1-2 deg unless the
+  // gap hid a fast turn (a shank landing from a step: 20 deg), while a limb that looks still
+  // for restart_rest_s may still hold 3-4 deg of its own acceleration in the accelerometer (an
+  // arm slowing into a lateral raise's turnaround; simulated rep ROM errors 0.4 -> 4 deg when
+  // every such stillness snapped). Only a larger difference is the bridge's.
+  double bridge_keep_tilt_rad = 0.14;  // ~8 deg
 };
 
 // Everything the filter carries from one sample to the next. A plain value: read it with
@@ -136,8 +142,9 @@ struct MadgwickState {
   double rejected_s = 0.0;  // continuous accelerometer rejection so far
   // A pending restart after a gap (RestartAfterGap).
   bool restart_pending = false;
-  double restart_rest_s = 0.0;  // stillness seen while the restart is pending
-  Vec3 restart_accel_sum;       // accelerometer summed over that stillness
+  bool restart_when_still_only = false;  // after a bridged gap (CheckTiltAfterBridge)
+  double restart_rest_s = 0.0;           // stillness seen while the restart is pending
+  Vec3 restart_accel_sum;                // accelerometer summed over that stillness
 };
 
 // Derived once from the settings and the sample rate (gains per nominal step, squared thresholds
@@ -170,6 +177,7 @@ struct MadgwickCoefficients {
   double restart_rest_gyro_sq;
   double restart_max_gyro_sq;
   double cos_restart_keep_tilt;
+  double cos_bridge_keep_tilt;
 };
 
 // Diagnostics of the last update, returned as values.
@@ -182,6 +190,8 @@ struct MadgwickDiagnostics {
   bool accel_rejected = false;  // the accelerometer was ignored for this update
   double gain_rad_s = 0.0;      // gain used in the last update
   int tilt_restarts = 0;        // gaps after which the tilt was snapped to gravity
+  bool tilt_snapped = false;    // this update snapped the tilt
+  Quaternion last_tilt_snap;    // the rotation the last snap applied (earth side: q' = r q)
   double dt_s = 0.0;            // dt used in the last update
 };
 
@@ -208,6 +218,16 @@ class MadgwickFilter {
   // horizontal earth axis: the heading carried over the gap and the gyro bias are kept, and a
   // limb that did not move in the gap sees no jump.
   void RestartAfterGap();
+  // After a short gap bridged by interpolation, which may have missed part of a fast turn: the
+  // tilt is set from gravity once the limb is seen still, as after RestartAfterGap, but a quiet
+  // sample never snaps it (the carried tilt is rarely far off, and a moving limb's
+  // accelerometer is) and the sample times go on (the bridge filled the gap). The caller gives
+  // the correction back to the samples since the gap (diagnostics().tilt_snapped, last_tilt_snap).
+  void CheckTiltAfterBridge();
+  // A tilt check pending is given up: the snap could no longer be given back.
+  void CancelTiltCheck() { state_.restart_pending = false; }
+  // A tilt check is pending (RestartAfterGap, CheckTiltAfterBridge).
+  bool tilt_check_pending() const { return state_.restart_pending; }
   // Back to the state after construction (identity, no bias, startup again).
   void Reset();
 

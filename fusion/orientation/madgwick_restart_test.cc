@@ -127,5 +127,46 @@ TEST(MadgwickRestart, FastSampleAfterGapIsNotUsed) {
   EXPECT_LT(InclinationErrorDeg(moved, s.filter.sensor_to_earth()), 0.1);
 }
 
+// After a bridged gap that missed 20 deg of a turn (a shank landing from a step): a quiet sample
+// far off never snaps the tilt (it may be a moving limb's acceleration), the sample times go on,
+// and once the limb is still the tilt is set from gravity and the rotation made is told.
+TEST(MadgwickRestart, BridgedGapThatMissedATurnIsCorrectedOnceStill) {
+  Settled s(kPose);
+  s.filter.CheckTiltAfterBridge();
+  EXPECT_TRUE(s.filter.tilt_check_pending());
+  const Quaternion moved = Compose(AxisAngle(kNorth, 20.0 * kDegToRad), kPose);
+  int k = s.next;
+  // Quiet (0.3 rad/s), |a| = g, 45 deg off: after a cut gap this snaps at once (beyond
+  // restart_keep_tilt_rad, FarOffQuietSampleIsCorrectedAtOnce).
+  const Quaternion far = Compose(AxisAngle(kNorth, 45.0 * kDegToRad), kPose);
+  s.filter.Update(Sample(k++, UpInSensorFrame(far), {0.3, 0.0, 0.0}));
+  EXPECT_EQ(s.filter.diagnostics().tilt_restarts, 0);
+  EXPECT_LT(InclinationErrorDeg(kPose, s.filter.sensor_to_earth()), 0.5);
+  s.filter.Update(Sample(k++, UpInSensorFrame(moved)));
+  EXPECT_NEAR(s.filter.diagnostics().dt_s, kDt, 1e-9);  // the times go on, unlike after a cut gap
+  for (int i = 0; i < 15; ++i) s.filter.Update(Sample(k++, UpInSensorFrame(moved)));
+  EXPECT_EQ(s.filter.diagnostics().tilt_restarts, 1);
+  EXPECT_FALSE(s.filter.tilt_check_pending());
+  EXPECT_LT(InclinationErrorDeg(moved, s.filter.sensor_to_earth()), 0.5);
+  // The rotation told is the snap made: the 20 deg the bridge missed.
+  const Quaternion snap = s.filter.diagnostics().last_tilt_snap;
+  EXPECT_NEAR(AttitudeErrorDeg(snap, Quaternion{}), 20.0, 1.0);
+}
+
+// A bridged gap whose carried tilt the still limb shows within bridge_keep_tilt_rad: kept. A limb
+// that looks still may hold a few degrees of its own acceleration; the bridge is rarely that far
+// off. The check ends with nothing to give back.
+TEST(MadgwickRestart, BridgedGapWithTheTiltRightKeepsIt) {
+  Settled s(kPose);
+  s.filter.CheckTiltAfterBridge();
+  const Quaternion near = Compose(AxisAngle(kNorth, 4.0 * kDegToRad), kPose);
+  int k = s.next;
+  for (int i = 0; i < 15; ++i) s.filter.Update(Sample(k++, UpInSensorFrame(near)));
+  EXPECT_FALSE(s.filter.tilt_check_pending());
+  EXPECT_EQ(s.filter.diagnostics().tilt_restarts, 0);
+  // Only the gain's own pull (0.2 deg in 0.15 s), no snap of 4 deg.
+  EXPECT_LT(InclinationErrorDeg(kPose, s.filter.sensor_to_earth()), 0.5);
+}
+
 }  // namespace
 }  // namespace ambi::fusion

@@ -49,6 +49,14 @@ class OrientationFilter {
       madgwick_.RestartAfterGap();
     }
   }
+  // MadgwickFilter::CheckTiltAfterBridge (the reference filter has no tilt check).
+  void CheckTiltAfterBridge() {
+    if (!reference_mode_) madgwick_.CheckTiltAfterBridge();
+  }
+  void CancelTiltCheck() {
+    if (!reference_mode_) madgwick_.CancelTiltCheck();
+  }
+  bool tilt_check_pending() const { return !reference_mode_ && madgwick_.tilt_check_pending(); }
   // One sample over an explicit step, leaving the time of the last sample as it was: a sample
   // lost and put back later (SessionPipeline::AddLateLoss), between two that are one period
   // apart in session time.

@@ -86,6 +86,9 @@ struct SessionPipeline::SensorState {
   static constexpr int kFedHistory = 2 * SampleClock::kLagHistory;
   std::array<Fed, kFedHistory> fed{};
   std::int64_t fed_count = 0;  // since the last cut gap or new detector
+  // A bridged gap whose tilt the filter checks (CheckTiltAfterBridge): the fed
+  // number of its first bridged sample, from which a snap is given back (GiveBackTiltSnap).
+  std::optional<std::int64_t> tilt_check_from;
   std::array<Vec3, kFedHistory> corrected_up{};
   Fed& FedBack(std::int64_t back) {
     return fed[static_cast<std::size_t>((fed_count - 1 - back) % kFedHistory)];
@@ -260,6 +263,7 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   sensor.FeedFilter(timed, lost_in_step_s);
   // (The reference filter leaves the production one unused: never still_but_turning.)
   const MadgwickDiagnostics& fused = sensor.filter.madgwick().diagnostics();
+  if (sensor.tilt_check_from) FollowTiltCheck(sensor, fused);
   if (const std::optional<ImplausibleInput> problem = sensor.plausibility.CheckStillness(
           fused.still_but_turning, fused.at_rest, timed.gyro_rad_s, fused.dt_s)) {
     ReportImplausible(sensor, *problem, sensor.plausibility.last_value(), clock.time);
@@ -323,6 +327,7 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
   const std::optional<ImuSample>& earlier = sensor.sample_before_last;
   // Found late: the first 'missing_before_previous' were lost between 'earlier' and 'before'.
   const std::int64_t found_late = earlier ? missing_before_previous : 0;
+  const std::int64_t first_bridged = sensor.fed_count;
   for (std::int64_t k = 1; k <= missing; ++k) {
     ImuSample bridged;
     if (found_late == missing) {
@@ -342,6 +347,45 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
     RememberFed(sensor, bridged, /*measured=*/false);
     if (output.rep) ScreenRep(sensor, *output.rep, output.rep_rotation);
   }
+  // The interpolated gyro may have missed part of a fast turn (a shank landing from a step turns
+  // 20 deg more than the bridge across 0.18 s of it): the tilt is checked against gravity once
+  // the limb is still. A check already pending keeps its earlier gap, whose error is still in
+  // the samples since.
+  if (!sensor.tilt_check_from) {
+    sensor.filter.CheckTiltAfterBridge();
+    sensor.tilt_check_from = first_bridged;
+  }
+}
+
+void SessionPipeline::FollowTiltCheck(SensorState& sensor, const MadgwickDiagnostics& fused) {
+  if (fused.tilt_snapped) {
+    GiveBackTiltSnap(sensor);
+  } else if (!sensor.filter.tilt_check_pending()) {
+    sensor.tilt_check_from.reset();  // the limb was still and the carried tilt right
+  } else if (sensor.fed_count - *sensor.tilt_check_from >= SensorState::kFedHistory - 1) {
+    // The samples since the gap no longer fit the history: a snap now could not be given back.
+    sensor.filter.CancelTiltCheck();
+    sensor.tilt_check_from.reset();
+  }
+}
+
+void SessionPipeline::GiveBackTiltSnap(SensorState& sensor) {
+  // The sample just fed snapped the tilt: the error it corrected was made in the gap and carried
+  // since, so the samples from the gap on (fed and measured by the detector before this one)
+  // take the same rotation, and the detector measures their angles again.
+  const std::int64_t from = *sensor.tilt_check_from;
+  sensor.tilt_check_from.reset();
+  const Quaternion snap = sensor.filter.madgwick().diagnostics().last_tilt_snap;
+  if (from >= sensor.fed_count) return;
+  for (std::int64_t number = from; number < sensor.fed_count; ++number) {
+    SensorState::Fed& fed = sensor.FedNumber(number);
+    fed.after = Compose(snap, fed.after);
+    sensor.corrected_up[static_cast<std::size_t>(number - from)] = UpInSensorFrame(fed.after);
+  }
+  sensor.reps.AddLostRotation(
+      sensor.FedNumber(from).detector_index, Vec3{},
+      std::span<const Vec3>(sensor.corrected_up.data(),
+                            static_cast<std::size_t>(sensor.fed_count - from)));
 }
 
 void SessionPipeline::RememberFed(SensorState& sensor, const ImuSample& sample, bool measured,
@@ -643,6 +687,7 @@ void SessionPipeline::RestartAfterGap(SensorState& sensor, Time time) {
   // still (or sooner if clearly wrong), keeping heading and gyro bias; the rep in progress is
   // judged from the first sample after the gap, or dropped.
   sensor.filter.RestartAfterGap();
+  sensor.tilt_check_from.reset();  // the cut gap's own check replaces it
   sensor.reps.MarkGap(time);
   sensor.fed_count = 0;  // a loss found later cannot reach back across the gap
 }

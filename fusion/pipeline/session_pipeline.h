@@ -151,6 +151,11 @@ class SessionPipeline {
   // the sample before the last and the last; all go at times between the last sample and 'after'.
   void BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing,
                  std::int64_t missing_before_previous);
+  // A tilt check after a bridged gap is pending (SensorState::tilt_check_from): what the sample
+  // just fed did with it ('fused': the filter's diagnostics of that update).
+  void FollowTiltCheck(SensorState& sensor, const MadgwickDiagnostics& fused);
+  // ... it snapped the orientation: the samples since the gap take the same correction.
+  void GiveBackTiltSnap(SensorState& sensor);
   // Samples lost before the one 'samples_ago' real samples back, found only now: the filter runs
   // again from before them with them put back (their gyro from the samples around them,
   // late_loss.h), and the rep detector's angles since take the orientations it gives.

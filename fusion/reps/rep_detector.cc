@@ -394,8 +394,15 @@ void RepDetector::AddLostRotation(std::int64_t first_index, const Vec3& lost_rad
   for (std::int64_t i = first_index; i < next_index_; ++i) ComputeAngle(i);
   // The poses the state machine keeps, where they lie after the loss, move with their samples.
   if (rest_.index >= first_index) rest_.angle_deg = At(rest_.index).angle_deg;
+  if (still_pose_ && still_pose_->index >= first_index) {
+    still_pose_->angle_deg = At(still_pose_->index).angle_deg;
+  }
   if (BetweenReps()) return;
-  if (rep_.base.index >= first_index) rep_.base.angle_deg = At(rep_.base.index).angle_deg;
+  if (rep_.base.index >= first_index) {
+    rep_.base.angle_deg = At(rep_.base.index).angle_deg;
+    // Where the rep started was misread: so may have been whether it is a stance.
+    JudgeStance();
+  }
   if (rep_.peak_index >= first_index) rep_.peak_deg = At(rep_.peak_index).angle_deg;
   for (std::int64_t i = std::max(first_index, rep_.cross_index); i < next_index_; ++i) {
     if (At(i).angle_deg > rep_.peak_deg) {
@@ -626,11 +633,16 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
     rep_.cross_index = index;
     rep_.peak_deg = angle;
     rep_.peak_index = index;
-    // Below the pose the limb last stood still in, not long after it: did it step?
-    if (still_pose_ && rest_.angle_deg < still_pose_->angle_deg &&
-        StepDistanceM(still_pose_->index, rest_.index) > params_.step_min_m) {
-      rep_.stance_from_deg = still_pose_->angle_deg;
-    }
+    JudgeStance();
+  }
+}
+
+void RepDetector::JudgeStance() {
+  // Below the pose the limb last stood still in, not long after it: did it step?
+  rep_.stance_from_deg.reset();
+  if (still_pose_ && rep_.base.angle_deg < still_pose_->angle_deg &&
+      StepDistanceM(still_pose_->index, rep_.base.index) > params_.step_min_m) {
+    rep_.stance_from_deg = still_pose_->angle_deg;
   }
 }
 

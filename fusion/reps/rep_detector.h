@@ -328,8 +328,10 @@ class RepDetector {
   // on. 'lost_rad' is the rotation they carried (sensor frame, integrated gyro);
   // 'corrected_up' the earth-up in the sensor frame of samples first_index..the newest, from the
   // orientation with that rotation added. The angles from first_index on are measured again, and
-  // the rep in progress (peak, start pose, lowest point) follows them. Nothing when first_index
-  // has left the buffer or the span does not reach the newest sample.
+  // the poses kept (rest, still, and the rep in progress's peak, start pose, lowest point and
+  // whether it is a stance) follow them. Nothing when first_index has left the buffer or the
+  // span does not reach the newest sample. Also the tilt found wrong after a bridged gap
+  // (SessionPipeline::GiveBackTiltSnap): 'lost_rad' zero, the up corrected from the gap on.
   void AddLostRotation(std::int64_t first_index, const Vec3& lost_rad,
                        std::span<const Vec3> corrected_up);
   // The index the next sample will have (samples so far, bridged ones included).
@@ -459,6 +461,9 @@ class RepDetector {
   // The sensor moved further from 'first' to 'last' than turning the segment can have moved it:
   // the limb was carried elsewhere (step_min_m).
   bool CarriedElsewhere(std::int64_t first, std::int64_t last) const;
+  // Whether the rep in progress starts where a step landed (a stance, step_min_m): sets or
+  // clears rep_.stance_from_deg.
+  void JudgeStance();
   // Forgets the axis learned from motion before the set; learning starts again at 'index'.
   void RelearnAxis(std::int64_t index);
   // The axis, the rest pose and the axis checks start afresh from 'index' (kLearningAxis).

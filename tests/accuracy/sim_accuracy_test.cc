@@ -453,10 +453,7 @@ TEST(SituationTest, ALungeCountsOneRepPerLungeOnEachLeg) {
         const SideResult& s = r.side(side);
         SCOPED_TRACE(side == leading ? "stepping leg" : "rear leg");
         if (lossy) {
-          // Not yet exact: a burst over a step's landing (9 samples at 50 Hz) leaves the shank's
-          // angle up to 20 deg off until the filter corrects it, and the stance after it is
-          // misread (seed 3: two of nine; docs/accuracy.md, twenty-fourth round).
-          EXPECT_LE(s.missed_reps, 2);
+          EXPECT_LE(s.missed_reps, 1);
           EXPECT_LE(s.extra_reps, 1);
         } else {
           EXPECT_EQ(s.detected_reps, s.true_reps);
@@ -472,6 +469,29 @@ TEST(SituationTest, ALungeCountsOneRepPerLungeOnEachLeg) {
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
 // leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,
 // not weaker).
+// A 50 Hz lunge set whose link loses nine samples (0.18 s) just as the stepping shank lands
+// (seed 3, lungeL, the first drawn): the bridge's interpolated gyro misses 20 deg of the shank's
+// fastest turn, the landing read 6 deg above standing instead of 15 below it, and that stance
+// was measured from the wrong pose (21.7 deg too large) while a later one was taken for a swing:
+// 8 of 9, then 7. The tilt is checked against gravity at the next stillness and the samples
+// since the gap take the correction (SessionPipeline::GiveBackTiltSnap).
+TEST(SituationTest, ALandingLostInABurstStillCountsTheStance) {
+  for (const Scenario& scenario : StepGrid(3)) {
+    if (!Has(scenario.name, " loss lungeL") || !Has(scenario.name, " drawn0")) continue;
+    ASSERT_TRUE(Has(scenario.name, "50Hz")) << scenario.name;
+    const ScenarioResult r = RunScenario(scenario);
+    SCOPED_TRACE(r.name);
+    for (Side side : {Side::kLeft, Side::kRight}) {
+      const SideResult& s = r.side(side);
+      EXPECT_EQ(s.detected_reps, s.true_reps);
+      EXPECT_EQ(s.matched_reps, s.true_reps);
+      EXPECT_LE(s.rom_err_max_abs_deg, kRomAimDeg);
+    }
+    return;
+  }
+  FAIL() << "no lossy drawn lunge on seed 3";
+}
+
 TEST(SituationTest, ALimbThatOnlyFollowsTheBodyCountsNothing) {
   int n = 0;
   for (const ScenarioResult& r : SituationResults()) {
