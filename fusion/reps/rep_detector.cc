@@ -97,6 +97,7 @@ void RepDetector::ClearSet() {
   previous_time_ns_.reset();
   ForgetSetAmplitude();
   did_reps_ = false;
+  swinging_ = false;
   previous_end_.reset();
   held_.reset();
 }
@@ -622,6 +623,7 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
   }
   if (entry.still_s >= params_.rest_min_s) {
     still_pose_ = RestPose{angle, index, RestOrigin::kSeen};
+    swinging_ = false;
   }
   if (AtRestSpeed(entry.speed_deg_s)) {
     state_ = RepState::kAtRest;
@@ -633,6 +635,7 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
     rep_.cross_index = index;
     rep_.peak_deg = angle;
     rep_.peak_index = index;
+    rep_.after_swing = swinging_;
     JudgeStance();
   }
 }
@@ -658,16 +661,21 @@ void RepDetector::StepInRep(std::int64_t index) {
     rest_ = {angle, index, RestOrigin::kSeen};
     return;
   }
+  const double below_still_deg = still_pose_ ? still_pose_->angle_deg - rep_.base.angle_deg : 0.0;
   if (state_ == RepState::kRising && !rep_.stance_from_deg && entry.still_s >= params_.rest_min_s &&
-      still_pose_ && still_pose_->angle_deg - rep_.base.angle_deg > params_.swing_min_deg &&
+      still_pose_ &&
+      (below_still_deg > params_.swing_min_deg || (rep_.after_swing && below_still_deg > 0.0)) &&
       std::abs(angle - still_pose_->angle_deg) <=
-          std::max(params_.swing_min_deg, still_pose_->angle_deg - rep_.base.angle_deg)) {
+          std::max(params_.swing_min_deg, below_still_deg)) {
     // At rest near the pose the limb rests in (no further from it than where the rise began),
     // during a rise that began below it: the last swing of a pendulum (an arm at the end of a
     // walk) coming back to rest, not the rise of a rep. The arm may hang a few degrees from where
-    // it hung before the walk (measured about the swing's axis). What follows starts from here
-    // (and, before the set, learns its axis afresh).
+    // it hung before the walk (measured about the swing's axis). Below it by swing_min_deg, or
+    // by any amount where the rise began at the far end of a swing: a walk's last swings fade to
+    // a few degrees. What follows starts from here (and, before the set, learns its axis
+    // afresh).
     ++swings_;
+    swinging_ = true;
     NoteSwing(index);
     state_ = RepState::kAtRest;
     rest_ = {angle, index, RestOrigin::kSeen};
@@ -697,6 +705,7 @@ void RepDetector::StepInRep(std::int64_t index) {
                              params_.swing_frac * (rep_.peak_deg - still_pose_->angle_deg))) {
       // Swung through the pose the limb rests in to its other side: a pendulum, not a rep.
       ++swings_;
+      swinging_ = true;
       NoteSwing(index);
       state_ = RepState::kAtRest;
       rest_ = {angle, index, RestOrigin::kSeen};
@@ -998,6 +1007,7 @@ bool RepDetector::HeldAwayFromRestBeforeGap(double angle_deg) {
 }
 
 void RepDetector::AcceptRep(const Rep& rep, const RepRotation& rotation) {
+  swinging_ = false;  // a rep, not a pendulum
   previous_end_ = rep.end;
   away_from_rest_deg_.reset();  // the rep's return is the rest pose now
   amplitude_axis_ = rotation.axis;

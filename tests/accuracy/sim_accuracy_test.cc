@@ -698,6 +698,18 @@ TEST(DrawnGridTest, AWalksLastSmallSwingThatSettlesIsARestPoseNotARep) {
   ExpectDrawnSessionExact(46, 7, {" walk"}, 8);
 }
 
+// Curls at 200 Hz right after a walk (seed 113, the 17th; seed 155, the 18th): the left arm's
+// last swing rose from 6 deg below where it hung to 3 deg above it and stood still there. It
+// began less than swing_min_deg below the hanging pose, so it was held as a rep; the first curl
+// then "swung through" it, and the axis was learned afresh at the curl's top and read the curls
+// upside down, half a rep late (2 of 20 counted; 1 of 12 matched). A rise that began where a
+// swing ended, the limb not still since, and settles near where the limb hung is the walk's
+// last swing (RepInProgress::after_swing).
+TEST(DrawnGridTest, AWalksLastSwingFadingNearTheHangingPoseIsNoHeldRep) {
+  ExpectDrawnSessionExact(113, 16, {"curl", " walk", "200Hz"}, 20);
+  ExpectDrawnSessionExact(155, 17, {"curl", " walk", "200Hz"}, 12);
+}
+
 // ... but only before the set has its reps. Within a set a rep near the set's lower bound holds
 // still at its turnaround: 19 deg lateral raises after a 53 deg pick-up (seed 1, the 4th), whose
 // bound the pick-up raised to 18.8 deg, hold 0.45 s at the top and are slow for 1 s around it.
