@@ -86,8 +86,8 @@ struct SessionPipeline::SensorState {
   static constexpr int kFedHistory = 2 * SampleClock::kLagHistory;
   std::array<Fed, kFedHistory> fed{};
   std::int64_t fed_count = 0;  // since the last cut gap or new detector
-  // A bridged gap whose tilt the filter checks (CheckTiltAfterBridge): the fed
-  // number of its first bridged sample, from which a snap is given back (GiveBackTiltSnap).
+  // A bridged gap whose tilt the filter checks (CheckTiltAfterBridge): the fed number of its
+  // first bridged sample, from which a snap is given back (GiveBackTiltSnap).
   std::optional<std::int64_t> tilt_check_from;
   std::array<Vec3, kFedHistory> corrected_up{};
   Fed& FedBack(std::int64_t back) {
