@@ -359,7 +359,7 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
 
 void SessionPipeline::FollowTiltCheck(SensorState& sensor, const MadgwickDiagnostics& fused) {
   if (fused.tilt_snapped) {
-    GiveBackTiltSnap(sensor);
+    GiveBackTiltSnap(sensor, fused.last_tilt_snap);
   } else if (!sensor.filter.tilt_check_pending()) {
     sensor.tilt_check_from.reset();  // the limb was still and the carried tilt right
   } else if (sensor.fed_count - *sensor.tilt_check_from >= SensorState::kFedHistory - 1) {
@@ -369,13 +369,12 @@ void SessionPipeline::FollowTiltCheck(SensorState& sensor, const MadgwickDiagnos
   }
 }
 
-void SessionPipeline::GiveBackTiltSnap(SensorState& sensor) {
+void SessionPipeline::GiveBackTiltSnap(SensorState& sensor, const Quaternion& snap) {
   // The sample just fed snapped the tilt: the error it corrected was made in the gap and carried
   // since, so the samples from the gap on (fed and measured by the detector before this one)
   // take the same rotation, and the detector measures their angles again.
   const std::int64_t from = *sensor.tilt_check_from;
   sensor.tilt_check_from.reset();
-  const Quaternion snap = sensor.filter.madgwick().diagnostics().last_tilt_snap;
   if (from >= sensor.fed_count) return;
   for (std::int64_t number = from; number < sensor.fed_count; ++number) {
     SensorState::Fed& fed = sensor.FedNumber(number);

@@ -154,8 +154,9 @@ class SessionPipeline {
   // A tilt check after a bridged gap is pending (SensorState::tilt_check_from): what the sample
   // just fed did with it ('fused': the filter's diagnostics of that update).
   void FollowTiltCheck(SensorState& sensor, const MadgwickDiagnostics& fused);
-  // ... it snapped the orientation: the samples since the gap take the same correction.
-  void GiveBackTiltSnap(SensorState& sensor);
+  // ... it snapped the orientation by 'snap' (earth side): the samples since the gap take the
+  // same correction.
+  void GiveBackTiltSnap(SensorState& sensor, const Quaternion& snap);
   // Samples lost before the one 'samples_ago' real samples back, found only now: the filter runs
   // again from before them with them put back (their gyro from the samples around them,
   // late_loss.h), and the rep detector's angles since take the orientations it gives.

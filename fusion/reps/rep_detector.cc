@@ -635,7 +635,6 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
     rep_.cross_index = index;
     rep_.peak_deg = angle;
     rep_.peak_index = index;
-    rep_.after_swing = swinging_;
     JudgeStance();
   }
 }
@@ -664,7 +663,7 @@ void RepDetector::StepInRep(std::int64_t index) {
   const double below_still_deg = still_pose_ ? still_pose_->angle_deg - rep_.base.angle_deg : 0.0;
   if (state_ == RepState::kRising && !rep_.stance_from_deg && entry.still_s >= params_.rest_min_s &&
       still_pose_ &&
-      (below_still_deg > params_.swing_min_deg || (rep_.after_swing && below_still_deg > 0.0)) &&
+      (below_still_deg > params_.swing_min_deg || (swinging_ && below_still_deg > 0.0)) &&
       std::abs(angle - still_pose_->angle_deg) <=
           std::max(params_.swing_min_deg, below_still_deg)) {
     // At rest near the pose the limb rests in (no further from it than where the rise began),

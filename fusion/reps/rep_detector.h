@@ -389,8 +389,6 @@ class RepDetector {
     // It started where a step landed, below the pose the limb stood still in before the step:
     // a stance (step_min_m), judged by its return to that pose and measured from it.
     std::optional<double> stance_from_deg;
-    // It began where a swing ended, the limb not yet still since (swinging_).
-    bool after_swing = false;
   };
   // A rep cut by a gap on its way back, judged by the first sample after the gap.
   struct HeldRep {
@@ -508,7 +506,8 @@ class RepDetector {
   // and not before a cut gap: the reference of the swing rule, and where a step starts.
   std::optional<RestPose> still_pose_;
   // The last movement was a swing (through the rest pose, or a pendulum coming to rest), and the
-  // limb has not stood still since.
+  // limb has not stood still since: a rep in progress began where that swing ended (nothing
+  // clears it during a rep).
   bool swinging_ = false;
   // Set by a cut gap: the rest pose seen before it (where the rep in progress started, or where
   // the limb rested) and the rep held for the first sample after it.

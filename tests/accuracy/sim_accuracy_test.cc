@@ -704,7 +704,7 @@ TEST(DrawnGridTest, AWalksLastSmallSwingThatSettlesIsARestPoseNotARep) {
 // then "swung through" it, and the axis was learned afresh at the curl's top and read the curls
 // upside down, half a rep late (2 of 20 counted; 1 of 12 matched). A rise that began where a
 // swing ended, the limb not still since, and settles near where the limb hung is the walk's
-// last swing (RepInProgress::after_swing).
+// last swing (RepDetector::swinging_).
 TEST(DrawnGridTest, AWalksLastSwingFadingNearTheHangingPoseIsNoHeldRep) {
   ExpectDrawnSessionExact(113, 16, {"curl", " walk", "200Hz"}, 20);
   ExpectDrawnSessionExact(155, 17, {"curl", " walk", "200Hz"}, 12);
