@@ -388,7 +388,8 @@ int Show(AmbidClient& client, const Options& options) {
           {"concentric_s", rep.concentric_s()},
           {"eccentric_s", rep.eccentric_s()},
           {"peak_speed_deg_s", rep.peak_speed_deg_s()},
-          {"bridged", rep.bridged()}}
+          {"bridged", rep.bridged()},
+          {"stepped", rep.stepped()}}
                     .dump());
     }
     // A rep without a partner is a data-quality note only where a partner was expected.

@@ -277,6 +277,7 @@ void ToProto(const fusion::Rep& in, v1::Rep* out) {
   out->set_peak_speed_deg_s(in.peak_speed_deg_s);
   out->set_peak_concentric_speed_deg_s(in.peak_concentric_speed_deg_s);
   out->set_bridged(in.bridged);
+  out->set_stepped(in.stepped);
 }
 
 v1::Event ToProto(const fusion::Event& event) {

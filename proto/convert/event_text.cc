@@ -135,9 +135,10 @@ std::string Describe(const v1::SetStarted& e) {
 }
 
 std::string Describe(const v1::Rep& e) {
-  return Format("set %u  %s rep %u  ROM %.1f°  up %.2f s  down %.2f s  peak %.0f°/s", e.set_index(),
-                Placement(e.side(), e.limb()).c_str(), e.index(), e.rom_deg(), e.concentric_s(),
-                e.eccentric_s(), e.peak_speed_deg_s());
+  return Format("set %u  %s rep %u  ROM %.1f°  up %.2f s  down %.2f s  peak %.0f°/s%s",
+                e.set_index(), Placement(e.side(), e.limb()).c_str(), e.index(), e.rom_deg(),
+                e.concentric_s(), e.eccentric_s(), e.peak_speed_deg_s(),
+                e.stepped() ? "  stepped" : "");
 }
 
 std::string Describe(const v1::RepPair& e) {
