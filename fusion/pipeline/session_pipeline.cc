@@ -484,6 +484,8 @@ void SessionPipeline::ResolveScreens() {
 }
 
 void SessionPipeline::RestartScreens() {
+  const bool same_exercise = screened_exercise_ && *screened_exercise_ == set_->exercise.name;
+  screened_exercise_ = set_->exercise.name;
   for (int limb = 0; limb < static_cast<int>(screens_.size()); ++limb) {
     if (!screens_[limb]) continue;
     const Limb l = static_cast<Limb>(limb);
@@ -491,7 +493,7 @@ void SessionPipeline::RestartScreens() {
         sensor_by_slot_[static_cast<std::size_t>(PlacementSlot({Side::kLeft, l}))] >= 0 &&
         sensor_by_slot_[static_cast<std::size_t>(PlacementSlot({Side::kRight, l}))] >= 0;
     screens_[limb]->StartRun(set_->mode == SetMode::kBilateral, two_sides,
-                             set_->exercise.other_side_rests);
+                             set_->exercise.other_side_rests, same_exercise);
   }
 }
 

@@ -182,7 +182,9 @@ class SessionPipeline {
   std::vector<std::unique_ptr<SensorState>> sensors_;
   std::vector<std::unique_ptr<LimbPairComparator>> comparators_;  // indexed by Limb
   std::vector<std::unique_ptr<RepScreen>> screens_;               // indexed by Limb
-  std::array<int, 4> sensor_by_slot_{-1, -1, -1, -1};             // by limb * 2 + side
+  // The exercise of the screens' current run: whether the next run continues it.
+  std::optional<std::string> screened_exercise_;
+  std::array<int, 4> sensor_by_slot_{-1, -1, -1, -1};  // by limb * 2 + side
   // By limb * 2 + side: the screen's gait count for that side, as last told its detector.
   std::array<std::int64_t, 4> gait_told_{};
   std::unique_ptr<SetState> set_;

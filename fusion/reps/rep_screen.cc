@@ -31,11 +31,18 @@ double AxesApartDeg(const Vec3& a, const Vec3& b) {
 
 RepScreen::RepScreen(const RepScreenParams& params) : params_(params) {}
 
-void RepScreen::StartRun(bool bilateral, bool two_sides, bool other_side_rests) {
+void RepScreen::StartRun(bool bilateral, bool two_sides, bool other_side_rests,
+                         bool same_exercise) {
   bilateral_ = bilateral;
   two_sides_ = two_sides;
   other_side_rests_ = other_side_rests;
-  for (SideState& s : sides_) {
+  for (std::size_t i = 0; i < sides_.size(); ++i) {
+    SideState& s = sides_[i];
+    if (!same_exercise) {
+      last_run_rom_deg_[i] = 0.0;
+    } else if (s.rom_count > 0) {
+      last_run_rom_deg_[i] = MedianRom(s);
+    }
     const std::optional<Time> watermark = s.watermark;
     s = SideState{};
     s.watermark = watermark;
@@ -82,6 +89,16 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
   SideState& s = state(side);
   s.history[static_cast<std::size_t>(s.history_count % kHistory)] = rep;
   ++s.history_count;
+  const double last_run_rom_deg = last_run_rom_deg_[side == Side::kLeft ? 0 : 1];
+  if (s.rom_count == 0 && s.held_count == 0 &&
+      rep.rom_deg < params_.between_sets_rom_frac * last_run_rom_deg) {
+    // Before this run's first rep of this side, far smaller than the last set's: the weights
+    // swaying in hand between sets. Not the run's edge either: its first rep is still to come
+    // and is judged as the first (the pick-up rule).
+    ++counts_.handling;
+    Release(Other(side), /*ending=*/false);
+    return;
+  }
   // The rep held for its size waits for this one. The first rep of a run is handling when much
   // smaller than this one (picking the weights up); a later small rep followed by this one is
   // inside the set (a partial rep), not at its edge. First: before it the side passed no rep,

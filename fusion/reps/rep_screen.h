@@ -70,6 +70,12 @@ struct RepScreenParams {
   // partner_wait_s after it ended: that side is mid-set (its reps come every 2-5 s), and a rock
   // that fell between two of its reps, or beside one the detector missed, is still the body.
   double follower_near_s = 3.0;
+  // Between sets: a rep under this fraction of the median ROM of its side's reps in the last
+  // run of the same exercise, before the new run has passed a rep of that side, is no rep. The
+  // weights held between sets sway the forearms by up to 10 deg peak to peak (2-9 % of a curl
+  // set's reps), while a set of the same exercise at a lower level (low-amplitude executions,
+  // partial reps) moves at least 30 % of the full one.
+  double between_sets_rom_frac = 0.15;
   // A rep waits this long past its end for the other side's overlapping rep (the comparator's
   // pairing tolerance: the two sensors' data may arrive that far apart).
   double partner_wait_s = 1.5;
@@ -124,7 +130,10 @@ class RepScreen {
 
   // A new run (set). 'bilateral': the gait rule applies. 'two_sides': both sensors are there.
   // 'other_side_rests': in a unilateral set the side not working takes no part in the exercise.
-  void StartRun(bool bilateral, bool two_sides, bool other_side_rests = false);
+  // 'same_exercise': the run before was of this exercise too, so the size of its reps is a
+  // reference for the movements before this run's first rep (between_sets_rom_frac).
+  void StartRun(bool bilateral, bool two_sides, bool other_side_rests = false,
+                bool same_exercise = false);
   // A rep found on 'side' (reps of one side in time order) and what it turned about (axis and
   // centre; zero when not known).
   void Add(Side side, const Rep& rep, const RepRotation& rotation = {});
@@ -217,6 +226,9 @@ class RepScreen {
   bool two_sides_ = false;
   bool other_side_rests_ = false;
   std::array<SideState, 2> sides_{};
+  // Per side, the median ROM of the reps passed in the last run of this exercise that passed any
+  // (0: none): between_sets_rom_frac.
+  std::array<double, 2> last_run_rom_deg_{};
   std::array<Rep, kOut> out_{};
   int out_count_ = 0;
   RepScreenCounts counts_;

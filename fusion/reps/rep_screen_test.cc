@@ -123,6 +123,47 @@ TEST(RepScreenTest, MidSetARepBesideASwingTheOtherSideMadeOfALostRepCounts) {
   EXPECT_EQ(screen.counts().gait, 0);
 }
 
+// Eight 115 deg curls, then a second run of the same exercise; before its curls the forearm
+// sways in hand (7 deg, a rise every 2.6 s, no rest between them) or, at a lower level, does
+// reps of 'second_rom_deg'. Returns what the second run passed.
+std::vector<Rep> SecondRunAfterCurls(RepScreen& screen, bool same_exercise,
+                                     std::vector<Planned> second) {
+  screen.StartRun(true, false);
+  std::vector<Planned> first;
+  for (int i = 0; i < 8; ++i) first.push_back({Side::kLeft, 2.0 + 4.0 * i, 3.0, 112.0 + i});
+  EXPECT_EQ(Screen(screen, first, 40.0).size(), 8u);
+  screen.StartRun(true, false, /*other_side_rests=*/false, same_exercise);
+  return Screen(screen, std::move(second), 140.0);
+}
+
+TEST(RepScreenTest, ASwayInHandBetweenSetsIsNoRepOfTheNextSet) {
+  RepScreen screen({});
+  std::vector<Planned> second;
+  for (int i = 0; i < 6; ++i) second.push_back({Side::kLeft, 70.0 + 2.6 * i, 2.35, 7.0});
+  second.push_back({Side::kLeft, 87.0, 2.0, 44.0});  // the pick-up rule still judges the first
+  for (int i = 0; i < 8; ++i) second.push_back({Side::kLeft, 92.0 + 4.0 * i, 3.0, 110.0 + i});
+  const std::vector<Rep> passed = SecondRunAfterCurls(screen, /*same_exercise=*/true, second);
+  ASSERT_EQ(passed.size(), 8u);
+  for (const Rep& r : passed) EXPECT_GE(r.rom_deg, 110.0);
+  EXPECT_EQ(screen.counts().handling, 7);
+}
+
+TEST(RepScreenTest, ASetOfTheSameExerciseAtALowerLevelCounts) {
+  // Low-amplitude executions a third of the full ones: a set of its own, every rep counts.
+  RepScreen screen({});
+  std::vector<Planned> second;
+  for (int i = 0; i < 8; ++i) second.push_back({Side::kLeft, 70.0 + 4.0 * i, 2.5, 38.0});
+  EXPECT_EQ(SecondRunAfterCurls(screen, /*same_exercise=*/true, second).size(), 8u);
+}
+
+TEST(RepScreenTest, AfterAnotherExerciseSmallRepsAreASetOfTheirOwn) {
+  // Wrist-sized reps after curls, the exercise changed: the curls are no reference.
+  RepScreen screen({});
+  std::vector<Planned> second;
+  for (int i = 0; i < 8; ++i) second.push_back({Side::kLeft, 70.0 + 3.0 * i, 2.0, 9.0});
+  EXPECT_EQ(SecondRunAfterCurls(screen, /*same_exercise=*/false, second).size(), 8u);
+}
+
 TEST(RepScreenTest, ARunOfSmallerRepsIsAChangeOfLevelAndCounts) {
   // Ten full reps, then ten low-amplitude ones (40 %): each is a rep of its own.
   RepScreen screen({});

@@ -710,6 +710,15 @@ TEST(DrawnGridTest, AWalksLastSwingFadingNearTheHangingPoseIsNoHeldRep) {
   ExpectDrawnSessionExact(155, 17, {"curl", " walk", "200Hz"}, 12);
 }
 
+// Two sets of 25 Hz curls with the weights in hand between them (seed 70, the 4th). Half a
+// minute into the rest the right forearm sways 7 deg at 0.38 Hz; its detector, which has done
+// reps, counts rises that small, and the rep screen began a new run with them: a set of four
+// one-sided 7 deg "curls" opened before the second set. A rep under between_sets_rom_frac of the
+// side's reps in the last set of the exercise, before the new set has its own, is no rep.
+TEST(DrawnGridTest, ASwayInHandBetweenSetsOpensNoSet) {
+  ExpectDrawnSessionExact(70, 3, {"curl", " 2sets", "25Hz"}, 18);
+}
+
 // ... but only before the set has its reps. Within a set a rep near the set's lower bound holds
 // still at its turnaround: 19 deg lateral raises after a 53 deg pick-up (seed 1, the 4th), whose
 // bound the pick-up raised to 18.8 deg, hold 0.45 s at the top and are slow for 1 s around it.
