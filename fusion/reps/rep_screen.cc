@@ -38,10 +38,12 @@ void RepScreen::StartRun(bool bilateral, bool two_sides, bool other_side_rests,
   other_side_rests_ = other_side_rests;
   for (std::size_t i = 0; i < sides_.size(); ++i) {
     SideState& s = sides_[i];
+    LastRun& last = last_run_[i];
     if (!same_exercise) {
-      last_run_rom_deg_[i] = 0.0;
+      last = LastRun{};
     } else if (s.rom_count > 0) {
-      last_run_rom_deg_[i] = MedianRom(s);
+      last.rom_deg = MedianRom(s);
+      if (s.offset_count > 0) last.offset_m = MedianOffset(s);
     }
     const std::optional<Time> watermark = s.watermark;
     s = SideState{};
@@ -89,9 +91,9 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
   SideState& s = state(side);
   s.history[static_cast<std::size_t>(s.history_count % kHistory)] = rep;
   ++s.history_count;
-  const double last_run_rom_deg = last_run_rom_deg_[side == Side::kLeft ? 0 : 1];
+  const LastRun& last_run = last_run_[side == Side::kLeft ? 0 : 1];
   if (s.rom_count == 0 && s.held_count == 0 &&
-      rep.rom_deg < params_.between_sets_rom_frac * last_run_rom_deg) {
+      rep.rom_deg < params_.between_sets_rom_frac * last_run.rom_deg) {
     // Before this run's first rep of this side, far smaller than the last set's: the weights
     // swaying in hand between sets. Not the run's edge either: its first rep is still to come
     // and is judged as the first (the pick-up rule).
@@ -126,8 +128,9 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
   held.rotation = rotation;
   // Passed at once when of the set's size and about its centre; else held for the next rep.
   const double set_rom_deg = s.rom_count > 0 ? MedianRom(s) : 0.0;
+  const Vec3 set_offset_m = s.offset_count > 0 ? MedianOffset(s) : last_run.offset_m;
   if (s.rom_count > 0 && rep.rom_deg >= params_.edge_rom_frac * set_rom_deg &&
-      !AboutAnotherCentre(rep.rom_deg, rotation.offset_m, set_rom_deg, MedianOffset(s))) {
+      !AboutAnotherCentre(rep.rom_deg, rotation.offset_m, set_rom_deg, set_offset_m)) {
     held.size_known = true;
     RecordPassed(s, rep, rotation.offset_m);
   }

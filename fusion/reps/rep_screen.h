@@ -131,7 +131,8 @@ class RepScreen {
   // A new run (set). 'bilateral': the gait rule applies. 'two_sides': both sensors are there.
   // 'other_side_rests': in a unilateral set the side not working takes no part in the exercise.
   // 'same_exercise': the run before was of this exercise too, so the size of its reps is a
-  // reference for the movements before this run's first rep (between_sets_rom_frac).
+  // reference for the movements before this run's first rep (between_sets_rom_frac), and their
+  // centre for this run's until it measures its own.
   void StartRun(bool bilateral, bool two_sides, bool other_side_rests = false,
                 bool same_exercise = false);
   // A rep found on 'side' (reps of one side in time order) and what it turned about (axis and
@@ -226,9 +227,15 @@ class RepScreen {
   bool two_sides_ = false;
   bool other_side_rests_ = false;
   std::array<SideState, 2> sides_{};
-  // Per side, the median ROM of the reps passed in the last run of this exercise that passed any
-  // (0: none): between_sets_rom_frac.
-  std::array<double, 2> last_run_rom_deg_{};
+  // Per side, of the last run of this exercise that passed reps: their median ROM (0: none), the
+  // reference of between_sets_rom_frac; and the median offset of their centre (zero: none
+  // known), the reference of a run that has measured no centre of its own yet (a detector that
+  // goes on from set to set measures the centre of its first reps only).
+  struct LastRun {
+    double rom_deg = 0.0;
+    Vec3 offset_m;
+  };
+  std::array<LastRun, 2> last_run_{};
   std::array<Rep, kOut> out_{};
   int out_count_ = 0;
   RepScreenCounts counts_;

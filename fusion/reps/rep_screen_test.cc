@@ -443,6 +443,39 @@ TEST(RepScreenTest, PickingUpAndPuttingDownAboutAnotherCentreIsHandlingAboveHalf
   }
 }
 
+TEST(RepScreenTest, APutDownAfterTheNextSetIsJudgedByTheCentreOfTheSetBefore) {
+  // A detector that goes on from set to set measures the centre of its first reps only: the
+  // second set of curls knows none of its own. Its put-down (52 deg, over half the curls, about
+  // the shoulder) is judged by the first set's centre (the elbow) when the exercise is the same;
+  // after another exercise nothing tells it from a partial last rep.
+  const Vec3 flexion{0, 1, 0};
+  for (const bool same_exercise : {true, false}) {
+    SCOPED_TRACE(same_exercise ? "same exercise" : "another exercise");
+    RepScreen screen({});
+    screen.StartRun(/*bilateral=*/true, /*two_sides=*/false);
+    for (int i = 0; i < 6; ++i) {
+      const bool measured = i < 2;
+      screen.Add(Side::kLeft, MakeRep(Side::kLeft, 1.0 + 3 * i, 2, 98),
+                 RepRotation{flexion, measured ? Vec3{0, 0, -0.25} : Vec3{}});
+    }
+    screen.EndRun();
+    while (screen.Pop()) {
+    }
+    screen.StartRun(/*bilateral=*/true, /*two_sides=*/false, /*other_side_rests=*/false,
+                    same_exercise);
+    for (int i = 0; i < 6; ++i) {
+      screen.Add(Side::kLeft, MakeRep(Side::kLeft, 60.0 + 3 * i, 2, 100), RepRotation{flexion, {}});
+    }
+    screen.Add(Side::kLeft, MakeRep(Side::kLeft, 79.0, 3.2, 52),
+               RepRotation{flexion, {0, 0, -0.55}});
+    screen.AdvanceTime(Side::kLeft, TimeFromSeconds(83.0 + RepScreenParams{}.run_end_rest_s));
+    screen.EndRun();
+    int passed = 0;
+    while (screen.Pop()) ++passed;
+    EXPECT_EQ(passed, same_exercise ? 6 : 7);
+  }
+}
+
 TEST(RepScreenTest, ASmallerRepAboutAnotherCentreInsideTheSetIsStillARep) {
   // A rep that turned about another centre but is followed by more reps of the set is inside
   // it (a partial rep, a change of grip), not at its edge.
