@@ -286,7 +286,12 @@ ScreenVerdict RepScreen::CrossSideVerdict(Side side, const Rep& rep) const {
   if (bilateral_ && other->rom_deg >= params_.follower_rom_frac * rep.rom_deg &&
       Continuous(side, rep)) {
     const double mean_s = 0.5 * (Seconds(rep.end, rep.start) + Seconds(other->end, other->start));
-    if (std::abs(Seconds(rep.turnaround, other->turnaround)) > params_.antiphase_frac * mean_s) {
+    // The turnaround is the farthest point, which may lie anywhere in a hold at the top (a held
+    // leg raise: one side's at the hold's start, the other's at its end): apart by no more than
+    // the holds allow, the two turned together. A swing does not hold.
+    const double holds_s = 0.5 * (rep.pause_turnaround_s + other->pause_turnaround_s);
+    const double apart_s = std::abs(Seconds(rep.turnaround, other->turnaround)) - holds_s;
+    if (apart_s > params_.antiphase_frac * mean_s) {
       return ScreenVerdict::kGait;
     }
   }

@@ -220,6 +220,36 @@ TEST(RepScreenTest, AntiPhaseRepsWithRestBetweenThemAreNotGait) {
   EXPECT_EQ(passed.size(), 12u);
 }
 
+TEST(RepScreenTest, HeldRepsWhoseFarthestPointsLieAtOppositeEndsOfTheHoldAreNotGait) {
+  // Both legs raised together and held 0.65 s at the top, rep after rep without rest, the right
+  // rising a little slower. Each side's farthest point may lie anywhere in its hold: here the
+  // left's at its start, the right's at its end, 0.8 s apart (more than 0.3 of a 2.55 s rep),
+  // turning together all the same.
+  RepScreen screen({});
+  screen.StartRun(/*bilateral=*/true, /*two_sides=*/true);
+  std::vector<Rep> passed;
+  for (int i = 0; i < 8; ++i) {
+    const double start_s = 2.0 + 2.8 * i;
+    for (const Side side : {Side::kLeft, Side::kRight}) {
+      Rep rep = MakeRep(side, start_s, 2.55, 46.0);
+      const bool left = side == Side::kLeft;
+      rep.concentric_s = left ? 1.0 : 1.15;
+      rep.pause_turnaround_s = 0.65;
+      rep.eccentric_s = 2.55 - rep.concentric_s - rep.pause_turnaround_s;
+      rep.turnaround = TimeFromSeconds(start_s + rep.concentric_s + (left ? 0.0 : 0.65));
+      screen.Add(side, rep);
+    }
+    screen.AdvanceTime(Side::kLeft, TimeFromSeconds(start_s + 2.8));
+    screen.AdvanceTime(Side::kRight, TimeFromSeconds(start_s + 2.8));
+    while (auto r = screen.Pop()) passed.push_back(*r);
+  }
+  screen.EndRun();
+  while (auto r = screen.Pop()) passed.push_back(*r);
+  EXPECT_EQ(screen.counts().gait, 0);
+  EXPECT_EQ(Count(passed, Side::kLeft), 8);
+  EXPECT_EQ(Count(passed, Side::kRight), 8);
+}
+
 TEST(RepScreenTest, InPhaseBilateralRepsPassWithAClockOffset) {
   RepScreen screen({});
   screen.StartRun(true, true);

@@ -728,6 +728,14 @@ TEST(DrawnGridTest, APutDownAfterTheSecondSetIsHandling) {
   ExpectDrawnSessionExact(237, 8, {"curl", " 2sets", " handling", "200Hz"}, 14);
 }
 
+// Bilateral straight-leg raises held 0.65 s at the top, one after another (seed 176, the 10th,
+// 200 Hz, nothing lost). In one rep the left leg's farthest point lay at the start of its hold
+// and the right's at the end, 0.8 s apart: anti-phase by the gait rule, and the reps go on
+// without rest, so the left rep was taken for gait. The holds' length is allowed for.
+TEST(DrawnGridTest, LegRaisesHeldTogetherAreNoGaitWhereverTheirPeaksFall) {
+  ExpectDrawnSessionExact(176, 9, {"straight-leg-raise", "200Hz"}, 12);
+}
+
 // ... but only before the set has its reps. Within a set a rep near the set's lower bound holds
 // still at its turnaround: 19 deg lateral raises after a 53 deg pick-up (seed 1, the 4th), whose
 // bound the pick-up raised to 18.8 deg, hold 0.45 s at the top and are slow for 1 s around it.
