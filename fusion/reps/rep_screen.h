@@ -110,6 +110,9 @@ struct RepScreenCounts {
 //   the next rep's, or about another centre (picking the weights up); a held rep followed by
 //   another is a partial rep inside the set and passes; a rep that no next rep follows within
 //   run_end_rest_s is handling (putting the weights down; a movement alone).
+// * Between sets of one exercise: before a run passes a rep of a side, a rep far smaller than
+//   that side's reps in the last run (between_sets_rom_frac) is the weights swaying in hand, and
+//   until the run measures a centre of its own, its edges are judged by the last run's.
 // * Left and right (both sensors present): a rep waits for the other side's overlapping rep
 //   (up to partner_wait_s of that side's data past its end). In a bilateral set, reps turning
 //   around half a rep apart are gait; in any set, a rep a small fraction of the other side's is
