@@ -87,20 +87,20 @@ MadgwickFilter::MadgwickFilter(const MadgwickSettings& settings, double sample_r
 }
 
 void MadgwickFilter::RestartAfterGap() {
-  MadgwickState& st = state_;
-  st.has_previous_time = false;
-  st.restart_pending = true;
-  st.restart_when_still_only = false;
-  st.restart_rest_s = 0.0;
-  st.restart_accel_sum = Vec3{};
-  st.rejected_s = 0.0;
+  state_.has_previous_time = false;
+  state_.rejected_s = 0.0;
+  BeginTiltCheck(/*when_still_only=*/false);
 }
 
 void MadgwickFilter::CheckTiltAfterBridge() {
+  if (state_.restart_pending) return;  // a cut gap's check, or one already pending
+  BeginTiltCheck(/*when_still_only=*/true);
+}
+
+void MadgwickFilter::BeginTiltCheck(bool when_still_only) {
   MadgwickState& st = state_;
-  if (st.restart_pending) return;  // a cut gap's check, or one already pending
   st.restart_pending = true;
-  st.restart_when_still_only = true;
+  st.restart_when_still_only = when_still_only;
   st.restart_rest_s = 0.0;
   st.restart_accel_sum = Vec3{};
 }

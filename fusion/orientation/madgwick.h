@@ -249,6 +249,8 @@ class MadgwickFilter {
   void Correct(const ImuSample& sample, double gain_rad_s, bool use_accel, double dt_s,
                const Vec3& gyro_rad_s, double inv_accel_norm, const Vec3& half_up);
   void InitialiseFromSample(const ImuSample& sample, bool use_mag);
+  // A tilt check starts (restart_pending); 'when_still_only': only stillness may snap it.
+  void BeginTiltCheck(bool when_still_only);
   // A pending restart: is the limb still, or the carried tilt clearly wrong? (see
   // restart_rest_s).
   void CheckRestart(const ImuSample& sample, double dt_s);

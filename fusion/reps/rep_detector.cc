@@ -218,13 +218,17 @@ std::optional<Time> RepDetector::UnreturnedRepFrom() const {
   return std::max(*start, newest - DurationFromSeconds(params_.unreturned_wait_max_s));
 }
 
-void RepDetector::NoteSwing(std::int64_t index) {
+void RepDetector::EndAsSwing(std::int64_t index) {
+  ++swings_;
+  swinging_ = true;
   Rep swing;
   swing.start = TimeFromNanoseconds(At(rep_.base.index).time_ns);
   swing.turnaround = TimeFromNanoseconds(At(rep_.peak_index).time_ns);
   swing.end = TimeFromNanoseconds(At(index).time_ns);
   swing.rom_deg = rep_.peak_deg - rep_.base.angle_deg;
   swing_ = swing;
+  state_ = RepState::kAtRest;
+  rest_ = {At(index).angle_deg, index, RestOrigin::kSeen};
 }
 
 bool RepDetector::BetweenReps() const {
@@ -673,11 +677,7 @@ void RepDetector::StepInRep(std::int64_t index) {
     // by any amount where the rise began at the far end of a swing: a walk's last swings fade to
     // a few degrees. What follows starts from here (and, before the set, learns its axis
     // afresh).
-    ++swings_;
-    swinging_ = true;
-    NoteSwing(index);
-    state_ = RepState::kAtRest;
-    rest_ = {angle, index, RestOrigin::kSeen};
+    EndAsSwing(index);
     // The swings before it were no set: the set's axis and size are learned afresh.
     ForgetSetAmplitude();
     return;
@@ -703,11 +703,7 @@ void RepDetector::StepInRep(std::int64_t index) {
     if (below_deg > std::max(params_.swing_min_deg,
                              params_.swing_frac * (rep_.peak_deg - still_pose_->angle_deg))) {
       // Swung through the pose the limb rests in to its other side: a pendulum, not a rep.
-      ++swings_;
-      swinging_ = true;
-      NoteSwing(index);
-      state_ = RepState::kAtRest;
-      rest_ = {angle, index, RestOrigin::kSeen};
+      EndAsSwing(index);
       return;
     }
   }

@@ -405,8 +405,9 @@ class RepDetector {
     return buffer_[static_cast<std::size_t>(index % capacity_)];
   }
   bool BetweenReps() const;
-  // The rep in progress, up to 'index', was a pendulum swing: returned as RepDetectorOutput::swing.
-  void NoteSwing(std::int64_t index);
+  // The rep in progress, up to 'index', was a pendulum swing: counted, returned as
+  // RepDetectorOutput::swing, and the limb is at rest from 'index' (swinging_ until still).
+  void EndAsSwing(std::int64_t index);
   void LockAxis();
   // Locks 'axis' (sensor frame, unit), takes the direction from the buffer and replays it.
   void LockAxisTo(const Vec3& axis);
