@@ -62,6 +62,8 @@ const char* RepStateName(RepState state) {
       return "falling";
     case RepState::kReturning:
       return "returning";
+    case RepState::kStoppedSuddenly:
+      return "stopped_suddenly";
   }
   return "?";
 }
@@ -200,6 +202,7 @@ std::optional<Time> RepDetector::UnreturnedRepFrom() const {
     case RepState::kRising:
     case RepState::kFalling:
     case RepState::kReturning:
+    case RepState::kStoppedSuddenly:
       from = std::max(OldestIndex(), last_end_index_ + 1);
       break;
     default:
@@ -415,7 +418,7 @@ void RepDetector::AddLostRotation(std::int64_t first_index, const Vec3& lost_rad
       rep_.peak_index = i;
     }
   }
-  if (state_ == RepState::kReturning) {
+  if (state_ == RepState::kReturning || state_ == RepState::kStoppedSuddenly) {
     for (std::int64_t i = first_index; i < next_index_; ++i) {
       rep_.min_deg = std::min(rep_.min_deg, At(i).angle_deg);
     }
@@ -564,6 +567,7 @@ void RepDetector::Step(std::int64_t index) {
     case RepState::kRising:
     case RepState::kFalling:
     case RepState::kReturning:
+    case RepState::kStoppedSuddenly:
       StepInRep(index);
       return;
   }
@@ -655,6 +659,18 @@ void RepDetector::JudgeStance() {
 void RepDetector::StepInRep(std::int64_t index) {
   const Entry& entry = At(index);
   const double angle = entry.angle_deg;
+  if (state_ == RepState::kStoppedSuddenly) {
+    if (entry.bridged && entry.speed_deg_s < -Threshold()) {
+      // Descending again over samples bridged into a loss: the stop was the first sample after
+      // the loss, passed on before the loss was found. The rep goes on to its real end.
+      state_ = RepState::kReturning;
+    } else {
+      CompleteRep(rep_.stop_index, /*at_gap=*/false);
+      // This sample is the first after the rep, as it would have been (a relock replays it).
+      if (!relock_axis_) StepBetweenReps(index);
+      return;
+    }
+  }
   rep_.peak_speed_deg_s = std::max(rep_.peak_speed_deg_s, std::abs(entry.speed_deg_s));
   if (static_cast<double>(entry.time_ns - At(rep_.cross_index).time_ns) * 1e-9 >
       params_.max_rep_s) {
@@ -746,7 +762,15 @@ void RepDetector::StepInRep(std::int64_t index) {
       break;
     case RepState::kReturning:
       rep_.min_deg = std::min(rep_.min_deg, angle);
-      if (entry.speed_deg_s >= -Threshold()) CompleteRep(index, /*at_gap=*/false);
+      if (entry.speed_deg_s >= -Threshold()) {
+        if (index > OldestIndex() &&
+            At(index - 1).speed_deg_s < -params_.sudden_stop_speed_frac * rep_.peak_speed_deg_s) {
+          rep_.stop_index = index;
+          state_ = RepState::kStoppedSuddenly;
+        } else {
+          CompleteRep(index, /*at_gap=*/false);
+        }
+      }
       break;
     default:
       break;
@@ -1033,7 +1057,10 @@ void RepDetector::PushRep(const Rep& rep, const RepRotation& rotation) {
 void RepDetector::MarkGap(Time /*time*/) {
   if (state_ != RepState::kLearningAxis && next_index_ > OldestIndex()) {
     const std::int64_t last = next_index_ - 1;
-    if (state_ == RepState::kReturning) {
+    if (state_ == RepState::kStoppedSuddenly) {
+      // Stopped at the last sample before the gap: the rep ended there.
+      CompleteRep(rep_.stop_index, /*at_gap=*/false);
+    } else if (state_ == RepState::kReturning) {
       // Past its turnaround and back near its start: the rep ended before the gap. The rest pose
       // is the lower of where it started and where it came back to: after a start taken
       // mid-movement (the first sample of the data, an orientation still settling) the return
@@ -1084,7 +1111,9 @@ void RepDetector::MarkGap(Time /*time*/) {
 }
 
 std::optional<Rep> RepDetector::Finish(RepRotation* rotation) {
-  if (state_ == RepState::kReturning && next_index_ > OldestIndex()) {
+  if (state_ == RepState::kStoppedSuddenly && rep_.stop_index >= OldestIndex()) {
+    CompleteRep(rep_.stop_index, /*at_gap=*/false);
+  } else if (state_ == RepState::kReturning && next_index_ > OldestIndex()) {
     CompleteRep(next_index_ - 1, /*at_gap=*/true);
   } else if (state_ == RepState::kFalling && params_.angle.gyro_only &&
              next_index_ > OldestIndex()) {

@@ -186,6 +186,13 @@ struct RepDetectorParams {
   // interpolated between samples. Lower is closer to the true instant; higher resists noise.
   double timing_speed_min_deg_s = 3.0;
   double timing_speed_frac = 0.02;
+  // A descent slows to its stop through the speeds between: at 25 Hz the last sample before a
+  // 0.25 s minimum-jerk descent stops turns at most 40 % of its peak speed. A descent that ends
+  // in one sample, from faster than this fraction of the rep's peak speed, is what a loss found
+  // one sample late looks like: the first sample after it is passed on at the next period, the
+  // limb already still there (or turning back, past a walk swing's far end). The rep ends at that
+  // sample unless the next one, bridged into the loss, goes on descending.
+  double sudden_stop_speed_frac = 0.4;
   // A boundary is extrapolated from the threshold crossing to where the speed reaches zero, at
   // most max(one sample period, this) away, so noise cannot throw it far.
   double timing_extrapolate_max_s = 0.06;
@@ -232,6 +239,7 @@ enum class RepState : std::uint8_t {
   kRising,        // first phase, towards the turnaround
   kFalling,       // past the turnaround, not yet back near the start
   kReturning,     // back near the start; the rep ends when the limb stops descending
+  kStoppedSuddenly,  // ... its descent ended in one sample from a brisk one: the next sample tells
 };
 const char* RepStateName(RepState state);
 
@@ -389,6 +397,7 @@ class RepDetector {
     // It started where a step landed, below the pose the limb stood still in before the step:
     // a stance (step_min_m), judged by its return to that pose and measured from it.
     std::optional<double> stance_from_deg;
+    std::int64_t stop_index = 0;  // kStoppedSuddenly: the sample it stopped at
   };
   // A rep cut by a gap on its way back, judged by the first sample after the gap.
   struct HeldRep {

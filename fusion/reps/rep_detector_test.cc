@@ -861,6 +861,7 @@ TEST(RepStateMachineTest, WalksThroughItsNamedStatesInOrder) {
   // The axis locks during the rise: the replay of the buffer passes kAtRest within one sample.
   EXPECT_EQ(seen, expected);
   EXPECT_STREQ(RepStateName(RepState::kReturning), "returning");
+  EXPECT_STREQ(RepStateName(RepState::kStoppedSuddenly), "stopped_suddenly");
 }
 
 TEST(RepStateMachineTest, ACutGapFindingTheLimbMovingWaitsForRest) {
@@ -937,6 +938,92 @@ TEST(RepDetectorTest, BridgedSamplesKeepTheRepAndMarkIt) {
   EXPECT_FALSE(reps[2].bridged);
   EXPECT_NEAR(reps[1].rom_deg, 100, 2.0);
   EXPECT_EQ(detector.diagnostics().bridged_samples, missing);
+}
+
+TEST(RepDetectorTest, AStopThatALossFoundASampleLateMadeIsNoEnd) {
+  // An arrival-time stream finds a short loss one sample late: the first sample after it is
+  // passed on at the next period, and only the one after shows the loss. Here the last 200 ms
+  // of rep 2's descent are lost, so that first sample finds the limb already still at the bottom,
+  // in the orientation carried over the loss: the descent seems to stop in one sample, 6 deg
+  // above the rest pose and 200 ms early. The samples bridged into the loss go on descending,
+  // and the rep ends at its real end.
+  const auto samples = MakeHinge(hinge::Reps(3, 100, 1.0, 0.3, 1.2, 1.0), 50, {1, 0, 0, 0});
+  const double true_end_s = 1.5 + 3.5 + 1.0 + 0.3 + 1.2;  // first rest, rep 1 and its rest, rep 2
+  const std::int64_t missing = 10;
+  const auto before = std::find_if(samples.begin(), samples.end(), [&](const HingeSample& s) {
+    return ToSeconds(s.sample.time) >= true_end_s - 0.2 - 1e-9;
+  });
+  ASSERT_LT(before + missing + 2, samples.end());
+  const HingeSample& late = *(before + missing + 1);
+  const HingeSample& after = *(before + missing + 2);
+  ASSERT_NEAR(late.angle_deg, 0.0, 1e-6);  // still at the bottom
+  ImuSample late_passed_on = late.sample;
+  late_passed_on.time = (before + 1)->sample.time;
+
+  RepDetector detector(Params(50));
+  std::vector<Rep> reps;
+  auto feed = [&](const ImuSample& sample, const Quaternion& sensor_to_earth, bool bridged) {
+    if (const RepDetectorOutput out = detector.Update(sample, sensor_to_earth, bridged); out.rep) {
+      reps.push_back(*out.rep);
+    }
+  };
+  for (auto s = samples.begin(); s != samples.end(); ++s) {
+    if (s > before && s <= before + missing) continue;  // lost
+    if (s == before + missing + 1) {
+      // Not yet known to be late; the filter has not turned the lost rotation.
+      feed(late_passed_on, before->sensor_to_earth, false);
+      EXPECT_EQ(detector.state(), RepState::kStoppedSuddenly);
+      continue;
+    }
+    if (s == before + missing + 2) {
+      for (std::int64_t k = 1; k <= missing; ++k) {
+        // The orientation a filter integrating the bridged gyro would give: the exact one of the
+        // lost sample is a stand-in close to it.
+        feed(BridgeSampleFoundLate(before->sample, late_passed_on, after.sample, k, missing),
+             (before + k)->sensor_to_earth, true);
+      }
+    }
+    feed(s->sample, s->sensor_to_earth, false);
+  }
+  while (auto rep = detector.Finish()) reps.push_back(*rep);
+  ASSERT_EQ(reps.size(), 3u);
+  EXPECT_NEAR(reps[1].rom_deg, 100, 2.0);
+  EXPECT_NEAR(ToSeconds(reps[1].end), true_end_s, 0.06);
+  EXPECT_NEAR(reps[1].eccentric_s, 1.2, 0.1);
+  EXPECT_TRUE(reps[1].bridged);
+}
+
+TEST(RepDetectorTest, AStopInOneSampleWithNothingLostEndsTheRepThere) {
+  // A descent cut short in one sample with nothing lost (here the last 200 ms of rep 2's descent
+  // are taken out of the motion and the rest of the session moved 200 ms earlier): the rep waits
+  // one sample for a loss that is not there, and ends where the limb stopped.
+  const auto samples = MakeHinge(hinge::Reps(3, 100, 1.0, 0.3, 1.2, 1.0), 50, {1, 0, 0, 0});
+  const double cut_from_s = 1.5 + 3.5 + 1.0 + 0.3 + 1.2 - 0.2;
+  const std::int64_t cut = 10;
+  const auto before = std::find_if(samples.begin(), samples.end(), [&](const HingeSample& s) {
+    return ToSeconds(s.sample.time) >= cut_from_s - 1e-9;
+  });
+  ASSERT_LT(before + cut + 2, samples.end());
+
+  RepDetector detector(Params(50));
+  std::vector<Rep> reps;
+  std::vector<RepState> states_after_stop;
+  for (auto s = samples.begin(); s != samples.end(); ++s) {
+    if (s > before && s <= before + cut) continue;
+    ImuSample sample = s->sample;
+    if (s > before) sample.time -= DurationFromSeconds(0.2);
+    if (const RepDetectorOutput out = detector.Update(sample, s->sensor_to_earth); out.rep) {
+      reps.push_back(*out.rep);
+    }
+    if (s > before && s <= before + cut + 2) states_after_stop.push_back(detector.state());
+  }
+  while (auto rep = detector.Finish()) reps.push_back(*rep);
+  ASSERT_EQ(reps.size(), 3u);
+  EXPECT_EQ(states_after_stop,
+            (std::vector<RepState>{RepState::kStoppedSuddenly, RepState::kAtRest}));
+  EXPECT_NEAR(reps[1].rom_deg, 100, 2.0);
+  EXPECT_NEAR(ToSeconds(reps[1].end), cut_from_s + 0.02, 0.03);
+  EXPECT_FALSE(reps[1].bridged);
 }
 
 TEST(RepDetectorTest, WithProductionMadgwickAndNoisySensor) {

@@ -736,6 +736,16 @@ TEST(DrawnGridTest, LegRaisesHeldTogetherAreNoGaitWhereverTheirPeaksFall) {
   ExpectDrawnSessionExact(176, 9, {"straight-leg-raise", "200Hz"}, 12);
 }
 
+// Two sets of 50 Hz curls over a lossy link (seed 202, the 16th). The last 220 ms of a left curl's
+// descent were lost, and the link found the loss one sample late: the first sample after it,
+// passed on at the next period, showed the forearm still, 20 deg above where it hung. The rep
+// ended there, judged without its last 220 ms: the step check read the forearm carried elsewhere
+// and dropped it (13 of 14 counted). A stop in one sample from a brisk descent waits for the next
+// sample (kStoppedSuddenly).
+TEST(DrawnGridTest, ARepWhoseLastDescentALateFoundLossHidIsCounted) {
+  ExpectDrawnSessionExact(202, 15, {"curl", " 2sets", " loss", "50Hz"}, 14);
+}
+
 // ... but only before the set has its reps. Within a set a rep near the set's lower bound holds
 // still at its turnaround: 19 deg lateral raises after a 53 deg pick-up (seed 1, the 4th), whose
 // bound the pick-up raised to 18.8 deg, hold 0.45 s at the top and are slow for 1 s around it.
