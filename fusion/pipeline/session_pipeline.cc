@@ -289,8 +289,7 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
     sink_->OnEvent(*gap_status);
   }
   const int limb = static_cast<int>(sensor.config.placement.limb);
-  if (output.swing) screens_[limb]->AddSwing(sensor.config.placement.side, *output.swing);
-  if (output.rep) ScreenRep(sensor, *output.rep, output.rep_rotation);
+  ScreenOutput(sensor, output);
   screens_[limb]->AdvanceTime(sensor.config.placement.side, clock.time);
   DrainScreen(limb);
 
@@ -345,7 +344,8 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
         sensor.reps.Update(sensor.WithoutGyroBias(bridged), sensor.filter.sensor_to_earth(),
                            /*bridged=*/true);
     RememberFed(sensor, bridged, /*measured=*/false);
-    if (output.rep) ScreenRep(sensor, *output.rep, output.rep_rotation);
+    // A swing or rep may end on a bridged sample as on a measured one.
+    ScreenOutput(sensor, output);
   }
   // The interpolated gyro may have missed part of a fast turn (a shank landing from a step turns
   // 20 deg more than the bridge across 0.18 s of it): the tilt is checked against gravity once
@@ -446,6 +446,13 @@ void SessionPipeline::AddLateLoss(SensorState& sensor, std::int64_t missing,
       sensor.FedBack(back).detector_index, lost_rad,
       std::span<const Vec3>(sensor.corrected_up.data(), static_cast<std::size_t>(back + 1)));
   sensor.counters.late_loss_samples += missing;
+}
+
+void SessionPipeline::ScreenOutput(SensorState& sensor, const RepDetectorOutput& output) {
+  RepScreen& screen = *screens_[static_cast<int>(sensor.config.placement.limb)];
+  if (output.swing) screen.AddSwing(sensor.config.placement.side, *output.swing);
+  if (output.carried) screen.AddCarried(sensor.config.placement.side, *output.carried);
+  if (output.rep) ScreenRep(sensor, *output.rep, output.rep_rotation);
 }
 
 void SessionPipeline::ScreenRep(SensorState& sensor, Rep rep, const RepRotation& rotation) {

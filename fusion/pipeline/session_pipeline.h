@@ -138,6 +138,9 @@ class SessionPipeline {
   // or the data ends, every sample that has arrived belongs to the time before.
   void EndCatchUps();
   void ProcessSample(int sensor_index, const ImuSample& sample, Time arrival_time);
+  // A detector's swing and carried movement (for the gait rule) and rep go to its limb pair's
+  // RepScreen.
+  void ScreenOutput(SensorState& sensor, const RepDetectorOutput& output);
   // Passes a rep found by a detector through its limb pair's RepScreen; what the screen passes
   // goes on to HandleRep.
   void ScreenRep(SensorState& sensor, Rep rep, const RepRotation& rotation);

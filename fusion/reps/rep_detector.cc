@@ -519,8 +519,8 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
         entry.angle_deg - (BetweenReps() ? rest_.angle_deg : rep_.base.angle_deg);
     output.segment_speed_deg_s = entry.speed_deg_s;
   }
-  output.swing = swing_;
-  swing_.reset();
+  output.swing = std::exchange(swing_, std::nullopt);
+  output.carried = std::exchange(carried_, std::nullopt);
   if (pending_count_ > 0) {
     output.rep = pending_[0];
     output.rep_rotation = pending_rotations_[0];
@@ -786,6 +786,7 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
       std::abs(At(measured_start_index_).speed_deg_s) <= params_.step_start_speed_max_deg_s &&
       CarriedElsewhere(measured_start_index_, end_index)) {
     ++steps_;  // the limb was carried elsewhere (a step), it did no rep
+    carried_ = rep;
     return;
   }
   if (!axis_confirmed_ && !at_gap) {

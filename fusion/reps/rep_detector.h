@@ -223,6 +223,9 @@ struct RepDetectorOutput {
   // A movement judged a pendulum swing with this sample (not a rep; its rise as rom_deg): the
   // other side's rep screen pairs it against its reps to tell gait from a set.
   std::optional<Rep> swing;
+  // A movement judged carried elsewhere (a step) with this sample: no rep, but the limb did not
+  // rest, which the rep screen's gait rule asks of a walk.
+  std::optional<Rep> carried;
   RepRotation rep_rotation;      // what 'rep' turned about: its axis and the sensor's lever
   bool moving = false;           // the limb is not at rest
   double segment_angle_deg = 0;  // angle about the movement axis, from the rest pose
@@ -544,7 +547,8 @@ class RepDetector {
   double amplitude_deg_ = 0.0;
   Vec3 amplitude_axis_;  // the axis the last accepted rep turned about (sensor frame)
   std::optional<Time> previous_end_;
-  std::optional<Rep> swing_;  // the latest swing, until Update returns it
+  std::optional<Rep> swing_;    // the latest swing, until Update returns it
+  std::optional<Rep> carried_;  // the latest movement carried elsewhere, until Update returns it
   // While the axis is learned: the first sample that moved since the learning began.
   std::optional<std::int64_t> learning_motion_from_;
   // ... earth-up (sensor frame) where the limb rested before it, when seen still there.

@@ -777,6 +777,26 @@ TEST(RepDetectorTest, ASteppingLegsRepIsItsStanceNotItsSteps) {
   }
 }
 
+// Each step back is no rep, but the leg moved: it comes out as a movement carried elsewhere
+// (the rep screen's gait rule asks whether a limb rested), with the step's own times.
+TEST(RepDetectorTest, AStepComesOutAsAMovementCarriedElsewhere) {
+  RepDetector detector(Params(100, Phase::kEccentric));
+  std::vector<Rep> carried;
+  for (const HingeSample& s : Lunges(35.0, 15.0, 25.0)) {
+    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.carried) {
+      EXPECT_FALSE(out.rep);
+      carried.push_back(*out.carried);
+    }
+  }
+  EXPECT_EQ(static_cast<std::int64_t>(carried.size()), detector.diagnostics().steps);
+  ASSERT_GE(carried.size(), 3u);
+  for (const Rep& c : carried) {
+    EXPECT_LT(c.start, c.end);
+    EXPECT_GT(c.rom_deg, 0.0);
+  }
+}
+
 // The same shank movements without the carrying: the sensor comes back where it left, so the
 // knee's flexions are reps of their own (a leg curl, say) and nothing is marked stepped.
 TEST(RepDetectorTest, WithoutBeingCarriedTheSameTurnsAreNoSteps) {

@@ -87,6 +87,12 @@ void RepScreen::AddSwing(Side side, const Rep& swing) {
   ++s.swing_count;
 }
 
+void RepScreen::AddCarried(Side side, const Rep& movement) {
+  SideState& s = state(side);
+  s.carried[static_cast<std::size_t>(s.carried_count % kHistory)] = movement;
+  ++s.carried_count;
+}
+
 void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
   SideState& s = state(side);
   s.history[static_cast<std::size_t>(s.history_count % kHistory)] = rep;
@@ -214,16 +220,23 @@ std::optional<Rep> RepScreen::Near(Side other, const Rep& rep) const {
 
 bool RepScreen::Continuous(Side side, const Rep& rep) const {
   const SideState& s = state(side);
-  const int n = std::min(s.history_count, kHistory);
-  for (int i = 0; i < n; ++i) {
-    const Rep& q = s.history[static_cast<std::size_t>(i)];
-    if (q.start == rep.start) continue;  // itself
-    if (std::abs(Seconds(q.start, rep.end)) <= params_.gait_max_pause_s ||
-        std::abs(Seconds(rep.start, q.end)) <= params_.gait_max_pause_s) {
-      return true;
+  // Whether a movement in 'ring' ends where 'rep' begins (or begins where it ends), within
+  // gait_max_pause_s.
+  auto next_to = [&](const std::array<Rep, kHistory>& ring, int count, bool before) {
+    for (int i = 0; i < std::min(count, kHistory); ++i) {
+      const Rep& q = ring[static_cast<std::size_t>(i)];
+      if (q.start == rep.start) continue;  // itself
+      const double apart_s = before ? Seconds(rep.start, q.end) : Seconds(q.start, rep.end);
+      if (std::abs(apart_s) <= params_.gait_max_pause_s) return true;
     }
+    return false;
+  };
+  if (next_to(s.history, s.history_count, true) || next_to(s.history, s.history_count, false)) {
+    return true;
   }
-  return false;
+  // A movement carried elsewhere may be the step into or out of a lunge's stance: it takes one
+  // on either side, as a walk's cycles have, for the rep to go on without rest.
+  return next_to(s.carried, s.carried_count, true) && next_to(s.carried, s.carried_count, false);
 }
 
 bool RepScreen::AfterSwing(Side side, const Rep& rep) const {

@@ -119,7 +119,9 @@ struct RepScreenCounts {
 //   a limb following the body (a larger fraction in a unilateral set, where only one side
 //   works at a time; compared with the other side's nearest rep when none overlaps, while that
 //   side is mid-set). In a bilateral set, a rep beside the other side's pendulum swing
-//   (AddSwing), or going on without rest from the side's last gait rep, is gait too. Gait and
+//   (AddSwing), or going on without rest from the side's last gait rep, is gait too. Gait goes
+//   on without rest: from or into another rep of its side, or between two of its movements
+//   carried elsewhere (AddCarried: one next to a rep may be a lunge's step). Gait and
 //   following need no size judgement: they are decided as soon as the other side's reps are
 //   known. Those are not reps; a side whose reps were all following while the other worked is
 //   reported as not working in that set. A walk's reps are not the run's: the first rep after
@@ -146,6 +148,10 @@ class RepScreen {
   // one arm may swing through its hang and the other, swinging further forward than back, only
   // forward of it: the detector finds reps there.
   void AddSwing(Side side, const Rep& swing);
+  // A movement of 'side' the detector judged carried elsewhere (a step; an arm carried along by a
+  // walk can read so): never passed, but the side did not rest there, as a rep's neighbour for
+  // the gait rule's "without rest".
+  void AddCarried(Side side, const Rep& movement);
   // The data of 'side' has come up to 'time'.
   void AdvanceTime(Side side, Time time);
   // The run ends: everything held is decided.
@@ -183,6 +189,8 @@ class RepScreen {
     int history_count = 0;
     std::array<Rep, kHistory> swings{};  // movements the detector judged pendulum swings, ring
     int swing_count = 0;
+    std::array<Rep, kHistory> carried{};  // movements it judged carried elsewhere, ring
+    int carried_count = 0;
     std::array<double, kRoms> roms{};
     int rom_count = 0;
     // Of the reps passed whose centre is known: the sensor's offset from it, by component.
@@ -219,7 +227,8 @@ class RepScreen {
   std::optional<Rep> Near(Side other, const Rep& rep) const;
   // Whether the other side's data says all of its reps overlapping 'rep' are known.
   bool PartnerKnown(Side other, const Rep& rep) const;
-  // Whether a rep of 'side' follows or is followed by another of that side without rest.
+  // Whether a rep of 'side' follows or is followed by another of that side without rest, or
+  // lies between two movements of that side carried elsewhere, without rest.
   bool Continuous(Side side, const Rep& rep) const;
   ScreenVerdict CrossSideVerdict(Side side, const Rep& rep) const;
   void Release(Side side, bool ending);

@@ -25,6 +25,7 @@ struct Planned {
   double rom_deg;
   bool swing = false;    // a movement the detector judged a pendulum swing (AddSwing)
   bool stepped = false;  // the limb stepped into the rep and out of it (Rep::stepped)
+  bool carried = false;  // a movement the detector judged carried elsewhere (AddCarried)
 };
 
 // Feeds the reps in order of their ends (as detectors report them), advancing both sides' data
@@ -43,6 +44,8 @@ std::vector<Rep> Screen(RepScreen& screen, std::vector<Planned> plan, double unt
       const Planned& p = plan[next++];
       if (p.swing) {
         screen.AddSwing(p.side, MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg));
+      } else if (p.carried) {
+        screen.AddCarried(p.side, MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg));
       } else {
         Rep rep = MakeRep(p.side, p.start_s, p.duration_s, p.rom_deg);
         rep.stepped = p.stepped;
@@ -104,6 +107,52 @@ TEST(RepScreenTest, BesideTheOtherArmsPendulumSwingsAWalksRepsAreGait) {
   EXPECT_EQ(screen.GaitCount(Side::kRight), 0);
   EXPECT_EQ(screen.counts().handling, 2);
   for (const Rep& r : passed) EXPECT_GE(r.rom_deg, 138.0);
+}
+
+// Walking, the right arm's detector took every other swing for a step (the sensor carried
+// elsewhere by the walk) and the others for reps. A rep between two such movements, without rest
+// and beside the left arm's pendulum swing, is the walk's: gait. (With no rep of its own side
+// next to it, it passed.)
+TEST(RepScreenTest, AWalksRepBetweenMovementsCarriedElsewhereIsGait) {
+  RepScreen screen({});
+  screen.StartRun(/*bilateral=*/true, /*two_sides=*/true);
+  std::vector<Planned> plan;
+  for (int i = 0; i < 7; ++i) {
+    plan.push_back({Side::kLeft, 2.4 + 1.1 * i, 0.75, 42.0, /*swing=*/true});
+    Planned right = {Side::kRight, 2.45 + 1.1 * i, 0.9, 41.0};
+    right.carried = i % 2 == 0;
+    plan.push_back(right);
+  }
+  for (int i = 0; i < 6; ++i) {
+    plan.push_back({Side::kLeft, 14.0 + 3.7 * i, 2.8, 140.0});
+    plan.push_back({Side::kRight, 14.0 + 3.7 * i, 2.8, 138.0});
+  }
+  const std::vector<Rep> passed = Screen(screen, plan, 50.0);
+  EXPECT_EQ(Count(passed, Side::kLeft), 6);
+  EXPECT_EQ(Count(passed, Side::kRight), 6);
+  EXPECT_EQ(screen.GaitCount(Side::kRight), 3);
+  for (const Rep& r : passed) EXPECT_GE(r.rom_deg, 138.0);
+}
+
+// A lunge whose step in was lost in a burst: the stepping leg's rep begins with the step and
+// turns around well before the back leg's knee, and the step back out follows it without rest.
+// One movement carried elsewhere next to a rep is a lunge's step, not a walk: the rep counts.
+TEST(RepScreenTest, AStepBackAfterARepIsNoWalk) {
+  RepScreen screen({});
+  screen.StartRun(/*bilateral=*/true, /*two_sides=*/true);
+  std::vector<Planned> plan;
+  for (int i = 0; i < 5; ++i) {
+    const double t = 2.0 + 5.9 * i;
+    plan.push_back({Side::kLeft, t, 3.0, 25.0});            // step in, stance
+    Planned step_back = {Side::kLeft, t + 3.1, 0.8, 30.0};  // step back
+    step_back.carried = true;
+    plan.push_back(step_back);
+    plan.push_back({Side::kRight, t + 1.2, 2.4, 68.0});  // the back leg's knee
+  }
+  const std::vector<Rep> passed = Screen(screen, plan, 40.0);
+  EXPECT_EQ(Count(passed, Side::kLeft), 5);
+  EXPECT_EQ(Count(passed, Side::kRight), 5);
+  EXPECT_EQ(screen.counts().gait, 0);
 }
 
 // Mid-set, a loss burst misplaced the return of one of the right arm's curls and its detector

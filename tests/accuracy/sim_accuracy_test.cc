@@ -746,6 +746,15 @@ TEST(DrawnGridTest, ARepWhoseLastDescentALateFoundLossHidIsCounted) {
   ExpectDrawnSessionExact(202, 15, {"curl", " 2sets", " loss", "50Hz"}, 14);
 }
 
+// Lateral raises at 25 Hz after a walk over a lossy link (seed 235, the 11th). A right arm swing
+// of the walk passed through the pose the arm hung in on a sample bridged into a loss, and the
+// pipeline passed the rep screen the swings of measured samples only: the next swing, about the
+// raises' axis, had no swing of its own side before it and was taken for a rep. Swings that end
+// on bridged samples reach the screen too.
+TEST(DrawnGridTest, AWalkSwingThatEndsInABridgedLossStillTellsTheGaitRule) {
+  ExpectDrawnSessionExact(235, 10, {"lateral-raise", " walk", " loss", "25Hz"}, 12);
+}
+
 // ... but only before the set has its reps. Within a set a rep near the set's lower bound holds
 // still at its turnaround: 19 deg lateral raises after a 53 deg pick-up (seed 1, the 4th), whose
 // bound the pick-up raised to 18.8 deg, hold 0.45 s at the top and are slow for 1 s around it.
