@@ -155,6 +155,7 @@ void RepScreen::AdvanceTime(Side side, Time time) {
     if (!h.size_known && Seconds(time, h.rep.end) > params_.run_end_rest_s) {
       h.size_known = true;
       h.handling = true;
+      h.alone = true;
     }
   }
   Release(side, /*ending=*/false);
@@ -162,6 +163,18 @@ void RepScreen::AdvanceTime(Side side, Time time) {
 }
 
 void RepScreen::EndRun() {
+  // What still waits for its size is at the run's edge: handling, on both sides before either is
+  // released (a rep beside the other side's handling goes with it).
+  for (SideState& s : sides_) {
+    for (int i = 0; i < s.held_count; ++i) {
+      Held& h = s.held[static_cast<std::size_t>(i)];
+      if (!h.size_known) {
+        h.size_known = true;
+        h.handling = true;
+        h.alone = true;
+      }
+    }
+  }
   Release(Side::kLeft, /*ending=*/true);
   Release(Side::kRight, /*ending=*/true);
 }
@@ -263,6 +276,25 @@ bool RepScreen::PartnerKnown(Side other, const Rep& rep) const {
   return s.watermark && Seconds(*s.watermark, *o.watermark) > params_.partner_silent_s;
 }
 
+RepScreen::PartnerEdge RepScreen::PartnerHandling(Side other, const Rep& rep) const {
+  const SideState& o = state(other);
+  auto alike = [&](const Rep& q) {
+    if (q.end <= rep.start || q.start >= rep.end) return false;  // not beside it
+    const double ratio = std::max(q.rom_deg, rep.rom_deg) / std::min(q.rom_deg, rep.rom_deg);
+    return ratio <= params_.edge_partner_rom_ratio_max;
+  };
+  for (int i = 0; i < o.held_count; ++i) {
+    const Held& h = o.held[static_cast<std::size_t>(i)];
+    if (!alike(h.rep)) continue;
+    if (!h.size_known) return PartnerEdge::kUndecided;
+    if (h.alone) return PartnerEdge::kHandling;
+  }
+  for (int i = 0; i < std::min(o.put_down_count, kHistory); ++i) {
+    if (alike(o.put_downs[static_cast<std::size_t>(i)])) return PartnerEdge::kHandling;
+  }
+  return PartnerEdge::kNone;
+}
+
 ScreenVerdict RepScreen::CrossSideVerdict(Side side, const Rep& rep) const {
   // A rep that goes on without rest from the side's last gait swing is the walk going on.
   const SideState& s = state(side);
@@ -323,18 +355,27 @@ void RepScreen::Release(Side side, bool ending) {
       verdict = CrossSideVerdict(side, h.rep);
       if (verdict != ScreenVerdict::kGait && verdict != ScreenVerdict::kFollowing) break;
     } else {
-      if (!h.size_known) {
+      if (!h.size_known) {  // the run ends: nothing follows it
         h.size_known = true;
         h.handling = true;
+        h.alone = true;
       }
       if (h.handling) {
         verdict = ScreenVerdict::kHandling;
       } else if (two_sides_) {
         if (!ending && !PartnerKnown(Other(side), h.rep)) break;
-        verdict = CrossSideVerdict(side, h.rep);
+        const PartnerEdge partner =
+            bilateral_ ? PartnerHandling(Other(side), h.rep) : PartnerEdge::kNone;
+        if (partner == PartnerEdge::kUndecided && !ending) break;  // judged with it
+        verdict = partner == PartnerEdge::kHandling ? ScreenVerdict::kHandling
+                                                    : CrossSideVerdict(side, h.rep);
       }
     }
     const Rep rep = h.rep;
+    if (verdict == ScreenVerdict::kHandling && h.alone) {
+      s.put_downs[static_cast<std::size_t>(s.put_down_count % kHistory)] = rep;
+      ++s.put_down_count;
+    }
     std::copy(s.held.begin() + 1, s.held.begin() + s.held_count, s.held.begin());
     --s.held_count;
     Emit(side, rep, verdict);

@@ -37,6 +37,15 @@ struct RepScreenParams {
   // 85 deg curls, nor the centre alone a noisy one from another.
   double edge_centre_apart_frac = 0.375;
   double edge_centre_rom_frac = 0.75;
+  // Both hands put the weights down together, by one movement whatever the set's asymmetry: in
+  // a bilateral set a rep that overlaps a movement of the other side judged handling because no
+  // rep followed it (run_end_rest_s), their ROMs within this ratio of each other, is handling
+  // too. A weaker side's curls may be 0.75 of the other's, so its put-down passes the size rule
+  // where the other side's does not (50 deg after 95 deg curls, beside 50 deg after 120 deg).
+  // Alike: the simulator's two put-downs differ by a few percent; a side's real rep beside the
+  // other side's put-down is that side's own size, larger. (Not a movement judged by the rep
+  // after it: a set of varying range may begin with reps that small on one side only.)
+  double edge_partner_rom_ratio_max = 1.25;
   // A held rep (the first of a run, or a small one) that no next rep of its side follows within
   // this long is at the edge of a set (putting the weights down, a movement alone). Its own
   // setting, not the pipeline's set-end rest: it must outlast the longest pause between two reps
@@ -181,6 +190,7 @@ class RepScreen {
     RepRotation rotation;
     bool size_known = false;  // the size judgment is made
     bool handling = false;    // its verdict
+    bool alone = false;       // ... because no next rep of its side followed it (a put-down)
   };
   struct SideState {
     std::array<Held, kHeld> held{};
@@ -191,6 +201,8 @@ class RepScreen {
     int swing_count = 0;
     std::array<Rep, kHistory> carried{};  // movements it judged carried elsewhere, ring
     int carried_count = 0;
+    std::array<Rep, kHistory> put_downs{};  // reps judged handling as alone, ring
+    int put_down_count = 0;
     std::array<double, kRoms> roms{};
     int rom_count = 0;
     // Of the reps passed whose centre is known: the sensor's offset from it, by component.
@@ -227,6 +239,10 @@ class RepScreen {
   std::optional<Rep> Near(Side other, const Rep& rep) const;
   // Whether the other side's data says all of its reps overlapping 'rep' are known.
   bool PartnerKnown(Side other, const Rep& rep) const;
+  // The other side's movement overlapping 'rep' and of a like size (edge_partner_rom_ratio_max):
+  // none, one whose size is still to be judged, or one judged handling as alone (a put-down).
+  enum class PartnerEdge : std::uint8_t { kNone, kUndecided, kHandling };
+  PartnerEdge PartnerHandling(Side other, const Rep& rep) const;
   // Whether a rep of 'side' follows or is followed by another of that side without rest, or
   // lies between two movements of that side carried elsewhere, without rest.
   bool Continuous(Side side, const Rep& rep) const;

@@ -755,6 +755,15 @@ TEST(DrawnGridTest, AWalkSwingThatEndsInABridgedLossStillTellsTheGaitRule) {
   ExpectDrawnSessionExact(235, 10, {"lateral-raise", " walk", " loss", "25Hz"}, 12);
 }
 
+// 50 Hz curls, the right 24 % weaker, over a lossy link (seed 79, the 1st): both hands put the
+// weights down together, 55 deg each after curls of 128 deg on the left and about 97 on the
+// right. The left's put-down was handling by its size; the right's was over half its curls, and
+// its centre, fitted through the losses, lay 0.145 m from theirs where 0.146 would have told it
+// apart: counted. A rep beside the other side's put-down, of a like size, is a put-down too.
+TEST(DrawnGridTest, AWeakerSidesPutDownGoesWithTheOtherSides) {
+  ExpectDrawnSessionExact(79, 0, {"curl", " handling", " loss", "50Hz"}, 7);
+}
+
 // ... but only before the set has its reps. Within a set a rep near the set's lower bound holds
 // still at its turnaround: 19 deg lateral raises after a 53 deg pick-up (seed 1, the 4th), whose
 // bound the pick-up raised to 18.8 deg, hold 0.45 s at the top and are slow for 1 s around it.
