@@ -552,6 +552,19 @@ double RepDetector::Threshold() const {
                   params_.timing_speed_frac * rep_.peak_speed_deg_s);
 }
 
+bool RepDetector::SuddenStop(std::int64_t index) const {
+  if (index <= OldestIndex() || !(rep_.peak_speed_deg_s > 0.0)) return false;
+  // A minimum-jerk descent turns at 16 x^2 (1 - x)^2 of its peak speed where the fraction x of
+  // its time is left (x = 0.5: the peak). It crosses the threshold at x0, and a sample period
+  // earlier (dt / duration more of it left) it turned at most max_frac. (The threshold is taken
+  // at most a quarter of the peak speed, where x0 is still real.)
+  const double threshold_frac = std::min(0.25, Threshold() / rep_.peak_speed_deg_s);
+  const double x0 = 0.5 * (1.0 - std::sqrt(1.0 - std::sqrt(threshold_frac)));
+  const double x = std::min(0.5, x0 + At(index).dt_s / params_.sudden_stop_descent_min_s);
+  const double max_frac = 16.0 * x * x * (1.0 - x) * (1.0 - x);
+  return At(index - 1).speed_deg_s < -max_frac * rep_.peak_speed_deg_s;
+}
+
 void RepDetector::Step(std::int64_t index) {
   switch (state_) {
     case RepState::kLearningAxis:
@@ -763,8 +776,7 @@ void RepDetector::StepInRep(std::int64_t index) {
     case RepState::kReturning:
       rep_.min_deg = std::min(rep_.min_deg, angle);
       if (entry.speed_deg_s >= -Threshold()) {
-        if (index > OldestIndex() &&
-            At(index - 1).speed_deg_s < -params_.sudden_stop_speed_frac * rep_.peak_speed_deg_s) {
+        if (SuddenStop(index)) {
           rep_.stop_index = index;
           state_ = RepState::kStoppedSuddenly;
         } else {

@@ -186,13 +186,14 @@ struct RepDetectorParams {
   // interpolated between samples. Lower is closer to the true instant; higher resists noise.
   double timing_speed_min_deg_s = 3.0;
   double timing_speed_frac = 0.02;
-  // A descent slows to its stop through the speeds between: at 25 Hz the last sample before a
-  // 0.25 s minimum-jerk descent stops turns at most 40 % of its peak speed. A descent that ends
-  // in one sample, from faster than this fraction of the rep's peak speed, is what a loss found
+  // A descent slows to its stop through the speeds between. A minimum-jerk descent of this long
+  // or longer turns, at its last sample before the timing threshold, at most a fraction of its
+  // peak speed that shrinks with the sample period: 40 % at 25 Hz, 17 % at 50 Hz, 8 % at 100 Hz
+  // (SuddenStop). A descent that ends in one sample from faster than that is what a loss found
   // one sample late looks like: the first sample after it is passed on at the next period, the
   // limb already still there (or turning back, past a walk swing's far end). The rep ends at that
   // sample unless the next one, bridged into the loss, goes on descending.
-  double sudden_stop_speed_frac = 0.4;
+  double sudden_stop_descent_min_s = 0.25;
   // A boundary is extrapolated from the threshold crossing to where the speed reaches zero, at
   // most max(one sample period, this) away, so noise cannot throw it far.
   double timing_extrapolate_max_s = 0.06;
@@ -442,6 +443,9 @@ class RepDetector {
   void StepBetweenReps(std::int64_t index);
   void StepInRep(std::int64_t index);
   double Threshold() const;
+  // The descent (kReturning) ended at 'index' in one sample, faster than a minimum-jerk descent
+  // of sudden_stop_descent_min_s can (RepDetectorParams::sudden_stop_descent_min_s).
+  bool SuddenStop(std::int64_t index) const;
   // Measures the rep that ends at 'end_index' and, if it passes the guards, returns it.
   std::optional<Rep> MeasureRep(std::int64_t end_index, bool at_gap);
   void CompleteRep(std::int64_t end_index, bool at_gap);

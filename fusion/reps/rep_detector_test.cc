@@ -962,55 +962,58 @@ TEST(RepDetectorTest, BridgedSamplesKeepTheRepAndMarkIt) {
 
 TEST(RepDetectorTest, AStopThatALossFoundASampleLateMadeIsNoEnd) {
   // An arrival-time stream finds a short loss one sample late: the first sample after it is
-  // passed on at the next period, and only the one after shows the loss. Here the last 200 ms
-  // of rep 2's descent are lost, so that first sample finds the limb already still at the bottom,
-  // in the orientation carried over the loss: the descent seems to stop in one sample, 6 deg
-  // above the rest pose and 200 ms early. The samples bridged into the loss go on descending,
-  // and the rep ends at its real end.
-  const auto samples = MakeHinge(hinge::Reps(3, 100, 1.0, 0.3, 1.2, 1.0), 50, {1, 0, 0, 0});
-  const double true_end_s = 1.5 + 3.5 + 1.0 + 0.3 + 1.2;  // first rest, rep 1 and its rest, rep 2
-  const std::int64_t missing = 10;
-  const auto before = std::find_if(samples.begin(), samples.end(), [&](const HingeSample& s) {
-    return ToSeconds(s.sample.time) >= true_end_s - 0.2 - 1e-9;
-  });
-  ASSERT_LT(before + missing + 2, samples.end());
-  const HingeSample& late = *(before + missing + 1);
-  const HingeSample& after = *(before + missing + 2);
-  ASSERT_NEAR(late.angle_deg, 0.0, 1e-6);  // still at the bottom
-  ImuSample late_passed_on = late.sample;
-  late_passed_on.time = (before + 1)->sample.time;
+  // passed on at the next period, and only the one after shows the loss. Here the last 10
+  // samples of rep 2's descent are lost, so that first sample finds the limb already still at
+  // the bottom, in the orientation carried over the loss: the descent seems to stop in one
+  // sample, above the rest pose and early. The samples bridged into the loss go on descending,
+  // and the rep ends at its real end. At 50 Hz the descent turned at half its peak speed before
+  // the loss; at 100 Hz at a quarter, which a real stop at that rate never turns a sample before.
+  for (const double rate_hz : {50.0, 100.0}) {
+    SCOPED_TRACE(testing::Message() << rate_hz << " Hz");
+    const auto samples = MakeHinge(hinge::Reps(3, 100, 1.0, 0.3, 1.2, 1.0), rate_hz, {1, 0, 0, 0});
+    const double true_end_s = 1.5 + 3.5 + 1.0 + 0.3 + 1.2;  // first rest, rep 1 and rest, rep 2
+    const std::int64_t missing = 10;
+    const auto before = std::find_if(samples.begin(), samples.end(), [&](const HingeSample& s) {
+      return ToSeconds(s.sample.time) >= true_end_s - missing / rate_hz - 1e-9;
+    });
+    ASSERT_LT(before + missing + 2, samples.end());
+    const HingeSample& late = *(before + missing + 1);
+    const HingeSample& after = *(before + missing + 2);
+    ASSERT_NEAR(late.angle_deg, 0.0, 1e-6);  // still at the bottom
+    ImuSample late_passed_on = late.sample;
+    late_passed_on.time = (before + 1)->sample.time;
 
-  RepDetector detector(Params(50));
-  std::vector<Rep> reps;
-  auto feed = [&](const ImuSample& sample, const Quaternion& sensor_to_earth, bool bridged) {
-    if (const RepDetectorOutput out = detector.Update(sample, sensor_to_earth, bridged); out.rep) {
-      reps.push_back(*out.rep);
-    }
-  };
-  for (auto s = samples.begin(); s != samples.end(); ++s) {
-    if (s > before && s <= before + missing) continue;  // lost
-    if (s == before + missing + 1) {
-      // Not yet known to be late; the filter has not turned the lost rotation.
-      feed(late_passed_on, before->sensor_to_earth, false);
-      EXPECT_EQ(detector.state(), RepState::kStoppedSuddenly);
-      continue;
-    }
-    if (s == before + missing + 2) {
-      for (std::int64_t k = 1; k <= missing; ++k) {
-        // The orientation a filter integrating the bridged gyro would give: the exact one of the
-        // lost sample is a stand-in close to it.
-        feed(BridgeSampleFoundLate(before->sample, late_passed_on, after.sample, k, missing),
-             (before + k)->sensor_to_earth, true);
+    RepDetector detector(Params(rate_hz));
+    std::vector<Rep> reps;
+    auto feed = [&](const ImuSample& sample, const Quaternion& sensor_to_earth, bool bridged) {
+      const RepDetectorOutput out = detector.Update(sample, sensor_to_earth, bridged);
+      if (out.rep) reps.push_back(*out.rep);
+    };
+    for (auto s = samples.begin(); s != samples.end(); ++s) {
+      if (s > before && s <= before + missing) continue;  // lost
+      if (s == before + missing + 1) {
+        // Not yet known to be late; the filter has not turned the lost rotation.
+        feed(late_passed_on, before->sensor_to_earth, false);
+        EXPECT_EQ(detector.state(), RepState::kStoppedSuddenly);
+        continue;
       }
+      if (s == before + missing + 2) {
+        for (std::int64_t k = 1; k <= missing; ++k) {
+          // The orientation a filter integrating the bridged gyro would give: the exact one of
+          // the lost sample is a stand-in close to it.
+          feed(BridgeSampleFoundLate(before->sample, late_passed_on, after.sample, k, missing),
+               (before + k)->sensor_to_earth, true);
+        }
+      }
+      feed(s->sample, s->sensor_to_earth, false);
     }
-    feed(s->sample, s->sensor_to_earth, false);
+    while (auto rep = detector.Finish()) reps.push_back(*rep);
+    ASSERT_EQ(reps.size(), 3u);
+    EXPECT_NEAR(reps[1].rom_deg, 100, 2.0);
+    EXPECT_NEAR(ToSeconds(reps[1].end), true_end_s, 0.06);
+    EXPECT_NEAR(reps[1].eccentric_s, 1.2, 0.1);
+    EXPECT_TRUE(reps[1].bridged);
   }
-  while (auto rep = detector.Finish()) reps.push_back(*rep);
-  ASSERT_EQ(reps.size(), 3u);
-  EXPECT_NEAR(reps[1].rom_deg, 100, 2.0);
-  EXPECT_NEAR(ToSeconds(reps[1].end), true_end_s, 0.06);
-  EXPECT_NEAR(reps[1].eccentric_s, 1.2, 0.1);
-  EXPECT_TRUE(reps[1].bridged);
 }
 
 TEST(RepDetectorTest, AStopInOneSampleWithNothingLostEndsTheRepThere) {
