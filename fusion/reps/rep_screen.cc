@@ -81,6 +81,12 @@ bool RepScreen::AboutAnotherCentre(double rom_deg, const Vec3& offset_m, double 
          rom_deg < params_.edge_centre_rom_frac * set_rom_deg;
 }
 
+void RepScreen::MarkAlone(Held& held) {
+  held.size_known = true;
+  held.handling = true;
+  held.alone = true;
+}
+
 void RepScreen::AddSwing(Side side, const Rep& swing) {
   SideState& s = state(side);
   s.swings[static_cast<std::size_t>(s.swing_count % kHistory)] = swing;
@@ -152,11 +158,7 @@ void RepScreen::AdvanceTime(Side side, Time time) {
   for (int i = 0; i < s.held_count; ++i) {
     Held& h = s.held[static_cast<std::size_t>(i)];
     // No next rep came: the edge of a set (or a movement alone).
-    if (!h.size_known && Seconds(time, h.rep.end) > params_.run_end_rest_s) {
-      h.size_known = true;
-      h.handling = true;
-      h.alone = true;
-    }
+    if (!h.size_known && Seconds(time, h.rep.end) > params_.run_end_rest_s) MarkAlone(h);
   }
   Release(side, /*ending=*/false);
   Release(Other(side), /*ending=*/false);
@@ -168,11 +170,7 @@ void RepScreen::EndRun() {
   for (SideState& s : sides_) {
     for (int i = 0; i < s.held_count; ++i) {
       Held& h = s.held[static_cast<std::size_t>(i)];
-      if (!h.size_known) {
-        h.size_known = true;
-        h.handling = true;
-        h.alone = true;
-      }
+      if (!h.size_known) MarkAlone(h);
     }
   }
   Release(Side::kLeft, /*ending=*/true);
@@ -280,8 +278,9 @@ RepScreen::PartnerEdge RepScreen::PartnerHandling(Side other, const Rep& rep) co
   const SideState& o = state(other);
   auto alike = [&](const Rep& q) {
     if (q.end <= rep.start || q.start >= rep.end) return false;  // not beside it
-    const double ratio = std::max(q.rom_deg, rep.rom_deg) / std::min(q.rom_deg, rep.rom_deg);
-    return ratio <= params_.edge_partner_rom_ratio_max;
+    const double smaller_deg = std::min(q.rom_deg, rep.rom_deg);
+    return smaller_deg > 0.0 &&
+           std::max(q.rom_deg, rep.rom_deg) <= params_.edge_partner_rom_ratio_max * smaller_deg;
   };
   for (int i = 0; i < o.held_count; ++i) {
     const Held& h = o.held[static_cast<std::size_t>(i)];
@@ -355,11 +354,7 @@ void RepScreen::Release(Side side, bool ending) {
       verdict = CrossSideVerdict(side, h.rep);
       if (verdict != ScreenVerdict::kGait && verdict != ScreenVerdict::kFollowing) break;
     } else {
-      if (!h.size_known) {  // the run ends: nothing follows it
-        h.size_known = true;
-        h.handling = true;
-        h.alone = true;
-      }
+      if (!h.size_known) MarkAlone(h);  // the run ends: nothing follows it
       if (h.handling) {
         verdict = ScreenVerdict::kHandling;
       } else if (two_sides_) {

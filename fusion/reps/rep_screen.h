@@ -215,6 +215,8 @@ class RepScreen {
     std::optional<Time> last_gait_end;  // end of the side's last rep judged gait in the run
   };
 
+  // No next rep of its side followed it: the edge of a run (a put-down, or a movement alone).
+  static void MarkAlone(Held& held);
   SideState& state(Side side) { return sides_[side == Side::kLeft ? 0 : 1]; }
   const SideState& state(Side side) const { return sides_[side == Side::kLeft ? 0 : 1]; }
   double MedianRom(const SideState& s) const;
