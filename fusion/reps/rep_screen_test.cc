@@ -81,21 +81,28 @@ TEST(RepScreenTest, PickUpAndPutDownAtTheEdgesOfASetAreNotReps) {
   EXPECT_EQ(screen.counts().handling, 2);
 }
 
-// Both hands put the weights down together, 52 deg each, after curls of 120 deg on the left and
-// 95 deg on the weaker right. The right's put-down is over half its curls and about a centre the
-// screen cannot tell from theirs (a fit a lossy link shortened): its size alone passes it. Beside
-// the left's put-down, judged handling, and of a like size, it is handling too.
-TEST(RepScreenTest, AWeakerSidesPutDownBesideTheOtherSidesIsHandling) {
-  RepScreen screen({});
+// Six bilateral curls, 120 deg on the left and 95 deg on the weaker right, then one more
+// movement of each side together: what the screen passes.
+std::vector<Rep> CurlsThen(RepScreen& screen, const Planned& left_last, const Planned& right_last) {
   screen.StartRun(/*bilateral=*/true, /*two_sides=*/true);
   std::vector<Planned> plan;
   for (int i = 0; i < 6; ++i) {
     plan.push_back({Side::kLeft, 2.0 + 3.6 * i, 2.8, 120.0});
     plan.push_back({Side::kRight, 2.0 + 3.6 * i, 2.8, 95.0});
   }
-  plan.push_back({Side::kLeft, 24.0, 2.7, 52.0});
-  plan.push_back({Side::kRight, 24.0, 2.8, 53.0});
-  const std::vector<Rep> passed = Screen(screen, plan, 60.0);
+  plan.push_back(left_last);
+  plan.push_back(right_last);
+  return Screen(screen, plan, 60.0);
+}
+
+// Both hands put the weights down together, 52 deg each. The right's put-down is over half its
+// curls and about a centre the screen cannot tell from theirs (a fit a lossy link shortened): its
+// size alone passes it. Beside the left's put-down, judged handling, and of a like size, it is
+// handling too.
+TEST(RepScreenTest, AWeakerSidesPutDownBesideTheOtherSidesIsHandling) {
+  RepScreen screen({});
+  const std::vector<Rep> passed =
+      CurlsThen(screen, {Side::kLeft, 24.0, 2.7, 52.0}, {Side::kRight, 24.0, 2.8, 53.0});
   EXPECT_EQ(Count(passed, Side::kLeft), 6);
   EXPECT_EQ(Count(passed, Side::kRight), 6);
   EXPECT_EQ(screen.counts().handling, 2);
@@ -106,18 +113,26 @@ TEST(RepScreenTest, AWeakerSidesPutDownBesideTheOtherSidesIsHandling) {
 // last curl (95 deg) as the left puts its weight down early (52 deg).
 TEST(RepScreenTest, ARepBesideTheOtherSidesHandlingOfAnotherSizeCounts) {
   RepScreen screen({});
-  screen.StartRun(/*bilateral=*/true, /*two_sides=*/true);
-  std::vector<Planned> plan;
-  for (int i = 0; i < 6; ++i) {
-    plan.push_back({Side::kLeft, 2.0 + 3.6 * i, 2.8, 120.0});
-    plan.push_back({Side::kRight, 2.0 + 3.6 * i, 2.8, 95.0});
-  }
-  plan.push_back({Side::kLeft, 23.6, 2.7, 52.0});
-  plan.push_back({Side::kRight, 23.6, 2.8, 95.0});
-  const std::vector<Rep> passed = Screen(screen, plan, 60.0);
+  const std::vector<Rep> passed =
+      CurlsThen(screen, {Side::kLeft, 23.6, 2.7, 52.0}, {Side::kRight, 23.6, 2.8, 95.0});
   EXPECT_EQ(Count(passed, Side::kLeft), 6);
   EXPECT_EQ(Count(passed, Side::kRight), 7);
   EXPECT_EQ(screen.counts().handling, 1);
+}
+
+// Six bilateral curls of about 140 deg from 14 s: the set after a walk ...
+void AddCurlsAfterTheWalk(std::vector<Planned>& plan) {
+  for (int i = 0; i < 6; ++i) {
+    plan.push_back({Side::kLeft, 14.0 + 3.7 * i, 2.8, 140.0});
+    plan.push_back({Side::kRight, 14.0 + 3.7 * i, 2.8, 138.0});
+  }
+}
+
+// ... of which the curls, and nothing of the walk, passed.
+void ExpectOnlyTheCurlsPassed(const std::vector<Rep>& passed) {
+  EXPECT_EQ(Count(passed, Side::kLeft), 6);
+  EXPECT_EQ(Count(passed, Side::kRight), 6);
+  for (const Rep& r : passed) EXPECT_GE(r.rom_deg, 138.0);
 }
 
 // Walking, the left arm swings only forward of its hang (its detector finds reps there) while
@@ -135,17 +150,12 @@ TEST(RepScreenTest, BesideTheOtherArmsPendulumSwingsAWalksRepsAreGait) {
   }
   plan.push_back({Side::kLeft, 9.4, 3.4, 44.0});  // picking the weights up
   plan.push_back({Side::kRight, 9.5, 3.4, 42.0});
-  for (int i = 0; i < 6; ++i) {
-    plan.push_back({Side::kLeft, 14.0 + 3.7 * i, 2.8, 140.0});
-    plan.push_back({Side::kRight, 14.0 + 3.7 * i, 2.8, 138.0});
-  }
+  AddCurlsAfterTheWalk(plan);
   const std::vector<Rep> passed = Screen(screen, plan, 50.0);
-  EXPECT_EQ(Count(passed, Side::kLeft), 6);
-  EXPECT_EQ(Count(passed, Side::kRight), 6);
+  ExpectOnlyTheCurlsPassed(passed);
   EXPECT_EQ(screen.GaitCount(Side::kLeft), 5);
   EXPECT_EQ(screen.GaitCount(Side::kRight), 0);
   EXPECT_EQ(screen.counts().handling, 2);
-  for (const Rep& r : passed) EXPECT_GE(r.rom_deg, 138.0);
 }
 
 // Walking, the right arm's detector took every other swing for a step (the sensor carried
@@ -162,15 +172,10 @@ TEST(RepScreenTest, AWalksRepBetweenMovementsCarriedElsewhereIsGait) {
     right.carried = i % 2 == 0;
     plan.push_back(right);
   }
-  for (int i = 0; i < 6; ++i) {
-    plan.push_back({Side::kLeft, 14.0 + 3.7 * i, 2.8, 140.0});
-    plan.push_back({Side::kRight, 14.0 + 3.7 * i, 2.8, 138.0});
-  }
+  AddCurlsAfterTheWalk(plan);
   const std::vector<Rep> passed = Screen(screen, plan, 50.0);
-  EXPECT_EQ(Count(passed, Side::kLeft), 6);
-  EXPECT_EQ(Count(passed, Side::kRight), 6);
+  ExpectOnlyTheCurlsPassed(passed);
   EXPECT_EQ(screen.GaitCount(Side::kRight), 3);
-  for (const Rep& r : passed) EXPECT_GE(r.rom_deg, 138.0);
 }
 
 // A lunge whose step in was lost in a burst: the stepping leg's rep begins with the step and
