@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numbers>
 #include <optional>
+#include <span>
 
 #include "fusion/core/median.h"
 
@@ -87,22 +88,13 @@ void RepScreen::MarkAlone(Held& held) {
   held.alone = true;
 }
 
-void RepScreen::AddSwing(Side side, const Rep& swing) {
-  SideState& s = state(side);
-  s.swings[static_cast<std::size_t>(s.swing_count % kHistory)] = swing;
-  ++s.swing_count;
-}
+void RepScreen::AddSwing(Side side, const Rep& swing) { state(side).swings.Push(swing); }
 
-void RepScreen::AddCarried(Side side, const Rep& movement) {
-  SideState& s = state(side);
-  s.carried[static_cast<std::size_t>(s.carried_count % kHistory)] = movement;
-  ++s.carried_count;
-}
+void RepScreen::AddCarried(Side side, const Rep& movement) { state(side).carried.Push(movement); }
 
 void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
   SideState& s = state(side);
-  s.history[static_cast<std::size_t>(s.history_count % kHistory)] = rep;
-  ++s.history_count;
+  s.history.Push(rep);
   const LastRun& last_run = last_run_[side == Side::kLeft ? 0 : 1];
   if (s.rom_count == 0 && s.held_count == 0 &&
       rep.rom_deg < params_.between_sets_rom_frac * last_run.rom_deg) {
@@ -181,13 +173,11 @@ namespace {
 
 // The remembered rep closest to another by 'apart_s', which returns how far apart two reps are,
 // or nothing when the rep does not qualify.
-template <std::size_t N, typename ApartS>
-std::optional<Rep> Closest(const std::array<Rep, N>& history, int count, ApartS apart_s) {
+template <typename ApartS>
+std::optional<Rep> Closest(std::span<const Rep> reps, ApartS apart_s) {
   std::optional<Rep> best;
   double best_s = 0.0;
-  const int n = std::min(count, static_cast<int>(N));
-  for (int i = 0; i < n; ++i) {
-    const Rep& r = history[static_cast<std::size_t>(i)];
+  for (const Rep& r : reps) {
     const std::optional<double> s = apart_s(r);
     if (s && (!best || *s < best_s)) {
       best = r;
@@ -201,7 +191,7 @@ std::optional<Rep> Closest(const std::array<Rep, N>& history, int count, ApartS 
 
 std::optional<Rep> RepScreen::Overlapping(Side other, const Rep& rep) const {
   const SideState& o = state(other);
-  return Closest(o.history, o.history_count, [&](const Rep& r) -> std::optional<double> {
+  return Closest(o.history.kept(), [&](const Rep& r) -> std::optional<double> {
     if (r.end <= rep.start || r.start >= rep.end) return std::nullopt;
     return std::abs(Seconds(r.turnaround, rep.turnaround));
   });
@@ -209,7 +199,7 @@ std::optional<Rep> RepScreen::Overlapping(Side other, const Rep& rep) const {
 
 std::optional<Rep> RepScreen::OverlappingSwing(Side other, const Rep& rep) const {
   const SideState& o = state(other);
-  return Closest(o.swings, o.swing_count, [&](const Rep& r) -> std::optional<double> {
+  return Closest(o.swings.kept(), [&](const Rep& r) -> std::optional<double> {
     if (r.end <= rep.start || r.start >= rep.end) return std::nullopt;
     return -r.rom_deg;  // the largest
   });
@@ -217,7 +207,7 @@ std::optional<Rep> RepScreen::OverlappingSwing(Side other, const Rep& rep) const
 
 std::optional<Rep> RepScreen::Near(Side other, const Rep& rep) const {
   const SideState& o = state(other);
-  return Closest(o.history, o.history_count, [&](const Rep& r) -> std::optional<double> {
+  return Closest(o.history.kept(), [&](const Rep& r) -> std::optional<double> {
     if (r.end <= rep.start) {
       const double apart_s = Seconds(rep.start, r.end);
       if (apart_s <= params_.follower_near_s) return apart_s;
@@ -233,28 +223,27 @@ bool RepScreen::Continuous(Side side, const Rep& rep) const {
   const SideState& s = state(side);
   // Whether a movement in 'ring' ends where 'rep' begins (or begins where it ends), within
   // gait_max_pause_s.
-  auto next_to = [&](const std::array<Rep, kHistory>& ring, int count, bool before) {
-    for (int i = 0; i < std::min(count, kHistory); ++i) {
-      const Rep& q = ring[static_cast<std::size_t>(i)];
+  auto next_to = [&](const RecentReps& recent, bool before) {
+    for (const Rep& q : recent.kept()) {
       if (q.start == rep.start) continue;  // itself
       const double apart_s = before ? Seconds(rep.start, q.end) : Seconds(q.start, rep.end);
       if (std::abs(apart_s) <= params_.gait_max_pause_s) return true;
     }
     return false;
   };
-  if (next_to(s.history, s.history_count, true) || next_to(s.history, s.history_count, false)) {
+  if (next_to(s.history, true) || next_to(s.history, false)) {
     return true;
   }
   // A movement carried elsewhere may be the step into or out of a lunge's stance: it takes one
   // on either side, as a walk's cycles have, for the rep to go on without rest.
-  return next_to(s.carried, s.carried_count, true) && next_to(s.carried, s.carried_count, false);
+  return next_to(s.carried, true) && next_to(s.carried, false);
 }
 
 bool RepScreen::AfterSwing(Side side, const Rep& rep) const {
   // A swing is known as one when it passes below the rest pose, before its far end: the next
   // movement begins up to a quarter swing later.
   const SideState& s = state(side);
-  return Closest(s.swings, s.swing_count,
+  return Closest(s.swings.kept(),
                  [&](const Rep& q) -> std::optional<double> {
                    const double after_s = Seconds(rep.start, q.end);
                    if (after_s < -params_.gait_max_pause_s ||
@@ -288,8 +277,8 @@ RepScreen::PartnerEdge RepScreen::PartnerHandling(Side other, const Rep& rep) co
     if (!h.size_known) return PartnerEdge::kUndecided;
     if (h.alone) return PartnerEdge::kHandling;
   }
-  for (int i = 0; i < std::min(o.put_down_count, kHistory); ++i) {
-    if (alike(o.put_downs[static_cast<std::size_t>(i)])) return PartnerEdge::kHandling;
+  for (const Rep& q : o.put_downs.kept()) {
+    if (alike(q)) return PartnerEdge::kHandling;
   }
   return PartnerEdge::kNone;
 }
@@ -367,10 +356,7 @@ void RepScreen::Release(Side side, bool ending) {
       }
     }
     const Rep rep = h.rep;
-    if (verdict == ScreenVerdict::kHandling && h.alone) {
-      s.put_downs[static_cast<std::size_t>(s.put_down_count % kHistory)] = rep;
-      ++s.put_down_count;
-    }
+    if (verdict == ScreenVerdict::kHandling && h.alone) s.put_downs.Push(rep);
     std::copy(s.held.begin() + 1, s.held.begin() + s.held_count, s.held.begin());
     --s.held_count;
     Emit(side, rep, verdict);

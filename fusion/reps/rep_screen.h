@@ -1,9 +1,11 @@
 #ifndef AMBI_FUSION_REPS_REP_SCREEN_H_
 #define AMBI_FUSION_REPS_REP_SCREEN_H_
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "fusion/core/events.h"
 #include "fusion/core/geometry.h"
@@ -192,17 +194,29 @@ class RepScreen {
     bool handling = false;    // its verdict
     bool alone = false;       // ... because no next rep of its side followed it (a put-down)
   };
+  // The last kHistory reps (or movements) of one kind, in a ring: no allocation.
+  class RecentReps {
+   public:
+    void Push(const Rep& rep) {
+      reps_[static_cast<std::size_t>(count_ % kHistory)] = rep;
+      ++count_;
+    }
+    // Those kept, in no particular order.
+    std::span<const Rep> kept() const {
+      return {reps_.data(), static_cast<std::size_t>(std::min(count_, kHistory))};
+    }
+
+   private:
+    std::array<Rep, kHistory> reps_{};
+    int count_ = 0;
+  };
   struct SideState {
     std::array<Held, kHeld> held{};
     int held_count = 0;
-    std::array<Rep, kHistory> history{};  // every rep found, passed or not, ring
-    int history_count = 0;
-    std::array<Rep, kHistory> swings{};  // movements the detector judged pendulum swings, ring
-    int swing_count = 0;
-    std::array<Rep, kHistory> carried{};  // movements it judged carried elsewhere, ring
-    int carried_count = 0;
-    std::array<Rep, kHistory> put_downs{};  // reps judged handling as alone, ring
-    int put_down_count = 0;
+    RecentReps history;    // every rep found, passed or not
+    RecentReps swings;     // movements the detector judged pendulum swings
+    RecentReps carried;    // movements it judged carried elsewhere
+    RecentReps put_downs;  // reps judged handling as alone
     std::array<double, kRoms> roms{};
     int rom_count = 0;
     // Of the reps passed whose centre is known: the sensor's offset from it, by component.
