@@ -238,11 +238,63 @@ std::vector<Dropout> DrawLossBursts(const SideSpec& s, double rate_hz, double du
   return bursts;
 }
 
+// The largest tilt of a side's segment from its rest pose over [from_s, to_s]: its planned reps
+// and the body's turns about the same axis (a step-up's knee swings and landing tilt).
+double PeakTiltDeg(const std::vector<PlannedRep>& reps, const BodyPlan& body, double from_s,
+                   double to_s) {
+  constexpr double kStep_s = 0.001;
+  std::size_t rep_cursor = 0, move_cursor = 0, reach_cursor = 0;
+  double peak_rad = 0.0;
+  for (double t = from_s; t <= to_s; t += kStep_s) {
+    const double angle_rad = EvaluateProfile(reps, t, &rep_cursor).angle_rad +
+                             EvaluateProfile(body.moves, t, &move_cursor).angle_rad +
+                             EvaluateProfile(body.reaches, t, &reach_cursor).angle_rad;
+    peak_rad = std::max(peak_rad, std::abs(angle_rad));
+  }
+  return peak_rad * kRadToDeg;
+}
+
+// A step-up (StepSpec::box_m): the leading leg swings up onto the box before each of its reps,
+// landing with the shank tilted forward by the rep's range; its planned rep (negative) turns the
+// shank back to vertical and forward again; it steps down after. The trailing leg swings up at
+// the end of the rise and back down during the lowering; its own planned reps turn nothing.
+void PlanStepUps(const StepSpec& step, SessionPlan& plan) {
+  const Side trailing = fusion::OtherSide(step.leading);
+  auto& leading_reps = step.leading == Side::kLeft ? plan.left : plan.right;
+  auto& trailing_reps = trailing == Side::kLeft ? plan.left : plan.right;
+  BodyPlan& lead = step.leading == Side::kLeft ? plan.left_body : plan.right_body;
+  BodyPlan& trail = trailing == Side::kLeft ? plan.left_body : plan.right_body;
+  const double knee_rad = step.swing_knee_deg * kDegToRad;
+  const auto swing = [&](BodyPlan& body, double from_s, double up_s, double on_box_s,
+                         double down_s) {
+    body.steps.push_back({from_s, up_s, on_box_s, down_s, step.length_m});
+    body.lifts.push_back({from_s, up_s, on_box_s, down_s, step.box_m});
+    body.moves.push_back({from_s, 0.5 * up_s, 0.0, 0.5 * up_s, knee_rad});
+    body.moves.push_back({from_s + up_s + on_box_s, 0.5 * down_s, 0.0, 0.5 * down_s, knee_rad});
+  };
+  for (PlannedRep& rep : leading_reps) {
+    const double landing_tilt_rad = rep.rom_rad;
+    rep.rom_rad = -landing_tilt_rad;
+    swing(lead, rep.start_s - step.swing_s, step.swing_s, rep.end_s() - rep.start_s, step.swing_s);
+    // The tilt builds over the last two thirds of the swing up and goes over the swing down.
+    lead.reaches.push_back({rep.start_s - 2.0 * step.swing_s / 3.0, 2.0 * step.swing_s / 3.0,
+                            rep.end_s() - rep.start_s, step.swing_s, landing_tilt_rad});
+    const double up_s = std::min(step.swing_s, rep.first_phase_s);
+    const double down_s = std::min(step.swing_s, rep.second_phase_s);
+    const double up_from_s = rep.start_s + rep.first_phase_s - up_s;
+    const double down_from_s = rep.start_s + rep.first_phase_s + rep.hold_s;
+    swing(trail, up_from_s, up_s, down_from_s - (up_from_s + up_s), down_s);
+  }
+  for (PlannedRep& rep : trailing_reps) rep.rom_rad = 0.0;
+}
+
 }  // namespace
 
 SessionPlan PlanSession(const SessionSpec& spec) {
   if (const std::string err = Validate(spec); !err.empty()) throw std::invalid_argument(err);
-  const fusion::Phase first = FirstPhaseOf(spec.exercise);
+  const bool step_up = spec.step.enabled && spec.step.box_m > 0.0;
+  // A step-up's stance begins with the rise onto the box.
+  const fusion::Phase first = step_up ? fusion::Phase::kConcentric : FirstPhaseOf(spec.exercise);
   const fusion::Limb limb = LimbOf(spec.exercise);
   const int set_count = spec.mode == fusion::SetMode::kBilateral ? spec.sets.set_count : 1;
   const auto left_params = DrawReps(spec.left, set_count, DeriveSeed(spec.seed, kStreamPlanLeft));
@@ -344,7 +396,8 @@ SessionPlan PlanSession(const SessionSpec& spec) {
   // foot lifts and the knee flexes the shank (a bump about the ankle's medio-lateral axis, the
   // body axis of the squat's rest pose) and straightens it again; stepping out, the shank also
   // reaches past vertical to land (a reach, added to the bump where they overlap).
-  if (spec.step.enabled) {
+  if (step_up) PlanStepUps(spec.step, plan);
+  if (spec.step.enabled && !step_up) {
     const StepSpec& step = spec.step;
     BodyPlan& body = step.leading == Side::kLeft ? plan.left_body : plan.right_body;
     const double half_s = 0.5 * step.swing_s;
@@ -421,6 +474,25 @@ SessionPlan PlanSession(const SessionSpec& spec) {
         rep.start = fusion::TimeFromSeconds(planned[i].start_s - spec.step.swing_s);
         rep.end = fusion::TimeFromSeconds(planned[i].end_s() + spec.step.swing_s);
       }
+      if (step_up) {
+        // A step-up's rep is the leg's trip onto the box and back down, timed by its steps
+        // (the trip's way up is the lift): its range is the largest tilt of its shank on the way,
+        // the knee's flexion as it swings (and, leading, the landing's tilt with it).
+        // Leading, the way up ends standing tall on the box, after the stance's rise.
+        PlannedRep trip = body.steps[i];
+        if (s == spec.step.leading) {
+          trip.first_phase_s += planned[i].first_phase_s;
+          trip.hold_s = planned[i].hold_s;
+          trip.second_phase_s += planned[i].second_phase_s;
+        }
+        rep.start = fusion::TimeFromSeconds(trip.start_s);
+        rep.turnaround = fusion::TimeFromSeconds(trip.start_s + trip.first_phase_s);
+        rep.end = fusion::TimeFromSeconds(trip.end_s());
+        rep.rom_deg = PeakTiltDeg(planned, body, trip.start_s, trip.end_s());
+        rep.concentric_s = trip.first_phase_s;
+        rep.eccentric_s = trip.second_phase_s;
+        rep.pause_turnaround_s = trip.hold_s;
+      }
       st.reps.push_back(rep);
       previous_end = planned[i].end_s();
     }
@@ -428,8 +500,8 @@ SessionPlan PlanSession(const SessionSpec& spec) {
         spec.side(s), spec.rate_hz, truth.duration_s,
         DeriveSeed(spec.seed, s == Side::kLeft ? kStreamLossLeft : kStreamLossRight));
     st.loss_bursts = body.loss_bursts;
-    // A lunge's swings are part of its reps, not moves around them.
-    if (!(spec.step.enabled && s == spec.step.leading)) {
+    // A lunge's and a step-up's swings are part of their reps, not moves around them.
+    if (!(spec.step.enabled && (s == spec.step.leading || step_up))) {
       for (const PlannedRep& move : body.moves)
         st.non_rep_moves.push_back({move.start_s, move.end_s()});
     }

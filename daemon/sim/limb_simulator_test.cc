@@ -658,5 +658,54 @@ TEST(LimbSimulatorTest, ALungeStepsOutAndBackAroundEachRep) {
   EXPECT_GT(most_swing_deg, 0.7 * spec.step.swing_knee_deg);
 }
 
+// A step-up onto a 0.35 m box: each leg's sensor rises by the box's height onto it and comes
+// back down (its accelerometer, turned to the world and less gravity, integrates to that), and
+// each leg's rep is that trip: the leading leg's from stepping up to stepping down, the
+// trailing leg's from leaving the floor at the end of the rise to landing back during the
+// lowering. Their ranges are the shank's largest tilt on the way.
+TEST(LimbSimulatorTest, AStepUpTakesBothLegsUpOntoTheBoxAndBack) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kSquat, 1000.0);
+  spec.step = {.enabled = true,
+               .leading = Side::kRight,
+               .box_m = 0.35,
+               .length_m = 0.3,
+               .swing_s = 0.7,
+               .swing_knee_deg = 50.0};
+  spec.right.rom_deg = 20.0;
+  const SimulatedSession session = Simulate(spec);
+  for (Side side : {Side::kRight, Side::kLeft}) {
+    SCOPED_TRACE(side == Side::kRight ? "leading" : "trailing");
+    const SideTruth& truth = session.truth.side(side);
+    ASSERT_EQ(truth.reps.size(), static_cast<std::size_t>(spec.right.rep_count));
+    EXPECT_TRUE(truth.non_rep_moves.empty()) << "the swings are part of the trip";
+    const fusion::Rep& trip = truth.reps[0];
+    EXPECT_GE(trip.rom_deg, spec.step.swing_knee_deg - 1e-6);
+    if (side == Side::kLeft) {
+      EXPECT_NEAR(trip.rom_deg, spec.step.swing_knee_deg, 1e-6);
+    }
+
+    const std::vector<SimSample> samples = SamplesOf(spec, side);
+    const double top_s = fusion::ToSeconds(trip.turnaround);
+    const double end_s = fusion::ToSeconds(trip.end);
+    Eigen::Vector3d velocity = Eigen::Vector3d::Zero();
+    Eigen::Vector3d position = Eigen::Vector3d::Zero();
+    double on_box_m = 0.0;
+    for (std::size_t k = 1; k < samples.size() && samples[k].true_time_s <= end_s; ++k) {
+      const double dt = samples[k].true_time_s - samples[k - 1].true_time_s;
+      auto linear = [&](std::size_t i) {
+        return Eigen::Vector3d(E(samples[i].sensor_to_earth) * E(samples[i].imu.accel_m_s2) -
+                               Eigen::Vector3d(0.0, 0.0, kG));
+      };
+      const Eigen::Vector3d step_velocity = velocity + 0.5 * (linear(k - 1) + linear(k)) * dt;
+      position += 0.5 * (velocity + step_velocity) * dt;
+      velocity = step_velocity;
+      if (std::abs(samples[k].true_time_s - top_s) < 0.5e-3) on_box_m = position.z();
+    }
+    // Standing tall on the box, the shank upright: the sensor is the box's height up.
+    EXPECT_NEAR(on_box_m, spec.step.box_m, 0.01);
+    EXPECT_NEAR(position.norm(), 0.0, 0.01) << "back where it started";
+  }
+}
+
 }  // namespace
 }  // namespace ambi::sim

@@ -133,6 +133,11 @@ std::string_view CatalogNameOf(ExerciseKind kind) {
   return "";
 }
 
+std::string_view CatalogNameOf(const SessionSpec& spec) {
+  if (spec.step.enabled && spec.step.box_m > 0.0) return "step_up";
+  return CatalogNameOf(spec.exercise);
+}
+
 fusion::Limb LimbOf(ExerciseKind kind) {
   switch (kind) {
     case ExerciseKind::kCurl:
@@ -252,6 +257,10 @@ std::string Validate(const SessionSpec& spec) {
     within("step.swing_knee_deg", step.swing_knee_deg, 0.0, 90.0);
     within("step.reach_deg", step.reach_deg, 0.0, 45.0);
     within("step.reach_settle_s", step.reach_settle_s, 0.1, 3.0);
+    within("step.box_m", step.box_m, 0.0, 0.6);
+    if (step.box_m > 0.0 && spec.left.rep_count != spec.right.rep_count) {
+      bad("step.box_m", step.box_m, "a step-up takes both legs up together: equal rep counts");
+    }
   }
   for (const SideSpec* s : {&spec.left, &spec.right}) {
     if (s->follow.max_deg > 0.0 && spec.mode != fusion::SetMode::kUnilateral) {

@@ -167,9 +167,19 @@ struct SetsSpec {
 // rom_deg); it steps back the same way, without the reach. The other leg stays where it is: its
 // rep is the rear knee dropping towards the floor (its side's rom_deg, some 85 deg: the shank
 // near horizontal) in the same time. Both legs count the reps.
+//
+// A step-up (box_m > 0) steps onto a box instead: the leading leg swings up and forward by
+// length_m (box_m up) and lands with its knee ahead of the foot, the shank tilted forward by its
+// side's rom_deg. Its rep is the stance: the shank turns back to vertical as the knee extends
+// (the rise, concentric), holds at the top, and tilts forward again as the body lowers; then the
+// leg steps down. The other leg trails: it swings up onto the box at the end of the rise and
+// stands there, and steps back down to the floor during the lowering, its knee flexing the
+// shank by swing_knee_deg each way. Its shank does no rep of its own, but it goes up and comes
+// back: both legs count one rep per step-up.
 struct StepSpec {
   bool enabled = false;
   fusion::Side leading = fusion::Side::kRight;
+  double box_m = 0.0;  // a step-up's box height; 0: a lunge on level floor
   double length_m = 0.7;
   double lift_m = 0.08;
   double swing_s = 0.6;
@@ -206,6 +216,10 @@ struct SessionSpec {
 
 // Returns an empty string when 'spec' is usable, else a message naming the field and value.
 std::string Validate(const SessionSpec& spec);
+
+// The catalog entry a replay of 'spec' is measured as: its exercise's, or "step_up" for a
+// squat session that steps onto a box (StepSpec::box_m).
+std::string_view CatalogNameOf(const SessionSpec& spec);
 
 // What actually happened to one side, in true time (seconds from session start, stored in the
 // Rep's Time fields). ROM and tempo are those of the segment, independent of the sensor mount.

@@ -23,12 +23,13 @@ namespace {
 
 using fusion::Side;
 
-constexpr std::uint64_t kMountStream = 0x6d6f756e74;   // "mount"
-constexpr std::uint64_t kLatencyStream = 0x6c6174;     // "lat"
-constexpr std::uint64_t kBiasStream = 0x62696173;      // "bias"
-constexpr std::uint64_t kStallStream = 0x7374616c6c;   // "stall"
-constexpr std::uint64_t kDrawStream = 0x64726177;      // "draw"
-constexpr std::uint64_t kStepDrawStream = 0x73746570;  // "step"
+constexpr std::uint64_t kMountStream = 0x6d6f756e74;     // "mount"
+constexpr std::uint64_t kLatencyStream = 0x6c6174;       // "lat"
+constexpr std::uint64_t kBiasStream = 0x62696173;        // "bias"
+constexpr std::uint64_t kStallStream = 0x7374616c6c;     // "stall"
+constexpr std::uint64_t kDrawStream = 0x64726177;        // "draw"
+constexpr std::uint64_t kStepDrawStream = 0x73746570;    // "step"
+constexpr std::uint64_t kStepUpDrawStream = 0x73747570;  // "stup"
 constexpr std::array<sim::ExerciseKind, 5> kEveryExercise = {
     sim::ExerciseKind::kCurl, sim::ExerciseKind::kLateralRaise, sim::ExerciseKind::kKneeExtension,
     sim::ExerciseKind::kSquat, sim::ExerciseKind::kStraightLegRaise};
@@ -318,6 +319,18 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     spec.side(fusion::OtherSide(leading)).rom_deg = 85.0;
     name += Format(" lunge%c", SideLetter(leading));
   }
+  if (o.step_up_leading) {
+    const Side leading = *o.step_up_leading;
+    sim::StepSpec& step = spec.step;
+    step.enabled = true;
+    step.leading = leading;
+    step.box_m = 0.35;
+    step.length_m = 0.3;
+    step.swing_s = 0.7;
+    step.swing_knee_deg = 50.0;
+    spec.side(leading).rom_deg = 20.0;
+    name += Format(" stepup%c", SideLetter(leading));
+  }
   name += scenario.protocol == fusion::Protocol::kAmbiSample ? " ambi" : " serial";
   name += Format(" s%llu", static_cast<unsigned long long>(o.seed));
   spec.name = name;
@@ -550,6 +563,52 @@ void ApplyDrawnSet(const DrawnSet& set, sim::SideSpec& side) {
   side.rest_between_s = set.rest_s;
 }
 
+// StepGrid's step-ups: the fixed ones, then the drawn ones, seeds after the lunges'.
+void AddStepUps(std::uint64_t seed, std::vector<Scenario>& grid) {
+  std::uint64_t n = 0;
+  for (Side leading : kSides) {
+    for (double rate_hz : {25.0, 50.0, 100.0}) {
+      ScenarioOptions o;
+      o.seed = seed * 1000 + 700 + (++n);
+      o.exercise = sim::ExerciseKind::kSquat;
+      o.rate_hz = rate_hz;
+      o.step_up_leading = leading;
+      grid.push_back(MakeScenario(o));
+    }
+  }
+  sim::Prng rng(sim::DeriveSeed(seed, kStepUpDrawStream));
+  auto between = [&](double low, double high) { return low + (high - low) * rng.Uniform(); };
+  constexpr std::array<double, 4> kRatesHz = {25.0, 50.0, 100.0, 200.0};
+  for (Side leading : kSides) {
+    for (int i = 0; i < kDrawnStepUpsPerSide; ++i) {
+      ScenarioOptions o;
+      o.seed = seed * 1000 + 750 + (++n);
+      o.exercise = sim::ExerciseKind::kSquat;
+      o.rate_hz = kRatesHz[static_cast<std::size_t>(rng.Uniform() * kRatesHz.size())];
+      o.step_up_leading = leading;
+      o.loss_bursts = rng.Uniform() < 0.5;
+      Scenario scenario = MakeScenario(o);
+      sim::SessionSpec& spec = scenario.spec;
+      sim::StepSpec& step = spec.step;
+      step.box_m = between(0.2, 0.5);
+      step.length_m = between(0.2, 0.4);
+      step.swing_s = between(0.5, 1.0);
+      step.swing_knee_deg = between(30.0, 70.0);
+      const DrawnSet set{5 + static_cast<int>(rng.Uniform() * 6.0), between(0.8, 1.6),
+                         between(1.0, 2.2), between(0.0, 0.8), between(1.0, 3.0)};
+      for (Side side : kSides) {
+        sim::SideSpec& s = spec.side(side);
+        ApplyDrawnSet(set, s);
+        if (side == leading) s.rom_deg = between(10.0, 30.0);
+        if (o.loss_bursts) s.loss.bursts_per_s = between(0.2, 1.0);
+      }
+      scenario.name += Format(" drawn%d x%d", i, set.reps);
+      spec.name = scenario.name;
+      grid.push_back(std::move(scenario));
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<Scenario> StepGrid(std::uint64_t seed) {
@@ -600,6 +659,7 @@ std::vector<Scenario> StepGrid(std::uint64_t seed) {
       grid.push_back(std::move(scenario));
     }
   }
+  AddStepUps(seed, grid);
   return grid;
 }
 

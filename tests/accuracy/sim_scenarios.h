@@ -81,6 +81,9 @@ struct ScenarioOptions {
   // A forward lunge (squat only, sim::StepSpec): this leg steps out before each rep and back
   // after it, its shank tilting 25 deg; the other leg's knee drops, its shank turning 85 deg.
   std::optional<fusion::Side> lunge_leading;
+  // A step-up onto a 0.35 m box (sim::StepSpec::box_m): this leg steps up first, landing with
+  // its shank tilted 20 deg, and its stance is the rep; the other leg trails it up and down.
+  std::optional<fusion::Side> step_up_leading;
   std::uint64_t seed = 1;
 };
 
@@ -109,10 +112,14 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed);
 // Stepping exercises: forward lunges, either leg leading, at 25, 50 and 100 Hz (" lungeL",
 // " lungeR"), then kDrawnLungesPerSide more per leg whose step (length, lift, swing time, knee
 // flexion, reach and its settling), stance tilt, rear-leg range, tempo, reps, rate and loss
-// bursts are drawn from realistic ranges (" drawn"). A grid of its own: the stepping leg's range
-// and tempo are those of its whole lunge, and a lunge set has no left-right asymmetry (one leg
-// steps, the other drops), so its ROM and asymmetry figures are not the other grids'.
+// bursts are drawn from realistic ranges (" drawn"). Then step-ups the same way (" stepupL",
+// " stepupR", and kDrawnStepUpsPerSide drawn: box height, step, swing, knee, landing tilt, tempo,
+// reps, rate, loss), from a draw stream of their own so the lunges stay as they were. A grid of
+// its own: the stepping leg's range and tempo are those of its whole lunge, and a lunge set has
+// no left-right asymmetry (one leg steps, the other drops), so its ROM and asymmetry figures are
+// not the other grids'.
 inline constexpr int kDrawnLungesPerSide = 2;
+inline constexpr int kDrawnStepUpsPerSide = 2;
 std::vector<Scenario> StepGrid(std::uint64_t seed);
 
 // Athletes and situations nobody tuned on: 'count' sessions whose every parameter is drawn

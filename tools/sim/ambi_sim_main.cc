@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   double follow_roll_frac = -1.0;
   double follow_lag_s = -1.0;
   std::string lunge;
+  std::string step_up;
   app.add_flag("--handling", handling,
                "Bilateral: pick the weights up before the set and put them down after it");
   app.add_option("--walk-s", walk_s,
@@ -99,6 +100,10 @@ int main(int argc, char** argv) {
   app.add_option("--lunge", lunge,
                  "Squat: forward lunges, this leg stepping out and back around each rep "
                  "(its shank tilting 25 deg), the other's knee dropping (85 deg)")
+      ->check(CLI::IsMember({"left", "right"}));
+  app.add_option("--step-up", step_up,
+                 "Squat: step-ups onto a 0.35 m box, this leg stepping up first (its shank "
+                 "landing 20 deg forward), the other trailing it up and down")
       ->check(CLI::IsMember({"left", "right"}));
   app.add_flag("--list-presets", list, "List the named scenarios and exit");
   app.add_option("--preset", preset, "Named scenario (see --list-presets)");
@@ -220,6 +225,17 @@ int main(int argc, char** argv) {
         spec.side(leading).rom_deg = 25.0;
         spec.side(ambi::fusion::OtherSide(leading)).rom_deg = 85.0;
       }
+    }
+    if (!step_up.empty()) {
+      const auto leading =
+          step_up == "left" ? ambi::fusion::Side::kLeft : ambi::fusion::Side::kRight;
+      spec.step = {.enabled = true,
+                   .leading = leading,
+                   .box_m = 0.35,
+                   .length_m = 0.3,
+                   .swing_s = 0.7,
+                   .swing_knee_deg = 50.0};
+      if (rom_left == 0.0 && rom_right == 0.0) spec.side(leading).rom_deg = 20.0;
     }
     if (sets > 0) spec.sets.set_count = sets;
     if (set_rest_s >= 0.0) spec.sets.rest_s = set_rest_s;

@@ -78,7 +78,7 @@ std::string GroundTruthJson(const SimulatedSession& session) {
       {"generator", "ambi-sim"},
       {"preset", t.preset},
       {"exercise", std::string(ToString(t.exercise))},
-      {"catalog_exercise", std::string(CatalogNameOf(t.exercise))},
+      {"catalog_exercise", std::string(CatalogNameOf(spec))},
       {"first_phase", std::string(fusion::ToString(t.first_phase))},
       {"mode", std::string(fusion::ToString(t.mode))},
       {"rate_hz", spec.rate_hz},
