@@ -29,9 +29,9 @@ bool IsCatalogKey(std::string_view name) {
 }
 
 const std::vector<std::string_view> kExerciseKeys = {
-    "display_name", "muscle_groups", "direction",  "first_phase", "mode",
-    "limb",         "bands",         "coaching",   "reaching",    "aliases",
-    "min_rom_deg",  "axis",          "other_side", "working_side"};
+    "display_name", "muscle_groups", "direction",  "first_phase",  "mode",
+    "limb",         "bands",         "coaching",   "reaching",     "aliases",
+    "min_rom_deg",  "axis",          "other_side", "working_side", "climbs"};
 const std::vector<std::string_view> kCoachingKeys = {"stop_speed_loss_pct", "lead_amber_from_ms",
                                                      "lead_red_from_ms"};
 const std::vector<std::string_view> kDirections = {"push", "pull", "neither"};
@@ -110,6 +110,7 @@ Exercise ParseExercise(const Validator& v, std::string_view key, const toml::nod
     }
   }
   exercise.reaching = v.Bool(table, path, "reaching", false);
+  exercise.climbs = v.Bool(table, path, "climbs", false);
   exercise.min_rom_deg = v.Number(table, path, "min_rom_deg", 0.0, 0.5, 90.0, "deg");
   if (table.get("axis") != nullptr) exercise.tilt_only = v.Choice(table, path, "axis", kAxes) == 1;
   if (table.get("other_side") != nullptr) {

@@ -81,6 +81,9 @@ struct Exercise {
   bool other_side_rests = false;
   // How a unilateral set's working side is found when the coach did not name it.
   WorkingSideRule working_side = WorkingSideRule::kFirstToMove;
+  // The body steps up onto something and back down (a step-up, a box jump): a leg's trip up
+  // and down is its rep, told by the sensor's height (RepDetectorParams::climbing).
+  bool climbs = false;
 };
 
 // Used when no exercise is named: a generic movement that starts concentric, bilateral.

@@ -42,6 +42,7 @@ struct SessionPipeline::SensorState {
     params.first_phase = exercise.first_phase;
     params.exercise_min_rom_deg = exercise.min_rom_deg;
     params.axis.tilt_only = exercise.tilt_only;
+    params.climbing = exercise.climbs;
     return params;
   }
 

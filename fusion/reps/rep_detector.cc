@@ -102,6 +102,7 @@ void RepDetector::ClearSet() {
   swinging_ = false;
   previous_end_.reset();
   held_.reset();
+  trip_out_.reset();
 }
 
 void RepDetector::RelearnAxis(std::int64_t index) {
@@ -128,30 +129,32 @@ void RepDetector::StartLearningAxis(std::int64_t index) {
   relock_axis_.reset();
 }
 
-double RepDetector::StepDistanceM(std::int64_t first, std::int64_t last) const {
+RepDetector::Travel RepDetector::SensorTravel(std::int64_t first, std::int64_t last) const {
   // From the first sample after a gap (or the data's first) the limb may already have been
   // moving: no velocity is known there.
-  if (first <= floor_index_ || first < OldestIndex() || last <= first ||
-      static_cast<double>(At(last).time_ns - At(first).time_ns) * 1e-9 > params_.step_max_s) {
-    return 0.0;
+  const double whole_s = static_cast<double>(At(last).time_ns - At(first).time_ns) * 1e-9;
+  const double longest_s = params_.climbing ? params_.step_rise_max_s : params_.step_max_s;
+  if (first <= floor_index_ || first < OldestIndex() || last <= first || whole_s > longest_s) {
+    return {};
   }
-  // Two horizontal directions, fixed in the world, carried by the gyro with the vertical. Which
-  // two does not matter: the distance is the same.
+  // The vertical and two horizontal directions, fixed in the world, carried by the gyro. Which
+  // two horizontal ones does not matter: the distance is the same.
   Vec3 up = At(first).gravity;
   Vec3 east = Cross(up, std::abs(up.x) < 0.9 ? Vec3{1.0, 0.0, 0.0} : Vec3{0.0, 1.0, 0.0});
   east = Scale(east, 1.0 / Norm(east));
   // Velocity and position from zero at 'first'; the limb stopped at 'last' too, so the velocity
   // left there is an error that grew over the span (a constant one linearly): the position less
-  // half of it times the span.
-  double velocity_m_s[2] = {0.0, 0.0};
-  double position_m[2] = {0.0, 0.0};
+  // half of it times the span. That also takes gravity out of the vertical, whatever the
+  // accelerometer's scale.
+  double velocity_m_s[3] = {0.0, 0.0, 0.0};
+  double position_m[3] = {0.0, 0.0, 0.0};
   double span_s = 0.0;
   for (std::int64_t j = first + 1; j <= last; ++j) {
     const Entry& e = At(j);
     // The true step: samples lost and found late lengthen it (their motion is taken as this
     // sample's); over a gap the bridge would not span, nothing can be told.
     const double step_s = static_cast<double>(e.time_ns - At(j - 1).time_ns) * 1e-9;
-    if (step_s > params_.gap.bridge_max_s) return 0.0;
+    if (step_s > params_.gap.bridge_max_s) return {};
     const Vec3 rate_rad_s = Scale(Add(At(j - 1).gyro_rad_s, e.gyro_rad_s), 0.5);
     up = CarryWorldVector(up, rate_rad_s, step_s);
     east = CarryWorldVector(east, rate_rad_s, step_s);
@@ -160,20 +163,72 @@ double RepDetector::StepDistanceM(std::int64_t first, std::int64_t last) const {
     const Vec3 north = Cross(up, east);
     velocity_m_s[0] += Dot(e.accel_m_s2, east) * step_s;
     velocity_m_s[1] += Dot(e.accel_m_s2, north) * step_s;
-    position_m[0] += velocity_m_s[0] * step_s;
-    position_m[1] += velocity_m_s[1] * step_s;
+    velocity_m_s[2] += (Dot(e.accel_m_s2, up) - kStandardGravity_m_s2) * step_s;
+    for (int k = 0; k < 3; ++k) position_m[k] += velocity_m_s[k] * step_s;
     span_s += step_s;
   }
-  return std::hypot(position_m[0] - 0.5 * span_s * velocity_m_s[0],
-                    position_m[1] - 0.5 * span_s * velocity_m_s[1]);
+  const auto moved_m = [&](int k) { return position_m[k] - 0.5 * span_s * velocity_m_s[k]; };
+  Travel travel;
+  if (whole_s <= params_.step_max_s) travel.across_m = std::hypot(moved_m(0), moved_m(1));
+  if (params_.climbing && StillForTravel(first) && StillForTravel(last)) travel.rise_m = moved_m(2);
+  return travel;
 }
 
-bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last) const {
-  const double moved_m = StepDistanceM(first, last);  // 0 where it cannot tell
-  if (moved_m <= params_.step_min_m) return false;
+bool RepDetector::StillForTravel(std::int64_t index) const {
+  const Entry& e = At(index);
+  return std::abs(Norm(e.accel_m_s2) - kStandardGravity_m_s2) <= params_.step_still_accel_m_s2 &&
+         Norm(e.gyro_rad_s) <= params_.step_still_gyro_deg_s * kDegToRad;
+}
+
+bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last, double* rise_m) const {
+  Travel travel = SensorTravel(first, last);
+  if (params_.climbing && travel.rise_m == 0.0 && StillForTravel(last)) {
+    // The movement's start is where it crossed its threshold, already moving off (a step's
+    // carrying begins with the knee's turn): its height is read from the last still moment
+    // before it.
+    const std::int64_t lo = std::max(floor_index_ + 1, OldestIndex());
+    for (std::int64_t j = first - 1; j >= lo; --j) {
+      if (static_cast<double>(At(first).time_ns - At(j).time_ns) * 1e-9 >
+          params_.step_still_before_max_s) {
+        break;
+      }
+      if (StillForTravel(j)) {
+        travel.rise_m = SensorTravel(j, last).rise_m;
+        break;
+      }
+    }
+  }
+  *rise_m = travel.rise_m;
   const double tilt_rad =
       std::acos(std::clamp(Dot(At(first).gravity, At(last).gravity), -1.0, 1.0));
-  return moved_m > params_.step_min_m + 2.0 * params_.step_lever_m * std::sin(0.5 * tilt_rad);
+  const double arc_m = 2.0 * params_.step_lever_m * std::sin(0.5 * tilt_rad);
+  const double arc_rise_m = params_.step_lever_m * (1.0 - std::cos(tilt_rad));
+  return travel.across_m > params_.step_min_m + arc_m ||
+         std::abs(travel.rise_m) > params_.step_rise_min_m + arc_rise_m;
+}
+
+std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m) {
+  const std::optional<TripOut> out = std::exchange(trip_out_, std::nullopt);
+  const double larger_m = std::max(std::abs(rise_m), out ? std::abs(out->rise_m) : 0.0);
+  if (!out || out->rise_m <= 0.0 || rise_m >= 0.0 ||
+      std::abs(rise_m + out->rise_m) > params_.step_trip_mismatch_frac * larger_m ||
+      ToSeconds(step.start - out->step.end) > params_.step_trip_stand_max_s) {
+    if (rise_m > params_.step_rise_min_m) trip_out_ = TripOut{step, rise_m};
+    return std::nullopt;
+  }
+  // Up and back down: the way up is the lift (concentric), the way down the lowering.
+  Rep trip = out->step;
+  trip.turnaround = out->step.end;
+  trip.end = step.end;
+  trip.rom_deg = std::max(out->step.rom_deg, step.rom_deg);
+  trip.concentric_s = ToSeconds(out->step.end - out->step.start);
+  trip.eccentric_s = ToSeconds(step.end - step.start);
+  trip.pause_turnaround_s = ToSeconds(step.start - out->step.end);
+  trip.peak_speed_deg_s = std::max(out->step.peak_speed_deg_s, step.peak_speed_deg_s);
+  trip.peak_concentric_speed_deg_s = out->step.peak_speed_deg_s;
+  trip.bridged = out->step.bridged || step.bridged;
+  trip.stepped = true;
+  return trip;
 }
 
 void RepDetector::ForgetSetAmplitude() {
@@ -664,7 +719,7 @@ void RepDetector::JudgeStance() {
   // Below the pose the limb last stood still in, not long after it: did it step?
   rep_.stance_from_deg.reset();
   if (still_pose_ && rep_.base.angle_deg < still_pose_->angle_deg &&
-      StepDistanceM(still_pose_->index, rep_.base.index) > params_.step_min_m) {
+      SensorTravel(still_pose_->index, rep_.base.index).across_m > params_.step_min_m) {
     rep_.stance_from_deg = still_pose_->angle_deg;
   }
 }
@@ -792,13 +847,23 @@ void RepDetector::StepInRep(std::int64_t index) {
 void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
   std::optional<Rep> rep = MeasureRep(end_index, at_gap);
   if (!rep) return;
+  double rise_m = 0.0;
   // A rep seen whole from where the limb stopped (not begun before the data or in a gap, not
   // while turning the other way) to where it stopped again, nothing bridged: was it a step?
   if (!at_gap && rep_.base.origin == RestOrigin::kSeen &&
       std::abs(At(measured_start_index_).speed_deg_s) <= params_.step_start_speed_max_deg_s &&
-      CarriedElsewhere(measured_start_index_, end_index)) {
+      CarriedElsewhere(measured_start_index_, end_index, &rise_m)) {
     ++steps_;  // the limb was carried elsewhere (a step), it did no rep
-    carried_ = rep;
+    if (std::optional<Rep> trip = CloseTrip(*rep, rise_m)) {
+      // A rep, but not about the joint: its range is no size of the set's reps.
+      swinging_ = false;
+      previous_end_ = trip->end;
+      away_from_rest_deg_.reset();
+      did_reps_ = true;
+      PushRep(*trip, measured_);
+    } else {
+      carried_ = rep;
+    }
     return;
   }
   if (!axis_confirmed_ && !at_gap) {
@@ -1040,6 +1105,7 @@ bool RepDetector::HeldAwayFromRestBeforeGap(double angle_deg) {
 
 void RepDetector::AcceptRep(const Rep& rep, const RepRotation& rotation) {
   swinging_ = false;  // a rep, not a pendulum
+  trip_out_.reset();  // a step before a rep is no trip's way out
   previous_end_ = rep.end;
   away_from_rest_deg_.reset();  // the rep's return is the rest pose now
   amplitude_axis_ = rotation.axis;

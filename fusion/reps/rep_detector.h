@@ -113,6 +113,39 @@ struct RepDetectorParams {
   // moves the integrated position with the cube of the span: 0.7 deg/s of bias, 0.03 m in
   // 1.5 s, 0.26 m in 3 s.
   double step_max_s = 1.5;
+  // An exercise that climbs (Exercise::climbs: a step-up, a box jump) carries the body up onto
+  // something and back down, and the sensor's height tells its steps: with 'climbing' set, a
+  // movement that rose or fell by more than step_rise_min_m over at most step_rise_max_s is a
+  // step as well. The vertical is read over longer than the horizontal travel, as an error in
+  // the carried vertical leaks gravity into the height by g (1 - cos error) only, not by
+  // g sin error. A stair is 0.15-0.2 m high, a step-up box 0.2-0.5 m; a step-up's leading leg
+  // takes 1.5-2.6 s from the floor to standing tall on the box. Turning the shank about the
+  // ankle changes the height by step_lever_m (1 - cos tilt) from standing.
+  // Only for an exercise that climbs: over seconds the height read from the accelerometer is
+  // off by as much as a box elsewhere (simulated straight-leg raises at 25-50 Hz read 0.25-0.41 m
+  // over 2-4 s, the real tuning recordings' movements 0.2-3.4 m, where they end mid-movement).
+  bool climbing = false;
+  double step_rise_min_m = 0.15;
+  double step_rise_max_s = 4.0;
+  // ... read only between two moments the limb was really still, so that its velocity was zero
+  // there: the accelerometer within step_still_accel_m_s2 of gravity and the gyro under
+  // step_still_gyro_deg_s. A rep's end found mid-movement (a real recording cut one file per
+  // rep) had its accelerometer 4-26 m/s^2 off gravity or its gyro at 20-170 deg/s; a simulated
+  // step-up's ends are within 1.5 m/s^2 and 10 deg/s. The real tuning recordings' movements
+  // between two such still moments read at most 0.114 m over up to 4 s.
+  double step_still_accel_m_s2 = 2.0;
+  double step_still_gyro_deg_s = 15.0;
+  // ... the start from the last such moment up to this long before the movement crossed its
+  // threshold: a trailing leg's swing onto the box already accelerates the sensor by 2 m/s^2
+  // there at 200 Hz.
+  double step_still_before_max_s = 0.5;
+  // A step up and a step back down by as much, the second beginning within
+  // step_trip_stand_max_s of the first's end, with no rep between them, are one rep: a trip
+  // up and back (a step-up's legs, onto the box and down). As much: the two heights differ by
+  // less than step_trip_mismatch_frac of the larger. Up first: a trip begins where the set
+  // stands, and a down step then an up one would pair two trips' halves.
+  double step_trip_stand_max_s = 4.0;
+  double step_trip_mismatch_frac = 0.5;
   // Until the set has this many reps, a limb that comes to rest (still for rest_min_s) learns
   // the movement axis and its direction afresh from its next movement: motion before the set
   // (walking, picking the weights up) must not fix the axis or the sign of the set's reps. Two:
@@ -293,7 +326,9 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    returns well below the pose the limb last rested still in swung through it (gait), and is
 //    not counted (swing_frac). A movement that carried the sensor elsewhere (a leg stepping out
 //    or back, step_min_m) is no rep either; a rep that starts where a step landed is the
-//    stance, judged by its return to the pose stood in before the step and measured from it. Until
+//    stance, judged by its return to the pose stood in before the step and measured from it. In
+//    an exercise that climbs (climbing), a step up and one back down to where it began are one
+//    rep, a trip (step_trip_stand_max_s), read from the sensor's height. Until
 //    the set has relearn_until_reps reps, the limb coming to rest learns the axis and its direction
 //    afresh (kLearningAxis) from its next movement, so walking or picking the weights up before the
 //    set fixes neither.
@@ -472,12 +507,24 @@ class RepDetector {
   void ClearSet();
   // The set's amplitude and speed are forgotten (set_rest_s).
   void ForgetSetAmplitude();
-  // How far the sensor moved across the earth's vertical from sample 'first' to 'last', both
-  // taken as moments the limb stopped (step_min_m), in m; 0 over more than step_max_s.
-  double StepDistanceM(std::int64_t first, std::int64_t last) const;
-  // The sensor moved further from 'first' to 'last' than turning the segment can have moved it:
-  // the limb was carried elsewhere (step_min_m).
-  bool CarriedElsewhere(std::int64_t first, std::int64_t last) const;
+  // How far the sensor moved from sample 'first' to 'last', both taken as moments the limb
+  // stopped (step_min_m): across the earth's vertical (0 over more than step_max_s) and up
+  // (negative: down; only when 'climbing', 0 over more than step_rise_max_s or where the limb
+  // was not still at both: step_still_accel_m_s2). Both 0 where nothing can be told.
+  struct Travel {
+    double across_m = 0.0;
+    double rise_m = 0.0;
+  };
+  Travel SensorTravel(std::int64_t first, std::int64_t last) const;
+  // The limb was still enough at 'index' to take its velocity as zero (step_still_accel_m_s2).
+  bool StillForTravel(std::int64_t index) const;
+  // The sensor moved further from 'first' to 'last' than turning the segment can have moved it
+  // (step_min_m, step_rise_min_m): the limb was carried elsewhere, 'rise_m' up.
+  bool CarriedElsewhere(std::int64_t first, std::int64_t last, double* rise_m) const;
+  // The step 'step' (carried 'rise_m' up) went back down to where the step up before it began:
+  // returns the trip they make (step_trip_stand_max_s). Otherwise keeps it as the next trip's
+  // way up if it rose by more than step_rise_min_m.
+  std::optional<Rep> CloseTrip(const Rep& step, double rise_m);
   // Whether the rep in progress starts where a step landed (a stance, step_min_m): sets or
   // clears rep_.stance_from_deg.
   void JudgeStance();
@@ -553,6 +600,12 @@ class RepDetector {
   std::optional<Time> previous_end_;
   std::optional<Rep> swing_;    // the latest swing, until Update returns it
   std::optional<Rep> carried_;  // the latest movement carried elsewhere, until Update returns it
+  // A step up with no rep after it yet: a trip's way up (CloseTrip).
+  struct TripOut {
+    Rep step;
+    double rise_m = 0.0;
+  };
+  std::optional<TripOut> trip_out_;
   // While the axis is learned: the first sample that moved since the learning began.
   std::optional<std::int64_t> learning_motion_from_;
   // ... earth-up (sensor frame) where the limb rested before it, when seen still there.

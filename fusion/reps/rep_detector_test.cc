@@ -714,6 +714,10 @@ struct Carry {
   double start_s;
   double duration_s;
   double dx_m;
+  double dz_m = 0.0;  // up
+  // Minimum-jerk (no acceleration at either end, as a foot set down on a box) rather than a
+  // half cosine.
+  bool smooth = false;
 };
 
 // The samples of 'samples' with the segment also carried as 'carries' say: the accelerometer
@@ -726,8 +730,13 @@ std::vector<HingeSample> Carried(std::vector<HingeSample> samples,
     for (const Carry& c : carries) {
       const double u = (t - c.start_s) / c.duration_s;
       if (u < 0.0 || u > 1.0) continue;
-      accel_earth.x += c.dx_m * 0.5 * std::numbers::pi * std::numbers::pi /
-                       (c.duration_s * c.duration_s) * std::cos(std::numbers::pi * u);
+      // Half-cosine displacement d (1 - cos(pi u)) / 2, or minimum-jerk d (10u^3 - 15u^4 + 6u^5).
+      const double shape =
+          (c.smooth ? u * (60.0 - 180.0 * u + 120.0 * u * u)
+                    : 0.5 * std::numbers::pi * std::numbers::pi * std::cos(std::numbers::pi * u)) /
+          (c.duration_s * c.duration_s);
+      accel_earth.x += c.dx_m * shape;
+      accel_earth.z += c.dz_m * shape;
     }
     s.sample.accel_m_s2 = hinge::Rotate(Inverse(s.sensor_to_earth), accel_earth);
   }
@@ -774,6 +783,86 @@ TEST(RepDetectorTest, ASteppingLegsRepIsItsStanceNotItsSteps) {
       EXPECT_TRUE(r.stepped);
       EXPECT_NEAR(r.concentric_s, 1.0, 0.25);
     }
+  }
+}
+
+// Step-ups of a trailing shank (sensor above the ankle): it stands, swings up onto a box 'box_m'
+// high and 0.3 m ahead in 0.7 s (the knee flexing the shank 'knee_deg' and back), stands there
+// for 'top_s', swings back down the same way and stands for 2 s. 'downs' false: it only climbs
+// (a stair each time).
+std::vector<HingeSample> StepUps(int count, double knee_deg, double box_m, double top_s,
+                                 bool downs = true) {
+  std::vector<Piece> pieces = {{0.0, 2.0}};
+  std::vector<Carry> carries;
+  double t = 2.0;
+  for (int i = 0; i < count; ++i) {
+    pieces.insert(pieces.end(), {{knee_deg, 0.35}, {0.0, 0.35}, {0.0, top_s}});
+    carries.push_back({t, 0.7, 0.3, box_m, /*smooth=*/true});
+    t += 0.7 + top_s;
+    if (!downs) continue;
+    pieces.insert(pieces.end(), {{knee_deg, 0.35}, {0.0, 0.35}, {0.0, 2.0}});
+    carries.push_back({t, 0.7, -0.3, -box_m, /*smooth=*/true});
+    t += 0.7 + 2.0;
+  }
+  return Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries);
+}
+
+// Up onto the box and back down is one rep of the leg, a trip: each step carries the sensor
+// (0.35 m up, then down), and the second brings it back to where the first began. The way up
+// is its concentric phase, the time on the box its hold, the knee's flexion its range.
+RepDetectorParams Climbing() {
+  RepDetectorParams params = Params(100, Phase::kConcentric);
+  params.climbing = true;
+  return params;
+}
+
+TEST(RepDetectorTest, AStepUpAndBackDownIsOneRep) {
+  RepDetector detector(Climbing());
+  std::vector<Rep> reps;
+  for (const HingeSample& s : StepUps(3, /*knee_deg=*/50.0, /*box_m=*/0.35, /*top_s=*/1.0)) {
+    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.rep) reps.push_back(*out.rep);
+  }
+  ASSERT_EQ(reps.size(), 3u);
+  for (std::size_t i = 0; i < reps.size(); ++i) {
+    SCOPED_TRACE(testing::Message() << "trip " << i + 1);
+    const double start_s = 2.0 + 4.4 * static_cast<double>(i);
+    EXPECT_TRUE(reps[i].stepped);
+    EXPECT_NEAR(reps[i].rom_deg, 50.0, 2.0);
+    EXPECT_NEAR(ToSeconds(reps[i].start), start_s, 0.1);
+    EXPECT_NEAR(ToSeconds(reps[i].turnaround), start_s + 0.7, 0.1);
+    EXPECT_NEAR(ToSeconds(reps[i].end), start_s + 2.4, 0.1);
+    EXPECT_NEAR(reps[i].pause_turnaround_s, 1.0, 0.2);
+  }
+  EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
+}
+
+// Climbing only (a stair each time, never down): every swing is a step and none comes back, so
+// there is no rep. Each comes out as a movement carried elsewhere.
+TEST(RepDetectorTest, StepsUpThatNeverComeDownAreNoReps) {
+  RepDetector detector(Climbing());
+  int reps = 0;
+  int carried = 0;
+  for (const HingeSample& s : StepUps(3, 50.0, 0.18, 2.0, /*downs=*/false)) {
+    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.rep) ++reps;
+    if (out.carried) ++carried;
+  }
+  EXPECT_EQ(reps, 0);
+  EXPECT_EQ(carried, 3);
+}
+
+// The same swings with no box (the sensor does not rise): they are the knee's own reps, six of
+// them, none stepped. With the box, in an exercise that does not climb, the height is not read
+// (over seconds it is too unsure there) and the swings count as reps too.
+TEST(RepDetectorTest, WithoutTheRiseTheSameSwingsAreReps) {
+  for (const bool box : {false, true}) {
+    SCOPED_TRACE(box ? "a box, the exercise does not climb" : "no box, climbing");
+    RepDetectorParams params = Climbing();
+    params.climbing = !box;
+    const std::vector<Rep> reps = Detect(StepUps(3, 50.0, box ? 0.35 : 0.0, 1.0), params);
+    EXPECT_EQ(reps.size(), 6u);
+    for (const Rep& r : reps) EXPECT_FALSE(r.stepped);
   }
 }
 

@@ -752,6 +752,12 @@ ScenarioResult RunScenario(const Scenario& scenario) {
 
   fusion::SessionParams params;
   params.exercise = ExerciseOf(spec.exercise);
+  if (spec.step.enabled && spec.step.box_m > 0.0) {
+    // A step-up is the catalog's own exercise: it climbs, and its stance begins with the rise.
+    params.exercise.name = "step_up";
+    params.exercise.climbs = true;
+    params.exercise.first_phase = fusion::Phase::kConcentric;
+  }
   params.mode = spec.mode;
   for (Side side : kSides) {
     fusion::SensorConfig sensor;
