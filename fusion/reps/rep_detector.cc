@@ -855,12 +855,7 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
       CarriedElsewhere(measured_start_index_, end_index, &rise_m)) {
     ++steps_;  // the limb was carried elsewhere (a step), it did no rep
     if (std::optional<Rep> trip = CloseTrip(*rep, rise_m)) {
-      // A rep, but not about the joint: its range is no size of the set's reps.
-      swinging_ = false;
-      previous_end_ = trip->end;
-      away_from_rest_deg_.reset();
-      did_reps_ = true;
-      PushRep(*trip, measured_);
+      QueueRep(*trip, measured_);  // a rep, but not about the joint: it does not size the set
     } else {
       carried_ = rep;
     }
@@ -1104,21 +1099,25 @@ bool RepDetector::HeldAwayFromRestBeforeGap(double angle_deg) {
 }
 
 void RepDetector::AcceptRep(const Rep& rep, const RepRotation& rotation) {
-  swinging_ = false;  // a rep, not a pendulum
-  trip_out_.reset();  // a step before a rep is no trip's way out
-  previous_end_ = rep.end;
-  away_from_rest_deg_.reset();  // the rep's return is the rest pose now
   amplitude_axis_ = rotation.axis;
   roms_deg_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.rom_deg;
   peak_speeds_deg_s_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.peak_speed_deg_s;
   ++rom_count_;
-  did_reps_ = true;
   // Medians of the last few reps: one partial rep does not move the hysteresis much.
   const int n = std::min(rom_count_, kRomHistory);
   amplitude_deg_ = MedianOfFirst(roms_deg_, n);
   rest_gyro_rad_s_ = std::clamp(
       params_.rest_speed_frac * MedianOfFirst(peak_speeds_deg_s_, n) * kDegToRad,
       std::min(params_.rest_gyro_min_rad_s, params_.rest_gyro_rad_s), params_.rest_gyro_rad_s);
+  QueueRep(rep, rotation);
+}
+
+void RepDetector::QueueRep(const Rep& rep, const RepRotation& rotation) {
+  swinging_ = false;  // a rep, not a pendulum
+  trip_out_.reset();  // a step before a rep is no trip's way out
+  previous_end_ = rep.end;
+  away_from_rest_deg_.reset();  // the rep's return is the rest pose now
+  did_reps_ = true;
   PushRep(rep, rotation);
 }
 

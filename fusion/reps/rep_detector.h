@@ -503,6 +503,8 @@ class RepDetector {
   double RunningS(std::int64_t index) const;
   // Updates the set's amplitude and queues the rep.
   void AcceptRep(const Rep& rep, const RepRotation& rotation);
+  // Queues the rep and takes its end as the limb's rest, without sizing the set by it (a trip).
+  void QueueRep(const Rep& rep, const RepRotation& rotation);
   void PushRep(const Rep& rep, const RepRotation& rotation);
   void ClearSet();
   // The set's amplitude and speed are forgotten (set_rest_s).
