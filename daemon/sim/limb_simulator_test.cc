@@ -600,6 +600,27 @@ TEST(LimbSimulatorTest, SeveralSetsWithARestInHand) {
   EXPECT_NEAR(most, spec.sets.fidget_deg * kDeg, 0.05 * kDeg);
 }
 
+// Where a sensor travelled by 'until_s' from rest at its first sample: its accelerometer, turned
+// to the world and less gravity, integrated twice (trapezoids). 'at' sees each sample's index
+// and the position so far.
+template <typename At>
+Eigen::Vector3d Travel(const std::vector<SimSample>& samples, double until_s, At at) {
+  const auto linear = [&](std::size_t i) {
+    return Eigen::Vector3d(E(samples[i].sensor_to_earth) * E(samples[i].imu.accel_m_s2) -
+                           Eigen::Vector3d(0.0, 0.0, kG));
+  };
+  Eigen::Vector3d velocity = Eigen::Vector3d::Zero();
+  Eigen::Vector3d position = Eigen::Vector3d::Zero();
+  for (std::size_t k = 1; k < samples.size() && samples[k].true_time_s <= until_s; ++k) {
+    const double dt = samples[k].true_time_s - samples[k - 1].true_time_s;
+    const Eigen::Vector3d step_velocity = velocity + 0.5 * (linear(k - 1) + linear(k)) * dt;
+    position += 0.5 * (velocity + step_velocity) * dt;
+    velocity = step_velocity;
+    at(k, position);
+  }
+  return position;
+}
+
 // A lunge: the stepping leg's sensor travels the step forward (its accelerometer, turned to the
 // world and less gravity, integrates to the step length at the landing and back to zero), its
 // shank turns with the swing and lands reaching past vertical, and its reps span the whole
@@ -626,27 +647,20 @@ TEST(LimbSimulatorTest, ALungeStepsOutAndBackAroundEachRep) {
   const std::vector<SimSample> samples = SamplesOf(spec, Side::kRight);
   const double landing_s = fusion::ToSeconds(rear.reps[0].start);
   const double back_s = fusion::ToSeconds(front.reps[0].end);
-  Eigen::Vector3d velocity = Eigen::Vector3d::Zero();
-  Eigen::Vector3d position = Eigen::Vector3d::Zero();
   Eigen::Vector3d at_landing = Eigen::Vector3d::Zero();
   double shank_at_landing_deg = 0.0;
   double most_swing_deg = 0.0;
-  for (std::size_t k = 1; k < samples.size() && samples[k].true_time_s <= back_s; ++k) {
-    const double dt = samples[k].true_time_s - samples[k - 1].true_time_s;
-    auto linear = [&](std::size_t i) {
-      return Eigen::Vector3d(E(samples[i].sensor_to_earth) * E(samples[i].imu.accel_m_s2) -
-                             Eigen::Vector3d(0.0, 0.0, kG));
-    };
-    const Eigen::Vector3d step_velocity = velocity + 0.5 * (linear(k - 1) + linear(k)) * dt;
-    position += 0.5 * (velocity + step_velocity) * dt;
-    velocity = step_velocity;
-    const double t = samples[k].true_time_s;
-    if (t < landing_s) most_swing_deg = std::max(most_swing_deg, AngleFromStart(samples, k) / kDeg);
-    if (std::abs(t - landing_s) < 0.5e-3) {
-      at_landing = position;
-      shank_at_landing_deg = AngleFromStart(samples, k) / kDeg;
-    }
-  }
+  const Eigen::Vector3d position =
+      Travel(samples, back_s, [&](std::size_t k, const Eigen::Vector3d& so_far) {
+        const double t = samples[k].true_time_s;
+        if (t < landing_s) {
+          most_swing_deg = std::max(most_swing_deg, AngleFromStart(samples, k) / kDeg);
+        }
+        if (std::abs(t - landing_s) < 0.5e-3) {
+          at_landing = so_far;
+          shank_at_landing_deg = AngleFromStart(samples, k) / kDeg;
+        }
+      });
   // The sensor sits 0.12 m up the shank, which lands turned by the reach: the step moves it by
   // the step length less that turn's share.
   const double lever_m = spec.right.lever_arm_m;
@@ -687,20 +701,11 @@ TEST(LimbSimulatorTest, AStepUpTakesBothLegsUpOntoTheBoxAndBack) {
     const std::vector<SimSample> samples = SamplesOf(spec, side);
     const double top_s = fusion::ToSeconds(trip.turnaround);
     const double end_s = fusion::ToSeconds(trip.end);
-    Eigen::Vector3d velocity = Eigen::Vector3d::Zero();
-    Eigen::Vector3d position = Eigen::Vector3d::Zero();
     double on_box_m = 0.0;
-    for (std::size_t k = 1; k < samples.size() && samples[k].true_time_s <= end_s; ++k) {
-      const double dt = samples[k].true_time_s - samples[k - 1].true_time_s;
-      auto linear = [&](std::size_t i) {
-        return Eigen::Vector3d(E(samples[i].sensor_to_earth) * E(samples[i].imu.accel_m_s2) -
-                               Eigen::Vector3d(0.0, 0.0, kG));
-      };
-      const Eigen::Vector3d step_velocity = velocity + 0.5 * (linear(k - 1) + linear(k)) * dt;
-      position += 0.5 * (velocity + step_velocity) * dt;
-      velocity = step_velocity;
-      if (std::abs(samples[k].true_time_s - top_s) < 0.5e-3) on_box_m = position.z();
-    }
+    const Eigen::Vector3d position =
+        Travel(samples, end_s, [&](std::size_t k, const Eigen::Vector3d& so_far) {
+          if (std::abs(samples[k].true_time_s - top_s) < 0.5e-3) on_box_m = so_far.z();
+        });
     // Standing tall on the box, the shank upright: the sensor is the box's height up.
     EXPECT_NEAR(on_box_m, spec.step.box_m, 0.01);
     EXPECT_NEAR(position.norm(), 0.0, 0.01) << "back where it started";

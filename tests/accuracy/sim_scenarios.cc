@@ -563,103 +563,116 @@ void ApplyDrawnSet(const DrawnSet& set, sim::SideSpec& side) {
   side.rest_between_s = set.rest_s;
 }
 
-// StepGrid's step-ups: the fixed ones, then the drawn ones, seeds after the lunges'.
-void AddStepUps(std::uint64_t seed, std::vector<Scenario>& grid) {
+double Between(sim::Prng& rng, double low, double high) {
+  return low + (high - low) * rng.Uniform();
+}
+
+// One stepping exercise of StepGrid: either leg leading at 25, 50 and 100 Hz, then
+// 'drawn_per_side' more per leg at a drawn rate, with or without a lossy link, whose step and
+// set 'draw' draws from its own stream (so that one kind's draws leave the other's as they were).
+struct SteppingKind {
+  std::uint64_t fixed_seeds_from = 0;  // scenario seeds: seed * 1000 + these + a count
+  std::uint64_t drawn_seeds_from = 0;
+  std::uint64_t draw_stream = 0;
+  int drawn_per_side = 0;
+  void (*lead)(ScenarioOptions& options, Side leading) = nullptr;
+  // Draws the step and the set (both sides) into 'spec'; returns the reps per side.
+  int (*draw)(sim::SessionSpec& spec, Side leading, bool lossy, sim::Prng& rng) = nullptr;
+};
+
+void AddStepping(std::uint64_t seed, const SteppingKind& kind, std::vector<Scenario>& grid) {
   std::uint64_t n = 0;
   for (Side leading : kSides) {
     for (double rate_hz : {25.0, 50.0, 100.0}) {
       ScenarioOptions o;
-      o.seed = seed * 1000 + 700 + (++n);
+      o.seed = seed * 1000 + kind.fixed_seeds_from + (++n);
       o.exercise = sim::ExerciseKind::kSquat;
       o.rate_hz = rate_hz;
-      o.step_up_leading = leading;
+      kind.lead(o, leading);
       grid.push_back(MakeScenario(o));
     }
   }
-  sim::Prng rng(sim::DeriveSeed(seed, kStepUpDrawStream));
-  auto between = [&](double low, double high) { return low + (high - low) * rng.Uniform(); };
+  sim::Prng rng(sim::DeriveSeed(seed, kind.draw_stream));
   constexpr std::array<double, 4> kRatesHz = {25.0, 50.0, 100.0, 200.0};
   for (Side leading : kSides) {
-    for (int i = 0; i < kDrawnStepUpsPerSide; ++i) {
+    for (int i = 0; i < kind.drawn_per_side; ++i) {
       ScenarioOptions o;
-      o.seed = seed * 1000 + 750 + (++n);
+      o.seed = seed * 1000 + kind.drawn_seeds_from + (++n);
       o.exercise = sim::ExerciseKind::kSquat;
       o.rate_hz = kRatesHz[static_cast<std::size_t>(rng.Uniform() * kRatesHz.size())];
-      o.step_up_leading = leading;
+      kind.lead(o, leading);
       o.loss_bursts = rng.Uniform() < 0.5;
       Scenario scenario = MakeScenario(o);
-      sim::SessionSpec& spec = scenario.spec;
-      sim::StepSpec& step = spec.step;
-      step.box_m = between(0.2, 0.5);
-      step.length_m = between(0.2, 0.4);
-      step.swing_s = between(0.5, 1.0);
-      step.swing_knee_deg = between(30.0, 70.0);
-      const DrawnSet set{5 + static_cast<int>(rng.Uniform() * 6.0), between(0.8, 1.6),
-                         between(1.0, 2.2), between(0.0, 0.8), between(1.0, 3.0)};
-      for (Side side : kSides) {
-        sim::SideSpec& s = spec.side(side);
-        ApplyDrawnSet(set, s);
-        if (side == leading) s.rom_deg = between(10.0, 30.0);
-        if (o.loss_bursts) s.loss.bursts_per_s = between(0.2, 1.0);
-      }
-      scenario.name += Format(" drawn%d x%d", i, set.reps);
-      spec.name = scenario.name;
+      const int reps = kind.draw(scenario.spec, leading, o.loss_bursts, rng);
+      scenario.name += Format(" drawn%d x%d", i, reps);
+      scenario.spec.name = scenario.name;
       grid.push_back(std::move(scenario));
     }
   }
+}
+
+// The set and each side's loss bursts of a drawn stepping session; 'range' draws a side's range.
+template <typename Range>
+int DrawSet(sim::SessionSpec& spec, const DrawnSet& set, bool lossy, sim::Prng& rng, Range range) {
+  for (Side side : kSides) {
+    sim::SideSpec& s = spec.side(side);
+    ApplyDrawnSet(set, s);
+    range(side, s);
+    if (lossy) s.loss.bursts_per_s = Between(rng, 0.2, 1.0);
+  }
+  return set.reps;
+}
+
+// Lunges as athletes take them: the step, the stance and the tempo drawn from realistic ranges.
+int DrawLunge(sim::SessionSpec& spec, Side leading, bool lossy, sim::Prng& rng) {
+  sim::StepSpec& step = spec.step;
+  step.length_m = Between(rng, 0.5, 1.0);
+  step.lift_m = Between(rng, 0.05, 0.12);
+  step.swing_s = Between(rng, 0.45, 0.9);
+  step.swing_knee_deg = Between(rng, 20.0, 50.0);
+  step.reach_deg = Between(rng, 8.0, 25.0);
+  step.reach_settle_s = Between(rng, 0.3, 0.7);
+  const DrawnSet set{5 + static_cast<int>(rng.Uniform() * 6.0), Between(rng, 0.7, 1.4),
+                     Between(rng, 1.0, 2.2), Between(rng, 0.0, 0.5), Between(rng, 1.0, 3.0)};
+  return DrawSet(spec, set, lossy, rng, [&](Side side, sim::SideSpec& s) {
+    s.rom_deg = side == leading ? Between(rng, 18.0, 35.0) : Between(rng, 60.0, 95.0);
+  });
+}
+
+// Step-ups: the box, the step, the swing, the landing tilt and the tempo.
+int DrawStepUp(sim::SessionSpec& spec, Side leading, bool lossy, sim::Prng& rng) {
+  sim::StepSpec& step = spec.step;
+  step.box_m = Between(rng, 0.2, 0.5);
+  step.length_m = Between(rng, 0.2, 0.4);
+  step.swing_s = Between(rng, 0.5, 1.0);
+  step.swing_knee_deg = Between(rng, 30.0, 70.0);
+  const DrawnSet set{5 + static_cast<int>(rng.Uniform() * 6.0), Between(rng, 0.8, 1.6),
+                     Between(rng, 1.0, 2.2), Between(rng, 0.0, 0.8), Between(rng, 1.0, 3.0)};
+  return DrawSet(spec, set, lossy, rng, [&](Side side, sim::SideSpec& s) {
+    if (side == leading) s.rom_deg = Between(rng, 10.0, 30.0);
+  });
 }
 
 }  // namespace
 
 std::vector<Scenario> StepGrid(std::uint64_t seed) {
   std::vector<Scenario> grid;
-  std::uint64_t n = 0;
-  for (Side leading : kSides) {
-    for (double rate_hz : {25.0, 50.0, 100.0}) {
-      ScenarioOptions o;
-      o.seed = seed * 1000 + 800 + (++n);
-      o.exercise = sim::ExerciseKind::kSquat;
-      o.rate_hz = rate_hz;
-      o.lunge_leading = leading;
-      grid.push_back(MakeScenario(o));
-    }
-  }
-  // Lunges as athletes take them: the step, the stance and the tempo drawn from realistic
-  // ranges, at any rate, with or without a lossy link.
-  sim::Prng rng(sim::DeriveSeed(seed, kStepDrawStream));
-  auto between = [&](double low, double high) { return low + (high - low) * rng.Uniform(); };
-  constexpr std::array<double, 4> kRatesHz = {25.0, 50.0, 100.0, 200.0};
-  for (Side leading : kSides) {
-    for (int i = 0; i < kDrawnLungesPerSide; ++i) {
-      ScenarioOptions o;
-      o.seed = seed * 1000 + 850 + (++n);
-      o.exercise = sim::ExerciseKind::kSquat;
-      o.rate_hz = kRatesHz[static_cast<std::size_t>(rng.Uniform() * kRatesHz.size())];
-      o.lunge_leading = leading;
-      o.loss_bursts = rng.Uniform() < 0.5;
-      Scenario scenario = MakeScenario(o);
-      sim::SessionSpec& spec = scenario.spec;
-      sim::StepSpec& step = spec.step;
-      step.length_m = between(0.5, 1.0);
-      step.lift_m = between(0.05, 0.12);
-      step.swing_s = between(0.45, 0.9);
-      step.swing_knee_deg = between(20.0, 50.0);
-      step.reach_deg = between(8.0, 25.0);
-      step.reach_settle_s = between(0.3, 0.7);
-      const DrawnSet set{5 + static_cast<int>(rng.Uniform() * 6.0), between(0.7, 1.4),
-                         between(1.0, 2.2), between(0.0, 0.5), between(1.0, 3.0)};
-      for (Side side : kSides) {
-        sim::SideSpec& s = spec.side(side);
-        ApplyDrawnSet(set, s);
-        s.rom_deg = side == leading ? between(18.0, 35.0) : between(60.0, 95.0);
-        if (o.loss_bursts) s.loss.bursts_per_s = between(0.2, 1.0);
-      }
-      scenario.name += Format(" drawn%d x%d", i, set.reps);
-      spec.name = scenario.name;
-      grid.push_back(std::move(scenario));
-    }
-  }
-  AddStepUps(seed, grid);
+  AddStepping(seed,
+              {.fixed_seeds_from = 800,
+               .drawn_seeds_from = 850,
+               .draw_stream = kStepDrawStream,
+               .drawn_per_side = kDrawnLungesPerSide,
+               .lead = [](ScenarioOptions& o, Side leading) { o.lunge_leading = leading; },
+               .draw = DrawLunge},
+              grid);
+  AddStepping(seed,
+              {.fixed_seeds_from = 700,
+               .drawn_seeds_from = 750,
+               .draw_stream = kStepUpDrawStream,
+               .drawn_per_side = kDrawnStepUpsPerSide,
+               .lead = [](ScenarioOptions& o, Side leading) { o.step_up_leading = leading; },
+               .draw = DrawStepUp},
+              grid);
   return grid;
 }
 
