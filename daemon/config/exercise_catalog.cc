@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -40,7 +41,8 @@ const std::vector<std::string_view> kModes = {"bilateral", "unilateral"};
 const std::vector<std::string_view> kLimbs = {"wrist", "ankle"};
 const std::vector<std::string_view> kAxes = {"any", "tilt"};
 const std::vector<std::string_view> kOtherSides = {"moves", "rests"};
-const std::vector<std::string_view> kWorkingSides = {"first_to_move", "turns_less"};
+const std::vector<std::string_view> kWorkingSides = {"first_to_move", "turns_less",
+                                                     "longer_way_up"};
 const std::vector<std::string_view> kMetricKeys = {"rom", "concentric_time", "eccentric_time",
                                                    "peak_speed"};
 const std::vector<std::string_view> kBandKeys = {"amber_from_pct", "red_from_pct"};
@@ -117,9 +119,11 @@ Exercise ParseExercise(const Validator& v, std::string_view key, const toml::nod
     exercise.other_side_rests = v.Choice(table, path, "other_side", kOtherSides) == 1;
   }
   if (table.get("working_side") != nullptr) {
-    exercise.working_side = v.Choice(table, path, "working_side", kWorkingSides) == 1
-                                ? fusion::WorkingSideRule::kTurnsLess
-                                : fusion::WorkingSideRule::kFirstToMove;
+    // In the order of kWorkingSides.
+    constexpr std::array kRules = {fusion::WorkingSideRule::kFirstToMove,
+                                   fusion::WorkingSideRule::kTurnsLess,
+                                   fusion::WorkingSideRule::kLongerWayUp};
+    exercise.working_side = kRules[v.Choice(table, path, "working_side", kWorkingSides)];
   }
   if (const toml::node* coaching_node = table.get("coaching")) {
     // docs/coaching.md: the per-exercise thresholds of the cues.

@@ -113,8 +113,10 @@ TEST(ShippedCatalogTest, SplitStanceExercisesWorkTheLegThatTurnsLess) {
     EXPECT_EQ(result.catalog->Find(name)->working_side, fusion::WorkingSideRule::kTurnsLess)
         << name;
   }
+  // A step-up's leading leg lifts the body onto the box; the trailing leg only swings up.
+  EXPECT_EQ(result.catalog->Find("step_up")->working_side, fusion::WorkingSideRule::kLongerWayUp);
   // One leg works, the other is off the ground or rests: the first to move is the working one.
-  for (const char* name : {"single_leg_squat", "step_up", "straight_leg_raise"}) {
+  for (const char* name : {"single_leg_squat", "straight_leg_raise"}) {
     EXPECT_EQ(result.catalog->Find(name)->working_side, fusion::WorkingSideRule::kFirstToMove)
         << name;
   }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <new>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "fusion/asymmetry/limb_pair_comparator.h"
@@ -529,6 +530,48 @@ TEST(UnilateralTest, ASetWithNoSideGivenAndAsManyRepsOnEachIsTheFirstRepsSide) {
   EXPECT_EQ(second.compared_with_set_index, 1);
   EXPECT_NEAR(Of(second.metrics, Metric::kRom).right, 90.0, 1e-9);
   EXPECT_NEAR(Of(second.metrics, Metric::kRom).left, 70.0, 1e-9);
+}
+
+// Automatic step-up sets: the trailing leg's trip (its swing up and back) is short and ends
+// first, so its rep is seen first; the leading leg's way up (its swing and the rise that lifts
+// the body) takes longer. Set 1 leads with the left leg, and its first leading trip was not
+// counted, so the trailing leg has the earliest rep and the most; set 2 leads with the right.
+// Each set is the leading leg's.
+TEST(UnilateralTest, AStepUpSetWorksTheLegWhoseWayUpTakesLonger) {
+  Exercise step_up = GenericExercise(Limb::kAnkle);
+  step_up.name = "step_up";
+  step_up.default_mode = SetMode::kUnilateral;
+  step_up.working_side = WorkingSideRule::kLongerWayUp;
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kAnkle, AsymmetryParams{}, &sink);
+  const auto run = [&](int set_index, Side leading, double start_s) {
+    SetContext context = Context(set_index, SetMode::kUnilateral, std::nullopt, start_s);
+    context.exercise = step_up;
+    comparator.StartSet(context);
+    for (int i = 0; i < 5; ++i) {
+      const double trip_s = start_s + 1.0 + 5.0 * i;
+      // The trailing leg first: its trip ends before the leading leg's.
+      for (const auto& [side, from_s, up_s, rom_deg] :
+           {std::tuple{OtherSide(leading), trip_s + 1.0, 0.7, 50.0},
+            std::tuple{leading, trip_s, 1.6, 62.0}}) {
+        if (set_index == 1 && side == leading && i == 0) continue;  // missed
+        Rep rep = MakeRep(side, i + 1, from_s, rom_deg, up_s, up_s + 0.4);
+        if (set_index == 1 && side == leading) rep.index = i;
+        rep.placement.limb = Limb::kAnkle;
+        rep.set_index = set_index;
+        rep.stepped = true;
+        comparator.AddRep(rep);
+      }
+    }
+    comparator.EndSet(TimeFromSeconds(start_s + 30.0));
+  };
+  run(1, Side::kLeft, 0.0);
+  run(2, Side::kRight, 60.0);
+  const std::vector<SetSummary> summaries = sink.All<SetSummary>();
+  ASSERT_EQ(summaries.size(), 2u);
+  EXPECT_EQ(summaries[0].working_side, Side::kLeft);
+  EXPECT_EQ(summaries[1].working_side, Side::kRight);
+  EXPECT_EQ(summaries[1].compared_with_set_index, 1);
 }
 
 TEST(UnilateralTest, ASplitStanceSetWorksTheLegThatTurnsLessWhateverMovedFirst) {

@@ -263,6 +263,12 @@ std::optional<Side> LimbPairComparator::WorkingSide() const {
                ? Side::kLeft
                : Side::kRight;
   }
+  if (context_.exercise.working_side == WorkingSideRule::kLongerWayUp && left > 0 && right > 0) {
+    const auto up = static_cast<std::size_t>(Metric::kConcentricTime);
+    return state(Side::kLeft).metrics[up].mean >= state(Side::kRight).metrics[up].mean
+               ? Side::kLeft
+               : Side::kRight;
+  }
   if (left > right) return Side::kLeft;
   if (right > left) return Side::kRight;
   // As many reps on each side (sides taken in turn): the side that began, as an automatic set

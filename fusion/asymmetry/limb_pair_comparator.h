@@ -154,8 +154,9 @@ class LimbPairComparator {
   void UpdateFatigue(const Rep& rep);
   // A unilateral set's side: the one known up front (named by the coach, or an automatic set's
   // first rep); else, for an exercise whose working side turns less (WorkingSideRule::
-  // kTurnsLess) and both sides with reps, the side with the smaller mean ROM; else the side with
-  // more reps, or (as many on each) the side of the first rep; none before any rep.
+  // kTurnsLess) and both sides with reps, the side with the smaller mean ROM, or whose way up
+  // takes longer (kLongerWayUp), the side with the longer mean concentric phase; else the side
+  // with more reps, or (as many on each) the side of the first rep; none before any rep.
   std::optional<Side> WorkingSide() const;
   std::optional<Side> WeakerSideSoFar() const;
   SideStats StatsOf(Side side) const;

@@ -25,7 +25,10 @@ enum class ForceDirection : std::uint8_t { kPush, kPull, kNeither };
 // came first (one limb works, the other rests or follows). kTurnsLess: both limbs move in every
 // rep and the working one turns less (split stance: the front shank stays near upright while
 // the back knee drops towards the floor and its shank swings through most of the motion).
-enum class WorkingSideRule : std::uint8_t { kFirstToMove, kTurnsLess };
+// kLongerWayUp: both legs climb in every rep (a step-up) and the working one takes longer on
+// the way up: it swings onto the box and lifts the body, while the other only swings up after
+// it, and its shorter trip ends first.
+enum class WorkingSideRule : std::uint8_t { kFirstToMove, kTurnsLess, kLongerWayUp };
 
 // The four per-rep quantities compared between sides.
 enum class Metric : std::uint8_t { kRom, kConcentricTime, kEccentricTime, kPeakSpeed };

@@ -562,12 +562,13 @@ void SessionPipeline::OpenSet(Time time, bool automatic, std::optional<Side> sid
   started.exercise = set_->exercise.name;
   started.mode = set_->mode;
   started.limb = set_->exercise.limb;
-  // A split stance's first rep is often the back leg's: its working side is found from the
-  // reps (LimbPairComparator::WorkingSide) and named by the summary, not guessed here. (The
+  // A split stance's first rep is often the back leg's, a step-up's the trailing leg's: the
+  // working side of such an exercise is found from the reps (LimbPairComparator::WorkingSide)
+  // and named by the summary, not guessed here. (The
   // first rep's side stays in set_->side, which tells the other side's set apart.)
   const std::optional<Side> side_up_front =
-      automatic && set_->exercise.working_side == WorkingSideRule::kTurnsLess ? std::nullopt
-                                                                              : set_->side;
+      automatic && set_->exercise.working_side != WorkingSideRule::kFirstToMove ? std::nullopt
+                                                                                : set_->side;
   started.side = side_up_front;
   started.time = time;
   started.automatic = automatic;
