@@ -254,6 +254,27 @@ double PeakTiltDeg(const std::vector<PlannedRep>& reps, const BodyPlan& body, do
   return peak_rad * kRadToDeg;
 }
 
+// A lunge: the leading leg steps out before each of its reps and back after it. Swinging, the
+// foot lifts and the knee flexes the shank (a bump about the ankle's medio-lateral axis, the
+// body axis of the squat's rest pose) and straightens it again; stepping out, the shank also
+// reaches past vertical to land (a reach, added to the bump where they overlap).
+void PlanLunges(const StepSpec& step, SessionPlan& plan) {
+  BodyPlan& body = step.leading == Side::kLeft ? plan.left_body : plan.right_body;
+  const double half_s = 0.5 * step.swing_s;
+  for (const PlannedRep& rep : plan.side(step.leading)) {
+    const double out_s = rep.start_s - step.swing_s;
+    body.steps.push_back(
+        {out_s, step.swing_s, rep.end_s() - rep.start_s, step.swing_s, step.length_m});
+    for (double swing_from_s : {out_s, rep.end_s()}) {
+      body.moves.push_back({swing_from_s, half_s, 0.0, half_s, step.swing_knee_deg * kDegToRad});
+      body.lifts.push_back({swing_from_s, half_s, 0.0, half_s, step.lift_m});
+    }
+    // The reach: from a third of the way through the swing to the landing, then settled.
+    body.reaches.push_back({out_s + step.swing_s / 3.0, 2.0 * step.swing_s / 3.0, 0.0,
+                            step.reach_settle_s, -step.reach_deg * kDegToRad});
+  }
+}
+
 // A step-up (StepSpec::box_m): the leading leg swings up onto the box before each of its reps,
 // landing with the shank tilted forward by the rep's range; its planned rep (negative) turns the
 // shank back to vertical and forward again; it steps down after. The trailing leg swings up at
@@ -292,7 +313,7 @@ void PlanStepUps(const StepSpec& step, SessionPlan& plan) {
 
 SessionPlan PlanSession(const SessionSpec& spec) {
   if (const std::string err = Validate(spec); !err.empty()) throw std::invalid_argument(err);
-  const bool step_up = spec.step.enabled && spec.step.box_m > 0.0;
+  const bool step_up = spec.step.step_up();
   // A step-up's stance begins with the rise onto the box.
   const fusion::Phase first = step_up ? fusion::Phase::kConcentric : FirstPhaseOf(spec.exercise);
   const fusion::Limb limb = LimbOf(spec.exercise);
@@ -392,27 +413,10 @@ SessionPlan PlanSession(const SessionSpec& spec) {
     plan.right_body.moves.push_back(put_down);
     last_end = put_down.end_s();
   }
-  // A lunge: the leading leg steps out before each of its reps and back after it. Swinging, the
-  // foot lifts and the knee flexes the shank (a bump about the ankle's medio-lateral axis, the
-  // body axis of the squat's rest pose) and straightens it again; stepping out, the shank also
-  // reaches past vertical to land (a reach, added to the bump where they overlap).
-  if (step_up) PlanStepUps(spec.step, plan);
-  if (spec.step.enabled && !step_up) {
-    const StepSpec& step = spec.step;
-    BodyPlan& body = step.leading == Side::kLeft ? plan.left_body : plan.right_body;
-    const double half_s = 0.5 * step.swing_s;
-    for (const PlannedRep& rep : plan.side(step.leading)) {
-      const double out_s = rep.start_s - step.swing_s;
-      body.steps.push_back(
-          {out_s, step.swing_s, rep.end_s() - rep.start_s, step.swing_s, step.length_m});
-      for (double swing_from_s : {out_s, rep.end_s()}) {
-        body.moves.push_back({swing_from_s, half_s, 0.0, half_s, step.swing_knee_deg * kDegToRad});
-        body.lifts.push_back({swing_from_s, half_s, 0.0, half_s, step.lift_m});
-      }
-      // The reach: from a third of the way through the swing to the landing, then settled.
-      body.reaches.push_back({out_s + step.swing_s / 3.0, 2.0 * step.swing_s / 3.0, 0.0,
-                              step.reach_settle_s, -step.reach_deg * kDegToRad});
-    }
+  if (step_up) {
+    PlanStepUps(spec.step, plan);
+  } else if (spec.step.enabled) {
+    PlanLunges(spec.step, plan);
   }
   // A following limb rocks with every rep of the other side (same timing, its own angle).
   for (Side s : {Side::kLeft, Side::kRight}) {
@@ -468,13 +472,12 @@ SessionPlan PlanSession(const SessionSpec& spec) {
       if (in_set == 0) previous_end = -1.0;
       fusion::Rep rep = TruthOf(planned[i], params[i], st.placement, in_set + 1, previous_end);
       rep.set_index = static_cast<int>(i) / per_set + 1;
-      if (spec.step.enabled && s == spec.step.leading) {
+      if (spec.step.enabled && !step_up && s == spec.step.leading) {
         // The stepping leg's rep is the whole lunge, from stepping out to stepping back: its
         // range of motion (here the stance's tilt) is not the largest turn of its shank.
         rep.start = fusion::TimeFromSeconds(planned[i].start_s - spec.step.swing_s);
         rep.end = fusion::TimeFromSeconds(planned[i].end_s() + spec.step.swing_s);
-      }
-      if (step_up) {
+      } else if (step_up) {
         // A step-up's rep is the leg's trip onto the box and back down, timed by its steps
         // (the trip's way up is the lift): its range is the largest tilt of its shank on the way,
         // the knee's flexion as it swings (and, leading, the landing's tilt with it).

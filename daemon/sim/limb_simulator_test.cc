@@ -679,12 +679,7 @@ TEST(LimbSimulatorTest, ALungeStepsOutAndBackAroundEachRep) {
 // lowering. Their ranges are the shank's largest tilt on the way.
 TEST(LimbSimulatorTest, AStepUpTakesBothLegsUpOntoTheBoxAndBack) {
   SessionSpec spec = CleanSpec(ExerciseKind::kSquat, 1000.0);
-  spec.step = {.enabled = true,
-               .leading = Side::kRight,
-               .box_m = 0.35,
-               .length_m = 0.3,
-               .swing_s = 0.7,
-               .swing_knee_deg = 50.0};
+  spec.step = StepUpOntoBox(Side::kRight);
   spec.right.rom_deg = 20.0;
   const SimulatedSession session = Simulate(spec);
   for (Side side : {Side::kRight, Side::kLeft}) {

@@ -134,8 +134,17 @@ std::string_view CatalogNameOf(ExerciseKind kind) {
 }
 
 std::string_view CatalogNameOf(const SessionSpec& spec) {
-  if (spec.step.enabled && spec.step.box_m > 0.0) return "step_up";
+  if (spec.step.step_up()) return "step_up";
   return CatalogNameOf(spec.exercise);
+}
+
+StepSpec StepUpOntoBox(fusion::Side leading) {
+  return {.enabled = true,
+          .leading = leading,
+          .box_m = 0.35,
+          .length_m = 0.3,
+          .swing_s = 0.7,
+          .swing_knee_deg = 50.0};
 }
 
 fusion::Limb LimbOf(ExerciseKind kind) {
@@ -258,7 +267,7 @@ std::string Validate(const SessionSpec& spec) {
     within("step.reach_deg", step.reach_deg, 0.0, 45.0);
     within("step.reach_settle_s", step.reach_settle_s, 0.1, 3.0);
     within("step.box_m", step.box_m, 0.0, 0.6);
-    if (step.box_m > 0.0 && spec.left.rep_count != spec.right.rep_count) {
+    if (step.step_up() && spec.left.rep_count != spec.right.rep_count) {
       bad("step.box_m", step.box_m, "a step-up takes both legs up together: equal rep counts");
     }
   }

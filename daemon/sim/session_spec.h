@@ -186,7 +186,13 @@ struct StepSpec {
   double swing_knee_deg = 35.0;
   double reach_deg = 15.0;
   double reach_settle_s = 0.5;
+
+  bool step_up() const { return enabled && box_m > 0.0; }
 };
+
+// Step-ups onto a 0.35 m box, 0.3 m ahead, 'leading' stepping up first: each leg swings up in
+// 0.7 s, the knee flexing its shank 50 deg (ambi-sim --step-up, the stepping grid's fixed ones).
+StepSpec StepUpOntoBox(fusion::Side leading);
 
 struct SessionSpec {
   std::string name = "custom";

@@ -180,22 +180,26 @@ bool RepDetector::StillForTravel(std::int64_t index) const {
          Norm(e.gyro_rad_s) <= params_.step_still_gyro_deg_s * kDegToRad;
 }
 
+std::optional<std::int64_t> RepDetector::LastStillBefore(std::int64_t index) const {
+  const std::int64_t lo = std::max(floor_index_ + 1, OldestIndex());
+  for (std::int64_t j = index - 1; j >= lo; --j) {
+    if (static_cast<double>(At(index).time_ns - At(j).time_ns) * 1e-9 >
+        params_.step_still_before_max_s) {
+      break;
+    }
+    if (StillForTravel(j)) return j;
+  }
+  return std::nullopt;
+}
+
 bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last, double* rise_m) const {
   Travel travel = SensorTravel(first, last);
   if (params_.climbing && travel.rise_m == 0.0 && StillForTravel(last)) {
     // The movement's start is where it crossed its threshold, already moving off (a step's
     // carrying begins with the knee's turn): its height is read from the last still moment
     // before it.
-    const std::int64_t lo = std::max(floor_index_ + 1, OldestIndex());
-    for (std::int64_t j = first - 1; j >= lo; --j) {
-      if (static_cast<double>(At(first).time_ns - At(j).time_ns) * 1e-9 >
-          params_.step_still_before_max_s) {
-        break;
-      }
-      if (StillForTravel(j)) {
-        travel.rise_m = SensorTravel(j, last).rise_m;
-        break;
-      }
+    if (const std::optional<std::int64_t> still = LastStillBefore(first)) {
+      travel.rise_m = SensorTravel(*still, last).rise_m;
     }
   }
   *rise_m = travel.rise_m;

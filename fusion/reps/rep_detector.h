@@ -520,6 +520,9 @@ class RepDetector {
   Travel SensorTravel(std::int64_t first, std::int64_t last) const;
   // The limb was still enough at 'index' to take its velocity as zero (step_still_accel_m_s2).
   bool StillForTravel(std::int64_t index) const;
+  // The last sample before 'index', up to step_still_before_max_s before it and after the
+  // floor, where the limb was still so (StillForTravel); none.
+  std::optional<std::int64_t> LastStillBefore(std::int64_t index) const;
   // The sensor moved further from 'first' to 'last' than turning the segment can have moved it
   // (step_min_m, step_rise_min_m): the limb was carried elsewhere, 'rise_m' up.
   bool CarriedElsewhere(std::int64_t first, std::int64_t last, double* rise_m) const;

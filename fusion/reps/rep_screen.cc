@@ -171,6 +171,9 @@ void RepScreen::EndRun() {
 
 namespace {
 
+// Whether two reps overlap in time.
+bool Beside(const Rep& a, const Rep& b) { return a.end > b.start && a.start < b.end; }
+
 // The remembered rep closest to another by 'apart_s', which returns how far apart two reps are,
 // or nothing when the rep does not qualify.
 template <typename ApartS>
@@ -192,7 +195,7 @@ std::optional<Rep> Closest(std::span<const Rep> reps, ApartS apart_s) {
 std::optional<Rep> RepScreen::Overlapping(Side other, const Rep& rep) const {
   const SideState& o = state(other);
   return Closest(o.history.kept(), [&](const Rep& r) -> std::optional<double> {
-    if (r.end <= rep.start || r.start >= rep.end) return std::nullopt;
+    if (!Beside(r, rep)) return std::nullopt;
     return std::abs(Seconds(r.turnaround, rep.turnaround));
   });
 }
@@ -200,7 +203,7 @@ std::optional<Rep> RepScreen::Overlapping(Side other, const Rep& rep) const {
 std::optional<Rep> RepScreen::OverlappingSwing(Side other, const Rep& rep) const {
   const SideState& o = state(other);
   return Closest(o.swings.kept(), [&](const Rep& r) -> std::optional<double> {
-    if (r.end <= rep.start || r.start >= rep.end) return std::nullopt;
+    if (!Beside(r, rep)) return std::nullopt;
     return -r.rom_deg;  // the largest
   });
 }
@@ -221,8 +224,8 @@ std::optional<Rep> RepScreen::Near(Side other, const Rep& rep) const {
 
 bool RepScreen::Continuous(Side side, const Rep& rep) const {
   const SideState& s = state(side);
-  // Whether a movement in 'ring' ends where 'rep' begins (or begins where it ends), within
-  // gait_max_pause_s.
+  // Whether a movement in 'recent' ends where 'rep' begins ('before') or begins where it ends,
+  // within gait_max_pause_s.
   auto next_to = [&](const RecentReps& recent, bool before) {
     for (const Rep& q : recent.kept()) {
       if (q.start == rep.start) continue;  // itself
@@ -266,7 +269,7 @@ bool RepScreen::PartnerKnown(Side other, const Rep& rep) const {
 RepScreen::PartnerEdge RepScreen::PartnerHandling(Side other, const Rep& rep) const {
   const SideState& o = state(other);
   auto alike = [&](const Rep& q) {
-    if (q.end <= rep.start || q.start >= rep.end) return false;  // not beside it
+    if (!Beside(q, rep)) return false;
     const double smaller_deg = std::min(q.rom_deg, rep.rom_deg);
     return smaller_deg > 0.0 &&
            std::max(q.rom_deg, rep.rom_deg) <= params_.edge_partner_rom_ratio_max * smaller_deg;

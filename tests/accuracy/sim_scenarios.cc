@@ -321,13 +321,7 @@ Scenario MakeScenario(const ScenarioOptions& o) {
   }
   if (o.step_up_leading) {
     const Side leading = *o.step_up_leading;
-    sim::StepSpec& step = spec.step;
-    step.enabled = true;
-    step.leading = leading;
-    step.box_m = 0.35;
-    step.length_m = 0.3;
-    step.swing_s = 0.7;
-    step.swing_knee_deg = 50.0;
+    spec.step = sim::StepUpOntoBox(leading);
     spec.side(leading).rom_deg = 20.0;
     name += Format(" stepup%c", SideLetter(leading));
   }
@@ -765,7 +759,7 @@ ScenarioResult RunScenario(const Scenario& scenario) {
 
   fusion::SessionParams params;
   params.exercise = ExerciseOf(spec.exercise);
-  if (spec.step.enabled && spec.step.box_m > 0.0) {
+  if (spec.step.step_up()) {
     // A step-up is the catalog's own exercise: it climbs, and its stance begins with the rise.
     params.exercise.name = "step_up";
     params.exercise.climbs = true;

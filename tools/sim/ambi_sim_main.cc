@@ -97,14 +97,16 @@ int main(int argc, char** argv) {
                  "fraction of it (0-1), so it is no hinge");
   app.add_option("--follow-lag-s", follow_lag_s,
                  "A following side's rock starts up to this long after the other side's rep");
-  app.add_option("--lunge", lunge,
-                 "Squat: forward lunges, this leg stepping out and back around each rep "
-                 "(its shank tilting 25 deg), the other's knee dropping (85 deg)")
-      ->check(CLI::IsMember({"left", "right"}));
+  auto* lunge_option =
+      app.add_option("--lunge", lunge,
+                     "Squat: forward lunges, this leg stepping out and back around each rep "
+                     "(its shank tilting 25 deg), the other's knee dropping (85 deg)")
+          ->check(CLI::IsMember({"left", "right"}));
   app.add_option("--step-up", step_up,
                  "Squat: step-ups onto a 0.35 m box, this leg stepping up first (its shank "
                  "landing 20 deg forward), the other trailing it up and down")
-      ->check(CLI::IsMember({"left", "right"}));
+      ->check(CLI::IsMember({"left", "right"}))
+      ->excludes(lunge_option);
   app.add_flag("--list-presets", list, "List the named scenarios and exit");
   app.add_option("--preset", preset, "Named scenario (see --list-presets)");
   app.add_option("--exercise", exercise,
@@ -229,12 +231,7 @@ int main(int argc, char** argv) {
     if (!step_up.empty()) {
       const auto leading =
           step_up == "left" ? ambi::fusion::Side::kLeft : ambi::fusion::Side::kRight;
-      spec.step = {.enabled = true,
-                   .leading = leading,
-                   .box_m = 0.35,
-                   .length_m = 0.3,
-                   .swing_s = 0.7,
-                   .swing_knee_deg = 50.0};
+      spec.step = ambi::sim::StepUpOntoBox(leading);
       if (rom_left == 0.0 && rom_right == 0.0) spec.side(leading).rom_deg = 20.0;
     }
     if (sets > 0) spec.sets.set_count = sets;
