@@ -275,38 +275,119 @@ void PlanLunges(const StepSpec& step, SessionPlan& plan) {
   }
 }
 
+// One leg's trip onto the box and back: its swing up, its time on the box and its swing down,
+// and, where the leg leads the step-up, the index of its own planned rep (the stance that lifts
+// the body onto the box).
+struct StepUpTrip {
+  PlannedRep trip;
+  std::optional<std::size_t> stance;
+};
+using StepUpTrips = std::array<std::vector<StepUpTrip>, 2>;  // left, right; in time order
+
+std::vector<StepUpTrip>& TripsOf(StepUpTrips& trips, Side side) {
+  return trips[side == Side::kLeft ? 0 : 1];
+}
+
 // A step-up (StepSpec::box_m): the leading leg swings up onto the box before each of its reps,
 // landing with the shank tilted forward by the rep's range; its planned rep (negative) turns the
 // shank back to vertical and forward again; it steps down after. The trailing leg swings up at
-// the end of the rise and back down during the lowering; its own planned reps turn nothing.
-void PlanStepUps(const StepSpec& step, SessionPlan& plan) {
-  const Side trailing = fusion::OtherSide(step.leading);
-  auto& leading_reps = step.leading == Side::kLeft ? plan.left : plan.right;
-  auto& trailing_reps = trailing == Side::kLeft ? plan.left : plan.right;
-  BodyPlan& lead = step.leading == Side::kLeft ? plan.left_body : plan.right_body;
-  BodyPlan& trail = trailing == Side::kLeft ? plan.left_body : plan.right_body;
+// the end of the rise and back down during the lowering. Bilateral, 'step.leading' leads every
+// step-up and the trailing leg's own planned reps turn nothing; unilateral, each side leads the
+// step-ups of its own set (the first side's set comes first, so each leg's trips are in order).
+StepUpTrips PlanStepUps(const SessionSpec& spec, SessionPlan& plan) {
+  const StepSpec& step = spec.step;
+  StepUpTrips trips;
   const double knee_rad = step.swing_knee_deg * kDegToRad;
-  const auto swing = [&](BodyPlan& body, double from_s, double up_s, double on_box_s,
-                         double down_s) {
-    body.steps.push_back({from_s, up_s, on_box_s, down_s, step.length_m});
+  const auto swing = [&](Side side, double from_s, double up_s, double on_box_s, double down_s,
+                         std::optional<std::size_t> stance) {
+    BodyPlan& body = side == Side::kLeft ? plan.left_body : plan.right_body;
+    const PlannedRep trip{from_s, up_s, on_box_s, down_s, step.length_m};
+    body.steps.push_back(trip);
     body.lifts.push_back({from_s, up_s, on_box_s, down_s, step.box_m});
     body.moves.push_back({from_s, 0.5 * up_s, 0.0, 0.5 * up_s, knee_rad});
     body.moves.push_back({from_s + up_s + on_box_s, 0.5 * down_s, 0.0, 0.5 * down_s, knee_rad});
+    TripsOf(trips, side).push_back({trip, stance});
   };
-  for (PlannedRep& rep : leading_reps) {
-    const double landing_tilt_rad = rep.rom_rad;
-    rep.rom_rad = -landing_tilt_rad;
-    swing(lead, rep.start_s - step.swing_s, step.swing_s, rep.end_s() - rep.start_s, step.swing_s);
-    // The tilt builds over the last two thirds of the swing up and goes over the swing down.
-    lead.reaches.push_back({rep.start_s - 2.0 * step.swing_s / 3.0, 2.0 * step.swing_s / 3.0,
-                            rep.end_s() - rep.start_s, step.swing_s, landing_tilt_rad});
-    const double up_s = std::min(step.swing_s, rep.first_phase_s);
-    const double down_s = std::min(step.swing_s, rep.second_phase_s);
-    const double up_from_s = rep.start_s + rep.first_phase_s - up_s;
-    const double down_from_s = rep.start_s + rep.first_phase_s + rep.hold_s;
-    swing(trail, up_from_s, up_s, down_from_s - (up_from_s + up_s), down_s);
+  const bool bilateral = spec.mode == fusion::SetMode::kBilateral;
+  const Side first = bilateral ? step.leading : spec.unilateral_first_side;
+  for (Side leading : {first, fusion::OtherSide(first)}) {
+    if (bilateral && leading != step.leading) continue;
+    BodyPlan& lead = leading == Side::kLeft ? plan.left_body : plan.right_body;
+    auto& reps = leading == Side::kLeft ? plan.left : plan.right;
+    for (std::size_t i = 0; i < reps.size(); ++i) {
+      PlannedRep& rep = reps[i];
+      const double landing_tilt_rad = rep.rom_rad;
+      rep.rom_rad = -landing_tilt_rad;
+      swing(leading, rep.start_s - step.swing_s, step.swing_s, rep.end_s() - rep.start_s,
+            step.swing_s, i);
+      // The tilt builds over the last two thirds of the swing up and goes over the swing down.
+      lead.reaches.push_back({rep.start_s - 2.0 * step.swing_s / 3.0, 2.0 * step.swing_s / 3.0,
+                              rep.end_s() - rep.start_s, step.swing_s, landing_tilt_rad});
+      const double up_s = std::min(step.swing_s, rep.first_phase_s);
+      const double down_s = std::min(step.swing_s, rep.second_phase_s);
+      const double up_from_s = rep.start_s + rep.first_phase_s - up_s;
+      const double down_from_s = rep.start_s + rep.first_phase_s + rep.hold_s;
+      swing(fusion::OtherSide(leading), up_from_s, up_s, down_from_s - (up_from_s + up_s), down_s,
+            std::nullopt);
+    }
   }
-  for (PlannedRep& rep : trailing_reps) rep.rom_rad = 0.0;
+  if (bilateral) {
+    for (PlannedRep& rep : fusion::OtherSide(step.leading) == Side::kLeft ? plan.left : plan.right)
+      rep.rom_rad = 0.0;
+  }
+  return trips;
+}
+
+// The truth of a leg's step-up trips: each trip is a rep, timed by its steps (the trip's way up
+// is the lift; leading, it ends standing tall on the box, after the stance's rise). Its range is
+// the largest tilt of the shank on the way: the knee's flexion as it swings (and, leading, the
+// landing's tilt with it). Its peak speeds are a minimum-jerk move's over its range and phases.
+// A trip belongs to the set of the leg that leads its step-up.
+std::vector<fusion::Rep> TripTruth(const SessionSpec& spec, Side side,
+                                   const std::vector<StepUpTrip>& trips,
+                                   const std::vector<PlannedRep>& planned, const BodyPlan& body) {
+  std::vector<fusion::Rep> reps;
+  const int per_set = std::max(1, spec.side(side).rep_count);
+  int set_index = 0;
+  int in_set = 0;
+  double previous_end_s = -1.0;
+  for (std::size_t k = 0; k < trips.size(); ++k) {
+    const StepUpTrip& t = trips[k];
+    PlannedRep way = t.trip;
+    if (t.stance) {
+      const PlannedRep& stance = planned[*t.stance];
+      way.first_phase_s += stance.first_phase_s;
+      way.hold_s = stance.hold_s;
+      way.second_phase_s += stance.second_phase_s;
+    }
+    const Side leader = t.stance ? side : fusion::OtherSide(side);
+    const int set = spec.mode == fusion::SetMode::kBilateral
+                        ? static_cast<int>(k) / per_set + 1
+                        : (leader == spec.unilateral_first_side ? 1 : 2);
+    if (set != set_index) {
+      set_index = set;
+      in_set = 0;
+      previous_end_s = -1.0;
+    }
+    fusion::Rep rep;
+    rep.placement = {side, LimbOf(spec.exercise)};
+    rep.set_index = set;
+    rep.index = ++in_set;
+    rep.start = fusion::TimeFromSeconds(way.start_s);
+    rep.turnaround = fusion::TimeFromSeconds(way.start_s + way.first_phase_s);
+    rep.end = fusion::TimeFromSeconds(way.end_s());
+    rep.rom_deg = PeakTiltDeg(planned, body, way.start_s, way.end_s());
+    rep.concentric_s = way.first_phase_s;
+    rep.eccentric_s = way.second_phase_s;
+    rep.pause_turnaround_s = way.hold_s;
+    rep.pause_before_s = previous_end_s < 0.0 ? 0.0 : way.start_s - previous_end_s;
+    rep.peak_concentric_speed_deg_s = kMinJerkPeakToMeanSpeed * rep.rom_deg / rep.concentric_s;
+    rep.peak_speed_deg_s =
+        kMinJerkPeakToMeanSpeed * rep.rom_deg / std::min(rep.concentric_s, rep.eccentric_s);
+    reps.push_back(rep);
+    previous_end_s = way.end_s();
+  }
+  return reps;
 }
 
 }  // namespace
@@ -381,8 +462,9 @@ SessionPlan PlanSession(const SessionSpec& spec) {
       const auto& params = s == Side::kLeft ? left_params : right_params;
       auto& out = s == Side::kLeft ? plan.left : plan.right;
       for (const SideRepParams& p : params) {
+        t += swing_s;
         out.push_back(MakePlanned(p, t, first));
-        t = out.back().end_s() + spec.side(s).rest_between_s;
+        t = out.back().end_s() + swing_s + spec.side(s).rest_between_s;
       }
       if (s == first_side) t += spec.rest_between_sets_s;
     }
@@ -413,8 +495,9 @@ SessionPlan PlanSession(const SessionSpec& spec) {
     plan.right_body.moves.push_back(put_down);
     last_end = put_down.end_s();
   }
+  StepUpTrips trips;
   if (step_up) {
-    PlanStepUps(spec.step, plan);
+    trips = PlanStepUps(spec, plan);
   } else if (spec.step.enabled) {
     PlanLunges(spec.step, plan);
   }
@@ -452,6 +535,7 @@ SessionPlan PlanSession(const SessionSpec& spec) {
   truth.exercise = spec.exercise;
   truth.first_phase = first;
   truth.mode = spec.mode;
+  truth.unilateral_first_side = spec.unilateral_first_side;
   truth.duration_s = last_end + spec.rest_after_s;
   truth.right_lag_ms = spec.mode == fusion::SetMode::kBilateral ? spec.right_lag_ms : 0.0;
   truth.commanded_rom_diff_pct = PercentDiff(spec.left.rom_deg, spec.right.rom_deg);
@@ -465,39 +549,28 @@ SessionPlan PlanSession(const SessionSpec& spec) {
     const auto& params = s == Side::kLeft ? left_params : right_params;
     st.placement = {s, limb};
     st.hinge_axis_world = RestPoseOf(spec.exercise, s).hinge_axis_world;
-    const int per_set = std::max(1, spec.side(s).rep_count);
-    double previous_end = -1.0;
-    for (std::size_t i = 0; i < planned.size(); ++i) {
-      const int in_set = static_cast<int>(i) % per_set;
-      if (in_set == 0) previous_end = -1.0;
-      fusion::Rep rep = TruthOf(planned[i], params[i], st.placement, in_set + 1, previous_end);
-      rep.set_index = static_cast<int>(i) / per_set + 1;
-      if (spec.step.enabled && !step_up && s == spec.step.leading) {
-        // The stepping leg's rep is the whole lunge, from stepping out to stepping back: its
-        // range of motion (here the stance's tilt) is not the largest turn of its shank.
-        rep.start = fusion::TimeFromSeconds(planned[i].start_s - spec.step.swing_s);
-        rep.end = fusion::TimeFromSeconds(planned[i].end_s() + spec.step.swing_s);
-      } else if (step_up) {
-        // A step-up's rep is the leg's trip onto the box and back down, timed by its steps
-        // (the trip's way up is the lift): its range is the largest tilt of its shank on the way,
-        // the knee's flexion as it swings (and, leading, the landing's tilt with it).
-        // Leading, the way up ends standing tall on the box, after the stance's rise.
-        PlannedRep trip = body.steps[i];
-        if (s == spec.step.leading) {
-          trip.first_phase_s += planned[i].first_phase_s;
-          trip.hold_s = planned[i].hold_s;
-          trip.second_phase_s += planned[i].second_phase_s;
+    if (step_up) {
+      st.reps = TripTruth(spec, s, TripsOf(trips, s), planned, body);
+    } else {
+      const int per_set = std::max(1, spec.side(s).rep_count);
+      // A unilateral session's sets are the first side's, then the other's.
+      const int own_set = s == spec.unilateral_first_side ? 1 : 2;
+      double previous_end = -1.0;
+      for (std::size_t i = 0; i < planned.size(); ++i) {
+        const int in_set = static_cast<int>(i) % per_set;
+        if (in_set == 0) previous_end = -1.0;
+        fusion::Rep rep = TruthOf(planned[i], params[i], st.placement, in_set + 1, previous_end);
+        rep.set_index =
+            spec.mode == fusion::SetMode::kBilateral ? static_cast<int>(i) / per_set + 1 : own_set;
+        if (spec.step.enabled && s == spec.step.leading) {
+          // The stepping leg's rep is the whole lunge, from stepping out to stepping back: its
+          // range of motion (here the stance's tilt) is not the largest turn of its shank.
+          rep.start = fusion::TimeFromSeconds(planned[i].start_s - spec.step.swing_s);
+          rep.end = fusion::TimeFromSeconds(planned[i].end_s() + spec.step.swing_s);
         }
-        rep.start = fusion::TimeFromSeconds(trip.start_s);
-        rep.turnaround = fusion::TimeFromSeconds(trip.start_s + trip.first_phase_s);
-        rep.end = fusion::TimeFromSeconds(trip.end_s());
-        rep.rom_deg = PeakTiltDeg(planned, body, trip.start_s, trip.end_s());
-        rep.concentric_s = trip.first_phase_s;
-        rep.eccentric_s = trip.second_phase_s;
-        rep.pause_turnaround_s = trip.hold_s;
+        st.reps.push_back(rep);
+        previous_end = planned[i].end_s();
       }
-      st.reps.push_back(rep);
-      previous_end = planned[i].end_s();
     }
     body.loss_bursts = DrawLossBursts(
         spec.side(s), spec.rate_hz, truth.duration_s,

@@ -707,5 +707,42 @@ TEST(LimbSimulatorTest, AStepUpTakesBothLegsUpOntoTheBoxAndBack) {
   }
 }
 
+// Unilateral step-ups, as the catalog runs them: the left leg leads set 1, the right leg set 2.
+// Each leg trips in both sets, one rep per step-up: its own set's trips lead (up first, down
+// last, its way up to the top of the rise the longer), the other set's trail. OwnSetReps gives
+// each leg's trips of its own set.
+TEST(LimbSimulatorTest, UnilateralStepUpsLeadEachSetWithItsOwnLeg) {
+  SessionSpec spec = CleanSpec(ExerciseKind::kSquat, 200.0);
+  spec.step = StepUpOntoBox(Side::kLeft);
+  spec.mode = fusion::SetMode::kUnilateral;
+  spec.unilateral_first_side = Side::kLeft;
+  spec.left.rom_deg = spec.right.rom_deg = 20.0;
+  const SessionPlan plan = PlanSession(spec);
+  const int n = spec.left.rep_count;
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    SCOPED_TRACE(side == Side::kLeft ? "left, leads set 1" : "right, leads set 2");
+    const std::vector<fusion::Rep>& trips = plan.truth.side(side).reps;
+    ASSERT_EQ(trips.size(), static_cast<std::size_t>(2 * n));
+    const int own_set = side == Side::kLeft ? 1 : 2;
+    const std::vector<fusion::Rep> own = OwnSetReps(plan.truth, side);
+    ASSERT_EQ(own.size(), static_cast<std::size_t>(n));
+    for (const fusion::Rep& own_trip : own) EXPECT_EQ(own_trip.set_index, own_set);
+    // Each own trip encloses the other leg's trip of the same step-up, and its way up is longer.
+    const std::vector<fusion::Rep>& other = plan.truth.side(fusion::OtherSide(side)).reps;
+    for (int i = 0; i < n; ++i) {
+      const fusion::Rep& lead = own[static_cast<std::size_t>(i)];
+      const fusion::Rep& trail = other[static_cast<std::size_t>((own_set - 1) * n + i)];
+      EXPECT_EQ(trail.set_index, own_set);
+      EXPECT_LT(lead.start, trail.start);
+      EXPECT_GT(lead.end, trail.end);
+      EXPECT_GT(lead.concentric_s, trail.concentric_s + 0.5);
+    }
+  }
+  // The second set begins after the first, and the rest between the sides.
+  EXPECT_GE(fusion::ToSeconds(OwnSetReps(plan.truth, Side::kRight).front().start -
+                              OwnSetReps(plan.truth, Side::kLeft).back().end),
+            spec.rest_between_sets_s);
+}
+
 }  // namespace
 }  // namespace ambi::sim

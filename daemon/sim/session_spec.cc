@@ -1,7 +1,9 @@
 #include "daemon/sim/session_spec.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <iterator>
 #include <sstream>
 #include <utility>
 
@@ -166,6 +168,16 @@ fusion::Phase FirstPhaseOf(ExerciseKind kind) {
 
 bool OtherSideRestsIn(ExerciseKind kind) { return kind != ExerciseKind::kSquat; }
 
+std::vector<fusion::Rep> OwnSetReps(const GroundTruth& truth, fusion::Side side) {
+  const std::vector<fusion::Rep>& reps = truth.side(side).reps;
+  if (truth.mode == fusion::SetMode::kBilateral) return reps;
+  const int own_set = side == truth.unilateral_first_side ? 1 : 2;
+  std::vector<fusion::Rep> own;
+  std::copy_if(reps.begin(), reps.end(), std::back_inserter(own),
+               [&](const fusion::Rep& rep) { return rep.set_index == own_set; });
+  return own;
+}
+
 void ScaleNoise(NoiseSpec& noise, double scale) {
   noise.gyro_noise_rad_s *= scale;
   noise.accel_noise_m_s2 *= scale;
@@ -251,7 +263,9 @@ std::string Validate(const SessionSpec& spec) {
   }
   const StepSpec& step = spec.step;
   if (step.enabled) {
-    if (spec.exercise != ExerciseKind::kSquat || spec.mode != fusion::SetMode::kBilateral) {
+    if (spec.exercise != ExerciseKind::kSquat) {
+      bad("step.enabled", 1, "a lunge or a step-up steps from a squat session");
+    } else if (!step.step_up() && spec.mode != fusion::SetMode::kBilateral) {
       bad("step.enabled", 1, "a lunge steps from a bilateral squat session (both legs work)");
     }
     const auto within = [&](std::string_view field, double value, double low, double high) {

@@ -248,6 +248,9 @@ struct GroundTruth {
   ExerciseKind exercise = ExerciseKind::kCurl;
   fusion::Phase first_phase = fusion::Phase::kConcentric;
   fusion::SetMode mode = fusion::SetMode::kBilateral;
+  // Unilateral: the side whose set comes first (set 1; the other side's is set 2). A rep's
+  // set_index says whose set it is in: a step-up's trailing leg trips in the other leg's set.
+  fusion::Side unilateral_first_side = fusion::Side::kLeft;
   double duration_s = 0.0;  // true time covered by the session
   SideTruth left;
   SideTruth right;
@@ -259,6 +262,10 @@ struct GroundTruth {
 
   const SideTruth& side(fusion::Side s) const { return s == fusion::Side::kLeft ? left : right; }
 };
+
+// The true reps 'side' does in its own set: all of them in a bilateral session; in a unilateral
+// one, those of its set (a step-up's trailing leg also trips in the other leg's set).
+std::vector<fusion::Rep> OwnSetReps(const GroundTruth& truth, fusion::Side side);
 
 // One generated sample with what the simulator knows about it.
 struct SimSample {

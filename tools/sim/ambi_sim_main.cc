@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
           ->check(CLI::IsMember({"left", "right"}));
   app.add_option("--step-up", step_up,
                  "Squat: step-ups onto a 0.35 m box, this leg stepping up first (its shank "
-                 "landing 20 deg forward), the other trailing it up and down")
+                 "landing 20 deg forward), the other trailing it up and down; with "
+                 "--unilateral, this leg's set, then the other leg's")
       ->check(CLI::IsMember({"left", "right"}))
       ->excludes(lunge_option);
   app.add_flag("--list-presets", list, "List the named scenarios and exit");
@@ -232,7 +233,12 @@ int main(int argc, char** argv) {
       const auto leading =
           step_up == "left" ? ambi::fusion::Side::kLeft : ambi::fusion::Side::kRight;
       spec.step = ambi::sim::StepUpOntoBox(leading);
-      if (rom_left == 0.0 && rom_right == 0.0) spec.side(leading).rom_deg = 20.0;
+      spec.unilateral_first_side = leading;
+      if (rom_left == 0.0 && rom_right == 0.0) {
+        spec.side(leading).rom_deg = 20.0;
+        // Unilateral, each leg leads its own set and lands as tilted.
+        if (unilateral) spec.side(ambi::fusion::OtherSide(leading)).rom_deg = 20.0;
+      }
     }
     if (sets > 0) spec.sets.set_count = sets;
     if (set_rest_s >= 0.0) spec.sets.rest_s = set_rest_s;
