@@ -211,23 +211,45 @@ bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last, double
          std::abs(travel.rise_m) > params_.step_rise_min_m + arc_rise_m;
 }
 
-std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m) {
+std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::int64_t first,
+                                          std::int64_t last) {
   const std::optional<TripOut> out = std::exchange(trip_out_, std::nullopt);
   const double larger_m = std::max(std::abs(rise_m), out ? std::abs(out->rise_m) : 0.0);
   if (!out || out->rise_m <= 0.0 || rise_m >= 0.0 ||
       std::abs(rise_m + out->rise_m) > params_.step_trip_mismatch_frac * larger_m ||
       ToSeconds(step.start - out->step.end) > params_.step_trip_stand_max_s) {
-    if (rise_m > params_.step_rise_min_m) trip_out_ = TripOut{step, rise_m};
+    if (rise_m > params_.step_rise_min_m) trip_out_ = TripOut{step, rise_m, first, last};
     return std::nullopt;
   }
-  // Up and back down: the way up is the lift (concentric), the way down the lowering.
+  // Up and back down: the way up (concentric) from the lift to the top, the way down
+  // (eccentric) from leaving the top to the foot back on the floor; the time at the top between.
+  Time top_from = out->step.end;
+  Time top_to = step.start;
+  // Still buffered: each sample's gravity holds across a gap or a relearned axis.
+  if (out->first >= next_index_ - capacity_ && first > out->last) {
+    // On the box, the shank's tilt from where it stood on the floor: the top is where it is
+    // most upright, within the band.
+    const Vec3 floor_gravity = At(out->first).gravity;
+    const auto tilt_deg = [&](std::int64_t i) {
+      return std::acos(std::clamp(Dot(At(i).gravity, floor_gravity), -1.0, 1.0)) * kRadToDeg;
+    };
+    double upright_deg = tilt_deg(out->last);
+    for (std::int64_t i = out->last + 1; i <= first; ++i)
+      upright_deg = std::min(upright_deg, tilt_deg(i));
+    std::int64_t from = out->last;
+    while (tilt_deg(from) > upright_deg + params_.step_top_band_deg) ++from;
+    std::int64_t to = first;
+    while (tilt_deg(to) > upright_deg + params_.step_top_band_deg) --to;
+    top_from = TimeFromNanoseconds(At(from).time_ns);
+    top_to = TimeFromNanoseconds(At(to).time_ns);
+  }
   Rep trip = out->step;
-  trip.turnaround = out->step.end;
+  trip.turnaround = top_from;
   trip.end = step.end;
   trip.rom_deg = std::max(out->step.rom_deg, step.rom_deg);
-  trip.concentric_s = ToSeconds(out->step.end - out->step.start);
-  trip.eccentric_s = ToSeconds(step.end - step.start);
-  trip.pause_turnaround_s = ToSeconds(step.start - out->step.end);
+  trip.concentric_s = ToSeconds(top_from - out->step.start);
+  trip.eccentric_s = ToSeconds(step.end - top_to);
+  trip.pause_turnaround_s = ToSeconds(top_to - top_from);
   trip.peak_speed_deg_s = std::max(out->step.peak_speed_deg_s, step.peak_speed_deg_s);
   trip.peak_concentric_speed_deg_s = out->step.peak_speed_deg_s;
   trip.bridged = out->step.bridged || step.bridged;
@@ -858,7 +880,7 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
       std::abs(At(measured_start_index_).speed_deg_s) <= params_.step_start_speed_max_deg_s &&
       CarriedElsewhere(measured_start_index_, end_index, &rise_m)) {
     ++steps_;  // the limb was carried elsewhere (a step), it did no rep
-    if (std::optional<Rep> trip = CloseTrip(*rep, rise_m)) {
+    if (std::optional<Rep> trip = CloseTrip(*rep, rise_m, measured_start_index_, end_index)) {
       QueueRep(*trip, measured_);  // a rep, but not about the joint: it does not size the set
     } else {
       carried_ = rep;

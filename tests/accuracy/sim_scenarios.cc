@@ -321,8 +321,12 @@ Scenario MakeScenario(const ScenarioOptions& o) {
   }
   if (o.step_up_leading) {
     const Side leading = *o.step_up_leading;
+    // As the catalog runs it: a unilateral set led by one leg, then the other leg's set.
     spec.step = sim::StepUpOntoBox(leading);
-    spec.side(leading).rom_deg = 20.0;
+    spec.mode = fusion::SetMode::kUnilateral;
+    spec.unilateral_first_side = leading;
+    spec.rest_between_sets_s = 10.0;
+    for (Side side : kSides) spec.side(side).rom_deg = 20.0;
     name += Format(" stepup%c", SideLetter(leading));
   }
   name += scenario.protocol == fusion::Protocol::kAmbiSample ? " ambi" : " serial";
@@ -633,8 +637,9 @@ int DrawLunge(sim::SessionSpec& spec, Side leading, bool lossy, sim::Prng& rng) 
   });
 }
 
-// Step-ups: the box, the step, the swing, the landing tilt and the tempo.
-int DrawStepUp(sim::SessionSpec& spec, Side leading, bool lossy, sim::Prng& rng) {
+// Step-ups: the box, the step, the swing, the landing tilt (both legs alike), the tempo, and the
+// rest between the two legs' sets (switching at once, or after a full rest).
+int DrawStepUp(sim::SessionSpec& spec, Side /*leading*/, bool lossy, sim::Prng& rng) {
   sim::StepSpec& step = spec.step;
   step.box_m = Between(rng, 0.2, 0.5);
   step.length_m = Between(rng, 0.2, 0.4);
@@ -642,9 +647,10 @@ int DrawStepUp(sim::SessionSpec& spec, Side leading, bool lossy, sim::Prng& rng)
   step.swing_knee_deg = Between(rng, 30.0, 70.0);
   const DrawnSet set{5 + static_cast<int>(rng.Uniform() * 6.0), Between(rng, 0.8, 1.6),
                      Between(rng, 1.0, 2.2), Between(rng, 0.0, 0.8), Between(rng, 1.0, 3.0)};
-  return DrawSet(spec, set, lossy, rng, [&](Side side, sim::SideSpec& s) {
-    if (side == leading) s.rom_deg = Between(rng, 10.0, 30.0);
-  });
+  const double landing_tilt_deg = Between(rng, 10.0, 30.0);
+  spec.rest_between_sets_s = Between(rng, 4.0, 60.0);
+  return DrawSet(spec, set, lossy, rng,
+                 [&](Side, sim::SideSpec& s) { s.rom_deg = landing_tilt_deg; });
 }
 
 }  // namespace
@@ -747,6 +753,9 @@ double ScenarioResult::AsymmetryErrorPp() const {
 }
 
 bool ScenarioResult::VerdictCorrect() const {
+  // Two sides' sets to compare: the two sets must be told apart (no more, no fewer), compared,
+  // and each named its working side.
+  if (expects_comparison && !(set_summaries == 2 && compared && working_sides_right)) return false;
   if (asymmetric) return rom_significant && measured_rom_weaker_side == true_weaker_side;
   // A significant but green gap is cued as normal, and the simulator's per-rep tempo jitter
   // makes real (small) tempo differences: only a ROM verdict or a non-green flag is wrong.
@@ -760,10 +769,13 @@ ScenarioResult RunScenario(const Scenario& scenario) {
   fusion::SessionParams params;
   params.exercise = ExerciseOf(spec.exercise);
   if (spec.step.step_up()) {
-    // A step-up is the catalog's own exercise: it climbs, and its stance begins with the rise.
+    // A step-up is the catalog's own exercise (data/exercises.toml, ShippedCatalogTest): it
+    // climbs, its stance begins with the rise, and its set is the leg whose way up is longer.
     params.exercise.name = "step_up";
     params.exercise.climbs = true;
     params.exercise.first_phase = fusion::Phase::kConcentric;
+    params.exercise.default_mode = fusion::SetMode::kUnilateral;
+    params.exercise.working_side = fusion::WorkingSideRule::kLongerWayUp;
   }
   params.mode = spec.mode;
   for (Side side : kSides) {
@@ -818,16 +830,21 @@ ScenarioResult RunScenario(const Scenario& scenario) {
                                   spec.side(side).dropouts, scenario.latency_s);
     (side == Side::kLeft ? result.left : result.right) = scored;
   }
-  result.true_rom_pd_pct =
-      PercentDifference(result.left.true_mean_rom_deg, result.right.true_mean_rom_deg);
+  // What the summary compares: each side's reps, or in a unilateral session each side's reps
+  // in its own set (a step-up's trailing leg also trips in the other leg's set).
+  const std::array<std::vector<fusion::Rep>, 2> compared = {
+      sim::OwnSetReps(plan.truth, Side::kLeft), sim::OwnSetReps(plan.truth, Side::kRight)};
   constexpr std::array<double fusion::Rep::*, fusion::kMetricCount> kFields = {
       &fusion::Rep::rom_deg, &fusion::Rep::concentric_s, &fusion::Rep::eccentric_s,
       &fusion::Rep::peak_concentric_speed_deg_s};
   for (fusion::Metric metric : fusion::kAllMetrics) {
     const auto field = kFields[static_cast<int>(metric)];
     result.true_pd_pct[static_cast<int>(metric)] =
-        PercentDifference(Mean(plan.truth.left.reps, field), Mean(plan.truth.right.reps, field));
+        PercentDifference(Mean(compared[0], field), Mean(compared[1], field));
   }
+  result.true_rom_pd_pct = result.true_pd_pct[static_cast<int>(fusion::Metric::kRom)];
+  result.expects_comparison =
+      spec.mode == fusion::SetMode::kUnilateral && !compared[0].empty() && !compared[1].empty();
   // A side made weaker by construction: a smaller commanded range, or a range that falls rep
   // by rep (failing). Per-rep jitter alone leaves the set symmetric by construction.
   const double left_loss = spec.left.fatigue_rom_loss_pct_per_rep;
@@ -846,8 +863,23 @@ ScenarioResult RunScenario(const Scenario& scenario) {
     }
   }
   result.set_summaries = static_cast<int>(sink.summaries.size());
+  // A unilateral session's comparison is in the summary of the set that completes the pair.
+  const auto comparing = std::find_if(
+      sink.summaries.begin(), sink.summaries.end(),
+      [](const fusion::SetSummary& summary) { return summary.compared_with_set_index > 0; });
+  if (comparing != sink.summaries.end()) {
+    result.compared = true;
+    const int first_set = comparing->compared_with_set_index;
+    const auto first = std::find_if(
+        sink.summaries.begin(), sink.summaries.end(),
+        [&](const fusion::SetSummary& summary) { return summary.set_index == first_set; });
+    result.working_sides_right =
+        first != sink.summaries.end() && first->working_side == spec.unilateral_first_side &&
+        comparing->working_side == fusion::OtherSide(spec.unilateral_first_side);
+  }
   if (!sink.summaries.empty()) {
-    const fusion::SetSummary& summary = sink.summaries.front();
+    const fusion::SetSummary& summary =
+        comparing != sink.summaries.end() ? *comparing : sink.summaries.front();
     const fusion::MetricComparison& rom = summary.metrics[static_cast<int>(fusion::Metric::kRom)];
     result.measured_rom_pd_pct = rom.percent_difference;
     result.measured_rom_weaker_side = rom.weaker_side;
@@ -898,6 +930,11 @@ void PrintScenario(const ScenarioResult& result, std::ostream& out) {
                   m.significant ? " SIG" : "");
   }
   out << (result.flagged ? "  -> FLAGGED\n" : "\n");
+  if (result.expects_comparison) {
+    out << Format("  unilateral sets: %d (2 expected), %s, working sides %s\n",
+                  result.set_summaries, result.compared ? "compared" : "NOT COMPARED",
+                  result.working_sides_right ? "right" : "WRONG");
+  }
 }
 
 namespace {

@@ -112,12 +112,14 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed);
 // Stepping exercises: forward lunges, either leg leading, at 25, 50 and 100 Hz (" lungeL",
 // " lungeR"), then kDrawnLungesPerSide more per leg whose step (length, lift, swing time, knee
 // flexion, reach and its settling), stance tilt, rear-leg range, tempo, reps, rate and loss
-// bursts are drawn from realistic ranges (" drawn"). Then step-ups the same way (" stepupL",
-// " stepupR", and kDrawnStepUpsPerSide drawn: box height, step, swing, knee, landing tilt, tempo,
-// reps, rate, loss), from a draw stream of their own so the lunges stay as they were. A grid of
-// its own: the stepping leg's range and tempo are those of its whole lunge, and a lunge set has
-// no left-right asymmetry (one leg steps, the other drops), so its ROM and asymmetry figures are
-// not the other grids'.
+// bursts are drawn from realistic ranges (" drawn"). Then step-ups the same way, as the catalog
+// runs them: a unilateral set led by the named leg, then one led by the other (" stepupL"
+// leads with the left first, " stepupR"), 10 s apart, and kDrawnStepUpsPerSide drawn (box
+// height, step, swing, knee, landing tilt, tempo, reps, rate, rest between the sides, loss),
+// from a draw stream of their own so the lunges stay as they were. A grid of its own: the
+// stepping leg's range and tempo are those of its whole lunge, and a lunge set has no left-right
+// asymmetry (one leg steps, the other drops), so its ROM and asymmetry figures are not the other
+// grids'. A step-up session's asymmetry is its two sets' leading legs (equal by construction).
 inline constexpr int kDrawnLungesPerSide = 2;
 inline constexpr int kDrawnStepUpsPerSide = 2;
 std::vector<Scenario> StepGrid(std::uint64_t seed);
@@ -162,8 +164,14 @@ struct ScenarioResult {
   bool asymmetric = false;
   // The side that does no rep in the truth (a limb that only follows the body), if any.
   std::optional<fusion::Side> still_side;
-  // Measured: from the SetSummary of the set (the first one when the set was split).
+  // A unilateral session in which both sides work their own sets: the second set's summary
+  // compares it with the first.
+  bool expects_comparison = false;
+  // Measured: from the SetSummary that compares two unilateral sets, else from the first one
+  // (the first when a bilateral set was split).
   int set_summaries = 0;
+  bool compared = false;             // a summary compared two sets
+  bool working_sides_right = false;  // and named each set's working side as the truth's
   double measured_rom_pd_pct = 0.0;
   std::optional<fusion::Side> measured_rom_weaker_side;
   bool rom_significant = false;
@@ -184,7 +192,8 @@ struct ScenarioResult {
   // it as not working, 100 otherwise.
   double AsymmetryErrorPp() const;
   // Asymmetric: ROM significant with the true weaker side named. Symmetric: ROM not significant
-  // and nothing flagged (a significant green tempo gap may be real: per-rep jitter).
+  // and nothing flagged (a significant green tempo gap may be real: per-rep jitter). Two sides'
+  // sets to compare: compared, each with its true working side.
   bool VerdictCorrect() const;
 };
 
