@@ -369,21 +369,10 @@ std::vector<fusion::Rep> TripTruth(const SessionSpec& spec, Side side,
       in_set = 0;
       previous_end_s = -1.0;
     }
-    fusion::Rep rep;
-    rep.placement = {side, LimbOf(spec.exercise)};
+    way.rom_rad = PeakTiltDeg(planned, body, way.start_s, way.end_s()) * kDegToRad;
+    const SideRepParams phases{way.rom_rad, way.first_phase_s, way.second_phase_s, way.hold_s};
+    fusion::Rep rep = TruthOf(way, phases, {side, LimbOf(spec.exercise)}, ++in_set, previous_end_s);
     rep.set_index = set;
-    rep.index = ++in_set;
-    rep.start = fusion::TimeFromSeconds(way.start_s);
-    rep.turnaround = fusion::TimeFromSeconds(way.start_s + way.first_phase_s);
-    rep.end = fusion::TimeFromSeconds(way.end_s());
-    rep.rom_deg = PeakTiltDeg(planned, body, way.start_s, way.end_s());
-    rep.concentric_s = way.first_phase_s;
-    rep.eccentric_s = way.second_phase_s;
-    rep.pause_turnaround_s = way.hold_s;
-    rep.pause_before_s = previous_end_s < 0.0 ? 0.0 : way.start_s - previous_end_s;
-    rep.peak_concentric_speed_deg_s = kMinJerkPeakToMeanSpeed * rep.rom_deg / rep.concentric_s;
-    rep.peak_speed_deg_s =
-        kMinJerkPeakToMeanSpeed * rep.rom_deg / std::min(rep.concentric_s, rep.eccentric_s);
     reps.push_back(rep);
     previous_end_s = way.end_s();
   }
