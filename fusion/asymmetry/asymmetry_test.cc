@@ -574,6 +574,50 @@ TEST(UnilateralTest, AStepUpSetWorksTheLegWhoseWayUpTakesLonger) {
   EXPECT_EQ(summaries[1].compared_with_set_index, 1);
 }
 
+// A step-up set led by the left leg: its trips take 1.6 s on the way up, the right leg's 0.7 s.
+// After a rest, a trip like the other leg's (the left taking 0.7 s, or the right 1.6 s) means
+// the legs swapped roles: the right leg's set has begun, whichever leg's trip is seen first. A
+// trip like its own leg's is the same set. In an exercise whose working side is the first to
+// move, or before each leg has a rep, the roles cannot tell.
+TEST(UnilateralTest, ATripLikeTheOtherLegsMeansTheLegsSwappedRoles) {
+  Exercise step_up = GenericExercise(Limb::kAnkle);
+  step_up.name = "step_up";
+  step_up.default_mode = SetMode::kUnilateral;
+  step_up.working_side = WorkingSideRule::kLongerWayUp;
+  RecordingSink sink;
+  LimbPairComparator comparator(Limb::kAnkle, AsymmetryParams{}, &sink);
+  SetContext context = Context(1, SetMode::kUnilateral);
+  context.exercise = step_up;
+  comparator.StartSet(context);
+  const auto trip = [](Side side, int index, double start_s, double up_s) {
+    Rep rep = MakeRep(side, index, start_s, 60.0, up_s, 1.0);
+    rep.placement.limb = Limb::kAnkle;
+    rep.stepped = true;
+    return rep;
+  };
+  EXPECT_FALSE(comparator.SwappedRoles(trip(Side::kLeft, 1, 1.0, 1.6)).has_value());
+  comparator.AddRep(trip(Side::kLeft, 1, 1.0, 1.6));
+  EXPECT_FALSE(comparator.SwappedRoles(trip(Side::kRight, 1, 1.5, 0.7)).has_value())
+      << "the right leg has no trip yet";
+  for (int i = 0; i < 3; ++i) {
+    if (i > 0) comparator.AddRep(trip(Side::kLeft, i + 1, 1.0 + 5.0 * i, 1.6 + 0.05 * i));
+    comparator.AddRep(trip(Side::kRight, i + 1, 1.5 + 5.0 * i, 0.7 - 0.05 * i));
+  }
+  EXPECT_EQ(comparator.SwappedRoles(trip(Side::kLeft, 4, 30.0, 1.5)), false);
+  EXPECT_EQ(comparator.SwappedRoles(trip(Side::kRight, 4, 30.0, 0.8)), false);
+  EXPECT_EQ(comparator.SwappedRoles(trip(Side::kLeft, 4, 30.0, 0.75)), true);
+  EXPECT_EQ(comparator.SwappedRoles(trip(Side::kRight, 4, 30.0, 1.7)), true);
+
+  // The same reps of an exercise whose working side moves first: no roles to swap.
+  LimbPairComparator plain(Limb::kAnkle, AsymmetryParams{}, &sink);
+  SetContext plain_context = Context(1, SetMode::kUnilateral);
+  plain_context.exercise = GenericExercise(Limb::kAnkle);
+  plain.StartSet(plain_context);
+  plain.AddRep(trip(Side::kLeft, 1, 1.0, 1.6));
+  plain.AddRep(trip(Side::kRight, 1, 1.5, 0.7));
+  EXPECT_FALSE(plain.SwappedRoles(trip(Side::kLeft, 2, 30.0, 0.7)).has_value());
+}
+
 TEST(UnilateralTest, ASplitStanceSetWorksTheLegThatTurnsLessWhateverMovedFirst) {
   // Automatic split-squat sets: the back shank swings through most of the motion and is often
   // seen first; the front (working) shank turns less. Set 1 has the right leg in front, set 2

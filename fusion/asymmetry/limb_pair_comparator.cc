@@ -257,23 +257,43 @@ std::optional<Side> LimbPairComparator::WorkingSide() const {
   if (context_.side && (state(*context_.side).rep_count > 0 || left + right == 0)) {
     return context_.side;
   }
-  if (context_.exercise.working_side == WorkingSideRule::kTurnsLess && left > 0 && right > 0) {
-    const auto rom = static_cast<std::size_t>(Metric::kRom);
-    return state(Side::kLeft).metrics[rom].mean <= state(Side::kRight).metrics[rom].mean
-               ? Side::kLeft
-               : Side::kRight;
-  }
-  if (context_.exercise.working_side == WorkingSideRule::kLongerWayUp && left > 0 && right > 0) {
-    const auto up = static_cast<std::size_t>(Metric::kConcentricTime);
-    return state(Side::kLeft).metrics[up].mean >= state(Side::kRight).metrics[up].mean
-               ? Side::kLeft
-               : Side::kRight;
+  if (const std::optional<Metric> metric = RoleMetric(); metric && left > 0 && right > 0) {
+    const auto m = static_cast<std::size_t>(*metric);
+    const double left_mean = state(Side::kLeft).metrics[m].mean;
+    const double right_mean = state(Side::kRight).metrics[m].mean;
+    // The working side turns less, or takes longer on the way up.
+    const bool left_works = context_.exercise.working_side == WorkingSideRule::kTurnsLess
+                                ? left_mean <= right_mean
+                                : left_mean >= right_mean;
+    return left_works ? Side::kLeft : Side::kRight;
   }
   if (left > right) return Side::kLeft;
   if (right > left) return Side::kRight;
   // As many reps on each side (sides taken in turn): the side that began, as an automatic set
   // takes it.
   return first_rep_side_;
+}
+
+std::optional<Metric> LimbPairComparator::RoleMetric() const {
+  switch (context_.exercise.working_side) {
+    case WorkingSideRule::kTurnsLess:
+      return Metric::kRom;
+    case WorkingSideRule::kLongerWayUp:
+      return Metric::kConcentricTime;
+    case WorkingSideRule::kFirstToMove:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> LimbPairComparator::SwappedRoles(const Rep& rep) const {
+  const std::optional<Metric> metric = RoleMetric();
+  const SideState& own = state(rep.placement.side);
+  const SideState& other = state(OtherSide(rep.placement.side));
+  if (!set_open_ || !metric || own.rep_count == 0 || other.rep_count == 0) return std::nullopt;
+  const auto m = static_cast<std::size_t>(*metric);
+  const double value = MetricValue(rep, *metric);
+  return std::abs(value - other.metrics[m].mean) < std::abs(value - own.metrics[m].mean);
 }
 
 std::optional<Side> LimbPairComparator::WeakerSideSoFar() const {

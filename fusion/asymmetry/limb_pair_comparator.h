@@ -107,6 +107,13 @@ class LimbPairComparator {
   // rep screen's verdict); the summary says so.
   void MarkNotWorking(Side side) { not_working_side_ = side; }
 
+  // In an exercise whose working side is told from both sides' reps (kTurnsLess, kLongerWayUp:
+  // both legs move in every rep), whether 'rep' is like the other side's reps of this set rather
+  // than its own side's: nearer the other side's mean of the metric that tells the sides apart
+  // (RoleMetric). The legs have swapped roles, so the other side's set has begun. Empty when it
+  // cannot tell: another exercise, or a side with no rep in the set yet.
+  std::optional<bool> SwappedRoles(const Rep& rep) const;
+
   bool set_open() const { return set_open_; }
   // Left/right clock offset learned from the pairs so far (right minus left), seconds.
   double clock_offset_s() const { return clock_offset_s_; }
@@ -158,6 +165,9 @@ class LimbPairComparator {
   // takes longer (kLongerWayUp), the side with the longer mean concentric phase; else the side
   // with more reps, or (as many on each) the side of the first rep; none before any rep.
   std::optional<Side> WorkingSide() const;
+  // The metric that tells the working side from the other where both move in every rep: ROM
+  // (kTurnsLess), the way up's time (kLongerWayUp); empty for kFirstToMove.
+  std::optional<Metric> RoleMetric() const;
   std::optional<Side> WeakerSideSoFar() const;
   SideStats StatsOf(Side side) const;
   // The summary's left and right: each side's own reps in this set, a side without reps absent.

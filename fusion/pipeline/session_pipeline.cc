@@ -525,8 +525,8 @@ void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
     }
     OpenSet(rep.start, /*automatic=*/true, UnilateralSide(rep));
   } else if (set_->automatic && set_->mode == SetMode::kUnilateral && set_->side &&
-             *set_->side != sensor.config.placement.side &&
-             ToSeconds(rep.start - set_->last_rep_end) >= params_.min_side_switch_rest_s) {
+             ToSeconds(rep.start - set_->last_rep_end) >= params_.min_side_switch_rest_s &&
+             StartsTheOtherSidesSet(rep)) {
     // Unilateral work: the other side starting its reps after the working side has rested is
     // the other side's set. Sooner (alternating arms, or both sides moving together) it is the
     // same set: detection never cuts a movement into one-rep sets.
@@ -541,6 +541,14 @@ void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
   set_->last_rep_end = std::max(set_->last_rep_end, rep.end);
   sink_->OnEvent(rep);
   comparators_[static_cast<int>(rep.placement.limb)]->AddRep(rep);
+}
+
+bool SessionPipeline::StartsTheOtherSidesSet(const Rep& rep) const {
+  // Where both sides move in every rep (a step-up, a split stance), which side's rep comes
+  // first after a rest tells nothing (a missed trip, a slower swing): the roles they play do.
+  const LimbPairComparator& comparator = *comparators_[static_cast<int>(rep.placement.limb)];
+  if (const std::optional<bool> swapped = comparator.SwappedRoles(rep)) return *swapped;
+  return rep.placement.side != *set_->side;
 }
 
 std::optional<Side> SessionPipeline::UnilateralSide(const Rep& rep) const {

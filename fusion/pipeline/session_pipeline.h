@@ -172,6 +172,10 @@ class SessionPipeline {
   void HandleRep(SensorState& sensor, Rep rep);
   void OpenSet(Time time, bool automatic, std::optional<Side> side);
   std::optional<Side> UnilateralSide(const Rep& rep) const;
+  // After the working side rested (min_side_switch_rest_s), whether 'rep' begins the other
+  // side's automatic unilateral set: its side is not the set's, or, where both sides move in
+  // every rep, the sides swapped roles (LimbPairComparator::SwappedRoles).
+  bool StartsTheOtherSidesSet(const Rep& rep) const;
   void CloseSet(Time time);
   // A gap in a sensor's data, whatever its cause (see RestartAfterGap in the .cc).
   void RestartAfterGap(SensorState& sensor, Time time);

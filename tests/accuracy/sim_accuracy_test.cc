@@ -525,6 +525,27 @@ TEST(SituationTest, AStepUpCountsOneRepPerStepUpOnEachLeg) {
   EXPECT_GE(drawn_judged, drawn - 1);
 }
 
+// Left-led step-up sets on a lossy link (seeds 6 and 12, the second drawn): after a rest between
+// two step-ups, the leading leg's trip came in first (the trailing leg's trip of that step-up
+// lost or late), and by the side of that first rep the right leg's set had begun: 4 and 3 sets.
+// The legs had not swapped roles (the trip took as long on the way up as the left's before it),
+// so the set goes on (LimbPairComparator::SwappedRoles): two sets, each the leading leg's.
+TEST(SituationTest, AStepUpSetGoesOnWhileTheLegsKeepTheirRoles) {
+  int n = 0;
+  for (const std::uint64_t seed : {6, 12}) {
+    for (const Scenario& scenario : StepGrid(seed)) {
+      if (!Has(scenario.name, " loss stepupL") || !Has(scenario.name, " drawn1")) continue;
+      ++n;
+      const ScenarioResult r = RunScenario(scenario);
+      SCOPED_TRACE(r.name);
+      EXPECT_EQ(r.set_summaries, 2);
+      EXPECT_TRUE(r.compared);
+      EXPECT_TRUE(r.working_sides_right);
+    }
+  }
+  EXPECT_EQ(n, 2);
+}
+
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
 // leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,
 // not weaker).
