@@ -532,16 +532,23 @@ TEST(UnilateralTest, ASetWithNoSideGivenAndAsManyRepsOnEachIsTheFirstRepsSide) {
   EXPECT_NEAR(Of(second.metrics, Metric::kRom).left, 70.0, 1e-9);
 }
 
+// The catalog's step-up, as the comparator sees it: unilateral, worked by the leg whose way up
+// takes longer.
+Exercise StepUpExercise() {
+  Exercise step_up = GenericExercise(Limb::kAnkle);
+  step_up.name = "step_up";
+  step_up.default_mode = SetMode::kUnilateral;
+  step_up.working_side = WorkingSideRule::kLongerWayUp;
+  return step_up;
+}
+
 // Automatic step-up sets: the trailing leg's trip (its swing up and back) is short and ends
 // first, so its rep is seen first; the leading leg's way up (its swing and the rise that lifts
 // the body) takes longer. Set 1 leads with the left leg, and its first leading trip was not
 // counted, so the trailing leg has the earliest rep and the most; set 2 leads with the right.
 // Each set is the leading leg's.
 TEST(UnilateralTest, AStepUpSetWorksTheLegWhoseWayUpTakesLonger) {
-  Exercise step_up = GenericExercise(Limb::kAnkle);
-  step_up.name = "step_up";
-  step_up.default_mode = SetMode::kUnilateral;
-  step_up.working_side = WorkingSideRule::kLongerWayUp;
+  const Exercise step_up = StepUpExercise();
   RecordingSink sink;
   LimbPairComparator comparator(Limb::kAnkle, AsymmetryParams{}, &sink);
   const auto run = [&](int set_index, Side leading, double start_s) {
@@ -580,10 +587,7 @@ TEST(UnilateralTest, AStepUpSetWorksTheLegWhoseWayUpTakesLonger) {
 // trip like its own leg's is the same set. In an exercise whose working side is the first to
 // move, or before each leg has a rep, the roles cannot tell.
 TEST(UnilateralTest, ATripLikeTheOtherLegsMeansTheLegsSwappedRoles) {
-  Exercise step_up = GenericExercise(Limb::kAnkle);
-  step_up.name = "step_up";
-  step_up.default_mode = SetMode::kUnilateral;
-  step_up.working_side = WorkingSideRule::kLongerWayUp;
+  const Exercise step_up = StepUpExercise();
   RecordingSink sink;
   LimbPairComparator comparator(Limb::kAnkle, AsymmetryParams{}, &sink);
   SetContext context = Context(1, SetMode::kUnilateral);
