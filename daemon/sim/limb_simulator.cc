@@ -238,20 +238,26 @@ std::vector<Dropout> DrawLossBursts(const SideSpec& s, double rate_hz, double du
   return bursts;
 }
 
-// The largest tilt of a side's segment from its rest pose over [from_s, to_s]: its planned reps
-// and the body's turns about the same axis (a step-up's knee swings and landing tilt).
-double PeakTiltDeg(const std::vector<PlannedRep>& reps, const BodyPlan& body, double from_s,
-                   double to_s) {
+// The largest tilt of a side's segment from its rest pose over [from_s, to_s], and its fastest
+// turn: its planned reps and the body's turns about the same axis (a step-up's knee swings and
+// landing tilt).
+struct PeakTurn {
+  double angle_deg = 0.0;
+  double rate_deg_s = 0.0;
+};
+PeakTurn PeakTurnOf(const std::vector<PlannedRep>& reps, const BodyPlan& body, double from_s,
+                    double to_s) {
   constexpr double kStep_s = 0.001;
   std::size_t rep_cursor = 0, move_cursor = 0, reach_cursor = 0;
-  double peak_rad = 0.0;
+  PeakTurn peak;
   for (double t = from_s; t <= to_s; t += kStep_s) {
-    const double angle_rad = EvaluateProfile(reps, t, &rep_cursor).angle_rad +
-                             EvaluateProfile(body.moves, t, &move_cursor).angle_rad +
-                             EvaluateProfile(body.reaches, t, &reach_cursor).angle_rad;
-    peak_rad = std::max(peak_rad, std::abs(angle_rad));
+    AngleState turn = EvaluateProfile(reps, t, &rep_cursor);
+    Accumulate(turn, EvaluateProfile(body.moves, t, &move_cursor));
+    Accumulate(turn, EvaluateProfile(body.reaches, t, &reach_cursor));
+    peak.angle_deg = std::max(peak.angle_deg, std::abs(turn.angle_rad) * kRadToDeg);
+    peak.rate_deg_s = std::max(peak.rate_deg_s, std::abs(turn.rate_rad_s) * kRadToDeg);
   }
-  return peak_rad * kRadToDeg;
+  return peak;
 }
 
 // A lunge: the leading leg steps out before each of its reps and back after it. Swinging, the
@@ -341,7 +347,8 @@ StepUpTrips PlanStepUps(const SessionSpec& spec, SessionPlan& plan) {
 // The truth of a leg's step-up trips: each trip is a rep, timed by its steps (the trip's way up
 // is the lift; leading, it ends standing tall on the box, after the stance's rise). Its range is
 // the largest tilt of the shank on the way: the knee's flexion as it swings (and, leading, the
-// landing's tilt with it). Its peak speeds are a minimum-jerk move's over its range and phases.
+// landing's tilt with it). Its peak speeds are the shank's fastest turn on the way up, and on
+// the whole trip.
 // A trip belongs to the set of the leg that leads its step-up.
 std::vector<fusion::Rep> TripTruth(const SessionSpec& spec, Side side,
                                    const std::vector<StepUpTrip>& trips,
@@ -369,10 +376,14 @@ std::vector<fusion::Rep> TripTruth(const SessionSpec& spec, Side side,
       in_set = 0;
       previous_end_s = -1.0;
     }
-    way.rom_rad = PeakTiltDeg(planned, body, way.start_s, way.end_s()) * kDegToRad;
+    const PeakTurn whole = PeakTurnOf(planned, body, way.start_s, way.end_s());
+    way.rom_rad = whole.angle_deg * kDegToRad;
     const SideRepParams phases{way.rom_rad, way.first_phase_s, way.second_phase_s, way.hold_s};
     fusion::Rep rep = TruthOf(way, phases, {side, LimbOf(spec.exercise)}, ++in_set, previous_end_s);
     rep.set_index = set;
+    rep.peak_concentric_speed_deg_s =
+        PeakTurnOf(planned, body, way.start_s, way.start_s + way.first_phase_s).rate_deg_s;
+    rep.peak_speed_deg_s = whole.rate_deg_s;
     reps.push_back(rep);
     previous_end_s = way.end_s();
   }

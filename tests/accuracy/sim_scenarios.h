@@ -84,6 +84,9 @@ struct ScenarioOptions {
   // A step-up onto a 0.35 m box (sim::StepSpec::box_m): this leg steps up first, landing with
   // its shank tilted 20 deg, and its stance is the rep; the other leg trails it up and down.
   std::optional<fusion::Side> step_up_leading;
+  // ... and this leg, weaker, rises onto the box slower: its stance's concentric phase takes
+  // kSlowerRiseFactor times the other's.
+  std::optional<fusion::Side> step_up_slower;
   std::uint64_t seed = 1;
 };
 
@@ -122,6 +125,9 @@ std::vector<Scenario> SituationGrid(std::uint64_t seed);
 // grids'. A step-up session's asymmetry is its two sets' leading legs (equal by construction).
 inline constexpr int kDrawnLungesPerSide = 2;
 inline constexpr int kDrawnStepUpsPerSide = 2;
+// A weaker leg's rise onto the box takes this much longer (" slowL", " slowR": two step-up
+// sessions per seed at 50 Hz, left-led, either leg slower).
+inline constexpr double kSlowerRiseFactor = 1.4;
 std::vector<Scenario> StepGrid(std::uint64_t seed);
 
 // Athletes and situations nobody tuned on: 'count' sessions whose every parameter is drawn
@@ -159,6 +165,9 @@ struct ScenarioResult {
   // the weaker (smaller ROM) side. True: from the ground truth reps.
   double true_rom_pd_pct = 0.0;
   std::optional<fusion::Side> true_weaker_side;  // empty for a symmetric scenario
+  // A side made slower on the way up by construction (a step-up's weaker leg), if any: the
+  // concentric time must be found significant with it the weaker side, and the ROM not.
+  std::optional<fusion::Side> true_slower_side;
   // A ROM asymmetry was commanded: a smaller range on one side, or one side failing (its range
   // falling rep by rep).
   bool asymmetric = false;
