@@ -170,12 +170,13 @@ struct SetsSpec {
 //
 // A step-up (box_m > 0) steps onto a box instead: the leading leg swings up and forward by
 // length_m (box_m up) and lands with its knee ahead of the foot, the shank tilted forward by its
-// side's rom_deg. Its rep is the stance: the shank turns back to vertical as the knee extends
-// (the rise, concentric), holds at the top, and tilts forward again as the body lowers; then the
-// leg steps down. The other leg trails: it swings up onto the box at the end of the rise and
-// stands there, and steps back down to the floor during the lowering, its knee flexing the
-// shank by swing_knee_deg each way. Its shank does no rep of its own, but it goes up and comes
-// back: both legs count one rep per step-up.
+// side's rom_deg. Its planned rep is the stance: the shank turns back to vertical as the knee
+// extends (the rise, concentric), holds at the top, and tilts forward again as the body lowers;
+// then the leg steps down. The other leg trails: it swings up onto the box at the end of the
+// rise and stands there, and steps back down to the floor during the lowering, its knee flexing
+// the shank by swing_knee_deg each way. Each leg's rep is its trip up and back down: both legs
+// count one rep per step-up. Bilateral, 'leading' leads every step-up; unilateral, each leg
+// leads its own set (SessionSpec::unilateral_first_side's first) and trails the other's.
 struct StepSpec {
   bool enabled = false;
   fusion::Side leading = fusion::Side::kRight;
@@ -193,6 +194,8 @@ struct StepSpec {
 // Step-ups onto a 0.35 m box, 0.3 m ahead, 'leading' stepping up first: each leg swings up in
 // 0.7 s, the knee flexing its shank 50 deg (ambi-sim --step-up, the stepping grid's fixed ones).
 StepSpec StepUpOntoBox(fusion::Side leading);
+// ... each leading shank landing tilted this much forward (its side's rom_deg).
+inline constexpr double kStepUpLandingTiltDeg = 20.0;
 
 struct SessionSpec {
   std::string name = "custom";

@@ -21,6 +21,12 @@ double AxisAngleDeg(const Vec3& a, const Vec3& b) {
   return std::acos(std::clamp(std::abs(Dot(a, b)), 0.0, 1.0)) * kRadToDeg;
 }
 
+// The angle between two unit directions (rad): how far a segment tilted between two samples'
+// gravity.
+double DirectionAngleRad(const Vec3& a, const Vec3& b) {
+  return std::acos(std::clamp(Dot(a, b), -1.0, 1.0));
+}
+
 // Time where 'value' crosses 'level' between two samples, linearly interpolated.
 std::int64_t Interpolate(std::int64_t t0, double v0, std::int64_t t1, double v1, double level) {
   const double dv = v1 - v0;
@@ -203,8 +209,7 @@ bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last, double
     }
   }
   *rise_m = travel.rise_m;
-  const double tilt_rad =
-      std::acos(std::clamp(Dot(At(first).gravity, At(last).gravity), -1.0, 1.0));
+  const double tilt_rad = DirectionAngleRad(At(first).gravity, At(last).gravity);
   const double arc_m = 2.0 * params_.step_lever_m * std::sin(0.5 * tilt_rad);
   const double arc_rise_m = params_.step_lever_m * (1.0 - std::cos(tilt_rad));
   return travel.across_m > params_.step_min_m + arc_m ||
@@ -231,7 +236,7 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
     // most upright, within the band.
     const Vec3 floor_gravity = At(out->first).gravity;
     const auto tilt_deg = [&](std::int64_t i) {
-      return std::acos(std::clamp(Dot(At(i).gravity, floor_gravity), -1.0, 1.0)) * kRadToDeg;
+      return DirectionAngleRad(At(i).gravity, floor_gravity) * kRadToDeg;
     };
     double upright_deg = tilt_deg(out->last);
     for (std::int64_t i = out->last + 1; i <= first; ++i)
@@ -683,9 +688,8 @@ void RepDetector::Resume(std::int64_t index) {
         gravity ? angle_.Angle(up, entry.speed_deg_s, /*has_previous=*/true, angle, 0.0, 0.0)
                 : angle;
     CutRepReturn cut = held_->cut;
-    cut.from_start_deg =
-        gravity ? now_deg - held_->base_deg
-                : std::acos(std::clamp(Dot(up, held_->base_gravity), -1.0, 1.0)) * kRadToDeg;
+    cut.from_start_deg = gravity ? now_deg - held_->base_deg
+                                 : DirectionAngleRad(up, held_->base_gravity) * kRadToDeg;
     cut.start_unseen = cut.start_unseen && gravity;
     cut.descent_from_peak_deg = held_->peak_deg - now_deg;
     if (params_.angle.gyro_only || CameBackDuringGap(params_.gap, cut)) {

@@ -326,7 +326,7 @@ Scenario MakeScenario(const ScenarioOptions& o) {
     spec.mode = fusion::SetMode::kUnilateral;
     spec.unilateral_first_side = leading;
     spec.rest_between_sets_s = 10.0;
-    for (Side side : kSides) spec.side(side).rom_deg = 20.0;
+    for (Side side : kSides) spec.side(side).rom_deg = sim::kStepUpLandingTiltDeg;
     name += Format(" stepup%c", SideLetter(leading));
     if (o.step_up_slower) {
       spec.side(*o.step_up_slower).concentric_s *= kSlowerRiseFactor;

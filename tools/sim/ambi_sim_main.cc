@@ -235,9 +235,11 @@ int main(int argc, char** argv) {
       spec.step = ambi::sim::StepUpOntoBox(leading);
       spec.unilateral_first_side = leading;
       if (rom_left == 0.0 && rom_right == 0.0) {
-        spec.side(leading).rom_deg = 20.0;
+        spec.side(leading).rom_deg = ambi::sim::kStepUpLandingTiltDeg;
         // Unilateral, each leg leads its own set and lands as tilted.
-        if (unilateral) spec.side(ambi::fusion::OtherSide(leading)).rom_deg = 20.0;
+        if (unilateral) {
+          spec.side(ambi::fusion::OtherSide(leading)).rom_deg = ambi::sim::kStepUpLandingTiltDeg;
+        }
       }
     }
     if (sets > 0) spec.sets.set_count = sets;
