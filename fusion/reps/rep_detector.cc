@@ -151,10 +151,14 @@ RepDetector::Travel RepDetector::SensorTravel(std::int64_t first, std::int64_t l
   // Velocity and position from zero at 'first'; the limb stopped at 'last' too, so the velocity
   // left there is an error that grew over the span (a constant one linearly): the position less
   // half of it times the span. That also takes gravity out of the vertical, whatever the
-  // accelerometer's scale.
+  // accelerometer's scale. The vertical's error grew faster where samples were lost
+  // (step_lost_weight_per_rad_s): its share up to each step ('error_share'), integrated over
+  // the span, is what it moved the height by per m/s left.
   double velocity_m_s[3] = {0.0, 0.0, 0.0};
   double position_m[3] = {0.0, 0.0, 0.0};
   double span_s = 0.0;
+  double error_share = 0.0;
+  double error_share_s = 0.0;
   for (std::int64_t j = first + 1; j <= last; ++j) {
     const Entry& e = At(j);
     // The true step: samples lost and found late lengthen it (their motion is taken as this
@@ -172,11 +176,19 @@ RepDetector::Travel RepDetector::SensorTravel(std::int64_t first, std::int64_t l
     velocity_m_s[2] += (Dot(e.accel_m_s2, up) - kStandardGravity_m_s2) * step_s;
     for (int k = 0; k < 3; ++k) position_m[k] += velocity_m_s[k] * step_s;
     span_s += step_s;
+    const double lost_s = e.bridged ? step_s : std::min(e.lost_in_step_s, step_s);
+    const double share =
+        step_s - lost_s + params_.step_lost_weight_per_rad_s * Norm(e.gyro_rad_s) * lost_s;
+    error_share_s += (error_share + 0.5 * share) * step_s;  // the share grows over the step
+    error_share += share;
   }
   const auto moved_m = [&](int k) { return position_m[k] - 0.5 * span_s * velocity_m_s[k]; };
   Travel travel;
   if (whole_s <= params_.step_max_s) travel.across_m = std::hypot(moved_m(0), moved_m(1));
-  if (params_.climbing && StillForTravel(first) && StillForTravel(last)) travel.rise_m = moved_m(2);
+  if (params_.climbing && StillForTravel(first) && StillForTravel(last)) {
+    const double centre_s = error_share > 0.0 ? error_share_s / error_share : 0.5 * span_s;
+    travel.rise_m = position_m[2] - centre_s * velocity_m_s[2];
+  }
   return travel;
 }
 
@@ -544,6 +556,7 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   entry.angle_deg = 0.0;
   entry.speed_deg_s = 0.0;
   entry.bridged = bridged;
+  entry.lost_in_step_s = lost_in_step_s;
   entry.lost_rad = {};
 
   axis_estimator_.Add(w, dt_s, entry.gravity);

@@ -139,6 +139,14 @@ struct RepDetectorParams {
   // threshold: a trailing leg's swing onto the box already accelerates the sensor by 2 m/s^2
   // there at 200 Hz.
   double step_still_before_max_s = 0.5;
+  // The velocity left at the still end is an error, taken out where it arose. Measured samples
+  // make it grow evenly (a bias, a scale error). A bridged gap makes it jump where samples were
+  // lost: the interpolated accelerometer misses a landing's braking (1.3 m/s in a lossy 25 Hz
+  // step down, which then read 0.55 m up instead of 0.3 m down). So a lost sample takes this
+  // many times a measured one's share, per rad/s the limb turned there: a loss while the limb
+  // barely moved misses little. The height only: the tilt error a bridge leaves makes the
+  // horizontal error grow steadily from there on, not jump.
+  double step_lost_weight_per_rad_s = 100.0;
   // A step up and a step back down by as much, the second beginning within
   // step_trip_stand_max_s of the first's end, with no rep between them, are one rep: a trip
   // up and back (a step-up's legs, onto the box and down). As much: the two heights differ by
@@ -418,6 +426,9 @@ class RepDetector {
     double speed_deg_s = 0.0;
     double still_s = 0.0;  // time the limb has been at rest, up to this sample
     bool bridged = false;
+    // Samples lost just before this one and found late (RepDetector::Update's lost_in_step_s):
+    // the step from the previous sample spans them.
+    double lost_in_step_s = 0.0;
     // Rotation lost just before this sample and found later (AddLostRotation), rad, sensor
     // frame: the gyro angle and the gyro integrals add it.
     Vec3 lost_rad;

@@ -499,22 +499,27 @@ TEST(SituationTest, ALungeCountsOneRepPerLungeOnEachLeg) {
 // Every fixed set is so. Of the drawn ones without loss, 8 of 10 are exact and 9 of 10 judged
 // right: a leading leg's last trip may lose its step up (its stance then reads as a small rep of
 // its own), and long rests between step-ups may cut a side's set in two (docs/accuracy.md).
-// On a lossy link a step's height may not be read (a bridge's accelerometer, a limb not still
-// where the loss ends the movement); those sessions are not held here.
+// On a lossy link a step's height may still be misread (a limb not still where the loss ends
+// the movement, a movement cut in two at a bridge): 9 of 10 lossy sessions are exact (7 when
+// a bridged step's leftover velocity was taken out evenly, SensorTravel).
 TEST(SituationTest, AStepUpCountsOneRepPerStepUpOnEachLeg) {
   int fixed = 0;
   int drawn = 0;
   int drawn_exact = 0;
   int drawn_judged = 0;
+  int lossy = 0;
+  int lossy_exact = 0;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     for (const Scenario& scenario : StepGrid(seed)) {
-      if (!Has(scenario.name, " stepup") || Has(scenario.name, " loss") ||
-          Has(scenario.name, " slow")) {
-        continue;
-      }
+      if (!Has(scenario.name, " stepup") || Has(scenario.name, " slow")) continue;
       const ScenarioResult r = RunScenario(scenario);
       SCOPED_TRACE(r.name);
       EXPECT_TRUE(r.expects_comparison);
+      if (Has(r, " loss")) {
+        ++lossy;
+        if (CountedEveryRep(r)) ++lossy_exact;
+        continue;
+      }
       if (!Has(r, " drawn")) {
         ++fixed;
         ExpectExact(r, RomError::kMean, kSituationRomMaeAimDeg);
@@ -530,6 +535,8 @@ TEST(SituationTest, AStepUpCountsOneRepPerStepUpOnEachLeg) {
   EXPECT_GE(drawn, 5 * 2);
   EXPECT_GE(drawn_exact, drawn - 2);
   EXPECT_GE(drawn_judged, drawn - 1);
+  EXPECT_GE(lossy, 5);
+  EXPECT_GE(lossy_exact, lossy - 1);
 }
 
 // Left-led step-up sets on a lossy link (seeds 6 and 12, the second drawn): after a rest between
