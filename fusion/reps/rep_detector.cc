@@ -276,6 +276,7 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
 
 void RepDetector::ForgetSetAmplitude() {
   rom_count_ = 0;
+  trips_in_set_ = 0;
   amplitude_deg_ = 0.0;
   rest_gyro_rad_s_ = params_.rest_gyro_rad_s;
 }
@@ -604,7 +605,8 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
       ForgetSetAmplitude();
     }
     if (state_ == RepState::kAtRest && entry.still_s >= params_.rest_min_s &&
-        rom_count_ < params_.relearn_until_reps && !HeldAwayFromRestBeforeGap(entry.angle_deg)) {
+        rom_count_ + trips_in_set_ < params_.relearn_until_reps &&
+        !HeldAwayFromRestBeforeGap(entry.angle_deg)) {
       // At rest before the set has its reps: what taught the axis so far may not be the set's
       // movement. Learn it, and the direction, from the next movement (replayed from here).
       RelearnAxis(index);
@@ -899,6 +901,7 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
     ++steps_;  // the limb was carried elsewhere (a step), it did no rep
     if (std::optional<Rep> trip = CloseTrip(*rep, rise_m, measured_start_index_, end_index)) {
       QueueRep(*trip, measured_);  // a rep, but not about the joint: it does not size the set
+      ++trips_in_set_;
     } else {
       carried_ = rep;
     }

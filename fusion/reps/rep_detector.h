@@ -163,6 +163,8 @@ struct RepDetectorParams {
   // the movement axis and its direction afresh from its next movement: motion before the set
   // (walking, picking the weights up) must not fix the axis or the sign of the set's reps. Two:
   // one rep of handling may come before the set (it passes the rep guards; RepScreen removes it).
+  // A climbing set's trips count: a step-up's leading leg rests on the box after landing, and
+  // learning afresh there took the rise that lifts the body for a movement of its own.
   int relearn_until_reps = 2;
   // ... and when the axis learned afresh is more than this from the one the reps so far turned
   // about, their size is forgotten: another movement (a pick-up about the shoulder's flexion
@@ -574,6 +576,8 @@ class RepDetector {
   std::vector<Entry> buffer_;     // ring, sized once
   std::int64_t next_index_ = 0;   // index of the next sample
   std::int64_t floor_index_ = 0;  // first sample after the last gap/reset
+  // Trips (CloseTrip) since the set began: a climbing set's reps, which do not size it.
+  int trips_in_set_ = 0;
 
   MovementAxisEstimator axis_estimator_;
   SegmentAngle angle_;
