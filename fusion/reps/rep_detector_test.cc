@@ -57,6 +57,38 @@ std::vector<Rep> Detect(const std::vector<HingeSample>& samples, const RepDetect
   return reps;
 }
 
+// Feeds 'samples' to 'detector', leaving out those whose time 'lost' says was lost, and bridges
+// each run of them as the pipeline's gap bridge does: BridgeSample between the samples either
+// side, fed marked bridged. The orientation fed with a bridged sample is the exact one, a
+// stand-in for what a filter integrating the bridged gyro gives over a short gap. Returns the
+// reps the detector gave; 'bridged' counts the bridged samples.
+std::vector<Rep> FeedBridgingLosses(RepDetector& detector, const std::vector<HingeSample>& samples,
+                                    const std::function<bool(double t_s)>& lost,
+                                    std::int64_t* bridged) {
+  std::vector<Rep> reps;
+  *bridged = 0;
+  const auto is_lost = [&](std::size_t i) { return lost(ToSeconds(samples[i].sample.time)); };
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (is_lost(i)) continue;
+    if (i > 0 && is_lost(i - 1)) {
+      std::size_t before = i - 1;
+      while (is_lost(before)) --before;
+      const std::int64_t missing = static_cast<std::int64_t>(i - before) - 1;
+      for (std::int64_t k = 1; k <= missing; ++k) {
+        const ImuSample sample =
+            BridgeSample(samples[before].sample, samples[i].sample, k, missing);
+        const RepDetectorOutput out = detector.Update(
+            sample, samples[before + static_cast<std::size_t>(k)].sensor_to_earth, true);
+        if (out.rep) reps.push_back(*out.rep);
+        ++*bridged;
+      }
+    }
+    const RepDetectorOutput out = detector.Update(samples[i].sample, samples[i].sensor_to_earth);
+    if (out.rep) reps.push_back(*out.rep);
+  }
+  return reps;
+}
+
 struct Case {
   double rom_deg;
   double rate_hz;
@@ -855,28 +887,8 @@ TEST(RepDetectorTest, AStepDownsHeightHoldsAcrossABridgedGapInItsBraking) {
     return false;
   };
   RepDetector detector(Climbing());
-  std::vector<Rep> reps;
   std::int64_t bridged = 0;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    if (lost(ToSeconds(samples[i].sample.time))) continue;
-    if (i > 0 && lost(ToSeconds(samples[i - 1].sample.time))) {
-      std::size_t before = i - 1;
-      while (lost(ToSeconds(samples[before].sample.time))) --before;
-      const std::int64_t missing = static_cast<std::int64_t>(i - before) - 1;
-      for (std::int64_t k = 1; k <= missing; ++k) {
-        const ImuSample sample =
-            BridgeSample(samples[before].sample, samples[i].sample, k, missing);
-        // The orientation a filter integrating the bridged gyro would give: the exact one is a
-        // stand-in here (the height is read from the gyro and the accelerometer alone).
-        const RepDetectorOutput out = detector.Update(
-            sample, samples[before + static_cast<std::size_t>(k)].sensor_to_earth, true);
-        if (out.rep) reps.push_back(*out.rep);
-        ++bridged;
-      }
-    }
-    const RepDetectorOutput out = detector.Update(samples[i].sample, samples[i].sensor_to_earth);
-    if (out.rep) reps.push_back(*out.rep);
-  }
+  const std::vector<Rep> reps = FeedBridgingLosses(detector, samples, lost, &bridged);
   EXPECT_GE(bridged, 3 * 27);
   ASSERT_EQ(reps.size(), 3u);
   for (const Rep& r : reps) {
@@ -1059,37 +1071,9 @@ TEST(RepDetectorTest, BridgedSamplesKeepTheRepAndMarkIt) {
   // holds, and it is marked bridged; the others are not.
   const auto samples = MakeHinge(hinge::Reps(3, 100, 1.0, 0.3, 1.2, 1.0), 50, {1, 0, 0, 0});
   RepDetector detector(Params(50));
-  std::vector<Rep> reps;
-  const double gap_from_s = 5.2;
-  const double gap_to_s = 5.4;
-  const HingeSample* before = nullptr;
-  const HingeSample* after = nullptr;
-  for (const HingeSample& s : samples) {
-    const double t = ToSeconds(s.sample.time);
-    if (t < gap_from_s) before = &s;
-    if (t > gap_to_s && after == nullptr) after = &s;
-  }
-  ASSERT_NE(before, nullptr);
-  ASSERT_NE(after, nullptr);
-  const std::int64_t missing = (after - before) - 1;
-  for (const HingeSample& s : samples) {
-    const double t = ToSeconds(s.sample.time);
-    if (t >= gap_from_s && t <= gap_to_s) {
-      if (&s == before + 1) {
-        for (std::int64_t k = 1; k <= missing; ++k) {
-          const ImuSample bridged = BridgeSample(before->sample, after->sample, k, missing);
-          // The orientation a filter integrating the bridged gyro would give: the exact one
-          // here is a stand-in close to it over 200 ms of a smooth rise.
-          const RepDetectorOutput out =
-              detector.Update(bridged, (before + k)->sensor_to_earth, /*bridged=*/true);
-          if (out.rep) reps.push_back(*out.rep);
-        }
-      }
-      continue;
-    }
-    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
-    if (out.rep) reps.push_back(*out.rep);
-  }
+  std::int64_t missing = 0;
+  std::vector<Rep> reps = FeedBridgingLosses(
+      detector, samples, [](double t) { return t >= 5.2 && t <= 5.4; }, &missing);
   while (auto rep = detector.Finish()) reps.push_back(*rep);
   ASSERT_EQ(reps.size(), 3u);
   EXPECT_FALSE(reps[0].bridged);

@@ -251,14 +251,17 @@ bool CountedEveryRep(const ScenarioResult& r) {
   return true;
 }
 
-// Runs the situations tagged 'tag' of the grids of seeds first_seed..last_seed and checks each
-// with 'check' (its name traced); returns how many ran.
-int ForEachSituation(std::uint64_t first_seed, std::uint64_t last_seed, const char* tag,
-                     const std::function<void(const ScenarioResult&)>& check) {
+// Runs the scenarios tagged 'tag' (and not 'except', when given) of the grids 'grid' makes for
+// seeds first_seed..last_seed and checks each with 'check' (its name traced); returns how many
+// ran.
+int ForEachScenario(std::vector<Scenario> (*grid)(std::uint64_t), std::uint64_t first_seed,
+                    std::uint64_t last_seed, const char* tag,
+                    const std::function<void(const ScenarioResult&)>& check,
+                    const char* except = nullptr) {
   int n = 0;
   for (std::uint64_t seed = first_seed; seed <= last_seed; ++seed) {
-    for (const Scenario& scenario : SituationGrid(seed)) {
-      if (!Has(scenario.name, tag)) continue;
+    for (const Scenario& scenario : grid(seed)) {
+      if (!Has(scenario.name, tag) || (except != nullptr && Has(scenario.name, except))) continue;
       ++n;
       const ScenarioResult r = RunScenario(scenario);
       SCOPED_TRACE(r.name);
@@ -441,7 +444,7 @@ TEST(SituationTest, ADeliveryStallThatCatchesUpLosesNoRep) {
 // burst (piled together, two bursts made a gap the clock cut, and the rep with it: seeds 4, 7
 // and 8 each lost one).
 TEST(SituationTest, AStallWithLossesInItLosesNoRep) {
-  const int n = ForEachSituation(1, 10, " loss stall", [](const ScenarioResult& r) {
+  const int n = ForEachScenario(SituationGrid, 1, 10, " loss stall", [](const ScenarioResult& r) {
     for (Side side : {Side::kLeft, Side::kRight}) {
       const SideResult& s = r.side(side);
       EXPECT_EQ(s.true_reps, 10);
@@ -462,29 +465,22 @@ TEST(SituationTest, AStallWithLossesInItLosesNoRep) {
 // On a lossy link a leg may still miss or add one rep, and a stepping leg's range reads up to
 // 5-6 deg off on average (see docs/accuracy.md): there only the count is held, within one.
 TEST(SituationTest, ALungeCountsOneRepPerLungeOnEachLeg) {
-  int n = 0;
-  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
-    for (const Scenario& scenario : StepGrid(seed)) {
-      if (!Has(scenario.name, " lunge")) continue;
-      ++n;
-      const ScenarioResult r = RunScenario(scenario);
-      SCOPED_TRACE(r.name);
-      const Side leading = Has(r, " lungeL") ? Side::kLeft : Side::kRight;
-      const bool lossy = Has(r, " loss");
-      for (Side side : {Side::kLeft, Side::kRight}) {
-        const SideResult& s = r.side(side);
-        SCOPED_TRACE(side == leading ? "stepping leg" : "rear leg");
-        if (lossy) {
-          EXPECT_LE(s.missed_reps, 1);
-          EXPECT_LE(s.extra_reps, 1);
-        } else {
-          EXPECT_EQ(s.detected_reps, s.true_reps);
-          EXPECT_EQ(s.matched_reps, s.true_reps);
-          EXPECT_LE(s.rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
-        }
+  const int n = ForEachScenario(StepGrid, 1, 5, " lunge", [](const ScenarioResult& r) {
+    const Side leading = Has(r, " lungeL") ? Side::kLeft : Side::kRight;
+    const bool lossy = Has(r, " loss");
+    for (Side side : {Side::kLeft, Side::kRight}) {
+      const SideResult& s = r.side(side);
+      SCOPED_TRACE(side == leading ? "stepping leg" : "rear leg");
+      if (lossy) {
+        EXPECT_LE(s.missed_reps, 1);
+        EXPECT_LE(s.extra_reps, 1);
+      } else {
+        EXPECT_EQ(s.detected_reps, s.true_reps);
+        EXPECT_EQ(s.matched_reps, s.true_reps);
+        EXPECT_LE(s.rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
       }
     }
-  }
+  });
   EXPECT_EQ(n, 5 * (6 + 2 * kDrawnLungesPerSide));
 }
 
@@ -511,28 +507,26 @@ TEST(SituationTest, AStepUpCountsOneRepPerStepUpOnEachLeg) {
   int drawn_judged = 0;
   int lossy = 0;
   int lossy_exact = 0;
-  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
-    for (const Scenario& scenario : StepGrid(seed)) {
-      if (!Has(scenario.name, " stepup") || Has(scenario.name, " slow")) continue;
-      const ScenarioResult r = RunScenario(scenario);
-      SCOPED_TRACE(r.name);
-      EXPECT_TRUE(r.expects_comparison);
-      if (Has(r, " loss")) {
-        ++lossy;
-        if (CountedEveryRep(r)) ++lossy_exact;
-        continue;
-      }
-      if (!Has(r, " drawn")) {
-        ++fixed;
-        ExpectExact(r, RomError::kMean, kSituationRomMaeAimDeg);
-        EXPECT_TRUE(r.VerdictCorrect());
-        continue;
-      }
-      ++drawn;
-      if (CountedEveryRep(r)) ++drawn_exact;
-      if (r.VerdictCorrect()) ++drawn_judged;
-    }
-  }
+  ForEachScenario(
+      StepGrid, 1, 5, " stepup",
+      [&](const ScenarioResult& r) {
+        EXPECT_TRUE(r.expects_comparison);
+        if (Has(r, " loss")) {
+          ++lossy;
+          if (CountedEveryRep(r)) ++lossy_exact;
+          return;
+        }
+        if (!Has(r, " drawn")) {
+          ++fixed;
+          ExpectExact(r, RomError::kMean, kSituationRomMaeAimDeg);
+          EXPECT_TRUE(r.VerdictCorrect());
+          return;
+        }
+        ++drawn;
+        if (CountedEveryRep(r)) ++drawn_exact;
+        if (r.VerdictCorrect()) ++drawn_judged;
+      },
+      /*except=*/" slow");
   EXPECT_EQ(fixed, 5 * 6);
   EXPECT_GE(drawn, 5 * 2);
   EXPECT_GE(drawn_exact, drawn - 1);
@@ -568,27 +562,20 @@ TEST(SituationTest, AStepUpSetGoesOnWhileTheLegsKeepTheirRoles) {
 // 98 of 100 over seeds 1-50). With the way up ending at the landing (the swing alone, not the
 // rise that lifts the body), two of the ten are judged wrong.
 TEST(SituationTest, AStepUpsSlowerLegIsFoundByItsWayUp) {
-  int n = 0;
   int exact = 0;
-  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
-    for (const Scenario& scenario : StepGrid(seed)) {
-      if (!Has(scenario.name, " slow")) continue;
-      ++n;
-      const ScenarioResult r = RunScenario(scenario);
-      SCOPED_TRACE(r.name);
-      for (Side side : {Side::kLeft, Side::kRight}) {
-        EXPECT_LE(r.side(side).rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
-      }
-      if (CountedEveryRep(r)) ++exact;
-      ASSERT_TRUE(r.true_slower_side.has_value());
-      EXPECT_TRUE(r.VerdictCorrect());
-      const fusion::MetricComparison& up =
-          r.metrics[static_cast<int>(fusion::Metric::kConcentricTime)];
-      EXPECT_EQ(up.weaker_side, r.true_slower_side);
-      EXPECT_NEAR(up.percent_difference,
-                  r.true_pd_pct[static_cast<int>(fusion::Metric::kConcentricTime)], 5.0);
+  const int n = ForEachScenario(StepGrid, 1, 5, " slow", [&](const ScenarioResult& r) {
+    for (Side side : {Side::kLeft, Side::kRight}) {
+      EXPECT_LE(r.side(side).rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
     }
-  }
+    if (CountedEveryRep(r)) ++exact;
+    ASSERT_TRUE(r.true_slower_side.has_value());
+    EXPECT_TRUE(r.VerdictCorrect());
+    const fusion::MetricComparison& up =
+        r.metrics[static_cast<int>(fusion::Metric::kConcentricTime)];
+    EXPECT_EQ(up.weaker_side, r.true_slower_side);
+    EXPECT_NEAR(up.percent_difference,
+                r.true_pd_pct[static_cast<int>(fusion::Metric::kConcentricTime)], 5.0);
+  });
   EXPECT_EQ(n, 5 * 2);
   EXPECT_GE(exact, n - 1);
 }
@@ -715,7 +702,7 @@ TEST(SituationTest, LossBurstsASampleApartAt25HzLoseNoRep) {
 // seeds the resting leg still counts nothing (before RepScreenParams::follower_resting_rom_frac,
 // 31 of 89 seeds counted one or more rocks).
 TEST(SituationTest, ARollingFollowerCountsNothingOnAnySeed) {
-  const int n = ForEachSituation(1, 40, " rocks", [](const ScenarioResult& r) {
+  const int n = ForEachScenario(SituationGrid, 1, 40, " rocks", [](const ScenarioResult& r) {
     EXPECT_EQ(r.left.detected_reps, 0) << "phantom reps on the resting side";
     EXPECT_EQ(r.right.detected_reps, r.right.true_reps);
     EXPECT_FALSE(r.flagged);
