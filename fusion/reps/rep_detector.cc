@@ -548,6 +548,11 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   entry.gyro_rad_s = w;
   entry.accel_m_s2 = sample.accel_m_s2;
   UpdateStill(entry, still_s_);
+  if (bridged) {
+    tilt_unchecked_after_bridge_ = true;
+  } else if (entry.still_s >= params_.rest_min_s) {
+    tilt_unchecked_after_bridge_ = false;  // still: the pipeline's filter checked the tilt
+  }
   if (state_ == RepState::kLearningAxis && entry.still_s == 0.0 && !learning_motion_from_) {
     learning_motion_from_ = index;
     if (index > OldestIndex() && At(index - 1).still_s >= params_.rest_min_s) {
@@ -823,7 +828,14 @@ void RepDetector::StepInRep(std::int64_t index) {
     rest_ = {angle, index, RestOrigin::kSeen};
     return;
   }
-  if (state_ != RepState::kRising && still_pose_) {
+  // In an exercise that climbs, a movement is a step by its height, read from the accelerometer
+  // and the gyro at its end. The angle since a bridged gap may miss part of a fast turn (a step
+  // up's knee flexion: 28 deg of it across 0.3 s lost at 50 Hz) until the tilt is checked with
+  // the limb still, and then seems to swing through the rest pose; it is not judged a swing
+  // before the height is read. (Elsewhere nothing but the angle judges it: a walk's swings
+  // with bridged samples in them would count.)
+  const bool angle_unchecked = params_.climbing && tilt_unchecked_after_bridge_;
+  if (state_ != RepState::kRising && still_pose_ && !angle_unchecked) {
     // Judged once the rep has turned, against its whole rise: its start (the low point of the
     // last swing, in gait) and its return. A stance after a step's landing is judged by its
     // return alone.

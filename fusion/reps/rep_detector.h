@@ -339,12 +339,13 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    At rest the rest pose follows the limb. A rep that settles short of its start ends there
 //    (a new rest pose); one not finished after max_rep_s is abandoned. A rep that started or
 //    returns well below the pose the limb last rested still in swung through it (gait), and is
-//    not counted (swing_frac). A movement that carried the sensor elsewhere (a leg stepping out
-//    or back, step_min_m) is no rep either; a rep that starts where a step landed is the
-//    stance, judged by its return to the pose stood in before the step and measured from it. In
-//    an exercise that climbs (climbing), a step up and one back down to where it began are one
-//    rep, a trip (step_trip_stand_max_s), read from the sensor's height. Until
-//    the set has relearn_until_reps reps, the limb coming to rest learns the axis and its direction
+//    not counted (swing_frac); in an exercise that climbs, not while the angle since a bridged
+//    gap is unchecked against gravity (its height judges it). A movement that carried the sensor
+//    elsewhere (a leg stepping out or back, step_min_m) is no rep either; a rep that starts where a
+//    step landed is the stance, judged by its return to the pose stood in before the step and
+//    measured from it. In an exercise that climbs (climbing), a step up and one back down to where
+//    it began are one rep, a trip (step_trip_stand_max_s), read from the sensor's height. Until the
+//    set has relearn_until_reps reps, the limb coming to rest learns the axis and its direction
 //    afresh (kLearningAxis) from its next movement, so walking or picking the weights up before the
 //    set fixes neither.
 // 3. A gap policy (gap_policy.h). The caller bridges short gaps (DecideGap: kBridge): the
@@ -600,6 +601,10 @@ class RepDetector {
   // limb has not stood still since: a rep in progress began where that swing ended (nothing
   // clears it during a rep).
   bool swinging_ = false;
+  // A bridged sample was fed and the limb has not been still (rest_min_s) since: the tilt the
+  // filter carried over the bridge is not yet checked against gravity, and the angles since may
+  // miss part of a fast turn (SessionPipeline::GiveBackTiltSnap corrects them later).
+  bool tilt_unchecked_after_bridge_ = false;
   // Set by a cut gap: the rest pose seen before it (where the rep in progress started, or where
   // the limb rested) and the rep held for the first sample after it.
   std::optional<double> rest_before_gap_deg_;
