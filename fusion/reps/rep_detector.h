@@ -131,9 +131,11 @@ struct RepDetectorParams {
   // there: the accelerometer within step_still_accel_m_s2 of gravity and the gyro under
   // step_still_gyro_deg_s. A rep's end found mid-movement (a real recording cut one file per
   // rep) had its accelerometer 4-26 m/s^2 off gravity or its gyro at 20-170 deg/s; a simulated
-  // step-up's ends are within 1.5 m/s^2 and 10 deg/s. The real tuning recordings' movements
-  // between two such still moments read at most 0.114 m over up to 4 s.
-  double step_still_accel_m_s2 = 2.0;
+  // step-up's ends are mostly within 1.5 m/s^2 and 10 deg/s, but a step down's end, found where
+  // the shank stops turning, may be in the tail of the landing's braking: 2.1-2.4 m/s^2 off at
+  // 7-9 deg/s (drawn sessions, 25-200 Hz), with about 0.01 m/s left to stop. The real tuning
+  // recordings' movements between two such still moments read at most 0.114 m over up to 4 s.
+  double step_still_accel_m_s2 = 2.5;
   double step_still_gyro_deg_s = 15.0;
   // ... the start from the last such moment up to this long before the movement crossed its
   // threshold: a trailing leg's swing onto the box already accelerates the sensor by 2 m/s^2
