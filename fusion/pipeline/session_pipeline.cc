@@ -383,7 +383,7 @@ void SessionPipeline::GiveBackTiltSnap(SensorState& sensor, const Quaternion& sn
     sensor.corrected_up[static_cast<std::size_t>(number - from)] = UpInSensorFrame(fed.after);
   }
   sensor.reps.AddLostRotation(
-      sensor.FedNumber(from).detector_index, Vec3{},
+      sensor.FedNumber(from).detector_index, Vec3{}, 0.0,
       std::span<const Vec3>(sensor.corrected_up.data(),
                             static_cast<std::size_t>(sensor.fed_count - from)));
 }
@@ -444,7 +444,7 @@ void SessionPipeline::AddLateLoss(SensorState& sensor, std::int64_t missing,
     }
   }
   sensor.reps.AddLostRotation(
-      sensor.FedBack(back).detector_index, lost_rad,
+      sensor.FedBack(back).detector_index, lost_rad, static_cast<double>(missing) * period_s,
       std::span<const Vec3>(sensor.corrected_up.data(), static_cast<std::size_t>(back + 1)));
   sensor.counters.late_loss_samples += missing;
 }

@@ -16,6 +16,20 @@ constexpr double kDegToRad = std::numbers::pi / 180.0;
 // Below this a speed difference between two samples is zero (no crossing to interpolate).
 constexpr double kFlatSpeed = 1e-12;
 
+// The largest turn CarryWorldVector carries a vector through accurately (rad).
+constexpr double kCarryTurnMaxRad = 0.1;
+
+// A vector fixed in the world, in the frame of a sensor that turned by 'lost_rad' (sensor frame)
+// while samples were lost: up to half a turn over 10 samples, so in pieces.
+Vec3 CarryLostRotation(const Vec3& v, const Vec3& lost_rad) {
+  const double turn_rad = Norm(lost_rad);
+  if (turn_rad == 0.0) return v;
+  const double pieces = std::ceil(turn_rad / kCarryTurnMaxRad);
+  Vec3 out = v;
+  for (double i = 0.0; i < pieces; i += 1.0) out = CarryWorldVector(out, lost_rad, 1.0 / pieces);
+  return out;
+}
+
 // The angle between two axes, whatever their signs (deg).
 double AxisAngleDeg(const Vec3& a, const Vec3& b) {
   return std::acos(std::clamp(std::abs(Dot(a, b)), 0.0, 1.0)) * kRadToDeg;
@@ -151,9 +165,10 @@ RepDetector::Travel RepDetector::SensorTravel(std::int64_t first, std::int64_t l
   // Velocity and position from zero at 'first'; the limb stopped at 'last' too, so the velocity
   // left there is an error that grew over the span (a constant one linearly): the position less
   // half of it times the span. That also takes gravity out of the vertical, whatever the
-  // accelerometer's scale. The vertical's error grew faster where samples were lost
-  // (step_lost_weight_per_rad_s): its share up to each step ('error_share'), integrated over
-  // the span, is what it moved the height by per m/s left.
+  // accelerometer's scale. The vertical's error grew faster where the limb turned and where
+  // samples were lost (step_turn_weight_per_rad_s, step_lost_weight_per_rad_s): its share up to
+  // each step ('error_share'), integrated over the span, is what it moved the height by per m/s
+  // left.
   double velocity_m_s[3] = {0.0, 0.0, 0.0};
   double position_m[3] = {0.0, 0.0, 0.0};
   double span_s = 0.0;
@@ -161,25 +176,36 @@ RepDetector::Travel RepDetector::SensorTravel(std::int64_t first, std::int64_t l
   double error_share_s = 0.0;
   for (std::int64_t j = first + 1; j <= last; ++j) {
     const Entry& e = At(j);
-    // The true step: samples lost and found late lengthen it (their motion is taken as this
-    // sample's); over a gap the bridge would not span, nothing can be told.
+    // Over a gap the bridge would not span, nothing can be told.
     const double step_s = static_cast<double>(e.time_ns - At(j - 1).time_ns) * 1e-9;
     if (step_s > params_.gap.bridge_max_s) return {};
+    // The time the limb moved between the two samples: samples found late lengthen the step
+    // they were found at, but were lost where the clock located them (lost_before_s, their
+    // rotation lost_rad), often many samples earlier. Turned through the whole step, a leg
+    // stepping down at 270 deg/s was carried 25 deg too far, and its height read 0.
+    const double found_late_s = std::min(e.lost_in_step_s, step_s);
+    const double turned_s = step_s - found_late_s;
+    const double moved_s = turned_s + e.lost_before_s;
+    up = CarryLostRotation(up, e.lost_rad);
+    east = CarryLostRotation(east, e.lost_rad);
     const Vec3 rate_rad_s = Scale(Add(At(j - 1).gyro_rad_s, e.gyro_rad_s), 0.5);
-    up = CarryWorldVector(up, rate_rad_s, step_s);
-    east = CarryWorldVector(east, rate_rad_s, step_s);
+    up = CarryWorldVector(up, rate_rad_s, turned_s);
+    east = CarryWorldVector(east, rate_rad_s, turned_s);
     east = Sub(east, Scale(up, Dot(east, up)));
     east = Scale(east, 1.0 / Norm(east));
     const Vec3 north = Cross(up, east);
-    velocity_m_s[0] += Dot(e.accel_m_s2, east) * step_s;
-    velocity_m_s[1] += Dot(e.accel_m_s2, north) * step_s;
-    velocity_m_s[2] += (Dot(e.accel_m_s2, up) - kStandardGravity_m_s2) * step_s;
-    for (int k = 0; k < 3; ++k) position_m[k] += velocity_m_s[k] * step_s;
-    span_s += step_s;
-    const double lost_s = e.bridged ? step_s : std::min(e.lost_in_step_s, step_s);
+    // The lost samples' acceleration is taken as this sample's.
+    velocity_m_s[0] += Dot(e.accel_m_s2, east) * moved_s;
+    velocity_m_s[1] += Dot(e.accel_m_s2, north) * moved_s;
+    velocity_m_s[2] += (Dot(e.accel_m_s2, up) - kStandardGravity_m_s2) * moved_s;
+    for (int k = 0; k < 3; ++k) position_m[k] += velocity_m_s[k] * moved_s;
+    span_s += moved_s;
+    const double lost_s = e.bridged ? moved_s : e.lost_before_s;
+    const double turn_rad_s = Norm(e.gyro_rad_s);
     const double share =
-        step_s - lost_s + params_.step_lost_weight_per_rad_s * Norm(e.gyro_rad_s) * lost_s;
-    error_share_s += (error_share + 0.5 * share) * step_s;  // the share grows over the step
+        (moved_s - lost_s) * (1.0 + params_.step_turn_weight_per_rad_s * turn_rad_s) +
+        params_.step_lost_weight_per_rad_s * turn_rad_s * lost_s;
+    error_share_s += (error_share + 0.5 * share) * moved_s;  // the share grows over the step
     error_share += share;
   }
   const auto moved_m = [&](int k) { return position_m[k] - 0.5 * span_s * velocity_m_s[k]; };
@@ -487,7 +513,7 @@ void RepDetector::UpdateStill(Entry& entry, double previous_still_s) {
   still_s_ = entry.still_s;
 }
 
-void RepDetector::AddLostRotation(std::int64_t first_index, const Vec3& lost_rad,
+void RepDetector::AddLostRotation(std::int64_t first_index, const Vec3& lost_rad, double lost_s,
                                   std::span<const Vec3> corrected_up) {
   if (first_index < OldestIndex() || first_index >= next_index_ ||
       static_cast<std::int64_t>(corrected_up.size()) != next_index_ - first_index) {
@@ -497,6 +523,7 @@ void RepDetector::AddLostRotation(std::int64_t first_index, const Vec3& lost_rad
     At(i).gravity = corrected_up[static_cast<std::size_t>(i - first_index)];
   }
   At(first_index).lost_rad = Add(At(first_index).lost_rad, lost_rad);
+  At(first_index).lost_before_s += lost_s;
   if (state_ == RepState::kLearningAxis) return;  // the buffer is measured when the axis locks
   for (std::int64_t i = first_index; i < next_index_; ++i) ComputeAngle(i);
   // The poses the state machine keeps, where they lie after the loss, move with their samples.
@@ -564,6 +591,7 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
   entry.bridged = bridged;
   entry.lost_in_step_s = lost_in_step_s;
   entry.lost_rad = {};
+  entry.lost_before_s = 0.0;
 
   axis_estimator_.Add(w, dt_s, entry.gravity);
   if (state_ == RepState::kResuming && held_) {

@@ -142,12 +142,18 @@ struct RepDetectorParams {
   // there at 200 Hz.
   double step_still_before_max_s = 0.5;
   // The velocity left at the still end is an error, taken out where it arose. Measured samples
-  // make it grow evenly (a bias, a scale error). A bridged gap makes it jump where samples were
-  // lost: the interpolated accelerometer misses a landing's braking (1.3 m/s in a lossy 25 Hz
-  // step down, which then read 0.55 m up instead of 0.3 m down). So a lost sample takes this
-  // many times a measured one's share, per rad/s the limb turned there: a loss while the limb
-  // barely moved misses little. The height only: the tilt error a bridge leaves makes the
-  // horizontal error grow steadily from there on, not jump.
+  // make it grow with time (a bias) and faster where the limb turns: the vertical is carried by
+  // the gyro through each sample's turn, and an error in that turn leaks gravity and the limb's
+  // own acceleration into it. So a measured sample's share is its time, times 1 plus this per
+  // rad/s it turned (step-ups of seeds 1-100, lossy: 162 of 199 exact with 0, 166-169 with 0.5-8,
+  // best at 2).
+  double step_turn_weight_per_rad_s = 2.0;
+  // A bridged gap makes the error jump where samples were lost: the interpolated accelerometer
+  // misses a landing's braking (1.3 m/s in a lossy 25 Hz step down, which then read 0.55 m up
+  // instead of 0.3 m down). So a lost sample takes this many times a measured one's time, per
+  // rad/s the limb turned there: a loss while the limb barely moved misses little. The height
+  // only: the tilt error a bridge leaves makes the horizontal error grow steadily from there on,
+  // not jump.
   double step_lost_weight_per_rad_s = 100.0;
   // A step up and a step back down by as much, the second beginning within
   // step_trip_stand_max_s of the first's end, with no rep between them, are one rep: a trip
@@ -390,14 +396,15 @@ class RepDetector {
   void MarkGap(Time time);
   // Samples lost just before sample 'first_index' were found only now (an arrival-time stream's
   // short loss, SampleClock::late_loss_samples), after that sample and the later ones had gone
-  // on. 'lost_rad' is the rotation they carried (sensor frame, integrated gyro);
-  // 'corrected_up' the earth-up in the sensor frame of samples first_index..the newest, from the
-  // orientation with that rotation added. The angles from first_index on are measured again, and
-  // the poses kept (rest, still, and the rep in progress's peak, start pose, lowest point and
-  // whether it is a stance) follow them. Nothing when first_index has left the buffer or the
-  // span does not reach the newest sample. Also the tilt found wrong after a bridged gap
-  // (SessionPipeline::GiveBackTiltSnap): 'lost_rad' zero, the up corrected from the gap on.
-  void AddLostRotation(std::int64_t first_index, const Vec3& lost_rad,
+  // on. 'lost_rad' is the rotation they carried (sensor frame, integrated gyro), 'lost_s' their
+  // time; 'corrected_up' the earth-up in the sensor frame of samples first_index..the newest,
+  // from the orientation with that rotation added. The angles from first_index on are measured
+  // again, and the poses kept (rest, still, and the rep in progress's peak, start pose, lowest
+  // point and whether it is a stance) follow them. Nothing when first_index has left the buffer or
+  // the span does not reach the newest sample. Also the tilt found wrong after a bridged gap
+  // (SessionPipeline::GiveBackTiltSnap): 'lost_rad' and 'lost_s' zero, the up corrected from the
+  // gap on.
+  void AddLostRotation(std::int64_t first_index, const Vec3& lost_rad, double lost_s,
                        std::span<const Vec3> corrected_up);
   // The index the next sample will have (samples so far, bridged ones included).
   std::int64_t next_index() const { return next_index_; }
@@ -431,12 +438,15 @@ class RepDetector {
     double speed_deg_s = 0.0;
     double still_s = 0.0;  // time the limb has been at rest, up to this sample
     bool bridged = false;
-    // Samples lost just before this one and found late (RepDetector::Update's lost_in_step_s):
-    // the step from the previous sample spans them.
+    // Samples lost earlier and found late (RepDetector::Update's lost_in_step_s): the step from
+    // the previous sample spans their time, although they were lost where the clock located
+    // them (lost_before_s there), or not located.
     double lost_in_step_s = 0.0;
     // Rotation lost just before this sample and found later (AddLostRotation), rad, sensor
-    // frame: the gyro angle and the gyro integrals add it.
+    // frame: the gyro angle and the gyro integrals add it. 'lost_before_s' is those samples'
+    // time, which the step from the previous sample does not span.
     Vec3 lost_rad;
+    double lost_before_s = 0.0;
   };
   struct RestPose {
     double angle_deg = 0.0;

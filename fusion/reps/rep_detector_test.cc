@@ -937,7 +937,7 @@ TEST(RepDetectorTest, AStepUpWhoseTurnABridgeMissedIsNoSwing) {
     if (miss_from_index < 0) return;
     exact_up.push_back(UpInSensorFrame(exact));
     if (!missed) {  // still on the box: the tilt checked, the miss given back
-      detector.AddLostRotation(miss_from_index, Vec3{}, exact_up);
+      detector.AddLostRotation(miss_from_index, Vec3{}, 0.0, exact_up);
       miss_from_index = -1;
       exact_up.clear();
     }
@@ -965,6 +965,61 @@ TEST(RepDetectorTest, AStepUpWhoseTurnABridgeMissedIsNoSwing) {
     EXPECT_TRUE(r.bridged);
     EXPECT_NEAR(r.rom_deg, 50.0, 2.0);
   }
+}
+
+// An arrival-time stream finds a short loss blocks later (SampleClock::late_loss_samples): here 12
+// samples lost while the leg stands on the box, 0.2 s before each step down, are found 0.15 s
+// into it, where the shank turns at about 220 deg/s. Until then the samples since the loss are
+// stamped a loss early; the one that finds it steps over the lost time (lost_in_step_s), and the
+// loss is put back where it was located (AddLostRotation: no rotation, standing still). The step
+// down turned one period between those two samples, not thirteen: carried through thirteen, its
+// height read 0.06-0.11 m for 0.35 m, no trip; now 0.35 m.
+TEST(RepDetectorTest, AStepsHeightHoldsWhenALossIsFoundLaterInIt) {
+  constexpr int kLost = 12;
+  constexpr double kPeriodS = 0.01;
+  const std::vector<HingeSample> samples = StepUps(3, /*knee_deg=*/50.0, /*box_m=*/0.35, 1.0);
+  const auto step_down_s = [](double t) {
+    for (int i = 0; i < 3; ++i) {
+      const double from_s = t - (2.0 + 4.4 * i + 1.7);
+      if (from_s >= -1.0 && from_s < 1.0) return from_s;
+    }
+    return -2.0;
+  };
+  RepDetector detector(Climbing());
+  std::vector<Rep> reps;
+  std::int64_t located_index = -1;  // the first sample after the loss
+  std::vector<Vec3> up_since;       // ... and the up of each fed since
+  int lost_left = 0;
+  for (const HingeSample& s : samples) {
+    const double from_s = step_down_s(ToSeconds(s.sample.time));
+    if (from_s >= -0.2 && from_s < -0.2 + kLost * kPeriodS - 1e-9) {
+      ++lost_left;  // lost, standing on the box
+      continue;
+    }
+    ImuSample fed = s.sample;
+    double lost_in_step_s = 0.0;
+    if (lost_left > 0 && from_s >= 0.15) {
+      lost_in_step_s = lost_left * kPeriodS;  // found here: this step spans the lost time
+    } else if (lost_left > 0) {
+      fed.time = fed.time - DurationFromSeconds(lost_left * kPeriodS);  // stamped a loss early
+      if (located_index < 0) located_index = detector.next_index();
+    }
+    const RepDetectorOutput out = detector.Update(fed, s.sensor_to_earth, false, lost_in_step_s);
+    if (out.rep) reps.push_back(*out.rep);
+    if (located_index >= 0) up_since.push_back(UpInSensorFrame(s.sensor_to_earth));
+    if (lost_in_step_s > 0.0) {
+      detector.AddLostRotation(located_index, Vec3{}, lost_in_step_s, up_since);
+      located_index = -1;
+      up_since.clear();
+      lost_left = 0;
+    }
+  }
+  ASSERT_EQ(reps.size(), 3u);
+  for (const Rep& r : reps) {
+    EXPECT_TRUE(r.stepped);
+    EXPECT_NEAR(r.rom_deg, 50.0, 2.0);
+  }
+  EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
 }
 
 // Climbing only (a stair each time, never down): every swing is a step and none comes back, so
