@@ -24,9 +24,9 @@ constexpr double kCarryTurnMaxRad = 0.1;
 Vec3 CarryLostRotation(const Vec3& v, const Vec3& lost_rad) {
   const double turn_rad = Norm(lost_rad);
   if (turn_rad == 0.0) return v;
-  const double pieces = std::ceil(turn_rad / kCarryTurnMaxRad);
+  const int pieces = static_cast<int>(std::ceil(turn_rad / kCarryTurnMaxRad));
   Vec3 out = v;
-  for (double i = 0.0; i < pieces; i += 1.0) out = CarryWorldVector(out, lost_rad, 1.0 / pieces);
+  for (int i = 0; i < pieces; ++i) out = CarryWorldVector(out, lost_rad, 1.0 / pieces);
   return out;
 }
 

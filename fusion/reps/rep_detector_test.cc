@@ -57,16 +57,15 @@ std::vector<Rep> Detect(const std::vector<HingeSample>& samples, const RepDetect
   return reps;
 }
 
-// Feeds 'samples' to 'detector', leaving out those whose time 'lost' says was lost, and bridges
-// each run of them as the pipeline's gap bridge does: BridgeSample between the samples either
-// side, fed marked bridged. The orientation fed with a bridged sample is the exact one, a
-// stand-in for what a filter integrating the bridged gyro gives over a short gap. Returns the
-// reps the detector gave; 'bridged' counts the bridged samples.
-std::vector<Rep> FeedBridgingLosses(RepDetector& detector, const std::vector<HingeSample>& samples,
-                                    const std::function<bool(double t_s)>& lost,
-                                    std::int64_t* bridged) {
-  std::vector<Rep> reps;
-  *bridged = 0;
+// Hands 'samples' to 'feed' (sample, exact orientation, bridged), leaving out those whose time
+// 'lost' says was lost, and bridges each run of them as the pipeline's gap bridge does:
+// BridgeSample between the samples either side, handed on marked bridged with the exact
+// orientation of the sample it stands for. Returns how many samples were bridged.
+using FeedSample =
+    std::function<void(const ImuSample& sample, const Quaternion& exact, bool bridged)>;
+std::int64_t BridgeLosses(const std::vector<HingeSample>& samples,
+                          const std::function<bool(double t_s)>& lost, const FeedSample& feed) {
+  std::int64_t bridged = 0;
   const auto is_lost = [&](std::size_t i) { return lost(ToSeconds(samples[i].sample.time)); };
   for (std::size_t i = 0; i < samples.size(); ++i) {
     if (is_lost(i)) continue;
@@ -74,18 +73,28 @@ std::vector<Rep> FeedBridgingLosses(RepDetector& detector, const std::vector<Hin
       std::size_t before = i - 1;
       while (is_lost(before)) --before;
       const std::int64_t missing = static_cast<std::int64_t>(i - before) - 1;
-      for (std::int64_t k = 1; k <= missing; ++k) {
-        const ImuSample sample =
-            BridgeSample(samples[before].sample, samples[i].sample, k, missing);
-        const RepDetectorOutput out = detector.Update(
-            sample, samples[before + static_cast<std::size_t>(k)].sensor_to_earth, true);
-        if (out.rep) reps.push_back(*out.rep);
-        ++*bridged;
+      for (std::int64_t k = 1; k <= missing; ++k, ++bridged) {
+        feed(BridgeSample(samples[before].sample, samples[i].sample, k, missing),
+             samples[before + static_cast<std::size_t>(k)].sensor_to_earth, true);
       }
     }
-    const RepDetectorOutput out = detector.Update(samples[i].sample, samples[i].sensor_to_earth);
-    if (out.rep) reps.push_back(*out.rep);
+    feed(samples[i].sample, samples[i].sensor_to_earth, false);
   }
+  return bridged;
+}
+
+// BridgeLosses into 'detector', fed the exact orientation also with a bridged sample (a stand-in
+// for what a filter integrating the bridged gyro gives over a short gap). Returns the reps the
+// detector gave; 'bridged' counts the bridged samples.
+std::vector<Rep> FeedBridgingLosses(RepDetector& detector, const std::vector<HingeSample>& samples,
+                                    const std::function<bool(double t_s)>& lost,
+                                    std::int64_t* bridged) {
+  std::vector<Rep> reps;
+  *bridged = BridgeLosses(
+      samples, lost, [&](const ImuSample& sample, const Quaternion& exact, bool is_bridged) {
+        const RepDetectorOutput out = detector.Update(sample, exact, is_bridged);
+        if (out.rep) reps.push_back(*out.rep);
+      });
   return reps;
 }
 
@@ -924,7 +933,6 @@ TEST(RepDetectorTest, AStepUpWhoseTurnABridgeMissedIsNoSwing) {
   };
   RepDetector detector(Climbing());
   std::vector<Rep> reps;
-  std::int64_t bridged = 0;
   std::int64_t miss_from_index = -1;  // the detector's first sample fed with the miss
   std::vector<Vec3> exact_up;         // ... and the exact up of each since
   const auto feed = [&](const ImuSample& sample, const Quaternion& exact, bool is_bridged) {
@@ -942,21 +950,11 @@ TEST(RepDetectorTest, AStepUpWhoseTurnABridgeMissedIsNoSwing) {
       exact_up.clear();
     }
   };
-  const auto lost = [&](std::size_t i) {
-    const double from_s = step_up_s(ToSeconds(samples[i].sample.time));
+  const auto lost = [&](double t) {
+    const double from_s = step_up_s(t);
     return from_s > kLossFromS && from_s < kLossToS;
   };
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    if (lost(i)) continue;
-    std::size_t before = i;
-    while (before > 0 && lost(before - 1)) --before;
-    const auto missing = static_cast<std::int64_t>(i - before);
-    for (std::int64_t k = 1; k <= missing; ++k, ++bridged) {
-      feed(BridgeSample(samples[before - 1].sample, samples[i].sample, k, missing),
-           samples[before - 1 + static_cast<std::size_t>(k)].sensor_to_earth, true);
-    }
-    feed(samples[i].sample, samples[i].sensor_to_earth, false);
-  }
+  const std::int64_t bridged = BridgeLosses(samples, lost, feed);
   EXPECT_GE(bridged, 3 * 19);
   EXPECT_EQ(detector.diagnostics().swings, 0);
   ASSERT_EQ(reps.size(), 3u);
