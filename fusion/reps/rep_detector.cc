@@ -638,10 +638,13 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
       ForgetSetAmplitude();
     }
     if (state_ == RepState::kAtRest && entry.still_s >= params_.rest_min_s &&
-        rom_count_ + trips_in_set_ < params_.relearn_until_reps &&
+        rom_count_ + trips_in_set_ < params_.relearn_until_reps && !trip_out_ &&
         !HeldAwayFromRestBeforeGap(entry.angle_deg)) {
       // At rest before the set has its reps: what taught the axis so far may not be the set's
-      // movement. Learn it, and the direction, from the next movement (replayed from here).
+      // movement. Learn it, and the direction, from the next movement (replayed from here). Not
+      // between a trip's way up and its way down: a step up taught it, and the next movement may
+      // be the body rising over the leg on the box, which turns the shank the other way (a
+      // simulated leading leg's step down then seemed to swing through its pose).
       RelearnAxis(index);
     }
   }

@@ -172,7 +172,8 @@ struct RepDetectorParams {
   // (walking, picking the weights up) must not fix the axis or the sign of the set's reps. Two:
   // one rep of handling may come before the set (it passes the rep guards; RepScreen removes it).
   // A climbing set's trips count: a step-up's leading leg rests on the box after landing, and
-  // learning afresh there took the rise that lifts the body for a movement of its own.
+  // learning afresh there took the rise that lifts the body for a movement of its own. Nor does
+  // a limb learn afresh while a trip's way up waits for its way down.
   int relearn_until_reps = 2;
   // ... and when the axis learned afresh is more than this from the one the reps so far turned
   // about, their size is forgotten: another movement (a pick-up about the shoulder's flexion

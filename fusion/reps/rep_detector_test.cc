@@ -1020,6 +1020,46 @@ TEST(RepDetectorTest, AStepsHeightHoldsWhenALossIsFoundLaterInIt) {
   EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
 }
 
+// A leading leg's trips: onto the box and still there; then, as the body rises over it and
+// lowers again, the shank turns 20 deg the other way and back with no height of its own; still
+// again, and back down.
+std::vector<HingeSample> LeadingLegStepUps(int count) {
+  std::vector<Piece> pieces = {{0.0, 2.0}};
+  std::vector<Carry> carries;
+  double t = 2.0;
+  for (int i = 0; i < count; ++i) {
+    pieces.insert(pieces.end(),
+                  {{50.0, 0.35}, {0.0, 0.35}, {0.0, 0.5}, {-20.0, 0.8}, {0.0, 0.8}, {0.0, 0.5}});
+    carries.push_back({t, 0.7, 0.3, 0.35, /*smooth=*/true});
+    t += 0.7 + 0.5 + 1.6 + 0.5;
+    pieces.insert(pieces.end(), {{50.0, 0.35}, {0.0, 0.35}, {0.0, 2.0}});
+    carries.push_back({t, 0.7, -0.3, -0.35, /*smooth=*/true});
+    t += 0.7 + 2.0;
+  }
+  return Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries);
+}
+
+// Before the set has its reps, a limb at rest learns the axis and its direction afresh from the
+// next movement. On the box, between a trip's way up and its way down, that movement would be
+// the body's rise over the leg, turning the shank the other way: the step down would then seem
+// to start below the pose it stood in, a swing, and the trip would be lost. The way up has
+// taught the axis; it is kept until the way down.
+TEST(RepDetectorTest, ALeadingLegKeepsItsAxisOnTheBoxUntilItStepsDown) {
+  RepDetector detector(Climbing());
+  std::vector<Rep> reps;
+  for (const HingeSample& s : LeadingLegStepUps(3)) {
+    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.rep) reps.push_back(*out.rep);
+  }
+  if (std::optional<Rep> last = detector.Finish()) reps.push_back(*last);
+  ASSERT_EQ(reps.size(), 3u);
+  for (const Rep& r : reps) {
+    EXPECT_TRUE(r.stepped);
+    EXPECT_NEAR(r.rom_deg, 50.0, 2.0);
+  }
+  EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
+}
+
 // Climbing only (a stair each time, never down): every swing is a step and none comes back, so
 // there is no rep. Each comes out as a movement carried elsewhere.
 TEST(RepDetectorTest, StepsUpThatNeverComeDownAreNoReps) {
