@@ -238,12 +238,21 @@ std::optional<std::int64_t> RepDetector::LastStillBefore(std::int64_t index) con
 
 bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last, double* rise_m) const {
   Travel travel = SensorTravel(first, last);
-  if (params_.climbing && travel.rise_m == 0.0 && StillForTravel(last)) {
+  if (params_.climbing && travel.rise_m == 0.0) {
     // The movement's start is where it crossed its threshold, already moving off (a step's
     // carrying begins with the knee's turn): its height is read from the last still moment
-    // before it.
-    if (const std::optional<std::int64_t> still = LastStillBefore(first)) {
-      travel.rise_m = SensorTravel(*still, last).rise_m;
+    // before it. Its end may be where the next movement already began (a trailing leg's short
+    // stand on the box lost in a gap, the way down under way at the first sample after it): its
+    // height is read up to the last still moment before that end.
+    std::int64_t from = first;
+    std::int64_t to = last;
+    if (!StillForTravel(first)) from = LastStillBefore(first).value_or(first);
+    if (!StillForTravel(last)) {
+      const std::optional<std::int64_t> still = LastStillBefore(last);
+      if (still && *still > first) to = *still;
+    }
+    if ((from != first || to != last) && StillForTravel(from) && StillForTravel(to)) {
+      travel.rise_m = SensorTravel(from, to).rise_m;
     }
   }
   *rise_m = travel.rise_m;
