@@ -131,6 +131,7 @@ void RepDetector::RelearnAxis(std::int64_t index) {
 }
 
 void RepDetector::StartLearningAxis(std::int64_t index) {
+  if (unsettled_) SettleMovement(unsettled_->last);
   floor_index_ = index;
   learning_motion_from_.reset();
   learning_rest_up_.reset();
@@ -462,6 +463,7 @@ void RepDetector::LockAxisTo(const Vec3& axis) {
   rest_ = {At(first).angle_deg, first, moving ? RestOrigin::kDataStart : RestOrigin::kSeen};
   still_pose_.reset();
   state_ = RepState::kAtRest;
+  unsettled_.reset();  // the replay measures it again
   for (std::int64_t i = first; i <= last; ++i) {
     // What "still" means may change during the replay (a rep accepted here sets the set's
     // speed), so each sample is judged again as a live one would be.
@@ -781,6 +783,14 @@ void RepDetector::Resume(std::int64_t index) {
 void RepDetector::StepBetweenReps(std::int64_t index) {
   const Entry& entry = At(index);
   const double angle = entry.angle_deg;
+  if (unsettled_) {
+    if (entry.still_s >= params_.rest_min_s) {
+      SettleMovement(index);
+    } else if (static_cast<double>(entry.time_ns - At(unsettled_->last).time_ns) * 1e-9 >
+               params_.step_settle_max_s) {
+      SettleMovement(unsettled_->last);
+    }
+  }
   // At rest the rest pose is wherever the limb is (gravity says so); while moving between reps,
   // the lowest point so far; without a trusted rest pose, the current one.
   if (state_ == RepState::kSeekingRest || entry.still_s >= params_.rest_min_s ||
@@ -793,6 +803,11 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
   }
   if (AtRestSpeed(entry.speed_deg_s)) {
     state_ = RepState::kAtRest;
+  }
+  if (unsettled_ && state_ == RepState::kAtRest && angle - rest_.angle_deg >= StartDeg()) {
+    // Moved on into the next movement before settling: the last one is judged at its end (which
+    // may size the set, and so the start threshold).
+    SettleMovement(unsettled_->last);
   }
   if (state_ == RepState::kAtRest && angle - rest_.angle_deg >= StartDeg()) {
     state_ = RepState::kRising;
@@ -944,15 +959,37 @@ void RepDetector::StepInRep(std::int64_t index) {
 void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
   std::optional<Rep> rep = MeasureRep(end_index, at_gap);
   if (!rep) return;
-  double rise_m = 0.0;
   // A rep seen whole from where the limb stopped (not begun before the data or in a gap, not
-  // while turning the other way) to where it stopped again, nothing bridged: was it a step?
-  if (!at_gap && rep_.base.origin == RestOrigin::kSeen &&
-      std::abs(At(measured_start_index_).speed_deg_s) <= params_.step_start_speed_max_deg_s &&
-      CarriedElsewhere(measured_start_index_, end_index, &rise_m)) {
+  // while turning the other way) to where it stopped again: was it a step?
+  const bool seen_whole =
+      !at_gap && rep_.base.origin == RestOrigin::kSeen &&
+      std::abs(At(measured_start_index_).speed_deg_s) <= params_.step_start_speed_max_deg_s;
+  if (params_.climbing && seen_whole) {
+    unsettled_ = UnsettledMovement{*rep, measured_, measured_start_index_, end_index};
+    return;  // judged once the limb settles (step_settle_max_s)
+  }
+  JudgeMovement(*rep, measured_, measured_start_index_, end_index, end_index, seen_whole, at_gap);
+}
+
+void RepDetector::SettleMovement(std::int64_t settled) {
+  if (!unsettled_) return;
+  const UnsettledMovement movement = *std::exchange(unsettled_, std::nullopt);
+  JudgeMovement(movement.rep, movement.rotation, movement.first, movement.last, settled,
+                /*seen_whole=*/true, /*at_gap=*/false);
+}
+
+void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std::int64_t first,
+                                std::int64_t last, std::int64_t settled, bool seen_whole,
+                                bool at_gap) {
+  // Its height up to the first moment the limb was still after it: the least time for a tilt
+  // error to leak gravity into the vertical.
+  std::int64_t stopped = last;
+  while (stopped < settled && !StillForTravel(stopped)) ++stopped;
+  double rise_m = 0.0;
+  if (seen_whole && CarriedElsewhere(first, stopped, &rise_m)) {
     ++steps_;  // the limb was carried elsewhere (a step), it did no rep
-    if (std::optional<Rep> trip = CloseTrip(*rep, rise_m, measured_start_index_, end_index)) {
-      QueueRep(*trip, measured_);  // a rep, but not about the joint: it does not size the set
+    if (std::optional<Rep> trip = CloseTrip(rep, rise_m, first, last)) {
+      QueueRep(*trip, rotation);  // a rep, but not about the joint: it does not size the set
       ++trips_in_set_;
     } else {
       carried_ = rep;
@@ -960,15 +997,15 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
     return;
   }
   if (!axis_confirmed_ && !at_gap) {
-    const double off_deg = AxisAngleDeg(measured_.axis, angle_.axis());
+    const double off_deg = AxisAngleDeg(rotation.axis, angle_.axis());
     if (off_deg > params_.confirm_axis_max_deg) {
-      relock_axis_ = measured_.axis;
-      relock_from_index_ = measured_start_index_;
+      relock_axis_ = rotation.axis;
+      relock_from_index_ = first;
       return;
     }
     axis_confirmed_ = true;
   }
-  AcceptRep(*rep, measured_);
+  AcceptRep(rep, rotation);
 }
 
 Vec3 RepDetector::RepRotationAxis(std::int64_t first, std::int64_t last) const {
@@ -1271,6 +1308,8 @@ void RepDetector::MarkGap(Time /*time*/) {
       ++dropped_by_gap_;
     }
   }
+  // A movement that ended before the gap is judged from the samples before it.
+  if (unsettled_) SettleMovement(unsettled_->last);
   if (state_ == RepState::kLearningAxis && learning_motion_from_) {
     learning_cut_after_motion_ = true;
   }
@@ -1299,6 +1338,7 @@ std::optional<Rep> RepDetector::Finish(RepRotation* rotation) {
       AcceptRep(*rep, measured_);
     }
   }
+  if (unsettled_) SettleMovement(unsettled_->last);
   if (pending_count_ == 0) return std::nullopt;
   Rep rep = pending_[0];
   if (rotation != nullptr) *rotation = pending_rotations_[0];

@@ -141,6 +141,14 @@ struct RepDetectorParams {
   // threshold: a trailing leg's swing onto the box already accelerates the sensor by 2 m/s^2
   // there at 200 Hz.
   double step_still_before_max_s = 0.5;
+  // In an exercise that climbs, a movement is judged once the limb has settled after it (still
+  // for rest_min_s), its height read up to the first still moment after its end: a step down's
+  // end, found where the shank stops turning, may still be braking the landing (3.3 m/s^2 off
+  // gravity in RepDetectorTest), and a tilt the gyro missed in a bridged gap is checked against
+  // gravity only once the limb is still (SessionPipeline::GiveBackTiltSnap). It is judged at its
+  // end when the limb does not settle within step_settle_max_s, or moves on into the next
+  // movement first.
+  double step_settle_max_s = 1.0;
   // The velocity left at the still end is an error, taken out where it arose. Measured samples
   // make it grow with time (a bias) and faster where the limb turns: the vertical is carried by
   // the gyro through each sample's turn, and an error in that turn leaks gravity and the limb's
@@ -353,10 +361,10 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    elsewhere (a leg stepping out or back, step_min_m) is no rep either; a rep that starts where a
 //    step landed is the stance, judged by its return to the pose stood in before the step and
 //    measured from it. In an exercise that climbs (climbing), a step up and one back down to where
-//    it began are one rep, a trip (step_trip_stand_max_s), read from the sensor's height. Until the
-//    set has relearn_until_reps reps, the limb coming to rest learns the axis and its direction
-//    afresh (kLearningAxis) from its next movement, so walking or picking the weights up before the
-//    set fixes neither.
+//    it began are one rep, a trip (step_trip_stand_max_s), read from the sensor's height once the
+//    limb has settled after each step (step_settle_max_s). Until the set has relearn_until_reps
+//    reps, the limb coming to rest learns the axis and its direction afresh (kLearningAxis) from
+//    its next movement, so walking or picking the weights up before the set fixes neither.
 // 3. A gap policy (gap_policy.h). The caller bridges short gaps (DecideGap: kBridge): the
 //    missing samples are interpolated (BridgeSample) and fed with 'bridged' set; the rep goes
 //    on and is marked bridged. A cut gap (MarkGap) ends what the data can no longer follow:
@@ -564,6 +572,14 @@ class RepDetector {
   // rose by more than step_rise_min_m.
   std::optional<Rep> CloseTrip(const Rep& step, double rise_m, std::int64_t first,
                                std::int64_t last);
+  // The movement measured as 'rep' (samples 'first' to 'last', about 'rotation') was a step, a
+  // trip's half or a rep: queues what it was. A movement 'seen_whole' (from a still start, not
+  // cut by a gap) is a step by its height up to 'settled', a moment the limb was still at or
+  // after 'last'.
+  void JudgeMovement(const Rep& rep, const RepRotation& rotation, std::int64_t first,
+                     std::int64_t last, std::int64_t settled, bool seen_whole, bool at_gap);
+  // The unsettled movement, if any, is judged with its height read up to 'settled'.
+  void SettleMovement(std::int64_t settled);
   // Whether the rep in progress starts where a step landed (a stance, step_min_m): sets or
   // clears rep_.stance_from_deg.
   void JudgeStance();
@@ -653,6 +669,15 @@ class RepDetector {
     std::int64_t last = 0;
   };
   std::optional<TripOut> trip_out_;
+  // A movement of an exercise that climbs, measured and not yet judged: the limb has not settled
+  // since it ended (step_settle_max_s).
+  struct UnsettledMovement {
+    Rep rep;
+    RepRotation rotation;
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+  };
+  std::optional<UnsettledMovement> unsettled_;
   // While the axis is learned: the first sample that moved since the learning began.
   std::optional<std::int64_t> learning_motion_from_;
   // ... earth-up (sensor frame) where the limb rested before it, when seen still there.

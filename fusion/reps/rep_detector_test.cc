@@ -1060,6 +1060,39 @@ TEST(RepDetectorTest, ALeadingLegKeepsItsAxisOnTheBoxUntilItStepsDown) {
   EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
 }
 
+// A step down's end is found where the shank stops turning. Here the leg's carrying goes on
+// 0.2 s longer, braking the landing: at that end the accelerometer is 3.3 m/s^2 off gravity,
+// too far to take the velocity as zero there, and the last moment before it that was as still
+// is the knee's turn halfway down. The height is read once the limb has settled, up to its
+// first still moment after the end.
+TEST(RepDetectorTest, AStepDownWhoseEndStillBrakesIsReadOnceTheLegHasSettled) {
+  std::vector<Piece> pieces = {{0.0, 2.0}};
+  std::vector<Carry> carries;
+  double t = 2.0;
+  for (int i = 0; i < 3; ++i) {
+    pieces.insert(pieces.end(), {{50.0, 0.35}, {0.0, 0.35}, {0.0, 1.0}});
+    carries.push_back({t, 0.7, 0.3, 0.35, /*smooth=*/true});
+    t += 1.7;
+    pieces.insert(pieces.end(), {{50.0, 0.35}, {0.0, 0.35}, {0.0, 2.0}});
+    carries.push_back({t, 0.9, -0.3, -0.35, /*smooth=*/true});
+    t += 2.7;
+  }
+  RepDetector detector(Climbing());
+  std::vector<Rep> reps;
+  for (const HingeSample& s : Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries)) {
+    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.rep) reps.push_back(*out.rep);
+  }
+  ASSERT_EQ(reps.size(), 3u);
+  for (std::size_t i = 0; i < reps.size(); ++i) {
+    SCOPED_TRACE(testing::Message() << "trip " << i + 1);
+    EXPECT_TRUE(reps[i].stepped);
+    EXPECT_NEAR(ToSeconds(reps[i].end), 2.0 + 4.4 * static_cast<double>(i) + 2.4, 0.1)
+        << "it ends where the shank stopped turning";
+  }
+  EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
+}
+
 // Climbing only (a stair each time, never down): every swing is a step and none comes back, so
 // there is no rep. Each comes out as a movement carried elsewhere.
 TEST(RepDetectorTest, StepsUpThatNeverComeDownAreNoReps) {
