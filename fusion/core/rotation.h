@@ -27,6 +27,15 @@ inline Quaternion FromRotationVector(const Vec3& v_rad) {
   return {std::cos(0.5 * angle_rad), v_rad.x * s, v_rad.y * s, v_rad.z * s};
 }
 
+// The rotation vector of q, the shorter way round (|v| <= pi): FromRotationVector's inverse.
+inline Vec3 ToRotationVector(const Quaternion& q) {
+  const double sign = q.w < 0.0 ? -1.0 : 1.0;
+  const Vec3 half = {sign * q.x, sign * q.y, sign * q.z};
+  const double sin_half = std::sqrt(Dot(half, half));
+  if (sin_half < 1e-12) return Scale(half, 2.0);
+  return Scale(half, 2.0 * std::atan2(sin_half, sign * q.w) / sin_half);
+}
+
 // Earth-up in the frame of a sensor whose sensor-to-earth orientation is q: the third row of the
 // rotation matrix.
 inline Vec3 UpInSensorFrame(const Quaternion& q) {

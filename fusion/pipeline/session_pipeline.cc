@@ -382,8 +382,15 @@ void SessionPipeline::GiveBackTiltSnap(SensorState& sensor, const Quaternion& sn
     fed.after = Compose(snap, fed.after);
     sensor.corrected_up[static_cast<std::size_t>(number - from)] = UpInSensorFrame(fed.after);
   }
+  // The gyro missed that turn in the gap: in the sensor's frame as it was before the gap, the
+  // rotation it lost, which the detector carries its vertical through there (SensorTravel).
+  Vec3 lost_rad;
+  if (from >= 1 && from - 1 >= sensor.fed_count - SensorState::kFedHistory) {
+    const Quaternion& before = sensor.FedNumber(from - 1).after;
+    lost_rad = ToRotationVector(Compose(Compose(Inverse(before), snap), before));
+  }
   sensor.reps.AddLostRotation(
-      sensor.FedNumber(from).detector_index, Vec3{}, 0.0,
+      sensor.FedNumber(from).detector_index, lost_rad, 0.0,
       std::span<const Vec3>(sensor.corrected_up.data(),
                             static_cast<std::size_t>(sensor.fed_count - from)));
 }
