@@ -886,6 +886,45 @@ TEST(SessionPipelineTest, ATiltSnapAfterABridgedStepDownIsTheTurnTheGyroLost) {
   for (const Rep& r : right) EXPECT_TRUE(r.stepped) << Describe(r);
 }
 
+// Step-ups at 25 Hz with 0.24 s lost at the top of each of the right leg's trips: the stand on
+// the box (0.2 s, or none) is lost, and as a trailing leg its way down is under way at the first
+// sample after the loss. Its way up then ends where the limb never stopped, and its way down
+// starts too fast to have been seen from rest. Judged apart, they counted as two reps, or as
+// none (25 or 13 reps for 20); a movement that goes on from the last one without a stop between
+// is that movement going on, one trip.
+TEST(SessionPipelineTest, ATripWhoseStandOnTheBoxIsLostIsOneRep) {
+  for (const double stand_s : {0.2, 0.0}) {
+    SCOPED_TRACE(testing::Message() << "stand " << stand_s << " s");
+    sim::SessionSpec spec = *sim::MakePreset("squat");
+    spec.rate_hz = 25.0;
+    spec.step = sim::StepUpOntoBox(Side::kRight);
+    spec.mode = SetMode::kUnilateral;
+    spec.unilateral_first_side = Side::kRight;
+    spec.rest_between_sets_s = 10.0;
+    for (Side side : {Side::kLeft, Side::kRight}) {
+      spec.side(side).rom_deg = sim::kStepUpLandingTiltDeg;
+      spec.side(side).pause_turnaround_s = stand_s;
+    }
+    const SimInput input = Simulate(spec, Protocol::kAmbiSample);
+    const auto stand = [&](const Rep& truth) {
+      return ToSeconds(truth.turnaround) + 0.5 * stand_s;
+    };
+    int lost = 0;
+    const std::vector<Record> records = DropAroundEachRep(input, stand, 0.12, &lost);
+    ASSERT_EQ(lost, 6 * TruthReps(input, Side::kRight));
+    SessionParams params = ParamsFor(input.spec, Protocol::kAmbiSample);
+    params.exercise.name = "step_up";
+    params.exercise.climbs = true;
+    params.exercise.first_phase = Phase::kConcentric;
+    params.exercise.default_mode = SetMode::kUnilateral;
+    params.exercise.working_side = WorkingSideRule::kLongerWayUp;
+    RecordingSink sink;
+    SessionPipeline pipeline(params, &sink);
+    FeedAll(pipeline, records);
+    EXPECT_EQ(static_cast<int>(sink.RepsOf(Side::kRight).size()), TruthReps(input, Side::kRight));
+  }
+}
+
 // The records of 'input' with the right sensor's delivery stalled for 'stall_s' from 'at(truth
 // rep)' in each rep: every record due in the stall arrives when it ends, all at once (a BLE link
 // retransmitting, a starved BlueZ or daemon), in their order. Nothing is lost.

@@ -357,6 +357,7 @@ std::optional<Time> RepDetector::UnreturnedRepFrom() const {
 }
 
 void RepDetector::EndAsSwing(std::int64_t index) {
+  if (unsettled_) SettleMovement(unsettled_->last);
   ++swings_;
   swinging_ = true;
   Rep swing;
@@ -804,9 +805,11 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
   if (AtRestSpeed(entry.speed_deg_s)) {
     state_ = RepState::kAtRest;
   }
-  if (unsettled_ && state_ == RepState::kAtRest && angle - rest_.angle_deg >= StartDeg()) {
+  if (unsettled_ && state_ == RepState::kAtRest && angle - rest_.angle_deg >= StartDeg() &&
+      StoppedBetween(unsettled_->last, index)) {
     // Moved on into the next movement before settling: the last one is judged at its end (which
-    // may size the set, and so the start threshold).
+    // may size the set, and so the start threshold). Without a stop between, the next one may
+    // be the same movement going on (CompleteRep).
     SettleMovement(unsettled_->last);
   }
   if (state_ == RepState::kAtRest && angle - rest_.angle_deg >= StartDeg()) {
@@ -848,6 +851,7 @@ void RepDetector::StepInRep(std::int64_t index) {
   if (static_cast<double>(entry.time_ns - At(rep_.cross_index).time_ns) * 1e-9 >
       params_.max_rep_s) {
     // Never came back: the limb found a new rest pose.
+    if (unsettled_) SettleMovement(unsettled_->last);
     ++abandoned_;
     state_ = RepState::kAtRest;
     rest_ = {angle, index, RestOrigin::kSeen};
@@ -964,6 +968,14 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
   const bool seen_whole =
       !at_gap && rep_.base.origin == RestOrigin::kSeen &&
       std::abs(At(measured_start_index_).speed_deg_s) <= params_.step_start_speed_max_deg_s;
+  if (params_.climbing && unsettled_ && !at_gap &&
+      !StoppedBetween(unsettled_->last, measured_start_index_)) {
+    // Begun before the limb stopped after the last movement: that movement going on (a trailing
+    // leg's short stand on the box lost in a gap, its way down under way after it). Judged as
+    // one, up and back down.
+    unsettled_ = JoinMovements(*unsettled_, *rep, end_index);
+    return;
+  }
   if (params_.climbing && seen_whole) {
     unsettled_ = UnsettledMovement{*rep, measured_, measured_start_index_, end_index};
     return;  // judged once the limb settles (step_settle_max_s)
@@ -971,11 +983,40 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
   JudgeMovement(*rep, measured_, measured_start_index_, end_index, end_index, seen_whole, at_gap);
 }
 
+bool RepDetector::StoppedBetween(std::int64_t first, std::int64_t last) const {
+  for (std::int64_t i = std::max(first, OldestIndex()); i <= last; ++i) {
+    if (StillForTravel(i)) return true;
+  }
+  return false;
+}
+
+RepDetector::UnsettledMovement RepDetector::JoinMovements(const UnsettledMovement& before,
+                                                          const Rep& after,
+                                                          std::int64_t last) const {
+  UnsettledMovement joined = before;
+  Rep& rep = joined.rep;
+  // Turned where the first part ended, as a trip turns at its top (CloseTrip).
+  rep.turnaround = before.rep.end;
+  rep.end = after.end;
+  rep.rom_deg = std::max(before.rep.rom_deg, after.rom_deg);
+  rep.concentric_s = ToSeconds(before.rep.end - before.rep.start);
+  rep.eccentric_s = ToSeconds(after.end - after.start);
+  rep.pause_turnaround_s = std::max(0.0, ToSeconds(after.start - before.rep.end));
+  rep.peak_speed_deg_s = std::max(before.rep.peak_speed_deg_s, after.peak_speed_deg_s);
+  rep.peak_concentric_speed_deg_s = before.rep.peak_speed_deg_s;
+  rep.bridged = before.rep.bridged || after.bridged;
+  joined.rotation.axis = RepRotationAxis(before.first, last);
+  joined.last = last;
+  joined.joined = true;
+  return joined;
+}
+
 void RepDetector::SettleMovement(std::int64_t settled) {
   if (!unsettled_) return;
   const UnsettledMovement movement = *std::exchange(unsettled_, std::nullopt);
+  // Joined from two, it went up and back down whatever its height reads: a rep.
   JudgeMovement(movement.rep, movement.rotation, movement.first, movement.last, settled,
-                /*seen_whole=*/true, /*at_gap=*/false);
+                /*seen_whole=*/!movement.joined, /*at_gap=*/false);
 }
 
 void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std::int64_t first,

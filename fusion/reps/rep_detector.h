@@ -362,9 +362,11 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    step landed is the stance, judged by its return to the pose stood in before the step and
 //    measured from it. In an exercise that climbs (climbing), a step up and one back down to where
 //    it began are one rep, a trip (step_trip_stand_max_s), read from the sensor's height once the
-//    limb has settled after each step (step_settle_max_s). Until the set has relearn_until_reps
-//    reps, the limb coming to rest learns the axis and its direction afresh (kLearningAxis) from
-//    its next movement, so walking or picking the weights up before the set fixes neither.
+//    limb has settled after each step (step_settle_max_s); a movement that goes on from the last
+//    one without a stop between is that one going on, judged with it as one rep (a trailing leg's
+//    stand on the box lost in a gap). Until the set has relearn_until_reps reps, the limb coming
+//    to rest learns the axis and its direction afresh (kLearningAxis) from its next movement, so
+//    walking or picking the weights up before the set fixes neither.
 // 3. A gap policy (gap_policy.h). The caller bridges short gaps (DecideGap: kBridge): the
 //    missing samples are interpolated (BridgeSample) and fed with 'bridged' set; the rep goes
 //    on and is marked bridged. A cut gap (MarkGap) ends what the data can no longer follow:
@@ -580,6 +582,8 @@ class RepDetector {
                      std::int64_t last, std::int64_t settled, bool seen_whole, bool at_gap);
   // The unsettled movement, if any, is judged with its height read up to 'settled'.
   void SettleMovement(std::int64_t settled);
+  // The limb was still at some sample from 'first' to 'last' (StillForTravel).
+  bool StoppedBetween(std::int64_t first, std::int64_t last) const;
   // Whether the rep in progress starts where a step landed (a stance, step_min_m): sets or
   // clears rep_.stance_from_deg.
   void JudgeStance();
@@ -676,8 +680,13 @@ class RepDetector {
     RepRotation rotation;
     std::int64_t first = 0;
     std::int64_t last = 0;
+    bool joined = false;  // two movements without a stop between (JoinMovements)
   };
   std::optional<UnsettledMovement> unsettled_;
+  // 'before' and the movement 'after' (ending at sample 'last') that went on from it without a
+  // stop, as one: up to where 'before' ended, and back.
+  UnsettledMovement JoinMovements(const UnsettledMovement& before, const Rep& after,
+                                  std::int64_t last) const;
   // While the axis is learned: the first sample that moved since the learning began.
   std::optional<std::int64_t> learning_motion_from_;
   // ... earth-up (sensor frame) where the limb rested before it, when seen still there.
