@@ -847,14 +847,9 @@ TEST(SessionPipelineTest, ABridgedGapOverTheTurnaroundOrThePeakSpeedKeepsTheReps
   }
 }
 
-// Step-ups at 25 Hz, the right leg's set first (the catalog's step_up: it climbs), with 0.24 s
-// lost in each of the right leg's ways down as the shank turns fast, and bridged. The bridged
-// gyro misses part of that turn; once the leg is still on the floor the filter snaps its tilt
-// back (CheckTiltAfterBridge). That snap is the turn the gyro lost: given back to the detector
-// as such, the vertical it carries to read the step's height turns with it. Given back as a
-// corrected tilt alone, that vertical kept the miss, the height read short and half the trips
-// were lost (10 of 20).
-TEST(SessionPipelineTest, ATiltSnapAfterABridgedStepDownIsTheTurnTheGyroLost) {
+// Step-ups at 25 Hz, the right leg's set first, each leg standing on the box for 'stand_s' at
+// the top of its trip.
+sim::SessionSpec StepUps25Hz(double stand_s) {
   sim::SessionSpec spec = *sim::MakePreset("squat");
   spec.rate_hz = 25.0;
   spec.step = sim::StepUpOntoBox(Side::kRight);
@@ -863,14 +858,13 @@ TEST(SessionPipelineTest, ATiltSnapAfterABridgedStepDownIsTheTurnTheGyroLost) {
   spec.rest_between_sets_s = 10.0;
   for (Side side : {Side::kLeft, Side::kRight}) {
     spec.side(side).rom_deg = sim::kStepUpLandingTiltDeg;
+    spec.side(side).pause_turnaround_s = stand_s;
   }
-  const SimInput input = Simulate(spec, Protocol::kAmbiSample);
-  const auto way_down = [](const Rep& truth) {
-    return ToSeconds(truth.end) - 0.6 * truth.eccentric_s;
-  };
-  int lost = 0;
-  const std::vector<Record> records = DropAroundEachRep(input, way_down, 0.12, &lost);
-  ASSERT_EQ(lost, 6 * TruthReps(input, Side::kRight));
+  return spec;
+}
+
+// 'records' of step-ups run through a pipeline measuring the catalog's step_up (it climbs).
+RecordingSink RunStepUps(const SimInput& input, const std::vector<Record>& records) {
   SessionParams params = ParamsFor(input.spec, Protocol::kAmbiSample);
   params.exercise.name = "step_up";
   params.exercise.climbs = true;
@@ -880,48 +874,48 @@ TEST(SessionPipelineTest, ATiltSnapAfterABridgedStepDownIsTheTurnTheGyroLost) {
   RecordingSink sink;
   SessionPipeline pipeline(params, &sink);
   FeedAll(pipeline, records);
+  return sink;
+}
+
+// 0.24 s lost in each of the right leg's ways down as the shank turns fast, and bridged. The
+// bridged gyro misses part of that turn; once the leg is still on the floor the filter snaps its
+// tilt back (CheckTiltAfterBridge). That snap is the turn the gyro lost: given back to the
+// detector as such, the vertical it carries to read the step's height turns with it. Given back
+// as a corrected tilt alone, that vertical kept the miss, the height read short and half the
+// trips were lost (10 of 20).
+TEST(SessionPipelineTest, ATiltSnapAfterABridgedStepDownIsTheTurnTheGyroLost) {
+  const SimInput input = Simulate(StepUps25Hz(0.2), Protocol::kAmbiSample);
+  const auto way_down = [](const Rep& truth) {
+    return ToSeconds(truth.end) - 0.6 * truth.eccentric_s;
+  };
+  int lost = 0;
+  const std::vector<Record> records = DropAroundEachRep(input, way_down, 0.12, &lost);
+  ASSERT_EQ(lost, 6 * TruthReps(input, Side::kRight));
+  const RecordingSink sink = RunStepUps(input, records);
   for (const SensorStatus& gap : sink.Status(SensorEventKind::kGap)) EXPECT_TRUE(gap.bridged);
   const std::vector<Rep> right = sink.RepsOf(Side::kRight);
   ASSERT_EQ(static_cast<int>(right.size()), TruthReps(input, Side::kRight));
   for (const Rep& r : right) EXPECT_TRUE(r.stepped) << Describe(r);
 }
 
-// Step-ups at 25 Hz with 0.24 s lost at the top of each of the right leg's trips: the stand on
-// the box (0.2 s, or none) is lost, and as a trailing leg its way down is under way at the first
-// sample after the loss. Its way up then ends where the limb never stopped, and its way down
-// starts too fast to have been seen from rest. Judged apart, they counted as two reps, or as
-// none (25 or 13 reps for 20); a movement that goes on from the last one without a stop between
-// is that movement going on, one trip.
+// 0.24 s lost at the top of each of the right leg's trips: the stand on the box (0.2 s, or none)
+// is lost, and as a trailing leg its way down is under way at the first sample after the loss.
+// Its way up then ends where the limb never stopped, and its way down starts too fast to have
+// been seen from rest. Judged apart, they counted as two reps, or as none (25 or 13 reps for
+// 20); a movement that goes on from the last one without a stop between is that movement going
+// on, one trip.
 TEST(SessionPipelineTest, ATripWhoseStandOnTheBoxIsLostIsOneRep) {
   for (const double stand_s : {0.2, 0.0}) {
     SCOPED_TRACE(testing::Message() << "stand " << stand_s << " s");
-    sim::SessionSpec spec = *sim::MakePreset("squat");
-    spec.rate_hz = 25.0;
-    spec.step = sim::StepUpOntoBox(Side::kRight);
-    spec.mode = SetMode::kUnilateral;
-    spec.unilateral_first_side = Side::kRight;
-    spec.rest_between_sets_s = 10.0;
-    for (Side side : {Side::kLeft, Side::kRight}) {
-      spec.side(side).rom_deg = sim::kStepUpLandingTiltDeg;
-      spec.side(side).pause_turnaround_s = stand_s;
-    }
-    const SimInput input = Simulate(spec, Protocol::kAmbiSample);
+    const SimInput input = Simulate(StepUps25Hz(stand_s), Protocol::kAmbiSample);
     const auto stand = [&](const Rep& truth) {
       return ToSeconds(truth.turnaround) + 0.5 * stand_s;
     };
     int lost = 0;
     const std::vector<Record> records = DropAroundEachRep(input, stand, 0.12, &lost);
     ASSERT_EQ(lost, 6 * TruthReps(input, Side::kRight));
-    SessionParams params = ParamsFor(input.spec, Protocol::kAmbiSample);
-    params.exercise.name = "step_up";
-    params.exercise.climbs = true;
-    params.exercise.first_phase = Phase::kConcentric;
-    params.exercise.default_mode = SetMode::kUnilateral;
-    params.exercise.working_side = WorkingSideRule::kLongerWayUp;
-    RecordingSink sink;
-    SessionPipeline pipeline(params, &sink);
-    FeedAll(pipeline, records);
-    EXPECT_EQ(static_cast<int>(sink.RepsOf(Side::kRight).size()), TruthReps(input, Side::kRight));
+    EXPECT_EQ(static_cast<int>(RunStepUps(input, records).RepsOf(Side::kRight).size()),
+              TruthReps(input, Side::kRight));
   }
 }
 
