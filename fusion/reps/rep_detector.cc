@@ -131,7 +131,7 @@ void RepDetector::RelearnAxis(std::int64_t index) {
 }
 
 void RepDetector::StartLearningAxis(std::int64_t index) {
-  if (unsettled_) SettleMovement(unsettled_->last);
+  SettleAtItsEnd();
   floor_index_ = index;
   learning_motion_from_.reset();
   learning_rest_up_.reset();
@@ -237,8 +237,13 @@ std::optional<std::int64_t> RepDetector::LastStillBefore(std::int64_t index) con
   return std::nullopt;
 }
 
-bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last, double* rise_m) const {
-  Travel travel = SensorTravel(first, last);
+bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last, std::int64_t settled,
+                                   double* rise_m) const {
+  // Up to the first moment the limb was still at or after its end, before it settled: the least
+  // time for a tilt error to leak gravity into the vertical.
+  std::int64_t end = last;
+  while (end < settled && !StillForTravel(end)) ++end;
+  Travel travel = SensorTravel(first, end);
   if (params_.climbing && travel.rise_m == 0.0) {
     // The movement's start is where it crossed its threshold, already moving off (a step's
     // carrying begins with the knee's turn): its height is read from the last still moment
@@ -246,18 +251,18 @@ bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last, double
     // stand on the box lost in a gap, the way down under way at the first sample after it): its
     // height is read up to the last still moment before that end.
     std::int64_t from = first;
-    std::int64_t to = last;
+    std::int64_t to = end;
     if (!StillForTravel(first)) from = LastStillBefore(first).value_or(first);
-    if (!StillForTravel(last)) {
-      const std::optional<std::int64_t> still = LastStillBefore(last);
+    if (!StillForTravel(end)) {
+      const std::optional<std::int64_t> still = LastStillBefore(end);
       if (still && *still > first) to = *still;
     }
-    if ((from != first || to != last) && StillForTravel(from) && StillForTravel(to)) {
+    if ((from != first || to != end) && StillForTravel(from) && StillForTravel(to)) {
       travel.rise_m = SensorTravel(from, to).rise_m;
     }
   }
   *rise_m = travel.rise_m;
-  const double tilt_rad = DirectionAngleRad(At(first).gravity, At(last).gravity);
+  const double tilt_rad = DirectionAngleRad(At(first).gravity, At(end).gravity);
   const double arc_m = 2.0 * params_.step_lever_m * std::sin(0.5 * tilt_rad);
   const double arc_rise_m = params_.step_lever_m * (1.0 - std::cos(tilt_rad));
   return travel.across_m > params_.step_min_m + arc_m ||
@@ -357,7 +362,7 @@ std::optional<Time> RepDetector::UnreturnedRepFrom() const {
 }
 
 void RepDetector::EndAsSwing(std::int64_t index) {
-  if (unsettled_) SettleMovement(unsettled_->last);
+  SettleAtItsEnd();
   ++swings_;
   swinging_ = true;
   Rep swing;
@@ -789,7 +794,7 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
       SettleMovement(index);
     } else if (static_cast<double>(entry.time_ns - At(unsettled_->last).time_ns) * 1e-9 >
                params_.step_settle_max_s) {
-      SettleMovement(unsettled_->last);
+      SettleAtItsEnd();
     }
   }
   // At rest the rest pose is wherever the limb is (gravity says so); while moving between reps,
@@ -810,7 +815,7 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
     // Moved on into the next movement before settling: the last one is judged at its end (which
     // may size the set, and so the start threshold). Without a stop between, the next one may
     // be the same movement going on (CompleteRep).
-    SettleMovement(unsettled_->last);
+    SettleAtItsEnd();
   }
   if (state_ == RepState::kAtRest && angle - rest_.angle_deg >= StartDeg()) {
     state_ = RepState::kRising;
@@ -851,7 +856,7 @@ void RepDetector::StepInRep(std::int64_t index) {
   if (static_cast<double>(entry.time_ns - At(rep_.cross_index).time_ns) * 1e-9 >
       params_.max_rep_s) {
     // Never came back: the limb found a new rest pose.
-    if (unsettled_) SettleMovement(unsettled_->last);
+    SettleAtItsEnd();
     ++abandoned_;
     state_ = RepState::kAtRest;
     rest_ = {angle, index, RestOrigin::kSeen};
@@ -1011,6 +1016,10 @@ RepDetector::UnsettledMovement RepDetector::JoinMovements(const UnsettledMovemen
   return joined;
 }
 
+void RepDetector::SettleAtItsEnd() {
+  if (unsettled_) SettleMovement(unsettled_->last);
+}
+
 void RepDetector::SettleMovement(std::int64_t settled) {
   if (!unsettled_) return;
   const UnsettledMovement movement = *std::exchange(unsettled_, std::nullopt);
@@ -1022,12 +1031,8 @@ void RepDetector::SettleMovement(std::int64_t settled) {
 void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std::int64_t first,
                                 std::int64_t last, std::int64_t settled, bool seen_whole,
                                 bool at_gap) {
-  // Its height up to the first moment the limb was still after it: the least time for a tilt
-  // error to leak gravity into the vertical.
-  std::int64_t stopped = last;
-  while (stopped < settled && !StillForTravel(stopped)) ++stopped;
   double rise_m = 0.0;
-  if (seen_whole && CarriedElsewhere(first, stopped, &rise_m)) {
+  if (seen_whole && CarriedElsewhere(first, last, settled, &rise_m)) {
     ++steps_;  // the limb was carried elsewhere (a step), it did no rep
     if (std::optional<Rep> trip = CloseTrip(rep, rise_m, first, last)) {
       QueueRep(*trip, rotation);  // a rep, but not about the joint: it does not size the set
@@ -1350,7 +1355,7 @@ void RepDetector::MarkGap(Time /*time*/) {
     }
   }
   // A movement that ended before the gap is judged from the samples before it.
-  if (unsettled_) SettleMovement(unsettled_->last);
+  SettleAtItsEnd();
   if (state_ == RepState::kLearningAxis && learning_motion_from_) {
     learning_cut_after_motion_ = true;
   }
@@ -1379,7 +1384,7 @@ std::optional<Rep> RepDetector::Finish(RepRotation* rotation) {
       AcceptRep(*rep, measured_);
     }
   }
-  if (unsettled_) SettleMovement(unsettled_->last);
+  SettleAtItsEnd();
   if (pending_count_ == 0) return std::nullopt;
   Rep rep = pending_[0];
   if (rotation != nullptr) *rotation = pending_rotations_[0];

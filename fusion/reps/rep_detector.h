@@ -566,8 +566,11 @@ class RepDetector {
   // floor, where the limb was still so (StillForTravel); none.
   std::optional<std::int64_t> LastStillBefore(std::int64_t index) const;
   // The sensor moved further from 'first' to 'last' than turning the segment can have moved it
-  // (step_min_m, step_rise_min_m): the limb was carried elsewhere, 'rise_m' up.
-  bool CarriedElsewhere(std::int64_t first, std::int64_t last, double* rise_m) const;
+  // (step_min_m, step_rise_min_m): the limb was carried elsewhere, 'rise_m' up. Read between
+  // still moments (StillForTravel): the end's is looked for up to 'settled' (the limb had
+  // settled there, step_settle_max_s), then before it, as the start's is before it.
+  bool CarriedElsewhere(std::int64_t first, std::int64_t last, std::int64_t settled,
+                        double* rise_m) const;
   // The step 'step' (samples 'first' to 'last', carried 'rise_m' up) went back down to where
   // the step up before it began: returns the trip they make (step_trip_stand_max_s), its way up
   // ending at its top (step_top_band_deg). Otherwise keeps it as the next trip's way up if it
@@ -582,6 +585,9 @@ class RepDetector {
                      std::int64_t last, std::int64_t settled, bool seen_whole, bool at_gap);
   // The unsettled movement, if any, is judged with its height read up to 'settled'.
   void SettleMovement(std::int64_t settled);
+  // ... at its end, where what comes next (a gap, a new axis, the next movement, the end of the
+  // data) leaves no later still moment to wait for.
+  void SettleAtItsEnd();
   // The limb was still at some sample from 'first' to 'last' (StillForTravel).
   bool StoppedBetween(std::int64_t first, std::int64_t last) const;
   // Whether the rep in progress starts where a step landed (a stance, step_min_m): sets or
