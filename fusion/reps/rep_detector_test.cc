@@ -828,24 +828,45 @@ TEST(RepDetectorTest, ASteppingLegsRepIsItsStanceNotItsSteps) {
 }
 
 // Step-ups of a trailing shank (sensor above the ankle): it stands, swings up onto a box 'box_m'
-// high and 0.3 m ahead in 0.7 s (the knee flexing the shank 'knee_deg' and back), stands there
-// for 'top_s', swings back down the same way and stands for 2 s. 'downs' false: it only climbs
-// (a stair each time).
-std::vector<HingeSample> StepUps(int count, double knee_deg, double box_m, double top_s,
-                                 bool downs = true) {
+// high and 0.3 m ahead in 0.7 s (the knee flexing the shank 'knee_deg' and back), turns on the
+// box as 'top' says (by default it stands there for 1 s), swings back down the same way, carried
+// for 'down_carry_s' (longer than the knee's 0.7 s: the landing still brakes after the shank has
+// stopped), and stands for 2 s. 'downs' false: it only climbs (a stair each time).
+struct StepUpShape {
+  double knee_deg = 50.0;
+  double box_m = 0.35;
+  std::vector<Piece> top = {{0.0, 1.0}};
+  bool downs = true;
+  double down_carry_s = 0.7;
+};
+
+std::vector<HingeSample> StepUps(int count, const StepUpShape& shape = {}) {
+  double top_s = 0.0;
+  for (const Piece& p : shape.top) top_s += p.duration_s;
   std::vector<Piece> pieces = {{0.0, 2.0}};
   std::vector<Carry> carries;
   double t = 2.0;
   for (int i = 0; i < count; ++i) {
-    pieces.insert(pieces.end(), {{knee_deg, 0.35}, {0.0, 0.35}, {0.0, top_s}});
-    carries.push_back({t, 0.7, 0.3, box_m, /*smooth=*/true});
+    pieces.insert(pieces.end(), {{shape.knee_deg, 0.35}, {0.0, 0.35}});
+    pieces.insert(pieces.end(), shape.top.begin(), shape.top.end());
+    carries.push_back({t, 0.7, 0.3, shape.box_m, /*smooth=*/true});
     t += 0.7 + top_s;
-    if (!downs) continue;
-    pieces.insert(pieces.end(), {{knee_deg, 0.35}, {0.0, 0.35}, {0.0, 2.0}});
-    carries.push_back({t, 0.7, -0.3, -box_m, /*smooth=*/true});
+    if (!shape.downs) continue;
+    pieces.insert(pieces.end(), {{shape.knee_deg, 0.35}, {0.0, 0.35}, {0.0, 2.0}});
+    carries.push_back({t, shape.down_carry_s, -0.3, -shape.box_m, /*smooth=*/true});
     t += 0.7 + 2.0;
   }
   return Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries);
+}
+
+// Feeds 'samples' to 'detector' with their exact orientation; returns the reps it gave.
+std::vector<Rep> FeedAll(RepDetector& detector, const std::vector<HingeSample>& samples) {
+  std::vector<Rep> reps;
+  for (const HingeSample& s : samples) {
+    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
+    if (out.rep) reps.push_back(*out.rep);
+  }
+  return reps;
 }
 
 // Up onto the box and back down is one rep of the leg, a trip: each step carries the sensor
@@ -859,11 +880,7 @@ RepDetectorParams Climbing() {
 
 TEST(RepDetectorTest, AStepUpAndBackDownIsOneRep) {
   RepDetector detector(Climbing());
-  std::vector<Rep> reps;
-  for (const HingeSample& s : StepUps(3, /*knee_deg=*/50.0, /*box_m=*/0.35, /*top_s=*/1.0)) {
-    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
-    if (out.rep) reps.push_back(*out.rep);
-  }
+  const std::vector<Rep> reps = FeedAll(detector, StepUps(3));
   ASSERT_EQ(reps.size(), 3u);
   for (std::size_t i = 0; i < reps.size(); ++i) {
     SCOPED_TRACE(testing::Message() << "trip " << i + 1);
@@ -885,7 +902,7 @@ TEST(RepDetectorTest, AStepUpAndBackDownIsOneRep) {
 // than half the way up: no trip). Taken out where the samples were lost, it reads 0.32 m, and
 // each trip is one rep again.
 TEST(RepDetectorTest, AStepDownsHeightHoldsAcrossABridgedGapInItsBraking) {
-  const std::vector<HingeSample> samples = StepUps(3, /*knee_deg=*/50.0, /*box_m=*/0.35, 1.0);
+  const std::vector<HingeSample> samples = StepUps(3);
   // Each step down starts 1.7 s after its step up (2 s + 4.4 s each) and takes 0.7 s; minimum
   // jerk, it brakes hardest 0.55 s in.
   const auto lost = [](double t) {
@@ -917,7 +934,7 @@ TEST(RepDetectorTest, AStepDownsHeightHoldsAcrossABridgedGapInItsBraking) {
 // through its rest pose like a swing, before the check. In an exercise that climbs its height tells
 // it is a step all the same, and each trip is one rep.
 TEST(RepDetectorTest, AStepUpWhoseTurnABridgeMissedIsNoSwing) {
-  const std::vector<HingeSample> samples = StepUps(3, /*knee_deg=*/50.0, /*box_m=*/0.35, 1.0);
+  const std::vector<HingeSample> samples = StepUps(3);
   const auto step_up_s = [](double t) {
     for (int i = 0; i < 3; ++i) {
       const double from_s = t - (2.0 + 4.4 * i);
@@ -975,7 +992,7 @@ TEST(RepDetectorTest, AStepUpWhoseTurnABridgeMissedIsNoSwing) {
 TEST(RepDetectorTest, AStepsHeightHoldsWhenALossIsFoundLaterInIt) {
   constexpr int kLost = 12;
   constexpr double kPeriodS = 0.01;
-  const std::vector<HingeSample> samples = StepUps(3, /*knee_deg=*/50.0, /*box_m=*/0.35, 1.0);
+  const std::vector<HingeSample> samples = StepUps(3);
   const auto step_down_s = [](double t) {
     for (int i = 0; i < 3; ++i) {
       const double from_s = t - (2.0 + 4.4 * i + 1.7);
@@ -1020,37 +1037,18 @@ TEST(RepDetectorTest, AStepsHeightHoldsWhenALossIsFoundLaterInIt) {
   EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
 }
 
-// A leading leg's trips: onto the box and still there; then, as the body rises over it and
-// lowers again, the shank turns 20 deg the other way and back with no height of its own; still
-// again, and back down.
-std::vector<HingeSample> LeadingLegStepUps(int count) {
-  std::vector<Piece> pieces = {{0.0, 2.0}};
-  std::vector<Carry> carries;
-  double t = 2.0;
-  for (int i = 0; i < count; ++i) {
-    pieces.insert(pieces.end(),
-                  {{50.0, 0.35}, {0.0, 0.35}, {0.0, 0.5}, {-20.0, 0.8}, {0.0, 0.8}, {0.0, 0.5}});
-    carries.push_back({t, 0.7, 0.3, 0.35, /*smooth=*/true});
-    t += 0.7 + 0.5 + 1.6 + 0.5;
-    pieces.insert(pieces.end(), {{50.0, 0.35}, {0.0, 0.35}, {0.0, 2.0}});
-    carries.push_back({t, 0.7, -0.3, -0.35, /*smooth=*/true});
-    t += 0.7 + 2.0;
-  }
-  return Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries);
-}
-
 // Before the set has its reps, a limb at rest learns the axis and its direction afresh from the
 // next movement. On the box, between a trip's way up and its way down, that movement would be
 // the body's rise over the leg, turning the shank the other way: the step down would then seem
 // to start below the pose it stood in, a swing, and the trip would be lost. The way up has
 // taught the axis; it is kept until the way down.
 TEST(RepDetectorTest, ALeadingLegKeepsItsAxisOnTheBoxUntilItStepsDown) {
+  // A leading leg's trips: still on the box after landing; then, as the body rises over it and
+  // lowers again, the shank turns 20 deg the other way and back with no height of its own; still
+  // again, and back down.
+  const StepUpShape leading{.top = {{0.0, 0.5}, {-20.0, 0.8}, {0.0, 0.8}, {0.0, 0.5}}};
   RepDetector detector(Climbing());
-  std::vector<Rep> reps;
-  for (const HingeSample& s : LeadingLegStepUps(3)) {
-    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
-    if (out.rep) reps.push_back(*out.rep);
-  }
+  std::vector<Rep> reps = FeedAll(detector, StepUps(3, leading));
   if (std::optional<Rep> last = detector.Finish()) reps.push_back(*last);
   ASSERT_EQ(reps.size(), 3u);
   for (const Rep& r : reps) {
@@ -1066,23 +1064,8 @@ TEST(RepDetectorTest, ALeadingLegKeepsItsAxisOnTheBoxUntilItStepsDown) {
 // is the knee's turn halfway down. The height is read once the limb has settled, up to its
 // first still moment after the end.
 TEST(RepDetectorTest, AStepDownWhoseEndStillBrakesIsReadOnceTheLegHasSettled) {
-  std::vector<Piece> pieces = {{0.0, 2.0}};
-  std::vector<Carry> carries;
-  double t = 2.0;
-  for (int i = 0; i < 3; ++i) {
-    pieces.insert(pieces.end(), {{50.0, 0.35}, {0.0, 0.35}, {0.0, 1.0}});
-    carries.push_back({t, 0.7, 0.3, 0.35, /*smooth=*/true});
-    t += 1.7;
-    pieces.insert(pieces.end(), {{50.0, 0.35}, {0.0, 0.35}, {0.0, 2.0}});
-    carries.push_back({t, 0.9, -0.3, -0.35, /*smooth=*/true});
-    t += 2.7;
-  }
   RepDetector detector(Climbing());
-  std::vector<Rep> reps;
-  for (const HingeSample& s : Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries)) {
-    const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
-    if (out.rep) reps.push_back(*out.rep);
-  }
+  const std::vector<Rep> reps = FeedAll(detector, StepUps(3, {.down_carry_s = 0.9}));
   ASSERT_EQ(reps.size(), 3u);
   for (std::size_t i = 0; i < reps.size(); ++i) {
     SCOPED_TRACE(testing::Message() << "trip " << i + 1);
@@ -1099,7 +1082,7 @@ TEST(RepDetectorTest, StepsUpThatNeverComeDownAreNoReps) {
   RepDetector detector(Climbing());
   int reps = 0;
   int carried = 0;
-  for (const HingeSample& s : StepUps(3, 50.0, 0.18, 2.0, /*downs=*/false)) {
+  for (const HingeSample& s : StepUps(3, {.box_m = 0.18, .top = {{0.0, 2.0}}, .downs = false})) {
     const RepDetectorOutput out = detector.Update(s.sample, s.sensor_to_earth);
     if (out.rep) ++reps;
     if (out.carried) ++carried;
@@ -1116,7 +1099,7 @@ TEST(RepDetectorTest, WithoutTheRiseTheSameSwingsAreReps) {
     SCOPED_TRACE(box ? "a box, the exercise does not climb" : "no box, climbing");
     RepDetectorParams params = Climbing();
     params.climbing = !box;
-    const std::vector<Rep> reps = Detect(StepUps(3, 50.0, box ? 0.35 : 0.0, 1.0), params);
+    const std::vector<Rep> reps = Detect(StepUps(3, {.box_m = box ? 0.35 : 0.0}), params);
     EXPECT_EQ(reps.size(), 6u);
     for (const Rep& r : reps) EXPECT_FALSE(r.stepped);
   }
