@@ -859,6 +859,16 @@ std::vector<HingeSample> StepUps(int count, const StepUpShape& shape = {}) {
   return Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries);
 }
 
+// Three step-ups of StepUps' default knee came out as three trips, each way a step.
+void ExpectThreeTrips(const std::vector<Rep>& reps, const RepDetector& detector) {
+  ASSERT_EQ(reps.size(), 3u);
+  for (const Rep& r : reps) {
+    EXPECT_TRUE(r.stepped);
+    EXPECT_NEAR(r.rom_deg, 50.0, 2.0);
+  }
+  EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
+}
+
 // Feeds 'samples' to 'detector' with their exact orientation; returns the reps it gave.
 std::vector<Rep> FeedAll(RepDetector& detector, const std::vector<HingeSample>& samples) {
   std::vector<Rep> reps;
@@ -1029,12 +1039,7 @@ TEST(RepDetectorTest, AStepsHeightHoldsWhenALossIsFoundLaterInIt) {
       lost_left = 0;
     }
   }
-  ASSERT_EQ(reps.size(), 3u);
-  for (const Rep& r : reps) {
-    EXPECT_TRUE(r.stepped);
-    EXPECT_NEAR(r.rom_deg, 50.0, 2.0);
-  }
-  EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
+  ExpectThreeTrips(reps, detector);
 }
 
 // Before the set has its reps, a limb at rest learns the axis and its direction afresh from the
@@ -1050,12 +1055,7 @@ TEST(RepDetectorTest, ALeadingLegKeepsItsAxisOnTheBoxUntilItStepsDown) {
   RepDetector detector(Climbing());
   std::vector<Rep> reps = FeedAll(detector, StepUps(3, leading));
   if (std::optional<Rep> last = detector.Finish()) reps.push_back(*last);
-  ASSERT_EQ(reps.size(), 3u);
-  for (const Rep& r : reps) {
-    EXPECT_TRUE(r.stepped);
-    EXPECT_NEAR(r.rom_deg, 50.0, 2.0);
-  }
-  EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
+  ExpectThreeTrips(reps, detector);
 }
 
 // A step down's end is found where the shank stops turning. Here the leg's carrying goes on
