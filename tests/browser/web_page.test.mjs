@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  chromiumOptions, publishedEvents, startRelay, startRig, startWeb, stopAll, until,
+  chromiumOptions, makeTempDir, nameTempDirs, publishedEvents, removeTempDirs, startRelay, startRig,
+  startWeb, stopAll, until,
 } from './web_rig.mjs';
 
 const shots = process.env.AMBI_SCREENSHOT_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-shots-'));
@@ -300,7 +301,7 @@ async function main() {
   // The browser reaches ambi-web through a relay the test can cut.
   const relay = await startRelay(webPort);
   const url = `http://127.0.0.1:${relay.port}/`;
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-chromium-'));
+  const profile = makeTempDir('ambi-chromium-');
   const context = await chromium.launchPersistentContext(profile, { ...chromiumOptions(), viewport: LANDSCAPE });
   const page = context.pages()[0] || await context.newPage();
   const consoleErrors = [];
@@ -679,10 +680,12 @@ async function checkPairing(rig, context) {
 }
 
 main().then(() => {
+  removeTempDirs();
   console.log('PASS web page');
   process.exit(0);
 }, async (e) => {
   console.error('FAIL web page:', e && e.stack ? e.stack : e);
   await stopAll();
+  nameTempDirs();
   process.exit(1);
 });

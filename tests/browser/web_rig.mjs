@@ -18,6 +18,23 @@ export const bin = {
 };
 
 const children = [];
+const tempDirs = [];
+
+// A fresh directory for a test's files and logs. A passing test removes it (removeTempDirs); a
+// failing one leaves it for its logs to be read, and names it.
+export function makeTempDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs() {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export function nameTempDirs() {
+  for (const dir of tempDirs) console.error(`the failed run's files are kept in ${dir}`);
+}
 
 export function startProcess(name, file, args, dir) {
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -65,7 +82,7 @@ export async function startRig({ setEndRestS = 6 } = {}) {
   for (const [k, v] of Object.entries(bin)) {
     if (!v || !fs.existsSync(v)) throw new Error(`missing program ${k}: '${v}' (run through ctest)`);
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-web-test-'));
+  const dir = makeTempDir('ambi-web-test-');
   fs.mkdirSync(path.join(dir, 'links'));
   const sim = startProcess('sim', bin.simPty, ['--link-dir', path.join(dir, 'links')], dir);
   await new Promise((resolve, reject) => {

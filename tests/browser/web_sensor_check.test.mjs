@@ -6,15 +6,16 @@
 // Writes sensor-check-tile-landscape.png and sensor-check-focus-portrait.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  bin, chromiumOptions, publishedEvents, startProcess, startWeb, stopAll, until,
+  bin, chromiumOptions, makeTempDir, nameTempDirs, publishedEvents, removeTempDirs, startProcess,
+  startWeb, stopAll, until,
 } from './web_rig.mjs';
 
 const shots = process.env.AMBI_SCREENSHOT_DIR;
 let browser = null;
+let passed = false;
 
 // Each sensor chip of carol's tile (or of the focus view): its name and the state it shows.
 function chips(page, scope) {
@@ -29,7 +30,7 @@ try {
     if (!v || !fs.existsSync(v)) throw new Error(`missing program ${k}: '${v}' (run through ctest)`);
   }
   if (shots) fs.mkdirSync(shots, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-sensor-check-'));
+  const dir = makeTempDir('ambi-sensor-check-');
   fs.mkdirSync(path.join(dir, 'links'));
   const sim = startProcess('sim', bin.simPty, ['--preset', 'curl', '--athlete', 'carol',
     '--faulty-gyro-deg-s', '14', '--link-dir', path.join(dir, 'links')], dir);
@@ -85,7 +86,10 @@ try {
   console.log(`ok focus: ${problem}`);
   if (shots) await page.screenshot({ path: path.join(shots, 'sensor-check-focus-portrait.png') });
   assert.deepEqual(errors, [], 'no console errors');
+  passed = true;
 } finally {
   if (browser) await browser.close();
   await stopAll();
+  if (passed) removeTempDirs();
+  else nameTempDirs();
 }
