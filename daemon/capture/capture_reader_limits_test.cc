@@ -2,7 +2,6 @@
 // global operator new to see the largest single allocation.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
@@ -14,6 +13,7 @@
 
 #include "daemon/capture/capture_reader.h"
 #include "daemon/capture/capture_writer.h"
+#include "daemon/testing/temp_dir.h"
 
 namespace {
 std::atomic<std::size_t> largest_allocation{0};
@@ -41,9 +41,8 @@ namespace ambi::capture {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  const std::string dir = ::testing::TempDir() + "ambi_capture_limits_" + std::to_string(getpid());
-  std::filesystem::create_directories(dir);
-  return dir + "/" + name;
+  static const ::ambi::testing::TempDir dir("ambi-capture-limits-");
+  return dir.File(name);
 }
 
 void AppendVarint(std::uint64_t value, std::string* out) {

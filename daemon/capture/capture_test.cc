@@ -1,6 +1,5 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -11,6 +10,7 @@
 
 #include "daemon/capture/capture_reader.h"
 #include "daemon/capture/capture_writer.h"
+#include "daemon/testing/temp_dir.h"
 
 namespace ambi::capture {
 namespace {
@@ -18,9 +18,8 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string TempPath(const std::string& name) {
-  const std::string dir = ::testing::TempDir() + "ambi_capture_test_" + std::to_string(getpid());
-  std::filesystem::create_directories(dir);
-  const std::string path = dir + "/" + name;
+  static const ::ambi::testing::TempDir dir("ambi-capture-test-");
+  const std::string path = dir.File(name);
   std::filesystem::remove(path);
   return path;
 }

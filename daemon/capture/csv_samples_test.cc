@@ -2,7 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <array>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "daemon/capture/capture_reader.h"
+#include "daemon/testing/temp_dir.h"
 #include "fusion/decode/decoder.h"
 
 namespace ambi::capture {
@@ -19,9 +19,8 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string TempCsv(const std::string& name, const std::string& text) {
-  const std::string dir = ::testing::TempDir() + "ambi_csv_test_" + std::to_string(getpid());
-  std::filesystem::create_directories(dir);
-  const std::string path = dir + "/" + name;
+  static const ::ambi::testing::TempDir dir("ambi-csv-test-");
+  const std::string path = dir.File(name);
   std::ofstream(path, std::ios::trunc) << text;
   return path;
 }

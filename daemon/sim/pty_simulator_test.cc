@@ -18,6 +18,7 @@
 
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/presets.h"
+#include "daemon/testing/temp_dir.h"
 #include "daemon/transport/asio.h"
 #include "daemon/transport/serial_source.h"
 #include "fusion/decode/decoder.h"
@@ -27,22 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "ambi-pty-sim-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+using ::ambi::testing::TempDir;
 
 // Runs 'io' until 'done' holds; the limit only keeps a broken build from hanging.
 bool RunUntil(asio::io_context& io, const std::function<bool()>& done) {

@@ -18,28 +18,11 @@
 
 #include "ambi/v1/events.pb.h"
 #include "daemon/config/exercise_catalog.h"
+#include "daemon/testing/temp_dir.h"
 
 namespace ambi::store::testing {
 
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(base != nullptr && *base ? base : "/tmp") + "/ambi_store_test_XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << pattern;
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using ::ambi::testing::TempDir;
 
 // The events of a golden replay (tests/golden/<name>.events.jsonl): real pipeline output.
 inline std::vector<v1::Event> GoldenEvents(const std::string& name) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/testing/temp_dir.h"
 #include "daemon/transport/asio.h"
 
 namespace ambi::transport {
@@ -72,22 +73,7 @@ class TestPty {
   std::string slave_path_;
 };
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "ambi-serial-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using ::ambi::testing::TempDir;
 
 // Points 'link' at 'target' atomically, as the simulator does on replug.
 void PointSymlink(const fs::path& link, const std::string& target) {

@@ -9,6 +9,7 @@
 #include "daemon/capture/capture_reader.h"
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/presets.h"
+#include "daemon/testing/temp_dir.h"
 #include "fusion/decode/decoder.h"
 
 namespace ambi::sim {
@@ -30,9 +31,10 @@ ReadBack Read(const std::string& path) {
 }
 
 std::string TempPath(const char* name) {
-  const auto path = std::filesystem::path(testing::TempDir()) / name;
+  static const ::ambi::testing::TempDir dir("ambi-capture-export-test-");
+  const std::string path = dir.File(name);
   std::filesystem::remove(path);
-  return path.string();
+  return path;
 }
 
 TEST(CaptureExportTest, AmbiSampleCaptureCarriesEverySampleInArrivalOrder) {

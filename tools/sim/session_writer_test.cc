@@ -9,6 +9,7 @@
 
 #include "daemon/sim/limb_simulator.h"
 #include "daemon/sim/presets.h"
+#include "daemon/testing/temp_dir.h"
 
 namespace ambi::sim {
 namespace {
@@ -45,8 +46,8 @@ TEST(SessionWriterTest, SessionDirectoryHasCsvPerSensorAndParsableTruth) {
   SessionSpec spec = *MakePreset("curl-asym10");
   spec.left.rep_count = spec.right.rep_count = 3;
   const SimulatedSession session = Simulate(spec);
-  const auto dir = std::filesystem::path(testing::TempDir()) / "ambi_sim_writer_test";
-  std::filesystem::remove_all(dir);
+  const ::ambi::testing::TempDir temp("ambi-sim-writer-test-");
+  const std::filesystem::path dir = temp.path() / "session";
   WriteCsvSession(session, dir);
   EXPECT_TRUE(std::filesystem::exists(dir / "left_wrist.csv"));
   EXPECT_TRUE(std::filesystem::exists(dir / "right_wrist.csv"));
