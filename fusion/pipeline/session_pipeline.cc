@@ -313,8 +313,11 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   }
   if (set_->automatic && !output.moving &&
       ToSeconds(clock.time - set_->last_rep_end) > params_.set_end_rest_s) {
+    const int resting_set = set_->index;
     ResolveScreens();
-    CloseSet(set_->last_rep_end);
+    // The reps the screens held (the first reps after a rest) may have begun the next set, which
+    // has not rested.
+    if (set_->index == resting_set) CloseSet(set_->last_rep_end);
     RestartScreens();
   }
 }

@@ -919,6 +919,31 @@ TEST(SessionPipelineTest, ATripWhoseStandOnTheBoxIsLostIsOneRep) {
   }
 }
 
+// A rest between the legs' sets a little shorter than set_end_rest_s. The other leg's first trips
+// are still held by the screen (the first reps after a rest may be handling) when the rest since
+// the last rep handed on reaches set_end_rest_s; ending the set there releases them, and they
+// begin the other leg's set. That set has not rested: it was ended at once, and its first trip
+// read as a set of its own (three sets, the last without its first trip).
+TEST(SessionPipelineTest, TripsHeldThroughTheRestBeginTheOtherLegsSetWhichGoesOn) {
+  for (const double rest_s : {12.0, 14.0, 16.0, 18.0}) {
+    SCOPED_TRACE(testing::Message() << "rest " << rest_s << " s");
+    sim::SessionSpec spec = StepUps25Hz(0.2);
+    spec.rest_between_sets_s = rest_s;
+    const SimInput input = Simulate(spec, Protocol::kAmbiSample);
+    const RecordingSink sink = RunStepUps(input, input.records);
+    ASSERT_EQ(sink.All<SetStarted>().size(), 2u);
+    for (Side side : {Side::kLeft, Side::kRight}) {
+      std::array<int, 2> per_set{};
+      for (const Rep& r : sink.RepsOf(side)) {
+        ASSERT_TRUE(r.set_index == 1 || r.set_index == 2) << Describe(r);
+        ++per_set[static_cast<std::size_t>(r.set_index - 1)];
+      }
+      EXPECT_EQ(per_set[0], TruthReps(input, side) / 2) << ToString(side);
+      EXPECT_EQ(per_set[1], TruthReps(input, side) / 2) << ToString(side);
+    }
+  }
+}
+
 // The records of 'input' with the right sensor's delivery stalled for 'stall_s' from 'at(truth
 // rep)' in each rep: every record due in the stall arrives when it ends, all at once (a BLE link
 // retransmitting, a starved BlueZ or daemon), in their order. Nothing is lost.
