@@ -243,6 +243,20 @@ bool RepDetector::CarriedElsewhere(std::int64_t first, std::int64_t last, std::i
   // time for a tilt error to leak gravity into the vertical.
   std::int64_t end = last;
   while (end < settled && !StillForTravel(end)) ++end;
+  if (CarriedTo(first, end, rise_m)) return true;
+  // Read again where the limb came to rest, when it did: a leading leg lands bent on the box,
+  // its rise then no more than a knee turned that far might give it, and the body rising over it
+  // turns it upright.
+  double settled_rise_m = 0.0;
+  if (params_.climbing && settled > end && StillForTravel(settled) &&
+      CarriedTo(first, settled, &settled_rise_m)) {
+    *rise_m = settled_rise_m;
+    return true;
+  }
+  return false;
+}
+
+bool RepDetector::CarriedTo(std::int64_t first, std::int64_t end, double* rise_m) const {
   Travel travel = SensorTravel(first, end);
   if (params_.climbing && travel.rise_m == 0.0) {
     // The movement's start is where it crossed its threshold, already moving off (a step's

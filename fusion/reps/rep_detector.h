@@ -145,10 +145,12 @@ struct RepDetectorParams {
   // for rest_min_s), its height read up to the first still moment after its end: a step down's
   // end, found where the shank stops turning, may still be braking the landing (3.3 m/s^2 off
   // gravity in RepDetectorTest), and a tilt the gyro missed in a bridged gap is checked against
-  // gravity only once the limb is still (SessionPipeline::GiveBackTiltSnap). It is judged at its
-  // end when the limb does not settle within step_settle_max_s, or moves on into the next
-  // movement first.
-  double step_settle_max_s = 1.0;
+  // gravity only once the limb is still (SessionPipeline::GiveBackTiltSnap). A movement that
+  // did not carry the limb that far by its end is read again where the limb settled: a leading
+  // leg lands bent on the box (20-30 deg), and the body then rises over it for 1-1.5 s before it
+  // stands still. It is judged at its end when the limb does not settle within
+  // step_settle_max_s, or moves on into the next movement first.
+  double step_settle_max_s = 2.0;
   // The velocity left at the still end is an error, taken out where it arose. Measured samples
   // make it grow with time (a bias) and faster where the limb turns: the vertical is carried by
   // the gyro through each sample's turn, and an error in that turn leaks gravity and the limb's
@@ -568,9 +570,12 @@ class RepDetector {
   // The sensor moved further from 'first' to 'last' than turning the segment can have moved it
   // (step_min_m, step_rise_min_m): the limb was carried elsewhere, 'rise_m' up. Read between
   // still moments (StillForTravel): the end's is looked for up to 'settled' (the limb had
-  // settled there, step_settle_max_s), then before it, as the start's is before it.
+  // settled there, step_settle_max_s), then before it, as the start's is before it; in an
+  // exercise that climbs, failing that, at 'settled' itself when the limb is still there.
   bool CarriedElsewhere(std::int64_t first, std::int64_t last, std::int64_t settled,
                         double* rise_m) const;
+  // CarriedElsewhere read from sample 'first' to sample 'end'.
+  bool CarriedTo(std::int64_t first, std::int64_t end, double* rise_m) const;
   // The step 'step' (samples 'first' to 'last', carried 'rise_m' up) went back down to where
   // the step up before it began: returns the trip they make (step_trip_stand_max_s), its way up
   // ending at its top (step_top_band_deg). Otherwise keeps it as the next trip's way up if it
