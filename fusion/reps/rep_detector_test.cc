@@ -1058,6 +1058,17 @@ TEST(RepDetectorTest, ALeadingLegKeepsItsAxisOnTheBoxUntilItStepsDown) {
   ExpectThreeTrips(reps, detector);
 }
 
+// A slow set: a leg stands on the box for 6 s (the body rising over the leading leg, holding
+// and lowering: 3 s up, 1 s at the top, 3 s down would be 7 s) before it steps down. Still one
+// trip each: at most 4 s on the box lost them all (step_trip_stand_max_s).
+TEST(RepDetectorTest, ALegThatStandsOnTheBoxThroughASlowSetStillMakesATrip) {
+  const StepUpShape slow{.top = {{0.0, 6.0}}};
+  RepDetector detector(Climbing());
+  std::vector<Rep> reps = FeedAll(detector, StepUps(3, slow));
+  if (std::optional<Rep> last = detector.Finish()) reps.push_back(*last);
+  ExpectThreeTrips(reps, detector);
+}
+
 // A step down's end is found where the shank stops turning. Here the leg's carrying goes on
 // 0.2 s longer, braking the landing: at that end the accelerometer is 3.3 m/s^2 off gravity,
 // too far to take the velocity as zero there, and the last moment before it that was as still
