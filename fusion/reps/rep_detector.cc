@@ -278,7 +278,7 @@ bool RepDetector::CarriedTo(std::int64_t first, std::int64_t end, double* rise_m
   *rise_m = travel.rise_m;
   const double tilt_rad = DirectionAngleRad(At(first).gravity, At(end).gravity);
   const double arc_m = 2.0 * params_.step_lever_m * std::sin(0.5 * tilt_rad);
-  const double arc_rise_m = params_.step_lever_m * (1.0 - std::cos(tilt_rad));
+  const double arc_rise_m = params_.step_rise_lever_m * (1.0 - std::cos(tilt_rad));
   return travel.across_m > params_.step_min_m + arc_m ||
          std::abs(travel.rise_m) > params_.step_rise_min_m + arc_rise_m;
 }

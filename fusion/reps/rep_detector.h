@@ -119,14 +119,17 @@ struct RepDetectorParams {
   // step as well. The vertical is read over longer than the horizontal travel, as an error in
   // the carried vertical leaks gravity into the height by g (1 - cos error) only, not by
   // g sin error. A stair is 0.15-0.2 m high, a step-up box 0.2-0.5 m; a step-up's leading leg
-  // takes 1.5-2.6 s from the floor to standing tall on the box. Turning the shank about the
-  // ankle changes the height by step_lever_m (1 - cos tilt) from standing.
+  // takes 1.5-2.6 s from the floor to standing tall on the box. Turning the shank about the knee
+  // by its tilt from standing lifts an ankle sensor by up to step_rise_lever_m (1 - cos tilt):
+  // the knee is 0.35-0.45 m above it (a leading leg lands on a 0.2 m box with its shank 20-30
+  // deg forward, the sensor 0.18-0.19 m up; with the arm's 0.6 m lever it read as the knee's rep).
   // Only for an exercise that climbs: over seconds the height read from the accelerometer is
   // off by as much as a box elsewhere (simulated straight-leg raises at 25-50 Hz read 0.25-0.41 m
   // over 2-4 s, the real tuning recordings' movements 0.2-3.4 m, where they end mid-movement).
   bool climbing = false;
   double step_rise_min_m = 0.15;
   double step_rise_max_s = 4.0;
+  double step_rise_lever_m = 0.4;
   // ... read only between two moments the limb was really still, so that its velocity was zero
   // there: the accelerometer within step_still_accel_m_s2 of gravity and the gyro under
   // step_still_gyro_deg_s. A rep's end found mid-movement (a real recording cut one file per

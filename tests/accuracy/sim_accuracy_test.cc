@@ -559,6 +559,20 @@ TEST(SituationTest, AStepUpSetGoesOnWhileTheLegsKeepTheirRoles) {
   EXPECT_EQ(n, 2);
 }
 
+// Step-ups on a lossy link, seeds 111-130: every session finds its two sets, one per leading
+// leg. A leading leg that lands bent on a low box (0.2 m, the shank 22 deg forward) reads
+// 0.19 m up there, while the arm's lever (0.6 m) let a knee turned that far lift the sensor
+// 0.196 m: the way up was the knee's rep, and its short rise, like the trailing leg's, cut the
+// set after a rest (s120758: 3 sets). The knee is 0.35-0.45 m above an ankle sensor
+// (RepDetectorParams::step_rise_lever_m).
+TEST(SituationTest, LossyStepUpsFindTheirTwoSets) {
+  const int n = ForEachScenario(StepGrid, 111, 130, " loss stepup", [](const ScenarioResult& r) {
+    EXPECT_EQ(r.set_summaries, 2);
+    EXPECT_TRUE(r.working_sides_right);
+  });
+  EXPECT_GE(n, 20);
+}
+
 // Left-led step-ups at 50 Hz whose weaker leg rises onto the box 1.4 times slower (seeds 1-5,
 // either leg): the second set's comparison names that leg, by its way up's time (significant,
 // amber), and not by its range. Each leg counts every trip in all but one of the ten (measured:
