@@ -64,6 +64,22 @@ std::int64_t ExtrapolateToZero(std::int64_t t0, double v0, std::int64_t t1, doub
   return crossing + static_cast<std::int64_t>(std::llround(shift_s * 1e9));
 }
 
+// One rep made of two movements: 'out' up to its turn at 'turn_from', held until 'turn_to', and
+// 'back' from there (a trip up onto a box and down, or a movement that went on after a gap).
+Rep TwoWayRep(const Rep& out, const Rep& back, Time turn_from, Time turn_to) {
+  Rep rep = out;
+  rep.turnaround = turn_from;
+  rep.end = back.end;
+  rep.rom_deg = std::max(out.rom_deg, back.rom_deg);
+  rep.concentric_s = ToSeconds(turn_from - out.start);
+  rep.eccentric_s = ToSeconds(back.end - turn_to);
+  rep.pause_turnaround_s = std::max(0.0, ToSeconds(turn_to - turn_from));
+  rep.peak_speed_deg_s = std::max(out.peak_speed_deg_s, back.peak_speed_deg_s);
+  rep.peak_concentric_speed_deg_s = out.peak_speed_deg_s;
+  rep.bridged = out.bridged || back.bridged;
+  return rep;
+}
+
 }  // namespace
 
 const char* RepStateName(RepState state) {
@@ -315,16 +331,7 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
     top_from = TimeFromNanoseconds(At(from).time_ns);
     top_to = TimeFromNanoseconds(At(to).time_ns);
   }
-  Rep trip = out->step;
-  trip.turnaround = top_from;
-  trip.end = step.end;
-  trip.rom_deg = std::max(out->step.rom_deg, step.rom_deg);
-  trip.concentric_s = ToSeconds(top_from - out->step.start);
-  trip.eccentric_s = ToSeconds(step.end - top_to);
-  trip.pause_turnaround_s = ToSeconds(top_to - top_from);
-  trip.peak_speed_deg_s = std::max(out->step.peak_speed_deg_s, step.peak_speed_deg_s);
-  trip.peak_concentric_speed_deg_s = out->step.peak_speed_deg_s;
-  trip.bridged = out->step.bridged || step.bridged;
+  Rep trip = TwoWayRep(out->step, step, top_from, top_to);
   trip.stepped = true;
   return trip;
 }
@@ -1013,17 +1020,8 @@ RepDetector::UnsettledMovement RepDetector::JoinMovements(const UnsettledMovemen
                                                           const Rep& after,
                                                           std::int64_t last) const {
   UnsettledMovement joined = before;
-  Rep& rep = joined.rep;
   // Turned where the first part ended, as a trip turns at its top (CloseTrip).
-  rep.turnaround = before.rep.end;
-  rep.end = after.end;
-  rep.rom_deg = std::max(before.rep.rom_deg, after.rom_deg);
-  rep.concentric_s = ToSeconds(before.rep.end - before.rep.start);
-  rep.eccentric_s = ToSeconds(after.end - after.start);
-  rep.pause_turnaround_s = std::max(0.0, ToSeconds(after.start - before.rep.end));
-  rep.peak_speed_deg_s = std::max(before.rep.peak_speed_deg_s, after.peak_speed_deg_s);
-  rep.peak_concentric_speed_deg_s = before.rep.peak_speed_deg_s;
-  rep.bridged = before.rep.bridged || after.bridged;
+  joined.rep = TwoWayRep(before.rep, after, before.rep.end, after.start);
   joined.rotation.axis = RepRotationAxis(before.first, last);
   joined.last = last;
   joined.joined = true;
