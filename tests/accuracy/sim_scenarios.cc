@@ -92,6 +92,26 @@ double Mean(const std::vector<fusion::Rep>& reps, double fusion::Rep::*field) {
 
 double MeanRom(const std::vector<fusion::Rep>& reps) { return Mean(reps, &fusion::Rep::rom_deg); }
 
+// Reps per set, in set order ('reps' are in time order, and sets follow one another).
+std::vector<int> RepsPerSet(const std::vector<fusion::Rep>& reps) {
+  std::vector<int> counts;
+  int set_index = -1;
+  for (const fusion::Rep& rep : reps) {
+    if (rep.set_index != set_index) {
+      set_index = rep.set_index;
+      counts.push_back(0);
+    }
+    ++counts.back();
+  }
+  return counts;
+}
+
+std::string JoinCounts(const std::vector<int>& counts) {
+  std::string text;
+  for (int count : counts) text += (text.empty() ? "" : "+") + std::to_string(count);
+  return text.empty() ? "0" : text;
+}
+
 double PercentDifference(double l, double r) {
   const double larger = std::max(std::abs(l), std::abs(r));
   return larger > 0.0 ? std::abs(l - r) / larger * 100.0 : 0.0;
@@ -107,6 +127,8 @@ SideResult ScoreSide(const std::vector<fusion::Rep>& truth,
   r.detected_reps = static_cast<int>(detected.size());
   r.true_mean_rom_deg = MeanRom(truth);
   r.detected_mean_rom_deg = MeanRom(detected);
+  r.true_set_reps = RepsPerSet(truth);
+  r.detected_set_reps = RepsPerSet(detected);
   std::vector<bool> taken(truth.size(), false);
   double rom_abs_sum = 0.0;
   double rom_sum = 0.0;
@@ -953,6 +975,14 @@ void PrintScenario(const ScenarioResult& result, std::ostream& out) {
                   m.significant ? " SIG" : "");
   }
   out << (result.flagged ? "  -> FLAGGED\n" : "\n");
+  for (Side side : kSides) {
+    const SideResult& s = result.side(side);
+    if (s.Exact() && !s.SetsExact()) {
+      out << Format("  %s reps per set: true %s, detected %s: SETS SPLIT WRONG\n",
+                    side == Side::kLeft ? "left" : "right", JoinCounts(s.true_set_reps).c_str(),
+                    JoinCounts(s.detected_set_reps).c_str());
+    }
+  }
   if (result.expects_comparison) {
     out << Format("  unilateral sets: %d (2 expected), %s, working sides %s\n",
                   result.set_summaries, result.compared ? "compared" : "NOT COMPARED",
@@ -983,11 +1013,13 @@ struct Totals {
   int symmetric = 0;
   int symmetric_clean = 0;
   int symmetric_not_flagged = 0;
-  int count_exact = 0;  // scenarios where both sides detected exactly the true reps
+  int count_exact = 0;       // scenarios where both sides detected exactly the true reps
+  int count_sets_exact = 0;  // and each set of each side held as many reps as its true set
 
   void Add(const ScenarioResult& r) {
     ++scenarios;
     bool exact = true;
+    bool sets_exact = true;
     for (Side side : kSides) {
       const SideResult& s = r.side(side);
       true_reps += s.true_reps;
@@ -1001,9 +1033,11 @@ struct Totals {
       rom_max = std::max(rom_max, s.rom_err_max_abs_deg);
       con_abs_sum += s.concentric_err_mean_abs_s * s.matched_reps;
       ecc_abs_sum += s.eccentric_err_mean_abs_s * s.matched_reps;
-      exact = exact && s.matched_reps == s.true_reps && s.extra_reps == 0;
+      exact = exact && s.Exact();
+      sets_exact = sets_exact && s.SetsExact();
     }
     if (exact) ++count_exact;
+    if (sets_exact) ++count_sets_exact;
     asym_err_sum += r.AsymmetryErrorPp();
     asym_err_max = std::max(asym_err_max, r.AsymmetryErrorPp());
     if (r.AsymmetryErrorPp() <= kAsymmetryAimPp) ++asym_within_aim;
@@ -1020,12 +1054,12 @@ struct Totals {
   void Print(const std::string& label, std::ostream& out) const {
     const double m = std::max(1, matched);
     out << Format(
-        "  %-20s %4d %5d/%5d/%5d %4d(%3d) %4d  %4d  %5.2f %6.2f %5.1f%%  %5.3f %5.3f"
+        "  %-20s %4d %5d/%5d/%5d %4d(%3d) %4d  %4d %5d  %5.2f %6.2f %5.1f%%  %5.3f %5.3f"
         "  %5.2f %5.2f %3d/%-3d  %3d/%-3d  %3d/%-3d  %3d/%-3d\n",
         label.c_str(), scenarios, true_reps, detected, matched, missed, missed_in_dropouts, extra,
-        count_exact, rom_abs_sum / m, rom_max, 100.0 * rom_within_aim / m, con_abs_sum / m,
-        ecc_abs_sum / m, asym_err_sum / std::max(1, scenarios), asym_err_max, asym_within_aim,
-        scenarios, asymmetric_detected, asymmetric, symmetric_clean, symmetric,
+        count_exact, count_sets_exact, rom_abs_sum / m, rom_max, 100.0 * rom_within_aim / m,
+        con_abs_sum / m, ecc_abs_sum / m, asym_err_sum / std::max(1, scenarios), asym_err_max,
+        asym_within_aim, scenarios, asymmetric_detected, asymmetric, symmetric_clean, symmetric,
         symmetric_not_flagged, symmetric);
   }
 };
@@ -1054,9 +1088,10 @@ void PrintTotals(const std::vector<ScenarioResult>& results, std::ostream& out) 
       " sets flagged with the right weaker side, symmetric sets not flagged)\n"
       "  asym ok: ROM significant, right weaker side (a step-up's slower rise: the concentric"
       " time, and not the ROM). sym nosig: no metric significant."
+      " sets: exact, and each set of each side held as many reps as its true set."
       " sym nocue: no metric significant outside green\n",
       kRomAimDeg, kAsymmetryAimPp);
-  out << "  group                 scn  reps true/det/match miss(drop) extra exact  "
+  out << "  group                 scn  reps true/det/match miss(drop) extra exact  sets  "
          "ROM mean   max  <=aim   conc  ecc s   asym mean max <=aim  asym ok  sym nosig sym "
          "nocue\n";
   for (const auto& [name, totals] : by_exercise) totals.Print(name, out);

@@ -155,6 +155,13 @@ struct SideResult {
   double eccentric_err_max_abs_s = 0.0;
   double true_mean_rom_deg = 0.0;      // over all true reps
   double detected_mean_rom_deg = 0.0;  // over all detected reps
+  // Reps per set of this side, in set order, sets without a rep of this side left out.
+  std::vector<int> true_set_reps;
+  std::vector<int> detected_set_reps;
+
+  // Every rep found, none extra, and each set of this side holding as many as its true set.
+  bool Exact() const { return matched_reps == true_reps && extra_reps == 0; }
+  bool SetsExact() const { return Exact() && true_set_reps == detected_set_reps; }
 };
 
 struct ScenarioResult {
