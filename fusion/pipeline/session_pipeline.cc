@@ -127,6 +127,7 @@ struct SessionPipeline::SetState {
   std::optional<Side> side;
   Time start;
   Time last_rep_end;
+  double longest_pause_s = 0.0;             // between the end of a rep and the start of the next
   std::array<int, 4> reps_per_placement{};  // by PlacementSlot
 };
 
@@ -312,7 +313,7 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
     sensor.next_watermark = clock.time + kWatermarkInterval;
   }
   if (set_->automatic && !output.moving &&
-      ToSeconds(clock.time - set_->last_rep_end) > params_.set_end_rest_s) {
+      ToSeconds(clock.time - set_->last_rep_end) > SetEndRestS() && !RepUnderWay(clock.time)) {
     const int resting_set = set_->index;
     ResolveScreens();
     // The reps the screens held (the first reps after a rest) may have begun the next set, which
@@ -534,6 +535,11 @@ void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
       return;
     }
     OpenSet(rep.start, /*automatic=*/true, UnilateralSide(rep));
+  } else if (set_->automatic && ToSeconds(rep.start - set_->last_rep_end) > SetEndRestS()) {
+    // A rep handed on late (the screen held it: the first reps after a rest may be handling)
+    // that began after the set had rested long enough to end is the next set's.
+    CloseSet(set_->last_rep_end);
+    OpenSet(rep.start, /*automatic=*/true, UnilateralSide(rep));
   } else if (set_->automatic && set_->mode == SetMode::kUnilateral && set_->side &&
              ToSeconds(rep.start - set_->last_rep_end) >= params_.min_side_switch_rest_s &&
              StartsTheOtherSidesSet(rep)) {
@@ -548,9 +554,42 @@ void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
   rep.index = ++set_->reps_per_placement[PlacementSlot(rep.placement)];
   if (rep.index == 1) rep.pause_before_s = 0.0;
   ++sensor.counters.reps;
+  if (rep.start > set_->last_rep_end && set_->last_rep_end > set_->start) {
+    set_->longest_pause_s =
+        std::max(set_->longest_pause_s, ToSeconds(rep.start - set_->last_rep_end));
+  }
   set_->last_rep_end = std::max(set_->last_rep_end, rep.end);
   sink_->OnEvent(rep);
   comparators_[static_cast<int>(rep.placement.limb)]->AddRep(rep);
+}
+
+double SessionPipeline::SetEndRestS() const {
+  const double own_rhythm_s =
+      std::max(params_.set_end_min_rest_s, params_.set_end_pause_ratio * set_->longest_pause_s);
+  return std::min(params_.set_end_rest_s, own_rhythm_s);
+}
+
+bool SessionPipeline::RepUnderWay(Time now) const {
+  for (const auto& sensor : sensors_) {
+    if (!sensor->last_sample ||
+        ToSeconds(now - sensor->last_sample->time) > params_.set_end_silent_sensor_s) {
+      continue;
+    }
+    switch (sensor->reps.state()) {
+      case RepState::kRising:
+      case RepState::kFalling:
+      case RepState::kReturning:
+      case RepState::kStoppedSuddenly:
+        return true;
+      default:
+        break;
+    }
+    // A rep the screen still judges (the first after a pause waits for the next one) may be
+    // the set's: a slow set's first rep after a long pause is.
+    const Placement& placement = sensor->config.placement;
+    if (screens_[static_cast<int>(placement.limb)]->HeldFrom(placement.side)) return true;
+  }
+  return false;
 }
 
 bool SessionPipeline::StartsTheOtherSidesSet(const Rep& rep) const {
@@ -573,6 +612,7 @@ void SessionPipeline::OpenSet(Time time, bool automatic, std::optional<Side> sid
   ++set_->index;
   set_->start = time;
   set_->last_rep_end = time;
+  set_->longest_pause_s = 0.0;
   set_->reps_per_placement = {};
 
   SetStarted started;

@@ -51,6 +51,17 @@ struct SessionParams {
   // last ~5-10 s), shorter than a normal rest between sets (1-3 min).
   bool automatic_sets = true;
   double set_end_rest_s = 20.0;
+  // ... and sooner for a set whose reps follow each other closely: after this many times the
+  // longest pause between two of its reps, but never under set_end_min_rest_s. A set of reps a
+  // second apart rests 15 s between sets with the weights in hand; a physiotherapy set that
+  // pauses 5 s between reps keeps the whole set_end_rest_s. (Real sets pause at most 4.6 s
+  // between reps, within 1.5 s in the simulator's.)
+  double set_end_pause_ratio = 4.0;
+  double set_end_min_rest_s = 12.0;
+  // Nor does a set end while a limb is in a rep (the other arm's set begun, a slow rep) or the
+  // screen still judges one: that rep may be the set's. A sensor without a sample for this long
+  // (lost, stalled) holds nothing back.
+  double set_end_silent_sensor_s = 1.0;
   // Bad-data reports per sensor at most this often (session seconds).
   double bad_data_report_interval_s = 5.0;
   // Automatic unilateral sets: the other side's rep starts the other side's set only after the
@@ -172,6 +183,12 @@ class SessionPipeline {
   void HandleRep(SensorState& sensor, Rep rep);
   void OpenSet(Time time, bool automatic, std::optional<Side> side);
   std::optional<Side> UnilateralSide(const Rep& rep) const;
+  // The rest without a rep that ends the open automatic set (set_end_rest_s, or sooner by the
+  // set's own rhythm: set_end_pause_ratio).
+  double SetEndRestS() const;
+  // Some sensor with data up to 'now' is in a rep, or its screen holds one
+  // (set_end_silent_sensor_s).
+  bool RepUnderWay(Time now) const;
   // After the working side rested (min_side_switch_rest_s), whether 'rep' begins the other
   // side's automatic unilateral set: its side is not the set's, or, where both sides move in
   // every rep, the sides swapped roles (LimbPairComparator::SwappedRoles).

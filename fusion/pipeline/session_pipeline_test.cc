@@ -428,6 +428,66 @@ TEST(SessionPipelineTest, AShortSetEndRestDoesNotShortenTheRepScreensWait) {
             sink.RepsOf(Side::kLeft).size() + sink.RepsOf(Side::kRight).size());
 }
 
+// The reps of each side in each set, in set order.
+std::vector<int> RepsPerSet(const std::vector<Rep>& reps) {
+  std::vector<int> counts;
+  for (const Rep& r : reps) {
+    if (counts.size() < static_cast<std::size_t>(r.set_index)) {
+      counts.resize(static_cast<std::size_t>(r.set_index), 0);
+    }
+    ++counts[static_cast<std::size_t>(r.set_index - 1)];
+  }
+  return counts;
+}
+
+// Two curl sets 14-18 s apart with the weights in hand, or put down and picked up again: under
+// set_end_rest_s, but reps a second apart do not pause that long within a set (the set's own
+// rhythm, set_end_pause_ratio). Each set holds its own reps. Before, the sets merged, or the
+// next set's first rep (held by the screen: the first reps after a rest may be handling) was
+// handed on when the rest reached set_end_rest_s, into the set that was ending (8 and 6 reps
+// for 7 and 7).
+TEST(SessionPipelineTest, SetsAShortRestApartAreTwoSetsOfTheirOwnReps) {
+  for (const bool handling : {false, true}) {
+    for (const double rest_s : {14.0, 16.0, 18.0}) {
+      SCOPED_TRACE(testing::Message() << "rest " << rest_s << " s, handling " << handling);
+      sim::SessionSpec spec = *sim::MakePreset("curl");
+      spec.left.rep_count = spec.right.rep_count = 7;
+      spec.sets.set_count = 2;
+      spec.sets.rest_s = rest_s;
+      spec.handling.enabled = handling;
+      const SimInput input = Simulate(spec, Protocol::kWitMotionSerial);
+      SessionParams params = ParamsFor(spec, Protocol::kWitMotionSerial);
+      ASSERT_LT(rest_s, params.set_end_rest_s);
+      const RecordingSink sink = RunPipeline(input, params);
+      ExpectWellOrdered(sink.events);
+      EXPECT_EQ(sink.All<SetSummary>().size(), 2u);
+      for (Side side : {Side::kLeft, Side::kRight}) {
+        EXPECT_EQ(RepsPerSet(sink.RepsOf(side)), RepsPerSet(input.truth.side(side).reps))
+            << ToString(side);
+      }
+    }
+  }
+}
+
+// ... while a set whose reps pause 4.5 s apart (a physiotherapy set) keeps a 15 s pause within
+// it: it ends only after set_end_rest_s.
+TEST(SessionPipelineTest, ASlowSetsLongerPauseDoesNotEndIt) {
+  sim::SessionSpec spec = *sim::MakePreset("curl");
+  spec.left.rep_count = spec.right.rep_count = 5;
+  spec.left.rest_between_s = spec.right.rest_between_s = 4.5;
+  spec.sets.set_count = 2;
+  spec.sets.rest_s = 15.0;
+  const SimInput input = Simulate(spec, Protocol::kWitMotionSerial);
+  SessionParams params = ParamsFor(spec, Protocol::kWitMotionSerial);
+  ASSERT_GT(params.set_end_pause_ratio * spec.left.rest_between_s, spec.sets.rest_s);
+  const RecordingSink sink = RunPipeline(input, params);
+  EXPECT_EQ(sink.All<SetSummary>().size(), 1u);
+  for (Side side : {Side::kLeft, Side::kRight}) {
+    EXPECT_EQ(RepsPerSet(sink.RepsOf(side)), std::vector<int>{TruthReps(input, side)})
+        << ToString(side);
+  }
+}
+
 TEST(SessionPipelineTest, ExplicitStartAndEndSet) {
   const SimInput& input = CurlSerial();
   SessionParams params = ParamsFor(input.spec, Protocol::kWitMotionSerial);

@@ -288,6 +288,7 @@ void ExpectExactSets(const char* tag, int expected_scenarios, int reps_per_side,
       EXPECT_EQ(s.detected_reps, s.true_reps);
       EXPECT_EQ(s.extra_reps, 0) << "phantom reps";
       EXPECT_EQ(s.missed_reps, 0);
+      EXPECT_EQ(s.detected_set_reps, s.true_set_reps) << "reps per set";
       EXPECT_LE(s.rom_err_mean_abs_deg, kSituationRomMaeAimDeg);
     }
     EXPECT_LE(r.AsymmetryErrorPp(), kSituationAsymmetryAimPp);
@@ -799,7 +800,7 @@ TEST(DrawnGridTest, DrawsSessionsThatDifferAndRepeat) {
 }
 
 // The drawn session 'index' of 'seed' (20 per seed), whose name holds every one of 'tags': every
-// rep of both sides counted, none extra.
+// rep of both sides counted, none extra, each in its own set.
 void ExpectDrawnSessionExact(std::uint64_t seed, std::size_t index,
                              std::initializer_list<const char*> tags, int reps_per_side) {
   const Scenario scenario = DrawnGrid(seed, 20).at(index);
@@ -811,6 +812,7 @@ void ExpectDrawnSessionExact(std::uint64_t seed, std::size_t index,
     EXPECT_EQ(s.true_reps, reps_per_side);
     EXPECT_EQ(s.matched_reps, reps_per_side);
     EXPECT_EQ(s.extra_reps, 0);
+    EXPECT_EQ(s.detected_set_reps, s.true_set_reps) << "reps per set";
   }
 }
 
@@ -933,11 +935,9 @@ TEST(DrawnGridTest, SessionsNobodyTunedOnStayAtTheirMeasuredRate) {
     for (const Scenario& scenario : DrawnGrid(seed, 20)) {
       const ScenarioResult r = RunScenario(scenario);
       ++sessions;
-      bool all_exact = true;
-      for (Side side : {Side::kLeft, Side::kRight}) {
-        const SideResult& s = r.side(side);
-        all_exact = all_exact && s.detected_reps == s.true_reps && s.matched_reps == s.true_reps;
-      }
+      // Every rep of both sides, none extra, each in its own set: a next set's first rep in the
+      // set before it (a rest just under set_end_rest_s) is not exact.
+      const bool all_exact = r.left.SetsExact() && r.right.SetsExact();
       if (all_exact) {
         ++exact;
       } else {
