@@ -52,6 +52,7 @@ SessionOpener::SessionOpener(const config::DaemonConfig& settings,
                              std::vector<EventOutput*> outputs)
     : capture_dir_(settings.data_dir + "/captures"),
       set_end_rest_s_(settings.set_end_rest_s),
+      set_end_min_rest_s_(settings.set_end_min_rest_s),
       stop_speed_loss_pct_(settings.stop_speed_loss_pct),
       catalog_(catalog),
       store_(store),
@@ -80,6 +81,7 @@ fusion::SessionParams SessionOpener::ParamsFor(const Athlete& athlete) const {
   }
   params.automatic_sets = athlete.automatic_sets;
   params.set_end_rest_s = set_end_rest_s_;
+  params.set_end_min_rest_s = set_end_min_rest_s_;
   params.asymmetry.stop_speed_loss_pct = stop_speed_loss_pct_;
   return params;
 }

@@ -51,6 +51,7 @@ class SessionOpener {
 
   std::string capture_dir_;
   double set_end_rest_s_;
+  double set_end_min_rest_s_;
   double stop_speed_loss_pct_;
   const config::ExerciseCatalog* catalog_;
   store::SessionStore* store_;

@@ -19,11 +19,19 @@ using detail::Validator;
 const std::vector<std::string_view> kTopKeys = {"daemon", "athletes", "central"};
 const std::vector<std::string_view> kCentralKeys = {"url", "box_id", "password", "passfile",
                                                     "retry_longest_s"};
-const std::vector<std::string_view> kDaemonKeys = {
-    "listen",         "socket_group",   "data_dir",
-    "catalog",        "log_level",      "subscriber_queue",
-    "automatic_sets", "set_end_rest_s", "stop_speed_loss_pct",
-    "pace",           "token_file",     "tls"};
+const std::vector<std::string_view> kDaemonKeys = {"listen",
+                                                   "socket_group",
+                                                   "data_dir",
+                                                   "catalog",
+                                                   "log_level",
+                                                   "subscriber_queue",
+                                                   "automatic_sets",
+                                                   "set_end_rest_s",
+                                                   "set_end_min_rest_s",
+                                                   "stop_speed_loss_pct",
+                                                   "pace",
+                                                   "token_file",
+                                                   "tls"};
 const std::vector<std::string_view> kTlsKeys = {"cert_file", "key_file", "client_ca_file"};
 const std::vector<std::string_view> kAthleteKeys = {"name", "exercise", "devices"};
 const std::vector<std::string_view> kDeviceKeys = {
@@ -189,6 +197,7 @@ void ParseDaemonTable(const Validator& v, const toml::table& table, DaemonConfig
       v.Number(table, path, "subscriber_queue", 1024, 16, 1'000'000, "events"));
   config->automatic_sets = v.Bool(table, path, "automatic_sets", true);
   config->set_end_rest_s = v.Number(table, path, "set_end_rest_s", 20.0, 3.0, 600.0, "s");
+  config->set_end_min_rest_s = v.Number(table, path, "set_end_min_rest_s", 12.0, 3.0, 600.0, "s");
   config->stop_speed_loss_pct = v.Number(table, path, "stop_speed_loss_pct", 20.0, 1.0, 90.0, "%");
   config->pace = v.Number(table, path, "pace", 1.0, 0.0, 1000.0, "x recorded speed");
 }

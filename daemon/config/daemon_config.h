@@ -68,6 +68,9 @@ struct DaemonConfig {
   std::size_t subscriber_queue = 1024;  // events buffered per subscriber before it is dropped
   bool automatic_sets = true;
   double set_end_rest_s = 20.0;
+  // A set whose reps follow each other closely ends sooner, but not under this (see
+  // fusion::SessionParams::set_end_pause_ratio). As long as set_end_rest_s: every set rests that.
+  double set_end_min_rest_s = 12.0;
   double stop_speed_loss_pct = 20.0;
   double pace = 1.0;  // --replay pacing: 1 = recorded speed, 0 = as fast as possible
   std::vector<AthleteConfig> athletes;

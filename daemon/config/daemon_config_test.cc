@@ -67,6 +67,8 @@ TEST(DaemonConfigTest, DefaultsAndDerivedFields) {
   EXPECT_EQ(config.listen, std::vector<std::string>{"unix:/run/ambi/ambid.sock"});
   EXPECT_EQ(config.data_dir, "/var/lib/ambi");
   EXPECT_TRUE(config.automatic_sets);
+  EXPECT_EQ(config.set_end_rest_s, 20.0);
+  EXPECT_EQ(config.set_end_min_rest_s, 12.0);
   const DeviceConfig& left = config.athletes[0].devices[0];
   EXPECT_EQ(left.name, "alice-left_wrist");
   EXPECT_EQ(left.protocol, fusion::Protocol::kWitMotionSerial);
@@ -76,6 +78,17 @@ TEST(DaemonConfigTest, DefaultsAndDerivedFields) {
   EXPECT_EQ(right.protocol, fusion::Protocol::kWitMotionBle);
   EXPECT_EQ(right.adapter, "hci0");
   EXPECT_EQ(right.placement, (fusion::Placement{fusion::Side::kRight, fusion::Limb::kWrist}));
+}
+
+TEST(DaemonConfigTest, SetEndRestsAreReadAndRangeChecked) {
+  const auto parse = [](const std::string& daemon) {
+    return ParseDaemonConfig("[daemon]\n" + daemon + std::string(kMinimal), "test.toml");
+  };
+  const DaemonConfigResult result = parse("set_end_rest_s = 30\nset_end_min_rest_s = 30\n");
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.config->set_end_rest_s, 30.0);
+  EXPECT_EQ(result.config->set_end_min_rest_s, 30.0);
+  EXPECT_THAT(parse("set_end_min_rest_s = 1\n").error, HasSubstr("set_end_min_rest_s"));
 }
 
 // Names become path components and log text: ".." (which the old check let through), a path,
