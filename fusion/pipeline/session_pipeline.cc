@@ -313,7 +313,8 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
     sensor.next_watermark = clock.time + kWatermarkInterval;
   }
   if (set_->automatic && !output.moving &&
-      ToSeconds(clock.time - set_->last_rep_end) > SetEndRestS() && !RepUnderWay(clock.time)) {
+      ToSeconds(clock.time - set_->last_rep_end) > SetEndRestS() &&
+      !ScreenStillJudgesARep(clock.time)) {
     const int resting_set = set_->index;
     ResolveScreens();
     // The reps the screens held (the first reps after a rest) may have begun the next set, which
@@ -569,23 +570,16 @@ double SessionPipeline::SetEndRestS() const {
   return std::min(params_.set_end_rest_s, own_rhythm_s);
 }
 
-bool SessionPipeline::RepUnderWay(Time now) const {
+bool SessionPipeline::ScreenStillJudgesARep(Time now) const {
   for (const auto& sensor : sensors_) {
     if (!sensor->last_sample ||
         ToSeconds(now - sensor->last_sample->time) > params_.set_end_silent_sensor_s) {
       continue;
     }
-    switch (sensor->reps.state()) {
-      case RepState::kRising:
-      case RepState::kFalling:
-      case RepState::kReturning:
-      case RepState::kStoppedSuddenly:
-        return true;
-      default:
-        break;
-    }
     // A rep the screen still judges (the first after a pause waits for the next one) may be
-    // the set's: a slow set's first rep after a long pause is.
+    // the set's: a slow set's first rep after a long pause is, and the other arm's first rep
+    // of its own set. (Not a rep the detector is in: a sensor whose gyro drifts may never leave
+    // one.)
     const Placement& placement = sensor->config.placement;
     if (screens_[static_cast<int>(placement.limb)]->HeldFrom(placement.side)) return true;
   }

@@ -58,9 +58,9 @@ struct SessionParams {
   // between reps, within 1.5 s in the simulator's.)
   double set_end_pause_ratio = 4.0;
   double set_end_min_rest_s = 12.0;
-  // Nor does a set end while a limb is in a rep (the other arm's set begun, a slow rep) or the
-  // screen still judges one: that rep may be the set's. A sensor without a sample for this long
-  // (lost, stalled) holds nothing back.
+  // Nor does a set end while a rep screen still judges a rep (the first after a pause waits for
+  // the next: the other arm's set begun, a slow set going on): that rep may be the set's. A
+  // sensor without a sample for this long (lost, stalled) holds nothing back.
   double set_end_silent_sensor_s = 1.0;
   // Bad-data reports per sensor at most this often (session seconds).
   double bad_data_report_interval_s = 5.0;
@@ -186,9 +186,8 @@ class SessionPipeline {
   // The rest without a rep that ends the open automatic set (set_end_rest_s, or sooner by the
   // set's own rhythm: set_end_pause_ratio).
   double SetEndRestS() const;
-  // Some sensor with data up to 'now' is in a rep, or its screen holds one
-  // (set_end_silent_sensor_s).
-  bool RepUnderWay(Time now) const;
+  // A rep screen holds a rep of a sensor with data up to 'now' (set_end_silent_sensor_s).
+  bool ScreenStillJudgesARep(Time now) const;
   // After the working side rested (min_side_switch_rest_s), whether 'rep' begins the other
   // side's automatic unilateral set: its side is not the set's, or, where both sides move in
   // every rep, the sides swapped roles (LimbPairComparator::SwappedRoles).

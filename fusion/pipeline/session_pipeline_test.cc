@@ -488,6 +488,24 @@ TEST(SessionPipelineTest, ASlowSetsLongerPauseDoesNotEndIt) {
   }
 }
 
+// A wrist whose gyro reads a 14 deg/s offset, more than the filter can learn: its angle drifts,
+// so its detector may never leave a rep. The set still ends by rest once the reps stop (before
+// the data does), with its summary: a rep the detector is in does not hold a set open, only a
+// rep the screen judges.
+TEST(SessionPipelineTest, ADriftingSensorDoesNotHoldTheSetOpen) {
+  sim::SessionSpec spec = *sim::MakePreset("curl");
+  spec.left.noise.gyro_bias_rad_s =
+      sim::GyroBiasAlong({0.6, -0.5, 0.62}, 14.0 * std::numbers::pi / 180.0);
+  spec.rest_after_s = 40.0;
+  const SimInput input = Simulate(spec, Protocol::kWitMotionSerial);
+  RecordingSink sink;
+  SessionPipeline pipeline(ParamsFor(spec, Protocol::kWitMotionSerial), &sink);
+  for (const Record& r : input.records) pipeline.OnBytes(r.sensor, r.arrival, r.bytes);
+  const std::vector<SetSummary> summaries = sink.All<SetSummary>();
+  ASSERT_EQ(summaries.size(), 1u) << "the set ended before the data did";
+  EXPECT_EQ(summaries[0].right->rep_count, TruthReps(input, Side::kRight));
+}
+
 TEST(SessionPipelineTest, ExplicitStartAndEndSet) {
   const SimInput& input = CurlSerial();
   SessionParams params = ParamsFor(input.spec, Protocol::kWitMotionSerial);
