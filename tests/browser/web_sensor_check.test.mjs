@@ -2,8 +2,10 @@
 // ambi-sim-pty plays one athlete, carol, curling, whose left wrist's gyro reads a 14 deg/s
 // offset, more than the daemon can learn. ambid reads both wrists through its serial path and
 // names it (a bad_data sensor status with values_wrong); the live page shows that chip in amber
-// as "check" on the tile, and the focus view says what is wrong. The right wrist stays green.
-// Writes sensor-check-tile-landscape.png and sensor-check-focus-portrait.png.
+// as "check" on the tile, the badge holds the verdict (no band) and names the sensor to check,
+// and the focus view says what is wrong. The right wrist stays green.
+// Writes sensor-check-tile-landscape.png, sensor-check-cue-landscape.png and
+// sensor-check-focus-portrait.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,8 +73,28 @@ try {
     .filter((st) => st && st.values_wrong);
   assert.equal(named.length, 1, `one status names the sensor: ${JSON.stringify(named)}`);
   assert.equal(named[0].side, 'SIDE_LEFT');
-  console.log('ok tile: left wrist check, right wrist connected');
+  // No verdict from a sensor that reads wrong: the badge holds it (no band, not even a calm
+  // green) and names the sensor to check; a cue would be struck through the same way.
+  const held = await until('the badge to hold the verdict', () => page.evaluate((sel) => {
+    const b = document.querySelector(`${sel} .badge`);
+    return b && b.dataset.band === 'held' ? { text: b.textContent, by: b.dataset.heldBy } : null;
+  }, tile), 5000, 100);
+  assert.equal(held.by, 'Left wrist');
+  assert.match(held.text, /Verdict on hold/);
+  assert.match(held.text, /check left wrist/);
+  assert.doesNotMatch(held.text, /GREEN|AMBER|RED|within normal range/);
+  console.log('ok tile: left wrist check, right wrist connected, verdict on hold');
   if (shots) await page.screenshot({ path: path.join(shots, 'sensor-check-tile-landscape.png') });
+
+  // At the set's end its cue comes from the same values: struck through, under the reason.
+  const cue = await until('the set-end cue, held', () => page.evaluate((sel) => {
+    const c = document.querySelector(`${sel} .cue`);
+    return c ? { held: c.dataset.held, text: c.textContent } : null;
+  }, tile), 60000, 250);
+  assert.equal(cue.held, 'yes', `the cue is held: ${JSON.stringify(cue)}`);
+  assert.match(cue.text, /^Not trusted until the left wrist is checked/);
+  console.log(`ok tile: cue held (${cue.text})`);
+  if (shots) await page.screenshot({ path: path.join(shots, 'sensor-check-cue-landscape.png') });
 
   // The focus view says what is wrong, in words a coach can act on.
   await page.click(tile);

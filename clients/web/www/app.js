@@ -257,8 +257,17 @@ const CUE_TEXT = {
 };
 
 // 'brief' (tiles): a calm cue keeps its headline only; its explanation is in the focus view.
-function cueBanner(cue, brief) {
+// 'held': the names of the limb's sensors that read wrong; the cue is drawn from their values,
+// so it is shown struck through and quiet, under a line saying why.
+function cueBanner(cue, brief, held = []) {
   const kind = enumShort(cue.kind, 'KIND_').toUpperCase();
+  if (held.length) {
+    const text = CUE_TEXT[kind] ? CUE_TEXT[kind](cue) : cue.message || kind;
+    return el('div', { class: 'cue cue-held', 'data-cue': kind.toLowerCase(), 'data-held': 'yes', role: 'status' },
+      el('span', { class: 'cue-held-why',
+        text: `Not trusted until the ${held.join(' and ').toLowerCase()} ${held.length > 1 ? 'are' : 'is'} checked` }),
+      el('s', { class: 'cue-held-text', text }));
+  }
   const text = CUE_TEXT[kind] ? CUE_TEXT[kind](cue) : cue.message || kind;
   const tone = kind === 'STOP_SET' ? 'alert' : kind === 'ASYMMETRY_NORMAL' ? 'calm' : 'advice';
   const detail = cue.message && !(brief && tone === 'calm');
@@ -288,8 +297,29 @@ function pendingBadge(a) {
 // name. A green gap is normal, so no side is named; an amber or red gap that varies rep to rep
 // names the side that is lower so far, not a weaker one, and is drawn as an outline: a solid
 // amber or red across the gym reads as "act now", which such a gap does not ask for.
+// The sensors of the set's limb (every limb before a set) whose values are wrong: a verdict
+// or a cue drawn from them is not to be trusted until they are checked. Named as a coach reads
+// them ("Left wrist").
+function suspectSensors(a) {
+  const limb = a.set && a.set.limb && a.set.limb !== 'unspecified' ? a.set.limb : null;
+  return [...a.problems.keys()].filter((key) => !limb || key.endsWith(` ${limb}`)).map(cap);
+}
+
+// A verdict on hold: a sensor of the limb reads wrong, so no band is shown, not even a calm
+// green. The gap stays (small, muted) for the coach who knows which sensor it is.
+function heldBadge(a, suspects) {
+  const b = a.badge;
+  const gap = b && Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : null;
+  return el('div', { class: 'badge held', 'data-band': 'held', 'data-held-by': suspects.join(', ') },
+    el('span', { class: 'badge-head', text: 'Verdict on hold' }),
+    el('span', { class: 'badge-check', text: `check ${suspects.join(' and ').toLowerCase()}` }),
+    gap ? el('span', { class: 'badge-gap', text: gap }) : null);
+}
+
 function badge(a) {
   const b = a.badge;
+  const suspects = suspectSensors(a);
+  if (suspects.length && (b || a.reps.size)) return heldBadge(a, suspects);
   if (!b) return pendingBadge(a);
   const gap = Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : 'ROM gap n/a';
   const side = b.weaker === 'left' || b.weaker === 'right' ? cap(b.weaker) : null;
@@ -566,7 +596,7 @@ function tile(a) {
   t.append(badge(a));
   t.append(setLine(a));
   t.append(sensorChips(a, true));
-  for (const c of a.cues) t.append(cueBanner(c, true));
+  for (const c of a.cues) t.append(cueBanner(c, true, suspectSensors(a)));
   if (a.summary) t.append(summaryLine(a));
   t.append(lastRepBars(a));
   t.append(repBlock(a, a.pairs.length));
@@ -632,7 +662,7 @@ function renderFocus() {
     el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a),
       el('div', { class: 'focus-set' }, setLine(a), setState(a))),
     sensorChips(a),
-    ...a.cues.map((c) => cueBanner(c, false)),
+    ...a.cues.map((c) => cueBanner(c, false, suspectSensors(a))),
     el('div', { class: 'focus-grid' },
       el('div', { class: 'focus-last' }, lastRepBars(a)),
       el('div', { class: 'focus-chart' }, repBlock(a, a.pairs.length, true, state.focusChartW || CHART_W)),
