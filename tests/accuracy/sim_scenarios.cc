@@ -1086,9 +1086,9 @@ void PrintTotals(const std::vector<ScenarioResult>& results, std::ostream& out) 
   out << Format(
       "\nTotals (aims: |ROM err| <= %.0f deg per rep, |asym err| <= %.0f pp, asymmetric"
       " sets flagged with the right weaker side, symmetric sets not flagged)\n"
-      "  asym ok: ROM significant, right weaker side (a step-up's slower rise: the concentric"
+      "  sets: exact, and each set of each side held as many reps as its true set."
+      " asym ok: ROM significant, right weaker side (a step-up's slower rise: the concentric"
       " time, and not the ROM). sym nosig: no metric significant."
-      " sets: exact, and each set of each side held as many reps as its true set."
       " sym nocue: no metric significant outside green\n",
       kRomAimDeg, kAsymmetryAimPp);
   out << "  group                 scn  reps true/det/match miss(drop) extra exact  sets  "

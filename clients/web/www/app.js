@@ -293,10 +293,6 @@ function pendingBadge(a) {
     sides.length ? el('span', { class: 'badge-gap', text: sides.map(reps).join(' · ') }) : null);
 }
 
-// What the coach reads at two metres: the band, the gap, and a side only when there is a side to
-// name. A green gap is normal, so no side is named; an amber or red gap that varies rep to rep
-// names the side that is lower so far, not a weaker one, and is drawn as an outline: a solid
-// amber or red across the gym reads as "act now", which such a gap does not ask for.
 // The sensors of the set's limb (every limb before a set) whose values are wrong: a verdict
 // or a cue drawn from them is not to be trusted until they are checked. Named as a coach reads
 // them ("Left wrist").
@@ -316,6 +312,11 @@ function heldBadge(a, suspects) {
     gap ? el('span', { class: 'badge-gap', text: gap }) : null);
 }
 
+// What the coach reads at two metres: the band, the gap, and a side only when there is a side to
+// name. A green gap is normal, so no side is named; an amber or red gap that varies rep to rep
+// names the side that is lower so far, not a weaker one, and is drawn as an outline: a solid
+// amber or red across the gym reads as "act now", which such a gap does not ask for. Once the
+// set has reps, a sensor of its limb that reads wrong holds the verdict (heldBadge).
 function badge(a) {
   const b = a.badge;
   const suspects = suspectSensors(a);
