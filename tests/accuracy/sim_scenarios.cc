@@ -872,9 +872,15 @@ ScenarioResult RunScenario(const Scenario& scenario) {
     (side == Side::kLeft ? result.left : result.right) = scored;
   }
   // What the summary compares: each side's reps, or in a unilateral session each side's reps
-  // in its own set (a step-up's trailing leg also trips in the other leg's set).
-  const std::array<std::vector<fusion::Rep>, 2> compared = {
-      sim::OwnSetReps(plan.truth, Side::kLeft), sim::OwnSetReps(plan.truth, Side::kRight)};
+  // in its own set (a step-up's trailing leg also trips in the other leg's set). A bilateral
+  // session of several sets is read from its first set's summary: the first set's reps.
+  std::array<std::vector<fusion::Rep>, 2> compared = {sim::OwnSetReps(plan.truth, Side::kLeft),
+                                                      sim::OwnSetReps(plan.truth, Side::kRight)};
+  if (plan.truth.mode == fusion::SetMode::kBilateral) {
+    for (std::vector<fusion::Rep>& reps : compared) {
+      std::erase_if(reps, [](const fusion::Rep& rep) { return rep.set_index > 1; });
+    }
+  }
   constexpr std::array<double fusion::Rep::*, fusion::kMetricCount> kFields = {
       &fusion::Rep::rom_deg, &fusion::Rep::concentric_s, &fusion::Rep::eccentric_s,
       &fusion::Rep::peak_concentric_speed_deg_s};
