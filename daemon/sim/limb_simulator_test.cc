@@ -589,6 +589,10 @@ TEST(LimbSimulatorTest, SeveralSetsWithARestInHand) {
   EXPECT_EQ(reps[3].set_index, 2);
   EXPECT_EQ(reps[3].index, 1);
   EXPECT_NEAR(fusion::ToSeconds(reps[3].start) - fusion::ToSeconds(reps[2].end), 30.0, 1e-9);
+  EXPECT_EQ(RepsPerSet(reps), (std::vector<int>{3, 3}));
+  std::vector<fusion::Rep> merged = reps;
+  for (fusion::Rep& rep : merged) rep.set_index = 1;
+  EXPECT_EQ(RepsPerSet(merged), std::vector<int>{6});
   const std::vector<SimSample> samples = SamplesOf(spec, Side::kLeft);
   double most = 0.0;
   for (std::size_t k = 0; k < samples.size(); ++k) {

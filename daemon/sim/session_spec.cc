@@ -178,6 +178,19 @@ std::vector<fusion::Rep> OwnSetReps(const GroundTruth& truth, fusion::Side side)
   return own;
 }
 
+std::vector<int> RepsPerSet(const std::vector<fusion::Rep>& reps) {
+  std::vector<int> counts;
+  int set_index = -1;
+  for (const fusion::Rep& rep : reps) {
+    if (rep.set_index != set_index) {
+      set_index = rep.set_index;
+      counts.push_back(0);
+    }
+    ++counts.back();
+  }
+  return counts;
+}
+
 void ScaleNoise(NoiseSpec& noise, double scale) {
   noise.gyro_noise_rad_s *= scale;
   noise.accel_noise_m_s2 *= scale;

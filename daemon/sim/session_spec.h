@@ -270,6 +270,10 @@ struct GroundTruth {
 // one, those of its set (a step-up's trailing leg also trips in the other leg's set).
 std::vector<fusion::Rep> OwnSetReps(const GroundTruth& truth, fusion::Side side);
 
+// How many of 'reps' (one side's, true or detected, in time order) each set holds, in set order;
+// a set without any of them is left out. Two sets of seven read {7, 7}; merged, {14}.
+std::vector<int> RepsPerSet(const std::vector<fusion::Rep>& reps);
+
 // One generated sample with what the simulator knows about it.
 struct SimSample {
   fusion::ImuSample imu;  // stamped with the device clock

@@ -428,18 +428,6 @@ TEST(SessionPipelineTest, AShortSetEndRestDoesNotShortenTheRepScreensWait) {
             sink.RepsOf(Side::kLeft).size() + sink.RepsOf(Side::kRight).size());
 }
 
-// The reps of each side in each set, in set order.
-std::vector<int> RepsPerSet(const std::vector<Rep>& reps) {
-  std::vector<int> counts;
-  for (const Rep& r : reps) {
-    if (counts.size() < static_cast<std::size_t>(r.set_index)) {
-      counts.resize(static_cast<std::size_t>(r.set_index), 0);
-    }
-    ++counts[static_cast<std::size_t>(r.set_index - 1)];
-  }
-  return counts;
-}
-
 // Two curl sets 14-18 s apart with the weights in hand, or put down and picked up again: under
 // set_end_rest_s, but reps a second apart do not pause that long within a set (the set's own
 // rhythm, set_end_pause_ratio). Each set holds its own reps. Before, the sets merged, or the
@@ -462,7 +450,7 @@ TEST(SessionPipelineTest, SetsAShortRestApartAreTwoSetsOfTheirOwnReps) {
       ExpectWellOrdered(sink.events);
       EXPECT_EQ(sink.All<SetSummary>().size(), 2u);
       for (Side side : {Side::kLeft, Side::kRight}) {
-        EXPECT_EQ(RepsPerSet(sink.RepsOf(side)), RepsPerSet(input.truth.side(side).reps))
+        EXPECT_EQ(sim::RepsPerSet(sink.RepsOf(side)), sim::RepsPerSet(input.truth.side(side).reps))
             << ToString(side);
       }
     }
@@ -483,7 +471,7 @@ TEST(SessionPipelineTest, ASlowSetsLongerPauseDoesNotEndIt) {
   const RecordingSink sink = RunPipeline(input, params);
   EXPECT_EQ(sink.All<SetSummary>().size(), 1u);
   for (Side side : {Side::kLeft, Side::kRight}) {
-    EXPECT_EQ(RepsPerSet(sink.RepsOf(side)), std::vector<int>{TruthReps(input, side)})
+    EXPECT_EQ(sim::RepsPerSet(sink.RepsOf(side)), std::vector<int>{TruthReps(input, side)})
         << ToString(side);
   }
 }

@@ -92,20 +92,6 @@ double Mean(const std::vector<fusion::Rep>& reps, double fusion::Rep::*field) {
 
 double MeanRom(const std::vector<fusion::Rep>& reps) { return Mean(reps, &fusion::Rep::rom_deg); }
 
-// Reps per set, in set order ('reps' are in time order, and sets follow one another).
-std::vector<int> RepsPerSet(const std::vector<fusion::Rep>& reps) {
-  std::vector<int> counts;
-  int set_index = -1;
-  for (const fusion::Rep& rep : reps) {
-    if (rep.set_index != set_index) {
-      set_index = rep.set_index;
-      counts.push_back(0);
-    }
-    ++counts.back();
-  }
-  return counts;
-}
-
 std::string JoinCounts(const std::vector<int>& counts) {
   std::string text;
   for (int count : counts) text += (text.empty() ? "" : "+") + std::to_string(count);
@@ -127,8 +113,8 @@ SideResult ScoreSide(const std::vector<fusion::Rep>& truth,
   r.detected_reps = static_cast<int>(detected.size());
   r.true_mean_rom_deg = MeanRom(truth);
   r.detected_mean_rom_deg = MeanRom(detected);
-  r.true_set_reps = RepsPerSet(truth);
-  r.detected_set_reps = RepsPerSet(detected);
+  r.true_set_reps = sim::RepsPerSet(truth);
+  r.detected_set_reps = sim::RepsPerSet(detected);
   std::vector<bool> taken(truth.size(), false);
   double rom_abs_sum = 0.0;
   double rom_sum = 0.0;
