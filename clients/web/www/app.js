@@ -257,18 +257,17 @@ const CUE_TEXT = {
 };
 
 // 'brief' (tiles): a calm cue keeps its headline only; its explanation is in the focus view.
-// 'held': the names of the limb's sensors that read wrong; the cue is drawn from their values,
-// so it is shown struck through and quiet, under a line saying why.
+// 'held': the names of the limb's sensors that read wrong (suspectSensors); the cue is drawn
+// from their values, so it is shown struck through and quiet, under a line saying why.
 function cueBanner(cue, brief, held = []) {
   const kind = enumShort(cue.kind, 'KIND_').toUpperCase();
+  const text = CUE_TEXT[kind] ? CUE_TEXT[kind](cue) : cue.message || kind;
   if (held.length) {
-    const text = CUE_TEXT[kind] ? CUE_TEXT[kind](cue) : cue.message || kind;
     return el('div', { class: 'cue cue-held', 'data-cue': kind.toLowerCase(), 'data-held': 'yes', role: 'status' },
       el('span', { class: 'cue-held-why',
-        text: `Not trusted until the ${held.join(' and ').toLowerCase()} ${held.length > 1 ? 'are' : 'is'} checked` }),
+        text: `Not trusted until the ${sensorNames(held)} ${held.length > 1 ? 'are' : 'is'} checked` }),
       el('s', { class: 'cue-held-text', text }));
   }
-  const text = CUE_TEXT[kind] ? CUE_TEXT[kind](cue) : cue.message || kind;
   const tone = kind === 'STOP_SET' ? 'alert' : kind === 'ASYMMETRY_NORMAL' ? 'calm' : 'advice';
   const detail = cue.message && !(brief && tone === 'calm');
   return el('div', { class: `cue cue-${tone}`, 'data-cue': kind.toLowerCase(), role: 'status' },
@@ -301,6 +300,11 @@ function suspectSensors(a) {
   return [...a.problems.keys()].filter((key) => !limb || key.endsWith(` ${limb}`)).map(cap);
 }
 
+// "left wrist", "left wrist and right wrist": the sensors in a sentence.
+function sensorNames(sensors) {
+  return sensors.join(' and ').toLowerCase();
+}
+
 // A verdict on hold: a sensor of the limb reads wrong, so no band is shown, not even a calm
 // green. The gap stays (small, muted) for the coach who knows which sensor it is.
 function heldBadge(a, suspects) {
@@ -308,7 +312,7 @@ function heldBadge(a, suspects) {
   const gap = b && Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : null;
   return el('div', { class: 'badge held', 'data-band': 'held', 'data-held-by': suspects.join(', ') },
     el('span', { class: 'badge-head', text: 'Verdict on hold' }),
-    el('span', { class: 'badge-check', text: `check ${suspects.join(' and ').toLowerCase()}` }),
+    el('span', { class: 'badge-check', text: `check ${sensorNames(suspects)}` }),
     gap ? el('span', { class: 'badge-gap', text: gap }) : null);
 }
 
@@ -316,10 +320,10 @@ function heldBadge(a, suspects) {
 // name. A green gap is normal, so no side is named; an amber or red gap that varies rep to rep
 // names the side that is lower so far, not a weaker one, and is drawn as an outline: a solid
 // amber or red across the gym reads as "act now", which such a gap does not ask for. Once the
-// set has reps, a sensor of its limb that reads wrong holds the verdict (heldBadge).
-function badge(a) {
+// set has reps, a sensor of its limb that reads wrong holds the verdict (heldBadge; 'suspects':
+// suspectSensors, found once per view for the badge and the cues).
+function badge(a, suspects) {
   const b = a.badge;
-  const suspects = suspectSensors(a);
   if (suspects.length && (b || a.reps.size)) return heldBadge(a, suspects);
   if (!b) return pendingBadge(a);
   const gap = Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : 'ROM gap n/a';
@@ -594,10 +598,11 @@ function tile(a) {
     'aria-label': `${a.name}${a.box ? ` at ${a.box}` : ''}: open focus view` });
   t.append(el('div', { class: 'tile-head' },
     el('h2', { text: a.name }, a.box ? el('span', { class: 'tile-box', text: a.box }) : null), setState(a)));
-  t.append(badge(a));
+  const suspects = suspectSensors(a);
+  t.append(badge(a, suspects));
   t.append(setLine(a));
   t.append(sensorChips(a, true));
-  for (const c of a.cues) t.append(cueBanner(c, true, suspectSensors(a)));
+  for (const c of a.cues) t.append(cueBanner(c, true, suspects));
   if (a.summary) t.append(summaryLine(a));
   t.append(lastRepBars(a));
   t.append(repBlock(a, a.pairs.length));
@@ -659,11 +664,12 @@ function renderFocus() {
   document.getElementById('focus-name').textContent = a.box ? `${a.name} · ${a.box}` : a.name;
   document.getElementById('focus-links').replaceChildren(reportLinks(a));
   const body = document.getElementById('focus-body');
+  const suspects = suspectSensors(a);
   body.replaceChildren(
-    el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a),
+    el('div', { class: 'focus-top', 'data-athlete': a.name }, badge(a, suspects),
       el('div', { class: 'focus-set' }, setLine(a), setState(a))),
     sensorChips(a),
-    ...a.cues.map((c) => cueBanner(c, false, suspectSensors(a))),
+    ...a.cues.map((c) => cueBanner(c, false, suspects)),
     el('div', { class: 'focus-grid' },
       el('div', { class: 'focus-last' }, lastRepBars(a)),
       el('div', { class: 'focus-chart' }, repBlock(a, a.pairs.length, true, state.focusChartW || CHART_W)),
