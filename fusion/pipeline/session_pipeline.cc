@@ -43,6 +43,7 @@ struct SessionPipeline::SensorState {
     params.exercise_min_rom_deg = exercise.min_rom_deg;
     params.axis.tilt_only = exercise.tilt_only;
     params.climbing = exercise.climbs;
+    if (sensor.placement.limb == Limb::kAnkle) params.step_lever_m = params.ankle_step_lever_m;
     return params;
   }
 

@@ -100,9 +100,12 @@ struct RepDetectorParams {
   // ... beyond what turning the segment moved it: a movement that ends tilted another way than
   // it began (a rep seen from its turnaround on, after a gap) moved the sensor along an arc
   // about the joint, up to 2 step_lever_m sin(tilt / 2) away. A wrist sensor is 0.55 m from the
-  // shoulder, a shank's 0.3-0.4 m from the knee; a leg turned from the hip reaches further but
-  // does not step. A lunge's landing is 15 deg from standing: 0.16 m of the 0.7 m step.
+  // shoulder. A lunge's landing is 15 deg from standing: 0.16 m of the 0.7 m step.
   double step_lever_m = 0.6;
+  // ... for an ankle sensor (SessionPipeline sets step_lever_m to it): 0.3-0.4 m from the knee,
+  // whose turn is what tilts a shank between two stops (a step's landing, a squat's way back up).
+  // A leg turned from the hip reaches further, but comes back to where it began.
+  double ankle_step_lever_m = 0.45;
   // ... from a start where the limb turned slower than this about the axis: a rep whose start
   // was found where the limb reversed (still turning the other way) did not start from a stop.
   // The landing, where a stance starts, is the lowest sample, and at 25 Hz the shank still

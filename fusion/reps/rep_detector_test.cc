@@ -785,25 +785,28 @@ std::vector<HingeSample> Carried(std::vector<HingeSample> samples,
 }
 
 // Three forward lunges of a front shank (sensor above the ankle), as the simulator makes them:
-// each steps 0.7 m out in 0.6 s, the knee flexing the shank 'knee_deg' and the shank landing
-// 'reach_deg' past vertical, settles to vertical, tilts 'stance_deg' over the planted foot and
-// back, then steps back the same way without the reach and stands.
-std::vector<HingeSample> Lunges(double knee_deg, double reach_deg, double stance_deg) {
+// each steps 'step_m' out in 0.6 s, the knee flexing the shank 'knee_deg' and the shank landing
+// 'reach_deg' past vertical, settles to vertical (unless 'settles' is false: the stance then
+// tilts on from where the shank landed), tilts 'stance_deg' over the planted foot and back, then
+// steps back the same way without the reach and stands.
+std::vector<HingeSample> Lunges(double knee_deg, double reach_deg, double stance_deg,
+                                double step_m = 0.7, bool settles = true) {
   std::vector<Piece> pieces = {{0.0, 2.0}};
   std::vector<Carry> carries;
   double t = 2.0;
   for (int i = 0; i < 3; ++i) {
     pieces.push_back({knee_deg, 0.3});
     pieces.push_back({-reach_deg, 0.3});
-    carries.push_back({t, 0.6, 0.7});
-    pieces.push_back({0.0, 0.5});
+    carries.push_back({t, 0.6, step_m});
+    const double settle_s = settles ? 0.5 : 0.0;
+    if (settles) pieces.push_back({0.0, settle_s});
     pieces.push_back({stance_deg, 1.6});
     pieces.push_back({stance_deg, 0.2});
     pieces.push_back({0.0, 1.0});
-    t += 0.6 + 0.5 + 1.6 + 0.2 + 1.0;
+    t += 0.6 + settle_s + 1.6 + 0.2 + 1.0;
     pieces.push_back({knee_deg, 0.3});
     pieces.push_back({0.0, 0.3});
-    carries.push_back({t, 0.6, -0.7});
+    carries.push_back({t, 0.6, -step_m});
     pieces.push_back({0.0, 2.0});
     t += 0.6 + 2.0;
   }
@@ -825,6 +828,26 @@ TEST(RepDetectorTest, ASteppingLegsRepIsItsStanceNotItsSteps) {
       EXPECT_NEAR(r.concentric_s, 1.0, 0.25);
     }
   }
+}
+
+// A short step (0.48 m) whose shank lands 18 deg past vertical and tilts on into the stance from
+// there: the step out moved the sensor 0.48 m while the shank turned 18 deg. About a knee (an
+// ankle sensor's lever) that turn explains 0.14 m of it, and it is a step; about a shoulder (a
+// wrist's 0.6 m) 0.19 m, and the step out was counted as a rep of the stance's size and more.
+TEST(RepDetectorTest, AShortStepLandingTiltedIsAStepForAShank) {
+  const std::vector<HingeSample> lunges = Lunges(/*knee_deg=*/45.0, /*reach_deg=*/18.0,
+                                                 /*stance_deg=*/25.0, /*step_m=*/0.48,
+                                                 /*settles=*/false);
+  RepDetectorParams shank = Params(100, Phase::kEccentric);
+  shank.step_lever_m = shank.ankle_step_lever_m;
+  const std::vector<Rep> reps = Detect(lunges, shank);
+  ASSERT_EQ(reps.size(), 3u);
+  for (const Rep& r : reps) {
+    EXPECT_TRUE(r.stepped);
+    EXPECT_NEAR(r.rom_deg, 25.0, 1.5);
+  }
+  EXPECT_GT(Detect(lunges, Params(100, Phase::kEccentric)).size(), 3u)
+      << "a wrist's lever explains the step out as a turn";
 }
 
 // Step-ups of a trailing shank (sensor above the ankle): it stands, swings up onto a box 'box_m'

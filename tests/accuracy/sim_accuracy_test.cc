@@ -485,6 +485,35 @@ TEST(SituationTest, ALungeCountsOneRepPerLungeOnEachLeg) {
   EXPECT_EQ(n, 5 * (6 + 2 * kDrawnLungesPerSide));
 }
 
+// A short lunge (the foot 0.5 m ahead) whose shank lands far past vertical and tilts on into the
+// stance without settling first: the step out ends 20 deg tilted from where it began. Turned
+// about a knee (an ankle sensor's lever, RepDetectorParams::ankle_step_lever_m) that tilt
+// explains 0.16 m of the 0.5 m, and the step out is no rep. Judged with a wrist's lever (0.6 m,
+// 0.21 m of it), steps out were counted as reps of twice the stance's range.
+TEST(SituationTest, AShortLungeStepLandingTiltedIsNoRep) {
+  for (const double rate_hz : {50.0, 100.0}) {
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      ScenarioOptions o;
+      o.exercise = sim::ExerciseKind::kSquat;
+      o.lunge_leading = Side::kRight;
+      o.rate_hz = rate_hz;
+      o.seed = 7300 + seed;
+      Scenario scenario = MakeScenario(o);
+      sim::StepSpec& step = scenario.spec.step;
+      step.length_m = 0.52;
+      step.lift_m = 0.11;
+      step.swing_s = 0.75;
+      step.swing_knee_deg = 48.0;
+      step.reach_deg = 18.0;
+      step.reach_settle_s = 0.5;
+      scenario.spec.right.rom_deg = 30.0;
+      const ScenarioResult r = RunScenario(scenario);
+      SCOPED_TRACE(r.name);
+      ExpectExact(r, RomError::kMean, kSituationRomMaeAimDeg);
+    }
+  }
+}
+
 // Step-ups as the catalog runs them (seeds 1-5): a unilateral set led by one leg, then the other
 // leg's, the fixed ones at 25, 50 and 100 Hz onto a 0.35 m box, and the drawn ones (box, step,
 // swing, knee, landing tilt, tempo, rate, rest between the sides, loss bursts). Each leg counts
