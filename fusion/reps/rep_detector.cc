@@ -1231,7 +1231,10 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
   const double rom_deg = max_deg - (rep_.stance_from_deg ? *rep_.stance_from_deg
                                                          : std::min(min_deg, rep_.base.angle_deg));
   const double duration_s = static_cast<double>(end_ns - start_ns) * 1e-9;
-  if (rom_deg < MinRomDeg() || duration_s < params_.min_duration_s) {
+  // Turning where it began: no first phase was measured, only an angle that jumped past the
+  // start threshold (the tilt corrected once the limb is still after a cut gap) and a way back.
+  const bool first_phase_seen = hold_begin_ns > start_ns;
+  if (rom_deg < MinRomDeg() || duration_s < params_.min_duration_s || !first_phase_seen) {
     ++rejected_reps_;
     return std::nullopt;
   }

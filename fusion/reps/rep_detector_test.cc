@@ -431,6 +431,30 @@ TEST(RepDetectorTest, GapOnTheWayBackReadsTheReturnFromAQuietAccelerometerNotThe
   EXPECT_EQ(Detect(samples, Params(100), 7.9, 10.2, stale_after_gap).size(), 1u);
 }
 
+TEST(RepDetectorTest, ATiltCorrectedAfterACutGapIsNoRep) {
+  // A gap from half-way up rep 2 (6.0 s, at 25 deg) into its hold at the top (6.7 s). As after a
+  // real gap, the fused orientation is the one carried over it until the limb has been still
+  // 0.1 s; then the tilt is corrected and the angle jumps 25 deg up, past the start threshold.
+  // That jump is no rise: rep 2 is dropped (the gap event says so), and no rep is measured from
+  // where the limb was already at its top (a first phase of -0.06 s, a peak speed of 0).
+  const auto samples = MakeHinge(hinge::Reps(3, 50, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
+  const auto before_gap = std::find_if(samples.begin(), samples.end(), [](const HingeSample& s) {
+    return ToSeconds(s.sample.time) >= 5.99;
+  });
+  ASSERT_NE(before_gap, samples.end());
+  const Quaternion carried = before_gap->sensor_to_earth;
+  const OrientationError stale_after_gap = [&](double t_s, const Quaternion& exact) {
+    return t_s >= 6.7 && t_s < 6.8 ? carried : exact;
+  };
+  const std::vector<Rep> reps = Detect(samples, Params(100), 6.0, 6.7, stale_after_gap);
+  ASSERT_EQ(reps.size(), 2u);
+  for (const Rep& r : reps) {
+    EXPECT_GT(r.concentric_s, 0.5);
+    EXPECT_NEAR(r.rom_deg, 50.0, 1.0);
+  }
+  EXPECT_NEAR(ToSeconds(reps[1].start), 9.7, 0.1) << "rep 3";
+}
+
 TEST(RepDetectorTest, GapOnTheWayBackDropsTheRepWhenTheLimbIsNotFoundBackAtRest) {
   // Same cut, but the data resumes at 10.2 s, half-way up rep 3 (which rises from 9.7 s): where
   // rep 2 ended is unknown, and rep 3 began in the gap. Only rep 1 is whole.
