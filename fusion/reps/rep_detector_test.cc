@@ -409,19 +409,27 @@ TEST(RepDetectorTest, GapOnTheWayBackCountsTheRepWhenTheLimbIsFoundBackAtRest) {
   EXPECT_GT(reps[1].rom_deg, 85.0);
 }
 
+// The fused orientation as after a real cut gap: from 'after_gap_s' on for 0.1 s (until the limb
+// has been still that long and the tilt is corrected), still the one of the last sample before
+// the gap ('before_gap_s'); exact otherwise.
+OrientationError CarriedOverGap(const std::vector<HingeSample>& samples, double before_gap_s,
+                                double after_gap_s) {
+  const auto before_gap = std::find_if(samples.begin(), samples.end(), [&](const HingeSample& s) {
+    return ToSeconds(s.sample.time) >= before_gap_s;
+  });
+  const Quaternion carried =
+      before_gap != samples.end() ? before_gap->sensor_to_earth : Quaternion{1, 0, 0, 0};
+  return [carried, after_gap_s](double t_s, const Quaternion& exact) {
+    return t_s >= after_gap_s && t_s < after_gap_s + 0.1 ? carried : exact;
+  };
+}
+
 TEST(RepDetectorTest, GapOnTheWayBackReadsTheReturnFromAQuietAccelerometerNotTheCarriedTilt) {
   // As above, but as after a real gap the fused orientation is still the one carried over it
   // (half-way down rep 2) until the limb has been still 0.1 s: the first sample after the gap
   // reads 45 deg from the rep's start. Its accelerometer, at rest, reads the limb back.
   const auto samples = MakeHinge(hinge::Reps(3, 90, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
-  const auto before_gap = std::find_if(samples.begin(), samples.end(), [](const HingeSample& s) {
-    return ToSeconds(s.sample.time) >= 7.89;
-  });
-  ASSERT_NE(before_gap, samples.end());
-  const Quaternion carried = before_gap->sensor_to_earth;
-  const OrientationError stale_after_gap = [&](double t_s, const Quaternion& exact) {
-    return t_s >= 9.0 && t_s < 9.1 ? carried : exact;
-  };
+  const OrientationError stale_after_gap = CarriedOverGap(samples, 7.89, 9.0);
   const std::vector<Rep> reps = Detect(samples, Params(100), 7.9, 9.0, stale_after_gap);
   ASSERT_EQ(reps.size(), 3u);
   EXPECT_NEAR(ToSeconds(reps[1].end), 7.89, 0.02);
@@ -438,15 +446,8 @@ TEST(RepDetectorTest, ATiltCorrectedAfterACutGapIsNoRep) {
   // That jump is no rise: rep 2 is dropped (the gap event says so), and no rep is measured from
   // where the limb was already at its top (a first phase of -0.06 s, a peak speed of 0).
   const auto samples = MakeHinge(hinge::Reps(3, 50, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
-  const auto before_gap = std::find_if(samples.begin(), samples.end(), [](const HingeSample& s) {
-    return ToSeconds(s.sample.time) >= 5.99;
-  });
-  ASSERT_NE(before_gap, samples.end());
-  const Quaternion carried = before_gap->sensor_to_earth;
-  const OrientationError stale_after_gap = [&](double t_s, const Quaternion& exact) {
-    return t_s >= 6.7 && t_s < 6.8 ? carried : exact;
-  };
-  const std::vector<Rep> reps = Detect(samples, Params(100), 6.0, 6.7, stale_after_gap);
+  const std::vector<Rep> reps =
+      Detect(samples, Params(100), 6.0, 6.7, CarriedOverGap(samples, 5.99, 6.7));
   ASSERT_EQ(reps.size(), 2u);
   for (const Rep& r : reps) {
     EXPECT_GT(r.concentric_s, 0.5);
