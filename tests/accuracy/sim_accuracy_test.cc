@@ -485,11 +485,12 @@ TEST(SituationTest, ALungeCountsOneRepPerLungeOnEachLeg) {
   EXPECT_EQ(n, 5 * (6 + 2 * kDrawnLungesPerSide));
 }
 
-// A short lunge (the foot 0.5 m ahead) whose shank lands far past vertical and tilts on into the
-// stance without settling first: the step out ends 20 deg tilted from where it began. Turned
-// about a knee (an ankle sensor's lever, RepDetectorParams::ankle_step_lever_m) that tilt
-// explains 0.16 m of the 0.5 m, and the step out is no rep. Judged with a wrist's lever (0.6 m,
-// 0.21 m of it), steps out were counted as reps of twice the stance's range.
+// A short lunge (the foot 0.52 m ahead) whose shank lands 18 deg past vertical and tilts on into
+// the stance from there: the step out carries the ankle sensor about 0.48 m and ends 18 deg
+// tilted from where it began. Turned about a knee (an ankle sensor's lever,
+// RepDetectorParams::ankle_step_lever_m) that tilt explains 0.14 m of it, and the step out is
+// no rep. Judged with a wrist's lever (0.6 m, 0.19 m of it), the steps out were counted as reps
+// of twice the stance's range (19 reps for 10).
 TEST(SituationTest, AShortLungeStepLandingTiltedIsNoRep) {
   for (const double rate_hz : {50.0, 100.0}) {
     for (std::uint64_t seed = 1; seed <= 3; ++seed) {
