@@ -330,8 +330,23 @@ async function main() {
     await assertTilesFit(page, 'tiles, portrait');
     await page.screenshot({ path: path.join(shots, 'tiles-portrait.png') });
     await assertStatusOneLine(page, '#tiles', 'tiles, portrait');
-    await page.click('#tiles .tile[data-athlete="alice"]');
-    await page.waitForSelector('#focus:not([hidden]) .reps');
+    // A finger held on a tile while the tiles are drawn again (on every event, and every second):
+    // the tile pressed is gone before the finger lifts, and the tap still opens the focus view.
+    const at = await (await page.$('#tiles .tile[data-athlete="alice"]')).boundingBox();
+    const [x, y] = [at.x + at.width / 2, at.y + at.height / 2];
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    const pressed = await page.evaluateHandle(([px, py]) => document.elementFromPoint(px, py).closest('.tile'), [x, y]);
+    assert.equal(await pressed.evaluate((n) => n.dataset.athlete), 'alice', 'the press is on alice');
+    await until('the pressed tile drawn again', async () => !(await pressed.evaluate((n) => n.isConnected)), 10000);
+    await page.mouse.up();
+    await page.waitForSelector('#focus:not([hidden]) .reps', { timeout: 5000 });
+    console.log('ok a tap across a redraw of the tiles opens the focus view');
+    // The report links stay the same elements while the focus view is drawn again.
+    const link = await page.$('#focus .report-link');
+    const body = await page.$('#focus-body > *');
+    await until('the focus view drawn again', async () => !(await body.evaluate((n) => n.isConnected)), 10000);
+    assert.ok(await link.evaluate((n) => n.isConnected), 'a report link is not replaced under the finger');
     await page.screenshot({ path: path.join(shots, 'focus-portrait.png') });
     await assertStatusOneLine(page, '#focus', 'focus, portrait');
     await assertFocusChartReadable(page, 'focus, portrait');

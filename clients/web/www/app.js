@@ -594,7 +594,7 @@ function fitRows(ts, as, budget) {
 
 function tile(a) {
   const t = el('article', { class: `tile${a.set && a.set.running ? ' in-set' : ''}${boxUp(a) ? '' : ' box-down'}`,
-    'data-athlete': a.name, 'data-box': a.box || null, tabindex: 0,
+    'data-athlete': a.name, 'data-box': a.box || null, 'data-key': a.key, tabindex: 0,
     'aria-label': `${a.name}${a.box ? ` at ${a.box}` : ''}: open focus view` });
   t.append(el('div', { class: 'tile-head' },
     el('h2', { text: a.name }, a.box ? el('span', { class: 'tile-box', text: a.box }) : null), setState(a)));
@@ -606,7 +606,7 @@ function tile(a) {
   if (a.summary) t.append(summaryLine(a));
   t.append(lastRepBars(a));
   t.append(repBlock(a, a.pairs.length));
-  t.addEventListener('click', () => openFocus(a.key));
+  // A tap is taken by the tiles' container (start): this element may be gone before it ends.
   t.addEventListener('keydown', (e) => { if (e.key === 'Enter') openFocus(a.key); });
   return t;
 }
@@ -662,7 +662,13 @@ function renderFocus() {
   focus.hidden = false;
   document.body.classList.add('focused');
   document.getElementById('focus-name').textContent = a.box ? `${a.name} · ${a.box}` : a.name;
-  document.getElementById('focus-links').replaceChildren(reportLinks(a));
+  // Drawn again only when they change: a link replaced under the coach's finger is never opened.
+  const links = document.getElementById('focus-links');
+  const linksFor = `${a.key}\n${a.sessionId || ''}`;
+  if (links.dataset.for !== linksFor) {
+    links.replaceChildren(reportLinks(a));
+    links.dataset.for = linksFor;
+  }
   const body = document.getElementById('focus-body');
   const suspects = suspectSensors(a);
   body.replaceChildren(
@@ -867,7 +873,27 @@ async function updateWakeLock() {
 
 // ---- start ----
 
+// Tiles are drawn anew on every event, several times a second in a set, so the tile a finger
+// pressed may be replaced before it lifts, and the browser then sends no click: a tap is a press
+// and a release on tiles of the same athlete.
+function takeTileTaps() {
+  const tiles = document.getElementById('tiles');
+  let pressed = null;
+  const keyAt = (e) => {
+    const t = e.target instanceof Element ? e.target.closest('.tile') : null;
+    return t ? t.dataset.key : null;
+  };
+  tiles.addEventListener('pointerdown', (e) => { pressed = e.isPrimary ? keyAt(e) : null; });
+  tiles.addEventListener('pointerup', (e) => {
+    const key = keyAt(e);
+    if (key !== null && key === pressed) openFocus(key);
+    pressed = null;
+  });
+  tiles.addEventListener('pointercancel', () => { pressed = null; });  // a scroll, not a tap
+}
+
 function start() {
+  takeTileTaps();
   document.getElementById('back').addEventListener('click', () => {
     state.focus = null;
     renderFocus();
