@@ -305,11 +305,15 @@ function sensorNames(sensors) {
   return sensors.join(' and ').toLowerCase();
 }
 
+// "12 % ROM gap", or null while the badge has no percentage.
+function romGapText(b) {
+  return b && Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : null;
+}
+
 // A verdict on hold: a sensor of the limb reads wrong, so no band is shown, not even a calm
 // green. The gap stays (small, muted) for the coach who knows which sensor it is.
 function heldBadge(a, suspects) {
-  const b = a.badge;
-  const gap = b && Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : null;
+  const gap = romGapText(a.badge);
   return el('div', { class: 'badge held', 'data-band': 'held', 'data-held-by': suspects.join(', ') },
     el('span', { class: 'badge-head', text: 'Verdict on hold' }),
     el('span', { class: 'badge-check', text: `check ${sensorNames(suspects)}` }),
@@ -326,7 +330,7 @@ function badge(a, suspects) {
   const b = a.badge;
   if (suspects.length && (b || a.reps.size)) return heldBadge(a, suspects);
   if (!b) return pendingBadge(a);
-  const gap = Number.isFinite(b.pct) ? `${fmt(b.pct)} % ROM gap` : 'ROM gap n/a';
+  const gap = romGapText(b) || 'ROM gap n/a';
   const side = b.weaker === 'left' || b.weaker === 'right' ? cap(b.weaker) : null;
   const concern = b.band === 'amber' || b.band === 'red';
   let weaker = null;
@@ -606,8 +610,8 @@ function tile(a) {
   if (a.summary) t.append(summaryLine(a));
   t.append(lastRepBars(a));
   t.append(repBlock(a, a.pairs.length));
-  // A tap is taken by the tiles' container (start): this element may be gone before it ends.
-  t.addEventListener('keydown', (e) => { if (e.key === 'Enter') openFocus(a.key); });
+  // Taps and Enter are taken by the tiles' container (takeTilePresses): this element may be
+  // gone before a tap ends.
   return t;
 }
 
@@ -875,8 +879,8 @@ async function updateWakeLock() {
 
 // Tiles are drawn anew on every event, several times a second in a set, so the tile a finger
 // pressed may be replaced before it lifts, and the browser then sends no click: a tap is a press
-// and a release on tiles of the same athlete.
-function takeTileTaps() {
+// and a release on tiles of the same athlete. Enter on a tile opens it too.
+function takeTilePresses() {
   const tiles = document.getElementById('tiles');
   let pressed = null;
   const keyAt = (e) => {
@@ -890,10 +894,14 @@ function takeTileTaps() {
     pressed = null;
   });
   tiles.addEventListener('pointercancel', () => { pressed = null; });  // a scroll, not a tap
+  tiles.addEventListener('keydown', (e) => {
+    const key = keyAt(e);
+    if (e.key === 'Enter' && key !== null) openFocus(key);
+  });
 }
 
 function start() {
-  takeTileTaps();
+  takeTilePresses();
   document.getElementById('back').addEventListener('click', () => {
     state.focus = null;
     renderFocus();
