@@ -149,17 +149,21 @@ std::int64_t SampleClock::LocateLateLoss(std::int64_t lost, std::int64_t block_s
 }
 
 ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
-  if (!started_) return Start(params_.device_time ? device_or_arrival : arrival, arrival);
+  // One ClockUpdate for every return, so that it is built in the caller's slot: returning a
+  // second named one made the compiler build this one on the stack and copy it out per sample.
+  ClockUpdate update;
+  if (!started_) {
+    update = Start(params_.device_time ? device_or_arrival : arrival, arrival);
+    return update;
+  }
   if (params_.nominal_timestamps) {
     ++count_;
-    ClockUpdate update;
     update.time = SaturatingAdd(
         mapping_start_, DurationFromSeconds(static_cast<double>(count_) * nominal_period_s_));
     last_time_ = update.time;
     return update;
   }
 
-  ClockUpdate update;
   double step_s = 0.0;
   if (params_.device_time) {
     step_s = ToSeconds(SaturatingSub(device_or_arrival, last_device_));
