@@ -255,8 +255,13 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
       RestartAfterGap(sensor, clock.time);
     }
   }
-  // Across a cut gap the sample before is no near side of anything.
-  sensor.sample_before_last = gap_status ? std::nullopt : sensor.last_sample;
+  // Across a cut gap the sample before is no near side of anything. (Assigned in place: a
+  // conditional expression built a temporary optional and copied it, per sample.)
+  if (gap_status) {
+    sensor.sample_before_last.reset();
+  } else {
+    sensor.sample_before_last = sensor.last_sample;
+  }
   sensor.last_sample = timed;
 
   if (const std::optional<ImplausibleInput> problem = sensor.plausibility.CheckSample(timed)) {
