@@ -859,8 +859,10 @@ TEST(RepDetectorTest, ASteppingLegsRepIsItsStanceNotItsSteps) {
 // there: the step out moved the sensor 0.48 m while the shank turned 18 deg. About a knee (an
 // ankle sensor's lever) that turn explains 0.14 m of it, and it is a step; about a shoulder (a
 // wrist's 0.6 m) 0.19 m, and the step out was counted as a rep of the stance's size and more.
+// (The reach is kept off swing_frac of the knee's turn: at exactly 0.4 of it, whether the step
+// out swung through the standing pose came down to rounding.)
 TEST(RepDetectorTest, AShortStepLandingTiltedIsAStepForAShank) {
-  const std::vector<HingeSample> lunges = Lunges(/*knee_deg=*/45.0, /*reach_deg=*/18.0,
+  const std::vector<HingeSample> lunges = Lunges(/*knee_deg=*/48.0, /*reach_deg=*/18.0,
                                                  /*stance_deg=*/25.0, /*step_m=*/0.48,
                                                  /*settles=*/false);
   RepDetectorParams shank = Params(100, Phase::kEccentric);

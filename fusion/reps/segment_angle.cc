@@ -3,6 +3,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "fusion/core/atan2.h"
+
 namespace ambi::fusion {
 namespace {
 
@@ -44,7 +46,7 @@ double SegmentAngle::Angle(const Vec3& gravity, double speed_deg_s, bool has_pre
                            double previous_deg, double previous_speed_deg_s, double dt_s) const {
   if (source_ == AngleSource::kGravity) {
     // A rotation of the sensor by +angle about the axis turns gravity by -angle in its frame.
-    double angle = -std::atan2(Dot(gravity, binormal_), Dot(gravity, reference_)) * kRadToDeg;
+    double angle = -Atan2(Dot(gravity, binormal_), Dot(gravity, reference_)) * kRadToDeg;
     if (has_previous) angle += 360.0 * std::round((previous_deg - angle) / 360.0);
     return angle;
   }
