@@ -285,8 +285,9 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   ++sensor.counters.samples;
   if (clock.time > latest_time_) latest_time_ = clock.time;
 
-  RepDetectorOutput output = sensor.reps.Update(sensor.WithoutGyroBias(timed), sensor_to_earth,
-                                                /*bridged=*/false, lost_in_step_s);
+  const RepDetectorOutput& output =
+      sensor.reps.Update(sensor.WithoutGyroBias(timed), sensor_to_earth,
+                         /*bridged=*/false, lost_in_step_s);
   RememberFed(sensor, timed, /*measured=*/true, lost_in_step_s);
   if (clock.late_loss_samples > 0) {
     AddLateLoss(sensor, clock.late_loss_samples, clock.late_loss_samples_ago);
@@ -352,7 +353,7 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
     }
     sensor.FeedFilter(bridged);
     ++sensor.counters.bridged_samples;
-    const RepDetectorOutput output =
+    const RepDetectorOutput& output =
         sensor.reps.Update(sensor.WithoutGyroBias(bridged), sensor.filter.sensor_to_earth(),
                            /*bridged=*/true);
     RememberFed(sensor, bridged, /*measured=*/false);

@@ -589,8 +589,9 @@ void RepDetector::AddLostRotation(std::int64_t first_index, const Vec3& lost_rad
   }
 }
 
-RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion& sensor_to_earth,
-                                      bool bridged, double lost_in_step_s) {
+const RepDetectorOutput& RepDetector::Update(const ImuSample& sample,
+                                             const Quaternion& sensor_to_earth, bool bridged,
+                                             double lost_in_step_s) {
   const std::int64_t time_ns = ToNanoseconds(sample.time);
   double dt_s = 1.0 / params_.nominal_rate_hz;
   if (previous_time_ns_) {
@@ -687,15 +688,23 @@ RepDetectorOutput RepDetector::Update(const ImuSample& sample, const Quaternion&
     }
   }
 
-  RepDetectorOutput output;
+  // Filled in place: a fresh output per sample was zeroed whole (three optional reps).
+  RepDetectorOutput& output = output_;
   output.moving = still_s_ < params_.rest_min_s;
+  output.segment_angle_deg = 0.0;
+  output.segment_speed_deg_s = 0.0;
   if (state_ != RepState::kLearningAxis) {
     output.segment_angle_deg =
         entry.angle_deg - (BetweenReps() ? rest_.angle_deg : rep_.base.angle_deg);
     output.segment_speed_deg_s = entry.speed_deg_s;
   }
-  output.swing = std::exchange(swing_, std::nullopt);
-  output.carried = std::exchange(carried_, std::nullopt);
+  // What ended since the last sample moves out: the detector's copy is left empty.
+  output.swing.reset();
+  output.swing.swap(swing_);
+  output.carried.reset();
+  output.carried.swap(carried_);
+  output.rep.reset();
+  output.rep_rotation = {};
   if (pending_count_ > 0) {
     output.rep = pending_[0];
     output.rep_rotation = pending_rotations_[0];

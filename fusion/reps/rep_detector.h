@@ -409,9 +409,10 @@ class RepDetector {
   // 'sample' with the fused 'sensor_to_earth' orientation after that sample. 'bridged': the
   // sample was interpolated across a short gap (BridgeSample), not measured. 'lost_in_step_s':
   // its time step includes samples lost earlier (ClockUpdate::late_loss_step), whose rotation
-  // comes through AddLostRotation: the gyro is integrated over the step less it.
-  RepDetectorOutput Update(const ImuSample& sample, const Quaternion& sensor_to_earth,
-                           bool bridged = false, double lost_in_step_s = 0.0);
+  // comes through AddLostRotation: the gyro is integrated over the step less it. The output is
+  // the detector's own, valid until the next call.
+  const RepDetectorOutput& Update(const ImuSample& sample, const Quaternion& sensor_to_earth,
+                                  bool bridged = false, double lost_in_step_s = 0.0);
 
   // A cut gap: samples are missing up to 'time' (see the class comment).
   void MarkGap(Time time);
@@ -684,6 +685,7 @@ class RepDetector {
   std::optional<Time> previous_end_;
   std::optional<Rep> swing_;    // the latest swing, until Update returns it
   std::optional<Rep> carried_;  // the latest movement carried elsewhere, until Update returns it
+  RepDetectorOutput output_;    // what Update returns, filled in place
   // A step up with no rep after it yet: a trip's way up (CloseTrip).
   struct TripOut {
     Rep step;
