@@ -27,26 +27,22 @@ inline double Atan2(double y, double x) {
 
   constexpr double kSqrt3 = std::numbers::sqrt3;
   constexpr double kTan15Deg = 2.0 - std::numbers::sqrt3;
-  double u = 0.0;
-  double offset_rad = 0.0;
-  if (n > kTan15Deg * d) {
-    u = (n * kSqrt3 - d) / (n + d * kSqrt3);
-    offset_rad = std::numbers::pi / 6.0;
-  } else {
-    u = n / d;
-  }
-  // atan(u) = u (1 - z/3 + z^2/5 - ... + z^10/21), z = u^2, by Horner from the highest term.
+  const bool past_15_deg = n > kTan15Deg * d;
+  const double u = (past_15_deg ? n * kSqrt3 - d : n) / (past_15_deg ? n + d * kSqrt3 : d);
+  const double offset_rad = past_15_deg ? std::numbers::pi / 6.0 : 0.0;
+  // atan(u) = u + u z Q(z), z = u^2, Q(z) = -1/3 + z/5 - z^2/7 + ... + z^9/21, in pairs
+  // (Estrin's scheme): the segment angle waits on this result, and Horner's ten steps in a row
+  // took longer than the rest of the call.
   const double z = u * u;
-  double series = 1.0 / 21.0;
-  series = series * z - 1.0 / 19.0;
-  series = series * z + 1.0 / 17.0;
-  series = series * z - 1.0 / 15.0;
-  series = series * z + 1.0 / 13.0;
-  series = series * z - 1.0 / 11.0;
-  series = series * z + 1.0 / 9.0;
-  series = series * z - 1.0 / 7.0;
-  series = series * z + 1.0 / 5.0;
-  series = series * z - 1.0 / 3.0;
+  const double z2 = z * z;
+  const double z4 = z2 * z2;
+  const double z8 = z4 * z4;
+  const double q01 = -1.0 / 3.0 + z * (1.0 / 5.0);
+  const double q23 = -1.0 / 7.0 + z * (1.0 / 9.0);
+  const double q45 = -1.0 / 11.0 + z * (1.0 / 13.0);
+  const double q67 = -1.0 / 15.0 + z * (1.0 / 17.0);
+  const double q89 = -1.0 / 19.0 + z * (1.0 / 21.0);
+  const double series = (q01 + z2 * q23) + z4 * (q45 + z2 * q67) + z8 * q89;
   double angle_rad = offset_rad + (u + u * z * series);
 
   if (steep) angle_rad = std::numbers::pi / 2.0 - angle_rad;

@@ -47,7 +47,11 @@ double SegmentAngle::Angle(const Vec3& gravity, double speed_deg_s, bool has_pre
   if (source_ == AngleSource::kGravity) {
     // A rotation of the sensor by +angle about the axis turns gravity by -angle in its frame.
     double angle = -Atan2(Dot(gravity, binormal_), Dot(gravity, reference_)) * kRadToDeg;
-    if (has_previous) angle += 360.0 * std::round((previous_deg - angle) / 360.0);
+    // The turn that keeps it within half a turn of the previous angle (none, but for a limb
+    // turned past upside down: std::round is a library call, so not at every sample).
+    if (has_previous && std::abs(previous_deg - angle) >= 180.0) {
+      angle += 360.0 * std::round((previous_deg - angle) / 360.0);
+    }
     return angle;
   }
   if (!has_previous) return 0.0;
