@@ -262,7 +262,10 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   } else {
     sensor.sample_before_last = sensor.last_sample;
   }
-  sensor.last_sample = timed;
+  // Copied from the sample as it came, then retimed: 'timed' was written a moment ago, and
+  // reading it back whole stalled on that write at every sample.
+  sensor.last_sample = sample;
+  sensor.last_sample->time = timed.time;
 
   if (const std::optional<ImplausibleInput> problem = sensor.plausibility.CheckSample(timed)) {
     ReportImplausible(sensor, *problem, sensor.plausibility.last_value(), clock.time);
