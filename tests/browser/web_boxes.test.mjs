@@ -21,7 +21,8 @@ const children = [];
 let browser = null;
 
 // Every tile on a tablet's screen without scrolling, in landscape and portrait, each still showing
-// its name, its verdict and its newest rep's two numbers; a screenshot of each ('<count>-tiles-').
+// its name, its verdict and its newest rep's two numbers, and any chart it keeps with labels of
+// 16 px or more; a screenshot of each ('<count>-tiles-').
 async function checkFit(page, count) {
   for (const [view, size] of [['landscape', { width: 1280, height: 800 }], ['portrait', { width: 800, height: 1280 }]]) {
     await page.setViewportSize(size);
@@ -34,6 +35,11 @@ async function checkFit(page, count) {
         const out = [];
         if (t.getBoundingClientRect().bottom > window.innerHeight + 0.5) out.push(`${who} ends below the screen`);
         for (const sel of ['h2', '.badge', '.big-rom']) if (!shown(sel).length) out.push(`${who} hides ${sel}`);
+        // A chart a tile keeps reads from two metres, however many tiles share the screen.
+        for (const text of shown('.chart text')) {
+          const px = text.getScreenCTM().a * parseFloat(text.getAttribute('font-size'));
+          if (px < 16) out.push(`${who}'s chart label '${text.textContent}' is ${px.toFixed(1)} px`);
+        }
         return out;
       }),
     }));

@@ -12,9 +12,13 @@ const STALE_SAMPLE_S = 3;
 const RECONNECT_MS = 2000;
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-// The rep chart's width in SVG units and a tile row's height (a left and a right bar).
+// The rep chart's width in SVG units (until a tile's or the focus view's width is known) and a
+// tile row's height (a left and a right bar).
 const CHART_W = 600;
 const TILE_ROW_H = 42;
+// A tile's chart is drawn at this many CSS pixels per SVG unit, whatever the tile's width, so
+// that its labels read alike on two tiles and on six (tileChartWidth).
+const TILE_PX_PER_UNIT = 0.9;
 const FOCUS_ROW_H = 62;  // the focus chart's row, in SVG units (one per CSS pixel)
 const FOCUS_MIN_ROWS = 3; // a portrait focus chart fitted to the screen keeps its newest three
 const state = {
@@ -32,6 +36,7 @@ const state = {
   streams: 0, // event streams opened by the page (reconnects + 1)
   streamErrors: 0,
   focusChartW: 0, // the focus view's chart column in CSS pixels, once measured
+  tileChartPx: 0, // a tile's chart width in CSS pixels, once laid out (tileChartWidth)
   focusTableBack: null, // where the coach scrolled the focus table back to; null: at its end
 };
 window.ambiPage = state; // for tests and for a curious coach with a laptop
@@ -366,8 +371,8 @@ function repAttrs(a, view) {
 // pixels, so its bars and labels have the same size in both orientations.
 function repChart(a, big, rows = a.pairs, width = CHART_W) {
   const maxRom = Math.max(30, ...[...a.reps.values()].map((v) => v.rep.rom_deg || 0));
-  // Tile rows are drawn at about 0.9 px per unit: 19-unit values read as ~17 px text, about
-  // the smallest a coach reads from two metres beside the large last-rep figures. The focus
+  // Tile rows are drawn at TILE_PX_PER_UNIT: 19-unit values read as ~17 px text, about the
+  // smallest a coach reads from two metres beside the large last-rep figures. The focus
   // view draws one unit per pixel with 23 px labels, its bars apart enough that the L and R
   // values do not touch: it has the room.
   const rowH = big ? FOCUS_ROW_H : TILE_ROW_H;
@@ -586,12 +591,12 @@ function fitRows(ts, as, budget) {
       shown.forEach((n, k) => { if (n > 1 && (i < 0 || n > shown[i])) i = k; });
       if (i < 0) break;
       const chart = ts[i].querySelector('.rep-block .chart');
-      over -= (chart.getBoundingClientRect().width / CHART_W) * TILE_ROW_H;
+      over -= (chart.getBoundingClientRect().width / chart.viewBox.baseVal.width) * TILE_ROW_H;
       shown[i] -= 1;
     }
     if (shown.every((n, k) => n === before[k])) return;
     ts.forEach((t, k) => {
-      if (shown[k] !== before[k]) t.querySelector('.rep-block').replaceWith(repBlock(as[k], shown[k]));
+      if (shown[k] !== before[k]) t.querySelector('.rep-block').replaceWith(repBlock(as[k], shown[k], false, tileChartWidth()));
     });
   }
 }
@@ -609,7 +614,7 @@ function tile(a) {
   for (const c of a.cues) t.append(cueBanner(c, true, suspects));
   if (a.summary) t.append(summaryLine(a));
   t.append(lastRepBars(a));
-  t.append(repBlock(a, a.pairs.length));
+  t.append(repBlock(a, a.pairs.length, false, tileChartWidth()));
   // Taps and Enter are taken by the tiles' container (takeTilePresses): this element may be
   // gone before a tap ends.
   return t;
@@ -728,14 +733,31 @@ function fitFocus(a, holder) {
   }
 }
 
+// The width in SVG units a tile's chart is drawn at: its width on screen at TILE_PX_PER_UNIT,
+// once a tile has been laid out (state.tileChartPx; CHART_W before).
+function tileChartWidth() {
+  return state.tileChartPx ? Math.round(state.tileChartPx / TILE_PX_PER_UNIT) : CHART_W;
+}
+
 function render() {
   const tiles = document.getElementById('tiles');
   for (const d of state.devices) athlete(d.athlete, d.box || '');
   const sorted = [...state.athletes.values()].filter((a) => a.name !== '?')
     .sort((x, y) => x.name.localeCompare(y.name) || x.box.localeCompare(y.box));
   document.getElementById('empty').hidden = sorted.length > 0;
-  tiles.querySelectorAll('.tile').forEach((t) => t.remove());
-  for (const a of sorted) tiles.append(tile(a));
+  const draw = () => {
+    tiles.querySelectorAll('.tile').forEach((t) => t.remove());
+    for (const a of sorted) tiles.append(tile(a));
+  };
+  draw();
+  // Drawn again at the tiles' chart width once it is known, or when it changed (a turn of the
+  // tablet, more athletes): a chart's width on screen does not depend on what it was drawn at.
+  const chart = tiles.querySelector('.tile .rep-block .chart');
+  const chartPx = chart ? Math.round(chart.getBoundingClientRect().width) : 0;
+  if (chartPx > 0 && chartPx !== state.tileChartPx) {
+    state.tileChartPx = chartPx;
+    draw();
+  }
   fitTiles(tiles, sorted);
   renderFocus();
   document.body.classList.toggle('live', state.live && state.upstream.connected);
