@@ -363,6 +363,23 @@ async function main() {
     await page.waitForSelector('#focus', { state: 'hidden' });
     console.log('ok screenshots in', shots);
 
+    // The keyboard: Tab to bob's tile, which is drawn again while it has the focus; the new tile
+    // keeps it, and Enter opens bob's focus view.
+    const onBob = () => page.evaluate(() => {
+      const a = document.activeElement;
+      return Boolean(a && a.classList.contains('tile') && a.dataset.athlete === 'bob');
+    });
+    for (let i = 0; i < 30 && !(await onBob()); i += 1) await page.keyboard.press('Tab');
+    assert.ok(await onBob(), 'Tab reaches bob\'s tile');
+    const focused = await page.evaluateHandle(() => document.activeElement);
+    await until('the focused tile drawn again', async () => !(await focused.evaluate((n) => n.isConnected)), 10000);
+    assert.ok(await onBob(), 'bob\'s tile keeps the keyboard focus across a redraw');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#focus:not([hidden]) .focus-top[data-athlete="bob"]', { timeout: 5000 });
+    await page.click('#back');
+    await page.waitForSelector('#focus', { state: 'hidden' });
+    console.log('ok Tab and Enter open a focus view across redraws of the tiles');
+
     // An ambi-web started now, in the middle of the set, shows the set so far at once (ambid's
     // catch-up on subscription), not an empty tile until the next rep.
     const late = await startWeb(rig, '127.0.0.1:0', 'web-late');

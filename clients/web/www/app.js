@@ -745,9 +745,16 @@ function render() {
   const sorted = [...state.athletes.values()].filter((a) => a.name !== '?')
     .sort((x, y) => x.name.localeCompare(y.name) || x.box.localeCompare(y.box));
   document.getElementById('empty').hidden = sorted.length > 0;
+  // The tile the keyboard is on keeps the focus when it is drawn anew (several times a second
+  // in a set), so Tab and Enter work as on a page that stands still.
+  const active = document.activeElement;
+  const focusedKey = active && active.classList.contains('tile') ? active.dataset.key : null;
   const draw = () => {
     tiles.querySelectorAll('.tile').forEach((t) => t.remove());
     for (const a of sorted) tiles.append(tile(a));
+    if (focusedKey === null) return;
+    const again = [...tiles.querySelectorAll('.tile')].find((t) => t.dataset.key === focusedKey);
+    if (again) again.focus({ preventScroll: true });
   };
   draw();
   // Drawn again at the tiles' chart width once it is known, or when it changed (a turn of the
