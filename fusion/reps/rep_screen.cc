@@ -117,10 +117,11 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
     const bool first_of_run = i == 0 && s.passed == 0 && s.handling == 0;
     h.handling =
         first_of_run &&
-        (h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg ||
-         AxesApartDeg(h.rotation.axis, rotation.axis) > params_.edge_axis_max_deg ||
+        (AxesApartDeg(h.rotation.axis, rotation.axis) > params_.edge_axis_max_deg ||
          AboutAnotherCentre(h.rep.rom_deg, h.rotation.offset_m, rep.rom_deg, rotation.offset_m));
-    if (!h.handling) RecordPassed(s, h.rep, h.rotation.offset_m);
+    h.small_first =
+        first_of_run && !h.handling && h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg;
+    if (!h.handling && !h.small_first) RecordPassed(s, h.rep, h.rotation.offset_m);
   }
   if (s.held_count == kHeld) {
     // Cannot happen while the other side's data comes (it waits seconds, not reps); decide the
@@ -266,6 +267,21 @@ bool RepScreen::PartnerKnown(Side other, const Rep& rep) const {
   return s.watermark && Seconds(*s.watermark, *o.watermark) > params_.partner_silent_s;
 }
 
+RepScreen::PartnerRep RepScreen::PartnerPassed(Side other, const Rep& rep) const {
+  const SideState& o = state(other);
+  for (int i = 0; i < o.held_count; ++i) {
+    const Held& h = o.held[static_cast<std::size_t>(i)];
+    if (!Beside(h.rep, rep)) continue;
+    if (!h.size_known) return PartnerRep::kUndecided;
+    // Not one small first rep waiting on another: neither is evidence for the other.
+    if (!h.handling && !h.small_first) return PartnerRep::kYes;
+  }
+  for (const Rep& q : o.passed_reps.kept()) {
+    if (Beside(q, rep)) return PartnerRep::kYes;
+  }
+  return PartnerRep::kNo;
+}
+
 RepScreen::PartnerEdge RepScreen::PartnerHandling(Side other, const Rep& rep) const {
   const SideState& o = state(other);
   auto alike = [&](const Rep& q) {
@@ -338,6 +354,14 @@ void RepScreen::Release(Side side, bool ending) {
   SideState& s = state(side);
   while (s.held_count > 0) {
     Held& h = s.held[0];
+    if (h.small_first) {
+      const PartnerRep partner =
+          two_sides_ && bilateral_ ? PartnerPassed(Other(side), h.rep) : PartnerRep::kNo;
+      if (partner == PartnerRep::kUndecided && !ending) break;  // judged with it
+      h.small_first = false;
+      h.handling = partner != PartnerRep::kYes;
+      if (!h.handling) RecordPassed(s, h.rep, h.rotation.offset_m);
+    }
     ScreenVerdict verdict = ScreenVerdict::kRep;
     if (!h.size_known && !ending) {
       // Gait and following need no size: decided once the other side's reps are known, so a
@@ -372,6 +396,7 @@ void RepScreen::Emit(Side side, const Rep& rep, ScreenVerdict verdict) {
     case ScreenVerdict::kRep:
       ++counts_.passed;
       ++s.passed;
+      s.passed_reps.Push(rep);
       if (out_count_ == kOut) {
         // Cannot happen when the caller pops after each call; keep the newest.
         std::copy(out_.begin() + 1, out_.end(), out_.begin());

@@ -18,7 +18,11 @@ struct RepScreenParams {
   // Handling: a rep whose ROM is under this fraction of the set's reps on both sides of it in
   // time (or on its one side, at the edge of a set) is not a rep of the set: picking the weights
   // up or putting them down moves a segment a third of a curl. A run of similar smaller reps
-  // after it is a change of level (a lighter or a low-amplitude execution) and counts.
+  // after it is a change of level (a lighter or a low-amplitude execution) and counts. In a
+  // bilateral set, a first rep judged by its size alone is a rep when the other side's movement
+  // beside it passed as a rep of that side's set: both hands pick the weights up together, in
+  // one movement, so beside a rep is a rep (a set of varying range may begin with one side's
+  // rep under half its next).
   double edge_rom_frac = 0.5;
   // ... and the first rep of a run is handling when it turned about an axis more than this from
   // the next rep's, whatever its size: reaching for the weights and lifting them turns the
@@ -192,7 +196,10 @@ class RepScreen {
     RepRotation rotation;
     bool size_known = false;  // the size judgment is made
     bool handling = false;    // its verdict
-    bool alone = false;       // ... because no next rep of its side followed it (a put-down)
+    // First of a run and under edge_rom_frac of the next rep, of the set's axis and centre: a
+    // rep if the other side's movement beside it passed (a bilateral set), else handling.
+    bool small_first = false;
+    bool alone = false;  // ... because no next rep of its side followed it (a put-down)
   };
   // The last kHistory reps (or movements) of one kind, in a ring: no allocation.
   class RecentReps {
@@ -213,10 +220,11 @@ class RepScreen {
   struct SideState {
     std::array<Held, kHeld> held{};
     int held_count = 0;
-    RecentReps history;    // every rep found, passed or not
-    RecentReps swings;     // movements the detector judged pendulum swings
-    RecentReps carried;    // movements it judged carried elsewhere
-    RecentReps put_downs;  // reps judged handling as alone
+    RecentReps history;      // every rep found, passed or not
+    RecentReps swings;       // movements the detector judged pendulum swings
+    RecentReps carried;      // movements it judged carried elsewhere
+    RecentReps put_downs;    // reps judged handling as alone
+    RecentReps passed_reps;  // reps passed as the set's
     std::array<double, kRoms> roms{};
     int rom_count = 0;
     // Of the reps passed whose centre is known: the sensor's offset from it, by component.
@@ -259,6 +267,10 @@ class RepScreen {
   // none, one whose size is still to be judged, or one judged handling as alone (a put-down).
   enum class PartnerEdge : std::uint8_t { kNone, kUndecided, kHandling };
   PartnerEdge PartnerHandling(Side other, const Rep& rep) const;
+  // Whether the other side's movement overlapping 'rep' passed as a rep of its set, by its size
+  // (and axis and centre) or its verdict: yes, no (none, or not passed), or still to be judged.
+  enum class PartnerRep : std::uint8_t { kNo, kUndecided, kYes };
+  PartnerRep PartnerPassed(Side other, const Rep& rep) const;
   // Whether a rep of 'side' follows or is followed by another of that side without rest, or
   // lies between two movements of that side carried elsewhere, without rest.
   bool Continuous(Side side, const Rep& rep) const;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 namespace ambi::fusion {
@@ -118,6 +119,38 @@ TEST(RepScreenTest, ARepBesideTheOtherSidesHandlingOfAnotherSizeCounts) {
   EXPECT_EQ(Count(passed, Side::kLeft), 6);
   EXPECT_EQ(Count(passed, Side::kRight), 7);
   EXPECT_EQ(screen.counts().handling, 1);
+}
+
+// A bilateral set of varying range whose right side begins with a rep under half its next
+// (49 deg, then 103 deg), while the left's first rep (53 deg, then 62 deg) is of its set's size.
+// Both hands pick the weights up in one movement: beside the left's rep, the right's is a rep.
+// Both sides small beside each other (a pick-up, 42 and 44 deg before 120 deg curls) is
+// handling on both; so is a small first rep beside no movement of the other side.
+TEST(RepScreenTest, ASmallFirstRepBesideTheOtherSidesFirstRepIsARep) {
+  const std::vector<double> left = {53.0, 62.0, 78.0, 93.0, 79.0, 73.0};
+  const std::vector<double> right = {49.0, 103.0, 85.0, 87.0, 81.0, 99.0};
+  auto run = [](const std::vector<double>& l, const std::vector<double>& r, double left_from_s) {
+    RepScreen screen({});
+    screen.StartRun(/*bilateral=*/true, /*two_sides=*/true);
+    std::vector<Planned> plan;
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      const double offset_s = 4.4 * static_cast<double>(i);
+      plan.push_back({Side::kLeft, left_from_s + offset_s, 2.7, l[i]});
+      plan.push_back({Side::kRight, 2.05 + offset_s, 2.8, r[i]});
+    }
+    const std::vector<Rep> passed = Screen(screen, plan, 60.0);
+    return std::pair{Count(passed, Side::kLeft), Count(passed, Side::kRight)};
+  };
+  EXPECT_EQ(run(left, right, 2.0), std::pair(6, 6));
+
+  const std::vector<double> pick_up_left = {42.0, 120.0, 121.0, 122.0, 121.0, 120.0};
+  const std::vector<double> pick_up_right = {44.0, 118.0, 119.0, 120.0, 118.0, 119.0};
+  EXPECT_EQ(run(pick_up_left, pick_up_right, 2.0), std::pair(5, 5));
+
+  // The left side starts a rep later: the right's first movement is beside none of the left's,
+  // and its size alone judges it.
+  const std::vector<double> left_later = {62.0, 78.0, 93.0, 79.0, 73.0, 80.0};
+  EXPECT_EQ(run(left_later, right, 2.0 + 4.4), std::pair(6, 5));
 }
 
 // Six bilateral curls of about 140 deg from 14 s: the set after a walk ...
