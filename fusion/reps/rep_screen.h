@@ -121,8 +121,9 @@ struct RepScreenCounts {
 //   the reps of its side already passed in the run. As large as edge_rom_frac of it and about
 //   the same centre: passed at once. Smaller, about another centre (edge_centre_apart_frac), or the
 //   first rep of a run: held until the side's next rep. The first rep of a run is handling when
-//   under edge_rom_frac of that next rep, turned about an axis more than edge_axis_max_deg from
-//   the next rep's, or about another centre (picking the weights up); a held rep followed by
+//   under edge_rom_frac of that next rep (unless, in a bilateral set, the other side's movement
+//   beside it passed as a rep), turned about an axis more than edge_axis_max_deg from the next
+//   rep's, or about another centre (picking the weights up); a held rep followed by
 //   another is a partial rep inside the set and passes; a rep that no next rep follows within
 //   run_end_rest_s is handling (putting the weights down; a movement alone).
 // * Between sets of one exercise: before a run passes a rep of a side, a rep far smaller than
