@@ -185,14 +185,16 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
     batched_share_ += kBatchedGain * ((pause_s < 0.25 * period_s_ ? 1.0 : 0.0) - batched_share_);
     if (pause_s > loss_pause_s()) {
       // Without device time nothing says where the missing samples were: start a new mapping
-      // at this arrival and report the pause.
+      // at this arrival and report the pause. Its length is the samples' own, the periods the
+      // missing ones and this one span, as a short loss's is: the session times either side
+      // differ by this sample's latency as well (at 25 Hz five samples lost over 240 ms read
+      // 313 ms, past bridge_max_s, and the rep in progress was cut).
       const std::int64_t missing = MissingSamples(pause_s, period_s_);
       const double period_s = period_s_;
-      const Time previous_time = last_time_;
       update = Start(arrival, arrival);
       period_s_ = period_s;
       update.gap = true;
-      update.gap_duration = SaturatingSub(arrival, previous_time);
+      update.gap_duration = DurationFromSeconds(static_cast<double>(missing + 1) * period_s);
       update.missing_samples = missing;
       ++gaps_;
       missing_samples_total_ += missing;

@@ -83,7 +83,7 @@ TEST(SampleClockTest, ExtremeArrivalTimesSaturateInsteadOfOverflowing) {
   clock.Update(Time::min(), Time::min());
   const ClockUpdate pause = clock.Update(Time::max(), Time::max());
   EXPECT_TRUE(pause.gap);
-  EXPECT_EQ(pause.gap_duration, Duration::max());
+  EXPECT_EQ(ToSeconds(pause.gap_duration), kMaxDurationSeconds);  // saturated
   EXPECT_EQ(pause.time, Time::max());
   const ClockUpdate next = clock.Update(Time::max(), Time::max());
   EXPECT_EQ(next.time, Time::max());  // saturated, not wrapped to a negative time
@@ -154,6 +154,27 @@ TEST(SampleClockTest, ABufferedBurstIsNotAGapButALongPauseIs) {
   const ClockUpdate gap = clock.Update(late, late);
   EXPECT_TRUE(gap.gap);
   EXPECT_EQ(gap.missing_samples, 99);
+}
+
+// 25 Hz with 5 ms of latency; the radio drops samples 100-104 (200 ms, 240 ms without samples),
+// and the samples either side of the loss come late, by 35 and 75 ms: a pause past
+// min_arrival_gap_s. The gap is the samples' own: six missing counted from the pause (one too
+// many, the late arrival added a period) and seven periods, 280 ms. Not the 310 ms between the
+// session times either side, which held the after sample's latency too and passed the gap
+// policy's bridge_max_s (0.3 s).
+TEST(SampleClockTest, APauseIsAsLongAsTheSamplesItLost) {
+  SampleClock clock({.nominal_rate_hz = 25.0});
+  ClockUpdate after;
+  for (int k = 0; k < 150; ++k) {
+    if (k >= 100 && k <= 104) continue;
+    const double latency_s = k == 99 ? 0.035 : k == 105 ? 0.075 : 0.005;
+    const Time arrival = TimeFromSeconds(0.04 * k + latency_s);
+    const ClockUpdate update = clock.Update(arrival, arrival);
+    if (k == 105) after = update;
+  }
+  ASSERT_TRUE(after.gap);
+  EXPECT_EQ(after.missing_samples, 6);
+  EXPECT_NEAR(ToSeconds(after.gap_duration), 7 * 0.04, 1e-9);
 }
 
 TEST(SampleClockTest, AFewLostSamplesOfAnArrivalStreamAreAGapToBridge) {
