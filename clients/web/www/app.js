@@ -733,6 +733,13 @@ function fitFocus(a, holder) {
   }
 }
 
+// The key of the athlete whose tile holds 'node' (an event's target, the focused element), or
+// null.
+function tileKeyOf(node) {
+  const t = node instanceof Element ? node.closest('.tile') : null;
+  return t ? t.dataset.key : null;
+}
+
 // The width in SVG units a tile's chart is drawn at: its width on screen at TILE_PX_PER_UNIT,
 // once a tile has been laid out (state.tileChartPx; CHART_W before).
 function tileChartWidth() {
@@ -747,8 +754,7 @@ function render() {
   document.getElementById('empty').hidden = sorted.length > 0;
   // The tile the keyboard is on keeps the focus when it is drawn anew (several times a second
   // in a set), so Tab and Enter work as on a page that stands still.
-  const active = document.activeElement;
-  const focusedKey = active && active.classList.contains('tile') ? active.dataset.key : null;
+  const focusedKey = tileKeyOf(document.activeElement);
   const draw = () => {
     tiles.querySelectorAll('.tile').forEach((t) => t.remove());
     for (const a of sorted) tiles.append(tile(a));
@@ -912,19 +918,15 @@ async function updateWakeLock() {
 function takeTilePresses() {
   const tiles = document.getElementById('tiles');
   let pressed = null;
-  const keyAt = (e) => {
-    const t = e.target instanceof Element ? e.target.closest('.tile') : null;
-    return t ? t.dataset.key : null;
-  };
-  tiles.addEventListener('pointerdown', (e) => { pressed = e.isPrimary ? keyAt(e) : null; });
+  tiles.addEventListener('pointerdown', (e) => { pressed = e.isPrimary ? tileKeyOf(e.target) : null; });
   tiles.addEventListener('pointerup', (e) => {
-    const key = keyAt(e);
+    const key = tileKeyOf(e.target);
     if (key !== null && key === pressed) openFocus(key);
     pressed = null;
   });
   tiles.addEventListener('pointercancel', () => { pressed = null; });  // a scroll, not a tap
   tiles.addEventListener('keydown', (e) => {
-    const key = keyAt(e);
+    const key = tileKeyOf(e.target);
     if (e.key === 'Enter' && key !== null) openFocus(key);
   });
 }
