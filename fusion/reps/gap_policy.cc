@@ -38,6 +38,22 @@ Vec3 WithinSpan(const Vec3& v, std::initializer_list<Vec3> samples) {
   return {std::clamp(v.x, lo.x, hi.x), std::clamp(v.y, lo.y, hi.y), std::clamp(v.z, lo.z, hi.z)};
 }
 
+// 'v' kept, axis by axis, between 'earlier' and 'after' where the three samples run one way:
+// their parabola then carries the slope at 'before' across the gap, and where the limb slows
+// hard (a foot landing) it overshoots past 'after' into a turn the other way. Where 'before' is
+// a peak (the limb sped up to it and slows after), the parabola's peak beyond it is the data's.
+double WithinSpanUnlessPeak(double v, double earlier, double before, double after) {
+  if ((before - earlier) * (after - before) < 0.0) return v;
+  return std::clamp(v, std::min(earlier, after), std::max(earlier, after));
+}
+
+Vec3 WithinSpanUnlessPeak(const Vec3& v, const Vec3& earlier, const Vec3& before,
+                          const Vec3& after) {
+  return {WithinSpanUnlessPeak(v.x, earlier.x, before.x, after.x),
+          WithinSpanUnlessPeak(v.y, earlier.y, before.y, after.y),
+          WithinSpanUnlessPeak(v.z, earlier.z, before.z, after.z)};
+}
+
 }  // namespace
 
 GapAction DecideGap(const GapPolicyParams& params, double gap_s) {
@@ -62,7 +78,9 @@ ImuSample BridgeSample(const ImuSample& before, const ImuSample& after, std::int
 ImuSample BridgeSampleCurved(const ImuSample& earlier, const ImuSample& before,
                              const ImuSample& after, std::int64_t k, std::int64_t missing) {
   ImuSample out = BridgeSample(before, after, k, missing);
-  out.gyro_rad_s = GyroOnParabola(earlier, before, after, out.time, out.gyro_rad_s);
+  out.gyro_rad_s =
+      WithinSpanUnlessPeak(GyroOnParabola(earlier, before, after, out.time, out.gyro_rad_s),
+                           earlier.gyro_rad_s, before.gyro_rad_s, after.gyro_rad_s);
   return out;
 }
 

@@ -53,7 +53,14 @@ ImuSample BridgeSample(const ImuSample& before, const ImuSample& after, std::int
 // 'before' and 'after'. A rep's angular velocity is curved wherever the limb speeds up or slows
 // down: slowing into the turnaround (a minimum-jerk curl) it falls fast and then flattens, and
 // the straight line from 'before' to 'after' lies above it. Over 200 ms lost at a curl's
-// turnaround that line turned the limb 2-4 deg too far; the parabola follows the slowing.
+// turnaround that line turned the limb 2-4 deg too far; the parabola follows the slowing. Where
+// the three samples run one way, the fill stays between 'earlier' and 'after', axis by axis:
+// 'earlier' and 'before' lie a period apart and 'after' up to ten periods on, so the parabola
+// carries the slope at 'before' across the gap. A shank slowing hard as its foot lands (say
+// -223, then -58 deg/s, seven samples lost at 50 Hz, then -5) is filled turning back up at up to
+// 250 deg/s, a rise that a simulated step-up's detector took for a rep's start. Where 'before'
+// is a peak, the parabola's peak beyond it is kept: clamped there, a curl that lost its fastest
+// 200 ms at 25 Hz read its range 5 deg off.
 ImuSample BridgeSampleCurved(const ImuSample& earlier, const ImuSample& before,
                              const ImuSample& after, std::int64_t k, std::int64_t missing);
 

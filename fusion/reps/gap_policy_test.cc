@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ambi::fusion {
@@ -111,6 +112,49 @@ TEST(GapPolicyTest, TheGyroIsFilledAlongItsCurveThroughTheSampleBefore) {
   for (std::int64_t k = 1; k <= 3; ++k) {
     const ImuSample filled = BridgeSampleFoundLate(before, late, after_late, k, 3);
     EXPECT_NEAR(filled.gyro_rad_s.y, w(1.0 + 0.02 * static_cast<double>(k)), 1e-9) << k;
+  }
+}
+
+// A stepping shank's swing stops hard where the foot lands: -223 deg/s, then -57.6 a period
+// later, then seven samples lost at 50 Hz, and -5 after them. The parabola through the three
+// carries the slowing on past zero and turned the shank back up at 250 deg/s, a rise the limb
+// never made. Where the three samples run one way the fill stays between them; where the
+// middle one is a peak (a swing at full speed), the parabola's peak beyond it is kept.
+TEST(GapPolicyTest, ACurvedFillNeverOvershootsSamplesThatRunOneWay) {
+  constexpr double kRadPerDeg = 3.14159265358979 / 180.0;
+  const auto parabola_deg_s = [](double w0, double w1, double w2, double t0, double t2, double t) {
+    // Through (t0, w0), (0, w1), (t2, w2): Lagrange's weights.
+    return w0 * t * (t - t2) / (t0 * (t0 - t2)) + w1 * (t - t0) * (t - t2) / (t0 * t2) +
+           w2 * (t - t0) * t / ((t2 - t0) * t2);
+  };
+  {
+    const ImuSample earlier = Turning(128.176, -223.0 * kRadPerDeg);
+    const ImuSample before = Turning(128.196, -57.6 * kRadPerDeg);
+    const ImuSample after = Turning(128.356, -5.0 * kRadPerDeg);
+    double parabola_max_deg_s = -1e9;
+    for (std::int64_t k = 1; k <= 7; ++k) {
+      const double t = 0.02 * static_cast<double>(k);
+      parabola_max_deg_s =
+          std::max(parabola_max_deg_s, parabola_deg_s(-223.0, -57.6, -5.0, -0.02, 0.16, t));
+      const double g_deg_s =
+          BridgeSampleCurved(earlier, before, after, k, 7).gyro_rad_s.y / kRadPerDeg;
+      EXPECT_GE(g_deg_s, -223.0 - 1e-9) << k;
+      EXPECT_LE(g_deg_s, -5.0 + 1e-9) << k;
+    }
+    EXPECT_GT(parabola_max_deg_s, 200.0);  // what the fill would have been
+  }
+  {
+    // The swing at full speed: -50, then -106 deg/s, five samples lost at 25 Hz, then 0.
+    const ImuSample earlier = Turning(2.256, -50.0 * kRadPerDeg);
+    const ImuSample before = Turning(2.296, -106.0 * kRadPerDeg);
+    const ImuSample after = Turning(2.536, 0.0);
+    for (std::int64_t k = 1; k <= 5; ++k) {
+      const double t = 0.04 * static_cast<double>(k);
+      EXPECT_NEAR(BridgeSampleCurved(earlier, before, after, k, 5).gyro_rad_s.y / kRadPerDeg,
+                  parabola_deg_s(-50.0, -106.0, 0.0, -0.04, 0.24, t), 1e-9)
+          << k;
+    }
+    EXPECT_LT(BridgeSampleCurved(earlier, before, after, 2, 5).gyro_rad_s.y / kRadPerDeg, -140.0);
   }
 }
 
