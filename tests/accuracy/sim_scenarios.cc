@@ -7,6 +7,7 @@
 #include <map>
 #include <numbers>
 #include <span>
+#include <string_view>
 #include <variant>
 
 #include "daemon/sim/delivery_stalls.h"
@@ -345,6 +346,17 @@ Scenario MakeScenario(const ScenarioOptions& o) {
   name += Format(" s%llu", static_cast<unsigned long long>(o.seed));
   spec.name = name;
   scenario.name = name;
+  return scenario;
+}
+
+Scenario OverDeviceTime(Scenario scenario) {
+  if (scenario.protocol == fusion::Protocol::kAmbiSample) return scenario;
+  scenario.protocol = fusion::Protocol::kAmbiSample;
+  constexpr std::string_view kSerial = " serial ";
+  if (const std::size_t at = scenario.name.find(kSerial); at != std::string::npos) {
+    scenario.name.replace(at, kSerial.size(), " ambi ");
+  }
+  scenario.spec.name = scenario.name;
   return scenario;
 }
 

@@ -94,6 +94,11 @@ struct ScenarioOptions {
 // seeded random sensor mounts on both sides, then the options. The name describes it.
 Scenario MakeScenario(const ScenarioOptions& options);
 
+// 'scenario' over a link whose samples carry the device's time (ambi's own sample frame, as a
+// BLE sensor with a clock sends): the clock finds each loss at the first sample after it, where
+// a serial stream's arrival times find it a sample or a block later. Named " ambi" for " serial".
+Scenario OverDeviceTime(Scenario scenario);
+
 // The grid the tool runs: every exercise x {symmetric, 10 % and 20 % with either side weaker}
 // at 100 Hz, and symmetric / 10 % cases at 25, 50 and 200 Hz, with dropouts, with clock offset
 // and drift, with fatigue, and without sensor errors. 'seed' varies mounts and noise.

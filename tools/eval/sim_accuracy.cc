@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/sim/limb_simulator.h"
@@ -37,6 +38,10 @@ int main(int argc, char** argv) {
                  "also write each scenario run as ambi-sim CSV (a sensor per file and "
                  "ground_truth.json) into a folder of this directory named after it, to replay "
                  "with ambi-replay --sensor");
+  bool device_time = false;
+  app.add_flag("--device-time", device_time,
+               "run every session over a link whose samples carry the device's time (ambi's "
+               "sample frame) instead of its own (most are WitMotion serial: arrival times only)");
   app.add_option("--grid", grid,
                  "standard (exercises x asymmetry, rates, dropouts, clocks, fatigue), situations "
                  "(issue 8: handling, walking, loss bursts, a following limb, rest in hand) or "
@@ -56,7 +61,8 @@ int main(int argc, char** argv) {
                              : which == "situations" ? ambi::accuracy::SituationGrid(s)
                              : which == "stepping"   ? ambi::accuracy::StepGrid(s)
                                                      : ambi::accuracy::DrawnGrid(s, kDrawnPerSeed);
-      for (const ambi::accuracy::Scenario& scenario : scenarios) {
+      for (ambi::accuracy::Scenario scenario : scenarios) {
+        if (device_time) scenario = ambi::accuracy::OverDeviceTime(std::move(scenario));
         bool wanted = true;
         for (const std::string& f : filters) {
           wanted = wanted && scenario.name.find(f) != std::string::npos;
