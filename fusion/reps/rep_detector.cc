@@ -833,7 +833,11 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
       angle < rest_.angle_deg) {
     rest_ = {angle, index, RestOrigin::kSeen};
   }
-  if (entry.still_s >= params_.rest_min_s) {
+  // Seen still: a bridged sample is no pose the limb was seen in. Filled from the still samples
+  // before a loss as a step out began, it read as still, and once the tilt was checked at the
+  // next stillness it took the whole correction made for the step's turn, which it never made:
+  // standing read 9 deg off, and the stance after the step was judged a swing.
+  if (entry.still_s >= params_.rest_min_s && !entry.bridged) {
     still_pose_ = RestPose{angle, index, RestOrigin::kSeen};
     swinging_ = false;
   }

@@ -647,8 +647,9 @@ class RepDetector {
   RestPose rest_;                     // between reps: the pose a rep would start from
   RepInProgress rep_;                 // in a rep
   std::int64_t last_end_index_ = -1;  // end of the previous rep, for the start search
-  // The pose the limb last rested still in (still for rest_min_s), since the axis was learned
-  // and not before a cut gap: the reference of the swing rule, and where a step starts.
+  // The pose the limb was last seen resting still in (still for rest_min_s, at a measured
+  // sample), since the axis was learned and not before a cut gap: the reference of the swing
+  // rule, and where a step starts.
   std::optional<RestPose> still_pose_;
   // The last movement was a swing (through the rest pose, or a pendulum coming to rest), and the
   // limb has not stood still since: a rep in progress began where that swing ended (nothing

@@ -649,6 +649,24 @@ TEST(SituationTest, ALandingLostInABurstStillCountsTheStance) {
   FAIL() << "no lossy drawn lunge on seed 3";
 }
 
+// A 25 Hz lunge set over a device-time link (seed 7, lungeL, the second drawn) whose last step
+// out began in a loss of five samples: the bridge filled the samples from standing still, the
+// first of them read as still, and it became the pose the leg stood in. When the tilt was checked
+// at the bottom of the lunge, that bridged sample took the whole correction made for the step's
+// turn: standing read 9 deg higher, the stance swung "through" it, and was taken for a swing
+// (4 of 5). The pose the limb stands in is one it was seen still in.
+TEST(SituationTest, AStepOutBegunInALossKeepsThePoseStoodIn) {
+  for (const Scenario& scenario : StepGrid(7)) {
+    if (!Has(scenario.name, " loss lungeL") || !Has(scenario.name, " drawn1")) continue;
+    ASSERT_TRUE(Has(scenario.name, "25Hz")) << scenario.name;
+    const ScenarioResult r = RunScenario(OverDeviceTime(scenario));
+    SCOPED_TRACE(r.name);
+    ExpectExact(r, RomError::kMean, kSituationRomMaeAimDeg);
+    return;
+  }
+  FAIL() << "no lossy drawn lunge on seed 7";
+}
+
 TEST(SituationTest, ALimbThatOnlyFollowsTheBodyCountsNothing) {
   int n = 0;
   for (const ScenarioResult& r : SituationResults()) {
