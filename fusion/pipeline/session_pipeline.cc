@@ -388,13 +388,31 @@ void SessionPipeline::FollowTiltCheck(SensorState& sensor, const MadgwickDiagnos
 void SessionPipeline::GiveBackTiltSnap(SensorState& sensor, const Quaternion& snap) {
   // The sample just fed snapped the tilt: the error it corrected was made in the gap and carried
   // since, so the samples from the gap on (fed and measured by the detector before this one)
-  // take the same rotation, and the detector measures their angles again.
+  // take the rotation, and the detector measures their angles again. The error grew where the
+  // gyro was filled, by what the fill missed of the turn there, so each bridged sample adds its
+  // share of the rotation as the turning rate it was filled with: a sample takes the share of the
+  // fills up to it. With several bridges pending, one at rest and one in a step's swing, the pose
+  // stood in between them took the whole correction for the swing, the step not yet begun, and
+  // read standing 40 deg off. Without any turning filled, every sample takes the whole rotation.
   const std::int64_t from = *sensor.tilt_check_from;
   sensor.tilt_check_from.reset();
   if (from >= sensor.fed_count) return;
+  double filled_turn = 0.0;
+  for (std::int64_t number = from; number < sensor.fed_count; ++number) {
+    const SensorState::Fed& fed = sensor.FedNumber(number);
+    if (!fed.measured) filled_turn += Norm(fed.sample.gyro_rad_s);
+  }
+  const Vec3 snap_rad = ToRotationVector(snap);
+  double filled_so_far = 0.0;
   for (std::int64_t number = from; number < sensor.fed_count; ++number) {
     SensorState::Fed& fed = sensor.FedNumber(number);
-    fed.after = Compose(snap, fed.after);
+    if (filled_turn > 0.0) {
+      if (!fed.measured) filled_so_far += Norm(fed.sample.gyro_rad_s);
+      fed.after =
+          Compose(FromRotationVector(Scale(snap_rad, filled_so_far / filled_turn)), fed.after);
+    } else {
+      fed.after = Compose(snap, fed.after);
+    }
     sensor.corrected_up[static_cast<std::size_t>(number - from)] = UpInSensorFrame(fed.after);
   }
   // The gyro missed that turn in the gap: in the sensor's frame as it was before the gap, the
