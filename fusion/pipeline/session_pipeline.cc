@@ -404,15 +404,15 @@ void SessionPipeline::GiveBackTiltSnap(SensorState& sensor, const Quaternion& sn
   }
   const Vec3 snap_rad = ToRotationVector(snap);
   double filled_so_far = 0.0;
+  // The share changes only at a fill: measured samples between fills keep the last one's.
+  Quaternion share = filled_turn > 0.0 ? Quaternion{} : snap;
   for (std::int64_t number = from; number < sensor.fed_count; ++number) {
     SensorState::Fed& fed = sensor.FedNumber(number);
-    if (filled_turn > 0.0) {
-      if (!fed.measured) filled_so_far += Norm(fed.sample.gyro_rad_s);
-      fed.after =
-          Compose(FromRotationVector(Scale(snap_rad, filled_so_far / filled_turn)), fed.after);
-    } else {
-      fed.after = Compose(snap, fed.after);
+    if (filled_turn > 0.0 && !fed.measured) {
+      filled_so_far += Norm(fed.sample.gyro_rad_s);
+      share = FromRotationVector(Scale(snap_rad, filled_so_far / filled_turn));
     }
+    fed.after = Compose(share, fed.after);
     sensor.corrected_up[static_cast<std::size_t>(number - from)] = UpInSensorFrame(fed.after);
   }
   // The gyro missed that turn in the gap: in the sensor's frame as it was before the gap, the
