@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -229,6 +230,15 @@ const std::vector<ScenarioResult>& SituationResults() {
 
 bool Has(const std::string& name, const char* tag) { return name.find(tag) != std::string::npos; }
 bool Has(const ScenarioResult& r, const char* tag) { return Has(r.name, tag); }
+
+// The stepping grid's session on 'seed' whose name holds both tags (e.g. " loss lungeL" and
+// " drawn1"), or none.
+std::optional<Scenario> StepScenario(std::uint64_t seed, const char* tag, const char* drawn) {
+  for (const Scenario& scenario : StepGrid(seed)) {
+    if (Has(scenario.name, tag) && Has(scenario.name, drawn)) return scenario;
+  }
+  return std::nullopt;
+}
 
 // Each side counted every rep and nothing else, its ROM error within 'aim_deg': on average, or
 // at most with 'largest'.
@@ -638,15 +648,12 @@ TEST(SituationTest, AStepUpsSlowerLegIsFoundByItsWayUp) {
 // 8 of 9, then 7. The tilt is checked against gravity at the next stillness and the samples
 // since the gap take the correction (SessionPipeline::GiveBackTiltSnap).
 TEST(SituationTest, ALandingLostInABurstStillCountsTheStance) {
-  for (const Scenario& scenario : StepGrid(3)) {
-    if (!Has(scenario.name, " loss lungeL") || !Has(scenario.name, " drawn0")) continue;
-    ASSERT_TRUE(Has(scenario.name, "50Hz")) << scenario.name;
-    const ScenarioResult r = RunScenario(scenario);
-    SCOPED_TRACE(r.name);
-    ExpectExact(r, RomError::kLargest, kRomAimDeg);
-    return;
-  }
-  FAIL() << "no lossy drawn lunge on seed 3";
+  const std::optional<Scenario> scenario = StepScenario(3, " loss lungeL", " drawn0");
+  ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed 3";
+  ASSERT_TRUE(Has(scenario->name, "50Hz")) << scenario->name;
+  const ScenarioResult r = RunScenario(*scenario);
+  SCOPED_TRACE(r.name);
+  ExpectExact(r, RomError::kLargest, kRomAimDeg);
 }
 
 // Lunges and step-ups on a lossy link whose samples carry the device's time (seeds 1-30, 127
@@ -682,15 +689,12 @@ TEST(SituationTest, LossyLungesAndStepUpsOverADeviceTimeLinkMissAtMostOneRep) {
 // turn: standing read 9 deg higher, the stance swung "through" it, and was taken for a swing
 // (4 of 5). The pose the limb stands in is one it was seen still in.
 TEST(SituationTest, AStepOutBegunInALossKeepsThePoseStoodIn) {
-  for (const Scenario& scenario : StepGrid(7)) {
-    if (!Has(scenario.name, " loss lungeL") || !Has(scenario.name, " drawn1")) continue;
-    ASSERT_TRUE(Has(scenario.name, "25Hz")) << scenario.name;
-    const ScenarioResult r = RunScenario(OverDeviceTime(scenario));
-    SCOPED_TRACE(r.name);
-    ExpectExact(r, RomError::kMean, kSituationRomMaeAimDeg);
-    return;
-  }
-  FAIL() << "no lossy drawn lunge on seed 7";
+  const std::optional<Scenario> scenario = StepScenario(7, " loss lungeL", " drawn1");
+  ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed 7";
+  ASSERT_TRUE(Has(scenario->name, "25Hz")) << scenario->name;
+  const ScenarioResult r = RunScenario(OverDeviceTime(*scenario));
+  SCOPED_TRACE(r.name);
+  ExpectExact(r, RomError::kMean, kSituationRomMaeAimDeg);
 }
 
 // A 25 Hz lunge set over serial (seed 8, lungeR, the second drawn) whose link lost 14 of 19
@@ -701,15 +705,12 @@ TEST(SituationTest, AStepOutBegunInALossKeepsThePoseStoodIn) {
 // grows across the fills with the turning they were filled with
 // (SessionPipeline::GiveBackTiltSnap).
 TEST(SituationTest, ATiltCorrectionBelongsToTheFillThatMissedTheTurn) {
-  for (const Scenario& scenario : StepGrid(8)) {
-    if (!Has(scenario.name, " loss lungeR") || !Has(scenario.name, " drawn1")) continue;
-    ASSERT_TRUE(Has(scenario.name, "25Hz")) << scenario.name;
-    const ScenarioResult r = RunScenario(scenario);
-    SCOPED_TRACE(r.name);
-    EXPECT_TRUE(CountedEveryRep(r));
-    return;
-  }
-  FAIL() << "no lossy drawn lunge on seed 8";
+  const std::optional<Scenario> scenario = StepScenario(8, " loss lungeR", " drawn1");
+  ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed 8";
+  ASSERT_TRUE(Has(scenario->name, "25Hz")) << scenario->name;
+  const ScenarioResult r = RunScenario(*scenario);
+  SCOPED_TRACE(r.name);
+  EXPECT_TRUE(CountedEveryRep(r));
 }
 
 TEST(SituationTest, ALimbThatOnlyFollowsTheBodyCountsNothing) {
