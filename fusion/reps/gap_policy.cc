@@ -38,20 +38,17 @@ Vec3 WithinSpan(const Vec3& v, std::initializer_list<Vec3> samples) {
   return {std::clamp(v.x, lo.x, hi.x), std::clamp(v.y, lo.y, hi.y), std::clamp(v.z, lo.z, hi.z)};
 }
 
-// 'v' kept, axis by axis, between 'earlier' and 'after' where the three samples run one way:
+// 'v' kept, axis by axis, within the three samples' span (WithinSpan) where they run one way:
 // their parabola then carries the slope at 'before' across the gap, and where the limb slows
 // hard (a foot landing) it overshoots past 'after' into a turn the other way. Where 'before' is
 // a peak (the limb sped up to it and slows after), the parabola's peak beyond it is the data's.
-double WithinSpanUnlessPeak(double v, double earlier, double before, double after) {
-  if ((before - earlier) * (after - before) < 0.0) return v;
-  return std::clamp(v, std::min(earlier, after), std::max(earlier, after));
-}
-
 Vec3 WithinSpanUnlessPeak(const Vec3& v, const Vec3& earlier, const Vec3& before,
                           const Vec3& after) {
-  return {WithinSpanUnlessPeak(v.x, earlier.x, before.x, after.x),
-          WithinSpanUnlessPeak(v.y, earlier.y, before.y, after.y),
-          WithinSpanUnlessPeak(v.z, earlier.z, before.z, after.z)};
+  const Vec3 kept = WithinSpan(v, {earlier, before, after});
+  const auto peak = [](double e, double b, double a) { return (b - e) * (a - b) < 0.0; };
+  return {peak(earlier.x, before.x, after.x) ? v.x : kept.x,
+          peak(earlier.y, before.y, after.y) ? v.y : kept.y,
+          peak(earlier.z, before.z, after.z) ? v.z : kept.z};
 }
 
 }  // namespace
