@@ -57,12 +57,16 @@ int main(int argc, char** argv) {
     std::vector<ambi::accuracy::ScenarioResult> results;
     for (int k = 0; k < seeds; ++k) {
       const std::uint64_t s = seed + static_cast<std::uint64_t>(k);
-      const auto scenarios = which == "standard"     ? ambi::accuracy::StandardGrid(s)
-                             : which == "situations" ? ambi::accuracy::SituationGrid(s)
-                             : which == "stepping"   ? ambi::accuracy::StepGrid(s)
-                                                     : ambi::accuracy::DrawnGrid(s, kDrawnPerSeed);
-      for (ambi::accuracy::Scenario scenario : scenarios) {
-        if (device_time) scenario = ambi::accuracy::OverDeviceTime(std::move(scenario));
+      auto scenarios = which == "standard"     ? ambi::accuracy::StandardGrid(s)
+                       : which == "situations" ? ambi::accuracy::SituationGrid(s)
+                       : which == "stepping"   ? ambi::accuracy::StepGrid(s)
+                                               : ambi::accuracy::DrawnGrid(s, kDrawnPerSeed);
+      if (device_time) {
+        for (ambi::accuracy::Scenario& scenario : scenarios) {
+          scenario = ambi::accuracy::OverDeviceTime(std::move(scenario));
+        }
+      }
+      for (const ambi::accuracy::Scenario& scenario : scenarios) {
         bool wanted = true;
         for (const std::string& f : filters) {
           wanted = wanted && scenario.name.find(f) != std::string::npos;
