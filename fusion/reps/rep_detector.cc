@@ -139,6 +139,7 @@ void RepDetector::ClearSet() {
   previous_end_.reset();
   held_.reset();
   trip_out_.reset();
+  measured_step_.reset();
 }
 
 void RepDetector::RelearnAxis(std::int64_t index) {
@@ -865,8 +866,11 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
 void RepDetector::JudgeStance() {
   // Below the pose the limb last stood still in, not long after it: did it step?
   rep_.stance_from_deg.reset();
-  if (still_pose_ && rep_.base.angle_deg < still_pose_->angle_deg &&
-      SensorTravel(still_pose_->index, rep_.base.index).across_m > params_.step_min_m) {
+  if (!still_pose_ || rep_.base.angle_deg >= still_pose_->angle_deg) return;
+  const std::int64_t still = still_pose_->index;
+  const std::int64_t base = rep_.base.index;
+  if (SensorTravel(still, base).across_m > params_.step_min_m ||
+      LikeTheMeasuredStep(still, base, SecondsBetween(still, base), PeakSpeedDegS(still, base))) {
     rep_.stance_from_deg = still_pose_->angle_deg;
   }
 }
@@ -1022,6 +1026,43 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
   JudgeMovement(*rep, measured_, measured_start_index_, end_index, end_index, seen_whole, at_gap);
 }
 
+double RepDetector::FilledTurnFrac(std::int64_t first, std::int64_t last) const {
+  double turned_rad = 0.0;
+  double filled_rad = 0.0;
+  for (std::int64_t j = std::max(first, OldestIndex()) + 1; j <= last; ++j) {
+    const Entry& e = At(j);
+    const double turn_rad = Norm(e.gyro_rad_s) * e.dt_s;
+    turned_rad += turn_rad;
+    if (e.bridged) filled_rad += turn_rad;
+  }
+  return turned_rad > 0.0 ? filled_rad / turned_rad : 0.0;
+}
+
+double RepDetector::SecondsBetween(std::int64_t first, std::int64_t last) const {
+  return static_cast<double>(At(last).time_ns - At(first).time_ns) * 1e-9;
+}
+
+double RepDetector::PeakSpeedDegS(std::int64_t first, std::int64_t last) const {
+  double peak_deg_s = 0.0;
+  for (std::int64_t j = std::max(first, OldestIndex()); j <= last; ++j) {
+    peak_deg_s = std::max(peak_deg_s, std::abs(At(j).speed_deg_s));
+  }
+  return peak_deg_s;
+}
+
+bool RepDetector::LikeTheMeasuredStep(std::int64_t first, std::int64_t last, double duration_s,
+                                      double peak_speed_deg_s) const {
+  if (!measured_step_ || params_.climbing ||
+      FilledTurnFrac(first, last) < params_.step_like_filled_frac) {
+    return false;
+  }
+  const auto alike = [&](double a, double b) {
+    return a > 0.0 && b > 0.0 && std::max(a / b, b / a) <= params_.step_like_tempo_ratio;
+  };
+  return alike(duration_s, measured_step_->duration_s) &&
+         alike(peak_speed_deg_s, measured_step_->peak_speed_deg_s);
+}
+
 bool RepDetector::StoppedBetween(std::int64_t first, std::int64_t last) const {
   for (std::int64_t i = std::max(first, OldestIndex()); i <= last; ++i) {
     if (StillForTravel(i)) return true;
@@ -1057,7 +1098,13 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
                                 std::int64_t last, std::int64_t settled, bool seen_whole,
                                 bool at_gap) {
   double rise_m = 0.0;
-  if (seen_whole && CarriedElsewhere(first, last, settled, &rise_m)) {
+  const double duration_s = ToSeconds(rep.end - rep.start);
+  const bool measured_step = seen_whole && CarriedElsewhere(first, last, settled, &rise_m);
+  if (measured_step && FilledTurnFrac(first, last) < params_.step_like_filled_frac) {
+    measured_step_ = StepTempo{duration_s, rep.peak_speed_deg_s};
+  }
+  if (measured_step ||
+      (seen_whole && LikeTheMeasuredStep(first, last, duration_s, rep.peak_speed_deg_s))) {
     ++steps_;  // the limb was carried elsewhere (a step), it did no rep
     if (std::optional<Rep> trip = CloseTrip(rep, rise_m, first, last)) {
       QueueRep(*trip, rotation);  // a rep, but not about the joint: it does not size the set

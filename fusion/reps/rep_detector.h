@@ -157,6 +157,18 @@ struct RepDetectorParams {
   // stands still. It is judged at its end when the limb does not settle within
   // step_settle_max_s, or moves on into the next movement first.
   double step_settle_max_s = 2.0;
+  // Travel is read from the accelerometer, which a loss takes away: a bridge fills it in a
+  // straight line, missing a swing's push off and its braking (lunges losing a third of a
+  // step's turn read 0.19-0.33 m of 0.5-0.7 m). A movement seen whole in which the fill carried
+  // at least step_like_filled_frac of the turning is judged by the steps of its set instead: as
+  // long and as fast at its peak as the last step the limb was measured to take (its fill under
+  // that fraction), each within step_like_tempo_ratio, it is a step too, and a rep from where
+  // it landed is a stance (JudgeStance). A step lasts 0.5-1 s and peaks at 200-400 deg/s, a
+  // lunge's stance 2-4 s at 60-110 deg/s; a step out and back differ by a quarter (the reach).
+  // Not in an exercise that climbs: its steps pair into trips by their height, which a step
+  // judged so has not.
+  double step_like_filled_frac = 0.15;
+  double step_like_tempo_ratio = 1.5;
   // The velocity left at the still end is an error, taken out where it arose. Measured samples
   // make it grow with time (a bias) and faster where the limb turns: the vertical is carried by
   // the gyro through each sample's turn, and an error in that turn leaks gravity and the limb's
@@ -583,6 +595,16 @@ class RepDetector {
   // exercise that climbs, failing that, at 'settled' itself when the limb is still there.
   bool CarriedElsewhere(std::int64_t first, std::int64_t last, std::int64_t settled,
                         double* rise_m) const;
+  // Time from sample 'first' to sample 'last'.
+  double SecondsBetween(std::int64_t first, std::int64_t last) const;
+  // The fastest the limb turned about the axis from sample 'first' to 'last'.
+  double PeakSpeedDegS(std::int64_t first, std::int64_t last) const;
+  // The share of the turning from sample 'first' to 'last' that a bridge filled.
+  double FilledTurnFrac(std::int64_t first, std::int64_t last) const;
+  // From sample 'first' to 'last', a movement whose travel a loss hid (step_like_filled_frac)
+  // that is as long and as fast at its peak as the last step measured.
+  bool LikeTheMeasuredStep(std::int64_t first, std::int64_t last, double duration_s,
+                           double peak_speed_deg_s) const;
   // CarriedElsewhere read from sample 'first' to sample 'end'.
   bool CarriedTo(std::int64_t first, std::int64_t end, double* rise_m) const;
   // The step 'step' (samples 'first' to 'last', carried 'rise_m' up) went back down to where
@@ -686,7 +708,13 @@ class RepDetector {
   std::optional<Time> previous_end_;
   std::optional<Rep> swing_;    // the latest swing, until Update returns it
   std::optional<Rep> carried_;  // the latest movement carried elsewhere, until Update returns it
-  RepDetectorOutput output_;    // what Update returns, filled in place
+  // The last step whose travel was measured (step_like_filled_frac): how long and how fast.
+  struct StepTempo {
+    double duration_s = 0.0;
+    double peak_speed_deg_s = 0.0;
+  };
+  std::optional<StepTempo> measured_step_;
+  RepDetectorOutput output_;  // what Update returns, filled in place
   // A step up with no rep after it yet: a trip's way up (CloseTrip).
   struct TripOut {
     Rep step;

@@ -1202,6 +1202,48 @@ TEST(RepDetectorTest, WithoutBeingCarriedTheSameTurnsAreNoSteps) {
   EXPECT_EQ(detector.diagnostics().steps, 0);
 }
 
+// Lunges whose second and third steps lost their push off and their braking (the first and last
+// 0.2 s of each 0.6 s step, out and back) and were bridged: the accelerometer filled in a
+// straight line misses most of what carried the sensor 0.7 m, and the steps read short. Filled
+// that much, each is judged by the first step, measured whole: as long and as fast, it is a step
+// too, and the stance after it is the rep. Judged by the travel read alone, the last step back
+// was a rep and the stance after the last step out a swing.
+TEST(RepDetectorTest, AStepWhoseCarryingALossHidIsJudgedByTheStepMeasuredBefore) {
+  const std::vector<HingeSample> samples = Lunges(/*knee_deg=*/35.0, /*reach_deg=*/15.0,
+                                                  /*stance_deg=*/25.0);
+  // Lunge i steps out 6.5 s after lunge i - 1, from 2 s, and back 3.9 s later; 0.6 s each.
+  const auto lost = [](double t) {
+    for (int i = 1; i < 3; ++i) {
+      for (const double step_s : {2.0 + 6.5 * i, 2.0 + 6.5 * i + 3.9}) {
+        const double u = t - step_s;
+        if ((u > 0.0 && u < 0.2) || (u > 0.4 && u < 0.6)) return true;
+      }
+    }
+    return false;
+  };
+  RepDetectorParams shank = Params(100, Phase::kEccentric);
+  shank.step_lever_m = shank.ankle_step_lever_m;
+  RepDetector detector(shank);
+  std::int64_t bridged = 0;
+  const std::vector<Rep> reps = FeedBridgingLosses(detector, samples, lost, &bridged);
+  EXPECT_GE(bridged, 4 * 38);
+  ASSERT_EQ(reps.size(), 3u);
+  for (const Rep& r : reps) {
+    EXPECT_TRUE(r.stepped);
+    EXPECT_NEAR(r.rom_deg, 25.0, 1.5);
+  }
+  EXPECT_EQ(detector.diagnostics().steps, 3) << "each step back (a step out swings)";
+
+  RepDetectorParams by_travel_alone = shank;
+  by_travel_alone.step_like_filled_frac = 2.0;  // never
+  RepDetector travel_only(by_travel_alone);
+  int stances = 0;
+  for (const Rep& r : FeedBridgingLosses(travel_only, samples, lost, &bridged)) {
+    if (r.stepped) ++stances;
+  }
+  EXPECT_LT(stances, 3) << "the lossy steps read short of a step";
+}
+
 TEST(RepDetectorTest, AJerkAtTheFirstRepsStartDoesNotSetTheSetsAxis) {
   std::vector<HingeSample> samples =
       MakeHinge(hinge::Reps(3, 70, 1.0, 1.0, 1.2, 2.0), 50, {1, 0, 0, 0}, {0, 1, 0});
