@@ -304,8 +304,13 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
                                           std::int64_t last) {
   const std::optional<TripOut> out = std::exchange(trip_out_, std::nullopt);
   const double larger_m = std::max(std::abs(rise_m), out ? std::abs(out->rise_m) : 0.0);
+  // A height read across a fill says the limb stepped, not by how much: a fill of 0.1 of a
+  // step up's turning read it 0.85 m up for 0.39 m, and its way down did not match it.
+  const bool heights_measured =
+      out && FilledTurnFrac(out->first, out->last) == 0.0 && FilledTurnFrac(first, last) == 0.0;
   if (!out || out->rise_m <= 0.0 || rise_m >= 0.0 ||
-      std::abs(rise_m + out->rise_m) > params_.step_trip_mismatch_frac * larger_m ||
+      (heights_measured &&
+       std::abs(rise_m + out->rise_m) > params_.step_trip_mismatch_frac * larger_m) ||
       ToSeconds(step.start - out->step.end) > params_.step_trip_stand_max_s) {
     if (rise_m > params_.step_rise_min_m) trip_out_ = TripOut{step, rise_m, first, last};
     return std::nullopt;
@@ -340,6 +345,7 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
 void RepDetector::ForgetSetAmplitude() {
   rom_count_ = 0;
   trips_in_set_ = 0;
+  last_trip_rom_deg_ = 0.0;
   amplitude_deg_ = 0.0;
   rest_gyro_rad_s_ = params_.rest_gyro_rad_s;
 }
@@ -1109,10 +1115,16 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
     if (std::optional<Rep> trip = CloseTrip(rep, rise_m, first, last)) {
       QueueRep(*trip, rotation);  // a rep, but not about the joint: it does not size the set
       ++trips_in_set_;
+      last_trip_rom_deg_ = trip->rom_deg;
     } else {
       carried_ = rep;
     }
     return;
+  }
+  if (params_.climbing && trip_out_ &&
+      rep.rom_deg < params_.step_trip_stand_rom_frac *
+                        std::max(trip_out_->step.rom_deg, last_trip_rom_deg_)) {
+    return;  // standing on the box between a trip's way up and its way down
   }
   if (!axis_confirmed_ && !at_gap) {
     const double off_deg = AxisAngleDeg(rotation.axis, angle_.axis());

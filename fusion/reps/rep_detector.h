@@ -184,12 +184,14 @@ struct RepDetectorParams {
   // not jump.
   double step_lost_weight_per_rad_s = 100.0;
   // A step up and a step back down by as much, the second beginning within
-  // step_trip_stand_max_s of the first's end, with no rep between them, are one rep: a trip
-  // up and back (a step-up's legs, onto the box and down). As much: the two heights differ by
-  // less than step_trip_mismatch_frac of the larger. Up first: a trip begins where the set
-  // stands, and a down step then an up one would pair two trips' halves. A leading leg stands
-  // on the box while the body rises, holds and lowers: up to 7 s in a slow set (3 s up, 1 s at
-  // the top, 3 s down); drawn simulated sets stood 4.2 s and lost the trip at 4 s.
+  // step_trip_stand_max_s of the first's end, with no rep between them (but see
+  // step_trip_stand_rom_frac), are one rep: a trip up and back (a step-up's legs, onto the box
+  // and down). As much: the two heights differ by less than step_trip_mismatch_frac of the
+  // larger, where both were read from measured samples only (a fill tells a step, not its
+  // height). Up first: a trip begins where the set stands, and a down step then an up one
+  // would pair two trips' halves. A leading leg stands on the box while the body rises, holds
+  // and lowers: up to 7 s in a slow set (3 s up, 1 s at the top, 3 s down); drawn simulated
+  // sets stood 4.2 s and lost the trip at 4 s.
   double step_trip_stand_max_s = 8.0;
   double step_trip_mismatch_frac = 0.5;
   // A trip's top: where the shank, on the box, first comes within this of its most upright
@@ -197,6 +199,13 @@ struct RepDetectorParams {
   // ends there: the leading leg's rise lifts the body after it lands; the trailing leg is at its
   // top as it lands. It leaves the top where it last is that upright, to lower and step down.
   double step_top_band_deg = 3.0;
+  // A movement that is no step, under this fraction of a trip's way up (or of the last trip, the
+  // larger), made while the way up waits for its way down, is the leg standing on the box: part
+  // of the trip, not a rep of its own, and the trip goes on. A leading leg's landing lost in a
+  // gap leaves its shank's tilt unchecked, and the body's rise over it then reads as a 15-25 deg
+  // turn out and back (trips of 65-75 deg; the way up itself may read 40 deg when its landing is
+  // lost). A way down misread as a rep is as large as a trip, and still counts.
+  double step_trip_stand_rom_frac = 0.5;
   // Until the set has this many reps, a limb that comes to rest (still for rest_min_s) learns
   // the movement axis and its direction afresh from its next movement: motion before the set
   // (walking, picking the weights up) must not fix the axis or the sign of the set's reps. Two:
@@ -654,6 +663,7 @@ class RepDetector {
   std::int64_t floor_index_ = 0;  // first sample after the last gap/reset
   // Trips (CloseTrip) since the set began: a climbing set's reps, which do not size it.
   int trips_in_set_ = 0;
+  double last_trip_rom_deg_ = 0.0;  // the latest trip's range, since the set's size was learned
 
   MovementAxisEstimator axis_estimator_;
   SegmentAngle angle_;

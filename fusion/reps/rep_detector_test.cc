@@ -1108,6 +1108,30 @@ TEST(RepDetectorTest, ALeadingLegKeepsItsAxisOnTheBoxUntilItStepsDown) {
   ExpectThreeTrips(reps, detector);
 }
 
+// The same turn read the other way: forward by 20 deg and back while the leg stands on the box,
+// as a leading leg's rise reads when its landing was lost in a gap and its tilt is not yet
+// checked. A movement that small (under step_trip_stand_rom_frac of the way up) between a trip's
+// way up and its way down is the leg standing there, and the trip holds; as a rep, it broke the
+// trip (nothing counted but the three turns on the box).
+TEST(RepDetectorTest, ASmallTurnStandingOnTheBoxIsPartOfTheTrip) {
+  const StepUpShape leading{.top = {{0.0, 0.5}, {20.0, 0.8}, {0.0, 0.8}, {0.0, 0.5}}};
+  RepDetector detector(Climbing());
+  std::vector<Rep> reps = FeedAll(detector, StepUps(3, leading));
+  if (std::optional<Rep> last = detector.Finish()) reps.push_back(*last);
+  ExpectThreeTrips(reps, detector);
+
+  RepDetectorParams no_stand = Climbing();
+  no_stand.step_trip_stand_rom_frac = 0.0;
+  RepDetector every_turn(no_stand);
+  std::vector<Rep> turns = FeedAll(every_turn, StepUps(3, leading));
+  if (std::optional<Rep> last = every_turn.Finish()) turns.push_back(*last);
+  ASSERT_EQ(turns.size(), 3u);
+  for (const Rep& r : turns) {
+    EXPECT_FALSE(r.stepped);
+    EXPECT_NEAR(r.rom_deg, 20.0, 2.0);
+  }
+}
+
 // A slow set: a leg stands on the box for 6 s (the body rising over the leading leg, holding
 // and lowering: 3 s up, 1 s at the top, 3 s down would be 7 s) before it steps down. Still one
 // trip each: at most 4 s on the box lost them all (step_trip_stand_max_s).
