@@ -304,11 +304,13 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
                                           std::int64_t last) {
   const std::optional<TripOut> out = std::exchange(trip_out_, std::nullopt);
   const double larger_m = std::max(std::abs(rise_m), out ? std::abs(out->rise_m) : 0.0);
-  // A height read across a fill says the limb stepped, not by how much: a fill of 0.1 of a
-  // step up's turning read it 0.85 m up for 0.39 m, and its way down did not match it.
+  // A height read across a fill says the limb stepped, not by how much nor which way: a fill of
+  // 0.1 of a way up's turning read it 0.85 m up for 0.39 m, one of 0.3 of a way down read it
+  // 0.25 m up. A step so read after a way up is its way down.
+  const bool this_measured = FilledTurnFrac(first, last) == 0.0;
   const bool heights_measured =
-      out && FilledTurnFrac(out->first, out->last) == 0.0 && FilledTurnFrac(first, last) == 0.0;
-  if (!out || out->rise_m <= 0.0 || rise_m >= 0.0 ||
+      out && this_measured && FilledTurnFrac(out->first, out->last) == 0.0;
+  if (!out || out->rise_m <= 0.0 || (this_measured && rise_m >= 0.0) ||
       (heights_measured &&
        std::abs(rise_m + out->rise_m) > params_.step_trip_mismatch_frac * larger_m) ||
       ToSeconds(step.start - out->step.end) > params_.step_trip_stand_max_s) {

@@ -745,6 +745,21 @@ TEST(SituationTest, AStepUpsTripHoldsAcrossALossOnItsWayUp) {
   }
 }
 
+// A step-up set over serial (seed 37, left-led, the second drawn, 25 Hz) whose link lost 0.3 of
+// a leading leg's way down: read across the fill, its height came out 0.25 m up, and the trip
+// waiting for it was lost (19 of 20). A step read across a fill after a way up is its way down
+// (CloseTrip).
+TEST(SituationTest, AWayDownReadAcrossAFillClosesItsTrip) {
+  const std::optional<Scenario> scenario = StepScenario(37, " loss stepupL", " drawn1");
+  ASSERT_TRUE(scenario.has_value()) << "no lossy drawn step-up on seed 37";
+  ASSERT_TRUE(Has(scenario->name, "25Hz")) << scenario->name;
+  for (const Scenario& link : {*scenario, OverDeviceTime(*scenario)}) {
+    const ScenarioResult r = RunScenario(link);
+    SCOPED_TRACE(r.name);
+    EXPECT_TRUE(CountedEveryRep(r));
+  }
+}
+
 TEST(SituationTest, ALimbThatOnlyFollowsTheBodyCountsNothing) {
   int n = 0;
   for (const ScenarioResult& r : SituationResults()) {
