@@ -878,7 +878,8 @@ void RepDetector::JudgeStance() {
   const std::int64_t still = still_pose_->index;
   const std::int64_t base = rep_.base.index;
   if (SensorTravel(still, base).across_m > params_.step_min_m ||
-      LikeTheMeasuredStep(still, base, SecondsBetween(still, base), PeakSpeedDegS(still, base))) {
+      (measured_step_ &&
+       LikeTheMeasuredStep(still, base, SecondsBetween(still, base), PeakSpeedDegS(still, base)))) {
     rep_.stance_from_deg = still_pose_->angle_deg;
   }
 }
