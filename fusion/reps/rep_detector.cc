@@ -872,7 +872,8 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
 }
 
 void RepDetector::JudgeStance() {
-  // Below the pose the limb last stood still in, not long after it: did it step?
+  // Below the pose the limb last stood still in, not long after it: did it step? (Or, where a
+  // loss hid how far it went, move as the last step measured did.)
   rep_.stance_from_deg.reset();
   if (!still_pose_ || rep_.base.angle_deg >= still_pose_->angle_deg) return;
   const std::int64_t still = still_pose_->index;

@@ -708,6 +708,15 @@ TEST(SituationTest, ATiltCorrectionBelongsToTheFillThatMissedTheTurn) {
   EXPECT_TRUE(CountedEveryRep(r));
 }
 
+// 'scenario' counts every rep and nothing else over its own link and over a device-time one.
+void ExpectEveryRepCountedOnBothLinks(const Scenario& scenario) {
+  for (const Scenario& link : {scenario, OverDeviceTime(scenario)}) {
+    const ScenarioResult r = RunScenario(link);
+    SCOPED_TRACE(r.name);
+    EXPECT_TRUE(CountedEveryRep(r));
+  }
+}
+
 // Lunges whose link lost most of a step (seeds 52 and 45, lungeR, the second drawn, 50 Hz: up
 // to 380 ms of a 0.6 s step out, in two bursts). The accelerometer filled across the push off and
 // the braking read the step 0.19-0.33 m long, under a step, and it was counted as a rep (7 reps
@@ -719,11 +728,7 @@ TEST(SituationTest, AStepALossHidIsJudgedByTheStepsMeasuredBeforeIt) {
     const std::optional<Scenario> scenario = StepScenario(seed, " loss lungeR", " drawn1");
     ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed " << seed;
     ASSERT_TRUE(Has(scenario->name, "50Hz")) << scenario->name;
-    for (const Scenario& link : {*scenario, OverDeviceTime(*scenario)}) {
-      const ScenarioResult r = RunScenario(link);
-      SCOPED_TRACE(r.name);
-      EXPECT_TRUE(CountedEveryRep(r));
-    }
+    ExpectEveryRepCountedOnBothLinks(*scenario);
   }
 }
 
@@ -737,11 +742,7 @@ TEST(SituationTest, AStepUpsTripHoldsAcrossALossOnItsWayUp) {
   for (const std::uint64_t seed : {10u, 33u}) {
     const std::optional<Scenario> scenario = StepScenario(seed, " loss stepupL", " drawn1");
     ASSERT_TRUE(scenario.has_value()) << "no lossy drawn step-up on seed " << seed;
-    for (const Scenario& link : {*scenario, OverDeviceTime(*scenario)}) {
-      const ScenarioResult r = RunScenario(link);
-      SCOPED_TRACE(r.name);
-      EXPECT_TRUE(CountedEveryRep(r));
-    }
+    ExpectEveryRepCountedOnBothLinks(*scenario);
   }
 }
 
@@ -753,11 +754,7 @@ TEST(SituationTest, AWayDownReadAcrossAFillClosesItsTrip) {
   const std::optional<Scenario> scenario = StepScenario(37, " loss stepupL", " drawn1");
   ASSERT_TRUE(scenario.has_value()) << "no lossy drawn step-up on seed 37";
   ASSERT_TRUE(Has(scenario->name, "25Hz")) << scenario->name;
-  for (const Scenario& link : {*scenario, OverDeviceTime(*scenario)}) {
-    const ScenarioResult r = RunScenario(link);
-    SCOPED_TRACE(r.name);
-    EXPECT_TRUE(CountedEveryRep(r));
-  }
+  ExpectEveryRepCountedOnBothLinks(*scenario);
 }
 
 TEST(SituationTest, ALimbThatOnlyFollowsTheBodyCountsNothing) {
