@@ -953,8 +953,13 @@ void RepDetector::StepInRep(std::int64_t index) {
     // return alone.
     const double below_deg = still_pose_->angle_deg -
                              (rep_.stance_from_deg ? angle : std::min(angle, rep_.base.angle_deg));
-    if (below_deg > std::max(params_.swing_min_deg,
-                             params_.swing_frac * (rep_.peak_deg - still_pose_->angle_deg))) {
+    const double swing_deg = std::max(
+        params_.swing_min_deg, params_.swing_frac * (rep_.peak_deg - still_pose_->angle_deg));
+    // A stance's return is read against a pose stood in before a step; where that step was
+    // filled, the tilt since may carry what the fill missed (swing_filled_allow_deg).
+    if (below_deg > swing_deg &&
+        !(rep_.stance_from_deg && below_deg <= swing_deg + params_.swing_filled_allow_deg &&
+          FilledTurnFrac(still_pose_->index, index) > 0.0)) {
       // Swung through the pose the limb rests in to its other side: a pendulum, not a rep.
       EndAsSwing(index);
       return;

@@ -85,6 +85,14 @@ struct RepDetectorParams {
   // takes a rep whose return a loss burst misplaced for a swing.
   double swing_min_deg = 6.0;
   double swing_frac = 0.4;
+  // ... and a stance, whose return is read against the pose stood in before its step, by this
+  // much more where turning was filled since that pose: the fill may have missed part of the
+  // step's turn, and the tilt check once the limb is still keeps an error under 8 deg
+  // (MadgwickSettings::bridge_keep_tilt_rad, as a limb that looks still may hold 3-4 deg of its
+  // own acceleration). Lossy lunges' stances came back 7-8 deg "below" standing and were taken
+  // for swings. A walk's stance swings through standing by 15 deg and more, and is gait
+  // besides (RepScreen).
+  double swing_filled_allow_deg = 8.0;
   // A step carries the limb elsewhere: a leg stepping out swings and lands with the foot 0.5-1 m
   // ahead, and steps back the same way; a rep about a joint brings the sensor back to where it
   // started. The accelerometer across the vertical (gravity has no part there; the vertical

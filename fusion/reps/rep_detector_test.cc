@@ -1268,6 +1268,47 @@ TEST(RepDetectorTest, AStepWhoseCarryingALossHidIsJudgedByTheStepMeasuredBefore)
   EXPECT_LT(stances, 3) << "the lossy steps read short of a step";
 }
 
+// A lunge whose step out lost 0.1 s at its push off and at its landing, bridged, and whose tilt
+// the fill left 8 deg off about the knee from there on: the tilt check once the leg is still
+// keeps an error that small (MadgwickSettings::bridge_keep_tilt_rad, just over 8 deg). The
+// stance then comes back 8 deg "below" standing. Judged as a pendulum through its rest pose, it
+// was a swing and the lunge had no rep; with the fill's allowance it is a rep, its range off by
+// the error kept.
+TEST(RepDetectorTest, AStanceAfterAFilledStepIsNoSwingForTheTiltTheCheckKept) {
+  constexpr double kKeptErrorDeg = -8.0;
+  const std::vector<HingeSample> samples = Lunges(/*knee_deg=*/35.0, /*reach_deg=*/15.0,
+                                                  /*stance_deg=*/25.0);
+  const double step_out_s = 2.0 + 6.5;  // the second lunge's
+  const auto lost = [&](double t) {
+    const double u = t - step_out_s;
+    return (u > 0.0 && u < 0.1) || (u > 0.5 && u < 0.6);
+  };
+  const auto detect = [&](const RepDetectorParams& params) {
+    RepDetector detector(params);
+    std::vector<Rep> reps;
+    bool filled = false;
+    BridgeLosses(
+        samples, lost, [&](const ImuSample& sample, const Quaternion& exact, bool bridged) {
+          filled = filled || bridged;
+          const Quaternion kept =
+              Compose(hinge::FromAxisAngle({0, 1, 0}, kKeptErrorDeg * hinge::kDegToRad), exact);
+          const RepDetectorOutput out = detector.Update(sample, filled ? kept : exact, bridged);
+          if (out.rep) reps.push_back(*out.rep);
+        });
+    return reps;
+  };
+  RepDetectorParams shank = Params(100, Phase::kEccentric);
+  shank.step_lever_m = shank.ankle_step_lever_m;
+  const std::vector<Rep> reps = detect(shank);
+  ASSERT_EQ(reps.size(), 3u);
+  for (const Rep& r : reps) EXPECT_TRUE(r.stepped);
+  EXPECT_NEAR(reps[1].rom_deg, 25.0 + kKeptErrorDeg, 1.5);
+
+  RepDetectorParams no_allowance = shank;
+  no_allowance.swing_filled_allow_deg = 0.0;
+  EXPECT_EQ(detect(no_allowance).size(), 2u) << "the second stance taken for a swing";
+}
+
 TEST(RepDetectorTest, AJerkAtTheFirstRepsStartDoesNotSetTheSetsAxis) {
   std::vector<HingeSample> samples =
       MakeHinge(hinge::Reps(3, 70, 1.0, 1.0, 1.2, 2.0), 50, {1, 0, 0, 0}, {0, 1, 0});

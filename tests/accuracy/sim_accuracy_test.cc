@@ -757,6 +757,21 @@ TEST(SituationTest, AWayDownReadAcrossAFillClosesItsTrip) {
   ExpectEveryRepCountedOnBothLinks(*scenario);
 }
 
+// Lunges whose step out lost its push off or its landing (lungeL at 50 Hz: seed 36, the first
+// drawn, over serial; seed 67, the second, over device time). The fill missed part of the
+// step's turn, and the tilt check at the stance's turnaround kept the 6-8 deg left (under
+// MadgwickSettings::bridge_keep_tilt_rad): the stance came back that far "below" standing and
+// was taken for a swing (9 of 10). A stance after a filled step has the check's allowance
+// (RepDetectorParams::swing_filled_allow_deg).
+TEST(SituationTest, AStanceAfterALossyStepIsNoSwingForTheTiltTheCheckKept) {
+  for (const auto& [seed, drawn] : {std::pair{36u, " drawn0"}, std::pair{67u, " drawn1"}}) {
+    const std::optional<Scenario> scenario = StepScenario(seed, " loss lungeL", drawn);
+    ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed " << seed;
+    ASSERT_TRUE(Has(scenario->name, "50Hz")) << scenario->name;
+    ExpectEveryRepCountedOnBothLinks(*scenario);
+  }
+}
+
 TEST(SituationTest, ALimbThatOnlyFollowsTheBodyCountsNothing) {
   int n = 0;
   for (const ScenarioResult& r : SituationResults()) {
