@@ -89,9 +89,8 @@ struct RepDetectorParams {
   // much more where turning was filled since that pose: the fill may have missed part of the
   // step's turn, and the tilt check once the limb is still keeps an error under 8 deg
   // (MadgwickSettings::bridge_keep_tilt_rad, as a limb that looks still may hold 3-4 deg of its
-  // own acceleration). Lossy lunges' stances came back 7-8 deg "below" standing and were taken
-  // for swings. A walk's stance swings through standing by 15 deg and more, and is gait
-  // besides (RepScreen).
+  // own acceleration). Lossy lunges' stances came back 6-8 deg "below" standing and were taken
+  // for swings. Only a stance after a filled step has it.
   double swing_filled_allow_deg = 8.0;
   // A step carries the limb elsewhere: a leg stepping out swings and lands with the foot 0.5-1 m
   // ahead, and steps back the same way; a rep about a joint brings the sensor back to where it
