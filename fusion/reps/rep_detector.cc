@@ -301,20 +301,21 @@ bool RepDetector::CarriedTo(std::int64_t first, std::int64_t end, double* rise_m
 }
 
 std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::int64_t first,
-                                          std::int64_t last) {
+                                          std::int64_t last, double filled_frac) {
   const std::optional<TripOut> out = std::exchange(trip_out_, std::nullopt);
   const double larger_m = std::max(std::abs(rise_m), out ? std::abs(out->rise_m) : 0.0);
   // A height read across a fill says the limb stepped, not by how much nor which way: a fill of
   // 0.1 of a way up's turning read it 0.85 m up for 0.39 m, one of 0.3 of a way down read it
   // 0.25 m up. A step so read after a way up is its way down.
-  const bool this_measured = FilledTurnFrac(first, last) == 0.0;
-  const bool heights_measured =
-      out && this_measured && FilledTurnFrac(out->first, out->last) == 0.0;
+  const bool this_measured = filled_frac == 0.0;
+  const bool heights_measured = out && this_measured && out->height_measured;
   if (!out || out->rise_m <= 0.0 || (this_measured && rise_m >= 0.0) ||
       (heights_measured &&
        std::abs(rise_m + out->rise_m) > params_.step_trip_mismatch_frac * larger_m) ||
       ToSeconds(step.start - out->step.end) > params_.step_trip_stand_max_s) {
-    if (rise_m > params_.step_rise_min_m) trip_out_ = TripOut{step, rise_m, first, last};
+    if (rise_m > params_.step_rise_min_m) {
+      trip_out_ = TripOut{step, rise_m, first, last, this_measured};
+    }
     return std::nullopt;
   }
   // Up and back down: the way up (concentric) from the lift to the top, the way down
@@ -880,7 +881,8 @@ void RepDetector::JudgeStance() {
   const std::int64_t base = rep_.base.index;
   if (SensorTravel(still, base).across_m > params_.step_min_m ||
       (measured_step_ &&
-       LikeTheMeasuredStep(still, base, SecondsBetween(still, base), PeakSpeedDegS(still, base)))) {
+       LikeTheMeasuredStep(FilledTurnFrac(still, base), SecondsBetween(still, base),
+                           PeakSpeedDegS(still, base)))) {
     rep_.stance_from_deg = still_pose_->angle_deg;
   }
 }
@@ -1065,10 +1067,9 @@ double RepDetector::PeakSpeedDegS(std::int64_t first, std::int64_t last) const {
   return peak_deg_s;
 }
 
-bool RepDetector::LikeTheMeasuredStep(std::int64_t first, std::int64_t last, double duration_s,
+bool RepDetector::LikeTheMeasuredStep(double filled_frac, double duration_s,
                                       double peak_speed_deg_s) const {
-  if (!measured_step_ || params_.climbing ||
-      FilledTurnFrac(first, last) < params_.step_like_filled_frac) {
+  if (!measured_step_ || params_.climbing || filled_frac < params_.step_like_filled_frac) {
     return false;
   }
   const auto alike = [&](double a, double b) {
@@ -1115,13 +1116,16 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
   double rise_m = 0.0;
   const double duration_s = ToSeconds(rep.end - rep.start);
   const bool measured_step = seen_whole && CarriedElsewhere(first, last, settled, &rise_m);
-  if (measured_step && FilledTurnFrac(first, last) < params_.step_like_filled_frac) {
+  // Read only where a step may be judged: measured, or like the last one measured.
+  const double filled_frac =
+      measured_step || (seen_whole && measured_step_) ? FilledTurnFrac(first, last) : 0.0;
+  if (measured_step && filled_frac < params_.step_like_filled_frac) {
     measured_step_ = StepTempo{duration_s, rep.peak_speed_deg_s};
   }
   if (measured_step ||
-      (seen_whole && LikeTheMeasuredStep(first, last, duration_s, rep.peak_speed_deg_s))) {
+      (seen_whole && LikeTheMeasuredStep(filled_frac, duration_s, rep.peak_speed_deg_s))) {
     ++steps_;  // the limb was carried elsewhere (a step), it did no rep
-    if (std::optional<Rep> trip = CloseTrip(rep, rise_m, first, last)) {
+    if (std::optional<Rep> trip = CloseTrip(rep, rise_m, first, last, filled_frac)) {
       QueueRep(*trip, rotation);  // a rep, but not about the joint: it does not size the set
       ++trips_in_set_;
       last_trip_rom_deg_ = trip->rom_deg;

@@ -618,18 +618,17 @@ class RepDetector {
   double PeakSpeedDegS(std::int64_t first, std::int64_t last) const;
   // The share of the turning from sample 'first' to 'last' that a bridge filled.
   double FilledTurnFrac(std::int64_t first, std::int64_t last) const;
-  // From sample 'first' to 'last', a movement whose travel a loss hid (step_like_filled_frac)
-  // that is as long and as fast at its peak as the last step measured.
-  bool LikeTheMeasuredStep(std::int64_t first, std::int64_t last, double duration_s,
-                           double peak_speed_deg_s) const;
+  // A movement whose travel a loss hid (a fill carried 'filled_frac' of its turning, at least
+  // step_like_filled_frac) that is as long and as fast at its peak as the last step measured.
+  bool LikeTheMeasuredStep(double filled_frac, double duration_s, double peak_speed_deg_s) const;
   // CarriedElsewhere read from sample 'first' to sample 'end'.
   bool CarriedTo(std::int64_t first, std::int64_t end, double* rise_m) const;
-  // The step 'step' (samples 'first' to 'last', carried 'rise_m' up) went back down to where
-  // the step up before it began: returns the trip they make (step_trip_stand_max_s), its way up
-  // ending at its top (step_top_band_deg). Otherwise keeps it as the next trip's way up if it
-  // rose by more than step_rise_min_m.
+  // The step 'step' (samples 'first' to 'last', carried 'rise_m' up, 'filled_frac' of its
+  // turning filled) went back down to where the step up before it began: returns the trip they
+  // make (step_trip_stand_max_s), its way up ending at its top (step_top_band_deg). Otherwise
+  // keeps it as the next trip's way up if it rose by more than step_rise_min_m.
   std::optional<Rep> CloseTrip(const Rep& step, double rise_m, std::int64_t first,
-                               std::int64_t last);
+                               std::int64_t last, double filled_frac);
   // The movement measured as 'rep' (samples 'first' to 'last', about 'rotation') was a step, a
   // trip's half or a rep: queues what it was. A movement 'seen_whole' (from a still start, not
   // cut by a gap) is a step by its height up to 'settled', a moment the limb was still at or
@@ -739,6 +738,7 @@ class RepDetector {
     double rise_m = 0.0;
     std::int64_t first = 0;  // the step's first and last samples
     std::int64_t last = 0;
+    bool height_measured = false;  // no turning of it was filled
   };
   std::optional<TripOut> trip_out_;
   // A movement of an exercise that climbs, measured and not yet judged: the limb has not settled

@@ -638,9 +638,6 @@ TEST(SituationTest, AStepUpsSlowerLegIsFoundByItsWayUp) {
   EXPECT_GE(exact, n - 1);
 }
 
-// The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
-// leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,
-// not weaker).
 // A 50 Hz lunge set whose link loses nine samples (0.18 s) just as the stepping shank lands
 // (seed 3, lungeL, the first drawn): the bridge's interpolated gyro misses 20 deg of the shank's
 // fastest turn, the landing read 6 deg above standing instead of 15 below it, and that stance
@@ -772,6 +769,9 @@ TEST(SituationTest, AStanceAfterALossyStepIsNoSwingForTheTiltTheCheckKept) {
   }
 }
 
+// The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
+// leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,
+// not weaker).
 TEST(SituationTest, ALimbThatOnlyFollowsTheBodyCountsNothing) {
   int n = 0;
   for (const ScenarioResult& r : SituationResults()) {
