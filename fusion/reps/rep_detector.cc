@@ -1119,7 +1119,7 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
   // Read only where a step may be judged: measured, or like the last one measured.
   const double filled_frac =
       measured_step || (seen_whole && measured_step_) ? FilledTurnFrac(first, last) : 0.0;
-  if (measured_step && filled_frac < params_.step_like_filled_frac) {
+  if (measured_step && filled_frac < params_.step_reference_filled_max_frac) {
     measured_step_ = StepTempo{duration_s, rep.peak_speed_deg_s};
   }
   if (measured_step ||

@@ -166,15 +166,18 @@ struct RepDetectorParams {
   double step_settle_max_s = 2.0;
   // Travel is read from the accelerometer, which a loss takes away: a bridge fills it in a
   // straight line, missing a swing's push off and its braking (lunges losing a third of a
-  // step's turn read 0.19-0.33 m of 0.5-0.7 m). A movement seen whole in which the fill carried
-  // at least step_like_filled_frac of the turning is judged by the steps of its set instead: as
-  // long and as fast at its peak as the last step the limb was measured to take (its fill under
-  // that fraction), each within step_like_tempo_ratio, it is a step too, and a rep from where
-  // it landed is a stance (JudgeStance). A step lasts 0.5-1 s and peaks at 200-400 deg/s, a
-  // lunge's stance 2-4 s at 60-110 deg/s; a step out and back differ by a quarter (the reach).
-  // Not in an exercise that climbs: its steps pair into trips by their height, which a step
-  // judged so has not.
-  double step_like_filled_frac = 0.15;
+  // step's turn read 0.19-0.33 m of 0.5-0.7 m; an eighth of it, 0.30 m). A movement seen whole
+  // in which the fill carried at least step_like_filled_frac of the turning is judged by the
+  // steps of its set instead: as long and as fast at its peak as the last step the limb was
+  // measured to take, each within step_like_tempo_ratio, it is a step too, and a rep from where
+  // it landed is a stance (JudgeStance). A fill takes travel away rather than adding it, so a
+  // step measured across a fill is one; it sets the tempo for the next only with its fill under
+  // step_reference_filled_max_frac, since a larger fill may also have cut its peak speed. A
+  // step lasts 0.5-1 s and peaks at 200-400 deg/s, a lunge's stance 2-4 s at 60-110 deg/s; a
+  // step out and back differ by a quarter (the reach). Not in an exercise that climbs: its
+  // steps pair into trips by their height, which a step judged so has not.
+  double step_like_filled_frac = 0.1;
+  double step_reference_filled_max_frac = 0.15;
   double step_like_tempo_ratio = 1.5;
   // The velocity left at the still end is an error, taken out where it arose. Measured samples
   // make it grow with time (a bias) and faster where the limb turns: the vertical is carried by
@@ -725,7 +728,8 @@ class RepDetector {
   std::optional<Time> previous_end_;
   std::optional<Rep> swing_;    // the latest swing, until Update returns it
   std::optional<Rep> carried_;  // the latest movement carried elsewhere, until Update returns it
-  // The last step whose travel was measured (step_like_filled_frac): how long and how fast.
+  // The last step whose travel was measured (step_reference_filled_max_frac): how long and how
+  // fast.
   struct StepTempo {
     double duration_s = 0.0;
     double peak_speed_deg_s = 0.0;

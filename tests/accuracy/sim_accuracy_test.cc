@@ -729,6 +729,39 @@ TEST(SituationTest, AStepALossHidIsJudgedByTheStepsMeasuredBeforeIt) {
   }
 }
 
+// A lunge whose link lost 0.16 s in the middle of a step out (seed 61, lungeR, the second drawn,
+// 25 Hz, over device time): the fill carried an eighth of the step's turning and its travel read
+// 0.30 m, just short of a step. A fill that small was not enough to judge the step by the one
+// measured before it, so the stance after it, not known to follow a step, came back below
+// standing and was taken for a swing: the set lost a rep. A fill of a tenth now is, while a step
+// measured across a fill still sets the tempo only under
+// RepDetectorParams::step_reference_filled_max_frac.
+TEST(SituationTest, AStepAnEighthFilledIsJudgedByTheStepsMeasuredBeforeIt) {
+  const std::optional<Scenario> scenario = StepScenario(61u, " loss lungeR", " drawn1");
+  ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed 61";
+  ASSERT_TRUE(Has(scenario->name, "25Hz")) << scenario->name;
+  ExpectEveryRepCountedOnBothLinks(*scenario);
+}
+
+// A lunge set whose first step back was measured across a fill of an eighth of its turning (seed
+// 5, lungeL, the second drawn, 50 Hz). Its travel read as a step all the same: a fill cannot make
+// a step of what was none, so it is one, and it sets the tempo the next filled step is judged by
+// (RepDetectorParams::step_reference_filled_max_frac). Made to wait for a step with a fill under
+// a tenth, the set had no tempo when its next step out lost part of its turning; that step read
+// short and counted as a rep, its stance was lost, and the set's asymmetry read 4.5 points off.
+TEST(SituationTest, AStepMeasuredAcrossASmallFillSetsTheTempoForTheNext) {
+  const std::optional<Scenario> scenario = StepScenario(5u, " loss lungeL", " drawn1");
+  ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed 5";
+  ASSERT_TRUE(Has(scenario->name, "50Hz")) << scenario->name;
+  for (const Scenario& link : {*scenario, OverDeviceTime(*scenario)}) {
+    const ScenarioResult r = RunScenario(link);
+    SCOPED_TRACE(r.name);
+    EXPECT_TRUE(CountedEveryRep(r));
+    EXPECT_EQ(r.unpaired_reps, 0);
+    EXPECT_LE(r.AsymmetryErrorPp(), kAsymmetryAimPp);
+  }
+}
+
 // Step-ups whose link lost part of a leading leg's way up (left-led, the second drawn: seed 10
 // at 25 Hz, seed 33 at 50 Hz). Seed 10 lost the landing on the box: its tilt unchecked, the body's
 // rise over the leg read as a 17 deg rep between the way up and the way down, which broke the
