@@ -597,6 +597,34 @@ void RepDetector::AddLostRotation(std::int64_t first_index, const Vec3& lost_rad
       rep_.min_deg = std::min(rep_.min_deg, At(i).angle_deg);
     }
   }
+  EndRepReturnedInCorrectedSpan(first_index);
+}
+
+void RepDetector::EndRepReturnedInCorrectedSpan(std::int64_t first_index) {
+  // A fill that missed a fast turn back (a lunge's step out landing in a loss) carried the rep
+  // on past where it had returned, and what followed (the stance) seemed part of it. Corrected,
+  // the angles show the return: the rep ends there, as it would have live, and the samples since
+  // are stepped again from that end.
+  if (state_ != RepState::kRising && state_ != RepState::kFalling) return;
+  const double floor_deg = rep_.stance_from_deg.value_or(rep_.base.angle_deg);
+  const double returned_deg = floor_deg + params_.end_frac * (rep_.peak_deg - floor_deg);
+  for (std::int64_t i = std::max(first_index, rep_.peak_index + 1); i < next_index_; ++i) {
+    const Entry& entry = At(i);
+    // Where the limb was measured back and still: a filled speed is no stop, and a step that
+    // has not stopped is still carrying the limb (its travel is read up to the end).
+    if (entry.bridged || entry.still_s <= 0.0 || entry.angle_deg > returned_deg) continue;
+    // It ends where it moved on from that stillness. Still up to the newest sample, it ends at
+    // the next one as it would live.
+    std::int64_t end = i;
+    while (end + 1 < next_index_ && !At(end + 1).bridged && At(end + 1).still_s > 0.0) ++end;
+    if (end + 1 == next_index_) return;
+    state_ = RepState::kReturning;
+    rep_.min_deg = At(end).angle_deg;
+    CompleteRep(end, /*at_gap=*/false);
+    for (std::int64_t j = end + 1; j < next_index_ && !relock_axis_; ++j) Step(j);
+    if (relock_axis_) RelockOnFirstRep();
+    return;
+  }
 }
 
 const RepDetectorOutput& RepDetector::Update(const ImuSample& sample,

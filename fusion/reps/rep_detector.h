@@ -454,10 +454,11 @@ class RepDetector {
   // time; 'corrected_up' the earth-up in the sensor frame of samples first_index..the newest,
   // from the orientation with that rotation added. The angles from first_index on are measured
   // again, and the poses kept (rest, still, and the rep in progress's peak, start pose, lowest
-  // point and whether it is a stance) follow them. Nothing when first_index has left the buffer or
-  // the span does not reach the newest sample. Also the tilt found wrong after a bridged gap
-  // (SessionPipeline::GiveBackTiltSnap): 'lost_rad' and 'lost_s' zero, the up corrected from the
-  // gap on.
+  // point and whether it is a stance) follow them; a rep in progress they show already back and
+  // still ends there (EndRepReturnedInCorrectedSpan). Nothing when first_index has left the
+  // buffer or the span does not reach the newest sample. Also the tilt found wrong after a bridged
+  // gap (SessionPipeline::GiveBackTiltSnap): 'lost_rad' and 'lost_s' zero, the up corrected from
+  // the gap on.
   void AddLostRotation(std::int64_t first_index, const Vec3& lost_rad, double lost_s,
                        std::span<const Vec3> corrected_up);
   // The index the next sample will have (samples so far, bridged ones included).
@@ -569,6 +570,9 @@ class RepDetector {
   // Measures the rep that ends at 'end_index' and, if it passes the guards, returns it.
   std::optional<Rep> MeasureRep(std::int64_t end_index, bool at_gap);
   void CompleteRep(std::int64_t end_index, bool at_gap);
+  // After AddLostRotation: the rep in progress, its angles corrected from 'first_index' on, may
+  // have returned there already; it ends where it did, and the samples since are stepped again.
+  void EndRepReturnedInCorrectedSpan(std::int64_t first_index);
   // The principal axis of the rotation over samples first..last (sign as the set's axis): what
   // the rep itself turned about. The set's axis, by which its angle was measured, was learned
   // before it and may have locked on a first jerk about another axis.

@@ -762,6 +762,20 @@ TEST(SituationTest, AStepMeasuredAcrossASmallFillSetsTheTempoForTheNext) {
   }
 }
 
+// A lunge whose link lost 0.25 s over a step out's landing (seed 95, lungeR, the second drawn,
+// 25 Hz). The fill missed the shank's fast turn back down, 50 deg of it, so the step seemed never
+// to come back and the stance after it went on from the step: one movement, measured as a rep of
+// 56 deg with its turnaround in the step, and the set lost a rep. Once the leg held still at the
+// stance's turnaround the tilt was checked and the miss given back; the corrected angles show the
+// step back where the stance began, still for a moment. It ends there
+// (RepDetector::EndRepReturnedInCorrectedSpan), on either link.
+TEST(SituationTest, AStepWhoseLandingALossHidEndsWhereTheCheckedTiltShowsItBack) {
+  const std::optional<Scenario> scenario = StepScenario(95u, " loss lungeR", " drawn1");
+  ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed 95";
+  ASSERT_TRUE(Has(scenario->name, "25Hz")) << scenario->name;
+  ExpectEveryRepCountedOnBothLinks(*scenario);
+}
+
 // Step-ups whose link lost part of a leading leg's way up (left-led, the second drawn: seed 10
 // at 25 Hz, seed 33 at 50 Hz). Seed 10 lost the landing on the box: its tilt unchecked, the body's
 // rise over the leg read as a 17 deg rep between the way up and the way down, which broke the
