@@ -306,14 +306,18 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
   const double larger_m = std::max(std::abs(rise_m), out ? std::abs(out->rise_m) : 0.0);
   // A height read across a fill says the limb stepped, not by how much nor which way: a fill of
   // 0.1 of a way up's turning read it 0.85 m up for 0.39 m, one of 0.3 of a way down read it
-  // 0.25 m up. A step so read after a way up is its way down.
+  // 0.25 m up. A step so read after a way up is its way down. Nor is a way up read low across a
+  // fill too low to begin a trip (0.12-0.14 m, its way down 0.25-0.27 m, with a third to two
+  // thirds of its turning filled): any rise will do, and the way down that closes such a trip
+  // must then fall a step of its own.
   const bool this_measured = filled_frac == 0.0;
   const bool heights_measured = out && this_measured && out->height_measured;
   if (!out || out->rise_m <= 0.0 || (this_measured && rise_m >= 0.0) ||
       (heights_measured &&
        std::abs(rise_m + out->rise_m) > params_.step_trip_mismatch_frac * larger_m) ||
+      (out->rise_m <= params_.step_rise_min_m && rise_m > -params_.step_rise_min_m) ||
       ToSeconds(step.start - out->step.end) > params_.step_trip_stand_max_s) {
-    if (rise_m > params_.step_rise_min_m) {
+    if (rise_m > params_.step_rise_min_m || (!this_measured && rise_m > 0.0)) {
       trip_out_ = TripOut{step, rise_m, first, last, this_measured};
     }
     return std::nullopt;

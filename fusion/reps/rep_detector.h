@@ -198,7 +198,8 @@ struct RepDetectorParams {
   // step_trip_stand_rom_frac), are one rep: a trip up and back (a step-up's legs, onto the box
   // and down). As much: the two heights differ by less than step_trip_mismatch_frac of the
   // larger, where both were read from measured samples only (a fill tells a step, not its
-  // height nor its direction: a step read across one after a way up is its way down). Up
+  // height nor its direction: a step read across one after a way up is its way down, and one
+  // read rising at all begins a trip, which then only a step falling step_rise_min_m closes). Up
   // first: a trip begins where the set stands, and a down step then an up one would pair two
   // trips' halves. A leading leg stands on the box while the body rises, holds and lowers: up
   // to 7 s in a slow set (3 s up, 1 s at the top, 3 s down); drawn simulated sets stood 4.2 s

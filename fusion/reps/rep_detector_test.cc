@@ -955,6 +955,25 @@ TEST(RepDetectorTest, AStepUpAndBackDownIsOneRep) {
   EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
 }
 
+// Onto a mat 8 cm high and off it again in a set that climbs, the step on losing 0.2 s of its
+// swing and bridged. A way up read across a fill begins a trip by any rise (its height is not
+// to be trusted), so the step on waits as a way up; the step off, measured, falls 8 cm, short of
+// a step of its own (step_rise_min_m), and does not close it: no trip, no rep.
+TEST(RepDetectorTest, AStepOnAMatReadAcrossAFillAndOffAgainIsNoTrip) {
+  const std::vector<Piece> pieces = {{0.0, 2.0},  {40.0, 0.3}, {0.0, 0.3}, {0.0, 2.0},
+                                     {40.0, 0.3}, {0.0, 0.3},  {0.0, 3.0}};
+  const std::vector<HingeSample> samples =
+      Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}),
+              {{2.0, 0.6, 0.5, /*dz_m=*/0.08}, {4.6, 0.6, 0.5, /*dz_m=*/-0.08}});
+  const auto lost = [](double t) { return t > 2.2 && t < 2.4; };
+  RepDetector detector(Climbing());
+  std::int64_t bridged = 0;
+  const std::vector<Rep> reps = FeedBridgingLosses(detector, samples, lost, &bridged);
+  EXPECT_GE(bridged, 19);
+  EXPECT_TRUE(reps.empty()) << reps.size() << " reps, the first " << reps.front().rom_deg << " deg";
+  EXPECT_EQ(detector.diagnostics().steps, 2);
+}
+
 // 280 ms lost in each step down's braking at 100 Hz (under GapPolicyParams::bridge_max_s) and
 // bridged as the pipeline bridges them: the samples either side interpolated, fed marked
 // bridged. The interpolation misses the braking, so the velocity left where the leg stopped

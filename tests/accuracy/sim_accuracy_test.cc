@@ -776,6 +776,21 @@ TEST(SituationTest, AStepWhoseLandingALossHidEndsWhereTheCheckedTiltShowsItBack)
   ExpectEveryRepCountedOnBothLinks(*scenario);
 }
 
+// Step-ups whose link lost a third to two thirds of a way up's turning in bursts (seed 66,
+// stepupL, 50 Hz; seed 9, stepupR, 25 Hz; both the first drawn). Read across the fill the way up
+// rose 0.12-0.14 m, under step_rise_min_m, so no trip waited for its way down (which read
+// 0.25-0.27 m down) and the trip was lost, over device time and over serial. A way up read
+// across a fill now begins a trip by any rise, and a way down closes it only by a fall of a step
+// of its own (CloseTrip), on either link.
+TEST(SituationTest, AWayUpReadLowAcrossAFillBeginsItsTrip) {
+  for (const std::uint64_t seed : {66u, 9u}) {
+    const std::optional<Scenario> scenario =
+        StepScenario(seed, seed == 66u ? " loss stepupL" : " loss stepupR", " drawn0");
+    ASSERT_TRUE(scenario.has_value()) << "no lossy drawn step-up on seed " << seed;
+    ExpectEveryRepCountedOnBothLinks(*scenario);
+  }
+}
+
 // Step-ups whose link lost part of a leading leg's way up (left-led, the second drawn: seed 10
 // at 25 Hz, seed 33 at 50 Hz). Seed 10 lost the landing on the box: its tilt unchecked, the body's
 // rise over the leg read as a 17 deg rep between the way up and the way down, which broke the
