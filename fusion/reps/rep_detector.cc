@@ -617,15 +617,18 @@ void RepDetector::EndRepReturnedInCorrectedSpan(std::int64_t first_index) {
     // Where the limb was measured back and still: a filled speed is no stop, and a step that
     // has not stopped is still carrying the limb (its travel is read up to the end).
     if (entry.bridged || entry.still_s <= 0.0 || entry.angle_deg > returned_deg) continue;
-    // It ends where it moved on from that stillness. Still up to the newest sample, it ends at
-    // the next one as it would live.
-    std::int64_t end = i;
-    while (end + 1 < next_index_ && !At(end + 1).bridged && At(end + 1).still_s > 0.0) ++end;
-    if (end + 1 == next_index_) return;
+    // Still from there up to the newest sample, it is left to end at the next one, as it would
+    // live: ended on the first still sample after a fill, a step back's travel read short.
+    std::int64_t still_to = i;
+    while (still_to + 1 < next_index_ && !At(still_to + 1).bridged &&
+           At(still_to + 1).still_s > 0.0) {
+      ++still_to;
+    }
+    if (still_to + 1 == next_index_) return;
     state_ = RepState::kReturning;
-    rep_.min_deg = At(end).angle_deg;
-    CompleteRep(end, /*at_gap=*/false);
-    for (std::int64_t j = end + 1; j < next_index_ && !relock_axis_; ++j) Step(j);
+    rep_.min_deg = entry.angle_deg;
+    CompleteRep(i, /*at_gap=*/false);
+    for (std::int64_t j = i + 1; j < next_index_ && !relock_axis_; ++j) Step(j);
     if (relock_axis_) RelockOnFirstRep();
     return;
   }
