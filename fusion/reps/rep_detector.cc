@@ -140,6 +140,7 @@ void RepDetector::ClearSet() {
   held_.reset();
   trip_out_.reset();
   measured_step_.reset();
+  last_rep_tempo_.reset();
 }
 
 void RepDetector::RelearnAxis(std::int64_t index) {
@@ -1107,11 +1108,15 @@ bool RepDetector::LikeTheMeasuredStep(double filled_frac, double duration_s,
   if (!measured_step_ || params_.climbing || filled_frac < params_.step_like_filled_frac) {
     return false;
   }
+  return TempoAlike(*measured_step_, duration_s, peak_speed_deg_s);
+}
+
+bool RepDetector::TempoAlike(const StepTempo& tempo, double duration_s,
+                             double peak_speed_deg_s) const {
   const auto alike = [&](double a, double b) {
     return a > 0.0 && b > 0.0 && std::max(a / b, b / a) <= params_.step_like_tempo_ratio;
   };
-  return alike(duration_s, measured_step_->duration_s) &&
-         alike(peak_speed_deg_s, measured_step_->peak_speed_deg_s);
+  return alike(duration_s, tempo.duration_s) && alike(peak_speed_deg_s, tempo.peak_speed_deg_s);
 }
 
 bool RepDetector::StoppedBetween(std::int64_t first, std::int64_t last) const {
@@ -1154,7 +1159,10 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
   // Read only where a step may be judged: measured, or like the last one measured.
   const double filled_frac =
       measured_step || (seen_whole && measured_step_) ? FilledTurnFrac(first, last) : 0.0;
-  if (measured_step && filled_frac < params_.step_reference_filled_max_frac) {
+  // A step that moves as the set's reps do cannot tell steps from reps (a curl whose fill added
+  // travel read as a step, and the next curl with a fill was judged like it).
+  if (measured_step && filled_frac < params_.step_reference_filled_max_frac &&
+      !(last_rep_tempo_ && TempoAlike(*last_rep_tempo_, duration_s, rep.peak_speed_deg_s))) {
     measured_step_ = StepTempo{duration_s, rep.peak_speed_deg_s};
   }
   if (measured_step ||
@@ -1419,6 +1427,7 @@ void RepDetector::AcceptRep(const Rep& rep, const RepRotation& rotation) {
   roms_deg_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.rom_deg;
   peak_speeds_deg_s_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.peak_speed_deg_s;
   ++rom_count_;
+  last_rep_tempo_ = StepTempo{ToSeconds(rep.end - rep.start), rep.peak_speed_deg_s};
   // Medians of the last few reps: one partial rep does not move the hysteresis much.
   const int n = std::min(rom_count_, kRomHistory);
   amplitude_deg_ = MedianOfFirst(roms_deg_, n);

@@ -170,12 +170,13 @@ struct RepDetectorParams {
   // in which the fill carried at least step_like_filled_frac of the turning is judged by the
   // steps of its set instead: as long and as fast at its peak as the last step the limb was
   // measured to take, each within step_like_tempo_ratio, it is a step too, and a rep from where
-  // it landed is a stance (JudgeStance). A fill takes travel away rather than adding it, so a
-  // step measured across a fill is one; it sets the tempo for the next only with its fill under
-  // step_reference_filled_max_frac, since a larger fill may also have cut its peak speed. A
-  // step lasts 0.5-1 s and peaks at 200-400 deg/s, a lunge's stance 2-4 s at 60-110 deg/s; a
-  // step out and back differ by a quarter (the reach). Not in an exercise that climbs: its
-  // steps pair into trips by their height, which a step judged so has not.
+  // it landed is a stance (JudgeStance). The tempo comes from a step measured with its fill
+  // under step_reference_filled_max_frac (a larger fill may also have cut its peak speed), and
+  // not moving as the set's last rep did: a fill can add travel too, and a rep read as a step
+  // cannot tell steps from reps. A step lasts 0.5-1 s and peaks at 200-400 deg/s, a lunge's
+  // stance 2-4 s at 60-110 deg/s; a step out and back differ by a quarter (the reach). Not in
+  // an exercise that climbs: its steps pair into trips by their height, which a step judged so
+  // has not.
   double step_like_filled_frac = 0.1;
   double step_reference_filled_max_frac = 0.15;
   double step_like_tempo_ratio = 1.5;
@@ -740,6 +741,9 @@ class RepDetector {
     double peak_speed_deg_s = 0.0;
   };
   std::optional<StepTempo> measured_step_;
+  std::optional<StepTempo> last_rep_tempo_;  // the last rep accepted in this set
+  // As long and as fast at its peak as 'tempo', each within step_like_tempo_ratio.
+  bool TempoAlike(const StepTempo& tempo, double duration_s, double peak_speed_deg_s) const;
   RepDetectorOutput output_;  // what Update returns, filled in place
   // A step up with no rep after it yet: a trip's way up (CloseTrip).
   struct TripOut {

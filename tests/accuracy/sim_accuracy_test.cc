@@ -744,8 +744,8 @@ TEST(SituationTest, AStepAnEighthFilledIsJudgedByTheStepsMeasuredBeforeIt) {
 }
 
 // A lunge set whose first step back was measured across a fill of an eighth of its turning (seed
-// 5, lungeL, the second drawn, 50 Hz). Its travel read as a step all the same: a fill cannot make
-// a step of what was none, so it is one, and it sets the tempo the next filled step is judged by
+// 5, lungeL, the second drawn, 50 Hz). Its travel read as a step all the same, and with a fill
+// that small it sets the tempo the next filled step is judged by
 // (RepDetectorParams::step_reference_filled_max_frac). Made to wait for a step with a fill under
 // a tenth, the set had no tempo when its next step out lost part of its turning; that step read
 // short and counted as a rep, its stance was lost, and the set's asymmetry read 4.5 points off.
@@ -1029,6 +1029,25 @@ void ExpectDrawnSessionExact(std::uint64_t seed, std::size_t index,
     EXPECT_EQ(s.extra_reps, 0);
     EXPECT_EQ(s.detected_set_reps, s.true_set_reps) << "reps per set";
   }
+}
+
+// A drawn session (seed 16, the 2nd, over device time): 25 Hz curls with handling, whose link
+// lost 0.24 s twice in one right curl. Across that fill the curl's travel read as a step (a fill
+// can add travel as well as take it away), and it was lost. As the last step measured, it then
+// set the tempo filled movements are judged by, and the curl after next, with 0.14 of its
+// turning filled, was judged a step like it and lost too. A step that moves as the set's last
+// rep did cannot tell steps from reps, and sets no tempo. (The first curl is still lost: that
+// leaves the right side one short.)
+TEST(DrawnGridTest, ACurlReadAsAStepAcrossAFillSetsNoStepTempo) {
+  const Scenario scenario = OverDeviceTime(DrawnGrid(16, 20).at(1));
+  for (const char* tag : {"curl", " handling", " loss", "25Hz"}) {
+    ASSERT_TRUE(Has(scenario.name, tag)) << scenario.name;
+  }
+  const ScenarioResult r = RunScenario(scenario);
+  SCOPED_TRACE(r.name);
+  EXPECT_TRUE(r.left.Exact());
+  EXPECT_EQ(r.right.extra_reps, 0);
+  EXPECT_EQ(r.right.missed_reps, 1);
 }
 
 // A drawn session (seed 46, the 8th): 100 Hz curls, 14 % asymmetric, after a walk whose last
