@@ -714,6 +714,16 @@ void ExpectEveryRepCountedOnBothLinks(const Scenario& scenario) {
   }
 }
 
+// The stepping grid's session of 'seed' whose name holds 'tag', 'drawn' and 'rate': every rep
+// counted, on both links.
+void ExpectStepSessionCountedOnBothLinks(std::uint64_t seed, const char* tag, const char* drawn,
+                                         const char* rate) {
+  const std::optional<Scenario> scenario = StepScenario(seed, tag, drawn);
+  ASSERT_TRUE(scenario.has_value()) << "no" << tag << drawn << " session on seed " << seed;
+  ASSERT_TRUE(Has(scenario->name, rate)) << scenario->name;
+  ExpectEveryRepCountedOnBothLinks(*scenario);
+}
+
 // Lunges whose link lost most of a step (seeds 52 and 45, lungeR, the second drawn, 50 Hz: up
 // to 380 ms of a 0.6 s step out, in two bursts). The accelerometer filled across the push off and
 // the braking read the step 0.19-0.33 m long, under a step, and it was counted as a rep (7 reps
@@ -722,10 +732,7 @@ void ExpectEveryRepCountedOnBothLinks(const Scenario& scenario) {
 // is a step (RepDetectorParams::step_like_filled_frac), on either link.
 TEST(SituationTest, AStepALossHidIsJudgedByTheStepsMeasuredBeforeIt) {
   for (const std::uint64_t seed : {52u, 45u}) {
-    const std::optional<Scenario> scenario = StepScenario(seed, " loss lungeR", " drawn1");
-    ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed " << seed;
-    ASSERT_TRUE(Has(scenario->name, "50Hz")) << scenario->name;
-    ExpectEveryRepCountedOnBothLinks(*scenario);
+    ExpectStepSessionCountedOnBothLinks(seed, " loss lungeR", " drawn1", "50Hz");
   }
 }
 
@@ -737,10 +744,7 @@ TEST(SituationTest, AStepALossHidIsJudgedByTheStepsMeasuredBeforeIt) {
 // measured across a fill still sets the tempo only under
 // RepDetectorParams::step_reference_filled_max_frac.
 TEST(SituationTest, AStepAnEighthFilledIsJudgedByTheStepsMeasuredBeforeIt) {
-  const std::optional<Scenario> scenario = StepScenario(61u, " loss lungeR", " drawn1");
-  ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed 61";
-  ASSERT_TRUE(Has(scenario->name, "25Hz")) << scenario->name;
-  ExpectEveryRepCountedOnBothLinks(*scenario);
+  ExpectStepSessionCountedOnBothLinks(61, " loss lungeR", " drawn1", "25Hz");
 }
 
 // A lunge set whose first step back was measured across a fill of an eighth of its turning (seed
@@ -770,10 +774,7 @@ TEST(SituationTest, AStepMeasuredAcrossASmallFillSetsTheTempoForTheNext) {
 // step back where the stance began, still for a moment. It ends there
 // (RepDetector::EndRepReturnedInCorrectedSpan), on either link.
 TEST(SituationTest, AStepWhoseLandingALossHidEndsWhereTheCheckedTiltShowsItBack) {
-  const std::optional<Scenario> scenario = StepScenario(95u, " loss lungeR", " drawn1");
-  ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed 95";
-  ASSERT_TRUE(Has(scenario->name, "25Hz")) << scenario->name;
-  ExpectEveryRepCountedOnBothLinks(*scenario);
+  ExpectStepSessionCountedOnBothLinks(95, " loss lungeR", " drawn1", "25Hz");
 }
 
 // Step-ups whose link lost a third to two thirds of a way up's turning in bursts (seed 66,
@@ -783,12 +784,8 @@ TEST(SituationTest, AStepWhoseLandingALossHidEndsWhereTheCheckedTiltShowsItBack)
 // across a fill now begins a trip by any rise, and a way down closes it only by a fall of a step
 // of its own (CloseTrip), on either link.
 TEST(SituationTest, AWayUpReadLowAcrossAFillBeginsItsTrip) {
-  for (const std::uint64_t seed : {66u, 9u}) {
-    const std::optional<Scenario> scenario =
-        StepScenario(seed, seed == 66u ? " loss stepupL" : " loss stepupR", " drawn0");
-    ASSERT_TRUE(scenario.has_value()) << "no lossy drawn step-up on seed " << seed;
-    ExpectEveryRepCountedOnBothLinks(*scenario);
-  }
+  ExpectStepSessionCountedOnBothLinks(66, " loss stepupL", " drawn0", "50Hz");
+  ExpectStepSessionCountedOnBothLinks(9, " loss stepupR", " drawn0", "25Hz");
 }
 
 // Step-ups whose link lost part of a leading leg's way up (left-led, the second drawn: seed 10
