@@ -313,10 +313,12 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
   // must then fall a step of its own.
   const bool this_measured = filled_frac == 0.0;
   const bool heights_measured = out && this_measured && out->height_measured;
+  // A way up begun below step_rise_min_m, by a rise read across a fill.
+  const bool out_read_low = out && out->rise_m <= params_.step_rise_min_m;
   if (!out || out->rise_m <= 0.0 || (this_measured && rise_m >= 0.0) ||
       (heights_measured &&
        std::abs(rise_m + out->rise_m) > params_.step_trip_mismatch_frac * larger_m) ||
-      (out->rise_m <= params_.step_rise_min_m && rise_m > -params_.step_rise_min_m) ||
+      (out_read_low && rise_m > -params_.step_rise_min_m) ||
       ToSeconds(step.start - out->step.end) > params_.step_trip_stand_max_s) {
     if (rise_m > params_.step_rise_min_m || (!this_measured && rise_m > 0.0)) {
       trip_out_ = TripOut{step, rise_m, first, last, this_measured};
@@ -613,26 +615,21 @@ void RepDetector::EndRepReturnedInCorrectedSpan(std::int64_t first_index) {
   if (state_ != RepState::kRising && state_ != RepState::kFalling) return;
   const double floor_deg = rep_.stance_from_deg.value_or(rep_.base.angle_deg);
   const double returned_deg = floor_deg + params_.end_frac * (rep_.peak_deg - floor_deg);
-  for (std::int64_t i = std::max(first_index, rep_.peak_index + 1); i < next_index_; ++i) {
-    const Entry& entry = At(i);
-    // Where the limb was measured back and still: a filled speed is no stop, and a step that
-    // has not stopped is still carrying the limb (its travel is read up to the end).
-    if (entry.bridged || entry.still_s <= 0.0 || entry.angle_deg > returned_deg) continue;
-    // Still from there up to the newest sample, it is left to end at the next one, as it would
-    // live: ended on the first still sample after a fill, a step back's travel read short.
-    std::int64_t still_to = i;
-    while (still_to + 1 < next_index_ && !At(still_to + 1).bridged &&
-           At(still_to + 1).still_s > 0.0) {
-      ++still_to;
-    }
-    if (still_to + 1 == next_index_) return;
-    state_ = RepState::kReturning;
-    rep_.min_deg = entry.angle_deg;
-    CompleteRep(i, /*at_gap=*/false);
-    for (std::int64_t j = i + 1; j < next_index_ && !relock_axis_; ++j) Step(j);
-    if (relock_axis_) RelockOnFirstRep();
-    return;
+  // Where the limb was measured back and still: a filled speed is no stop, and a step that has
+  // not stopped is still carrying the limb (its travel is read up to the end).
+  const auto still_measured = [&](std::int64_t i) { return !At(i).bridged && At(i).still_s > 0.0; };
+  std::int64_t back = std::max(first_index, rep_.peak_index + 1);
+  while (back < next_index_ && !(still_measured(back) && At(back).angle_deg <= returned_deg)) {
+    ++back;
   }
+  // Still from there up to the newest sample, it is left to end at the next one, as it would
+  // live: ended on the first still sample after a fill, a step back's travel read short.
+  std::int64_t moved = back;
+  while (moved < next_index_ && still_measured(moved)) ++moved;
+  if (moved >= next_index_) return;
+  CompleteRep(back, /*at_gap=*/false);
+  for (std::int64_t j = back + 1; j < next_index_ && !relock_axis_; ++j) Step(j);
+  if (relock_axis_) RelockOnFirstRep();
 }
 
 const RepDetectorOutput& RepDetector::Update(const ImuSample& sample,
@@ -1111,8 +1108,7 @@ bool RepDetector::LikeTheMeasuredStep(double filled_frac, double duration_s,
   return TempoAlike(*measured_step_, duration_s, peak_speed_deg_s);
 }
 
-bool RepDetector::TempoAlike(const StepTempo& tempo, double duration_s,
-                             double peak_speed_deg_s) const {
+bool RepDetector::TempoAlike(const Tempo& tempo, double duration_s, double peak_speed_deg_s) const {
   const auto alike = [&](double a, double b) {
     return a > 0.0 && b > 0.0 && std::max(a / b, b / a) <= params_.step_like_tempo_ratio;
   };
@@ -1163,7 +1159,7 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
   // travel read as a step, and the next curl with a fill was judged like it).
   if (measured_step && filled_frac < params_.step_reference_filled_max_frac &&
       !(last_rep_tempo_ && TempoAlike(*last_rep_tempo_, duration_s, rep.peak_speed_deg_s))) {
-    measured_step_ = StepTempo{duration_s, rep.peak_speed_deg_s};
+    measured_step_ = Tempo{duration_s, rep.peak_speed_deg_s};
   }
   if (measured_step ||
       (seen_whole && LikeTheMeasuredStep(filled_frac, duration_s, rep.peak_speed_deg_s))) {
@@ -1427,7 +1423,7 @@ void RepDetector::AcceptRep(const Rep& rep, const RepRotation& rotation) {
   roms_deg_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.rom_deg;
   peak_speeds_deg_s_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.peak_speed_deg_s;
   ++rom_count_;
-  last_rep_tempo_ = StepTempo{ToSeconds(rep.end - rep.start), rep.peak_speed_deg_s};
+  last_rep_tempo_ = Tempo{ToSeconds(rep.end - rep.start), rep.peak_speed_deg_s};
   // Medians of the last few reps: one partial rep does not move the hysteresis much.
   const int n = std::min(rom_count_, kRomHistory);
   amplitude_deg_ = MedianOfFirst(roms_deg_, n);

@@ -734,16 +734,16 @@ class RepDetector {
   std::optional<Time> previous_end_;
   std::optional<Rep> swing_;    // the latest swing, until Update returns it
   std::optional<Rep> carried_;  // the latest movement carried elsewhere, until Update returns it
-  // The last step whose travel was measured (step_reference_filled_max_frac): how long and how
-  // fast.
-  struct StepTempo {
+  // How long a movement lasted and how fast it turned at its peak.
+  struct Tempo {
     double duration_s = 0.0;
     double peak_speed_deg_s = 0.0;
   };
-  std::optional<StepTempo> measured_step_;
-  std::optional<StepTempo> last_rep_tempo_;  // the last rep accepted in this set
+  // The last step whose travel was measured (step_reference_filled_max_frac).
+  std::optional<Tempo> measured_step_;
+  std::optional<Tempo> last_rep_tempo_;  // the last rep accepted in this set
   // As long and as fast at its peak as 'tempo', each within step_like_tempo_ratio.
-  bool TempoAlike(const StepTempo& tempo, double duration_s, double peak_speed_deg_s) const;
+  bool TempoAlike(const Tempo& tempo, double duration_s, double peak_speed_deg_s) const;
   RepDetectorOutput output_;  // what Update returns, filled in place
   // A step up with no rep after it yet: a trip's way up (CloseTrip).
   struct TripOut {
