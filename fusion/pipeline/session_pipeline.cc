@@ -355,6 +355,10 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
       bridged = BridgeSample(before, after, k, missing);
     }
     sensor.FeedFilter(bridged);
+    // A check pending from an earlier bridge may complete here, the limb still across this one:
+    // its snap is given back as at a measured sample, or the angle would jump here by what
+    // that bridge missed (a lunge's step, 20 deg) and the rep in progress keep the miss.
+    if (sensor.tilt_check_from) FollowTiltCheck(sensor, sensor.filter.madgwick().diagnostics());
     ++sensor.counters.bridged_samples;
     const RepDetectorOutput& output =
         sensor.reps.Update(sensor.WithoutGyroBias(bridged), sensor.filter.sensor_to_earth(),
