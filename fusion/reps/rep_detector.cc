@@ -1116,8 +1116,10 @@ bool RepDetector::TempoAlike(const Tempo& tempo, double duration_s, double peak_
 }
 
 bool RepDetector::StoppedBetween(std::int64_t first, std::int64_t last) const {
+  // A filled sample is no stop: a fill across a fast turn can dip through a still gyro (a
+  // trailing leg's way down filled from 150 deg/s read 15 deg/s at its first filled sample).
   for (std::int64_t i = std::max(first, OldestIndex()); i <= last; ++i) {
-    if (StillForTravel(i)) return true;
+    if (!At(i).bridged && StillForTravel(i)) return true;
   }
   return false;
 }

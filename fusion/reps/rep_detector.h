@@ -649,7 +649,7 @@ class RepDetector {
   // ... at its end, where what comes next (a gap, a new axis, the next movement, the end of the
   // data) leaves no later still moment to wait for.
   void SettleAtItsEnd();
-  // The limb was still at some sample from 'first' to 'last' (StillForTravel).
+  // The limb was still at some measured sample from 'first' to 'last' (StillForTravel).
   bool StoppedBetween(std::int64_t first, std::int64_t last) const;
   // Whether the rep in progress starts where a step landed (a stance, step_min_m): sets or
   // clears rep_.stance_from_deg.

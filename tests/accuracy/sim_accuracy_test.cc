@@ -809,6 +809,15 @@ TEST(SituationTest, AWayUpReadLowAcrossAFillBeginsItsTrip) {
   ExpectStepSessionCountedOnBothLinks(9, " loss stepupR", " drawn0", "25Hz");
 }
 
+// Step-ups whose link lost the start of a trailing leg's way down, which follows its way up
+// without a stand on the box (seed 96, stepupR, the second drawn, 25 Hz). Over serial the fill
+// after a shank turning at 150 deg/s read 15 deg/s at its first sample: still, to the detector. The
+// way up and the way down, taken as a stop apart, were judged apart, neither as a step, and the
+// trip counted twice. A filled sample is no stop (RepDetector::StoppedBetween).
+TEST(SituationTest, AFilledSampleIsNoStopBetweenATripsWayUpAndWayDown) {
+  ExpectStepSessionCountedOnBothLinks(96, " loss stepupR", " drawn1", "25Hz");
+}
+
 // Step-ups whose link lost part of a leading leg's way up (left-led, the second drawn: seed 10
 // at 25 Hz, seed 33 at 50 Hz). Seed 10 lost the landing on the box: its tilt unchecked, the body's
 // rise over the leg read as a 17 deg rep between the way up and the way down, which broke the
