@@ -113,7 +113,7 @@ struct SessionPipeline::SensorState {
     if (number % kFilterSnapshotEvery == 0) FilterBefore(number) = filter;
   }
   // Feeds the filter the next sample to remember (RememberFed follows).
-  void FeedFilter(const ImuSample& sample, double lost_in_step_s = 0.0) {
+  void FeedFilter(const ImuSample& sample, double lost_in_step_s) {
     KeepFilterBefore(fed_count);
     filter.Update(sample, lost_in_step_s);
   }
@@ -271,10 +271,9 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
     ReportImplausible(sensor, *problem, sensor.plausibility.last_value(), clock.time);
   }
   const double lost_in_step_s = ToSeconds(clock.late_loss_step);
-  sensor.FeedFilter(timed, lost_in_step_s);
+  FeedFilterFollowingTiltCheck(sensor, timed, lost_in_step_s);
   // (The reference filter leaves the production one unused: never still_but_turning.)
   const MadgwickDiagnostics& fused = sensor.filter.madgwick().diagnostics();
-  if (sensor.tilt_check_from) FollowTiltCheck(sensor, fused);
   if (const std::optional<ImplausibleInput> problem = sensor.plausibility.CheckStillness(
           fused.still_but_turning, fused.at_rest, timed.gyro_rad_s, fused.dt_s)) {
     ReportImplausible(sensor, *problem, sensor.plausibility.last_value(), clock.time);
@@ -354,11 +353,10 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
     } else {
       bridged = BridgeSample(before, after, k, missing);
     }
-    sensor.FeedFilter(bridged);
     // A check pending from an earlier bridge may complete here, the limb still across this one:
     // its snap is given back as at a measured sample, or the angle would jump here by what
     // that bridge missed (a lunge's step, 20 deg) and the rep in progress keep the miss.
-    if (sensor.tilt_check_from) FollowTiltCheck(sensor, sensor.filter.madgwick().diagnostics());
+    FeedFilterFollowingTiltCheck(sensor, bridged, /*lost_in_step_s=*/0.0);
     ++sensor.counters.bridged_samples;
     const RepDetectorOutput& output =
         sensor.reps.Update(sensor.WithoutGyroBias(bridged), sensor.filter.sensor_to_earth(),
@@ -375,6 +373,12 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
     sensor.filter.CheckTiltAfterBridge();
     sensor.tilt_check_from = first_bridged;
   }
+}
+
+void SessionPipeline::FeedFilterFollowingTiltCheck(SensorState& sensor, const ImuSample& sample,
+                                                   double lost_in_step_s) {
+  sensor.FeedFilter(sample, lost_in_step_s);
+  if (sensor.tilt_check_from) FollowTiltCheck(sensor, sensor.filter.madgwick().diagnostics());
 }
 
 void SessionPipeline::FollowTiltCheck(SensorState& sensor, const MadgwickDiagnostics& fused) {

@@ -165,6 +165,10 @@ class SessionPipeline {
   // the sample before the last and the last; all go at times between the last sample and 'after'.
   void BridgeGap(SensorState& sensor, const ImuSample& after, std::int64_t missing,
                  std::int64_t missing_before_previous);
+  // Feeds one sample, measured or bridged, to the sensor's filter and follows a pending tilt
+  // check (FollowTiltCheck): it may complete on either.
+  void FeedFilterFollowingTiltCheck(SensorState& sensor, const ImuSample& sample,
+                                    double lost_in_step_s);
   // A tilt check after a bridged gap is pending (SensorState::tilt_check_from): what the sample
   // just fed did with it ('fused': the filter's diagnostics of that update).
   void FollowTiltCheck(SensorState& sensor, const MadgwickDiagnostics& fused);

@@ -705,13 +705,19 @@ TEST(SituationTest, ATiltCorrectionBelongsToTheFillThatMissedTheTurn) {
   EXPECT_TRUE(CountedEveryRep(r));
 }
 
-// 'scenario' counts every rep and nothing else over its own link and over a device-time one.
-void ExpectEveryRepCountedOnBothLinks(const Scenario& scenario) {
+// 'scenario' run over its own link and over a device-time one, 'check' judging each result.
+template <typename Check>
+void ForBothLinks(const Scenario& scenario, Check check) {
   for (const Scenario& link : {scenario, OverDeviceTime(scenario)}) {
     const ScenarioResult r = RunScenario(link);
     SCOPED_TRACE(r.name);
-    EXPECT_TRUE(CountedEveryRep(r));
+    check(r);
   }
+}
+
+// 'scenario' counts every rep and nothing else over its own link and over a device-time one.
+void ExpectEveryRepCountedOnBothLinks(const Scenario& scenario) {
+  ForBothLinks(scenario, [](const ScenarioResult& r) { EXPECT_TRUE(CountedEveryRep(r)); });
 }
 
 // The stepping grid's session of 'seed' whose name holds 'tag', 'drawn' and 'rate': every rep
@@ -757,13 +763,11 @@ TEST(SituationTest, AStepMeasuredAcrossASmallFillSetsTheTempoForTheNext) {
   const std::optional<Scenario> scenario = StepScenario(5u, " loss lungeL", " drawn1");
   ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed 5";
   ASSERT_TRUE(Has(scenario->name, "50Hz")) << scenario->name;
-  for (const Scenario& link : {*scenario, OverDeviceTime(*scenario)}) {
-    const ScenarioResult r = RunScenario(link);
-    SCOPED_TRACE(r.name);
+  ForBothLinks(*scenario, [](const ScenarioResult& r) {
     EXPECT_TRUE(CountedEveryRep(r));
     EXPECT_EQ(r.unpaired_reps, 0);
     EXPECT_LE(r.AsymmetryErrorPp(), kAsymmetryAimPp);
-  }
+  });
 }
 
 // A lunge whose link lost 0.25 s over a step out's landing (seed 95, lungeR, the second drawn,
@@ -789,13 +793,11 @@ TEST(SituationTest, ATiltCheckCompletedInsideALaterBridgeIsGivenBack) {
   for (const std::uint64_t seed : {11u, 52u}) {
     const std::optional<Scenario> scenario = StepScenario(seed, " loss lungeR", " drawn1");
     ASSERT_TRUE(scenario.has_value()) << "no lossy drawn lunge on seed " << seed;
-    for (const Scenario& link : {*scenario, OverDeviceTime(*scenario)}) {
-      const ScenarioResult r = RunScenario(link);
-      SCOPED_TRACE(r.name);
+    ForBothLinks(*scenario, [](const ScenarioResult& r) {
       EXPECT_TRUE(CountedEveryRep(r));
       EXPECT_LE(r.right.rom_err_mean_abs_deg, kRomAimDeg);
       EXPECT_LE(r.AsymmetryErrorPp(), kAsymmetryAimPp);
-    }
+    });
   }
 }
 
@@ -1087,13 +1089,11 @@ TEST(DrawnGridTest, ATiltCheckCompletedInsideALaterBridgeKeepsTheCurlsRange) {
   for (const char* tag : {"curl", " 2sets", " loss", "25Hz"}) {
     ASSERT_TRUE(Has(scenario.name, tag)) << scenario.name;
   }
-  for (const Scenario& link : {scenario, OverDeviceTime(scenario)}) {
-    const ScenarioResult r = RunScenario(link);
-    SCOPED_TRACE(r.name);
+  ForBothLinks(scenario, [](const ScenarioResult& r) {
     EXPECT_TRUE(CountedEveryRep(r));
     EXPECT_LE(r.left.rom_err_max_abs_deg, 6.0);
     EXPECT_LE(r.right.rom_err_max_abs_deg, 6.0);
-  }
+  });
 }
 
 // A drawn session (seed 46, the 8th): 100 Hz curls, 14 % asymmetric, after a walk whose last
