@@ -44,8 +44,8 @@ struct Rep {
   double peak_speed_deg_s = 0.0;    // peak angular speed about the movement axis, whole rep
   double peak_concentric_speed_deg_s = 0.0;  // peak angular speed in the concentric phase
   // Part of the rep was not measured: samples lost in a short gap were bridged from the gyro and
-  // orientation, or its start or return lay in a longer gap and was judged from the samples
-  // either side. Its timing and ROM are then less certain.
+  // orientation, or its start, turnaround or return lay in a longer gap and was judged from the
+  // samples either side. Its timing and ROM are then less certain.
   bool bridged = false;
   // The limb stepped into the rep and back out of it (a lunge's front leg): it carried the
   // body, so it is working, whatever its range beside the other side's. The range is the

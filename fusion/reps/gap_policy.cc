@@ -128,6 +128,11 @@ bool CameBackDuringGap(const GapPolicyParams& params, const CutRepReturn& cut) {
   return cut.from_start_deg <= tolerance_deg;
 }
 
+bool RiseWentOnThroughGap(const GapPolicyParams& params, const CutRise& cut) {
+  return cut.gap_s <= params.rise_resume_max_gap_frac * cut.rose_s &&
+         cut.from_start_deg >= cut.start_deg;
+}
+
 bool RestPoseCarriesOver(const GapPolicyParams& params, double angle_deg,
                          double rest_before_gap_deg, double amplitude_deg, double near_min_deg) {
   const double near_deg = std::max(near_min_deg, params.return_frac * amplitude_deg);

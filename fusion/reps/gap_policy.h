@@ -29,6 +29,13 @@ struct GapPolicyParams {
   // |accel| within 0.5 of g yet 15 deg off gravity (the tangential acceleration of a lateral
   // raise's 0.6 m lever is across the arm and barely changes the norm).
   double quiet_accel_m_s2 = 0.3;
+  // A rep cut on its way up goes on after the gap when the first sample after it finds the limb
+  // still up from the rep's start, and the gap was no longer than this fraction of the rise seen
+  // before it: to come back down and rise again to where it was found, the limb would have
+  // turned twice as far as it had risen, in less time than it took to rise that far. Its
+  // turnaround lay in the gap (a delivery stall at the top of a squat): it rose and it comes
+  // back, so it counts, marked bridged, its range read from the highest sample seen.
+  double rise_resume_max_gap_frac = 1.0;
 
   bool operator==(const GapPolicyParams&) const = default;
 };
@@ -106,6 +113,20 @@ std::optional<Vec3> QuietUp(const GapPolicyParams& params, const Vec3& accel_m_s
 // True: the limb was found back, the rep ended in the gap and counts. False: the data cannot say
 // whether the rep came back; it is dropped (and the gap event says so).
 bool CameBackDuringGap(const GapPolicyParams& params, const CutRepReturn& cut);
+
+// After a cut gap, a rep that was still rising when the gap began.
+struct CutRise {
+  double rose_s = 0.0;  // from the rest pose the rise left to the gap
+  double gap_s = 0.0;   // from the last sample before the gap to the first after it
+  // From the pose the rep started from to the first sample after the gap (a gravity angle,
+  // absolute across the gap), and the least a rep rises before it counts as started.
+  double from_start_deg = 0.0;
+  double start_deg = 0.0;
+};
+
+// True: the rise went on through the gap, and the rep goes on from the first sample after it.
+// False: the data cannot say what the limb did in the gap; the rep is dropped.
+bool RiseWentOnThroughGap(const GapPolicyParams& params, const CutRise& cut);
 
 // After a cut gap, whether the rest pose seen before the gap still applies: the first sample
 // after the gap is within return_frac of the set's amplitude (at least 'near_min_deg') of it.

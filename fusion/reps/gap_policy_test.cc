@@ -210,6 +210,21 @@ TEST(GapPolicyTest, ACutRepWhoseStartWasNotSeenIsJudgedByItsDescent) {
   EXPECT_FALSE(CameBackDuringGap(params, cut));
 }
 
+TEST(GapPolicyTest, ARiseGoesOnThroughAGapTooShortToComeDownAndRiseAgain) {
+  GapPolicyParams params;
+  CutRise rise;
+  rise.rose_s = 0.7;
+  rise.gap_s = 0.6;
+  rise.from_start_deg = 31;  // found up, near where the rise was cut
+  rise.start_deg = 5;
+  EXPECT_TRUE(RiseWentOnThroughGap(params, rise));
+  rise.from_start_deg = 4;  // found back at the start: the rep (if any) is lost in the gap
+  EXPECT_FALSE(RiseWentOnThroughGap(params, rise));
+  rise.from_start_deg = 31;
+  rise.gap_s = 0.8;  // longer than the rise seen: it may have come down and risen again
+  EXPECT_FALSE(RiseWentOnThroughGap(params, rise));
+}
+
 TEST(GapPolicyTest, RestPoseCarriesOverOnlyWhenTheLimbIsStillNearIt) {
   GapPolicyParams params;
   // Near: max(6 deg, 0.35 * 100 deg) = 35 deg.

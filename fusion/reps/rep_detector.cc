@@ -138,6 +138,7 @@ void RepDetector::ClearSet() {
   swinging_ = false;
   previous_end_.reset();
   held_.reset();
+  rising_at_gap_.reset();
   trip_out_.reset();
   measured_step_.reset();
   last_rep_tempo_.reset();
@@ -369,6 +370,11 @@ std::int64_t RepDetector::OldestIndex() const {
   return std::max(floor_index_, next_index_ - capacity_);
 }
 
+std::int64_t RepDetector::RepOldestIndex() const {
+  return rep_.turnaround_in_gap ? std::max<std::int64_t>(0, next_index_ - capacity_)
+                                : OldestIndex();
+}
+
 std::optional<Time> RepDetector::UnreturnedRepFrom() const {
   if (next_index_ == OldestIndex()) return std::nullopt;  // nothing buffered
   std::optional<std::int64_t> from;
@@ -381,7 +387,7 @@ std::optional<Time> RepDetector::UnreturnedRepFrom() const {
     case RepState::kFalling:
     case RepState::kReturning:
     case RepState::kStoppedSuddenly:
-      from = std::max(OldestIndex(), last_end_index_ + 1);
+      from = std::max(RepOldestIndex(), last_end_index_ + 1);
       break;
     default:
       break;
@@ -798,7 +804,11 @@ void RepDetector::Step(std::int64_t index) {
       return;
     case RepState::kResuming:
       Resume(index);
-      StepBetweenReps(index);
+      if (BetweenReps()) {
+        StepBetweenReps(index);
+      } else {
+        StepInRep(index);
+      }
       return;
     case RepState::kSeekingRest:
     case RepState::kAtRest:
@@ -839,6 +849,24 @@ void RepDetector::Resume(std::int64_t index) {
       ++dropped_by_gap_;
     }
     held_.reset();
+  }
+  if (rising_at_gap_) {
+    // A rep cut on its way up goes on if the limb is still up, and the gap was too short for it
+    // to have come down and risen again (a gravity angle: comparable across the gap).
+    const RepInProgress cut = *std::exchange(rising_at_gap_, std::nullopt);
+    const std::int64_t last_before_gap_ns = At(floor_index_ - 1).time_ns;
+    CutRise rise;
+    rise.rose_s = static_cast<double>(last_before_gap_ns - At(cut.base.index).time_ns) * 1e-9;
+    rise.gap_s = static_cast<double>(entry.time_ns - last_before_gap_ns) * 1e-9;
+    rise.from_start_deg = angle - cut.base.angle_deg;
+    rise.start_deg = StartDeg();
+    if (RiseWentOnThroughGap(params_.gap, rise)) {
+      rep_ = cut;
+      rep_.turnaround_in_gap = true;
+      state_ = RepState::kRising;
+      return;
+    }
+    ++dropped_by_gap_;
   }
   const bool slow = AtRestSpeed(entry.speed_deg_s);
   if (rest_before_gap_deg_ && RestPoseCarriesOver(params_.gap, angle, *rest_before_gap_deg_,
@@ -1227,7 +1255,7 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
 
   // The start may lie before the rest-pose anchor (the limb creeps out of rest): search back to
   // the previous rep's end.
-  const std::int64_t lo = std::max(previous_end_index, OldestIndex());
+  const std::int64_t lo = std::max(previous_end_index, RepOldestIndex());
   const double threshold = Threshold();
   const double extrapolate_s = params_.timing_extrapolate_max_s;
   // Start: the last sample before the start threshold was crossed where the limb was not yet
@@ -1377,7 +1405,7 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
   rep.turnaround = TimeFromNanoseconds(peak_ns);
   rep.end = TimeFromNanoseconds(end_ns);
   rep.rom_deg = rom_deg;
-  rep.bridged = bridged;
+  rep.bridged = bridged || rep_.turnaround_in_gap;
   rep.stepped = rep_.stance_from_deg.has_value();
   if (rep_.base.origin == RestOrigin::kCarriedOverGap && angle_.source() == AngleSource::kGravity &&
       !at_gap) {
@@ -1492,6 +1520,10 @@ void RepDetector::MarkGap(Time /*time*/) {
       }
       rep_ = cut_rep;
       state_ = RepState::kFalling;  // for the rest pose below
+    } else if (state_ == RepState::kRising && angle_.source() == AngleSource::kGravity &&
+               rep_.base.index >= next_index_ - capacity_) {
+      // Still rising: whether it went on through the gap is told by the first sample after it.
+      rising_at_gap_ = rep_;
     } else if (!BetweenReps()) {
       ++dropped_by_gap_;
     }

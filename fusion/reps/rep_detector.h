@@ -418,7 +418,10 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    past its turnaround but not yet back waits for the first sample after the gap (kResuming)
 //    and counts when that finds the limb back (CameBackDuringGap; where the limb is still
 //    there, read from its accelerometer, as the fused tilt is still the one carried over the
-//    gap), else it is dropped and counted in dropped_by_gap; one still rising is dropped.
+//    gap), else it is dropped and counted in dropped_by_gap. One still rising goes on if the
+//    first sample after the gap finds the limb still up and the gap was too short to come down
+//    and rise again (RiseWentOnThroughGap; gravity angles only): its turnaround lay in the gap,
+//    and it is marked bridged. Otherwise it is dropped.
 //    After the gap the rest pose seen before it carries over when the limb is still near it
 //    (RestPoseCarriesOver); a rep that starts from it while the limb was already moving began
 //    in the gap (kCarriedOverGap) and takes its ROM from the gyro, because the orientation
@@ -525,6 +528,9 @@ class RepDetector {
     // a stance (step_min_m), judged by its return to that pose and measured from it.
     std::optional<double> stance_from_deg;
     std::int64_t stop_index = 0;  // kStoppedSuddenly: the sample it stopped at
+    // Its turnaround lay in a cut gap: it rose before the gap and went on after it
+    // (RiseWentOnThroughGap). Its samples before the gap are part of it.
+    bool turnaround_in_gap = false;
   };
   // A rep cut by a gap on its way back, judged by the first sample after the gap.
   struct HeldRep {
@@ -671,6 +677,8 @@ class RepDetector {
   double MinRomDeg() const;
   // The oldest sample still in the buffer and after the last gap.
   std::int64_t OldestIndex() const;
+  // ... the rep in progress may reach back to: before the last gap when its turnaround lay in it.
+  std::int64_t RepOldestIndex() const;
 
   RepDetectorParams params_;
   std::int64_t capacity_;
@@ -715,6 +723,8 @@ class RepDetector {
   // back near it or a rep ends.
   std::optional<double> away_from_rest_deg_;
   std::optional<HeldRep> held_;
+  // A rep cut by a gap on its way up, judged by the first sample after the gap (Resume).
+  std::optional<RepInProgress> rising_at_gap_;
   // Set from the first sample after a cut gap while a rep is held, when the limb is still
   // there: earth-up as its accelerometer reads it (QuietUp); taken by Resume to judge the held
   // rep's return.

@@ -7,6 +7,7 @@
 #include <functional>
 #include <numbers>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "fusion/orientation/madgwick.h"
@@ -363,11 +364,32 @@ TEST(RepDetectorTest, OnlyWobblesGiveNoRep) {
 }
 
 TEST(RepDetectorTest, GapMidRepDropsThatRepOnly) {
-  // Rep 3 rises from 1.5 + 2 * 4.1 = 9.7 s; the gap cuts its rise.
+  // Rep 3 rises from 1.5 + 2 * 4.1 = 9.7 s; the gap cuts its rise 0.25 s after it crossed the
+  // start threshold, and is longer than that: the limb may have come down and risen again in it.
   const auto samples = MakeHinge(hinge::Reps(5, 90, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
   const std::vector<Rep> reps = Detect(samples, Params(100), 10.0, 10.3);
   ASSERT_EQ(reps.size(), 4u);
   EXPECT_NEAR(ToSeconds(reps[2].start), 1.5 + 3 * 4.1, 0.05);
+}
+
+TEST(RepDetectorTest, ARepWhoseTurnaroundAGapHidesCountsWhenTheGapIsShorterThanItsRise) {
+  // Rep 3 rises from 9.7 s to its 0.5 s hold at 10.7 s, and falls from 11.2 s. A gap from
+  // 10.5 s (0.7 s into the rise, at 82 deg) finds the limb held at the top at 11.0 s: it could
+  // not have come down and risen again in 0.5 s, so the rep went on through the gap and counts,
+  // bridged, its range from the hold seen after the gap.
+  const auto samples = MakeHinge(hinge::Reps(5, 90, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(100), 10.5, 11.0);
+  ASSERT_EQ(reps.size(), 5u);
+  EXPECT_NEAR(ToSeconds(reps[2].start), 9.7, 0.05);
+  EXPECT_NEAR(ToSeconds(reps[2].end), 12.8, 0.05);
+  EXPECT_NEAR(reps[2].rom_deg, 90.0, 1.0);
+  EXPECT_TRUE(reps[2].bridged);
+  EXPECT_FALSE(reps[1].bridged);
+  EXPECT_FALSE(reps[3].bridged);
+
+  // A gap from 10.5 s to 11.6 s, longer than the rise seen before it, finds the limb on its way
+  // down: it may have been down and up again in it. Rep 3 is dropped.
+  EXPECT_EQ(Detect(samples, Params(100), 10.5, 11.6).size(), 4u);
 }
 
 TEST(RepDetectorTest, AGapThatEndsInTheFirstRepsHoldDoesNotTurnTheSetUpsideDown) {
@@ -375,17 +397,22 @@ TEST(RepDetectorTest, AGapThatEndsInTheFirstRepsHoldDoesNotTurnTheSetUpsideDown)
   // first rep's rise and ends in its hold: the limb is found still, 30 deg up. Before the set
   // has its reps a limb at rest learns the axis and the direction afresh, but this is a hold:
   // learned from there, the way back down would be the rep, every rep read from top to top.
-  // The rise is 1.5-2.7 s. A gap from 2.3 s cuts it before the axis is learned, one from
-  // 2.65 s after.
+  // The rise is 1.5-2.7 s. A gap from 2.3 s cuts it before the axis is learned: nothing says
+  // where the first rep went, and it is dropped. One from 2.65 s cuts it after, 1 s into its
+  // rise: the 0.35 s gap could not hold a way down and up again, so the rep goes on through it
+  // (RiseWentOnThroughGap) and counts, marked bridged.
   const auto samples = MakeHinge(hinge::Reps(6, 30, 1.2, 0.8, 1.2, 1.0), 50, {1, 0, 0, 0});
-  for (const auto& [gap_from_s, gap_to_s] : {std::pair{2.3, 2.9}, std::pair{2.65, 3.0}}) {
+  for (const auto& [gap_from_s, gap_to_s, first_rep] :
+       {std::tuple{2.3, 2.9, 1}, std::tuple{2.65, 3.0, 0}}) {
     SCOPED_TRACE(gap_from_s);
     const std::vector<Rep> reps = Detect(samples, Params(50), gap_from_s, gap_to_s);
-    ASSERT_EQ(reps.size(), 5u);  // the first is cut: nothing says where it went
+    ASSERT_EQ(reps.size(), static_cast<std::size_t>(6 - first_rep));
     for (std::size_t i = 0; i < reps.size(); ++i) {
       SCOPED_TRACE(i);
-      EXPECT_NEAR(ToSeconds(reps[i].start), 1.5 + static_cast<double>(i + 1) * 4.2, 0.1);
+      EXPECT_NEAR(ToSeconds(reps[i].start),
+                  1.5 + static_cast<double>(i + static_cast<std::size_t>(first_rep)) * 4.2, 0.1);
       EXPECT_NEAR(reps[i].rom_deg, 30.0, 1.0);
+      EXPECT_EQ(reps[i].bridged, first_rep == 0 && i == 0);
     }
   }
 }
