@@ -21,6 +21,8 @@ const TILE_ROW_H = 42;
 const TILE_PX_PER_UNIT = 0.9;
 const FOCUS_ROW_H = 62;  // the focus chart's row, in SVG units (one per CSS pixel)
 const FOCUS_MIN_ROWS = 3; // a portrait focus chart fitted to the screen keeps its newest three
+// ... and its table, fitted after it, at least this tall (rem): its header and two rows.
+const FOCUS_TABLE_MIN_REM = 7;
 const state = {
   lastSeq: 0,
   received: new Set(), // sequences applied (duplicates are counted, never applied twice)
@@ -720,16 +722,24 @@ function renderFocus() {
 function fitFocus(a, holder) {
   if (!window.matchMedia('(orientation: portrait)').matches) return;
   const body = document.getElementById('focus-body');
+  const over = () => body.getBoundingClientRect().bottom - window.innerHeight;
   const width = state.focusChartW || CHART_W;
   const least = Math.min(FOCUS_MIN_ROWS, a.pairs.length);
   let shown = a.pairs.length;
-  for (let step = 0; step < 4 && shown > least; step += 1) {
-    const over = body.getBoundingClientRect().bottom - window.innerHeight;
-    if (over <= 0.5) return;
+  for (let step = 0; step < 4 && shown > least && over() > 0.5; step += 1) {
     const chart = holder.querySelector('.chart');
     const rowPx = chart && shown ? chart.getBoundingClientRect().height / shown : FOCUS_ROW_H;
-    shown = Math.max(least, shown - Math.ceil(over / Math.max(1, rowPx)));
+    shown = Math.max(least, shown - Math.ceil(over() / Math.max(1, rowPx)));
     holder.replaceChildren(repBlock(a, shown, true, width));
+  }
+  // Warnings above (a sensor to check, a verdict on hold) may leave no room even then: the
+  // table, which scrolls on its own with its newest row in view, gives up the rest, down to
+  // its header and two rows.
+  const left = over();
+  if (left > 0.5) {
+    const scroller = body.querySelector('.reps-scroll');
+    const floor = FOCUS_TABLE_MIN_REM * parseFloat(getComputedStyle(document.documentElement).fontSize);
+    scroller.style.maxHeight = `${Math.max(floor, scroller.getBoundingClientRect().height - left)}px`;
   }
 }
 
