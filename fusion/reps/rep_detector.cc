@@ -869,8 +869,14 @@ void RepDetector::Resume(std::int64_t index) {
     ++dropped_by_gap_;
   }
   const bool slow = AtRestSpeed(entry.speed_deg_s);
-  if (rest_before_gap_deg_ && RestPoseCarriesOver(params_.gap, angle, *rest_before_gap_deg_,
-                                                  amplitude_deg_, params_.start_min_deg)) {
+  // Coming back down: the limb rose in the gap, and the tilt carried over it still reads the
+  // pose it left (and below it, by as much as it rose) until the tilt is checked. No pose it is
+  // read at is its rest pose: it waits until it is slow (a curl found on its way down after an
+  // unplug followed its stale angle 80 deg below rest, and the next curl read 200 deg).
+  const bool coming_back = entry.speed_deg_s <= -Threshold();
+  if (!coming_back && rest_before_gap_deg_ &&
+      RestPoseCarriesOver(params_.gap, angle, *rest_before_gap_deg_, amplitude_deg_,
+                          params_.start_min_deg)) {
     // Just left (or still at) the rest pose seen before the gap: it carries over, unless the
     // limb is not moving here: then this is the rest pose (the one before the gap may be the low
     // point of a wobble on the way down). Moving here: a rep that starts now began in the gap.

@@ -423,9 +423,9 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    and rise again (RiseWentOnThroughGap; gravity angles only): its turnaround lay in the gap,
 //    and it is marked bridged. Otherwise it is dropped.
 //    After the gap the rest pose seen before it carries over when the limb is still near it
-//    (RestPoseCarriesOver); a rep that starts from it while the limb was already moving began
-//    in the gap (kCarriedOverGap) and takes its ROM from the gyro, because the orientation
-//    carried over the gap may be stale.
+//    (RestPoseCarriesOver) and not coming back down; a rep that starts from it while the limb
+//    was already moving began in the gap (kCarriedOverGap) and takes its ROM from the gyro,
+//    because the orientation carried over the gap may be stale.
 //    An exercise with reps smaller than the fused tilt's error (exercise_min_rom_deg) is
 //    measured by the gyro throughout, and its rep cut past the turnaround counts.
 //    Otherwise (kSeekingRest) no rep starts until the limb was seen slow, so the part of a rep
