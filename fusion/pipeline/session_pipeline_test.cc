@@ -629,6 +629,17 @@ TEST(SessionPipelineTest, SensorLostMidRepDropsThatRepAndReports) {
   ExpectRepIndicesConsecutive(left);
 }
 
+// A rep of 'detected' has its turnaround within the truth rep 'truth', and its ROM within the
+// issue's aim of it.
+void ExpectMeasuredWithinRomAim(const std::vector<Rep>& detected, const Rep& truth) {
+  std::optional<Rep> measured;
+  for (const Rep& r : detected) {
+    if (Spans(truth, ToSeconds(r.turnaround))) measured = r;
+  }
+  ASSERT_TRUE(measured.has_value()) << "no rep detected for the truth rep " << Describe(truth);
+  EXPECT_NEAR(measured->rom_deg, truth.rom_deg, 3.0) << Describe(*measured);
+}
+
 // A lost sensor restarts the orientation as a clock gap does: the limb may move while the device
 // is away. Lost in the rest after a rep, back at the top of the next one (the forearm has turned
 // by a whole curl), the first full rep after reconnecting still measures its true range. Carrying
@@ -646,12 +657,7 @@ TEST(SessionPipelineTest, SensorLostWhileTheLimbMovesRestartsTheOrientation) {
   SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kWitMotionSerial), &sink);
   ASSERT_TRUE(FeedWithLeftSensorAway(pipeline, input, lost_s, back_s));
 
-  std::optional<Rep> measured;
-  for (const Rep& r : sink.RepsOf(Side::kLeft)) {
-    if (Spans(next, ToSeconds(r.turnaround))) measured = r;
-  }
-  ASSERT_TRUE(measured.has_value()) << "no rep detected for the truth rep " << Describe(next);
-  EXPECT_NEAR(measured->rom_deg, next.rom_deg, 3.0) << Describe(*measured);  // the ROM aim
+  ExpectMeasuredWithinRomAim(sink.RepsOf(Side::kLeft), next);
 }
 
 // Lost in the rest after a rep, back on the next rep's way down: the first samples after
@@ -676,13 +682,7 @@ TEST(SessionPipelineTest, SensorBackOnARepsWayDownTakesNoRestPoseUntilTheLimbSlo
   const std::vector<Rep> left = sink.RepsOf(Side::kLeft);
   EXPECT_EQ(static_cast<int>(left.size()), TruthReps(input, Side::kLeft) - 1);
   for (const Rep& later : truth) {
-    if (ToSeconds(later.start) < back_s) continue;
-    std::optional<Rep> measured;
-    for (const Rep& r : left) {
-      if (Spans(later, ToSeconds(r.turnaround))) measured = r;
-    }
-    ASSERT_TRUE(measured.has_value()) << "no rep detected for the truth rep " << Describe(later);
-    EXPECT_NEAR(measured->rom_deg, later.rom_deg, 3.0) << Describe(*measured);  // the ROM aim
+    if (ToSeconds(later.start) >= back_s) ExpectMeasuredWithinRomAim(left, later);
   }
 }
 

@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  chromiumOptions, makeTempDir, nameTempDirs, publishedEvents, removeTempDirs, startRelay, startRig,
-  startWeb, stopAll, until,
+  chromiumOptions, focusFits, makeTempDir, measureFocus, nameTempDirs, publishedEvents,
+  removeTempDirs, startRelay, startRig, startWeb, stopAll, until,
 } from './web_rig.mjs';
 
 const shots = process.env.AMBI_SCREENSHOT_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-shots-'));
@@ -509,27 +509,9 @@ async function main() {
 // were below the screen.)
 async function checkFocusFitsPortrait(page, shots, name, setIndex) {
   await page.setViewportSize(PORTRAIT);
-  const measure = () => page.evaluate((set) => {
-    const focus = document.getElementById('focus');
-    const bars = [...focus.querySelectorAll('.focus-chart .rep')];
-    const earlier = focus.querySelector('.focus-chart .earlier');
-    const table = focus.querySelector('.reps-scroll');
-    const lastRow = [...focus.querySelectorAll('.reps tr')].pop();
-    return {
-      figuresBottom: Math.round(document.getElementById('focus-body').getBoundingClientRect().bottom),
-      inner: window.innerHeight,
-      rows: focus.querySelectorAll('.focus-chart .chart-label').length,
-      earlier: earlier ? Number(earlier.dataset.rows) : 0,
-      tableRows: focus.querySelectorAll('.reps tr').length - 1,
-      newestBar: Math.round(Math.max(0, ...bars.map((b) => b.getBoundingClientRect().bottom))),
-      newestRowShown: !!lastRow && lastRow.getBoundingClientRect().bottom <= table.getBoundingClientRect().bottom + 1,
-      thisSet: !!focus.querySelector(`.summary[data-set-index="${set}"]`),
-    };
-  }, setIndex);
-  const fits = (m) => m.figuresBottom <= m.inner + 1 && m.newestBar <= m.inner && m.newestRowShown &&
-    m.rows + m.earlier === m.tableRows && m.rows >= Math.min(3, m.tableRows);
+  const measure = () => measureFocus(page, setIndex);
   const m = await until(`${name}: the portrait focus view of set ${setIndex} fits the screen`,
-    async () => { const x = await measure(); return fits(x) ? x : null; }, 5000, 100)
+    async () => { const x = await measure(); return focusFits(x) ? x : null; }, 5000, 100)
     .catch(async (e) => {
       await page.screenshot({ path: path.join(shots, `focus-${name}-portrait-not-fitting.png`) });
       throw new Error(`${e.message}: ${JSON.stringify(await measure())}`);
@@ -542,7 +524,7 @@ async function checkFocusFitsPortrait(page, shots, name, setIndex) {
   }
   assert.ok(m.tableRows >= 6, `${name}: a long set in the portrait focus view: ${JSON.stringify(m)}`);
   await page.setViewportSize(PORTRAIT);
-  await until(`${name}: the portrait focus view fits again`, async () => fits(await measure()), 5000, 100);
+  await until(`${name}: the portrait focus view fits again`, async () => focusFits(await measure()), 5000, 100);
   await page.screenshot({ path: path.join(shots, `focus-${name}-set-ended-portrait.png`) });
   await page.setViewportSize(LANDSCAPE);
   console.log(`ok ${name}: portrait focus of set ${setIndex}, ${m.tableRows} rows, fits: ${m.rows} drawn, +${m.earlier} earlier in the table`);

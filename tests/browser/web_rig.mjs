@@ -150,6 +150,37 @@ export async function until(what, fn, timeoutMs = 30000, stepMs = 200) {
   }
 }
 
+// How the open focus view fits the screen: the bottom of its figures against the window's
+// height, its chart's rows and the earlier rows it counts, the rows of its table and whether the
+// newest is in view, the lowest chart bar, and whether set 'setIndex' is the one summarised.
+export function measureFocus(page, setIndex = 0) {
+  return page.evaluate((set) => {
+    const focus = document.getElementById('focus');
+    const bars = [...focus.querySelectorAll('.focus-chart .rep')];
+    const earlier = focus.querySelector('.focus-chart .earlier');
+    const table = focus.querySelector('.reps-scroll');
+    const lastRow = [...focus.querySelectorAll('.reps tr')].pop();
+    return {
+      figuresBottom: Math.round(document.getElementById('focus-body').getBoundingClientRect().bottom),
+      inner: window.innerHeight,
+      rows: focus.querySelectorAll('.focus-chart .chart-label').length,
+      earlier: earlier ? Number(earlier.dataset.rows) : 0,
+      tableRows: focus.querySelectorAll('.reps tr').length - 1,
+      newestBar: Math.round(Math.max(0, ...bars.map((b) => b.getBoundingClientRect().bottom))),
+      newestRowShown: !!lastRow && !!table &&
+        lastRow.getBoundingClientRect().bottom <= table.getBoundingClientRect().bottom + 1,
+      thisSet: !!focus.querySelector(`.summary[data-set-index="${set}"]`),
+    };
+  }, setIndex);
+}
+
+// A whole set's figures on the screen: the chart's newest rows (at least three), an "earlier"
+// line counting the rest, and the table's newest row in view.
+export function focusFits(m) {
+  return m.figuresBottom <= m.inner + 1 && m.newestBar <= m.inner && m.newestRowShown &&
+    m.rows + m.earlier === m.tableRows && m.rows >= Math.min(3, m.tableRows);
+}
+
 // A TCP relay in front of ambi-web whose connections the test can cut, as a flaky Wi-Fi would:
 // cut() destroys every open connection; new ones go through again.
 export async function startRelay(targetPort) {

@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  bin, chromiumOptions, makeTempDir, nameTempDirs, publishedEvents, removeTempDirs, startProcess,
-  startWeb, stopAll, until,
+  bin, chromiumOptions, focusFits, makeTempDir, measureFocus, nameTempDirs, publishedEvents,
+  removeTempDirs, startProcess, startWeb, stopAll, until,
 } from './web_rig.mjs';
 
 const shots = process.env.AMBI_SCREENSHOT_DIR;
@@ -109,24 +109,10 @@ try {
   // The warnings above the figures take room; the portrait focus view still fits the screen:
   // the chart keeps its newest three rows, and the table, scrolling on its own, gives up the
   // rest with its newest row in view.
-  const measureFit = () => page.evaluate(() => {
-    const focus = document.getElementById('focus');
-    const table = focus.querySelector('.reps-scroll');
-    const lastRow = [...focus.querySelectorAll('.reps tr')].pop();
-    return {
-      bottom: Math.round(document.getElementById('focus-body').getBoundingClientRect().bottom),
-      inner: window.innerHeight,
-      rows: focus.querySelectorAll('.focus-chart .chart-label').length,
-      tableRows: focus.querySelectorAll('.reps tr').length - 1,
-      newestRowShown: !!lastRow && !!table &&
-        lastRow.getBoundingClientRect().bottom <= table.getBoundingClientRect().bottom + 1,
-    };
-  });
-  const fits = (m) => m.bottom <= m.inner + 1 && m.newestRowShown && m.rows >= Math.min(3, m.tableRows);
   const fit = await until('the portrait focus view to fit the screen', async () => {
-    const m = await measureFit();
-    return fits(m) ? m : null;
-  }, 5000, 100).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await measureFit())}`); });
+    const m = await measureFocus(page);
+    return focusFits(m) ? m : null;
+  }, 5000, 100).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await measureFocus(page))}`); });
   console.log(`ok focus: fits the portrait screen beside the warnings ${JSON.stringify(fit)}`);
   if (shots) await page.screenshot({ path: path.join(shots, 'sensor-check-focus-portrait.png') });
   assert.deepEqual(errors, [], 'no console errors');
