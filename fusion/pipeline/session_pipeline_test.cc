@@ -640,22 +640,38 @@ void ExpectMeasuredWithinRomAim(const std::vector<Rep>& detected, const Rep& tru
   EXPECT_NEAR(measured->rom_deg, truth.rom_deg, 3.0) << Describe(*measured);
 }
 
+// CurlSerial's left sensor lost in the rest after its middle truth rep (k), back
+// 'back_after_turnaround_s' past the next rep's turnaround (arrival times), its events into
+// 'sink'. Nothing is fed when there is no next rep.
+struct AwayIntoTheNextRep {
+  std::size_t k = 0;
+  double back_s = 0.0;
+  bool came_back = false;
+};
+AwayIntoTheNextRep RunAwayIntoTheNextRep(double back_after_turnaround_s, RecordingSink& sink) {
+  const SimInput& input = CurlSerial();
+  const auto& truth = input.truth.side(Side::kLeft).reps;
+  AwayIntoTheNextRep away;
+  away.k = truth.size() / 2;
+  if (away.k + 1 >= truth.size()) return away;
+  const double lost_s = ToSeconds(truth[away.k].end) + 0.1 + kLatencyS;
+  away.back_s = ToSeconds(truth[away.k + 1].turnaround) + back_after_turnaround_s + kLatencyS;
+  SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kWitMotionSerial), &sink);
+  away.came_back = FeedWithLeftSensorAway(pipeline, input, lost_s, away.back_s);
+  return away;
+}
+
 // A lost sensor restarts the orientation as a clock gap does: the limb may move while the device
 // is away. Lost in the rest after a rep, back at the top of the next one (the forearm has turned
 // by a whole curl), the first full rep after reconnecting still measures its true range. Carrying
 // the pose from before the loss instead (the old MarkGap only) put the tilt a curl's range off.
 TEST(SessionPipelineTest, SensorLostWhileTheLimbMovesRestartsTheOrientation) {
-  const SimInput& input = CurlSerial();
-  const auto& truth = input.truth.side(Side::kLeft).reps;
-  const std::size_t k = truth.size() / 2;
-  ASSERT_LT(k + 2, truth.size());
-  const double lost_s = ToSeconds(truth[k].end) + 0.1 + kLatencyS;
-  const double back_s = ToSeconds(truth[k + 1].turnaround) + kLatencyS;
-  const Rep& next = truth[k + 2];  // the first rep seen whole after reconnecting
-
+  const auto& truth = CurlSerial().truth.side(Side::kLeft).reps;
   RecordingSink sink;
-  SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kWitMotionSerial), &sink);
-  ASSERT_TRUE(FeedWithLeftSensorAway(pipeline, input, lost_s, back_s));
+  const AwayIntoTheNextRep away = RunAwayIntoTheNextRep(0.0, sink);
+  ASSERT_LT(away.k + 2, truth.size());
+  ASSERT_TRUE(away.came_back);
+  const Rep& next = truth[away.k + 2];  // the first rep seen whole after reconnecting
 
   ExpectMeasuredWithinRomAim(sink.RepsOf(Side::kLeft), next);
 }
@@ -670,19 +686,16 @@ TEST(SessionPipelineTest, SensorLostWhileTheLimbMovesRestartsTheOrientation) {
 TEST(SessionPipelineTest, SensorBackOnARepsWayDownTakesNoRestPoseUntilTheLimbSlows) {
   const SimInput& input = CurlSerial();
   const auto& truth = input.truth.side(Side::kLeft).reps;
-  const std::size_t k = truth.size() / 2;
-  ASSERT_LT(k + 2, truth.size());
-  const double lost_s = ToSeconds(truth[k].end) + 0.1 + kLatencyS;
-  const double back_s = ToSeconds(truth[k + 1].turnaround) + 0.5 + kLatencyS;
   RecordingSink sink;
-  SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kWitMotionSerial), &sink);
-  ASSERT_TRUE(FeedWithLeftSensorAway(pipeline, input, lost_s, back_s));
+  const AwayIntoTheNextRep away = RunAwayIntoTheNextRep(0.5, sink);
+  ASSERT_LT(away.k + 2, truth.size());
+  ASSERT_TRUE(away.came_back);
 
   EXPECT_TRUE(sink.Status(SensorEventKind::kBadData).empty());
   const std::vector<Rep> left = sink.RepsOf(Side::kLeft);
   EXPECT_EQ(static_cast<int>(left.size()), TruthReps(input, Side::kLeft) - 1);
   for (const Rep& later : truth) {
-    if (ToSeconds(later.start) >= back_s) ExpectMeasuredWithinRomAim(left, later);
+    if (ToSeconds(later.start) >= away.back_s) ExpectMeasuredWithinRomAim(left, later);
   }
 }
 

@@ -726,10 +726,12 @@ function fitFocus(a, holder) {
   const width = state.focusChartW || CHART_W;
   const least = Math.min(FOCUS_MIN_ROWS, a.pairs.length);
   let shown = a.pairs.length;
-  for (let step = 0; step < 4 && shown > least && over() > 0.5; step += 1) {
+  for (let step = 0; step < 4 && shown > least; step += 1) {
+    const excess = over();  // one layout read per step
+    if (excess <= 0.5) break;
     const chart = holder.querySelector('.chart');
     const rowPx = chart && shown ? chart.getBoundingClientRect().height / shown : FOCUS_ROW_H;
-    shown = Math.max(least, shown - Math.ceil(over() / Math.max(1, rowPx)));
+    shown = Math.max(least, shown - Math.ceil(excess / Math.max(1, rowPx)));
     holder.replaceChildren(repBlock(a, shown, true, width));
   }
   // Warnings above (a sensor to check, a verdict on hold) may leave no room even then: the
