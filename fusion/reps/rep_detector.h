@@ -154,6 +154,11 @@ struct RepDetectorParams {
   // threshold: a trailing leg's swing onto the box already accelerates the sensor by 2 m/s^2
   // there at 200 Hz.
   double step_still_before_max_s = 0.5;
+  // ... and, in an exercise that climbs, failing a step over the whole movement, on each side of
+  // its last pause this long (still so throughout): a leading leg pauses on the box after landing
+  // and before stepping down. Longer than the single still samples a turning limb gives at 25 Hz
+  // (one read as a pause found a 0.47 m step in a knee's turn), shorter than a 0.4 s stand.
+  double step_pause_min_s = 0.2;
   // In an exercise that climbs, a movement is judged once the limb has settled after it (still
   // for rest_min_s), its height read up to the first still moment after its end: a step down's
   // end, found where the shank stops turning, may still be braking the landing (3.3 m/s^2 off
@@ -620,11 +625,15 @@ class RepDetector {
   // The last sample before 'index', up to step_still_before_max_s before it and after the
   // floor, where the limb was still so (StillForTravel); none.
   std::optional<std::int64_t> LastStillBefore(std::int64_t index) const;
+  // The last sample of the limb's last pause (still for step_pause_min_s) after 'first' and
+  // before the movement that ends at 'end'; none.
+  std::optional<std::int64_t> LastPauseWithin(std::int64_t first, std::int64_t end) const;
   // The sensor moved further from 'first' to 'last' than turning the segment can have moved it
   // (step_min_m, step_rise_min_m): the limb was carried elsewhere, 'rise_m' up. Read between
   // still moments (StillForTravel): the end's is looked for up to 'settled' (the limb had
   // settled there, step_settle_max_s), then before it, as the start's is before it; in an
-  // exercise that climbs, failing that, at 'settled' itself when the limb is still there.
+  // exercise that climbs, failing that, at 'settled' itself when the limb is still there, and
+  // then on each side of its last pause (LastPauseWithin).
   bool CarriedElsewhere(std::int64_t first, std::int64_t last, std::int64_t settled,
                         double* rise_m) const;
   // Time from sample 'first' to sample 'last'.

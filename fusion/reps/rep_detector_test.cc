@@ -915,6 +915,7 @@ struct StepUpShape {
   std::vector<Piece> top = {{0.0, 1.0}};
   bool downs = true;
   double down_carry_s = 0.7;
+  double stand_after_s = 0.0;  // more standing after the last
 };
 
 std::vector<HingeSample> StepUps(int count, const StepUpShape& shape = {}) {
@@ -933,6 +934,7 @@ std::vector<HingeSample> StepUps(int count, const StepUpShape& shape = {}) {
     carries.push_back({t, shape.down_carry_s, -0.3, -shape.box_m, /*smooth=*/true});
     t += 0.7 + 2.0;
   }
+  if (shape.stand_after_s > 0.0) pieces.push_back({0.0, shape.stand_after_s});
   return Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries);
 }
 
@@ -980,6 +982,22 @@ TEST(RepDetectorTest, AStepUpAndBackDownIsOneRep) {
     EXPECT_NEAR(reps[i].pause_turnaround_s, 1.0, 0.2);
   }
   EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
+}
+
+// A set whose every rep was a trip is forgotten after the set's rest, as one of reps is: the next
+// set may have the legs' roles swapped (the leading leg now trailing), and its axis is learned
+// afresh. Before, the trips were never forgotten, and a leg kept the last set's axis and
+// direction for the next.
+TEST(RepDetectorTest, ASetOfTripsIsForgottenAfterTheSetsRest) {
+  const RepDetectorParams params = Climbing();
+  StepUpShape shape;
+  shape.stand_after_s = params.set_rest_s + 2.0;
+  RepDetector detector(params);
+  ExpectThreeTrips(FeedAll(detector, StepUps(3, shape)), detector);
+  RepDetector without_rest(params);
+  FeedAll(without_rest, StepUps(3));
+  EXPECT_EQ(detector.diagnostics().relearned, without_rest.diagnostics().relearned + 1)
+      << "the axis is learned afresh once, after the set's rest";
 }
 
 // Onto a mat 8 cm high and off it again in a set that climbs, the step on losing 0.2 s of its
