@@ -578,8 +578,7 @@ void SessionPipeline::HandleRep(SensorState& sensor, Rep rep) {
     CloseSet(set_->last_rep_end);
     OpenSet(rep.start, /*automatic=*/true, UnilateralSide(rep));
   } else if (set_->automatic && set_->mode == SetMode::kUnilateral && set_->side &&
-             ToSeconds(rep.start - set_->last_rep_end) >= params_.min_side_switch_rest_s &&
-             StartsTheOtherSidesSet(rep)) {
+             RestedForTheOtherSide(rep) && StartsTheOtherSidesSet(rep)) {
     // Unilateral work: the other side starting its reps after the working side has rested is
     // the other side's set. Sooner (alternating arms, or both sides moving together) it is the
     // same set: detection never cuts a movement into one-rep sets.
@@ -620,6 +619,11 @@ bool SessionPipeline::ScreenStillJudgesARep(Time now) const {
     if (screens_[static_cast<int>(placement.limb)]->HeldFrom(placement.side)) return true;
   }
   return false;
+}
+
+bool SessionPipeline::RestedForTheOtherSide(const Rep& rep) const {
+  const double pause_s = ToSeconds(rep.start - set_->last_rep_end);
+  return pause_s >= params_.min_side_switch_rest_s && pause_s > set_->longest_pause_s;
 }
 
 bool SessionPipeline::StartsTheOtherSidesSet(const Rep& rep) const {

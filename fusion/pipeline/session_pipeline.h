@@ -65,8 +65,10 @@ struct SessionParams {
   // Bad-data reports per sensor at most this often (session seconds).
   double bad_data_report_interval_s = 5.0;
   // Automatic unilateral sets: the other side's rep starts the other side's set only after the
-  // working side has rested this long. Alternating arms (under a second between sides) and
-  // bilateral movement (overlapping reps) stay one set, never a set per rep.
+  // working side has rested this long, and longer than any pause between the set's own reps.
+  // Alternating arms (under a second between sides) and bilateral movement (overlapping reps)
+  // stay one set, never a set per rep; so does a slow set of step-ups (7 s a rep, pausing 4-6 s
+  // between reps), whatever the side of the rep after a pause.
   double min_side_switch_rest_s = 3.0;
   // Unit mistakes (deg/s for rad/s, g for m/s²) and reps beyond anatomy: reported as bad_data.
   PlausibilityParams plausibility;
@@ -192,9 +194,12 @@ class SessionPipeline {
   double SetEndRestS() const;
   // A rep screen holds a rep of a sensor with data up to 'now' (set_end_silent_sensor_s).
   bool ScreenStillJudgesARep(Time now) const;
-  // After the working side rested (min_side_switch_rest_s), whether 'rep' begins the other
-  // side's automatic unilateral set: its side is not the set's, or, where both sides move in
-  // every rep, the sides swapped roles (LimbPairComparator::SwappedRoles).
+  // The working side rested before 'rep' long enough for the other side's set to begin
+  // (min_side_switch_rest_s, and longer than the set's longest pause between reps).
+  bool RestedForTheOtherSide(const Rep& rep) const;
+  // After that rest, whether 'rep' begins the other side's automatic unilateral set: its side
+  // is not the set's, or, where both sides move in every rep, the sides swapped roles
+  // (LimbPairComparator::SwappedRoles).
   bool StartsTheOtherSidesSet(const Rep& rep) const;
   void CloseSet(Time time);
   // A gap in a sensor's data, whatever its cause (see RestartAfterGap in the .cc).

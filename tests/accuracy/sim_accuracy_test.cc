@@ -853,6 +853,28 @@ TEST(SituationTest, AWayDownReadAcrossAFillClosesItsTrip) {
   ExpectEveryRepCountedOnBothLinks(*scenario);
 }
 
+// A slow step-up set at 25 Hz with losses (seed 92, stepupR, the second drawn: 7 s a rep, the
+// reps 4-6 s apart). In its second set the leading leg lowers the body on the box, pauses 0.4 s,
+// then steps down: read over the whole 2.3 s, the step's height came out 0.02-0.06 m for 0.2 m,
+// and the trip came apart into a way up and a rep of its own. A rep so misread after a 4 s pause
+// (the set had paused 5.6 s between reps) opened the other leg's set: 9 + 3 + 6. The height is
+// read again on each side of the movement's last pause (RepDetector::LastPauseWithin), and the
+// other side's set begins only after a pause longer than any of the set's own
+// (SessionPipeline::RestedForTheOtherSide): two sets on both links, every rep counted over
+// serial. Over device time the leading leg's first two trips still read 0.13-0.16 m, under a
+// step, and it counts a rep too many.
+TEST(SituationTest, ASlowStepUpSetStaysOneSetThroughItsOwnPauses) {
+  const std::optional<Scenario> scenario = StepScenario(92, " loss stepupR", " drawn1");
+  ASSERT_TRUE(scenario.has_value()) << "no lossy drawn step-up on seed 92";
+  ASSERT_TRUE(Has(scenario->name, "25Hz")) << scenario->name;
+  ForBothLinks(*scenario, [](const ScenarioResult& r) {
+    EXPECT_EQ(r.set_summaries, 2);
+    if (Has(r.name, " serial ")) {
+      EXPECT_TRUE(CountedEveryRep(r));
+    }
+  });
+}
+
 // Lunges whose step out lost its push off or its landing (lungeL at 50 Hz: seed 36, the first
 // drawn, over serial; seed 67, the second, over device time). The fill missed part of the
 // step's turn, and the tilt check at the stance's turnaround kept the 6-8 deg left (under
