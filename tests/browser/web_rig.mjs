@@ -152,14 +152,20 @@ export async function until(what, fn, timeoutMs = 30000, stepMs = 200) {
 
 // How the open focus view fits the screen: the bottom of its figures against the window's
 // height, its chart's rows and the earlier rows it counts, the rows of its table and whether the
-// newest is in view, the lowest chart bar, and whether set 'setIndex' is the one summarised.
+// newest is in view and none is cut by its header, the lowest chart bar, and whether set
+// 'setIndex' is the one summarised.
 export function measureFocus(page, setIndex = 0) {
   return page.evaluate((set) => {
     const focus = document.getElementById('focus');
     const bars = [...focus.querySelectorAll('.focus-chart .rep')];
     const earlier = focus.querySelector('.focus-chart .earlier');
     const table = focus.querySelector('.reps-scroll');
-    const lastRow = [...focus.querySelectorAll('.reps tr')].pop();
+    const rows = [...focus.querySelectorAll('.reps tr')].map((r) => r.getBoundingClientRect());
+    const lastRow = rows[rows.length - 1];
+    const shown = table && table.getBoundingClientRect();
+    // The header's cells stick to the top of the scrolled table; its row does not.
+    const head = focus.querySelector('.reps th');
+    const headBottom = head ? head.getBoundingClientRect().bottom : 0;
     return {
       figuresBottom: Math.round(document.getElementById('focus-body').getBoundingClientRect().bottom),
       inner: window.innerHeight,
@@ -167,17 +173,18 @@ export function measureFocus(page, setIndex = 0) {
       earlier: earlier ? Number(earlier.dataset.rows) : 0,
       tableRows: focus.querySelectorAll('.reps tr').length - 1,
       newestBar: Math.round(Math.max(0, ...bars.map((b) => b.getBoundingClientRect().bottom))),
-      newestRowShown: !!lastRow && !!table &&
-        lastRow.getBoundingClientRect().bottom <= table.getBoundingClientRect().bottom + 1,
+      newestRowShown: !!lastRow && !!table && lastRow.bottom <= shown.bottom + 1,
+      // A row in view whose top the sticky header hides.
+      rowCut: !!shown && rows.slice(1).some((r) => r.top < headBottom - 1 && r.bottom > headBottom + 1),
       thisSet: !!focus.querySelector(`.summary[data-set-index="${set}"]`),
     };
   }, setIndex);
 }
 
 // A whole set's figures on the screen: the chart's newest rows (at least three), an "earlier"
-// line counting the rest, and the table's newest row in view.
+// line counting the rest, and the table's newest rows in view, whole.
 export function focusFits(m) {
-  return m.figuresBottom <= m.inner + 1 && m.newestBar <= m.inner && m.newestRowShown &&
+  return m.figuresBottom <= m.inner + 1 && m.newestBar <= m.inner && m.newestRowShown && !m.rowCut &&
     m.rows + m.earlier === m.tableRows && m.rows >= Math.min(3, m.tableRows);
 }
 

@@ -21,8 +21,8 @@ const TILE_ROW_H = 42;
 const TILE_PX_PER_UNIT = 0.9;
 const FOCUS_ROW_H = 62;  // the focus chart's row, in SVG units (one per CSS pixel)
 const FOCUS_MIN_ROWS = 3; // a portrait focus chart fitted to the screen keeps its newest three
-// ... and its table, fitted after it, at least this tall (rem): its header and two rows.
-const FOCUS_TABLE_MIN_REM = 7;
+// ... and its table, fitted after it, at least its header and this many rows.
+const FOCUS_TABLE_MIN_ROWS = 2;
 const state = {
   lastSeq: 0,
   received: new Set(), // sequences applied (duplicates are counted, never applied twice)
@@ -736,13 +736,26 @@ function fitFocus(a, holder) {
   }
   // Warnings above (a sensor to check, a verdict on hold) may leave no room even then: the
   // table, which scrolls on its own with its newest row in view, gives up the rest, down to
-  // its header and two rows.
-  const left = over();
-  if (left > 0.5) {
-    const scroller = body.querySelector('.reps-scroll');
-    const floor = FOCUS_TABLE_MIN_REM * parseFloat(getComputedStyle(document.documentElement).fontSize);
-    scroller.style.maxHeight = `${Math.max(floor, scroller.getBoundingClientRect().height - left)}px`;
+  // its header and FOCUS_TABLE_MIN_ROWS rows.
+  const scroller = body.querySelector('.reps-scroll');
+  const room = scroller.getBoundingClientRect().height - Math.max(0, over());
+  scroller.style.maxHeight = `${wholeRowsHeight(scroller, room)}px`;
+}
+
+// The height, at most 'roomPx' (but never under the header and FOCUS_TABLE_MIN_ROWS rows), at
+// which the table in 'scroller', scrolled to its end, shows its header and its newest rows
+// whole: no row half hidden under the sticky header.
+function wholeRowsHeight(scroller, roomPx) {
+  const rows = [...scroller.querySelectorAll('tr')].map((r) => r.getBoundingClientRect());
+  if (rows.length === 0) return roomPx;
+  const head = rows[0].bottom - rows[0].top;
+  const end = rows[rows.length - 1].bottom;
+  let top = end;  // the top of the oldest row shown
+  for (let i = rows.length - 1, shown = 0; i > 0; i -= 1, shown += 1) {
+    if (shown >= FOCUS_TABLE_MIN_ROWS && head + end - rows[i].top > roomPx) break;
+    top = rows[i].top;
   }
+  return Math.ceil(head + end - top);
 }
 
 // The key of the athlete whose tile holds 'node' (an event's target, the focused element), or
