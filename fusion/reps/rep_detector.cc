@@ -380,6 +380,7 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
 void RepDetector::ForgetSetAmplitude() {
   rom_count_ = 0;
   trips_in_set_ = 0;
+  stepped_rep_in_set_ = false;
   last_trip_rom_deg_ = 0.0;
   amplitude_deg_ = 0.0;
   rest_gyro_rad_s_ = params_.rest_gyro_rad_s;
@@ -754,12 +755,13 @@ const RepDetectorOutput& RepDetector::Update(const ImuSample& sample,
     }
     if (state_ == RepState::kAtRest && entry.still_s >= params_.rest_min_s &&
         rom_count_ + trips_in_set_ < params_.relearn_until_reps && !trip_out_ &&
-        !HeldAwayFromRestBeforeGap(entry.angle_deg)) {
+        !stepped_rep_in_set_ && !HeldAwayFromRestBeforeGap(entry.angle_deg)) {
       // At rest before the set has its reps: what taught the axis so far may not be the set's
       // movement. Learn it, and the direction, from the next movement (replayed from here). Not
       // between a trip's way up and its way down: a step up taught it, and the next movement may
       // be the body rising over the leg on the box, which turns the shank the other way (a
-      // simulated leading leg's step down then seemed to swing through its pose).
+      // simulated leading leg's step down then seemed to swing through its pose). Nor after a
+      // lunge's stance: the next movement is its step back.
       RelearnAxis(index);
     }
   }
@@ -1486,6 +1488,7 @@ void RepDetector::AcceptRep(const Rep& rep, const RepRotation& rotation) {
   roms_deg_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.rom_deg;
   peak_speeds_deg_s_[static_cast<std::size_t>(rom_count_ % kRomHistory)] = rep.peak_speed_deg_s;
   ++rom_count_;
+  if (rep.stepped) stepped_rep_in_set_ = true;
   last_rep_tempo_ = Tempo{ToSeconds(rep.end - rep.start), rep.peak_speed_deg_s};
   // Medians of the last few reps: one partial rep does not move the hysteresis much.
   const int n = std::min(rom_count_, kRomHistory);

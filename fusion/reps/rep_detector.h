@@ -230,7 +230,9 @@ struct RepDetectorParams {
   // one rep of handling may come before the set (it passes the rep guards; RepScreen removes it).
   // A climbing set's trips count: a step-up's leading leg rests on the box after landing, and
   // learning afresh there took the rise that lifts the body for a movement of its own. Nor does
-  // a limb learn afresh while a trip's way up waits for its way down.
+  // a limb learn afresh while a trip's way up waits for its way down, nor after a rep measured
+  // from a step (a lunge's stance: no handling steps out first), where it rests in the lunge or
+  // before stepping back, and learning afresh took the step back for the set's movement.
   int relearn_until_reps = 2;
   // ... and when the axis learned afresh is more than this from the one the reps so far turned
   // about, their size is forgotten: another movement (a pick-up about the shoulder's flexion
@@ -696,6 +698,8 @@ class RepDetector {
   std::int64_t floor_index_ = 0;  // first sample after the last gap/reset
   // Trips (CloseTrip) since the set began: a climbing set's reps, which do not size it.
   int trips_in_set_ = 0;
+  // A rep measured from a step (a lunge's stance) since the set began: the set's movement.
+  bool stepped_rep_in_set_ = false;
   double last_trip_rom_deg_ = 0.0;  // the latest trip's range, since the set's size was learned
 
   MovementAxisEstimator axis_estimator_;

@@ -875,6 +875,15 @@ TEST(SituationTest, ASlowStepUpSetStaysOneSetThroughItsOwnPauses) {
   });
 }
 
+// Lunges at 25 Hz whose front leg stands still a moment after its stance before stepping back
+// (seed 1294, lungeL, the first drawn). At rest before the set had two reps, the leg learned the
+// movement axis afresh from its next movement, the step back, and from then on measured from
+// the lunge: 1 rep of 8 where it was, on both links. A rep measured from a step is the set's
+// movement, and the axis it taught is kept (RepDetectorParams::relearn_until_reps).
+TEST(SituationTest, ALegStandingBeforeItStepsBackKeepsTheLungesAxis) {
+  ExpectStepSessionCountedOnBothLinks(1294, " loss lungeL", " drawn0", "25Hz");
+}
+
 // Lunges whose step out lost its push off or its landing (lungeL at 50 Hz: seed 36, the first
 // drawn, over serial; seed 67, the second, over device time). The fill missed part of the
 // step's turn, and the tilt check at the stance's turnaround kept the 6-8 deg left (under
