@@ -734,9 +734,9 @@ function fitFocus(a, holder) {
     shown = Math.max(least, shown - Math.ceil(excess / Math.max(1, rowPx)));
     holder.replaceChildren(repBlock(a, shown, true, width));
   }
-  // Warnings above (a sensor to check, a verdict on hold) may leave no room even then: the
-  // table, which scrolls on its own with its newest row in view, gives up the rest, down to
-  // its header and FOCUS_TABLE_MIN_ROWS rows.
+  // The table scrolls on its own with its newest row in view: it shows whole rows under its
+  // header. Warnings above (a sensor to check, a verdict on hold) may leave no room even then:
+  // it gives up the rest, down to its header and FOCUS_TABLE_MIN_ROWS rows.
   const scroller = body.querySelector('.reps-scroll');
   const room = scroller.getBoundingClientRect().height - Math.max(0, over());
   scroller.style.maxHeight = `${wholeRowsHeight(scroller, room)}px`;
