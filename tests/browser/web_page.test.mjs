@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  chromiumOptions, focusFits, makeTempDir, measureFocus, nameTempDirs, publishedEvents,
-  removeTempDirs, startRelay, startRig, startWeb, stopAll, until,
+  chromiumOptions, makeTempDir, nameTempDirs, publishedEvents, removeTempDirs, startRelay,
+  startRig, startWeb, stopAll, until, untilFocusFits,
 } from './web_rig.mjs';
 
 const shots = process.env.AMBI_SCREENSHOT_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'ambi-shots-'));
@@ -509,13 +509,11 @@ async function main() {
 // were below the screen.)
 async function checkFocusFitsPortrait(page, shots, name, setIndex) {
   await page.setViewportSize(PORTRAIT);
-  const measure = () => measureFocus(page, setIndex);
-  const m = await until(`${name}: the portrait focus view of set ${setIndex} fits the screen`,
-    async () => { const x = await measure(); return focusFits(x) ? x : null; }, 5000, 100)
-    .catch(async (e) => {
-      await page.screenshot({ path: path.join(shots, `focus-${name}-portrait-not-fitting.png`) });
-      throw new Error(`${e.message}: ${JSON.stringify(await measure())}`);
-    });
+  const m = await untilFocusFits(page, `${name}: the portrait focus view of set ${setIndex} fits the screen`,
+    setIndex).catch(async (e) => {
+    await page.screenshot({ path: path.join(shots, `focus-${name}-portrait-not-fitting.png`) });
+    throw e;
+  });
   await page.setViewportSize(LANDSCAPE);
   // The athlete's next set may have begun meanwhile: then this set's length was not tested.
   if (!m.thisSet) {
@@ -524,7 +522,7 @@ async function checkFocusFitsPortrait(page, shots, name, setIndex) {
   }
   assert.ok(m.tableRows >= 6, `${name}: a long set in the portrait focus view: ${JSON.stringify(m)}`);
   await page.setViewportSize(PORTRAIT);
-  await until(`${name}: the portrait focus view fits again`, async () => focusFits(await measure()), 5000, 100);
+  await untilFocusFits(page, `${name}: the portrait focus view fits again`, setIndex);
   await page.screenshot({ path: path.join(shots, `focus-${name}-set-ended-portrait.png`) });
   await page.setViewportSize(LANDSCAPE);
   console.log(`ok ${name}: portrait focus of set ${setIndex}, ${m.tableRows} rows, fits: ${m.rows} drawn, +${m.earlier} earlier in the table`);

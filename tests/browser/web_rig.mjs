@@ -154,7 +154,7 @@ export async function until(what, fn, timeoutMs = 30000, stepMs = 200) {
 // height, its chart's rows and the earlier rows it counts, the rows of its table and whether the
 // newest is in view and none is cut by its header, the lowest chart bar, and whether set
 // 'setIndex' is the one summarised.
-export function measureFocus(page, setIndex = 0) {
+function measureFocus(page, setIndex = 0) {
   return page.evaluate((set) => {
     const focus = document.getElementById('focus');
     const bars = [...focus.querySelectorAll('.focus-chart .rep')];
@@ -171,7 +171,7 @@ export function measureFocus(page, setIndex = 0) {
       inner: window.innerHeight,
       rows: focus.querySelectorAll('.focus-chart .chart-label').length,
       earlier: earlier ? Number(earlier.dataset.rows) : 0,
-      tableRows: focus.querySelectorAll('.reps tr').length - 1,
+      tableRows: rows.length - 1,
       newestBar: Math.round(Math.max(0, ...bars.map((b) => b.getBoundingClientRect().bottom))),
       newestRowShown: !!lastRow && !!table && lastRow.bottom <= shown.bottom + 1,
       // A row in view whose top the sticky header hides.
@@ -183,9 +183,20 @@ export function measureFocus(page, setIndex = 0) {
 
 // A whole set's figures on the screen: the chart's newest rows (at least three), an "earlier"
 // line counting the rest, and the table's newest rows in view, whole.
-export function focusFits(m) {
+function focusFits(m) {
   return m.figuresBottom <= m.inner + 1 && m.newestBar <= m.inner && m.newestRowShown && !m.rowCut &&
     m.rows + m.earlier === m.tableRows && m.rows >= Math.min(3, m.tableRows);
+}
+
+// Waits for the open focus view to fit the screen (focusFits) and returns its measure; the error
+// names 'what' and the last measure.
+export function untilFocusFits(page, what, setIndex = 0) {
+  return until(what, async () => {
+    const m = await measureFocus(page, setIndex);
+    return focusFits(m) ? m : null;
+  }, 5000, 100).catch(async (e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(await measureFocus(page, setIndex))}`);
+  });
 }
 
 // A TCP relay in front of ambi-web whose connections the test can cut, as a flaky Wi-Fi would:

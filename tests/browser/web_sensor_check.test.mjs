@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  bin, chromiumOptions, focusFits, makeTempDir, measureFocus, nameTempDirs, publishedEvents,
-  removeTempDirs, startProcess, startWeb, stopAll, until,
+  bin, chromiumOptions, makeTempDir, nameTempDirs, publishedEvents, removeTempDirs, startProcess,
+  startWeb, stopAll, until, untilFocusFits,
 } from './web_rig.mjs';
 
 const shots = process.env.AMBI_SCREENSHOT_DIR;
@@ -109,10 +109,7 @@ try {
   // The warnings above the figures take room; the portrait focus view still fits the screen:
   // the chart keeps its newest three rows, and the table, scrolling on its own, gives up the
   // rest with its newest row in view.
-  const fit = await until('the portrait focus view to fit the screen', async () => {
-    const m = await measureFocus(page);
-    return focusFits(m) ? m : null;
-  }, 5000, 100).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await measureFocus(page))}`); });
+  const fit = await untilFocusFits(page, 'the portrait focus view to fit the screen');
   console.log(`ok focus: fits the portrait screen beside the warnings ${JSON.stringify(fit)}`);
   if (shots) await page.screenshot({ path: path.join(shots, 'sensor-check-focus-portrait.png') });
   assert.deepEqual(errors, [], 'no console errors');
