@@ -1171,11 +1171,23 @@ bool RepDetector::LikeTheMeasuredStep(double filled_frac, double duration_s,
   return TempoAlike(*measured_step_, duration_s, peak_speed_deg_s);
 }
 
+bool RepDetector::LikeTheSetsReps(const Rep& rep, double filled_frac, double duration_s) const {
+  if (measured_step_ || !last_rep_tempo_ || rom_count_ < params_.step_set_reps_min ||
+      filled_frac < params_.step_like_filled_frac) {
+    return false;
+  }
+  const double median_peak_deg_s =
+      MedianOfFirst(peak_speeds_deg_s_, std::min(rom_count_, kRomHistory));
+  return Alike(rep.rom_deg, amplitude_deg_) && Alike(rep.peak_speed_deg_s, median_peak_deg_s) &&
+         TempoAlike(*last_rep_tempo_, duration_s, rep.peak_speed_deg_s);
+}
+
+bool RepDetector::Alike(double a, double b) const {
+  return a > 0.0 && b > 0.0 && std::max(a / b, b / a) <= params_.step_like_tempo_ratio;
+}
+
 bool RepDetector::TempoAlike(const Tempo& tempo, double duration_s, double peak_speed_deg_s) const {
-  const auto alike = [&](double a, double b) {
-    return a > 0.0 && b > 0.0 && std::max(a / b, b / a) <= params_.step_like_tempo_ratio;
-  };
-  return alike(duration_s, tempo.duration_s) && alike(peak_speed_deg_s, tempo.peak_speed_deg_s);
+  return Alike(duration_s, tempo.duration_s) && Alike(peak_speed_deg_s, tempo.peak_speed_deg_s);
 }
 
 bool RepDetector::StoppedBetween(std::int64_t first, std::int64_t last) const {
@@ -1216,10 +1228,13 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
                                 bool at_gap) {
   double rise_m = 0.0;
   const double duration_s = ToSeconds(rep.end - rep.start);
-  const bool measured_step = seen_whole && CarriedElsewhere(first, last, settled, &rise_m);
+  bool measured_step = seen_whole && CarriedElsewhere(first, last, settled, &rise_m);
   // Read only where a step may be judged: measured, or like the last one measured.
   const double filled_frac =
       measured_step || (seen_whole && measured_step_) ? FilledTurnFrac(first, last) : 0.0;
+  if (measured_step && LikeTheSetsReps(rep, filled_frac, duration_s)) {
+    measured_step = false;  // the fill added the travel
+  }
   // A step that moves as the set's reps do cannot tell steps from reps (a curl whose fill added
   // travel read as a step, and the next curl with a fill was judged like it).
   if (measured_step && filled_frac < params_.step_reference_filled_max_frac &&

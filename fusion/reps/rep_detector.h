@@ -185,6 +185,13 @@ struct RepDetectorParams {
   double step_like_filled_frac = 0.1;
   double step_reference_filled_max_frac = 0.15;
   double step_like_tempo_ratio = 1.5;
+  // ... and a fill can add travel as well as take it away (a 25 Hz curl with 0.15 of its turning
+  // filled read 0.51 m). A movement read as a step across such a fill, by a limb that has
+  // measured no step to judge it by, is judged by the set's reps when the set has at least this
+  // many: as large and as fast at its peak as their medians, and as long and as fast as the
+  // last, each within step_like_tempo_ratio, it is one of them. The median of three holds
+  // against one misread rep (a lunge's first step out, filled, taken for a rep).
+  int step_set_reps_min = 3;
   // The velocity left at the still end is an error, taken out where it arose. Measured samples
   // make it grow with time (a bias) and faster where the limb turns: the vertical is carried by
   // the gyro through each sample's turn, and an error in that turn leaks gravity and the limb's
@@ -647,6 +654,10 @@ class RepDetector {
   // A movement whose travel a loss hid (a fill carried 'filled_frac' of its turning, at least
   // step_like_filled_frac) that is as long and as fast at its peak as the last step measured.
   bool LikeTheMeasuredStep(double filled_frac, double duration_s, double peak_speed_deg_s) const;
+  // A movement read as a step across a fill of at least step_like_filled_frac of its turning, by
+  // a limb that has measured no step, that moves as the set's reps do: one of them
+  // (step_set_reps_min).
+  bool LikeTheSetsReps(const Rep& rep, double filled_frac, double duration_s) const;
   // CarriedElsewhere read from sample 'first' to sample 'end'.
   bool CarriedTo(std::int64_t first, std::int64_t end, double* rise_m) const;
   // The step 'step' (samples 'first' to 'last', carried 'rise_m' up, 'filled_frac' of its
@@ -767,6 +778,8 @@ class RepDetector {
   std::optional<Tempo> last_rep_tempo_;  // the last rep accepted in this set
   // As long and as fast at its peak as 'tempo', each within step_like_tempo_ratio.
   bool TempoAlike(const Tempo& tempo, double duration_s, double peak_speed_deg_s) const;
+  // 'a' and 'b' both positive and within step_like_tempo_ratio of each other.
+  bool Alike(double a, double b) const;
   RepDetectorOutput output_;  // what Update returns, filled in place
   // A step up with no rep after it yet: a trip's way up (CloseTrip).
   struct TripOut {

@@ -1019,6 +1019,31 @@ TEST(RepDetectorTest, AStepOnAMatReadAcrossAFillAndOffAgainIsNoTrip) {
   EXPECT_EQ(detector.diagnostics().steps, 2);
 }
 
+// Five 80 deg curls at 50 Hz, the fifth carried 0.5 m along the way (as a fill's straight line
+// can make a curl's travel read). Measured whole, that movement is a step and no rep. With 0.2 s
+// of its rise lost and bridged, its travel still reads as a step, but a fill can add travel as
+// well as take it away, and a limb that has measured no step judges it by its set's reps
+// (step_set_reps_min): as large, as long and as fast as the four before it, it is a fifth curl.
+TEST(RepDetectorTest, AMovementReadAsAStepAcrossAFillThatMovesAsTheSetsRepsIsARep) {
+  const std::vector<HingeSample> samples =
+      Carried(MakeHinge(hinge::Reps(5, 80.0, 0.7, 0.0, 0.8, 1.0), 50, {1, 0, 0, 0}),
+              {{1.5 + 4 * 2.5, 1.5, /*dx_m=*/0.5}});
+  {
+    RepDetector measured_whole(Params(50));
+    EXPECT_EQ(FeedAll(measured_whole, samples).size(), 4u);
+    EXPECT_EQ(measured_whole.diagnostics().steps, 1);
+  }
+  const auto lost = [](double t) { return t > 11.7 && t < 11.9; };
+  RepDetector detector(Params(50));
+  std::int64_t bridged = 0;
+  const std::vector<Rep> reps = FeedBridgingLosses(detector, samples, lost, &bridged);
+  EXPECT_GE(bridged, 9);
+  ASSERT_EQ(reps.size(), 5u);
+  EXPECT_TRUE(reps[4].bridged);
+  EXPECT_NEAR(reps[4].rom_deg, 80.0, 3.0);
+  EXPECT_EQ(detector.diagnostics().steps, 0);
+}
+
 // 280 ms lost in each step down's braking at 100 Hz (under GapPolicyParams::bridge_max_s) and
 // bridged as the pipeline bridges them: the samples either side interpolated, fed marked
 // bridged. The interpolation misses the braking, so the velocity left where the leg stopped
