@@ -1100,14 +1100,13 @@ void ExpectDrawnSessionExact(std::uint64_t seed, std::size_t index,
 }
 
 // A drawn session (seed 16, the 2nd, over device time): 25 Hz curls with handling, whose link
-// lost 0.24 s twice in one right curl. Across that fill the curl's travel read as a step (a fill
-// can add travel as well as take it away), and it was lost. As the last step measured, it then
-// set the tempo filled movements are judged by, and the curl after next, with 0.14 of its
-// turning filled, was judged a step like it and lost too. A step that moves as the set's last
-// rep did cannot tell steps from reps, and sets no tempo. A later curl with 0.15 of its turning
-// filled still read 0.51 m, a step, and was lost. Read as a step across a fill, by a limb that
-// has measured no step, a movement that moves as the set's reps do is one of them
-// (RepDetectorParams::step_set_reps_min): every curl counts.
+// lost 0.24 s twice in one right curl. Across that fill (0.15 of its turning) the curl's travel
+// read 0.51 m, a step (a fill can add travel as well as take it away), and it was lost. As the
+// last step measured, it then set the tempo filled movements are judged by, and the curl after
+// next, with 0.14 of its turning filled, was judged a step like it and lost too: a step that
+// moves as the set's last rep did sets no tempo. Nor, when the limb has measured no step before
+// it, is such a movement a step at all: moving as the set's reps do, it is one of them
+// (RepDetectorParams::step_set_reps_min), and every curl counts.
 TEST(DrawnGridTest, ACurlReadAsAStepAcrossAFillIsACurl) {
   const Scenario scenario = OverDeviceTime(DrawnGrid(16, 20).at(1));
   for (const char* tag : {"curl", " handling", " loss", "25Hz"}) {
