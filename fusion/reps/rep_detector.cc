@@ -1228,13 +1228,12 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
                                 bool at_gap) {
   double rise_m = 0.0;
   const double duration_s = ToSeconds(rep.end - rep.start);
-  bool measured_step = seen_whole && CarriedElsewhere(first, last, settled, &rise_m);
-  // Read only where a step may be judged: measured, or like the last one measured.
+  const bool read_as_step = seen_whole && CarriedElsewhere(first, last, settled, &rise_m);
+  // Read only where a step may be judged: read as one, or like the last one measured.
   const double filled_frac =
-      measured_step || (seen_whole && measured_step_) ? FilledTurnFrac(first, last) : 0.0;
-  if (measured_step && LikeTheSetsReps(rep, filled_frac, duration_s)) {
-    measured_step = false;  // the fill added the travel
-  }
+      read_as_step || (seen_whole && measured_step_) ? FilledTurnFrac(first, last) : 0.0;
+  // A step, unless a fill added the travel to one of the set's reps.
+  const bool measured_step = read_as_step && !LikeTheSetsReps(rep, filled_frac, duration_s);
   // A step that moves as the set's reps do cannot tell steps from reps (a curl whose fill added
   // travel read as a step, and the next curl with a fill was judged like it).
   if (measured_step && filled_frac < params_.step_reference_filled_max_frac &&
