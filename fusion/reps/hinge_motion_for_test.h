@@ -53,49 +53,69 @@ struct HingeSample {
   double angle_deg;
 };
 
-// Samples at 'rate_hz' of a segment whose angle follows 'pieces' (starting at start_deg) about
-// the earth axis 'hinge_earth'; 'mount' is the sensor-to-earth orientation at angle 0 (how the
-// sensor is strapped on). Body rate = axis_sensor * angle rate, exactly.
-inline std::vector<HingeSample> MakeHinge(const std::vector<Piece>& pieces, double rate_hz,
-                                          const Quaternion& mount, Vec3 hinge_earth = {0, 1, 0},
-                                          double start_deg = 0.0) {
+// The angle (deg) and its rate (deg/s) at time 't' of a profile that follows 'pieces' from
+// 'start_deg', holding the last piece's angle after its end.
+struct AngleAt {
+  double angle_deg;
+  double rate_deg_s;
+};
+inline AngleAt PiecesAt(const std::vector<Piece>& pieces, double t, double start_deg = 0.0) {
+  double from = start_deg;
+  double t0 = 0;
+  for (const Piece& p : pieces) {
+    if (t < t0 + p.duration_s) {
+      const double u = (t - t0) / p.duration_s;
+      return {from + (p.to_deg - from) * 0.5 * (1 - std::cos(std::numbers::pi * u)),
+              (p.to_deg - from) * 0.5 * std::numbers::pi / p.duration_s *
+                  std::sin(std::numbers::pi * u)};
+    }
+    from = p.to_deg;
+    t0 += p.duration_s;
+  }
+  return {from, 0.0};
+}
+
+inline double TotalSeconds(const std::vector<Piece>& pieces) {
+  double total_s = 0;
+  for (const Piece& p : pieces) total_s += p.duration_s;
+  return total_s;
+}
+
+// Samples at 'rate_hz' for 'total_s' of a segment whose angle follows 'profile' (t -> AngleAt)
+// about the earth axis 'hinge_earth'; 'mount' is the sensor-to-earth orientation at angle 0 (how
+// the sensor is strapped on). Body rate = axis_sensor * angle rate, exactly.
+template <typename Profile>
+std::vector<HingeSample> MakeHingeFrom(const Profile& profile, double total_s, double rate_hz,
+                                       const Quaternion& mount, Vec3 hinge_earth = {0, 1, 0}) {
   const double n = std::sqrt(hinge_earth.x * hinge_earth.x + hinge_earth.y * hinge_earth.y +
                              hinge_earth.z * hinge_earth.z);
   hinge_earth = {hinge_earth.x / n, hinge_earth.y / n, hinge_earth.z / n};
   const Vec3 axis_sensor = Rotate(Inverse(mount), hinge_earth);
-  double total_s = 0;
-  for (const Piece& p : pieces) total_s += p.duration_s;
   std::vector<HingeSample> out;
   const auto count = static_cast<long>(std::floor(total_s * rate_hz));
   for (long i = 0; i < count; ++i) {
     const double t = static_cast<double>(i) / rate_hz;
-    double from = start_deg;
-    double t0 = 0;
-    double angle = from;
-    double rate = 0;
-    for (const Piece& p : pieces) {
-      if (t < t0 + p.duration_s) {
-        const double u = (t - t0) / p.duration_s;
-        angle = from + (p.to_deg - from) * 0.5 * (1 - std::cos(std::numbers::pi * u));
-        rate = (p.to_deg - from) * 0.5 * std::numbers::pi / p.duration_s *
-               std::sin(std::numbers::pi * u);
-        break;
-      }
-      from = p.to_deg;
-      t0 += p.duration_s;
-      angle = from;
-    }
-    const Quaternion q = Compose(FromAxisAngle(hinge_earth, angle * kDegToRad), mount);
+    const AngleAt at = profile(t);
+    const Quaternion q = Compose(FromAxisAngle(hinge_earth, at.angle_deg * kDegToRad), mount);
+    const double rate = at.rate_deg_s;
     HingeSample s;
     s.sample.time = TimeFromSeconds(t);
     s.sample.gyro_rad_s = {axis_sensor.x * rate * kDegToRad, axis_sensor.y * rate * kDegToRad,
                            axis_sensor.z * rate * kDegToRad};
     s.sample.accel_m_s2 = Rotate(Inverse(q), {0, 0, 9.80665});
     s.sensor_to_earth = q;
-    s.angle_deg = angle;
+    s.angle_deg = at.angle_deg;
     out.push_back(s);
   }
   return out;
+}
+
+// ... whose angle follows 'pieces' (starting at start_deg).
+inline std::vector<HingeSample> MakeHinge(const std::vector<Piece>& pieces, double rate_hz,
+                                          const Quaternion& mount, Vec3 hinge_earth = {0, 1, 0},
+                                          double start_deg = 0.0) {
+  return MakeHingeFrom([&](double t) { return PiecesAt(pieces, t, start_deg); },
+                       TotalSeconds(pieces), rate_hz, mount, hinge_earth);
 }
 
 }  // namespace ambi::fusion::hinge
