@@ -972,14 +972,16 @@ void RepDetector::JudgeStance() {
   // Below the pose the limb last stood still in, not long after it: did it step? (Or, where a
   // loss hid how far it went, move as the last step measured did.)
   rep_.stance_from_deg.reset();
+  rep_.stance_step_filled = false;
   if (!still_pose_ || rep_.base.angle_deg >= still_pose_->angle_deg) return;
   const std::int64_t still = still_pose_->index;
   const std::int64_t base = rep_.base.index;
+  const double filled_frac = FilledTurnFrac(still, base);
   if (SensorTravel(still, base).across_m > params_.step_min_m ||
       (measured_step_ &&
-       LikeTheMeasuredStep(FilledTurnFrac(still, base), SecondsBetween(still, base),
-                           PeakSpeedDegS(still, base)))) {
+       LikeTheMeasuredStep(filled_frac, SecondsBetween(still, base), PeakSpeedDegS(still, base)))) {
     rep_.stance_from_deg = still_pose_->angle_deg;
+    rep_.stance_step_filled = filled_frac > 0.0;
   }
 }
 
@@ -1326,6 +1328,7 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
   std::int64_t peak = start_index;
   double max_deg = At(start_index).angle_deg;
   double min_deg = max_deg;
+  double return_min_deg = max_deg;  // the lowest after the turnaround
   double peak_speed = 0.0;
   bool bridged = false;
   for (std::int64_t j = start_index; j <= end_index; ++j) {
@@ -1333,8 +1336,10 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
     if (e.angle_deg > max_deg) {
       max_deg = e.angle_deg;
       peak = j;
+      return_min_deg = max_deg;
     }
     min_deg = std::min(min_deg, e.angle_deg);
+    return_min_deg = std::min(return_min_deg, e.angle_deg);
     peak_speed = std::max(peak_speed, std::abs(e.speed_deg_s));
     bridged = bridged || e.bridged;
   }
@@ -1430,9 +1435,15 @@ std::optional<Rep> RepDetector::MeasureRep(std::int64_t end_index, bool at_gap) 
   }
 
   // From the rest pose the rep left (it may lie in a gap just before the first sample); a stance
-  // from the pose the limb stood in before it stepped.
-  const double rom_deg = max_deg - (rep_.stance_from_deg ? *rep_.stance_from_deg
-                                                         : std::min(min_deg, rep_.base.angle_deg));
+  // from the pose the limb stood in before it stepped. Where the step had a fill, the tilt may
+  // have been off by what the fill missed since (swing_filled_allow_deg), and the stance's own
+  // return, read with the same tilt as its turnaround, is the floor when lower.
+  double floor_deg = std::min(min_deg, rep_.base.angle_deg);
+  if (rep_.stance_from_deg) {
+    floor_deg = rep_.stance_step_filled ? std::min(*rep_.stance_from_deg, return_min_deg)
+                                        : *rep_.stance_from_deg;
+  }
+  const double rom_deg = max_deg - floor_deg;
   const double duration_s = static_cast<double>(end_ns - start_ns) * 1e-9;
   // Turning where it began: no first phase was measured, only an angle that jumped past the
   // start threshold (the tilt corrected once the limb is still after a cut gap) and a way back.

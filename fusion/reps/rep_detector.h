@@ -418,15 +418,16 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    gap is unchecked against gravity (its height judges it). A movement that carried the sensor
 //    elsewhere (a leg stepping out or back, step_min_m) is no rep either; a rep that starts where a
 //    step landed is the stance, judged by its return to the pose stood in before the step and
-//    measured from it. Where a fill carried part of a movement's turning, its travel is judged by
-//    the limb's last measured step or, with none, by the set's reps (step_like_filled_frac,
-//    step_set_reps_min). In an exercise that climbs (climbing), a step up and one back down to
-//    where it began are one rep, a trip (step_trip_stand_max_s), read from the sensor's height once
-//    the limb has settled after each step (step_settle_max_s); a movement that goes on from the
-//    last one without a stop between is that one going on, judged with it as one rep (a trailing
-//    leg's stand on the box lost in a gap). Until the set has relearn_until_reps reps, the limb
-//    coming to rest learns the axis and its direction afresh (kLearningAxis) from its next
-//    movement, so walking or picking the weights up before the set fixes neither.
+//    measured from it (after a filled step, to its own return when lower). Where a fill carried
+//    part of a movement's turning, its travel is judged by the limb's last measured step or, with
+//    none, by the set's reps (step_like_filled_frac, step_set_reps_min). In an exercise that climbs
+//    (climbing), a step up and one back down to where it began are one rep, a trip
+//    (step_trip_stand_max_s), read from the sensor's height once the limb has settled after each
+//    step (step_settle_max_s); a movement that goes on from the last one without a stop between is
+//    that one going on, judged with it as one rep (a trailing leg's stand on the box lost in a
+//    gap). Until the set has relearn_until_reps reps, the limb coming to rest learns the axis and
+//    its direction afresh (kLearningAxis) from its next movement, so walking or picking the weights
+//    up before the set fixes neither.
 // 3. A gap policy (gap_policy.h). The caller bridges short gaps (DecideGap: kBridge): the
 //    missing samples are interpolated (BridgeSample) and fed with 'bridged' set; the rep goes
 //    on and is marked bridged. A cut gap (MarkGap) ends what the data can no longer follow:
@@ -543,6 +544,8 @@ class RepDetector {
     // It started where a step landed, below the pose the limb stood still in before the step:
     // a stance (step_min_m), judged by its return to that pose and measured from it.
     std::optional<double> stance_from_deg;
+    // The step into the stance had a fill: the tilt since may be off by what the fill missed.
+    bool stance_step_filled = false;
     std::int64_t stop_index = 0;  // kStoppedSuddenly: the sample it stopped at
     // Its turnaround lay in a cut gap: it rose before the gap and went on after it
     // (RiseWentOnThroughGap). Its samples before the gap are part of it.

@@ -899,6 +899,15 @@ TEST(SituationTest, AStanceAfterALossyStepIsNoSwingForTheTiltTheCheckKept) {
   }
 }
 
+// A 50 Hz lunge set whose first step out had a fill (seed 1639, lungeR, the first drawn): the tilt
+// since was 4 deg off, and the first stance, measured from the pose stood in before the step,
+// read 13.4 deg of 17.8. A quarter smaller than the next and at the set's edge, it was taken for
+// handling (9 of 10 over serial). After a filled step the stance's own return, read with the same
+// tilt as its turnaround, is its floor when lower.
+TEST(SituationTest, AStanceAfterAFilledStepIsMeasuredToItsOwnReturn) {
+  ExpectStepSessionCountedOnBothLinks(1639, " loss lungeR", " drawn0", "50Hz");
+}
+
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
 // leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,
 // not weaker).
