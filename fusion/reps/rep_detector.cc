@@ -142,6 +142,7 @@ void RepDetector::ClearSet() {
   trip_out_.reset();
   measured_step_.reset();
   last_rep_tempo_.reset();
+  stance_end_index_.reset();
 }
 
 void RepDetector::RelearnAxis(std::int64_t index) {
@@ -433,6 +434,7 @@ std::optional<Time> RepDetector::UnreturnedRepFrom() const {
 void RepDetector::EndAsSwing(std::int64_t index) {
   SettleAtItsEnd();
   ++swings_;
+  stance_end_index_.reset();
   swinging_ = true;
   Rep swing;
   swing.start = TimeFromNanoseconds(At(rep_.base.index).time_ns);
@@ -977,12 +979,25 @@ void RepDetector::JudgeStance() {
   const std::int64_t still = still_pose_->index;
   const std::int64_t base = rep_.base.index;
   const double filled_frac = FilledTurnFrac(still, base);
-  if (SensorTravel(still, base).across_m > params_.step_min_m ||
-      (measured_step_ &&
-       LikeTheMeasuredStep(filled_frac, SecondsBetween(still, base), PeakSpeedDegS(still, base)))) {
+  const bool travelled = SensorTravel(still, base).across_m > params_.step_min_m;
+  if (travelled || (measured_step_ && LikeTheMeasuredStep(filled_frac, SecondsBetween(still, base),
+                                                          PeakSpeedDegS(still, base)))) {
     rep_.stance_from_deg = still_pose_->angle_deg;
     rep_.stance_step_filled = filled_frac > 0.0;
   }
+  if (travelled && !measured_step_) RememberStepIntoStance(still, base);
+}
+
+void RepDetector::RememberStepIntoStance(std::int64_t still, std::int64_t landed) {
+  // Back from where it landed, past the pause there, to where the limb last stood still: a
+  // swing's turnaround is still for a sample or two, not for rest_min_s.
+  const std::int64_t lo = std::max(still, OldestIndex());
+  std::int64_t end = landed;
+  while (end > lo && At(end).still_s > 0.0) --end;
+  std::int64_t start = end;
+  while (start > lo && At(start).still_s < params_.rest_min_s) --start;
+  RememberMeasuredStep(FilledTurnFrac(start, end), SecondsBetween(start, end),
+                       PeakSpeedDegS(start, end));
 }
 
 void RepDetector::StepInRep(std::int64_t index) {
@@ -1119,13 +1134,21 @@ void RepDetector::StepInRep(std::int64_t index) {
 }
 
 void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
+  // Nothing was measured since the stance ended: this movement goes on from it.
+  const bool after_stance = stance_end_index_ && *stance_end_index_ == last_end_index_;
   std::optional<Rep> rep = MeasureRep(end_index, at_gap);
   if (!rep) return;
   // A rep seen whole from where the limb stopped (not begun before the data or in a gap, not
   // while turning the other way) to where it stopped again: was it a step?
-  const bool seen_whole =
-      !at_gap && rep_.base.origin == RestOrigin::kSeen &&
-      std::abs(At(measured_start_index_).speed_deg_s) <= params_.step_start_speed_max_deg_s;
+  const bool seen_between_stops = !at_gap && rep_.base.origin == RestOrigin::kSeen;
+  const bool seen_whole = seen_between_stops && std::abs(At(measured_start_index_).speed_deg_s) <=
+                                                    params_.step_start_speed_max_deg_s;
+  MovementSeen seen = MovementSeen::kInPart;
+  if (seen_whole) {
+    seen = MovementSeen::kWhole;
+  } else if (seen_between_stops && after_stance) {
+    seen = MovementSeen::kFromStance;
+  }
   if (params_.climbing && unsettled_ && !at_gap &&
       !StoppedBetween(unsettled_->last, measured_start_index_)) {
     // Begun before the limb stopped after the last movement: that movement going on (a trailing
@@ -1138,7 +1161,7 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
     unsettled_ = UnsettledMovement{*rep, measured_, measured_start_index_, end_index};
     return;  // judged once the limb settles (step_settle_max_s)
   }
-  JudgeMovement(*rep, measured_, measured_start_index_, end_index, end_index, seen_whole, at_gap);
+  JudgeMovement(*rep, measured_, measured_start_index_, end_index, end_index, seen, at_gap);
 }
 
 double RepDetector::FilledTurnFrac(std::int64_t first, std::int64_t last) const {
@@ -1167,10 +1190,23 @@ double RepDetector::PeakSpeedDegS(std::int64_t first, std::int64_t last) const {
 
 bool RepDetector::LikeTheMeasuredStep(double filled_frac, double duration_s,
                                       double peak_speed_deg_s) const {
-  if (!measured_step_ || params_.climbing || filled_frac < params_.step_like_filled_frac) {
-    return false;
+  return filled_frac >= params_.step_like_filled_frac &&
+         MovesLikeTheMeasuredStep(duration_s, peak_speed_deg_s);
+}
+
+bool RepDetector::MovesLikeTheMeasuredStep(double duration_s, double peak_speed_deg_s) const {
+  return measured_step_ && !params_.climbing &&
+         TempoAlike(*measured_step_, duration_s, peak_speed_deg_s);
+}
+
+void RepDetector::RememberMeasuredStep(double filled_frac, double duration_s,
+                                       double peak_speed_deg_s) {
+  // A step that moves as the set's reps do cannot tell steps from reps (a curl whose fill added
+  // travel read as a step, and the next curl with a fill was judged like it).
+  if (filled_frac < params_.step_reference_filled_max_frac &&
+      !(last_rep_tempo_ && TempoAlike(*last_rep_tempo_, duration_s, peak_speed_deg_s))) {
+    measured_step_ = Tempo{duration_s, peak_speed_deg_s};
   }
-  return TempoAlike(*measured_step_, duration_s, peak_speed_deg_s);
 }
 
 bool RepDetector::LikeTheSetsReps(const Rep& rep, double filled_frac, double duration_s) const {
@@ -1222,12 +1258,13 @@ void RepDetector::SettleMovement(std::int64_t settled) {
   const UnsettledMovement movement = *std::exchange(unsettled_, std::nullopt);
   // Joined from two, it went up and back down whatever its height reads: a rep.
   JudgeMovement(movement.rep, movement.rotation, movement.first, movement.last, settled,
-                /*seen_whole=*/!movement.joined, /*at_gap=*/false);
+                movement.joined ? MovementSeen::kInPart : MovementSeen::kWhole, /*at_gap=*/false);
 }
 
 void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std::int64_t first,
-                                std::int64_t last, std::int64_t settled, bool seen_whole,
+                                std::int64_t last, std::int64_t settled, MovementSeen seen,
                                 bool at_gap) {
+  const bool seen_whole = seen == MovementSeen::kWhole;
   double rise_m = 0.0;
   const double duration_s = ToSeconds(rep.end - rep.start);
   const bool read_as_step = seen_whole && CarriedElsewhere(first, last, settled, &rise_m);
@@ -1236,14 +1273,12 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
       read_as_step || (seen_whole && measured_step_) ? FilledTurnFrac(first, last) : 0.0;
   // A step, unless a fill added the travel to one of the set's reps.
   const bool measured_step = read_as_step && !LikeTheSetsReps(rep, filled_frac, duration_s);
-  // A step that moves as the set's reps do cannot tell steps from reps (a curl whose fill added
-  // travel read as a step, and the next curl with a fill was judged like it).
-  if (measured_step && filled_frac < params_.step_reference_filled_max_frac &&
-      !(last_rep_tempo_ && TempoAlike(*last_rep_tempo_, duration_s, rep.peak_speed_deg_s))) {
-    measured_step_ = Tempo{duration_s, rep.peak_speed_deg_s};
-  }
+  if (measured_step) RememberMeasuredStep(filled_frac, duration_s, rep.peak_speed_deg_s);
+  stance_end_index_.reset();
   if (measured_step ||
-      (seen_whole && LikeTheMeasuredStep(filled_frac, duration_s, rep.peak_speed_deg_s))) {
+      (seen_whole && LikeTheMeasuredStep(filled_frac, duration_s, rep.peak_speed_deg_s)) ||
+      (seen == MovementSeen::kFromStance &&
+       MovesLikeTheMeasuredStep(duration_s, rep.peak_speed_deg_s))) {
     ++steps_;  // the limb was carried elsewhere (a step), it did no rep
     if (std::optional<Rep> trip = CloseTrip(rep, rise_m, first, last, filled_frac)) {
       QueueRep(*trip, rotation);  // a rep, but not about the joint: it does not size the set
@@ -1269,6 +1304,7 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
     axis_confirmed_ = true;
   }
   AcceptRep(rep, rotation);
+  if (rep.stepped) stance_end_index_ = last;
 }
 
 Vec3 RepDetector::RepRotationAxis(std::int64_t first, std::int64_t last) const {

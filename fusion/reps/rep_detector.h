@@ -420,14 +420,16 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    step landed is the stance, judged by its return to the pose stood in before the step and
 //    measured from it (after a filled step, to its own return when lower). Where a fill carried
 //    part of a movement's turning, its travel is judged by the limb's last measured step or, with
-//    none, by the set's reps (step_like_filled_frac, step_set_reps_min). In an exercise that climbs
-//    (climbing), a step up and one back down to where it began are one rep, a trip
-//    (step_trip_stand_max_s), read from the sensor's height once the limb has settled after each
-//    step (step_settle_max_s); a movement that goes on from the last one without a stop between is
-//    that one going on, judged with it as one rep (a trailing leg's stand on the box lost in a
-//    gap). Until the set has relearn_until_reps reps, the limb coming to rest learns the axis and
-//    its direction afresh (kLearningAxis) from its next movement, so walking or picking the weights
-//    up before the set fixes neither.
+//    none, by the set's reps (step_like_filled_frac, step_set_reps_min). A movement run straight
+//    on from a stance's return, whose travel has no still start, is judged by the last measured
+//    step alone. The step into a stance is a measured step when the limb has measured none (it
+//    may have ended as a swing). In an exercise that climbs (climbing), a step up and one back
+//    down to where it began are one rep, a trip (step_trip_stand_max_s), read from the sensor's
+//    height once the limb has settled after each step (step_settle_max_s); a movement that goes
+//    on from the last one without a stop between is that one going on, judged with it as one
+//    rep (a trailing leg's stand on the box lost in a gap). Until the set has relearn_until_reps
+//    reps, the limb coming to rest learns the axis and its direction afresh (kLearningAxis) from
+//    its next movement, so walking or picking the weights up before the set fixes neither.
 // 3. A gap policy (gap_policy.h). The caller bridges short gaps (DecideGap: kBridge): the
 //    missing samples are interpolated (BridgeSample) and fed with 'bridged' set; the rep goes
 //    on and is marked bridged. A cut gap (MarkGap) ends what the data can no longer follow:
@@ -659,6 +661,11 @@ class RepDetector {
   // A movement whose travel a loss hid (a fill carried 'filled_frac' of its turning, at least
   // step_like_filled_frac) that is as long and as fast at its peak as the last step measured.
   bool LikeTheMeasuredStep(double filled_frac, double duration_s, double peak_speed_deg_s) const;
+  // ... as long and as fast at its peak as the last step measured, whatever read its travel.
+  bool MovesLikeTheMeasuredStep(double duration_s, double peak_speed_deg_s) const;
+  // A step whose travel was read as one, 'filled_frac' of its turning filled: its tempo judges
+  // the steps after it whose travel a loss hid (step_reference_filled_max_frac).
+  void RememberMeasuredStep(double filled_frac, double duration_s, double peak_speed_deg_s);
   // A movement read as a step across a fill of at least step_like_filled_frac of its turning, by
   // a limb that has measured no step, that moves as the set's reps do: one of them
   // (step_set_reps_min).
@@ -671,12 +678,19 @@ class RepDetector {
   // keeps it as the next trip's way up if it rose by more than step_rise_min_m.
   std::optional<Rep> CloseTrip(const Rep& step, double rise_m, std::int64_t first,
                                std::int64_t last, double filled_frac);
+  // How much of a movement the data showed, which says what can judge it a step.
+  enum class MovementSeen : std::uint8_t {
+    kWhole,  // from a still start (not cut by a gap) to a stop: its travel and its tempo
+    // Begun as a stance's return ended, the limb still turning (a lunge's step back run straight
+    // on from its rise): its tempo, not its travel, which needs a still start.
+    kFromStance,
+    kInPart,  // begun or ended in a gap or before the data, or turning from something else
+  };
   // The movement measured as 'rep' (samples 'first' to 'last', about 'rotation') was a step, a
-  // trip's half or a rep: queues what it was. A movement 'seen_whole' (from a still start, not
-  // cut by a gap) is a step by its height up to 'settled', a moment the limb was still at or
-  // after 'last'.
+  // trip's half or a rep: queues what it was. A movement seen whole is a step by its height up
+  // to 'settled', a moment the limb was still at or after 'last'.
   void JudgeMovement(const Rep& rep, const RepRotation& rotation, std::int64_t first,
-                     std::int64_t last, std::int64_t settled, bool seen_whole, bool at_gap);
+                     std::int64_t last, std::int64_t settled, MovementSeen seen, bool at_gap);
   // The unsettled movement, if any, is judged with its height read up to 'settled'.
   void SettleMovement(std::int64_t settled);
   // ... at its end, where what comes next (a gap, a new axis, the next movement, the end of the
@@ -685,8 +699,13 @@ class RepDetector {
   // The limb was still at some measured sample from 'first' to 'last' (StillForTravel).
   bool StoppedBetween(std::int64_t first, std::int64_t last) const;
   // Whether the rep in progress starts where a step landed (a stance, step_min_m): sets or
-  // clears rep_.stance_from_deg.
+  // clears rep_.stance_from_deg. A step read so by its travel, by a limb that has measured no
+  // step, is its measured step (RememberStepIntoStance).
   void JudgeStance();
+  // The step from the still pose at sample 'still' that landed at sample 'landed': its tempo,
+  // from the last moment the limb was still (rest_min_s) to where it came to rest, is
+  // remembered as a measured step's. It may have ended as a swing, never measured as a movement.
+  void RememberStepIntoStance(std::int64_t still, std::int64_t landed);
   // Forgets the axis learned from motion before the set; learning starts again at 'index'.
   void RelearnAxis(std::int64_t index);
   // The axis, the rest pose and the axis checks start afresh from 'index' (kLearningAxis).
@@ -781,6 +800,8 @@ class RepDetector {
   // The last step whose travel was measured (step_reference_filled_max_frac).
   std::optional<Tempo> measured_step_;
   std::optional<Tempo> last_rep_tempo_;  // the last rep accepted in this set
+  // The last sample of the last movement judged, when it was a stance and no swing ended since.
+  std::optional<std::int64_t> stance_end_index_;
   // As long and as fast at its peak as 'tempo', each within step_like_tempo_ratio.
   bool TempoAlike(const Tempo& tempo, double duration_s, double peak_speed_deg_s) const;
   // 'a' and 'b' both positive and within step_like_tempo_ratio of each other.

@@ -16,9 +16,13 @@
 namespace ambi::fusion {
 namespace {
 
+using hinge::AngleAt;
 using hinge::HingeSample;
 using hinge::MakeHinge;
+using hinge::MakeHingeFrom;
 using hinge::Piece;
+using hinge::PiecesAt;
+using hinge::TotalSeconds;
 
 Quaternion RandomMount(std::mt19937& rng) {
   std::normal_distribution<double> normal;
@@ -1355,6 +1359,62 @@ TEST(RepDetectorTest, AStepWhoseCarryingALossHidIsJudgedByTheStepMeasuredBefore)
     if (r.stepped) ++stances;
   }
   EXPECT_LT(stances, 3) << "the lossy steps read short of a step";
+}
+
+// Three lunges as Lunges makes them, at 'rate_hz', whose steps back begin 'overlap_s' before
+// the stance's return ends: the shank never stops between them, and the travel of a step back
+// cannot be read from a still start.
+std::vector<HingeSample> LungesSteppingBackWithoutAStop(double rate_hz, double overlap_s) {
+  constexpr double kKneeDeg = 35.0;
+  constexpr double kStepM = 0.7;
+  std::vector<Piece> stances = {{0.0, 2.0}};
+  std::vector<Piece> steps_back = {{0.0, 2.0}};
+  std::vector<Carry> carries;
+  double t = 2.0;
+  for (int i = 0; i < 3; ++i) {
+    stances.insert(stances.end(), {{kKneeDeg, 0.3},
+                                   {-15.0, 0.3},
+                                   {0.0, 0.5},
+                                   {25.0, 1.6},
+                                   {25.0, 0.2},
+                                   {0.0, 1.0},
+                                   {0.0, 2.6}});
+    carries.push_back({t, 0.6, kStepM});
+    const double back_s = t + 3.9 - overlap_s;
+    steps_back.insert(steps_back.end(),
+                      {{0.0, back_s - TotalSeconds(steps_back)}, {kKneeDeg, 0.3}, {0.0, 0.3}});
+    carries.push_back({back_s, 0.6, -kStepM});
+    t += 6.5;
+  }
+  const auto profile = [&](double time_s) {
+    const AngleAt stance = PiecesAt(stances, time_s);
+    const AngleAt step = PiecesAt(steps_back, time_s);
+    return AngleAt{stance.angle_deg + step.angle_deg, stance.rate_deg_s + step.rate_deg_s};
+  };
+  return Carried(MakeHingeFrom(profile, TotalSeconds(stances), rate_hz, {1, 0, 0, 0}), carries);
+}
+
+// A lunge's step back that runs straight on from the stance's return (the simulator's 25 Hz
+// lunges do so): begun while the shank still turned, its travel is not read, and it was counted
+// as a rep after every stance. Begun where a stance ended, it is judged by the tempo of the
+// last step measured (here the step into the first stance, which swung through the standing
+// pose and was never measured as a movement): as long and as fast, it is a step.
+TEST(RepDetectorTest, AStepBackRunOnFromTheStancesReturnIsJudgedByTheStepsTempo) {
+  for (const double rate_hz : {25.0, 50.0}) {
+    SCOPED_TRACE(testing::Message() << rate_hz << " Hz");
+    const std::vector<HingeSample> samples = LungesSteppingBackWithoutAStop(rate_hz, 0.2);
+    RepDetectorParams shank = Params(rate_hz, Phase::kEccentric);
+    shank.step_lever_m = shank.ankle_step_lever_m;
+    const std::vector<Rep> reps = Detect(samples, shank);
+    ASSERT_EQ(reps.size(), 3u);
+    for (const Rep& r : reps) {
+      EXPECT_TRUE(r.stepped);
+      EXPECT_NEAR(r.rom_deg, 25.0, 1.5);
+    }
+    RepDetectorParams by_travel_alone = shank;
+    by_travel_alone.step_like_tempo_ratio = 1.0;  // no tempo is alike
+    EXPECT_EQ(Detect(samples, by_travel_alone).size(), 6u) << "each step back a rep";
+  }
 }
 
 // A lunge whose step out lost 0.1 s at its push off and at its landing, bridged, and whose tilt

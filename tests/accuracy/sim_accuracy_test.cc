@@ -899,6 +899,14 @@ TEST(SituationTest, AStanceAfterALossyStepIsNoSwingForTheTiltTheCheckKept) {
   }
 }
 
+// A 25 Hz lunge set whose steps back run straight on from the stance's return (seed 1628,
+// lungeR, the second drawn): begun with the shank still turning, a step back's travel is not
+// read, and one was counted as a rep (6 reps read 7, on both links). Begun where a stance ended,
+// it is judged by the tempo of the last step measured (RepDetector::MovementSeen::kFromStance).
+TEST(SituationTest, AStepBackRunOnFromTheStancesReturnIsAStep) {
+  ExpectStepSessionCountedOnBothLinks(1628, " loss lungeR", " drawn1", "25Hz");
+}
+
 // A 50 Hz lunge set whose first step out had a fill (seed 1639, lungeR, the first drawn): the tilt
 // since was 4 deg off, and the first stance, measured from the pose stood in before the step,
 // read 13.4 deg of 17.8. A quarter smaller than the next and at the set's edge, it was taken for
@@ -906,6 +914,15 @@ TEST(SituationTest, AStanceAfterALossyStepIsNoSwingForTheTiltTheCheckKept) {
 // tilt as its turnaround, is its floor when lower.
 TEST(SituationTest, AStanceAfterAFilledStepIsMeasuredToItsOwnReturn) {
   ExpectStepSessionCountedOnBothLinks(1639, " loss lungeR", " drawn0", "50Hz");
+}
+
+// A 50 Hz lunge set whose first step back and second step out were both filled, 0.42 and 0.51 of
+// their turning (seed 1633, lungeL, the first drawn). The first step out swung through standing
+// and was never measured as a movement, so no step had been measured and both filled steps
+// counted as reps (10 read 12). The step into a stance, read so by its travel, now teaches the
+// step tempo to a limb that has measured none (RepDetector::RememberStepIntoStance).
+TEST(SituationTest, TheStepIntoTheFirstStanceTeachesTheStepTempo) {
+  ExpectStepSessionCountedOnBothLinks(1633, " loss lungeL", " drawn0", "50Hz");
 }
 
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
