@@ -869,6 +869,15 @@ std::vector<HingeSample> Lunges(double knee_deg, double reach_deg, double stance
   return Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries);
 }
 
+// Three reps, each a stance of 'rom_deg' (Lunges' three).
+void ExpectThreeStances(const std::vector<Rep>& reps, double rom_deg) {
+  ASSERT_EQ(reps.size(), 3u);
+  for (const Rep& r : reps) {
+    EXPECT_TRUE(r.stepped);
+    EXPECT_NEAR(r.rom_deg, rom_deg, 1.5);
+  }
+}
+
 // The stance is the lunge's rep of the stepping leg: its tilt from standing, its tempo, marked
 // stepped. Neither step is a rep: the one out swings through the standing pose (or, with a
 // short reach, lands beside it), the one back carries the sensor 0.7 m.
@@ -898,12 +907,7 @@ TEST(RepDetectorTest, AShortStepLandingTiltedIsAStepForAShank) {
                                                  /*settles=*/false);
   RepDetectorParams shank = Params(100, Phase::kEccentric);
   shank.step_lever_m = shank.ankle_step_lever_m;
-  const std::vector<Rep> reps = Detect(lunges, shank);
-  ASSERT_EQ(reps.size(), 3u);
-  for (const Rep& r : reps) {
-    EXPECT_TRUE(r.stepped);
-    EXPECT_NEAR(r.rom_deg, 25.0, 1.5);
-  }
+  ExpectThreeStances(Detect(lunges, shank), 25.0);
   EXPECT_GT(Detect(lunges, Params(100, Phase::kEccentric)).size(), 3u)
       << "a wrist's lever explains the step out as a turn";
 }
@@ -1344,11 +1348,7 @@ TEST(RepDetectorTest, AStepWhoseCarryingALossHidIsJudgedByTheStepMeasuredBefore)
   std::int64_t bridged = 0;
   const std::vector<Rep> reps = FeedBridgingLosses(detector, samples, lost, &bridged);
   EXPECT_GE(bridged, 4 * 38);
-  ASSERT_EQ(reps.size(), 3u);
-  for (const Rep& r : reps) {
-    EXPECT_TRUE(r.stepped);
-    EXPECT_NEAR(r.rom_deg, 25.0, 1.5);
-  }
+  ExpectThreeStances(reps, 25.0);
   EXPECT_EQ(detector.diagnostics().steps, 3) << "each step back (a step out swings)";
 
   RepDetectorParams by_travel_alone = shank;
@@ -1405,12 +1405,7 @@ TEST(RepDetectorTest, AStepBackRunOnFromTheStancesReturnIsJudgedByTheStepsTempo)
     const std::vector<HingeSample> samples = LungesSteppingBackWithoutAStop(rate_hz, 0.2);
     RepDetectorParams shank = Params(rate_hz, Phase::kEccentric);
     shank.step_lever_m = shank.ankle_step_lever_m;
-    const std::vector<Rep> reps = Detect(samples, shank);
-    ASSERT_EQ(reps.size(), 3u);
-    for (const Rep& r : reps) {
-      EXPECT_TRUE(r.stepped);
-      EXPECT_NEAR(r.rom_deg, 25.0, 1.5);
-    }
+    ExpectThreeStances(Detect(samples, shank), 25.0);
     RepDetectorParams by_travel_alone = shank;
     by_travel_alone.step_like_tempo_ratio = 1.0;  // no tempo is alike
     EXPECT_EQ(Detect(samples, by_travel_alone).size(), 6u) << "each step back a rep";
