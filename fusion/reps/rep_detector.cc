@@ -1274,7 +1274,6 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
   // A step, unless a fill added the travel to one of the set's reps.
   const bool measured_step = read_as_step && !LikeTheSetsReps(rep, filled_frac, duration_s);
   if (measured_step) RememberMeasuredStep(filled_frac, duration_s, rep.peak_speed_deg_s);
-  stance_end_index_.reset();
   if (measured_step ||
       (seen_whole && LikeTheMeasuredStep(filled_frac, duration_s, rep.peak_speed_deg_s)) ||
       (seen == MovementSeen::kFromStance &&

@@ -800,7 +800,8 @@ class RepDetector {
   // The last step whose travel was measured (step_reference_filled_max_frac).
   std::optional<Tempo> measured_step_;
   std::optional<Tempo> last_rep_tempo_;  // the last rep accepted in this set
-  // The last sample of the last movement judged, when it was a stance and no swing ended since.
+  // The last sample of the last stance accepted, until a swing ends. The next movement goes on
+  // from it when nothing was measured since (last_end_index_ is still that sample).
   std::optional<std::int64_t> stance_end_index_;
   // As long and as fast at its peak as 'tempo', each within step_like_tempo_ratio.
   bool TempoAlike(const Tempo& tempo, double duration_s, double peak_speed_deg_s) const;

@@ -844,29 +844,40 @@ std::vector<HingeSample> Carried(std::vector<HingeSample> samples,
 // each steps 'step_m' out in 0.6 s, the knee flexing the shank 'knee_deg' and the shank landing
 // 'reach_deg' past vertical, settles to vertical (unless 'settles' is false: the stance then
 // tilts on from where the shank landed), tilts 'stance_deg' over the planted foot and back, then
-// steps back the same way without the reach and stands.
+// steps back the same way without the reach and stands. Sampled at 'rate_hz'. Each step back
+// begins 'back_overlap_s' before the stance's return ends (the two motions add): with an
+// overlap the shank never stops between them.
 std::vector<HingeSample> Lunges(double knee_deg, double reach_deg, double stance_deg,
-                                double step_m = 0.7, bool settles = true) {
-  std::vector<Piece> pieces = {{0.0, 2.0}};
+                                double step_m = 0.7, bool settles = true, double rate_hz = 100,
+                                double back_overlap_s = 0.0) {
+  std::vector<Piece> stances = {{0.0, 2.0}};
+  std::vector<Piece> steps_back = {{0.0, 2.0}};
   std::vector<Carry> carries;
   double t = 2.0;
   for (int i = 0; i < 3; ++i) {
-    pieces.push_back({knee_deg, 0.3});
-    pieces.push_back({-reach_deg, 0.3});
+    stances.push_back({knee_deg, 0.3});
+    stances.push_back({-reach_deg, 0.3});
     carries.push_back({t, 0.6, step_m});
     const double settle_s = settles ? 0.5 : 0.0;
-    if (settles) pieces.push_back({0.0, settle_s});
-    pieces.push_back({stance_deg, 1.6});
-    pieces.push_back({stance_deg, 0.2});
-    pieces.push_back({0.0, 1.0});
+    if (settles) stances.push_back({0.0, settle_s});
+    stances.push_back({stance_deg, 1.6});
+    stances.push_back({stance_deg, 0.2});
+    stances.push_back({0.0, 1.0});
     t += 0.6 + settle_s + 1.6 + 0.2 + 1.0;
-    pieces.push_back({knee_deg, 0.3});
-    pieces.push_back({0.0, 0.3});
-    carries.push_back({t, 0.6, -step_m});
-    pieces.push_back({0.0, 2.0});
+    const double back_s = t - back_overlap_s;
+    steps_back.push_back({0.0, back_s - TotalSeconds(steps_back)});
+    steps_back.push_back({knee_deg, 0.3});
+    steps_back.push_back({0.0, 0.3});
+    carries.push_back({back_s, 0.6, -step_m});
+    stances.push_back({0.0, 0.6 + 2.0});
     t += 0.6 + 2.0;
   }
-  return Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries);
+  const auto profile = [&](double time_s) {
+    const AngleAt stance = PiecesAt(stances, time_s);
+    const AngleAt step = PiecesAt(steps_back, time_s);
+    return AngleAt{stance.angle_deg + step.angle_deg, stance.rate_deg_s + step.rate_deg_s};
+  };
+  return Carried(MakeHingeFrom(profile, TotalSeconds(stances), rate_hz, {1, 0, 0, 0}), carries);
 }
 
 // Three reps, each a stance of 'rom_deg' (Lunges' three).
@@ -1361,39 +1372,6 @@ TEST(RepDetectorTest, AStepWhoseCarryingALossHidIsJudgedByTheStepMeasuredBefore)
   EXPECT_LT(stances, 3) << "the lossy steps read short of a step";
 }
 
-// Three lunges as Lunges makes them, at 'rate_hz', whose steps back begin 'overlap_s' before
-// the stance's return ends: the shank never stops between them, and the travel of a step back
-// cannot be read from a still start.
-std::vector<HingeSample> LungesSteppingBackWithoutAStop(double rate_hz, double overlap_s) {
-  constexpr double kKneeDeg = 35.0;
-  constexpr double kStepM = 0.7;
-  std::vector<Piece> stances = {{0.0, 2.0}};
-  std::vector<Piece> steps_back = {{0.0, 2.0}};
-  std::vector<Carry> carries;
-  double t = 2.0;
-  for (int i = 0; i < 3; ++i) {
-    stances.insert(stances.end(), {{kKneeDeg, 0.3},
-                                   {-15.0, 0.3},
-                                   {0.0, 0.5},
-                                   {25.0, 1.6},
-                                   {25.0, 0.2},
-                                   {0.0, 1.0},
-                                   {0.0, 2.6}});
-    carries.push_back({t, 0.6, kStepM});
-    const double back_s = t + 3.9 - overlap_s;
-    steps_back.insert(steps_back.end(),
-                      {{0.0, back_s - TotalSeconds(steps_back)}, {kKneeDeg, 0.3}, {0.0, 0.3}});
-    carries.push_back({back_s, 0.6, -kStepM});
-    t += 6.5;
-  }
-  const auto profile = [&](double time_s) {
-    const AngleAt stance = PiecesAt(stances, time_s);
-    const AngleAt step = PiecesAt(steps_back, time_s);
-    return AngleAt{stance.angle_deg + step.angle_deg, stance.rate_deg_s + step.rate_deg_s};
-  };
-  return Carried(MakeHingeFrom(profile, TotalSeconds(stances), rate_hz, {1, 0, 0, 0}), carries);
-}
-
 // A lunge's step back that runs straight on from the stance's return (the simulator's 25 Hz
 // lunges do so): begun while the shank still turned, its travel is not read, and it was counted
 // as a rep after every stance. Begun where a stance ended, it is judged by the tempo of the
@@ -1402,7 +1380,10 @@ std::vector<HingeSample> LungesSteppingBackWithoutAStop(double rate_hz, double o
 TEST(RepDetectorTest, AStepBackRunOnFromTheStancesReturnIsJudgedByTheStepsTempo) {
   for (const double rate_hz : {25.0, 50.0}) {
     SCOPED_TRACE(testing::Message() << rate_hz << " Hz");
-    const std::vector<HingeSample> samples = LungesSteppingBackWithoutAStop(rate_hz, 0.2);
+    const std::vector<HingeSample> samples = Lunges(/*knee_deg=*/35.0, /*reach_deg=*/15.0,
+                                                    /*stance_deg=*/25.0, /*step_m=*/0.7,
+                                                    /*settles=*/true, rate_hz,
+                                                    /*back_overlap_s=*/0.2);
     RepDetectorParams shank = Params(rate_hz, Phase::kEccentric);
     shank.step_lever_m = shank.ankle_step_lever_m;
     ExpectThreeStances(Detect(samples, shank), 25.0);
