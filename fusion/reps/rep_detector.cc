@@ -141,6 +141,7 @@ void RepDetector::ClearSet() {
   rising_at_gap_.reset();
   trip_out_.reset();
   measured_step_.reset();
+  step_into_stance_.reset();
   last_rep_tempo_.reset();
   stance_end_index_.reset();
 }
@@ -980,12 +981,12 @@ void RepDetector::JudgeStance() {
   const std::int64_t base = rep_.base.index;
   const double filled_frac = FilledTurnFrac(still, base);
   const bool travelled = SensorTravel(still, base).across_m > params_.step_min_m;
-  if (travelled || (measured_step_ && LikeTheMeasuredStep(filled_frac, SecondsBetween(still, base),
+  if (travelled || (StepMeasured() && LikeTheMeasuredStep(filled_frac, SecondsBetween(still, base),
                                                           PeakSpeedDegS(still, base)))) {
     rep_.stance_from_deg = still_pose_->angle_deg;
     rep_.stance_step_filled = filled_frac > 0.0;
   }
-  if (travelled && !measured_step_) RememberStepIntoStance(still, base);
+  if (travelled) RememberStepIntoStance(still, base);
 }
 
 void RepDetector::RememberStepIntoStance(std::int64_t still, std::int64_t landed) {
@@ -996,8 +997,8 @@ void RepDetector::RememberStepIntoStance(std::int64_t still, std::int64_t landed
   while (end > lo && At(end).still_s > 0.0) --end;
   std::int64_t start = end;
   while (start > lo && At(start).still_s < params_.rest_min_s) --start;
-  RememberMeasuredStep(FilledTurnFrac(start, end), SecondsBetween(start, end),
-                       PeakSpeedDegS(start, end));
+  RememberStep(step_into_stance_, FilledTurnFrac(start, end), SecondsBetween(start, end),
+               PeakSpeedDegS(start, end));
 }
 
 void RepDetector::StepInRep(std::int64_t index) {
@@ -1195,22 +1196,23 @@ bool RepDetector::LikeTheMeasuredStep(double filled_frac, double duration_s,
 }
 
 bool RepDetector::MovesLikeTheMeasuredStep(double duration_s, double peak_speed_deg_s) const {
-  return measured_step_ && !params_.climbing &&
-         TempoAlike(*measured_step_, duration_s, peak_speed_deg_s);
+  if (params_.climbing) return false;
+  return (measured_step_ && TempoAlike(*measured_step_, duration_s, peak_speed_deg_s)) ||
+         (step_into_stance_ && TempoAlike(*step_into_stance_, duration_s, peak_speed_deg_s));
 }
 
-void RepDetector::RememberMeasuredStep(double filled_frac, double duration_s,
-                                       double peak_speed_deg_s) {
+void RepDetector::RememberStep(std::optional<Tempo>& reference, double filled_frac,
+                               double duration_s, double peak_speed_deg_s) {
   // A step that moves as the set's reps do cannot tell steps from reps (a curl whose fill added
   // travel read as a step, and the next curl with a fill was judged like it).
   if (filled_frac < params_.step_reference_filled_max_frac &&
       !(last_rep_tempo_ && TempoAlike(*last_rep_tempo_, duration_s, peak_speed_deg_s))) {
-    measured_step_ = Tempo{duration_s, peak_speed_deg_s};
+    reference = Tempo{duration_s, peak_speed_deg_s};
   }
 }
 
 bool RepDetector::LikeTheSetsReps(const Rep& rep, double filled_frac, double duration_s) const {
-  if (measured_step_ || !last_rep_tempo_ || rom_count_ < params_.step_set_reps_min ||
+  if (StepMeasured() || !last_rep_tempo_ || rom_count_ < params_.step_set_reps_min ||
       filled_frac < params_.step_like_filled_frac) {
     return false;
   }
@@ -1270,10 +1272,10 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
   const bool read_as_step = seen_whole && CarriedElsewhere(first, last, settled, &rise_m);
   // Read only where a step may be judged: read as one, or like the last one measured.
   const double filled_frac =
-      read_as_step || (seen_whole && measured_step_) ? FilledTurnFrac(first, last) : 0.0;
+      read_as_step || (seen_whole && StepMeasured()) ? FilledTurnFrac(first, last) : 0.0;
   // A step, unless a fill added the travel to one of the set's reps.
   const bool measured_step = read_as_step && !LikeTheSetsReps(rep, filled_frac, duration_s);
-  if (measured_step) RememberMeasuredStep(filled_frac, duration_s, rep.peak_speed_deg_s);
+  if (measured_step) RememberStep(measured_step_, filled_frac, duration_s, rep.peak_speed_deg_s);
   if (measured_step ||
       (seen_whole && LikeTheMeasuredStep(filled_frac, duration_s, rep.peak_speed_deg_s)) ||
       (seen == MovementSeen::kFromStance &&

@@ -422,14 +422,15 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    part of a movement's turning, its travel is judged by the limb's last measured step or, with
 //    none, by the set's reps (step_like_filled_frac, step_set_reps_min). A movement run straight
 //    on from a stance's return, whose travel has no still start, is judged by the last measured
-//    step alone. The step into a stance is a measured step when the limb has measured none (it
-//    may have ended as a swing). In an exercise that climbs (climbing), a step up and one back
-//    down to where it began are one rep, a trip (step_trip_stand_max_s), read from the sensor's
-//    height once the limb has settled after each step (step_settle_max_s); a movement that goes
-//    on from the last one without a stop between is that one going on, judged with it as one
-//    rep (a trailing leg's stand on the box lost in a gap). Until the set has relearn_until_reps
-//    reps, the limb coming to rest learns the axis and its direction afresh (kLearningAxis) from
-//    its next movement, so walking or picking the weights up before the set fixes neither.
+//    step alone. The step into a stance is measured too (it may have ended as a swing), and
+//    kept beside the last step measured as a movement: a step out and a step back differ. In an
+//    exercise that climbs (climbing), a step up and one back down to where it began are one rep, a
+//    trip (step_trip_stand_max_s), read from the sensor's height once the limb has settled after
+//    each step (step_settle_max_s); a movement that goes on from the last one without a stop
+//    between is that one going on, judged with it as one rep (a trailing leg's stand on the box
+//    lost in a gap). Until the set has relearn_until_reps reps, the limb coming to rest learns the
+//    axis and its direction afresh (kLearningAxis) from its next movement, so walking or picking
+//    the weights up before the set fixes neither.
 // 3. A gap policy (gap_policy.h). The caller bridges short gaps (DecideGap: kBridge): the
 //    missing samples are interpolated (BridgeSample) and fed with 'bridged' set; the rep goes
 //    on and is marked bridged. A cut gap (MarkGap) ends what the data can no longer follow:
@@ -658,14 +659,22 @@ class RepDetector {
   double PeakSpeedDegS(std::int64_t first, std::int64_t last) const;
   // The share of the turning from sample 'first' to 'last' that a bridge filled.
   double FilledTurnFrac(std::int64_t first, std::int64_t last) const;
+  // How long a movement lasted and how fast it turned at its peak.
+  struct Tempo {
+    double duration_s = 0.0;
+    double peak_speed_deg_s = 0.0;
+  };
   // A movement whose travel a loss hid (a fill carried 'filled_frac' of its turning, at least
-  // step_like_filled_frac) that is as long and as fast at its peak as the last step measured.
+  // step_like_filled_frac) that is as long and as fast at its peak as a step measured (the
+  // last one measured as a movement or the last one into a stance).
   bool LikeTheMeasuredStep(double filled_frac, double duration_s, double peak_speed_deg_s) const;
-  // ... as long and as fast at its peak as the last step measured, whatever read its travel.
+  // ... as long and as fast at its peak as a step measured, whatever read its travel.
   bool MovesLikeTheMeasuredStep(double duration_s, double peak_speed_deg_s) const;
-  // A step whose travel was read as one, 'filled_frac' of its turning filled: its tempo judges
-  // the steps after it whose travel a loss hid (step_reference_filled_max_frac).
-  void RememberMeasuredStep(double filled_frac, double duration_s, double peak_speed_deg_s);
+  // A step whose travel was read as one, 'filled_frac' of its turning filled: its tempo becomes
+  // 'reference' (measured_step_ or step_into_stance_), which judges the steps after it whose
+  // travel a loss hid (step_reference_filled_max_frac).
+  void RememberStep(std::optional<Tempo>& reference, double filled_frac, double duration_s,
+                    double peak_speed_deg_s);
   // A movement read as a step across a fill of at least step_like_filled_frac of its turning, by
   // a limb that has measured no step, that moves as the set's reps do: one of them
   // (step_set_reps_min).
@@ -699,12 +708,12 @@ class RepDetector {
   // The limb was still at some measured sample from 'first' to 'last' (StillForTravel).
   bool StoppedBetween(std::int64_t first, std::int64_t last) const;
   // Whether the rep in progress starts where a step landed (a stance, step_min_m): sets or
-  // clears rep_.stance_from_deg. A step read so by its travel, by a limb that has measured no
-  // step, is its measured step (RememberStepIntoStance).
+  // clears rep_.stance_from_deg. A step read so by its travel is the limb's step into a stance
+  // (RememberStepIntoStance).
   void JudgeStance();
   // The step from the still pose at sample 'still' that landed at sample 'landed': its tempo,
   // from the last moment the limb was still (rest_min_s) to where it came to rest, is
-  // remembered as a measured step's. It may have ended as a swing, never measured as a movement.
+  // remembered as step_into_stance_. It may have ended as a swing, never measured as a movement.
   void RememberStepIntoStance(std::int64_t still, std::int64_t landed);
   // Forgets the axis learned from motion before the set; learning starts again at 'index'.
   void RelearnAxis(std::int64_t index);
@@ -792,13 +801,14 @@ class RepDetector {
   std::optional<Time> previous_end_;
   std::optional<Rep> swing_;    // the latest swing, until Update returns it
   std::optional<Rep> carried_;  // the latest movement carried elsewhere, until Update returns it
-  // How long a movement lasted and how fast it turned at its peak.
-  struct Tempo {
-    double duration_s = 0.0;
-    double peak_speed_deg_s = 0.0;
-  };
-  // The last step whose travel was measured (step_reference_filled_max_frac).
+  // The last step measured as a movement whose travel was read (step_reference_filled_max_frac),
+  // and the last step into a stance read so. A limb keeps both, and a movement whose travel a
+  // loss hid is judged like either: a lunge's step out swings through standing at 250-270
+  // deg/s, its step back lifts the foot at 160-170, too far apart for one to judge the other.
   std::optional<Tempo> measured_step_;
+  std::optional<Tempo> step_into_stance_;
+  // Either is known: the limb has stepped, so its steps can judge a movement.
+  bool StepMeasured() const { return measured_step_ || step_into_stance_; }
   std::optional<Tempo> last_rep_tempo_;  // the last rep accepted in this set
   // The last sample of the last stance accepted, until a swing ends. The next movement goes on
   // from it when nothing was measured since (last_end_index_ is still that sample).

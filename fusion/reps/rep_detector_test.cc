@@ -1372,6 +1372,36 @@ TEST(RepDetectorTest, AStepWhoseCarryingALossHidIsJudgedByTheStepMeasuredBefore)
   EXPECT_LT(stances, 3) << "the lossy steps read short of a step";
 }
 
+// Lunges whose step out swings twice as fast as the step back (a 35 deg reach past standing: 70
+// deg in 0.3 s against 35), and whose second and third steps out lose their push off and
+// landing. Their travel hidden, each is judged by the steps measured before it: the step into
+// the first stance keeps its own tempo beside the step back's. Judged by the last step measured
+// alone, the step back, a step out was not alike, and one stance was lost.
+TEST(RepDetectorTest, AStepOutIsJudgedByTheStepOutBeforeItNotByTheStepBack) {
+  const std::vector<HingeSample> samples = Lunges(/*knee_deg=*/35.0, /*reach_deg=*/35.0,
+                                                  /*stance_deg=*/25.0);
+  // Lunge i steps out 6.5 s after lunge i - 1, from 2 s; 0.6 s.
+  const auto lost = [](double t) {
+    for (int i = 1; i < 3; ++i) {
+      const double u = t - (2.0 + 6.5 * i);
+      if ((u > 0.0 && u < 0.2) || (u > 0.4 && u < 0.6)) return true;
+    }
+    return false;
+  };
+  RepDetectorParams shank = Params(100, Phase::kEccentric);
+  shank.step_lever_m = shank.ankle_step_lever_m;
+  RepDetector detector(shank);
+  std::int64_t bridged = 0;
+  ExpectThreeStances(FeedBridgingLosses(detector, samples, lost, &bridged), 25.0);
+  EXPECT_GE(bridged, 2 * 38);
+
+  RepDetectorParams by_travel_alone = shank;
+  by_travel_alone.step_like_filled_frac = 2.0;  // never
+  RepDetector travel_only(by_travel_alone);
+  EXPECT_LT(FeedBridgingLosses(travel_only, samples, lost, &bridged).size(), 3u)
+      << "a lossy step out reads short of a step";
+}
+
 // A lunge's step back that runs straight on from the stance's return (the simulator's 25 Hz
 // lunges do so): begun while the shank still turned, its travel is not read, and it was counted
 // as a rep after every stance. Begun where a stance ended, it is judged by the tempo of the

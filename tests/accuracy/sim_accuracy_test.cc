@@ -925,6 +925,15 @@ TEST(SituationTest, TheStepIntoTheFirstStanceTeachesTheStepTempo) {
   ExpectStepSessionCountedOnBothLinks(1633, " loss lungeL", " drawn0", "50Hz");
 }
 
+// A 25 Hz lunge set whose fifth step out lost its swing through standing (seed 1821, lungeR,
+// the first drawn): the fill hid its travel (0.29 m), so it was judged by tempo. Its steps out
+// peak at 260 deg/s and its steps back at 166, and the step back had replaced the step out as
+// the one tempo kept: not alike, the step counted as a rep (10 read 11 over serial). A limb
+// keeps the tempo of its last step into a stance beside its last step measured as a movement.
+TEST(SituationTest, ALossyStepOutIsJudgedByTheStepOutsTempo) {
+  ExpectStepSessionCountedOnBothLinks(1821, " loss lungeR", " drawn0", "25Hz");
+}
+
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
 // leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,
 // not weaker).
