@@ -710,7 +710,7 @@ const RepDetectorOutput& RepDetector::Update(const ImuSample& sample,
   entry.lost_before_s = 0.0;
 
   axis_estimator_.Add(w, dt_s, entry.gravity);
-  if (state_ == RepState::kResuming && held_) {
+  if (held_) {
     resume_up_ = QuietUp(params_.gap, sample.accel_m_s2, w);
   }
   const bool recompute = ++samples_since_axis_update_ >= axis_update_every_;
@@ -831,6 +831,7 @@ bool RepDetector::SuddenStop(std::int64_t index) const {
 }
 
 void RepDetector::Step(std::int64_t index) {
+  if (held_ && state_ != RepState::kResuming) FollowHeldRep(index);
   switch (state_) {
     case RepState::kLearningAxis:
       return;
@@ -855,32 +856,63 @@ void RepDetector::Step(std::int64_t index) {
   }
 }
 
+bool RepDetector::HeldRepCameBack(const Entry& entry) {
+  // A rep cut on its way back counts if the limb is found back at its start. Gravity angles
+  // are absolute, so comparable across the gap. A gyro angle restarts at the gap: there the
+  // tilt of gravity from the starting pose tells instead (rotation about a near-vertical axis
+  // barely tilts it, but neither did the rep's own start).
+  // The fused tilt here is still the one carried over the gap; where the limb is still, its
+  // accelerometer reads where it is now (QuietUp).
+  if (params_.angle.gyro_only) return true;
+  const bool gravity = angle_.source() == AngleSource::kGravity;
+  const Vec3 up = std::exchange(resume_up_, std::nullopt).value_or(entry.gravity);
+  const double now_deg = gravity ? angle_.Angle(up, entry.speed_deg_s, /*has_previous=*/true,
+                                                entry.angle_deg, 0.0, 0.0)
+                                 : entry.angle_deg;
+  CutRepReturn cut = held_->cut;
+  cut.from_start_deg =
+      gravity ? now_deg - held_->base_deg : DirectionAngleRad(up, held_->base_gravity) * kRadToDeg;
+  cut.start_unseen = cut.start_unseen && gravity;
+  cut.descent_from_peak_deg = held_->peak_deg - now_deg;
+  return CameBackDuringGap(params_.gap, cut);
+}
+
+void RepDetector::FollowHeldRep(std::int64_t index) {
+  const Entry& entry = At(index);
+  const bool quiet = resume_up_.has_value();
+  if (!quiet && entry.speed_deg_s <= -Threshold()) return;  // still coming back
+  // Slowed (or still, where the accelerometer reads the pose): judged here. Turned up again
+  // first: it did not come back to where it started.
+  if (entry.speed_deg_s < Threshold() && HeldRepCameBack(entry)) {
+    AcceptRep(held_->rep, held_->rotation);
+  } else {
+    ++dropped_by_gap_;
+  }
+  held_.reset();
+  resume_up_.reset();
+}
+
+void RepDetector::DropHeldRepFollowed() {
+  if (!held_ || state_ == RepState::kResuming) return;
+  ++dropped_by_gap_;
+  held_.reset();
+  resume_up_.reset();
+}
+
 void RepDetector::Resume(std::int64_t index) {
   const Entry& entry = At(index);
   const double angle = entry.angle_deg;
-  const bool gravity = angle_.source() == AngleSource::kGravity;
   if (held_) {
-    // A rep cut on its way back counts if the limb is found back at its start. Gravity angles
-    // are absolute, so comparable across the gap. A gyro angle restarts at the gap: there the
-    // tilt of gravity from the starting pose tells instead (rotation about a near-vertical axis
-    // barely tilts it, but neither did the rep's own start).
-    // The fused tilt here is still the one carried over the gap; where the limb is still, its
-    // accelerometer reads where it is now (QuietUp).
-    const Vec3 up = std::exchange(resume_up_, std::nullopt).value_or(entry.gravity);
-    const double now_deg =
-        gravity ? angle_.Angle(up, entry.speed_deg_s, /*has_previous=*/true, angle, 0.0, 0.0)
-                : angle;
-    CutRepReturn cut = held_->cut;
-    cut.from_start_deg = gravity ? now_deg - held_->base_deg
-                                 : DirectionAngleRad(up, held_->base_gravity) * kRadToDeg;
-    cut.start_unseen = cut.start_unseen && gravity;
-    cut.descent_from_peak_deg = held_->peak_deg - now_deg;
-    if (params_.angle.gyro_only || CameBackDuringGap(params_.gap, cut)) {
+    const bool quiet = resume_up_.has_value();
+    if (HeldRepCameBack(entry)) {
       AcceptRep(held_->rep, held_->rotation);
-    } else {
+      held_.reset();
+    } else if (quiet || entry.speed_deg_s > -Threshold()) {
       ++dropped_by_gap_;
+      held_.reset();
     }
-    held_.reset();
+    // Else still coming back, too fast for its accelerometer to read the pose: judged where it
+    // slows (FollowHeldRep).
   }
   if (rising_at_gap_) {
     // A rep cut on its way up goes on if the limb is still up, and the gap was too short for it
@@ -1582,6 +1614,8 @@ void RepDetector::PushRep(const Rep& rep, const RepRotation& rotation) {
 }
 
 void RepDetector::MarkGap(Time /*time*/) {
+  // Still coming back from the last gap when this one began: the data cannot say.
+  DropHeldRepFollowed();
   if (state_ != RepState::kLearningAxis && next_index_ > OldestIndex()) {
     const std::int64_t last = next_index_ - 1;
     if (state_ == RepState::kStoppedSuddenly) {
@@ -1644,6 +1678,7 @@ void RepDetector::MarkGap(Time /*time*/) {
 }
 
 std::optional<Rep> RepDetector::Finish(RepRotation* rotation) {
+  DropHeldRepFollowed();
   if (state_ == RepState::kStoppedSuddenly && rep_.stop_index >= OldestIndex()) {
     CompleteRep(rep_.stop_index, /*at_gap=*/false);
   } else if (state_ == RepState::kReturning && next_index_ > OldestIndex()) {

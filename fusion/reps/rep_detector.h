@@ -591,6 +591,16 @@ class RepDetector {
   void ComputeAngle(std::int64_t index);
   void Step(std::int64_t index);
   void Resume(std::int64_t index);
+  // Whether the rep held over a cut gap (held_) came back to its start, read at 'entry': the
+  // pose its accelerometer reads where the limb is still (resume_up_), else the fused tilt.
+  bool HeldRepCameBack(const Entry& entry);
+  // The held rep was still coming back at the first sample after the gap, too fast for the
+  // accelerometer to read its pose: it is judged at the first sample 'index' where it slows (a
+  // 25 Hz squat that lost its last 0.3 s of descent was found 14 deg up, still descending at 36
+  // deg/s, and came to rest 4 samples later), and dropped if it turns up again first.
+  void FollowHeldRep(std::int64_t index);
+  // A held rep still followed when a new gap begins or the data ends: the data cannot say.
+  void DropHeldRepFollowed();
   void StepBetweenReps(std::int64_t index);
   void StepInRep(std::int64_t index);
   double Threshold() const;
@@ -779,12 +789,14 @@ class RepDetector {
   // LockAxisTo when the gap cut the learning; a gravity angle): that pose, until the limb is
   // back near it or a rep ends.
   std::optional<double> away_from_rest_deg_;
+  // A rep cut on its way back by a gap, until the limb is found back or not (Resume, then
+  // FollowHeldRep while it is still coming back).
   std::optional<HeldRep> held_;
   // A rep cut by a gap on its way up, judged by the first sample after the gap (Resume).
   std::optional<RepInProgress> rising_at_gap_;
-  // Set from the first sample after a cut gap while a rep is held, when the limb is still
-  // there: earth-up as its accelerometer reads it (QuietUp); taken by Resume to judge the held
-  // rep's return.
+  // Set from each sample after a cut gap while a rep is held, when the limb is still there:
+  // earth-up as its accelerometer reads it (QuietUp); taken to judge the held rep's return
+  // (HeldRepCameBack).
   std::optional<Vec3> resume_up_;
 
   // Amplitude of the set: last accepted ROMs (ring). Five: the median of a few reps moves

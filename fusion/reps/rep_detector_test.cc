@@ -440,6 +440,21 @@ TEST(RepDetectorTest, GapOnTheWayBackCountsTheRepWhenTheLimbIsFoundBackAtRest) {
   EXPECT_GT(reps[1].rom_deg, 85.0);
 }
 
+TEST(RepDetectorTest, GapOnTheWayBackFollowsALimbStillComingBackUntilItSlows) {
+  // Rep 2 falls from 7.1 s to 8.7 s; the gap hides 7.8-8.0 s, and the first sample after it
+  // finds the limb 35 deg up (of 90), still coming down fast: neither back nor still enough for
+  // its accelerometer to say. It is followed down, and where it slows it is back: rep 2 counts.
+  // Judged at that first sample alone, it was dropped.
+  const auto samples = MakeHinge(hinge::Reps(3, 90, 1.0, 0.5, 1.6, 1.0), 100, {1, 0, 0, 0});
+  const std::vector<Rep> reps = Detect(samples, Params(100), 7.8, 8.0);
+  ASSERT_EQ(reps.size(), 3u);
+  EXPECT_TRUE(reps[1].bridged);
+  EXPECT_GT(reps[1].rom_deg, 85.0);
+
+  // Found on its way up rep 3 instead, it was not seen coming back: dropped, as before.
+  EXPECT_EQ(Detect(samples, Params(100), 7.8, 10.2).size(), 1u);
+}
+
 // The fused orientation as after a real cut gap: from 'after_gap_s' on for 0.1 s (until the limb
 // has been still that long and the tilt is corrected), still the one of the last sample before
 // the gap ('before_gap_s'); exact otherwise.

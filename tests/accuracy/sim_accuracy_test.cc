@@ -934,6 +934,20 @@ TEST(SituationTest, ALossyStepOutIsJudgedByTheStepOutsTempo) {
   ExpectStepSessionCountedOnBothLinks(1821, " loss lungeR", " drawn0", "25Hz");
 }
 
+// A 25 Hz squat set whose link stalled for 0.32 s on the way down of its second rep (situations
+// seed 1532): the first sample after the gap found the limb 14 deg up of 35, still descending
+// at 36 deg/s, with the tilt carried over the gap 12 deg off. Judged there, the rep was dropped
+// (9 of 10 over serial). A limb still coming back is followed until it slows, and judged there
+// (RepDetector::FollowHeldRep).
+TEST(SituationTest, ALimbStillComingBackAfterAStallIsJudgedWhereItSlows) {
+  for (const Scenario& scenario : SituationGrid(1532)) {
+    if (!Has(scenario.name, "squat sym 25Hz loss stall")) continue;
+    ExpectEveryRepCountedOnBothLinks(scenario);
+    return;
+  }
+  FAIL() << "no 25 Hz lossy squat with a stall on situations seed 1532";
+}
+
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
 // leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,
 // not weaker).
