@@ -1223,14 +1223,22 @@ double RepDetector::PeakSpeedDegS(std::int64_t first, std::int64_t last) const {
 
 bool RepDetector::LikeTheMeasuredStep(double filled_frac, double duration_s,
                                       double peak_speed_deg_s) const {
+  // Filled more than a reference may be, its peak may have been cut too: then only a peak
+  // faster than the steps' tells it apart.
+  const bool peak_cut = filled_frac > params_.step_reference_filled_max_frac;
   return filled_frac >= params_.step_like_filled_frac &&
-         MovesLikeTheMeasuredStep(duration_s, peak_speed_deg_s);
+         MovesLikeTheMeasuredStep(duration_s, peak_speed_deg_s, peak_cut);
 }
 
-bool RepDetector::MovesLikeTheMeasuredStep(double duration_s, double peak_speed_deg_s) const {
+bool RepDetector::MovesLikeTheMeasuredStep(double duration_s, double peak_speed_deg_s,
+                                           bool peak_cut) const {
   if (params_.climbing) return false;
-  return (measured_step_ && TempoAlike(*measured_step_, duration_s, peak_speed_deg_s)) ||
-         (step_into_stance_ && TempoAlike(*step_into_stance_, duration_s, peak_speed_deg_s));
+  const auto like = [&](const std::optional<Tempo>& step) {
+    return step && Alike(duration_s, step->duration_s) &&
+           (Alike(peak_speed_deg_s, step->peak_speed_deg_s) ||
+            (peak_cut && peak_speed_deg_s > 0.0 && peak_speed_deg_s < step->peak_speed_deg_s));
+  };
+  return like(measured_step_) || like(step_into_stance_);
 }
 
 void RepDetector::RememberStep(std::optional<Tempo>& reference, double filled_frac,

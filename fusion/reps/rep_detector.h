@@ -176,7 +176,8 @@ struct RepDetectorParams {
   // steps of its set instead: as long and as fast at its peak as the last step the limb was
   // measured to take, each within step_like_tempo_ratio, it is a step too, and a rep from where
   // it landed is a stance (JudgeStance). The tempo comes from a step measured with its fill
-  // under step_reference_filled_max_frac (a larger fill may also have cut its peak speed), and
+  // under step_reference_filled_max_frac (a larger fill may also have cut its peak speed: in a
+  // movement judged with more filled, a peak slower than the step's is no difference), and
   // not moving as the set's last rep did: a fill can add travel too, and a rep read as a step
   // cannot tell steps from reps. A step lasts 0.5-1 s and peaks at 200-400 deg/s, a lunge's
   // stance 2-4 s at 60-110 deg/s; a step out and back differ by a quarter (the reach). Not in
@@ -678,8 +679,10 @@ class RepDetector {
   // step_like_filled_frac) that is as long and as fast at its peak as a step measured (the
   // last one measured as a movement or the last one into a stance).
   bool LikeTheMeasuredStep(double filled_frac, double duration_s, double peak_speed_deg_s) const;
-  // ... as long and as fast at its peak as a step measured, whatever read its travel.
-  bool MovesLikeTheMeasuredStep(double duration_s, double peak_speed_deg_s) const;
+  // ... as long and as fast at its peak as a step measured, whatever read its travel; with
+  // 'peak_cut' (a fill may have cut its peak), at most as fast.
+  bool MovesLikeTheMeasuredStep(double duration_s, double peak_speed_deg_s,
+                                bool peak_cut = false) const;
   // A step whose travel was read as one, 'filled_frac' of its turning filled: its tempo becomes
   // 'reference' (measured_step_ or step_into_stance_), which judges the steps after it whose
   // travel a loss hid (step_reference_filled_max_frac).

@@ -934,6 +934,15 @@ TEST(SituationTest, ALossyStepOutIsJudgedByTheStepOutsTempo) {
   ExpectStepSessionCountedOnBothLinks(1821, " loss lungeR", " drawn0", "25Hz");
 }
 
+// A 25 Hz lunge set whose third step out lost 0.63 of its turning (seed 1837, lungeR, the
+// second drawn): the fill hid its travel and cut its peak from about 250 to 138 deg/s, 1.51
+// times slower than the step back measured before it, so it was not alike and counted as a
+// rep (6 read 7 on both links). A movement filled more than a reference may be is judged by its
+// duration, and its peak only where faster than the step's.
+TEST(SituationTest, AStepWhoseFillCutItsPeakIsStillJudgedAStep) {
+  ExpectStepSessionCountedOnBothLinks(1837, " loss lungeR", " drawn1", "25Hz");
+}
+
 // A 25 Hz squat set whose link stalled for 0.32 s on the way down of its second rep (situations
 // seed 1532): the first sample after the gap found the limb 14 deg up of 35, still descending
 // at 36 deg/s, with the tilt carried over the gap 12 deg off. Judged there, the rep was dropped
