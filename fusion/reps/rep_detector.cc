@@ -831,7 +831,6 @@ bool RepDetector::SuddenStop(std::int64_t index) const {
 }
 
 void RepDetector::Step(std::int64_t index) {
-  if (held_ && state_ != RepState::kResuming) FollowHeldRep(index);
   switch (state_) {
     case RepState::kLearningAxis:
       return;
@@ -845,6 +844,8 @@ void RepDetector::Step(std::int64_t index) {
       return;
     case RepState::kSeekingRest:
     case RepState::kAtRest:
+      // A held rep's limb left coming back by Resume: no rep starts while it descends.
+      if (held_) FollowHeldRep(index);
       StepBetweenReps(index);
       return;
     case RepState::kRising:
