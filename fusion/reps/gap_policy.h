@@ -19,11 +19,12 @@ struct GapPolicyParams {
   // the gap" after a cut gap, as a fraction of the rep's excursion (or the set's amplitude when
   // larger): the same fraction that ends a rep (RepDetectorParams::end_frac).
   double return_frac = 0.35;
-  // Whether the limb came back during a cut gap is judged at the first sample after it, where
-  // the fused tilt is still the one carried over the gap: the filter re-anchors it on gravity
-  // only once the limb has been still for a while (MadgwickSettings::restart_rest_s). At a
-  // still sample the accelerometer is gravity, so there it tells the pose instead: turning
-  // slower than this (the filter's own stillness after a gap) ...
+  // Whether the limb came back during a cut gap is judged at the first sample after it (or,
+  // found still coming back fast, where it slows), where the fused tilt is still the one carried
+  // over the gap: the filter re-anchors it on gravity only once the limb has been still for a
+  // while (MadgwickSettings::restart_rest_s). At a still sample the accelerometer is gravity,
+  // so there it tells the pose instead: turning slower than this (the filter's own stillness
+  // after a gap) ...
   double quiet_gyro_rad_s = 0.1;
   // ... with |accel| within this of g. Not looser: a limb starting to move at 20 deg/s may read
   // |accel| within 0.5 of g yet 15 deg off gravity (the tangential acceleration of a lateral

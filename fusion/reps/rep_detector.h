@@ -439,8 +439,9 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    past its turnaround but not yet back waits for the first sample after the gap (kResuming)
 //    and counts when that finds the limb back (CameBackDuringGap; where the limb is still
 //    there, read from its accelerometer, as the fused tilt is still the one carried over the
-//    gap), else it is dropped and counted in dropped_by_gap. One still rising goes on if the
-//    first sample after the gap finds the limb still up and the gap was too short to come down
+//    gap); found still coming back too fast for that, it is judged where the limb slows
+//    (FollowHeldRep); else it is dropped and counted in dropped_by_gap. One still rising goes on if
+//    the first sample after the gap finds the limb still up and the gap was too short to come down
 //    and rise again (RiseWentOnThroughGap; gravity angles only): its turnaround lay in the gap,
 //    and it is marked bridged. Otherwise it is dropped.
 //    After the gap the rest pose seen before it carries over when the limb is still near it
