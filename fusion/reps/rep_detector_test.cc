@@ -895,6 +895,13 @@ std::vector<HingeSample> Lunges(double knee_deg, double reach_deg, double stance
   return Carried(MakeHingeFrom(profile, TotalSeconds(stances), rate_hz, {1, 0, 0, 0}), carries);
 }
 
+// The shank of Lunges' stepping leg, at 100 Hz.
+RepDetectorParams SteppingShank() {
+  RepDetectorParams shank = Params(100, Phase::kEccentric);
+  shank.step_lever_m = shank.ankle_step_lever_m;
+  return shank;
+}
+
 // Three reps, each a stance of 'rom_deg' (Lunges' three).
 void ExpectThreeStances(const std::vector<Rep>& reps, double rom_deg) {
   ASSERT_EQ(reps.size(), 3u);
@@ -931,8 +938,7 @@ TEST(RepDetectorTest, AShortStepLandingTiltedIsAStepForAShank) {
   const std::vector<HingeSample> lunges = Lunges(/*knee_deg=*/48.0, /*reach_deg=*/18.0,
                                                  /*stance_deg=*/25.0, /*step_m=*/0.48,
                                                  /*settles=*/false);
-  RepDetectorParams shank = Params(100, Phase::kEccentric);
-  shank.step_lever_m = shank.ankle_step_lever_m;
+  const RepDetectorParams shank = SteppingShank();
   ExpectThreeStances(Detect(lunges, shank), 25.0);
   EXPECT_GT(Detect(lunges, Params(100, Phase::kEccentric)).size(), 3u)
       << "a wrist's lever explains the step out as a turn";
@@ -1349,6 +1355,36 @@ TEST(RepDetectorTest, WithoutBeingCarriedTheSameTurnsAreNoSteps) {
   EXPECT_EQ(detector.diagnostics().steps, 0);
 }
 
+// Lunges' second and third steps out (and back, with 'steps_back') lose their push off and
+// their landing, 0.2 s each: whether the sample at 't' is lost. Lunge i steps out 6.5 s after
+// lunge i - 1, from 2 s, and back 3.9 s later; 0.6 s each.
+std::function<bool(double t_s)> LungeStepsLosingPushOffAndLanding(bool steps_back) {
+  return [steps_back](double t) {
+    for (int i = 1; i < 3; ++i) {
+      const double out_s = 2.0 + 6.5 * i;
+      for (const double step_s : {out_s, steps_back ? out_s + 3.9 : out_s}) {
+        const double u = t - step_s;
+        if ((u > 0.0 && u < 0.2) || (u > 0.4 && u < 0.6)) return true;
+      }
+    }
+    return false;
+  };
+}
+
+// The stances counted from 'samples' with 'lost' bridged, each step judged by its travel alone.
+int StancesByTravelAlone(const std::vector<HingeSample>& samples,
+                         const std::function<bool(double t_s)>& lost) {
+  RepDetectorParams by_travel_alone = SteppingShank();
+  by_travel_alone.step_like_filled_frac = 2.0;  // never
+  RepDetector travel_only(by_travel_alone);
+  std::int64_t bridged = 0;
+  int stances = 0;
+  for (const Rep& r : FeedBridgingLosses(travel_only, samples, lost, &bridged)) {
+    if (r.stepped) ++stances;
+  }
+  return stances;
+}
+
 // Lunges whose second and third steps lost their push off and their braking (the first and last
 // 0.2 s of each 0.6 s step, out and back) and were bridged: the accelerometer filled in a
 // straight line misses most of what carried the sensor 0.7 m, and the steps read short. Filled
@@ -1358,33 +1394,14 @@ TEST(RepDetectorTest, WithoutBeingCarriedTheSameTurnsAreNoSteps) {
 TEST(RepDetectorTest, AStepWhoseCarryingALossHidIsJudgedByTheStepMeasuredBefore) {
   const std::vector<HingeSample> samples = Lunges(/*knee_deg=*/35.0, /*reach_deg=*/15.0,
                                                   /*stance_deg=*/25.0);
-  // Lunge i steps out 6.5 s after lunge i - 1, from 2 s, and back 3.9 s later; 0.6 s each.
-  const auto lost = [](double t) {
-    for (int i = 1; i < 3; ++i) {
-      for (const double step_s : {2.0 + 6.5 * i, 2.0 + 6.5 * i + 3.9}) {
-        const double u = t - step_s;
-        if ((u > 0.0 && u < 0.2) || (u > 0.4 && u < 0.6)) return true;
-      }
-    }
-    return false;
-  };
-  RepDetectorParams shank = Params(100, Phase::kEccentric);
-  shank.step_lever_m = shank.ankle_step_lever_m;
-  RepDetector detector(shank);
+  const auto lost = LungeStepsLosingPushOffAndLanding(/*steps_back=*/true);
+  RepDetector detector(SteppingShank());
   std::int64_t bridged = 0;
   const std::vector<Rep> reps = FeedBridgingLosses(detector, samples, lost, &bridged);
   EXPECT_GE(bridged, 4 * 38);
   ExpectThreeStances(reps, 25.0);
   EXPECT_EQ(detector.diagnostics().steps, 3) << "each step back (a step out swings)";
-
-  RepDetectorParams by_travel_alone = shank;
-  by_travel_alone.step_like_filled_frac = 2.0;  // never
-  RepDetector travel_only(by_travel_alone);
-  int stances = 0;
-  for (const Rep& r : FeedBridgingLosses(travel_only, samples, lost, &bridged)) {
-    if (r.stepped) ++stances;
-  }
-  EXPECT_LT(stances, 3) << "the lossy steps read short of a step";
+  EXPECT_LT(StancesByTravelAlone(samples, lost), 3) << "the lossy steps read short of a step";
 }
 
 // Lunges whose step out swings twice as fast as the step back (a 35 deg reach past standing: 70
@@ -1395,26 +1412,12 @@ TEST(RepDetectorTest, AStepWhoseCarryingALossHidIsJudgedByTheStepMeasuredBefore)
 TEST(RepDetectorTest, AStepOutIsJudgedByTheStepOutBeforeItNotByTheStepBack) {
   const std::vector<HingeSample> samples = Lunges(/*knee_deg=*/35.0, /*reach_deg=*/35.0,
                                                   /*stance_deg=*/25.0);
-  // Lunge i steps out 6.5 s after lunge i - 1, from 2 s; 0.6 s.
-  const auto lost = [](double t) {
-    for (int i = 1; i < 3; ++i) {
-      const double u = t - (2.0 + 6.5 * i);
-      if ((u > 0.0 && u < 0.2) || (u > 0.4 && u < 0.6)) return true;
-    }
-    return false;
-  };
-  RepDetectorParams shank = Params(100, Phase::kEccentric);
-  shank.step_lever_m = shank.ankle_step_lever_m;
-  RepDetector detector(shank);
+  const auto lost = LungeStepsLosingPushOffAndLanding(/*steps_back=*/false);
+  RepDetector detector(SteppingShank());
   std::int64_t bridged = 0;
   ExpectThreeStances(FeedBridgingLosses(detector, samples, lost, &bridged), 25.0);
   EXPECT_GE(bridged, 2 * 38);
-
-  RepDetectorParams by_travel_alone = shank;
-  by_travel_alone.step_like_filled_frac = 2.0;  // never
-  RepDetector travel_only(by_travel_alone);
-  EXPECT_LT(FeedBridgingLosses(travel_only, samples, lost, &bridged).size(), 3u)
-      << "a lossy step out reads short of a step";
+  EXPECT_LT(StancesByTravelAlone(samples, lost), 3) << "a lossy step out reads short of a step";
 }
 
 // A lunge's step back that runs straight on from the stance's return (the simulator's 25 Hz
@@ -1468,8 +1471,7 @@ TEST(RepDetectorTest, AStanceAfterAFilledStepIsNoSwingForTheTiltTheCheckKept) {
         });
     return reps;
   };
-  RepDetectorParams shank = Params(100, Phase::kEccentric);
-  shank.step_lever_m = shank.ankle_step_lever_m;
+  const RepDetectorParams shank = SteppingShank();
   const std::vector<Rep> reps = detect(shank);
   ASSERT_EQ(reps.size(), 3u);
   for (const Rep& r : reps) EXPECT_TRUE(r.stepped);
