@@ -1311,7 +1311,7 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
   double rise_m = 0.0;
   const double duration_s = ToSeconds(rep.end - rep.start);
   const bool read_as_step = seen_whole && CarriedElsewhere(first, last, settled, &rise_m);
-  // Read only where a step may be judged: read as one, or like the last one measured.
+  // Read only where a step may be judged: read as one, or like a step measured.
   const double filled_frac =
       read_as_step || (seen_whole && StepMeasured()) ? FilledTurnFrac(first, last) : 0.0;
   // A step, unless a fill added the travel to one of the set's reps.

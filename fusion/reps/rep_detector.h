@@ -173,16 +173,16 @@ struct RepDetectorParams {
   // straight line, missing a swing's push off and its braking (lunges losing a third of a
   // step's turn read 0.19-0.33 m of 0.5-0.7 m; an eighth of it, 0.30 m). A movement seen whole
   // in which the fill carried at least step_like_filled_frac of the turning is judged by the
-  // steps of its set instead: as long and as fast at its peak as the last step the limb was
-  // measured to take, each within step_like_tempo_ratio, it is a step too, and a rep from where
+  // steps of its set instead: as long and as fast at its peak as a step the limb was measured
+  // to take, each within step_like_tempo_ratio, it is a step too, and a rep from where
   // it landed is a stance (JudgeStance). The tempo comes from a step measured with its fill
   // under step_reference_filled_max_frac (a larger fill may also have cut its peak speed: in a
   // movement judged with more filled, a peak slower than the step's is no difference), and
   // not moving as the set's last rep did: a fill can add travel too, and a rep read as a step
   // cannot tell steps from reps. A step lasts 0.5-1 s and peaks at 200-400 deg/s, a lunge's
-  // stance 2-4 s at 60-110 deg/s; a step out and back differ by a quarter (the reach). Not in
-  // an exercise that climbs: its steps pair into trips by their height, which a step judged so
-  // has not.
+  // stance 2-4 s at 60-110 deg/s; a step out, swinging through standing, may peak 1.6 times as
+  // fast as the step back, so a limb keeps one of each (step_into_stance_). Not in an exercise
+  // that climbs: its steps pair into trips by their height, which a step judged so has not.
   double step_like_filled_frac = 0.1;
   double step_reference_filled_max_frac = 0.15;
   double step_like_tempo_ratio = 1.5;
@@ -598,8 +598,9 @@ class RepDetector {
   bool HeldRepCameBack(const Entry& entry);
   // The held rep was still coming back at the first sample after the gap, too fast for the
   // accelerometer to read its pose: it is judged at the first sample 'index' where it slows (a
-  // 25 Hz squat that lost its last 0.3 s of descent was found 14 deg up, still descending at 36
-  // deg/s, and came to rest 4 samples later), and dropped if it turns up again first.
+  // 25 Hz squat whose link stalled 0.32 s on its way down was found 14 deg up of 35, still
+  // descending at 36 deg/s, and came to rest 4 samples later), and dropped if it turns up again
+  // first.
   void FollowHeldRep(std::int64_t index);
   // A held rep still followed when a new gap begins or the data ends: the data cannot say.
   void DropHeldRepFollowed();
