@@ -890,14 +890,12 @@ void RepDetector::FollowHeldRep(std::int64_t index) {
     ++dropped_by_gap_;
   }
   held_.reset();
-  resume_up_.reset();
 }
 
 void RepDetector::DropHeldRepFollowed() {
   if (!held_ || state_ == RepState::kResuming) return;
   ++dropped_by_gap_;
   held_.reset();
-  resume_up_.reset();
 }
 
 void RepDetector::Resume(std::int64_t index) {
@@ -1235,9 +1233,10 @@ bool RepDetector::MovesLikeTheMeasuredStep(double duration_s, double peak_speed_
                                            bool peak_cut) const {
   if (params_.climbing) return false;
   const auto like = [&](const std::optional<Tempo>& step) {
-    return step && Alike(duration_s, step->duration_s) &&
-           (Alike(peak_speed_deg_s, step->peak_speed_deg_s) ||
-            (peak_cut && peak_speed_deg_s > 0.0 && peak_speed_deg_s < step->peak_speed_deg_s));
+    if (!step) return false;
+    if (TempoAlike(*step, duration_s, peak_speed_deg_s)) return true;
+    return peak_cut && Alike(duration_s, step->duration_s) && peak_speed_deg_s > 0.0 &&
+           peak_speed_deg_s < step->peak_speed_deg_s;
   };
   return like(measured_step_) || like(step_into_stance_);
 }

@@ -420,10 +420,10 @@ RepDetectorParams ResolveForExercise(RepDetectorParams params);
 //    elsewhere (a leg stepping out or back, step_min_m) is no rep either; a rep that starts where a
 //    step landed is the stance, judged by its return to the pose stood in before the step and
 //    measured from it (after a filled step, to its own return when lower). Where a fill carried
-//    part of a movement's turning, its travel is judged by the limb's last measured step or, with
+//    part of a movement's turning, its travel is judged by the limb's measured steps or, with
 //    none, by the set's reps (step_like_filled_frac, step_set_reps_min). A movement run straight
-//    on from a stance's return, whose travel has no still start, is judged by the last measured
-//    step alone. The step into a stance is measured too (it may have ended as a swing), and
+//    on from a stance's return, whose travel has no still start, is judged by the measured steps
+//    alone. The step into a stance is measured too (it may have ended as a swing), and
 //    kept beside the last step measured as a movement: a step out and a step back differ. In an
 //    exercise that climbs (climbing), a step up and one back down to where it began are one rep, a
 //    trip (step_trip_stand_max_s), read from the sensor's height once the limb has settled after

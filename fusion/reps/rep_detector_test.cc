@@ -895,9 +895,9 @@ std::vector<HingeSample> Lunges(double knee_deg, double reach_deg, double stance
   return Carried(MakeHingeFrom(profile, TotalSeconds(stances), rate_hz, {1, 0, 0, 0}), carries);
 }
 
-// The shank of Lunges' stepping leg, at 100 Hz.
-RepDetectorParams SteppingShank() {
-  RepDetectorParams shank = Params(100, Phase::kEccentric);
+// The shank of Lunges' stepping leg.
+RepDetectorParams SteppingShank(double rate_hz = 100) {
+  RepDetectorParams shank = Params(rate_hz, Phase::kEccentric);
   shank.step_lever_m = shank.ankle_step_lever_m;
   return shank;
 }
@@ -1423,8 +1423,8 @@ TEST(RepDetectorTest, AStepOutIsJudgedByTheStepOutBeforeItNotByTheStepBack) {
 // A lunge's step back that runs straight on from the stance's return (the simulator's 25 Hz
 // lunges do so): begun while the shank still turned, its travel is not read, and it was counted
 // as a rep after every stance. Begun where a stance ended, it is judged by the tempo of the
-// last step measured (here the step into the first stance, which swung through the standing
-// pose and was never measured as a movement): as long and as fast, it is a step.
+// steps measured (here the steps into the stances, which swung through the standing pose and
+// were never measured as movements): as long and as fast, it is a step.
 TEST(RepDetectorTest, AStepBackRunOnFromTheStancesReturnIsJudgedByTheStepsTempo) {
   for (const double rate_hz : {25.0, 50.0}) {
     SCOPED_TRACE(testing::Message() << rate_hz << " Hz");
@@ -1432,8 +1432,7 @@ TEST(RepDetectorTest, AStepBackRunOnFromTheStancesReturnIsJudgedByTheStepsTempo)
                                                     /*stance_deg=*/25.0, /*step_m=*/0.7,
                                                     /*settles=*/true, rate_hz,
                                                     /*back_overlap_s=*/0.2);
-    RepDetectorParams shank = Params(rate_hz, Phase::kEccentric);
-    shank.step_lever_m = shank.ankle_step_lever_m;
+    const RepDetectorParams shank = SteppingShank(rate_hz);
     ExpectThreeStances(Detect(samples, shank), 25.0);
     RepDetectorParams by_travel_alone = shank;
     by_travel_alone.step_like_tempo_ratio = 1.0;  // no tempo is alike

@@ -902,7 +902,7 @@ TEST(SituationTest, AStanceAfterALossyStepIsNoSwingForTheTiltTheCheckKept) {
 // A 25 Hz lunge set whose steps back run straight on from the stance's return (seed 1628,
 // lungeR, the second drawn): begun with the shank still turning, a step back's travel is not
 // read, and one was counted as a rep (6 reps read 7, on both links). Begun where a stance ended,
-// it is judged by the tempo of the last step measured (RepDetector::MovementSeen::kFromStance).
+// it is judged by the tempo of the steps measured (RepDetector::MovementSeen::kFromStance).
 TEST(SituationTest, AStepBackRunOnFromTheStancesReturnIsAStep) {
   ExpectStepSessionCountedOnBothLinks(1628, " loss lungeR", " drawn1", "25Hz");
 }
@@ -919,8 +919,8 @@ TEST(SituationTest, AStanceAfterAFilledStepIsMeasuredToItsOwnReturn) {
 // A 50 Hz lunge set whose first step back and second step out were both filled, 0.42 and 0.51 of
 // their turning (seed 1633, lungeL, the first drawn). The first step out swung through standing
 // and was never measured as a movement, so no step had been measured and both filled steps
-// counted as reps (10 read 12). The step into a stance, read so by its travel, now teaches the
-// step tempo to a limb that has measured none (RepDetector::RememberStepIntoStance).
+// counted as reps (10 read 12). The step into a stance, read so by its travel, now teaches its
+// tempo too (RepDetector::RememberStepIntoStance).
 TEST(SituationTest, TheStepIntoTheFirstStanceTeachesTheStepTempo) {
   ExpectStepSessionCountedOnBothLinks(1633, " loss lungeL", " drawn0", "50Hz");
 }
