@@ -111,6 +111,14 @@ try {
   // rest with its newest row in view.
   const fit = await untilFocusFits(page, 'the portrait focus view to fit the screen');
   console.log(`ok focus: fits the portrait screen beside the warnings ${JSON.stringify(fit)}`);
+  // Across the whole portrait width every header of the rep table reads on one line.
+  const wrapped = await page.evaluate(() => [...document.querySelectorAll('#focus .reps th')]
+    .filter((th) => {
+      const range = document.createRange();
+      range.selectNodeContents(th);
+      return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size > 1;
+    }).map((th) => th.textContent));
+  assert.deepEqual(wrapped, [], 'portrait focus: a rep table header wraps');
   if (shots) await page.screenshot({ path: path.join(shots, 'sensor-check-focus-portrait.png') });
   assert.deepEqual(errors, [], 'no console errors');
   passed = true;

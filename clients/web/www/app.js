@@ -419,7 +419,8 @@ function sensorChips(a, compact) {
     const problem = a.problems.get(key);
     if (problem && status === 'connected') status = 'check';
     if (problem && !compact) {
-      problemLines.push(el('p', { class: 'sensor-problem', text: `${cap(d.side)} ${d.limb}: ${problem}` }));
+      problemLines.push(el('p', { class: 'sensor-problem' },
+        el('strong', { text: `${cap(d.side)} ${d.limb}:` }), ` ${problem}`));
     }
     const stale = !state.live || !boxUp(a) || age > STALE_SAMPLE_S;
     box.append(el('div', { class: `sensor ${status}${stale ? ' stale' : ''}`, 'data-sensor': d.name,
@@ -639,8 +640,11 @@ function repTable(a) {
       : '–';
     const loss = (v) => (v ? a.fatigue.get(`${v.side}/${v.rep.index}`) : undefined);
     const uncertain = [L, R].filter((v) => v && (v.unpaired || v.rep.bridged === true));
-    table.append(el('tr', { class: uncertain.length ? 'uncertain' : '' },
-      el('td', { text: `#${first.rep.index}${uncertain.length ? (uncertain[0].unpaired ? ' unpaired' : ' bridged') : ''}` }),
+    // Why a row is uncertain goes under its number, in small type: a word beside it would widen
+    // the column and wrap every header.
+    const why = uncertain.length ? (uncertain[0].unpaired ? 'unpaired' : 'bridged') : null;
+    table.append(el('tr', { class: why ? 'uncertain' : '' },
+      el('td', { text: `#${first.rep.index}` }, why ? el('span', { class: 'rep-note', text: why }) : null),
       el('td', { text: pairText(L, R, (v) => `${fmt(v.rep.rom_deg)}°`) }),
       el('td', { text: `${pairText(L, R, (v) => fmt(v.rep.concentric_s, 1))} s` }),
       el('td', { text: `${pairText(L, R, (v) => fmt(v.rep.eccentric_s, 1))} s` }),
