@@ -11,6 +11,11 @@ Vec3 Lerp(const Vec3& a, const Vec3& b, double f) {
   return {a.x + (b.x - a.x) * f, a.y + (b.y - a.y) * f, a.z + (b.z - a.z) * f};
 }
 
+// The sample before 'before' carries a curve across a gap only when it lies at least this share
+// of the fill's spacing before it (BridgeSampleCurved): a period before is the rule, and half of
+// one still fits a curve through jittered times.
+constexpr double kMinParabolaBaseShare = 0.5;
+
 // The gyro at 'time' on the parabola through three samples in time order ('fallback' when their
 // times are not), by Lagrange's weights.
 Vec3 GyroOnParabola(const ImuSample& s0, const ImuSample& s1, const ImuSample& s2, Time time,
@@ -75,6 +80,12 @@ ImuSample BridgeSample(const ImuSample& before, const ImuSample& after, std::int
 ImuSample BridgeSampleCurved(const ImuSample& earlier, const ImuSample& before,
                              const ImuSample& after, std::int64_t k, std::int64_t missing) {
   ImuSample out = BridgeSample(before, after, k, missing);
+  // A parabola carried across the gap from two samples stamped nearly at once (a burst that a
+  // clock could only stamp microseconds apart) has a slope of noise over no time: it filled a
+  // still wrist turning at 146 rad/s. Such a base says nothing of the curve: the line is kept.
+  const double fill_spacing_s =
+      ToSeconds(after.time - before.time) / static_cast<double>(missing + 1);
+  if (ToSeconds(before.time - earlier.time) < kMinParabolaBaseShare * fill_spacing_s) return out;
   out.gyro_rad_s =
       WithinSpanUnlessPeak(GyroOnParabola(earlier, before, after, out.time, out.gyro_rad_s),
                            earlier.gyro_rad_s, before.gyro_rad_s, after.gyro_rad_s);

@@ -68,7 +68,8 @@ ImuSample BridgeSample(const ImuSample& before, const ImuSample& after, std::int
 // -223, then -58 deg/s, seven samples lost at 50 Hz, then -5) is filled turning back up at up to
 // 250 deg/s, a rise that a simulated step-up's detector took for a rep's start. Where 'before'
 // is a peak, the parabola's peak beyond it is kept: clamped there, a curl that lost its fastest
-// 200 ms at 25 Hz read its range 5 deg off.
+// 200 ms at 25 Hz read its range 5 deg off. Where 'earlier' lies less than half the fill's spacing
+// before 'before' (a burst stamped all at once), the two say nothing of a curve: the line is kept.
 ImuSample BridgeSampleCurved(const ImuSample& earlier, const ImuSample& before,
                              const ImuSample& after, std::int64_t k, std::int64_t missing);
 

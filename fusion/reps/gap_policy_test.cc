@@ -158,6 +158,34 @@ TEST(GapPolicyTest, ACurvedFillNeverOvershootsSamplesThatRunOneWay) {
   }
 }
 
+// A burst that reached the clock all at once (a link that stalled as it started) may be stamped a
+// microsecond apart. A still wrist (gyro noise of 0.01 rad/s) then lost four samples at 50 Hz:
+// the parabola through the two samples stamped together and the one after the gap turned it at
+// 146 rad/s, and its detector locked its axis on that turn. Such a pair says nothing of a curve:
+// the fill is the straight line.
+TEST(GapPolicyTest, SamplesStampedTogetherCarryNoCurveAcrossAGap) {
+  ImuSample earlier;
+  earlier.time = TimeFromSeconds(0.587);
+  earlier.gyro_rad_s = {-0.010, -0.011, -0.005};
+  ImuSample before;
+  before.time = earlier.time + std::chrono::microseconds(1);
+  before.gyro_rad_s = {-0.004, -0.014, -0.007};
+  ImuSample after;
+  after.time = TimeFromSeconds(0.682);
+  after.gyro_rad_s = {-0.008, -0.014, -0.002};
+  for (std::int64_t k = 1; k <= 4; ++k) {
+    const Vec3 filled = BridgeSampleCurved(earlier, before, after, k, 4).gyro_rad_s;
+    const Vec3 line = BridgeSample(before, after, k, 4).gyro_rad_s;
+    EXPECT_EQ(filled.x, line.x) << k;
+    EXPECT_EQ(filled.y, line.y) << k;
+    EXPECT_EQ(filled.z, line.z) << k;
+  }
+  // A period apart, the same three samples do carry their curve.
+  earlier.time = before.time - std::chrono::milliseconds(20);
+  EXPECT_NE(BridgeSampleCurved(earlier, before, after, 2, 4).gyro_rad_s.x,
+            BridgeSample(before, after, 2, 4).gyro_rad_s.x);
+}
+
 // The clock may place a loss found late a few samples off: the sample taken as the first after
 // the loss came before it. A curl rising (gyro 0, then -0.54 rad/s, then -1.65 one period after
 // seven lost samples) was filled with a parabola through the wrong times, rising to +1.58 rad/s,

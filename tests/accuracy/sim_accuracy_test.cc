@@ -957,6 +957,21 @@ TEST(SituationTest, ALimbStillComingBackAfterAStallIsJudgedWhereItSlows) {
   FAIL() << "no 25 Hz lossy squat with a stall on situations seed 1532";
 }
 
+// A 50 Hz curl set whose right link stalled as it started (situations seed 1767): the first 29
+// samples came at once, and the device-time clock stamped them a microsecond apart. Four samples
+// lost right after them were filled along a parabola through two samples with no time between
+// them: a still wrist turned at 146 rad/s, the detector locked its axis on that turn, and read 2
+// of 10 reps over device time. The fill keeps its line where the samples before the gap carry
+// no curve.
+TEST(SituationTest, ALinkThatStallsAsItStartsLosesNoRep) {
+  for (const Scenario& scenario : SituationGrid(1767)) {
+    if (!Has(scenario.name, "curl sym 50Hz loss stall")) continue;
+    ExpectEveryRepCountedOnBothLinks(scenario);
+    return;
+  }
+  FAIL() << "no 50 Hz lossy curl with a stall on situations seed 1767";
+}
+
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
 // leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,
 // not weaker).
