@@ -115,6 +115,7 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
     if (h.size_known) continue;
     h.size_known = true;
     const bool first_of_run = i == 0 && s.passed == 0 && s.handling == 0;
+    h.first_of_run = first_of_run;
     h.handling =
         first_of_run &&
         (AxesApartDeg(h.rotation.axis, rotation.axis) > params_.edge_axis_max_deg ||
@@ -282,7 +283,8 @@ RepScreen::PartnerRep RepScreen::PartnerPassed(Side other, const Rep& rep) const
   return PartnerRep::kNo;
 }
 
-RepScreen::PartnerEdge RepScreen::PartnerHandling(Side other, const Rep& rep) const {
+RepScreen::PartnerEdge RepScreen::PartnerHandling(Side other, const Rep& rep,
+                                                  bool first_of_run) const {
   const SideState& o = state(other);
   auto alike = [&](const Rep& q) {
     if (!Beside(q, rep)) return false;
@@ -294,10 +296,15 @@ RepScreen::PartnerEdge RepScreen::PartnerHandling(Side other, const Rep& rep) co
     const Held& h = o.held[static_cast<std::size_t>(i)];
     if (!alike(h.rep)) continue;
     if (!h.size_known) return PartnerEdge::kUndecided;
-    if (h.alone) return PartnerEdge::kHandling;
+    if (h.alone || (first_of_run && h.first_of_run && h.handling)) return PartnerEdge::kHandling;
   }
   for (const Rep& q : o.put_downs.kept()) {
     if (alike(q)) return PartnerEdge::kHandling;
+  }
+  if (first_of_run) {
+    for (const Rep& q : o.pick_ups.kept()) {
+      if (alike(q)) return PartnerEdge::kHandling;
+    }
   }
   return PartnerEdge::kNone;
 }
@@ -376,7 +383,7 @@ void RepScreen::Release(Side side, bool ending) {
       } else if (two_sides_) {
         if (!ending && !PartnerKnown(Other(side), h.rep)) break;
         const PartnerEdge partner =
-            bilateral_ ? PartnerHandling(Other(side), h.rep) : PartnerEdge::kNone;
+            bilateral_ ? PartnerHandling(Other(side), h.rep, h.first_of_run) : PartnerEdge::kNone;
         if (partner == PartnerEdge::kUndecided && !ending) break;  // judged with it
         verdict = partner == PartnerEdge::kHandling ? ScreenVerdict::kHandling
                                                     : CrossSideVerdict(side, h.rep);
@@ -384,6 +391,7 @@ void RepScreen::Release(Side side, bool ending) {
     }
     const Rep rep = h.rep;
     if (verdict == ScreenVerdict::kHandling && h.alone) s.put_downs.Push(rep);
+    if (verdict == ScreenVerdict::kHandling && h.first_of_run) s.pick_ups.Push(rep);
     std::copy(s.held.begin() + 1, s.held.begin() + s.held_count, s.held.begin());
     --s.held_count;
     Emit(side, rep, verdict);

@@ -46,8 +46,10 @@ struct RepScreenParams {
   // Both hands put the weights down together, by one movement whatever the set's asymmetry: in
   // a bilateral set a rep that overlaps a movement of the other side judged handling because no
   // rep followed it (run_end_rest_s), their ROMs within this ratio of each other, is handling
-  // too. A weaker side's curls may be 0.75 of the other's, so its put-down passes the size rule
-  // where the other side's does not (50 deg after 95 deg curls, beside 50 deg after 120 deg).
+  // too. So is a run's first rep beside the other side's first, judged handling (picked up
+  // together: one arm's lift may read as turning about the elbow, the other's about the
+  // shoulder). A weaker side's curls may be 0.75 of the other's, so its put-down passes the size
+  // rule where the other side's does not (50 deg after 95 deg curls, beside 50 deg after 120 deg).
   // Alike: the simulator's two put-downs differ by a few percent; a side's real rep beside the
   // other side's put-down is that side's own size, larger. (Not a movement judged by the rep
   // after it: a set of varying range may begin with reps that small on one side only.)
@@ -200,7 +202,8 @@ class RepScreen {
     // First of a run and under edge_rom_frac of the next rep, of the set's axis and centre: a
     // rep if the other side's movement beside it passed (a bilateral set), else handling.
     bool small_first = false;
-    bool alone = false;  // ... because no next rep of its side followed it (a put-down)
+    bool alone = false;         // ... because no next rep of its side followed it (a put-down)
+    bool first_of_run = false;  // before it the side passed no rep and judged none handling
   };
   // The last kHistory reps (or movements) of one kind, in a ring: no allocation.
   class RecentReps {
@@ -225,6 +228,7 @@ class RepScreen {
     RecentReps swings;       // movements the detector judged pendulum swings
     RecentReps carried;      // movements it judged carried elsewhere
     RecentReps put_downs;    // reps judged handling as alone
+    RecentReps pick_ups;     // first reps of the run judged handling
     RecentReps passed_reps;  // reps passed as the set's
     std::array<double, kRoms> roms{};
     int rom_count = 0;
@@ -265,9 +269,10 @@ class RepScreen {
   // Whether the other side's data says all of its reps overlapping 'rep' are known.
   bool PartnerKnown(Side other, const Rep& rep) const;
   // The other side's movement overlapping 'rep' and of a like size (edge_partner_rom_ratio_max):
-  // none, one whose size is still to be judged, or one judged handling as alone (a put-down).
+  // none, one whose size is still to be judged, or one judged handling as alone (a put-down)
+  // or, when 'rep' is the first of its run, as the first of that side's (a pick-up).
   enum class PartnerEdge : std::uint8_t { kNone, kUndecided, kHandling };
-  PartnerEdge PartnerHandling(Side other, const Rep& rep) const;
+  PartnerEdge PartnerHandling(Side other, const Rep& rep, bool first_of_run) const;
   // Whether the other side's movement overlapping 'rep' passed as a rep of its set, by its size
   // (and axis and centre) or its verdict: yes, no (none, or not passed), or still to be judged.
   enum class PartnerRep : std::uint8_t { kNo, kUndecided, kYes };

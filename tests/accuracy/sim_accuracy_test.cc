@@ -1317,6 +1317,16 @@ TEST(DrawnGridTest, APickUpThatLostSamplesIsStillHandling) {
   ExpectDrawnSessionExact(24, 19, {"curl", " handling", " loss", "200Hz"}, 10);
 }
 
+// Curls after a walk, both hands picking the weights up together (seed 1769, the 15th: 54 and
+// 55 deg before 91 deg curls on the weaker left and 121 deg on the right; seed 1841, the 3rd).
+// One side's lift read about another centre than its curls, and was handling; the other's read
+// too near its curls' centre to tell and, over half their size, was counted. Beside the other
+// side's pick-up and of a like size, the first rep of a run is a pick-up too.
+TEST(DrawnGridTest, APickUpBesideTheOtherHandsPickUpIsHandling) {
+  ExpectDrawnSessionExact(1769, 14, {"curl", " walk", " handling", "50Hz"}, 8);
+  ExpectDrawnSessionExact(1841, 2, {"curl", " walk", " handling", "50Hz"}, 11);
+}
+
 TEST(DrawnGridTest, SessionsNobodyTunedOnStayAtTheirMeasuredRate) {
   int sessions = 0;
   int exact = 0;
