@@ -286,6 +286,11 @@ ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
   if (time <= last_time_) {
     time = SaturatingAdd(last_time_, Duration(1000));  // keep session time increasing
   }
+  // (Across a gap the step spans the missing samples, which a bridge fills in session time.)
+  if (params_.device_time && !update.gap &&
+      ToSeconds(time - last_time_) < params_.burst_step_frac * step_s) {
+    update.shortened_step = DurationFromSeconds(step_s) - (time - last_time_);
+  }
   update.time = time;
   last_time_ = time;
   if (update.gap) {

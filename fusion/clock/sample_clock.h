@@ -81,6 +81,12 @@ struct SampleClockParams {
   // three lossy blocks in a row set a rise of 4-5 periods per block at 200 Hz, which hid every
   // loss for seconds while the period estimate stretched by 1 %.
   double learned_rate_drift = 0.002;
+  // Device-time streams: a session step shorter than this share of the device's step is a
+  // burst's (the offset's envelope fell by most of a period: samples a link held back, stamped
+  // as they came), and the sample is integrated over its device step (ClockUpdate::
+  // shortened_step). Steps a little shorter are the envelope following a device clock that runs
+  // fast (up to max_rate_error), where session time is the truer one.
+  double burst_step_frac = 0.5;
 };
 
 // What the clock says about one sample.
@@ -105,6 +111,13 @@ struct ClockUpdate {
   // over beyond its period: integrate its gyro over the step less this (the lost samples' own
   // rotation, if located, is put back where they were lost).
   Duration late_loss_step{0};
+  // Device-time streams: how much shorter this sample's session step is than its device step,
+  // where a burst shortened it (SampleClockParams::burst_step_frac). A link that held samples
+  // back as it began delivers them at once, and the offset's envelope, learned from the late
+  // first one, falls by a period at each: session time can only step a microsecond. The sample
+  // still spans its device step: the filter and the detector integrate over that (over the
+  // microsecond, a burst's turning was lost).
+  Duration shortened_step{0};
 };
 
 // Turns device or arrival times into session times for one sensor, and finds gaps.

@@ -89,6 +89,50 @@ TEST(SampleClockTest, ExtremeArrivalTimesSaturateInsteadOfOverflowing) {
   EXPECT_EQ(next.time, Time::max());  // saturated, not wrapped to a negative time
 }
 
+// A link that held its first 29 samples back (50 Hz) delivers them at once 0.58 s late, then on
+// time. Each of the burst lowers the offset's envelope by a period, so session time can only
+// step a microsecond per sample until the stream is on time: the clock says by how much it
+// shortened each of those steps, and the session step and that add up to the device's period.
+// Once on time, the steps are the session's own.
+TEST(SampleClockTest, ABurstAsTheLinkBeginsKeepsEachSamplesDeviceStep) {
+  SampleClock clock({.nominal_rate_hz = 50.0, .device_time = true});
+  Time last_time;
+  for (int k = 0; k < 100; ++k) {
+    const double device_s = 0.02 * k;
+    const double arrival_s = k < 29 ? 0.587 : device_s + 0.004;
+    const ClockUpdate update = clock.Update(TimeFromSeconds(device_s), TimeFromSeconds(arrival_s));
+    ASSERT_FALSE(update.gap) << k;
+    if (k > 0) {
+      EXPECT_GT(update.time, last_time) << k;
+    }
+    if (k > 0 && k <= 29) {
+      EXPECT_GT(ToSeconds(update.shortened_step), 0.019) << k;
+      EXPECT_NEAR(ToSeconds(update.time - last_time + update.shortened_step), 0.02, 1e-9) << k;
+    } else {
+      EXPECT_EQ(update.shortened_step, Duration(0)) << k;
+    }
+    if (k >= 40) {
+      EXPECT_NEAR(ToSeconds(update.time), device_s + 0.004, 1e-6) << k;
+    }
+    last_time = update.time;
+  }
+}
+
+// A device clock that runs 5 % fast: the offset's envelope falls a little at every sample, and
+// session time, which follows the arrivals, is the truer one. No step is taken for a burst's.
+TEST(SampleClockTest, AFastDeviceClockShortensNoStep) {
+  SampleClock clock({.nominal_rate_hz = 100.0, .device_time = true});
+  for (int k = 0; k < 500; ++k) {
+    const double true_s = 0.01 * k;
+    const ClockUpdate update =
+        clock.Update(TimeFromSeconds(1.05 * true_s), TimeFromSeconds(true_s + 0.003));
+    EXPECT_EQ(update.shortened_step, Duration(0)) << k;
+    if (k > 0) {
+      EXPECT_NEAR(ToSeconds(update.time), true_s + 0.003, 1e-6) << k;
+    }
+  }
+}
+
 TEST(SampleClockTest, DeviceClocksWithOffsetAndDriftMeetOnSessionTime) {
   // Two sensors sample the same instants; their device clocks start 300 s apart and one runs
   // 500 ppm fast. Arrival = true time + latency in [2, 12] ms.

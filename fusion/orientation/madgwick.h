@@ -206,7 +206,8 @@ class MadgwickFilter {
   MadgwickFilter(const MadgwickSettings& settings, double sample_rate_hz);
 
   // Updates with one sample; dt comes from the previous sample's time, less 'lost_in_step_s'
-  // (samples lost before and put back elsewhere: SessionPipeline::AddLateLoss).
+  // (samples lost before and put back elsewhere: SessionPipeline::AddLateLoss; negative where
+  // the clock shortened the step, ClockUpdate::shortened_step).
   void Update(const ImuSample& sample, double lost_in_step_s = 0.0);
   // Updates with an explicit dt.
   void UpdateWithDt(const ImuSample& sample, double dt_s);

@@ -81,7 +81,7 @@ struct SessionPipeline::SensorState {
     Quaternion after;
     std::int64_t detector_index = 0;
     std::int64_t lost_before = 0;
-    double lost_in_step_s = 0.0;  // ClockUpdate::late_loss_step
+    double lost_in_step_s = 0.0;  // ClockUpdate::late_loss_step less shortened_step
     bool measured = false;
   };
   // Room for the clock's located history plus the bridged samples between.
@@ -270,7 +270,9 @@ void SessionPipeline::ProcessSample(int sensor_index, const ImuSample& sample, T
   if (const std::optional<ImplausibleInput> problem = sensor.plausibility.CheckSample(timed)) {
     ReportImplausible(sensor, *problem, sensor.plausibility.last_value(), clock.time);
   }
-  const double lost_in_step_s = ToSeconds(clock.late_loss_step);
+  // Session time this step spans beyond the sample's own: samples found late (put back where
+  // they were lost), less a step the clock shortened (the sample spans its device step).
+  const double lost_in_step_s = ToSeconds(clock.late_loss_step) - ToSeconds(clock.shortened_step);
   FeedFilterFollowingTiltCheck(sensor, timed, lost_in_step_s);
   // (The reference filter leaves the production one unused: never still_but_turning.)
   const MadgwickDiagnostics& fused = sensor.filter.madgwick().diagnostics();

@@ -735,6 +735,34 @@ std::vector<Rep> RightRepsAcrossADeviceTimeGap(double from_s, double to_s) {
   return sink.RepsOf(Side::kRight);
 }
 
+// The right link held everything back as it began, until past the first curl's turnaround, and
+// then delivered it at once. Device time says when each sample was taken; session time, whose
+// offset was learned from the late first sample, can only step a microsecond per sample through
+// the burst. Integrated over those steps, the curl's rise was lost and the rep with it (9 of 10).
+// The filter and the detector integrate each sample over its device step
+// (ClockUpdate::shortened_step): every curl counts, its range read as the others are.
+TEST(SessionPipelineTest, ABurstAsTheLinkBeginsKeepsTheTurningInIt) {
+  const SimInput& input = CurlAmbi();
+  const Rep& first = input.truth.right.reps.front();
+  const Time held_until =
+      first.start + DurationFromSeconds(1.5 * ToSeconds(first.turnaround - first.start));
+  std::vector<Record> records = input.records;
+  for (Record& r : records) {
+    if (r.sensor == 1 && r.arrival < held_until) r.arrival = held_until;
+  }
+  std::stable_sort(records.begin(), records.end(),
+                   [](const Record& a, const Record& b) { return a.arrival < b.arrival; });
+  RecordingSink sink;
+  SessionPipeline pipeline(ParamsFor(input.spec, Protocol::kAmbiSample), &sink);
+  FeedAll(pipeline, records);
+  ExpectWellOrdered(sink.events);
+  const std::vector<Rep> right = sink.RepsOf(Side::kRight);
+  ASSERT_EQ(static_cast<int>(right.size()), TruthReps(input, Side::kRight));
+  for (std::size_t k = 0; k < right.size(); ++k) {
+    EXPECT_NEAR(right[k].rom_deg, input.truth.right.reps[k].rom_deg, 2.0) << k;
+  }
+}
+
 TEST(SessionPipelineTest, DeviceTimeGapIsReportedAndDropsARepItMayHaveEndedIn) {
   // The gap begins 0.35 s into the rep's 1.2 s rise and lasts 0.75 s, longer than the rise
   // seen before it: the limb may have come down and risen again in it. That rep is dropped, no

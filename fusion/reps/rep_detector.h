@@ -468,8 +468,9 @@ class RepDetector {
   // 'sample' with the fused 'sensor_to_earth' orientation after that sample. 'bridged': the
   // sample was interpolated across a short gap (BridgeSample), not measured. 'lost_in_step_s':
   // its time step includes samples lost earlier (ClockUpdate::late_loss_step), whose rotation
-  // comes through AddLostRotation: the gyro is integrated over the step less it. The output is
-  // the detector's own, valid until the next call.
+  // comes through AddLostRotation: the gyro is integrated over the step less it. Negative where
+  // the clock shortened the step (ClockUpdate::shortened_step): the sample spans more. The output
+  // is the detector's own, valid until the next call.
   const RepDetectorOutput& Update(const ImuSample& sample, const Quaternion& sensor_to_earth,
                                   bool bridged = false, double lost_in_step_s = 0.0);
 
