@@ -46,13 +46,14 @@ struct RepScreenParams {
   // Both hands put the weights down together, by one movement whatever the set's asymmetry: in
   // a bilateral set a rep that overlaps a movement of the other side judged handling because no
   // rep followed it (run_end_rest_s), their ROMs within this ratio of each other, is handling
-  // too. So is a run's first rep beside the other side's first, judged handling (picked up
-  // together: one arm's lift may read as turning about the elbow, the other's about the
-  // shoulder). A weaker side's curls may be 0.75 of the other's, so its put-down passes the size
-  // rule where the other side's does not (50 deg after 95 deg curls, beside 50 deg after 120 deg).
+  // too. A weaker side's curls may be 0.75 of the other's, so its put-down passes the size rule
+  // where the other side's does not (50 deg after 95 deg curls, beside 50 deg after 120 deg).
   // Alike: the simulator's two put-downs differ by a few percent; a side's real rep beside the
   // other side's put-down is that side's own size, larger. (Not a movement judged by the rep
-  // after it: a set of varying range may begin with reps that small on one side only.)
+  // after it: a set of varying range may begin with reps that small on one side only.) Both
+  // hands pick the weights up together too: a run's first rep beside the other side's first,
+  // judged handling, and alike, is handling. One arm's lift may read as turning about a centre
+  // too near its curls' to tell (0.35 m against 0.25 m), the other's about the shoulder.
   double edge_partner_rom_ratio_max = 1.25;
   // A held rep (the first of a run, or a small one) that no next rep of its side follows within
   // this long is at the edge of a set (putting the weights down, a movement alone). Its own
@@ -125,7 +126,8 @@ struct RepScreenCounts {
 //   first rep of a run: held until the side's next rep. The first rep of a run is handling when
 //   under edge_rom_frac of that next rep (unless, in a bilateral set, the other side's movement
 //   beside it passed as a rep), turned about an axis more than edge_axis_max_deg from the next
-//   rep's, or about another centre (picking the weights up); a held rep followed by
+//   rep's, or about another centre (picking the weights up), or, in a bilateral set, beside the
+//   other side's first rep judged so and of a like size; a held rep followed by
 //   another is a partial rep inside the set and passes; a rep that no next rep follows within
 //   run_end_rest_s is handling (putting the weights down; a movement alone).
 // * Between sets of one exercise: before a run passes a rep of a side, a rep far smaller than

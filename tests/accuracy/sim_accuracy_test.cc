@@ -727,6 +727,17 @@ void ExpectEveryRepCountedOnBothLinks(const Scenario& scenario) {
   ForBothLinks(scenario, [](const ScenarioResult& r) { EXPECT_TRUE(CountedEveryRep(r)); });
 }
 
+// The situations grid's session of 'seed' whose name holds 'name': every rep counted, on both
+// links.
+void ExpectSituationCountedOnBothLinks(std::uint64_t seed, const char* name) {
+  for (const Scenario& scenario : SituationGrid(seed)) {
+    if (!Has(scenario.name, name)) continue;
+    ExpectEveryRepCountedOnBothLinks(scenario);
+    return;
+  }
+  FAIL() << "no '" << name << "' session on situations seed " << seed;
+}
+
 // The stepping grid's session of 'seed' whose name holds 'tag', 'drawn' and 'rate': every rep
 // counted, on both links.
 void ExpectStepSessionCountedOnBothLinks(std::uint64_t seed, const char* tag, const char* drawn,
@@ -949,12 +960,7 @@ TEST(SituationTest, AStepWhoseFillCutItsPeakIsStillJudgedAStep) {
 // (9 of 10 over serial). A limb still coming back is followed until it slows, and judged there
 // (RepDetector::FollowHeldRep).
 TEST(SituationTest, ALimbStillComingBackAfterAStallIsJudgedWhereItSlows) {
-  for (const Scenario& scenario : SituationGrid(1532)) {
-    if (!Has(scenario.name, "squat sym 25Hz loss stall")) continue;
-    ExpectEveryRepCountedOnBothLinks(scenario);
-    return;
-  }
-  FAIL() << "no 25 Hz lossy squat with a stall on situations seed 1532";
+  ExpectSituationCountedOnBothLinks(1532, "squat sym 25Hz loss stall");
 }
 
 // A 50 Hz curl set whose right link stalled as it started (situations seed 1767): the first 29
@@ -964,12 +970,7 @@ TEST(SituationTest, ALimbStillComingBackAfterAStallIsJudgedWhereItSlows) {
 // of 10 reps over device time. The fill keeps its line where the samples before the gap carry
 // no curve.
 TEST(SituationTest, ALinkThatStallsAsItStartsLosesNoRep) {
-  for (const Scenario& scenario : SituationGrid(1767)) {
-    if (!Has(scenario.name, "curl sym 50Hz loss stall")) continue;
-    ExpectEveryRepCountedOnBothLinks(scenario);
-    return;
-  }
-  FAIL() << "no 50 Hz lossy curl with a stall on situations seed 1767";
+  ExpectSituationCountedOnBothLinks(1767, "curl sym 50Hz loss stall");
 }
 
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
