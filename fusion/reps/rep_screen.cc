@@ -122,6 +122,8 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
          AboutAnotherCentre(h.rep.rom_deg, h.rotation.offset_m, rep.rom_deg, rotation.offset_m));
     h.small_first =
         first_of_run && !h.handling && h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg;
+    h.well_under_next = first_of_run && h.rep.rom_deg < params_.edge_centre_rom_frac * rep.rom_deg;
+    if (h.well_under_next) s.well_under_first = h.rep.start;
     if (!h.handling && !h.small_first) RecordPassed(s, h.rep, h.rotation.offset_m);
   }
   if (s.held_count == kHeld) {
@@ -175,6 +177,12 @@ namespace {
 
 // Whether two reps overlap in time.
 bool Beside(const Rep& a, const Rep& b) { return a.end > b.start && a.start < b.end; }
+
+// Whether two reps' ROMs lie within 'ratio_max' of each other.
+bool Alike(const Rep& a, const Rep& b, double ratio_max) {
+  const double smaller_deg = std::min(a.rom_deg, b.rom_deg);
+  return smaller_deg > 0.0 && std::max(a.rom_deg, b.rom_deg) <= ratio_max * smaller_deg;
+}
 
 // The remembered rep closest to another by 'apart_s', which returns how far apart two reps are,
 // or nothing when the rep does not qualify.
@@ -270,15 +278,20 @@ bool RepScreen::PartnerKnown(Side other, const Rep& rep) const {
 
 RepScreen::PartnerRep RepScreen::PartnerPassed(Side other, const Rep& rep) const {
   const SideState& o = state(other);
+  // Two first reps alike and both well under their sets' reps are both hands picking the
+  // weights up: one passing by its size is no evidence for the other.
+  const auto picked_up_with = [&](const Rep& q) {
+    return o.well_under_first == q.start && Alike(q, rep, params_.edge_partner_rom_ratio_max);
+  };
   for (int i = 0; i < o.held_count; ++i) {
     const Held& h = o.held[static_cast<std::size_t>(i)];
     if (!Beside(h.rep, rep)) continue;
     if (!h.size_known) return PartnerRep::kUndecided;
     // Not one small first rep waiting on another: neither is evidence for the other.
-    if (!h.handling && !h.small_first) return PartnerRep::kYes;
+    if (!h.handling && !h.small_first && !picked_up_with(h.rep)) return PartnerRep::kYes;
   }
   for (const Rep& q : o.passed_reps.kept()) {
-    if (Beside(q, rep)) return PartnerRep::kYes;
+    if (Beside(q, rep) && !picked_up_with(q)) return PartnerRep::kYes;
   }
   return PartnerRep::kNo;
 }
@@ -287,15 +300,13 @@ RepScreen::PartnerEdge RepScreen::PartnerHandling(Side other, const Rep& rep,
                                                   bool first_of_run) const {
   const SideState& o = state(other);
   auto alike = [&](const Rep& q) {
-    if (!Beside(q, rep)) return false;
-    const double smaller_deg = std::min(q.rom_deg, rep.rom_deg);
-    return smaller_deg > 0.0 &&
-           std::max(q.rom_deg, rep.rom_deg) <= params_.edge_partner_rom_ratio_max * smaller_deg;
+    return Beside(q, rep) && Alike(q, rep, params_.edge_partner_rom_ratio_max);
   };
   for (int i = 0; i < o.held_count; ++i) {
     const Held& h = o.held[static_cast<std::size_t>(i)];
     if (!alike(h.rep)) continue;
-    if (!h.size_known) return PartnerEdge::kUndecided;
+    // A small first rep is judged by this side's: this one waits for its verdict.
+    if (!h.size_known || (first_of_run && h.small_first)) return PartnerEdge::kUndecided;
     if (h.alone || (first_of_run && h.first_of_run && h.handling)) return PartnerEdge::kHandling;
   }
   for (const Rep& q : o.put_downs.kept()) {

@@ -22,7 +22,9 @@ struct RepScreenParams {
   // bilateral set, a first rep judged by its size alone is a rep when the other side's movement
   // beside it passed as a rep of that side's set: both hands pick the weights up together, in
   // one movement, so beside a rep is a rep (a set of varying range may begin with one side's
-  // rep under half its next).
+  // rep under half its next). Not beside a first rep of a like size (edge_partner_rom_ratio_max)
+  // that is itself under edge_centre_rom_frac of its next: two such are both hands' pick-up,
+  // one just over half its curls, the other just under.
   double edge_rom_frac = 0.5;
   // ... and the first rep of a run is handling when it turned about an axis more than this from
   // the next rep's, whatever its size: reaching for the weights and lifting them turns the
@@ -206,6 +208,9 @@ class RepScreen {
     bool small_first = false;
     bool alone = false;         // ... because no next rep of its side followed it (a put-down)
     bool first_of_run = false;  // before it the side passed no rep and judged none handling
+    // First of a run and under edge_centre_rom_frac of the next rep: beside the other side's
+    // first rep of a like size, neither vouches for the other (both hands' pick-up).
+    bool well_under_next = false;
   };
   // The last kHistory reps (or movements) of one kind, in a ring: no allocation.
   class RecentReps {
@@ -241,7 +246,8 @@ class RepScreen {
     int handling = 0;
     int following = 0;
     std::optional<Time> watermark;
-    std::optional<Time> last_gait_end;  // end of the side's last rep judged gait in the run
+    std::optional<Time> last_gait_end;     // end of the side's last rep judged gait in the run
+    std::optional<Time> well_under_first;  // start of the run's first rep, if well_under_next
   };
 
   // No next rep of its side followed it: the edge of a run (a put-down, or a movement alone).

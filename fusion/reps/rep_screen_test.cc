@@ -603,6 +603,27 @@ TEST(RepScreenTest, AFirstRepBesideTheOtherSidesPickUpOfALikeSizeIsHandling) {
   }
 }
 
+// Both hands pick the weights up together, 52 and 51 deg, about the curls' own centres, before
+// curls of 91 deg on the weaker left and 115 deg on the right (the simulator's drawn seed 1513).
+// The left's lift is 0.57 of its next rep and passed by its size; the right's, 0.45 of its next,
+// is a small first rep and passed beside the left's. Two first reps alike and both well under
+// their sets' reps vouch for neither: both are handling. A first rep of its set's size (0.85 of
+// the next) still vouches for a small one beside it
+// (ASmallFirstRepBesideTheOtherSidesFirstRepIsARep).
+TEST(RepScreenTest, TwoLikeFirstRepsWellUnderTheirSetsAreBothHandsPickUp) {
+  RepScreen screen({});
+  screen.StartRun(/*bilateral=*/true, /*two_sides=*/true);
+  std::vector<Planned> plan = {{Side::kLeft, 11.08, 3.81, 51.9}, {Side::kRight, 11.09, 3.78, 51.2}};
+  for (int i = 0; i < 4; ++i) {
+    plan.push_back({Side::kLeft, 15.7 + 3.8 * i, 2.6, 90.8});
+    plan.push_back({Side::kRight, 15.7 + 3.8 * i, 2.7, 114.6});
+  }
+  const std::vector<Rep> passed = Screen(screen, plan, 60.0);
+  EXPECT_EQ(Count(passed, Side::kLeft), 4);
+  EXPECT_EQ(Count(passed, Side::kRight), 4);
+  EXPECT_EQ(screen.counts().handling, 2);
+}
+
 TEST(RepScreenTest, PickingUpAndPuttingDownAboutAnotherCentreIsHandlingAboveHalfTheSetsSize) {
   // A 50 deg pick-up and put-down before and after 85 deg curls (the weaker side of an
   // asymmetric set): over half the curls' size, but the whole arm turned about the shoulder

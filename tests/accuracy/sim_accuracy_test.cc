@@ -1328,6 +1328,16 @@ TEST(DrawnGridTest, APickUpBesideTheOtherHandsPickUpIsHandling) {
   ExpectDrawnSessionExact(1841, 2, {"curl", " walk", " handling", "50Hz"}, 11);
 }
 
+// Curls with handling and loss whose pick-ups read about the curls' own centres (seed 1513, the
+// 10th: 52 and 51 deg before 91 and 115 deg curls; seed 1288, the 19th, two sets). One side's
+// lift passed by its size (0.57 of its next rep) and vouched for the other's, a small first
+// rep: one extra rep on each side. Alike, and both well under their sets' reps, neither vouches
+// for the other.
+TEST(DrawnGridTest, BothHandsPickUpIsHandlingWhereOneLiftPassesBySize) {
+  ExpectDrawnSessionExact(1513, 9, {"curl", " handling", " loss", "50Hz"}, 10);
+  ExpectDrawnSessionExact(1288, 18, {"curl", " handling", " 2sets", "50Hz"}, 24);
+}
+
 TEST(DrawnGridTest, SessionsNobodyTunedOnStayAtTheirMeasuredRate) {
   int sessions = 0;
   int exact = 0;
