@@ -122,8 +122,9 @@ void RepScreen::Add(Side side, const Rep& rep, const RepRotation& rotation) {
          AboutAnotherCentre(h.rep.rom_deg, h.rotation.offset_m, rep.rom_deg, rotation.offset_m));
     h.small_first =
         first_of_run && !h.handling && h.rep.rom_deg < params_.edge_rom_frac * rep.rom_deg;
-    h.well_under_next = first_of_run && h.rep.rom_deg < params_.edge_centre_rom_frac * rep.rom_deg;
-    if (h.well_under_next) s.well_under_first = h.rep.start;
+    if (first_of_run && h.rep.rom_deg < params_.edge_centre_rom_frac * rep.rom_deg) {
+      s.well_under_first = h.rep.start;
+    }
     if (!h.handling && !h.small_first) RecordPassed(s, h.rep, h.rotation.offset_m);
   }
   if (s.held_count == kHeld) {

@@ -208,9 +208,6 @@ class RepScreen {
     bool small_first = false;
     bool alone = false;         // ... because no next rep of its side followed it (a put-down)
     bool first_of_run = false;  // before it the side passed no rep and judged none handling
-    // First of a run and under edge_centre_rom_frac of the next rep: beside the other side's
-    // first rep of a like size, neither vouches for the other (both hands' pick-up).
-    bool well_under_next = false;
   };
   // The last kHistory reps (or movements) of one kind, in a ring: no allocation.
   class RecentReps {
@@ -246,8 +243,10 @@ class RepScreen {
     int handling = 0;
     int following = 0;
     std::optional<Time> watermark;
-    std::optional<Time> last_gait_end;     // end of the side's last rep judged gait in the run
-    std::optional<Time> well_under_first;  // start of the run's first rep, if well_under_next
+    std::optional<Time> last_gait_end;  // end of the side's last rep judged gait in the run
+    // Start of the run's first rep when under edge_centre_rom_frac of the next: beside the other
+    // side's first rep of a like size, neither vouches for the other (both hands' pick-up).
+    std::optional<Time> well_under_first;
   };
 
   // No next rep of its side followed it: the edge of a run (a put-down, or a movement alone).
