@@ -878,10 +878,13 @@ bool RepDetector::HeldRepCameBack(const Entry& entry) {
   return CameBackDuringGap(params_.gap, cut);
 }
 
+bool RepDetector::HeldLimbStillComingBack(const Entry& entry) const {
+  return !resume_up_ && entry.speed_deg_s <= -Threshold();
+}
+
 void RepDetector::FollowHeldRep(std::int64_t index) {
   const Entry& entry = At(index);
-  const bool quiet = resume_up_.has_value();
-  if (!quiet && entry.speed_deg_s <= -Threshold()) return;  // still coming back
+  if (HeldLimbStillComingBack(entry)) return;
   // Slowed (or still, where the accelerometer reads the pose): judged here. Turned up again
   // first: it did not come back to where it started.
   if (entry.speed_deg_s < Threshold() && HeldRepCameBack(entry)) {
@@ -902,11 +905,12 @@ void RepDetector::Resume(std::int64_t index) {
   const Entry& entry = At(index);
   const double angle = entry.angle_deg;
   if (held_) {
-    const bool quiet = resume_up_.has_value();
+    // Read before HeldRepCameBack takes the pose the accelerometer read.
+    const bool coming_back = HeldLimbStillComingBack(entry);
     if (HeldRepCameBack(entry)) {
       AcceptRep(held_->rep, held_->rotation);
       held_.reset();
-    } else if (quiet || entry.speed_deg_s > -Threshold()) {
+    } else if (!coming_back) {
       ++dropped_by_gap_;
       held_.reset();
     }

@@ -597,6 +597,9 @@ class RepDetector {
   // Whether the rep held over a cut gap (held_) came back to its start, read at 'entry': the
   // pose its accelerometer reads where the limb is still (resume_up_), else the fused tilt.
   bool HeldRepCameBack(const Entry& entry);
+  // The held rep's limb is still descending fast at 'entry', and not still enough for its
+  // accelerometer to read the pose (no resume_up_): it is followed until it slows.
+  bool HeldLimbStillComingBack(const Entry& entry) const;
   // The held rep was still coming back at the first sample after the gap, too fast for the
   // accelerometer to read its pose: it is judged at the first sample 'index' where it slows (a
   // 25 Hz squat whose link stalled 0.32 s on its way down was found 14 deg up of 35, still
