@@ -334,20 +334,23 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
   const double larger_m = std::max(std::abs(rise_m), out ? std::abs(out->rise_m) : 0.0);
   // A height read across a fill says the limb stepped, not by how much nor which way: a fill of
   // 0.1 of a way up's turning read it 0.85 m up for 0.39 m, one of 0.3 of a way down read it
-  // 0.25 m up. A step so read after a way up is its way down. Nor is a way up read low across a
-  // fill too low to begin a trip (0.12-0.14 m, its way down 0.25-0.27 m, with a third to two
-  // thirds of its turning filled): any rise will do, and the way down that closes such a trip
-  // must then fall a step of its own.
+  // 0.25 m up, one of 0.06 read it 0.10 m down for 0.3 m up. A step so read after a way up is its
+  // way down. With none waiting it may be a way up read low (0.12-0.14 m, with a third to two
+  // thirds of its turning filled) or even falling: it begins a trip unless it fell a step of its
+  // own. A trip begun below step_rise_min_m is closed only by a way down that falls a step of its
+  // own where that was measured; read across a fill as well, no height can tell.
   const bool this_measured = filled_frac == 0.0;
   const bool heights_measured = out && this_measured && out->height_measured;
-  // A way up begun below step_rise_min_m, by a rise read across a fill.
+  // A way up begun below step_rise_min_m, by a height read across a fill.
   const bool out_read_low = out && out->rise_m <= params_.step_rise_min_m;
-  if (!out || out->rise_m <= 0.0 || (this_measured && rise_m >= 0.0) ||
+  if (!out || (this_measured && rise_m >= 0.0) ||
       (heights_measured &&
        std::abs(rise_m + out->rise_m) > params_.step_trip_mismatch_frac * larger_m) ||
-      (out_read_low && rise_m > -params_.step_rise_min_m) ||
+      (out_read_low && this_measured && rise_m > -params_.step_rise_min_m) ||
       ToSeconds(step.start - out->step.end) > params_.step_trip_stand_max_s) {
-    if (rise_m > params_.step_rise_min_m || (!this_measured && rise_m > 0.0)) {
+    // Only a set that climbs reads heights: elsewhere a step is no trip's half.
+    if (params_.climbing && (rise_m > params_.step_rise_min_m ||
+                             (!this_measured && rise_m > -params_.step_rise_min_m))) {
       trip_out_ = TripOut{step, rise_m, first, last, this_measured};
     }
     return std::nullopt;

@@ -213,11 +213,11 @@ struct RepDetectorParams {
   // and down). As much: the two heights differ by less than step_trip_mismatch_frac of the
   // larger, where both were read from measured samples only (a fill tells a step, not its
   // height nor its direction: a step read across one after a way up is its way down, and one
-  // read rising at all begins a trip, which then only a step falling step_rise_min_m closes). Up
-  // first: a trip begins where the set stands, and a down step then an up one would pair two
-  // trips' halves. A leading leg stands on the box while the body rises, holds and lowers: up
-  // to 7 s in a slow set (3 s up, 1 s at the top, 3 s down); drawn simulated sets stood 4.2 s
-  // and lost the trip at 4 s.
+  // read falling less than step_rise_min_m begins a trip, which then only a step measured falling
+  // step_rise_min_m, or one read across a fill, closes). Up first: a trip begins where the set
+  // stands, and a measured down step then an up one would pair two trips' halves. A leading leg
+  // stands on the box while the body rises, holds and lowers: up to 7 s in a slow set (3 s up, 1 s
+  // at the top, 3 s down); drawn simulated sets stood 4.2 s and lost the trip at 4 s.
   double step_trip_stand_max_s = 8.0;
   double step_trip_mismatch_frac = 0.5;
   // A trip's top: where the shank, on the box, first comes within this of its most upright
@@ -703,7 +703,8 @@ class RepDetector {
   // The step 'step' (samples 'first' to 'last', carried 'rise_m' up, 'filled_frac' of its
   // turning filled) went back down to where the step up before it began: returns the trip they
   // make (step_trip_stand_max_s), its way up ending at its top (step_top_band_deg). Otherwise
-  // keeps it as the next trip's way up if it rose by more than step_rise_min_m.
+  // keeps it as the next trip's way up if it rose by more than step_rise_min_m or, read across a
+  // fill, fell by less.
   std::optional<Rep> CloseTrip(const Rep& step, double rise_m, std::int64_t first,
                                std::int64_t last, double filled_frac);
   // How much of a movement the data showed, which says what can judge it a step.

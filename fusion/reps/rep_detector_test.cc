@@ -956,6 +956,7 @@ struct StepUpShape {
   bool downs = true;
   double down_carry_s = 0.7;
   double stand_after_s = 0.0;  // more standing after the last
+  double rate_hz = 100.0;
 };
 
 std::vector<HingeSample> StepUps(int count, const StepUpShape& shape = {}) {
@@ -975,7 +976,7 @@ std::vector<HingeSample> StepUps(int count, const StepUpShape& shape = {}) {
     t += 0.7 + 2.0;
   }
   if (shape.stand_after_s > 0.0) pieces.push_back({0.0, shape.stand_after_s});
-  return Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}), carries);
+  return Carried(MakeHinge(pieces, shape.rate_hz, {1, 0, 0, 0}), carries);
 }
 
 // Three step-ups of StepUps' default knee came out as three trips, each way a step.
@@ -1057,6 +1058,39 @@ TEST(RepDetectorTest, AStepOnAMatReadAcrossAFillAndOffAgainIsNoTrip) {
   EXPECT_GE(bridged, 19);
   EXPECT_TRUE(reps.empty()) << reps.size() << " reps, the first " << reps.front().rom_deg << " deg";
   EXPECT_EQ(detector.diagnostics().steps, 2);
+}
+
+// A step up and a step back down in a set that climbs, 'up_m' and 'down_m' as the accelerometer
+// tells them, shaped as AStepOnAMatReadAcrossAFillAndOffAgainIsNoTrip's; 0.2 s of the swing lost
+// and bridged in the way up, and in the way down where 'down_lost'. Returns the reps.
+std::vector<Rep> StepOnAndOff(double up_m, double down_m, bool down_lost, std::int64_t* bridged) {
+  const std::vector<Piece> pieces = {{0.0, 2.0},  {40.0, 0.3}, {0.0, 0.3}, {0.0, 2.0},
+                                     {40.0, 0.3}, {0.0, 0.3},  {0.0, 3.0}};
+  const std::vector<HingeSample> samples =
+      Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}),
+              {{2.0, 0.6, 0.5, /*dz_m=*/up_m}, {4.6, 0.6, 0.5, /*dz_m=*/down_m}});
+  const auto lost = [&](double t) {
+    return (t > 2.2 && t < 2.4) || (down_lost && t > 4.8 && t < 5.0);
+  };
+  RepDetector detector(Climbing());
+  return FeedBridgingLosses(detector, samples, lost, bridged);
+}
+
+// A fill can read a way up's height far off, even its direction: simulated step-ups read a way
+// up 0.35 m high as 0.12 m up with 0.29 of its turning filled, and as 0.10 m down with 0.06. The
+// accelerometer stands in for such readings here. Where the way down was read across a fill as
+// well, neither height can tell the trip: its two halves are one rep (the mat above, its step
+// off measured, is none). A way up read falling by less than a step of its own begins a trip,
+// which a way down measured falling a step closes.
+TEST(RepDetectorTest, AWayUpReadLowOrFallingAcrossAFillStillBeginsItsTrip) {
+  std::int64_t bridged = 0;
+  const std::vector<Rep> both_filled = StepOnAndOff(0.10, -0.10, /*down_lost=*/true, &bridged);
+  EXPECT_GE(bridged, 2 * 19);
+  ASSERT_EQ(both_filled.size(), 1u) << "both halves read across fills";
+  EXPECT_TRUE(both_filled.front().stepped);
+  const std::vector<Rep> read_falling = StepOnAndOff(-0.05, -0.35, /*down_lost=*/false, &bridged);
+  ASSERT_EQ(read_falling.size(), 1u) << "a way up read 5 cm down";
+  EXPECT_TRUE(read_falling.front().stepped);
 }
 
 // Five 80 deg curls at 50 Hz, the fifth carried 0.5 m along the way (as a fill's straight line

@@ -830,6 +830,18 @@ TEST(SituationTest, AWayUpReadLowAcrossAFillBeginsItsTrip) {
   ExpectStepSessionCountedOnBothLinks(9, " loss stepupR", " drawn0", "25Hz");
 }
 
+// Step-ups whose links lost samples in trailing legs' trips (stepupR: seed 2160, the first
+// drawn, 50 Hz; seed 2165, the second drawn, 25 Hz). Seed 2160 lost 0.29 of a way up's turning,
+// read 0.12 m up, and 0.81 of its way down's, read 0.03 m up: not a fall of a step of its own,
+// the way down did not close the trip and it was lost, on both links. Seed 2165 lost 0.06 of a
+// way up's turning, read 0.10 m down: no trip began, and the way down, measured 0.35 m down,
+// closed none (device time). A way down read across a fill closes the trip before it, and a way
+// up read across one begins a trip unless it fell a step of its own (CloseTrip).
+TEST(SituationTest, AWayUpReadFallingOrAWayDownReadAcrossAFillStillMakesATrip) {
+  ExpectStepSessionCountedOnBothLinks(2160, " loss stepupR", " drawn0", "50Hz");
+  ExpectStepSessionCountedOnBothLinks(2165, " loss stepupR", " drawn1", "25Hz");
+}
+
 // Step-ups whose link lost the start of a trailing leg's way down, which follows its way up
 // without a stand on the box (seed 96, stepupR, the second drawn, 25 Hz). Over serial the fill
 // after a shank turning at 150 deg/s read 15 deg/s at its first sample: still, to the detector.
