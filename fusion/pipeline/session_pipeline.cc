@@ -83,6 +83,8 @@ struct SessionPipeline::SensorState {
     std::int64_t lost_before = 0;
     double lost_in_step_s = 0.0;  // ClockUpdate::late_loss_step less shortened_step
     bool measured = false;
+    // The last sample of a bridge whose tilt check was armed after it (CheckTiltAfterBridge).
+    bool tilt_check_armed_after = false;
   };
   // Room for the clock's located history plus the bridged samples between.
   static constexpr int kFedHistory = 2 * SampleClock::kLagHistory;
@@ -374,6 +376,7 @@ void SessionPipeline::BridgeGap(SensorState& sensor, const ImuSample& after, std
   if (!sensor.tilt_check_from) {
     sensor.filter.CheckTiltAfterBridge();
     sensor.tilt_check_from = first_bridged;
+    sensor.FedBack(0).tilt_check_armed_after = true;
   }
 }
 
@@ -448,6 +451,7 @@ void SessionPipeline::RememberFed(SensorState& sensor, const ImuSample& sample, 
   fed.lost_before = 0;
   fed.lost_in_step_s = lost_in_step_s;
   fed.measured = measured;
+  fed.tilt_check_armed_after = false;
 }
 
 void SessionPipeline::AddLateLoss(SensorState& sensor, std::int64_t missing,
@@ -488,6 +492,10 @@ void SessionPipeline::AddLateLoss(SensorState& sensor, std::int64_t missing,
     }
     sensor.filter.Update(fed.sample, fed.lost_in_step_s);
     fed.after = sensor.filter.sensor_to_earth();
+    // Armed by the pipeline, not by the samples: without it here the run would drop a bridge's
+    // check, pending or done, and the turn that fill missed stay in the tilt (a shank's way down
+    // 16 deg off as it stood still, until the gain wore it away over seconds).
+    if (fed.tilt_check_armed_after) sensor.filter.CheckTiltAfterBridge();
     if (number >= first_after) {
       sensor.corrected_up[static_cast<std::size_t>(number - first_after)] =
           UpInSensorFrame(fed.after);

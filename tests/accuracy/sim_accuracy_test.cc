@@ -842,6 +842,15 @@ TEST(SituationTest, AWayUpReadFallingOrAWayDownReadAcrossAFillStillMakesATrip) {
   ExpectStepSessionCountedOnBothLinks(2165, " loss stepupR", " drawn1", "25Hz");
 }
 
+// Step-ups over serial whose left link lost 2 samples of a trailing leg's way down, found blocks
+// later, and 0.22 s more as it turned fast, bridged (seed 2217, stepupL, the first drawn, 50 Hz).
+// Running the filter again for the late loss dropped the bridge's tilt check: the shank read
+// 16 deg off once still, 10 deg 3 s later, and its next trip 0.13 m up and 0.14 m down, no trip.
+// The run arms the check where the bridge did (SessionPipeline::AddLateLoss), on either link.
+TEST(SituationTest, ALossFoundLateKeepsABridgesTiltCheck) {
+  ExpectStepSessionCountedOnBothLinks(2217, " loss stepupL", " drawn0", "50Hz");
+}
+
 // Step-ups whose link lost the start of a trailing leg's way down, which follows its way up
 // without a stand on the box (seed 96, stepupR, the second drawn, 25 Hz). Over serial the fill
 // after a shank turning at 150 deg/s read 15 deg/s at its first sample: still, to the detector.
