@@ -548,7 +548,7 @@ void RepDetector::LockAxisTo(const Vec3& axis) {
   for (std::int64_t i = first; i <= last; ++i) {
     // What "still" means may change during the replay (a rep accepted here sets the set's
     // speed), so each sample is judged again as a live one would be.
-    if (i > first) UpdateStill(At(i), At(i - 1).still_s);
+    if (i > first) UpdateStill(i, At(i - 1).still_s);
     Step(i);
     if (relock_axis_) break;
   }
@@ -599,9 +599,20 @@ bool RepDetector::AtRestSpeed(double speed_deg_s) const {
   return std::abs(speed_deg_s) < rest_gyro_rad_s_ * kRadToDeg;
 }
 
-void RepDetector::UpdateStill(Entry& entry, double previous_still_s) {
+void RepDetector::UpdateStill(std::int64_t index, double previous_still_s) {
+  Entry& entry = At(index);
   const bool still = Dot(entry.gyro_rad_s, entry.gyro_rad_s) < rest_gyro_rad_s_ * rest_gyro_rad_s_;
-  entry.still_s = still ? previous_still_s + entry.dt_s : 0.0;
+  double still_before_s = previous_still_s;
+  if (still && !entry.bridged && index > OldestIndex() && At(index - 1).bridged) {
+    // The first measured sample after a fill: still through it only if it did not move.
+    std::int64_t before = index - 1;
+    while (before > OldestIndex() && At(before).bridged) --before;
+    if (!At(before).bridged &&
+        DirectionAngleRad(At(before).gravity, entry.gravity) * kRadToDeg > params_.fill_moved_deg) {
+      still_before_s = 0.0;
+    }
+  }
+  entry.still_s = still ? still_before_s + entry.dt_s : 0.0;
   still_s_ = entry.still_s;
 }
 
@@ -693,7 +704,7 @@ const RepDetectorOutput& RepDetector::Update(const ImuSample& sample,
   entry.gravity = UpInSensorFrame(sensor_to_earth);
   entry.gyro_rad_s = w;
   entry.accel_m_s2 = sample.accel_m_s2;
-  UpdateStill(entry, still_s_);
+  UpdateStill(index, still_s_);
   if (bridged) {
     tilt_unchecked_after_bridge_ = true;
   } else if (entry.still_s >= params_.rest_min_s) {
@@ -974,9 +985,10 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
       SettleAtItsEnd();
     }
   }
-  // At rest the rest pose is wherever the limb is (gravity says so); while moving between reps,
-  // the lowest point so far; without a trusted rest pose, the current one.
-  if (state_ == RepState::kSeekingRest || entry.still_s >= params_.rest_min_s ||
+  // At rest the rest pose is wherever the limb is (gravity says so), where it was measured (a
+  // fill holds no pose the limb was seen in); while moving between reps, the lowest point so
+  // far; without a trusted rest pose, the current one.
+  if (state_ == RepState::kSeekingRest || (entry.still_s >= params_.rest_min_s && !entry.bridged) ||
       angle < rest_.angle_deg) {
     rest_ = {angle, index, RestOrigin::kSeen};
   }

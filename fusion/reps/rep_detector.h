@@ -46,6 +46,13 @@ struct RepDetectorParams {
   // re-anchored to the current (gravity-based) angle. Looser thresholds take slow reps for rest.
   double rest_gyro_rad_s = 0.15;  // ~8.6 deg/s
   double rest_min_s = 0.3;
+  // A fill says nothing of stillness: its gyro is interpolated from the samples around it, still
+  // before a movement began in it. Rest runs on across a bridged gap only where the limb's tilt
+  // after it lies within this of its tilt before it (at rest a fill's carried tilt and the check
+  // after it differ by 0.0-0.2 deg). A lateral raise at 25 Hz lost 0.24 s as it began to rise,
+  // the tilt check later found 9 deg the fill had missed, and the rest pose, taken up its rise,
+  // read its way down a swing.
+  double fill_moved_deg = 3.0;
   // Once the set has reps, rest is judged against the set's own speed: the gyro below
   // rest_speed_frac of the median peak speed of its last reps (never above rest_gyro_rad_s, never
   // below rest_gyro_min_rad_s). A slow, small exercise (a 10 deg leg raise peaks at 12 deg/s)
@@ -739,9 +746,9 @@ class RepDetector {
   void RelearnAxis(std::int64_t index);
   // The axis, the rest pose and the axis checks start afresh from 'index' (kLearningAxis).
   void StartLearningAxis(std::int64_t index);
-  // Whether the limb is still at 'entry' (rest_gyro_rad_s_) and for how long, after
-  // 'previous_still_s' up to the sample before.
-  void UpdateStill(Entry& entry, double previous_still_s);
+  // Whether the limb is still at sample 'index' (rest_gyro_rad_s_) and for how long, after
+  // 'previous_still_s' up to the sample before (fill_moved_deg).
+  void UpdateStill(std::int64_t index, double previous_still_s);
   // The rotation found lost before 'entry' about the movement axis (deg).
   double LostDeg(const Entry& entry) const;
   // Whether a speed about the axis is as slow as rest (rest_gyro_rad_s_).

@@ -1060,6 +1060,28 @@ TEST(RepDetectorTest, AStepOnAMatReadAcrossAFillAndOffAgainIsNoTrip) {
   EXPECT_EQ(detector.diagnostics().steps, 2);
 }
 
+// Three 30 deg raises at 25 Hz, the first beginning with a quick 10 deg turn that a loss of
+// 0.2 s hid entirely: the fill's gyro, from still samples either side, says the limb stayed
+// still, while the tilt (exact here, as a check after the fill gives it back) shows it rose.
+// Rest ran on across the fill, the rest pose was taken 10 deg up the rise and the way down, 10
+// deg below it, read as a swing: the first raise was lost. Now rest does not run on across a
+// fill after which the tilt moved (fill_moved_deg), and a bridged sample is no rest pose.
+TEST(RepDetectorTest, RestDoesNotRunOnAcrossAFillThatHidAMovement) {
+  std::vector<Piece> pieces = {{0.0, 2.0},  {10.0, 0.2}, {10.0, 0.1}, {30.0, 0.8},
+                               {30.0, 0.3}, {0.0, 1.0},  {0.0, 1.5}};
+  const std::vector<Piece> more = hinge::Reps(2, 30.0, 0.9, 0.3, 1.0, 1.5);
+  pieces.insert(pieces.end(), more.begin() + 1, more.end());
+  const std::vector<HingeSample> samples = MakeHinge(pieces, 25, {1, 0, 0, 0});
+  const auto lost = [](double t) { return t > 1.98 && t < 2.22; };
+  RepDetector detector(Params(25));
+  std::int64_t bridged = 0;
+  const std::vector<Rep> reps = FeedBridgingLosses(detector, samples, lost, &bridged);
+  EXPECT_GE(bridged, 5);
+  ASSERT_EQ(reps.size(), 3u);
+  EXPECT_NEAR(reps.front().rom_deg, 30.0, 2.0);
+  EXPECT_EQ(detector.diagnostics().swings, 0);
+}
+
 // A step up and a step back down in a set that climbs, 'up_m' and 'down_m' as the accelerometer
 // tells them, shaped as AStepOnAMatReadAcrossAFillAndOffAgainIsNoTrip's; 0.2 s of the swing lost
 // and bridged in the way up, and in the way down where 'down_lost'. Returns the reps.

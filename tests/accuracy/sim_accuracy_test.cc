@@ -994,6 +994,16 @@ TEST(SituationTest, ALinkThatStallsAsItStartsLosesNoRep) {
   ExpectSituationCountedOnBothLinks(1767, "curl sym 50Hz loss stall");
 }
 
+// A 25 Hz lateral raise set with loss and stalls whose left link lost 0.24 s as the first raise
+// began, over serial (situations seed 1920). The fill's gyro, from slow samples either side, read
+// still; the tilt check at the raise's top found 9 deg it had missed, and given back, the tilt
+// rose 10 deg across the fill. Rest ran on across it, so the rest pose was taken there, and the
+// way down, 10 deg below it, read as a swing: 9 of 10 reps. Rest no longer runs on across a fill
+// after which the tilt moved (RepDetectorParams::fill_moved_deg).
+TEST(SituationTest, RestDoesNotRunOnAcrossAFillThatHidARaisesStart) {
+  ExpectSituationCountedOnBothLinks(1920, "lateral-raise sym 25Hz loss stall");
+}
+
 // The resting leg rocks 5-12 deg with each rep of the working leg: it counts nothing, the working
 // leg counts every rep, and nothing is flagged as an asymmetry (the still limb is not working,
 // not weaker).
