@@ -874,25 +874,41 @@ struct TurnAfterLosses {
   double turn_deg = 0.0;  // from the sample before the first loss to the last sample fed
 };
 
+// One sensor on the left 'limb' arriving on time at 100 Hz without device time (WitMotion
+// serial: a short loss is found blocks later), and the orientation after its last sample.
+class OneArrivalTimeSensor : public OrientationObserver {
+ public:
+  static constexpr double kRateHz = 100.0;
+  explicit OneArrivalTimeSensor(Limb limb) : pipeline_(ParamsFor(limb), &sink_) {
+    pipeline_.set_orientation_observer(this);
+  }
+  void OnOrientation(int, std::int64_t, Time, const Quaternion& q) override { latest_ = q; }
+  SessionPipeline& pipeline() { return pipeline_; }
+  const Quaternion& latest() const { return latest_; }
+
+ private:
+  static SessionParams ParamsFor(Limb limb) {
+    SessionParams params;
+    SensorConfig sensor;
+    sensor.placement = {Side::kLeft, limb};
+    sensor.protocol = Protocol::kWitMotionSerial;
+    sensor.nominal_rate_hz = kRateHz;
+    params.sensors.push_back(sensor);
+    return params;
+  }
+  RecordingSink sink_;
+  SessionPipeline pipeline_;
+  Quaternion latest_;
+};
+
 // A sensor turning about its x axis at 1 rad/s (gravity consistent with it), arriving on time
 // at 100 Hz without device time: 2 samples lost from sample 300, 4 from 'second_loss', fed up to
 // 'last'.
 TurnAfterLosses TurnAcrossTwoLosses(int second_loss, int last) {
-  constexpr double kRateHz = 100.0;
+  constexpr double kRateHz = OneArrivalTimeSensor::kRateHz;
   constexpr double kSpeedRadS = 1.0;
-  struct Last : OrientationObserver {
-    void OnOrientation(int, std::int64_t, Time, const Quaternion& q) override { latest = q; }
-    Quaternion latest;
-  } observer;
-  SessionParams params;
-  SensorConfig sensor;
-  sensor.placement = {Side::kLeft, Limb::kWrist};
-  sensor.protocol = Protocol::kWitMotionSerial;
-  sensor.nominal_rate_hz = kRateHz;
-  params.sensors.push_back(sensor);
-  RecordingSink sink;
-  SessionPipeline pipeline(params, &sink);
-  pipeline.set_orientation_observer(&observer);
+  OneArrivalTimeSensor link(Limb::kWrist);
+  SessionPipeline& pipeline = link.pipeline();
   TurnAfterLosses result;
   std::optional<Quaternion> before_loss;
   for (int k = 0; k <= last; ++k) {
@@ -907,9 +923,9 @@ TurnAfterLosses TurnAcrossTwoLosses(int second_loss, int last) {
     const SensorCounters now = pipeline.counters(0);
     result.coincided = result.coincided || (now.gaps > counted.gaps &&
                                             now.late_loss_samples > counted.late_loss_samples);
-    if (k == 299) before_loss = observer.latest;
+    if (k == 299) before_loss = link.latest();
   }
-  const Quaternion turn = Compose(Inverse(*before_loss), observer.latest);
+  const Quaternion turn = Compose(Inverse(*before_loss), link.latest());
   result.turn_deg = 2.0 * std::acos(std::min(1.0, std::abs(turn.w))) * 180.0 / std::numbers::pi;
   return result;
 }
@@ -940,22 +956,11 @@ struct TiltAfterLosses {
   double tilt_error_deg = 0.0;
 };
 TiltAfterLosses TiltAfterATurnLostBeforeALossFoundLate(int burst) {
-  constexpr double kRateHz = 100.0;
+  constexpr double kRateHz = OneArrivalTimeSensor::kRateHz;
   constexpr double kBurstRadS = 8.0;
   constexpr int kBurstSamples = 6;
-  struct Last : OrientationObserver {
-    void OnOrientation(int, std::int64_t, Time, const Quaternion& q) override { latest = q; }
-    Quaternion latest;
-  } observer;
-  SessionParams params;
-  SensorConfig sensor;
-  sensor.placement = {Side::kLeft, Limb::kAnkle};
-  sensor.protocol = Protocol::kWitMotionSerial;
-  sensor.nominal_rate_hz = kRateHz;
-  params.sensors.push_back(sensor);
-  RecordingSink sink;
-  SessionPipeline pipeline(params, &sink);
-  pipeline.set_orientation_observer(&observer);
+  OneArrivalTimeSensor link(Limb::kAnkle);
+  SessionPipeline& pipeline = link.pipeline();
   int gap_at = -1;
   int late_at = -1;
   Vec3 gravity;
@@ -974,7 +979,7 @@ TiltAfterLosses TiltAfterATurnLostBeforeALossFoundLate(int burst) {
     if (now.late_loss_samples > counted.late_loss_samples) late_at = k;
     gravity = Scale(sample.accel_m_s2, 1.0 / 9.81);
   }
-  const Vec3 up = UpInSensorFrame(observer.latest);
+  const Vec3 up = UpInSensorFrame(link.latest());
   return {gap_at >= 0 && late_at > gap_at,
           std::acos(std::min(1.0, Dot(up, gravity))) * 180.0 / std::numbers::pi};
 }
