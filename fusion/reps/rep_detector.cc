@@ -548,7 +548,7 @@ void RepDetector::LockAxisTo(const Vec3& axis) {
   for (std::int64_t i = first; i <= last; ++i) {
     // What "still" means may change during the replay (a rep accepted here sets the set's
     // speed), so each sample is judged again as a live one would be.
-    if (i > first) UpdateStill(i, At(i - 1).still_s);
+    if (i > first) UpdateStill(At(i), i, At(i - 1).still_s, At(i - 1).bridged);
     Step(i);
     if (relock_axis_) break;
   }
@@ -599,21 +599,22 @@ bool RepDetector::AtRestSpeed(double speed_deg_s) const {
   return std::abs(speed_deg_s) < rest_gyro_rad_s_ * kRadToDeg;
 }
 
-void RepDetector::UpdateStill(std::int64_t index, double previous_still_s) {
-  Entry& entry = At(index);
+inline void RepDetector::UpdateStill(Entry& entry, std::int64_t index, double previous_still_s,
+                                     bool after_fill) {
   const bool still = Dot(entry.gyro_rad_s, entry.gyro_rad_s) < rest_gyro_rad_s_ * rest_gyro_rad_s_;
   double still_before_s = previous_still_s;
-  if (still && !entry.bridged && index > OldestIndex() && At(index - 1).bridged) {
-    // The first measured sample after a fill: still through it only if it did not move.
-    std::int64_t before = index - 1;
-    while (before > OldestIndex() && At(before).bridged) --before;
-    if (!At(before).bridged &&
-        DirectionAngleRad(At(before).gravity, entry.gravity) * kRadToDeg > params_.fill_moved_deg) {
-      still_before_s = 0.0;
-    }
-  }
+  // The first measured sample after a fill: still through it only if it did not move.
+  if (still && after_fill && !entry.bridged && MovedAcrossFill(index)) still_before_s = 0.0;
   entry.still_s = still ? still_before_s + entry.dt_s : 0.0;
   still_s_ = entry.still_s;
+}
+
+bool RepDetector::MovedAcrossFill(std::int64_t index) const {
+  std::int64_t before = index - 1;
+  while (before > OldestIndex() && At(before).bridged) --before;
+  return before >= OldestIndex() && !At(before).bridged &&
+         DirectionAngleRad(At(before).gravity, At(index).gravity) * kRadToDeg >
+             params_.fill_moved_deg;
 }
 
 void RepDetector::AddLostRotation(std::int64_t first_index, const Vec3& lost_rad, double lost_s,
@@ -704,7 +705,8 @@ const RepDetectorOutput& RepDetector::Update(const ImuSample& sample,
   entry.gravity = UpInSensorFrame(sensor_to_earth);
   entry.gyro_rad_s = w;
   entry.accel_m_s2 = sample.accel_m_s2;
-  UpdateStill(index, still_s_);
+  UpdateStill(entry, index, still_s_, last_fed_bridged_);
+  last_fed_bridged_ = bridged;
   if (bridged) {
     tilt_unchecked_after_bridge_ = true;
   } else if (entry.still_s >= params_.rest_min_s) {

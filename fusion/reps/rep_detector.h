@@ -746,9 +746,12 @@ class RepDetector {
   void RelearnAxis(std::int64_t index);
   // The axis, the rest pose and the axis checks start afresh from 'index' (kLearningAxis).
   void StartLearningAxis(std::int64_t index);
-  // Whether the limb is still at sample 'index' (rest_gyro_rad_s_) and for how long, after
-  // 'previous_still_s' up to the sample before (fill_moved_deg).
-  void UpdateStill(std::int64_t index, double previous_still_s);
+  // Whether the limb is still at 'entry', sample 'index' (rest_gyro_rad_s_), and for how long,
+  // after 'previous_still_s' up to the sample before, which was bridged where 'after_fill'.
+  void UpdateStill(Entry& entry, std::int64_t index, double previous_still_s, bool after_fill);
+  // The tilt at sample 'index' lies more than fill_moved_deg from the last measured sample's
+  // before the fill just before it.
+  bool MovedAcrossFill(std::int64_t index) const;
   // The rotation found lost before 'entry' about the movement axis (deg).
   double LostDeg(const Entry& entry) const;
   // Whether a speed about the axis is as slow as rest (rest_gyro_rad_s_).
@@ -799,6 +802,8 @@ class RepDetector {
   // filter carried over the bridge is not yet checked against gravity, and the angles since may
   // miss part of a fast turn (SessionPipeline::GiveBackTiltSnap corrects them later).
   bool tilt_unchecked_after_bridge_ = false;
+  // The last sample fed was bridged (UpdateStill).
+  bool last_fed_bridged_ = false;
   // Set by a cut gap: the rest pose seen before it (where the rep in progress started, or where
   // the limb rested) and the rep held for the first sample after it.
   std::optional<double> rest_before_gap_deg_;
