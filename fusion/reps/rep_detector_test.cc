@@ -1041,20 +1041,31 @@ TEST(RepDetectorTest, ASetOfTripsIsForgottenAfterTheSetsRest) {
       << "the axis is learned afresh once, after the set's rest";
 }
 
-// Onto a mat 8 cm high and off it again in a set that climbs, the step on losing 0.2 s of its
-// swing and bridged. A way up read across a fill begins a trip by any rise (its height is not
-// to be trusted), so the step on waits as a way up; the step off, measured, falls 8 cm, short of
-// a step of its own (step_rise_min_m), and does not close it: no trip, no rep.
-TEST(RepDetectorTest, AStepOnAMatReadAcrossAFillAndOffAgainIsNoTrip) {
+// A step up and a step back down in a set that climbs, 'up_m' and 'down_m' as the accelerometer
+// tells them: 0.3 s each way, the knee turning the shank 40 deg and back, the foot carried 0.5 m
+// ahead over 0.6 s, 2 s apart. 0.2 s of the way up's swing is lost and bridged, and of the way
+// down's where 'down_lost'. Fed to 'detector'; returns the reps.
+std::vector<Rep> StepOnAndOff(RepDetector& detector, double up_m, double down_m, bool down_lost,
+                              std::int64_t* bridged) {
   const std::vector<Piece> pieces = {{0.0, 2.0},  {40.0, 0.3}, {0.0, 0.3}, {0.0, 2.0},
                                      {40.0, 0.3}, {0.0, 0.3},  {0.0, 3.0}};
   const std::vector<HingeSample> samples =
       Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}),
-              {{2.0, 0.6, 0.5, /*dz_m=*/0.08}, {4.6, 0.6, 0.5, /*dz_m=*/-0.08}});
-  const auto lost = [](double t) { return t > 2.2 && t < 2.4; };
+              {{2.0, 0.6, 0.5, /*dz_m=*/up_m}, {4.6, 0.6, 0.5, /*dz_m=*/down_m}});
+  const auto lost = [&](double t) {
+    return (t > 2.2 && t < 2.4) || (down_lost && t > 4.8 && t < 5.0);
+  };
+  return FeedBridgingLosses(detector, samples, lost, bridged);
+}
+
+// Onto a mat 8 cm high and off it again in a set that climbs, the step on losing 0.2 s of its
+// swing and bridged. A way up read across a fill begins a trip unless it fell a step of its own
+// (its height is not to be trusted), so the step on waits as a way up; the step off, measured,
+// falls 8 cm, short of a step of its own (step_rise_min_m), and does not close it: no trip, no rep.
+TEST(RepDetectorTest, AStepOnAMatReadAcrossAFillAndOffAgainIsNoTrip) {
   RepDetector detector(Climbing());
   std::int64_t bridged = 0;
-  const std::vector<Rep> reps = FeedBridgingLosses(detector, samples, lost, &bridged);
+  const std::vector<Rep> reps = StepOnAndOff(detector, 0.08, -0.08, /*down_lost=*/false, &bridged);
   EXPECT_GE(bridged, 19);
   EXPECT_TRUE(reps.empty()) << reps.size() << " reps, the first " << reps.front().rom_deg << " deg";
   EXPECT_EQ(detector.diagnostics().steps, 2);
@@ -1082,22 +1093,6 @@ TEST(RepDetectorTest, RestDoesNotRunOnAcrossAFillThatHidAMovement) {
   EXPECT_EQ(detector.diagnostics().swings, 0);
 }
 
-// A step up and a step back down in a set that climbs, 'up_m' and 'down_m' as the accelerometer
-// tells them, shaped as AStepOnAMatReadAcrossAFillAndOffAgainIsNoTrip's; 0.2 s of the swing lost
-// and bridged in the way up, and in the way down where 'down_lost'. Returns the reps.
-std::vector<Rep> StepOnAndOff(double up_m, double down_m, bool down_lost, std::int64_t* bridged) {
-  const std::vector<Piece> pieces = {{0.0, 2.0},  {40.0, 0.3}, {0.0, 0.3}, {0.0, 2.0},
-                                     {40.0, 0.3}, {0.0, 0.3},  {0.0, 3.0}};
-  const std::vector<HingeSample> samples =
-      Carried(MakeHinge(pieces, 100, {1, 0, 0, 0}),
-              {{2.0, 0.6, 0.5, /*dz_m=*/up_m}, {4.6, 0.6, 0.5, /*dz_m=*/down_m}});
-  const auto lost = [&](double t) {
-    return (t > 2.2 && t < 2.4) || (down_lost && t > 4.8 && t < 5.0);
-  };
-  RepDetector detector(Climbing());
-  return FeedBridgingLosses(detector, samples, lost, bridged);
-}
-
 // A fill can read a way up's height far off, even its direction: simulated step-ups read a way
 // up 0.35 m high as 0.12 m up with 0.29 of its turning filled, and as 0.10 m down with 0.06. The
 // accelerometer stands in for such readings here. Where the way down was read across a fill as
@@ -1106,11 +1101,15 @@ std::vector<Rep> StepOnAndOff(double up_m, double down_m, bool down_lost, std::i
 // which a way down measured falling a step closes.
 TEST(RepDetectorTest, AWayUpReadLowOrFallingAcrossAFillStillBeginsItsTrip) {
   std::int64_t bridged = 0;
-  const std::vector<Rep> both_filled = StepOnAndOff(0.10, -0.10, /*down_lost=*/true, &bridged);
+  RepDetector both(Climbing());
+  const std::vector<Rep> both_filled =
+      StepOnAndOff(both, 0.10, -0.10, /*down_lost=*/true, &bridged);
   EXPECT_GE(bridged, 2 * 19);
   ASSERT_EQ(both_filled.size(), 1u) << "both halves read across fills";
   EXPECT_TRUE(both_filled.front().stepped);
-  const std::vector<Rep> read_falling = StepOnAndOff(-0.05, -0.35, /*down_lost=*/false, &bridged);
+  RepDetector falling(Climbing());
+  const std::vector<Rep> read_falling =
+      StepOnAndOff(falling, -0.05, -0.35, /*down_lost=*/false, &bridged);
   ASSERT_EQ(read_falling.size(), 1u) << "a way up read 5 cm down";
   EXPECT_TRUE(read_falling.front().stepped);
 }
