@@ -140,6 +140,7 @@ void RepDetector::ClearSet() {
   held_.reset();
   rising_at_gap_.reset();
   trip_out_.reset();
+  last_judged_ = {};
   measured_step_.reset();
   step_into_stance_.reset();
   last_rep_tempo_.reset();
@@ -329,7 +330,8 @@ bool RepDetector::CarriedTo(std::int64_t first, std::int64_t end, double* rise_m
 }
 
 std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::int64_t first,
-                                          std::int64_t last, double filled_frac) {
+                                          std::int64_t last, double filled_frac,
+                                          const JudgedMovement& judged_before) {
   const std::optional<TripOut> out = std::exchange(trip_out_, std::nullopt);
   const double larger_m = std::max(std::abs(rise_m), out ? std::abs(out->rise_m) : 0.0);
   // A height read across a fill says the limb stepped, not by how much nor which way: a fill of
@@ -340,6 +342,21 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
   // own. A trip begun below step_rise_min_m is closed only by a way down that falls a step of its
   // own where that was measured; read across a fill as well, no height can tell.
   const bool this_measured = filled_frac == 0.0;
+  if (!out && params_.climbing && this_measured && rise_m < -params_.step_rise_min_m) {
+    if (const std::optional<std::int64_t> lost_from =
+            WayUpLostBefore(judged_before, first, ToSeconds(step.end - step.start))) {
+      // Its way up lies in the loss, unseen: the trip went up from where the limb was last seen
+      // and turned where the way down began. Its range is the way down's, its timing uncertain.
+      Rep way_up = step;
+      way_up.start = TimeFromNanoseconds(At(*lost_from).time_ns);
+      way_up.end = step.start;
+      way_up.peak_speed_deg_s = 0.0;  // not seen
+      way_up.bridged = true;
+      Rep trip = TwoWayRep(way_up, step, step.start, step.start);
+      trip.stepped = true;
+      return trip;
+    }
+  }
   const bool heights_measured = out && this_measured && out->height_measured;
   // A way up begun below step_rise_min_m, by a height read across a fill.
   const bool out_read_low = out && out->rise_m <= params_.step_rise_min_m;
@@ -380,6 +397,28 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
   Rep trip = TwoWayRep(out->step, step, top_from, top_to);
   trip.stepped = true;
   return trip;
+}
+
+std::optional<std::int64_t> RepDetector::WayUpLostBefore(const JudgedMovement& judged_before,
+                                                         std::int64_t first,
+                                                         double way_down_s) const {
+  if (judged_before.counted_alone) return std::nullopt;
+  const std::int64_t oldest = std::max(OldestIndex(), judged_before.last + 1);
+  // The latest loss, within a stand on the box of the way down.
+  std::int64_t last_lost = first - 1;
+  while (last_lost >= oldest && !At(last_lost).bridged &&
+         SecondsBetween(last_lost, first) <= params_.step_trip_stand_max_s) {
+    --last_lost;
+  }
+  if (last_lost < oldest || !At(last_lost).bridged) return std::nullopt;
+  // The way up ended by then, and took no longer than its way down by step_like_tempo_ratio.
+  const double way_up_max_s = params_.step_like_tempo_ratio * way_down_s;
+  std::int64_t first_lost = last_lost;
+  for (std::int64_t i = last_lost - 1; i >= oldest && SecondsBetween(i, last_lost) <= way_up_max_s;
+       --i) {
+    if (At(i).bridged) first_lost = i;
+  }
+  return std::max(oldest, first_lost - 1);
 }
 
 void RepDetector::ForgetSetAmplitude() {
@@ -1328,6 +1367,8 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
                                 std::int64_t last, std::int64_t settled, MovementSeen seen,
                                 bool at_gap) {
   const bool seen_whole = seen == MovementSeen::kWhole;
+  // Between the movement judged before and this one (CloseTrip looks there for a lost way up).
+  const JudgedMovement judged_before = std::exchange(last_judged_, JudgedMovement{last, false});
   double rise_m = 0.0;
   const double duration_s = ToSeconds(rep.end - rep.start);
   const bool read_as_step = seen_whole && CarriedElsewhere(first, last, settled, &rise_m);
@@ -1342,7 +1383,7 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
       (seen == MovementSeen::kFromStance &&
        MovesLikeTheMeasuredStep(duration_s, rep.peak_speed_deg_s))) {
     ++steps_;  // the limb was carried elsewhere (a step), it did no rep
-    if (std::optional<Rep> trip = CloseTrip(rep, rise_m, first, last, filled_frac)) {
+    if (std::optional<Rep> trip = CloseTrip(rep, rise_m, first, last, filled_frac, judged_before)) {
       QueueRep(*trip, rotation);  // a rep, but not about the joint: it does not size the set
       ++trips_in_set_;
       last_trip_rom_deg_ = trip->rom_deg;
@@ -1366,6 +1407,7 @@ void RepDetector::JudgeMovement(const Rep& rep, const RepRotation& rotation, std
     axis_confirmed_ = true;
   }
   AcceptRep(rep, rotation);
+  last_judged_.counted_alone = true;
   if (rep.stepped) stance_end_index_ = last;
 }
 

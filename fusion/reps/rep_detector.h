@@ -222,9 +222,11 @@ struct RepDetectorParams {
   // height nor its direction: a step read across one after a way up is its way down, and one
   // read falling less than step_rise_min_m begins a trip, which then only a step measured falling
   // step_rise_min_m, or one read across a fill, closes). Up first: a trip begins where the set
-  // stands, and a measured down step then an up one would pair two trips' halves. A leading leg
-  // stands on the box while the body rises, holds and lowers: up to 7 s in a slow set (3 s up, 1 s
-  // at the top, 3 s down); drawn simulated sets stood 4.2 s and lost the trip at 4 s.
+  // stands, and a measured down step then an up one would pair two trips' halves; a measured
+  // down step alone is a trip only where samples lost before it could hide its way up
+  // (WayUpLostBefore, within step_trip_stand_max_s). A leading leg stands on the box while the
+  // body rises, holds and lowers: up to 7 s in a slow set (3 s up, 1 s at the top, 3 s down);
+  // drawn simulated sets stood 4.2 s and lost the trip at 4 s.
   double step_trip_stand_max_s = 8.0;
   double step_trip_mismatch_frac = 0.5;
   // A trip's top: where the shank, on the box, first comes within this of its most upright
@@ -712,8 +714,22 @@ class RepDetector {
   // make (step_trip_stand_max_s), its way up ending at its top (step_top_band_deg). Otherwise
   // keeps it as the next trip's way up if it rose by more than step_rise_min_m or, read across a
   // fill, fell by less.
+  // 'judged_before': the movement judged before it (WayUpLostBefore).
+  struct JudgedMovement;
   std::optional<Rep> CloseTrip(const Rep& step, double rise_m, std::int64_t first,
-                               std::int64_t last, double filled_frac);
+                               std::int64_t last, double filled_frac,
+                               const JudgedMovement& judged_before);
+  // A way down measured falling a step of its own with no way up waiting: a foot comes down
+  // only from where it went up, so its way up was lost, unless the movement judged before it
+  // counted as a rep of its own (a way up whose fill hid its height: the trip is counted). Where
+  // samples were lost (bridged) after the movement judged before and before sample 'first',
+  // within step_trip_stand_max_s of it (a stand on the box), the way up ended by the end of the
+  // latest such loss, and took no longer than its way down ('way_down_s') by
+  // step_like_tempo_ratio: returns the last sample seen before the first loss in that time (where
+  // the hidden way up began at the earliest). Otherwise (nothing lost there) the way down stays
+  // alone.
+  std::optional<std::int64_t> WayUpLostBefore(const JudgedMovement& judged_before,
+                                              std::int64_t first, double way_down_s) const;
   // How much of a movement the data showed, which says what can judge it a step.
   enum class MovementSeen : std::uint8_t {
     kWhole,  // from a still start (not cut by a gap) to a stop: its travel and its tempo
@@ -861,6 +877,13 @@ class RepDetector {
     bool height_measured = false;  // no turning of it was filled
   };
   std::optional<TripOut> trip_out_;
+  // The last movement judged (JudgeMovement): what lay between it and the next one may hide a
+  // way up (WayUpLostBefore).
+  struct JudgedMovement {
+    std::int64_t last = -1;      // its last sample; -1: none in this set
+    bool counted_alone = false;  // counted as a rep of its own (not a trip's half)
+  };
+  JudgedMovement last_judged_;
   // A movement of an exercise that climbs, measured and not yet judged: the limb has not settled
   // since it ended (step_settle_max_s).
   struct UnsettledMovement {

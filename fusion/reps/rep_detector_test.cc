@@ -1114,6 +1114,55 @@ TEST(RepDetectorTest, AWayUpReadLowOrFallingAcrossAFillStillBeginsItsTrip) {
   EXPECT_TRUE(read_falling.front().stepped);
 }
 
+// Three step-ups of a trailing shank at 25 Hz whose second way up (0.7 s, the knee turning the
+// shank 50 deg and back) was lost whole. The fill's gyro, from still samples either side, says
+// the shank stayed still, and it carries the tilt of the last sample before the loss (a filter
+// integrating that gyro does). The way down after it, measured, falls a step of its own with no
+// way up waiting: a foot comes down only from where it went up, so the way up lay in the loss and
+// the trip is counted, bridged, its range the way down's. A way down alone with nothing lost
+// before it stays no trip: data that begins with the shank on the box.
+TEST(RepDetectorTest, AWayDownMeasuredAloneAfterALossIsATripWhoseWayUpWasLost) {
+  StepUpShape shape;
+  shape.rate_hz = 25.0;
+  const std::vector<HingeSample> samples = StepUps(3, shape);
+  const auto feed_losing = [&](RepDetector& detector, double lost_from_s, double lost_to_s) {
+    std::vector<Rep> reps;
+    Quaternion last_measured{1, 0, 0, 0};
+    const auto lost = [&](double t) { return t > lost_from_s && t < lost_to_s; };
+    const std::int64_t bridged = BridgeLosses(
+        samples, lost, [&](const ImuSample& sample, const Quaternion& exact, bool is_bridged) {
+          if (!is_bridged) last_measured = exact;
+          const RepDetectorOutput out = detector.Update(sample, last_measured, is_bridged);
+          if (out.rep) reps.push_back(*out.rep);
+        });
+    while (auto rep = detector.Finish()) reps.push_back(*rep);
+    return std::make_pair(reps, bridged);
+  };
+  // The second trip's way up: 6.4 s to 7.1 s.
+  RepDetector detector(Climbing());
+  const auto [reps, bridged] = feed_losing(detector, 6.38, 7.12);
+  EXPECT_GE(bridged, 17);
+  ASSERT_EQ(reps.size(), 3u);
+  const Rep& hidden = reps[1];
+  EXPECT_TRUE(hidden.stepped);
+  EXPECT_TRUE(hidden.bridged);
+  EXPECT_NEAR(hidden.rom_deg, 50.0, 2.0);
+  EXPECT_NEAR(ToSeconds(hidden.start), 6.4, 0.1);
+  EXPECT_NEAR(ToSeconds(hidden.end), 8.8, 0.1);
+  EXPECT_FALSE(reps[0].bridged);
+  EXPECT_FALSE(reps[2].bridged);
+
+  RepDetector on_the_box(Climbing());
+  std::vector<Rep> from_the_box;
+  for (const HingeSample& s : samples) {
+    if (ToSeconds(s.sample.time) < 2.9) continue;
+    const RepDetectorOutput out = on_the_box.Update(s.sample, s.sensor_to_earth);
+    if (out.rep) from_the_box.push_back(*out.rep);
+  }
+  while (auto rep = on_the_box.Finish()) from_the_box.push_back(*rep);
+  EXPECT_EQ(from_the_box.size(), 2u) << "the first way down, begun on the box, is no trip";
+}
+
 // Five 80 deg curls at 50 Hz, the fifth carried 0.5 m along the way (as a fill's straight line
 // can make a curl's travel read). Measured whole, that movement is a step and no rep. With 0.2 s
 // of its rise lost and bridged, its travel still reads as a step, but a fill can add travel as

@@ -842,6 +842,18 @@ TEST(SituationTest, AWayUpReadFallingOrAWayDownReadAcrossAFillStillMakesATrip) {
   ExpectStepSessionCountedOnBothLinks(2165, " loss stepupR", " drawn1", "25Hz");
 }
 
+// Step-ups whose left link, trailing in the second set, lost 0.24 s and then 0.12 s and 0.08 s
+// of a trip's 0.5 s way up (seed 2432, stepupL, the first drawn, 25 Hz): the filter missed its
+// rise, the way up read as no movement and its way down, measured 0.39 m down, closed no trip,
+// on both links. A way down measured alone after a loss that could hold its way up is a trip
+// (RepDetector::WayUpLostBefore). Seed 2019 (stepupR, the second drawn, 25 Hz): a leading leg's
+// way up read across a fill as a rep of its own, and a loss before its way down; the trip
+// counts once, not again.
+TEST(SituationTest, AWayDownMeasuredAloneAfterALossIsATrip) {
+  ExpectStepSessionCountedOnBothLinks(2432, " loss stepupL", " drawn0", "25Hz");
+  ExpectStepSessionCountedOnBothLinks(2019, " loss stepupR", " drawn1", "25Hz");
+}
+
 // Step-ups over serial whose left link lost 2 samples of a trailing leg's way down, found blocks
 // later, and 0.22 s more as it turned fast, bridged (seed 2217, stepupL, the first drawn, 50 Hz).
 // Running the filter again for the late loss dropped the bridge's tilt check: the shank read
