@@ -411,14 +411,23 @@ std::optional<std::int64_t> RepDetector::WayUpLostBefore(const JudgedMovement& j
     --last_lost;
   }
   if (last_lost < oldest || !At(last_lost).bridged) return std::nullopt;
-  // The way up ended by then, and took no longer than its way down by step_like_tempo_ratio.
+  // The way up took no longer than its way down by step_like_tempo_ratio.
   const double way_up_max_s = params_.step_like_tempo_ratio * way_down_s;
   std::int64_t first_lost = last_lost;
   for (std::int64_t i = last_lost - 1; i >= oldest && SecondsBetween(i, last_lost) <= way_up_max_s;
        --i) {
     if (At(i).bridged) first_lost = i;
   }
-  return std::max(oldest, first_lost - 1);
+  const std::int64_t seen_before = std::max(oldest, first_lost - 1);
+  // The way up may end in measured samples after the loss, within its time; then the limb stood
+  // on the box: a movement measured later was no hidden way up's (its own way up, measured, found
+  // no trip for another reason).
+  for (std::int64_t i = last_lost + 1; i < first; ++i) {
+    if (SecondsBetween(last_lost, i) > way_up_max_s && !AtRestSpeed(At(i).speed_deg_s)) {
+      return std::nullopt;
+    }
+  }
+  return seen_before;
 }
 
 void RepDetector::ForgetSetAmplitude() {

@@ -723,11 +723,11 @@ class RepDetector {
   // only from where it went up, so its way up was lost, unless the movement judged before it
   // counted as a rep of its own (a way up whose fill hid its height: the trip is counted). Where
   // samples were lost (bridged) after the movement judged before and before sample 'first',
-  // within step_trip_stand_max_s of it (a stand on the box), the way up ended by the end of the
-  // latest such loss, and took no longer than its way down ('way_down_s') by
-  // step_like_tempo_ratio: returns the last sample seen before the first loss in that time (where
-  // the hidden way up began at the earliest). Otherwise (nothing lost there) the way down stays
-  // alone.
+  // within step_trip_stand_max_s of it (a stand on the box): the way up took no longer than its
+  // way down ('way_down_s') by step_like_tempo_ratio, and was under way in the latest such loss.
+  // Returns the last sample seen before the first loss in that time before it (where the hidden
+  // way up began at the earliest). Otherwise (nothing lost there, or the limb moved later than
+  // that time after the loss, before the way down) the way down stays alone.
   std::optional<std::int64_t> WayUpLostBefore(const JudgedMovement& judged_before,
                                               std::int64_t first, double way_down_s) const;
   // How much of a movement the data showed, which says what can judge it a step.
