@@ -714,8 +714,13 @@ class RepDetector {
   // make (step_trip_stand_max_s), its way up ending at its top (step_top_band_deg). Otherwise
   // keeps it as the next trip's way up if it rose by more than step_rise_min_m or, read across a
   // fill, fell by less.
+  // A movement judged (JudgeMovement): what lay between it and the next one may hide a way up
+  // (WayUpLostBefore).
+  struct JudgedMovement {
+    std::int64_t last = -1;      // its last sample; -1: none in this set
+    bool counted_alone = false;  // counted as a rep of its own (not a trip's half)
+  };
   // 'judged_before': the movement judged before it (WayUpLostBefore).
-  struct JudgedMovement;
   std::optional<Rep> CloseTrip(const Rep& step, double rise_m, std::int64_t first,
                                std::int64_t last, double filled_frac,
                                const JudgedMovement& judged_before);
@@ -877,13 +882,7 @@ class RepDetector {
     bool height_measured = false;  // no turning of it was filled
   };
   std::optional<TripOut> trip_out_;
-  // The last movement judged (JudgeMovement): what lay between it and the next one may hide a
-  // way up (WayUpLostBefore).
-  struct JudgedMovement {
-    std::int64_t last = -1;      // its last sample; -1: none in this set
-    bool counted_alone = false;  // counted as a rep of its own (not a trip's half)
-  };
-  JudgedMovement last_judged_;
+  JudgedMovement last_judged_;  // the last movement judged
   // A movement of an exercise that climbs, measured and not yet judged: the limb has not settled
   // since it ended (step_settle_max_s).
   struct UnsettledMovement {
