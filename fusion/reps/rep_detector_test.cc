@@ -1003,8 +1003,8 @@ std::vector<Rep> FeedAll(RepDetector& detector, const std::vector<HingeSample>& 
 // Up onto the box and back down is one rep of the leg, a trip: each step carries the sensor
 // (0.35 m up, then down), and the second brings it back to where the first began. The way up
 // is its concentric phase, the time on the box its hold, the knee's flexion its range.
-RepDetectorParams Climbing() {
-  RepDetectorParams params = Params(100, Phase::kConcentric);
+RepDetectorParams Climbing(double rate_hz = 100) {
+  RepDetectorParams params = Params(rate_hz, Phase::kConcentric);
   params.climbing = true;
   return params;
 }
@@ -1128,7 +1128,7 @@ TEST(RepDetectorTest, AWayDownMeasuredAloneAfterALossIsATripWhoseWayUpWasLost) {
   const std::vector<HingeSample> samples = StepUps(3, shape);
   // The second trip's way up: 6.4 s to 7.1 s.
   const auto lost = [](double t) { return t > 6.38 && t < 7.12; };
-  RepDetector detector(Climbing());
+  RepDetector detector(Climbing(shape.rate_hz));
   std::vector<Rep> reps;
   Quaternion last_measured{1, 0, 0, 0};
   const std::int64_t bridged = BridgeLosses(
@@ -1151,7 +1151,7 @@ TEST(RepDetectorTest, AWayDownMeasuredAloneAfterALossIsATripWhoseWayUpWasLost) {
   std::vector<HingeSample> on_the_box;
   std::copy_if(samples.begin(), samples.end(), std::back_inserter(on_the_box),
                [](const HingeSample& s) { return ToSeconds(s.sample.time) >= 2.9; });
-  RepDetector from_the_box(Climbing());
+  RepDetector from_the_box(Climbing(shape.rate_hz));
   EXPECT_EQ(FeedAll(from_the_box, on_the_box).size(), 2u)
       << "the first way down, begun on the box, is no trip";
 }
