@@ -347,9 +347,8 @@ std::optional<Rep> RepDetector::CloseTrip(const Rep& step, double rise_m, std::i
             WayUpLostBefore(judged_before, first, ToSeconds(step.end - step.start))) {
       // Its way up lies in the loss, unseen: the trip went up from where the limb was last seen
       // and turned where the way down began. Its range is the way down's, its timing uncertain.
-      Rep way_up = step;
+      Rep way_up = step;  // TwoWayRep takes its start, range, peak speed and bridged flag
       way_up.start = TimeFromNanoseconds(At(*lost_from).time_ns);
-      way_up.end = step.start;
       way_up.peak_speed_deg_s = 0.0;  // not seen
       way_up.bridged = true;
       Rep trip = TwoWayRep(way_up, step, step.start, step.start);
