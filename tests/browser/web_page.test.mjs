@@ -524,8 +524,57 @@ async function checkFocusFitsPortrait(page, shots, name, setIndex) {
   await page.setViewportSize(PORTRAIT);
   await untilFocusFits(page, `${name}: the portrait focus view fits again`, setIndex);
   await page.screenshot({ path: path.join(shots, `focus-${name}-set-ended-portrait.png`) });
+  await checkTableScrollsByHand(page, name, setIndex);
   await page.setViewportSize(LANDSCAPE);
   console.log(`ok ${name}: portrait focus of set ${setIndex}, ${m.tableRows} rows, fits: ${m.rows} drawn, +${m.earlier} earlier in the table`);
+}
+
+// Where the portrait focus view's table is scrolled: whether its newest row is in view, whether
+// it can scroll at all, whether set 'setIndex' is still the one summarised, and whether the
+// table was drawn anew since the last call with 'mark' (a drawing replaces the element).
+function tableScroll(page, setIndex, mark = false) {
+  return page.$eval('#focus .reps-scroll', (s, [set, markIt]) => {
+    const redrawn = s.dataset.testMark !== 'seen';
+    if (markIt) s.dataset.testMark = 'seen';
+    return {
+      atEnd: s.scrollTop + s.clientHeight >= s.scrollHeight - 2,
+      scrolls: s.scrollHeight > s.clientHeight + 2,
+      thisSet: !!document.querySelector(`#focus .summary[data-set-index="${set}"]`),
+      redrawn,
+    };
+  }, [setIndex, mark]);
+}
+
+// The coach scrolls the table back by hand: it stays there as the page is drawn anew (every
+// second), and follows the newest rows again once scrolled back to its end. Only the hand
+// moves it: the page's own scrolling (placing, a turn of the tablet) never pins it short.
+async function checkTableScrollsByHand(page, name, setIndex) {
+  const table = await page.$('#focus .reps-scroll');
+  const box = await table.boundingBox();
+  if (!(await tableScroll(page, setIndex)).scrolls) {
+    console.log(`${name}: set ${setIndex}'s table fits whole, nothing to scroll by hand`);
+    return;
+  }
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  // Waits until the table stands as 'wanted', then returns how it stands once drawn anew.
+  const drawnAnew = async (what, wanted) => {
+    await until(`${name}: the table ${what}`, async () => wanted(await tableScroll(page, setIndex, true)), 5000, 50);
+    return until(`${name}: the table ${what}, drawn anew`, async () => {
+      const t = await tableScroll(page, setIndex);
+      return t.redrawn ? t : null;
+    }, 5000, 100);
+  };
+  await page.mouse.wheel(0, -box.height);
+  const back = await drawnAnew('scrolled back by hand', (t) => !t.atEnd);
+  await page.mouse.wheel(0, 10 * box.height);
+  const end = await drawnAnew('scrolled to its end by hand', (t) => t.atEnd);
+  if (!back.thisSet) {
+    console.log(`${name}: set ${setIndex} gave way to the next during the scroll check`);
+    return;
+  }
+  assert.ok(!back.atEnd, `${name}: the table scrolled back by hand stays back when drawn anew`);
+  assert.ok(end.atEnd, `${name}: the table scrolled to its end by hand follows the newest rows: ${JSON.stringify(end)}`);
+  console.log(`ok ${name}: the table scrolled back by hand stays back, at its end follows the newest rows`);
 }
 
 // A unilateral set of alice's left side, started from the focus view: its reps have no pairs,

@@ -705,17 +705,22 @@ function renderFocus() {
   }
   fitFocus(a, holder);
   // The table keeps the newest reps in view (unless the coach scrolled it back), once laid out.
+  // Only the coach's hand moves that place: a scroll the page made (its own placing, a relayout
+  // after the tablet turned) would otherwise pin the table short of its newest rows.
   const scroller = body.querySelector('.reps-scroll');
   const place = () => {
     scroller.scrollTop = state.focusTableBack === null ? scroller.scrollHeight : state.focusTableBack;
   };
   place();
-  requestAnimationFrame(() => {
-    place();
-    scroller.addEventListener('scroll', () => {
-      const atEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
-      state.focusTableBack = atEnd ? null : scroller.scrollTop;
-    });
+  requestAnimationFrame(place);
+  let byHand = false;
+  for (const kind of ['wheel', 'touchstart', 'pointerdown', 'keydown']) {
+    scroller.addEventListener(kind, () => { byHand = true; }, { passive: true });
+  }
+  scroller.addEventListener('scroll', () => {
+    if (!byHand) return;
+    const atEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
+    state.focusTableBack = atEnd ? null : scroller.scrollTop;
   });
 }
 
