@@ -133,7 +133,7 @@ void RepDetector::ClearSet() {
   StartLearningAxis(next_index_);
   still_s_ = 0.0;
   previous_time_ns_.reset();
-  ForgetSetAmplitude();
+  ForgetSetShape();
   did_reps_ = false;
   swinging_ = false;
   previous_end_.reset();
@@ -141,8 +141,6 @@ void RepDetector::ClearSet() {
   rising_at_gap_.reset();
   trip_out_.reset();
   last_judged_ = {};
-  measured_step_.reset();
-  step_into_stance_.reset();
   last_rep_tempo_.reset();
   stance_end_index_.reset();
 }
@@ -429,13 +427,15 @@ std::optional<std::int64_t> RepDetector::WayUpLostBefore(const JudgedMovement& j
   return seen_before;
 }
 
-void RepDetector::ForgetSetAmplitude() {
+void RepDetector::ForgetSetShape() {
   rom_count_ = 0;
   trips_in_set_ = 0;
   stepped_rep_in_set_ = false;
   last_trip_rom_deg_ = 0.0;
   amplitude_deg_ = 0.0;
   rest_gyro_rad_s_ = params_.rest_gyro_rad_s;
+  measured_step_.reset();
+  step_into_stance_.reset();
 }
 
 void RepDetector::Reset() {
@@ -547,7 +547,7 @@ void RepDetector::LockAxisTo(const Vec3& axis) {
   const std::int64_t first = OldestIndex();
   const std::int64_t last = next_index_ - 1;
   if (rom_count_ > 0 && AxisAngleDeg(axis, amplitude_axis_) > params_.amplitude_axis_max_deg) {
-    ForgetSetAmplitude();
+    ForgetSetShape();
   }
   angle_.SetReferenceGravity(At(first).gravity);
   angle_.SetAxis(axis, /*first=*/true);
@@ -817,7 +817,7 @@ const RepDetectorOutput& RepDetector::Update(const ImuSample& sample,
     // set, the legs' roles swapped, learns its axis afresh.
     if (state_ == RepState::kAtRest && entry.still_s >= params_.set_rest_s &&
         (rom_count_ > 0 || trips_in_set_ > 0)) {
-      ForgetSetAmplitude();
+      ForgetSetShape();
     }
     if (state_ == RepState::kAtRest && entry.still_s >= params_.rest_min_s &&
         rom_count_ + trips_in_set_ < params_.relearn_until_reps && !trip_out_ &&
@@ -1139,8 +1139,8 @@ void RepDetector::StepInRep(std::int64_t index) {
     // a few degrees. What follows starts from here (and, before the set, learns its axis
     // afresh).
     EndAsSwing(index);
-    // The swings before it were no set: the set's axis and size are learned afresh.
-    ForgetSetAmplitude();
+    // The swings before it were no set: the set's axis, size and steps are learned afresh.
+    ForgetSetShape();
     return;
   }
   const double excursion = rep_.peak_deg - rep_.base.angle_deg;

@@ -508,7 +508,7 @@ class RepDetector {
   void Reset();
   // The reps counted lately were not a set's (the rep screen found them gait): the set's size
   // is forgotten, and until the set has reps its axis is learned afresh at the limb's next rest.
-  void DisownSet() { ForgetSetAmplitude(); }
+  void DisownSet() { ForgetSetShape(); }
 
   RepDetectorDiagnostics diagnostics() const;
   RepState state() const { return state_; }
@@ -652,8 +652,11 @@ class RepDetector {
   void QueueRep(const Rep& rep, const RepRotation& rotation);
   void PushRep(const Rep& rep, const RepRotation& rotation);
   void ClearSet();
-  // The set's amplitude and speed are forgotten (set_rest_s).
-  void ForgetSetAmplitude();
+  // The set's shape is forgotten (set_rest_s, a walk's last swing, gait): its reps' size and
+  // speed, its trips, and the steps its limb was measured to take. A step remembered from a walk
+  // judged a set's filled reps by its tempo (a wrist carried 1.3 s at 140 deg/s, then lateral
+  // raises of 1.8 s at 100 deg/s with a tenth of their turning filled, all taken for steps).
+  void ForgetSetShape();
   // How far the sensor moved from sample 'first' to 'last', both taken as moments the limb
   // stopped (step_min_m): across the earth's vertical (0 over more than step_max_s) and up
   // (negative: down; only when 'climbing', 0 over more than step_rise_max_s or where the limb
@@ -857,8 +860,8 @@ class RepDetector {
   std::optional<Rep> swing_;    // the latest swing, until Update returns it
   std::optional<Rep> carried_;  // the latest movement carried elsewhere, until Update returns it
   // The last step measured as a movement whose travel was read (step_reference_filled_max_frac),
-  // and the last step into a stance read so. A limb keeps both, and a movement whose travel a
-  // loss hid is judged like either: a lunge's step out swings through standing at 250-270
+  // and the last step into a stance read so, in this set. A limb keeps both, and a movement whose
+  // travel a loss hid is judged like either: a lunge's step out swings through standing at 250-270
   // deg/s, its step back lifts the foot at 160-170, too far apart for one to judge the other.
   std::optional<Tempo> measured_step_;
   std::optional<Tempo> step_into_stance_;

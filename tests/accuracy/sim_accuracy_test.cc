@@ -1290,6 +1290,16 @@ TEST(DrawnGridTest, APutDownAfterTheSecondSetIsHandling) {
   ExpectDrawnSessionExact(237, 8, {"curl", " 2sets", " handling", "200Hz"}, 14);
 }
 
+// Lateral raises at 25 Hz after a walk, with handling and losses (seed 2321, the 18th). The walk
+// carried the right wrist 1.4 s to a new place, read as a step into a stance, and its tempo was
+// kept into the set: four raises with 0.10-0.31 of their turning filled moved as long as that
+// step and no faster at their peak, and were taken for steps like it (2 of 6 counted over
+// serial). A limb's steps are its set's, forgotten with its shape as the walk's swings end
+// (RepDetector::ForgetSetShape).
+TEST(DrawnGridTest, AStepTheWalkMeasuredJudgesNoRepOfTheSet) {
+  ExpectDrawnSessionExact(2321, 17, {"lateral-raise", " walk", " loss", "25Hz"}, 6);
+}
+
 // Bilateral straight-leg raises held 0.65 s at the top, one after another (seed 176, the 10th,
 // 200 Hz, nothing lost). In one rep the left leg's farthest point lay at the start of its hold
 // and the right's at the end, 0.8 s apart: anti-phase by the gait rule, and the reps go on
