@@ -148,6 +148,14 @@ std::int64_t SampleClock::LocateLateLoss(std::int64_t lost, std::int64_t block_s
   return -1;
 }
 
+double SampleClock::late_loss_found_within_s() const {
+  if (params_.device_time || params_.nominal_timestamps) return 0.0;
+  const double block_s =
+      std::max(params_.loss_block_s,
+               static_cast<double>(params_.loss_block_min_samples) * nominal_period_s_);
+  return static_cast<double>(params_.loss_ramp_blocks + 1) * block_s;
+}
+
 ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {
   // One ClockUpdate for every return, so that it is built in the caller's slot: returning a
   // second named one made the compiler build this one on the stack and copy it out per sample.

@@ -151,6 +151,12 @@ class SampleClock {
   // estimate only (not in missing_samples(), no gap reported).
   std::int64_t found_late_samples() const { return found_late_samples_; }
 
+  // Arrival-time streams: how long after its last sample a loss may still be found late, beyond
+  // the lost time itself: the block it fell in, and loss_ramp_blocks more for it to show whole
+  // and level off (each block loss_block_s, or loss_block_min_samples at low rates). 0 where a
+  // loss shows at the first sample after it (device time, nominal timestamps).
+  double late_loss_found_within_s() const;
+
   // How many samples back a loss found late can be located (the lag of each is kept): at 200 Hz
   // 0.64 s, twice the three 0.1 s blocks a loss is found within.
   static constexpr int kLagHistory = 128;

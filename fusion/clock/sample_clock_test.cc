@@ -378,6 +378,40 @@ TEST(SampleClockTest, AShortLossFoundLateIsLocated) {
   EXPECT_GE(reported, 18);  // of 20 losses: the rest are found, not located (ShortLosses...)
 }
 
+// A short loss is found late within late_loss_found_within_s of the first sample after it, at
+// 200 Hz (1-5 samples lost) and at 50 Hz (one sample): a movement judged by where it carried the
+// limb waits that long (RepDetectorParams::late_loss_wait_s). A device-time stream finds every
+// loss at the sample after it, and waits for none.
+TEST(SampleClockTest, AShortLossIsFoundLateWithinItsBound) {
+  for (const double rate_hz : {200.0, 50.0}) {
+    SCOPED_TRACE(rate_hz);
+    SampleClock clock({.nominal_rate_hz = rate_hz});
+    const double period_s = 1.0 / rate_hz;
+    const int every = static_cast<int>(2.0 * rate_hz);  // a loss every 2 s
+    SplitMix jitter(11);
+    int found = 0;
+    int first_after = -1;  // the sample number of the first sample after the last loss
+    for (int k = 0; k < 40 * every / 2; ++k) {
+      if (k % every == every / 2) {
+        k += (rate_hz > 100.0 ? (k / every) % 5 : 0);
+        first_after = k + 1;
+        continue;
+      }
+      const Time arrival = TimeFromSeconds(period_s * k + 0.008 * jitter.Uniform());
+      const ClockUpdate update = clock.Update(arrival, arrival);
+      if (update.late_loss_samples == 0) continue;
+      ++found;
+      EXPECT_LE(static_cast<double>(k - first_after) * period_s, clock.late_loss_found_within_s())
+          << k;
+    }
+    EXPECT_GE(found, 15);  // of 20 losses
+  }
+  EXPECT_NEAR(SampleClock({.nominal_rate_hz = 200.0}).late_loss_found_within_s(), 0.3, 1e-9);
+  EXPECT_NEAR(SampleClock({.nominal_rate_hz = 25.0}).late_loss_found_within_s(), 0.48, 1e-9);
+  EXPECT_EQ(SampleClock({.nominal_rate_hz = 200.0, .device_time = true}).late_loss_found_within_s(),
+            0.0);
+}
+
 // A heavily lossy link at 200 Hz: bursts of 1-5 samples 2.5 times a second, so that blocks in a
 // row often step up. Once the period estimate has learned the rate, such a climb is no rate error
 // (a crystal drifts 2000 ppm at most): the losses are counted. Taken for a rate error, three lossy

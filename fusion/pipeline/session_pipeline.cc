@@ -27,7 +27,7 @@ struct SessionPipeline::SensorState {
         catch_up_applies(!HasDeviceTime(sensor_config.protocol) &&
                          !params.clock.nominal_timestamps),
         filter(params.orientation, sensor_config.nominal_rate_hz),
-        reps(RepParams(sensor_config, params.reps, params.exercise)),
+        reps(RepParams(sensor_config, params, params.exercise)),
         plausibility(params.plausibility),
         filter_before(kFilterSnapshots, filter) {}
 
@@ -36,9 +36,15 @@ struct SessionPipeline::SensorState {
     clock.device_time = HasDeviceTime(sensor.protocol);
     return clock;
   }
-  static RepDetectorParams RepParams(const SensorConfig& sensor, RepDetectorParams params,
+  static RepDetectorParams RepParams(const SensorConfig& sensor, const SessionParams& session,
                                      const Exercise& exercise) {
+    RepDetectorParams params = session.reps;
     params.nominal_rate_hz = sensor.nominal_rate_hz;
+    // A loss this stream finds late is found within this long of the samples after it.
+    const double found_within_s =
+        SampleClock(ClockParams(sensor, session.clock)).late_loss_found_within_s();
+    if (found_within_s > 0.0)
+      params.late_loss_wait_s = found_within_s + session.late_loss.max_lost_s;
     params.first_phase = exercise.first_phase;
     params.exercise_min_rom_deg = exercise.min_rom_deg;
     params.axis.tilt_only = exercise.tilt_only;
@@ -702,8 +708,8 @@ void SessionPipeline::RestoreConfiguredExercise() {
   bool same_detector = true;
   for (const auto& sensor : sensors_) {
     same_detector =
-        same_detector && SensorState::RepParams(sensor->config, params_.reps, set_->exercise) ==
-                             SensorState::RepParams(sensor->config, params_.reps, params_.exercise);
+        same_detector && SensorState::RepParams(sensor->config, params_, set_->exercise) ==
+                             SensorState::RepParams(sensor->config, params_, params_.exercise);
   }
   set_->exercise = params_.exercise;
   set_->mode = configured_mode;
@@ -713,7 +719,7 @@ void SessionPipeline::RestoreConfiguredExercise() {
 
 void SessionPipeline::NewDetectors(const Exercise& exercise) {
   for (auto& sensor : sensors_) {
-    sensor->reps = RepDetector(SensorState::RepParams(sensor->config, params_.reps, exercise));
+    sensor->reps = RepDetector(SensorState::RepParams(sensor->config, params_, exercise));
     sensor->fed_count = 0;  // the detector's sample indices start again
   }
 }

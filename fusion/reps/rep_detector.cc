@@ -471,6 +471,8 @@ std::optional<Time> RepDetector::UnreturnedRepFrom() const {
   }
   std::optional<Time> start;
   if (held_) start = held_->rep.start;
+  // A movement still to be judged (settling, or waiting for a loss to be found) may be a rep.
+  if (unsettled_) start = start ? std::min(*start, unsettled_->rep.start) : unsettled_->rep.start;
   if (from) {
     const Time t = TimeFromNanoseconds(At(*from).time_ns);
     start = start ? std::min(*start, t) : t;
@@ -820,14 +822,15 @@ const RepDetectorOutput& RepDetector::Update(const ImuSample& sample,
       ForgetSetShape();
     }
     if (state_ == RepState::kAtRest && entry.still_s >= params_.rest_min_s &&
-        rom_count_ + trips_in_set_ < params_.relearn_until_reps && !trip_out_ &&
+        rom_count_ + trips_in_set_ < params_.relearn_until_reps && !trip_out_ && !unsettled_ &&
         !stepped_rep_in_set_ && !HeldAwayFromRestBeforeGap(entry.angle_deg)) {
       // At rest before the set has its reps: what taught the axis so far may not be the set's
       // movement. Learn it, and the direction, from the next movement (replayed from here). Not
       // between a trip's way up and its way down: a step up taught it, and the next movement may
       // be the body rising over the leg on the box, which turns the shank the other way (a
       // simulated leading leg's step down then seemed to swing through its pose). Nor after a
-      // lunge's stance: the next movement is its step back.
+      // lunge's stance: the next movement is its step back. Nor while the last movement waits to
+      // be judged (late_loss_wait_s): it may be a trip's way up.
       RelearnAxis(index);
     }
   }
@@ -1027,10 +1030,11 @@ void RepDetector::StepBetweenReps(std::int64_t index) {
   const Entry& entry = At(index);
   const double angle = entry.angle_deg;
   if (unsettled_) {
-    if (entry.still_s >= params_.rest_min_s) {
-      SettleMovement(index);
-    } else if (static_cast<double>(entry.time_ns - At(unsettled_->last).time_ns) * 1e-9 >
-               params_.step_settle_max_s) {
+    if (!unsettled_->settled && entry.still_s >= params_.rest_min_s) unsettled_->settled = index;
+    const double since_end_s = SecondsBetween(unsettled_->last, index);
+    if (unsettled_->settled && since_end_s >= params_.late_loss_wait_s) {
+      SettleMovement(*unsettled_->settled);
+    } else if (since_end_s > params_.step_settle_max_s) {
       SettleAtItsEnd();
     }
   }
@@ -1257,8 +1261,12 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
     unsettled_ = JoinMovements(*unsettled_, *rep, end_index);
     return;
   }
+  // The movement before, stopped but not yet judged (waiting to settle, or for a loss to be
+  // found), is judged first: it is no part of this one.
+  SettleAtItsEnd();
   if (params_.climbing && seen_whole) {
-    unsettled_ = UnsettledMovement{*rep, measured_, measured_start_index_, end_index};
+    unsettled_ =
+        UnsettledMovement{*rep, measured_, measured_start_index_, end_index, false, std::nullopt};
     return;  // judged once the limb settles (step_settle_max_s)
   }
   JudgeMovement(*rep, measured_, measured_start_index_, end_index, end_index, seen, at_gap);
@@ -1360,7 +1368,7 @@ RepDetector::UnsettledMovement RepDetector::JoinMovements(const UnsettledMovemen
 }
 
 void RepDetector::SettleAtItsEnd() {
-  if (unsettled_) SettleMovement(unsettled_->last);
+  if (unsettled_) SettleMovement(unsettled_->settled.value_or(unsettled_->last));
 }
 
 void RepDetector::SettleMovement(std::int64_t settled) {

@@ -176,6 +176,11 @@ struct RepDetectorParams {
   // stands still. It is judged at its end when the limb does not settle within
   // step_settle_max_s, or moves on into the next movement first.
   double step_settle_max_s = 2.0;
+  // ... and, settled, once no loss in it can still be found: a stream timed by its arrivals finds
+  // a short loss up to a few blocks later (SessionPipeline sets this from its clock and the
+  // longest loss it puts back). Judged before, a step-up's way down read 0.19 m down for 0.39 m,
+  // a loss of 95 ms in its fast turn found 0.38 s after it ended (and 0.1 s after the judgement).
+  double late_loss_wait_s = 0.0;
   // Travel is read from the accelerometer, which a loss takes away: a bridge fills it in a
   // straight line, missing a swing's push off and its braking (lunges losing a third of a
   // step's turn read 0.19-0.33 m of 0.5-0.7 m; an eighth of it, 0.30 m). A movement seen whole
@@ -753,8 +758,8 @@ class RepDetector {
                      std::int64_t last, std::int64_t settled, MovementSeen seen, bool at_gap);
   // The unsettled movement, if any, is judged with its height read up to 'settled'.
   void SettleMovement(std::int64_t settled);
-  // ... at its end, where what comes next (a gap, a new axis, the next movement, the end of the
-  // data) leaves no later still moment to wait for.
+  // ... where it settled, or at its end if it did not, where what comes next (a gap, a new axis,
+  // the next movement, the end of the data) leaves nothing later to wait for.
   void SettleAtItsEnd();
   // The limb was still at some measured sample from 'first' to 'last' (StillForTravel).
   bool StoppedBetween(std::int64_t first, std::int64_t last) const;
@@ -894,6 +899,8 @@ class RepDetector {
     std::int64_t first = 0;
     std::int64_t last = 0;
     bool joined = false;  // two movements without a stop between (JoinMovements)
+    // Where the limb settled after it (still for rest_min_s), while a loss may still be found.
+    std::optional<std::int64_t> settled;
   };
   std::optional<UnsettledMovement> unsettled_;
   // 'before' and the movement 'after' (ending at sample 'last') that went on from it without a

@@ -1026,6 +1026,32 @@ TEST(RepDetectorTest, AStepUpAndBackDownIsOneRep) {
   EXPECT_EQ(detector.diagnostics().steps, 6) << "each way is a step";
 }
 
+// Over a link that finds losses late, a movement waits late_loss_wait_s after its end before it
+// is judged: the trips are the same, each given that much later.
+TEST(RepDetectorTest, AMovementWaitingForALossToBeFoundIsJudgedTheSameLater) {
+  RepDetectorParams waiting = Climbing();
+  waiting.late_loss_wait_s = 0.8;
+  RepDetector at_once(Climbing());
+  RepDetector later(waiting);
+  std::vector<std::pair<Rep, double>> given[2];  // each rep, and the time it was given at
+  for (const HingeSample& s : StepUps(3)) {
+    for (int k = 0; k < 2; ++k) {
+      const RepDetectorOutput out = (k == 0 ? at_once : later).Update(s.sample, s.sensor_to_earth);
+      if (out.rep) given[k].emplace_back(*out.rep, ToSeconds(s.sample.time));
+    }
+  }
+  ASSERT_EQ(given[0].size(), 3u);
+  ASSERT_EQ(given[1].size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(testing::Message() << "trip " << i + 1);
+    EXPECT_EQ(given[1][i].first.start, given[0][i].first.start);
+    EXPECT_EQ(given[1][i].first.end, given[0][i].first.end);
+    EXPECT_DOUBLE_EQ(given[1][i].first.rom_deg, given[0][i].first.rom_deg);
+    // Settled (still for rest_min_s) 0.3 s after its end at once; 0.8 s after it when waiting.
+    EXPECT_NEAR(given[1][i].second - given[0][i].second, 0.5, 0.05);
+  }
+}
+
 // A set whose every rep was a trip is forgotten after the set's rest, as one of reps is: the next
 // set may have the legs' roles swapped (the leading leg now trailing), and its axis is learned
 // afresh. Before, the trips were never forgotten, and a leg kept the last set's axis and

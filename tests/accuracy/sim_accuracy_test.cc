@@ -854,6 +854,21 @@ TEST(SituationTest, AWayDownMeasuredAloneAfterALossIsATrip) {
   ExpectStepSessionCountedOnBothLinks(2019, " loss stepupR", " drawn1", "25Hz");
 }
 
+// Step-ups over serial (seed 2610, stepupL, the first drawn, 200 Hz) whose left link lost 95 ms
+// of a leading leg's fast way down off the box. The clock found that loss 0.38 s after the way
+// down ended, 0.1 s after the leg had settled and the way down was judged: read with the shank
+// 14 deg off, it fell 0.19 m for 0.39 m, and the trip was lost. A movement judged by where it
+// carried the limb waits until no loss in it can still be found (RepDetectorParams::
+// late_loss_wait_s, from the clock: SampleClock::late_loss_found_within_s).
+// While a way up waits so, the leg stands on the box, still: the axis is not learned afresh there
+// (seed 2590, stepupL, the first drawn, 25 Hz, nothing lost). The body rising over the leading
+// leg then turns the shank the other way: an axis learned from that read the trips upside down,
+// and the left leg counted none of its 20 over serial.
+TEST(SituationTest, AWayDownIsJudgedOnceALossInItCanNoLongerBeFound) {
+  ExpectStepSessionCountedOnBothLinks(2610, " loss stepupL", " drawn0", "200Hz");
+  ExpectStepSessionCountedOnBothLinks(2590, "25Hz stepupL", " drawn0", "25Hz");
+}
+
 // Step-ups over serial whose left link lost 2 samples of a trailing leg's way down, found blocks
 // later, and 0.22 s more as it turned fast, bridged (seed 2217, stepupL, the first drawn, 50 Hz).
 // Running the filter again for the late loss dropped the bridge's tilt check: the shank read
