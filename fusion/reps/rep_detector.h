@@ -116,10 +116,13 @@ struct RepDetectorParams {
   // about the joint, up to 2 step_lever_m sin(tilt / 2) away. A wrist sensor is 0.55 m from the
   // shoulder. A lunge's landing is 15 deg from standing: 0.16 m of the 0.7 m step.
   double step_lever_m = 0.6;
-  // ... for an ankle sensor (SessionPipeline sets step_lever_m to it): 0.3-0.4 m from the knee,
-  // whose turn is what tilts a shank between two stops (a step's landing, a squat's way back up).
-  // A leg turned from the hip reaches further, but comes back to where it began.
-  double ankle_step_lever_m = 0.45;
+  // ... for an ankle sensor (SessionPipeline sets step_lever_m to it): none. Between two stops
+  // the foot stands on the floor, and the shank tilts about the ankle right below the sensor,
+  // moving it a few centimetres, within the travel's own error. A shank turned about the knee
+  // swings the foot, which comes back (a rep) or lands elsewhere (a step). Taken about the knee
+  // (0.45 m), a short lunge's step out judged as it landed (0.36 m read, 11 deg tilted: 0.09 m
+  // of arc) came under step_min_m and counted as a rep.
+  double ankle_step_lever_m = 0.0;
   // ... from a start where the limb turned slower than this about the axis: a rep whose start
   // was found where the limb reversed (still turning the other way) did not start from a stop.
   // The landing, where a stance starts, is the lowest sample, and at 25 Hz the shank still

@@ -504,10 +504,10 @@ TEST(SituationTest, ALungeCountsOneRepPerLungeOnEachLeg) {
 
 // A short lunge (the foot 0.52 m ahead) whose shank lands 18 deg past vertical and tilts on into
 // the stance from there: the step out carries the ankle sensor about 0.48 m and ends 18 deg
-// tilted from where it began. Turned about a knee (an ankle sensor's lever,
-// RepDetectorParams::ankle_step_lever_m) that tilt explains 0.14 m of it, and the step out is
-// no rep. Judged with a wrist's lever (0.6 m, 0.19 m of it), the steps out were counted as reps
-// of twice the stance's range (19 reps for 10).
+// tilted from where it began. A planted foot's shank tilts about the ankle, right below the
+// sensor (RepDetectorParams::ankle_step_lever_m): the tilt explains none of that, and the step
+// out is no rep. Judged with a wrist's lever (0.6 m, 0.19 m of it), the steps out were counted as
+// reps of twice the stance's range (19 reps for 10).
 TEST(SituationTest, AShortLungeStepLandingTiltedIsNoRep) {
   for (const double rate_hz : {50.0, 100.0}) {
     for (std::uint64_t seed = 1; seed <= 3; ++seed) {
@@ -746,6 +746,16 @@ void ExpectStepSessionCountedOnBothLinks(std::uint64_t seed, const char* tag, co
   ASSERT_TRUE(scenario.has_value()) << "no" << tag << drawn << " session on seed " << seed;
   ASSERT_TRUE(Has(scenario->name, rate)) << scenario->name;
   ExpectEveryRepCountedOnBothLinks(*scenario);
+}
+
+// Lunges whose step out is judged as the foot lands, before the shank has tilted on into the
+// stance (seed 2582, lungeR, the first drawn, 200 Hz): over serial one step out read 0.36 m,
+// ending 11 deg tilted. Taken as a shank turned about the knee (0.45 m), that tilt explained
+// 0.09 m of it, the rest came under step_min_m, and the step out counted as a rep of twice the
+// stance's range (9 for 8). A planted foot's shank turns about the ankle
+// (RepDetectorParams::ankle_step_lever_m).
+TEST(SituationTest, AStepOutJudgedAsItLandsIsAStep) {
+  ExpectStepSessionCountedOnBothLinks(2582, " loss lungeR", " drawn0", "200Hz");
 }
 
 // Lunges whose link lost most of a step (seeds 52 and 45, lungeR, the second drawn, 50 Hz: up
