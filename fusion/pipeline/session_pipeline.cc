@@ -43,8 +43,9 @@ struct SessionPipeline::SensorState {
     // A loss this stream finds late is found within this long of the samples after it.
     const double found_within_s =
         SampleClock(ClockParams(sensor, session.clock)).late_loss_found_within_s();
-    if (found_within_s > 0.0)
+    if (found_within_s > 0.0) {
       params.late_loss_wait_s = found_within_s + session.late_loss.max_lost_s;
+    }
     params.first_phase = exercise.first_phase;
     params.exercise_min_rom_deg = exercise.min_rom_deg;
     params.axis.tilt_only = exercise.tilt_only;
