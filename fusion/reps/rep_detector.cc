@@ -470,13 +470,11 @@ std::optional<Time> RepDetector::UnreturnedRepFrom() const {
       break;
   }
   std::optional<Time> start;
-  if (held_) start = held_->rep.start;
+  const auto may_start_at = [&start](Time t) { start = start ? std::min(*start, t) : t; };
+  if (held_) may_start_at(held_->rep.start);
   // A movement still to be judged (settling, or waiting for a loss to be found) may be a rep.
-  if (unsettled_) start = start ? std::min(*start, unsettled_->rep.start) : unsettled_->rep.start;
-  if (from) {
-    const Time t = TimeFromNanoseconds(At(*from).time_ns);
-    start = start ? std::min(*start, t) : t;
-  }
+  if (unsettled_) may_start_at(unsettled_->rep.start);
+  if (from) may_start_at(TimeFromNanoseconds(At(*from).time_ns));
   if (!start) return std::nullopt;
   // Never further back than unreturned_wait_max_s: a limb learning its axis buffers up to
   // max_rep_s, and the other side's unpaired reps must not wait that long.
@@ -1265,8 +1263,8 @@ void RepDetector::CompleteRep(std::int64_t end_index, bool at_gap) {
   // found), is judged first: it is no part of this one.
   SettleAtItsEnd();
   if (params_.climbing && seen_whole) {
-    unsettled_ =
-        UnsettledMovement{*rep, measured_, measured_start_index_, end_index, false, std::nullopt};
+    unsettled_ = UnsettledMovement{
+        .rep = *rep, .rotation = measured_, .first = measured_start_index_, .last = end_index};
     return;  // judged once the limb settles (step_settle_max_s)
   }
   JudgeMovement(*rep, measured_, measured_start_index_, end_index, end_index, seen, at_gap);

@@ -903,7 +903,7 @@ class RepDetector {
     std::int64_t last = 0;
     bool joined = false;  // two movements without a stop between (JoinMovements)
     // Where the limb settled after it (still for rest_min_s), while a loss may still be found.
-    std::optional<std::int64_t> settled;
+    std::optional<std::int64_t> settled = std::nullopt;
   };
   std::optional<UnsettledMovement> unsettled_;
   // 'before' and the movement 'after' (ending at sample 'last') that went on from it without a
