@@ -20,6 +20,14 @@ std::int64_t MissingSamples(double span_s, double period_s) {
 
 // Device and arrival times come from outside (a device's counter, a capture file) and may be
 // anything: every difference and sum of times below saturates instead of overflowing.
+double LateLossFoundWithinS(const SampleClockParams& params) {
+  if (params.device_time || params.nominal_timestamps) return 0.0;
+  const double block_s =
+      std::max(params.loss_block_s,
+               static_cast<double>(params.loss_block_min_samples) / params.nominal_rate_hz);
+  return static_cast<double>(params.loss_ramp_blocks + 1) * block_s;
+}
+
 SampleClock::SampleClock(const SampleClockParams& params)
     : params_(params),
       nominal_period_s_(1.0 / params.nominal_rate_hz),
@@ -146,14 +154,6 @@ std::int64_t SampleClock::LocateLateLoss(std::int64_t lost, std::int64_t block_s
     if (raw_lag(ago) < before_s) return ago - 1;
   }
   return -1;
-}
-
-double SampleClock::late_loss_found_within_s() const {
-  if (params_.device_time || params_.nominal_timestamps) return 0.0;
-  const double block_s =
-      std::max(params_.loss_block_s,
-               static_cast<double>(params_.loss_block_min_samples) * nominal_period_s_);
-  return static_cast<double>(params_.loss_ramp_blocks + 1) * block_s;
 }
 
 ClockUpdate SampleClock::Update(Time device_or_arrival, Time arrival) {

@@ -89,6 +89,12 @@ struct SampleClockParams {
   double burst_step_frac = 0.5;
 };
 
+// Arrival-time streams: how long after its last sample a loss may still be found late, beyond
+// the lost time itself: the block it fell in, and loss_ramp_blocks more for it to show whole and
+// level off (each block loss_block_s, or loss_block_min_samples at low rates). 0 where a loss
+// shows at the first sample after it (device time, nominal timestamps).
+double LateLossFoundWithinS(const SampleClockParams& params);
+
 // What the clock says about one sample.
 struct ClockUpdate {
   Time time;                 // the sample's session time
@@ -150,12 +156,6 @@ class SampleClock {
   // Arrival-time streams: samples found lost blocks later (loss_block_s), counted for the rate
   // estimate only (not in missing_samples(), no gap reported).
   std::int64_t found_late_samples() const { return found_late_samples_; }
-
-  // Arrival-time streams: how long after its last sample a loss may still be found late, beyond
-  // the lost time itself: the block it fell in, and loss_ramp_blocks more for it to show whole
-  // and level off (each block loss_block_s, or loss_block_min_samples at low rates). 0 where a
-  // loss shows at the first sample after it (device time, nominal timestamps).
-  double late_loss_found_within_s() const;
 
   // How many samples back a loss found late can be located (the lag of each is kept): at 200 Hz
   // 0.64 s, twice the three 0.1 s blocks a loss is found within.

@@ -378,14 +378,15 @@ TEST(SampleClockTest, AShortLossFoundLateIsLocated) {
   EXPECT_GE(reported, 18);  // of 20 losses: the rest are found, not located (ShortLosses...)
 }
 
-// A short loss is found late within late_loss_found_within_s of the first sample after it, at
+// A short loss is found late within LateLossFoundWithinS of the first sample after it, at
 // 200 Hz (1-5 samples lost) and at 50 Hz (one sample): a movement judged by where it carried the
 // limb waits that long (RepDetectorParams::late_loss_wait_s). A device-time stream finds every
 // loss at the sample after it, and waits for none.
 TEST(SampleClockTest, AShortLossIsFoundLateWithinItsBound) {
   for (const double rate_hz : {200.0, 50.0}) {
     SCOPED_TRACE(rate_hz);
-    SampleClock clock({.nominal_rate_hz = rate_hz});
+    const SampleClockParams params{.nominal_rate_hz = rate_hz};
+    SampleClock clock(params);
     const double period_s = 1.0 / rate_hz;
     const int every = static_cast<int>(2.0 * rate_hz);  // a loss every 2 s
     SplitMix jitter(11);
@@ -401,15 +402,13 @@ TEST(SampleClockTest, AShortLossIsFoundLateWithinItsBound) {
       const ClockUpdate update = clock.Update(arrival, arrival);
       if (update.late_loss_samples == 0) continue;
       ++found;
-      EXPECT_LE(static_cast<double>(k - first_after) * period_s, clock.late_loss_found_within_s())
-          << k;
+      EXPECT_LE(static_cast<double>(k - first_after) * period_s, LateLossFoundWithinS(params)) << k;
     }
     EXPECT_GE(found, 15);  // of 20 losses
   }
-  EXPECT_NEAR(SampleClock({.nominal_rate_hz = 200.0}).late_loss_found_within_s(), 0.3, 1e-9);
-  EXPECT_NEAR(SampleClock({.nominal_rate_hz = 25.0}).late_loss_found_within_s(), 0.48, 1e-9);
-  EXPECT_EQ(SampleClock({.nominal_rate_hz = 200.0, .device_time = true}).late_loss_found_within_s(),
-            0.0);
+  EXPECT_NEAR(LateLossFoundWithinS({.nominal_rate_hz = 200.0}), 0.3, 1e-9);
+  EXPECT_NEAR(LateLossFoundWithinS({.nominal_rate_hz = 25.0}), 0.48, 1e-9);
+  EXPECT_EQ(LateLossFoundWithinS({.nominal_rate_hz = 200.0, .device_time = true}), 0.0);
 }
 
 // A heavily lossy link at 200 Hz: bursts of 1-5 samples 2.5 times a second, so that blocks in a

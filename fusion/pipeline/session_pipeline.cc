@@ -41,8 +41,7 @@ struct SessionPipeline::SensorState {
     RepDetectorParams params = session.reps;
     params.nominal_rate_hz = sensor.nominal_rate_hz;
     // A loss this stream finds late is found within this long of the samples after it.
-    const double found_within_s =
-        SampleClock(ClockParams(sensor, session.clock)).late_loss_found_within_s();
+    const double found_within_s = LateLossFoundWithinS(ClockParams(sensor, session.clock));
     if (found_within_s > 0.0) {
       params.late_loss_wait_s = found_within_s + session.late_loss.max_lost_s;
     }

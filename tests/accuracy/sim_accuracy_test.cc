@@ -869,7 +869,7 @@ TEST(SituationTest, AWayDownMeasuredAloneAfterALossIsATrip) {
 // down ended, 0.1 s after the leg had settled and the way down was judged: read with the shank
 // 14 deg off, it fell 0.19 m for 0.39 m, and the trip was lost. A movement judged by where it
 // carried the limb waits until no loss in it can still be found (RepDetectorParams::
-// late_loss_wait_s, from the clock: SampleClock::late_loss_found_within_s).
+// late_loss_wait_s, from the clock: LateLossFoundWithinS).
 // While a way up waits so, the leg stands on the box, still: the axis is not learned afresh there
 // (seed 2590, stepupL, the first drawn, 25 Hz, nothing lost). The body rising over the leading
 // leg then turns the shank the other way: an axis learned from that read the trips upside down,
