@@ -546,8 +546,9 @@ function tableScroll(page, setIndex, mark = false) {
 }
 
 // The coach scrolls the table back by hand: it stays there as the page is drawn anew (every
-// second), and follows the newest rows again once scrolled back to its end. Only the hand
-// moves it: the page's own scrolling (placing, a turn of the tablet) never pins it short.
+// second), and follows the newest rows again once scrolled back to its end. (The page remembers
+// only scrolls that follow the hand; the portrait checks before this one show that its own
+// placing and a turn of the tablet leave the newest rows in view.)
 async function checkTableScrollsByHand(page, name, setIndex) {
   const table = await page.$('#focus .reps-scroll');
   const box = await table.boundingBox();
